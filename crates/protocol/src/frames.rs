@@ -1,0 +1,176 @@
+//! Frames on the agent WebSocket: JSON objects tagged by `type`.
+
+use crate::ids::AgentId;
+use crate::metrics::{MetricSample, NetworkInterface};
+use serde::{Deserialize, Serialize};
+
+/// Operating system facts reported by the agent.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OsInfo {
+    /// Family: `linux`, `windows` or `macos`.
+    pub family: String,
+    /// Distribution or product name, e.g. `Debian GNU/Linux`.
+    pub name: String,
+    /// Version, e.g. `12`.
+    pub version: String,
+    /// Kernel version where known.
+    #[serde(default)]
+    pub kernel: Option<String>,
+}
+
+/// First frame of every connection, from the agent.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Hello {
+    pub protocol_version: u32,
+    pub agent_version: String,
+    pub os: OsInfo,
+    pub arch: String,
+    pub hostname: String,
+    pub device_id: String,
+}
+
+/// Settings the server gives an agent; the agent applies them at once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AgentSettings {
+    /// Seconds between two metric samples.
+    pub metrics_interval_seconds: u32,
+    /// Seconds between two heartbeats.
+    pub heartbeat_interval_seconds: u32,
+}
+
+impl Default for AgentSettings {
+    fn default() -> Self {
+        Self { metrics_interval_seconds: 60, heartbeat_interval_seconds: 30 }
+    }
+}
+
+/// Frames the agent sends.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum AgentFrame {
+    Hello(Hello),
+    Heartbeat,
+    /// A batch of samples; the server answers [`ServerFrame::MetricsAck`] with the
+    /// same `batch_id` once the batch is accepted, and only then may the agent
+    /// forget it.
+    Metrics {
+        batch_id: u64,
+        samples: Vec<MetricSample>,
+        /// Samples dropped from the offline buffer since the last accepted batch.
+        #[serde(default)]
+        dropped_samples: u64,
+    },
+    /// Network interfaces: sent after `hello` and whenever they change.
+    Interfaces { interfaces: Vec<NetworkInterface> },
+}
+
+/// Frames the server sends.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerFrame {
+    Welcome {
+        agent_id: AgentId,
+        settings: AgentSettings,
+        /// The address the server sees the agent connect from.
+        #[serde(default)]
+        public_ip: Option<String>,
+    },
+    Settings { settings: AgentSettings },
+    HeartbeatAck,
+    MetricsAck { batch_id: u64 },
+}
+
+/// Why the server closed an agent connection. Sent as the WebSocket close code
+/// (4000 + n) and reason text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CloseReason {
+    /// The first frame was not a valid `hello`.
+    HelloExpected,
+    /// The agent speaks a protocol version this server does not.
+    ProtocolVersionUnsupported,
+    /// The agent's credential belongs to another device.
+    DeviceMismatch,
+    /// A frame could not be parsed.
+    InvalidFrame,
+    /// A frame exceeded [`crate::MAX_FRAME_BYTES`].
+    FrameTooLarge,
+    /// The agent was deleted or its secret revoked.
+    Revoked,
+    /// A newer connection of the same agent replaced this one.
+    Replaced,
+    /// No heartbeat arrived in time.
+    HeartbeatTimeout,
+    /// The server is shutting down; reconnect later.
+    ServerShutdown,
+    /// The agent sent more than the server accepts; slow down.
+    Overloaded,
+}
+
+impl CloseReason {
+    pub const ALL: [CloseReason; 10] = [
+        Self::HelloExpected,
+        Self::ProtocolVersionUnsupported,
+        Self::DeviceMismatch,
+        Self::InvalidFrame,
+        Self::FrameTooLarge,
+        Self::Revoked,
+        Self::Replaced,
+        Self::HeartbeatTimeout,
+        Self::ServerShutdown,
+        Self::Overloaded,
+    ];
+
+    /// WebSocket close code (private-use range 4000–4999).
+    pub fn code(self) -> u16 {
+        4000 + Self::ALL.iter().position(|r| *r == self).unwrap_or(0) as u16
+    }
+
+    pub fn from_code(code: u16) -> Option<Self> {
+        code.checked_sub(4000).and_then(|i| Self::ALL.get(i as usize).copied())
+    }
+
+    /// Human-readable reason sent with the close frame.
+    pub fn message(self) -> &'static str {
+        match self {
+            Self::HelloExpected => "the first frame must be a valid hello",
+            Self::ProtocolVersionUnsupported => "protocol version not supported by this server",
+            Self::DeviceMismatch => "this agent identity belongs to another device",
+            Self::InvalidFrame => "frame could not be parsed",
+            Self::FrameTooLarge => "frame too large",
+            Self::Revoked => "agent deleted or credentials revoked",
+            Self::Replaced => "replaced by a newer connection of the same agent",
+            Self::HeartbeatTimeout => "heartbeat overdue",
+            Self::ServerShutdown => "server shutting down",
+            Self::Overloaded => "server overloaded, retry later",
+        }
+    }
+
+    /// Whether an agent should stop retrying with its current identity.
+    pub fn is_fatal_for_identity(self) -> bool {
+        matches!(self, Self::Revoked | Self::DeviceMismatch)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_are_tagged_json() {
+        let json = serde_json::to_string(&AgentFrame::Heartbeat).unwrap();
+        assert_eq!(json, r#"{"type":"heartbeat"}"#);
+        let frame: ServerFrame = serde_json::from_str(r#"{"type":"metrics_ack","batch_id":7}"#).unwrap();
+        assert_eq!(frame, ServerFrame::MetricsAck { batch_id: 7 });
+        assert!(serde_json::from_str::<AgentFrame>(r#"{"type":"nope"}"#).is_err());
+    }
+
+    #[test]
+    fn close_codes_round_trip() {
+        for reason in CloseReason::ALL {
+            assert_eq!(CloseReason::from_code(reason.code()), Some(reason));
+        }
+        assert_eq!(CloseReason::from_code(1000), None);
+    }
+}
