@@ -43,7 +43,10 @@ mod tests {
 
     #[test]
     fn debug_output_never_contains_the_secret() {
-        let response = EnrollResponse { agent_id: AgentId::new(), agent_secret: "topsecret".into() };
+        let response = EnrollResponse {
+            agent_id: AgentId::new(),
+            agent_secret: "topsecret".into(),
+        };
         assert!(!format!("{response:?}").contains("topsecret"));
     }
 }

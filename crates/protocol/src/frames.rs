@@ -42,7 +42,10 @@ pub struct AgentSettings {
 
 impl Default for AgentSettings {
     fn default() -> Self {
-        Self { metrics_interval_seconds: 60, heartbeat_interval_seconds: 30 }
+        Self {
+            metrics_interval_seconds: 60,
+            heartbeat_interval_seconds: 30,
+        }
     }
 }
 
@@ -63,7 +66,9 @@ pub enum AgentFrame {
         dropped_samples: u64,
     },
     /// Network interfaces: sent after `hello` and whenever they change.
-    Interfaces { interfaces: Vec<NetworkInterface> },
+    Interfaces {
+        interfaces: Vec<NetworkInterface>,
+    },
 }
 
 /// Frames the server sends.
@@ -77,9 +82,13 @@ pub enum ServerFrame {
         #[serde(default)]
         public_ip: Option<String>,
     },
-    Settings { settings: AgentSettings },
+    Settings {
+        settings: AgentSettings,
+    },
     HeartbeatAck,
-    MetricsAck { batch_id: u64 },
+    MetricsAck {
+        batch_id: u64,
+    },
 }
 
 /// Why the server closed an agent connection. Sent as the WebSocket close code
@@ -128,7 +137,8 @@ impl CloseReason {
     }
 
     pub fn from_code(code: u16) -> Option<Self> {
-        code.checked_sub(4000).and_then(|i| Self::ALL.get(i as usize).copied())
+        code.checked_sub(4000)
+            .and_then(|i| Self::ALL.get(i as usize).copied())
     }
 
     /// Human-readable reason sent with the close frame.
@@ -161,7 +171,8 @@ mod tests {
     fn frames_are_tagged_json() {
         let json = serde_json::to_string(&AgentFrame::Heartbeat).unwrap();
         assert_eq!(json, r#"{"type":"heartbeat"}"#);
-        let frame: ServerFrame = serde_json::from_str(r#"{"type":"metrics_ack","batch_id":7}"#).unwrap();
+        let frame: ServerFrame =
+            serde_json::from_str(r#"{"type":"metrics_ack","batch_id":7}"#).unwrap();
         assert_eq!(frame, ServerFrame::MetricsAck { batch_id: 7 });
         assert!(serde_json::from_str::<AgentFrame>(r#"{"type":"nope"}"#).is_err());
     }

@@ -1,1 +1,157 @@
-//! placeholder
+//! Persistence for the GuruRMM server: the [`Store`] trait and its SQLite and
+//! PostgreSQL implementations.
+//!
+//! **Architecture Invariant:** all SQL of the server lives in this crate. The
+//! server holds an `Arc<dyn Store>` and never sees a connection or a row.
+//!
+//! **Architecture Invariant:** every method that takes an id coming from an API
+//! caller also takes the caller's [`OrganizationId`] and answers
+//! [`StoreError::NotFound`] for rows of other organizations.
+#![forbid(unsafe_code)]
+
+mod backends;
+mod model;
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use backends::{connect, PostgresStore, SqliteStore};
+pub use model::*;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use gururmm_protocol::{AgentId, ClientId, OrganizationId, SiteId, UserId};
+
+/// What can go wrong in the store. Callers map these to API errors; the
+/// database detail in [`StoreError::Database`] is for logs only.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("the database schema (version {0}) is newer than this server; upgrade the server")]
+    DatabaseTooNew(i64),
+    #[error("unsupported database URL: {0}")]
+    UnsupportedUrl(String),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration error: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// The server's whole persistence surface, shaped by the queries it needs.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// `sqlite` or `postgres`.
+    fn backend_name(&self) -> &'static str;
+
+    // Organizations and users.
+    async fn create_organization(&self, name: &str) -> StoreResult<Organization>;
+    async fn count_users(&self) -> StoreResult<i64>;
+    async fn create_user(&self, user: NewUser) -> StoreResult<User>;
+    async fn find_user_by_email(&self, email: &str) -> StoreResult<Option<UserWithPassword>>;
+    async fn get_user(&self, id: UserId) -> StoreResult<UserWithPassword>;
+    /// Sets a new password hash and revokes every session of the user.
+    async fn set_user_password(&self, id: UserId, password_hash: &str) -> StoreResult<()>;
+
+    // Sessions (bearer tokens, stored hashed).
+    async fn create_session(
+        &self,
+        token_hash: &str,
+        user: UserId,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    /// The user owning an unexpired session.
+    async fn find_session_user(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<User>>;
+    async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
+    async fn delete_expired_sessions(&self, now: DateTime<Utc>) -> StoreResult<u64>;
+
+    // Clients.
+    async fn list_clients(
+        &self,
+        org: OrganizationId,
+        query: &ListQuery,
+    ) -> StoreResult<Page<Client>>;
+    async fn create_client(&self, org: OrganizationId, name: &str) -> StoreResult<Client>;
+    async fn get_client(&self, org: OrganizationId, id: ClientId) -> StoreResult<Client>;
+    async fn rename_client(
+        &self,
+        org: OrganizationId,
+        id: ClientId,
+        name: &str,
+    ) -> StoreResult<Client>;
+    /// Deletes a client and its sites; [`StoreError::Conflict`] while agents remain.
+    async fn delete_client(&self, org: OrganizationId, id: ClientId) -> StoreResult<()>;
+
+    // Sites.
+    async fn list_sites(
+        &self,
+        org: OrganizationId,
+        client: ClientId,
+        query: &ListQuery,
+    ) -> StoreResult<Page<Site>>;
+    async fn create_site(
+        &self,
+        org: OrganizationId,
+        client: ClientId,
+        name: &str,
+    ) -> StoreResult<Site>;
+    async fn get_site(&self, org: OrganizationId, id: SiteId) -> StoreResult<Site>;
+    async fn rename_site(&self, org: OrganizationId, id: SiteId, name: &str) -> StoreResult<Site>;
+    /// [`StoreError::Conflict`] while agents remain in the site.
+    async fn delete_site(&self, org: OrganizationId, id: SiteId) -> StoreResult<()>;
+    /// Replaces the site's enrollment key hash; the previous key stops working.
+    async fn set_enrollment_key(
+        &self,
+        org: OrganizationId,
+        id: SiteId,
+        key_hash: &str,
+        created_at: DateTime<Utc>,
+    ) -> StoreResult<Site>;
+    async fn find_site_by_enrollment_key(&self, key_hash: &str) -> StoreResult<Option<Site>>;
+
+    // Agents.
+    /// Creates the agent, or, when the device already enrolled in this
+    /// organization, moves it to `site` and rotates its secret.
+    async fn enroll_agent(&self, enrollment: NewAgent) -> StoreResult<EnrolledAgent>;
+    async fn get_agent_credentials(&self, id: AgentId) -> StoreResult<Option<AgentCredentials>>;
+    async fn update_agent_facts(&self, id: AgentId, facts: &AgentFacts) -> StoreResult<()>;
+    async fn set_agent_interfaces(&self, id: AgentId, interfaces_json: &str) -> StoreResult<()>;
+    async fn list_agents(
+        &self,
+        org: OrganizationId,
+        filter: &AgentFilter,
+        query: &ListQuery,
+    ) -> StoreResult<Page<Agent>>;
+    async fn get_agent(&self, org: OrganizationId, id: AgentId) -> StoreResult<AgentDetail>;
+    /// Deletes the agent, its secret and its samples.
+    async fn delete_agent(&self, org: OrganizationId, id: AgentId) -> StoreResult<()>;
+    async fn record_agent_event(&self, event: NewAgentEvent) -> StoreResult<()>;
+    async fn list_agent_events(
+        &self,
+        org: OrganizationId,
+        id: AgentId,
+        limit: i64,
+    ) -> StoreResult<Vec<AgentEvent>>;
+
+    // Presence and metrics, written in batches by background tasks.
+    async fn write_presence(&self, updates: &[PresenceUpdate]) -> StoreResult<()>;
+    /// Marks every agent offline (at start of a single-node server).
+    async fn mark_all_agents_offline(&self) -> StoreResult<()>;
+    /// Inserts samples (duplicates by agent and time are ignored) and updates
+    /// each agent's latest sample.
+    async fn insert_metrics(&self, samples: &[MetricRecord]) -> StoreResult<()>;
+    async fn query_metrics(
+        &self,
+        org: OrganizationId,
+        id: AgentId,
+        range: MetricRange,
+    ) -> StoreResult<Vec<MetricPoint>>;
+    async fn delete_metrics_before(&self, cutoff: DateTime<Utc>) -> StoreResult<u64>;
+}

@@ -1,0 +1,1005 @@
+//! The two [`Store`] backends. The SQL is written once, in [`sql_store_impl!`],
+//! and instantiated for SQLite and PostgreSQL: both speak `$n` placeholders,
+//! `ON CONFLICT`, `RETURNING` and the standard functions used here, and every
+//! column is TEXT, BIGINT, DOUBLE or BOOLEAN so the same Rust types decode on
+//! both. Migrations differ per backend and live in `migrations/<backend>`.
+
+use crate::model::*;
+use crate::{Store, StoreError, StoreResult};
+use async_trait::async_trait;
+use chrono::{DateTime, TimeZone, Utc};
+use gururmm_protocol::{AgentId, ClientId, OrganizationId, OsInfo, SiteId, UserId};
+use sqlx::migrate::{MigrateError, Migrator};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Pool, Postgres, Sqlite};
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+static SQLITE_MIGRATOR: Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATOR: Migrator = sqlx::migrate!("migrations/postgres");
+
+/// Opens the database named by `url` (`sqlite:…` or `postgres://…`), applies
+/// pending migrations and refuses a schema newer than this binary.
+pub async fn connect(url: &str) -> StoreResult<Arc<dyn Store>> {
+    if url.starts_with("sqlite:") {
+        Ok(Arc::new(SqliteStore::connect(url).await?))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(PostgresStore::connect(url).await?))
+    } else {
+        Err(StoreError::UnsupportedUrl(redact_url(url)))
+    }
+}
+
+/// Hides a password in a database URL so it can appear in errors and logs.
+pub(crate) fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}://{}:***{}", &url[..scheme_end], user, &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+async fn run_migrations<DB>(migrator: &Migrator, pool: &Pool<DB>) -> StoreResult<()>
+where
+    DB: sqlx::Database,
+    <DB as sqlx::Database>::Connection: sqlx::migrate::Migrate,
+{
+    match migrator.run(pool).await {
+        Ok(()) => Ok(()),
+        Err(MigrateError::VersionMissing(version)) => Err(StoreError::DatabaseTooNew(version)),
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// SQLite in WAL mode: one writer connection, a few readers.
+pub struct SqliteStore {
+    read: Pool<Sqlite>,
+    write: Pool<Sqlite>,
+}
+
+impl SqliteStore {
+    pub async fn connect(url: &str) -> StoreResult<Self> {
+        let options = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let write = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone())
+            .await?;
+        run_migrations(&SQLITE_MIGRATOR, &write).await?;
+        let read = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await?;
+        Ok(Self { read, write })
+    }
+}
+
+/// PostgreSQL with one shared pool.
+pub struct PostgresStore {
+    read: Pool<Postgres>,
+    write: Pool<Postgres>,
+}
+
+impl PostgresStore {
+    pub async fn connect(url: &str) -> StoreResult<Self> {
+        let options = PgConnectOptions::from_str(url)?;
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await?;
+        run_migrations(&POSTGRES_MIGRATOR, &pool).await?;
+        Ok(Self {
+            read: pool.clone(),
+            write: pool,
+        })
+    }
+}
+
+fn millis(time: DateTime<Utc>) -> i64 {
+    time.timestamp_millis()
+}
+
+fn from_millis(ms: i64) -> DateTime<Utc> {
+    Utc.timestamp_millis_opt(ms).single().unwrap_or_default()
+}
+
+fn parse_id<T: FromStr>(value: &str) -> StoreResult<T> {
+    value.parse().map_err(|_| {
+        StoreError::Database(sqlx::Error::Decode(
+            format!("invalid id in database: {value}").into(),
+        ))
+    })
+}
+
+/// `%term%` with LIKE wildcards in the term escaped (used with `ESCAPE '\'`).
+fn like_pattern(search: Option<&str>) -> String {
+    match search.map(str::trim).filter(|s| !s.is_empty()) {
+        None => "%".to_string(),
+        Some(term) => {
+            let mut pattern = String::with_capacity(term.len() + 2);
+            pattern.push('%');
+            for ch in term.to_lowercase().chars() {
+                if matches!(ch, '%' | '_' | '\\') {
+                    pattern.push('\\');
+                }
+                pattern.push(ch);
+            }
+            pattern.push('%');
+            pattern
+        }
+    }
+}
+
+fn unique_violation_to_conflict(error: sqlx::Error, what: &str) -> StoreError {
+    match &error {
+        sqlx::Error::Database(db) if db.is_unique_violation() => {
+            StoreError::Conflict(what.to_string())
+        }
+        _ => StoreError::Database(error),
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct UserRow {
+    id: String,
+    organization_id: String,
+    organization_name: String,
+    email: String,
+    role: String,
+    created_at: i64,
+    password_hash: String,
+}
+
+impl UserRow {
+    fn into_user(self) -> StoreResult<UserWithPassword> {
+        let role = Role::parse(&self.role).ok_or_else(|| {
+            StoreError::Database(sqlx::Error::Decode(
+                format!("unknown role {}", self.role).into(),
+            ))
+        })?;
+        Ok(UserWithPassword {
+            user: User {
+                id: parse_id(&self.id)?,
+                organization_id: parse_id(&self.organization_id)?,
+                organization_name: self.organization_name,
+                email: self.email,
+                role,
+                created_at: from_millis(self.created_at),
+            },
+            password_hash: self.password_hash,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct ClientRow {
+    id: String,
+    name: String,
+    site_count: i64,
+    agent_count: i64,
+    created_at: i64,
+}
+
+impl ClientRow {
+    fn into_client(self) -> StoreResult<Client> {
+        Ok(Client {
+            id: parse_id(&self.id)?,
+            name: self.name,
+            site_count: self.site_count,
+            agent_count: self.agent_count,
+            created_at: from_millis(self.created_at),
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct SiteRow {
+    id: String,
+    organization_id: String,
+    client_id: String,
+    client_name: String,
+    name: String,
+    agent_count: i64,
+    enrollment_key_created_at: Option<i64>,
+    created_at: i64,
+}
+
+impl SiteRow {
+    fn into_site(self) -> StoreResult<Site> {
+        Ok(Site {
+            id: parse_id(&self.id)?,
+            organization_id: parse_id(&self.organization_id)?,
+            client_id: parse_id(&self.client_id)?,
+            client_name: self.client_name,
+            name: self.name,
+            agent_count: self.agent_count,
+            enrollment_key_created_at: self.enrollment_key_created_at.map(from_millis),
+            created_at: from_millis(self.created_at),
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct AgentRow {
+    id: String,
+    organization_id: String,
+    client_id: String,
+    client_name: String,
+    site_id: String,
+    site_name: String,
+    hostname: String,
+    os_family: String,
+    os_name: String,
+    os_version: String,
+    os_kernel: Option<String>,
+    arch: String,
+    agent_version: String,
+    public_ip: Option<String>,
+    online: bool,
+    last_seen: Option<i64>,
+    enrolled_at: i64,
+    cpu_percent: Option<f64>,
+    memory_used_bytes: Option<i64>,
+    memory_total_bytes: Option<i64>,
+}
+
+impl AgentRow {
+    fn into_agent(self) -> StoreResult<Agent> {
+        Ok(Agent {
+            id: parse_id(&self.id)?,
+            organization_id: parse_id(&self.organization_id)?,
+            client_id: parse_id(&self.client_id)?,
+            client_name: self.client_name,
+            site_id: parse_id(&self.site_id)?,
+            site_name: self.site_name,
+            hostname: self.hostname,
+            os: OsInfo {
+                family: self.os_family,
+                name: self.os_name,
+                version: self.os_version,
+                kernel: self.os_kernel,
+            },
+            arch: self.arch,
+            agent_version: self.agent_version,
+            public_ip: self.public_ip,
+            online: self.online,
+            last_seen: self.last_seen.map(from_millis),
+            enrolled_at: from_millis(self.enrolled_at),
+            cpu_percent: self.cpu_percent,
+            memory_used_bytes: self.memory_used_bytes,
+            memory_total_bytes: self.memory_total_bytes,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct MetricPointRow {
+    time: i64,
+    cpu_percent: Option<f64>,
+    memory_used_bytes: Option<f64>,
+    memory_total_bytes: Option<i64>,
+    disk_used_bytes: Option<f64>,
+    disk_total_bytes: Option<i64>,
+    network_rx_bytes: Option<i64>,
+    network_tx_bytes: Option<i64>,
+}
+
+impl MetricPointRow {
+    fn into_point(self) -> MetricPoint {
+        MetricPoint {
+            time: from_millis(self.time),
+            cpu_percent: self.cpu_percent,
+            memory_used_bytes: self.memory_used_bytes.map(|v| v.round() as i64),
+            memory_total_bytes: self.memory_total_bytes,
+            disk_used_bytes: self.disk_used_bytes.map(|v| v.round() as i64),
+            disk_total_bytes: self.disk_total_bytes,
+            network_rx_bytes: self.network_rx_bytes,
+            network_tx_bytes: self.network_tx_bytes,
+        }
+    }
+}
+
+const USER_SELECT: &str =
+    "SELECT u.id, u.organization_id, o.name AS organization_name, u.email, u.role, \
+     u.created_at, u.password_hash FROM users u JOIN organizations o ON o.id = u.organization_id";
+
+const CLIENT_SELECT: &str = "SELECT c.id, c.name, c.created_at, \
+     (SELECT COUNT(*) FROM sites s WHERE s.client_id = c.id) AS site_count, \
+     (SELECT COUNT(*) FROM agents a WHERE a.client_id = c.id) AS agent_count \
+     FROM clients c";
+
+const SITE_SELECT: &str =
+    "SELECT s.id, s.organization_id, s.client_id, c.name AS client_name, s.name, \
+     s.enrollment_key_created_at, s.created_at, \
+     (SELECT COUNT(*) FROM agents a WHERE a.site_id = s.id) AS agent_count \
+     FROM sites s JOIN clients c ON c.id = s.client_id";
+
+const AGENT_SELECT: &str =
+    "SELECT a.id, a.organization_id, a.client_id, c.name AS client_name, a.site_id, \
+     s.name AS site_name, a.hostname, a.os_family, a.os_name, a.os_version, a.os_kernel, a.arch, \
+     a.agent_version, a.public_ip, a.online, a.last_seen, a.enrolled_at, a.cpu_percent, \
+     a.memory_used_bytes, a.memory_total_bytes \
+     FROM agents a JOIN sites s ON s.id = a.site_id JOIN clients c ON c.id = a.client_id";
+
+const AGENT_FILTER: &str =
+    " WHERE a.organization_id = $1 AND LOWER(a.hostname) LIKE $2 ESCAPE '\\' \
+     AND ($3 IS NULL OR a.client_id = $3) AND ($4 IS NULL OR a.site_id = $4) \
+     AND ($5 IS NULL OR a.online = $5)";
+
+/// Most raw samples one metrics query returns; longer ranges must be bucketed.
+pub const MAX_RAW_POINTS: i64 = 20_000;
+
+/// Rows per multi-row INSERT (9 binds each, well under both backends' limits).
+const INSERT_CHUNK: usize = 400;
+
+macro_rules! sql_store_impl {
+    ($store:ty, $db:ty, $name:literal) => {
+        #[async_trait]
+        impl Store for $store {
+            fn backend_name(&self) -> &'static str {
+                $name
+            }
+
+            async fn create_organization(&self, name: &str) -> StoreResult<Organization> {
+                let org = Organization { id: OrganizationId::new(), name: name.to_string(), created_at: Utc::now() };
+                sqlx::query("INSERT INTO organizations (id, name, created_at) VALUES ($1, $2, $3)")
+                    .bind(org.id.to_string())
+                    .bind(&org.name)
+                    .bind(millis(org.created_at))
+                    .execute(&self.write)
+                    .await?;
+                Ok(org)
+            }
+
+            async fn count_users(&self) -> StoreResult<i64> {
+                Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(&self.read).await?)
+            }
+
+            async fn create_user(&self, user: NewUser) -> StoreResult<User> {
+                let id = UserId::new();
+                sqlx::query(
+                    "INSERT INTO users (id, organization_id, email, password_hash, role, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(id.to_string())
+                .bind(user.organization_id.to_string())
+                .bind(user.email.to_lowercase())
+                .bind(&user.password_hash)
+                .bind(user.role.as_str())
+                .bind(millis(Utc::now()))
+                .execute(&self.write)
+                .await
+                .map_err(|e| unique_violation_to_conflict(e, "a user with this email already exists"))?;
+                Ok(self.get_user(id).await?.user)
+            }
+
+            async fn find_user_by_email(&self, email: &str) -> StoreResult<Option<UserWithPassword>> {
+                let row: Option<UserRow> = sqlx::query_as(&format!("{USER_SELECT} WHERE u.email = $1"))
+                    .bind(email.trim().to_lowercase())
+                    .fetch_optional(&self.read)
+                    .await?;
+                row.map(UserRow::into_user).transpose()
+            }
+
+            async fn get_user(&self, id: UserId) -> StoreResult<UserWithPassword> {
+                let row: Option<UserRow> = sqlx::query_as(&format!("{USER_SELECT} WHERE u.id = $1"))
+                    .bind(id.to_string())
+                    .fetch_optional(&self.read)
+                    .await?;
+                row.ok_or(StoreError::NotFound)?.into_user()
+            }
+
+            async fn set_user_password(&self, id: UserId, password_hash: &str) -> StoreResult<()> {
+                let mut tx = self.write.begin().await?;
+                let updated = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+                    .bind(password_hash)
+                    .bind(id.to_string())
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                if updated == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id.to_string()).execute(&mut *tx).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn create_session(&self, token_hash: &str, user: UserId, expires_at: DateTime<Utc>) -> StoreResult<()> {
+                sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
+                    .bind(token_hash)
+                    .bind(user.to_string())
+                    .bind(millis(Utc::now()))
+                    .bind(millis(expires_at))
+                    .execute(&self.write)
+                    .await?;
+                Ok(())
+            }
+
+            async fn find_session_user(&self, token_hash: &str, now: DateTime<Utc>) -> StoreResult<Option<User>> {
+                let row: Option<UserRow> = sqlx::query_as(&format!(
+                    "{USER_SELECT} JOIN sessions se ON se.user_id = u.id WHERE se.token_hash = $1 AND se.expires_at > $2"
+                ))
+                .bind(token_hash)
+                .bind(millis(now))
+                .fetch_optional(&self.read)
+                .await?;
+                Ok(row.map(UserRow::into_user).transpose()?.map(|u| u.user))
+            }
+
+            async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
+                sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(&self.write).await?;
+                Ok(())
+            }
+
+            async fn delete_expired_sessions(&self, now: DateTime<Utc>) -> StoreResult<u64> {
+                let result = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+                    .bind(millis(now))
+                    .execute(&self.write)
+                    .await?;
+                Ok(result.rows_affected())
+            }
+
+            async fn list_clients(&self, org: OrganizationId, query: &ListQuery) -> StoreResult<Page<Client>> {
+                let pattern = like_pattern(query.search.as_deref());
+                let rows: Vec<ClientRow> = sqlx::query_as(&format!(
+                    "{CLIENT_SELECT} WHERE c.organization_id = $1 AND LOWER(c.name) LIKE $2 ESCAPE '\\' \
+                     ORDER BY LOWER(c.name), c.id LIMIT $3 OFFSET $4"
+                ))
+                .bind(org.to_string())
+                .bind(&pattern)
+                .bind(query.limit)
+                .bind(query.offset)
+                .fetch_all(&self.read)
+                .await?;
+                let total: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM clients c WHERE c.organization_id = $1 AND LOWER(c.name) LIKE $2 ESCAPE '\\'",
+                )
+                .bind(org.to_string())
+                .bind(&pattern)
+                .fetch_one(&self.read)
+                .await?;
+                let items = rows.into_iter().map(ClientRow::into_client).collect::<StoreResult<_>>()?;
+                Ok(Page { items, total })
+            }
+
+            async fn create_client(&self, org: OrganizationId, name: &str) -> StoreResult<Client> {
+                let id = ClientId::new();
+                sqlx::query("INSERT INTO clients (id, organization_id, name, created_at) VALUES ($1, $2, $3, $4)")
+                    .bind(id.to_string())
+                    .bind(org.to_string())
+                    .bind(name)
+                    .bind(millis(Utc::now()))
+                    .execute(&self.write)
+                    .await?;
+                self.get_client(org, id).await
+            }
+
+            async fn get_client(&self, org: OrganizationId, id: ClientId) -> StoreResult<Client> {
+                let row: Option<ClientRow> =
+                    sqlx::query_as(&format!("{CLIENT_SELECT} WHERE c.organization_id = $1 AND c.id = $2"))
+                        .bind(org.to_string())
+                        .bind(id.to_string())
+                        .fetch_optional(&self.read)
+                        .await?;
+                row.ok_or(StoreError::NotFound)?.into_client()
+            }
+
+            async fn rename_client(&self, org: OrganizationId, id: ClientId, name: &str) -> StoreResult<Client> {
+                let updated = sqlx::query("UPDATE clients SET name = $1 WHERE organization_id = $2 AND id = $3")
+                    .bind(name)
+                    .bind(org.to_string())
+                    .bind(id.to_string())
+                    .execute(&self.write)
+                    .await?
+                    .rows_affected();
+                if updated == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                self.get_client(org, id).await
+            }
+
+            async fn delete_client(&self, org: OrganizationId, id: ClientId) -> StoreResult<()> {
+                let mut tx = self.write.begin().await?;
+                let agents: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM agents WHERE organization_id = $1 AND client_id = $2")
+                    .bind(org.to_string())
+                    .bind(id.to_string())
+                    .fetch_one(&mut *tx)
+                    .await?;
+                if agents > 0 {
+                    return Err(StoreError::Conflict(format!(
+                        "the client still has {agents} agent(s); delete or move them first"
+                    )));
+                }
+                let deleted = sqlx::query("DELETE FROM clients WHERE organization_id = $1 AND id = $2")
+                    .bind(org.to_string())
+                    .bind(id.to_string())
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                if deleted == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn list_sites(&self, org: OrganizationId, client: ClientId, query: &ListQuery) -> StoreResult<Page<Site>> {
+                // Listing the sites of another organization's client is "not found", not an empty list.
+                self.get_client(org, client).await?;
+                let pattern = like_pattern(query.search.as_deref());
+                let rows: Vec<SiteRow> = sqlx::query_as(&format!(
+                    "{SITE_SELECT} WHERE s.organization_id = $1 AND s.client_id = $2 \
+                     AND LOWER(s.name) LIKE $3 ESCAPE '\\' ORDER BY LOWER(s.name), s.id LIMIT $4 OFFSET $5"
+                ))
+                .bind(org.to_string())
+                .bind(client.to_string())
+                .bind(&pattern)
+                .bind(query.limit)
+                .bind(query.offset)
+                .fetch_all(&self.read)
+                .await?;
+                let total: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM sites s WHERE s.organization_id = $1 AND s.client_id = $2 \
+                     AND LOWER(s.name) LIKE $3 ESCAPE '\\'",
+                )
+                .bind(org.to_string())
+                .bind(client.to_string())
+                .bind(&pattern)
+                .fetch_one(&self.read)
+                .await?;
+                let items = rows.into_iter().map(SiteRow::into_site).collect::<StoreResult<_>>()?;
+                Ok(Page { items, total })
+            }
+
+            async fn create_site(&self, org: OrganizationId, client: ClientId, name: &str) -> StoreResult<Site> {
+                self.get_client(org, client).await?;
+                let id = SiteId::new();
+                sqlx::query(
+                    "INSERT INTO sites (id, organization_id, client_id, name, created_at) VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(id.to_string())
+                .bind(org.to_string())
+                .bind(client.to_string())
+                .bind(name)
+                .bind(millis(Utc::now()))
+                .execute(&self.write)
+                .await?;
+                self.get_site(org, id).await
+            }
+
+            async fn get_site(&self, org: OrganizationId, id: SiteId) -> StoreResult<Site> {
+                let row: Option<SiteRow> =
+                    sqlx::query_as(&format!("{SITE_SELECT} WHERE s.organization_id = $1 AND s.id = $2"))
+                        .bind(org.to_string())
+                        .bind(id.to_string())
+                        .fetch_optional(&self.read)
+                        .await?;
+                row.ok_or(StoreError::NotFound)?.into_site()
+            }
+
+            async fn rename_site(&self, org: OrganizationId, id: SiteId, name: &str) -> StoreResult<Site> {
+                let updated = sqlx::query("UPDATE sites SET name = $1 WHERE organization_id = $2 AND id = $3")
+                    .bind(name)
+                    .bind(org.to_string())
+                    .bind(id.to_string())
+                    .execute(&self.write)
+                    .await?
+                    .rows_affected();
+                if updated == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                self.get_site(org, id).await
+            }
+
+            async fn delete_site(&self, org: OrganizationId, id: SiteId) -> StoreResult<()> {
+                let mut tx = self.write.begin().await?;
+                let agents: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM agents WHERE organization_id = $1 AND site_id = $2")
+                    .bind(org.to_string())
+                    .bind(id.to_string())
+                    .fetch_one(&mut *tx)
+                    .await?;
+                if agents > 0 {
+                    return Err(StoreError::Conflict(format!(
+                        "the site still has {agents} agent(s); delete or move them first"
+                    )));
+                }
+                let deleted = sqlx::query("DELETE FROM sites WHERE organization_id = $1 AND id = $2")
+                    .bind(org.to_string())
+                    .bind(id.to_string())
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                if deleted == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn set_enrollment_key(
+                &self,
+                org: OrganizationId,
+                id: SiteId,
+                key_hash: &str,
+                created_at: DateTime<Utc>,
+            ) -> StoreResult<Site> {
+                let updated = sqlx::query(
+                    "UPDATE sites SET enrollment_key_hash = $1, enrollment_key_created_at = $2 \
+                     WHERE organization_id = $3 AND id = $4",
+                )
+                .bind(key_hash)
+                .bind(millis(created_at))
+                .bind(org.to_string())
+                .bind(id.to_string())
+                .execute(&self.write)
+                .await?
+                .rows_affected();
+                if updated == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                self.get_site(org, id).await
+            }
+
+            async fn find_site_by_enrollment_key(&self, key_hash: &str) -> StoreResult<Option<Site>> {
+                let row: Option<SiteRow> = sqlx::query_as(&format!("{SITE_SELECT} WHERE s.enrollment_key_hash = $1"))
+                    .bind(key_hash)
+                    .fetch_optional(&self.read)
+                    .await?;
+                row.map(SiteRow::into_site).transpose()
+            }
+
+            async fn enroll_agent(&self, new: NewAgent) -> StoreResult<EnrolledAgent> {
+                let mut tx = self.write.begin().await?;
+                let existing: Option<String> =
+                    sqlx::query_scalar("SELECT id FROM agents WHERE organization_id = $1 AND device_id = $2")
+                        .bind(new.organization_id.to_string())
+                        .bind(&new.device_id)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                let facts = &new.facts;
+                let enrolled = match existing {
+                    Some(id) => {
+                        sqlx::query(
+                            "UPDATE agents SET site_id = $1, client_id = $2, secret_hash = $3, hostname = $4, \
+                             os_family = $5, os_name = $6, os_version = $7, os_kernel = $8, arch = $9, \
+                             agent_version = $10 WHERE id = $11",
+                        )
+                        .bind(new.site_id.to_string())
+                        .bind(new.client_id.to_string())
+                        .bind(&new.secret_hash)
+                        .bind(&facts.hostname)
+                        .bind(&facts.os.family)
+                        .bind(&facts.os.name)
+                        .bind(&facts.os.version)
+                        .bind(&facts.os.kernel)
+                        .bind(&facts.arch)
+                        .bind(&facts.agent_version)
+                        .bind(&id)
+                        .execute(&mut *tx)
+                        .await?;
+                        EnrolledAgent { id: parse_id(&id)?, created: false }
+                    }
+                    None => {
+                        let id = AgentId::new();
+                        sqlx::query(
+                            "INSERT INTO agents (id, organization_id, client_id, site_id, device_id, secret_hash, \
+                             hostname, os_family, os_name, os_version, os_kernel, arch, agent_version, public_ip, \
+                             enrolled_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+                        )
+                        .bind(id.to_string())
+                        .bind(new.organization_id.to_string())
+                        .bind(new.client_id.to_string())
+                        .bind(new.site_id.to_string())
+                        .bind(&new.device_id)
+                        .bind(&new.secret_hash)
+                        .bind(&facts.hostname)
+                        .bind(&facts.os.family)
+                        .bind(&facts.os.name)
+                        .bind(&facts.os.version)
+                        .bind(&facts.os.kernel)
+                        .bind(&facts.arch)
+                        .bind(&facts.agent_version)
+                        .bind(&facts.public_ip)
+                        .bind(millis(new.enrolled_at))
+                        .execute(&mut *tx)
+                        .await?;
+                        EnrolledAgent { id, created: true }
+                    }
+                };
+                tx.commit().await?;
+                Ok(enrolled)
+            }
+
+            async fn get_agent_credentials(&self, id: AgentId) -> StoreResult<Option<AgentCredentials>> {
+                let row: Option<(String, String, String)> =
+                    sqlx::query_as("SELECT organization_id, device_id, secret_hash FROM agents WHERE id = $1")
+                        .bind(id.to_string())
+                        .fetch_optional(&self.read)
+                        .await?;
+                row.map(|(org, device_id, secret_hash)| {
+                    Ok(AgentCredentials { id, organization_id: parse_id(&org)?, device_id, secret_hash })
+                })
+                .transpose()
+            }
+
+            async fn update_agent_facts(&self, id: AgentId, facts: &AgentFacts) -> StoreResult<()> {
+                sqlx::query(
+                    "UPDATE agents SET hostname = $1, os_family = $2, os_name = $3, os_version = $4, os_kernel = $5, \
+                     arch = $6, agent_version = $7, public_ip = $8 WHERE id = $9",
+                )
+                .bind(&facts.hostname)
+                .bind(&facts.os.family)
+                .bind(&facts.os.name)
+                .bind(&facts.os.version)
+                .bind(&facts.os.kernel)
+                .bind(&facts.arch)
+                .bind(&facts.agent_version)
+                .bind(&facts.public_ip)
+                .bind(id.to_string())
+                .execute(&self.write)
+                .await?;
+                Ok(())
+            }
+
+            async fn set_agent_interfaces(&self, id: AgentId, interfaces_json: &str) -> StoreResult<()> {
+                sqlx::query("UPDATE agents SET interfaces = $1 WHERE id = $2")
+                    .bind(interfaces_json)
+                    .bind(id.to_string())
+                    .execute(&self.write)
+                    .await?;
+                Ok(())
+            }
+
+            async fn list_agents(&self, org: OrganizationId, filter: &AgentFilter, query: &ListQuery) -> StoreResult<Page<Agent>> {
+                let pattern = like_pattern(query.search.as_deref());
+                let client = filter.client_id.map(|id| id.to_string());
+                let site = filter.site_id.map(|id| id.to_string());
+                let rows: Vec<AgentRow> = sqlx::query_as(&format!(
+                    "{AGENT_SELECT}{AGENT_FILTER} ORDER BY LOWER(a.hostname), a.id LIMIT $6 OFFSET $7"
+                ))
+                .bind(org.to_string())
+                .bind(&pattern)
+                .bind(&client)
+                .bind(&site)
+                .bind(filter.online)
+                .bind(query.limit)
+                .bind(query.offset)
+                .fetch_all(&self.read)
+                .await?;
+                let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM agents a{AGENT_FILTER}"))
+                    .bind(org.to_string())
+                    .bind(&pattern)
+                    .bind(&client)
+                    .bind(&site)
+                    .bind(filter.online)
+                    .fetch_one(&self.read)
+                    .await?;
+                let items = rows.into_iter().map(AgentRow::into_agent).collect::<StoreResult<_>>()?;
+                Ok(Page { items, total })
+            }
+
+            async fn get_agent(&self, org: OrganizationId, id: AgentId) -> StoreResult<AgentDetail> {
+                let row: Option<AgentRow> =
+                    sqlx::query_as(&format!("{AGENT_SELECT} WHERE a.organization_id = $1 AND a.id = $2"))
+                        .bind(org.to_string())
+                        .bind(id.to_string())
+                        .fetch_optional(&self.read)
+                        .await?;
+                let agent = row.ok_or(StoreError::NotFound)?.into_agent()?;
+                let (device_id, interfaces_json, latest_sample_json): (String, String, Option<String>) =
+                    sqlx::query_as("SELECT device_id, interfaces, latest_sample FROM agents WHERE id = $1")
+                        .bind(id.to_string())
+                        .fetch_one(&self.read)
+                        .await?;
+                Ok(AgentDetail { agent, device_id, interfaces_json, latest_sample_json })
+            }
+
+            async fn delete_agent(&self, org: OrganizationId, id: AgentId) -> StoreResult<()> {
+                let deleted = sqlx::query("DELETE FROM agents WHERE organization_id = $1 AND id = $2")
+                    .bind(org.to_string())
+                    .bind(id.to_string())
+                    .execute(&self.write)
+                    .await?
+                    .rows_affected();
+                if deleted == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                Ok(())
+            }
+
+            async fn record_agent_event(&self, event: NewAgentEvent) -> StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO agent_events (organization_id, agent_id, kind, message, created_at) \
+                     VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(event.organization_id.to_string())
+                .bind(event.agent_id.to_string())
+                .bind(&event.kind)
+                .bind(&event.message)
+                .bind(millis(event.created_at))
+                .execute(&self.write)
+                .await?;
+                Ok(())
+            }
+
+            async fn list_agent_events(&self, org: OrganizationId, id: AgentId, limit: i64) -> StoreResult<Vec<AgentEvent>> {
+                let rows: Vec<(String, String, i64)> = sqlx::query_as(
+                    "SELECT kind, message, created_at FROM agent_events WHERE organization_id = $1 AND agent_id = $2 \
+                     ORDER BY created_at DESC, id DESC LIMIT $3",
+                )
+                .bind(org.to_string())
+                .bind(id.to_string())
+                .bind(limit)
+                .fetch_all(&self.read)
+                .await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(kind, message, at)| AgentEvent { kind, message, created_at: from_millis(at) })
+                    .collect())
+            }
+
+            async fn write_presence(&self, updates: &[PresenceUpdate]) -> StoreResult<()> {
+                if updates.is_empty() {
+                    return Ok(());
+                }
+                let mut tx = self.write.begin().await?;
+                for update in updates {
+                    sqlx::query("UPDATE agents SET online = $1, last_seen = $2 WHERE id = $3")
+                        .bind(update.online)
+                        .bind(millis(update.last_seen))
+                        .bind(update.agent_id.to_string())
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn mark_all_agents_offline(&self) -> StoreResult<()> {
+                sqlx::query("UPDATE agents SET online = FALSE WHERE online = TRUE").execute(&self.write).await?;
+                Ok(())
+            }
+
+            async fn insert_metrics(&self, samples: &[MetricRecord]) -> StoreResult<()> {
+                if samples.is_empty() {
+                    return Ok(());
+                }
+                let mut tx = self.write.begin().await?;
+                for chunk in samples.chunks(INSERT_CHUNK) {
+                    let mut builder = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO metric_samples (agent_id, collected_at, cpu_percent, memory_used_bytes, \
+                         memory_total_bytes, disk_used_bytes, disk_total_bytes, network_rx_bytes, network_tx_bytes) ",
+                    );
+                    builder.push_values(chunk, |mut row, sample| {
+                        row.push_bind(sample.agent_id.to_string())
+                            .push_bind(millis(sample.collected_at))
+                            .push_bind(sample.cpu_percent)
+                            .push_bind(sample.memory_used_bytes)
+                            .push_bind(sample.memory_total_bytes)
+                            .push_bind(sample.disk_used_bytes)
+                            .push_bind(sample.disk_total_bytes)
+                            .push_bind(sample.network_rx_bytes)
+                            .push_bind(sample.network_tx_bytes);
+                    });
+                    builder.push(" ON CONFLICT (agent_id, collected_at) DO NOTHING");
+                    builder.build().execute(&mut *tx).await?;
+                }
+                // Each agent's newest sample in the batch becomes its latest.
+                let mut newest: std::collections::HashMap<AgentId, &MetricRecord> = std::collections::HashMap::new();
+                for sample in samples {
+                    let entry = newest.entry(sample.agent_id).or_insert(sample);
+                    if sample.collected_at > entry.collected_at {
+                        *entry = sample;
+                    }
+                }
+                for sample in newest.values() {
+                    sqlx::query(
+                        "UPDATE agents SET latest_sample = $1, cpu_percent = $2, memory_used_bytes = $3, \
+                         memory_total_bytes = $4, latest_sample_at = $6 \
+                         WHERE id = $5 AND (latest_sample_at IS NULL OR latest_sample_at < $6)",
+                    )
+                    .bind(&sample.sample_json)
+                    .bind(sample.cpu_percent)
+                    .bind(sample.memory_used_bytes)
+                    .bind(sample.memory_total_bytes)
+                    .bind(sample.agent_id.to_string())
+                    .bind(millis(sample.collected_at))
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn query_metrics(&self, org: OrganizationId, id: AgentId, range: MetricRange) -> StoreResult<Vec<MetricPoint>> {
+                let owned: Option<String> = sqlx::query_scalar("SELECT id FROM agents WHERE organization_id = $1 AND id = $2")
+                    .bind(org.to_string())
+                    .bind(id.to_string())
+                    .fetch_optional(&self.read)
+                    .await?;
+                if owned.is_none() {
+                    return Err(StoreError::NotFound);
+                }
+                let rows: Vec<MetricPointRow> = if range.bucket_seconds <= 0 {
+                    sqlx::query_as(
+                        "SELECT collected_at AS time, cpu_percent, \
+                         CAST(memory_used_bytes AS DOUBLE PRECISION) AS memory_used_bytes, memory_total_bytes, \
+                         CAST(disk_used_bytes AS DOUBLE PRECISION) AS disk_used_bytes, disk_total_bytes, \
+                         network_rx_bytes, network_tx_bytes FROM metric_samples \
+                         WHERE agent_id = $1 AND collected_at >= $2 AND collected_at <= $3 \
+                         ORDER BY collected_at LIMIT $4",
+                    )
+                    .bind(id.to_string())
+                    .bind(millis(range.from))
+                    .bind(millis(range.to))
+                    .bind(MAX_RAW_POINTS)
+                    .fetch_all(&self.read)
+                    .await?
+                } else {
+                    sqlx::query_as(
+                        "SELECT (collected_at / $4) * $4 AS time, \
+                         CAST(AVG(cpu_percent) AS DOUBLE PRECISION) AS cpu_percent, \
+                         CAST(AVG(memory_used_bytes) AS DOUBLE PRECISION) AS memory_used_bytes, \
+                         MAX(memory_total_bytes) AS memory_total_bytes, \
+                         CAST(AVG(disk_used_bytes) AS DOUBLE PRECISION) AS disk_used_bytes, \
+                         MAX(disk_total_bytes) AS disk_total_bytes, \
+                         CAST(SUM(network_rx_bytes) AS BIGINT) AS network_rx_bytes, \
+                         CAST(SUM(network_tx_bytes) AS BIGINT) AS network_tx_bytes \
+                         FROM metric_samples WHERE agent_id = $1 AND collected_at >= $2 AND collected_at <= $3 \
+                         GROUP BY (collected_at / $4) * $4 ORDER BY 1",
+                    )
+                    .bind(id.to_string())
+                    .bind(millis(range.from))
+                    .bind(millis(range.to))
+                    .bind(range.bucket_seconds * 1000)
+                    .fetch_all(&self.read)
+                    .await?
+                };
+                Ok(rows.into_iter().map(MetricPointRow::into_point).collect())
+            }
+
+            async fn delete_metrics_before(&self, cutoff: DateTime<Utc>) -> StoreResult<u64> {
+                let result = sqlx::query("DELETE FROM metric_samples WHERE collected_at < $1")
+                    .bind(millis(cutoff))
+                    .execute(&self.write)
+                    .await?;
+                Ok(result.rows_affected())
+            }
+        }
+    };
+}
+
+sql_store_impl!(SqliteStore, Sqlite, "sqlite");
+sql_store_impl!(PostgresStore, Postgres, "postgres");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_patterns_escape_wildcards_and_lowercase() {
+        assert_eq!(like_pattern(None), "%");
+        assert_eq!(like_pattern(Some("  ")), "%");
+        assert_eq!(like_pattern(Some("Web_01%")), "%web\\_01\\%%");
+    }
+
+    #[test]
+    fn database_urls_are_redacted() {
+        assert_eq!(redact_url("postgres://u:pw@h/db"), "postgres://u:***@h/db");
+        assert_eq!(redact_url("postgres://h/db"), "postgres://h/db");
+        assert_eq!(redact_url("sqlite:data/x.db"), "sqlite:data/x.db");
+    }
+}

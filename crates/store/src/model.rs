@@ -1,0 +1,269 @@
+//! Domain types the store reads and writes. They are not wire types: the
+//! server converts them to API responses at its edge.
+
+use chrono::{DateTime, Utc};
+use gururmm_protocol::{AgentId, ClientId, OrganizationId, OsInfo, SiteId, UserId};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Organization {
+    pub id: OrganizationId,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// What a user may do inside their organization.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    Admin,
+    Technician,
+    ReadOnly,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Technician => "technician",
+            Role::ReadOnly => "readonly",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Role> {
+        match value {
+            "admin" => Some(Role::Admin),
+            "technician" => Some(Role::Technician),
+            "readonly" => Some(Role::ReadOnly),
+            _ => None,
+        }
+    }
+
+    /// Whether the role may change anything at all.
+    pub fn can_write(self) -> bool {
+        !matches!(self, Role::ReadOnly)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct User {
+    pub id: UserId,
+    pub organization_id: OrganizationId,
+    pub organization_name: String,
+    pub email: String,
+    pub role: Role,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A user with the password hash, for login only.
+#[derive(Clone)]
+pub struct UserWithPassword {
+    pub user: User,
+    pub password_hash: String,
+}
+
+impl std::fmt::Debug for UserWithPassword {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UserWithPassword")
+            .field("user", &self.user)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct NewUser {
+    pub organization_id: OrganizationId,
+    pub email: String,
+    pub password_hash: String,
+    pub role: Role,
+}
+
+/// Paging and free-text search for lists.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ListQuery {
+    /// Case-insensitive substring filter on the name (or hostname).
+    pub search: Option<String>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+impl Default for ListQuery {
+    fn default() -> Self {
+        Self {
+            search: None,
+            limit: 50,
+            offset: 0,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Client {
+    pub id: ClientId,
+    pub name: String,
+    pub site_count: i64,
+    pub agent_count: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Site {
+    pub id: SiteId,
+    pub organization_id: OrganizationId,
+    pub client_id: ClientId,
+    pub client_name: String,
+    pub name: String,
+    pub agent_count: i64,
+    pub enrollment_key_created_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Facts an agent reports about its machine in `hello` or at enrollment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AgentFacts {
+    pub hostname: String,
+    pub os: OsInfo,
+    pub arch: String,
+    pub agent_version: String,
+    pub public_ip: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct NewAgent {
+    pub organization_id: OrganizationId,
+    pub client_id: ClientId,
+    pub site_id: SiteId,
+    pub device_id: String,
+    pub secret_hash: String,
+    pub facts: AgentFacts,
+    pub enrolled_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EnrolledAgent {
+    pub id: AgentId,
+    /// False when the device had enrolled before and kept its id.
+    pub created: bool,
+}
+
+/// What the gateway needs to authenticate an agent connection.
+#[derive(Clone)]
+pub struct AgentCredentials {
+    pub id: AgentId,
+    pub organization_id: OrganizationId,
+    pub device_id: String,
+    pub secret_hash: String,
+}
+
+impl std::fmt::Debug for AgentCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AgentCredentials")
+            .field("id", &self.id)
+            .field("organization_id", &self.organization_id)
+            .field("device_id", &self.device_id)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AgentFilter {
+    pub client_id: Option<ClientId>,
+    pub site_id: Option<SiteId>,
+    /// `Some(true)` online only, `Some(false)` offline only.
+    pub online: Option<bool>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Agent {
+    pub id: AgentId,
+    pub organization_id: OrganizationId,
+    pub client_id: ClientId,
+    pub client_name: String,
+    pub site_id: SiteId,
+    pub site_name: String,
+    pub hostname: String,
+    pub os: OsInfo,
+    pub arch: String,
+    pub agent_version: String,
+    pub public_ip: Option<String>,
+    /// Online as last flushed to the database; the live truth is the gateway's presence.
+    pub online: bool,
+    pub last_seen: Option<DateTime<Utc>>,
+    pub enrolled_at: DateTime<Utc>,
+    pub cpu_percent: Option<f64>,
+    pub memory_used_bytes: Option<i64>,
+    pub memory_total_bytes: Option<i64>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct AgentDetail {
+    pub agent: Agent,
+    pub device_id: String,
+    /// JSON array of `gururmm_protocol::NetworkInterface`.
+    pub interfaces_json: String,
+    /// JSON of the latest `gururmm_protocol::MetricSample`.
+    pub latest_sample_json: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct NewAgentEvent {
+    pub organization_id: OrganizationId,
+    pub agent_id: AgentId,
+    pub kind: String,
+    pub message: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AgentEvent {
+    pub kind: String,
+    pub message: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PresenceUpdate {
+    pub agent_id: AgentId,
+    pub online: bool,
+    pub last_seen: DateTime<Utc>,
+}
+
+/// One sample to store: the chartable numbers plus the full sample as JSON
+/// (kept only as the agent's latest).
+#[derive(Clone, Debug, PartialEq)]
+pub struct MetricRecord {
+    pub agent_id: AgentId,
+    pub collected_at: DateTime<Utc>,
+    pub cpu_percent: Option<f64>,
+    pub memory_used_bytes: Option<i64>,
+    pub memory_total_bytes: Option<i64>,
+    pub disk_used_bytes: Option<i64>,
+    pub disk_total_bytes: Option<i64>,
+    pub network_rx_bytes: Option<i64>,
+    pub network_tx_bytes: Option<i64>,
+    pub sample_json: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MetricRange {
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    /// Zero: raw samples. Otherwise averages (and sums for network) per bucket.
+    pub bucket_seconds: i64,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct MetricPoint {
+    pub time: DateTime<Utc>,
+    pub cpu_percent: Option<f64>,
+    pub memory_used_bytes: Option<i64>,
+    pub memory_total_bytes: Option<i64>,
+    pub disk_used_bytes: Option<i64>,
+    pub disk_total_bytes: Option<i64>,
+    pub network_rx_bytes: Option<i64>,
+    pub network_tx_bytes: Option<i64>,
+}

@@ -1,0 +1,141 @@
+//! Throwaway databases for tests: a SQLite file in a temporary directory, and,
+//! when `GURURMM_TEST_DATABASE_URL` names a PostgreSQL server, a fresh database
+//! created on it for each test and dropped afterwards.
+//!
+//! Under `CI=true` a missing `GURURMM_TEST_DATABASE_URL` is a failure, so the
+//! PostgreSQL suite can never be skipped silently in CI.
+
+use crate::{connect, Store};
+use std::sync::Arc;
+
+/// Environment variable naming the PostgreSQL server used by tests.
+pub const TEST_DATABASE_URL_ENV: &str = "GURURMM_TEST_DATABASE_URL";
+
+/// A database that lives as long as this value.
+pub struct TestDatabase {
+    pub url: String,
+    pub backend: &'static str,
+    _dir: Option<tempfile::TempDir>,
+    postgres: Option<(String, String)>,
+}
+
+impl TestDatabase {
+    pub async fn sqlite() -> TestDatabase {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let url = format!("sqlite:{}", dir.path().join("gururmm.db").display());
+        TestDatabase {
+            url,
+            backend: "sqlite",
+            _dir: Some(dir),
+            postgres: None,
+        }
+    }
+
+    /// A fresh PostgreSQL database, or `None` when no test server is configured
+    /// outside CI.
+    pub async fn postgres() -> Option<TestDatabase> {
+        let admin_url = match std::env::var(TEST_DATABASE_URL_ENV) {
+            Ok(url) if !url.is_empty() => url,
+            _ => {
+                assert!(
+                    std::env::var("CI").as_deref() != Ok("true"),
+                    "{TEST_DATABASE_URL_ENV} must be set in CI: the PostgreSQL suite may not be skipped"
+                );
+                eprintln!(
+                    "{TEST_DATABASE_URL_ENV} not set: skipping the PostgreSQL variant of this test"
+                );
+                return None;
+            }
+        };
+        let name = format!("gururmm_test_{}", uuid::Uuid::new_v4().simple());
+        let admin = sqlx::PgPool::connect(&admin_url)
+            .await
+            .expect("connect to the PostgreSQL test server");
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&admin)
+            .await
+            .expect("create test database");
+        admin.close().await;
+        let url = replace_database(&admin_url, &name);
+        Some(TestDatabase {
+            url,
+            backend: "postgres",
+            _dir: None,
+            postgres: Some((admin_url, name)),
+        })
+    }
+
+    /// Both backends that are available: SQLite always, PostgreSQL when configured.
+    pub async fn all() -> Vec<TestDatabase> {
+        let mut all = vec![TestDatabase::sqlite().await];
+        all.extend(TestDatabase::postgres().await);
+        all
+    }
+
+    pub async fn store(&self) -> Arc<dyn Store> {
+        connect(&self.url).await.expect("open test store")
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let Some((admin_url, name)) = self.postgres.take() {
+            // Dropping needs async I/O; do it on a short-lived runtime of its own thread.
+            let _ = std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build();
+                if let Ok(runtime) = runtime {
+                    runtime.block_on(async {
+                        if let Ok(admin) = sqlx::PgPool::connect(&admin_url).await {
+                            let _ = sqlx::query(&format!(
+                                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                            ))
+                            .execute(&admin)
+                            .await;
+                        }
+                    });
+                }
+            })
+            .join();
+        }
+    }
+}
+
+/// The same server URL with another database name (the path), keeping any query string.
+fn replace_database(url: &str, database: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let after_scheme = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let host_end = base[after_scheme..]
+        .find('/')
+        .map(|i| i + after_scheme)
+        .unwrap_or(base.len());
+    let mut out = format!("{}/{}", &base[..host_end], database);
+    if let Some(query) = query {
+        out.push('?');
+        out.push_str(query);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn database_name_is_replaced() {
+        assert_eq!(
+            super::replace_database("postgres://postgres@127.0.0.1:5432/test", "x"),
+            "postgres://postgres@127.0.0.1:5432/x"
+        );
+        assert_eq!(
+            super::replace_database("postgres://h:5432", "x"),
+            "postgres://h:5432/x"
+        );
+        assert_eq!(
+            super::replace_database("postgres://h/db?sslmode=disable", "x"),
+            "postgres://h/x?sslmode=disable"
+        );
+    }
+}

@@ -1,0 +1,550 @@
+//! The whole `Store` trait, exercised as one story against every available
+//! backend (SQLite always; PostgreSQL when `GURURMM_TEST_DATABASE_URL` is set,
+//! which CI requires).
+
+use chrono::{Duration, TimeZone, Utc};
+use gururmm_protocol::{AgentId, ClientId, OsInfo};
+use gururmm_store::testing::TestDatabase;
+use gururmm_store::*;
+use std::sync::Arc;
+
+fn facts(hostname: &str) -> AgentFacts {
+    AgentFacts {
+        hostname: hostname.into(),
+        os: OsInfo {
+            family: "linux".into(),
+            name: "Debian".into(),
+            version: "12".into(),
+            kernel: Some("6.1".into()),
+        },
+        arch: "x86_64".into(),
+        agent_version: "0.1.0".into(),
+        public_ip: None,
+    }
+}
+
+fn record(agent: AgentId, at: chrono::DateTime<Utc>, cpu: f64) -> MetricRecord {
+    MetricRecord {
+        agent_id: agent,
+        collected_at: at,
+        cpu_percent: Some(cpu),
+        memory_used_bytes: Some(1000),
+        memory_total_bytes: Some(4000),
+        disk_used_bytes: Some(10),
+        disk_total_bytes: Some(100),
+        network_rx_bytes: Some(5),
+        network_tx_bytes: Some(7),
+        sample_json: format!(
+            r#"{{"collected_at":"{}","cpu_percent":{cpu}}}"#,
+            at.to_rfc3339()
+        ),
+    }
+}
+
+async fn story(store: Arc<dyn Store>) {
+    let backend = store.backend_name();
+    // Tenancy.
+    let org = store.create_organization("MSP One").await.unwrap();
+    let other_org = store.create_organization("MSP Two").await.unwrap();
+    assert_eq!(store.count_users().await.unwrap(), 0);
+    let user = store
+        .create_user(NewUser {
+            organization_id: org.id,
+            email: "Tech@Example.com".into(),
+            password_hash: "h1".into(),
+            role: Role::Technician,
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        user.email, "tech@example.com",
+        "{backend}: emails are stored lowercase"
+    );
+    assert_eq!(user.organization_name, "MSP One");
+    let duplicate = store
+        .create_user(NewUser {
+            organization_id: other_org.id,
+            email: "tech@example.com".into(),
+            password_hash: "h".into(),
+            role: Role::Admin,
+        })
+        .await;
+    assert!(
+        matches!(duplicate, Err(StoreError::Conflict(_))),
+        "{backend}: duplicate email is a conflict"
+    );
+    let found = store
+        .find_user_by_email(" TECH@example.com ")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.user.id, user.id);
+    assert_eq!(found.password_hash, "h1");
+
+    // Sessions expire and are revoked by a password change.
+    let now = Utc::now();
+    store
+        .create_session("tok1", user.id, now + Duration::hours(1))
+        .await
+        .unwrap();
+    store
+        .create_session("tok-old", user.id, now - Duration::seconds(1))
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .find_session_user("tok1", now)
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        user.id
+    );
+    assert!(
+        store
+            .find_session_user("tok-old", now)
+            .await
+            .unwrap()
+            .is_none(),
+        "{backend}: expired session"
+    );
+    assert_eq!(store.delete_expired_sessions(now).await.unwrap(), 1);
+    store.set_user_password(user.id, "h2").await.unwrap();
+    assert!(
+        store
+            .find_session_user("tok1", now)
+            .await
+            .unwrap()
+            .is_none(),
+        "{backend}: password change revokes"
+    );
+    store
+        .create_session("tok2", user.id, now + Duration::hours(1))
+        .await
+        .unwrap();
+    store.delete_session("tok2").await.unwrap();
+    assert!(
+        store
+            .find_session_user("tok2", now)
+            .await
+            .unwrap()
+            .is_none(),
+        "{backend}: logout revokes"
+    );
+
+    // Clients and sites, scoped to the organization.
+    let acme = store.create_client(org.id, "Acme").await.unwrap();
+    store.create_client(org.id, "beta_corp").await.unwrap();
+    store
+        .create_client(other_org.id, "Acme of someone else")
+        .await
+        .unwrap();
+    let page = store
+        .list_clients(org.id, &ListQuery::default())
+        .await
+        .unwrap();
+    assert_eq!(page.total, 2);
+    assert_eq!(
+        page.items
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect::<Vec<_>>(),
+        ["Acme", "beta_corp"]
+    );
+    let searched = store
+        .list_clients(
+            org.id,
+            &ListQuery {
+                search: Some("A_C".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        searched.total, 1,
+        "{backend}: underscore is literal, search is case-insensitive"
+    );
+    assert_eq!(searched.items[0].name, "beta_corp");
+    assert!(matches!(
+        store.get_client(other_org.id, acme.id).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        store.rename_client(other_org.id, acme.id, "x").await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(
+        store
+            .rename_client(org.id, acme.id, "Acme Inc")
+            .await
+            .unwrap()
+            .name,
+        "Acme Inc"
+    );
+
+    let site = store.create_site(org.id, acme.id, "HQ").await.unwrap();
+    assert_eq!(site.client_name, "Acme Inc");
+    assert!(site.enrollment_key_created_at.is_none());
+    assert!(matches!(
+        store.create_site(other_org.id, acme.id, "x").await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        store
+            .list_sites(other_org.id, acme.id, &ListQuery::default())
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(
+        store
+            .list_sites(org.id, acme.id, &ListQuery::default())
+            .await
+            .unwrap()
+            .total,
+        1
+    );
+    assert_eq!(
+        store.get_client(org.id, acme.id).await.unwrap().site_count,
+        1
+    );
+
+    // Enrollment keys: replacing one revokes the previous.
+    let at = Utc.timestamp_millis_opt(1_700_000_000_000).unwrap();
+    store
+        .set_enrollment_key(org.id, site.id, "keyhash-1", at)
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .find_site_by_enrollment_key("keyhash-1")
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        site.id
+    );
+    let site = store
+        .set_enrollment_key(org.id, site.id, "keyhash-2", at)
+        .await
+        .unwrap();
+    assert_eq!(site.enrollment_key_created_at, Some(at));
+    assert!(
+        store
+            .find_site_by_enrollment_key("keyhash-1")
+            .await
+            .unwrap()
+            .is_none(),
+        "{backend}: old key revoked"
+    );
+    assert!(matches!(
+        store
+            .set_enrollment_key(other_org.id, site.id, "k", at)
+            .await,
+        Err(StoreError::NotFound)
+    ));
+
+    // Agents: the same device enrolls into the same agent.
+    let new_agent = |device: &str, host: &str| NewAgent {
+        organization_id: org.id,
+        client_id: acme.id,
+        site_id: site.id,
+        device_id: device.into(),
+        secret_hash: format!("secret-of-{device}"),
+        facts: facts(host),
+        enrolled_at: Utc::now(),
+    };
+    let first = store
+        .enroll_agent(new_agent("dev-1", "web-01"))
+        .await
+        .unwrap();
+    assert!(first.created);
+    let mut again = new_agent("dev-1", "web-01-renamed");
+    again.secret_hash = "rotated".into();
+    let second = store.enroll_agent(again).await.unwrap();
+    assert_eq!(
+        second,
+        EnrolledAgent {
+            id: first.id,
+            created: false
+        },
+        "{backend}: no duplicate agent"
+    );
+    let creds = store
+        .get_agent_credentials(first.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(creds.secret_hash, "rotated");
+    assert_eq!(creds.device_id, "dev-1");
+    let db01 = store
+        .enroll_agent(new_agent("dev-2", "db-01"))
+        .await
+        .unwrap();
+
+    assert!(matches!(
+        store.delete_site(org.id, site.id).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(matches!(
+        store.delete_client(org.id, acme.id).await,
+        Err(StoreError::Conflict(_))
+    ));
+
+    // Presence and filters.
+    store
+        .write_presence(&[PresenceUpdate {
+            agent_id: db01.id,
+            online: true,
+            last_seen: at,
+        }])
+        .await
+        .unwrap();
+    let all = store
+        .list_agents(org.id, &AgentFilter::default(), &ListQuery::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        all.items
+            .iter()
+            .map(|a| a.hostname.as_str())
+            .collect::<Vec<_>>(),
+        ["db-01", "web-01-renamed"]
+    );
+    let online = store
+        .list_agents(
+            org.id,
+            &AgentFilter {
+                online: Some(true),
+                ..Default::default()
+            },
+            &ListQuery::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(online.total, 1);
+    assert_eq!(online.items[0].last_seen, Some(at));
+    let by_site = store
+        .list_agents(
+            org.id,
+            &AgentFilter {
+                site_id: Some(site.id),
+                ..Default::default()
+            },
+            &ListQuery {
+                search: Some("WEB".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(by_site.total, 1);
+    let other_client = store
+        .list_agents(
+            org.id,
+            &AgentFilter {
+                client_id: Some(ClientId::new()),
+                ..Default::default()
+            },
+            &ListQuery::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(other_client.total, 0);
+    assert_eq!(
+        store
+            .list_agents(other_org.id, &AgentFilter::default(), &ListQuery::default())
+            .await
+            .unwrap()
+            .total,
+        0
+    );
+    let paged = store
+        .list_agents(
+            org.id,
+            &AgentFilter::default(),
+            &ListQuery {
+                limit: 1,
+                offset: 1,
+                search: None,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            paged.total,
+            paged.items.len(),
+            paged.items[0].hostname.as_str()
+        ),
+        (2, 1, "web-01-renamed")
+    );
+    store.mark_all_agents_offline().await.unwrap();
+    assert!(!store.get_agent(org.id, db01.id).await.unwrap().agent.online);
+
+    let mut hello_facts = facts("db-01");
+    hello_facts.public_ip = Some("203.0.113.9".into());
+    store
+        .update_agent_facts(db01.id, &hello_facts)
+        .await
+        .unwrap();
+    store
+        .set_agent_interfaces(db01.id, r#"[{"name":"eth0"}]"#)
+        .await
+        .unwrap();
+    let detail = store.get_agent(org.id, db01.id).await.unwrap();
+    assert_eq!(detail.agent.public_ip.as_deref(), Some("203.0.113.9"));
+    assert_eq!(detail.interfaces_json, r#"[{"name":"eth0"}]"#);
+    assert!(matches!(
+        store.get_agent(other_org.id, db01.id).await,
+        Err(StoreError::NotFound)
+    ));
+
+    // Metrics: duplicates ignored, latest kept, downsampled, retained.
+    let base = Utc.timestamp_millis_opt(1_800_000_000_000).unwrap();
+    let samples: Vec<_> = (0..10)
+        .map(|i| record(db01.id, base + Duration::seconds(i * 30), i as f64))
+        .collect();
+    store.insert_metrics(&samples).await.unwrap();
+    store.insert_metrics(&samples[..3]).await.unwrap();
+    let range = MetricRange {
+        from: base,
+        to: base + Duration::hours(1),
+        bucket_seconds: 0,
+    };
+    let raw = store.query_metrics(org.id, db01.id, range).await.unwrap();
+    assert_eq!(
+        raw.len(),
+        10,
+        "{backend}: re-uploaded samples are not duplicated"
+    );
+    assert_eq!(raw[9].cpu_percent, Some(9.0));
+    assert_eq!(raw[0].memory_used_bytes, Some(1000));
+    let bucketed = store
+        .query_metrics(
+            org.id,
+            db01.id,
+            MetricRange {
+                bucket_seconds: 150,
+                ..range
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        bucketed.len(),
+        2,
+        "{backend}: 10 samples 30 s apart fall in two 150 s buckets"
+    );
+    assert_eq!(bucketed[0].cpu_percent, Some(2.0));
+    assert_eq!(bucketed[0].network_rx_bytes, Some(25));
+    assert_eq!(bucketed[0].memory_total_bytes, Some(4000));
+    let detail = store.get_agent(org.id, db01.id).await.unwrap();
+    assert_eq!(detail.agent.cpu_percent, Some(9.0));
+    assert!(detail
+        .latest_sample_json
+        .unwrap()
+        .contains("\"cpu_percent\":9"));
+    assert!(matches!(
+        store.query_metrics(other_org.id, db01.id, range).await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(
+        store
+            .delete_metrics_before(base + Duration::seconds(100))
+            .await
+            .unwrap(),
+        4
+    );
+    assert_eq!(
+        store
+            .query_metrics(org.id, db01.id, range)
+            .await
+            .unwrap()
+            .len(),
+        6
+    );
+
+    // Events and deletion.
+    store
+        .record_agent_event(NewAgentEvent {
+            organization_id: org.id,
+            agent_id: db01.id,
+            kind: "device_mismatch".into(),
+            message: "m".into(),
+            created_at: Utc::now(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        store.list_agent_events(org.id, db01.id, 10).await.unwrap()[0].kind,
+        "device_mismatch"
+    );
+    assert!(store
+        .list_agent_events(other_org.id, db01.id, 10)
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(matches!(
+        store.delete_agent(other_org.id, db01.id).await,
+        Err(StoreError::NotFound)
+    ));
+    store.delete_agent(org.id, db01.id).await.unwrap();
+    assert!(
+        store
+            .get_agent_credentials(db01.id)
+            .await
+            .unwrap()
+            .is_none(),
+        "{backend}: deleting revokes the secret"
+    );
+    store.delete_agent(org.id, first.id).await.unwrap();
+    store.delete_site(org.id, site.id).await.unwrap();
+    store.delete_client(org.id, acme.id).await.unwrap();
+    assert!(matches!(
+        store.get_client(org.id, acme.id).await,
+        Err(StoreError::NotFound)
+    ));
+}
+
+#[tokio::test]
+async fn the_store_story_holds_on_every_backend() {
+    for database in TestDatabase::all().await {
+        story(database.store().await).await;
+    }
+}
+
+#[tokio::test]
+async fn a_database_newer_than_the_server_is_refused() {
+    for database in TestDatabase::all().await {
+        drop(database.store().await);
+        // Record a migration this binary does not know, as a newer server would have.
+        let sql = "INSERT INTO _sqlx_migrations (version, description, installed_on, success, checksum, execution_time) \
+                   VALUES (99999, 'from the future', CURRENT_TIMESTAMP, TRUE, X'00', 0)";
+        if database.backend == "sqlite" {
+            let pool = sqlx::SqlitePool::connect(&database.url).await.unwrap();
+            sqlx::query(sql).execute(&pool).await.unwrap();
+            pool.close().await;
+        } else {
+            let pool = sqlx::PgPool::connect(&database.url).await.unwrap();
+            sqlx::query(&sql.replace("X'00'", "'\\x00'::bytea"))
+                .execute(&pool)
+                .await
+                .unwrap();
+            pool.close().await;
+        }
+        match connect(&database.url).await {
+            Err(StoreError::DatabaseTooNew(99999)) => {}
+            Err(other) => panic!("{}: expected DatabaseTooNew, got {other}", database.backend),
+            Ok(_) => panic!("{}: a newer database was accepted", database.backend),
+        }
+    }
+}
+
+#[tokio::test]
+async fn unsupported_urls_are_refused_without_leaking_passwords() {
+    match connect("mysql://root:hunter2@localhost/db").await {
+        Err(StoreError::UnsupportedUrl(url)) => assert!(!url.contains("hunter2")),
+        _ => panic!("mysql URL accepted"),
+    }
+}
