@@ -1,0 +1,112 @@
+//! Code-based routes. Search params are validated here so pages get typed, sanitized state.
+import type { QueryClient } from "@tanstack/react-query";
+import { createRootRouteWithContext, createRoute, createRouter, Link, Outlet, redirect } from "@tanstack/react-router";
+import { parseAgentListSearch, parseAgentPageSearch } from "@/features/agents/hooks/agent-list-search";
+import type { ClientListSearch } from "@/features/clients/components/clients-page";
+import { getToken } from "@/lib/auth-token";
+import { compact, optionalPage, optionalText } from "@/lib/search-params";
+import { AuthedLayout } from "./routes/authed-layout";
+import { AgentRoute, AgentsRoute, ClientRoute, ClientsRoute, LoginRoute, SiteRoute } from "./routes/pages";
+
+export interface RouterContext {
+  queryClient: QueryClient;
+}
+
+/** Only same-site paths, so a crafted link cannot send a user elsewhere after login. */
+export function safeRedirect(value: unknown): string | undefined {
+  if (typeof value !== "string" || !value.startsWith("/") || value.startsWith("//") || value.startsWith("/login")) return undefined;
+  return value;
+}
+
+const rootRoute = createRootRouteWithContext<RouterContext>()({
+  component: Outlet,
+  notFoundComponent: () => (
+    <div className="grid gap-2 p-8 text-center">
+      <h1 className="text-lg font-semibold">Page not found</h1>
+      <Link to="/agents" className="text-primary hover:underline">
+        Go to agents
+      </Link>
+    </div>
+  ),
+});
+
+const loginRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/login",
+  validateSearch: (raw: Record<string, unknown>): { redirect?: string } => compact({ redirect: safeRedirect(raw.redirect) }),
+  beforeLoad: ({ search }) => {
+    if (getToken()) throw redirect({ href: search.redirect ?? "/agents" });
+  },
+  component: LoginRoute,
+});
+
+const authedRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  id: "authed",
+  beforeLoad: ({ location }) => {
+    if (!getToken()) throw redirect({ to: "/login", search: { redirect: safeRedirect(location.href) } });
+  },
+  component: AuthedLayout,
+});
+
+const indexRoute = createRoute({
+  getParentRoute: () => authedRoute,
+  path: "/",
+  beforeLoad: () => {
+    throw redirect({ to: "/agents" });
+  },
+});
+
+const agentsRoute = createRoute({
+  getParentRoute: () => authedRoute,
+  path: "/agents",
+  validateSearch: parseAgentListSearch,
+  component: AgentsRoute,
+});
+
+const agentRoute = createRoute({
+  getParentRoute: () => authedRoute,
+  path: "/agents/$agentId",
+  validateSearch: parseAgentPageSearch,
+  component: AgentRoute,
+});
+
+const clientsRoute = createRoute({
+  getParentRoute: () => authedRoute,
+  path: "/clients",
+  validateSearch: (raw: Record<string, unknown>): ClientListSearch => compact({ q: optionalText(raw.q), page: optionalPage(raw.page) }),
+  component: ClientsRoute,
+});
+
+const clientRoute = createRoute({
+  getParentRoute: () => authedRoute,
+  path: "/clients/$clientId",
+  component: ClientRoute,
+});
+
+const siteRoute = createRoute({
+  getParentRoute: () => authedRoute,
+  path: "/sites/$siteId",
+  component: SiteRoute,
+});
+
+const routeTree = rootRoute.addChildren([
+  loginRoute,
+  authedRoute.addChildren([indexRoute, agentsRoute, agentRoute, clientsRoute, clientRoute, siteRoute]),
+]);
+
+export function createAppRouter(queryClient: QueryClient) {
+  return createRouter({
+    routeTree,
+    context: { queryClient },
+    defaultPreload: "intent",
+    defaultPreloadStaleTime: 0,
+    scrollRestoration: true,
+  });
+}
+
+declare module "@tanstack/react-router" {
+  interface Register {
+    router: ReturnType<typeof createAppRouter>;
+  }
+}

@@ -1,0 +1,80 @@
+//! Thin route components: read params and search from the router, compose features, navigate.
+import { getRouteApi, useNavigate } from "@tanstack/react-router";
+import { AgentPage } from "@/features/agents/components/agent-page";
+import { AgentsPage } from "@/features/agents/components/agents-page";
+import { SiteAgentsSection } from "@/features/agents/components/site-agents-section";
+import { LoginPage } from "@/features/auth/components/login-page";
+import { ClientHeader } from "@/features/clients/components/client-header";
+import { ClientsPage } from "@/features/clients/components/clients-page";
+import { ClientSitesSection } from "@/features/sites/components/client-sites-section";
+import { EnrollmentKeySection } from "@/features/sites/components/enrollment-key-section";
+import { SiteHeader } from "@/features/sites/components/site-header";
+
+const loginApi = getRouteApi("/login");
+const agentsApi = getRouteApi("/authed/agents");
+const agentApi = getRouteApi("/authed/agents/$agentId");
+const clientsApi = getRouteApi("/authed/clients");
+const clientApi = getRouteApi("/authed/clients/$clientId");
+const siteApi = getRouteApi("/authed/sites/$siteId");
+
+export function LoginRoute() {
+  const { redirect } = loginApi.useSearch();
+  const navigate = useNavigate();
+  return <LoginPage onLoggedIn={() => void navigate({ href: redirect ?? "/agents", replace: true })} />;
+}
+
+export function AgentsRoute() {
+  const search = agentsApi.useSearch();
+  const navigate = agentsApi.useNavigate();
+  return <AgentsPage search={search} onSearchChange={(next) => void navigate({ search: next })} />;
+}
+
+export function AgentRoute() {
+  const { agentId } = agentApi.useParams();
+  const search = agentApi.useSearch();
+  const navigate = useNavigate();
+  return (
+    <AgentPage
+      key={agentId}
+      agentId={agentId}
+      range={search.range ?? "1h"}
+      onRangeChange={(range) => void navigate({ to: "/agents/$agentId", params: { agentId }, search: range === "1h" ? {} : { range }, replace: true })}
+      onDeleted={() => void navigate({ to: "/agents" })}
+    />
+  );
+}
+
+export function ClientsRoute() {
+  const search = clientsApi.useSearch();
+  const navigate = useNavigate();
+  return (
+    <ClientsPage
+      search={search}
+      onSearchChange={(next) => void navigate({ to: "/clients", search: next })}
+      onClientCreated={(client) => void navigate({ to: "/clients/$clientId", params: { clientId: client.id } })}
+    />
+  );
+}
+
+export function ClientRoute() {
+  const { clientId } = clientApi.useParams();
+  const navigate = useNavigate();
+  return (
+    <div className="grid gap-4">
+      <ClientHeader clientId={clientId} onDeleted={() => void navigate({ to: "/clients" })} />
+      <ClientSitesSection clientId={clientId} onSiteCreated={(site) => void navigate({ to: "/sites/$siteId", params: { siteId: site.id } })} />
+    </div>
+  );
+}
+
+export function SiteRoute() {
+  const { siteId } = siteApi.useParams();
+  const navigate = useNavigate();
+  return (
+    <div className="grid gap-4">
+      <SiteHeader siteId={siteId} onDeleted={(clientId) => void navigate({ to: "/clients/$clientId", params: { clientId } })} />
+      <EnrollmentKeySection key={siteId} siteId={siteId} />
+      <SiteAgentsSection siteId={siteId} />
+    </div>
+  );
+}

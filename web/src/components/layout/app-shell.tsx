@@ -1,0 +1,132 @@
+import { Link } from "@tanstack/react-router";
+import { BuildingIcon, LaptopIcon, LogOutIcon, MonitorIcon, MoonIcon, SunIcon, UserIcon } from "lucide-react";
+import type { ReactNode } from "react";
+import { Button } from "@/components/ui/button";
+import {
+  DropdownMenu,
+  DropdownMenuContent,
+  DropdownMenuItem,
+  DropdownMenuLabel,
+  DropdownMenuRadioGroup,
+  DropdownMenuRadioItem,
+  DropdownMenuSeparator,
+  DropdownMenuTrigger,
+} from "@/components/ui/dropdown-menu";
+import { Tooltip, TooltipContent, TooltipTrigger } from "@/components/ui/tooltip";
+import { useAuthActions, useCurrentUser } from "@/lib/auth";
+import { useLiveConnectionState } from "@/lib/live-events";
+import { useTheme, type ThemePreference } from "@/lib/theme";
+import { cn } from "@/lib/utils";
+
+const NAV_ITEMS = [
+  { to: "/agents", label: "Agents", icon: MonitorIcon },
+  { to: "/clients", label: "Clients", icon: BuildingIcon },
+] as const;
+
+export function AppShell({ children }: { children: ReactNode }) {
+  return (
+    <div className="flex min-h-svh">
+      <aside className="sticky top-0 flex h-svh w-48 shrink-0 flex-col border-r bg-sidebar">
+        <Link to="/agents" className="flex h-12 items-center gap-2 border-b px-4 font-semibold tracking-tight">
+          <img src="/favicon.svg" alt="" className="size-5" />
+          GuruRMM
+        </Link>
+        <nav aria-label="Main" className="grid gap-0.5 p-2">
+          {NAV_ITEMS.map(({ to, label, icon: Icon }) => (
+            <Link
+              key={to}
+              to={to}
+              className="flex items-center gap-2 rounded-md px-2.5 py-1.5 text-sm text-muted-foreground hover:bg-accent hover:text-accent-foreground"
+              activeProps={{ className: "bg-accent font-medium text-foreground" }}
+            >
+              <Icon className="size-4" aria-hidden />
+              {label}
+            </Link>
+          ))}
+        </nav>
+      </aside>
+      <div className="flex min-w-0 flex-1 flex-col">
+        <header className="sticky top-0 z-40 flex h-12 items-center justify-end gap-2 border-b bg-background/95 px-4 backdrop-blur">
+          <LiveIndicator />
+          <ThemeToggle />
+          <UserMenu />
+        </header>
+        <main className="mx-auto w-full max-w-[1600px] flex-1 p-4 lg:p-5">{children}</main>
+      </div>
+    </div>
+  );
+}
+
+function LiveIndicator() {
+  const state = useLiveConnectionState();
+  const label = state === "open" ? "Live" : state === "connecting" ? "Connecting…" : "Reconnecting…";
+  return (
+    <Tooltip>
+      <TooltipTrigger asChild>
+        <span className="mr-2 flex items-center gap-1.5 text-xs text-muted-foreground" data-testid="live-indicator" data-state={state}>
+          <span className={cn("size-2 rounded-full", state === "open" ? "bg-success" : "animate-pulse bg-warning")} aria-hidden />
+          {label}
+        </span>
+      </TooltipTrigger>
+      <TooltipContent>
+        {state === "open" ? "Status and metrics update as agents report." : "The live connection dropped; numbers may be stale until it is back."}
+      </TooltipContent>
+    </Tooltip>
+  );
+}
+
+function ThemeToggle() {
+  const { preference, resolved, setPreference } = useTheme();
+  return (
+    <DropdownMenu>
+      <DropdownMenuTrigger asChild>
+        <Button variant="ghost" size="icon" aria-label="Color theme" data-testid="theme-toggle">
+          {resolved === "dark" ? <MoonIcon /> : <SunIcon />}
+        </Button>
+      </DropdownMenuTrigger>
+      <DropdownMenuContent align="end">
+        <DropdownMenuRadioGroup value={preference} onValueChange={(value) => setPreference(value as ThemePreference)}>
+          <DropdownMenuRadioItem value="light">
+            <SunIcon /> Light
+          </DropdownMenuRadioItem>
+          <DropdownMenuRadioItem value="dark">
+            <MoonIcon /> Dark
+          </DropdownMenuRadioItem>
+          <DropdownMenuRadioItem value="system">
+            <LaptopIcon /> System
+          </DropdownMenuRadioItem>
+        </DropdownMenuRadioGroup>
+      </DropdownMenuContent>
+    </DropdownMenu>
+  );
+}
+
+function UserMenu() {
+  const user = useCurrentUser();
+  const { logout } = useAuthActions();
+  return (
+    <DropdownMenu>
+      <DropdownMenuTrigger asChild>
+        <Button variant="ghost" className="gap-2" data-testid="user-menu">
+          <UserIcon />
+          <span className="hidden flex-col items-start leading-tight sm:flex">
+            <span className="text-xs font-medium">{user.data?.email ?? "…"}</span>
+            <span className="text-[11px] text-muted-foreground">{user.data?.organization_name ?? ""}</span>
+          </span>
+        </Button>
+      </DropdownMenuTrigger>
+      <DropdownMenuContent align="end" className="w-56">
+        <DropdownMenuLabel className="grid gap-0.5">
+          <span className="truncate">{user.data?.email}</span>
+          <span className="text-xs font-normal text-muted-foreground">
+            {user.data?.organization_name} · {user.data?.role}
+          </span>
+        </DropdownMenuLabel>
+        <DropdownMenuSeparator />
+        <DropdownMenuItem onSelect={() => void logout()}>
+          <LogOutIcon /> Log out
+        </DropdownMenuItem>
+      </DropdownMenuContent>
+    </DropdownMenu>
+  );
+}

@@ -1,0 +1,14 @@
+import type { ReactNode } from "react";
+
+export function PageHeader({ title, description, actions, children }: { title: ReactNode; description?: ReactNode; actions?: ReactNode; children?: ReactNode }) {
+  return (
+    <div className="flex flex-wrap items-start justify-between gap-3">
+      <div className="min-w-0">
+        {children}
+        <h1 className="truncate text-lg font-semibold tracking-tight">{title}</h1>
+        {description ? <div className="text-sm text-muted-foreground">{description}</div> : null}
+      </div>
+      {actions ? <div className="flex shrink-0 items-center gap-2">{actions}</div> : null}
+    </div>
+  );
+}

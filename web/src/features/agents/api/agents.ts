@@ -1,0 +1,99 @@
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { api } from "@/api/client";
+import { unwrap } from "@/api/errors";
+import type { AgentListSearch, MetricRange } from "../hooks/agent-list-search";
+import { METRIC_RANGE_SECONDS } from "../hooks/agent-list-search";
+
+export const AGENTS_PER_PAGE = 50;
+
+export const agentKeys = {
+  all: ["agents"] as const,
+  lists: ["agents", "list"] as const,
+  list: (search: AgentListSearch) => ["agents", "list", search] as const,
+  details: ["agents", "detail"] as const,
+  detail: (id: string) => ["agents", "detail", id] as const,
+  metricsOf: (id: string) => ["agents", "metrics", id] as const,
+  metrics: (id: string, range: MetricRange) => ["agents", "metrics", id, range] as const,
+  filterClients: ["agents", "filter-options", "clients"] as const,
+  filterSites: (clientId: string) => ["agents", "filter-options", "sites", clientId] as const,
+};
+
+export function useAgents(search: AgentListSearch) {
+  return useQuery({
+    queryKey: agentKeys.list(search),
+    queryFn: () =>
+      unwrap(
+        api.GET("/api/v1/agents", {
+          params: {
+            query: {
+              q: search.q,
+              client_id: search.client_id,
+              site_id: search.site_id,
+              status: search.status,
+              page: search.page ?? 1,
+              per_page: AGENTS_PER_PAGE,
+            },
+          },
+        }),
+      ),
+    placeholderData: keepPreviousData,
+    // Live events keep rows current; a slow poll heals anything the stream missed.
+    refetchInterval: 60_000,
+  });
+}
+
+export function useAgent(id: string) {
+  return useQuery({
+    queryKey: agentKeys.detail(id),
+    queryFn: () => unwrap(api.GET("/api/v1/agents/{id}", { params: { path: { id } } })),
+    refetchInterval: 60_000,
+  });
+}
+
+export function useAgentMetrics(id: string, range: MetricRange) {
+  return useQuery({
+    queryKey: agentKeys.metrics(id, range),
+    queryFn: () => {
+      const to = new Date();
+      const from = new Date(to.getTime() - METRIC_RANGE_SECONDS[range] * 1000);
+      return unwrap(
+        api.GET("/api/v1/agents/{id}/metrics", {
+          params: { path: { id }, query: { from: from.toISOString(), to: to.toISOString() } },
+        }),
+      );
+    },
+    placeholderData: keepPreviousData,
+    refetchInterval: 60_000,
+  });
+}
+
+export function useDeleteAgent() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (id: string) => unwrap(api.DELETE("/api/v1/agents/{id}", { params: { path: { id } } })),
+    onSuccess: (_data, id) => {
+      queryClient.removeQueries({ queryKey: agentKeys.detail(id) });
+      queryClient.removeQueries({ queryKey: agentKeys.metricsOf(id) });
+      // Client and site agent counts change too.
+      return queryClient.invalidateQueries();
+    },
+  });
+}
+
+/** Clients for the filter dropdown (first 100 by name; the search box covers the rest). */
+export function useFilterClients() {
+  return useQuery({
+    queryKey: agentKeys.filterClients,
+    queryFn: () => unwrap(api.GET("/api/v1/clients", { params: { query: { page: 1, per_page: 100 } } })),
+    staleTime: 60_000,
+  });
+}
+
+export function useFilterSites(clientId: string | undefined) {
+  return useQuery({
+    queryKey: agentKeys.filterSites(clientId ?? ""),
+    queryFn: () => unwrap(api.GET("/api/v1/clients/{id}/sites", { params: { path: { id: clientId ?? "" }, query: { page: 1, per_page: 100 } } })),
+    enabled: clientId !== undefined,
+    staleTime: 60_000,
+  });
+}

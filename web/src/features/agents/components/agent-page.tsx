@@ -1,0 +1,156 @@
+import { Link } from "@tanstack/react-router";
+import { Trash2Icon } from "lucide-react";
+import type { ReactNode } from "react";
+import type { AgentDetail } from "@/api/types";
+import { ConfirmDialog } from "@/components/confirm-dialog";
+import { ErrorMessage } from "@/components/error-message";
+import { PageHeader } from "@/components/page-header";
+import { RelativeTime } from "@/components/relative-time";
+import { Button } from "@/components/ui/button";
+import { Card, CardContent } from "@/components/ui/card";
+import { Skeleton } from "@/components/ui/skeleton";
+import { useCanMutate } from "@/lib/auth";
+import { formatBytes, formatDuration, formatPercent, usagePercent } from "@/lib/format";
+import { useAgent, useDeleteAgent } from "../api/agents";
+import type { MetricRange } from "../hooks/agent-list-search";
+import { CollectorNotes, DisksCard, InterfacesCard, ProcessesCard, SensorsCard, UsersCard } from "./agent-sample-sections";
+import { AgentStatusBadge } from "./agent-status-badge";
+import { osLabel } from "./agents-table";
+import { MetricCharts } from "./metric-charts";
+
+export function AgentPage({
+  agentId,
+  range,
+  onRangeChange,
+  onDeleted,
+}: {
+  agentId: string;
+  range: MetricRange;
+  onRangeChange: (range: MetricRange) => void;
+  onDeleted: () => void;
+}) {
+  const agent = useAgent(agentId);
+  if (agent.isPending) return <Skeleton className="h-96" />;
+  if (agent.isError) return <ErrorMessage error={agent.error} onRetry={() => void agent.refetch()} />;
+  const sample = agent.data.latest_sample;
+
+  return (
+    <div className="grid gap-4">
+      <AgentHeader agent={agent.data} onDeleted={onDeleted} />
+      <CurrentNumbers agent={agent.data} />
+      {sample ? <CollectorNotes errors={sample.errors} /> : null}
+      <MetricCharts agentId={agentId} range={range} onRangeChange={onRangeChange} />
+      {sample ? (
+        <>
+          <div className="grid gap-3 lg:grid-cols-2">
+            <ProcessesCard title="Top processes by CPU" processes={sample.top_cpu} testId="top-cpu-table" sortBy="cpu" />
+            <ProcessesCard title="Top processes by memory" processes={sample.top_memory} testId="top-memory-table" sortBy="memory" />
+          </div>
+          <div className="grid gap-3 lg:grid-cols-3">
+            <DisksCard sample={sample} />
+            <UsersCard sample={sample} />
+            <SensorsCard sample={sample} />
+          </div>
+        </>
+      ) : (
+        <p className="rounded-md border border-dashed px-3 py-4 text-sm text-muted-foreground" data-testid="no-sample">
+          This agent has not reported telemetry yet.
+        </p>
+      )}
+      <InterfacesCard agent={agent.data} />
+    </div>
+  );
+}
+
+function AgentHeader({ agent, onDeleted }: { agent: AgentDetail; onDeleted: () => void }) {
+  const mayMutate = useCanMutate();
+  const deleteAgent = useDeleteAgent();
+  return (
+    <div className="grid gap-2">
+      <PageHeader
+        title={
+          <span className="flex items-center gap-2">
+            <span data-testid="agent-hostname">{agent.hostname}</span>
+            <AgentStatusBadge status={agent.status} />
+          </span>
+        }
+        actions={
+          mayMutate ? (
+            <ConfirmDialog
+              trigger={
+                <Button variant="outline">
+                  <Trash2Icon /> Delete agent
+                </Button>
+              }
+              title={`Delete ${agent.hostname}?`}
+              description="The agent's identity and history are deleted and it can no longer connect. To manage this computer again, enroll it again with the site's key."
+              confirmLabel="Delete agent"
+              onConfirm={async () => {
+                await deleteAgent.mutateAsync(agent.id);
+                onDeleted();
+              }}
+            />
+          ) : null
+        }
+      >
+        <nav aria-label="Breadcrumb" className="mb-1 flex gap-1 text-xs text-muted-foreground">
+          <Link to="/clients/$clientId" params={{ clientId: agent.client_id }} className="hover:underline">
+            {agent.client_name}
+          </Link>
+          <span>/</span>
+          <Link to="/sites/$siteId" params={{ siteId: agent.site_id }} className="hover:underline">
+            {agent.site_name}
+          </Link>
+        </nav>
+      </PageHeader>
+      <dl className="flex flex-wrap gap-x-6 gap-y-1 text-xs" data-testid="agent-facts">
+        <Fact label="OS">{osLabel(agent)}</Fact>
+        {agent.os.kernel ? <Fact label="Kernel">{agent.os.kernel}</Fact> : null}
+        <Fact label="Arch">{agent.arch}</Fact>
+        <Fact label="Agent">{agent.agent_version}</Fact>
+        <Fact label="Public IP">{agent.public_ip ?? "–"}</Fact>
+        <Fact label="Last seen">
+          <RelativeTime value={agent.last_seen} />
+        </Fact>
+        <Fact label="Enrolled">
+          <RelativeTime value={agent.enrolled_at} />
+        </Fact>
+      </dl>
+    </div>
+  );
+}
+
+function Fact({ label, children }: { label: string; children: ReactNode }) {
+  return (
+    <div className="flex gap-1.5">
+      <dt className="text-muted-foreground">{label}</dt>
+      <dd className="font-medium">{children}</dd>
+    </div>
+  );
+}
+
+function CurrentNumbers({ agent }: { agent: AgentDetail }) {
+  const sample = agent.latest_sample;
+  const memoryPercent = usagePercent(agent.memory_used_bytes, agent.memory_total_bytes);
+  const swapPercent = usagePercent(sample?.swap_used_bytes, sample?.swap_total_bytes);
+  return (
+    <div className="grid grid-cols-2 gap-3 md:grid-cols-4">
+      <Stat label="CPU" value={formatPercent(agent.cpu_percent)} testId="stat-cpu" />
+      <Stat label="Memory" value={formatPercent(memoryPercent, 0)} detail={`${formatBytes(agent.memory_used_bytes)} of ${formatBytes(agent.memory_total_bytes)}`} testId="stat-memory" />
+      <Stat label="Swap" value={formatPercent(swapPercent, 0)} detail={sample ? `${formatBytes(sample.swap_used_bytes)} of ${formatBytes(sample.swap_total_bytes)}` : undefined} testId="stat-swap" />
+      <Stat label="Uptime" value={formatDuration(sample?.uptime_seconds)} testId="stat-uptime" />
+    </div>
+  );
+}
+
+function Stat({ label, value, detail, testId }: { label: string; value: string; detail?: string; testId: string }) {
+  return (
+    <Card data-testid={testId}>
+      <CardContent className="pt-3">
+        <div className="text-xs text-muted-foreground">{label}</div>
+        <div className="text-xl font-semibold tabular-nums">{value}</div>
+        {detail ? <div className="text-xs text-muted-foreground tabular-nums">{detail}</div> : null}
+      </CardContent>
+    </Card>
+  );
+}

@@ -1,0 +1,56 @@
+//! The agents list's filters and page, kept in the URL so a filtered view can be bookmarked and shared.
+import type { AgentStatus } from "@/api/types";
+import { compact, optionalEnum, optionalPage, optionalText, optionalUuid } from "@/lib/search-params";
+
+export const AGENT_STATUSES: readonly AgentStatus[] = ["online", "offline"];
+
+export interface AgentListSearch {
+  q?: string;
+  client_id?: string;
+  site_id?: string;
+  status?: AgentStatus;
+  page?: number;
+}
+
+export function parseAgentListSearch(raw: Record<string, unknown>): AgentListSearch {
+  const clientId = optionalUuid(raw.client_id);
+  return compact({
+    q: optionalText(raw.q),
+    client_id: clientId,
+    // A site only makes sense inside its client's filter; a site alone is allowed for links from a site page.
+    site_id: optionalUuid(raw.site_id),
+    status: optionalEnum(raw.status, AGENT_STATUSES),
+    page: optionalPage(raw.page),
+  });
+}
+
+/**
+ * Applies a filter change: any change other than the page goes back to page 1, and choosing another
+ * client clears the site, which belonged to the previous client.
+ */
+export function changeAgentListSearch(current: AgentListSearch, change: Partial<AgentListSearch>): AgentListSearch {
+  const next: AgentListSearch = { ...current, ...change };
+  if (!("page" in change)) next.page = undefined;
+  if ("client_id" in change && change.client_id !== current.client_id && !("site_id" in change)) next.site_id = undefined;
+  if (next.page !== undefined && next.page <= 1) next.page = undefined;
+  return compact(next);
+}
+
+export function hasAgentFilters(search: AgentListSearch): boolean {
+  return Boolean(search.q || search.client_id || search.site_id || search.status);
+}
+
+export const METRIC_RANGES = ["1h", "24h", "7d"] as const;
+export type MetricRange = (typeof METRIC_RANGES)[number];
+
+export const METRIC_RANGE_SECONDS: Record<MetricRange, number> = { "1h": 3600, "24h": 86_400, "7d": 7 * 86_400 };
+
+export interface AgentPageSearch {
+  range?: MetricRange;
+}
+
+/** "1h" is the default and stays out of the URL. */
+export function parseAgentPageSearch(raw: Record<string, unknown>): AgentPageSearch {
+  const range = optionalEnum(raw.range, METRIC_RANGES);
+  return range && range !== "1h" ? { range } : {};
+}

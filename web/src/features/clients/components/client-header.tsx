@@ -1,0 +1,66 @@
+import { Link } from "@tanstack/react-router";
+import { PencilIcon, Trash2Icon } from "lucide-react";
+import { ConfirmDialog } from "@/components/confirm-dialog";
+import { ErrorMessage } from "@/components/error-message";
+import { NameDialog } from "@/components/name-dialog";
+import { PageHeader } from "@/components/page-header";
+import { Button } from "@/components/ui/button";
+import { Skeleton } from "@/components/ui/skeleton";
+import { useCanMutate } from "@/lib/auth";
+import { useClient, useDeleteClient, useRenameClient } from "../api/clients";
+
+/** The client page's title with rename and delete; the sites below it come from the sites feature. */
+export function ClientHeader({ clientId, onDeleted }: { clientId: string; onDeleted: () => void }) {
+  const client = useClient(clientId);
+  const renameClient = useRenameClient(clientId);
+  const deleteClient = useDeleteClient();
+  const mayMutate = useCanMutate();
+
+  if (client.isPending) return <Skeleton className="h-12" />;
+  if (client.isError) return <ErrorMessage error={client.error} onRetry={() => void client.refetch()} />;
+
+  return (
+    <PageHeader
+      title={<span data-testid="client-name">{client.data.name}</span>}
+      description={`${client.data.site_count} site${client.data.site_count === 1 ? "" : "s"} · ${client.data.agent_count} agent${client.data.agent_count === 1 ? "" : "s"}`}
+      actions={
+        mayMutate ? (
+          <>
+            <NameDialog
+              trigger={
+                <Button variant="outline">
+                  <PencilIcon /> Rename
+                </Button>
+              }
+              title="Rename client"
+              label="Client name"
+              initialName={client.data.name}
+              submitLabel="Save"
+              onSubmit={(name) => renameClient.mutateAsync(name)}
+            />
+            <ConfirmDialog
+              trigger={
+                <Button variant="outline">
+                  <Trash2Icon /> Delete
+                </Button>
+              }
+              title={`Delete ${client.data.name}?`}
+              description="The client and its sites are deleted. A client that still has agents cannot be deleted: remove its agents first."
+              confirmLabel="Delete client"
+              onConfirm={async () => {
+                await deleteClient.mutateAsync(clientId);
+                onDeleted();
+              }}
+            />
+          </>
+        ) : null
+      }
+    >
+      <nav aria-label="Breadcrumb" className="mb-1 text-xs text-muted-foreground">
+        <Link to="/clients" className="hover:underline">
+          Clients
+        </Link>
+      </nav>
+    </PageHeader>
+  );
+}

@@ -1,0 +1,181 @@
+//! The dashboard's one live connection to `GET /api/v1/events`. It parses Server-Sent Events from a
+//! fetch stream (so the bearer token can be sent), reconnects with backoff, and fans events out to
+//! subscribers; features decide which of their caches an event touches.
+import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
+import type { AgentStatus } from "@/api/types";
+import { getToken, setToken } from "./auth-token";
+import { reconnectDelayMs, SseParser, type ServerSentEvent } from "./sse";
+
+export interface AgentStatusEvent {
+  type: "agent_status";
+  agent_id: string;
+  status: AgentStatus;
+  last_seen: string | null;
+}
+
+export interface AgentMetricsEvent {
+  type: "agent_metrics";
+  agent_id: string;
+  collected_at: string;
+  cpu_percent: number | null;
+  memory_used_bytes: number | null;
+  memory_total_bytes: number | null;
+}
+
+/** Sent to subscribers after every (re)connection: events may have been missed, so refetch. */
+export interface ConnectedEvent {
+  type: "connected";
+}
+
+export type LiveEvent = AgentStatusEvent | AgentMetricsEvent | ConnectedEvent;
+export type LiveConnectionState = "connecting" | "open" | "offline";
+
+/** Turns one SSE message into a typed event; unknown events and malformed data are skipped. */
+export function toLiveEvent(message: ServerSentEvent): LiveEvent | null {
+  if (message.event !== "agent_status" && message.event !== "agent_metrics") return null;
+  let data: unknown;
+  try {
+    data = JSON.parse(message.data);
+  } catch {
+    return null;
+  }
+  if (typeof data !== "object" || data === null) return null;
+  const record = data as Record<string, unknown>;
+  if (typeof record.agent_id !== "string") return null;
+  const numberOrNull = (value: unknown) => (typeof value === "number" && Number.isFinite(value) ? value : null);
+  if (message.event === "agent_status") {
+    if (record.status !== "online" && record.status !== "offline") return null;
+    return {
+      type: "agent_status",
+      agent_id: record.agent_id,
+      status: record.status,
+      last_seen: typeof record.last_seen === "string" ? record.last_seen : null,
+    };
+  }
+  return {
+    type: "agent_metrics",
+    agent_id: record.agent_id,
+    collected_at: typeof record.collected_at === "string" ? record.collected_at : new Date().toISOString(),
+    cpu_percent: numberOrNull(record.cpu_percent),
+    memory_used_bytes: numberOrNull(record.memory_used_bytes),
+    memory_total_bytes: numberOrNull(record.memory_total_bytes),
+  };
+}
+
+interface ConnectOptions {
+  url: string;
+  signal: AbortSignal;
+  onEvent: (event: LiveEvent) => void;
+  onStateChange: (state: LiveConnectionState) => void;
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener("abort", () => {
+      clearTimeout(timer);
+      resolve();
+    }, { once: true });
+  });
+}
+
+/** Runs until `signal` aborts or the token is rejected; every drop is followed by a backoff retry. */
+export async function runLiveEventsConnection({ url, signal, onEvent, onStateChange }: ConnectOptions): Promise<void> {
+  let attempt = 0;
+  while (!signal.aborted) {
+    onStateChange("connecting");
+    let retryHint: number | null = null;
+    try {
+      const token = getToken();
+      if (!token) return;
+      const response = await fetch(url, {
+        headers: { Accept: "text/event-stream", Authorization: `Bearer ${token}` },
+        cache: "no-store",
+        signal,
+      });
+      if (response.status === 401) {
+        setToken(null);
+        return;
+      }
+      if (!response.ok || !response.body) throw new Error(`events stream answered ${response.status}`);
+      onStateChange("open");
+      attempt = 0;
+      onEvent({ type: "connected" });
+      const parser = new SseParser((message) => {
+        const event = toLiveEvent(message);
+        if (event) onEvent(event);
+      });
+      const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        parser.push(value);
+      }
+      retryHint = parser.retryMs;
+    } catch {
+      if (signal.aborted) return;
+    }
+    onStateChange("offline");
+    await sleep(Math.max(retryHint ?? 0, reconnectDelayMs(attempt)), signal);
+    attempt += 1;
+  }
+}
+
+type Listener = (event: LiveEvent) => void;
+
+interface LiveEventsContextValue {
+  state: LiveConnectionState;
+  subscribe: (listener: Listener) => () => void;
+}
+
+const LiveEventsContext = createContext<LiveEventsContextValue | null>(null);
+
+/** Keeps the events stream open while a token exists. */
+export function LiveEventsProvider({ token, children }: { token: string | null; children: ReactNode }) {
+  const listenersRef = useRef(new Set<Listener>());
+  const [state, setState] = useState<LiveConnectionState>("connecting");
+
+  useEffect(() => {
+    if (!token) return;
+    const controller = new AbortController();
+    void runLiveEventsConnection({
+      url: `${window.location.origin}/api/v1/events`,
+      signal: controller.signal,
+      onEvent: (event) => {
+        for (const listener of listenersRef.current) listener(event);
+      },
+      onStateChange: setState,
+    });
+    return () => controller.abort();
+  }, [token]);
+
+  const subscribe = useCallback((listener: Listener) => {
+    listenersRef.current.add(listener);
+    return () => {
+      listenersRef.current.delete(listener);
+    };
+  }, []);
+  const value = useMemo<LiveEventsContextValue>(() => ({ state, subscribe }), [state, subscribe]);
+
+  return <LiveEventsContext.Provider value={value}>{children}</LiveEventsContext.Provider>;
+}
+
+function useLiveEventsContext(): LiveEventsContextValue {
+  const context = useContext(LiveEventsContext);
+  if (!context) throw new Error("useLiveEvents needs a LiveEventsProvider");
+  return context;
+}
+
+/** Calls `handler` for every live event; the latest handler is used without resubscribing. */
+export function useLiveEvent(handler: Listener): void {
+  const { subscribe } = useLiveEventsContext();
+  const handlerRef = useRef(handler);
+  useEffect(() => {
+    handlerRef.current = handler;
+  });
+  useEffect(() => subscribe((event) => handlerRef.current(event)), [subscribe]);
+}
+
+export function useLiveConnectionState(): LiveConnectionState {
+  return useLiveEventsContext().state;
+}

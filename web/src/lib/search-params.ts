@@ -1,0 +1,31 @@
+//! Validators for URL search params, so pasted or hand-edited URLs never crash a page: anything
+//! unexpected is dropped and the page falls back to its default.
+
+const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function optionalText(value: unknown): string | undefined {
+  if (typeof value === "number") return String(value);
+  if (typeof value !== "string") return undefined;
+  const trimmed = value.trim();
+  return trimmed.length > 0 ? trimmed.slice(0, 200) : undefined;
+}
+
+export function optionalUuid(value: unknown): string | undefined {
+  return typeof value === "string" && UUID_PATTERN.test(value) ? value.toLowerCase() : undefined;
+}
+
+/** A 1-based page; page 1 is the default and is left out of the URL. */
+export function optionalPage(value: unknown): number | undefined {
+  const number = typeof value === "number" ? value : typeof value === "string" ? Number(value) : Number.NaN;
+  if (!Number.isInteger(number) || number <= 1) return undefined;
+  return Math.min(number, 100_000);
+}
+
+export function optionalEnum<T extends string>(value: unknown, allowed: readonly T[]): T | undefined {
+  return typeof value === "string" && (allowed as readonly string[]).includes(value) ? (value as T) : undefined;
+}
+
+/** Drops undefined keys so URLs stay short and equal states give equal URLs. */
+export function compact<T extends object>(search: T): T {
+  return Object.fromEntries(Object.entries(search).filter(([, value]) => value !== undefined)) as T;
+}
