@@ -76,7 +76,8 @@ export function useCreateEnrollmentKey(siteId: string) {
       queryClient.setQueryData(siteKeys.detail(siteId), (site: ReturnType<typeof useSite>["data"]) =>
         site ? { ...site, enrollment_key_created_at: key.created_at } : site,
       );
-      return queryClient.invalidateQueries({ queryKey: siteKeys.all });
+      // The detail was patched above; refetching it would race with showing the key.
+      return queryClient.invalidateQueries({ queryKey: ["sites", "list"] });
     },
   });
 }

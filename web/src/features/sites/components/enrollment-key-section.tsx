@@ -28,9 +28,10 @@ export function EnrollmentKeySection({ siteId }: { siteId: string }) {
   const regenerate = async () => setFreshKey(await createKey.mutateAsync());
   const generateFirst = () => createKey.mutateAsync().then(setFreshKey, (error: unknown) => toast.error(errorMessage(error)));
 
-  if (site.isPending) return <Skeleton className="h-32" />;
-  if (site.isError) return null;
-  const existingKeyCreatedAt = site.data.enrollment_key_created_at;
+  // Once a key was generated it must stay on screen whatever happens to the site query.
+  if (site.isPending && !freshKey) return <Skeleton className="h-32" />;
+  if (site.isError && !freshKey) return null;
+  const existingKeyCreatedAt = site.data?.enrollment_key_created_at ?? null;
 
   return (
     <Card data-testid="enrollment-key-section">

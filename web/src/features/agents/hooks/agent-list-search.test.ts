@@ -1,0 +1,51 @@
+import { changeAgentListSearch, parseAgentListSearch, parseAgentPageSearch } from "./agent-list-search";
+
+const CLIENT = "0b0e7e36-4f38-4cb6-9d4a-2f4a8f0f8a11";
+const OTHER_CLIENT = "1b0e7e36-4f38-4cb6-9d4a-2f4a8f0f8a11";
+const SITE = "2c1f8f47-5049-4dc7-8e5b-3f5b9f1f9b22";
+
+describe("parseAgentListSearch", () => {
+  it("keeps valid filters from the URL", () => {
+    expect(parseAgentListSearch({ q: " web01 ", client_id: CLIENT, site_id: SITE, status: "online", page: "3" })).toEqual({
+      q: "web01",
+      client_id: CLIENT,
+      site_id: SITE,
+      status: "online",
+      page: 3,
+    });
+  });
+
+  it("drops hand-edited garbage instead of failing the page", () => {
+    expect(parseAgentListSearch({ q: "", client_id: "not-a-uuid", status: "sleeping", page: "-4" })).toEqual({});
+    expect(parseAgentListSearch({ page: 1 })).toEqual({});
+    expect(parseAgentListSearch({ page: "2.5" })).toEqual({});
+  });
+});
+
+describe("changeAgentListSearch", () => {
+  const current = { q: "web", client_id: CLIENT, site_id: SITE, status: "online" as const, page: 4 };
+
+  it("goes back to page 1 when a filter changes", () => {
+    expect(changeAgentListSearch(current, { status: "offline" })).toEqual({ q: "web", client_id: CLIENT, site_id: SITE, status: "offline" });
+    expect(changeAgentListSearch(current, { q: undefined })).toEqual({ client_id: CLIENT, site_id: SITE, status: "online" });
+  });
+
+  it("keeps the filters when only the page changes", () => {
+    expect(changeAgentListSearch(current, { page: 5 })).toEqual({ ...current, page: 5 });
+    expect(changeAgentListSearch(current, { page: 1 })).toEqual({ q: "web", client_id: CLIENT, site_id: SITE, status: "online" });
+  });
+
+  it("clears the site when another client is chosen", () => {
+    expect(changeAgentListSearch(current, { client_id: OTHER_CLIENT })).toEqual({ q: "web", client_id: OTHER_CLIENT, status: "online" });
+    expect(changeAgentListSearch(current, { client_id: undefined })).toEqual({ q: "web", status: "online" });
+  });
+});
+
+describe("parseAgentPageSearch", () => {
+  it("accepts the three ranges and keeps the default out of the URL", () => {
+    expect(parseAgentPageSearch({ range: "24h" })).toEqual({ range: "24h" });
+    expect(parseAgentPageSearch({ range: "7d" })).toEqual({ range: "7d" });
+    expect(parseAgentPageSearch({ range: "1h" })).toEqual({});
+    expect(parseAgentPageSearch({ range: "30d" })).toEqual({});
+  });
+});

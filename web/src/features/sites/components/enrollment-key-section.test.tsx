@@ -1,0 +1,79 @@
+import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { render, screen, waitFor } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import type { ReactNode } from "react";
+import type { Site, User } from "@/api/types";
+import { TooltipProvider } from "@/components/ui/tooltip";
+import { currentUserQueryKey } from "@/lib/auth";
+import { siteKeys } from "../api/sites";
+import { EnrollmentKeySection, linuxInstallCommand } from "./enrollment-key-section";
+
+// openapi-fetch keeps the fetch it saw at creation, so the stub must exist before the client module loads.
+const fetchMock = vi.hoisted(() => {
+  const mock = vi.fn<typeof fetch>();
+  globalThis.fetch = mock;
+  return mock;
+});
+
+const SITE_ID = "2c1f8f47-5049-4dc7-8e5b-3f5b9f1f9b22";
+const site: Site = {
+  id: SITE_ID,
+  client_id: "0b0e7e36-4f38-4cb6-9d4a-2f4a8f0f8a11",
+  client_name: "Acme",
+  name: "HQ",
+  agent_count: 0,
+  enrollment_key_created_at: null,
+  created_at: "2026-01-01T00:00:00Z",
+};
+
+function user(role: User["role"]): User {
+  return { id: "u", email: "tech@example.com", role, organization_id: "o", organization_name: "MSP" };
+}
+
+function renderSection(role: User["role"], siteData: Site = site) {
+  const queryClient = new QueryClient({ defaultOptions: { queries: { staleTime: Infinity, retry: false } } });
+  queryClient.setQueryData(currentUserQueryKey, user(role));
+  queryClient.setQueryData(siteKeys.detail(SITE_ID), siteData);
+  const wrapper = ({ children }: { children: ReactNode }) => (
+    <QueryClientProvider client={queryClient}>
+      <TooltipProvider>{children}</TooltipProvider>
+    </QueryClientProvider>
+  );
+  return render(<EnrollmentKeySection siteId={SITE_ID} />, { wrapper });
+}
+
+describe("EnrollmentKeySection", () => {
+  beforeEach(() => fetchMock.mockReset());
+
+  it("builds the Linux command from the server URL and the key", () => {
+    expect(linuxInstallCommand("https://rmm.example.com", "k3y")).toBe(
+      "gururmm-agent run --server https://rmm.example.com --enroll-key k3y --state-dir /var/lib/gururmm-agent",
+    );
+  });
+
+  it("shows a new key once, with the install command containing it", async () => {
+    fetchMock.mockImplementation(async () =>
+      new Response(JSON.stringify({ key: "grmm_secret_key", created_at: "2026-01-02T00:00:00Z" }), {
+        status: 201,
+        headers: { "Content-Type": "application/json" },
+      }),
+    );
+    renderSection("technician");
+    await userEvent.click(screen.getByRole("button", { name: "Generate key" }));
+    expect(await screen.findByTestId("enrollment-key-value")).toHaveTextContent("grmm_secret_key");
+    expect(screen.getByTestId("install-command")).toHaveTextContent(
+      `gururmm-agent run --server ${window.location.origin} --enroll-key grmm_secret_key --state-dir /var/lib/gururmm-agent`,
+    );
+    const request = fetchMock.mock.calls[0]?.[0] as Request;
+    expect(request.method).toBe("POST");
+    expect(new URL(request.url).pathname).toBe(`/api/v1/sites/${SITE_ID}/enrollment-key`);
+    // Once a key exists, getting another one needs the confirmation that revokes the old one.
+    await waitFor(() => expect(screen.getByRole("button", { name: "Regenerate key" })).toBeInTheDocument());
+  });
+
+  it("hides key generation from readonly users", () => {
+    renderSection("readonly", { ...site, enrollment_key_created_at: "2026-01-01T00:00:00Z" });
+    expect(screen.queryByRole("button", { name: /generate key/i })).not.toBeInTheDocument();
+    expect(screen.getByTestId("enrollment-key-status")).toHaveTextContent("A key was created");
+  });
+});

@@ -1,0 +1,33 @@
+import { toLiveEvent } from "./live-events";
+
+describe("toLiveEvent", () => {
+  it("reads agent_status events", () => {
+    expect(
+      toLiveEvent({ event: "agent_status", id: null, data: '{"agent_id":"a1","status":"offline","last_seen":"2026-01-01T00:00:00Z"}' }),
+    ).toEqual({ type: "agent_status", agent_id: "a1", status: "offline", last_seen: "2026-01-01T00:00:00Z" });
+  });
+
+  it("reads agent_metrics events and keeps unknown numbers as null", () => {
+    expect(
+      toLiveEvent({
+        event: "agent_metrics",
+        id: null,
+        data: '{"agent_id":"a1","collected_at":"2026-01-01T00:00:00Z","cpu_percent":12.5,"memory_used_bytes":null,"memory_total_bytes":1024}',
+      }),
+    ).toEqual({
+      type: "agent_metrics",
+      agent_id: "a1",
+      collected_at: "2026-01-01T00:00:00Z",
+      cpu_percent: 12.5,
+      memory_used_bytes: null,
+      memory_total_bytes: 1024,
+    });
+  });
+
+  it("skips unknown events, bad JSON and impossible statuses", () => {
+    expect(toLiveEvent({ event: "message", id: null, data: "{}" })).toBeNull();
+    expect(toLiveEvent({ event: "agent_status", id: null, data: "not json" })).toBeNull();
+    expect(toLiveEvent({ event: "agent_status", id: null, data: '{"agent_id":"a","status":"sleeping"}' })).toBeNull();
+    expect(toLiveEvent({ event: "agent_metrics", id: null, data: '{"cpu_percent":1}' })).toBeNull();
+  });
+});
