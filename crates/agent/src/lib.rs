@@ -1,1 +1,25 @@
-//! placeholder
+//! The GuruRMM endpoint agent: enrolls once, then keeps one outbound WebSocket
+//! to the server, sending heartbeats, network interfaces and buffered metric
+//! samples.
+//!
+//! **Architecture Invariant:** the agent never listens on a port; it only dials
+//! the server. Everything it keeps in memory (sample buffer, process table,
+//! interface list) is bounded, so a long server outage cannot grow it.
+//!
+//! Entry points: [`runtime::run`] (the long-running agent), the binary in
+//! `main.rs` (CLI), and [`collectors::Collector`] (one metric sample).
+#![forbid(unsafe_code)]
+
+pub mod backoff;
+pub mod buffer;
+pub mod collectors;
+pub mod connection;
+pub mod enroll;
+pub mod process;
+pub mod runtime;
+pub mod state;
+pub mod tls;
+pub mod urls;
+
+/// Version of this agent, reported in `hello` and at enrollment.
+pub const AGENT_VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,57 @@
+//! macOS leaf: machine id (`IOPlatformUUID`), logged-in users from `who`
+//! with idle time from the terminal (or, for the console, `HIDIdleTime`).
+//! Sensors are reported unsupported (they need private SMC interfaces).
+//! Parsing lives in `macos_text.rs`.
+//!
+//! This file is only compiled on macOS; keep it thin.
+
+use super::{failed, unsupported, Sensors};
+use crate::collectors::{idle, macos_text};
+use crate::process;
+use gururmm_protocol::{CollectorError, LoggedInUser};
+use std::path::Path;
+use std::time::{Duration, SystemTime};
+
+const TOOL_TIMEOUT: Duration = Duration::from_secs(10);
+
+pub fn machine_id() -> Option<String> {
+    let output = process::run(
+        "ioreg",
+        &["-rd1", "-c", "IOPlatformExpertDevice"],
+        TOOL_TIMEOUT,
+    )
+    .ok()?;
+    macos_text::parse_platform_uuid(&output.stdout)
+}
+
+pub fn logged_in_users(now: SystemTime) -> Result<Vec<LoggedInUser>, CollectorError> {
+    let output = process::run("who", &[], TOOL_TIMEOUT)
+        .map_err(|error| failed("users", error.to_string()))?;
+    let entries = macos_text::parse_who(&output.stdout);
+    let console_idle = if entries.iter().any(|entry| entry.line == "console") {
+        process::run("ioreg", &["-c", "IOHIDSystem", "-d", "4"], TOOL_TIMEOUT)
+            .ok()
+            .and_then(|output| macos_text::parse_hid_idle_seconds(&output.stdout))
+    } else {
+        None
+    };
+    Ok(entries
+        .into_iter()
+        .map(|entry| LoggedInUser {
+            idle_seconds: if entry.line == "console" {
+                console_idle
+            } else {
+                idle::tty_idle_seconds(Path::new("/dev"), &entry.line, now)
+            },
+            session: Some(entry.line),
+            name: entry.user,
+        })
+        .collect())
+}
+
+pub fn sensors() -> Sensors {
+    Sensors {
+        temperatures: Err(unsupported("temperatures", "not collected on macOS")),
+        fans: Err(unsupported("fans", "not collected on macOS")),
+    }
+}

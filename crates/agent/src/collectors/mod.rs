@@ -1,0 +1,340 @@
+//! Metric collection. A collection never fails as a whole: it returns a
+//! [`MetricSample`] with what it got, and the collectors that could not
+//! report are listed in `sample.errors` (`unsupported` is data, not a fault).
+//!
+//! CPU, memory, disks, network traffic, interfaces, uptime and processes come
+//! from `sysinfo` on every OS, refreshing only what a sample needs. What
+//! sysinfo does not cover (users, sensors, machine id) comes from one leaf
+//! module per OS with identical signatures: `linux.rs`, `windows.rs`,
+//! `macos.rs`, `other.rs`. OS tool output is parsed by pure functions in
+//! OS-neutral modules (`utmp`, `logind`, `hwmon`, `windows_text`,
+//! `macos_text`…), tested with recorded fixtures on every platform.
+
+pub mod disks;
+pub mod hwmon;
+pub mod idle;
+pub mod logind;
+pub mod macos_text;
+pub mod network;
+pub mod processes;
+pub mod utmp;
+pub mod windows_text;
+
+#[cfg(target_os = "linux")]
+#[path = "linux.rs"]
+mod platform;
+#[cfg(target_os = "macos")]
+#[path = "macos.rs"]
+mod platform;
+#[cfg(windows)]
+#[path = "windows.rs"]
+mod platform;
+#[cfg(not(any(target_os = "linux", target_os = "macos", windows)))]
+#[path = "other.rs"]
+mod platform;
+
+use chrono::Utc;
+use gururmm_protocol::metrics::{MAX_LIST_ENTRIES, TOP_PROCESSES};
+use gururmm_protocol::{
+    CollectorError, CollectorErrorKind, FanReading, MetricSample, NetworkInterface, OsInfo,
+    ProcessInfo, TemperatureReading,
+};
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::time::SystemTime;
+use sysinfo::{DiskRefreshKind, Disks, Networks, ProcessRefreshKind, ProcessesToUpdate, System};
+
+/// Sensor readings from an OS leaf.
+#[derive(Debug)]
+pub struct Sensors {
+    pub temperatures: Result<Vec<TemperatureReading>, CollectorError>,
+    pub fans: Result<Vec<FanReading>, CollectorError>,
+}
+
+/// One collection: a sample for the buffer and the current interfaces (sent
+/// only when they change).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Collection {
+    pub sample: MetricSample,
+    pub interfaces: Vec<NetworkInterface>,
+}
+
+pub(crate) fn unsupported(collector: &str, message: impl Into<String>) -> CollectorError {
+    CollectorError {
+        collector: collector.to_owned(),
+        kind: CollectorErrorKind::Unsupported,
+        message: message.into(),
+    }
+}
+
+pub(crate) fn failed(collector: &str, message: impl Into<String>) -> CollectorError {
+    CollectorError {
+        collector: collector.to_owned(),
+        kind: CollectorErrorKind::Failed,
+        message: message.into(),
+    }
+}
+
+/// The OS's stable machine id (`/etc/machine-id`, `MachineGuid`,
+/// `IOPlatformUUID`), if it has one.
+pub fn machine_id() -> Option<String> {
+    platform::machine_id()
+}
+
+/// Operating system facts for `hello` and enrollment.
+pub fn os_info() -> OsInfo {
+    OsInfo {
+        family: std::env::consts::OS.to_owned(),
+        name: System::name().unwrap_or_else(|| std::env::consts::OS.to_owned()),
+        version: System::os_version().unwrap_or_default(),
+        kernel: System::kernel_version(),
+    }
+}
+
+pub fn hostname() -> String {
+    System::host_name().unwrap_or_else(|| "unknown".to_owned())
+}
+
+/// Stateful collector: CPU and process CPU percentages and network deltas
+/// are differences between two readings, so it keeps the previous ones.
+pub struct Collector {
+    system: System,
+    disks: Disks,
+    networks: Networks,
+    previous_traffic: Option<HashMap<String, network::Counters>>,
+}
+
+impl Default for Collector {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn process_refresh_kind() -> ProcessRefreshKind {
+    ProcessRefreshKind::nothing().with_cpu().with_memory()
+}
+
+impl Collector {
+    /// Creates the collector and takes the first CPU and process readings, so
+    /// a sample taken [`sysinfo::MINIMUM_CPU_UPDATE_INTERVAL`] later already
+    /// has CPU percentages.
+    pub fn new() -> Self {
+        // sysinfo keeps every /proc/<pid>/stat open by default; that costs
+        // file descriptors and memory for nothing at our sampling rates.
+        sysinfo::set_open_files_limit(0);
+        let mut system = System::new();
+        system.refresh_cpu_usage();
+        system.refresh_processes_specifics(ProcessesToUpdate::All, true, process_refresh_kind());
+        Self {
+            system,
+            disks: Disks::new(),
+            networks: Networks::new(),
+            previous_traffic: None,
+        }
+    }
+
+    /// Takes one sample. Network traffic is `None` in the first sample (no
+    /// baseline yet) and the bytes since the previous sample afterwards.
+    pub fn collect(&mut self) -> Collection {
+        let now = SystemTime::now();
+        let mut sample = MetricSample {
+            collected_at: Utc::now(),
+            ..Default::default()
+        };
+        let mut errors = Vec::new();
+
+        self.system.refresh_cpu_usage();
+        if self.system.cpus().is_empty() {
+            errors.push(failed("cpu", "the OS reported no CPU statistics"));
+        } else {
+            sample.cpu_percent = Some(self.system.global_cpu_usage());
+        }
+
+        self.system.refresh_memory();
+        if self.system.total_memory() == 0 {
+            errors.push(failed("memory", "the OS reported no memory statistics"));
+        } else {
+            sample.memory_used_bytes = Some(self.system.used_memory());
+            sample.memory_total_bytes = Some(self.system.total_memory());
+            sample.swap_used_bytes = Some(self.system.used_swap());
+            sample.swap_total_bytes = Some(self.system.total_swap());
+        }
+
+        sample.disks = self.collect_disks();
+        if sample.disks.is_empty() {
+            errors.push(unsupported("disks", "no local filesystems found"));
+        }
+
+        let interfaces = self.collect_network(&mut sample);
+
+        match System::uptime() {
+            0 => errors.push(failed("uptime", "the OS reported no uptime")),
+            seconds => sample.uptime_seconds = Some(seconds),
+        }
+
+        self.collect_processes(&mut sample, &mut errors);
+
+        match platform::logged_in_users(now) {
+            Ok(users) => sample.users = users,
+            Err(error) => errors.push(error),
+        }
+        let sensors = platform::sensors();
+        match sensors.temperatures {
+            Ok(temperatures) => sample.temperatures = temperatures,
+            Err(error) => errors.push(error),
+        }
+        match sensors.fans {
+            Ok(fans) => sample.fans = fans,
+            Err(error) => errors.push(error),
+        }
+
+        sample.errors = errors;
+        sample.truncate_to_limits();
+        Collection { sample, interfaces }
+    }
+
+    fn collect_disks(&mut self) -> Vec<gururmm_protocol::DiskUsage> {
+        self.disks
+            .refresh_specifics(true, DiskRefreshKind::nothing().with_storage());
+        let mounts = self
+            .disks
+            .list()
+            .iter()
+            .map(|disk| disks::MountedFilesystem {
+                device: disk.name().to_string_lossy().into_owned(),
+                file_system: disk.file_system().to_string_lossy().into_owned(),
+                mount_point: disk.mount_point().to_string_lossy().into_owned(),
+                total_bytes: disk.total_space(),
+                available_bytes: disk.available_space(),
+            })
+            .collect();
+        disks::select_real_disks(mounts)
+    }
+
+    /// Fills the traffic deltas and returns the interface list.
+    fn collect_network(&mut self, sample: &mut MetricSample) -> Vec<NetworkInterface> {
+        self.networks.refresh(true);
+        let mut counters = HashMap::new();
+        let mut interfaces = Vec::new();
+        for (name, data) in self.networks.list() {
+            let networks: Vec<(IpAddr, u8)> = data
+                .ip_networks()
+                .iter()
+                .map(|n| (n.addr, n.prefix))
+                .collect();
+            let addresses: Vec<IpAddr> = networks.iter().map(|(address, _)| *address).collect();
+            if network::is_loopback(name, &addresses) {
+                continue;
+            }
+            counters.insert(
+                name.clone(),
+                (data.total_received(), data.total_transmitted()),
+            );
+            interfaces.push(network::describe_interface(
+                name,
+                data.mac_address().0,
+                &networks,
+            ));
+        }
+        if let Some((received, sent)) =
+            network::traffic_since(self.previous_traffic.as_ref(), &counters)
+        {
+            sample.network_rx_bytes = Some(received);
+            sample.network_tx_bytes = Some(sent);
+        }
+        self.previous_traffic = Some(counters);
+        interfaces.sort_by(|a, b| a.name.cmp(&b.name));
+        interfaces.truncate(MAX_LIST_ENTRIES);
+        interfaces
+    }
+
+    /// Process CPU is a share of the whole machine (0–100, like the overall
+    /// figure and Windows Task Manager), not of one core as `top` shows it.
+    fn collect_processes(&mut self, sample: &mut MetricSample, errors: &mut Vec<CollectorError>) {
+        self.system.refresh_processes_specifics(
+            ProcessesToUpdate::All,
+            true,
+            process_refresh_kind(),
+        );
+        let cpu_count = self.system.cpus().len().max(1) as f32;
+        let processes: Vec<ProcessInfo> = self
+            .system
+            .processes()
+            .values()
+            // On Linux sysinfo also lists threads; they are not processes.
+            .filter(|process| process.thread_kind().is_none())
+            .map(|process| ProcessInfo {
+                pid: process.pid().as_u32(),
+                name: process.name().to_string_lossy().into_owned(),
+                cpu_percent: process.cpu_usage() / cpu_count,
+                memory_bytes: process.memory(),
+            })
+            .collect();
+        if processes.is_empty() {
+            errors.push(failed("processes", "the OS listed no processes"));
+            return;
+        }
+        sample.top_cpu = processes::top_by_cpu(&processes, TOP_PROCESSES);
+        sample.top_memory = processes::top_by_memory(&processes, TOP_PROCESSES);
+    }
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::*;
+
+    /// The real collector on the machine running the tests: the basics every
+    /// Linux box has must be present, and everything else either present or
+    /// explained in `errors`.
+    #[test]
+    fn a_linux_sample_has_the_basics_and_explains_the_rest() {
+        let mut collector = Collector::new();
+        std::thread::sleep(sysinfo::MINIMUM_CPU_UPDATE_INTERVAL);
+        let first = collector.collect();
+        let sample = &first.sample;
+        assert!(
+            sample
+                .cpu_percent
+                .is_some_and(|cpu| (0.0..=100.0).contains(&cpu)),
+            "{:?}",
+            sample.cpu_percent
+        );
+        assert!(sample.memory_total_bytes.unwrap() > 0);
+        assert!(sample.memory_used_bytes.unwrap() <= sample.memory_total_bytes.unwrap());
+        assert!(sample.uptime_seconds.unwrap() > 0);
+        assert_eq!(
+            sample.network_rx_bytes, None,
+            "the first sample has no traffic baseline"
+        );
+        assert!(!sample.top_cpu.is_empty() && sample.top_cpu.len() <= TOP_PROCESSES);
+        assert!(
+            sample
+                .top_memory
+                .iter()
+                .any(|p| p.pid == std::process::id())
+                || sample.top_memory.len() == TOP_PROCESSES
+        );
+        for error in &sample.errors {
+            assert!(!error.message.is_empty(), "{error:?}");
+        }
+        let has = |collector: &str| sample.errors.iter().any(|e| e.collector == collector);
+        assert!(!sample.temperatures.is_empty() || has("temperatures"));
+        assert!(!sample.fans.is_empty() || has("fans"));
+        assert!(!sample.disks.is_empty() || has("disks"));
+        assert!(first.interfaces.iter().all(|i| i.name != "lo"));
+
+        let second = collector.collect();
+        assert!(
+            second.sample.network_rx_bytes.is_some() && second.sample.network_tx_bytes.is_some()
+        );
+        assert!(second.sample.collected_at >= sample.collected_at);
+    }
+
+    #[test]
+    fn os_info_names_the_family() {
+        let info = os_info();
+        assert_eq!(info.family, "linux");
+        assert!(!info.name.is_empty());
+        assert!(!hostname().is_empty());
+    }
+}

@@ -1,0 +1,30 @@
+//! Fallback leaf for operating systems without a dedicated one: everything
+//! beyond the sysinfo basics is reported unsupported.
+
+use super::{unsupported, Sensors};
+use gururmm_protocol::{CollectorError, LoggedInUser};
+use std::time::SystemTime;
+
+pub fn machine_id() -> Option<String> {
+    None
+}
+
+pub fn logged_in_users(_now: SystemTime) -> Result<Vec<LoggedInUser>, CollectorError> {
+    Err(unsupported(
+        "users",
+        "not collected on this operating system",
+    ))
+}
+
+pub fn sensors() -> Sensors {
+    Sensors {
+        temperatures: Err(unsupported(
+            "temperatures",
+            "not collected on this operating system",
+        )),
+        fans: Err(unsupported(
+            "fans",
+            "not collected on this operating system",
+        )),
+    }
+}

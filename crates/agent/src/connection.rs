@@ -1,0 +1,501 @@
+//! One WebSocket session with the server: upgrade with the bearer
+//! credential, `hello`, wait for `welcome`, then heartbeats, interface
+//! updates and metric batches until either direction fails.
+//!
+//! A session is one task owning the socket, so when reading fails, writing
+//! fails, the server closes, or nothing arrives for three heartbeat
+//! intervals, the whole session ends: there is no half-dead connection.
+
+use crate::runtime::{shutdown_requested, Shared};
+use futures_util::{SinkExt, StreamExt};
+use gururmm_protocol::{
+    AgentFrame, AgentSettings, CloseReason, Hello, NetworkInterface, ServerFrame, MAX_FRAME_BYTES,
+};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpStream;
+use tokio::sync::watch;
+use tokio::time::{sleep_until, timeout, Instant};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::header::{HeaderValue, AUTHORIZATION, USER_AGENT};
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
+use tokio_tungstenite::tungstenite::{self, Message};
+use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
+
+type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// Bounds on how long each step of a session may take.
+#[derive(Clone, Copy, Debug)]
+pub struct Timeouts {
+    /// TCP + TLS + HTTP upgrade.
+    pub connect: Duration,
+    /// From `hello` to `welcome`.
+    pub welcome: Duration,
+    /// One frame write.
+    pub write: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Self {
+            connect: Duration::from_secs(30),
+            welcome: Duration::from_secs(30),
+            write: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Everything a session needs to dial the server.
+#[derive(Clone)]
+pub struct SessionParams {
+    pub ws_url: String,
+    /// `gururmm_protocol::agent_credential(id, secret)`; never logged.
+    pub credential: String,
+    pub hello: Hello,
+    pub tls: Arc<rustls::ClientConfig>,
+    pub timeouts: Timeouts,
+}
+
+impl std::fmt::Debug for SessionParams {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionParams")
+            .field("ws_url", &self.ws_url)
+            .field("credential", &"<redacted>")
+            .field("hello", &self.hello)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How a session ended, which decides the reconnect delay.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SessionEnd {
+    /// The agent is shutting down.
+    Shutdown,
+    /// The link failed or the server closed it; `welcomed` says whether the
+    /// session got as far as a welcome (then the backoff starts over).
+    Dropped { welcomed: bool, reason: String },
+    /// The server refuses this identity (revoked, another device's, HTTP 401).
+    IdentityRejected { reason: String },
+}
+
+/// Clamps server-sent intervals to something sane: at least one second (a
+/// zero would spin), at most a day.
+pub fn sanitize_settings(settings: AgentSettings) -> AgentSettings {
+    AgentSettings {
+        metrics_interval_seconds: settings.metrics_interval_seconds.clamp(1, 86_400),
+        heartbeat_interval_seconds: settings.heartbeat_interval_seconds.clamp(1, 86_400),
+    }
+}
+
+fn heartbeat_interval(settings: &AgentSettings) -> Duration {
+    Duration::from_secs(u64::from(
+        sanitize_settings(*settings).heartbeat_interval_seconds,
+    ))
+}
+
+/// Small buffers and the protocol's size limit: an idle agent holds a few
+/// kilobytes for its socket, and an oversized frame from the server ends the
+/// session instead of growing memory.
+pub fn websocket_config() -> WebSocketConfig {
+    WebSocketConfig::default()
+        .read_buffer_size(8 * 1024)
+        .write_buffer_size(0)
+        .max_write_buffer_size(2 * MAX_FRAME_BYTES)
+        .max_message_size(Some(MAX_FRAME_BYTES))
+        .max_frame_size(Some(MAX_FRAME_BYTES))
+}
+
+/// Interprets a close frame from the server.
+pub fn close_outcome(frame: Option<&CloseFrame>, welcomed: bool) -> SessionEnd {
+    let Some(frame) = frame else {
+        return SessionEnd::Dropped {
+            welcomed,
+            reason: "the server closed the connection".into(),
+        };
+    };
+    let code = u16::from(frame.code);
+    match CloseReason::from_code(code) {
+        Some(reason) if reason.is_fatal_for_identity() => SessionEnd::IdentityRejected {
+            reason: format!("{} (close code {code})", reason.message()),
+        },
+        Some(reason) => SessionEnd::Dropped {
+            welcomed,
+            reason: format!(
+                "the server closed the connection: {} (close code {code})",
+                reason.message()
+            ),
+        },
+        None => SessionEnd::Dropped {
+            welcomed,
+            reason: format!(
+                "the server closed the connection with code {code} {:?}",
+                frame.reason.as_str()
+            ),
+        },
+    }
+}
+
+/// Runs one session to its end.
+pub async fn run_session(
+    params: &SessionParams,
+    shared: &Shared,
+    shutdown: &mut watch::Receiver<bool>,
+) -> SessionEnd {
+    let mut socket = tokio::select! {
+        connected = connect(params) => match connected {
+            Ok(socket) => socket,
+            Err(end) => return end,
+        },
+        () = shutdown_requested(shutdown) => return SessionEnd::Shutdown,
+    };
+    let not_welcomed = |reason: String| SessionEnd::Dropped {
+        welcomed: false,
+        reason,
+    };
+    if let Err(reason) = send(
+        &mut socket,
+        &AgentFrame::Hello(params.hello.clone()),
+        params.timeouts.write,
+    )
+    .await
+    {
+        return not_welcomed(reason);
+    }
+    let settings = match await_welcome(&mut socket, params.timeouts.welcome, shutdown).await {
+        Ok(settings) => settings,
+        Err(end) => return end,
+    };
+    shared.settings.send_replace(settings);
+    Session {
+        socket,
+        shared,
+        write_timeout: params.timeouts.write,
+        heartbeat_every: heartbeat_interval(&settings),
+    }
+    .run(shutdown)
+    .await
+}
+
+async fn connect(params: &SessionParams) -> Result<Socket, SessionEnd> {
+    let dropped = |reason: String| SessionEnd::Dropped {
+        welcomed: false,
+        reason,
+    };
+    let mut request = params
+        .ws_url
+        .as_str()
+        .into_client_request()
+        .map_err(|e| dropped(format!("invalid WebSocket URL: {e}")))?;
+    let mut authorization = HeaderValue::from_str(&format!("Bearer {}", params.credential))
+        .map_err(|_| dropped("the stored credential is not a valid header value".into()))?;
+    authorization.set_sensitive(true);
+    request.headers_mut().insert(AUTHORIZATION, authorization);
+    if let Ok(agent) = HeaderValue::from_str(&format!("gururmm-agent/{}", crate::AGENT_VERSION)) {
+        request.headers_mut().insert(USER_AGENT, agent);
+    }
+    let connecting = tokio_tungstenite::connect_async_tls_with_config(
+        request,
+        Some(websocket_config()),
+        true,
+        Some(Connector::Rustls(params.tls.clone())),
+    );
+    match timeout(params.timeouts.connect, connecting).await {
+        Err(_) => Err(dropped(format!(
+            "connecting timed out after {:?}",
+            params.timeouts.connect
+        ))),
+        Ok(Ok((socket, _response))) => Ok(socket),
+        Ok(Err(tungstenite::Error::Http(response))) => {
+            let status = response.status().as_u16();
+            if status == 401 || status == 403 {
+                Err(SessionEnd::IdentityRejected {
+                    reason: format!("the server answered HTTP {status} to the WebSocket upgrade"),
+                })
+            } else {
+                Err(dropped(format!(
+                    "the server answered HTTP {status} to the WebSocket upgrade"
+                )))
+            }
+        }
+        Ok(Err(error)) => Err(dropped(format!("connecting failed: {error}"))),
+    }
+}
+
+async fn send(
+    socket: &mut Socket,
+    frame: &AgentFrame,
+    write_timeout: Duration,
+) -> Result<(), String> {
+    let json = serde_json::to_string(frame).map_err(|e| format!("serializing a frame: {e}"))?;
+    if json.len() > MAX_FRAME_BYTES {
+        return Err(format!(
+            "refusing to send a {} byte frame (limit {MAX_FRAME_BYTES})",
+            json.len()
+        ));
+    }
+    match timeout(write_timeout, socket.send(Message::text(json))).await {
+        Err(_) => Err(format!("writing a frame timed out after {write_timeout:?}")),
+        Ok(Err(error)) => Err(format!("writing failed: {error}")),
+        Ok(Ok(())) => Ok(()),
+    }
+}
+
+async fn close_for_shutdown(socket: &mut Socket) {
+    let frame = CloseFrame {
+        code: CloseCode::Away,
+        reason: "agent shutting down".into(),
+    };
+    let _ = timeout(Duration::from_secs(2), socket.close(Some(frame))).await;
+}
+
+async fn await_welcome(
+    socket: &mut Socket,
+    welcome_timeout: Duration,
+    shutdown: &mut watch::Receiver<bool>,
+) -> Result<AgentSettings, SessionEnd> {
+    let dropped = |reason: String| SessionEnd::Dropped {
+        welcomed: false,
+        reason,
+    };
+    let deadline = Instant::now() + welcome_timeout;
+    loop {
+        let message = tokio::select! {
+            message = socket.next() => message,
+            () = sleep_until(deadline) => return Err(dropped(format!("no welcome within {welcome_timeout:?}"))),
+            () = shutdown_requested(shutdown) => {
+                close_for_shutdown(socket).await;
+                return Err(SessionEnd::Shutdown);
+            }
+        };
+        match message {
+            Some(Ok(Message::Text(text))) => match serde_json::from_str::<ServerFrame>(&text) {
+                Ok(ServerFrame::Welcome {
+                    agent_id,
+                    settings,
+                    public_ip,
+                }) => {
+                    let settings = sanitize_settings(settings);
+                    tracing::info!(
+                        %agent_id,
+                        public_ip = public_ip.as_deref().unwrap_or("unknown"),
+                        metrics_interval_seconds = settings.metrics_interval_seconds,
+                        heartbeat_interval_seconds = settings.heartbeat_interval_seconds,
+                        "connected to the server"
+                    );
+                    return Ok(settings);
+                }
+                Ok(other) => return Err(dropped(format!("expected welcome, got {other:?}"))),
+                Err(error) => {
+                    return Err(dropped(format!(
+                        "invalid frame instead of welcome: {error}"
+                    )))
+                }
+            },
+            Some(Ok(Message::Close(frame))) => return Err(close_outcome(frame.as_ref(), false)),
+            Some(Ok(_)) => continue,
+            Some(Err(error)) => return Err(dropped(format!("reading failed: {error}"))),
+            None => {
+                return Err(dropped(
+                    "the server closed the connection before welcome".into(),
+                ))
+            }
+        }
+    }
+}
+
+/// A welcomed session.
+struct Session<'a> {
+    socket: Socket,
+    shared: &'a Shared,
+    write_timeout: Duration,
+    heartbeat_every: Duration,
+}
+
+impl Session<'_> {
+    fn dropped(reason: String) -> SessionEnd {
+        SessionEnd::Dropped {
+            welcomed: true,
+            reason,
+        }
+    }
+
+    async fn send(&mut self, frame: &AgentFrame) -> Result<(), SessionEnd> {
+        send(&mut self.socket, frame, self.write_timeout)
+            .await
+            .map_err(Self::dropped)
+    }
+
+    async fn send_interfaces(
+        &mut self,
+        interfaces: Option<Vec<NetworkInterface>>,
+    ) -> Result<(), SessionEnd> {
+        match interfaces {
+            Some(interfaces) => self.send(&AgentFrame::Interfaces { interfaces }).await,
+            None => Ok(()),
+        }
+    }
+
+    async fn run(mut self, shutdown: &mut watch::Receiver<bool>) -> SessionEnd {
+        match self.run_until_error(shutdown).await {
+            Ok(()) => SessionEnd::Shutdown,
+            Err(end) => end,
+        }
+    }
+
+    async fn run_until_error(
+        &mut self,
+        shutdown: &mut watch::Receiver<bool>,
+    ) -> Result<(), SessionEnd> {
+        let mut interfaces = self.shared.interfaces.subscribe();
+        let current = interfaces.borrow_and_update().clone();
+        self.send_interfaces(current).await?;
+        let mut last_received = Instant::now();
+        let mut next_heartbeat = Instant::now() + self.heartbeat_every;
+        loop {
+            // Upload what is waiting, one unacknowledged batch at a time.
+            let batch = self.shared.lock_buffer().next_batch(MAX_FRAME_BYTES);
+            if let Some(batch) = batch {
+                tracing::debug!(
+                    batch_id = batch.batch_id,
+                    samples = batch.samples.len(),
+                    "sending metrics"
+                );
+                self.send(&batch.into_frame()).await?;
+            }
+            let silence_limit = self.heartbeat_every * 3;
+            tokio::select! {
+                message = self.socket.next() => {
+                    last_received = Instant::now();
+                    self.handle_message(message, &mut next_heartbeat)?;
+                }
+                () = sleep_until(next_heartbeat) => {
+                    self.send(&AgentFrame::Heartbeat).await?;
+                    next_heartbeat = Instant::now() + self.heartbeat_every;
+                }
+                () = sleep_until(last_received + silence_limit) => {
+                    return Err(Self::dropped(format!("nothing received from the server for {silence_limit:?}")));
+                }
+                () = self.shared.sample_added.notified() => {}
+                changed = interfaces.changed() => {
+                    if changed.is_ok() {
+                        let current = interfaces.borrow_and_update().clone();
+                        self.send_interfaces(current).await?;
+                    }
+                }
+                () = shutdown_requested(shutdown) => {
+                    close_for_shutdown(&mut self.socket).await;
+                    return Ok(());
+                }
+            }
+        }
+    }
+
+    fn handle_message(
+        &mut self,
+        message: Option<Result<Message, tungstenite::Error>>,
+        next_heartbeat: &mut Instant,
+    ) -> Result<(), SessionEnd> {
+        let text = match message {
+            Some(Ok(Message::Text(text))) => text,
+            Some(Ok(Message::Close(frame))) => return Err(close_outcome(frame.as_ref(), true)),
+            Some(Ok(_)) => return Ok(()),
+            Some(Err(error)) => return Err(Self::dropped(format!("reading failed: {error}"))),
+            None => return Err(Self::dropped("the server closed the connection".into())),
+        };
+        match serde_json::from_str::<ServerFrame>(&text) {
+            Ok(ServerFrame::MetricsAck { batch_id }) => {
+                if !self.shared.lock_buffer().ack(batch_id) {
+                    tracing::debug!(batch_id, "ignoring an acknowledgement for an unknown batch");
+                }
+            }
+            Ok(ServerFrame::Settings { settings }) | Ok(ServerFrame::Welcome { settings, .. }) => {
+                let settings = sanitize_settings(settings);
+                tracing::info!(
+                    metrics_interval_seconds = settings.metrics_interval_seconds,
+                    heartbeat_interval_seconds = settings.heartbeat_interval_seconds,
+                    "applying new settings"
+                );
+                self.shared.settings.send_replace(settings);
+                self.heartbeat_every = heartbeat_interval(&settings);
+                *next_heartbeat = (*next_heartbeat).min(Instant::now() + self.heartbeat_every);
+            }
+            Ok(ServerFrame::HeartbeatAck) => {}
+            // A newer server may send frames this agent does not know yet.
+            Err(error) => tracing::warn!("ignoring a frame the agent does not understand: {error}"),
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fatal_close_reasons_reject_the_identity() {
+        for reason in CloseReason::ALL {
+            let frame = CloseFrame {
+                code: CloseCode::from(reason.code()),
+                reason: reason.message().into(),
+            };
+            let outcome = close_outcome(Some(&frame), true);
+            if reason.is_fatal_for_identity() {
+                assert!(
+                    matches!(outcome, SessionEnd::IdentityRejected { .. }),
+                    "{reason:?}"
+                );
+            } else {
+                assert!(
+                    matches!(outcome, SessionEnd::Dropped { welcomed: true, .. }),
+                    "{reason:?}"
+                );
+            }
+        }
+        let normal = CloseFrame {
+            code: CloseCode::Normal,
+            reason: "bye".into(),
+        };
+        assert!(matches!(
+            close_outcome(Some(&normal), false),
+            SessionEnd::Dropped {
+                welcomed: false,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn settings_are_clamped() {
+        let settings = sanitize_settings(AgentSettings {
+            metrics_interval_seconds: 0,
+            heartbeat_interval_seconds: u32::MAX,
+        });
+        assert_eq!(
+            settings,
+            AgentSettings {
+                metrics_interval_seconds: 1,
+                heartbeat_interval_seconds: 86_400
+            }
+        );
+    }
+
+    #[test]
+    fn debug_of_session_params_hides_the_credential() {
+        let params = SessionParams {
+            ws_url: "ws://x".into(),
+            credential: "id.supersecret".into(),
+            hello: Hello {
+                protocol_version: 1,
+                agent_version: "0".into(),
+                os: Default::default(),
+                arch: "x86_64".into(),
+                hostname: "h".into(),
+                device_id: "d".into(),
+            },
+            tls: crate::tls::client_config().unwrap(),
+            timeouts: Timeouts::default(),
+        };
+        assert!(!format!("{params:?}").contains("supersecret"));
+    }
+}

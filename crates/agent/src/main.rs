@@ -1,0 +1,157 @@
+//! `gururmm-agent`: the command line around [`gururmm_agent::runtime::run`].
+#![forbid(unsafe_code)]
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use gururmm_agent::collectors::Collector;
+use gururmm_agent::runtime::{self, RunOptions};
+use gururmm_agent::state;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// GuruRMM agent: reports this machine's health to a GuruRMM server.
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Enroll if needed, then stay connected to the server (foreground).
+    Run {
+        /// Server base URL, e.g. https://rmm.example.com. Needed to enroll;
+        /// afterwards the URL stored at enrollment is used unless given.
+        #[arg(long = "server", env = "GURURMM_SERVER_URL")]
+        server_url: Option<String>,
+        /// Site enrollment key; only needed on first start.
+        #[arg(long, env = "GURURMM_ENROLL_KEY", hide_env_values = true)]
+        enroll_key: Option<String>,
+        /// Directory for the agent identity (created with mode 0700).
+        #[arg(long, env = "GURURMM_STATE_DIR")]
+        state_dir: PathBuf,
+        /// Device id to enroll with instead of the OS machine id.
+        #[arg(long, env = "GURURMM_DEVICE_ID")]
+        device_id: Option<String>,
+    },
+    /// Print the stored identity (without the secret).
+    Status {
+        #[arg(long, env = "GURURMM_STATE_DIR")]
+        state_dir: PathBuf,
+    },
+    /// Take one metric sample and print it as JSON.
+    Collect,
+}
+
+fn main() -> Result<()> {
+    let cli = Cli::parse();
+    init_logging();
+    match cli.command {
+        Command::Run {
+            server_url,
+            enroll_key,
+            state_dir,
+            device_id,
+        } => {
+            let mut options = RunOptions::new(state_dir);
+            options.server_url = server_url;
+            options.enroll_key = enroll_key;
+            options.device_id = device_id;
+            run(options)
+        }
+        Command::Status { state_dir } => status(&state_dir),
+        Command::Collect => collect(),
+    }
+}
+
+/// Log filter from `RUST_LOG` (`info`, `gururmm_agent=debug,warn`…), default `info`.
+fn init_logging() {
+    let filter = std::env::var("RUST_LOG")
+        .ok()
+        .and_then(|value| value.parse::<tracing_subscriber::filter::Targets>().ok())
+        .unwrap_or_else(|| {
+            tracing_subscriber::filter::Targets::new().with_default(tracing::Level::INFO)
+        });
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    tracing_subscriber::registry()
+        .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr))
+        .with(filter)
+        .init();
+}
+
+fn run(options: RunOptions) -> Result<()> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .max_blocking_threads(2)
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(async {
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let source = Box::new(Collector::new());
+        let agent = runtime::run(options, source, stopped);
+        tokio::pin!(agent);
+        tokio::select! {
+            result = &mut agent => return result,
+            signal = shutdown_signal() => {
+                signal?;
+                tracing::info!("shutting down");
+                let _ = stop.send(true);
+            }
+        }
+        match tokio::time::timeout(Duration::from_secs(5), agent).await {
+            Ok(result) => result,
+            Err(_) => {
+                tracing::warn!("shutdown took too long; exiting anyway");
+                Ok(())
+            }
+        }
+    })
+}
+
+/// Ctrl-C, or SIGTERM on Unix (what service managers send).
+async fn shutdown_signal() -> Result<()> {
+    #[cfg(unix)]
+    {
+        let mut terminate =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                .context("installing the SIGTERM handler")?;
+        tokio::select! {
+            result = tokio::signal::ctrl_c() => result.context("waiting for Ctrl-C"),
+            _ = terminate.recv() => Ok(()),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")
+    }
+}
+
+fn status(state_dir: &std::path::Path) -> Result<()> {
+    match state::load_identity(state_dir)? {
+        Some(identity) => {
+            let shown = serde_json::json!({
+                "agent_id": identity.agent_id,
+                "server_url": identity.server_url,
+                "device_id": identity.device_id,
+            });
+            println!("{}", serde_json::to_string_pretty(&shown)?);
+            Ok(())
+        }
+        None => anyhow::bail!(
+            "not enrolled: {} does not exist",
+            state::identity_path(state_dir).display()
+        ),
+    }
+}
+
+fn collect() -> Result<()> {
+    let mut collector = Collector::new();
+    std::thread::sleep(Duration::from_secs(1));
+    let collection = collector.collect();
+    let shown =
+        serde_json::json!({ "sample": collection.sample, "interfaces": collection.interfaces });
+    println!("{}", serde_json::to_string_pretty(&shown)?);
+    Ok(())
+}

@@ -1,0 +1,133 @@
+//! The one way the agent runs a child process: with a timeout, bounded
+//! output, no console window on Windows, and a kill when time runs out.
+//!
+//! Collectors call OS tools (`quser`, `who`, `ioreg`, `reg`) from tokio's
+//! blocking pool, so this wrapper is synchronous.
+
+use std::io::Read;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Largest stdout kept from a child; the rest is discarded.
+pub const MAX_OUTPUT_BYTES: u64 = 1024 * 1024;
+
+/// What a finished child produced.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CommandOutput {
+    /// Exit code; `None` if the child was ended by a signal.
+    pub exit_code: Option<i32>,
+    pub stdout: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CommandError {
+    #[error("could not start {program}: {source}")]
+    Spawn {
+        program: String,
+        source: std::io::Error,
+    },
+    #[error("{program} did not finish within {timeout:?}")]
+    TimedOut { program: String, timeout: Duration },
+    #[error("waiting for {program}: {source}")]
+    Wait {
+        program: String,
+        source: std::io::Error,
+    },
+}
+
+impl CommandError {
+    /// True if the program does not exist on this machine.
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, Self::Spawn { source, .. } if source.kind() == std::io::ErrorKind::NotFound)
+    }
+}
+
+/// Runs `program` with `args` (argv, never a shell string), waits at most
+/// `timeout`, and returns its exit code and (lossily decoded) stdout.
+pub fn run(program: &str, args: &[&str], timeout: Duration) -> Result<CommandOutput, CommandError> {
+    #[allow(clippy::disallowed_methods)] // This is the wrapper the lint points to.
+    let mut command = Command::new(program);
+    command
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    #[cfg(windows)]
+    {
+        use std::os::windows::process::CommandExt;
+        const CREATE_NO_WINDOW: u32 = 0x0800_0000;
+        command.creation_flags(CREATE_NO_WINDOW);
+    }
+    let mut child = command.spawn().map_err(|source| CommandError::Spawn {
+        program: program.to_owned(),
+        source,
+    })?;
+    // Read stdout on a thread so a chatty child cannot block on a full pipe
+    // while we wait for it to exit.
+    let reader = child.stdout.take().map(|stdout| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            let _ = stdout.take(MAX_OUTPUT_BYTES).read_to_end(&mut bytes);
+            bytes
+        })
+    });
+    let deadline = Instant::now() + timeout;
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if Instant::now() >= deadline => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(CommandError::TimedOut {
+                    program: program.to_owned(),
+                    timeout,
+                });
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(10)),
+            Err(source) => {
+                let _ = child.kill();
+                return Err(CommandError::Wait {
+                    program: program.to_owned(),
+                    source,
+                });
+            }
+        }
+    };
+    let bytes = reader.and_then(|r| r.join().ok()).unwrap_or_default();
+    Ok(CommandOutput {
+        exit_code: status.code(),
+        stdout: String::from_utf8_lossy(&bytes).into_owned(),
+    })
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn captures_stdout_and_exit_code() {
+        let output = run("sh", &["-c", "echo hello; exit 3"], Duration::from_secs(10)).unwrap();
+        assert_eq!(output.stdout, "hello\n");
+        assert_eq!(output.exit_code, Some(3));
+    }
+
+    #[test]
+    fn kills_a_child_that_overruns_its_timeout() {
+        let started = Instant::now();
+        let error = run("sleep", &["30"], Duration::from_millis(200)).unwrap_err();
+        assert!(matches!(error, CommandError::TimedOut { .. }), "{error}");
+        assert!(started.elapsed() < Duration::from_secs(10));
+    }
+
+    #[test]
+    fn a_missing_program_is_reported_as_not_found() {
+        let error = run("gururmm-no-such-program", &[], Duration::from_secs(1)).unwrap_err();
+        assert!(error.is_not_found());
+    }
+
+    #[test]
+    fn arguments_are_not_interpreted_by_a_shell() {
+        let output = run("echo", &["$HOME; rm -rf /"], Duration::from_secs(10)).unwrap();
+        assert_eq!(output.stdout, "$HOME; rm -rf /\n");
+    }
+}

@@ -1,0 +1,348 @@
+//! The long-running agent: load or obtain an identity, collect samples on a
+//! schedule, and keep a session with the server, reconnecting forever with
+//! backoff.
+//!
+//! Two tasks share [`Shared`]: the collector pushes samples into the bounded
+//! buffer and publishes interface changes; the connection drains the buffer
+//! and applies the server's settings. Collection runs whether or not the
+//! server is reachable, so samples taken offline are uploaded later.
+
+use crate::backoff::{Backoff, BackoffPolicy};
+use crate::buffer::{SampleBuffer, DEFAULT_CAPACITY};
+use crate::collectors::{self, Collection, Collector};
+use crate::connection::{self, SessionEnd, SessionParams, Timeouts};
+use crate::state::{self, Identity};
+use crate::{enroll, tls, urls};
+use anyhow::{Context, Result};
+use gururmm_protocol::{AgentSettings, EnrollRequest, Hello, NetworkInterface, PROTOCOL_VERSION};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+use tokio::sync::{watch, Notify};
+use tokio::time::{sleep_until, Instant};
+
+/// Something that produces samples; the real [`Collector`], or a fake in tests.
+pub trait SampleSource: Send + 'static {
+    fn collect(&mut self) -> Collection;
+}
+
+impl SampleSource for Collector {
+    fn collect(&mut self) -> Collection {
+        Collector::collect(self)
+    }
+}
+
+/// How the agent runs. Built from the CLI in `main.rs`; tests build it literally.
+#[derive(Clone)]
+pub struct RunOptions {
+    /// Base URL of the server; needed to enroll, else taken from the identity.
+    pub server_url: Option<String>,
+    pub state_dir: PathBuf,
+    /// Site enrollment key; needed only until the agent has an identity.
+    pub enroll_key: Option<String>,
+    /// Overrides the OS machine id (several agents on one machine).
+    pub device_id: Option<String>,
+    pub backoff: BackoffPolicy,
+    pub buffer_capacity: usize,
+    /// Settings used until the server's welcome says otherwise.
+    pub initial_settings: AgentSettings,
+    /// Delay before the first sample (CPU percentages need two readings).
+    pub first_sample_delay: Duration,
+    pub timeouts: Timeouts,
+}
+
+impl RunOptions {
+    pub fn new(state_dir: PathBuf) -> Self {
+        Self {
+            server_url: None,
+            state_dir,
+            enroll_key: None,
+            device_id: None,
+            backoff: BackoffPolicy::default(),
+            buffer_capacity: DEFAULT_CAPACITY,
+            initial_settings: AgentSettings::default(),
+            first_sample_delay: Duration::from_secs(1),
+            timeouts: Timeouts::default(),
+        }
+    }
+}
+
+impl std::fmt::Debug for RunOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunOptions")
+            .field("server_url", &self.server_url)
+            .field("state_dir", &self.state_dir)
+            .field(
+                "enroll_key",
+                &self.enroll_key.as_ref().map(|_| "<redacted>"),
+            )
+            .field("device_id", &self.device_id)
+            .field("backoff", &self.backoff)
+            .field("buffer_capacity", &self.buffer_capacity)
+            .field("initial_settings", &self.initial_settings)
+            .finish_non_exhaustive()
+    }
+}
+
+/// State shared by the collector and connection tasks.
+pub struct Shared {
+    pub buffer: Mutex<SampleBuffer>,
+    /// Wakes the connection when a sample was buffered.
+    pub sample_added: Notify,
+    /// Current settings: written by the connection, read by the collector.
+    pub settings: watch::Sender<AgentSettings>,
+    /// Latest interface list; changes only when the interfaces do.
+    pub interfaces: watch::Sender<Option<Vec<NetworkInterface>>>,
+}
+
+impl Shared {
+    pub fn new(buffer_capacity: usize, settings: AgentSettings) -> Self {
+        Self {
+            buffer: Mutex::new(SampleBuffer::new(buffer_capacity)),
+            sample_added: Notify::new(),
+            settings: watch::Sender::new(connection::sanitize_settings(settings)),
+            interfaces: watch::Sender::new(None),
+        }
+    }
+
+    /// The buffer, even if a panic poisoned its lock (its state stays valid:
+    /// every method leaves it consistent before anything can panic).
+    pub fn lock_buffer(&self) -> MutexGuard<'_, SampleBuffer> {
+        self.buffer.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Resolves once `true` is sent on the shutdown channel; never, if the
+/// sender is dropped without sending.
+pub async fn shutdown_requested(shutdown: &mut watch::Receiver<bool>) {
+    if shutdown.wait_for(|stop| *stop).await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}
+
+/// Runs the agent until `true` is sent on `shutdown`. Returns an error only
+/// for local problems (unusable state directory, missing enrollment key);
+/// server problems are retried forever.
+pub async fn run(
+    options: RunOptions,
+    source: Box<dyn SampleSource>,
+    mut shutdown: watch::Receiver<bool>,
+) -> Result<()> {
+    let tls = tls::client_config()?;
+    state::ensure_state_dir(&options.state_dir)?;
+    let shared = Arc::new(Shared::new(
+        options.buffer_capacity,
+        options.initial_settings,
+    ));
+    let collector = tokio::spawn(collect_forever(
+        source,
+        shared.clone(),
+        options.first_sample_delay,
+    ));
+    let result = connect_forever(&options, tls, &shared, &mut shutdown).await;
+    collector.abort();
+    result
+}
+
+fn metrics_interval(settings: &AgentSettings) -> Duration {
+    Duration::from_secs(u64::from(
+        connection::sanitize_settings(*settings).metrics_interval_seconds,
+    ))
+}
+
+/// Takes a sample every metrics interval, forever. A settings change
+/// reschedules the next sample relative to the last one.
+async fn collect_forever(
+    source: Box<dyn SampleSource>,
+    shared: Arc<Shared>,
+    first_delay: Duration,
+) {
+    let source = Arc::new(Mutex::new(source));
+    let mut settings = shared.settings.subscribe();
+    settings.borrow_and_update();
+    let mut last_started: Option<Instant> = None;
+    let mut next = Instant::now() + first_delay;
+    loop {
+        loop {
+            tokio::select! {
+                () = sleep_until(next) => break,
+                changed = settings.changed() => {
+                    if changed.is_err() {
+                        return;
+                    }
+                    if let Some(last) = last_started {
+                        next = (last + metrics_interval(&settings.borrow_and_update())).max(Instant::now());
+                    }
+                }
+            }
+        }
+        let started = Instant::now();
+        last_started = Some(started);
+        let job = {
+            let source = source.clone();
+            tokio::task::spawn_blocking(move || {
+                source
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .collect()
+            })
+        };
+        match job.await {
+            Ok(Collection { sample, interfaces }) => {
+                if !sample.errors.is_empty() {
+                    tracing::debug!(errors = ?sample.errors, "some collectors did not report");
+                }
+                shared.lock_buffer().push(sample);
+                shared.sample_added.notify_one();
+                shared.interfaces.send_if_modified(|current| {
+                    if current.as_ref() == Some(&interfaces) {
+                        false
+                    } else {
+                        *current = Some(interfaces);
+                        true
+                    }
+                });
+            }
+            Err(error) => tracing::error!("metric collection failed: {error}"),
+        }
+        next = started + metrics_interval(&settings.borrow_and_update());
+    }
+}
+
+/// Loads the identity, or enrolls to get one. `None` on shutdown.
+async fn obtain_identity(
+    options: &RunOptions,
+    tls: Arc<rustls::ClientConfig>,
+    backoff: &mut Backoff,
+    shutdown: &mut watch::Receiver<bool>,
+) -> Result<Option<Identity>> {
+    if let Some(identity) = state::load_identity(&options.state_dir)? {
+        if let Some(device_id) = options
+            .device_id
+            .as_deref()
+            .filter(|id| *id != identity.device_id)
+        {
+            tracing::warn!(
+                stored = %identity.device_id,
+                given = %device_id,
+                "ignoring --device-id: this state directory is enrolled with another device id"
+            );
+        }
+        return Ok(Some(identity));
+    }
+    let server_url = urls::normalize_server_url(
+        options
+            .server_url
+            .as_deref()
+            .context("not enrolled yet: --server (GURURMM_SERVER_URL) is required")?,
+    )?;
+    let enroll_key = options
+        .enroll_key
+        .clone()
+        .filter(|key| !key.trim().is_empty())
+        .context(
+            "not enrolled yet: --enroll-key (GURURMM_ENROLL_KEY) is required on first start",
+        )?;
+    let device_id = state::resolve_device_id(
+        &options.state_dir,
+        options.device_id.as_deref(),
+        collectors::machine_id,
+    )?;
+    let request = EnrollRequest {
+        enrollment_key: enroll_key.trim().to_owned(),
+        device_id,
+        hostname: collectors::hostname(),
+        os: collectors::os_info(),
+        arch: std::env::consts::ARCH.to_owned(),
+        agent_version: crate::AGENT_VERSION.to_owned(),
+    };
+    tracing::info!(server = %server_url, device_id = %request.device_id, "enrolling");
+    tokio::select! {
+        identity = enroll::enroll_until_accepted(tls, &server_url, &options.state_dir, request, backoff) => identity.map(Some),
+        () = shutdown_requested(shutdown) => Ok(None),
+    }
+}
+
+async fn connect_forever(
+    options: &RunOptions,
+    tls: Arc<rustls::ClientConfig>,
+    shared: &Shared,
+    shutdown: &mut watch::Receiver<bool>,
+) -> Result<()> {
+    let mut backoff = Backoff::new(options.backoff);
+    let Some(identity) = obtain_identity(options, tls.clone(), &mut backoff, shutdown).await?
+    else {
+        return Ok(());
+    };
+    let server_url = match options.server_url.as_deref() {
+        Some(url) => urls::normalize_server_url(url)?,
+        None => identity.server_url.clone(),
+    };
+    if server_url != identity.server_url {
+        tracing::warn!(enrolled_with = %identity.server_url, connecting_to = %server_url, "server URL differs from the one used to enroll");
+    }
+    let ws_url = urls::websocket_url(&server_url)?;
+    let credential = gururmm_protocol::agent_credential(identity.agent_id, &identity.agent_secret);
+    tracing::info!(agent_id = %identity.agent_id, url = %ws_url, "agent starting");
+    loop {
+        let params = SessionParams {
+            ws_url: ws_url.clone(),
+            credential: credential.clone(),
+            // Rebuilt per connection: the hostname may have changed.
+            hello: Hello {
+                protocol_version: PROTOCOL_VERSION,
+                agent_version: crate::AGENT_VERSION.to_owned(),
+                os: collectors::os_info(),
+                arch: std::env::consts::ARCH.to_owned(),
+                hostname: collectors::hostname(),
+                device_id: identity.device_id.clone(),
+            },
+            tls: tls.clone(),
+            timeouts: options.timeouts,
+        };
+        let end = connection::run_session(&params, shared, shutdown).await;
+        shared.lock_buffer().connection_lost();
+        let delay = match end {
+            SessionEnd::Shutdown => return Ok(()),
+            SessionEnd::Dropped { welcomed, reason } => {
+                if welcomed {
+                    backoff.reset();
+                }
+                let delay = backoff.next_delay(&mut rand::thread_rng());
+                tracing::warn!(
+                    retry_in_ms = delay.as_millis() as u64,
+                    "connection ended: {reason}"
+                );
+                delay
+            }
+            SessionEnd::IdentityRejected { reason } => {
+                let delay = backoff.max_delay(&mut rand::thread_rng());
+                tracing::error!(
+                    retry_in_ms = delay.as_millis() as u64,
+                    "the server rejects this agent's identity: {reason}; fix it on the server, \
+                     or delete {} to enroll again",
+                    state::identity_path(&options.state_dir).display()
+                );
+                delay
+            }
+        };
+        tokio::select! {
+            () = tokio::time::sleep(delay) => {}
+            () = shutdown_requested(shutdown) => return Ok(()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_of_options_hides_the_enrollment_key() {
+        let mut options = RunOptions::new("/tmp/x".into());
+        options.enroll_key = Some("site-key-123".into());
+        let debug = format!("{options:?}");
+        assert!(!debug.contains("site-key-123"));
+        assert!(debug.contains("redacted"));
+    }
+}
