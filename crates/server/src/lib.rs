@@ -1,1 +1,123 @@
-//! placeholder
+//! The GuruRMM server: REST API, agent gateway, dashboard files and background
+//! jobs in one process.
+//!
+//! **Architecture Invariant:** handlers parse, authorize, call a service or the
+//! store, and map the result; they contain no SQL. All SQL is in `gururmm-store`.
+#![forbid(unsafe_code)]
+
+pub mod api;
+pub mod auth;
+pub mod config;
+pub mod error;
+pub mod gateway;
+pub mod jobs;
+pub mod services;
+pub mod state;
+pub mod web;
+
+use crate::auth::LoginLimiter;
+use crate::config::Config;
+use crate::error::ApiError;
+use crate::gateway::presence::Presence;
+use crate::services::bus::Bus;
+use crate::services::metrics::MetricsIngest;
+use crate::state::AppState;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::get;
+use axum::Router;
+use gururmm_store::Store;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Largest request body the API accepts.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// Opens the store, bootstraps the first admin, and builds the state.
+pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
+    let store = gururmm_store::connect(&config.database_url()).await?;
+    services::bootstrap::bootstrap_admin(store.as_ref(), &config).await?;
+    Ok(state_with_store(config, store).await?)
+}
+
+/// Builds the state around an open store (tests use this with their own stores).
+pub async fn state_with_store(config: Config, store: Arc<dyn Store>) -> anyhow::Result<AppState> {
+    // Single node: nobody is connected to a server that just started.
+    store.mark_all_agents_offline().await?;
+    let bus = Bus::default();
+    let metrics = MetricsIngest::start(store.clone(), bus.clone());
+    let limiter = LoginLimiter::new(
+        config.login_max_failures,
+        Duration::from_secs(u64::from(config.login_lockout_seconds)),
+    );
+    Ok(AppState {
+        config: Arc::new(config),
+        store,
+        presence: Arc::new(Presence::default()),
+        bus,
+        metrics,
+        login_limiter: Arc::new(limiter),
+    })
+}
+
+/// The OpenAPI document of the REST API.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api::router().split_for_parts().1
+}
+
+/// The whole HTTP application.
+pub fn app(state: AppState) -> Router {
+    let (api_router, openapi) = api::router().split_for_parts();
+    let openapi_json = serde_json::to_string_pretty(&openapi).unwrap_or_default();
+    let api_router = api_router
+        .route(
+            "/api/v1/openapi.json",
+            get(move || {
+                let body = openapi_json.clone();
+                async move {
+                    (
+                        [(axum::http::header::CONTENT_TYPE, "application/json")],
+                        body,
+                    )
+                }
+            }),
+        )
+        .route(
+            gururmm_protocol::AGENT_WS_PATH,
+            get(gateway::connection::agent_ws),
+        )
+        .route("/api/{*rest}", axum::routing::any(api_not_found))
+        .route("/api", axum::routing::any(api_not_found))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .method_not_allowed_fallback(method_not_allowed);
+    let web_dir = state.config.web_dir();
+    api_router.with_state(state).merge(web::router(&web_dir))
+}
+
+async fn api_not_found() -> ApiError {
+    ApiError::not_found("no such API route")
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        axum::http::StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "method not allowed on this route",
+    )
+}
+
+/// Serves until `shutdown` resolves.
+pub async fn serve(
+    state: AppState,
+    listener: tokio::net::TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    jobs::spawn_all(&state);
+    let app = app(state);
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,375 @@
+//! Agents: enrollment (agent side), list, detail, delete, metrics and events.
+
+use crate::api::{ClientIp, PageParams};
+use crate::auth::{CurrentUser, Writer};
+use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, ErrorBody};
+use crate::services::enrollment;
+use crate::state::AppState;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use chrono::{DateTime, Duration, Utc};
+use gururmm_protocol::{
+    AgentId, ClientId, CloseReason, EnrollRequest, EnrollResponse, MetricSample, NetworkInterface,
+    OsInfo, SiteId,
+};
+use gururmm_store::{AgentFilter, MetricRange};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AgentSummary {
+    pub id: AgentId,
+    pub hostname: String,
+    /// `online` or `offline`, as the gateway knows it right now.
+    #[schema(example = "online")]
+    pub status: String,
+    pub last_seen: Option<DateTime<Utc>>,
+    pub os: OsInfo,
+    pub arch: String,
+    pub agent_version: String,
+    pub site_id: SiteId,
+    pub site_name: String,
+    pub client_id: ClientId,
+    pub client_name: String,
+    /// The address the server sees the agent connect from.
+    pub public_ip: Option<String>,
+    pub cpu_percent: Option<f64>,
+    pub memory_used_bytes: Option<i64>,
+    pub memory_total_bytes: Option<i64>,
+    pub enrolled_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AgentDetail {
+    #[serde(flatten)]
+    pub summary: AgentSummary,
+    pub device_id: String,
+    pub interfaces: Vec<NetworkInterface>,
+    pub latest_sample: Option<MetricSample>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AgentPage {
+    pub items: Vec<AgentSummary>,
+    pub total: i64,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+fn summary(state: &AppState, agent: gururmm_store::Agent) -> AgentSummary {
+    let live = state.presence.last_seen_if_online(agent.id);
+    AgentSummary {
+        id: agent.id,
+        hostname: agent.hostname,
+        status: if live.is_some() { "online" } else { "offline" }.to_string(),
+        last_seen: live.or(agent.last_seen),
+        os: agent.os,
+        arch: agent.arch,
+        agent_version: agent.agent_version,
+        site_id: agent.site_id,
+        site_name: agent.site_name,
+        client_id: agent.client_id,
+        client_name: agent.client_name,
+        public_ip: agent.public_ip,
+        cpu_percent: agent.cpu_percent,
+        memory_used_bytes: agent.memory_used_bytes,
+        memory_total_bytes: agent.memory_total_bytes,
+        enrolled_at: agent.enrolled_at,
+    }
+}
+
+/// Exchanges a site enrollment key for this agent's id and secret. Called by
+/// the agent once; the same device enrolling again keeps its agent id.
+#[utoipa::path(post, path = "/api/v1/agent/enroll", tag = "agent", request_body = EnrollRequest,
+    responses((status = 200, body = EnrollResponse), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn enroll(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    ApiJson(request): ApiJson<EnrollRequest>,
+) -> ApiResult<Json<EnrollResponse>> {
+    // Guessing keys is rate limited like guessing passwords.
+    let limiter_key = "enrollment";
+    if let Some(seconds) = state
+        .login_limiter
+        .retry_after(limiter_key, ip)
+        .filter(|_| ip.is_some())
+    {
+        return Err(ApiError::too_many_requests(format!(
+            "too many invalid enrollment keys; try again in {seconds} s"
+        )));
+    }
+    match enrollment::enroll(state.store.as_ref(), request, ip).await {
+        Err(error) if error.status == StatusCode::UNAUTHORIZED => {
+            if let Some(ip) = ip {
+                state
+                    .login_limiter
+                    .record_failure(&format!("{limiter_key}:{ip}"), Some(ip));
+            }
+            Err(error)
+        }
+        other => other.map(Json),
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AgentListParams {
+    pub client_id: Option<ClientId>,
+    pub site_id: Option<SiteId>,
+    /// `online` or `offline`.
+    pub status: Option<String>,
+    /// Page number, from 1.
+    pub page: Option<i64>,
+    /// Items per page, 1 to 200 (default 50).
+    pub per_page: Option<i64>,
+    /// Case-insensitive search on the hostname.
+    pub q: Option<String>,
+}
+
+/// Lists agents with filters; `q` searches the hostname.
+#[utoipa::path(get, path = "/api/v1/agents", tag = "agents", params(AgentListParams), security(("bearer" = [])),
+    responses((status = 200, body = AgentPage), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+pub async fn list_agents(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ApiQuery(params): ApiQuery<AgentListParams>,
+) -> ApiResult<Json<AgentPage>> {
+    let paging = PageParams {
+        page: params.page,
+        per_page: params.per_page,
+        q: params.q.clone(),
+    };
+    let (query, page, per_page) = paging.to_query()?;
+    let online = match params.status.as_deref() {
+        None | Some("") => None,
+        Some("online") => Some(true),
+        Some("offline") => Some(false),
+        Some(other) => {
+            return Err(ApiError::bad_request(format!(
+                "status must be online or offline, not {other:?}"
+            )))
+        }
+    };
+    let filter = AgentFilter {
+        client_id: params.client_id,
+        site_id: params.site_id,
+        online,
+    };
+    let result = state
+        .store
+        .list_agents(current.user.organization_id, &filter, &query)
+        .await
+        .map_err(ApiError::internal)?;
+    let items = result
+        .items
+        .into_iter()
+        .map(|agent| summary(&state, agent))
+        .collect();
+    Ok(Json(AgentPage {
+        items,
+        total: result.total,
+        page,
+        per_page,
+    }))
+}
+
+/// One agent with its interfaces and latest sample.
+#[utoipa::path(get, path = "/api/v1/agents/{id}", tag = "agents", params(("id" = AgentId, Path)), security(("bearer" = [])),
+    responses((status = 200, body = AgentDetail), (status = 404, body = ErrorBody)))]
+pub async fn get_agent(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ApiPath(id): ApiPath<AgentId>,
+) -> ApiResult<Json<AgentDetail>> {
+    let detail = state
+        .store
+        .get_agent(current.user.organization_id, id)
+        .await
+        .map_err(|e| ApiError::from_store(e, "agent"))?;
+    let interfaces = serde_json::from_str(&detail.interfaces_json).unwrap_or_default();
+    let latest_sample = detail
+        .latest_sample_json
+        .as_deref()
+        .and_then(|json| serde_json::from_str(json).ok());
+    Ok(Json(AgentDetail {
+        summary: summary(&state, detail.agent),
+        device_id: detail.device_id,
+        interfaces,
+        latest_sample,
+    }))
+}
+
+/// Deletes an agent: its secret stops working and its connection is closed.
+#[utoipa::path(delete, path = "/api/v1/agents/{id}", tag = "agents", params(("id" = AgentId, Path)), security(("bearer" = [])),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn delete_agent(
+    State(state): State<AppState>,
+    Writer(current): Writer,
+    ApiPath(id): ApiPath<AgentId>,
+) -> ApiResult<StatusCode> {
+    state
+        .store
+        .delete_agent(current.user.organization_id, id)
+        .await
+        .map_err(|e| ApiError::from_store(e, "agent"))?;
+    state.presence.kick(id, CloseReason::Revoked);
+    tracing::info!(agent = %id, user = %current.user.id, "agent deleted");
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MetricParams {
+    /// Start of the range (RFC 3339); default one hour before `to`.
+    pub from: Option<DateTime<Utc>>,
+    /// End of the range (RFC 3339); default now.
+    pub to: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MetricPoint {
+    pub time: DateTime<Utc>,
+    pub cpu_percent: Option<f64>,
+    pub memory_used_bytes: Option<i64>,
+    pub memory_total_bytes: Option<i64>,
+    pub disk_used_bytes: Option<i64>,
+    pub disk_total_bytes: Option<i64>,
+    pub network_rx_bytes: Option<i64>,
+    pub network_tx_bytes: Option<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MetricSeries {
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    /// 0 for raw samples; otherwise the width of each averaged bucket.
+    pub bucket_seconds: i64,
+    pub points: Vec<MetricPoint>,
+}
+
+/// Longest range one metrics query may cover.
+const MAX_RANGE_DAYS: i64 = 400;
+
+/// Raw samples up to two hours; beyond that about 300 averaged buckets.
+pub fn bucket_for(range: Duration) -> i64 {
+    if range <= Duration::hours(2) {
+        return 0;
+    }
+    let seconds = range.num_seconds() / 300;
+    const NICE: [i64; 9] = [30, 60, 120, 300, 600, 900, 1800, 3600, 21600];
+    NICE.iter()
+        .copied()
+        .find(|n| *n >= seconds)
+        .unwrap_or(86_400)
+}
+
+/// Metric samples of an agent in a time range, downsampled for long ranges.
+#[utoipa::path(get, path = "/api/v1/agents/{id}/metrics", tag = "agents", params(("id" = AgentId, Path), MetricParams),
+    security(("bearer" = [])), responses((status = 200, body = MetricSeries), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn agent_metrics(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ApiPath(id): ApiPath<AgentId>,
+    ApiQuery(params): ApiQuery<MetricParams>,
+) -> ApiResult<Json<MetricSeries>> {
+    let to = params.to.unwrap_or_else(Utc::now);
+    let from = params.from.unwrap_or(to - Duration::hours(1));
+    if from >= to {
+        return Err(ApiError::bad_request("from must be before to"));
+    }
+    if to - from > Duration::days(MAX_RANGE_DAYS) {
+        return Err(ApiError::bad_request(format!(
+            "the range may span at most {MAX_RANGE_DAYS} days"
+        )));
+    }
+    let bucket_seconds = bucket_for(to - from);
+    let points = state
+        .store
+        .query_metrics(
+            current.user.organization_id,
+            id,
+            MetricRange {
+                from,
+                to,
+                bucket_seconds,
+            },
+        )
+        .await
+        .map_err(|e| ApiError::from_store(e, "agent"))?;
+    let points = points
+        .into_iter()
+        .map(|p| MetricPoint {
+            time: p.time,
+            cpu_percent: p.cpu_percent,
+            memory_used_bytes: p.memory_used_bytes,
+            memory_total_bytes: p.memory_total_bytes,
+            disk_used_bytes: p.disk_used_bytes,
+            disk_total_bytes: p.disk_total_bytes,
+            network_rx_bytes: p.network_rx_bytes,
+            network_tx_bytes: p.network_tx_bytes,
+        })
+        .collect();
+    Ok(Json(MetricSeries {
+        from,
+        to,
+        bucket_seconds,
+        points,
+    }))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AgentEvent {
+    /// e.g. `device_mismatch`, `samples_dropped`.
+    pub kind: String,
+    pub message: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AgentEventList {
+    pub items: Vec<AgentEvent>,
+}
+
+/// The agent's recent events (newest first, at most 200).
+#[utoipa::path(get, path = "/api/v1/agents/{id}/events", tag = "agents", params(("id" = AgentId, Path)), security(("bearer" = [])),
+    responses((status = 200, body = AgentEventList), (status = 404, body = ErrorBody)))]
+pub async fn agent_events(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ApiPath(id): ApiPath<AgentId>,
+) -> ApiResult<Json<AgentEventList>> {
+    let org = current.user.organization_id;
+    state
+        .store
+        .get_agent(org, id)
+        .await
+        .map_err(|e| ApiError::from_store(e, "agent"))?;
+    let events = state
+        .store
+        .list_agent_events(org, id, 200)
+        .await
+        .map_err(ApiError::internal)?;
+    let items = events
+        .into_iter()
+        .map(|e| AgentEvent {
+            kind: e.kind,
+            message: e.message,
+            created_at: e.created_at,
+        })
+        .collect();
+    Ok(Json(AgentEventList { items }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buckets_keep_charts_near_300_points() {
+        assert_eq!(bucket_for(Duration::hours(1)), 0);
+        assert_eq!(bucket_for(Duration::hours(24)), 300);
+        assert_eq!(bucket_for(Duration::days(7)), 3600);
+        assert_eq!(bucket_for(Duration::days(400)), 86_400);
+    }
+}

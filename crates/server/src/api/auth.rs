@@ -1,0 +1,95 @@
+//! Sign in, sign out, and who am I.
+
+use crate::api::ClientIp;
+use crate::auth::CurrentUser;
+use crate::error::{ApiError, ApiJson, ApiResult, ErrorBody};
+use crate::services::login;
+use crate::state::AppState;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use chrono::{DateTime, Utc};
+use gururmm_protocol::{OrganizationId, UserId};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    pub email: String,
+    pub password: String,
+}
+
+impl std::fmt::Debug for LoginRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoginRequest")
+            .field("email", &self.email)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct User {
+    pub id: UserId,
+    pub email: String,
+    /// `admin`, `technician` or `readonly`.
+    #[schema(example = "technician")]
+    pub role: String,
+    pub organization_id: OrganizationId,
+    pub organization_name: String,
+}
+
+impl From<gururmm_store::User> for User {
+    fn from(user: gururmm_store::User) -> Self {
+        Self {
+            id: user.id,
+            email: user.email,
+            role: user.role.as_str().to_string(),
+            organization_id: user.organization_id,
+            organization_name: user.organization_name,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LoginResponse {
+    /// Bearer token for `Authorization: Bearer <token>`.
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+    pub user: User,
+}
+
+/// Signs in with email and password.
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
+    responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
+pub async fn login(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    ApiJson(request): ApiJson<LoginRequest>,
+) -> ApiResult<Json<LoginResponse>> {
+    let success = login::login(&state, &request.email, &request.password, ip).await?;
+    Ok(Json(LoginResponse {
+        token: success.token,
+        expires_at: success.expires_at,
+        user: success.user.into(),
+    }))
+}
+
+/// Signs out: the token stops working.
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", security(("bearer" = [])),
+    responses((status = 204), (status = 401, body = ErrorBody)))]
+pub async fn logout(State(state): State<AppState>, current: CurrentUser) -> ApiResult<StatusCode> {
+    state
+        .store
+        .delete_session(&current.token_hash)
+        .await
+        .map_err(ApiError::internal)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The signed-in user.
+#[utoipa::path(get, path = "/api/v1/auth/me", tag = "auth", security(("bearer" = [])),
+    responses((status = 200, body = User), (status = 401, body = ErrorBody)))]
+pub async fn me(current: CurrentUser) -> Json<User> {
+    Json(current.user.into())
+}

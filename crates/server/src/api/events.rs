@@ -1,0 +1,35 @@
+//! Live events for the dashboard, as Server-Sent Events scoped to the caller's
+//! organization.
+
+use crate::auth::CurrentUser;
+use crate::state::AppState;
+use axum::extract::State;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use futures_util::Stream;
+use std::convert::Infallible;
+use std::time::Duration;
+use tokio_stream::wrappers::BroadcastStream;
+use tokio_stream::StreamExt;
+
+/// Live events (`text/event-stream`): `agent_status` and `agent_metrics`.
+#[utoipa::path(get, path = "/api/v1/events", tag = "events", security(("bearer" = [])),
+    responses((status = 200, description = "Server-Sent Events stream", content_type = "text/event-stream")))]
+pub async fn events(
+    State(state): State<AppState>,
+    current: CurrentUser,
+) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    let organization = current.user.organization_id;
+    let stream = BroadcastStream::new(state.bus.subscribe()).filter_map(move |envelope| {
+        // A lagging subscriber skips what it missed; the dashboard refetches on reconnect.
+        let envelope = envelope.ok()?;
+        if envelope.organization_id != organization {
+            return None;
+        }
+        let event = Event::default()
+            .event(envelope.event.name())
+            .json_data(&envelope.event)
+            .ok()?;
+        Some(Ok(event))
+    });
+    Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+}

@@ -1,0 +1,72 @@
+//! Extractors: [`CurrentUser`] for any signed-in caller, [`Writer`] for
+//! callers allowed to change things (not `readonly`).
+
+use crate::auth::secrets::sha256_hex;
+use crate::error::ApiError;
+use crate::state::AppState;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use chrono::Utc;
+use gururmm_store::User;
+
+/// The signed-in user behind the bearer token, and the token's hash.
+#[derive(Clone, Debug)]
+pub struct CurrentUser {
+    pub user: User,
+    pub token_hash: String,
+}
+
+/// A signed-in user whose role may change data.
+#[derive(Clone, Debug)]
+pub struct Writer(pub CurrentUser);
+
+pub fn bearer_token(parts: &Parts) -> Option<&str> {
+    let value = parts
+        .headers
+        .get(axum::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim())
+        .filter(|t| !t.is_empty())
+}
+
+impl FromRequestParts<AppState> for CurrentUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let token = bearer_token(parts)
+            .ok_or_else(|| ApiError::unauthorized("missing bearer token: sign in first"))?;
+        if token.len() > 256 {
+            return Err(ApiError::unauthorized("invalid or expired token"));
+        }
+        let token_hash = sha256_hex(token);
+        let user = state
+            .store
+            .find_session_user(&token_hash, Utc::now())
+            .await
+            .map_err(ApiError::internal)?
+            .ok_or_else(|| ApiError::unauthorized("invalid or expired token"))?;
+        Ok(CurrentUser { user, token_hash })
+    }
+}
+
+impl FromRequestParts<AppState> for Writer {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let current = CurrentUser::from_request_parts(parts, state).await?;
+        if !current.user.role.can_write() {
+            return Err(ApiError::forbidden("your role is read-only"));
+        }
+        Ok(Writer(current))
+    }
+}

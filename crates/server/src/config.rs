@@ -1,0 +1,325 @@
+//! Server configuration, layered: defaults → TOML file → `GURURMM_*`
+//! environment → command-line flags. There is no global config: the resolved
+//! [`Config`] is passed to whatever needs it, so tests build one literally.
+
+use anyhow::{bail, Context};
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// The commented example printed by `gururmm-server config example`.
+pub const EXAMPLE_CONFIG: &str = include_str!("../gururmm.example.toml");
+
+/// A secret string that never shows in `Debug` output or logs.
+#[derive(Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("\"<redacted>\"")
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Address the HTTP server listens on.
+    pub listen: SocketAddr,
+    /// Directory for the SQLite database and other server files.
+    pub data_dir: PathBuf,
+    /// `sqlite:…` or `postgres://…`; default: `sqlite:<data_dir>/gururmm.db`.
+    pub database_url: Option<Secret>,
+    /// URL agents and install commands use to reach this server.
+    pub public_url: Option<String>,
+    /// Directory holding the built dashboard (`web/dist`).
+    pub web_dir: Option<PathBuf>,
+    /// Email of the first administrator, created on an empty database.
+    pub admin_email: Option<String>,
+    /// Password of the first administrator; when unset a random one is printed once.
+    pub admin_password: Option<Secret>,
+    /// Name of the organization created with the first administrator.
+    pub organization_name: String,
+    /// Seconds between metric samples, sent to every agent.
+    pub metrics_interval_seconds: u32,
+    /// Seconds between agent heartbeats.
+    pub heartbeat_interval_seconds: u32,
+    /// Days of metric history to keep.
+    pub metrics_retention_days: u32,
+    /// Hours a dashboard login stays valid.
+    pub session_ttl_hours: u32,
+    /// Failed logins allowed per account and per IP address within `login_lockout_seconds`.
+    pub login_max_failures: u32,
+    pub login_lockout_seconds: u32,
+    /// Seconds between writes of agent presence (online/offline, last seen) to the database.
+    pub presence_flush_seconds: u32,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:8080".parse().expect("valid default address"),
+            data_dir: PathBuf::from("./data"),
+            database_url: None,
+            public_url: None,
+            web_dir: None,
+            admin_email: None,
+            admin_password: None,
+            organization_name: "My MSP".into(),
+            metrics_interval_seconds: 60,
+            heartbeat_interval_seconds: 30,
+            metrics_retention_days: 30,
+            session_ttl_hours: 12,
+            login_max_failures: 5,
+            login_lockout_seconds: 300,
+            presence_flush_seconds: 2,
+        }
+    }
+}
+
+/// Values given on the command line; they win over everything else.
+#[derive(Clone, Debug, Default, clap::Args)]
+pub struct CliOverrides {
+    /// TOML configuration file (also `GURURMM_CONFIG`).
+    #[arg(long, env = "GURURMM_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Listen address, e.g. 127.0.0.1:8080.
+    #[arg(long)]
+    pub listen: Option<SocketAddr>,
+    /// Data directory.
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// Database URL (sqlite:… or postgres://…).
+    #[arg(long)]
+    pub database_url: Option<String>,
+    /// Public URL of this server.
+    #[arg(long)]
+    pub public_url: Option<String>,
+    /// Directory of the built dashboard.
+    #[arg(long)]
+    pub web_dir: Option<PathBuf>,
+}
+
+/// Every environment variable the server reads, besides `GURURMM_CONFIG` and `GURURMM_LOG`.
+const ENV_KEYS: &[&str] = &[
+    "listen",
+    "data_dir",
+    "database_url",
+    "public_url",
+    "web_dir",
+    "admin_email",
+    "admin_password",
+    "organization_name",
+    "metrics_interval_seconds",
+    "heartbeat_interval_seconds",
+    "metrics_retention_days",
+    "session_ttl_hours",
+    "login_max_failures",
+    "login_lockout_seconds",
+    "presence_flush_seconds",
+];
+
+impl Config {
+    /// Resolves the layers from the real environment.
+    pub fn load(cli: &CliOverrides) -> anyhow::Result<(Config, Vec<String>)> {
+        Self::load_from(cli, std::env::vars())
+    }
+
+    /// Resolves the layers from the given environment; returns the config and
+    /// warnings (unknown `GURURMM_*` variables).
+    pub fn load_from(
+        cli: &CliOverrides,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> anyhow::Result<(Config, Vec<String>)> {
+        let mut table = match &cli.config {
+            Some(path) => read_toml(path)?,
+            None => toml::Table::new(),
+        };
+        let mut warnings = Vec::new();
+        for (name, value) in env {
+            let Some(key) = name.strip_prefix("GURURMM_") else {
+                continue;
+            };
+            let key = key.to_ascii_lowercase();
+            if matches!(key.as_str(), "config" | "log") {
+                continue;
+            }
+            if !ENV_KEYS.contains(&key.as_str()) {
+                warnings.push(format!("unknown environment variable {name} ignored"));
+                continue;
+            }
+            table.insert(key.clone(), env_value(&key, &value)?);
+        }
+        let mut config: Config = toml::Value::Table(table)
+            .try_into()
+            .context("invalid configuration")?;
+        if let Some(listen) = cli.listen {
+            config.listen = listen;
+        }
+        if let Some(dir) = &cli.data_dir {
+            config.data_dir = dir.clone();
+        }
+        if let Some(url) = &cli.database_url {
+            config.database_url = Some(Secret(url.clone()));
+        }
+        if let Some(url) = &cli.public_url {
+            config.public_url = Some(url.clone());
+        }
+        if let Some(dir) = &cli.web_dir {
+            config.web_dir = Some(dir.clone());
+        }
+        config.validate()?;
+        Ok((config, warnings))
+    }
+
+    fn validate(&self) -> anyhow::Result<()> {
+        if !(5..=86_400).contains(&self.metrics_interval_seconds) {
+            bail!("metrics_interval_seconds must be between 5 and 86400");
+        }
+        if !(1..=3_600).contains(&self.heartbeat_interval_seconds) {
+            bail!("heartbeat_interval_seconds must be between 1 and 3600");
+        }
+        if self.metrics_retention_days == 0 {
+            bail!("metrics_retention_days must be at least 1");
+        }
+        if self.session_ttl_hours == 0
+            || self.login_max_failures == 0
+            || self.presence_flush_seconds == 0
+        {
+            bail!("session_ttl_hours, login_max_failures and presence_flush_seconds must be at least 1");
+        }
+        if let Some(url) = &self.public_url {
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                bail!("public_url must start with http:// or https://");
+            }
+        }
+        Ok(())
+    }
+
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.0.clone(),
+            None => format!("sqlite:{}", self.data_dir.join("gururmm.db").display()),
+        }
+    }
+
+    pub fn public_url(&self) -> String {
+        match &self.public_url {
+            Some(url) => url.trim_end_matches('/').to_string(),
+            None => format!("http://{}", self.listen),
+        }
+    }
+
+    /// The dashboard directory: configured, or `web/dist` next to the working directory.
+    pub fn web_dir(&self) -> PathBuf {
+        self.web_dir
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("web/dist"))
+    }
+}
+
+fn read_toml(path: &Path) -> anyhow::Result<toml::Table> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    text.parse::<toml::Table>()
+        .with_context(|| format!("parsing {}", path.display()))
+}
+
+/// Environment values are strings; numeric keys become TOML integers.
+fn env_value(key: &str, value: &str) -> anyhow::Result<toml::Value> {
+    let numeric = key.ends_with("_seconds")
+        || key.ends_with("_days")
+        || key.ends_with("_hours")
+        || key.ends_with("_failures");
+    if numeric {
+        let number: i64 = value
+            .trim()
+            .parse()
+            .with_context(|| format!("GURURMM_{} must be a number", key.to_uppercase()))?;
+        Ok(toml::Value::Integer(number))
+    } else {
+        Ok(toml::Value::String(value.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn layers_apply_in_order_defaults_file_env_cli() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("server.toml");
+        std::fs::write(&file, "listen = \"127.0.0.1:9000\"\nmetrics_interval_seconds = 30\ndata_dir = \"/from/file\"\n").unwrap();
+        let cli = CliOverrides {
+            config: Some(file),
+            data_dir: Some("/from/cli".into()),
+            ..Default::default()
+        };
+        let (config, warnings) = Config::load_from(
+            &cli,
+            env(&[
+                ("GURURMM_METRICS_INTERVAL_SECONDS", "15"),
+                ("GURURMM_DATA_DIR", "/from/env"),
+                ("GURURMM_BOGUS", "1"),
+                ("PATH", "/bin"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(config.listen.port(), 9000, "file beats default");
+        assert_eq!(config.metrics_interval_seconds, 15, "env beats file");
+        assert_eq!(config.data_dir, PathBuf::from("/from/cli"), "cli beats env");
+        assert_eq!(config.heartbeat_interval_seconds, 30, "default kept");
+        assert_eq!(
+            warnings,
+            vec!["unknown environment variable GURURMM_BOGUS ignored".to_string()]
+        );
+        assert_eq!(config.database_url(), "sqlite:/from/cli/gururmm.db");
+    }
+
+    #[test]
+    fn the_embedded_example_parses_and_documents_every_key() {
+        let table: toml::Table = EXAMPLE_CONFIG.parse().unwrap();
+        assert!(table.is_empty() || toml::Value::Table(table).try_into::<Config>().is_ok());
+        for key in ENV_KEYS {
+            assert!(
+                EXAMPLE_CONFIG.contains(&format!("# {key} =")),
+                "example config lacks {key}"
+            );
+        }
+    }
+
+    #[test]
+    fn bad_values_are_clear_errors() {
+        let err = Config::load_from(
+            &CliOverrides::default(),
+            env(&[("GURURMM_METRICS_INTERVAL_SECONDS", "abc")]),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("must be a number"));
+        let err = Config::load_from(
+            &CliOverrides::default(),
+            env(&[("GURURMM_METRICS_INTERVAL_SECONDS", "1")]),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("between 5 and 86400"));
+    }
+
+    #[test]
+    fn secrets_are_redacted_in_debug_output() {
+        let config = Config {
+            admin_password: Some(Secret("hunter2".into())),
+            database_url: Some(Secret("postgres://u:pw@h/db".into())),
+            ..Default::default()
+        };
+        let debug = format!("{config:?}");
+        assert!(!debug.contains("hunter2") && !debug.contains("pw@h"));
+    }
+}

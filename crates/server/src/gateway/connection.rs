@@ -1,0 +1,320 @@
+//! One agent connection: authenticate the upgrade, expect `hello`, answer
+//! `welcome`, then serve frames until either direction dies.
+//!
+//! **Architecture Invariant:** the connection task ends as soon as the read
+//! half or the write half fails, or heartbeats stop; an agent is never shown
+//! online over a half-dead link.
+
+use crate::api::ClientIp;
+use crate::auth::secrets::secret_matches;
+use crate::error::ApiError;
+use crate::gateway::presence::{Outbound, Registration, OUTBOUND_CAPACITY};
+use crate::services::bus::LiveEvent;
+use crate::services::metrics::{to_record, IngestBatch};
+use crate::state::AppState;
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::Response;
+use chrono::Utc;
+use futures_util::{SinkExt, StreamExt};
+use gururmm_protocol::metrics::MAX_SAMPLES_PER_BATCH;
+use gururmm_protocol::{
+    parse_agent_credential, AgentFrame, AgentSettings, CloseReason, Hello, ServerFrame,
+    MAX_FRAME_BYTES, PROTOCOL_VERSION,
+};
+use gururmm_store::{AgentCredentials, AgentFacts, NewAgentEvent};
+use std::net::IpAddr;
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+/// Time an agent has to send `hello` after the upgrade.
+const HELLO_TIMEOUT: Duration = Duration::from_secs(15);
+/// Most network interfaces accepted in one `interfaces` frame.
+const MAX_INTERFACES: usize = 64;
+
+/// `GET /api/v1/agent/ws`: the agent's WebSocket.
+pub async fn agent_ws(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ClientIp(ip): ClientIp,
+    upgrade: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
+) -> Result<Response, ApiError> {
+    let credential = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .ok_or_else(|| ApiError::unauthorized("missing agent credential"))?;
+    let (agent_id, secret) = parse_agent_credential(credential.trim())
+        .ok_or_else(|| ApiError::unauthorized("malformed agent credential"))?;
+    let credentials = state
+        .store
+        .get_agent_credentials(agent_id)
+        .await
+        .map_err(ApiError::internal)?
+        .filter(|c| secret_matches(secret, &c.secret_hash))
+        .ok_or_else(|| ApiError::unauthorized("unknown agent or revoked credential"))?;
+    let upgrade =
+        upgrade.map_err(|e| ApiError::bad_request(format!("WebSocket upgrade required: {e}")))?;
+    Ok(upgrade
+        .max_message_size(MAX_FRAME_BYTES)
+        .max_frame_size(MAX_FRAME_BYTES)
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(0)
+        .max_write_buffer_size(MAX_FRAME_BYTES)
+        .on_upgrade(move |socket| serve_agent(state, socket, credentials, ip)))
+}
+
+fn close_message(reason: CloseReason) -> Message {
+    Message::Close(Some(CloseFrame {
+        code: reason.code(),
+        reason: reason.message().into(),
+    }))
+}
+
+fn text(frame: &ServerFrame) -> Message {
+    Message::Text(serde_json::to_string(frame).unwrap_or_default().into())
+}
+
+/// Validates `hello` against the agent's identity.
+fn check_hello(hello: &Hello, credentials: &AgentCredentials) -> Result<(), CloseReason> {
+    if hello.protocol_version != PROTOCOL_VERSION {
+        return Err(CloseReason::ProtocolVersionUnsupported);
+    }
+    if hello.device_id != credentials.device_id {
+        return Err(CloseReason::DeviceMismatch);
+    }
+    let too_long = hello.hostname.len() > 255
+        || hello.hostname.trim().is_empty()
+        || hello.agent_version.len() > 64
+        || hello.arch.len() > 64
+        || hello.os.family.len() > 64
+        || hello.os.name.len() > 128
+        || hello.os.version.len() > 128
+        || hello.os.kernel.as_ref().is_some_and(|k| k.len() > 128);
+    if too_long {
+        return Err(CloseReason::InvalidFrame);
+    }
+    Ok(())
+}
+
+async fn serve_agent(
+    state: AppState,
+    socket: WebSocket,
+    credentials: AgentCredentials,
+    ip: Option<IpAddr>,
+) {
+    let (mut sink, mut stream) = socket.split();
+    let agent_id = credentials.id;
+
+    // 1. hello
+    let first = tokio::time::timeout(HELLO_TIMEOUT, stream.next()).await;
+    let hello = match first {
+        Ok(Some(Ok(Message::Text(body)))) => match serde_json::from_str::<AgentFrame>(&body) {
+            Ok(AgentFrame::Hello(hello)) => hello,
+            _ => {
+                let _ = sink.send(close_message(CloseReason::HelloExpected)).await;
+                return;
+            }
+        },
+        Ok(Some(Err(_))) => {
+            let _ = sink.send(close_message(CloseReason::FrameTooLarge)).await;
+            return;
+        }
+        _ => {
+            let _ = sink.send(close_message(CloseReason::HelloExpected)).await;
+            return;
+        }
+    };
+    if let Err(reason) = check_hello(&hello, &credentials) {
+        if reason == CloseReason::DeviceMismatch {
+            tracing::warn!(agent = %agent_id, "agent credential presented from another device; refused");
+            let event = NewAgentEvent {
+                organization_id: credentials.organization_id,
+                agent_id,
+                kind: "device_mismatch".into(),
+                message: format!(
+                    "credential presented by device {:?} (host {:?}, address {}) instead of the enrolled device; connection refused",
+                    truncate(&hello.device_id, 80),
+                    truncate(&hello.hostname, 80),
+                    ip.map(|i| i.to_string()).unwrap_or_else(|| "unknown".into())
+                ),
+                created_at: Utc::now(),
+            };
+            if let Err(error) = state.store.record_agent_event(event).await {
+                tracing::error!(%error, "recording device mismatch failed");
+            }
+        }
+        let _ = sink.send(close_message(reason)).await;
+        return;
+    }
+    let facts = AgentFacts {
+        hostname: hello.hostname,
+        os: hello.os,
+        arch: hello.arch,
+        agent_version: hello.agent_version,
+        public_ip: ip.map(|i| i.to_string()),
+    };
+    if let Err(error) = state.store.update_agent_facts(agent_id, &facts).await {
+        tracing::error!(%error, agent = %agent_id, "storing agent facts failed");
+        let _ = sink.send(close_message(CloseReason::Overloaded)).await;
+        return;
+    }
+
+    // 2. register and welcome
+    let (outbound_tx, mut outbound_rx) = mpsc::channel(OUTBOUND_CAPACITY);
+    let registration =
+        state
+            .presence
+            .connect(agent_id, credentials.organization_id, outbound_tx.clone());
+    state.bus.publish(
+        credentials.organization_id,
+        LiveEvent::AgentStatus {
+            agent_id,
+            status: "online",
+            last_seen: Utc::now(),
+        },
+    );
+    let settings = AgentSettings {
+        metrics_interval_seconds: state.config.metrics_interval_seconds,
+        heartbeat_interval_seconds: state.config.heartbeat_interval_seconds,
+    };
+    let welcome = ServerFrame::Welcome {
+        agent_id,
+        settings,
+        public_ip: facts.public_ip.clone(),
+    };
+    if sink.send(text(&welcome)).await.is_ok() {
+        tracing::debug!(agent = %agent_id, "agent connected");
+        let reason = run(
+            &state,
+            &registration,
+            &mut stream,
+            &mut sink,
+            &outbound_tx,
+            &mut outbound_rx,
+            settings,
+        )
+        .await;
+        if let Some(reason) = reason {
+            let _ = tokio::time::timeout(Duration::from_secs(2), sink.send(close_message(reason)))
+                .await;
+        }
+    }
+    end(&state, registration);
+}
+
+fn end(state: &AppState, registration: Registration) {
+    if state.presence.disconnect(registration) {
+        tracing::debug!(agent = %registration.agent_id, "agent disconnected");
+        state.bus.publish(
+            registration.organization_id,
+            LiveEvent::AgentStatus {
+                agent_id: registration.agent_id,
+                status: "offline",
+                last_seen: Utc::now(),
+            },
+        );
+    }
+}
+
+fn truncate(value: &str, max: usize) -> String {
+    value.chars().take(max).collect()
+}
+
+/// The frame loop. Returns the reason to close with, or `None` when the link is already gone.
+async fn run<S, R>(
+    state: &AppState,
+    registration: &Registration,
+    stream: &mut R,
+    sink: &mut S,
+    outbound_tx: &mpsc::Sender<Outbound>,
+    outbound_rx: &mut mpsc::Receiver<Outbound>,
+    settings: AgentSettings,
+) -> Option<CloseReason>
+where
+    S: futures_util::Sink<Message> + Unpin,
+    R: futures_util::Stream<Item = Result<Message, axum::Error>> + Unpin,
+{
+    let agent_id = registration.agent_id;
+    let silence_limit = Duration::from_secs(u64::from(settings.heartbeat_interval_seconds) * 3 + 5);
+    let deadline = tokio::time::sleep(silence_limit);
+    tokio::pin!(deadline);
+    loop {
+        tokio::select! {
+            incoming = stream.next() => {
+                let message = match incoming {
+                    Some(Ok(message)) => message,
+                    Some(Err(error)) => {
+                        let too_large = error.to_string().to_ascii_lowercase().contains("too long")
+                            || error.to_string().to_ascii_lowercase().contains("size");
+                        return too_large.then_some(CloseReason::FrameTooLarge);
+                    }
+                    None => return None,
+                };
+                deadline.as_mut().reset(Instant::now() + silence_limit);
+                let body = match message {
+                    Message::Text(body) => body,
+                    Message::Close(_) => return None,
+                    Message::Ping(_) | Message::Pong(_) => continue,
+                    Message::Binary(_) => return Some(CloseReason::InvalidFrame),
+                };
+                let frame = match serde_json::from_str::<AgentFrame>(&body) {
+                    Ok(frame) => frame,
+                    Err(_) => return Some(CloseReason::InvalidFrame),
+                };
+                state.presence.touch(agent_id);
+                match frame {
+                    AgentFrame::Heartbeat => {
+                        if sink.send(text(&ServerFrame::HeartbeatAck)).await.is_err() {
+                            return None;
+                        }
+                    }
+                    AgentFrame::Hello(_) => return Some(CloseReason::InvalidFrame),
+                    AgentFrame::Interfaces { interfaces } => {
+                        if interfaces.len() > MAX_INTERFACES {
+                            return Some(CloseReason::InvalidFrame);
+                        }
+                        let json = serde_json::to_string(&interfaces).unwrap_or_else(|_| "[]".into());
+                        if let Err(error) = state.store.set_agent_interfaces(agent_id, &json).await {
+                            tracing::error!(%error, agent = %agent_id, "storing interfaces failed");
+                        }
+                    }
+                    AgentFrame::Metrics { batch_id, samples, dropped_samples } => {
+                        if samples.len() > MAX_SAMPLES_PER_BATCH {
+                            return Some(CloseReason::InvalidFrame);
+                        }
+                        let records = samples.into_iter().filter_map(|s| to_record(agent_id, s)).collect();
+                        let batch = IngestBatch {
+                            organization_id: registration.organization_id,
+                            agent_id,
+                            batch_id,
+                            records,
+                            dropped_samples,
+                            reply: outbound_tx.clone(),
+                        };
+                        if !state.metrics.submit(batch).await {
+                            return Some(CloseReason::ServerShutdown);
+                        }
+                    }
+                }
+            }
+            outbound = outbound_rx.recv() => {
+                match outbound {
+                    Some(Outbound::Frame(frame)) => {
+                        if sink.send(text(&frame)).await.is_err() {
+                            return None;
+                        }
+                    }
+                    Some(Outbound::Close(reason)) => return Some(reason),
+                    None => return Some(CloseReason::ServerShutdown),
+                }
+            }
+            _ = &mut deadline => return Some(CloseReason::HeartbeatTimeout),
+        }
+    }
+}

@@ -1,0 +1,5 @@
+//! The agent gateway: the WebSocket endpoint agents keep open, and the
+//! in-memory presence of connected agents.
+
+pub mod connection;
+pub mod presence;

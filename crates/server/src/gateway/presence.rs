@@ -1,0 +1,224 @@
+//! Which agents are connected right now, held in memory. Heartbeats touch this
+//! map only; changes reach the database in batches through [`Presence::drain_changes`].
+//!
+//! **Architecture Invariant:** nothing on the heartbeat path writes to the database.
+
+use chrono::{DateTime, Utc};
+use gururmm_protocol::{AgentId, CloseReason, OrganizationId, ServerFrame};
+use gururmm_store::PresenceUpdate;
+use std::collections::HashMap;
+use std::sync::Mutex;
+use tokio::sync::mpsc;
+
+/// What the server asks a connection task to do.
+#[derive(Debug)]
+pub enum Outbound {
+    Frame(ServerFrame),
+    Close(CloseReason),
+}
+
+/// Frames queued per connection before senders start dropping (acks) or waiting.
+pub const OUTBOUND_CAPACITY: usize = 8;
+
+struct Connection {
+    organization_id: OrganizationId,
+    generation: u64,
+    sender: mpsc::Sender<Outbound>,
+    last_seen: DateTime<Utc>,
+}
+
+#[derive(Default)]
+struct Inner {
+    connections: HashMap<AgentId, Connection>,
+    next_generation: u64,
+    /// Connects and disconnects not yet written to the database.
+    changes: HashMap<AgentId, PresenceUpdate>,
+}
+
+#[derive(Default)]
+pub struct Presence {
+    inner: Mutex<Inner>,
+}
+
+/// Proof of registration, needed to unregister exactly this connection.
+#[derive(Clone, Copy, Debug)]
+pub struct Registration {
+    pub agent_id: AgentId,
+    pub organization_id: OrganizationId,
+    generation: u64,
+}
+
+impl Presence {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Registers a live connection; an older connection of the same agent is
+    /// told to close as replaced.
+    pub fn connect(
+        &self,
+        agent_id: AgentId,
+        organization_id: OrganizationId,
+        sender: mpsc::Sender<Outbound>,
+    ) -> Registration {
+        let now = Utc::now();
+        let mut inner = self.lock();
+        inner.next_generation += 1;
+        let generation = inner.next_generation;
+        let previous = inner.connections.insert(
+            agent_id,
+            Connection {
+                organization_id,
+                generation,
+                sender,
+                last_seen: now,
+            },
+        );
+        inner.changes.insert(
+            agent_id,
+            PresenceUpdate {
+                agent_id,
+                online: true,
+                last_seen: now,
+            },
+        );
+        drop(inner);
+        if let Some(previous) = previous {
+            let _ = previous
+                .sender
+                .try_send(Outbound::Close(CloseReason::Replaced));
+        }
+        Registration {
+            agent_id,
+            organization_id,
+            generation,
+        }
+    }
+
+    /// Removes this connection if it is still the agent's current one. Returns
+    /// whether the agent went offline.
+    pub fn disconnect(&self, registration: Registration) -> bool {
+        let mut inner = self.lock();
+        let current = inner
+            .connections
+            .get(&registration.agent_id)
+            .map(|c| c.generation);
+        if current != Some(registration.generation) {
+            return false;
+        }
+        inner.connections.remove(&registration.agent_id);
+        let update = PresenceUpdate {
+            agent_id: registration.agent_id,
+            online: false,
+            last_seen: Utc::now(),
+        };
+        inner.changes.insert(registration.agent_id, update);
+        true
+    }
+
+    /// Records a heartbeat (or any frame) from the agent.
+    pub fn touch(&self, agent_id: AgentId) {
+        if let Some(connection) = self.lock().connections.get_mut(&agent_id) {
+            connection.last_seen = Utc::now();
+        }
+    }
+
+    /// When the agent was last heard from, if it is connected.
+    pub fn last_seen_if_online(&self, agent_id: AgentId) -> Option<DateTime<Utc>> {
+        self.lock().connections.get(&agent_id).map(|c| c.last_seen)
+    }
+
+    pub fn online_count(&self) -> usize {
+        self.lock().connections.len()
+    }
+
+    /// Asks the agent's connection to close (deleted agent, revoked secret).
+    pub fn kick(&self, agent_id: AgentId, reason: CloseReason) {
+        let sender = self
+            .lock()
+            .connections
+            .get(&agent_id)
+            .map(|c| c.sender.clone());
+        if let Some(sender) = sender {
+            let _ = sender.try_send(Outbound::Close(reason));
+        }
+    }
+
+    /// Sends a frame to every connected agent, e.g. new settings.
+    pub fn broadcast(&self, frame: &ServerFrame) {
+        let senders: Vec<_> = self
+            .lock()
+            .connections
+            .values()
+            .map(|c| c.sender.clone())
+            .collect();
+        for sender in senders {
+            let _ = sender.try_send(Outbound::Frame(frame.clone()));
+        }
+    }
+
+    /// Takes the pending connect/disconnect changes and, when `refresh_online`
+    /// is set, a last-seen refresh for every connected agent.
+    pub fn drain_changes(&self, refresh_online: bool) -> Vec<PresenceUpdate> {
+        let mut inner = self.lock();
+        let mut updates: Vec<PresenceUpdate> =
+            inner.changes.drain().map(|(_, update)| update).collect();
+        if refresh_online {
+            let pending: std::collections::HashSet<AgentId> =
+                updates.iter().map(|u| u.agent_id).collect();
+            updates.extend(
+                inner
+                    .connections
+                    .iter()
+                    .filter(|(id, _)| !pending.contains(id))
+                    .map(|(id, c)| PresenceUpdate {
+                        agent_id: *id,
+                        online: true,
+                        last_seen: c.last_seen,
+                    }),
+            );
+        }
+        updates
+    }
+
+    /// The organization of a connected agent.
+    pub fn organization_of(&self, agent_id: AgentId) -> Option<OrganizationId> {
+        self.lock()
+            .connections
+            .get(&agent_id)
+            .map(|c| c.organization_id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_replaced_connection_cannot_mark_the_agent_offline() {
+        let presence = Presence::default();
+        let agent = AgentId::new();
+        let org = OrganizationId::new();
+        let (old_tx, mut old_rx) = mpsc::channel(1);
+        let (new_tx, _new_rx) = mpsc::channel(1);
+        let old = presence.connect(agent, org, old_tx);
+        let new = presence.connect(agent, org, new_tx);
+        assert!(matches!(
+            old_rx.try_recv(),
+            Ok(Outbound::Close(CloseReason::Replaced))
+        ));
+        assert!(
+            !presence.disconnect(old),
+            "the stale connection ending must not take the agent offline"
+        );
+        assert!(presence.last_seen_if_online(agent).is_some());
+        let changes = presence.drain_changes(false);
+        assert_eq!(changes.len(), 1);
+        assert!(changes[0].online);
+        assert!(presence.disconnect(new));
+        assert!(presence.last_seen_if_online(agent).is_none());
+        assert!(!presence.drain_changes(true)[0].online);
+    }
+}

@@ -1,0 +1,232 @@
+//! `gururmm-server`: start the server, print the example configuration or the
+//! OpenAPI document, and manage users from the command line.
+
+use anyhow::{bail, Context};
+use clap::{Parser, Subcommand};
+use gururmm_server::auth::secrets::{hash_password, random_password};
+use gururmm_server::config::{CliOverrides, Config, EXAMPLE_CONFIG};
+use gururmm_server::services::bootstrap::{validate_email, validate_password};
+use gururmm_store::{NewUser, Role};
+use std::io::Read;
+
+#[derive(Parser)]
+#[command(
+    name = "gururmm-server",
+    version,
+    about = "GuruRMM server: API, agent gateway and dashboard"
+)]
+struct Cli {
+    #[command(flatten)]
+    overrides: CliOverrides,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server (the default).
+    Serve,
+    /// Configuration helpers.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+    /// Print the OpenAPI document of the REST API.
+    Openapi,
+    /// Manage dashboard users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ConfigCommand {
+    /// Print a commented example configuration file.
+    Example,
+    /// Print the resolved configuration (secrets redacted).
+    Show,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a user to the organization of an existing user (or the only organization).
+    Add {
+        #[arg(long)]
+        email: String,
+        /// admin, technician or readonly.
+        #[arg(long, default_value = "technician")]
+        role: String,
+        /// Email of an existing user whose organization the new user joins.
+        #[arg(long)]
+        same_organization_as: Option<String>,
+        /// Read the password from standard input instead of generating one.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Set a new password (signing the user out everywhere).
+    ResetPassword {
+        #[arg(long)]
+        email: String,
+        /// Read the password from standard input instead of generating one.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("GURURMM_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=warn"));
+    tracing_subscriber::fmt().with_env_filter(filter).init();
+}
+
+fn read_password(from_stdin: bool) -> anyhow::Result<(String, bool)> {
+    if from_stdin {
+        let mut password = String::new();
+        std::io::stdin().read_to_string(&mut password)?;
+        let password = password.trim_end_matches(['\r', '\n']).to_string();
+        validate_password(&password)?;
+        Ok((password, false))
+    } else {
+        Ok((random_password(), true))
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Config {
+            command: ConfigCommand::Example,
+        } => {
+            print!("{EXAMPLE_CONFIG}");
+            Ok(())
+        }
+        Command::Config {
+            command: ConfigCommand::Show,
+        } => {
+            let (config, warnings) = Config::load(&cli.overrides)?;
+            for warning in warnings {
+                eprintln!("warning: {warning}");
+            }
+            println!("{config:#?}");
+            Ok(())
+        }
+        Command::Openapi => {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&gururmm_server::openapi())?
+            );
+            Ok(())
+        }
+        Command::User { command } => {
+            init_logging();
+            let (config, _) = Config::load(&cli.overrides)?;
+            std::fs::create_dir_all(&config.data_dir).ok();
+            let store = gururmm_store::connect(&config.database_url()).await?;
+            match command {
+                UserCommand::Add {
+                    email,
+                    role,
+                    same_organization_as,
+                    password_stdin,
+                } => {
+                    validate_email(&email)?;
+                    let role =
+                        Role::parse(&role).context("role must be admin, technician or readonly")?;
+                    let organization_id = match same_organization_as {
+                        Some(existing) => {
+                            store
+                                .find_user_by_email(&existing)
+                                .await?
+                                .context("no user with that email")?
+                                .user
+                                .organization_id
+                        }
+                        None => {
+                            bail!("--same-organization-as <email of an existing user> is required")
+                        }
+                    };
+                    let (password, generated) = read_password(password_stdin)?;
+                    let user = store
+                        .create_user(NewUser {
+                            organization_id,
+                            email,
+                            password_hash: hash_password(&password)?,
+                            role,
+                        })
+                        .await?;
+                    println!("created {} ({})", user.email, user.role.as_str());
+                    if generated {
+                        println!("password: {password}");
+                    }
+                }
+                UserCommand::ResetPassword {
+                    email,
+                    password_stdin,
+                } => {
+                    let user = store
+                        .find_user_by_email(&email)
+                        .await?
+                        .context("no user with that email")?;
+                    let (password, generated) = read_password(password_stdin)?;
+                    store
+                        .set_user_password(user.user.id, &hash_password(&password)?)
+                        .await?;
+                    println!(
+                        "password reset for {}; existing sessions signed out",
+                        user.user.email
+                    );
+                    if generated {
+                        println!("password: {password}");
+                    }
+                }
+            }
+            Ok(())
+        }
+        Command::Serve => {
+            init_logging();
+            let (config, warnings) = Config::load(&cli.overrides)?;
+            for warning in warnings {
+                tracing::warn!("{warning}");
+            }
+            std::fs::create_dir_all(&config.data_dir).with_context(|| {
+                format!("creating data directory {}", config.data_dir.display())
+            })?;
+            let listen = config.listen;
+            let public_url = config.public_url();
+            let backend = if config.database_url().starts_with("sqlite:") {
+                "sqlite"
+            } else {
+                "postgres"
+            };
+            let state = gururmm_server::build_state(config).await?;
+            let listener = tokio::net::TcpListener::bind(listen)
+                .await
+                .with_context(|| format!("binding {listen}"))?;
+            tracing::info!(%listen, %public_url, database = backend, "GuruRMM server listening");
+            gururmm_server::serve(state, listener, shutdown_signal()).await
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut signal) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            signal.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

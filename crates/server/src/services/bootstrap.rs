@@ -1,0 +1,68 @@
+//! First start: an empty database gets one organization and one administrator,
+//! from configuration or with a random password printed once. There is no
+//! setup route, before or after.
+
+use crate::auth::secrets::{hash_password, random_password, MIN_PASSWORD_LEN};
+use crate::config::Config;
+use anyhow::{bail, Context};
+use gururmm_store::{NewUser, Role, Store};
+
+pub async fn bootstrap_admin(store: &dyn Store, config: &Config) -> anyhow::Result<()> {
+    if store.count_users().await? > 0 {
+        return Ok(());
+    }
+    let email = config
+        .admin_email
+        .clone()
+        .unwrap_or_else(|| "admin@localhost".to_string());
+    validate_email(&email)?;
+    let (password, generated) = match &config.admin_password {
+        Some(password) => {
+            validate_password(&password.0)?;
+            (password.0.clone(), false)
+        }
+        None => (random_password(), true),
+    };
+    let organization = store.create_organization(&config.organization_name).await?;
+    let password_hash = hash_password(&password)?;
+    store
+        .create_user(NewUser {
+            organization_id: organization.id,
+            email: email.clone(),
+            password_hash,
+            role: Role::Admin,
+        })
+        .await
+        .context("creating the first administrator")?;
+    if generated {
+        // Printed exactly once, on the start that creates the account.
+        tracing::warn!(
+            "created the first administrator {email} with the generated password {password} \
+             — sign in and change it; it is not shown again"
+        );
+    } else {
+        tracing::info!("created the first administrator {email} from configuration");
+    }
+    Ok(())
+}
+
+pub fn validate_email(email: &str) -> anyhow::Result<()> {
+    let email = email.trim();
+    if email.len() > 254 || !email.contains('@') || email.starts_with('@') || email.ends_with('@') {
+        bail!("invalid email address: {email}");
+    }
+    Ok(())
+}
+
+pub fn validate_password(password: &str) -> anyhow::Result<()> {
+    if password.chars().count() < MIN_PASSWORD_LEN {
+        bail!("passwords must have at least {MIN_PASSWORD_LEN} characters");
+    }
+    if password.len() > crate::auth::secrets::MAX_PASSWORD_LEN {
+        bail!(
+            "passwords must have at most {} bytes",
+            crate::auth::secrets::MAX_PASSWORD_LEN
+        );
+    }
+    Ok(())
+}

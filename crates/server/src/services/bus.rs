@@ -1,0 +1,70 @@
+//! The in-process event bus: "this happened" events for live dashboards.
+//! A later multi-node server replaces it with NATS behind the same interface.
+
+use chrono::{DateTime, Utc};
+use gururmm_protocol::{AgentId, OrganizationId};
+use serde::Serialize;
+use tokio::sync::broadcast;
+
+/// Events kept for slow subscribers before they start missing some.
+const BUS_CAPACITY: usize = 4096;
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum LiveEvent {
+    AgentStatus {
+        agent_id: AgentId,
+        status: &'static str,
+        last_seen: DateTime<Utc>,
+    },
+    AgentMetrics {
+        agent_id: AgentId,
+        collected_at: DateTime<Utc>,
+        cpu_percent: Option<f64>,
+        memory_used_bytes: Option<i64>,
+        memory_total_bytes: Option<i64>,
+    },
+}
+
+impl LiveEvent {
+    pub fn name(&self) -> &'static str {
+        match self {
+            LiveEvent::AgentStatus { .. } => "agent_status",
+            LiveEvent::AgentMetrics { .. } => "agent_metrics",
+        }
+    }
+}
+
+/// An event and the organization allowed to see it.
+#[derive(Clone, Debug)]
+pub struct Envelope {
+    pub organization_id: OrganizationId,
+    pub event: LiveEvent,
+}
+
+#[derive(Clone)]
+pub struct Bus {
+    sender: broadcast::Sender<Envelope>,
+}
+
+impl Default for Bus {
+    fn default() -> Self {
+        Self {
+            sender: broadcast::channel(BUS_CAPACITY).0,
+        }
+    }
+}
+
+impl Bus {
+    pub fn publish(&self, organization_id: OrganizationId, event: LiveEvent) {
+        // No subscribers is fine: nobody is watching.
+        let _ = self.sender.send(Envelope {
+            organization_id,
+            event,
+        });
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<Envelope> {
+        self.sender.subscribe()
+    }
+}

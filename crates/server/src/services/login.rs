@@ -1,0 +1,71 @@
+//! Password login and logout. Unknown accounts and wrong passwords get the
+//! same answer and take the same time; failures are rate limited.
+
+use crate::auth::secrets::{
+    dummy_password_hash, new_session_token, sha256_hex, verify_password, MAX_PASSWORD_LEN,
+};
+use crate::error::ApiError;
+use crate::state::AppState;
+use chrono::{Duration, Utc};
+use gururmm_store::User;
+use std::net::IpAddr;
+
+pub struct LoginSuccess {
+    pub token: String,
+    pub expires_at: chrono::DateTime<Utc>,
+    pub user: User,
+}
+
+const BAD_CREDENTIALS: &str = "wrong email or password";
+
+pub async fn login(
+    state: &AppState,
+    email: &str,
+    password: &str,
+    ip: Option<IpAddr>,
+) -> Result<LoginSuccess, ApiError> {
+    if let Some(seconds) = state.login_limiter.retry_after(email, ip) {
+        return Err(ApiError::too_many_requests(format!(
+            "too many failed sign-in attempts; try again in {seconds} s"
+        )));
+    }
+    if email.len() > 254 || password.len() > MAX_PASSWORD_LEN {
+        state.login_limiter.record_failure(email, ip);
+        return Err(ApiError::unauthorized(BAD_CREDENTIALS));
+    }
+    let found = state
+        .store
+        .find_user_by_email(email)
+        .await
+        .map_err(ApiError::internal)?;
+    let stored_hash = found
+        .as_ref()
+        .map(|u| u.password_hash.clone())
+        .unwrap_or_else(|| dummy_password_hash().to_string());
+    let candidate = password.to_string();
+    // argon2 is deliberately slow: keep it off the async workers.
+    let verified = tokio::task::spawn_blocking(move || verify_password(&candidate, &stored_hash))
+        .await
+        .map_err(ApiError::internal)?;
+    let user = match (found, verified) {
+        (Some(found), true) => found.user,
+        _ => {
+            state.login_limiter.record_failure(email, ip);
+            return Err(ApiError::unauthorized(BAD_CREDENTIALS));
+        }
+    };
+    state.login_limiter.record_success(email);
+    let token = new_session_token();
+    let expires_at = Utc::now() + Duration::hours(i64::from(state.config.session_ttl_hours));
+    state
+        .store
+        .create_session(&sha256_hex(&token), user.id, expires_at)
+        .await
+        .map_err(ApiError::internal)?;
+    tracing::info!(user = %user.id, "user signed in");
+    Ok(LoginSuccess {
+        token,
+        expires_at,
+        user,
+    })
+}

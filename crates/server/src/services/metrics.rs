@@ -1,0 +1,206 @@
+//! Metric ingest: agents' samples are validated, queued, and written in
+//! batches by one writer task; a batch is acknowledged to its agent only after
+//! it is committed, so a sample is never lost between agent and database.
+
+use crate::gateway::presence::Outbound;
+use crate::services::bus::{Bus, LiveEvent};
+use chrono::{Duration, Utc};
+use gururmm_protocol::{AgentId, MetricSample, OrganizationId, ServerFrame};
+use gururmm_store::{MetricRecord, NewAgentEvent, Store};
+use std::sync::Arc;
+use tokio::sync::mpsc;
+
+/// Batches waiting for the writer; a full queue makes connections wait (backpressure).
+const INGEST_QUEUE: usize = 1024;
+/// Most samples written in one database transaction.
+const MAX_RECORDS_PER_WRITE: usize = 4000;
+/// Samples stamped further in the future than this are refused as garbage.
+const MAX_CLOCK_SKEW_MINUTES: i64 = 10;
+
+pub struct IngestBatch {
+    pub organization_id: OrganizationId,
+    pub agent_id: AgentId,
+    pub batch_id: u64,
+    pub records: Vec<MetricRecord>,
+    pub dropped_samples: u64,
+    /// Where to send the acknowledgement.
+    pub reply: mpsc::Sender<Outbound>,
+}
+
+#[derive(Clone)]
+pub struct MetricsIngest {
+    sender: mpsc::Sender<IngestBatch>,
+}
+
+impl MetricsIngest {
+    /// Starts the writer task and returns the handle connections submit to.
+    pub fn start(store: Arc<dyn Store>, bus: Bus) -> Self {
+        let (sender, receiver) = mpsc::channel(INGEST_QUEUE);
+        tokio::spawn(writer(store, bus, receiver));
+        Self { sender }
+    }
+
+    /// Queues a batch, waiting while the writer is saturated.
+    pub async fn submit(&self, batch: IngestBatch) -> bool {
+        self.sender.send(batch).await.is_ok()
+    }
+}
+
+/// Converts one sample from the wire into what the store keeps; `None` for a
+/// sample that is garbage (time far in the future, non-finite numbers).
+pub fn to_record(agent_id: AgentId, mut sample: MetricSample) -> Option<MetricRecord> {
+    if sample.collected_at > Utc::now() + Duration::minutes(MAX_CLOCK_SKEW_MINUTES) {
+        return None;
+    }
+    if sample
+        .cpu_percent
+        .is_some_and(|c| !c.is_finite() || c < 0.0)
+    {
+        sample.cpu_percent = None;
+    }
+    sample.truncate_to_limits();
+    let clamp = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+    let (disk_used, disk_total) = if sample.disks.is_empty() {
+        (None, None)
+    } else {
+        let used = sample
+            .disks
+            .iter()
+            .fold(0u64, |sum, d| sum.saturating_add(d.used_bytes));
+        let total = sample
+            .disks
+            .iter()
+            .fold(0u64, |sum, d| sum.saturating_add(d.total_bytes));
+        (Some(clamp(used)), Some(clamp(total)))
+    };
+    let sample_json = serde_json::to_string(&sample).ok()?;
+    Some(MetricRecord {
+        agent_id,
+        collected_at: sample.collected_at,
+        cpu_percent: sample.cpu_percent.map(f64::from),
+        memory_used_bytes: sample.memory_used_bytes.map(clamp),
+        memory_total_bytes: sample.memory_total_bytes.map(clamp),
+        disk_used_bytes: disk_used,
+        disk_total_bytes: disk_total,
+        network_rx_bytes: sample.network_rx_bytes.map(clamp),
+        network_tx_bytes: sample.network_tx_bytes.map(clamp),
+        sample_json,
+    })
+}
+
+async fn writer(store: Arc<dyn Store>, bus: Bus, mut receiver: mpsc::Receiver<IngestBatch>) {
+    let mut pending: Vec<IngestBatch> = Vec::new();
+    let mut records: Vec<MetricRecord> = Vec::new();
+    while let Some(first) = receiver.recv().await {
+        pending.push(first);
+        // Whatever else is already queued joins this write.
+        let mut count = pending[0].records.len();
+        while count < MAX_RECORDS_PER_WRITE {
+            match receiver.try_recv() {
+                Ok(batch) => {
+                    count += batch.records.len();
+                    pending.push(batch);
+                }
+                Err(_) => break,
+            }
+        }
+        records.clear();
+        records.extend(pending.iter().flat_map(|b| b.records.iter().cloned()));
+        if let Err(error) = store.insert_metrics(&records).await {
+            // Not acknowledged: the agents keep the samples and send them again.
+            tracing::error!(%error, samples = records.len(), "writing metrics failed");
+            pending.clear();
+            continue;
+        }
+        for batch in pending.drain(..) {
+            let _ = batch
+                .reply
+                .try_send(Outbound::Frame(ServerFrame::MetricsAck {
+                    batch_id: batch.batch_id,
+                }));
+            if batch.dropped_samples > 0 {
+                let event = NewAgentEvent {
+                    organization_id: batch.organization_id,
+                    agent_id: batch.agent_id,
+                    kind: "samples_dropped".into(),
+                    message: format!(
+                        "the agent dropped {} sample(s) while offline (buffer full)",
+                        batch.dropped_samples
+                    ),
+                    created_at: Utc::now(),
+                };
+                if let Err(error) = store.record_agent_event(event).await {
+                    tracing::warn!(%error, "recording dropped-samples event failed");
+                }
+            }
+            if let Some(newest) = batch.records.iter().max_by_key(|r| r.collected_at) {
+                bus.publish(
+                    batch.organization_id,
+                    LiveEvent::AgentMetrics {
+                        agent_id: batch.agent_id,
+                        collected_at: newest.collected_at,
+                        cpu_percent: newest.cpu_percent,
+                        memory_used_bytes: newest.memory_used_bytes,
+                        memory_total_bytes: newest.memory_total_bytes,
+                    },
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gururmm_protocol::DiskUsage;
+
+    #[test]
+    fn samples_become_records_with_disk_totals() {
+        let sample = MetricSample {
+            collected_at: Utc::now(),
+            cpu_percent: Some(12.5),
+            memory_used_bytes: Some(u64::MAX),
+            disks: vec![
+                DiskUsage {
+                    mount_point: "/".into(),
+                    file_system: "ext4".into(),
+                    used_bytes: 10,
+                    total_bytes: 100,
+                },
+                DiskUsage {
+                    mount_point: "/home".into(),
+                    file_system: "ext4".into(),
+                    used_bytes: 5,
+                    total_bytes: 50,
+                },
+            ],
+            ..Default::default()
+        };
+        let record = to_record(AgentId::new(), sample).unwrap();
+        assert_eq!(
+            (record.disk_used_bytes, record.disk_total_bytes),
+            (Some(15), Some(150))
+        );
+        assert_eq!(
+            record.memory_used_bytes,
+            Some(i64::MAX),
+            "huge values saturate"
+        );
+        assert_eq!(record.cpu_percent, Some(12.5));
+    }
+
+    #[test]
+    fn garbage_samples_are_refused_or_cleaned() {
+        let future = MetricSample {
+            collected_at: Utc::now() + Duration::days(1),
+            ..Default::default()
+        };
+        assert!(to_record(AgentId::new(), future).is_none());
+        let nan = MetricSample {
+            collected_at: Utc::now(),
+            cpu_percent: Some(f32::NAN),
+            ..Default::default()
+        };
+        assert_eq!(to_record(AgentId::new(), nan).unwrap().cpu_percent, None);
+    }
+}

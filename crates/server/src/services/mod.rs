@@ -1,0 +1,8 @@
+//! Business rules that are more than one store call: bootstrap, login,
+//! enrollment, metric ingest, and the event bus.
+
+pub mod bootstrap;
+pub mod bus;
+pub mod enrollment;
+pub mod login;
+pub mod metrics;
