@@ -1,4 +1,4 @@
-import { Outlet, useNavigate, useRouterState } from "@tanstack/react-router";
+import { Outlet, useNavigate, useRouter } from "@tanstack/react-router";
 import { useEffect } from "react";
 import { AppShell } from "@/components/layout/app-shell";
 import { useAgentLiveUpdates } from "@/features/agents/hooks/use-agent-live-updates";
@@ -14,11 +14,15 @@ function LiveCacheUpdates() {
 export function AuthedLayout() {
   const token = useToken();
   const navigate = useNavigate();
-  const href = useRouterState({ select: (state) => state.location.href });
+  const router = useRouter();
 
   useEffect(() => {
-    if (token === null) void navigate({ to: "/login", search: { redirect: href }, replace: true });
-  }, [token, navigate, href]);
+    if (token !== null) return;
+    // Read the location once, without subscribing: following it would chase our own redirect.
+    const { pathname, href } = router.state.location;
+    if (pathname === "/login") return;
+    void navigate({ to: "/login", search: { redirect: href }, replace: true });
+  }, [token, navigate, router]);
 
   if (token === null) return null;
   return (

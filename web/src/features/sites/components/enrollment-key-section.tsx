@@ -101,7 +101,7 @@ function FreshKey({ enrollmentKey }: { enrollmentKey: EnrollmentKey }) {
       <div className="grid gap-1">
         <span className="text-xs font-medium text-muted-foreground">Linux: run as root on the machine to enroll (with the gururmm-agent binary on its PATH)</span>
         <div className="flex items-start gap-2">
-          <pre data-testid="install-command" className="flex-1 overflow-x-auto rounded-md bg-muted px-2 py-1.5 font-mono text-xs whitespace-pre-wrap break-all">
+          <pre data-testid="install-command" className="flex-1 overflow-x-auto rounded-md bg-muted px-2 py-1.5 font-mono text-xs whitespace-pre-wrap [overflow-wrap:anywhere]">
             {command}
           </pre>
           <CopyButton text={command} label="Copy command" />

@@ -1,0 +1,137 @@
+//! End-to-end flow of the dashboard against a real, already running GuruRMM server with one live agent.
+//! The caller starts server and agent; this test only drives Debian's Chromium through playwright-core.
+import { mkdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+function requiredEnv(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} must be set: the browser test runs against a real server (see web/README.md).`);
+  return value;
+}
+
+const baseUrl = requiredEnv("GURURMM_E2E_URL").replace(/\/+$/, "");
+const email = requiredEnv("GURURMM_E2E_EMAIL");
+const password = requiredEnv("GURURMM_E2E_PASSWORD");
+const agentHostname = requiredEnv("GURURMM_E2E_AGENT_HOSTNAME");
+const chromiumPath = process.env.GURURMM_E2E_CHROMIUM ?? "/usr/bin/chromium";
+const resultsDir = join(dirname(fileURLToPath(import.meta.url)), "..", "test-results");
+
+/** Long enough for an agent that just connected to report a couple of samples. */
+const LIVE_TIMEOUT_MS = 90_000;
+
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+const pageErrors: string[] = [];
+
+beforeAll(async () => {
+  browser = await chromium.launch({
+    executablePath: chromiumPath,
+    headless: true,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage"],
+  });
+  // The smallest laptop screen the dashboard is meant for.
+  context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
+  context.setDefaultTimeout(20_000);
+  page = await context.newPage();
+  page.on("pageerror", (error) => pageErrors.push(`pageerror: ${error.message}`));
+  page.on("console", (message) => {
+    if (message.type() === "error") pageErrors.push(`console: ${message.text()}`);
+  });
+});
+
+afterAll(async () => {
+  await context?.close();
+  await browser?.close();
+});
+
+/** Runs one step; on failure saves a screenshot named after it and adds the page's errors to the message. */
+async function step(name: string, run: () => Promise<void>): Promise<void> {
+  try {
+    await run();
+  } catch (error) {
+    mkdirSync(resultsDir, { recursive: true });
+    const file = join(resultsDir, `e2e-failure-${name.replace(/[^a-z0-9]+/gi, "-").toLowerCase()}.png`);
+    await page.screenshot({ path: file, fullPage: true }).catch(() => undefined);
+    const detail = pageErrors.length > 0 ? `\nBrowser errors:\n${pageErrors.join("\n")}` : "";
+    throw new Error(`step "${name}" failed (screenshot: ${file}) at ${page.url()}: ${String(error)}${detail}`, { cause: error });
+  }
+}
+
+describe("dashboard against a live server", () => {
+  it("logs in, onboards a client and site, shows the enrollment command and the live agent with charts", async () => {
+    const unique = new Date().toISOString().replace(/\D/g, "").slice(0, 14);
+    const clientName = `E2E client ${unique}`;
+    const siteName = `E2E site ${unique}`;
+
+    await step("log in", async () => {
+      await page.goto(`${baseUrl}/login`);
+      await page.getByLabel("Email").fill(email);
+      await page.getByLabel("Password").fill(password);
+      await page.getByRole("button", { name: "Sign in" }).click();
+      await page.waitForURL(/\/agents/);
+      await page.getByRole("heading", { name: "Agents" }).waitFor();
+    });
+
+    await step("create a client", async () => {
+      await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Clients" }).click();
+      await page.getByRole("heading", { name: "Clients" }).waitFor();
+      await page.getByRole("button", { name: "New client" }).first().click();
+      await page.getByLabel("Client name").fill(clientName);
+      await page.getByRole("button", { name: "Create client" }).click();
+      await page.getByTestId("client-name").filter({ hasText: clientName }).waitFor();
+    });
+
+    await step("create a site", async () => {
+      await page.getByRole("button", { name: "New site" }).click();
+      await page.getByLabel("Site name").fill(siteName);
+      await page.getByRole("button", { name: "Create site" }).click();
+      await page.getByTestId("site-name").filter({ hasText: siteName }).waitFor();
+    });
+
+    await step("generate the enrollment key", async () => {
+      await page.getByTestId("generate-key-button").click();
+      const key = (await page.getByTestId("enrollment-key-value").textContent())?.trim() ?? "";
+      expect(key.length).toBeGreaterThan(8);
+      const command = (await page.getByTestId("install-command").textContent()) ?? "";
+      expect(command).toContain(`--enroll-key ${key}`);
+      expect(command).toContain(`--server ${new URL(baseUrl).origin}`);
+      expect(command).toContain("gururmm-agent run");
+    });
+
+    await step("see the live agent online in the agents list", async () => {
+      await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Agents" }).click();
+      await page.getByRole("searchbox", { name: "Search agents" }).fill(agentHostname);
+      await page.waitForURL((url) => url.searchParams.get("q") === agentHostname);
+      const row = page.locator(`[data-testid="agent-row"][data-hostname="${agentHostname}"]`);
+      await row.locator('[data-testid="agent-status"][data-status="online"]').waitFor({ timeout: LIVE_TIMEOUT_MS });
+      expect(await row.getByTestId("agent-status").textContent()).toBe("online");
+    });
+
+    await step("open the agent page with charts and top processes", async () => {
+      await page.locator(`[data-testid="agent-row"][data-hostname="${agentHostname}"]`).getByTestId("agent-link").click();
+      await page.getByTestId("agent-hostname").filter({ hasText: agentHostname }).waitFor();
+      await page.getByTestId("agent-status").filter({ hasText: "online" }).first().waitFor();
+      // A chart has rendered data once its curve has a drawn path; new samples arrive live.
+      await page.waitForFunction(
+        () =>
+          ["chart-cpu", "chart-memory"].every((testId) =>
+            Array.from(document.querySelectorAll(`[data-testid="${testId}"] svg path.recharts-curve`)).some(
+              (path) => (path.getAttribute("d") ?? "").length > 10,
+            ),
+          ),
+        undefined,
+        { timeout: LIVE_TIMEOUT_MS },
+      );
+      const topCpuRows = page.getByTestId("top-cpu-table").locator("tbody tr");
+      await topCpuRows.first().waitFor({ timeout: LIVE_TIMEOUT_MS });
+      expect(await topCpuRows.count()).toBeGreaterThan(0);
+      await page.getByTestId("top-memory-table").locator("tbody tr").first().waitFor();
+    });
+
+    expect(pageErrors.filter((message) => message.startsWith("pageerror"))).toEqual([]);
+  });
+});
