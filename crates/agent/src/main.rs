@@ -87,7 +87,7 @@ fn run(options: RunOptions) -> Result<()> {
         .max_blocking_threads(2)
         .build()
         .context("starting the async runtime")?;
-    runtime.block_on(async {
+    let result = runtime.block_on(async {
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let source = Box::new(Collector::new());
         let agent = runtime::run(options, source, stopped);
@@ -107,7 +107,11 @@ fn run(options: RunOptions) -> Result<()> {
                 Ok(())
             }
         }
-    })
+    });
+    // A blocking enrollment request or collection may still be running; do not
+    // wait for its timeout to exit.
+    runtime.shutdown_timeout(Duration::from_secs(1));
+    result
 }
 
 /// Ctrl-C, or SIGTERM on Unix (what service managers send).

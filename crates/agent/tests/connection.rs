@@ -1,0 +1,531 @@
+//! The agent's connection loop against a protocol peer written here with
+//! tokio-tungstenite: enrollment, hello with the bearer credential first,
+//! at-least-once metric upload across reconnects, settings, identity
+//! rejection and dead-link detection. Every wait polls with a deadline.
+
+// The handshake callback's error type is fixed by tungstenite.
+#![allow(clippy::result_large_err)]
+
+use futures_util::{SinkExt, StreamExt};
+use gururmm_agent::backoff::BackoffPolicy;
+use gururmm_agent::collectors::Collection;
+use gururmm_agent::runtime::{self, RunOptions, SampleSource};
+use gururmm_agent::state::{self, Identity};
+use gururmm_protocol::{
+    AgentFrame, AgentId, AgentSettings, CloseReason, EnrollRequest, MetricSample, NetworkInterface,
+    ServerFrame,
+};
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use tokio::time::{timeout, Instant};
+use tokio_tungstenite::tungstenite::handshake::server::{Request, Response};
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::WebSocketStream;
+
+const STEP: Duration = Duration::from_secs(10);
+type Ws = WebSocketStream<TcpStream>;
+
+/// Samples numbered 0, 1, 2… in `cpu_percent`, so the peer can tell which
+/// ones arrived; `taken` lets the test wait for offline samples.
+struct NumberedSamples {
+    taken: Arc<AtomicUsize>,
+}
+
+impl SampleSource for NumberedSamples {
+    fn collect(&mut self) -> Collection {
+        let n = self.taken.load(Ordering::SeqCst);
+        let sample = MetricSample {
+            collected_at: chrono::Utc::now(),
+            cpu_percent: Some(n as f32),
+            ..Default::default()
+        };
+        self.taken.fetch_add(1, Ordering::SeqCst);
+        Collection {
+            sample,
+            interfaces: vec![NetworkInterface {
+                name: "eth0".into(),
+                mac: Some("02:00:00:00:00:01".into()),
+                ipv4: vec!["192.0.2.10/24".into()],
+                ipv6: vec![],
+            }],
+        }
+    }
+}
+
+struct Agent {
+    taken: Arc<AtomicUsize>,
+    stop: watch::Sender<bool>,
+    task: JoinHandle<anyhow::Result<()>>,
+}
+
+impl Agent {
+    fn start(options: RunOptions) -> Self {
+        let taken = Arc::new(AtomicUsize::new(0));
+        let (stop, stopped) = watch::channel(false);
+        let source = Box::new(NumberedSamples {
+            taken: taken.clone(),
+        });
+        let task = tokio::spawn(runtime::run(options, source, stopped));
+        Self { taken, stop, task }
+    }
+
+    async fn wait_for_samples(&self, count: usize) {
+        let deadline = Instant::now() + STEP;
+        while self.taken.load(Ordering::SeqCst) < count {
+            assert!(
+                Instant::now() < deadline,
+                "the agent took fewer than {count} samples"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    async fn shut_down(self) {
+        self.stop.send_replace(true);
+        let result = timeout(STEP, self.task)
+            .await
+            .expect("the agent did not stop")
+            .unwrap();
+        result.expect("the agent returned an error");
+    }
+}
+
+fn options(state_dir: &Path, url: &str) -> RunOptions {
+    let mut options = RunOptions::new(state_dir.to_path_buf());
+    options.server_url = Some(url.to_owned());
+    options.backoff = BackoffPolicy {
+        initial: Duration::from_millis(50),
+        max: Duration::from_millis(600),
+    };
+    options.first_sample_delay = Duration::ZERO;
+    options.initial_settings = AgentSettings {
+        metrics_interval_seconds: 1,
+        heartbeat_interval_seconds: 30,
+    };
+    options
+}
+
+fn stored_identity(state_dir: &Path, url: &str) -> Identity {
+    let identity = Identity {
+        agent_id: AgentId::new(),
+        agent_secret: "s3cret-value".into(),
+        server_url: url.into(),
+        device_id: "device-under-test".into(),
+    };
+    state::save_identity(state_dir, &identity).unwrap();
+    identity
+}
+
+/// The server side, driven step by step by each test.
+struct Peer {
+    listener: TcpListener,
+    url: String,
+}
+
+impl Peer {
+    async fn bind() -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        Self { listener, url }
+    }
+
+    async fn accept_tcp(&self) -> TcpStream {
+        timeout(STEP, self.listener.accept())
+            .await
+            .expect("the agent did not connect")
+            .unwrap()
+            .0
+    }
+
+    /// Accepts a WebSocket upgrade; returns the socket and its Authorization header.
+    async fn accept_agent(&self) -> (Ws, String) {
+        let stream = self.accept_tcp().await;
+        let mut authorization = String::new();
+        let mut path = String::new();
+        let ws =
+            tokio_tungstenite::accept_hdr_async(stream, |request: &Request, response: Response| {
+                path = request.uri().path().to_owned();
+                authorization = request
+                    .headers()
+                    .get("authorization")
+                    .map(|v| v.to_str().unwrap().to_owned())
+                    .unwrap_or_default();
+                Ok(response)
+            })
+            .await
+            .expect("WebSocket handshake");
+        assert_eq!(path, gururmm_protocol::AGENT_WS_PATH);
+        (ws, authorization)
+    }
+
+    /// Answers one plain HTTP request with `status` and `body`; returns the request body.
+    async fn answer_http(&self, status: &str, body: &str) -> (String, String) {
+        let mut stream = self.accept_tcp().await;
+        let (head, request_body) = read_http_request(&mut stream).await;
+        let response = format!(
+            "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        stream.write_all(response.as_bytes()).await.unwrap();
+        stream.shutdown().await.ok();
+        (head, request_body)
+    }
+}
+
+async fn read_http_request(stream: &mut TcpStream) -> (String, String) {
+    let mut bytes = Vec::new();
+    let mut chunk = [0u8; 4096];
+    let head_end = loop {
+        if let Some(end) = bytes.windows(4).position(|w| w == b"\r\n\r\n") {
+            break end + 4;
+        }
+        let n = timeout(STEP, stream.read(&mut chunk))
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(n > 0, "connection closed mid-request");
+        bytes.extend_from_slice(&chunk[..n]);
+    };
+    let head = String::from_utf8_lossy(&bytes[..head_end]).into_owned();
+    let length = head
+        .lines()
+        .find_map(|line| {
+            let (name, value) = line.split_once(':')?;
+            name.eq_ignore_ascii_case("content-length")
+                .then(|| value.trim().parse::<usize>().unwrap())
+        })
+        .unwrap_or(0);
+    while bytes.len() < head_end + length {
+        let n = timeout(STEP, stream.read(&mut chunk))
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(n > 0, "connection closed mid-body");
+        bytes.extend_from_slice(&chunk[..n]);
+    }
+    (
+        head,
+        String::from_utf8_lossy(&bytes[head_end..head_end + length]).into_owned(),
+    )
+}
+
+async fn receive(ws: &mut Ws) -> AgentFrame {
+    loop {
+        let message = timeout(STEP, ws.next())
+            .await
+            .expect("no frame from the agent")
+            .expect("stream ended")
+            .unwrap();
+        if let Message::Text(text) = message {
+            return serde_json::from_str(&text)
+                .unwrap_or_else(|e| panic!("invalid agent frame {text}: {e}"));
+        }
+    }
+}
+
+/// Skips heartbeats and interfaces up to the next metrics batch.
+async fn receive_batch(ws: &mut Ws) -> (u64, Vec<usize>, u64) {
+    loop {
+        if let AgentFrame::Metrics {
+            batch_id,
+            samples,
+            dropped_samples,
+        } = receive(ws).await
+        {
+            let numbers = samples
+                .iter()
+                .map(|s| s.cpu_percent.unwrap() as usize)
+                .collect();
+            return (batch_id, numbers, dropped_samples);
+        }
+    }
+}
+
+async fn send(ws: &mut Ws, frame: &ServerFrame) {
+    ws.send(Message::text(serde_json::to_string(frame).unwrap()))
+        .await
+        .unwrap();
+}
+
+async fn welcome(
+    ws: &mut Ws,
+    agent_id: AgentId,
+    metrics_interval_seconds: u32,
+    heartbeat_interval_seconds: u32,
+) {
+    let settings = AgentSettings {
+        metrics_interval_seconds,
+        heartbeat_interval_seconds,
+    };
+    send(
+        ws,
+        &ServerFrame::Welcome {
+            agent_id,
+            settings,
+            public_ip: Some("198.51.100.7".into()),
+        },
+    )
+    .await;
+}
+
+async fn expect_hello(ws: &mut Ws, device_id: &str) {
+    match receive(ws).await {
+        AgentFrame::Hello(hello) => {
+            assert_eq!(hello.device_id, device_id);
+            assert_eq!(hello.protocol_version, gururmm_protocol::PROTOCOL_VERSION);
+            assert_eq!(hello.os.family, std::env::consts::OS);
+        }
+        other => panic!("the first frame must be hello, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn enrolls_then_sends_hello_with_the_credential_interfaces_and_metrics() {
+    let peer = Peer::bind().await;
+    let temp = tempfile::tempdir().unwrap();
+    let state_dir = temp.path().join("state");
+    let mut options = options(&state_dir, &peer.url);
+    options.enroll_key = Some("site-enrollment-key".into());
+    options.device_id = Some("device-a".into());
+    let agent = Agent::start(options);
+
+    // A wrong key first: the agent must keep trying, not give up.
+    let rejection = r#"{"error":{"code":"invalid_enrollment_key","message":"unknown key"}}"#;
+    let (head, _) = peer.answer_http("401 Unauthorized", rejection).await;
+    assert!(head.starts_with("POST /api/v1/agent/enroll "), "{head}");
+
+    let agent_id = AgentId::new();
+    let accepted = format!(r#"{{"agent_id":"{agent_id}","agent_secret":"fresh-secret"}}"#);
+    let (_, body) = peer.answer_http("201 Created", &accepted).await;
+    let request: EnrollRequest = serde_json::from_str(&body).unwrap();
+    assert_eq!(request.enrollment_key, "site-enrollment-key");
+    assert_eq!(request.device_id, "device-a");
+
+    let (mut ws, authorization) = peer.accept_agent().await;
+    assert_eq!(authorization, format!("Bearer {agent_id}.fresh-secret"));
+    expect_hello(&mut ws, "device-a").await;
+    welcome(&mut ws, agent_id, 1, 30).await;
+
+    match receive(&mut ws).await {
+        AgentFrame::Interfaces { interfaces } => assert_eq!(interfaces[0].name, "eth0"),
+        other => panic!("expected interfaces right after welcome, got {other:?}"),
+    }
+    let (batch_id, numbers, dropped) = receive_batch(&mut ws).await;
+    assert_eq!(numbers.first(), Some(&0));
+    assert_eq!(dropped, 0);
+    send(&mut ws, &ServerFrame::MetricsAck { batch_id }).await;
+    let (next_batch, next_numbers, _) = receive_batch(&mut ws).await;
+    assert!(next_batch > batch_id);
+    assert!(
+        next_numbers.iter().all(|n| !numbers.contains(n)),
+        "acked samples were sent again"
+    );
+
+    // The identity is stored privately and survives for the next start.
+    let stored = state::load_identity(&state_dir).unwrap().unwrap();
+    assert_eq!(
+        (stored.agent_id, stored.agent_secret.as_str()),
+        (agent_id, "fresh-secret")
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(state::identity_path(&state_dir))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+
+    // A clean shutdown says goodbye with a close frame.
+    let stop = agent.stop.clone();
+    stop.send(true).unwrap();
+    loop {
+        match timeout(STEP, ws.next()).await.expect("no close frame") {
+            Some(Ok(Message::Close(Some(frame)))) => {
+                assert_eq!(frame.code, CloseCode::Away);
+                break;
+            }
+            Some(Ok(_)) => continue,
+            other => panic!("expected a close frame, got {other:?}"),
+        }
+    }
+    agent.shut_down().await;
+}
+
+#[tokio::test]
+async fn unacknowledged_and_offline_samples_are_uploaded_after_a_reconnect() {
+    let peer = Peer::bind().await;
+    let temp = tempfile::tempdir().unwrap();
+    let identity = stored_identity(temp.path(), &peer.url);
+    let agent = Agent::start(options(temp.path(), &peer.url));
+
+    let (mut ws, authorization) = peer.accept_agent().await;
+    assert_eq!(
+        authorization,
+        format!("Bearer {}.s3cret-value", identity.agent_id)
+    );
+    expect_hello(&mut ws, &identity.device_id).await;
+    welcome(&mut ws, identity.agent_id, 1, 30).await;
+    let (_, first_batch, _) = receive_batch(&mut ws).await;
+    assert!(first_batch.contains(&0));
+    // Drop the link without acknowledging: the batch must not be lost.
+    drop(ws);
+
+    // Keep the agent offline (upgrade refused) while it takes more samples.
+    let offline_target = first_batch.len() + 2;
+    let mut refused = 0;
+    while agent.taken.load(Ordering::SeqCst) < offline_target {
+        peer.answer_http("503 Service Unavailable", "").await;
+        refused += 1;
+    }
+    agent.wait_for_samples(offline_target).await;
+    assert!(refused >= 1);
+
+    let (mut ws, authorization) = peer.accept_agent().await;
+    assert_eq!(
+        authorization,
+        format!("Bearer {}.s3cret-value", identity.agent_id)
+    );
+    expect_hello(&mut ws, &identity.device_id).await;
+    welcome(&mut ws, identity.agent_id, 1, 30).await;
+    let mut received = BTreeSet::new();
+    let deadline = Instant::now() + STEP;
+    while received.len() < offline_target {
+        assert!(Instant::now() < deadline, "only received {received:?}");
+        let (batch_id, numbers, _) = receive_batch(&mut ws).await;
+        received.extend(numbers);
+        send(&mut ws, &ServerFrame::MetricsAck { batch_id }).await;
+    }
+    let expected: BTreeSet<usize> = (0..offline_target).collect();
+    assert!(
+        expected.is_subset(&received),
+        "missing samples: expected {expected:?}, got {received:?}"
+    );
+    agent.shut_down().await;
+}
+
+#[tokio::test]
+async fn new_settings_apply_at_once() {
+    let peer = Peer::bind().await;
+    let temp = tempfile::tempdir().unwrap();
+    let identity = stored_identity(temp.path(), &peer.url);
+    let mut options = options(temp.path(), &peer.url);
+    options.initial_settings = AgentSettings {
+        metrics_interval_seconds: 3600,
+        heartbeat_interval_seconds: 3600,
+    };
+    let agent = Agent::start(options);
+
+    let (mut ws, _) = peer.accept_agent().await;
+    expect_hello(&mut ws, &identity.device_id).await;
+    welcome(&mut ws, identity.agent_id, 3600, 3600).await;
+    let (batch_id, numbers, _) = receive_batch(&mut ws).await;
+    assert_eq!(numbers, [0]);
+    send(&mut ws, &ServerFrame::MetricsAck { batch_id }).await;
+
+    // With an hour between samples nothing more would come; new settings must
+    // take effect without waiting for that hour.
+    let settings = AgentSettings {
+        metrics_interval_seconds: 1,
+        heartbeat_interval_seconds: 1,
+    };
+    send(&mut ws, &ServerFrame::Settings { settings }).await;
+    let (_, numbers, _) = receive_batch(&mut ws).await;
+    assert_eq!(numbers, [1]);
+    let mut heartbeat_seen = false;
+    let deadline = Instant::now() + STEP;
+    while !heartbeat_seen {
+        assert!(
+            Instant::now() < deadline,
+            "no heartbeat at the new interval"
+        );
+        heartbeat_seen = matches!(receive(&mut ws).await, AgentFrame::Heartbeat);
+    }
+    agent.shut_down().await;
+}
+
+#[tokio::test]
+async fn a_rejected_identity_is_retried_at_the_maximum_delay_and_never_abandoned() {
+    let peer = Peer::bind().await;
+    let temp = tempfile::tempdir().unwrap();
+    let identity = stored_identity(temp.path(), &peer.url);
+    let agent = Agent::start(options(temp.path(), &peer.url));
+    let half_max = Duration::from_millis(300);
+
+    // HTTP 401 on the upgrade.
+    peer.answer_http(
+        "401 Unauthorized",
+        r#"{"error":{"code":"unauthorized","message":"bad credential"}}"#,
+    )
+    .await;
+    let rejected_at = Instant::now();
+
+    // Then a revoked close after hello.
+    let (mut ws, _) = peer.accept_agent().await;
+    assert!(
+        rejected_at.elapsed() >= half_max,
+        "retried after {:?}",
+        rejected_at.elapsed()
+    );
+    expect_hello(&mut ws, &identity.device_id).await;
+    let revoked = CloseReason::Revoked;
+    ws.close(Some(CloseFrame {
+        code: CloseCode::from(revoked.code()),
+        reason: revoked.message().into(),
+    }))
+    .await
+    .unwrap();
+    let revoked_at = Instant::now();
+    drop(ws);
+
+    // Once the server is fixed, the same agent connects normally.
+    let (mut ws, _) = peer.accept_agent().await;
+    assert!(
+        revoked_at.elapsed() >= half_max,
+        "retried after {:?}",
+        revoked_at.elapsed()
+    );
+    expect_hello(&mut ws, &identity.device_id).await;
+    welcome(&mut ws, identity.agent_id, 1, 30).await;
+    receive_batch(&mut ws).await;
+    agent.shut_down().await;
+}
+
+#[tokio::test]
+async fn a_silent_server_is_detected_and_the_agent_reconnects() {
+    let peer = Peer::bind().await;
+    let temp = tempfile::tempdir().unwrap();
+    let identity = stored_identity(temp.path(), &peer.url);
+    let mut options = options(temp.path(), &peer.url);
+    options.initial_settings = AgentSettings {
+        metrics_interval_seconds: 3600,
+        heartbeat_interval_seconds: 1,
+    };
+    let agent = Agent::start(options);
+
+    let (mut ws, _) = peer.accept_agent().await;
+    expect_hello(&mut ws, &identity.device_id).await;
+    welcome(&mut ws, identity.agent_id, 3600, 1).await;
+    let welcomed_at = Instant::now();
+    // From here the peer reads nothing and answers nothing, but keeps the TCP
+    // connection open: only the agent's silence detection can end it.
+    let (mut second, _) = peer.accept_agent().await;
+    let silence = welcomed_at.elapsed();
+    assert!(
+        silence >= Duration::from_secs(3),
+        "reconnected after only {silence:?}"
+    );
+    expect_hello(&mut second, &identity.device_id).await;
+    drop(ws);
+    agent.shut_down().await;
+}
