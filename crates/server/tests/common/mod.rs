@@ -1,0 +1,177 @@
+//! Test support: a real server bound to a free loopback port on a throwaway
+//! database, and a small HTTP client speaking its JSON API.
+#![allow(dead_code)]
+
+use gururmm_protocol::OrganizationId;
+use gururmm_server::config::{Config, Secret};
+use gururmm_server::state::AppState;
+use gururmm_store::testing::TestDatabase;
+use gururmm_store::{NewUser, Role, Store};
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub const ADMIN_EMAIL: &str = "admin@msp-one.test";
+pub const PASSWORD: &str = "correct horse battery staple";
+
+pub struct TestServer {
+    pub addr: SocketAddr,
+    pub base: String,
+    pub state: AppState,
+    pub store: Arc<dyn Store>,
+    pub http: reqwest::Client,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    pub database: TestDatabase,
+}
+
+pub fn test_config() -> Config {
+    Config {
+        admin_email: Some(ADMIN_EMAIL.into()),
+        admin_password: Some(Secret(PASSWORD.into())),
+        organization_name: "MSP One".into(),
+        metrics_interval_seconds: 5,
+        heartbeat_interval_seconds: 1,
+        presence_flush_seconds: 1,
+        login_max_failures: 3,
+        web_dir: Some("/nonexistent".into()),
+        ..Config::default()
+    }
+}
+
+impl TestServer {
+    pub async fn start(database: TestDatabase) -> TestServer {
+        Self::start_with(database, test_config()).await
+    }
+
+    pub async fn start_with(database: TestDatabase, config: Config) -> TestServer {
+        let store = database.store().await;
+        gururmm_server::services::bootstrap::bootstrap_admin(store.as_ref(), &config).await.unwrap();
+        let state = gururmm_server::state_with_store(config, store.clone()).await.unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let serve_state = state.clone();
+        tokio::spawn(async move {
+            gururmm_server::serve(serve_state, listener, async move {
+                let _ = rx.await;
+            })
+            .await
+            .unwrap();
+        });
+        TestServer {
+            addr,
+            base: format!("http://{addr}"),
+            state,
+            store,
+            http: reqwest::Client::builder().timeout(Duration::from_secs(20)).build().unwrap(),
+            shutdown: Some(tx),
+            database,
+        }
+    }
+
+    pub fn backend(&self) -> &'static str {
+        self.database.backend
+    }
+
+    pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> (StatusCode, Value) {
+        let mut request = self.http.request(method, format!("{}{}", self.base, path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("request");
+        let status = response.status();
+        let text = response.text().await.unwrap();
+        let json = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+        (status, json)
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> (StatusCode, Value) {
+        self.call(Method::GET, path, Some(token), None).await
+    }
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
+        self.call(Method::POST, path, Some(token), Some(body)).await
+    }
+    pub async fn patch(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
+        self.call(Method::PATCH, path, Some(token), Some(body)).await
+    }
+    pub async fn delete(&self, path: &str, token: &str) -> (StatusCode, Value) {
+        self.call(Method::DELETE, path, Some(token), None).await
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> String {
+        let (status, body) = self
+            .call(Method::POST, "/api/v1/auth/login", None, Some(serde_json::json!({"email": email, "password": password})))
+            .await;
+        assert_eq!(status, StatusCode::OK, "login failed: {body}");
+        body["token"].as_str().unwrap().to_string()
+    }
+
+    pub async fn admin_token(&self) -> String {
+        self.login(ADMIN_EMAIL, PASSWORD).await
+    }
+
+    /// Adds a user directly through the store and signs them in.
+    pub async fn user_token(&self, organization: OrganizationId, email: &str, role: Role) -> String {
+        let hash = gururmm_server::auth::secrets::hash_password(PASSWORD).unwrap();
+        self.store
+            .create_user(NewUser { organization_id: organization, email: email.into(), password_hash: hash, role })
+            .await
+            .unwrap();
+        self.login(email, PASSWORD).await
+    }
+
+    pub async fn admin_organization(&self) -> OrganizationId {
+        self.store.find_user_by_email(ADMIN_EMAIL).await.unwrap().unwrap().user.organization_id
+    }
+
+    /// Creates a client and a site and returns (client id, site id, enrollment key).
+    pub async fn client_site_key(&self, token: &str) -> (String, String, String) {
+        let (_, client) = self.post("/api/v1/clients", token, serde_json::json!({"name": "Acme"})).await;
+        let client_id = client["id"].as_str().unwrap().to_string();
+        let (_, site) = self.post(&format!("/api/v1/clients/{client_id}/sites"), token, serde_json::json!({"name": "HQ"})).await;
+        let site_id = site["id"].as_str().unwrap().to_string();
+        let (status, key) = self.post(&format!("/api/v1/sites/{site_id}/enrollment-key"), token, serde_json::json!({})).await;
+        assert_eq!(status, StatusCode::CREATED);
+        (client_id, site_id, key["key"].as_str().unwrap().to_string())
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// Polls `check` until it returns `Some`, failing after `seconds`.
+pub async fn eventually<T, F, Fut>(seconds: u64, what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(seconds);
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "timed out waiting for: {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+pub fn enroll_body(key: &str, device: &str, hostname: &str) -> Value {
+    serde_json::json!({
+        "enrollment_key": key,
+        "device_id": device,
+        "hostname": hostname,
+        "os": {"family": "linux", "name": "Debian GNU/Linux", "version": "12", "kernel": "6.1.0"},
+        "arch": "x86_64",
+        "agent_version": "0.1.0"
+    })
+}
