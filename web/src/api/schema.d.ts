@@ -4,14 +4,87 @@
  */
 
 export interface paths {
-    "/api/v1/health": {
+    "/api/v1/agent/enroll": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        get: operations["health"];
+        get?: never;
+        put?: never;
+        /**
+         * Exchanges a site enrollment key for this agent's id and secret. Called by
+         *     the agent once; the same device enrolling again keeps its agent id.
+         */
+        post: operations["enroll"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/agents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Lists agents with filters; `q` searches the hostname. */
+        get: operations["list_agents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/agents/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One agent with its interfaces and latest sample. */
+        get: operations["get_agent"];
+        put?: never;
+        post?: never;
+        /** Deletes an agent: its secret stops working and its connection is closed. */
+        delete: operations["delete_agent"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/agents/{id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The agent's recent events (newest first, at most 200). */
+        get: operations["agent_events"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/agents/{id}/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Metric samples of an agent in a time range, downsampled for long ranges. */
+        get: operations["agent_metrics"];
         put?: never;
         post?: never;
         delete?: never;
@@ -29,6 +102,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Signs in with email and password. */
         post: operations["login"];
         delete?: never;
         options?: never;
@@ -45,6 +119,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Signs out: the token stops working. */
         post: operations["logout"];
         delete?: never;
         options?: never;
@@ -59,6 +134,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** The signed-in user. */
         get: operations["me"];
         put?: never;
         post?: never;
@@ -75,8 +151,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Lists the organization's clients. */
         get: operations["list_clients"];
         put?: never;
+        /** Creates a client. */
         post: operations["create_client"];
         delete?: never;
         options?: never;
@@ -91,12 +169,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** One client. */
         get: operations["get_client"];
         put?: never;
         post?: never;
+        /** Deletes a client and its sites; refused while it still has agents. */
         delete: operations["delete_client"];
         options?: never;
         head?: never;
+        /** Renames a client. */
         patch: operations["update_client"];
         trace?: never;
     };
@@ -107,89 +188,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Lists a client's sites. */
         get: operations["list_sites"];
         put?: never;
+        /** Creates a site for a client. */
         post: operations["create_site"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/sites/{id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get: operations["get_site"];
-        put?: never;
-        post?: never;
-        delete: operations["delete_site"];
-        options?: never;
-        head?: never;
-        patch: operations["update_site"];
-        trace?: never;
-    };
-    "/api/v1/sites/{id}/enrollment-key": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post: operations["create_enrollment_key"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/agents": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get: operations["list_agents"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/agents/{id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get: operations["get_agent"];
-        put?: never;
-        post?: never;
-        delete: operations["delete_agent"];
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/agents/{id}/metrics": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get: operations["get_agent_metrics"];
-        put?: never;
-        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -203,9 +206,66 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Live events (`text/event-stream`): `agent_status` and `agent_metrics`. */
         get: operations["events"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Liveness and version; no authentication. */
+        get: operations["health"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sites/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One site. */
+        get: operations["get_site"];
+        put?: never;
+        post?: never;
+        /** Deletes a site; refused while it still has agents. */
+        delete: operations["delete_site"];
+        options?: never;
+        head?: never;
+        /** Renames a site. */
+        patch: operations["update_site"];
+        trace?: never;
+    };
+    "/api/v1/sites/{id}/enrollment-key": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Generates a new enrollment key for the site; the previous key stops working.
+         *     The key is returned only here.
+         */
+        post: operations["create_enrollment_key"];
         delete?: never;
         options?: never;
         head?: never;
@@ -216,265 +276,333 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        ErrorDetail: {
-            code: string;
+        AgentDetail: components["schemas"]["AgentSummary"] & {
+            device_id: string;
+            interfaces: components["schemas"]["NetworkInterface"][];
+            latest_sample?: null | components["schemas"]["MetricSample"];
+        };
+        AgentEvent: {
+            /** Format: date-time */
+            created_at: string;
+            /** @description e.g. `device_mismatch`, `samples_dropped`. */
+            kind: string;
             message: string;
+        };
+        AgentEventList: {
+            items: components["schemas"]["AgentEvent"][];
+        };
+        /**
+         * Format: uuid
+         * @description One enrolled agent (one managed machine).
+         */
+        AgentId: string;
+        AgentPage: {
+            items: components["schemas"]["AgentSummary"][];
+            /** Format: int64 */
+            page: number;
+            /** Format: int64 */
+            per_page: number;
+            /** Format: int64 */
+            total: number;
+        };
+        AgentSummary: {
+            agent_version: string;
+            arch: string;
+            client_id: components["schemas"]["ClientId"];
+            client_name: string;
+            /** Format: double */
+            cpu_percent?: number | null;
+            /** Format: date-time */
+            enrolled_at: string;
+            hostname: string;
+            id: components["schemas"]["AgentId"];
+            /** Format: date-time */
+            last_seen?: string | null;
+            /** Format: int64 */
+            memory_total_bytes?: number | null;
+            /** Format: int64 */
+            memory_used_bytes?: number | null;
+            os: components["schemas"]["OsInfo"];
+            /** @description The address the server sees the agent connect from. */
+            public_ip?: string | null;
+            site_id: components["schemas"]["SiteId"];
+            site_name: string;
+            /**
+             * @description `online` or `offline`, as the gateway knows it right now.
+             * @example online
+             */
+            status: string;
+        };
+        Client: {
+            /** Format: int64 */
+            agent_count: number;
+            /** Format: date-time */
+            created_at: string;
+            id: components["schemas"]["ClientId"];
+            name: string;
+            /** Format: int64 */
+            site_count: number;
+        };
+        /**
+         * Format: uuid
+         * @description A customer of the MSP.
+         */
+        ClientId: string;
+        ClientPage: {
+            items: components["schemas"]["Client"][];
+            /** Format: int64 */
+            page: number;
+            /** Format: int64 */
+            per_page: number;
+            /** Format: int64 */
+            total: number;
+        };
+        /** @description Body for creating or renaming a client. */
+        ClientRequest: {
+            name: string;
+        };
+        /** @description A collector that did not produce data. */
+        CollectorError: {
+            /**
+             * @description Collector name: `cpu`, `memory`, `disks`, `network`, `users`, `idle`,
+             *     `processes`, `sensors`, `interfaces`…
+             */
+            collector: string;
+            kind: components["schemas"]["CollectorErrorKind"];
+            message: string;
+        };
+        /** @enum {string} */
+        CollectorErrorKind: "unsupported" | "failed";
+        DiskUsage: {
+            file_system?: string;
+            mount_point: string;
+            /** Format: int64 */
+            total_bytes: number;
+            /** Format: int64 */
+            used_bytes: number;
+        };
+        /** @description Body of `POST /api/v1/agent/enroll`. */
+        EnrollRequest: {
+            agent_version: string;
+            arch: string;
+            /** @description Stable hardware identifier of the machine (machine-id, SMBIOS UUID…). */
+            device_id: string;
+            /** @description The site enrollment key shown in the dashboard. */
+            enrollment_key: string;
+            hostname: string;
+            os: components["schemas"]["OsInfo"];
+        };
+        /**
+         * @description Answer to a successful enrollment. The secret is shown exactly once; the
+         *     server stores only its hash.
+         */
+        EnrollResponse: {
+            agent_id: components["schemas"]["AgentId"];
+            agent_secret: string;
+        };
+        /** @description A newly generated enrollment key, shown only in this response. */
+        EnrollmentKey: {
+            /** Format: date-time */
+            created_at: string;
+            key: string;
         };
         ErrorBody: {
             error: components["schemas"]["ErrorDetail"];
         };
+        ErrorDetail: {
+            /** @description Stable machine-readable code, e.g. `not_found`. */
+            code: string;
+            /** @description Human-readable explanation. */
+            message: string;
+        };
+        FanReading: {
+            label: string;
+            /** Format: int32 */
+            rpm: number;
+        };
         Health: {
-            /** @enum {string} */
-            status: "ok";
+            /** @description Always `ok` when the server answers. */
+            status: string;
             version: string;
+        };
+        LoggedInUser: {
+            /**
+             * Format: int64
+             * @description Seconds since the user last gave input, where the OS exposes it.
+             */
+            idle_seconds?: number | null;
+            name: string;
+            /** @description Terminal or session name (`tty1`, `pts/0`, `console`…). */
+            session?: string | null;
         };
         LoginRequest: {
             email: string;
             password: string;
         };
-        /** @enum {string} */
-        Role: "admin" | "technician" | "readonly";
-        User: {
-            /** Format: uuid */
-            id: string;
-            email: string;
-            role: components["schemas"]["Role"];
-            /** Format: uuid */
-            organization_id: string;
-            organization_name: string;
-        };
         LoginResponse: {
-            token: string;
             /** Format: date-time */
             expires_at: string;
+            /** @description Bearer token for `Authorization: Bearer <token>`. */
+            token: string;
             user: components["schemas"]["User"];
         };
-        Client: {
-            /** Format: uuid */
-            id: string;
-            name: string;
-            /** Format: int64 */
-            site_count: number;
-            /** Format: int64 */
-            agent_count: number;
-            /** Format: date-time */
-            created_at: string;
-        };
-        ClientPage: {
-            items: components["schemas"]["Client"][];
-            /** Format: int64 */
-            total: number;
-            /** Format: int64 */
-            page: number;
-            /** Format: int64 */
-            per_page: number;
-        };
-        ClientRequest: {
-            name: string;
-        };
-        Site: {
-            /** Format: uuid */
-            id: string;
-            /** Format: uuid */
-            client_id: string;
-            client_name: string;
-            name: string;
-            /** Format: int64 */
-            agent_count: number;
-            /** Format: date-time */
-            enrollment_key_created_at: string | null;
-            /** Format: date-time */
-            created_at: string;
-        };
-        SitePage: {
-            items: components["schemas"]["Site"][];
-            /** Format: int64 */
-            total: number;
-            /** Format: int64 */
-            page: number;
-            /** Format: int64 */
-            per_page: number;
-        };
-        SiteRequest: {
-            name: string;
-        };
-        EnrollmentKey: {
-            key: string;
-            /** Format: date-time */
-            created_at: string;
-        };
-        /** @enum {string} */
-        AgentStatus: "online" | "offline";
-        OsInfo: {
-            family: string;
-            name: string;
-            version: string;
-            kernel: string | null;
-        };
-        AgentSummary: {
-            /** Format: uuid */
-            id: string;
-            hostname: string;
-            status: components["schemas"]["AgentStatus"];
-            /** Format: date-time */
-            last_seen: string | null;
-            os: components["schemas"]["OsInfo"];
-            arch: string;
-            agent_version: string;
-            /** Format: uuid */
-            site_id: string;
-            site_name: string;
-            /** Format: uuid */
-            client_id: string;
-            client_name: string;
-            public_ip: string | null;
+        MetricPoint: {
             /** Format: double */
-            cpu_percent: number | null;
+            cpu_percent?: number | null;
             /** Format: int64 */
-            memory_used_bytes: number | null;
+            disk_total_bytes?: number | null;
             /** Format: int64 */
-            memory_total_bytes: number | null;
+            disk_used_bytes?: number | null;
+            /** Format: int64 */
+            memory_total_bytes?: number | null;
+            /** Format: int64 */
+            memory_used_bytes?: number | null;
+            /** Format: int64 */
+            network_rx_bytes?: number | null;
+            /** Format: int64 */
+            network_tx_bytes?: number | null;
             /** Format: date-time */
-            enrolled_at: string;
+            time: string;
         };
-        AgentPage: {
-            items: components["schemas"]["AgentSummary"][];
-            /** Format: int64 */
-            total: number;
-            /** Format: int64 */
-            page: number;
-            /** Format: int64 */
-            per_page: number;
-        };
-        NetworkInterface: {
-            name: string;
-            mac: string | null;
-            ipv4: string[];
-            ipv6: string[];
-        };
-        DiskUsage: {
-            mount_point: string;
-            file_system: string;
-            /** Format: int64 */
-            used_bytes: number;
-            /** Format: int64 */
-            total_bytes: number;
-        };
-        LoggedInUser: {
-            name: string;
-            session: string | null;
-            /** Format: int64 */
-            idle_seconds: number | null;
-        };
-        ProcessInfo: {
-            /** Format: int64 */
-            pid: number;
-            name: string;
-            /** Format: double */
-            cpu_percent: number;
-            /** Format: int64 */
-            memory_bytes: number;
-        };
-        TemperatureReading: {
-            label: string;
-            /** Format: double */
-            celsius: number;
-        };
-        FanReading: {
-            label: string;
-            /** Format: double */
-            rpm: number;
-        };
-        /** @enum {string} */
-        CollectorErrorKind: "unsupported" | "failed";
-        CollectorError: {
-            collector: string;
-            kind: components["schemas"]["CollectorErrorKind"];
-            message: string;
-        };
+        /**
+         * @description Everything the agent measured at one moment. Every field is optional or a
+         *     list, because every collector may be unsupported or fail on a given OS; the
+         *     reasons are in [`MetricSample::errors`].
+         */
         MetricSample: {
             /** Format: date-time */
             collected_at: string;
-            /** Format: double */
-            cpu_percent: number | null;
+            /** Format: float */
+            cpu_percent?: number | null;
+            disks?: components["schemas"]["DiskUsage"][];
+            /** @description Collectors that could not report, and why. */
+            errors?: components["schemas"]["CollectorError"][];
+            fans?: components["schemas"]["FanReading"][];
             /** Format: int64 */
-            memory_used_bytes: number | null;
+            memory_total_bytes?: number | null;
             /** Format: int64 */
-            memory_total_bytes: number | null;
+            memory_used_bytes?: number | null;
+            /**
+             * Format: int64
+             * @description Bytes received on all interfaces since the previous sample.
+             */
+            network_rx_bytes?: number | null;
+            /**
+             * Format: int64
+             * @description Bytes sent on all interfaces since the previous sample.
+             */
+            network_tx_bytes?: number | null;
             /** Format: int64 */
-            swap_used_bytes: number | null;
+            swap_total_bytes?: number | null;
             /** Format: int64 */
-            swap_total_bytes: number | null;
-            disks: components["schemas"]["DiskUsage"][];
+            swap_used_bytes?: number | null;
+            temperatures?: components["schemas"]["TemperatureReading"][];
+            top_cpu?: components["schemas"]["ProcessInfo"][];
+            top_memory?: components["schemas"]["ProcessInfo"][];
             /** Format: int64 */
-            network_rx_bytes: number | null;
-            /** Format: int64 */
-            network_tx_bytes: number | null;
-            /** Format: int64 */
-            uptime_seconds: number | null;
-            users: components["schemas"]["LoggedInUser"][];
-            top_cpu: components["schemas"]["ProcessInfo"][];
-            top_memory: components["schemas"]["ProcessInfo"][];
-            temperatures: components["schemas"]["TemperatureReading"][];
-            fans: components["schemas"]["FanReading"][];
-            errors: components["schemas"]["CollectorError"][];
-        };
-        AgentDetail: {
-            /** Format: uuid */
-            id: string;
-            hostname: string;
-            status: components["schemas"]["AgentStatus"];
-            /** Format: date-time */
-            last_seen: string | null;
-            os: components["schemas"]["OsInfo"];
-            arch: string;
-            agent_version: string;
-            /** Format: uuid */
-            site_id: string;
-            site_name: string;
-            /** Format: uuid */
-            client_id: string;
-            client_name: string;
-            public_ip: string | null;
-            /** Format: double */
-            cpu_percent: number | null;
-            /** Format: int64 */
-            memory_used_bytes: number | null;
-            /** Format: int64 */
-            memory_total_bytes: number | null;
-            /** Format: date-time */
-            enrolled_at: string;
-            device_id: string;
-            interfaces: components["schemas"]["NetworkInterface"][];
-            latest_sample: null | components["schemas"]["MetricSample"];
-        };
-        MetricPoint: {
-            /** Format: date-time */
-            time: string;
-            /** Format: double */
-            cpu_percent: number | null;
-            /** Format: int64 */
-            memory_used_bytes: number | null;
-            /** Format: int64 */
-            memory_total_bytes: number | null;
-            /** Format: int64 */
-            disk_used_bytes: number | null;
-            /** Format: int64 */
-            disk_total_bytes: number | null;
-            /** Format: int64 */
-            network_rx_bytes: number | null;
-            /** Format: int64 */
-            network_tx_bytes: number | null;
+            uptime_seconds?: number | null;
+            users?: components["schemas"]["LoggedInUser"][];
         };
         MetricSeries: {
+            /**
+             * Format: int64
+             * @description 0 for raw samples; otherwise the width of each averaged bucket.
+             */
+            bucket_seconds: number;
             /** Format: date-time */
             from: string;
+            points: components["schemas"]["MetricPoint"][];
             /** Format: date-time */
             to: string;
-            /** Format: int64 */
-            bucket_seconds: number;
-            points: components["schemas"]["MetricPoint"][];
         };
+        /** @description One network interface with its addresses in CIDR notation. */
+        NetworkInterface: {
+            /** @description IPv4 addresses as `address/prefix`, e.g. `192.168.1.20/24`. */
+            ipv4?: string[];
+            /** @description IPv6 addresses as `address/prefix`. */
+            ipv6?: string[];
+            mac?: string | null;
+            name: string;
+        };
+        /**
+         * Format: uuid
+         * @description An organization (tenant): an MSP and everything it manages.
+         */
+        OrganizationId: string;
+        /** @description Operating system facts reported by the agent. */
+        OsInfo: {
+            /** @description Family: `linux`, `windows` or `macos`. */
+            family: string;
+            /** @description Kernel version where known. */
+            kernel?: string | null;
+            /** @description Distribution or product name, e.g. `Debian GNU/Linux`. */
+            name: string;
+            /** @description Version, e.g. `12`. */
+            version: string;
+        };
+        ProcessInfo: {
+            /** Format: float */
+            cpu_percent: number;
+            /** Format: int64 */
+            memory_bytes: number;
+            name: string;
+            /** Format: int32 */
+            pid: number;
+        };
+        Site: {
+            /** Format: int64 */
+            agent_count: number;
+            client_id: components["schemas"]["ClientId"];
+            client_name: string;
+            /** Format: date-time */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description When the current enrollment key was generated; `null` when the site has none.
+             */
+            enrollment_key_created_at?: string | null;
+            id: components["schemas"]["SiteId"];
+            name: string;
+        };
+        /**
+         * Format: uuid
+         * @description A location of a client; agents enroll into a site.
+         */
+        SiteId: string;
+        SitePage: {
+            items: components["schemas"]["Site"][];
+            /** Format: int64 */
+            page: number;
+            /** Format: int64 */
+            per_page: number;
+            /** Format: int64 */
+            total: number;
+        };
+        /** @description Body for creating or renaming a site. */
+        SiteRequest: {
+            name: string;
+        };
+        TemperatureReading: {
+            /** Format: float */
+            celsius: number;
+            label: string;
+        };
+        User: {
+            email: string;
+            id: components["schemas"]["UserId"];
+            organization_id: components["schemas"]["OrganizationId"];
+            organization_name: string;
+            /**
+             * @description `admin`, `technician` or `readonly`.
+             * @example technician
+             */
+            role: string;
+        };
+        /**
+         * Format: uuid
+         * @description A user who signs in to the dashboard.
+         */
+        UserId: string;
     };
     responses: never;
     parameters: never;
@@ -484,22 +612,222 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-    health: {
+    enroll: {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EnrollRequest"];
+            };
+        };
         responses: {
-            /** @description Server is up */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Health"];
+                    "application/json": components["schemas"]["EnrollResponse"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_agents: {
+        parameters: {
+            query?: {
+                client_id?: components["schemas"]["ClientId"];
+                site_id?: components["schemas"]["SiteId"];
+                /** @description `online` or `offline`. */
+                status?: string;
+                /** @description Page number, from 1. */
+                page?: number;
+                /** @description Items per page, 1 to 200 (default 50). */
+                per_page?: number;
+                /** @description Case-insensitive search on the hostname. */
+                q?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentPage"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_agent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["AgentId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentDetail"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_agent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["AgentId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    agent_events: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["AgentId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentEventList"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    agent_metrics: {
+        parameters: {
+            query?: {
+                /** @description Start of the range (RFC 3339); default one hour before `to`. */
+                from?: string;
+                /** @description End of the range (RFC 3339); default now. */
+                to?: string;
+            };
+            header?: never;
+            path: {
+                id: components["schemas"]["AgentId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MetricSeries"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -517,7 +845,6 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Logged in */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -526,7 +853,6 @@ export interface operations {
                     "application/json": components["schemas"]["LoginResponse"];
                 };
             };
-            /** @description Bad credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -535,7 +861,6 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Rate limited */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -555,24 +880,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Logged out */
             204: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description Not authenticated */
             401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Forbidden */
-            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -591,7 +905,6 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Current user */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -600,17 +913,7 @@ export interface operations {
                     "application/json": components["schemas"]["User"];
                 };
             };
-            /** @description Not authenticated */
             401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Forbidden */
-            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -623,9 +926,12 @@ export interface operations {
     list_clients: {
         parameters: {
             query?: {
-                q?: string;
+                /** @description Page number, from 1. */
                 page?: number;
+                /** @description Items per page, 1 to 200 (default 50). */
                 per_page?: number;
+                /** @description Case-insensitive search on the name. */
+                q?: string;
             };
             header?: never;
             path?: never;
@@ -633,7 +939,6 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Clients */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -642,8 +947,7 @@ export interface operations {
                     "application/json": components["schemas"]["ClientPage"];
                 };
             };
-            /** @description Not authenticated */
-            401: {
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -651,8 +955,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Forbidden */
-            403: {
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -675,7 +978,6 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Created */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -684,25 +986,6 @@ export interface operations {
                     "application/json": components["schemas"]["Client"];
                 };
             };
-            /** @description Invalid */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Not authenticated */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Forbidden */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -711,8 +994,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Conflict */
-            409: {
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -727,13 +1009,12 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: string;
+                id: components["schemas"]["ClientId"];
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Client */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -742,25 +1023,6 @@ export interface operations {
                     "application/json": components["schemas"]["Client"];
                 };
             };
-            /** @description Not authenticated */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Forbidden */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Not found */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -776,29 +1038,18 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: string;
+                id: components["schemas"]["ClientId"];
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Deleted */
             204: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description Not authenticated */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Forbidden */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -807,7 +1058,6 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not found */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -816,7 +1066,6 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Client still has agents */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -832,7 +1081,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: string;
+                id: components["schemas"]["ClientId"];
             };
             cookie?: never;
         };
@@ -842,7 +1091,6 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Updated */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -851,25 +1099,6 @@ export interface operations {
                     "application/json": components["schemas"]["Client"];
                 };
             };
-            /** @description Invalid */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Not authenticated */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Forbidden */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -878,17 +1107,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not found */
             404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Conflict */
-            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -901,18 +1120,21 @@ export interface operations {
     list_sites: {
         parameters: {
             query?: {
+                /** @description Page number, from 1. */
                 page?: number;
+                /** @description Items per page, 1 to 200 (default 50). */
                 per_page?: number;
+                /** @description Case-insensitive search on the name. */
+                q?: string;
             };
             header?: never;
             path: {
-                id: string;
+                id: components["schemas"]["ClientId"];
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Sites */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -921,25 +1143,6 @@ export interface operations {
                     "application/json": components["schemas"]["SitePage"];
                 };
             };
-            /** @description Not authenticated */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Forbidden */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Not found */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -955,7 +1158,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: string;
+                id: components["schemas"]["ClientId"];
             };
             cookie?: never;
         };
@@ -965,7 +1168,6 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Created */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -974,25 +1176,6 @@ export interface operations {
                     "application/json": components["schemas"]["Site"];
                 };
             };
-            /** @description Invalid */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Not authenticated */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Forbidden */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1001,7 +1184,6 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not found */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1010,435 +1192,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    get_site: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Site */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Site"];
-                };
-            };
-            /** @description Not authenticated */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Forbidden */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    delete_site: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Deleted */
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Not authenticated */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Forbidden */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Site still has agents */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    update_site: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["SiteRequest"];
-            };
-        };
-        responses: {
-            /** @description Updated */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Site"];
-                };
-            };
-            /** @description Invalid */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Not authenticated */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Forbidden */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    create_enrollment_key: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description New key, shown once */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["EnrollmentKey"];
-                };
-            };
-            /** @description Not authenticated */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Forbidden */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    list_agents: {
-        parameters: {
-            query?: {
-                client_id?: string;
-                site_id?: string;
-                status?: components["schemas"]["AgentStatus"];
-                q?: string;
-                page?: number;
-                per_page?: number;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Agents */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AgentPage"];
-                };
-            };
-            /** @description Not authenticated */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Forbidden */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    get_agent: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Agent */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AgentDetail"];
-                };
-            };
-            /** @description Not authenticated */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Forbidden */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    delete_agent: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Deleted */
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Not authenticated */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Forbidden */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    get_agent_metrics: {
-        parameters: {
-            query?: {
-                from?: string;
-                to?: string;
-            };
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Metric history */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["MetricSeries"];
-                };
-            };
-            /** @description Invalid range */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Not authenticated */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Forbidden */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Not found */
-            404: {
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1457,17 +1211,56 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Server-Sent Events: agent_status and agent_metrics */
+            /** @description Server-Sent Events stream */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/event-stream": string;
+                    "text/event-stream": unknown;
                 };
             };
-            /** @description Not authenticated */
-            401: {
+        };
+    };
+    health: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Health"];
+                };
+            };
+        };
+    };
+    get_site: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["SiteId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Site"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1475,8 +1268,120 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Forbidden */
+        };
+    };
+    delete_site: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["SiteId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_site: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["SiteId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SiteRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Site"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_enrollment_key: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["SiteId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EnrollmentKey"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

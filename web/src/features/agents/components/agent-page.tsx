@@ -38,13 +38,13 @@ export function AgentPage({
     <div className="grid gap-4">
       <AgentHeader agent={agent.data} onDeleted={onDeleted} />
       <CurrentNumbers agent={agent.data} />
-      {sample ? <CollectorNotes errors={sample.errors} /> : null}
+      {sample ? <CollectorNotes errors={sample.errors ?? []} /> : null}
       <MetricCharts agentId={agentId} range={range} onRangeChange={onRangeChange} />
       {sample ? (
         <>
           <div className="grid gap-3 lg:grid-cols-2">
-            <ProcessesCard title="Top processes by CPU" processes={sample.top_cpu} testId="top-cpu-table" sortBy="cpu" />
-            <ProcessesCard title="Top processes by memory" processes={sample.top_memory} testId="top-memory-table" sortBy="memory" />
+            <ProcessesCard title="Top processes by CPU" processes={sample.top_cpu ?? []} testId="top-cpu-table" sortBy="cpu" />
+            <ProcessesCard title="Top processes by memory" processes={sample.top_memory ?? []} testId="top-memory-table" sortBy="memory" />
           </div>
           <div className="grid gap-3 lg:grid-cols-3">
             <DisksCard sample={sample} />

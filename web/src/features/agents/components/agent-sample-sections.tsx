@@ -6,14 +6,15 @@ import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@
 import { formatBytes, formatDuration, formatPercent, usagePercent } from "@/lib/format";
 
 export function DisksCard({ sample }: { sample: MetricSample }) {
+  const disks = sample.disks ?? [];
   return (
     <Card data-testid="disks-card">
       <CardHeader>
         <CardTitle>Disks</CardTitle>
       </CardHeader>
       <CardContent className="grid gap-3">
-        {sample.disks.length === 0 ? <p className="text-sm text-muted-foreground">No disks reported.</p> : null}
-        {sample.disks.map((disk) => {
+        {disks.length === 0 ? <p className="text-sm text-muted-foreground">No disks reported.</p> : null}
+        {disks.map((disk) => {
           const percent = usagePercent(disk.used_bytes, disk.total_bytes);
           return (
             <div key={`${disk.mount_point}-${disk.file_system}`} className="grid gap-1">
@@ -96,8 +97,8 @@ export function InterfacesCard({ agent }: { agent: AgentDetail }) {
                 <TableRow key={networkInterface.name}>
                   <TableCell className="font-medium">{networkInterface.name}</TableCell>
                   <TableCell className="font-mono text-xs">{networkInterface.mac ?? "–"}</TableCell>
-                  <TableCell className="font-mono text-xs whitespace-normal">{networkInterface.ipv4.join(", ") || "–"}</TableCell>
-                  <TableCell className="max-w-72 font-mono text-xs whitespace-normal break-all">{networkInterface.ipv6.join(", ") || "–"}</TableCell>
+                  <TableCell className="font-mono text-xs whitespace-normal">{networkInterface.ipv4?.join(", ") || "–"}</TableCell>
+                  <TableCell className="max-w-72 font-mono text-xs whitespace-normal break-all">{networkInterface.ipv6?.join(", ") || "–"}</TableCell>
                 </TableRow>
               ))}
             </TableBody>
@@ -109,13 +110,14 @@ export function InterfacesCard({ agent }: { agent: AgentDetail }) {
 }
 
 export function UsersCard({ sample }: { sample: MetricSample }) {
+  const users = sample.users ?? [];
   return (
     <Card data-testid="users-card">
       <CardHeader>
         <CardTitle>Logged-in users</CardTitle>
       </CardHeader>
       <CardContent>
-        {sample.users.length === 0 ? (
+        {users.length === 0 ? (
           <p className="text-sm text-muted-foreground">Nobody is logged in.</p>
         ) : (
           <Table>
@@ -127,7 +129,7 @@ export function UsersCard({ sample }: { sample: MetricSample }) {
               </TableRow>
             </TableHeader>
             <TableBody>
-              {sample.users.map((user, index) => (
+              {users.map((user, index) => (
                 <TableRow key={`${user.name}-${user.session ?? index}`}>
                   <TableCell className="font-medium">{user.name}</TableCell>
                   <TableCell className="text-muted-foreground">{user.session ?? "–"}</TableCell>
@@ -143,20 +145,22 @@ export function UsersCard({ sample }: { sample: MetricSample }) {
 }
 
 export function SensorsCard({ sample }: { sample: MetricSample }) {
-  if (sample.temperatures.length === 0 && sample.fans.length === 0) return null;
+  const temperatures = sample.temperatures ?? [];
+  const fans = sample.fans ?? [];
+  if (temperatures.length === 0 && fans.length === 0) return null;
   return (
     <Card data-testid="sensors-card">
       <CardHeader>
         <CardTitle>Sensors</CardTitle>
       </CardHeader>
       <CardContent className="grid gap-1 text-sm">
-        {sample.temperatures.map((reading) => (
+        {temperatures.map((reading) => (
           <div key={`t-${reading.label}`} className="flex justify-between gap-2">
             <span className="truncate text-muted-foreground">{reading.label}</span>
             <span className={reading.celsius >= 85 ? "font-medium text-destructive tabular-nums" : "tabular-nums"}>{reading.celsius.toFixed(0)} °C</span>
           </div>
         ))}
-        {sample.fans.map((reading) => (
+        {fans.map((reading) => (
           <div key={`f-${reading.label}`} className="flex justify-between gap-2">
             <span className="truncate text-muted-foreground">{reading.label}</span>
             <span className="tabular-nums">{Math.round(reading.rpm)} RPM</span>

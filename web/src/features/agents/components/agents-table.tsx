@@ -53,7 +53,7 @@ export function AgentsTable({ agents, showLocation = true }: { agents: AgentSumm
               <RelativeTime value={agent.last_seen} />
             </TableCell>
             <TableCell className="text-right">
-              <UsageCell percent={agent.cpu_percent} />
+              <UsageCell percent={agent.cpu_percent ?? null} />
             </TableCell>
             <TableCell className="text-right">
               <UsageCell

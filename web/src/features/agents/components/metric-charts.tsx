@@ -27,13 +27,13 @@ export function toChartRows(points: MetricPoint[]): ChartRow[] {
   return points
     .map((point) => ({
       time: Date.parse(point.time),
-      cpu: point.cpu_percent,
-      memoryUsed: point.memory_used_bytes,
-      memoryTotal: point.memory_total_bytes,
-      diskUsed: point.disk_used_bytes,
-      diskTotal: point.disk_total_bytes,
-      rx: point.network_rx_bytes,
-      tx: point.network_tx_bytes,
+      cpu: point.cpu_percent ?? null,
+      memoryUsed: point.memory_used_bytes ?? null,
+      memoryTotal: point.memory_total_bytes ?? null,
+      diskUsed: point.disk_used_bytes ?? null,
+      diskTotal: point.disk_total_bytes ?? null,
+      rx: point.network_rx_bytes ?? null,
+      tx: point.network_tx_bytes ?? null,
     }))
     .filter((row) => !Number.isNaN(row.time))
     .sort((a, b) => a.time - b.time);

@@ -6,8 +6,8 @@ import { useLiveEvent, type AgentMetricsEvent, type AgentStatusEvent, type LiveE
 import { agentKeys } from "../api/agents";
 import type { AgentListSearch } from "./agent-list-search";
 
-function laterOf(current: string | null, candidate: string | null): string | null {
-  if (!candidate) return current;
+function laterOf(current: string | null | undefined, candidate: string | null | undefined): string | null {
+  if (!candidate) return current ?? null;
   if (!current) return candidate;
   return Date.parse(candidate) > Date.parse(current) ? candidate : current;
 }
