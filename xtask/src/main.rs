@@ -1,1 +1,421 @@
-fn main() {}
+//! `cargo xtask <task>`: the project's orchestration in Rust, so it runs the
+//! same everywhere.
+//!
+//! - `demo`: build everything and start the server (SQLite) with the dashboard
+//!   and a local demo agent.
+//! - `test`: every test of the project: Rust (SQLite always; PostgreSQL when
+//!   `GURURMM_TEST_DATABASE_URL` is set), lints, generated-code freshness, the
+//!   dashboard's unit tests and build, and the browser suite when
+//!   `GURURMM_BROWSER_TESTS=1`. Under `CI=true` a gated suite that cannot run
+//!   is a failure.
+//! - `codegen [--check]`: regenerate (or check) `web/openapi.json` and the
+//!   TypeScript API types.
+
+use anyhow::{bail, Context, Result};
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command};
+use std::time::{Duration, Instant};
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("demo") => demo(),
+        Some("test") => test(),
+        Some("codegen") => codegen(args.iter().any(|a| a == "--check")),
+        _ => {
+            eprintln!("usage: cargo xtask <demo | test | codegen [--check]>");
+            std::process::exit(2);
+        }
+    }
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace root")
+        .to_path_buf()
+}
+
+fn run(mut command: impl std::borrow::BorrowMut<Command>) -> Result<()> {
+    let command = command.borrow_mut();
+    eprintln!("\n==> {command:?}");
+    let status = command
+        .status()
+        .with_context(|| format!("starting {command:?}"))?;
+    if !status.success() {
+        bail!("{command:?} failed with {status}");
+    }
+    Ok(())
+}
+
+fn cargo() -> Command {
+    let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    command.current_dir(root());
+    command
+}
+
+fn npm(args: &[&str]) -> Command {
+    let mut command = Command::new("npm");
+    command.args(args).current_dir(root().join("web"));
+    command
+}
+
+fn ci() -> bool {
+    std::env::var("CI").as_deref() == Ok("true")
+}
+
+fn env_set(name: &str) -> bool {
+    std::env::var(name).is_ok_and(|v| !v.is_empty())
+}
+
+/// Installs the dashboard's npm packages when they are missing or stale.
+fn npm_install() -> Result<()> {
+    let web = root().join("web");
+    let marker = web.join("node_modules/.package-lock.json");
+    let lock = web.join("package-lock.json");
+    let fresh = match (
+        marker.metadata().and_then(|m| m.modified()),
+        lock.metadata().and_then(|m| m.modified()),
+    ) {
+        (Ok(installed), Ok(locked)) => installed >= locked,
+        _ => false,
+    };
+    if !fresh {
+        run(npm(&["ci", "--no-audit", "--no-fund"]))?;
+    }
+    Ok(())
+}
+
+fn binary(name: &str) -> PathBuf {
+    root().join("target/debug").join(name)
+}
+
+fn codegen(check: bool) -> Result<()> {
+    run(cargo().args(["build", "-p", "gururmm-server"]))?;
+    let output = Command::new(binary("gururmm-server"))
+        .arg("openapi")
+        .output()?;
+    if !output.status.success() {
+        bail!("gururmm-server openapi failed");
+    }
+    let path = root().join("web/openapi.json");
+    let current = std::fs::read(&path).unwrap_or_default();
+    if check {
+        if current != output.stdout {
+            bail!("web/openapi.json is stale: run `cargo xtask codegen` and commit the result");
+        }
+        npm_install()?;
+        run(npm(&["run", "check:api"]))?;
+    } else {
+        std::fs::write(&path, &output.stdout)?;
+        npm_install()?;
+        run(npm(&["run", "gen:api"]))?;
+    }
+    Ok(())
+}
+
+fn test() -> Result<()> {
+    let postgres = env_set("GURURMM_TEST_DATABASE_URL");
+    let browser = std::env::var("GURURMM_BROWSER_TESTS").as_deref() == Ok("1");
+    if ci() && !postgres {
+        bail!("CI=true but GURURMM_TEST_DATABASE_URL is not set: the PostgreSQL suite may not be skipped in CI");
+    }
+    if ci() && !browser {
+        bail!("CI=true but GURURMM_BROWSER_TESTS is not 1: the browser suite may not be skipped in CI");
+    }
+    if !postgres {
+        eprintln!("note: GURURMM_TEST_DATABASE_URL is not set; database tests run on SQLite only");
+    }
+    run(cargo().args(["fmt", "--all", "--check"]))?;
+    run(cargo().args(["build", "--workspace"]))?;
+    run(cargo().args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+    run(cargo().args(["test", "--workspace"]))?;
+    codegen(true)?;
+    npm_install()?;
+    run(npm(&["run", "lint"]))?;
+    run(npm(&["test"]))?;
+    run(npm(&["run", "build"]))?;
+    if browser {
+        browser_suite()?;
+    } else {
+        eprintln!("note: GURURMM_BROWSER_TESTS is not 1; the browser suite did not run");
+    }
+    eprintln!(
+        "\nall tests passed{}",
+        if postgres && browser {
+            " (SQLite, PostgreSQL, browser)"
+        } else {
+            ""
+        }
+    );
+    Ok(())
+}
+
+/// A child process killed when dropped.
+struct Guard(Child);
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+struct Stack {
+    base: String,
+    agent_hostname: String,
+    server: Guard,
+    _agent: Guard,
+}
+
+fn free_port() -> Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
+}
+
+fn wait_for<T>(what: &str, seconds: u64, mut check: impl FnMut() -> Option<T>) -> Result<T> {
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    loop {
+        if let Some(value) = check() {
+            return Ok(value);
+        }
+        if Instant::now() > deadline {
+            bail!("timed out waiting for {what}");
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+fn api(
+    method: &str,
+    base: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> Result<Value> {
+    let mut request = ureq::request(method, &format!("{base}{path}"));
+    if let Some(token) = token {
+        request = request.set("Authorization", &format!("Bearer {token}"));
+    }
+    let response = match body {
+        Some(body) => request.send_json(body),
+        None => request.call(),
+    };
+    match response {
+        Ok(response) => Ok(response.into_json().unwrap_or(Value::Null)),
+        Err(ureq::Error::Status(code, response)) => bail!(
+            "{method} {path}: {code} {}",
+            response.into_string().unwrap_or_default()
+        ),
+        Err(error) => bail!("{method} {path}: {error}"),
+    }
+}
+
+/// Starts the server on `data_dir` and a local agent, creating the demo
+/// client, site and key when needed. Returns once the agent is online.
+fn start_stack(
+    data_dir: &Path,
+    listen: &str,
+    email: &str,
+    password: &str,
+    log_dir: &Path,
+) -> Result<Stack> {
+    std::fs::create_dir_all(data_dir)?;
+    std::fs::create_dir_all(log_dir)?;
+    let base = format!("http://{listen}");
+    let server_log = std::fs::File::create(log_dir.join("server.log"))?;
+    let server = Guard(
+        Command::new(binary("gururmm-server"))
+            .env("GURURMM_LISTEN", listen)
+            .env("GURURMM_DATA_DIR", data_dir)
+            .env("GURURMM_WEB_DIR", root().join("web/dist"))
+            .env("GURURMM_ADMIN_EMAIL", email)
+            .env("GURURMM_ADMIN_PASSWORD", password)
+            .env("GURURMM_METRICS_INTERVAL_SECONDS", "10")
+            .env("GURURMM_HEARTBEAT_INTERVAL_SECONDS", "10")
+            .stdout(server_log.try_clone()?)
+            .stderr(server_log)
+            .spawn()
+            .context("starting gururmm-server")?,
+    );
+    wait_for("the server to answer", 60, || {
+        api("GET", &base, "/api/v1/health", None, None).ok()
+    })?;
+    let login = api(
+        "POST",
+        &base,
+        "/api/v1/auth/login",
+        None,
+        Some(json!({"email": email, "password": password})),
+    )?;
+    let token = login["token"]
+        .as_str()
+        .context("login returned no token")?
+        .to_string();
+
+    let agent_state = data_dir.join("demo-agent");
+    let enroll_key = if agent_state.join("agent.json").exists() {
+        None
+    } else {
+        let clients = api(
+            "GET",
+            &base,
+            "/api/v1/clients?q=Demo%20Client",
+            Some(&token),
+            None,
+        )?;
+        let client_id = match clients["items"].get(0) {
+            Some(client) => client["id"].as_str().unwrap_or_default().to_string(),
+            None => api(
+                "POST",
+                &base,
+                "/api/v1/clients",
+                Some(&token),
+                Some(json!({"name": "Demo Client"})),
+            )?["id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+        };
+        let site = api(
+            "POST",
+            &base,
+            &format!("/api/v1/clients/{client_id}/sites"),
+            Some(&token),
+            Some(json!({"name": "Demo Site"})),
+        )?;
+        let site_id = site["id"].as_str().unwrap_or_default();
+        let key = api(
+            "POST",
+            &base,
+            &format!("/api/v1/sites/{site_id}/enrollment-key"),
+            Some(&token),
+            Some(json!({})),
+        )?;
+        Some(key["key"].as_str().unwrap_or_default().to_string())
+    };
+    let agent_log = std::fs::File::create(log_dir.join("agent.log"))?;
+    let mut agent = Command::new(binary("gururmm-agent"));
+    agent
+        .args(["run", "--server", &base, "--state-dir"])
+        .arg(&agent_state);
+    if let Some(key) = &enroll_key {
+        agent.args(["--enroll-key", key]);
+    }
+    let agent = Guard(
+        agent
+            .stdout(agent_log.try_clone()?)
+            .stderr(agent_log)
+            .spawn()
+            .context("starting gururmm-agent")?,
+    );
+    let agent_hostname = wait_for("the demo agent to come online", 90, || {
+        let agents = api(
+            "GET",
+            &base,
+            "/api/v1/agents?status=online",
+            Some(&token),
+            None,
+        )
+        .ok()?;
+        let first = agents["items"].get(0)?;
+        first["cpu_percent"]
+            .is_number()
+            .then(|| first["hostname"].as_str().unwrap_or_default().to_string())
+    })?;
+    Ok(Stack {
+        base,
+        agent_hostname,
+        server,
+        _agent: agent,
+    })
+}
+
+fn build_all() -> Result<()> {
+    npm_install()?;
+    run(npm(&["run", "build"]))?;
+    run(cargo().args(["build", "-p", "gururmm-server", "-p", "gururmm-agent"]))
+}
+
+fn browser_suite() -> Result<()> {
+    if !Path::new("/usr/bin/chromium").exists() {
+        bail!(
+            "the browser suite needs Chromium at /usr/bin/chromium (apt-get install -y chromium)"
+        );
+    }
+    let dir = root().join("target/browser-suite");
+    let _ = std::fs::remove_dir_all(&dir);
+    let email = "browser@e2e.test";
+    let password = format!("browser-{}", std::process::id());
+    let listen = format!("127.0.0.1:{}", free_port()?);
+    let stack = start_stack(&dir.join("data"), &listen, email, &password, &dir)?;
+    run(npm(&["run", "test:e2e"])
+        .env("GURURMM_E2E_URL", &stack.base)
+        .env("GURURMM_E2E_EMAIL", email)
+        .env("GURURMM_E2E_PASSWORD", &password)
+        .env("GURURMM_E2E_AGENT_HOSTNAME", &stack.agent_hostname))
+    .with_context(|| {
+        format!(
+            "browser suite failed; server and agent logs are in {}",
+            dir.display()
+        )
+    })
+}
+
+fn demo() -> Result<()> {
+    build_all()?;
+    let data_dir = root().join("data/demo");
+    std::fs::create_dir_all(&data_dir)?;
+    // The demo administrator's password is generated once and kept beside the demo database.
+    let credentials = data_dir.join("demo-login.txt");
+    let email = "admin@localhost";
+    let password = match std::fs::read_to_string(&credentials) {
+        Ok(text) => text.lines().nth(1).unwrap_or_default().trim().to_string(),
+        Err(_) => {
+            let password = random_password()?;
+            std::fs::write(&credentials, format!("{email}\n{password}\n"))?;
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                std::fs::set_permissions(&credentials, std::fs::Permissions::from_mode(0o600))?;
+            }
+            password
+        }
+    };
+    let listen = std::env::var("GURURMM_LISTEN").unwrap_or_else(|_| "127.0.0.1:8080".into());
+    let stack = start_stack(&data_dir, &listen, email, &password, &data_dir)?;
+    println!(
+        "\n  GuruRMM is running with a live demo agent ({}).\n\n  Dashboard: {}\n  Email:     {email}\n  Password:  {password}\n\n  \
+         Logs: {0}/server.log and agent.log. Press Ctrl-C to stop.\n",
+        stack.agent_hostname,
+        stack.base,
+    );
+    println!("  (data and logs in {})", data_dir.display());
+    // Ctrl-C reaches the whole foreground process group: server and agent stop with us.
+    let mut stack = stack;
+    let status = stack.server.0.wait()?;
+    bail!(
+        "the server stopped ({status}); see {}",
+        data_dir.join("server.log").display()
+    )
+}
+
+fn random_password() -> Result<String> {
+    let mut bytes = [0u8; 18];
+    use std::io::Read;
+    std::fs::File::open("/dev/urandom")?.read_exact(&mut bytes)?;
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    Ok(bytes
+        .iter()
+        .map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char)
+        .collect())
+}

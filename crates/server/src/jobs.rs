@@ -23,7 +23,7 @@ async fn flush_presence(state: AppState) {
     loop {
         ticker.tick().await;
         tick = tick.wrapping_add(1);
-        flush_presence_once(&state, tick % FULL_REFRESH_EVERY == 0).await;
+        flush_presence_once(&state, tick.is_multiple_of(FULL_REFRESH_EVERY)).await;
     }
 }
 

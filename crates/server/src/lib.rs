@@ -36,7 +36,7 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
     let store = gururmm_store::connect(&config.database_url()).await?;
     services::bootstrap::bootstrap_admin(store.as_ref(), &config).await?;
-    Ok(state_with_store(config, store).await?)
+    state_with_store(config, store).await
 }
 
 /// Builds the state around an open store (tests use this with their own stores).

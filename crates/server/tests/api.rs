@@ -26,9 +26,17 @@ async fn health_and_openapi_need_no_login() {
         let (status, body) = server.call(Method::GET, "/api/v1/health", None, None).await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(body["status"], "ok");
-        let (status, spec) = server.call(Method::GET, "/api/v1/openapi.json", None, None).await;
+        let (status, spec) = server
+            .call(Method::GET, "/api/v1/openapi.json", None, None)
+            .await;
         assert_eq!(status, StatusCode::OK);
-        for path in ["/api/v1/auth/login", "/api/v1/clients/{id}/sites", "/api/v1/agents/{id}/metrics", "/api/v1/sites/{id}/enrollment-key", "/api/v1/agent/enroll"] {
+        for path in [
+            "/api/v1/auth/login",
+            "/api/v1/clients/{id}/sites",
+            "/api/v1/agents/{id}/metrics",
+            "/api/v1/sites/{id}/enrollment-key",
+            "/api/v1/agent/enroll",
+        ] {
             assert!(spec["paths"][path].is_object(), "openapi lacks {path}");
         }
     })
@@ -39,13 +47,21 @@ async fn health_and_openapi_need_no_login() {
 async fn login_logout_and_token_rules() {
     each_backend(|server| async move {
         let login = |email: &str, password: &str| {
-            server.call(Method::POST, "/api/v1/auth/login", None, Some(json!({"email": email, "password": password})))
+            server.call(
+                Method::POST,
+                "/api/v1/auth/login",
+                None,
+                Some(json!({"email": email, "password": password})),
+            )
         };
         let (status, wrong_password) = login(ADMIN_EMAIL, "wrong password!").await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
         let (status, unknown) = login("nobody@nowhere.test", "wrong password!").await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
-        assert_eq!(wrong_password, unknown, "unknown accounts and wrong passwords look the same");
+        assert_eq!(
+            wrong_password, unknown,
+            "unknown accounts and wrong passwords look the same"
+        );
 
         let token = server.admin_token().await;
         let (status, me) = server.get("/api/v1/auth/me", &token).await;
@@ -55,31 +71,64 @@ async fn login_logout_and_token_rules() {
         assert_eq!(me["organization_name"], "MSP One");
 
         // Missing, garbage and logged-out tokens are 401 with a JSON error.
-        let (status, body) = server.call(Method::GET, "/api/v1/clients", None, None).await;
+        let (status, body) = server
+            .call(Method::GET, "/api/v1/clients", None, None)
+            .await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
         assert_eq!(body["error"]["code"], "unauthorized");
-        assert_eq!(server.get("/api/v1/clients", "grs_garbage").await.0, StatusCode::UNAUTHORIZED);
-        let (status, _) = server.call(Method::POST, "/api/v1/auth/logout", Some(&token), None).await;
+        assert_eq!(
+            server.get("/api/v1/clients", "grs_garbage").await.0,
+            StatusCode::UNAUTHORIZED
+        );
+        let (status, _) = server
+            .call(Method::POST, "/api/v1/auth/logout", Some(&token), None)
+            .await;
         assert_eq!(status, StatusCode::NO_CONTENT);
-        assert_eq!(server.get("/api/v1/auth/me", &token).await.0, StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            server.get("/api/v1/auth/me", &token).await.0,
+            StatusCode::UNAUTHORIZED
+        );
 
         // A password change revokes existing tokens.
         let token = server.admin_token().await;
-        let admin = server.store.find_user_by_email(ADMIN_EMAIL).await.unwrap().unwrap();
-        let new_hash = gururmm_server::auth::secrets::hash_password("another long password").unwrap();
-        server.store.set_user_password(admin.user.id, &new_hash).await.unwrap();
-        assert_eq!(server.get("/api/v1/auth/me", &token).await.0, StatusCode::UNAUTHORIZED);
+        let admin = server
+            .store
+            .find_user_by_email(ADMIN_EMAIL)
+            .await
+            .unwrap()
+            .unwrap();
+        let new_hash =
+            gururmm_server::auth::secrets::hash_password("another long password").unwrap();
+        server
+            .store
+            .set_user_password(admin.user.id, &new_hash)
+            .await
+            .unwrap();
+        assert_eq!(
+            server.get("/api/v1/auth/me", &token).await.0,
+            StatusCode::UNAUTHORIZED
+        );
         let token = server.login(ADMIN_EMAIL, "another long password").await;
 
         // An expired session is refused.
         let expired = "grs_expired-token-for-test";
         server
             .store
-            .create_session(&gururmm_server::auth::secrets::sha256_hex(expired), admin.user.id, chrono::Utc::now() - chrono::Duration::seconds(1))
+            .create_session(
+                &gururmm_server::auth::secrets::sha256_hex(expired),
+                admin.user.id,
+                chrono::Utc::now() - chrono::Duration::seconds(1),
+            )
             .await
             .unwrap();
-        assert_eq!(server.get("/api/v1/auth/me", expired).await.0, StatusCode::UNAUTHORIZED);
-        assert_eq!(server.get("/api/v1/auth/me", &token).await.0, StatusCode::OK);
+        assert_eq!(
+            server.get("/api/v1/auth/me", expired).await.0,
+            StatusCode::UNAUTHORIZED
+        );
+        assert_eq!(
+            server.get("/api/v1/auth/me", &token).await.0,
+            StatusCode::OK
+        );
     })
     .await;
 }
@@ -88,19 +137,42 @@ async fn login_logout_and_token_rules() {
 async fn failed_logins_are_rate_limited_per_account() {
     each_backend(|server| async move {
         let attempt = |password: &'static str| {
-            server.call(Method::POST, "/api/v1/auth/login", None, Some(json!({"email": ADMIN_EMAIL, "password": password})))
+            server.call(
+                Method::POST,
+                "/api/v1/auth/login",
+                None,
+                Some(json!({"email": ADMIN_EMAIL, "password": password})),
+            )
         };
         for _ in 0..3 {
             assert_eq!(attempt("wrong password!").await.0, StatusCode::UNAUTHORIZED);
         }
         let (status, body) = attempt(PASSWORD).await;
-        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "even the right password waits out the lockout");
+        assert_eq!(
+            status,
+            StatusCode::TOO_MANY_REQUESTS,
+            "even the right password waits out the lockout"
+        );
         assert_eq!(body["error"]["code"], "rate_limited");
         // Unknown accounts are limited the same way, revealing nothing.
         for _ in 0..3 {
-            server.call(Method::POST, "/api/v1/auth/login", None, Some(json!({"email": "ghost@x.test", "password": "p"}))).await;
+            server
+                .call(
+                    Method::POST,
+                    "/api/v1/auth/login",
+                    None,
+                    Some(json!({"email": "ghost@x.test", "password": "p"})),
+                )
+                .await;
         }
-        let (status, _) = server.call(Method::POST, "/api/v1/auth/login", None, Some(json!({"email": "ghost@x.test", "password": "p"}))).await;
+        let (status, _) = server
+            .call(
+                Method::POST,
+                "/api/v1/auth/login",
+                None,
+                Some(json!({"email": "ghost@x.test", "password": "p"})),
+            )
+            .await;
         assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
     })
     .await;
@@ -110,37 +182,92 @@ async fn failed_logins_are_rate_limited_per_account() {
 async fn clients_and_sites_crud() {
     each_backend(|server| async move {
         let token = server.admin_token().await;
-        let (status, client) = server.post("/api/v1/clients", &token, json!({"name": "  Acme Corp  "})).await;
+        let (status, client) = server
+            .post("/api/v1/clients", &token, json!({"name": "  Acme Corp  "}))
+            .await;
         assert_eq!(status, StatusCode::CREATED);
         assert_eq!(client["name"], "Acme Corp");
         let client_id = client["id"].as_str().unwrap();
-        server.post("/api/v1/clients", &token, json!({"name": "Zeta"})).await;
+        server
+            .post("/api/v1/clients", &token, json!({"name": "Zeta"}))
+            .await;
 
-        let (_, page) = server.get("/api/v1/clients?q=acme&per_page=10", &token).await;
+        let (_, page) = server
+            .get("/api/v1/clients?q=acme&per_page=10", &token)
+            .await;
         assert_eq!(page["total"], 1);
         assert_eq!(page["per_page"], 10);
         assert_eq!(page["items"][0]["id"], client_id);
 
-        let (status, renamed) = server.patch(&format!("/api/v1/clients/{client_id}"), &token, json!({"name": "Acme Inc"})).await;
+        let (status, renamed) = server
+            .patch(
+                &format!("/api/v1/clients/{client_id}"),
+                &token,
+                json!({"name": "Acme Inc"}),
+            )
+            .await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(renamed["name"], "Acme Inc");
 
-        let (status, site) = server.post(&format!("/api/v1/clients/{client_id}/sites"), &token, json!({"name": "HQ"})).await;
+        let (status, site) = server
+            .post(
+                &format!("/api/v1/clients/{client_id}/sites"),
+                &token,
+                json!({"name": "HQ"}),
+            )
+            .await;
         assert_eq!(status, StatusCode::CREATED);
         let site_id = site["id"].as_str().unwrap();
         assert_eq!(site["client_name"], "Acme Inc");
         assert!(site["enrollment_key_created_at"].is_null());
-        let (_, sites) = server.get(&format!("/api/v1/clients/{client_id}/sites"), &token).await;
+        let (_, sites) = server
+            .get(&format!("/api/v1/clients/{client_id}/sites"), &token)
+            .await;
         assert_eq!(sites["total"], 1);
-        let (status, site) = server.patch(&format!("/api/v1/sites/{site_id}"), &token, json!({"name": "Branch"})).await;
-        assert_eq!((status, site["name"].as_str()), (StatusCode::OK, Some("Branch")));
-        let (_, client) = server.get(&format!("/api/v1/clients/{client_id}"), &token).await;
+        let (status, site) = server
+            .patch(
+                &format!("/api/v1/sites/{site_id}"),
+                &token,
+                json!({"name": "Branch"}),
+            )
+            .await;
+        assert_eq!(
+            (status, site["name"].as_str()),
+            (StatusCode::OK, Some("Branch"))
+        );
+        let (_, client) = server
+            .get(&format!("/api/v1/clients/{client_id}"), &token)
+            .await;
         assert_eq!(client["site_count"], 1);
 
-        assert_eq!(server.delete(&format!("/api/v1/sites/{site_id}"), &token).await.0, StatusCode::NO_CONTENT);
-        assert_eq!(server.get(&format!("/api/v1/sites/{site_id}"), &token).await.0, StatusCode::NOT_FOUND);
-        assert_eq!(server.delete(&format!("/api/v1/clients/{client_id}"), &token).await.0, StatusCode::NO_CONTENT);
-        assert_eq!(server.get(&format!("/api/v1/clients/{client_id}"), &token).await.0, StatusCode::NOT_FOUND);
+        assert_eq!(
+            server
+                .delete(&format!("/api/v1/sites/{site_id}"), &token)
+                .await
+                .0,
+            StatusCode::NO_CONTENT
+        );
+        assert_eq!(
+            server
+                .get(&format!("/api/v1/sites/{site_id}"), &token)
+                .await
+                .0,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            server
+                .delete(&format!("/api/v1/clients/{client_id}"), &token)
+                .await
+                .0,
+            StatusCode::NO_CONTENT
+        );
+        assert_eq!(
+            server
+                .get(&format!("/api/v1/clients/{client_id}"), &token)
+                .await
+                .0,
+            StatusCode::NOT_FOUND
+        );
     })
     .await;
 }
@@ -150,11 +277,20 @@ async fn other_organizations_see_404_and_readonly_users_see_403() {
     each_backend(|server| async move {
         let token = server.admin_token().await;
         let (client_id, site_id, key) = server.client_site_key(&token).await;
-        let (_, enrolled) = server.call(Method::POST, "/api/v1/agent/enroll", None, Some(enroll_body(&key, "dev-1", "web-01"))).await;
+        let (_, enrolled) = server
+            .call(
+                Method::POST,
+                "/api/v1/agent/enroll",
+                None,
+                Some(enroll_body(&key, "dev-1", "web-01")),
+            )
+            .await;
         let agent_id = enrolled["agent_id"].as_str().unwrap().to_string();
 
         let other_org = server.store.create_organization("MSP Two").await.unwrap();
-        let stranger = server.user_token(other_org.id, "admin@msp-two.test", Role::Admin).await;
+        let stranger = server
+            .user_token(other_org.id, "admin@msp-two.test", Role::Admin)
+            .await;
         let paths = [
             format!("/api/v1/clients/{client_id}"),
             format!("/api/v1/clients/{client_id}/sites"),
@@ -165,40 +301,100 @@ async fn other_organizations_see_404_and_readonly_users_see_403() {
         ];
         for path in &paths {
             let (status, body) = server.get(path, &stranger).await;
-            assert_eq!(status, StatusCode::NOT_FOUND, "{path} leaked to another organization: {body}");
+            assert_eq!(
+                status,
+                StatusCode::NOT_FOUND,
+                "{path} leaked to another organization: {body}"
+            );
             assert_eq!(body["error"]["code"], "not_found");
         }
-        assert_eq!(server.patch(&paths[0], &stranger, json!({"name": "x"})).await.0, StatusCode::NOT_FOUND);
-        assert_eq!(server.delete(&paths[0], &stranger).await.0, StatusCode::NOT_FOUND);
-        assert_eq!(server.post(&paths[1], &stranger, json!({"name": "x"})).await.0, StatusCode::NOT_FOUND);
-        assert_eq!(server.patch(&paths[2], &stranger, json!({"name": "x"})).await.0, StatusCode::NOT_FOUND);
-        assert_eq!(server.post(&format!("/api/v1/sites/{site_id}/enrollment-key"), &stranger, json!({})).await.0, StatusCode::NOT_FOUND);
-        assert_eq!(server.delete(&paths[3], &stranger).await.0, StatusCode::NOT_FOUND);
+        assert_eq!(
+            server
+                .patch(&paths[0], &stranger, json!({"name": "x"}))
+                .await
+                .0,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            server.delete(&paths[0], &stranger).await.0,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            server
+                .post(&paths[1], &stranger, json!({"name": "x"}))
+                .await
+                .0,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            server
+                .patch(&paths[2], &stranger, json!({"name": "x"}))
+                .await
+                .0,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            server
+                .post(
+                    &format!("/api/v1/sites/{site_id}/enrollment-key"),
+                    &stranger,
+                    json!({})
+                )
+                .await
+                .0,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            server.delete(&paths[3], &stranger).await.0,
+            StatusCode::NOT_FOUND
+        );
         let (_, lists) = server.get("/api/v1/agents", &stranger).await;
         assert_eq!(lists["total"], 0);
         let (_, lists) = server.get("/api/v1/clients", &stranger).await;
         assert_eq!(lists["total"], 0);
 
         let org = server.admin_organization().await;
-        let reader = server.user_token(org, "reader@msp-one.test", Role::ReadOnly).await;
+        let reader = server
+            .user_token(org, "reader@msp-one.test", Role::ReadOnly)
+            .await;
         assert_eq!(server.get(&paths[0], &reader).await.0, StatusCode::OK);
         assert_eq!(server.get(&paths[3], &reader).await.0, StatusCode::OK);
         let writes = [
-            server.post("/api/v1/clients", &reader, json!({"name": "x"})).await,
+            server
+                .post("/api/v1/clients", &reader, json!({"name": "x"}))
+                .await,
             server.patch(&paths[0], &reader, json!({"name": "x"})).await,
             server.delete(&paths[0], &reader).await,
             server.post(&paths[1], &reader, json!({"name": "x"})).await,
             server.patch(&paths[2], &reader, json!({"name": "x"})).await,
             server.delete(&paths[2], &reader).await,
-            server.post(&format!("/api/v1/sites/{site_id}/enrollment-key"), &reader, json!({})).await,
+            server
+                .post(
+                    &format!("/api/v1/sites/{site_id}/enrollment-key"),
+                    &reader,
+                    json!({}),
+                )
+                .await,
             server.delete(&paths[3], &reader).await,
         ];
         for (status, body) in writes {
-            assert_eq!(status, StatusCode::FORBIDDEN, "read-only user changed something: {body}");
+            assert_eq!(
+                status,
+                StatusCode::FORBIDDEN,
+                "read-only user changed something: {body}"
+            );
             assert_eq!(body["error"]["code"], "forbidden");
         }
-        let technician = server.user_token(org, "tech@msp-one.test", Role::Technician).await;
-        assert_eq!(server.post("/api/v1/clients", &technician, json!({"name": "By tech"})).await.0, StatusCode::CREATED);
+        let technician = server
+            .user_token(org, "tech@msp-one.test", Role::Technician)
+            .await;
+        assert_eq!(
+            server
+                .post("/api/v1/clients", &technician, json!({"name": "By tech"}))
+                .await
+                .0,
+            StatusCode::CREATED
+        );
         // Nothing changed for the reader's attempts.
         assert_eq!(server.get(&paths[3], &token).await.0, StatusCode::OK);
     })
@@ -253,49 +449,116 @@ async fn enrollment_keys_enroll_once_per_device_and_regeneration_revokes() {
         let server = &server;
         let enroll = |key: String, device: &'static str| {
             let body = enroll_body(&key, device, "web-01");
-            async move { server.call(Method::POST, "/api/v1/agent/enroll", None, Some(body)).await }
+            async move {
+                server
+                    .call(Method::POST, "/api/v1/agent/enroll", None, Some(body))
+                    .await
+            }
         };
         let (status, first) = enroll(key.clone(), "device-A").await;
         assert_eq!(status, StatusCode::OK, "{first}");
         assert!(first["agent_secret"].as_str().unwrap().len() >= 32);
         let (_, again) = enroll(key.clone(), "device-A").await;
-        assert_eq!(again["agent_id"], first["agent_id"], "same device, same agent");
-        assert_ne!(again["agent_secret"], first["agent_secret"], "a re-enrollment rotates the secret");
+        assert_eq!(
+            again["agent_id"], first["agent_id"],
+            "same device, same agent"
+        );
+        assert_ne!(
+            again["agent_secret"], first["agent_secret"],
+            "a re-enrollment rotates the secret"
+        );
         let (_, other) = enroll(key.clone(), "device-B").await;
         assert_ne!(other["agent_id"], first["agent_id"]);
 
-        let (_, list) = server.get(&format!("/api/v1/agents?site_id={site_id}"), &token).await;
+        let (_, list) = server
+            .get(&format!("/api/v1/agents?site_id={site_id}"), &token)
+            .await;
         assert_eq!(list["total"], 2, "no duplicate agents");
         let agent = &list["items"][0];
-        for field in ["id", "hostname", "status", "last_seen", "os", "site_id", "client_id"] {
+        for field in [
+            "id",
+            "hostname",
+            "status",
+            "last_seen",
+            "os",
+            "site_id",
+            "client_id",
+        ] {
             assert!(agent.get(field).is_some(), "agent list item lacks {field}");
         }
         assert_eq!(agent["client_id"], client_id.as_str());
         assert_eq!(agent["status"], "offline");
 
-        let (status, site) = server.get(&format!("/api/v1/sites/{site_id}"), &token).await;
+        let (status, site) = server
+            .get(&format!("/api/v1/sites/{site_id}"), &token)
+            .await;
         assert_eq!(status, StatusCode::OK);
         assert!(site["enrollment_key_created_at"].is_string());
-        assert!(!site.to_string().contains(&key), "the key is never shown again");
+        assert!(
+            !site.to_string().contains(&key),
+            "the key is never shown again"
+        );
 
-        let (_, new_key) = server.post(&format!("/api/v1/sites/{site_id}/enrollment-key"), &token, json!({})).await;
+        let (_, new_key) = server
+            .post(
+                &format!("/api/v1/sites/{site_id}/enrollment-key"),
+                &token,
+                json!({}),
+            )
+            .await;
         let (status, body) = enroll(key.clone(), "device-C").await;
-        assert_eq!(status, StatusCode::UNAUTHORIZED, "a revoked key no longer enrolls");
-        assert!(body["error"]["message"].as_str().unwrap().contains("revoked"));
+        assert_eq!(
+            status,
+            StatusCode::UNAUTHORIZED,
+            "a revoked key no longer enrolls"
+        );
+        assert!(body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("revoked"));
         let (status, _) = enroll(new_key["key"].as_str().unwrap().to_string(), "device-C").await;
         assert_eq!(status, StatusCode::OK);
 
-        let (status, body) = server.call(Method::POST, "/api/v1/agent/enroll", None, Some(enroll_body(&key, "", "h"))).await;
+        let (status, body) = server
+            .call(
+                Method::POST,
+                "/api/v1/agent/enroll",
+                None,
+                Some(enroll_body(&key, "", "h")),
+            )
+            .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
-        let (status, _) = server.call(Method::POST, "/api/v1/agent/enroll", None, Some(enroll_body(&"k".repeat(500), "d", "h"))).await;
+        let (status, _) = server
+            .call(
+                Method::POST,
+                "/api/v1/agent/enroll",
+                None,
+                Some(enroll_body(&"k".repeat(500), "d", "h")),
+            )
+            .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-        let (status, _) = server.call(Method::POST, "/api/v1/agent/enroll", None, Some(json!({"enrollment_key": key}))).await;
+        let (status, _) = server
+            .call(
+                Method::POST,
+                "/api/v1/agent/enroll",
+                None,
+                Some(json!({"enrollment_key": key})),
+            )
+            .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 
         // Sites and clients with agents cannot be deleted out from under them.
-        let (status, body) = server.delete(&format!("/api/v1/sites/{site_id}"), &token).await;
+        let (status, body) = server
+            .delete(&format!("/api/v1/sites/{site_id}"), &token)
+            .await;
         assert_eq!(status, StatusCode::CONFLICT, "{body}");
-        assert_eq!(server.delete(&format!("/api/v1/clients/{client_id}"), &token).await.0, StatusCode::CONFLICT);
+        assert_eq!(
+            server
+                .delete(&format!("/api/v1/clients/{client_id}"), &token)
+                .await
+                .0,
+            StatusCode::CONFLICT
+        );
     })
     .await;
 }

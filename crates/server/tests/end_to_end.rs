@@ -25,12 +25,20 @@ impl Drop for Process {
 
 fn agent_binary() -> PathBuf {
     let path = Path::new(env!("CARGO_BIN_EXE_gururmm-server")).with_file_name("gururmm-agent");
-    assert!(path.exists(), "{} is missing: run `cargo build -p gururmm-agent` first", path.display());
+    assert!(
+        path.exists(),
+        "{} is missing: run `cargo build -p gururmm-agent` first",
+        path.display()
+    );
     path
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 struct Api {
@@ -41,24 +49,55 @@ struct Api {
 
 impl Api {
     async fn get(&self, path: &str) -> Value {
-        let response = self.http.get(format!("{}{path}", self.base)).bearer_auth(&self.token).send().await.unwrap();
-        assert!(response.status().is_success(), "GET {path}: {}", response.status());
+        let response = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            response.status().is_success(),
+            "GET {path}: {}",
+            response.status()
+        );
         response.json().await.unwrap()
     }
     async fn post(&self, path: &str, body: Value) -> Value {
-        let response = self.http.post(format!("{}{path}", self.base)).bearer_auth(&self.token).json(&body).send().await.unwrap();
-        assert!(response.status().is_success(), "POST {path}: {}", response.status());
+        let response = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            response.status().is_success(),
+            "POST {path}: {}",
+            response.status()
+        );
         response.json().await.unwrap()
     }
 }
 
 fn start_agent(base: &str, state_dir: &Path, key: Option<&str>) -> Process {
     let mut command = Command::new(agent_binary());
-    command.args(["run", "--server", base, "--state-dir"]).arg(state_dir).args(["--device-id", "e2e-device-0001"]);
+    command
+        .args(["run", "--server", base, "--state-dir"])
+        .arg(state_dir)
+        .args(["--device-id", "e2e-device-0001"]);
     if let Some(key) = key {
         command.args(["--enroll-key", key]);
     }
-    Process(command.env("RUST_LOG", "info").stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("start agent"))
+    Process(
+        command
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start agent"),
+    )
 }
 
 async fn agent_and_server_round_trip(database: TestDatabase) {
@@ -82,9 +121,16 @@ async fn agent_and_server_round_trip(database: TestDatabase) {
             .spawn()
             .expect("start server"),
     );
-    let http = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().unwrap();
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
     eventually(60, "the server answers /health", || async {
-        http.get(format!("{base}/api/v1/health")).send().await.ok().filter(|r| r.status().is_success())
+        http.get(format!("{base}/api/v1/health"))
+            .send()
+            .await
+            .ok()
+            .filter(|r| r.status().is_success())
     })
     .await;
     let login: Value = http
@@ -96,10 +142,29 @@ async fn agent_and_server_round_trip(database: TestDatabase) {
         .json()
         .await
         .unwrap();
-    let api = Api { base: base.clone(), http: http.clone(), token: login["token"].as_str().expect("login token").into() };
-    let client = api.post("/api/v1/clients", json!({"name": "E2E Client"})).await;
-    let site = api.post(&format!("/api/v1/clients/{}/sites", client["id"].as_str().unwrap()), json!({"name": "E2E Site"})).await;
-    let key = api.post(&format!("/api/v1/sites/{}/enrollment-key", site["id"].as_str().unwrap()), json!({})).await;
+    let api = Api {
+        base: base.clone(),
+        http: http.clone(),
+        token: login["token"].as_str().expect("login token").into(),
+    };
+    let client = api
+        .post("/api/v1/clients", json!({"name": "E2E Client"}))
+        .await;
+    let site = api
+        .post(
+            &format!("/api/v1/clients/{}/sites", client["id"].as_str().unwrap()),
+            json!({"name": "E2E Site"}),
+        )
+        .await;
+    let key = api
+        .post(
+            &format!(
+                "/api/v1/sites/{}/enrollment-key",
+                site["id"].as_str().unwrap()
+            ),
+            json!({}),
+        )
+        .await;
 
     let state_dir = data.path().join("agent-state");
     let agent = start_agent(&base, &state_dir, key["key"].as_str());
@@ -115,7 +180,10 @@ async fn agent_and_server_round_trip(database: TestDatabase) {
     assert_eq!(first["hostname"].as_str().unwrap(), hostname.trim());
     let detail = api.get(&format!("/api/v1/agents/{agent_id}")).await;
     let sample = &detail["latest_sample"];
-    assert!(sample["memory_total_bytes"].as_u64().unwrap() > 0, "{sample}");
+    assert!(
+        sample["memory_total_bytes"].as_u64().unwrap() > 0,
+        "{sample}"
+    );
     assert!(sample["uptime_seconds"].as_u64().unwrap() > 0);
     assert!(!sample["top_memory"].as_array().unwrap().is_empty());
     let metrics = api.get(&format!("/api/v1/agents/{agent_id}/metrics")).await;
@@ -130,11 +198,18 @@ async fn agent_and_server_round_trip(database: TestDatabase) {
     {
         use std::os::unix::fs::PermissionsExt;
         let identity = state_dir.join("agent.json");
-        let mode = std::fs::metadata(&identity).expect("the agent stored its identity").permissions().mode() & 0o777;
+        let mode = std::fs::metadata(&identity)
+            .expect("the agent stored its identity")
+            .permissions()
+            .mode()
+            & 0o777;
         assert_eq!(mode, 0o600, "{} must be private", identity.display());
         let text = std::fs::read_to_string(&identity).unwrap();
         assert!(text.contains(&agent_id));
-        assert!(!text.contains(key["key"].as_str().unwrap()), "the enrollment key is not kept on disk");
+        assert!(
+            !text.contains(key["key"].as_str().unwrap()),
+            "the enrollment key is not kept on disk"
+        );
     }
 
     // Killed hard: the server sees the link drop.
@@ -151,7 +226,10 @@ async fn agent_and_server_round_trip(database: TestDatabase) {
     })
     .await;
     let list = api.get("/api/v1/agents").await;
-    assert_eq!(list["total"], 1, "the restart did not create a second agent");
+    assert_eq!(
+        list["total"], 1,
+        "the restart did not create a second agent"
+    );
 }
 
 #[tokio::test]

@@ -7,7 +7,8 @@ mod common;
 use common::*;
 use futures_util::{SinkExt, StreamExt};
 use gururmm_protocol::{
-    AgentFrame, CloseReason, Hello, MetricSample, NetworkInterface, OsInfo, ServerFrame, PROTOCOL_VERSION,
+    AgentFrame, CloseReason, Hello, MetricSample, NetworkInterface, OsInfo, ServerFrame,
+    PROTOCOL_VERSION,
 };
 use gururmm_store::testing::TestDatabase;
 use reqwest::{Method, StatusCode};
@@ -15,7 +16,8 @@ use std::time::Duration;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 
-type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 struct EnrolledAgent {
     id: String,
@@ -24,22 +26,48 @@ struct EnrolledAgent {
 }
 
 async fn enroll(server: &TestServer, key: &str, device: &str) -> EnrolledAgent {
-    let (status, body) = server.call(Method::POST, "/api/v1/agent/enroll", None, Some(enroll_body(key, device, device))).await;
+    let (status, body) = server
+        .call(
+            Method::POST,
+            "/api/v1/agent/enroll",
+            None,
+            Some(enroll_body(key, device, device)),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    EnrolledAgent { id: body["agent_id"].as_str().unwrap().into(), secret: body["agent_secret"].as_str().unwrap().into(), device: device.into() }
+    EnrolledAgent {
+        id: body["agent_id"].as_str().unwrap().into(),
+        secret: body["agent_secret"].as_str().unwrap().into(),
+        device: device.into(),
+    }
 }
 
-async fn open(server: &TestServer, credential: &str) -> Result<Socket, tokio_tungstenite::tungstenite::Error> {
-    let mut request = format!("ws://{}{}", server.addr, gururmm_protocol::AGENT_WS_PATH).into_client_request().unwrap();
-    request.headers_mut().insert("authorization", format!("Bearer {credential}").parse().unwrap());
-    tokio_tungstenite::connect_async(request).await.map(|(socket, _)| socket)
+async fn open(
+    server: &TestServer,
+    credential: &str,
+) -> Result<Socket, tokio_tungstenite::tungstenite::Error> {
+    let mut request = format!("ws://{}{}", server.addr, gururmm_protocol::AGENT_WS_PATH)
+        .into_client_request()
+        .unwrap();
+    request.headers_mut().insert(
+        "authorization",
+        format!("Bearer {credential}").parse().unwrap(),
+    );
+    tokio_tungstenite::connect_async(request)
+        .await
+        .map(|(socket, _)| socket)
 }
 
 fn hello(device: &str) -> AgentFrame {
     AgentFrame::Hello(Hello {
         protocol_version: PROTOCOL_VERSION,
         agent_version: "0.1.0".into(),
-        os: OsInfo { family: "linux".into(), name: "Debian GNU/Linux".into(), version: "12".into(), kernel: None },
+        os: OsInfo {
+            family: "linux".into(),
+            name: "Debian GNU/Linux".into(),
+            version: "12".into(),
+            kernel: None,
+        },
         arch: "x86_64".into(),
         hostname: format!("host-{device}"),
         device_id: device.into(),
@@ -47,15 +75,22 @@ fn hello(device: &str) -> AgentFrame {
 }
 
 async fn send(socket: &mut Socket, frame: &AgentFrame) {
-    socket.send(Message::Text(serde_json::to_string(frame).unwrap().into())).await.unwrap();
+    socket
+        .send(Message::Text(serde_json::to_string(frame).unwrap().into()))
+        .await
+        .unwrap();
 }
 
 /// The next server frame, or the close reason.
 async fn next(socket: &mut Socket) -> Result<ServerFrame, Option<CloseReason>> {
-    let message = tokio::time::timeout(Duration::from_secs(20), socket.next()).await.expect("server answered in time");
+    let message = tokio::time::timeout(Duration::from_secs(20), socket.next())
+        .await
+        .expect("server answered in time");
     match message {
         Some(Ok(Message::Text(text))) => Ok(serde_json::from_str(&text).unwrap()),
-        Some(Ok(Message::Close(frame))) => Err(frame.and_then(|f| CloseReason::from_code(f.code.into()))),
+        Some(Ok(Message::Close(frame))) => {
+            Err(frame.and_then(|f| CloseReason::from_code(f.code.into())))
+        }
         Some(Ok(other)) => panic!("unexpected message {other:?}"),
         _ => Err(None),
     }
@@ -72,12 +107,21 @@ async fn closed(socket: &mut Socket) -> Option<CloseReason> {
 }
 
 async fn connect(server: &TestServer, agent: &EnrolledAgent) -> Socket {
-    let mut socket = open(server, &format!("{}.{}", agent.id, agent.secret)).await.expect("upgrade accepted");
+    let mut socket = open(server, &format!("{}.{}", agent.id, agent.secret))
+        .await
+        .expect("upgrade accepted");
     send(&mut socket, &hello(&agent.device)).await;
     match next(&mut socket).await {
-        Ok(ServerFrame::Welcome { agent_id, settings, public_ip }) => {
+        Ok(ServerFrame::Welcome {
+            agent_id,
+            settings,
+            public_ip,
+        }) => {
             assert_eq!(agent_id.to_string(), agent.id);
-            assert_eq!(settings.metrics_interval_seconds, 5, "settings come from the server config");
+            assert_eq!(
+                settings.metrics_interval_seconds, 5,
+                "settings come from the server config"
+            );
             assert_eq!(public_ip.as_deref(), Some("127.0.0.1"));
         }
         other => panic!("expected welcome, got {other:?}"),
@@ -86,7 +130,9 @@ async fn connect(server: &TestServer, agent: &EnrolledAgent) -> Socket {
 }
 
 async fn status_of(server: &TestServer, token: &str, agent: &EnrolledAgent) -> String {
-    let (_, body) = server.get(&format!("/api/v1/agents/{}", agent.id), token).await;
+    let (_, body) = server
+        .get(&format!("/api/v1/agents/{}", agent.id), token)
+        .await;
     body["status"].as_str().unwrap_or_default().to_string()
 }
 
@@ -123,41 +169,74 @@ async fn an_agent_goes_online_reports_metrics_and_goes_offline() {
                 ..Default::default()
             })
             .collect();
-        send(&mut socket, &AgentFrame::Metrics { batch_id: 7, samples, dropped_samples: 2 }).await;
-        assert_eq!(next(&mut socket).await, Ok(ServerFrame::MetricsAck { batch_id: 7 }), "acknowledged after storage");
-        let interfaces = vec![NetworkInterface { name: "eth0".into(), mac: Some("52:54:00:12:34:56".into()), ipv4: vec!["10.0.0.5/24".into()], ipv6: vec![] }];
+        send(
+            &mut socket,
+            &AgentFrame::Metrics {
+                batch_id: 7,
+                samples,
+                dropped_samples: 2,
+            },
+        )
+        .await;
+        assert_eq!(
+            next(&mut socket).await,
+            Ok(ServerFrame::MetricsAck { batch_id: 7 }),
+            "acknowledged after storage"
+        );
+        let interfaces = vec![NetworkInterface {
+            name: "eth0".into(),
+            mac: Some("52:54:00:12:34:56".into()),
+            ipv4: vec!["10.0.0.5/24".into()],
+            ipv6: vec![],
+        }];
         send(&mut socket, &AgentFrame::Interfaces { interfaces }).await;
         send(&mut socket, &AgentFrame::Heartbeat).await;
         assert_eq!(next(&mut socket).await, Ok(ServerFrame::HeartbeatAck));
 
-        let (_, metrics) = server.get(&format!("/api/v1/agents/{}/metrics", agent.id), &token).await;
+        let (_, metrics) = server
+            .get(&format!("/api/v1/agents/{}/metrics", agent.id), &token)
+            .await;
         assert_eq!(metrics["points"].as_array().unwrap().len(), 3, "{metrics}");
         assert_eq!(metrics["points"][2]["cpu_percent"], 12.0);
-        let (_, detail) = server.get(&format!("/api/v1/agents/{}", agent.id), &token).await;
+        let (_, detail) = server
+            .get(&format!("/api/v1/agents/{}", agent.id), &token)
+            .await;
         assert_eq!(detail["latest_sample"]["cpu_percent"], 12.0);
         assert_eq!(detail["cpu_percent"], 12.0);
         assert_eq!(detail["interfaces"][0]["ipv4"][0], "10.0.0.5/24");
         assert_eq!(detail["public_ip"], "127.0.0.1");
         assert_eq!(detail["hostname"], "host-dev-1");
-        let (_, events) = server.get(&format!("/api/v1/agents/{}/events", agent.id), &token).await;
+        let (_, events) = server
+            .get(&format!("/api/v1/agents/{}/events", agent.id), &token)
+            .await;
         assert_eq!(events["items"][0]["kind"], "samples_dropped");
 
         // Presence reaches the database in batches, so filters see it too.
         let online = eventually(10, "the online flag is flushed", || async {
-            let (_, list) = server.get(&format!("/api/v1/agents?status=online&site_id={site_id}"), &token).await;
+            let (_, list) = server
+                .get(
+                    &format!("/api/v1/agents?status=online&site_id={site_id}"),
+                    &token,
+                )
+                .await;
             (list["total"] == 1).then_some(list)
         })
         .await;
         assert_eq!(online["items"][0]["status"], "online");
 
         socket.close(None).await.unwrap();
-        eventually(10, "the agent shows offline", || async { (status_of(&server, &token, &agent).await == "offline").then_some(()) }).await;
+        eventually(10, "the agent shows offline", || async {
+            (status_of(&server, &token, &agent).await == "offline").then_some(())
+        })
+        .await;
         eventually(10, "the offline flag is flushed", || async {
             let (_, list) = server.get("/api/v1/agents?status=offline", &token).await;
             (list["total"] == 1).then_some(())
         })
         .await;
-        let (_, detail) = server.get(&format!("/api/v1/agents/{}", agent.id), &token).await;
+        let (_, detail) = server
+            .get(&format!("/api/v1/agents/{}", agent.id), &token)
+            .await;
         assert!(detail["last_seen"].is_string());
     })
     .await;
@@ -173,18 +252,31 @@ async fn bad_agents_are_refused_with_a_reason_and_others_keep_working() {
         let mut good = connect(&server, &agent).await;
 
         // Wrong secret, unknown agent, garbage credential: 401 before any upgrade.
-        for credential in [format!("{}.wrong", agent.id), format!("{}.{}", uuid::Uuid::new_v4(), agent.secret), "garbage".to_string()] {
+        for credential in [
+            format!("{}.wrong", agent.id),
+            format!("{}.{}", uuid::Uuid::new_v4(), agent.secret),
+            "garbage".to_string(),
+        ] {
             match open(&server, &credential).await {
-                Err(tokio_tungstenite::tungstenite::Error::Http(response)) => assert_eq!(response.status(), 401),
-                other => panic!("credential {credential} was not refused: {:?}", other.map(|_| ())),
+                Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+                    assert_eq!(response.status(), 401)
+                }
+                other => panic!(
+                    "credential {credential} was not refused: {:?}",
+                    other.map(|_| ())
+                ),
             }
         }
 
         // A cloned identity presented from another device is refused and recorded.
-        let mut clone = open(&server, &format!("{}.{}", victim.id, victim.secret)).await.unwrap();
+        let mut clone = open(&server, &format!("{}.{}", victim.id, victim.secret))
+            .await
+            .unwrap();
         send(&mut clone, &hello("some-other-device")).await;
         assert_eq!(closed(&mut clone).await, Some(CloseReason::DeviceMismatch));
-        let (_, events) = server.get(&format!("/api/v1/agents/{}/events", victim.id), &token).await;
+        let (_, events) = server
+            .get(&format!("/api/v1/agents/{}/events", victim.id), &token)
+            .await;
         assert_eq!(events["items"][0]["kind"], "device_mismatch", "{events}");
         assert_eq!(status_of(&server, &token, &victim).await, "offline");
 
@@ -195,26 +287,50 @@ async fn bad_agents_are_refused_with_a_reason_and_others_keep_working() {
         assert_eq!(closed(&mut socket).await, Some(CloseReason::HelloExpected));
         // Protocol versions must match.
         let mut socket = open(&server, &credential).await.unwrap();
-        let AgentFrame::Hello(mut old) = hello(&victim.device) else { unreachable!() };
+        let AgentFrame::Hello(mut old) = hello(&victim.device) else {
+            unreachable!()
+        };
         old.protocol_version = 999;
         send(&mut socket, &AgentFrame::Hello(old)).await;
-        assert_eq!(closed(&mut socket).await, Some(CloseReason::ProtocolVersionUnsupported));
+        assert_eq!(
+            closed(&mut socket).await,
+            Some(CloseReason::ProtocolVersionUnsupported)
+        );
         // Garbage after hello.
         let mut socket = connect(&server, &victim).await;
-        socket.send(Message::Text("{not json".into())).await.unwrap();
+        socket
+            .send(Message::Text("{not json".into()))
+            .await
+            .unwrap();
         assert_eq!(closed(&mut socket).await, Some(CloseReason::InvalidFrame));
         let mut socket = connect(&server, &victim).await;
-        socket.send(Message::Binary(vec![0u8; 16].into())).await.unwrap();
+        socket
+            .send(Message::Binary(vec![0u8; 16].into()))
+            .await
+            .unwrap();
         assert_eq!(closed(&mut socket).await, Some(CloseReason::InvalidFrame));
         // Oversized frame: the connection ends, the server lives on.
         let mut socket = connect(&server, &victim).await;
-        let _ = socket.send(Message::Text("x".repeat(gururmm_protocol::MAX_FRAME_BYTES + 1024).into())).await;
+        let _ = socket
+            .send(Message::Text(
+                "x".repeat(gururmm_protocol::MAX_FRAME_BYTES + 1024).into(),
+            ))
+            .await;
         let reason = closed(&mut socket).await;
-        assert!(matches!(reason, Some(CloseReason::FrameTooLarge) | None), "{reason:?}");
+        assert!(
+            matches!(reason, Some(CloseReason::FrameTooLarge) | None),
+            "{reason:?}"
+        );
         // Too many samples in one batch.
         let mut socket = connect(&server, &victim).await;
-        let samples = vec![MetricSample::default(); gururmm_protocol::metrics::MAX_SAMPLES_PER_BATCH + 1];
-        let body = serde_json::to_string(&AgentFrame::Metrics { batch_id: 1, samples, dropped_samples: 0 }).unwrap();
+        let samples =
+            vec![MetricSample::default(); gururmm_protocol::metrics::MAX_SAMPLES_PER_BATCH + 1];
+        let body = serde_json::to_string(&AgentFrame::Metrics {
+            batch_id: 1,
+            samples,
+            dropped_samples: 0,
+        })
+        .unwrap();
         if body.len() < gururmm_protocol::MAX_FRAME_BYTES {
             socket.send(Message::Text(body.into())).await.unwrap();
             assert_eq!(closed(&mut socket).await, Some(CloseReason::InvalidFrame));
@@ -235,13 +351,27 @@ async fn deleting_an_agent_disconnects_it_and_revokes_its_secret() {
         let (_, _, key) = server.client_site_key(&token).await;
         let agent = enroll(&server, &key, "dev-del").await;
         let mut socket = connect(&server, &agent).await;
-        assert_eq!(server.delete(&format!("/api/v1/agents/{}", agent.id), &token).await.0, StatusCode::NO_CONTENT);
+        assert_eq!(
+            server
+                .delete(&format!("/api/v1/agents/{}", agent.id), &token)
+                .await
+                .0,
+            StatusCode::NO_CONTENT
+        );
         assert_eq!(closed(&mut socket).await, Some(CloseReason::Revoked));
         match open(&server, &format!("{}.{}", agent.id, agent.secret)).await {
-            Err(tokio_tungstenite::tungstenite::Error::Http(response)) => assert_eq!(response.status(), 401),
+            Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+                assert_eq!(response.status(), 401)
+            }
             _ => panic!("a deleted agent could reconnect"),
         }
-        assert_eq!(server.get(&format!("/api/v1/agents/{}", agent.id), &token).await.0, StatusCode::NOT_FOUND);
+        assert_eq!(
+            server
+                .get(&format!("/api/v1/agents/{}", agent.id), &token)
+                .await
+                .0,
+            StatusCode::NOT_FOUND
+        );
     })
     .await;
 }
@@ -257,10 +387,20 @@ async fn a_new_connection_replaces_the_old_and_silence_means_offline() {
     assert_eq!(closed(&mut first).await, Some(CloseReason::Replaced));
     send(&mut second, &AgentFrame::Heartbeat).await;
     assert_eq!(next(&mut second).await, Ok(ServerFrame::HeartbeatAck));
-    assert_eq!(status_of(&server, &token, &agent).await, "online", "the replaced connection did not take it offline");
+    assert_eq!(
+        status_of(&server, &token, &agent).await,
+        "online",
+        "the replaced connection did not take it offline"
+    );
     // Heartbeat interval is 1 s in tests: a silent agent is dropped after 3 intervals plus grace.
-    assert_eq!(closed(&mut second).await, Some(CloseReason::HeartbeatTimeout));
-    eventually(5, "the silent agent shows offline", || async { (status_of(&server, &token, &agent).await == "offline").then_some(()) }).await;
+    assert_eq!(
+        closed(&mut second).await,
+        Some(CloseReason::HeartbeatTimeout)
+    );
+    eventually(5, "the silent agent shows offline", || async {
+        (status_of(&server, &token, &agent).await == "offline").then_some(())
+    })
+    .await;
 }
 
 #[tokio::test]
@@ -268,15 +408,41 @@ async fn the_dashboard_event_stream_reports_status_changes_for_its_organization_
     let server = TestServer::start(TestDatabase::sqlite().await).await;
     let token = server.admin_token().await;
     let other_org = server.store.create_organization("MSP Two").await.unwrap();
-    let stranger = server.user_token(other_org.id, "x@two.test", gururmm_store::Role::Admin).await;
+    let stranger = server
+        .user_token(other_org.id, "x@two.test", gururmm_store::Role::Admin)
+        .await;
     let (_, _, key) = server.client_site_key(&token).await;
     let agent = enroll(&server, &key, "dev-sse").await;
 
-    let response = server.http.get(format!("{}/api/v1/events", server.base)).bearer_auth(&token).send().await.unwrap();
+    let response = server
+        .http
+        .get(format!("{}/api/v1/events", server.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
-    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/event-stream"));
-    let foreign = server.http.get(format!("{}/api/v1/events", server.base)).bearer_auth(&stranger).send().await.unwrap();
-    assert_eq!(server.http.get(format!("{}/api/v1/events", server.base)).send().await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    assert!(response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/event-stream"));
+    let foreign = server
+        .http
+        .get(format!("{}/api/v1/events", server.base))
+        .bearer_auth(&stranger)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        server
+            .http
+            .get(format!("{}/api/v1/events", server.base))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
 
     let mut socket = connect(&server, &agent).await;
     let mut stream = response.bytes_stream();

@@ -104,7 +104,7 @@ impl PageParams {
     pub fn to_query(&self) -> Result<(gururmm_store::ListQuery, i64, i64), ApiError> {
         let page = self.page.unwrap_or(1);
         let per_page = self.per_page.unwrap_or(50);
-        if page < 1 || page > 1_000_000 {
+        if !(1..=1_000_000).contains(&page) {
             return Err(ApiError::bad_request("page must be 1 or more"));
         }
         if !(1..=MAX_PER_PAGE).contains(&per_page) {

@@ -47,8 +47,12 @@ impl TestServer {
 
     pub async fn start_with(database: TestDatabase, config: Config) -> TestServer {
         let store = database.store().await;
-        gururmm_server::services::bootstrap::bootstrap_admin(store.as_ref(), &config).await.unwrap();
-        let state = gururmm_server::state_with_store(config, store.clone()).await.unwrap();
+        gururmm_server::services::bootstrap::bootstrap_admin(store.as_ref(), &config)
+            .await
+            .unwrap();
+        let state = gururmm_server::state_with_store(config, store.clone())
+            .await
+            .unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -65,7 +69,10 @@ impl TestServer {
             base: format!("http://{addr}"),
             state,
             store,
-            http: reqwest::Client::builder().timeout(Duration::from_secs(20)).build().unwrap(),
+            http: reqwest::Client::builder()
+                .timeout(Duration::from_secs(20))
+                .build()
+                .unwrap(),
             shutdown: Some(tx),
             database,
         }
@@ -75,7 +82,13 @@ impl TestServer {
         self.database.backend
     }
 
-    pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> (StatusCode, Value) {
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
         let mut request = self.http.request(method, format!("{}{}", self.base, path));
         if let Some(token) = token {
             request = request.bearer_auth(token);
@@ -86,7 +99,11 @@ impl TestServer {
         let response = request.send().await.expect("request");
         let status = response.status();
         let text = response.text().await.unwrap();
-        let json = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+        let json = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
         (status, json)
     }
 
@@ -97,7 +114,8 @@ impl TestServer {
         self.call(Method::POST, path, Some(token), Some(body)).await
     }
     pub async fn patch(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
-        self.call(Method::PATCH, path, Some(token), Some(body)).await
+        self.call(Method::PATCH, path, Some(token), Some(body))
+            .await
     }
     pub async fn delete(&self, path: &str, token: &str) -> (StatusCode, Value) {
         self.call(Method::DELETE, path, Some(token), None).await
@@ -105,7 +123,12 @@ impl TestServer {
 
     pub async fn login(&self, email: &str, password: &str) -> String {
         let (status, body) = self
-            .call(Method::POST, "/api/v1/auth/login", None, Some(serde_json::json!({"email": email, "password": password})))
+            .call(
+                Method::POST,
+                "/api/v1/auth/login",
+                None,
+                Some(serde_json::json!({"email": email, "password": password})),
+            )
             .await;
         assert_eq!(status, StatusCode::OK, "login failed: {body}");
         body["token"].as_str().unwrap().to_string()
@@ -116,26 +139,60 @@ impl TestServer {
     }
 
     /// Adds a user directly through the store and signs them in.
-    pub async fn user_token(&self, organization: OrganizationId, email: &str, role: Role) -> String {
+    pub async fn user_token(
+        &self,
+        organization: OrganizationId,
+        email: &str,
+        role: Role,
+    ) -> String {
         let hash = gururmm_server::auth::secrets::hash_password(PASSWORD).unwrap();
         self.store
-            .create_user(NewUser { organization_id: organization, email: email.into(), password_hash: hash, role })
+            .create_user(NewUser {
+                organization_id: organization,
+                email: email.into(),
+                password_hash: hash,
+                role,
+            })
             .await
             .unwrap();
         self.login(email, PASSWORD).await
     }
 
     pub async fn admin_organization(&self) -> OrganizationId {
-        self.store.find_user_by_email(ADMIN_EMAIL).await.unwrap().unwrap().user.organization_id
+        self.store
+            .find_user_by_email(ADMIN_EMAIL)
+            .await
+            .unwrap()
+            .unwrap()
+            .user
+            .organization_id
     }
 
     /// Creates a client and a site and returns (client id, site id, enrollment key).
     pub async fn client_site_key(&self, token: &str) -> (String, String, String) {
-        let (_, client) = self.post("/api/v1/clients", token, serde_json::json!({"name": "Acme"})).await;
+        let (_, client) = self
+            .post(
+                "/api/v1/clients",
+                token,
+                serde_json::json!({"name": "Acme"}),
+            )
+            .await;
         let client_id = client["id"].as_str().unwrap().to_string();
-        let (_, site) = self.post(&format!("/api/v1/clients/{client_id}/sites"), token, serde_json::json!({"name": "HQ"})).await;
+        let (_, site) = self
+            .post(
+                &format!("/api/v1/clients/{client_id}/sites"),
+                token,
+                serde_json::json!({"name": "HQ"}),
+            )
+            .await;
         let site_id = site["id"].as_str().unwrap().to_string();
-        let (status, key) = self.post(&format!("/api/v1/sites/{site_id}/enrollment-key"), token, serde_json::json!({})).await;
+        let (status, key) = self
+            .post(
+                &format!("/api/v1/sites/{site_id}/enrollment-key"),
+                token,
+                serde_json::json!({}),
+            )
+            .await;
         assert_eq!(status, StatusCode::CREATED);
         (client_id, site_id, key["key"].as_str().unwrap().to_string())
     }
@@ -160,7 +217,10 @@ where
         if let Some(value) = check().await {
             return value;
         }
-        assert!(tokio::time::Instant::now() < deadline, "timed out waiting for: {what}");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for: {what}"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
