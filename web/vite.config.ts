@@ -10,7 +10,8 @@ export default defineConfig({
   },
   server: {
     // The Rust server serves the API; in development Vite only serves the dashboard.
-    proxy: { "/api": { target: "http://127.0.0.1:8080", changeOrigin: false } },
+    // GURURMM_API_URL points the proxy at a server on another address.
+    proxy: { "/api": { target: process.env.GURURMM_API_URL ?? "http://127.0.0.1:8080", changeOrigin: false } },
   },
   build: { outDir: "dist", sourcemap: false, chunkSizeWarningLimit: 1500 },
   test: {

@@ -29,3 +29,5 @@ export type FanReading = Schemas["FanReading"];
 export type CollectorError = Schemas["CollectorError"];
 export type MetricSeries = Schemas["MetricSeries"];
 export type MetricPoint = Schemas["MetricPoint"];
+export type AgentEvent = Schemas["AgentEvent"];
+export type AgentEventList = Schemas["AgentEventList"];

@@ -32,7 +32,7 @@ function TableHead({ className, ...props }: React.ComponentProps<"th">) {
 }
 
 function TableCell({ className, ...props }: React.ComponentProps<"td">) {
-  return <td data-slot="table-cell" className={cn("whitespace-nowrap px-2 py-1.5 align-middle", className)} {...props} />;
+  return <td data-slot="table-cell" className={cn("whitespace-nowrap px-2 py-1 align-middle", className)} {...props} />;
 }
 
 export { Table, TableBody, TableCell, TableHead, TableHeader, TableRow };

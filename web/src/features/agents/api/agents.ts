@@ -14,6 +14,7 @@ export const agentKeys = {
   detail: (id: string) => ["agents", "detail", id] as const,
   metricsOf: (id: string) => ["agents", "metrics", id] as const,
   metrics: (id: string, range: MetricRange) => ["agents", "metrics", id, range] as const,
+  events: (id: string) => ["agents", "events", id] as const,
   filterClients: ["agents", "filter-options", "clients"] as const,
   filterSites: (clientId: string) => ["agents", "filter-options", "sites", clientId] as const,
 };
@@ -95,5 +96,14 @@ export function useFilterSites(clientId: string | undefined) {
     queryFn: () => unwrap(api.GET("/api/v1/clients/{id}/sites", { params: { path: { id: clientId ?? "" }, query: { page: 1, per_page: 100 } } })),
     enabled: clientId !== undefined,
     staleTime: 60_000,
+  });
+}
+
+/** The agent's own timeline (identity problems, dropped samples…), newest first. */
+export function useAgentEvents(id: string) {
+  return useQuery({
+    queryKey: agentKeys.events(id),
+    queryFn: () => unwrap(api.GET("/api/v1/agents/{id}/events", { params: { path: { id } } })),
+    refetchInterval: 60_000,
   });
 }

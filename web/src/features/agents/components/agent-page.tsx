@@ -14,6 +14,7 @@ import { formatBytes, formatDuration, formatPercent, usagePercent } from "@/lib/
 import { useAgent, useDeleteAgent } from "../api/agents";
 import type { MetricRange } from "../hooks/agent-list-search";
 import { CollectorNotes, DisksCard, InterfacesCard, ProcessesCard, SensorsCard, UsersCard } from "./agent-sample-sections";
+import { AgentEventsCard } from "./agent-events-card";
 import { AgentStatusBadge } from "./agent-status-badge";
 import { osLabel } from "./agents-table";
 import { MetricCharts } from "./metric-charts";
@@ -58,6 +59,7 @@ export function AgentPage({
         </p>
       )}
       <InterfacesCard agent={agent.data} />
+      <AgentEventsCard agentId={agentId} />
     </div>
   );
 }
@@ -137,7 +139,12 @@ function CurrentNumbers({ agent }: { agent: AgentDetail }) {
     <div className="grid grid-cols-2 gap-3 md:grid-cols-4">
       <Stat label="CPU" value={formatPercent(agent.cpu_percent)} testId="stat-cpu" />
       <Stat label="Memory" value={formatPercent(memoryPercent, 0)} detail={`${formatBytes(agent.memory_used_bytes)} of ${formatBytes(agent.memory_total_bytes)}`} testId="stat-memory" />
-      <Stat label="Swap" value={formatPercent(swapPercent, 0)} detail={sample ? `${formatBytes(sample.swap_used_bytes)} of ${formatBytes(sample.swap_total_bytes)}` : undefined} testId="stat-swap" />
+      <Stat
+        label="Swap"
+        value={sample?.swap_total_bytes === 0 ? "none" : formatPercent(swapPercent, 0)}
+        detail={sample && sample.swap_total_bytes !== 0 ? `${formatBytes(sample.swap_used_bytes)} of ${formatBytes(sample.swap_total_bytes)}` : undefined}
+        testId="stat-swap"
+      />
       <Stat label="Uptime" value={formatDuration(sample?.uptime_seconds)} testId="stat-uptime" />
     </div>
   );

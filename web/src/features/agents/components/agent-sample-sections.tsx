@@ -171,24 +171,37 @@ export function SensorsCard({ sample }: { sample: MetricSample }) {
   );
 }
 
-/** Collectors that could not run: "unsupported" is expected on some OSes, "failed" is a problem. */
+/**
+ * Collectors that could not run. "Unsupported" is expected on some OSes and machines, so those share
+ * one quiet line; a "failed" collector is a problem and gets its own line.
+ */
 export function CollectorNotes({ errors }: { errors: CollectorError[] }) {
   if (errors.length === 0) return null;
+  const unsupported = errors.filter((error) => error.kind === "unsupported");
+  const failed = errors.filter((error) => error.kind !== "unsupported");
   return (
     <div className="grid gap-1" data-testid="collector-notes">
-      {errors.map((error) => (
-        <div
-          key={`${error.collector}-${error.kind}`}
-          className={
-            error.kind === "unsupported"
-              ? "flex items-start gap-2 rounded-md bg-muted px-3 py-1.5 text-xs text-muted-foreground"
-              : "flex items-start gap-2 rounded-md bg-destructive/10 px-3 py-1.5 text-xs text-destructive"
-          }
-        >
+      {unsupported.length > 0 ? (
+        <div className="flex items-start gap-2 rounded-md bg-muted px-3 py-1.5 text-xs text-muted-foreground" data-testid="collector-unsupported">
           <InfoIcon className="mt-0.5 size-3.5 shrink-0" aria-hidden />
           <span>
-            <span className="font-medium">{error.collector}</span>: {error.kind === "unsupported" ? "unsupported on this OS" : "collection failed"}
-            {error.message ? ` (${error.message})` : null}
+            Unsupported on this OS:{" "}
+            {unsupported.map((error, index) => (
+              <span key={error.collector}>
+                {index > 0 ? ", " : null}
+                <span className="font-medium" title={error.message}>
+                  {error.collector}
+                </span>
+              </span>
+            ))}
+          </span>
+        </div>
+      ) : null}
+      {failed.map((error) => (
+        <div key={error.collector} className="flex items-start gap-2 rounded-md bg-destructive/10 px-3 py-1.5 text-xs text-destructive">
+          <InfoIcon className="mt-0.5 size-3.5 shrink-0" aria-hidden />
+          <span>
+            <span className="font-medium">{error.collector}</span>: collection failed{error.message ? ` (${error.message})` : null}
           </span>
         </div>
       ))}

@@ -96,6 +96,8 @@ export function MetricCharts({ agentId, range, onRangeChange }: { agentId: strin
     <XAxis dataKey="time" type="number" scale="time" domain={domain} tickFormatter={timeTick(range)} minTickGap={40} {...axisProps} />
   );
   const grid = <CartesianGrid strokeDasharray="3 3" stroke="var(--border)" vertical={false} />;
+  // With only a few samples a line is too short to see, so draw the points too.
+  const dot = rows.length < 4 ? { r: 2.5 } : false;
   const bucketNote = metrics.data && metrics.data.bucket_seconds > 0 ? `averaged per ${formatBucket(metrics.data.bucket_seconds)}` : null;
 
   return (
@@ -123,7 +125,7 @@ export function MetricCharts({ agentId, range, onRangeChange }: { agentId: strin
                 {xAxis}
                 <YAxis domain={[0, 100]} width={36} tickFormatter={(value: number) => `${value}%`} {...axisProps} />
                 <Tooltip {...tooltipStyle} formatter={(value) => [formatPercent(Number(value)), "CPU"]} />
-                <Area dataKey="cpu" name="CPU" type="monotone" stroke="var(--chart-1)" fill="var(--chart-1)" fillOpacity={0.2} strokeWidth={1.5} isAnimationActive={false} />
+                <Area dataKey="cpu" name="CPU" type="monotone" stroke="var(--chart-1)" fill="var(--chart-1)" fillOpacity={0.2} strokeWidth={1.5} dot={dot} isAnimationActive={false} />
               </AreaChart>
             </ResponsiveContainer>
           </ChartCard>
@@ -135,7 +137,7 @@ export function MetricCharts({ agentId, range, onRangeChange }: { agentId: strin
                 <YAxis width={60} tickFormatter={(value: number) => formatBytes(value, 0)} {...axisProps} />
                 <Tooltip {...tooltipStyle} formatter={(value, name) => [formatBytes(Number(value)), name]} />
                 <Area dataKey="memoryTotal" name="Total" type="stepAfter" stroke="var(--muted-foreground)" strokeDasharray="4 3" fill="none" isAnimationActive={false} />
-                <Area dataKey="memoryUsed" name="Used" type="monotone" stroke="var(--chart-2)" fill="var(--chart-2)" fillOpacity={0.2} strokeWidth={1.5} isAnimationActive={false} />
+                <Area dataKey="memoryUsed" name="Used" type="monotone" stroke="var(--chart-2)" fill="var(--chart-2)" fillOpacity={0.2} strokeWidth={1.5} dot={dot} isAnimationActive={false} />
               </AreaChart>
             </ResponsiveContainer>
           </ChartCard>
@@ -147,7 +149,7 @@ export function MetricCharts({ agentId, range, onRangeChange }: { agentId: strin
                 <YAxis width={60} tickFormatter={(value: number) => formatBytes(value, 0)} {...axisProps} />
                 <Tooltip {...tooltipStyle} formatter={(value, name) => [formatBytes(Number(value)), name]} />
                 <Area dataKey="diskTotal" name="Total" type="stepAfter" stroke="var(--muted-foreground)" strokeDasharray="4 3" fill="none" isAnimationActive={false} />
-                <Area dataKey="diskUsed" name="Used" type="monotone" stroke="var(--chart-3)" fill="var(--chart-3)" fillOpacity={0.2} strokeWidth={1.5} isAnimationActive={false} />
+                <Area dataKey="diskUsed" name="Used" type="monotone" stroke="var(--chart-3)" fill="var(--chart-3)" fillOpacity={0.2} strokeWidth={1.5} dot={dot} isAnimationActive={false} />
               </AreaChart>
             </ResponsiveContainer>
           </ChartCard>
@@ -158,8 +160,8 @@ export function MetricCharts({ agentId, range, onRangeChange }: { agentId: strin
                 {xAxis}
                 <YAxis width={60} tickFormatter={(value: number) => formatBytes(value, 0)} {...axisProps} />
                 <Tooltip {...tooltipStyle} formatter={(value, name) => [formatBytes(Number(value)), name]} />
-                <Line dataKey="rx" name="Received" type="monotone" stroke="var(--chart-1)" dot={false} strokeWidth={1.5} isAnimationActive={false} />
-                <Line dataKey="tx" name="Sent" type="monotone" stroke="var(--chart-4)" dot={false} strokeWidth={1.5} isAnimationActive={false} />
+                <Line dataKey="rx" name="Received" type="monotone" stroke="var(--chart-1)" dot={dot} strokeWidth={1.5} isAnimationActive={false} />
+                <Line dataKey="tx" name="Sent" type="monotone" stroke="var(--chart-4)" dot={dot} strokeWidth={1.5} isAnimationActive={false} />
               </LineChart>
             </ResponsiveContainer>
           </ChartCard>

@@ -22,7 +22,14 @@ export function ClientHeader({ clientId, onDeleted }: { clientId: string; onDele
   return (
     <PageHeader
       title={<span data-testid="client-name">{client.data.name}</span>}
-      description={`${client.data.site_count} site${client.data.site_count === 1 ? "" : "s"} · ${client.data.agent_count} agent${client.data.agent_count === 1 ? "" : "s"}`}
+      description={
+        <>
+          {client.data.site_count} site{client.data.site_count === 1 ? "" : "s"} ·{" "}
+          <Link to="/agents" search={{ client_id: clientId }} className="hover:text-foreground hover:underline">
+            {client.data.agent_count} agent{client.data.agent_count === 1 ? "" : "s"}
+          </Link>
+        </>
+      }
       actions={
         mayMutate ? (
           <>
