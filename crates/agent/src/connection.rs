@@ -493,7 +493,7 @@ mod tests {
                 hostname: "h".into(),
                 device_id: "d".into(),
             },
-            tls: crate::tls::client_config().unwrap(),
+            tls: crate::tls::client_config(None).unwrap(),
             timeouts: Timeouts::default(),
         };
         assert!(!format!("{params:?}").contains("supersecret"));

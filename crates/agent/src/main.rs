@@ -34,6 +34,10 @@ enum Command {
         /// Device id to enroll with instead of the OS machine id.
         #[arg(long, env = "GURURMM_DEVICE_ID")]
         device_id: Option<String>,
+        /// PEM file of extra CA certificates to trust, for a server with a
+        /// private or self-signed certificate.
+        #[arg(long, env = "GURURMM_CA_CERT")]
+        ca_cert: Option<PathBuf>,
     },
     /// Print the stored identity (without the secret).
     Status {
@@ -53,11 +57,13 @@ fn main() -> Result<()> {
             enroll_key,
             state_dir,
             device_id,
+            ca_cert,
         } => {
             let mut options = RunOptions::new(state_dir);
             options.server_url = server_url;
             options.enroll_key = enroll_key;
             options.device_id = device_id;
+            options.ca_cert = ca_cert;
             run(options)
         }
         Command::Status { state_dir } => status(&state_dir),
@@ -73,10 +79,15 @@ fn init_logging() {
         .unwrap_or_else(|| {
             tracing_subscriber::filter::Targets::new().with_default(tracing::Level::INFO)
         });
+    use std::io::IsTerminal;
     use tracing_subscriber::layer::SubscriberExt;
     use tracing_subscriber::util::SubscriberInitExt;
+    let layer = tracing_subscriber::fmt::layer()
+        .with_writer(std::io::stderr)
+        // Colour codes only on a terminal, not in service logs.
+        .with_ansi(std::io::stderr().is_terminal());
     tracing_subscriber::registry()
-        .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr))
+        .with(layer)
         .with(filter)
         .init();
 }

@@ -42,6 +42,8 @@ pub struct RunOptions {
     pub enroll_key: Option<String>,
     /// Overrides the OS machine id (several agents on one machine).
     pub device_id: Option<String>,
+    /// PEM file with extra CA certificates to trust (private or self-signed server).
+    pub ca_cert: Option<PathBuf>,
     pub backoff: BackoffPolicy,
     pub buffer_capacity: usize,
     /// Settings used until the server's welcome says otherwise.
@@ -58,6 +60,7 @@ impl RunOptions {
             state_dir,
             enroll_key: None,
             device_id: None,
+            ca_cert: None,
             backoff: BackoffPolicy::default(),
             buffer_capacity: DEFAULT_CAPACITY,
             initial_settings: AgentSettings::default(),
@@ -77,6 +80,7 @@ impl std::fmt::Debug for RunOptions {
                 &self.enroll_key.as_ref().map(|_| "<redacted>"),
             )
             .field("device_id", &self.device_id)
+            .field("ca_cert", &self.ca_cert)
             .field("backoff", &self.backoff)
             .field("buffer_capacity", &self.buffer_capacity)
             .field("initial_settings", &self.initial_settings)
@@ -128,7 +132,15 @@ pub async fn run(
     source: Box<dyn SampleSource>,
     mut shutdown: watch::Receiver<bool>,
 ) -> Result<()> {
-    let tls = tls::client_config()?;
+    let extra_ca = match &options.ca_cert {
+        Some(path) => Some(
+            std::fs::read(path)
+                .with_context(|| format!("reading CA certificate {}", path.display()))?,
+        ),
+        None => None,
+    };
+    let tls = tls::client_config(extra_ca.as_deref())
+        .with_context(|| format!("loading CA certificate {:?}", options.ca_cert))?;
     state::ensure_state_dir(&options.state_dir)?;
     let shared = Arc::new(Shared::new(
         options.buffer_capacity,

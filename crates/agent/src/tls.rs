@@ -1,17 +1,41 @@
 //! One rustls client configuration (ring provider, Mozilla roots via
-//! webpki-roots) shared by enrollment and the WebSocket.
+//! webpki-roots, plus an optional operator CA) shared by enrollment and the
+//! WebSocket.
 //!
 //! Building it explicitly, instead of relying on rustls' process-wide default
 //! provider, keeps TLS working however cargo unifies the rustls features.
+//! The extra CA is for self-hosted servers behind a private or self-signed
+//! certificate; it is added to the public roots, never replaces verification.
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::CertificateDer;
 use std::sync::Arc;
 
-pub fn client_config() -> Result<Arc<rustls::ClientConfig>> {
+/// Parses every certificate in a PEM bundle.
+pub fn parse_pem_certificates(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>> {
+    let certificates = CertificateDer::pem_slice_iter(pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|error| anyhow::anyhow!("invalid PEM: {error:?}"))?;
+    if certificates.is_empty() {
+        bail!("no certificate found in the PEM data");
+    }
+    Ok(certificates)
+}
+
+/// The client configuration; `extra_ca_pem` adds trusted roots.
+pub fn client_config(extra_ca_pem: Option<&[u8]>) -> Result<Arc<rustls::ClientConfig>> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let roots = rustls::RootCertStore {
+    let mut roots = rustls::RootCertStore {
         roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
     };
+    if let Some(pem) = extra_ca_pem {
+        for certificate in parse_pem_certificates(pem)? {
+            roots
+                .add(certificate)
+                .context("adding the CA certificate")?;
+        }
+    }
     let config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .context("configuring TLS protocol versions")?
@@ -22,8 +46,19 @@ pub fn client_config() -> Result<Arc<rustls::ClientConfig>> {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
-    fn the_client_config_builds_with_roots() {
-        assert!(super::client_config().is_ok());
+    fn the_client_config_builds_with_and_without_an_extra_ca() {
+        assert!(client_config(None).is_ok());
+        let ca = include_bytes!("../tests/fixtures/test-ca.pem");
+        assert!(client_config(Some(ca)).is_ok());
+    }
+
+    #[test]
+    fn garbage_is_not_a_ca() {
+        assert!(client_config(Some(b"not a certificate")).is_err());
+        let mangled = b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
+        assert!(client_config(Some(mangled)).is_err());
     }
 }

@@ -529,3 +529,73 @@ async fn a_silent_server_is_detected_and_the_agent_reconnects() {
     drop(ws);
     agent.shut_down().await;
 }
+
+/// TLS server config from the fixture certificate (signed by `test-ca.pem`,
+/// valid for 127.0.0.1 and localhost).
+fn tls_acceptor() -> tokio_rustls::TlsAcceptor {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let certificates = CertificateDer::pem_slice_iter(include_bytes!("fixtures/test-server.pem"))
+        .collect::<Result<Vec<_>, _>>()
+        .unwrap();
+    let key = PrivateKeyDer::from_pem_slice(include_bytes!("fixtures/test-server.key")).unwrap();
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(certificates, key)
+    .unwrap();
+    tokio_rustls::TlsAcceptor::from(Arc::new(config))
+}
+
+#[tokio::test]
+async fn wss_with_a_private_ca_works_only_when_the_ca_is_given() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("https://{}", listener.local_addr().unwrap());
+    let acceptor = tls_acceptor();
+    let temp = tempfile::tempdir().unwrap();
+    let identity = stored_identity(temp.path(), &url);
+
+    // Without the CA the agent must refuse the certificate, and keep retrying.
+    let agent = Agent::start(options(temp.path(), &url));
+    for _ in 0..2 {
+        let (stream, _) = timeout(STEP, listener.accept()).await.unwrap().unwrap();
+        assert!(
+            acceptor.accept(stream).await.is_err(),
+            "the agent accepted an untrusted certificate"
+        );
+    }
+    agent.shut_down().await;
+
+    let ca_path = temp.path().join("ca.pem");
+    std::fs::write(&ca_path, include_bytes!("fixtures/test-ca.pem")).unwrap();
+    let mut trusted = options(temp.path(), &url);
+    trusted.ca_cert = Some(ca_path);
+    let agent = Agent::start(trusted);
+    let (stream, _) = timeout(STEP, listener.accept()).await.unwrap().unwrap();
+    let tls = acceptor
+        .accept(stream)
+        .await
+        .expect("TLS handshake with the trusted CA");
+    let mut authorization = String::new();
+    let mut ws =
+        tokio_tungstenite::accept_hdr_async(tls, |request: &Request, response: Response| {
+            authorization = request.headers()["authorization"]
+                .to_str()
+                .unwrap()
+                .to_owned();
+            Ok(response)
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        authorization,
+        format!("Bearer {}.s3cret-value", identity.agent_id)
+    );
+    let message = timeout(STEP, ws.next()).await.unwrap().unwrap().unwrap();
+    let frame: AgentFrame = serde_json::from_str(message.to_text().unwrap()).unwrap();
+    assert!(matches!(frame, AgentFrame::Hello(_)), "{frame:?}");
+    agent.shut_down().await;
+}
