@@ -1,12 +1,12 @@
 //! Code-based routes. Search params are validated here so pages get typed, sanitized state.
 import type { QueryClient } from "@tanstack/react-query";
-import { createRootRouteWithContext, createRoute, createRouter, Link, Outlet, redirect } from "@tanstack/react-router";
+import { createRootRouteWithContext, createRoute, createRouter, lazyRouteComponent, Link, Outlet, redirect } from "@tanstack/react-router";
 import { parseAgentListSearch, parseAgentPageSearch } from "@/features/agents/hooks/agent-list-search";
 import type { ClientListSearch } from "@/features/clients/components/clients-page";
 import { getToken } from "@/lib/auth-token";
 import { compact, optionalPage, optionalText } from "@/lib/search-params";
 import { AuthedLayout } from "./routes/authed-layout";
-import { AgentRoute, AgentsRoute, ClientRoute, ClientsRoute, LoginRoute, SiteRoute } from "./routes/pages";
+import { AgentsRoute, ClientRoute, ClientsRoute, LoginRoute, SiteRoute } from "./routes/pages";
 
 export interface RouterContext {
   queryClient: QueryClient;
@@ -68,7 +68,7 @@ const agentRoute = createRoute({
   getParentRoute: () => authedRoute,
   path: "/agents/$agentId",
   validateSearch: parseAgentPageSearch,
-  component: AgentRoute,
+  component: lazyRouteComponent(() => import("./routes/agent-route"), "AgentRoute"),
 });
 
 const clientsRoute = createRoute({

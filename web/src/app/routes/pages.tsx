@@ -1,6 +1,5 @@
 //! Thin route components: read params and search from the router, compose features, navigate.
 import { getRouteApi, useNavigate } from "@tanstack/react-router";
-import { AgentPage } from "@/features/agents/components/agent-page";
 import { AgentsPage } from "@/features/agents/components/agents-page";
 import { SiteAgentsSection } from "@/features/agents/components/site-agents-section";
 import { LoginPage } from "@/features/auth/components/login-page";
@@ -12,7 +11,6 @@ import { SiteHeader } from "@/features/sites/components/site-header";
 
 const loginApi = getRouteApi("/login");
 const agentsApi = getRouteApi("/authed/agents");
-const agentApi = getRouteApi("/authed/agents/$agentId");
 const clientsApi = getRouteApi("/authed/clients");
 const clientApi = getRouteApi("/authed/clients/$clientId");
 const siteApi = getRouteApi("/authed/sites/$siteId");
@@ -27,21 +25,6 @@ export function AgentsRoute() {
   const search = agentsApi.useSearch();
   const navigate = agentsApi.useNavigate();
   return <AgentsPage search={search} onSearchChange={(next) => void navigate({ search: next })} />;
-}
-
-export function AgentRoute() {
-  const { agentId } = agentApi.useParams();
-  const search = agentApi.useSearch();
-  const navigate = useNavigate();
-  return (
-    <AgentPage
-      key={agentId}
-      agentId={agentId}
-      range={search.range ?? "1h"}
-      onRangeChange={(range) => void navigate({ to: "/agents/$agentId", params: { agentId }, search: range === "1h" ? {} : { range }, replace: true })}
-      onDeleted={() => void navigate({ to: "/agents" })}
-    />
-  );
 }
 
 export function ClientsRoute() {

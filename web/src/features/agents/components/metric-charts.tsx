@@ -43,7 +43,7 @@ function timeTick(range: MetricRange) {
   return (value: number) => {
     const date = new Date(value);
     return range === "7d"
-      ? date.toLocaleDateString(undefined, { weekday: "short", day: "numeric" })
+      ? date.toLocaleDateString(undefined, { month: "short", day: "numeric" })
       : date.toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" });
   };
 }
