@@ -353,6 +353,12 @@ impl Session<'_> {
         let mut last_received = Instant::now();
         let mut next_heartbeat = Instant::now() + self.heartbeat_every;
         loop {
+            // Interfaces first: the collector publishes them before the sample
+            // taken with them, so the server learns them before the metrics.
+            if interfaces.has_changed().unwrap_or(false) {
+                let current = interfaces.borrow_and_update().clone();
+                self.send_interfaces(current).await?;
+            }
             // Upload what is waiting, one unacknowledged batch at a time.
             let batch = self.shared.lock_buffer().next_batch(MAX_FRAME_BYTES);
             if let Some(batch) = batch {

@@ -204,8 +204,7 @@ async fn collect_forever(
                 if !sample.errors.is_empty() {
                     tracing::debug!(errors = ?sample.errors, "some collectors did not report");
                 }
-                shared.lock_buffer().push(sample);
-                shared.sample_added.notify_one();
+                // Interfaces before the sample, so a connection sends them first.
                 shared.interfaces.send_if_modified(|current| {
                     if current.as_ref() == Some(&interfaces) {
                         false
@@ -214,6 +213,8 @@ async fn collect_forever(
                         true
                     }
                 });
+                shared.lock_buffer().push(sample);
+                shared.sample_added.notify_one();
             }
             Err(error) => tracing::error!("metric collection failed: {error}"),
         }
