@@ -81,18 +81,37 @@ pub fn machine_id() -> Option<String> {
     platform::machine_id()
 }
 
+/// Cuts OS-provided text to `max` characters: the server refuses a `hello`
+/// with absurdly long fields, and a refused hello would repeat forever.
+fn clamp_text(text: String, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((cut, _)) => text[..cut].to_owned(),
+        None => text,
+    }
+}
+
 /// Operating system facts for `hello` and enrollment.
 pub fn os_info() -> OsInfo {
     OsInfo {
         family: std::env::consts::OS.to_owned(),
-        name: System::name().unwrap_or_else(|| std::env::consts::OS.to_owned()),
-        version: System::os_version().unwrap_or_default(),
-        kernel: System::kernel_version(),
+        name: clamp_text(
+            System::name().unwrap_or_else(|| std::env::consts::OS.to_owned()),
+            128,
+        ),
+        version: clamp_text(System::os_version().unwrap_or_default(), 128),
+        kernel: System::kernel_version().map(|kernel| clamp_text(kernel, 128)),
     }
 }
 
+/// The machine's host name (at most 255 characters), `unknown` if it has none.
 pub fn hostname() -> String {
-    System::host_name().unwrap_or_else(|| "unknown".to_owned())
+    let name = System::host_name().unwrap_or_default();
+    let name = clamp_text(name.trim().to_owned(), 255);
+    if name.is_empty() {
+        "unknown".to_owned()
+    } else {
+        name
+    }
 }
 
 /// Stateful collector: CPU and process CPU percentages and network deltas
@@ -276,6 +295,15 @@ impl Collector {
         }
         sample.top_cpu = processes::top_by_cpu(&processes, TOP_PROCESSES);
         sample.top_memory = processes::top_by_memory(&processes, TOP_PROCESSES);
+    }
+}
+
+#[cfg(test)]
+mod text_tests {
+    #[test]
+    fn clamp_text_counts_characters_not_bytes() {
+        assert_eq!(super::clamp_text("héllo".into(), 2), "hé");
+        assert_eq!(super::clamp_text("short".into(), 128), "short");
     }
 }
 
