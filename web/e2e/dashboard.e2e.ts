@@ -72,7 +72,12 @@ describe("dashboard against a live server", () => {
       await page.getByLabel("Email").fill(email);
       await page.getByLabel("Password").fill(password);
       await page.getByRole("button", { name: "Sign in" }).click();
-      await page.waitForURL(/\/agents/);
+      // Fail fast with the server's message when the credentials are refused.
+      const refused = page.getByTestId("login-error").waitFor().then(async () => {
+        throw new Error(`login refused: ${await page.getByTestId("login-error").textContent()}`);
+      });
+      await Promise.race([page.waitForURL(/\/agents/), refused]);
+      refused.catch(() => undefined);
       await page.getByRole("heading", { name: "Agents" }).waitFor();
     });
 
@@ -106,13 +111,22 @@ describe("dashboard against a live server", () => {
       await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Agents" }).click();
       await page.getByRole("searchbox", { name: "Search agents" }).fill(agentHostname);
       await page.waitForURL((url) => url.searchParams.get("q") === agentHostname);
-      const row = page.locator(`[data-testid="agent-row"][data-hostname="${agentHostname}"]`);
-      await row.locator('[data-testid="agent-status"][data-status="online"]').waitFor({ timeout: LIVE_TIMEOUT_MS });
-      expect(await row.getByTestId("agent-status").textContent()).toBe("online");
+      // Several agents may share a hostname (re-enrolled machines); any online one will do.
+      const onlineRow = page
+        .locator(`[data-testid="agent-row"][data-hostname="${agentHostname}"]`)
+        .filter({ has: page.locator('[data-testid="agent-status"][data-status="online"]') })
+        .first();
+      await onlineRow.waitFor({ timeout: LIVE_TIMEOUT_MS });
+      expect(await onlineRow.getByTestId("agent-status").textContent()).toBe("online");
     });
 
     await step("open the agent page with charts and top processes", async () => {
-      await page.locator(`[data-testid="agent-row"][data-hostname="${agentHostname}"]`).getByTestId("agent-link").click();
+      await page
+        .locator(`[data-testid="agent-row"][data-hostname="${agentHostname}"]`)
+        .filter({ has: page.locator('[data-testid="agent-status"][data-status="online"]') })
+        .first()
+        .getByTestId("agent-link")
+        .click();
       await page.getByTestId("agent-hostname").filter({ hasText: agentHostname }).waitFor();
       await page.getByTestId("agent-status").filter({ hasText: "online" }).first().waitFor();
       // A chart has rendered data once its curve has a drawn path; new samples arrive live.
