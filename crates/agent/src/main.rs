@@ -51,6 +51,7 @@ enum Command {
 fn main() -> Result<()> {
     let cli = Cli::parse();
     init_logging();
+    warn_about_unknown_variables();
     match cli.command {
         Command::Run {
             server_url,
@@ -73,15 +74,19 @@ fn main() -> Result<()> {
 
 /// Log filter from `RUST_LOG` (`info`, `gururmm_agent=debug,warn`…), default `info`.
 fn init_logging() {
-    let filter = std::env::var("RUST_LOG")
-        .ok()
-        .and_then(|value| value.parse::<tracing_subscriber::filter::Targets>().ok())
-        .unwrap_or_else(|| {
-            tracing_subscriber::filter::Targets::new().with_default(tracing::Level::INFO)
-        });
     use std::io::IsTerminal;
+    use tracing_subscriber::filter::Targets;
     use tracing_subscriber::layer::SubscriberExt;
     use tracing_subscriber::util::SubscriberInitExt;
+    let default = || Targets::new().with_default(tracing::Level::INFO);
+    let requested = std::env::var("RUST_LOG")
+        .ok()
+        .filter(|v| !v.trim().is_empty());
+    let parsed = requested.as_deref().map(str::parse::<Targets>);
+    let filter = match &parsed {
+        Some(Ok(filter)) => filter.clone(),
+        _ => default(),
+    };
     let layer = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
         // Colour codes only on a terminal, not in service logs.
@@ -90,6 +95,27 @@ fn init_logging() {
         .with(layer)
         .with(filter)
         .init();
+    if let Some(Err(error)) = parsed {
+        tracing::warn!("ignoring RUST_LOG ({error}); logging at info");
+    }
+}
+
+/// Environment variables the agent reads; any other `GURURMM_*` is likely a typo.
+const KNOWN_VARIABLES: [&str; 5] = [
+    "GURURMM_SERVER_URL",
+    "GURURMM_ENROLL_KEY",
+    "GURURMM_STATE_DIR",
+    "GURURMM_DEVICE_ID",
+    "GURURMM_CA_CERT",
+];
+
+fn warn_about_unknown_variables() {
+    for (name, _) in std::env::vars_os() {
+        let name = name.to_string_lossy();
+        if name.starts_with("GURURMM_") && !KNOWN_VARIABLES.contains(&name.as_ref()) {
+            tracing::warn!("ignoring unknown environment variable {name}");
+        }
+    }
 }
 
 fn run(options: RunOptions) -> Result<()> {

@@ -100,6 +100,7 @@ fn run_retries_quietly_about_secrets_and_exits_cleanly_on_sigterm() {
         ])
         .arg(temp.path().join("state"))
         .env("RUST_LOG", "debug")
+        .env("GURURMM_SERVER", "typo of GURURMM_SERVER_URL")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -150,4 +151,8 @@ fn run_retries_quietly_about_secrets_and_exits_cleanly_on_sigterm() {
         "the enrollment key appeared in the log:\n{log}"
     );
     assert!(log.contains("shutting down"));
+    assert!(
+        log.contains("unknown environment variable GURURMM_SERVER"),
+        "{log}"
+    );
 }
