@@ -208,17 +208,33 @@ async fn connect(params: &SessionParams) -> Result<Socket, SessionEnd> {
         Ok(Ok((socket, _response))) => Ok(socket),
         Ok(Err(tungstenite::Error::Http(response))) => {
             let status = response.status().as_u16();
+            let body = response.body().as_deref().unwrap_or_default();
+            let reason = format!(
+                "the server answered HTTP {status} to the WebSocket upgrade{}",
+                explain_error_body(body)
+            );
             if status == 401 || status == 403 {
-                Err(SessionEnd::IdentityRejected {
-                    reason: format!("the server answered HTTP {status} to the WebSocket upgrade"),
-                })
+                Err(SessionEnd::IdentityRejected { reason })
             } else {
-                Err(dropped(format!(
-                    "the server answered HTTP {status} to the WebSocket upgrade"
-                )))
+                Err(dropped(reason))
             }
         }
         Ok(Err(error)) => Err(dropped(format!("connecting failed: {error}"))),
+    }
+}
+
+/// `: <message>` from an API error body (`{"error":{"code","message"}}`),
+/// else a short excerpt of the body, else nothing.
+fn explain_error_body(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let message = serde_json::from_str::<serde_json::Value>(&text)
+        .ok()
+        .and_then(|v| v["error"]["message"].as_str().map(str::to_owned))
+        .unwrap_or_else(|| text.trim().chars().take(200).collect());
+    if message.is_empty() {
+        String::new()
+    } else {
+        format!(": {message}")
     }
 }
 
@@ -469,6 +485,19 @@ mod tests {
                 ..
             }
         ));
+    }
+
+    #[test]
+    fn upgrade_error_bodies_are_explained_briefly() {
+        let api =
+            br#"{"error":{"code":"unauthorized","message":"unknown agent or revoked credential"}}"#;
+        assert_eq!(
+            explain_error_body(api),
+            ": unknown agent or revoked credential"
+        );
+        assert_eq!(explain_error_body(b"Bad Gateway\n"), ": Bad Gateway");
+        assert_eq!(explain_error_body(b""), "");
+        assert_eq!(explain_error_body(&[b'x'; 5000]).len(), 202);
     }
 
     #[test]
