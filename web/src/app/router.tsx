@@ -3,6 +3,7 @@ import type { QueryClient } from "@tanstack/react-query";
 import { createRootRouteWithContext, createRoute, createRouter, lazyRouteComponent, Link, Outlet, redirect } from "@tanstack/react-router";
 import { parseAgentListSearch, parseAgentPageSearch } from "@/features/agents/hooks/agent-list-search";
 import type { ClientListSearch } from "@/features/clients/components/clients-page";
+import { RouteError } from "@/components/route-error";
 import { getToken } from "@/lib/auth-token";
 import { compact, optionalPage, optionalText } from "@/lib/search-params";
 import { AuthedLayout } from "./routes/authed-layout";
@@ -100,6 +101,7 @@ export function createAppRouter(queryClient: QueryClient) {
     routeTree,
     context: { queryClient },
     defaultPreload: "intent",
+    defaultErrorComponent: ({ error, reset }) => <RouteError error={error} reset={reset} />,
     defaultPreloadStaleTime: 0,
     scrollRestoration: true,
   });
