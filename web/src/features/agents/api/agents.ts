@@ -15,6 +15,7 @@ export const agentKeys = {
   metricsOf: (id: string) => ["agents", "metrics", id] as const,
   metrics: (id: string, range: MetricRange) => ["agents", "metrics", id, range] as const,
   events: (id: string) => ["agents", "events", id] as const,
+  statusCount: (status: string) => ["agents", "status-count", status] as const,
   filterClients: ["agents", "filter-options", "clients"] as const,
   filterSites: (clientId: string) => ["agents", "filter-options", "sites", clientId] as const,
 };
@@ -104,6 +105,15 @@ export function useAgentEvents(id: string) {
   return useQuery({
     queryKey: agentKeys.events(id),
     queryFn: () => unwrap(api.GET("/api/v1/agents/{id}/events", { params: { path: { id } } })),
+    refetchInterval: 60_000,
+  });
+}
+
+/** How many agents of the whole fleet have this status (one tiny page, only its total is used). */
+export function useAgentStatusCount(status: "online" | "offline") {
+  return useQuery({
+    queryKey: agentKeys.statusCount(status),
+    queryFn: async () => (await unwrap(api.GET("/api/v1/agents", { params: { query: { status, page: 1, per_page: 1 } } }))).total,
     refetchInterval: 60_000,
   });
 }

@@ -9,7 +9,7 @@ import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
 import { Skeleton } from "@/components/ui/skeleton";
-import { AGENTS_PER_PAGE, useAgents, useFilterClients, useFilterSites } from "../api/agents";
+import { AGENTS_PER_PAGE, useAgents, useAgentStatusCount, useFilterClients, useFilterSites } from "../api/agents";
 import { changeAgentListSearch, hasAgentFilters, type AgentListSearch } from "../hooks/agent-list-search";
 import { AgentsTable } from "./agents-table";
 
@@ -25,6 +25,7 @@ export function AgentsPage({ search, onSearchChange }: { search: AgentListSearch
       <PageHeader
         title="Agents"
         description={agents.data ? `${agents.data.total} agent${agents.data.total === 1 ? "" : "s"}${filtered ? " match the filters" : ""}` : "Every managed computer"}
+        actions={<FleetStatus current={search.status} onSelect={(status) => change({ status })} />}
       />
       <AgentFilters search={search} onChange={change} onClear={() => onSearchChange({})} />
       {agents.isError ? <ErrorMessage error={agents.error} onRetry={() => void agents.refetch()} /> : null}
@@ -49,6 +50,30 @@ export function AgentsPage({ search, onSearchChange }: { search: AgentListSearch
           />
         </>
       ) : null}
+    </div>
+  );
+}
+
+/** Fleet-wide online/offline counts, which double as quick status filters. */
+function FleetStatus({ current, onSelect }: { current: string | undefined; onSelect: (status: "online" | "offline" | undefined) => void }) {
+  const online = useAgentStatusCount("online");
+  const offline = useAgentStatusCount("offline");
+  const item = (status: "online" | "offline", count: number | undefined) => (
+    <Button
+      variant={current === status ? "secondary" : "ghost"}
+      size="sm"
+      aria-pressed={current === status}
+      data-testid={`fleet-${status}`}
+      onClick={() => onSelect(current === status ? undefined : status)}
+    >
+      <span className={status === "online" ? "size-2 rounded-full bg-success" : "size-2 rounded-full bg-muted-foreground/60"} aria-hidden />
+      <span className="tabular-nums font-semibold">{count ?? "–"}</span> {status}
+    </Button>
+  );
+  return (
+    <div className="flex items-center gap-1" role="group" aria-label="Fleet status">
+      {item("online", online.data)}
+      {item("offline", offline.data)}
     </div>
   );
 }

@@ -52,10 +52,11 @@ export function AgentsTable({ agents, showLocation = true }: { agents: AgentSumm
             <TableCell className="text-muted-foreground">
               <RelativeTime value={agent.last_seen} />
             </TableCell>
-            <TableCell className="text-right">
+            {/* An offline agent's numbers are its last report, not its present: dim them. */}
+            <TableCell className={agent.status === "online" ? "text-right" : "text-right opacity-50"} title={agent.status === "online" ? undefined : "Last reported value"}>
               <UsageCell percent={agent.cpu_percent ?? null} />
             </TableCell>
-            <TableCell className="text-right">
+            <TableCell className={agent.status === "online" ? "text-right" : "text-right opacity-50"}>
               <UsageCell
                 percent={usagePercent(agent.memory_used_bytes, agent.memory_total_bytes)}
                 title={`${formatBytes(agent.memory_used_bytes)} of ${formatBytes(agent.memory_total_bytes)}`}

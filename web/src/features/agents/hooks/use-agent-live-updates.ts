@@ -81,12 +81,13 @@ export function useAgentLiveUpdates(): void {
       case "agent_status": {
         const known = applyAgentStatusEvent(queryClient, event);
         // Lists filtered by status gain or lose this agent; an unknown agent is probably newly enrolled.
-        refetchSoon("lists", () =>
+        refetchSoon("lists", () => {
           void queryClient.invalidateQueries({
             queryKey: agentKeys.lists,
             predicate: (query) => !known || (query.queryKey[2] as AgentListSearch | undefined)?.status !== undefined,
-          }),
-        );
+          });
+          void queryClient.invalidateQueries({ queryKey: ["agents", "status-count"] });
+        });
         break;
       }
       case "agent_metrics":
