@@ -23,28 +23,40 @@ pub fn machine_id() -> Option<String> {
 }
 
 pub fn logged_in_users(now: SystemTime) -> Result<Vec<LoggedInUser>, CollectorError> {
-    for path in UTMP_PATHS {
-        match std::fs::read(path) {
+    logged_in_users_under(Path::new("/"), now)
+}
+
+/// Users from the utmp file, else from systemd-logind's session files, with
+/// every path under `root` (`/` in production, a fake tree in tests).
+fn logged_in_users_under(
+    root: &Path,
+    now: SystemTime,
+) -> Result<Vec<LoggedInUser>, CollectorError> {
+    let dev = root.join("dev");
+    for relative in UTMP_PATHS {
+        let path = root.join(relative.trim_start_matches('/'));
+        match std::fs::read(&path) {
             Ok(bytes) => {
                 return Ok(utmp::parse_utmp(&bytes)
                     .into_iter()
                     // A crashed session can leave its record behind; `who` shows
                     // it, but the user is gone.
                     .filter(|session| {
-                        session.pid <= 0 || Path::new(&format!("/proc/{}", session.pid)).exists()
+                        session.pid <= 0 || root.join(format!("proc/{}", session.pid)).exists()
                     })
                     .map(|session| LoggedInUser {
-                        idle_seconds: idle::tty_idle_seconds(Path::new("/dev"), &session.line, now),
+                        idle_seconds: idle::tty_idle_seconds(&dev, &session.line, now),
                         session: (!session.line.is_empty()).then_some(session.line),
                         name: session.user,
                     })
                     .collect());
             }
             Err(error) if error.kind() == ErrorKind::NotFound => continue,
-            Err(error) => return Err(failed("users", format!("reading {path}: {error}"))),
+            Err(error) => return Err(failed("users", format!("reading {relative}: {error}"))),
         }
     }
-    let entries = match std::fs::read_dir(LOGIND_SESSIONS_DIR) {
+    let sessions_dir = root.join(LOGIND_SESSIONS_DIR.trim_start_matches('/'));
+    let entries = match std::fs::read_dir(&sessions_dir) {
         Ok(entries) => entries,
         Err(error) if error.kind() == ErrorKind::NotFound => {
             return Err(unsupported(
@@ -61,7 +73,9 @@ pub fn logged_in_users(now: SystemTime) -> Result<Vec<LoggedInUser>, CollectorEr
     };
     let mut users: Vec<LoggedInUser> = entries
         .filter_map(Result::ok)
-        // `<id>.ref` files are FIFOs next to the session files.
+        // Only regular session files: `<id>.ref` entries are FIFOs, and reading
+        // a FIFO would block.
+        .filter(|entry| entry.file_type().is_ok_and(|kind| kind.is_file()))
         .filter(|entry| !entry.file_name().to_string_lossy().contains('.'))
         .filter_map(|entry| std::fs::read_to_string(entry.path()).ok())
         .map(|text| logind::parse_session_file(&text))
@@ -70,7 +84,7 @@ pub fn logged_in_users(now: SystemTime) -> Result<Vec<LoggedInUser>, CollectorEr
             idle_seconds: session
                 .tty
                 .as_deref()
-                .and_then(|tty| idle::tty_idle_seconds(Path::new("/dev"), tty, now)),
+                .and_then(|tty| idle::tty_idle_seconds(&dev, tty, now)),
             session: session.session_name(),
             name: session.user,
         })
@@ -113,5 +127,94 @@ pub fn sensors() -> Sensors {
             )),
             fans: Err(failed("fans", format!("reading /sys/class/hwmon: {error}"))),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::collectors::utmp::tests::record;
+    use std::fs;
+    use std::time::Duration;
+
+    fn touch(root: &Path, relative: &str) {
+        let path = root.join(relative);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, b"").unwrap();
+    }
+
+    #[test]
+    fn utmp_users_skip_dead_sessions_and_get_idle_time_from_their_tty() {
+        let temp = tempfile::tempdir().unwrap();
+        let root = temp.path();
+        let mut utmp = Vec::new();
+        utmp.extend(record(7, 100, "pts/0", "alice", "192.0.2.1", 1_700_000_000));
+        utmp.extend(record(7, 200, "pts/1", "ghost", "", 1_700_000_000)); // no /proc/200
+        utmp.extend(record(7, 300, ":0", "bob", "", 1_700_000_000));
+        fs::create_dir_all(root.join("run")).unwrap();
+        fs::write(root.join("run/utmp"), utmp).unwrap();
+        fs::create_dir_all(root.join("proc/100")).unwrap();
+        fs::create_dir_all(root.join("proc/300")).unwrap();
+        touch(root, "dev/pts/0");
+        let accessed = fs::metadata(root.join("dev/pts/0"))
+            .unwrap()
+            .accessed()
+            .unwrap();
+
+        let users = logged_in_users_under(root, accessed + Duration::from_secs(42)).unwrap();
+        assert_eq!(
+            users,
+            [
+                LoggedInUser {
+                    name: "alice".into(),
+                    session: Some("pts/0".into()),
+                    idle_seconds: Some(42)
+                },
+                LoggedInUser {
+                    name: "bob".into(),
+                    session: Some(":0".into()),
+                    idle_seconds: None
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn logind_sessions_are_the_fallback_without_utmp() {
+        let temp = tempfile::tempdir().unwrap();
+        let root = temp.path();
+        let sessions = root.join("run/systemd/sessions");
+        fs::create_dir_all(&sessions).unwrap();
+        fs::write(
+            sessions.join("3"),
+            include_str!("../../tests/fixtures/logind_session_ssh.txt"),
+        )
+        .unwrap();
+        fs::write(
+            sessions.join("c1"),
+            "USER=gdm\nCLASS=greeter\nSTATE=online\n",
+        )
+        .unwrap();
+        fs::create_dir(sessions.join("3.ref")).unwrap();
+        let users = logged_in_users_under(root, SystemTime::now()).unwrap();
+        assert_eq!(
+            users,
+            [LoggedInUser {
+                name: "alice".into(),
+                session: Some("pts/0".into()),
+                idle_seconds: None
+            }]
+        );
+    }
+
+    #[test]
+    fn no_source_at_all_is_unsupported() {
+        let temp = tempfile::tempdir().unwrap();
+        let error = logged_in_users_under(temp.path(), SystemTime::now()).unwrap_err();
+        assert_eq!(
+            error.kind,
+            gururmm_protocol::CollectorErrorKind::Unsupported
+        );
+        assert_eq!(error.collector, "users");
     }
 }
