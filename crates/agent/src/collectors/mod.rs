@@ -130,7 +130,12 @@ impl Default for Collector {
 }
 
 fn process_refresh_kind() -> ProcessRefreshKind {
-    ProcessRefreshKind::nothing().with_cpu().with_memory()
+    // Threads are listed as processes on Linux unless excluded; listing them
+    // would multiply the work and memory by the thread count.
+    ProcessRefreshKind::nothing()
+        .with_cpu()
+        .with_memory()
+        .without_tasks()
 }
 
 impl Collector {
