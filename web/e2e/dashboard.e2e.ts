@@ -73,9 +73,12 @@ describe("dashboard against a live server", () => {
       await page.getByLabel("Password").fill(password);
       await page.getByRole("button", { name: "Sign in" }).click();
       // Fail fast with the server's message when the credentials are refused.
-      const refused = page.getByTestId("login-error").waitFor().then(async () => {
-        throw new Error(`login refused: ${await page.getByTestId("login-error").textContent()}`);
-      });
+      const refused = page
+        .getByTestId("login-error")
+        .waitFor()
+        .then(async () => {
+          throw new Error(`login refused: ${await page.getByTestId("login-error").textContent()}`);
+        });
       await Promise.race([page.waitForURL(/\/agents/), refused]);
       refused.catch(() => undefined);
       await page.getByRole("heading", { name: "Agents" }).waitFor();

@@ -6,7 +6,13 @@ import { cn } from "@/lib/utils";
 /** An inline failure with the server's message and an optional retry. */
 export function ErrorMessage({ error, onRetry, className }: { error: unknown; onRetry?: () => void; className?: string }) {
   return (
-    <div role="alert" className={cn("flex items-center gap-3 rounded-md border border-destructive/40 bg-destructive/10 px-3 py-2 text-sm text-destructive", className)}>
+    <div
+      role="alert"
+      className={cn(
+        "flex items-center gap-3 rounded-md border border-destructive/40 bg-destructive/10 px-3 py-2 text-sm text-destructive",
+        className,
+      )}
+    >
       <AlertTriangleIcon className="size-4 shrink-0" aria-hidden />
       <span className="flex-1">{errorMessage(error)}</span>
       {onRetry ? (

@@ -14,7 +14,7 @@ describe("SseParser", () => {
   });
 
   it("reassembles events split at any byte, including inside CRLF", () => {
-    const stream = "event: agent_metrics\r\ndata: {\"cpu\":1}\r\n\r\nevent: agent_status\r\ndata: x\r\n\r\n";
+    const stream = 'event: agent_metrics\r\ndata: {"cpu":1}\r\n\r\nevent: agent_status\r\ndata: x\r\n\r\n';
     for (let split = 1; split < stream.length; split += 1) {
       const { events } = parseChunks([stream.slice(0, split), stream.slice(split)]);
       expect(events.map((event) => [event.event, event.data])).toEqual([

@@ -13,7 +13,9 @@ export function AgentRoute() {
       key={agentId}
       agentId={agentId}
       range={search.range ?? "1h"}
-      onRangeChange={(range) => void navigate({ to: "/agents/$agentId", params: { agentId }, search: range === "1h" ? {} : { range }, replace: true })}
+      onRangeChange={(range) =>
+        void navigate({ to: "/agents/$agentId", params: { agentId }, search: range === "1h" ? {} : { range }, replace: true })
+      }
       onDeleted={() => void navigate({ to: "/agents" })}
     />
   );

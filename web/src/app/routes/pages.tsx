@@ -45,7 +45,10 @@ export function ClientRoute() {
   return (
     <div className="grid gap-4">
       <ClientHeader clientId={clientId} onDeleted={() => void navigate({ to: "/clients" })} />
-      <ClientSitesSection clientId={clientId} onSiteCreated={(site) => void navigate({ to: "/sites/$siteId", params: { siteId: site.id } })} />
+      <ClientSitesSection
+        clientId={clientId}
+        onSiteCreated={(site) => void navigate({ to: "/sites/$siteId", params: { siteId: site.id } })}
+      />
     </div>
   );
 }

@@ -69,7 +69,9 @@ function LiveIndicator() {
         </span>
       </TooltipTrigger>
       <TooltipContent>
-        {state === "open" ? "Status and metrics update as agents report." : "The live connection dropped; numbers may be stale until it is back."}
+        {state === "open"
+          ? "Status and metrics update as agents report."
+          : "The live connection dropped; numbers may be stale until it is back."}
       </TooltipContent>
     </Tooltip>
   );

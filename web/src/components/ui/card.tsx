@@ -3,11 +3,7 @@ import { cn } from "@/lib/utils";
 
 function Card({ className, ...props }: React.ComponentProps<"div">) {
   return (
-    <div
-      data-slot="card"
-      className={cn("flex flex-col rounded-lg border bg-card text-card-foreground shadow-xs", className)}
-      {...props}
-    />
+    <div data-slot="card" className={cn("flex flex-col rounded-lg border bg-card text-card-foreground shadow-xs", className)} {...props} />
   );
 }
 

@@ -94,7 +94,8 @@ export function useFilterClients() {
 export function useFilterSites(clientId: string | undefined) {
   return useQuery({
     queryKey: agentKeys.filterSites(clientId ?? ""),
-    queryFn: () => unwrap(api.GET("/api/v1/clients/{id}/sites", { params: { path: { id: clientId ?? "" }, query: { page: 1, per_page: 100 } } })),
+    queryFn: () =>
+      unwrap(api.GET("/api/v1/clients/{id}/sites", { params: { path: { id: clientId ?? "" }, query: { page: 1, per_page: 100 } } })),
     enabled: clientId !== undefined,
     staleTime: 60_000,
   });

@@ -135,17 +135,35 @@ function CurrentNumbers({ agent }: { agent: AgentDetail }) {
   const sample = agent.latest_sample;
   const memoryPercent = usagePercent(agent.memory_used_bytes, agent.memory_total_bytes);
   const swapPercent = usagePercent(sample?.swap_used_bytes, sample?.swap_total_bytes);
+  const offline = agent.status !== "online";
   return (
-    <div className="grid grid-cols-2 gap-3 md:grid-cols-4">
-      <Stat label="CPU" value={formatPercent(agent.cpu_percent)} testId="stat-cpu" />
-      <Stat label="Memory" value={formatPercent(memoryPercent, 0)} detail={`${formatBytes(agent.memory_used_bytes)} of ${formatBytes(agent.memory_total_bytes)}`} testId="stat-memory" />
-      <Stat
-        label="Swap"
-        value={sample?.swap_total_bytes === 0 ? "none" : formatPercent(swapPercent, 0)}
-        detail={sample && sample.swap_total_bytes !== 0 ? `${formatBytes(sample.swap_used_bytes)} of ${formatBytes(sample.swap_total_bytes)}` : undefined}
-        testId="stat-swap"
-      />
-      <Stat label="Uptime" value={formatDuration(sample?.uptime_seconds)} testId="stat-uptime" />
+    <div className="grid gap-1">
+      {sample ? (
+        <p className="text-xs text-muted-foreground" data-testid="latest-sample-time">
+          {offline ? "Last report before the agent went offline: " : "Latest sample: "}
+          <RelativeTime value={sample.collected_at} />
+        </p>
+      ) : null}
+      <div className={offline ? "grid grid-cols-2 gap-3 opacity-60 md:grid-cols-4" : "grid grid-cols-2 gap-3 md:grid-cols-4"}>
+        <Stat label="CPU" value={formatPercent(agent.cpu_percent)} testId="stat-cpu" />
+        <Stat
+          label="Memory"
+          value={formatPercent(memoryPercent, 0)}
+          detail={`${formatBytes(agent.memory_used_bytes)} of ${formatBytes(agent.memory_total_bytes)}`}
+          testId="stat-memory"
+        />
+        <Stat
+          label="Swap"
+          value={sample?.swap_total_bytes === 0 ? "none" : formatPercent(swapPercent, 0)}
+          detail={
+            sample && sample.swap_total_bytes !== 0
+              ? `${formatBytes(sample.swap_used_bytes)} of ${formatBytes(sample.swap_total_bytes)}`
+              : undefined
+          }
+          testId="stat-swap"
+        />
+        <Stat label="Uptime" value={formatDuration(sample?.uptime_seconds)} testId="stat-uptime" />
+      </div>
     </div>
   );
 }

@@ -35,7 +35,17 @@ export function DisksCard({ sample }: { sample: MetricSample }) {
   );
 }
 
-export function ProcessesCard({ title, processes, testId, sortBy }: { title: string; processes: ProcessInfo[]; testId: string; sortBy: "cpu" | "memory" }) {
+export function ProcessesCard({
+  title,
+  processes,
+  testId,
+  sortBy,
+}: {
+  title: string;
+  processes: ProcessInfo[];
+  testId: string;
+  sortBy: "cpu" | "memory";
+}) {
   return (
     <Card data-testid={testId}>
       <CardHeader>
@@ -98,7 +108,9 @@ export function InterfacesCard({ agent }: { agent: AgentDetail }) {
                   <TableCell className="font-medium">{networkInterface.name}</TableCell>
                   <TableCell className="font-mono text-xs">{networkInterface.mac ?? "–"}</TableCell>
                   <TableCell className="font-mono text-xs whitespace-normal">{networkInterface.ipv4?.join(", ") || "–"}</TableCell>
-                  <TableCell className="max-w-72 font-mono text-xs whitespace-normal break-all">{networkInterface.ipv6?.join(", ") || "–"}</TableCell>
+                  <TableCell className="max-w-72 font-mono text-xs whitespace-normal break-all">
+                    {networkInterface.ipv6?.join(", ") || "–"}
+                  </TableCell>
                 </TableRow>
               ))}
             </TableBody>
@@ -157,7 +169,9 @@ export function SensorsCard({ sample }: { sample: MetricSample }) {
         {temperatures.map((reading) => (
           <div key={`t-${reading.label}`} className="flex justify-between gap-2">
             <span className="truncate text-muted-foreground">{reading.label}</span>
-            <span className={reading.celsius >= 85 ? "font-medium text-destructive tabular-nums" : "tabular-nums"}>{reading.celsius.toFixed(0)} °C</span>
+            <span className={reading.celsius >= 85 ? "font-medium text-destructive tabular-nums" : "tabular-nums"}>
+              {reading.celsius.toFixed(0)} °C
+            </span>
           </div>
         ))}
         {fans.map((reading) => (
@@ -182,7 +196,10 @@ export function CollectorNotes({ errors }: { errors: CollectorError[] }) {
   return (
     <div className="grid gap-1" data-testid="collector-notes">
       {unsupported.length > 0 ? (
-        <div className="flex items-start gap-2 rounded-md bg-muted px-3 py-1.5 text-xs text-muted-foreground" data-testid="collector-unsupported">
+        <div
+          className="flex items-start gap-2 rounded-md bg-muted px-3 py-1.5 text-xs text-muted-foreground"
+          data-testid="collector-unsupported"
+        >
           <InfoIcon className="mt-0.5 size-3.5 shrink-0" aria-hidden />
           <span>
             Unsupported on this OS:{" "}

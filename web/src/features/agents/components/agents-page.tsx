@@ -24,7 +24,11 @@ export function AgentsPage({ search, onSearchChange }: { search: AgentListSearch
     <div className="grid gap-4">
       <PageHeader
         title="Agents"
-        description={agents.data ? `${agents.data.total} agent${agents.data.total === 1 ? "" : "s"}${filtered ? " match the filters" : ""}` : "Every managed computer"}
+        description={
+          agents.data
+            ? `${agents.data.total} agent${agents.data.total === 1 ? "" : "s"}${filtered ? " match the filters" : ""}`
+            : "Every managed computer"
+        }
         actions={<FleetStatus current={search.status} onSelect={(status) => change({ status })} />}
       />
       <AgentFilters search={search} onChange={change} onClear={() => onSearchChange({})} />
@@ -33,7 +37,15 @@ export function AgentsPage({ search, onSearchChange }: { search: AgentListSearch
         <Skeleton className="h-64" />
       ) : agents.data && agents.data.items.length === 0 ? (
         filtered ? (
-          <EmptyState icon={MonitorIcon} title="No agent matches these filters" action={<Button variant="outline" onClick={() => onSearchChange({})}>Clear filters</Button>} />
+          <EmptyState
+            icon={MonitorIcon}
+            title="No agent matches these filters"
+            action={
+              <Button variant="outline" onClick={() => onSearchChange({})}>
+                Clear filters
+              </Button>
+            }
+          />
         ) : (
           <NoAgentsYet />
         )
@@ -78,12 +90,25 @@ function FleetStatus({ current, onSelect }: { current: string | undefined; onSel
   );
 }
 
-function AgentFilters({ search, onChange, onClear }: { search: AgentListSearch; onChange: (partial: Partial<AgentListSearch>) => void; onClear: () => void }) {
+function AgentFilters({
+  search,
+  onChange,
+  onClear,
+}: {
+  search: AgentListSearch;
+  onChange: (partial: Partial<AgentListSearch>) => void;
+  onClear: () => void;
+}) {
   const clients = useFilterClients();
   const sites = useFilterSites(search.client_id);
   return (
     <div className="flex flex-wrap items-center gap-2" data-testid="agent-filters">
-      <SearchInput label="Search agents" placeholder="Search hostname, IP…" value={search.q ?? ""} onChange={(q) => onChange({ q: q || undefined })} />
+      <SearchInput
+        label="Search agents"
+        placeholder="Search hostname, IP…"
+        value={search.q ?? ""}
+        onChange={(q) => onChange({ q: q || undefined })}
+      />
       <Select value={search.client_id ?? ALL} onValueChange={(value) => onChange({ client_id: value === ALL ? undefined : value })}>
         <SelectTrigger aria-label="Filter by client" className="w-44">
           <SelectValue placeholder="All clients" />
@@ -100,13 +125,19 @@ function AgentFilters({ search, onChange, onClear }: { search: AgentListSearch; 
           ))}
         </SelectContent>
       </Select>
-      <Select value={search.site_id ?? ALL} disabled={!search.client_id && !search.site_id} onValueChange={(value) => onChange({ site_id: value === ALL ? undefined : value })}>
+      <Select
+        value={search.site_id ?? ALL}
+        disabled={!search.client_id && !search.site_id}
+        onValueChange={(value) => onChange({ site_id: value === ALL ? undefined : value })}
+      >
         <SelectTrigger aria-label="Filter by site" className="w-44" title={search.client_id ? undefined : "Choose a client first"}>
           <SelectValue placeholder="All sites" />
         </SelectTrigger>
         <SelectContent>
           <SelectItem value={ALL}>All sites</SelectItem>
-          {search.site_id && !sites.data?.items.some((site) => site.id === search.site_id) ? <SelectItem value={search.site_id}>Selected site</SelectItem> : null}
+          {search.site_id && !sites.data?.items.some((site) => site.id === search.site_id) ? (
+            <SelectItem value={search.site_id}>Selected site</SelectItem>
+          ) : null}
           {sites.data?.items.map((site) => (
             <SelectItem key={site.id} value={site.id}>
               {site.name}
@@ -114,7 +145,10 @@ function AgentFilters({ search, onChange, onClear }: { search: AgentListSearch; 
           ))}
         </SelectContent>
       </Select>
-      <Select value={search.status ?? ALL} onValueChange={(value) => onChange({ status: value === "online" || value === "offline" ? value : undefined })}>
+      <Select
+        value={search.status ?? ALL}
+        onValueChange={(value) => onChange({ status: value === "online" || value === "offline" ? value : undefined })}
+      >
         <SelectTrigger aria-label="Filter by status" className="w-32">
           <SelectValue placeholder="Any status" />
         </SelectTrigger>

@@ -53,7 +53,10 @@ export function AgentsTable({ agents, showLocation = true }: { agents: AgentSumm
               <RelativeTime value={agent.last_seen} />
             </TableCell>
             {/* An offline agent's numbers are its last report, not its present: dim them. */}
-            <TableCell className={agent.status === "online" ? "text-right" : "text-right opacity-50"} title={agent.status === "online" ? undefined : "Last reported value"}>
+            <TableCell
+              className={agent.status === "online" ? "text-right" : "text-right opacity-50"}
+              title={agent.status === "online" ? undefined : "Last reported value"}
+            >
               <UsageCell percent={agent.cpu_percent ?? null} />
             </TableCell>
             <TableCell className={agent.status === "online" ? "text-right" : "text-right opacity-50"}>

@@ -80,13 +80,32 @@ function ChartCard({ title, testId, children, footer }: { title: string; testId:
   );
 }
 
-const axisProps = { stroke: "currentColor", tick: { fontSize: 10, fill: "var(--muted-foreground)" }, tickLine: false, axisLine: false } as const;
+const axisProps = {
+  stroke: "currentColor",
+  tick: { fontSize: 10, fill: "var(--muted-foreground)" },
+  tickLine: false,
+  axisLine: false,
+} as const;
 const tooltipStyle = {
-  contentStyle: { background: "var(--popover)", border: "1px solid var(--border)", borderRadius: 6, fontSize: 12, color: "var(--popover-foreground)" },
+  contentStyle: {
+    background: "var(--popover)",
+    border: "1px solid var(--border)",
+    borderRadius: 6,
+    fontSize: 12,
+    color: "var(--popover-foreground)",
+  },
   labelFormatter: (value: unknown) => formatDateTime(new Date(Number(value)).toISOString()),
 } as const;
 
-export function MetricCharts({ agentId, range, onRangeChange }: { agentId: string; range: MetricRange; onRangeChange: (range: MetricRange) => void }) {
+export function MetricCharts({
+  agentId,
+  range,
+  onRangeChange,
+}: {
+  agentId: string;
+  range: MetricRange;
+  onRangeChange: (range: MetricRange) => void;
+}) {
   const metrics = useAgentMetrics(agentId, range);
   const rows = metrics.data ? toChartRows(metrics.data.points) : [];
   const domain: [number, number] | ["dataMin", "dataMax"] = metrics.data
@@ -125,7 +144,17 @@ export function MetricCharts({ agentId, range, onRangeChange }: { agentId: strin
                 {xAxis}
                 <YAxis domain={[0, 100]} width={36} tickFormatter={(value: number) => `${value}%`} {...axisProps} />
                 <Tooltip {...tooltipStyle} formatter={(value) => [formatPercent(Number(value)), "CPU"]} />
-                <Area dataKey="cpu" name="CPU" type="monotone" stroke="var(--chart-1)" fill="var(--chart-1)" fillOpacity={0.2} strokeWidth={1.5} dot={dot} isAnimationActive={false} />
+                <Area
+                  dataKey="cpu"
+                  name="CPU"
+                  type="monotone"
+                  stroke="var(--chart-1)"
+                  fill="var(--chart-1)"
+                  fillOpacity={0.2}
+                  strokeWidth={1.5}
+                  dot={dot}
+                  isAnimationActive={false}
+                />
               </AreaChart>
             </ResponsiveContainer>
           </ChartCard>
@@ -136,8 +165,26 @@ export function MetricCharts({ agentId, range, onRangeChange }: { agentId: strin
                 {xAxis}
                 <YAxis width={60} tickFormatter={(value: number) => formatBytes(value, 0)} {...axisProps} />
                 <Tooltip {...tooltipStyle} formatter={(value, name) => [formatBytes(Number(value)), name]} />
-                <Area dataKey="memoryTotal" name="Total" type="stepAfter" stroke="var(--muted-foreground)" strokeDasharray="4 3" fill="none" isAnimationActive={false} />
-                <Area dataKey="memoryUsed" name="Used" type="monotone" stroke="var(--chart-2)" fill="var(--chart-2)" fillOpacity={0.2} strokeWidth={1.5} dot={dot} isAnimationActive={false} />
+                <Area
+                  dataKey="memoryTotal"
+                  name="Total"
+                  type="stepAfter"
+                  stroke="var(--muted-foreground)"
+                  strokeDasharray="4 3"
+                  fill="none"
+                  isAnimationActive={false}
+                />
+                <Area
+                  dataKey="memoryUsed"
+                  name="Used"
+                  type="monotone"
+                  stroke="var(--chart-2)"
+                  fill="var(--chart-2)"
+                  fillOpacity={0.2}
+                  strokeWidth={1.5}
+                  dot={dot}
+                  isAnimationActive={false}
+                />
               </AreaChart>
             </ResponsiveContainer>
           </ChartCard>
@@ -148,8 +195,26 @@ export function MetricCharts({ agentId, range, onRangeChange }: { agentId: strin
                 {xAxis}
                 <YAxis width={60} tickFormatter={(value: number) => formatBytes(value, 0)} {...axisProps} />
                 <Tooltip {...tooltipStyle} formatter={(value, name) => [formatBytes(Number(value)), name]} />
-                <Area dataKey="diskTotal" name="Total" type="stepAfter" stroke="var(--muted-foreground)" strokeDasharray="4 3" fill="none" isAnimationActive={false} />
-                <Area dataKey="diskUsed" name="Used" type="monotone" stroke="var(--chart-3)" fill="var(--chart-3)" fillOpacity={0.2} strokeWidth={1.5} dot={dot} isAnimationActive={false} />
+                <Area
+                  dataKey="diskTotal"
+                  name="Total"
+                  type="stepAfter"
+                  stroke="var(--muted-foreground)"
+                  strokeDasharray="4 3"
+                  fill="none"
+                  isAnimationActive={false}
+                />
+                <Area
+                  dataKey="diskUsed"
+                  name="Used"
+                  type="monotone"
+                  stroke="var(--chart-3)"
+                  fill="var(--chart-3)"
+                  fillOpacity={0.2}
+                  strokeWidth={1.5}
+                  dot={dot}
+                  isAnimationActive={false}
+                />
               </AreaChart>
             </ResponsiveContainer>
           </ChartCard>
@@ -160,8 +225,24 @@ export function MetricCharts({ agentId, range, onRangeChange }: { agentId: strin
                 {xAxis}
                 <YAxis width={60} tickFormatter={(value: number) => formatBytes(value, 0)} {...axisProps} />
                 <Tooltip {...tooltipStyle} formatter={(value, name) => [formatBytes(Number(value)), name]} />
-                <Line dataKey="rx" name="Received" type="monotone" stroke="var(--chart-1)" dot={dot} strokeWidth={1.5} isAnimationActive={false} />
-                <Line dataKey="tx" name="Sent" type="monotone" stroke="var(--chart-4)" dot={dot} strokeWidth={1.5} isAnimationActive={false} />
+                <Line
+                  dataKey="rx"
+                  name="Received"
+                  type="monotone"
+                  stroke="var(--chart-1)"
+                  dot={dot}
+                  strokeWidth={1.5}
+                  isAnimationActive={false}
+                />
+                <Line
+                  dataKey="tx"
+                  name="Sent"
+                  type="monotone"
+                  stroke="var(--chart-4)"
+                  dot={dot}
+                  strokeWidth={1.5}
+                  isAnimationActive={false}
+                />
               </LineChart>
             </ResponsiveContainer>
           </ChartCard>

@@ -23,7 +23,9 @@ export function SiteAgentsSection({ siteId }: { siteId: string }) {
         {agents.isPending ? (
           <Skeleton className="h-24" />
         ) : agents.data && agents.data.items.length === 0 ? (
-          <p className="py-4 text-sm text-muted-foreground">No agent has enrolled into this site yet. Generate the enrollment key and run the install command on a computer.</p>
+          <p className="py-4 text-sm text-muted-foreground">
+            No agent has enrolled into this site yet. Generate the enrollment key and run the install command on a computer.
+          </p>
         ) : agents.data ? (
           <AgentsTable agents={agents.data.items} showLocation={false} />
         ) : null}

@@ -26,7 +26,12 @@ describe("changeAgentListSearch", () => {
   const current = { q: "web", client_id: CLIENT, site_id: SITE, status: "online" as const, page: 4 };
 
   it("goes back to page 1 when a filter changes", () => {
-    expect(changeAgentListSearch(current, { status: "offline" })).toEqual({ q: "web", client_id: CLIENT, site_id: SITE, status: "offline" });
+    expect(changeAgentListSearch(current, { status: "offline" })).toEqual({
+      q: "web",
+      client_id: CLIENT,
+      site_id: SITE,
+      status: "offline",
+    });
     expect(changeAgentListSearch(current, { q: undefined })).toEqual({ client_id: CLIENT, site_id: SITE, status: "online" });
   });
 

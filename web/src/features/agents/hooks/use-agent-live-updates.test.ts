@@ -36,12 +36,20 @@ describe("live agent cache updates", () => {
     queryClient.setQueryData(agentKeys.list({ q: "host" }), page([summary("a")]));
     queryClient.setQueryData<AgentDetail>(agentKeys.detail("a"), { ...summary("a"), device_id: "d", interfaces: [], latest_sample: null });
 
-    const known = applyAgentStatusEvent(queryClient, { type: "agent_status", agent_id: "a", status: "online", last_seen: "2026-01-02T00:00:00Z" });
+    const known = applyAgentStatusEvent(queryClient, {
+      type: "agent_status",
+      agent_id: "a",
+      status: "online",
+      last_seen: "2026-01-02T00:00:00Z",
+    });
 
     expect(known).toBe(true);
     expect(queryClient.getQueryData<AgentPage>(agentKeys.list({}))?.items.map((agent) => agent.status)).toEqual(["online", "offline"]);
     expect(queryClient.getQueryData<AgentPage>(agentKeys.list({ q: "host" }))?.items[0]?.status).toBe("online");
-    expect(queryClient.getQueryData<AgentDetail>(agentKeys.detail("a"))).toMatchObject({ status: "online", last_seen: "2026-01-02T00:00:00Z" });
+    expect(queryClient.getQueryData<AgentDetail>(agentKeys.detail("a"))).toMatchObject({
+      status: "online",
+      last_seen: "2026-01-02T00:00:00Z",
+    });
   });
 
   it("reports an agent that no cached list knows, so lists get refetched", () => {

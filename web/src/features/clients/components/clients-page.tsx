@@ -54,7 +54,12 @@ export function ClientsPage({
     <div className="grid gap-4">
       <PageHeader title="Clients" description="Your customers, their sites and how many agents each one has." actions={createButton} />
       <div className="flex items-center gap-2">
-        <SearchInput label="Search clients" placeholder="Search clients…" value={search.q ?? ""} onChange={(q) => onSearchChange({ q: q || undefined, page: undefined })} />
+        <SearchInput
+          label="Search clients"
+          placeholder="Search clients…"
+          value={search.q ?? ""}
+          onChange={(q) => onSearchChange({ q: q || undefined, page: undefined })}
+        />
       </div>
       {clients.isError ? <ErrorMessage error={clients.error} onRetry={() => void clients.refetch()} /> : null}
       {clients.isPending ? (
@@ -87,7 +92,12 @@ export function ClientsPage({
               </TableBody>
             </Table>
           </Card>
-          <Pagination page={page} perPage={clients.data.per_page || CLIENTS_PER_PAGE} total={clients.data.total} onPageChange={(next) => onSearchChange({ ...search, page: next > 1 ? next : undefined })} />
+          <Pagination
+            page={page}
+            perPage={clients.data.per_page || CLIENTS_PER_PAGE}
+            total={clients.data.total}
+            onPageChange={(next) => onSearchChange({ ...search, page: next > 1 ? next : undefined })}
+          />
         </>
       ) : null}
     </div>

@@ -30,10 +30,7 @@ export function useSite(id: string) {
 function useInvalidateSitesAndClients() {
   const queryClient = useQueryClient();
   return () =>
-    Promise.all([
-      queryClient.invalidateQueries({ queryKey: siteKeys.all }),
-      queryClient.invalidateQueries({ queryKey: ["clients"] }),
-    ]);
+    Promise.all([queryClient.invalidateQueries({ queryKey: siteKeys.all }), queryClient.invalidateQueries({ queryKey: ["clients"] })]);
 }
 
 export function useCreateSite(clientId: string) {

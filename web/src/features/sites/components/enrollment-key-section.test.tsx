@@ -52,11 +52,12 @@ describe("EnrollmentKeySection", () => {
   });
 
   it("shows a new key once, with the install command containing it", async () => {
-    fetchMock.mockImplementation(async () =>
-      new Response(JSON.stringify({ key: "grmm_secret_key", created_at: "2026-01-02T00:00:00Z" }), {
-        status: 201,
-        headers: { "Content-Type": "application/json" },
-      }),
+    fetchMock.mockImplementation(
+      async () =>
+        new Response(JSON.stringify({ key: "grmm_secret_key", created_at: "2026-01-02T00:00:00Z" }), {
+          status: 201,
+          headers: { "Content-Type": "application/json" },
+        }),
     );
     renderSection("technician");
     await userEvent.click(screen.getByRole("button", { name: "Generate key" }));

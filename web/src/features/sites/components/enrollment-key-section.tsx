@@ -41,7 +41,8 @@ export function EnrollmentKeySection({ siteId }: { siteId: string }) {
             <KeyRoundIcon className="size-4" /> Enrollment key
           </CardTitle>
           <CardDescription>
-            Agents use this key once to join the site; each agent then gets its own secret. Regenerating the key stops the old one from enrolling new agents (agents already enrolled keep working).
+            Agents use this key once to join the site; each agent then gets its own secret. Regenerating the key stops the old one from
+            enrolling new agents (agents already enrolled keep working).
           </CardDescription>
         </div>
         {mayMutate ? (
@@ -69,11 +70,13 @@ export function EnrollmentKeySection({ siteId }: { siteId: string }) {
           <FreshKey enrollmentKey={freshKey} />
         ) : existingKeyCreatedAt ? (
           <p className="text-sm text-muted-foreground" data-testid="enrollment-key-status">
-            A key was created <RelativeTime value={existingKeyCreatedAt} />. For security it is shown only once, when it is generated; regenerate it if you need it again.
+            A key was created <RelativeTime value={existingKeyCreatedAt} />. For security it is shown only once, when it is generated;
+            regenerate it if you need it again.
           </p>
         ) : (
           <p className="text-sm text-muted-foreground" data-testid="enrollment-key-status">
-            This site has no enrollment key yet.{mayMutate ? " Generate one to install agents." : " Ask an administrator or technician to generate one."}
+            This site has no enrollment key yet.
+            {mayMutate ? " Generate one to install agents." : " Ask an administrator or technician to generate one."}
           </p>
         )}
       </CardContent>
@@ -92,16 +95,24 @@ function FreshKey({ enrollmentKey }: { enrollmentKey: EnrollmentKey }) {
       <div className="grid gap-1">
         <span className="text-xs font-medium text-muted-foreground">Key</span>
         <div className="flex items-center gap-2">
-          <code data-testid="enrollment-key-value" className="flex-1 overflow-x-auto rounded-md bg-muted px-2 py-1.5 font-mono text-xs break-all">
+          <code
+            data-testid="enrollment-key-value"
+            className="flex-1 overflow-x-auto rounded-md bg-muted px-2 py-1.5 font-mono text-xs break-all"
+          >
             {enrollmentKey.key}
           </code>
           <CopyButton text={enrollmentKey.key} label="Copy key" />
         </div>
       </div>
       <div className="grid gap-1">
-        <span className="text-xs font-medium text-muted-foreground">Linux: run as root on the machine to enroll (with the gururmm-agent binary on its PATH)</span>
+        <span className="text-xs font-medium text-muted-foreground">
+          Linux: run as root on the machine to enroll (with the gururmm-agent binary on its PATH)
+        </span>
         <div className="flex items-start gap-2">
-          <pre data-testid="install-command" className="flex-1 overflow-x-auto rounded-md bg-muted px-2 py-1.5 font-mono text-xs whitespace-pre-wrap [overflow-wrap:anywhere]">
+          <pre
+            data-testid="install-command"
+            className="flex-1 overflow-x-auto rounded-md bg-muted px-2 py-1.5 font-mono text-xs whitespace-pre-wrap [overflow-wrap:anywhere]"
+          >
             {command}
           </pre>
           <CopyButton text={command} label="Copy command" />
