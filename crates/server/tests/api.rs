@@ -562,3 +562,83 @@ async fn enrollment_keys_enroll_once_per_device_and_regeneration_revokes() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn retention_deletes_old_samples_and_long_ranges_are_downsampled() {
+    each_backend(|server| async move {
+        let token = server.admin_token().await;
+        let (_, _, key) = server.client_site_key(&token).await;
+        let (_, enrolled) = server
+            .call(
+                Method::POST,
+                "/api/v1/agent/enroll",
+                None,
+                Some(enroll_body(&key, "dev-r", "old-timer")),
+            )
+            .await;
+        let agent_id: gururmm_protocol::AgentId =
+            enrolled["agent_id"].as_str().unwrap().parse().unwrap();
+        let now = chrono::Utc::now();
+        let record = |age: chrono::Duration, cpu: f64| gururmm_store::MetricRecord {
+            agent_id,
+            collected_at: now - age,
+            cpu_percent: Some(cpu),
+            memory_used_bytes: Some(1),
+            memory_total_bytes: Some(2),
+            disk_used_bytes: None,
+            disk_total_bytes: None,
+            network_rx_bytes: Some(10),
+            network_tx_bytes: Some(20),
+            sample_json: "{}".into(),
+        };
+        let mut records: Vec<_> = (0..48)
+            .map(|h| {
+                record(
+                    chrono::Duration::hours(h) + chrono::Duration::minutes(1),
+                    h as f64,
+                )
+            })
+            .collect();
+        records.push(record(chrono::Duration::days(31), 99.0));
+        server.store.insert_metrics(&records).await.unwrap();
+
+        let to = now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let from =
+            (now - chrono::Duration::days(40)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let path = format!("/api/v1/agents/{agent_id}/metrics?from={from}&to={to}");
+        let (status, series) = server.get(&path, &token).await;
+        assert_eq!(status, StatusCode::OK, "{series}");
+        assert!(
+            series["bucket_seconds"].as_i64().unwrap() > 0,
+            "a 40-day range is downsampled"
+        );
+        let before = series["points"].as_array().unwrap().len();
+        assert!(before <= 300 && before > 1);
+
+        gururmm_server::jobs::run_retention_once(&server.state).await;
+        let (_, series) = server.get(&path, &token).await;
+        let cpus: Vec<f64> = series["points"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|p| p["cpu_percent"].as_f64())
+            .collect();
+        assert!(
+            !cpus.contains(&99.0),
+            "the 31-day-old sample is gone after retention (30 days)"
+        );
+        assert_eq!(series["points"].as_array().unwrap().len(), before - 1);
+
+        let day_from =
+            (now - chrono::Duration::hours(1)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let (_, raw) = server
+            .get(
+                &format!("/api/v1/agents/{agent_id}/metrics?from={day_from}&to={to}"),
+                &token,
+            )
+            .await;
+        assert_eq!(raw["bucket_seconds"], 0, "an hour is raw samples");
+        assert_eq!(raw["points"].as_array().unwrap().len(), 1);
+    })
+    .await;
+}

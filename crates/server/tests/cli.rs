@@ -1,0 +1,188 @@
+//! The `gururmm-server` command line: configuration printing with secrets
+//! redacted, and user management against a real database.
+
+use gururmm_server::auth::secrets::verify_password;
+use gururmm_server::config::{Config, Secret};
+use gururmm_store::Role;
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+fn server() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_gururmm-server"))
+}
+
+#[test]
+fn config_commands_print_the_example_and_redact_secrets() {
+    let example = server().args(["config", "example"]).output().unwrap();
+    assert!(example.status.success());
+    let text = String::from_utf8(example.stdout).unwrap();
+    assert!(text.contains("# listen = \"127.0.0.1:8080\""));
+
+    let shown = server()
+        .args(["config", "show"])
+        .env("GURURMM_ADMIN_PASSWORD", "super-secret-value")
+        .env(
+            "GURURMM_DATABASE_URL",
+            "postgres://u:db-password@localhost/x",
+        )
+        .env("GURURMM_LISTEN_TYPO", "1")
+        .output()
+        .unwrap();
+    assert!(shown.status.success());
+    let stdout = String::from_utf8(shown.stdout).unwrap();
+    assert!(stdout.contains("<redacted>"));
+    assert!(!stdout.contains("super-secret-value") && !stdout.contains("db-password"));
+    let stderr = String::from_utf8(shown.stderr).unwrap();
+    assert!(
+        stderr.contains("unknown environment variable GURURMM_LISTEN_TYPO"),
+        "{stderr}"
+    );
+
+    let bad = server()
+        .args(["config", "show"])
+        .env("GURURMM_LISTEN", "not an address")
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+}
+
+#[tokio::test]
+async fn users_are_added_and_passwords_reset_from_the_command_line() {
+    let data = tempfile::tempdir().unwrap();
+    let config = Config {
+        data_dir: data.path().to_path_buf(),
+        admin_email: Some("owner@msp.test".into()),
+        admin_password: Some(Secret("owner password 123".into())),
+        ..Config::default()
+    };
+    let store = gururmm_store::connect(&config.database_url())
+        .await
+        .unwrap();
+    gururmm_server::services::bootstrap::bootstrap_admin(store.as_ref(), &config)
+        .await
+        .unwrap();
+
+    let added = server()
+        .args(["--data-dir"])
+        .arg(data.path())
+        .args([
+            "user",
+            "add",
+            "--email",
+            "Reader@MSP.test",
+            "--role",
+            "readonly",
+            "--same-organization-as",
+            "owner@msp.test",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+    let stdout = String::from_utf8(added.stdout).unwrap();
+    let password = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("password: "))
+        .expect("generated password printed")
+        .to_string();
+    let reader = store
+        .find_user_by_email("reader@msp.test")
+        .await
+        .unwrap()
+        .expect("user created");
+    assert_eq!(reader.user.role, Role::ReadOnly);
+    assert!(verify_password(&password, &reader.password_hash));
+    let owner = store
+        .find_user_by_email("owner@msp.test")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(reader.user.organization_id, owner.user.organization_id);
+
+    let mut reset = server()
+        .args(["--data-dir"])
+        .arg(data.path())
+        .args([
+            "user",
+            "reset-password",
+            "--email",
+            "owner@msp.test",
+            "--password-stdin",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    reset
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"a brand new password\n")
+        .unwrap();
+    let output = reset.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let owner = store
+        .find_user_by_email("owner@msp.test")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(verify_password(
+        "a brand new password",
+        &owner.password_hash
+    ));
+
+    let weak = server()
+        .args(["--data-dir"])
+        .arg(data.path())
+        .args([
+            "user",
+            "add",
+            "--email",
+            "x@msp.test",
+            "--role",
+            "boss",
+            "--same-organization-as",
+            "owner@msp.test",
+        ])
+        .output()
+        .unwrap();
+    assert!(!weak.status.success(), "an unknown role is refused");
+}
+
+#[tokio::test]
+async fn a_fresh_database_gets_one_admin_with_a_generated_password() {
+    let data = tempfile::tempdir().unwrap();
+    let config = Config {
+        data_dir: data.path().to_path_buf(),
+        ..Config::default()
+    };
+    let store = gururmm_store::connect(&config.database_url())
+        .await
+        .unwrap();
+    gururmm_server::services::bootstrap::bootstrap_admin(store.as_ref(), &config)
+        .await
+        .unwrap();
+    gururmm_server::services::bootstrap::bootstrap_admin(store.as_ref(), &config)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.count_users().await.unwrap(),
+        1,
+        "bootstrap happens once"
+    );
+    let admin = store
+        .find_user_by_email("admin@localhost")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(admin.user.role, Role::Admin);
+    assert!(!verify_password("", &admin.password_hash));
+}
