@@ -2,6 +2,7 @@ import { Link } from "@tanstack/react-router";
 import { Trash2Icon } from "lucide-react";
 import type { ReactNode } from "react";
 import type { AgentDetail } from "@/api/types";
+import { useDocumentTitle } from "@/hooks/use-document-title";
 import { ConfirmDialog } from "@/components/confirm-dialog";
 import { ErrorMessage } from "@/components/error-message";
 import { PageHeader } from "@/components/page-header";
@@ -31,6 +32,7 @@ export function AgentPage({
   onDeleted: () => void;
 }) {
   const agent = useAgent(agentId);
+  useDocumentTitle(agent.data?.hostname);
   if (agent.isPending) return <Skeleton className="h-96" />;
   if (agent.isError) return <ErrorMessage error={agent.error} onRetry={() => void agent.refetch()} />;
   const sample = agent.data.latest_sample;

@@ -1,5 +1,6 @@
 import { Link } from "@tanstack/react-router";
 import { MonitorIcon, XIcon } from "lucide-react";
+import { useDocumentTitle } from "@/hooks/use-document-title";
 import { EmptyState } from "@/components/empty-state";
 import { ErrorMessage } from "@/components/error-message";
 import { PageHeader } from "@/components/page-header";
@@ -17,6 +18,7 @@ const ALL = "__all__";
 
 export function AgentsPage({ search, onSearchChange }: { search: AgentListSearch; onSearchChange: (next: AgentListSearch) => void }) {
   const agents = useAgents(search);
+  useDocumentTitle("Agents");
   const change = (partial: Partial<AgentListSearch>) => onSearchChange(changeAgentListSearch(search, partial));
   const filtered = hasAgentFilters(search);
 

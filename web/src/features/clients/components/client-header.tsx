@@ -1,5 +1,6 @@
 import { Link } from "@tanstack/react-router";
 import { PencilIcon, Trash2Icon } from "lucide-react";
+import { useDocumentTitle } from "@/hooks/use-document-title";
 import { ConfirmDialog } from "@/components/confirm-dialog";
 import { ErrorMessage } from "@/components/error-message";
 import { NameDialog } from "@/components/name-dialog";
@@ -12,6 +13,7 @@ import { useClient, useDeleteClient, useRenameClient } from "../api/clients";
 /** The client page's title with rename and delete; the sites below it come from the sites feature. */
 export function ClientHeader({ clientId, onDeleted }: { clientId: string; onDeleted: () => void }) {
   const client = useClient(clientId);
+  useDocumentTitle(client.data?.name);
   const renameClient = useRenameClient(clientId);
   const deleteClient = useDeleteClient();
   const mayMutate = useCanMutate();

@@ -1,6 +1,7 @@
 import { Link } from "@tanstack/react-router";
 import { BuildingIcon, PencilIcon, PlusIcon, Trash2Icon } from "lucide-react";
 import type { Client } from "@/api/types";
+import { useDocumentTitle } from "@/hooks/use-document-title";
 import { ConfirmDialog } from "@/components/confirm-dialog";
 import { EmptyState } from "@/components/empty-state";
 import { ErrorMessage } from "@/components/error-message";
@@ -32,6 +33,7 @@ export function ClientsPage({
 }) {
   const page = search.page ?? 1;
   const clients = useClients({ q: search.q, page });
+  useDocumentTitle("Clients");
   const createClient = useCreateClient();
   const mayMutate = useCanMutate();
 

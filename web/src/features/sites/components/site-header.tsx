@@ -1,5 +1,6 @@
 import { Link } from "@tanstack/react-router";
 import { PencilIcon, Trash2Icon } from "lucide-react";
+import { useDocumentTitle } from "@/hooks/use-document-title";
 import { ConfirmDialog } from "@/components/confirm-dialog";
 import { ErrorMessage } from "@/components/error-message";
 import { NameDialog } from "@/components/name-dialog";
@@ -11,6 +12,7 @@ import { useDeleteSite, useRenameSite, useSite } from "../api/sites";
 
 export function SiteHeader({ siteId, onDeleted }: { siteId: string; onDeleted: (clientId: string) => void }) {
   const site = useSite(siteId);
+  useDocumentTitle(site.data ? `${site.data.name} (${site.data.client_name})` : undefined);
   const renameSite = useRenameSite(siteId);
   const deleteSite = useDeleteSite();
   const mayMutate = useCanMutate();
