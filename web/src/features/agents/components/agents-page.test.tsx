@@ -1,0 +1,78 @@
+import { screen, within } from "@testing-library/react";
+import type { AgentPage, AgentSummary, ClientPage } from "@/api/types";
+import { renderPage } from "@/test/render-page";
+import { agentKeys } from "../api/agents";
+import type { AgentListSearch } from "../hooks/agent-list-search";
+import { AgentsPage } from "./agents-page";
+
+const noClients: ClientPage = { items: [], total: 0, page: 1, per_page: 100 };
+
+function agent(overrides: Partial<AgentSummary>): AgentSummary {
+  return {
+    id: "a",
+    hostname: "web01",
+    status: "online",
+    last_seen: new Date().toISOString(),
+    os: { family: "linux", name: "Debian GNU/Linux", version: "12", kernel: "6.1" },
+    arch: "x86_64",
+    agent_version: "0.1.0",
+    site_id: "s",
+    site_name: "HQ",
+    client_id: "c",
+    client_name: "Acme",
+    public_ip: null,
+    cpu_percent: 12.5,
+    memory_used_bytes: 2 * 1024 ** 3,
+    memory_total_bytes: 8 * 1024 ** 3,
+    enrolled_at: "2026-01-01T00:00:00Z",
+    ...overrides,
+  };
+}
+
+function renderAgents(search: AgentListSearch, page: AgentPage) {
+  return renderPage(<AgentsPage search={search} onSearchChange={() => undefined} />, {
+    seed: [
+      [agentKeys.list(search), page],
+      [agentKeys.filterClients, noClients],
+      [agentKeys.statusCount("online"), page.items.filter((item) => item.status === "online").length],
+      [agentKeys.statusCount("offline"), page.items.filter((item) => item.status === "offline").length],
+    ],
+  });
+}
+
+describe("AgentsPage", () => {
+  it("shows each agent's status, location and usage", async () => {
+    renderAgents(
+      {},
+      {
+        items: [agent({ id: "a", hostname: "web01" }), agent({ id: "b", hostname: "db01", status: "offline", cpu_percent: null })],
+        total: 2,
+        page: 1,
+        per_page: 50,
+      },
+    );
+    const web = await screen.findByRole("row", { name: /web01/ });
+    expect(within(web).getByTestId("agent-status")).toHaveTextContent("online");
+    expect(web).toHaveTextContent("Acme / HQ");
+    expect(web).toHaveTextContent("Debian GNU/Linux 12");
+    expect(web).toHaveTextContent("13 %");
+    expect(web).toHaveTextContent("25 %");
+    const db = screen.getByRole("row", { name: /db01/ });
+    expect(within(db).getByTestId("agent-status")).toHaveTextContent("offline");
+    expect(within(screen.getByTestId("fleet-online")).getByText("1")).toBeInTheDocument();
+  });
+
+  it("tells a new user how to add the first agent", async () => {
+    renderAgents({}, { items: [], total: 0, page: 1, per_page: 50 });
+    const empty = await screen.findByTestId("agents-empty");
+    expect(empty).toHaveTextContent("No agents yet: here is how to add one");
+    expect(within(empty).getByRole("link", { name: "Clients" })).toHaveAttribute("href", "/clients");
+    expect(empty).toHaveTextContent("Generate key");
+  });
+
+  it("offers to clear filters rather than the onboarding steps when filters hide every agent", async () => {
+    renderAgents({ status: "offline" }, { items: [], total: 0, page: 1, per_page: 50 });
+    expect(await screen.findByText("No agent matches these filters")).toBeInTheDocument();
+    expect(screen.queryByTestId("agents-empty")).not.toBeInTheDocument();
+  });
+});

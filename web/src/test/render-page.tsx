@@ -1,0 +1,40 @@
+//! Renders one page component inside the providers the app uses (query cache, router, tooltips),
+//! with the query cache pre-filled so tests need no server.
+import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { createMemoryHistory, createRootRoute, createRoute, createRouter, Outlet, RouterProvider } from "@tanstack/react-router";
+import { render } from "@testing-library/react";
+import type { ReactNode } from "react";
+import type { User } from "@/api/types";
+import { TooltipProvider } from "@/components/ui/tooltip";
+import { currentUserQueryKey } from "@/lib/auth";
+
+export function testUser(role: User["role"]): User {
+  return { id: "u", email: "tech@example.com", role, organization_id: "o", organization_name: "Best MSP" };
+}
+
+export function renderPage(
+  page: ReactNode,
+  { role = "technician", seed = [] }: { role?: User["role"]; seed?: [readonly unknown[], unknown][] } = {},
+) {
+  const queryClient = new QueryClient({ defaultOptions: { queries: { staleTime: Infinity, retry: false, refetchInterval: false } } });
+  queryClient.setQueryData(currentUserQueryKey, testUser(role));
+  for (const [key, data] of seed) queryClient.setQueryData(key, data);
+
+  const rootRoute = createRootRoute({ component: Outlet });
+  const pageRoute = createRoute({ getParentRoute: () => rootRoute, path: "/", component: () => page });
+  // Links to other pages must resolve to something while the test runs.
+  const otherRoute = createRoute({ getParentRoute: () => rootRoute, path: "$", component: () => null });
+  const router = createRouter({
+    routeTree: rootRoute.addChildren([pageRoute, otherRoute]),
+    history: createMemoryHistory({ initialEntries: ["/"] }),
+  });
+
+  const result = render(
+    <QueryClientProvider client={queryClient}>
+      <TooltipProvider>
+        <RouterProvider router={router as never} />
+      </TooltipProvider>
+    </QueryClientProvider>,
+  );
+  return { ...result, queryClient, router };
+}
