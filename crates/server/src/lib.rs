@@ -56,6 +56,7 @@ pub async fn state_with_store(config: Config, store: Arc<dyn Store>) -> anyhow::
         bus,
         metrics,
         login_limiter: Arc::new(limiter),
+        shutdown: Arc::new(tokio::sync::watch::channel(false).0),
     })
 }
 
@@ -112,12 +113,20 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     jobs::spawn_all(&state);
+    let stopping = state.clone();
     let app = app(state);
+    let begin = stopping.clone();
+    let graceful = async move {
+        shutdown.await;
+        begin.begin_shutdown();
+    };
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown)
+    .with_graceful_shutdown(graceful)
     .await?;
+    // Every connection has ended: their disconnects reach the database.
+    jobs::flush_presence_once(&stopping, false).await;
     Ok(())
 }

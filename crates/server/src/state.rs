@@ -16,4 +16,24 @@ pub struct AppState {
     pub bus: Bus,
     pub metrics: MetricsIngest,
     pub login_limiter: Arc<LoginLimiter>,
+    /// Turns true when the server begins shutting down; long-lived streams end on it.
+    pub shutdown: Arc<tokio::sync::watch::Sender<bool>>,
+}
+
+impl AppState {
+    /// Ends what would keep a graceful shutdown waiting: agent connections are
+    /// closed with `server_shutdown` (agents reconnect later) and event streams end.
+    pub fn begin_shutdown(&self) {
+        let _ = self.shutdown.send(true);
+        self.presence
+            .close_all(gururmm_protocol::CloseReason::ServerShutdown);
+    }
+
+    /// Resolves once shutdown has begun.
+    pub fn shutdown_signal(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let mut receiver = self.shutdown.subscribe();
+        async move {
+            let _ = receiver.wait_for(|down| *down).await;
+        }
+    }
 }

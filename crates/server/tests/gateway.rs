@@ -474,3 +474,41 @@ async fn the_dashboard_event_stream_reports_status_changes_for_its_organization_
     .unwrap_or_default();
     assert!(!foreign_seen.contains(&agent.id));
 }
+
+#[tokio::test]
+async fn shutdown_closes_agent_links_and_event_streams_and_records_them_offline() {
+    let mut server = TestServer::start(TestDatabase::sqlite().await).await;
+    let token = server.admin_token().await;
+    let (_, _, key) = server.client_site_key(&token).await;
+    let agent = enroll(&server, &key, "dev-shutdown").await;
+    let mut socket = connect(&server, &agent).await;
+    let events = server
+        .http
+        .get(format!("{}/api/v1/events", server.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    eventually(10, "the online flag is flushed", || async {
+        let (_, list) = server.get("/api/v1/agents?status=online", &token).await;
+        (list["total"] == 1).then_some(())
+    })
+    .await;
+    server.stop().await;
+    assert_eq!(closed(&mut socket).await, Some(CloseReason::ServerShutdown));
+    let mut stream = events.bytes_stream();
+    let ended = tokio::time::timeout(Duration::from_secs(5), async {
+        while let Some(Ok(_)) = stream.next().await {}
+    })
+    .await;
+    assert!(ended.is_ok(), "the event stream ended with the server");
+    let stored = server
+        .store
+        .get_agent(server.admin_organization().await, agent.id.parse().unwrap())
+        .await
+        .unwrap();
+    assert!(
+        !stored.agent.online,
+        "the disconnect was written before the server stopped"
+    );
+}

@@ -31,5 +31,6 @@ pub async fn events(
             .ok()?;
         Some(Ok(event))
     });
+    let stream = futures_util::StreamExt::take_until(stream, state.shutdown_signal());
     Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
 }

@@ -146,6 +146,19 @@ impl Presence {
         }
     }
 
+    /// Asks every connection to close.
+    pub fn close_all(&self, reason: CloseReason) {
+        let senders: Vec<_> = self
+            .lock()
+            .connections
+            .values()
+            .map(|c| c.sender.clone())
+            .collect();
+        for sender in senders {
+            let _ = sender.try_send(Outbound::Close(reason));
+        }
+    }
+
     /// Sends a frame to every connected agent, e.g. new settings.
     pub fn broadcast(&self, frame: &ServerFrame) {
         let senders: Vec<_> = self

@@ -23,6 +23,7 @@ pub struct TestServer {
     pub store: Arc<dyn Store>,
     pub http: reqwest::Client,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    serving: Option<tokio::task::JoinHandle<()>>,
     pub database: TestDatabase,
 }
 
@@ -57,7 +58,7 @@ impl TestServer {
         let addr = listener.local_addr().unwrap();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let serve_state = state.clone();
-        tokio::spawn(async move {
+        let serving = tokio::spawn(async move {
             gururmm_server::serve(serve_state, listener, async move {
                 let _ = rx.await;
             })
@@ -74,7 +75,21 @@ impl TestServer {
                 .build()
                 .unwrap(),
             shutdown: Some(tx),
+            serving: Some(serving),
             database,
+        }
+    }
+
+    /// Shuts the server down gracefully and waits until it has stopped.
+    pub async fn stop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(serving) = self.serving.take() {
+            tokio::time::timeout(Duration::from_secs(15), serving)
+                .await
+                .expect("the server stopped in time")
+                .unwrap();
         }
     }
 
