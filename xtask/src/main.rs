@@ -394,12 +394,12 @@ fn demo() -> Result<()> {
     let listen = std::env::var("GURURMM_LISTEN").unwrap_or_else(|_| "127.0.0.1:8080".into());
     let stack = start_stack(&data_dir, &listen, email, &password, &data_dir)?;
     println!(
-        "\n  GuruRMM is running with a live demo agent ({}).\n\n  Dashboard: {}\n  Email:     {email}\n  Password:  {password}\n\n  \
-         Logs: {0}/server.log and agent.log. Press Ctrl-C to stop.\n",
-        stack.agent_hostname,
-        stack.base,
+        "\n  GuruRMM is running with a live demo agent ({host}).\n\n  Dashboard: {base}\n  Email:     {email}\n  Password:  {password}\n\n  \
+         Data and logs (server.log, agent.log) are in {dir}. Press Ctrl-C to stop.\n",
+        host = stack.agent_hostname,
+        base = stack.base,
+        dir = data_dir.display(),
     );
-    println!("  (data and logs in {})", data_dir.display());
     // Ctrl-C reaches the whole foreground process group: server and agent stop with us.
     let mut stack = stack;
     let status = stack.server.0.wait()?;
