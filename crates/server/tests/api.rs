@@ -277,14 +277,7 @@ async fn other_organizations_see_404_and_readonly_users_see_403() {
     each_backend(|server| async move {
         let token = server.admin_token().await;
         let (client_id, site_id, key) = server.client_site_key(&token).await;
-        let (_, enrolled) = server
-            .call(
-                Method::POST,
-                "/api/v1/agent/enroll",
-                None,
-                Some(enroll_body(&key, "dev-1", "web-01")),
-            )
-            .await;
+        let enrolled = server.enroll(&key, "dev-1", "web-01").await;
         let agent_id = enrolled["agent_id"].as_str().unwrap().to_string();
 
         let other_org = server.store.create_organization("MSP Two").await.unwrap();
@@ -568,14 +561,7 @@ async fn retention_deletes_old_samples_and_long_ranges_are_downsampled() {
     each_backend(|server| async move {
         let token = server.admin_token().await;
         let (_, _, key) = server.client_site_key(&token).await;
-        let (_, enrolled) = server
-            .call(
-                Method::POST,
-                "/api/v1/agent/enroll",
-                None,
-                Some(enroll_body(&key, "dev-r", "old-timer")),
-            )
-            .await;
+        let enrolled = server.enroll(&key, "dev-r", "old-timer").await;
         let agent_id: gururmm_protocol::AgentId =
             enrolled["agent_id"].as_str().unwrap().parse().unwrap();
         let now = chrono::Utc::now();

@@ -11,7 +11,7 @@ use gururmm_protocol::{
     PROTOCOL_VERSION,
 };
 use gururmm_store::testing::TestDatabase;
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
@@ -26,15 +26,7 @@ struct EnrolledAgent {
 }
 
 async fn enroll(server: &TestServer, key: &str, device: &str) -> EnrolledAgent {
-    let (status, body) = server
-        .call(
-            Method::POST,
-            "/api/v1/agent/enroll",
-            None,
-            Some(enroll_body(key, device, device)),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+    let body = server.enroll(key, device, device).await;
     EnrolledAgent {
         id: body["agent_id"].as_str().unwrap().into(),
         secret: body["agent_secret"].as_str().unwrap().into(),

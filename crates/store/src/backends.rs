@@ -346,6 +346,44 @@ const INSERT_CHUNK: usize = 400;
 
 macro_rules! sql_store_impl {
     ($store:ty, $db:ty, $name:literal) => {
+        impl $store {
+            /// Deletes a client or site (`table` is a constant, never input) unless
+            /// agents still belong to it.
+            async fn delete_without_agents(
+                &self,
+                table: &'static str,
+                agent_column: &'static str,
+                org: OrganizationId,
+                id: &str,
+                what: &str,
+            ) -> StoreResult<()> {
+                let mut tx = self.write.begin().await?;
+                let agents: i64 = sqlx::query_scalar(&format!(
+                    "SELECT COUNT(*) FROM agents WHERE organization_id = $1 AND {agent_column} = $2"
+                ))
+                .bind(org.to_string())
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?;
+                if agents > 0 {
+                    return Err(StoreError::Conflict(format!(
+                        "the {what} still has {agents} agent(s); delete or move them first"
+                    )));
+                }
+                let deleted = sqlx::query(&format!("DELETE FROM {table} WHERE organization_id = $1 AND id = $2"))
+                    .bind(org.to_string())
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                if deleted == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+        }
+
         #[async_trait]
         impl Store for $store {
             fn backend_name(&self) -> &'static str {
@@ -512,28 +550,7 @@ macro_rules! sql_store_impl {
             }
 
             async fn delete_client(&self, org: OrganizationId, id: ClientId) -> StoreResult<()> {
-                let mut tx = self.write.begin().await?;
-                let agents: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM agents WHERE organization_id = $1 AND client_id = $2")
-                    .bind(org.to_string())
-                    .bind(id.to_string())
-                    .fetch_one(&mut *tx)
-                    .await?;
-                if agents > 0 {
-                    return Err(StoreError::Conflict(format!(
-                        "the client still has {agents} agent(s); delete or move them first"
-                    )));
-                }
-                let deleted = sqlx::query("DELETE FROM clients WHERE organization_id = $1 AND id = $2")
-                    .bind(org.to_string())
-                    .bind(id.to_string())
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                if deleted == 0 {
-                    return Err(StoreError::NotFound);
-                }
-                tx.commit().await?;
-                Ok(())
+                self.delete_without_agents("clients", "client_id", org, &id.to_string(), "client").await
             }
 
             async fn list_sites(&self, org: OrganizationId, client: ClientId, query: &ListQuery) -> StoreResult<Page<Site>> {
@@ -605,28 +622,7 @@ macro_rules! sql_store_impl {
             }
 
             async fn delete_site(&self, org: OrganizationId, id: SiteId) -> StoreResult<()> {
-                let mut tx = self.write.begin().await?;
-                let agents: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM agents WHERE organization_id = $1 AND site_id = $2")
-                    .bind(org.to_string())
-                    .bind(id.to_string())
-                    .fetch_one(&mut *tx)
-                    .await?;
-                if agents > 0 {
-                    return Err(StoreError::Conflict(format!(
-                        "the site still has {agents} agent(s); delete or move them first"
-                    )));
-                }
-                let deleted = sqlx::query("DELETE FROM sites WHERE organization_id = $1 AND id = $2")
-                    .bind(org.to_string())
-                    .bind(id.to_string())
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                if deleted == 0 {
-                    return Err(StoreError::NotFound);
-                }
-                tx.commit().await?;
-                Ok(())
+                self.delete_without_agents("sites", "site_id", org, &id.to_string(), "site").await
             }
 
             async fn set_enrollment_key(

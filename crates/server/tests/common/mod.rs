@@ -149,6 +149,20 @@ impl TestServer {
         body["token"].as_str().unwrap().to_string()
     }
 
+    /// Enrolls a device with a site key the way an agent does; returns the response body.
+    pub async fn enroll(&self, key: &str, device: &str, hostname: &str) -> Value {
+        let (status, body) = self
+            .call(
+                Method::POST,
+                "/api/v1/agent/enroll",
+                None,
+                Some(enroll_body(key, device, hostname)),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "enrollment failed: {body}");
+        body
+    }
+
     pub async fn admin_token(&self) -> String {
         self.login(ADMIN_EMAIL, PASSWORD).await
     }
