@@ -7,16 +7,11 @@ import { RouteError } from "@/components/route-error";
 import { getToken } from "@/lib/auth-token";
 import { compact, optionalPage, optionalText } from "@/lib/search-params";
 import { AuthedLayout } from "./routes/authed-layout";
+import { safeRedirect } from "./safe-redirect";
 import { AgentsRoute, ClientRoute, ClientsRoute, LoginRoute, SiteRoute } from "./routes/pages";
 
 export interface RouterContext {
   queryClient: QueryClient;
-}
-
-/** Only same-site paths, so a crafted link cannot send a user elsewhere after login. */
-export function safeRedirect(value: unknown): string | undefined {
-  if (typeof value !== "string" || !value.startsWith("/") || value.startsWith("//") || value.startsWith("/login")) return undefined;
-  return value;
 }
 
 const rootRoute = createRootRouteWithContext<RouterContext>()({
