@@ -117,6 +117,10 @@ function FreshKey({ enrollmentKey }: { enrollmentKey: EnrollmentKey }) {
           </pre>
           <CopyButton text={command} label="Copy command" />
         </div>
+        <p className="text-xs text-muted-foreground">
+          The agent enrolls once, keeps its own identity in the state directory and then reconnects by itself. Windows and macOS installers
+          are not available yet.
+        </p>
       </div>
     </>
   );
