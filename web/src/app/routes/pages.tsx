@@ -1,7 +1,7 @@
 //! Thin route components: read params and search from the router, compose features, navigate.
 import { getRouteApi, useNavigate } from "@tanstack/react-router";
 import { AgentsPage } from "@/features/agents/components/agents-page";
-import { SiteAgentsSection } from "@/features/agents/components/site-agents-section";
+import { ScopedAgentsSection } from "@/features/agents/components/scoped-agents-section";
 import { LoginPage } from "@/features/auth/components/login-page";
 import { ClientHeader } from "@/features/clients/components/client-header";
 import { ClientsPage } from "@/features/clients/components/clients-page";
@@ -49,6 +49,7 @@ export function ClientRoute() {
         clientId={clientId}
         onSiteCreated={(site) => void navigate({ to: "/sites/$siteId", params: { siteId: site.id } })}
       />
+      <ScopedAgentsSection scope={{ client_id: clientId }} />
     </div>
   );
 }
@@ -60,7 +61,7 @@ export function SiteRoute() {
     <div className="grid gap-4">
       <SiteHeader siteId={siteId} onDeleted={(clientId) => void navigate({ to: "/clients/$clientId", params: { clientId } })} />
       <EnrollmentKeySection key={siteId} siteId={siteId} />
-      <SiteAgentsSection siteId={siteId} />
+      <ScopedAgentsSection scope={{ site_id: siteId }} />
     </div>
   );
 }
