@@ -38,10 +38,25 @@ export function SearchInput({
     return () => clearTimeout(timer);
   }, [draft]);
 
+  // "/" jumps to the search box, as in most tools technicians use, unless they are typing elsewhere.
+  const inputRef = useRef<HTMLInputElement>(null);
+  useEffect(() => {
+    const onKeyDown = (event: KeyboardEvent) => {
+      if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey) return;
+      const target = event.target as HTMLElement | null;
+      if (target && (target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName))) return;
+      event.preventDefault();
+      inputRef.current?.focus();
+    };
+    window.addEventListener("keydown", onKeyDown);
+    return () => window.removeEventListener("keydown", onKeyDown);
+  }, []);
+
   return (
     <div className={cn("relative w-64", className)}>
       <SearchIcon className="pointer-events-none absolute top-1/2 left-2.5 size-4 -translate-y-1/2 text-muted-foreground" aria-hidden />
       <Input
+        ref={inputRef}
         type="search"
         aria-label={label}
         placeholder={placeholder}
@@ -49,6 +64,14 @@ export function SearchInput({
         onChange={(event) => setDraft(event.target.value)}
         className="pl-8"
       />
+      {draft === "" ? (
+        <kbd
+          className="pointer-events-none absolute top-1/2 right-2 -translate-y-1/2 rounded border bg-muted px-1 font-mono text-[10px] text-muted-foreground"
+          aria-hidden
+        >
+          /
+        </kbd>
+      ) : null}
     </div>
   );
 }
