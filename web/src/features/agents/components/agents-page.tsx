@@ -107,7 +107,7 @@ function AgentFilters({
     <div className="flex flex-wrap items-center gap-2" data-testid="agent-filters">
       <SearchInput
         label="Search agents"
-        placeholder="Search hostname, IP…"
+        placeholder="Search hostname…"
         value={search.q ?? ""}
         onChange={(q) => onChange({ q: q || undefined })}
       />
