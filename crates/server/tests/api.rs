@@ -499,6 +499,11 @@ async fn enrollment_keys_enroll_once_per_device_and_regeneration_revokes() {
                 json!({}),
             )
             .await;
+        assert_eq!(
+            new_key["server_url"],
+            server.state.config.public_url(),
+            "the install command uses the public URL"
+        );
         let (status, body) = enroll(key.clone(), "device-C").await;
         assert_eq!(
             status,

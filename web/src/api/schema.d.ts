@@ -405,6 +405,8 @@ export interface components {
             /** Format: date-time */
             created_at: string;
             key: string;
+            /** @description The server URL agents use (`public_url`), for the install command. */
+            server_url: string;
         };
         ErrorBody: {
             error: components["schemas"]["ErrorDetail"];
@@ -459,8 +461,18 @@ export interface components {
             memory_used_bytes?: number | null;
             /** Format: int64 */
             network_rx_bytes?: number | null;
+            /**
+             * Format: double
+             * @description Received bytes per second over the point's interval.
+             */
+            network_rx_bytes_per_second?: number | null;
             /** Format: int64 */
             network_tx_bytes?: number | null;
+            /**
+             * Format: double
+             * @description Sent bytes per second over the point's interval.
+             */
+            network_tx_bytes_per_second?: number | null;
             /** Format: date-time */
             time: string;
         };

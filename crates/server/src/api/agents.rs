@@ -237,6 +237,10 @@ pub struct MetricPoint {
     pub disk_total_bytes: Option<i64>,
     pub network_rx_bytes: Option<i64>,
     pub network_tx_bytes: Option<i64>,
+    /// Received bytes per second over the point's interval.
+    pub network_rx_bytes_per_second: Option<f64>,
+    /// Sent bytes per second over the point's interval.
+    pub network_tx_bytes_per_second: Option<f64>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -297,25 +301,60 @@ pub async fn agent_metrics(
         )
         .await
         .map_err(|e| ApiError::from_store(e, "agent"))?;
-    let points = points
-        .into_iter()
-        .map(|p| MetricPoint {
-            time: p.time,
-            cpu_percent: p.cpu_percent,
-            memory_used_bytes: p.memory_used_bytes,
-            memory_total_bytes: p.memory_total_bytes,
-            disk_used_bytes: p.disk_used_bytes,
-            disk_total_bytes: p.disk_total_bytes,
-            network_rx_bytes: p.network_rx_bytes,
-            network_tx_bytes: p.network_tx_bytes,
-        })
-        .collect();
+    let sample_interval = i64::from(state.config.metrics_interval_seconds);
+    let points = with_network_rates(points, bucket_seconds, sample_interval);
     Ok(Json(MetricSeries {
         from,
         to,
         bucket_seconds,
         points,
     }))
+}
+
+/// Turns byte counts into per-second rates: a bucket's sum over the bucket's
+/// width, a raw sample's delta over the time since the previous sample (the
+/// configured interval for the first, or after a gap of more than two intervals,
+/// since the agent reports deltas since its previous sample).
+pub fn with_network_rates(
+    points: Vec<gururmm_store::MetricPoint>,
+    bucket_seconds: i64,
+    sample_interval: i64,
+) -> Vec<MetricPoint> {
+    let mut previous: Option<DateTime<Utc>> = None;
+    points
+        .into_iter()
+        .map(|p| {
+            let seconds = if bucket_seconds > 0 {
+                bucket_seconds
+            } else {
+                match previous {
+                    Some(before) => {
+                        let gap = (p.time - before).num_seconds();
+                        if gap > 0 && gap <= sample_interval * 2 {
+                            gap
+                        } else {
+                            sample_interval
+                        }
+                    }
+                    None => sample_interval,
+                }
+            }
+            .max(1) as f64;
+            previous = Some(p.time);
+            MetricPoint {
+                time: p.time,
+                cpu_percent: p.cpu_percent,
+                memory_used_bytes: p.memory_used_bytes,
+                memory_total_bytes: p.memory_total_bytes,
+                disk_used_bytes: p.disk_used_bytes,
+                disk_total_bytes: p.disk_total_bytes,
+                network_rx_bytes: p.network_rx_bytes,
+                network_tx_bytes: p.network_tx_bytes,
+                network_rx_bytes_per_second: p.network_rx_bytes.map(|b| b as f64 / seconds),
+                network_tx_bytes_per_second: p.network_tx_bytes.map(|b| b as f64 / seconds),
+            }
+        })
+        .collect()
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -364,6 +403,34 @@ pub async fn agent_events(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn network_rates_divide_by_the_interval_each_point_covers() {
+        let base = Utc::now();
+        let point = |offset: i64, rx: i64| gururmm_store::MetricPoint {
+            time: base + Duration::seconds(offset),
+            cpu_percent: None,
+            memory_used_bytes: None,
+            memory_total_bytes: None,
+            disk_used_bytes: None,
+            disk_total_bytes: None,
+            network_rx_bytes: Some(rx),
+            network_tx_bytes: None,
+        };
+        let raw = with_network_rates(vec![point(0, 600), point(30, 600), point(3600, 600)], 0, 60);
+        let rates: Vec<f64> = raw
+            .iter()
+            .map(|p| p.network_rx_bytes_per_second.unwrap())
+            .collect();
+        assert_eq!(
+            rates,
+            [10.0, 20.0, 10.0],
+            "first and after-gap points use the interval"
+        );
+        assert_eq!(raw[0].network_tx_bytes_per_second, None);
+        let bucketed = with_network_rates(vec![point(0, 3000)], 300, 60);
+        assert_eq!(bucketed[0].network_rx_bytes_per_second, Some(10.0));
+    }
 
     #[test]
     fn buckets_keep_charts_near_300_points() {

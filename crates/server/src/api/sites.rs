@@ -59,6 +59,8 @@ pub struct SiteRequest {
 pub struct EnrollmentKey {
     pub key: String,
     pub created_at: DateTime<Utc>,
+    /// The server URL agents use (`public_url`), for the install command.
+    pub server_url: String,
 }
 
 /// Lists a client's sites.
@@ -165,5 +167,13 @@ pub async fn create_enrollment_key(
         enrollment::regenerate_key(state.store.as_ref(), current.user.organization_id, id).await?;
     tracing::info!(site = %site.id, user = %current.user.id, "enrollment key regenerated");
     let created_at = site.enrollment_key_created_at.unwrap_or_else(Utc::now);
-    Ok((StatusCode::CREATED, Json(EnrollmentKey { key, created_at })))
+    let server_url = state.config.public_url();
+    Ok((
+        StatusCode::CREATED,
+        Json(EnrollmentKey {
+            key,
+            created_at,
+            server_url,
+        }),
+    ))
 }

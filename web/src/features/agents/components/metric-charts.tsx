@@ -32,8 +32,8 @@ export function toChartRows(points: MetricPoint[]): ChartRow[] {
       memoryTotal: point.memory_total_bytes ?? null,
       diskUsed: point.disk_used_bytes ?? null,
       diskTotal: point.disk_total_bytes ?? null,
-      rx: point.network_rx_bytes ?? null,
-      tx: point.network_tx_bytes ?? null,
+      rx: point.network_rx_bytes_per_second ?? null,
+      tx: point.network_tx_bytes_per_second ?? null,
     }))
     .filter((row) => !Number.isNaN(row.time))
     .sort((a, b) => a.time - b.time);
@@ -163,8 +163,8 @@ export function MetricCharts({
               <AreaChart data={rows} margin={{ top: 4, right: 8, bottom: 0, left: 0 }}>
                 {grid}
                 {xAxis}
-                <YAxis width={60} tickFormatter={(value: number) => formatBytes(value, 0)} {...axisProps} />
-                <Tooltip {...tooltipStyle} formatter={(value, name) => [formatBytes(Number(value)), name]} />
+                <YAxis width={60} tickFormatter={(value: number) => `${formatBytes(value, 0)}/s`} {...axisProps} />
+                <Tooltip {...tooltipStyle} formatter={(value, name) => [`${formatBytes(Number(value))}/s`, name]} />
                 <Area
                   dataKey="memoryTotal"
                   name="Total"
@@ -193,8 +193,8 @@ export function MetricCharts({
               <AreaChart data={rows} margin={{ top: 4, right: 8, bottom: 0, left: 0 }}>
                 {grid}
                 {xAxis}
-                <YAxis width={60} tickFormatter={(value: number) => formatBytes(value, 0)} {...axisProps} />
-                <Tooltip {...tooltipStyle} formatter={(value, name) => [formatBytes(Number(value)), name]} />
+                <YAxis width={60} tickFormatter={(value: number) => `${formatBytes(value, 0)}/s`} {...axisProps} />
+                <Tooltip {...tooltipStyle} formatter={(value, name) => [`${formatBytes(Number(value))}/s`, name]} />
                 <Area
                   dataKey="diskTotal"
                   name="Total"
@@ -218,13 +218,13 @@ export function MetricCharts({
               </AreaChart>
             </ResponsiveContainer>
           </ChartCard>
-          <ChartCard title="Network (bytes per sample: received / sent)" testId="chart-network">
+          <ChartCard title="Network (received / sent per second)" testId="chart-network">
             <ResponsiveContainer width="100%" height="100%">
               <LineChart data={rows} margin={{ top: 4, right: 8, bottom: 0, left: 0 }}>
                 {grid}
                 {xAxis}
-                <YAxis width={60} tickFormatter={(value: number) => formatBytes(value, 0)} {...axisProps} />
-                <Tooltip {...tooltipStyle} formatter={(value, name) => [formatBytes(Number(value)), name]} />
+                <YAxis width={60} tickFormatter={(value: number) => `${formatBytes(value, 0)}/s`} {...axisProps} />
+                <Tooltip {...tooltipStyle} formatter={(value, name) => [`${formatBytes(Number(value))}/s`, name]} />
                 <Line
                   dataKey="rx"
                   name="Received"

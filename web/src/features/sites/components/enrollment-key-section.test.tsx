@@ -54,16 +54,24 @@ describe("EnrollmentKeySection", () => {
   it("shows a new key once, with the install command containing it", async () => {
     fetchMock.mockImplementation(
       async () =>
-        new Response(JSON.stringify({ key: "grmm_secret_key", created_at: "2026-01-02T00:00:00Z" }), {
-          status: 201,
-          headers: { "Content-Type": "application/json" },
-        }),
+        new Response(
+          JSON.stringify({
+            key: "grmm_secret_key",
+            created_at: "2026-01-02T00:00:00Z",
+            server_url: "https://rmm.example.com",
+          }),
+          {
+            status: 201,
+            headers: { "Content-Type": "application/json" },
+          },
+        ),
     );
     renderSection("technician");
     await userEvent.click(screen.getByRole("button", { name: "Generate key" }));
     expect(await screen.findByTestId("enrollment-key-value")).toHaveTextContent("grmm_secret_key");
     expect(screen.getByTestId("install-command")).toHaveTextContent(
-      `gururmm-agent run --server ${window.location.origin} --enroll-key grmm_secret_key --state-dir /var/lib/gururmm-agent`,
+      // The server's configured public URL, not the address the browser happens to use.
+      "gururmm-agent run --server https://rmm.example.com --enroll-key grmm_secret_key --state-dir /var/lib/gururmm-agent",
     );
     const request = fetchMock.mock.calls[0]?.[0] as Request;
     expect(request.method).toBe("POST");

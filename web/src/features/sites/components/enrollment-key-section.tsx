@@ -85,7 +85,7 @@ export function EnrollmentKeySection({ siteId }: { siteId: string }) {
 }
 
 function FreshKey({ enrollmentKey }: { enrollmentKey: EnrollmentKey }) {
-  const command = linuxInstallCommand(window.location.origin, enrollmentKey.key);
+  const command = linuxInstallCommand(enrollmentKey.server_url, enrollmentKey.key);
   return (
     <>
       <div className="flex items-start gap-2 rounded-md border border-warning/50 bg-warning/10 px-3 py-2 text-sm">
