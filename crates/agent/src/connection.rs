@@ -443,6 +443,12 @@ impl Session<'_> {
                 *next_heartbeat = (*next_heartbeat).min(Instant::now() + self.heartbeat_every);
             }
             Ok(ServerFrame::HeartbeatAck) => {}
+            Ok(
+                ServerFrame::RunCommand(_)
+                | ServerFrame::CancelCommand { .. }
+                | ServerFrame::CommandOutputResend { .. }
+                | ServerFrame::CommandResultAck { .. },
+            ) => tracing::warn!("remote execution is not part of this agent build yet"),
             // A newer server may send frames this agent does not know yet.
             Err(error) => tracing::warn!("ignoring a frame the agent does not understand: {error}"),
         }

@@ -1,5 +1,6 @@
 //! Frames on the agent WebSocket: JSON objects tagged by `type`.
 
+use crate::commands::{CommandId, CommandRequest, CommandResult, OutputStream};
 use crate::ids::AgentId;
 use crate::metrics::{MetricSample, NetworkInterface};
 use serde::{Deserialize, Serialize};
@@ -69,6 +70,22 @@ pub enum AgentFrame {
     Interfaces {
         interfaces: Vec<NetworkInterface>,
     },
+    /// The command began (sent again after a reconnect while it still runs).
+    CommandStarted {
+        id: CommandId,
+        started_at: chrono::DateTime<chrono::Utc>,
+    },
+    /// A piece of output; `offset` is the byte position of `data` in its
+    /// stream. `data` is UTF-8 (invalid bytes replaced), at most
+    /// [`crate::commands::MAX_OUTPUT_CHUNK_BYTES`].
+    CommandOutput {
+        id: CommandId,
+        stream: OutputStream,
+        offset: u64,
+        data: String,
+    },
+    /// The final result; sent until the server answers `command_result_ack`.
+    CommandResult(CommandResult),
 }
 
 /// Frames the server sends.
@@ -88,6 +105,23 @@ pub enum ServerFrame {
     HeartbeatAck,
     MetricsAck {
         batch_id: u64,
+    },
+    /// Run this command, unless its id was seen before (then report its state).
+    RunCommand(CommandRequest),
+    /// Kill the command's process tree and report `cancelled`.
+    CancelCommand {
+        id: CommandId,
+    },
+    /// The server lacks output before these byte offsets were reached: send
+    /// each stream again from the offset, then the result again.
+    CommandOutputResend {
+        id: CommandId,
+        stdout_from: u64,
+        stderr_from: u64,
+    },
+    /// The result is stored; the agent may forget the command's output.
+    CommandResultAck {
+        id: CommandId,
     },
 }
 

@@ -9,11 +9,15 @@
 //! [`PROTOCOL_VERSION`].
 #![forbid(unsafe_code)]
 
+pub mod commands;
 pub mod enroll;
 pub mod frames;
 pub mod ids;
 pub mod metrics;
 
+pub use commands::{
+    CommandId, CommandOutcome, CommandRequest, CommandResult, CommandType, OutputStream, RunAs,
+};
 pub use enroll::{EnrollRequest, EnrollResponse};
 pub use frames::{AgentFrame, AgentSettings, CloseReason, Hello, OsInfo, ServerFrame};
 pub use ids::{AgentId, ClientId, OrganizationId, SiteId, UserId};

@@ -269,6 +269,7 @@ where
                 };
                 state.presence.touch(agent_id);
                 match frame {
+                    AgentFrame::CommandStarted { .. } | AgentFrame::CommandOutput { .. } | AgentFrame::CommandResult(_) => {}
                     AgentFrame::Heartbeat => {
                         if sink.send(text(&ServerFrame::HeartbeatAck)).await.is_err() {
                             return None;
