@@ -338,6 +338,82 @@ const AGENT_FILTER: &str =
      AND ($3 IS NULL OR a.client_id = $3) AND ($4 IS NULL OR a.site_id = $4) \
      AND ($5 IS NULL OR a.online = $5)";
 
+#[derive(sqlx::FromRow)]
+struct CommandRow {
+    id: String,
+    organization_id: String,
+    agent_id: String,
+    created_by: Option<String>,
+    created_by_email: String,
+    command_type: String,
+    command: String,
+    interpreter: Option<String>,
+    args: String,
+    env: String,
+    working_dir: Option<String>,
+    run_as: String,
+    timeout_seconds: i64,
+    output_limit_bytes: i64,
+    status: String,
+    exit_code: Option<i64>,
+    error: Option<String>,
+    stdout: String,
+    stderr: String,
+    stdout_truncated: bool,
+    stderr_truncated: bool,
+    cancel_requested: bool,
+    created_at: i64,
+    expires_at: i64,
+    started_at: Option<i64>,
+    finished_at: Option<i64>,
+}
+
+impl CommandRow {
+    fn into_command(self) -> StoreResult<CommandRecord> {
+        let status = CommandStatus::parse(&self.status).ok_or_else(|| {
+            StoreError::Database(sqlx::Error::Decode(
+                format!("unknown command status {}", self.status).into(),
+            ))
+        })?;
+        Ok(CommandRecord {
+            id: parse_id(&self.id)?,
+            organization_id: parse_id(&self.organization_id)?,
+            agent_id: parse_id(&self.agent_id)?,
+            created_by: self.created_by.as_deref().map(parse_id).transpose()?,
+            created_by_email: self.created_by_email,
+            command_type: self.command_type,
+            command: self.command,
+            interpreter: self.interpreter,
+            args_json: self.args,
+            env_json: self.env,
+            working_dir: self.working_dir,
+            run_as_json: self.run_as,
+            timeout_seconds: self.timeout_seconds,
+            output_limit_bytes: self.output_limit_bytes,
+            status,
+            exit_code: self.exit_code,
+            error: self.error,
+            stdout: self.stdout,
+            stderr: self.stderr,
+            stdout_truncated: self.stdout_truncated,
+            stderr_truncated: self.stderr_truncated,
+            cancel_requested: self.cancel_requested,
+            created_at: from_millis(self.created_at),
+            expires_at: from_millis(self.expires_at),
+            started_at: self.started_at.map(from_millis),
+            finished_at: self.finished_at.map(from_millis),
+        })
+    }
+}
+
+const COMMAND_COLUMNS: &str = "id, organization_id, agent_id, created_by, created_by_email, command_type, command, \
+     interpreter, args, env, working_dir, run_as, timeout_seconds, output_limit_bytes, status, exit_code, error, \
+     stdout_truncated, stderr_truncated, cancel_requested, created_at, expires_at, started_at, finished_at";
+
+fn command_rows(rows: Vec<CommandRow>) -> StoreResult<Vec<CommandRecord>> {
+    rows.into_iter().map(CommandRow::into_command).collect()
+}
+
 /// Most raw samples one metrics query returns; longer ranges must be bucketed.
 pub const MAX_RAW_POINTS: i64 = 20_000;
 
@@ -381,6 +457,41 @@ macro_rules! sql_store_impl {
                 }
                 tx.commit().await?;
                 Ok(())
+            }
+
+            /// Gives each of these commands a final `status` (unless one arrived
+            /// meanwhile) and returns those it ended.
+            async fn end_commands(
+                &self,
+                rows: Vec<CommandRow>,
+                status: CommandStatus,
+                error: &str,
+                now: DateTime<Utc>,
+            ) -> StoreResult<Vec<CommandRecord>> {
+                let mut ended = Vec::with_capacity(rows.len());
+                let mut tx = self.write.begin().await?;
+                for row in rows {
+                    let updated = sqlx::query(
+                        "UPDATE commands SET status = $1, error = $2, finished_at = $3 \
+                         WHERE id = $4 AND status IN ('queued', 'running')",
+                    )
+                    .bind(status.as_str())
+                    .bind(error)
+                    .bind(millis(now))
+                    .bind(&row.id)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                    if updated > 0 {
+                        let mut command = row.into_command()?;
+                        command.status = status;
+                        command.error = Some(error.to_string());
+                        command.finished_at = Some(now);
+                        ended.push(command);
+                    }
+                }
+                tx.commit().await?;
+                Ok(ended)
             }
         }
 
@@ -973,6 +1084,217 @@ macro_rules! sql_store_impl {
                     .execute(&self.write)
                     .await?;
                 Ok(result.rows_affected())
+            }
+
+            async fn create_command(&self, command: NewCommand) -> StoreResult<CommandRecord> {
+                let id = gururmm_protocol::CommandId::new();
+                sqlx::query(
+                    "INSERT INTO commands (id, organization_id, agent_id, created_by, created_by_email, command_type, \
+                     command, interpreter, args, env, working_dir, run_as, timeout_seconds, output_limit_bytes, status, \
+                     created_at, expires_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'queued', $15, $16)",
+                )
+                .bind(id.to_string())
+                .bind(command.organization_id.to_string())
+                .bind(command.agent_id.to_string())
+                .bind(command.created_by.to_string())
+                .bind(&command.created_by_email)
+                .bind(&command.command_type)
+                .bind(&command.command)
+                .bind(&command.interpreter)
+                .bind(&command.args_json)
+                .bind(&command.env_json)
+                .bind(&command.working_dir)
+                .bind(&command.run_as_json)
+                .bind(command.timeout_seconds)
+                .bind(command.output_limit_bytes)
+                .bind(millis(command.created_at))
+                .bind(millis(command.expires_at))
+                .execute(&self.write)
+                .await?;
+                self.get_command(command.organization_id, id).await
+            }
+
+            async fn get_command(&self, org: OrganizationId, id: gururmm_protocol::CommandId) -> StoreResult<CommandRecord> {
+                let row: Option<CommandRow> = sqlx::query_as(&format!(
+                    "SELECT {COMMAND_COLUMNS}, stdout, stderr FROM commands WHERE organization_id = $1 AND id = $2"
+                ))
+                .bind(org.to_string())
+                .bind(id.to_string())
+                .fetch_optional(&self.read)
+                .await?;
+                row.ok_or(StoreError::NotFound)?.into_command()
+            }
+
+            async fn get_agent_command(&self, agent: AgentId, id: gururmm_protocol::CommandId) -> StoreResult<Option<CommandRecord>> {
+                let row: Option<CommandRow> = sqlx::query_as(&format!(
+                    "SELECT {COMMAND_COLUMNS}, stdout, stderr FROM commands WHERE agent_id = $1 AND id = $2"
+                ))
+                .bind(agent.to_string())
+                .bind(id.to_string())
+                .fetch_optional(&self.read)
+                .await?;
+                row.map(CommandRow::into_command).transpose()
+            }
+
+            async fn list_commands(
+                &self,
+                org: OrganizationId,
+                agent: AgentId,
+                status: Option<CommandStatus>,
+                query: &ListQuery,
+            ) -> StoreResult<Page<CommandRecord>> {
+                let status = status.map(|s| s.as_str());
+                let pattern = like_pattern(query.search.as_deref());
+                let filter = "WHERE organization_id = $1 AND agent_id = $2 AND ($3 IS NULL OR status = $3) \
+                     AND LOWER(command) LIKE $4 ESCAPE '\\'";
+                let rows: Vec<CommandRow> = sqlx::query_as(&format!(
+                    "SELECT {COMMAND_COLUMNS}, '' AS stdout, '' AS stderr FROM commands {filter} \
+                     ORDER BY created_at DESC, id LIMIT $5 OFFSET $6"
+                ))
+                .bind(org.to_string())
+                .bind(agent.to_string())
+                .bind(status)
+                .bind(&pattern)
+                .bind(query.limit)
+                .bind(query.offset)
+                .fetch_all(&self.read)
+                .await?;
+                let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM commands {filter}"))
+                    .bind(org.to_string())
+                    .bind(agent.to_string())
+                    .bind(status)
+                    .bind(&pattern)
+                    .fetch_one(&self.read)
+                    .await?;
+                Ok(Page { items: command_rows(rows)?, total })
+            }
+
+            async fn dispatchable_commands(&self, agent: AgentId, now: DateTime<Utc>, limit: i64) -> StoreResult<Vec<CommandRecord>> {
+                let rows: Vec<CommandRow> = sqlx::query_as(&format!(
+                    "SELECT {COMMAND_COLUMNS}, '' AS stdout, '' AS stderr FROM commands \
+                     WHERE agent_id = $1 AND (status = 'running' OR (status = 'queued' AND expires_at > $2)) \
+                     ORDER BY created_at, id LIMIT $3"
+                ))
+                .bind(agent.to_string())
+                .bind(millis(now))
+                .bind(limit)
+                .fetch_all(&self.read)
+                .await?;
+                command_rows(rows)
+            }
+
+            async fn mark_command_started(&self, agent: AgentId, id: gururmm_protocol::CommandId, started_at: DateTime<Utc>) -> StoreResult<bool> {
+                let updated = sqlx::query(
+                    "UPDATE commands SET status = 'running', started_at = COALESCE(started_at, $1) \
+                     WHERE agent_id = $2 AND id = $3 AND status IN ('queued', 'running')",
+                )
+                .bind(millis(started_at))
+                .bind(agent.to_string())
+                .bind(id.to_string())
+                .execute(&self.write)
+                .await?
+                .rows_affected();
+                Ok(updated > 0)
+            }
+
+            async fn finish_command(
+                &self,
+                agent: AgentId,
+                id: gururmm_protocol::CommandId,
+                finish: CommandFinish,
+            ) -> StoreResult<Option<CommandRecord>> {
+                let updated = sqlx::query(
+                    "UPDATE commands SET status = $1, exit_code = $2, error = $3, stdout = $4, stderr = $5, \
+                     stdout_truncated = $6, stderr_truncated = $7, started_at = COALESCE(started_at, $8), finished_at = $9 \
+                     WHERE agent_id = $10 AND id = $11 AND status IN ('queued', 'running')",
+                )
+                .bind(finish.status.as_str())
+                .bind(finish.exit_code)
+                .bind(&finish.error)
+                .bind(&finish.stdout)
+                .bind(&finish.stderr)
+                .bind(finish.stdout_truncated)
+                .bind(finish.stderr_truncated)
+                .bind(finish.started_at.map(millis))
+                .bind(millis(finish.finished_at))
+                .bind(agent.to_string())
+                .bind(id.to_string())
+                .execute(&self.write)
+                .await?
+                .rows_affected();
+                if updated == 0 {
+                    return Ok(None);
+                }
+                self.get_agent_command(agent, id).await
+            }
+
+            async fn request_command_cancel(&self, org: OrganizationId, id: gururmm_protocol::CommandId, now: DateTime<Utc>) -> StoreResult<CommandRecord> {
+                let mut tx = self.write.begin().await?;
+                let status: Option<String> = sqlx::query_scalar("SELECT status FROM commands WHERE organization_id = $1 AND id = $2")
+                    .bind(org.to_string())
+                    .bind(id.to_string())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                match status.as_deref().and_then(CommandStatus::parse) {
+                    None => return Err(StoreError::NotFound),
+                    Some(CommandStatus::Queued) => {
+                        sqlx::query(
+                            "UPDATE commands SET status = 'cancelled', cancel_requested = TRUE, finished_at = $1, \
+                             error = 'cancelled before it started' WHERE id = $2",
+                        )
+                        .bind(millis(now))
+                        .bind(id.to_string())
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                    Some(CommandStatus::Running) => {
+                        sqlx::query("UPDATE commands SET cancel_requested = TRUE WHERE id = $1")
+                            .bind(id.to_string())
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    Some(other) => {
+                        return Err(StoreError::Conflict(format!("the command already ended ({})", other.as_str())));
+                    }
+                }
+                tx.commit().await?;
+                self.get_command(org, id).await
+            }
+
+            async fn expire_commands(&self, now: DateTime<Utc>) -> StoreResult<Vec<CommandRecord>> {
+                let rows: Vec<CommandRow> = sqlx::query_as(&format!(
+                    "SELECT {COMMAND_COLUMNS}, '' AS stdout, '' AS stderr FROM commands \
+                     WHERE status = 'queued' AND expires_at <= $1"
+                ))
+                .bind(millis(now))
+                .fetch_all(&self.read)
+                .await?;
+                let error = "the agent did not come online before the command expired";
+                self.end_commands(rows, CommandStatus::Expired, error, now).await
+            }
+
+            async fn interrupt_stale_commands(&self, now: DateTime<Utc>, grace_seconds: i64) -> StoreResult<Vec<CommandRecord>> {
+                let rows: Vec<CommandRow> = sqlx::query_as(&format!(
+                    "SELECT {COMMAND_COLUMNS}, '' AS stdout, '' AS stderr FROM commands \
+                     WHERE status = 'running' AND started_at + (timeout_seconds + $2) * 1000 <= $1"
+                ))
+                .bind(millis(now))
+                .bind(grace_seconds)
+                .fetch_all(&self.read)
+                .await?;
+                let error = "no result arrived from the agent long after the command's timeout";
+                self.end_commands(rows, CommandStatus::Interrupted, error, now).await
+            }
+
+            async fn interrupt_agent_commands(&self, agent: AgentId, error: &str, now: DateTime<Utc>) -> StoreResult<Vec<CommandRecord>> {
+                let rows: Vec<CommandRow> = sqlx::query_as(&format!(
+                    "SELECT {COMMAND_COLUMNS}, '' AS stdout, '' AS stderr FROM commands WHERE agent_id = $1 AND status = 'running'"
+                ))
+                .bind(agent.to_string())
+                .fetch_all(&self.read)
+                .await?;
+                self.end_commands(rows, CommandStatus::Interrupted, error, now).await
             }
         }
     };

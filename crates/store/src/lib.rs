@@ -19,7 +19,7 @@ pub use model::*;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use gururmm_protocol::{AgentId, ClientId, OrganizationId, SiteId, UserId};
+use gururmm_protocol::{AgentId, ClientId, CommandId, OrganizationId, SiteId, UserId};
 
 /// What can go wrong in the store. Callers map these to API errors; the
 /// database detail in [`StoreError::Database`] is for logs only.
@@ -154,4 +154,69 @@ pub trait Store: Send + Sync + 'static {
         range: MetricRange,
     ) -> StoreResult<Vec<MetricPoint>>;
     async fn delete_metrics_before(&self, cutoff: DateTime<Utc>) -> StoreResult<u64>;
+
+    // Commands.
+    async fn create_command(&self, command: NewCommand) -> StoreResult<CommandRecord>;
+    async fn get_command(&self, org: OrganizationId, id: CommandId) -> StoreResult<CommandRecord>;
+    /// A command of this agent, for frames the agent sends (the agent's identity is the scope).
+    async fn get_agent_command(
+        &self,
+        agent: AgentId,
+        id: CommandId,
+    ) -> StoreResult<Option<CommandRecord>>;
+    /// The agent's commands, newest first, without their output.
+    async fn list_commands(
+        &self,
+        org: OrganizationId,
+        agent: AgentId,
+        status: Option<CommandStatus>,
+        query: &ListQuery,
+    ) -> StoreResult<Page<CommandRecord>>;
+    /// Commands to (re)send to a connecting agent: running ones, and queued
+    /// ones not yet expired, oldest first.
+    async fn dispatchable_commands(
+        &self,
+        agent: AgentId,
+        now: DateTime<Utc>,
+        limit: i64,
+    ) -> StoreResult<Vec<CommandRecord>>;
+    /// Marks a queued or running command of this agent as running.
+    async fn mark_command_started(
+        &self,
+        agent: AgentId,
+        id: CommandId,
+        started_at: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+    /// Stores the final result unless the command already has one; returns the
+    /// updated command when this call finished it.
+    async fn finish_command(
+        &self,
+        agent: AgentId,
+        id: CommandId,
+        finish: CommandFinish,
+    ) -> StoreResult<Option<CommandRecord>>;
+    /// Cancels a queued command at once, or flags a running one for the agent
+    /// to kill. [`StoreError::Conflict`] when it already ended.
+    async fn request_command_cancel(
+        &self,
+        org: OrganizationId,
+        id: CommandId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<CommandRecord>;
+    /// Queued commands whose queue time ran out become `expired`.
+    async fn expire_commands(&self, now: DateTime<Utc>) -> StoreResult<Vec<CommandRecord>>;
+    /// Running commands that should have ended long ago (timeout plus
+    /// `grace_seconds`) become `interrupted`.
+    async fn interrupt_stale_commands(
+        &self,
+        now: DateTime<Utc>,
+        grace_seconds: i64,
+    ) -> StoreResult<Vec<CommandRecord>>;
+    /// Every running command of the agent becomes `interrupted` (its state was lost).
+    async fn interrupt_agent_commands(
+        &self,
+        agent: AgentId,
+        error: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<CommandRecord>>;
 }

@@ -267,3 +267,119 @@ pub struct MetricPoint {
     pub network_rx_bytes: Option<i64>,
     pub network_tx_bytes: Option<i64>,
 }
+
+/// Where a command is in its life. Every command ends in a final status.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CommandStatus {
+    /// Waiting for its agent (offline, or over its concurrency limit).
+    Queued,
+    Running,
+    Completed,
+    Failed,
+    Timeout,
+    Cancelled,
+    /// The agent restarted or lost the process while it ran.
+    Interrupted,
+    /// Still queued when its queue time ran out.
+    Expired,
+}
+
+impl CommandStatus {
+    pub const ALL: [CommandStatus; 8] = [
+        Self::Queued,
+        Self::Running,
+        Self::Completed,
+        Self::Failed,
+        Self::Timeout,
+        Self::Cancelled,
+        Self::Interrupted,
+        Self::Expired,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Queued => "queued",
+            Self::Running => "running",
+            Self::Completed => "completed",
+            Self::Failed => "failed",
+            Self::Timeout => "timeout",
+            Self::Cancelled => "cancelled",
+            Self::Interrupted => "interrupted",
+            Self::Expired => "expired",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == value)
+    }
+
+    pub fn is_final(self) -> bool {
+        !matches!(self, Self::Queued | Self::Running)
+    }
+}
+
+/// A command as the API creates it. Structured fields (args, env, run-as) are
+/// JSON text; the server owns their shape.
+#[derive(Clone, Debug)]
+pub struct NewCommand {
+    pub organization_id: OrganizationId,
+    pub agent_id: AgentId,
+    pub created_by: UserId,
+    pub created_by_email: String,
+    pub command_type: String,
+    pub command: String,
+    pub interpreter: Option<String>,
+    pub args_json: String,
+    pub env_json: String,
+    pub working_dir: Option<String>,
+    pub run_as_json: String,
+    pub timeout_seconds: i64,
+    pub output_limit_bytes: i64,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct CommandRecord {
+    pub id: gururmm_protocol::CommandId,
+    pub organization_id: OrganizationId,
+    pub agent_id: AgentId,
+    pub created_by: Option<UserId>,
+    pub created_by_email: String,
+    pub command_type: String,
+    pub command: String,
+    pub interpreter: Option<String>,
+    pub args_json: String,
+    pub env_json: String,
+    pub working_dir: Option<String>,
+    pub run_as_json: String,
+    pub timeout_seconds: i64,
+    pub output_limit_bytes: i64,
+    pub status: CommandStatus,
+    pub exit_code: Option<i64>,
+    pub error: Option<String>,
+    /// Empty in lists; filled when one command is read.
+    pub stdout: String,
+    pub stderr: String,
+    pub stdout_truncated: bool,
+    pub stderr_truncated: bool,
+    pub cancel_requested: bool,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+/// The final result of a command.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CommandFinish {
+    pub status: CommandStatus,
+    pub exit_code: Option<i64>,
+    pub error: Option<String>,
+    pub stdout: String,
+    pub stderr: String,
+    pub stdout_truncated: bool,
+    pub stderr_truncated: bool,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: DateTime<Utc>,
+}
