@@ -85,11 +85,12 @@ impl CommandType {
 }
 
 /// Whose account the command runs as.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "context", rename_all = "snake_case")]
 pub enum RunAs {
     /// The agent's own account (root / LocalSystem).
+    #[default]
     System,
     /// A named local account (Unix: its uid, gid, groups, home and shell).
     User { username: String },
@@ -98,11 +99,6 @@ pub enum RunAs {
     UserSession,
 }
 
-impl Default for RunAs {
-    fn default() -> Self {
-        Self::System
-    }
-}
 
 /// Everything the agent needs to run one command.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
