@@ -53,6 +53,12 @@ pub struct Config {
     pub login_lockout_seconds: u32,
     /// Seconds between writes of agent presence (online/offline, last seen) to the database.
     pub presence_flush_seconds: u32,
+    /// Bytes of stdout and of stderr kept per command; beyond it output is cut and flagged.
+    pub command_output_limit_bytes: u64,
+    /// Seconds a command waits for an offline agent before it expires.
+    pub command_queue_seconds: u32,
+    /// Commands one agent runs at the same time; more wait in the queue.
+    pub commands_per_agent: u32,
 }
 
 impl Default for Config {
@@ -73,6 +79,9 @@ impl Default for Config {
             login_max_failures: 5,
             login_lockout_seconds: 300,
             presence_flush_seconds: 2,
+            command_output_limit_bytes: 1024 * 1024,
+            command_queue_seconds: 86_400,
+            commands_per_agent: 4,
         }
     }
 }
@@ -117,6 +126,23 @@ const ENV_KEYS: &[&str] = &[
     "login_max_failures",
     "login_lockout_seconds",
     "presence_flush_seconds",
+    "command_output_limit_bytes",
+    "command_queue_seconds",
+    "commands_per_agent",
+];
+
+/// Keys whose environment values are numbers.
+const NUMERIC_KEYS: &[&str] = &[
+    "metrics_interval_seconds",
+    "heartbeat_interval_seconds",
+    "metrics_retention_days",
+    "session_ttl_hours",
+    "login_max_failures",
+    "login_lockout_seconds",
+    "presence_flush_seconds",
+    "command_output_limit_bytes",
+    "command_queue_seconds",
+    "commands_per_agent",
 ];
 
 impl Config {
@@ -188,6 +214,14 @@ impl Config {
         {
             bail!("session_ttl_hours, login_max_failures and presence_flush_seconds must be at least 1");
         }
+        if !(1024..=16 * 1024 * 1024).contains(&self.command_output_limit_bytes) {
+            bail!("command_output_limit_bytes must be between 1024 and 16777216");
+        }
+        if self.command_queue_seconds == 0 || !(1..=64).contains(&self.commands_per_agent) {
+            bail!(
+                "command_queue_seconds must be at least 1 and commands_per_agent between 1 and 64"
+            );
+        }
         if let Some(url) = &self.public_url {
             if !(url.starts_with("http://") || url.starts_with("https://")) {
                 bail!("public_url must start with http:// or https://");
@@ -227,11 +261,7 @@ fn read_toml(path: &Path) -> anyhow::Result<toml::Table> {
 
 /// Environment values are strings; numeric keys become TOML integers.
 fn env_value(key: &str, value: &str) -> anyhow::Result<toml::Value> {
-    let numeric = key.ends_with("_seconds")
-        || key.ends_with("_days")
-        || key.ends_with("_hours")
-        || key.ends_with("_failures");
-    if numeric {
+    if NUMERIC_KEYS.contains(&key) {
         let number: i64 = value
             .trim()
             .parse()

@@ -7,9 +7,42 @@ use std::time::Duration;
 /// Full last-seen refresh of connected agents every this many flushes.
 const FULL_REFRESH_EVERY: u32 = 30;
 
+/// Seconds past its timeout a running command may go without a result before
+/// it is marked interrupted.
+const STALE_COMMAND_GRACE_SECONDS: i64 = 600;
+
 pub fn spawn_all(state: &AppState) {
     tokio::spawn(flush_presence(state.clone()));
     tokio::spawn(retention(state.clone()));
+    tokio::spawn(end_overdue_commands(state.clone()));
+}
+
+/// Expires queued commands past their queue time and interrupts running ones
+/// far past their timeout, so every command reaches a final status.
+async fn end_overdue_commands(state: AppState) {
+    let mut ticker = tokio::time::interval(Duration::from_secs(5));
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticker.tick().await;
+        end_overdue_commands_once(&state).await;
+    }
+}
+
+pub async fn end_overdue_commands_once(state: &AppState) {
+    let now = Utc::now();
+    let expired = state.store.expire_commands(now).await;
+    let stale = state
+        .store
+        .interrupt_stale_commands(now, STALE_COMMAND_GRACE_SECONDS)
+        .await;
+    for result in [expired, stale] {
+        match result {
+            Ok(commands) => commands
+                .iter()
+                .for_each(|command| state.bus.command_status(command)),
+            Err(error) => tracing::error!(%error, "ending overdue commands failed"),
+        }
+    }
 }
 
 /// Writes connects/disconnects in batches, and now and then the last-seen

@@ -4,6 +4,7 @@ use crate::auth::LoginLimiter;
 use crate::config::Config;
 use crate::gateway::presence::Presence;
 use crate::services::bus::Bus;
+use crate::services::commands::LiveOutputs;
 use crate::services::metrics::MetricsIngest;
 use gururmm_store::Store;
 use std::sync::Arc;
@@ -16,6 +17,8 @@ pub struct AppState {
     pub bus: Bus,
     pub metrics: MetricsIngest,
     pub login_limiter: Arc<LoginLimiter>,
+    /// Output of running commands, until their results are stored.
+    pub outputs: Arc<LiveOutputs>,
     /// Turns true when the server begins shutting down; long-lived streams end on it.
     pub shutdown: Arc<tokio::sync::watch::Sender<bool>>,
 }

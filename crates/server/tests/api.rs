@@ -5,20 +5,9 @@
 mod common;
 
 use common::*;
-use gururmm_store::testing::TestDatabase;
 use gururmm_store::Role;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
-
-async fn each_backend<F, Fut>(test: F)
-where
-    F: Fn(TestServer) -> Fut,
-    Fut: std::future::Future<Output = ()>,
-{
-    for database in TestDatabase::all().await {
-        test(TestServer::start(database).await).await;
-    }
-}
 
 #[tokio::test]
 async fn health_and_openapi_need_no_login() {

@@ -4,138 +4,20 @@
 
 mod common;
 
+use common::wire::*;
 use common::*;
 use futures_util::{SinkExt, StreamExt};
-use gururmm_protocol::{
-    AgentFrame, CloseReason, Hello, MetricSample, NetworkInterface, OsInfo, ServerFrame,
-    PROTOCOL_VERSION,
-};
+use gururmm_protocol::{AgentFrame, CloseReason, MetricSample, NetworkInterface, ServerFrame};
 use gururmm_store::testing::TestDatabase;
 use reqwest::StatusCode;
 use std::time::Duration;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
-
-type Socket =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-struct EnrolledAgent {
-    id: String,
-    secret: String,
-    device: String,
-}
-
-async fn enroll(server: &TestServer, key: &str, device: &str) -> EnrolledAgent {
-    let body = server.enroll(key, device, device).await;
-    EnrolledAgent {
-        id: body["agent_id"].as_str().unwrap().into(),
-        secret: body["agent_secret"].as_str().unwrap().into(),
-        device: device.into(),
-    }
-}
-
-async fn open(
-    server: &TestServer,
-    credential: &str,
-) -> Result<Socket, tokio_tungstenite::tungstenite::Error> {
-    let mut request = format!("ws://{}{}", server.addr, gururmm_protocol::AGENT_WS_PATH)
-        .into_client_request()
-        .unwrap();
-    request.headers_mut().insert(
-        "authorization",
-        format!("Bearer {credential}").parse().unwrap(),
-    );
-    tokio_tungstenite::connect_async(request)
-        .await
-        .map(|(socket, _)| socket)
-}
-
-fn hello(device: &str) -> AgentFrame {
-    AgentFrame::Hello(Hello {
-        protocol_version: PROTOCOL_VERSION,
-        agent_version: "0.1.0".into(),
-        os: OsInfo {
-            family: "linux".into(),
-            name: "Debian GNU/Linux".into(),
-            version: "12".into(),
-            kernel: None,
-        },
-        arch: "x86_64".into(),
-        hostname: format!("host-{device}"),
-        device_id: device.into(),
-    })
-}
-
-async fn send(socket: &mut Socket, frame: &AgentFrame) {
-    socket
-        .send(Message::Text(serde_json::to_string(frame).unwrap().into()))
-        .await
-        .unwrap();
-}
-
-/// The next server frame, or the close reason.
-async fn next(socket: &mut Socket) -> Result<ServerFrame, Option<CloseReason>> {
-    let message = tokio::time::timeout(Duration::from_secs(20), socket.next())
-        .await
-        .expect("server answered in time");
-    match message {
-        Some(Ok(Message::Text(text))) => Ok(serde_json::from_str(&text).unwrap()),
-        Some(Ok(Message::Close(frame))) => {
-            Err(frame.and_then(|f| CloseReason::from_code(f.code.into())))
-        }
-        Some(Ok(other)) => panic!("unexpected message {other:?}"),
-        _ => Err(None),
-    }
-}
-
-/// Reads frames until the connection closes; returns the close reason.
-async fn closed(socket: &mut Socket) -> Option<CloseReason> {
-    loop {
-        match next(socket).await {
-            Ok(_) => continue,
-            Err(reason) => return reason,
-        }
-    }
-}
-
-async fn connect(server: &TestServer, agent: &EnrolledAgent) -> Socket {
-    let mut socket = open(server, &format!("{}.{}", agent.id, agent.secret))
-        .await
-        .expect("upgrade accepted");
-    send(&mut socket, &hello(&agent.device)).await;
-    match next(&mut socket).await {
-        Ok(ServerFrame::Welcome {
-            agent_id,
-            settings,
-            public_ip,
-        }) => {
-            assert_eq!(agent_id.to_string(), agent.id);
-            assert_eq!(
-                settings.metrics_interval_seconds, 5,
-                "settings come from the server config"
-            );
-            assert_eq!(public_ip.as_deref(), Some("127.0.0.1"));
-        }
-        other => panic!("expected welcome, got {other:?}"),
-    }
-    socket
-}
 
 async fn status_of(server: &TestServer, token: &str, agent: &EnrolledAgent) -> String {
     let (_, body) = server
         .get(&format!("/api/v1/agents/{}", agent.id), token)
         .await;
     body["status"].as_str().unwrap_or_default().to_string()
-}
-
-async fn each_backend<F, Fut>(test: F)
-where
-    F: Fn(TestServer) -> Fut,
-    Fut: std::future::Future<Output = ()>,
-{
-    for database in TestDatabase::all().await {
-        test(TestServer::start(database).await).await;
-    }
 }
 
 #[tokio::test]

@@ -59,6 +59,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/agents/{id}/commands": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The agent's command history, newest first (without output). */
+        get: operations["list_commands"];
+        put?: never;
+        /** Runs a command on the agent now, or when it next connects (until it expires). */
+        post: operations["create_command"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/agents/{id}/events": {
         parameters: {
             query?: never;
@@ -193,6 +211,43 @@ export interface paths {
         put?: never;
         /** Creates a site for a client. */
         post: operations["create_site"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/commands/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One command with its output (live output while it runs). */
+        get: operations["get_command"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/commands/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancels a command: a queued one at once, a running one by killing its
+         *     process tree on the agent. 409 when it already ended.
+         */
+        post: operations["cancel_command"];
         delete?: never;
         options?: never;
         head?: never;
@@ -373,6 +428,91 @@ export interface components {
         };
         /** @enum {string} */
         CollectorErrorKind: "unsupported" | "failed";
+        Command: {
+            agent_id: components["schemas"]["AgentId"];
+            args: string[];
+            cancel_requested: boolean;
+            command: string;
+            /** @description `shell`, `powershell`, `python` or `script`. */
+            command_type: string;
+            /** Format: date-time */
+            created_at: string;
+            created_by?: null | components["schemas"]["UserId"];
+            created_by_email: string;
+            env: {
+                [key: string]: string;
+            };
+            /** @description Why it failed to start, was unsupported, interrupted or expired. */
+            error?: string | null;
+            /** Format: int64 */
+            exit_code?: number | null;
+            /**
+             * Format: date-time
+             * @description When a queued command gives up waiting for its agent.
+             */
+            expires_at: string;
+            /** Format: date-time */
+            finished_at?: string | null;
+            id: components["schemas"]["CommandId"];
+            interpreter?: string | null;
+            run_as: components["schemas"]["RunAs"];
+            /** Format: date-time */
+            started_at?: string | null;
+            /**
+             * @description `queued`, `running`, `completed`, `failed`, `timeout`, `cancelled`, `interrupted` or `expired`.
+             * @example completed
+             */
+            status: string;
+            stderr: string;
+            stderr_truncated: boolean;
+            /** @description Output so far (live while running); empty in lists. */
+            stdout: string;
+            stdout_truncated: boolean;
+            /** Format: int64 */
+            timeout_seconds: number;
+            working_dir?: string | null;
+        };
+        /**
+         * Format: uuid
+         * @description One command sent to one agent.
+         */
+        CommandId: string;
+        CommandPage: {
+            items: components["schemas"]["Command"][];
+            /** Format: int64 */
+            page: number;
+            /** Format: int64 */
+            per_page: number;
+            /** Format: int64 */
+            total: number;
+        };
+        /** @description What a caller asks to run (validated into a stored command). */
+        CommandSpec: {
+            /** @description Arguments, passed as argv (never spliced into the command text). */
+            args?: string[];
+            /** @description Shell text, PowerShell or Python source, or the script body. */
+            command: string;
+            /** @description `shell`, `powershell`, `python` or `script`. */
+            command_type: components["schemas"]["CommandType"];
+            /** @description Environment variables for the process. */
+            env?: {
+                [key: string]: string;
+            };
+            /** @description For `script`: the program that runs the body (e.g. `bash`, `python3`). */
+            interpreter?: string | null;
+            run_as?: null | components["schemas"]["RunAs"];
+            /**
+             * Format: int32
+             * @description Seconds before the command and its process tree are killed (1 to 86400; default 300).
+             */
+            timeout_seconds?: number | null;
+            working_dir?: string | null;
+        };
+        /**
+         * @description How the command text is run.
+         * @enum {string}
+         */
+        CommandType: "shell" | "powershell" | "python" | "script";
         DiskUsage: {
             file_system?: string;
             mount_point: string;
@@ -560,6 +700,18 @@ export interface components {
             name: string;
             /** Format: int32 */
             pid: number;
+        };
+        /** @description Whose account the command runs as. */
+        RunAs: {
+            /** @enum {string} */
+            context: "system";
+        } | {
+            /** @enum {string} */
+            context: "user";
+            username: string;
+        } | {
+            /** @enum {string} */
+            context: "user_session";
         };
         Site: {
             /** Format: int64 */
@@ -764,6 +916,107 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_commands: {
+        parameters: {
+            query?: {
+                /** @description Only commands with this status. */
+                status?: string;
+                /** @description Case-insensitive search in the command text. */
+                q?: string;
+                page?: number;
+                per_page?: number;
+            };
+            header?: never;
+            path: {
+                id: components["schemas"]["AgentId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommandPage"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_command: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["AgentId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CommandSpec"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Command"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1205,6 +1458,80 @@ export interface operations {
                 };
             };
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_command: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["CommandId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Command"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    cancel_command: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["CommandId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Command"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -7,6 +7,7 @@
 pub mod agents;
 pub mod auth;
 pub mod clients;
+pub mod commands;
 pub mod events;
 pub mod health;
 pub mod sites;
@@ -68,6 +69,18 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(agents::agent_metrics))
         .routes(routes!(agents::agent_events))
         .routes(routes!(events::events))
+        .merge(commands_router())
+}
+
+/// Command routes, which accept larger bodies (script bodies).
+fn commands_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(commands::create_command, commands::list_commands))
+        .routes(routes!(commands::get_command))
+        .routes(routes!(commands::cancel_command))
+        .layer(axum::extract::DefaultBodyLimit::max(
+            commands::MAX_COMMAND_BODY_BYTES,
+        ))
 }
 
 /// The address of the caller, when the server knows it.

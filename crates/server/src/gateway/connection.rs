@@ -8,6 +8,7 @@
 use crate::api::ClientIp;
 use crate::auth::secrets::secret_matches;
 use crate::error::ApiError;
+use crate::gateway::commands::CommandRelay;
 use crate::gateway::presence::{Outbound, Registration, OUTBOUND_CAPACITY};
 use crate::services::bus::LiveEvent;
 use crate::services::metrics::{to_record, IngestBatch};
@@ -205,10 +206,10 @@ async fn serve_agent(
                 .await;
         }
     }
-    end(&state, registration);
+    end(&state, &registration);
 }
 
-fn end(state: &AppState, registration: Registration) {
+fn end(state: &AppState, registration: &Registration) {
     if state.presence.disconnect(registration) {
         tracing::debug!(agent = %registration.agent_id, "agent disconnected");
         state.bus.publish(
@@ -241,6 +242,12 @@ where
     R: futures_util::Stream<Item = Result<Message, axum::Error>> + Unpin,
 {
     let agent_id = registration.agent_id;
+    let mut commands = CommandRelay::new(agent_id, registration.organization_id);
+    for frame in commands.dispatch(state).await {
+        if sink.send(text(&frame)).await.is_err() {
+            return None;
+        }
+    }
     let silence_limit = Duration::from_secs(u64::from(settings.heartbeat_interval_seconds) * 3 + 5);
     let deadline = tokio::time::sleep(silence_limit);
     tokio::pin!(deadline);
@@ -269,7 +276,17 @@ where
                 };
                 state.presence.touch(agent_id);
                 match frame {
-                    AgentFrame::CommandStarted { .. } | AgentFrame::CommandOutput { .. } | AgentFrame::CommandResult(_) => {}
+                    AgentFrame::CommandStarted { id, started_at } => commands.started(state, id, started_at).await,
+                    AgentFrame::CommandOutput { id, stream, offset, data } => {
+                        commands.output(state, id, stream, offset, &data);
+                    }
+                    AgentFrame::CommandResult(result) => {
+                        for frame in commands.result(state, result).await {
+                            if sink.send(text(&frame)).await.is_err() {
+                                return None;
+                            }
+                        }
+                    }
                     AgentFrame::Heartbeat => {
                         if sink.send(text(&ServerFrame::HeartbeatAck)).await.is_err() {
                             return None;
@@ -313,6 +330,13 @@ where
                     }
                     Some(Outbound::Close(reason)) => return Some(reason),
                     None => return Some(CloseReason::ServerShutdown),
+                }
+            }
+            _ = registration.commands_waiting.notified() => {
+                for frame in commands.dispatch(state).await {
+                    if sink.send(text(&frame)).await.is_err() {
+                        return None;
+                    }
                 }
             }
             _ = &mut deadline => return Some(CloseReason::HeartbeatTimeout),

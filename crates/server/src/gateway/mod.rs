@@ -1,5 +1,6 @@
 //! The agent gateway: the WebSocket endpoint agents keep open, and the
 //! in-memory presence of connected agents.
 
+pub mod commands;
 pub mod connection;
 pub mod presence;

@@ -7,8 +7,9 @@ use chrono::{DateTime, Utc};
 use gururmm_protocol::{AgentId, CloseReason, OrganizationId, ServerFrame};
 use gururmm_store::PresenceUpdate;
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::sync::Mutex;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, Notify};
 
 /// What the server asks a connection task to do.
 #[derive(Debug)]
@@ -24,6 +25,8 @@ struct Connection {
     organization_id: OrganizationId,
     generation: u64,
     sender: mpsc::Sender<Outbound>,
+    /// Woken when new commands may be waiting; a wake-up is never lost.
+    commands_waiting: Arc<Notify>,
     last_seen: DateTime<Utc>,
 }
 
@@ -41,11 +44,13 @@ pub struct Presence {
 }
 
 /// Proof of registration, needed to unregister exactly this connection.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct Registration {
     pub agent_id: AgentId,
     pub organization_id: OrganizationId,
     generation: u64,
+    /// Woken when new commands may be waiting for this agent.
+    pub commands_waiting: Arc<Notify>,
 }
 
 impl Presence {
@@ -67,12 +72,14 @@ impl Presence {
         let mut inner = self.lock();
         inner.next_generation += 1;
         let generation = inner.next_generation;
+        let commands_waiting = Arc::new(Notify::new());
         let previous = inner.connections.insert(
             agent_id,
             Connection {
                 organization_id,
                 generation,
                 sender,
+                commands_waiting: commands_waiting.clone(),
                 last_seen: now,
             },
         );
@@ -94,12 +101,13 @@ impl Presence {
             agent_id,
             organization_id,
             generation,
+            commands_waiting,
         }
     }
 
     /// Removes this connection if it is still the agent's current one. Returns
     /// whether the agent went offline.
-    pub fn disconnect(&self, registration: Registration) -> bool {
+    pub fn disconnect(&self, registration: &Registration) -> bool {
         let mut inner = self.lock();
         let current = inner
             .connections
@@ -143,6 +151,23 @@ impl Presence {
             .map(|c| c.sender.clone());
         if let Some(sender) = sender {
             let _ = sender.try_send(Outbound::Close(reason));
+        }
+    }
+
+    /// Hands something to the agent's connection; false when it is not connected.
+    pub fn send(&self, agent_id: AgentId, outbound: Outbound) -> bool {
+        let sender = self
+            .lock()
+            .connections
+            .get(&agent_id)
+            .map(|c| c.sender.clone());
+        sender.is_some_and(|sender| sender.try_send(outbound).is_ok())
+    }
+
+    /// Wakes the agent's connection to look for queued commands.
+    pub fn commands_waiting(&self, agent_id: AgentId) {
+        if let Some(connection) = self.lock().connections.get(&agent_id) {
+            connection.commands_waiting.notify_one();
         }
     }
 
@@ -223,14 +248,14 @@ mod tests {
             Ok(Outbound::Close(CloseReason::Replaced))
         ));
         assert!(
-            !presence.disconnect(old),
+            !presence.disconnect(&old),
             "the stale connection ending must not take the agent offline"
         );
         assert!(presence.last_seen_if_online(agent).is_some());
         let changes = presence.drain_changes(false);
         assert_eq!(changes.len(), 1);
         assert!(changes[0].online);
-        assert!(presence.disconnect(new));
+        assert!(presence.disconnect(&new));
         assert!(presence.last_seen_if_online(agent).is_none());
         assert!(!presence.drain_changes(true)[0].online);
     }

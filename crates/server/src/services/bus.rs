@@ -2,7 +2,7 @@
 //! A later multi-node server replaces it with NATS behind the same interface.
 
 use chrono::{DateTime, Utc};
-use gururmm_protocol::{AgentId, OrganizationId};
+use gururmm_protocol::{AgentId, CommandId, OrganizationId, OutputStream};
 use serde::Serialize;
 use tokio::sync::broadcast;
 
@@ -24,6 +24,18 @@ pub enum LiveEvent {
         memory_used_bytes: Option<i64>,
         memory_total_bytes: Option<i64>,
     },
+    CommandStatus {
+        command_id: CommandId,
+        agent_id: AgentId,
+        status: &'static str,
+        exit_code: Option<i64>,
+    },
+    CommandOutput {
+        command_id: CommandId,
+        agent_id: AgentId,
+        stream: OutputStream,
+        data: String,
+    },
 }
 
 impl LiveEvent {
@@ -31,6 +43,8 @@ impl LiveEvent {
         match self {
             LiveEvent::AgentStatus { .. } => "agent_status",
             LiveEvent::AgentMetrics { .. } => "agent_metrics",
+            LiveEvent::CommandStatus { .. } => "command_status",
+            LiveEvent::CommandOutput { .. } => "command_output",
         }
     }
 }
@@ -62,6 +76,19 @@ impl Bus {
             organization_id,
             event,
         });
+    }
+
+    /// Announces a command's new status.
+    pub fn command_status(&self, command: &gururmm_store::CommandRecord) {
+        self.publish(
+            command.organization_id,
+            LiveEvent::CommandStatus {
+                command_id: command.id,
+                agent_id: command.agent_id,
+                status: command.status.as_str(),
+                exit_code: command.exit_code,
+            },
+        );
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<Envelope> {

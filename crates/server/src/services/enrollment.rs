@@ -81,6 +81,20 @@ pub async fn enroll(
         .await
         .map_err(ApiError::internal)?;
     tracing::info!(agent = %enrolled.id, site = %site.id, new = enrolled.created, "agent enrolled");
+    if !enrolled.created {
+        // An agent that enrolls again lost its state: what it was running will never report.
+        let lost = store
+            .interrupt_agent_commands(
+                enrolled.id,
+                "the agent enrolled again and lost track of the command",
+                Utc::now(),
+            )
+            .await
+            .map_err(ApiError::internal)?;
+        if !lost.is_empty() {
+            tracing::warn!(agent = %enrolled.id, commands = lost.len(), "commands interrupted by re-enrollment");
+        }
+    }
     Ok(EnrollResponse {
         agent_id: enrolled.id,
         agent_secret: secret,

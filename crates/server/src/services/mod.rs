@@ -3,6 +3,7 @@
 
 pub mod bootstrap;
 pub mod bus;
+pub mod commands;
 pub mod enrollment;
 pub mod login;
 pub mod metrics;

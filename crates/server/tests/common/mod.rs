@@ -2,6 +2,8 @@
 //! database, and a small HTTP client speaking its JSON API.
 #![allow(dead_code)]
 
+pub mod wire;
+
 use gururmm_protocol::OrganizationId;
 use gururmm_server::config::{Config, Secret};
 use gururmm_server::state::AppState;
@@ -263,4 +265,15 @@ pub fn enroll_body(key: &str, device: &str, hostname: &str) -> Value {
         "arch": "x86_64",
         "agent_version": "0.1.0"
     })
+}
+
+/// Runs `test` against a fresh server on every available backend.
+pub async fn each_backend<F, Fut>(test: F)
+where
+    F: Fn(TestServer) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    for database in TestDatabase::all().await {
+        test(TestServer::start(database).await).await;
+    }
 }

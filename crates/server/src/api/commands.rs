@@ -1,0 +1,246 @@
+//! Remote execution: run a command on an agent, follow it, cancel it, and
+//! list an agent's command history.
+
+use crate::api::PageParams;
+use crate::auth::{CurrentUser, Writer};
+use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, ErrorBody};
+use crate::gateway::presence::Outbound;
+use crate::services::commands::{validate, CommandSpec};
+use crate::state::AppState;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use chrono::{DateTime, Duration, Utc};
+use gururmm_protocol::{AgentId, CommandId, RunAs, ServerFrame, UserId};
+use gururmm_store::{CommandRecord, CommandStatus, NewCommand};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use utoipa::{IntoParams, ToSchema};
+
+/// Largest body of a command request (a script body plus its arguments).
+pub const MAX_COMMAND_BODY_BYTES: usize = 320 * 1024;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Command {
+    pub id: CommandId,
+    pub agent_id: AgentId,
+    /// `queued`, `running`, `completed`, `failed`, `timeout`, `cancelled`, `interrupted` or `expired`.
+    #[schema(example = "completed")]
+    pub status: String,
+    /// `shell`, `powershell`, `python` or `script`.
+    pub command_type: String,
+    pub command: String,
+    pub interpreter: Option<String>,
+    pub args: Vec<String>,
+    pub env: BTreeMap<String, String>,
+    pub working_dir: Option<String>,
+    pub run_as: RunAs,
+    pub timeout_seconds: i64,
+    pub exit_code: Option<i64>,
+    /// Why it failed to start, was unsupported, interrupted or expired.
+    pub error: Option<String>,
+    /// Output so far (live while running); empty in lists.
+    pub stdout: String,
+    pub stderr: String,
+    pub stdout_truncated: bool,
+    pub stderr_truncated: bool,
+    pub cancel_requested: bool,
+    pub created_by: Option<UserId>,
+    pub created_by_email: String,
+    pub created_at: DateTime<Utc>,
+    /// When a queued command gives up waiting for its agent.
+    pub expires_at: DateTime<Utc>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+impl Command {
+    fn from_record(record: CommandRecord) -> Self {
+        Self {
+            id: record.id,
+            agent_id: record.agent_id,
+            status: record.status.as_str().to_string(),
+            command_type: record.command_type,
+            command: record.command,
+            interpreter: record.interpreter,
+            args: serde_json::from_str(&record.args_json).unwrap_or_default(),
+            env: serde_json::from_str(&record.env_json).unwrap_or_default(),
+            working_dir: record.working_dir,
+            run_as: serde_json::from_str(&record.run_as_json).unwrap_or_default(),
+            timeout_seconds: record.timeout_seconds,
+            exit_code: record.exit_code,
+            error: record.error,
+            stdout: record.stdout,
+            stderr: record.stderr,
+            stdout_truncated: record.stdout_truncated,
+            stderr_truncated: record.stderr_truncated,
+            cancel_requested: record.cancel_requested,
+            created_by: record.created_by,
+            created_by_email: record.created_by_email,
+            created_at: record.created_at,
+            expires_at: record.expires_at,
+            started_at: record.started_at,
+            finished_at: record.finished_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CommandPage {
+    pub items: Vec<Command>,
+    pub total: i64,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+/// Runs a command on the agent now, or when it next connects (until it expires).
+#[utoipa::path(post, path = "/api/v1/agents/{id}/commands", tag = "commands", params(("id" = AgentId, Path)),
+    request_body = CommandSpec, security(("bearer" = [])),
+    responses((status = 201, body = Command), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create_command(
+    State(state): State<AppState>,
+    Writer(current): Writer,
+    ApiPath(agent_id): ApiPath<AgentId>,
+    ApiJson(spec): ApiJson<CommandSpec>,
+) -> ApiResult<(StatusCode, Json<Command>)> {
+    let timeout = validate(&spec)?;
+    let org = current.user.organization_id;
+    state
+        .store
+        .get_agent(org, agent_id)
+        .await
+        .map_err(|e| ApiError::from_store(e, "agent"))?;
+    let now = Utc::now();
+    let new = NewCommand {
+        organization_id: org,
+        agent_id,
+        created_by: current.user.id,
+        created_by_email: current.user.email.clone(),
+        command_type: spec.command_type.as_str().to_string(),
+        command: spec.command,
+        interpreter: spec.interpreter,
+        args_json: serde_json::to_string(&spec.args).map_err(ApiError::internal)?,
+        env_json: serde_json::to_string(&spec.env).map_err(ApiError::internal)?,
+        working_dir: spec.working_dir,
+        run_as_json: serde_json::to_string(&spec.run_as.unwrap_or_default())
+            .map_err(ApiError::internal)?,
+        timeout_seconds: i64::from(timeout),
+        output_limit_bytes: i64::try_from(state.config.command_output_limit_bytes)
+            .unwrap_or(i64::MAX),
+        created_at: now,
+        expires_at: now + Duration::seconds(i64::from(state.config.command_queue_seconds)),
+    };
+    let command = state
+        .store
+        .create_command(new)
+        .await
+        .map_err(ApiError::internal)?;
+    tracing::info!(command = %command.id, agent = %agent_id, user = %current.user.id, kind = %command.command_type, "command queued");
+    state.bus.command_status(&command);
+    state.presence.commands_waiting(agent_id);
+    Ok((StatusCode::CREATED, Json(Command::from_record(command))))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CommandListParams {
+    /// Only commands with this status.
+    pub status: Option<String>,
+    /// Case-insensitive search in the command text.
+    pub q: Option<String>,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
+
+/// The agent's command history, newest first (without output).
+#[utoipa::path(get, path = "/api/v1/agents/{id}/commands", tag = "commands", params(("id" = AgentId, Path), CommandListParams),
+    security(("bearer" = [])), responses((status = 200, body = CommandPage), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn list_commands(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ApiPath(agent_id): ApiPath<AgentId>,
+    ApiQuery(params): ApiQuery<CommandListParams>,
+) -> ApiResult<Json<CommandPage>> {
+    let org = current.user.organization_id;
+    let paging = PageParams {
+        page: params.page,
+        per_page: params.per_page,
+        q: params.q,
+    };
+    let (query, page, per_page) = paging.to_query()?;
+    let status = match params.status.as_deref() {
+        None | Some("") => None,
+        Some(value) => Some(CommandStatus::parse(value).ok_or_else(|| {
+            ApiError::bad_request(format!(
+                "status must be one of {}",
+                CommandStatus::ALL.map(|s| s.as_str()).join(", ")
+            ))
+        })?),
+    };
+    state
+        .store
+        .get_agent(org, agent_id)
+        .await
+        .map_err(|e| ApiError::from_store(e, "agent"))?;
+    let result = state
+        .store
+        .list_commands(org, agent_id, status, &query)
+        .await
+        .map_err(ApiError::internal)?;
+    let items = result.items.into_iter().map(Command::from_record).collect();
+    Ok(Json(CommandPage {
+        items,
+        total: result.total,
+        page,
+        per_page,
+    }))
+}
+
+/// One command with its output (live output while it runs).
+#[utoipa::path(get, path = "/api/v1/commands/{id}", tag = "commands", params(("id" = CommandId, Path)), security(("bearer" = [])),
+    responses((status = 200, body = Command), (status = 404, body = ErrorBody)))]
+pub async fn get_command(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ApiPath(id): ApiPath<CommandId>,
+) -> ApiResult<Json<Command>> {
+    let mut record = state
+        .store
+        .get_command(current.user.organization_id, id)
+        .await
+        .map_err(|e| ApiError::from_store(e, "command"))?;
+    if !record.status.is_final() {
+        if let Some((stdout, stderr)) = state.outputs.snapshot(id) {
+            record.stdout = stdout;
+            record.stderr = stderr;
+        }
+    }
+    Ok(Json(Command::from_record(record)))
+}
+
+/// Cancels a command: a queued one at once, a running one by killing its
+/// process tree on the agent. 409 when it already ended.
+#[utoipa::path(post, path = "/api/v1/commands/{id}/cancel", tag = "commands", params(("id" = CommandId, Path)), security(("bearer" = [])),
+    responses((status = 202, body = Command), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn cancel_command(
+    State(state): State<AppState>,
+    Writer(current): Writer,
+    ApiPath(id): ApiPath<CommandId>,
+) -> ApiResult<(StatusCode, Json<Command>)> {
+    let command = state
+        .store
+        .request_command_cancel(current.user.organization_id, id, Utc::now())
+        .await
+        .map_err(|e| ApiError::from_store(e, "command"))?;
+    // Running or possibly already delivered: the agent kills it (an unknown id is ignored there).
+    state.presence.send(
+        command.agent_id,
+        Outbound::Frame(ServerFrame::CancelCommand { id }),
+    );
+    if command.status.is_final() {
+        state.bus.command_status(&command);
+    }
+    tracing::info!(command = %id, user = %current.user.id, "command cancel requested");
+    Ok((StatusCode::ACCEPTED, Json(Command::from_record(command))))
+}

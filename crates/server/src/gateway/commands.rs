@@ -1,0 +1,167 @@
+//! The command side of one agent connection: which commands are in flight on
+//! this link, sending them, and taking in their progress, output and results.
+
+use crate::services::bus::LiveEvent;
+use crate::services::commands::{result_step, to_request, ChunkOutcome, ResultStep};
+use crate::state::AppState;
+use chrono::{DateTime, Utc};
+use gururmm_protocol::{
+    AgentId, CommandId, CommandResult, OrganizationId, OutputStream, ServerFrame,
+};
+use gururmm_store::CommandStatus;
+use std::collections::{HashMap, HashSet};
+
+/// Most commands considered in one dispatch.
+const DISPATCH_BATCH: i64 = 200;
+
+pub struct CommandRelay {
+    agent_id: AgentId,
+    organization_id: OrganizationId,
+    /// Commands sent on this link and not finished, with their output limit.
+    in_flight: HashMap<CommandId, usize>,
+}
+
+impl CommandRelay {
+    pub fn new(agent_id: AgentId, organization_id: OrganizationId) -> Self {
+        Self {
+            agent_id,
+            organization_id,
+            in_flight: HashMap::new(),
+        }
+    }
+
+    /// Frames that send the agent what it should be running: every running
+    /// command again (the agent never runs an id twice) and queued ones up to
+    /// the per-agent limit.
+    pub async fn dispatch(&mut self, state: &AppState) -> Vec<ServerFrame> {
+        let candidates = match state
+            .store
+            .dispatchable_commands(self.agent_id, Utc::now(), DISPATCH_BATCH)
+            .await
+        {
+            Ok(candidates) => candidates,
+            Err(error) => {
+                tracing::error!(%error, agent = %self.agent_id, "loading commands to dispatch failed");
+                return Vec::new();
+            }
+        };
+        let pending: HashSet<CommandId> = candidates.iter().map(|c| c.id).collect();
+        self.in_flight.retain(|id, _| pending.contains(id));
+        let limit = state.config.commands_per_agent as usize;
+        let mut frames = Vec::new();
+        for command in candidates {
+            if self.in_flight.contains_key(&command.id) {
+                continue;
+            }
+            if command.status == CommandStatus::Queued && self.in_flight.len() >= limit {
+                continue;
+            }
+            let Some(request) = to_request(&command) else {
+                tracing::error!(command = %command.id, "stored command cannot be encoded; skipped");
+                continue;
+            };
+            let output_limit = usize::try_from(request.output_limit_bytes).unwrap_or(usize::MAX);
+            frames.push(ServerFrame::RunCommand(request));
+            if command.cancel_requested {
+                frames.push(ServerFrame::CancelCommand { id: command.id });
+            }
+            self.in_flight.insert(command.id, output_limit);
+        }
+        frames
+    }
+
+    pub async fn started(&mut self, state: &AppState, id: CommandId, started_at: DateTime<Utc>) {
+        let started_at = started_at.min(Utc::now());
+        match state
+            .store
+            .mark_command_started(self.agent_id, id, started_at)
+            .await
+        {
+            Ok(true) => {
+                if let Ok(Some(command)) = state.store.get_agent_command(self.agent_id, id).await {
+                    state.bus.command_status(&command);
+                }
+            }
+            Ok(false) => {}
+            Err(error) => {
+                tracing::error!(%error, command = %id, "marking a command started failed")
+            }
+        }
+    }
+
+    /// Keeps a live output chunk and shows it to dashboards.
+    pub fn output(
+        &mut self,
+        state: &AppState,
+        id: CommandId,
+        stream: OutputStream,
+        offset: u64,
+        data: &str,
+    ) {
+        let Some(limit) = self.in_flight.get(&id).copied() else {
+            return;
+        };
+        if let ChunkOutcome::Appended(fresh) = state.outputs.push(id, limit, stream, offset, data) {
+            state.bus.publish(
+                self.organization_id,
+                LiveEvent::CommandOutput {
+                    command_id: id,
+                    agent_id: self.agent_id,
+                    stream,
+                    data: fresh,
+                },
+            );
+        }
+    }
+
+    /// Stores a result once all its output is here; returns the frames to send.
+    pub async fn result(&mut self, state: &AppState, result: CommandResult) -> Vec<ServerFrame> {
+        let id = result.id;
+        let command = match state.store.get_agent_command(self.agent_id, id).await {
+            Ok(Some(command)) => command,
+            // Not this agent's or long gone: let the agent forget it.
+            Ok(None) => return vec![ServerFrame::CommandResultAck { id }],
+            Err(error) => {
+                tracing::error!(%error, command = %id, "loading a command for its result failed");
+                return Vec::new();
+            }
+        };
+        if command.status.is_final() {
+            state.outputs.take(id);
+            self.in_flight.remove(&id);
+            return vec![ServerFrame::CommandResultAck { id }];
+        }
+        let finish = match result_step(&state.outputs, &command, &result) {
+            ResultStep::Resend {
+                stdout_from,
+                stderr_from,
+            } => {
+                self.in_flight
+                    .entry(id)
+                    .or_insert(usize::try_from(command.output_limit_bytes).unwrap_or(usize::MAX));
+                return vec![ServerFrame::CommandOutputResend {
+                    id,
+                    stdout_from,
+                    stderr_from,
+                }];
+            }
+            ResultStep::Store(finish) => finish,
+        };
+        match state.store.finish_command(self.agent_id, id, finish).await {
+            Ok(stored) => {
+                if let Some(command) = stored {
+                    state.bus.command_status(&command);
+                }
+                self.in_flight.remove(&id);
+                let mut frames = vec![ServerFrame::CommandResultAck { id }];
+                frames.extend(self.dispatch(state).await);
+                frames
+            }
+            Err(error) => {
+                // Not acknowledged: the agent sends the result again on its next connection.
+                tracing::error!(%error, command = %id, "storing a command result failed");
+                Vec::new()
+            }
+        }
+    }
+}

@@ -1,0 +1,469 @@
+//! Remote execution rules: validating new commands, turning stored commands
+//! into `run_command` frames, gathering live output, and storing results.
+//!
+//! Output streams through memory ([`LiveOutputs`]) and reaches the database
+//! once, with the result. When the server lacks part of it (a dropped link, a
+//! restart), it asks the agent to send it again before storing the result.
+
+use crate::error::ApiError;
+use chrono::{DateTime, Utc};
+use gururmm_protocol::commands::{MAX_TIMEOUT_SECONDS, MIN_TIMEOUT_SECONDS};
+use gururmm_protocol::{
+    CommandId, CommandOutcome, CommandRequest, CommandResult, CommandType, OutputStream, RunAs,
+};
+use gururmm_store::{CommandFinish, CommandRecord, CommandStatus};
+use serde::Deserialize;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Mutex;
+
+/// Largest command text or script body.
+pub const MAX_COMMAND_BYTES: usize = 128 * 1024;
+pub const MAX_ARGS: usize = 64;
+pub const MAX_ARG_BYTES: usize = 4096;
+pub const MAX_ENV_VARS: usize = 64;
+pub const MAX_ENV_VALUE_BYTES: usize = 8192;
+/// Live output held in memory for all running commands together; past it,
+/// live chunks are dropped and fetched again from the agent at the end.
+pub const LIVE_OUTPUT_BUDGET_BYTES: usize = 256 * 1024 * 1024;
+
+/// What a caller asks to run (validated into a stored command).
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CommandSpec {
+    /// `shell`, `powershell`, `python` or `script`.
+    pub command_type: CommandType,
+    /// Shell text, PowerShell or Python source, or the script body.
+    pub command: String,
+    /// For `script`: the program that runs the body (e.g. `bash`, `python3`).
+    #[serde(default)]
+    pub interpreter: Option<String>,
+    /// Seconds before the command and its process tree are killed (1 to 86400; default 300).
+    #[serde(default)]
+    pub timeout_seconds: Option<u32>,
+    /// Default: the agent's own account.
+    #[serde(default)]
+    pub run_as: Option<RunAs>,
+    /// Environment variables for the process.
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
+    /// Arguments, passed as argv (never spliced into the command text).
+    #[serde(default)]
+    pub args: Vec<String>,
+    #[serde(default)]
+    pub working_dir: Option<String>,
+}
+
+pub const DEFAULT_TIMEOUT_SECONDS: u32 = 300;
+
+fn valid_env_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+fn valid_username(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 64
+        && !name.starts_with('-')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '$' | '\\' | '@'))
+}
+
+/// Checks a command spec; every violation is a clear 422.
+pub fn validate(spec: &CommandSpec) -> Result<u32, ApiError> {
+    if spec.command.trim().is_empty() {
+        return Err(ApiError::validation("command must not be empty"));
+    }
+    if spec.command.len() > MAX_COMMAND_BYTES {
+        return Err(ApiError::validation(format!(
+            "command must be at most {MAX_COMMAND_BYTES} bytes"
+        )));
+    }
+    if spec.command.contains('\0') {
+        return Err(ApiError::validation("command must not contain NUL bytes"));
+    }
+    match (&spec.command_type, &spec.interpreter) {
+        (CommandType::Script, None) => {
+            return Err(ApiError::validation(
+                "a script needs an interpreter, e.g. \"bash\" or \"python3\"",
+            ));
+        }
+        (CommandType::Script, Some(interpreter))
+            if interpreter.trim().is_empty()
+                || interpreter.len() > 256
+                || interpreter.contains('\0') =>
+        {
+            return Err(ApiError::validation(
+                "interpreter must be a program name or path of at most 256 bytes",
+            ));
+        }
+        (CommandType::Script, Some(_)) => {}
+        (_, Some(_)) => {
+            return Err(ApiError::validation(
+                "interpreter is only used with command_type \"script\"",
+            ))
+        }
+        (_, None) => {}
+    }
+    let timeout = spec.timeout_seconds.unwrap_or(DEFAULT_TIMEOUT_SECONDS);
+    if !(MIN_TIMEOUT_SECONDS..=MAX_TIMEOUT_SECONDS).contains(&timeout) {
+        return Err(ApiError::validation(format!(
+            "timeout_seconds must be between {MIN_TIMEOUT_SECONDS} and {MAX_TIMEOUT_SECONDS}"
+        )));
+    }
+    if spec.args.len() > MAX_ARGS {
+        return Err(ApiError::validation(format!(
+            "at most {MAX_ARGS} arguments"
+        )));
+    }
+    if spec
+        .args
+        .iter()
+        .any(|a| a.len() > MAX_ARG_BYTES || a.contains('\0'))
+    {
+        return Err(ApiError::validation(format!(
+            "each argument must be at most {MAX_ARG_BYTES} bytes, without NUL"
+        )));
+    }
+    if spec.env.len() > MAX_ENV_VARS {
+        return Err(ApiError::validation(format!(
+            "at most {MAX_ENV_VARS} environment variables"
+        )));
+    }
+    for (name, value) in &spec.env {
+        if !valid_env_name(name) || name.len() > 128 {
+            return Err(ApiError::validation(format!(
+                "invalid environment variable name {name:?}"
+            )));
+        }
+        if value.len() > MAX_ENV_VALUE_BYTES || value.contains('\0') {
+            return Err(ApiError::validation(format!(
+                "environment variable {name} must be at most {MAX_ENV_VALUE_BYTES} bytes, without NUL"
+            )));
+        }
+    }
+    if let Some(dir) = &spec.working_dir {
+        if dir.trim().is_empty() || dir.len() > 1024 || dir.contains('\0') {
+            return Err(ApiError::validation(
+                "working_dir must be a path of at most 1024 bytes",
+            ));
+        }
+    }
+    if let Some(RunAs::User { username }) = &spec.run_as {
+        if !valid_username(username) {
+            return Err(ApiError::validation(format!(
+                "invalid username {username:?}"
+            )));
+        }
+    }
+    Ok(timeout)
+}
+
+/// The `run_command` frame for a stored command.
+pub fn to_request(command: &CommandRecord) -> Option<CommandRequest> {
+    Some(CommandRequest {
+        id: command.id,
+        command_type: CommandType::parse(&command.command_type)?,
+        command: command.command.clone(),
+        interpreter: command.interpreter.clone(),
+        args: serde_json::from_str(&command.args_json).ok()?,
+        env: serde_json::from_str(&command.env_json).ok()?,
+        working_dir: command.working_dir.clone(),
+        timeout_seconds: u32::try_from(command.timeout_seconds).ok()?,
+        run_as: serde_json::from_str(&command.run_as_json).ok()?,
+        output_limit_bytes: u64::try_from(command.output_limit_bytes).ok()?,
+    })
+}
+
+pub fn status_of(outcome: CommandOutcome) -> CommandStatus {
+    match outcome {
+        CommandOutcome::Completed => CommandStatus::Completed,
+        CommandOutcome::Failed => CommandStatus::Failed,
+        CommandOutcome::Timeout => CommandStatus::Timeout,
+        CommandOutcome::Cancelled => CommandStatus::Cancelled,
+        CommandOutcome::Interrupted => CommandStatus::Interrupted,
+    }
+}
+
+/// The longest prefix of `text` of at most `limit` bytes ending on a character boundary.
+pub fn truncate_at(text: &mut String, limit: usize) -> bool {
+    if text.len() <= limit {
+        return false;
+    }
+    let mut cut = limit;
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    text.truncate(cut);
+    true
+}
+
+#[derive(Default)]
+struct LiveOutput {
+    stdout: String,
+    stderr: String,
+    limit: usize,
+    /// The agent was asked to send everything again; accept it past the budget.
+    resending: bool,
+}
+
+/// Output of running commands, held until their results are stored.
+#[derive(Default)]
+pub struct LiveOutputs {
+    inner: Mutex<(HashMap<CommandId, LiveOutput>, usize)>,
+}
+
+/// What became of an output chunk.
+#[derive(Debug, PartialEq, Eq)]
+pub enum ChunkOutcome {
+    /// New bytes were added (the part of `data` past what was held).
+    Appended(String),
+    /// Nothing new (a duplicate, a gap, or over a limit).
+    Ignored,
+}
+
+impl LiveOutputs {
+    fn lock(&self) -> std::sync::MutexGuard<'_, (HashMap<CommandId, LiveOutput>, usize)> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Adds a chunk at `offset` of `stream`. Chunks must arrive in order; a
+    /// chunk overlapping what is held contributes only its new tail.
+    pub fn push(
+        &self,
+        id: CommandId,
+        limit: usize,
+        stream: OutputStream,
+        offset: u64,
+        data: &str,
+    ) -> ChunkOutcome {
+        let mut guard = self.lock();
+        let (map, used) = &mut *guard;
+        let entry = map.entry(id).or_insert_with(|| LiveOutput {
+            limit,
+            ..Default::default()
+        });
+        let resending = entry.resending;
+        let target = match stream {
+            OutputStream::Stdout => &mut entry.stdout,
+            OutputStream::Stderr => &mut entry.stderr,
+        };
+        let held = target.len() as u64;
+        let Some(skip) = held.checked_sub(offset) else {
+            return ChunkOutcome::Ignored;
+        };
+        let Some(fresh) = data.get(skip as usize..) else {
+            return ChunkOutcome::Ignored;
+        };
+        if fresh.is_empty() || target.len() >= entry.limit {
+            return ChunkOutcome::Ignored;
+        }
+        if !resending && *used + fresh.len() > LIVE_OUTPUT_BUDGET_BYTES {
+            return ChunkOutcome::Ignored;
+        }
+        let mut fresh = fresh.to_string();
+        truncate_at(&mut fresh, entry.limit - target.len());
+        target.push_str(&fresh);
+        *used += fresh.len();
+        ChunkOutcome::Appended(fresh)
+    }
+
+    /// Bytes held of each stream.
+    pub fn lengths(&self, id: CommandId) -> (u64, u64) {
+        self.lock()
+            .0
+            .get(&id)
+            .map(|o| (o.stdout.len() as u64, o.stderr.len() as u64))
+            .unwrap_or((0, 0))
+    }
+
+    /// Marks that the agent was asked to send the output again.
+    pub fn expect_resend(&self, id: CommandId, limit: usize) {
+        let mut guard = self.lock();
+        guard
+            .0
+            .entry(id)
+            .or_insert_with(|| LiveOutput {
+                limit,
+                ..Default::default()
+            })
+            .resending = true;
+    }
+
+    /// Takes the output of a finished command.
+    pub fn take(&self, id: CommandId) -> (String, String) {
+        let mut guard = self.lock();
+        let (map, used) = &mut *guard;
+        match map.remove(&id) {
+            Some(output) => {
+                *used = used.saturating_sub(output.stdout.len() + output.stderr.len());
+                (output.stdout, output.stderr)
+            }
+            None => (String::new(), String::new()),
+        }
+    }
+
+    /// Live output of a running command, for the API.
+    pub fn snapshot(&self, id: CommandId) -> Option<(String, String)> {
+        self.lock()
+            .0
+            .get(&id)
+            .map(|o| (o.stdout.clone(), o.stderr.clone()))
+    }
+}
+
+/// What the server does with a `command_result`.
+#[derive(Debug, PartialEq)]
+pub enum ResultStep {
+    /// Some output is missing: ask for it from these offsets.
+    Resend { stdout_from: u64, stderr_from: u64 },
+    /// Store this result.
+    Store(CommandFinish),
+}
+
+/// Decides whether a result can be stored with the output held.
+pub fn result_step(
+    outputs: &LiveOutputs,
+    command: &CommandRecord,
+    result: &CommandResult,
+) -> ResultStep {
+    let limit = usize::try_from(command.output_limit_bytes).unwrap_or(usize::MAX);
+    let expected_stdout = result.stdout_bytes.min(limit as u64);
+    let expected_stderr = result.stderr_bytes.min(limit as u64);
+    let (stdout_len, stderr_len) = outputs.lengths(command.id);
+    if stdout_len < expected_stdout || stderr_len < expected_stderr {
+        outputs.expect_resend(command.id, limit);
+        return ResultStep::Resend {
+            stdout_from: stdout_len,
+            stderr_from: stderr_len,
+        };
+    }
+    let (stdout, stderr) = outputs.take(command.id);
+    ResultStep::Store(CommandFinish {
+        status: status_of(result.outcome),
+        exit_code: result.exit_code.map(i64::from),
+        error: result.error.clone().map(|mut e| {
+            truncate_at(&mut e, 4096);
+            e
+        }),
+        stdout,
+        stderr,
+        stdout_truncated: result.stdout_truncated || result.stdout_bytes > limit as u64,
+        stderr_truncated: result.stderr_truncated || result.stderr_bytes > limit as u64,
+        started_at: result.started_at,
+        finished_at: sane_time(result.finished_at),
+    })
+}
+
+/// An agent's clock may be wrong; never store a finish time in the future.
+fn sane_time(time: DateTime<Utc>) -> DateTime<Utc> {
+    time.min(Utc::now())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(json: serde_json::Value) -> Result<u32, String> {
+        let spec: CommandSpec = serde_json::from_value(json).map_err(|e| e.to_string())?;
+        validate(&spec).map_err(|e| e.message)
+    }
+
+    #[test]
+    fn command_specs_are_validated_with_clear_messages() {
+        assert_eq!(
+            spec(serde_json::json!({"command_type": "shell", "command": "uptime"})),
+            Ok(300)
+        );
+        let check = |json: serde_json::Value, needle: &str| {
+            let err = spec(json).unwrap_err();
+            assert!(err.contains(needle), "{err:?} lacks {needle:?}");
+        };
+        check(
+            serde_json::json!({"command_type": "shell", "command": "  "}),
+            "must not be empty",
+        );
+        check(
+            serde_json::json!({"command_type": "shell", "command": "x", "timeout_seconds": 0}),
+            "between 1 and 86400",
+        );
+        check(
+            serde_json::json!({"command_type": "shell", "command": "x", "timeout_seconds": 86401}),
+            "between 1 and 86400",
+        );
+        check(
+            serde_json::json!({"command_type": "script", "command": "echo"}),
+            "needs an interpreter",
+        );
+        check(
+            serde_json::json!({"command_type": "shell", "command": "x", "interpreter": "bash"}),
+            "only used with",
+        );
+        check(
+            serde_json::json!({"command_type": "shell", "command": "x", "env": {"1BAD": "v"}}),
+            "invalid environment variable name",
+        );
+        check(
+            serde_json::json!({"command_type": "shell", "command": "x", "run_as": {"context": "user", "username": "-rf"}}),
+            "invalid username",
+        );
+        check(
+            serde_json::json!({"command_type": "bash", "command": "x"}),
+            "unknown variant",
+        );
+        check(
+            serde_json::json!({"command_type": "shell", "command": "x", "sudo": true}),
+            "unknown field",
+        );
+    }
+
+    #[test]
+    fn live_output_appends_in_order_and_ignores_duplicates_and_gaps() {
+        let outputs = LiveOutputs::default();
+        let id = CommandId::new();
+        assert_eq!(
+            outputs.push(id, 10, OutputStream::Stdout, 0, "hello"),
+            ChunkOutcome::Appended("hello".into())
+        );
+        assert_eq!(
+            outputs.push(id, 10, OutputStream::Stdout, 0, "hello"),
+            ChunkOutcome::Ignored,
+            "duplicate"
+        );
+        assert_eq!(
+            outputs.push(id, 10, OutputStream::Stdout, 3, "lo wor"),
+            ChunkOutcome::Appended(" wor".into()),
+            "overlap adds the tail"
+        );
+        assert_eq!(
+            outputs.push(id, 10, OutputStream::Stdout, 20, "gap"),
+            ChunkOutcome::Ignored,
+            "gap"
+        );
+        assert_eq!(
+            outputs.push(id, 10, OutputStream::Stdout, 9, "ld and more"),
+            ChunkOutcome::Appended("l".into()),
+            "cut at the limit"
+        );
+        assert_eq!(outputs.lengths(id), (10, 0));
+        assert_eq!(
+            outputs.push(id, 10, OutputStream::Stderr, 0, "é"),
+            ChunkOutcome::Appended("é".into())
+        );
+        assert_eq!(
+            outputs.take(id),
+            ("hello worl".to_string(), "é".to_string())
+        );
+        assert_eq!(outputs.lengths(id), (0, 0));
+    }
+
+    #[test]
+    fn truncation_respects_character_boundaries() {
+        let mut text = "aé".to_string();
+        assert!(truncate_at(&mut text, 2));
+        assert_eq!(text, "a");
+        let mut short = "abc".to_string();
+        assert!(!truncate_at(&mut short, 3));
+    }
+}
