@@ -1,11 +1,17 @@
 //! One WebSocket session with the server: upgrade with the bearer
 //! credential, `hello`, wait for `welcome`, then heartbeats, interface
-//! updates and metric batches until either direction fails.
+//! updates, metric batches and remote execution until either direction fails.
+//!
+//! For commands the session is only a relay: it hands `run_command`,
+//! `cancel_command` and acknowledgements to the runtime's
+//! [`crate::exec::Executor`], and sends the frames the executor has for it
+//! (one per loop turn, so incoming frames are still read between chunks).
 //!
 //! A session is one task owning the socket, so when reading fails, writing
 //! fails, the server closes, or nothing arrives for three heartbeat
 //! intervals, the whole session ends: there is no half-dead connection.
 
+use crate::exec::{Relay, Submission};
 use crate::runtime::{shutdown_requested, Shared};
 use futures_util::{SinkExt, StreamExt};
 use gururmm_protocol::{
@@ -172,6 +178,7 @@ pub async fn run_session(
         shared,
         write_timeout: params.timeouts.write,
         heartbeat_every: heartbeat_interval(&settings),
+        relay: Relay::default(),
     }
     .run(shutdown)
     .await
@@ -326,6 +333,9 @@ struct Session<'a> {
     shared: &'a Shared,
     write_timeout: Duration,
     heartbeat_every: Duration,
+    /// What this session has reported of each command; a new session starts
+    /// empty and so reports everything unacknowledged again.
+    relay: Relay,
 }
 
 impl Session<'_> {
@@ -368,6 +378,7 @@ impl Session<'_> {
         self.send_interfaces(current).await?;
         let mut last_received = Instant::now();
         let mut next_heartbeat = Instant::now() + self.heartbeat_every;
+        let mut command_changes = self.shared.executor.subscribe();
         loop {
             // Interfaces first: the collector publishes them before the sample
             // taken with them, so the server learns them before the metrics.
@@ -385,6 +396,12 @@ impl Session<'_> {
                 );
                 self.send(&batch.into_frame()).await?;
             }
+            // One command frame per turn; if there was one, there may be more.
+            let command_frame = self.shared.executor.next_frame(&mut self.relay);
+            let more_command_frames = command_frame.is_some();
+            if let Some(frame) = command_frame {
+                self.send(&frame).await?;
+            }
             let silence_limit = self.heartbeat_every * 3;
             tokio::select! {
                 message = self.socket.next() => {
@@ -399,6 +416,8 @@ impl Session<'_> {
                     return Err(Self::dropped(format!("nothing received from the server for {silence_limit:?}")));
                 }
                 () = self.shared.sample_added.notified() => {}
+                _ = command_changes.changed(), if !more_command_frames => {}
+                () = std::future::ready(()), if more_command_frames => {}
                 changed = interfaces.changed() => {
                     if changed.is_ok() {
                         let current = interfaces.borrow_and_update().clone();
@@ -443,12 +462,35 @@ impl Session<'_> {
                 *next_heartbeat = (*next_heartbeat).min(Instant::now() + self.heartbeat_every);
             }
             Ok(ServerFrame::HeartbeatAck) => {}
-            Ok(
-                ServerFrame::RunCommand(_)
-                | ServerFrame::CancelCommand { .. }
-                | ServerFrame::CommandOutputResend { .. }
-                | ServerFrame::CommandResultAck { .. },
-            ) => tracing::warn!("remote execution is not part of this agent build yet"),
+            Ok(ServerFrame::RunCommand(request)) => {
+                let id = request.id;
+                match self.shared.executor.submit(request) {
+                    Submission::Accepted => tracing::info!(%id, "command received"),
+                    Submission::Known => {
+                        tracing::debug!(%id, "command already known; reporting it again");
+                        self.relay.restart(id);
+                    }
+                    Submission::Forgotten => {
+                        tracing::debug!(%id, "command already acknowledged; ignoring it");
+                    }
+                }
+            }
+            Ok(ServerFrame::CancelCommand { id }) => self.shared.executor.cancel(id),
+            Ok(ServerFrame::CommandOutputResend {
+                id,
+                stdout_from,
+                stderr_from,
+            }) => {
+                if self.shared.executor.status(id).is_some() {
+                    self.relay.resend(id, stdout_from, stderr_from);
+                } else {
+                    tracing::debug!(%id, "ignoring a resend request for an unknown command");
+                }
+            }
+            Ok(ServerFrame::CommandResultAck { id }) => {
+                self.shared.executor.acknowledge(id);
+                self.relay.forget(id);
+            }
             // A newer server may send frames this agent does not know yet.
             Err(error) => tracing::warn!("ignoring a frame the agent does not understand: {error}"),
         }

@@ -2,9 +2,15 @@
 //! output, no console window on Windows, and a kill when time runs out.
 //!
 //! Collectors call OS tools (`quser`, `who`, `ioreg`, `reg`) from tokio's
-//! blocking pool, so this wrapper is synchronous.
+//! blocking pool through [`run`], which is synchronous. Remote execution
+//! starts commands with [`spawn_command`]: asynchronous, in their own process
+//! group (so the whole tree can be killed), with an explicit environment and,
+//! on Unix, optionally as another account.
 
+use crate::exec::accounts::Account;
+use std::ffi::OsString;
 use std::io::Read;
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -98,6 +104,38 @@ pub fn run(program: &str, args: &[&str], timeout: Duration) -> Result<CommandOut
         exit_code: status.code(),
         stdout: String::from_utf8_lossy(&bytes).into_owned(),
     })
+}
+
+/// A remote command ready to start.
+#[derive(Clone, Debug)]
+pub struct CommandSpec<'a> {
+    /// Absolute path of the program.
+    pub program: &'a Path,
+    pub args: &'a [OsString],
+    /// The complete environment: nothing else is inherited.
+    pub env: &'a [(OsString, OsString)],
+    pub working_dir: Option<&'a Path>,
+    /// Run as this account instead of the agent's own (Unix).
+    pub account: Option<&'a Account>,
+}
+
+/// Starts `spec` with stdin closed and stdout/stderr piped, as the leader of
+/// a new process group (Unix) or process group without a console (Windows).
+pub fn spawn_command(spec: &CommandSpec<'_>) -> std::io::Result<tokio::process::Child> {
+    #[allow(clippy::disallowed_methods)] // This is the wrapper the lint points to.
+    let mut command = Command::new(spec.program);
+    command
+        .args(spec.args)
+        .env_clear()
+        .envs(spec.env.iter().map(|(k, v)| (k, v)))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    if let Some(dir) = spec.working_dir {
+        command.current_dir(dir);
+    }
+    crate::exec::os::configure(&mut command, spec.account);
+    tokio::process::Command::from(command).spawn()
 }
 
 #[cfg(all(test, unix))]

@@ -4,13 +4,15 @@
 //!
 //! Two tasks share [`Shared`]: the collector pushes samples into the bounded
 //! buffer and publishes interface changes; the connection drains the buffer
-//! and applies the server's settings. Collection runs whether or not the
+//! and applies the server's settings. The command executor lives here too,
+//! so commands keep running while sessions come and go. Collection runs whether or not the
 //! server is reachable, so samples taken offline are uploaded later.
 
 use crate::backoff::{Backoff, BackoffPolicy};
 use crate::buffer::{SampleBuffer, DEFAULT_CAPACITY};
 use crate::collectors::{self, Collection, Collector};
 use crate::connection::{self, SessionEnd, SessionParams, Timeouts};
+use crate::exec::{ExecOptions, Executor};
 use crate::state::{self, Identity};
 use crate::{enroll, tls, urls};
 use anyhow::{Context, Result};
@@ -51,6 +53,8 @@ pub struct RunOptions {
     /// Delay before the first sample (CPU percentages need two readings).
     pub first_sample_delay: Duration,
     pub timeouts: Timeouts,
+    /// Remote execution: concurrency and kill/drain grace periods.
+    pub exec: ExecOptions,
 }
 
 impl RunOptions {
@@ -66,6 +70,7 @@ impl RunOptions {
             initial_settings: AgentSettings::default(),
             first_sample_delay: Duration::from_secs(1),
             timeouts: Timeouts::default(),
+            exec: ExecOptions::default(),
         }
     }
 }
@@ -88,7 +93,7 @@ impl std::fmt::Debug for RunOptions {
     }
 }
 
-/// State shared by the collector and connection tasks.
+/// State shared by the collector, the connection and the command executor.
 pub struct Shared {
     pub buffer: Mutex<SampleBuffer>,
     /// Wakes the connection when a sample was buffered.
@@ -97,11 +102,14 @@ pub struct Shared {
     pub settings: watch::Sender<AgentSettings>,
     /// Latest interface list; changes only when the interfaces do.
     pub interfaces: watch::Sender<Option<Vec<NetworkInterface>>>,
+    /// Runs the server's commands; outlives sessions, which relay its frames.
+    pub executor: Arc<Executor>,
 }
 
 impl Shared {
-    pub fn new(buffer_capacity: usize, settings: AgentSettings) -> Self {
+    pub fn new(buffer_capacity: usize, settings: AgentSettings, executor: Arc<Executor>) -> Self {
         Self {
+            executor,
             buffer: Mutex::new(SampleBuffer::new(buffer_capacity)),
             sample_added: Notify::new(),
             settings: watch::Sender::new(connection::sanitize_settings(settings)),
@@ -142,9 +150,14 @@ pub async fn run(
     let tls = tls::client_config(extra_ca.as_deref())
         .with_context(|| format!("loading CA certificate {:?}", options.ca_cert))?;
     state::ensure_state_dir(&options.state_dir)?;
+    // Before connecting: commands left running by a previous agent become
+    // `interrupted`, and finished ones are ready to be reported again.
+    let executor = Executor::open(&options.state_dir, options.exec)
+        .context("opening the command records in the state directory")?;
     let shared = Arc::new(Shared::new(
         options.buffer_capacity,
         options.initial_settings,
+        executor,
     ));
     let collector = tokio::spawn(collect_forever(
         source,

@@ -1,0 +1,1089 @@
+//! Remote execution: runs the server's commands at most once each, keeps
+//! their output and result on disk until the server acknowledges them, and
+//! hands sessions the frames that report them.
+//!
+//! The [`Executor`] lives in the runtime, not in a session, so commands keep
+//! running across reconnects. A session owns a [`Relay`] (how far it has
+//! reported each command) and asks [`Executor::next_frame`] for the next
+//! frame to send: `command_started` once a command runs, its output from the
+//! spool files in chunks, then `command_result`. A new session starts with an
+//! empty relay, so it re-sends `command_started` for running commands and
+//! everything (output and result) for finished, unacknowledged ones; the
+//! server de-duplicates output by offset. The spool files are the truth:
+//! nothing is queued in memory while the agent is offline.
+//!
+//! **Invariant (at most once):** a command is recorded in the state directory
+//! (`request.json` and `state.json`) before it is started, and marked
+//! `running` before its process is spawned. An id that is recorded, or in the
+//! journal of acknowledged ids, never starts again; a command found `running`
+//! after a restart becomes `interrupted`.
+//!
+//! Layout on disk: see [`spool`]. Offsets and UTF-8: see [`text`].
+
+pub mod accounts;
+pub mod invocation;
+pub mod journal;
+pub mod spool;
+pub mod text;
+
+#[cfg(unix)]
+pub mod unix;
+#[cfg(unix)]
+pub use unix as os;
+#[cfg(windows)]
+pub mod windows;
+#[cfg(windows)]
+pub use windows as os;
+
+use self::accounts::Account;
+use self::invocation::{TargetOs, USER_PATH};
+use self::journal::{Journal, JOURNAL_MAX_AGE_SECONDS, JOURNAL_MAX_IDS};
+use self::spool::{CommandState, Layout, SpoolWriter};
+use crate::process::{self, CommandSpec};
+use anyhow::{Context, Result};
+use chrono::{DateTime, Utc};
+use gururmm_protocol::commands::{
+    MAX_OUTPUT_CHUNK_BYTES, MAX_TIMEOUT_SECONDS, MIN_TIMEOUT_SECONDS,
+};
+use gururmm_protocol::{
+    AgentFrame, CommandId, CommandOutcome, CommandRequest, CommandResult, OutputStream,
+    MAX_FRAME_BYTES,
+};
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::ffi::OsString;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+use tokio::io::AsyncReadExt;
+use tokio::sync::{oneshot, watch};
+
+/// The error of a command found running when the agent started.
+pub const INTERRUPTED_ERROR: &str = "the agent restarted while the command ran";
+
+/// Room left in a frame for the JSON-escaped output text: the rest of a
+/// `command_output` frame (type, id, stream, offset) is far below 1 KiB.
+const OUTPUT_JSON_BUDGET: usize = MAX_FRAME_BYTES - 1024;
+
+/// How commands are run. Tests shorten the grace periods.
+#[derive(Clone, Copy, Debug)]
+pub struct ExecOptions {
+    /// Commands running at once; more wait in arrival order.
+    pub max_running: usize,
+    /// Between SIGTERM and SIGKILL to the process group on timeout or cancel.
+    pub kill_grace: Duration,
+    /// How long output is still read after the command's main process ended
+    /// (background processes may hold its pipes open forever).
+    pub drain_grace: Duration,
+}
+
+impl Default for ExecOptions {
+    fn default() -> Self {
+        Self {
+            max_running: 8,
+            kill_grace: Duration::from_secs(3),
+            drain_grace: Duration::from_secs(2),
+        }
+    }
+}
+
+/// What the executor did with a `run_command`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Submission {
+    /// New: recorded and queued (or, if it could not be recorded, failed).
+    Accepted,
+    /// Seen before and not yet acknowledged: it is not run again, and its
+    /// state should be reported again.
+    Known,
+    /// Acknowledged earlier: the server already has the result.
+    Forgotten,
+}
+
+/// Where a known command is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CommandStatus {
+    Queued,
+    /// Given a slot; `started` once its process was spawned.
+    Running {
+        started: bool,
+    },
+    Finished,
+}
+
+enum Phase {
+    Queued(Box<CommandRequest>),
+    Running {
+        started_at: Option<DateTime<Utc>>,
+        cancel: Option<oneshot::Sender<()>>,
+    },
+    Finished(Box<CommandResult>),
+}
+
+struct Entry {
+    phase: Phase,
+    /// Bytes stored in each spool file so far.
+    stdout: u64,
+    stderr: u64,
+}
+
+struct Inner {
+    commands: BTreeMap<CommandId, Entry>,
+    queue: VecDeque<CommandId>,
+    running: usize,
+    journal: Journal,
+}
+
+/// Runs commands and keeps their records. Create with [`Executor::open`].
+pub struct Executor {
+    layout: Layout,
+    options: ExecOptions,
+    inner: Mutex<Inner>,
+    /// Bumped whenever there may be something new to report.
+    changes: watch::Sender<u64>,
+}
+
+impl std::fmt::Debug for Executor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Executor")
+            .field("layout", &self.layout)
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
+}
+
+fn result_without_output(
+    id: CommandId,
+    outcome: CommandOutcome,
+    error: Option<String>,
+    started_at: Option<DateTime<Utc>>,
+) -> CommandResult {
+    CommandResult {
+        id,
+        outcome,
+        exit_code: None,
+        error,
+        started_at,
+        finished_at: Utc::now(),
+        stdout_bytes: 0,
+        stderr_bytes: 0,
+        stdout_truncated: false,
+        stderr_truncated: false,
+    }
+}
+
+impl Executor {
+    /// Opens the command records in `state_dir`: finished results are kept
+    /// for re-sending, commands that were running become `interrupted` (their
+    /// process group is killed if it is still the one started), and queued
+    /// ones are started again. Must be called inside a tokio runtime.
+    pub fn open(state_dir: &Path, options: ExecOptions) -> Result<Arc<Self>> {
+        let layout = Layout::new(state_dir);
+        crate::state::ensure_state_dir(layout.commands_dir())?;
+        let journal = Journal::open(
+            layout.journal(),
+            JOURNAL_MAX_IDS,
+            JOURNAL_MAX_AGE_SECONDS,
+            Utc::now().timestamp(),
+        )?;
+        let mut inner = Inner {
+            commands: BTreeMap::new(),
+            queue: VecDeque::new(),
+            running: 0,
+            journal,
+        };
+        let mut queued = Vec::new();
+        let listing = std::fs::read_dir(layout.commands_dir())
+            .with_context(|| format!("listing {}", layout.commands_dir().display()))?;
+        for dir in listing.flatten() {
+            let name = dir.file_name();
+            let Some(id) = name.to_str().and_then(|n| n.parse::<CommandId>().ok()) else {
+                tracing::warn!(path = %dir.path().display(), "ignoring an unexpected file among the commands");
+                continue;
+            };
+            match recover(&layout, id) {
+                Recovered::Finished(result) => {
+                    inner.commands.insert(id, Entry::finished(*result));
+                }
+                Recovered::Queued(request, recorded_at) => {
+                    queued.push((recorded_at, id));
+                    inner.commands.insert(
+                        id,
+                        Entry {
+                            phase: Phase::Queued(request),
+                            stdout: 0,
+                            stderr: 0,
+                        },
+                    );
+                }
+                Recovered::Discard(reason) => {
+                    tracing::warn!(%id, "discarding an incomplete command record: {reason}");
+                    let _ = std::fs::remove_dir_all(layout.command_dir(id));
+                }
+            }
+        }
+        queued.sort();
+        inner.queue.extend(queued.into_iter().map(|(_, id)| id));
+        let executor = Arc::new(Self {
+            layout,
+            options: ExecOptions {
+                max_running: options.max_running.max(1),
+                ..options
+            },
+            inner: Mutex::new(inner),
+            changes: watch::Sender::new(0),
+        });
+        executor.start_waiting();
+        Ok(executor)
+    }
+
+    pub fn layout(&self) -> &Layout {
+        &self.layout
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // Every method leaves `Inner` consistent before anything can panic.
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn changed(&self) {
+        self.changes
+            .send_modify(|version| *version = version.wrapping_add(1));
+    }
+
+    /// Changes whenever there may be a new frame to send.
+    pub fn subscribe(&self) -> watch::Receiver<u64> {
+        self.changes.subscribe()
+    }
+
+    /// Takes a `run_command`: records it before anything runs, then queues it.
+    pub fn submit(self: &Arc<Self>, request: CommandRequest) -> Submission {
+        let id = request.id;
+        {
+            let mut inner = self.lock();
+            if inner.commands.contains_key(&id) {
+                return Submission::Known;
+            }
+            if inner.journal.contains(id) {
+                return Submission::Forgotten;
+            }
+            match self.record(&request) {
+                Ok(()) => {
+                    inner.commands.insert(
+                        id,
+                        Entry {
+                            phase: Phase::Queued(Box::new(request)),
+                            stdout: 0,
+                            stderr: 0,
+                        },
+                    );
+                    inner.queue.push_back(id);
+                }
+                Err(error) => {
+                    // It never ran, so failing it keeps the at-most-once promise.
+                    tracing::error!(%id, "could not record a command: {error:#}");
+                    let _ = std::fs::remove_dir_all(self.layout.command_dir(id));
+                    let result = result_without_output(
+                        id,
+                        CommandOutcome::Failed,
+                        Some(format!(
+                            "the agent could not record the command in its state directory: {error:#}"
+                        )),
+                        None,
+                    );
+                    inner.commands.insert(id, Entry::finished(result));
+                }
+            }
+        }
+        self.start_waiting();
+        self.changed();
+        Submission::Accepted
+    }
+
+    fn record(&self, request: &CommandRequest) -> Result<()> {
+        let dir = self.layout.command_dir(request.id);
+        match spool::create_private_dir(&dir) {
+            Ok(()) => {}
+            Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
+                // Left over from a record that was discarded: start clean.
+                std::fs::remove_dir_all(&dir)
+                    .and_then(|()| spool::create_private_dir(&dir))
+                    .with_context(|| format!("recreating {}", dir.display()))?;
+            }
+            Err(error) => return Err(error).with_context(|| format!("creating {}", dir.display())),
+        }
+        spool::write_json(&self.layout.request(request.id), request)?;
+        spool::write_json(&self.layout.state(request.id), &CommandState::Queued)
+    }
+
+    /// Starts queued commands while slots are free.
+    fn start_waiting(self: &Arc<Self>) {
+        let mut starting = Vec::new();
+        {
+            let mut inner = self.lock();
+            while inner.running < self.options.max_running {
+                let Some(id) = inner.queue.pop_front() else {
+                    break;
+                };
+                let Some(entry) = inner.commands.get_mut(&id) else {
+                    continue;
+                };
+                let (cancel, cancelled) = oneshot::channel();
+                let previous = std::mem::replace(
+                    &mut entry.phase,
+                    Phase::Running {
+                        started_at: None,
+                        cancel: Some(cancel),
+                    },
+                );
+                match previous {
+                    Phase::Queued(request) => {
+                        inner.running += 1;
+                        starting.push((request, cancelled));
+                    }
+                    other => entry.phase = other,
+                }
+            }
+        }
+        for (request, cancelled) in starting {
+            let executor = self.clone();
+            tokio::spawn(async move {
+                let id = request.id;
+                let result = executor.execute(&request, cancelled).await;
+                executor.finish(id, result, true);
+            });
+        }
+    }
+
+    /// Stores the result, frees the slot and starts the next command.
+    fn finish(self: &Arc<Self>, id: CommandId, result: CommandResult, held_slot: bool) {
+        if let Err(error) = spool::write_json(&self.layout.result(id), &result) {
+            tracing::error!(%id, "could not store a command result: {error:#}");
+        }
+        tracing::info!(%id, outcome = result.outcome.as_str(), exit_code = ?result.exit_code, "command finished");
+        {
+            let mut inner = self.lock();
+            if held_slot {
+                inner.running = inner.running.saturating_sub(1);
+            }
+            inner.commands.insert(id, Entry::finished(result));
+        }
+        self.start_waiting();
+        self.changed();
+    }
+
+    /// Kills a running command's process tree (it ends `cancelled`), or
+    /// cancels a queued one before it starts. Unknown or finished: ignored.
+    pub fn cancel(self: &Arc<Self>, id: CommandId) {
+        let mut inner = self.lock();
+        let Some(entry) = inner.commands.get_mut(&id) else {
+            tracing::debug!(%id, "ignoring cancel for an unknown command");
+            return;
+        };
+        match &mut entry.phase {
+            Phase::Running { cancel, .. } => {
+                if let Some(cancel) = cancel.take() {
+                    tracing::info!(%id, "cancelling a command");
+                    let _ = cancel.send(());
+                }
+            }
+            Phase::Queued(_) => {
+                inner.queue.retain(|queued| *queued != id);
+                drop(inner);
+                let result = result_without_output(id, CommandOutcome::Cancelled, None, None);
+                self.finish(id, result, false);
+            }
+            Phase::Finished(_) => tracing::debug!(%id, "ignoring cancel for a finished command"),
+        }
+    }
+
+    /// The server stored the result: forget the command's files and remember
+    /// the id in the journal so it never runs again. Returns whether it was
+    /// forgotten (only finished commands are).
+    pub fn acknowledge(&self, id: CommandId) -> bool {
+        let mut inner = self.lock();
+        match inner.commands.get(&id).map(|entry| &entry.phase) {
+            Some(Phase::Finished(_)) => {}
+            Some(_) => {
+                tracing::warn!(%id, "ignoring an acknowledgement for a command that has not finished");
+                return false;
+            }
+            None => {
+                tracing::debug!(%id, "ignoring an acknowledgement for an unknown command");
+                return false;
+            }
+        }
+        // The journal first: if it cannot be written, keeping the files is
+        // what still stops the command from running again.
+        if let Err(error) = inner.journal.insert(id, Utc::now().timestamp()) {
+            tracing::error!(%id, "could not record an acknowledged command: {error:#}");
+            return false;
+        }
+        inner.commands.remove(&id);
+        drop(inner);
+        let dir = self.layout.command_dir(id);
+        if let Err(error) = std::fs::remove_dir_all(&dir) {
+            if error.kind() != std::io::ErrorKind::NotFound {
+                tracing::warn!(path = %dir.display(), "could not delete an acknowledged command: {error}");
+            }
+        }
+        true
+    }
+
+    pub fn status(&self, id: CommandId) -> Option<CommandStatus> {
+        self.lock()
+            .commands
+            .get(&id)
+            .map(|entry| match &entry.phase {
+                Phase::Queued(_) => CommandStatus::Queued,
+                Phase::Running { started_at, .. } => CommandStatus::Running {
+                    started: started_at.is_some(),
+                },
+                Phase::Finished(_) => CommandStatus::Finished,
+            })
+    }
+
+    /// The result of a finished, unacknowledged command.
+    pub fn result(&self, id: CommandId) -> Option<CommandResult> {
+        match &self.lock().commands.get(&id)?.phase {
+            Phase::Finished(result) => Some((**result).clone()),
+            _ => None,
+        }
+    }
+
+    /// Waits until `id` has a result (forever if it never gets one).
+    pub async fn wait_for_result(&self, id: CommandId) -> CommandResult {
+        let mut changes = self.subscribe();
+        loop {
+            if let Some(result) = self.result(id) {
+                return result;
+            }
+            if changes.changed().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        }
+    }
+
+    /// The stored output of a known command.
+    pub fn stored_output(&self, id: CommandId, stream: OutputStream) -> Option<Vec<u8>> {
+        std::fs::read(self.layout.output(id, stream)).ok()
+    }
+
+    /// Ids of known (unacknowledged) commands.
+    pub fn known_ids(&self) -> Vec<CommandId> {
+        self.lock().commands.keys().copied().collect()
+    }
+
+    fn output_grew(&self, id: CommandId, stream: OutputStream, stored: u64) {
+        if let Some(entry) = self.lock().commands.get_mut(&id) {
+            match stream {
+                OutputStream::Stdout => entry.stdout = stored,
+                OutputStream::Stderr => entry.stderr = stored,
+            }
+        }
+        self.changed();
+    }
+
+    fn mark_started(&self, id: CommandId, at: DateTime<Utc>) {
+        if let Some(Entry {
+            phase: Phase::Running { started_at, .. },
+            ..
+        }) = self.lock().commands.get_mut(&id)
+        {
+            *started_at = Some(at);
+        }
+        self.changed();
+    }
+
+    /// Runs one command to its result.
+    async fn execute(
+        self: &Arc<Self>,
+        request: &CommandRequest,
+        mut cancelled: oneshot::Receiver<()>,
+    ) -> CommandResult {
+        let id = request.id;
+        let failed = |error: String| {
+            tracing::info!(%id, "command could not run: {error}");
+            result_without_output(id, CommandOutcome::Failed, Some(error), None)
+        };
+        let prepared = match prepare(request) {
+            Ok(prepared) => prepared,
+            Err(error) => return failed(error),
+        };
+        let stdout = match SpoolWriter::create(
+            &self.layout.output(id, OutputStream::Stdout),
+            request.output_limit_bytes,
+        ) {
+            Ok(writer) => writer,
+            Err(error) => return failed(format!("{error:#}")),
+        };
+        let stderr = match SpoolWriter::create(
+            &self.layout.output(id, OutputStream::Stderr),
+            request.output_limit_bytes,
+        ) {
+            Ok(writer) => writer,
+            Err(error) => return failed(format!("{error:#}")),
+        };
+        if cancelled.try_recv().is_ok() {
+            return result_without_output(id, CommandOutcome::Cancelled, None, None);
+        }
+        let started_at = Utc::now();
+        let marker = CommandState::Running {
+            started_at,
+            process: None,
+        };
+        if let Err(error) = spool::write_json(&self.layout.state(id), &marker) {
+            return failed(format!(
+                "could not record that the command starts: {error:#}"
+            ));
+        }
+        let spec = CommandSpec {
+            program: &prepared.program,
+            args: &prepared.args,
+            env: &prepared.env,
+            working_dir: prepared.working_dir.as_deref(),
+            account: prepared.account.as_ref(),
+        };
+        let mut child = match process::spawn_command(&spec) {
+            Ok(child) => child,
+            Err(error) => {
+                return failed(format!(
+                    "could not start {}: {error}",
+                    prepared.program.display()
+                ))
+            }
+        };
+        let pid = child.id().unwrap_or(0);
+        if let Some(process) = os::process_marker(pid) {
+            let state = CommandState::Running {
+                started_at,
+                process: Some(process),
+            };
+            if let Err(error) = spool::write_json(&self.layout.state(id), &state) {
+                tracing::warn!(%id, "could not record the command's process: {error:#}");
+            }
+        }
+        tracing::info!(%id, pid, program = %prepared.program.display(), "command started");
+        self.mark_started(id, started_at);
+
+        let (stop_reading, reading_stopped) = watch::channel(false);
+        let stdout_pump = tokio::spawn(pump(
+            self.clone(),
+            id,
+            OutputStream::Stdout,
+            child.stdout.take(),
+            stdout,
+            reading_stopped.clone(),
+        ));
+        let stderr_pump = tokio::spawn(pump(
+            self.clone(),
+            id,
+            OutputStream::Stderr,
+            child.stderr.take(),
+            stderr,
+            reading_stopped,
+        ));
+
+        let timeout_seconds = request
+            .timeout_seconds
+            .clamp(MIN_TIMEOUT_SECONDS, MAX_TIMEOUT_SECONDS);
+        let timeout = tokio::time::sleep(Duration::from_secs(u64::from(timeout_seconds)));
+        let (outcome, exit_code, error) = tokio::select! {
+            status = child.wait() => match status {
+                Ok(status) => exit_outcome(status),
+                Err(error) => (
+                    CommandOutcome::Failed,
+                    None,
+                    Some(format!("waiting for the command failed: {error}")),
+                ),
+            },
+            () = timeout => {
+                tracing::info!(%id, timeout_seconds, "command timed out; killing its process tree");
+                self.kill_tree(pid, &mut child).await;
+                (CommandOutcome::Timeout, None, Some(format!("timed out after {timeout_seconds} s")))
+            }
+            Ok(()) = &mut cancelled => {
+                self.kill_tree(pid, &mut child).await;
+                (CommandOutcome::Cancelled, None, None)
+            }
+        };
+
+        // Output still in the pipes is read until they close, but background
+        // processes that keep them open do not hold the result back.
+        let pumps = async { (stdout_pump.await, stderr_pump.await) };
+        tokio::pin!(pumps);
+        let (stdout, stderr) = match tokio::time::timeout(self.options.drain_grace, &mut pumps)
+            .await
+        {
+            Ok(done) => done,
+            Err(_) => {
+                tracing::debug!(%id, "background processes keep the output open; not waiting for them");
+                let _ = stop_reading.send(true);
+                pumps.await
+            }
+        };
+        drop(prepared);
+        let (stdout_bytes, stdout_truncated) =
+            stdout.map_or((0, false), |w| (w.stored(), w.truncated()));
+        let (stderr_bytes, stderr_truncated) =
+            stderr.map_or((0, false), |w| (w.stored(), w.truncated()));
+        CommandResult {
+            id,
+            outcome,
+            exit_code,
+            error,
+            started_at: Some(started_at),
+            finished_at: Utc::now(),
+            stdout_bytes,
+            stderr_bytes,
+            stdout_truncated,
+            stderr_truncated,
+        }
+    }
+
+    /// SIGTERM to the group, a grace period for the main process, then
+    /// SIGKILL to the group (background children that ignored SIGTERM too).
+    async fn kill_tree(&self, pid: u32, child: &mut tokio::process::Child) {
+        os::terminate_tree(pid);
+        let exited = tokio::time::timeout(self.options.kill_grace, child.wait()).await;
+        os::kill_tree(pid);
+        if exited.is_err() {
+            let _ = child.start_kill();
+            let _ = child.wait().await;
+        }
+    }
+
+    /// The next frame a session should send, if any; `relay` records what
+    /// this session has sent.
+    pub fn next_frame(&self, relay: &mut Relay) -> Option<AgentFrame> {
+        loop {
+            let step = {
+                let inner = self.lock();
+                relay
+                    .cursors
+                    .retain(|id, _| inner.commands.contains_key(id));
+                let mut step = None;
+                for (id, entry) in &inner.commands {
+                    let cursor = relay.cursors.entry(*id).or_default();
+                    let (started_at, result) = match &entry.phase {
+                        Phase::Queued(_)
+                        | Phase::Running {
+                            started_at: None, ..
+                        } => continue,
+                        Phase::Running {
+                            started_at: Some(at),
+                            ..
+                        } => (Some(*at), None),
+                        Phase::Finished(result) => (None, Some(result)),
+                    };
+                    if let (Some(at), false) = (started_at, cursor.started_sent) {
+                        cursor.started_sent = true;
+                        step = Some(Step::Frame(AgentFrame::CommandStarted {
+                            id: *id,
+                            started_at: at,
+                        }));
+                    } else if cursor.stdout < entry.stdout {
+                        step = Some(Step::Output(
+                            *id,
+                            OutputStream::Stdout,
+                            cursor.stdout,
+                            entry.stdout,
+                        ));
+                    } else if cursor.stderr < entry.stderr {
+                        step = Some(Step::Output(
+                            *id,
+                            OutputStream::Stderr,
+                            cursor.stderr,
+                            entry.stderr,
+                        ));
+                    } else if let (Some(result), false) = (result, cursor.result_sent) {
+                        cursor.result_sent = true;
+                        step = Some(Step::Frame(AgentFrame::CommandResult((**result).clone())));
+                    }
+                    if step.is_some() {
+                        break;
+                    }
+                }
+                step
+            };
+            match step? {
+                Step::Frame(frame) => return Some(frame),
+                Step::Output(id, stream, from, to) => {
+                    let cursor = relay.cursors.entry(id).or_default();
+                    let position = match stream {
+                        OutputStream::Stdout => &mut cursor.stdout,
+                        OutputStream::Stderr => &mut cursor.stderr,
+                    };
+                    match read_chunk(&self.layout.output(id, stream), from, to) {
+                        Ok((offset, data)) => {
+                            *position = offset + data.len() as u64;
+                            if !data.is_empty() {
+                                return Some(AgentFrame::CommandOutput {
+                                    id,
+                                    stream,
+                                    offset,
+                                    data,
+                                });
+                            }
+                            // Only the tail of a character was skipped: go on.
+                            if *position <= from {
+                                *position = to;
+                            }
+                        }
+                        Err(error) => {
+                            tracing::warn!(%id, "could not read stored output: {error}");
+                            *position = to;
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+enum Step {
+    Frame(AgentFrame),
+    Output(CommandId, OutputStream, u64, u64),
+}
+
+fn exit_outcome(status: std::process::ExitStatus) -> (CommandOutcome, Option<i32>, Option<String>) {
+    match status.code() {
+        Some(0) => (CommandOutcome::Completed, Some(0), None),
+        Some(code) => (CommandOutcome::Failed, Some(code), None),
+        None => {
+            #[cfg(unix)]
+            {
+                use std::os::unix::process::ExitStatusExt;
+                if let Some(signal) = status.signal() {
+                    return (
+                        CommandOutcome::Failed,
+                        None,
+                        Some(format!("the command was killed by signal {signal}")),
+                    );
+                }
+            }
+            (
+                CommandOutcome::Failed,
+                None,
+                Some("the command ended without an exit code".into()),
+            )
+        }
+    }
+}
+
+/// How far one session has reported each command.
+#[derive(Debug, Default)]
+pub struct Relay {
+    cursors: HashMap<CommandId, Cursor>,
+}
+
+#[derive(Debug, Default)]
+struct Cursor {
+    started_sent: bool,
+    stdout: u64,
+    stderr: u64,
+    result_sent: bool,
+}
+
+impl Relay {
+    /// Report the command again from the start (`run_command` for a known id).
+    pub fn restart(&mut self, id: CommandId) {
+        self.cursors.remove(&id);
+    }
+
+    /// `command_output_resend`: each stream again from the given offsets, then
+    /// the result again.
+    pub fn resend(&mut self, id: CommandId, stdout_from: u64, stderr_from: u64) {
+        let cursor = self.cursors.entry(id).or_default();
+        cursor.stdout = stdout_from;
+        cursor.stderr = stderr_from;
+        cursor.result_sent = false;
+    }
+
+    /// The command was acknowledged.
+    pub fn forget(&mut self, id: CommandId) {
+        self.cursors.remove(&id);
+    }
+}
+
+/// Reads the next chunk of a spool file between `from` and `to`: whole
+/// characters, within the chunk and frame limits. An offset inside a
+/// character moves forward to the next character.
+fn read_chunk(path: &Path, from: u64, to: u64) -> std::io::Result<(u64, String)> {
+    let mut file = std::fs::File::open(path)?;
+    file.seek(SeekFrom::Start(from))?;
+    let wanted = (to - from).min(MAX_OUTPUT_CHUNK_BYTES as u64);
+    let mut bytes = Vec::with_capacity(wanted as usize);
+    file.take(wanted).read_to_end(&mut bytes)?;
+    let skip = text::continuation_prefix_len(&bytes);
+    let available = text::complete_prefix(&bytes[skip..]);
+    let len = text::chunk_len(available, MAX_OUTPUT_CHUNK_BYTES, OUTPUT_JSON_BUDGET);
+    Ok((from + skip as u64, available[..len].to_owned()))
+}
+
+/// Copies one pipe into its spool file until it closes or reading is stopped.
+async fn pump(
+    executor: Arc<Executor>,
+    id: CommandId,
+    stream: OutputStream,
+    pipe: Option<impl tokio::io::AsyncRead + Unpin>,
+    mut writer: SpoolWriter,
+    mut stop: watch::Receiver<bool>,
+) -> SpoolWriter {
+    let mut failed = false;
+    let mut store = |writer: &mut SpoolWriter, result: Result<bool>| match result {
+        Ok(true) => executor.output_grew(id, stream, writer.stored()),
+        Ok(false) => {}
+        Err(error) => {
+            // Keep draining so the command never blocks on a full pipe.
+            if !failed {
+                tracing::warn!(%id, "could not store command output: {error:#}");
+                failed = true;
+            }
+        }
+    };
+    if let Some(mut pipe) = pipe {
+        let mut buffer = vec![0u8; 8 * 1024];
+        loop {
+            let read = tokio::select! {
+                read = pipe.read(&mut buffer) => read,
+                _ = stop.wait_for(|stop| *stop) => break,
+            };
+            match read {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    let result = writer.write(&buffer[..n]);
+                    store(&mut writer, result);
+                }
+            }
+        }
+    }
+    let result = writer.finish();
+    store(&mut writer, result);
+    writer
+}
+
+/// A command ready to spawn. Dropping it removes the script file.
+struct Prepared {
+    program: PathBuf,
+    args: Vec<OsString>,
+    env: Vec<(OsString, OsString)>,
+    working_dir: Option<PathBuf>,
+    account: Option<Account>,
+    _script: Option<ScriptDir>,
+}
+
+/// A private temporary directory holding a script body; removed on drop.
+struct ScriptDir(PathBuf);
+
+impl Drop for ScriptDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn is_executable(path: &Path) -> bool {
+    match std::fs::metadata(path) {
+        #[cfg(unix)]
+        Ok(metadata) => {
+            use std::os::unix::fs::PermissionsExt;
+            metadata.is_file() && metadata.permissions().mode() & 0o111 != 0
+        }
+        #[cfg(not(unix))]
+        Ok(metadata) => metadata.is_file(),
+        Err(_) => false,
+    }
+}
+
+/// The environment of a command: the agent's own (without its `GURURMM_*`
+/// settings, which include the enrollment key) for the system context, a
+/// clean login-like one for another account; then the request's variables.
+fn command_env(
+    request: &CommandRequest,
+    account: Option<&Account>,
+) -> Result<Vec<(OsString, OsString)>, String> {
+    let mut env: BTreeMap<OsString, OsString> = match account {
+        None => std::env::vars_os()
+            .filter(|(name, _)| !name.to_string_lossy().starts_with("GURURMM_"))
+            .collect(),
+        Some(account) => {
+            let mut env: BTreeMap<OsString, OsString> = [
+                ("HOME", account.home.as_os_str().to_owned()),
+                ("USER", account.name.clone().into()),
+                ("LOGNAME", account.name.clone().into()),
+                ("SHELL", account.shell.clone().into()),
+                ("PATH", USER_PATH.into()),
+            ]
+            .into_iter()
+            .map(|(k, v)| (OsString::from(k), v))
+            .collect();
+            if let Some(lang) = std::env::var_os("LANG") {
+                env.insert("LANG".into(), lang);
+            }
+            env
+        }
+    };
+    for (name, value) in &request.env {
+        if !invocation::valid_env_name(name) || value.contains('\0') {
+            return Err(format!("invalid environment variable {name:?}"));
+        }
+        env.insert(name.into(), value.into());
+    }
+    Ok(env.into_iter().collect())
+}
+
+/// Everything that can fail before the process starts, with the message the
+/// server shows.
+fn prepare(request: &CommandRequest) -> Result<Prepared, String> {
+    let account = os::resolve_run_as(&request.run_as)?;
+    let env = command_env(request, account.as_ref())?;
+    let plan = invocation::plan(request, TargetOs::CURRENT)?;
+    let path_var = env
+        .iter()
+        .find(|(name, _)| name == "PATH")
+        .and_then(|(_, value)| value.to_str());
+    let program = plan
+        .candidates
+        .iter()
+        .find_map(|candidate| {
+            invocation::locate(candidate, path_var, TargetOs::CURRENT, is_executable)
+        })
+        .ok_or_else(|| plan.missing.clone())?;
+    let working_dir = match request.working_dir.as_deref().filter(|d| !d.is_empty()) {
+        Some(dir) => {
+            if !Path::new(dir).is_dir() {
+                return Err(format!("the working directory {dir} does not exist"));
+            }
+            Some(PathBuf::from(dir))
+        }
+        None => account.as_ref().map(|account| {
+            if account.home.is_dir() {
+                account.home.clone()
+            } else {
+                PathBuf::from("/")
+            }
+        }),
+    };
+    let (script, script_path) = match plan.script_extension {
+        Some(extension) => {
+            let (dir, path) = write_script(request, extension, account.as_ref())
+                .map_err(|error| format!("could not write the script file: {error}"))?;
+            (Some(dir), Some(path))
+        }
+        None => (None, None),
+    };
+    Ok(Prepared {
+        program,
+        args: plan.argv(script_path.as_deref()),
+        env,
+        working_dir,
+        account,
+        _script: script,
+    })
+}
+
+/// Writes the body to `<temp>/gururmm-<id>-<random>/script.<ext>`: a fresh
+/// directory (creation fails rather than reuse anything) with mode 0700, owned
+/// by the account that runs it.
+fn write_script(
+    request: &CommandRequest,
+    extension: &str,
+    account: Option<&Account>,
+) -> std::io::Result<(ScriptDir, PathBuf)> {
+    use std::io::Write;
+    let dir = std::env::temp_dir().join(format!(
+        "gururmm-{}-{}",
+        request.id,
+        uuid::Uuid::new_v4().simple()
+    ));
+    spool::create_private_dir(&dir)?;
+    let guard = ScriptDir(dir.clone());
+    let path = dir.join(format!("script.{extension}"));
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o700);
+    }
+    let mut file = options.open(&path)?;
+    file.write_all(request.command.as_bytes())?;
+    file.sync_all()?;
+    drop(file);
+    os::hand_over(&dir, account)?;
+    os::hand_over(&path, account)?;
+    Ok((guard, path))
+}
+
+enum Recovered {
+    Finished(Box<CommandResult>),
+    Queued(Box<CommandRequest>, std::time::SystemTime),
+    Discard(String),
+}
+
+/// What a command directory found at start means.
+fn recover(layout: &Layout, id: CommandId) -> Recovered {
+    let request = match spool::read_json::<CommandRequest>(&layout.request(id)) {
+        Ok(Some(request)) if request.id == id => request,
+        Ok(Some(_)) => return Recovered::Discard("request.json holds another id".into()),
+        Ok(None) => return Recovered::Discard("no request.json".into()),
+        Err(error) => return Recovered::Discard(format!("{error:#}")),
+    };
+    match spool::read_json::<CommandResult>(&layout.result(id)) {
+        Ok(Some(result)) => return Recovered::Finished(Box::new(result)),
+        Ok(None) => {}
+        Err(error) => {
+            tracing::warn!(%id, "unreadable result, marking the command interrupted: {error:#}")
+        }
+    }
+    let started_at = match spool::read_json::<CommandState>(&layout.state(id)) {
+        // Never started: it may still run, exactly once.
+        Ok(None) | Ok(Some(CommandState::Queued)) => {
+            let recorded_at = std::fs::metadata(layout.request(id))
+                .and_then(|m| m.modified())
+                .unwrap_or(std::time::UNIX_EPOCH);
+            return Recovered::Queued(Box::new(request), recorded_at);
+        }
+        Ok(Some(CommandState::Running {
+            started_at,
+            process,
+        })) => {
+            if let Some(process) = process {
+                os::kill_recorded_tree(&process);
+            }
+            Some(started_at)
+        }
+        // Unsure how far it got: never risk running it twice.
+        Err(_) => None,
+    };
+    let limit = request.output_limit_bytes;
+    let stdout_bytes = spool::stored_length(&layout.output(id, OutputStream::Stdout));
+    let stderr_bytes = spool::stored_length(&layout.output(id, OutputStream::Stderr));
+    let result = CommandResult {
+        id,
+        outcome: CommandOutcome::Interrupted,
+        exit_code: None,
+        error: Some(INTERRUPTED_ERROR.into()),
+        started_at,
+        finished_at: Utc::now(),
+        stdout_bytes,
+        stderr_bytes,
+        // Whether more was cut is unknown; within a character of the limit it was likely.
+        stdout_truncated: limit > 0 && stdout_bytes + 4 > limit,
+        stderr_truncated: limit > 0 && stderr_bytes + 4 > limit,
+    };
+    if let Err(error) = spool::write_json(&layout.result(id), &result) {
+        tracing::error!(%id, "could not store the interrupted result: {error:#}");
+    }
+    tracing::warn!(%id, "{INTERRUPTED_ERROR}");
+    Recovered::Finished(Box::new(result))
+}
+
+impl Entry {
+    fn finished(result: CommandResult) -> Self {
+        Self {
+            stdout: result.stdout_bytes,
+            stderr: result.stderr_bytes,
+            phase: Phase::Finished(Box::new(result)),
+        }
+    }
+}
