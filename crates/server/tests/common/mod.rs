@@ -2,6 +2,7 @@
 //! database, and a small HTTP client speaking its JSON API.
 #![allow(dead_code)]
 
+pub mod binaries;
 pub mod wire;
 
 use gururmm_protocol::OrganizationId;
