@@ -468,7 +468,7 @@ impl Session<'_> {
                     Submission::Accepted => tracing::info!(%id, "command received"),
                     Submission::Known => {
                         tracing::debug!(%id, "command already known; reporting it again");
-                        self.relay.restart(id);
+                        self.relay.report_again(id);
                     }
                     Submission::Forgotten => {
                         tracing::debug!(%id, "command already acknowledged; ignoring it");

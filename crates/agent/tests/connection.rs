@@ -1,7 +1,9 @@
 //! The agent's connection loop against a protocol peer written here with
 //! tokio-tungstenite: enrollment, hello with the bearer credential first,
 //! at-least-once metric upload across reconnects, settings, identity
-//! rejection and dead-link detection. Every wait polls with a deadline.
+//! rejection, dead-link detection, and remote execution (started, output by
+//! offset, results re-sent until acknowledged, resend requests, commands
+//! outliving a session, cancel). Every wait polls with a deadline.
 
 // The handshake callback's error type is fixed by tungstenite.
 #![allow(clippy::result_large_err)]
@@ -12,7 +14,8 @@ use gururmm_agent::collectors::Collection;
 use gururmm_agent::runtime::{self, RunOptions, SampleSource};
 use gururmm_agent::state::{self, Identity};
 use gururmm_protocol::{
-    AgentFrame, AgentId, AgentSettings, CloseReason, EnrollRequest, MetricSample, NetworkInterface,
+    AgentFrame, AgentId, AgentSettings, CloseReason, CommandId, CommandOutcome, CommandRequest,
+    CommandResult, CommandType, EnrollRequest, MetricSample, NetworkInterface, OutputStream, RunAs,
     ServerFrame,
 };
 use std::collections::BTreeSet;
@@ -597,5 +600,295 @@ async fn wss_with_a_private_ca_works_only_when_the_ca_is_given() {
     let message = timeout(STEP, ws.next()).await.unwrap().unwrap().unwrap();
     let frame: AgentFrame = serde_json::from_str(message.to_text().unwrap()).unwrap();
     assert!(matches!(frame, AgentFrame::Hello(_)), "{frame:?}");
+    agent.shut_down().await;
+}
+
+// ---------------------------------------------------------------------------
+// Remote execution over the wire.
+
+fn quiet_options(state_dir: &Path, url: &str) -> RunOptions {
+    let mut options = options(state_dir, url);
+    options.initial_settings = AgentSettings {
+        metrics_interval_seconds: 3600,
+        heartbeat_interval_seconds: 30,
+    };
+    options
+}
+
+fn shell_command(command: &str, args: &[&str]) -> CommandRequest {
+    CommandRequest {
+        id: CommandId::new(),
+        command_type: CommandType::Shell,
+        command: command.into(),
+        interpreter: None,
+        args: args.iter().map(|a| (*a).to_owned()).collect(),
+        env: Default::default(),
+        working_dir: None,
+        timeout_seconds: 60,
+        run_as: RunAs::System,
+        output_limit_bytes: 1024 * 1024,
+    }
+}
+
+/// Skips heartbeats, interfaces and metrics up to the next command frame.
+async fn receive_command_frame(ws: &mut Ws) -> AgentFrame {
+    loop {
+        let frame = receive(ws).await;
+        if matches!(
+            frame,
+            AgentFrame::CommandStarted { .. }
+                | AgentFrame::CommandOutput { .. }
+                | AgentFrame::CommandResult(_)
+        ) {
+            return frame;
+        }
+    }
+}
+
+/// What the server holds of one command, built the way the server builds it:
+/// a chunk is appended only where it continues what is held.
+#[derive(Debug, Default)]
+struct Held {
+    started: Vec<chrono::DateTime<chrono::Utc>>,
+    stdout: String,
+    stderr: String,
+    chunks: usize,
+    result: Option<CommandResult>,
+}
+
+impl Held {
+    fn apply(&mut self, frame: AgentFrame) {
+        match frame {
+            AgentFrame::CommandStarted { started_at, .. } => self.started.push(started_at),
+            AgentFrame::CommandOutput {
+                stream,
+                offset,
+                data,
+                ..
+            } => {
+                self.chunks += 1;
+                let held = match stream {
+                    OutputStream::Stdout => &mut self.stdout,
+                    OutputStream::Stderr => &mut self.stderr,
+                };
+                assert!(
+                    offset <= held.len() as u64,
+                    "the agent skipped output: offset {offset}, held {}",
+                    held.len()
+                );
+                if offset == held.len() as u64 {
+                    held.push_str(&data);
+                } else {
+                    // A repeat must match what is held.
+                    let start = offset as usize;
+                    let end = (start + data.len()).min(held.len());
+                    assert_eq!(&held[start..end], &data[..end - start]);
+                }
+            }
+            AgentFrame::CommandResult(result) => self.result = Some(result),
+            other => panic!("not a command frame: {other:?}"),
+        }
+    }
+
+    /// Applies command frames of `id` until its result arrives.
+    async fn until_result(ws: &mut Ws, id: CommandId) -> Self {
+        let mut held = Self::default();
+        while held.result.is_none() {
+            let frame = receive_command_frame(ws).await;
+            assert_eq!(command_id(&frame), id, "{frame:?}");
+            held.apply(frame);
+        }
+        held
+    }
+}
+
+fn command_id(frame: &AgentFrame) -> CommandId {
+    match frame {
+        AgentFrame::CommandStarted { id, .. } | AgentFrame::CommandOutput { id, .. } => *id,
+        AgentFrame::CommandResult(result) => result.id,
+        other => panic!("not a command frame: {other:?}"),
+    }
+}
+
+async fn connect_welcomed(peer: &Peer, identity: &Identity) -> Ws {
+    let (mut ws, _) = peer.accept_agent().await;
+    expect_hello(&mut ws, &identity.device_id).await;
+    welcome(&mut ws, identity.agent_id, 3600, 30).await;
+    ws
+}
+
+#[tokio::test]
+async fn a_command_reports_started_output_and_result_until_acknowledged() {
+    let peer = Peer::bind().await;
+    let temp = tempfile::tempdir().unwrap();
+    let identity = stored_identity(&temp.path().join("state"), &peer.url);
+    let agent = Agent::start(quiet_options(&temp.path().join("state"), &peer.url));
+    let count = temp.path().join("count");
+    let request = shell_command(
+        r#"echo ran >> "$1"; echo "hello $2"; echo oops >&2; exit 4"#,
+        &[count.to_str().unwrap(), "wörld; $(id)"],
+    );
+    let id = request.id;
+
+    let mut ws = connect_welcomed(&peer, &identity).await;
+    send(&mut ws, &ServerFrame::RunCommand(request.clone())).await;
+    let first = receive_command_frame(&mut ws).await;
+    assert!(
+        matches!(first, AgentFrame::CommandStarted { id: started, .. } if started == id),
+        "command_started comes first, got {first:?}"
+    );
+    let mut held = Held::until_result(&mut ws, id).await;
+    held.apply(first);
+    let result = held.result.clone().unwrap();
+    assert_eq!(held.stdout, "hello wörld; $(id)\n");
+    assert_eq!(held.stderr, "oops\n");
+    assert_eq!(result.outcome, CommandOutcome::Failed);
+    assert_eq!(result.exit_code, Some(4));
+    assert_eq!(result.stdout_bytes, held.stdout.len() as u64);
+    assert_eq!(result.started_at, Some(held.started[0]));
+
+    // The server re-delivers the command (at least once): it does not run
+    // again, the stored result comes back instead.
+    send(&mut ws, &ServerFrame::RunCommand(request.clone())).await;
+    match receive_command_frame(&mut ws).await {
+        AgentFrame::CommandResult(again) => assert_eq!(again, result),
+        other => panic!("expected the stored result, got {other:?}"),
+    }
+
+    // A lost link before the acknowledgement: everything again on the next session.
+    drop(ws);
+    let mut ws = connect_welcomed(&peer, &identity).await;
+    let replay = Held::until_result(&mut ws, id).await;
+    assert!(
+        replay.started.is_empty(),
+        "a finished command is not restarted"
+    );
+    assert_eq!(
+        (replay.stdout.as_str(), replay.stderr.as_str()),
+        ("hello wörld; $(id)\n", "oops\n")
+    );
+    assert_eq!(replay.result.as_ref(), Some(&result));
+
+    // The server lacks the end of stdout: that part, then the result again.
+    send(
+        &mut ws,
+        &ServerFrame::CommandOutputResend {
+            id,
+            stdout_from: 6,
+            stderr_from: 5,
+        },
+    )
+    .await;
+    match receive_command_frame(&mut ws).await {
+        AgentFrame::CommandOutput {
+            stream,
+            offset,
+            data,
+            ..
+        } => {
+            assert_eq!(stream, OutputStream::Stdout);
+            assert_eq!((offset, data.as_str()), (6, "wörld; $(id)\n"));
+        }
+        other => panic!("expected the missing output, got {other:?}"),
+    }
+    match receive_command_frame(&mut ws).await {
+        AgentFrame::CommandResult(again) => assert_eq!(again, result),
+        other => panic!("expected the result after the resend, got {other:?}"),
+    }
+
+    // Acknowledged: the agent forgets it and never runs or reports it again.
+    send(&mut ws, &ServerFrame::CommandResultAck { id }).await;
+    send(&mut ws, &ServerFrame::RunCommand(request.clone())).await;
+    let marker = shell_command("echo next", &[]);
+    send(&mut ws, &ServerFrame::RunCommand(marker.clone())).await;
+    let next = receive_command_frame(&mut ws).await;
+    assert_eq!(command_id(&next), marker.id, "{next:?}");
+    let _ = Held::until_result(&mut ws, marker.id).await;
+    send(&mut ws, &ServerFrame::CommandResultAck { id: marker.id }).await;
+    drop(ws);
+
+    let mut ws = connect_welcomed(&peer, &identity).await;
+    let probe = shell_command("true", &[]);
+    send(&mut ws, &ServerFrame::RunCommand(probe.clone())).await;
+    let frame = receive_command_frame(&mut ws).await;
+    assert_eq!(
+        command_id(&frame),
+        probe.id,
+        "acknowledged commands are not reported again: {frame:?}"
+    );
+    assert_eq!(std::fs::read_to_string(&count).unwrap(), "ran\n");
+    agent.shut_down().await;
+}
+
+#[tokio::test]
+async fn a_command_keeps_running_across_reconnects_and_can_be_cancelled() {
+    let peer = Peer::bind().await;
+    let temp = tempfile::tempdir().unwrap();
+    let identity = stored_identity(&temp.path().join("state"), &peer.url);
+    let agent = Agent::start(quiet_options(&temp.path().join("state"), &peer.url));
+    let go = temp.path().join("go");
+    let request = shell_command(
+        r#"echo first; while [ ! -e "$1" ]; do sleep 0.02; done; echo second"#,
+        &[go.to_str().unwrap()],
+    );
+    let id = request.id;
+
+    let mut ws = connect_welcomed(&peer, &identity).await;
+    send(&mut ws, &ServerFrame::RunCommand(request.clone())).await;
+    let mut held = Held::default();
+    while held.stdout.is_empty() {
+        held.apply(receive_command_frame(&mut ws).await);
+    }
+    assert_eq!(held.started.len(), 1);
+    assert_eq!(held.stdout, "first\n");
+    drop(ws);
+
+    // Offline, the command goes on; the next session reports it running, with
+    // its output so far, then the rest live.
+    let mut ws = connect_welcomed(&peer, &identity).await;
+    let mut again = Held::default();
+    while again.stdout.is_empty() {
+        again.apply(receive_command_frame(&mut ws).await);
+    }
+    assert_eq!(
+        again.started, held.started,
+        "the same start, reported again"
+    );
+    assert_eq!(again.stdout, "first\n");
+    // The server's own re-delivery of a running command gets command_started.
+    send(&mut ws, &ServerFrame::RunCommand(request.clone())).await;
+    match receive_command_frame(&mut ws).await {
+        AgentFrame::CommandStarted { id: started, .. } => assert_eq!(started, id),
+        other => panic!("expected command_started again, got {other:?}"),
+    }
+    std::fs::write(&go, b"").unwrap();
+    while again.result.is_none() {
+        let frame = receive_command_frame(&mut ws).await;
+        assert_eq!(command_id(&frame), id);
+        again.apply(frame);
+    }
+    let result = again.result.clone().unwrap();
+    assert_eq!(again.stdout, "first\nsecond\n");
+    assert_eq!(result.outcome, CommandOutcome::Completed);
+    assert_eq!(result.stdout_bytes, 13);
+    send(&mut ws, &ServerFrame::CommandResultAck { id }).await;
+
+    // cancel_command kills a running command; for unknown ids it is ignored.
+    send(
+        &mut ws,
+        &ServerFrame::CancelCommand {
+            id: CommandId::new(),
+        },
+    )
+    .await;
+    let slow = shell_command("sleep 300", &[]);
+    send(&mut ws, &ServerFrame::RunCommand(slow.clone())).await;
+    match receive_command_frame(&mut ws).await {
+        AgentFrame::CommandStarted { id: started, .. } => assert_eq!(started, slow.id),
+        other => panic!("expected command_started, got {other:?}"),
+    }
+    send(&mut ws, &ServerFrame::CancelCommand { id: slow.id }).await;
+    let cancelled = Held::until_result(&mut ws, slow.id).await;
+    assert_eq!(cancelled.result.unwrap().outcome, CommandOutcome::Cancelled);
     agent.shut_down().await;
 }

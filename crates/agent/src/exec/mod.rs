@@ -785,9 +785,14 @@ struct Cursor {
 }
 
 impl Relay {
-    /// Report the command again from the start (`run_command` for a known id).
-    pub fn restart(&mut self, id: CommandId) {
-        self.cursors.remove(&id);
+    /// A repeated `run_command` for a known id: send `command_started` again
+    /// if it runs, and the result again once it has one. Output this session
+    /// already sent is not repeated; the server asks with
+    /// `command_output_resend` if it lacks some.
+    pub fn report_again(&mut self, id: CommandId) {
+        let cursor = self.cursors.entry(id).or_default();
+        cursor.started_sent = false;
+        cursor.result_sent = false;
     }
 
     /// `command_output_resend`: each stream again from the given offsets, then
