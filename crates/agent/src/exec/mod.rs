@@ -347,8 +347,21 @@ impl Executor {
         for (request, cancelled) in starting {
             let executor = self.clone();
             tokio::spawn(async move {
+                use futures_util::FutureExt;
                 let id = request.id;
-                let result = executor.execute(&request, cancelled).await;
+                // A bug must not leave the command `running` forever with its
+                // slot taken: it ends `failed` instead.
+                let result = std::panic::AssertUnwindSafe(executor.execute(&request, cancelled))
+                    .catch_unwind()
+                    .await
+                    .unwrap_or_else(|_| {
+                        result_without_output(
+                            id,
+                            CommandOutcome::Failed,
+                            Some("the agent failed while running the command".into()),
+                            None,
+                        )
+                    });
                 executor.finish(id, result, true);
             });
         }
@@ -466,11 +479,6 @@ impl Executor {
     /// The stored output of a known command.
     pub fn stored_output(&self, id: CommandId, stream: OutputStream) -> Option<Vec<u8>> {
         std::fs::read(self.layout.output(id, stream)).ok()
-    }
-
-    /// Ids of known (unacknowledged) commands.
-    pub fn known_ids(&self) -> Vec<CommandId> {
-        self.lock().commands.keys().copied().collect()
     }
 
     fn output_grew(&self, id: CommandId, stream: OutputStream, stored: u64) {
