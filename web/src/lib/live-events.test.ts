@@ -24,6 +24,33 @@ describe("toLiveEvent", () => {
     });
   });
 
+  it("reads command_status events, with or without an exit code", () => {
+    expect(
+      toLiveEvent({ event: "command_status", id: null, data: '{"command_id":"c1","agent_id":"a1","status":"completed","exit_code":0}' }),
+    ).toEqual({ type: "command_status", command_id: "c1", agent_id: "a1", status: "completed", exit_code: 0 });
+    expect(
+      toLiveEvent({ event: "command_status", id: null, data: '{"command_id":"c1","agent_id":"a1","status":"running","exit_code":null}' }),
+    ).toMatchObject({ status: "running", exit_code: null });
+  });
+
+  it("reads command_output events and keeps the text exactly, newlines and spaces included", () => {
+    expect(
+      toLiveEvent({
+        event: "command_output",
+        id: null,
+        data: JSON.stringify({ command_id: "c1", agent_id: "a1", stream: "stderr", data: "  oops\n" }),
+      }),
+    ).toEqual({ type: "command_output", command_id: "c1", agent_id: "a1", stream: "stderr", data: "  oops\n" });
+  });
+
+  it("skips command events without an id, text or a known stream", () => {
+    expect(toLiveEvent({ event: "command_status", id: null, data: '{"agent_id":"a1","status":"running"}' })).toBeNull();
+    expect(
+      toLiveEvent({ event: "command_output", id: null, data: '{"command_id":"c","agent_id":"a","stream":"stdin","data":"x"}' }),
+    ).toBeNull();
+    expect(toLiveEvent({ event: "command_output", id: null, data: '{"command_id":"c","agent_id":"a","stream":"stdout"}' })).toBeNull();
+  });
+
   it("skips unknown events, bad JSON and impossible statuses", () => {
     expect(toLiveEvent({ event: "message", id: null, data: "{}" })).toBeNull();
     expect(toLiveEvent({ event: "agent_status", id: null, data: "not json" })).toBeNull();

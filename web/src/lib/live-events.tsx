@@ -22,17 +22,37 @@ export interface AgentMetricsEvent {
   memory_total_bytes: number | null;
 }
 
+/** A command changed status; the command itself is refetched for details. */
+export interface CommandStatusEvent {
+  type: "command_status";
+  command_id: string;
+  agent_id: string;
+  status: string;
+  exit_code: number | null;
+}
+
+/** New text appended to one output stream of a running command, in order. */
+export interface CommandOutputEvent {
+  type: "command_output";
+  command_id: string;
+  agent_id: string;
+  stream: "stdout" | "stderr";
+  data: string;
+}
+
 /** Sent to subscribers after every (re)connection: events may have been missed, so refetch. */
 export interface ConnectedEvent {
   type: "connected";
 }
 
-export type LiveEvent = AgentStatusEvent | AgentMetricsEvent | ConnectedEvent;
+export type LiveEvent = AgentStatusEvent | AgentMetricsEvent | CommandStatusEvent | CommandOutputEvent | ConnectedEvent;
+
+const LIVE_EVENT_NAMES = new Set(["agent_status", "agent_metrics", "command_status", "command_output"]);
 export type LiveConnectionState = "connecting" | "open" | "offline";
 
 /** Turns one SSE message into a typed event; unknown events and malformed data are skipped. */
 export function toLiveEvent(message: ServerSentEvent): LiveEvent | null {
-  if (message.event !== "agent_status" && message.event !== "agent_metrics") return null;
+  if (!LIVE_EVENT_NAMES.has(message.event)) return null;
   let data: unknown;
   try {
     data = JSON.parse(message.data);
@@ -43,6 +63,21 @@ export function toLiveEvent(message: ServerSentEvent): LiveEvent | null {
   const record = data as Record<string, unknown>;
   if (typeof record.agent_id !== "string") return null;
   const numberOrNull = (value: unknown) => (typeof value === "number" && Number.isFinite(value) ? value : null);
+  if (message.event === "command_status") {
+    if (typeof record.command_id !== "string" || typeof record.status !== "string") return null;
+    return {
+      type: "command_status",
+      command_id: record.command_id,
+      agent_id: record.agent_id,
+      status: record.status,
+      exit_code: numberOrNull(record.exit_code),
+    };
+  }
+  if (message.event === "command_output") {
+    if (typeof record.command_id !== "string" || typeof record.data !== "string") return null;
+    if (record.stream !== "stdout" && record.stream !== "stderr") return null;
+    return { type: "command_output", command_id: record.command_id, agent_id: record.agent_id, stream: record.stream, data: record.data };
+  }
   if (message.event === "agent_status") {
     if (record.status !== "online" && record.status !== "offline") return null;
     return {
