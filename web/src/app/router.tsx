@@ -2,6 +2,7 @@
 import type { QueryClient } from "@tanstack/react-query";
 import { createRootRouteWithContext, createRoute, createRouter, lazyRouteComponent, Link, Outlet, redirect } from "@tanstack/react-router";
 import { parseAgentListSearch, parseAgentPageSearch } from "@/features/agents/hooks/agent-list-search";
+import { parseCommandHistorySearch } from "@/features/commands/hooks/command-history-search";
 import type { ClientListSearch } from "@/features/clients/components/clients-page";
 import { RouteError } from "@/components/route-error";
 import { getToken } from "@/lib/auth-token";
@@ -63,7 +64,7 @@ const agentsRoute = createRoute({
 const agentRoute = createRoute({
   getParentRoute: () => authedRoute,
   path: "/agents/$agentId",
-  validateSearch: parseAgentPageSearch,
+  validateSearch: (raw: Record<string, unknown>) => ({ ...parseAgentPageSearch(raw), ...parseCommandHistorySearch(raw) }),
   component: lazyRouteComponent(() => import("./routes/agent-route"), "AgentRoute"),
 });
 

@@ -2,11 +2,13 @@ import { Outlet, useNavigate, useRouter } from "@tanstack/react-router";
 import { useEffect } from "react";
 import { AppShell } from "@/components/layout/app-shell";
 import { useAgentLiveUpdates } from "@/features/agents/hooks/use-agent-live-updates";
+import { useCommandLiveUpdates } from "@/features/commands/hooks/use-command-live-updates";
 import { useToken } from "@/lib/auth";
 import { LiveEventsProvider } from "@/lib/live-events";
 
 function LiveCacheUpdates() {
   useAgentLiveUpdates();
+  useCommandLiveUpdates();
   return null;
 }
 

@@ -25,11 +25,16 @@ export function AgentPage({
   range,
   onRangeChange,
   onDeleted,
+  commandPanel,
+  commandHistory,
 }: {
   agentId: string;
   range: MetricRange;
   onRangeChange: (range: MetricRange) => void;
   onDeleted: () => void;
+  /** Slots the route fills from other features (running commands), given the loaded agent. */
+  commandPanel?: (agent: AgentDetail) => ReactNode;
+  commandHistory?: (agent: AgentDetail) => ReactNode;
 }) {
   const agent = useAgent(agentId);
   useDocumentTitle(agent.data?.hostname);
@@ -42,6 +47,7 @@ export function AgentPage({
       <AgentHeader agent={agent.data} onDeleted={onDeleted} />
       <CurrentNumbers agent={agent.data} />
       {sample ? <CollectorNotes errors={sample.errors ?? []} /> : null}
+      {commandPanel?.(agent.data)}
       <MetricCharts agentId={agentId} range={range} onRangeChange={onRangeChange} />
       {sample ? (
         <>
@@ -60,6 +66,7 @@ export function AgentPage({
           This agent has not reported telemetry yet.
         </p>
       )}
+      {commandHistory?.(agent.data)}
       <InterfacesCard agent={agent.data} />
       <AgentEventsCard agentId={agentId} />
     </div>

@@ -1,0 +1,84 @@
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { api } from "@/api/client";
+import { unwrap } from "@/api/errors";
+import type { Command, CommandSpec } from "@/api/types";
+import type { CommandHistorySearch } from "../hooks/command-history-search";
+import { isFinalStatus } from "../hooks/command-status";
+
+export const COMMANDS_PER_PAGE = 15;
+
+export const commandKeys = {
+  all: ["commands"] as const,
+  listsOf: (agentId: string) => ["commands", "list", agentId] as const,
+  list: (agentId: string, search: Pick<CommandHistorySearch, "cmd_status" | "cmd_q" | "cmd_page">) =>
+    ["commands", "list", agentId, search] as const,
+  detail: (id: string) => ["commands", "detail", id] as const,
+};
+
+/** One agent's commands, newest first, without output. */
+export function useAgentCommands(agentId: string, search: CommandHistorySearch) {
+  const filters = { cmd_status: search.cmd_status, cmd_q: search.cmd_q, cmd_page: search.cmd_page };
+  return useQuery({
+    queryKey: commandKeys.list(agentId, filters),
+    queryFn: () =>
+      unwrap(
+        api.GET("/api/v1/agents/{id}/commands", {
+          params: {
+            path: { id: agentId },
+            query: { status: search.cmd_status, q: search.cmd_q, page: search.cmd_page ?? 1, per_page: COMMANDS_PER_PAGE },
+          },
+        }),
+      ),
+    placeholderData: keepPreviousData,
+    // Live command_status events refresh it; the poll heals anything the stream missed.
+    refetchInterval: 60_000,
+  });
+}
+
+/** One command with its output. Live events append output while it runs; a slow poll heals gaps. */
+export function useCommand(id: string) {
+  return useQuery({
+    queryKey: commandKeys.detail(id),
+    queryFn: () => unwrap(api.GET("/api/v1/commands/{id}", { params: { path: { id } } })),
+    refetchInterval: (query) => {
+      const status = query.state.data?.status;
+      return status && isFinalStatus(status) ? false : 15_000;
+    },
+  });
+}
+
+export function useRunCommand(agentId: string) {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (spec: CommandSpec) => unwrap(api.POST("/api/v1/agents/{id}/commands", { params: { path: { id: agentId } }, body: spec })),
+    onSuccess: (command) => {
+      queryClient.setQueryData(commandKeys.detail(command.id), command);
+      return queryClient.invalidateQueries({ queryKey: commandKeys.listsOf(agentId) });
+    },
+  });
+}
+
+export function useCancelCommand() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (id: string) => unwrap(api.POST("/api/v1/commands/{id}/cancel", { params: { path: { id } } })),
+    onSuccess: (command) => {
+      // The answer may lack live output the cache already holds: take its state, keep the output until the refetch.
+      queryClient.setQueryData<Command>(commandKeys.detail(command.id), (cached) =>
+        cached
+          ? {
+              ...cached,
+              status: command.status,
+              cancel_requested: command.cancel_requested,
+              exit_code: command.exit_code,
+              error: command.error,
+              finished_at: command.finished_at,
+            }
+          : command,
+      );
+      void queryClient.invalidateQueries({ queryKey: commandKeys.detail(command.id) });
+      return queryClient.invalidateQueries({ queryKey: commandKeys.listsOf(command.agent_id) });
+    },
+    onError: (_error, id) => queryClient.invalidateQueries({ queryKey: commandKeys.detail(id) }),
+  });
+}

@@ -1,0 +1,33 @@
+import { LoaderCircleIcon } from "lucide-react";
+import { Badge } from "@/components/ui/badge";
+import { COMMAND_STATUS_LABELS, type CommandStatus } from "../hooks/command-status";
+
+type BadgeVariant = "muted" | "info" | "success" | "destructive" | "warning";
+
+/** Grey while waiting, blue while running, green or red for the outcome, amber when it was cut short. */
+const STATUS_VARIANTS: Record<CommandStatus, BadgeVariant> = {
+  queued: "muted",
+  running: "info",
+  completed: "success",
+  failed: "destructive",
+  timeout: "warning",
+  cancelled: "muted",
+  interrupted: "warning",
+  expired: "muted",
+};
+
+export function CommandStatusBadge({ status, className }: { status: string; className?: string }) {
+  const known = status in STATUS_VARIANTS ? (status as CommandStatus) : null;
+  return (
+    <Badge
+      variant={known ? STATUS_VARIANTS[known] : "outline"}
+      className={className}
+      data-testid="command-status"
+      data-status={status}
+      aria-label={`Status: ${status}`}
+    >
+      {status === "running" ? <LoaderCircleIcon className="animate-spin" aria-hidden /> : null}
+      {known ? COMMAND_STATUS_LABELS[known] : status}
+    </Badge>
+  );
+}

@@ -1,0 +1,128 @@
+//! The run-command form's text fields turned into a `CommandSpec`, with the server's rules checked
+//! first so mistakes are shown next to the field instead of after a round trip.
+import type { CommandSpec, CommandType } from "@/api/types";
+
+export const DEFAULT_TIMEOUT_SECONDS = 300;
+export const MAX_TIMEOUT_SECONDS = 86_400;
+const MAX_ARGS = 64;
+const MAX_ENV_VARS = 64;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const USERNAME = /^[A-Za-z0-9_.$\\@-]{1,64}$/;
+
+export type RunAsChoice = "system" | "user" | "user_session";
+
+export interface CommandFormValues {
+  commandType: CommandType;
+  command: string;
+  interpreter: string;
+  timeoutSeconds: string;
+  runAs: RunAsChoice;
+  username: string;
+  /** One argument per line. */
+  args: string;
+  /** One `NAME=value` per line. */
+  env: string;
+  workingDir: string;
+}
+
+export const EMPTY_COMMAND_FORM: CommandFormValues = {
+  commandType: "shell",
+  command: "",
+  interpreter: "",
+  timeoutSeconds: String(DEFAULT_TIMEOUT_SECONDS),
+  runAs: "system",
+  username: "",
+  args: "",
+  env: "",
+  workingDir: "",
+};
+
+export type CommandFormField = "command" | "interpreter" | "timeoutSeconds" | "username" | "args" | "env" | "workingDir";
+
+export type CommandFormResult = { ok: true; spec: CommandSpec } | { ok: false; field: CommandFormField; message: string };
+
+function lines(text: string): string[] {
+  return text.split(/\r?\n/);
+}
+
+/**
+ * One argument per line, passed as-is (spaces and quotes included, since arguments are never
+ * spliced into a command line). Blank lines are skipped.
+ */
+export function parseArgLines(text: string): string[] {
+  return lines(text).filter((line) => line.trim() !== "");
+}
+
+export type EnvParseResult = { ok: true; env: Record<string, string> } | { ok: false; message: string };
+
+/**
+ * `NAME=value` per line; the value is everything after the first `=` and may be empty or hold more
+ * `=`. Blank lines and `#` comments are skipped; a name set twice is refused rather than guessed.
+ */
+export function parseEnvLines(text: string): EnvParseResult {
+  const env: Record<string, string> = {};
+  const all = lines(text);
+  for (let index = 0; index < all.length; index += 1) {
+    const line = all[index] ?? "";
+    if (line.trim() === "" || line.trimStart().startsWith("#")) continue;
+    const equals = line.indexOf("=");
+    if (equals === -1) return { ok: false, message: `Line ${index + 1}: expected NAME=value` };
+    const name = line.slice(0, equals).trim();
+    if (!ENV_NAME.test(name) || name.length > 128) {
+      return {
+        ok: false,
+        message: `Line ${index + 1}: "${name}" is not a valid variable name (letters, digits and _, not starting with a digit)`,
+      };
+    }
+    if (Object.hasOwn(env, name)) return { ok: false, message: `Line ${index + 1}: ${name} is set twice` };
+    env[name] = line.slice(equals + 1);
+  }
+  if (Object.keys(env).length > MAX_ENV_VARS) return { ok: false, message: `At most ${MAX_ENV_VARS} variables` };
+  return { ok: true, env };
+}
+
+/** Validates the form and builds the request body; optional fields are left out when empty. */
+export function buildCommandSpec(values: CommandFormValues): CommandFormResult {
+  if (values.command.trim() === "") {
+    return { ok: false, field: "command", message: values.commandType === "script" ? "Write the script to run." : "Enter a command." };
+  }
+  const interpreter = values.interpreter.trim();
+  if (values.commandType === "script" && interpreter === "") {
+    return { ok: false, field: "interpreter", message: "A script needs an interpreter, e.g. bash, python3 or pwsh." };
+  }
+  const timeoutText = values.timeoutSeconds.trim();
+  const timeout = timeoutText === "" ? DEFAULT_TIMEOUT_SECONDS : Number(timeoutText);
+  if (!Number.isInteger(timeout) || timeout < 1 || timeout > MAX_TIMEOUT_SECONDS) {
+    return { ok: false, field: "timeoutSeconds", message: `Timeout must be a whole number of seconds from 1 to ${MAX_TIMEOUT_SECONDS}.` };
+  }
+  const username = values.username.trim();
+  if (values.runAs === "user" && !(USERNAME.test(username) && !username.startsWith("-"))) {
+    return {
+      ok: false,
+      field: "username",
+      message: username === "" ? "Enter the local user's name." : `"${username}" is not a valid user name.`,
+    };
+  }
+  const args = parseArgLines(values.args);
+  if (args.length > MAX_ARGS) return { ok: false, field: "args", message: `At most ${MAX_ARGS} arguments.` };
+  const env = parseEnvLines(values.env);
+  if (!env.ok) return { ok: false, field: "env", message: env.message };
+
+  const spec: CommandSpec = {
+    command_type: values.commandType,
+    command: values.command,
+    timeout_seconds: timeout,
+    run_as:
+      values.runAs === "user"
+        ? { context: "user", username }
+        : values.runAs === "user_session"
+          ? { context: "user_session" }
+          : { context: "system" },
+  };
+  if (values.commandType === "script") spec.interpreter = interpreter;
+  if (args.length > 0) spec.args = args;
+  if (Object.keys(env.env).length > 0) spec.env = env.env;
+  const workingDir = values.workingDir.trim();
+  if (workingDir !== "") spec.working_dir = workingDir;
+  return { ok: true, spec };
+}

@@ -1,0 +1,80 @@
+import { QueryClient } from "@tanstack/react-query";
+import type { Command } from "@/api/types";
+import { commandKeys } from "../api/commands";
+import { applyCommandOutputEvent, applyCommandStatusEvent } from "./use-command-live-updates";
+
+function command(overrides: Partial<Command> = {}): Command {
+  return {
+    id: "c1",
+    agent_id: "a1",
+    status: "running",
+    command_type: "shell",
+    command: "echo hi",
+    interpreter: null,
+    args: [],
+    env: {},
+    working_dir: null,
+    run_as: { context: "system" },
+    timeout_seconds: 300,
+    exit_code: null,
+    error: null,
+    stdout: "",
+    stderr: "",
+    stdout_truncated: false,
+    stderr_truncated: false,
+    cancel_requested: false,
+    created_by: "u",
+    created_by_email: "tech@example.com",
+    created_at: "2026-01-01T00:00:00Z",
+    expires_at: "2026-01-02T00:00:00Z",
+    started_at: "2026-01-01T00:00:01Z",
+    finished_at: null,
+    ...overrides,
+  };
+}
+
+const output = (stream: "stdout" | "stderr", data: string, commandId = "c1") =>
+  ({ type: "command_output", command_id: commandId, agent_id: "a1", stream, data }) as const;
+
+describe("live command output in the cache", () => {
+  it("appends each chunk to its own stream, in order", () => {
+    const queryClient = new QueryClient();
+    queryClient.setQueryData(commandKeys.detail("c1"), command({ stdout: "line 1\n" }));
+
+    applyCommandOutputEvent(queryClient, output("stdout", "line 2\nline"));
+    applyCommandOutputEvent(queryClient, output("stderr", "warning: disk\n"));
+    applyCommandOutputEvent(queryClient, output("stdout", " 3\n"));
+
+    expect(queryClient.getQueryData<Command>(commandKeys.detail("c1"))).toMatchObject({
+      stdout: "line 1\nline 2\nline 3\n",
+      stderr: "warning: disk\n",
+    });
+  });
+
+  it("shows a queued command as running once its output arrives", () => {
+    const queryClient = new QueryClient();
+    queryClient.setQueryData(commandKeys.detail("c1"), command({ status: "queued", started_at: null }));
+    applyCommandOutputEvent(queryClient, output("stdout", "x"));
+    expect(queryClient.getQueryData<Command>(commandKeys.detail("c1"))?.status).toBe("running");
+  });
+
+  it("leaves other commands, uncached commands and finished commands alone", () => {
+    const queryClient = new QueryClient();
+    queryClient.setQueryData(commandKeys.detail("c1"), command({ stdout: "mine" }));
+    queryClient.setQueryData(commandKeys.detail("done"), command({ id: "done", status: "completed", stdout: "all\n" }));
+
+    applyCommandOutputEvent(queryClient, output("stdout", "other", "c2"));
+    applyCommandOutputEvent(queryClient, output("stdout", "all\n", "done"));
+
+    expect(queryClient.getQueryData<Command>(commandKeys.detail("c1"))?.stdout).toBe("mine");
+    expect(queryClient.getQueryData(commandKeys.detail("c2"))).toBeUndefined();
+    expect(queryClient.getQueryData<Command>(commandKeys.detail("done"))?.stdout).toBe("all\n");
+  });
+
+  it("takes the status and exit code from a status event", () => {
+    const queryClient = new QueryClient();
+    queryClient.setQueryData(commandKeys.detail("c1"), command({ stdout: "kept" }));
+    applyCommandStatusEvent(queryClient, { type: "command_status", command_id: "c1", agent_id: "a1", status: "failed", exit_code: 2 });
+    expect(queryClient.getQueryData<Command>(commandKeys.detail("c1"))).toMatchObject({ status: "failed", exit_code: 2, stdout: "kept" });
+  });
+});
