@@ -366,6 +366,9 @@ struct CommandRow {
     expires_at: i64,
     started_at: Option<i64>,
     finished_at: Option<i64>,
+    job_id: Option<String>,
+    script_id: Option<String>,
+    script_version: Option<i64>,
 }
 
 impl CommandRow {
@@ -402,16 +405,150 @@ impl CommandRow {
             expires_at: from_millis(self.expires_at),
             started_at: self.started_at.map(from_millis),
             finished_at: self.finished_at.map(from_millis),
+            job_id: self.job_id.as_deref().map(parse_id).transpose()?,
+            script: match (self.script_id.as_deref(), self.script_version) {
+                (Some(id), Some(version)) => Some((parse_id(id)?, version)),
+                _ => None,
+            },
         })
     }
 }
 
 const COMMAND_COLUMNS: &str = "id, organization_id, agent_id, created_by, created_by_email, command_type, command, \
      interpreter, args, env, working_dir, run_as, timeout_seconds, output_limit_bytes, status, exit_code, error, \
-     stdout_truncated, stderr_truncated, cancel_requested, created_at, expires_at, started_at, finished_at";
+     stdout_truncated, stderr_truncated, cancel_requested, created_at, expires_at, started_at, finished_at, \
+     job_id, script_id, script_version";
 
 fn command_rows(rows: Vec<CommandRow>) -> StoreResult<Vec<CommandRecord>> {
     rows.into_iter().map(CommandRow::into_command).collect()
+}
+
+#[derive(sqlx::FromRow)]
+struct ScriptVersionRow {
+    version: i64,
+    command_type: String,
+    interpreter: Option<String>,
+    body: String,
+    parameters: String,
+    default_env: String,
+    default_timeout_seconds: i64,
+    run_as: String,
+    version_created_at: i64,
+    created_by_email: String,
+}
+
+impl ScriptVersionRow {
+    fn into_version(self) -> ScriptVersion {
+        ScriptVersion {
+            version: self.version,
+            command_type: self.command_type,
+            interpreter: self.interpreter,
+            body: self.body,
+            parameters_json: self.parameters,
+            default_env_json: self.default_env,
+            default_timeout_seconds: self.default_timeout_seconds,
+            run_as_json: self.run_as,
+            created_at: from_millis(self.version_created_at),
+            created_by_email: self.created_by_email,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct ScriptRow {
+    id: String,
+    organization_id: String,
+    name: String,
+    description: String,
+    category: String,
+    created_at: i64,
+    updated_at: i64,
+    #[sqlx(flatten)]
+    current: ScriptVersionRow,
+}
+
+impl ScriptRow {
+    fn into_script(self) -> StoreResult<Script> {
+        Ok(Script {
+            id: parse_id(&self.id)?,
+            organization_id: parse_id(&self.organization_id)?,
+            name: self.name,
+            description: self.description,
+            category: self.category,
+            created_at: from_millis(self.created_at),
+            updated_at: from_millis(self.updated_at),
+            current: self.current.into_version(),
+        })
+    }
+}
+
+const SCRIPT_VERSION_COLUMNS: &str =
+    "v.version, v.command_type, v.interpreter, v.body, v.parameters, v.default_env, \
+     v.default_timeout_seconds, v.run_as, v.created_at AS version_created_at, v.created_by_email";
+
+const SCRIPT_SELECT: &str =
+    "SELECT s.id, s.organization_id, s.name, s.description, s.category, s.created_at, \
+     s.updated_at, v.version, v.command_type, v.interpreter, v.body, v.parameters, v.default_env, \
+     v.default_timeout_seconds, v.run_as, v.created_at AS version_created_at, v.created_by_email \
+     FROM scripts s JOIN script_versions v ON v.script_id = s.id AND v.version = s.current_version";
+
+#[derive(sqlx::FromRow)]
+struct JobRow {
+    id: String,
+    organization_id: String,
+    name: String,
+    script_id: Option<String>,
+    script_version: Option<i64>,
+    target: String,
+    parameters: String,
+    created_by: Option<String>,
+    created_by_email: String,
+    created_at: i64,
+    total: i64,
+    queued: i64,
+    running: i64,
+    completed: i64,
+}
+
+impl JobRow {
+    fn into_job(self) -> StoreResult<Job> {
+        Ok(Job {
+            id: parse_id(&self.id)?,
+            organization_id: parse_id(&self.organization_id)?,
+            name: self.name,
+            script: match (self.script_id.as_deref(), self.script_version) {
+                (Some(id), Some(version)) => Some((parse_id(id)?, version)),
+                _ => None,
+            },
+            target: self.target,
+            parameters_json: self.parameters,
+            created_by: self.created_by.as_deref().map(parse_id).transpose()?,
+            created_by_email: self.created_by_email,
+            created_at: from_millis(self.created_at),
+            counts: JobCounts {
+                total: self.total,
+                queued: self.queued,
+                running: self.running,
+                completed: self.completed,
+                failed: self.total - self.queued - self.running - self.completed,
+            },
+        })
+    }
+}
+
+const JOB_SELECT: &str = "SELECT j.id, j.organization_id, j.name, j.script_id, j.script_version, j.target, \
+     j.parameters, j.created_by, j.created_by_email, j.created_at, \
+     (SELECT COUNT(*) FROM commands c WHERE c.job_id = j.id) AS total, \
+     (SELECT COUNT(*) FROM commands c WHERE c.job_id = j.id AND c.status = 'queued') AS queued, \
+     (SELECT COUNT(*) FROM commands c WHERE c.job_id = j.id AND c.status = 'running') AS running, \
+     (SELECT COUNT(*) FROM commands c WHERE c.job_id = j.id AND c.status = 'completed') AS completed \
+     FROM jobs j";
+
+#[derive(sqlx::FromRow)]
+struct JobCommandRow {
+    #[sqlx(flatten)]
+    command: CommandRow,
+    hostname: String,
 }
 
 /// Most raw samples one metrics query returns; longer ranges must be bucketed.
@@ -419,6 +556,42 @@ pub const MAX_RAW_POINTS: i64 = 20_000;
 
 /// Rows per multi-row INSERT (9 binds each, well under both backends' limits).
 const INSERT_CHUNK: usize = 400;
+
+/// Inserts one command (generic over the backend's executor); yields its id.
+macro_rules! insert_command {
+    ($executor:expr, $command:expr, $job:expr) => {{
+        let command: &NewCommand = $command;
+        let id = gururmm_protocol::CommandId::new();
+        sqlx::query(
+            "INSERT INTO commands (id, organization_id, agent_id, created_by, created_by_email, command_type, \
+             command, interpreter, args, env, working_dir, run_as, timeout_seconds, output_limit_bytes, status, \
+             created_at, expires_at, job_id, script_id, script_version) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'queued', $15, $16, $17, $18, $19)",
+        )
+        .bind(id.to_string())
+        .bind(command.organization_id.to_string())
+        .bind(command.agent_id.to_string())
+        .bind(command.created_by.to_string())
+        .bind(&command.created_by_email)
+        .bind(&command.command_type)
+        .bind(&command.command)
+        .bind(&command.interpreter)
+        .bind(&command.args_json)
+        .bind(&command.env_json)
+        .bind(&command.working_dir)
+        .bind(&command.run_as_json)
+        .bind(command.timeout_seconds)
+        .bind(command.output_limit_bytes)
+        .bind(millis(command.created_at))
+        .bind(millis(command.expires_at))
+        .bind($job.map(|job: JobId| job.to_string()))
+        .bind(command.script.map(|(script, _)| script.to_string()))
+        .bind(command.script.map(|(_, version)| version))
+        .execute($executor)
+        .await?;
+        id
+    }};
+}
 
 macro_rules! sql_store_impl {
     ($store:ty, $db:ty, $name:literal) => {
@@ -492,6 +665,33 @@ macro_rules! sql_store_impl {
                 }
                 tx.commit().await?;
                 Ok(ended)
+            }
+            /// Adds `code` as `version` of the script, inside `tx`.
+            async fn insert_script_version(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                id: ScriptId,
+                version: i64,
+                code: &ScriptVersion,
+            ) -> StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO script_versions (script_id, version, command_type, interpreter, body, parameters, \
+                     default_env, default_timeout_seconds, run_as, created_at, created_by_email) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                )
+                .bind(id.to_string())
+                .bind(version)
+                .bind(&code.command_type)
+                .bind(&code.interpreter)
+                .bind(&code.body)
+                .bind(&code.parameters_json)
+                .bind(&code.default_env_json)
+                .bind(code.default_timeout_seconds)
+                .bind(&code.run_as_json)
+                .bind(millis(code.created_at))
+                .bind(&code.created_by_email)
+                .execute(&mut **tx)
+                .await?;
+                Ok(())
             }
         }
 
@@ -1087,31 +1287,9 @@ macro_rules! sql_store_impl {
             }
 
             async fn create_command(&self, command: NewCommand) -> StoreResult<CommandRecord> {
-                let id = gururmm_protocol::CommandId::new();
-                sqlx::query(
-                    "INSERT INTO commands (id, organization_id, agent_id, created_by, created_by_email, command_type, \
-                     command, interpreter, args, env, working_dir, run_as, timeout_seconds, output_limit_bytes, status, \
-                     created_at, expires_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'queued', $15, $16)",
-                )
-                .bind(id.to_string())
-                .bind(command.organization_id.to_string())
-                .bind(command.agent_id.to_string())
-                .bind(command.created_by.to_string())
-                .bind(&command.created_by_email)
-                .bind(&command.command_type)
-                .bind(&command.command)
-                .bind(&command.interpreter)
-                .bind(&command.args_json)
-                .bind(&command.env_json)
-                .bind(&command.working_dir)
-                .bind(&command.run_as_json)
-                .bind(command.timeout_seconds)
-                .bind(command.output_limit_bytes)
-                .bind(millis(command.created_at))
-                .bind(millis(command.expires_at))
-                .execute(&self.write)
-                .await?;
+                let mut tx = self.write.begin().await?;
+                let id = insert_command!(&mut *tx, &command, None::<JobId>);
+                tx.commit().await?;
                 self.get_command(command.organization_id, id).await
             }
 
@@ -1295,6 +1473,215 @@ macro_rules! sql_store_impl {
                 .fetch_all(&self.read)
                 .await?;
                 self.end_commands(rows, CommandStatus::Interrupted, error, now).await
+            }
+
+            async fn create_script(&self, org: OrganizationId, fields: ScriptFields, code: ScriptVersion) -> StoreResult<Script> {
+                let id = ScriptId::new();
+                let mut tx = self.write.begin().await?;
+                sqlx::query(
+                    "INSERT INTO scripts (id, organization_id, name, description, category, current_version, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, 1, $6, $6)",
+                )
+                .bind(id.to_string())
+                .bind(org.to_string())
+                .bind(&fields.name)
+                .bind(&fields.description)
+                .bind(&fields.category)
+                .bind(millis(code.created_at))
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| unique_violation_to_conflict(e, "a script with this name already exists"))?;
+                Self::insert_script_version(&mut tx, id, 1, &code).await?;
+                tx.commit().await?;
+                self.get_script(org, id).await
+            }
+
+            async fn list_scripts(&self, org: OrganizationId, filter: &ScriptFilter, query: &ListQuery) -> StoreResult<Page<Script>> {
+                let pattern = like_pattern(query.search.as_deref());
+                let condition = "WHERE s.organization_id = $1 AND (LOWER(s.name) LIKE $2 ESCAPE '\\' \
+                     OR LOWER(s.description) LIKE $2 ESCAPE '\\') AND ($3 IS NULL OR s.category = $3)";
+                let rows: Vec<ScriptRow> = sqlx::query_as(&format!(
+                    "{SCRIPT_SELECT} {condition} ORDER BY LOWER(s.category), LOWER(s.name), s.id LIMIT $4 OFFSET $5"
+                ))
+                .bind(org.to_string())
+                .bind(&pattern)
+                .bind(&filter.category)
+                .bind(query.limit)
+                .bind(query.offset)
+                .fetch_all(&self.read)
+                .await?;
+                let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM scripts s {condition}"))
+                    .bind(org.to_string())
+                    .bind(&pattern)
+                    .bind(&filter.category)
+                    .fetch_one(&self.read)
+                    .await?;
+                let items = rows.into_iter().map(ScriptRow::into_script).collect::<StoreResult<_>>()?;
+                Ok(Page { items, total })
+            }
+
+            async fn get_script(&self, org: OrganizationId, id: ScriptId) -> StoreResult<Script> {
+                let row: Option<ScriptRow> =
+                    sqlx::query_as(&format!("{SCRIPT_SELECT} WHERE s.organization_id = $1 AND s.id = $2"))
+                        .bind(org.to_string())
+                        .bind(id.to_string())
+                        .fetch_optional(&self.read)
+                        .await?;
+                row.ok_or(StoreError::NotFound)?.into_script()
+            }
+
+            async fn update_script(
+                &self,
+                org: OrganizationId,
+                id: ScriptId,
+                fields: ScriptFields,
+                code: Option<ScriptVersion>,
+            ) -> StoreResult<Script> {
+                let mut tx = self.write.begin().await?;
+                let current: Option<i64> =
+                    sqlx::query_scalar("SELECT current_version FROM scripts WHERE organization_id = $1 AND id = $2")
+                        .bind(org.to_string())
+                        .bind(id.to_string())
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                let current = current.ok_or(StoreError::NotFound)?;
+                let (version, updated_at) = match &code {
+                    Some(code) => (current + 1, code.created_at),
+                    None => (current, Utc::now()),
+                };
+                if let Some(code) = &code {
+                    Self::insert_script_version(&mut tx, id, version, code).await?;
+                }
+                sqlx::query(
+                    "UPDATE scripts SET name = $1, description = $2, category = $3, current_version = $4, updated_at = $5 \
+                     WHERE id = $6",
+                )
+                .bind(&fields.name)
+                .bind(&fields.description)
+                .bind(&fields.category)
+                .bind(version)
+                .bind(millis(updated_at))
+                .bind(id.to_string())
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| unique_violation_to_conflict(e, "a script with this name already exists"))?;
+                tx.commit().await?;
+                self.get_script(org, id).await
+            }
+
+            async fn delete_script(&self, org: OrganizationId, id: ScriptId) -> StoreResult<()> {
+                let deleted = sqlx::query("DELETE FROM scripts WHERE organization_id = $1 AND id = $2")
+                    .bind(org.to_string())
+                    .bind(id.to_string())
+                    .execute(&self.write)
+                    .await?
+                    .rows_affected();
+                if deleted == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                Ok(())
+            }
+
+            async fn list_script_versions(&self, org: OrganizationId, id: ScriptId) -> StoreResult<Vec<ScriptVersion>> {
+                self.get_script(org, id).await?;
+                let rows: Vec<ScriptVersionRow> = sqlx::query_as(&format!(
+                    "SELECT {SCRIPT_VERSION_COLUMNS} FROM script_versions v WHERE v.script_id = $1 ORDER BY v.version DESC"
+                ))
+                .bind(id.to_string())
+                .fetch_all(&self.read)
+                .await?;
+                Ok(rows.into_iter().map(ScriptVersionRow::into_version).collect())
+            }
+
+            async fn agent_ids(&self, org: OrganizationId, filter: &AgentFilter, limit: i64) -> StoreResult<Vec<AgentId>> {
+                let client = filter.client_id.map(|id| id.to_string());
+                let site = filter.site_id.map(|id| id.to_string());
+                let rows: Vec<String> = sqlx::query_scalar(&format!(
+                    "SELECT a.id FROM agents a{AGENT_FILTER} ORDER BY LOWER(a.hostname), a.id LIMIT $6"
+                ))
+                .bind(org.to_string())
+                .bind("%")
+                .bind(&client)
+                .bind(&site)
+                .bind(filter.online)
+                .bind(limit)
+                .fetch_all(&self.read)
+                .await?;
+                rows.iter().map(|id| parse_id(id)).collect()
+            }
+
+            async fn create_job(&self, job: NewJob, commands: Vec<NewCommand>) -> StoreResult<Job> {
+                let id = JobId::new();
+                let mut tx = self.write.begin().await?;
+                sqlx::query(
+                    "INSERT INTO jobs (id, organization_id, name, script_id, script_version, target, parameters, \
+                     created_by, created_by_email, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                )
+                .bind(id.to_string())
+                .bind(job.organization_id.to_string())
+                .bind(&job.name)
+                .bind(job.script.map(|(script, _)| script.to_string()))
+                .bind(job.script.map(|(_, version)| version))
+                .bind(&job.target)
+                .bind(&job.parameters_json)
+                .bind(job.created_by.to_string())
+                .bind(&job.created_by_email)
+                .bind(millis(job.created_at))
+                .execute(&mut *tx)
+                .await?;
+                for command in &commands {
+                    insert_command!(&mut *tx, command, Some(id));
+                }
+                tx.commit().await?;
+                self.get_job(job.organization_id, id).await
+            }
+
+            async fn list_jobs(&self, org: OrganizationId, query: &ListQuery) -> StoreResult<Page<Job>> {
+                let pattern = like_pattern(query.search.as_deref());
+                let rows: Vec<JobRow> = sqlx::query_as(&format!(
+                    "{JOB_SELECT} WHERE j.organization_id = $1 AND LOWER(j.name) LIKE $2 ESCAPE '\\' \
+                     ORDER BY j.created_at DESC, j.id LIMIT $3 OFFSET $4"
+                ))
+                .bind(org.to_string())
+                .bind(&pattern)
+                .bind(query.limit)
+                .bind(query.offset)
+                .fetch_all(&self.read)
+                .await?;
+                let total: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM jobs j WHERE j.organization_id = $1 AND LOWER(j.name) LIKE $2 ESCAPE '\\'",
+                )
+                .bind(org.to_string())
+                .bind(&pattern)
+                .fetch_one(&self.read)
+                .await?;
+                let items = rows.into_iter().map(JobRow::into_job).collect::<StoreResult<_>>()?;
+                Ok(Page { items, total })
+            }
+
+            async fn get_job(&self, org: OrganizationId, id: JobId) -> StoreResult<Job> {
+                let row: Option<JobRow> = sqlx::query_as(&format!("{JOB_SELECT} WHERE j.organization_id = $1 AND j.id = $2"))
+                    .bind(org.to_string())
+                    .bind(id.to_string())
+                    .fetch_optional(&self.read)
+                    .await?;
+                row.ok_or(StoreError::NotFound)?.into_job()
+            }
+
+            async fn list_job_commands(&self, org: OrganizationId, id: JobId) -> StoreResult<Vec<JobCommand>> {
+                self.get_job(org, id).await?;
+                let rows: Vec<JobCommandRow> = sqlx::query_as(&format!(
+                    "SELECT c.*, a.hostname FROM (SELECT {COMMAND_COLUMNS}, '' AS stdout, '' AS stderr FROM commands \
+                     WHERE organization_id = $1 AND job_id = $2) c JOIN agents a ON a.id = c.agent_id \
+                     ORDER BY LOWER(a.hostname), c.id"
+                ))
+                .bind(org.to_string())
+                .bind(id.to_string())
+                .fetch_all(&self.read)
+                .await?;
+                rows.into_iter()
+                    .map(|row| Ok(JobCommand { command: row.command.into_command()?, hostname: row.hostname }))
+                    .collect()
             }
         }
     };

@@ -219,4 +219,54 @@ pub trait Store: Send + Sync + 'static {
         error: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<Vec<CommandRecord>>;
+
+    // Script library. Every change of code makes a new version; old ones stay.
+    /// [`StoreError::Conflict`] when the name is taken in the organization.
+    async fn create_script(
+        &self,
+        org: OrganizationId,
+        fields: ScriptFields,
+        code: ScriptVersion,
+    ) -> StoreResult<Script>;
+    async fn list_scripts(
+        &self,
+        org: OrganizationId,
+        filter: &ScriptFilter,
+        query: &ListQuery,
+    ) -> StoreResult<Page<Script>>;
+    async fn get_script(&self, org: OrganizationId, id: ScriptId) -> StoreResult<Script>;
+    /// Updates the descriptive fields and, when `code` is given, adds it as the next version.
+    async fn update_script(
+        &self,
+        org: OrganizationId,
+        id: ScriptId,
+        fields: ScriptFields,
+        code: Option<ScriptVersion>,
+    ) -> StoreResult<Script>;
+    async fn delete_script(&self, org: OrganizationId, id: ScriptId) -> StoreResult<()>;
+    /// Every version, newest first.
+    async fn list_script_versions(
+        &self,
+        org: OrganizationId,
+        id: ScriptId,
+    ) -> StoreResult<Vec<ScriptVersion>>;
+
+    // Jobs.
+    /// Ids of the organization's agents matching the filter (at most `limit`).
+    async fn agent_ids(
+        &self,
+        org: OrganizationId,
+        filter: &AgentFilter,
+        limit: i64,
+    ) -> StoreResult<Vec<AgentId>>;
+    /// Creates the job and its commands in one transaction.
+    async fn create_job(&self, job: NewJob, commands: Vec<NewCommand>) -> StoreResult<Job>;
+    async fn list_jobs(&self, org: OrganizationId, query: &ListQuery) -> StoreResult<Page<Job>>;
+    async fn get_job(&self, org: OrganizationId, id: JobId) -> StoreResult<Job>;
+    /// The job's commands (without output) with their agents' hostnames.
+    async fn list_job_commands(
+        &self,
+        org: OrganizationId,
+        id: JobId,
+    ) -> StoreResult<Vec<JobCommand>>;
 }

@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use gururmm_protocol::{AgentId, ClientId, OrganizationId, OsInfo, SiteId, UserId};
+use uuid::Uuid;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Organization {
@@ -337,6 +338,8 @@ pub struct NewCommand {
     pub output_limit_bytes: i64,
     pub created_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
+    /// The script version this command runs, when it came from the library.
+    pub script: Option<(ScriptId, i64)>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -368,6 +371,8 @@ pub struct CommandRecord {
     pub expires_at: DateTime<Utc>,
     pub started_at: Option<DateTime<Utc>>,
     pub finished_at: Option<DateTime<Utc>>,
+    pub job_id: Option<JobId>,
+    pub script: Option<(ScriptId, i64)>,
 }
 
 /// The final result of a command.
@@ -382,4 +387,134 @@ pub struct CommandFinish {
     pub stderr_truncated: bool,
     pub started_at: Option<DateTime<Utc>>,
     pub finished_at: DateTime<Utc>,
+}
+
+macro_rules! store_id {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name(pub Uuid);
+
+        impl $name {
+            pub fn new() -> Self {
+                Self(Uuid::new_v4())
+            }
+        }
+
+        impl Default for $name {
+            fn default() -> Self {
+                Self::new()
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = uuid::Error;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Uuid::parse_str(s).map(Self)
+            }
+        }
+    };
+}
+
+store_id!(
+    /// A script in an organization's library.
+    ScriptId
+);
+store_id!(
+    /// A bulk run of one script version on many agents.
+    JobId
+);
+
+/// One version of a script: what runs and how.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScriptVersion {
+    pub version: i64,
+    pub command_type: String,
+    pub interpreter: Option<String>,
+    pub body: String,
+    /// JSON array of parameter definitions (the server owns their shape).
+    pub parameters_json: String,
+    /// JSON object of default environment variables.
+    pub default_env_json: String,
+    pub default_timeout_seconds: i64,
+    pub run_as_json: String,
+    pub created_at: DateTime<Utc>,
+    pub created_by_email: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Script {
+    pub id: ScriptId,
+    pub organization_id: OrganizationId,
+    pub name: String,
+    pub description: String,
+    pub category: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// The current version.
+    pub current: ScriptVersion,
+}
+
+/// The descriptive fields of a script; its code is a [`ScriptVersion`].
+#[derive(Clone, Debug)]
+pub struct ScriptFields {
+    pub name: String,
+    pub description: String,
+    pub category: String,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct ScriptFilter {
+    pub category: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct NewJob {
+    pub organization_id: OrganizationId,
+    pub name: String,
+    pub script: Option<(ScriptId, i64)>,
+    /// Human description of what it ran on ("site HQ of Acme", "3 agents").
+    pub target: String,
+    pub parameters_json: String,
+    pub created_by: UserId,
+    pub created_by_email: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// How a job's commands stand.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct JobCounts {
+    pub total: i64,
+    pub queued: i64,
+    pub running: i64,
+    pub completed: i64,
+    /// Every other final status: failed, timeout, cancelled, interrupted, expired.
+    pub failed: i64,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Job {
+    pub id: JobId,
+    pub organization_id: OrganizationId,
+    pub name: String,
+    pub script: Option<(ScriptId, i64)>,
+    pub target: String,
+    pub parameters_json: String,
+    pub created_by: Option<UserId>,
+    pub created_by_email: String,
+    pub created_at: DateTime<Utc>,
+    pub counts: JobCounts,
+}
+
+/// A job's command on one agent.
+#[derive(Clone, Debug, PartialEq)]
+pub struct JobCommand {
+    pub command: CommandRecord,
+    pub hostname: String,
 }

@@ -130,6 +130,7 @@ pub async fn create_command(
             .unwrap_or(i64::MAX),
         created_at: now,
         expires_at: now + Duration::seconds(i64::from(state.config.command_queue_seconds)),
+        script: None,
     };
     let command = state
         .store
