@@ -1,13 +1,15 @@
 //! The GuruRMM endpoint agent: enrolls once, then keeps one outbound WebSocket
 //! to the server, sending heartbeats, network interfaces and buffered metric
-//! samples.
+//! samples, and running the server's commands.
 //!
 //! **Architecture Invariant:** the agent never listens on a port; it only dials
 //! the server. Everything it keeps in memory (sample buffer, process table,
-//! interface list) is bounded, so a long server outage cannot grow it.
+//! interface list, command bookkeeping) is bounded, so a long server outage
+//! cannot grow it; command output lives in spool files, not in memory.
 //!
 //! Entry points: [`runtime::run`] (the long-running agent), the binary in
-//! `main.rs` (CLI), and [`collectors::Collector`] (one metric sample).
+//! `main.rs` (CLI), [`collectors::Collector`] (one metric sample) and
+//! [`exec::Executor`] (remote commands).
 // `deny`, not `forbid`: the Unix leaf of remote execution (`exec/unix.rs`)
 // allows `unsafe` for its libc calls and nothing else does.
 #![deny(unsafe_code)]

@@ -950,9 +950,14 @@ fn prepare(request: &CommandRequest) -> Result<Prepared, String> {
     let account = os::resolve_run_as(&request.run_as)?;
     let env = command_env(request, account.as_ref())?;
     let plan = invocation::plan(request, TargetOs::CURRENT)?;
+    // Windows spells it `Path` and compares environment names case-insensitively.
     let path_var = env
         .iter()
-        .find(|(name, _)| name == "PATH")
+        .rev()
+        .find(|(name, _)| match TargetOs::CURRENT {
+            TargetOs::Unix => name == "PATH",
+            TargetOs::Windows => name.eq_ignore_ascii_case("PATH"),
+        })
         .and_then(|(_, value)| value.to_str());
     let program = plan
         .candidates
