@@ -22,7 +22,10 @@ fn options() -> ExecOptions {
     ExecOptions {
         max_running: 8,
         kill_grace: Duration::from_millis(500),
-        drain_grace: Duration::from_millis(500),
+        // Only ever waited for when background processes hold the pipes,
+        // which no test leaves behind; generous so a loaded machine cannot
+        // cut output short.
+        drain_grace: Duration::from_secs(5),
     }
 }
 
@@ -693,4 +696,24 @@ async fn commands_run_as_a_local_user_with_its_identity_and_environment() {
         result.error.as_deref(),
         Some("user_session is not supported on this OS yet")
     );
+}
+
+#[tokio::test]
+async fn background_processes_holding_the_pipes_do_not_hold_back_the_result() {
+    let temp = tempfile::tempdir().unwrap();
+    let mut short_drain = options();
+    short_drain.drain_grace = Duration::from_millis(300);
+    let executor = Executor::open(temp.path(), short_drain).unwrap();
+    let started = Instant::now();
+    let result = run(&executor, shell("sleep 300 & echo $!; echo done")).await;
+    assert_eq!(result.outcome, CommandOutcome::Completed);
+    assert!(started.elapsed() < Duration::from_secs(10));
+    let output = stdout(&executor, result.id);
+    let mut lines = output.lines();
+    let background: u32 = lines.next().unwrap().parse().unwrap();
+    assert_eq!(lines.next(), Some("done"));
+    // Left alone after a normal exit (it was started to outlive the command).
+    assert!(!process_gone(background));
+    gururmm_agent::process::run("kill", &[&background.to_string()], Duration::from_secs(10))
+        .unwrap();
 }
