@@ -62,7 +62,7 @@ async function step(name: string, run: () => Promise<void>): Promise<void> {
 }
 
 describe("dashboard against a live server", () => {
-  it("logs in, onboards a client and site, shows the enrollment command and the live agent with charts", async () => {
+  it("logs in, onboards a client and site, shows the live agent with charts and runs a command on it", async () => {
     const unique = new Date().toISOString().replace(/\D/g, "").slice(0, 14);
     const clientName = `E2E client ${unique}`;
     const siteName = `E2E site ${unique}`;
@@ -147,6 +147,26 @@ describe("dashboard against a live server", () => {
       await topCpuRows.first().waitFor({ timeout: LIVE_TIMEOUT_MS });
       expect(await topCpuRows.count()).toBeGreaterThan(0);
       await page.getByTestId("top-memory-table").locator("tbody tr").first().waitFor();
+    });
+
+    await step("run a shell command on the agent and watch its output", async () => {
+      const panel = page.getByTestId("run-command-panel");
+      await panel.getByTestId("command-input").fill("echo gururmm-e2e-$((40+2)); echo to-stderr 1>&2");
+      await panel.getByTestId("command-input").press("Control+Enter");
+      const terminal = panel.getByTestId("command-terminal");
+      // The expansion proves the shell ran the text, not that the page echoed it back.
+      await terminal.getByTestId("command-stdout").filter({ hasText: "gururmm-e2e-42" }).waitFor({ timeout: LIVE_TIMEOUT_MS });
+      await terminal.getByTestId("command-stderr").filter({ hasText: "to-stderr" }).waitFor();
+      await terminal.locator('[data-testid="command-status"][data-status="completed"]').waitFor();
+      expect(await terminal.getByTestId("command-exit-code").textContent()).toBe("0");
+      expect(await terminal.getByTestId("command-stdout").textContent()).not.toContain("to-stderr");
+      // The history lists it, and its row opens the same output.
+      const row = page.getByTestId("command-history-table").locator('[data-testid="command-row"][data-status="completed"]').first();
+      await row.waitFor();
+      await row.click();
+      await page.getByTestId("command-output-dialog").getByTestId("command-stdout").filter({ hasText: "gururmm-e2e-42" }).waitFor();
+      await page.keyboard.press("Escape");
+      await page.getByTestId("command-output-dialog").waitFor({ state: "detached" });
     });
 
     expect(pageErrors.filter((message) => message.startsWith("pageerror"))).toEqual([]);

@@ -41,9 +41,10 @@ export function commandDurationMs(
   return Math.max(0, end - start);
 }
 
-/** 420 → "0.4 s", 12_300 → "12.3 s", 125_000 → "2m 05s", 3_723_000 → "1h 02m". */
+/** 42 → "42 ms", 12_300 → "12.3 s", 125_000 → "2m 05s", 3_723_000 → "1h 02m". */
 export function formatCommandDuration(ms: number | null): string {
   if (ms === null) return "–";
+  if (ms < 1000) return `${Math.round(ms)} ms`;
   if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
   const totalSeconds = Math.floor(ms / 1000);
   const hours = Math.floor(totalSeconds / 3600);
