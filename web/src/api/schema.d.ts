@@ -288,6 +288,137 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Jobs, newest first; `q` searches their names. */
+        get: operations["list_jobs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jobs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A job with every agent's status. */
+        get: operations["get_job"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jobs/{id}/rerun-failed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Runs the same command again on every agent of the job where it ended
+         *     without success (failed, timeout, cancelled, interrupted, expired), as a new job.
+         */
+        post: operations["rerun_failed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/scripts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Lists the library, by category then name. */
+        get: operations["list_scripts"];
+        put?: never;
+        /** Adds a script to the library (version 1). */
+        post: operations["create_script"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/scripts/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One script with its current version. */
+        get: operations["get_script"];
+        /**
+         * Edits a script. A change to its code (type, interpreter, body, parameters,
+         *     defaults, run-as) becomes a new version; the previous ones are kept.
+         */
+        put: operations["update_script"];
+        post?: never;
+        /** Removes a script from the library. Jobs that ran it keep their history. */
+        delete: operations["delete_script"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/scripts/{id}/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Runs the script's current version on the targets: one command per agent,
+         *     gathered in a job. Parameter values reach the script as argv and environment.
+         */
+        post: operations["run_script"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/scripts/{id}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every version of a script, newest first. */
+        get: operations["list_script_versions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/sites/{id}": {
         parameters: {
             query?: never;
@@ -567,6 +698,64 @@ export interface components {
             status: string;
             version: string;
         };
+        Job: {
+            counts: components["schemas"]["JobCounts"];
+            /** Format: date-time */
+            created_at: string;
+            created_by_email: string;
+            id: string;
+            name: string;
+            /** @description The parameter values it ran with. */
+            parameters: Record<string, never>;
+            script_id?: string | null;
+            /** Format: int64 */
+            script_version?: number | null;
+            /** @description `running` while any command is queued or running, else `done`. */
+            status: string;
+            /** @description What it ran on, e.g. `site HQ of Acme`. */
+            target: string;
+        };
+        /** @description One agent's part of a job (its output is at `GET /api/v1/commands/{command_id}`). */
+        JobAgent: {
+            agent_id: components["schemas"]["AgentId"];
+            command_id: components["schemas"]["CommandId"];
+            error?: string | null;
+            /** Format: int64 */
+            exit_code?: number | null;
+            /** Format: date-time */
+            finished_at?: string | null;
+            hostname: string;
+            /** Format: date-time */
+            started_at?: string | null;
+            status: string;
+        };
+        JobCounts: {
+            /** Format: int64 */
+            completed: number;
+            /**
+             * Format: int64
+             * @description Failed, timed out, cancelled, interrupted or expired.
+             */
+            failed: number;
+            /** Format: int64 */
+            queued: number;
+            /** Format: int64 */
+            running: number;
+            /** Format: int64 */
+            total: number;
+        };
+        JobDetail: components["schemas"]["Job"] & {
+            agents: components["schemas"]["JobAgent"][];
+        };
+        JobPage: {
+            items: components["schemas"]["Job"][];
+            /** Format: int64 */
+            page: number;
+            /** Format: int64 */
+            per_page: number;
+            /** Format: int64 */
+            total: number;
+        };
         LoggedInUser: {
             /**
              * Format: int64
@@ -692,6 +881,8 @@ export interface components {
             /** @description Version, e.g. `12`. */
             version: string;
         };
+        /** @enum {string} */
+        ParameterType: "string" | "number" | "boolean";
         ProcessInfo: {
             /** Format: float */
             cpu_percent: number;
@@ -712,6 +903,90 @@ export interface components {
         } | {
             /** @enum {string} */
             context: "user_session";
+        };
+        RunScriptRequest: {
+            /** @description Values by parameter name (strings, numbers or booleans by the parameter's type). */
+            parameters?: Record<string, never>;
+            run_as?: null | components["schemas"]["RunAs"];
+            targets: components["schemas"]["Targets"];
+            /**
+             * Format: int32
+             * @description Overrides the script's default timeout.
+             */
+            timeout_seconds?: number | null;
+        };
+        Script: {
+            category: string;
+            /** Format: date-time */
+            created_at: string;
+            /** @description The current version. */
+            current: components["schemas"]["ScriptVersionInfo"];
+            description: string;
+            id: string;
+            name: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        ScriptPage: {
+            items: components["schemas"]["Script"][];
+            /** Format: int64 */
+            page: number;
+            /** Format: int64 */
+            per_page: number;
+            /** Format: int64 */
+            total: number;
+        };
+        /**
+         * @description A script parameter. At run time its value is passed as the next positional
+         *     argument (in definition order) and as an environment variable of the same name.
+         */
+        ScriptParameter: {
+            default?: string | null;
+            description?: string | null;
+            /** @description A name usable as an environment variable: letters, digits, underscore. */
+            name: string;
+            required?: boolean;
+            type: components["schemas"]["ParameterType"];
+        };
+        /** @description Body for creating or editing a script. */
+        ScriptRequest: {
+            body: string;
+            category?: string;
+            command_type: components["schemas"]["CommandType"];
+            default_env?: {
+                [key: string]: string;
+            };
+            /**
+             * Format: int32
+             * @description Default 300.
+             */
+            default_timeout_seconds?: number | null;
+            description?: string;
+            /** @description For `script`: the program that runs the body (e.g. `bash`, `python3`, `pwsh`). */
+            interpreter?: string | null;
+            name: string;
+            parameters?: components["schemas"]["ScriptParameter"][];
+            run_as?: null | components["schemas"]["RunAs"];
+        };
+        ScriptVersionInfo: {
+            body: string;
+            command_type: string;
+            /** Format: date-time */
+            created_at: string;
+            created_by_email: string;
+            default_env: {
+                [key: string]: string;
+            };
+            /** Format: int64 */
+            default_timeout_seconds: number;
+            interpreter?: string | null;
+            parameters: components["schemas"]["ScriptParameter"][];
+            run_as: components["schemas"]["RunAs"];
+            /** Format: int64 */
+            version: number;
+        };
+        ScriptVersionList: {
+            items: components["schemas"]["ScriptVersionInfo"][];
         };
         Site: {
             /** Format: int64 */
@@ -745,6 +1020,12 @@ export interface components {
         /** @description Body for creating or renaming a site. */
         SiteRequest: {
             name: string;
+        };
+        /** @description Where to run: exactly one of a list of agents, a site, or a client. */
+        Targets: {
+            agent_ids?: components["schemas"]["AgentId"][] | null;
+            client_id?: null | components["schemas"]["ClientId"];
+            site_id?: null | components["schemas"]["SiteId"];
         };
         TemperatureReading: {
             /** Format: float */
@@ -1576,6 +1857,394 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Health"];
+                };
+            };
+        };
+    };
+    list_jobs: {
+        parameters: {
+            query?: {
+                /** @description Page number, from 1. */
+                page?: number;
+                /** @description Items per page, 1 to 200 (default 50). */
+                per_page?: number;
+                /** @description Case-insensitive search on the name. */
+                q?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobPage"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_job: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobDetail"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    rerun_failed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_scripts: {
+        parameters: {
+            query?: {
+                /** @description Only scripts of this category. */
+                category?: string;
+                /** @description Case-insensitive search in names and descriptions. */
+                q?: string;
+                page?: number;
+                per_page?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScriptPage"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_script: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScriptRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Script"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_script: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Script"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_script: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScriptRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Script"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_script: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    run_script: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RunScriptRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_script_versions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScriptVersionList"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };

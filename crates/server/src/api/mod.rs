@@ -10,6 +10,8 @@ pub mod clients;
 pub mod commands;
 pub mod events;
 pub mod health;
+pub mod jobs;
+pub mod scripts;
 pub mod sites;
 
 use crate::error::{ApiError, ErrorBody};
@@ -72,12 +74,23 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(commands_router())
 }
 
-/// Command routes, which accept larger bodies (script bodies).
+/// Command, script and job routes, which accept larger bodies (script bodies).
 fn commands_router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(commands::create_command, commands::list_commands))
         .routes(routes!(commands::get_command))
         .routes(routes!(commands::cancel_command))
+        .routes(routes!(scripts::list_scripts, scripts::create_script))
+        .routes(routes!(
+            scripts::get_script,
+            scripts::update_script,
+            scripts::delete_script
+        ))
+        .routes(routes!(scripts::list_script_versions))
+        .routes(routes!(scripts::run_script))
+        .routes(routes!(jobs::list_jobs))
+        .routes(routes!(jobs::get_job))
+        .routes(routes!(jobs::rerun_failed))
         .layer(axum::extract::DefaultBodyLimit::max(
             commands::MAX_COMMAND_BODY_BYTES,
         ))

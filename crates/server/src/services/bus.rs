@@ -29,6 +29,8 @@ pub enum LiveEvent {
         agent_id: AgentId,
         status: &'static str,
         exit_code: Option<i64>,
+        /// The job the command belongs to, if any.
+        job_id: Option<String>,
     },
     CommandOutput {
         command_id: CommandId,
@@ -87,6 +89,7 @@ impl Bus {
                 agent_id: command.agent_id,
                 status: command.status.as_str(),
                 exit_code: command.exit_code,
+                job_id: command.job_id.map(|job| job.to_string()),
             },
         );
     }

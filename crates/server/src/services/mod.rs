@@ -7,3 +7,4 @@ pub mod commands;
 pub mod enrollment;
 pub mod login;
 pub mod metrics;
+pub mod scripts;

@@ -1,0 +1,233 @@
+//! Jobs: a script run on many agents, with per-agent status and progress, and
+//! re-running the agents where it did not succeed.
+
+use crate::api::PageParams;
+use crate::auth::{CurrentUser, Writer};
+use crate::error::{ApiError, ApiPath, ApiQuery, ApiResult, ErrorBody};
+use crate::state::AppState;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use chrono::{DateTime, Duration, Utc};
+use gururmm_protocol::{AgentId, CommandId};
+use gururmm_store::{CommandStatus, JobId, NewCommand, NewJob};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct JobCounts {
+    pub total: i64,
+    pub queued: i64,
+    pub running: i64,
+    pub completed: i64,
+    /// Failed, timed out, cancelled, interrupted or expired.
+    pub failed: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Job {
+    pub id: String,
+    pub name: String,
+    pub script_id: Option<String>,
+    pub script_version: Option<i64>,
+    /// What it ran on, e.g. `site HQ of Acme`.
+    pub target: String,
+    /// The parameter values it ran with.
+    #[schema(value_type = Object)]
+    pub parameters: serde_json::Value,
+    pub created_by_email: String,
+    pub created_at: DateTime<Utc>,
+    /// `running` while any command is queued or running, else `done`.
+    pub status: String,
+    pub counts: JobCounts,
+}
+
+pub fn job_response(job: gururmm_store::Job) -> Job {
+    let counts = job.counts;
+    Job {
+        id: job.id.to_string(),
+        name: job.name,
+        script_id: job.script.map(|(id, _)| id.to_string()),
+        script_version: job.script.map(|(_, version)| version),
+        target: job.target,
+        parameters: serde_json::from_str(&job.parameters_json).unwrap_or_default(),
+        created_by_email: job.created_by_email,
+        created_at: job.created_at,
+        status: if counts.queued + counts.running > 0 {
+            "running"
+        } else {
+            "done"
+        }
+        .to_string(),
+        counts: JobCounts {
+            total: counts.total,
+            queued: counts.queued,
+            running: counts.running,
+            completed: counts.completed,
+            failed: counts.failed,
+        },
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct JobPage {
+    pub items: Vec<Job>,
+    pub total: i64,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+/// One agent's part of a job (its output is at `GET /api/v1/commands/{command_id}`).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct JobAgent {
+    pub command_id: CommandId,
+    pub agent_id: AgentId,
+    pub hostname: String,
+    pub status: String,
+    pub exit_code: Option<i64>,
+    pub error: Option<String>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct JobDetail {
+    #[serde(flatten)]
+    pub job: Job,
+    pub agents: Vec<JobAgent>,
+}
+
+fn parse_job_id(id: &str) -> Result<JobId, ApiError> {
+    id.parse().map_err(|_| ApiError::not_found("job not found"))
+}
+
+/// Jobs, newest first; `q` searches their names.
+#[utoipa::path(get, path = "/api/v1/jobs", tag = "jobs", params(PageParams), security(("bearer" = [])),
+    responses((status = 200, body = JobPage), (status = 400, body = ErrorBody)))]
+pub async fn list_jobs(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ApiQuery(params): ApiQuery<PageParams>,
+) -> ApiResult<Json<JobPage>> {
+    let (query, page, per_page) = params.to_query()?;
+    let result = state
+        .store
+        .list_jobs(current.user.organization_id, &query)
+        .await
+        .map_err(ApiError::internal)?;
+    Ok(Json(JobPage {
+        items: result.items.into_iter().map(job_response).collect(),
+        total: result.total,
+        page,
+        per_page,
+    }))
+}
+
+/// A job with every agent's status.
+#[utoipa::path(get, path = "/api/v1/jobs/{id}", tag = "jobs", params(("id" = String, Path)), security(("bearer" = [])),
+    responses((status = 200, body = JobDetail), (status = 404, body = ErrorBody)))]
+pub async fn get_job(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<Json<JobDetail>> {
+    let org = current.user.organization_id;
+    let id = parse_job_id(&id)?;
+    let job = state
+        .store
+        .get_job(org, id)
+        .await
+        .map_err(|e| ApiError::from_store(e, "job"))?;
+    let commands = state
+        .store
+        .list_job_commands(org, id)
+        .await
+        .map_err(|e| ApiError::from_store(e, "job"))?;
+    let agents = commands
+        .into_iter()
+        .map(|c| JobAgent {
+            command_id: c.command.id,
+            agent_id: c.command.agent_id,
+            hostname: c.hostname,
+            status: c.command.status.as_str().to_string(),
+            exit_code: c.command.exit_code,
+            error: c.command.error,
+            started_at: c.command.started_at,
+            finished_at: c.command.finished_at,
+        })
+        .collect();
+    Ok(Json(JobDetail {
+        job: job_response(job),
+        agents,
+    }))
+}
+
+/// Runs the same command again on every agent of the job where it ended
+/// without success (failed, timeout, cancelled, interrupted, expired), as a new job.
+#[utoipa::path(post, path = "/api/v1/jobs/{id}/rerun-failed", tag = "jobs", params(("id" = String, Path)), security(("bearer" = [])),
+    responses((status = 201, body = Job), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn rerun_failed(
+    State(state): State<AppState>,
+    Writer(current): Writer,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<(StatusCode, Json<Job>)> {
+    let org = current.user.organization_id;
+    let id = parse_job_id(&id)?;
+    let job = state
+        .store
+        .get_job(org, id)
+        .await
+        .map_err(|e| ApiError::from_store(e, "job"))?;
+    let failed: Vec<_> = state
+        .store
+        .list_job_commands(org, id)
+        .await
+        .map_err(|e| ApiError::from_store(e, "job"))?
+        .into_iter()
+        .filter(|c| c.command.status.is_final() && c.command.status != CommandStatus::Completed)
+        .collect();
+    if failed.is_empty() {
+        return Err(ApiError::conflict("no agent of this job has failed (yet)"));
+    }
+    let now = Utc::now();
+    let commands: Vec<NewCommand> = failed
+        .iter()
+        .map(|c| NewCommand {
+            organization_id: org,
+            agent_id: c.command.agent_id,
+            created_by: current.user.id,
+            created_by_email: current.user.email.clone(),
+            command_type: c.command.command_type.clone(),
+            command: c.command.command.clone(),
+            interpreter: c.command.interpreter.clone(),
+            args_json: c.command.args_json.clone(),
+            env_json: c.command.env_json.clone(),
+            working_dir: c.command.working_dir.clone(),
+            run_as_json: c.command.run_as_json.clone(),
+            timeout_seconds: c.command.timeout_seconds,
+            output_limit_bytes: c.command.output_limit_bytes,
+            created_at: now,
+            expires_at: now + Duration::seconds(i64::from(state.config.command_queue_seconds)),
+            script: c.command.script,
+        })
+        .collect();
+    let new_job = NewJob {
+        organization_id: org,
+        name: format!("{} (re-run of {} failed)", job.name, failed.len()),
+        script: job.script,
+        target: format!("{} failed agent(s) of \"{}\"", failed.len(), job.name),
+        parameters_json: job.parameters_json.clone(),
+        created_by: current.user.id,
+        created_by_email: current.user.email.clone(),
+        created_at: now,
+    };
+    let created = state
+        .store
+        .create_job(new_job, commands)
+        .await
+        .map_err(ApiError::internal)?;
+    for command in &failed {
+        state.presence.commands_waiting(command.command.agent_id);
+    }
+    Ok((StatusCode::CREATED, Json(job_response(created))))
+}

@@ -1,0 +1,251 @@
+//! Script library rules: parameter definitions, turning parameter values into
+//! argv and environment (never into script text), and building the commands
+//! of a job.
+
+use crate::error::ApiError;
+use crate::services::commands::{validate, CommandSpec};
+use gururmm_protocol::{CommandType, RunAs};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use utoipa::ToSchema;
+
+pub const MAX_PARAMETERS: usize = 32;
+pub const MAX_PARAMETER_VALUE_BYTES: usize = 4096;
+/// Most agents one job may target.
+pub const MAX_JOB_AGENTS: i64 = 10_000;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ParameterType {
+    String,
+    Number,
+    Boolean,
+}
+
+/// A script parameter. At run time its value is passed as the next positional
+/// argument (in definition order) and as an environment variable of the same name.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScriptParameter {
+    /// A name usable as an environment variable: letters, digits, underscore.
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: ParameterType,
+    #[serde(default)]
+    pub default: Option<String>,
+    #[serde(default)]
+    pub required: bool,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+fn valid_parameter_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    name.len() <= 64
+        && matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// Checks a value against its parameter's type; returns the text passed on.
+fn typed_value(parameter: &ScriptParameter, value: &Value) -> Result<String, ApiError> {
+    let text = match (parameter.kind, value) {
+        (ParameterType::String, Value::String(text)) => text.clone(),
+        (ParameterType::Number, Value::Number(number)) => number.to_string(),
+        (ParameterType::Number, Value::String(text))
+            if text.trim().parse::<f64>().is_ok_and(f64::is_finite) =>
+        {
+            text.trim().to_string()
+        }
+        (ParameterType::Boolean, Value::Bool(flag)) => flag.to_string(),
+        (ParameterType::Boolean, Value::String(text))
+            if matches!(text.as_str(), "true" | "false") =>
+        {
+            text.clone()
+        }
+        _ => {
+            return Err(ApiError::validation(format!(
+                "parameter {} must be a {}",
+                parameter.name,
+                match parameter.kind {
+                    ParameterType::String => "string",
+                    ParameterType::Number => "number",
+                    ParameterType::Boolean => "boolean (true or false)",
+                }
+            )))
+        }
+    };
+    if text.len() > MAX_PARAMETER_VALUE_BYTES || text.contains('\0') {
+        return Err(ApiError::validation(format!(
+            "parameter {} must be at most {MAX_PARAMETER_VALUE_BYTES} bytes, without NUL",
+            parameter.name
+        )));
+    }
+    Ok(text)
+}
+
+/// Checks parameter definitions (names, types of defaults, no duplicates).
+pub fn validate_parameters(parameters: &[ScriptParameter]) -> Result<(), ApiError> {
+    if parameters.len() > MAX_PARAMETERS {
+        return Err(ApiError::validation(format!(
+            "at most {MAX_PARAMETERS} parameters"
+        )));
+    }
+    let mut seen = std::collections::HashSet::new();
+    for parameter in parameters {
+        if !valid_parameter_name(&parameter.name) {
+            return Err(ApiError::validation(format!(
+                "parameter name {:?} must start with a letter or underscore and hold only letters, digits and underscores",
+                parameter.name
+            )));
+        }
+        if !seen.insert(parameter.name.as_str()) {
+            return Err(ApiError::validation(format!(
+                "parameter {} is defined twice",
+                parameter.name
+            )));
+        }
+        if let Some(default) = &parameter.default {
+            typed_value(parameter, &Value::String(default.clone()))?;
+        }
+        if parameter
+            .description
+            .as_ref()
+            .is_some_and(|d| d.len() > 1024)
+        {
+            return Err(ApiError::validation(format!(
+                "the description of {} is too long",
+                parameter.name
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Parameter values → (argv in definition order, environment). Unknown names,
+/// missing required values and wrong types are 422s.
+pub fn bind_parameters(
+    parameters: &[ScriptParameter],
+    values: &BTreeMap<String, Value>,
+) -> Result<(Vec<String>, BTreeMap<String, String>), ApiError> {
+    if let Some(unknown) = values
+        .keys()
+        .find(|name| !parameters.iter().any(|p| &p.name == *name))
+    {
+        return Err(ApiError::validation(format!(
+            "the script has no parameter {unknown}"
+        )));
+    }
+    let mut args = Vec::with_capacity(parameters.len());
+    let mut env = BTreeMap::new();
+    for parameter in parameters {
+        let value = match values.get(&parameter.name) {
+            Some(Value::Null) | None => match &parameter.default {
+                Some(default) => default.clone(),
+                None if parameter.required => {
+                    return Err(ApiError::validation(format!(
+                        "parameter {} is required",
+                        parameter.name
+                    )))
+                }
+                None => String::new(),
+            },
+            Some(value) => typed_value(parameter, value)?,
+        };
+        env.insert(parameter.name.clone(), value.clone());
+        args.push(value);
+    }
+    Ok((args, env))
+}
+
+/// What a script version runs, as a command spec (reusing command validation).
+pub fn as_command_spec(
+    command_type: CommandType,
+    interpreter: Option<String>,
+    body: String,
+    timeout_seconds: Option<u32>,
+    run_as: RunAs,
+    env: BTreeMap<String, String>,
+    args: Vec<String>,
+) -> Result<(CommandSpec, u32), ApiError> {
+    let spec = CommandSpec {
+        command_type,
+        command: body,
+        interpreter,
+        timeout_seconds,
+        run_as: Some(run_as),
+        env,
+        args,
+        working_dir: None,
+    };
+    let timeout = validate(&spec)?;
+    Ok((spec, timeout))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parameter(
+        name: &str,
+        kind: ParameterType,
+        default: Option<&str>,
+        required: bool,
+    ) -> ScriptParameter {
+        ScriptParameter {
+            name: name.into(),
+            kind,
+            default: default.map(Into::into),
+            required,
+            description: None,
+        }
+    }
+
+    #[test]
+    fn values_become_argv_in_definition_order_and_environment() {
+        let parameters = vec![
+            parameter("Path", ParameterType::String, None, true),
+            parameter("Days", ParameterType::Number, Some("7"), false),
+            parameter("DryRun", ParameterType::Boolean, None, false),
+        ];
+        let hostile = "'; rm -rf / #$(id)\n`x`";
+        let values = BTreeMap::from([
+            ("Path".to_string(), Value::String(hostile.into())),
+            ("DryRun".into(), Value::Bool(true)),
+        ]);
+        let (args, env) = bind_parameters(&parameters, &values).unwrap();
+        assert_eq!(args, [hostile, "7", "true"]);
+        assert_eq!(env["Path"], hostile, "values pass untouched");
+        assert_eq!(env["Days"], "7");
+    }
+
+    #[test]
+    fn bad_values_and_definitions_are_clear_422s() {
+        let parameters = vec![parameter("Count", ParameterType::Number, None, true)];
+        let message = |values: BTreeMap<String, Value>| {
+            bind_parameters(&parameters, &values).unwrap_err().message
+        };
+        assert!(message(BTreeMap::new()).contains("Count is required"));
+        assert!(message(BTreeMap::from([(
+            "Count".into(),
+            Value::String("ten".into())
+        )]))
+        .contains("must be a number"));
+        assert!(
+            message(BTreeMap::from([("Other".into(), Value::Bool(true))]))
+                .contains("no parameter Other")
+        );
+        assert!(
+            validate_parameters(&[parameter("1x", ParameterType::String, None, false)]).is_err()
+        );
+        assert!(validate_parameters(&[
+            parameter("a", ParameterType::String, None, false),
+            parameter("a", ParameterType::String, None, false)
+        ])
+        .is_err());
+        assert!(
+            validate_parameters(&[parameter("n", ParameterType::Number, Some("x"), false)])
+                .is_err()
+        );
+    }
+}
