@@ -440,3 +440,118 @@ async fn commands_run_as_a_named_local_user() {
         "{done}"
     );
 }
+
+#[tokio::test]
+async fn a_bulk_job_runs_on_several_real_agents_and_waits_for_the_offline_one() {
+    let database = TestDatabase::sqlite().await;
+    let data = tempfile::tempdir().unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let setup = ServerSetup::new(data.path(), &database.url, &[]);
+    let _server = setup.start().await;
+    let api = setup.api().await;
+    let key = api.enrollment_key().await;
+    let state = |name: &str| data.path().join(name);
+    let mut agents: Vec<Option<Process>> = (0..3)
+        .map(|i| {
+            Some(start_agent(
+                &setup.base,
+                &state(&format!("agent-{i}")),
+                &format!("bulk-{i}"),
+                Some(&key),
+            ))
+        })
+        .collect();
+    eventually(60, "three agents online", || async {
+        (api.get("/api/v1/agents?status=online").await["total"] == 3).then_some(())
+    })
+    .await;
+    // The third goes offline before the job starts.
+    agents[2] = None;
+    eventually(60, "one agent offline", || async {
+        (api.get("/api/v1/agents?status=offline").await["total"] == 1).then_some(())
+    })
+    .await;
+
+    let script = api
+        .post(
+            "/api/v1/scripts",
+            json!({"name": "Record arguments", "command_type": "script", "interpreter": "bash",
+                "body": "printf '%s\\0' \"$@\" > \"$OUT_DIR/$(hostname)-$DEVICE_HINT\"; printf '%s' \"$Note\" > \"$OUT_DIR/env-$RANDOM$RANDOM\"",
+                "parameters": [{"name": "Note", "type": "string", "required": true}, {"name": "Count", "type": "number", "default": "3"}],
+                "default_env": {"OUT_DIR": work.path().display().to_string(), "DEVICE_HINT": "x"}}),
+        )
+        .await;
+    let site_id = api.get("/api/v1/agents").await["items"][0]["site_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let hostile = "it's \"quoted\"; rm -rf / #$(id) `id`\nsecond line\t*";
+    let job = api
+        .post(
+            &format!("/api/v1/scripts/{}/run", script["id"].as_str().unwrap()),
+            json!({"targets": {"site_id": site_id}, "parameters": {"Note": hostile}}),
+        )
+        .await;
+    let job_id = job["id"].as_str().unwrap().to_string();
+    let detail = eventually(60, "the online agents finish", || async {
+        let detail = api.get(&format!("/api/v1/jobs/{job_id}")).await;
+        (detail["counts"]["completed"] == 2).then_some(detail)
+    })
+    .await;
+    assert_eq!(
+        (
+            detail["counts"]["queued"].as_i64(),
+            detail["status"].as_str()
+        ),
+        (Some(1), Some("running")),
+        "{detail}"
+    );
+
+    agents[2] = Some(start_agent(&setup.base, &state("agent-2"), "bulk-2", None));
+    let detail = eventually(
+        60,
+        "the job is done once the offline agent is back",
+        || async {
+            let detail = api.get(&format!("/api/v1/jobs/{job_id}")).await;
+            (detail["status"] == "done").then_some(detail)
+        },
+    )
+    .await;
+    assert_eq!(detail["counts"]["completed"], 3, "{detail}");
+
+    // Every agent got the hostile value byte for byte, as argv and as environment.
+    let mut argv_files = 0;
+    let mut env_files = 0;
+    for entry in std::fs::read_dir(work.path()).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        if path
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("env-")
+        {
+            assert_eq!(text, hostile);
+            env_files += 1;
+        } else {
+            assert_eq!(text, format!("{hostile}\u{0}3\u{0}"));
+            argv_files += 1;
+        }
+    }
+    assert_eq!(
+        (env_files, argv_files.min(1)),
+        (3, 1),
+        "three runs (same hostname here), each recorded"
+    );
+    let run_ids: Vec<String> = detail["agents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["command_id"].as_str().unwrap().to_string())
+        .collect();
+    for id in run_ids {
+        let command = api.get(&format!("/api/v1/commands/{id}")).await;
+        assert_eq!(command["created_by_email"], ADMIN);
+        assert_eq!(command["status"], "completed");
+    }
+}
