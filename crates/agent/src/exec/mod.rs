@@ -561,7 +561,8 @@ impl Executor {
             }
         };
         let pid = child.id().unwrap_or(0);
-        if let Some(process) = os::process_marker(pid) {
+        let tree = os::ProcessTree::adopt(&child);
+        if let Some(process) = tree.marker() {
             let state = CommandState::Running {
                 started_at,
                 process: Some(process),
@@ -606,11 +607,11 @@ impl Executor {
             },
             () = timeout => {
                 tracing::info!(%id, timeout_seconds, "command timed out; killing its process tree");
-                self.kill_tree(pid, &mut child).await;
+                self.kill_tree(&tree, &mut child).await;
                 (CommandOutcome::Timeout, None, Some(format!("timed out after {timeout_seconds} s")))
             }
             Ok(()) = &mut cancelled => {
-                self.kill_tree(pid, &mut child).await;
+                self.kill_tree(&tree, &mut child).await;
                 (CommandOutcome::Cancelled, None, None)
             }
         };
@@ -650,10 +651,10 @@ impl Executor {
 
     /// SIGTERM to the group, a grace period for the main process, then
     /// SIGKILL to the group (background children that ignored SIGTERM too).
-    async fn kill_tree(&self, pid: u32, child: &mut tokio::process::Child) {
-        os::terminate_tree(pid);
+    async fn kill_tree(&self, tree: &os::ProcessTree, child: &mut tokio::process::Child) {
+        tree.terminate();
         let exited = tokio::time::timeout(self.options.kill_grace, child.wait()).await;
-        os::kill_tree(pid);
+        tree.kill();
         if exited.is_err() {
             let _ = child.start_kill();
             let _ = child.wait().await;

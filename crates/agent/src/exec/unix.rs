@@ -101,12 +101,38 @@ fn signal_group(pgid: u32, signal: libc::c_int) {
     }
 }
 
-/// Asks the command's process group to stop (SIGTERM).
-pub fn terminate_tree(pgid: u32) {
-    signal_group(pgid, libc::SIGTERM);
+/// A command's process group, for ending it on timeout or cancel.
+#[derive(Debug)]
+pub struct ProcessTree {
+    pgid: u32,
 }
 
-/// Kills the command's whole process group (SIGKILL).
+impl ProcessTree {
+    /// Takes charge of a command's process right after it was spawned (it
+    /// leads its own group, see [`configure`]).
+    pub fn adopt(child: &tokio::process::Child) -> Self {
+        Self {
+            pgid: child.id().unwrap_or(0),
+        }
+    }
+
+    /// What identifies the group after an agent restart (Linux).
+    pub fn marker(&self) -> Option<ProcessMarker> {
+        process_marker(self.pgid)
+    }
+
+    /// Asks the whole group to stop (SIGTERM).
+    pub fn terminate(&self) {
+        signal_group(self.pgid, libc::SIGTERM);
+    }
+
+    /// Kills the whole group (SIGKILL).
+    pub fn kill(&self) {
+        kill_tree(self.pgid);
+    }
+}
+
+/// Kills the process group `pgid` (SIGKILL).
 pub fn kill_tree(pgid: u32) {
     signal_group(pgid, libc::SIGKILL);
 }
