@@ -50,7 +50,7 @@ use gururmm_protocol::{
     MAX_FRAME_BYTES,
 };
 use std::collections::{BTreeMap, HashMap, VecDeque};
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -914,9 +914,12 @@ fn is_executable(path: &Path) -> bool {
 fn command_env(
     request: &CommandRequest,
     account: Option<&Account>,
+    agent_env: impl Iterator<Item = (OsString, OsString)>,
 ) -> Result<Vec<(OsString, OsString)>, String> {
+    let agent_env: BTreeMap<OsString, OsString> = agent_env.collect();
     let mut env: BTreeMap<OsString, OsString> = match account {
-        None => std::env::vars_os()
+        None => agent_env
+            .into_iter()
             .filter(|(name, _)| !name.to_string_lossy().starts_with("GURURMM_"))
             .collect(),
         Some(account) => {
@@ -930,8 +933,8 @@ fn command_env(
             .into_iter()
             .map(|(k, v)| (OsString::from(k), v))
             .collect();
-            if let Some(lang) = std::env::var_os("LANG") {
-                env.insert("LANG".into(), lang);
+            if let Some(lang) = agent_env.get(OsStr::new("LANG")) {
+                env.insert("LANG".into(), lang.clone());
             }
             env
         }
@@ -949,7 +952,7 @@ fn command_env(
 /// server shows.
 fn prepare(request: &CommandRequest) -> Result<Prepared, String> {
     let account = os::resolve_run_as(&request.run_as)?;
-    let env = command_env(request, account.as_ref())?;
+    let env = command_env(request, account.as_ref(), std::env::vars_os())?;
     let plan = invocation::plan(request, TargetOs::CURRENT)?;
     // Windows spells it `Path` and compares environment names case-insensitively.
     let path_var = env
@@ -1103,6 +1106,106 @@ impl Entry {
             stdout: result.stdout_bytes,
             stderr: result.stderr_bytes,
             phase: Phase::Finished(Box::new(result)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gururmm_protocol::{CommandType, RunAs};
+
+    fn request(env: &[(&str, &str)]) -> CommandRequest {
+        CommandRequest {
+            id: CommandId::new(),
+            command_type: CommandType::Shell,
+            command: "true".into(),
+            interpreter: None,
+            args: vec![],
+            env: env
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+            working_dir: None,
+            timeout_seconds: 10,
+            run_as: RunAs::System,
+            output_limit_bytes: 10,
+        }
+    }
+
+    fn agent_env() -> impl Iterator<Item = (OsString, OsString)> {
+        [
+            ("PATH", "/agent/bin"),
+            ("LANG", "C.UTF-8"),
+            ("GURURMM_ENROLL_KEY", "grk_secret"),
+            ("GURURMM_SERVER_URL", "https://rmm"),
+            ("SECRET_OF_ROOT", "x"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.into(), v.into()))
+    }
+
+    fn check(env: Result<Vec<(OsString, OsString)>, String>, expected: &[(&str, &str)]) {
+        let env: Vec<(String, String)> = env
+            .unwrap()
+            .into_iter()
+            .map(|(k, v)| (k.into_string().unwrap(), v.into_string().unwrap()))
+            .collect();
+        let expected: Vec<(String, String)> = expected
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        assert_eq!(env, expected);
+    }
+
+    #[test]
+    fn system_commands_inherit_the_agent_environment_without_its_settings() {
+        let env = command_env(
+            &request(&[("PATH", "/custom"), ("X", "$(y)")]),
+            None,
+            agent_env(),
+        );
+        check(
+            env,
+            &[
+                ("LANG", "C.UTF-8"),
+                ("PATH", "/custom"),
+                ("SECRET_OF_ROOT", "x"),
+                ("X", "$(y)"),
+            ],
+        );
+    }
+
+    #[test]
+    fn user_commands_get_a_clean_login_environment() {
+        let account = Account {
+            name: "alice".into(),
+            uid: 1000,
+            gid: 1000,
+            groups: vec![1000],
+            home: "/home/alice".into(),
+            shell: "/bin/zsh".into(),
+        };
+        let env = command_env(&request(&[("FOO", "bar")]), Some(&account), agent_env());
+        check(
+            env,
+            &[
+                ("FOO", "bar"),
+                ("HOME", "/home/alice"),
+                ("LANG", "C.UTF-8"),
+                ("LOGNAME", "alice"),
+                ("PATH", USER_PATH),
+                ("SHELL", "/bin/zsh"),
+                ("USER", "alice"),
+            ],
+        );
+    }
+
+    #[test]
+    fn unusable_variables_are_refused() {
+        for bad in [("", "x"), ("A=B", "x"), ("A", "nul\0byte")] {
+            let r = request(&[bad]);
+            assert!(command_env(&r, None, agent_env()).is_err(), "{bad:?}");
         }
     }
 }
