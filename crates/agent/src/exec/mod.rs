@@ -61,6 +61,10 @@ use tokio::sync::{oneshot, watch};
 /// The error of a command found running when the agent started.
 pub const INTERRUPTED_ERROR: &str = "the agent restarted while the command ran";
 
+/// Most output the agent stores per stream whatever the request says, so a
+/// faulty server cannot fill the disk (the server's own limit is far lower).
+pub const MAX_OUTPUT_LIMIT_BYTES: u64 = 64 * 1024 * 1024;
+
 /// Room left in a frame for the JSON-escaped output text: the rest of a
 /// `command_output` frame (type, id, stream, offset) is far below 1 KiB.
 const OUTPUT_JSON_BUDGET: usize = MAX_FRAME_BYTES - 1024;
@@ -519,14 +523,14 @@ impl Executor {
         };
         let stdout = match SpoolWriter::create(
             &self.layout.output(id, OutputStream::Stdout),
-            request.output_limit_bytes,
+            request.output_limit_bytes.min(MAX_OUTPUT_LIMIT_BYTES),
         ) {
             Ok(writer) => writer,
             Err(error) => return failed(format!("{error:#}")),
         };
         let stderr = match SpoolWriter::create(
             &self.layout.output(id, OutputStream::Stderr),
-            request.output_limit_bytes,
+            request.output_limit_bytes.min(MAX_OUTPUT_LIMIT_BYTES),
         ) {
             Ok(writer) => writer,
             Err(error) => return failed(format!("{error:#}")),
