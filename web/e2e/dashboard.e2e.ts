@@ -155,16 +155,16 @@ describe("dashboard against a live server", () => {
       await panel.getByTestId("command-input").press("Control+Enter");
       const terminal = panel.getByTestId("command-terminal");
       // The expansion proves the shell ran the text, not that the page echoed it back.
-      await terminal.getByTestId("command-stdout").filter({ hasText: "gururmm-e2e-42" }).waitFor({ timeout: LIVE_TIMEOUT_MS });
-      await terminal.getByTestId("command-stderr").filter({ hasText: "to-stderr" }).waitFor();
+      await terminal.locator('[data-stream="stdout"]', { hasText: "gururmm-e2e-42" }).first().waitFor({ timeout: LIVE_TIMEOUT_MS });
+      await terminal.locator('[data-stream="stderr"]', { hasText: "to-stderr" }).first().waitFor();
       await terminal.locator('[data-testid="command-status"][data-status="completed"]').waitFor();
       expect(await terminal.getByTestId("command-exit-code").textContent()).toBe("0");
-      expect(await terminal.getByTestId("command-stdout").textContent()).not.toContain("to-stderr");
+      expect(await terminal.locator('[data-stream="stdout"]', { hasText: "to-stderr" }).count()).toBe(0);
       // The history lists it, and its row opens the same output.
       const row = page.getByTestId("command-history-table").locator('[data-testid="command-row"][data-status="completed"]').first();
       await row.waitFor();
       await row.click();
-      await page.getByTestId("command-output-dialog").getByTestId("command-stdout").filter({ hasText: "gururmm-e2e-42" }).waitFor();
+      await page.getByTestId("command-output-dialog").locator('[data-stream="stdout"]', { hasText: "gururmm-e2e-42" }).first().waitFor();
       await page.keyboard.press("Escape");
       await page.getByTestId("command-output-dialog").waitFor({ state: "detached" });
     });

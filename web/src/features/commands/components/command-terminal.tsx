@@ -12,6 +12,7 @@ import { formatDateTime } from "@/lib/format";
 import { cn } from "@/lib/utils";
 import { useCancelCommand, useCommand } from "../api/commands";
 import { COMMAND_TYPE_LABELS, commandDurationMs, commandFirstLine, formatCommandDuration, isFinalStatus } from "../hooks/command-status";
+import { interleavedOutput, useOutputTranscript, type OutputSegment } from "../hooks/output-transcript";
 import { CommandStatusBadge } from "./command-status-badge";
 
 /** How close to the bottom (in pixels) still counts as "following" the output. */
@@ -27,11 +28,12 @@ export function CommandTerminal({ commandId, agentOnline, className }: { command
 
 export function CommandTerminalView({ command, agentOnline, className }: { command: Command; agentOnline?: boolean; className?: string }) {
   const final = isFinalStatus(command.status);
+  const transcript = useOutputTranscript(command.id);
   return (
     <div className={cn("grid min-w-0 gap-2", className)} data-testid="command-terminal" data-command-id={command.id}>
       <TerminalHeader command={command} />
       <StateNotes command={command} agentOnline={agentOnline} />
-      <OutputPane command={command} final={final} />
+      <OutputPane command={command} final={final} segments={interleavedOutput(transcript, command)} />
     </div>
   );
 }
@@ -137,7 +139,7 @@ function StateNotes({ command, agentOnline }: { command: Command; agentOnline?: 
   );
 }
 
-function OutputPane({ command, final }: { command: Command; final: boolean }) {
+function OutputPane({ command, final, segments }: { command: Command; final: boolean; segments: OutputSegment[] | null }) {
   const paneRef = useRef<HTMLPreElement>(null);
   const [following, setFollowing] = useState(true);
 
@@ -166,15 +168,15 @@ function OutputPane({ command, final }: { command: Command; final: boolean }) {
           <span className="text-zinc-500 italic">
             {final ? "(no output)" : command.status === "queued" ? "Not started yet." : "Waiting for output…"}
           </span>
+        ) : segments ? (
+          segments.map((segment, index) => <StreamText key={index} stream={segment.stream} text={segment.text} />)
         ) : (
           <>
-            <span data-testid="command-stdout">{command.stdout}</span>
+            <StreamText stream="stdout" text={command.stdout} />
             {command.stderr !== "" ? (
               <>
                 {command.stdout !== "" && !command.stdout.endsWith("\n") ? "\n" : null}
-                <span data-testid="command-stderr" className="text-red-400">
-                  {command.stderr}
-                </span>
+                <StreamText stream="stderr" text={command.stderr} />
               </>
             ) : null}
           </>
@@ -198,6 +200,14 @@ function OutputPane({ command, final }: { command: Command; final: boolean }) {
         </Button>
       ) : null}
     </div>
+  );
+}
+
+function StreamText({ stream, text }: { stream: OutputSegment["stream"]; text: string }) {
+  return (
+    <span data-stream={stream} className={stream === "stderr" ? "text-red-400" : undefined}>
+      {text}
+    </span>
   );
 }
 
