@@ -5,7 +5,6 @@ import { AgentPage } from "@/features/agents/components/agent-page";
 import { CommandHistoryCard } from "@/features/commands/components/command-history-card";
 import { RunCommandPanel } from "@/features/commands/components/run-command-panel";
 import type { CommandHistorySearch } from "@/features/commands/hooks/command-history-search";
-import { useCanMutate } from "@/lib/auth";
 
 const agentApi = getRouteApi("/authed/agents/$agentId");
 
@@ -13,7 +12,6 @@ export function AgentRoute() {
   const { agentId } = agentApi.useParams();
   const search = agentApi.useSearch();
   const navigate = useNavigate();
-  const mayMutate = useCanMutate();
   const { range, ...commandSearch } = search;
   const setCommandSearch = (next: CommandHistorySearch) =>
     void navigate({ to: "/agents/$agentId", params: { agentId }, search: { range, ...next }, replace: true });
@@ -31,7 +29,7 @@ export function AgentRoute() {
         })
       }
       onDeleted={() => void navigate({ to: "/agents" })}
-      commandPanel={mayMutate ? (agent) => <RunCommandPanel agentId={agent.id} agentOnline={agent.status === "online"} /> : undefined}
+      commandPanel={(agent) => <RunCommandPanel agentId={agent.id} agentOnline={agent.status === "online"} />}
       commandHistory={(agent) => (
         <CommandHistoryCard
           agentId={agent.id}

@@ -58,9 +58,9 @@ function json(body: unknown, status = 200): Response {
   return new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });
 }
 
-function renderPanel(agentOnline = true) {
+function renderPanel(agentOnline = true, role: User["role"] = "technician") {
   const queryClient = new QueryClient({ defaultOptions: { queries: { staleTime: Infinity, retry: false } } });
-  const me: User = { id: "u", email: "tech@example.com", role: "technician", organization_id: "o", organization_name: "MSP" };
+  const me: User = { id: "u", email: "tech@example.com", role, organization_id: "o", organization_name: "MSP" };
   queryClient.setQueryData(currentUserQueryKey, me);
   const wrapper = ({ children }: { children: ReactNode }) => (
     <QueryClientProvider client={queryClient}>
@@ -95,6 +95,12 @@ describe("RunCommandPanel", () => {
     expect(post.method).toBe("POST");
     expect(new URL(post.url).pathname).toBe(`/api/v1/agents/${AGENT_ID}/commands`);
     expect(await requestBody(0)).toEqual({ command_type: "shell", command: "df -h", timeout_seconds: 300, run_as: { context: "system" } });
+  });
+
+  it("is not shown to readonly users", () => {
+    const { container } = renderPanel(true, "readonly");
+    expect(container).toBeEmptyDOMElement();
+    expect(screen.queryByTestId("run-command-panel")).not.toBeInTheDocument();
   });
 
   it("shows the server's refusal next to the form", async () => {

@@ -8,6 +8,7 @@ import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
 import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
 import { Textarea } from "@/components/ui/textarea";
+import { useCanMutate } from "@/lib/auth";
 import { cn } from "@/lib/utils";
 import { useRunCommand } from "../api/commands";
 import {
@@ -59,8 +60,13 @@ const RUN_AS_OPTIONS: { value: RunAsChoice; label: string }[] = [
 
 const isMac = typeof navigator !== "undefined" && /Mac|iPhone|iPad/.test(navigator.platform);
 
-/** The form that runs a command on one agent, with the live output of the last run next to it. */
+/** The form that runs a command on one agent, with the live output of the last run next to it. Hidden from readonly users. */
 export function RunCommandPanel({ agentId, agentOnline }: { agentId: string; agentOnline: boolean }) {
+  if (!useCanMutate()) return null;
+  return <RunCommandForm agentId={agentId} agentOnline={agentOnline} />;
+}
+
+function RunCommandForm({ agentId, agentOnline }: { agentId: string; agentOnline: boolean }) {
   const [values, setValues] = useState<CommandFormValues>(EMPTY_COMMAND_FORM);
   const [invalid, setInvalid] = useState<{ field: CommandFormField; message: string } | null>(null);
   const [lastCommandId, setLastCommandId] = useState<string | null>(null);

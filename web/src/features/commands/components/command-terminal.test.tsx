@@ -1,0 +1,80 @@
+import { screen } from "@testing-library/react";
+import type { Command } from "@/api/types";
+import { LiveEventsProvider } from "@/lib/live-events";
+import { renderPage } from "@/test/render-page";
+import { CommandTerminalView } from "./command-terminal";
+
+function command(overrides: Partial<Command>): Command {
+  return {
+    id: "c1",
+    agent_id: "a1",
+    status: "completed",
+    command_type: "shell",
+    command: "make check",
+    interpreter: null,
+    args: [],
+    env: {},
+    working_dir: null,
+    run_as: { context: "system" },
+    timeout_seconds: 300,
+    exit_code: 0,
+    error: null,
+    stdout: "",
+    stderr: "",
+    stdout_truncated: false,
+    stderr_truncated: false,
+    cancel_requested: false,
+    created_by: "u",
+    created_by_email: "tech@example.com",
+    created_at: "2026-01-01T00:00:00Z",
+    expires_at: "2026-01-02T00:00:00Z",
+    started_at: "2026-01-01T00:00:01Z",
+    finished_at: "2026-01-01T00:00:01.250Z",
+    ...overrides,
+  };
+}
+
+function renderTerminal(value: Command, role: "technician" | "readonly" = "technician") {
+  return renderPage(
+    <LiveEventsProvider token={null}>
+      <CommandTerminalView command={value} agentOnline />
+    </LiveEventsProvider>,
+    { role },
+  );
+}
+
+describe("CommandTerminalView", () => {
+  it("shows stdout, then stderr in red, with exit code and duration", async () => {
+    renderTerminal(command({ status: "failed", exit_code: 2, stdout: "compiling\n", stderr: "error: missing file\n" }));
+    const output = await screen.findByTestId("command-output");
+    expect(output).toHaveTextContent("compiling error: missing file");
+    expect(output.querySelector('[data-stream="stderr"]')).toHaveClass("text-red-400");
+    expect(output.querySelector('[data-stream="stdout"]')).not.toHaveClass("text-red-400");
+    expect(screen.getByTestId("command-exit-code")).toHaveTextContent("2");
+    expect(screen.getByTestId("command-duration")).toHaveTextContent("250 ms");
+    expect(screen.queryByTestId("cancel-command-button")).not.toBeInTheDocument();
+  });
+
+  it("says when output was truncated and why a command failed to start", async () => {
+    renderTerminal(command({ status: "failed", exit_code: null, stdout: "x", stdout_truncated: true, error: "pwsh not found" }));
+    expect(await screen.findByTestId("output-truncated")).toHaveTextContent("stdout went over the server's limit");
+    expect(screen.getByTestId("command-error")).toHaveTextContent("pwsh not found");
+  });
+
+  it("offers cancel while running, but not to readonly users", async () => {
+    const running = command({ status: "running", exit_code: null, finished_at: null, stdout: "step 1\n" });
+    const { unmount } = renderTerminal(running);
+    expect(await screen.findByTestId("cancel-command-button")).toHaveTextContent("Cancel");
+    unmount();
+    renderTerminal(running, "readonly");
+    await screen.findByTestId("command-output");
+    expect(screen.queryByTestId("cancel-command-button")).not.toBeInTheDocument();
+  });
+
+  it("shows that a cancel was asked for and is under way", async () => {
+    renderTerminal(command({ status: "running", exit_code: null, finished_at: null, cancel_requested: true }));
+    const cancel = await screen.findByTestId("cancel-command-button");
+    expect(cancel).toHaveTextContent("Cancelling…");
+    expect(cancel).toBeDisabled();
+  });
+});
