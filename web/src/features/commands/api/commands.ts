@@ -1,6 +1,7 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api } from "@/api/client";
 import { unwrap } from "@/api/errors";
+import { useLiveConnectionState } from "@/lib/live-events";
 import type { Command, CommandSpec } from "@/api/types";
 import type { CommandHistorySearch } from "../hooks/command-history-search";
 import { isFinalStatus } from "../hooks/command-status";
@@ -35,14 +36,31 @@ export function useAgentCommands(agentId: string, search: CommandHistorySearch) 
   });
 }
 
-/** One command with its output. Live events append output while it runs; a slow poll heals gaps. */
+/**
+ * Output fetched while a command runs is a snapshot; live chunks that arrived during the request may
+ * already extend it in the cache. Keep the cached stream when it is the snapshot plus more.
+ */
+export function keepNewerOutput(cached: Command | undefined, fetched: Command): Command {
+  if (!cached || isFinalStatus(fetched.status)) return fetched;
+  const newer = (mine: string, theirs: string) => (mine.length > theirs.length && mine.startsWith(theirs) ? mine : theirs);
+  return { ...fetched, stdout: newer(cached.stdout, fetched.stdout), stderr: newer(cached.stderr, fetched.stderr) };
+}
+
+/** One command with its output. Live events append output while it runs; without them, a poll does. */
 export function useCommand(id: string) {
+  const queryClient = useQueryClient();
+  const live = useLiveConnectionState() === "open";
   return useQuery({
     queryKey: commandKeys.detail(id),
-    queryFn: () => unwrap(api.GET("/api/v1/commands/{id}", { params: { path: { id } } })),
+    queryFn: async () => {
+      const fetched = await unwrap(api.GET("/api/v1/commands/{id}", { params: { path: { id } } }));
+      return keepNewerOutput(queryClient.getQueryData<Command>(commandKeys.detail(id)), fetched);
+    },
     refetchInterval: (query) => {
       const status = query.state.data?.status;
-      return status && isFinalStatus(status) ? false : 15_000;
+      if (status && isFinalStatus(status)) return false;
+      // Status events refetch it; a poll only heals a stream that is down (reconnecting refetches too).
+      return live ? 60_000 : 5_000;
     },
   });
 }

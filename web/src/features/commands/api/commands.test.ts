@@ -1,0 +1,52 @@
+import type { Command } from "@/api/types";
+import { keepNewerOutput } from "./commands";
+
+function command(overrides: Partial<Command>): Command {
+  return {
+    id: "c1",
+    agent_id: "a1",
+    status: "running",
+    command_type: "shell",
+    command: "tail -f log",
+    interpreter: null,
+    args: [],
+    env: {},
+    working_dir: null,
+    run_as: { context: "system" },
+    timeout_seconds: 300,
+    exit_code: null,
+    error: null,
+    stdout: "",
+    stderr: "",
+    stdout_truncated: false,
+    stderr_truncated: false,
+    cancel_requested: false,
+    created_by: "u",
+    created_by_email: "tech@example.com",
+    created_at: "2026-01-01T00:00:00Z",
+    expires_at: "2026-01-02T00:00:00Z",
+    started_at: "2026-01-01T00:00:01Z",
+    finished_at: null,
+    ...overrides,
+  };
+}
+
+describe("keepNewerOutput", () => {
+  it("keeps live chunks that arrived while a running command was being fetched", () => {
+    const cached = command({ stdout: "a\nb\nc\n", stderr: "warn\n" });
+    const fetched = command({ stdout: "a\nb\n", stderr: "warn\n", started_at: "2026-01-01T00:00:01.5Z" });
+    expect(keepNewerOutput(cached, fetched)).toMatchObject({ stdout: "a\nb\nc\n", stderr: "warn\n", started_at: "2026-01-01T00:00:01.5Z" });
+  });
+
+  it("takes the server's output when the cache does not extend it", () => {
+    const fetched = command({ stdout: "a\nb\n" });
+    expect(keepNewerOutput(command({ stdout: "a\n" }), fetched).stdout).toBe("a\nb\n");
+    expect(keepNewerOutput(command({ stdout: "x\ny\nz\n" }), fetched).stdout).toBe("a\nb\n");
+    expect(keepNewerOutput(undefined, fetched)).toBe(fetched);
+  });
+
+  it("always takes a finished command's stored output, which is complete", () => {
+    const fetched = command({ status: "completed", stdout: "a\n" });
+    expect(keepNewerOutput(command({ stdout: "a\na\n" }), fetched)).toBe(fetched);
+  });
+});
