@@ -161,10 +161,13 @@ describe("dashboard against a live server", () => {
       expect(await terminal.getByTestId("command-exit-code").textContent()).toBe("0");
       expect(await terminal.locator('[data-stream="stdout"]', { hasText: "to-stderr" }).count()).toBe(0);
       // The history lists it, and its row opens the same output.
-      const row = page.getByTestId("command-history-table").locator('[data-testid="command-row"][data-status="completed"]').first();
+      const commandId = await terminal.getAttribute("data-command-id");
+      const row = page.locator(`[data-testid="command-row"][data-command-id="${commandId}"][data-status="completed"]`);
       await row.waitFor();
       await row.click();
-      await page.getByTestId("command-output-dialog").locator('[data-stream="stdout"]', { hasText: "gururmm-e2e-42" }).first().waitFor();
+      const dialog = page.getByTestId("command-output-dialog");
+      await dialog.locator('[data-stream="stdout"]', { hasText: "gururmm-e2e-42" }).first().waitFor();
+      await page.waitForURL((url) => url.searchParams.get("command") === commandId);
       await page.keyboard.press("Escape");
       await page.getByTestId("command-output-dialog").waitFor({ state: "detached" });
     });
