@@ -71,12 +71,12 @@ describe("CommandHistoryCard", () => {
     const rows = await screen.findAllByTestId("command-row");
     expect(rows).toHaveLength(2);
     const failed = rows[0]!;
-    expect(within(failed).getByTestId("command-status")).toHaveTextContent("Failed");
+    expect(within(failed).getByTestId("command-status")).toHaveTextContent("failed");
     expect(within(failed).getByRole("button", { name: "apt-get update …" })).toHaveAttribute("title", "apt-get update\napt-get -y upgrade");
     expect(failed).toHaveTextContent("bob@msp.example");
     expect(failed).toHaveTextContent("2.5 s");
     expect(failed).toHaveTextContent("100");
-    expect(within(rows[1]!).getByTestId("command-status")).toHaveTextContent("Running");
+    expect(within(rows[1]!).getByTestId("command-status")).toHaveTextContent("running");
   });
 
   it("opens a command's output from its row and filters by status through the URL state", async () => {

@@ -9,14 +9,14 @@ function badgeFor(status: string) {
 describe("CommandStatusBadge", () => {
   it("shows a completed command in green", () => {
     const badge = badgeFor("completed");
-    expect(badge).toHaveTextContent(/^Completed$/);
+    expect(badge).toHaveTextContent(/^completed$/);
     expect(badge).toHaveAttribute("data-status", "completed");
     expect(badge.className).toContain("text-success");
   });
 
   it("spins while running, and only then", () => {
     const running = badgeFor("running");
-    expect(running).toHaveTextContent("Running");
+    expect(running).toHaveTextContent(/^running$/);
     expect(running.querySelector("svg.animate-spin")).not.toBeNull();
     expect(running.className).toContain("text-primary");
   });
@@ -30,7 +30,7 @@ describe("CommandStatusBadge", () => {
 
   it("marks commands cut short in amber and waiting ones in grey", () => {
     const { unmount } = render(<CommandStatusBadge status="timeout" />);
-    expect(screen.getByTestId("command-status")).toHaveTextContent("Timed out");
+    expect(screen.getByTestId("command-status")).toHaveTextContent(/^timeout$/);
     expect(screen.getByTestId("command-status").className).toContain("bg-warning");
     unmount();
     expect(badgeFor("queued").className).toContain("text-muted-foreground");

@@ -1,10 +1,13 @@
 import { LoaderCircleIcon } from "lucide-react";
 import { Badge } from "@/components/ui/badge";
-import { COMMAND_STATUS_LABELS, type CommandStatus } from "../hooks/command-status";
+import type { CommandStatus } from "../hooks/command-status";
 
 type BadgeVariant = "muted" | "info" | "success" | "destructive" | "warning";
 
-/** Grey while waiting, blue while running, green or red for the outcome, amber when it was cut short. */
+/**
+ * Grey while waiting, blue while running, green or red for the outcome, amber when it was cut short.
+ * Its text is exactly the status, like the agent status badge.
+ */
 const STATUS_VARIANTS: Record<CommandStatus, BadgeVariant> = {
   queued: "muted",
   running: "info",
@@ -27,7 +30,7 @@ export function CommandStatusBadge({ status, className }: { status: string; clas
       aria-label={`Status: ${status}`}
     >
       {status === "running" ? <LoaderCircleIcon className="animate-spin" aria-hidden /> : null}
-      {known ? COMMAND_STATUS_LABELS[known] : status}
+      {status}
     </Badge>
   );
 }

@@ -88,7 +88,7 @@ describe("RunCommandPanel", () => {
     await userEvent.keyboard("{Control>}{Enter}{/Control}");
 
     const terminal = await screen.findByTestId("command-terminal");
-    expect(within(terminal).getByTestId("command-status")).toHaveTextContent("Queued");
+    expect(within(terminal).getByTestId("command-status")).toHaveTextContent("queued");
     expect(within(terminal).getByTestId("queued-offline-hint")).toHaveTextContent("runs when it reconnects");
     expect(within(terminal).getByTestId("cancel-command-button")).toBeEnabled();
     const post = fetchMock.mock.calls[0]?.[0] as Request;
