@@ -101,14 +101,17 @@ impl CommandRelay {
         let Some(limit) = self.in_flight.get(&id).copied() else {
             return;
         };
-        if let ChunkOutcome::Appended(fresh) = state.outputs.push(id, limit, stream, offset, data) {
+        if let ChunkOutcome::Appended { offset, data } =
+            state.outputs.push(id, limit, stream, offset, data)
+        {
             state.bus.publish(
                 self.organization_id,
                 LiveEvent::CommandOutput {
                     command_id: id,
                     agent_id: self.agent_id,
                     stream,
-                    data: fresh,
+                    offset,
+                    data,
                 },
             );
         }

@@ -36,6 +36,8 @@ pub enum LiveEvent {
         command_id: CommandId,
         agent_id: AgentId,
         stream: OutputStream,
+        /// Byte position of `data` in the stream, so a client can place it exactly once.
+        offset: u64,
         data: String,
     },
 }

@@ -217,8 +217,9 @@ pub struct LiveOutputs {
 /// What became of an output chunk.
 #[derive(Debug, PartialEq, Eq)]
 pub enum ChunkOutcome {
-    /// New bytes were added (the part of `data` past what was held).
-    Appended(String),
+    /// New bytes were added (the part of `data` past what was held), starting
+    /// at byte `offset` of the stream.
+    Appended { offset: u64, data: String },
     /// Nothing new (a duplicate, a gap, or over a limit).
     Ignored,
 }
@@ -266,7 +267,10 @@ impl LiveOutputs {
         truncate_at(&mut fresh, entry.limit - target.len());
         target.push_str(&fresh);
         *used += fresh.len();
-        ChunkOutcome::Appended(fresh)
+        ChunkOutcome::Appended {
+            offset: held,
+            data: fresh,
+        }
     }
 
     /// Bytes held of each stream.
@@ -424,7 +428,10 @@ mod tests {
         let id = CommandId::new();
         assert_eq!(
             outputs.push(id, 10, OutputStream::Stdout, 0, "hello"),
-            ChunkOutcome::Appended("hello".into())
+            ChunkOutcome::Appended {
+                offset: 0,
+                data: "hello".into()
+            }
         );
         assert_eq!(
             outputs.push(id, 10, OutputStream::Stdout, 0, "hello"),
@@ -433,7 +440,10 @@ mod tests {
         );
         assert_eq!(
             outputs.push(id, 10, OutputStream::Stdout, 3, "lo wor"),
-            ChunkOutcome::Appended(" wor".into()),
+            ChunkOutcome::Appended {
+                offset: 5,
+                data: " wor".into()
+            },
             "overlap adds the tail"
         );
         assert_eq!(
@@ -443,13 +453,19 @@ mod tests {
         );
         assert_eq!(
             outputs.push(id, 10, OutputStream::Stdout, 9, "ld and more"),
-            ChunkOutcome::Appended("l".into()),
+            ChunkOutcome::Appended {
+                offset: 9,
+                data: "l".into()
+            },
             "cut at the limit"
         );
         assert_eq!(outputs.lengths(id), (10, 0));
         assert_eq!(
             outputs.push(id, 10, OutputStream::Stderr, 0, "é"),
-            ChunkOutcome::Appended("é".into())
+            ChunkOutcome::Appended {
+                offset: 0,
+                data: "é".into()
+            }
         );
         assert_eq!(
             outputs.take(id),
