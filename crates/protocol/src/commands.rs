@@ -99,7 +99,6 @@ pub enum RunAs {
     UserSession,
 }
 
-
 /// Everything the agent needs to run one command.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CommandRequest {
