@@ -27,10 +27,16 @@ describe("toLiveEvent", () => {
   it("reads command_status events, with or without an exit code", () => {
     expect(
       toLiveEvent({ event: "command_status", id: null, data: '{"command_id":"c1","agent_id":"a1","status":"completed","exit_code":0}' }),
-    ).toEqual({ type: "command_status", command_id: "c1", agent_id: "a1", status: "completed", exit_code: 0 });
+    ).toEqual({ type: "command_status", command_id: "c1", agent_id: "a1", status: "completed", exit_code: 0, job_id: null });
     expect(
       toLiveEvent({ event: "command_status", id: null, data: '{"command_id":"c1","agent_id":"a1","status":"running","exit_code":null}' }),
     ).toMatchObject({ status: "running", exit_code: null });
+  });
+
+  it("reads the job of a command_status event", () => {
+    expect(
+      toLiveEvent({ event: "command_status", id: null, data: '{"command_id":"c1","agent_id":"a1","status":"failed","job_id":"j1"}' }),
+    ).toMatchObject({ job_id: "j1" });
   });
 
   it("reads command_output events and keeps the text exactly, newlines and spaces included", () => {
@@ -38,9 +44,16 @@ describe("toLiveEvent", () => {
       toLiveEvent({
         event: "command_output",
         id: null,
-        data: JSON.stringify({ command_id: "c1", agent_id: "a1", stream: "stderr", data: "  oops\n" }),
+        data: JSON.stringify({ command_id: "c1", agent_id: "a1", stream: "stderr", data: "  oops\n", offset: 12 }),
       }),
-    ).toEqual({ type: "command_output", command_id: "c1", agent_id: "a1", stream: "stderr", data: "  oops\n" });
+    ).toEqual({ type: "command_output", command_id: "c1", agent_id: "a1", stream: "stderr", data: "  oops\n", offset: 12 });
+    expect(
+      toLiveEvent({
+        event: "command_output",
+        id: null,
+        data: '{"command_id":"c","agent_id":"a","stream":"stdout","data":"x","offset":-1}',
+      }),
+    ).toMatchObject({ offset: null });
   });
 
   it("skips command events without an id, text or a known stream", () => {

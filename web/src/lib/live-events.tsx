@@ -29,15 +29,19 @@ export interface CommandStatusEvent {
   agent_id: string;
   status: string;
   exit_code: number | null;
+  /** The job the command belongs to, if it was started as part of one. */
+  job_id: string | null;
 }
 
-/** New text appended to one output stream of a running command, in order. */
+/** New text of one output stream of a running command, in order. */
 export interface CommandOutputEvent {
   type: "command_output";
   command_id: string;
   agent_id: string;
   stream: "stdout" | "stderr";
   data: string;
+  /** Byte position of `data` in its stream (UTF-8), or null from a server that does not send it. */
+  offset: number | null;
 }
 
 /** Sent to subscribers after every (re)connection: events may have been missed, so refetch. */
@@ -71,12 +75,21 @@ export function toLiveEvent(message: ServerSentEvent): LiveEvent | null {
       agent_id: record.agent_id,
       status: record.status,
       exit_code: numberOrNull(record.exit_code),
+      job_id: typeof record.job_id === "string" ? record.job_id : null,
     };
   }
   if (message.event === "command_output") {
     if (typeof record.command_id !== "string" || typeof record.data !== "string") return null;
     if (record.stream !== "stdout" && record.stream !== "stderr") return null;
-    return { type: "command_output", command_id: record.command_id, agent_id: record.agent_id, stream: record.stream, data: record.data };
+    const offset = numberOrNull(record.offset);
+    return {
+      type: "command_output",
+      command_id: record.command_id,
+      agent_id: record.agent_id,
+      stream: record.stream,
+      data: record.data,
+      offset: offset !== null && Number.isInteger(offset) && offset >= 0 ? offset : null,
+    };
   }
   if (message.event === "agent_status") {
     if (record.status !== "online" && record.status !== "offline") return null;

@@ -1,7 +1,7 @@
 import { QueryClient } from "@tanstack/react-query";
 import type { Command } from "@/api/types";
 import { commandKeys } from "../api/commands";
-import { applyCommandOutputEvent, applyCommandStatusEvent } from "./use-command-live-updates";
+import { applyCommandOutputEvent, applyCommandStatusEvent, mergeOutputChunk } from "./use-command-live-updates";
 
 function command(overrides: Partial<Command> = {}): Command {
   return {
@@ -33,8 +33,8 @@ function command(overrides: Partial<Command> = {}): Command {
   };
 }
 
-const output = (stream: "stdout" | "stderr", data: string, commandId = "c1") =>
-  ({ type: "command_output", command_id: commandId, agent_id: "a1", stream, data }) as const;
+const output = (stream: "stdout" | "stderr", data: string, commandId = "c1", offset: number | null = null) =>
+  ({ type: "command_output", command_id: commandId, agent_id: "a1", stream, data, offset }) as const;
 
 describe("live command output in the cache", () => {
   it("appends each chunk to its own stream, in order", () => {
@@ -49,6 +49,27 @@ describe("live command output in the cache", () => {
       stdout: "line 1\nline 2\nline 3\n",
       stderr: "warning: disk\n",
     });
+  });
+
+  it("places chunks by offset, so output already in a fetched snapshot is not shown twice", () => {
+    const queryClient = new QueryClient();
+    // The snapshot was fetched after "line 1\nline 2\n" was stored, but its events arrive afterwards.
+    queryClient.setQueryData(commandKeys.detail("c1"), command({ stdout: "line 1\nline 2\n" }));
+
+    applyCommandOutputEvent(queryClient, output("stdout", "line 1\n", "c1", 0));
+    applyCommandOutputEvent(queryClient, output("stdout", "line 2\nline 3\n", "c1", 7));
+    applyCommandOutputEvent(queryClient, output("stdout", "line 4\n", "c1", 21));
+
+    expect(queryClient.getQueryData<Command>(commandKeys.detail("c1"))?.stdout).toBe("line 1\nline 2\nline 3\nline 4\n");
+  });
+
+  it("counts offsets in UTF-8 bytes, skips chunks after a gap and appends without an offset", () => {
+    // "é" is two bytes: the chunk at byte 3 starts right after "hé".
+    expect(mergeOutputChunk("hé", "hé wörld", 0)).toBe("hé wörld");
+    expect(mergeOutputChunk("hé w", "wörld", 4)).toBe("hé wörld");
+    expect(mergeOutputChunk("hé", " wörld", 3)).toBe("hé wörld");
+    expect(mergeOutputChunk("abc", "xyz", 10)).toBe("abc");
+    expect(mergeOutputChunk("abc", "abc", null)).toBe("abcabc");
   });
 
   it("shows a queued command as running once its output arrives", () => {
@@ -74,7 +95,14 @@ describe("live command output in the cache", () => {
   it("takes the status and exit code from a status event", () => {
     const queryClient = new QueryClient();
     queryClient.setQueryData(commandKeys.detail("c1"), command({ stdout: "kept" }));
-    applyCommandStatusEvent(queryClient, { type: "command_status", command_id: "c1", agent_id: "a1", status: "failed", exit_code: 2 });
+    applyCommandStatusEvent(queryClient, {
+      type: "command_status",
+      command_id: "c1",
+      agent_id: "a1",
+      status: "failed",
+      exit_code: 2,
+      job_id: null,
+    });
     expect(queryClient.getQueryData<Command>(commandKeys.detail("c1"))).toMatchObject({ status: "failed", exit_code: 2, stdout: "kept" });
   });
 });

@@ -1,4 +1,4 @@
-//! Applies live command events: output is appended to the cached command as it arrives, and a
+//! Applies live command events: output is placed in the cached command by its byte offset, and a
 //! status change refetches the command (the final fetch brings the complete stored output, so
 //! nothing is lost if events were missed) and the agent's history.
 import { useQueryClient, type QueryClient } from "@tanstack/react-query";
@@ -8,15 +8,34 @@ import { useLiveEvent, type CommandOutputEvent, type CommandStatusEvent, type Li
 import { commandKeys } from "../api/commands";
 import { isFinalStatus } from "./command-status";
 
-/** Appends the chunk to the cached command's stream; commands nobody has open are not cached and are skipped. */
+const utf8 = new TextEncoder();
+const fromUtf8 = new TextDecoder();
+
+/**
+ * The stream with a chunk placed at its byte offset. A fetched snapshot may already hold the chunk
+ * (or its start), so only the part past the end is added; a chunk after a gap (events were missed)
+ * is left out, since the status refetch brings the stored output whole. Without an offset (an older
+ * server) the chunk is appended.
+ */
+export function mergeOutputChunk(stream: string, data: string, offset: number | null): string {
+  if (offset === null) return stream + data;
+  const held = utf8.encode(stream).length;
+  if (offset > held) return stream;
+  const chunk = utf8.encode(data);
+  const skip = held - offset;
+  if (skip >= chunk.length) return stream;
+  return skip === 0 ? stream + data : stream + fromUtf8.decode(chunk.subarray(skip));
+}
+
+/** Places the chunk in the cached command's stream; commands nobody has open are not cached and are skipped. */
 export function applyCommandOutputEvent(queryClient: QueryClient, event: CommandOutputEvent): void {
   queryClient.setQueryData<Command>(commandKeys.detail(event.command_id), (command) => {
     // A finished command's cache holds the stored output already; a late chunk would duplicate it.
     if (!command || isFinalStatus(command.status)) return command;
     const status = command.status === "queued" ? "running" : command.status;
     return event.stream === "stdout"
-      ? { ...command, status, stdout: command.stdout + event.data }
-      : { ...command, status, stderr: command.stderr + event.data };
+      ? { ...command, status, stdout: mergeOutputChunk(command.stdout, event.data, event.offset) }
+      : { ...command, status, stderr: mergeOutputChunk(command.stderr, event.data, event.offset) };
   });
 }
 
