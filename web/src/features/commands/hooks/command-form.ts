@@ -1,12 +1,13 @@
 //! The run-command form's text fields turned into a `CommandSpec`, with the server's rules checked
 //! first so mistakes are shown next to the field instead of after a round trip.
 import type { CommandSpec, CommandType } from "@/api/types";
+import { parseEnvLines } from "@/lib/env-lines";
+
+export { parseEnvLines, type EnvParseResult } from "@/lib/env-lines";
 
 export const DEFAULT_TIMEOUT_SECONDS = 300;
 export const MAX_TIMEOUT_SECONDS = 86_400;
 const MAX_ARGS = 64;
-const MAX_ENV_VARS = 64;
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const USERNAME = /^[A-Za-z0-9_.$\\@-]{1,64}$/;
 
 export type RunAsChoice = "system" | "user" | "user_session";
@@ -51,34 +52,6 @@ function lines(text: string): string[] {
  */
 export function parseArgLines(text: string): string[] {
   return lines(text).filter((line) => line.trim() !== "");
-}
-
-export type EnvParseResult = { ok: true; env: Record<string, string> } | { ok: false; message: string };
-
-/**
- * `NAME=value` per line; the value is everything after the first `=` and may be empty or hold more
- * `=`. Blank lines and `#` comments are skipped; a name set twice is refused rather than guessed.
- */
-export function parseEnvLines(text: string): EnvParseResult {
-  const env: Record<string, string> = {};
-  const all = lines(text);
-  for (let index = 0; index < all.length; index += 1) {
-    const line = all[index] ?? "";
-    if (line.trim() === "" || line.trimStart().startsWith("#")) continue;
-    const equals = line.indexOf("=");
-    if (equals === -1) return { ok: false, message: `Line ${index + 1}: expected NAME=value` };
-    const name = line.slice(0, equals).trim();
-    if (!ENV_NAME.test(name) || name.length > 128) {
-      return {
-        ok: false,
-        message: `Line ${index + 1}: "${name}" is not a valid variable name (letters, digits and _, not starting with a digit)`,
-      };
-    }
-    if (Object.hasOwn(env, name)) return { ok: false, message: `Line ${index + 1}: ${name} is set twice` };
-    env[name] = line.slice(equals + 1);
-  }
-  if (Object.keys(env).length > MAX_ENV_VARS) return { ok: false, message: `At most ${MAX_ENV_VARS} variables` };
-  return { ok: true, env };
 }
 
 /** Validates the form and builds the request body; optional fields are left out when empty. */

@@ -29,30 +29,8 @@ export const COMMAND_TYPE_LABELS: Record<string, string> = {
   script: "Script",
 };
 
-/** Milliseconds from start to end (or to `now` while running); null before it started. */
-export function commandDurationMs(
-  command: { started_at?: string | null; finished_at?: string | null },
-  now: number = Date.now(),
-): number | null {
-  if (!command.started_at) return null;
-  const start = Date.parse(command.started_at);
-  const end = command.finished_at ? Date.parse(command.finished_at) : now;
-  if (Number.isNaN(start) || Number.isNaN(end)) return null;
-  return Math.max(0, end - start);
-}
-
-/** 42 → "42 ms", 12_300 → "12.3 s", 125_000 → "2m 05s", 3_723_000 → "1h 02m". */
-export function formatCommandDuration(ms: number | null): string {
-  if (ms === null) return "–";
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
-  const totalSeconds = Math.floor(ms / 1000);
-  const hours = Math.floor(totalSeconds / 3600);
-  const minutes = Math.floor((totalSeconds % 3600) / 60);
-  const seconds = totalSeconds % 60;
-  if (hours > 0) return `${hours}h ${String(minutes).padStart(2, "0")}m`;
-  return `${minutes}m ${String(seconds).padStart(2, "0")}s`;
-}
+// Durations are shown by jobs too, so they live with the other formatting.
+export { commandDurationMs, formatCommandDuration } from "@/lib/format";
 
 /** The first non-empty line of a command, with "…" when more follows (for one-line summaries). */
 export function commandFirstLine(text: string): string {
