@@ -3,6 +3,8 @@ import type { QueryClient } from "@tanstack/react-query";
 import { createRootRouteWithContext, createRoute, createRouter, lazyRouteComponent, Link, Outlet, redirect } from "@tanstack/react-router";
 import { parseAgentListSearch, parseAgentPageSearch } from "@/features/agents/hooks/agent-list-search";
 import { parseCommandHistorySearch } from "@/features/commands/hooks/command-history-search";
+import { parseJobListSearch, parseJobPageSearch } from "@/features/jobs/hooks/job-list-search";
+import { parseScriptListSearch } from "@/features/scripts/hooks/script-list-search";
 import type { ClientListSearch } from "@/features/clients/components/clients-page";
 import { RouteError } from "@/components/route-error";
 import { getToken } from "@/lib/auth-token";
@@ -87,9 +89,54 @@ const siteRoute = createRoute({
   component: SiteRoute,
 });
 
+const scriptsRoute = createRoute({
+  getParentRoute: () => authedRoute,
+  path: "/scripts",
+  validateSearch: parseScriptListSearch,
+  component: lazyRouteComponent(() => import("./routes/script-routes"), "ScriptsRoute"),
+});
+
+const newScriptRoute = createRoute({
+  getParentRoute: () => authedRoute,
+  path: "/scripts/new",
+  component: lazyRouteComponent(() => import("./routes/script-routes"), "NewScriptRoute"),
+});
+
+const scriptRoute = createRoute({
+  getParentRoute: () => authedRoute,
+  path: "/scripts/$scriptId",
+  component: lazyRouteComponent(() => import("./routes/script-routes"), "ScriptRoute"),
+});
+
+const jobsRoute = createRoute({
+  getParentRoute: () => authedRoute,
+  path: "/jobs",
+  validateSearch: parseJobListSearch,
+  component: lazyRouteComponent(() => import("./routes/script-routes"), "JobsRoute"),
+});
+
+const jobRoute = createRoute({
+  getParentRoute: () => authedRoute,
+  path: "/jobs/$jobId",
+  validateSearch: parseJobPageSearch,
+  component: lazyRouteComponent(() => import("./routes/script-routes"), "JobRoute"),
+});
+
 const routeTree = rootRoute.addChildren([
   loginRoute,
-  authedRoute.addChildren([indexRoute, agentsRoute, agentRoute, clientsRoute, clientRoute, siteRoute]),
+  authedRoute.addChildren([
+    indexRoute,
+    agentsRoute,
+    agentRoute,
+    clientsRoute,
+    clientRoute,
+    siteRoute,
+    scriptsRoute,
+    newScriptRoute,
+    scriptRoute,
+    jobsRoute,
+    jobRoute,
+  ]),
 ]);
 
 export function createAppRouter(queryClient: QueryClient) {

@@ -3,12 +3,14 @@ import { useEffect } from "react";
 import { AppShell } from "@/components/layout/app-shell";
 import { useAgentLiveUpdates } from "@/features/agents/hooks/use-agent-live-updates";
 import { useCommandLiveUpdates } from "@/features/commands/hooks/use-command-live-updates";
+import { useJobLiveUpdates } from "@/features/jobs/hooks/use-job-live-updates";
 import { useToken } from "@/lib/auth";
 import { LiveEventsProvider } from "@/lib/live-events";
 
 function LiveCacheUpdates() {
   useAgentLiveUpdates();
   useCommandLiveUpdates();
+  useJobLiveUpdates();
   return null;
 }
 

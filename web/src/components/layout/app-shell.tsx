@@ -1,5 +1,15 @@
 import { Link } from "@tanstack/react-router";
-import { BuildingIcon, LaptopIcon, LogOutIcon, MonitorIcon, MoonIcon, SunIcon, UserIcon } from "lucide-react";
+import {
+  BuildingIcon,
+  FileCode2Icon,
+  LaptopIcon,
+  ListChecksIcon,
+  LogOutIcon,
+  MonitorIcon,
+  MoonIcon,
+  SunIcon,
+  UserIcon,
+} from "lucide-react";
 import type { ReactNode } from "react";
 import { Button } from "@/components/ui/button";
 import {
@@ -21,6 +31,8 @@ import { cn } from "@/lib/utils";
 const NAV_ITEMS = [
   { to: "/agents", label: "Agents", icon: MonitorIcon },
   { to: "/clients", label: "Clients", icon: BuildingIcon },
+  { to: "/scripts", label: "Scripts", icon: FileCode2Icon },
+  { to: "/jobs", label: "Jobs", icon: ListChecksIcon },
 ] as const;
 
 export function AppShell({ children }: { children: ReactNode }) {

@@ -1,0 +1,249 @@
+import { Link } from "@tanstack/react-router";
+import { ChevronLeftIcon, RotateCcwIcon } from "lucide-react";
+import { useEffect, useState, type ReactNode } from "react";
+import type { Job, JobAgent, JobDetail } from "@/api/types";
+import { errorMessage } from "@/api/errors";
+import { ErrorMessage } from "@/components/error-message";
+import { PageHeader } from "@/components/page-header";
+import { RelativeTime } from "@/components/relative-time";
+import { Button } from "@/components/ui/button";
+import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
+import { Dialog, DialogContent, DialogDescription, DialogHeader, DialogTitle } from "@/components/ui/dialog";
+import { Skeleton } from "@/components/ui/skeleton";
+import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
+import { useDocumentTitle } from "@/hooks/use-document-title";
+import { useCanMutate } from "@/lib/auth";
+import { commandDurationMs, formatCommandDuration, formatDateTime } from "@/lib/format";
+import { cn } from "@/lib/utils";
+import { useJob, useRerunFailed } from "../api/jobs";
+import { formatJobParameters } from "../hooks/job-progress";
+import type { JobPageSearch } from "../hooks/job-list-search";
+import { JobProgressBar } from "./job-progress-bar";
+import { JobStatusBadge } from "./job-status-badge";
+
+/**
+ * One job: what ran where, live progress, and each agent's result. The commands feature's status
+ * badge and terminal are passed in by the route (features do not import each other).
+ */
+export function JobPage({
+  jobId,
+  search,
+  onSearchChange,
+  onRerun,
+  renderCommandStatus,
+  renderCommandOutput,
+}: {
+  jobId: string;
+  search: JobPageSearch;
+  onSearchChange: (next: JobPageSearch) => void;
+  onRerun: (job: Job) => void;
+  renderCommandStatus: (status: string) => ReactNode;
+  renderCommandOutput: (commandId: string) => ReactNode;
+}) {
+  const job = useJob(jobId);
+  useDocumentTitle(job.data?.name ?? "Job");
+  if (job.isPending) return <Skeleton className="h-96" />;
+  if (job.isError) return <ErrorMessage error={job.error} onRetry={() => void job.refetch()} />;
+  const open = job.data.agents.find((agent) => agent.command_id === search.command);
+  return (
+    <div className="grid gap-4" data-testid="job-page" data-job-id={job.data.id} data-status={job.data.status}>
+      <JobHeader job={job.data} onRerun={onRerun} />
+      <Card>
+        <CardHeader>
+          <CardTitle>Agents</CardTitle>
+          <span className="text-xs text-muted-foreground">Click a row to see that agent's output.</span>
+        </CardHeader>
+        <CardContent>
+          <Table data-testid="job-agents-table">
+            <TableHeader>
+              <TableRow>
+                <TableHead>Agent</TableHead>
+                <TableHead className="w-32">Status</TableHead>
+                <TableHead className="w-16 text-right">Exit</TableHead>
+                <TableHead className="w-24 text-right">Duration</TableHead>
+                <TableHead className="w-32">Started</TableHead>
+                <TableHead>Error</TableHead>
+              </TableRow>
+            </TableHeader>
+            <TableBody>
+              {job.data.agents.map((agent) => (
+                <AgentRow
+                  key={agent.command_id}
+                  agent={agent}
+                  status={renderCommandStatus(agent.status)}
+                  onOpen={() => onSearchChange({ command: agent.command_id })}
+                />
+              ))}
+            </TableBody>
+          </Table>
+        </CardContent>
+      </Card>
+      <OutputDialog
+        commandId={search.command}
+        hostname={open?.hostname}
+        onClose={() => onSearchChange({})}
+        renderCommandOutput={renderCommandOutput}
+      />
+    </div>
+  );
+}
+
+function JobHeader({ job, onRerun }: { job: JobDetail; onRerun: (job: Job) => void }) {
+  const mayMutate = useCanMutate();
+  const rerun = useRerunFailed();
+  const parameters = formatJobParameters(job.parameters);
+  return (
+    <>
+      <PageHeader
+        title={
+          <span className="flex items-center gap-2">
+            {job.name} <JobStatusBadge job={job} />
+          </span>
+        }
+        description={
+          <span className="flex flex-wrap gap-x-3">
+            {job.script_id ? (
+              <Link
+                to="/scripts/$scriptId"
+                params={{ scriptId: job.script_id }}
+                className="text-primary hover:underline"
+                data-testid="job-script-link"
+              >
+                Script{job.script_version != null ? ` version ${job.script_version}` : ""}
+              </Link>
+            ) : null}
+            <span>on {job.target}</span>
+            <span>
+              by {job.created_by_email}, <RelativeTime value={job.created_at} />{" "}
+              <span className="text-xs">({formatDateTime(job.created_at)})</span>
+            </span>
+          </span>
+        }
+        actions={
+          mayMutate ? (
+            <Button
+              variant="outline"
+              disabled={job.counts.failed === 0 || rerun.isPending || job.status !== "done"}
+              title={
+                job.counts.failed === 0
+                  ? "No agent failed."
+                  : job.status !== "done"
+                    ? "Wait for the job to finish."
+                    : "Run it again on the agents where it did not succeed, as a new job."
+              }
+              onClick={() => rerun.mutate(job.id, { onSuccess: onRerun })}
+              data-testid="rerun-failed-button"
+            >
+              <RotateCcwIcon /> Re-run failed{job.counts.failed > 0 ? ` (${job.counts.failed})` : ""}
+            </Button>
+          ) : null
+        }
+      >
+        <Link to="/jobs" className="mb-1 flex w-fit items-center gap-1 text-xs text-muted-foreground hover:text-foreground">
+          <ChevronLeftIcon className="size-3" /> Jobs
+        </Link>
+      </PageHeader>
+      {rerun.isError ? (
+        <p role="alert" className="rounded-md bg-destructive/10 px-3 py-2 text-sm text-destructive">
+          {errorMessage(rerun.error)}
+        </p>
+      ) : null}
+      <Card>
+        <CardContent className="grid gap-3 pt-3">
+          <JobProgressBar counts={job.counts} size="lg" />
+          {parameters.length > 0 ? (
+            <div className="flex flex-wrap items-center gap-1.5 text-xs" data-testid="job-parameters">
+              <span className="text-muted-foreground">Parameters</span>
+              {parameters.map((text) => (
+                <code key={text} className="rounded bg-muted px-1.5 py-0.5 font-mono break-all">
+                  {text}
+                </code>
+              ))}
+            </div>
+          ) : null}
+        </CardContent>
+      </Card>
+    </>
+  );
+}
+
+function AgentRow({ agent, status, onOpen }: { agent: JobAgent; status: ReactNode; onOpen: () => void }) {
+  const duration = commandDurationMs(agent);
+  return (
+    <TableRow
+      className="cursor-pointer"
+      onClick={onOpen}
+      data-testid="job-agent-row"
+      data-hostname={agent.hostname}
+      data-status={agent.status}
+      data-command-id={agent.command_id}
+    >
+      <TableCell>
+        <Link
+          to="/agents/$agentId"
+          params={{ agentId: agent.agent_id }}
+          className="font-medium hover:underline"
+          onClick={(event) => event.stopPropagation()}
+        >
+          {agent.hostname}
+        </Link>
+        <button
+          type="button"
+          className="ml-2 text-xs text-muted-foreground hover:underline focus-visible:underline focus-visible:outline-none"
+          onClick={(event) => {
+            event.stopPropagation();
+            onOpen();
+          }}
+          data-testid="open-agent-output"
+        >
+          output
+        </button>
+      </TableCell>
+      <TableCell>{status}</TableCell>
+      <TableCell
+        className={cn(
+          "text-right font-mono tabular-nums",
+          agent.exit_code === 0 ? "text-success" : agent.exit_code != null ? "text-destructive" : "text-muted-foreground",
+        )}
+      >
+        {agent.exit_code ?? "–"}
+      </TableCell>
+      <TableCell className="text-right tabular-nums text-muted-foreground">
+        {agent.finished_at || agent.status === "running" ? formatCommandDuration(duration) : "–"}
+      </TableCell>
+      <TableCell className="text-muted-foreground">{agent.started_at ? <RelativeTime value={agent.started_at} /> : "–"}</TableCell>
+      <TableCell className="max-w-0 w-1/3 truncate text-xs text-destructive" title={agent.error ?? undefined}>
+        {agent.error ?? ""}
+      </TableCell>
+    </TableRow>
+  );
+}
+
+function OutputDialog({
+  commandId,
+  hostname,
+  onClose,
+  renderCommandOutput,
+}: {
+  commandId: string | undefined;
+  hostname: string | undefined;
+  onClose: () => void;
+  renderCommandOutput: (commandId: string) => ReactNode;
+}) {
+  // Keep the last id while the dialog animates closed, so its content does not vanish first.
+  const [shownId, setShownId] = useState(commandId);
+  useEffect(() => {
+    if (commandId) setShownId(commandId);
+  }, [commandId]);
+  return (
+    <Dialog open={commandId !== undefined} onOpenChange={(open) => (open ? undefined : onClose())}>
+      <DialogContent className="sm:max-w-4xl" data-testid="command-output-dialog">
+        <DialogHeader>
+          <DialogTitle>Output{hostname ? ` on ${hostname}` : ""}</DialogTitle>
+          <DialogDescription className="sr-only">Status and output of this job's command on one agent.</DialogDescription>
+        </DialogHeader>
+        {shownId ? renderCommandOutput(shownId) : null}
+      </DialogContent>
+    </Dialog>
+  );
+}

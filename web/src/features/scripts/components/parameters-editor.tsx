@@ -1,0 +1,156 @@
+import { PlusIcon, Trash2Icon } from "lucide-react";
+import type { ParameterType } from "@/api/types";
+import { Button } from "@/components/ui/button";
+import { Input } from "@/components/ui/input";
+import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
+import { MAX_PARAMETERS, newParameterRow, type ParameterProblem, type ParameterRow } from "../hooks/script-form";
+
+const NO_DEFAULT = "__none__";
+
+/** Rows of parameter definitions: name, type, default, required, description. */
+export function ParametersEditor({
+  rows,
+  onChange,
+  problem,
+  readOnly,
+}: {
+  rows: ParameterRow[];
+  onChange: (rows: ParameterRow[]) => void;
+  problem: ParameterProblem | null;
+  readOnly?: boolean;
+}) {
+  const update = (index: number, partial: Partial<ParameterRow>) =>
+    onChange(rows.map((row, at) => (at === index ? { ...row, ...partial } : row)));
+  const invalid = (index: number, field: ParameterProblem["field"]) => problem?.row === index && problem.field === field;
+
+  return (
+    <div className="grid gap-1.5" data-testid="parameters-editor">
+      {rows.length > 0 ? (
+        <div className="grid grid-cols-[minmax(0,9rem)_6.5rem_minmax(0,8rem)_4.5rem_minmax(0,1fr)_2rem] gap-1.5 text-[11px] text-muted-foreground">
+          <span>Name</span>
+          <span>Type</span>
+          <span>Default</span>
+          <span>Required</span>
+          <span>Description</span>
+          <span />
+        </div>
+      ) : (
+        <p className="text-xs text-muted-foreground">
+          No parameters. Each parameter is passed to the script as the next argument ($1, $2… in definition order) and as an environment
+          variable of the same name.
+        </p>
+      )}
+      {rows.map((row, index) => (
+        <div
+          key={row.key}
+          className="grid grid-cols-[minmax(0,9rem)_6.5rem_minmax(0,8rem)_4.5rem_minmax(0,1fr)_2rem] items-center gap-1.5"
+          data-testid="parameter-row"
+        >
+          <Input
+            aria-label={`Parameter ${index + 1} name`}
+            placeholder="Name"
+            value={row.name}
+            onChange={(event) => update(index, { name: event.target.value })}
+            className="h-8 font-mono text-xs"
+            spellCheck={false}
+            disabled={readOnly}
+            aria-invalid={invalid(index, "name") || undefined}
+          />
+          <Select
+            value={row.type}
+            disabled={readOnly}
+            onValueChange={(value) => {
+              const type = value as ParameterType;
+              // A boolean default other than true/false would be refused; start it empty instead.
+              update(index, { type, default: type === "boolean" && row.default !== "true" && row.default !== "false" ? "" : row.default });
+            }}
+          >
+            <SelectTrigger className="w-full" aria-label={`Parameter ${index + 1} type`}>
+              <SelectValue />
+            </SelectTrigger>
+            <SelectContent>
+              <SelectItem value="string">Text</SelectItem>
+              <SelectItem value="number">Number</SelectItem>
+              <SelectItem value="boolean">Boolean</SelectItem>
+            </SelectContent>
+          </Select>
+          {row.type === "boolean" ? (
+            <Select
+              value={row.default === "" ? NO_DEFAULT : row.default}
+              disabled={readOnly}
+              onValueChange={(value) => update(index, { default: value === NO_DEFAULT ? "" : value })}
+            >
+              <SelectTrigger className="w-full" aria-label={`Parameter ${index + 1} default`}>
+                <SelectValue />
+              </SelectTrigger>
+              <SelectContent>
+                <SelectItem value={NO_DEFAULT}>(none)</SelectItem>
+                <SelectItem value="true">true</SelectItem>
+                <SelectItem value="false">false</SelectItem>
+              </SelectContent>
+            </Select>
+          ) : (
+            <Input
+              aria-label={`Parameter ${index + 1} default`}
+              placeholder="(none)"
+              inputMode={row.type === "number" ? "decimal" : undefined}
+              value={row.default}
+              onChange={(event) => update(index, { default: event.target.value })}
+              className="h-8 font-mono text-xs"
+              spellCheck={false}
+              disabled={readOnly}
+              aria-invalid={invalid(index, "default") || undefined}
+            />
+          )}
+          <label className="flex items-center justify-center">
+            <input
+              type="checkbox"
+              className="size-4 accent-primary"
+              checked={row.required}
+              disabled={readOnly}
+              onChange={(event) => update(index, { required: event.target.checked })}
+              aria-label={`Parameter ${index + 1} required`}
+            />
+          </label>
+          <Input
+            aria-label={`Parameter ${index + 1} description`}
+            placeholder="What to enter"
+            value={row.description}
+            onChange={(event) => update(index, { description: event.target.value })}
+            className="h-8 text-xs"
+            disabled={readOnly}
+            aria-invalid={invalid(index, "description") || undefined}
+          />
+          <Button
+            type="button"
+            variant="ghost"
+            size="icon-sm"
+            aria-label={`Remove parameter ${index + 1}`}
+            disabled={readOnly}
+            onClick={() => onChange(rows.filter((_, at) => at !== index))}
+          >
+            <Trash2Icon />
+          </Button>
+        </div>
+      ))}
+      {problem ? (
+        <p className="text-xs text-destructive" role="alert" data-testid="parameters-error">
+          Parameter {problem.row + 1}: {problem.message}
+        </p>
+      ) : null}
+      {!readOnly ? (
+        <Button
+          type="button"
+          variant="outline"
+          size="sm"
+          className="w-fit"
+          disabled={rows.length >= MAX_PARAMETERS}
+          onClick={() => onChange([...rows, newParameterRow()])}
+          data-testid="add-parameter-button"
+        >
+          <PlusIcon /> Add parameter
+        </Button>
+      ) : null}
+    </div>
+  );
+}

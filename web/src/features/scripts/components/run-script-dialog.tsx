@@ -1,0 +1,201 @@
+import { PlayIcon } from "lucide-react";
+import { useId, useState, type ReactNode } from "react";
+import type { Job, Script } from "@/api/types";
+import { errorMessage } from "@/api/errors";
+import { Button } from "@/components/ui/button";
+import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle, DialogTrigger } from "@/components/ui/dialog";
+import { Input } from "@/components/ui/input";
+import { Label } from "@/components/ui/label";
+import { useRunScript } from "../api/scripts";
+import { buildRunRequest, initialParameterValues, type ParameterValues, type RunFormResult, type TargetChoice } from "../hooks/run-form";
+import { TargetPicker } from "./target-picker";
+
+/** Runs a script's current version on agents, a site or a client; reports the job it started. */
+export function RunScriptDialog({
+  script,
+  trigger,
+  onJobStarted,
+}: {
+  script: Script;
+  trigger: ReactNode;
+  onJobStarted: (job: Job) => void;
+}) {
+  const [open, setOpen] = useState(false);
+  return (
+    <Dialog open={open} onOpenChange={setOpen}>
+      <DialogTrigger asChild>{trigger}</DialogTrigger>
+      <DialogContent className="sm:max-w-2xl" data-testid="run-script-dialog">
+        <DialogHeader>
+          <DialogTitle>Run {script.name}</DialogTitle>
+          <DialogDescription>
+            Version {script.current.version}. Each parameter reaches the script as an argument (in the order below: $1, $2…) and as an
+            environment variable of the same name, never pasted into its code.
+          </DialogDescription>
+        </DialogHeader>
+        {open ? (
+          <RunScriptForm
+            script={script}
+            onStarted={(job) => {
+              setOpen(false);
+              onJobStarted(job);
+            }}
+          />
+        ) : null}
+      </DialogContent>
+    </Dialog>
+  );
+}
+
+function RunScriptForm({ script, onStarted }: { script: Script; onStarted: (job: Job) => void }) {
+  const parameters = script.current.parameters;
+  const [values, setValues] = useState<ParameterValues>(() => initialParameterValues(parameters));
+  const [target, setTarget] = useState<TargetChoice>({ kind: "agents", agentIds: [] });
+  const [timeout, setTimeoutText] = useState("");
+  const [invalid, setInvalid] = useState<Extract<RunFormResult, { ok: false }> | null>(null);
+  const run = useRunScript(script.id);
+  const ids = useId();
+
+  const submit = () => {
+    if (run.isPending) return;
+    const result = buildRunRequest(parameters, values, target, timeout);
+    if (!result.ok) {
+      setInvalid(result);
+      return;
+    }
+    setInvalid(null);
+    run.mutate(result.request, { onSuccess: onStarted });
+  };
+  const clear = () => {
+    if (invalid) setInvalid(null);
+    if (run.isError) run.reset();
+  };
+
+  return (
+    <form
+      className="grid gap-4"
+      noValidate
+      aria-label="Run script"
+      onSubmit={(event) => {
+        event.preventDefault();
+        submit();
+      }}
+    >
+      {parameters.length > 0 ? (
+        <fieldset className="grid gap-2">
+          <legend className="mb-1 text-xs font-medium">Parameters</legend>
+          {parameters.map((parameter, index) => {
+            const id = `${ids}-p${index}`;
+            const wrong = invalid?.field === "parameter" && invalid.parameter === parameter.name;
+            const value = values[parameter.name];
+            return (
+              <div key={parameter.name} className="grid grid-cols-[10rem_minmax(0,1fr)] items-start gap-x-3 gap-y-0.5">
+                <Label htmlFor={id} className="pt-1.5 font-mono text-xs">
+                  {parameter.name}
+                  {parameter.required ? (
+                    <span className="text-destructive" title="Required">
+                      {" "}
+                      *
+                    </span>
+                  ) : null}
+                  <span className="ml-1 font-sans text-[11px] font-normal text-muted-foreground">${index + 1}</span>
+                </Label>
+                <div className="grid gap-0.5">
+                  {parameter.type === "boolean" ? (
+                    <label className="flex h-8 items-center gap-2 text-xs">
+                      <input
+                        id={id}
+                        type="checkbox"
+                        className="size-4 accent-primary"
+                        checked={value === true}
+                        onChange={(event) => {
+                          setValues((current) => ({ ...current, [parameter.name]: event.target.checked }));
+                          clear();
+                        }}
+                        data-testid={`run-parameter-${parameter.name}`}
+                      />
+                      {value === true ? "true" : "false"}
+                    </label>
+                  ) : (
+                    <Input
+                      id={id}
+                      inputMode={parameter.type === "number" ? "decimal" : undefined}
+                      value={typeof value === "string" ? value : ""}
+                      onChange={(event) => {
+                        setValues((current) => ({ ...current, [parameter.name]: event.target.value }));
+                        clear();
+                      }}
+                      placeholder={parameter.type === "number" ? "A number" : parameter.required ? "Required" : "Optional"}
+                      className="font-mono text-xs"
+                      spellCheck={false}
+                      autoComplete="off"
+                      aria-invalid={wrong || undefined}
+                      aria-required={parameter.required || undefined}
+                      data-testid={`run-parameter-${parameter.name}`}
+                    />
+                  )}
+                  {parameter.description ? <span className="text-[11px] text-muted-foreground">{parameter.description}</span> : null}
+                  {wrong ? (
+                    <span className="text-xs text-destructive" role="alert">
+                      {invalid.message}
+                    </span>
+                  ) : null}
+                </div>
+              </div>
+            );
+          })}
+        </fieldset>
+      ) : (
+        <p className="text-xs text-muted-foreground">This script takes no parameters.</p>
+      )}
+      <fieldset className="grid gap-1.5">
+        <legend className="mb-1 text-xs font-medium">Run on</legend>
+        <TargetPicker
+          value={target}
+          onChange={(next) => {
+            setTarget(next);
+            clear();
+          }}
+        />
+        {invalid?.field === "targets" ? (
+          <span className="text-xs text-destructive" role="alert" data-testid="run-targets-error">
+            {invalid.message}
+          </span>
+        ) : null}
+      </fieldset>
+      <div className="flex items-center gap-2">
+        <Label htmlFor={`${ids}-timeout`} className="text-xs text-muted-foreground">
+          Timeout (s)
+        </Label>
+        <Input
+          id={`${ids}-timeout`}
+          inputMode="numeric"
+          className="w-24 tabular-nums"
+          placeholder={String(script.current.default_timeout_seconds)}
+          value={timeout}
+          onChange={(event) => {
+            setTimeoutText(event.target.value);
+            clear();
+          }}
+          aria-invalid={invalid?.field === "timeoutSeconds" || undefined}
+        />
+        <span className="text-[11px] text-muted-foreground">
+          {invalid?.field === "timeoutSeconds" ? (
+            <span className="text-destructive">{invalid.message}</span>
+          ) : (
+            "Empty: the script's default."
+          )}
+        </span>
+      </div>
+      {run.isError ? (
+        <p role="alert" className="rounded-md bg-destructive/10 px-2 py-1.5 text-xs text-destructive" data-testid="run-script-error">
+          {errorMessage(run.error)}
+        </p>
+      ) : null}
+      <DialogFooter>
+        <Button type="submit" disabled={run.isPending} data-testid="run-script-submit">
+          <PlayIcon className="fill-current" /> {run.isPending ? "Starting…" : "Run"}
+        </Button>
+      </DialogFooter>
+    </form>
+  );
+}

@@ -1,0 +1,72 @@
+import type { ScriptParameter } from "@/api/types";
+import { buildRunRequest, buildTargets, initialParameterValues, typedParameterValues } from "./run-form";
+
+const parameters: ScriptParameter[] = [
+  { name: "Name", type: "string", required: true },
+  { name: "Count", type: "number", default: "3" },
+  { name: "Force", type: "boolean", default: "true" },
+  { name: "Verbose", type: "boolean" },
+  { name: "Note", type: "string" },
+];
+
+describe("parameter values", () => {
+  it("prefills defaults, booleans as checkboxes", () => {
+    expect(initialParameterValues(parameters)).toEqual({ Name: "", Count: "3", Force: true, Verbose: false, Note: "" });
+  });
+
+  it("types each value by its parameter, keeping text exactly", () => {
+    const values = { ...initialParameterValues(parameters), Name: `it's "me"; $(id)`, Count: " 7 " };
+    expect(typedParameterValues(parameters, values)).toEqual({
+      ok: true,
+      values: { Name: `it's "me"; $(id)`, Count: 7, Force: true, Verbose: false, Note: "" },
+    });
+  });
+
+  it("refuses an empty required value and a number that is not one", () => {
+    expect(typedParameterValues(parameters, initialParameterValues(parameters))).toEqual({
+      ok: false,
+      parameter: "Name",
+      message: "Name is required.",
+    });
+    expect(typedParameterValues(parameters, { ...initialParameterValues(parameters), Name: "x", Count: "3 apples" })).toMatchObject({
+      ok: false,
+      parameter: "Count",
+    });
+  });
+
+  it("leaves out an empty optional number so the script's default applies", () => {
+    const result = typedParameterValues([{ name: "Count", type: "number", default: "3" }], { Count: "" });
+    expect(result).toEqual({ ok: true, values: {} });
+  });
+});
+
+describe("targets", () => {
+  it("builds exactly one kind of target", () => {
+    expect(buildTargets({ kind: "agents", agentIds: ["a1", "a2", "a1"] })).toEqual({ ok: true, targets: { agent_ids: ["a1", "a2"] } });
+    expect(buildTargets({ kind: "site", clientId: "c1", siteId: "s1" })).toEqual({ ok: true, targets: { site_id: "s1" } });
+    expect(buildTargets({ kind: "client", clientId: "c1" })).toEqual({ ok: true, targets: { client_id: "c1" } });
+  });
+
+  it("asks for a pick when nothing is chosen", () => {
+    expect(buildTargets({ kind: "agents", agentIds: [] })).toEqual({ ok: false, message: "Pick at least one agent." });
+    expect(buildTargets({ kind: "site", clientId: "c1", siteId: null })).toEqual({ ok: false, message: "Pick a site." });
+    expect(buildTargets({ kind: "client", clientId: null })).toEqual({ ok: false, message: "Pick a client." });
+  });
+
+  it("builds the whole request, with the timeout only when overridden", () => {
+    const values = { ...initialParameterValues(parameters), Name: "me" };
+    expect(buildRunRequest(parameters, values, { kind: "agents", agentIds: ["a1"] }, "")).toEqual({
+      ok: true,
+      request: { targets: { agent_ids: ["a1"] }, parameters: { Name: "me", Count: 3, Force: true, Verbose: false, Note: "" } },
+    });
+    expect(buildRunRequest(parameters, values, { kind: "client", clientId: "c1" }, "90")).toMatchObject({
+      ok: true,
+      request: { targets: { client_id: "c1" }, timeout_seconds: 90 },
+    });
+    expect(buildRunRequest(parameters, values, { kind: "client", clientId: "c1" }, "1.5")).toMatchObject({
+      ok: false,
+      field: "timeoutSeconds",
+    });
+    expect(buildRunRequest(parameters, values, { kind: "agents", agentIds: [] }, "")).toMatchObject({ ok: false, field: "targets" });
+  });
+});

@@ -1,0 +1,91 @@
+//! The run dialog's state turned into a `RunScriptRequest`: parameter values typed by their
+//! definition (text, number, checkbox), required ones checked, and exactly one kind of target.
+import type { RunScriptRequest, ScriptParameter, Targets } from "@/api/types";
+import { MAX_TIMEOUT_SECONDS, valueMatchesType } from "./script-form";
+
+/** Text for string and number parameters, a flag for boolean ones, by parameter name. */
+export type ParameterValues = Record<string, string | boolean>;
+
+export type TargetChoice =
+  | { kind: "agents"; agentIds: string[] }
+  | { kind: "site"; clientId: string | null; siteId: string | null }
+  | { kind: "client"; clientId: string | null };
+
+/** Every parameter prefilled with its default; a boolean without one starts unchecked. */
+export function initialParameterValues(parameters: ScriptParameter[]): ParameterValues {
+  const values: ParameterValues = {};
+  for (const parameter of parameters) {
+    values[parameter.name] = parameter.type === "boolean" ? parameter.default === "true" : (parameter.default ?? "");
+  }
+  return values;
+}
+
+export type RunFormResult =
+  | { ok: true; request: RunScriptRequest }
+  | { ok: false; field: "parameter" | "targets" | "timeoutSeconds"; parameter?: string; message: string };
+
+/** Typed values for the request; an empty optional number is left out so the script's default applies. */
+export function typedParameterValues(
+  parameters: ScriptParameter[],
+  values: ParameterValues,
+): { ok: true; values: Record<string, string | number | boolean> } | { ok: false; parameter: string; message: string } {
+  const typed: Record<string, string | number | boolean> = {};
+  for (const parameter of parameters) {
+    const value = values[parameter.name];
+    if (parameter.type === "boolean") {
+      typed[parameter.name] = value === true;
+      continue;
+    }
+    const text = typeof value === "string" ? value : "";
+    if (text.trim() === "") {
+      if (parameter.required) return { ok: false, parameter: parameter.name, message: `${parameter.name} is required.` };
+      if (parameter.type === "string") typed[parameter.name] = text;
+      continue;
+    }
+    if (parameter.type === "number") {
+      if (!valueMatchesType("number", text))
+        return { ok: false, parameter: parameter.name, message: `${parameter.name} must be a number.` };
+      typed[parameter.name] = Number(text.trim());
+      continue;
+    }
+    typed[parameter.name] = text;
+  }
+  return { ok: true, values: typed };
+}
+
+/** Exactly one of agents, a site or a client, as the server wants it. */
+export function buildTargets(choice: TargetChoice): { ok: true; targets: Targets } | { ok: false; message: string } {
+  if (choice.kind === "agents") {
+    if (choice.agentIds.length === 0) return { ok: false, message: "Pick at least one agent." };
+    return { ok: true, targets: { agent_ids: [...new Set(choice.agentIds)] } };
+  }
+  if (choice.kind === "site") {
+    if (!choice.siteId) return { ok: false, message: "Pick a site." };
+    return { ok: true, targets: { site_id: choice.siteId } };
+  }
+  if (!choice.clientId) return { ok: false, message: "Pick a client." };
+  return { ok: true, targets: { client_id: choice.clientId } };
+}
+
+export function buildRunRequest(
+  parameters: ScriptParameter[],
+  values: ParameterValues,
+  target: TargetChoice,
+  timeoutSeconds: string,
+): RunFormResult {
+  const typed = typedParameterValues(parameters, values);
+  if (!typed.ok) return { ok: false, field: "parameter", parameter: typed.parameter, message: typed.message };
+  const targets = buildTargets(target);
+  if (!targets.ok) return { ok: false, field: "targets", message: targets.message };
+  // The document describes the values as a free-form object, which the generator types as empty.
+  const request: RunScriptRequest = { targets: targets.targets, parameters: typed.values as RunScriptRequest["parameters"] };
+  const timeoutText = timeoutSeconds.trim();
+  if (timeoutText !== "") {
+    const timeout = Number(timeoutText);
+    if (!Number.isInteger(timeout) || timeout < 1 || timeout > MAX_TIMEOUT_SECONDS) {
+      return { ok: false, field: "timeoutSeconds", message: `A whole number of seconds from 1 to ${MAX_TIMEOUT_SECONDS}.` };
+    }
+    request.timeout_seconds = timeout;
+  }
+  return { ok: true, request };
+}
