@@ -62,7 +62,7 @@ async function step(name: string, run: () => Promise<void>): Promise<void> {
 }
 
 describe("dashboard against a live server", () => {
-  it("logs in, onboards a client and site, shows the live agent with charts and runs a command on it", async () => {
+  it("logs in, onboards a client and site, shows the live agent with charts, runs a command and a script on it", async () => {
     const unique = new Date().toISOString().replace(/\D/g, "").slice(0, 14);
     const clientName = `E2E client ${unique}`;
     const siteName = `E2E site ${unique}`;
@@ -170,6 +170,59 @@ describe("dashboard against a live server", () => {
       await page.waitForURL((url) => url.searchParams.get("command") === commandId);
       await page.keyboard.press("Escape");
       await page.getByTestId("command-output-dialog").waitFor({ state: "detached" });
+    });
+
+    const scriptName = `E2E greet ${unique}`;
+    // Quotes, a semicolon and a command substitution: parameters must reach the script as data, never as code.
+    const hostileName = `it's "me"; $(id)`;
+
+    await step("create a script with a parameter", async () => {
+      await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Scripts" }).click();
+      await page.getByRole("heading", { name: "Scripts" }).waitFor();
+      await page.getByTestId("new-script-button").first().click();
+      await page.getByTestId("script-name-input").fill(scriptName);
+      await page.getByTestId("script-type-select").click();
+      await page.getByRole("option", { name: "Script" }).click();
+      await page.getByTestId("script-interpreter-input").fill("bash");
+      const code = page.getByRole("textbox", { name: "Script code" });
+      await code.click();
+      await code.fill('echo "hello $1 and $Name"');
+      await page.getByTestId("add-parameter-button").click();
+      await page.getByLabel("Parameter 1 name").fill("Name");
+      await page.getByTestId("save-script-button").click();
+      await page.waitForURL(/\/scripts\/[0-9a-f-]{36}$/);
+      await page.getByTestId("script-version").filter({ hasText: "v1" }).waitFor();
+      expect(await page.getByRole("textbox", { name: "Script code" }).textContent()).toBe('echo "hello $1 and $Name"');
+    });
+
+    await step("run the script on the live agent", async () => {
+      await page.getByTestId("run-script-button").click();
+      const dialog = page.getByTestId("run-script-dialog");
+      await dialog.getByTestId("run-parameter-Name").fill(hostileName);
+      await dialog.getByRole("searchbox", { name: "Search agents" }).fill(agentHostname);
+      await dialog
+        .locator(`[data-testid="target-agent-checkbox"][data-hostname="${agentHostname}"][data-status="online"]`)
+        .first()
+        .check({ timeout: LIVE_TIMEOUT_MS });
+      await dialog.getByTestId("run-script-submit").click();
+      await page.waitForURL(/\/jobs\/[0-9a-f-]{36}/);
+    });
+
+    await step("follow the job until it is done", async () => {
+      await page.locator('[data-testid="job-page"][data-status="done"]').waitFor({ timeout: LIVE_TIMEOUT_MS });
+      expect(await page.getByTestId("job-count-completed").getAttribute("data-count")).toBe("1");
+      expect(await page.getByTestId("job-count-failed").getAttribute("data-count")).toBe("0");
+      expect(await page.getByTestId("job-parameters").textContent()).toContain(`Name=${hostileName}`);
+    });
+
+    await step("open the agent's output from the job", async () => {
+      await page.locator('[data-testid="job-agent-row"][data-status="completed"]').first().click();
+      const dialog = page.getByTestId("command-output-dialog");
+      const expected = `hello ${hostileName} and ${hostileName}`;
+      await dialog.locator('[data-stream="stdout"]', { hasText: expected }).first().waitFor();
+      expect((await dialog.getByTestId("command-output").textContent())?.trim()).toBe(expected);
+      await page.keyboard.press("Escape");
+      await dialog.waitFor({ state: "detached" });
     });
 
     expect(pageErrors.filter((message) => message.startsWith("pageerror"))).toEqual([]);

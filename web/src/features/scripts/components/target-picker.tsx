@@ -107,6 +107,7 @@ function AgentsTarget({ value, onChange }: { value: Extract<TargetChoice, { kind
                   onChange={() => toggle(agent)}
                   data-testid="target-agent-checkbox"
                   data-hostname={agent.hostname}
+                  data-status={agent.status}
                 />
                 <span
                   className={cn("size-1.5 shrink-0 rounded-full", agent.status === "online" ? "bg-success" : "bg-muted-foreground/40")}
