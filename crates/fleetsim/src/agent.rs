@@ -1,0 +1,284 @@
+//! One simulated agent: connects from its source address, says hello, then
+//! heartbeats, sends metrics and interface changes, and answers commands,
+//! reconnecting when the link drops, until told to stop.
+
+use crate::credentials::Identity;
+use crate::payload::Machine;
+use crate::stats::Stats;
+use crate::SimConfig;
+use futures_util::stream::FuturesUnordered;
+use futures_util::{SinkExt, StreamExt};
+use gururmm_protocol::{
+    agent_credential, AgentFrame, CommandId, CommandOutcome, CommandResult, Hello, OsInfo,
+    OutputStream, ServerFrame, PROTOCOL_VERSION,
+};
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+use tokio::time::{sleep, Instant};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tokio_tungstenite::tungstenite::Message;
+
+type Socket = tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>;
+
+/// Output chunk size when answering commands.
+const CHUNK: usize = 32 * 1024;
+
+pub async fn run(
+    config: Arc<SimConfig>,
+    identity: Identity,
+    source: IpAddr,
+    delay: Duration,
+    stats: Arc<Stats>,
+    mut stop: watch::Receiver<bool>,
+) {
+    tokio::select! {
+        _ = sleep(delay) => {}
+        _ = stop.wait_for(|s| *s) => return,
+    }
+    let mut machine = Machine::new(config.seed, identity.index);
+    let mut finished: HashMap<CommandId, CommandResult> = HashMap::new();
+    let mut backoff = Duration::from_millis(500);
+    loop {
+        let outcome = tokio::select! {
+            outcome = session(&config, &identity, source, &mut machine, &mut finished, &stats) => outcome,
+            _ = stop.wait_for(|s| *s) => return,
+        };
+        match outcome {
+            Ok(()) => backoff = Duration::from_millis(500),
+            Err(error) => {
+                Stats::add(&stats.errors, 1);
+                tracing::debug!(index = identity.index, %error, "simulated agent session failed");
+            }
+        }
+        let jitter = Duration::from_millis(u64::from(identity.index as u32 % 500));
+        tokio::select! {
+            _ = sleep(backoff + jitter) => {}
+            _ = stop.wait_for(|s| *s) => return,
+        }
+        backoff = (backoff * 2).min(Duration::from_secs(10));
+    }
+}
+
+async fn connect(
+    config: &SimConfig,
+    identity: &Identity,
+    source: IpAddr,
+) -> anyhow::Result<Socket> {
+    let base = config.server.trim_end_matches('/');
+    let authority = base.split_once("://").map(|(_, rest)| rest).unwrap_or(base);
+    let address: SocketAddr = match authority.parse() {
+        Ok(address) => address,
+        Err(_) => tokio::net::lookup_host(authority)
+            .await?
+            .next()
+            .ok_or_else(|| anyhow::anyhow!("cannot resolve {authority}"))?,
+    };
+    let socket = if address.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    if source.is_ipv4() == address.is_ipv4() {
+        socket.bind(SocketAddr::new(source, 0))?;
+    }
+    let stream = socket.connect(address).await?;
+    stream.set_nodelay(true)?;
+    let mut request =
+        format!("ws://{authority}{}", gururmm_protocol::AGENT_WS_PATH).into_client_request()?;
+    let credential = agent_credential(identity.agent_id.parse()?, &identity.secret);
+    request
+        .headers_mut()
+        .insert("authorization", format!("Bearer {credential}").parse()?);
+    let websocket = WebSocketConfig::default()
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(0)
+        .max_message_size(Some(gururmm_protocol::MAX_FRAME_BYTES))
+        .max_frame_size(Some(gururmm_protocol::MAX_FRAME_BYTES));
+    let (socket, _) =
+        tokio_tungstenite::client_async_with_config(request, stream, Some(websocket)).await?;
+    Ok(socket)
+}
+
+async fn send(socket: &mut Socket, stats: &Stats, frame: &AgentFrame) -> anyhow::Result<()> {
+    socket
+        .send(Message::Text(serde_json::to_string(frame)?.into()))
+        .await?;
+    Stats::add(&stats.messages_sent, 1);
+    Ok(())
+}
+
+fn output(config: &SimConfig) -> String {
+    "x".repeat(config.command_output_bytes)
+}
+
+/// Sends a command's output from the given offsets, then its result.
+async fn send_result(
+    socket: &mut Socket,
+    stats: &Stats,
+    config: &SimConfig,
+    result: &CommandResult,
+    stdout_from: u64,
+) -> anyhow::Result<()> {
+    let text = output(config);
+    let mut offset = stdout_from as usize;
+    while offset < text.len() {
+        let end = (offset + CHUNK).min(text.len());
+        let data = text[offset..end].to_string();
+        send(
+            socket,
+            stats,
+            &AgentFrame::CommandOutput {
+                id: result.id,
+                stream: OutputStream::Stdout,
+                offset: offset as u64,
+                data,
+            },
+        )
+        .await?;
+        offset = end;
+    }
+    send(socket, stats, &AgentFrame::CommandResult(result.clone())).await
+}
+
+async fn session(
+    config: &SimConfig,
+    identity: &Identity,
+    source: IpAddr,
+    machine: &mut Machine,
+    finished: &mut HashMap<CommandId, CommandResult>,
+    stats: &Arc<Stats>,
+) -> anyhow::Result<()> {
+    let mut socket = connect(config, identity, source).await?;
+    let hello = AgentFrame::Hello(Hello {
+        protocol_version: PROTOCOL_VERSION,
+        agent_version: "fleetsim".into(),
+        os: OsInfo {
+            family: "windows".into(),
+            name: "Windows 11 Pro".into(),
+            version: "23H2".into(),
+            kernel: None,
+        },
+        arch: "x86_64".into(),
+        hostname: machine.hostname(),
+        device_id: identity.device_id.clone(),
+    });
+    send(&mut socket, stats, &hello).await?;
+    let settings = match tokio::time::timeout(Duration::from_secs(60), socket.next()).await {
+        Ok(Some(Ok(Message::Text(text)))) => match serde_json::from_str(&text)? {
+            ServerFrame::Welcome { settings, .. } => settings,
+            other => anyhow::bail!("expected welcome, got {other:?}"),
+        },
+        other => anyhow::bail!("no welcome: {other:?}"),
+    };
+    Stats::add(&stats.connects, 1);
+    Stats::add(&stats.connected, 1);
+    let result = serve(config, machine, finished, stats, &mut socket, settings).await;
+    stats
+        .connected
+        .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+    Stats::add(&stats.disconnects, 1);
+    result
+}
+
+async fn serve(
+    config: &SimConfig,
+    machine: &mut Machine,
+    finished: &mut HashMap<CommandId, CommandResult>,
+    stats: &Arc<Stats>,
+    socket: &mut Socket,
+    settings: gururmm_protocol::AgentSettings,
+) -> anyhow::Result<()> {
+    send(
+        socket,
+        stats,
+        &AgentFrame::Interfaces {
+            interfaces: machine.interfaces(),
+        },
+    )
+    .await?;
+    let heartbeat_every =
+        Duration::from_secs(u64::from(settings.heartbeat_interval_seconds.max(1)));
+    let metrics_every = config
+        .metrics_every
+        .unwrap_or(Duration::from_secs(u64::from(
+            settings.metrics_interval_seconds.max(1),
+        )));
+    let mut heartbeat = tokio::time::interval_at(Instant::now() + heartbeat_every, heartbeat_every);
+    let mut metrics = tokio::time::interval_at(
+        Instant::now() + metrics_every.min(Duration::from_secs(1)),
+        metrics_every,
+    );
+    let mut batch_id: u64 = 0;
+    let mut pending: FuturesUnordered<_> = FuturesUnordered::new();
+    loop {
+        tokio::select! {
+            _ = heartbeat.tick() => send(socket, stats, &AgentFrame::Heartbeat).await?,
+            _ = metrics.tick() => {
+                batch_id += 1;
+                let frame = AgentFrame::Metrics { batch_id, samples: vec![machine.sample()], dropped_samples: 0 };
+                send(socket, stats, &frame).await?;
+                Stats::add(&stats.metrics_sent, 1);
+                if machine.maybe_change_interfaces(config.interface_change_probability) {
+                    send(socket, stats, &AgentFrame::Interfaces { interfaces: machine.interfaces() }).await?;
+                }
+            }
+            Some(id) = pending.next(), if !pending.is_empty() => {
+                let result: &CommandResult = match finished.get(&id) { Some(result) => result, None => continue };
+                send(socket, stats, &AgentFrame::CommandStarted { id, started_at: result.started_at.unwrap_or(result.finished_at) }).await?;
+                send_result(socket, stats, config, result, 0).await?;
+                Stats::add(&stats.commands_answered, 1);
+            }
+            incoming = socket.next() => {
+                let text = match incoming {
+                    Some(Ok(Message::Text(text))) => text,
+                    Some(Ok(Message::Close(_))) | None => return Ok(()),
+                    Some(Ok(_)) => continue,
+                    Some(Err(error)) => return Err(error.into()),
+                };
+                match serde_json::from_str::<ServerFrame>(&text)? {
+                    ServerFrame::MetricsAck { .. } => Stats::add(&stats.metrics_acked, 1),
+                    ServerFrame::RunCommand(request) => {
+                        if let Some(result) = finished.get(&request.id) {
+                            // Known id: never run twice, report what we have.
+                            send_result(socket, stats, config, result, 0).await?;
+                            continue;
+                        }
+                        let now = chrono::Utc::now();
+                        let bytes = config.command_output_bytes as u64;
+                        finished.insert(request.id, CommandResult {
+                            id: request.id,
+                            outcome: if config.command_exit_code == 0 { CommandOutcome::Completed } else { CommandOutcome::Failed },
+                            exit_code: Some(config.command_exit_code),
+                            error: None,
+                            started_at: Some(now),
+                            finished_at: now + chrono::Duration::from_std(config.command_latency).unwrap_or_default(),
+                            stdout_bytes: bytes.min(request.output_limit_bytes),
+                            stderr_bytes: 0,
+                            stdout_truncated: bytes > request.output_limit_bytes,
+                            stderr_truncated: false,
+                        });
+                        let latency = config.command_latency;
+                        let id = request.id;
+                        pending.push(async move {
+                            sleep(latency).await;
+                            id
+                        });
+                    }
+                    ServerFrame::CommandOutputResend { id, stdout_from, .. } => {
+                        if let Some(result) = finished.get(&id) {
+                            send_result(socket, stats, config, result, stdout_from).await?;
+                        }
+                    }
+                    ServerFrame::CommandResultAck { id } => {
+                        finished.remove(&id);
+                    }
+                    ServerFrame::CancelCommand { .. } | ServerFrame::HeartbeatAck | ServerFrame::Settings { .. } | ServerFrame::Welcome { .. } => {}
+                }
+            }
+        }
+    }
+}

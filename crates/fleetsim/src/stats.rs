@@ -1,0 +1,119 @@
+//! Counters shared by every simulated agent, and the periodic report.
+
+use serde::Serialize;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+
+#[derive(Default)]
+pub struct Stats {
+    pub connected: AtomicU64,
+    pub connects: AtomicU64,
+    pub disconnects: AtomicU64,
+    pub messages_sent: AtomicU64,
+    pub metrics_sent: AtomicU64,
+    pub metrics_acked: AtomicU64,
+    pub commands_answered: AtomicU64,
+    pub errors: AtomicU64,
+    pub commands_issued: AtomicU64,
+    pub commands_failed_to_issue: AtomicU64,
+    round_trips_micros: Mutex<Vec<u64>>,
+}
+
+/// A snapshot of the counters; round-trip percentiles are in milliseconds.
+#[derive(Clone, Debug, Default, Serialize, serde::Deserialize, PartialEq)]
+pub struct Report {
+    pub connected: u64,
+    pub connects: u64,
+    pub disconnects: u64,
+    pub messages_sent: u64,
+    pub metrics_sent: u64,
+    pub metrics_acked: u64,
+    pub commands_answered: u64,
+    pub errors: u64,
+    pub commands_issued: u64,
+    pub commands_completed: u64,
+    pub round_trip_p50_ms: Option<f64>,
+    pub round_trip_p99_ms: Option<f64>,
+    pub round_trip_max_ms: Option<f64>,
+}
+
+fn percentile(sorted: &[u64], fraction: f64) -> Option<f64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let rank = ((sorted.len() as f64 * fraction).ceil() as usize).clamp(1, sorted.len());
+    Some(sorted[rank - 1] as f64 / 1000.0)
+}
+
+impl Stats {
+    pub fn add(counter: &AtomicU64, amount: u64) {
+        counter.fetch_add(amount, Ordering::Relaxed);
+    }
+
+    pub fn record_round_trip(&self, micros: u64) {
+        self.round_trips_micros
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(micros);
+    }
+
+    pub fn report(&self) -> Report {
+        let mut trips = self
+            .round_trips_micros
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        trips.sort_unstable();
+        let load = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
+        Report {
+            connected: load(&self.connected),
+            connects: load(&self.connects),
+            disconnects: load(&self.disconnects),
+            messages_sent: load(&self.messages_sent),
+            metrics_sent: load(&self.metrics_sent),
+            metrics_acked: load(&self.metrics_acked),
+            commands_answered: load(&self.commands_answered),
+            errors: load(&self.errors),
+            commands_issued: load(&self.commands_issued),
+            commands_completed: trips.len() as u64,
+            round_trip_p50_ms: percentile(&trips, 0.50),
+            round_trip_p99_ms: percentile(&trips, 0.99),
+            round_trip_max_ms: trips.last().map(|m| *m as f64 / 1000.0),
+        }
+    }
+}
+
+impl Report {
+    /// Sums reports of several processes (percentiles: the worst of them).
+    pub fn merge(reports: &[Report]) -> Report {
+        let worst = |f: fn(&Report) -> Option<f64>| reports.iter().filter_map(f).reduce(f64::max);
+        Report {
+            connected: reports.iter().map(|r| r.connected).sum(),
+            connects: reports.iter().map(|r| r.connects).sum(),
+            disconnects: reports.iter().map(|r| r.disconnects).sum(),
+            messages_sent: reports.iter().map(|r| r.messages_sent).sum(),
+            metrics_sent: reports.iter().map(|r| r.metrics_sent).sum(),
+            metrics_acked: reports.iter().map(|r| r.metrics_acked).sum(),
+            commands_answered: reports.iter().map(|r| r.commands_answered).sum(),
+            errors: reports.iter().map(|r| r.errors).sum(),
+            commands_issued: reports.iter().map(|r| r.commands_issued).sum(),
+            commands_completed: reports.iter().map(|r| r.commands_completed).sum(),
+            round_trip_p50_ms: worst(|r| r.round_trip_p50_ms),
+            round_trip_p99_ms: worst(|r| r.round_trip_p99_ms),
+            round_trip_max_ms: worst(|r| r.round_trip_max_ms),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_use_nearest_rank() {
+        let values: Vec<u64> = (1..=100).map(|ms| ms * 1000).collect();
+        assert_eq!(percentile(&values, 0.5), Some(50.0));
+        assert_eq!(percentile(&values, 0.99), Some(99.0));
+        assert_eq!(percentile(&[], 0.5), None);
+    }
+}

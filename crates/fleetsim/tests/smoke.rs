@@ -1,0 +1,227 @@
+//! A small run of the simulator against a real server on every backend, so
+//! the simulator and the gateway's load path never rot: a couple of hundred
+//! agents connect over a ramp from several source addresses, send metrics,
+//! and answer commands issued through the API.
+
+use gururmm_fleetsim::{loopback_sources, SimConfig, Simulation};
+use gururmm_server::config::{Config, Secret};
+use gururmm_store::testing::TestDatabase;
+use serde_json::{json, Value};
+use std::time::Duration;
+
+const EMAIL: &str = "sim@fleet.test";
+const PASSWORD: &str = "fleet simulator password";
+const AGENTS: usize = 200;
+
+async fn eventually<T, F, Fut>(seconds: u64, what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(seconds);
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for: {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn smoke(database: TestDatabase) {
+    let config = Config {
+        admin_email: Some(EMAIL.into()),
+        admin_password: Some(Secret(PASSWORD.into())),
+        presence_flush_seconds: 1,
+        web_dir: Some("/nonexistent".into()),
+        ..Config::default()
+    };
+    let store = database.store().await;
+    gururmm_server::services::bootstrap::bootstrap_admin(store.as_ref(), &config)
+        .await
+        .unwrap();
+    let state = gururmm_server::state_with_store(config, store.clone())
+        .await
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (stop_server, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(gururmm_server::serve(state.clone(), listener, async move {
+        let _ = stopped.await;
+    }));
+
+    let http = reqwest::Client::new();
+    let login: Value = http
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"email": EMAIL, "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = login["token"].as_str().unwrap().to_string();
+    let post = |path: &str, body: Value| {
+        http.post(format!("{base}{path}"))
+            .bearer_auth(&token)
+            .json(&body)
+            .send()
+    };
+    let client: Value = post("/api/v1/clients", json!({"name": "Fleet"}))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let site: Value = post(
+        &format!("/api/v1/clients/{}/sites", client["id"].as_str().unwrap()),
+        json!({"name": "Sim"}),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let key: Value = post(
+        &format!(
+            "/api/v1/sites/{}/enrollment-key",
+            site["id"].as_str().unwrap()
+        ),
+        json!({}),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+
+    let credentials = tempfile_path();
+    let simulation = Simulation::start(SimConfig {
+        enroll_key: Some(key["key"].as_str().unwrap().into()),
+        credentials_file: Some(credentials.clone()),
+        ramp: Duration::from_secs(2),
+        metrics_every: Some(Duration::from_millis(500)),
+        source_ips: loopback_sources(8),
+        interface_change_probability: 0.05,
+        command_output_bytes: 100_000,
+        ..SimConfig::new(base.clone(), AGENTS)
+    })
+    .await
+    .unwrap();
+    eventually(60, "every simulated agent is connected", || async {
+        (state.presence.online_count() == AGENTS).then_some(())
+    })
+    .await;
+    let report = eventually(30, "metrics flow and are acknowledged", || async {
+        let report = simulation.stats.report();
+        (report.metrics_acked >= AGENTS as u64 * 2).then_some(report)
+    })
+    .await;
+    assert_eq!(report.errors, 0, "{report:?}");
+
+    // Commands through the API reach simulated agents and complete with their (large) output.
+    let agents: Value = http
+        .get(format!("{base}/api/v1/agents?per_page=5"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut ids = Vec::new();
+    for agent in agents["items"].as_array().unwrap() {
+        let command: Value = post(
+            &format!("/api/v1/agents/{}/commands", agent["id"].as_str().unwrap()),
+            json!({"command_type": "shell", "command": "true"}),
+        )
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+        ids.push(command["id"].as_str().unwrap().to_string());
+    }
+    for id in &ids {
+        let command = eventually(30, "a simulated command completes", || async {
+            let command: Value = http
+                .get(format!("{base}/api/v1/commands/{id}"))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .ok()?
+                .json()
+                .await
+                .ok()?;
+            (command["status"] == "completed").then_some(command)
+        })
+        .await;
+        assert_eq!(command["stdout"].as_str().unwrap().len(), 100_000);
+    }
+
+    let report = simulation.stop().await;
+    assert_eq!(
+        (report.errors, report.commands_answered >= 5),
+        (0, true),
+        "{report:?}"
+    );
+    eventually(30, "every simulated agent is offline", || async {
+        (state.presence.online_count() == 0).then_some(())
+    })
+    .await;
+
+    // A second run reuses the saved credentials: no enrollment key needed, same agents.
+    let rerun = Simulation::start(SimConfig {
+        credentials_file: Some(credentials.clone()),
+        ramp: Duration::from_millis(500),
+        ..SimConfig::new(base.clone(), AGENTS)
+    })
+    .await
+    .unwrap();
+    eventually(60, "the saved fleet reconnects", || async {
+        (state.presence.online_count() == AGENTS).then_some(())
+    })
+    .await;
+    rerun.stop().await;
+    let total: Value = http
+        .get(format!("{base}/api/v1/agents?per_page=1"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        total["total"], AGENTS,
+        "no duplicate agents on the second run"
+    );
+    let _ = std::fs::remove_file(credentials);
+    let _ = stop_server.send(());
+    server.await.unwrap().unwrap();
+}
+
+fn tempfile_path() -> std::path::PathBuf {
+    std::env::temp_dir().join(format!(
+        "fleetsim-credentials-{}-{}.jsonl",
+        std::process::id(),
+        uuid_like()
+    ))
+}
+
+fn uuid_like() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_nanos()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_small_fleet_runs_on_every_backend() {
+    for database in TestDatabase::all().await {
+        smoke(database).await;
+    }
+}
