@@ -123,14 +123,8 @@ function JobHeader({ job, onRerun }: { job: JobDetail; onRerun: (job: Job) => vo
           mayMutate ? (
             <Button
               variant="outline"
-              disabled={job.counts.failed === 0 || rerun.isPending || job.status !== "done"}
-              title={
-                job.counts.failed === 0
-                  ? "No agent failed."
-                  : job.status !== "done"
-                    ? "Wait for the job to finish."
-                    : "Run it again on the agents where it did not succeed, as a new job."
-              }
+              disabled={job.counts.failed === 0 || rerun.isPending}
+              title={job.counts.failed === 0 ? "No agent failed." : "Run it again on the agents where it did not succeed, as a new job."}
               onClick={() => rerun.mutate(job.id, { onSuccess: onRerun })}
               data-testid="rerun-failed-button"
             >

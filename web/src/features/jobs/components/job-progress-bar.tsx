@@ -34,7 +34,12 @@ export function JobProgressBar({ counts, size = "sm", className }: { counts: Job
       </div>
       <div className={cn("flex flex-wrap gap-x-2.5 tabular-nums text-muted-foreground", size === "lg" ? "text-sm" : "text-[11px]")}>
         {PROGRESS_PARTS.map((part) => (
-          <span key={part} className="flex items-center gap-1" data-testid={`job-count-${part}`} data-count={counts[part]}>
+          <span
+            key={part}
+            className="flex items-center gap-1 whitespace-nowrap"
+            data-testid={`job-count-${part}`}
+            data-count={counts[part]}
+          >
             <span className={cn("size-1.5 rounded-full", PART_STYLES[part].dot)} aria-hidden />
             <span className={cn(counts[part] > 0 && "text-foreground")}>{counts[part]}</span> {PART_STYLES[part].label}
           </span>

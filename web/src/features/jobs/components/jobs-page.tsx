@@ -73,9 +73,8 @@ export function JobsPage({ search, onSearchChange }: { search: JobListSearch; on
                       >
                         {job.name}
                       </Link>
-                      {job.script_version != null ? <span className="text-xs text-muted-foreground">v{job.script_version}</span> : null}
                     </TableCell>
-                    <TableCell className="max-w-56 truncate text-muted-foreground" title={job.target}>
+                    <TableCell className="max-w-56 min-w-32 truncate text-muted-foreground" title={job.target}>
                       {job.target}
                     </TableCell>
                     <TableCell className="max-w-48 truncate text-muted-foreground" title={job.created_by_email}>
@@ -84,7 +83,7 @@ export function JobsPage({ search, onSearchChange }: { search: JobListSearch; on
                     <TableCell className="text-muted-foreground">
                       <RelativeTime value={job.created_at} />
                     </TableCell>
-                    <TableCell>
+                    <TableCell className="min-w-72">
                       <JobProgressBar counts={job.counts} />
                     </TableCell>
                     <TableCell>
