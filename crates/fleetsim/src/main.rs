@@ -200,6 +200,8 @@ fn main() -> anyhow::Result<()> {
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
         .with_writer(std::io::stderr)
         .init();
+    // Every simulated agent holds a connection.
+    let _ = rlimit::increase_nofile_limit(u64::MAX);
     // Later arguments win, so children see "--processes 1" and run here.
     if cli.processes > 1 {
         return run_split(cli);

@@ -193,6 +193,11 @@ async fn main() -> anyhow::Result<()> {
             std::fs::create_dir_all(&config.data_dir).with_context(|| {
                 format!("creating data directory {}", config.data_dir.display())
             })?;
+            // Every agent holds a connection: allow as many open files as the system lets us.
+            match rlimit::increase_nofile_limit(u64::MAX) {
+                Ok(limit) => tracing::info!(open_files = limit, "open file limit"),
+                Err(error) => tracing::warn!(%error, "could not raise the open file limit"),
+            }
             let listen = config.listen;
             let public_url = config.public_url();
             let backend = if config.database_url().starts_with("sqlite:") {
