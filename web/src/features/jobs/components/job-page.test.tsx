@@ -1,0 +1,103 @@
+import { screen, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import type { JobDetail } from "@/api/types";
+import { LiveEventsProvider } from "@/lib/live-events";
+import { renderPage } from "@/test/render-page";
+import { jobKeys } from "../api/jobs";
+import { JobPage } from "./job-page";
+
+function job(overrides: Partial<JobDetail> = {}): JobDetail {
+  return {
+    id: "j1",
+    name: "Clean temp v3",
+    script_id: "s1",
+    script_version: 3,
+    target: "site HQ of Acme",
+    // The document types the values as a free-form object, which the generator makes empty.
+    parameters: { Days: 7 } as unknown as JobDetail["parameters"],
+    created_by_email: "tech@example.com",
+    created_at: "2026-01-01T00:00:00Z",
+    status: "done",
+    counts: { total: 2, queued: 0, running: 0, completed: 1, failed: 1 },
+    agents: [
+      {
+        command_id: "c1",
+        agent_id: "a1",
+        hostname: "pc-01",
+        status: "completed",
+        exit_code: 0,
+        started_at: "2026-01-01T00:00:01Z",
+        finished_at: "2026-01-01T00:00:03Z",
+      },
+      {
+        command_id: "c2",
+        agent_id: "a2",
+        hostname: "pc-02",
+        status: "failed",
+        exit_code: 2,
+        error: "disk full",
+        started_at: "2026-01-01T00:00:01Z",
+        finished_at: "2026-01-01T00:00:02Z",
+      },
+    ],
+    ...overrides,
+  };
+}
+
+function renderJob(detail: JobDetail, role: "technician" | "readonly" = "technician", search = {}) {
+  const onSearchChange = vi.fn();
+  const result = renderPage(
+    <LiveEventsProvider token={null}>
+      <JobPage
+        jobId="j1"
+        search={search}
+        onSearchChange={onSearchChange}
+        onRerun={() => undefined}
+        renderCommandStatus={(status) => <span data-testid="status-from-route">{status}</span>}
+        renderCommandOutput={(commandId) => <div data-testid="output-from-route">output of {commandId}</div>}
+      />
+    </LiveEventsProvider>,
+    { role, seed: [[jobKeys.detail("j1"), detail]] },
+  );
+  return { ...result, onSearchChange };
+}
+
+describe("JobPage", () => {
+  it("shows the counts, the parameters and each agent's result", async () => {
+    renderJob(job());
+    const rows = await screen.findAllByTestId("job-agent-row");
+    expect(rows.map((row) => row.getAttribute("data-hostname"))).toEqual(["pc-01", "pc-02"]);
+    expect(within(rows[1]!).getByText("disk full")).toBeInTheDocument();
+    expect(within(rows[0]!).getByText("2.0 s")).toBeInTheDocument();
+    expect(screen.getByTestId("job-count-failed")).toHaveAttribute("data-count", "1");
+    expect(screen.getByTestId("job-parameters")).toHaveTextContent("Days=7");
+    expect(screen.getByRole("progressbar", { name: "2 of 2 finished" })).toBeInTheDocument();
+  });
+
+  it("opens an agent's output by putting its command in the URL, and shows it from the route", async () => {
+    const { onSearchChange } = renderJob(job());
+    await userEvent.click((await screen.findAllByTestId("job-agent-row"))[1]!);
+    expect(onSearchChange).toHaveBeenCalledWith({ command: "c2" });
+  });
+
+  it("shows the output dialog for the command in the URL", async () => {
+    renderJob(job(), "technician", { command: "c2" });
+    const dialog = await screen.findByTestId("command-output-dialog");
+    expect(within(dialog).getByText("Output on pc-02")).toBeInTheDocument();
+    expect(within(dialog).getByTestId("output-from-route")).toHaveTextContent("output of c2");
+  });
+
+  it("offers Re-run failed only when an agent failed, and never to readonly users", async () => {
+    const { unmount } = renderJob(job());
+    expect(await screen.findByTestId("rerun-failed-button")).toBeEnabled();
+    unmount();
+
+    const second = renderJob(job({ counts: { total: 2, queued: 0, running: 0, completed: 2, failed: 0 } }));
+    expect(await screen.findByTestId("rerun-failed-button")).toBeDisabled();
+    second.unmount();
+
+    renderJob(job(), "readonly");
+    await screen.findAllByTestId("job-agent-row");
+    expect(screen.queryByTestId("rerun-failed-button")).not.toBeInTheDocument();
+  });
+});

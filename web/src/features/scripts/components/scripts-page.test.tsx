@@ -1,0 +1,69 @@
+import { screen, within } from "@testing-library/react";
+import type { Script, ScriptPage } from "@/api/types";
+import { renderPage } from "@/test/render-page";
+import { scriptKeys } from "../api/scripts";
+import { ScriptsPage } from "./scripts-page";
+
+function script(overrides: Partial<Script> = {}): Script {
+  return {
+    id: "s1",
+    name: "Clean temp",
+    description: "Deletes old files from /tmp",
+    category: "Maintenance",
+    created_at: "2026-01-01T00:00:00Z",
+    updated_at: "2026-01-01T00:00:00Z",
+    current: {
+      version: 3,
+      command_type: "script",
+      interpreter: "bash",
+      body: "find /tmp -mtime +$1 -delete",
+      parameters: [{ name: "Days", type: "number", default: "7" }],
+      default_env: {},
+      default_timeout_seconds: 300,
+      run_as: { context: "system" },
+      created_at: "2026-01-01T00:00:00Z",
+      created_by_email: "tech@example.com",
+    },
+    ...overrides,
+  };
+}
+
+const page = (items: Script[]): ScriptPage => ({ items, total: items.length, page: 1, per_page: 50 });
+
+function renderScripts(items: Script[], role: "technician" | "readonly" = "technician", search = {}) {
+  return renderPage(<ScriptsPage search={search} onSearchChange={() => undefined} onJobStarted={() => undefined} />, {
+    role,
+    seed: [
+      [scriptKeys.list(search), page(items)],
+      [scriptKeys.categories, ["Maintenance"]],
+    ],
+  });
+}
+
+describe("ScriptsPage", () => {
+  it("lists scripts with category, type, version and a Run button", async () => {
+    renderScripts([script()]);
+    const row = await screen.findByTestId("script-row");
+    expect(within(row).getByRole("link", { name: "Clean temp" })).toBeInTheDocument();
+    expect(within(row).getByText("Maintenance")).toBeInTheDocument();
+    expect(within(row).getByText("(bash)")).toBeInTheDocument();
+    expect(within(row).getByText("v3")).toBeInTheDocument();
+    expect(within(row).getByRole("button", { name: "Run Clean temp" })).toBeInTheDocument();
+    expect(screen.getByTestId("new-script-button")).toBeInTheDocument();
+  });
+
+  it("hides New script and Run from readonly users", async () => {
+    renderScripts([script()], "readonly");
+    await screen.findByTestId("script-row");
+    expect(screen.queryByTestId("new-script-button")).not.toBeInTheDocument();
+    expect(screen.queryByRole("button", { name: "Run Clean temp" })).not.toBeInTheDocument();
+  });
+
+  it("explains the library when it is empty, and says so when a filter matches nothing", async () => {
+    const { unmount } = renderScripts([]);
+    expect(await screen.findByTestId("scripts-empty")).toHaveTextContent("every past version");
+    unmount();
+    renderScripts([], "technician", { q: "nothing" });
+    expect(await screen.findByText("No script matches these filters")).toBeInTheDocument();
+  });
+});
