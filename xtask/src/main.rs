@@ -10,6 +10,9 @@
 //!   is a failure.
 //! - `codegen [--check]`: regenerate (or check) `web/openapi.json` and the
 //!   TypeScript API types.
+//! - `bench [--full] [--postgres URL]`: the benchmark harness (see `bench.rs`).
+
+mod bench;
 
 use anyhow::{bail, Context, Result};
 use serde_json::{json, Value};
@@ -23,8 +26,9 @@ fn main() -> Result<()> {
         Some("demo") => demo(),
         Some("test") => test(),
         Some("codegen") => codegen(args.iter().any(|a| a == "--check")),
+        Some("bench") => bench::bench(&args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask <demo | test | codegen [--check]>");
+            eprintln!("usage: cargo xtask <demo | test | codegen [--check] | bench [--full] [--postgres URL]>");
             std::process::exit(2);
         }
     }

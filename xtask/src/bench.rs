@@ -1,0 +1,484 @@
+//! `cargo xtask bench [--full] [--postgres URL]`: the benchmark harness. It
+//! starts the release server (SQLite, then PostgreSQL when a URL is given),
+//! drives it with `gururmm-fleetsim` in separate processes, measures the
+//! server's memory and CPU from `/proc`, prints a table and writes
+//! `target/bench/results.json`. `docs/benchmarks.md` records published runs.
+
+use crate::{api, free_port, root, run, wait_for, Guard};
+use anyhow::{bail, Context, Result};
+use serde_json::{json, Value};
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+struct Scale {
+    name: &'static str,
+    connect: Vec<usize>,
+    fleet: usize,
+    steady_seconds: u64,
+    rtt_seconds: u64,
+    agent_minutes: f64,
+}
+
+const EMAIL: &str = "bench@bench.test";
+
+fn release(name: &str) -> PathBuf {
+    root().join("target/release").join(name)
+}
+
+/// Resident memory of a process, in KiB.
+fn rss_kib(pid: u32) -> Result<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .context("no VmRSS")
+}
+
+/// CPU time used by a process so far (user + system), in seconds.
+fn cpu_seconds(pid: u32) -> Result<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
+    let rest = stat.rsplit_once(") ").context("stat format")?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: f64 = fields[11].parse::<f64>()? + fields[12].parse::<f64>()?;
+    Ok(ticks / 100.0)
+}
+
+fn cores() -> f64 {
+    std::thread::available_parallelism()
+        .map(|n| n.get() as f64)
+        .unwrap_or(1.0)
+}
+
+struct Server {
+    process: Guard,
+    base: String,
+    token: String,
+    key: String,
+}
+
+fn start_server(data: &Path, database_url: &str, listen: &str, password: &str) -> Result<Guard> {
+    let log = std::fs::File::create(data.join("server.log"))?;
+    let process = Guard(
+        Command::new(release("gururmm-server"))
+            .env("GURURMM_LISTEN", listen)
+            .env("GURURMM_DATA_DIR", data)
+            .env("GURURMM_DATABASE_URL", database_url)
+            .env("GURURMM_ADMIN_EMAIL", EMAIL)
+            .env("GURURMM_ADMIN_PASSWORD", password)
+            .env("GURURMM_LOG", "warn")
+            .env("GURURMM_WEB_DIR", data.join("none"))
+            .stdout(log.try_clone()?)
+            .stderr(log)
+            .spawn()?,
+    );
+    let base = format!("http://{listen}");
+    wait_for("the server", 60, || {
+        api("GET", &base, "/api/v1/health", None, None).ok()
+    })?;
+    Ok(process)
+}
+
+fn setup_server(data: &Path, database_url: &str) -> Result<Server> {
+    std::fs::create_dir_all(data)?;
+    let listen = format!("127.0.0.1:{}", free_port()?);
+    let password = "benchmark password 1";
+    let process = start_server(data, database_url, &listen, password)?;
+    let base = format!("http://{listen}");
+    let login = api(
+        "POST",
+        &base,
+        "/api/v1/auth/login",
+        None,
+        Some(json!({"email": EMAIL, "password": password})),
+    )?;
+    let token = login["token"].as_str().context("token")?.to_string();
+    let client = api(
+        "POST",
+        &base,
+        "/api/v1/clients",
+        Some(&token),
+        Some(json!({"name": "Bench"})),
+    )?;
+    let site = api(
+        "POST",
+        &base,
+        &format!(
+            "/api/v1/clients/{}/sites",
+            client["id"].as_str().unwrap_or_default()
+        ),
+        Some(&token),
+        Some(json!({"name": "Fleet"})),
+    )?;
+    let key = api(
+        "POST",
+        &base,
+        &format!(
+            "/api/v1/sites/{}/enrollment-key",
+            site["id"].as_str().unwrap_or_default()
+        ),
+        Some(&token),
+        Some(json!({})),
+    )?;
+    Ok(Server {
+        process,
+        base,
+        token,
+        key: key["key"].as_str().context("key")?.to_string(),
+    })
+}
+
+/// A running simulator and the reports it prints.
+struct Fleet {
+    _process: Guard,
+    reports: mpsc::Receiver<Value>,
+    latest: Value,
+}
+
+impl Fleet {
+    fn start(
+        server: &Server,
+        credentials: &Path,
+        agents: usize,
+        ramp_seconds: u64,
+        extra: &[&str],
+    ) -> Result<Fleet> {
+        let processes = agents.div_ceil(9_000).max(1).to_string();
+        let mut command = Command::new(release("gururmm-fleetsim"));
+        command
+            .args([
+                "--server",
+                &server.base,
+                "--agents",
+                &agents.to_string(),
+                "--enroll-key",
+                &server.key,
+            ])
+            .arg("--credentials")
+            .arg(credentials)
+            .args([
+                "--ramp-seconds",
+                &ramp_seconds.to_string(),
+                "--json",
+                "--report-seconds",
+                "1",
+                "--source-ips",
+                "64",
+            ])
+            .args([
+                "--processes",
+                &processes,
+                "--api-email",
+                EMAIL,
+                "--api-password",
+                "benchmark password 1",
+            ])
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
+        let mut child = command.spawn().context("starting gururmm-fleetsim")?;
+        let stdout = child.stdout.take().context("fleetsim stdout")?;
+        let (sender, reports) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+            {
+                if let Ok(report) = serde_json::from_str::<Value>(&line) {
+                    let _ = sender.send(report);
+                }
+            }
+        });
+        Ok(Fleet {
+            _process: Guard(child),
+            reports,
+            latest: Value::Null,
+        })
+    }
+
+    /// Waits until a report satisfies `done`; returns it.
+    fn until(&mut self, seconds: u64, what: &str, done: impl Fn(&Value) -> bool) -> Result<Value> {
+        let deadline = Instant::now() + Duration::from_secs(seconds);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                bail!(
+                    "timed out waiting for {what} (last report: {})",
+                    self.latest
+                );
+            }
+            if let Ok(report) = self.reports.recv_timeout(left.min(Duration::from_secs(2))) {
+                self.latest = report;
+                if done(&self.latest) {
+                    return Ok(self.latest.clone());
+                }
+            }
+        }
+    }
+}
+
+fn number(report: &Value, key: &str) -> f64 {
+    report[key].as_f64().unwrap_or(0.0)
+}
+
+fn percentile(mut values: Vec<f64>, fraction: f64) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let rank = ((values.len() as f64 * fraction).ceil() as usize).clamp(1, values.len());
+    values[rank - 1]
+}
+
+/// Times `count` GETs of `path`; returns (p50, p99) in milliseconds.
+fn api_latency(server: &Server, path: &str, count: usize) -> Result<(f64, f64)> {
+    let mut times = Vec::with_capacity(count);
+    for _ in 0..count {
+        let at = Instant::now();
+        api("GET", &server.base, path, Some(&server.token), None)?;
+        times.push(at.elapsed().as_secs_f64() * 1000.0);
+    }
+    Ok((percentile(times.clone(), 0.5), percentile(times, 0.99)))
+}
+
+fn backend_scenarios(
+    scale: &Scale,
+    backend: &str,
+    database_url: &str,
+    dir: &Path,
+) -> Result<Value> {
+    let server = setup_server(&dir.join("server"), database_url)?;
+    let pid = server.process.0.id();
+    let credentials = dir.join("fleet.jsonl");
+    let mut results = serde_json::Map::new();
+    results.insert("backend".into(), json!(backend));
+
+    // Connect N agents: time until all are online and memory per connection.
+    let mut connect = Vec::new();
+    for &agents in &scale.connect {
+        let baseline = rss_kib(pid)?;
+        let at = Instant::now();
+        let ramp = (agents / 1000).max(1) as u64;
+        let mut fleet = Fleet::start(
+            &server,
+            &credentials,
+            agents,
+            ramp,
+            &["--duration-seconds", "100000"],
+        )?;
+        fleet.until(600, &format!("{agents} agents online"), |r| {
+            number(r, "connected") as usize >= agents
+        })?;
+        let seconds = at.elapsed().as_secs_f64();
+        std::thread::sleep(Duration::from_secs(3));
+        let rss = rss_kib(pid)?;
+        let per_agent = (rss.saturating_sub(baseline)) as f64 / agents as f64;
+        eprintln!("[{backend}] {agents} agents online in {seconds:.1} s (incl. enrollment of new ones); server RSS {rss} KiB, {per_agent:.1} KiB/agent");
+        connect.push(json!({"agents": agents, "seconds_to_online": seconds, "server_rss_kib": rss, "kib_per_agent": per_agent}));
+        drop(fleet);
+        wait_for("the fleet to disconnect", 120, || {
+            let list = api(
+                "GET",
+                &server.base,
+                "/api/v1/agents?status=online&per_page=1",
+                Some(&server.token),
+                None,
+            )
+            .ok()?;
+            (list["total"].as_i64() == Some(0)).then_some(())
+        })?;
+    }
+    results.insert("connect".into(), json!(connect));
+
+    // Steady ingest, command round trips and API latency with the fleet connected.
+    let fleet_size = scale.fleet;
+    let mut fleet = Fleet::start(
+        &server,
+        &credentials,
+        fleet_size,
+        (fleet_size / 1000).max(1) as u64,
+        &[
+            "--metrics-every-ms",
+            "1000",
+            "--duration-seconds",
+            "100000",
+            "--commands-per-second",
+            "0",
+        ],
+    )?;
+    fleet.until(600, "the fleet online", |r| {
+        number(r, "connected") as usize >= fleet_size
+    })?;
+    let first = fleet.until(30, "a report", |_| true)?;
+    let cpu_before = cpu_seconds(pid)?;
+    let at = Instant::now();
+    std::thread::sleep(Duration::from_secs(scale.steady_seconds));
+    let last = fleet.until(30, "a report", |_| true)?;
+    let wall = at.elapsed().as_secs_f64();
+    let acked = number(&last, "metrics_acked") - number(&first, "metrics_acked");
+    let cpu = (cpu_seconds(pid)? - cpu_before) / wall / cores() * 100.0;
+    let rate = acked / wall;
+    eprintln!("[{backend}] steady: {rate:.0} metric messages/s acknowledged (stored) with {fleet_size} agents; server CPU {cpu:.1}% of the machine");
+    let (list_p50, list_p99) = api_latency(&server, "/api/v1/agents?per_page=100", 50)?;
+    let agent_id = api(
+        "GET",
+        &server.base,
+        "/api/v1/agents?per_page=1",
+        Some(&server.token),
+        None,
+    )?["items"][0]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let (detail_p50, detail_p99) = api_latency(&server, &format!("/api/v1/agents/{agent_id}"), 50)?;
+    eprintln!("[{backend}] API with {fleet_size} agents: list p50 {list_p50:.1} ms p99 {list_p99:.1} ms; detail p50 {detail_p50:.1} ms p99 {detail_p99:.1} ms");
+    results.insert("steady".into(), json!({"agents": fleet_size, "seconds": wall, "metric_messages_per_second": rate, "server_cpu_percent": cpu}));
+    results.insert("api".into(), json!({"agents": fleet_size, "list_p50_ms": list_p50, "list_p99_ms": list_p99, "detail_p50_ms": detail_p50, "detail_p99_ms": detail_p99}));
+    drop(fleet);
+
+    let mut fleet = Fleet::start(
+        &server,
+        &credentials,
+        fleet_size,
+        (fleet_size / 1000).max(1) as u64,
+        &[
+            "--duration-seconds",
+            "100000",
+            "--commands-per-second",
+            "20",
+        ],
+    )?;
+    fleet.until(600, "the fleet online", |r| {
+        number(r, "connected") as usize >= fleet_size
+    })?;
+    let start = fleet.until(30, "a report", |_| true)?;
+    std::thread::sleep(Duration::from_secs(scale.rtt_seconds));
+    let report = fleet.until(30, "a report", |r| {
+        number(r, "commands_completed") > number(&start, "commands_completed")
+    })?;
+    eprintln!("[{backend}] command round trip with {fleet_size} agents: p50 {} ms, p99 {} ms over {} commands",
+        report["round_trip_p50_ms"], report["round_trip_p99_ms"], report["commands_completed"]);
+    results.insert("commands".into(), json!({"agents": fleet_size, "p50_ms": report["round_trip_p50_ms"], "p99_ms": report["round_trip_p99_ms"], "completed": report["commands_completed"]}));
+    Ok(Value::Object(results))
+}
+
+fn real_agent(scale: &Scale) -> Result<Value> {
+    let dir = root().join("target/bench/agent");
+    let _ = std::fs::remove_dir_all(&dir);
+    let server = setup_server(
+        &dir.join("server"),
+        &format!("sqlite:{}", dir.join("server/bench.db").display()),
+    )?;
+    let agent = Guard(
+        Command::new(release("gururmm-agent"))
+            .args([
+                "run",
+                "--server",
+                &server.base,
+                "--enroll-key",
+                &server.key,
+                "--state-dir",
+            ])
+            .arg(dir.join("state"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()?,
+    );
+    let pid = agent.0.id();
+    wait_for("the agent online", 60, || {
+        let list = api(
+            "GET",
+            &server.base,
+            "/api/v1/agents?status=online",
+            Some(&server.token),
+            None,
+        )
+        .ok()?;
+        (list["total"].as_i64() == Some(1)).then_some(())
+    })?;
+    std::thread::sleep(Duration::from_secs(5));
+    let cpu_before = cpu_seconds(pid)?;
+    let at = Instant::now();
+    let mut peak = 0;
+    let mut samples = Vec::new();
+    while at.elapsed() < Duration::from_secs_f64(scale.agent_minutes * 60.0) {
+        let rss = rss_kib(pid)?;
+        peak = peak.max(rss);
+        samples.push(rss as f64);
+        std::thread::sleep(Duration::from_secs(5));
+    }
+    let cpu = (cpu_seconds(pid)? - cpu_before) / at.elapsed().as_secs_f64() * 100.0;
+    let size = std::fs::metadata(release("gururmm-agent"))?.len();
+    let average = samples.iter().sum::<f64>() / samples.len().max(1) as f64;
+    eprintln!("real agent: RSS average {average:.0} KiB, peak {peak} KiB over {:.1} min; CPU {cpu:.3}% of a core; binary {size} bytes", scale.agent_minutes);
+    Ok(
+        json!({"minutes": scale.agent_minutes, "rss_average_kib": average, "rss_peak_kib": peak, "cpu_percent_of_core": cpu, "binary_bytes": size}),
+    )
+}
+
+pub fn bench(args: &[String]) -> Result<()> {
+    let full = args.iter().any(|a| a == "--full");
+    let postgres = args
+        .windows(2)
+        .find(|w| w[0] == "--postgres")
+        .map(|w| w[1].clone());
+    let scale = if full {
+        Scale {
+            name: "full",
+            connect: vec![1_000, 10_000, 19_000],
+            fleet: 10_000,
+            steady_seconds: 60,
+            rtt_seconds: 30,
+            agent_minutes: 5.0,
+        }
+    } else {
+        Scale {
+            name: "quick",
+            connect: vec![1_000, 3_000],
+            fleet: 2_000,
+            steady_seconds: 20,
+            rtt_seconds: 15,
+            agent_minutes: 1.0,
+        }
+    };
+    run(crate::cargo().args([
+        "build",
+        "--release",
+        "-p",
+        "gururmm-server",
+        "-p",
+        "gururmm-fleetsim",
+        "-p",
+        "gururmm-agent",
+    ]))?;
+    let out = root().join("target/bench");
+    let _ = std::fs::remove_dir_all(&out);
+    std::fs::create_dir_all(&out)?;
+    let mut backends = vec![backend_scenarios(
+        &scale,
+        "sqlite",
+        &format!("sqlite:{}", out.join("sqlite/bench.db").display()),
+        &out.join("sqlite"),
+    )?];
+    if let Some(url) = postgres {
+        backends.push(backend_scenarios(
+            &scale,
+            "postgres",
+            &url,
+            &out.join("postgres"),
+        )?);
+    }
+    let agent = real_agent(&scale)?;
+    let results = json!({
+        "scale": scale.name,
+        "machine": {"cores": cores(), "kernel": std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default().trim()},
+        "backends": backends,
+        "agent": agent,
+    });
+    let path = out.join("results.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&results)?)?;
+    println!("{}", serde_json::to_string_pretty(&results)?);
+    eprintln!("results written to {}", path.display());
+    Ok(())
+}
