@@ -24,6 +24,8 @@ import {
   EMPTY_SCRIPT_FORM,
   MAX_TIMEOUT_SECONDS,
   scriptToForm,
+  validateParameterRows,
+  type ParameterProblem,
   type RunAsChoice,
   type ScriptFormField,
   type ScriptFormResult,
@@ -322,7 +324,7 @@ function ScriptEditor({
           <ParametersEditor
             rows={values.parameters}
             onChange={(rows) => set("parameters", rows)}
-            problem={invalid?.parameter ?? null}
+            problem={invalid?.parameter ?? typingProblem(values.parameters)}
             readOnly={readOnly}
           />
         </CardContent>
@@ -391,6 +393,12 @@ function ScriptEditor({
       </Card>
     </form>
   );
+}
+
+/** A parameter mistake worth showing while typing; a row still without a name waits for Save. */
+function typingProblem(rows: ScriptFormValues["parameters"]): ParameterProblem | null {
+  const problem = validateParameterRows(rows);
+  return problem && rows[problem.row]?.name.trim() !== "" ? problem : null;
 }
 
 function Field({ label, htmlFor, error, children }: { label: string; htmlFor: string; error?: ReactNode; children: ReactNode }) {

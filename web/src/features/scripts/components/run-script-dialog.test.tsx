@@ -1,0 +1,112 @@
+import { screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import type { AgentPage, Job, Script } from "@/api/types";
+import { Button } from "@/components/ui/button";
+import { renderPage } from "@/test/render-page";
+import { RunScriptDialog } from "./run-script-dialog";
+
+// openapi-fetch keeps the fetch it saw at creation, so the stub must exist before the client module loads.
+const fetchMock = vi.hoisted(() => {
+  const mock = vi.fn<typeof fetch>();
+  globalThis.fetch = mock;
+  return mock;
+});
+
+const script: Script = {
+  id: "s1",
+  name: "Greet",
+  description: "",
+  category: "",
+  created_at: "2026-01-01T00:00:00Z",
+  updated_at: "2026-01-01T00:00:00Z",
+  current: {
+    version: 2,
+    command_type: "script",
+    interpreter: "bash",
+    body: 'echo "hello $1"',
+    parameters: [
+      { name: "Name", type: "string", required: true },
+      { name: "Times", type: "number", default: "2" },
+      { name: "Loud", type: "boolean" },
+    ],
+    default_env: {},
+    default_timeout_seconds: 300,
+    run_as: { context: "system" },
+    created_at: "2026-01-01T00:00:00Z",
+    created_by_email: "tech@example.com",
+  },
+};
+
+const agents: AgentPage = {
+  items: [
+    {
+      id: "a1",
+      hostname: "pc-01",
+      status: "online",
+      last_seen: "2026-01-01T00:00:00Z",
+      os: { family: "linux", name: "Debian", version: "12", kernel: "6.1" },
+      arch: "x86_64",
+      agent_version: "0.1.0",
+      site_id: "s",
+      site_name: "HQ",
+      client_id: "c",
+      client_name: "Acme",
+      enrolled_at: "2026-01-01T00:00:00Z",
+    },
+  ],
+  total: 1,
+  page: 1,
+  per_page: 50,
+};
+
+const job = { id: "j1", name: "Greet v2" } as Job;
+
+function json(body: unknown, status = 200): Response {
+  return new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });
+}
+
+function requestTo(method: string, path: string): Request | undefined {
+  return fetchMock.mock.calls
+    .map(([input]) => input as Request)
+    .find((request) => request.method === method && new URL(request.url).pathname === path);
+}
+
+describe("RunScriptDialog", () => {
+  beforeEach(() => {
+    fetchMock.mockReset();
+    fetchMock.mockImplementation(async (input) => {
+      const request = input as Request;
+      const path = new URL(request.url).pathname;
+      if (request.method === "GET" && path === "/api/v1/agents") return json(agents);
+      if (request.method === "POST" && path === "/api/v1/scripts/s1/run") return json(job, 201);
+      return json({ error: { code: "not_found", message: "not found" } }, 404);
+    });
+  });
+
+  it("sends typed parameter values and the picked agents, then reports the job", async () => {
+    const onJobStarted = vi.fn();
+    renderPage(<RunScriptDialog script={script} onJobStarted={onJobStarted} trigger={<Button>Run</Button>} />);
+    await userEvent.click(await screen.findByRole("button", { name: "Run" }));
+    const dialog = await screen.findByTestId("run-script-dialog");
+    expect(within(dialog).getByTestId("run-parameter-Times")).toHaveValue("2");
+
+    // Nothing picked yet: the required parameter and the target are asked for, nothing is sent.
+    await userEvent.click(within(dialog).getByTestId("run-script-submit"));
+    expect(within(dialog).getByRole("alert")).toHaveTextContent("Name is required.");
+    await userEvent.type(within(dialog).getByTestId("run-parameter-Name"), `it's "me"`);
+    await userEvent.click(within(dialog).getByTestId("run-script-submit"));
+    expect(within(dialog).getByTestId("run-targets-error")).toHaveTextContent("Pick at least one agent.");
+    expect(requestTo("POST", "/api/v1/scripts/s1/run")).toBeUndefined();
+
+    await userEvent.click(await within(dialog).findByTestId("target-agent-checkbox"));
+    await userEvent.click(within(dialog).getByTestId("run-parameter-Loud"));
+    await userEvent.click(within(dialog).getByTestId("run-script-submit"));
+
+    await waitFor(() => expect(onJobStarted).toHaveBeenCalledWith(job));
+    const request = requestTo("POST", "/api/v1/scripts/s1/run");
+    expect(await request?.json()).toEqual({
+      targets: { agent_ids: ["a1"] },
+      parameters: { Name: `it's "me"`, Times: 2, Loud: true },
+    });
+  });
+});
