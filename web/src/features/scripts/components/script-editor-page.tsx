@@ -207,7 +207,7 @@ function ScriptEditor({
               </>
             ) : null}
             {mayMutate ? (
-              <Button type="submit" disabled={save.isPending} data-testid="save-script-button">
+              <Button type="submit" disabled={save.isPending} title="Ctrl+S / ⌘S" data-testid="save-script-button">
                 <SaveIcon /> {save.isPending ? "Saving…" : script ? "Save" : "Create script"}
               </Button>
             ) : null}
