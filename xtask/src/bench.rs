@@ -200,9 +200,13 @@ impl Fleet {
         })
     }
 
-    /// Waits until a report satisfies `done`; returns it.
+    /// Waits until the newest report satisfies `done`; returns it. Reports
+    /// that queued up meanwhile are skipped: only the newest counts.
     fn until(&mut self, seconds: u64, what: &str, done: impl Fn(&Value) -> bool) -> Result<Value> {
         let deadline = Instant::now() + Duration::from_secs(seconds);
+        while let Ok(report) = self.reports.try_recv() {
+            self.latest = report;
+        }
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
@@ -213,6 +217,9 @@ impl Fleet {
             }
             if let Ok(report) = self.reports.recv_timeout(left.min(Duration::from_secs(2))) {
                 self.latest = report;
+                while let Ok(newer) = self.reports.try_recv() {
+                    self.latest = newer;
+                }
                 if done(&self.latest) {
                     return Ok(self.latest.clone());
                 }

@@ -33,6 +33,8 @@ pub async fn run(config: Arc<SimConfig>, stats: Arc<Stats>, mut stop: watch::Rec
 }
 
 async fn issue(config: Arc<SimConfig>, stats: Arc<Stats>) -> anyhow::Result<()> {
+    // Commands to agents that are not connected yet would measure the ramp, not the round trip.
+    tokio::time::sleep(config.ramp + Duration::from_secs(1)).await;
     let base = config.server.trim_end_matches('/').to_string();
     let (email, password) = config
         .api_login
