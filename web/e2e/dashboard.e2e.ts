@@ -21,6 +21,8 @@ const resultsDir = join(dirname(fileURLToPath(import.meta.url)), "..", "test-res
 
 /** Long enough for an agent that just connected to report a couple of samples. */
 const LIVE_TIMEOUT_MS = 90_000;
+/** A command on an online agent must show its output this fast: live, not from a periodic poll. */
+const PROMPT_MS = 10_000;
 
 let browser: Browser;
 let context: BrowserContext;
@@ -50,8 +52,10 @@ afterAll(async () => {
 
 /** Runs one step; on failure saves a screenshot named after it and adds the page's errors to the message. */
 async function step(name: string, run: () => Promise<void>): Promise<void> {
+  const started = Date.now();
   try {
     await run();
+    console.log(`step "${name}": ${Date.now() - started} ms`);
   } catch (error) {
     mkdirSync(resultsDir, { recursive: true });
     const file = join(resultsDir, `e2e-failure-${name.replace(/[^a-z0-9]+/gi, "-").toLowerCase()}.png`);
@@ -155,9 +159,9 @@ describe("dashboard against a live server", () => {
       await panel.getByTestId("command-input").press("Control+Enter");
       const terminal = panel.getByTestId("command-terminal");
       // The expansion proves the shell ran the text, not that the page echoed it back.
-      await terminal.locator('[data-stream="stdout"]', { hasText: "gururmm-e2e-42" }).first().waitFor({ timeout: LIVE_TIMEOUT_MS });
-      await terminal.locator('[data-stream="stderr"]', { hasText: "to-stderr" }).first().waitFor();
-      await terminal.locator('[data-testid="command-status"][data-status="completed"]').waitFor();
+      await terminal.locator('[data-stream="stdout"]', { hasText: "gururmm-e2e-42" }).first().waitFor({ timeout: PROMPT_MS });
+      await terminal.locator('[data-stream="stderr"]', { hasText: "to-stderr" }).first().waitFor({ timeout: PROMPT_MS });
+      await terminal.locator('[data-testid="command-status"][data-status="completed"]').waitFor({ timeout: PROMPT_MS });
       expect(await terminal.getByTestId("command-exit-code").textContent()).toBe("0");
       expect(await terminal.locator('[data-stream="stdout"]', { hasText: "to-stderr" }).count()).toBe(0);
       // The history lists it, and its row opens the same output.

@@ -10,6 +10,7 @@
 //!   is a failure.
 //! - `codegen [--check]`: regenerate (or check) `web/openapi.json` and the
 //!   TypeScript API types.
+//! - `browser`: only the browser suite, against a fresh server and agent.
 //! - `bench [--full] [--postgres URL]`: the benchmark harness (see `bench.rs`).
 
 mod bench;
@@ -27,8 +28,12 @@ fn main() -> Result<()> {
         Some("test") => test(),
         Some("codegen") => codegen(args.iter().any(|a| a == "--check")),
         Some("bench") => bench::bench(&args[1..]),
+        Some("browser") => {
+            build_all()?;
+            browser_suite()
+        }
         _ => {
-            eprintln!("usage: cargo xtask <demo | test | codegen [--check] | bench [--full] [--postgres URL]>");
+            eprintln!("usage: cargo xtask <demo | test | codegen [--check] | browser | bench [--full] [--postgres URL]>");
             std::process::exit(2);
         }
     }

@@ -71,6 +71,9 @@ export function useRunCommand(agentId: string) {
     mutationFn: (spec: CommandSpec) => unwrap(api.POST("/api/v1/agents/{id}/commands", { params: { path: { id: agentId } }, body: spec })),
     onSuccess: (command) => {
       queryClient.setQueryData(commandKeys.detail(command.id), command);
+      // A fast command can start, stream and finish before this answer arrives; its live events then
+      // found nothing to update. Fetch it again at once so the view never waits for the next poll.
+      void queryClient.invalidateQueries({ queryKey: commandKeys.detail(command.id), exact: true });
       return queryClient.invalidateQueries({ queryKey: commandKeys.listsOf(agentId) });
     },
   });
