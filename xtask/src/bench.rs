@@ -59,6 +59,22 @@ struct Server {
     base: String,
     token: String,
     key: String,
+    data: PathBuf,
+    database_url: String,
+    listen: String,
+}
+
+const PASSWORD: &str = "benchmark password 1";
+
+impl Server {
+    /// Stops the server gracefully (SIGTERM) and starts it again on the same port and database.
+    fn restart(&mut self) -> Result<()> {
+        let pid = self.process.0.id().to_string();
+        run(Command::new("kill").args(["-TERM", &pid]))?;
+        let _ = self.process.0.wait();
+        self.process = start_server(&self.data, &self.database_url, &self.listen, PASSWORD)?;
+        Ok(())
+    }
 }
 
 fn start_server(data: &Path, database_url: &str, listen: &str, password: &str) -> Result<Guard> {
@@ -86,7 +102,7 @@ fn start_server(data: &Path, database_url: &str, listen: &str, password: &str) -
 fn setup_server(data: &Path, database_url: &str) -> Result<Server> {
     std::fs::create_dir_all(data)?;
     let listen = format!("127.0.0.1:{}", free_port()?);
-    let password = "benchmark password 1";
+    let password = PASSWORD;
     let process = start_server(data, database_url, &listen, password)?;
     let base = format!("http://{listen}");
     let login = api(
@@ -129,6 +145,9 @@ fn setup_server(data: &Path, database_url: &str) -> Result<Server> {
         base,
         token,
         key: key["key"].as_str().context("key")?.to_string(),
+        data: data.to_path_buf(),
+        database_url: database_url.to_string(),
+        listen,
     })
 }
 
@@ -255,7 +274,7 @@ fn backend_scenarios(
     database_url: &str,
     dir: &Path,
 ) -> Result<Value> {
-    let server = setup_server(&dir.join("server"), database_url)?;
+    let mut server = setup_server(&dir.join("server"), database_url)?;
     let pid = server.process.0.id();
     let credentials = dir.join("fleet.jsonl");
     let mut results = serde_json::Map::new();
@@ -367,6 +386,26 @@ fn backend_scenarios(
     eprintln!("[{backend}] command round trip with {fleet_size} agents: p50 {} ms, p99 {} ms over {} commands",
         report["round_trip_p50_ms"], report["round_trip_p99_ms"], report["commands_completed"]);
     results.insert("commands".into(), json!({"agents": fleet_size, "p50_ms": report["round_trip_p50_ms"], "p99_ms": report["round_trip_p99_ms"], "completed": report["commands_completed"]}));
+
+    // Reconnect storm: restart the server under the connected fleet (still issuing commands).
+    let before = number(&fleet.until(30, "a report", |_| true)?, "connects");
+    let at = Instant::now();
+    server.restart()?;
+    // Every agent must connect anew (the connect count grows by the fleet), not merely still look connected.
+    let back = fleet.until(300, "the fleet back online after a restart", |r| {
+        number(r, "connects") >= before + fleet_size as f64
+            && number(r, "connected") as usize >= fleet_size
+    });
+    let seconds = at.elapsed().as_secs_f64();
+    let back = back?;
+    // Whether every command accepted around the restart got its result is not measured yet: the
+    // simulator's commander follows results on the event stream, which ends with the server.
+    let issued = number(&back, "commands_issued");
+    eprintln!("[{backend}] reconnect storm: {fleet_size} agents back online {seconds:.1} s after the restart began ({issued} commands accepted; results across the restart not checked yet)");
+    results.insert(
+        "reconnect_storm".into(),
+        json!({"agents": fleet_size, "seconds_to_online": seconds, "commands_accepted": issued}),
+    );
     Ok(Value::Object(results))
 }
 
