@@ -622,3 +622,31 @@ async fn retention_deletes_old_samples_and_long_ranges_are_downsampled() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn guessing_enrollment_keys_is_rate_limited_without_locking_out_logins() {
+    let server = TestServer::start(gururmm_store::testing::TestDatabase::sqlite().await).await;
+    let token = server.admin_token().await;
+    let (_, _, key) = server.client_site_key(&token).await;
+    let guess = |key: String| {
+        let body = enroll_body(&key, "guessing-device", "guesser");
+        let server = &server;
+        async move {
+            server
+                .call(Method::POST, "/api/v1/agent/enroll", None, Some(body))
+                .await
+        }
+    };
+    for _ in 0..3 {
+        assert_eq!(guess("grk_wrong".into()).await.0, StatusCode::UNAUTHORIZED);
+    }
+    let (status, body) = guess(key).await;
+    assert_eq!(
+        status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "even a valid key waits out the lockout: {body}"
+    );
+    assert_eq!(body["error"]["code"], "rate_limited");
+    // Signing in from the same address still works.
+    server.login(ADMIN_EMAIL, PASSWORD).await;
+}

@@ -88,23 +88,20 @@ pub async fn enroll(
     ClientIp(ip): ClientIp,
     ApiJson(request): ApiJson<EnrollRequest>,
 ) -> ApiResult<Json<EnrollResponse>> {
-    // Guessing keys is rate limited like guessing passwords.
-    let limiter_key = "enrollment";
-    if let Some(seconds) = state
-        .login_limiter
-        .retry_after(limiter_key, ip)
-        .filter(|_| ip.is_some())
-    {
-        return Err(ApiError::too_many_requests(format!(
-            "too many invalid enrollment keys; try again in {seconds} s"
-        )));
+    // Guessing keys is rate limited like guessing passwords, per address, on a counter of its own
+    // (failed enrollments must not lock technicians out of signing in from the same office).
+    let limiter_key = ip.map(|ip| format!("enrollment:{ip}"));
+    if let Some(key) = &limiter_key {
+        if let Some(seconds) = state.login_limiter.retry_after(key, None) {
+            return Err(ApiError::too_many_requests(format!(
+                "too many invalid enrollment keys; try again in {seconds} s"
+            )));
+        }
     }
     match enrollment::enroll(state.store.as_ref(), request, ip).await {
         Err(error) if error.status == StatusCode::UNAUTHORIZED => {
-            if let Some(ip) = ip {
-                state
-                    .login_limiter
-                    .record_failure(&format!("{limiter_key}:{ip}"), Some(ip));
+            if let Some(key) = &limiter_key {
+                state.login_limiter.record_failure(key, None);
             }
             Err(error)
         }
