@@ -580,7 +580,11 @@ async fn retention_deletes_old_samples_and_long_ranges_are_downsampled() {
             })
             .collect();
         records.push(record(chrono::Duration::days(31), 99.0));
-        server.store.insert_metrics(&records).await.unwrap();
+        server
+            .store
+            .insert_metrics(&records, &[&records[47]])
+            .await
+            .unwrap();
 
         let to = now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         let from =

@@ -70,6 +70,10 @@ impl SqliteStore {
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
+            // Metric ingest rewrites index pages all over the database; a larger page cache
+            // and fewer, larger checkpoints write each hot page once per several commits.
+            .pragma("cache_size", "-65536")
+            .pragma("wal_autocheckpoint", "8000")
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
         let write = SqlitePoolOptions::new()
@@ -558,17 +562,20 @@ pub const MAX_RAW_POINTS: i64 = 20_000;
 const INSERT_CHUNK: usize = 400;
 
 /// Inserts one command (generic over the backend's executor); yields its id.
+/// Inserts a queued command for an agent of the command's organization and
+/// returns the stored row, in one round trip; `None` when no such agent exists.
 macro_rules! insert_command {
     ($executor:expr, $command:expr, $job:expr) => {{
         let command: &NewCommand = $command;
-        let id = gururmm_protocol::CommandId::new();
-        sqlx::query(
+        let row: Option<CommandRow> = sqlx::query_as(&format!(
             "INSERT INTO commands (id, organization_id, agent_id, created_by, created_by_email, command_type, \
              command, interpreter, args, env, working_dir, run_as, timeout_seconds, output_limit_bytes, status, \
              created_at, expires_at, job_id, script_id, script_version) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'queued', $15, $16, $17, $18, $19)",
-        )
-        .bind(id.to_string())
+             SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'queued', $15, $16, $17, $18, $19 \
+             WHERE EXISTS (SELECT 1 FROM agents WHERE id = $3 AND organization_id = $2) \
+             RETURNING {COMMAND_COLUMNS}, stdout, stderr"
+        ))
+        .bind(gururmm_protocol::CommandId::new().to_string())
         .bind(command.organization_id.to_string())
         .bind(command.agent_id.to_string())
         .bind(command.created_by.to_string())
@@ -587,9 +594,9 @@ macro_rules! insert_command {
         .bind($job.map(|job: JobId| job.to_string()))
         .bind(command.script.map(|(script, _)| script.to_string()))
         .bind(command.script.map(|(_, version)| version))
-        .execute($executor)
+        .fetch_optional($executor)
         .await?;
-        id
+        row
     }};
 }
 
@@ -1180,8 +1187,8 @@ macro_rules! sql_store_impl {
                 Ok(())
             }
 
-            async fn insert_metrics(&self, samples: &[MetricRecord]) -> StoreResult<()> {
-                if samples.is_empty() {
+            async fn insert_metrics(&self, samples: &[MetricRecord], latest: &[&MetricRecord]) -> StoreResult<()> {
+                if samples.is_empty() && latest.is_empty() {
                     return Ok(());
                 }
                 let mut tx = self.write.begin().await?;
@@ -1204,28 +1211,26 @@ macro_rules! sql_store_impl {
                     builder.push(" ON CONFLICT (agent_id, collected_at) DO NOTHING");
                     builder.build().execute(&mut *tx).await?;
                 }
-                // Each agent's newest sample in the batch becomes its latest.
-                let mut newest: std::collections::HashMap<AgentId, &MetricRecord> = std::collections::HashMap::new();
-                for sample in samples {
-                    let entry = newest.entry(sample.agent_id).or_insert(sample);
-                    if sample.collected_at > entry.collected_at {
-                        *entry = sample;
-                    }
-                }
-                for sample in newest.values() {
-                    sqlx::query(
-                        "UPDATE agents SET latest_sample = $1, cpu_percent = $2, memory_used_bytes = $3, \
-                         memory_total_bytes = $4, latest_sample_at = $6 \
-                         WHERE id = $5 AND (latest_sample_at IS NULL OR latest_sample_at < $6)",
-                    )
-                    .bind(&sample.sample_json)
-                    .bind(sample.cpu_percent)
-                    .bind(sample.memory_used_bytes)
-                    .bind(sample.memory_total_bytes)
-                    .bind(sample.agent_id.to_string())
-                    .bind(millis(sample.collected_at))
-                    .execute(&mut *tx)
-                    .await?;
+                // One statement per chunk of agents, not one per agent: a round trip each on PostgreSQL.
+                for chunk in latest.chunks(INSERT_CHUNK) {
+                    let mut builder = sqlx::QueryBuilder::<$db>::new(
+                        "WITH v (id, sample, cpu, used, total, at) AS (",
+                    );
+                    builder.push_values(chunk, |mut row, sample| {
+                        row.push_bind(sample.agent_id.to_string())
+                            .push_bind(&sample.sample_json)
+                            .push_bind(sample.cpu_percent)
+                            .push_bind(sample.memory_used_bytes)
+                            .push_bind(sample.memory_total_bytes)
+                            .push_bind(millis(sample.collected_at));
+                    });
+                    builder.push(
+                        ") UPDATE agents SET latest_sample = v.sample, cpu_percent = v.cpu, \
+                         memory_used_bytes = v.used, memory_total_bytes = v.total, latest_sample_at = v.at \
+                         FROM v WHERE agents.id = v.id \
+                         AND (agents.latest_sample_at IS NULL OR agents.latest_sample_at < v.at)",
+                    );
+                    builder.build().execute(&mut *tx).await?;
                 }
                 tx.commit().await?;
                 Ok(())
@@ -1287,10 +1292,8 @@ macro_rules! sql_store_impl {
             }
 
             async fn create_command(&self, command: NewCommand) -> StoreResult<CommandRecord> {
-                let mut tx = self.write.begin().await?;
-                let id = insert_command!(&mut *tx, &command, None::<JobId>);
-                tx.commit().await?;
-                self.get_command(command.organization_id, id).await
+                let row = insert_command!(&self.write, &command, None::<JobId>);
+                row.ok_or(StoreError::NotFound)?.into_command()
             }
 
             async fn get_command(&self, org: OrganizationId, id: gururmm_protocol::CommandId) -> StoreResult<CommandRecord> {
@@ -1362,18 +1365,18 @@ macro_rules! sql_store_impl {
                 command_rows(rows)
             }
 
-            async fn mark_command_started(&self, agent: AgentId, id: gururmm_protocol::CommandId, started_at: DateTime<Utc>) -> StoreResult<bool> {
-                let updated = sqlx::query(
+            async fn mark_command_started(&self, agent: AgentId, id: gururmm_protocol::CommandId, started_at: DateTime<Utc>) -> StoreResult<Option<CommandRecord>> {
+                let row: Option<CommandRow> = sqlx::query_as(&format!(
                     "UPDATE commands SET status = 'running', started_at = COALESCE(started_at, $1) \
-                     WHERE agent_id = $2 AND id = $3 AND status IN ('queued', 'running')",
-                )
+                     WHERE agent_id = $2 AND id = $3 AND status IN ('queued', 'running') \
+                     RETURNING {COMMAND_COLUMNS}, '' AS stdout, '' AS stderr"
+                ))
                 .bind(millis(started_at))
                 .bind(agent.to_string())
                 .bind(id.to_string())
-                .execute(&self.write)
-                .await?
-                .rows_affected();
-                Ok(updated > 0)
+                .fetch_optional(&self.write)
+                .await?;
+                row.map(CommandRow::into_command).transpose()
             }
 
             async fn finish_command(
@@ -1382,11 +1385,12 @@ macro_rules! sql_store_impl {
                 id: gururmm_protocol::CommandId,
                 finish: CommandFinish,
             ) -> StoreResult<Option<CommandRecord>> {
-                let updated = sqlx::query(
+                let row: Option<CommandRow> = sqlx::query_as(&format!(
                     "UPDATE commands SET status = $1, exit_code = $2, error = $3, stdout = $4, stderr = $5, \
                      stdout_truncated = $6, stderr_truncated = $7, started_at = COALESCE(started_at, $8), finished_at = $9 \
-                     WHERE agent_id = $10 AND id = $11 AND status IN ('queued', 'running')",
-                )
+                     WHERE agent_id = $10 AND id = $11 AND status IN ('queued', 'running') \
+                     RETURNING {COMMAND_COLUMNS}, stdout, stderr"
+                ))
                 .bind(finish.status.as_str())
                 .bind(finish.exit_code)
                 .bind(&finish.error)
@@ -1398,13 +1402,9 @@ macro_rules! sql_store_impl {
                 .bind(millis(finish.finished_at))
                 .bind(agent.to_string())
                 .bind(id.to_string())
-                .execute(&self.write)
-                .await?
-                .rows_affected();
-                if updated == 0 {
-                    return Ok(None);
-                }
-                self.get_agent_command(agent, id).await
+                .fetch_optional(&self.write)
+                .await?;
+                row.map(CommandRow::into_command).transpose()
             }
 
             async fn request_command_cancel(&self, org: OrganizationId, id: gururmm_protocol::CommandId, now: DateTime<Utc>) -> StoreResult<CommandRecord> {
@@ -1630,7 +1630,8 @@ macro_rules! sql_store_impl {
                 .execute(&mut *tx)
                 .await?;
                 for command in &commands {
-                    insert_command!(&mut *tx, command, Some(id));
+                    // An agent deleted since the targets were resolved gets no command.
+                    let _ = insert_command!(&mut *tx, command, Some(id));
                 }
                 tx.commit().await?;
                 self.get_job(job.organization_id, id).await

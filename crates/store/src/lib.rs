@@ -144,9 +144,14 @@ pub trait Store: Send + Sync + 'static {
     async fn write_presence(&self, updates: &[PresenceUpdate]) -> StoreResult<()>;
     /// Marks every agent offline (at start of a single-node server).
     async fn mark_all_agents_offline(&self) -> StoreResult<()>;
-    /// Inserts samples (duplicates by agent and time are ignored) and updates
-    /// each agent's latest sample.
-    async fn insert_metrics(&self, samples: &[MetricRecord]) -> StoreResult<()>;
+    /// Inserts samples (duplicates by agent and time are ignored) and makes
+    /// each of `latest` (at most one per agent) its agent's latest sample,
+    /// unless a newer one is already stored.
+    async fn insert_metrics(
+        &self,
+        samples: &[MetricRecord],
+        latest: &[&MetricRecord],
+    ) -> StoreResult<()>;
     async fn query_metrics(
         &self,
         org: OrganizationId,
@@ -156,6 +161,8 @@ pub trait Store: Send + Sync + 'static {
     async fn delete_metrics_before(&self, cutoff: DateTime<Utc>) -> StoreResult<u64>;
 
     // Commands.
+    /// Queues a command for an agent of the command's organization, in one
+    /// database round trip; [`StoreError::NotFound`] when there is no such agent.
     async fn create_command(&self, command: NewCommand) -> StoreResult<CommandRecord>;
     async fn get_command(&self, org: OrganizationId, id: CommandId) -> StoreResult<CommandRecord>;
     /// A command of this agent, for frames the agent sends (the agent's identity is the scope).
@@ -180,13 +187,14 @@ pub trait Store: Send + Sync + 'static {
         now: DateTime<Utc>,
         limit: i64,
     ) -> StoreResult<Vec<CommandRecord>>;
-    /// Marks a queued or running command of this agent as running.
+    /// Marks a queued or running command of this agent as running; returns it
+    /// (without output), or `None` when it is not this agent's or already ended.
     async fn mark_command_started(
         &self,
         agent: AgentId,
         id: CommandId,
         started_at: DateTime<Utc>,
-    ) -> StoreResult<bool>;
+    ) -> StoreResult<Option<CommandRecord>>;
     /// Stores the final result unless the command already has one; returns the
     /// updated command when this call finished it.
     async fn finish_command(

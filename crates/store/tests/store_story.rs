@@ -405,8 +405,14 @@ async fn story(store: Arc<dyn Store>) {
     let samples: Vec<_> = (0..10)
         .map(|i| record(db01.id, base + Duration::seconds(i * 30), i as f64))
         .collect();
-    store.insert_metrics(&samples).await.unwrap();
-    store.insert_metrics(&samples[..3]).await.unwrap();
+    store
+        .insert_metrics(&samples, &[&samples[9]])
+        .await
+        .unwrap();
+    store
+        .insert_metrics(&samples[..3], &[&samples[2]])
+        .await
+        .unwrap();
     let range = MetricRange {
         from: base,
         to: base + Duration::hours(1),
@@ -620,6 +626,15 @@ async fn command_story(store: Arc<dyn Store>) {
         ),
         "{backend}: other orgs see 404"
     );
+    let mut foreign = new("echo foreign", Duration::hours(1));
+    foreign.organization_id = other.id;
+    assert!(
+        matches!(
+            store.create_command(foreign).await,
+            Err(StoreError::NotFound)
+        ),
+        "{backend}: no command for another organization's agent"
+    );
 
     let dispatch = store.dispatchable_commands(agent, now, 10).await.unwrap();
     assert_eq!(
@@ -627,15 +642,21 @@ async fn command_story(store: Arc<dyn Store>) {
         [first.id, second.id],
         "{backend}: oldest first, expired excluded"
     );
-    assert!(store
+    let running = store
         .mark_command_started(agent, first.id, now)
         .await
-        .unwrap());
+        .unwrap()
+        .expect("started");
+    assert_eq!(
+        (running.id, running.status, running.started_at.is_some()),
+        (first.id, CommandStatus::Running, true)
+    );
     assert!(
-        !store
+        store
             .mark_command_started(AgentId::new(), second.id, now)
             .await
-            .unwrap(),
+            .unwrap()
+            .is_none(),
         "{backend}: another agent cannot touch it"
     );
     let finish = CommandFinish {

@@ -106,11 +106,6 @@ pub async fn create_command(
 ) -> ApiResult<(StatusCode, Json<Command>)> {
     let timeout = validate(&spec)?;
     let org = current.user.organization_id;
-    state
-        .store
-        .get_agent(org, agent_id)
-        .await
-        .map_err(|e| ApiError::from_store(e, "agent"))?;
     let now = Utc::now();
     let new = NewCommand {
         organization_id: org,
@@ -132,11 +127,12 @@ pub async fn create_command(
         expires_at: now + Duration::seconds(i64::from(state.config.command_queue_seconds)),
         script: None,
     };
+    // The store refuses an agent outside the caller's organization as not found.
     let command = state
         .store
         .create_command(new)
         .await
-        .map_err(ApiError::internal)?;
+        .map_err(|e| ApiError::from_store(e, "agent"))?;
     tracing::info!(command = %command.id, agent = %agent_id, user = %current.user.id, kind = %command.command_type, "command queued");
     state.bus.command_status(&command);
     state.presence.commands_waiting(agent_id);

@@ -19,6 +19,9 @@ pub struct CommandRelay {
     organization_id: OrganizationId,
     /// Commands sent on this link and not finished, with their output limit.
     in_flight: HashMap<CommandId, usize>,
+    /// Whether the last dispatch left commands behind (the per-agent limit or
+    /// the batch size): a finished command then makes room for them.
+    held_back: bool,
 }
 
 impl CommandRelay {
@@ -27,6 +30,7 @@ impl CommandRelay {
             agent_id,
             organization_id,
             in_flight: HashMap::new(),
+            held_back: false,
         }
     }
 
@@ -48,12 +52,14 @@ impl CommandRelay {
         let pending: HashSet<CommandId> = candidates.iter().map(|c| c.id).collect();
         self.in_flight.retain(|id, _| pending.contains(id));
         let limit = state.config.commands_per_agent as usize;
+        self.held_back = candidates.len() as i64 >= DISPATCH_BATCH;
         let mut frames = Vec::new();
         for command in candidates {
             if self.in_flight.contains_key(&command.id) {
                 continue;
             }
             if command.status == CommandStatus::Queued && self.in_flight.len() >= limit {
+                self.held_back = true;
                 continue;
             }
             let Some(request) = to_request(&command) else {
@@ -77,12 +83,8 @@ impl CommandRelay {
             .mark_command_started(self.agent_id, id, started_at)
             .await
         {
-            Ok(true) => {
-                if let Ok(Some(command)) = state.store.get_agent_command(self.agent_id, id).await {
-                    state.bus.command_status(&command);
-                }
-            }
-            Ok(false) => {}
+            Ok(Some(command)) => state.bus.command_status(&command),
+            Ok(None) => {}
             Err(error) => {
                 tracing::error!(%error, command = %id, "marking a command started failed")
             }
@@ -120,28 +122,31 @@ impl CommandRelay {
     /// Stores a result once all its output is here; returns the frames to send.
     pub async fn result(&mut self, state: &AppState, result: CommandResult) -> Vec<ServerFrame> {
         let id = result.id;
-        let command = match state.store.get_agent_command(self.agent_id, id).await {
-            Ok(Some(command)) => command,
-            // Not this agent's or long gone: let the agent forget it.
-            Ok(None) => return vec![ServerFrame::CommandResultAck { id }],
-            Err(error) => {
-                tracing::error!(%error, command = %id, "loading a command for its result failed");
-                return Vec::new();
-            }
+        // A command sent on this link needs no lookup: the conditional update
+        // below refuses it if it already ended or is not this agent's.
+        let limit = match self.in_flight.get(&id) {
+            Some(&limit) => limit,
+            None => match state.store.get_agent_command(self.agent_id, id).await {
+                Ok(Some(command)) if !command.status.is_final() => {
+                    usize::try_from(command.output_limit_bytes).unwrap_or(usize::MAX)
+                }
+                // Ended, not this agent's, or long gone: let the agent forget it.
+                Ok(_) => {
+                    state.outputs.take(id);
+                    return vec![ServerFrame::CommandResultAck { id }];
+                }
+                Err(error) => {
+                    tracing::error!(%error, command = %id, "loading a command for its result failed");
+                    return Vec::new();
+                }
+            },
         };
-        if command.status.is_final() {
-            state.outputs.take(id);
-            self.in_flight.remove(&id);
-            return vec![ServerFrame::CommandResultAck { id }];
-        }
-        let finish = match result_step(&state.outputs, &command, &result) {
+        let finish = match result_step(&state.outputs, id, limit, &result) {
             ResultStep::Resend {
                 stdout_from,
                 stderr_from,
             } => {
-                self.in_flight
-                    .entry(id)
-                    .or_insert(usize::try_from(command.output_limit_bytes).unwrap_or(usize::MAX));
+                self.in_flight.entry(id).or_insert(limit);
                 return vec![ServerFrame::CommandOutputResend {
                     id,
                     stdout_from,
@@ -157,7 +162,9 @@ impl CommandRelay {
                 }
                 self.in_flight.remove(&id);
                 let mut frames = vec![ServerFrame::CommandResultAck { id }];
-                frames.extend(self.dispatch(state).await);
+                if self.held_back {
+                    frames.extend(self.dispatch(state).await);
+                }
                 frames
             }
             Err(error) => {

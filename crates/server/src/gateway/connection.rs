@@ -115,7 +115,7 @@ async fn serve_agent(
     // 1. hello
     let first = tokio::time::timeout(HELLO_TIMEOUT, stream.next()).await;
     let hello = match first {
-        Ok(Some(Ok(Message::Text(body)))) => match serde_json::from_str::<AgentFrame>(&body) {
+        Ok(Some(Ok(Message::Text(body)))) => match AgentFrame::from_json(&body) {
             Ok(AgentFrame::Hello(hello)) => hello,
             _ => {
                 let _ = sink.send(close_message(CloseReason::HelloExpected)).await;
@@ -270,7 +270,7 @@ where
                     Message::Ping(_) | Message::Pong(_) => continue,
                     Message::Binary(_) => return Some(CloseReason::InvalidFrame),
                 };
-                let frame = match serde_json::from_str::<AgentFrame>(&body) {
+                let frame = match AgentFrame::from_json(&body) {
                     Ok(frame) => frame,
                     Err(_) => return Some(CloseReason::InvalidFrame),
                 };

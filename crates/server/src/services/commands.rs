@@ -329,21 +329,21 @@ pub enum ResultStep {
 /// Decides whether a result can be stored with the output held.
 pub fn result_step(
     outputs: &LiveOutputs,
-    command: &CommandRecord,
+    id: CommandId,
+    limit: usize,
     result: &CommandResult,
 ) -> ResultStep {
-    let limit = usize::try_from(command.output_limit_bytes).unwrap_or(usize::MAX);
     let expected_stdout = result.stdout_bytes.min(limit as u64);
     let expected_stderr = result.stderr_bytes.min(limit as u64);
-    let (stdout_len, stderr_len) = outputs.lengths(command.id);
+    let (stdout_len, stderr_len) = outputs.lengths(id);
     if stdout_len < expected_stdout || stderr_len < expected_stderr {
-        outputs.expect_resend(command.id, limit);
+        outputs.expect_resend(id, limit);
         return ResultStep::Resend {
             stdout_from: stdout_len,
             stderr_from: stderr_len,
         };
     }
-    let (stdout, stderr) = outputs.take(command.id);
+    let (stdout, stderr) = outputs.take(id);
     ResultStep::Store(CommandFinish {
         status: status_of(result.outcome),
         exit_code: result.exit_code.map(i64::from),
