@@ -198,7 +198,7 @@ impl Fleet {
             ])
             .args(extra)
             .stdout(Stdio::piped())
-            .stderr(Stdio::null());
+            .stderr(std::fs::File::create(credentials.with_extension("log"))?);
         let mut child = command.spawn().context("starting gururmm-fleetsim")?;
         let stdout = child.stdout.take().context("fleetsim stdout")?;
         let (sender, reports) = mpsc::channel();
@@ -234,13 +234,19 @@ impl Fleet {
                     self.latest
                 );
             }
-            if let Ok(report) = self.reports.recv_timeout(left.min(Duration::from_secs(2))) {
-                self.latest = report;
-                while let Ok(newer) = self.reports.try_recv() {
-                    self.latest = newer;
+            match self.reports.recv_timeout(left.min(Duration::from_secs(2))) {
+                Ok(report) => {
+                    self.latest = report;
+                    while let Ok(newer) = self.reports.try_recv() {
+                        self.latest = newer;
+                    }
+                    if done(&self.latest) {
+                        return Ok(self.latest.clone());
+                    }
                 }
-                if done(&self.latest) {
-                    return Ok(self.latest.clone());
+                Err(mpsc::RecvTimeoutError::Timeout) => {}
+                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    bail!("the simulator exited while waiting for {what} (its log is next to the credentials file)")
                 }
             }
         }
@@ -268,6 +274,27 @@ fn api_latency(server: &Server, path: &str, count: usize) -> Result<(f64, f64)> 
     Ok((percentile(times.clone(), 0.5), percentile(times, 0.99)))
 }
 
+/// Ids of the first `count` agents in the list.
+fn agent_ids(server: &Server, count: usize) -> Result<Vec<String>> {
+    let list = api(
+        "GET",
+        &server.base,
+        &format!("/api/v1/agents?per_page={count}"),
+        Some(&server.token),
+        None,
+    )?;
+    let ids: Vec<String> = list["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|a| a["id"].as_str().map(str::to_string))
+        .collect();
+    if ids.is_empty() {
+        bail!("no agents listed");
+    }
+    Ok(ids)
+}
+
 fn backend_scenarios(
     scale: &Scale,
     backend: &str,
@@ -281,9 +308,11 @@ fn backend_scenarios(
     results.insert("backend".into(), json!(backend));
 
     // Connect N agents: time until all are online and memory per connection.
+    // Memory per agent counts from the idle server's RSS, so what earlier (larger or
+    // smaller) fleets left allocated is charged to the fleet measured.
+    let baseline = rss_kib(pid)?;
     let mut connect = Vec::new();
     for &agents in &scale.connect {
-        let baseline = rss_kib(pid)?;
         let at = Instant::now();
         let ramp = (agents / 1000).max(1) as u64;
         let mut fleet = Fleet::start(
@@ -337,29 +366,46 @@ fn backend_scenarios(
         number(r, "connected") as usize >= fleet_size
     })?;
     let first = fleet.until(30, "a report", |_| true)?;
+    let watched = agent_ids(&server, 5)?;
     let cpu_before = cpu_seconds(pid)?;
     let at = Instant::now();
-    std::thread::sleep(Duration::from_secs(scale.steady_seconds));
+    // Meanwhile, how old the newest stored sample the metrics API returns is: at most the
+    // one-second interval plus the time from the agent's send until the sample is queryable.
+    let mut oldest_newest_ms: f64 = 0.0;
+    while at.elapsed() < Duration::from_secs(scale.steady_seconds) {
+        for id in &watched {
+            let from = (chrono::Utc::now() - chrono::Duration::minutes(2))
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+            let series = api(
+                "GET",
+                &server.base,
+                &format!("/api/v1/agents/{id}/metrics?from={from}"),
+                Some(&server.token),
+                None,
+            )?;
+            let collected = series["points"]
+                .as_array()
+                .and_then(|points| points.last())
+                .and_then(|point| point["time"].as_str())
+                .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+                .context("an agent without stored samples")?;
+            let age =
+                (chrono::Utc::now() - collected.with_timezone(&chrono::Utc)).num_milliseconds();
+            oldest_newest_ms = oldest_newest_ms.max(age as f64);
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
     let last = fleet.until(30, "a report", |_| true)?;
     let wall = at.elapsed().as_secs_f64();
     let acked = number(&last, "metrics_acked") - number(&first, "metrics_acked");
     let cpu = (cpu_seconds(pid)? - cpu_before) / wall / cores() * 100.0;
     let rate = acked / wall;
-    eprintln!("[{backend}] steady: {rate:.0} metric messages/s acknowledged (stored) with {fleet_size} agents; server CPU {cpu:.1}% of the machine");
+    eprintln!("[{backend}] steady: {rate:.0} metric messages/s acknowledged (stored) with {fleet_size} agents; server CPU {cpu:.1}% of the machine; newest sample at most {oldest_newest_ms:.0} ms old");
     let (list_p50, list_p99) = api_latency(&server, "/api/v1/agents?per_page=100", 50)?;
-    let agent_id = api(
-        "GET",
-        &server.base,
-        "/api/v1/agents?per_page=1",
-        Some(&server.token),
-        None,
-    )?["items"][0]["id"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let agent_id = agent_ids(&server, 1)?.remove(0);
     let (detail_p50, detail_p99) = api_latency(&server, &format!("/api/v1/agents/{agent_id}"), 50)?;
     eprintln!("[{backend}] API with {fleet_size} agents: list p50 {list_p50:.1} ms p99 {list_p99:.1} ms; detail p50 {detail_p50:.1} ms p99 {detail_p99:.1} ms");
-    results.insert("steady".into(), json!({"agents": fleet_size, "seconds": wall, "metric_messages_per_second": rate, "server_cpu_percent": cpu}));
+    results.insert("steady".into(), json!({"agents": fleet_size, "seconds": wall, "metric_messages_per_second": rate, "server_cpu_percent": cpu, "newest_sample_max_age_ms": oldest_newest_ms}));
     results.insert("api".into(), json!({"agents": fleet_size, "list_p50_ms": list_p50, "list_p99_ms": list_p99, "detail_p50_ms": detail_p50, "detail_p99_ms": detail_p99}));
     drop(fleet);
 
@@ -388,23 +434,49 @@ fn backend_scenarios(
     results.insert("commands".into(), json!({"agents": fleet_size, "p50_ms": report["round_trip_p50_ms"], "p99_ms": report["round_trip_p99_ms"], "completed": report["commands_completed"]}));
 
     // Reconnect storm: restart the server under the connected fleet (still issuing commands).
-    let before = number(&fleet.until(30, "a report", |_| true)?, "connects");
+    let before = fleet.until(30, "a report", |_| true)?;
     let at = Instant::now();
     server.restart()?;
     // Every agent must connect anew (the connect count grows by the fleet), not merely still look connected.
+    let connects = number(&before, "connects");
     let back = fleet.until(300, "the fleet back online after a restart", |r| {
-        number(r, "connects") >= before + fleet_size as f64
+        number(r, "connects") >= connects + fleet_size as f64
             && number(r, "connected") as usize >= fleet_size
     });
     let seconds = at.elapsed().as_secs_f64();
-    let back = back?;
-    // Whether every command accepted around the restart got its result is not measured yet: the
-    // simulator's commander follows results on the event stream, which ends with the server.
-    let issued = number(&back, "commands_issued");
-    eprintln!("[{backend}] reconnect storm: {fleet_size} agents back online {seconds:.1} s after the restart began ({issued} commands accepted; results across the restart not checked yet)");
+    back?;
+    // No lost results: every command the API accepted, before, during or after the restart,
+    // is seen finished; none stays outstanding longer than the restart has lasted.
+    let settled = fleet.until(120, "every accepted command finished", |r| {
+        number(r, "oldest_outstanding_ms") < 3_000.0
+            && at.elapsed() > Duration::from_secs_f64(seconds + 5.0)
+    });
+    let after = match settled {
+        Ok(report) => report,
+        Err(_) => fleet.latest.clone(),
+    };
+    let delta = |key: &str| number(&after, key) - number(&before, key);
+    let lost = if number(&after, "oldest_outstanding_ms") < 3_000.0 {
+        0.0
+    } else {
+        number(&after, "commands_outstanding")
+    };
+    let server_errors = delta("server_errors");
+    eprintln!(
+        "[{backend}] reconnect storm: {fleet_size} agents back online {seconds:.1} s after the restart began; \
+         {} commands accepted meanwhile, {} refused while the server was down, {} found finished by asking \
+         after the event stream dropped, {lost} lost; {server_errors} 5xx answers",
+        delta("commands_issued"),
+        delta("commands_failed_to_issue"),
+        delta("commands_looked_up"),
+    );
     results.insert(
         "reconnect_storm".into(),
-        json!({"agents": fleet_size, "seconds_to_online": seconds, "commands_accepted": issued}),
+        json!({"agents": fleet_size, "seconds_to_online": seconds,
+            "commands_accepted": delta("commands_issued"),
+            "commands_refused_while_down": delta("commands_failed_to_issue"),
+            "commands_found_by_lookup": delta("commands_looked_up"),
+            "commands_lost": lost, "server_errors": server_errors}),
     );
     Ok(Value::Object(results))
 }

@@ -67,6 +67,7 @@ async fn connect(
     config: &SimConfig,
     identity: &Identity,
     source: IpAddr,
+    stats: &Stats,
 ) -> anyhow::Result<Socket> {
     let base = config.server.trim_end_matches('/');
     let authority = base.split_once("://").map(|(_, rest)| rest).unwrap_or(base);
@@ -98,9 +99,16 @@ async fn connect(
         .write_buffer_size(0)
         .max_message_size(Some(gururmm_protocol::MAX_FRAME_BYTES))
         .max_frame_size(Some(gururmm_protocol::MAX_FRAME_BYTES));
-    let (socket, _) =
-        tokio_tungstenite::client_async_with_config(request, stream, Some(websocket)).await?;
-    Ok(socket)
+    match tokio_tungstenite::client_async_with_config(request, stream, Some(websocket)).await {
+        Ok((socket, _)) => Ok(socket),
+        Err(tokio_tungstenite::tungstenite::Error::Http(response))
+            if response.status().is_server_error() =>
+        {
+            Stats::add(&stats.server_errors, 1);
+            anyhow::bail!("the server answered {}", response.status())
+        }
+        Err(error) => Err(error.into()),
+    }
 }
 
 async fn send(socket: &mut Socket, stats: &Stats, frame: &AgentFrame) -> anyhow::Result<()> {
@@ -152,7 +160,7 @@ async fn session(
     finished: &mut HashMap<CommandId, CommandResult>,
     stats: &Arc<Stats>,
 ) -> anyhow::Result<()> {
-    let mut socket = connect(config, identity, source).await?;
+    let mut socket = connect(config, identity, source, stats).await?;
     let hello = AgentFrame::Hello(Hello {
         protocol_version: PROTOCOL_VERSION,
         agent_version: "fleetsim".into(),

@@ -1,6 +1,11 @@
 //! Issues commands through the REST API to random simulated agents and
 //! measures each round trip: from the `POST` until the dashboard's event
 //! stream reports the command finished.
+//!
+//! It survives a server restart the way a dashboard does: it reconnects the
+//! event stream and asks for the status of every command it has not seen
+//! finish, so a result lost across the restart shows as a command that stays
+//! outstanding, and a 5xx answer is counted as a server error.
 
 use crate::stats::Stats;
 use crate::SimConfig;
@@ -20,6 +25,13 @@ const FINAL: [&str; 6] = [
     "expired",
 ];
 
+/// A command not seen finishing for this long is looked up through the API.
+const LOOK_UP_AFTER: Duration = Duration::from_secs(2);
+/// Pause between attempts while the server is unreachable.
+const RETRY: Duration = Duration::from_millis(250);
+/// Bound on one API request (not on the event stream).
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
 pub async fn run(config: Arc<SimConfig>, stats: Arc<Stats>, mut stop: watch::Receiver<bool>) {
     tokio::select! {
         result = issue(config, stats.clone()) => {
@@ -32,39 +44,97 @@ pub async fn run(config: Arc<SimConfig>, stats: Arc<Stats>, mut stop: watch::Rec
     }
 }
 
+/// The API as the commander uses it: one signed-in client.
+#[derive(Clone)]
+struct Api {
+    http: reqwest::Client,
+    base: String,
+    token: String,
+    stats: Arc<Stats>,
+}
+
+impl Api {
+    /// Signs in, retrying while the server is unreachable.
+    async fn sign_in(config: &SimConfig, stats: Arc<Stats>) -> anyhow::Result<Api> {
+        let base = config.server.trim_end_matches('/').to_string();
+        let (email, password) = config
+            .api_login
+            .clone()
+            .ok_or_else(|| anyhow::anyhow!("commands need --api-email and --api-password"))?;
+        let http = reqwest::Client::builder()
+            .pool_max_idle_per_host(8)
+            .connect_timeout(Duration::from_secs(5))
+            .build()?;
+        let mut api = Api {
+            http,
+            base,
+            token: String::new(),
+            stats,
+        };
+        let login = api
+            .until_answered(|api| {
+                api.http
+                    .post(format!("{}/api/v1/auth/login", api.base))
+                    .json(&json!({"email": email, "password": password}))
+            })
+            .await?;
+        api.token = login["token"]
+            .as_str()
+            .ok_or_else(|| anyhow::anyhow!("login failed: {login}"))?
+            .to_string();
+        Ok(api)
+    }
+
+    /// Sends a request; `Ok(None)` when the server could not be reached or
+    /// answered 5xx (counted), an error for any other refusal.
+    async fn send(&self, request: reqwest::RequestBuilder) -> anyhow::Result<Option<Value>> {
+        let response = match request.timeout(REQUEST_TIMEOUT).send().await {
+            Ok(response) => response,
+            Err(_) => return Ok(None),
+        };
+        let status = response.status();
+        if status.is_server_error() {
+            Stats::add(&self.stats.server_errors, 1);
+            return Ok(None);
+        }
+        if !status.is_success() {
+            let body = response.text().await.unwrap_or_default();
+            anyhow::bail!("the server refused: {status} {body}");
+        }
+        Ok(response.json().await.ok())
+    }
+
+    /// Repeats a request until the server answers it.
+    async fn until_answered(
+        &self,
+        request: impl Fn(&Api) -> reqwest::RequestBuilder,
+    ) -> anyhow::Result<Value> {
+        loop {
+            if let Some(body) = self.send(request(self)).await? {
+                return Ok(body);
+            }
+            tokio::time::sleep(RETRY).await;
+        }
+    }
+
+    fn get(&self, path: &str) -> reqwest::RequestBuilder {
+        self.http
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+    }
+}
+
 async fn issue(config: Arc<SimConfig>, stats: Arc<Stats>) -> anyhow::Result<()> {
     // Commands to agents that are not connected yet would measure the ramp, not the round trip.
     tokio::time::sleep(config.ramp + Duration::from_secs(1)).await;
-    let base = config.server.trim_end_matches('/').to_string();
-    let (email, password) = config
-        .api_login
-        .clone()
-        .ok_or_else(|| anyhow::anyhow!("commands need --api-email and --api-password"))?;
-    let http = reqwest::Client::builder()
-        .pool_max_idle_per_host(8)
-        .build()?;
-    let login: Value = http
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&json!({"email": email, "password": password}))
-        .send()
-        .await?
-        .json()
-        .await?;
-    let token = login["token"]
-        .as_str()
-        .ok_or_else(|| anyhow::anyhow!("login failed: {login}"))?
-        .to_string();
+    let api = Api::sign_in(&config, stats.clone()).await?;
 
     // Which simulated agents exist: their ids, from the API.
     let mut agent_ids = Vec::new();
     let mut page = 1;
     loop {
-        let list: Value = http
-            .get(format!("{base}/api/v1/agents?per_page=200&page={page}"))
-            .bearer_auth(&token)
-            .send()
-            .await?
-            .json()
+        let list = api
+            .until_answered(|api| api.get(&format!("/api/v1/agents?per_page=200&page={page}")))
             .await?;
         let items = list["items"].as_array().cloned().unwrap_or_default();
         agent_ids.extend(
@@ -81,48 +151,8 @@ async fn issue(config: Arc<SimConfig>, stats: Arc<Stats>) -> anyhow::Result<()> 
 
     // Commands can finish before their POST's answer is read: either side may come first.
     let pending: Arc<Mutex<Pending>> = Arc::default();
-    let events = http
-        .get(format!("{base}/api/v1/events"))
-        .bearer_auth(&token)
-        .send()
-        .await?;
-    anyhow::ensure!(
-        events.status().is_success(),
-        "event stream refused: {}",
-        events.status()
-    );
-    let listener = {
-        let pending = pending.clone();
-        let stats = stats.clone();
-        tokio::spawn(async move {
-            let mut stream = events.bytes_stream();
-            let mut buffer = String::new();
-            while let Some(Ok(chunk)) = stream.next().await {
-                buffer.push_str(&String::from_utf8_lossy(&chunk));
-                while let Some(end) = buffer.find("\n\n") {
-                    let event: String = buffer.drain(..end + 2).collect();
-                    if !event.contains("event: command_status") {
-                        continue;
-                    }
-                    let Some(data) = event.lines().find_map(|l| l.strip_prefix("data: ")) else {
-                        continue;
-                    };
-                    let Ok(data) = serde_json::from_str::<Value>(data) else {
-                        continue;
-                    };
-                    if !FINAL.contains(&data["status"].as_str().unwrap_or_default()) {
-                        continue;
-                    }
-                    let id = data["command_id"].as_str().unwrap_or_default().to_string();
-                    pending.lock().unwrap_or_else(|p| p.into_inner()).finished(
-                        id,
-                        Instant::now(),
-                        &stats,
-                    );
-                }
-            }
-        })
-    };
+    let listener = tokio::spawn(listen(api.clone(), pending.clone()));
+    let sweeper = tokio::spawn(sweep(api.clone(), pending.clone()));
 
     let every = Duration::from_secs_f64(1.0 / config.commands_per_second);
     let mut ticker = tokio::time::interval(every);
@@ -131,39 +161,106 @@ async fn issue(config: Arc<SimConfig>, stats: Arc<Stats>) -> anyhow::Result<()> 
         ticker.tick().await;
         next = (next + 7919) % agent_ids.len();
         let agent = &agent_ids[next];
-        let http = http.clone();
-        let token = token.clone();
+        let api = api.clone();
         let pending = pending.clone();
-        let stats = stats.clone();
-        let url = format!("{base}/api/v1/agents/{agent}/commands");
+        let path = format!("/api/v1/agents/{agent}/commands");
         tokio::spawn(async move {
             let at = Instant::now();
-            let response = http
-                .post(url)
-                .bearer_auth(token)
-                .json(&json!({"command_type": "shell", "command": "true"}))
-                .send()
-                .await;
-            match response {
-                Ok(response) if response.status().is_success() => {
-                    if let Ok(body) = response.json::<Value>().await {
-                        if let Some(id) = body["id"].as_str() {
-                            Stats::add(&stats.commands_issued, 1);
-                            pending.lock().unwrap_or_else(|p| p.into_inner()).started(
-                                id.to_string(),
-                                at,
-                                &stats,
-                            );
-                            return;
-                        }
-                    }
-                    Stats::add(&stats.commands_failed_to_issue, 1);
+            let request = api
+                .http
+                .post(format!("{}{path}", api.base))
+                .bearer_auth(&api.token)
+                .json(&json!({"command_type": "shell", "command": "true"}));
+            match api.send(request).await {
+                Ok(Some(body)) if body["id"].is_string() => {
+                    Stats::add(&api.stats.commands_issued, 1);
+                    lock(&pending).started(
+                        body["id"].as_str().unwrap_or_default().to_string(),
+                        at,
+                        &api.stats,
+                    );
                 }
-                _ => Stats::add(&stats.commands_failed_to_issue, 1),
+                _ => Stats::add(&api.stats.commands_failed_to_issue, 1),
             }
         });
-        if listener.is_finished() {
-            anyhow::bail!("the event stream ended");
+        if listener.is_finished() || sweeper.is_finished() {
+            anyhow::bail!("the commander's event listener stopped");
+        }
+    }
+}
+
+fn lock(pending: &Mutex<Pending>) -> std::sync::MutexGuard<'_, Pending> {
+    pending.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Follows the event stream, reconnecting whenever it ends.
+async fn listen(api: Api, pending: Arc<Mutex<Pending>>) {
+    loop {
+        let response = api.get("/api/v1/events").send().await;
+        let Ok(response) = response else {
+            tokio::time::sleep(RETRY).await;
+            continue;
+        };
+        if response.status().is_server_error() {
+            Stats::add(&api.stats.server_errors, 1);
+        }
+        if !response.status().is_success() {
+            tokio::time::sleep(RETRY).await;
+            continue;
+        }
+        let mut stream = response.bytes_stream();
+        let mut buffer = String::new();
+        while let Some(Ok(chunk)) = stream.next().await {
+            buffer.push_str(&String::from_utf8_lossy(&chunk));
+            while let Some(end) = buffer.find("\n\n") {
+                let event: String = buffer.drain(..end + 2).collect();
+                if !event.contains("event: command_status") {
+                    continue;
+                }
+                let Some(data) = event.lines().find_map(|l| l.strip_prefix("data: ")) else {
+                    continue;
+                };
+                let Ok(data) = serde_json::from_str::<Value>(data) else {
+                    continue;
+                };
+                if !FINAL.contains(&data["status"].as_str().unwrap_or_default()) {
+                    continue;
+                }
+                let id = data["command_id"].as_str().unwrap_or_default().to_string();
+                lock(&pending).finished(id, Instant::now(), &api.stats);
+            }
+        }
+    }
+}
+
+/// Once a second: publishes how many commands are outstanding, and looks up
+/// those not seen finishing for a while (their event was missed while the
+/// stream was down, or the result is late or lost).
+async fn sweep(api: Api, pending: Arc<Mutex<Pending>>) {
+    let mut ticker = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        ticker.tick().await;
+        let overdue = {
+            let pending = lock(&pending);
+            let now = Instant::now();
+            let oldest = pending
+                .started
+                .values()
+                .map(|at| now.saturating_duration_since(*at))
+                .max()
+                .unwrap_or_default();
+            api.stats.set_outstanding(pending.started.len(), oldest);
+            pending.overdue(now)
+        };
+        for id in overdue {
+            let Ok(Some(command)) = api.send(api.get(&format!("/api/v1/commands/{id}"))).await
+            else {
+                continue;
+            };
+            if FINAL.contains(&command["status"].as_str().unwrap_or_default()) {
+                Stats::add(&api.stats.commands_looked_up, 1);
+                lock(&pending).finished(id, Instant::now(), &api.stats);
+            }
         }
     }
 }
@@ -200,5 +297,15 @@ impl Pending {
                 self.finished.insert(id, at);
             }
         }
+    }
+
+    /// Commands issued long enough ago to look up (at most 200 per sweep).
+    fn overdue(&self, now: Instant) -> Vec<String> {
+        self.started
+            .iter()
+            .filter(|(_, at)| now.saturating_duration_since(**at) >= LOOK_UP_AFTER)
+            .map(|(id, _)| id.clone())
+            .take(200)
+            .collect()
     }
 }

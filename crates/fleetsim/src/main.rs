@@ -12,6 +12,8 @@ use std::time::{Duration, Instant};
 
 #[derive(Parser, Clone, Debug)]
 #[command(
+    // A child of a split run gets the parent's arguments with overrides appended.
+    args_override_self = true,
     name = "gururmm-fleetsim",
     version,
     about = "Simulates GuruRMM agents over the real protocol"

@@ -16,6 +16,12 @@ pub struct Stats {
     pub errors: AtomicU64,
     pub commands_issued: AtomicU64,
     pub commands_failed_to_issue: AtomicU64,
+    /// Commands whose end the commander learned by asking, not from the event stream.
+    pub commands_looked_up: AtomicU64,
+    /// 5xx answers to the commander's requests and the agents' upgrades.
+    pub server_errors: AtomicU64,
+    commands_outstanding: AtomicU64,
+    oldest_outstanding_ms: AtomicU64,
     round_trips_micros: Mutex<Vec<u64>>,
 }
 
@@ -32,6 +38,12 @@ pub struct Report {
     pub errors: u64,
     pub commands_issued: u64,
     pub commands_completed: u64,
+    pub commands_looked_up: u64,
+    pub commands_failed_to_issue: u64,
+    /// Accepted commands not seen finished yet, and the age of the oldest.
+    pub commands_outstanding: u64,
+    pub oldest_outstanding_ms: u64,
+    pub server_errors: u64,
     pub round_trip_p50_ms: Option<f64>,
     pub round_trip_p99_ms: Option<f64>,
     pub round_trip_max_ms: Option<f64>,
@@ -48,6 +60,13 @@ fn percentile(sorted: &[u64], fraction: f64) -> Option<f64> {
 impl Stats {
     pub fn add(counter: &AtomicU64, amount: u64) {
         counter.fetch_add(amount, Ordering::Relaxed);
+    }
+
+    pub fn set_outstanding(&self, count: usize, oldest: std::time::Duration) {
+        self.commands_outstanding
+            .store(count as u64, Ordering::Relaxed);
+        self.oldest_outstanding_ms
+            .store(oldest.as_millis() as u64, Ordering::Relaxed);
     }
 
     pub fn record_round_trip(&self, micros: u64) {
@@ -76,6 +95,11 @@ impl Stats {
             errors: load(&self.errors),
             commands_issued: load(&self.commands_issued),
             commands_completed: trips.len() as u64,
+            commands_looked_up: load(&self.commands_looked_up),
+            commands_failed_to_issue: load(&self.commands_failed_to_issue),
+            commands_outstanding: load(&self.commands_outstanding),
+            oldest_outstanding_ms: load(&self.oldest_outstanding_ms),
+            server_errors: load(&self.server_errors),
             round_trip_p50_ms: percentile(&trips, 0.50),
             round_trip_p99_ms: percentile(&trips, 0.99),
             round_trip_max_ms: trips.last().map(|m| *m as f64 / 1000.0),
@@ -98,6 +122,15 @@ impl Report {
             errors: reports.iter().map(|r| r.errors).sum(),
             commands_issued: reports.iter().map(|r| r.commands_issued).sum(),
             commands_completed: reports.iter().map(|r| r.commands_completed).sum(),
+            commands_looked_up: reports.iter().map(|r| r.commands_looked_up).sum(),
+            commands_failed_to_issue: reports.iter().map(|r| r.commands_failed_to_issue).sum(),
+            commands_outstanding: reports.iter().map(|r| r.commands_outstanding).sum(),
+            oldest_outstanding_ms: reports
+                .iter()
+                .map(|r| r.oldest_outstanding_ms)
+                .max()
+                .unwrap_or(0),
+            server_errors: reports.iter().map(|r| r.server_errors).sum(),
             round_trip_p50_ms: worst(|r| r.round_trip_p50_ms),
             round_trip_p99_ms: worst(|r| r.round_trip_p99_ms),
             round_trip_max_ms: worst(|r| r.round_trip_max_ms),

@@ -43,11 +43,12 @@ async fn smoke(database: TestDatabase) {
     gururmm_server::services::bootstrap::bootstrap_admin(store.as_ref(), &config)
         .await
         .unwrap();
-    let state = gururmm_server::state_with_store(config, store.clone())
+    let state = gururmm_server::state_with_store(config.clone(), store.clone())
         .await
         .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
+    let address = listener.local_addr().unwrap();
+    let base = format!("http://{address}");
     let (stop_server, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(gururmm_server::serve(state.clone(), listener, async move {
         let _ = stopped.await;
@@ -173,19 +174,46 @@ async fn smoke(database: TestDatabase) {
     })
     .await;
 
-    // A second run reuses the saved credentials: no enrollment key needed, same agents.
-    let rerun = Simulation::start(SimConfig {
-        credentials_file: Some(credentials.clone()),
-        ramp: Duration::from_millis(500),
-        ..SimConfig::new(base.clone(), AGENTS)
-    })
-    .await
-    .unwrap();
-    eventually(60, "the saved fleet reconnects", || async {
-        (state.presence.online_count() == AGENTS).then_some(())
+    // A second run, of the binary split over two processes, reuses the saved
+    // credentials: no enrollment key needed, the same agents.
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_gururmm-fleetsim"))
+        .args([
+            "--server",
+            &base,
+            "--agents",
+            &AGENTS.to_string(),
+            "--credentials",
+        ])
+        .arg(&credentials)
+        .args([
+            "--ramp-seconds",
+            "1",
+            "--duration-seconds",
+            "2",
+            "--processes",
+            "2",
+        ])
+        .args(["--source-ips", "4", "--report-seconds", "1", "--json"])
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let last: gururmm_fleetsim::Report =
+        serde_json::from_str(stdout.lines().last().unwrap_or_default()).unwrap();
+    assert_eq!(
+        (last.connects, last.errors, last.server_errors),
+        (AGENTS as u64, 0, 0),
+        "{stdout}"
+    );
+    eventually(30, "the split fleet is offline again", || async {
+        (state.presence.online_count() == 0).then_some(())
     })
     .await;
-    rerun.stop().await;
     let total: Value = http
         .get(format!("{base}/api/v1/agents?per_page=1"))
         .bearer_auth(&token)
@@ -199,6 +227,46 @@ async fn smoke(database: TestDatabase) {
         total["total"], AGENTS,
         "no duplicate agents on the second run"
     );
+
+    // The server restarts under a fleet whose commander keeps issuing commands:
+    // every agent comes back, every accepted command finishes, nothing answers 5xx.
+    let busy = Simulation::start(SimConfig {
+        credentials_file: Some(credentials.clone()),
+        ramp: Duration::from_millis(500),
+        commands_per_second: 20.0,
+        api_login: Some((EMAIL.into(), PASSWORD.into())),
+        ..SimConfig::new(base.clone(), AGENTS)
+    })
+    .await
+    .unwrap();
+    let before = eventually(60, "commands complete before the restart", || async {
+        let report = busy.stats.report();
+        (report.connected == AGENTS as u64 && report.commands_completed >= 10).then_some(report)
+    })
+    .await;
+    let _ = stop_server.send(());
+    server.await.unwrap().unwrap();
+    let state = gururmm_server::state_with_store(config, store.clone())
+        .await
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind(address).await.unwrap();
+    let (stop_server, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(gururmm_server::serve(state.clone(), listener, async move {
+        let _ = stopped.await;
+    }));
+    let after = eventually(60, "the fleet is back and no result is lost", || async {
+        let report = busy.stats.report();
+        (report.connects >= before.connects + AGENTS as u64
+            && report.connected == AGENTS as u64
+            && report.commands_issued > before.commands_issued + 10
+            && report.commands_completed >= before.commands_issued
+            && report.oldest_outstanding_ms < 3_000)
+            .then_some(report)
+    })
+    .await;
+    assert_eq!(after.server_errors, 0, "{after:?}");
+    busy.stop().await;
+
     let _ = std::fs::remove_file(credentials);
     let _ = stop_server.send(());
     server.await.unwrap().unwrap();
