@@ -4,8 +4,9 @@ use crate::state::AppState;
 use chrono::{Duration as ChronoDuration, Utc};
 use std::time::Duration;
 
-/// Full last-seen refresh of connected agents every this many flushes.
-const FULL_REFRESH_EVERY: u32 = 30;
+/// Every connected agent's last-seen time is refreshed once per this many
+/// flushes, a slice of the agents at each flush.
+const REFRESH_SLICES: u32 = 30;
 
 /// Seconds past its timeout a running command may go without a result before
 /// it is marked interrupted.
@@ -45,8 +46,8 @@ pub async fn end_overdue_commands_once(state: &AppState) {
     }
 }
 
-/// Writes connects/disconnects in batches, and now and then the last-seen
-/// time of every connected agent, so heartbeats never write.
+/// Writes connects/disconnects in batches, and the last-seen time of a slice
+/// of the connected agents, so heartbeats never write and no flush is large.
 async fn flush_presence(state: AppState) {
     let mut ticker = tokio::time::interval(Duration::from_secs(u64::from(
         state.config.presence_flush_seconds,
@@ -56,12 +57,13 @@ async fn flush_presence(state: AppState) {
     loop {
         ticker.tick().await;
         tick = tick.wrapping_add(1);
-        flush_presence_once(&state, tick.is_multiple_of(FULL_REFRESH_EVERY)).await;
+        flush_presence_once(&state, tick % REFRESH_SLICES, REFRESH_SLICES).await;
     }
 }
 
-pub async fn flush_presence_once(state: &AppState, refresh_online: bool) {
-    let updates = state.presence.drain_changes(refresh_online);
+/// Writes pending presence changes and the last-seen times of slice `slice` of `slices`.
+pub async fn flush_presence_once(state: &AppState, slice: u32, slices: u32) {
+    let updates = state.presence.drain_changes(slice, slices);
     if updates.is_empty() {
         return;
     }

@@ -133,6 +133,7 @@ pub async fn serve(
     .with_graceful_shutdown(graceful)
     .await?;
     // Every connection has ended: their disconnects reach the database.
-    jobs::flush_presence_once(&stopping, false).await;
+    // At shutdown: the disconnects, and the last-seen time of any agent still connected.
+    jobs::flush_presence_once(&stopping, 0, 1).await;
     Ok(())
 }

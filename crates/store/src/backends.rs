@@ -1169,16 +1169,20 @@ macro_rules! sql_store_impl {
                 if updates.is_empty() {
                     return Ok(());
                 }
-                let mut tx = self.write.begin().await?;
-                for update in updates {
-                    sqlx::query("UPDATE agents SET online = $1, last_seen = $2 WHERE id = $3")
-                        .bind(update.online)
-                        .bind(millis(update.last_seen))
-                        .bind(update.agent_id.to_string())
-                        .execute(&mut *tx)
-                        .await?;
+                // One statement per chunk; one short transaction each, so a large flush
+                // (a fleet reconnecting) never holds the writer long.
+                for chunk in updates.chunks(INSERT_CHUNK) {
+                    let mut builder = sqlx::QueryBuilder::<$db>::new("WITH v (id, online, seen) AS (");
+                    builder.push_values(chunk, |mut row, update| {
+                        row.push_bind(update.agent_id.to_string())
+                            .push_bind(update.online)
+                            .push_bind(millis(update.last_seen));
+                    });
+                    builder.push(
+                        ") UPDATE agents SET online = v.online, last_seen = v.seen FROM v WHERE agents.id = v.id",
+                    );
+                    builder.build().execute(&self.write).await?;
                 }
-                tx.commit().await?;
                 Ok(())
             }
 

@@ -197,27 +197,28 @@ impl Presence {
         }
     }
 
-    /// Takes the pending connect/disconnect changes and, when `refresh_online`
-    /// is set, a last-seen refresh for every connected agent.
-    pub fn drain_changes(&self, refresh_online: bool) -> Vec<PresenceUpdate> {
+    /// Takes the pending connect/disconnect changes plus a last-seen refresh
+    /// for the connected agents in slice `slice` of `slices` (by agent id), so
+    /// cycling through the slices refreshes every agent without one large write.
+    pub fn drain_changes(&self, slice: u32, slices: u32) -> Vec<PresenceUpdate> {
         let mut inner = self.lock();
         let mut updates: Vec<PresenceUpdate> =
             inner.changes.drain().map(|(_, update)| update).collect();
-        if refresh_online {
-            let pending: std::collections::HashSet<AgentId> =
-                updates.iter().map(|u| u.agent_id).collect();
-            updates.extend(
-                inner
-                    .connections
-                    .iter()
-                    .filter(|(id, _)| !pending.contains(id))
-                    .map(|(id, c)| PresenceUpdate {
-                        agent_id: *id,
-                        online: true,
-                        last_seen: c.last_seen,
-                    }),
-            );
-        }
+        let pending: std::collections::HashSet<AgentId> =
+            updates.iter().map(|u| u.agent_id).collect();
+        let slices = u128::from(slices.max(1));
+        updates.extend(
+            inner
+                .connections
+                .iter()
+                .filter(|(id, _)| id.0.as_u128() % slices == u128::from(slice) % slices)
+                .filter(|(id, _)| !pending.contains(id))
+                .map(|(id, c)| PresenceUpdate {
+                    agent_id: *id,
+                    online: true,
+                    last_seen: c.last_seen,
+                }),
+        );
         updates
     }
 
@@ -252,11 +253,36 @@ mod tests {
             "the stale connection ending must not take the agent offline"
         );
         assert!(presence.last_seen_if_online(agent).is_some());
-        let changes = presence.drain_changes(false);
+        let changes = presence.drain_changes(0, 1);
         assert_eq!(changes.len(), 1);
         assert!(changes[0].online);
         assert!(presence.disconnect(&new));
         assert!(presence.last_seen_if_online(agent).is_none());
-        assert!(!presence.drain_changes(true)[0].online);
+        assert!(!presence.drain_changes(0, 1)[0].online);
+    }
+
+    #[test]
+    fn each_slice_refreshes_its_share_and_all_slices_cover_everyone() {
+        let presence = Presence::default();
+        let agents: Vec<AgentId> = (0..300).map(|_| AgentId::new()).collect();
+        let mut receivers = Vec::new();
+        for agent in &agents {
+            let (tx, rx) = mpsc::channel(1);
+            receivers.push(rx);
+            presence.connect(*agent, OrganizationId::new(), tx);
+        }
+        assert_eq!(presence.drain_changes(0, 1).len(), 300, "the connects");
+        let mut seen = std::collections::HashSet::new();
+        for slice in 0..30 {
+            let refreshed = presence.drain_changes(slice, 30);
+            assert!(refreshed.len() < 40, "a slice is a share, not everyone");
+            assert!(refreshed.iter().all(|u| u.online));
+            seen.extend(refreshed.into_iter().map(|u| u.agent_id));
+        }
+        assert_eq!(
+            seen.len(),
+            300,
+            "every connected agent is refreshed once per cycle"
+        );
     }
 }
