@@ -26,6 +26,8 @@ type Socket = tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>;
 
 /// Output chunk size when answering commands.
 const CHUNK: usize = 32 * 1024;
+/// Longest wait for a TCP connection and the WebSocket upgrade.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 
 pub async fn run(
     config: Arc<SimConfig>,
@@ -160,7 +162,11 @@ async fn session(
     finished: &mut HashMap<CommandId, CommandResult>,
     stats: &Arc<Stats>,
 ) -> anyhow::Result<()> {
-    let mut socket = connect(config, identity, source, stats).await?;
+    // Like the real agent: a connection attempt that hangs is abandoned and retried.
+    let mut socket =
+        tokio::time::timeout(CONNECT_TIMEOUT, connect(config, identity, source, stats))
+            .await
+            .map_err(|_| anyhow::anyhow!("connecting timed out"))??;
     let hello = AgentFrame::Hello(Hello {
         protocol_version: PROTOCOL_VERSION,
         agent_version: "fleetsim".into(),
@@ -222,8 +228,13 @@ async fn serve(
     );
     let mut batch_id: u64 = 0;
     let mut pending: FuturesUnordered<_> = FuturesUnordered::new();
+    // Like the real agent: a server silent for three heartbeats is gone; reconnect.
+    let silence_limit = heartbeat_every * 3 + Duration::from_secs(5);
+    let silence = tokio::time::sleep(silence_limit);
+    tokio::pin!(silence);
     loop {
         tokio::select! {
+            _ = &mut silence => anyhow::bail!("the server has been silent for {silence_limit:?}"),
             _ = heartbeat.tick() => send(socket, stats, &AgentFrame::Heartbeat).await?,
             _ = metrics.tick() => {
                 batch_id += 1;
@@ -241,6 +252,7 @@ async fn serve(
                 Stats::add(&stats.commands_answered, 1);
             }
             incoming = socket.next() => {
+                silence.as_mut().reset(Instant::now() + silence_limit);
                 let text = match incoming {
                     Some(Ok(Message::Text(text))) => text,
                     Some(Ok(Message::Close(_))) | None => return Ok(()),

@@ -129,12 +129,17 @@ async fn issue(config: Arc<SimConfig>, stats: Arc<Stats>) -> anyhow::Result<()> 
     tokio::time::sleep(config.ramp + Duration::from_secs(1)).await;
     let api = Api::sign_in(&config, stats.clone()).await?;
 
-    // Which simulated agents exist: their ids, from the API.
+    // Which simulated agents are connected: their ids, from the API (agents enrolled
+    // by an earlier, larger run may be offline; their commands would only wait).
     let mut agent_ids = Vec::new();
     let mut page = 1;
     loop {
         let list = api
-            .until_answered(|api| api.get(&format!("/api/v1/agents?per_page=200&page={page}")))
+            .until_answered(|api| {
+                api.get(&format!(
+                    "/api/v1/agents?status=online&per_page=200&page={page}"
+                ))
+            })
             .await?;
         let items = list["items"].as_array().cloned().unwrap_or_default();
         agent_ids.extend(

@@ -70,20 +70,20 @@ impl SqliteStore {
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
-            // Metric ingest rewrites index pages all over the database; a larger page cache
-            // and fewer, larger checkpoints write each hot page once per several commits.
-            .pragma("cache_size", "-65536")
+            // Fewer, larger checkpoints: each hot page is copied back once per several commits.
             .pragma("wal_autocheckpoint", "8000")
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
+        // Metric ingest rewrites index pages all over the database: the one writer gets a
+        // large page cache (each connection has its own, so the readers keep a small one).
         let write = SqlitePoolOptions::new()
             .max_connections(1)
-            .connect_with(options.clone())
+            .connect_with(options.clone().pragma("cache_size", "-65536"))
             .await?;
         run_migrations(&SQLITE_MIGRATOR, &write).await?;
         let read = SqlitePoolOptions::new()
             .max_connections(4)
-            .connect_with(options)
+            .connect_with(options.pragma("cache_size", "-8192"))
             .await?;
         Ok(Self { read, write })
     }
@@ -1114,7 +1114,11 @@ macro_rules! sql_store_impl {
                         .await?;
                 let agent = row.ok_or(StoreError::NotFound)?.into_agent()?;
                 let (device_id, interfaces_json, latest_sample_json): (String, String, Option<String>) =
-                    sqlx::query_as("SELECT device_id, interfaces, latest_sample FROM agents WHERE id = $1")
+                    sqlx::query_as(
+                        "SELECT device_id, interfaces, \
+                         (SELECT sample FROM agent_latest_samples WHERE agent_id = agents.id) \
+                         FROM agents WHERE id = $1",
+                    )
                         .bind(id.to_string())
                         .fetch_one(&self.read)
                         .await?;
@@ -1218,19 +1222,31 @@ macro_rules! sql_store_impl {
                 // One statement per chunk of agents, not one per agent: a round trip each on PostgreSQL.
                 for chunk in latest.chunks(INSERT_CHUNK) {
                     let mut builder = sqlx::QueryBuilder::<$db>::new(
-                        "WITH v (id, sample, cpu, used, total, at) AS (",
+                        "INSERT INTO agent_latest_samples (agent_id, collected_at, sample) ",
                     );
                     builder.push_values(chunk, |mut row, sample| {
                         row.push_bind(sample.agent_id.to_string())
-                            .push_bind(&sample.sample_json)
+                            .push_bind(millis(sample.collected_at))
+                            .push_bind(&sample.sample_json);
+                    });
+                    builder.push(
+                        " ON CONFLICT (agent_id) DO UPDATE SET collected_at = excluded.collected_at, \
+                         sample = excluded.sample WHERE excluded.collected_at > agent_latest_samples.collected_at",
+                    );
+                    builder.build().execute(&mut *tx).await?;
+                    let mut builder = sqlx::QueryBuilder::<$db>::new(
+                        "WITH v (id, cpu, used, total, at) AS (",
+                    );
+                    builder.push_values(chunk, |mut row, sample| {
+                        row.push_bind(sample.agent_id.to_string())
                             .push_bind(sample.cpu_percent)
                             .push_bind(sample.memory_used_bytes)
                             .push_bind(sample.memory_total_bytes)
                             .push_bind(millis(sample.collected_at));
                     });
                     builder.push(
-                        ") UPDATE agents SET latest_sample = v.sample, cpu_percent = v.cpu, \
-                         memory_used_bytes = v.used, memory_total_bytes = v.total, latest_sample_at = v.at \
+                        ") UPDATE agents SET cpu_percent = v.cpu, memory_used_bytes = v.used, \
+                         memory_total_bytes = v.total, latest_sample_at = v.at \
                          FROM v WHERE agents.id = v.id \
                          AND (agents.latest_sample_at IS NULL OR agents.latest_sample_at < v.at)",
                     );

@@ -135,7 +135,7 @@ pub async fn create_command(
         .map_err(|e| ApiError::from_store(e, "agent"))?;
     tracing::info!(command = %command.id, agent = %agent_id, user = %current.user.id, kind = %command.command_type, "command queued");
     state.bus.command_status(&command);
-    state.presence.commands_waiting(agent_id);
+    state.presence.offer_command(&command);
     Ok((StatusCode::CREATED, Json(Command::from_record(command))))
 }
 

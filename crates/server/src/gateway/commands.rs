@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use gururmm_protocol::{
     AgentId, CommandId, CommandResult, OrganizationId, OutputStream, ServerFrame,
 };
-use gururmm_store::CommandStatus;
+use gururmm_store::{CommandRecord, CommandStatus};
 use std::collections::{HashMap, HashSet};
 
 /// Most commands considered in one dispatch.
@@ -74,6 +74,27 @@ impl CommandRelay {
             self.in_flight.insert(command.id, output_limit);
         }
         frames
+    }
+
+    /// A command just queued for this agent: sent at once when there is room
+    /// under the per-agent limit, otherwise left for the next dispatch.
+    pub async fn offer(&mut self, state: &AppState, command: CommandRecord) -> Vec<ServerFrame> {
+        if self.in_flight.contains_key(&command.id) || command.status != CommandStatus::Queued {
+            return Vec::new();
+        }
+        if self.in_flight.len() >= state.config.commands_per_agent as usize {
+            self.held_back = true;
+            return Vec::new();
+        }
+        match to_request(&command) {
+            Some(request) => {
+                let limit = usize::try_from(request.output_limit_bytes).unwrap_or(usize::MAX);
+                self.in_flight.insert(command.id, limit);
+                vec![ServerFrame::RunCommand(request)]
+            }
+            // Dispatch reports what cannot be encoded.
+            None => self.dispatch(state).await,
+        }
     }
 
     pub async fn started(&mut self, state: &AppState, id: CommandId, started_at: DateTime<Utc>) {

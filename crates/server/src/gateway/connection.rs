@@ -328,6 +328,13 @@ where
                             return None;
                         }
                     }
+                    Some(Outbound::Command(command)) => {
+                        for frame in commands.offer(state, *command).await {
+                            if sink.send(text(&frame)).await.is_err() {
+                                return None;
+                            }
+                        }
+                    }
                     Some(Outbound::Close(reason)) => return Some(reason),
                     None => return Some(CloseReason::ServerShutdown),
                 }

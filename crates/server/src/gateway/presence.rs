@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Utc};
 use gururmm_protocol::{AgentId, CloseReason, OrganizationId, ServerFrame};
-use gururmm_store::PresenceUpdate;
+use gururmm_store::{CommandRecord, PresenceUpdate};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::Mutex;
@@ -16,6 +16,9 @@ use tokio::sync::{mpsc, Notify};
 pub enum Outbound {
     Frame(ServerFrame),
     Close(CloseReason),
+    /// A command just queued for this agent, offered so the connection can
+    /// send it without reading it back from the database.
+    Command(Box<CommandRecord>),
 }
 
 /// Frames queued per connection before senders start dropping (acks) or waiting.
@@ -165,6 +168,20 @@ impl Presence {
     }
 
     /// Wakes the agent's connection to look for queued commands.
+    /// Hands a newly queued command to its agent's connection; when that
+    /// connection's queue is full, wakes it to load its commands instead.
+    pub fn offer_command(&self, command: &CommandRecord) {
+        if let Some(connection) = self.lock().connections.get(&command.agent_id) {
+            if connection
+                .sender
+                .try_send(Outbound::Command(Box::new(command.clone())))
+                .is_err()
+            {
+                connection.commands_waiting.notify_one();
+            }
+        }
+    }
+
     pub fn commands_waiting(&self, agent_id: AgentId) {
         if let Some(connection) = self.lock().connections.get(&agent_id) {
             connection.commands_waiting.notify_one();
