@@ -338,7 +338,7 @@ const AGENT_SELECT: &str =
      FROM agents a JOIN sites s ON s.id = a.site_id JOIN clients c ON c.id = a.client_id";
 
 const AGENT_FILTER: &str =
-    " WHERE a.organization_id = $1 AND LOWER(a.hostname) LIKE $2 ESCAPE '\\' \
+    " WHERE a.organization_id = $1 AND ($2 = '%' OR LOWER(a.hostname) LIKE $2 ESCAPE '\\') \
      AND ($3 IS NULL OR a.client_id = $3) AND ($4 IS NULL OR a.site_id = $4) \
      AND ($5 IS NULL OR a.online = $5)";
 
