@@ -446,18 +446,18 @@ fn backend_scenarios(
         number(r, "connected") as usize >= fleet_size
     })?;
     let start = fleet.until(30, "a report", |_| true)?;
-    let at = Instant::now();
-    // The API at the default intervals, while commands run: what technicians see.
+    std::thread::sleep(Duration::from_secs(scale.rtt_seconds));
+    let report = fleet.until(30, "a report", |r| {
+        number(r, "commands_completed") > number(&start, "commands_completed")
+    })?;
+    // Then the API at the default intervals while commands keep running: what technicians see
+    // (after the round trips are taken, so these requests do not weigh on them).
     let agent_id = agent_ids(&server, 1)?.remove(0);
     let (list_p50, list_p99) = api_latency(&server, "/api/v1/agents?per_page=100", 100)?;
     let (detail_p50, detail_p99) =
         api_latency(&server, &format!("/api/v1/agents/{agent_id}"), 100)?;
     eprintln!("[{backend}] API with {fleet_size} agents at the default intervals: list p50 {list_p50:.1} ms p99 {list_p99:.1} ms; detail p50 {detail_p50:.1} ms p99 {detail_p99:.1} ms");
     results.insert("api".into(), json!({"agents": fleet_size, "list_p50_ms": list_p50, "list_p99_ms": list_p99, "detail_p50_ms": detail_p50, "detail_p99_ms": detail_p99}));
-    std::thread::sleep(Duration::from_secs(scale.rtt_seconds).saturating_sub(at.elapsed()));
-    let report = fleet.until(30, "a report", |r| {
-        number(r, "commands_completed") > number(&start, "commands_completed")
-    })?;
     eprintln!("[{backend}] command round trip with {fleet_size} agents: p50 {} ms, p99 {} ms over {} commands",
         report["round_trip_p50_ms"], report["round_trip_p99_ms"], report["commands_completed"]);
     results.insert("commands".into(), json!({"agents": fleet_size, "p50_ms": report["round_trip_p50_ms"], "p99_ms": report["round_trip_p99_ms"], "completed": report["commands_completed"]}));
@@ -625,7 +625,155 @@ pub fn bench(args: &[String]) -> Result<()> {
     });
     let path = out.join("results.json");
     std::fs::write(&path, serde_json::to_string_pretty(&results)?)?;
-    println!("{}", serde_json::to_string_pretty(&results)?);
+    println!("{}", table(&results));
     eprintln!("results written to {}", path.display());
     Ok(())
+}
+
+/// The results as a text table: a row per measurement, a column per backend.
+fn table(results: &Value) -> String {
+    let backends = results["backends"].as_array().cloned().unwrap_or_default();
+    let cell = |backend: &Value, scenario: &str, key: &str| -> String {
+        match backend[scenario][key].as_f64() {
+            Some(value) => format!("{value:.1}"),
+            None => "-".into(),
+        }
+    };
+    let mut rows: Vec<(String, Vec<String>)> = Vec::new();
+    if let Some(first) = backends.first() {
+        for (index, step) in first["connect"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            let agents = step["agents"].as_u64().unwrap_or_default();
+            for (key, label) in [
+                ("seconds_to_online", "s until online"),
+                ("kib_per_agent", "KiB server RSS per agent"),
+            ] {
+                rows.push((
+                    format!("connect {agents}: {label}"),
+                    backends
+                        .iter()
+                        .map(|b| match b["connect"][index][key].as_f64() {
+                            Some(value) => format!("{value:.1}"),
+                            None => "-".into(),
+                        })
+                        .collect(),
+                ));
+            }
+        }
+    }
+    for (scenario, key, label) in [
+        (
+            "steady",
+            "metric_messages_per_second",
+            "steady ingest: samples/s stored",
+        ),
+        (
+            "steady",
+            "server_cpu_percent",
+            "steady ingest: server CPU % of machine",
+        ),
+        (
+            "steady",
+            "postgres_cpu_percent",
+            "steady ingest: PostgreSQL CPU % of machine",
+        ),
+        (
+            "steady",
+            "newest_sample_max_age_ms",
+            "steady ingest: newest stored sample age, ms",
+        ),
+        ("api", "list_p50_ms", "agent list p50 ms"),
+        ("api", "list_p99_ms", "agent list p99 ms"),
+        ("api", "detail_p50_ms", "agent detail p50 ms"),
+        ("api", "detail_p99_ms", "agent detail p99 ms"),
+        (
+            "api_under_ingest",
+            "list_p99_ms",
+            "agent list p99 ms, under ingest",
+        ),
+        ("commands", "p50_ms", "command round trip p50 ms"),
+        ("commands", "p99_ms", "command round trip p99 ms"),
+        (
+            "reconnect_storm",
+            "seconds_to_online",
+            "storm: s until all back",
+        ),
+        ("reconnect_storm", "commands_lost", "storm: results lost"),
+        ("reconnect_storm", "server_errors", "storm: 5xx answers"),
+    ] {
+        rows.push((
+            label.to_string(),
+            backends.iter().map(|b| cell(b, scenario, key)).collect(),
+        ));
+    }
+    let agent = &results["agent"];
+    for (key, label) in [
+        ("rss_average_kib", "real agent: RSS KiB"),
+        ("cpu_percent_of_core", "real agent: CPU % of a core"),
+        ("binary_bytes", "real agent: binary bytes"),
+    ] {
+        let value = agent[key]
+            .as_f64()
+            .map_or("-".into(), |v| format!("{v:.3}"));
+        rows.push((label.to_string(), vec![value]));
+    }
+    let width = rows.iter().map(|(label, _)| label.len()).max().unwrap_or(0);
+    let mut text = format!("{:width$}", "");
+    for backend in &backends {
+        text.push_str(&format!(
+            " | {:>10}",
+            backend["backend"].as_str().unwrap_or("?")
+        ));
+    }
+    text.push('\n');
+    for (label, values) in rows {
+        text.push_str(&format!("{label:width$}"));
+        for value in values {
+            text.push_str(&format!(" | {value:>10}"));
+        }
+        text.push('\n');
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_table_has_a_row_per_measurement_and_a_column_per_backend() {
+        let results = json!({
+            "backends": [
+                {"backend": "sqlite", "connect": [{"agents": 1000, "seconds_to_online": 2.26, "kib_per_agent": 31.4}],
+                 "commands": {"p50_ms": 2.846, "p99_ms": 4.2}},
+                {"backend": "postgres", "connect": [{"agents": 1000, "seconds_to_online": 2.4, "kib_per_agent": 27.4}],
+                 "commands": {"p50_ms": 4.2, "p99_ms": 5.7}}
+            ],
+            "agent": {"rss_average_kib": 6143.0, "binary_bytes": 6239640}
+        });
+        let text = table(&results);
+        let header = text.lines().next().unwrap();
+        assert!(
+            header.contains("sqlite") && header.contains("postgres"),
+            "{text}"
+        );
+        let row = |label: &str| {
+            text.lines()
+                .find(|line| line.starts_with(label))
+                .unwrap_or_else(|| panic!("no {label} row in\n{text}"))
+                .to_string()
+        };
+        assert!(row("connect 1000: s until online").contains("2.3"));
+        assert!(row("command round trip p50 ms").contains("2.8"));
+        assert!(row("command round trip p50 ms").contains("4.2"));
+        assert!(
+            row("storm: results lost").contains('-'),
+            "missing figures show as -"
+        );
+        assert!(row("real agent: binary bytes").contains("6239640"));
+    }
 }
