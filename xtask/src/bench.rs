@@ -485,9 +485,16 @@ fn backend_scenarios(
         Err(_) => fleet.latest.clone(),
     };
     let delta = |key: &str| number(&after, key) - number(&before, key);
+    // Unsettled after two minutes: the outstanding commands (some may be merely recent) are
+    // counted as lost, and the oldest one's age is printed to tell which.
     let lost = if number(&after, "oldest_outstanding_ms") < 3_000.0 {
         0.0
     } else {
+        eprintln!(
+            "[{backend}] not settled: {} commands outstanding, the oldest {:.0} s old",
+            number(&after, "commands_outstanding"),
+            number(&after, "oldest_outstanding_ms") / 1000.0
+        );
         number(&after, "commands_outstanding")
     };
     let server_errors = delta("server_errors");

@@ -63,12 +63,18 @@ async fn flush_presence(state: AppState) {
 
 /// Writes pending presence changes and the last-seen times of slice `slice` of `slices`.
 pub async fn flush_presence_once(state: &AppState, slice: u32, slices: u32) {
-    let updates = state.presence.drain_changes(slice, slices);
+    let mut updates = state.presence.drain_changes(slice, slices);
+    // The metrics writer updates agent rows in the same order, which makes a
+    // deadlock between the two on PostgreSQL unlikely (a failed write is retried).
+    updates.sort_unstable_by_key(|u| u.agent_id.0);
     if updates.is_empty() {
         return;
     }
     if let Err(error) = state.store.write_presence(&updates).await {
-        tracing::error!(%error, updates = updates.len(), "writing presence failed");
+        // Kept for the next flush (a deadlock with a metrics write, a lost connection):
+        // a dropped disconnect would leave the agent listed online.
+        tracing::error!(%error, updates = updates.len(), "writing presence failed; retrying at the next flush");
+        state.presence.requeue(updates);
     }
 }
 

@@ -289,6 +289,41 @@ async fn offline_agents_get_their_commands_on_connect_within_the_concurrency_lim
         again.contains(&second.id) && again.contains(&third.id),
         "{again:?}"
     );
+
+    // A command created while the agent is at its limit waits for a free slot, then is sent once.
+    let fourth = run(
+        &server,
+        &token,
+        &agent,
+        json!({"command_type": "shell", "command": "echo 4"}),
+    )
+    .await["id"]
+        .clone();
+    send(&mut socket, &AgentFrame::Heartbeat).await;
+    assert_eq!(
+        next(&mut socket).await,
+        Ok(ServerFrame::HeartbeatAck),
+        "the new command waits at the limit"
+    );
+    send(
+        &mut socket,
+        &result(third.id, CommandOutcome::Completed, 0, "", ""),
+    )
+    .await;
+    assert_eq!(
+        next(&mut socket).await,
+        Ok(ServerFrame::CommandResultAck { id: third.id })
+    );
+    assert_eq!(
+        next_run(&mut socket).await.id.to_string(),
+        fourth.as_str().unwrap()
+    );
+    send(&mut socket, &AgentFrame::Heartbeat).await;
+    assert_eq!(
+        next(&mut socket).await,
+        Ok(ServerFrame::HeartbeatAck),
+        "and only once"
+    );
 }
 
 #[tokio::test]

@@ -9,10 +9,13 @@ use gururmm_protocol::{
     AgentId, CommandId, CommandResult, OrganizationId, OutputStream, ServerFrame,
 };
 use gururmm_store::{CommandRecord, CommandStatus};
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 
 /// Most commands considered in one dispatch.
 const DISPATCH_BATCH: i64 = 200;
+/// Ids of commands finished on this link that are remembered, so a late offer
+/// of one (its dispatch raced the offer) is not sent again.
+const FINISHED_REMEMBERED: usize = 64;
 
 pub struct CommandRelay {
     agent_id: AgentId,
@@ -22,6 +25,8 @@ pub struct CommandRelay {
     /// Whether the last dispatch left commands behind (the per-agent limit or
     /// the batch size): a finished command then makes room for them.
     held_back: bool,
+    /// The most recently finished commands of this link.
+    finished: VecDeque<CommandId>,
 }
 
 impl CommandRelay {
@@ -31,6 +36,7 @@ impl CommandRelay {
             organization_id,
             in_flight: HashMap::new(),
             held_back: false,
+            finished: VecDeque::with_capacity(FINISHED_REMEMBERED),
         }
     }
 
@@ -79,12 +85,16 @@ impl CommandRelay {
     /// A command just queued for this agent: sent at once when there is room
     /// under the per-agent limit, otherwise left for the next dispatch.
     pub async fn offer(&mut self, state: &AppState, command: CommandRecord) -> Vec<ServerFrame> {
-        if self.in_flight.contains_key(&command.id) || command.status != CommandStatus::Queued {
+        if self.in_flight.contains_key(&command.id)
+            || self.finished.contains(&command.id)
+            || command.status != CommandStatus::Queued
+        {
             return Vec::new();
         }
         if self.in_flight.len() >= state.config.commands_per_agent as usize {
-            self.held_back = true;
-            return Vec::new();
+            // At the limit: the database decides (dispatch also forgets any
+            // in-flight entry whose command ended meanwhile).
+            return self.dispatch(state).await;
         }
         match to_request(&command) {
             Some(request) => {
@@ -182,6 +192,10 @@ impl CommandRelay {
                     state.bus.command_status(&command);
                 }
                 self.in_flight.remove(&id);
+                if self.finished.len() == FINISHED_REMEMBERED {
+                    self.finished.pop_front();
+                }
+                self.finished.push_back(id);
                 let mut frames = vec![ServerFrame::CommandResultAck { id }];
                 if self.held_back {
                     frames.extend(self.dispatch(state).await);

@@ -239,6 +239,15 @@ impl Presence {
         updates
     }
 
+    /// Puts back updates whose write failed, unless a newer change of the
+    /// same agent is already waiting.
+    pub fn requeue(&self, updates: Vec<PresenceUpdate>) {
+        let mut inner = self.lock();
+        for update in updates {
+            inner.changes.entry(update.agent_id).or_insert(update);
+        }
+    }
+
     /// The organization of a connected agent.
     pub fn organization_of(&self, agent_id: AgentId) -> Option<OrganizationId> {
         self.lock()
@@ -276,6 +285,25 @@ mod tests {
         assert!(presence.disconnect(&new));
         assert!(presence.last_seen_if_online(agent).is_none());
         assert!(!presence.drain_changes(0, 1)[0].online);
+    }
+
+    #[test]
+    fn a_failed_write_is_retried_unless_a_newer_change_waits() {
+        let presence = Presence::default();
+        let agent = AgentId::new();
+        let (tx, _rx) = mpsc::channel(1);
+        let registration = presence.connect(agent, OrganizationId::new(), tx);
+        let failed = presence.drain_changes(0, 1);
+        presence.requeue(failed.clone());
+        assert_eq!(presence.drain_changes(0, 1).len(), 1, "retried");
+        presence.disconnect(&registration);
+        presence.requeue(failed);
+        let next = presence.drain_changes(0, 1);
+        assert_eq!(next.len(), 1);
+        assert!(
+            !next[0].online,
+            "the newer disconnect wins over the retried connect"
+        );
     }
 
     #[test]

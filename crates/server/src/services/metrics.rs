@@ -109,14 +109,17 @@ fn latest_to_refresh<'a>(
             *entry = record;
         }
     }
-    newest
+    let mut latest: Vec<&MetricRecord> = newest
         .into_values()
         .filter(|record| {
             refreshed.get(&record.agent_id).is_none_or(|at| {
                 record.collected_at >= *at + Duration::seconds(LATEST_REFRESH_SECONDS)
             })
         })
-        .collect()
+        .collect();
+    // In agent order, as the presence flush writes, so the two rarely deadlock.
+    latest.sort_unstable_by_key(|record| record.agent_id.0);
+    latest
 }
 
 async fn writer(store: Arc<dyn Store>, bus: Bus, mut receiver: mpsc::Receiver<IngestBatch>) {
