@@ -640,12 +640,7 @@ pub fn bench(args: &[String]) -> Result<()> {
 /// The results as a text table: a row per measurement, a column per backend.
 fn table(results: &Value) -> String {
     let backends = results["backends"].as_array().cloned().unwrap_or_default();
-    let cell = |backend: &Value, scenario: &str, key: &str| -> String {
-        match backend[scenario][key].as_f64() {
-            Some(value) => format!("{value:.1}"),
-            None => "-".into(),
-        }
-    };
+    let cell = |value: &Value| value.as_f64().map_or("-".into(), |v| format!("{v:.1}"));
     let mut rows: Vec<(String, Vec<String>)> = Vec::new();
     if let Some(first) = backends.first() {
         for (index, step) in first["connect"]
@@ -663,10 +658,7 @@ fn table(results: &Value) -> String {
                     format!("connect {agents}: {label}"),
                     backends
                         .iter()
-                        .map(|b| match b["connect"][index][key].as_f64() {
-                            Some(value) => format!("{value:.1}"),
-                            None => "-".into(),
-                        })
+                        .map(|b| cell(&b["connect"][index][key]))
                         .collect(),
                 ));
             }
@@ -714,7 +706,7 @@ fn table(results: &Value) -> String {
     ] {
         rows.push((
             label.to_string(),
-            backends.iter().map(|b| cell(b, scenario, key)).collect(),
+            backends.iter().map(|b| cell(&b[scenario][key])).collect(),
         ));
     }
     let agent = &results["agent"];

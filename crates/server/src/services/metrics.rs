@@ -125,6 +125,7 @@ fn latest_to_refresh<'a>(
 async fn writer(store: Arc<dyn Store>, bus: Bus, mut receiver: mpsc::Receiver<IngestBatch>) {
     let mut pending: Vec<IngestBatch> = Vec::new();
     let mut records: Vec<MetricRecord> = Vec::new();
+    let mut events: Vec<Option<LiveEvent>> = Vec::new();
     // When each agent's row last got its latest sample (by sample time).
     let mut refreshed: HashMap<AgentId, DateTime<Utc>> = HashMap::new();
     while let Some(first) = receiver.recv().await {
@@ -142,8 +143,26 @@ async fn writer(store: Arc<dyn Store>, bus: Bus, mut receiver: mpsc::Receiver<In
                 Ok(None) | Err(_) => break,
             }
         }
+        // Each batch's live event is taken before its records move (not copy: a
+        // sample carries a few KiB of JSON) into the write.
         records.clear();
-        records.extend(pending.iter().flat_map(|b| b.records.iter().cloned()));
+        events.clear();
+        for batch in &mut pending {
+            events.push(
+                batch
+                    .records
+                    .iter()
+                    .max_by_key(|r| r.collected_at)
+                    .map(|newest| LiveEvent::AgentMetrics {
+                        agent_id: batch.agent_id,
+                        collected_at: newest.collected_at,
+                        cpu_percent: newest.cpu_percent,
+                        memory_used_bytes: newest.memory_used_bytes,
+                        memory_total_bytes: newest.memory_total_bytes,
+                    }),
+            );
+            records.append(&mut batch.records);
+        }
         let latest = latest_to_refresh(&records, &refreshed);
         if let Err(error) = store.insert_metrics(&records, &latest).await {
             // Not acknowledged: the agents keep the samples and send them again.
@@ -158,7 +177,7 @@ async fn writer(store: Arc<dyn Store>, bus: Bus, mut receiver: mpsc::Receiver<In
         for record in latest {
             refreshed.insert(record.agent_id, record.collected_at);
         }
-        for batch in pending.drain(..) {
+        for (batch, event) in pending.drain(..).zip(events.drain(..)) {
             let _ = batch
                 .reply
                 .try_send(Outbound::Frame(ServerFrame::MetricsAck {
@@ -179,17 +198,8 @@ async fn writer(store: Arc<dyn Store>, bus: Bus, mut receiver: mpsc::Receiver<In
                     tracing::warn!(%error, "recording dropped-samples event failed");
                 }
             }
-            if let Some(newest) = batch.records.iter().max_by_key(|r| r.collected_at) {
-                bus.publish(
-                    batch.organization_id,
-                    LiveEvent::AgentMetrics {
-                        agent_id: batch.agent_id,
-                        collected_at: newest.collected_at,
-                        cpu_percent: newest.cpu_percent,
-                        memory_used_bytes: newest.memory_used_bytes,
-                        memory_total_bytes: newest.memory_total_bytes,
-                    },
-                );
+            if let Some(event) = event {
+                bus.publish(batch.organization_id, event);
             }
         }
     }
