@@ -121,10 +121,10 @@ async fn a_command_runs_streams_output_and_stores_its_result_once() {
         send(&mut socket, &output(id, OutputStream::Stderr, 0, "warn\n")).await;
         let live = eventually(10, "live output is visible while running", || async {
             let body = command(&server, &token, id).await;
-            (body["stdout"] == "hello\n" && body["stderr"] == "warn\n").then_some(body)
+            (body["stdout"] == "hello\n" && body["stderr"] == "warn\n" && body["status"] == "running")
+                .then_some(body)
         })
         .await;
-        assert_eq!(live["status"], "running");
         assert!(live["started_at"].is_string());
 
         send(&mut socket, &result(id, CommandOutcome::Completed, 0, "hello\n", "warn\n")).await;
@@ -324,6 +324,50 @@ async fn offline_agents_get_their_commands_on_connect_within_the_concurrency_lim
         Ok(ServerFrame::HeartbeatAck),
         "and only once"
     );
+}
+
+#[tokio::test]
+async fn a_start_is_kept_when_the_result_follows_at_once_or_the_link_drops() {
+    each_backend(|server| async move {
+        let (token, agent) = setup(&server).await;
+        let mut socket = connect(&server, &agent).await;
+        let shell = json!({"command_type": "shell", "command": "hostname", "timeout_seconds": 30});
+        let started_at = Utc::now() - chrono::Duration::seconds(5);
+
+        // A quick command: its result (which carries no start time) right after its start.
+        run(&server, &token, &agent, shell.clone()).await;
+        let id = next_run(&mut socket).await.id;
+        send(&mut socket, &AgentFrame::CommandStarted { id, started_at }).await;
+        let mut quick = result(id, CommandOutcome::Completed, 0, "", "");
+        if let AgentFrame::CommandResult(r) = &mut quick {
+            r.started_at = None;
+        }
+        send(&mut socket, &quick).await;
+        assert_eq!(
+            next(&mut socket).await,
+            Ok(ServerFrame::CommandResultAck { id })
+        );
+        let done = command(&server, &token, id).await;
+        assert_eq!(done["status"], "completed");
+        let stored: chrono::DateTime<Utc> = done["started_at"].as_str().unwrap().parse().unwrap();
+        assert_eq!(
+            stored.timestamp_millis(),
+            started_at.timestamp_millis(),
+            "the agent's start time is stored"
+        );
+
+        // A start whose link drops at once is still stored.
+        run(&server, &token, &agent, shell).await;
+        let id = next_run(&mut socket).await.id;
+        send(&mut socket, &AgentFrame::CommandStarted { id, started_at }).await;
+        drop(socket);
+        eventually(10, "the start is stored after the link dropped", || async {
+            let body = command(&server, &token, id).await;
+            (body["status"] == "running" && body["started_at"].is_string()).then_some(())
+        })
+        .await;
+    })
+    .await;
 }
 
 #[tokio::test]

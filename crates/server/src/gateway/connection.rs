@@ -191,16 +191,19 @@ async fn serve_agent(
     };
     if sink.send(text(&welcome)).await.is_ok() {
         tracing::debug!(agent = %agent_id, "agent connected");
+        let mut commands = CommandRelay::new(agent_id, credentials.organization_id);
         let reason = run(
             &state,
             &registration,
+            &mut commands,
             &mut stream,
             &mut sink,
             &outbound_tx,
             &mut outbound_rx,
-            settings,
         )
         .await;
+        // Starts still held are stored whatever ended the link.
+        commands.store_due_starts(&state, true).await;
         if let Some(reason) = reason {
             let _ = tokio::time::timeout(Duration::from_secs(2), sink.send(close_message(reason)))
                 .await;
@@ -231,27 +234,28 @@ fn truncate(value: &str, max: usize) -> String {
 async fn run<S, R>(
     state: &AppState,
     registration: &Registration,
+    commands: &mut CommandRelay,
     stream: &mut R,
     sink: &mut S,
     outbound_tx: &mpsc::Sender<Outbound>,
     outbound_rx: &mut mpsc::Receiver<Outbound>,
-    settings: AgentSettings,
 ) -> Option<CloseReason>
 where
     S: futures_util::Sink<Message> + Unpin,
     R: futures_util::Stream<Item = Result<Message, axum::Error>> + Unpin,
 {
     let agent_id = registration.agent_id;
-    let mut commands = CommandRelay::new(agent_id, registration.organization_id);
     for frame in commands.dispatch(state).await {
         if sink.send(text(&frame)).await.is_err() {
             return None;
         }
     }
-    let silence_limit = Duration::from_secs(u64::from(settings.heartbeat_interval_seconds) * 3 + 5);
+    let silence_limit =
+        Duration::from_secs(u64::from(state.config.heartbeat_interval_seconds) * 3 + 5);
     let deadline = tokio::time::sleep(silence_limit);
     tokio::pin!(deadline);
     loop {
+        let start_due = commands.start_due();
         tokio::select! {
             incoming = stream.next() => {
                 let message = match incoming {
@@ -345,6 +349,9 @@ where
                         return None;
                     }
                 }
+            }
+            _ = tokio::time::sleep_until(start_due.unwrap_or_else(Instant::now)), if start_due.is_some() => {
+                commands.store_due_starts(state, false).await;
             }
             _ = &mut deadline => return Some(CloseReason::HeartbeatTimeout),
         }
