@@ -46,6 +46,15 @@ pub type StoreResult<T> = Result<T, StoreError>;
 pub trait Store: Send + Sync + 'static {
     /// `sqlite` or `postgres`.
     fn backend_name(&self) -> &'static str;
+    /// How many write transactions are worth running at once: SQLite has a
+    /// single writer; PostgreSQL overlaps one commit's WAL flush with the next.
+    fn parallel_writes(&self) -> usize {
+        if self.backend_name() == "sqlite" {
+            1
+        } else {
+            2
+        }
+    }
 
     // Organizations and users.
     async fn create_organization(&self, name: &str) -> StoreResult<Organization>;

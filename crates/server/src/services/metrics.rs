@@ -10,6 +10,7 @@ use gururmm_store::{MetricRecord, NewAgentEvent, Store};
 use std::collections::HashMap;
 use std::sync::Arc;
 use tokio::sync::mpsc;
+use tokio::task::JoinSet;
 
 /// Batches waiting for the writer; a full queue makes connections wait (backpressure).
 const INGEST_QUEUE: usize = 1024;
@@ -97,112 +98,161 @@ pub fn to_record(agent_id: AgentId, mut sample: MetricSample) -> Option<MetricRe
 }
 
 /// Of a write's records, the newest per agent whose row was not refreshed
-/// within [`LATEST_REFRESH_SECONDS`] (by the time in `refreshed`).
-fn latest_to_refresh<'a>(
-    records: &'a [MetricRecord],
+/// within [`LATEST_REFRESH_SECONDS`] (by the time in `refreshed`), as indices
+/// into `records` in agent order.
+fn latest_to_refresh(
+    records: &[MetricRecord],
     refreshed: &HashMap<AgentId, DateTime<Utc>>,
-) -> Vec<&'a MetricRecord> {
-    let mut newest: HashMap<AgentId, &MetricRecord> = HashMap::new();
-    for record in records {
-        let entry = newest.entry(record.agent_id).or_insert(record);
-        if record.collected_at > entry.collected_at {
-            *entry = record;
+) -> Vec<usize> {
+    let mut newest: HashMap<AgentId, usize> = HashMap::new();
+    for (index, record) in records.iter().enumerate() {
+        let entry = newest.entry(record.agent_id).or_insert(index);
+        if record.collected_at > records[*entry].collected_at {
+            *entry = index;
         }
     }
-    let mut latest: Vec<&MetricRecord> = newest
+    let mut latest: Vec<usize> = newest
         .into_values()
-        .filter(|record| {
+        .filter(|&index| {
+            let record = &records[index];
             refreshed.get(&record.agent_id).is_none_or(|at| {
                 record.collected_at >= *at + Duration::seconds(LATEST_REFRESH_SECONDS)
             })
         })
         .collect();
     // In agent order, as the presence flush writes, so the two rarely deadlock.
-    latest.sort_unstable_by_key(|record| record.agent_id.0);
+    latest.sort_unstable_by_key(|&index| records[index].agent_id.0);
     latest
 }
 
+/// One database write: the samples of several batches, then their acks.
+struct Write {
+    batches: Vec<IngestBatch>,
+    records: Vec<MetricRecord>,
+    /// Indices into `records` of the agents' rows to refresh.
+    latest: Vec<usize>,
+    /// Each batch's live event.
+    events: Vec<Option<LiveEvent>>,
+}
+
+/// Gathers batches into writes and keeps up to the store's number of parallel
+/// writes in flight; the next write gathers while the current ones run.
 async fn writer(store: Arc<dyn Store>, bus: Bus, mut receiver: mpsc::Receiver<IngestBatch>) {
-    let mut pending: Vec<IngestBatch> = Vec::new();
-    let mut records: Vec<MetricRecord> = Vec::new();
-    let mut events: Vec<Option<LiveEvent>> = Vec::new();
-    // When each agent's row last got its latest sample (by sample time).
+    let parallel = store.parallel_writes().max(1);
+    let mut in_flight: JoinSet<Result<(), Vec<AgentId>>> = JoinSet::new();
+    // When each agent's row last got its latest sample (by sample time). Set
+    // when its write starts, so a write in flight is not repeated by the next.
     let mut refreshed: HashMap<AgentId, DateTime<Utc>> = HashMap::new();
     while let Some(first) = receiver.recv().await {
-        pending.push(first);
+        let mut batches = vec![first];
         // What arrives within the linger joins this write: every commit costs (WAL
         // frames, checkpoints), so fewer, larger ones carry more samples per second.
         let deadline = tokio::time::Instant::now() + WRITE_LINGER;
-        let mut count = pending[0].records.len();
+        let mut count = batches[0].records.len();
         while count < MAX_RECORDS_PER_WRITE {
             match tokio::time::timeout_at(deadline, receiver.recv()).await {
                 Ok(Some(batch)) => {
                     count += batch.records.len();
-                    pending.push(batch);
+                    batches.push(batch);
                 }
                 Ok(None) | Err(_) => break,
             }
         }
-        // Each batch's live event is taken before its records move (not copy: a
-        // sample carries a few KiB of JSON) into the write.
-        records.clear();
-        events.clear();
-        for batch in &mut pending {
-            events.push(
-                batch
-                    .records
-                    .iter()
-                    .max_by_key(|r| r.collected_at)
-                    .map(|newest| LiveEvent::AgentMetrics {
-                        agent_id: batch.agent_id,
-                        collected_at: newest.collected_at,
-                        cpu_percent: newest.cpu_percent,
-                        memory_used_bytes: newest.memory_used_bytes,
-                        memory_total_bytes: newest.memory_total_bytes,
-                    }),
-            );
-            records.append(&mut batch.records);
-        }
-        let latest = latest_to_refresh(&records, &refreshed);
-        if let Err(error) = store.insert_metrics(&records, &latest).await {
-            // Not acknowledged: the agents keep the samples and send them again.
-            tracing::error!(%error, samples = records.len(), "writing metrics failed");
-            pending.clear();
-            continue;
-        }
+        let write = gather(batches, &refreshed);
         if refreshed.len() > 1_000_000 {
             // Deleted agents linger here; forgetting everyone only costs one early refresh each.
             refreshed.clear();
         }
-        for record in latest {
+        for &index in &write.latest {
+            let record = &write.records[index];
             refreshed.insert(record.agent_id, record.collected_at);
         }
-        for (batch, event) in pending.drain(..).zip(events.drain(..)) {
-            let _ = batch
-                .reply
-                .try_send(Outbound::Frame(ServerFrame::MetricsAck {
-                    batch_id: batch.batch_id,
-                }));
-            if batch.dropped_samples > 0 {
-                let event = NewAgentEvent {
-                    organization_id: batch.organization_id,
-                    agent_id: batch.agent_id,
-                    kind: "samples_dropped".into(),
-                    message: format!(
-                        "the agent dropped {} sample(s) while offline (buffer full)",
-                        batch.dropped_samples
-                    ),
-                    created_at: Utc::now(),
-                };
-                if let Err(error) = store.record_agent_event(event).await {
-                    tracing::warn!(%error, "recording dropped-samples event failed");
-                }
-            }
-            if let Some(event) = event {
-                bus.publish(batch.organization_id, event);
+        while in_flight.len() >= parallel {
+            if let Some(Ok(Err(failed))) = in_flight.join_next().await {
+                forget(&mut refreshed, failed);
             }
         }
+        in_flight.spawn(store_write(store.clone(), bus.clone(), write));
     }
+    while let Some(done) = in_flight.join_next().await {
+        if let Ok(Err(failed)) = done {
+            forget(&mut refreshed, failed);
+        }
+    }
+}
+
+/// Agents whose rows a failed write did not refresh: their next sample does it.
+fn forget(refreshed: &mut HashMap<AgentId, DateTime<Utc>>, failed: Vec<AgentId>) {
+    for agent in failed {
+        refreshed.remove(&agent);
+    }
+}
+
+/// Moves the batches' samples (not copies: a sample carries a few KiB of
+/// JSON) into one write, taking each batch's live event first.
+fn gather(mut batches: Vec<IngestBatch>, refreshed: &HashMap<AgentId, DateTime<Utc>>) -> Write {
+    let mut records = Vec::with_capacity(batches.iter().map(|b| b.records.len()).sum());
+    let mut events = Vec::with_capacity(batches.len());
+    for batch in &mut batches {
+        events.push(
+            batch
+                .records
+                .iter()
+                .max_by_key(|r| r.collected_at)
+                .map(|newest| LiveEvent::AgentMetrics {
+                    agent_id: batch.agent_id,
+                    collected_at: newest.collected_at,
+                    cpu_percent: newest.cpu_percent,
+                    memory_used_bytes: newest.memory_used_bytes,
+                    memory_total_bytes: newest.memory_total_bytes,
+                }),
+        );
+        records.append(&mut batch.records);
+    }
+    let latest = latest_to_refresh(&records, refreshed);
+    Write {
+        batches,
+        records,
+        latest,
+        events,
+    }
+}
+
+/// Stores one write, then acknowledges its batches and publishes their
+/// events. On failure nothing is acknowledged (the agents send the samples
+/// again) and the agents whose rows were to be refreshed are returned.
+async fn store_write(store: Arc<dyn Store>, bus: Bus, write: Write) -> Result<(), Vec<AgentId>> {
+    let latest: Vec<&MetricRecord> = write.latest.iter().map(|&i| &write.records[i]).collect();
+    if let Err(error) = store.insert_metrics(&write.records, &latest).await {
+        tracing::error!(%error, samples = write.records.len(), "writing metrics failed");
+        return Err(latest.iter().map(|record| record.agent_id).collect());
+    }
+    for (batch, event) in write.batches.into_iter().zip(write.events) {
+        let _ = batch
+            .reply
+            .try_send(Outbound::Frame(ServerFrame::MetricsAck {
+                batch_id: batch.batch_id,
+            }));
+        if batch.dropped_samples > 0 {
+            let event = NewAgentEvent {
+                organization_id: batch.organization_id,
+                agent_id: batch.agent_id,
+                kind: "samples_dropped".into(),
+                message: format!(
+                    "the agent dropped {} sample(s) while offline (buffer full)",
+                    batch.dropped_samples
+                ),
+                created_at: Utc::now(),
+            };
+            if let Err(error) = store.record_agent_event(event).await {
+                tracing::warn!(%error, "recording dropped-samples event failed");
+            }
+        }
+        if let Some(event) = event {
+            bus.publish(batch.organization_id, event);
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -264,7 +314,7 @@ mod tests {
         let mut refreshed = HashMap::new();
         let mut first: Vec<_> = latest_to_refresh(&records, &refreshed)
             .into_iter()
-            .map(|r| (r.agent_id, r.collected_at))
+            .map(|i| (records[i].agent_id, records[i].collected_at))
             .collect();
         first.sort();
         let mut expected = vec![
@@ -279,7 +329,7 @@ mod tests {
         let soon = vec![record(agent, 20), record(other, 31)];
         let second: Vec<_> = latest_to_refresh(&soon, &refreshed)
             .into_iter()
-            .map(|r| r.agent_id)
+            .map(|i| soon[i].agent_id)
             .collect();
         assert_eq!(second, [other], "the agent refreshed 18 s ago waits");
     }
