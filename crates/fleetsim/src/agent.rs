@@ -154,6 +154,28 @@ async fn send_result(
     send(socket, stats, &AgentFrame::CommandResult(result.clone())).await
 }
 
+/// Reports a command as started, then its output and result.
+async fn answer(
+    socket: &mut Socket,
+    stats: &Stats,
+    config: &SimConfig,
+    result: &CommandResult,
+) -> anyhow::Result<()> {
+    let started_at = result.started_at.unwrap_or(result.finished_at);
+    send(
+        socket,
+        stats,
+        &AgentFrame::CommandStarted {
+            id: result.id,
+            started_at,
+        },
+    )
+    .await?;
+    send_result(socket, stats, config, result, 0).await?;
+    Stats::add(&stats.commands_answered, 1);
+    Ok(())
+}
+
 async fn session(
     config: &SimConfig,
     identity: &Identity,
@@ -247,9 +269,7 @@ async fn serve(
             }
             Some(id) = pending.next(), if !pending.is_empty() => {
                 let result: &CommandResult = match finished.get(&id) { Some(result) => result, None => continue };
-                send(socket, stats, &AgentFrame::CommandStarted { id, started_at: result.started_at.unwrap_or(result.finished_at) }).await?;
-                send_result(socket, stats, config, result, 0).await?;
-                Stats::add(&stats.commands_answered, 1);
+                answer(socket, stats, config, result).await?;
             }
             incoming = socket.next() => {
                 silence.as_mut().reset(Instant::now() + silence_limit);
@@ -283,6 +303,12 @@ async fn serve(
                         });
                         let latency = config.command_latency;
                         let id = request.id;
+                        if latency.is_zero() {
+                            // Answered at once: even a zero sleep waits for the timer's next
+                            // millisecond tick, which would count as server round trip.
+                            answer(socket, stats, config, &finished[&id]).await?;
+                            continue;
+                        }
                         pending.push(async move {
                             sleep(latency).await;
                             id
