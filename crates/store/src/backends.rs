@@ -76,13 +76,17 @@ impl SqliteStore {
             .busy_timeout(Duration::from_secs(10));
         // Metric ingest rewrites index pages all over the database: the one writer gets a
         // large page cache (each connection has its own, so the readers keep a small one).
+        // No ping before each use (a round trip to the connection's thread or server
+        // on every query): a broken connection fails its query and is dropped.
         let write = SqlitePoolOptions::new()
             .max_connections(1)
+            .test_before_acquire(false)
             .connect_with(options.clone().pragma("cache_size", "-65536"))
             .await?;
         run_migrations(&SQLITE_MIGRATOR, &write).await?;
         let read = SqlitePoolOptions::new()
             .max_connections(4)
+            .test_before_acquire(false)
             .connect_with(options.pragma("cache_size", "-8192"))
             .await?;
         Ok(Self { read, write })
@@ -100,6 +104,7 @@ impl PostgresStore {
         let options = PgConnectOptions::from_str(url)?;
         let pool = PgPoolOptions::new()
             .max_connections(16)
+            .test_before_acquire(false)
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(options)
             .await?;
