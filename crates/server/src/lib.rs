@@ -56,6 +56,7 @@ pub async fn state_with_store(config: Config, store: Arc<dyn Store>) -> anyhow::
         bus,
         metrics,
         login_limiter: Arc::new(limiter),
+        sessions: Arc::default(),
         outputs: Arc::default(),
         shutdown: Arc::new(tokio::sync::watch::channel(false).0),
     })

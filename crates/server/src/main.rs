@@ -174,8 +174,9 @@ async fn main() -> anyhow::Result<()> {
                         .set_user_password(user.user.id, &hash_password(&password)?)
                         .await?;
                     println!(
-                        "password reset for {}; existing sessions signed out",
-                        user.user.email
+                        "password reset for {}; existing sessions signed out (within {} s on a running server)",
+                        user.user.email,
+                        gururmm_server::auth::sessions::SESSION_CACHE_SECONDS
                     );
                     if generated {
                         println!("password: {password}");

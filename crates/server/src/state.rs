@@ -1,5 +1,6 @@
 //! Shared application state handed to every handler and task.
 
+use crate::auth::sessions::SessionCache;
 use crate::auth::LoginLimiter;
 use crate::config::Config;
 use crate::gateway::presence::Presence;
@@ -17,6 +18,8 @@ pub struct AppState {
     pub bus: Bus,
     pub metrics: MetricsIngest,
     pub login_limiter: Arc<LoginLimiter>,
+    /// Sessions checked within the last few seconds.
+    pub sessions: Arc<SessionCache>,
     /// Output of running commands, until their results are stored.
     pub outputs: Arc<LiveOutputs>,
     /// Turns true when the server begins shutting down; long-lived streams end on it.

@@ -84,6 +84,7 @@ pub async fn logout(State(state): State<AppState>, current: CurrentUser) -> ApiR
         .delete_session(&current.token_hash)
         .await
         .map_err(ApiError::internal)?;
+    state.sessions.remove(&current.token_hash);
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -46,12 +46,16 @@ impl FromRequestParts<AppState> for CurrentUser {
             return Err(ApiError::unauthorized("invalid or expired token"));
         }
         let token_hash = sha256_hex(token);
+        if let Some(user) = state.sessions.get(&token_hash) {
+            return Ok(CurrentUser { user, token_hash });
+        }
         let user = state
             .store
             .find_session_user(&token_hash, Utc::now())
             .await
             .map_err(ApiError::internal)?
             .ok_or_else(|| ApiError::unauthorized("invalid or expired token"))?;
+        state.sessions.insert(token_hash.clone(), user.clone());
         Ok(CurrentUser { user, token_hash })
     }
 }

@@ -1,9 +1,11 @@
-//! Authentication: password hashing, opaque tokens, the login rate limiter and
-//! the request extractors that say who is calling.
+//! Authentication: password hashing, opaque tokens, the login rate limiter,
+//! the cache of recently checked sessions and the request extractors that say
+//! who is calling.
 
 pub mod extract;
 pub mod limiter;
 pub mod secrets;
+pub mod sessions;
 
 pub use extract::{CurrentUser, Writer};
 pub use limiter::LoginLimiter;

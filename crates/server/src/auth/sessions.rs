@@ -1,0 +1,95 @@
+//! Sessions checked recently, so a burst of API calls (a dashboard page, a
+//! script issuing commands) costs one database lookup instead of one each.
+//!
+//! A session ended through this server (sign-out) is forgotten at once. One
+//! ended from outside it (the `user reset-password` command, another node)
+//! stops working within [`SESSION_CACHE_SECONDS`].
+
+use gururmm_store::User;
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// How long a checked session is trusted without asking the database again.
+pub const SESSION_CACHE_SECONDS: u64 = 5;
+/// Most sessions remembered; past it the stale ones are dropped, or all.
+const MAX_SESSIONS: usize = 10_000;
+
+#[derive(Default)]
+pub struct SessionCache {
+    /// By token hash: the user and when the session was checked.
+    entries: Mutex<HashMap<String, (User, Instant)>>,
+}
+
+impl SessionCache {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (User, Instant)>> {
+        self.entries.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The user of a session checked within the last few seconds.
+    pub fn get(&self, token_hash: &str) -> Option<User> {
+        let ttl = Duration::from_secs(SESSION_CACHE_SECONDS);
+        let mut entries = self.lock();
+        match entries.get(token_hash) {
+            Some((user, checked)) if checked.elapsed() < ttl => Some(user.clone()),
+            Some(_) => {
+                entries.remove(token_hash);
+                None
+            }
+            None => None,
+        }
+    }
+
+    /// Remembers a session the database just confirmed.
+    pub fn insert(&self, token_hash: String, user: User) {
+        let ttl = Duration::from_secs(SESSION_CACHE_SECONDS);
+        let mut entries = self.lock();
+        if entries.len() >= MAX_SESSIONS {
+            entries.retain(|_, (_, checked)| checked.elapsed() < ttl);
+            if entries.len() >= MAX_SESSIONS {
+                entries.clear();
+            }
+        }
+        entries.insert(token_hash, (user, Instant::now()));
+    }
+
+    /// Forgets a session that just ended.
+    pub fn remove(&self, token_hash: &str) {
+        self.lock().remove(token_hash);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gururmm_protocol::{OrganizationId, UserId};
+    use gururmm_store::Role;
+
+    fn user() -> User {
+        User {
+            id: UserId::new(),
+            organization_id: OrganizationId::new(),
+            organization_name: "MSP".into(),
+            email: "tech@msp.test".into(),
+            role: Role::Technician,
+            created_at: chrono::Utc::now(),
+        }
+    }
+
+    #[test]
+    fn a_session_is_remembered_until_it_ends_and_the_cache_stays_bounded() {
+        let cache = SessionCache::default();
+        assert!(cache.get("a").is_none());
+        cache.insert("a".into(), user());
+        assert!(cache.get("a").is_some());
+        cache.remove("a");
+        assert!(
+            cache.get("a").is_none(),
+            "a signed-out session is forgotten at once"
+        );
+        for i in 0..MAX_SESSIONS + 5 {
+            cache.insert(i.to_string(), user());
+        }
+        assert!(cache.lock().len() <= MAX_SESSIONS);
+    }
+}
