@@ -109,6 +109,16 @@ impl PostgresStore {
             .connect_with(options)
             .await?;
         run_migrations(&POSTGRES_MIGRATOR, &pool).await?;
+        let autovacuum: Option<String> = sqlx::query_scalar("SELECT current_setting('autovacuum')")
+            .fetch_optional(&pool)
+            .await
+            .unwrap_or_default();
+        if autovacuum.as_deref() == Some("off") {
+            tracing::warn!(
+                "PostgreSQL's autovacuum is off: without VACUUM and ANALYZE the agent list and \
+                 other queries slow down as rows change; turn it on or schedule VACUUM ANALYZE"
+            );
+        }
         Ok(Self {
             read: pool.clone(),
             write: pool,
