@@ -244,10 +244,8 @@ async fn serve(
             settings.metrics_interval_seconds.max(1),
         )));
     let mut heartbeat = tokio::time::interval_at(Instant::now() + heartbeat_every, heartbeat_every);
-    let mut metrics = tokio::time::interval_at(
-        Instant::now() + metrics_every.min(Duration::from_secs(1)),
-        metrics_every,
-    );
+    let first_sample = machine.next_sample_at(metrics_every, Instant::now().into_std());
+    let mut metrics = tokio::time::interval_at(Instant::from_std(first_sample), metrics_every);
     let mut batch_id: u64 = 0;
     let mut pending: FuturesUnordered<_> = FuturesUnordered::new();
     // Like the real agent: a server silent for three heartbeats is gone; reconnect.

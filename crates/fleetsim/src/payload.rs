@@ -7,6 +7,7 @@ use gururmm_protocol::{
 };
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+use std::time::{Duration, Instant};
 
 const PROCESS_NAMES: [&str; 12] = [
     "chrome", "explorer", "svchost", "MsMpEng", "outlook", "teams", "sqlservr", "java", "node",
@@ -22,6 +23,11 @@ pub struct Machine {
     cpu_base: f32,
     interface_generation: u32,
     index: u64,
+    /// When the machine started: like a real agent's, its samples keep one
+    /// schedule from then on, whatever its connection does.
+    started: Instant,
+    /// Where in each interval its samples fall, as a fraction of it.
+    phase: f64,
 }
 
 impl Machine {
@@ -31,6 +37,7 @@ impl Machine {
         let disk_total = [256u64, 512, 1024][rng.gen_range(0..3)] << 30;
         let disk_used = disk_total / 100 * rng.gen_range(20..90);
         let cpu_base = rng.gen_range(1.0..30.0);
+        let phase = rng.gen_range(0.0..1.0);
         Self {
             rng,
             memory_total,
@@ -39,7 +46,22 @@ impl Machine {
             cpu_base,
             interface_generation: 0,
             index,
+            started: Instant::now(),
+            phase,
         }
+    }
+
+    /// When the next sample is due at the given interval: on the machine's
+    /// own schedule, so a fleet that reconnects together (after a server
+    /// restart) does not send its samples together, just as real agents,
+    /// whose sampling does not depend on the connection, do not.
+    pub fn next_sample_at(&self, every: Duration, now: Instant) -> Instant {
+        let origin = self.started + every.mul_f64(self.phase);
+        if origin >= now || every.is_zero() {
+            return origin.max(now);
+        }
+        let periods = (now - origin).as_nanos() / every.as_nanos() + 1;
+        origin + Duration::from_nanos(u64::try_from(every.as_nanos() * periods).unwrap_or(u64::MAX))
     }
 
     pub fn hostname(&self) -> String {
@@ -130,6 +152,39 @@ impl Machine {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn samples_keep_one_schedule_per_machine_and_spread_over_the_interval() {
+        let every = Duration::from_secs(60);
+        let machines: Vec<Machine> = (0..200).map(|i| Machine::new(7, i)).collect();
+        let now = Instant::now() + Duration::from_secs(600);
+        let due: Vec<Duration> = machines
+            .iter()
+            .map(|m| m.next_sample_at(every, now) - now)
+            .collect();
+        assert!(due.iter().all(|d| *d <= every), "due within one interval");
+        let first_half = due.iter().filter(|d| **d < every / 2).count();
+        assert!(
+            (60..140).contains(&first_half),
+            "spread, not together: {first_half}"
+        );
+        // The schedule does not move with the moment it is asked (a reconnect).
+        let later = now + Duration::from_secs(25);
+        for (machine, due) in machines.iter().zip(&due) {
+            let next = machine.next_sample_at(every, later);
+            let expected = if *due >= Duration::from_secs(25) {
+                now + *due
+            } else {
+                now + *due + every
+            };
+            let gap = if next > expected {
+                next - expected
+            } else {
+                expected - next
+            };
+            assert!(gap < Duration::from_millis(1), "{gap:?}");
+        }
+    }
 
     #[test]
     fn the_same_seed_gives_the_same_machine() {

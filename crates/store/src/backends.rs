@@ -1066,8 +1066,13 @@ macro_rules! sql_store_impl {
 
             async fn update_agent_facts(&self, id: AgentId, facts: &AgentFacts) -> StoreResult<()> {
                 sqlx::query(
+                    // Unchanged facts (the usual reconnect) write nothing: a fleet reconnecting
+                    // together would otherwise queue one write per agent.
                     "UPDATE agents SET hostname = $1, os_family = $2, os_name = $3, os_version = $4, os_kernel = $5, \
-                     arch = $6, agent_version = $7, public_ip = $8 WHERE id = $9",
+                     arch = $6, agent_version = $7, public_ip = $8 WHERE id = $9 \
+                     AND (hostname IS DISTINCT FROM $1 OR os_family IS DISTINCT FROM $2 OR os_name IS DISTINCT FROM $3 \
+                     OR os_version IS DISTINCT FROM $4 OR os_kernel IS DISTINCT FROM $5 OR arch IS DISTINCT FROM $6 \
+                     OR agent_version IS DISTINCT FROM $7 OR public_ip IS DISTINCT FROM $8)",
                 )
                 .bind(&facts.hostname)
                 .bind(&facts.os.family)
@@ -1084,7 +1089,7 @@ macro_rules! sql_store_impl {
             }
 
             async fn set_agent_interfaces(&self, id: AgentId, interfaces_json: &str) -> StoreResult<()> {
-                sqlx::query("UPDATE agents SET interfaces = $1 WHERE id = $2")
+                sqlx::query("UPDATE agents SET interfaces = $1 WHERE id = $2 AND interfaces IS DISTINCT FROM $1")
                     .bind(interfaces_json)
                     .bind(id.to_string())
                     .execute(&self.write)

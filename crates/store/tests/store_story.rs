@@ -399,6 +399,23 @@ async fn story(store: Arc<dyn Store>) {
         store.get_agent(other_org.id, db01.id).await,
         Err(StoreError::NotFound)
     ));
+    // The same facts again (a reconnect) are no write; a change of one, even to none, is stored.
+    store
+        .update_agent_facts(db01.id, &hello_facts)
+        .await
+        .unwrap();
+    hello_facts.public_ip = None;
+    store
+        .update_agent_facts(db01.id, &hello_facts)
+        .await
+        .unwrap();
+    store
+        .set_agent_interfaces(db01.id, r#"[{"name":"eth0"}]"#)
+        .await
+        .unwrap();
+    let detail = store.get_agent(org.id, db01.id).await.unwrap();
+    assert_eq!(detail.agent.public_ip, None);
+    assert_eq!(detail.interfaces_json, r#"[{"name":"eth0"}]"#);
 
     // Metrics: duplicates ignored, latest kept, downsampled, retained.
     let base = Utc.timestamp_millis_opt(1_800_000_000_000).unwrap();
