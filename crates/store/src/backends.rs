@@ -12,7 +12,7 @@ use gururmm_protocol::{AgentId, ClientId, OrganizationId, OsInfo, SiteId, UserId
 use sqlx::migrate::{MigrateError, Migrator};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{ConnectOptions, Pool, Postgres, Sqlite};
+use sqlx::{Pool, Postgres, Sqlite};
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -58,24 +58,10 @@ where
     }
 }
 
-/// SQLite in WAL mode: one writer connection, a few readers, and a
-/// checkpointer.
+/// SQLite in WAL mode: one writer connection, a few readers.
 pub struct SqliteStore {
     read: Pool<Sqlite>,
     write: Pool<Sqlite>,
-    _checkpointer: AbortOnDrop,
-}
-
-/// How often the checkpointer copies committed WAL pages back into the database.
-const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
-
-/// Stops a background task when its owner goes.
-struct AbortOnDrop(tokio::task::JoinHandle<()>);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
 }
 
 impl SqliteStore {
@@ -84,12 +70,8 @@ impl SqliteStore {
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
-            // Checkpoints are the checkpointer's (below). Done by the writer, as SQLite does by
-            // default, each stalled every write queued behind it: command round trips of 50 ms
-            // at 10,000 agents. This limit is only a backstop should the checkpointer fall behind.
-            .pragma("wal_autocheckpoint", "100000")
-            // A WAL file grown by a burst is cut back to 64 MiB once it is reused.
-            .pragma("journal_size_limit", "67108864")
+            // Fewer, larger checkpoints: each hot page is copied back once per several commits.
+            .pragma("wal_autocheckpoint", "8000")
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
         // Metric ingest rewrites index pages all over the database: the one writer gets a
@@ -105,28 +87,9 @@ impl SqliteStore {
         let read = SqlitePoolOptions::new()
             .max_connections(4)
             .test_before_acquire(false)
-            .connect_with(options.clone().pragma("cache_size", "-8192"))
+            .connect_with(options.pragma("cache_size", "-8192"))
             .await?;
-        // PASSIVE: copies what no reader still needs, without waiting for or blocking the writer.
-        let mut checkpointer = options.pragma("cache_size", "-1024").connect().await?;
-        let checkpoints = tokio::spawn(async move {
-            let mut every = tokio::time::interval(CHECKPOINT_EVERY);
-            every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
-                every.tick().await;
-                if let Err(error) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
-                    .execute(&mut checkpointer)
-                    .await
-                {
-                    tracing::warn!(%error, "SQLite checkpoint failed");
-                }
-            }
-        });
-        Ok(Self {
-            read,
-            write,
-            _checkpointer: AbortOnDrop(checkpoints),
-        })
+        Ok(Self { read, write })
     }
 }
 
