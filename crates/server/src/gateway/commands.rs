@@ -150,14 +150,14 @@ impl CommandRelay {
     /// Stores the held starts that are due, or all of them when the link ends.
     pub async fn store_due_starts(&mut self, state: &AppState, all: bool) {
         let now = Instant::now();
-        while let Some(held) = self.held_starts.front() {
-            if !all && held.due > now {
-                break;
+        while self
+            .held_starts
+            .front()
+            .is_some_and(|held| all || held.due <= now)
+        {
+            if let Some(held) = self.held_starts.pop_front() {
+                self.store_start(state, held.id, held.started_at).await;
             }
-            let Some(held) = self.held_starts.pop_front() else {
-                break;
-            };
-            self.store_start(state, held.id, held.started_at).await;
         }
     }
 
