@@ -109,13 +109,19 @@ pub async fn load_or_enroll(config: &SimConfig) -> anyhow::Result<Vec<Identity>>
             }
         }
         if let Some(path) = &config.credentials_file {
+            // The processes of a split run append to one file: each writes its lines
+            // whole, under an exclusive lock (`writeln!` is several writes, which interleave).
+            let mut lines = String::new();
+            for identity in &fresh {
+                lines.push_str(&serde_json::to_string(identity)?);
+                lines.push('\n');
+            }
             let mut file = std::fs::OpenOptions::new()
                 .create(true)
                 .append(true)
                 .open(path)?;
-            for identity in &fresh {
-                writeln!(file, "{}", serde_json::to_string(identity)?)?;
-            }
+            file.lock()?;
+            file.write_all(lines.as_bytes())?;
         }
         saved.extend(fresh.into_iter().map(|identity| (identity.index, identity)));
     }

@@ -175,13 +175,16 @@ async fn smoke(database: TestDatabase) {
     .await;
 
     // A second run, of the binary split over two processes, reuses the saved
-    // credentials: no enrollment key needed, the same agents.
+    // credentials and enrolls twice as many agents again: both processes enroll
+    // at once and append to the one credentials file.
     let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_gururmm-fleetsim"))
         .args([
             "--server",
             &base,
             "--agents",
-            &AGENTS.to_string(),
+            &(3 * AGENTS).to_string(),
+            "--enroll-key",
+            key["key"].as_str().unwrap(),
             "--credentials",
         ])
         .arg(&credentials)
@@ -207,9 +210,20 @@ async fn smoke(database: TestDatabase) {
         serde_json::from_str(stdout.lines().last().unwrap_or_default()).unwrap();
     assert_eq!(
         (last.connects, last.errors, last.server_errors),
-        (AGENTS as u64, 0, 0),
+        (3 * AGENTS as u64, 0, 0),
         "{stdout}"
     );
+    let saved = std::fs::read_to_string(&credentials).unwrap();
+    let mut indices: Vec<u64> = saved
+        .lines()
+        .map(|line| {
+            serde_json::from_str::<Value>(line).expect("every saved line is whole")["index"]
+                .as_u64()
+                .unwrap()
+        })
+        .collect();
+    indices.sort_unstable();
+    assert_eq!(indices, (0..3 * AGENTS as u64).collect::<Vec<_>>());
     eventually(30, "the split fleet is offline again", || async {
         (state.presence.online_count() == 0).then_some(())
     })
@@ -224,7 +238,8 @@ async fn smoke(database: TestDatabase) {
         .await
         .unwrap();
     assert_eq!(
-        total["total"], AGENTS,
+        total["total"],
+        3 * AGENTS,
         "no duplicate agents on the second run"
     );
 
