@@ -292,14 +292,12 @@ async fn story(store: Arc<dyn Store>) {
     ));
 
     // Presence and filters.
-    store
-        .write_presence(&[PresenceUpdate {
-            agent_id: db01.id,
-            online: true,
-            last_seen: at,
-        }])
-        .await
-        .unwrap();
+    let db01_seen = |online: bool, last_seen| PresenceUpdate {
+        agent_id: db01.id,
+        online,
+        last_seen,
+    };
+    store.write_presence(&[db01_seen(true, at)]).await.unwrap();
     let all = store
         .list_agents(org.id, &AgentFilter::default(), &ListQuery::default())
         .await
@@ -324,6 +322,46 @@ async fn story(store: Arc<dyn Store>) {
         .unwrap();
     assert_eq!(online.total, 1);
     assert_eq!(online.items[0].last_seen, Some(at));
+    // A refresh of a connected agent moves only its last-seen time; a disconnect in
+    // the same flush (and beyond one chunk of updates) takes the other agent offline.
+    let online_filter = AgentFilter {
+        online: Some(true),
+        ..Default::default()
+    };
+    let mut flush: Vec<PresenceUpdate> = (0..150)
+        .map(|_| PresenceUpdate {
+            agent_id: AgentId::new(),
+            online: true,
+            last_seen: at,
+        })
+        .collect();
+    flush.push(db01_seen(true, at + Duration::seconds(60)));
+    store.write_presence(&flush).await.unwrap();
+    let refreshed = store
+        .list_agents(org.id, &online_filter, &ListQuery::default())
+        .await
+        .unwrap();
+    assert_eq!(refreshed.total, 1);
+    assert_eq!(
+        refreshed.items[0].last_seen,
+        Some(at + Duration::seconds(60))
+    );
+    *flush.last_mut().unwrap() = db01_seen(false, at + Duration::seconds(90));
+    store.write_presence(&flush).await.unwrap();
+    let gone = store.get_agent(org.id, db01.id).await.unwrap().agent;
+    assert_eq!(
+        (gone.online, gone.last_seen),
+        (false, Some(at + Duration::seconds(90)))
+    );
+    assert_eq!(
+        store
+            .list_agents(org.id, &online_filter, &ListQuery::default())
+            .await
+            .unwrap()
+            .total,
+        0
+    );
+    store.write_presence(&[db01_seen(true, at)]).await.unwrap();
     let by_site = store
         .list_agents(
             org.id,
