@@ -184,6 +184,12 @@ impl Fleet {
         ramp_seconds: u64,
         extra: &[&str],
     ) -> Result<Fleet> {
+        // A commander alone (no agents) logs beside the fleet's log.
+        let log = if agents == 0 {
+            "commander.log"
+        } else {
+            "fleet.log"
+        };
         let processes = agents.div_ceil(9_000).max(1).to_string();
         let mut command = Command::new(release("gururmm-fleetsim"));
         command
@@ -216,7 +222,7 @@ impl Fleet {
             ])
             .args(extra)
             .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(credentials.with_extension("log"))?);
+            .stderr(std::fs::File::create(credentials.with_file_name(log))?);
         let mut child = command.spawn().context("starting gururmm-fleetsim")?;
         let stdout = child.stdout.take().context("fleetsim stdout")?;
         let (sender, reports) = mpsc::channel();
@@ -264,7 +270,7 @@ impl Fleet {
                 }
                 Err(mpsc::RecvTimeoutError::Timeout) => {}
                 Err(mpsc::RecvTimeoutError::Disconnected) => {
-                    bail!("the simulator exited while waiting for {what} (its log is next to the credentials file)")
+                    bail!("the simulator exited while waiting for {what} (its log, fleet.log or commander.log, is next to the credentials file)")
                 }
             }
         }
@@ -457,6 +463,18 @@ fn backend_scenarios(
         &credentials,
         fleet_size,
         (fleet_size / 1000).max(1) as u64,
+        &["--duration-seconds", "100000", "--commands-per-second", "0"],
+    )?;
+    fleet.until(600, "the fleet online", |r| {
+        number(r, "connected") as usize >= fleet_size
+    })?;
+    // The commands come from a process of their own, started once the whole fleet is online:
+    // the round trips are those of a connected fleet, none taken during its connection storm.
+    let mut commander = Fleet::start(
+        &server,
+        &credentials,
+        0,
+        0,
         &[
             "--duration-seconds",
             "100000",
@@ -464,14 +482,8 @@ fn backend_scenarios(
             "20",
         ],
     )?;
-    fleet.until(600, "the fleet online", |r| {
-        number(r, "connected") as usize >= fleet_size
-    })?;
-    let start = fleet.until(30, "a report", |_| true)?;
     std::thread::sleep(Duration::from_secs(scale.rtt_seconds));
-    let report = fleet.until(30, "a report", |r| {
-        number(r, "commands_completed") > number(&start, "commands_completed")
-    })?;
+    let report = commander.until(30, "a report", |r| number(r, "commands_completed") > 0.0)?;
     // Then the API at the default intervals while commands keep running: what technicians see
     // (after the round trips are taken, so these requests do not weigh on them).
     let agent_id = agent_ids(&server, 1)?.remove(0);
@@ -486,6 +498,7 @@ fn backend_scenarios(
 
     // Reconnect storm: restart the server under the connected fleet (still issuing commands).
     let before = fleet.until(30, "a report", |_| true)?;
+    let commands_before = commander.until(30, "a report", |_| true)?;
     let at = Instant::now();
     server.restart()?;
     // Every agent must connect anew (the connect count grows by the fleet), not merely still look connected.
@@ -498,15 +511,16 @@ fn backend_scenarios(
     back?;
     // No lost results: every command the API accepted, before, during or after the restart,
     // is seen finished; none stays outstanding longer than the restart has lasted.
-    let settled = fleet.until(120, "every accepted command finished", |r| {
+    let settled = commander.until(120, "every accepted command finished", |r| {
         number(r, "oldest_outstanding_ms") < 3_000.0
             && at.elapsed() > Duration::from_secs_f64(seconds + 5.0)
     });
     let after = match settled {
         Ok(report) => report,
-        Err(_) => fleet.latest.clone(),
+        Err(_) => commander.latest.clone(),
     };
-    let delta = |key: &str| number(&after, key) - number(&before, key);
+    let fleet_after = fleet.until(30, "a report", |_| true)?;
+    let delta = |key: &str| number(&after, key) - number(&commands_before, key);
     // Unsettled after two minutes: the outstanding commands (some may be merely recent) are
     // counted as lost, and the oldest one's age is printed to tell which.
     let lost = if number(&after, "oldest_outstanding_ms") < 3_000.0 {
@@ -519,7 +533,9 @@ fn backend_scenarios(
         );
         number(&after, "commands_outstanding")
     };
-    let server_errors = delta("server_errors");
+    // 5xx answers to the commander's requests and to the agents' connections.
+    let server_errors = delta("server_errors") + number(&fleet_after, "server_errors")
+        - number(&before, "server_errors");
     eprintln!(
         "[{backend}] reconnect storm: {fleet_size} agents back online {seconds:.1} s after the restart began; \
          {} commands accepted meanwhile, {} refused while the server was down, {} found finished by asking \

@@ -270,6 +270,12 @@ async fn sweep(api: Api, pending: Arc<Mutex<Pending>>) {
     }
 }
 
+fn round_trip(stats: &Stats, id: &str, took: Duration) {
+    // Each one is logged (RUST_LOG=gururmm_fleetsim=debug), to find a slow one in the server's log.
+    tracing::debug!(command = id, ms = took.as_secs_f64() * 1000.0, "round trip");
+    stats.record_round_trip(took.as_micros() as u64);
+}
+
 /// Start and finish times of commands, matched whichever arrives first.
 #[derive(Default)]
 struct Pending {
@@ -280,9 +286,7 @@ struct Pending {
 impl Pending {
     fn started(&mut self, id: String, at: Instant, stats: &Stats) {
         match self.finished.remove(&id) {
-            Some(done) => {
-                stats.record_round_trip(done.saturating_duration_since(at).as_micros() as u64)
-            }
+            Some(done) => round_trip(stats, &id, done.saturating_duration_since(at)),
             None => {
                 self.started.insert(id, at);
             }
@@ -291,9 +295,7 @@ impl Pending {
 
     fn finished(&mut self, id: String, at: Instant, stats: &Stats) {
         match self.started.remove(&id) {
-            Some(start) => {
-                stats.record_round_trip(at.saturating_duration_since(start).as_micros() as u64)
-            }
+            Some(start) => round_trip(stats, &id, at.saturating_duration_since(start)),
             None => {
                 // Only commands of this commander matter; forget strays after a while.
                 if self.finished.len() > 100_000 {
