@@ -298,10 +298,9 @@ fn api_latency(server: &Server, path: &str, count: usize) -> Result<(f64, f64)> 
     Ok((percentile(times.clone(), 0.5), percentile(times, 0.99)))
 }
 
-/// Does on PostgreSQL what its autovacuum does after a burst of writes (the
-/// enrollments, the ingest) (this
-/// machine's PostgreSQL runs with autovacuum off; a default installation has
-/// it on): `VACUUM ANALYZE` (statistics and the visibility map, without which
+/// Does on PostgreSQL what its autovacuum does after a burst of writes, such as
+/// the enrollments or the ingest (this machine's PostgreSQL runs with
+/// autovacuum off; a default installation has it on): `VACUUM ANALYZE` (statistics and the visibility map, without which
 /// the agent list reads every heap page), then `CHECKPOINT`, so the ingest's
 /// half-gigabyte of WAL is not written back during the scenarios that follow.
 /// A failure only warns.
