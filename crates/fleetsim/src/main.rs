@@ -5,7 +5,7 @@
 use anyhow::Context;
 use clap::Parser;
 use gururmm_fleetsim::{loopback_sources, Report, SimConfig, Simulation};
-use std::io::BufRead;
+use std::io::{BufRead, Write};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -74,13 +74,17 @@ struct Cli {
     first_index: usize,
 }
 
-fn print_report(elapsed: Duration, report: &Report, json: bool) {
+/// Prints a report; fails when nobody reads it any more (the parent of a split
+/// run, or the harness, has gone), which stops the run.
+fn print_report(elapsed: Duration, report: &Report, json: bool) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
     if json {
-        println!("{}", serde_json::to_string(report).unwrap_or_default());
-        return;
+        writeln!(out, "{}", serde_json::to_string(report).unwrap_or_default())?;
+        return out.flush();
     }
     let ms = |v: Option<f64>| v.map(|v| format!("{v:.2}")).unwrap_or_else(|| "-".into());
-    println!(
+    writeln!(
+        out,
         "{:>7.1}s connected {:>6}  sent {:>9}  metrics {:>8} (acked {:>8})  commands {:>6}/{:<6} rtt p50 {} p99 {} ms  errors {}",
         elapsed.as_secs_f64(),
         report.connected,
@@ -92,7 +96,8 @@ fn print_report(elapsed: Duration, report: &Report, json: bool) {
         ms(report.round_trip_p50_ms),
         ms(report.round_trip_p99_ms),
         report.errors,
-    );
+    )?;
+    out.flush()
 }
 
 async fn run_here(cli: Cli) -> anyhow::Result<()> {
@@ -120,13 +125,19 @@ async fn run_here(cli: Cli) -> anyhow::Result<()> {
     let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
     loop {
         tokio::select! {
-            _ = ticker.tick() => print_report(started.elapsed(), &simulation.stats.report(), cli.json),
+            _ = ticker.tick() => {
+                if print_report(started.elapsed(), &simulation.stats.report(), cli.json).is_err() {
+                    tracing::info!("standard output closed: stopping");
+                    break;
+                }
+            }
             _ = tokio::signal::ctrl_c() => break,
             _ = async { match deadline { Some(at) => tokio::time::sleep_until(at.into()).await, None => std::future::pending().await } } => break,
         }
     }
     let report = simulation.stop().await;
-    print_report(started.elapsed(), &report, cli.json);
+    // The last report is lost if nobody reads it any more.
+    let _ = print_report(started.elapsed(), &report, cli.json);
     Ok(())
 }
 
@@ -184,15 +195,21 @@ fn run_split(cli: Cli) -> anyhow::Result<()> {
     let mut latest: Vec<Report> = vec![Report::default(); children.len()];
     for (index, report) in receiver {
         latest[index] = report;
-        if index == 0 {
-            print_report(started.elapsed(), &Report::merge(&latest), cli.json);
+        if index == 0 && print_report(started.elapsed(), &Report::merge(&latest), cli.json).is_err()
+        {
+            // Nobody reads the sums any more: the children stop with this process.
+            for child in &mut children {
+                let _ = child.kill();
+            }
+            break;
         }
     }
     for mut child in children {
         child.wait()?;
     }
-    println!("final:");
-    print_report(started.elapsed(), &Report::merge(&latest), cli.json);
+    if writeln!(std::io::stdout(), "final:").is_ok() {
+        let _ = print_report(started.elapsed(), &Report::merge(&latest), cli.json);
+    }
     Ok(())
 }
 
