@@ -63,7 +63,8 @@ where
 pub struct SqliteStore {
     read: Pool<Sqlite>,
     write: Pool<Sqlite>,
-    _checkpointer: AbortOnDrop,
+    /// The checkpointer's task, stopped when the store is dropped.
+    _checkpointer: tokio::task::JoinSet<()>,
 }
 
 /// How often the checkpointer copies committed WAL pages back into the database.
@@ -71,15 +72,6 @@ const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
 
 /// WAL pages after which the writer's own commit finishes a checkpoint (about 16 MiB).
 const WAL_PAGES_BEFORE_RESET: &str = "4000";
-
-/// Stops a background task when its owner goes.
-struct AbortOnDrop(tokio::task::JoinHandle<()>);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
-}
 
 impl SqliteStore {
     pub async fn connect(url: &str) -> StoreResult<Self> {
@@ -125,7 +117,8 @@ impl SqliteStore {
             .pragma("wal_autocheckpoint", "0")
             .connect()
             .await?;
-        let checkpoints = tokio::spawn(async move {
+        let mut checkpoints = tokio::task::JoinSet::new();
+        checkpoints.spawn(async move {
             let mut every = tokio::time::interval(CHECKPOINT_EVERY);
             every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
@@ -141,7 +134,7 @@ impl SqliteStore {
         Ok(Self {
             read,
             write,
-            _checkpointer: AbortOnDrop(checkpoints),
+            _checkpointer: checkpoints,
         })
     }
 }
