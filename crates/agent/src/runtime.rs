@@ -281,6 +281,7 @@ async fn obtain_identity(
         os: collectors::os_info(),
         arch: std::env::consts::ARCH.to_owned(),
         agent_version: crate::AGENT_VERSION.to_owned(),
+        agent_credential: None,
     };
     tracing::info!(server = %server_url, device_id = %request.device_id, "enrolling");
     tokio::select! {

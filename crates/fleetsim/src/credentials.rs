@@ -86,6 +86,7 @@ pub async fn load_or_enroll(config: &SimConfig) -> anyhow::Result<Vec<Identity>>
                         },
                         arch: "x86_64".into(),
                         agent_version: "fleetsim".into(),
+                        agent_credential: None,
                     };
                     let response = http.post(&url).json(&request).send().await?;
                     if !response.status().is_success() {

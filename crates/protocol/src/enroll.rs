@@ -5,7 +5,7 @@ use crate::ids::AgentId;
 use serde::{Deserialize, Serialize};
 
 /// Body of `POST /api/v1/agent/enroll`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct EnrollRequest {
@@ -17,6 +17,29 @@ pub struct EnrollRequest {
     pub os: OsInfo,
     pub arch: String,
     pub agent_version: String,
+    /// The credential of the agent this machine already is, when it enrolls
+    /// again (say into another site): proving it keeps the agent and rotates
+    /// its secret. Without it, a device id that already has an agent is only
+    /// a claim, which waits for an administrator's approval.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_credential: Option<String>,
+}
+
+impl std::fmt::Debug for EnrollRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EnrollRequest")
+            .field("enrollment_key", &"<redacted>")
+            .field("device_id", &self.device_id)
+            .field("hostname", &self.hostname)
+            .field("os", &self.os)
+            .field("arch", &self.arch)
+            .field("agent_version", &self.agent_version)
+            .field(
+                "agent_credential",
+                &self.agent_credential.as_ref().map(|_| "<redacted>"),
+            )
+            .finish()
+    }
 }
 
 /// Answer to a successful enrollment. The secret is shown exactly once; the
@@ -26,6 +49,11 @@ pub struct EnrollRequest {
 pub struct EnrollResponse {
     pub agent_id: AgentId,
     pub agent_secret: String,
+    /// True when the device already had an agent and this enrollment waits
+    /// for an administrator's approval: until then the server answers the
+    /// agent's connection with 403 `enrollment_pending`.
+    #[serde(default)]
+    pub pending_approval: bool,
 }
 
 impl std::fmt::Debug for EnrollResponse {
@@ -33,6 +61,7 @@ impl std::fmt::Debug for EnrollResponse {
         f.debug_struct("EnrollResponse")
             .field("agent_id", &self.agent_id)
             .field("agent_secret", &"<redacted>")
+            .field("pending_approval", &self.pending_approval)
             .finish()
     }
 }
@@ -46,6 +75,7 @@ mod tests {
         let response = EnrollResponse {
             agent_id: AgentId::new(),
             agent_secret: "topsecret".into(),
+            pending_approval: false,
         };
         assert!(!format!("{response:?}").contains("topsecret"));
     }

@@ -445,10 +445,11 @@ async fn enrollment_keys_enroll_once_per_device_and_regeneration_revokes() {
             again["agent_id"], first["agent_id"],
             "same device, same agent"
         );
-        assert_ne!(
-            again["agent_secret"], first["agent_secret"],
-            "a re-enrollment rotates the secret"
+        assert_eq!(
+            again["pending_approval"], true,
+            "enrolling a known device again without its credential waits for approval"
         );
+        assert_eq!(first["pending_approval"], false);
         let (_, other) = enroll(key.clone(), "device-B").await;
         assert_ne!(other["agent_id"], first["agent_id"]);
 

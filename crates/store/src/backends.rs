@@ -61,8 +61,8 @@ where
 /// SQLite in WAL mode: one writer connection, a few readers, and a
 /// checkpointer.
 pub struct SqliteStore {
-    read: Pool<Sqlite>,
-    write: Pool<Sqlite>,
+    pub(crate) read: Pool<Sqlite>,
+    pub(crate) write: Pool<Sqlite>,
     /// The checkpointer's task, stopped when the store is dropped.
     _checkpointer: tokio::task::JoinSet<()>,
 }
@@ -141,8 +141,8 @@ impl SqliteStore {
 
 /// PostgreSQL with one shared pool.
 pub struct PostgresStore {
-    read: Pool<Postgres>,
-    write: Pool<Postgres>,
+    pub(crate) read: Pool<Postgres>,
+    pub(crate) write: Pool<Postgres>,
 }
 
 impl PostgresStore {
@@ -172,15 +172,15 @@ impl PostgresStore {
     }
 }
 
-fn millis(time: DateTime<Utc>) -> i64 {
+pub(crate) fn millis(time: DateTime<Utc>) -> i64 {
     time.timestamp_millis()
 }
 
-fn from_millis(ms: i64) -> DateTime<Utc> {
+pub(crate) fn from_millis(ms: i64) -> DateTime<Utc> {
     Utc.timestamp_millis_opt(ms).single().unwrap_or_default()
 }
 
-fn parse_id<T: FromStr>(value: &str) -> StoreResult<T> {
+pub(crate) fn parse_id<T: FromStr>(value: &str) -> StoreResult<T> {
     value.parse().map_err(|_| {
         StoreError::Database(sqlx::Error::Decode(
             format!("invalid id in database: {value}").into(),
@@ -1039,66 +1039,33 @@ macro_rules! sql_store_impl {
                 row.map(SiteRow::into_site).transpose()
             }
 
-            async fn enroll_agent(&self, new: NewAgent) -> StoreResult<EnrolledAgent> {
-                let mut tx = self.write.begin().await?;
-                let existing: Option<String> =
-                    sqlx::query_scalar("SELECT id FROM agents WHERE organization_id = $1 AND device_id = $2")
-                        .bind(new.organization_id.to_string())
-                        .bind(&new.device_id)
-                        .fetch_optional(&mut *tx)
-                        .await?;
+            async fn enroll_agent(&self, new: NewAgent) -> StoreResult<AgentId> {
                 let facts = &new.facts;
-                let enrolled = match existing {
-                    Some(id) => {
-                        sqlx::query(
-                            "UPDATE agents SET site_id = $1, client_id = $2, secret_hash = $3, hostname = $4, \
-                             os_family = $5, os_name = $6, os_version = $7, os_kernel = $8, arch = $9, \
-                             agent_version = $10 WHERE id = $11",
-                        )
-                        .bind(new.site_id.to_string())
-                        .bind(new.client_id.to_string())
-                        .bind(&new.secret_hash)
-                        .bind(&facts.hostname)
-                        .bind(&facts.os.family)
-                        .bind(&facts.os.name)
-                        .bind(&facts.os.version)
-                        .bind(&facts.os.kernel)
-                        .bind(&facts.arch)
-                        .bind(&facts.agent_version)
-                        .bind(&id)
-                        .execute(&mut *tx)
-                        .await?;
-                        EnrolledAgent { id: parse_id(&id)?, created: false }
-                    }
-                    None => {
-                        let id = AgentId::new();
-                        sqlx::query(
-                            "INSERT INTO agents (id, organization_id, client_id, site_id, device_id, secret_hash, \
-                             hostname, os_family, os_name, os_version, os_kernel, arch, agent_version, public_ip, \
-                             enrolled_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
-                        )
-                        .bind(id.to_string())
-                        .bind(new.organization_id.to_string())
-                        .bind(new.client_id.to_string())
-                        .bind(new.site_id.to_string())
-                        .bind(&new.device_id)
-                        .bind(&new.secret_hash)
-                        .bind(&facts.hostname)
-                        .bind(&facts.os.family)
-                        .bind(&facts.os.name)
-                        .bind(&facts.os.version)
-                        .bind(&facts.os.kernel)
-                        .bind(&facts.arch)
-                        .bind(&facts.agent_version)
-                        .bind(&facts.public_ip)
-                        .bind(millis(new.enrolled_at))
-                        .execute(&mut *tx)
-                        .await?;
-                        EnrolledAgent { id, created: true }
-                    }
-                };
-                tx.commit().await?;
-                Ok(enrolled)
+                let id = AgentId::new();
+                sqlx::query(
+                    "INSERT INTO agents (id, organization_id, client_id, site_id, device_id, secret_hash, \
+                     hostname, os_family, os_name, os_version, os_kernel, arch, agent_version, public_ip, \
+                     enrolled_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+                )
+                .bind(id.to_string())
+                .bind(new.organization_id.to_string())
+                .bind(new.client_id.to_string())
+                .bind(new.site_id.to_string())
+                .bind(&new.device_id)
+                .bind(&new.secret_hash)
+                .bind(&facts.hostname)
+                .bind(&facts.os.family)
+                .bind(&facts.os.name)
+                .bind(&facts.os.version)
+                .bind(&facts.os.kernel)
+                .bind(&facts.arch)
+                .bind(&facts.agent_version)
+                .bind(&facts.public_ip)
+                .bind(millis(new.enrolled_at))
+                .execute(&self.write)
+                .await
+                .map_err(|e| unique_violation_to_conflict(e, "the device already has an agent"))?;
+                Ok(id)
             }
 
             async fn get_agent_credentials(&self, id: AgentId) -> StoreResult<Option<AgentCredentials>> {

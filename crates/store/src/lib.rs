@@ -10,11 +10,13 @@
 #![forbid(unsafe_code)]
 
 mod backends;
+mod enrollment;
 mod model;
 #[cfg(feature = "testing")]
 pub mod testing;
 
 pub use backends::{connect, PostgresStore, SqliteStore};
+pub use enrollment::{EnrollmentRequest, EnrollmentRequestId, EnrollmentStore};
 pub use model::*;
 
 use async_trait::async_trait;
@@ -43,7 +45,7 @@ pub type StoreResult<T> = Result<T, StoreError>;
 
 /// The server's whole persistence surface, shaped by the queries it needs.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: EnrollmentStore + Send + Sync + 'static {
     /// `sqlite` or `postgres`.
     fn backend_name(&self) -> &'static str;
     /// How many write transactions are worth running at once: SQLite has a
@@ -126,9 +128,9 @@ pub trait Store: Send + Sync + 'static {
     async fn find_site_by_enrollment_key(&self, key_hash: &str) -> StoreResult<Option<Site>>;
 
     // Agents.
-    /// Creates the agent, or, when the device already enrolled in this
-    /// organization, moves it to `site` and rotates its secret.
-    async fn enroll_agent(&self, enrollment: NewAgent) -> StoreResult<EnrolledAgent>;
+    /// Creates the agent; [`StoreError::Conflict`] when the device already has
+    /// an agent in the organization (see [`EnrollmentStore`] for what then).
+    async fn enroll_agent(&self, enrollment: NewAgent) -> StoreResult<AgentId>;
     async fn get_agent_credentials(&self, id: AgentId) -> StoreResult<Option<AgentCredentials>>;
     async fn update_agent_facts(&self, id: AgentId, facts: &AgentFacts) -> StoreResult<()>;
     async fn set_agent_interfaces(&self, id: AgentId, interfaces_json: &str) -> StoreResult<()>;

@@ -3,7 +3,6 @@
 
 use chrono::{DateTime, Utc};
 use gururmm_protocol::{AgentId, ClientId, OrganizationId, OsInfo, SiteId, UserId};
-use uuid::Uuid;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Organization {
@@ -142,13 +141,6 @@ pub struct NewAgent {
     pub secret_hash: String,
     pub facts: AgentFacts,
     pub enrolled_at: DateTime<Utc>,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct EnrolledAgent {
-    pub id: AgentId,
-    /// False when the device had enrolled before and kept its id.
-    pub created: bool,
 }
 
 /// What the gateway needs to authenticate an agent connection.
@@ -393,11 +385,11 @@ macro_rules! store_id {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub struct $name(pub Uuid);
+        pub struct $name(pub uuid::Uuid);
 
         impl $name {
             pub fn new() -> Self {
-                Self(Uuid::new_v4())
+                Self(uuid::Uuid::new_v4())
             }
         }
 
@@ -416,11 +408,12 @@ macro_rules! store_id {
         impl std::str::FromStr for $name {
             type Err = uuid::Error;
             fn from_str(s: &str) -> Result<Self, Self::Err> {
-                Uuid::parse_str(s).map(Self)
+                uuid::Uuid::parse_str(s).map(Self)
             }
         }
     };
 }
+pub(crate) use store_id;
 
 store_id!(
     /// A script in an organization's library.

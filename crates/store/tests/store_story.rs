@@ -258,23 +258,90 @@ async fn story(store: Arc<dyn Store>) {
         .enroll_agent(new_agent("dev-1", "web-01"))
         .await
         .unwrap();
-    assert!(first.created);
-    let mut again = new_agent("dev-1", "web-01-renamed");
-    again.secret_hash = "rotated".into();
-    let second = store.enroll_agent(again).await.unwrap();
-    assert_eq!(
-        second,
-        EnrolledAgent {
-            id: first.id,
-            created: false
-        },
-        "{backend}: no duplicate agent"
+    assert!(
+        matches!(
+            store.enroll_agent(new_agent("dev-1", "web-01-again")).await,
+            Err(StoreError::Conflict(_))
+        ),
+        "{backend}: no duplicate agent for one device"
     );
-    let creds = store
-        .get_agent_credentials(first.id)
+    let found = store
+        .find_agent_by_device(org.id, "dev-1")
         .await
         .unwrap()
         .unwrap();
+    assert_eq!(found.id, first);
+    assert_eq!(found.secret_hash, "secret-of-dev-1");
+    assert!(store
+        .find_agent_by_device(other_org.id, "dev-1")
+        .await
+        .unwrap()
+        .is_none());
+
+    // A re-enrollment without the secret waits; the agent keeps its secret.
+    let mut claim = new_agent("dev-1", "web-01-renamed");
+    claim.secret_hash = "claimed".into();
+    let mut pending = Vec::new();
+    for _ in 0..3 {
+        pending.push(
+            store
+                .create_enrollment_request(first, &claim, 2)
+                .await
+                .unwrap(),
+        );
+    }
+    let listed = store.list_enrollment_requests(org.id).await.unwrap();
+    assert_eq!(
+        listed.len(),
+        2,
+        "{backend}: only the newest requests are kept"
+    );
+    assert_eq!(listed[0].agent_id, first);
+    assert_eq!(listed[0].agent_hostname, "web-01");
+    assert_eq!(listed[0].facts.hostname, "web-01-renamed");
+    assert_eq!(listed[0].device_id, "dev-1");
+    assert!(store
+        .list_enrollment_requests(other_org.id)
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        store.pending_enrollment_secret_hashes(first).await.unwrap(),
+        vec!["claimed".to_string(), "claimed".to_string()]
+    );
+    let creds = store.get_agent_credentials(first).await.unwrap().unwrap();
+    assert_eq!(creds.secret_hash, "secret-of-dev-1");
+    assert!(matches!(
+        store
+            .approve_enrollment_request(other_org.id, listed[0].id)
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    store
+        .reject_enrollment_request(org.id, listed[1].id)
+        .await
+        .unwrap();
+    assert!(matches!(
+        store.reject_enrollment_request(org.id, listed[1].id).await,
+        Err(StoreError::NotFound)
+    ));
+    store
+        .approve_enrollment_request(org.id, listed[0].id)
+        .await
+        .unwrap();
+    let creds = store.get_agent_credentials(first).await.unwrap().unwrap();
+    assert_eq!(creds.secret_hash, "claimed", "{backend}: approved");
+    assert!(store
+        .pending_enrollment_secret_hashes(first)
+        .await
+        .unwrap()
+        .is_empty());
+
+    // With the proven secret, the agent moves at once.
+    let mut proven = new_agent("dev-1", "web-01-renamed");
+    proven.secret_hash = "rotated".into();
+    store.reenroll_agent(first, &proven).await.unwrap();
+    let creds = store.get_agent_credentials(first).await.unwrap().unwrap();
     assert_eq!(creds.secret_hash, "rotated");
     assert_eq!(creds.device_id, "dev-1");
     let db01 = store
@@ -293,7 +360,7 @@ async fn story(store: Arc<dyn Store>) {
 
     // Presence and filters.
     let db01_seen = |online: bool, last_seen| PresenceUpdate {
-        agent_id: db01.id,
+        agent_id: db01,
         online,
         last_seen,
     };
@@ -348,7 +415,7 @@ async fn story(store: Arc<dyn Store>) {
     );
     *flush.last_mut().unwrap() = db01_seen(false, at + Duration::seconds(90));
     store.write_presence(&flush).await.unwrap();
-    let gone = store.get_agent(org.id, db01.id).await.unwrap().agent;
+    let gone = store.get_agent(org.id, db01).await.unwrap().agent;
     assert_eq!(
         (gone.online, gone.last_seen),
         (false, Some(at + Duration::seconds(90)))
@@ -418,47 +485,38 @@ async fn story(store: Arc<dyn Store>) {
         (2, 1, "web-01-renamed")
     );
     store.mark_all_agents_offline().await.unwrap();
-    assert!(!store.get_agent(org.id, db01.id).await.unwrap().agent.online);
+    assert!(!store.get_agent(org.id, db01).await.unwrap().agent.online);
 
     let mut hello_facts = facts("db-01");
     hello_facts.public_ip = Some("203.0.113.9".into());
+    store.update_agent_facts(db01, &hello_facts).await.unwrap();
     store
-        .update_agent_facts(db01.id, &hello_facts)
+        .set_agent_interfaces(db01, r#"[{"name":"eth0"}]"#)
         .await
         .unwrap();
-    store
-        .set_agent_interfaces(db01.id, r#"[{"name":"eth0"}]"#)
-        .await
-        .unwrap();
-    let detail = store.get_agent(org.id, db01.id).await.unwrap();
+    let detail = store.get_agent(org.id, db01).await.unwrap();
     assert_eq!(detail.agent.public_ip.as_deref(), Some("203.0.113.9"));
     assert_eq!(detail.interfaces_json, r#"[{"name":"eth0"}]"#);
     assert!(matches!(
-        store.get_agent(other_org.id, db01.id).await,
+        store.get_agent(other_org.id, db01).await,
         Err(StoreError::NotFound)
     ));
     // The same facts again (a reconnect) are no write; a change of one, even to none, is stored.
-    store
-        .update_agent_facts(db01.id, &hello_facts)
-        .await
-        .unwrap();
+    store.update_agent_facts(db01, &hello_facts).await.unwrap();
     hello_facts.public_ip = None;
+    store.update_agent_facts(db01, &hello_facts).await.unwrap();
     store
-        .update_agent_facts(db01.id, &hello_facts)
+        .set_agent_interfaces(db01, r#"[{"name":"eth0"}]"#)
         .await
         .unwrap();
-    store
-        .set_agent_interfaces(db01.id, r#"[{"name":"eth0"}]"#)
-        .await
-        .unwrap();
-    let detail = store.get_agent(org.id, db01.id).await.unwrap();
+    let detail = store.get_agent(org.id, db01).await.unwrap();
     assert_eq!(detail.agent.public_ip, None);
     assert_eq!(detail.interfaces_json, r#"[{"name":"eth0"}]"#);
 
     // Metrics: duplicates ignored, latest kept, downsampled, retained.
     let base = Utc.timestamp_millis_opt(1_800_000_000_000).unwrap();
     let samples: Vec<_> = (0..10)
-        .map(|i| record(db01.id, base + Duration::seconds(i * 30), i as f64))
+        .map(|i| record(db01, base + Duration::seconds(i * 30), i as f64))
         .collect();
     store
         .insert_metrics(&samples, &[&samples[9]])
@@ -473,7 +531,7 @@ async fn story(store: Arc<dyn Store>) {
         to: base + Duration::hours(1),
         bucket_seconds: 0,
     };
-    let raw = store.query_metrics(org.id, db01.id, range).await.unwrap();
+    let raw = store.query_metrics(org.id, db01, range).await.unwrap();
     assert_eq!(
         raw.len(),
         10,
@@ -484,7 +542,7 @@ async fn story(store: Arc<dyn Store>) {
     let bucketed = store
         .query_metrics(
             org.id,
-            db01.id,
+            db01,
             MetricRange {
                 bucket_seconds: 150,
                 ..range
@@ -500,14 +558,14 @@ async fn story(store: Arc<dyn Store>) {
     assert_eq!(bucketed[0].cpu_percent, Some(2.0));
     assert_eq!(bucketed[0].network_rx_bytes, Some(25));
     assert_eq!(bucketed[0].memory_total_bytes, Some(4000));
-    let detail = store.get_agent(org.id, db01.id).await.unwrap();
+    let detail = store.get_agent(org.id, db01).await.unwrap();
     assert_eq!(detail.agent.cpu_percent, Some(9.0));
     assert!(detail
         .latest_sample_json
         .unwrap()
         .contains("\"cpu_percent\":9"));
     assert!(matches!(
-        store.query_metrics(other_org.id, db01.id, range).await,
+        store.query_metrics(other_org.id, db01, range).await,
         Err(StoreError::NotFound)
     ));
     assert_eq!(
@@ -519,7 +577,7 @@ async fn story(store: Arc<dyn Store>) {
     );
     assert_eq!(
         store
-            .query_metrics(org.id, db01.id, range)
+            .query_metrics(org.id, db01, range)
             .await
             .unwrap()
             .len(),
@@ -530,7 +588,7 @@ async fn story(store: Arc<dyn Store>) {
     store
         .record_agent_event(NewAgentEvent {
             organization_id: org.id,
-            agent_id: db01.id,
+            agent_id: db01,
             kind: "device_mismatch".into(),
             message: "m".into(),
             created_at: Utc::now(),
@@ -538,28 +596,24 @@ async fn story(store: Arc<dyn Store>) {
         .await
         .unwrap();
     assert_eq!(
-        store.list_agent_events(org.id, db01.id, 10).await.unwrap()[0].kind,
+        store.list_agent_events(org.id, db01, 10).await.unwrap()[0].kind,
         "device_mismatch"
     );
     assert!(store
-        .list_agent_events(other_org.id, db01.id, 10)
+        .list_agent_events(other_org.id, db01, 10)
         .await
         .unwrap()
         .is_empty());
     assert!(matches!(
-        store.delete_agent(other_org.id, db01.id).await,
+        store.delete_agent(other_org.id, db01).await,
         Err(StoreError::NotFound)
     ));
-    store.delete_agent(org.id, db01.id).await.unwrap();
+    store.delete_agent(org.id, db01).await.unwrap();
     assert!(
-        store
-            .get_agent_credentials(db01.id)
-            .await
-            .unwrap()
-            .is_none(),
+        store.get_agent_credentials(db01).await.unwrap().is_none(),
         "{backend}: deleting revokes the secret"
     );
-    store.delete_agent(org.id, first.id).await.unwrap();
+    store.delete_agent(org.id, first).await.unwrap();
     store.delete_site(org.id, site.id).await.unwrap();
     store.delete_client(org.id, acme.id).await.unwrap();
     assert!(matches!(
@@ -636,8 +690,7 @@ async fn command_story(store: Arc<dyn Store>) {
             enrolled_at: Utc::now(),
         })
         .await
-        .unwrap()
-        .id;
+        .unwrap();
     let now = Utc::now();
     let created = std::sync::atomic::AtomicI64::new(0);
     let new = |command: &str, expires_in: Duration| NewCommand {
@@ -1037,7 +1090,7 @@ async fn script_and_job_story(store: Arc<dyn Store>) {
             })
             .await
             .unwrap();
-        agents.push(enrolled.id);
+        agents.push(enrolled);
     }
     let ids = store
         .agent_ids(

@@ -15,7 +15,10 @@ export interface paths {
         put?: never;
         /**
          * Exchanges a site enrollment key for this agent's id and secret. Called by
-         *     the agent once; the same device enrolling again keeps its agent id.
+         *     the agent once. A device that already has an agent gets that agent's id
+         *     back with a new secret only when it proves the current credential
+         *     (`agent_credential`); otherwise its enrollment waits for an administrator
+         *     (`pending_approval`).
          */
         post: operations["enroll"];
         delete?: never;
@@ -254,6 +257,60 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/enrollment-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Re-enrollments waiting for an administrator, newest first (not for readonly users). */
+        get: operations["list_enrollment_requests"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/enrollment-requests/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approves a re-enrollment: the agent takes the new machine's credential and
+         *     site; the old credential stops working and its connection is closed.
+         */
+        post: operations["approve_enrollment_request"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/enrollment-requests/{id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Rejects a re-enrollment: its credential never works; the agent is unchanged. */
+        post: operations["reject_enrollment_request"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/events": {
         parameters: {
             query?: never;
@@ -463,7 +520,11 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         AgentDetail: components["schemas"]["AgentSummary"] & {
-            device_id: string;
+            /**
+             * @description The machine's hardware id; not shown to readonly users (it is how a
+             *     machine claims an agent when it enrolls again).
+             */
+            device_id?: string | null;
             interfaces: components["schemas"]["NetworkInterface"][];
             latest_sample?: null | components["schemas"]["MetricSample"];
         };
@@ -654,6 +715,13 @@ export interface components {
         };
         /** @description Body of `POST /api/v1/agent/enroll`. */
         EnrollRequest: {
+            /**
+             * @description The credential of the agent this machine already is, when it enrolls
+             *     again (say into another site): proving it keeps the agent and rotates
+             *     its secret. Without it, a device id that already has an agent is only
+             *     a claim, which waits for an administrator's approval.
+             */
+            agent_credential?: string | null;
             agent_version: string;
             arch: string;
             /** @description Stable hardware identifier of the machine (machine-id, SMBIOS UUID…). */
@@ -670,6 +738,12 @@ export interface components {
         EnrollResponse: {
             agent_id: components["schemas"]["AgentId"];
             agent_secret: string;
+            /**
+             * @description True when the device already had an agent and this enrollment waits
+             *     for an administrator's approval: until then the server answers the
+             *     agent's connection with 403 `enrollment_pending`.
+             */
+            pending_approval?: boolean;
         };
         /** @description A newly generated enrollment key, shown only in this response. */
         EnrollmentKey: {
@@ -678,6 +752,32 @@ export interface components {
             key: string;
             /** @description The server URL agents use (`public_url`), for the install command. */
             server_url: string;
+        };
+        EnrollmentRequest: {
+            agent_hostname: string;
+            /** @description The existing agent the machine claims to be, with its current hostname and site. */
+            agent_id: components["schemas"]["AgentId"];
+            agent_site_name: string;
+            agent_version: string;
+            arch: string;
+            /** @description The site whose key the machine used; approving moves the agent there. */
+            client_id: components["schemas"]["ClientId"];
+            client_name: string;
+            /** Format: date-time */
+            created_at: string;
+            device_id: string;
+            /** @description What the machine reported about itself. */
+            hostname: string;
+            /** Format: uuid */
+            id: string;
+            os: components["schemas"]["OsInfo"];
+            /** @description The address the enrollment came from. */
+            public_ip?: string | null;
+            site_id: components["schemas"]["SiteId"];
+            site_name: string;
+        };
+        EnrollmentRequestList: {
+            items: components["schemas"]["EnrollmentRequest"][];
         };
         ErrorBody: {
             error: components["schemas"]["ErrorDetail"];
@@ -1813,6 +1913,115 @@ export interface operations {
                 };
             };
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_enrollment_requests: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EnrollmentRequestList"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    approve_enrollment_request: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EnrollmentRequest"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    reject_enrollment_request: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EnrollmentRequest"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -12,6 +12,7 @@ import { compact, optionalPage, optionalText } from "@/lib/search-params";
 import { AuthedLayout } from "./routes/authed-layout";
 import { safeRedirect } from "./safe-redirect";
 import { AgentsRoute, ClientRoute, ClientsRoute, LoginRoute, SiteRoute } from "./routes/pages";
+import { EnrollmentRequestsPage } from "@/features/enrollment-requests/components/enrollment-requests-page";
 
 export interface RouterContext {
   queryClient: QueryClient;
@@ -122,6 +123,12 @@ const jobRoute = createRoute({
   component: lazyRouteComponent(() => import("./routes/script-routes"), "JobRoute"),
 });
 
+const enrollmentRequestsRoute = createRoute({
+  getParentRoute: () => authedRoute,
+  path: "/enrollment-requests",
+  component: EnrollmentRequestsPage,
+});
+
 const routeTree = rootRoute.addChildren([
   loginRoute,
   authedRoute.addChildren([
@@ -136,6 +143,7 @@ const routeTree = rootRoute.addChildren([
     scriptRoute,
     jobsRoute,
     jobRoute,
+    enrollmentRequestsRoute,
   ]),
 ]);
 

@@ -33,6 +33,15 @@ describe("toLiveEvent", () => {
     ).toMatchObject({ status: "running", exit_code: null });
   });
 
+  it("reads enrollment_request events and skips unknown decisions", () => {
+    expect(
+      toLiveEvent({ event: "enrollment_request", id: null, data: '{"request_id":"r1","agent_id":"a1","decision":"pending"}' }),
+    ).toEqual({ type: "enrollment_request", request_id: "r1", agent_id: "a1", decision: "pending" });
+    expect(
+      toLiveEvent({ event: "enrollment_request", id: null, data: '{"request_id":"r1","agent_id":"a1","decision":"maybe"}' }),
+    ).toBeNull();
+  });
+
   it("reads the job of a command_status event", () => {
     expect(
       toLiveEvent({ event: "command_status", id: null, data: '{"command_id":"c1","agent_id":"a1","status":"failed","job_id":"j1"}' }),

@@ -44,14 +44,23 @@ export interface CommandOutputEvent {
   offset: number | null;
 }
 
+/** A machine's re-enrollment as an existing agent started waiting for approval, or was decided. */
+export interface EnrollmentRequestEvent {
+  type: "enrollment_request";
+  request_id: string;
+  agent_id: string;
+  decision: "pending" | "approved" | "rejected";
+}
+
 /** Sent to subscribers after every (re)connection: events may have been missed, so refetch. */
 export interface ConnectedEvent {
   type: "connected";
 }
 
-export type LiveEvent = AgentStatusEvent | AgentMetricsEvent | CommandStatusEvent | CommandOutputEvent | ConnectedEvent;
+export type LiveEvent =
+  AgentStatusEvent | AgentMetricsEvent | CommandStatusEvent | CommandOutputEvent | EnrollmentRequestEvent | ConnectedEvent;
 
-const LIVE_EVENT_NAMES = new Set(["agent_status", "agent_metrics", "command_status", "command_output"]);
+const LIVE_EVENT_NAMES = new Set(["agent_status", "agent_metrics", "command_status", "command_output", "enrollment_request"]);
 export type LiveConnectionState = "connecting" | "open" | "offline";
 
 /** Turns one SSE message into a typed event; unknown events and malformed data are skipped. */
@@ -90,6 +99,11 @@ export function toLiveEvent(message: ServerSentEvent): LiveEvent | null {
       data: record.data,
       offset: offset !== null && Number.isInteger(offset) && offset >= 0 ? offset : null,
     };
+  }
+  if (message.event === "enrollment_request") {
+    if (typeof record.request_id !== "string") return null;
+    if (record.decision !== "pending" && record.decision !== "approved" && record.decision !== "rejected") return null;
+    return { type: "enrollment_request", request_id: record.request_id, agent_id: record.agent_id, decision: record.decision };
   }
   if (message.event === "agent_status") {
     if (record.status !== "online" && record.status !== "offline") return null;

@@ -44,7 +44,9 @@ pub struct AgentSummary {
 pub struct AgentDetail {
     #[serde(flatten)]
     pub summary: AgentSummary,
-    pub device_id: String,
+    /// The machine's hardware id; not shown to readonly users (it is how a
+    /// machine claims an agent when it enrolls again).
+    pub device_id: Option<String>,
     pub interfaces: Vec<NetworkInterface>,
     pub latest_sample: Option<MetricSample>,
 }
@@ -80,7 +82,10 @@ fn summary(state: &AppState, agent: gururmm_store::Agent) -> AgentSummary {
 }
 
 /// Exchanges a site enrollment key for this agent's id and secret. Called by
-/// the agent once; the same device enrolling again keeps its agent id.
+/// the agent once. A device that already has an agent gets that agent's id
+/// back with a new secret only when it proves the current credential
+/// (`agent_credential`); otherwise its enrollment waits for an administrator
+/// (`pending_approval`).
 #[utoipa::path(post, path = "/api/v1/agent/enroll", tag = "agent", request_body = EnrollRequest,
     responses((status = 200, body = EnrollResponse), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn enroll(
@@ -98,7 +103,7 @@ pub async fn enroll(
             )));
         }
     }
-    match enrollment::enroll(state.store.as_ref(), request, ip).await {
+    match enrollment::enroll(&state, request, ip).await {
         Err(error) if error.status == StatusCode::UNAUTHORIZED => {
             if let Some(key) = &limiter_key {
                 state.login_limiter.record_failure(key, None);
@@ -191,7 +196,7 @@ pub async fn get_agent(
         .and_then(|json| serde_json::from_str(json).ok());
     Ok(Json(AgentDetail {
         summary: summary(&state, detail.agent),
-        device_id: detail.device_id,
+        device_id: current.user.role.can_write().then_some(detail.device_id),
         interfaces,
         latest_sample,
     }))
@@ -210,7 +215,7 @@ pub async fn delete_agent(
         .delete_agent(current.user.organization_id, id)
         .await
         .map_err(|e| ApiError::from_store(e, "agent"))?;
-    state.presence.kick(id, CloseReason::Revoked);
+    state.presence.close(id, CloseReason::Revoked);
     tracing::info!(agent = %id, user = %current.user.id, "agent deleted");
     Ok(StatusCode::NO_CONTENT)
 }

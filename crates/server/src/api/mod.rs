@@ -8,6 +8,7 @@ pub mod agents;
 pub mod auth;
 pub mod clients;
 pub mod commands;
+pub mod enrollment_requests;
 pub mod events;
 pub mod health;
 pub mod jobs;
@@ -70,6 +71,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(agents::get_agent, agents::delete_agent))
         .routes(routes!(agents::agent_metrics))
         .routes(routes!(agents::agent_events))
+        .routes(routes!(enrollment_requests::list_enrollment_requests))
+        .routes(routes!(enrollment_requests::approve_enrollment_request))
+        .routes(routes!(enrollment_requests::reject_enrollment_request))
         .routes(routes!(events::events))
         .merge(commands_router())
 }

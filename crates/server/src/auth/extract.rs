@@ -1,5 +1,5 @@
 //! Extractors: [`CurrentUser`] for any signed-in caller, [`Writer`] for
-//! callers allowed to change things (not `readonly`).
+//! callers allowed to change things (not `readonly`), [`Admin`] for administrators.
 
 use crate::auth::secrets::sha256_hex;
 use crate::error::ApiError;
@@ -19,6 +19,11 @@ pub struct CurrentUser {
 /// A signed-in user whose role may change data.
 #[derive(Clone, Debug)]
 pub struct Writer(pub CurrentUser);
+
+/// A signed-in administrator (decisions about the organization's trust:
+/// approving a machine that claims an existing agent's identity).
+#[derive(Clone, Debug)]
+pub struct Admin(pub CurrentUser);
 
 pub fn bearer_token(parts: &Parts) -> Option<&str> {
     let value = parts
@@ -72,5 +77,20 @@ impl FromRequestParts<AppState> for Writer {
             return Err(ApiError::forbidden("your role is read-only"));
         }
         Ok(Writer(current))
+    }
+}
+
+impl FromRequestParts<AppState> for Admin {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let current = CurrentUser::from_request_parts(parts, state).await?;
+        if current.user.role != gururmm_store::Role::Admin {
+            return Err(ApiError::forbidden("only an administrator may do this"));
+        }
+        Ok(Admin(current))
     }
 }

@@ -7,5 +7,5 @@ pub mod limiter;
 pub mod secrets;
 pub mod sessions;
 
-pub use extract::{CurrentUser, Writer};
+pub use extract::{Admin, CurrentUser, Writer};
 pub use limiter::LoginLimiter;

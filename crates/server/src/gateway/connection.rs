@@ -27,13 +27,17 @@ use gururmm_protocol::{
 use gururmm_store::{AgentCredentials, AgentFacts, NewAgentEvent};
 use std::net::IpAddr;
 use std::time::Duration;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
 /// Time an agent has to send `hello` after the upgrade.
 const HELLO_TIMEOUT: Duration = Duration::from_secs(15);
 /// Most network interfaces accepted in one `interfaces` frame.
 const MAX_INTERFACES: usize = 64;
+/// Longest one frame may take to be taken by the agent's socket. An agent
+/// that stops reading would otherwise hold its connection (and the frames
+/// queued for it) forever; past this the link counts as dead.
+pub const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// `GET /api/v1/agent/ws`: the agent's WebSocket.
 pub async fn agent_ws(
@@ -57,8 +61,10 @@ pub async fn agent_ws(
         .get_agent_credentials(agent_id)
         .await
         .map_err(ApiError::internal)?
-        .filter(|c| secret_matches(secret, &c.secret_hash))
-        .ok_or_else(|| ApiError::unauthorized("unknown agent or revoked credential"))?;
+        .filter(|c| secret_matches(secret, &c.secret_hash));
+    let Some(credentials) = credentials else {
+        return Err(refusal(&state, agent_id, secret).await);
+    };
     let upgrade =
         upgrade.map_err(|e| ApiError::bad_request(format!("WebSocket upgrade required: {e}")))?;
     Ok(upgrade
@@ -70,6 +76,25 @@ pub async fn agent_ws(
         .on_upgrade(move |socket| serve_agent(state, socket, credentials, ip)))
 }
 
+/// Why a credential that is not the agent's current one is refused: it may
+/// belong to a re-enrollment still waiting for approval.
+async fn refusal(state: &AppState, agent_id: gururmm_protocol::AgentId, secret: &str) -> ApiError {
+    let pending = state
+        .store
+        .pending_enrollment_secret_hashes(agent_id)
+        .await
+        .map_err(ApiError::internal);
+    match pending {
+        Ok(hashes) if hashes.iter().any(|hash| secret_matches(secret, hash)) => ApiError::new(
+            axum::http::StatusCode::FORBIDDEN,
+            "enrollment_pending",
+            "this machine enrolled as an existing agent; an administrator must approve it in the dashboard",
+        ),
+        Ok(_) => ApiError::unauthorized("unknown agent or revoked credential"),
+        Err(error) => error,
+    }
+}
+
 fn close_message(reason: CloseReason) -> Message {
     Message::Close(Some(CloseFrame {
         code: reason.code(),
@@ -79,6 +104,60 @@ fn close_message(reason: CloseReason) -> Message {
 
 fn text(frame: &ServerFrame) -> Message {
     Message::Text(serde_json::to_string(frame).unwrap_or_default().into())
+}
+
+/// Sends one message within [`SEND_TIMEOUT`], giving up early when the
+/// server asks the connection to close. `Err(None)`: the link is dead or too
+/// slow; `Err(Some(reason))`: close with `reason`.
+async fn send<S>(
+    sink: &mut S,
+    message: Message,
+    close_requested: &mut watch::Receiver<Option<CloseReason>>,
+) -> Result<(), Option<CloseReason>>
+where
+    S: futures_util::Sink<Message> + Unpin,
+{
+    let already = *close_requested.borrow();
+    if let Some(reason) = already {
+        return Err(Some(reason));
+    }
+    tokio::select! {
+        sent = tokio::time::timeout(SEND_TIMEOUT, sink.send(message)) => match sent {
+            Ok(Ok(())) => Ok(()),
+            _ => Err(None),
+        },
+        reason = requested_close(close_requested) => Err(Some(reason)),
+    }
+}
+
+/// Resolves with the reason once a close is requested (never, if the
+/// presence entry is gone without one).
+async fn requested_close(
+    close_requested: &mut watch::Receiver<Option<CloseReason>>,
+) -> CloseReason {
+    let requested = close_requested
+        .wait_for(Option::is_some)
+        .await
+        .map(|reason| reason.unwrap_or(CloseReason::ServerShutdown));
+    match requested {
+        Ok(reason) => reason,
+        Err(_) => std::future::pending().await,
+    }
+}
+
+/// Sends each frame in turn (see [`send`]).
+async fn send_all<S>(
+    sink: &mut S,
+    frames: Vec<ServerFrame>,
+    close_requested: &mut watch::Receiver<Option<CloseReason>>,
+) -> Result<(), Option<CloseReason>>
+where
+    S: futures_util::Sink<Message> + Unpin,
+{
+    for frame in frames {
+        send(sink, text(&frame), close_requested).await?;
+    }
+    Ok(())
 }
 
 /// Validates `hello` against the agent's identity.
@@ -168,10 +247,11 @@ async fn serve_agent(
 
     // 2. register and welcome
     let (outbound_tx, mut outbound_rx) = mpsc::channel(OUTBOUND_CAPACITY);
-    let registration =
+    let mut registration =
         state
             .presence
             .connect(agent_id, credentials.organization_id, outbound_tx.clone());
+    let mut close_requested = registration.close_requested.clone();
     state.bus.publish(
         credentials.organization_id,
         LiveEvent::AgentStatus {
@@ -189,12 +269,17 @@ async fn serve_agent(
         settings,
         public_ip: facts.public_ip.clone(),
     };
-    if sink.send(text(&welcome)).await.is_ok() {
+    let welcomed = send(&mut sink, text(&welcome), &mut close_requested).await;
+    if let Err(Some(reason)) = welcomed {
+        let _ =
+            tokio::time::timeout(Duration::from_secs(2), sink.send(close_message(reason))).await;
+    }
+    if welcomed.is_ok() {
         tracing::debug!(agent = %agent_id, "agent connected");
         let mut commands = CommandRelay::new(agent_id, credentials.organization_id);
         let reason = run(
             &state,
-            &registration,
+            &mut registration,
             &mut commands,
             &mut stream,
             &mut sink,
@@ -233,7 +318,7 @@ fn truncate(value: &str, max: usize) -> String {
 /// The frame loop. Returns the reason to close with, or `None` when the link is already gone.
 async fn run<S, R>(
     state: &AppState,
-    registration: &Registration,
+    registration: &mut Registration,
     commands: &mut CommandRelay,
     stream: &mut R,
     sink: &mut S,
@@ -245,10 +330,11 @@ where
     R: futures_util::Stream<Item = Result<Message, axum::Error>> + Unpin,
 {
     let agent_id = registration.agent_id;
-    for frame in commands.dispatch(state).await {
-        if sink.send(text(&frame)).await.is_err() {
-            return None;
-        }
+    let organization_id = registration.organization_id;
+    let commands_waiting = registration.commands_waiting.clone();
+    let close_requested = &mut registration.close_requested;
+    if let Err(reason) = send_all(sink, commands.dispatch(state).await, close_requested).await {
+        return reason;
     }
     let silence_limit =
         Duration::from_secs(u64::from(state.config.heartbeat_interval_seconds) * 3 + 5);
@@ -285,15 +371,13 @@ where
                         commands.output(state, id, stream, offset, &data);
                     }
                     AgentFrame::CommandResult(result) => {
-                        for frame in commands.result(state, result).await {
-                            if sink.send(text(&frame)).await.is_err() {
-                                return None;
-                            }
+                        if let Err(reason) = send_all(sink, commands.result(state, result).await, close_requested).await {
+                            return reason;
                         }
                     }
                     AgentFrame::Heartbeat => {
-                        if sink.send(text(&ServerFrame::HeartbeatAck)).await.is_err() {
-                            return None;
+                        if let Err(reason) = send(sink, text(&ServerFrame::HeartbeatAck), close_requested).await {
+                            return reason;
                         }
                     }
                     AgentFrame::Hello(_) => return Some(CloseReason::InvalidFrame),
@@ -312,7 +396,7 @@ where
                         }
                         let records = samples.into_iter().filter_map(|s| to_record(agent_id, s)).collect();
                         let batch = IngestBatch {
-                            organization_id: registration.organization_id,
+                            organization_id,
                             agent_id,
                             batch_id,
                             records,
@@ -326,34 +410,92 @@ where
                 }
             }
             outbound = outbound_rx.recv() => {
-                match outbound {
-                    Some(Outbound::Frame(frame)) => {
-                        if sink.send(text(&frame)).await.is_err() {
-                            return None;
-                        }
-                    }
+                let sent = match outbound {
+                    Some(Outbound::Frame(frame)) => send(sink, text(&frame), close_requested).await,
                     Some(Outbound::Command(command)) => {
-                        for frame in commands.offer(state, *command).await {
-                            if sink.send(text(&frame)).await.is_err() {
-                                return None;
-                            }
-                        }
+                        send_all(sink, commands.offer(state, *command).await, close_requested).await
                     }
-                    Some(Outbound::Close(reason)) => return Some(reason),
                     None => return Some(CloseReason::ServerShutdown),
+                };
+                if let Err(reason) = sent {
+                    return reason;
                 }
             }
-            _ = registration.commands_waiting.notified() => {
-                for frame in commands.dispatch(state).await {
-                    if sink.send(text(&frame)).await.is_err() {
-                        return None;
-                    }
+            _ = commands_waiting.notified() => {
+                if let Err(reason) = send_all(sink, commands.dispatch(state).await, close_requested).await {
+                    return reason;
                 }
             }
+            reason = requested_close(close_requested) => return Some(reason),
             _ = tokio::time::sleep_until(start_due.unwrap_or_else(Instant::now)), if start_due.is_some() => {
                 commands.store_due_starts(state, false).await;
             }
             _ = &mut deadline => return Some(CloseReason::HeartbeatTimeout),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::pin::Pin;
+    use std::task::{Context, Poll};
+
+    /// An agent that stopped reading: its socket never takes another frame.
+    struct StuckSink;
+
+    impl futures_util::Sink<Message> for StuckSink {
+        type Error = axum::Error;
+        fn poll_ready(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+            Poll::Pending
+        }
+        fn start_send(self: Pin<&mut Self>, _: Message) -> Result<(), Self::Error> {
+            Ok(())
+        }
+        fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+            Poll::Pending
+        }
+        fn poll_close(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+            Poll::Pending
+        }
+    }
+
+    fn ack() -> Message {
+        text(&ServerFrame::HeartbeatAck)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_send_to_an_agent_that_stopped_reading_has_a_deadline() {
+        let (_close, mut close_requested) = watch::channel(None);
+        let started = Instant::now();
+        assert_eq!(
+            send(&mut StuckSink, ack(), &mut close_requested).await,
+            Err(None)
+        );
+        assert_eq!(started.elapsed(), SEND_TIMEOUT);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_close_request_is_observed_while_a_send_waits() {
+        let (close, mut close_requested) = watch::channel(None);
+        let started = Instant::now();
+        let mut sink = StuckSink;
+        let waiting = send(&mut sink, ack(), &mut close_requested);
+        let request = async {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            close.send_replace(Some(CloseReason::Revoked));
+            std::future::pending::<()>().await;
+        };
+        let outcome = tokio::select! {
+            outcome = waiting => outcome,
+            () = request => unreachable!(),
+        };
+        assert_eq!(outcome, Err(Some(CloseReason::Revoked)));
+        assert_eq!(started.elapsed(), Duration::from_secs(1));
+        // Once requested, nothing more is sent.
+        assert_eq!(
+            send(&mut StuckSink, ack(), &mut close_requested).await,
+            Err(Some(CloseReason::Revoked))
+        );
     }
 }

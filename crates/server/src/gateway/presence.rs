@@ -9,13 +9,12 @@ use gururmm_store::{CommandRecord, PresenceUpdate};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::Mutex;
-use tokio::sync::{mpsc, Notify};
+use tokio::sync::{mpsc, watch, Notify};
 
-/// What the server asks a connection task to do.
+/// What the server hands a connection task to send.
 #[derive(Debug)]
 pub enum Outbound {
     Frame(ServerFrame),
-    Close(CloseReason),
     /// A command just queued for this agent, offered so the connection can
     /// send it without reading it back from the database.
     Command(Box<CommandRecord>),
@@ -28,6 +27,10 @@ struct Connection {
     organization_id: OrganizationId,
     generation: u64,
     sender: mpsc::Sender<Outbound>,
+    /// Set to ask the connection to close. Unlike a message on `sender`, it
+    /// cannot be lost to a full queue, and the connection watches it even
+    /// while it waits for a slow agent to take a frame.
+    close: watch::Sender<Option<CloseReason>>,
     /// Woken when new commands may be waiting; a wake-up is never lost.
     commands_waiting: Arc<Notify>,
     last_seen: DateTime<Utc>,
@@ -54,6 +57,10 @@ pub struct Registration {
     generation: u64,
     /// Woken when new commands may be waiting for this agent.
     pub commands_waiting: Arc<Notify>,
+    /// Becomes `Some(reason)` when the server wants this connection closed
+    /// (agent deleted or replaced, another connection of the same agent,
+    /// shutdown).
+    pub close_requested: watch::Receiver<Option<CloseReason>>,
 }
 
 impl Presence {
@@ -64,7 +71,7 @@ impl Presence {
     }
 
     /// Registers a live connection; an older connection of the same agent is
-    /// told to close as replaced.
+    /// told to close as replaced, so an agent has at most one connection.
     pub fn connect(
         &self,
         agent_id: AgentId,
@@ -76,12 +83,14 @@ impl Presence {
         inner.next_generation += 1;
         let generation = inner.next_generation;
         let commands_waiting = Arc::new(Notify::new());
+        let (close, close_requested) = watch::channel(None);
         let previous = inner.connections.insert(
             agent_id,
             Connection {
                 organization_id,
                 generation,
                 sender,
+                close,
                 commands_waiting: commands_waiting.clone(),
                 last_seen: now,
             },
@@ -96,15 +105,14 @@ impl Presence {
         );
         drop(inner);
         if let Some(previous) = previous {
-            let _ = previous
-                .sender
-                .try_send(Outbound::Close(CloseReason::Replaced));
+            previous.close.send_replace(Some(CloseReason::Replaced));
         }
         Registration {
             agent_id,
             organization_id,
             generation,
             commands_waiting,
+            close_requested,
         }
     }
 
@@ -145,15 +153,11 @@ impl Presence {
         self.lock().connections.len()
     }
 
-    /// Asks the agent's connection to close (deleted agent, revoked secret).
-    pub fn kick(&self, agent_id: AgentId, reason: CloseReason) {
-        let sender = self
-            .lock()
-            .connections
-            .get(&agent_id)
-            .map(|c| c.sender.clone());
-        if let Some(sender) = sender {
-            let _ = sender.try_send(Outbound::Close(reason));
+    /// Asks the agent's connection to close at once (deleted agent, replaced
+    /// secret); the request cannot be lost, however busy the connection is.
+    pub fn close(&self, agent_id: AgentId, reason: CloseReason) {
+        if let Some(connection) = self.lock().connections.get(&agent_id) {
+            connection.close.send_replace(Some(reason));
         }
     }
 
@@ -190,14 +194,8 @@ impl Presence {
 
     /// Asks every connection to close.
     pub fn close_all(&self, reason: CloseReason) {
-        let senders: Vec<_> = self
-            .lock()
-            .connections
-            .values()
-            .map(|c| c.sender.clone())
-            .collect();
-        for sender in senders {
-            let _ = sender.try_send(Outbound::Close(reason));
+        for connection in self.lock().connections.values() {
+            connection.close.send_replace(Some(reason));
         }
     }
 
@@ -266,14 +264,18 @@ mod tests {
         let presence = Presence::default();
         let agent = AgentId::new();
         let org = OrganizationId::new();
-        let (old_tx, mut old_rx) = mpsc::channel(1);
+        let (old_tx, _old_rx) = mpsc::channel(1);
         let (new_tx, _new_rx) = mpsc::channel(1);
-        let old = presence.connect(agent, org, old_tx);
+        let old = presence.connect(agent, org, old_tx.clone());
+        // A full queue must not hide the close request.
+        old_tx
+            .try_send(Outbound::Frame(ServerFrame::HeartbeatAck))
+            .unwrap();
         let new = presence.connect(agent, org, new_tx);
-        assert!(matches!(
-            old_rx.try_recv(),
-            Ok(Outbound::Close(CloseReason::Replaced))
-        ));
+        assert_eq!(*old.close_requested.borrow(), Some(CloseReason::Replaced));
+        assert_eq!(*new.close_requested.borrow(), None);
+        presence.close(agent, CloseReason::Revoked);
+        assert_eq!(*new.close_requested.borrow(), Some(CloseReason::Revoked));
         assert!(
             !presence.disconnect(&old),
             "the stale connection ending must not take the agent offline"

@@ -32,6 +32,13 @@ pub enum LiveEvent {
         /// The job the command belongs to, if any.
         job_id: Option<String>,
     },
+    /// A re-enrollment started waiting for approval, or was decided.
+    EnrollmentRequest {
+        request_id: String,
+        agent_id: AgentId,
+        /// `pending`, `approved` or `rejected`.
+        decision: &'static str,
+    },
     CommandOutput {
         command_id: CommandId,
         agent_id: AgentId,
@@ -49,6 +56,7 @@ impl LiveEvent {
             LiveEvent::AgentMetrics { .. } => "agent_metrics",
             LiveEvent::CommandStatus { .. } => "command_status",
             LiveEvent::CommandOutput { .. } => "command_output",
+            LiveEvent::EnrollmentRequest { .. } => "enrollment_request",
         }
     }
 }

@@ -1,10 +1,17 @@
 //! Site enrollment keys and the one-time exchange of a key for an agent identity.
 
-use crate::auth::secrets::{new_agent_secret, new_enrollment_key, sha256_hex};
+use crate::auth::secrets::{new_agent_secret, new_enrollment_key, secret_matches, sha256_hex};
 use crate::error::ApiError;
+use crate::services::bus::LiveEvent;
+use crate::state::AppState;
 use chrono::Utc;
-use gururmm_protocol::{EnrollRequest, EnrollResponse, OrganizationId, SiteId};
-use gururmm_store::{AgentFacts, NewAgent, Site, Store};
+use gururmm_protocol::{
+    parse_agent_credential, CloseReason, EnrollRequest, EnrollResponse, OrganizationId, SiteId,
+};
+use gururmm_store::{
+    AgentCredentials, AgentFacts, EnrollmentRequest, EnrollmentRequestId, NewAgent, NewAgentEvent,
+    Site, Store, StoreError,
+};
 use std::net::IpAddr;
 
 /// Generates a new key for the site, revoking the previous one. Returns the
@@ -47,56 +54,208 @@ pub fn validate_request(request: &EnrollRequest) -> Result<(), ApiError> {
     if request.os.kernel.as_ref().is_some_and(|k| k.len() > 128) {
         return Err(ApiError::validation("os.kernel is longer than 128 bytes"));
     }
+    if request
+        .agent_credential
+        .as_ref()
+        .is_some_and(|c| c.len() > 256)
+    {
+        return Err(ApiError::validation(
+            "agent_credential is longer than 256 bytes",
+        ));
+    }
     Ok(())
 }
 
+/// Most re-enrollments kept waiting per agent; older ones are dropped.
+const PENDING_PER_AGENT: i64 = 5;
+
+/// Exchanges an enrollment key for an agent identity.
+///
+/// A device id that already has an agent in the organization is only a claim
+/// (it is readable by every local user of the machine): unless the caller
+/// proves the agent's current secret, it gets an identity of its own that
+/// waits for an administrator's approval, and the existing agent keeps
+/// working, in its own site, meanwhile.
 pub async fn enroll(
-    store: &dyn Store,
+    state: &AppState,
     request: EnrollRequest,
     ip: Option<IpAddr>,
 ) -> Result<EnrollResponse, ApiError> {
     validate_request(&request)?;
+    let store = state.store.as_ref();
     let site = store
         .find_site_by_enrollment_key(&sha256_hex(request.enrollment_key.trim()))
         .await
         .map_err(ApiError::internal)?
         .ok_or_else(|| ApiError::unauthorized("enrollment key is invalid or has been revoked"))?;
     let secret = new_agent_secret();
-    let enrolled = store
-        .enroll_agent(NewAgent {
-            organization_id: site.organization_id,
-            client_id: site.client_id,
-            site_id: site.id,
-            device_id: request.device_id.clone(),
-            secret_hash: sha256_hex(&secret),
-            facts: AgentFacts {
-                hostname: request.hostname.clone(),
-                os: request.os.clone(),
-                arch: request.arch.clone(),
-                agent_version: request.agent_version.clone(),
-                public_ip: ip.map(|ip| ip.to_string()),
-            },
-            enrolled_at: Utc::now(),
-        })
+    let new = NewAgent {
+        organization_id: site.organization_id,
+        client_id: site.client_id,
+        site_id: site.id,
+        device_id: request.device_id.clone(),
+        secret_hash: sha256_hex(&secret),
+        facts: AgentFacts {
+            hostname: request.hostname.clone(),
+            os: request.os.clone(),
+            arch: request.arch.clone(),
+            agent_version: request.agent_version.clone(),
+            public_ip: ip.map(|ip| ip.to_string()),
+        },
+        enrolled_at: Utc::now(),
+    };
+    let existing = match store
+        .find_agent_by_device(site.organization_id, &request.device_id)
+        .await
+        .map_err(ApiError::internal)?
+    {
+        Some(existing) => existing,
+        None => match store.enroll_agent(new.clone()).await {
+            Ok(agent_id) => {
+                tracing::info!(agent = %agent_id, site = %site.id, "agent enrolled");
+                return Ok(EnrollResponse {
+                    agent_id,
+                    agent_secret: secret,
+                    pending_approval: false,
+                });
+            }
+            // Another enrollment of the same device won the race.
+            Err(StoreError::Conflict(_)) => store
+                .find_agent_by_device(site.organization_id, &request.device_id)
+                .await
+                .map_err(ApiError::internal)?
+                .ok_or_else(|| ApiError::internal("enrolled device vanished"))?,
+            Err(error) => return Err(ApiError::internal(error)),
+        },
+    };
+    if proves_identity(request.agent_credential.as_deref(), &existing) {
+        store
+            .reenroll_agent(existing.id, &new)
+            .await
+            .map_err(ApiError::internal)?;
+        // The old secret no longer works: its connection must not linger.
+        state.presence.close(existing.id, CloseReason::Replaced);
+        tracing::info!(agent = %existing.id, site = %site.id, "agent enrolled again with its credential");
+        return Ok(EnrollResponse {
+            agent_id: existing.id,
+            agent_secret: secret,
+            pending_approval: false,
+        });
+    }
+    let pending = store
+        .create_enrollment_request(existing.id, &new, PENDING_PER_AGENT)
         .await
         .map_err(ApiError::internal)?;
-    tracing::info!(agent = %enrolled.id, site = %site.id, new = enrolled.created, "agent enrolled");
-    if !enrolled.created {
-        // An agent that enrolls again lost its state: what it was running will never report.
+    tracing::warn!(agent = %existing.id, request = %pending.id, site = %site.id,
+        "a machine enrolled with an existing agent's device id; waiting for approval");
+    let message = format!(
+        "a machine enrolled again as this agent (host {:?}, address {}, site {:?}) without its credential; \
+         it waits for an administrator to approve or reject it",
+        truncate(&pending.facts.hostname, 80),
+        pending.facts.public_ip.as_deref().unwrap_or("unknown"),
+        pending.site_name,
+    );
+    record_event(store, &pending, "reenrollment_pending", message).await;
+    state.bus.publish(
+        site.organization_id,
+        LiveEvent::EnrollmentRequest {
+            request_id: pending.id.to_string(),
+            agent_id: existing.id,
+            decision: "pending",
+        },
+    );
+    Ok(EnrollResponse {
+        agent_id: existing.id,
+        agent_secret: secret,
+        pending_approval: true,
+    })
+}
+
+/// Whether `credential` is the existing agent's current credential.
+fn proves_identity(credential: Option<&str>, existing: &AgentCredentials) -> bool {
+    credential
+        .and_then(|c| parse_agent_credential(c.trim()))
+        .is_some_and(|(id, secret)| {
+            id == existing.id && secret_matches(secret, &existing.secret_hash)
+        })
+}
+
+async fn record_event(store: &dyn Store, request: &EnrollmentRequest, kind: &str, message: String) {
+    let event = NewAgentEvent {
+        organization_id: request.organization_id,
+        agent_id: request.agent_id,
+        kind: kind.into(),
+        message,
+        created_at: Utc::now(),
+    };
+    if let Err(error) = store.record_agent_event(event).await {
+        tracing::error!(%error, "recording an enrollment event failed");
+    }
+}
+
+fn truncate(value: &str, max: usize) -> String {
+    value.chars().take(max).collect()
+}
+
+/// What an administrator decides about a waiting re-enrollment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Decision {
+    Approve,
+    Reject,
+}
+
+/// Approves or rejects a waiting re-enrollment. Approving gives the agent the
+/// new machine's secret and site: the old credential stops working, its live
+/// connection is closed at once, and what it was running is interrupted.
+pub async fn decide(
+    state: &AppState,
+    org: OrganizationId,
+    id: EnrollmentRequestId,
+    decision: Decision,
+    by: &str,
+) -> Result<EnrollmentRequest, ApiError> {
+    let store = state.store.as_ref();
+    let (request, kind, name) = match decision {
+        Decision::Approve => (
+            store.approve_enrollment_request(org, id).await,
+            "reenrollment_approved",
+            "approved",
+        ),
+        Decision::Reject => (
+            store.reject_enrollment_request(org, id).await,
+            "reenrollment_rejected",
+            "rejected",
+        ),
+    };
+    let request = request.map_err(|e| ApiError::from_store(e, "enrollment request"))?;
+    if decision == Decision::Approve {
+        state.presence.close(request.agent_id, CloseReason::Revoked);
         let lost = store
             .interrupt_agent_commands(
-                enrolled.id,
-                "the agent enrolled again and lost track of the command",
+                request.agent_id,
+                "the agent was replaced by an approved re-enrollment",
                 Utc::now(),
             )
             .await
             .map_err(ApiError::internal)?;
         if !lost.is_empty() {
-            tracing::warn!(agent = %enrolled.id, commands = lost.len(), "commands interrupted by re-enrollment");
+            tracing::warn!(agent = %request.agent_id, commands = lost.len(), "commands interrupted by re-enrollment");
         }
     }
-    Ok(EnrollResponse {
-        agent_id: enrolled.id,
-        agent_secret: secret,
-    })
+    tracing::info!(agent = %request.agent_id, request = %id, by, "re-enrollment {name}");
+    let message = format!(
+        "the re-enrollment from host {:?} (address {}) was {name} by {by}",
+        truncate(&request.facts.hostname, 80),
+        request.facts.public_ip.as_deref().unwrap_or("unknown"),
+    );
+    record_event(store, &request, kind, message).await;
+    state.bus.publish(
+        org,
+        LiveEvent::EnrollmentRequest {
+            request_id: id.to_string(),
+            agent_id: request.agent_id,
+            decision: name,
+        },
+    );
+    Ok(request)
 }

@@ -3,6 +3,7 @@ import { useEffect } from "react";
 import { AppShell } from "@/components/layout/app-shell";
 import { useAgentLiveUpdates } from "@/features/agents/hooks/use-agent-live-updates";
 import { useCommandLiveUpdates } from "@/features/commands/hooks/use-command-live-updates";
+import { useEnrollmentRequestLiveUpdates } from "@/features/enrollment-requests/api/enrollment-requests";
 import { useJobLiveUpdates } from "@/features/jobs/hooks/use-job-live-updates";
 import { useToken } from "@/lib/auth";
 import { LiveEventsProvider } from "@/lib/live-events";
@@ -11,6 +12,7 @@ function LiveCacheUpdates() {
   useAgentLiveUpdates();
   useCommandLiveUpdates();
   useJobLiveUpdates();
+  useEnrollmentRequestLiveUpdates();
   return null;
 }
 

@@ -4,6 +4,7 @@ import { AgentsPage } from "@/features/agents/components/agents-page";
 import { ScopedAgentsSection } from "@/features/agents/components/scoped-agents-section";
 import { LoginPage } from "@/features/auth/components/login-page";
 import { ClientHeader } from "@/features/clients/components/client-header";
+import { PendingEnrollmentsNotice } from "@/features/enrollment-requests/components/pending-enrollments-notice";
 import { ClientsPage } from "@/features/clients/components/clients-page";
 import { ClientSitesSection } from "@/features/sites/components/client-sites-section";
 import { EnrollmentKeySection } from "@/features/sites/components/enrollment-key-section";
@@ -24,7 +25,12 @@ export function LoginRoute() {
 export function AgentsRoute() {
   const search = agentsApi.useSearch();
   const navigate = agentsApi.useNavigate();
-  return <AgentsPage search={search} onSearchChange={(next) => void navigate({ search: next })} />;
+  return (
+    <div className="grid gap-4">
+      <PendingEnrollmentsNotice />
+      <AgentsPage search={search} onSearchChange={(next) => void navigate({ search: next })} />
+    </div>
+  );
 }
 
 export function ClientsRoute() {

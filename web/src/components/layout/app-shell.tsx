@@ -7,6 +7,7 @@ import {
   LogOutIcon,
   MonitorIcon,
   MoonIcon,
+  ShieldCheckIcon,
   SunIcon,
   UserIcon,
 } from "lucide-react";
@@ -33,6 +34,7 @@ const NAV_ITEMS = [
   { to: "/clients", label: "Clients", icon: BuildingIcon },
   { to: "/scripts", label: "Scripts", icon: FileCode2Icon },
   { to: "/jobs", label: "Jobs", icon: ListChecksIcon },
+  { to: "/enrollment-requests", label: "Approvals", icon: ShieldCheckIcon },
 ] as const;
 
 export function AppShell({ children }: { children: ReactNode }) {

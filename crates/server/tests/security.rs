@@ -1,0 +1,279 @@
+//! The security review's findings, kept as tests against a real server on
+//! every backend: each one failed before its fix.
+
+mod common;
+
+use common::wire::{self, EnrolledAgent};
+use common::*;
+use gururmm_protocol::{AgentFrame, CloseReason, ServerFrame};
+use gururmm_store::Role;
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+/// The HTTP status the WebSocket upgrade got with this credential, and the error code.
+async fn upgrade_refusal(server: &TestServer, credential: &str) -> (u16, String) {
+    match wire::open(server, credential).await {
+        Ok(_) => (101, String::new()),
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            let body: Value = response
+                .body()
+                .as_deref()
+                .and_then(|b| serde_json::from_slice(b).ok())
+                .unwrap_or_default();
+            (
+                response.status().as_u16(),
+                body["error"]["code"].as_str().unwrap_or_default().into(),
+            )
+        }
+        Err(other) => panic!("unexpected upgrade error {other}"),
+    }
+}
+
+fn credential(agent: &EnrolledAgent) -> String {
+    format!("{}.{}", agent.id, agent.secret)
+}
+
+async fn heartbeat_answered(socket: &mut wire::Socket) {
+    wire::send(socket, &AgentFrame::Heartbeat).await;
+    loop {
+        match wire::next(socket).await {
+            Ok(ServerFrame::HeartbeatAck) => return,
+            Ok(_) => continue,
+            Err(reason) => panic!("the agent's connection closed: {reason:?}"),
+        }
+    }
+}
+
+/// A second site (of another client) and its key: where an attacker holding
+/// any key of the organization enrolls from.
+async fn second_site_key(server: &TestServer, token: &str) -> (String, String) {
+    let (_, client) = server
+        .post("/api/v1/clients", token, json!({"name": "Other client"}))
+        .await;
+    let (_, site) = server
+        .post(
+            &format!("/api/v1/clients/{}/sites", client["id"].as_str().unwrap()),
+            token,
+            json!({"name": "Attacker's site"}),
+        )
+        .await;
+    let site_id = site["id"].as_str().unwrap().to_string();
+    let (_, key) = server
+        .post(
+            &format!("/api/v1/sites/{site_id}/enrollment-key"),
+            token,
+            json!({}),
+        )
+        .await;
+    (site_id, key["key"].as_str().unwrap().to_string())
+}
+
+#[tokio::test]
+async fn reenrolling_a_known_device_waits_for_an_administrator() {
+    each_backend(|server| async move {
+        let admin = server.admin_token().await;
+        let org = server.admin_organization().await;
+        let (_, victim_site, key) = server.client_site_key(&admin).await;
+        let victim = wire::enroll(&server, &key, "machine-id-of-victim").await;
+        let mut victim_socket = wire::connect(&server, &victim).await;
+
+        // The attacker knows the machine id (world-readable) and holds any key of the organization.
+        let (attacker_site, attacker_key) = second_site_key(&server, &admin).await;
+        let claim = server
+            .enroll(&attacker_key, "machine-id-of-victim", "evil")
+            .await;
+        assert_eq!(claim["pending_approval"], true, "{claim}");
+        assert_eq!(claim["agent_id"].as_str().unwrap(), victim.id);
+        let attacker = EnrolledAgent {
+            id: victim.id.clone(),
+            secret: claim["agent_secret"].as_str().unwrap().into(),
+            device: victim.device.clone(),
+        };
+
+        // The real agent keeps working, in its own site; the claim does not connect.
+        heartbeat_answered(&mut victim_socket).await;
+        let (_, detail) = server
+            .get(&format!("/api/v1/agents/{}", victim.id), &admin)
+            .await;
+        assert_eq!(detail["site_id"].as_str().unwrap(), victim_site);
+        assert_eq!(
+            upgrade_refusal(&server, &credential(&attacker)).await,
+            (403, "enrollment_pending".into())
+        );
+        let (_, events) = server
+            .get(&format!("/api/v1/agents/{}/events", victim.id), &admin)
+            .await;
+        assert_eq!(
+            events["items"][0]["kind"], "reenrollment_pending",
+            "{events}"
+        );
+
+        // Who sees and decides it.
+        let readonly = server
+            .user_token(org, "viewer@example.com", Role::ReadOnly)
+            .await;
+        let technician = server
+            .user_token(org, "tech@example.com", Role::Technician)
+            .await;
+        let (_, listed) = server.get("/api/v1/enrollment-requests", &technician).await;
+        let request = listed["items"][0].clone();
+        assert_eq!(listed["items"].as_array().unwrap().len(), 1, "{listed}");
+        assert_eq!(request["agent_id"].as_str().unwrap(), victim.id);
+        assert_eq!(request["site_id"].as_str().unwrap(), attacker_site);
+        assert_eq!(request["hostname"], "evil");
+        assert_eq!(request["public_ip"], "127.0.0.1");
+        let request_id = request["id"].as_str().unwrap().to_string();
+        let approve = format!("/api/v1/enrollment-requests/{request_id}/approve");
+        let reject = format!("/api/v1/enrollment-requests/{request_id}/reject");
+        assert_eq!(
+            server.get("/api/v1/enrollment-requests", &readonly).await.0,
+            StatusCode::FORBIDDEN
+        );
+        for token in [&readonly, &technician] {
+            for path in [&approve, &reject] {
+                assert_eq!(
+                    server.post(path, token, json!({})).await.0,
+                    StatusCode::FORBIDDEN,
+                    "{path}"
+                );
+            }
+        }
+        let (_, readonly_detail) = server
+            .get(&format!("/api/v1/agents/{}", victim.id), &readonly)
+            .await;
+        assert!(
+            readonly_detail["device_id"].is_null(),
+            "readonly users do not see device ids: {readonly_detail}"
+        );
+        assert_eq!(detail["device_id"], "machine-id-of-victim");
+
+        // Rejected: the claim's credential never works, the agent is untouched.
+        let (status, rejected) = server.post(&reject, &admin, json!({})).await;
+        assert_eq!(status, StatusCode::OK, "{rejected}");
+        assert_eq!(
+            upgrade_refusal(&server, &credential(&attacker)).await.0,
+            401
+        );
+        heartbeat_answered(&mut victim_socket).await;
+        assert_eq!(
+            server.post(&approve, &admin, json!({})).await.0,
+            StatusCode::NOT_FOUND,
+            "a decided request cannot be approved"
+        );
+
+        // The machine really was reinstalled: approving closes the old link at once.
+        let reinstalled = server
+            .enroll(&attacker_key, "machine-id-of-victim", "victim-reinstalled")
+            .await;
+        let reinstalled = EnrolledAgent {
+            id: victim.id.clone(),
+            secret: reinstalled["agent_secret"].as_str().unwrap().into(),
+            device: victim.device.clone(),
+        };
+        let (_, listed) = server.get("/api/v1/enrollment-requests", &admin).await;
+        let approve = format!(
+            "/api/v1/enrollment-requests/{}/approve",
+            listed["items"][0]["id"].as_str().unwrap()
+        );
+        let (status, approved) = server.post(&approve, &admin, json!({})).await;
+        assert_eq!(status, StatusCode::OK, "{approved}");
+        assert_eq!(
+            wire::closed(&mut victim_socket).await,
+            Some(CloseReason::Revoked)
+        );
+        assert_eq!(upgrade_refusal(&server, &credential(&victim)).await.0, 401);
+        let _socket = wire::connect(&server, &reinstalled).await;
+        let (_, detail) = server
+            .get(&format!("/api/v1/agents/{}", victim.id), &admin)
+            .await;
+        assert_eq!(detail["site_id"].as_str().unwrap(), attacker_site);
+        let (_, listed) = server.get("/api/v1/enrollment-requests", &admin).await;
+        assert_eq!(listed["items"].as_array().unwrap().len(), 0);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_agent_proving_its_credential_enrolls_again_at_once() {
+    each_backend(|server| async move {
+        let admin = server.admin_token().await;
+        let (_, _, key) = server.client_site_key(&admin).await;
+        let agent = wire::enroll(&server, &key, "moving-device").await;
+        let mut socket = wire::connect(&server, &agent).await;
+        let (_, new_key) = second_site_key(&server, &admin).await;
+        let mut body = enroll_body(&new_key, "moving-device", "moved");
+        body["agent_credential"] = json!(credential(&agent));
+        let (status, moved) = server
+            .call(Method::POST, "/api/v1/agent/enroll", None, Some(body))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{moved}");
+        assert_eq!(moved["pending_approval"], false);
+        assert_eq!(moved["agent_id"].as_str().unwrap(), agent.id);
+        assert_eq!(
+            wire::closed(&mut socket).await,
+            Some(CloseReason::Replaced),
+            "the old secret's link is closed"
+        );
+        let moved = EnrolledAgent {
+            id: agent.id.clone(),
+            secret: moved["agent_secret"].as_str().unwrap().into(),
+            device: agent.device.clone(),
+        };
+        let _socket = wire::connect(&server, &moved).await;
+
+        // A wrong credential is only a claim.
+        let mut body = enroll_body(&new_key, "moving-device", "moved");
+        body["agent_credential"] = json!(credential(&agent));
+        let (_, claim) = server
+            .call(Method::POST, "/api/v1/agent/enroll", None, Some(body))
+            .await;
+        assert_eq!(claim["pending_approval"], true);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn enrollment_requests_are_scoped_to_their_organization() {
+    each_backend(|server| async move {
+        let admin = server.admin_token().await;
+        let (_, _, key) = server.client_site_key(&admin).await;
+        let agent = wire::enroll(&server, &key, "scoped-device").await;
+        server.enroll(&key, "scoped-device", "claim").await;
+        let (_, listed) = server.get("/api/v1/enrollment-requests", &admin).await;
+        let id = listed["items"][0]["id"].as_str().unwrap().to_string();
+
+        let other_org = server
+            .store
+            .create_organization("MSP Two")
+            .await
+            .unwrap()
+            .id;
+        let other_admin = server
+            .user_token(other_org, "admin2@example.com", Role::Admin)
+            .await;
+        let (_, theirs) = server
+            .get("/api/v1/enrollment-requests", &other_admin)
+            .await;
+        assert_eq!(theirs["items"].as_array().unwrap().len(), 0);
+        for action in ["approve", "reject"] {
+            let (status, body) = server
+                .post(
+                    &format!("/api/v1/enrollment-requests/{id}/{action}"),
+                    &other_admin,
+                    json!({}),
+                )
+                .await;
+            assert_eq!(status, StatusCode::NOT_FOUND, "{action}: {body}");
+        }
+        // Untouched: still waiting, and the agent still has its secret.
+        let (_, listed) = server.get("/api/v1/enrollment-requests", &admin).await;
+        assert_eq!(listed["items"].as_array().unwrap().len(), 1);
+        let _socket = wire::connect(&server, &agent).await;
+        // A key of another organization with the same device id makes its own agent.
+        let (_, _, their_key) = server.client_site_key(&other_admin).await;
+        let theirs = server.enroll(&their_key, "scoped-device", "theirs").await;
+        assert_eq!(theirs["pending_approval"], false);
+        assert_ne!(theirs["agent_id"].as_str().unwrap(), agent.id);
+    })
+    .await;
+}

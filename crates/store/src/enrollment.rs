@@ -1,0 +1,341 @@
+//! Re-enrollment of a machine that already has an agent: the agent is found by
+//! its device id, and an enrollment that cannot prove the agent's secret waits
+//! as an [`EnrollmentRequest`] until an administrator approves or rejects it.
+//!
+//! **Architecture Invariant:** enrollment alone never replaces an existing
+//! agent's secret; only [`EnrollmentStore::reenroll_agent`] (after the caller
+//! proved the old secret) and [`EnrollmentStore::approve_enrollment_request`] do.
+
+use crate::backends::{from_millis, millis, parse_id, PostgresStore, SqliteStore};
+use crate::model::{AgentCredentials, AgentFacts, NewAgent};
+use crate::{StoreError, StoreResult};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use gururmm_protocol::{AgentId, ClientId, OrganizationId, OsInfo, SiteId};
+
+crate::model::store_id!(
+    /// A re-enrollment waiting for an administrator.
+    EnrollmentRequestId
+);
+
+/// A re-enrollment waiting for approval: who claims to be which agent, from
+/// which site's key and address.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EnrollmentRequest {
+    pub id: EnrollmentRequestId,
+    pub organization_id: OrganizationId,
+    /// The existing agent the caller claims to be.
+    pub agent_id: AgentId,
+    /// The existing agent's hostname and site, as they are now.
+    pub agent_hostname: String,
+    pub agent_site_name: String,
+    /// The site whose key the caller enrolled with; the agent moves there on approval.
+    pub client_id: ClientId,
+    pub client_name: String,
+    pub site_id: SiteId,
+    pub site_name: String,
+    pub device_id: String,
+    /// What the caller reported about its machine (and the address it came from).
+    pub facts: AgentFacts,
+    pub created_at: DateTime<Utc>,
+}
+
+#[async_trait]
+pub trait EnrollmentStore {
+    /// The organization's agent enrolled from this device, if any.
+    async fn find_agent_by_device(
+        &self,
+        org: OrganizationId,
+        device_id: &str,
+    ) -> StoreResult<Option<AgentCredentials>>;
+    /// Gives an existing agent the new secret, site and facts of `new`. Only
+    /// for a caller that proved the agent's current secret.
+    async fn reenroll_agent(&self, id: AgentId, new: &NewAgent) -> StoreResult<()>;
+    /// Records a re-enrollment of `agent` waiting for approval. Only the
+    /// `keep` newest requests per agent are kept, so a caller looping on
+    /// enrollment cannot fill the table.
+    async fn create_enrollment_request(
+        &self,
+        agent: AgentId,
+        new: &NewAgent,
+        keep: i64,
+    ) -> StoreResult<EnrollmentRequest>;
+    /// The organization's waiting re-enrollments, newest first.
+    async fn list_enrollment_requests(
+        &self,
+        org: OrganizationId,
+    ) -> StoreResult<Vec<EnrollmentRequest>>;
+    /// Secret hashes of the re-enrollments waiting for this agent.
+    async fn pending_enrollment_secret_hashes(&self, agent: AgentId) -> StoreResult<Vec<String>>;
+    /// Gives the agent the request's secret, site and facts, and drops every
+    /// request waiting for that agent. Returns the approved request.
+    async fn approve_enrollment_request(
+        &self,
+        org: OrganizationId,
+        id: EnrollmentRequestId,
+    ) -> StoreResult<EnrollmentRequest>;
+    /// Drops the request; its secret never works. Returns the rejected request.
+    async fn reject_enrollment_request(
+        &self,
+        org: OrganizationId,
+        id: EnrollmentRequestId,
+    ) -> StoreResult<EnrollmentRequest>;
+}
+
+const REQUEST_SELECT: &str = "SELECT r.id, r.organization_id, r.agent_id, a.hostname AS agent_hostname, \
+     asite.name AS agent_site_name, r.client_id, c.name AS client_name, r.site_id, s.name AS site_name, \
+     a.device_id, r.hostname, r.os_family, r.os_name, r.os_version, r.os_kernel, r.arch, r.agent_version, \
+     r.public_ip, r.created_at \
+     FROM agent_enrollment_requests r JOIN agents a ON a.id = r.agent_id \
+     JOIN sites asite ON asite.id = a.site_id JOIN sites s ON s.id = r.site_id JOIN clients c ON c.id = r.client_id";
+
+#[derive(sqlx::FromRow)]
+struct RequestRow {
+    id: String,
+    organization_id: String,
+    agent_id: String,
+    agent_hostname: String,
+    agent_site_name: String,
+    client_id: String,
+    client_name: String,
+    site_id: String,
+    site_name: String,
+    device_id: String,
+    hostname: String,
+    os_family: String,
+    os_name: String,
+    os_version: String,
+    os_kernel: Option<String>,
+    arch: String,
+    agent_version: String,
+    public_ip: Option<String>,
+    created_at: i64,
+}
+
+impl RequestRow {
+    fn into_request(self) -> StoreResult<EnrollmentRequest> {
+        Ok(EnrollmentRequest {
+            id: parse_id(&self.id)?,
+            organization_id: parse_id(&self.organization_id)?,
+            agent_id: parse_id(&self.agent_id)?,
+            agent_hostname: self.agent_hostname,
+            agent_site_name: self.agent_site_name,
+            client_id: parse_id(&self.client_id)?,
+            client_name: self.client_name,
+            site_id: parse_id(&self.site_id)?,
+            site_name: self.site_name,
+            device_id: self.device_id,
+            facts: AgentFacts {
+                hostname: self.hostname,
+                os: OsInfo {
+                    family: self.os_family,
+                    name: self.os_name,
+                    version: self.os_version,
+                    kernel: self.os_kernel,
+                },
+                arch: self.arch,
+                agent_version: self.agent_version,
+                public_ip: self.public_ip,
+            },
+            created_at: from_millis(self.created_at),
+        })
+    }
+}
+
+macro_rules! enrollment_store_impl {
+    ($store:ty) => {
+        impl $store {
+            async fn enrollment_request(
+                &self,
+                org: OrganizationId,
+                id: EnrollmentRequestId,
+            ) -> StoreResult<EnrollmentRequest> {
+                let row: Option<RequestRow> = sqlx::query_as(&format!(
+                    "{REQUEST_SELECT} WHERE r.organization_id = $1 AND r.id = $2"
+                ))
+                .bind(org.to_string())
+                .bind(id.to_string())
+                .fetch_optional(&self.read)
+                .await?;
+                row.ok_or(StoreError::NotFound)?.into_request()
+            }
+        }
+
+        #[async_trait]
+        impl EnrollmentStore for $store {
+            async fn find_agent_by_device(
+                &self,
+                org: OrganizationId,
+                device_id: &str,
+            ) -> StoreResult<Option<AgentCredentials>> {
+                let row: Option<(String, String)> = sqlx::query_as(
+                    "SELECT id, secret_hash FROM agents WHERE organization_id = $1 AND device_id = $2",
+                )
+                .bind(org.to_string())
+                .bind(device_id)
+                .fetch_optional(&self.read)
+                .await?;
+                row.map(|(id, secret_hash)| {
+                    Ok(AgentCredentials {
+                        id: parse_id(&id)?,
+                        organization_id: org,
+                        device_id: device_id.to_string(),
+                        secret_hash,
+                    })
+                })
+                .transpose()
+            }
+
+            async fn reenroll_agent(&self, id: AgentId, new: &NewAgent) -> StoreResult<()> {
+                let facts = &new.facts;
+                let updated = sqlx::query(
+                    "UPDATE agents SET site_id = $1, client_id = $2, secret_hash = $3, hostname = $4, \
+                     os_family = $5, os_name = $6, os_version = $7, os_kernel = $8, arch = $9, \
+                     agent_version = $10, public_ip = $11 WHERE id = $12 AND organization_id = $13",
+                )
+                .bind(new.site_id.to_string())
+                .bind(new.client_id.to_string())
+                .bind(&new.secret_hash)
+                .bind(&facts.hostname)
+                .bind(&facts.os.family)
+                .bind(&facts.os.name)
+                .bind(&facts.os.version)
+                .bind(&facts.os.kernel)
+                .bind(&facts.arch)
+                .bind(&facts.agent_version)
+                .bind(&facts.public_ip)
+                .bind(id.to_string())
+                .bind(new.organization_id.to_string())
+                .execute(&self.write)
+                .await?
+                .rows_affected();
+                if updated == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                Ok(())
+            }
+
+            async fn create_enrollment_request(
+                &self,
+                agent: AgentId,
+                new: &NewAgent,
+                keep: i64,
+            ) -> StoreResult<EnrollmentRequest> {
+                let id = EnrollmentRequestId::new();
+                let facts = &new.facts;
+                let mut tx = self.write.begin().await?;
+                sqlx::query(
+                    "INSERT INTO agent_enrollment_requests (id, organization_id, agent_id, client_id, site_id, \
+                     secret_hash, hostname, os_family, os_name, os_version, os_kernel, arch, agent_version, \
+                     public_ip, created_at) \
+                     SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15 \
+                     WHERE EXISTS (SELECT 1 FROM agents WHERE id = $3 AND organization_id = $2)",
+                )
+                .bind(id.to_string())
+                .bind(new.organization_id.to_string())
+                .bind(agent.to_string())
+                .bind(new.client_id.to_string())
+                .bind(new.site_id.to_string())
+                .bind(&new.secret_hash)
+                .bind(&facts.hostname)
+                .bind(&facts.os.family)
+                .bind(&facts.os.name)
+                .bind(&facts.os.version)
+                .bind(&facts.os.kernel)
+                .bind(&facts.arch)
+                .bind(&facts.agent_version)
+                .bind(&facts.public_ip)
+                .bind(millis(new.enrolled_at))
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query(
+                    "DELETE FROM agent_enrollment_requests WHERE agent_id = $1 AND id NOT IN \
+                     (SELECT id FROM agent_enrollment_requests WHERE agent_id = $1 \
+                      ORDER BY created_at DESC, id DESC LIMIT $2)",
+                )
+                .bind(agent.to_string())
+                .bind(keep.max(1))
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                self.enrollment_request(new.organization_id, id).await
+            }
+
+            async fn list_enrollment_requests(
+                &self,
+                org: OrganizationId,
+            ) -> StoreResult<Vec<EnrollmentRequest>> {
+                let rows: Vec<RequestRow> = sqlx::query_as(&format!(
+                    "{REQUEST_SELECT} WHERE r.organization_id = $1 ORDER BY r.created_at DESC, r.id"
+                ))
+                .bind(org.to_string())
+                .fetch_all(&self.read)
+                .await?;
+                rows.into_iter().map(RequestRow::into_request).collect()
+            }
+
+            async fn pending_enrollment_secret_hashes(&self, agent: AgentId) -> StoreResult<Vec<String>> {
+                Ok(sqlx::query_scalar("SELECT secret_hash FROM agent_enrollment_requests WHERE agent_id = $1")
+                    .bind(agent.to_string())
+                    .fetch_all(&self.read)
+                    .await?)
+            }
+
+            async fn approve_enrollment_request(
+                &self,
+                org: OrganizationId,
+                id: EnrollmentRequestId,
+            ) -> StoreResult<EnrollmentRequest> {
+                let request = self.enrollment_request(org, id).await?;
+                let mut tx = self.write.begin().await?;
+                let updated = sqlx::query(
+                    "UPDATE agents SET (site_id, client_id, secret_hash, hostname, os_family, os_name, \
+                     os_version, os_kernel, arch, agent_version, public_ip) = \
+                     (SELECT site_id, client_id, secret_hash, hostname, os_family, os_name, os_version, \
+                      os_kernel, arch, agent_version, public_ip FROM agent_enrollment_requests WHERE id = $1) \
+                     WHERE id = $2 AND organization_id = $3 \
+                     AND EXISTS (SELECT 1 FROM agent_enrollment_requests WHERE id = $1)",
+                )
+                .bind(id.to_string())
+                .bind(request.agent_id.to_string())
+                .bind(org.to_string())
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if updated == 0 {
+                    // Decided by someone else meanwhile.
+                    return Err(StoreError::NotFound);
+                }
+                sqlx::query("DELETE FROM agent_enrollment_requests WHERE agent_id = $1")
+                    .bind(request.agent_id.to_string())
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(request)
+            }
+
+            async fn reject_enrollment_request(
+                &self,
+                org: OrganizationId,
+                id: EnrollmentRequestId,
+            ) -> StoreResult<EnrollmentRequest> {
+                let request = self.enrollment_request(org, id).await?;
+                let deleted = sqlx::query(
+                    "DELETE FROM agent_enrollment_requests WHERE id = $1 AND organization_id = $2",
+                )
+                .bind(id.to_string())
+                .bind(org.to_string())
+                .execute(&self.write)
+                .await?
+                .rows_affected();
+                if deleted == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                Ok(request)
+            }
+        }
+    };
+}
+
+enrollment_store_impl!(SqliteStore);
+enrollment_store_impl!(PostgresStore);
