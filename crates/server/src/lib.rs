@@ -8,11 +8,14 @@
 pub mod api;
 pub mod auth;
 pub mod config;
+pub mod data_dir;
 pub mod error;
 pub mod gateway;
+pub mod hardening;
 pub mod jobs;
 pub mod services;
 pub mod state;
+pub mod text;
 pub mod web;
 
 use crate::auth::LoginLimiter;
@@ -93,7 +96,10 @@ pub fn app(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .method_not_allowed_fallback(method_not_allowed);
     let web_dir = state.config.web_dir();
-    api_router.with_state(state).merge(web::router(&web_dir))
+    api_router
+        .with_state(state)
+        .merge(web::router(&web_dir))
+        .layer(hardening::catch_panics())
 }
 
 async fn api_not_found() -> ApiError {

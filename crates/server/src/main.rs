@@ -122,7 +122,7 @@ async fn main() -> anyhow::Result<()> {
         Command::User { command } => {
             init_logging();
             let (config, _) = Config::load(&cli.overrides)?;
-            std::fs::create_dir_all(&config.data_dir).ok();
+            gururmm_server::data_dir::prepare(&config.data_dir)?;
             let store = gururmm_store::connect(&config.database_url()).await?;
             match command {
                 UserCommand::Add {
@@ -191,9 +191,7 @@ async fn main() -> anyhow::Result<()> {
             for warning in warnings {
                 tracing::warn!("{warning}");
             }
-            std::fs::create_dir_all(&config.data_dir).with_context(|| {
-                format!("creating data directory {}", config.data_dir.display())
-            })?;
+            gururmm_server::data_dir::prepare(&config.data_dir)?;
             // Every agent holds a connection: allow as many open files as the system lets us.
             match rlimit::increase_nofile_limit(u64::MAX) {
                 Ok(limit) => tracing::info!(open_files = limit, "open file limit"),

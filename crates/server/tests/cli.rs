@@ -186,3 +186,72 @@ async fn a_fresh_database_gets_one_admin_with_a_generated_password() {
     assert_eq!(admin.user.role, Role::Admin);
     assert!(!verify_password("", &admin.password_hash));
 }
+
+#[test]
+fn serve_keeps_its_data_private_and_the_generated_password_out_of_the_log() {
+    use std::io::BufRead;
+    use std::os::unix::fs::PermissionsExt;
+    let parent = tempfile::tempdir().unwrap();
+    let data = parent.path().join("data");
+    let mut child = server()
+        .args(["--listen", "127.0.0.1:0", "--web-dir", "/nonexistent"])
+        .env("GURURMM_DATA_DIR", &data)
+        .env("GURURMM_ADMIN_EMAIL", "owner@example.com")
+        .env_remove("GURURMM_ADMIN_PASSWORD")
+        // Whatever umask the service manager leaves, the server's files are its own.
+        .env("GURURMM_LOG", "info")
+        .stderr(Stdio::null())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The log goes to standard output; read it on a thread so a silent server fails the test in time.
+    let (lines_tx, lines_rx) = std::sync::mpsc::channel();
+    let stdout = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if lines_tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let mut log = String::new();
+    while let Ok(line) =
+        lines_rx.recv_timeout(deadline.saturating_duration_since(std::time::Instant::now()))
+    {
+        log.push_str(&line);
+        log.push('\n');
+        if line.contains("listening") {
+            break;
+        }
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(
+        log.contains("listening"),
+        "the server did not start:\n{log}"
+    );
+    let mode =
+        |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&data), 0o700, "data directory");
+    assert_eq!(mode(&data.join("gururmm.db")), 0o600, "database");
+    let password_file = data.join(gururmm_server::data_dir::INITIAL_PASSWORD_FILE);
+    assert_eq!(mode(&password_file), 0o600);
+    let text = std::fs::read_to_string(&password_file).unwrap();
+    let password = text
+        .lines()
+        .find_map(|l| l.strip_prefix("password: "))
+        .expect("the password is in the file");
+    assert!(password.len() >= 16);
+    assert!(
+        !log.contains(password),
+        "the password is not logged:\n{log}"
+    );
+    assert!(
+        log.contains(gururmm_server::data_dir::INITIAL_PASSWORD_FILE),
+        "the log says where it is"
+    );
+}

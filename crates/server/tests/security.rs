@@ -277,3 +277,185 @@ async fn enrollment_requests_are_scoped_to_their_organization() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn dates_far_out_of_range_are_refused_with_a_400() {
+    each_backend(|server| async move {
+        let admin = server.admin_token().await;
+        let (_, _, key) = server.client_site_key(&admin).await;
+        let agent = wire::enroll(&server, &key, "dated-device").await;
+        for query in [
+            "to=-262143-01-01T00:00:00Z",
+            "from=-262143-01-01T00:00:00Z",
+            "to=+262142-12-31T23:59:59Z",
+            "from=1969-12-31T00:00:00Z&to=1970-01-01T12:00:00Z",
+            "to=2200-01-01T00:00:00Z",
+        ] {
+            let (status, body) = server
+                .get(
+                    &format!("/api/v1/agents/{}/metrics?{query}", agent.id),
+                    &admin,
+                )
+                .await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{query}: {body}");
+            assert!(body["error"]["message"].as_str().unwrap().len() > 10);
+        }
+        let (status, _) = server
+            .get(&format!("/api/v1/agents/{}/metrics", agent.id), &admin)
+            .await;
+        assert_eq!(status, StatusCode::OK, "the server still answers");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn another_agent_cannot_clear_a_commands_live_output() {
+    each_backend(|server| async move {
+        let admin = server.admin_token().await;
+        let (_, _, key) = server.client_site_key(&admin).await;
+        let owner = wire::enroll(&server, &key, "owner-device").await;
+        let intruder = wire::enroll(&server, &key, "intruder-device").await;
+        let mut owner_socket = wire::connect(&server, &owner).await;
+        let mut intruder_socket = wire::connect(&server, &intruder).await;
+        let (status, created) = server
+            .post(
+                &format!("/api/v1/agents/{}/commands", owner.id),
+                &admin,
+                json!({"command_type": "shell", "command": "long-task"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{created}");
+        let id = loop {
+            if let Ok(ServerFrame::RunCommand(request)) = wire::next(&mut owner_socket).await {
+                break request.id;
+            }
+        };
+        wire::send(
+            &mut owner_socket,
+            &AgentFrame::CommandStarted {
+                id,
+                started_at: chrono::Utc::now(),
+            },
+        )
+        .await;
+        wire::send(
+            &mut owner_socket,
+            &AgentFrame::CommandOutput {
+                id,
+                stream: gururmm_protocol::OutputStream::Stdout,
+                offset: 0,
+                data: "step 1 of 3\n".into(),
+            },
+        )
+        .await;
+        let path = format!("/api/v1/commands/{id}");
+        eventually(10, "the live output is visible", || async {
+            (server.get(&path, &admin).await.1["stdout"] == "step 1 of 3\n").then_some(())
+        })
+        .await;
+
+        // The intruder claims the command finished, with no output.
+        wire::send(
+            &mut intruder_socket,
+            &AgentFrame::CommandResult(gururmm_protocol::CommandResult {
+                id,
+                outcome: gururmm_protocol::CommandOutcome::Completed,
+                exit_code: Some(0),
+                error: None,
+                started_at: None,
+                finished_at: chrono::Utc::now(),
+                stdout_bytes: 0,
+                stderr_bytes: 0,
+                stdout_truncated: false,
+                stderr_truncated: false,
+            }),
+        )
+        .await;
+        assert_eq!(
+            wire::next(&mut intruder_socket).await,
+            Ok(ServerFrame::CommandResultAck { id })
+        );
+        let (_, after) = server.get(&path, &admin).await;
+        assert!(
+            after["finished_at"].is_null(),
+            "not finished by another agent: {after}"
+        );
+        assert_eq!(
+            after["stdout"], "step 1 of 3\n",
+            "the live output is intact"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn names_and_hostnames_refuse_bidirectional_and_invisible_characters() {
+    each_backend(|server| async move {
+        let admin = server.admin_token().await;
+        let (client_id, site_id, key) = server.client_site_key(&admin).await;
+        for spoof in [
+            "invoice\u{202E}fdp.exe",
+            "Acme\u{200B}",
+            "\u{2067}HQ",
+            "\u{FEFF}x",
+        ] {
+            for (path, body) in [
+                ("/api/v1/clients".to_string(), json!({"name": spoof})),
+                (
+                    format!("/api/v1/clients/{client_id}/sites"),
+                    json!({"name": spoof}),
+                ),
+                (
+                    "/api/v1/scripts".to_string(),
+                    json!({"name": spoof, "command_type": "shell", "body": "true"}),
+                ),
+            ] {
+                let (status, answer) = server.post(&path, &admin, body).await;
+                assert_eq!(
+                    status,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "{path} {spoof:?}: {answer}"
+                );
+            }
+            let (status, _) = server
+                .patch(
+                    &format!("/api/v1/sites/{site_id}"),
+                    &admin,
+                    json!({"name": spoof}),
+                )
+                .await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+            let (status, answer) = server
+                .call(
+                    Method::POST,
+                    "/api/v1/agent/enroll",
+                    None,
+                    Some(enroll_body(&key, "spoof-device", spoof)),
+                )
+                .await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
+        }
+        // A connected agent cannot rename itself that way either.
+        let agent = wire::enroll(&server, &key, "renaming-device").await;
+        let mut socket = wire::open(&server, &credential(&agent)).await.unwrap();
+        let AgentFrame::Hello(mut hello) = wire::hello(&agent.device) else {
+            unreachable!()
+        };
+        hello.hostname = "build\u{202E}gnp.scr".into();
+        wire::send(&mut socket, &AgentFrame::Hello(hello)).await;
+        assert_eq!(
+            wire::closed(&mut socket).await,
+            Some(CloseReason::InvalidFrame)
+        );
+        // Plain international names are fine.
+        let (status, _) = server
+            .post(
+                "/api/v1/clients",
+                &admin,
+                json!({"name": "Zürich – 東京 👍"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED);
+    })
+    .await;
+}

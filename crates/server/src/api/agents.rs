@@ -257,6 +257,22 @@ pub struct MetricSeries {
 /// Longest range one metrics query may cover.
 const MAX_RANGE_DAYS: i64 = 400;
 
+/// Refuses a time far outside anything the server stores (before 1970-01-02
+/// or after 2200), so no date arithmetic on it can overflow.
+pub fn accepted_time(
+    value: Option<DateTime<Utc>>,
+    name: &str,
+) -> Result<Option<DateTime<Utc>>, ApiError> {
+    const EARLIEST_SECONDS: i64 = 86_400;
+    const LATEST_SECONDS: i64 = 7_258_118_400; // 2200-01-01
+    match value {
+        Some(time) if !(EARLIEST_SECONDS..LATEST_SECONDS).contains(&time.timestamp()) => Err(
+            ApiError::bad_request(format!("{name} must be between 1970-01-02 and 2200-01-01")),
+        ),
+        other => Ok(other),
+    }
+}
+
 /// Raw samples up to two hours; beyond that about 300 averaged buckets.
 pub fn bucket_for(range: Duration) -> i64 {
     if range <= Duration::hours(2) {
@@ -279,8 +295,12 @@ pub async fn agent_metrics(
     ApiPath(id): ApiPath<AgentId>,
     ApiQuery(params): ApiQuery<MetricParams>,
 ) -> ApiResult<Json<MetricSeries>> {
-    let to = params.to.unwrap_or_else(Utc::now);
-    let from = params.from.unwrap_or(to - Duration::hours(1));
+    let to = accepted_time(params.to, "to")?.unwrap_or_else(Utc::now);
+    let from = match accepted_time(params.from, "from")? {
+        Some(from) => from,
+        // In range: `to` is at least 1970 plus a day.
+        None => to - Duration::hours(1),
+    };
     if from >= to {
         return Err(ApiError::bad_request("from must be before to"));
     }

@@ -154,7 +154,8 @@ impl PageParams {
     }
 }
 
-/// Validates a name given by a user: trimmed, 1 to 200 characters, no control characters.
+/// Validates a name given by a user: trimmed, 1 to 200 characters, no control,
+/// bidirectional or other invisible characters.
 pub fn valid_name(name: &str) -> Result<String, ApiError> {
     let name = name.trim();
     if name.is_empty() {
@@ -165,9 +166,9 @@ pub fn valid_name(name: &str) -> Result<String, ApiError> {
             "name must have at most 200 characters",
         ));
     }
-    if name.chars().any(char::is_control) {
+    if crate::text::has_hidden_characters(name) {
         return Err(ApiError::validation(
-            "name must not contain control characters",
+            "name must not contain control, bidirectional or other invisible characters",
         ));
     }
     Ok(name.to_string())

@@ -130,9 +130,9 @@ fn to_parts(
         ));
     }
     let category = request.category.trim().to_string();
-    if category.chars().count() > 100 || category.chars().any(char::is_control) {
+    if category.chars().count() > 100 || crate::text::has_hidden_characters(&category) {
         return Err(ApiError::validation(
-            "category must be at most 100 characters",
+            "category must be at most 100 characters, without control or invisible characters",
         ));
     }
     validate_parameters(&request.parameters)?;

@@ -219,11 +219,13 @@ impl CommandRelay {
                 Ok(Some(command)) if !command.status.is_final() => {
                     usize::try_from(command.output_limit_bytes).unwrap_or(usize::MAX)
                 }
-                // Ended, not this agent's, or long gone: let the agent forget it.
-                Ok(_) => {
+                // Ended: drop what is left of its live output; let the agent forget it.
+                Ok(Some(_)) => {
                     state.outputs.take(id);
                     return vec![ServerFrame::CommandResultAck { id }];
                 }
+                // Not this agent's (its live output is someone else's to keep), or long gone.
+                Ok(None) => return vec![ServerFrame::CommandResultAck { id }],
                 Err(error) => {
                     tracing::error!(%error, command = %id, "loading a command for its result failed");
                     return Vec::new();

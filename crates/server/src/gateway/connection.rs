@@ -170,6 +170,7 @@ fn check_hello(hello: &Hello, credentials: &AgentCredentials) -> Result<(), Clos
     }
     let too_long = hello.hostname.len() > 255
         || hello.hostname.trim().is_empty()
+        || crate::text::has_hidden_characters(&hello.hostname)
         || hello.agent_version.len() > 64
         || hello.arch.len() > 64
         || hello.os.family.len() > 64

@@ -1,6 +1,6 @@
 //! First start: an empty database gets one organization and one administrator,
-//! from configuration or with a random password printed once. There is no
-//! setup route, before or after.
+//! from configuration or with a random password written once to a private
+//! file in the data directory. There is no setup route, before or after.
 
 use crate::auth::secrets::{hash_password, random_password, MIN_PASSWORD_LEN};
 use crate::config::Config;
@@ -35,10 +35,12 @@ pub async fn bootstrap_admin(store: &dyn Store, config: &Config) -> anyhow::Resu
         .await
         .context("creating the first administrator")?;
     if generated {
-        // Printed exactly once, on the start that creates the account.
+        // Never into the log (logs are shipped, kept and read by others): a private file.
+        let path = crate::data_dir::write_initial_password(&config.data_dir, &email, &password)?;
         tracing::warn!(
-            "created the first administrator {email} with the generated password {password} \
-             — sign in and change it; it is not shown again"
+            "created the first administrator {email} with a generated password, written to {} \
+             (readable by this account only) — sign in, change it and delete the file",
+            path.display()
         );
     } else {
         tracing::info!("created the first administrator {email} from configuration");

@@ -54,6 +54,11 @@ pub fn validate_request(request: &EnrollRequest) -> Result<(), ApiError> {
     if request.os.kernel.as_ref().is_some_and(|k| k.len() > 128) {
         return Err(ApiError::validation("os.kernel is longer than 128 bytes"));
     }
+    if crate::text::has_hidden_characters(&request.hostname) {
+        return Err(ApiError::validation(
+            "hostname must not contain control, bidirectional or other invisible characters",
+        ));
+    }
     if request
         .agent_credential
         .as_ref()
