@@ -48,9 +48,17 @@ pub struct Config {
     pub metrics_retention_days: u32,
     /// Hours a dashboard login stays valid.
     pub session_ttl_hours: u32,
-    /// Failed logins allowed per account and per IP address within `login_lockout_seconds`.
+    /// Failed sign-ins allowed per (account, address) within `login_lockout_seconds`
+    /// before that pair is locked; past it the account itself answers with a growing delay.
     pub login_max_failures: u32,
     pub login_lockout_seconds: u32,
+    /// Failed enrollments allowed per (address, key) within `enrollment_lockout_seconds`.
+    pub enrollment_max_failures: u32,
+    pub enrollment_lockout_seconds: u32,
+    /// Addresses or CIDR ranges of reverse proxies whose `X-Forwarded-For` is believed;
+    /// from anyone else the header is ignored.
+    #[serde(deserialize_with = "addresses_or_ranges")]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Seconds between writes of agent presence (online/offline, last seen) to the database.
     pub presence_flush_seconds: u32,
     /// Bytes of stdout and of stderr kept per command; beyond it output is cut and flagged.
@@ -78,6 +86,9 @@ impl Default for Config {
             session_ttl_hours: 12,
             login_max_failures: 5,
             login_lockout_seconds: 300,
+            enrollment_max_failures: 10,
+            enrollment_lockout_seconds: 600,
+            trusted_proxies: Vec::new(),
             presence_flush_seconds: 2,
             command_output_limit_bytes: 1024 * 1024,
             command_queue_seconds: 86_400,
@@ -125,11 +136,17 @@ const ENV_KEYS: &[&str] = &[
     "session_ttl_hours",
     "login_max_failures",
     "login_lockout_seconds",
+    "enrollment_max_failures",
+    "enrollment_lockout_seconds",
+    "trusted_proxies",
     "presence_flush_seconds",
     "command_output_limit_bytes",
     "command_queue_seconds",
     "commands_per_agent",
 ];
+
+/// Keys whose environment values are comma-separated lists.
+const LIST_KEYS: &[&str] = &["trusted_proxies"];
 
 /// Keys whose environment values are numbers.
 const NUMERIC_KEYS: &[&str] = &[
@@ -139,6 +156,8 @@ const NUMERIC_KEYS: &[&str] = &[
     "session_ttl_hours",
     "login_max_failures",
     "login_lockout_seconds",
+    "enrollment_max_failures",
+    "enrollment_lockout_seconds",
     "presence_flush_seconds",
     "command_output_limit_bytes",
     "command_queue_seconds",
@@ -210,9 +229,13 @@ impl Config {
         }
         if self.session_ttl_hours == 0
             || self.login_max_failures == 0
+            || self.enrollment_max_failures == 0
             || self.presence_flush_seconds == 0
         {
-            bail!("session_ttl_hours, login_max_failures and presence_flush_seconds must be at least 1");
+            bail!("session_ttl_hours, login_max_failures, enrollment_max_failures and presence_flush_seconds must be at least 1");
+        }
+        if self.trusted_proxies.len() > 64 {
+            bail!("trusted_proxies may list at most 64 addresses or ranges");
         }
         if !(1024..=16 * 1024 * 1024).contains(&self.command_output_limit_bytes) {
             bail!("command_output_limit_bytes must be between 1024 and 16777216");
@@ -252,6 +275,24 @@ impl Config {
     }
 }
 
+/// `10.0.0.0/8`, `fd00::/8` or a single address (`127.0.0.1`, `::1`).
+fn addresses_or_ranges<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Vec<ipnet::IpNet>, D::Error> {
+    let items = Vec::<String>::deserialize(deserializer)?;
+    items
+        .iter()
+        .map(|item| {
+            let item = item.trim();
+            item.parse::<ipnet::IpNet>()
+                .or_else(|_| item.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| {
+                    serde::de::Error::custom(format!("{item:?} is not an IP address or CIDR range"))
+                })
+        })
+        .collect()
+}
+
 fn read_toml(path: &Path) -> anyhow::Result<toml::Table> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
@@ -259,9 +300,19 @@ fn read_toml(path: &Path) -> anyhow::Result<toml::Table> {
         .with_context(|| format!("parsing {}", path.display()))
 }
 
-/// Environment values are strings; numeric keys become TOML integers.
+/// Environment values are strings; numeric keys become TOML integers and
+/// list keys TOML arrays (comma-separated).
 fn env_value(key: &str, value: &str) -> anyhow::Result<toml::Value> {
-    if NUMERIC_KEYS.contains(&key) {
+    if LIST_KEYS.contains(&key) {
+        Ok(toml::Value::Array(
+            value
+                .split(',')
+                .map(str::trim)
+                .filter(|item| !item.is_empty())
+                .map(|item| toml::Value::String(item.to_string()))
+                .collect(),
+        ))
+    } else if NUMERIC_KEYS.contains(&key) {
         let number: i64 = value
             .trim()
             .parse()

@@ -18,7 +18,7 @@ pub mod state;
 pub mod text;
 pub mod web;
 
-use crate::auth::LoginLimiter;
+use crate::auth::{EnrollmentLimiter, LoginLimiter};
 use crate::config::Config;
 use crate::error::ApiError;
 use crate::gateway::presence::Presence;
@@ -52,6 +52,10 @@ pub async fn state_with_store(config: Config, store: Arc<dyn Store>) -> anyhow::
         config.login_max_failures,
         Duration::from_secs(u64::from(config.login_lockout_seconds)),
     );
+    let enrollment_limiter = EnrollmentLimiter::new(
+        config.enrollment_max_failures,
+        Duration::from_secs(u64::from(config.enrollment_lockout_seconds)),
+    );
     Ok(AppState {
         config: Arc::new(config),
         store,
@@ -59,6 +63,7 @@ pub async fn state_with_store(config: Config, store: Arc<dyn Store>) -> anyhow::
         bus,
         metrics,
         login_limiter: Arc::new(limiter),
+        enrollment_limiter: Arc::new(enrollment_limiter),
         sessions: Arc::default(),
         outputs: Arc::default(),
         shutdown: Arc::new(tokio::sync::watch::channel(false).0),

@@ -1,7 +1,7 @@
 //! Shared application state handed to every handler and task.
 
 use crate::auth::sessions::SessionCache;
-use crate::auth::LoginLimiter;
+use crate::auth::{EnrollmentLimiter, LoginLimiter};
 use crate::config::Config;
 use crate::gateway::presence::Presence;
 use crate::services::bus::Bus;
@@ -18,6 +18,7 @@ pub struct AppState {
     pub bus: Bus,
     pub metrics: MetricsIngest,
     pub login_limiter: Arc<LoginLimiter>,
+    pub enrollment_limiter: Arc<EnrollmentLimiter>,
     /// Sessions checked within the last few seconds.
     pub sessions: Arc<SessionCache>,
     /// Output of running commands, until their results are stored.

@@ -459,3 +459,200 @@ async fn names_and_hostnames_refuse_bidirectional_and_invisible_characters() {
     })
     .await;
 }
+
+/// A request as if relayed by a reverse proxy on 127.0.0.1 for `client`.
+async fn call_from(
+    server: &TestServer,
+    client: &str,
+    path: &str,
+    body: Value,
+) -> (StatusCode, Option<String>, Value) {
+    let response = server
+        .http
+        .post(format!("{}{path}", server.base))
+        .header("x-forwarded-for", client)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    let retry_after = response
+        .headers()
+        .get("retry-after")
+        .map(|v| v.to_str().unwrap().to_string());
+    (
+        status,
+        retry_after,
+        response.json().await.unwrap_or_default(),
+    )
+}
+
+fn behind_proxy() -> gururmm_server::config::Config {
+    gururmm_server::config::Config {
+        trusted_proxies: vec!["127.0.0.1/32".parse().unwrap()],
+        ..test_config()
+    }
+}
+
+fn sign_in(email: &str, password: &str) -> Value {
+    json!({"email": email, "password": password})
+}
+
+#[tokio::test]
+async fn nobody_can_lock_the_administrator_out_by_failing_to_sign_in() {
+    for database in gururmm_store::testing::TestDatabase::all().await {
+        let server = TestServer::start_with(database, behind_proxy()).await;
+        let login = "/api/v1/auth/login";
+        for _ in 0..3 {
+            let (status, ..) = call_from(
+                &server,
+                "203.0.113.66",
+                login,
+                sign_in(ADMIN_EMAIL, "wrong password!"),
+            )
+            .await;
+            assert_eq!(status, StatusCode::UNAUTHORIZED);
+        }
+        // The attacker's own (account, address) pair is locked…
+        let (status, retry_after, body) = call_from(
+            &server,
+            "203.0.113.66",
+            login,
+            sign_in(ADMIN_EMAIL, PASSWORD),
+        )
+        .await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+        assert_eq!(body["error"]["code"], "rate_limited");
+        assert!(retry_after.unwrap().parse::<u64>().unwrap() >= 1);
+        // …but the administrator, from their own address, still signs in (slowed down).
+        let (status, _, body) = call_from(
+            &server,
+            "198.51.100.10",
+            login,
+            sign_in(ADMIN_EMAIL, PASSWORD),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+
+        // Spraying unknown accounts locks only the sprayer's address.
+        for n in 0..12 {
+            let (status, ..) = call_from(
+                &server,
+                "203.0.113.77",
+                login,
+                sign_in(&format!("guess{n}@example.com"), "password123456"),
+            )
+            .await;
+            assert_eq!(status, StatusCode::UNAUTHORIZED, "attempt {n}");
+        }
+        let (status, ..) = call_from(
+            &server,
+            "203.0.113.77",
+            login,
+            sign_in("guess99@example.com", "x"),
+        )
+        .await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+        let (status, ..) = call_from(
+            &server,
+            "198.51.100.10",
+            login,
+            sign_in(ADMIN_EMAIL, PASSWORD),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+    }
+}
+
+#[tokio::test]
+async fn a_forged_forwarded_header_from_an_untrusted_peer_is_ignored() {
+    let server = TestServer::start(gururmm_store::testing::TestDatabase::sqlite().await).await;
+    let login = "/api/v1/auth/login";
+    for n in 0..3 {
+        let forged = format!("198.51.100.{n}");
+        let (status, ..) = call_from(
+            &server,
+            &forged,
+            login,
+            sign_in(ADMIN_EMAIL, "wrong password!"),
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    // Every attempt came from 127.0.0.1, whatever the header said: that pair is locked.
+    let (status, ..) = call_from(
+        &server,
+        "198.51.100.200",
+        login,
+        sign_in(ADMIN_EMAIL, PASSWORD),
+    )
+    .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test]
+async fn a_machine_retrying_a_bad_key_throttles_only_itself_and_that_key() {
+    let server = TestServer::start_with(
+        gururmm_store::testing::TestDatabase::sqlite().await,
+        behind_proxy(),
+    )
+    .await;
+    let admin = server.admin_token().await;
+    let (_, _, key) = server.client_site_key(&admin).await;
+    let enroll = "/api/v1/agent/enroll";
+    for _ in 0..3 {
+        let (status, ..) = call_from(
+            &server,
+            "192.0.2.1",
+            enroll,
+            enroll_body("grk_revoked0000", "stale", "stale"),
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    let (status, retry_after, body) = call_from(
+        &server,
+        "192.0.2.1",
+        enroll,
+        enroll_body("grk_revoked0000", "stale", "stale"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    assert!(retry_after.is_some(), "the agent is told how long to wait");
+    // The rest of the site behind the same NAT still enrolls with the good key…
+    let (status, _, body) = call_from(
+        &server,
+        "192.0.2.1",
+        enroll,
+        enroll_body(&key, "fresh", "fresh"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    // …and sign-in from that address is not affected, nor does a failed sign-in
+    // under the old limiter's enrollment key name touch enrollment.
+    let (status, ..) = call_from(
+        &server,
+        "192.0.2.1",
+        "/api/v1/auth/login",
+        sign_in(ADMIN_EMAIL, PASSWORD),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    for _ in 0..4 {
+        call_from(
+            &server,
+            "192.0.2.2",
+            "/api/v1/auth/login",
+            sign_in("enrollment:192.0.2.2", "x"),
+        )
+        .await;
+    }
+    let (status, _, body) = call_from(
+        &server,
+        "192.0.2.2",
+        enroll,
+        enroll_body(&key, "fresh-2", "fresh-2"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}

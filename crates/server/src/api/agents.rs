@@ -93,20 +93,24 @@ pub async fn enroll(
     ClientIp(ip): ClientIp,
     ApiJson(request): ApiJson<EnrollRequest>,
 ) -> ApiResult<Json<EnrollResponse>> {
-    // Guessing keys is rate limited like guessing passwords, per address, on a counter of its own
-    // (failed enrollments must not lock technicians out of signing in from the same office).
-    let limiter_key = ip.map(|ip| format!("enrollment:{ip}"));
-    if let Some(key) = &limiter_key {
-        if let Some(seconds) = state.login_limiter.retry_after(key, None) {
-            return Err(ApiError::too_many_requests(format!(
-                "too many invalid enrollment keys; try again in {seconds} s"
-            )));
+    // Failed enrollments are throttled per (address, key prefix), on a limiter of their own: a
+    // machine retrying a revoked key does not block its whole site, nor failed sign-ins enrollment.
+    if let Some(ip) = ip {
+        if let Some(retry_after) = state
+            .enrollment_limiter
+            .retry_after(ip, &request.enrollment_key)
+        {
+            return Err(ApiError::too_many_requests(
+                "too many failed enrollments with this key from this address",
+                retry_after,
+            ));
         }
     }
+    let presented_key = request.enrollment_key.clone();
     match enrollment::enroll(&state, request, ip).await {
         Err(error) if error.status == StatusCode::UNAUTHORIZED => {
-            if let Some(key) = &limiter_key {
-                state.login_limiter.record_failure(key, None);
+            if let Some(ip) = ip {
+                state.enrollment_limiter.record_failure(ip, &presented_key);
             }
             Err(error)
         }

@@ -19,6 +19,7 @@ use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
+use axum::http::HeaderMap;
 use serde::Deserialize;
 use std::net::{IpAddr, SocketAddr};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -100,20 +101,55 @@ fn commands_router() -> OpenApiRouter<AppState> {
         ))
 }
 
-/// The address of the caller, when the server knows it.
+/// The address of the caller, when the server knows it: the peer, or what a
+/// trusted reverse proxy says in `X-Forwarded-For`.
 pub struct ClientIp(pub Option<IpAddr>);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+impl FromRequestParts<AppState> for ClientIp {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientIp(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|c| c.0.ip()),
-        ))
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip());
+        Ok(ClientIp(peer.map(|peer| {
+            client_address(peer, &parts.headers, &state.config.trusted_proxies)
+        })))
     }
+}
+
+/// Most `X-Forwarded-For` hops looked at.
+const MAX_FORWARDED_HOPS: usize = 16;
+
+/// The peer, unless it is a trusted proxy: then the right-most
+/// `X-Forwarded-For` address that is not itself a trusted proxy (the left
+/// part of the header is whatever the client wrote, so it is never believed).
+pub fn client_address(peer: IpAddr, headers: &HeaderMap, trusted: &[ipnet::IpNet]) -> IpAddr {
+    let peer = peer.to_canonical();
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
+    if !is_trusted(&peer) {
+        return peer;
+    }
+    let hops: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .collect();
+    let mut nearest = peer;
+    for hop in hops.iter().rev().take(MAX_FORWARDED_HOPS) {
+        match hop.trim().parse::<IpAddr>().map(|ip| ip.to_canonical()) {
+            Ok(ip) if is_trusted(&ip) => nearest = ip,
+            Ok(ip) => return ip,
+            // Garbage from beyond the last trusted proxy: the proxy is all we know.
+            Err(_) => return nearest,
+        }
+    }
+    nearest
 }
 
 /// Paging parameters shared by list routes.
@@ -172,4 +208,59 @@ pub fn valid_name(name: &str) -> Result<String, ApiError> {
         ));
     }
     Ok(name.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(peer: &str, forwarded: &[&str], trusted: &[&str], expected: &str) {
+        let mut headers = HeaderMap::new();
+        for value in forwarded {
+            headers.append("x-forwarded-for", value.parse().unwrap());
+        }
+        let trusted: Vec<ipnet::IpNet> = trusted.iter().map(|t| t.parse().unwrap()).collect();
+        assert_eq!(
+            client_address(peer.parse().unwrap(), &headers, &trusted),
+            expected.parse::<IpAddr>().unwrap(),
+            "peer {peer}, X-Forwarded-For {forwarded:?}, trusted {trusted:?}"
+        );
+    }
+
+    #[test]
+    fn forwarded_addresses_are_believed_only_from_trusted_proxies() {
+        // No proxy configured: the header is the caller's to forge.
+        check("203.0.113.7", &["10.9.9.9"], &[], "203.0.113.7");
+        check("127.0.0.1", &["198.51.100.1"], &[], "127.0.0.1");
+        // Behind a trusted proxy: the address the proxy saw.
+        check(
+            "127.0.0.1",
+            &["198.51.100.1"],
+            &["127.0.0.1/32"],
+            "198.51.100.1",
+        );
+        // A client-written left part is ignored; chains of trusted proxies are walked.
+        check(
+            "10.0.0.2",
+            &["6.6.6.6, 198.51.100.1, 10.0.0.3"],
+            &["10.0.0.0/8"],
+            "198.51.100.1",
+        );
+        check(
+            "10.0.0.2",
+            &["6.6.6.6", "198.51.100.1"],
+            &["10.0.0.0/8"],
+            "198.51.100.1",
+        );
+        // Garbage or nothing: the proxy itself.
+        check("10.0.0.2", &["not-an-ip"], &["10.0.0.0/8"], "10.0.0.2");
+        check("10.0.0.2", &[], &["10.0.0.0/8"], "10.0.0.2");
+        // IPv4-mapped IPv6 peers match IPv4 ranges.
+        check(
+            "::ffff:127.0.0.1",
+            &["198.51.100.1"],
+            &["127.0.0.1/32"],
+            "198.51.100.1",
+        );
+    }
 }

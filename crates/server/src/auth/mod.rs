@@ -8,4 +8,4 @@ pub mod secrets;
 pub mod sessions;
 
 pub use extract::{Admin, CurrentUser, Writer};
-pub use limiter::LoginLimiter;
+pub use limiter::{EnrollmentLimiter, LoginLimiter};

@@ -1,6 +1,8 @@
 //! Password login and logout. Unknown accounts and wrong passwords get the
-//! same answer and take the same time; failures are rate limited.
+//! same answer and take the same time; failures are throttled (see
+//! [`crate::auth::limiter`]).
 
+use crate::auth::limiter::LoginGate;
 use crate::auth::secrets::{
     dummy_password_hash, new_session_token, sha256_hex, verify_password, MAX_PASSWORD_LEN,
 };
@@ -24,13 +26,18 @@ pub async fn login(
     password: &str,
     ip: Option<IpAddr>,
 ) -> Result<LoginSuccess, ApiError> {
-    if let Some(seconds) = state.login_limiter.retry_after(email, ip) {
-        return Err(ApiError::too_many_requests(format!(
-            "too many failed sign-in attempts; try again in {seconds} s"
-        )));
+    match state.login_limiter.gate(email, ip) {
+        LoginGate::Locked { retry_after } => {
+            return Err(ApiError::too_many_requests(
+                "too many failed sign-in attempts from this address",
+                retry_after,
+            ))
+        }
+        // An account under attack answers slowly, from every address, but still answers.
+        LoginGate::Proceed { delay } => tokio::time::sleep(delay).await,
     }
     if email.len() > 254 || password.len() > MAX_PASSWORD_LEN {
-        state.login_limiter.record_failure(email, ip);
+        state.login_limiter.record_failure(email, ip, false);
         return Err(ApiError::unauthorized(BAD_CREDENTIALS));
     }
     let found = state
@@ -49,12 +56,14 @@ pub async fn login(
         .map_err(ApiError::internal)?;
     let user = match (found, verified) {
         (Some(found), true) => found.user,
-        _ => {
-            state.login_limiter.record_failure(email, ip);
+        (found, _) => {
+            state
+                .login_limiter
+                .record_failure(email, ip, found.is_some());
             return Err(ApiError::unauthorized(BAD_CREDENTIALS));
         }
     };
-    state.login_limiter.record_success(email);
+    state.login_limiter.record_success(email, ip);
     let token = new_session_token();
     let expires_at = Utc::now() + Duration::hours(i64::from(state.config.session_ttl_hours));
     state

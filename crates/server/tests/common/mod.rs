@@ -39,6 +39,7 @@ pub fn test_config() -> Config {
         heartbeat_interval_seconds: 1,
         presence_flush_seconds: 1,
         login_max_failures: 3,
+        enrollment_max_failures: 3,
         web_dir: Some("/nonexistent".into()),
         ..Config::default()
     }
