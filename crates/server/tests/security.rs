@@ -656,3 +656,178 @@ async fn a_machine_retrying_a_bad_key_throttles_only_itself_and_that_key() {
     .await;
     assert_eq!(status, StatusCode::OK, "{body}");
 }
+
+async fn enroll_status(server: &TestServer, key: &str, device: &str) -> (StatusCode, String) {
+    let (status, body) = server
+        .call(
+            Method::POST,
+            "/api/v1/agent/enroll",
+            None,
+            Some(enroll_body(key, device, device)),
+        )
+        .await;
+    (
+        status,
+        body["error"]["code"].as_str().unwrap_or_default().into(),
+    )
+}
+
+#[tokio::test]
+async fn enrollment_keys_expire_run_out_and_are_revoked_one_by_one() {
+    each_backend(|server| async move {
+        let admin = server.admin_token().await;
+        let (_, site_id, site_key) = server.client_site_key(&admin).await;
+        let keys = format!("/api/v1/sites/{site_id}/enrollment-keys");
+        let (status, one_time) = server
+            .post(
+                &keys,
+                &admin,
+                json!({"label": "Front desk PC", "max_uses": 1}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{one_time}");
+        assert_eq!(one_time["info"]["state"], "active");
+        assert_eq!(one_time["info"]["max_uses"], 1);
+        let one_time_key = one_time["key"].as_str().unwrap().to_string();
+        assert_eq!(
+            enroll_status(&server, &one_time_key, "pc-1").await.0,
+            StatusCode::OK
+        );
+        assert_eq!(
+            enroll_status(&server, &one_time_key, "pc-2").await,
+            (StatusCode::UNAUTHORIZED, "enrollment_key_used_up".into())
+        );
+
+        let (_, expiring) = server
+            .post(&keys, &admin, json!({"expires_in_hours": 24}))
+            .await;
+        assert!(expiring["info"]["expires_at"].is_string());
+        // One that already ran out, as the clock will make of the one above.
+        let org = server.admin_organization().await;
+        server
+            .store
+            .create_enrollment_key(
+                gururmm_store::NewEnrollmentKey {
+                    organization_id: org,
+                    site_id: site_id.parse().unwrap(),
+                    key_hash: gururmm_server::auth::secrets::sha256_hex("grk_expired_yesterday"),
+                    label: "old".into(),
+                    created_at: chrono::Utc::now() - chrono::Duration::days(2),
+                    created_by_email: ADMIN_EMAIL.into(),
+                    expires_at: Some(chrono::Utc::now() - chrono::Duration::days(1)),
+                    max_uses: None,
+                },
+                false,
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            enroll_status(&server, "grk_expired_yesterday", "pc-3").await,
+            (StatusCode::UNAUTHORIZED, "enrollment_key_expired".into())
+        );
+
+        // Revoking one key leaves the others working.
+        let revoke = format!(
+            "/api/v1/enrollment-keys/{}/revoke",
+            expiring["info"]["id"].as_str().unwrap()
+        );
+        let (status, revoked) = server.post(&revoke, &admin, json!({})).await;
+        assert_eq!(status, StatusCode::OK, "{revoked}");
+        assert_eq!(revoked["state"], "revoked");
+        assert_eq!(
+            enroll_status(&server, expiring["key"].as_str().unwrap(), "pc-4").await,
+            (StatusCode::UNAUTHORIZED, "enrollment_key_revoked".into())
+        );
+        assert_eq!(
+            enroll_status(&server, &site_key, "pc-5").await.0,
+            StatusCode::OK
+        );
+        assert_eq!(
+            enroll_status(&server, "grk_never_issued", "pc-6").await,
+            (StatusCode::UNAUTHORIZED, "enrollment_key_invalid".into())
+        );
+
+        let (_, listed) = server.get(&keys, &admin).await;
+        let states: Vec<&str> = listed["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|k| k["state"].as_str().unwrap())
+            .collect();
+        assert_eq!(states.len(), 4, "{listed}");
+        for state in ["active", "revoked", "expired", "used_up"] {
+            assert!(states.contains(&state), "{state} in {states:?}");
+        }
+        assert!(
+            !listed.to_string().contains(&one_time_key),
+            "keys are never listed"
+        );
+
+        // Bad options are a clear 422.
+        for body in [
+            json!({"max_uses": 0}),
+            json!({"expires_in_hours": 0}),
+            json!({"expires_in_hours": 100000}),
+            json!({"max_uses": 1000000}),
+            json!({"label": "a\u{202E}b"}),
+            json!({"label": "x".repeat(201)}),
+            json!({"uses": 3}),
+        ] {
+            let (status, answer) = server.post(&keys, &admin, body.clone()).await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {answer}");
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn enrollment_key_routes_are_scoped_and_refuse_readonly_writes() {
+    each_backend(|server| async move {
+        let admin = server.admin_token().await;
+        let (_, site_id, _) = server.client_site_key(&admin).await;
+        let keys = format!("/api/v1/sites/{site_id}/enrollment-keys");
+        let (_, created) = server.post(&keys, &admin, json!({})).await;
+        let revoke = format!(
+            "/api/v1/enrollment-keys/{}/revoke",
+            created["info"]["id"].as_str().unwrap()
+        );
+        let org = server.admin_organization().await;
+        let readonly = server
+            .user_token(org, "viewer@example.com", Role::ReadOnly)
+            .await;
+        assert_eq!(server.get(&keys, &readonly).await.0, StatusCode::OK);
+        assert_eq!(
+            server.post(&keys, &readonly, json!({})).await.0,
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            server.post(&revoke, &readonly, json!({})).await.0,
+            StatusCode::FORBIDDEN
+        );
+
+        let other_org = server
+            .store
+            .create_organization("MSP Two")
+            .await
+            .unwrap()
+            .id;
+        let outsider = server
+            .user_token(other_org, "admin2@example.com", Role::Admin)
+            .await;
+        assert_eq!(server.get(&keys, &outsider).await.0, StatusCode::NOT_FOUND);
+        assert_eq!(
+            server.post(&keys, &outsider, json!({})).await.0,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            server.post(&revoke, &outsider, json!({})).await.0,
+            StatusCode::NOT_FOUND
+        );
+        let (_, listed) = server.get(&keys, &admin).await;
+        assert_eq!(
+            listed["items"][0]["state"], "active",
+            "untouched by the outsider"
+        );
+    })
+    .await;
+}

@@ -387,7 +387,8 @@ const CLIENT_SELECT: &str = "SELECT c.id, c.name, c.created_at, \
 
 const SITE_SELECT: &str =
     "SELECT s.id, s.organization_id, s.client_id, c.name AS client_name, s.name, \
-     s.enrollment_key_created_at, s.created_at, \
+     (SELECT MAX(k.created_at) FROM enrollment_keys k WHERE k.site_id = s.id AND k.revoked_at IS NULL) \
+     AS enrollment_key_created_at, s.created_at, \
      (SELECT COUNT(*) FROM agents a WHERE a.site_id = s.id) AS agent_count \
      FROM sites s JOIN clients c ON c.id = s.client_id";
 
@@ -1005,38 +1006,6 @@ macro_rules! sql_store_impl {
 
             async fn delete_site(&self, org: OrganizationId, id: SiteId) -> StoreResult<()> {
                 self.delete_without_agents("sites", "site_id", org, &id.to_string(), "site").await
-            }
-
-            async fn set_enrollment_key(
-                &self,
-                org: OrganizationId,
-                id: SiteId,
-                key_hash: &str,
-                created_at: DateTime<Utc>,
-            ) -> StoreResult<Site> {
-                let updated = sqlx::query(
-                    "UPDATE sites SET enrollment_key_hash = $1, enrollment_key_created_at = $2 \
-                     WHERE organization_id = $3 AND id = $4",
-                )
-                .bind(key_hash)
-                .bind(millis(created_at))
-                .bind(org.to_string())
-                .bind(id.to_string())
-                .execute(&self.write)
-                .await?
-                .rows_affected();
-                if updated == 0 {
-                    return Err(StoreError::NotFound);
-                }
-                self.get_site(org, id).await
-            }
-
-            async fn find_site_by_enrollment_key(&self, key_hash: &str) -> StoreResult<Option<Site>> {
-                let row: Option<SiteRow> = sqlx::query_as(&format!("{SITE_SELECT} WHERE s.enrollment_key_hash = $1"))
-                    .bind(key_hash)
-                    .fetch_optional(&self.read)
-                    .await?;
-                row.map(SiteRow::into_site).transpose()
             }
 
             async fn enroll_agent(&self, new: NewAgent) -> StoreResult<AgentId> {

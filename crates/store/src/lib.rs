@@ -11,12 +11,16 @@
 
 mod backends;
 mod enrollment;
+mod enrollment_keys;
 mod model;
 #[cfg(feature = "testing")]
 pub mod testing;
 
 pub use backends::{connect, PostgresStore, SqliteStore};
 pub use enrollment::{EnrollmentRequest, EnrollmentRequestId, EnrollmentStore};
+pub use enrollment_keys::{
+    EnrollmentKey, EnrollmentKeyId, EnrollmentKeyStore, KeyRefusal, KeyUse, NewEnrollmentKey,
+};
 pub use model::*;
 
 use async_trait::async_trait;
@@ -45,7 +49,7 @@ pub type StoreResult<T> = Result<T, StoreError>;
 
 /// The server's whole persistence surface, shaped by the queries it needs.
 #[async_trait]
-pub trait Store: EnrollmentStore + Send + Sync + 'static {
+pub trait Store: EnrollmentStore + EnrollmentKeyStore + Send + Sync + 'static {
     /// `sqlite` or `postgres`.
     fn backend_name(&self) -> &'static str;
     /// How many write transactions are worth running at once: SQLite has a
@@ -117,15 +121,6 @@ pub trait Store: EnrollmentStore + Send + Sync + 'static {
     async fn rename_site(&self, org: OrganizationId, id: SiteId, name: &str) -> StoreResult<Site>;
     /// [`StoreError::Conflict`] while agents remain in the site.
     async fn delete_site(&self, org: OrganizationId, id: SiteId) -> StoreResult<()>;
-    /// Replaces the site's enrollment key hash; the previous key stops working.
-    async fn set_enrollment_key(
-        &self,
-        org: OrganizationId,
-        id: SiteId,
-        key_hash: &str,
-        created_at: DateTime<Utc>,
-    ) -> StoreResult<Site>;
-    async fn find_site_by_enrollment_key(&self, key_hash: &str) -> StoreResult<Option<Site>>;
 
     // Agents.
     /// Creates the agent; [`StoreError::Conflict`] when the device already has

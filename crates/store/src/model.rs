@@ -118,6 +118,7 @@ pub struct Site {
     pub client_name: String,
     pub name: String,
     pub agent_count: i64,
+    /// When the newest key that is not revoked was made.
     pub enrollment_key_created_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
 }

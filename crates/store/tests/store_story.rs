@@ -209,37 +209,101 @@ async fn story(store: Arc<dyn Store>) {
         1
     );
 
-    // Enrollment keys: replacing one revokes the previous.
+    // Enrollment keys: several per site, each expiring, limited or revoked on its own.
     let at = Utc.timestamp_millis_opt(1_700_000_000_000).unwrap();
+    let key = |hash: &str, expires_at, max_uses| NewEnrollmentKey {
+        organization_id: org.id,
+        site_id: site.id,
+        key_hash: hash.into(),
+        label: format!("key {hash}"),
+        created_at: at,
+        created_by_email: "tech@example.com".into(),
+        expires_at,
+        max_uses,
+    };
+    let reusable = store
+        .create_enrollment_key(key("keyhash-1", None, None), false)
+        .await
+        .unwrap();
+    assert_eq!(reusable.uses, 0);
+    let use_key = |hash: &'static str, now| {
+        let store = store.clone();
+        async move { store.use_enrollment_key(hash, now).await.unwrap() }
+    };
+    for _ in 0..2 {
+        assert!(matches!(use_key("keyhash-1", at).await, KeyUse::Accepted(s) if s.id == site.id));
+    }
     store
-        .set_enrollment_key(org.id, site.id, "keyhash-1", at)
+        .create_enrollment_key(key("one-time", None, Some(1)), false)
+        .await
+        .unwrap();
+    assert!(matches!(use_key("one-time", at).await, KeyUse::Accepted(_)));
+    assert_eq!(
+        use_key("one-time", at).await,
+        KeyUse::Refused(KeyRefusal::UsedUp),
+        "{backend}: a one-time key enrolls once"
+    );
+    store
+        .create_enrollment_key(key("expiring", Some(at + Duration::hours(1)), None), false)
+        .await
+        .unwrap();
+    assert!(matches!(use_key("expiring", at).await, KeyUse::Accepted(_)));
+    assert_eq!(
+        use_key("expiring", at + Duration::hours(2)).await,
+        KeyUse::Refused(KeyRefusal::Expired)
+    );
+    assert_eq!(use_key("never-made", at).await, KeyUse::Unknown);
+    let keys = store.list_enrollment_keys(org.id, site.id).await.unwrap();
+    assert_eq!(keys.len(), 3);
+    assert_eq!(
+        keys.iter().find(|k| k.id == reusable.id).unwrap().uses,
+        2,
+        "{backend}: uses are counted"
+    );
+    assert!(store
+        .list_enrollment_keys(other_org.id, site.id)
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(matches!(
+        store
+            .revoke_enrollment_key(other_org.id, reusable.id, at)
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    let revoked = store
+        .revoke_enrollment_key(org.id, reusable.id, at)
+        .await
+        .unwrap();
+    assert_eq!(revoked.revoked_at, Some(at));
+    assert_eq!(
+        use_key("keyhash-1", at).await,
+        KeyUse::Refused(KeyRefusal::Revoked)
+    );
+    // Regenerating a site key revokes every other key of the site.
+    store
+        .create_enrollment_key(key("keyhash-2", None, None), true)
         .await
         .unwrap();
     assert_eq!(
-        store
-            .find_site_by_enrollment_key("keyhash-1")
-            .await
-            .unwrap()
-            .unwrap()
-            .id,
-        site.id
-    );
-    let site = store
-        .set_enrollment_key(org.id, site.id, "keyhash-2", at)
-        .await
-        .unwrap();
-    assert_eq!(site.enrollment_key_created_at, Some(at));
-    assert!(
-        store
-            .find_site_by_enrollment_key("keyhash-1")
-            .await
-            .unwrap()
-            .is_none(),
-        "{backend}: old key revoked"
+        use_key("expiring", at).await,
+        KeyUse::Refused(KeyRefusal::Revoked)
     );
     assert!(matches!(
+        use_key("keyhash-2", at).await,
+        KeyUse::Accepted(_)
+    ));
+    let site = store.get_site(org.id, site.id).await.unwrap();
+    assert_eq!(site.enrollment_key_created_at, Some(at));
+    assert!(matches!(
         store
-            .set_enrollment_key(other_org.id, site.id, "k", at)
+            .create_enrollment_key(
+                NewEnrollmentKey {
+                    organization_id: other_org.id,
+                    ..key("k", None, None)
+                },
+                false
+            )
             .await,
         Err(StoreError::NotFound)
     ));

@@ -257,6 +257,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/enrollment-keys/{id}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Revokes one enrollment key: it stops enrolling at once; agents it already
+         *     enrolled keep their own credentials.
+         */
+        post: operations["revoke_enrollment_key"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/enrollment-requests": {
         parameters: {
             query?: never;
@@ -505,10 +525,31 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Generates a new enrollment key for the site; the previous key stops working.
-         *     The key is returned only here.
+         * Generates a new reusable enrollment key for the site; the site's other
+         *     keys stop working. The key is returned only here.
          */
         post: operations["create_enrollment_key"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sites/{id}/enrollment-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The site's enrollment keys, newest first (never the keys themselves). */
+        get: operations["list_enrollment_keys"];
+        put?: never;
+        /**
+         * Creates a key for the site, optionally expiring or limited in uses; the
+         *     site's other keys keep working.
+         */
+        post: operations["create_site_enrollment_key"];
         delete?: never;
         options?: never;
         head?: never;
@@ -705,6 +746,13 @@ export interface components {
          * @enum {string}
          */
         CommandType: "shell" | "powershell" | "python" | "script";
+        /** @description A new key: the key itself is shown only here. */
+        CreatedEnrollmentKey: {
+            info: components["schemas"]["EnrollmentKeyInfo"];
+            key: string;
+            /** @description The URL agents connect to, for the install command. */
+            server_url: string;
+        };
         DiskUsage: {
             file_system?: string;
             mount_point: string;
@@ -752,6 +800,36 @@ export interface components {
             key: string;
             /** @description The server URL agents use (`public_url`), for the install command. */
             server_url: string;
+        };
+        EnrollmentKeyInfo: {
+            /** Format: date-time */
+            created_at: string;
+            created_by_email: string;
+            /** Format: date-time */
+            expires_at?: string | null;
+            /** Format: uuid */
+            id: string;
+            label: string;
+            /** Format: date-time */
+            last_used_at?: string | null;
+            /**
+             * Format: int64
+             * @description 1 for a one-time key; `null` for no limit.
+             */
+            max_uses?: number | null;
+            /** Format: date-time */
+            revoked_at?: string | null;
+            site_id: components["schemas"]["SiteId"];
+            /**
+             * @description `active`, `revoked`, `expired` or `used_up`.
+             * @example active
+             */
+            state: string;
+            /** Format: int64 */
+            uses: number;
+        };
+        EnrollmentKeyList: {
+            items: components["schemas"]["EnrollmentKeyInfo"][];
         };
         EnrollmentRequest: {
             agent_hostname: string;
@@ -964,6 +1042,21 @@ export interface components {
             ipv6?: string[];
             mac?: string | null;
             name: string;
+        };
+        /** @description Body for a new key. Without options, a reusable key that never expires. */
+        NewEnrollmentKeyRequest: {
+            /**
+             * Format: int32
+             * @description Hours until the key stops working (1 to 8784).
+             */
+            expires_in_hours?: number | null;
+            /** @description A name to tell keys apart, e.g. "Laptop rollout" (at most 200 characters). */
+            label?: string | null;
+            /**
+             * Format: int32
+             * @description How many agents the key may enroll (1 = a one-time key; at most 100000).
+             */
+            max_uses?: number | null;
         };
         /**
          * Format: uuid
@@ -1922,6 +2015,43 @@ export interface operations {
             };
         };
     };
+    revoke_enrollment_key: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EnrollmentKeyInfo"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     list_enrollment_requests: {
         parameters: {
             query?: never;
@@ -2599,6 +2729,84 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_enrollment_keys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["SiteId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EnrollmentKeyList"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_site_enrollment_key: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["SiteId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewEnrollmentKeyRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedEnrollmentKey"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -8,6 +8,7 @@ pub mod agents;
 pub mod auth;
 pub mod clients;
 pub mod commands;
+pub mod enrollment_keys;
 pub mod enrollment_requests;
 pub mod events;
 pub mod health;
@@ -67,6 +68,11 @@ pub fn router() -> OpenApiRouter<AppState> {
             sites::delete_site
         ))
         .routes(routes!(sites::create_enrollment_key))
+        .routes(routes!(
+            enrollment_keys::list_enrollment_keys,
+            enrollment_keys::create_site_enrollment_key
+        ))
+        .routes(routes!(enrollment_keys::revoke_enrollment_key))
         .routes(routes!(agents::enroll))
         .routes(routes!(agents::list_agents))
         .routes(routes!(agents::get_agent, agents::delete_agent))

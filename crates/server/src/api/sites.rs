@@ -154,8 +154,8 @@ pub async fn delete_site(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Generates a new enrollment key for the site; the previous key stops working.
-/// The key is returned only here.
+/// Generates a new reusable enrollment key for the site; the site's other
+/// keys stop working. The key is returned only here.
 #[utoipa::path(post, path = "/api/v1/sites/{id}/enrollment-key", tag = "sites", params(("id" = SiteId, Path)),
     security(("bearer" = [])), responses((status = 201, body = EnrollmentKey), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn create_enrollment_key(
@@ -163,16 +163,25 @@ pub async fn create_enrollment_key(
     Writer(current): Writer,
     ApiPath(id): ApiPath<SiteId>,
 ) -> ApiResult<(StatusCode, Json<EnrollmentKey>)> {
-    let (key, site) =
-        enrollment::regenerate_key(state.store.as_ref(), current.user.organization_id, id).await?;
-    tracing::info!(site = %site.id, user = %current.user.id, "enrollment key regenerated");
-    let created_at = site.enrollment_key_created_at.unwrap_or_else(Utc::now);
+    let options = enrollment::KeyOptions {
+        revoke_others: true,
+        ..Default::default()
+    };
+    let (key, record) = enrollment::create_key(
+        state.store.as_ref(),
+        current.user.organization_id,
+        id,
+        options,
+        &current.user.email,
+    )
+    .await?;
+    tracing::info!(site = %id, user = %current.user.id, "enrollment key regenerated");
     let server_url = state.config.public_url();
     Ok((
         StatusCode::CREATED,
         Json(EnrollmentKey {
             key,
-            created_at,
+            created_at: record.created_at,
             server_url,
         }),
     ))

@@ -1,4 +1,5 @@
-//! Site enrollment keys and the one-time exchange of a key for an agent identity.
+//! Site enrollment keys (expiring, limited, one-time) and the exchange of a
+//! key for an agent identity.
 
 use crate::auth::secrets::{new_agent_secret, new_enrollment_key, secret_matches, sha256_hex};
 use crate::error::ApiError;
@@ -9,24 +10,95 @@ use gururmm_protocol::{
     parse_agent_credential, CloseReason, EnrollRequest, EnrollResponse, OrganizationId, SiteId,
 };
 use gururmm_store::{
-    AgentCredentials, AgentFacts, EnrollmentRequest, EnrollmentRequestId, NewAgent, NewAgentEvent,
-    Site, Store, StoreError,
+    AgentCredentials, AgentFacts, EnrollmentKey, EnrollmentRequest, EnrollmentRequestId,
+    KeyRefusal, KeyUse, NewAgent, NewAgentEvent, NewEnrollmentKey, Store, StoreError,
 };
 use std::net::IpAddr;
 
-/// Generates a new key for the site, revoking the previous one. Returns the
-/// key in clear (shown once) and the updated site.
-pub async fn regenerate_key(
+/// How a new enrollment key may be used.
+#[derive(Clone, Debug, Default)]
+pub struct KeyOptions {
+    pub label: Option<String>,
+    pub expires_in_hours: Option<u32>,
+    pub max_uses: Option<u32>,
+    /// Revoke the site's other keys (what "regenerate the site key" means).
+    pub revoke_others: bool,
+}
+
+/// Longest an expiring key may live, and most uses a limited key may have.
+pub const MAX_KEY_HOURS: u32 = 24 * 366;
+pub const MAX_KEY_USES: u32 = 100_000;
+
+/// Creates a key for the site. Returns the key in clear (shown once) and its record.
+pub async fn create_key(
     store: &dyn Store,
     org: OrganizationId,
     site: SiteId,
-) -> Result<(String, Site), ApiError> {
+    options: KeyOptions,
+    created_by_email: &str,
+) -> Result<(String, EnrollmentKey), ApiError> {
+    let label = match options.label.as_deref().map(str::trim) {
+        None | Some("") => "Site key".to_string(),
+        Some(label) => crate::api::valid_name(label)?,
+    };
+    if options
+        .expires_in_hours
+        .is_some_and(|hours| !(1..=MAX_KEY_HOURS).contains(&hours))
+    {
+        return Err(ApiError::validation(format!(
+            "expires_in_hours must be between 1 and {MAX_KEY_HOURS}"
+        )));
+    }
+    if options
+        .max_uses
+        .is_some_and(|uses| !(1..=MAX_KEY_USES).contains(&uses))
+    {
+        return Err(ApiError::validation(format!(
+            "max_uses must be between 1 and {MAX_KEY_USES}"
+        )));
+    }
     let key = new_enrollment_key();
-    let site = store
-        .set_enrollment_key(org, site, &sha256_hex(&key), Utc::now())
+    let now = Utc::now();
+    let record = store
+        .create_enrollment_key(
+            NewEnrollmentKey {
+                organization_id: org,
+                site_id: site,
+                key_hash: sha256_hex(&key),
+                label,
+                created_at: now,
+                created_by_email: created_by_email.to_string(),
+                expires_at: options
+                    .expires_in_hours
+                    .map(|hours| now + chrono::Duration::hours(i64::from(hours))),
+                max_uses: options.max_uses.map(i64::from),
+            },
+            options.revoke_others,
+        )
         .await
         .map_err(|e| ApiError::from_store(e, "site"))?;
-    Ok((key, site))
+    Ok((key, record))
+}
+
+/// The answer to a key that does not enroll: 401 with a code that tells the
+/// agent to stop retrying soon (it cannot start working on its own).
+fn refused_key(refusal: Option<KeyRefusal>) -> ApiError {
+    let (code, message) = match refusal {
+        None => ("enrollment_key_invalid", "the enrollment key is not valid"),
+        Some(KeyRefusal::Revoked) => (
+            "enrollment_key_revoked",
+            "the enrollment key was revoked; ask for a new one",
+        ),
+        Some(KeyRefusal::Expired) => (
+            "enrollment_key_expired",
+            "the enrollment key expired; ask for a new one",
+        ),
+        Some(KeyRefusal::UsedUp) => (
+            "enrollment_key_used_up",
+            "the enrollment key was used as many times as it allows; ask for a new one",
+        ),
+    };
+    ApiError::new(axum::http::StatusCode::UNAUTHORIZED, code, message)
 }
 
 /// Checks the shape of an enrollment request before it touches the database.
@@ -88,11 +160,15 @@ pub async fn enroll(
 ) -> Result<EnrollResponse, ApiError> {
     validate_request(&request)?;
     let store = state.store.as_ref();
-    let site = store
-        .find_site_by_enrollment_key(&sha256_hex(request.enrollment_key.trim()))
+    let site = match store
+        .use_enrollment_key(&sha256_hex(request.enrollment_key.trim()), Utc::now())
         .await
         .map_err(ApiError::internal)?
-        .ok_or_else(|| ApiError::unauthorized("enrollment key is invalid or has been revoked"))?;
+    {
+        KeyUse::Accepted(site) => site,
+        KeyUse::Refused(refusal) => return Err(refused_key(Some(refusal))),
+        KeyUse::Unknown => return Err(refused_key(None)),
+    };
     let secret = new_agent_secret();
     let new = NewAgent {
         organization_id: site.organization_id,
