@@ -574,6 +574,8 @@ fn real_agent(scale: &Scale) -> Result<Value> {
         Command::new(release("gururmm-agent"))
             .args([
                 "run",
+                // The benchmark server listens on loopback without TLS.
+                "--allow-insecure-http",
                 "--server",
                 &server.base,
                 "--enroll-key",

@@ -38,6 +38,15 @@ enum Command {
         /// private or self-signed certificate.
         #[arg(long, env = "GURURMM_CA_CERT")]
         ca_cert: Option<PathBuf>,
+        /// Accept a plain http:// server URL. Everything, the enrollment key
+        /// and remote commands included, then travels unencrypted and the
+        /// server is not authenticated: for test setups only.
+        #[arg(
+            long,
+            env = "GURURMM_ALLOW_INSECURE_HTTP",
+            value_parser = clap::builder::BoolishValueParser::new()
+        )]
+        allow_insecure_http: bool,
     },
     /// Print the stored identity (without the secret).
     Status {
@@ -59,12 +68,14 @@ fn main() -> Result<()> {
             state_dir,
             device_id,
             ca_cert,
+            allow_insecure_http,
         } => {
             let mut options = RunOptions::new(state_dir);
             options.server_url = server_url;
             options.enroll_key = enroll_key;
             options.device_id = device_id;
             options.ca_cert = ca_cert;
+            options.allow_insecure_http = allow_insecure_http;
             run(options)
         }
         Command::Status { state_dir } => status(&state_dir),
@@ -101,12 +112,13 @@ fn init_logging() {
 }
 
 /// Environment variables the agent reads; any other `GURURMM_*` is likely a typo.
-const KNOWN_VARIABLES: [&str; 5] = [
+const KNOWN_VARIABLES: [&str; 6] = [
     "GURURMM_SERVER_URL",
     "GURURMM_ENROLL_KEY",
     "GURURMM_STATE_DIR",
     "GURURMM_DEVICE_ID",
     "GURURMM_CA_CERT",
+    "GURURMM_ALLOW_INSECURE_HTTP",
 ];
 
 fn warn_about_unknown_variables() {

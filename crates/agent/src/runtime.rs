@@ -46,6 +46,8 @@ pub struct RunOptions {
     pub device_id: Option<String>,
     /// PEM file with extra CA certificates to trust (private or self-signed server).
     pub ca_cert: Option<PathBuf>,
+    /// Accept a plain `http://` server URL (test setups only; see [`urls`]).
+    pub allow_insecure_http: bool,
     pub backoff: BackoffPolicy,
     pub buffer_capacity: usize,
     /// Settings used until the server's welcome says otherwise.
@@ -65,6 +67,7 @@ impl RunOptions {
             enroll_key: None,
             device_id: None,
             ca_cert: None,
+            allow_insecure_http: false,
             backoff: BackoffPolicy::default(),
             buffer_capacity: DEFAULT_CAPACITY,
             initial_settings: AgentSettings::default(),
@@ -86,6 +89,7 @@ impl std::fmt::Debug for RunOptions {
             )
             .field("device_id", &self.device_id)
             .field("ca_cert", &self.ca_cert)
+            .field("allow_insecure_http", &self.allow_insecure_http)
             .field("backoff", &self.backoff)
             .field("buffer_capacity", &self.buffer_capacity)
             .field("initial_settings", &self.initial_settings)
@@ -140,6 +144,17 @@ pub async fn run(
     source: Box<dyn SampleSource>,
     mut shutdown: watch::Receiver<bool>,
 ) -> Result<()> {
+    if options.allow_insecure_http {
+        tracing::warn!(
+            "--allow-insecure-http is set: over an http:// server URL the enrollment key, the \
+             agent secret and every command travel unencrypted and the server is not \
+             authenticated; use it on test setups only"
+        );
+    }
+    // Refused before anything touches the disk or the network.
+    if let Some(url) = &options.server_url {
+        urls::checked_server_url(url, options.allow_insecure_http)?;
+    }
     let extra_ca = match &options.ca_cert {
         Some(path) => Some(
             std::fs::read(path)
@@ -256,11 +271,12 @@ async fn obtain_identity(
         }
         return Ok(Some(identity));
     }
-    let server_url = urls::normalize_server_url(
+    let server_url = urls::checked_server_url(
         options
             .server_url
             .as_deref()
             .context("not enrolled yet: --server (GURURMM_SERVER_URL) is required")?,
+        options.allow_insecure_http,
     )?;
     let enroll_key = options
         .enroll_key
@@ -300,10 +316,15 @@ async fn connect_forever(
     else {
         return Ok(());
     };
-    let server_url = match options.server_url.as_deref() {
-        Some(url) => urls::normalize_server_url(url)?,
-        None => identity.server_url.clone(),
-    };
+    // The stored URL is checked too: an agent enrolled over http before plain
+    // HTTP was refused must not keep using it without the operator's consent.
+    let server_url = urls::checked_server_url(
+        options
+            .server_url
+            .as_deref()
+            .unwrap_or(&identity.server_url),
+        options.allow_insecure_http,
+    )?;
     if server_url != identity.server_url {
         tracing::warn!(enrolled_with = %identity.server_url, connecting_to = %server_url, "server URL differs from the one used to enroll");
     }

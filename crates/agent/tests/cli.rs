@@ -20,6 +20,7 @@ fn agent() -> Command {
         "GURURMM_STATE_DIR",
         "GURURMM_DEVICE_ID",
         "GURURMM_CA_CERT",
+        "GURURMM_ALLOW_INSECURE_HTTP",
     ] {
         command.env_remove(variable);
     }
@@ -76,12 +77,50 @@ fn collect_prints_one_sample_as_json() {
 fn run_without_an_identity_or_key_explains_what_is_missing() {
     let temp = tempfile::tempdir().unwrap();
     let output = agent()
-        .args(["run", "--server", "http://127.0.0.1:9", "--state-dir"])
+        .args(["run", "--server", "https://127.0.0.1:9", "--state-dir"])
         .arg(temp.path())
         .output()
         .unwrap();
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("--enroll-key"));
+}
+
+#[test]
+fn run_refuses_a_plain_http_server_unless_insecure_http_is_allowed() {
+    let temp = tempfile::tempdir().unwrap();
+    let state_dir = temp.path().join("state");
+    // Loopback is not exempt: a URL that works on a test machine is easily copied.
+    let output = agent()
+        .args(["run", "--server", "http://127.0.0.1:9", "--state-dir"])
+        .arg(&state_dir)
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("refusing the plain-HTTP server URL http://127.0.0.1:9"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--allow-insecure-http"), "{stderr}");
+    assert!(!state_dir.exists(), "refused before touching the disk");
+
+    // Allowed by the flag or its variable, with a warning on every start; the
+    // agent then gets as far as asking for the enrollment key.
+    for allow in [
+        agent().arg("run").arg("--allow-insecure-http"),
+        agent().arg("run").env("GURURMM_ALLOW_INSECURE_HTTP", "1"),
+    ] {
+        let output = allow
+            .args(["--server", "http://127.0.0.1:9", "--state-dir"])
+            .arg(&state_dir)
+            .output()
+            .unwrap();
+        assert!(!output.status.success());
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("--allow-insecure-http is set"), "{stderr}");
+        assert!(!stderr.contains("refusing"), "{stderr}");
+        assert!(stderr.contains("--enroll-key"), "{stderr}");
+    }
 }
 
 #[cfg(unix)]
@@ -92,6 +131,7 @@ fn run_retries_quietly_about_secrets_and_exits_cleanly_on_sigterm() {
     let mut child = agent()
         .args([
             "run",
+            "--allow-insecure-http",
             "--server",
             "http://127.0.0.1:9",
             "--enroll-key",

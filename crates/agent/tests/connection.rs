@@ -105,6 +105,8 @@ impl Agent {
 fn options(state_dir: &Path, url: &str) -> RunOptions {
     let mut options = RunOptions::new(state_dir.to_path_buf());
     options.server_url = Some(url.to_owned());
+    // The in-test peer speaks plain HTTP.
+    options.allow_insecure_http = true;
     options.backoff = BackoffPolicy {
         initial: Duration::from_millis(50),
         max: Duration::from_millis(600),
@@ -502,6 +504,39 @@ async fn a_rejected_identity_is_retried_at_the_maximum_delay_and_never_abandoned
     welcome(&mut ws, identity.agent_id, 1, 30).await;
     receive_batch(&mut ws).await;
     agent.shut_down().await;
+}
+
+#[tokio::test]
+async fn a_plain_http_server_is_never_contacted_without_the_opt_in() {
+    let peer = Peer::bind().await;
+    let temp = tempfile::tempdir().unwrap();
+
+    // Not enrolled: the key must not be sent over http.
+    let mut enrolling = options(&temp.path().join("new"), &peer.url);
+    enrolling.allow_insecure_http = false;
+    enrolling.enroll_key = Some("site-enrollment-key".into());
+    // Enrolled earlier over http (the URL comes from agent.json): no session either.
+    stored_identity(&temp.path().join("old"), &peer.url);
+    let mut enrolled = options(&temp.path().join("old"), &peer.url);
+    enrolled.allow_insecure_http = false;
+    enrolled.server_url = None;
+
+    for options in [enrolling, enrolled] {
+        let agent = Agent::start(options);
+        let error = timeout(STEP, agent.task)
+            .await
+            .expect("the agent must stop at once")
+            .unwrap()
+            .expect_err("a plain-HTTP URL must be refused");
+        assert!(
+            format!("{error:#}").contains("--allow-insecure-http"),
+            "{error:#}"
+        );
+    }
+    // Both agents have stopped, so any connection they made is already queued;
+    // the short wait only lets the reactor report it.
+    let nothing = timeout(Duration::from_millis(200), peer.listener.accept()).await;
+    assert!(nothing.is_err(), "the agent contacted a plain-HTTP server");
 }
 
 #[tokio::test]

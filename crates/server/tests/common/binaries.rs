@@ -188,7 +188,15 @@ impl Api {
 pub fn start_agent(base: &str, state_dir: &Path, device_id: &str, key: Option<&str>) -> Process {
     let mut command = Command::new(agent_binary());
     command
-        .args(["run", "--server", base, "--state-dir"])
+        // The test server speaks plain HTTP on loopback, which the agent
+        // refuses unless told otherwise.
+        .args([
+            "run",
+            "--allow-insecure-http",
+            "--server",
+            base,
+            "--state-dir",
+        ])
         .arg(state_dir)
         .args(["--device-id", device_id]);
     if let Some(key) = key {
