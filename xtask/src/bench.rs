@@ -578,11 +578,10 @@ fn real_agent(scale: &Scale) -> Result<Value> {
                 "--allow-insecure-http",
                 "--server",
                 &server.base,
-                "--enroll-key",
-                &server.key,
                 "--state-dir",
             ])
             .arg(dir.join("state"))
+            .env("GURURMM_ENROLL_KEY", &server.key)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()?,

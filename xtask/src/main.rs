@@ -325,8 +325,10 @@ fn start_stack(
             "--state-dir",
         ])
         .arg(&agent_state);
+    // From the environment, never the command line, where every local user
+    // could read it.
     if let Some(key) = &enroll_key {
-        agent.args(["--enroll-key", key]);
+        agent.env("GURURMM_ENROLL_KEY", key);
     }
     let agent = Guard(
         agent

@@ -12,6 +12,7 @@ use crate::backoff::{Backoff, BackoffPolicy};
 use crate::buffer::{SampleBuffer, DEFAULT_CAPACITY};
 use crate::collectors::{self, Collection, Collector};
 use crate::connection::{self, SessionEnd, SessionParams, Timeouts};
+use crate::enroll_key::EnrollKeySource;
 use crate::exec::{ExecOptions, Executor};
 use crate::state::{self, Identity};
 use crate::{enroll, tls, urls};
@@ -40,8 +41,9 @@ pub struct RunOptions {
     /// Base URL of the server; needed to enroll, else taken from the identity.
     pub server_url: Option<String>,
     pub state_dir: PathBuf,
-    /// Site enrollment key; needed only until the agent has an identity.
-    pub enroll_key: Option<String>,
+    /// Where the site enrollment key is; read only if the agent has no
+    /// identity yet.
+    pub enroll_key: Option<EnrollKeySource>,
     /// Overrides the OS machine id (several agents on one machine).
     pub device_id: Option<String>,
     /// PEM file with extra CA certificates to trust (private or self-signed server).
@@ -83,10 +85,7 @@ impl std::fmt::Debug for RunOptions {
         f.debug_struct("RunOptions")
             .field("server_url", &self.server_url)
             .field("state_dir", &self.state_dir)
-            .field(
-                "enroll_key",
-                &self.enroll_key.as_ref().map(|_| "<redacted>"),
-            )
+            .field("enroll_key", &self.enroll_key)
             .field("device_id", &self.device_id)
             .field("ca_cert", &self.ca_cert)
             .field("allow_insecure_http", &self.allow_insecure_http)
@@ -278,20 +277,26 @@ async fn obtain_identity(
             .context("not enrolled yet: --server (GURURMM_SERVER_URL) is required")?,
         options.allow_insecure_http,
     )?;
-    let enroll_key = options
-        .enroll_key
-        .clone()
-        .filter(|key| !key.trim().is_empty())
-        .context(
-            "not enrolled yet: --enroll-key (GURURMM_ENROLL_KEY) is required on first start",
-        )?;
+    let key_source = options.enroll_key.clone().context(
+        "not enrolled yet: the site enrollment key is required on first start \
+         (--enroll-key-file PATH, --enroll-key-stdin or GURURMM_ENROLL_KEY)",
+    )?;
+    // On the blocking pool: standard input may take a while (or forever).
+    let reading = {
+        let key_source = key_source.clone();
+        tokio::task::spawn_blocking(move || key_source.read())
+    };
+    let enroll_key = tokio::select! {
+        read = reading => read.context("reading the enrollment key")??,
+        () = shutdown_requested(shutdown) => return Ok(None),
+    };
     let device_id = state::resolve_device_id(
         &options.state_dir,
         options.device_id.as_deref(),
         collectors::machine_id,
     )?;
     let request = EnrollRequest {
-        enrollment_key: enroll_key.trim().to_owned(),
+        enrollment_key: enroll_key,
         device_id,
         hostname: collectors::hostname(),
         os: collectors::os_info(),
@@ -299,10 +304,14 @@ async fn obtain_identity(
         agent_version: crate::AGENT_VERSION.to_owned(),
     };
     tracing::info!(server = %server_url, device_id = %request.device_id, "enrolling");
-    tokio::select! {
-        identity = enroll::enroll_until_accepted(tls, &server_url, &options.state_dir, request, backoff) => identity.map(Some),
-        () = shutdown_requested(shutdown) => Ok(None),
+    let identity = tokio::select! {
+        identity = enroll::enroll_until_accepted(tls, &server_url, &options.state_dir, request, backoff) => identity?,
+        () = shutdown_requested(shutdown) => return Ok(None),
+    };
+    if let Some(cleanup) = key_source.no_longer_needed() {
+        tracing::info!("enrolled: {cleanup}");
     }
+    Ok(Some(identity))
 }
 
 async fn connect_forever(
