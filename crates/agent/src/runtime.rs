@@ -12,6 +12,7 @@ use crate::backoff::{Backoff, BackoffPolicy};
 use crate::buffer::{SampleBuffer, DEFAULT_CAPACITY};
 use crate::collectors::{self, Collection, Collector};
 use crate::connection::{self, SessionEnd, SessionParams, Timeouts};
+use crate::enroll::EnrollRetryPolicy;
 use crate::enroll_key::EnrollKeySource;
 use crate::exec::{ExecOptions, Executor};
 use crate::state::{self, Identity};
@@ -51,6 +52,8 @@ pub struct RunOptions {
     /// Accept a plain `http://` server URL (test setups only; see [`urls`]).
     pub allow_insecure_http: bool,
     pub backoff: BackoffPolicy,
+    /// Waits after a rejected enrollment key.
+    pub enroll_retry: EnrollRetryPolicy,
     pub buffer_capacity: usize,
     /// Settings used until the server's welcome says otherwise.
     pub initial_settings: AgentSettings,
@@ -71,6 +74,7 @@ impl RunOptions {
             ca_cert: None,
             allow_insecure_http: false,
             backoff: BackoffPolicy::default(),
+            enroll_retry: EnrollRetryPolicy::default(),
             buffer_capacity: DEFAULT_CAPACITY,
             initial_settings: AgentSettings::default(),
             first_sample_delay: Duration::from_secs(1),
@@ -90,6 +94,7 @@ impl std::fmt::Debug for RunOptions {
             .field("ca_cert", &self.ca_cert)
             .field("allow_insecure_http", &self.allow_insecure_http)
             .field("backoff", &self.backoff)
+            .field("enroll_retry", &self.enroll_retry)
             .field("buffer_capacity", &self.buffer_capacity)
             .field("initial_settings", &self.initial_settings)
             .finish_non_exhaustive()
@@ -305,7 +310,14 @@ async fn obtain_identity(
     };
     tracing::info!(server = %server_url, device_id = %request.device_id, "enrolling");
     let identity = tokio::select! {
-        identity = enroll::enroll_until_accepted(tls, &server_url, &options.state_dir, request, backoff) => identity?,
+        identity = enroll::enroll_until_accepted(
+            tls,
+            &server_url,
+            &options.state_dir,
+            request,
+            backoff,
+            &options.enroll_retry,
+        ) => identity?,
         () = shutdown_requested(shutdown) => return Ok(None),
     };
     if let Some(cleanup) = key_source.no_longer_needed() {

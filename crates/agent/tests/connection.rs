@@ -1,5 +1,6 @@
 //! The agent's connection loop against a protocol peer written here with
-//! tokio-tungstenite: enrollment, hello with the bearer credential first,
+//! tokio-tungstenite: enrollment (long waits after a rejected key or a
+//! throttled attempt), hello with the bearer credential first,
 //! at-least-once metric upload across reconnects, settings, identity
 //! rejection, dead-link detection, and remote execution (started, output by
 //! offset, results re-sent until acknowledged, resend requests, commands
@@ -11,6 +12,7 @@
 use futures_util::{SinkExt, StreamExt};
 use gururmm_agent::backoff::BackoffPolicy;
 use gururmm_agent::collectors::Collection;
+use gururmm_agent::enroll::EnrollRetryPolicy;
 use gururmm_agent::runtime::{self, RunOptions, SampleSource};
 use gururmm_agent::state::{self, Identity};
 use gururmm_protocol::{
@@ -174,10 +176,20 @@ impl Peer {
 
     /// Answers one plain HTTP request with `status` and `body`; returns the request body.
     async fn answer_http(&self, status: &str, body: &str) -> (String, String) {
+        self.answer_http_with_headers(status, "", body).await
+    }
+
+    /// Like [`Peer::answer_http`], with extra header lines (each ending in CRLF).
+    async fn answer_http_with_headers(
+        &self,
+        status: &str,
+        headers: &str,
+        body: &str,
+    ) -> (String, String) {
         let mut stream = self.accept_tcp().await;
         let (head, request_body) = read_http_request(&mut stream).await;
         let response = format!(
-            "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            "HTTP/1.1 {status}\r\nContent-Type: application/json\r\n{headers}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
             body.len()
         );
         stream.write_all(response.as_bytes()).await.unwrap();
@@ -301,16 +313,45 @@ async fn enrolls_then_sends_hello_with_the_credential_interfaces_and_metrics() {
     let mut options = options(&state_dir, &peer.url);
     options.enroll_key = Some("site-enrollment-key".into());
     options.device_id = Some("device-a".into());
+    // Longer than the whole reconnect backoff (at most 600 ms here), so an
+    // early retry shows.
+    let key_rejected_wait = Duration::from_millis(1500);
+    options.enroll_retry = EnrollRetryPolicy {
+        key_rejected_first: key_rejected_wait,
+        key_rejected_max: key_rejected_wait * 4,
+    };
     let agent = Agent::start(options);
 
-    // A wrong key first: the agent must keep trying, not give up.
-    let rejection = r#"{"error":{"code":"invalid_enrollment_key","message":"unknown key"}}"#;
+    // A revoked key first: the agent keeps trying, but only after the long
+    // rejected-key wait, not on the normal backoff.
+    let rejection =
+        r#"{"error":{"code":"enrollment_key_revoked","message":"the key was revoked"}}"#;
     let (head, _) = peer.answer_http("401 Unauthorized", rejection).await;
     assert!(head.starts_with("POST /api/v1/agent/enroll "), "{head}");
+    let rejected_at = Instant::now();
+
+    // Then throttled: the server's Retry-After, not the normal backoff.
+    peer.answer_http_with_headers(
+        "429 Too Many Requests",
+        "Retry-After: 1\r\n",
+        r#"{"error":{"code":"rate_limited","message":"slow down"}}"#,
+    )
+    .await;
+    let waited = rejected_at.elapsed();
+    assert!(
+        waited >= key_rejected_wait,
+        "a rejected key was retried after {waited:?}"
+    );
+    let throttled_at = Instant::now();
 
     let agent_id = AgentId::new();
     let accepted = format!(r#"{{"agent_id":"{agent_id}","agent_secret":"fresh-secret"}}"#);
     let (_, body) = peer.answer_http("201 Created", &accepted).await;
+    let waited = throttled_at.elapsed();
+    assert!(
+        waited >= Duration::from_secs(1),
+        "a throttled enrollment was retried after {waited:?}"
+    );
     let request: EnrollRequest = serde_json::from_str(&body).unwrap();
     assert_eq!(request.enrollment_key, "site-enrollment-key");
     assert_eq!(request.device_id, "device-a");
