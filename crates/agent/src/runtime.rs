@@ -352,6 +352,8 @@ async fn connect_forever(
     let ws_url = urls::websocket_url(&server_url)?;
     let credential = gururmm_protocol::agent_credential(identity.agent_id, &identity.agent_secret);
     tracing::info!(agent_id = %identity.agent_id, url = %ws_url, "agent starting");
+    // Said once at warning level, then quietly, while approval is awaited.
+    let mut told_about_approval = false;
     loop {
         let params = SessionParams {
             ws_url: ws_url.clone(),
@@ -375,12 +377,32 @@ async fn connect_forever(
             SessionEnd::Dropped { welcomed, reason } => {
                 if welcomed {
                     backoff.reset();
+                    told_about_approval = false;
                 }
                 let delay = backoff.next_delay(&mut rand::thread_rng());
                 tracing::warn!(
                     retry_in_ms = delay.as_millis() as u64,
                     "connection ended: {reason}"
                 );
+                delay
+            }
+            SessionEnd::PendingApproval => {
+                let delay = backoff.max_delay(&mut rand::thread_rng());
+                let retry_in = enroll::human_delay(delay);
+                let retry_in_ms = delay.as_millis() as u64;
+                if told_about_approval {
+                    tracing::info!(
+                        retry_in_ms,
+                        "still waiting for approval; retrying in {retry_in}"
+                    );
+                } else {
+                    tracing::warn!(
+                        retry_in_ms,
+                        "waiting for an administrator to approve this agent in the dashboard \
+                         (this machine already had an agent); retrying in {retry_in}"
+                    );
+                    told_about_approval = true;
+                }
                 delay
             }
             SessionEnd::IdentityRejected { reason } => {

@@ -140,6 +140,12 @@ impl Drop for Running {
 /// A stand-in for the server's enrollment endpoint over plain HTTP: hands
 /// each request body to the test and answers 503, so the agent keeps trying.
 fn fake_enrollment_server() -> (String, mpsc::Receiver<String>) {
+    fake_server("503 Service Unavailable", "")
+}
+
+/// A plain-HTTP server answering every request with `status` and the JSON
+/// `body`; hands each request body to the test.
+fn fake_server(status: &'static str, body: &'static str) -> (String, mpsc::Receiver<String>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let (bodies_sender, bodies) = mpsc::channel();
@@ -149,11 +155,13 @@ fn fake_enrollment_server() -> (String, mpsc::Receiver<String>) {
             stream
                 .set_read_timeout(Some(Duration::from_secs(10)))
                 .unwrap();
-            let body = read_request_body(&mut stream);
-            let _ = stream.write_all(
-                b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            let request_body = read_request_body(&mut stream);
+            let response = format!(
+                "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
             );
-            if bodies_sender.send(body).is_err() {
+            let _ = stream.write_all(response.as_bytes());
+            if bodies_sender.send(request_body).is_err() {
                 break;
             }
         }
@@ -360,4 +368,54 @@ fn a_key_on_the_command_line_is_refused_without_being_echoed() {
     assert!(stderr.contains("--enroll-key-stdin"), "{stderr}");
     assert!(!stderr.contains("grk_on_argv"), "{stderr}");
     assert!(!temp.path().join("state").exists());
+}
+
+#[test]
+fn an_agent_awaiting_approval_says_so_without_advising_to_delete_its_identity() {
+    let temp = tempfile::tempdir().unwrap();
+    let (url, upgrades) = fake_server(
+        "403 Forbidden",
+        r#"{"error":{"code":"enrollment_pending","message":"an administrator must approve this agent"}}"#,
+    );
+    let identity = Identity {
+        agent_id: AgentId::new(),
+        agent_secret: "the-agent-secret".into(),
+        server_url: url.clone(),
+        device_id: "device-7".into(),
+    };
+    state::save_identity(temp.path(), &identity).unwrap();
+    let mut running = Running(
+        run_against(&url, temp.path())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    upgrades
+        .recv_timeout(Duration::from_secs(20))
+        .expect("the agent did not try to connect");
+    let (lines_sender, lines) = mpsc::channel();
+    let stderr = running.0.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            if lines_sender.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    // Up to the line about the refused upgrade, whatever it says.
+    let mut log = String::new();
+    while !log.contains("approve") {
+        let line = lines
+            .recv_timeout(Duration::from_secs(20))
+            .unwrap_or_else(|_| panic!("nothing logged about the refusal; log so far:\n{log}"));
+        log.push_str(&line);
+        log.push('\n');
+    }
+    assert!(
+        log.contains("waiting for an administrator to approve this agent in the dashboard"),
+        "{log}"
+    );
+    assert!(!log.contains("delete"), "{log}");
+    assert!(!log.contains("ERROR"), "{log}");
 }

@@ -501,12 +501,20 @@ async fn new_settings_apply_at_once() {
 }
 
 #[tokio::test]
-async fn a_rejected_identity_is_retried_at_the_maximum_delay_and_never_abandoned() {
+async fn a_pending_or_rejected_identity_is_retried_at_the_maximum_delay_and_never_abandoned() {
     let peer = Peer::bind().await;
     let temp = tempfile::tempdir().unwrap();
     let identity = stored_identity(temp.path(), &peer.url);
     let agent = Agent::start(options(temp.path(), &peer.url));
     let half_max = Duration::from_millis(300);
+
+    // Awaiting an administrator's approval: retried at the maximum delay too.
+    peer.answer_http(
+        "403 Forbidden",
+        r#"{"error":{"code":"enrollment_pending","message":"an administrator must approve this agent"}}"#,
+    )
+    .await;
+    let pending_at = Instant::now();
 
     // HTTP 401 on the upgrade.
     peer.answer_http(
@@ -514,6 +522,11 @@ async fn a_rejected_identity_is_retried_at_the_maximum_delay_and_never_abandoned
         r#"{"error":{"code":"unauthorized","message":"bad credential"}}"#,
     )
     .await;
+    assert!(
+        pending_at.elapsed() >= half_max,
+        "retried after {:?}",
+        pending_at.elapsed()
+    );
     let rejected_at = Instant::now();
 
     // Then a revoked close after hello.
