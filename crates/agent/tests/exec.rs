@@ -605,6 +605,7 @@ async fn a_command_left_running_by_a_previous_agent_is_interrupted_and_its_tree_
     let mut child = gururmm_agent::process::spawn_command(&gururmm_agent::process::CommandSpec {
         program: Path::new("/bin/sh"),
         args: &args,
+        verbatim_command_line: false,
         env: &env,
         working_dir: None,
         account: None,

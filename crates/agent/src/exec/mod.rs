@@ -610,6 +610,7 @@ impl Executor {
         let spec = CommandSpec {
             program: &prepared.program,
             args: &prepared.args,
+            verbatim_command_line: prepared.verbatim_command_line,
             env: &prepared.env,
             working_dir: prepared.working_dir.as_deref(),
             account: prepared.account.as_ref(),
@@ -1000,6 +1001,8 @@ async fn pump(
 struct Prepared {
     program: PathBuf,
     args: Vec<OsString>,
+    /// See [`invocation::Plan::verbatim_command_line`].
+    verbatim_command_line: bool,
     env: Vec<(OsString, OsString)>,
     working_dir: Option<PathBuf>,
     account: Option<Account>,
@@ -1072,8 +1075,10 @@ fn command_env(
 /// server shows.
 fn prepare(request: &CommandRequest) -> Result<Prepared, String> {
     let account = os::resolve_run_as(&request.run_as)?;
-    let env = command_env(request, account.as_ref(), std::env::vars_os())?;
+    let mut env = command_env(request, account.as_ref(), std::env::vars_os())?;
     let plan = invocation::plan(request, TargetOs::CURRENT)?;
+    // The arguments of a Windows batch command: set last, so they win.
+    invocation::set_env(&mut env, &plan.env, TargetOs::CURRENT);
     // Windows spells it `Path` and compares environment names case-insensitively.
     let path_var = env
         .iter()
@@ -1107,7 +1112,8 @@ fn prepare(request: &CommandRequest) -> Result<Prepared, String> {
     };
     let (script, script_path) = match plan.script_extension {
         Some(extension) => {
-            let (dir, path) = write_script(request, extension, account.as_ref())
+            let body = plan.script_body(&request.command);
+            let (dir, path) = write_script(request.id, &body, extension, account.as_ref())
                 .map_err(|error| format!("could not write the script file: {error}"))?;
             (Some(dir), Some(path))
         }
@@ -1115,7 +1121,8 @@ fn prepare(request: &CommandRequest) -> Result<Prepared, String> {
     };
     Ok(Prepared {
         program,
-        args: plan.argv(script_path.as_deref()),
+        args: plan.argv(script_path.as_deref())?,
+        verbatim_command_line: plan.verbatim_command_line,
         env,
         working_dir,
         account,
@@ -1123,20 +1130,17 @@ fn prepare(request: &CommandRequest) -> Result<Prepared, String> {
     })
 }
 
-/// Writes the body to `<temp>/gururmm-<id>-<random>/script.<ext>`: a fresh
+/// Writes `body` to `<temp>/gururmm-<id>-<random>/script.<ext>`: a fresh
 /// directory (creation fails rather than reuse anything) with mode 0700, owned
 /// by the account that runs it.
 fn write_script(
-    request: &CommandRequest,
+    id: CommandId,
+    body: &str,
     extension: &str,
     account: Option<&Account>,
 ) -> std::io::Result<(ScriptDir, PathBuf)> {
     use std::io::Write;
-    let dir = std::env::temp_dir().join(format!(
-        "gururmm-{}-{}",
-        request.id,
-        uuid::Uuid::new_v4().simple()
-    ));
+    let dir = std::env::temp_dir().join(format!("gururmm-{id}-{}", uuid::Uuid::new_v4().simple()));
     spool::create_private_dir(&dir)?;
     let guard = ScriptDir(dir.clone());
     let path = dir.join(format!("script.{extension}"));
@@ -1148,7 +1152,7 @@ fn write_script(
         options.mode(0o700);
     }
     let mut file = options.open(&path)?;
-    file.write_all(request.command.as_bytes())?;
+    file.write_all(body.as_bytes())?;
     file.sync_all()?;
     drop(file);
     os::hand_over(&dir, account)?;
