@@ -13,7 +13,7 @@ use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 fn agent() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_gururmm-agent"));
@@ -271,12 +271,15 @@ fn a_piped_key_stays_off_the_command_line_and_out_of_the_log_and_sigterm_exits_c
         .status()
         .unwrap();
     assert!(status.success());
-    let deadline = Instant::now() + Duration::from_secs(10);
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
     let exit = loop {
         if let Some(exit) = child.try_wait().unwrap() {
             break exit;
         }
-        assert!(Instant::now() < deadline, "the agent ignored SIGTERM");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the agent ignored SIGTERM"
+        );
         std::thread::sleep(Duration::from_millis(20));
     };
     reader.join().unwrap();
