@@ -109,9 +109,13 @@ describe("dashboard against a live server", () => {
       const key = (await page.getByTestId("enrollment-key-value").textContent())?.trim() ?? "";
       expect(key.length).toBeGreaterThan(8);
       const command = (await page.getByTestId("install-command").textContent()) ?? "";
-      expect(command).toContain(`--enroll-key ${key}`);
+      // The key is piped in, never on the agent's command line.
+      expect(command).toContain(`echo '${key}' | sudo gururmm-agent run`);
+      expect(command).toContain("--enroll-key-stdin");
+      expect(command).not.toContain(`--enroll-key ${key}`);
       expect(command).toContain(`--server ${new URL(baseUrl).origin}`);
-      expect(command).toContain("gururmm-agent run");
+      // The suite's server is plain HTTP on loopback, which the agent accepts only when told to.
+      expect(command.includes("--allow-insecure-http")).toBe(new URL(baseUrl).protocol === "http:");
     });
 
     await step("see the live agent online in the agents list", async () => {

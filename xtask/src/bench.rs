@@ -574,13 +574,14 @@ fn real_agent(scale: &Scale) -> Result<Value> {
         Command::new(release("gururmm-agent"))
             .args([
                 "run",
+                // The benchmark server listens on loopback without TLS.
+                "--allow-insecure-http",
                 "--server",
                 &server.base,
-                "--enroll-key",
-                &server.key,
                 "--state-dir",
             ])
             .arg(dir.join("state"))
+            .env("GURURMM_ENROLL_KEY", &server.key)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()?,

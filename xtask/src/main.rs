@@ -314,11 +314,21 @@ fn start_stack(
     };
     let agent_log = std::fs::File::create(log_dir.join("agent.log"))?;
     let mut agent = Command::new(binary("gururmm-agent"));
+    // The demo server listens on loopback without TLS, which the agent refuses
+    // unless told otherwise.
     agent
-        .args(["run", "--server", &base, "--state-dir"])
+        .args([
+            "run",
+            "--allow-insecure-http",
+            "--server",
+            &base,
+            "--state-dir",
+        ])
         .arg(&agent_state);
+    // From the environment, never the command line, where every local user
+    // could read it.
     if let Some(key) = &enroll_key {
-        agent.args(["--enroll-key", key]);
+        agent.env("GURURMM_ENROLL_KEY", key);
     }
     let agent = Guard(
         agent

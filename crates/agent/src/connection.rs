@@ -83,7 +83,14 @@ pub enum SessionEnd {
     Dropped { welcomed: bool, reason: String },
     /// The server refuses this identity (revoked, another device's, HTTP 401).
     IdentityRejected { reason: String },
+    /// The identity is valid but waits for an administrator's approval in
+    /// the dashboard (HTTP 403 `enrollment_pending` on the upgrade): the
+    /// server enrolled this agent for a machine that already had one.
+    PendingApproval,
 }
+
+/// API error code of an upgrade refused because the agent awaits approval.
+pub const ENROLLMENT_PENDING: &str = "enrollment_pending";
 
 /// Clamps server-sent intervals to something sane: at least one second (a
 /// zero would spin), at most a day.
@@ -216,18 +223,39 @@ async fn connect(params: &SessionParams) -> Result<Socket, SessionEnd> {
         Ok(Err(tungstenite::Error::Http(response))) => {
             let status = response.status().as_u16();
             let body = response.body().as_deref().unwrap_or_default();
-            let reason = format!(
-                "the server answered HTTP {status} to the WebSocket upgrade{}",
-                explain_error_body(body)
-            );
-            if status == 401 || status == 403 {
-                Err(SessionEnd::IdentityRejected { reason })
-            } else {
-                Err(dropped(reason))
-            }
+            Err(upgrade_refused(status, body))
         }
         Ok(Err(error)) => Err(dropped(format!("connecting failed: {error}"))),
     }
+}
+
+/// What an HTTP answer instead of the WebSocket upgrade means: awaiting
+/// approval (the `enrollment_pending` code), a rejected identity (other 401
+/// and 403 answers), or a failure worth the normal retry.
+pub fn upgrade_refused(status: u16, body: &[u8]) -> SessionEnd {
+    if error_code(body).as_deref() == Some(ENROLLMENT_PENDING) {
+        return SessionEnd::PendingApproval;
+    }
+    let reason = format!(
+        "the server answered HTTP {status} to the WebSocket upgrade{}",
+        explain_error_body(body)
+    );
+    match status {
+        401 | 403 => SessionEnd::IdentityRejected { reason },
+        _ => SessionEnd::Dropped {
+            welcomed: false,
+            reason,
+        },
+    }
+}
+
+/// The `code` of an API error body (`{"error":{"code","message"}}`).
+fn error_code(body: &[u8]) -> Option<String> {
+    serde_json::from_slice::<serde_json::Value>(body)
+        .ok()?
+        .pointer("/error/code")?
+        .as_str()
+        .map(str::to_owned)
 }
 
 /// `: <message>` from an API error body (`{"error":{"code","message"}}`),
@@ -528,6 +556,42 @@ mod tests {
         };
         assert!(matches!(
             close_outcome(Some(&normal), false),
+            SessionEnd::Dropped {
+                welcomed: false,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn an_agent_awaiting_approval_is_told_apart_from_a_rejected_one() {
+        let pending = br#"{"error":{"code":"enrollment_pending","message":"an administrator must approve this agent"}}"#;
+        assert_eq!(upgrade_refused(403, pending), SessionEnd::PendingApproval);
+        let revoked =
+            br#"{"error":{"code":"unauthorized","message":"unknown agent or revoked credential"}}"#;
+        for status in [401, 403] {
+            assert_eq!(
+                upgrade_refused(status, revoked),
+                SessionEnd::IdentityRejected {
+                    reason: format!(
+                        "the server answered HTTP {status} to the WebSocket upgrade: \
+                         unknown agent or revoked credential"
+                    )
+                }
+            );
+            // A 403 from a proxy in front of the server says nothing about approval.
+            assert!(matches!(
+                upgrade_refused(status, b"<html>Forbidden</html>"),
+                SessionEnd::IdentityRejected { .. }
+            ));
+        }
+        // The code only counts inside an API error, not anywhere in the body.
+        assert!(matches!(
+            upgrade_refused(403, br#"{"message":"enrollment_pending"}"#),
+            SessionEnd::IdentityRejected { .. }
+        ));
+        assert!(matches!(
+            upgrade_refused(503, b"down"),
             SessionEnd::Dropped {
                 welcomed: false,
                 ..

@@ -19,6 +19,7 @@ pub mod buffer;
 pub mod collectors;
 pub mod connection;
 pub mod enroll;
+pub mod enroll_key;
 pub mod exec;
 pub mod process;
 pub mod runtime;

@@ -4,6 +4,7 @@
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use gururmm_agent::collectors::Collector;
+use gururmm_agent::enroll_key::EnrollKeySource;
 use gururmm_agent::runtime::{self, RunOptions};
 use gururmm_agent::state;
 use std::path::PathBuf;
@@ -25,9 +26,18 @@ enum Command {
         /// afterwards the URL stored at enrollment is used unless given.
         #[arg(long = "server", env = "GURURMM_SERVER_URL")]
         server_url: Option<String>,
-        /// Site enrollment key; only needed on first start.
-        #[arg(long, env = "GURURMM_ENROLL_KEY", hide_env_values = true)]
-        enroll_key: Option<String>,
+        /// File holding the site enrollment key on its first line; read only
+        /// on first start. On Unix it must be readable by its owner alone
+        /// (chmod 600). The key can also come from GURURMM_ENROLL_KEY.
+        #[arg(long, value_name = "PATH", conflicts_with = "enroll_key_stdin")]
+        enroll_key_file: Option<PathBuf>,
+        /// Read the site enrollment key from one line of standard input, on
+        /// first start only: `echo 'KEY' | gururmm-agent run … --enroll-key-stdin`.
+        #[arg(long)]
+        enroll_key_stdin: bool,
+        /// Removed: a key on the command line is readable by every local user.
+        #[arg(long = "enroll-key", value_name = "KEY", hide = true)]
+        removed_enroll_key: Option<String>,
         /// Directory for the agent identity (created with mode 0700).
         #[arg(long, env = "GURURMM_STATE_DIR")]
         state_dir: PathBuf,
@@ -38,6 +48,15 @@ enum Command {
         /// private or self-signed certificate.
         #[arg(long, env = "GURURMM_CA_CERT")]
         ca_cert: Option<PathBuf>,
+        /// Accept a plain http:// server URL. Everything, the enrollment key
+        /// and remote commands included, then travels unencrypted and the
+        /// server is not authenticated: for test setups only.
+        #[arg(
+            long,
+            env = "GURURMM_ALLOW_INSECURE_HTTP",
+            value_parser = clap::builder::BoolishValueParser::new()
+        )]
+        allow_insecure_http: bool,
     },
     /// Print the stored identity (without the secret).
     Status {
@@ -55,20 +74,52 @@ fn main() -> Result<()> {
     match cli.command {
         Command::Run {
             server_url,
-            enroll_key,
+            enroll_key_file,
+            enroll_key_stdin,
+            removed_enroll_key,
             state_dir,
             device_id,
             ca_cert,
+            allow_insecure_http,
         } => {
+            if removed_enroll_key.is_some() {
+                anyhow::bail!(
+                    "--enroll-key is no longer accepted: on the command line the key is \
+                     readable by every local user. Pipe it in instead \
+                     (echo 'KEY' | gururmm-agent run … --enroll-key-stdin), or use \
+                     --enroll-key-file PATH (chmod 600) or GURURMM_ENROLL_KEY"
+                );
+            }
             let mut options = RunOptions::new(state_dir);
             options.server_url = server_url;
-            options.enroll_key = enroll_key;
+            options.enroll_key = enroll_key_source(
+                enroll_key_file,
+                enroll_key_stdin,
+                std::env::var("GURURMM_ENROLL_KEY").ok(),
+            );
             options.device_id = device_id;
             options.ca_cert = ca_cert;
+            options.allow_insecure_http = allow_insecure_http;
             run(options)
         }
         Command::Status { state_dir } => status(&state_dir),
         Command::Collect => collect(),
+    }
+}
+
+/// Where the enrollment key comes from: a flag names a file or standard
+/// input; otherwise the environment, if it holds one.
+fn enroll_key_source(
+    file: Option<PathBuf>,
+    stdin: bool,
+    environment: Option<String>,
+) -> Option<EnrollKeySource> {
+    match (file, stdin) {
+        (Some(path), _) => Some(EnrollKeySource::File(path)),
+        (None, true) => Some(EnrollKeySource::Stdin),
+        (None, false) => environment
+            .filter(|key| !key.trim().is_empty())
+            .map(EnrollKeySource::Environment),
     }
 }
 
@@ -101,12 +152,13 @@ fn init_logging() {
 }
 
 /// Environment variables the agent reads; any other `GURURMM_*` is likely a typo.
-const KNOWN_VARIABLES: [&str; 5] = [
+const KNOWN_VARIABLES: [&str; 6] = [
     "GURURMM_SERVER_URL",
     "GURURMM_ENROLL_KEY",
     "GURURMM_STATE_DIR",
     "GURURMM_DEVICE_ID",
     "GURURMM_CA_CERT",
+    "GURURMM_ALLOW_INSECURE_HTTP",
 ];
 
 fn warn_about_unknown_variables() {

@@ -112,6 +112,11 @@ pub struct CommandSpec<'a> {
     /// Absolute path of the program.
     pub program: &'a Path,
     pub args: &'a [OsString],
+    /// Windows: put `args` on the command line as they are, space-separated,
+    /// instead of quoting them by the C runtime's rules; for cmd.exe, which
+    /// parses its command line itself. Only for agent-made arguments.
+    /// Ignored elsewhere (argv has no command line to build).
+    pub verbatim_command_line: bool,
     /// The complete environment: nothing else is inherited.
     pub env: &'a [(OsString, OsString)],
     pub working_dir: Option<&'a Path>,
@@ -124,8 +129,18 @@ pub struct CommandSpec<'a> {
 pub fn spawn_command(spec: &CommandSpec<'_>) -> std::io::Result<tokio::process::Child> {
     #[allow(clippy::disallowed_methods)] // This is the wrapper the lint points to.
     let mut command = Command::new(spec.program);
+    #[cfg(windows)]
+    if spec.verbatim_command_line {
+        use std::os::windows::process::CommandExt;
+        for arg in spec.args {
+            command.raw_arg(arg);
+        }
+    } else {
+        command.args(spec.args);
+    }
+    #[cfg(not(windows))]
+    command.args(spec.args);
     command
-        .args(spec.args)
         .env_clear()
         .envs(spec.env.iter().map(|(k, v)| (k, v)))
         .stdin(Stdio::null())

@@ -12,6 +12,8 @@ use crate::backoff::{Backoff, BackoffPolicy};
 use crate::buffer::{SampleBuffer, DEFAULT_CAPACITY};
 use crate::collectors::{self, Collection, Collector};
 use crate::connection::{self, SessionEnd, SessionParams, Timeouts};
+use crate::enroll::EnrollRetryPolicy;
+use crate::enroll_key::EnrollKeySource;
 use crate::exec::{ExecOptions, Executor};
 use crate::state::{self, Identity};
 use crate::{enroll, tls, urls};
@@ -40,13 +42,18 @@ pub struct RunOptions {
     /// Base URL of the server; needed to enroll, else taken from the identity.
     pub server_url: Option<String>,
     pub state_dir: PathBuf,
-    /// Site enrollment key; needed only until the agent has an identity.
-    pub enroll_key: Option<String>,
+    /// Where the site enrollment key is; read only if the agent has no
+    /// identity yet.
+    pub enroll_key: Option<EnrollKeySource>,
     /// Overrides the OS machine id (several agents on one machine).
     pub device_id: Option<String>,
     /// PEM file with extra CA certificates to trust (private or self-signed server).
     pub ca_cert: Option<PathBuf>,
+    /// Accept a plain `http://` server URL (test setups only; see [`urls`]).
+    pub allow_insecure_http: bool,
     pub backoff: BackoffPolicy,
+    /// Waits after a rejected enrollment key.
+    pub enroll_retry: EnrollRetryPolicy,
     pub buffer_capacity: usize,
     /// Settings used until the server's welcome says otherwise.
     pub initial_settings: AgentSettings,
@@ -65,7 +72,9 @@ impl RunOptions {
             enroll_key: None,
             device_id: None,
             ca_cert: None,
+            allow_insecure_http: false,
             backoff: BackoffPolicy::default(),
+            enroll_retry: EnrollRetryPolicy::default(),
             buffer_capacity: DEFAULT_CAPACITY,
             initial_settings: AgentSettings::default(),
             first_sample_delay: Duration::from_secs(1),
@@ -80,13 +89,12 @@ impl std::fmt::Debug for RunOptions {
         f.debug_struct("RunOptions")
             .field("server_url", &self.server_url)
             .field("state_dir", &self.state_dir)
-            .field(
-                "enroll_key",
-                &self.enroll_key.as_ref().map(|_| "<redacted>"),
-            )
+            .field("enroll_key", &self.enroll_key)
             .field("device_id", &self.device_id)
             .field("ca_cert", &self.ca_cert)
+            .field("allow_insecure_http", &self.allow_insecure_http)
             .field("backoff", &self.backoff)
+            .field("enroll_retry", &self.enroll_retry)
             .field("buffer_capacity", &self.buffer_capacity)
             .field("initial_settings", &self.initial_settings)
             .finish_non_exhaustive()
@@ -140,6 +148,17 @@ pub async fn run(
     source: Box<dyn SampleSource>,
     mut shutdown: watch::Receiver<bool>,
 ) -> Result<()> {
+    if options.allow_insecure_http {
+        tracing::warn!(
+            "--allow-insecure-http is set: over an http:// server URL the enrollment key, the \
+             agent secret and every command travel unencrypted and the server is not \
+             authenticated; use it on test setups only"
+        );
+    }
+    // Refused before anything touches the disk or the network.
+    if let Some(url) = &options.server_url {
+        urls::checked_server_url(url, options.allow_insecure_http)?;
+    }
     let extra_ca = match &options.ca_cert {
         Some(path) => Some(
             std::fs::read(path)
@@ -256,26 +275,33 @@ async fn obtain_identity(
         }
         return Ok(Some(identity));
     }
-    let server_url = urls::normalize_server_url(
+    let server_url = urls::checked_server_url(
         options
             .server_url
             .as_deref()
             .context("not enrolled yet: --server (GURURMM_SERVER_URL) is required")?,
+        options.allow_insecure_http,
     )?;
-    let enroll_key = options
-        .enroll_key
-        .clone()
-        .filter(|key| !key.trim().is_empty())
-        .context(
-            "not enrolled yet: --enroll-key (GURURMM_ENROLL_KEY) is required on first start",
-        )?;
+    let key_source = options.enroll_key.clone().context(
+        "not enrolled yet: the site enrollment key is required on first start \
+         (--enroll-key-file PATH, --enroll-key-stdin or GURURMM_ENROLL_KEY)",
+    )?;
+    // On the blocking pool: standard input may take a while (or forever).
+    let reading = {
+        let key_source = key_source.clone();
+        tokio::task::spawn_blocking(move || key_source.read())
+    };
+    let enroll_key = tokio::select! {
+        read = reading => read.context("reading the enrollment key")??,
+        () = shutdown_requested(shutdown) => return Ok(None),
+    };
     let device_id = state::resolve_device_id(
         &options.state_dir,
         options.device_id.as_deref(),
         collectors::machine_id,
     )?;
     let request = EnrollRequest {
-        enrollment_key: enroll_key.trim().to_owned(),
+        enrollment_key: enroll_key,
         device_id,
         hostname: collectors::hostname(),
         os: collectors::os_info(),
@@ -284,10 +310,21 @@ async fn obtain_identity(
         agent_credential: None,
     };
     tracing::info!(server = %server_url, device_id = %request.device_id, "enrolling");
-    tokio::select! {
-        identity = enroll::enroll_until_accepted(tls, &server_url, &options.state_dir, request, backoff) => identity.map(Some),
-        () = shutdown_requested(shutdown) => Ok(None),
+    let identity = tokio::select! {
+        identity = enroll::enroll_until_accepted(
+            tls,
+            &server_url,
+            &options.state_dir,
+            request,
+            backoff,
+            &options.enroll_retry,
+        ) => identity?,
+        () = shutdown_requested(shutdown) => return Ok(None),
+    };
+    if let Some(cleanup) = key_source.no_longer_needed() {
+        tracing::info!("enrolled: {cleanup}");
     }
+    Ok(Some(identity))
 }
 
 async fn connect_forever(
@@ -301,16 +338,23 @@ async fn connect_forever(
     else {
         return Ok(());
     };
-    let server_url = match options.server_url.as_deref() {
-        Some(url) => urls::normalize_server_url(url)?,
-        None => identity.server_url.clone(),
-    };
+    // The stored URL is checked too: an agent enrolled over http before plain
+    // HTTP was refused must not keep using it without the operator's consent.
+    let server_url = urls::checked_server_url(
+        options
+            .server_url
+            .as_deref()
+            .unwrap_or(&identity.server_url),
+        options.allow_insecure_http,
+    )?;
     if server_url != identity.server_url {
         tracing::warn!(enrolled_with = %identity.server_url, connecting_to = %server_url, "server URL differs from the one used to enroll");
     }
     let ws_url = urls::websocket_url(&server_url)?;
     let credential = gururmm_protocol::agent_credential(identity.agent_id, &identity.agent_secret);
     tracing::info!(agent_id = %identity.agent_id, url = %ws_url, "agent starting");
+    // Said once at warning level, then quietly, while approval is awaited.
+    let mut told_about_approval = false;
     loop {
         let params = SessionParams {
             ws_url: ws_url.clone(),
@@ -334,12 +378,32 @@ async fn connect_forever(
             SessionEnd::Dropped { welcomed, reason } => {
                 if welcomed {
                     backoff.reset();
+                    told_about_approval = false;
                 }
                 let delay = backoff.next_delay(&mut rand::thread_rng());
                 tracing::warn!(
                     retry_in_ms = delay.as_millis() as u64,
                     "connection ended: {reason}"
                 );
+                delay
+            }
+            SessionEnd::PendingApproval => {
+                let delay = backoff.max_delay(&mut rand::thread_rng());
+                let retry_in = enroll::human_delay(delay);
+                let retry_in_ms = delay.as_millis() as u64;
+                if told_about_approval {
+                    tracing::info!(
+                        retry_in_ms,
+                        "still waiting for approval; retrying in {retry_in}"
+                    );
+                } else {
+                    tracing::warn!(
+                        retry_in_ms,
+                        "waiting for an administrator to approve this agent in the dashboard \
+                         (this machine already had an agent); retrying in {retry_in}"
+                    );
+                    told_about_approval = true;
+                }
                 delay
             }
             SessionEnd::IdentityRejected { reason } => {

@@ -1,5 +1,6 @@
 //! The agent's connection loop against a protocol peer written here with
-//! tokio-tungstenite: enrollment, hello with the bearer credential first,
+//! tokio-tungstenite: enrollment (long waits after a rejected key or a
+//! throttled attempt), hello with the bearer credential first,
 //! at-least-once metric upload across reconnects, settings, identity
 //! rejection, dead-link detection, and remote execution (started, output by
 //! offset, results re-sent until acknowledged, resend requests, commands
@@ -11,6 +12,7 @@
 use futures_util::{SinkExt, StreamExt};
 use gururmm_agent::backoff::BackoffPolicy;
 use gururmm_agent::collectors::Collection;
+use gururmm_agent::enroll::EnrollRetryPolicy;
 use gururmm_agent::runtime::{self, RunOptions, SampleSource};
 use gururmm_agent::state::{self, Identity};
 use gururmm_protocol::{
@@ -105,6 +107,8 @@ impl Agent {
 fn options(state_dir: &Path, url: &str) -> RunOptions {
     let mut options = RunOptions::new(state_dir.to_path_buf());
     options.server_url = Some(url.to_owned());
+    // The in-test peer speaks plain HTTP.
+    options.allow_insecure_http = true;
     options.backoff = BackoffPolicy {
         initial: Duration::from_millis(50),
         max: Duration::from_millis(600),
@@ -172,10 +176,20 @@ impl Peer {
 
     /// Answers one plain HTTP request with `status` and `body`; returns the request body.
     async fn answer_http(&self, status: &str, body: &str) -> (String, String) {
+        self.answer_http_with_headers(status, "", body).await
+    }
+
+    /// Like [`Peer::answer_http`], with extra header lines (each ending in CRLF).
+    async fn answer_http_with_headers(
+        &self,
+        status: &str,
+        headers: &str,
+        body: &str,
+    ) -> (String, String) {
         let mut stream = self.accept_tcp().await;
         let (head, request_body) = read_http_request(&mut stream).await;
         let response = format!(
-            "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            "HTTP/1.1 {status}\r\nContent-Type: application/json\r\n{headers}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
             body.len()
         );
         stream.write_all(response.as_bytes()).await.unwrap();
@@ -299,16 +313,45 @@ async fn enrolls_then_sends_hello_with_the_credential_interfaces_and_metrics() {
     let mut options = options(&state_dir, &peer.url);
     options.enroll_key = Some("site-enrollment-key".into());
     options.device_id = Some("device-a".into());
+    // Longer than the whole reconnect backoff (at most 600 ms here), so an
+    // early retry shows.
+    let key_rejected_wait = Duration::from_millis(1500);
+    options.enroll_retry = EnrollRetryPolicy {
+        key_rejected_first: key_rejected_wait,
+        key_rejected_max: key_rejected_wait * 4,
+    };
     let agent = Agent::start(options);
 
-    // A wrong key first: the agent must keep trying, not give up.
-    let rejection = r#"{"error":{"code":"invalid_enrollment_key","message":"unknown key"}}"#;
+    // A revoked key first: the agent keeps trying, but only after the long
+    // rejected-key wait, not on the normal backoff.
+    let rejection =
+        r#"{"error":{"code":"enrollment_key_revoked","message":"the key was revoked"}}"#;
     let (head, _) = peer.answer_http("401 Unauthorized", rejection).await;
     assert!(head.starts_with("POST /api/v1/agent/enroll "), "{head}");
+    let rejected_at = Instant::now();
+
+    // Then throttled: the server's Retry-After, not the normal backoff.
+    peer.answer_http_with_headers(
+        "429 Too Many Requests",
+        "Retry-After: 1\r\n",
+        r#"{"error":{"code":"rate_limited","message":"slow down"}}"#,
+    )
+    .await;
+    let waited = rejected_at.elapsed();
+    assert!(
+        waited >= key_rejected_wait,
+        "a rejected key was retried after {waited:?}"
+    );
+    let throttled_at = Instant::now();
 
     let agent_id = AgentId::new();
     let accepted = format!(r#"{{"agent_id":"{agent_id}","agent_secret":"fresh-secret"}}"#);
     let (_, body) = peer.answer_http("201 Created", &accepted).await;
+    let waited = throttled_at.elapsed();
+    assert!(
+        waited >= Duration::from_secs(1),
+        "a throttled enrollment was retried after {waited:?}"
+    );
     let request: EnrollRequest = serde_json::from_str(&body).unwrap();
     assert_eq!(request.enrollment_key, "site-enrollment-key");
     assert_eq!(request.device_id, "device-a");
@@ -458,12 +501,20 @@ async fn new_settings_apply_at_once() {
 }
 
 #[tokio::test]
-async fn a_rejected_identity_is_retried_at_the_maximum_delay_and_never_abandoned() {
+async fn a_pending_or_rejected_identity_is_retried_at_the_maximum_delay_and_never_abandoned() {
     let peer = Peer::bind().await;
     let temp = tempfile::tempdir().unwrap();
     let identity = stored_identity(temp.path(), &peer.url);
     let agent = Agent::start(options(temp.path(), &peer.url));
     let half_max = Duration::from_millis(300);
+
+    // Awaiting an administrator's approval: retried at the maximum delay too.
+    peer.answer_http(
+        "403 Forbidden",
+        r#"{"error":{"code":"enrollment_pending","message":"an administrator must approve this agent"}}"#,
+    )
+    .await;
+    let pending_at = Instant::now();
 
     // HTTP 401 on the upgrade.
     peer.answer_http(
@@ -471,6 +522,11 @@ async fn a_rejected_identity_is_retried_at_the_maximum_delay_and_never_abandoned
         r#"{"error":{"code":"unauthorized","message":"bad credential"}}"#,
     )
     .await;
+    assert!(
+        pending_at.elapsed() >= half_max,
+        "retried after {:?}",
+        pending_at.elapsed()
+    );
     let rejected_at = Instant::now();
 
     // Then a revoked close after hello.
@@ -502,6 +558,39 @@ async fn a_rejected_identity_is_retried_at_the_maximum_delay_and_never_abandoned
     welcome(&mut ws, identity.agent_id, 1, 30).await;
     receive_batch(&mut ws).await;
     agent.shut_down().await;
+}
+
+#[tokio::test]
+async fn a_plain_http_server_is_never_contacted_without_the_opt_in() {
+    let peer = Peer::bind().await;
+    let temp = tempfile::tempdir().unwrap();
+
+    // Not enrolled: the key must not be sent over http.
+    let mut enrolling = options(&temp.path().join("new"), &peer.url);
+    enrolling.allow_insecure_http = false;
+    enrolling.enroll_key = Some("site-enrollment-key".into());
+    // Enrolled earlier over http (the URL comes from agent.json): no session either.
+    stored_identity(&temp.path().join("old"), &peer.url);
+    let mut enrolled = options(&temp.path().join("old"), &peer.url);
+    enrolled.allow_insecure_http = false;
+    enrolled.server_url = None;
+
+    for options in [enrolling, enrolled] {
+        let agent = Agent::start(options);
+        let error = timeout(STEP, agent.task)
+            .await
+            .expect("the agent must stop at once")
+            .unwrap()
+            .expect_err("a plain-HTTP URL must be refused");
+        assert!(
+            format!("{error:#}").contains("--allow-insecure-http"),
+            "{error:#}"
+        );
+    }
+    // Both agents have stopped, so any connection they made is already queued;
+    // the short wait only lets the reactor report it.
+    let nothing = timeout(Duration::from_millis(200), peer.listener.accept()).await;
+    assert!(nothing.is_err(), "the agent contacted a plain-HTTP server");
 }
 
 #[tokio::test]

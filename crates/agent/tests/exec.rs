@@ -357,6 +357,179 @@ async fn cancel_kills_a_running_tree_and_a_queued_command_never_starts() {
     );
 }
 
+/// Arguments for `sleep` no other process on the machine uses, so `/proc`
+/// tells exactly which processes of one command's tree still run.
+#[cfg(target_os = "linux")]
+fn unique_sleep_arguments() -> (String, String) {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let tag = format!(
+        "{:05}{:03}",
+        std::process::id() % 100_000,
+        NEXT.fetch_add(1, Ordering::SeqCst)
+    );
+    (format!("4244{tag}"), format!("4245{tag}"))
+}
+
+/// Pids of processes running (not zombies) `sleep ARG` for one of `args`.
+#[cfg(target_os = "linux")]
+fn live_sleeps(args: &[&str]) -> Vec<u32> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse().ok()) else {
+            continue;
+        };
+        let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) else {
+            continue;
+        };
+        let argv: Vec<&[u8]> = cmdline.split(|b| *b == 0).collect();
+        let runs_one = argv.len() >= 2
+            && argv[0].ends_with(b"sleep")
+            && args.iter().any(|arg| argv[1] == arg.as_bytes());
+        if runs_one && !process_gone(pid) {
+            found.push(pid);
+        }
+    }
+    found
+}
+
+/// The tree the issue saw survive a cancel: `sleep A & sleep B` under
+/// `sh -c`, after touching `marker` (which shows whether it ever started).
+#[cfg(target_os = "linux")]
+fn sleeping_tree(prefix: &str, marker: &Path, sleeps: &(String, String)) -> CommandRequest {
+    let mut request = shell(&format!(r#"{prefix}touch "$1"; sleep "$2" & sleep "$3""#));
+    request.args = vec![
+        marker.display().to_string(),
+        sleeps.0.clone(),
+        sleeps.1.clone(),
+    ];
+    request
+}
+
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn a_cancel_ends_the_whole_tree_whenever_it_arrives() {
+    use gururmm_agent::exec::CANCELLED_BEFORE_RECEIVED;
+    let temp = tempfile::tempdir().unwrap();
+    let mut patient = options();
+    // Long enough that only a cancel can end the case where background
+    // processes keep the output open.
+    patient.drain_grace = Duration::from_secs(300);
+    let executor = Executor::open(&temp.path().join("state"), patient).unwrap();
+    let mut changes = executor.subscribe();
+    // This test runs on a single-threaded runtime: the executor's tasks run
+    // only when the test awaits, which pins down each order below.
+
+    // 1. The cancel overtakes the command itself (e.g. across a reconnect):
+    //    the command never starts.
+    let sleeps = unique_sleep_arguments();
+    let marker = temp.path().join("1");
+    let request = sleeping_tree("", &marker, &sleeps);
+    let id = request.id;
+    executor.cancel(id);
+    assert_eq!(executor.submit(request.clone()), Submission::Accepted);
+    let result = executor.result(id).expect("finished at once");
+    assert_eq!(result.outcome, CommandOutcome::Cancelled);
+    assert_eq!(result.error.as_deref(), Some(CANCELLED_BEFORE_RECEIVED));
+    assert_eq!(result.started_at, None);
+    assert_eq!(executor.submit(request), Submission::Known);
+
+    // 2. Cancelled in the same turn as it arrives, before it is spawned.
+    let sleeps = unique_sleep_arguments();
+    let marker = temp.path().join("2");
+    let request = sleeping_tree("", &marker, &sleeps);
+    let id = request.id;
+    assert_eq!(executor.submit(request), Submission::Accepted);
+    executor.cancel(id);
+    let result = timeout(STEP, executor.wait_for_result(id)).await.unwrap();
+    assert_eq!(result.outcome, CommandOutcome::Cancelled);
+    assert_eq!(result.started_at, None);
+
+    // 3. Cancelled the moment the spawn is recorded (the shell has at most
+    //    just begun, typically before its background sleeps exist).
+    let sleeps = unique_sleep_arguments();
+    let request = sleeping_tree("", &temp.path().join("3"), &sleeps);
+    let id = request.id;
+    assert_eq!(executor.submit(request), Submission::Accepted);
+    while executor.status(id) != Some(CommandStatus::Running { started: true }) {
+        timeout(STEP, changes.changed()).await.unwrap().unwrap();
+    }
+    executor.cancel(id);
+    let result = timeout(STEP, executor.wait_for_result(id)).await.unwrap();
+    assert_eq!(result.outcome, CommandOutcome::Cancelled);
+    assert!(result.started_at.is_some());
+    // Reported only once nothing of the tree runs: no polling needed.
+    assert_eq!(live_sleeps(&[&sleeps.0, &sleeps.1]), Vec::<u32>::new());
+
+    // 4. Cancelled while the background grandchildren run, and 5. the same
+    //    with grandchildren that ignore SIGTERM (SIGKILL must follow).
+    for (case, prefix) in [("4", ""), ("5", "trap '' TERM; ")] {
+        let sleeps = unique_sleep_arguments();
+        let request = sleeping_tree(prefix, &temp.path().join(case), &sleeps);
+        let id = request.id;
+        assert_eq!(executor.submit(request), Submission::Accepted);
+        eventually("both background sleeps run", || {
+            live_sleeps(&[&sleeps.0, &sleeps.1]).len() == 2
+        })
+        .await;
+        executor.cancel(id);
+        let result = timeout(STEP, executor.wait_for_result(id)).await.unwrap();
+        assert_eq!(result.outcome, CommandOutcome::Cancelled, "case {case}");
+        assert_eq!(
+            live_sleeps(&[&sleeps.0, &sleeps.1]),
+            Vec::<u32>::new(),
+            "case {case}: the tree survived its cancel"
+        );
+    }
+
+    // 6. Cancelled after the main process exited while a background child
+    //    still holds the output open: the command has not finished yet.
+    let sleeps = unique_sleep_arguments();
+    let mut request = shell(r#"sleep "$1" & echo $$"#);
+    request.args = vec![sleeps.0.clone()];
+    let id = request.id;
+    assert_eq!(executor.submit(request), Submission::Accepted);
+    let main_pid = {
+        let mut main_pid = None;
+        eventually("the main process reports its pid", || {
+            main_pid = executor
+                .stored_output(id, OutputStream::Stdout)
+                .and_then(|out| String::from_utf8(out).ok()?.trim().parse::<u32>().ok());
+            main_pid.is_some()
+        })
+        .await;
+        main_pid.unwrap()
+    };
+    // Reaped by the executor: it has seen the main process exit.
+    eventually("the main process is reaped", || {
+        !Path::new(&format!("/proc/{main_pid}")).exists()
+    })
+    .await;
+    assert_eq!(live_sleeps(&[&sleeps.0]).len(), 1);
+    assert_eq!(
+        executor.status(id),
+        Some(CommandStatus::Running { started: true })
+    );
+    executor.cancel(id);
+    let result = timeout(STEP, executor.wait_for_result(id))
+        .await
+        .expect("the cancel did not end the command");
+    assert_eq!(result.outcome, CommandOutcome::Cancelled);
+    assert!(
+        result
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("after the main process exited with code 0"),
+        "{result:?}"
+    );
+    assert_eq!(live_sleeps(&[&sleeps.0]), Vec::<u32>::new());
+
+    // The commands cancelled before they were spawned never ran at all.
+    assert!(!temp.path().join("1").exists());
+    assert!(!temp.path().join("2").exists());
+}
+
 #[tokio::test]
 async fn commands_beyond_the_limit_wait_their_turn() {
     let temp = tempfile::tempdir().unwrap();
@@ -432,6 +605,7 @@ async fn a_command_left_running_by_a_previous_agent_is_interrupted_and_its_tree_
     let mut child = gururmm_agent::process::spawn_command(&gururmm_agent::process::CommandSpec {
         program: Path::new("/bin/sh"),
         args: &args,
+        verbatim_command_line: false,
         env: &env,
         working_dir: None,
         account: None,

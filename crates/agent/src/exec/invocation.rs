@@ -3,7 +3,20 @@
 //!
 //! **Invariant:** request arguments and environment values only ever become
 //! separate argv entries or environment entries; they are never spliced into
-//! shell, PowerShell or Python source text.
+//! shell, PowerShell or Python source text, nor into a command line that
+//! cmd.exe parses.
+//!
+//! cmd.exe is the odd one: it takes its command line as one string and parses
+//! it itself (`&`, `|`, `%VAR%`, `^`…), and `%` expansion happens even inside
+//! quotes, so no quoting of an argument is safe. On Windows a `shell` command
+//! (and a `script` run by `cmd`) is therefore written to a `.cmd` file that
+//! cmd.exe runs as `cmd.exe /D /Q /S /C ""<file>""`, and its arguments reach
+//! it only as environment variables: `GURURMM_ARG_1`… and `GURURMM_ARG_COUNT`
+//! (plus the variables a script library's parameters set). Read them with
+//! delayed expansion (`setlocal EnableDelayedExpansion`, then
+//! `!GURURMM_ARG_1!`), which does not re-parse the value; `%GURURMM_ARG_1%`
+//! would splice it into the line before parsing. PowerShell gets its
+//! arguments as data through `-File <script> <args…>`.
 
 use gururmm_protocol::{CommandRequest, CommandType};
 use std::path::{Path, PathBuf};
@@ -30,7 +43,28 @@ impl TargetOs {
 pub enum Arg {
     Text(String),
     ScriptPath,
+    /// The script path as cmd.exe's `/S /C` wants it on a verbatim command
+    /// line: `""<path>""` (it strips the outer pair and runs the quoted path).
+    CmdScriptPath,
 }
+
+/// How the command body is written to the script file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ScriptFormat {
+    /// Byte for byte.
+    Verbatim,
+    /// A batch file for cmd.exe: CRLF line ends (cmd's `goto` and `call
+    /// :label` misread LF-only files) and a first line that makes cmd read
+    /// the rest as UTF-8 (the body is UTF-8; cmd would use the OEM code page).
+    Batch,
+}
+
+/// Prepended to batch files; `@` and `>nul` keep it out of the output.
+pub const BATCH_PROLOGUE: &str = "@chcp 65001 >nul\r\n";
+
+/// Environment variables carrying a Windows `shell` command's arguments.
+pub const ARG_VARIABLE_PREFIX: &str = "GURURMM_ARG_";
+pub const ARG_COUNT_VARIABLE: &str = "GURURMM_ARG_COUNT";
 
 /// What to run for a request, before the program is located.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -41,19 +75,130 @@ pub struct Plan {
     pub missing: String,
     /// File name extension of the script file, if the body goes to a file.
     pub script_extension: Option<&'static str>,
+    pub script_format: ScriptFormat,
     pub args: Vec<Arg>,
+    /// Windows: the arguments go on the command line as they are, without
+    /// the C runtime's quoting, because the program (cmd.exe) parses its
+    /// command line itself. Only ever agent-made text is passed this way.
+    pub verbatim_command_line: bool,
+    /// Environment variables to set on top of the command's environment.
+    pub env: Vec<(String, String)>,
 }
 
 impl Plan {
+    fn new(candidates: Vec<String>, missing: String, args: Vec<Arg>) -> Self {
+        Self {
+            candidates,
+            missing,
+            script_extension: None,
+            script_format: ScriptFormat::Verbatim,
+            args,
+            verbatim_command_line: false,
+            env: Vec::new(),
+        }
+    }
+
     /// The argv after the program, with the script file path filled in.
-    pub fn argv(&self, script_path: Option<&Path>) -> Vec<std::ffi::OsString> {
+    pub fn argv(&self, script_path: Option<&Path>) -> Result<Vec<std::ffi::OsString>, String> {
         self.args
             .iter()
             .map(|arg| match arg {
-                Arg::Text(text) => text.into(),
-                Arg::ScriptPath => script_path.map(Into::into).unwrap_or_default(),
+                Arg::Text(text) => Ok(text.into()),
+                Arg::ScriptPath => Ok(script_path.map(Into::into).unwrap_or_default()),
+                Arg::CmdScriptPath => {
+                    let path = script_path.ok_or("no script file for cmd.exe")?;
+                    Ok(format!("\"\"{}\"\"", cmd_safe_path(path)?).into())
+                }
             })
             .collect()
+    }
+
+    /// The text of the script file for `command`.
+    pub fn script_body(&self, command: &str) -> String {
+        match self.script_format {
+            ScriptFormat::Verbatim => command.to_owned(),
+            ScriptFormat::Batch => {
+                let mut body = String::with_capacity(BATCH_PROLOGUE.len() + command.len() + 64);
+                body.push_str(BATCH_PROLOGUE);
+                for (index, line) in command.split('\n').enumerate() {
+                    if index > 0 {
+                        body.push_str("\r\n");
+                    }
+                    body.push_str(line.strip_suffix('\r').unwrap_or(line));
+                }
+                body
+            }
+        }
+    }
+}
+
+/// A path cmd.exe reads literally between double quotes: `%` (and `!`
+/// under delayed expansion) would be expanded even there, and `"` or a
+/// control character would end or break the quoting. The agent makes these
+/// paths itself, so this fails only with an unusual temporary directory.
+pub fn cmd_safe_path(path: &Path) -> Result<&str, String> {
+    let text = path
+        .to_str()
+        .ok_or_else(|| format!("the script path {} is not valid Unicode", path.display()))?;
+    if text.contains(['%', '!', '"']) || text.chars().any(char::is_control) {
+        return Err(format!(
+            "cmd.exe cannot run the script file {text}: its path contains %, !, \" or a control \
+             character (set TEMP to a plainer directory)"
+        ));
+    }
+    Ok(text)
+}
+
+/// `GURURMM_ARG_1`… and `GURURMM_ARG_COUNT` for `args`.
+fn argument_variables(args: &[String]) -> Result<Vec<(String, String)>, String> {
+    if args.iter().any(|arg| arg.contains('\0')) {
+        return Err("an argument contains a NUL character".into());
+    }
+    Ok(args
+        .iter()
+        .enumerate()
+        .map(|(index, arg)| (format!("{ARG_VARIABLE_PREFIX}{}", index + 1), arg.clone()))
+        .chain([(ARG_COUNT_VARIABLE.to_owned(), args.len().to_string())])
+        .collect())
+}
+
+/// A batch file run by `program` (cmd.exe) with its arguments in the
+/// environment; see the module documentation.
+fn batch_plan(program: String, missing: String, args: &[String]) -> Result<Plan, String> {
+    Ok(Plan {
+        script_extension: Some("cmd"),
+        script_format: ScriptFormat::Batch,
+        verbatim_command_line: true,
+        env: argument_variables(args)?,
+        ..Plan::new(
+            vec![program],
+            missing,
+            // No AutoRun commands, no echo of each line, and `/S` so the
+            // quotes around the path are handled one way only.
+            vec![
+                Arg::Text("/D".into()),
+                Arg::Text("/Q".into()),
+                Arg::Text("/S".into()),
+                Arg::Text("/C".into()),
+                Arg::CmdScriptPath,
+            ],
+        )
+    })
+}
+
+/// Sets `extra` in `env`, replacing variables of the same name (compared
+/// case-insensitively on Windows, as Windows does).
+pub fn set_env(
+    env: &mut Vec<(std::ffi::OsString, std::ffi::OsString)>,
+    extra: &[(String, String)],
+    os: TargetOs,
+) {
+    for (name, value) in extra {
+        env.retain(|(existing, _)| match os {
+            TargetOs::Unix => existing != name.as_str(),
+            TargetOs::Windows => !existing.eq_ignore_ascii_case(name),
+        });
+        env.push((name.into(), value.into()));
     }
 }
 
@@ -66,11 +211,10 @@ pub fn plan(request: &CommandRequest, os: TargetOs) -> Result<Plan, String> {
     let command = request.command.clone();
     let plan = match (request.command_type, os) {
         // `sh -c TEXT sh ARG…`: the arguments become $1…, never shell text.
-        (CommandType::Shell, TargetOs::Unix) => Plan {
-            candidates: vec!["/bin/sh".into()],
-            missing: "/bin/sh is missing on this machine".into(),
-            script_extension: None,
-            args: [
+        (CommandType::Shell, TargetOs::Unix) => Plan::new(
+            vec!["/bin/sh".into()],
+            "/bin/sh is missing on this machine".into(),
+            [
                 Arg::Text("-c".into()),
                 Arg::Text(command),
                 Arg::Text("sh".into()),
@@ -78,22 +222,14 @@ pub fn plan(request: &CommandRequest, os: TargetOs) -> Result<Plan, String> {
             .into_iter()
             .chain(texts(&request.args))
             .collect(),
-        },
-        // cmd.exe has no positional parameters for /C text; arguments follow
-        // the text as separate argv entries (quoted by the runtime).
-        (CommandType::Shell, TargetOs::Windows) => Plan {
-            candidates: vec!["cmd.exe".into()],
-            missing: "cmd.exe is missing on this machine".into(),
-            script_extension: None,
-            args: [
-                Arg::Text("/D".into()),
-                Arg::Text("/C".into()),
-                Arg::Text(command),
-            ]
-            .into_iter()
-            .chain(texts(&request.args))
-            .collect(),
-        },
+        ),
+        // cmd.exe would re-parse anything on its command line: the text goes
+        // to a batch file and the arguments to the environment.
+        (CommandType::Shell, TargetOs::Windows) => batch_plan(
+            "cmd.exe".into(),
+            "cmd.exe is missing on this machine".into(),
+            &request.args,
+        )?,
         (CommandType::Powershell, os) => {
             let candidates = match os {
                 TargetOs::Unix => vec!["pwsh".into()],
@@ -118,10 +254,12 @@ pub fn plan(request: &CommandRequest, os: TargetOs) -> Result<Plan, String> {
                 Some("ps1")
             };
             Plan {
-                candidates,
-                missing: "powershell is not installed on this machine".into(),
                 script_extension,
-                args,
+                ..Plan::new(
+                    candidates,
+                    "powershell is not installed on this machine".into(),
+                    args,
+                )
             }
         }
         (CommandType::Python, os) => {
@@ -129,15 +267,14 @@ pub fn plan(request: &CommandRequest, os: TargetOs) -> Result<Plan, String> {
                 TargetOs::Unix => "python3",
                 TargetOs::Windows => "python.exe",
             };
-            Plan {
-                candidates: vec![name.into()],
-                missing: format!("{name} is not installed on this machine"),
-                script_extension: None,
-                args: [Arg::Text("-c".into()), Arg::Text(command)]
+            Plan::new(
+                vec![name.into()],
+                format!("{name} is not installed on this machine"),
+                [Arg::Text("-c".into()), Arg::Text(command)]
                     .into_iter()
                     .chain(texts(&request.args))
                     .collect(),
-            }
+            )
         }
         (CommandType::Script, _) => {
             let interpreter = request
@@ -146,13 +283,20 @@ pub fn plan(request: &CommandRequest, os: TargetOs) -> Result<Plan, String> {
                 .map(str::trim)
                 .filter(|i| !i.is_empty())
                 .ok_or_else(|| "a script needs an interpreter (e.g. bash, python3)".to_owned())?;
-            Plan {
-                candidates: vec![interpreter.to_owned()],
-                missing: format!("the interpreter {interpreter} was not found on this machine"),
-                script_extension: Some(script_extension_for(interpreter, os)),
-                args: std::iter::once(Arg::ScriptPath)
-                    .chain(texts(&request.args))
-                    .collect(),
+            let missing = format!("the interpreter {interpreter} was not found on this machine");
+            match script_extension_for(interpreter, os) {
+                // A batch script, like a Windows shell command.
+                "cmd" => batch_plan(interpreter.to_owned(), missing, &request.args)?,
+                extension => Plan {
+                    script_extension: Some(extension),
+                    ..Plan::new(
+                        vec![interpreter.to_owned()],
+                        missing,
+                        std::iter::once(Arg::ScriptPath)
+                            .chain(texts(&request.args))
+                            .collect(),
+                    )
+                },
             }
         }
     };
@@ -232,8 +376,11 @@ mod tests {
     fn check(request: &CommandRequest, os: TargetOs, program: &[&str], argv: &[&str]) {
         let plan = plan(request, os).unwrap();
         assert_eq!(plan.candidates, program);
+        assert!(!plan.verbatim_command_line);
+        assert_eq!(plan.env, []);
         let built: Vec<String> = plan
             .argv(Some(Path::new("/tmp/x/script")))
+            .unwrap()
             .into_iter()
             .map(|a| a.into_string().unwrap())
             .collect();
@@ -242,8 +389,31 @@ mod tests {
 
     const HOSTILE: &str = "a'b\"c; rm -rf / $(id) `id`\n";
 
+    /// Arguments that cmd.exe would act on if they reached its command line.
+    const CMD_HOSTILE: [&str; 7] = [
+        "a & calc",
+        "x\" & calc & \"",
+        "%PATH%",
+        "!PATH!",
+        "^& calc",
+        "| calc > out",
+        "line\r\ncalc",
+    ];
+
+    /// The command line Windows hands cmd.exe for `plan`, after the program:
+    /// the argv entries joined by spaces, as they are (verbatim).
+    fn windows_command_line(plan: &Plan, script: &Path) -> String {
+        assert!(plan.verbatim_command_line);
+        plan.argv(Some(script))
+            .unwrap()
+            .into_iter()
+            .map(|a| a.into_string().unwrap())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
     #[test]
-    fn shell_arguments_are_positional_parameters() {
+    fn unix_shell_arguments_are_positional_parameters() {
         let r = request(CommandType::Shell, "echo \"$1\"", &[HOSTILE, "two"]);
         check(
             &r,
@@ -251,12 +421,142 @@ mod tests {
             &["/bin/sh"],
             &["-c", "echo \"$1\"", "sh", HOSTILE, "two"],
         );
-        check(
-            &r,
-            TargetOs::Windows,
-            &["cmd.exe"],
-            &["/D", "/C", "echo \"$1\"", HOSTILE, "two"],
+        assert_eq!(plan(&r, TargetOs::Unix).unwrap().script_extension, None);
+    }
+
+    #[test]
+    fn windows_shell_arguments_never_reach_the_cmd_command_line() {
+        let text = "setlocal EnableDelayedExpansion\necho !GURURMM_ARG_1!";
+        let r = request(CommandType::Shell, text, &CMD_HOSTILE);
+        let plan = plan(&r, TargetOs::Windows).unwrap();
+        assert_eq!(plan.candidates, ["cmd.exe"]);
+        assert_eq!(plan.script_extension, Some("cmd"));
+        let script = Path::new(r"C:\Windows\SystemTemp\gururmm-1-2\script.cmd");
+        let line = windows_command_line(&plan, script);
+        // Only agent-made text: the switches and the quoted script path.
+        assert_eq!(
+            line,
+            r#"/D /Q /S /C ""C:\Windows\SystemTemp\gururmm-1-2\script.cmd"""#
         );
+        for hostile in CMD_HOSTILE {
+            assert!(!line.contains(hostile), "{hostile:?} in {line}");
+        }
+        assert!(
+            !line.contains("GURURMM_ARG"),
+            "the command text is in the file"
+        );
+        // The arguments are data in the environment, numbered from 1.
+        let mut expected: Vec<(String, String)> = CMD_HOSTILE
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (format!("GURURMM_ARG_{}", i + 1), (*a).to_owned()))
+            .collect();
+        expected.push(("GURURMM_ARG_COUNT".into(), "7".into()));
+        assert_eq!(plan.env, expected);
+    }
+
+    #[test]
+    fn cmd_scripts_are_batch_files_with_their_arguments_in_the_environment() {
+        let mut script = request(CommandType::Script, "echo %1", &["a & calc"]);
+        script.interpreter = Some(r"C:\Windows\System32\cmd.exe".into());
+        let plan = plan(&script, TargetOs::Windows).unwrap();
+        assert_eq!(plan.candidates, [r"C:\Windows\System32\cmd.exe"]);
+        let line = windows_command_line(&plan, Path::new(r"C:\T\x\script.cmd"));
+        assert_eq!(line, r#"/D /Q /S /C ""C:\T\x\script.cmd"""#);
+        assert_eq!(
+            plan.env,
+            [
+                ("GURURMM_ARG_1".to_owned(), "a & calc".to_owned()),
+                ("GURURMM_ARG_COUNT".to_owned(), "1".to_owned())
+            ]
+        );
+        // A NUL cannot be in an environment variable: refused, not cut short.
+        let nul = request(CommandType::Shell, "echo", &["a\0b"]);
+        assert_eq!(
+            plan_error(&nul, TargetOs::Windows),
+            "an argument contains a NUL character"
+        );
+    }
+
+    fn plan_error(request: &CommandRequest, os: TargetOs) -> String {
+        plan(request, os).unwrap_err()
+    }
+
+    #[test]
+    fn a_script_path_cmd_would_expand_is_refused() {
+        let r = request(CommandType::Shell, "echo", &[]);
+        let plan = plan(&r, TargetOs::Windows).unwrap();
+        for unusable in [
+            r"C:\Users\100%USERNAME%\Temp\script.cmd",
+            r"C:\Temp!x!\script.cmd",
+            "C:\\Temp\n\\script.cmd",
+        ] {
+            let error = plan.argv(Some(Path::new(unusable))).unwrap_err();
+            assert!(
+                error.contains("cmd.exe cannot run the script file"),
+                "{error}"
+            );
+        }
+        // Spaces and other characters are literal between the quotes.
+        let spaced = windows_command_line(
+            &plan,
+            Path::new(r"C:\Users\Jo Smith (IT) & Co\Temp\script.cmd"),
+        );
+        assert_eq!(
+            spaced,
+            r#"/D /Q /S /C ""C:\Users\Jo Smith (IT) & Co\Temp\script.cmd"""#
+        );
+    }
+
+    #[test]
+    fn batch_files_get_crlf_and_a_utf8_code_page() {
+        let plan = plan(
+            &request(
+                CommandType::Shell,
+                "echo é\nif 1==1 goto end\r\n:end\n",
+                &[],
+            ),
+            TargetOs::Windows,
+        )
+        .unwrap();
+        assert_eq!(
+            plan.script_body("echo é\nif 1==1 goto end\r\n:end\n"),
+            "@chcp 65001 >nul\r\necho é\r\nif 1==1 goto end\r\n:end\r\n"
+        );
+        // Every other script is written byte for byte.
+        let mut bash = request(CommandType::Script, "echo hi\n", &[]);
+        bash.interpreter = Some("bash".into());
+        assert_eq!(
+            plan_ok(&bash, TargetOs::Unix).script_body("echo hi\n"),
+            "echo hi\n"
+        );
+    }
+
+    fn plan_ok(request: &CommandRequest, os: TargetOs) -> Plan {
+        plan(request, os).unwrap()
+    }
+
+    #[test]
+    fn extra_variables_replace_the_same_name_case_insensitively_on_windows() {
+        let base = || -> Vec<(std::ffi::OsString, std::ffi::OsString)> {
+            vec![
+                ("gururmm_arg_1".into(), "from the request".into()),
+                ("PATH".into(), "p".into()),
+            ]
+        };
+        let extra = [("GURURMM_ARG_1".to_owned(), "a & calc".to_owned())];
+        let mut windows = base();
+        set_env(&mut windows, &extra, TargetOs::Windows);
+        assert_eq!(
+            windows,
+            [
+                ("PATH".into(), "p".into()),
+                ("GURURMM_ARG_1".into(), "a & calc".into())
+            ]
+        );
+        let mut unix = base();
+        set_env(&mut unix, &extra, TargetOs::Unix);
+        assert_eq!(unix.len(), 3);
     }
 
     #[test]

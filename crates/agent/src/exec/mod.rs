@@ -18,6 +18,14 @@
 //! journal of acknowledged ids, never starts again; a command found `running`
 //! after a restart becomes `interrupted`.
 //!
+//! **Invariant (cancel):** a cancel ends the whole process tree whenever it
+//! arrives: before the `run_command` (the id is remembered and the command
+//! never starts), while queued, before or right after the spawn, while it
+//! runs, and after its main process exited while background processes still
+//! hold its output open. `cancelled` is reported only once no process of
+//! the tree runs any more (on Linux every member of the process group is
+//! checked; elsewhere the main process).
+//!
 //! Layout on disk: see [`spool`]. Offsets and UTF-8: see [`text`].
 
 pub mod accounts;
@@ -64,6 +72,19 @@ pub const INTERRUPTED_ERROR: &str = "the agent restarted while the command ran";
 /// Most output the agent stores per stream whatever the request says, so a
 /// faulty server cannot fill the disk (the server's own limit is far lower).
 pub const MAX_OUTPUT_LIMIT_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Cancels for ids not received yet that are remembered, so a `run_command`
+/// overtaken by its own cancel never starts. Ids are random, never reused.
+const EARLY_CANCELS_REMEMBERED: usize = 1024;
+
+/// Longest wait, after SIGKILL, for the tree's processes to be gone.
+const KILL_CONFIRM_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How often a dying tree is looked at.
+const KILL_POLL_INTERVAL: Duration = Duration::from_millis(10);
+
+/// The error of a command whose cancel arrived before the command did.
+pub const CANCELLED_BEFORE_RECEIVED: &str = "cancelled before the agent received it";
 
 /// Room left in a frame for the JSON-escaped output text: the rest of a
 /// `command_output` frame (type, id, stream, offset) is far below 1 KiB.
@@ -135,6 +156,8 @@ struct Inner {
     queue: VecDeque<CommandId>,
     running: usize,
     journal: Journal,
+    /// Cancels that arrived before their command, oldest first.
+    early_cancels: VecDeque<CommandId>,
 }
 
 /// Runs commands and keeps their records. Create with [`Executor::open`].
@@ -194,6 +217,7 @@ impl Executor {
             queue: VecDeque::new(),
             running: 0,
             journal,
+            early_cancels: VecDeque::new(),
         };
         let mut queued = Vec::new();
         let listing = std::fs::read_dir(layout.commands_dir())
@@ -259,7 +283,8 @@ impl Executor {
         self.changes.subscribe()
     }
 
-    /// Takes a `run_command`: records it before anything runs, then queues it.
+    /// Takes a `run_command`: records it before anything runs, then queues it
+    /// (or, if its cancel came first, finishes it `cancelled` at once).
     pub fn submit(self: &Arc<Self>, request: CommandRequest) -> Submission {
         let id = request.id;
         {
@@ -270,7 +295,31 @@ impl Executor {
             if inner.journal.contains(id) {
                 return Submission::Forgotten;
             }
+            let cancelled_early = inner.early_cancels.contains(&id);
+            if cancelled_early {
+                inner.early_cancels.retain(|early| *early != id);
+            }
             match self.record(&request) {
+                Ok(()) if cancelled_early => {
+                    tracing::info!(%id, "command received after its cancel; it does not run");
+                    inner.commands.insert(
+                        id,
+                        Entry {
+                            phase: Phase::Queued(Box::new(request)),
+                            stdout: 0,
+                            stderr: 0,
+                        },
+                    );
+                    drop(inner);
+                    let result = result_without_output(
+                        id,
+                        CommandOutcome::Cancelled,
+                        Some(CANCELLED_BEFORE_RECEIVED.into()),
+                        None,
+                    );
+                    self.finish(id, result, false);
+                    return Submission::Accepted;
+                }
                 Ok(()) => {
                     inner.commands.insert(
                         id,
@@ -389,11 +438,21 @@ impl Executor {
     }
 
     /// Kills a running command's process tree (it ends `cancelled`), or
-    /// cancels a queued one before it starts. Unknown or finished: ignored.
+    /// cancels a queued one before it starts. An unknown id is remembered: its
+    /// `run_command` may still be on its way, and then it must not run.
+    /// Finished or acknowledged: ignored.
     pub fn cancel(self: &Arc<Self>, id: CommandId) {
         let mut inner = self.lock();
         let Some(entry) = inner.commands.get_mut(&id) else {
-            tracing::debug!(%id, "ignoring cancel for an unknown command");
+            if inner.journal.contains(id) || inner.early_cancels.contains(&id) {
+                tracing::debug!(%id, "ignoring cancel for an acknowledged or already cancelled command");
+                return;
+            }
+            tracing::info!(%id, "cancel for a command not received yet; it will not run");
+            if inner.early_cancels.len() >= EARLY_CANCELS_REMEMBERED {
+                inner.early_cancels.pop_front();
+            }
+            inner.early_cancels.push_back(id);
             return;
         };
         match &mut entry.phase {
@@ -551,6 +610,7 @@ impl Executor {
         let spec = CommandSpec {
             program: &prepared.program,
             args: &prepared.args,
+            verbatim_command_line: prepared.verbatim_command_line,
             env: &prepared.env,
             working_dir: prepared.working_dir.as_deref(),
             account: prepared.account.as_ref(),
@@ -565,7 +625,18 @@ impl Executor {
             }
         };
         let pid = child.id().unwrap_or(0);
-        let tree = os::ProcessTree::adopt(&child);
+        let tree = match os::ProcessTree::adopt(&child) {
+            Ok(tree) => tree,
+            Err(error) => {
+                // It never ran a single instruction (Windows starts it suspended).
+                let _ = child.start_kill();
+                let _ = child.wait().await;
+                return failed(format!(
+                    "could not take charge of {}'s process tree: {error}",
+                    prepared.program.display()
+                ));
+            }
+        };
         if let Some(process) = tree.marker() {
             let state = CommandState::Running {
                 started_at,
@@ -600,7 +671,18 @@ impl Executor {
             .timeout_seconds
             .clamp(MIN_TIMEOUT_SECONDS, MAX_TIMEOUT_SECONDS);
         let timeout = tokio::time::sleep(Duration::from_secs(u64::from(timeout_seconds)));
-        let (outcome, exit_code, error) = tokio::select! {
+        // `child.wait()` reaps the main process only when this select takes
+        // that branch; on timeout and cancel it stays unreaped until the whole
+        // group is dead, so the group id cannot be reused meanwhile.
+        let cancel_requested = async move {
+            if cancelled.await.is_err() {
+                // The executor dropped the sender: no cancel can come.
+                std::future::pending::<()>().await;
+            }
+        };
+        tokio::pin!(cancel_requested);
+        let mut cancel_pending = true;
+        let (mut outcome, mut exit_code, mut error) = tokio::select! {
             status = child.wait() => match status {
                 Ok(status) => exit_outcome(status),
                 Err(error) => (
@@ -611,27 +693,42 @@ impl Executor {
             },
             () = timeout => {
                 tracing::info!(%id, timeout_seconds, "command timed out; killing its process tree");
-                self.kill_tree(&tree, &mut child).await;
+                self.end_tree(id, &tree, Some(&mut child)).await;
                 (CommandOutcome::Timeout, None, Some(format!("timed out after {timeout_seconds} s")))
             }
-            Ok(()) = &mut cancelled => {
-                self.kill_tree(&tree, &mut child).await;
+            () = &mut cancel_requested => {
+                cancel_pending = false;
+                self.end_tree(id, &tree, Some(&mut child)).await;
                 (CommandOutcome::Cancelled, None, None)
             }
         };
 
         // Output still in the pipes is read until they close, but background
-        // processes that keep them open do not hold the result back.
+        // processes that keep them open do not hold the result back. Until
+        // the result is stored the command still runs for the server, so a
+        // cancel now ends those background processes.
         let pumps = async { (stdout_pump.await, stderr_pump.await) };
         tokio::pin!(pumps);
-        let (stdout, stderr) = match tokio::time::timeout(self.options.drain_grace, &mut pumps)
-            .await
-        {
-            Ok(done) => done,
-            Err(_) => {
-                tracing::debug!(%id, "background processes keep the output open; not waiting for them");
-                let _ = stop_reading.send(true);
-                pumps.await
+        let drain_deadline = tokio::time::sleep(self.options.drain_grace);
+        tokio::pin!(drain_deadline);
+        let (stdout, stderr) = loop {
+            tokio::select! {
+                done = &mut pumps => break done,
+                () = &mut drain_deadline => {
+                    tracing::debug!(%id, "background processes keep the output open; not waiting for them");
+                    let _ = stop_reading.send(true);
+                    break pumps.await;
+                }
+                () = &mut cancel_requested, if cancel_pending && outcome != CommandOutcome::Timeout => {
+                    cancel_pending = false;
+                    tracing::info!(%id, "cancelled after its main process exited; killing what is left of its tree");
+                    self.end_tree(id, &tree, None).await;
+                    error = Some(match exit_code {
+                        Some(code) => format!("cancelled after the main process exited with code {code}; its remaining processes were killed"),
+                        None => "cancelled after the main process ended; its remaining processes were killed".to_owned(),
+                    });
+                    (outcome, exit_code) = (CommandOutcome::Cancelled, None);
+                }
             }
         };
         drop(prepared);
@@ -653,13 +750,33 @@ impl Executor {
         }
     }
 
-    /// SIGTERM to the group, a grace period for the main process, then
-    /// SIGKILL to the group (background children that ignored SIGTERM too).
-    async fn kill_tree(&self, tree: &os::ProcessTree, child: &mut tokio::process::Child) {
+    /// Ends a command's whole process tree: SIGTERM to the group, up to the
+    /// kill grace period for it to go, SIGKILL to whatever is left, then
+    /// waits until nothing of it runs (signalling again, in case anything
+    /// slipped in), and only then reaps the main process, if it is still
+    /// `child`: before that its pid keeps the group id from being reused.
+    async fn end_tree(
+        &self,
+        id: CommandId,
+        tree: &os::ProcessTree,
+        child: Option<&mut tokio::process::Child>,
+    ) {
         tree.terminate();
-        let exited = tokio::time::timeout(self.options.kill_grace, child.wait()).await;
+        let grace_over = tokio::time::Instant::now() + self.options.kill_grace;
+        while tree.running() && tokio::time::Instant::now() < grace_over {
+            tokio::time::sleep(KILL_POLL_INTERVAL).await;
+        }
         tree.kill();
-        if exited.is_err() {
+        let give_up = tokio::time::Instant::now() + KILL_CONFIRM_TIMEOUT;
+        while tree.running() {
+            if tokio::time::Instant::now() >= give_up {
+                tracing::warn!(%id, "processes of the command are still running after SIGKILL");
+                break;
+            }
+            tokio::time::sleep(KILL_POLL_INTERVAL).await;
+            tree.kill();
+        }
+        if let Some(child) = child {
             let _ = child.start_kill();
             let _ = child.wait().await;
         }
@@ -884,6 +1001,8 @@ async fn pump(
 struct Prepared {
     program: PathBuf,
     args: Vec<OsString>,
+    /// See [`invocation::Plan::verbatim_command_line`].
+    verbatim_command_line: bool,
     env: Vec<(OsString, OsString)>,
     working_dir: Option<PathBuf>,
     account: Option<Account>,
@@ -956,8 +1075,10 @@ fn command_env(
 /// server shows.
 fn prepare(request: &CommandRequest) -> Result<Prepared, String> {
     let account = os::resolve_run_as(&request.run_as)?;
-    let env = command_env(request, account.as_ref(), std::env::vars_os())?;
+    let mut env = command_env(request, account.as_ref(), std::env::vars_os())?;
     let plan = invocation::plan(request, TargetOs::CURRENT)?;
+    // The arguments of a Windows batch command: set last, so they win.
+    invocation::set_env(&mut env, &plan.env, TargetOs::CURRENT);
     // Windows spells it `Path` and compares environment names case-insensitively.
     let path_var = env
         .iter()
@@ -991,7 +1112,8 @@ fn prepare(request: &CommandRequest) -> Result<Prepared, String> {
     };
     let (script, script_path) = match plan.script_extension {
         Some(extension) => {
-            let (dir, path) = write_script(request, extension, account.as_ref())
+            let body = plan.script_body(&request.command);
+            let (dir, path) = write_script(request.id, &body, extension, account.as_ref())
                 .map_err(|error| format!("could not write the script file: {error}"))?;
             (Some(dir), Some(path))
         }
@@ -999,7 +1121,8 @@ fn prepare(request: &CommandRequest) -> Result<Prepared, String> {
     };
     Ok(Prepared {
         program,
-        args: plan.argv(script_path.as_deref()),
+        args: plan.argv(script_path.as_deref())?,
+        verbatim_command_line: plan.verbatim_command_line,
         env,
         working_dir,
         account,
@@ -1007,20 +1130,17 @@ fn prepare(request: &CommandRequest) -> Result<Prepared, String> {
     })
 }
 
-/// Writes the body to `<temp>/gururmm-<id>-<random>/script.<ext>`: a fresh
+/// Writes `body` to `<temp>/gururmm-<id>-<random>/script.<ext>`: a fresh
 /// directory (creation fails rather than reuse anything) with mode 0700, owned
 /// by the account that runs it.
 fn write_script(
-    request: &CommandRequest,
+    id: CommandId,
+    body: &str,
     extension: &str,
     account: Option<&Account>,
 ) -> std::io::Result<(ScriptDir, PathBuf)> {
     use std::io::Write;
-    let dir = std::env::temp_dir().join(format!(
-        "gururmm-{}-{}",
-        request.id,
-        uuid::Uuid::new_v4().simple()
-    ));
+    let dir = std::env::temp_dir().join(format!("gururmm-{id}-{}", uuid::Uuid::new_v4().simple()));
     spool::create_private_dir(&dir)?;
     let guard = ScriptDir(dir.clone());
     let path = dir.join(format!("script.{extension}"));
@@ -1032,7 +1152,7 @@ fn write_script(
         options.mode(0o700);
     }
     let mut file = options.open(&path)?;
-    file.write_all(request.command.as_bytes())?;
+    file.write_all(body.as_bytes())?;
     file.sync_all()?;
     drop(file);
     os::hand_over(&dir, account)?;

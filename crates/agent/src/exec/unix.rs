@@ -102,6 +102,14 @@ fn signal_group(pgid: u32, signal: libc::c_int) {
 }
 
 /// A command's process group, for ending it on timeout or cancel.
+///
+/// The group exists as soon as the command is spawned: the child joins it
+/// before exec, and spawning returns only after the exec, so no process of
+/// the command ever runs outside it (unless it leaves on purpose, e.g. with
+/// `setsid`). Signals to the group reach every member, including one being
+/// forked at that moment (the kernel restarts the fork). The group id is the
+/// leader's pid, so the leader must not be reaped while the group is
+/// signalled, or the id could name a stranger's new group.
 #[derive(Debug)]
 pub struct ProcessTree {
     pgid: u32,
@@ -109,10 +117,24 @@ pub struct ProcessTree {
 
 impl ProcessTree {
     /// Takes charge of a command's process right after it was spawned (it
-    /// leads its own group, see [`configure`]).
-    pub fn adopt(child: &tokio::process::Child) -> Self {
-        Self {
+    /// leads its own group, see [`configure`]). Cannot fail on Unix.
+    pub fn adopt(child: &tokio::process::Child) -> std::io::Result<Self> {
+        Ok(Self {
             pgid: child.id().unwrap_or(0),
+        })
+    }
+
+    /// Whether a process of the tree may still run (a zombie does not). On
+    /// Linux every member of the group is looked up in `/proc`; elsewhere
+    /// only the leader, which must not have been reaped yet, is checked.
+    pub fn running(&self) -> bool {
+        if self.pgid <= 1 {
+            return false;
+        }
+        if cfg!(target_os = "linux") {
+            group_has_live_member(self.pgid)
+        } else {
+            leader_running(self.pgid)
         }
     }
 
@@ -135,6 +157,55 @@ impl ProcessTree {
 /// Kills the process group `pgid` (SIGKILL).
 pub fn kill_tree(pgid: u32) {
     signal_group(pgid, libc::SIGKILL);
+}
+
+/// State letter and process group of a process, from `/proc/<pid>/stat`.
+pub fn parse_stat_state_and_group(stat: &str) -> Option<(char, u32)> {
+    // After the command name: state (field 3), ppid, pgrp (field 5).
+    let mut fields = stat[stat.rfind(')')? + 1..].split_whitespace();
+    let state = fields.next()?.chars().next()?;
+    let pgrp = fields.nth(1)?.parse().ok()?;
+    Some((state, pgrp))
+}
+
+/// Whether a process that is not a zombie belongs to group `pgid` (Linux).
+fn group_has_live_member(pgid: u32) -> bool {
+    let Ok(processes) = std::fs::read_dir("/proc") else {
+        // Without /proc, assume the worst: the caller keeps signalling until
+        // its deadline.
+        return true;
+    };
+    processes.flatten().any(|entry| {
+        let is_pid = entry
+            .file_name()
+            .to_str()
+            .is_some_and(|name| !name.is_empty() && name.bytes().all(|b| b.is_ascii_digit()));
+        is_pid
+            && std::fs::read_to_string(entry.path().join("stat"))
+                .ok()
+                .and_then(|stat| parse_stat_state_and_group(&stat))
+                .is_some_and(|(state, group)| group == pgid && !matches!(state, 'Z' | 'X' | 'x'))
+    })
+}
+
+/// Whether the unreaped child `pid` has not exited yet; leaves it unreaped.
+fn leader_running(pid: u32) -> bool {
+    let pid = libc::id_t::from(pid);
+    // SAFETY: siginfo_t is plain data, for which all zeroes is a valid value.
+    let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+    // SAFETY: waitid writes only into `info`, which lives across the call.
+    // WNOWAIT leaves the child waitable, WNOHANG makes the call return at once.
+    let result = unsafe {
+        libc::waitid(
+            libc::P_PID,
+            pid,
+            &mut info,
+            libc::WEXITED | libc::WNOHANG | libc::WNOWAIT,
+        )
+    };
+    // SAFETY: reading si_pid of the siginfo waitid filled in (zero if the
+    // child has not exited).
+    result == 0 && unsafe { info.si_pid() } == 0
 }
 
 /// Start time of a process, in clock ticks since boot, from `/proc/<pid>/stat`.
@@ -190,6 +261,29 @@ mod tests {
         assert_eq!(parse_stat_start_ticks(stat), Some(987_654));
         assert_eq!(parse_stat_start_ticks("garbage"), None);
         assert_eq!(parse_stat_start_ticks("1 (x) S 1"), None);
+    }
+
+    #[test]
+    fn state_and_group_are_read_after_the_command_name() {
+        let stat = "4243 (sleep) S 4242 4242 4242 0 -1 4194304 90 0 0 0 0 0 0 0 20 0 1 0 987655";
+        assert_eq!(parse_stat_state_and_group(stat), Some(('S', 4242)));
+        let zombie = "4244 (a) b) Z) Z 1 4242 4242 0 -1";
+        assert_eq!(parse_stat_state_and_group(zombie), Some(('Z', 4242)));
+        assert_eq!(parse_stat_state_and_group("garbage"), None);
+        assert_eq!(parse_stat_state_and_group("1 (x) S 1"), None);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_group_is_running_while_a_member_lives() {
+        // This test process's own group has a live member: this process.
+        // SAFETY: getpgrp has no preconditions and cannot fail.
+        let own_group = ProcessTree {
+            pgid: u32::try_from(unsafe { libc::getpgrp() }).unwrap(),
+        };
+        assert!(own_group.running());
+        // Group ids at or below 1 are never signalled nor reported running.
+        assert!(!ProcessTree { pgid: 1 }.running());
     }
 
     #[test]

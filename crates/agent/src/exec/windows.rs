@@ -3,11 +3,12 @@
 //! Kept thin because it is only type-checked in the Linux CI: commands run as
 //! the agent's account (LocalSystem) in a new process group without a console
 //! window, and each command's process is put in its own Job object so that a
-//! timeout or cancel ends everything it started (`TerminateJobObject`). If the
-//! job cannot be created, `taskkill /T /F` is the fallback. Processes the
-//! command started before it was assigned to the job (a few instructions'
-//! window) escape it. Named users and the interactive session are reported
-//! unsupported for now.
+//! timeout or cancel ends everything it started (`TerminateJobObject`). The
+//! process is created suspended and resumed only once it is in its job, so
+//! nothing it starts can escape the job. If the job cannot be created,
+//! `taskkill /T /F` is the fallback (it misses processes whose parent already
+//! exited). Named users and the interactive session are reported unsupported
+//! for now.
 //!
 //! This module and `unix.rs` are the only ones allowed `unsafe`: each use is a
 //! Win32 call on a handle this module owns, and says why it is sound.
@@ -18,9 +19,16 @@ use super::spool::ProcessMarker;
 use gururmm_protocol::RunAs;
 use std::path::Path;
 use std::time::Duration;
-use windows_sys::Win32::Foundation::{CloseHandle, HANDLE};
+use windows_sys::Win32::Foundation::{CloseHandle, HANDLE, INVALID_HANDLE_VALUE};
+use windows_sys::Win32::System::Diagnostics::ToolHelp::{
+    CreateToolhelp32Snapshot, Thread32First, Thread32Next, TH32CS_SNAPTHREAD, THREADENTRY32,
+};
 use windows_sys::Win32::System::JobObjects::{
-    AssignProcessToJobObject, CreateJobObjectW, TerminateJobObject,
+    AssignProcessToJobObject, CreateJobObjectW, JobObjectBasicAccountingInformation,
+    QueryInformationJobObject, TerminateJobObject, JOBOBJECT_BASIC_ACCOUNTING_INFORMATION,
+};
+use windows_sys::Win32::System::Threading::{
+    OpenThread, ResumeThread, CREATE_SUSPENDED, THREAD_SUSPEND_RESUME,
 };
 
 pub fn resolve_run_as(run_as: &RunAs) -> Result<Option<Account>, String> {
@@ -35,7 +43,8 @@ pub fn configure(command: &mut std::process::Command, _account: Option<&Account>
     use std::os::windows::process::CommandExt;
     const CREATE_NO_WINDOW: u32 = 0x0800_0000;
     const CREATE_NEW_PROCESS_GROUP: u32 = 0x0000_0200;
-    command.creation_flags(CREATE_NO_WINDOW | CREATE_NEW_PROCESS_GROUP);
+    // Suspended until `ProcessTree::adopt` has put it in its job.
+    command.creation_flags(CREATE_NO_WINDOW | CREATE_NEW_PROCESS_GROUP | CREATE_SUSPENDED);
 }
 
 pub fn hand_over(_path: &Path, _account: Option<&Account>) -> std::io::Result<()> {
@@ -67,6 +76,61 @@ impl Job {
     }
 }
 
+/// An owned kernel handle, closed on drop.
+struct OwnedHandle(HANDLE);
+
+impl Drop for OwnedHandle {
+    fn drop(&mut self) {
+        // SAFETY: the handle is owned by this value and closed exactly once.
+        unsafe {
+            CloseHandle(self.0);
+        }
+    }
+}
+
+/// Resumes the threads of a process created suspended (its main thread: it
+/// has not run yet, so it has no other).
+fn resume_process(pid: u32) -> std::io::Result<()> {
+    // SAFETY: a thread snapshot of the whole system takes no pointers; the
+    // handle is checked and then owned.
+    let snapshot = unsafe { CreateToolhelp32Snapshot(TH32CS_SNAPTHREAD, 0) };
+    if snapshot == INVALID_HANDLE_VALUE || snapshot.is_null() {
+        return Err(std::io::Error::last_os_error());
+    }
+    let snapshot = OwnedHandle(snapshot);
+    let mut entry = THREADENTRY32 {
+        dwSize: std::mem::size_of::<THREADENTRY32>() as u32,
+        ..Default::default()
+    };
+    let mut resumed = 0;
+    // SAFETY: `entry` is a valid THREADENTRY32 with dwSize set, as the
+    // snapshot functions require, and lives across each call.
+    let mut more = unsafe { Thread32First(snapshot.0, &mut entry) } != 0;
+    while more {
+        if entry.th32OwnerProcessID == pid {
+            // SAFETY: plain arguments; the returned handle is checked and owned.
+            let thread = unsafe { OpenThread(THREAD_SUSPEND_RESUME, 0, entry.th32ThreadID) };
+            if thread.is_null() {
+                return Err(std::io::Error::last_os_error());
+            }
+            let thread = OwnedHandle(thread);
+            // SAFETY: the thread handle is valid and has THREAD_SUSPEND_RESUME.
+            if unsafe { ResumeThread(thread.0) } == u32::MAX {
+                return Err(std::io::Error::last_os_error());
+            }
+            resumed += 1;
+        }
+        // SAFETY: as for Thread32First.
+        more = unsafe { Thread32Next(snapshot.0, &mut entry) } != 0;
+    }
+    if resumed == 0 {
+        return Err(std::io::Error::other(format!(
+            "process {pid} has no thread to resume"
+        )));
+    }
+    Ok(())
+}
+
 impl Drop for Job {
     fn drop(&mut self) {
         // SAFETY: the handle is owned by this value and closed exactly once.
@@ -84,8 +148,10 @@ pub struct ProcessTree {
 }
 
 impl ProcessTree {
-    /// Takes charge of a command's process right after it was spawned.
-    pub fn adopt(child: &tokio::process::Child) -> Self {
+    /// Takes charge of a command's process right after it was spawned
+    /// (suspended, see [`configure`]): puts it in a new Job object, then lets
+    /// it run. On error the process has not run, and the caller kills it.
+    pub fn adopt(child: &tokio::process::Child) -> std::io::Result<Self> {
         let pid = child.id().unwrap_or(0);
         let job = child
             .raw_handle()
@@ -93,7 +159,29 @@ impl ProcessTree {
         if job.is_none() {
             tracing::debug!(pid, "no Job object for the command; taskkill will end it");
         }
-        Self { pid, job }
+        resume_process(pid)?;
+        Ok(Self { pid, job })
+    }
+
+    /// Whether a process of the job still runs (without a job: unknown,
+    /// reported as not running, since taskkill was asked to end it).
+    pub fn running(&self) -> bool {
+        let Some(job) = &self.job else {
+            return false;
+        };
+        let mut info = JOBOBJECT_BASIC_ACCOUNTING_INFORMATION::default();
+        // SAFETY: the job handle is valid until `self` is dropped; `info` is
+        // the structure this information class fills, with its exact size.
+        let queried = unsafe {
+            QueryInformationJobObject(
+                job.0,
+                JobObjectBasicAccountingInformation,
+                (&mut info as *mut JOBOBJECT_BASIC_ACCOUNTING_INFORMATION).cast(),
+                std::mem::size_of::<JOBOBJECT_BASIC_ACCOUNTING_INFORMATION>() as u32,
+                std::ptr::null_mut(),
+            )
+        };
+        queried != 0 && info.ActiveProcesses > 0
     }
 
     /// What identifies the tree after an agent restart (nothing on Windows).

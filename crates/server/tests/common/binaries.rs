@@ -184,22 +184,36 @@ impl Api {
     }
 }
 
-/// Starts the agent binary; `key` only for the first start.
+/// Starts the agent binary; `key` only for the first start, piped in on
+/// standard input as the dashboard's install command does.
 pub fn start_agent(base: &str, state_dir: &Path, device_id: &str, key: Option<&str>) -> Process {
     let mut command = Command::new(agent_binary());
     command
-        .args(["run", "--server", base, "--state-dir"])
+        // The test server speaks plain HTTP on loopback, which the agent
+        // refuses unless told otherwise.
+        .args([
+            "run",
+            "--allow-insecure-http",
+            "--server",
+            base,
+            "--state-dir",
+        ])
         .arg(state_dir)
         .args(["--device-id", device_id]);
-    if let Some(key) = key {
-        command.args(["--enroll-key", key]);
+    if key.is_some() {
+        command.arg("--enroll-key-stdin").stdin(Stdio::piped());
+    } else {
+        command.stdin(Stdio::null());
     }
-    Process(
-        command
-            .env("RUST_LOG", "info")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start agent"),
-    )
+    let mut child = command
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start agent");
+    if let (Some(key), Some(mut stdin)) = (key, child.stdin.take()) {
+        use std::io::Write;
+        writeln!(stdin, "{key}").expect("pipe the enrollment key to the agent");
+    }
+    Process(child)
 }

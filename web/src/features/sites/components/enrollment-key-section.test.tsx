@@ -45,10 +45,25 @@ function renderSection(role: User["role"], siteData: Site = site) {
 describe("EnrollmentKeySection", () => {
   beforeEach(() => fetchMock.mockReset());
 
-  it("builds the Linux command from the server URL and the key", () => {
+  it("builds the Linux command from the server URL and the key, piping the key in", () => {
     expect(linuxInstallCommand("https://rmm.example.com", "k3y")).toBe(
-      "gururmm-agent run --server https://rmm.example.com --enroll-key k3y --state-dir /var/lib/gururmm-agent",
+      "echo 'k3y' | sudo gururmm-agent run --server https://rmm.example.com --enroll-key-stdin --state-dir /var/lib/gururmm-agent",
     );
+  });
+
+  it("never puts the key on the agent's command line, whatever it contains", () => {
+    const command = linuxInstallCommand("https://rmm.example.com", "k'3y; rm -rf /");
+    // Only echo, a shell builtin, sees the key; it is one single-quoted word.
+    expect(command.startsWith(`echo 'k'\\''3y; rm -rf /' | sudo gururmm-agent run `)).toBe(true);
+    expect(command.split(" | ")[1]).not.toContain("3y");
+    expect(command).not.toContain("--enroll-key ");
+  });
+
+  it("allows a plain-HTTP server explicitly, since the agent refuses it otherwise", () => {
+    expect(linuxInstallCommand("http://127.0.0.1:8080", "k3y")).toBe(
+      "echo 'k3y' | sudo gururmm-agent run --server http://127.0.0.1:8080 --allow-insecure-http --enroll-key-stdin --state-dir /var/lib/gururmm-agent",
+    );
+    expect(linuxInstallCommand("https://rmm.example.com", "k3y")).not.toContain("--allow-insecure-http");
   });
 
   it("shows a new key once, with the install command containing it", async () => {
@@ -71,8 +86,9 @@ describe("EnrollmentKeySection", () => {
     expect(await screen.findByTestId("enrollment-key-value")).toHaveTextContent("grmm_secret_key");
     expect(screen.getByTestId("install-command")).toHaveTextContent(
       // The server's configured public URL, not the address the browser happens to use.
-      "gururmm-agent run --server https://rmm.example.com --enroll-key grmm_secret_key --state-dir /var/lib/gururmm-agent",
+      "echo 'grmm_secret_key' | sudo gururmm-agent run --server https://rmm.example.com --enroll-key-stdin --state-dir /var/lib/gururmm-agent",
     );
+    expect(screen.queryByTestId("insecure-http-warning")).not.toBeInTheDocument();
     const request = fetchMock.mock.calls[0]?.[0] as Request;
     expect(request.method).toBe("POST");
     expect(new URL(request.url).pathname).toBe(`/api/v1/sites/${SITE_ID}/enrollment-key`);

@@ -12,9 +12,31 @@ import { Skeleton } from "@/components/ui/skeleton";
 import { useCanMutate } from "@/lib/auth";
 import { useCreateEnrollmentKey, useSite } from "../api/sites";
 
-/** The command a technician pastes on a Linux machine to enroll it into this site. */
+/** Whether agents would reach this server over plain HTTP, which they refuse unless told otherwise. */
+export function isPlainHttp(serverUrl: string): boolean {
+  return /^http:\/\//i.test(serverUrl);
+}
+
+/** `value` as one word for a POSIX shell: as is when it is plainly safe, else single-quoted. */
+function shellWord(value: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(value) ? value : shellQuote(value);
+}
+
+function shellQuote(value: string): string {
+  return `'${value.replaceAll("'", `'\\''`)}'`;
+}
+
+/**
+ * The command a technician pastes on a Linux machine to enroll it into this site. The key is piped in
+ * (echo is a shell builtin), so it never appears in any process's command line, which every local
+ * user can read.
+ */
 export function linuxInstallCommand(serverUrl: string, key: string): string {
-  return `gururmm-agent run --server ${serverUrl} --enroll-key ${key} --state-dir /var/lib/gururmm-agent`;
+  const insecure = isPlainHttp(serverUrl) ? " --allow-insecure-http" : "";
+  return (
+    `echo ${shellQuote(key)} | sudo gururmm-agent run --server ${shellWord(serverUrl)}${insecure} ` +
+    "--enroll-key-stdin --state-dir /var/lib/gururmm-agent"
+  );
 }
 
 export function EnrollmentKeySection({ siteId }: { siteId: string }) {
@@ -86,6 +108,7 @@ export function EnrollmentKeySection({ siteId }: { siteId: string }) {
 
 function FreshKey({ enrollmentKey }: { enrollmentKey: EnrollmentKey }) {
   const command = linuxInstallCommand(enrollmentKey.server_url, enrollmentKey.key);
+  const insecure = isPlainHttp(enrollmentKey.server_url);
   return (
     <>
       <div className="flex items-start gap-2 rounded-md border border-warning/50 bg-warning/10 px-3 py-2 text-sm">
@@ -106,7 +129,7 @@ function FreshKey({ enrollmentKey }: { enrollmentKey: EnrollmentKey }) {
       </div>
       <div className="grid gap-1">
         <span className="text-xs font-medium text-muted-foreground">
-          Linux: run as root on the machine to enroll (with the gururmm-agent binary on its PATH)
+          Linux: run on the machine to enroll, as a user who may use sudo (with the gururmm-agent binary on root&apos;s PATH)
         </span>
         <div className="flex items-start gap-2">
           <pre
@@ -118,9 +141,15 @@ function FreshKey({ enrollmentKey }: { enrollmentKey: EnrollmentKey }) {
           <CopyButton text={command} label="Copy command" />
         </div>
         <p className="text-xs text-muted-foreground">
-          The agent enrolls once, keeps its own identity in the state directory and then reconnects by itself. Windows and macOS installers
-          are not available yet.
+          The key is piped in, so it never shows in the machine&apos;s process list. The agent enrolls once, keeps its own identity in the
+          state directory and then reconnects by itself. Windows and macOS installers are not available yet.
         </p>
+        {insecure ? (
+          <p className="text-xs text-warning" data-testid="insecure-http-warning">
+            This server&apos;s public URL is plain HTTP, so the command allows it with --allow-insecure-http: the key, the agent&apos;s
+            secret and every command would cross the network unencrypted. Give the server an https:// public URL for real machines.
+          </p>
+        ) : null}
       </div>
     </>
   );
