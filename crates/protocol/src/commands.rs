@@ -21,8 +21,10 @@ use uuid::Uuid;
 pub struct CommandId(pub Uuid);
 
 impl CommandId {
+    /// A time-ordered id (UUID version 7): commands created in the same
+    /// millisecond still sort, and so run, in the order they were created.
     pub fn new() -> Self {
-        Self(Uuid::new_v4())
+        Self(Uuid::now_v7())
     }
 }
 

@@ -59,6 +59,11 @@ pub struct Config {
     /// from anyone else the header is ignored.
     #[serde(deserialize_with = "addresses_or_ranges")]
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Seconds a request's headers may take to arrive (also how long an idle
+    /// keep-alive connection waits for its next request).
+    pub header_read_timeout_seconds: u32,
+    /// Connections from one address that have not authenticated yet.
+    pub max_unauthenticated_connections_per_address: u32,
     /// Seconds between writes of agent presence (online/offline, last seen) to the database.
     pub presence_flush_seconds: u32,
     /// Bytes of stdout and of stderr kept per command; beyond it output is cut and flagged.
@@ -89,6 +94,8 @@ impl Default for Config {
             enrollment_max_failures: 10,
             enrollment_lockout_seconds: 600,
             trusted_proxies: Vec::new(),
+            header_read_timeout_seconds: 10,
+            max_unauthenticated_connections_per_address: 256,
             presence_flush_seconds: 2,
             command_output_limit_bytes: 1024 * 1024,
             command_queue_seconds: 86_400,
@@ -139,6 +146,8 @@ const ENV_KEYS: &[&str] = &[
     "enrollment_max_failures",
     "enrollment_lockout_seconds",
     "trusted_proxies",
+    "header_read_timeout_seconds",
+    "max_unauthenticated_connections_per_address",
     "presence_flush_seconds",
     "command_output_limit_bytes",
     "command_queue_seconds",
@@ -158,6 +167,8 @@ const NUMERIC_KEYS: &[&str] = &[
     "login_lockout_seconds",
     "enrollment_max_failures",
     "enrollment_lockout_seconds",
+    "header_read_timeout_seconds",
+    "max_unauthenticated_connections_per_address",
     "presence_flush_seconds",
     "command_output_limit_bytes",
     "command_queue_seconds",
@@ -233,6 +244,12 @@ impl Config {
             || self.presence_flush_seconds == 0
         {
             bail!("session_ttl_hours, login_max_failures, enrollment_max_failures and presence_flush_seconds must be at least 1");
+        }
+        if !(1..=300).contains(&self.header_read_timeout_seconds) {
+            bail!("header_read_timeout_seconds must be between 1 and 300");
+        }
+        if self.max_unauthenticated_connections_per_address == 0 {
+            bail!("max_unauthenticated_connections_per_address must be at least 1");
         }
         if self.trusted_proxies.len() > 64 {
             bail!("trusted_proxies may list at most 64 addresses or ranges");

@@ -13,6 +13,7 @@ pub mod error;
 pub mod gateway;
 pub mod hardening;
 pub mod jobs;
+pub mod listener;
 pub mod services;
 pub mod state;
 pub mod text;
@@ -104,6 +105,9 @@ pub fn app(state: AppState) -> Router {
     api_router
         .with_state(state)
         .merge(web::router(&web_dir))
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
+            listener::REQUEST_BODY_TIMEOUT,
+        ))
         .layer(hardening::catch_panics())
 }
 
@@ -125,25 +129,18 @@ pub async fn serve(
     listener: tokio::net::TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    use axum::serve::ListenerExt;
-    // Frames are small and latency matters (command round trips): no Nagle delay.
-    let listener = listener.tap_io(|tcp| {
-        let _ = tcp.set_nodelay(true);
-    });
     jobs::spawn_all(&state);
     let stopping = state.clone();
+    let limits = listener::ConnectionLimits::for_process(&state);
+    let header_read_timeout =
+        Duration::from_secs(u64::from(state.config.header_read_timeout_seconds));
     let app = app(state);
     let begin = stopping.clone();
     let graceful = async move {
         shutdown.await;
         begin.begin_shutdown();
     };
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(graceful)
-    .await?;
+    listener::serve_connections(listener, app, limits, header_read_timeout, graceful).await?;
     // Every connection has ended: their disconnects reach the database.
     // At shutdown: the disconnects, and the last-seen time of any agent still connected.
     jobs::flush_presence_once(&stopping, 0, 1).await;

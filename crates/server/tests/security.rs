@@ -831,3 +831,91 @@ async fn enrollment_key_routes_are_scoped_and_refuse_readonly_writes() {
     })
     .await;
 }
+
+/// Reads until the server closes the connection; false if it is still open after `seconds`.
+async fn closed_within(stream: &mut tokio::net::TcpStream, seconds: u64) -> bool {
+    use tokio::io::AsyncReadExt;
+    let mut buffer = Vec::new();
+    tokio::time::timeout(
+        std::time::Duration::from_secs(seconds),
+        stream.read_to_end(&mut buffer),
+    )
+    .await
+    .is_ok()
+}
+
+#[tokio::test]
+async fn slow_clients_cannot_exhaust_connections() {
+    use tokio::io::AsyncWriteExt;
+    let config = gururmm_server::config::Config {
+        header_read_timeout_seconds: 3,
+        max_unauthenticated_connections_per_address: 20,
+        ..test_config()
+    };
+    let server =
+        TestServer::start_with(gururmm_store::testing::TestDatabase::sqlite().await, config).await;
+    let admin = server.admin_token().await;
+    let (_, _, key) = server.client_site_key(&admin).await;
+
+    // Fifty half-sent requests from one address.
+    let mut slow = Vec::new();
+    for _ in 0..50 {
+        let mut stream = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+        stream
+            .write_all(b"GET /api/v1/health HTTP/1.1\r\nHost: rmm\r\nX-Slow: ")
+            .await
+            .unwrap();
+        slow.push(stream);
+    }
+    // Others are still served at once.
+    let elsewhere = reqwest::Client::builder()
+        .local_address(std::net::IpAddr::from([127, 0, 0, 2]))
+        .build()
+        .unwrap();
+    let health = elsewhere
+        .get(format!("http://{}/api/v1/health", server.addr))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status(), StatusCode::OK);
+    // Past the cap, the address's extra connections were closed at once; the
+    // others are closed when their headers do not arrive in time.
+    for stream in &slow[..20] {
+        let mut byte = [0u8; 1];
+        assert!(
+            matches!(stream.try_read(&mut byte), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock),
+            "the first twenty wait for their headers"
+        );
+    }
+    for stream in &mut slow[20..] {
+        assert!(
+            closed_within(stream, 1).await,
+            "connections past the cap are closed at once"
+        );
+    }
+    for stream in &mut slow[..20] {
+        assert!(closed_within(stream, 10).await, "a slow request is cut off");
+    }
+    // An idle keep-alive connection is closed too.
+    let mut idle = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    idle.write_all(b"GET /api/v1/health HTTP/1.1\r\nHost: rmm\r\n\r\n")
+        .await
+        .unwrap();
+    assert!(
+        closed_within(&mut idle, 10).await,
+        "an idle connection is closed"
+    );
+
+    // Agents behind one address are limited only until they authenticate.
+    let mut sockets = Vec::new();
+    for n in 0..25 {
+        let agent = wire::enroll(&server, &key, &format!("nat-device-{n}")).await;
+        sockets.push(wire::connect(&server, &agent).await);
+    }
+    let health = server.call(Method::GET, "/api/v1/health", None, None).await;
+    assert_eq!(
+        health.0,
+        StatusCode::OK,
+        "the address is not blocked by its agents"
+    );
+}

@@ -3,11 +3,13 @@
 
 use crate::auth::secrets::sha256_hex;
 use crate::error::ApiError;
+use crate::listener::ConnectionTicket;
 use crate::state::AppState;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use chrono::Utc;
 use gururmm_store::User;
+use std::sync::Arc;
 
 /// The signed-in user behind the bearer token, and the token's hash.
 #[derive(Clone, Debug)]
@@ -51,16 +53,24 @@ impl FromRequestParts<AppState> for CurrentUser {
             return Err(ApiError::unauthorized("invalid or expired token"));
         }
         let token_hash = sha256_hex(token);
-        if let Some(user) = state.sessions.get(&token_hash) {
-            return Ok(CurrentUser { user, token_hash });
+        let user = match state.sessions.get(&token_hash) {
+            Some(user) => user,
+            None => {
+                let user = state
+                    .store
+                    .find_session_user(&token_hash, Utc::now())
+                    .await
+                    .map_err(ApiError::internal)?
+                    .ok_or_else(|| ApiError::unauthorized("invalid or expired token"))?;
+                state.sessions.insert(token_hash.clone(), user.clone());
+                user
+            }
+        };
+        // A signed-in user's connection (the live event stream, say) is no
+        // longer limited as an unauthenticated one.
+        if let Some(ticket) = parts.extensions.get::<Arc<ConnectionTicket>>() {
+            ticket.authenticated();
         }
-        let user = state
-            .store
-            .find_session_user(&token_hash, Utc::now())
-            .await
-            .map_err(ApiError::internal)?
-            .ok_or_else(|| ApiError::unauthorized("invalid or expired token"))?;
-        state.sessions.insert(token_hash.clone(), user.clone());
         Ok(CurrentUser { user, token_hash })
     }
 }

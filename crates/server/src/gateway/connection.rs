@@ -44,6 +44,7 @@ pub async fn agent_ws(
     State(state): State<AppState>,
     headers: HeaderMap,
     ClientIp(ip): ClientIp,
+    ticket: Option<axum::Extension<std::sync::Arc<crate::listener::ConnectionTicket>>>,
     upgrade: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
 ) -> Result<Response, ApiError> {
     let credential = headers
@@ -65,6 +66,12 @@ pub async fn agent_ws(
     let Some(credentials) = credentials else {
         return Err(refusal(&state, agent_id, secret).await);
     };
+    // The upgraded socket outlives this request: its ticket goes with it, so
+    // the connection is counted until it closes.
+    let ticket = ticket.map(|axum::Extension(ticket)| ticket);
+    if let Some(ticket) = &ticket {
+        ticket.authenticated();
+    }
     let upgrade =
         upgrade.map_err(|e| ApiError::bad_request(format!("WebSocket upgrade required: {e}")))?;
     Ok(upgrade
@@ -73,7 +80,10 @@ pub async fn agent_ws(
         .read_buffer_size(4 * 1024)
         .write_buffer_size(0)
         .max_write_buffer_size(MAX_FRAME_BYTES)
-        .on_upgrade(move |socket| serve_agent(state, socket, credentials, ip)))
+        .on_upgrade(move |socket| async move {
+            serve_agent(state, socket, credentials, ip).await;
+            drop(ticket);
+        }))
 }
 
 /// Why a credential that is not the agent's current one is refused: it may
