@@ -8,6 +8,8 @@ export const siteKeys = {
   all: ["sites"] as const,
   listOfClient: (clientId: string, page: number) => ["sites", "list", clientId, page] as const,
   detail: (id: string) => ["sites", "detail", id] as const,
+  // Under "sites" so that refetching every site query (after a rename, say) refetches the keys too.
+  enrollmentKeys: (id: string) => ["sites", "enrollment-keys", id] as const,
 };
 
 export function useClientSites(clientId: string, page: number) {
@@ -73,8 +75,12 @@ export function useCreateEnrollmentKey(siteId: string) {
       queryClient.setQueryData(siteKeys.detail(siteId), (site: ReturnType<typeof useSite>["data"]) =>
         site ? { ...site, enrollment_key_created_at: key.created_at } : site,
       );
-      // The detail was patched above; refetching it would race with showing the key.
-      return queryClient.invalidateQueries({ queryKey: ["sites", "list"] });
+      // The detail was patched above; refetching it would race with showing the key. Regenerating revoked
+      // every other key of the site, which the key list must show.
+      return Promise.all([
+        queryClient.invalidateQueries({ queryKey: ["sites", "list"] }),
+        queryClient.invalidateQueries({ queryKey: siteKeys.enrollmentKeys(siteId) }),
+      ]);
     },
   });
 }

@@ -1,0 +1,64 @@
+//! A site's enrollment keys: the list (never the keys themselves), creating a key with limits, and
+//! revoking one. The key in clear exists only in the answer that creates it.
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { api } from "@/api/client";
+import { unwrap } from "@/api/errors";
+import type { components } from "@/api/schema";
+import { siteKeys } from "./sites";
+
+type Schemas = components["schemas"];
+export type EnrollmentKeyInfo = Schemas["EnrollmentKeyInfo"];
+export type EnrollmentKeyList = Schemas["EnrollmentKeyList"];
+export type NewEnrollmentKeyRequest = Schemas["NewEnrollmentKeyRequest"];
+export type CreatedEnrollmentKey = Schemas["CreatedEnrollmentKey"];
+
+export function useSiteEnrollmentKeys(siteId: string) {
+  return useQuery({
+    queryKey: siteKeys.enrollmentKeys(siteId),
+    queryFn: () => unwrap(api.GET("/api/v1/sites/{id}/enrollment-keys", { params: { path: { id: siteId } } })),
+  });
+}
+
+/**
+ * A key's state and uses change on the server, so after any change the list is refetched; the site
+ * (whose "enrollment key created" date follows its newest key that is not revoked) is refetched too.
+ */
+function useRefreshAfterKeyChange(siteId: string) {
+  const queryClient = useQueryClient();
+  return () =>
+    Promise.all([
+      queryClient.invalidateQueries({ queryKey: siteKeys.enrollmentKeys(siteId) }),
+      queryClient.invalidateQueries({ queryKey: siteKeys.detail(siteId) }),
+      queryClient.invalidateQueries({ queryKey: ["sites", "list"] }),
+    ]);
+}
+
+export function useCreateSiteEnrollmentKey(siteId: string) {
+  const queryClient = useQueryClient();
+  const refresh = useRefreshAfterKeyChange(siteId);
+  return useMutation({
+    mutationFn: (body: NewEnrollmentKeyRequest) =>
+      unwrap(api.POST("/api/v1/sites/{id}/enrollment-keys", { params: { path: { id: siteId } }, body })),
+    onSuccess: (created) => {
+      // Shown at once, newest first like the server orders them, before the refetch confirms it.
+      queryClient.setQueryData<EnrollmentKeyList>(siteKeys.enrollmentKeys(siteId), (list) =>
+        list ? { items: [created.info, ...list.items.filter((key) => key.id !== created.info.id)] } : list,
+      );
+      void refresh();
+    },
+  });
+}
+
+export function useRevokeEnrollmentKey(siteId: string) {
+  const queryClient = useQueryClient();
+  const refresh = useRefreshAfterKeyChange(siteId);
+  return useMutation({
+    mutationFn: (keyId: string) => unwrap(api.POST("/api/v1/enrollment-keys/{id}/revoke", { params: { path: { id: keyId } } })),
+    onSuccess: (revoked) => {
+      queryClient.setQueryData<EnrollmentKeyList>(siteKeys.enrollmentKeys(siteId), (list) =>
+        list ? { items: list.items.map((key) => (key.id === revoked.id ? revoked : key)) } : list,
+      );
+      void refresh();
+    },
+  });
+}
