@@ -8,6 +8,7 @@ import { PendingEnrollmentsNotice } from "@/features/enrollment-requests/compone
 import { ClientsPage } from "@/features/clients/components/clients-page";
 import { ClientSitesSection } from "@/features/sites/components/client-sites-section";
 import { EnrollmentKeySection } from "@/features/sites/components/enrollment-key-section";
+import { EnrollmentKeysCard } from "@/features/sites/components/enrollment-keys-card";
 import { SiteHeader } from "@/features/sites/components/site-header";
 
 const loginApi = getRouteApi("/login");
@@ -66,6 +67,7 @@ export function SiteRoute() {
   return (
     <div className="grid gap-4">
       <SiteHeader siteId={siteId} onDeleted={(clientId) => void navigate({ to: "/clients/$clientId", params: { clientId } })} />
+      <EnrollmentKeysCard key={`keys-${siteId}`} siteId={siteId} />
       <EnrollmentKeySection key={siteId} siteId={siteId} />
       <ScopedAgentsSection scope={{ site_id: siteId }} />
     </div>

@@ -1,10 +1,11 @@
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
-import { render, screen, waitFor } from "@testing-library/react";
+import { render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import type { ReactNode } from "react";
 import type { Site, User } from "@/api/types";
 import { TooltipProvider } from "@/components/ui/tooltip";
 import { currentUserQueryKey } from "@/lib/auth";
+import type { EnrollmentKeyInfo } from "../api/enrollment-keys";
 import { siteKeys } from "../api/sites";
 import { EnrollmentKeySection, linuxInstallCommand } from "./enrollment-key-section";
 
@@ -30,10 +31,28 @@ function user(role: User["role"]): User {
   return { id: "u", email: "tech@example.com", role, organization_id: "o", organization_name: "MSP" };
 }
 
-function renderSection(role: User["role"], siteData: Site = site) {
+function keyInfo(overrides: Partial<EnrollmentKeyInfo>): EnrollmentKeyInfo {
+  return {
+    id: "k",
+    site_id: SITE_ID,
+    label: "Site key",
+    state: "active",
+    created_at: "2026-01-01T00:00:00Z",
+    created_by_email: "tech@example.com",
+    expires_at: null,
+    max_uses: null,
+    uses: 0,
+    last_used_at: null,
+    revoked_at: null,
+    ...overrides,
+  };
+}
+
+function renderSection(role: User["role"], siteData: Site = site, keys: EnrollmentKeyInfo[] = []) {
   const queryClient = new QueryClient({ defaultOptions: { queries: { staleTime: Infinity, retry: false } } });
   queryClient.setQueryData(currentUserQueryKey, user(role));
   queryClient.setQueryData(siteKeys.detail(SITE_ID), siteData);
+  queryClient.setQueryData(siteKeys.enrollmentKeys(SITE_ID), { items: keys });
   const wrapper = ({ children }: { children: ReactNode }) => (
     <QueryClientProvider client={queryClient}>
       <TooltipProvider>{children}</TooltipProvider>
@@ -43,7 +62,10 @@ function renderSection(role: User["role"], siteData: Site = site) {
 }
 
 describe("EnrollmentKeySection", () => {
-  beforeEach(() => fetchMock.mockReset());
+  // In braces: a function returned from beforeEach is run as a cleanup, and mockReset returns the mock.
+  beforeEach(() => {
+    fetchMock.mockReset();
+  });
 
   it("builds the Linux command from the server URL and the key, piping the key in", () => {
     expect(linuxInstallCommand("https://rmm.example.com", "k3y")).toBe(
@@ -67,20 +89,17 @@ describe("EnrollmentKeySection", () => {
   });
 
   it("shows a new key once, with the install command containing it", async () => {
-    fetchMock.mockImplementation(
-      async () =>
-        new Response(
-          JSON.stringify({
-            key: "grmm_secret_key",
-            created_at: "2026-01-02T00:00:00Z",
-            server_url: "https://rmm.example.com",
-          }),
-          {
-            status: 201,
-            headers: { "Content-Type": "application/json" },
-          },
-        ),
-    );
+    fetchMock.mockImplementation(async (input) => {
+      const request = input as Request;
+      const body =
+        request.method === "POST"
+          ? { key: "grmm_secret_key", created_at: "2026-01-02T00:00:00Z", server_url: "https://rmm.example.com" }
+          : { items: [keyInfo({ created_at: "2026-01-02T00:00:00Z" })] };
+      return new Response(JSON.stringify(body), {
+        status: request.method === "POST" ? 201 : 200,
+        headers: { "Content-Type": "application/json" },
+      });
+    });
     renderSection("technician");
     await userEvent.click(screen.getByRole("button", { name: "Generate key" }));
     expect(await screen.findByTestId("enrollment-key-value")).toHaveTextContent("grmm_secret_key");
@@ -97,8 +116,30 @@ describe("EnrollmentKeySection", () => {
   });
 
   it("hides key generation from readonly users", () => {
-    renderSection("readonly", { ...site, enrollment_key_created_at: "2026-01-01T00:00:00Z" });
+    renderSection("readonly", { ...site, enrollment_key_created_at: "2026-01-01T00:00:00Z" }, [keyInfo({})]);
     expect(screen.queryByRole("button", { name: /generate key/i })).not.toBeInTheDocument();
-    expect(screen.getByTestId("enrollment-key-status")).toHaveTextContent("A key was created");
+    expect(screen.getByTestId("enrollment-key-status")).toHaveTextContent("1 key works");
+    expect(screen.getByTestId("enrollment-key-status")).not.toHaveTextContent("regenerate");
+  });
+
+  it("names the keys that regenerating revokes, those made under Enrollment keys included", async () => {
+    const keys = [
+      keyInfo({ id: "k1", label: "Laptop rollout", max_uses: 10 }),
+      keyInfo({ id: "k2", label: "Front desk PC", max_uses: 1 }),
+      keyInfo({ id: "k3", label: "Old", state: "revoked", revoked_at: "2026-01-01T00:00:00Z" }),
+    ];
+    renderSection("technician", { ...site, enrollment_key_created_at: "2026-01-01T00:00:00Z" }, keys);
+    expect(screen.getByTestId("enrollment-key-status")).toHaveTextContent("2 keys work");
+    await userEvent.click(screen.getByRole("button", { name: "Regenerate key" }));
+    const dialog = await screen.findByRole("alertdialog");
+    expect(dialog).toHaveTextContent("All 2 working keys of this site stop at once (Laptop rollout, Front desk PC)");
+    expect(dialog).toHaveTextContent("one new reusable key that never expires");
+    expect(within(dialog).getByRole("button", { name: "Revoke all and regenerate" })).toBeInTheDocument();
+  });
+
+  it("generates a first key without asking when no key works, even if old ones exist", () => {
+    renderSection("technician", site, [keyInfo({ state: "revoked", revoked_at: "2026-01-01T00:00:00Z" })]);
+    expect(screen.getByRole("button", { name: "Generate key" })).toBeInTheDocument();
+    expect(screen.getByTestId("enrollment-key-status")).toHaveTextContent("This site has no working enrollment key.");
   });
 });

@@ -10,6 +10,7 @@ import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { Skeleton } from "@/components/ui/skeleton";
 import { useCanMutate } from "@/lib/auth";
+import { type EnrollmentKeyInfo, useSiteEnrollmentKeys } from "../api/enrollment-keys";
 import { useCreateEnrollmentKey, useSite } from "../api/sites";
 
 /** Whether agents would reach this server over plain HTTP, which they refuse unless told otherwise. */
@@ -39,8 +40,13 @@ export function linuxInstallCommand(serverUrl: string, key: string): string {
   );
 }
 
+/**
+ * The quick path: one reusable key that never expires, and "regenerate", which revokes every key of
+ * the site (the ones in the key list included) and issues a new one, for when a key may have leaked.
+ */
 export function EnrollmentKeySection({ siteId }: { siteId: string }) {
   const site = useSite(siteId);
+  const keys = useSiteEnrollmentKeys(siteId);
   const createKey = useCreateEnrollmentKey(siteId);
   const mayMutate = useCanMutate();
   // The full key exists only in this component's memory: the server never returns it again.
@@ -54,30 +60,33 @@ export function EnrollmentKeySection({ siteId }: { siteId: string }) {
   if (site.isPending && !freshKey) return <Skeleton className="h-32" />;
   if (site.isError && !freshKey) return null;
   const existingKeyCreatedAt = site.data?.enrollment_key_created_at ?? null;
+  const activeKeys = keys.data?.items.filter((key) => key.state === "active");
+  // Without the list, the site's date of its newest key that is not revoked is the best hint.
+  const mayHaveWorkingKeys = activeKeys ? activeKeys.length > 0 : existingKeyCreatedAt !== null;
 
   return (
     <Card data-testid="enrollment-key-section">
       <CardHeader>
         <div className="grid gap-1">
           <CardTitle className="flex items-center gap-2">
-            <KeyRoundIcon className="size-4" /> Enrollment key
+            <KeyRoundIcon className="size-4" /> Site key
           </CardTitle>
           <CardDescription>
-            Agents use this key once to join the site; each agent then gets its own secret. Regenerating the key stops the old one from
-            enrolling new agents (agents already enrolled keep working).
+            The quickest way to install agents here: one reusable key that never expires. Regenerating it revokes every other key of this
+            site at once, those under Enrollment keys included; use it when a key may have leaked. Agents already enrolled keep working.
           </CardDescription>
         </div>
         {mayMutate ? (
-          existingKeyCreatedAt || freshKey ? (
+          mayHaveWorkingKeys || freshKey ? (
             <ConfirmDialog
               trigger={
                 <Button variant="outline" size="sm" data-testid="regenerate-key-button">
                   Regenerate key
                 </Button>
               }
-              title="Regenerate the enrollment key?"
-              description="The current key stops working at once: installers and commands that contain it can no longer enroll agents. Agents already enrolled are not affected."
-              confirmLabel="Regenerate key"
+              title="Revoke every key and regenerate?"
+              description={<RegenerateWarning activeKeys={activeKeys} />}
+              confirmLabel="Revoke all and regenerate"
               onConfirm={regenerate}
             />
           ) : (
@@ -89,16 +98,14 @@ export function EnrollmentKeySection({ siteId }: { siteId: string }) {
       </CardHeader>
       <CardContent className="grid gap-3">
         {freshKey ? (
-          <FreshKey enrollmentKey={freshKey} />
-        ) : existingKeyCreatedAt ? (
-          <p className="text-sm text-muted-foreground" data-testid="enrollment-key-status">
-            A key was created <RelativeTime value={existingKeyCreatedAt} />. For security it is shown only once, when it is generated;
-            regenerate it if you need it again.
-          </p>
+          <ShownOnceKey
+            keyValue={freshKey.key}
+            serverUrl={freshKey.server_url}
+            ifLost="If you lose it, regenerate, or create another key under Enrollment keys."
+          />
         ) : (
           <p className="text-sm text-muted-foreground" data-testid="enrollment-key-status">
-            This site has no enrollment key yet.
-            {mayMutate ? " Generate one to install agents." : " Ask an administrator or technician to generate one."}
+            <KeyStatus activeKeys={activeKeys} newestKeyCreatedAt={existingKeyCreatedAt} mayMutate={mayMutate} />
           </p>
         )}
       </CardContent>
@@ -106,14 +113,87 @@ export function EnrollmentKeySection({ siteId }: { siteId: string }) {
   );
 }
 
-function FreshKey({ enrollmentKey }: { enrollmentKey: EnrollmentKey }) {
-  const command = linuxInstallCommand(enrollmentKey.server_url, enrollmentKey.key);
-  const insecure = isPlainHttp(enrollmentKey.server_url);
+function KeyStatus({
+  activeKeys,
+  newestKeyCreatedAt,
+  mayMutate,
+}: {
+  activeKeys: EnrollmentKeyInfo[] | undefined;
+  newestKeyCreatedAt: string | null;
+  mayMutate: boolean;
+}) {
+  if (activeKeys?.length === 0 || (activeKeys === undefined && newestKeyCreatedAt === null)) {
+    return (
+      <>
+        This site has no working enrollment key.
+        {mayMutate
+          ? " Generate a reusable one here, or create a key that expires or enrolls a limited number of agents under Enrollment keys."
+          : " Ask an administrator or technician to create one."}
+      </>
+    );
+  }
+  // The server lists keys newest first.
+  const newestActive = activeKeys?.[0];
   return (
     <>
-      <div className="flex items-start gap-2 rounded-md border border-warning/50 bg-warning/10 px-3 py-2 text-sm">
+      {newestActive && activeKeys ? (
+        <>
+          {activeKeys.length === 1 ? "1 key works" : `${activeKeys.length} keys work`}, the newest created{" "}
+          <RelativeTime value={newestActive.created_at} />
+        </>
+      ) : (
+        <>
+          A key was created <RelativeTime value={newestKeyCreatedAt} />
+        </>
+      )}
+      . A key is shown only once, when it is created:{" "}
+      {mayMutate
+        ? "if you need one again, create a new key, or regenerate to replace them all."
+        : "ask for a new one if it is needed again."}
+    </>
+  );
+}
+
+function RegenerateWarning({ activeKeys }: { activeKeys: EnrollmentKeyInfo[] | undefined }) {
+  const named =
+    activeKeys === undefined || activeKeys.length === 0
+      ? null
+      : activeKeys.length <= 3
+        ? activeKeys.map((key) => key.label).join(", ")
+        : `${activeKeys
+            .slice(0, 3)
+            .map((key) => key.label)
+            .join(", ")} and ${activeKeys.length - 3} more`;
+  return (
+    <>
+      <p>
+        {activeKeys === undefined
+          ? "Every key of this site stops working at once"
+          : activeKeys.length === 1
+            ? "The site's working key stops at once"
+            : `All ${activeKeys.length} working keys of this site stop at once`}
+        {named ? ` (${named})` : ""}: installers and commands that contain them can no longer enroll agents.
+      </p>
+      <p className="mt-2">You get one new reusable key that never expires. Agents already enrolled are not affected.</p>
+    </>
+  );
+}
+
+/**
+ * A key the server just returned, with the Linux install command and copy buttons. The server never
+ * returns the key again, so this is the one moment it can be copied; `ifLost` says what to do instead.
+ */
+export function ShownOnceKey({ keyValue, serverUrl, ifLost }: { keyValue: string; serverUrl: string; ifLost: string }) {
+  const command = linuxInstallCommand(serverUrl, keyValue);
+  const insecure = isPlainHttp(serverUrl);
+  return (
+    <>
+      <div
+        className="flex items-start gap-2 rounded-md border border-warning/50 bg-warning/10 px-3 py-2 text-sm"
+        data-testid="shown-once-note"
+      >
         <TriangleAlertIcon className="mt-0.5 size-4 shrink-0 text-warning" aria-hidden />
-        <span>Copy the key now: it is shown only this once. If you lose it, regenerate a new one.</span>
+        <span>Copy the key now: it is shown only this once. {ifLost}</span>
       </div>
       <div className="grid gap-1">
         <span className="text-xs font-medium text-muted-foreground">Key</span>
@@ -122,9 +202,9 @@ function FreshKey({ enrollmentKey }: { enrollmentKey: EnrollmentKey }) {
             data-testid="enrollment-key-value"
             className="flex-1 overflow-x-auto rounded-md bg-muted px-2 py-1.5 font-mono text-xs break-all"
           >
-            {enrollmentKey.key}
+            {keyValue}
           </code>
-          <CopyButton text={enrollmentKey.key} label="Copy key" />
+          <CopyButton text={keyValue} label="Copy key" />
         </div>
       </div>
       <div className="grid gap-1">
