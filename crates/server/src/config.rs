@@ -64,6 +64,12 @@ pub struct Config {
     pub header_read_timeout_seconds: u32,
     /// Connections from one address that have not authenticated yet.
     pub max_unauthenticated_connections_per_address: u32,
+    /// Frames one agent may send per second, sustained (bursts of 1,000 pass).
+    pub agent_frames_per_second: u32,
+    /// Metric samples one agent may send per minute, sustained (bursts of 2,000 pass).
+    pub agent_samples_per_minute: u32,
+    /// Days of agent events kept.
+    pub event_retention_days: u32,
     /// Seconds between writes of agent presence (online/offline, last seen) to the database.
     pub presence_flush_seconds: u32,
     /// Bytes of stdout and of stderr kept per command; beyond it output is cut and flagged.
@@ -96,6 +102,9 @@ impl Default for Config {
             trusted_proxies: Vec::new(),
             header_read_timeout_seconds: 10,
             max_unauthenticated_connections_per_address: 256,
+            agent_frames_per_second: 100,
+            agent_samples_per_minute: 120,
+            event_retention_days: 90,
             presence_flush_seconds: 2,
             command_output_limit_bytes: 1024 * 1024,
             command_queue_seconds: 86_400,
@@ -148,6 +157,9 @@ const ENV_KEYS: &[&str] = &[
     "trusted_proxies",
     "header_read_timeout_seconds",
     "max_unauthenticated_connections_per_address",
+    "agent_frames_per_second",
+    "agent_samples_per_minute",
+    "event_retention_days",
     "presence_flush_seconds",
     "command_output_limit_bytes",
     "command_queue_seconds",
@@ -169,6 +181,9 @@ const NUMERIC_KEYS: &[&str] = &[
     "enrollment_lockout_seconds",
     "header_read_timeout_seconds",
     "max_unauthenticated_connections_per_address",
+    "agent_frames_per_second",
+    "agent_samples_per_minute",
+    "event_retention_days",
     "presence_flush_seconds",
     "command_output_limit_bytes",
     "command_queue_seconds",
@@ -248,8 +263,12 @@ impl Config {
         if !(1..=300).contains(&self.header_read_timeout_seconds) {
             bail!("header_read_timeout_seconds must be between 1 and 300");
         }
-        if self.max_unauthenticated_connections_per_address == 0 {
-            bail!("max_unauthenticated_connections_per_address must be at least 1");
+        if self.max_unauthenticated_connections_per_address == 0
+            || self.agent_frames_per_second == 0
+            || self.agent_samples_per_minute == 0
+            || self.event_retention_days == 0
+        {
+            bail!("max_unauthenticated_connections_per_address, agent_frames_per_second, agent_samples_per_minute and event_retention_days must be at least 1");
         }
         if self.trusted_proxies.len() > 64 {
             bail!("trusted_proxies may list at most 64 addresses or ranges");

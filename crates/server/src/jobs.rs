@@ -1,4 +1,4 @@
-//! Background jobs: presence flushing, metric retention and session cleanup.
+//! Background jobs: presence flushing, metric and event retention and session cleanup.
 
 use crate::state::AppState;
 use chrono::{Duration as ChronoDuration, Utc};
@@ -78,7 +78,8 @@ pub async fn flush_presence_once(state: &AppState, slice: u32, slices: u32) {
     }
 }
 
-/// Deletes metric samples older than the retention and expired sessions, hourly.
+/// Deletes metric samples and agent events older than their retention, and
+/// expired sessions, hourly.
 async fn retention(state: AppState) {
     let mut ticker = tokio::time::interval(Duration::from_secs(3600));
     loop {
@@ -93,6 +94,12 @@ pub async fn run_retention_once(state: &AppState) {
         Ok(0) => {}
         Ok(deleted) => tracing::info!(deleted, "deleted metric samples past retention"),
         Err(error) => tracing::error!(%error, "metric retention failed"),
+    }
+    let cutoff = Utc::now() - ChronoDuration::days(i64::from(state.config.event_retention_days));
+    match state.store.delete_agent_events_before(cutoff).await {
+        Ok(0) => {}
+        Ok(deleted) => tracing::info!(deleted, "deleted agent events past retention"),
+        Err(error) => tracing::error!(%error, "event retention failed"),
     }
     if let Err(error) = state.store.delete_expired_sessions(Utc::now()).await {
         tracing::error!(%error, "session cleanup failed");

@@ -57,8 +57,14 @@ pub async fn state_with_store(config: Config, store: Arc<dyn Store>) -> anyhow::
         config.enrollment_max_failures,
         Duration::from_secs(u64::from(config.enrollment_lockout_seconds)),
     );
+    let budgets =
+        services::agent_budgets::AgentBudgets::new(services::agent_budgets::BudgetLimits {
+            frames_per_second: f64::from(config.agent_frames_per_second),
+            samples_per_minute: f64::from(config.agent_samples_per_minute),
+        });
     Ok(AppState {
         config: Arc::new(config),
+        budgets: Arc::new(budgets),
         store,
         presence: Arc::new(Presence::default()),
         bus,

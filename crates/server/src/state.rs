@@ -19,6 +19,8 @@ pub struct AppState {
     pub metrics: MetricsIngest,
     pub login_limiter: Arc<LoginLimiter>,
     pub enrollment_limiter: Arc<EnrollmentLimiter>,
+    /// What each agent may still send.
+    pub budgets: Arc<crate::services::agent_budgets::AgentBudgets>,
     /// Sessions checked within the last few seconds.
     pub sessions: Arc<SessionCache>,
     /// Output of running commands, until their results are stored.

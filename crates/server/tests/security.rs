@@ -919,3 +919,221 @@ async fn slow_clients_cannot_exhaust_connections() {
         "the address is not blocked by its agents"
     );
 }
+
+fn sample_at(at: chrono::DateTime<chrono::Utc>) -> gururmm_protocol::MetricSample {
+    serde_json::from_value(json!({"collected_at": at, "cpu_percent": 5.0})).unwrap()
+}
+
+/// Sends a metrics batch and waits for its acknowledgement.
+async fn send_batch(
+    socket: &mut wire::Socket,
+    batch_id: u64,
+    samples: Vec<gururmm_protocol::MetricSample>,
+    dropped_samples: u64,
+) {
+    wire::send(
+        socket,
+        &AgentFrame::Metrics {
+            batch_id,
+            samples,
+            dropped_samples,
+        },
+    )
+    .await;
+    loop {
+        match wire::next(socket).await {
+            Ok(ServerFrame::MetricsAck { batch_id: acked }) if acked == batch_id => return,
+            Ok(_) => continue,
+            Err(reason) => panic!("closed while waiting for an ack: {reason:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_compromised_agent_cannot_fill_the_disk_or_slow_other_agents() {
+    each_backend(|server| async move {
+        let admin = server.admin_token().await;
+        let (_, _, key) = server.client_site_key(&admin).await;
+        let flooder = wire::enroll(&server, &key, "flooding-device").await;
+        let bystander = wire::enroll(&server, &key, "bystander-device").await;
+        let mut flood = wire::connect(&server, &flooder).await;
+        let mut calm = wire::connect(&server, &bystander).await;
+        let now = chrono::Utc::now();
+
+        // Samples spread over the retention window: only those near the present are stored.
+        let backdated: Vec<_> = (0..500)
+            .map(|n| sample_at(now - chrono::Duration::hours(n + 1)))
+            .collect();
+        send_batch(&mut flood, 1, backdated, 0).await;
+        // Thousands of distinct timestamps near the present: only the burst is stored.
+        for batch in 0..10u64 {
+            let samples = (0..500)
+                .map(|n| sample_at(now + chrono::Duration::milliseconds((batch * 500 + n) as i64)))
+                .collect();
+            send_batch(&mut flood, 10 + batch, samples, 7).await;
+        }
+        let from = (now - chrono::Duration::minutes(90))
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        let to = (now + chrono::Duration::minutes(5))
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        let (status, series) = server
+            .get(
+                &format!("/api/v1/agents/{}/metrics?from={from}&to={to}", flooder.id),
+                &admin,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{series}");
+        let stored = series["points"].as_array().unwrap().len();
+        assert!(
+            (1900..=2100).contains(&stored),
+            "about a burst of 2,000 samples is stored, not 5,500: {stored}"
+        );
+        let old =
+            (now - chrono::Duration::days(20)).to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        let older = (now - chrono::Duration::minutes(91))
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        let (_, backfill) = server
+            .get(
+                &format!(
+                    "/api/v1/agents/{}/metrics?from={old}&to={older}",
+                    flooder.id
+                ),
+                &admin,
+            )
+            .await;
+        assert_eq!(
+            backfill["points"].as_array().unwrap().len(),
+            0,
+            "no backdated samples"
+        );
+
+        // A flood of frames while another agent runs a command.
+        let flooding = tokio::spawn(async move {
+            for _ in 0..3000 {
+                wire::send(&mut flood, &AgentFrame::Heartbeat).await;
+            }
+            flood
+        });
+        let (status, created) = server
+            .post(
+                &format!("/api/v1/agents/{}/commands", bystander.id),
+                &admin,
+                json!({"command_type": "shell", "command": "uptime"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{created}");
+        let id = loop {
+            if let Ok(ServerFrame::RunCommand(request)) = wire::next(&mut calm).await {
+                break request.id;
+            }
+        };
+        wire::send(
+            &mut calm,
+            &AgentFrame::CommandResult(gururmm_protocol::CommandResult {
+                id,
+                outcome: gururmm_protocol::CommandOutcome::Completed,
+                exit_code: Some(0),
+                error: None,
+                started_at: Some(chrono::Utc::now()),
+                finished_at: chrono::Utc::now(),
+                stdout_bytes: 0,
+                stderr_bytes: 0,
+                stdout_truncated: false,
+                stderr_truncated: false,
+            }),
+        )
+        .await;
+        let path = format!("/api/v1/commands/{id}");
+        eventually(10, "the bystander's command is stored", || async {
+            (server.get(&path, &admin).await.1["status"] == "completed").then_some(())
+        })
+        .await;
+        let _flood = flooding.await.unwrap();
+
+        // One event per kind, however often it happened.
+        let (_, events) = server
+            .get(&format!("/api/v1/agents/{}/events", flooder.id), &admin)
+            .await;
+        let kinds: Vec<&str> = events["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["kind"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            kinds.iter().filter(|k| **k == "rate_limited").count(),
+            1,
+            "{kinds:?}"
+        );
+        assert_eq!(
+            kinds.iter().filter(|k| **k == "samples_dropped").count(),
+            1,
+            "{kinds:?}"
+        );
+
+        // Reconnecting in a loop with another machine's hello stores one event, then is refused early.
+        for _ in 0..30 {
+            if let Ok(mut socket) = wire::open(&server, &credential(&flooder)).await {
+                wire::send(&mut socket, &wire::hello("another-machine")).await;
+                let _ = wire::closed(&mut socket).await;
+            }
+        }
+        let (_, events) = server
+            .get(&format!("/api/v1/agents/{}/events", flooder.id), &admin)
+            .await;
+        let mismatches = events["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["kind"] == "device_mismatch")
+            .count();
+        assert_eq!(mismatches, 1);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn agent_events_have_a_retention_and_leave_with_their_agent() {
+    each_backend(|server| async move {
+        let admin = server.admin_token().await;
+        let (_, _, key) = server.client_site_key(&admin).await;
+        let agent = wire::enroll(&server, &key, "eventful-device").await;
+        let org = server.admin_organization().await;
+        let agent_id: gururmm_protocol::AgentId = agent.id.parse().unwrap();
+        for days in [200, 1] {
+            server
+                .store
+                .record_agent_event(gururmm_store::NewAgentEvent {
+                    organization_id: org,
+                    agent_id,
+                    kind: "samples_dropped".into(),
+                    message: format!("{days} days ago"),
+                    created_at: chrono::Utc::now() - chrono::Duration::days(days),
+                })
+                .await
+                .unwrap();
+        }
+        gururmm_server::jobs::run_retention_once(&server.state).await;
+        let events = server
+            .store
+            .list_agent_events(org, agent_id, 10)
+            .await
+            .unwrap();
+        assert_eq!(events.len(), 1, "the 200-day-old event is gone");
+        assert_eq!(events[0].message, "1 days ago");
+        assert_eq!(
+            server
+                .delete(&format!("/api/v1/agents/{}", agent.id), &admin)
+                .await
+                .0,
+            StatusCode::NO_CONTENT
+        );
+        assert!(server
+            .store
+            .list_agent_events(org, agent_id, 10)
+            .await
+            .unwrap()
+            .is_empty());
+    })
+    .await;
+}

@@ -296,6 +296,34 @@ impl SiteRow {
     }
 }
 
+/// What authenticates an agent, with the times its samples are checked against.
+pub(crate) const CREDENTIALS_SELECT: &str = "SELECT a.id, a.organization_id, a.device_id, a.secret_hash, a.enrolled_at, \
+     (SELECT l.collected_at FROM agent_latest_samples l WHERE l.agent_id = a.id) AS latest_sample_at \
+     FROM agents a";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct CredentialsRow {
+    id: String,
+    organization_id: String,
+    device_id: String,
+    secret_hash: String,
+    enrolled_at: i64,
+    latest_sample_at: Option<i64>,
+}
+
+impl CredentialsRow {
+    pub(crate) fn into_credentials(self) -> StoreResult<AgentCredentials> {
+        Ok(AgentCredentials {
+            id: parse_id(&self.id)?,
+            organization_id: parse_id(&self.organization_id)?,
+            device_id: self.device_id,
+            secret_hash: self.secret_hash,
+            enrolled_at: from_millis(self.enrolled_at),
+            latest_sample_at: self.latest_sample_at.map(from_millis),
+        })
+    }
+}
+
 #[derive(sqlx::FromRow)]
 struct AgentRow {
     id: String,
@@ -1038,15 +1066,11 @@ macro_rules! sql_store_impl {
             }
 
             async fn get_agent_credentials(&self, id: AgentId) -> StoreResult<Option<AgentCredentials>> {
-                let row: Option<(String, String, String)> =
-                    sqlx::query_as("SELECT organization_id, device_id, secret_hash FROM agents WHERE id = $1")
-                        .bind(id.to_string())
-                        .fetch_optional(&self.read)
-                        .await?;
-                row.map(|(org, device_id, secret_hash)| {
-                    Ok(AgentCredentials { id, organization_id: parse_id(&org)?, device_id, secret_hash })
-                })
-                .transpose()
+                let row: Option<CredentialsRow> = sqlx::query_as(&format!("{CREDENTIALS_SELECT} WHERE a.id = $1"))
+                    .bind(id.to_string())
+                    .fetch_optional(&self.read)
+                    .await?;
+                row.map(CredentialsRow::into_credentials).transpose()
             }
 
             async fn update_agent_facts(&self, id: AgentId, facts: &AgentFacts) -> StoreResult<()> {
@@ -1131,16 +1155,31 @@ macro_rules! sql_store_impl {
             }
 
             async fn delete_agent(&self, org: OrganizationId, id: AgentId) -> StoreResult<()> {
+                let mut tx = self.write.begin().await?;
                 let deleted = sqlx::query("DELETE FROM agents WHERE organization_id = $1 AND id = $2")
                     .bind(org.to_string())
                     .bind(id.to_string())
-                    .execute(&self.write)
+                    .execute(&mut *tx)
                     .await?
                     .rows_affected();
                 if deleted == 0 {
                     return Err(StoreError::NotFound);
                 }
+                sqlx::query("DELETE FROM agent_events WHERE organization_id = $1 AND agent_id = $2")
+                    .bind(org.to_string())
+                    .bind(id.to_string())
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
                 Ok(())
+            }
+
+            async fn delete_agent_events_before(&self, cutoff: DateTime<Utc>) -> StoreResult<u64> {
+                Ok(sqlx::query("DELETE FROM agent_events WHERE created_at < $1")
+                    .bind(millis(cutoff))
+                    .execute(&self.write)
+                    .await?
+                    .rows_affected())
             }
 
             async fn record_agent_event(&self, event: NewAgentEvent) -> StoreResult<()> {

@@ -6,7 +6,9 @@
 //! agent's secret; only [`EnrollmentStore::reenroll_agent`] (after the caller
 //! proved the old secret) and [`EnrollmentStore::approve_enrollment_request`] do.
 
-use crate::backends::{from_millis, millis, parse_id, PostgresStore, SqliteStore};
+use crate::backends::{
+    from_millis, millis, parse_id, CredentialsRow, PostgresStore, SqliteStore, CREDENTIALS_SELECT,
+};
 use crate::model::{AgentCredentials, AgentFacts, NewAgent};
 use crate::{StoreError, StoreResult};
 use async_trait::async_trait;
@@ -168,22 +170,14 @@ macro_rules! enrollment_store_impl {
                 org: OrganizationId,
                 device_id: &str,
             ) -> StoreResult<Option<AgentCredentials>> {
-                let row: Option<(String, String)> = sqlx::query_as(
-                    "SELECT id, secret_hash FROM agents WHERE organization_id = $1 AND device_id = $2",
-                )
+                let row: Option<CredentialsRow> = sqlx::query_as(&format!(
+                    "{CREDENTIALS_SELECT} WHERE a.organization_id = $1 AND a.device_id = $2"
+                ))
                 .bind(org.to_string())
                 .bind(device_id)
                 .fetch_optional(&self.read)
                 .await?;
-                row.map(|(id, secret_hash)| {
-                    Ok(AgentCredentials {
-                        id: parse_id(&id)?,
-                        organization_id: org,
-                        device_id: device_id.to_string(),
-                        secret_hash,
-                    })
-                })
-                .transpose()
+                row.map(CredentialsRow::into_credentials).transpose()
             }
 
             async fn reenroll_agent(&self, id: AgentId, new: &NewAgent) -> StoreResult<()> {
@@ -248,13 +242,15 @@ macro_rules! enrollment_store_impl {
                 .bind(millis(new.enrolled_at))
                 .execute(&mut *tx)
                 .await?;
+                // The new request and the `keep - 1` newest others stay.
                 sqlx::query(
-                    "DELETE FROM agent_enrollment_requests WHERE agent_id = $1 AND id NOT IN \
-                     (SELECT id FROM agent_enrollment_requests WHERE agent_id = $1 \
-                      ORDER BY created_at DESC, id DESC LIMIT $2)",
+                    "DELETE FROM agent_enrollment_requests WHERE agent_id = $1 AND id <> $2 AND id NOT IN \
+                     (SELECT id FROM agent_enrollment_requests WHERE agent_id = $1 AND id <> $2 \
+                      ORDER BY created_at DESC, id DESC LIMIT $3)",
                 )
                 .bind(agent.to_string())
-                .bind(keep.max(1))
+                .bind(id.to_string())
+                .bind(keep.max(1) - 1)
                 .execute(&mut *tx)
                 .await?;
                 tx.commit().await?;

@@ -136,7 +136,7 @@ pub trait Store: EnrollmentStore + EnrollmentKeyStore + Send + Sync + 'static {
         query: &ListQuery,
     ) -> StoreResult<Page<Agent>>;
     async fn get_agent(&self, org: OrganizationId, id: AgentId) -> StoreResult<AgentDetail>;
-    /// Deletes the agent, its secret and its samples.
+    /// Deletes the agent, its secret, its samples and its events.
     async fn delete_agent(&self, org: OrganizationId, id: AgentId) -> StoreResult<()>;
     async fn record_agent_event(&self, event: NewAgentEvent) -> StoreResult<()>;
     async fn list_agent_events(
@@ -145,6 +145,7 @@ pub trait Store: EnrollmentStore + EnrollmentKeyStore + Send + Sync + 'static {
         id: AgentId,
         limit: i64,
     ) -> StoreResult<Vec<AgentEvent>>;
+    async fn delete_agent_events_before(&self, cutoff: DateTime<Utc>) -> StoreResult<u64>;
 
     // Presence and metrics, written in batches by background tasks.
     async fn write_presence(&self, updates: &[PresenceUpdate]) -> StoreResult<()>;

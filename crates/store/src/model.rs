@@ -151,6 +151,10 @@ pub struct AgentCredentials {
     pub organization_id: OrganizationId,
     pub device_id: String,
     pub secret_hash: String,
+    pub enrolled_at: DateTime<Utc>,
+    /// When the agent's latest stored full sample was taken (refreshed at most
+    /// every 30 s): new samples from far before it are refused.
+    pub latest_sample_at: Option<DateTime<Utc>>,
 }
 
 impl std::fmt::Debug for AgentCredentials {

@@ -220,6 +220,7 @@ pub async fn delete_agent(
         .await
         .map_err(|e| ApiError::from_store(e, "agent"))?;
     state.presence.close(id, CloseReason::Revoked);
+    state.budgets.forget(id);
     tracing::info!(agent = %id, user = %current.user.id, "agent deleted");
     Ok(StatusCode::NO_CONTENT)
 }

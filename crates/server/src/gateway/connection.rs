@@ -10,8 +10,9 @@ use crate::auth::secrets::secret_matches;
 use crate::error::ApiError;
 use crate::gateway::commands::CommandRelay;
 use crate::gateway::presence::{Outbound, Registration, OUTBOUND_CAPACITY};
+use crate::services::agent_budgets::{self, AgentBudget};
 use crate::services::bus::LiveEvent;
-use crate::services::metrics::{to_record, IngestBatch};
+use crate::services::metrics::{to_record, IngestBatch, MAX_CLOCK_SKEW_MINUTES};
 use crate::state::AppState;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
@@ -21,11 +22,12 @@ use chrono::Utc;
 use futures_util::{SinkExt, StreamExt};
 use gururmm_protocol::metrics::MAX_SAMPLES_PER_BATCH;
 use gururmm_protocol::{
-    parse_agent_credential, AgentFrame, AgentSettings, CloseReason, Hello, ServerFrame,
-    MAX_FRAME_BYTES, PROTOCOL_VERSION,
+    parse_agent_credential, AgentFrame, AgentId, AgentSettings, CloseReason, Hello, OrganizationId,
+    ServerFrame, MAX_FRAME_BYTES, PROTOCOL_VERSION,
 };
-use gururmm_store::{AgentCredentials, AgentFacts, NewAgentEvent};
+use gururmm_store::{AgentCredentials, AgentFacts};
 use std::net::IpAddr;
+use std::sync::Mutex;
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
@@ -201,6 +203,16 @@ async fn serve_agent(
 ) {
     let (mut sink, mut stream) = socket.split();
     let agent_id = credentials.id;
+    let budget = state.budgets.of(&credentials);
+    // Reconnecting in a loop (each hello may write the agent's facts) is refused early.
+    if !lock(&budget).connect(std::time::Instant::now()) {
+        let _ = tokio::time::timeout(
+            SEND_TIMEOUT,
+            sink.send(close_message(CloseReason::Overloaded)),
+        )
+        .await;
+        return;
+    }
 
     // 1. hello
     let first = tokio::time::timeout(HELLO_TIMEOUT, stream.next()).await;
@@ -224,21 +236,14 @@ async fn serve_agent(
     if let Err(reason) = check_hello(&hello, &credentials) {
         if reason == CloseReason::DeviceMismatch {
             tracing::warn!(agent = %agent_id, "agent credential presented from another device; refused");
-            let event = NewAgentEvent {
-                organization_id: credentials.organization_id,
-                agent_id,
-                kind: "device_mismatch".into(),
-                message: format!(
-                    "credential presented by device {:?} (host {:?}, address {}) instead of the enrolled device; connection refused",
-                    truncate(&hello.device_id, 80),
-                    truncate(&hello.hostname, 80),
-                    ip.map(|i| i.to_string()).unwrap_or_else(|| "unknown".into())
-                ),
-                created_at: Utc::now(),
-            };
-            if let Err(error) = state.store.record_agent_event(event).await {
-                tracing::error!(%error, "recording device mismatch failed");
-            }
+            let message = format!(
+                "credential presented by device {:?} (host {:?}, address {}) instead of the enrolled device; connection refused",
+                truncate(&hello.device_id, 80),
+                truncate(&hello.hostname, 80),
+                ip.map(|i| i.to_string()).unwrap_or_else(|| "unknown".into())
+            );
+            let who = (credentials.organization_id, agent_id);
+            agent_event(&state, &budget, who, "device_mismatch", message).await;
         }
         let _ = sink.send(close_message(reason)).await;
         return;
@@ -290,6 +295,7 @@ async fn serve_agent(
         let mut commands = CommandRelay::new(agent_id, credentials.organization_id);
         let reason = run(
             &state,
+            &budget,
             &mut registration,
             &mut commands,
             &mut stream,
@@ -322,13 +328,53 @@ fn end(state: &AppState, registration: &Registration) {
     }
 }
 
+fn lock(budget: &Mutex<AgentBudget>) -> std::sync::MutexGuard<'_, AgentBudget> {
+    budget.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Stores an agent event, at most one of a kind per coalescing window.
+async fn agent_event(
+    state: &AppState,
+    budget: &Mutex<AgentBudget>,
+    (organization_id, agent_id): (OrganizationId, AgentId),
+    kind: &'static str,
+    message: String,
+) {
+    agent_budgets::record_event(
+        state.store.as_ref(),
+        budget,
+        organization_id,
+        agent_id,
+        kind,
+        message,
+    )
+    .await;
+}
+
+/// Tells the agent's history (once per window) that it sent more than it may.
+async fn report_rate_limited(
+    state: &AppState,
+    budget: &Mutex<AgentBudget>,
+    who: (OrganizationId, AgentId),
+) {
+    let (frames, samples) = lock(budget).dropped();
+    let message = format!(
+        "the agent sent more than it may: {frames} frame(s) and {samples} sample(s) dropped so far \
+         (limits: {} frames/s, {} samples/min, samples dated near the present)",
+        state.config.agent_frames_per_second, state.config.agent_samples_per_minute
+    );
+    agent_event(state, budget, who, "rate_limited", message).await;
+}
+
 fn truncate(value: &str, max: usize) -> String {
     value.chars().take(max).collect()
 }
 
 /// The frame loop. Returns the reason to close with, or `None` when the link is already gone.
+#[allow(clippy::too_many_arguments)]
 async fn run<S, R>(
     state: &AppState,
+    budget: &Mutex<AgentBudget>,
     registration: &mut Registration,
     commands: &mut CommandRelay,
     stream: &mut R,
@@ -371,6 +417,11 @@ where
                     Message::Ping(_) | Message::Pong(_) => continue,
                     Message::Binary(_) => return Some(CloseReason::InvalidFrame),
                 };
+                // Over its budget, a frame is dropped before it costs a parse.
+                if !lock(budget).frame(std::time::Instant::now()) {
+                    report_rate_limited(state, budget, (organization_id, agent_id)).await;
+                    continue;
+                }
                 let frame = match AgentFrame::from_json(&body) {
                     Ok(frame) => frame,
                     Err(_) => return Some(CloseReason::InvalidFrame),
@@ -396,6 +447,10 @@ where
                         if interfaces.len() > MAX_INTERFACES {
                             return Some(CloseReason::InvalidFrame);
                         }
+                        if !lock(budget).interfaces(std::time::Instant::now()) {
+                            report_rate_limited(state, budget, (organization_id, agent_id)).await;
+                            continue;
+                        }
                         let json = serde_json::to_string(&interfaces).unwrap_or_else(|_| "[]".into());
                         if let Err(error) = state.store.set_agent_interfaces(agent_id, &json).await {
                             tracing::error!(%error, agent = %agent_id, "storing interfaces failed");
@@ -405,13 +460,35 @@ where
                         if samples.len() > MAX_SAMPLES_PER_BATCH {
                             return Some(CloseReason::InvalidFrame);
                         }
-                        let records = samples.into_iter().filter_map(|s| to_record(agent_id, s)).collect();
+                        if dropped_samples > 0 {
+                            let message = format!(
+                                "the agent dropped {dropped_samples} sample(s) while offline (buffer full)"
+                            );
+                            agent_event(state, budget, (organization_id, agent_id), "samples_dropped", message).await;
+                        }
+                        let times: Vec<_> = samples.iter().map(|s| s.collected_at).collect();
+                        let verdict = lock(budget).samples(
+                            &times,
+                            std::time::Instant::now(),
+                            Utc::now(),
+                            chrono::Duration::minutes(MAX_CLOCK_SKEW_MINUTES),
+                        );
+                        if verdict.out_of_window + verdict.over_rate > 0 {
+                            report_rate_limited(state, budget, (organization_id, agent_id)).await;
+                        }
+                        let mut samples: Vec<Option<_>> = samples.into_iter().map(Some).collect();
+                        let records = verdict
+                            .accepted
+                            .iter()
+                            .filter_map(|&index| samples[index].take())
+                            .filter_map(|sample| to_record(agent_id, sample))
+                            .collect();
+                        // Acknowledged even when all were refused: the agent cannot do better.
                         let batch = IngestBatch {
                             organization_id,
                             agent_id,
                             batch_id,
                             records,
-                            dropped_samples,
                             reply: outbound_tx.clone(),
                         };
                         if !state.metrics.submit(batch).await {

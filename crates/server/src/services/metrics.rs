@@ -6,7 +6,7 @@ use crate::gateway::presence::Outbound;
 use crate::services::bus::{Bus, LiveEvent};
 use chrono::{DateTime, Duration, Utc};
 use gururmm_protocol::{AgentId, MetricSample, OrganizationId, ServerFrame};
-use gururmm_store::{MetricRecord, NewAgentEvent, Store};
+use gururmm_store::{MetricRecord, Store};
 use std::collections::HashMap;
 use std::sync::Arc;
 use tokio::sync::mpsc;
@@ -20,7 +20,7 @@ const MAX_RECORDS_PER_WRITE: usize = 5000;
 /// well within 2 s of arriving).
 const WRITE_LINGER: std::time::Duration = std::time::Duration::from_millis(200);
 /// Samples stamped further in the future than this are refused as garbage.
-const MAX_CLOCK_SKEW_MINUTES: i64 = 10;
+pub const MAX_CLOCK_SKEW_MINUTES: i64 = 10;
 /// An agent's latest full sample (a few KiB of JSON in its row) is rewritten
 /// at most this often; every sample is still stored, and queryable, at once.
 /// Rewriting every agent's row every second was most of the ingest cost.
@@ -31,7 +31,6 @@ pub struct IngestBatch {
     pub agent_id: AgentId,
     pub batch_id: u64,
     pub records: Vec<MetricRecord>,
-    pub dropped_samples: u64,
     /// Where to send the acknowledgement.
     pub reply: mpsc::Sender<Outbound>,
 }
@@ -233,21 +232,6 @@ async fn store_write(store: Arc<dyn Store>, bus: Bus, write: Write) -> Result<()
             .try_send(Outbound::Frame(ServerFrame::MetricsAck {
                 batch_id: batch.batch_id,
             }));
-        if batch.dropped_samples > 0 {
-            let event = NewAgentEvent {
-                organization_id: batch.organization_id,
-                agent_id: batch.agent_id,
-                kind: "samples_dropped".into(),
-                message: format!(
-                    "the agent dropped {} sample(s) while offline (buffer full)",
-                    batch.dropped_samples
-                ),
-                created_at: Utc::now(),
-            };
-            if let Err(error) = store.record_agent_event(event).await {
-                tracing::warn!(%error, "recording dropped-samples event failed");
-            }
-        }
         if let Some(event) = event {
             bus.publish(batch.organization_id, event);
         }

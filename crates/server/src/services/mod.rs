@@ -1,6 +1,7 @@
 //! Business rules that are more than one store call: bootstrap, login,
-//! enrollment, metric ingest, and the event bus.
+//! enrollment, metric ingest, what each agent may send, and the event bus.
 
+pub mod agent_budgets;
 pub mod bootstrap;
 pub mod bus;
 pub mod commands;
