@@ -3,8 +3,10 @@
 import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import createClient from "openapi-fetch";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { paths } from "../src/api/schema";
 
 function requiredEnv(name: string): string {
   const value = process.env[name];
@@ -50,6 +52,23 @@ afterAll(async () => {
   await browser?.close();
 });
 
+/**
+ * The API as a script sees it, for what only a machine does (enrolling). It logs in on its own and
+ * sends a bearer token, which keeps working for API clients wherever the dashboard keeps its session.
+ */
+async function apiClient() {
+  const anonymous = createClient<paths>({ baseUrl });
+  const login = await anonymous.POST("/api/v1/auth/login", { body: { email, password } });
+  if (!login.data) throw new Error(`API login failed with ${login.response.status}: ${JSON.stringify(login.error)}`);
+  return { anonymous, authed: createClient<paths>({ baseUrl, headers: { Authorization: `Bearer ${login.data.token}` } }) };
+}
+
+/** The data of an API answer, or an error with its status and body. */
+function expectOk<T>(result: { data?: T; error?: unknown; response: Response }, what: string): T {
+  if (result.data === undefined) throw new Error(`${what} failed with ${result.response.status}: ${JSON.stringify(result.error)}`);
+  return result.data;
+}
+
 /** Runs one step; on failure saves a screenshot named after it and adds the page's errors to the message. */
 async function step(name: string, run: () => Promise<void>): Promise<void> {
   const started = Date.now();
@@ -66,7 +85,7 @@ async function step(name: string, run: () => Promise<void>): Promise<void> {
 }
 
 describe("dashboard against a live server", () => {
-  it("logs in, onboards a client and site, shows the live agent with charts, runs a command and a script on it", async () => {
+  it("logs in, onboards a client and site with enrollment keys, shows the live agent with charts, runs a command and a script on it, rejects a claim on its identity", async () => {
     const unique = new Date().toISOString().replace(/\D/g, "").slice(0, 14);
     const clientName = `E2E client ${unique}`;
     const siteName = `E2E site ${unique}`;
@@ -85,23 +104,26 @@ describe("dashboard against a live server", () => {
         });
       await Promise.race([page.waitForURL(/\/agents/), refused]);
       refused.catch(() => undefined);
-      await page.getByRole("heading", { name: "Agents" }).waitFor();
+      await page.getByRole("heading", { name: "Agents", exact: true }).waitFor();
     });
 
     await step("create a client", async () => {
       await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Clients" }).click();
-      await page.getByRole("heading", { name: "Clients" }).waitFor();
+      await page.getByRole("heading", { name: "Clients", exact: true }).waitFor();
       await page.getByRole("button", { name: "New client" }).first().click();
       await page.getByLabel("Client name").fill(clientName);
       await page.getByRole("button", { name: "Create client" }).click();
       await page.getByTestId("client-name").filter({ hasText: clientName }).waitFor();
     });
 
+    let siteId = "";
     await step("create a site", async () => {
       await page.getByRole("button", { name: "New site" }).click();
       await page.getByLabel("Site name").fill(siteName);
       await page.getByRole("button", { name: "Create site" }).click();
       await page.getByTestId("site-name").filter({ hasText: siteName }).waitFor();
+      siteId = /\/sites\/([0-9a-f-]{36})$/.exec(new URL(page.url()).pathname)?.[1] ?? "";
+      expect(siteId).not.toBe("");
     });
 
     await step("generate the enrollment key", async () => {
@@ -116,6 +138,48 @@ describe("dashboard against a live server", () => {
       expect(command).toContain(`--server ${new URL(baseUrl).origin}`);
       // The suite's server is plain HTTP on loopback, which the agent accepts only when told to.
       expect(command.includes("--allow-insecure-http")).toBe(new URL(baseUrl).protocol === "http:");
+    });
+
+    const oneTimeLabel = `E2E one-time ${unique}`;
+    const oneTimeRow = page.locator(`[data-testid="enrollment-key-row"][data-label="${oneTimeLabel}"]`);
+
+    await step("create a labelled one-time key and see it and its install command once", async () => {
+      await page.getByTestId("new-enrollment-key-button").click();
+      const dialog = page.getByTestId("new-enrollment-key-dialog");
+      await dialog.getByLabel("Label", { exact: true }).fill(oneTimeLabel);
+      await dialog.getByTestId("enrollment-key-uses-select").click();
+      await page.getByRole("option", { name: "One-time (1 agent)" }).click();
+      expect(await dialog.getByTestId("new-enrollment-key-summary").textContent()).toBe("Enrolls a single agent and never expires.");
+      await dialog.getByTestId("create-enrollment-key-button").click();
+      const key = (await dialog.getByTestId("enrollment-key-value").textContent())?.trim() ?? "";
+      expect(key.length).toBeGreaterThan(8);
+      expect(await dialog.getByTestId("install-command").textContent()).toContain(`echo '${key}' | sudo gururmm-agent run`);
+      expect(await dialog.getByTestId("shown-once-note").textContent()).toContain("shown only this once");
+      expect(await dialog.getByTestId("enrollment-key-limits").textContent()).toContain("One-time key");
+      await dialog.getByTestId("close-created-key-button").click();
+      await dialog.waitFor({ state: "detached" });
+      // Closed means gone: the page no longer holds the key anywhere.
+      expect(await page.getByText(key).count()).toBe(0);
+    });
+
+    await step("see the one-time key in the list, active and unused", async () => {
+      await oneTimeRow.locator('[data-testid="enrollment-key-state"][data-state="active"]').waitFor();
+      expect(await oneTimeRow.getByTestId("enrollment-key-uses").textContent()).toBe("0 of 1 (one-time)");
+      expect(await oneTimeRow.getByTestId("enrollment-key-expiry").textContent()).toBe("never");
+      expect(await oneTimeRow.textContent()).toContain(`by ${email}`);
+    });
+
+    await step("revoke the one-time key", async () => {
+      await oneTimeRow.getByTestId("revoke-enrollment-key-button").click();
+      const confirm = page.getByRole("alertdialog");
+      expect(await confirm.textContent()).toContain(`Revoke "${oneTimeLabel}"?`);
+      await confirm.getByRole("button", { name: "Revoke key" }).click();
+      await confirm.waitFor({ state: "detached" });
+      await oneTimeRow.locator('[data-testid="enrollment-key-state"][data-state="revoked"]').waitFor();
+      expect(await oneTimeRow.getByTestId("enrollment-key-state").textContent()).toBe("Revoked");
+      expect(await oneTimeRow.getByTestId("revoke-enrollment-key-button").count()).toBe(0);
+      // Revoking one key leaves the site key generated above working.
+      expect(await page.locator('[data-testid="enrollment-key-row"][data-state="active"]').count()).toBe(1);
     });
 
     await step("see the live agent online in the agents list", async () => {
@@ -186,7 +250,7 @@ describe("dashboard against a live server", () => {
 
     await step("create a script with a parameter", async () => {
       await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Scripts" }).click();
-      await page.getByRole("heading", { name: "Scripts" }).waitFor();
+      await page.getByRole("heading", { name: "Scripts", exact: true }).waitFor();
       await page.getByTestId("new-script-button").first().click();
       await page.getByTestId("script-name-input").fill(scriptName);
       await page.getByTestId("script-type-select").click();
@@ -231,6 +295,82 @@ describe("dashboard against a live server", () => {
       expect((await dialog.getByTestId("command-output").textContent())?.trim()).toBe(expected);
       await page.keyboard.press("Escape");
       await dialog.waitFor({ state: "detached" });
+    });
+
+    const impostorHostname = `e2e-impostor-${unique}`;
+    let api: Awaited<ReturnType<typeof apiClient>> | null = null;
+    let liveAgentId = "";
+
+    await step("a machine claims the live agent's identity with a valid key", async () => {
+      api = await apiClient();
+      const { anonymous, authed } = api;
+      const agents = expectOk(
+        await authed.GET("/api/v1/agents", { params: { query: { status: "online", q: agentHostname } } }),
+        "listing the online agents",
+      );
+      liveAgentId = agents.items.find((agent) => agent.hostname === agentHostname)?.id ?? "";
+      expect(liveAgentId).not.toBe("");
+      const detail = expectOk(await authed.GET("/api/v1/agents/{id}", { params: { path: { id: liveAgentId } } }), "reading the agent");
+      expect(detail.device_id).toBeTruthy();
+      const created = expectOk(
+        await authed.POST("/api/v1/sites/{id}/enrollment-keys", {
+          params: { path: { id: siteId } },
+          body: { label: `E2E claim ${unique}`, max_uses: 1 },
+        }),
+        "creating a key",
+      );
+      // A machine that only knows the device id (readable by any local user) and a key, not the agent's secret.
+      const enrolled = expectOk(
+        await anonymous.POST("/api/v1/agent/enroll", {
+          body: {
+            enrollment_key: created.key,
+            device_id: detail.device_id ?? "",
+            hostname: impostorHostname,
+            os: { family: "linux", name: "Debian GNU/Linux", version: "12", kernel: null },
+            arch: "x86_64",
+            agent_version: "0.0.0-e2e",
+          },
+        }),
+        "enrolling as the live agent",
+      );
+      expect(enrolled.pending_approval).toBe(true);
+    });
+
+    await step("see the pending approval on the agents page and review it", async () => {
+      await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Agents" }).click();
+      await page.getByRole("heading", { name: "Agents", exact: true }).waitFor();
+      const notice = page.getByTestId("pending-enrollments-notice");
+      await notice.waitFor({ timeout: PROMPT_MS });
+      expect(await notice.textContent()).toContain("1 machine claims the identity of an existing agent");
+      await notice.getByRole("link", { name: "Review" }).click();
+      await page.waitForURL(/\/enrollment-requests$/);
+      const row = page.getByTestId("enrollment-request-row").filter({ hasText: impostorHostname });
+      await row.waitFor();
+      expect(await row.textContent()).toContain(agentHostname);
+      expect(await row.textContent()).toContain(`${clientName} / ${siteName}`);
+    });
+
+    await step("reject the claim", async () => {
+      const row = page.getByTestId("enrollment-request-row").filter({ hasText: impostorHostname });
+      // Never approve here: that would hand the live agent's identity to the impostor and disconnect it.
+      await row.getByRole("button", { name: "Reject" }).click();
+      const confirm = page.getByRole("alertdialog");
+      expect(await confirm.textContent()).toContain(`Reject ${impostorHostname}?`);
+      await confirm.getByRole("button", { name: "Reject" }).click();
+      await confirm.waitFor({ state: "detached" });
+      await page.getByTestId("enrollment-requests-empty").waitFor();
+    });
+
+    await step("the live agent stays online and the banner is gone", async () => {
+      await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Agents" }).click();
+      await page.getByRole("searchbox", { name: "Search agents" }).fill(agentHostname);
+      const agentRow = page.locator(`[data-testid="agent-row"][data-hostname="${agentHostname}"]`).first();
+      await agentRow.locator('[data-testid="agent-status"][data-status="online"]').waitFor();
+      expect(await page.getByTestId("pending-enrollments-notice").count()).toBe(0);
+      if (!api) throw new Error("the claim step did not log in to the API");
+      const agent = expectOk(await api.authed.GET("/api/v1/agents/{id}", { params: { path: { id: liveAgentId } } }), "reading the agent");
+      expect(agent.status).toBe("online");
+      expect(agent.hostname).toBe(agentHostname);
     });
 
     expect(pageErrors.filter((message) => message.startsWith("pageerror"))).toEqual([]);
