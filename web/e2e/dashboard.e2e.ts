@@ -374,5 +374,13 @@ describe("dashboard against a live server", () => {
     });
 
     expect(pageErrors.filter((message) => message.startsWith("pageerror"))).toEqual([]);
+    // The dashboard runs under its strict Content-Security-Policy without tripping it.
+    expect(pageErrors.filter((message) => message.includes("Content Security Policy"))).toEqual([]);
+    // The session is an HttpOnly cookie: nothing a script could steal is kept in the page's storage.
+    const storage = await page.evaluate(() => JSON.stringify({ ...localStorage, ...sessionStorage }));
+    expect(storage).not.toMatch(/token/i);
+    const session = (await context.cookies()).find((cookie) => cookie.name === "gururmm_session");
+    expect(session?.httpOnly).toBe(true);
+    expect(session?.sameSite).toBe("Strict");
   });
 });

@@ -115,6 +115,7 @@ pub fn app(state: AppState) -> Router {
             listener::REQUEST_BODY_TIMEOUT,
         ))
         .layer(hardening::catch_panics())
+        .layer(axum::middleware::from_fn(hardening::security_headers))
 }
 
 async fn api_not_found() -> ApiError {

@@ -1137,3 +1137,158 @@ async fn agent_events_have_a_retention_and_leave_with_their_agent() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn every_answer_carries_the_security_headers_and_api_answers_are_not_cached() {
+    let server = TestServer::start(gururmm_store::testing::TestDatabase::sqlite().await).await;
+    for path in ["/", "/agents/some-id", "/api/v1/health", "/api/v1/nope"] {
+        let response = server
+            .http
+            .get(format!("{}{path}", server.base))
+            .send()
+            .await
+            .unwrap();
+        let headers = response.headers();
+        let csp = headers["content-security-policy"].to_str().unwrap();
+        for directive in [
+            "default-src 'self'",
+            "script-src 'self'",
+            "frame-ancestors 'none'",
+            "object-src 'none'",
+        ] {
+            assert!(csp.contains(directive), "{path}: {csp}");
+        }
+        assert!(
+            !csp.replace("style-src 'self' 'unsafe-inline'", "")
+                .contains("unsafe"),
+            "only styles may be inline, never scripts: {csp}"
+        );
+        assert_eq!(headers["x-frame-options"], "DENY", "{path}");
+        assert_eq!(headers["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(headers["referrer-policy"], "no-referrer", "{path}");
+        if path.starts_with("/api/") {
+            assert_eq!(headers["cache-control"], "no-store", "{path}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_dashboard_session_is_an_httponly_cookie_with_csrf_protection() {
+    each_backend(|server| async move {
+        let response = server
+            .http
+            .post(format!("{}/api/v1/auth/login", server.base))
+            .json(&json!({"email": ADMIN_EMAIL, "password": PASSWORD, "cookie": true}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        let set_cookies: Vec<String> = response
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .map(|v| v.to_str().unwrap().to_string())
+            .collect();
+        let body: Value = response.json().await.unwrap();
+        assert!(body["token"].is_null(), "no token reaches the page: {body}");
+        let session = set_cookies
+            .iter()
+            .find(|c| c.starts_with("gururmm_session="))
+            .expect("session cookie");
+        assert!(
+            session.contains("HttpOnly") && session.contains("SameSite=Strict"),
+            "{session}"
+        );
+        let csrf_cookie = set_cookies
+            .iter()
+            .find(|c| c.starts_with("gururmm_csrf="))
+            .expect("csrf cookie");
+        assert!(!csrf_cookie.contains("HttpOnly"));
+        let cookie_value = |cookie: &str| cookie.split(';').next().unwrap().to_string();
+        let cookies = format!("{}; {}", cookie_value(session), cookie_value(csrf_cookie));
+        let csrf = cookie_value(csrf_cookie)
+            .split_once('=')
+            .unwrap()
+            .1
+            .to_string();
+
+        let request = |method: Method, path: &str| {
+            server
+                .http
+                .request(method, format!("{}{path}", server.base))
+                .header("cookie", cookies.clone())
+        };
+        let me = request(Method::GET, "/api/v1/auth/me")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(me.status(), StatusCode::OK);
+        // A change without the CSRF token (what a forged cross-site form would send) is refused.
+        for token in [None, Some("0".repeat(64))] {
+            let mut forged =
+                request(Method::POST, "/api/v1/clients").json(&json!({"name": "Forged"}));
+            if let Some(token) = token {
+                forged = forged.header("x-csrf-token", token);
+            }
+            let answer = forged.send().await.unwrap();
+            assert_eq!(answer.status(), StatusCode::FORBIDDEN);
+            let body: Value = answer.json().await.unwrap();
+            assert_eq!(body["error"]["code"], "csrf_failed");
+        }
+        let created = request(Method::POST, "/api/v1/clients")
+            .header("x-csrf-token", &csrf)
+            .json(&json!({"name": "Real"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(created.status(), StatusCode::CREATED);
+        // The session cookie is no key to the agent gateway, and other cookie names are ignored.
+        let (status, _) = upgrade_refusal_with_cookie(&server, &cookies).await;
+        assert_eq!(status, 401);
+        let token = server.admin_token().await;
+        let other_cookie = server
+            .http
+            .get(format!("{}/api/v1/auth/me", server.base))
+            .header("cookie", format!("token={token}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(other_cookie.status(), StatusCode::UNAUTHORIZED);
+        // Signing out clears both cookies and ends the session.
+        let out = request(Method::POST, "/api/v1/auth/logout")
+            .header("x-csrf-token", &csrf)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(out.status(), StatusCode::NO_CONTENT);
+        let cleared: Vec<_> = out.headers().get_all("set-cookie").iter().collect();
+        assert_eq!(cleared.len(), 2);
+        assert!(cleared
+            .iter()
+            .all(|c| c.to_str().unwrap().contains("Max-Age=0")));
+        let after = request(Method::GET, "/api/v1/auth/me")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(after.status(), StatusCode::UNAUTHORIZED);
+    })
+    .await;
+}
+
+/// The agent WebSocket's answer to an upgrade carrying only cookies.
+async fn upgrade_refusal_with_cookie(server: &TestServer, cookies: &str) -> (u16, String) {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let mut request = format!("ws://{}{}", server.addr, gururmm_protocol::AGENT_WS_PATH)
+        .into_client_request()
+        .unwrap();
+    request
+        .headers_mut()
+        .insert("cookie", cookies.parse().unwrap());
+    match tokio_tungstenite::connect_async(request).await {
+        Ok(_) => (101, String::new()),
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            (response.status().as_u16(), String::new())
+        }
+        Err(other) => panic!("{other}"),
+    }
+}

@@ -140,7 +140,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Signs out: the token stops working. */
+        /** Signs out: the token stops working (and a cookie session's cookies are cleared). */
         post: operations["logout"];
         delete?: never;
         options?: never;
@@ -945,14 +945,20 @@ export interface components {
             session?: string | null;
         };
         LoginRequest: {
+            /**
+             * @description Start a browser session instead: the token goes into an HttpOnly
+             *     cookie (with a CSRF token cookie) and is not in the answer. The
+             *     dashboard signs in this way; API clients leave it out.
+             */
+            cookie?: boolean;
             email: string;
             password: string;
         };
         LoginResponse: {
             /** Format: date-time */
             expires_at: string;
-            /** @description Bearer token for `Authorization: Bearer <token>`. */
-            token: string;
+            /** @description Bearer token for `Authorization: Bearer <token>`; `null` for a cookie session. */
+            token?: string | null;
             user: components["schemas"]["User"];
         };
         MetricPoint: {

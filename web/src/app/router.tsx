@@ -7,7 +7,7 @@ import { parseJobListSearch, parseJobPageSearch } from "@/features/jobs/hooks/jo
 import { parseScriptListSearch } from "@/features/scripts/hooks/script-list-search";
 import type { ClientListSearch } from "@/features/clients/components/clients-page";
 import { RouteError } from "@/components/route-error";
-import { getToken } from "@/lib/auth-token";
+import { getSession } from "@/lib/session";
 import { compact, optionalPage, optionalText } from "@/lib/search-params";
 import { AuthedLayout } from "./routes/authed-layout";
 import { safeRedirect } from "./safe-redirect";
@@ -35,7 +35,7 @@ const loginRoute = createRoute({
   path: "/login",
   validateSearch: (raw: Record<string, unknown>): { redirect?: string } => compact({ redirect: safeRedirect(raw.redirect) }),
   beforeLoad: ({ search }) => {
-    if (getToken()) throw redirect({ href: search.redirect ?? "/agents" });
+    if (getSession()) throw redirect({ href: search.redirect ?? "/agents" });
   },
   component: LoginRoute,
 });
@@ -44,7 +44,7 @@ const authedRoute = createRoute({
   getParentRoute: () => rootRoute,
   id: "authed",
   beforeLoad: ({ location }) => {
-    if (!getToken()) throw redirect({ to: "/login", search: { redirect: safeRedirect(location.href) } });
+    if (!getSession()) throw redirect({ to: "/login", search: { redirect: safeRedirect(location.href) } });
   },
   component: AuthedLayout,
 });

@@ -1,23 +1,24 @@
-//! Who is logged in. The token lives in auth-token.ts; the user record is server state in TanStack Query.
+//! Who is logged in. The session is a cookie (see session.ts); the user record is server state in TanStack Query.
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useCallback, useSyncExternalStore } from "react";
 import { api } from "@/api/client";
 import { unwrap } from "@/api/errors";
 import type { LoginResponse, User } from "@/api/types";
-import { getToken, setToken, subscribeToken } from "./auth-token";
+import { forgetSession, getSession, sessionChanged, subscribeSession } from "./session";
 
 export const currentUserQueryKey = ["auth", "me"] as const;
 
-export function useToken(): string | null {
-  return useSyncExternalStore(subscribeToken, getToken, getToken);
+/** The session's CSRF token while signed in, else null. */
+export function useSession(): string | null {
+  return useSyncExternalStore(subscribeSession, getSession, getSession);
 }
 
 export function useCurrentUser() {
-  const token = useToken();
+  const session = useSession();
   return useQuery({
     queryKey: currentUserQueryKey,
     queryFn: () => unwrap(api.GET("/api/v1/auth/me")),
-    enabled: token !== null,
+    enabled: session !== null,
     staleTime: 5 * 60_000,
   });
 }
@@ -38,7 +39,8 @@ export function useAuthActions() {
     (response: LoginResponse) => {
       queryClient.clear();
       queryClient.setQueryData(currentUserQueryKey, response.user);
-      setToken(response.token);
+      // The server set the session cookies with this answer.
+      sessionChanged();
     },
     [queryClient],
   );
@@ -50,7 +52,7 @@ export function useAuthActions() {
     } catch {
       // Offline: the local token is dropped anyway.
     }
-    setToken(null);
+    forgetSession();
     queryClient.clear();
   }, [queryClient]);
 

@@ -1,4 +1,4 @@
-import { getToken, setToken } from "./auth-token";
+import { forgetSession, getSession, sessionChanged } from "./session";
 import { runLiveEventsConnection, type LiveEvent, type LiveConnectionState } from "./live-events";
 
 function streamResponse(chunks: string[]): Response {
@@ -15,11 +15,17 @@ function streamResponse(chunks: string[]): Response {
 describe("runLiveEventsConnection", () => {
   afterEach(() => {
     vi.unstubAllGlobals();
-    setToken(null);
+    forgetSession();
   });
 
-  it("sends the bearer token, delivers typed events and reconnects after the stream ends", async () => {
-    setToken("t0ken");
+  /** What the server's sign-in answer leaves in the browser (the session cookie itself is HttpOnly). */
+  function signIn(csrf: string) {
+    document.cookie = `gururmm_csrf=${csrf}; Path=/`;
+    sessionChanged();
+  }
+
+  it("sends the session cookie (never a token header), delivers typed events and reconnects after the stream ends", async () => {
+    signIn("c5rf");
     const fetchMock = vi.fn(async () =>
       streamResponse([": keep-alive\n\n", 'event: agent_status\ndata: {"agent_id":"a1","status":"on', 'line","last_seen":null}\n\n']),
     );
@@ -42,7 +48,8 @@ describe("runLiveEventsConnection", () => {
 
     expect(fetchMock).toHaveBeenCalledTimes(2);
     const init = (fetchMock.mock.calls[0] as unknown as [string, RequestInit])[1];
-    expect(new Headers(init.headers).get("Authorization")).toBe("Bearer t0ken");
+    expect(new Headers(init.headers).get("Authorization")).toBeNull();
+    expect(init.credentials).toBe("same-origin");
     expect(events.slice(0, 2)).toEqual([
       { type: "connected" },
       { type: "agent_status", agent_id: "a1", status: "online", last_seen: null },
@@ -50,8 +57,8 @@ describe("runLiveEventsConnection", () => {
     expect(states.slice(0, 4)).toEqual(["connecting", "open", "offline", "connecting"]);
   });
 
-  it("logs out instead of retrying when the token is rejected", async () => {
-    setToken("expired");
+  it("signs out instead of retrying when the session is rejected", async () => {
+    signIn("expired");
     const fetchMock = vi.fn(async () => new Response(null, { status: 401 }));
     vi.stubGlobal("fetch", fetchMock);
     await runLiveEventsConnection({
@@ -61,6 +68,7 @@ describe("runLiveEventsConnection", () => {
       onStateChange: () => undefined,
     });
     expect(fetchMock).toHaveBeenCalledTimes(1);
-    expect(getToken()).toBeNull();
+    expect(getSession()).toBeNull();
+    expect(document.cookie).not.toContain("gururmm_csrf=expired");
   });
 });

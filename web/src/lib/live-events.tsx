@@ -3,7 +3,7 @@
 //! subscribers; features decide which of their caches an event touches.
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import type { AgentStatus } from "@/api/types";
-import { getToken, setToken } from "./auth-token";
+import { forgetSession, getSession } from "./session";
 import { reconnectDelayMs, SseParser, type ServerSentEvent } from "./sse";
 
 export interface AgentStatusEvent {
@@ -152,15 +152,16 @@ export async function runLiveEventsConnection({ url, signal, onEvent, onStateCha
     onStateChange("connecting");
     let retryHint: number | null = null;
     try {
-      const token = getToken();
-      if (!token) return;
+      if (!getSession()) return;
+      // The session cookie goes along (same origin); a GET needs no CSRF token.
       const response = await fetch(url, {
-        headers: { Accept: "text/event-stream", Authorization: `Bearer ${token}` },
+        headers: { Accept: "text/event-stream" },
+        credentials: "same-origin",
         cache: "no-store",
         signal,
       });
       if (response.status === 401) {
-        setToken(null);
+        forgetSession();
         return;
       }
       if (!response.ok || !response.body) throw new Error(`events stream answered ${response.status}`);
@@ -196,13 +197,13 @@ interface LiveEventsContextValue {
 
 const LiveEventsContext = createContext<LiveEventsContextValue | null>(null);
 
-/** Keeps the events stream open while a token exists. */
-export function LiveEventsProvider({ token, children }: { token: string | null; children: ReactNode }) {
+/** Keeps the events stream open while signed in. */
+export function LiveEventsProvider({ session, children }: { session: string | null; children: ReactNode }) {
   const listenersRef = useRef(new Set<Listener>());
   const [state, setState] = useState<LiveConnectionState>("connecting");
 
   useEffect(() => {
-    if (!token) return;
+    if (!session) return;
     const controller = new AbortController();
     void runLiveEventsConnection({
       url: `${window.location.origin}/api/v1/events`,
@@ -213,7 +214,7 @@ export function LiveEventsProvider({ token, children }: { token: string | null; 
       onStateChange: setState,
     });
     return () => controller.abort();
-  }, [token]);
+  }, [session]);
 
   const subscribe = useCallback((listener: Listener) => {
     listenersRef.current.add(listener);

@@ -1,12 +1,12 @@
 //! Sign in, sign out, and who am I.
 
 use crate::api::ClientIp;
-use crate::auth::CurrentUser;
+use crate::auth::{cookies, CurrentUser};
 use crate::error::{ApiError, ApiJson, ApiResult, ErrorBody};
 use crate::services::login;
 use crate::state::AppState;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::Json;
 use chrono::{DateTime, Utc};
 use gururmm_protocol::{OrganizationId, UserId};
@@ -18,6 +18,11 @@ use utoipa::ToSchema;
 pub struct LoginRequest {
     pub email: String,
     pub password: String,
+    /// Start a browser session instead: the token goes into an HttpOnly
+    /// cookie (with a CSRF token cookie) and is not in the answer. The
+    /// dashboard signs in this way; API clients leave it out.
+    #[serde(default)]
+    pub cookie: bool,
 }
 
 impl std::fmt::Debug for LoginRequest {
@@ -53,8 +58,8 @@ impl From<gururmm_store::User> for User {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct LoginResponse {
-    /// Bearer token for `Authorization: Bearer <token>`.
-    pub token: String,
+    /// Bearer token for `Authorization: Bearer <token>`; `null` for a cookie session.
+    pub token: Option<String>,
     pub expires_at: DateTime<Utc>,
     pub user: User,
 }
@@ -66,26 +71,51 @@ pub async fn login(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     ApiJson(request): ApiJson<LoginRequest>,
-) -> ApiResult<Json<LoginResponse>> {
+) -> ApiResult<(HeaderMap, Json<LoginResponse>)> {
     let success = login::login(&state, &request.email, &request.password, ip).await?;
-    Ok(Json(LoginResponse {
-        token: success.token,
-        expires_at: success.expires_at,
-        user: success.user.into(),
-    }))
+    let mut headers = HeaderMap::new();
+    let token = if request.cookie {
+        let max_age = (success.expires_at - Utc::now()).num_seconds().max(0);
+        for value in cookies::session_cookies(&success.token, max_age, secure_cookies(&state)) {
+            headers.append(header::SET_COOKIE, value);
+        }
+        None
+    } else {
+        Some(success.token)
+    };
+    Ok((
+        headers,
+        Json(LoginResponse {
+            token,
+            expires_at: success.expires_at,
+            user: success.user.into(),
+        }),
+    ))
 }
 
-/// Signs out: the token stops working.
+/// Cookies are `Secure` when the server is reached over HTTPS.
+fn secure_cookies(state: &AppState) -> bool {
+    state.config.public_url().starts_with("https://")
+}
+
+/// Signs out: the token stops working (and a cookie session's cookies are cleared).
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", security(("bearer" = [])),
     responses((status = 204), (status = 401, body = ErrorBody)))]
-pub async fn logout(State(state): State<AppState>, current: CurrentUser) -> ApiResult<StatusCode> {
+pub async fn logout(
+    State(state): State<AppState>,
+    current: CurrentUser,
+) -> ApiResult<(StatusCode, HeaderMap)> {
     state
         .store
         .delete_session(&current.token_hash)
         .await
         .map_err(ApiError::internal)?;
     state.sessions.remove(&current.token_hash);
-    Ok(StatusCode::NO_CONTENT)
+    let mut headers = HeaderMap::new();
+    for value in cookies::clearing_cookies(secure_cookies(&state)) {
+        headers.append(header::SET_COOKIE, value);
+    }
+    Ok((StatusCode::NO_CONTENT, headers))
 }
 
 /// The signed-in user.

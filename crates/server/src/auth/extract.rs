@@ -1,6 +1,7 @@
 //! Extractors: [`CurrentUser`] for any signed-in caller, [`Writer`] for
 //! callers allowed to change things (not `readonly`), [`Admin`] for administrators.
 
+use crate::auth::cookies;
 use crate::auth::secrets::sha256_hex;
 use crate::error::ApiError;
 use crate::listener::ConnectionTicket;
@@ -47,8 +48,25 @@ impl FromRequestParts<AppState> for CurrentUser {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let token = bearer_token(parts)
-            .ok_or_else(|| ApiError::unauthorized("missing bearer token: sign in first"))?;
+        // A bearer token (API clients), or the dashboard's session cookie, which
+        // must come with its CSRF token on anything that changes data.
+        let token = match bearer_token(parts) {
+            Some(token) => token,
+            None => {
+                let token = cookies::cookie(&parts.headers, cookies::SESSION_COOKIE)
+                    .ok_or_else(|| ApiError::unauthorized("missing bearer token: sign in first"))?;
+                if cookies::is_unsafe(&parts.method)
+                    && !cookies::csrf_matches(&parts.headers, token)
+                {
+                    return Err(ApiError::new(
+                        axum::http::StatusCode::FORBIDDEN,
+                        "csrf_failed",
+                        "missing or wrong X-CSRF-Token header for a cookie session",
+                    ));
+                }
+                token
+            }
+        };
         if token.len() > 256 {
             return Err(ApiError::unauthorized("invalid or expired token"));
         }

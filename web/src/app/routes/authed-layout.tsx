@@ -5,7 +5,7 @@ import { useAgentLiveUpdates } from "@/features/agents/hooks/use-agent-live-upda
 import { useCommandLiveUpdates } from "@/features/commands/hooks/use-command-live-updates";
 import { useEnrollmentRequestLiveUpdates } from "@/features/enrollment-requests/api/enrollment-requests";
 import { useJobLiveUpdates } from "@/features/jobs/hooks/use-job-live-updates";
-import { useToken } from "@/lib/auth";
+import { useSession } from "@/lib/auth";
 import { LiveEventsProvider } from "@/lib/live-events";
 
 function LiveCacheUpdates() {
@@ -18,21 +18,21 @@ function LiveCacheUpdates() {
 
 /** Everything behind login: the shell, the live events stream, and a redirect to /login on logout or 401. */
 export function AuthedLayout() {
-  const token = useToken();
+  const session = useSession();
   const navigate = useNavigate();
   const router = useRouter();
 
   useEffect(() => {
-    if (token !== null) return;
+    if (session !== null) return;
     // Read the location once, without subscribing: following it would chase our own redirect.
     const { pathname, href } = router.state.location;
     if (pathname === "/login") return;
     void navigate({ to: "/login", search: { redirect: href }, replace: true });
-  }, [token, navigate, router]);
+  }, [session, navigate, router]);
 
-  if (token === null) return null;
+  if (session === null) return null;
   return (
-    <LiveEventsProvider token={token}>
+    <LiveEventsProvider session={session}>
       <LiveCacheUpdates />
       <AppShell>
         <Outlet />

@@ -5,6 +5,8 @@ import type { LoginRequest } from "@/api/types";
 
 export function useLogin() {
   return useMutation({
-    mutationFn: (credentials: LoginRequest) => unwrap(api.POST("/api/v1/auth/login", { body: credentials })),
+    // A browser session: the token goes into an HttpOnly cookie, never into the page.
+    mutationFn: (credentials: Omit<LoginRequest, "cookie">) =>
+      unwrap(api.POST("/api/v1/auth/login", { body: { ...credentials, cookie: true } })),
   });
 }

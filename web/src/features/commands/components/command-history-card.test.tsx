@@ -41,7 +41,7 @@ function command(id: string, overrides: Partial<Command>): Command {
 
 function renderHistory(search: CommandHistorySearch, page: CommandPage, onSearchChange = vi.fn()) {
   renderPage(
-    <LiveEventsProvider token={null}>
+    <LiveEventsProvider session={null}>
       <CommandHistoryCard agentId={AGENT_ID} agentOnline search={search} onSearchChange={onSearchChange} />
     </LiveEventsProvider>,
     { seed: [[commandKeys.list(AGENT_ID, search), page]] },

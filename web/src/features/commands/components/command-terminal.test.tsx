@@ -36,7 +36,7 @@ function command(overrides: Partial<Command>): Command {
 
 function renderTerminal(value: Command, role: "technician" | "readonly" = "technician") {
   return renderPage(
-    <LiveEventsProvider token={null}>
+    <LiveEventsProvider session={null}>
       <CommandTerminalView command={value} agentOnline />
     </LiveEventsProvider>,
     { role },

@@ -64,7 +64,7 @@ function renderPanel(agentOnline = true, role: User["role"] = "technician") {
   queryClient.setQueryData(currentUserQueryKey, me);
   const wrapper = ({ children }: { children: ReactNode }) => (
     <QueryClientProvider client={queryClient}>
-      <LiveEventsProvider token={null}>
+      <LiveEventsProvider session={null}>
         <TooltipProvider>{children}</TooltipProvider>
       </LiveEventsProvider>
     </QueryClientProvider>

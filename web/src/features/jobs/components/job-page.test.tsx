@@ -47,7 +47,7 @@ function job(overrides: Partial<JobDetail> = {}): JobDetail {
 function renderJob(detail: JobDetail, role: "technician" | "readonly" = "technician", search = {}) {
   const onSearchChange = vi.fn();
   const result = renderPage(
-    <LiveEventsProvider token={null}>
+    <LiveEventsProvider session={null}>
       <JobPage
         jobId="j1"
         search={search}

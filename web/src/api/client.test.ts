@@ -1,0 +1,26 @@
+import { api } from "./client";
+import { forgetSession, getSession, sessionChanged } from "@/lib/session";
+
+describe("the API client", () => {
+  afterEach(() => forgetSession());
+
+  it("sends the CSRF token on changes, never a token header, and signs out on a 401", async () => {
+    document.cookie = "gururmm_csrf=c5rf; Path=/";
+    sessionChanged();
+    const requests: Request[] = [];
+    const fetch = async (request: Request) => {
+      requests.push(request);
+      return new Response(JSON.stringify({ error: { code: "unauthorized", message: "expired" } }), {
+        status: request.method === "GET" ? 200 : 401,
+        headers: { "Content-Type": "application/json" },
+      });
+    };
+    await api.GET("/api/v1/auth/me", { fetch });
+    await api.POST("/api/v1/auth/logout", { fetch });
+    const [read, change] = requests;
+    expect(read?.headers.get("X-CSRF-Token")).toBeNull();
+    expect(read?.headers.get("Authorization")).toBeNull();
+    expect(change?.headers.get("X-CSRF-Token")).toBe("c5rf");
+    expect(getSession()).toBeNull();
+  });
+});
