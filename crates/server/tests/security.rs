@@ -1292,3 +1292,76 @@ async fn upgrade_refusal_with_cookie(server: &TestServer, cookies: &str) -> (u16
         Err(other) => panic!("{other}"),
     }
 }
+
+/// The raw answer to a request line sent as is (clients would normalise the path first).
+async fn raw_get(server: &TestServer, target: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    stream
+        .write_all(
+            format!("GET {target} HTTP/1.1\r\nHost: rmm\r\nConnection: close\r\n\r\n").as_bytes(),
+        )
+        .await
+        .unwrap();
+    let mut answer = Vec::new();
+    tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        stream.read_to_end(&mut answer),
+    )
+    .await
+    .expect("answered")
+    .unwrap();
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+#[tokio::test]
+async fn static_files_never_escape_the_dashboard_directory() {
+    let root = tempfile::tempdir().unwrap();
+    std::fs::write(root.path().join("secret.txt"), "TOP-SECRET-OUTSIDE").unwrap();
+    let web = root.path().join("web");
+    std::fs::create_dir_all(web.join("assets")).unwrap();
+    std::fs::write(web.join("index.html"), "<html>dashboard index</html>").unwrap();
+    std::fs::write(web.join("assets/app.js"), "console.log('app')").unwrap();
+    let config = gururmm_server::config::Config {
+        web_dir: Some(web.clone()),
+        ..test_config()
+    };
+    let server =
+        TestServer::start_with(gururmm_store::testing::TestDatabase::sqlite().await, config).await;
+    assert!(raw_get(&server, "/assets/app.js")
+        .await
+        .contains("console.log('app')"));
+    for target in [
+        "/../secret.txt",
+        "/../../secret.txt",
+        "/%2e%2e/secret.txt",
+        "/%2e%2e%2fsecret.txt",
+        "/..%2fsecret.txt",
+        "/..%5csecret.txt",
+        "/%252e%252e/secret.txt",
+        "/....//secret.txt",
+        "//secret.txt",
+        "/assets/../../secret.txt",
+        "/assets/..%2f..%2fsecret.txt",
+        "/assets%2f..%2f..%2fsecret.txt",
+        "/..\\secret.txt",
+        "/%00/../secret.txt",
+        "/secret.txt%00.js",
+        "/api/../../secret.txt",
+        "/./../secret.txt",
+        "/assets/./../../secret.txt",
+        "/%2E%2E/%2E%2E/secret.txt",
+        "/.%2e/secret.txt",
+    ] {
+        let answer = raw_get(&server, target).await;
+        assert!(
+            !answer.contains("TOP-SECRET-OUTSIDE"),
+            "{target} escaped:\n{answer}"
+        );
+        assert!(
+            answer.starts_with("HTTP/1.1 200") || answer.starts_with("HTTP/1.1 4"),
+            "{target}: {}",
+            answer.lines().next().unwrap_or_default()
+        );
+    }
+}

@@ -231,10 +231,14 @@ pub async fn cancel_command(
         .await
         .map_err(|e| ApiError::from_store(e, "command"))?;
     // Running or possibly already delivered: the agent kills it (an unknown id is ignored there).
+    // The frame is the fast path; it is dropped when the link's queue is full, so the connection
+    // is also woken (a wake-up is never lost) to compare what it sent with what is still pending
+    // and send the cancel again.
     state.presence.send(
         command.agent_id,
         Outbound::Frame(ServerFrame::CancelCommand { id }),
     );
+    state.presence.commands_waiting(command.agent_id);
     if command.status.is_final() {
         state.bus.command_status(&command);
     }

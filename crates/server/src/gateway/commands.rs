@@ -73,12 +73,30 @@ impl CommandRelay {
             }
         };
         let pending: HashSet<CommandId> = candidates.iter().map(|c| c.id).collect();
+        let mut frames = Vec::new();
+        // Sent on this link but ended meanwhile without a result from the agent (cancelled while
+        // still queued in the database, expired, interrupted): the agent must stop it. A cancel for
+        // an id the agent already finished is ignored there, so this is always safe to send.
+        let ended: Vec<CommandId> = self
+            .in_flight
+            .keys()
+            .filter(|id| !pending.contains(id))
+            .copied()
+            .collect();
+        frames.extend(
+            ended
+                .into_iter()
+                .map(|id| ServerFrame::CancelCommand { id }),
+        );
         self.in_flight.retain(|id, _| pending.contains(id));
         let limit = state.config.commands_per_agent as usize;
         self.held_back = candidates.len() as i64 >= DISPATCH_BATCH;
-        let mut frames = Vec::new();
         for command in candidates {
             if self.in_flight.contains_key(&command.id) {
+                // A cancel frame handed over when the link's queue was full may have been dropped.
+                if command.cancel_requested {
+                    frames.push(ServerFrame::CancelCommand { id: command.id });
+                }
                 continue;
             }
             if command.status == CommandStatus::Queued && self.in_flight.len() >= limit {
