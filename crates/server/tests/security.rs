@@ -1365,3 +1365,129 @@ async fn static_files_never_escape_the_dashboard_directory() {
         );
     }
 }
+
+#[tokio::test]
+async fn deleting_an_agent_keeps_who_ran_what() {
+    each_backend(|server| async move {
+        let admin = server.admin_token().await;
+        let (_, _, key) = server.client_site_key(&admin).await;
+        let agent = wire::enroll(&server, &key, "doomed-device").await;
+        let (_, script) = server
+            .post(
+                "/api/v1/scripts",
+                &admin,
+                json!({"name": "Inventory", "command_type": "shell", "body": "uname -a"}),
+            )
+            .await;
+        let (status, job) = server
+            .post(
+                &format!("/api/v1/scripts/{}/run", script["id"].as_str().unwrap()),
+                &admin,
+                json!({"targets": {"agent_ids": [agent.id]}}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{job}");
+        let (_, command) = server
+            .post(
+                &format!("/api/v1/agents/{}/commands", agent.id),
+                &admin,
+                json!({"command_type": "shell", "command": "whoami"}),
+            )
+            .await;
+        assert_eq!(
+            server
+                .delete(&format!("/api/v1/agents/{}", agent.id), &admin)
+                .await
+                .0,
+            StatusCode::NO_CONTENT
+        );
+
+        // The history stays, readable by every role of the organization.
+        let org = server.admin_organization().await;
+        let readonly = server
+            .user_token(org, "viewer@example.com", Role::ReadOnly)
+            .await;
+        for token in [&admin, &readonly] {
+            let (status, history) = server
+                .get(&format!("/api/v1/agents/{}/commands", agent.id), token)
+                .await;
+            assert_eq!(status, StatusCode::OK, "{history}");
+            assert_eq!(history["total"], 2);
+            let (_, kept) = server
+                .get(
+                    &format!("/api/v1/commands/{}", command["id"].as_str().unwrap()),
+                    token,
+                )
+                .await;
+            assert_eq!(kept["status"], "interrupted", "{kept}");
+            assert_eq!(kept["error"], "the agent was deleted");
+            let (status, tombstone) = server
+                .get(&format!("/api/v1/deleted-agents/{}", agent.id), token)
+                .await;
+            assert_eq!(status, StatusCode::OK, "{tombstone}");
+            assert_eq!(tombstone["hostname"], "doomed-device");
+            assert_eq!(tombstone["deleted_by_email"], ADMIN_EMAIL);
+            assert_eq!(tombstone["command_count"], 2);
+            let (_, listed) = server.get("/api/v1/deleted-agents?q=doomed", token).await;
+            assert_eq!(listed["total"], 1, "{listed}");
+        }
+        let (_, job_detail) = server
+            .get(
+                &format!("/api/v1/jobs/{}", job["id"].as_str().unwrap()),
+                &admin,
+            )
+            .await;
+        assert_eq!(
+            job_detail["agents"][0]["hostname"], "doomed-device",
+            "{job_detail}"
+        );
+        assert_eq!(job_detail["agents"][0]["agent_deleted"], true);
+        // It is no agent any more: no details, no new commands, no connection.
+        assert_eq!(
+            server
+                .get(&format!("/api/v1/agents/{}", agent.id), &admin)
+                .await
+                .0,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            server
+                .post(
+                    &format!("/api/v1/agents/{}/commands", agent.id),
+                    &admin,
+                    json!({"command_type": "shell", "command": "id"}),
+                )
+                .await
+                .0,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(upgrade_refusal(&server, &credential(&agent)).await.0, 401);
+        // Another organization sees none of it.
+        let other_org = server
+            .store
+            .create_organization("MSP Two")
+            .await
+            .unwrap()
+            .id;
+        let outsider = server
+            .user_token(other_org, "admin2@example.com", Role::Admin)
+            .await;
+        for path in [
+            format!("/api/v1/deleted-agents/{}", agent.id),
+            format!("/api/v1/agents/{}/commands", agent.id),
+        ] {
+            assert_eq!(
+                server.get(&path, &outsider).await.0,
+                StatusCode::NOT_FOUND,
+                "{path}"
+            );
+        }
+        let (_, theirs) = server.get("/api/v1/deleted-agents", &outsider).await;
+        assert_eq!(theirs["total"], 0);
+        // The same machine can enroll again, as a new agent.
+        let again = server.enroll(&key, "doomed-device", "doomed-device").await;
+        assert_eq!(again["pending_approval"], false);
+        assert_ne!(again["agent_id"].as_str().unwrap(), agent.id);
+    })
+    .await;
+}

@@ -189,7 +189,7 @@ pub(crate) fn parse_id<T: FromStr>(value: &str) -> StoreResult<T> {
 }
 
 /// `%term%` with LIKE wildcards in the term escaped (used with `ESCAPE '\'`).
-fn like_pattern(search: Option<&str>) -> String {
+pub(crate) fn like_pattern(search: Option<&str>) -> String {
     match search.map(str::trim).filter(|s| !s.is_empty()) {
         None => "%".to_string(),
         Some(term) => {
@@ -643,6 +643,7 @@ struct JobCommandRow {
     #[sqlx(flatten)]
     command: CommandRow,
     hostname: String,
+    agent_deleted: bool,
 }
 
 /// Most raw samples one metrics query returns; longer ranges must be bucketed.
@@ -1154,24 +1155,49 @@ macro_rules! sql_store_impl {
                 Ok(AgentDetail { agent, device_id, interfaces_json, latest_sample_json })
             }
 
-            async fn delete_agent(&self, org: OrganizationId, id: AgentId) -> StoreResult<()> {
+            async fn delete_agent(&self, org: OrganizationId, id: AgentId, deleted_by_email: &str, now: DateTime<Utc>) -> StoreResult<Vec<CommandRecord>> {
                 let mut tx = self.write.begin().await?;
-                let deleted = sqlx::query("DELETE FROM agents WHERE organization_id = $1 AND id = $2")
-                    .bind(org.to_string())
-                    .bind(id.to_string())
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                if deleted == 0 {
+                // The tombstone first: it copies the names the history is read with.
+                let kept = sqlx::query(
+                    "INSERT INTO deleted_agents (id, organization_id, hostname, client_name, site_name, os_name, \
+                     enrolled_at, deleted_at, deleted_by_email) \
+                     SELECT a.id, a.organization_id, a.hostname, c.name, s.name, a.os_name, a.enrolled_at, $3, $4 \
+                     FROM agents a JOIN sites s ON s.id = a.site_id JOIN clients c ON c.id = a.client_id \
+                     WHERE a.organization_id = $1 AND a.id = $2",
+                )
+                .bind(org.to_string())
+                .bind(id.to_string())
+                .bind(millis(now))
+                .bind(deleted_by_email)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if kept == 0 {
                     return Err(StoreError::NotFound);
                 }
+                // What it was still to run or running will never report.
+                let ended: Vec<CommandRow> = sqlx::query_as(&format!(
+                    "UPDATE commands SET status = 'interrupted', error = 'the agent was deleted', finished_at = $1 \
+                     WHERE agent_id = $2 AND status IN ('queued', 'running') \
+                     RETURNING {COMMAND_COLUMNS}, '' AS stdout, '' AS stderr"
+                ))
+                .bind(millis(now))
+                .bind(id.to_string())
+                .fetch_all(&mut *tx)
+                .await?;
                 sqlx::query("DELETE FROM agent_events WHERE organization_id = $1 AND agent_id = $2")
                     .bind(org.to_string())
                     .bind(id.to_string())
                     .execute(&mut *tx)
                     .await?;
+                // Its secret, samples and waiting re-enrollments go with the row.
+                sqlx::query("DELETE FROM agents WHERE organization_id = $1 AND id = $2")
+                    .bind(org.to_string())
+                    .bind(id.to_string())
+                    .execute(&mut *tx)
+                    .await?;
                 tx.commit().await?;
-                Ok(())
+                command_rows(ended)
             }
 
             async fn delete_agent_events_before(&self, cutoff: DateTime<Utc>) -> StoreResult<u64> {
@@ -1744,16 +1770,25 @@ macro_rules! sql_store_impl {
             async fn list_job_commands(&self, org: OrganizationId, id: JobId) -> StoreResult<Vec<JobCommand>> {
                 self.get_job(org, id).await?;
                 let rows: Vec<JobCommandRow> = sqlx::query_as(&format!(
-                    "SELECT c.*, a.hostname FROM (SELECT {COMMAND_COLUMNS}, '' AS stdout, '' AS stderr FROM commands \
-                     WHERE organization_id = $1 AND job_id = $2) c JOIN agents a ON a.id = c.agent_id \
-                     ORDER BY LOWER(a.hostname), c.id"
+                    "SELECT c.*, COALESCE(a.hostname, d.hostname, c.agent_id) AS hostname, \
+                     (a.id IS NULL) AS agent_deleted \
+                     FROM (SELECT {COMMAND_COLUMNS}, '' AS stdout, '' AS stderr FROM commands \
+                     WHERE organization_id = $1 AND job_id = $2) c LEFT JOIN agents a ON a.id = c.agent_id \
+                     LEFT JOIN deleted_agents d ON d.id = c.agent_id \
+                     ORDER BY LOWER(COALESCE(a.hostname, d.hostname, c.agent_id)), c.id"
                 ))
                 .bind(org.to_string())
                 .bind(id.to_string())
                 .fetch_all(&self.read)
                 .await?;
                 rows.into_iter()
-                    .map(|row| Ok(JobCommand { command: row.command.into_command()?, hostname: row.hostname }))
+                    .map(|row| {
+                        Ok(JobCommand {
+                            command: row.command.into_command()?,
+                            hostname: row.hostname,
+                            agent_deleted: row.agent_deleted,
+                        })
+                    })
                     .collect()
             }
         }

@@ -10,6 +10,7 @@
 #![forbid(unsafe_code)]
 
 mod backends;
+mod deleted_agents;
 mod enrollment;
 mod enrollment_keys;
 mod model;
@@ -17,6 +18,7 @@ mod model;
 pub mod testing;
 
 pub use backends::{connect, PostgresStore, SqliteStore};
+pub use deleted_agents::{DeletedAgent, DeletedAgentStore};
 pub use enrollment::{EnrollmentRequest, EnrollmentRequestId, EnrollmentStore};
 pub use enrollment_keys::{
     EnrollmentKey, EnrollmentKeyId, EnrollmentKeyStore, KeyRefusal, KeyUse, NewEnrollmentKey,
@@ -49,7 +51,9 @@ pub type StoreResult<T> = Result<T, StoreError>;
 
 /// The server's whole persistence surface, shaped by the queries it needs.
 #[async_trait]
-pub trait Store: EnrollmentStore + EnrollmentKeyStore + Send + Sync + 'static {
+pub trait Store:
+    EnrollmentStore + EnrollmentKeyStore + DeletedAgentStore + Send + Sync + 'static
+{
     /// `sqlite` or `postgres`.
     fn backend_name(&self) -> &'static str;
     /// How many write transactions are worth running at once: SQLite has a
@@ -136,8 +140,16 @@ pub trait Store: EnrollmentStore + EnrollmentKeyStore + Send + Sync + 'static {
         query: &ListQuery,
     ) -> StoreResult<Page<Agent>>;
     async fn get_agent(&self, org: OrganizationId, id: AgentId) -> StoreResult<AgentDetail>;
-    /// Deletes the agent, its secret, its samples and its events.
-    async fn delete_agent(&self, org: OrganizationId, id: AgentId) -> StoreResult<()>;
+    /// Deletes the agent with its secret, samples and events, keeping a
+    /// tombstone ([`DeletedAgentStore`]) and its command history; what it was
+    /// to run or running becomes `interrupted` and is returned.
+    async fn delete_agent(
+        &self,
+        org: OrganizationId,
+        id: AgentId,
+        deleted_by_email: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<CommandRecord>>;
     async fn record_agent_event(&self, event: NewAgentEvent) -> StoreResult<()>;
     async fn list_agent_events(
         &self,

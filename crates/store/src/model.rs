@@ -515,4 +515,6 @@ pub struct Job {
 pub struct JobCommand {
     pub command: CommandRecord,
     pub hostname: String,
+    /// The agent was deleted; `hostname` is the tombstone's.
+    pub agent_deleted: bool,
 }

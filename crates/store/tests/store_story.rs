@@ -668,16 +668,55 @@ async fn story(store: Arc<dyn Store>) {
         .await
         .unwrap()
         .is_empty());
+    let by = "tech@example.com";
     assert!(matches!(
-        store.delete_agent(other_org.id, db01).await,
+        store.delete_agent(other_org.id, db01, by, Utc::now()).await,
         Err(StoreError::NotFound)
     ));
-    store.delete_agent(org.id, db01).await.unwrap();
+    store
+        .delete_agent(org.id, db01, by, Utc::now())
+        .await
+        .unwrap();
+    assert!(matches!(
+        store.delete_agent(org.id, db01, by, Utc::now()).await,
+        Err(StoreError::NotFound)
+    ));
     assert!(
         store.get_agent_credentials(db01).await.unwrap().is_none(),
         "{backend}: deleting revokes the secret"
     );
-    store.delete_agent(org.id, first).await.unwrap();
+    store
+        .delete_agent(org.id, first, by, Utc::now())
+        .await
+        .unwrap();
+    // Tombstones keep the names; the site and client can still go.
+    let deleted = store
+        .list_deleted_agents(org.id, &ListQuery::default())
+        .await
+        .unwrap();
+    assert_eq!(deleted.total, 2, "{backend}");
+    let tombstone = store.get_deleted_agent(org.id, db01).await.unwrap();
+    assert_eq!(
+        (
+            tombstone.hostname.as_str(),
+            tombstone.site_name.as_str(),
+            tombstone.client_name.as_str()
+        ),
+        ("db-01", "HQ", "Acme Inc")
+    );
+    assert_eq!(tombstone.deleted_by_email, by);
+    assert!(matches!(
+        store.get_deleted_agent(other_org.id, db01).await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(
+        store
+            .list_deleted_agents(other_org.id, &ListQuery::default())
+            .await
+            .unwrap()
+            .total,
+        0
+    );
     store.delete_site(org.id, site.id).await.unwrap();
     store.delete_client(org.id, acme.id).await.unwrap();
     assert!(matches!(
@@ -982,6 +1021,49 @@ async fn command_story(store: Arc<dyn Store>) {
         .await
         .unwrap()
         .is_empty());
+
+    // Deleting the agent keeps its history and interrupts what it still had to run.
+    let waiting = store
+        .create_command(new("echo never", Duration::hours(1)))
+        .await
+        .unwrap();
+    let before = store
+        .list_commands(org.id, agent, None, &ListQuery::default())
+        .await
+        .unwrap()
+        .total;
+    let ended = store
+        .delete_agent(org.id, agent, "admin@example.com", now)
+        .await
+        .unwrap();
+    assert_eq!(ended.iter().map(|c| c.id).collect::<Vec<_>>(), [waiting.id]);
+    assert_eq!(
+        store.get_command(org.id, waiting.id).await.unwrap().status,
+        CommandStatus::Interrupted
+    );
+    assert_eq!(
+        store
+            .list_commands(org.id, agent, None, &ListQuery::default())
+            .await
+            .unwrap()
+            .total,
+        before,
+        "the history outlives the agent"
+    );
+    assert_eq!(
+        store
+            .get_deleted_agent(org.id, agent)
+            .await
+            .unwrap()
+            .command_count,
+        before
+    );
+    assert!(matches!(
+        store
+            .create_command(new("echo late", Duration::hours(1)))
+            .await,
+        Err(StoreError::NotFound)
+    ));
 }
 
 #[tokio::test]

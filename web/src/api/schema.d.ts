@@ -55,7 +55,11 @@ export interface paths {
         get: operations["get_agent"];
         put?: never;
         post?: never;
-        /** Deletes an agent: its secret stops working and its connection is closed. */
+        /**
+         * Deletes an agent: its secret stops working, its connection is closed, its
+         *     samples and events go; its command history stays, under a tombstone
+         *     (`GET /api/v1/deleted-agents/{id}`), and what it still had to run is interrupted.
+         */
         delete: operations["delete_agent"];
         options?: never;
         head?: never;
@@ -251,6 +255,40 @@ export interface paths {
          *     process tree on the agent. 409 when it already ended.
          */
         post: operations["cancel_command"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/deleted-agents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Deleted agents, most recently deleted first; `q` searches the hostname. */
+        get: operations["list_deleted_agents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/deleted-agents/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One deleted agent; its commands are at `GET /api/v1/agents/{id}/commands`. */
+        get: operations["get_deleted_agent"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -753,6 +791,32 @@ export interface components {
             /** @description The URL agents connect to, for the install command. */
             server_url: string;
         };
+        DeletedAgent: {
+            client_name: string;
+            /**
+             * Format: int64
+             * @description Commands in its history.
+             */
+            command_count: number;
+            /** Format: date-time */
+            deleted_at: string;
+            deleted_by_email: string;
+            /** Format: date-time */
+            enrolled_at: string;
+            hostname: string;
+            id: components["schemas"]["AgentId"];
+            os_name: string;
+            site_name: string;
+        };
+        DeletedAgentPage: {
+            items: components["schemas"]["DeletedAgent"][];
+            /** Format: int64 */
+            page: number;
+            /** Format: int64 */
+            per_page: number;
+            /** Format: int64 */
+            total: number;
+        };
         DiskUsage: {
             file_system?: string;
             mount_point: string;
@@ -895,6 +959,8 @@ export interface components {
         };
         /** @description One agent's part of a job (its output is at `GET /api/v1/commands/{command_id}`). */
         JobAgent: {
+            /** @description The agent was deleted since (its history is kept). */
+            agent_deleted: boolean;
             agent_id: components["schemas"]["AgentId"];
             command_id: components["schemas"]["CommandId"];
             error?: string | null;
@@ -2012,6 +2078,77 @@ export interface operations {
                 };
             };
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_deleted_agents: {
+        parameters: {
+            query?: {
+                /** @description Page number, from 1. */
+                page?: number;
+                /** @description Items per page, 1 to 200 (default 50). */
+                per_page?: number;
+                /** @description Case-insensitive search on the name. */
+                q?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeletedAgentPage"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_deleted_agent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["AgentId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeletedAgent"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -206,7 +206,9 @@ pub async fn get_agent(
     }))
 }
 
-/// Deletes an agent: its secret stops working and its connection is closed.
+/// Deletes an agent: its secret stops working, its connection is closed, its
+/// samples and events go; its command history stays, under a tombstone
+/// (`GET /api/v1/deleted-agents/{id}`), and what it still had to run is interrupted.
 #[utoipa::path(delete, path = "/api/v1/agents/{id}", tag = "agents", params(("id" = AgentId, Path)), security(("bearer" = [])),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn delete_agent(
@@ -214,11 +216,19 @@ pub async fn delete_agent(
     Writer(current): Writer,
     ApiPath(id): ApiPath<AgentId>,
 ) -> ApiResult<StatusCode> {
-    state
+    let interrupted = state
         .store
-        .delete_agent(current.user.organization_id, id)
+        .delete_agent(
+            current.user.organization_id,
+            id,
+            &current.user.email,
+            Utc::now(),
+        )
         .await
         .map_err(|e| ApiError::from_store(e, "agent"))?;
+    for command in &interrupted {
+        state.bus.command_status(command);
+    }
     state.presence.close(id, CloseReason::Revoked);
     state.budgets.forget(id);
     tracing::info!(agent = %id, user = %current.user.id, "agent deleted");

@@ -175,11 +175,14 @@ pub async fn list_commands(
             ))
         })?),
     };
-    state
-        .store
-        .get_agent(org, agent_id)
-        .await
-        .map_err(|e| ApiError::from_store(e, "agent"))?;
+    // A deleted agent's history stays readable.
+    if let Err(gururmm_store::StoreError::NotFound) = state.store.get_agent(org, agent_id).await {
+        state
+            .store
+            .get_deleted_agent(org, agent_id)
+            .await
+            .map_err(|e| ApiError::from_store(e, "agent"))?;
+    }
     let result = state
         .store
         .list_commands(org, agent_id, status, &query)

@@ -83,6 +83,8 @@ pub struct JobAgent {
     pub command_id: CommandId,
     pub agent_id: AgentId,
     pub hostname: String,
+    /// The agent was deleted since (its history is kept).
+    pub agent_deleted: bool,
     pub status: String,
     pub exit_code: Option<i64>,
     pub error: Option<String>,
@@ -149,6 +151,7 @@ pub async fn get_job(
             command_id: c.command.id,
             agent_id: c.command.agent_id,
             hostname: c.hostname,
+            agent_deleted: c.agent_deleted,
             status: c.command.status.as_str().to_string(),
             exit_code: c.command.exit_code,
             error: c.command.error,

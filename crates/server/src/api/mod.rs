@@ -8,6 +8,7 @@ pub mod agents;
 pub mod auth;
 pub mod clients;
 pub mod commands;
+pub mod deleted_agents;
 pub mod enrollment_keys;
 pub mod enrollment_requests;
 pub mod events;
@@ -78,6 +79,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(agents::get_agent, agents::delete_agent))
         .routes(routes!(agents::agent_metrics))
         .routes(routes!(agents::agent_events))
+        .routes(routes!(deleted_agents::list_deleted_agents))
+        .routes(routes!(deleted_agents::get_deleted_agent))
         .routes(routes!(enrollment_requests::list_enrollment_requests))
         .routes(routes!(enrollment_requests::approve_enrollment_request))
         .routes(routes!(enrollment_requests::reject_enrollment_request))
