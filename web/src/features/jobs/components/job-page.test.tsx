@@ -23,6 +23,7 @@ function job(overrides: Partial<JobDetail> = {}): JobDetail {
       {
         command_id: "c1",
         agent_id: "a1",
+        agent_deleted: false,
         hostname: "pc-01",
         status: "completed",
         exit_code: 0,
@@ -32,6 +33,7 @@ function job(overrides: Partial<JobDetail> = {}): JobDetail {
       {
         command_id: "c2",
         agent_id: "a2",
+        agent_deleted: false,
         hostname: "pc-02",
         status: "failed",
         exit_code: 2,
