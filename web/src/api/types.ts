@@ -52,3 +52,5 @@ export type JobCounts = Schemas["JobCounts"];
 export type JobPage = Schemas["JobPage"];
 export type JobDetail = Schemas["JobDetail"];
 export type JobAgent = Schemas["JobAgent"];
+export type DeletedAgent = Schemas["DeletedAgent"];
+export type DeletedAgentPage = Schemas["DeletedAgentPage"];

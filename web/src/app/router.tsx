@@ -2,6 +2,7 @@
 import type { QueryClient } from "@tanstack/react-query";
 import { createRootRouteWithContext, createRoute, createRouter, lazyRouteComponent, Link, Outlet, redirect } from "@tanstack/react-router";
 import { parseAgentListSearch, parseAgentPageSearch } from "@/features/agents/hooks/agent-list-search";
+import { parseDeletedAgentListSearch } from "@/features/agents/hooks/deleted-agent-list-search";
 import { parseCommandHistorySearch } from "@/features/commands/hooks/command-history-search";
 import { parseJobListSearch, parseJobPageSearch } from "@/features/jobs/hooks/job-list-search";
 import { parseScriptListSearch } from "@/features/scripts/hooks/script-list-search";
@@ -11,7 +12,7 @@ import { getSession } from "@/lib/session";
 import { compact, optionalPage, optionalText } from "@/lib/search-params";
 import { AuthedLayout } from "./routes/authed-layout";
 import { safeRedirect } from "./safe-redirect";
-import { AgentsRoute, ClientRoute, ClientsRoute, LoginRoute, SiteRoute } from "./routes/pages";
+import { AgentsRoute, ClientRoute, ClientsRoute, DeletedAgentsRoute, LoginRoute, SiteRoute } from "./routes/pages";
 import { EnrollmentRequestsPage } from "@/features/enrollment-requests/components/enrollment-requests-page";
 
 export interface RouterContext {
@@ -69,6 +70,21 @@ const agentRoute = createRoute({
   path: "/agents/$agentId",
   validateSearch: (raw: Record<string, unknown>) => ({ ...parseAgentPageSearch(raw), ...parseCommandHistorySearch(raw) }),
   component: lazyRouteComponent(() => import("./routes/agent-route"), "AgentRoute"),
+});
+
+// A static segment, so it wins over /agents/$agentId.
+const deletedAgentsRoute = createRoute({
+  getParentRoute: () => authedRoute,
+  path: "/agents/deleted",
+  validateSearch: parseDeletedAgentListSearch,
+  component: DeletedAgentsRoute,
+});
+
+const deletedAgentRoute = createRoute({
+  getParentRoute: () => authedRoute,
+  path: "/deleted-agents/$agentId",
+  validateSearch: parseCommandHistorySearch,
+  component: lazyRouteComponent(() => import("./routes/deleted-agent-route"), "DeletedAgentRoute"),
 });
 
 const clientsRoute = createRoute({
@@ -135,6 +151,8 @@ const routeTree = rootRoute.addChildren([
     indexRoute,
     agentsRoute,
     agentRoute,
+    deletedAgentsRoute,
+    deletedAgentRoute,
     clientsRoute,
     clientRoute,
     siteRoute,

@@ -1,6 +1,7 @@
 //! Thin route components: read params and search from the router, compose features, navigate.
 import { getRouteApi, useNavigate } from "@tanstack/react-router";
 import { AgentsPage } from "@/features/agents/components/agents-page";
+import { DeletedAgentsPage } from "@/features/agents/components/deleted-agents-page";
 import { ScopedAgentsSection } from "@/features/agents/components/scoped-agents-section";
 import { LoginPage } from "@/features/auth/components/login-page";
 import { ClientHeader } from "@/features/clients/components/client-header";
@@ -13,6 +14,7 @@ import { SiteHeader } from "@/features/sites/components/site-header";
 
 const loginApi = getRouteApi("/login");
 const agentsApi = getRouteApi("/authed/agents");
+const deletedAgentsApi = getRouteApi("/authed/agents/deleted");
 const clientsApi = getRouteApi("/authed/clients");
 const clientApi = getRouteApi("/authed/clients/$clientId");
 const siteApi = getRouteApi("/authed/sites/$siteId");
@@ -32,6 +34,12 @@ export function AgentsRoute() {
       <AgentsPage search={search} onSearchChange={(next) => void navigate({ search: next })} />
     </div>
   );
+}
+
+export function DeletedAgentsRoute() {
+  const search = deletedAgentsApi.useSearch();
+  const navigate = deletedAgentsApi.useNavigate();
+  return <DeletedAgentsPage search={search} onSearchChange={(next) => void navigate({ search: next })} />;
 }
 
 export function ClientsRoute() {

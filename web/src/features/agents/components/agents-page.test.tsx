@@ -2,6 +2,7 @@ import { screen, within } from "@testing-library/react";
 import type { AgentPage, AgentSummary, ClientPage } from "@/api/types";
 import { renderPage } from "@/test/render-page";
 import { agentKeys } from "../api/agents";
+import { deletedAgentKeys } from "../api/deleted-agents";
 import type { AgentListSearch } from "../hooks/agent-list-search";
 import { AgentsPage } from "./agents-page";
 
@@ -29,9 +30,10 @@ function agent(overrides: Partial<AgentSummary>): AgentSummary {
   };
 }
 
-function renderAgents(search: AgentListSearch, page: AgentPage) {
+function renderAgents(search: AgentListSearch, page: AgentPage, deletedCount = 0) {
   return renderPage(<AgentsPage search={search} onSearchChange={() => undefined} />, {
     seed: [
+      [deletedAgentKeys.count, deletedCount],
       [agentKeys.list(search), page],
       [agentKeys.filterClients, noClients],
       [agentKeys.statusCount("online"), page.items.filter((item) => item.status === "online").length],
@@ -60,6 +62,13 @@ describe("AgentsPage", () => {
     const db = screen.getByRole("row", { name: /db01/ });
     expect(within(db).getByTestId("agent-status")).toHaveTextContent("offline");
     expect(within(screen.getByTestId("fleet-online")).getByText("1")).toBeInTheDocument();
+  });
+
+  it("links to the deleted agents with their count", async () => {
+    renderAgents({}, { items: [agent({})], total: 1, page: 1, per_page: 50 }, 4);
+    const link = await screen.findByTestId("deleted-agents-link");
+    expect(link).toHaveTextContent("Deleted agents (4)");
+    expect(link).toHaveAttribute("href", "/agents/deleted");
   });
 
   it("tells a new user how to add the first agent", async () => {

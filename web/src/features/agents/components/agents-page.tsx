@@ -1,5 +1,5 @@
 import { Link } from "@tanstack/react-router";
-import { MonitorIcon, XIcon } from "lucide-react";
+import { ArchiveIcon, MonitorIcon, XIcon } from "lucide-react";
 import { useDocumentTitle } from "@/hooks/use-document-title";
 import { EmptyState } from "@/components/empty-state";
 import { ErrorMessage } from "@/components/error-message";
@@ -11,6 +11,7 @@ import { Card } from "@/components/ui/card";
 import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
 import { Skeleton } from "@/components/ui/skeleton";
 import { AGENTS_PER_PAGE, useAgents, useAgentStatusCount, useFilterClients, useFilterSites } from "../api/agents";
+import { useDeletedAgentCount } from "../api/deleted-agents";
 import { changeAgentListSearch, hasAgentFilters, type AgentListSearch } from "../hooks/agent-list-search";
 import { AgentsTable } from "./agents-table";
 
@@ -31,7 +32,12 @@ export function AgentsPage({ search, onSearchChange }: { search: AgentListSearch
             ? `${agents.data.total} agent${agents.data.total === 1 ? "" : "s"}${filtered ? " match the filters" : ""}`
             : "Every managed computer"
         }
-        actions={<FleetStatus current={search.status} onSelect={(status) => change({ status })} />}
+        actions={
+          <>
+            <FleetStatus current={search.status} onSelect={(status) => change({ status })} />
+            <DeletedAgentsLink />
+          </>
+        }
       />
       <AgentFilters search={search} onChange={change} onClear={() => onSearchChange({})} />
       {agents.isError ? <ErrorMessage error={agents.error} onRetry={() => void agents.refetch()} /> : null}
@@ -65,6 +71,19 @@ export function AgentsPage({ search, onSearchChange }: { search: AgentListSearch
         </>
       ) : null}
     </div>
+  );
+}
+
+/** The way to agents that were deleted, whose command history is kept. */
+function DeletedAgentsLink() {
+  const count = useDeletedAgentCount();
+  if (count.data === undefined) return null;
+  return (
+    <Button variant="ghost" size="sm" asChild>
+      <Link to="/agents/deleted" data-testid="deleted-agents-link">
+        <ArchiveIcon /> Deleted agents ({count.data})
+      </Link>
+    </Button>
   );
 }
 
