@@ -28,7 +28,7 @@ export function AgentRoute() {
           replace: true,
         })
       }
-      onDeleted={() => void navigate({ to: "/agents" })}
+      onDeleted={(deletedId) => void navigate({ to: "/deleted-agents/$agentId", params: { agentId: deletedId } })}
       commandPanel={(agent) => <RunCommandPanel agentId={agent.id} agentOnline={agent.status === "online"} />}
       commandHistory={(agent) => (
         <CommandHistoryCard

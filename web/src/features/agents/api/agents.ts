@@ -76,7 +76,8 @@ export function useDeleteAgent() {
     onSuccess: (_data, id) => {
       queryClient.removeQueries({ queryKey: agentKeys.detail(id) });
       queryClient.removeQueries({ queryKey: agentKeys.metricsOf(id) });
-      // Client and site agent counts change too.
+      queryClient.removeQueries({ queryKey: agentKeys.events(id) });
+      // Client and site agent counts, its interrupted commands and the deleted agents change too.
       return queryClient.invalidateQueries();
     },
   });

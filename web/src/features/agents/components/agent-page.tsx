@@ -1,9 +1,11 @@
 import { Link } from "@tanstack/react-router";
-import { Trash2Icon } from "lucide-react";
+import { MonitorXIcon, Trash2Icon } from "lucide-react";
 import type { ReactNode } from "react";
+import { ApiError } from "@/api/errors";
 import type { AgentDetail } from "@/api/types";
 import { useDocumentTitle } from "@/hooks/use-document-title";
 import { ConfirmDialog } from "@/components/confirm-dialog";
+import { EmptyState } from "@/components/empty-state";
 import { ErrorMessage } from "@/components/error-message";
 import { PageHeader } from "@/components/page-header";
 import { RelativeTime } from "@/components/relative-time";
@@ -31,7 +33,8 @@ export function AgentPage({
   agentId: string;
   range: MetricRange;
   onRangeChange: (range: MetricRange) => void;
-  onDeleted: () => void;
+  /** Called once the agent is deleted, with its id, which now names its tombstone. */
+  onDeleted: (agentId: string) => void;
   /** Slots the route fills from other features (running commands), given the loaded agent. */
   commandPanel?: (agent: AgentDetail) => ReactNode;
   commandHistory?: (agent: AgentDetail) => ReactNode;
@@ -39,7 +42,10 @@ export function AgentPage({
   const agent = useAgent(agentId);
   useDocumentTitle(agent.data?.hostname);
   if (agent.isPending) return <Skeleton className="h-96" />;
-  if (agent.isError) return <ErrorMessage error={agent.error} onRetry={() => void agent.refetch()} />;
+  if (agent.isError) {
+    if (agent.error instanceof ApiError && agent.error.status === 404) return <AgentNotFound agentId={agentId} />;
+    return <ErrorMessage error={agent.error} onRetry={() => void agent.refetch()} />;
+  }
   const sample = agent.data.latest_sample;
 
   return (
@@ -73,7 +79,7 @@ export function AgentPage({
   );
 }
 
-function AgentHeader({ agent, onDeleted }: { agent: AgentDetail; onDeleted: () => void }) {
+function AgentHeader({ agent, onDeleted }: { agent: AgentDetail; onDeleted: (agentId: string) => void }) {
   const mayMutate = useCanMutate();
   const deleteAgent = useDeleteAgent();
   return (
@@ -94,11 +100,11 @@ function AgentHeader({ agent, onDeleted }: { agent: AgentDetail; onDeleted: () =
                 </Button>
               }
               title={`Delete ${agent.hostname}?`}
-              description="The agent's identity and history are deleted and it can no longer connect. To manage this computer again, enroll it again with the site's key."
+              description="The agent can no longer connect or run anything; its queued and running commands are interrupted, and its metrics and events are deleted. Its command history is kept and stays readable under Deleted agents. To manage this computer again, enroll it again with the site's key."
               confirmLabel="Delete agent"
               onConfirm={async () => {
                 await deleteAgent.mutateAsync(agent.id);
-                onDeleted();
+                onDeleted(agent.id);
               }}
             />
           ) : null
@@ -128,6 +134,23 @@ function AgentHeader({ agent, onDeleted }: { agent: AgentDetail; onDeleted: () =
         </Fact>
       </dl>
     </div>
+  );
+}
+
+/** A bookmark to an agent that was deleted since lands here: point to where its history went. */
+function AgentNotFound({ agentId }: { agentId: string }) {
+  return (
+    <EmptyState icon={MonitorXIcon} title="This agent does not exist" data-testid="agent-not-found">
+      <p>It may have been deleted; a deleted agent's command history is kept.</p>
+      <p className="mt-2 flex justify-center gap-4">
+        <Link to="/deleted-agents/$agentId" params={{ agentId }} className="font-medium text-primary hover:underline">
+          Look for it among deleted agents
+        </Link>
+        <Link to="/agents" className="font-medium text-primary hover:underline">
+          Agents
+        </Link>
+      </p>
+    </EmptyState>
   );
 }
 
