@@ -89,6 +89,16 @@ describe("JobPage", () => {
     expect(within(dialog).getByTestId("output-from-route")).toHaveTextContent("output of c2");
   });
 
+  it("marks a deleted agent and links it to its deleted-agent page instead of the agent page", async () => {
+    const detail = job();
+    renderJob({ ...detail, agents: [detail.agents[0]!, { ...detail.agents[1]!, agent_deleted: true }] });
+    const rows = await screen.findAllByTestId("job-agent-row");
+    expect(within(rows[0]!).queryByTestId("job-agent-deleted-badge")).not.toBeInTheDocument();
+    expect(within(rows[0]!).getByRole("link", { name: "pc-01" })).toHaveAttribute("href", "/agents/a1");
+    expect(within(rows[1]!).getByTestId("job-agent-deleted-badge")).toHaveTextContent("deleted");
+    expect(within(rows[1]!).getByRole("link", { name: "pc-02" })).toHaveAttribute("href", "/deleted-agents/a2");
+  });
+
   it("offers Re-run failed only when an agent failed, and never to readonly users", async () => {
     const { unmount } = renderJob(job());
     expect(await screen.findByTestId("rerun-failed-button")).toBeEnabled();

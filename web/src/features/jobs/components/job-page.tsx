@@ -6,6 +6,7 @@ import { errorMessage } from "@/api/errors";
 import { ErrorMessage } from "@/components/error-message";
 import { PageHeader } from "@/components/page-header";
 import { RelativeTime } from "@/components/relative-time";
+import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
 import { Dialog, DialogContent, DialogDescription, DialogHeader, DialogTitle } from "@/components/ui/dialog";
@@ -169,18 +170,38 @@ function AgentRow({ agent, status, onOpen }: { agent: JobAgent; status: ReactNod
       onClick={onOpen}
       data-testid="job-agent-row"
       data-hostname={agent.hostname}
+      data-agent-deleted={agent.agent_deleted}
       data-status={agent.status}
       data-command-id={agent.command_id}
     >
       <TableCell>
-        <Link
-          to="/agents/$agentId"
-          params={{ agentId: agent.agent_id }}
-          className="font-medium hover:underline"
-          onClick={(event) => event.stopPropagation()}
-        >
-          {agent.hostname}
-        </Link>
+        {/* A deleted agent has no agent page any more; its tombstone keeps its command history. */}
+        {agent.agent_deleted ? (
+          <>
+            <Link
+              to="/deleted-agents/$agentId"
+              params={{ agentId: agent.agent_id }}
+              className="font-medium text-muted-foreground hover:underline"
+              onClick={(event) => event.stopPropagation()}
+              data-testid="job-agent-link"
+            >
+              {agent.hostname}
+            </Link>
+            <Badge variant="muted" className="ml-2" data-testid="job-agent-deleted-badge">
+              deleted
+            </Badge>
+          </>
+        ) : (
+          <Link
+            to="/agents/$agentId"
+            params={{ agentId: agent.agent_id }}
+            className="font-medium hover:underline"
+            onClick={(event) => event.stopPropagation()}
+            data-testid="job-agent-link"
+          >
+            {agent.hostname}
+          </Link>
+        )}
         <button
           type="button"
           className="ml-2 text-xs text-muted-foreground hover:underline focus-visible:underline focus-visible:outline-none"
