@@ -85,7 +85,7 @@ async function step(name: string, run: () => Promise<void>): Promise<void> {
 }
 
 describe("dashboard against a live server", () => {
-  it("logs in, onboards a client and site with enrollment keys, shows the live agent with charts, runs a command and a script on it, rejects a claim on its identity", async () => {
+  it("logs in, onboards a client and site with enrollment keys, shows the live agent with charts, runs a command and a script on it, rejects a claim on its identity, deletes a throwaway agent and keeps its history", async () => {
     const unique = new Date().toISOString().replace(/\D/g, "").slice(0, 14);
     const clientName = `E2E client ${unique}`;
     const siteName = `E2E site ${unique}`;
@@ -371,6 +371,102 @@ describe("dashboard against a live server", () => {
       const agent = expectOk(await api.authed.GET("/api/v1/agents/{id}", { params: { path: { id: liveAgentId } } }), "reading the agent");
       expect(agent.status).toBe("online");
       expect(agent.hostname).toBe(agentHostname);
+    });
+
+    // A throwaway agent, enrolled through the API and never connected, so deleting it leaves the live one alone.
+    const throwawayHostname = `e2e-throwaway-${unique}`;
+    let throwawayId = "";
+    let queuedCommandId = "";
+
+    await step("enroll a throwaway agent and queue a command on it through the API", async () => {
+      api ??= await apiClient();
+      const { anonymous, authed } = api;
+      const created = expectOk(
+        await authed.POST("/api/v1/sites/{id}/enrollment-keys", {
+          params: { path: { id: siteId } },
+          body: { label: `E2E throwaway ${unique}`, max_uses: 1 },
+        }),
+        "creating a key for the throwaway agent",
+      );
+      const enrolled = expectOk(
+        await anonymous.POST("/api/v1/agent/enroll", {
+          body: {
+            enrollment_key: created.key,
+            device_id: `e2e-throwaway-device-${unique}`,
+            hostname: throwawayHostname,
+            os: { family: "linux", name: "Debian GNU/Linux", version: "12", kernel: null },
+            arch: "x86_64",
+            agent_version: "0.0.0-e2e",
+          },
+        }),
+        "enrolling the throwaway agent",
+      );
+      expect(enrolled.pending_approval ?? false).toBe(false);
+      throwawayId = enrolled.agent_id;
+      // The agent never connects, so the command stays queued until the deletion interrupts it.
+      const command = expectOk(
+        await authed.POST("/api/v1/agents/{id}/commands", {
+          params: { path: { id: throwawayId } },
+          body: { command_type: "shell", command: "echo never-runs" },
+        }),
+        "queueing a command on the throwaway agent",
+      );
+      expect(command.status).toBe("queued");
+      queuedCommandId = command.id;
+    });
+
+    await step("delete the throwaway agent from its page and land on its deleted-agent page", async () => {
+      await page.goto(`${baseUrl}/agents/${throwawayId}`);
+      await page.getByTestId("agent-hostname").filter({ hasText: throwawayHostname }).waitFor();
+      await page.locator(`[data-testid="command-row"][data-command-id="${queuedCommandId}"][data-status="queued"]`).waitFor();
+      await page.getByRole("button", { name: "Delete agent" }).click();
+      const confirm = page.getByRole("alertdialog");
+      expect(await confirm.textContent()).toContain(`Delete ${throwawayHostname}?`);
+      expect(await confirm.textContent()).toContain("command history is kept");
+      await confirm.getByRole("button", { name: "Delete agent" }).click();
+      await page.waitForURL((url) => url.pathname === `/deleted-agents/${throwawayId}`);
+      await page.getByTestId("deleted-agent-hostname").filter({ hasText: throwawayHostname }).waitFor();
+      const notice = (await page.getByTestId("deleted-agent-notice").textContent()) ?? "";
+      expect(notice).toContain(`by ${email}`);
+      expect(notice).toContain("command history is kept");
+      expect(await page.getByTestId("deleted-agent-location").textContent()).toBe(`${clientName} / ${siteName}`);
+      // A deleted agent can no longer run anything: no run panel on its page.
+      expect(await page.getByTestId("run-command-panel").count()).toBe(0);
+    });
+
+    await step("see the interrupted command in the deleted agent's history", async () => {
+      const row = page.locator(`[data-testid="command-row"][data-command-id="${queuedCommandId}"][data-status="interrupted"]`);
+      await row.waitFor();
+      await row.click();
+      const dialog = page.getByTestId("command-output-dialog");
+      await dialog.locator('[data-testid="command-status"][data-status="interrupted"]').waitFor();
+      expect(await dialog.getByTestId("command-error").textContent()).toContain("the agent was deleted");
+      expect(await dialog.getByTestId("cancel-command-button").count()).toBe(0);
+      await page.keyboard.press("Escape");
+      await dialog.waitFor({ state: "detached" });
+    });
+
+    await step("find the throwaway agent in the deleted agents list", async () => {
+      await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Agents" }).click();
+      await page.getByRole("heading", { name: "Agents", exact: true }).waitFor();
+      await page.getByTestId("deleted-agents-link").click();
+      await page.getByRole("heading", { name: "Deleted agents", exact: true }).waitFor();
+      await page.getByRole("searchbox", { name: "Search deleted agents" }).fill(throwawayHostname);
+      await page.waitForURL((url) => url.pathname === "/agents/deleted" && url.searchParams.get("q") === throwawayHostname);
+      const row = page.locator(`[data-testid="deleted-agent-row"][data-agent-id="${throwawayId}"]`);
+      await row.waitFor();
+      expect(await row.textContent()).toContain(`${clientName} / ${siteName}`);
+      expect(await row.textContent()).toContain(email);
+      expect(await row.getByTestId("deleted-agent-command-count").textContent()).toBe("1");
+      await row.getByTestId("deleted-agent-link").click();
+      await page.waitForURL((url) => url.pathname === `/deleted-agents/${throwawayId}`);
+      // The live agent the suite relies on is untouched.
+      if (!api) throw new Error("the throwaway step did not log in to the API");
+      const live = expectOk(
+        await api.authed.GET("/api/v1/agents/{id}", { params: { path: { id: liveAgentId } } }),
+        "reading the live agent",
+      );
+      expect(live.status).toBe("online");
     });
 
     expect(pageErrors.filter((message) => message.startsWith("pageerror"))).toEqual([]);
