@@ -63,6 +63,11 @@ describe("DeletedAgentsPage", () => {
     expect(screen.queryByTestId("deleted-agents-table")).not.toBeInTheDocument();
   });
 
+  it("counts the matches of a search", async () => {
+    renderDeleted({ q: "old" }, { items: [deletedAgent()], total: 1, page: 1, per_page: 50 });
+    expect(await screen.findByText("1 deleted agent matches the search; their command history is kept")).toBeInTheDocument();
+  });
+
   it("offers to clear a search that matches nothing", async () => {
     const { onSearchChange } = renderDeleted({ q: "nope" }, { items: [], total: 0, page: 1, per_page: 50 });
     expect(await screen.findByText("No deleted agent matches this search")).toBeInTheDocument();

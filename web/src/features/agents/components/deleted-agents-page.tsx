@@ -35,7 +35,7 @@ export function DeletedAgentsPage({
         title="Deleted agents"
         description={
           deleted.data
-            ? `${deleted.data.total} deleted agent${deleted.data.total === 1 ? "" : "s"}${filtered ? " match the search" : ""}; their command history is kept`
+            ? `${deleted.data.total} deleted agent${deleted.data.total === 1 ? "" : "s"}${filtered ? (deleted.data.total === 1 ? " matches the search" : " match the search") : ""}; their command history is kept`
             : "Agents that were deleted; their command history is kept"
         }
       >
