@@ -121,6 +121,30 @@ async fn send(socket: &mut Socket, stats: &Stats, frame: &AgentFrame) -> anyhow:
     Ok(())
 }
 
+/// Samples in one flooding batch (the protocol's most).
+const FLOOD_BATCH: usize = 500;
+
+/// A metrics frame of [`FLOOD_BATCH`] minimal samples a millisecond apart,
+/// dated now: what a compromised endpoint would send to fill the disk.
+fn flood_batch() -> String {
+    let now = chrono::Utc::now();
+    let samples: Vec<gururmm_protocol::MetricSample> = (0..FLOOD_BATCH)
+        .filter_map(|ms| {
+            serde_json::from_value(serde_json::json!({
+                "collected_at": now + chrono::Duration::milliseconds(ms as i64),
+                "cpu_percent": 1.0,
+            }))
+            .ok()
+        })
+        .collect();
+    serde_json::to_string(&AgentFrame::Metrics {
+        batch_id: u64::MAX,
+        samples,
+        dropped_samples: 0,
+    })
+    .unwrap_or_default()
+}
+
 fn output(config: &SimConfig) -> String {
     "x".repeat(config.command_output_bytes)
 }
@@ -248,6 +272,12 @@ async fn serve(
     let mut metrics = tokio::time::interval_at(Instant::from_std(first_sample), metrics_every);
     let mut batch_id: u64 = 0;
     let mut pending: FuturesUnordered<_> = FuturesUnordered::new();
+    // A flooding agent sends one prebuilt batch of small samples over and over.
+    let flood_every = (config.flood_samples_per_second > 0.0)
+        .then(|| Duration::from_secs_f64(FLOOD_BATCH as f64 / config.flood_samples_per_second));
+    let mut flood = tokio::time::interval(flood_every.unwrap_or(Duration::from_secs(3600)));
+    flood.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let flood_frame = flood_every.map(|_| flood_batch());
     // Like the real agent: a server silent for three heartbeats is gone; reconnect.
     let silence_limit = heartbeat_every * 3 + Duration::from_secs(5);
     let silence = tokio::time::sleep(silence_limit);
@@ -256,6 +286,12 @@ async fn serve(
         tokio::select! {
             _ = &mut silence => anyhow::bail!("the server has been silent for {silence_limit:?}"),
             _ = heartbeat.tick() => send(socket, stats, &AgentFrame::Heartbeat).await?,
+            _ = flood.tick(), if flood_frame.is_some() => {
+                if let Some(text) = &flood_frame {
+                    socket.send(Message::Text(text.clone().into())).await?;
+                    Stats::add(&stats.messages_sent, 1);
+                }
+            }
             _ = metrics.tick() => {
                 batch_id += 1;
                 let frame = AgentFrame::Metrics { batch_id, samples: vec![machine.sample()], dropped_samples: 0 };

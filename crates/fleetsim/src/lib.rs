@@ -50,6 +50,9 @@ pub struct SimConfig {
     pub commands_per_second: f64,
     /// Dashboard credentials for issuing commands.
     pub api_login: Option<(String, String)>,
+    /// Each agent also floods the server with this many samples per second
+    /// (batches of 500, as a compromised endpoint would), 0 for none.
+    pub flood_samples_per_second: f64,
 }
 
 impl SimConfig {
@@ -70,6 +73,7 @@ impl SimConfig {
             command_output_bytes: 16,
             commands_per_second: 0.0,
             api_login: None,
+            flood_samples_per_second: 0.0,
         }
     }
 }

@@ -58,6 +58,10 @@ struct Cli {
     api_email: Option<String>,
     #[arg(long, env = "GURURMM_FLEETSIM_PASSWORD", hide_env_values = true)]
     api_password: Option<String>,
+    /// Each agent also floods the server with this many samples per second, in
+    /// batches of 500 (a compromised endpoint; the server must drop the excess).
+    #[arg(long, default_value_t = 0.0)]
+    flood_samples_per_second: f64,
     /// Seconds to run after the ramp (0: until Ctrl-C).
     #[arg(long, default_value_t = 0.0)]
     duration_seconds: f64,
@@ -107,6 +111,7 @@ async fn run_here(cli: Cli) -> anyhow::Result<()> {
         credentials_file: cli.credentials.clone(),
         ramp: Duration::from_secs_f64(cli.ramp_seconds),
         metrics_every: cli.metrics_every_ms.map(Duration::from_millis),
+        flood_samples_per_second: cli.flood_samples_per_second,
         seed: cli.seed,
         source_ips: loopback_sources(cli.source_ips),
         interface_change_probability: cli.interface_change_probability,
