@@ -308,6 +308,46 @@ async fn dates_far_out_of_range_are_refused_with_a_400() {
     .await;
 }
 
+/// Creates a shell command for `agent` through the API and returns its id
+/// once the agent's socket has received it.
+async fn command_delivered(
+    server: &TestServer,
+    token: &str,
+    agent: &EnrolledAgent,
+    socket: &mut wire::Socket,
+    command: &str,
+) -> gururmm_protocol::CommandId {
+    let (status, created) = server
+        .post(
+            &format!("/api/v1/agents/{}/commands", agent.id),
+            token,
+            json!({"command_type": "shell", "command": command}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    loop {
+        if let Ok(ServerFrame::RunCommand(request)) = wire::next(socket).await {
+            return request.id;
+        }
+    }
+}
+
+/// A result saying the command completed with exit code 0 and no output.
+fn completed(id: gururmm_protocol::CommandId, started: bool) -> AgentFrame {
+    AgentFrame::CommandResult(gururmm_protocol::CommandResult {
+        id,
+        outcome: gururmm_protocol::CommandOutcome::Completed,
+        exit_code: Some(0),
+        error: None,
+        started_at: started.then(chrono::Utc::now),
+        finished_at: chrono::Utc::now(),
+        stdout_bytes: 0,
+        stderr_bytes: 0,
+        stdout_truncated: false,
+        stderr_truncated: false,
+    })
+}
+
 #[tokio::test]
 async fn another_agent_cannot_clear_a_commands_live_output() {
     each_backend(|server| async move {
@@ -317,19 +357,7 @@ async fn another_agent_cannot_clear_a_commands_live_output() {
         let intruder = wire::enroll(&server, &key, "intruder-device").await;
         let mut owner_socket = wire::connect(&server, &owner).await;
         let mut intruder_socket = wire::connect(&server, &intruder).await;
-        let (status, created) = server
-            .post(
-                &format!("/api/v1/agents/{}/commands", owner.id),
-                &admin,
-                json!({"command_type": "shell", "command": "long-task"}),
-            )
-            .await;
-        assert_eq!(status, StatusCode::CREATED, "{created}");
-        let id = loop {
-            if let Ok(ServerFrame::RunCommand(request)) = wire::next(&mut owner_socket).await {
-                break request.id;
-            }
-        };
+        let id = command_delivered(&server, &admin, &owner, &mut owner_socket, "long-task").await;
         wire::send(
             &mut owner_socket,
             &AgentFrame::CommandStarted {
@@ -355,22 +383,7 @@ async fn another_agent_cannot_clear_a_commands_live_output() {
         .await;
 
         // The intruder claims the command finished, with no output.
-        wire::send(
-            &mut intruder_socket,
-            &AgentFrame::CommandResult(gururmm_protocol::CommandResult {
-                id,
-                outcome: gururmm_protocol::CommandOutcome::Completed,
-                exit_code: Some(0),
-                error: None,
-                started_at: None,
-                finished_at: chrono::Utc::now(),
-                stdout_bytes: 0,
-                stderr_bytes: 0,
-                stdout_truncated: false,
-                stderr_truncated: false,
-            }),
-        )
-        .await;
+        wire::send(&mut intruder_socket, &completed(id, false)).await;
         assert_eq!(
             wire::next(&mut intruder_socket).await,
             Ok(ServerFrame::CommandResultAck { id })
@@ -1014,35 +1027,8 @@ async fn a_compromised_agent_cannot_fill_the_disk_or_slow_other_agents() {
             }
             flood
         });
-        let (status, created) = server
-            .post(
-                &format!("/api/v1/agents/{}/commands", bystander.id),
-                &admin,
-                json!({"command_type": "shell", "command": "uptime"}),
-            )
-            .await;
-        assert_eq!(status, StatusCode::CREATED, "{created}");
-        let id = loop {
-            if let Ok(ServerFrame::RunCommand(request)) = wire::next(&mut calm).await {
-                break request.id;
-            }
-        };
-        wire::send(
-            &mut calm,
-            &AgentFrame::CommandResult(gururmm_protocol::CommandResult {
-                id,
-                outcome: gururmm_protocol::CommandOutcome::Completed,
-                exit_code: Some(0),
-                error: None,
-                started_at: Some(chrono::Utc::now()),
-                finished_at: chrono::Utc::now(),
-                stdout_bytes: 0,
-                stderr_bytes: 0,
-                stdout_truncated: false,
-                stderr_truncated: false,
-            }),
-        )
-        .await;
+        let id = command_delivered(&server, &admin, &bystander, &mut calm, "uptime").await;
+        wire::send(&mut calm, &completed(id, true)).await;
         let path = format!("/api/v1/commands/{id}");
         eventually(10, "the bystander's command is stored", || async {
             (server.get(&path, &admin).await.1["status"] == "completed").then_some(())
