@@ -1,0 +1,280 @@
+//! Organization isolation for every route, in every direction: each route of
+//! the OpenAPI document that names an object is called by other
+//! organizations' users on that object, and must answer 404 and change
+//! nothing; every list must leave other organizations' objects out. A new
+//! route that names a kind of object this test does not know fails it, so
+//! the matrix grows with the API.
+
+mod common;
+
+use common::*;
+use gururmm_store::Role;
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use std::collections::HashMap;
+
+/// One organization with one object of every kind.
+struct Tenant {
+    admin: String,
+    technician: String,
+    /// Object ids by the path prefix that names them (`agents`, `sites`…).
+    ids: HashMap<&'static str, String>,
+}
+
+async fn tenant(server: &TestServer, admin: String, technician: String, tag: &str) -> Tenant {
+    let (client, site, key) = server.client_site_key(&admin).await;
+    let agent = server
+        .enroll(&key, &format!("device-{tag}"), &format!("host-{tag}"))
+        .await["agent_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (_, command) = server
+        .post(
+            &format!("/api/v1/agents/{agent}/commands"),
+            &admin,
+            json!({"command_type": "shell", "command": "sleep 600"}),
+        )
+        .await;
+    let (_, script) = server
+        .post(
+            "/api/v1/scripts",
+            &admin,
+            json!({"name": format!("script-{tag}"), "command_type": "shell", "body": "true"}),
+        )
+        .await;
+    let script = script["id"].as_str().unwrap().to_string();
+    let (_, job) = server
+        .post(
+            &format!("/api/v1/scripts/{script}/run"),
+            &admin,
+            json!({"targets": {"agent_ids": [agent]}}),
+        )
+        .await;
+    let (_, key_created) = server
+        .post(
+            &format!("/api/v1/sites/{site}/enrollment-keys"),
+            &admin,
+            json!({}),
+        )
+        .await;
+    // A machine claiming the agent's identity waits for approval.
+    let claim = server.enroll(&key, &format!("device-{tag}"), "claim").await;
+    assert_eq!(claim["pending_approval"], true);
+    let (_, requests) = server.get("/api/v1/enrollment-requests", &admin).await;
+    let doomed = server
+        .enroll(&key, &format!("doomed-{tag}"), "doomed")
+        .await["agent_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        server
+            .delete(&format!("/api/v1/agents/{doomed}"), &admin)
+            .await
+            .0,
+        StatusCode::NO_CONTENT
+    );
+    let ids = HashMap::from([
+        ("clients", client),
+        ("sites", site),
+        ("agents", agent),
+        ("commands", command["id"].as_str().unwrap().to_string()),
+        ("scripts", script),
+        ("jobs", job["id"].as_str().unwrap().to_string()),
+        (
+            "enrollment-keys",
+            key_created["info"]["id"].as_str().unwrap().to_string(),
+        ),
+        (
+            "enrollment-requests",
+            requests["items"][0]["id"].as_str().unwrap().to_string(),
+        ),
+        ("deleted-agents", doomed),
+    ]);
+    Tenant {
+        admin,
+        technician,
+        ids,
+    }
+}
+
+/// A body that passes validation, so only the organization check can refuse.
+fn valid_body(method: &Method, path: &str, victim: &Tenant) -> Option<Value> {
+    if *method == Method::GET || *method == Method::DELETE {
+        return None;
+    }
+    Some(match path {
+        "/api/v1/clients/{id}" | "/api/v1/sites/{id}" | "/api/v1/clients/{id}/sites" => {
+            json!({"name": "taken over"})
+        }
+        "/api/v1/agents/{id}/commands" => json!({"command_type": "shell", "command": "id"}),
+        "/api/v1/scripts/{id}" => {
+            json!({"name": "taken over", "command_type": "shell", "body": "id"})
+        }
+        "/api/v1/scripts/{id}/run" => json!({"targets": {"agent_ids": [victim.ids["agents"]]}}),
+        _ => json!({}),
+    })
+}
+
+/// Every route (method, path template) of the API that names an object by id.
+async fn object_routes(server: &TestServer) -> Vec<(Method, String)> {
+    let (_, spec) = server
+        .call(Method::GET, "/api/v1/openapi.json", None, None)
+        .await;
+    let mut routes = Vec::new();
+    for (path, operations) in spec["paths"].as_object().unwrap() {
+        if !path.contains("{id}") {
+            continue;
+        }
+        for method in operations.as_object().unwrap().keys() {
+            routes.push((method.to_uppercase().parse().unwrap(), path.clone()));
+        }
+    }
+    assert!(
+        routes.len() >= 25,
+        "the document lists the object routes: {routes:?}"
+    );
+    routes
+}
+
+/// Calls every object route as `attacker` on `victim`'s objects: each answer
+/// is a 4xx, and the same as for an id that does not exist (404, or 403 where
+/// the attacker's role may not use the route at all), so it reveals nothing.
+async fn attack(server: &TestServer, routes: &[(Method, String)], attacker: &str, victim: &Tenant) {
+    for (method, template) in routes {
+        let kind = template
+            .trim_start_matches("/api/v1/")
+            .split('/')
+            .next()
+            .unwrap();
+        let id = victim
+            .ids
+            .get(kind)
+            .unwrap_or_else(|| panic!("no {kind} object for {template}: add one to the tenant"));
+        let call = |id: String| async move {
+            let path = template.replace("{id}", &id);
+            server
+                .call(
+                    method.clone(),
+                    &path,
+                    Some(attacker),
+                    valid_body(method, template, victim),
+                )
+                .await
+        };
+        let (status, body) = call(id.clone()).await;
+        let (nobody_status, nobody) = call(uuid::Uuid::new_v4().to_string()).await;
+        assert!(
+            status == StatusCode::NOT_FOUND || status == StatusCode::FORBIDDEN,
+            "{method} {template} on another organization's {kind}: {status} {body}"
+        );
+        assert_eq!(
+            (status, &body["error"]["code"]),
+            (nobody_status, &nobody["error"]["code"]),
+            "{method} {template}: another organization's {kind} is told apart from a missing one"
+        );
+    }
+    // Lists never show another organization's objects.
+    for list in [
+        "/api/v1/agents",
+        "/api/v1/clients",
+        "/api/v1/scripts",
+        "/api/v1/jobs",
+        "/api/v1/deleted-agents",
+        "/api/v1/enrollment-requests",
+        &format!("/api/v1/agents?site_id={}", victim.ids["sites"]),
+        &format!("/api/v1/agents?client_id={}", victim.ids["clients"]),
+    ] {
+        let (status, body) = server.get(list, attacker).await;
+        assert_eq!(status, StatusCode::OK, "{list}: {body}");
+        let text = body.to_string();
+        for (kind, id) in &victim.ids {
+            assert!(
+                !text.contains(id.as_str()),
+                "{list} shows another organization's {kind}"
+            );
+        }
+    }
+}
+
+/// The victim's objects are as they were.
+async fn untouched(server: &TestServer, victim: &Tenant) {
+    let get = |path: String| async move { server.get(&path, &victim.admin).await };
+    for kind in [
+        "clients",
+        "sites",
+        "agents",
+        "scripts",
+        "jobs",
+        "commands",
+        "deleted-agents",
+    ] {
+        let (status, body) = get(format!("/api/v1/{kind}/{}", victim.ids[kind])).await;
+        assert_eq!(
+            status,
+            StatusCode::OK,
+            "the victim's {kind} is gone: {body}"
+        );
+    }
+    let (_, command) = get(format!("/api/v1/commands/{}", victim.ids["commands"])).await;
+    assert_eq!(command["status"], "queued", "{command}");
+    assert_eq!(command["cancel_requested"], false);
+    let (_, client) = get(format!("/api/v1/clients/{}", victim.ids["clients"])).await;
+    assert_ne!(client["name"], "taken over");
+    let (_, requests) = get("/api/v1/enrollment-requests".into()).await;
+    assert_eq!(
+        requests["items"].as_array().unwrap().len(),
+        1,
+        "the claim still waits"
+    );
+    let (_, keys) = get(format!(
+        "/api/v1/sites/{}/enrollment-keys",
+        victim.ids["sites"]
+    ))
+    .await;
+    assert!(keys["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|k| k["state"] == "active"));
+    let (_, commands) = get(format!("/api/v1/agents/{}/commands", victim.ids["agents"])).await;
+    assert_eq!(
+        commands["total"], 2,
+        "no command was added to the victim's agent"
+    );
+}
+
+#[tokio::test]
+async fn every_route_is_closed_to_other_organizations_in_every_direction() {
+    each_backend(|server| async move {
+        let one_admin = server.admin_token().await;
+        let one_org = server.admin_organization().await;
+        let one_tech = server
+            .user_token(one_org, "tech@msp-one.test", Role::Technician)
+            .await;
+        let two_org = server
+            .store
+            .create_organization("MSP Two")
+            .await
+            .unwrap()
+            .id;
+        let two_admin = server
+            .user_token(two_org, "admin@msp-two.test", Role::Admin)
+            .await;
+        let two_tech = server
+            .user_token(two_org, "tech@msp-two.test", Role::Technician)
+            .await;
+        let one = tenant(&server, one_admin, one_tech, "one").await;
+        let two = tenant(&server, two_admin, two_tech, "two").await;
+        let routes = object_routes(&server).await;
+
+        attack(&server, &routes, &one.technician, &two).await;
+        attack(&server, &routes, &two.admin, &one).await;
+        attack(&server, &routes, &one.admin, &two).await;
+        attack(&server, &routes, &two.technician, &one).await;
+        untouched(&server, &one).await;
+        untouched(&server, &two).await;
+    })
+    .await;
+}
