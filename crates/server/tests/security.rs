@@ -511,19 +511,31 @@ fn sign_in(email: &str, password: &str) -> Value {
     json!({"email": email, "password": password})
 }
 
+/// The status of a sign-in relayed by the proxy for `client`.
+async fn sign_in_from(
+    server: &TestServer,
+    client: &str,
+    email: &str,
+    password: &str,
+) -> StatusCode {
+    call_from(
+        server,
+        client,
+        "/api/v1/auth/login",
+        sign_in(email, password),
+    )
+    .await
+    .0
+}
+
 #[tokio::test]
 async fn nobody_can_lock_the_administrator_out_by_failing_to_sign_in() {
     for database in gururmm_store::testing::TestDatabase::all().await {
         let server = TestServer::start_with(database, behind_proxy()).await;
         let login = "/api/v1/auth/login";
         for _ in 0..3 {
-            let (status, ..) = call_from(
-                &server,
-                "203.0.113.66",
-                login,
-                sign_in(ADMIN_EMAIL, "wrong password!"),
-            )
-            .await;
+            let status =
+                sign_in_from(&server, "203.0.113.66", ADMIN_EMAIL, "wrong password!").await;
             assert_eq!(status, StatusCode::UNAUTHORIZED);
         }
         // The attacker's own (account, address) pair is locked…
@@ -549,30 +561,18 @@ async fn nobody_can_lock_the_administrator_out_by_failing_to_sign_in() {
 
         // Spraying unknown accounts locks only the sprayer's address.
         for n in 0..12 {
-            let (status, ..) = call_from(
+            let status = sign_in_from(
                 &server,
                 "203.0.113.77",
-                login,
-                sign_in(&format!("guess{n}@example.com"), "password123456"),
+                &format!("guess{n}@example.com"),
+                "password123456",
             )
             .await;
             assert_eq!(status, StatusCode::UNAUTHORIZED, "attempt {n}");
         }
-        let (status, ..) = call_from(
-            &server,
-            "203.0.113.77",
-            login,
-            sign_in("guess99@example.com", "x"),
-        )
-        .await;
+        let status = sign_in_from(&server, "203.0.113.77", "guess99@example.com", "x").await;
         assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
-        let (status, ..) = call_from(
-            &server,
-            "198.51.100.10",
-            login,
-            sign_in(ADMIN_EMAIL, PASSWORD),
-        )
-        .await;
+        let status = sign_in_from(&server, "198.51.100.10", ADMIN_EMAIL, PASSWORD).await;
         assert_eq!(status, StatusCode::OK);
     }
 }
@@ -580,26 +580,13 @@ async fn nobody_can_lock_the_administrator_out_by_failing_to_sign_in() {
 #[tokio::test]
 async fn a_forged_forwarded_header_from_an_untrusted_peer_is_ignored() {
     let server = TestServer::start(gururmm_store::testing::TestDatabase::sqlite().await).await;
-    let login = "/api/v1/auth/login";
     for n in 0..3 {
         let forged = format!("198.51.100.{n}");
-        let (status, ..) = call_from(
-            &server,
-            &forged,
-            login,
-            sign_in(ADMIN_EMAIL, "wrong password!"),
-        )
-        .await;
+        let status = sign_in_from(&server, &forged, ADMIN_EMAIL, "wrong password!").await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
     }
     // Every attempt came from 127.0.0.1, whatever the header said: that pair is locked.
-    let (status, ..) = call_from(
-        &server,
-        "198.51.100.200",
-        login,
-        sign_in(ADMIN_EMAIL, PASSWORD),
-    )
-    .await;
+    let status = sign_in_from(&server, "198.51.100.200", ADMIN_EMAIL, PASSWORD).await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
 }
 
