@@ -1,4 +1,4 @@
-//! Checks on text that people read in the dashboard: names and hostnames may
+//! Text that people read in the dashboard: names and hostnames may
 //! not carry characters that are invisible or that reorder what is shown
 //! (U+202E RIGHT-TO-LEFT OVERRIDE before "fdp.exe" makes "invoice" + it read as "invoiceexe.pdf").
 
@@ -14,6 +14,11 @@ pub fn has_hidden_characters(value: &str) -> bool {
             GeneralCategory::Control | GeneralCategory::Format
         )
     })
+}
+
+/// The first `max` characters of `value`, for quoting untrusted text in messages.
+pub fn truncate(value: &str, max: usize) -> String {
+    value.chars().take(max).collect()
 }
 
 #[cfg(test)]

@@ -12,8 +12,9 @@ use crate::gateway::commands::CommandRelay;
 use crate::gateway::presence::{Outbound, Registration, OUTBOUND_CAPACITY};
 use crate::services::agent_budgets::{self, AgentBudget};
 use crate::services::bus::LiveEvent;
-use crate::services::metrics::{to_record, IngestBatch, MAX_CLOCK_SKEW_MINUTES};
+use crate::services::metrics::{to_record, IngestBatch};
 use crate::state::AppState;
+use crate::text::truncate;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
 use axum::http::HeaderMap;
@@ -236,14 +237,16 @@ async fn serve_agent(
     if let Err(reason) = check_hello(&hello, &credentials) {
         if reason == CloseReason::DeviceMismatch {
             tracing::warn!(agent = %agent_id, "agent credential presented from another device; refused");
-            let message = format!(
-                "credential presented by device {:?} (host {:?}, address {}) instead of the enrolled device; connection refused",
-                truncate(&hello.device_id, 80),
-                truncate(&hello.hostname, 80),
-                ip.map(|i| i.to_string()).unwrap_or_else(|| "unknown".into())
-            );
             let who = (credentials.organization_id, agent_id);
-            agent_event(&state, &budget, who, "device_mismatch", message).await;
+            agent_budgets::record_event(state.store.as_ref(), &budget, who, "device_mismatch", |_| {
+                format!(
+                    "credential presented by device {:?} (host {:?}, address {}) instead of the enrolled device; connection refused",
+                    truncate(&hello.device_id, 80),
+                    truncate(&hello.hostname, 80),
+                    ip.map(|i| i.to_string()).unwrap_or_else(|| "unknown".into())
+                )
+            })
+            .await;
         }
         let _ = sink.send(close_message(reason)).await;
         return;
@@ -332,45 +335,27 @@ fn lock(budget: &Mutex<AgentBudget>) -> std::sync::MutexGuard<'_, AgentBudget> {
     budget.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// Stores an agent event, at most one of a kind per coalescing window.
-async fn agent_event(
-    state: &AppState,
-    budget: &Mutex<AgentBudget>,
-    (organization_id, agent_id): (OrganizationId, AgentId),
-    kind: &'static str,
-    message: String,
-) {
-    agent_budgets::record_event(
-        state.store.as_ref(),
-        budget,
-        organization_id,
-        agent_id,
-        kind,
-        message,
-    )
-    .await;
-}
-
 /// Tells the agent's history (once per window) that it sent more than it may.
 async fn report_rate_limited(
     state: &AppState,
     budget: &Mutex<AgentBudget>,
     who: (OrganizationId, AgentId),
 ) {
-    let (frames, samples) = lock(budget).dropped();
-    let message = format!(
-        "the agent sent more than it may: {frames} frame(s) and {samples} sample(s) dropped so far \
-         (limits: {} frames/s, {} samples/min, samples dated near the present)",
-        state.config.agent_frames_per_second, state.config.agent_samples_per_minute
+    let limits = (
+        state.config.agent_frames_per_second,
+        state.config.agent_samples_per_minute,
     );
-    agent_event(state, budget, who, "rate_limited", message).await;
+    agent_budgets::record_event(state.store.as_ref(), budget, who, "rate_limited", |budget| {
+        let (frames, samples) = budget.dropped();
+        format!(
+            "the agent sent more than it may: {frames} frame(s) and {samples} sample(s) dropped so far \
+             (limits: {} frames/s, {} samples/min, samples dated near the present)",
+            limits.0, limits.1
+        )
+    })
+    .await;
 }
 
-fn truncate(value: &str, max: usize) -> String {
-    value.chars().take(max).collect()
-}
-
-/// The frame loop. Returns the reason to close with, or `None` when the link is already gone.
 #[allow(clippy::too_many_arguments)]
 async fn run<S, R>(
     state: &AppState,
@@ -461,18 +446,13 @@ where
                             return Some(CloseReason::InvalidFrame);
                         }
                         if dropped_samples > 0 {
-                            let message = format!(
-                                "the agent dropped {dropped_samples} sample(s) while offline (buffer full)"
-                            );
-                            agent_event(state, budget, (organization_id, agent_id), "samples_dropped", message).await;
+                            agent_budgets::record_event(state.store.as_ref(), budget, (organization_id, agent_id), "samples_dropped", |_| {
+                                format!("the agent dropped {dropped_samples} sample(s) while offline (buffer full)")
+                            })
+                            .await;
                         }
                         let times: Vec<_> = samples.iter().map(|s| s.collected_at).collect();
-                        let verdict = lock(budget).samples(
-                            &times,
-                            std::time::Instant::now(),
-                            Utc::now(),
-                            chrono::Duration::minutes(MAX_CLOCK_SKEW_MINUTES),
-                        );
+                        let verdict = lock(budget).samples(&times, std::time::Instant::now(), Utc::now());
                         if verdict.out_of_window + verdict.over_rate > 0 {
                             report_rate_limited(state, budget, (organization_id, agent_id)).await;
                         }

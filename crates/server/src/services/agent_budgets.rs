@@ -29,6 +29,8 @@ const INTERFACES_PER_SECOND: f64 = 0.1;
 /// How far before its latest accepted sample an agent may still date a new one
 /// (clock corrections, the agent's own reordering).
 const SAMPLE_BACKDATE_TOLERANCE_MINUTES: i64 = 10;
+/// How far ahead of the server's clock a sample may be dated.
+const MAX_CLOCK_SKEW_MINUTES: i64 = 10;
 /// The same kind of event of one agent is stored at most once per this window;
 /// repeats are counted and summed up in the next one stored.
 pub const EVENT_COALESCE: Duration = Duration::from_secs(600);
@@ -150,12 +152,11 @@ impl AgentBudget {
         times: &[DateTime<Utc>],
         now: Instant,
         wall_now: DateTime<Utc>,
-        max_skew: ChronoDuration,
     ) -> SampleVerdict {
         self.last_used = now;
         let floor =
             self.latest_sample_at - ChronoDuration::minutes(SAMPLE_BACKDATE_TOLERANCE_MINUTES);
-        let ceiling = wall_now + max_skew;
+        let ceiling = wall_now + ChronoDuration::minutes(MAX_CLOCK_SKEW_MINUTES);
         let in_window: Vec<usize> = times
             .iter()
             .enumerate()
@@ -261,21 +262,22 @@ impl AgentBudgets {
 }
 
 /// Stores an agent event unless one of its kind was stored within
-/// [`EVENT_COALESCE`]; the next one stored says how many were left out.
+/// [`EVENT_COALESCE`]; the next one stored says how many were left out. The
+/// message is only built for an event that is stored (a flood drops frames by
+/// the thousand, and each would otherwise format one).
 pub async fn record_event(
     store: &dyn Store,
     budget: &Mutex<AgentBudget>,
-    organization_id: OrganizationId,
-    agent_id: AgentId,
+    (organization_id, agent_id): (OrganizationId, AgentId),
     kind: &'static str,
-    message: String,
+    message: impl FnOnce(&AgentBudget) -> String,
 ) {
-    let verdict = budget
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .event(kind, Instant::now());
-    let Some(suppressed) = verdict else {
-        return;
+    let (suppressed, message) = {
+        let mut budget = budget.lock().unwrap_or_else(|p| p.into_inner());
+        match budget.event(kind, Instant::now()) {
+            Some(suppressed) => (suppressed, message(&budget)),
+            None => return,
+        }
     };
     let message = if suppressed > 0 {
         format!("{message} ({suppressed} more like it in the previous window were not stored separately)")
@@ -335,24 +337,23 @@ mod tests {
         let wall = Utc::now();
         let latest = wall - ChronoDuration::hours(1);
         let mut budget = AgentBudget::new(&limits(), &credentials(Some(latest)), start);
-        let skew = ChronoDuration::minutes(10);
         let times = [
             wall - ChronoDuration::days(20), // backdated over the retention window
             latest - ChronoDuration::minutes(5), // reordered a little: fine
             wall,                            // now: fine
             wall + ChronoDuration::days(1),  // the future
         ];
-        let verdict = budget.samples(&times, start, wall, skew);
+        let verdict = budget.samples(&times, start, wall);
         assert_eq!(verdict.accepted, vec![1, 2]);
         assert_eq!(verdict.out_of_window, 2);
         // Now that `wall` was accepted, an hour-old sample is too old.
-        let verdict = budget.samples(&[latest], start, wall, skew);
+        let verdict = budget.samples(&[latest], start, wall);
         assert_eq!(verdict.out_of_window, 1);
         // Thousands of distinct timestamps in the window: only the burst passes.
         let many: Vec<_> = (0..5000)
             .map(|ms| wall + ChronoDuration::milliseconds(ms))
             .collect();
-        let verdict = budget.samples(&many, start, wall, skew);
+        let verdict = budget.samples(&many, start, wall);
         assert_eq!(verdict.accepted.len(), 1998, "the burst less the two taken");
         assert_eq!(verdict.over_rate, 5000 - 1998);
     }

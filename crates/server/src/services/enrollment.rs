@@ -5,6 +5,7 @@ use crate::auth::secrets::{new_agent_secret, new_enrollment_key, secret_matches,
 use crate::error::ApiError;
 use crate::services::bus::LiveEvent;
 use crate::state::AppState;
+use crate::text::truncate;
 use chrono::Utc;
 use gururmm_protocol::{
     parse_agent_credential, CloseReason, EnrollRequest, EnrollResponse, OrganizationId, SiteId,
@@ -272,10 +273,6 @@ async fn record_event(store: &dyn Store, request: &EnrollmentRequest, kind: &str
     if let Err(error) = store.record_agent_event(event).await {
         tracing::error!(%error, "recording an enrollment event failed");
     }
-}
-
-fn truncate(value: &str, max: usize) -> String {
-    value.chars().take(max).collect()
 }
 
 /// What an administrator decides about a waiting re-enrollment.

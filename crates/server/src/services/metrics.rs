@@ -19,8 +19,6 @@ const MAX_RECORDS_PER_WRITE: usize = 5000;
 /// How long a write waits for more samples to join it (samples are queryable
 /// well within 2 s of arriving).
 const WRITE_LINGER: std::time::Duration = std::time::Duration::from_millis(200);
-/// Samples stamped further in the future than this are refused as garbage.
-pub const MAX_CLOCK_SKEW_MINUTES: i64 = 10;
 /// An agent's latest full sample (a few KiB of JSON in its row) is rewritten
 /// at most this often; every sample is still stored, and queryable, at once.
 /// Rewriting every agent's row every second was most of the ingest cost.
@@ -54,12 +52,9 @@ impl MetricsIngest {
     }
 }
 
-/// Converts one sample from the wire into what the store keeps; `None` for a
-/// sample that is garbage (time far in the future, non-finite numbers).
+/// Converts one sample from the wire into what the store keeps (its time was
+/// checked by the agent's budget); non-finite numbers are cleaned.
 pub fn to_record(agent_id: AgentId, mut sample: MetricSample) -> Option<MetricRecord> {
-    if sample.collected_at > Utc::now() + Duration::minutes(MAX_CLOCK_SKEW_MINUTES) {
-        return None;
-    }
     if sample
         .cpu_percent
         .is_some_and(|c| !c.is_finite() || c < 0.0)
@@ -320,11 +315,6 @@ mod tests {
 
     #[test]
     fn garbage_samples_are_refused_or_cleaned() {
-        let future = MetricSample {
-            collected_at: Utc::now() + Duration::days(1),
-            ..Default::default()
-        };
-        assert!(to_record(AgentId::new(), future).is_none());
         let nan = MetricSample {
             collected_at: Utc::now(),
             cpu_percent: Some(f32::NAN),
