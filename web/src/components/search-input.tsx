@@ -19,7 +19,9 @@ export function SearchInput({
 }) {
   const [draft, setDraft] = useState(value);
   const onChangeRef = useRef(onChange);
-  onChangeRef.current = onChange;
+  useEffect(() => {
+    onChangeRef.current = onChange;
+  });
   const lastReported = useRef(value);
 
   useEffect(() => {

@@ -1,5 +1,4 @@
 import { HistoryIcon, XIcon } from "lucide-react";
-import { useEffect, useState } from "react";
 import type { Command } from "@/api/types";
 import { ErrorMessage } from "@/components/error-message";
 import { Pagination } from "@/components/pagination";
@@ -11,6 +10,7 @@ import { Dialog, DialogContent, DialogDescription, DialogHeader, DialogTitle } f
 import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
 import { Skeleton } from "@/components/ui/skeleton";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
+import { useLastDefined } from "@/hooks/use-last-defined";
 import { cn } from "@/lib/utils";
 import { COMMANDS_PER_PAGE, useAgentCommands } from "../api/commands";
 import { changeCommandHistorySearch, type CommandHistorySearch } from "../hooks/command-history-search";
@@ -186,10 +186,7 @@ function CommandOutputDialog({
   onClose: () => void;
 }) {
   // Keep the last id while the dialog animates closed, so its content does not vanish first.
-  const [shownId, setShownId] = useState(commandId);
-  useEffect(() => {
-    if (commandId) setShownId(commandId);
-  }, [commandId]);
+  const shownId = useLastDefined(commandId);
   return (
     <Dialog open={commandId !== undefined} onOpenChange={(open) => (open ? undefined : onClose())}>
       <DialogContent className="sm:max-w-4xl" data-testid="command-output-dialog">

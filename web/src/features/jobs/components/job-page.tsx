@@ -1,6 +1,6 @@
 import { Link } from "@tanstack/react-router";
 import { ChevronLeftIcon, RotateCcwIcon } from "lucide-react";
-import { useEffect, useState, type ReactNode } from "react";
+import type { ReactNode } from "react";
 import type { Job, JobAgent, JobDetail } from "@/api/types";
 import { errorMessage } from "@/api/errors";
 import { ErrorMessage } from "@/components/error-message";
@@ -13,6 +13,7 @@ import { Dialog, DialogContent, DialogDescription, DialogHeader, DialogTitle } f
 import { Skeleton } from "@/components/ui/skeleton";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { useDocumentTitle } from "@/hooks/use-document-title";
+import { useLastDefined } from "@/hooks/use-last-defined";
 import { useCanMutate } from "@/lib/auth";
 import { commandDurationMs, formatCommandDuration, formatDateTime } from "@/lib/format";
 import { cn } from "@/lib/utils";
@@ -246,10 +247,7 @@ function OutputDialog({
   renderCommandOutput: (commandId: string) => ReactNode;
 }) {
   // Keep the last id while the dialog animates closed, so its content does not vanish first.
-  const [shownId, setShownId] = useState(commandId);
-  useEffect(() => {
-    if (commandId) setShownId(commandId);
-  }, [commandId]);
+  const shownId = useLastDefined(commandId);
   return (
     <Dialog open={commandId !== undefined} onOpenChange={(open) => (open ? undefined : onClose())}>
       <DialogContent className="sm:max-w-4xl" data-testid="command-output-dialog">

@@ -1,5 +1,6 @@
 import { RelativeTime } from "@/components/relative-time";
 import { Badge } from "@/components/ui/badge";
+import { useNow } from "@/hooks/use-now";
 import type { EnrollmentKeyInfo } from "../api/enrollment-keys";
 import { ENROLLMENT_KEY_STATE_LABELS, isKnownKeyState, type EnrollmentKeyState } from "../hooks/enrollment-key-form";
 
@@ -22,8 +23,9 @@ export function EnrollmentKeyStateBadge({ state }: { state: string }) {
 
 /** "never", "in 23 hours", or "expired 2 days ago". */
 export function EnrollmentKeyExpiry({ expiresAt }: { expiresAt: string | null | undefined }) {
+  const now = useNow(15_000);
   if (!expiresAt) return <>never</>;
-  if (Date.parse(expiresAt) <= Date.now()) {
+  if (Date.parse(expiresAt) <= now) {
     return (
       <>
         expired <RelativeTime value={expiresAt} />
