@@ -45,6 +45,13 @@ export default tseslint.config(
       ...reactHooks.configs.flat.recommended.rules,
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
       "@typescript-eslint/consistent-type-imports": ["error", { fixStyle: "inline-type-imports" }],
+      "no-restricted-syntax": [
+        "error",
+        {
+          selector: "Property[key.name='queryKey'] > ArrayExpression",
+          message: "Build query keys with the feature's key factory (features/<feature>/api), rooted in @/api/query-keys.",
+        },
+      ],
     },
   },
   ...FEATURES.map((feature) => ({

@@ -1,11 +1,11 @@
 //! Code-based routes. Search params are validated here so pages get typed, sanitized state.
 import type { QueryClient } from "@tanstack/react-query";
 import { createRootRouteWithContext, createRoute, createRouter, lazyRouteComponent, Link, Outlet, redirect } from "@tanstack/react-router";
-import { parseAgentListSearch, parseAgentPageSearch } from "@/features/agents/hooks/agent-list-search";
-import { parseDeletedAgentListSearch } from "@/features/agents/hooks/deleted-agent-list-search";
-import { parseCommandHistorySearch } from "@/features/commands/hooks/command-history-search";
-import { parseJobListSearch, parseJobPageSearch } from "@/features/jobs/hooks/job-list-search";
-import { parseScriptListSearch } from "@/features/scripts/hooks/script-list-search";
+import { parseAgentListSearch, parseAgentPageSearch } from "@/features/agents/agent-list-search";
+import { parseDeletedAgentListSearch } from "@/features/agents/deleted-agent-list-search";
+import { parseCommandHistorySearch } from "@/features/commands/command-history-search";
+import { parseJobListSearch, parseJobPageSearch } from "@/features/jobs/job-list-search";
+import { parseScriptListSearch } from "@/features/scripts/script-list-search";
 import type { ClientListSearch } from "@/features/clients/components/clients-page";
 import { RouteError } from "@/components/route-error";
 import { getSession } from "@/lib/session";

@@ -4,7 +4,7 @@ import { getRouteApi, useNavigate } from "@tanstack/react-router";
 import { AgentPage } from "@/features/agents/components/agent-page";
 import { CommandHistoryCard } from "@/features/commands/components/command-history-card";
 import { RunCommandPanel } from "@/features/commands/components/run-command-panel";
-import type { CommandHistorySearch } from "@/features/commands/hooks/command-history-search";
+import type { CommandHistorySearch } from "@/features/commands/command-history-search";
 
 const agentApi = getRouteApi("/authed/agents/$agentId");
 

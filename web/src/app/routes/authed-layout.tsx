@@ -3,7 +3,7 @@ import { useEffect } from "react";
 import { AppShell } from "@/components/layout/app-shell";
 import { useAgentLiveUpdates } from "@/features/agents/hooks/use-agent-live-updates";
 import { useCommandLiveUpdates } from "@/features/commands/hooks/use-command-live-updates";
-import { useEnrollmentRequestLiveUpdates } from "@/features/enrollment-requests/api/enrollment-requests";
+import { useEnrollmentRequestLiveUpdates } from "@/features/enrollment-requests/hooks/use-enrollment-request-live-updates";
 import { useJobLiveUpdates } from "@/features/jobs/hooks/use-job-live-updates";
 import { useSession } from "@/lib/auth";
 import { LiveEventsProvider } from "@/lib/live-events";

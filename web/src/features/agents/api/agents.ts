@@ -1,13 +1,14 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api } from "@/api/client";
 import { unwrap } from "@/api/errors";
-import type { AgentListSearch, MetricRange } from "../hooks/agent-list-search";
-import { METRIC_RANGE_SECONDS } from "../hooks/agent-list-search";
+import { rootKeys } from "@/api/query-keys";
+import type { AgentListSearch, MetricRange } from "../agent-list-search";
+import { METRIC_RANGE_SECONDS } from "../agent-list-search";
 
 export const AGENTS_PER_PAGE = 50;
 
 export const agentKeys = {
-  all: ["agents"] as const,
+  all: rootKeys.agents,
   lists: ["agents", "list"] as const,
   list: (search: AgentListSearch) => ["agents", "list", search] as const,
   details: ["agents", "detail"] as const,
@@ -15,6 +16,7 @@ export const agentKeys = {
   metricsOf: (id: string) => ["agents", "metrics", id] as const,
   metrics: (id: string, range: MetricRange) => ["agents", "metrics", id, range] as const,
   events: (id: string) => ["agents", "events", id] as const,
+  statusCounts: ["agents", "status-count"] as const,
   statusCount: (status: string) => ["agents", "status-count", status] as const,
   filterClients: ["agents", "filter-options", "clients"] as const,
   filterSites: (clientId: string) => ["agents", "filter-options", "sites", clientId] as const,

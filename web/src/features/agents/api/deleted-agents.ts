@@ -3,12 +3,13 @@
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { api } from "@/api/client";
 import { unwrap } from "@/api/errors";
-import type { DeletedAgentListSearch } from "../hooks/deleted-agent-list-search";
+import { rootKeys } from "@/api/query-keys";
+import type { DeletedAgentListSearch } from "../deleted-agent-list-search";
 
 export const DELETED_AGENTS_PER_PAGE = 50;
 
 export const deletedAgentKeys = {
-  all: ["deleted-agents"] as const,
+  all: rootKeys.deletedAgents,
   list: (search: DeletedAgentListSearch) => ["deleted-agents", "list", search] as const,
   detail: (id: string) => ["deleted-agents", "detail", id] as const,
   count: ["deleted-agents", "count"] as const,

@@ -15,7 +15,7 @@ import { Skeleton } from "@/components/ui/skeleton";
 import { useCanMutate } from "@/lib/auth";
 import { formatBytes, formatDuration, formatPercent, usagePercent } from "@/lib/format";
 import { useAgent, useDeleteAgent } from "../api/agents";
-import type { MetricRange } from "../hooks/agent-list-search";
+import type { MetricRange } from "../agent-list-search";
 import { CollectorNotes, DisksCard, InterfacesCard, ProcessesCard, SensorsCard, UsersCard } from "./agent-sample-sections";
 import { AgentEventsCard } from "./agent-events-card";
 import { AgentStatusBadge } from "./agent-status-badge";

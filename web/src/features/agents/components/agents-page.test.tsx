@@ -3,7 +3,7 @@ import type { AgentPage, AgentSummary, ClientPage } from "@/api/types";
 import { renderPage } from "@/test/render-page";
 import { agentKeys } from "../api/agents";
 import { deletedAgentKeys } from "../api/deleted-agents";
-import type { AgentListSearch } from "../hooks/agent-list-search";
+import type { AgentListSearch } from "../agent-list-search";
 import { AgentsPage } from "./agents-page";
 
 const noClients: ClientPage = { items: [], total: 0, page: 1, per_page: 100 };

@@ -12,7 +12,7 @@ import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@
 import { Skeleton } from "@/components/ui/skeleton";
 import { AGENTS_PER_PAGE, useAgents, useAgentStatusCount, useFilterClients, useFilterSites } from "../api/agents";
 import { useDeletedAgentCount } from "../api/deleted-agents";
-import { changeAgentListSearch, hasAgentFilters, type AgentListSearch } from "../hooks/agent-list-search";
+import { changeAgentListSearch, hasAgentFilters, type AgentListSearch } from "../agent-list-search";
 import { AgentsTable } from "./agents-table";
 
 const ALL = "__all__";

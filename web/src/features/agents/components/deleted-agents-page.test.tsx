@@ -3,7 +3,7 @@ import userEvent from "@testing-library/user-event";
 import type { DeletedAgent, DeletedAgentPage } from "@/api/types";
 import { renderPage } from "@/test/render-page";
 import { deletedAgentKeys } from "../api/deleted-agents";
-import type { DeletedAgentListSearch } from "../hooks/deleted-agent-list-search";
+import type { DeletedAgentListSearch } from "../deleted-agent-list-search";
 import { DeletedAgentsPage } from "./deleted-agents-page";
 
 function deletedAgent(overrides: Partial<DeletedAgent> = {}): DeletedAgent {

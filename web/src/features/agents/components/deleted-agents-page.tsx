@@ -14,7 +14,7 @@ import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@
 import { useDocumentTitle } from "@/hooks/use-document-title";
 import { cn } from "@/lib/utils";
 import { DELETED_AGENTS_PER_PAGE, useDeletedAgents } from "../api/deleted-agents";
-import { changeDeletedAgentListSearch, type DeletedAgentListSearch } from "../hooks/deleted-agent-list-search";
+import { changeDeletedAgentListSearch, type DeletedAgentListSearch } from "../deleted-agent-list-search";
 
 /** Agents that were deleted, newest deletion first; each keeps its command history. */
 export function DeletedAgentsPage({

@@ -8,7 +8,7 @@ import { Skeleton } from "@/components/ui/skeleton";
 import { formatBytes, formatDateTime, formatPercent } from "@/lib/format";
 import { cn } from "@/lib/utils";
 import { useAgentMetrics } from "../api/agents";
-import { METRIC_RANGES, type MetricRange } from "../hooks/agent-list-search";
+import { METRIC_RANGES, type MetricRange } from "../agent-list-search";
 
 const RANGE_LABELS: Record<MetricRange, string> = { "1h": "1 h", "24h": "24 h", "7d": "7 d" };
 

@@ -1,11 +1,12 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api } from "@/api/client";
 import { unwrap } from "@/api/errors";
+import { rootKeys } from "@/api/query-keys";
 
 export const CLIENTS_PER_PAGE = 50;
 
 export const clientKeys = {
-  all: ["clients"] as const,
+  all: rootKeys.clients,
   list: (params: { q?: string; page: number }) => ["clients", "list", params] as const,
   detail: (id: string) => ["clients", "detail", id] as const,
 };

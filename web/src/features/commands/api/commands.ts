@@ -1,15 +1,16 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api } from "@/api/client";
 import { unwrap } from "@/api/errors";
+import { rootKeys } from "@/api/query-keys";
 import { useLiveConnectionState } from "@/lib/live-events";
 import type { Command, CommandSpec } from "@/api/types";
-import type { CommandHistorySearch } from "../hooks/command-history-search";
-import { isFinalStatus } from "../hooks/command-status";
+import type { CommandHistorySearch } from "../command-history-search";
+import { isFinalStatus } from "../command-status";
 
 export const COMMANDS_PER_PAGE = 15;
 
 export const commandKeys = {
-  all: ["commands"] as const,
+  all: rootKeys.commands,
   listsOf: (agentId: string) => ["commands", "list", agentId] as const,
   list: (agentId: string, search: Pick<CommandHistorySearch, "cmd_status" | "cmd_q" | "cmd_page">) =>
     ["commands", "list", agentId, search] as const,

@@ -4,7 +4,7 @@ import type { Command, CommandPage } from "@/api/types";
 import { LiveEventsProvider } from "@/lib/live-events";
 import { renderPage } from "@/test/render-page";
 import { commandKeys } from "../api/commands";
-import type { CommandHistorySearch } from "../hooks/command-history-search";
+import type { CommandHistorySearch } from "../command-history-search";
 import { CommandHistoryCard } from "./command-history-card";
 
 const AGENT_ID = "9d3c1b8e-6a3f-4f0e-8c1d-2b7a5e4f3c21";

@@ -13,7 +13,7 @@ import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@
 import { useLastDefined } from "@/hooks/use-last-defined";
 import { cn } from "@/lib/utils";
 import { COMMANDS_PER_PAGE, useAgentCommands } from "../api/commands";
-import { changeCommandHistorySearch, type CommandHistorySearch } from "../hooks/command-history-search";
+import { changeCommandHistorySearch, type CommandHistorySearch } from "../command-history-search";
 import {
   COMMAND_STATUS_LABELS,
   COMMAND_STATUSES,
@@ -22,7 +22,7 @@ import {
   commandFirstLine,
   formatCommandDuration,
   type CommandStatus,
-} from "../hooks/command-status";
+} from "../command-status";
 import { CommandStatusBadge } from "./command-status-badge";
 import { CommandTerminal } from "./command-terminal";
 

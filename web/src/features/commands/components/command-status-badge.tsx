@@ -1,6 +1,6 @@
 import { LoaderCircleIcon } from "lucide-react";
 import { Badge } from "@/components/ui/badge";
-import type { CommandStatus } from "../hooks/command-status";
+import type { CommandStatus } from "../command-status";
 
 type BadgeVariant = "muted" | "info" | "success" | "destructive" | "warning";
 

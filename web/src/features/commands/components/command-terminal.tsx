@@ -11,8 +11,9 @@ import { useCanMutate } from "@/lib/auth";
 import { formatDateTime } from "@/lib/format";
 import { cn } from "@/lib/utils";
 import { useCancelCommand, useCommand } from "../api/commands";
-import { COMMAND_TYPE_LABELS, commandDurationMs, commandFirstLine, formatCommandDuration, isFinalStatus } from "../hooks/command-status";
-import { interleavedOutput, useOutputTranscript, type OutputSegment } from "../hooks/output-transcript";
+import { COMMAND_TYPE_LABELS, commandDurationMs, commandFirstLine, formatCommandDuration, isFinalStatus } from "../command-status";
+import { useOutputTranscript } from "../hooks/use-output-transcript";
+import { interleavedOutput, type OutputSegment } from "../output-transcript";
 import { CommandStatusBadge } from "./command-status-badge";
 
 /** How close to the bottom (in pixels) still counts as "following" the output. */

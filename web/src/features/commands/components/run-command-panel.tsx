@@ -18,7 +18,7 @@ import {
   type CommandFormField,
   type CommandFormValues,
   type RunAsChoice,
-} from "../hooks/command-form";
+} from "../command-form";
 import { CommandTerminal } from "./command-terminal";
 
 interface CommandTypeOption {

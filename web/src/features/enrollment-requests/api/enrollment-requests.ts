@@ -1,10 +1,10 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api } from "@/api/client";
 import { unwrap } from "@/api/errors";
-import { useLiveEvent } from "@/lib/live-events";
+import { rootKeys } from "@/api/query-keys";
 
 export const enrollmentRequestKeys = {
-  all: ["enrollment-requests"] as const,
+  all: rootKeys.enrollmentRequests,
 };
 
 /**
@@ -31,15 +31,5 @@ export function useDecideEnrollmentRequest() {
         : unwrap(api.POST("/api/v1/enrollment-requests/{id}/reject", { params: { path: { id } } })),
     // Approving moves the agent to another site and changes its details and counts.
     onSuccess: () => queryClient.invalidateQueries(),
-  });
-}
-
-/** Refetches the waiting re-enrollments when one arrives or is decided (mounted once, by the layout). */
-export function useEnrollmentRequestLiveUpdates() {
-  const queryClient = useQueryClient();
-  useLiveEvent((event) => {
-    if (event.type === "enrollment_request" || event.type === "connected") {
-      void queryClient.invalidateQueries({ queryKey: enrollmentRequestKeys.all });
-    }
   });
 }

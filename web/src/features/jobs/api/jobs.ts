@@ -1,13 +1,14 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api } from "@/api/client";
 import { unwrap } from "@/api/errors";
+import { rootKeys } from "@/api/query-keys";
 import { useLiveConnectionState } from "@/lib/live-events";
-import type { JobListSearch } from "../hooks/job-list-search";
+import type { JobListSearch } from "../job-list-search";
 
 export const JOBS_PER_PAGE = 25;
 
 export const jobKeys = {
-  all: ["jobs"] as const,
+  all: rootKeys.jobs,
   lists: ["jobs", "list"] as const,
   list: (search: JobListSearch) => ["jobs", "list", search] as const,
   detail: (id: string) => ["jobs", "detail", id] as const,

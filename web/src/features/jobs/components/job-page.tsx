@@ -18,8 +18,8 @@ import { useCanMutate } from "@/lib/auth";
 import { commandDurationMs, formatCommandDuration, formatDateTime } from "@/lib/format";
 import { cn } from "@/lib/utils";
 import { useJob, useRerunFailed } from "../api/jobs";
-import { formatJobParameters } from "../hooks/job-progress";
-import type { JobPageSearch } from "../hooks/job-list-search";
+import { formatJobParameters } from "../job-progress";
+import type { JobPageSearch } from "../job-list-search";
 import { JobProgressBar } from "./job-progress-bar";
 import { JobStatusBadge } from "./job-status-badge";
 

@@ -1,6 +1,6 @@
 import type { JobCounts } from "@/api/types";
 import { cn } from "@/lib/utils";
-import { jobProgress, PROGRESS_PARTS, type ProgressPart } from "../hooks/job-progress";
+import { jobProgress, PROGRESS_PARTS, type ProgressPart } from "../job-progress";
 
 const PART_STYLES: Record<ProgressPart, { bar: string; dot: string; label: string }> = {
   completed: { bar: "bg-success", dot: "bg-success", label: "completed" },

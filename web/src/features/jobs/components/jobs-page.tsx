@@ -12,7 +12,7 @@ import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@
 import { useDocumentTitle } from "@/hooks/use-document-title";
 import { cn } from "@/lib/utils";
 import { JOBS_PER_PAGE, useJobs } from "../api/jobs";
-import type { JobListSearch } from "../hooks/job-list-search";
+import type { JobListSearch } from "../job-list-search";
 import { JobProgressBar } from "./job-progress-bar";
 import { JobStatusBadge } from "./job-status-badge";
 

@@ -1,17 +1,21 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api } from "@/api/client";
 import { unwrap } from "@/api/errors";
+import { rootKeys } from "@/api/query-keys";
 import type { RunScriptRequest, Script, ScriptRequest } from "@/api/types";
-import type { ScriptListSearch } from "../hooks/script-list-search";
+import type { ScriptListSearch } from "../script-list-search";
 
 export const SCRIPTS_PER_PAGE = 50;
 
 export const scriptKeys = {
-  all: ["scripts"] as const,
+  all: rootKeys.scripts,
   list: (search: ScriptListSearch) => ["scripts", "list", search] as const,
   categories: ["scripts", "categories"] as const,
   detail: (id: string) => ["scripts", "detail", id] as const,
   versions: (id: string) => ["scripts", "versions", id] as const,
+  targetClients: ["scripts", "targets", "clients"] as const,
+  targetSites: (clientId: string | null) => ["scripts", "targets", "sites", clientId] as const,
+  targetAgents: (q: string) => ["scripts", "targets", "agents", q] as const,
 };
 
 export function useScripts(search: ScriptListSearch) {
@@ -93,14 +97,14 @@ export function useRunScript(id: string) {
   return useMutation({
     mutationFn: (request: RunScriptRequest) => unwrap(api.POST("/api/v1/scripts/{id}/run", { params: { path: { id } }, body: request })),
     // The jobs feature owns its keys; its lists refetch on the job's command events anyway.
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: ["jobs"] }),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: rootKeys.jobs }),
   });
 }
 
 /** Clients for the target picker. */
 export function useTargetClients(enabled: boolean) {
   return useQuery({
-    queryKey: ["scripts", "targets", "clients"],
+    queryKey: scriptKeys.targetClients,
     queryFn: () => unwrap(api.GET("/api/v1/clients", { params: { query: { page: 1, per_page: 200 } } })),
     enabled,
   });
@@ -109,7 +113,7 @@ export function useTargetClients(enabled: boolean) {
 /** One client's sites for the target picker. */
 export function useTargetSites(clientId: string | null) {
   return useQuery({
-    queryKey: ["scripts", "targets", "sites", clientId],
+    queryKey: scriptKeys.targetSites(clientId),
     queryFn: () =>
       unwrap(api.GET("/api/v1/clients/{id}/sites", { params: { path: { id: clientId ?? "" }, query: { page: 1, per_page: 200 } } })),
     enabled: clientId !== null,
@@ -119,7 +123,7 @@ export function useTargetSites(clientId: string | null) {
 /** Agents matching a search, for the target picker. */
 export function useTargetAgents(q: string, enabled: boolean) {
   return useQuery({
-    queryKey: ["scripts", "targets", "agents", q],
+    queryKey: scriptKeys.targetAgents(q),
     queryFn: () => unwrap(api.GET("/api/v1/agents", { params: { query: { q: q || undefined, page: 1, per_page: 50 } } })),
     placeholderData: keepPreviousData,
     enabled,

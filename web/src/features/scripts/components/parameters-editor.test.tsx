@@ -1,7 +1,7 @@
 import { render, screen } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { useState } from "react";
-import { newParameterRow, validateParameterRows, type ParameterRow } from "../hooks/script-form";
+import { newParameterRow, validateParameterRows, type ParameterRow } from "../script-form";
 import { ParametersEditor } from "./parameters-editor";
 
 /** The editor as the script page uses it: rows in state, checked as they change. */

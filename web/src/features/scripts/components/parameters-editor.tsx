@@ -3,7 +3,7 @@ import type { ParameterType } from "@/api/types";
 import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
 import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
-import { MAX_PARAMETERS, newParameterRow, type ParameterProblem, type ParameterRow } from "../hooks/script-form";
+import { MAX_PARAMETERS, newParameterRow, type ParameterProblem, type ParameterRow } from "../script-form";
 
 const NO_DEFAULT = "__none__";
 

@@ -7,7 +7,7 @@ import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, D
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
 import { useRunScript } from "../api/scripts";
-import { buildRunRequest, initialParameterValues, type ParameterValues, type RunFormResult, type TargetChoice } from "../hooks/run-form";
+import { buildRunRequest, initialParameterValues, type ParameterValues, type RunFormResult, type TargetChoice } from "../run-form";
 import { TargetPicker } from "./target-picker";
 
 /** Runs a script's current version on agents, a site or a client; reports the job it started. */

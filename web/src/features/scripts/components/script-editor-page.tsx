@@ -30,7 +30,7 @@ import {
   type ScriptFormField,
   type ScriptFormResult,
   type ScriptFormValues,
-} from "../hooks/script-form";
+} from "../script-form";
 import { CodeEditor, codeLanguage } from "./code-editor";
 import { ParametersEditor } from "./parameters-editor";
 import { RunScriptDialog } from "./run-script-dialog";

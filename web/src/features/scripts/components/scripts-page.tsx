@@ -17,7 +17,7 @@ import { useDocumentTitle } from "@/hooks/use-document-title";
 import { useCanMutate } from "@/lib/auth";
 import { cn } from "@/lib/utils";
 import { SCRIPTS_PER_PAGE, useScriptCategories, useScripts } from "../api/scripts";
-import type { ScriptListSearch } from "../hooks/script-list-search";
+import type { ScriptListSearch } from "../script-list-search";
 import { RunScriptDialog } from "./run-script-dialog";
 import { SCRIPT_TYPE_LABELS } from "./script-type";
 

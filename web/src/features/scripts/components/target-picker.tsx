@@ -8,7 +8,7 @@ import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@
 import { Skeleton } from "@/components/ui/skeleton";
 import { cn } from "@/lib/utils";
 import { useTargetAgents, useTargetClients, useTargetSites } from "../api/scripts";
-import type { TargetChoice } from "../hooks/run-form";
+import type { TargetChoice } from "../run-form";
 
 const KINDS = [
   { kind: "agents", label: "Agents", icon: MonitorIcon },

@@ -29,7 +29,7 @@ function useRefreshAfterKeyChange(siteId: string) {
     Promise.all([
       queryClient.invalidateQueries({ queryKey: siteKeys.enrollmentKeys(siteId) }),
       queryClient.invalidateQueries({ queryKey: siteKeys.detail(siteId) }),
-      queryClient.invalidateQueries({ queryKey: ["sites", "list"] }),
+      queryClient.invalidateQueries({ queryKey: siteKeys.lists }),
     ]);
 }
 

@@ -1,11 +1,13 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api } from "@/api/client";
 import { unwrap } from "@/api/errors";
+import { rootKeys } from "@/api/query-keys";
 
 export const SITES_PER_PAGE = 50;
 
 export const siteKeys = {
-  all: ["sites"] as const,
+  all: rootKeys.sites,
+  lists: ["sites", "list"] as const,
   listOfClient: (clientId: string, page: number) => ["sites", "list", clientId, page] as const,
   detail: (id: string) => ["sites", "detail", id] as const,
   // Under "sites" so that refetching every site query (after a rename, say) refetches the keys too.
@@ -32,7 +34,7 @@ export function useSite(id: string) {
 function useInvalidateSitesAndClients() {
   const queryClient = useQueryClient();
   return () =>
-    Promise.all([queryClient.invalidateQueries({ queryKey: siteKeys.all }), queryClient.invalidateQueries({ queryKey: ["clients"] })]);
+    Promise.all([queryClient.invalidateQueries({ queryKey: siteKeys.all }), queryClient.invalidateQueries({ queryKey: rootKeys.clients })]);
 }
 
 export function useCreateSite(clientId: string) {
@@ -78,7 +80,7 @@ export function useCreateEnrollmentKey(siteId: string) {
       // The detail was patched above; refetching it would race with showing the key. Regenerating revoked
       // every other key of the site, which the key list must show.
       return Promise.all([
-        queryClient.invalidateQueries({ queryKey: ["sites", "list"] }),
+        queryClient.invalidateQueries({ queryKey: siteKeys.lists }),
         queryClient.invalidateQueries({ queryKey: siteKeys.enrollmentKeys(siteId) }),
       ]);
     },

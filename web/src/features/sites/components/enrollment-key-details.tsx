@@ -2,7 +2,7 @@ import { RelativeTime } from "@/components/relative-time";
 import { Badge } from "@/components/ui/badge";
 import { useNow } from "@/hooks/use-now";
 import type { EnrollmentKeyInfo } from "../api/enrollment-keys";
-import { ENROLLMENT_KEY_STATE_LABELS, isKnownKeyState, type EnrollmentKeyState } from "../hooks/enrollment-key-form";
+import { ENROLLMENT_KEY_STATE_LABELS, isKnownKeyState, type EnrollmentKeyState } from "../enrollment-key-form";
 
 const STATE_VARIANTS: Record<EnrollmentKeyState, "success" | "destructive" | "muted"> = {
   active: "success",

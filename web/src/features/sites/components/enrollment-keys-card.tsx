@@ -10,7 +10,7 @@ import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@
 import { useCanMutate } from "@/lib/auth";
 import { cn } from "@/lib/utils";
 import { type EnrollmentKeyInfo, useRevokeEnrollmentKey, useSiteEnrollmentKeys } from "../api/enrollment-keys";
-import { enrollmentKeyUsesText } from "../hooks/enrollment-key-form";
+import { enrollmentKeyUsesText } from "../enrollment-key-form";
 import { EnrollmentKeyExpiry, EnrollmentKeyStateBadge } from "./enrollment-key-details";
 import { NewEnrollmentKeyDialog } from "./new-enrollment-key-dialog";
 

@@ -21,7 +21,7 @@ import {
   type EnrollmentKeyFormValues,
   type ExpiryChoice,
   type UsesChoice,
-} from "../hooks/enrollment-key-form";
+} from "../enrollment-key-form";
 import { EnrollmentKeyLimits } from "./enrollment-key-details";
 import { ShownOnceKey } from "./enrollment-key-section";
 

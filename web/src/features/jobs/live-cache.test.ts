@@ -1,7 +1,8 @@
 import { QueryClient } from "@tanstack/react-query";
-import type { CommandStatusEvent } from "@/lib/live-events";
-import { jobKeys } from "../api/jobs";
-import { createJobRefetcher } from "./use-job-live-updates";
+import type { CommandStatusEvent, LiveEvent } from "@/lib/live-events";
+import { createLiveInvalidator } from "@/lib/live-invalidator";
+import { jobKeys } from "./api/jobs";
+import { handleJobLiveEvent } from "./live-cache";
 
 const status = (commandId: string, jobId: string | null): CommandStatusEvent => ({
   type: "command_status",
@@ -19,7 +20,8 @@ describe("job refetches from command events", () => {
   it("refetches each job and the lists once per burst of its commands' events", () => {
     const queryClient = new QueryClient();
     const invalidate = vi.spyOn(queryClient, "invalidateQueries").mockResolvedValue();
-    const refetcher = createJobRefetcher(queryClient, 1000);
+    const invalidator = createLiveInvalidator(queryClient, 1000);
+    const refetcher = { handle: (event: LiveEvent) => handleJobLiveEvent(event, invalidator), dispose: invalidator.dispose };
 
     for (let index = 0; index < 50; index += 1) refetcher.handle(status(`c${index}`, "j1"));
     refetcher.handle(status("other", "j2"));
@@ -42,7 +44,8 @@ describe("job refetches from command events", () => {
   it("ignores commands outside jobs and refetches everything after a reconnect", () => {
     const queryClient = new QueryClient();
     const invalidate = vi.spyOn(queryClient, "invalidateQueries").mockResolvedValue();
-    const refetcher = createJobRefetcher(queryClient, 1000);
+    const invalidator = createLiveInvalidator(queryClient, 1000);
+    const refetcher = { handle: (event: LiveEvent) => handleJobLiveEvent(event, invalidator), dispose: invalidator.dispose };
     refetcher.handle(status("plain", null));
     vi.advanceTimersByTime(1000);
     expect(invalidate).not.toHaveBeenCalled();

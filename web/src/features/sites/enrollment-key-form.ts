@@ -1,6 +1,6 @@
 //! The "New key" form turned into the server's request, with the server's limits checked first so a
 //! mistake is shown next to its field; and the words the key list uses for a key's state and uses.
-import type { EnrollmentKeyInfo, NewEnrollmentKeyRequest } from "../api/enrollment-keys";
+import type { EnrollmentKeyInfo, NewEnrollmentKeyRequest } from "./api/enrollment-keys";
 
 /** The server's limits (`services/enrollment.rs`): 366 days, 100 000 agents, 200 characters. */
 export const MAX_KEY_HOURS = 8784;

@@ -1,7 +1,7 @@
 import { QueryClient } from "@tanstack/react-query";
 import type { AgentDetail, AgentPage, AgentSummary } from "@/api/types";
-import { agentKeys } from "../api/agents";
-import { applyAgentMetricsEvent, applyAgentStatusEvent } from "./use-agent-live-updates";
+import { agentKeys } from "./api/agents";
+import { applyAgentMetricsEvent, applyAgentStatusEvent } from "./live-cache";
 
 function summary(id: string, overrides: Partial<AgentSummary> = {}): AgentSummary {
   return {

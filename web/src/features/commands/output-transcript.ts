@@ -1,10 +1,7 @@
 //! The order in which stdout and stderr arrived, which the stored command does not keep (it holds
 //! each stream whole). A terminal open while the command runs records it from live events and
 //! shows the streams interleaved as a real terminal would, as long as the record accounts for all of
-//! the output it shows.
-import { useState } from "react";
-import { useLiveEvent } from "@/lib/live-events";
-
+//! the output it shows. The hook that records it is `hooks/use-output-transcript.ts`.
 export interface OutputSegment {
   stream: "stdout" | "stderr";
   text: string;
@@ -28,15 +25,4 @@ export function interleavedOutput(segments: OutputSegment[], output: { stdout: s
     else stderr += segment.text;
   }
   return stdout === output.stdout && stderr === output.stderr ? segments : null;
-}
-
-/** Records one command's live output in arrival order while the component is mounted. */
-export function useOutputTranscript(commandId: string): OutputSegment[] {
-  const [segments, setSegments] = useState<OutputSegment[]>([]);
-  useLiveEvent((event) => {
-    if (event.type === "command_output" && event.command_id === commandId) {
-      setSegments((current) => appendSegment(current, event.stream, event.data));
-    }
-  });
-  return segments;
 }

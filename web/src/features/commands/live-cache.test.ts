@@ -1,7 +1,7 @@
 import { QueryClient } from "@tanstack/react-query";
 import type { Command } from "@/api/types";
-import { commandKeys } from "../api/commands";
-import { applyCommandOutputEvent, applyCommandStatusEvent, mergeOutputChunk } from "./use-command-live-updates";
+import { commandKeys } from "./api/commands";
+import { applyCommandOutputEvent, applyCommandStatusEvent, mergeOutputChunk } from "./live-cache";
 
 function command(overrides: Partial<Command> = {}): Command {
   return {
