@@ -5,7 +5,7 @@
 //! Under `CI=true` a missing `GURURMM_TEST_DATABASE_URL` is a failure, so the
 //! PostgreSQL suite can never be skipped silently in CI.
 
-use crate::{connect, Store};
+use crate::{connect, Backend, Store};
 use std::sync::Arc;
 
 /// Environment variable naming the PostgreSQL server used by tests.
@@ -14,7 +14,7 @@ pub const TEST_DATABASE_URL_ENV: &str = "GURURMM_TEST_DATABASE_URL";
 /// A database that lives as long as this value.
 pub struct TestDatabase {
     pub url: String,
-    pub backend: &'static str,
+    pub backend: Backend,
     _dir: Option<tempfile::TempDir>,
     postgres: Option<(String, String)>,
 }
@@ -25,7 +25,7 @@ impl TestDatabase {
         let url = format!("sqlite:{}", dir.path().join("gururmm.db").display());
         TestDatabase {
             url,
-            backend: "sqlite",
+            backend: Backend::Sqlite,
             _dir: Some(dir),
             postgres: None,
         }
@@ -59,7 +59,7 @@ impl TestDatabase {
         let url = replace_database(&admin_url, &name);
         Some(TestDatabase {
             url,
-            backend: "postgres",
+            backend: Backend::Postgres,
             _dir: None,
             postgres: Some((admin_url, name)),
         })

@@ -42,7 +42,7 @@ fn record(agent: AgentId, at: chrono::DateTime<Utc>, cpu: f64) -> MetricRecord {
 }
 
 async fn story(store: Arc<dyn Store>) {
-    let backend = store.backend_name();
+    let backend = store.backend();
     // Tenancy.
     let org = store.create_organization("MSP One").await.unwrap();
     let other_org = store.create_organization("MSP Two").await.unwrap();
@@ -739,7 +739,7 @@ async fn a_database_newer_than_the_server_is_refused() {
         // Record a migration this binary does not know, as a newer server would have.
         let sql = "INSERT INTO _sqlx_migrations (version, description, installed_on, success, checksum, execution_time) \
                    VALUES (99999, 'from the future', CURRENT_TIMESTAMP, TRUE, X'00', 0)";
-        if database.backend == "sqlite" {
+        if database.backend == gururmm_store::Backend::Sqlite {
             let pool = sqlx::SqlitePool::connect(&database.url).await.unwrap();
             sqlx::query(sql).execute(&pool).await.unwrap();
             pool.close().await;
@@ -768,7 +768,7 @@ async fn unsupported_urls_are_refused_without_leaking_passwords() {
 }
 
 async fn command_story(store: Arc<dyn Store>) {
-    let backend = store.backend_name();
+    let backend = store.backend();
     let org = store.create_organization("Cmd MSP").await.unwrap();
     let other = store.create_organization("Other").await.unwrap();
     let user = store
@@ -1074,7 +1074,7 @@ async fn the_command_story_holds_on_every_backend() {
 }
 
 async fn script_and_job_story(store: Arc<dyn Store>) {
-    let backend = store.backend_name();
+    let backend = store.backend();
     let org = store.create_organization("Script MSP").await.unwrap();
     let other = store.create_organization("Other").await.unwrap();
     let user = store

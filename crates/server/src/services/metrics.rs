@@ -132,7 +132,7 @@ struct Write {
 /// Gathers batches into writes and keeps up to the store's number of parallel
 /// writes in flight; the next write gathers while the current ones run.
 async fn writer(store: Arc<dyn Store>, bus: Bus, mut receiver: mpsc::Receiver<IngestBatch>) {
-    let parallel = store.parallel_writes().max(1);
+    let parallel = store.backend().parallel_writes().max(1);
     let mut in_flight: JoinSet<Result<(), Vec<AgentId>>> = JoinSet::new();
     // When each agent's row last got its latest sample (by sample time). Set
     // when its write starts, so a write in flight is not repeated by the next.

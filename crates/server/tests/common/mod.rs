@@ -98,7 +98,7 @@ impl TestServer {
     }
 
     pub fn backend(&self) -> &'static str {
-        self.database.backend
+        self.database.backend.name()
     }
 
     pub async fn call(

@@ -1,0 +1,53 @@
+//! Enrolled agents: their facts, presence (written in batches by background tasks) and events.
+
+use crate::model::*;
+use crate::StoreResult;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use gururmm_protocol::{AgentId, OrganizationId};
+
+/// Enrolled agents: their facts, presence (written in batches by background tasks) and events.
+#[async_trait]
+pub trait AgentStore {
+    /// Creates the agent; [`StoreError::Conflict`] when the device already has
+    /// an agent in the organization (see [`EnrollmentStore`] for what then).
+    async fn enroll_agent(&self, enrollment: NewAgent) -> StoreResult<AgentId>;
+    async fn get_agent_credentials(&self, id: AgentId) -> StoreResult<Option<AgentCredentials>>;
+    async fn update_agent_facts(&self, id: AgentId, facts: &AgentFacts) -> StoreResult<()>;
+    async fn set_agent_interfaces(&self, id: AgentId, interfaces_json: &str) -> StoreResult<()>;
+    async fn list_agents(
+        &self,
+        org: OrganizationId,
+        filter: &AgentFilter,
+        query: &ListQuery,
+    ) -> StoreResult<Page<Agent>>;
+    /// Ids of the organization's agents matching the filter (at most `limit`).
+    async fn agent_ids(
+        &self,
+        org: OrganizationId,
+        filter: &AgentFilter,
+        limit: i64,
+    ) -> StoreResult<Vec<AgentId>>;
+    async fn get_agent(&self, org: OrganizationId, id: AgentId) -> StoreResult<AgentDetail>;
+    /// Deletes the agent with its secret, samples and events, keeping a
+    /// tombstone ([`DeletedAgentStore`]) and its command history; what it was
+    /// to run or running becomes `interrupted` and is returned.
+    async fn delete_agent(
+        &self,
+        org: OrganizationId,
+        id: AgentId,
+        deleted_by_email: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<CommandRecord>>;
+    async fn record_agent_event(&self, event: NewAgentEvent) -> StoreResult<()>;
+    async fn list_agent_events(
+        &self,
+        org: OrganizationId,
+        id: AgentId,
+        limit: i64,
+    ) -> StoreResult<Vec<AgentEvent>>;
+    async fn delete_agent_events_before(&self, cutoff: DateTime<Utc>) -> StoreResult<u64>;
+    async fn write_presence(&self, updates: &[PresenceUpdate]) -> StoreResult<()>;
+    /// Marks every agent offline (at start of a single-node server).
+    async fn mark_all_agents_offline(&self) -> StoreResult<()>;
+}

@@ -1,0 +1,335 @@
+//! The SQL of [`crate::AgentStore`].
+
+use super::commands::COMMAND_COLUMNS;
+use super::rows::*;
+use super::*;
+use crate::model::*;
+use crate::{AgentStore, StoreError, StoreResult};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use gururmm_protocol::{AgentId, OrganizationId};
+use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Type};
+
+/// What authenticates an agent, with the times its samples are checked against.
+pub(crate) const CREDENTIALS_SELECT: &str = "SELECT a.id, a.organization_id, a.device_id, a.secret_hash, a.enrolled_at, \
+     (SELECT l.collected_at FROM agent_latest_samples l WHERE l.agent_id = a.id) AS latest_sample_at \
+     FROM agents a";
+
+const AGENT_SELECT: &str =
+    "SELECT a.id, a.organization_id, a.client_id, c.name AS client_name, a.site_id, \
+     s.name AS site_name, a.hostname, a.os_family, a.os_name, a.os_version, a.os_kernel, a.arch, \
+     a.agent_version, a.public_ip, a.online, a.last_seen, a.enrolled_at, a.cpu_percent, \
+     a.memory_used_bytes, a.memory_total_bytes \
+     FROM agents a JOIN sites s ON s.id = a.site_id JOIN clients c ON c.id = a.client_id";
+
+pub(crate) const AGENT_FILTER: &str =
+    "WHERE a.organization_id = $1 AND ($2 = '%' OR LOWER(a.hostname) LIKE $2 ESCAPE '\\') \
+     AND ($3 IS NULL OR a.client_id = $3) AND ($4 IS NULL OR a.site_id = $4) \
+     AND ($5 IS NULL OR a.online = $5)";
+
+/// What [`AGENT_FILTER`] binds, `$1` to `$5`.
+fn agent_filter_params(org: OrganizationId, filter: &AgentFilter, pattern: String) -> Vec<Param> {
+    vec![
+        org.to_string().into(),
+        pattern.into(),
+        filter.client_id.map(|id| id.to_string()).into(),
+        filter.site_id.map(|id| id.to_string()).into(),
+        filter.online.into(),
+    ]
+}
+
+/// Agents per presence transaction: about a millisecond of the writer each.
+const PRESENCE_CHUNK: usize = 100;
+
+#[async_trait]
+impl<DB: SqlDatabase> AgentStore for SqlStore<DB>
+where
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'q> String: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB> + ColumnIndex<DB::Row>,
+    for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> f64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> bool: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> Option<String>: Encode<'q, DB>,
+    for<'q> Option<&'q str>: Encode<'q, DB>,
+    for<'q> Option<i64>: Encode<'q, DB>,
+    for<'q> Option<f64>: Encode<'q, DB>,
+    for<'q> Option<bool>: Encode<'q, DB>,
+    usize: ColumnIndex<DB::Row>,
+{
+    async fn enroll_agent(&self, new: NewAgent) -> StoreResult<AgentId> {
+        let facts = &new.facts;
+        let id = AgentId::new();
+        sqlx::query(
+            "INSERT INTO agents (id, organization_id, client_id, site_id, device_id, secret_hash, \
+             hostname, os_family, os_name, os_version, os_kernel, arch, agent_version, public_ip, \
+             enrolled_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+        )
+        .bind(id.to_string())
+        .bind(new.organization_id.to_string())
+        .bind(new.client_id.to_string())
+        .bind(new.site_id.to_string())
+        .bind(&new.device_id)
+        .bind(&new.secret_hash)
+        .bind(&facts.hostname)
+        .bind(&facts.os.family)
+        .bind(&facts.os.name)
+        .bind(&facts.os.version)
+        .bind(&facts.os.kernel)
+        .bind(&facts.arch)
+        .bind(&facts.agent_version)
+        .bind(&facts.public_ip)
+        .bind(millis(new.enrolled_at))
+        .execute(&self.write)
+        .await
+        .map_err(|e| unique_violation_to_conflict(e, "the device already has an agent"))?;
+        Ok(id)
+    }
+
+    async fn get_agent_credentials(&self, id: AgentId) -> StoreResult<Option<AgentCredentials>> {
+        let row: Option<CredentialsRow> =
+            sqlx::query_as(&format!("{CREDENTIALS_SELECT} WHERE a.id = $1"))
+                .bind(id.to_string())
+                .fetch_optional(&self.read)
+                .await?;
+        row.map(CredentialsRow::into_credentials).transpose()
+    }
+
+    async fn update_agent_facts(&self, id: AgentId, facts: &AgentFacts) -> StoreResult<()> {
+        sqlx::query(
+            // Unchanged facts (the usual reconnect) write nothing: a fleet reconnecting
+            // together would otherwise queue one write per agent.
+            "UPDATE agents SET hostname = $1, os_family = $2, os_name = $3, os_version = $4, os_kernel = $5, \
+             arch = $6, agent_version = $7, public_ip = $8 WHERE id = $9 \
+             AND (hostname IS DISTINCT FROM $1 OR os_family IS DISTINCT FROM $2 OR os_name IS DISTINCT FROM $3 \
+             OR os_version IS DISTINCT FROM $4 OR os_kernel IS DISTINCT FROM $5 OR arch IS DISTINCT FROM $6 \
+             OR agent_version IS DISTINCT FROM $7 OR public_ip IS DISTINCT FROM $8)",
+        )
+        .bind(&facts.hostname)
+        .bind(&facts.os.family)
+        .bind(&facts.os.name)
+        .bind(&facts.os.version)
+        .bind(&facts.os.kernel)
+        .bind(&facts.arch)
+        .bind(&facts.agent_version)
+        .bind(&facts.public_ip)
+        .bind(id.to_string())
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    async fn set_agent_interfaces(&self, id: AgentId, interfaces_json: &str) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE agents SET interfaces = $1 WHERE id = $2 AND interfaces IS DISTINCT FROM $1",
+        )
+        .bind(interfaces_json)
+        .bind(id.to_string())
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    async fn list_agents(
+        &self,
+        org: OrganizationId,
+        filter: &AgentFilter,
+        query: &ListQuery,
+    ) -> StoreResult<Page<Agent>> {
+        let listing = Listing {
+            select: AGENT_SELECT,
+            count: "SELECT COUNT(*) FROM agents a",
+            filter: AGENT_FILTER,
+            order_by: "LOWER(a.hostname), a.id",
+            params: agent_filter_params(org, filter, like_pattern(query.search.as_deref())),
+        };
+        self.page(listing, query, AgentRow::into_agent).await
+    }
+
+    async fn agent_ids(
+        &self,
+        org: OrganizationId,
+        filter: &AgentFilter,
+        limit: i64,
+    ) -> StoreResult<Vec<AgentId>> {
+        let rows: Vec<String> = sqlx::query_scalar(&format!(
+            "SELECT a.id FROM agents a {AGENT_FILTER} ORDER BY LOWER(a.hostname), a.id LIMIT $6"
+        ))
+        .bind(org.to_string())
+        .bind("%")
+        .bind(filter.client_id.map(|id| id.to_string()))
+        .bind(filter.site_id.map(|id| id.to_string()))
+        .bind(filter.online)
+        .bind(limit)
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter().map(|id| parse_id(id)).collect()
+    }
+
+    async fn get_agent(&self, org: OrganizationId, id: AgentId) -> StoreResult<AgentDetail> {
+        let row: Option<AgentRow> = sqlx::query_as(&format!(
+            "{AGENT_SELECT} WHERE a.organization_id = $1 AND a.id = $2"
+        ))
+        .bind(org.to_string())
+        .bind(id.to_string())
+        .fetch_optional(&self.read)
+        .await?;
+        let agent = row.ok_or(StoreError::NotFound)?.into_agent()?;
+        let (device_id, interfaces_json, latest_sample_json): (String, String, Option<String>) =
+            sqlx::query_as(
+                "SELECT device_id, interfaces, \
+                 (SELECT sample FROM agent_latest_samples WHERE agent_id = agents.id) \
+                 FROM agents WHERE id = $1",
+            )
+            .bind(id.to_string())
+            .fetch_one(&self.read)
+            .await?;
+        Ok(AgentDetail {
+            agent,
+            device_id,
+            interfaces_json,
+            latest_sample_json,
+        })
+    }
+
+    async fn delete_agent(
+        &self,
+        org: OrganizationId,
+        id: AgentId,
+        deleted_by_email: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<CommandRecord>> {
+        let mut tx = self.write.begin().await?;
+        // The tombstone first: it copies the names the history is read with.
+        let kept = sqlx::query(
+            "INSERT INTO deleted_agents (id, organization_id, hostname, client_name, site_name, os_name, \
+             enrolled_at, deleted_at, deleted_by_email) \
+             SELECT a.id, a.organization_id, a.hostname, c.name, s.name, a.os_name, a.enrolled_at, $3, $4 \
+             FROM agents a JOIN sites s ON s.id = a.site_id JOIN clients c ON c.id = a.client_id \
+             WHERE a.organization_id = $1 AND a.id = $2",
+        )
+        .bind(org.to_string())
+        .bind(id.to_string())
+        .bind(millis(now))
+        .bind(deleted_by_email)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if kept == 0 {
+            return Err(StoreError::NotFound);
+        }
+        // What it was still to run or running will never report.
+        let ended: Vec<CommandRow> = sqlx::query_as(&format!(
+            "UPDATE commands SET status = 'interrupted', error = 'the agent was deleted', finished_at = $1 \
+             WHERE agent_id = $2 AND status IN ('queued', 'running') \
+             RETURNING {COMMAND_COLUMNS}, '' AS stdout, '' AS stderr"
+        ))
+        .bind(millis(now))
+        .bind(id.to_string())
+        .fetch_all(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM agent_events WHERE organization_id = $1 AND agent_id = $2")
+            .bind(org.to_string())
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        // Its secret, samples and waiting re-enrollments go with the row.
+        sqlx::query("DELETE FROM agents WHERE organization_id = $1 AND id = $2")
+            .bind(org.to_string())
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        command_rows(ended)
+    }
+
+    async fn record_agent_event(&self, event: NewAgentEvent) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO agent_events (organization_id, agent_id, kind, message, created_at) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(event.organization_id.to_string())
+        .bind(event.agent_id.to_string())
+        .bind(&event.kind)
+        .bind(&event.message)
+        .bind(millis(event.created_at))
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    async fn list_agent_events(
+        &self,
+        org: OrganizationId,
+        id: AgentId,
+        limit: i64,
+    ) -> StoreResult<Vec<AgentEvent>> {
+        let rows: Vec<(String, String, i64)> = sqlx::query_as(
+            "SELECT kind, message, created_at FROM agent_events WHERE organization_id = $1 AND agent_id = $2 \
+             ORDER BY created_at DESC, id DESC LIMIT $3",
+        )
+        .bind(org.to_string())
+        .bind(id.to_string())
+        .bind(limit)
+        .fetch_all(&self.read)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(kind, message, at)| AgentEvent {
+                kind,
+                message,
+                created_at: from_millis(at),
+            })
+            .collect())
+    }
+
+    async fn delete_agent_events_before(&self, cutoff: DateTime<Utc>) -> StoreResult<u64> {
+        Ok(
+            sqlx::query("DELETE FROM agent_events WHERE created_at < $1")
+                .bind(millis(cutoff))
+                .execute(&self.write)
+                .await?
+                .rows_affected(),
+        )
+    }
+
+    async fn write_presence(&self, updates: &[PresenceUpdate]) -> StoreResult<()> {
+        // Short transactions, so a large flush (a fleet reconnecting) never holds
+        // the one writer long and a command's write waits at most one chunk.
+        for chunk in updates.chunks(PRESENCE_CHUNK) {
+            let values = values_list(chunk.len(), 3);
+            // Most updates only refresh the last-seen time: setting that column
+            // alone leaves the indexes untouched (`online` is in the list's index,
+            // which every row that sets it rewrites, changed or not).
+            let seen = format!(
+                "WITH v (id, online, seen) AS ({values}) \
+                 UPDATE agents SET last_seen = v.seen FROM v WHERE agents.id = v.id"
+            );
+            let online = format!(
+                "WITH v (id, online, seen) AS ({values}) \
+                 UPDATE agents SET online = v.online FROM v WHERE agents.id = v.id AND agents.online <> v.online"
+            );
+            let mut tx = self.write.begin().await?;
+            for sql in [&seen, &online] {
+                let mut query = sqlx::query(sql);
+                for update in chunk {
+                    query = query
+                        .bind(update.agent_id.to_string())
+                        .bind(update.online)
+                        .bind(millis(update.last_seen));
+                }
+                query.execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+        }
+        Ok(())
+    }
+
+    async fn mark_all_agents_offline(&self) -> StoreResult<()> {
+        sqlx::query("UPDATE agents SET online = FALSE WHERE online = TRUE")
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+}

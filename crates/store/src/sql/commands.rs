@@ -1,0 +1,339 @@
+//! The SQL of [`crate::CommandStore`].
+
+use super::rows::*;
+use super::*;
+use crate::model::*;
+use crate::{CommandStore, StoreError, StoreResult};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use gururmm_protocol::{AgentId, OrganizationId};
+use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Type};
+
+pub(crate) const COMMAND_COLUMNS: &str = "id, organization_id, agent_id, created_by, created_by_email, command_type, command, \
+     interpreter, args, env, working_dir, run_as, timeout_seconds, output_limit_bytes, status, exit_code, error, \
+     stdout_truncated, stderr_truncated, cancel_requested, created_at, expires_at, started_at, finished_at, \
+     job_id, script_id, script_version";
+
+impl<DB: SqlDatabase> SqlStore<DB>
+where
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'q> String: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB> + ColumnIndex<DB::Row>,
+    for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> f64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> bool: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> Option<String>: Encode<'q, DB>,
+    for<'q> Option<&'q str>: Encode<'q, DB>,
+    for<'q> Option<i64>: Encode<'q, DB>,
+    for<'q> Option<f64>: Encode<'q, DB>,
+    for<'q> Option<bool>: Encode<'q, DB>,
+    usize: ColumnIndex<DB::Row>,
+{
+    /// Gives each of these commands a final `status` (unless one arrived
+    /// meanwhile) and returns those it ended.
+    pub(crate) async fn end_commands(
+        &self,
+        rows: Vec<CommandRow>,
+        status: CommandStatus,
+        error: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<CommandRecord>> {
+        let mut ended = Vec::with_capacity(rows.len());
+        let mut tx = self.write.begin().await?;
+        for row in rows {
+            let updated = sqlx::query(
+                "UPDATE commands SET status = $1, error = $2, finished_at = $3 \
+                 WHERE id = $4 AND status IN ('queued', 'running')",
+            )
+            .bind(status.as_str())
+            .bind(error)
+            .bind(millis(now))
+            .bind(&row.id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if updated > 0 {
+                let mut command = row.into_command()?;
+                command.status = status;
+                command.error = Some(error.to_string());
+                command.finished_at = Some(now);
+                ended.push(command);
+            }
+        }
+        tx.commit().await?;
+        Ok(ended)
+    }
+
+    /// Inserts a queued command for an agent of the command's organization and
+    /// returns the stored row, in one round trip; `None` when no such agent exists.
+    pub(crate) async fn insert_command(
+        connection: &mut DB::Connection,
+        command: &NewCommand,
+        job: Option<JobId>,
+    ) -> StoreResult<Option<CommandRow>> {
+        let row: Option<CommandRow> = sqlx::query_as(&format!(
+            "INSERT INTO commands (id, organization_id, agent_id, created_by, created_by_email, command_type, \
+             command, interpreter, args, env, working_dir, run_as, timeout_seconds, output_limit_bytes, status, \
+             created_at, expires_at, job_id, script_id, script_version) \
+             SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'queued', $15, $16, $17, $18, $19 \
+             WHERE EXISTS (SELECT 1 FROM agents WHERE id = $3 AND organization_id = $2) \
+             RETURNING {COMMAND_COLUMNS}, stdout, stderr"
+        ))
+        .bind(gururmm_protocol::CommandId::new().to_string())
+        .bind(command.organization_id.to_string())
+        .bind(command.agent_id.to_string())
+        .bind(command.created_by.to_string())
+        .bind(&command.created_by_email)
+        .bind(&command.command_type)
+        .bind(&command.command)
+        .bind(&command.interpreter)
+        .bind(&command.args_json)
+        .bind(&command.env_json)
+        .bind(&command.working_dir)
+        .bind(&command.run_as_json)
+        .bind(command.timeout_seconds)
+        .bind(command.output_limit_bytes)
+        .bind(millis(command.created_at))
+        .bind(millis(command.expires_at))
+        .bind(job.map(|job| job.to_string()))
+        .bind(command.script.map(|(script, _)| script.to_string()))
+        .bind(command.script.map(|(_, version)| version))
+        .fetch_optional(connection)
+        .await?;
+        Ok(row)
+    }
+}
+
+#[async_trait]
+impl<DB: SqlDatabase> CommandStore for SqlStore<DB>
+where
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'q> String: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB> + ColumnIndex<DB::Row>,
+    for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> f64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> bool: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> Option<String>: Encode<'q, DB>,
+    for<'q> Option<&'q str>: Encode<'q, DB>,
+    for<'q> Option<i64>: Encode<'q, DB>,
+    for<'q> Option<f64>: Encode<'q, DB>,
+    for<'q> Option<bool>: Encode<'q, DB>,
+    usize: ColumnIndex<DB::Row>,
+{
+    async fn create_command(&self, command: NewCommand) -> StoreResult<CommandRecord> {
+        let mut connection = self.write.acquire().await?;
+        let row = Self::insert_command(&mut connection, &command, None).await?;
+        row.ok_or(StoreError::NotFound)?.into_command()
+    }
+
+    async fn get_command(
+        &self,
+        org: OrganizationId,
+        id: gururmm_protocol::CommandId,
+    ) -> StoreResult<CommandRecord> {
+        let row: Option<CommandRow> = sqlx::query_as(&format!(
+            "SELECT {COMMAND_COLUMNS}, stdout, stderr FROM commands WHERE organization_id = $1 AND id = $2"
+        ))
+        .bind(org.to_string())
+        .bind(id.to_string())
+        .fetch_optional(&self.read)
+        .await?;
+        row.ok_or(StoreError::NotFound)?.into_command()
+    }
+
+    async fn get_agent_command(
+        &self,
+        agent: AgentId,
+        id: gururmm_protocol::CommandId,
+    ) -> StoreResult<Option<CommandRecord>> {
+        let row: Option<CommandRow> = sqlx::query_as(&format!(
+            "SELECT {COMMAND_COLUMNS}, stdout, stderr FROM commands WHERE agent_id = $1 AND id = $2"
+        ))
+        .bind(agent.to_string())
+        .bind(id.to_string())
+        .fetch_optional(&self.read)
+        .await?;
+        row.map(CommandRow::into_command).transpose()
+    }
+
+    async fn list_commands(
+        &self,
+        org: OrganizationId,
+        agent: AgentId,
+        status: Option<CommandStatus>,
+        query: &ListQuery,
+    ) -> StoreResult<Page<CommandRecord>> {
+        let listing = Listing {
+            select: &format!("SELECT {COMMAND_COLUMNS}, '' AS stdout, '' AS stderr FROM commands"),
+            count: "SELECT COUNT(*) FROM commands",
+            filter: "WHERE organization_id = $1 AND agent_id = $2 AND ($3 IS NULL OR status = $3) \
+                     AND LOWER(command) LIKE $4 ESCAPE '\\'",
+            order_by: "created_at DESC, id",
+            params: vec![
+                org.to_string().into(),
+                agent.to_string().into(),
+                status.map(|s| s.as_str().to_string()).into(),
+                like_pattern(query.search.as_deref()).into(),
+            ],
+        };
+        self.page(listing, query, CommandRow::into_command).await
+    }
+
+    async fn dispatchable_commands(
+        &self,
+        agent: AgentId,
+        now: DateTime<Utc>,
+        limit: i64,
+    ) -> StoreResult<Vec<CommandRecord>> {
+        let rows: Vec<CommandRow> = sqlx::query_as(&format!(
+            "SELECT {COMMAND_COLUMNS}, '' AS stdout, '' AS stderr FROM commands \
+             WHERE agent_id = $1 AND (status = 'running' OR (status = 'queued' AND expires_at > $2)) \
+             ORDER BY created_at, id LIMIT $3"
+        ))
+        .bind(agent.to_string())
+        .bind(millis(now))
+        .bind(limit)
+        .fetch_all(&self.read)
+        .await?;
+        command_rows(rows)
+    }
+
+    async fn mark_command_started(
+        &self,
+        agent: AgentId,
+        id: gururmm_protocol::CommandId,
+        started_at: DateTime<Utc>,
+    ) -> StoreResult<Option<CommandRecord>> {
+        let row: Option<CommandRow> = sqlx::query_as(&format!(
+            "UPDATE commands SET status = 'running', started_at = COALESCE(started_at, $1) \
+             WHERE agent_id = $2 AND id = $3 AND status IN ('queued', 'running') \
+             RETURNING {COMMAND_COLUMNS}, '' AS stdout, '' AS stderr"
+        ))
+        .bind(millis(started_at))
+        .bind(agent.to_string())
+        .bind(id.to_string())
+        .fetch_optional(&self.write)
+        .await?;
+        row.map(CommandRow::into_command).transpose()
+    }
+
+    async fn finish_command(
+        &self,
+        agent: AgentId,
+        id: gururmm_protocol::CommandId,
+        finish: CommandFinish,
+    ) -> StoreResult<Option<CommandRecord>> {
+        let row: Option<CommandRow> = sqlx::query_as(&format!(
+            "UPDATE commands SET status = $1, exit_code = $2, error = $3, stdout = $4, stderr = $5, \
+             stdout_truncated = $6, stderr_truncated = $7, started_at = COALESCE(started_at, $8), finished_at = $9 \
+             WHERE agent_id = $10 AND id = $11 AND status IN ('queued', 'running') \
+             RETURNING {COMMAND_COLUMNS}, stdout, stderr"
+        ))
+        .bind(finish.status.as_str())
+        .bind(finish.exit_code)
+        .bind(&finish.error)
+        .bind(&finish.stdout)
+        .bind(&finish.stderr)
+        .bind(finish.stdout_truncated)
+        .bind(finish.stderr_truncated)
+        .bind(finish.started_at.map(millis))
+        .bind(millis(finish.finished_at))
+        .bind(agent.to_string())
+        .bind(id.to_string())
+        .fetch_optional(&self.write)
+        .await?;
+        row.map(CommandRow::into_command).transpose()
+    }
+
+    async fn request_command_cancel(
+        &self,
+        org: OrganizationId,
+        id: gururmm_protocol::CommandId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<CommandRecord> {
+        let mut tx = self.write.begin().await?;
+        let status: Option<String> = sqlx::query_scalar(
+            "SELECT status FROM commands WHERE organization_id = $1 AND id = $2",
+        )
+        .bind(org.to_string())
+        .bind(id.to_string())
+        .fetch_optional(&mut *tx)
+        .await?;
+        match status.as_deref().and_then(CommandStatus::parse) {
+            None => return Err(StoreError::NotFound),
+            Some(CommandStatus::Queued) => {
+                sqlx::query(
+                    "UPDATE commands SET status = 'cancelled', cancel_requested = TRUE, finished_at = $1, \
+                     error = 'cancelled before it started' WHERE id = $2",
+                )
+                .bind(millis(now))
+                .bind(id.to_string())
+                .execute(&mut *tx)
+                .await?;
+            }
+            Some(CommandStatus::Running) => {
+                sqlx::query("UPDATE commands SET cancel_requested = TRUE WHERE id = $1")
+                    .bind(id.to_string())
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            Some(other) => {
+                return Err(StoreError::Conflict(format!(
+                    "the command already ended ({})",
+                    other.as_str()
+                )));
+            }
+        }
+        tx.commit().await?;
+        self.get_command(org, id).await
+    }
+
+    async fn expire_commands(&self, now: DateTime<Utc>) -> StoreResult<Vec<CommandRecord>> {
+        let rows: Vec<CommandRow> = sqlx::query_as(&format!(
+            "SELECT {COMMAND_COLUMNS}, '' AS stdout, '' AS stderr FROM commands \
+             WHERE status = 'queued' AND expires_at <= $1"
+        ))
+        .bind(millis(now))
+        .fetch_all(&self.read)
+        .await?;
+        let error = "the agent did not come online before the command expired";
+        self.end_commands(rows, CommandStatus::Expired, error, now)
+            .await
+    }
+
+    async fn interrupt_stale_commands(
+        &self,
+        now: DateTime<Utc>,
+        grace_seconds: i64,
+    ) -> StoreResult<Vec<CommandRecord>> {
+        let rows: Vec<CommandRow> = sqlx::query_as(&format!(
+            "SELECT {COMMAND_COLUMNS}, '' AS stdout, '' AS stderr FROM commands \
+             WHERE status = 'running' AND started_at + (timeout_seconds + $2) * 1000 <= $1"
+        ))
+        .bind(millis(now))
+        .bind(grace_seconds)
+        .fetch_all(&self.read)
+        .await?;
+        let error = "no result arrived from the agent long after the command's timeout";
+        self.end_commands(rows, CommandStatus::Interrupted, error, now)
+            .await
+    }
+
+    async fn interrupt_agent_commands(
+        &self,
+        agent: AgentId,
+        error: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<CommandRecord>> {
+        let rows: Vec<CommandRow> = sqlx::query_as(&format!(
+            "SELECT {COMMAND_COLUMNS}, '' AS stdout, '' AS stderr FROM commands WHERE agent_id = $1 AND status = 'running'"
+        ))
+        .bind(agent.to_string())
+        .fetch_all(&self.read)
+        .await?;
+        self.end_commands(rows, CommandStatus::Interrupted, error, now)
+            .await
+    }
+}

@@ -1,0 +1,322 @@
+//! The SQL behind every store trait, written once as ordinary generic Rust
+//! over the two sqlx backends and instantiated as [`SqliteStore`] and
+//! [`PostgresStore`].
+//!
+//! Both backends speak `$n` placeholders, `ON CONFLICT`, `RETURNING` and the
+//! standard functions used here, and every column is TEXT, BIGINT, DOUBLE or
+//! BOOLEAN, so the same Rust types bind and decode on both. Each area (users,
+//! tenancy, agents, …) has a file of its own here implementing its trait;
+//! connection and pool setup live in `sqlite.rs` and `postgres.rs`, row
+//! decoding in `rows.rs`.
+//!
+//! Every area's `impl` carries the same `where` clause: the bounds sqlx needs
+//! to run queries and to bind and decode the column types generically (Rust
+//! does not carry bounds on other types from a trait's definition to its
+//! users, so they cannot be given one name).
+
+mod agents;
+mod commands;
+mod deleted_agents;
+mod enrollment;
+mod enrollment_keys;
+mod jobs;
+mod metrics;
+pub use metrics::MAX_RAW_POINTS;
+mod postgres;
+pub(crate) mod rows;
+mod scripts;
+mod sqlite;
+mod tenancy;
+mod users;
+
+use crate::model::{ListQuery, Page};
+use crate::{Backend, Store, StoreError, StoreResult};
+use chrono::{DateTime, TimeZone, Utc};
+use sqlx::migrate::{MigrateError, Migrator};
+use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, FromRow, IntoArguments, Pool, Type};
+use std::str::FromStr;
+use std::sync::Arc;
+
+/// A store on one sqlx backend: SQLite ([`SqliteStore`]) or PostgreSQL ([`PostgresStore`]).
+pub struct SqlStore<DB: Database> {
+    pub(crate) read: Pool<DB>,
+    pub(crate) write: Pool<DB>,
+    backend: Backend,
+    /// Background work of the backend (SQLite's checkpointer), stopped when the store is dropped.
+    _tasks: tokio::task::JoinSet<()>,
+}
+
+/// SQLite in WAL mode: one writer connection, a few readers, and a checkpointer.
+pub type SqliteStore = SqlStore<sqlx::Sqlite>;
+/// PostgreSQL with one shared pool.
+pub type PostgresStore = SqlStore<sqlx::Postgres>;
+
+/// The two sqlx backends, with what generic code needs of their types.
+pub trait SqlDatabase: Database<QueryResult: RowsAffected> {}
+impl SqlDatabase for sqlx::Sqlite {}
+impl SqlDatabase for sqlx::Postgres {}
+
+/// How many rows a statement changed (each backend's result has its own method).
+pub trait RowsAffected {
+    fn rows_affected(&self) -> u64;
+}
+
+impl RowsAffected for sqlx::sqlite::SqliteQueryResult {
+    fn rows_affected(&self) -> u64 {
+        self.rows_affected()
+    }
+}
+
+impl RowsAffected for sqlx::postgres::PgQueryResult {
+    fn rows_affected(&self) -> u64 {
+        self.rows_affected()
+    }
+}
+
+impl<DB: Database> SqlStore<DB> {
+    pub(crate) fn new(
+        read: Pool<DB>,
+        write: Pool<DB>,
+        backend: Backend,
+        tasks: tokio::task::JoinSet<()>,
+    ) -> Self {
+        Self {
+            read,
+            write,
+            backend,
+            _tasks: tasks,
+        }
+    }
+}
+
+impl<DB: SqlDatabase> Store for SqlStore<DB>
+where
+    Self: crate::UserStore
+        + crate::TenancyStore
+        + crate::AgentStore
+        + crate::MetricStore
+        + crate::CommandStore
+        + crate::ScriptStore
+        + crate::JobStore
+        + crate::EnrollmentStore
+        + crate::EnrollmentKeyStore
+        + crate::DeletedAgentStore,
+{
+    fn backend(&self) -> Backend {
+        self.backend
+    }
+}
+
+/// Opens the database named by `url` (`sqlite:…` or `postgres://…`), applies
+/// pending migrations and refuses a schema newer than this binary.
+pub async fn connect(url: &str) -> StoreResult<Arc<dyn Store>> {
+    match Backend::of_url(url) {
+        Some(Backend::Sqlite) => Ok(Arc::new(SqliteStore::connect(url).await?)),
+        Some(Backend::Postgres) => Ok(Arc::new(PostgresStore::connect(url).await?)),
+        None => Err(StoreError::UnsupportedUrl(redact_url(url))),
+    }
+}
+
+/// Hides a password in a database URL so it can appear in errors and logs.
+pub(crate) fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}://{}:***{}", &url[..scheme_end], user, &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+async fn run_migrations<DB>(migrator: &Migrator, pool: &Pool<DB>) -> StoreResult<()>
+where
+    DB: Database,
+    <DB as Database>::Connection: sqlx::migrate::Migrate,
+{
+    match migrator.run(pool).await {
+        Ok(()) => Ok(()),
+        Err(MigrateError::VersionMissing(version)) => Err(StoreError::DatabaseTooNew(version)),
+        Err(other) => Err(other.into()),
+    }
+}
+
+pub(crate) fn millis(time: DateTime<Utc>) -> i64 {
+    time.timestamp_millis()
+}
+
+pub(crate) fn from_millis(ms: i64) -> DateTime<Utc> {
+    Utc.timestamp_millis_opt(ms).single().unwrap_or_default()
+}
+
+/// A value read from the database that does not decode: an error for that row, never a default.
+pub(crate) fn corrupt(what: impl std::fmt::Display) -> StoreError {
+    StoreError::Database(sqlx::Error::Decode(what.to_string().into()))
+}
+
+pub(crate) fn parse_id<T: FromStr>(value: &str) -> StoreResult<T> {
+    value
+        .parse()
+        .map_err(|_| corrupt(format!("invalid id in database: {value}")))
+}
+
+/// `%term%` with LIKE wildcards in the term escaped (used with `ESCAPE '\'`).
+pub(crate) fn like_pattern(search: Option<&str>) -> String {
+    match search.map(str::trim).filter(|s| !s.is_empty()) {
+        None => "%".to_string(),
+        Some(term) => {
+            let mut pattern = String::with_capacity(term.len() + 2);
+            pattern.push('%');
+            for ch in term.to_lowercase().chars() {
+                if matches!(ch, '%' | '_' | '\\') {
+                    pattern.push('\\');
+                }
+                pattern.push(ch);
+            }
+            pattern.push('%');
+            pattern
+        }
+    }
+}
+
+pub(crate) fn unique_violation_to_conflict(error: sqlx::Error, what: &str) -> StoreError {
+    match &error {
+        sqlx::Error::Database(db) if db.is_unique_violation() => {
+            StoreError::Conflict(what.to_string())
+        }
+        _ => StoreError::Database(error),
+    }
+}
+
+/// `VALUES ($1, $2), ($3, $4)` for `rows` rows of `columns` values each, bound
+/// in that order (a multi-row insert or a `WITH v (…) AS (VALUES …)` table).
+pub(crate) fn values_list(rows: usize, columns: usize) -> String {
+    use std::fmt::Write;
+    let mut sql = String::with_capacity(7 + rows * columns * 6);
+    sql.push_str("VALUES ");
+    for row in 0..rows {
+        sql.push_str(if row == 0 { "(" } else { ", (" });
+        for column in 0..columns {
+            let separator = if column == 0 { "" } else { ", " };
+            let _ = write!(sql, "{separator}${}", row * columns + column + 1);
+        }
+        sql.push(')');
+    }
+    sql
+}
+
+/// A value bound to a list's filter.
+#[derive(Clone, Debug)]
+pub(crate) enum Param {
+    Text(Option<String>),
+    Bool(Option<bool>),
+}
+
+impl From<String> for Param {
+    fn from(value: String) -> Self {
+        Param::Text(Some(value))
+    }
+}
+
+impl From<Option<String>> for Param {
+    fn from(value: Option<String>) -> Self {
+        Param::Text(value)
+    }
+}
+
+impl From<Option<bool>> for Param {
+    fn from(value: Option<bool>) -> Self {
+        Param::Bool(value)
+    }
+}
+
+/// A list: its rows' `SELECT … FROM …`, the `SELECT COUNT(*) FROM …` of the
+/// same rows, the filter both share (`WHERE …` on `$1..$n`, bound to
+/// `params`) and the order of the page.
+pub(crate) struct Listing<'a> {
+    pub(crate) select: &'a str,
+    pub(crate) count: &'a str,
+    pub(crate) filter: &'a str,
+    pub(crate) order_by: &'a str,
+    pub(crate) params: Vec<Param>,
+}
+
+impl<DB: SqlDatabase> SqlStore<DB>
+where
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'q> String: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> bool: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> Option<String>: Encode<'q, DB>,
+    for<'q> Option<i64>: Encode<'q, DB>,
+    for<'q> Option<bool>: Encode<'q, DB>,
+    usize: ColumnIndex<DB::Row>,
+{
+    /// One page of a list and the total the filter matches, the filter written once.
+    pub(crate) async fn page<R, T>(
+        &self,
+        listing: Listing<'_>,
+        query: &ListQuery,
+        decode: impl Fn(R) -> StoreResult<T>,
+    ) -> StoreResult<Page<T>>
+    where
+        R: for<'r> FromRow<'r, DB::Row> + Send + Unpin,
+    {
+        let Listing {
+            select,
+            count,
+            filter,
+            order_by,
+            params,
+        } = listing;
+        let next = params.len() + 1;
+        let count_sql = format!("{count} {filter}");
+        let rows_sql = format!(
+            "{select} {filter} ORDER BY {order_by} LIMIT ${next} OFFSET ${}",
+            next + 1
+        );
+        let mut rows = sqlx::query_as::<DB, R>(&rows_sql);
+        let mut total = sqlx::query_scalar::<DB, i64>(&count_sql);
+        for param in params {
+            (rows, total) = match param {
+                Param::Text(value) => (rows.bind(value.clone()), total.bind(value)),
+                Param::Bool(value) => (rows.bind(value), total.bind(value)),
+            };
+        }
+        let rows = rows
+            .bind(query.limit)
+            .bind(query.offset)
+            .fetch_all(&self.read)
+            .await?;
+        let total = total.fetch_one(&self.read).await?;
+        let items = rows.into_iter().map(decode).collect::<StoreResult<_>>()?;
+        Ok(Page { items, total })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::values_list;
+
+    #[test]
+    fn both_backends_carry_the_same_migrations() {
+        let list = |migrator: &sqlx::migrate::Migrator| {
+            migrator
+                .iter()
+                .map(|m| (m.version, m.description.to_string()))
+                .collect::<Vec<_>>()
+        };
+        let sqlite = list(&super::sqlite::MIGRATOR);
+        assert!(!sqlite.is_empty());
+        assert_eq!(sqlite, list(&super::postgres::MIGRATOR));
+    }
+
+    #[test]
+    fn values_list_numbers_every_value_in_row_order() {
+        assert_eq!(values_list(1, 1), "VALUES ($1)");
+        assert_eq!(values_list(2, 3), "VALUES ($1, $2, $3), ($4, $5, $6)");
+    }
+}

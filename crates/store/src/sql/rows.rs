@@ -1,0 +1,492 @@
+//! Row types as the database returns them, and their decoding into the
+//! store's model: the one place a column's text becomes an id, a time or an
+//! enum, and where a value that does not decode becomes an error for its row.
+
+use super::{corrupt, from_millis, parse_id};
+use crate::model::*;
+use crate::StoreResult;
+use crate::{DeletedAgent, EnrollmentKey, EnrollmentRequest};
+use gururmm_protocol::OsInfo;
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct UserRow {
+    pub(crate) id: String,
+    pub(crate) organization_id: String,
+    pub(crate) organization_name: String,
+    pub(crate) email: String,
+    pub(crate) role: String,
+    pub(crate) created_at: i64,
+    pub(crate) password_hash: String,
+}
+
+impl UserRow {
+    pub(crate) fn into_user(self) -> StoreResult<UserWithPassword> {
+        let role = Role::parse(&self.role)
+            .ok_or_else(|| corrupt(format!("unknown role {}", self.role)))?;
+        Ok(UserWithPassword {
+            user: User {
+                id: parse_id(&self.id)?,
+                organization_id: parse_id(&self.organization_id)?,
+                organization_name: self.organization_name,
+                email: self.email,
+                role,
+                created_at: from_millis(self.created_at),
+            },
+            password_hash: self.password_hash,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct ClientRow {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) site_count: i64,
+    pub(crate) agent_count: i64,
+    pub(crate) created_at: i64,
+}
+
+impl ClientRow {
+    pub(crate) fn into_client(self) -> StoreResult<Client> {
+        Ok(Client {
+            id: parse_id(&self.id)?,
+            name: self.name,
+            site_count: self.site_count,
+            agent_count: self.agent_count,
+            created_at: from_millis(self.created_at),
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct SiteRow {
+    pub(crate) id: String,
+    pub(crate) organization_id: String,
+    pub(crate) client_id: String,
+    pub(crate) client_name: String,
+    pub(crate) name: String,
+    pub(crate) agent_count: i64,
+    pub(crate) enrollment_key_created_at: Option<i64>,
+    pub(crate) created_at: i64,
+}
+
+impl SiteRow {
+    pub(crate) fn into_site(self) -> StoreResult<Site> {
+        Ok(Site {
+            id: parse_id(&self.id)?,
+            organization_id: parse_id(&self.organization_id)?,
+            client_id: parse_id(&self.client_id)?,
+            client_name: self.client_name,
+            name: self.name,
+            agent_count: self.agent_count,
+            enrollment_key_created_at: self.enrollment_key_created_at.map(from_millis),
+            created_at: from_millis(self.created_at),
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct CredentialsRow {
+    pub(crate) id: String,
+    pub(crate) organization_id: String,
+    pub(crate) device_id: String,
+    pub(crate) secret_hash: String,
+    pub(crate) enrolled_at: i64,
+    pub(crate) latest_sample_at: Option<i64>,
+}
+
+impl CredentialsRow {
+    pub(crate) fn into_credentials(self) -> StoreResult<AgentCredentials> {
+        Ok(AgentCredentials {
+            id: parse_id(&self.id)?,
+            organization_id: parse_id(&self.organization_id)?,
+            device_id: self.device_id,
+            secret_hash: self.secret_hash,
+            enrolled_at: from_millis(self.enrolled_at),
+            latest_sample_at: self.latest_sample_at.map(from_millis),
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct AgentRow {
+    pub(crate) id: String,
+    pub(crate) organization_id: String,
+    pub(crate) client_id: String,
+    pub(crate) client_name: String,
+    pub(crate) site_id: String,
+    pub(crate) site_name: String,
+    pub(crate) hostname: String,
+    pub(crate) os_family: String,
+    pub(crate) os_name: String,
+    pub(crate) os_version: String,
+    pub(crate) os_kernel: Option<String>,
+    pub(crate) arch: String,
+    pub(crate) agent_version: String,
+    pub(crate) public_ip: Option<String>,
+    pub(crate) online: bool,
+    pub(crate) last_seen: Option<i64>,
+    pub(crate) enrolled_at: i64,
+    pub(crate) cpu_percent: Option<f64>,
+    pub(crate) memory_used_bytes: Option<i64>,
+    pub(crate) memory_total_bytes: Option<i64>,
+}
+
+impl AgentRow {
+    pub(crate) fn into_agent(self) -> StoreResult<Agent> {
+        Ok(Agent {
+            id: parse_id(&self.id)?,
+            organization_id: parse_id(&self.organization_id)?,
+            client_id: parse_id(&self.client_id)?,
+            client_name: self.client_name,
+            site_id: parse_id(&self.site_id)?,
+            site_name: self.site_name,
+            hostname: self.hostname,
+            os: OsInfo {
+                family: self.os_family,
+                name: self.os_name,
+                version: self.os_version,
+                kernel: self.os_kernel,
+            },
+            arch: self.arch,
+            agent_version: self.agent_version,
+            public_ip: self.public_ip,
+            online: self.online,
+            last_seen: self.last_seen.map(from_millis),
+            enrolled_at: from_millis(self.enrolled_at),
+            cpu_percent: self.cpu_percent,
+            memory_used_bytes: self.memory_used_bytes,
+            memory_total_bytes: self.memory_total_bytes,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct MetricPointRow {
+    pub(crate) time: i64,
+    pub(crate) cpu_percent: Option<f64>,
+    pub(crate) memory_used_bytes: Option<f64>,
+    pub(crate) memory_total_bytes: Option<i64>,
+    pub(crate) disk_used_bytes: Option<f64>,
+    pub(crate) disk_total_bytes: Option<i64>,
+    pub(crate) network_rx_bytes: Option<i64>,
+    pub(crate) network_tx_bytes: Option<i64>,
+}
+
+impl MetricPointRow {
+    pub(crate) fn into_point(self) -> MetricPoint {
+        MetricPoint {
+            time: from_millis(self.time),
+            cpu_percent: self.cpu_percent,
+            memory_used_bytes: self.memory_used_bytes.map(|v| v.round() as i64),
+            memory_total_bytes: self.memory_total_bytes,
+            disk_used_bytes: self.disk_used_bytes.map(|v| v.round() as i64),
+            disk_total_bytes: self.disk_total_bytes,
+            network_rx_bytes: self.network_rx_bytes,
+            network_tx_bytes: self.network_tx_bytes,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct CommandRow {
+    pub(crate) id: String,
+    pub(crate) organization_id: String,
+    pub(crate) agent_id: String,
+    pub(crate) created_by: Option<String>,
+    pub(crate) created_by_email: String,
+    pub(crate) command_type: String,
+    pub(crate) command: String,
+    pub(crate) interpreter: Option<String>,
+    pub(crate) args: String,
+    pub(crate) env: String,
+    pub(crate) working_dir: Option<String>,
+    pub(crate) run_as: String,
+    pub(crate) timeout_seconds: i64,
+    pub(crate) output_limit_bytes: i64,
+    pub(crate) status: String,
+    pub(crate) exit_code: Option<i64>,
+    pub(crate) error: Option<String>,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
+    pub(crate) stdout_truncated: bool,
+    pub(crate) stderr_truncated: bool,
+    pub(crate) cancel_requested: bool,
+    pub(crate) created_at: i64,
+    pub(crate) expires_at: i64,
+    pub(crate) started_at: Option<i64>,
+    pub(crate) finished_at: Option<i64>,
+    pub(crate) job_id: Option<String>,
+    pub(crate) script_id: Option<String>,
+    pub(crate) script_version: Option<i64>,
+}
+
+impl CommandRow {
+    pub(crate) fn into_command(self) -> StoreResult<CommandRecord> {
+        let status = CommandStatus::parse(&self.status)
+            .ok_or_else(|| corrupt(format!("unknown command status {}", self.status)))?;
+        Ok(CommandRecord {
+            id: parse_id(&self.id)?,
+            organization_id: parse_id(&self.organization_id)?,
+            agent_id: parse_id(&self.agent_id)?,
+            created_by: self.created_by.as_deref().map(parse_id).transpose()?,
+            created_by_email: self.created_by_email,
+            command_type: self.command_type,
+            command: self.command,
+            interpreter: self.interpreter,
+            args_json: self.args,
+            env_json: self.env,
+            working_dir: self.working_dir,
+            run_as_json: self.run_as,
+            timeout_seconds: self.timeout_seconds,
+            output_limit_bytes: self.output_limit_bytes,
+            status,
+            exit_code: self.exit_code,
+            error: self.error,
+            stdout: self.stdout,
+            stderr: self.stderr,
+            stdout_truncated: self.stdout_truncated,
+            stderr_truncated: self.stderr_truncated,
+            cancel_requested: self.cancel_requested,
+            created_at: from_millis(self.created_at),
+            expires_at: from_millis(self.expires_at),
+            started_at: self.started_at.map(from_millis),
+            finished_at: self.finished_at.map(from_millis),
+            job_id: self.job_id.as_deref().map(parse_id).transpose()?,
+            script: match (self.script_id.as_deref(), self.script_version) {
+                (Some(id), Some(version)) => Some((parse_id(id)?, version)),
+                _ => None,
+            },
+        })
+    }
+}
+
+pub(crate) fn command_rows(rows: Vec<CommandRow>) -> StoreResult<Vec<CommandRecord>> {
+    rows.into_iter().map(CommandRow::into_command).collect()
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct ScriptVersionRow {
+    pub(crate) version: i64,
+    pub(crate) command_type: String,
+    pub(crate) interpreter: Option<String>,
+    pub(crate) body: String,
+    pub(crate) parameters: String,
+    pub(crate) default_env: String,
+    pub(crate) default_timeout_seconds: i64,
+    pub(crate) run_as: String,
+    pub(crate) version_created_at: i64,
+    pub(crate) created_by_email: String,
+}
+
+impl ScriptVersionRow {
+    pub(crate) fn into_version(self) -> ScriptVersion {
+        ScriptVersion {
+            version: self.version,
+            command_type: self.command_type,
+            interpreter: self.interpreter,
+            body: self.body,
+            parameters_json: self.parameters,
+            default_env_json: self.default_env,
+            default_timeout_seconds: self.default_timeout_seconds,
+            run_as_json: self.run_as,
+            created_at: from_millis(self.version_created_at),
+            created_by_email: self.created_by_email,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct ScriptRow {
+    pub(crate) id: String,
+    pub(crate) organization_id: String,
+    pub(crate) name: String,
+    pub(crate) description: String,
+    pub(crate) category: String,
+    pub(crate) created_at: i64,
+    pub(crate) updated_at: i64,
+    #[sqlx(flatten)]
+    pub(crate) current: ScriptVersionRow,
+}
+
+impl ScriptRow {
+    pub(crate) fn into_script(self) -> StoreResult<Script> {
+        Ok(Script {
+            id: parse_id(&self.id)?,
+            organization_id: parse_id(&self.organization_id)?,
+            name: self.name,
+            description: self.description,
+            category: self.category,
+            created_at: from_millis(self.created_at),
+            updated_at: from_millis(self.updated_at),
+            current: self.current.into_version(),
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct JobRow {
+    pub(crate) id: String,
+    pub(crate) organization_id: String,
+    pub(crate) name: String,
+    pub(crate) script_id: Option<String>,
+    pub(crate) script_version: Option<i64>,
+    pub(crate) target: String,
+    pub(crate) parameters: String,
+    pub(crate) created_by: Option<String>,
+    pub(crate) created_by_email: String,
+    pub(crate) created_at: i64,
+    pub(crate) total: i64,
+    pub(crate) queued: i64,
+    pub(crate) running: i64,
+    pub(crate) completed: i64,
+}
+
+impl JobRow {
+    pub(crate) fn into_job(self) -> StoreResult<Job> {
+        Ok(Job {
+            id: parse_id(&self.id)?,
+            organization_id: parse_id(&self.organization_id)?,
+            name: self.name,
+            script: match (self.script_id.as_deref(), self.script_version) {
+                (Some(id), Some(version)) => Some((parse_id(id)?, version)),
+                _ => None,
+            },
+            target: self.target,
+            parameters_json: self.parameters,
+            created_by: self.created_by.as_deref().map(parse_id).transpose()?,
+            created_by_email: self.created_by_email,
+            created_at: from_millis(self.created_at),
+            counts: JobCounts {
+                total: self.total,
+                queued: self.queued,
+                running: self.running,
+                completed: self.completed,
+                failed: self.total - self.queued - self.running - self.completed,
+            },
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct JobCommandRow {
+    #[sqlx(flatten)]
+    pub(crate) command: CommandRow,
+    pub(crate) hostname: String,
+    pub(crate) agent_deleted: bool,
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct RequestRow {
+    pub(crate) id: String,
+    pub(crate) organization_id: String,
+    pub(crate) agent_id: String,
+    pub(crate) agent_hostname: String,
+    pub(crate) agent_site_name: String,
+    pub(crate) client_id: String,
+    pub(crate) client_name: String,
+    pub(crate) site_id: String,
+    pub(crate) site_name: String,
+    pub(crate) device_id: String,
+    pub(crate) hostname: String,
+    pub(crate) os_family: String,
+    pub(crate) os_name: String,
+    pub(crate) os_version: String,
+    pub(crate) os_kernel: Option<String>,
+    pub(crate) arch: String,
+    pub(crate) agent_version: String,
+    pub(crate) public_ip: Option<String>,
+    pub(crate) created_at: i64,
+}
+
+impl RequestRow {
+    pub(crate) fn into_request(self) -> StoreResult<EnrollmentRequest> {
+        Ok(EnrollmentRequest {
+            id: parse_id(&self.id)?,
+            organization_id: parse_id(&self.organization_id)?,
+            agent_id: parse_id(&self.agent_id)?,
+            agent_hostname: self.agent_hostname,
+            agent_site_name: self.agent_site_name,
+            client_id: parse_id(&self.client_id)?,
+            client_name: self.client_name,
+            site_id: parse_id(&self.site_id)?,
+            site_name: self.site_name,
+            device_id: self.device_id,
+            facts: AgentFacts {
+                hostname: self.hostname,
+                os: OsInfo {
+                    family: self.os_family,
+                    name: self.os_name,
+                    version: self.os_version,
+                    kernel: self.os_kernel,
+                },
+                arch: self.arch,
+                agent_version: self.agent_version,
+                public_ip: self.public_ip,
+            },
+            created_at: from_millis(self.created_at),
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct KeyRow {
+    pub(crate) id: String,
+    pub(crate) organization_id: String,
+    pub(crate) site_id: String,
+    pub(crate) label: String,
+    pub(crate) created_at: i64,
+    pub(crate) created_by_email: String,
+    pub(crate) expires_at: Option<i64>,
+    pub(crate) max_uses: Option<i64>,
+    pub(crate) uses: i64,
+    pub(crate) last_used_at: Option<i64>,
+    pub(crate) revoked_at: Option<i64>,
+}
+
+impl KeyRow {
+    pub(crate) fn into_key(self) -> StoreResult<EnrollmentKey> {
+        Ok(EnrollmentKey {
+            id: parse_id(&self.id)?,
+            organization_id: parse_id(&self.organization_id)?,
+            site_id: parse_id(&self.site_id)?,
+            label: self.label,
+            created_at: from_millis(self.created_at),
+            created_by_email: self.created_by_email,
+            expires_at: self.expires_at.map(from_millis),
+            max_uses: self.max_uses,
+            uses: self.uses,
+            last_used_at: self.last_used_at.map(from_millis),
+            revoked_at: self.revoked_at.map(from_millis),
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct DeletedRow {
+    pub(crate) id: String,
+    pub(crate) hostname: String,
+    pub(crate) client_name: String,
+    pub(crate) site_name: String,
+    pub(crate) os_name: String,
+    pub(crate) enrolled_at: i64,
+    pub(crate) deleted_at: i64,
+    pub(crate) deleted_by_email: String,
+    pub(crate) command_count: i64,
+}
+
+impl DeletedRow {
+    pub(crate) fn into_deleted(self) -> StoreResult<DeletedAgent> {
+        Ok(DeletedAgent {
+            id: parse_id(&self.id)?,
+            hostname: self.hostname,
+            client_name: self.client_name,
+            site_name: self.site_name,
+            os_name: self.os_name,
+            enrolled_at: from_millis(self.enrolled_at),
+            deleted_at: from_millis(self.deleted_at),
+            deleted_by_email: self.deleted_by_email,
+            command_count: self.command_count,
+        })
+    }
+}

@@ -1,0 +1,237 @@
+//! The SQL of [`crate::TenancyStore`].
+
+use super::rows::*;
+use super::*;
+use crate::model::*;
+use crate::{StoreError, StoreResult, TenancyStore};
+use async_trait::async_trait;
+use chrono::Utc;
+use gururmm_protocol::{ClientId, OrganizationId, SiteId};
+use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Type};
+
+const CLIENT_SELECT: &str = "SELECT c.id, c.name, c.created_at, \
+     (SELECT COUNT(*) FROM sites s WHERE s.client_id = c.id) AS site_count, \
+     (SELECT COUNT(*) FROM agents a WHERE a.client_id = c.id) AS agent_count \
+     FROM clients c";
+
+const SITE_SELECT: &str =
+    "SELECT s.id, s.organization_id, s.client_id, c.name AS client_name, s.name, \
+     (SELECT MAX(k.created_at) FROM enrollment_keys k WHERE k.site_id = s.id AND k.revoked_at IS NULL) \
+     AS enrollment_key_created_at, s.created_at, \
+     (SELECT COUNT(*) FROM agents a WHERE a.site_id = s.id) AS agent_count \
+     FROM sites s JOIN clients c ON c.id = s.client_id";
+
+impl<DB: SqlDatabase> SqlStore<DB>
+where
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'q> String: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB> + ColumnIndex<DB::Row>,
+    for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> f64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> bool: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> Option<String>: Encode<'q, DB>,
+    for<'q> Option<&'q str>: Encode<'q, DB>,
+    for<'q> Option<i64>: Encode<'q, DB>,
+    for<'q> Option<f64>: Encode<'q, DB>,
+    for<'q> Option<bool>: Encode<'q, DB>,
+    usize: ColumnIndex<DB::Row>,
+{
+    /// Deletes a client or site (`table` is a constant, never input) unless
+    /// agents still belong to it.
+    async fn delete_without_agents(
+        &self,
+        table: &'static str,
+        agent_column: &'static str,
+        org: OrganizationId,
+        id: &str,
+        what: &str,
+    ) -> StoreResult<()> {
+        let mut tx = self.write.begin().await?;
+        let agents: i64 = sqlx::query_scalar(&format!(
+            "SELECT COUNT(*) FROM agents WHERE organization_id = $1 AND {agent_column} = $2"
+        ))
+        .bind(org.to_string())
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
+        if agents > 0 {
+            return Err(StoreError::Conflict(format!(
+                "the {what} still has {agents} agent(s); delete or move them first"
+            )));
+        }
+        let deleted = sqlx::query(&format!(
+            "DELETE FROM {table} WHERE organization_id = $1 AND id = $2"
+        ))
+        .bind(org.to_string())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if deleted == 0 {
+            return Err(StoreError::NotFound);
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl<DB: SqlDatabase> TenancyStore for SqlStore<DB>
+where
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'q> String: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB> + ColumnIndex<DB::Row>,
+    for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> f64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> bool: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> Option<String>: Encode<'q, DB>,
+    for<'q> Option<&'q str>: Encode<'q, DB>,
+    for<'q> Option<i64>: Encode<'q, DB>,
+    for<'q> Option<f64>: Encode<'q, DB>,
+    for<'q> Option<bool>: Encode<'q, DB>,
+    usize: ColumnIndex<DB::Row>,
+{
+    async fn list_clients(
+        &self,
+        org: OrganizationId,
+        query: &ListQuery,
+    ) -> StoreResult<Page<Client>> {
+        let listing = Listing {
+            select: CLIENT_SELECT,
+            count: "SELECT COUNT(*) FROM clients c",
+            filter: "WHERE c.organization_id = $1 AND LOWER(c.name) LIKE $2 ESCAPE '\\'",
+            order_by: "LOWER(c.name), c.id",
+            params: vec![
+                org.to_string().into(),
+                like_pattern(query.search.as_deref()).into(),
+            ],
+        };
+        self.page(listing, query, ClientRow::into_client).await
+    }
+
+    async fn create_client(&self, org: OrganizationId, name: &str) -> StoreResult<Client> {
+        let id = ClientId::new();
+        sqlx::query(
+            "INSERT INTO clients (id, organization_id, name, created_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(id.to_string())
+        .bind(org.to_string())
+        .bind(name)
+        .bind(millis(Utc::now()))
+        .execute(&self.write)
+        .await?;
+        self.get_client(org, id).await
+    }
+
+    async fn get_client(&self, org: OrganizationId, id: ClientId) -> StoreResult<Client> {
+        let row: Option<ClientRow> = sqlx::query_as(&format!(
+            "{CLIENT_SELECT} WHERE c.organization_id = $1 AND c.id = $2"
+        ))
+        .bind(org.to_string())
+        .bind(id.to_string())
+        .fetch_optional(&self.read)
+        .await?;
+        row.ok_or(StoreError::NotFound)?.into_client()
+    }
+
+    async fn rename_client(
+        &self,
+        org: OrganizationId,
+        id: ClientId,
+        name: &str,
+    ) -> StoreResult<Client> {
+        let updated =
+            sqlx::query("UPDATE clients SET name = $1 WHERE organization_id = $2 AND id = $3")
+                .bind(name)
+                .bind(org.to_string())
+                .bind(id.to_string())
+                .execute(&self.write)
+                .await?
+                .rows_affected();
+        if updated == 0 {
+            return Err(StoreError::NotFound);
+        }
+        self.get_client(org, id).await
+    }
+
+    async fn delete_client(&self, org: OrganizationId, id: ClientId) -> StoreResult<()> {
+        self.delete_without_agents("clients", "client_id", org, &id.to_string(), "client")
+            .await
+    }
+
+    async fn list_sites(
+        &self,
+        org: OrganizationId,
+        client: ClientId,
+        query: &ListQuery,
+    ) -> StoreResult<Page<Site>> {
+        // Listing the sites of another organization's client is "not found", not an empty list.
+        self.get_client(org, client).await?;
+        let listing = Listing {
+            select: SITE_SELECT,
+            count: "SELECT COUNT(*) FROM sites s",
+            filter: "WHERE s.organization_id = $1 AND s.client_id = $2 AND LOWER(s.name) LIKE $3 ESCAPE '\\'",
+            order_by: "LOWER(s.name), s.id",
+            params: vec![
+                org.to_string().into(),
+                client.to_string().into(),
+                like_pattern(query.search.as_deref()).into(),
+            ],
+        };
+        self.page(listing, query, SiteRow::into_site).await
+    }
+
+    async fn create_site(
+        &self,
+        org: OrganizationId,
+        client: ClientId,
+        name: &str,
+    ) -> StoreResult<Site> {
+        self.get_client(org, client).await?;
+        let id = SiteId::new();
+        sqlx::query(
+            "INSERT INTO sites (id, organization_id, client_id, name, created_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(id.to_string())
+        .bind(org.to_string())
+        .bind(client.to_string())
+        .bind(name)
+        .bind(millis(Utc::now()))
+        .execute(&self.write)
+        .await?;
+        self.get_site(org, id).await
+    }
+
+    async fn get_site(&self, org: OrganizationId, id: SiteId) -> StoreResult<Site> {
+        let row: Option<SiteRow> = sqlx::query_as(&format!(
+            "{SITE_SELECT} WHERE s.organization_id = $1 AND s.id = $2"
+        ))
+        .bind(org.to_string())
+        .bind(id.to_string())
+        .fetch_optional(&self.read)
+        .await?;
+        row.ok_or(StoreError::NotFound)?.into_site()
+    }
+
+    async fn rename_site(&self, org: OrganizationId, id: SiteId, name: &str) -> StoreResult<Site> {
+        let updated =
+            sqlx::query("UPDATE sites SET name = $1 WHERE organization_id = $2 AND id = $3")
+                .bind(name)
+                .bind(org.to_string())
+                .bind(id.to_string())
+                .execute(&self.write)
+                .await?
+                .rows_affected();
+        if updated == 0 {
+            return Err(StoreError::NotFound);
+        }
+        self.get_site(org, id).await
+    }
+
+    async fn delete_site(&self, org: OrganizationId, id: SiteId) -> StoreResult<()> {
+        self.delete_without_agents("sites", "site_id", org, &id.to_string(), "site")
+            .await
+    }
+}

@@ -1,0 +1,42 @@
+//! An organization's clients and their sites.
+
+use crate::model::*;
+use crate::StoreResult;
+use async_trait::async_trait;
+use gururmm_protocol::{ClientId, OrganizationId, SiteId};
+
+/// An organization's clients and their sites.
+#[async_trait]
+pub trait TenancyStore {
+    async fn list_clients(
+        &self,
+        org: OrganizationId,
+        query: &ListQuery,
+    ) -> StoreResult<Page<Client>>;
+    async fn create_client(&self, org: OrganizationId, name: &str) -> StoreResult<Client>;
+    async fn get_client(&self, org: OrganizationId, id: ClientId) -> StoreResult<Client>;
+    async fn rename_client(
+        &self,
+        org: OrganizationId,
+        id: ClientId,
+        name: &str,
+    ) -> StoreResult<Client>;
+    /// Deletes a client and its sites; [`StoreError::Conflict`] while agents remain.
+    async fn delete_client(&self, org: OrganizationId, id: ClientId) -> StoreResult<()>;
+    async fn list_sites(
+        &self,
+        org: OrganizationId,
+        client: ClientId,
+        query: &ListQuery,
+    ) -> StoreResult<Page<Site>>;
+    async fn create_site(
+        &self,
+        org: OrganizationId,
+        client: ClientId,
+        name: &str,
+    ) -> StoreResult<Site>;
+    async fn get_site(&self, org: OrganizationId, id: SiteId) -> StoreResult<Site>;
+    async fn rename_site(&self, org: OrganizationId, id: SiteId, name: &str) -> StoreResult<Site>;
+    /// [`StoreError::Conflict`] while agents remain in the site.
+    async fn delete_site(&self, org: OrganizationId, id: SiteId) -> StoreResult<()>;
+}
