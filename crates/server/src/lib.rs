@@ -1,5 +1,5 @@
 //! The GuruRMM server: REST API, agent gateway, dashboard files and background
-//! jobs in one process.
+//! tasks in one process.
 //!
 //! **Architecture Invariant:** handlers parse, authorize, call a service or the
 //! store, and map the result; they contain no SQL. All SQL is in `gururmm-store`.
@@ -12,7 +12,7 @@ pub mod data_dir;
 pub mod error;
 pub mod gateway;
 pub mod hardening;
-pub mod jobs;
+pub mod background;
 pub mod listener;
 pub mod services;
 pub mod state;
@@ -136,7 +136,7 @@ pub async fn serve(
     listener: tokio::net::TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    jobs::spawn_all(&state);
+    background::spawn_all(&state);
     let stopping = state.clone();
     let limits = listener::ConnectionLimits::for_process(&state);
     let header_read_timeout =
@@ -150,6 +150,6 @@ pub async fn serve(
     listener::serve_connections(listener, app, limits, header_read_timeout, graceful).await?;
     // Every connection has ended: their disconnects reach the database.
     // At shutdown: the disconnects, and the last-seen time of any agent still connected.
-    jobs::flush_presence_once(&stopping, 0, 1).await;
+    background::flush_presence_once(&stopping, 0, 1).await;
     Ok(())
 }

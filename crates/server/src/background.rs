@@ -1,4 +1,5 @@
-//! Background jobs: presence flushing, metric and event retention and session cleanup.
+//! Background tasks: presence flushing, metric and event retention, session cleanup and the
+//! end of overdue commands. (Jobs, bulk script runs, are `api/jobs.rs`.)
 
 use crate::state::AppState;
 use chrono::{Duration as ChronoDuration, Utc};
