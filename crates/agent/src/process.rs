@@ -17,16 +17,18 @@ use std::time::{Duration, Instant};
 /// Largest stdout kept from a child; the rest is discarded.
 pub const MAX_OUTPUT_BYTES: u64 = 1024 * 1024;
 
-/// What a finished child produced.
+/// What a finished OS tool (`quser`, `who`, …) produced. Remote commands
+/// do not go through [`run`]; their output is spooled by `exec`.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CommandOutput {
+pub struct ToolOutput {
     /// Exit code; `None` if the child was ended by a signal.
     pub exit_code: Option<i32>,
     pub stdout: String,
 }
 
+/// Why running an OS tool failed.
 #[derive(Debug, thiserror::Error)]
-pub enum CommandError {
+pub enum ToolError {
     #[error("could not start {program}: {source}")]
     Spawn {
         program: String,
@@ -41,7 +43,7 @@ pub enum CommandError {
     },
 }
 
-impl CommandError {
+impl ToolError {
     /// True if the program does not exist on this machine.
     pub fn is_not_found(&self) -> bool {
         matches!(self, Self::Spawn { source, .. } if source.kind() == std::io::ErrorKind::NotFound)
@@ -50,7 +52,7 @@ impl CommandError {
 
 /// Runs `program` with `args` (argv, never a shell string), waits at most
 /// `timeout`, and returns its exit code and (lossily decoded) stdout.
-pub fn run(program: &str, args: &[&str], timeout: Duration) -> Result<CommandOutput, CommandError> {
+pub fn run(program: &str, args: &[&str], timeout: Duration) -> Result<ToolOutput, ToolError> {
     #[allow(clippy::disallowed_methods)] // This is the wrapper the lint points to.
     let mut command = Command::new(program);
     command
@@ -64,7 +66,7 @@ pub fn run(program: &str, args: &[&str], timeout: Duration) -> Result<CommandOut
         const CREATE_NO_WINDOW: u32 = 0x0800_0000;
         command.creation_flags(CREATE_NO_WINDOW);
     }
-    let mut child = command.spawn().map_err(|source| CommandError::Spawn {
+    let mut child = command.spawn().map_err(|source| ToolError::Spawn {
         program: program.to_owned(),
         source,
     })?;
@@ -84,7 +86,7 @@ pub fn run(program: &str, args: &[&str], timeout: Duration) -> Result<CommandOut
             Ok(None) if Instant::now() >= deadline => {
                 let _ = child.kill();
                 let _ = child.wait();
-                return Err(CommandError::TimedOut {
+                return Err(ToolError::TimedOut {
                     program: program.to_owned(),
                     timeout,
                 });
@@ -92,7 +94,7 @@ pub fn run(program: &str, args: &[&str], timeout: Duration) -> Result<CommandOut
             Ok(None) => std::thread::sleep(Duration::from_millis(10)),
             Err(source) => {
                 let _ = child.kill();
-                return Err(CommandError::Wait {
+                return Err(ToolError::Wait {
                     program: program.to_owned(),
                     source,
                 });
@@ -100,15 +102,17 @@ pub fn run(program: &str, args: &[&str], timeout: Duration) -> Result<CommandOut
         }
     };
     let bytes = reader.and_then(|r| r.join().ok()).unwrap_or_default();
-    Ok(CommandOutput {
+    Ok(ToolOutput {
         exit_code: status.code(),
         stdout: String::from_utf8_lossy(&bytes).into_owned(),
     })
 }
 
-/// A remote command ready to start.
+/// What to spawn for a remote command: the program, its arguments and the
+/// whole environment, borrowed from the executor's prepared invocation. Not
+/// a wire type: the server's `CommandRequest` becomes this in `exec`.
 #[derive(Clone, Debug)]
-pub struct CommandSpec<'a> {
+pub struct SpawnSpec<'a> {
     /// Absolute path of the program.
     pub program: &'a Path,
     pub args: &'a [OsString],
@@ -126,7 +130,7 @@ pub struct CommandSpec<'a> {
 
 /// Starts `spec` with stdin closed and stdout/stderr piped, as the leader of
 /// a new process group (Unix) or process group without a console (Windows).
-pub fn spawn_command(spec: &CommandSpec<'_>) -> std::io::Result<tokio::process::Child> {
+pub fn spawn_command(spec: &SpawnSpec<'_>) -> std::io::Result<tokio::process::Child> {
     #[allow(clippy::disallowed_methods)] // This is the wrapper the lint points to.
     let mut command = Command::new(spec.program);
     #[cfg(windows)]
@@ -168,7 +172,7 @@ mod tests {
     fn kills_a_child_that_overruns_its_timeout() {
         let started = Instant::now();
         let error = run("sleep", &["30"], Duration::from_millis(200)).unwrap_err();
-        assert!(matches!(error, CommandError::TimedOut { .. }), "{error}");
+        assert!(matches!(error, ToolError::TimedOut { .. }), "{error}");
         assert!(started.elapsed() < Duration::from_secs(10));
     }
 

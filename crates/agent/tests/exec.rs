@@ -602,7 +602,7 @@ async fn a_command_left_running_by_a_previous_agent_is_interrupted_and_its_tree_
     ];
     let env: Vec<(std::ffi::OsString, std::ffi::OsString)> =
         vec![("PATH".into(), "/usr/bin:/bin".into())];
-    let mut child = gururmm_agent::process::spawn_command(&gururmm_agent::process::CommandSpec {
+    let mut child = gururmm_agent::process::spawn_command(&gururmm_agent::process::SpawnSpec {
         program: Path::new("/bin/sh"),
         args: &args,
         verbatim_command_line: false,

@@ -47,7 +47,7 @@ use self::accounts::Account;
 use self::invocation::{TargetOs, USER_PATH};
 use self::journal::{Journal, JOURNAL_MAX_AGE_SECONDS, JOURNAL_MAX_IDS};
 use self::spool::{CommandState, Layout, SpoolWriter};
-use crate::process::{self, CommandSpec};
+use crate::process::{self, SpawnSpec};
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
 use gururmm_protocol::commands::{
@@ -607,7 +607,7 @@ impl Executor {
                 "could not record that the command starts: {error:#}"
             ));
         }
-        let spec = CommandSpec {
+        let spec = SpawnSpec {
             program: &prepared.program,
             args: &prepared.args,
             verbatim_command_line: prepared.verbatim_command_line,
