@@ -3,11 +3,16 @@
 //!
 //! Collectors call OS tools (`quser`, `who`, `ioreg`, `reg`) from tokio's
 //! blocking pool through [`run`], which is synchronous. Remote execution
-//! starts commands with [`spawn_command`]: asynchronous, in their own process
-//! group (so the whole tree can be killed), with an explicit environment and,
-//! on Unix, optionally as another account.
+//! starts commands with [`spawn_command`]: asynchronous, with an explicit
+//! environment, and with the OS settings its caller adds (`exec` puts each
+//! command in its own process group so the whole tree can be killed, and on
+//! Unix may switch to another account).
+//!
+//! **Architecture Invariant:** this module imports nothing from the rest of
+//! the agent, so everything that runs a process can sit above it; what only
+//! remote execution knows (run context, process groups, Job objects) reaches
+//! [`spawn_command`] as its `configure` argument.
 
-use crate::exec::accounts::Account;
 use std::ffi::OsString;
 use std::io::Read;
 use std::path::Path;
@@ -124,13 +129,16 @@ pub struct SpawnSpec<'a> {
     /// The complete environment: nothing else is inherited.
     pub env: &'a [(OsString, OsString)],
     pub working_dir: Option<&'a Path>,
-    /// Run as this account instead of the agent's own (Unix).
-    pub account: Option<&'a Account>,
 }
 
-/// Starts `spec` with stdin closed and stdout/stderr piped, as the leader of
-/// a new process group (Unix) or process group without a console (Windows).
-pub fn spawn_command(spec: &SpawnSpec<'_>) -> std::io::Result<tokio::process::Child> {
+/// Starts `spec` with stdin closed and stdout/stderr piped. `configure` sets
+/// what the caller decides just before the spawn: for remote execution,
+/// `exec::os::configure` makes the child lead a new process group (Unix) or
+/// process group without a console (Windows) and switches the account.
+pub fn spawn_command(
+    spec: &SpawnSpec<'_>,
+    configure: impl FnOnce(&mut Command),
+) -> std::io::Result<tokio::process::Child> {
     #[allow(clippy::disallowed_methods)] // This is the wrapper the lint points to.
     let mut command = Command::new(spec.program);
     #[cfg(windows)]
@@ -153,7 +161,7 @@ pub fn spawn_command(spec: &SpawnSpec<'_>) -> std::io::Result<tokio::process::Ch
     if let Some(dir) = spec.working_dir {
         command.current_dir(dir);
     }
-    crate::exec::os::configure(&mut command, spec.account);
+    configure(&mut command);
     tokio::process::Command::from(command).spawn()
 }
 

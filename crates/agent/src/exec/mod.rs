@@ -613,9 +613,11 @@ impl Executor {
             verbatim_command_line: prepared.verbatim_command_line,
             env: &prepared.env,
             working_dir: prepared.working_dir.as_deref(),
-            account: prepared.account.as_ref(),
         };
-        let mut child = match process::spawn_command(&spec) {
+        let configure = |command: &mut std::process::Command| {
+            os::configure(command, prepared.account.as_ref());
+        };
+        let mut child = match process::spawn_command(&spec, configure) {
             Ok(child) => child,
             Err(error) => {
                 return failed(format!(
