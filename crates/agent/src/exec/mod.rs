@@ -43,11 +43,9 @@ pub mod windows;
 #[cfg(windows)]
 pub use windows as os;
 
-use self::accounts::Account;
-use self::invocation::{TargetOs, USER_PATH};
 use self::journal::{Journal, JOURNAL_MAX_AGE_SECONDS, JOURNAL_MAX_IDS};
 use self::spool::{CommandState, Layout, SpoolWriter};
-use crate::process::{self, SpawnSpec};
+use crate::process;
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
 use gururmm_protocol::commands::{
@@ -58,9 +56,8 @@ use gururmm_protocol::{
     MAX_FRAME_BYTES,
 };
 use std::collections::{BTreeMap, HashMap, VecDeque};
-use std::ffi::{OsStr, OsString};
 use std::io::{Read, Seek, SeekFrom};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 use tokio::io::AsyncReadExt;
@@ -576,8 +573,8 @@ impl Executor {
             tracing::info!(%id, "command could not run: {error}");
             result_without_output(id, CommandOutcome::Failed, Some(error), None)
         };
-        let prepared = match prepare(request) {
-            Ok(prepared) => prepared,
+        let invocation = match invocation::prepare(request) {
+            Ok(invocation) => invocation,
             Err(error) => return failed(error),
         };
         let stdout = match SpoolWriter::create(
@@ -607,22 +604,15 @@ impl Executor {
                 "could not record that the command starts: {error:#}"
             ));
         }
-        let spec = SpawnSpec {
-            program: &prepared.program,
-            args: &prepared.args,
-            verbatim_command_line: prepared.verbatim_command_line,
-            env: &prepared.env,
-            working_dir: prepared.working_dir.as_deref(),
-        };
         let configure = |command: &mut std::process::Command| {
-            os::configure(command, prepared.account.as_ref());
+            os::configure(command, invocation.account.as_ref());
         };
-        let mut child = match process::spawn_command(&spec, configure) {
+        let mut child = match process::spawn_command(&invocation.spawn_spec(), configure) {
             Ok(child) => child,
             Err(error) => {
                 return failed(format!(
                     "could not start {}: {error}",
-                    prepared.program.display()
+                    invocation.program.display()
                 ))
             }
         };
@@ -635,7 +625,7 @@ impl Executor {
                 let _ = child.wait().await;
                 return failed(format!(
                     "could not take charge of {}'s process tree: {error}",
-                    prepared.program.display()
+                    invocation.program.display()
                 ));
             }
         };
@@ -648,7 +638,7 @@ impl Executor {
                 tracing::warn!(%id, "could not record the command's process: {error:#}");
             }
         }
-        tracing::info!(%id, pid, program = %prepared.program.display(), "command started");
+        tracing::info!(%id, pid, program = %invocation.program.display(), "command started");
         self.mark_started(id, started_at);
 
         let (stop_reading, reading_stopped) = watch::channel(false);
@@ -733,7 +723,7 @@ impl Executor {
                 }
             }
         };
-        drop(prepared);
+        drop(invocation);
         let (stdout_bytes, stdout_truncated) =
             stdout.map_or((0, false), |w| (w.stored(), w.truncated()));
         let (stderr_bytes, stderr_truncated) =
@@ -999,169 +989,6 @@ async fn pump(
     writer
 }
 
-/// A command ready to spawn. Dropping it removes the script file.
-struct Prepared {
-    program: PathBuf,
-    args: Vec<OsString>,
-    /// See [`invocation::Plan::verbatim_command_line`].
-    verbatim_command_line: bool,
-    env: Vec<(OsString, OsString)>,
-    working_dir: Option<PathBuf>,
-    account: Option<Account>,
-    _script: Option<ScriptDir>,
-}
-
-/// A private temporary directory holding a script body; removed on drop.
-struct ScriptDir(PathBuf);
-
-impl Drop for ScriptDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn is_executable(path: &Path) -> bool {
-    match std::fs::metadata(path) {
-        #[cfg(unix)]
-        Ok(metadata) => {
-            use std::os::unix::fs::PermissionsExt;
-            metadata.is_file() && metadata.permissions().mode() & 0o111 != 0
-        }
-        #[cfg(not(unix))]
-        Ok(metadata) => metadata.is_file(),
-        Err(_) => false,
-    }
-}
-
-/// The environment of a command: the agent's own (without its `GURURMM_*`
-/// settings, which include the enrollment key) for the system context, a
-/// clean login-like one for another account; then the request's variables.
-fn command_env(
-    request: &CommandRequest,
-    account: Option<&Account>,
-    agent_env: impl Iterator<Item = (OsString, OsString)>,
-) -> Result<Vec<(OsString, OsString)>, String> {
-    let agent_env: BTreeMap<OsString, OsString> = agent_env.collect();
-    let mut env: BTreeMap<OsString, OsString> = match account {
-        None => agent_env
-            .into_iter()
-            .filter(|(name, _)| !name.to_string_lossy().starts_with("GURURMM_"))
-            .collect(),
-        Some(account) => {
-            let mut env: BTreeMap<OsString, OsString> = [
-                ("HOME", account.home.as_os_str().to_owned()),
-                ("USER", account.name.clone().into()),
-                ("LOGNAME", account.name.clone().into()),
-                ("SHELL", account.shell.clone().into()),
-                ("PATH", USER_PATH.into()),
-            ]
-            .into_iter()
-            .map(|(k, v)| (OsString::from(k), v))
-            .collect();
-            if let Some(lang) = agent_env.get(OsStr::new("LANG")) {
-                env.insert("LANG".into(), lang.clone());
-            }
-            env
-        }
-    };
-    for (name, value) in &request.env {
-        if !invocation::valid_env_name(name) || value.contains('\0') {
-            return Err(format!("invalid environment variable {name:?}"));
-        }
-        env.insert(name.into(), value.into());
-    }
-    Ok(env.into_iter().collect())
-}
-
-/// Everything that can fail before the process starts, with the message the
-/// server shows.
-fn prepare(request: &CommandRequest) -> Result<Prepared, String> {
-    let account = os::resolve_run_as(&request.run_as)?;
-    let mut env = command_env(request, account.as_ref(), std::env::vars_os())?;
-    let plan = invocation::plan(request, TargetOs::CURRENT)?;
-    // The arguments of a Windows batch command: set last, so they win.
-    invocation::set_env(&mut env, &plan.env, TargetOs::CURRENT);
-    // Windows spells it `Path` and compares environment names case-insensitively.
-    let path_var = env
-        .iter()
-        .rev()
-        .find(|(name, _)| match TargetOs::CURRENT {
-            TargetOs::Unix => name == "PATH",
-            TargetOs::Windows => name.eq_ignore_ascii_case("PATH"),
-        })
-        .and_then(|(_, value)| value.to_str());
-    let program = plan
-        .candidates
-        .iter()
-        .find_map(|candidate| {
-            invocation::locate(candidate, path_var, TargetOs::CURRENT, is_executable)
-        })
-        .ok_or_else(|| plan.missing.clone())?;
-    let working_dir = match request.working_dir.as_deref().filter(|d| !d.is_empty()) {
-        Some(dir) => {
-            if !Path::new(dir).is_dir() {
-                return Err(format!("the working directory {dir} does not exist"));
-            }
-            Some(PathBuf::from(dir))
-        }
-        None => account.as_ref().map(|account| {
-            if account.home.is_dir() {
-                account.home.clone()
-            } else {
-                PathBuf::from("/")
-            }
-        }),
-    };
-    let (script, script_path) = match plan.script_extension {
-        Some(extension) => {
-            let body = plan.script_body(&request.command);
-            let (dir, path) = write_script(request.id, &body, extension, account.as_ref())
-                .map_err(|error| format!("could not write the script file: {error}"))?;
-            (Some(dir), Some(path))
-        }
-        None => (None, None),
-    };
-    Ok(Prepared {
-        program,
-        args: plan.argv(script_path.as_deref())?,
-        verbatim_command_line: plan.verbatim_command_line,
-        env,
-        working_dir,
-        account,
-        _script: script,
-    })
-}
-
-/// Writes `body` to `<temp>/gururmm-<id>-<random>/script.<ext>`: a fresh
-/// directory (creation fails rather than reuse anything) with mode 0700, owned
-/// by the account that runs it.
-fn write_script(
-    id: CommandId,
-    body: &str,
-    extension: &str,
-    account: Option<&Account>,
-) -> std::io::Result<(ScriptDir, PathBuf)> {
-    use std::io::Write;
-    let dir = std::env::temp_dir().join(format!("gururmm-{id}-{}", uuid::Uuid::new_v4().simple()));
-    spool::create_private_dir(&dir)?;
-    let guard = ScriptDir(dir.clone());
-    let path = dir.join(format!("script.{extension}"));
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o700);
-    }
-    let mut file = options.open(&path)?;
-    file.write_all(body.as_bytes())?;
-    file.sync_all()?;
-    drop(file);
-    os::hand_over(&dir, account)?;
-    os::hand_over(&path, account)?;
-    Ok((guard, path))
-}
-
 enum Recovered {
     Finished(Box<CommandResult>),
     Queued(Box<CommandRequest>, std::time::SystemTime),
@@ -1232,106 +1059,6 @@ impl Entry {
             stdout: result.stdout_bytes,
             stderr: result.stderr_bytes,
             phase: Phase::Finished(Box::new(result)),
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use gururmm_protocol::{CommandType, RunAs};
-
-    fn request(env: &[(&str, &str)]) -> CommandRequest {
-        CommandRequest {
-            id: CommandId::new(),
-            command_type: CommandType::Shell,
-            command: "true".into(),
-            interpreter: None,
-            args: vec![],
-            env: env
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-                .collect(),
-            working_dir: None,
-            timeout_seconds: 10,
-            run_as: RunAs::System,
-            output_limit_bytes: 10,
-        }
-    }
-
-    fn agent_env() -> impl Iterator<Item = (OsString, OsString)> {
-        [
-            ("PATH", "/agent/bin"),
-            ("LANG", "C.UTF-8"),
-            ("GURURMM_ENROLL_KEY", "grk_secret"),
-            ("GURURMM_SERVER_URL", "https://rmm"),
-            ("SECRET_OF_ROOT", "x"),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.into(), v.into()))
-    }
-
-    fn check(env: Result<Vec<(OsString, OsString)>, String>, expected: &[(&str, &str)]) {
-        let env: Vec<(String, String)> = env
-            .unwrap()
-            .into_iter()
-            .map(|(k, v)| (k.into_string().unwrap(), v.into_string().unwrap()))
-            .collect();
-        let expected: Vec<(String, String)> = expected
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
-        assert_eq!(env, expected);
-    }
-
-    #[test]
-    fn system_commands_inherit_the_agent_environment_without_its_settings() {
-        let env = command_env(
-            &request(&[("PATH", "/custom"), ("X", "$(y)")]),
-            None,
-            agent_env(),
-        );
-        check(
-            env,
-            &[
-                ("LANG", "C.UTF-8"),
-                ("PATH", "/custom"),
-                ("SECRET_OF_ROOT", "x"),
-                ("X", "$(y)"),
-            ],
-        );
-    }
-
-    #[test]
-    fn user_commands_get_a_clean_login_environment() {
-        let account = Account {
-            name: "alice".into(),
-            uid: 1000,
-            gid: 1000,
-            groups: vec![1000],
-            home: "/home/alice".into(),
-            shell: "/bin/zsh".into(),
-        };
-        let env = command_env(&request(&[("FOO", "bar")]), Some(&account), agent_env());
-        check(
-            env,
-            &[
-                ("FOO", "bar"),
-                ("HOME", "/home/alice"),
-                ("LANG", "C.UTF-8"),
-                ("LOGNAME", "alice"),
-                ("PATH", USER_PATH),
-                ("SHELL", "/bin/zsh"),
-                ("USER", "alice"),
-            ],
-        );
-    }
-
-    #[test]
-    fn unusable_variables_are_refused() {
-        for bad in [("", "x"), ("A=B", "x"), ("A", "nul\0byte")] {
-            let r = request(&[bad]);
-            assert!(command_env(&r, None, agent_env()).is_err(), "{bad:?}");
         }
     }
 }
