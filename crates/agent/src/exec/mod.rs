@@ -34,6 +34,8 @@ pub mod journal;
 pub mod spool;
 pub mod text;
 
+pub use spool::INTERRUPTED_ERROR;
+
 #[cfg(unix)]
 pub mod unix;
 #[cfg(unix)]
@@ -44,7 +46,7 @@ pub mod windows;
 pub use windows as os;
 
 use self::journal::{Journal, JOURNAL_MAX_AGE_SECONDS, JOURNAL_MAX_IDS};
-use self::spool::{CommandState, Layout, SpoolWriter};
+use self::spool::{CommandState, Layout, Recovered, SpoolWriter};
 use crate::process;
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
@@ -62,9 +64,6 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 use tokio::io::AsyncReadExt;
 use tokio::sync::{oneshot, watch};
-
-/// The error of a command found running when the agent started.
-pub const INTERRUPTED_ERROR: &str = "the agent restarted while the command ran";
 
 /// Most output the agent stores per stream whatever the request says, so a
 /// faulty server cannot fill the disk (the server's own limit is far lower).
@@ -225,7 +224,7 @@ impl Executor {
                 tracing::warn!(path = %dir.path().display(), "ignoring an unexpected file among the commands");
                 continue;
             };
-            match recover(&layout, id) {
+            match spool::recover(&layout, id, os::kill_recorded_tree) {
                 Recovered::Finished(result) => {
                     inner.commands.insert(id, Entry::finished(*result));
                 }
@@ -987,70 +986,6 @@ async fn pump(
     let result = writer.finish();
     store(&mut writer, result);
     writer
-}
-
-enum Recovered {
-    Finished(Box<CommandResult>),
-    Queued(Box<CommandRequest>, std::time::SystemTime),
-    Discard(String),
-}
-
-/// What a command directory found at start means.
-fn recover(layout: &Layout, id: CommandId) -> Recovered {
-    let request = match spool::read_json::<CommandRequest>(&layout.request(id)) {
-        Ok(Some(request)) if request.id == id => request,
-        Ok(Some(_)) => return Recovered::Discard("request.json holds another id".into()),
-        Ok(None) => return Recovered::Discard("no request.json".into()),
-        Err(error) => return Recovered::Discard(format!("{error:#}")),
-    };
-    match spool::read_json::<CommandResult>(&layout.result(id)) {
-        Ok(Some(result)) => return Recovered::Finished(Box::new(result)),
-        Ok(None) => {}
-        Err(error) => {
-            tracing::warn!(%id, "unreadable result, marking the command interrupted: {error:#}")
-        }
-    }
-    let started_at = match spool::read_json::<CommandState>(&layout.state(id)) {
-        // Never started: it may still run, exactly once.
-        Ok(None) | Ok(Some(CommandState::Queued)) => {
-            let recorded_at = std::fs::metadata(layout.request(id))
-                .and_then(|m| m.modified())
-                .unwrap_or(std::time::UNIX_EPOCH);
-            return Recovered::Queued(Box::new(request), recorded_at);
-        }
-        Ok(Some(CommandState::Running {
-            started_at,
-            process,
-        })) => {
-            if let Some(process) = process {
-                os::kill_recorded_tree(&process);
-            }
-            Some(started_at)
-        }
-        // Unsure how far it got: never risk running it twice.
-        Err(_) => None,
-    };
-    let limit = request.output_limit_bytes;
-    let stdout_bytes = spool::stored_length(&layout.output(id, OutputStream::Stdout));
-    let stderr_bytes = spool::stored_length(&layout.output(id, OutputStream::Stderr));
-    let result = CommandResult {
-        id,
-        outcome: CommandOutcome::Interrupted,
-        exit_code: None,
-        error: Some(INTERRUPTED_ERROR.into()),
-        started_at,
-        finished_at: Utc::now(),
-        stdout_bytes,
-        stderr_bytes,
-        // Whether more was cut is unknown; within a character of the limit it was likely.
-        stdout_truncated: limit > 0 && stdout_bytes + 4 > limit,
-        stderr_truncated: limit > 0 && stderr_bytes + 4 > limit,
-    };
-    if let Err(error) = spool::write_json(&layout.result(id), &result) {
-        tracing::error!(%id, "could not store the interrupted result: {error:#}");
-    }
-    tracing::warn!(%id, "{INTERRUPTED_ERROR}");
-    Recovered::Finished(Box::new(result))
 }
 
 impl Entry {
