@@ -31,9 +31,11 @@
 pub mod accounts;
 pub mod invocation;
 pub mod journal;
+mod relay;
 pub mod spool;
 pub mod text;
 
+pub use relay::Relay;
 pub use spool::INTERRUPTED_ERROR;
 
 #[cfg(unix)]
@@ -46,19 +48,16 @@ pub mod windows;
 pub use windows as os;
 
 use self::journal::{Journal, JOURNAL_MAX_AGE_SECONDS, JOURNAL_MAX_IDS};
+use self::relay::Reportable;
 use self::spool::{CommandState, Layout, Recovered, SpoolWriter};
 use crate::process;
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
-use gururmm_protocol::commands::{
-    MAX_OUTPUT_CHUNK_BYTES, MAX_TIMEOUT_SECONDS, MIN_TIMEOUT_SECONDS,
-};
+use gururmm_protocol::commands::{MAX_TIMEOUT_SECONDS, MIN_TIMEOUT_SECONDS};
 use gururmm_protocol::{
     AgentFrame, CommandId, CommandOutcome, CommandRequest, CommandResult, OutputStream,
-    MAX_FRAME_BYTES,
 };
-use std::collections::{BTreeMap, HashMap, VecDeque};
-use std::io::{Read, Seek, SeekFrom};
+use std::collections::{BTreeMap, VecDeque};
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -81,10 +80,6 @@ const KILL_POLL_INTERVAL: Duration = Duration::from_millis(10);
 
 /// The error of a command whose cancel arrived before the command did.
 pub const CANCELLED_BEFORE_RECEIVED: &str = "cancelled before the agent received it";
-
-/// Room left in a frame for the JSON-escaped output text: the rest of a
-/// `command_output` frame (type, id, stream, offset) is far below 1 KiB.
-const OUTPUT_JSON_BUDGET: usize = MAX_FRAME_BYTES - 1024;
 
 /// How commands are run. Tests shorten the grace periods.
 #[derive(Clone, Copy, Debug)]
@@ -779,91 +774,19 @@ impl Executor {
         loop {
             let step = {
                 let inner = self.lock();
-                relay
-                    .cursors
-                    .retain(|id, _| inner.commands.contains_key(id));
-                let mut step = None;
-                for (id, entry) in &inner.commands {
-                    let cursor = relay.cursors.entry(*id).or_default();
-                    let (started_at, result) = match &entry.phase {
-                        Phase::Queued(_)
-                        | Phase::Running {
-                            started_at: None, ..
-                        } => continue,
-                        Phase::Running {
-                            started_at: Some(at),
-                            ..
-                        } => (Some(*at), None),
-                        Phase::Finished(result) => (None, Some(result)),
-                    };
-                    if let (Some(at), false) = (started_at, cursor.started_sent) {
-                        cursor.started_sent = true;
-                        step = Some(Step::Frame(AgentFrame::CommandStarted {
-                            id: *id,
-                            started_at: at,
-                        }));
-                    } else if cursor.stdout < entry.stdout {
-                        step = Some(Step::Output(
-                            *id,
-                            OutputStream::Stdout,
-                            cursor.stdout,
-                            entry.stdout,
-                        ));
-                    } else if cursor.stderr < entry.stderr {
-                        step = Some(Step::Output(
-                            *id,
-                            OutputStream::Stderr,
-                            cursor.stderr,
-                            entry.stderr,
-                        ));
-                    } else if let (Some(result), false) = (result, cursor.result_sent) {
-                        cursor.result_sent = true;
-                        step = Some(Step::Frame(AgentFrame::CommandResult((**result).clone())));
-                    }
-                    if step.is_some() {
-                        break;
-                    }
-                }
-                step
+                relay.retain_known(|id| inner.commands.contains_key(&id));
+                relay.next_step(
+                    inner
+                        .commands
+                        .iter()
+                        .map(|(id, entry)| (*id, entry.reportable())),
+                )
             };
-            match step? {
-                Step::Frame(frame) => return Some(frame),
-                Step::Output(id, stream, from, to) => {
-                    let cursor = relay.cursors.entry(id).or_default();
-                    let position = match stream {
-                        OutputStream::Stdout => &mut cursor.stdout,
-                        OutputStream::Stderr => &mut cursor.stderr,
-                    };
-                    match read_chunk(&self.layout.output(id, stream), from, to) {
-                        Ok((offset, data)) => {
-                            *position = offset + data.len() as u64;
-                            if !data.is_empty() {
-                                return Some(AgentFrame::CommandOutput {
-                                    id,
-                                    stream,
-                                    offset,
-                                    data,
-                                });
-                            }
-                            // Only the tail of a character was skipped: go on.
-                            if *position <= from {
-                                *position = to;
-                            }
-                        }
-                        Err(error) => {
-                            tracing::warn!(%id, "could not read stored output: {error}");
-                            *position = to;
-                        }
-                    }
-                }
+            if let Some(frame) = relay.frame_for(step?, &self.layout) {
+                return Some(frame);
             }
         }
     }
-}
-
-enum Step {
-    Frame(AgentFrame),
-    Output(CommandId, OutputStream, u64, u64),
 }
 
 fn exit_outcome(status: std::process::ExitStatus) -> (CommandOutcome, Option<i32>, Option<String>) {
@@ -889,61 +812,6 @@ fn exit_outcome(status: std::process::ExitStatus) -> (CommandOutcome, Option<i32
             )
         }
     }
-}
-
-/// How far one session has reported each command.
-#[derive(Debug, Default)]
-pub struct Relay {
-    cursors: HashMap<CommandId, Cursor>,
-}
-
-#[derive(Debug, Default)]
-struct Cursor {
-    started_sent: bool,
-    stdout: u64,
-    stderr: u64,
-    result_sent: bool,
-}
-
-impl Relay {
-    /// A repeated `run_command` for a known id: send `command_started` again
-    /// if it runs, and the result again once it has one. Output this session
-    /// already sent is not repeated; the server asks with
-    /// `command_output_resend` if it lacks some.
-    pub fn report_again(&mut self, id: CommandId) {
-        let cursor = self.cursors.entry(id).or_default();
-        cursor.started_sent = false;
-        cursor.result_sent = false;
-    }
-
-    /// `command_output_resend`: each stream again from the given offsets, then
-    /// the result again.
-    pub fn resend(&mut self, id: CommandId, stdout_from: u64, stderr_from: u64) {
-        let cursor = self.cursors.entry(id).or_default();
-        cursor.stdout = stdout_from;
-        cursor.stderr = stderr_from;
-        cursor.result_sent = false;
-    }
-
-    /// The command was acknowledged.
-    pub fn forget(&mut self, id: CommandId) {
-        self.cursors.remove(&id);
-    }
-}
-
-/// Reads the next chunk of a spool file between `from` and `to`: whole
-/// characters, within the chunk and frame limits. An offset inside a
-/// character moves forward to the next character.
-fn read_chunk(path: &Path, from: u64, to: u64) -> std::io::Result<(u64, String)> {
-    let mut file = std::fs::File::open(path)?;
-    file.seek(SeekFrom::Start(from))?;
-    let wanted = (to - from).min(MAX_OUTPUT_CHUNK_BYTES as u64);
-    let mut bytes = Vec::with_capacity(wanted as usize);
-    file.take(wanted).read_to_end(&mut bytes)?;
-    let skip = text::continuation_prefix_len(&bytes);
-    let available = text::complete_prefix(&bytes[skip..]);
-    let len = text::chunk_len(available, MAX_OUTPUT_CHUNK_BYTES, OUTPUT_JSON_BUDGET);
-    Ok((from + skip as u64, available[..len].to_owned()))
 }
 
 /// Copies one pipe into its spool file until it closes or reading is stopped.
@@ -994,6 +862,26 @@ impl Entry {
             stdout: result.stdout_bytes,
             stderr: result.stderr_bytes,
             phase: Phase::Finished(Box::new(result)),
+        }
+    }
+
+    fn reportable(&self) -> Reportable<'_> {
+        let (started_at, result) = match &self.phase {
+            Phase::Queued(_)
+            | Phase::Running {
+                started_at: None, ..
+            } => (None, None),
+            Phase::Running {
+                started_at: Some(at),
+                ..
+            } => (Some(*at), None),
+            Phase::Finished(result) => (None, Some(&**result)),
+        };
+        Reportable {
+            started_at,
+            result,
+            stdout: self.stdout,
+            stderr: self.stderr,
         }
     }
 }
