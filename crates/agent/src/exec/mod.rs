@@ -26,16 +26,30 @@
 //! the tree runs any more (on Linux every member of the process group is
 //! checked; elsewhere the main process).
 //!
-//! Layout on disk: see [`spool`]. Offsets and UTF-8: see [`text`].
+//! This file holds the executor's state (the command table, the queue, the
+//! journal) and its public API. The rest is split by job, each below it:
+//!
+//! - [`invocation`]: from the server's request to what is spawned (a pure
+//!   plan per OS, then `prepare`, which resolves the account, builds the
+//!   environment and writes the script file).
+//! - `run`: one command from spawn to result (output pumped into the spool
+//!   files, timeout, cancel, killing the process tree).
+//! - `relay`: which frame a session sends next ([`Relay`]).
+//! - [`spool`]: the files in the state directory, and recovery after a
+//!   restart; [`journal`]: acknowledged ids; [`text`]: UTF-8 and offsets.
+//! - `os` ([`unix`] or `windows`): process groups, the account switch and
+//!   Job objects; the only modules allowed `unsafe`.
 
 pub mod accounts;
 pub mod invocation;
 pub mod journal;
 mod relay;
+mod run;
 pub mod spool;
 pub mod text;
 
 pub use relay::Relay;
+pub use run::MAX_OUTPUT_LIMIT_BYTES;
 pub use spool::INTERRUPTED_ERROR;
 
 #[cfg(unix)]
@@ -49,11 +63,10 @@ pub use windows as os;
 
 use self::journal::{Journal, JOURNAL_MAX_AGE_SECONDS, JOURNAL_MAX_IDS};
 use self::relay::Reportable;
-use self::spool::{CommandState, Layout, Recovered, SpoolWriter};
-use crate::process;
+use self::run::result_without_output;
+use self::spool::{CommandState, Layout, Recovered};
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
-use gururmm_protocol::commands::{MAX_TIMEOUT_SECONDS, MIN_TIMEOUT_SECONDS};
 use gururmm_protocol::{
     AgentFrame, CommandId, CommandOutcome, CommandRequest, CommandResult, OutputStream,
 };
@@ -61,22 +74,11 @@ use std::collections::{BTreeMap, VecDeque};
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
-use tokio::io::AsyncReadExt;
 use tokio::sync::{oneshot, watch};
-
-/// Most output the agent stores per stream whatever the request says, so a
-/// faulty server cannot fill the disk (the server's own limit is far lower).
-pub const MAX_OUTPUT_LIMIT_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Cancels for ids not received yet that are remembered, so a `run_command`
 /// overtaken by its own cancel never starts. Ids are random, never reused.
 const EARLY_CANCELS_REMEMBERED: usize = 1024;
-
-/// Longest wait, after SIGKILL, for the tree's processes to be gone.
-const KILL_CONFIRM_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// How often a dying tree is looked at.
-const KILL_POLL_INTERVAL: Duration = Duration::from_millis(10);
 
 /// The error of a command whose cancel arrived before the command did.
 pub const CANCELLED_BEFORE_RECEIVED: &str = "cancelled before the agent received it";
@@ -166,26 +168,6 @@ impl std::fmt::Debug for Executor {
             .field("layout", &self.layout)
             .field("options", &self.options)
             .finish_non_exhaustive()
-    }
-}
-
-fn result_without_output(
-    id: CommandId,
-    outcome: CommandOutcome,
-    error: Option<String>,
-    started_at: Option<DateTime<Utc>>,
-) -> CommandResult {
-    CommandResult {
-        id,
-        outcome,
-        exit_code: None,
-        error,
-        started_at,
-        finished_at: Utc::now(),
-        stdout_bytes: 0,
-        stderr_bytes: 0,
-        stdout_truncated: false,
-        stderr_truncated: false,
     }
 }
 
@@ -395,7 +377,13 @@ impl Executor {
                 let id = request.id;
                 // A bug must not leave the command `running` forever with its
                 // slot taken: it ends `failed` instead.
-                let result = std::panic::AssertUnwindSafe(executor.execute(&request, cancelled))
+                let graces = run::Graces {
+                    kill: executor.options.kill_grace,
+                    drain: executor.options.drain_grace,
+                };
+                let running =
+                    run::execute(&executor, &executor.layout, graces, &request, cancelled);
+                let result = std::panic::AssertUnwindSafe(running)
                     .catch_unwind()
                     .await
                     .unwrap_or_else(|_| {
@@ -535,239 +523,6 @@ impl Executor {
         std::fs::read(self.layout.output(id, stream)).ok()
     }
 
-    fn output_grew(&self, id: CommandId, stream: OutputStream, stored: u64) {
-        if let Some(entry) = self.lock().commands.get_mut(&id) {
-            match stream {
-                OutputStream::Stdout => entry.stdout = stored,
-                OutputStream::Stderr => entry.stderr = stored,
-            }
-        }
-        self.changed();
-    }
-
-    fn mark_started(&self, id: CommandId, at: DateTime<Utc>) {
-        if let Some(Entry {
-            phase: Phase::Running { started_at, .. },
-            ..
-        }) = self.lock().commands.get_mut(&id)
-        {
-            *started_at = Some(at);
-        }
-        self.changed();
-    }
-
-    /// Runs one command to its result.
-    async fn execute(
-        self: &Arc<Self>,
-        request: &CommandRequest,
-        mut cancelled: oneshot::Receiver<()>,
-    ) -> CommandResult {
-        let id = request.id;
-        let failed = |error: String| {
-            tracing::info!(%id, "command could not run: {error}");
-            result_without_output(id, CommandOutcome::Failed, Some(error), None)
-        };
-        let invocation = match invocation::prepare(request) {
-            Ok(invocation) => invocation,
-            Err(error) => return failed(error),
-        };
-        let stdout = match SpoolWriter::create(
-            &self.layout.output(id, OutputStream::Stdout),
-            request.output_limit_bytes.min(MAX_OUTPUT_LIMIT_BYTES),
-        ) {
-            Ok(writer) => writer,
-            Err(error) => return failed(format!("{error:#}")),
-        };
-        let stderr = match SpoolWriter::create(
-            &self.layout.output(id, OutputStream::Stderr),
-            request.output_limit_bytes.min(MAX_OUTPUT_LIMIT_BYTES),
-        ) {
-            Ok(writer) => writer,
-            Err(error) => return failed(format!("{error:#}")),
-        };
-        if cancelled.try_recv().is_ok() {
-            return result_without_output(id, CommandOutcome::Cancelled, None, None);
-        }
-        let started_at = Utc::now();
-        let marker = CommandState::Running {
-            started_at,
-            process: None,
-        };
-        if let Err(error) = spool::write_json(&self.layout.state(id), &marker) {
-            return failed(format!(
-                "could not record that the command starts: {error:#}"
-            ));
-        }
-        let configure = |command: &mut std::process::Command| {
-            os::configure(command, invocation.account.as_ref());
-        };
-        let mut child = match process::spawn_command(&invocation.spawn_spec(), configure) {
-            Ok(child) => child,
-            Err(error) => {
-                return failed(format!(
-                    "could not start {}: {error}",
-                    invocation.program.display()
-                ))
-            }
-        };
-        let pid = child.id().unwrap_or(0);
-        let tree = match os::ProcessTree::adopt(&child) {
-            Ok(tree) => tree,
-            Err(error) => {
-                // It never ran a single instruction (Windows starts it suspended).
-                let _ = child.start_kill();
-                let _ = child.wait().await;
-                return failed(format!(
-                    "could not take charge of {}'s process tree: {error}",
-                    invocation.program.display()
-                ));
-            }
-        };
-        if let Some(process) = tree.marker() {
-            let state = CommandState::Running {
-                started_at,
-                process: Some(process),
-            };
-            if let Err(error) = spool::write_json(&self.layout.state(id), &state) {
-                tracing::warn!(%id, "could not record the command's process: {error:#}");
-            }
-        }
-        tracing::info!(%id, pid, program = %invocation.program.display(), "command started");
-        self.mark_started(id, started_at);
-
-        let (stop_reading, reading_stopped) = watch::channel(false);
-        let stdout_pump = tokio::spawn(pump(
-            self.clone(),
-            id,
-            OutputStream::Stdout,
-            child.stdout.take(),
-            stdout,
-            reading_stopped.clone(),
-        ));
-        let stderr_pump = tokio::spawn(pump(
-            self.clone(),
-            id,
-            OutputStream::Stderr,
-            child.stderr.take(),
-            stderr,
-            reading_stopped,
-        ));
-
-        let timeout_seconds = request
-            .timeout_seconds
-            .clamp(MIN_TIMEOUT_SECONDS, MAX_TIMEOUT_SECONDS);
-        let timeout = tokio::time::sleep(Duration::from_secs(u64::from(timeout_seconds)));
-        // `child.wait()` reaps the main process only when this select takes
-        // that branch; on timeout and cancel it stays unreaped until the whole
-        // group is dead, so the group id cannot be reused meanwhile.
-        let cancel_requested = async move {
-            if cancelled.await.is_err() {
-                // The executor dropped the sender: no cancel can come.
-                std::future::pending::<()>().await;
-            }
-        };
-        tokio::pin!(cancel_requested);
-        let mut cancel_pending = true;
-        let (mut outcome, mut exit_code, mut error) = tokio::select! {
-            status = child.wait() => match status {
-                Ok(status) => exit_outcome(status),
-                Err(error) => (
-                    CommandOutcome::Failed,
-                    None,
-                    Some(format!("waiting for the command failed: {error}")),
-                ),
-            },
-            () = timeout => {
-                tracing::info!(%id, timeout_seconds, "command timed out; killing its process tree");
-                self.end_tree(id, &tree, Some(&mut child)).await;
-                (CommandOutcome::Timeout, None, Some(format!("timed out after {timeout_seconds} s")))
-            }
-            () = &mut cancel_requested => {
-                cancel_pending = false;
-                self.end_tree(id, &tree, Some(&mut child)).await;
-                (CommandOutcome::Cancelled, None, None)
-            }
-        };
-
-        // Output still in the pipes is read until they close, but background
-        // processes that keep them open do not hold the result back. Until
-        // the result is stored the command still runs for the server, so a
-        // cancel now ends those background processes.
-        let pumps = async { (stdout_pump.await, stderr_pump.await) };
-        tokio::pin!(pumps);
-        let drain_deadline = tokio::time::sleep(self.options.drain_grace);
-        tokio::pin!(drain_deadline);
-        let (stdout, stderr) = loop {
-            tokio::select! {
-                done = &mut pumps => break done,
-                () = &mut drain_deadline => {
-                    tracing::debug!(%id, "background processes keep the output open; not waiting for them");
-                    let _ = stop_reading.send(true);
-                    break pumps.await;
-                }
-                () = &mut cancel_requested, if cancel_pending && outcome != CommandOutcome::Timeout => {
-                    cancel_pending = false;
-                    tracing::info!(%id, "cancelled after its main process exited; killing what is left of its tree");
-                    self.end_tree(id, &tree, None).await;
-                    error = Some(match exit_code {
-                        Some(code) => format!("cancelled after the main process exited with code {code}; its remaining processes were killed"),
-                        None => "cancelled after the main process ended; its remaining processes were killed".to_owned(),
-                    });
-                    (outcome, exit_code) = (CommandOutcome::Cancelled, None);
-                }
-            }
-        };
-        drop(invocation);
-        let (stdout_bytes, stdout_truncated) =
-            stdout.map_or((0, false), |w| (w.stored(), w.truncated()));
-        let (stderr_bytes, stderr_truncated) =
-            stderr.map_or((0, false), |w| (w.stored(), w.truncated()));
-        CommandResult {
-            id,
-            outcome,
-            exit_code,
-            error,
-            started_at: Some(started_at),
-            finished_at: Utc::now(),
-            stdout_bytes,
-            stderr_bytes,
-            stdout_truncated,
-            stderr_truncated,
-        }
-    }
-
-    /// Ends a command's whole process tree: SIGTERM to the group, up to the
-    /// kill grace period for it to go, SIGKILL to whatever is left, then
-    /// waits until nothing of it runs (signalling again, in case anything
-    /// slipped in), and only then reaps the main process, if it is still
-    /// `child`: before that its pid keeps the group id from being reused.
-    async fn end_tree(
-        &self,
-        id: CommandId,
-        tree: &os::ProcessTree,
-        child: Option<&mut tokio::process::Child>,
-    ) {
-        tree.terminate();
-        let grace_over = tokio::time::Instant::now() + self.options.kill_grace;
-        while tree.running() && tokio::time::Instant::now() < grace_over {
-            tokio::time::sleep(KILL_POLL_INTERVAL).await;
-        }
-        tree.kill();
-        let give_up = tokio::time::Instant::now() + KILL_CONFIRM_TIMEOUT;
-        while tree.running() {
-            if tokio::time::Instant::now() >= give_up {
-                tracing::warn!(%id, "processes of the command are still running after SIGKILL");
-                break;
-            }
-            tokio::time::sleep(KILL_POLL_INTERVAL).await;
-            tree.kill();
-        }
-        if let Some(child) = child {
-            let _ = child.start_kill();
-            let _ = child.wait().await;
-        }
-    }
-
     /// The next frame a session should send, if any; `relay` records what
     /// this session has sent.
     pub fn next_frame(&self, relay: &mut Relay) -> Option<AgentFrame> {
@@ -789,71 +544,29 @@ impl Executor {
     }
 }
 
-fn exit_outcome(status: std::process::ExitStatus) -> (CommandOutcome, Option<i32>, Option<String>) {
-    match status.code() {
-        Some(0) => (CommandOutcome::Completed, Some(0), None),
-        Some(code) => (CommandOutcome::Failed, Some(code), None),
-        None => {
-            #[cfg(unix)]
-            {
-                use std::os::unix::process::ExitStatusExt;
-                if let Some(signal) = status.signal() {
-                    return (
-                        CommandOutcome::Failed,
-                        None,
-                        Some(format!("the command was killed by signal {signal}")),
-                    );
-                }
+/// Running commands tell the executor how far they got, and the executor
+/// wakes the sessions that report them.
+impl run::Progress for Executor {
+    fn output_grew(&self, id: CommandId, stream: OutputStream, stored: u64) {
+        if let Some(entry) = self.lock().commands.get_mut(&id) {
+            match stream {
+                OutputStream::Stdout => entry.stdout = stored,
+                OutputStream::Stderr => entry.stderr = stored,
             }
-            (
-                CommandOutcome::Failed,
-                None,
-                Some("the command ended without an exit code".into()),
-            )
         }
+        self.changed();
     }
-}
 
-/// Copies one pipe into its spool file until it closes or reading is stopped.
-async fn pump(
-    executor: Arc<Executor>,
-    id: CommandId,
-    stream: OutputStream,
-    pipe: Option<impl tokio::io::AsyncRead + Unpin>,
-    mut writer: SpoolWriter,
-    mut stop: watch::Receiver<bool>,
-) -> SpoolWriter {
-    let mut failed = false;
-    let mut store = |writer: &mut SpoolWriter, result: Result<bool>| match result {
-        Ok(true) => executor.output_grew(id, stream, writer.stored()),
-        Ok(false) => {}
-        Err(error) => {
-            // Keep draining so the command never blocks on a full pipe.
-            if !failed {
-                tracing::warn!(%id, "could not store command output: {error:#}");
-                failed = true;
-            }
+    fn started(&self, id: CommandId, at: DateTime<Utc>) {
+        if let Some(Entry {
+            phase: Phase::Running { started_at, .. },
+            ..
+        }) = self.lock().commands.get_mut(&id)
+        {
+            *started_at = Some(at);
         }
-    };
-    if let Some(mut pipe) = pipe {
-        let mut buffer = vec![0u8; 8 * 1024];
-        loop {
-            let read = tokio::select! {
-                read = pipe.read(&mut buffer) => read,
-                _ = stop.wait_for(|stop| *stop) => break,
-            };
-            match read {
-                Ok(0) | Err(_) => break,
-                Ok(n) => {
-                    let result = writer.write(&buffer[..n]);
-                    store(&mut writer, result);
-                }
-            }
-        }
+        self.changed();
     }
-    let result = writer.finish();
-    store(&mut writer, result);
-    writer
 }
 
 impl Entry {
