@@ -37,7 +37,7 @@
 //! - `relay`: which frame a session sends next ([`Relay`]).
 //! - [`spool`]: the files in the state directory, and recovery after a
 //!   restart; [`journal`]: acknowledged ids; [`text`]: UTF-8 and offsets.
-//! - `os` ([`unix`] or `windows`): process groups, the account switch and
+//! - `os` (`unix` or `windows`): process groups, the account switch and
 //!   Job objects; the only modules allowed `unsafe`.
 
 pub mod accounts;
