@@ -375,14 +375,14 @@ impl Executor {
             tokio::spawn(async move {
                 use futures_util::FutureExt;
                 let id = request.id;
-                // A bug must not leave the command `running` forever with its
-                // slot taken: it ends `failed` instead.
                 let graces = run::Graces {
                     kill: executor.options.kill_grace,
                     drain: executor.options.drain_grace,
                 };
                 let running =
                     run::execute(&executor, &executor.layout, graces, &request, cancelled);
+                // A bug must not leave the command `running` forever with its
+                // slot taken: it ends `failed` instead.
                 let result = std::panic::AssertUnwindSafe(running)
                     .catch_unwind()
                     .await
