@@ -12,7 +12,7 @@
 //! intervals, the whole session ends: there is no half-dead connection.
 
 use crate::exec::{Relay, Submission};
-use crate::runtime::{shutdown_requested, Shared};
+use crate::shared::{sanitize_settings, shutdown_requested, Shared};
 use futures_util::{SinkExt, StreamExt};
 use gururmm_protocol::{
     AgentFrame, AgentSettings, CloseReason, Hello, NetworkInterface, ServerFrame, MAX_FRAME_BYTES,
@@ -91,15 +91,6 @@ pub enum SessionEnd {
 
 /// API error code of an upgrade refused because the agent awaits approval.
 pub const ENROLLMENT_PENDING: &str = "enrollment_pending";
-
-/// Clamps server-sent intervals to something sane: at least one second (a
-/// zero would spin), at most a day.
-pub fn sanitize_settings(settings: AgentSettings) -> AgentSettings {
-    AgentSettings {
-        metrics_interval_seconds: settings.metrics_interval_seconds.clamp(1, 86_400),
-        heartbeat_interval_seconds: settings.heartbeat_interval_seconds.clamp(1, 86_400),
-    }
-}
 
 fn heartbeat_interval(settings: &AgentSettings) -> Duration {
     Duration::from_secs(u64::from(
@@ -610,21 +601,6 @@ mod tests {
         assert_eq!(explain_error_body(b"Bad Gateway\n"), ": Bad Gateway");
         assert_eq!(explain_error_body(b""), "");
         assert_eq!(explain_error_body(&[b'x'; 5000]).len(), 202);
-    }
-
-    #[test]
-    fn settings_are_clamped() {
-        let settings = sanitize_settings(AgentSettings {
-            metrics_interval_seconds: 0,
-            heartbeat_interval_seconds: u32::MAX,
-        });
-        assert_eq!(
-            settings,
-            AgentSettings {
-                metrics_interval_seconds: 1,
-                heartbeat_interval_seconds: 86_400
-            }
-        );
     }
 
     #[test]

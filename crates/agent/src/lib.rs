@@ -23,6 +23,7 @@ pub mod enroll_key;
 pub mod exec;
 pub mod process;
 pub mod runtime;
+pub mod shared;
 pub mod state;
 pub mod tls;
 pub mod urls;

@@ -3,11 +3,16 @@
 //!
 //! Collectors call OS tools (`quser`, `who`, `ioreg`, `reg`) from tokio's
 //! blocking pool through [`run`], which is synchronous. Remote execution
-//! starts commands with [`spawn_command`]: asynchronous, in their own process
-//! group (so the whole tree can be killed), with an explicit environment and,
-//! on Unix, optionally as another account.
+//! starts commands with [`spawn_command`]: asynchronous, with an explicit
+//! environment, and with the OS settings its caller adds (`exec` puts each
+//! command in its own process group so the whole tree can be killed, and on
+//! Unix may switch to another account).
+//!
+//! **Architecture Invariant:** this module imports nothing from the rest of
+//! the agent, so everything that runs a process can sit above it; what only
+//! remote execution knows (run context, process groups, Job objects) reaches
+//! [`spawn_command`] as its `configure` argument.
 
-use crate::exec::accounts::Account;
 use std::ffi::OsString;
 use std::io::Read;
 use std::path::Path;
@@ -17,16 +22,18 @@ use std::time::{Duration, Instant};
 /// Largest stdout kept from a child; the rest is discarded.
 pub const MAX_OUTPUT_BYTES: u64 = 1024 * 1024;
 
-/// What a finished child produced.
+/// What a finished OS tool (`quser`, `who`, …) produced. Remote commands
+/// do not go through [`run`]; their output is spooled by `exec`.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CommandOutput {
+pub struct ToolOutput {
     /// Exit code; `None` if the child was ended by a signal.
     pub exit_code: Option<i32>,
     pub stdout: String,
 }
 
+/// Why running an OS tool failed.
 #[derive(Debug, thiserror::Error)]
-pub enum CommandError {
+pub enum ToolError {
     #[error("could not start {program}: {source}")]
     Spawn {
         program: String,
@@ -41,7 +48,7 @@ pub enum CommandError {
     },
 }
 
-impl CommandError {
+impl ToolError {
     /// True if the program does not exist on this machine.
     pub fn is_not_found(&self) -> bool {
         matches!(self, Self::Spawn { source, .. } if source.kind() == std::io::ErrorKind::NotFound)
@@ -50,7 +57,7 @@ impl CommandError {
 
 /// Runs `program` with `args` (argv, never a shell string), waits at most
 /// `timeout`, and returns its exit code and (lossily decoded) stdout.
-pub fn run(program: &str, args: &[&str], timeout: Duration) -> Result<CommandOutput, CommandError> {
+pub fn run(program: &str, args: &[&str], timeout: Duration) -> Result<ToolOutput, ToolError> {
     #[allow(clippy::disallowed_methods)] // This is the wrapper the lint points to.
     let mut command = Command::new(program);
     command
@@ -64,7 +71,7 @@ pub fn run(program: &str, args: &[&str], timeout: Duration) -> Result<CommandOut
         const CREATE_NO_WINDOW: u32 = 0x0800_0000;
         command.creation_flags(CREATE_NO_WINDOW);
     }
-    let mut child = command.spawn().map_err(|source| CommandError::Spawn {
+    let mut child = command.spawn().map_err(|source| ToolError::Spawn {
         program: program.to_owned(),
         source,
     })?;
@@ -84,7 +91,7 @@ pub fn run(program: &str, args: &[&str], timeout: Duration) -> Result<CommandOut
             Ok(None) if Instant::now() >= deadline => {
                 let _ = child.kill();
                 let _ = child.wait();
-                return Err(CommandError::TimedOut {
+                return Err(ToolError::TimedOut {
                     program: program.to_owned(),
                     timeout,
                 });
@@ -92,7 +99,7 @@ pub fn run(program: &str, args: &[&str], timeout: Duration) -> Result<CommandOut
             Ok(None) => std::thread::sleep(Duration::from_millis(10)),
             Err(source) => {
                 let _ = child.kill();
-                return Err(CommandError::Wait {
+                return Err(ToolError::Wait {
                     program: program.to_owned(),
                     source,
                 });
@@ -100,15 +107,17 @@ pub fn run(program: &str, args: &[&str], timeout: Duration) -> Result<CommandOut
         }
     };
     let bytes = reader.and_then(|r| r.join().ok()).unwrap_or_default();
-    Ok(CommandOutput {
+    Ok(ToolOutput {
         exit_code: status.code(),
         stdout: String::from_utf8_lossy(&bytes).into_owned(),
     })
 }
 
-/// A remote command ready to start.
+/// What to spawn for a remote command: the program, its arguments and the
+/// whole environment, borrowed from the executor's prepared invocation. Not
+/// a wire type: the server's `CommandRequest` becomes this in `exec`.
 #[derive(Clone, Debug)]
-pub struct CommandSpec<'a> {
+pub struct SpawnSpec<'a> {
     /// Absolute path of the program.
     pub program: &'a Path,
     pub args: &'a [OsString],
@@ -120,13 +129,16 @@ pub struct CommandSpec<'a> {
     /// The complete environment: nothing else is inherited.
     pub env: &'a [(OsString, OsString)],
     pub working_dir: Option<&'a Path>,
-    /// Run as this account instead of the agent's own (Unix).
-    pub account: Option<&'a Account>,
 }
 
-/// Starts `spec` with stdin closed and stdout/stderr piped, as the leader of
-/// a new process group (Unix) or process group without a console (Windows).
-pub fn spawn_command(spec: &CommandSpec<'_>) -> std::io::Result<tokio::process::Child> {
+/// Starts `spec` with stdin closed and stdout/stderr piped. `configure` sets
+/// what the caller decides just before the spawn: for remote execution,
+/// `exec::os::configure` makes the child lead a new process group (Unix) or
+/// process group without a console (Windows) and switches the account.
+pub fn spawn_command(
+    spec: &SpawnSpec<'_>,
+    configure: impl FnOnce(&mut Command),
+) -> std::io::Result<tokio::process::Child> {
     #[allow(clippy::disallowed_methods)] // This is the wrapper the lint points to.
     let mut command = Command::new(spec.program);
     #[cfg(windows)]
@@ -149,7 +161,7 @@ pub fn spawn_command(spec: &CommandSpec<'_>) -> std::io::Result<tokio::process::
     if let Some(dir) = spec.working_dir {
         command.current_dir(dir);
     }
-    crate::exec::os::configure(&mut command, spec.account);
+    configure(&mut command);
     tokio::process::Command::from(command).spawn()
 }
 
@@ -168,7 +180,7 @@ mod tests {
     fn kills_a_child_that_overruns_its_timeout() {
         let started = Instant::now();
         let error = run("sleep", &["30"], Duration::from_millis(200)).unwrap_err();
-        assert!(matches!(error, CommandError::TimedOut { .. }), "{error}");
+        assert!(matches!(error, ToolError::TimedOut { .. }), "{error}");
         assert!(started.elapsed() < Duration::from_secs(10));
     }
 

@@ -2,27 +2,30 @@
 //! schedule, and keep a session with the server, reconnecting forever with
 //! backoff.
 //!
-//! Two tasks share [`Shared`]: the collector pushes samples into the bounded
+//! Two tasks share [`Shared`] (defined in [`crate::shared`], below this
+//! module and the connection): the collector pushes samples into the bounded
 //! buffer and publishes interface changes; the connection drains the buffer
-//! and applies the server's settings. The command executor lives here too,
-//! so commands keep running while sessions come and go. Collection runs whether or not the
-//! server is reachable, so samples taken offline are uploaded later.
+//! and applies the server's settings. The command executor is created here
+//! too, so commands keep running while sessions come and go. Collection runs
+//! whether or not the server is reachable, so samples taken offline are
+//! uploaded later.
 
 use crate::backoff::{Backoff, BackoffPolicy};
-use crate::buffer::{SampleBuffer, DEFAULT_CAPACITY};
+use crate::buffer::DEFAULT_CAPACITY;
 use crate::collectors::{self, Collection, Collector};
 use crate::connection::{self, SessionEnd, SessionParams, Timeouts};
 use crate::enroll::EnrollRetryPolicy;
 use crate::enroll_key::EnrollKeySource;
 use crate::exec::{ExecOptions, Executor};
+use crate::shared::{sanitize_settings, shutdown_requested, Shared};
 use crate::state::{self, Identity};
 use crate::{enroll, tls, urls};
 use anyhow::{Context, Result};
-use gururmm_protocol::{AgentSettings, EnrollRequest, Hello, NetworkInterface, PROTOCOL_VERSION};
+use gururmm_protocol::{AgentSettings, EnrollRequest, Hello, PROTOCOL_VERSION};
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
-use tokio::sync::{watch, Notify};
+use tokio::sync::watch;
 use tokio::time::{sleep_until, Instant};
 
 /// Something that produces samples; the real [`Collector`], or a fake in tests.
@@ -101,45 +104,6 @@ impl std::fmt::Debug for RunOptions {
     }
 }
 
-/// State shared by the collector, the connection and the command executor.
-pub struct Shared {
-    pub buffer: Mutex<SampleBuffer>,
-    /// Wakes the connection when a sample was buffered.
-    pub sample_added: Notify,
-    /// Current settings: written by the connection, read by the collector.
-    pub settings: watch::Sender<AgentSettings>,
-    /// Latest interface list; changes only when the interfaces do.
-    pub interfaces: watch::Sender<Option<Vec<NetworkInterface>>>,
-    /// Runs the server's commands; outlives sessions, which relay its frames.
-    pub executor: Arc<Executor>,
-}
-
-impl Shared {
-    pub fn new(buffer_capacity: usize, settings: AgentSettings, executor: Arc<Executor>) -> Self {
-        Self {
-            executor,
-            buffer: Mutex::new(SampleBuffer::new(buffer_capacity)),
-            sample_added: Notify::new(),
-            settings: watch::Sender::new(connection::sanitize_settings(settings)),
-            interfaces: watch::Sender::new(None),
-        }
-    }
-
-    /// The buffer, even if a panic poisoned its lock (its state stays valid:
-    /// every method leaves it consistent before anything can panic).
-    pub fn lock_buffer(&self) -> MutexGuard<'_, SampleBuffer> {
-        self.buffer.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-}
-
-/// Resolves once `true` is sent on the shutdown channel; never, if the
-/// sender is dropped without sending.
-pub async fn shutdown_requested(shutdown: &mut watch::Receiver<bool>) {
-    if shutdown.wait_for(|stop| *stop).await.is_err() {
-        std::future::pending::<()>().await;
-    }
-}
-
 /// Runs the agent until `true` is sent on `shutdown`. Returns an error only
 /// for local problems (unusable state directory, missing enrollment key);
 /// server problems are retried forever.
@@ -190,7 +154,7 @@ pub async fn run(
 
 fn metrics_interval(settings: &AgentSettings) -> Duration {
     Duration::from_secs(u64::from(
-        connection::sanitize_settings(*settings).metrics_interval_seconds,
+        sanitize_settings(*settings).metrics_interval_seconds,
     ))
 }
 

@@ -602,14 +602,16 @@ async fn a_command_left_running_by_a_previous_agent_is_interrupted_and_its_tree_
     ];
     let env: Vec<(std::ffi::OsString, std::ffi::OsString)> =
         vec![("PATH".into(), "/usr/bin:/bin".into())];
-    let mut child = gururmm_agent::process::spawn_command(&gururmm_agent::process::CommandSpec {
-        program: Path::new("/bin/sh"),
-        args: &args,
-        verbatim_command_line: false,
-        env: &env,
-        working_dir: None,
-        account: None,
-    })
+    let mut child = gururmm_agent::process::spawn_command(
+        &gururmm_agent::process::SpawnSpec {
+            program: Path::new("/bin/sh"),
+            args: &args,
+            verbatim_command_line: false,
+            env: &env,
+            working_dir: None,
+        },
+        |command| gururmm_agent::exec::os::configure(command, None),
+    )
     .unwrap();
     let leader = child.id().unwrap();
     eventually("the background pid is written", || {

@@ -14,7 +14,7 @@ const UTMP_PATHS: [&str; 2] = ["/run/utmp", "/var/run/utmp"];
 const LOGIND_SESSIONS_DIR: &str = "/run/systemd/sessions";
 const HWMON_ROOT: &str = "/sys/class/hwmon";
 
-pub fn machine_id() -> Option<String> {
+pub(crate) fn machine_id() -> Option<String> {
     MACHINE_ID_PATHS.iter().find_map(|path| {
         let id = std::fs::read_to_string(path).ok()?;
         let id = id.trim();
@@ -22,7 +22,7 @@ pub fn machine_id() -> Option<String> {
     })
 }
 
-pub fn logged_in_users(now: SystemTime) -> Result<Vec<LoggedInUser>, CollectorError> {
+pub(crate) fn logged_in_users(now: SystemTime) -> Result<Vec<LoggedInUser>, CollectorError> {
     logged_in_users_under(Path::new("/"), now)
 }
 
@@ -93,7 +93,7 @@ fn logged_in_users_under(
     Ok(users)
 }
 
-pub fn sensors() -> Sensors {
+pub(crate) fn sensors() -> Sensors {
     match hwmon::read_hwmon(Path::new(HWMON_ROOT)) {
         Ok(readings) => Sensors {
             temperatures: if readings.temperatures.is_empty() {

@@ -14,7 +14,7 @@ use std::time::{Duration, SystemTime};
 
 const TOOL_TIMEOUT: Duration = Duration::from_secs(10);
 
-pub fn machine_id() -> Option<String> {
+pub(crate) fn machine_id() -> Option<String> {
     let output = process::run(
         "ioreg",
         &["-rd1", "-c", "IOPlatformExpertDevice"],
@@ -24,7 +24,7 @@ pub fn machine_id() -> Option<String> {
     macos_text::parse_platform_uuid(&output.stdout)
 }
 
-pub fn logged_in_users(now: SystemTime) -> Result<Vec<LoggedInUser>, CollectorError> {
+pub(crate) fn logged_in_users(now: SystemTime) -> Result<Vec<LoggedInUser>, CollectorError> {
     let output = process::run("who", &[], TOOL_TIMEOUT)
         .map_err(|error| failed("users", error.to_string()))?;
     let entries = macos_text::parse_who(&output.stdout);
@@ -49,7 +49,7 @@ pub fn logged_in_users(now: SystemTime) -> Result<Vec<LoggedInUser>, CollectorEr
         .collect())
 }
 
-pub fn sensors() -> Sensors {
+pub(crate) fn sensors() -> Sensors {
     Sensors {
         temperatures: Err(unsupported("temperatures", "not collected on macOS")),
         fans: Err(unsupported("fans", "not collected on macOS")),

@@ -5,18 +5,18 @@ use super::{unsupported, Sensors};
 use gururmm_protocol::{CollectorError, LoggedInUser};
 use std::time::SystemTime;
 
-pub fn machine_id() -> Option<String> {
+pub(crate) fn machine_id() -> Option<String> {
     None
 }
 
-pub fn logged_in_users(_now: SystemTime) -> Result<Vec<LoggedInUser>, CollectorError> {
+pub(crate) fn logged_in_users(_now: SystemTime) -> Result<Vec<LoggedInUser>, CollectorError> {
     Err(unsupported(
         "users",
         "not collected on this operating system",
     ))
 }
 
-pub fn sensors() -> Sensors {
+pub(crate) fn sensors() -> Sensors {
     Sensors {
         temperatures: Err(unsupported(
             "temperatures",

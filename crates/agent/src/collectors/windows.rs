@@ -12,7 +12,7 @@ use std::time::{Duration, SystemTime};
 
 const TOOL_TIMEOUT: Duration = Duration::from_secs(10);
 
-pub fn machine_id() -> Option<String> {
+pub(crate) fn machine_id() -> Option<String> {
     let output = process::run(
         "reg",
         &[
@@ -27,7 +27,7 @@ pub fn machine_id() -> Option<String> {
     windows_text::parse_machine_guid(&output.stdout)
 }
 
-pub fn logged_in_users(_now: SystemTime) -> Result<Vec<LoggedInUser>, CollectorError> {
+pub(crate) fn logged_in_users(_now: SystemTime) -> Result<Vec<LoggedInUser>, CollectorError> {
     match process::run("quser", &[], TOOL_TIMEOUT) {
         // quser exits with 1 and prints to stderr when nobody is logged in.
         Ok(output) => Ok(windows_text::parse_quser(&output.stdout)),
@@ -39,7 +39,7 @@ pub fn logged_in_users(_now: SystemTime) -> Result<Vec<LoggedInUser>, CollectorE
     }
 }
 
-pub fn sensors() -> Sensors {
+pub(crate) fn sensors() -> Sensors {
     Sensors {
         temperatures: Err(unsupported("temperatures", "not collected on Windows")),
         fans: Err(unsupported("fans", "not collected on Windows")),

@@ -17,8 +17,20 @@
 //! `!GURURMM_ARG_1!`), which does not re-parse the value; `%GURURMM_ARG_1%`
 //! would splice it into the line before parsing. PowerShell gets its
 //! arguments as data through `-File <script> <args…>`.
+//!
+//! [`prepare`] turns the plan into an [`Invocation`], what the agent spawns:
+//! it resolves the run context, builds the environment, locates the program
+//! on this machine and writes the script file. It is the only part of this
+//! module that touches the machine; everything it decides with is one of the
+//! pure functions above it.
 
-use gururmm_protocol::{CommandRequest, CommandType};
+use super::accounts::Account;
+use super::os;
+use super::spool;
+use crate::process::SpawnSpec;
+use gururmm_protocol::{CommandId, CommandRequest, CommandType};
+use std::collections::BTreeMap;
+use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 
 /// The OS family whose conventions an invocation follows.
@@ -353,10 +365,190 @@ pub fn valid_env_name(name: &str) -> bool {
     !name.is_empty() && !name.contains(['=', '\0'])
 }
 
+// Everything below `plan` so far was pure; from here on, preparation looks at
+// the machine (accounts, PATH, the working directory) and writes files.
+
+/// A command ready to spawn: what [`plan`] says, with the program located,
+/// the environment built, the account resolved and the script file written.
+/// Dropping it removes the script file.
+pub(crate) struct Invocation {
+    pub(crate) program: PathBuf,
+    args: Vec<OsString>,
+    /// See [`Plan::verbatim_command_line`].
+    verbatim_command_line: bool,
+    env: Vec<(OsString, OsString)>,
+    working_dir: Option<PathBuf>,
+    /// The account to switch to; `None` for the agent's own.
+    pub(crate) account: Option<Account>,
+    _script: Option<ScriptDir>,
+}
+
+impl Invocation {
+    /// What [`crate::process::spawn_command`] starts.
+    pub(crate) fn spawn_spec(&self) -> SpawnSpec<'_> {
+        SpawnSpec {
+            program: &self.program,
+            args: &self.args,
+            verbatim_command_line: self.verbatim_command_line,
+            env: &self.env,
+            working_dir: self.working_dir.as_deref(),
+        }
+    }
+}
+
+/// A private temporary directory holding a script body; removed on drop.
+struct ScriptDir(PathBuf);
+
+impl Drop for ScriptDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn is_executable(path: &Path) -> bool {
+    match std::fs::metadata(path) {
+        #[cfg(unix)]
+        Ok(metadata) => {
+            use std::os::unix::fs::PermissionsExt;
+            metadata.is_file() && metadata.permissions().mode() & 0o111 != 0
+        }
+        #[cfg(not(unix))]
+        Ok(metadata) => metadata.is_file(),
+        Err(_) => false,
+    }
+}
+
+/// The environment of a command: the agent's own (without its `GURURMM_*`
+/// settings, which include the enrollment key) for the system context, a
+/// clean login-like one for another account; then the request's variables.
+fn command_env(
+    request: &CommandRequest,
+    account: Option<&Account>,
+    agent_env: impl Iterator<Item = (OsString, OsString)>,
+) -> Result<Vec<(OsString, OsString)>, String> {
+    let agent_env: BTreeMap<OsString, OsString> = agent_env.collect();
+    let mut env: BTreeMap<OsString, OsString> = match account {
+        None => agent_env
+            .into_iter()
+            .filter(|(name, _)| !name.to_string_lossy().starts_with("GURURMM_"))
+            .collect(),
+        Some(account) => {
+            let mut env: BTreeMap<OsString, OsString> = [
+                ("HOME", account.home.as_os_str().to_owned()),
+                ("USER", account.name.clone().into()),
+                ("LOGNAME", account.name.clone().into()),
+                ("SHELL", account.shell.clone().into()),
+                ("PATH", USER_PATH.into()),
+            ]
+            .into_iter()
+            .map(|(k, v)| (OsString::from(k), v))
+            .collect();
+            if let Some(lang) = agent_env.get(OsStr::new("LANG")) {
+                env.insert("LANG".into(), lang.clone());
+            }
+            env
+        }
+    };
+    for (name, value) in &request.env {
+        if !valid_env_name(name) || value.contains('\0') {
+            return Err(format!("invalid environment variable {name:?}"));
+        }
+        env.insert(name.into(), value.into());
+    }
+    Ok(env.into_iter().collect())
+}
+
+/// Everything that can fail before the process starts, with the message the
+/// server shows.
+pub(crate) fn prepare(request: &CommandRequest) -> Result<Invocation, String> {
+    let account = os::resolve_run_as(&request.run_as)?;
+    let mut env = command_env(request, account.as_ref(), std::env::vars_os())?;
+    let plan = plan(request, TargetOs::CURRENT)?;
+    // The arguments of a Windows batch command: set last, so they win.
+    set_env(&mut env, &plan.env, TargetOs::CURRENT);
+    // Windows spells it `Path` and compares environment names case-insensitively.
+    let path_var = env
+        .iter()
+        .rev()
+        .find(|(name, _)| match TargetOs::CURRENT {
+            TargetOs::Unix => name == "PATH",
+            TargetOs::Windows => name.eq_ignore_ascii_case("PATH"),
+        })
+        .and_then(|(_, value)| value.to_str());
+    let program = plan
+        .candidates
+        .iter()
+        .find_map(|candidate| locate(candidate, path_var, TargetOs::CURRENT, is_executable))
+        .ok_or_else(|| plan.missing.clone())?;
+    let working_dir = match request.working_dir.as_deref().filter(|d| !d.is_empty()) {
+        Some(dir) => {
+            if !Path::new(dir).is_dir() {
+                return Err(format!("the working directory {dir} does not exist"));
+            }
+            Some(PathBuf::from(dir))
+        }
+        None => account.as_ref().map(|account| {
+            if account.home.is_dir() {
+                account.home.clone()
+            } else {
+                PathBuf::from("/")
+            }
+        }),
+    };
+    let (script, script_path) = match plan.script_extension {
+        Some(extension) => {
+            let body = plan.script_body(&request.command);
+            let (dir, path) = write_script(request.id, &body, extension, account.as_ref())
+                .map_err(|error| format!("could not write the script file: {error}"))?;
+            (Some(dir), Some(path))
+        }
+        None => (None, None),
+    };
+    Ok(Invocation {
+        program,
+        args: plan.argv(script_path.as_deref())?,
+        verbatim_command_line: plan.verbatim_command_line,
+        env,
+        working_dir,
+        account,
+        _script: script,
+    })
+}
+
+/// Writes `body` to `<temp>/gururmm-<id>-<random>/script.<ext>`: a fresh
+/// directory (creation fails rather than reuse anything) with mode 0700, owned
+/// by the account that runs it.
+fn write_script(
+    id: CommandId,
+    body: &str,
+    extension: &str,
+    account: Option<&Account>,
+) -> std::io::Result<(ScriptDir, PathBuf)> {
+    use std::io::Write;
+    let dir = std::env::temp_dir().join(format!("gururmm-{id}-{}", uuid::Uuid::new_v4().simple()));
+    spool::create_private_dir(&dir)?;
+    let guard = ScriptDir(dir.clone());
+    let path = dir.join(format!("script.{extension}"));
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o700);
+    }
+    let mut file = options.open(&path)?;
+    file.write_all(body.as_bytes())?;
+    file.sync_all()?;
+    drop(file);
+    os::hand_over(&dir, account)?;
+    os::hand_over(&path, account)?;
+    Ok((guard, path))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use gururmm_protocol::{CommandId, RunAs};
+    use gururmm_protocol::RunAs;
 
     fn request(command_type: CommandType, command: &str, args: &[&str]) -> CommandRequest {
         CommandRequest {
@@ -672,5 +864,91 @@ mod tests {
         assert!(!valid_env_name(""));
         assert!(!valid_env_name("A=B"));
         assert!(!valid_env_name("A\0"));
+    }
+
+    fn agent_env() -> impl Iterator<Item = (OsString, OsString)> {
+        [
+            ("PATH", "/agent/bin"),
+            ("LANG", "C.UTF-8"),
+            ("GURURMM_ENROLL_KEY", "grk_secret"),
+            ("GURURMM_SERVER_URL", "https://rmm"),
+            ("SECRET_OF_ROOT", "x"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.into(), v.into()))
+    }
+
+    fn env_request(env: &[(&str, &str)]) -> CommandRequest {
+        CommandRequest {
+            env: env
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+            ..request(CommandType::Shell, "true", &[])
+        }
+    }
+
+    fn check_env(env: Result<Vec<(OsString, OsString)>, String>, expected: &[(&str, &str)]) {
+        let env: Vec<(String, String)> = env
+            .unwrap()
+            .into_iter()
+            .map(|(k, v)| (k.into_string().unwrap(), v.into_string().unwrap()))
+            .collect();
+        let expected: Vec<(String, String)> = expected
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        assert_eq!(env, expected);
+    }
+
+    #[test]
+    fn system_commands_inherit_the_agent_environment_without_its_settings() {
+        let env = command_env(
+            &env_request(&[("PATH", "/custom"), ("X", "$(y)")]),
+            None,
+            agent_env(),
+        );
+        check_env(
+            env,
+            &[
+                ("LANG", "C.UTF-8"),
+                ("PATH", "/custom"),
+                ("SECRET_OF_ROOT", "x"),
+                ("X", "$(y)"),
+            ],
+        );
+    }
+
+    #[test]
+    fn user_commands_get_a_clean_login_environment() {
+        let account = Account {
+            name: "alice".into(),
+            uid: 1000,
+            gid: 1000,
+            groups: vec![1000],
+            home: "/home/alice".into(),
+            shell: "/bin/zsh".into(),
+        };
+        let env = command_env(&env_request(&[("FOO", "bar")]), Some(&account), agent_env());
+        check_env(
+            env,
+            &[
+                ("FOO", "bar"),
+                ("HOME", "/home/alice"),
+                ("LANG", "C.UTF-8"),
+                ("LOGNAME", "alice"),
+                ("PATH", USER_PATH),
+                ("SHELL", "/bin/zsh"),
+                ("USER", "alice"),
+            ],
+        );
+    }
+
+    #[test]
+    fn unusable_variables_are_refused() {
+        for bad in [("", "x"), ("A=B", "x"), ("A", "nul\0byte")] {
+            let r = env_request(&[bad]);
+            assert!(command_env(&r, None, agent_env()).is_err(), "{bad:?}");
+        }
     }
 }

@@ -26,13 +26,31 @@
 //! the tree runs any more (on Linux every member of the process group is
 //! checked; elsewhere the main process).
 //!
-//! Layout on disk: see [`spool`]. Offsets and UTF-8: see [`text`].
+//! This file holds the executor's state (the command table, the queue, the
+//! journal) and its public API. The rest is split by job, each below it:
+//!
+//! - [`invocation`]: from the server's request to what is spawned (a pure
+//!   plan per OS, then `prepare`, which resolves the account, builds the
+//!   environment and writes the script file).
+//! - `run`: one command from spawn to result (output pumped into the spool
+//!   files, timeout, cancel, killing the process tree).
+//! - `relay`: which frame a session sends next ([`Relay`]).
+//! - [`spool`]: the files in the state directory, and recovery after a
+//!   restart; [`journal`]: acknowledged ids; [`text`]: UTF-8 and offsets.
+//! - `os` (`unix` or `windows`): process groups, the account switch and
+//!   Job objects; the only modules allowed `unsafe`.
 
 pub mod accounts;
 pub mod invocation;
 pub mod journal;
+mod relay;
+mod run;
 pub mod spool;
 pub mod text;
+
+pub use relay::Relay;
+pub use run::MAX_OUTPUT_LIMIT_BYTES;
+pub use spool::INTERRUPTED_ERROR;
 
 #[cfg(unix)]
 pub mod unix;
@@ -43,52 +61,27 @@ pub mod windows;
 #[cfg(windows)]
 pub use windows as os;
 
-use self::accounts::Account;
-use self::invocation::{TargetOs, USER_PATH};
 use self::journal::{Journal, JOURNAL_MAX_AGE_SECONDS, JOURNAL_MAX_IDS};
-use self::spool::{CommandState, Layout, SpoolWriter};
-use crate::process::{self, CommandSpec};
+use self::relay::Reportable;
+use self::run::result_without_output;
+use self::spool::{CommandState, Layout, Recovered};
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
-use gururmm_protocol::commands::{
-    MAX_OUTPUT_CHUNK_BYTES, MAX_TIMEOUT_SECONDS, MIN_TIMEOUT_SECONDS,
-};
 use gururmm_protocol::{
     AgentFrame, CommandId, CommandOutcome, CommandRequest, CommandResult, OutputStream,
-    MAX_FRAME_BYTES,
 };
-use std::collections::{BTreeMap, HashMap, VecDeque};
-use std::ffi::{OsStr, OsString};
-use std::io::{Read, Seek, SeekFrom};
-use std::path::{Path, PathBuf};
+use std::collections::{BTreeMap, VecDeque};
+use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
-use tokio::io::AsyncReadExt;
 use tokio::sync::{oneshot, watch};
-
-/// The error of a command found running when the agent started.
-pub const INTERRUPTED_ERROR: &str = "the agent restarted while the command ran";
-
-/// Most output the agent stores per stream whatever the request says, so a
-/// faulty server cannot fill the disk (the server's own limit is far lower).
-pub const MAX_OUTPUT_LIMIT_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Cancels for ids not received yet that are remembered, so a `run_command`
 /// overtaken by its own cancel never starts. Ids are random, never reused.
 const EARLY_CANCELS_REMEMBERED: usize = 1024;
 
-/// Longest wait, after SIGKILL, for the tree's processes to be gone.
-const KILL_CONFIRM_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// How often a dying tree is looked at.
-const KILL_POLL_INTERVAL: Duration = Duration::from_millis(10);
-
 /// The error of a command whose cancel arrived before the command did.
 pub const CANCELLED_BEFORE_RECEIVED: &str = "cancelled before the agent received it";
-
-/// Room left in a frame for the JSON-escaped output text: the rest of a
-/// `command_output` frame (type, id, stream, offset) is far below 1 KiB.
-const OUTPUT_JSON_BUDGET: usize = MAX_FRAME_BYTES - 1024;
 
 /// How commands are run. Tests shorten the grace periods.
 #[derive(Clone, Copy, Debug)]
@@ -178,26 +171,6 @@ impl std::fmt::Debug for Executor {
     }
 }
 
-fn result_without_output(
-    id: CommandId,
-    outcome: CommandOutcome,
-    error: Option<String>,
-    started_at: Option<DateTime<Utc>>,
-) -> CommandResult {
-    CommandResult {
-        id,
-        outcome,
-        exit_code: None,
-        error,
-        started_at,
-        finished_at: Utc::now(),
-        stdout_bytes: 0,
-        stderr_bytes: 0,
-        stdout_truncated: false,
-        stderr_truncated: false,
-    }
-}
-
 impl Executor {
     /// Opens the command records in `state_dir`: finished results are kept
     /// for re-sending, commands that were running become `interrupted` (their
@@ -228,7 +201,7 @@ impl Executor {
                 tracing::warn!(path = %dir.path().display(), "ignoring an unexpected file among the commands");
                 continue;
             };
-            match recover(&layout, id) {
+            match spool::recover(&layout, id, os::kill_recorded_tree) {
                 Recovered::Finished(result) => {
                     inner.commands.insert(id, Entry::finished(*result));
                 }
@@ -402,9 +375,15 @@ impl Executor {
             tokio::spawn(async move {
                 use futures_util::FutureExt;
                 let id = request.id;
+                let graces = run::Graces {
+                    kill: executor.options.kill_grace,
+                    drain: executor.options.drain_grace,
+                };
+                let running =
+                    run::execute(&executor, &executor.layout, graces, &request, cancelled);
                 // A bug must not leave the command `running` forever with its
                 // slot taken: it ends `failed` instead.
-                let result = std::panic::AssertUnwindSafe(executor.execute(&request, cancelled))
+                let result = std::panic::AssertUnwindSafe(running)
                     .catch_unwind()
                     .await
                     .unwrap_or_else(|_| {
@@ -544,6 +523,30 @@ impl Executor {
         std::fs::read(self.layout.output(id, stream)).ok()
     }
 
+    /// The next frame a session should send, if any; `relay` records what
+    /// this session has sent.
+    pub fn next_frame(&self, relay: &mut Relay) -> Option<AgentFrame> {
+        loop {
+            let step = {
+                let inner = self.lock();
+                relay.retain_known(|id| inner.commands.contains_key(&id));
+                relay.next_step(
+                    inner
+                        .commands
+                        .iter()
+                        .map(|(id, entry)| (*id, entry.reportable())),
+                )
+            };
+            if let Some(frame) = relay.frame_for(step?, &self.layout) {
+                return Some(frame);
+            }
+        }
+    }
+}
+
+/// Running commands tell the executor how far they got, and the executor
+/// wakes the sessions that report them.
+impl run::Progress for Executor {
     fn output_grew(&self, id: CommandId, stream: OutputStream, stored: u64) {
         if let Some(entry) = self.lock().commands.get_mut(&id) {
             match stream {
@@ -554,7 +557,7 @@ impl Executor {
         self.changed();
     }
 
-    fn mark_started(&self, id: CommandId, at: DateTime<Utc>) {
+    fn started(&self, id: CommandId, at: DateTime<Utc>) {
         if let Some(Entry {
             phase: Phase::Running { started_at, .. },
             ..
@@ -564,664 +567,6 @@ impl Executor {
         }
         self.changed();
     }
-
-    /// Runs one command to its result.
-    async fn execute(
-        self: &Arc<Self>,
-        request: &CommandRequest,
-        mut cancelled: oneshot::Receiver<()>,
-    ) -> CommandResult {
-        let id = request.id;
-        let failed = |error: String| {
-            tracing::info!(%id, "command could not run: {error}");
-            result_without_output(id, CommandOutcome::Failed, Some(error), None)
-        };
-        let prepared = match prepare(request) {
-            Ok(prepared) => prepared,
-            Err(error) => return failed(error),
-        };
-        let stdout = match SpoolWriter::create(
-            &self.layout.output(id, OutputStream::Stdout),
-            request.output_limit_bytes.min(MAX_OUTPUT_LIMIT_BYTES),
-        ) {
-            Ok(writer) => writer,
-            Err(error) => return failed(format!("{error:#}")),
-        };
-        let stderr = match SpoolWriter::create(
-            &self.layout.output(id, OutputStream::Stderr),
-            request.output_limit_bytes.min(MAX_OUTPUT_LIMIT_BYTES),
-        ) {
-            Ok(writer) => writer,
-            Err(error) => return failed(format!("{error:#}")),
-        };
-        if cancelled.try_recv().is_ok() {
-            return result_without_output(id, CommandOutcome::Cancelled, None, None);
-        }
-        let started_at = Utc::now();
-        let marker = CommandState::Running {
-            started_at,
-            process: None,
-        };
-        if let Err(error) = spool::write_json(&self.layout.state(id), &marker) {
-            return failed(format!(
-                "could not record that the command starts: {error:#}"
-            ));
-        }
-        let spec = CommandSpec {
-            program: &prepared.program,
-            args: &prepared.args,
-            verbatim_command_line: prepared.verbatim_command_line,
-            env: &prepared.env,
-            working_dir: prepared.working_dir.as_deref(),
-            account: prepared.account.as_ref(),
-        };
-        let mut child = match process::spawn_command(&spec) {
-            Ok(child) => child,
-            Err(error) => {
-                return failed(format!(
-                    "could not start {}: {error}",
-                    prepared.program.display()
-                ))
-            }
-        };
-        let pid = child.id().unwrap_or(0);
-        let tree = match os::ProcessTree::adopt(&child) {
-            Ok(tree) => tree,
-            Err(error) => {
-                // It never ran a single instruction (Windows starts it suspended).
-                let _ = child.start_kill();
-                let _ = child.wait().await;
-                return failed(format!(
-                    "could not take charge of {}'s process tree: {error}",
-                    prepared.program.display()
-                ));
-            }
-        };
-        if let Some(process) = tree.marker() {
-            let state = CommandState::Running {
-                started_at,
-                process: Some(process),
-            };
-            if let Err(error) = spool::write_json(&self.layout.state(id), &state) {
-                tracing::warn!(%id, "could not record the command's process: {error:#}");
-            }
-        }
-        tracing::info!(%id, pid, program = %prepared.program.display(), "command started");
-        self.mark_started(id, started_at);
-
-        let (stop_reading, reading_stopped) = watch::channel(false);
-        let stdout_pump = tokio::spawn(pump(
-            self.clone(),
-            id,
-            OutputStream::Stdout,
-            child.stdout.take(),
-            stdout,
-            reading_stopped.clone(),
-        ));
-        let stderr_pump = tokio::spawn(pump(
-            self.clone(),
-            id,
-            OutputStream::Stderr,
-            child.stderr.take(),
-            stderr,
-            reading_stopped,
-        ));
-
-        let timeout_seconds = request
-            .timeout_seconds
-            .clamp(MIN_TIMEOUT_SECONDS, MAX_TIMEOUT_SECONDS);
-        let timeout = tokio::time::sleep(Duration::from_secs(u64::from(timeout_seconds)));
-        // `child.wait()` reaps the main process only when this select takes
-        // that branch; on timeout and cancel it stays unreaped until the whole
-        // group is dead, so the group id cannot be reused meanwhile.
-        let cancel_requested = async move {
-            if cancelled.await.is_err() {
-                // The executor dropped the sender: no cancel can come.
-                std::future::pending::<()>().await;
-            }
-        };
-        tokio::pin!(cancel_requested);
-        let mut cancel_pending = true;
-        let (mut outcome, mut exit_code, mut error) = tokio::select! {
-            status = child.wait() => match status {
-                Ok(status) => exit_outcome(status),
-                Err(error) => (
-                    CommandOutcome::Failed,
-                    None,
-                    Some(format!("waiting for the command failed: {error}")),
-                ),
-            },
-            () = timeout => {
-                tracing::info!(%id, timeout_seconds, "command timed out; killing its process tree");
-                self.end_tree(id, &tree, Some(&mut child)).await;
-                (CommandOutcome::Timeout, None, Some(format!("timed out after {timeout_seconds} s")))
-            }
-            () = &mut cancel_requested => {
-                cancel_pending = false;
-                self.end_tree(id, &tree, Some(&mut child)).await;
-                (CommandOutcome::Cancelled, None, None)
-            }
-        };
-
-        // Output still in the pipes is read until they close, but background
-        // processes that keep them open do not hold the result back. Until
-        // the result is stored the command still runs for the server, so a
-        // cancel now ends those background processes.
-        let pumps = async { (stdout_pump.await, stderr_pump.await) };
-        tokio::pin!(pumps);
-        let drain_deadline = tokio::time::sleep(self.options.drain_grace);
-        tokio::pin!(drain_deadline);
-        let (stdout, stderr) = loop {
-            tokio::select! {
-                done = &mut pumps => break done,
-                () = &mut drain_deadline => {
-                    tracing::debug!(%id, "background processes keep the output open; not waiting for them");
-                    let _ = stop_reading.send(true);
-                    break pumps.await;
-                }
-                () = &mut cancel_requested, if cancel_pending && outcome != CommandOutcome::Timeout => {
-                    cancel_pending = false;
-                    tracing::info!(%id, "cancelled after its main process exited; killing what is left of its tree");
-                    self.end_tree(id, &tree, None).await;
-                    error = Some(match exit_code {
-                        Some(code) => format!("cancelled after the main process exited with code {code}; its remaining processes were killed"),
-                        None => "cancelled after the main process ended; its remaining processes were killed".to_owned(),
-                    });
-                    (outcome, exit_code) = (CommandOutcome::Cancelled, None);
-                }
-            }
-        };
-        drop(prepared);
-        let (stdout_bytes, stdout_truncated) =
-            stdout.map_or((0, false), |w| (w.stored(), w.truncated()));
-        let (stderr_bytes, stderr_truncated) =
-            stderr.map_or((0, false), |w| (w.stored(), w.truncated()));
-        CommandResult {
-            id,
-            outcome,
-            exit_code,
-            error,
-            started_at: Some(started_at),
-            finished_at: Utc::now(),
-            stdout_bytes,
-            stderr_bytes,
-            stdout_truncated,
-            stderr_truncated,
-        }
-    }
-
-    /// Ends a command's whole process tree: SIGTERM to the group, up to the
-    /// kill grace period for it to go, SIGKILL to whatever is left, then
-    /// waits until nothing of it runs (signalling again, in case anything
-    /// slipped in), and only then reaps the main process, if it is still
-    /// `child`: before that its pid keeps the group id from being reused.
-    async fn end_tree(
-        &self,
-        id: CommandId,
-        tree: &os::ProcessTree,
-        child: Option<&mut tokio::process::Child>,
-    ) {
-        tree.terminate();
-        let grace_over = tokio::time::Instant::now() + self.options.kill_grace;
-        while tree.running() && tokio::time::Instant::now() < grace_over {
-            tokio::time::sleep(KILL_POLL_INTERVAL).await;
-        }
-        tree.kill();
-        let give_up = tokio::time::Instant::now() + KILL_CONFIRM_TIMEOUT;
-        while tree.running() {
-            if tokio::time::Instant::now() >= give_up {
-                tracing::warn!(%id, "processes of the command are still running after SIGKILL");
-                break;
-            }
-            tokio::time::sleep(KILL_POLL_INTERVAL).await;
-            tree.kill();
-        }
-        if let Some(child) = child {
-            let _ = child.start_kill();
-            let _ = child.wait().await;
-        }
-    }
-
-    /// The next frame a session should send, if any; `relay` records what
-    /// this session has sent.
-    pub fn next_frame(&self, relay: &mut Relay) -> Option<AgentFrame> {
-        loop {
-            let step = {
-                let inner = self.lock();
-                relay
-                    .cursors
-                    .retain(|id, _| inner.commands.contains_key(id));
-                let mut step = None;
-                for (id, entry) in &inner.commands {
-                    let cursor = relay.cursors.entry(*id).or_default();
-                    let (started_at, result) = match &entry.phase {
-                        Phase::Queued(_)
-                        | Phase::Running {
-                            started_at: None, ..
-                        } => continue,
-                        Phase::Running {
-                            started_at: Some(at),
-                            ..
-                        } => (Some(*at), None),
-                        Phase::Finished(result) => (None, Some(result)),
-                    };
-                    if let (Some(at), false) = (started_at, cursor.started_sent) {
-                        cursor.started_sent = true;
-                        step = Some(Step::Frame(AgentFrame::CommandStarted {
-                            id: *id,
-                            started_at: at,
-                        }));
-                    } else if cursor.stdout < entry.stdout {
-                        step = Some(Step::Output(
-                            *id,
-                            OutputStream::Stdout,
-                            cursor.stdout,
-                            entry.stdout,
-                        ));
-                    } else if cursor.stderr < entry.stderr {
-                        step = Some(Step::Output(
-                            *id,
-                            OutputStream::Stderr,
-                            cursor.stderr,
-                            entry.stderr,
-                        ));
-                    } else if let (Some(result), false) = (result, cursor.result_sent) {
-                        cursor.result_sent = true;
-                        step = Some(Step::Frame(AgentFrame::CommandResult((**result).clone())));
-                    }
-                    if step.is_some() {
-                        break;
-                    }
-                }
-                step
-            };
-            match step? {
-                Step::Frame(frame) => return Some(frame),
-                Step::Output(id, stream, from, to) => {
-                    let cursor = relay.cursors.entry(id).or_default();
-                    let position = match stream {
-                        OutputStream::Stdout => &mut cursor.stdout,
-                        OutputStream::Stderr => &mut cursor.stderr,
-                    };
-                    match read_chunk(&self.layout.output(id, stream), from, to) {
-                        Ok((offset, data)) => {
-                            *position = offset + data.len() as u64;
-                            if !data.is_empty() {
-                                return Some(AgentFrame::CommandOutput {
-                                    id,
-                                    stream,
-                                    offset,
-                                    data,
-                                });
-                            }
-                            // Only the tail of a character was skipped: go on.
-                            if *position <= from {
-                                *position = to;
-                            }
-                        }
-                        Err(error) => {
-                            tracing::warn!(%id, "could not read stored output: {error}");
-                            *position = to;
-                        }
-                    }
-                }
-            }
-        }
-    }
-}
-
-enum Step {
-    Frame(AgentFrame),
-    Output(CommandId, OutputStream, u64, u64),
-}
-
-fn exit_outcome(status: std::process::ExitStatus) -> (CommandOutcome, Option<i32>, Option<String>) {
-    match status.code() {
-        Some(0) => (CommandOutcome::Completed, Some(0), None),
-        Some(code) => (CommandOutcome::Failed, Some(code), None),
-        None => {
-            #[cfg(unix)]
-            {
-                use std::os::unix::process::ExitStatusExt;
-                if let Some(signal) = status.signal() {
-                    return (
-                        CommandOutcome::Failed,
-                        None,
-                        Some(format!("the command was killed by signal {signal}")),
-                    );
-                }
-            }
-            (
-                CommandOutcome::Failed,
-                None,
-                Some("the command ended without an exit code".into()),
-            )
-        }
-    }
-}
-
-/// How far one session has reported each command.
-#[derive(Debug, Default)]
-pub struct Relay {
-    cursors: HashMap<CommandId, Cursor>,
-}
-
-#[derive(Debug, Default)]
-struct Cursor {
-    started_sent: bool,
-    stdout: u64,
-    stderr: u64,
-    result_sent: bool,
-}
-
-impl Relay {
-    /// A repeated `run_command` for a known id: send `command_started` again
-    /// if it runs, and the result again once it has one. Output this session
-    /// already sent is not repeated; the server asks with
-    /// `command_output_resend` if it lacks some.
-    pub fn report_again(&mut self, id: CommandId) {
-        let cursor = self.cursors.entry(id).or_default();
-        cursor.started_sent = false;
-        cursor.result_sent = false;
-    }
-
-    /// `command_output_resend`: each stream again from the given offsets, then
-    /// the result again.
-    pub fn resend(&mut self, id: CommandId, stdout_from: u64, stderr_from: u64) {
-        let cursor = self.cursors.entry(id).or_default();
-        cursor.stdout = stdout_from;
-        cursor.stderr = stderr_from;
-        cursor.result_sent = false;
-    }
-
-    /// The command was acknowledged.
-    pub fn forget(&mut self, id: CommandId) {
-        self.cursors.remove(&id);
-    }
-}
-
-/// Reads the next chunk of a spool file between `from` and `to`: whole
-/// characters, within the chunk and frame limits. An offset inside a
-/// character moves forward to the next character.
-fn read_chunk(path: &Path, from: u64, to: u64) -> std::io::Result<(u64, String)> {
-    let mut file = std::fs::File::open(path)?;
-    file.seek(SeekFrom::Start(from))?;
-    let wanted = (to - from).min(MAX_OUTPUT_CHUNK_BYTES as u64);
-    let mut bytes = Vec::with_capacity(wanted as usize);
-    file.take(wanted).read_to_end(&mut bytes)?;
-    let skip = text::continuation_prefix_len(&bytes);
-    let available = text::complete_prefix(&bytes[skip..]);
-    let len = text::chunk_len(available, MAX_OUTPUT_CHUNK_BYTES, OUTPUT_JSON_BUDGET);
-    Ok((from + skip as u64, available[..len].to_owned()))
-}
-
-/// Copies one pipe into its spool file until it closes or reading is stopped.
-async fn pump(
-    executor: Arc<Executor>,
-    id: CommandId,
-    stream: OutputStream,
-    pipe: Option<impl tokio::io::AsyncRead + Unpin>,
-    mut writer: SpoolWriter,
-    mut stop: watch::Receiver<bool>,
-) -> SpoolWriter {
-    let mut failed = false;
-    let mut store = |writer: &mut SpoolWriter, result: Result<bool>| match result {
-        Ok(true) => executor.output_grew(id, stream, writer.stored()),
-        Ok(false) => {}
-        Err(error) => {
-            // Keep draining so the command never blocks on a full pipe.
-            if !failed {
-                tracing::warn!(%id, "could not store command output: {error:#}");
-                failed = true;
-            }
-        }
-    };
-    if let Some(mut pipe) = pipe {
-        let mut buffer = vec![0u8; 8 * 1024];
-        loop {
-            let read = tokio::select! {
-                read = pipe.read(&mut buffer) => read,
-                _ = stop.wait_for(|stop| *stop) => break,
-            };
-            match read {
-                Ok(0) | Err(_) => break,
-                Ok(n) => {
-                    let result = writer.write(&buffer[..n]);
-                    store(&mut writer, result);
-                }
-            }
-        }
-    }
-    let result = writer.finish();
-    store(&mut writer, result);
-    writer
-}
-
-/// A command ready to spawn. Dropping it removes the script file.
-struct Prepared {
-    program: PathBuf,
-    args: Vec<OsString>,
-    /// See [`invocation::Plan::verbatim_command_line`].
-    verbatim_command_line: bool,
-    env: Vec<(OsString, OsString)>,
-    working_dir: Option<PathBuf>,
-    account: Option<Account>,
-    _script: Option<ScriptDir>,
-}
-
-/// A private temporary directory holding a script body; removed on drop.
-struct ScriptDir(PathBuf);
-
-impl Drop for ScriptDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn is_executable(path: &Path) -> bool {
-    match std::fs::metadata(path) {
-        #[cfg(unix)]
-        Ok(metadata) => {
-            use std::os::unix::fs::PermissionsExt;
-            metadata.is_file() && metadata.permissions().mode() & 0o111 != 0
-        }
-        #[cfg(not(unix))]
-        Ok(metadata) => metadata.is_file(),
-        Err(_) => false,
-    }
-}
-
-/// The environment of a command: the agent's own (without its `GURURMM_*`
-/// settings, which include the enrollment key) for the system context, a
-/// clean login-like one for another account; then the request's variables.
-fn command_env(
-    request: &CommandRequest,
-    account: Option<&Account>,
-    agent_env: impl Iterator<Item = (OsString, OsString)>,
-) -> Result<Vec<(OsString, OsString)>, String> {
-    let agent_env: BTreeMap<OsString, OsString> = agent_env.collect();
-    let mut env: BTreeMap<OsString, OsString> = match account {
-        None => agent_env
-            .into_iter()
-            .filter(|(name, _)| !name.to_string_lossy().starts_with("GURURMM_"))
-            .collect(),
-        Some(account) => {
-            let mut env: BTreeMap<OsString, OsString> = [
-                ("HOME", account.home.as_os_str().to_owned()),
-                ("USER", account.name.clone().into()),
-                ("LOGNAME", account.name.clone().into()),
-                ("SHELL", account.shell.clone().into()),
-                ("PATH", USER_PATH.into()),
-            ]
-            .into_iter()
-            .map(|(k, v)| (OsString::from(k), v))
-            .collect();
-            if let Some(lang) = agent_env.get(OsStr::new("LANG")) {
-                env.insert("LANG".into(), lang.clone());
-            }
-            env
-        }
-    };
-    for (name, value) in &request.env {
-        if !invocation::valid_env_name(name) || value.contains('\0') {
-            return Err(format!("invalid environment variable {name:?}"));
-        }
-        env.insert(name.into(), value.into());
-    }
-    Ok(env.into_iter().collect())
-}
-
-/// Everything that can fail before the process starts, with the message the
-/// server shows.
-fn prepare(request: &CommandRequest) -> Result<Prepared, String> {
-    let account = os::resolve_run_as(&request.run_as)?;
-    let mut env = command_env(request, account.as_ref(), std::env::vars_os())?;
-    let plan = invocation::plan(request, TargetOs::CURRENT)?;
-    // The arguments of a Windows batch command: set last, so they win.
-    invocation::set_env(&mut env, &plan.env, TargetOs::CURRENT);
-    // Windows spells it `Path` and compares environment names case-insensitively.
-    let path_var = env
-        .iter()
-        .rev()
-        .find(|(name, _)| match TargetOs::CURRENT {
-            TargetOs::Unix => name == "PATH",
-            TargetOs::Windows => name.eq_ignore_ascii_case("PATH"),
-        })
-        .and_then(|(_, value)| value.to_str());
-    let program = plan
-        .candidates
-        .iter()
-        .find_map(|candidate| {
-            invocation::locate(candidate, path_var, TargetOs::CURRENT, is_executable)
-        })
-        .ok_or_else(|| plan.missing.clone())?;
-    let working_dir = match request.working_dir.as_deref().filter(|d| !d.is_empty()) {
-        Some(dir) => {
-            if !Path::new(dir).is_dir() {
-                return Err(format!("the working directory {dir} does not exist"));
-            }
-            Some(PathBuf::from(dir))
-        }
-        None => account.as_ref().map(|account| {
-            if account.home.is_dir() {
-                account.home.clone()
-            } else {
-                PathBuf::from("/")
-            }
-        }),
-    };
-    let (script, script_path) = match plan.script_extension {
-        Some(extension) => {
-            let body = plan.script_body(&request.command);
-            let (dir, path) = write_script(request.id, &body, extension, account.as_ref())
-                .map_err(|error| format!("could not write the script file: {error}"))?;
-            (Some(dir), Some(path))
-        }
-        None => (None, None),
-    };
-    Ok(Prepared {
-        program,
-        args: plan.argv(script_path.as_deref())?,
-        verbatim_command_line: plan.verbatim_command_line,
-        env,
-        working_dir,
-        account,
-        _script: script,
-    })
-}
-
-/// Writes `body` to `<temp>/gururmm-<id>-<random>/script.<ext>`: a fresh
-/// directory (creation fails rather than reuse anything) with mode 0700, owned
-/// by the account that runs it.
-fn write_script(
-    id: CommandId,
-    body: &str,
-    extension: &str,
-    account: Option<&Account>,
-) -> std::io::Result<(ScriptDir, PathBuf)> {
-    use std::io::Write;
-    let dir = std::env::temp_dir().join(format!("gururmm-{id}-{}", uuid::Uuid::new_v4().simple()));
-    spool::create_private_dir(&dir)?;
-    let guard = ScriptDir(dir.clone());
-    let path = dir.join(format!("script.{extension}"));
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o700);
-    }
-    let mut file = options.open(&path)?;
-    file.write_all(body.as_bytes())?;
-    file.sync_all()?;
-    drop(file);
-    os::hand_over(&dir, account)?;
-    os::hand_over(&path, account)?;
-    Ok((guard, path))
-}
-
-enum Recovered {
-    Finished(Box<CommandResult>),
-    Queued(Box<CommandRequest>, std::time::SystemTime),
-    Discard(String),
-}
-
-/// What a command directory found at start means.
-fn recover(layout: &Layout, id: CommandId) -> Recovered {
-    let request = match spool::read_json::<CommandRequest>(&layout.request(id)) {
-        Ok(Some(request)) if request.id == id => request,
-        Ok(Some(_)) => return Recovered::Discard("request.json holds another id".into()),
-        Ok(None) => return Recovered::Discard("no request.json".into()),
-        Err(error) => return Recovered::Discard(format!("{error:#}")),
-    };
-    match spool::read_json::<CommandResult>(&layout.result(id)) {
-        Ok(Some(result)) => return Recovered::Finished(Box::new(result)),
-        Ok(None) => {}
-        Err(error) => {
-            tracing::warn!(%id, "unreadable result, marking the command interrupted: {error:#}")
-        }
-    }
-    let started_at = match spool::read_json::<CommandState>(&layout.state(id)) {
-        // Never started: it may still run, exactly once.
-        Ok(None) | Ok(Some(CommandState::Queued)) => {
-            let recorded_at = std::fs::metadata(layout.request(id))
-                .and_then(|m| m.modified())
-                .unwrap_or(std::time::UNIX_EPOCH);
-            return Recovered::Queued(Box::new(request), recorded_at);
-        }
-        Ok(Some(CommandState::Running {
-            started_at,
-            process,
-        })) => {
-            if let Some(process) = process {
-                os::kill_recorded_tree(&process);
-            }
-            Some(started_at)
-        }
-        // Unsure how far it got: never risk running it twice.
-        Err(_) => None,
-    };
-    let limit = request.output_limit_bytes;
-    let stdout_bytes = spool::stored_length(&layout.output(id, OutputStream::Stdout));
-    let stderr_bytes = spool::stored_length(&layout.output(id, OutputStream::Stderr));
-    let result = CommandResult {
-        id,
-        outcome: CommandOutcome::Interrupted,
-        exit_code: None,
-        error: Some(INTERRUPTED_ERROR.into()),
-        started_at,
-        finished_at: Utc::now(),
-        stdout_bytes,
-        stderr_bytes,
-        // Whether more was cut is unknown; within a character of the limit it was likely.
-        stdout_truncated: limit > 0 && stdout_bytes + 4 > limit,
-        stderr_truncated: limit > 0 && stderr_bytes + 4 > limit,
-    };
-    if let Err(error) = spool::write_json(&layout.result(id), &result) {
-        tracing::error!(%id, "could not store the interrupted result: {error:#}");
-    }
-    tracing::warn!(%id, "{INTERRUPTED_ERROR}");
-    Recovered::Finished(Box::new(result))
 }
 
 impl Entry {
@@ -1232,104 +577,24 @@ impl Entry {
             phase: Phase::Finished(Box::new(result)),
         }
     }
-}
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use gururmm_protocol::{CommandType, RunAs};
-
-    fn request(env: &[(&str, &str)]) -> CommandRequest {
-        CommandRequest {
-            id: CommandId::new(),
-            command_type: CommandType::Shell,
-            command: "true".into(),
-            interpreter: None,
-            args: vec![],
-            env: env
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-                .collect(),
-            working_dir: None,
-            timeout_seconds: 10,
-            run_as: RunAs::System,
-            output_limit_bytes: 10,
-        }
-    }
-
-    fn agent_env() -> impl Iterator<Item = (OsString, OsString)> {
-        [
-            ("PATH", "/agent/bin"),
-            ("LANG", "C.UTF-8"),
-            ("GURURMM_ENROLL_KEY", "grk_secret"),
-            ("GURURMM_SERVER_URL", "https://rmm"),
-            ("SECRET_OF_ROOT", "x"),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.into(), v.into()))
-    }
-
-    fn check(env: Result<Vec<(OsString, OsString)>, String>, expected: &[(&str, &str)]) {
-        let env: Vec<(String, String)> = env
-            .unwrap()
-            .into_iter()
-            .map(|(k, v)| (k.into_string().unwrap(), v.into_string().unwrap()))
-            .collect();
-        let expected: Vec<(String, String)> = expected
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
-        assert_eq!(env, expected);
-    }
-
-    #[test]
-    fn system_commands_inherit_the_agent_environment_without_its_settings() {
-        let env = command_env(
-            &request(&[("PATH", "/custom"), ("X", "$(y)")]),
-            None,
-            agent_env(),
-        );
-        check(
-            env,
-            &[
-                ("LANG", "C.UTF-8"),
-                ("PATH", "/custom"),
-                ("SECRET_OF_ROOT", "x"),
-                ("X", "$(y)"),
-            ],
-        );
-    }
-
-    #[test]
-    fn user_commands_get_a_clean_login_environment() {
-        let account = Account {
-            name: "alice".into(),
-            uid: 1000,
-            gid: 1000,
-            groups: vec![1000],
-            home: "/home/alice".into(),
-            shell: "/bin/zsh".into(),
+    fn reportable(&self) -> Reportable<'_> {
+        let (started_at, result) = match &self.phase {
+            Phase::Queued(_)
+            | Phase::Running {
+                started_at: None, ..
+            } => (None, None),
+            Phase::Running {
+                started_at: Some(at),
+                ..
+            } => (Some(*at), None),
+            Phase::Finished(result) => (None, Some(&**result)),
         };
-        let env = command_env(&request(&[("FOO", "bar")]), Some(&account), agent_env());
-        check(
-            env,
-            &[
-                ("FOO", "bar"),
-                ("HOME", "/home/alice"),
-                ("LANG", "C.UTF-8"),
-                ("LOGNAME", "alice"),
-                ("PATH", USER_PATH),
-                ("SHELL", "/bin/zsh"),
-                ("USER", "alice"),
-            ],
-        );
-    }
-
-    #[test]
-    fn unusable_variables_are_refused() {
-        for bad in [("", "x"), ("A=B", "x"), ("A", "nul\0byte")] {
-            let r = request(&[bad]);
-            assert!(command_env(&r, None, agent_env()).is_err(), "{bad:?}");
+        Reportable {
+            started_at,
+            result,
+            stdout: self.stdout,
+            stderr: self.stderr,
         }
     }
 }

@@ -11,16 +11,24 @@
 //! ```
 //!
 //! JSON files are written atomically (temporary file, fsync, rename).
+//!
+//! After a restart [`recover`] reads these files back and decides what each
+//! command directory means: a result to report again, a command that never
+//! started and may still run once, or one that was running and is now
+//! `interrupted`.
 
 use super::text::{prefix_at_char_boundary, Utf8Cleaner};
 use crate::state::write_private_file_atomically;
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
-use gururmm_protocol::{CommandId, OutputStream};
+use gururmm_protocol::{CommandId, CommandOutcome, CommandRequest, CommandResult, OutputStream};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+
+/// The error of a command found running when the agent started.
+pub const INTERRUPTED_ERROR: &str = "the agent restarted while the command ran";
 
 /// Directory of all commands inside the state directory.
 pub const COMMANDS_DIR: &str = "commands";
@@ -215,6 +223,83 @@ impl SpoolWriter {
     pub fn truncated(&self) -> bool {
         self.truncated
     }
+}
+
+/// What a command directory found when the agent starts means.
+pub(crate) enum Recovered {
+    /// It has a result (possibly `interrupted`, just written): report it
+    /// until acknowledged.
+    Finished(Box<CommandResult>),
+    /// Recorded but never started: it may still run, once; queued in order of
+    /// the time it was recorded.
+    Queued(Box<CommandRequest>, std::time::SystemTime),
+    /// Not a usable record (no or another request): delete it.
+    Discard(String),
+}
+
+/// Reads the record of command `id` after a restart. A command that was
+/// running becomes `interrupted` (its result is written here), after
+/// `kill_recorded_tree` (the OS leaf's) has ended its process tree if that
+/// still runs, so it is never run twice nor left running unreported.
+pub(crate) fn recover(
+    layout: &Layout,
+    id: CommandId,
+    kill_recorded_tree: impl FnOnce(&ProcessMarker),
+) -> Recovered {
+    let request = match read_json::<CommandRequest>(&layout.request(id)) {
+        Ok(Some(request)) if request.id == id => request,
+        Ok(Some(_)) => return Recovered::Discard("request.json holds another id".into()),
+        Ok(None) => return Recovered::Discard("no request.json".into()),
+        Err(error) => return Recovered::Discard(format!("{error:#}")),
+    };
+    match read_json::<CommandResult>(&layout.result(id)) {
+        Ok(Some(result)) => return Recovered::Finished(Box::new(result)),
+        Ok(None) => {}
+        Err(error) => {
+            tracing::warn!(%id, "unreadable result, marking the command interrupted: {error:#}")
+        }
+    }
+    let started_at = match read_json::<CommandState>(&layout.state(id)) {
+        // Never started: it may still run, exactly once.
+        Ok(None) | Ok(Some(CommandState::Queued)) => {
+            let recorded_at = std::fs::metadata(layout.request(id))
+                .and_then(|m| m.modified())
+                .unwrap_or(std::time::UNIX_EPOCH);
+            return Recovered::Queued(Box::new(request), recorded_at);
+        }
+        Ok(Some(CommandState::Running {
+            started_at,
+            process,
+        })) => {
+            if let Some(process) = process {
+                kill_recorded_tree(&process);
+            }
+            Some(started_at)
+        }
+        // Unsure how far it got: never risk running it twice.
+        Err(_) => None,
+    };
+    let limit = request.output_limit_bytes;
+    let stdout_bytes = stored_length(&layout.output(id, OutputStream::Stdout));
+    let stderr_bytes = stored_length(&layout.output(id, OutputStream::Stderr));
+    let result = CommandResult {
+        id,
+        outcome: CommandOutcome::Interrupted,
+        exit_code: None,
+        error: Some(INTERRUPTED_ERROR.into()),
+        started_at,
+        finished_at: Utc::now(),
+        stdout_bytes,
+        stderr_bytes,
+        // Whether more was cut is unknown; within a character of the limit it was likely.
+        stdout_truncated: limit > 0 && stdout_bytes + 4 > limit,
+        stderr_truncated: limit > 0 && stderr_bytes + 4 > limit,
+    };
+    if let Err(error) = write_json(&layout.result(id), &result) {
+        tracing::error!(%id, "could not store the interrupted result: {error:#}");
+    }
+    tracing::warn!(%id, "{INTERRUPTED_ERROR}");
+    Recovered::Finished(Box::new(result))
 }
 
 #[cfg(test)]
