@@ -1,14 +1,25 @@
-import type { ReactNode } from "react";
-import { Area, AreaChart, CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import type { MetricPoint } from "@/api/types";
 import { ErrorMessage } from "@/components/error-message";
 import { Button } from "@/components/ui/button";
-import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
 import { Skeleton } from "@/components/ui/skeleton";
-import { formatBytes, formatDateTime, formatPercent } from "@/lib/format";
 import { cn } from "@/lib/utils";
 import { useAgentMetrics } from "../api/agents";
+import { MetricChart, type MetricSeries } from "./metric-chart";
 import { METRIC_RANGES, type MetricRange } from "../agent-list-search";
+
+const CPU: MetricSeries<ChartRow> = { dataKey: "cpu", name: "CPU", color: "var(--chart-1)" };
+const MEMORY: MetricSeries<ChartRow>[] = [
+  { dataKey: "memoryTotal", name: "Total", color: "var(--muted-foreground)", limit: true },
+  { dataKey: "memoryUsed", name: "Used", color: "var(--chart-2)" },
+];
+const DISK: MetricSeries<ChartRow>[] = [
+  { dataKey: "diskTotal", name: "Total", color: "var(--muted-foreground)", limit: true },
+  { dataKey: "diskUsed", name: "Used", color: "var(--chart-3)" },
+];
+const NETWORK: MetricSeries<ChartRow>[] = [
+  { dataKey: "rx", name: "Received", color: "var(--chart-1)" },
+  { dataKey: "tx", name: "Sent", color: "var(--chart-4)" },
+];
 
 const RANGE_LABELS: Record<MetricRange, string> = { "1h": "1 h", "24h": "24 h", "7d": "7 d" };
 
@@ -68,35 +79,6 @@ export function RangeSelector({ range, onRangeChange }: { range: MetricRange; on
   );
 }
 
-function ChartCard({ title, testId, children, footer }: { title: string; testId: string; children: ReactNode; footer?: ReactNode }) {
-  return (
-    <Card data-testid={testId}>
-      <CardHeader className="pb-1">
-        <CardTitle className="text-xs font-medium text-muted-foreground">{title}</CardTitle>
-        {footer}
-      </CardHeader>
-      <CardContent className="h-44 px-1 pb-2">{children}</CardContent>
-    </Card>
-  );
-}
-
-const axisProps = {
-  stroke: "currentColor",
-  tick: { fontSize: 10, fill: "var(--muted-foreground)" },
-  tickLine: false,
-  axisLine: false,
-} as const;
-const tooltipStyle = {
-  contentStyle: {
-    background: "var(--popover)",
-    border: "1px solid var(--border)",
-    borderRadius: 6,
-    fontSize: 12,
-    color: "var(--popover-foreground)",
-  },
-  labelFormatter: (value: unknown) => formatDateTime(new Date(Number(value)).toISOString()),
-} as const;
-
 export function MetricCharts({
   agentId,
   range,
@@ -111,12 +93,7 @@ export function MetricCharts({
   const domain: [number, number] | ["dataMin", "dataMax"] = metrics.data
     ? [Date.parse(metrics.data.from), Date.parse(metrics.data.to)]
     : ["dataMin", "dataMax"];
-  const xAxis = (
-    <XAxis dataKey="time" type="number" scale="time" domain={domain} tickFormatter={timeTick(range)} minTickGap={40} {...axisProps} />
-  );
-  const grid = <CartesianGrid strokeDasharray="3 3" stroke="var(--border)" vertical={false} />;
-  // With only a few samples a line is too short to see, so draw the points too.
-  const dot = rows.length < 4 ? { r: 2.5 } : false;
+  const time = { timeDomain: domain, timeTick: timeTick(range) };
   const bucketNote = metrics.data && metrics.data.bucket_seconds > 0 ? `averaged per ${formatBucket(metrics.data.bucket_seconds)}` : null;
 
   return (
@@ -137,115 +114,18 @@ export function MetricCharts({
         </div>
       ) : (
         <div className={cn("grid gap-3 lg:grid-cols-2", metrics.isFetching && metrics.isPlaceholderData && "opacity-60")}>
-          <ChartCard title="CPU %" testId="chart-cpu">
-            <ResponsiveContainer width="100%" height="100%">
-              <AreaChart data={rows} margin={{ top: 4, right: 8, bottom: 0, left: 0 }}>
-                {grid}
-                {xAxis}
-                <YAxis domain={[0, 100]} width={36} tickFormatter={(value: number) => `${value}%`} {...axisProps} />
-                <Tooltip {...tooltipStyle} formatter={(value) => [formatPercent(Number(value)), "CPU"]} />
-                <Area
-                  dataKey="cpu"
-                  name="CPU"
-                  type="monotone"
-                  stroke="var(--chart-1)"
-                  fill="var(--chart-1)"
-                  fillOpacity={0.2}
-                  strokeWidth={1.5}
-                  dot={dot}
-                  isAnimationActive={false}
-                />
-              </AreaChart>
-            </ResponsiveContainer>
-          </ChartCard>
-          <ChartCard title="Memory (used of total)" testId="chart-memory">
-            <ResponsiveContainer width="100%" height="100%">
-              <AreaChart data={rows} margin={{ top: 4, right: 8, bottom: 0, left: 0 }}>
-                {grid}
-                {xAxis}
-                <YAxis width={60} tickFormatter={(value: number) => `${formatBytes(value, 0)}/s`} {...axisProps} />
-                <Tooltip {...tooltipStyle} formatter={(value, name) => [`${formatBytes(Number(value))}/s`, name]} />
-                <Area
-                  dataKey="memoryTotal"
-                  name="Total"
-                  type="stepAfter"
-                  stroke="var(--muted-foreground)"
-                  strokeDasharray="4 3"
-                  fill="none"
-                  isAnimationActive={false}
-                />
-                <Area
-                  dataKey="memoryUsed"
-                  name="Used"
-                  type="monotone"
-                  stroke="var(--chart-2)"
-                  fill="var(--chart-2)"
-                  fillOpacity={0.2}
-                  strokeWidth={1.5}
-                  dot={dot}
-                  isAnimationActive={false}
-                />
-              </AreaChart>
-            </ResponsiveContainer>
-          </ChartCard>
-          <ChartCard title="Disks (used of total, all volumes)" testId="chart-disk">
-            <ResponsiveContainer width="100%" height="100%">
-              <AreaChart data={rows} margin={{ top: 4, right: 8, bottom: 0, left: 0 }}>
-                {grid}
-                {xAxis}
-                <YAxis width={60} tickFormatter={(value: number) => `${formatBytes(value, 0)}/s`} {...axisProps} />
-                <Tooltip {...tooltipStyle} formatter={(value, name) => [`${formatBytes(Number(value))}/s`, name]} />
-                <Area
-                  dataKey="diskTotal"
-                  name="Total"
-                  type="stepAfter"
-                  stroke="var(--muted-foreground)"
-                  strokeDasharray="4 3"
-                  fill="none"
-                  isAnimationActive={false}
-                />
-                <Area
-                  dataKey="diskUsed"
-                  name="Used"
-                  type="monotone"
-                  stroke="var(--chart-3)"
-                  fill="var(--chart-3)"
-                  fillOpacity={0.2}
-                  strokeWidth={1.5}
-                  dot={dot}
-                  isAnimationActive={false}
-                />
-              </AreaChart>
-            </ResponsiveContainer>
-          </ChartCard>
-          <ChartCard title="Network (received / sent per second)" testId="chart-network">
-            <ResponsiveContainer width="100%" height="100%">
-              <LineChart data={rows} margin={{ top: 4, right: 8, bottom: 0, left: 0 }}>
-                {grid}
-                {xAxis}
-                <YAxis width={60} tickFormatter={(value: number) => `${formatBytes(value, 0)}/s`} {...axisProps} />
-                <Tooltip {...tooltipStyle} formatter={(value, name) => [`${formatBytes(Number(value))}/s`, name]} />
-                <Line
-                  dataKey="rx"
-                  name="Received"
-                  type="monotone"
-                  stroke="var(--chart-1)"
-                  dot={dot}
-                  strokeWidth={1.5}
-                  isAnimationActive={false}
-                />
-                <Line
-                  dataKey="tx"
-                  name="Sent"
-                  type="monotone"
-                  stroke="var(--chart-4)"
-                  dot={dot}
-                  strokeWidth={1.5}
-                  isAnimationActive={false}
-                />
-              </LineChart>
-            </ResponsiveContainer>
-          </ChartCard>
+          <MetricChart title="CPU %" testId="chart-cpu" rows={rows} unit="percent" series={[CPU]} {...time} />
+          <MetricChart title="Memory (used of total)" testId="chart-memory" rows={rows} unit="bytes" series={MEMORY} {...time} />
+          <MetricChart title="Disks (used of total, all volumes)" testId="chart-disk" rows={rows} unit="bytes" series={DISK} {...time} />
+          <MetricChart
+            title="Network (received / sent per second)"
+            testId="chart-network"
+            rows={rows}
+            unit="bytes-per-second"
+            shape="line"
+            series={NETWORK}
+            {...time}
+          />
         </div>
       )}
       {metrics.data && rows.length === 0 ? <p className="text-xs text-muted-foreground">No samples in this range yet.</p> : null}
