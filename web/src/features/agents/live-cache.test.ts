@@ -2,32 +2,20 @@ import { QueryClient } from "@tanstack/react-query";
 import type { AgentDetail, AgentPage, AgentSummary } from "@/api/types";
 import { agentKeys } from "./api/agents";
 import { applyAgentMetricsEvent, applyAgentStatusEvent } from "./live-cache";
+import { agentSummary, pageOf } from "@/test/fixtures";
 
-function summary(id: string, overrides: Partial<AgentSummary> = {}): AgentSummary {
-  return {
+const summary = (id: string, overrides: Partial<AgentSummary> = {}): AgentSummary =>
+  agentSummary({
     id,
     hostname: `host-${id}`,
     status: "offline",
     last_seen: "2026-01-01T00:00:00Z",
-    os: { family: "linux", name: "Debian", version: "12", kernel: "6.1" },
-    arch: "x86_64",
-    agent_version: "0.1.0",
-    site_id: "s",
-    site_name: "HQ",
-    client_id: "c",
-    client_name: "Acme",
-    public_ip: null,
     cpu_percent: null,
     memory_used_bytes: null,
     memory_total_bytes: null,
-    enrolled_at: "2026-01-01T00:00:00Z",
     ...overrides,
-  };
-}
-
-function page(items: AgentSummary[]): AgentPage {
-  return { items, total: items.length, page: 1, per_page: 50 };
-}
+  });
+const page = (items: AgentSummary[]): AgentPage => pageOf(items);
 
 describe("live agent cache updates", () => {
   it("flips the status in every cached list and in the detail", () => {

@@ -2,36 +2,7 @@ import { QueryClient } from "@tanstack/react-query";
 import type { Command } from "@/api/types";
 import { commandKeys } from "./api/commands";
 import { applyCommandOutputEvent, applyCommandStatusEvent, mergeOutputChunk } from "./live-cache";
-
-function command(overrides: Partial<Command> = {}): Command {
-  return {
-    id: "c1",
-    agent_id: "a1",
-    status: "running",
-    command_type: "shell",
-    command: "echo hi",
-    interpreter: null,
-    args: [],
-    env: {},
-    working_dir: null,
-    run_as: { context: "system" },
-    timeout_seconds: 300,
-    exit_code: null,
-    error: null,
-    stdout: "",
-    stderr: "",
-    stdout_truncated: false,
-    stderr_truncated: false,
-    cancel_requested: false,
-    created_by: "u",
-    created_by_email: "tech@example.com",
-    created_at: "2026-01-01T00:00:00Z",
-    expires_at: "2026-01-02T00:00:00Z",
-    started_at: "2026-01-01T00:00:01Z",
-    finished_at: null,
-    ...overrides,
-  };
-}
+import { command } from "@/test/fixtures";
 
 const output = (stream: "stdout" | "stderr", data: string, commandId = "c1", offset: number | null = null) =>
   ({ type: "command_output", command_id: commandId, agent_id: "a1", stream, data, offset }) as const;

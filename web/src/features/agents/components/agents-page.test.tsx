@@ -1,34 +1,13 @@
 import { screen, within } from "@testing-library/react";
-import type { AgentPage, AgentSummary, ClientPage } from "@/api/types";
+import type { AgentPage, ClientPage } from "@/api/types";
 import { renderPage } from "@/test/render-page";
 import { agentKeys } from "../api/agents";
 import { deletedAgentKeys } from "../api/deleted-agents";
 import type { AgentListSearch } from "../agent-list-search";
 import { AgentsPage } from "./agents-page";
+import { agentSummary as agent } from "@/test/fixtures";
 
 const noClients: ClientPage = { items: [], total: 0, page: 1, per_page: 100 };
-
-function agent(overrides: Partial<AgentSummary>): AgentSummary {
-  return {
-    id: "a",
-    hostname: "web01",
-    status: "online",
-    last_seen: new Date().toISOString(),
-    os: { family: "linux", name: "Debian GNU/Linux", version: "12", kernel: "6.1" },
-    arch: "x86_64",
-    agent_version: "0.1.0",
-    site_id: "s",
-    site_name: "HQ",
-    client_id: "c",
-    client_name: "Acme",
-    public_ip: null,
-    cpu_percent: 12.5,
-    memory_used_bytes: 2 * 1024 ** 3,
-    memory_total_bytes: 8 * 1024 ** 3,
-    enrolled_at: "2026-01-01T00:00:00Z",
-    ...overrides,
-  };
-}
 
 function renderAgents(search: AgentListSearch, page: AgentPage, deletedCount = 0) {
   return renderPage(<AgentsPage search={search} onSearchChange={() => undefined} />, {

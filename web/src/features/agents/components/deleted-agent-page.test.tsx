@@ -1,8 +1,8 @@
 import { screen, within } from "@testing-library/react";
-import type { DeletedAgent } from "@/api/types";
 import { renderPage } from "@/test/render-page";
 import { deletedAgentKeys } from "../api/deleted-agents";
 import { DeletedAgentPage } from "./deleted-agent-page";
+import { deletedAgent } from "@/test/fixtures";
 
 // openapi-fetch keeps the fetch it saw at creation, so the stub must exist before the client module loads.
 const fetchMock = vi.hoisted(() => {
@@ -12,18 +12,7 @@ const fetchMock = vi.hoisted(() => {
 });
 
 const AGENT_ID = "0b7f1a4e-1111-4222-8333-944455556666";
-
-const tombstone: DeletedAgent = {
-  id: AGENT_ID,
-  hostname: "old-pc",
-  client_name: "Acme",
-  site_name: "HQ",
-  os_name: "Debian GNU/Linux 12",
-  enrolled_at: "2026-01-01T00:00:00Z",
-  deleted_at: new Date(Date.now() - 2 * 3600_000).toISOString(),
-  deleted_by_email: "admin@example.com",
-  command_count: 3,
-};
+const tombstone = deletedAgent({ id: AGENT_ID, deleted_at: new Date(Date.now() - 2 * 3600_000).toISOString(), command_count: 3 });
 
 describe("DeletedAgentPage", () => {
   beforeEach(() => {

@@ -1,25 +1,11 @@
 import { screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import type { DeletedAgent, DeletedAgentPage } from "@/api/types";
+import type { DeletedAgentPage } from "@/api/types";
 import { renderPage } from "@/test/render-page";
 import { deletedAgentKeys } from "../api/deleted-agents";
 import type { DeletedAgentListSearch } from "../deleted-agent-list-search";
 import { DeletedAgentsPage } from "./deleted-agents-page";
-
-function deletedAgent(overrides: Partial<DeletedAgent> = {}): DeletedAgent {
-  return {
-    id: "0b7f1a4e-1111-4222-8333-944455556666",
-    hostname: "old-pc",
-    client_name: "Acme",
-    site_name: "HQ",
-    os_name: "Debian GNU/Linux 12",
-    enrolled_at: "2026-01-01T00:00:00Z",
-    deleted_at: new Date(Date.now() - 5 * 60_000).toISOString(),
-    deleted_by_email: "admin@example.com",
-    command_count: 7,
-    ...overrides,
-  };
-}
+import { deletedAgent } from "@/test/fixtures";
 
 function renderDeleted(search: DeletedAgentListSearch, page: DeletedAgentPage) {
   const onSearchChange = vi.fn();

@@ -1,35 +1,8 @@
 import type { Command } from "@/api/types";
 import { keepNewerOutput } from "./commands";
+import { command as runningCommand } from "@/test/fixtures";
 
-function command(overrides: Partial<Command>): Command {
-  return {
-    id: "c1",
-    agent_id: "a1",
-    status: "running",
-    command_type: "shell",
-    command: "tail -f log",
-    interpreter: null,
-    args: [],
-    env: {},
-    working_dir: null,
-    run_as: { context: "system" },
-    timeout_seconds: 300,
-    exit_code: null,
-    error: null,
-    stdout: "",
-    stderr: "",
-    stdout_truncated: false,
-    stderr_truncated: false,
-    cancel_requested: false,
-    created_by: "u",
-    created_by_email: "tech@example.com",
-    created_at: "2026-01-01T00:00:00Z",
-    expires_at: "2026-01-02T00:00:00Z",
-    started_at: "2026-01-01T00:00:01Z",
-    finished_at: null,
-    ...overrides,
-  };
-}
+const command = (overrides: Partial<Command>) => runningCommand({ command: "tail -f log", ...overrides });
 
 describe("keepNewerOutput", () => {
   it("keeps live chunks that arrived while a running command was being fetched", () => {

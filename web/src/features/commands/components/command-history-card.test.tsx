@@ -6,38 +6,21 @@ import { renderPage } from "@/test/render-page";
 import { commandKeys } from "../api/commands";
 import type { CommandHistorySearch } from "../command-history-search";
 import { CommandHistoryCard } from "./command-history-card";
+import { command as commandFixture } from "@/test/fixtures";
 
 const AGENT_ID = "9d3c1b8e-6a3f-4f0e-8c1d-2b7a5e4f3c21";
 
-function command(id: string, overrides: Partial<Command>): Command {
-  return {
+const command = (id: string, overrides: Partial<Command>): Command =>
+  commandFixture({
     id,
     agent_id: AGENT_ID,
     status: "completed",
-    command_type: "shell",
     command: "uptime",
-    interpreter: null,
-    args: [],
-    env: {},
-    working_dir: null,
-    run_as: { context: "system" },
-    timeout_seconds: 300,
     exit_code: 0,
-    error: null,
-    stdout: "",
-    stderr: "",
-    stdout_truncated: false,
-    stderr_truncated: false,
-    cancel_requested: false,
-    created_by: "u",
     created_by_email: "alice@msp.example",
-    created_at: "2026-01-01T00:00:00Z",
-    expires_at: "2026-01-02T00:00:00Z",
-    started_at: "2026-01-01T00:00:01Z",
     finished_at: "2026-01-01T00:00:03.5Z",
     ...overrides,
-  };
-}
+  });
 
 function renderHistory(search: CommandHistorySearch, page: CommandPage, onSearchChange = vi.fn()) {
   renderPage(

@@ -3,36 +3,10 @@ import type { Command } from "@/api/types";
 import { LiveEventsProvider } from "@/lib/live-events";
 import { renderPage } from "@/test/render-page";
 import { CommandTerminalView } from "./command-terminal";
+import { command as commandFixture } from "@/test/fixtures";
 
-function command(overrides: Partial<Command>): Command {
-  return {
-    id: "c1",
-    agent_id: "a1",
-    status: "completed",
-    command_type: "shell",
-    command: "make check",
-    interpreter: null,
-    args: [],
-    env: {},
-    working_dir: null,
-    run_as: { context: "system" },
-    timeout_seconds: 300,
-    exit_code: 0,
-    error: null,
-    stdout: "",
-    stderr: "",
-    stdout_truncated: false,
-    stderr_truncated: false,
-    cancel_requested: false,
-    created_by: "u",
-    created_by_email: "tech@example.com",
-    created_at: "2026-01-01T00:00:00Z",
-    expires_at: "2026-01-02T00:00:00Z",
-    started_at: "2026-01-01T00:00:01Z",
-    finished_at: "2026-01-01T00:00:01.250Z",
-    ...overrides,
-  };
-}
+const command = (overrides: Partial<Command>): Command =>
+  commandFixture({ status: "completed", command: "make check", exit_code: 0, finished_at: "2026-01-01T00:00:01.250Z", ...overrides });
 
 function renderTerminal(value: Command, role: "technician" | "readonly" = "technician") {
   return renderPage(

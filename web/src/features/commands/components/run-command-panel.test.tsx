@@ -7,6 +7,7 @@ import { TooltipProvider } from "@/components/ui/tooltip";
 import { currentUserQueryKey } from "@/lib/auth";
 import { LiveEventsProvider } from "@/lib/live-events";
 import { RunCommandPanel } from "./run-command-panel";
+import { command } from "@/test/fixtures";
 
 // openapi-fetch keeps the fetch it saw at creation, so the stub must exist before the client module loads.
 const fetchMock = vi.hoisted(() => {
@@ -24,35 +25,17 @@ beforeAll(() => {
 
 const AGENT_ID = "9d3c1b8e-6a3f-4f0e-8c1d-2b7a5e4f3c21";
 
-function queuedCommand(overrides: Partial<Command> = {}): Command {
-  return {
+const queuedCommand = (overrides: Partial<Command> = {}): Command =>
+  command({
     id: "5f0c2e1a-7b4d-4c3e-9a8f-1e2d3c4b5a69",
     agent_id: AGENT_ID,
     status: "queued",
-    command_type: "shell",
     command: "uptime",
-    interpreter: null,
-    args: [],
-    env: {},
-    working_dir: null,
-    run_as: { context: "system" },
-    timeout_seconds: 300,
-    exit_code: null,
-    error: null,
-    stdout: "",
-    stderr: "",
-    stdout_truncated: false,
-    stderr_truncated: false,
-    cancel_requested: false,
-    created_by: "u",
-    created_by_email: "tech@example.com",
     created_at: new Date().toISOString(),
     expires_at: "2026-12-01T12:00:00Z",
     started_at: null,
-    finished_at: null,
     ...overrides,
-  };
-}
+  });
 
 function json(body: unknown, status = 200): Response {
   return new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });

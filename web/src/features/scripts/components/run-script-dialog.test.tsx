@@ -1,9 +1,32 @@
 import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import type { AgentPage, Job, Script } from "@/api/types";
+import type { AgentPage, Job } from "@/api/types";
 import { Button } from "@/components/ui/button";
 import { renderPage } from "@/test/render-page";
 import { RunScriptDialog } from "./run-script-dialog";
+import { agentSummary, pageOf, script as scriptFixture } from "@/test/fixtures";
+
+const script = scriptFixture(
+  { name: "Greet", description: "", category: "" },
+  {
+    version: 2,
+    body: 'echo "hello $1"',
+    parameters: [
+      { name: "Name", type: "string", required: true },
+      { name: "Times", type: "number", default: "2" },
+      { name: "Loud", type: "boolean" },
+    ],
+  },
+);
+
+const agents: AgentPage = pageOf([
+  agentSummary({
+    id: "a1",
+    hostname: "pc-01",
+    last_seen: "2026-01-01T00:00:00Z",
+    os: { family: "linux", name: "Debian", version: "12", kernel: "6.1" },
+  }),
+]);
 
 // openapi-fetch keeps the fetch it saw at creation, so the stub must exist before the client module loads.
 const fetchMock = vi.hoisted(() => {
@@ -11,53 +34,6 @@ const fetchMock = vi.hoisted(() => {
   globalThis.fetch = mock;
   return mock;
 });
-
-const script: Script = {
-  id: "s1",
-  name: "Greet",
-  description: "",
-  category: "",
-  created_at: "2026-01-01T00:00:00Z",
-  updated_at: "2026-01-01T00:00:00Z",
-  current: {
-    version: 2,
-    command_type: "script",
-    interpreter: "bash",
-    body: 'echo "hello $1"',
-    parameters: [
-      { name: "Name", type: "string", required: true },
-      { name: "Times", type: "number", default: "2" },
-      { name: "Loud", type: "boolean" },
-    ],
-    default_env: {},
-    default_timeout_seconds: 300,
-    run_as: { context: "system" },
-    created_at: "2026-01-01T00:00:00Z",
-    created_by_email: "tech@example.com",
-  },
-};
-
-const agents: AgentPage = {
-  items: [
-    {
-      id: "a1",
-      hostname: "pc-01",
-      status: "online",
-      last_seen: "2026-01-01T00:00:00Z",
-      os: { family: "linux", name: "Debian", version: "12", kernel: "6.1" },
-      arch: "x86_64",
-      agent_version: "0.1.0",
-      site_id: "s",
-      site_name: "HQ",
-      client_id: "c",
-      client_name: "Acme",
-      enrolled_at: "2026-01-01T00:00:00Z",
-    },
-  ],
-  total: 1,
-  page: 1,
-  per_page: 50,
-};
 
 const job = { id: "j1", name: "Greet v2" } as Job;
 

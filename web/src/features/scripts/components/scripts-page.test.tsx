@@ -3,32 +3,9 @@ import type { Script, ScriptPage } from "@/api/types";
 import { renderPage } from "@/test/render-page";
 import { scriptKeys } from "../api/scripts";
 import { ScriptsPage } from "./scripts-page";
+import { pageOf, script } from "@/test/fixtures";
 
-function script(overrides: Partial<Script> = {}): Script {
-  return {
-    id: "s1",
-    name: "Clean temp",
-    description: "Deletes old files from /tmp",
-    category: "Maintenance",
-    created_at: "2026-01-01T00:00:00Z",
-    updated_at: "2026-01-01T00:00:00Z",
-    current: {
-      version: 3,
-      command_type: "script",
-      interpreter: "bash",
-      body: "find /tmp -mtime +$1 -delete",
-      parameters: [{ name: "Days", type: "number", default: "7" }],
-      default_env: {},
-      default_timeout_seconds: 300,
-      run_as: { context: "system" },
-      created_at: "2026-01-01T00:00:00Z",
-      created_by_email: "tech@example.com",
-    },
-    ...overrides,
-  };
-}
-
-const page = (items: Script[]): ScriptPage => ({ items, total: items.length, page: 1, per_page: 50 });
+const page = (items: Script[]): ScriptPage => pageOf(items);
 
 function renderScripts(items: Script[], role: "technician" | "readonly" = "technician", search = {}) {
   return renderPage(<ScriptsPage search={search} onSearchChange={() => undefined} onJobStarted={() => undefined} />, {
