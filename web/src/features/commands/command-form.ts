@@ -1,16 +1,19 @@
 //! The run-command form's text fields turned into a `CommandSpec`, with the server's rules checked
 //! first so mistakes are shown next to the field instead of after a round trip.
 import type { CommandSpec, CommandType } from "@/api/types";
+import {
+  buildRunAs,
+  DEFAULT_TIMEOUT_SECONDS,
+  INTERPRETER_REQUIRED,
+  MAX_TIMEOUT_SECONDS,
+  parseTimeoutSeconds,
+  type RunAsChoice,
+} from "@/lib/command-fields";
 import { parseEnvLines } from "@/lib/env-lines";
 
 export { parseEnvLines, type EnvParseResult } from "@/lib/env-lines";
 
-export const DEFAULT_TIMEOUT_SECONDS = 300;
-export const MAX_TIMEOUT_SECONDS = 86_400;
 const MAX_ARGS = 64;
-const USERNAME = /^[A-Za-z0-9_.$\\@-]{1,64}$/;
-
-export type RunAsChoice = "system" | "user" | "user_session";
 
 export interface CommandFormValues {
   commandType: CommandType;
@@ -61,21 +64,14 @@ export function buildCommandSpec(values: CommandFormValues): CommandFormResult {
   }
   const interpreter = values.interpreter.trim();
   if (values.commandType === "script" && interpreter === "") {
-    return { ok: false, field: "interpreter", message: "A script needs an interpreter, e.g. bash, python3 or pwsh." };
+    return { ok: false, field: "interpreter", message: INTERPRETER_REQUIRED };
   }
-  const timeoutText = values.timeoutSeconds.trim();
-  const timeout = timeoutText === "" ? DEFAULT_TIMEOUT_SECONDS : Number(timeoutText);
-  if (!Number.isInteger(timeout) || timeout < 1 || timeout > MAX_TIMEOUT_SECONDS) {
+  const timeout = parseTimeoutSeconds(values.timeoutSeconds);
+  if (timeout === null) {
     return { ok: false, field: "timeoutSeconds", message: `Timeout must be a whole number of seconds from 1 to ${MAX_TIMEOUT_SECONDS}.` };
   }
-  const username = values.username.trim();
-  if (values.runAs === "user" && !(USERNAME.test(username) && !username.startsWith("-"))) {
-    return {
-      ok: false,
-      field: "username",
-      message: username === "" ? "Enter the local user's name." : `"${username}" is not a valid user name.`,
-    };
-  }
+  const runAs = buildRunAs(values.runAs, values.username);
+  if (!runAs.ok) return { ok: false, field: "username", message: runAs.message };
   const args = parseArgLines(values.args);
   if (args.length > MAX_ARGS) return { ok: false, field: "args", message: `At most ${MAX_ARGS} arguments.` };
   const env = parseEnvLines(values.env);
@@ -85,12 +81,7 @@ export function buildCommandSpec(values: CommandFormValues): CommandFormResult {
     command_type: values.commandType,
     command: values.command,
     timeout_seconds: timeout,
-    run_as:
-      values.runAs === "user"
-        ? { context: "user", username }
-        : values.runAs === "user_session"
-          ? { context: "user_session" }
-          : { context: "system" },
+    run_as: runAs.runAs,
   };
   if (values.commandType === "script") spec.interpreter = interpreter;
   if (args.length > 0) spec.args = args;

@@ -22,12 +22,7 @@ export const COMMAND_STATUS_LABELS: Record<CommandStatus, string> = {
   expired: "Expired",
 };
 
-export const COMMAND_TYPE_LABELS: Record<string, string> = {
-  shell: "Shell",
-  powershell: "PowerShell",
-  python: "Python",
-  script: "Script",
-};
+export { COMMAND_TYPE_LABELS } from "@/lib/command-fields";
 
 // Durations are shown by jobs too, so they live with the other formatting.
 export { commandDurationMs, formatCommandDuration } from "@/lib/format";

@@ -1,7 +1,8 @@
 //! The run dialog's state turned into a `RunScriptRequest`: parameter values typed by their
 //! definition (text, number, checkbox), required ones checked, and exactly one kind of target.
 import type { RunScriptRequest, ScriptParameter, Targets } from "@/api/types";
-import { MAX_TIMEOUT_SECONDS, valueMatchesType } from "./script-form";
+import { MAX_TIMEOUT_SECONDS, parseTimeoutSeconds } from "@/lib/command-fields";
+import { valueMatchesType } from "./script-form";
 
 /** Text for string and number parameters, a flag for boolean ones, by parameter name. */
 export type ParameterValues = Record<string, string | boolean>;
@@ -79,10 +80,9 @@ export function buildRunRequest(
   if (!targets.ok) return { ok: false, field: "targets", message: targets.message };
   // The document describes the values as a free-form object, which the generator types as empty.
   const request: RunScriptRequest = { targets: targets.targets, parameters: typed.values as RunScriptRequest["parameters"] };
-  const timeoutText = timeoutSeconds.trim();
-  if (timeoutText !== "") {
-    const timeout = Number(timeoutText);
-    if (!Number.isInteger(timeout) || timeout < 1 || timeout > MAX_TIMEOUT_SECONDS) {
+  if (timeoutSeconds.trim() !== "") {
+    const timeout = parseTimeoutSeconds(timeoutSeconds);
+    if (timeout === null) {
       return { ok: false, field: "timeoutSeconds", message: `A whole number of seconds from 1 to ${MAX_TIMEOUT_SECONDS}.` };
     }
     request.timeout_seconds = timeout;

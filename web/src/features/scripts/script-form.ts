@@ -1,17 +1,20 @@
 //! The script editor's fields turned into a `ScriptRequest`, with the server's rules checked first
 //! (parameter names, duplicates, defaults of the right type, environment lines) so a mistake is shown
 //! next to its field instead of after a round trip.
-import type { CommandType, ParameterType, RunAs, Script, ScriptParameter, ScriptRequest } from "@/api/types";
+import type { CommandType, ParameterType, Script, ScriptParameter, ScriptRequest } from "@/api/types";
+import {
+  buildRunAs,
+  DEFAULT_TIMEOUT_SECONDS,
+  INTERPRETER_REQUIRED,
+  MAX_TIMEOUT_SECONDS,
+  parseTimeoutSeconds,
+  type RunAsChoice,
+} from "@/lib/command-fields";
 import { ENV_NAME, formatEnvLines, parseEnvLines } from "@/lib/env-lines";
 
-export const DEFAULT_TIMEOUT_SECONDS = 300;
-export const MAX_TIMEOUT_SECONDS = 86_400;
 export const MAX_PARAMETERS = 32;
-const USERNAME = /^[A-Za-z0-9_.$\\@-]{1,64}$/;
 /** What Rust's `f64` parse accepts, minus infinities and NaN (the server refuses those). */
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
-
-export type RunAsChoice = "system" | "user" | "user_session";
 
 export interface ParameterRow {
   /** A local key for React lists; never sent. */
@@ -147,32 +150,19 @@ export function buildScriptRequest(values: ScriptFormValues): ScriptFormResult {
   if (values.category.trim().length > 100) return { ok: false, field: "category", message: "At most 100 characters." };
   const interpreter = values.interpreter.trim();
   if (values.commandType === "script" && interpreter === "") {
-    return { ok: false, field: "interpreter", message: "A script needs an interpreter, e.g. bash, python3 or pwsh." };
+    return { ok: false, field: "interpreter", message: INTERPRETER_REQUIRED };
   }
   if (values.body.trim() === "") return { ok: false, field: "body", message: "Write the script's code." };
   const problem = validateParameterRows(values.parameters);
   if (problem) return { ok: false, field: "parameters", message: problem.message, parameter: problem };
   const env = parseEnvLines(values.env);
   if (!env.ok) return { ok: false, field: "env", message: env.message };
-  const timeoutText = values.timeoutSeconds.trim();
-  const timeout = timeoutText === "" ? DEFAULT_TIMEOUT_SECONDS : Number(timeoutText);
-  if (!Number.isInteger(timeout) || timeout < 1 || timeout > MAX_TIMEOUT_SECONDS) {
+  const timeout = parseTimeoutSeconds(values.timeoutSeconds);
+  if (timeout === null) {
     return { ok: false, field: "timeoutSeconds", message: `A whole number of seconds from 1 to ${MAX_TIMEOUT_SECONDS}.` };
   }
-  const username = values.username.trim();
-  if (values.runAs === "user" && !(USERNAME.test(username) && !username.startsWith("-"))) {
-    return {
-      ok: false,
-      field: "username",
-      message: username === "" ? "Enter the local user's name." : `"${username}" is not a valid user name.`,
-    };
-  }
-  const runAs: RunAs =
-    values.runAs === "user"
-      ? { context: "user", username }
-      : values.runAs === "user_session"
-        ? { context: "user_session" }
-        : { context: "system" };
+  const runAs = buildRunAs(values.runAs, values.username);
+  if (!runAs.ok) return { ok: false, field: "username", message: runAs.message };
   return {
     ok: true,
     request: {
@@ -186,7 +176,7 @@ export function buildScriptRequest(values: ScriptFormValues): ScriptFormResult {
       parameters: values.parameters.map(parameterFromRow),
       default_env: env.env,
       default_timeout_seconds: timeout,
-      run_as: runAs,
+      run_as: runAs.runAs,
     },
   };
 }

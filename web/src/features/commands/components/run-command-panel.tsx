@@ -1,62 +1,27 @@
 import { ChevronRightIcon, PlayIcon, TerminalSquareIcon } from "lucide-react";
-import { useId, useState, type ReactNode } from "react";
+import { useId, useState } from "react";
 import type { CommandType } from "@/api/types";
 import { errorMessage } from "@/api/errors";
+import { FormField } from "@/components/form-field";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
 import { Input } from "@/components/ui/input";
-import { Label } from "@/components/ui/label";
 import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
 import { Textarea } from "@/components/ui/textarea";
 import { useCanMutate } from "@/lib/auth";
+import { COMMAND_TYPES, RUN_AS_OPTIONS, TIMEOUT_TITLE, type RunAsChoice } from "@/lib/command-fields";
 import { cn } from "@/lib/utils";
 import { useRunCommand } from "../api/commands";
-import {
-  buildCommandSpec,
-  EMPTY_COMMAND_FORM,
-  MAX_TIMEOUT_SECONDS,
-  type CommandFormField,
-  type CommandFormValues,
-  type RunAsChoice,
-} from "../command-form";
+import { buildCommandSpec, EMPTY_COMMAND_FORM, type CommandFormField, type CommandFormValues } from "../command-form";
 import { CommandTerminal } from "./command-terminal";
 
-interface CommandTypeOption {
-  value: CommandType;
-  label: string;
-  placeholder: string;
-  hint: string;
-}
-
-const SHELL: CommandTypeOption = {
-  value: "shell",
-  label: "Shell",
-  placeholder: "df -h && uptime",
-  hint: "/bin/sh -c on Linux and macOS, cmd /C on Windows",
+/** What to type, per command type, shown as the command box's placeholder. */
+const PLACEHOLDERS: Record<string, string> = {
+  shell: "df -h && uptime",
+  powershell: "Get-Service | Where-Object Status -eq 'Stopped'",
+  python: "import platform\nprint(platform.platform())",
+  script: "#!/bin/bash\nset -euo pipefail\napt-get -s upgrade | tail -n 5",
 };
-
-const COMMAND_TYPES: CommandTypeOption[] = [
-  SHELL,
-  {
-    value: "powershell",
-    label: "PowerShell",
-    placeholder: "Get-Service | Where-Object Status -eq 'Stopped'",
-    hint: "pwsh or Windows PowerShell, -NoProfile -NonInteractive",
-  },
-  { value: "python", label: "Python", placeholder: "import platform\nprint(platform.platform())", hint: "python3 -c (python on Windows)" },
-  {
-    value: "script",
-    label: "Script",
-    placeholder: "#!/bin/bash\nset -euo pipefail\napt-get -s upgrade | tail -n 5",
-    hint: "the body is written to a private temporary file and run by the interpreter",
-  },
-];
-
-const RUN_AS_OPTIONS: { value: RunAsChoice; label: string }[] = [
-  { value: "system", label: "System (agent's account)" },
-  { value: "user", label: "Local user…" },
-  { value: "user_session", label: "Logged-in user session (Windows)" },
-];
 
 const isMac = typeof navigator !== "undefined" && /Mac|iPhone|iPad/.test(navigator.platform);
 
@@ -73,7 +38,7 @@ function RunCommandForm({ agentId, agentOnline }: { agentId: string; agentOnline
   const [advancedOpen, setAdvancedOpen] = useState(false);
   const run = useRunCommand(agentId);
   const ids = useId();
-  const type = COMMAND_TYPES.find((option) => option.value === values.commandType) ?? SHELL;
+  const type = COMMAND_TYPES.find((option) => option.value === values.commandType) ?? COMMAND_TYPES[0]!;
 
   const set = <K extends keyof CommandFormValues>(key: K, value: CommandFormValues[K]) => {
     setValues((current) => ({ ...current, [key]: value }));
@@ -126,7 +91,7 @@ function RunCommandForm({ agentId, agentOnline }: { agentId: string; agentOnline
           }}
         >
           <div className="grid grid-cols-[minmax(0,1fr)_minmax(0,1.4fr)_5.5rem] gap-2">
-            <Field label="Type" htmlFor={`${ids}-type`}>
+            <FormField label="Type" htmlFor={`${ids}-type`}>
               <Select value={values.commandType} onValueChange={(value) => set("commandType", value as CommandType)}>
                 <SelectTrigger id={`${ids}-type`} className="w-full" data-testid="command-type-select">
                   <SelectValue />
@@ -139,8 +104,8 @@ function RunCommandForm({ agentId, agentOnline }: { agentId: string; agentOnline
                   ))}
                 </SelectContent>
               </Select>
-            </Field>
-            <Field label="Run as" htmlFor={`${ids}-run-as`}>
+            </FormField>
+            <FormField label="Run as" htmlFor={`${ids}-run-as`}>
               <Select value={values.runAs} onValueChange={(value) => set("runAs", value as RunAsChoice)}>
                 <SelectTrigger id={`${ids}-run-as`} className="w-full" data-testid="run-as-select">
                   <SelectValue />
@@ -153,24 +118,24 @@ function RunCommandForm({ agentId, agentOnline }: { agentId: string; agentOnline
                   ))}
                 </SelectContent>
               </Select>
-            </Field>
-            <Field label="Timeout (s)" htmlFor={`${ids}-timeout`}>
+            </FormField>
+            <FormField label="Timeout (s)" htmlFor={`${ids}-timeout`}>
               <Input
                 id={`${ids}-timeout`}
                 inputMode="numeric"
                 value={values.timeoutSeconds}
                 onChange={(event) => set("timeoutSeconds", event.target.value)}
                 className="tabular-nums"
-                title={`1 to ${MAX_TIMEOUT_SECONDS} seconds; the process tree is killed after it`}
+                title={TIMEOUT_TITLE}
                 {...invalidProps("timeoutSeconds")}
               />
-            </Field>
+            </FormField>
           </div>
           {fieldError("timeoutSeconds")}
           {values.commandType === "script" || values.runAs === "user" ? (
             <div className="grid grid-cols-2 gap-2">
               {values.commandType === "script" ? (
-                <Field label="Interpreter" htmlFor={`${ids}-interpreter`} error={fieldError("interpreter")}>
+                <FormField label="Interpreter" htmlFor={`${ids}-interpreter`} error={fieldError("interpreter")}>
                   <Input
                     id={`${ids}-interpreter`}
                     placeholder="bash, python3, pwsh…"
@@ -180,10 +145,10 @@ function RunCommandForm({ agentId, agentOnline }: { agentId: string; agentOnline
                     spellCheck={false}
                     {...invalidProps("interpreter")}
                   />
-                </Field>
+                </FormField>
               ) : null}
               {values.runAs === "user" ? (
-                <Field label="Username" htmlFor={`${ids}-username`} error={fieldError("username")}>
+                <FormField label="Username" htmlFor={`${ids}-username`} error={fieldError("username")}>
                   <Input
                     id={`${ids}-username`}
                     placeholder="alice or DOMAIN\alice"
@@ -193,16 +158,21 @@ function RunCommandForm({ agentId, agentOnline }: { agentId: string; agentOnline
                     autoComplete="off"
                     {...invalidProps("username")}
                   />
-                </Field>
+                </FormField>
               ) : null}
             </div>
           ) : null}
-          <Field label={values.commandType === "script" ? "Script" : "Command"} htmlFor={`${ids}-command`} error={fieldError("command")}>
+          <FormField
+            label={values.commandType === "script" ? "Script" : "Command"}
+            htmlFor={`${ids}-command`}
+            hint={`Runs with ${type.hint}.`}
+            error={fieldError("command")}
+          >
             <Textarea
               id={`${ids}-command`}
               data-testid="command-input"
               rows={values.commandType === "script" || values.commandType === "python" ? 8 : 4}
-              placeholder={type.placeholder}
+              placeholder={PLACEHOLDERS[type.value]}
               value={values.command}
               onChange={(event) => set("command", event.target.value)}
               className="resize-y font-mono text-xs leading-relaxed"
@@ -211,8 +181,7 @@ function RunCommandForm({ agentId, agentOnline }: { agentId: string; agentOnline
               autoComplete="off"
               {...invalidProps("command")}
             />
-            <p className="text-[11px] text-muted-foreground">Runs with {type.hint}.</p>
-          </Field>
+          </FormField>
           <div className="rounded-md border">
             <button
               type="button"
@@ -228,7 +197,7 @@ function RunCommandForm({ agentId, agentOnline }: { agentId: string; agentOnline
             {advancedOpen ? (
               <div id={`${ids}-advanced`} className="grid gap-2 border-t px-2 pt-2 pb-2.5">
                 <div className="grid grid-cols-2 gap-2">
-                  <Field label="Arguments (one per line)" htmlFor={`${ids}-args`} error={fieldError("args")}>
+                  <FormField label="Arguments (one per line)" htmlFor={`${ids}-args`} error={fieldError("args")}>
                     <Textarea
                       id={`${ids}-args`}
                       rows={3}
@@ -239,8 +208,8 @@ function RunCommandForm({ agentId, agentOnline }: { agentId: string; agentOnline
                       spellCheck={false}
                       {...invalidProps("args")}
                     />
-                  </Field>
-                  <Field label="Environment (NAME=value per line)" htmlFor={`${ids}-env`} error={fieldError("env")}>
+                  </FormField>
+                  <FormField label="Environment (NAME=value per line)" htmlFor={`${ids}-env`} error={fieldError("env")}>
                     <Textarea
                       id={`${ids}-env`}
                       rows={3}
@@ -251,9 +220,9 @@ function RunCommandForm({ agentId, agentOnline }: { agentId: string; agentOnline
                       spellCheck={false}
                       {...invalidProps("env")}
                     />
-                  </Field>
+                  </FormField>
                 </div>
-                <Field label="Working directory" htmlFor={`${ids}-working-dir`} error={fieldError("workingDir")}>
+                <FormField label="Working directory" htmlFor={`${ids}-working-dir`} error={fieldError("workingDir")}>
                   <Input
                     id={`${ids}-working-dir`}
                     placeholder="Default: the agent's working directory"
@@ -263,7 +232,7 @@ function RunCommandForm({ agentId, agentOnline }: { agentId: string; agentOnline
                     spellCheck={false}
                     {...invalidProps("workingDir")}
                   />
-                </Field>
+                </FormField>
               </div>
             ) : null}
           </div>
@@ -306,16 +275,4 @@ function advancedSummary(values: CommandFormValues): string {
     values.workingDir.trim() ? "directory" : null,
   ].filter(Boolean);
   return parts.length > 0 ? `set: ${parts.join(", ")}` : "";
-}
-
-function Field({ label, htmlFor, error, children }: { label: string; htmlFor: string; error?: ReactNode; children: ReactNode }) {
-  return (
-    <div className="grid min-w-0 content-start gap-1">
-      <Label htmlFor={htmlFor} className="text-xs text-muted-foreground">
-        {label}
-      </Label>
-      {children}
-      {error}
-    </div>
-  );
 }

@@ -1,32 +1,31 @@
 import { Link } from "@tanstack/react-router";
 import { ChevronLeftIcon, PlayIcon, SaveIcon, Trash2Icon } from "lucide-react";
-import { useId, useState, type ReactNode } from "react";
+import { useId, useState } from "react";
 import { toast } from "sonner";
 import type { CommandType, Job, Script } from "@/api/types";
 import { errorMessage } from "@/api/errors";
 import { ConfirmDialog } from "@/components/confirm-dialog";
 import { ErrorMessage } from "@/components/error-message";
+import { FormField } from "@/components/form-field";
 import { PageHeader } from "@/components/page-header";
 import { RelativeTime } from "@/components/relative-time";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { Input } from "@/components/ui/input";
-import { Label } from "@/components/ui/label";
 import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
 import { Skeleton } from "@/components/ui/skeleton";
 import { Textarea } from "@/components/ui/textarea";
 import { useDocumentTitle } from "@/hooks/use-document-title";
 import { useCanMutate } from "@/lib/auth";
+import { COMMAND_TYPES, RUN_AS_OPTIONS, TIMEOUT_TITLE, type RunAsChoice } from "@/lib/command-fields";
 import { useCreateScript, useDeleteScript, useScript, useScriptCategories, useUpdateScript } from "../api/scripts";
 import {
   buildScriptRequest,
   EMPTY_SCRIPT_FORM,
-  MAX_TIMEOUT_SECONDS,
   scriptToForm,
   validateParameterRows,
   type ParameterProblem,
-  type RunAsChoice,
   type ScriptFormField,
   type ScriptFormResult,
   type ScriptFormValues,
@@ -35,13 +34,6 @@ import { CodeEditor, codeLanguage } from "./code-editor";
 import { ParametersEditor } from "./parameters-editor";
 import { RunScriptDialog } from "./run-script-dialog";
 import { ScriptVersionsCard } from "./script-versions-card";
-import { SCRIPT_TYPES } from "./script-type";
-
-const RUN_AS_OPTIONS: { value: RunAsChoice; label: string }[] = [
-  { value: "system", label: "System (agent's account)" },
-  { value: "user", label: "Local user…" },
-  { value: "user_session", label: "Logged-in user session (Windows)" },
-];
 
 /** Creates a script (no id) or edits one, with its versions and a Run button. */
 export function ScriptEditorPage({
@@ -101,7 +93,7 @@ function ScriptEditor({
   const remove = useDeleteScript();
   const categories = useScriptCategories();
   const ids = useId();
-  const type = SCRIPT_TYPES.find((option) => option.value === values.commandType) ?? SCRIPT_TYPES[0];
+  const type = COMMAND_TYPES.find((option) => option.value === values.commandType) ?? COMMAND_TYPES[0];
 
   const set = <K extends keyof ScriptFormValues>(key: K, value: ScriptFormValues[K]) => {
     setValues((current) => ({ ...current, [key]: value }));
@@ -231,7 +223,7 @@ function ScriptEditor({
       <Card>
         <CardContent className="grid gap-3 pt-3">
           <div className="grid grid-cols-[minmax(0,2fr)_minmax(0,1fr)_minmax(0,1fr)_minmax(0,1fr)] gap-2">
-            <Field label="Name" htmlFor={`${ids}-name`} error={fieldError("name")}>
+            <FormField label="Name" htmlFor={`${ids}-name`} error={fieldError("name")}>
               <Input
                 id={`${ids}-name`}
                 value={values.name}
@@ -241,8 +233,8 @@ function ScriptEditor({
                 data-testid="script-name-input"
                 {...invalidProps("name")}
               />
-            </Field>
-            <Field label="Category" htmlFor={`${ids}-category`} error={fieldError("category")}>
+            </FormField>
+            <FormField label="Category" htmlFor={`${ids}-category`} error={fieldError("category")}>
               <Input
                 id={`${ids}-category`}
                 list={`${ids}-categories`}
@@ -257,23 +249,23 @@ function ScriptEditor({
                   <option key={category} value={category} />
                 ))}
               </datalist>
-            </Field>
-            <Field label="Type" htmlFor={`${ids}-type`}>
+            </FormField>
+            <FormField label="Type" htmlFor={`${ids}-type`}>
               <Select value={values.commandType} disabled={readOnly} onValueChange={(value) => set("commandType", value as CommandType)}>
                 <SelectTrigger id={`${ids}-type`} className="w-full" data-testid="script-type-select">
                   <SelectValue />
                 </SelectTrigger>
                 <SelectContent>
-                  {SCRIPT_TYPES.map((option) => (
+                  {COMMAND_TYPES.map((option) => (
                     <SelectItem key={option.value} value={option.value}>
                       {option.label}
                     </SelectItem>
                   ))}
                 </SelectContent>
               </Select>
-            </Field>
+            </FormField>
             {values.commandType === "script" ? (
-              <Field label="Interpreter" htmlFor={`${ids}-interpreter`} error={fieldError("interpreter")}>
+              <FormField label="Interpreter" htmlFor={`${ids}-interpreter`} error={fieldError("interpreter")}>
                 <Input
                   id={`${ids}-interpreter`}
                   value={values.interpreter}
@@ -285,12 +277,12 @@ function ScriptEditor({
                   data-testid="script-interpreter-input"
                   {...invalidProps("interpreter")}
                 />
-              </Field>
+              </FormField>
             ) : (
               <div />
             )}
           </div>
-          <Field label="Description" htmlFor={`${ids}-description`}>
+          <FormField label="Description" htmlFor={`${ids}-description`}>
             <Textarea
               id={`${ids}-description`}
               rows={2}
@@ -299,8 +291,8 @@ function ScriptEditor({
               placeholder="What it does, and what to check before running it."
               disabled={readOnly}
             />
-          </Field>
-          <Field label={`Code (${type?.hint ?? ""})`} htmlFor={`${ids}-body`} error={fieldError("body")}>
+          </FormField>
+          <FormField label={`Code (${type?.hint ?? ""})`} htmlFor={`${ids}-body`} error={fieldError("body")}>
             <CodeEditor
               id={`${ids}-body`}
               ariaLabel="Script code"
@@ -310,7 +302,7 @@ function ScriptEditor({
               readOnly={readOnly}
               height="340px"
             />
-          </Field>
+          </FormField>
         </CardContent>
       </Card>
       <Card>
@@ -334,7 +326,7 @@ function ScriptEditor({
           <CardTitle>Defaults</CardTitle>
         </CardHeader>
         <CardContent className="grid grid-cols-[minmax(0,2fr)_minmax(0,1fr)] gap-3">
-          <Field label="Environment (NAME=value per line)" htmlFor={`${ids}-env`} error={fieldError("env")}>
+          <FormField label="Environment (NAME=value per line)" htmlFor={`${ids}-env`} error={fieldError("env")}>
             <Textarea
               id={`${ids}-env`}
               rows={3}
@@ -346,21 +338,21 @@ function ScriptEditor({
               disabled={readOnly}
               {...invalidProps("env")}
             />
-          </Field>
+          </FormField>
           <div className="grid content-start gap-2">
-            <Field label="Timeout (s)" htmlFor={`${ids}-timeout`} error={fieldError("timeoutSeconds")}>
+            <FormField label="Timeout (s)" htmlFor={`${ids}-timeout`} error={fieldError("timeoutSeconds")}>
               <Input
                 id={`${ids}-timeout`}
                 inputMode="numeric"
                 value={values.timeoutSeconds}
                 onChange={(event) => set("timeoutSeconds", event.target.value)}
                 className="tabular-nums"
-                title={`1 to ${MAX_TIMEOUT_SECONDS} seconds; the process tree is killed after it`}
+                title={TIMEOUT_TITLE}
                 disabled={readOnly}
                 {...invalidProps("timeoutSeconds")}
               />
-            </Field>
-            <Field label="Run as" htmlFor={`${ids}-run-as`}>
+            </FormField>
+            <FormField label="Run as" htmlFor={`${ids}-run-as`}>
               <Select value={values.runAs} disabled={readOnly} onValueChange={(value) => set("runAs", value as RunAsChoice)}>
                 <SelectTrigger id={`${ids}-run-as`} className="w-full">
                   <SelectValue />
@@ -373,9 +365,9 @@ function ScriptEditor({
                   ))}
                 </SelectContent>
               </Select>
-            </Field>
+            </FormField>
             {values.runAs === "user" ? (
-              <Field label="Username" htmlFor={`${ids}-username`} error={fieldError("username")}>
+              <FormField label="Username" htmlFor={`${ids}-username`} error={fieldError("username")}>
                 <Input
                   id={`${ids}-username`}
                   value={values.username}
@@ -386,7 +378,7 @@ function ScriptEditor({
                   disabled={readOnly}
                   {...invalidProps("username")}
                 />
-              </Field>
+              </FormField>
             ) : null}
           </div>
         </CardContent>
@@ -399,16 +391,4 @@ function ScriptEditor({
 function typingProblem(rows: ScriptFormValues["parameters"]): ParameterProblem | null {
   const problem = validateParameterRows(rows);
   return problem && rows[problem.row]?.name.trim() !== "" ? problem : null;
-}
-
-function Field({ label, htmlFor, error, children }: { label: string; htmlFor: string; error?: ReactNode; children: ReactNode }) {
-  return (
-    <div className="grid min-w-0 content-start gap-1">
-      <Label htmlFor={htmlFor} className="text-xs text-muted-foreground">
-        {label}
-      </Label>
-      {children}
-      {error}
-    </div>
-  );
 }

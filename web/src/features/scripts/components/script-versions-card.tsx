@@ -4,6 +4,7 @@ import type { ScriptVersionInfo } from "@/api/types";
 import { ErrorMessage } from "@/components/error-message";
 import { RelativeTime } from "@/components/relative-time";
 import { Badge } from "@/components/ui/badge";
+import { COMMAND_TYPE_LABELS } from "@/lib/command-fields";
 import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
 import { Dialog, DialogContent, DialogDescription, DialogHeader, DialogTitle } from "@/components/ui/dialog";
 import { Skeleton } from "@/components/ui/skeleton";
@@ -11,7 +12,6 @@ import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@
 import { formatDateTime } from "@/lib/format";
 import { useScriptVersions } from "../api/scripts";
 import { CodeEditor, codeLanguage } from "./code-editor";
-import { SCRIPT_TYPE_LABELS } from "./script-type";
 
 /** Every version of a script, newest first; a row opens its code read-only. */
 export function ScriptVersionsCard({ scriptId }: { scriptId: string }) {
@@ -68,7 +68,7 @@ export function ScriptVersionsCard({ scriptId }: { scriptId: string }) {
                     ) : null}
                   </TableCell>
                   <TableCell className="text-muted-foreground">
-                    {SCRIPT_TYPE_LABELS[version.command_type] ?? version.command_type}
+                    {COMMAND_TYPE_LABELS[version.command_type] ?? version.command_type}
                     {version.interpreter ? <span className="font-mono text-xs"> ({version.interpreter})</span> : null}
                   </TableCell>
                   <TableCell className="text-right tabular-nums">{version.parameters.length}</TableCell>
@@ -89,7 +89,7 @@ export function ScriptVersionsCard({ scriptId }: { scriptId: string }) {
               <DialogHeader>
                 <DialogTitle>Version {open.version}</DialogTitle>
                 <DialogDescription>
-                  {SCRIPT_TYPE_LABELS[open.command_type] ?? open.command_type}
+                  {COMMAND_TYPE_LABELS[open.command_type] ?? open.command_type}
                   {open.interpreter ? ` (${open.interpreter})` : ""}, by {open.created_by_email}, {formatDateTime(open.created_at)}
                   {open.parameters.length > 0 ? `; parameters: ${open.parameters.map((parameter) => parameter.name).join(", ")}` : ""}
                 </DialogDescription>

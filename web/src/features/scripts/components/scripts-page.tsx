@@ -15,11 +15,11 @@ import { Skeleton } from "@/components/ui/skeleton";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { useDocumentTitle } from "@/hooks/use-document-title";
 import { useCanMutate } from "@/lib/auth";
+import { COMMAND_TYPE_LABELS } from "@/lib/command-fields";
 import { cn } from "@/lib/utils";
 import { SCRIPTS_PER_PAGE, useScriptCategories, useScripts } from "../api/scripts";
 import type { ScriptListSearch } from "../script-list-search";
 import { RunScriptDialog } from "./run-script-dialog";
-import { SCRIPT_TYPE_LABELS } from "./script-type";
 
 const ANY_CATEGORY = "__any__";
 
@@ -132,7 +132,7 @@ export function ScriptsPage({
                       )}
                     </TableCell>
                     <TableCell className="text-muted-foreground">
-                      {SCRIPT_TYPE_LABELS[script.current.command_type] ?? script.current.command_type}
+                      {COMMAND_TYPE_LABELS[script.current.command_type] ?? script.current.command_type}
                       {script.current.interpreter ? <span className="font-mono text-xs"> ({script.current.interpreter})</span> : null}
                     </TableCell>
                     <TableCell className="text-right tabular-nums">v{script.current.version}</TableCell>
