@@ -3,6 +3,10 @@ import { api } from "@/api/client";
 import { unwrap } from "@/api/errors";
 import { rootKeys } from "@/api/query-keys";
 
+/** What deleting one does, said in its confirmation. */
+export const CLIENT_DELETE_DESCRIPTION =
+  "The client and its sites are deleted. A client that still has agents cannot be deleted: remove its agents first.";
+
 export const CLIENTS_PER_PAGE = 50;
 
 export const clientKeys = {

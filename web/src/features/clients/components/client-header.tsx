@@ -1,14 +1,11 @@
 import { Link } from "@tanstack/react-router";
-import { PencilIcon, Trash2Icon } from "lucide-react";
 import { useDocumentTitle } from "@/hooks/use-document-title";
-import { ConfirmDialog } from "@/components/confirm-dialog";
 import { ErrorMessage } from "@/components/error-message";
-import { NameDialog } from "@/components/name-dialog";
+import { RenameDeleteActions } from "@/components/rename-delete-actions";
 import { PageHeader } from "@/components/page-header";
-import { Button } from "@/components/ui/button";
 import { Skeleton } from "@/components/ui/skeleton";
 import { useCanMutate } from "@/lib/auth";
-import { useClient, useDeleteClient, useRenameClient } from "../api/clients";
+import { CLIENT_DELETE_DESCRIPTION, useClient, useDeleteClient, useRenameClient } from "../api/clients";
 
 /** The client page's title with rename and delete; the sites below it come from the sites feature. */
 export function ClientHeader({ clientId, onDeleted }: { clientId: string; onDeleted: () => void }) {
@@ -34,34 +31,17 @@ export function ClientHeader({ clientId, onDeleted }: { clientId: string; onDele
       }
       actions={
         mayMutate ? (
-          <>
-            <NameDialog
-              trigger={
-                <Button variant="outline">
-                  <PencilIcon /> Rename
-                </Button>
-              }
-              title="Rename client"
-              label="Client name"
-              initialName={client.data.name}
-              submitLabel="Save"
-              onSubmit={(name) => renameClient.mutateAsync(name)}
-            />
-            <ConfirmDialog
-              trigger={
-                <Button variant="outline">
-                  <Trash2Icon /> Delete
-                </Button>
-              }
-              title={`Delete ${client.data.name}?`}
-              description="The client and its sites are deleted. A client that still has agents cannot be deleted: remove its agents first."
-              confirmLabel="Delete client"
-              onConfirm={async () => {
-                await deleteClient.mutateAsync(clientId);
-                onDeleted();
-              }}
-            />
-          </>
+          <RenameDeleteActions
+            variant="header"
+            name={client.data.name}
+            noun="client"
+            deleteDescription={CLIENT_DELETE_DESCRIPTION}
+            onRename={(name) => renameClient.mutateAsync(name)}
+            onDelete={async () => {
+              await deleteClient.mutateAsync(clientId);
+              onDeleted();
+            }}
+          />
         ) : null
       }
     >

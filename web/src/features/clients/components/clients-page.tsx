@@ -1,10 +1,10 @@
 import { Link } from "@tanstack/react-router";
-import { BuildingIcon, PencilIcon, PlusIcon, Trash2Icon } from "lucide-react";
+import { BuildingIcon, PlusIcon } from "lucide-react";
 import type { Client } from "@/api/types";
 import { useDocumentTitle } from "@/hooks/use-document-title";
-import { ConfirmDialog } from "@/components/confirm-dialog";
 import { EmptyState } from "@/components/empty-state";
 import { ErrorMessage } from "@/components/error-message";
+import { RenameDeleteActions } from "@/components/rename-delete-actions";
 import { NameDialog } from "@/components/name-dialog";
 import { PageHeader } from "@/components/page-header";
 import { Pagination } from "@/components/pagination";
@@ -15,7 +15,7 @@ import { Card } from "@/components/ui/card";
 import { Skeleton } from "@/components/ui/skeleton";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { useCanMutate } from "@/lib/auth";
-import { CLIENTS_PER_PAGE, useClients, useCreateClient, useDeleteClient, useRenameClient } from "../api/clients";
+import { CLIENT_DELETE_DESCRIPTION, CLIENTS_PER_PAGE, useClients, useCreateClient, useDeleteClient, useRenameClient } from "../api/clients";
 
 export interface ClientListSearch {
   q?: string;
@@ -123,31 +123,14 @@ function ClientRow({ client, mayMutate }: { client: Client; mayMutate: boolean }
       </TableCell>
       {mayMutate ? (
         <TableCell className="text-right">
-          <div className="flex justify-end gap-1">
-            <NameDialog
-              trigger={
-                <Button variant="ghost" size="icon-sm" aria-label={`Rename ${client.name}`}>
-                  <PencilIcon />
-                </Button>
-              }
-              title="Rename client"
-              label="Client name"
-              initialName={client.name}
-              submitLabel="Save"
-              onSubmit={(name) => renameClient.mutateAsync(name)}
-            />
-            <ConfirmDialog
-              trigger={
-                <Button variant="ghost" size="icon-sm" aria-label={`Delete ${client.name}`}>
-                  <Trash2Icon />
-                </Button>
-              }
-              title={`Delete ${client.name}?`}
-              description="The client and its sites are deleted. A client that still has agents cannot be deleted: remove its agents first."
-              confirmLabel="Delete client"
-              onConfirm={() => deleteClient.mutateAsync(client.id)}
-            />
-          </div>
+          <RenameDeleteActions
+            variant="row"
+            name={client.name}
+            noun="client"
+            deleteDescription={CLIENT_DELETE_DESCRIPTION}
+            onRename={(name) => renameClient.mutateAsync(name)}
+            onDelete={() => deleteClient.mutateAsync(client.id)}
+          />
         </TableCell>
       ) : null}
     </TableRow>

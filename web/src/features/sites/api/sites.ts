@@ -3,6 +3,10 @@ import { api } from "@/api/client";
 import { unwrap } from "@/api/errors";
 import { rootKeys } from "@/api/query-keys";
 
+/** What deleting one does, said in its confirmation. */
+export const SITE_DELETE_DESCRIPTION =
+  "The site and its enrollment key are deleted. A site that still has agents cannot be deleted: remove its agents first.";
+
 export const SITES_PER_PAGE = 50;
 
 export const siteKeys = {

@@ -1,10 +1,10 @@
 import { Link } from "@tanstack/react-router";
-import { MapPinIcon, PencilIcon, PlusIcon, Trash2Icon } from "lucide-react";
+import { MapPinIcon, PlusIcon } from "lucide-react";
 import { useState } from "react";
 import type { Site } from "@/api/types";
-import { ConfirmDialog } from "@/components/confirm-dialog";
 import { EmptyState } from "@/components/empty-state";
 import { ErrorMessage } from "@/components/error-message";
+import { RenameDeleteActions } from "@/components/rename-delete-actions";
 import { NameDialog } from "@/components/name-dialog";
 import { Pagination } from "@/components/pagination";
 import { RelativeTime } from "@/components/relative-time";
@@ -13,7 +13,7 @@ import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
 import { Skeleton } from "@/components/ui/skeleton";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { useCanMutate } from "@/lib/auth";
-import { SITES_PER_PAGE, useClientSites, useCreateSite, useDeleteSite, useRenameSite } from "../api/sites";
+import { SITE_DELETE_DESCRIPTION, SITES_PER_PAGE, useClientSites, useCreateSite, useDeleteSite, useRenameSite } from "../api/sites";
 
 /** The sites of one client, shown on the client page. */
 export function ClientSitesSection({ clientId, onSiteCreated }: { clientId: string; onSiteCreated: (site: Site) => void }) {
@@ -104,31 +104,14 @@ function SiteRow({ site, mayMutate }: { site: Site; mayMutate: boolean }) {
       </TableCell>
       {mayMutate ? (
         <TableCell className="text-right">
-          <div className="flex justify-end gap-1">
-            <NameDialog
-              trigger={
-                <Button variant="ghost" size="icon-sm" aria-label={`Rename ${site.name}`}>
-                  <PencilIcon />
-                </Button>
-              }
-              title="Rename site"
-              label="Site name"
-              initialName={site.name}
-              submitLabel="Save"
-              onSubmit={(name) => renameSite.mutateAsync(name)}
-            />
-            <ConfirmDialog
-              trigger={
-                <Button variant="ghost" size="icon-sm" aria-label={`Delete ${site.name}`}>
-                  <Trash2Icon />
-                </Button>
-              }
-              title={`Delete ${site.name}?`}
-              description="The site and its enrollment key are deleted. A site that still has agents cannot be deleted: remove its agents first."
-              confirmLabel="Delete site"
-              onConfirm={() => deleteSite.mutateAsync(site.id)}
-            />
-          </div>
+          <RenameDeleteActions
+            variant="row"
+            name={site.name}
+            noun="site"
+            deleteDescription={SITE_DELETE_DESCRIPTION}
+            onRename={(name) => renameSite.mutateAsync(name)}
+            onDelete={() => deleteSite.mutateAsync(site.id)}
+          />
         </TableCell>
       ) : null}
     </TableRow>

@@ -1,14 +1,11 @@
 import { Link } from "@tanstack/react-router";
-import { PencilIcon, Trash2Icon } from "lucide-react";
 import { useDocumentTitle } from "@/hooks/use-document-title";
-import { ConfirmDialog } from "@/components/confirm-dialog";
 import { ErrorMessage } from "@/components/error-message";
-import { NameDialog } from "@/components/name-dialog";
+import { RenameDeleteActions } from "@/components/rename-delete-actions";
 import { PageHeader } from "@/components/page-header";
-import { Button } from "@/components/ui/button";
 import { Skeleton } from "@/components/ui/skeleton";
 import { useCanMutate } from "@/lib/auth";
-import { useDeleteSite, useRenameSite, useSite } from "../api/sites";
+import { SITE_DELETE_DESCRIPTION, useDeleteSite, useRenameSite, useSite } from "../api/sites";
 
 export function SiteHeader({ siteId, onDeleted }: { siteId: string; onDeleted: (clientId: string) => void }) {
   const site = useSite(siteId);
@@ -31,34 +28,17 @@ export function SiteHeader({ siteId, onDeleted }: { siteId: string; onDeleted: (
       }
       actions={
         mayMutate ? (
-          <>
-            <NameDialog
-              trigger={
-                <Button variant="outline">
-                  <PencilIcon /> Rename
-                </Button>
-              }
-              title="Rename site"
-              label="Site name"
-              initialName={data.name}
-              submitLabel="Save"
-              onSubmit={(name) => renameSite.mutateAsync(name)}
-            />
-            <ConfirmDialog
-              trigger={
-                <Button variant="outline">
-                  <Trash2Icon /> Delete
-                </Button>
-              }
-              title={`Delete ${data.name}?`}
-              description="The site and its enrollment key are deleted. A site that still has agents cannot be deleted: remove its agents first."
-              confirmLabel="Delete site"
-              onConfirm={async () => {
-                await deleteSite.mutateAsync(siteId);
-                onDeleted(data.client_id);
-              }}
-            />
-          </>
+          <RenameDeleteActions
+            variant="header"
+            name={data.name}
+            noun="site"
+            deleteDescription={SITE_DELETE_DESCRIPTION}
+            onRename={(name) => renameSite.mutateAsync(name)}
+            onDelete={async () => {
+              await deleteSite.mutateAsync(siteId);
+              onDeleted(data.client_id);
+            }}
+          />
         ) : null
       }
     >
