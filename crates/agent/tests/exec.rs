@@ -5,7 +5,7 @@
 #![cfg(unix)]
 
 use gururmm_agent::exec::spool::{self, CommandState, Layout};
-use gururmm_agent::exec::{CommandStatus, ExecOptions, Executor, Relay, Submission};
+use gururmm_agent::exec::{ExecOptions, ExecState, Executor, Relay, Submission};
 use gururmm_protocol::commands::MAX_OUTPUT_CHUNK_BYTES;
 use gururmm_protocol::{
     AgentFrame, CommandId, CommandOutcome, CommandRequest, CommandResult, CommandType,
@@ -334,7 +334,7 @@ async fn cancel_kills_a_running_tree_and_a_queued_command_never_starts() {
         read_pid(&pidfile).is_some()
     })
     .await;
-    assert_eq!(executor.status(queued_id), Some(CommandStatus::Queued));
+    assert_eq!(executor.status(queued_id), Some(ExecState::Queued));
     executor.cancel(queued_id);
     executor.cancel(slow_id);
     let result = timeout(STEP, executor.wait_for_result(slow_id))
@@ -451,7 +451,7 @@ async fn a_cancel_ends_the_whole_tree_whenever_it_arrives() {
     let request = sleeping_tree("", &temp.path().join("3"), &sleeps);
     let id = request.id;
     assert_eq!(executor.submit(request), Submission::Accepted);
-    while executor.status(id) != Some(CommandStatus::Running { started: true }) {
+    while executor.status(id) != Some(ExecState::Running { started: true }) {
         timeout(STEP, changes.changed()).await.unwrap().unwrap();
     }
     executor.cancel(id);
@@ -508,7 +508,7 @@ async fn a_cancel_ends_the_whole_tree_whenever_it_arrives() {
     assert_eq!(live_sleeps(&[&sleeps.0]).len(), 1);
     assert_eq!(
         executor.status(id),
-        Some(CommandStatus::Running { started: true })
+        Some(ExecState::Running { started: true })
     );
     executor.cancel(id);
     let result = timeout(STEP, executor.wait_for_result(id))
@@ -550,10 +550,10 @@ async fn commands_beyond_the_limit_wait_their_turn() {
     eventually("two commands start", || {
         ids[..2]
             .iter()
-            .all(|id| executor.status(*id) == Some(CommandStatus::Running { started: true }))
+            .all(|id| executor.status(*id) == Some(ExecState::Running { started: true }))
     })
     .await;
-    assert_eq!(executor.status(ids[2]), Some(CommandStatus::Queued));
+    assert_eq!(executor.status(ids[2]), Some(ExecState::Queued));
     std::fs::write(&go, b"").unwrap();
     for id in ids {
         let result = timeout(STEP, executor.wait_for_result(id)).await.unwrap();

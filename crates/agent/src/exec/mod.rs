@@ -117,9 +117,9 @@ pub enum Submission {
     Forgotten,
 }
 
-/// Where a known command is.
+/// Where a known command is on this agent (the server keeps its own `CommandStatus`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum CommandStatus {
+pub enum ExecState {
     Queued,
     /// Given a slot; `started` once its process was spawned.
     Running {
@@ -484,16 +484,16 @@ impl Executor {
         true
     }
 
-    pub fn status(&self, id: CommandId) -> Option<CommandStatus> {
+    pub fn status(&self, id: CommandId) -> Option<ExecState> {
         self.lock()
             .commands
             .get(&id)
             .map(|entry| match &entry.phase {
-                Phase::Queued(_) => CommandStatus::Queued,
-                Phase::Running { started_at, .. } => CommandStatus::Running {
+                Phase::Queued(_) => ExecState::Queued,
+                Phase::Running { started_at, .. } => ExecState::Running {
                     started: started_at.is_some(),
                 },
-                Phase::Finished(_) => CommandStatus::Finished,
+                Phase::Finished(_) => ExecState::Finished,
             })
     }
 
