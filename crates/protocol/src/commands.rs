@@ -10,40 +10,80 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::fmt;
-use std::str::FromStr;
-use uuid::Uuid;
 
-/// One command sent to one agent.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(value_type = String, format = Uuid))]
-#[serde(transparent)]
-pub struct CommandId(pub Uuid);
+pub use crate::ids::CommandId;
 
-impl CommandId {
-    /// A time-ordered id (UUID version 7): commands created in the same
-    /// millisecond still sort, and so run, in the order they were created.
-    pub fn new() -> Self {
-        Self(Uuid::now_v7())
-    }
+/// Where a command is in its life, as the server records it. Every command
+/// ends in one of the [`CommandStatus::FINAL`] statuses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum CommandStatus {
+    /// Waiting for its agent (offline, or over its concurrency limit).
+    Queued,
+    Running,
+    Completed,
+    Failed,
+    Timeout,
+    Cancelled,
+    /// The agent restarted or lost the process while it ran.
+    Interrupted,
+    /// Still queued when its queue time ran out.
+    Expired,
 }
 
-impl Default for CommandId {
-    fn default() -> Self {
-        Self::new()
-    }
-}
+impl CommandStatus {
+    pub const ALL: [CommandStatus; 8] = [
+        Self::Queued,
+        Self::Running,
+        Self::Completed,
+        Self::Failed,
+        Self::Timeout,
+        Self::Cancelled,
+        Self::Interrupted,
+        Self::Expired,
+    ];
 
-impl fmt::Display for CommandId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
-    }
-}
+    /// The statuses a command never leaves.
+    pub const FINAL: [CommandStatus; 6] = [
+        Self::Completed,
+        Self::Failed,
+        Self::Timeout,
+        Self::Cancelled,
+        Self::Interrupted,
+        Self::Expired,
+    ];
 
-impl FromStr for CommandId {
-    type Err = uuid::Error;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Uuid::parse_str(s).map(Self)
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Queued => "queued",
+            Self::Running => "running",
+            Self::Completed => "completed",
+            Self::Failed => "failed",
+            Self::Timeout => "timeout",
+            Self::Cancelled => "cancelled",
+            Self::Interrupted => "interrupted",
+            Self::Expired => "expired",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == value)
+    }
+
+    pub fn is_final(self) -> bool {
+        Self::FINAL.contains(&self)
+    }
+
+    /// The status a result from the agent gives its command.
+    pub fn of_outcome(outcome: CommandOutcome) -> Self {
+        match outcome {
+            CommandOutcome::Completed => Self::Completed,
+            CommandOutcome::Failed => Self::Failed,
+            CommandOutcome::Timeout => Self::Timeout,
+            CommandOutcome::Cancelled => Self::Cancelled,
+            CommandOutcome::Interrupted => Self::Interrupted,
+        }
     }
 }
 
@@ -202,5 +242,23 @@ mod tests {
         );
         assert_eq!(CommandType::parse("script"), Some(CommandType::Script));
         assert_eq!(CommandType::parse("bash"), None);
+    }
+}
+
+#[cfg(test)]
+mod status_tests {
+    use super::CommandStatus;
+
+    #[test]
+    fn statuses_round_trip_and_only_queued_and_running_are_not_final() {
+        for status in CommandStatus::ALL {
+            assert_eq!(CommandStatus::parse(status.as_str()), Some(status));
+            let json = serde_json::to_string(&status).unwrap();
+            assert_eq!(json, format!("\"{}\"", status.as_str()));
+            assert_eq!(
+                status.is_final(),
+                !matches!(status, CommandStatus::Queued | CommandStatus::Running)
+            );
+        }
     }
 }

@@ -5,8 +5,14 @@ use std::fmt;
 use std::str::FromStr;
 use uuid::Uuid;
 
+/// Every id type of GuruRMM: a UUID newtype, serialized as its string,
+/// described as a UUID in the OpenAPI document. `new()` is random (version 4)
+/// unless another constructor is named (commands use time-ordered version 7).
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident) => {
+        id_type!($(#[$doc])* $name, Uuid::new_v4);
+    };
+    ($(#[$doc:meta])* $name:ident, $new:path) => {
         $(#[$doc])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
         #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(value_type = String, format = Uuid))]
@@ -14,9 +20,9 @@ macro_rules! id_type {
         pub struct $name(pub Uuid);
 
         impl $name {
-            /// A new random identifier.
+            /// A new identifier.
             pub fn new() -> Self {
-                Self(Uuid::new_v4())
+                Self($new())
             }
         }
 
@@ -60,4 +66,27 @@ id_type!(
 id_type!(
     /// One enrolled agent (one managed machine).
     AgentId
+);
+id_type!(
+    /// One command sent to one agent. Time-ordered (UUID version 7): commands
+    /// created in the same millisecond still sort, and so run, in the order
+    /// they were created.
+    CommandId,
+    Uuid::now_v7
+);
+id_type!(
+    /// A script in an organization's library.
+    ScriptId
+);
+id_type!(
+    /// A bulk run of one script version on many agents.
+    JobId
+);
+id_type!(
+    /// A site's enrollment key.
+    EnrollmentKeyId
+);
+id_type!(
+    /// A re-enrollment of a known device, waiting for an administrator.
+    EnrollmentRequestId
 );

@@ -16,11 +16,15 @@ pub mod ids;
 pub mod metrics;
 
 pub use commands::{
-    CommandId, CommandOutcome, CommandRequest, CommandResult, CommandType, OutputStream, RunAs,
+    CommandId, CommandOutcome, CommandRequest, CommandResult, CommandStatus, CommandType,
+    OutputStream, RunAs,
 };
 pub use enroll::{EnrollRequest, EnrollResponse};
 pub use frames::{AgentFrame, AgentSettings, CloseReason, Hello, OsInfo, ServerFrame};
-pub use ids::{AgentId, ClientId, OrganizationId, SiteId, UserId};
+pub use ids::{
+    AgentId, ClientId, EnrollmentKeyId, EnrollmentRequestId, JobId, OrganizationId, ScriptId,
+    SiteId, UserId,
+};
 pub use metrics::{
     CollectorError, CollectorErrorKind, DiskUsage, FanReading, LoggedInUser, MetricSample,
     NetworkInterface, ProcessInfo, TemperatureReading,

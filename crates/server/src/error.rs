@@ -2,6 +2,7 @@
 //! `{"error": {"code": "...", "message": "..."}}`; 5xx bodies never carry
 //! internal details, which go to the log instead.
 
+use crate::services::error::ServiceError;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -110,6 +111,25 @@ impl IntoResponse for ApiError {
             );
         }
         response
+    }
+}
+
+impl From<ServiceError> for ApiError {
+    fn from(error: ServiceError) -> Self {
+        match error {
+            ServiceError::NotFound(what) => Self::not_found(format!("{what} not found")),
+            ServiceError::Conflict(message) => Self::conflict(message),
+            ServiceError::BadRequest(message) => Self::bad_request(message),
+            ServiceError::Invalid(message) => Self::validation(message),
+            ServiceError::Unauthorized { code, message } => {
+                Self::new(StatusCode::UNAUTHORIZED, code, message)
+            }
+            ServiceError::RateLimited {
+                message,
+                retry_after,
+            } => Self::too_many_requests(&message, retry_after),
+            ServiceError::Internal(detail) => Self::internal(detail),
+        }
     }
 }
 

@@ -7,12 +7,12 @@
 
 pub mod api;
 pub mod auth;
+pub mod background;
 pub mod config;
 pub mod data_dir;
 pub mod error;
 pub mod gateway;
 pub mod hardening;
-pub mod background;
 pub mod listener;
 pub mod services;
 pub mod state;

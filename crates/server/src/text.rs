@@ -2,6 +2,7 @@
 //! not carry characters that are invisible or that reorder what is shown
 //! (U+202E RIGHT-TO-LEFT OVERRIDE before "fdp.exe" makes "invoice" + it read as "invoiceexe.pdf").
 
+use crate::services::error::ServiceError;
 use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
 
 /// Whether `value` holds a control character (Cc) or an invisible format
@@ -19,6 +20,26 @@ pub fn has_hidden_characters(value: &str) -> bool {
 /// The first `max` characters of `value`, for quoting untrusted text in messages.
 pub fn truncate(value: &str, max: usize) -> String {
     value.chars().take(max).collect()
+}
+
+/// Validates a name given by a user: trimmed, 1 to 200 characters, no control,
+/// bidirectional or other invisible characters.
+pub fn valid_name(name: &str) -> Result<String, ServiceError> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(ServiceError::invalid("name must not be empty"));
+    }
+    if name.chars().count() > 200 {
+        return Err(ServiceError::invalid(
+            "name must have at most 200 characters",
+        ));
+    }
+    if has_hidden_characters(name) {
+        return Err(ServiceError::invalid(
+            "name must not contain control, bidirectional or other invisible characters",
+        ));
+    }
+    Ok(name.to_string())
 }
 
 #[cfg(test)]

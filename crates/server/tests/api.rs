@@ -525,7 +525,10 @@ async fn retention_deletes_old_samples_and_long_ranges_are_downsampled() {
             disk_total_bytes: None,
             network_rx_bytes: Some(10),
             network_tx_bytes: Some(20),
-            sample_json: "{}".into(),
+            sample: gururmm_protocol::MetricSample {
+                collected_at: now - age,
+                ..Default::default()
+            },
         };
         let mut records: Vec<_> = (0..48)
             .map(|h| {
@@ -555,7 +558,7 @@ async fn retention_deletes_old_samples_and_long_ranges_are_downsampled() {
         let before = series["points"].as_array().unwrap().len();
         assert!(before <= 300 && before > 1);
 
-        gururmm_server::jobs::run_retention_once(&server.state).await;
+        gururmm_server::background::run_retention_once(&server.state).await;
         let (_, series) = server.get(&path, &token).await;
         let cpus: Vec<f64> = series["points"]
             .as_array()

@@ -1086,7 +1086,7 @@ async fn agent_events_have_a_retention_and_leave_with_their_agent() {
                 .await
                 .unwrap();
         }
-        gururmm_server::jobs::run_retention_once(&server.state).await;
+        gururmm_server::background::run_retention_once(&server.state).await;
         let events = server
             .store
             .list_agent_events(org, agent_id, 10)

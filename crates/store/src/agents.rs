@@ -4,7 +4,7 @@ use crate::model::*;
 use crate::StoreResult;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use gururmm_protocol::{AgentId, OrganizationId};
+use gururmm_protocol::{AgentId, NetworkInterface, OrganizationId};
 
 /// Enrolled agents: their facts, presence (written in batches by background tasks) and events.
 #[async_trait]
@@ -14,13 +14,25 @@ pub trait AgentStore {
     async fn enroll_agent(&self, enrollment: NewAgent) -> StoreResult<AgentId>;
     async fn get_agent_credentials(&self, id: AgentId) -> StoreResult<Option<AgentCredentials>>;
     async fn update_agent_facts(&self, id: AgentId, facts: &AgentFacts) -> StoreResult<()>;
-    async fn set_agent_interfaces(&self, id: AgentId, interfaces_json: &str) -> StoreResult<()>;
+    /// Stores the agent's network interfaces (nothing is written when they are unchanged).
+    async fn set_agent_interfaces(
+        &self,
+        id: AgentId,
+        interfaces: &[NetworkInterface],
+    ) -> StoreResult<()>;
     async fn list_agents(
         &self,
         org: OrganizationId,
         filter: &AgentFilter,
         query: &ListQuery,
     ) -> StoreResult<Page<Agent>>;
+    /// The hostnames of those of `ids` that are agents of the organization,
+    /// in one query per thousand ids (ids of other organizations are left out).
+    async fn agent_hostnames(
+        &self,
+        org: OrganizationId,
+        ids: &[AgentId],
+    ) -> StoreResult<Vec<(AgentId, String)>>;
     /// Ids of the organization's agents matching the filter (at most `limit`).
     async fn agent_ids(
         &self,

@@ -10,12 +10,7 @@ use crate::model::{AgentCredentials, AgentFacts, NewAgent};
 use crate::StoreResult;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use gururmm_protocol::{AgentId, ClientId, OrganizationId, SiteId};
-
-crate::model::store_id!(
-    /// A re-enrollment waiting for an administrator.
-    EnrollmentRequestId
-);
+use gururmm_protocol::{AgentId, ClientId, EnrollmentRequestId, OrganizationId, SiteId};
 
 /// A re-enrollment waiting for approval: who claims to be which agent, from
 /// which site's key and address.

@@ -5,12 +5,7 @@ use crate::model::Site;
 use crate::StoreResult;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use gururmm_protocol::{OrganizationId, SiteId};
-
-crate::model::store_id!(
-    /// One enrollment key of a site.
-    EnrollmentKeyId
-);
+use gururmm_protocol::{EnrollmentKeyId, OrganizationId, SiteId};
 
 /// An enrollment key's metadata; the key itself is shown once, at creation.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -27,10 +27,11 @@ mod users;
 pub use agents::AgentStore;
 pub use commands::CommandStore;
 pub use deleted_agents::{DeletedAgent, DeletedAgentStore};
-pub use enrollment::{EnrollmentRequest, EnrollmentRequestId, EnrollmentStore};
+pub use enrollment::{EnrollmentRequest, EnrollmentStore};
 pub use enrollment_keys::{
-    EnrollmentKey, EnrollmentKeyId, EnrollmentKeyStore, KeyRefusal, KeyUse, NewEnrollmentKey,
+    EnrollmentKey, EnrollmentKeyStore, KeyRefusal, KeyUse, NewEnrollmentKey,
 };
+pub use gururmm_protocol::{EnrollmentKeyId, EnrollmentRequestId};
 pub use jobs::JobStore;
 pub use metrics::MetricStore;
 pub use model::*;

@@ -2,7 +2,13 @@
 //! server converts them to API responses at its edge.
 
 use chrono::{DateTime, Utc};
-use gururmm_protocol::{AgentId, ClientId, OrganizationId, OsInfo, SiteId, UserId};
+use gururmm_protocol::{
+    AgentId, ClientId, CommandType, MetricSample, NetworkInterface, OrganizationId, OsInfo, RunAs,
+    SiteId, UserId,
+};
+pub use gururmm_protocol::{CommandStatus, JobId, ScriptId};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Organization {
@@ -201,10 +207,9 @@ pub struct Agent {
 pub struct AgentDetail {
     pub agent: Agent,
     pub device_id: String,
-    /// JSON array of `gururmm_protocol::NetworkInterface`.
-    pub interfaces_json: String,
-    /// JSON of the latest `gururmm_protocol::MetricSample`.
-    pub latest_sample_json: Option<String>,
+    pub interfaces: Vec<NetworkInterface>,
+    /// The latest full sample (refreshed at most every 30 s).
+    pub latest_sample: Option<MetricSample>,
 }
 
 #[derive(Clone, Debug)]
@@ -230,8 +235,8 @@ pub struct PresenceUpdate {
     pub last_seen: DateTime<Utc>,
 }
 
-/// One sample to store: the chartable numbers plus the full sample as JSON
-/// (kept only as the agent's latest).
+/// One sample to store: the chartable numbers plus the full sample (kept,
+/// as JSON, only as the agent's latest).
 #[derive(Clone, Debug, PartialEq)]
 pub struct MetricRecord {
     pub agent_id: AgentId,
@@ -243,7 +248,7 @@ pub struct MetricRecord {
     pub disk_total_bytes: Option<i64>,
     pub network_rx_bytes: Option<i64>,
     pub network_tx_bytes: Option<i64>,
-    pub sample_json: String,
+    pub sample: MetricSample,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -266,71 +271,20 @@ pub struct MetricPoint {
     pub network_tx_bytes: Option<i64>,
 }
 
-/// Where a command is in its life. Every command ends in a final status.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum CommandStatus {
-    /// Waiting for its agent (offline, or over its concurrency limit).
-    Queued,
-    Running,
-    Completed,
-    Failed,
-    Timeout,
-    Cancelled,
-    /// The agent restarted or lost the process while it ran.
-    Interrupted,
-    /// Still queued when its queue time ran out.
-    Expired,
-}
-
-impl CommandStatus {
-    pub const ALL: [CommandStatus; 8] = [
-        Self::Queued,
-        Self::Running,
-        Self::Completed,
-        Self::Failed,
-        Self::Timeout,
-        Self::Cancelled,
-        Self::Interrupted,
-        Self::Expired,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Queued => "queued",
-            Self::Running => "running",
-            Self::Completed => "completed",
-            Self::Failed => "failed",
-            Self::Timeout => "timeout",
-            Self::Cancelled => "cancelled",
-            Self::Interrupted => "interrupted",
-            Self::Expired => "expired",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str() == value)
-    }
-
-    pub fn is_final(self) -> bool {
-        !matches!(self, Self::Queued | Self::Running)
-    }
-}
-
-/// A command as the API creates it. Structured fields (args, env, run-as) are
-/// JSON text; the server owns their shape.
+/// A command as the API creates it.
 #[derive(Clone, Debug)]
 pub struct NewCommand {
     pub organization_id: OrganizationId,
     pub agent_id: AgentId,
     pub created_by: UserId,
     pub created_by_email: String,
-    pub command_type: String,
+    pub command_type: CommandType,
     pub command: String,
     pub interpreter: Option<String>,
-    pub args_json: String,
-    pub env_json: String,
+    pub args: Vec<String>,
+    pub env: BTreeMap<String, String>,
     pub working_dir: Option<String>,
-    pub run_as_json: String,
+    pub run_as: RunAs,
     pub timeout_seconds: i64,
     pub output_limit_bytes: i64,
     pub created_at: DateTime<Utc>,
@@ -346,13 +300,13 @@ pub struct CommandRecord {
     pub agent_id: AgentId,
     pub created_by: Option<UserId>,
     pub created_by_email: String,
-    pub command_type: String,
+    pub command_type: CommandType,
     pub command: String,
     pub interpreter: Option<String>,
-    pub args_json: String,
-    pub env_json: String,
+    pub args: Vec<String>,
+    pub env: BTreeMap<String, String>,
     pub working_dir: Option<String>,
-    pub run_as_json: String,
+    pub run_as: RunAs,
     pub timeout_seconds: i64,
     pub output_limit_bytes: i64,
     pub status: CommandStatus,
@@ -386,62 +340,46 @@ pub struct CommandFinish {
     pub finished_at: DateTime<Utc>,
 }
 
-macro_rules! store_id {
-    ($(#[$doc:meta])* $name:ident) => {
-        $(#[$doc])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub struct $name(pub uuid::Uuid);
-
-        impl $name {
-            pub fn new() -> Self {
-                Self(uuid::Uuid::new_v4())
-            }
-        }
-
-        impl Default for $name {
-            fn default() -> Self {
-                Self::new()
-            }
-        }
-
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                self.0.fmt(f)
-            }
-        }
-
-        impl std::str::FromStr for $name {
-            type Err = uuid::Error;
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
-                uuid::Uuid::parse_str(s).map(Self)
-            }
-        }
-    };
+/// The type of a script parameter's value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ParameterType {
+    String,
+    Number,
+    Boolean,
 }
-pub(crate) use store_id;
 
-store_id!(
-    /// A script in an organization's library.
-    ScriptId
-);
-store_id!(
-    /// A bulk run of one script version on many agents.
-    JobId
-);
+/// A script parameter. At run time its value is passed as the next positional
+/// argument (in definition order) and as an environment variable of the same name.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ScriptParameter {
+    /// A name usable as an environment variable: letters, digits, underscore.
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: ParameterType,
+    #[serde(default)]
+    pub default: Option<String>,
+    #[serde(default)]
+    pub required: bool,
+    #[serde(default)]
+    pub description: Option<String>,
+}
 
 /// One version of a script: what runs and how.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ScriptVersion {
     pub version: i64,
-    pub command_type: String,
+    pub command_type: CommandType,
     pub interpreter: Option<String>,
     pub body: String,
-    /// JSON array of parameter definitions (the server owns their shape).
-    pub parameters_json: String,
-    /// JSON object of default environment variables.
-    pub default_env_json: String,
+    pub parameters: Vec<ScriptParameter>,
+    /// Default environment variables.
+    pub default_env: BTreeMap<String, String>,
     pub default_timeout_seconds: i64,
-    pub run_as_json: String,
+    pub run_as: RunAs,
     pub created_at: DateTime<Utc>,
     pub created_by_email: String,
 }
@@ -479,7 +417,8 @@ pub struct NewJob {
     pub script: Option<(ScriptId, i64)>,
     /// Human description of what it ran on ("site HQ of Acme", "3 agents").
     pub target: String,
-    pub parameters_json: String,
+    /// The parameter values it ran with.
+    pub parameters: BTreeMap<String, serde_json::Value>,
     pub created_by: UserId,
     pub created_by_email: String,
     pub created_at: DateTime<Utc>,
@@ -503,7 +442,8 @@ pub struct Job {
     pub name: String,
     pub script: Option<(ScriptId, i64)>,
     pub target: String,
-    pub parameters_json: String,
+    /// The parameter values it ran with.
+    pub parameters: BTreeMap<String, serde_json::Value>,
     pub created_by: Option<UserId>,
     pub created_by_email: String,
     pub created_at: DateTime<Utc>,

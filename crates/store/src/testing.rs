@@ -75,6 +75,23 @@ impl TestDatabase {
     pub async fn store(&self) -> Arc<dyn Store> {
         connect(&self.url).await.expect("open test store")
     }
+
+    /// Runs SQL on the database directly, around the store (to set up what the
+    /// store itself would never write, such as a corrupt row).
+    pub async fn execute_raw(&self, sql: &str) {
+        match self.backend {
+            Backend::Sqlite => {
+                let pool = sqlx::SqlitePool::connect(&self.url).await.expect("open");
+                sqlx::query(sql).execute(&pool).await.expect("raw SQL");
+                pool.close().await;
+            }
+            Backend::Postgres => {
+                let pool = sqlx::PgPool::connect(&self.url).await.expect("open");
+                sqlx::query(sql).execute(&pool).await.expect("raw SQL");
+                pool.close().await;
+            }
+        }
+    }
 }
 
 impl Drop for TestDatabase {

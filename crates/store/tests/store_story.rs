@@ -3,7 +3,9 @@
 //! which CI requires).
 
 use chrono::{Duration, TimeZone, Utc};
-use gururmm_protocol::{AgentId, ClientId, OsInfo};
+use gururmm_protocol::{
+    AgentId, ClientId, CommandType, MetricSample, NetworkInterface, OsInfo, RunAs,
+};
 use gururmm_store::testing::TestDatabase;
 use gururmm_store::*;
 use std::sync::Arc;
@@ -23,6 +25,15 @@ fn facts(hostname: &str) -> AgentFacts {
     }
 }
 
+fn eth0() -> Vec<NetworkInterface> {
+    vec![NetworkInterface {
+        name: "eth0".into(),
+        mac: None,
+        ipv4: vec!["192.0.2.7/24".into()],
+        ipv6: Vec::new(),
+    }]
+}
+
 fn record(agent: AgentId, at: chrono::DateTime<Utc>, cpu: f64) -> MetricRecord {
     MetricRecord {
         agent_id: agent,
@@ -34,10 +45,11 @@ fn record(agent: AgentId, at: chrono::DateTime<Utc>, cpu: f64) -> MetricRecord {
         disk_total_bytes: Some(100),
         network_rx_bytes: Some(5),
         network_tx_bytes: Some(7),
-        sample_json: format!(
-            r#"{{"collected_at":"{}","cpu_percent":{cpu}}}"#,
-            at.to_rfc3339()
-        ),
+        sample: MetricSample {
+            collected_at: at,
+            cpu_percent: Some(cpu as f32),
+            ..Default::default()
+        },
     }
 }
 
@@ -554,13 +566,10 @@ async fn story(store: Arc<dyn Store>) {
     let mut hello_facts = facts("db-01");
     hello_facts.public_ip = Some("203.0.113.9".into());
     store.update_agent_facts(db01, &hello_facts).await.unwrap();
-    store
-        .set_agent_interfaces(db01, r#"[{"name":"eth0"}]"#)
-        .await
-        .unwrap();
+    store.set_agent_interfaces(db01, &eth0()).await.unwrap();
     let detail = store.get_agent(org.id, db01).await.unwrap();
     assert_eq!(detail.agent.public_ip.as_deref(), Some("203.0.113.9"));
-    assert_eq!(detail.interfaces_json, r#"[{"name":"eth0"}]"#);
+    assert_eq!(detail.interfaces, eth0());
     assert!(matches!(
         store.get_agent(other_org.id, db01).await,
         Err(StoreError::NotFound)
@@ -569,13 +578,10 @@ async fn story(store: Arc<dyn Store>) {
     store.update_agent_facts(db01, &hello_facts).await.unwrap();
     hello_facts.public_ip = None;
     store.update_agent_facts(db01, &hello_facts).await.unwrap();
-    store
-        .set_agent_interfaces(db01, r#"[{"name":"eth0"}]"#)
-        .await
-        .unwrap();
+    store.set_agent_interfaces(db01, &eth0()).await.unwrap();
     let detail = store.get_agent(org.id, db01).await.unwrap();
     assert_eq!(detail.agent.public_ip, None);
-    assert_eq!(detail.interfaces_json, r#"[{"name":"eth0"}]"#);
+    assert_eq!(detail.interfaces, eth0());
 
     // Metrics: duplicates ignored, latest kept, downsampled, retained.
     let base = Utc.timestamp_millis_opt(1_800_000_000_000).unwrap();
@@ -624,10 +630,7 @@ async fn story(store: Arc<dyn Store>) {
     assert_eq!(bucketed[0].memory_total_bytes, Some(4000));
     let detail = store.get_agent(org.id, db01).await.unwrap();
     assert_eq!(detail.agent.cpu_percent, Some(9.0));
-    assert!(detail
-        .latest_sample_json
-        .unwrap()
-        .contains("\"cpu_percent\":9"));
+    assert_eq!(detail.latest_sample.unwrap().cpu_percent, Some(9.0));
     assert!(matches!(
         store.query_metrics(other_org.id, db01, range).await,
         Err(StoreError::NotFound)
@@ -737,20 +740,16 @@ async fn a_database_newer_than_the_server_is_refused() {
     for database in TestDatabase::all().await {
         drop(database.store().await);
         // Record a migration this binary does not know, as a newer server would have.
-        let sql = "INSERT INTO _sqlx_migrations (version, description, installed_on, success, checksum, execution_time) \
-                   VALUES (99999, 'from the future', CURRENT_TIMESTAMP, TRUE, X'00', 0)";
-        if database.backend == gururmm_store::Backend::Sqlite {
-            let pool = sqlx::SqlitePool::connect(&database.url).await.unwrap();
-            sqlx::query(sql).execute(&pool).await.unwrap();
-            pool.close().await;
-        } else {
-            let pool = sqlx::PgPool::connect(&database.url).await.unwrap();
-            sqlx::query(&sql.replace("X'00'", "'\\x00'::bytea"))
-                .execute(&pool)
-                .await
-                .unwrap();
-            pool.close().await;
-        }
+        let checksum = match database.backend {
+            Backend::Sqlite => "X'00'",
+            Backend::Postgres => "'\\x00'::bytea",
+        };
+        database
+            .execute_raw(&format!(
+                "INSERT INTO _sqlx_migrations (version, description, installed_on, success, checksum, execution_time) \
+                 VALUES (99999, 'from the future', CURRENT_TIMESTAMP, TRUE, {checksum}, 0)"
+            ))
+            .await;
         match connect(&database.url).await {
             Err(StoreError::DatabaseTooNew(99999)) => {}
             Err(other) => panic!("{}: expected DatabaseTooNew, got {other}", database.backend),
@@ -801,13 +800,13 @@ async fn command_story(store: Arc<dyn Store>) {
         agent_id: agent,
         created_by: user.id,
         created_by_email: user.email.clone(),
-        command_type: "shell".into(),
+        command_type: CommandType::Shell,
         command: command.into(),
         interpreter: None,
-        args_json: "[]".into(),
-        env_json: "{}".into(),
+        args: Vec::new(),
+        env: Default::default(),
         working_dir: None,
-        run_as_json: r#"{"context":"system"}"#.into(),
+        run_as: RunAs::System,
         timeout_seconds: 60,
         output_limit_bytes: 1024,
         // Creation order is the dispatch order; give each command its own millisecond.
@@ -1067,6 +1066,81 @@ async fn command_story(store: Arc<dyn Store>) {
 }
 
 #[tokio::test]
+async fn a_stored_value_that_does_not_decode_is_an_error_not_a_default() {
+    for database in TestDatabase::all().await {
+        let store = database.store().await;
+        let org = store.create_organization("Org").await.unwrap();
+        let user = store
+            .create_user(NewUser {
+                organization_id: org.id,
+                email: "t@corrupt.test".into(),
+                password_hash: "h".into(),
+                role: Role::Technician,
+            })
+            .await
+            .unwrap();
+        let client = store.create_client(org.id, "C").await.unwrap();
+        let site = store.create_site(org.id, client.id, "S").await.unwrap();
+        let agent = store
+            .enroll_agent(NewAgent {
+                organization_id: org.id,
+                client_id: client.id,
+                site_id: site.id,
+                device_id: "corrupt-dev".into(),
+                secret_hash: "s".into(),
+                facts: facts("corrupt-host"),
+                enrolled_at: Utc::now(),
+            })
+            .await
+            .unwrap();
+        let now = Utc::now();
+        let command = store
+            .create_command(NewCommand {
+                organization_id: org.id,
+                agent_id: agent,
+                created_by: user.id,
+                created_by_email: user.email.clone(),
+                command_type: CommandType::Shell,
+                command: "uptime".into(),
+                interpreter: None,
+                args: vec!["-p".into()],
+                env: Default::default(),
+                working_dir: None,
+                run_as: RunAs::System,
+                timeout_seconds: 60,
+                output_limit_bytes: 1024,
+                created_at: now,
+                expires_at: now + Duration::hours(1),
+                script: None,
+            })
+            .await
+            .unwrap();
+        assert_eq!(command.args, ["-p"]);
+        database
+            .execute_raw("UPDATE commands SET args = 'not json', run_as = '{}'")
+            .await;
+        let backend = database.backend;
+        assert!(
+            matches!(
+                store.get_command(org.id, command.id).await,
+                Err(StoreError::Database(_))
+            ),
+            "{backend}: a corrupt command must not read as one without arguments"
+        );
+        database
+            .execute_raw("UPDATE agents SET interfaces = '{\"not\": \"a list\"}'")
+            .await;
+        assert!(
+            matches!(
+                store.get_agent(org.id, agent).await,
+                Err(StoreError::Database(_))
+            ),
+            "{backend}: corrupt interfaces must not read as none"
+        );
+    }
+}
+
+#[tokio::test]
 async fn the_command_story_holds_on_every_backend() {
     for database in TestDatabase::all().await {
         command_story(database.store().await).await;
@@ -1088,13 +1162,19 @@ async fn script_and_job_story(store: Arc<dyn Store>) {
         .unwrap();
     let code = |body: &str| ScriptVersion {
         version: 0,
-        command_type: "script".into(),
+        command_type: CommandType::Script,
         interpreter: Some("bash".into()),
         body: body.into(),
-        parameters_json: r#"[{"name":"Target","type":"string","required":true}]"#.into(),
-        default_env_json: "{}".into(),
+        parameters: vec![ScriptParameter {
+            name: "Target".into(),
+            kind: ParameterType::String,
+            default: None,
+            required: true,
+            description: None,
+        }],
+        default_env: Default::default(),
         default_timeout_seconds: 120,
-        run_as_json: r#"{"context":"system"}"#.into(),
+        run_as: RunAs::System,
         created_at: Utc::now(),
         created_by_email: user.email.clone(),
     };
@@ -1270,13 +1350,13 @@ async fn script_and_job_story(store: Arc<dyn Store>) {
             agent_id: *agent,
             created_by: user.id,
             created_by_email: user.email.clone(),
-            command_type: "script".into(),
+            command_type: CommandType::Script,
             command: edited.current.body.clone(),
             interpreter: Some("bash".into()),
-            args_json: r#"["a"]"#.into(),
-            env_json: "{}".into(),
+            args: vec!["a".into()],
+            env: Default::default(),
             working_dir: None,
-            run_as_json: r#"{"context":"system"}"#.into(),
+            run_as: RunAs::System,
             timeout_seconds: 120,
             output_limit_bytes: 1024,
             created_at: now,
@@ -1291,7 +1371,7 @@ async fn script_and_job_story(store: Arc<dyn Store>) {
                 name: "Clean temp files v2".into(),
                 script: Some((cleanup.id, 2)),
                 target: "site S (C)".into(),
-                parameters_json: r#"{"Target":"a"}"#.into(),
+                parameters: [("Target".to_string(), serde_json::json!("a"))].into(),
                 created_by: user.id,
                 created_by_email: user.email.clone(),
                 created_at: now,

@@ -376,7 +376,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Live events (`text/event-stream`): `agent_status` and `agent_metrics`. */
+        /**
+         * Live events (`text/event-stream`) of the caller's organization: each SSE
+         *     event is named by its `event` field and carries one `LiveEvent` as JSON.
+         */
         get: operations["events"];
         put?: never;
         post?: never;
@@ -631,6 +634,11 @@ export interface components {
             /** Format: int64 */
             total: number;
         };
+        /**
+         * @description Whether an agent has a connection to the server right now.
+         * @enum {string}
+         */
+        AgentStatus: "online" | "offline";
         AgentSummary: {
             agent_version: string;
             arch: string;
@@ -653,11 +661,8 @@ export interface components {
             public_ip?: string | null;
             site_id: components["schemas"]["SiteId"];
             site_name: string;
-            /**
-             * @description `online` or `offline`, as the gateway knows it right now.
-             * @example online
-             */
-            status: string;
+            /** @description As the gateway knows it right now. */
+            status: components["schemas"]["AgentStatus"];
         };
         Client: {
             /** Format: int64 */
@@ -704,8 +709,7 @@ export interface components {
             args: string[];
             cancel_requested: boolean;
             command: string;
-            /** @description `shell`, `powershell`, `python` or `script`. */
-            command_type: string;
+            command_type: components["schemas"]["CommandType"];
             /** Format: date-time */
             created_at: string;
             created_by?: null | components["schemas"]["UserId"];
@@ -729,11 +733,7 @@ export interface components {
             run_as: components["schemas"]["RunAs"];
             /** Format: date-time */
             started_at?: string | null;
-            /**
-             * @description `queued`, `running`, `completed`, `failed`, `timeout`, `cancelled`, `interrupted` or `expired`.
-             * @example completed
-             */
-            status: string;
+            status: components["schemas"]["CommandStatus"];
             stderr: string;
             stderr_truncated: boolean;
             /** @description Output so far (live while running); empty in lists. */
@@ -745,7 +745,9 @@ export interface components {
         };
         /**
          * Format: uuid
-         * @description One command sent to one agent.
+         * @description One command sent to one agent. Time-ordered (UUID version 7): commands
+         *     created in the same millisecond still sort, and so run, in the order
+         *     they were created.
          */
         CommandId: string;
         CommandPage: {
@@ -779,6 +781,12 @@ export interface components {
             timeout_seconds?: number | null;
             working_dir?: string | null;
         };
+        /**
+         * @description Where a command is in its life, as the server records it. Every command
+         *     ends in one of the [`CommandStatus::FINAL`] statuses.
+         * @enum {string}
+         */
+        CommandStatus: "queued" | "running" | "completed" | "failed" | "timeout" | "cancelled" | "interrupted" | "expired";
         /**
          * @description How the command text is run.
          * @enum {string}
@@ -857,6 +865,11 @@ export interface components {
              */
             pending_approval?: boolean;
         };
+        /**
+         * @description What became of a re-enrollment.
+         * @enum {string}
+         */
+        EnrollmentDecision: "pending" | "approved" | "rejected";
         /** @description A newly generated enrollment key, shown only in this response. */
         EnrollmentKey: {
             /** Format: date-time */
@@ -918,6 +931,11 @@ export interface components {
             site_id: components["schemas"]["SiteId"];
             site_name: string;
         };
+        /**
+         * Format: uuid
+         * @description A re-enrollment of a known device, waiting for an administrator.
+         */
+        EnrollmentRequestId: string;
         EnrollmentRequestList: {
             items: components["schemas"]["EnrollmentRequest"][];
         };
@@ -945,11 +963,11 @@ export interface components {
             /** Format: date-time */
             created_at: string;
             created_by_email: string;
-            id: string;
+            id: components["schemas"]["JobId"];
             name: string;
             /** @description The parameter values it ran with. */
             parameters: Record<string, never>;
-            script_id?: string | null;
+            script_id?: null | components["schemas"]["ScriptId"];
             /** Format: int64 */
             script_version?: number | null;
             /** @description `running` while any command is queued or running, else `done`. */
@@ -971,7 +989,7 @@ export interface components {
             hostname: string;
             /** Format: date-time */
             started_at?: string | null;
-            status: string;
+            status: components["schemas"]["CommandStatus"];
         };
         JobCounts: {
             /** Format: int64 */
@@ -991,6 +1009,11 @@ export interface components {
         JobDetail: components["schemas"]["Job"] & {
             agents: components["schemas"]["JobAgent"][];
         };
+        /**
+         * Format: uuid
+         * @description A bulk run of one script version on many agents.
+         */
+        JobId: string;
         JobPage: {
             items: components["schemas"]["Job"][];
             /** Format: int64 */
@@ -999,6 +1022,58 @@ export interface components {
             per_page: number;
             /** Format: int64 */
             total: number;
+        };
+        /**
+         * @description One event of `GET /api/v1/events`: the SSE event name is `event`, the data
+         *     this object as JSON. Described in the OpenAPI document like every other
+         *     type, so the dashboard reads them from the generated schema.
+         */
+        LiveEvent: {
+            agent_id: components["schemas"]["AgentId"];
+            /** @enum {string} */
+            event: "agent_status";
+            /** Format: date-time */
+            last_seen: string;
+            status: components["schemas"]["AgentStatus"];
+        } | {
+            agent_id: components["schemas"]["AgentId"];
+            /** Format: date-time */
+            collected_at: string;
+            /** Format: double */
+            cpu_percent?: number | null;
+            /** @enum {string} */
+            event: "agent_metrics";
+            /** Format: int64 */
+            memory_total_bytes?: number | null;
+            /** Format: int64 */
+            memory_used_bytes?: number | null;
+        } | {
+            agent_id: components["schemas"]["AgentId"];
+            command_id: components["schemas"]["CommandId"];
+            /** @enum {string} */
+            event: "command_status";
+            /** Format: int64 */
+            exit_code?: number | null;
+            job_id?: null | components["schemas"]["JobId"];
+            status: components["schemas"]["CommandStatus"];
+        } | {
+            agent_id: components["schemas"]["AgentId"];
+            decision: components["schemas"]["EnrollmentDecision"];
+            /** @enum {string} */
+            event: "enrollment_request";
+            request_id: components["schemas"]["EnrollmentRequestId"];
+        } | {
+            agent_id: components["schemas"]["AgentId"];
+            command_id: components["schemas"]["CommandId"];
+            data: string;
+            /** @enum {string} */
+            event: "command_output";
+            /**
+             * Format: int64
+             * @description Byte position of `data` in the stream, so a client can place it exactly once.
+             */
+            offset: number;
+            stream: components["schemas"]["OutputStream"];
         };
         LoggedInUser: {
             /**
@@ -1147,6 +1222,11 @@ export interface components {
             version: string;
         };
         /** @enum {string} */
+        OutputStream: "stdout" | "stderr";
+        /**
+         * @description The type of a script parameter's value.
+         * @enum {string}
+         */
         ParameterType: "string" | "number" | "boolean";
         ProcessInfo: {
             /** Format: float */
@@ -1187,11 +1267,16 @@ export interface components {
             /** @description The current version. */
             current: components["schemas"]["ScriptVersionInfo"];
             description: string;
-            id: string;
+            id: components["schemas"]["ScriptId"];
             name: string;
             /** Format: date-time */
             updated_at: string;
         };
+        /**
+         * Format: uuid
+         * @description A script in an organization's library.
+         */
+        ScriptId: string;
         ScriptPage: {
             items: components["schemas"]["Script"][];
             /** Format: int64 */
@@ -1235,7 +1320,7 @@ export interface components {
         };
         ScriptVersionInfo: {
             body: string;
-            command_type: string;
+            command_type: components["schemas"]["CommandType"];
             /** Format: date-time */
             created_at: string;
             created_by_email: string;
@@ -2319,7 +2404,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/event-stream": unknown;
+                    "text/event-stream": components["schemas"]["LiveEvent"];
                 };
             };
         };

@@ -34,6 +34,9 @@ export type AgentEventList = Schemas["AgentEventList"];
 export type EnrollmentRequest = Schemas["EnrollmentRequest"];
 export type EnrollmentRequestList = Schemas["EnrollmentRequestList"];
 export type Command = Schemas["Command"];
+export type CommandStatus = Schemas["CommandStatus"];
+/** One event of `GET /api/v1/events`, as the server sends it (named by its `event` field). */
+export type LiveEventData = Schemas["LiveEvent"];
 export type CommandPage = Schemas["CommandPage"];
 export type CommandSpec = Schemas["CommandSpec"];
 export type CommandType = Schemas["CommandType"];

@@ -2,55 +2,30 @@
 //! fetch stream (so the bearer token can be sent), reconnects with backoff, and fans events out to
 //! subscribers; features decide which of their caches an event touches.
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
-import type { AgentStatus } from "@/api/types";
+import type { CommandStatus, LiveEventData } from "@/api/types";
 import { forgetSession, getSession } from "./session";
 import { reconnectDelayMs, SseParser, type ServerSentEvent } from "./sse";
 
-export interface AgentStatusEvent {
-  type: "agent_status";
-  agent_id: string;
-  status: AgentStatus;
-  last_seen: string | null;
-}
+type LiveEventName = LiveEventData["event"];
 
-export interface AgentMetricsEvent {
-  type: "agent_metrics";
-  agent_id: string;
-  collected_at: string;
-  cpu_percent: number | null;
-  memory_used_bytes: number | null;
-  memory_total_bytes: number | null;
-}
+/**
+ * A live event as subscribers see it: the server's event (from the OpenAPI document) tagged by
+ * `type`, with fields the parser normalizes (absent numbers and ids become null) overridden.
+ */
+type Live<E extends LiveEventName, Normalized = object> = Omit<Extract<LiveEventData, { event: E }>, "event" | keyof Normalized> &
+  Normalized & { type: E };
 
+export type AgentStatusEvent = Live<"agent_status", { last_seen: string | null }>;
+export type AgentMetricsEvent = Live<
+  "agent_metrics",
+  { cpu_percent: number | null; memory_used_bytes: number | null; memory_total_bytes: number | null }
+>;
 /** A command changed status; the command itself is refetched for details. */
-export interface CommandStatusEvent {
-  type: "command_status";
-  command_id: string;
-  agent_id: string;
-  status: string;
-  exit_code: number | null;
-  /** The job the command belongs to, if it was started as part of one. */
-  job_id: string | null;
-}
-
-/** New text of one output stream of a running command, in order. */
-export interface CommandOutputEvent {
-  type: "command_output";
-  command_id: string;
-  agent_id: string;
-  stream: "stdout" | "stderr";
-  data: string;
-  /** Byte position of `data` in its stream (UTF-8), or null from a server that does not send it. */
-  offset: number | null;
-}
-
+export type CommandStatusEvent = Live<"command_status", { exit_code: number | null; job_id: string | null }>;
+/** New text of one output stream of a running command, in order; `offset` is null from a server that does not send it. */
+export type CommandOutputEvent = Live<"command_output", { offset: number | null }>;
 /** A machine's re-enrollment as an existing agent started waiting for approval, or was decided. */
-export interface EnrollmentRequestEvent {
-  type: "enrollment_request";
-  request_id: string;
-  agent_id: string;
-  decision: "pending" | "approved" | "rejected";
-}
+export type EnrollmentRequestEvent = Live<"enrollment_request">;
 
 /** Sent to subscribers after every (re)connection: events may have been missed, so refetch. */
 export interface ConnectedEvent {
@@ -60,12 +35,30 @@ export interface ConnectedEvent {
 export type LiveEvent =
   AgentStatusEvent | AgentMetricsEvent | CommandStatusEvent | CommandOutputEvent | EnrollmentRequestEvent | ConnectedEvent;
 
-const LIVE_EVENT_NAMES = new Set(["agent_status", "agent_metrics", "command_status", "command_output", "enrollment_request"]);
+// Records keyed by the schema's unions: a name the server adds or drops fails the type check here.
+const LIVE_EVENT_NAMES: Record<LiveEventName, true> = {
+  agent_status: true,
+  agent_metrics: true,
+  command_status: true,
+  command_output: true,
+  enrollment_request: true,
+};
+const COMMAND_STATUSES: Record<CommandStatus, true> = {
+  queued: true,
+  running: true,
+  completed: true,
+  failed: true,
+  timeout: true,
+  cancelled: true,
+  interrupted: true,
+  expired: true,
+};
+const isCommandStatus = (value: unknown): value is CommandStatus => typeof value === "string" && Object.hasOwn(COMMAND_STATUSES, value);
 export type LiveConnectionState = "connecting" | "open" | "offline";
 
 /** Turns one SSE message into a typed event; unknown events and malformed data are skipped. */
 export function toLiveEvent(message: ServerSentEvent): LiveEvent | null {
-  if (!LIVE_EVENT_NAMES.has(message.event)) return null;
+  if (!Object.hasOwn(LIVE_EVENT_NAMES, message.event)) return null;
   let data: unknown;
   try {
     data = JSON.parse(message.data);
@@ -77,7 +70,7 @@ export function toLiveEvent(message: ServerSentEvent): LiveEvent | null {
   if (typeof record.agent_id !== "string") return null;
   const numberOrNull = (value: unknown) => (typeof value === "number" && Number.isFinite(value) ? value : null);
   if (message.event === "command_status") {
-    if (typeof record.command_id !== "string" || typeof record.status !== "string") return null;
+    if (typeof record.command_id !== "string" || !isCommandStatus(record.status)) return null;
     return {
       type: "command_status",
       command_id: record.command_id,

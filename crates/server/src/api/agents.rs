@@ -3,17 +3,20 @@
 use crate::api::{ClientIp, PageParams};
 use crate::auth::{CurrentUser, Writer};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, ErrorBody};
+use crate::services::bus::AgentStatus;
 use crate::services::enrollment;
+use crate::services::error::ServiceError;
+use crate::services::metric_charts::{self, MetricSeries};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use gururmm_protocol::{
     AgentId, ClientId, CloseReason, EnrollRequest, EnrollResponse, MetricSample, NetworkInterface,
     OsInfo, SiteId,
 };
-use gururmm_store::{AgentFilter, MetricRange};
+use gururmm_store::AgentFilter;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -21,9 +24,8 @@ use utoipa::{IntoParams, ToSchema};
 pub struct AgentSummary {
     pub id: AgentId,
     pub hostname: String,
-    /// `online` or `offline`, as the gateway knows it right now.
-    #[schema(example = "online")]
-    pub status: String,
+    /// As the gateway knows it right now.
+    pub status: AgentStatus,
     pub last_seen: Option<DateTime<Utc>>,
     pub os: OsInfo,
     pub arch: String,
@@ -64,7 +66,11 @@ fn summary(state: &AppState, agent: gururmm_store::Agent) -> AgentSummary {
     AgentSummary {
         id: agent.id,
         hostname: agent.hostname,
-        status: if live.is_some() { "online" } else { "offline" }.to_string(),
+        status: if live.is_some() {
+            AgentStatus::Online
+        } else {
+            AgentStatus::Offline
+        },
         last_seen: live.or(agent.last_seen),
         os: agent.os,
         arch: agent.arch,
@@ -108,13 +114,13 @@ pub async fn enroll(
     }
     let presented_key = request.enrollment_key.clone();
     match enrollment::enroll(&state, request, ip).await {
-        Err(error) if error.status == StatusCode::UNAUTHORIZED => {
+        Err(error @ ServiceError::Unauthorized { .. }) => {
             if let Some(ip) = ip {
                 state.enrollment_limiter.record_failure(ip, &presented_key);
             }
-            Err(error)
+            Err(error.into())
         }
-        other => other.map(Json),
+        other => Ok(Json(other?)),
     }
 }
 
@@ -193,16 +199,11 @@ pub async fn get_agent(
         .get_agent(current.user.organization_id, id)
         .await
         .map_err(|e| ApiError::from_store(e, "agent"))?;
-    let interfaces = serde_json::from_str(&detail.interfaces_json).unwrap_or_default();
-    let latest_sample = detail
-        .latest_sample_json
-        .as_deref()
-        .and_then(|json| serde_json::from_str(json).ok());
     Ok(Json(AgentDetail {
         summary: summary(&state, detail.agent),
         device_id: current.user.role.can_write().then_some(detail.device_id),
-        interfaces,
-        latest_sample,
+        interfaces: detail.interfaces,
+        latest_sample: detail.latest_sample,
     }))
 }
 
@@ -244,63 +245,6 @@ pub struct MetricParams {
     pub to: Option<DateTime<Utc>>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct MetricPoint {
-    pub time: DateTime<Utc>,
-    pub cpu_percent: Option<f64>,
-    pub memory_used_bytes: Option<i64>,
-    pub memory_total_bytes: Option<i64>,
-    pub disk_used_bytes: Option<i64>,
-    pub disk_total_bytes: Option<i64>,
-    pub network_rx_bytes: Option<i64>,
-    pub network_tx_bytes: Option<i64>,
-    /// Received bytes per second over the point's interval.
-    pub network_rx_bytes_per_second: Option<f64>,
-    /// Sent bytes per second over the point's interval.
-    pub network_tx_bytes_per_second: Option<f64>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct MetricSeries {
-    pub from: DateTime<Utc>,
-    pub to: DateTime<Utc>,
-    /// 0 for raw samples; otherwise the width of each averaged bucket.
-    pub bucket_seconds: i64,
-    pub points: Vec<MetricPoint>,
-}
-
-/// Longest range one metrics query may cover.
-const MAX_RANGE_DAYS: i64 = 400;
-
-/// Refuses a time far outside anything the server stores (before 1970-01-02
-/// or after 2200), so no date arithmetic on it can overflow.
-pub fn accepted_time(
-    value: Option<DateTime<Utc>>,
-    name: &str,
-) -> Result<Option<DateTime<Utc>>, ApiError> {
-    const EARLIEST_SECONDS: i64 = 86_400;
-    const LATEST_SECONDS: i64 = 7_258_118_400; // 2200-01-01
-    match value {
-        Some(time) if !(EARLIEST_SECONDS..LATEST_SECONDS).contains(&time.timestamp()) => Err(
-            ApiError::bad_request(format!("{name} must be between 1970-01-02 and 2200-01-01")),
-        ),
-        other => Ok(other),
-    }
-}
-
-/// Raw samples up to two hours; beyond that about 300 averaged buckets.
-pub fn bucket_for(range: Duration) -> i64 {
-    if range <= Duration::hours(2) {
-        return 0;
-    }
-    let seconds = range.num_seconds() / 300;
-    const NICE: [i64; 9] = [30, 60, 120, 300, 600, 900, 1800, 3600, 21600];
-    NICE.iter()
-        .copied()
-        .find(|n| *n >= seconds)
-        .unwrap_or(86_400)
-}
-
 /// Metric samples of an agent in a time range, downsampled for long ranges.
 #[utoipa::path(get, path = "/api/v1/agents/{id}/metrics", tag = "agents", params(("id" = AgentId, Path), MetricParams),
     security(("bearer" = [])), responses((status = 200, body = MetricSeries), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
@@ -310,88 +254,15 @@ pub async fn agent_metrics(
     ApiPath(id): ApiPath<AgentId>,
     ApiQuery(params): ApiQuery<MetricParams>,
 ) -> ApiResult<Json<MetricSeries>> {
-    let to = accepted_time(params.to, "to")?.unwrap_or_else(Utc::now);
-    let from = match accepted_time(params.from, "from")? {
-        Some(from) => from,
-        // In range: `to` is at least 1970 plus a day.
-        None => to - Duration::hours(1),
-    };
-    if from >= to {
-        return Err(ApiError::bad_request("from must be before to"));
-    }
-    if to - from > Duration::days(MAX_RANGE_DAYS) {
-        return Err(ApiError::bad_request(format!(
-            "the range may span at most {MAX_RANGE_DAYS} days"
-        )));
-    }
-    let bucket_seconds = bucket_for(to - from);
-    let points = state
-        .store
-        .query_metrics(
-            current.user.organization_id,
-            id,
-            MetricRange {
-                from,
-                to,
-                bucket_seconds,
-            },
-        )
-        .await
-        .map_err(|e| ApiError::from_store(e, "agent"))?;
-    let sample_interval = i64::from(state.config.metrics_interval_seconds);
-    let points = with_network_rates(points, bucket_seconds, sample_interval);
-    Ok(Json(MetricSeries {
-        from,
-        to,
-        bucket_seconds,
-        points,
-    }))
-}
-
-/// Turns byte counts into per-second rates: a bucket's sum over the bucket's
-/// width, a raw sample's delta over the time since the previous sample (the
-/// configured interval for the first, or after a gap of more than two intervals,
-/// since the agent reports deltas since its previous sample).
-pub fn with_network_rates(
-    points: Vec<gururmm_store::MetricPoint>,
-    bucket_seconds: i64,
-    sample_interval: i64,
-) -> Vec<MetricPoint> {
-    let mut previous: Option<DateTime<Utc>> = None;
-    points
-        .into_iter()
-        .map(|p| {
-            let seconds = if bucket_seconds > 0 {
-                bucket_seconds
-            } else {
-                match previous {
-                    Some(before) => {
-                        let gap = (p.time - before).num_seconds();
-                        if gap > 0 && gap <= sample_interval * 2 {
-                            gap
-                        } else {
-                            sample_interval
-                        }
-                    }
-                    None => sample_interval,
-                }
-            }
-            .max(1) as f64;
-            previous = Some(p.time);
-            MetricPoint {
-                time: p.time,
-                cpu_percent: p.cpu_percent,
-                memory_used_bytes: p.memory_used_bytes,
-                memory_total_bytes: p.memory_total_bytes,
-                disk_used_bytes: p.disk_used_bytes,
-                disk_total_bytes: p.disk_total_bytes,
-                network_rx_bytes: p.network_rx_bytes,
-                network_tx_bytes: p.network_tx_bytes,
-                network_rx_bytes_per_second: p.network_rx_bytes.map(|b| b as f64 / seconds),
-                network_tx_bytes_per_second: p.network_tx_bytes.map(|b| b as f64 / seconds),
-            }
-        })
-        .collect()
+    let series = metric_charts::series(
+        &state,
+        current.user.organization_id,
+        id,
+        params.from,
+        params.to,
+    )
+    .await?;
+    Ok(Json(series))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -435,45 +306,4 @@ pub async fn agent_events(
         })
         .collect();
     Ok(Json(AgentEventList { items }))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn network_rates_divide_by_the_interval_each_point_covers() {
-        let base = Utc::now();
-        let point = |offset: i64, rx: i64| gururmm_store::MetricPoint {
-            time: base + Duration::seconds(offset),
-            cpu_percent: None,
-            memory_used_bytes: None,
-            memory_total_bytes: None,
-            disk_used_bytes: None,
-            disk_total_bytes: None,
-            network_rx_bytes: Some(rx),
-            network_tx_bytes: None,
-        };
-        let raw = with_network_rates(vec![point(0, 600), point(30, 600), point(3600, 600)], 0, 60);
-        let rates: Vec<f64> = raw
-            .iter()
-            .map(|p| p.network_rx_bytes_per_second.unwrap())
-            .collect();
-        assert_eq!(
-            rates,
-            [10.0, 20.0, 10.0],
-            "first and after-gap points use the interval"
-        );
-        assert_eq!(raw[0].network_tx_bytes_per_second, None);
-        let bucketed = with_network_rates(vec![point(0, 3000)], 300, 60);
-        assert_eq!(bucketed[0].network_rx_bytes_per_second, Some(10.0));
-    }
-
-    #[test]
-    fn buckets_keep_charts_near_300_points() {
-        assert_eq!(bucket_for(Duration::hours(1)), 0);
-        assert_eq!(bucket_for(Duration::hours(24)), 300);
-        assert_eq!(bucket_for(Duration::days(7)), 3600);
-        assert_eq!(bucket_for(Duration::days(400)), 86_400);
-    }
 }

@@ -1,9 +1,10 @@
 //! Clients: the MSP's customers.
 
-use crate::api::{valid_name, PageParams};
+use crate::api::PageParams;
 use crate::auth::{CurrentUser, Writer};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, ErrorBody};
 use crate::state::AppState;
+use crate::text::valid_name;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;

@@ -5,14 +5,16 @@ use crate::api::PageParams;
 use crate::auth::{CurrentUser, Writer};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, ErrorBody};
 use crate::gateway::presence::Outbound;
-use crate::services::commands::{validate, CommandSpec};
+use crate::services::commands::{self, CommandSpec};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use chrono::{DateTime, Duration, Utc};
-use gururmm_protocol::{AgentId, CommandId, RunAs, ServerFrame, UserId};
-use gururmm_store::{CommandRecord, CommandStatus, NewCommand};
+use chrono::{DateTime, Utc};
+use gururmm_protocol::{
+    AgentId, CommandId, CommandStatus, CommandType, RunAs, ServerFrame, UserId,
+};
+use gururmm_store::CommandRecord;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use utoipa::{IntoParams, ToSchema};
@@ -24,11 +26,8 @@ pub const MAX_COMMAND_BODY_BYTES: usize = 320 * 1024;
 pub struct Command {
     pub id: CommandId,
     pub agent_id: AgentId,
-    /// `queued`, `running`, `completed`, `failed`, `timeout`, `cancelled`, `interrupted` or `expired`.
-    #[schema(example = "completed")]
-    pub status: String,
-    /// `shell`, `powershell`, `python` or `script`.
-    pub command_type: String,
+    pub status: CommandStatus,
+    pub command_type: CommandType,
     pub command: String,
     pub interpreter: Option<String>,
     pub args: Vec<String>,
@@ -59,14 +58,14 @@ impl Command {
         Self {
             id: record.id,
             agent_id: record.agent_id,
-            status: record.status.as_str().to_string(),
+            status: record.status,
             command_type: record.command_type,
             command: record.command,
             interpreter: record.interpreter,
-            args: serde_json::from_str(&record.args_json).unwrap_or_default(),
-            env: serde_json::from_str(&record.env_json).unwrap_or_default(),
+            args: record.args,
+            env: record.env,
             working_dir: record.working_dir,
-            run_as: serde_json::from_str(&record.run_as_json).unwrap_or_default(),
+            run_as: record.run_as,
             timeout_seconds: record.timeout_seconds,
             exit_code: record.exit_code,
             error: record.error,
@@ -104,38 +103,7 @@ pub async fn create_command(
     ApiPath(agent_id): ApiPath<AgentId>,
     ApiJson(spec): ApiJson<CommandSpec>,
 ) -> ApiResult<(StatusCode, Json<Command>)> {
-    let timeout = validate(&spec)?;
-    let org = current.user.organization_id;
-    let now = Utc::now();
-    let new = NewCommand {
-        organization_id: org,
-        agent_id,
-        created_by: current.user.id,
-        created_by_email: current.user.email.clone(),
-        command_type: spec.command_type.as_str().to_string(),
-        command: spec.command,
-        interpreter: spec.interpreter,
-        args_json: serde_json::to_string(&spec.args).map_err(ApiError::internal)?,
-        env_json: serde_json::to_string(&spec.env).map_err(ApiError::internal)?,
-        working_dir: spec.working_dir,
-        run_as_json: serde_json::to_string(&spec.run_as.unwrap_or_default())
-            .map_err(ApiError::internal)?,
-        timeout_seconds: i64::from(timeout),
-        output_limit_bytes: i64::try_from(state.config.command_output_limit_bytes)
-            .unwrap_or(i64::MAX),
-        created_at: now,
-        expires_at: now + Duration::seconds(i64::from(state.config.command_queue_seconds)),
-        script: None,
-    };
-    // The store refuses an agent outside the caller's organization as not found.
-    let command = state
-        .store
-        .create_command(new)
-        .await
-        .map_err(|e| ApiError::from_store(e, "agent"))?;
-    tracing::info!(command = %command.id, agent = %agent_id, user = %current.user.id, kind = %command.command_type, "command queued");
-    state.bus.command_status(&command);
-    state.presence.offer_command(&command);
+    let command = commands::create(&state, &current.user, agent_id, spec).await?;
     Ok((StatusCode::CREATED, Json(Command::from_record(command))))
 }
 

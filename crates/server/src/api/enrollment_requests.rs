@@ -97,6 +97,7 @@ async fn decide(
     )
     .await
     .map(|request| Json(to_api(request)))
+    .map_err(Into::into)
 }
 
 /// Approves a re-enrollment: the agent takes the new machine's credential and

@@ -2,6 +2,7 @@
 //! organization.
 
 use crate::auth::CurrentUser;
+use crate::services::bus::LiveEvent;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -11,9 +12,10 @@ use std::time::Duration;
 use tokio_stream::wrappers::BroadcastStream;
 use tokio_stream::StreamExt;
 
-/// Live events (`text/event-stream`): `agent_status` and `agent_metrics`.
+/// Live events (`text/event-stream`) of the caller's organization: each SSE
+/// event is named by its `event` field and carries one `LiveEvent` as JSON.
 #[utoipa::path(get, path = "/api/v1/events", tag = "events", security(("bearer" = [])),
-    responses((status = 200, description = "Server-Sent Events stream", content_type = "text/event-stream")))]
+    responses((status = 200, description = "Server-Sent Events stream", content_type = "text/event-stream", body = LiveEvent)))]
 pub async fn events(
     State(state): State<AppState>,
     current: CurrentUser,

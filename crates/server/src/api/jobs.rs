@@ -4,14 +4,15 @@
 use crate::api::PageParams;
 use crate::auth::{CurrentUser, Writer};
 use crate::error::{ApiError, ApiPath, ApiQuery, ApiResult, ErrorBody};
+use crate::services::jobs;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use chrono::{DateTime, Duration, Utc};
-use gururmm_protocol::{AgentId, CommandId};
-use gururmm_store::{CommandStatus, JobId, NewCommand, NewJob};
+use chrono::{DateTime, Utc};
+use gururmm_protocol::{AgentId, CommandId, CommandStatus, JobId, ScriptId};
 use serde::Serialize;
+use std::collections::BTreeMap;
 use utoipa::ToSchema;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -26,15 +27,15 @@ pub struct JobCounts {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Job {
-    pub id: String,
+    pub id: JobId,
     pub name: String,
-    pub script_id: Option<String>,
+    pub script_id: Option<ScriptId>,
     pub script_version: Option<i64>,
     /// What it ran on, e.g. `site HQ of Acme`.
     pub target: String,
     /// The parameter values it ran with.
     #[schema(value_type = Object)]
-    pub parameters: serde_json::Value,
+    pub parameters: BTreeMap<String, serde_json::Value>,
     pub created_by_email: String,
     pub created_at: DateTime<Utc>,
     /// `running` while any command is queued or running, else `done`.
@@ -45,12 +46,12 @@ pub struct Job {
 pub fn job_response(job: gururmm_store::Job) -> Job {
     let counts = job.counts;
     Job {
-        id: job.id.to_string(),
+        id: job.id,
         name: job.name,
-        script_id: job.script.map(|(id, _)| id.to_string()),
+        script_id: job.script.map(|(id, _)| id),
         script_version: job.script.map(|(_, version)| version),
         target: job.target,
-        parameters: serde_json::from_str(&job.parameters_json).unwrap_or_default(),
+        parameters: job.parameters,
         created_by_email: job.created_by_email,
         created_at: job.created_at,
         status: if counts.queued + counts.running > 0 {
@@ -85,7 +86,7 @@ pub struct JobAgent {
     pub hostname: String,
     /// The agent was deleted since (its history is kept).
     pub agent_deleted: bool,
-    pub status: String,
+    pub status: CommandStatus,
     pub exit_code: Option<i64>,
     pub error: Option<String>,
     pub started_at: Option<DateTime<Utc>>,
@@ -152,7 +153,7 @@ pub async fn get_job(
             agent_id: c.command.agent_id,
             hostname: c.hostname,
             agent_deleted: c.agent_deleted,
-            status: c.command.status.as_str().to_string(),
+            status: c.command.status,
             exit_code: c.command.exit_code,
             error: c.command.error,
             started_at: c.command.started_at,
@@ -174,63 +175,6 @@ pub async fn rerun_failed(
     Writer(current): Writer,
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<(StatusCode, Json<Job>)> {
-    let org = current.user.organization_id;
-    let id = parse_job_id(&id)?;
-    let job = state
-        .store
-        .get_job(org, id)
-        .await
-        .map_err(|e| ApiError::from_store(e, "job"))?;
-    let failed: Vec<_> = state
-        .store
-        .list_job_commands(org, id)
-        .await
-        .map_err(|e| ApiError::from_store(e, "job"))?
-        .into_iter()
-        .filter(|c| c.command.status.is_final() && c.command.status != CommandStatus::Completed)
-        .collect();
-    if failed.is_empty() {
-        return Err(ApiError::conflict("no agent of this job has failed (yet)"));
-    }
-    let now = Utc::now();
-    let commands: Vec<NewCommand> = failed
-        .iter()
-        .map(|c| NewCommand {
-            organization_id: org,
-            agent_id: c.command.agent_id,
-            created_by: current.user.id,
-            created_by_email: current.user.email.clone(),
-            command_type: c.command.command_type.clone(),
-            command: c.command.command.clone(),
-            interpreter: c.command.interpreter.clone(),
-            args_json: c.command.args_json.clone(),
-            env_json: c.command.env_json.clone(),
-            working_dir: c.command.working_dir.clone(),
-            run_as_json: c.command.run_as_json.clone(),
-            timeout_seconds: c.command.timeout_seconds,
-            output_limit_bytes: c.command.output_limit_bytes,
-            created_at: now,
-            expires_at: now + Duration::seconds(i64::from(state.config.command_queue_seconds)),
-            script: c.command.script,
-        })
-        .collect();
-    let new_job = NewJob {
-        organization_id: org,
-        name: format!("{} (re-run of {} failed)", job.name, failed.len()),
-        script: job.script,
-        target: format!("{} failed agent(s) of \"{}\"", failed.len(), job.name),
-        parameters_json: job.parameters_json.clone(),
-        created_by: current.user.id,
-        created_by_email: current.user.email.clone(),
-        created_at: now,
-    };
-    let created = state
-        .store
-        .create_job(new_job, commands)
-        .await
-        .map_err(ApiError::internal)?;
-    for command in &failed {
-        state.presence.commands_waiting(command.command.agent_id);
-    }
+    let created = jobs::rerun_failed(&state, &current.user, parse_job_id(&id)?).await?;
     Ok((StatusCode::CREATED, Json(job_response(created))))
 }

@@ -199,26 +199,6 @@ impl PageParams {
     }
 }
 
-/// Validates a name given by a user: trimmed, 1 to 200 characters, no control,
-/// bidirectional or other invisible characters.
-pub fn valid_name(name: &str) -> Result<String, ApiError> {
-    let name = name.trim();
-    if name.is_empty() {
-        return Err(ApiError::validation("name must not be empty"));
-    }
-    if name.chars().count() > 200 {
-        return Err(ApiError::validation(
-            "name must have at most 200 characters",
-        ));
-    }
-    if crate::text::has_hidden_characters(name) {
-        return Err(ApiError::validation(
-            "name must not contain control, bidirectional or other invisible characters",
-        ));
-    }
-    Ok(name.to_string())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,10 +1,11 @@
 //! Sites of a client, and their enrollment keys.
 
-use crate::api::{valid_name, PageParams};
+use crate::api::PageParams;
 use crate::auth::{CurrentUser, Writer};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, ErrorBody};
 use crate::services::enrollment;
 use crate::state::AppState;
+use crate::text::valid_name;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;

@@ -2,7 +2,7 @@
 //! this link, sending them, and taking in their progress, output and results.
 
 use crate::services::bus::LiveEvent;
-use crate::services::commands::{result_step, to_request, ChunkOutcome, ResultStep};
+use crate::services::commands::{self, result_step, to_request, ChunkOutcome, ResultStep};
 use crate::state::AppState;
 use chrono::{DateTime, Utc};
 use gururmm_protocol::{
@@ -185,17 +185,7 @@ impl CommandRelay {
     }
 
     async fn store_start(&self, state: &AppState, id: CommandId, started_at: DateTime<Utc>) {
-        match state
-            .store
-            .mark_command_started(self.agent_id, id, started_at)
-            .await
-        {
-            Ok(Some(command)) => state.bus.command_status(&command),
-            Ok(None) => {}
-            Err(error) => {
-                tracing::error!(%error, command = %id, "marking a command started failed")
-            }
-        }
+        commands::record_start(state, self.agent_id, id, started_at).await;
     }
 
     /// Keeps a live output chunk and shows it to dashboards.
@@ -269,11 +259,8 @@ impl CommandRelay {
             started_at: finish.started_at.or(held_start),
             ..finish
         };
-        match state.store.finish_command(self.agent_id, id, finish).await {
-            Ok(stored) => {
-                if let Some(command) = stored {
-                    state.bus.command_status(&command);
-                }
+        match commands::record_result(state, self.agent_id, id, finish).await {
+            Ok(()) => {
                 self.in_flight.remove(&id);
                 if self.finished.len() == FINISHED_REMEMBERED {
                     self.finished.pop_front();

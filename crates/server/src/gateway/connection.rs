@@ -11,8 +11,8 @@ use crate::error::ApiError;
 use crate::gateway::commands::CommandRelay;
 use crate::gateway::presence::{Outbound, Registration, OUTBOUND_CAPACITY};
 use crate::services::agent_budgets::{self, AgentBudget};
-use crate::services::bus::LiveEvent;
-use crate::services::metrics::{to_record, IngestBatch};
+use crate::services::bus::{AgentStatus, LiveEvent};
+use crate::services::metrics::{to_record, IngestBatch, MetricsAck};
 use crate::state::AppState;
 use crate::text::truncate;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
@@ -28,7 +28,7 @@ use gururmm_protocol::{
 };
 use gururmm_store::{AgentCredentials, AgentFacts};
 use std::net::IpAddr;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
@@ -275,7 +275,7 @@ async fn serve_agent(
         credentials.organization_id,
         LiveEvent::AgentStatus {
             agent_id,
-            status: "online",
+            status: AgentStatus::Online,
             last_seen: Utc::now(),
         },
     );
@@ -324,7 +324,7 @@ fn end(state: &AppState, registration: &Registration) {
             registration.organization_id,
             LiveEvent::AgentStatus {
                 agent_id: registration.agent_id,
-                status: "offline",
+                status: AgentStatus::Offline,
                 last_seen: Utc::now(),
             },
         );
@@ -374,6 +374,7 @@ where
     let agent_id = registration.agent_id;
     let organization_id = registration.organization_id;
     let commands_waiting = registration.commands_waiting.clone();
+    let metrics_acks: Arc<dyn MetricsAck> = Arc::new(outbound_tx.clone());
     let close_requested = &mut registration.close_requested;
     if let Err(reason) = send_all(sink, commands.dispatch(state).await, close_requested).await {
         return reason;
@@ -436,8 +437,7 @@ where
                             report_rate_limited(state, budget, (organization_id, agent_id)).await;
                             continue;
                         }
-                        let json = serde_json::to_string(&interfaces).unwrap_or_else(|_| "[]".into());
-                        if let Err(error) = state.store.set_agent_interfaces(agent_id, &json).await {
+                        if let Err(error) = state.store.set_agent_interfaces(agent_id, &interfaces).await {
                             tracing::error!(%error, agent = %agent_id, "storing interfaces failed");
                         }
                     }
@@ -469,7 +469,7 @@ where
                             agent_id,
                             batch_id,
                             records,
-                            reply: outbound_tx.clone(),
+                            reply: metrics_acks.clone(),
                         };
                         if !state.metrics.submit(batch).await {
                             return Some(CloseReason::ServerShutdown);

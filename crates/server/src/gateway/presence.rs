@@ -3,6 +3,7 @@
 //!
 //! **Architecture Invariant:** nothing on the heartbeat path writes to the database.
 
+use crate::services::metrics::MetricsAck;
 use chrono::{DateTime, Utc};
 use gururmm_protocol::{AgentId, CloseReason, OrganizationId, ServerFrame};
 use gururmm_store::{CommandRecord, PresenceUpdate};
@@ -18,6 +19,14 @@ pub enum Outbound {
     /// A command just queued for this agent, offered so the connection can
     /// send it without reading it back from the database.
     Command(Box<CommandRecord>),
+}
+
+/// A stored metrics batch is acknowledged on the agent's link; the ack is
+/// dropped when the link's queue is full (the agent sends the batch again).
+impl MetricsAck for mpsc::Sender<Outbound> {
+    fn stored(&self, batch_id: u64) {
+        let _ = self.try_send(Outbound::Frame(ServerFrame::MetricsAck { batch_id }));
+    }
 }
 
 /// Frames queued per connection before senders start dropping (acks) or waiting.

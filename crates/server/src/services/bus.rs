@@ -2,19 +2,41 @@
 //! A later multi-node server replaces it with NATS behind the same interface.
 
 use chrono::{DateTime, Utc};
-use gururmm_protocol::{AgentId, CommandId, OrganizationId, OutputStream};
+use gururmm_protocol::{
+    AgentId, CommandId, CommandStatus, EnrollmentRequestId, JobId, OrganizationId, OutputStream,
+};
 use serde::Serialize;
 use tokio::sync::broadcast;
 
 /// Events kept for slow subscribers before they start missing some.
 const BUS_CAPACITY: usize = 4096;
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
+/// Whether an agent has a connection to the server right now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AgentStatus {
+    Online,
+    Offline,
+}
+
+/// What became of a re-enrollment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EnrollmentDecision {
+    Pending,
+    Approved,
+    Rejected,
+}
+
+/// One event of `GET /api/v1/events`: the SSE event name is `event`, the data
+/// this object as JSON. Described in the OpenAPI document like every other
+/// type, so the dashboard reads them from the generated schema.
+#[derive(Clone, Debug, Serialize, PartialEq, utoipa::ToSchema)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum LiveEvent {
     AgentStatus {
         agent_id: AgentId,
-        status: &'static str,
+        status: AgentStatus,
         last_seen: DateTime<Utc>,
     },
     AgentMetrics {
@@ -27,17 +49,16 @@ pub enum LiveEvent {
     CommandStatus {
         command_id: CommandId,
         agent_id: AgentId,
-        status: &'static str,
+        status: CommandStatus,
         exit_code: Option<i64>,
         /// The job the command belongs to, if any.
-        job_id: Option<String>,
+        job_id: Option<JobId>,
     },
     /// A re-enrollment started waiting for approval, or was decided.
     EnrollmentRequest {
-        request_id: String,
+        request_id: EnrollmentRequestId,
         agent_id: AgentId,
-        /// `pending`, `approved` or `rejected`.
-        decision: &'static str,
+        decision: EnrollmentDecision,
     },
     CommandOutput {
         command_id: CommandId,
@@ -97,9 +118,9 @@ impl Bus {
             LiveEvent::CommandStatus {
                 command_id: command.id,
                 agent_id: command.agent_id,
-                status: command.status.as_str(),
+                status: command.status,
                 exit_code: command.exit_code,
-                job_id: command.job_id.map(|job| job.to_string()),
+                job_id: command.job_id,
             },
         );
     }

@@ -1,17 +1,22 @@
-//! Remote execution rules: validating new commands, turning stored commands
-//! into `run_command` frames, gathering live output, and storing results.
+//! Remote execution rules: validating and creating commands (one way, for a
+//! single command and for every command of a job), turning stored commands
+//! into `run_command` frames, gathering live output, and storing starts and
+//! results.
 //!
 //! Output streams through memory ([`LiveOutputs`]) and reaches the database
 //! once, with the result. When the server lacks part of it (a dropped link, a
 //! restart), it asks the agent to send it again before storing the result.
 
-use crate::error::ApiError;
-use chrono::{DateTime, Utc};
+use crate::config::Config;
+use crate::services::error::{ServiceError, ServiceResult};
+use crate::state::AppState;
+use chrono::{DateTime, Duration, Utc};
 use gururmm_protocol::commands::{MAX_TIMEOUT_SECONDS, MIN_TIMEOUT_SECONDS};
+use gururmm_protocol::{AgentId, CommandStatus};
 use gururmm_protocol::{
-    CommandId, CommandOutcome, CommandRequest, CommandResult, CommandType, OutputStream, RunAs,
+    CommandId, CommandRequest, CommandResult, CommandType, OutputStream, RunAs,
 };
-use gururmm_store::{CommandFinish, CommandRecord, CommandStatus};
+use gururmm_store::{CommandFinish, CommandRecord, NewCommand, ScriptId, User};
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
@@ -70,22 +75,22 @@ fn valid_username(name: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '$' | '\\' | '@'))
 }
 
-/// Checks a command spec; every violation is a clear 422.
-pub fn validate(spec: &CommandSpec) -> Result<u32, ApiError> {
+/// Checks a command spec; every violation is a clear message. Returns the timeout.
+pub fn validate(spec: &CommandSpec) -> ServiceResult<u32> {
     if spec.command.trim().is_empty() {
-        return Err(ApiError::validation("command must not be empty"));
+        return Err(ServiceError::invalid("command must not be empty"));
     }
     if spec.command.len() > MAX_COMMAND_BYTES {
-        return Err(ApiError::validation(format!(
+        return Err(ServiceError::invalid(format!(
             "command must be at most {MAX_COMMAND_BYTES} bytes"
         )));
     }
     if spec.command.contains('\0') {
-        return Err(ApiError::validation("command must not contain NUL bytes"));
+        return Err(ServiceError::invalid("command must not contain NUL bytes"));
     }
     match (&spec.command_type, &spec.interpreter) {
         (CommandType::Script, None) => {
-            return Err(ApiError::validation(
+            return Err(ServiceError::invalid(
                 "a script needs an interpreter, e.g. \"bash\" or \"python3\"",
             ));
         }
@@ -94,13 +99,13 @@ pub fn validate(spec: &CommandSpec) -> Result<u32, ApiError> {
                 || interpreter.len() > 256
                 || interpreter.contains('\0') =>
         {
-            return Err(ApiError::validation(
+            return Err(ServiceError::invalid(
                 "interpreter must be a program name or path of at most 256 bytes",
             ));
         }
         (CommandType::Script, Some(_)) => {}
         (_, Some(_)) => {
-            return Err(ApiError::validation(
+            return Err(ServiceError::invalid(
                 "interpreter is only used with command_type \"script\"",
             ))
         }
@@ -108,12 +113,12 @@ pub fn validate(spec: &CommandSpec) -> Result<u32, ApiError> {
     }
     let timeout = spec.timeout_seconds.unwrap_or(DEFAULT_TIMEOUT_SECONDS);
     if !(MIN_TIMEOUT_SECONDS..=MAX_TIMEOUT_SECONDS).contains(&timeout) {
-        return Err(ApiError::validation(format!(
+        return Err(ServiceError::invalid(format!(
             "timeout_seconds must be between {MIN_TIMEOUT_SECONDS} and {MAX_TIMEOUT_SECONDS}"
         )));
     }
     if spec.args.len() > MAX_ARGS {
-        return Err(ApiError::validation(format!(
+        return Err(ServiceError::invalid(format!(
             "at most {MAX_ARGS} arguments"
         )));
     }
@@ -122,37 +127,37 @@ pub fn validate(spec: &CommandSpec) -> Result<u32, ApiError> {
         .iter()
         .any(|a| a.len() > MAX_ARG_BYTES || a.contains('\0'))
     {
-        return Err(ApiError::validation(format!(
+        return Err(ServiceError::invalid(format!(
             "each argument must be at most {MAX_ARG_BYTES} bytes, without NUL"
         )));
     }
     if spec.env.len() > MAX_ENV_VARS {
-        return Err(ApiError::validation(format!(
+        return Err(ServiceError::invalid(format!(
             "at most {MAX_ENV_VARS} environment variables"
         )));
     }
     for (name, value) in &spec.env {
         if !valid_env_name(name) || name.len() > 128 {
-            return Err(ApiError::validation(format!(
+            return Err(ServiceError::invalid(format!(
                 "invalid environment variable name {name:?}"
             )));
         }
         if value.len() > MAX_ENV_VALUE_BYTES || value.contains('\0') {
-            return Err(ApiError::validation(format!(
+            return Err(ServiceError::invalid(format!(
                 "environment variable {name} must be at most {MAX_ENV_VALUE_BYTES} bytes, without NUL"
             )));
         }
     }
     if let Some(dir) = &spec.working_dir {
         if dir.trim().is_empty() || dir.len() > 1024 || dir.contains('\0') {
-            return Err(ApiError::validation(
+            return Err(ServiceError::invalid(
                 "working_dir must be a path of at most 1024 bytes",
             ));
         }
     }
     if let Some(RunAs::User { username }) = &spec.run_as {
         if !valid_username(username) {
-            return Err(ApiError::validation(format!(
+            return Err(ServiceError::invalid(format!(
                 "invalid username {username:?}"
             )));
         }
@@ -164,26 +169,129 @@ pub fn validate(spec: &CommandSpec) -> Result<u32, ApiError> {
 pub fn to_request(command: &CommandRecord) -> Option<CommandRequest> {
     Some(CommandRequest {
         id: command.id,
-        command_type: CommandType::parse(&command.command_type)?,
+        command_type: command.command_type,
         command: command.command.clone(),
         interpreter: command.interpreter.clone(),
-        args: serde_json::from_str(&command.args_json).ok()?,
-        env: serde_json::from_str(&command.env_json).ok()?,
+        args: command.args.clone(),
+        env: command.env.clone(),
         working_dir: command.working_dir.clone(),
         timeout_seconds: u32::try_from(command.timeout_seconds).ok()?,
-        run_as: serde_json::from_str(&command.run_as_json).ok()?,
+        run_as: command.run_as.clone(),
         output_limit_bytes: u64::try_from(command.output_limit_bytes).ok()?,
     })
 }
 
-pub fn status_of(outcome: CommandOutcome) -> CommandStatus {
-    match outcome {
-        CommandOutcome::Completed => CommandStatus::Completed,
-        CommandOutcome::Failed => CommandStatus::Failed,
-        CommandOutcome::Timeout => CommandStatus::Timeout,
-        CommandOutcome::Cancelled => CommandStatus::Cancelled,
-        CommandOutcome::Interrupted => CommandStatus::Interrupted,
+impl CommandSpec {
+    /// What a stored command ran, to run it again.
+    pub fn of_record(command: &CommandRecord) -> Self {
+        Self {
+            command_type: command.command_type,
+            command: command.command.clone(),
+            interpreter: command.interpreter.clone(),
+            timeout_seconds: u32::try_from(command.timeout_seconds).ok(),
+            run_as: Some(command.run_as.clone()),
+            env: command.env.clone(),
+            args: command.args.clone(),
+            working_dir: command.working_dir.clone(),
+        }
     }
+}
+
+/// The stored form of a validated spec for one agent, queued now by `user`
+/// (its queue time and output limit from the configuration).
+pub fn new_command(
+    config: &Config,
+    user: &User,
+    agent_id: AgentId,
+    spec: &CommandSpec,
+    timeout_seconds: u32,
+    script: Option<(ScriptId, i64)>,
+    now: DateTime<Utc>,
+) -> NewCommand {
+    NewCommand {
+        organization_id: user.organization_id,
+        agent_id,
+        created_by: user.id,
+        created_by_email: user.email.clone(),
+        command_type: spec.command_type,
+        command: spec.command.clone(),
+        interpreter: spec.interpreter.clone(),
+        args: spec.args.clone(),
+        env: spec.env.clone(),
+        working_dir: spec.working_dir.clone(),
+        run_as: spec.run_as.clone().unwrap_or_default(),
+        timeout_seconds: i64::from(timeout_seconds),
+        output_limit_bytes: i64::try_from(config.command_output_limit_bytes).unwrap_or(i64::MAX),
+        created_at: now,
+        expires_at: now + Duration::seconds(i64::from(config.command_queue_seconds)),
+        script,
+    }
+}
+
+/// Queues a command on one agent of the user's organization and hands it to
+/// the agent's connection, if it has one.
+pub async fn create(
+    state: &AppState,
+    user: &User,
+    agent_id: AgentId,
+    spec: CommandSpec,
+) -> ServiceResult<CommandRecord> {
+    let timeout = validate(&spec)?;
+    let new = new_command(
+        &state.config,
+        user,
+        agent_id,
+        &spec,
+        timeout,
+        None,
+        Utc::now(),
+    );
+    // The store refuses an agent outside the user's organization as not found.
+    let command = state
+        .store
+        .create_command(new)
+        .await
+        .map_err(ServiceError::from_store("agent"))?;
+    tracing::info!(command = %command.id, agent = %agent_id, user = %user.id, kind = command.command_type.as_str(), "command queued");
+    state.bus.command_status(&command);
+    state.presence.offer_command(&command);
+    Ok(command)
+}
+
+/// Stores that the agent started a command and tells dashboards.
+pub async fn record_start(
+    state: &AppState,
+    agent_id: AgentId,
+    id: CommandId,
+    started_at: DateTime<Utc>,
+) {
+    match state
+        .store
+        .mark_command_started(agent_id, id, started_at)
+        .await
+    {
+        Ok(Some(command)) => state.bus.command_status(&command),
+        Ok(None) => {}
+        Err(error) => tracing::error!(%error, command = %id, "marking a command started failed"),
+    }
+}
+
+/// Stores a command's result unless it already has one, and tells dashboards.
+pub async fn record_result(
+    state: &AppState,
+    agent_id: AgentId,
+    id: CommandId,
+    finish: CommandFinish,
+) -> ServiceResult<()> {
+    let stored = state
+        .store
+        .finish_command(agent_id, id, finish)
+        .await
+        .map_err(ServiceError::internal)?;
+    if let Some(command) = stored {
+        state.bus.command_status(&command);
+    }
+    Ok(())
 }
 
 /// The longest prefix of `text` of at most `limit` bytes ending on a character boundary.
@@ -345,7 +453,7 @@ pub fn result_step(
     }
     let (stdout, stderr) = outputs.take(id);
     ResultStep::Store(CommandFinish {
-        status: status_of(result.outcome),
+        status: CommandStatus::of_outcome(result.outcome),
         exit_code: result.exit_code.map(i64::from),
         error: result.error.clone().map(|mut e| {
             truncate_at(&mut e, 4096);
@@ -371,7 +479,7 @@ mod tests {
 
     fn spec(json: serde_json::Value) -> Result<u32, String> {
         let spec: CommandSpec = serde_json::from_value(json).map_err(|e| e.to_string())?;
-        validate(&spec).map_err(|e| e.message)
+        validate(&spec).map_err(|e| e.to_string())
     }
 
     #[test]

@@ -2,8 +2,8 @@
 //! key for an agent identity.
 
 use crate::auth::secrets::{new_agent_secret, new_enrollment_key, secret_matches, sha256_hex};
-use crate::error::ApiError;
-use crate::services::bus::LiveEvent;
+use crate::services::bus::{EnrollmentDecision, LiveEvent};
+use crate::services::error::{ServiceError, ServiceResult};
 use crate::state::AppState;
 use crate::text::truncate;
 use chrono::Utc;
@@ -37,16 +37,16 @@ pub async fn create_key(
     site: SiteId,
     options: KeyOptions,
     created_by_email: &str,
-) -> Result<(String, EnrollmentKey), ApiError> {
+) -> ServiceResult<(String, EnrollmentKey)> {
     let label = match options.label.as_deref().map(str::trim) {
         None | Some("") => "Site key".to_string(),
-        Some(label) => crate::api::valid_name(label)?,
+        Some(label) => crate::text::valid_name(label)?,
     };
     if options
         .expires_in_hours
         .is_some_and(|hours| !(1..=MAX_KEY_HOURS).contains(&hours))
     {
-        return Err(ApiError::validation(format!(
+        return Err(ServiceError::invalid(format!(
             "expires_in_hours must be between 1 and {MAX_KEY_HOURS}"
         )));
     }
@@ -54,7 +54,7 @@ pub async fn create_key(
         .max_uses
         .is_some_and(|uses| !(1..=MAX_KEY_USES).contains(&uses))
     {
-        return Err(ApiError::validation(format!(
+        return Err(ServiceError::invalid(format!(
             "max_uses must be between 1 and {MAX_KEY_USES}"
         )));
     }
@@ -77,13 +77,13 @@ pub async fn create_key(
             options.revoke_others,
         )
         .await
-        .map_err(|e| ApiError::from_store(e, "site"))?;
+        .map_err(ServiceError::from_store("site"))?;
     Ok((key, record))
 }
 
 /// The answer to a key that does not enroll: 401 with a code that tells the
 /// agent to stop retrying soon (it cannot start working on its own).
-fn refused_key(refusal: Option<KeyRefusal>) -> ApiError {
+fn refused_key(refusal: Option<KeyRefusal>) -> ServiceError {
     let (code, message) = match refusal {
         None => ("enrollment_key_invalid", "the enrollment key is not valid"),
         Some(KeyRefusal::Revoked) => (
@@ -99,11 +99,14 @@ fn refused_key(refusal: Option<KeyRefusal>) -> ApiError {
             "the enrollment key was used as many times as it allows; ask for a new one",
         ),
     };
-    ApiError::new(axum::http::StatusCode::UNAUTHORIZED, code, message)
+    ServiceError::Unauthorized {
+        code,
+        message: message.into(),
+    }
 }
 
 /// Checks the shape of an enrollment request before it touches the database.
-pub fn validate_request(request: &EnrollRequest) -> Result<(), ApiError> {
+pub fn validate_request(request: &EnrollRequest) -> ServiceResult<()> {
     let checks = [
         ("enrollment_key", request.enrollment_key.as_str(), 128),
         ("device_id", request.device_id.as_str(), 256),
@@ -116,19 +119,19 @@ pub fn validate_request(request: &EnrollRequest) -> Result<(), ApiError> {
     ];
     for (field, value, max) in checks {
         if value.trim().is_empty() && field != "os.version" {
-            return Err(ApiError::validation(format!("{field} must not be empty")));
+            return Err(ServiceError::invalid(format!("{field} must not be empty")));
         }
         if value.len() > max {
-            return Err(ApiError::validation(format!(
+            return Err(ServiceError::invalid(format!(
                 "{field} is longer than {max} bytes"
             )));
         }
     }
     if request.os.kernel.as_ref().is_some_and(|k| k.len() > 128) {
-        return Err(ApiError::validation("os.kernel is longer than 128 bytes"));
+        return Err(ServiceError::invalid("os.kernel is longer than 128 bytes"));
     }
     if crate::text::has_hidden_characters(&request.hostname) {
-        return Err(ApiError::validation(
+        return Err(ServiceError::invalid(
             "hostname must not contain control, bidirectional or other invisible characters",
         ));
     }
@@ -137,7 +140,7 @@ pub fn validate_request(request: &EnrollRequest) -> Result<(), ApiError> {
         .as_ref()
         .is_some_and(|c| c.len() > 256)
     {
-        return Err(ApiError::validation(
+        return Err(ServiceError::invalid(
             "agent_credential is longer than 256 bytes",
         ));
     }
@@ -158,13 +161,13 @@ pub async fn enroll(
     state: &AppState,
     request: EnrollRequest,
     ip: Option<IpAddr>,
-) -> Result<EnrollResponse, ApiError> {
+) -> ServiceResult<EnrollResponse> {
     validate_request(&request)?;
     let store = state.store.as_ref();
     let site = match store
         .use_enrollment_key(&sha256_hex(request.enrollment_key.trim()), Utc::now())
         .await
-        .map_err(ApiError::internal)?
+        .map_err(ServiceError::internal)?
     {
         KeyUse::Accepted(site) => site,
         KeyUse::Refused(refusal) => return Err(refused_key(Some(refusal))),
@@ -189,7 +192,7 @@ pub async fn enroll(
     let existing = match store
         .find_agent_by_device(site.organization_id, &request.device_id)
         .await
-        .map_err(ApiError::internal)?
+        .map_err(ServiceError::internal)?
     {
         Some(existing) => existing,
         None => match store.enroll_agent(new.clone()).await {
@@ -205,16 +208,16 @@ pub async fn enroll(
             Err(StoreError::Conflict(_)) => store
                 .find_agent_by_device(site.organization_id, &request.device_id)
                 .await
-                .map_err(ApiError::internal)?
-                .ok_or_else(|| ApiError::internal("enrolled device vanished"))?,
-            Err(error) => return Err(ApiError::internal(error)),
+                .map_err(ServiceError::internal)?
+                .ok_or_else(|| ServiceError::internal("enrolled device vanished"))?,
+            Err(error) => return Err(ServiceError::internal(error)),
         },
     };
     if proves_identity(request.agent_credential.as_deref(), &existing) {
         store
             .reenroll_agent(existing.id, &new)
             .await
-            .map_err(ApiError::internal)?;
+            .map_err(ServiceError::internal)?;
         // The old secret no longer works: its connection must not linger.
         state.presence.close(existing.id, CloseReason::Replaced);
         tracing::info!(agent = %existing.id, site = %site.id, "agent enrolled again with its credential");
@@ -227,7 +230,7 @@ pub async fn enroll(
     let pending = store
         .create_enrollment_request(existing.id, &new, PENDING_PER_AGENT)
         .await
-        .map_err(ApiError::internal)?;
+        .map_err(ServiceError::internal)?;
     tracing::warn!(agent = %existing.id, request = %pending.id, site = %site.id,
         "a machine enrolled with an existing agent's device id; waiting for approval");
     let message = format!(
@@ -241,9 +244,9 @@ pub async fn enroll(
     state.bus.publish(
         site.organization_id,
         LiveEvent::EnrollmentRequest {
-            request_id: pending.id.to_string(),
+            request_id: pending.id,
             agent_id: existing.id,
-            decision: "pending",
+            decision: EnrollmentDecision::Pending,
         },
     );
     Ok(EnrollResponse {
@@ -291,22 +294,22 @@ pub async fn decide(
     id: EnrollmentRequestId,
     decision: Decision,
     by: &str,
-) -> Result<EnrollmentRequest, ApiError> {
+) -> ServiceResult<EnrollmentRequest> {
     let store = state.store.as_ref();
-    let (request, kind, name) = match decision {
+    let (request, kind, decision) = match decision {
         Decision::Approve => (
             store.approve_enrollment_request(org, id).await,
             "reenrollment_approved",
-            "approved",
+            EnrollmentDecision::Approved,
         ),
         Decision::Reject => (
             store.reject_enrollment_request(org, id).await,
             "reenrollment_rejected",
-            "rejected",
+            EnrollmentDecision::Rejected,
         ),
     };
-    let request = request.map_err(|e| ApiError::from_store(e, "enrollment request"))?;
-    if decision == Decision::Approve {
+    let request = request.map_err(ServiceError::from_store("enrollment request"))?;
+    if decision == EnrollmentDecision::Approved {
         state.presence.close(request.agent_id, CloseReason::Revoked);
         let lost = store
             .interrupt_agent_commands(
@@ -315,11 +318,15 @@ pub async fn decide(
                 Utc::now(),
             )
             .await
-            .map_err(ApiError::internal)?;
+            .map_err(ServiceError::internal)?;
         if !lost.is_empty() {
             tracing::warn!(agent = %request.agent_id, commands = lost.len(), "commands interrupted by re-enrollment");
         }
     }
+    let name = match decision {
+        EnrollmentDecision::Approved => "approved",
+        _ => "rejected",
+    };
     tracing::info!(agent = %request.agent_id, request = %id, by, "re-enrollment {name}");
     let message = format!(
         "the re-enrollment from host {:?} (address {}) was {name} by {by}",
@@ -330,9 +337,9 @@ pub async fn decide(
     state.bus.publish(
         org,
         LiveEvent::EnrollmentRequest {
-            request_id: id.to_string(),
+            request_id: id,
             agent_id: request.agent_id,
-            decision: name,
+            decision,
         },
     );
     Ok(request)

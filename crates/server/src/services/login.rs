@@ -6,7 +6,7 @@ use crate::auth::limiter::LoginGate;
 use crate::auth::secrets::{
     dummy_password_hash, new_session_token, sha256_hex, verify_password, MAX_PASSWORD_LEN,
 };
-use crate::error::ApiError;
+use crate::services::error::{ServiceError, ServiceResult};
 use crate::state::AppState;
 use chrono::{Duration, Utc};
 use gururmm_store::User;
@@ -25,26 +25,29 @@ pub async fn login(
     email: &str,
     password: &str,
     ip: Option<IpAddr>,
-) -> Result<LoginSuccess, ApiError> {
+) -> ServiceResult<LoginSuccess> {
     match state.login_limiter.gate(email, ip) {
         LoginGate::Locked { retry_after } => {
-            return Err(ApiError::too_many_requests(
-                "too many failed sign-in attempts from this address",
+            return Err(ServiceError::RateLimited {
+                message: "too many failed sign-in attempts from this address".into(),
                 retry_after,
-            ))
+            })
         }
         // An account under attack answers slowly, from every address, but still answers.
         LoginGate::Proceed { delay } => tokio::time::sleep(delay).await,
     }
     if email.len() > 254 || password.len() > MAX_PASSWORD_LEN {
         state.login_limiter.record_failure(email, ip, false);
-        return Err(ApiError::unauthorized(BAD_CREDENTIALS));
+        return Err(ServiceError::Unauthorized {
+            code: "unauthorized",
+            message: BAD_CREDENTIALS.into(),
+        });
     }
     let found = state
         .store
         .find_user_by_email(email)
         .await
-        .map_err(ApiError::internal)?;
+        .map_err(ServiceError::internal)?;
     let stored_hash = found
         .as_ref()
         .map(|u| u.password_hash.clone())
@@ -53,14 +56,17 @@ pub async fn login(
     // argon2 is deliberately slow: keep it off the async workers.
     let verified = tokio::task::spawn_blocking(move || verify_password(&candidate, &stored_hash))
         .await
-        .map_err(ApiError::internal)?;
+        .map_err(ServiceError::internal)?;
     let user = match (found, verified) {
         (Some(found), true) => found.user,
         (found, _) => {
             state
                 .login_limiter
                 .record_failure(email, ip, found.is_some());
-            return Err(ApiError::unauthorized(BAD_CREDENTIALS));
+            return Err(ServiceError::Unauthorized {
+                code: "unauthorized",
+                message: BAD_CREDENTIALS.into(),
+            });
         }
     };
     state.login_limiter.record_success(email, ip);
@@ -70,7 +76,7 @@ pub async fn login(
         .store
         .create_session(&sha256_hex(&token), user.id, expires_at)
         .await
-        .map_err(ApiError::internal)?;
+        .map_err(ServiceError::internal)?;
     tracing::info!(user = %user.id, "user signed in");
     Ok(LoginSuccess {
         token,

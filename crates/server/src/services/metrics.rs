@@ -2,10 +2,9 @@
 //! batches by one writer task; a batch is acknowledged to its agent only after
 //! it is committed, so a sample is never lost between agent and database.
 
-use crate::gateway::presence::Outbound;
 use crate::services::bus::{Bus, LiveEvent};
 use chrono::{DateTime, Duration, Utc};
-use gururmm_protocol::{AgentId, MetricSample, OrganizationId, ServerFrame};
+use gururmm_protocol::{AgentId, MetricSample, OrganizationId};
 use gururmm_store::{MetricRecord, Store};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -24,13 +23,20 @@ const WRITE_LINGER: std::time::Duration = std::time::Duration::from_millis(200);
 /// Rewriting every agent's row every second was most of the ingest cost.
 const LATEST_REFRESH_SECONDS: i64 = 30;
 
+/// Where the writer acknowledges a stored batch: the agent's connection,
+/// which sends `metrics_ack` (dropped, never waited for, when its queue is full:
+/// the agent sends the batch again and duplicates are ignored).
+pub trait MetricsAck: Send + Sync {
+    fn stored(&self, batch_id: u64);
+}
+
 pub struct IngestBatch {
     pub organization_id: OrganizationId,
     pub agent_id: AgentId,
     pub batch_id: u64,
     pub records: Vec<MetricRecord>,
     /// Where to send the acknowledgement.
-    pub reply: mpsc::Sender<Outbound>,
+    pub reply: Arc<dyn MetricsAck>,
 }
 
 #[derive(Clone)]
@@ -76,7 +82,6 @@ pub fn to_record(agent_id: AgentId, mut sample: MetricSample) -> Option<MetricRe
             .fold(0u64, |sum, d| sum.saturating_add(d.total_bytes));
         (Some(clamp(used)), Some(clamp(total)))
     };
-    let sample_json = serde_json::to_string(&sample).ok()?;
     Some(MetricRecord {
         agent_id,
         collected_at: sample.collected_at,
@@ -87,7 +92,7 @@ pub fn to_record(agent_id: AgentId, mut sample: MetricSample) -> Option<MetricRe
         disk_total_bytes: disk_total,
         network_rx_bytes: sample.network_rx_bytes.map(clamp),
         network_tx_bytes: sample.network_tx_bytes.map(clamp),
-        sample_json,
+        sample,
     })
 }
 
@@ -222,11 +227,7 @@ async fn store_write(store: Arc<dyn Store>, bus: Bus, write: Write) -> Result<()
         return Err(latest.iter().map(|record| record.agent_id).collect());
     }
     for (batch, event) in write.batches.into_iter().zip(write.events) {
-        let _ = batch
-            .reply
-            .try_send(Outbound::Frame(ServerFrame::MetricsAck {
-                batch_id: batch.batch_id,
-            }));
+        batch.reply.stored(batch.batch_id);
         if let Some(event) = event {
             bus.publish(batch.organization_id, event);
         }

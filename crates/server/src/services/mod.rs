@@ -1,11 +1,17 @@
-//! Business rules that are more than one store call: bootstrap, login,
-//! enrollment, metric ingest, what each agent may send, and the event bus.
+//! The rules of the server: bootstrap, login, enrollment, remote execution,
+//! scripts and jobs, metric ingest and charts, what each agent may send, and
+//! the event bus. Handlers and the gateway parse and authorize, call a service
+//! and map its answer; a service answers with a [`error::ServiceError`] and
+//! never sees HTTP types or the gateway's internals.
 
 pub mod agent_budgets;
 pub mod bootstrap;
 pub mod bus;
 pub mod commands;
 pub mod enrollment;
+pub mod error;
+pub mod jobs;
 pub mod login;
+pub mod metric_charts;
 pub mod metrics;
 pub mod scripts;

@@ -2,43 +2,17 @@
 //! argv and environment (never into script text), and building the commands
 //! of a job.
 
-use crate::error::ApiError;
 use crate::services::commands::{validate, CommandSpec};
+use crate::services::error::{ServiceError, ServiceResult};
 use gururmm_protocol::{CommandType, RunAs};
-use serde::{Deserialize, Serialize};
+pub use gururmm_store::{ParameterType, ScriptParameter};
 use serde_json::Value;
 use std::collections::BTreeMap;
-use utoipa::ToSchema;
 
 pub const MAX_PARAMETERS: usize = 32;
 pub const MAX_PARAMETER_VALUE_BYTES: usize = 4096;
 /// Most agents one job may target.
 pub const MAX_JOB_AGENTS: i64 = 10_000;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ParameterType {
-    String,
-    Number,
-    Boolean,
-}
-
-/// A script parameter. At run time its value is passed as the next positional
-/// argument (in definition order) and as an environment variable of the same name.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ScriptParameter {
-    /// A name usable as an environment variable: letters, digits, underscore.
-    pub name: String,
-    #[serde(rename = "type")]
-    pub kind: ParameterType,
-    #[serde(default)]
-    pub default: Option<String>,
-    #[serde(default)]
-    pub required: bool,
-    #[serde(default)]
-    pub description: Option<String>,
-}
 
 fn valid_parameter_name(name: &str) -> bool {
     let mut chars = name.chars();
@@ -48,7 +22,7 @@ fn valid_parameter_name(name: &str) -> bool {
 }
 
 /// Checks a value against its parameter's type; returns the text passed on.
-fn typed_value(parameter: &ScriptParameter, value: &Value) -> Result<String, ApiError> {
+fn typed_value(parameter: &ScriptParameter, value: &Value) -> ServiceResult<String> {
     let text = match (parameter.kind, value) {
         (ParameterType::String, Value::String(text)) => text.clone(),
         (ParameterType::Number, Value::Number(number)) => number.to_string(),
@@ -64,7 +38,7 @@ fn typed_value(parameter: &ScriptParameter, value: &Value) -> Result<String, Api
             text.clone()
         }
         _ => {
-            return Err(ApiError::validation(format!(
+            return Err(ServiceError::invalid(format!(
                 "parameter {} must be a {}",
                 parameter.name,
                 match parameter.kind {
@@ -76,7 +50,7 @@ fn typed_value(parameter: &ScriptParameter, value: &Value) -> Result<String, Api
         }
     };
     if text.len() > MAX_PARAMETER_VALUE_BYTES || text.contains('\0') {
-        return Err(ApiError::validation(format!(
+        return Err(ServiceError::invalid(format!(
             "parameter {} must be at most {MAX_PARAMETER_VALUE_BYTES} bytes, without NUL",
             parameter.name
         )));
@@ -85,22 +59,22 @@ fn typed_value(parameter: &ScriptParameter, value: &Value) -> Result<String, Api
 }
 
 /// Checks parameter definitions (names, types of defaults, no duplicates).
-pub fn validate_parameters(parameters: &[ScriptParameter]) -> Result<(), ApiError> {
+pub fn validate_parameters(parameters: &[ScriptParameter]) -> ServiceResult<()> {
     if parameters.len() > MAX_PARAMETERS {
-        return Err(ApiError::validation(format!(
+        return Err(ServiceError::invalid(format!(
             "at most {MAX_PARAMETERS} parameters"
         )));
     }
     let mut seen = std::collections::HashSet::new();
     for parameter in parameters {
         if !valid_parameter_name(&parameter.name) {
-            return Err(ApiError::validation(format!(
+            return Err(ServiceError::invalid(format!(
                 "parameter name {:?} must start with a letter or underscore and hold only letters, digits and underscores",
                 parameter.name
             )));
         }
         if !seen.insert(parameter.name.as_str()) {
-            return Err(ApiError::validation(format!(
+            return Err(ServiceError::invalid(format!(
                 "parameter {} is defined twice",
                 parameter.name
             )));
@@ -113,7 +87,7 @@ pub fn validate_parameters(parameters: &[ScriptParameter]) -> Result<(), ApiErro
             .as_ref()
             .is_some_and(|d| d.len() > 1024)
         {
-            return Err(ApiError::validation(format!(
+            return Err(ServiceError::invalid(format!(
                 "the description of {} is too long",
                 parameter.name
             )));
@@ -127,12 +101,12 @@ pub fn validate_parameters(parameters: &[ScriptParameter]) -> Result<(), ApiErro
 pub fn bind_parameters(
     parameters: &[ScriptParameter],
     values: &BTreeMap<String, Value>,
-) -> Result<(Vec<String>, BTreeMap<String, String>), ApiError> {
+) -> ServiceResult<(Vec<String>, BTreeMap<String, String>)> {
     if let Some(unknown) = values
         .keys()
         .find(|name| !parameters.iter().any(|p| &p.name == *name))
     {
-        return Err(ApiError::validation(format!(
+        return Err(ServiceError::invalid(format!(
             "the script has no parameter {unknown}"
         )));
     }
@@ -143,7 +117,7 @@ pub fn bind_parameters(
             Some(Value::Null) | None => match &parameter.default {
                 Some(default) => default.clone(),
                 None if parameter.required => {
-                    return Err(ApiError::validation(format!(
+                    return Err(ServiceError::invalid(format!(
                         "parameter {} is required",
                         parameter.name
                     )))
@@ -167,7 +141,7 @@ pub fn as_command_spec(
     run_as: RunAs,
     env: BTreeMap<String, String>,
     args: Vec<String>,
-) -> Result<(CommandSpec, u32), ApiError> {
+) -> ServiceResult<(CommandSpec, u32)> {
     let spec = CommandSpec {
         command_type,
         command: body,
@@ -223,7 +197,9 @@ mod tests {
     fn bad_values_and_definitions_are_clear_422s() {
         let parameters = vec![parameter("Count", ParameterType::Number, None, true)];
         let message = |values: BTreeMap<String, Value>| {
-            bind_parameters(&parameters, &values).unwrap_err().message
+            bind_parameters(&parameters, &values)
+                .unwrap_err()
+                .to_string()
         };
         assert!(message(BTreeMap::new()).contains("Count is required"));
         assert!(message(BTreeMap::from([(

@@ -7,7 +7,7 @@ use crate::model::*;
 use crate::{AgentStore, StoreError, StoreResult};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use gururmm_protocol::{AgentId, OrganizationId};
+use gururmm_protocol::{AgentId, NetworkInterface, OrganizationId};
 use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Type};
 
 /// What authenticates an agent, with the times its samples are checked against.
@@ -37,6 +37,9 @@ fn agent_filter_params(org: OrganizationId, filter: &AgentFilter, pattern: Strin
         filter.online.into(),
     ]
 }
+
+/// Ids per lookup query (well under both backends' limits on binds).
+const LOOKUP_CHUNK: usize = 1000;
 
 /// Agents per presence transaction: about a millisecond of the writer each.
 const PRESENCE_CHUNK: usize = 100;
@@ -120,11 +123,15 @@ where
         Ok(())
     }
 
-    async fn set_agent_interfaces(&self, id: AgentId, interfaces_json: &str) -> StoreResult<()> {
+    async fn set_agent_interfaces(
+        &self,
+        id: AgentId,
+        interfaces: &[NetworkInterface],
+    ) -> StoreResult<()> {
         sqlx::query(
             "UPDATE agents SET interfaces = $1 WHERE id = $2 AND interfaces IS DISTINCT FROM $1",
         )
-        .bind(interfaces_json)
+        .bind(to_json(&interfaces)?)
         .bind(id.to_string())
         .execute(&self.write)
         .await?;
@@ -145,6 +152,31 @@ where
             params: agent_filter_params(org, filter, like_pattern(query.search.as_deref())),
         };
         self.page(listing, query, AgentRow::into_agent).await
+    }
+
+    async fn agent_hostnames(
+        &self,
+        org: OrganizationId,
+        ids: &[AgentId],
+    ) -> StoreResult<Vec<(AgentId, String)>> {
+        let mut found = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(LOOKUP_CHUNK) {
+            let placeholders = (2..chunk.len() + 2)
+                .map(|n| format!("${n}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql = format!(
+                "SELECT id, hostname FROM agents WHERE organization_id = $1 AND id IN ({placeholders})"
+            );
+            let mut query = sqlx::query_as::<DB, (String, String)>(&sql).bind(org.to_string());
+            for id in chunk {
+                query = query.bind(id.to_string());
+            }
+            for (id, hostname) in query.fetch_all(&self.read).await? {
+                found.push((parse_id(&id)?, hostname));
+            }
+        }
+        Ok(found)
     }
 
     async fn agent_ids(
@@ -176,7 +208,7 @@ where
         .fetch_optional(&self.read)
         .await?;
         let agent = row.ok_or(StoreError::NotFound)?.into_agent()?;
-        let (device_id, interfaces_json, latest_sample_json): (String, String, Option<String>) =
+        let (device_id, interfaces, latest_sample): (String, String, Option<String>) =
             sqlx::query_as(
                 "SELECT device_id, interfaces, \
                  (SELECT sample FROM agent_latest_samples WHERE agent_id = agents.id) \
@@ -188,8 +220,10 @@ where
         Ok(AgentDetail {
             agent,
             device_id,
-            interfaces_json,
-            latest_sample_json,
+            interfaces: from_json(&interfaces, "agents.interfaces")?,
+            latest_sample: latest_sample
+                .map(|sample| from_json(&sample, "agent_latest_samples.sample"))
+                .transpose()?,
         })
     }
 

@@ -5,7 +5,7 @@ use super::rows::*;
 use super::*;
 use crate::enrollment::*;
 use crate::model::*;
-use crate::{StoreError, StoreResult};
+use crate::{EnrollmentRequestId, StoreError, StoreResult};
 use async_trait::async_trait;
 use gururmm_protocol::{AgentId, OrganizationId};
 use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Type};

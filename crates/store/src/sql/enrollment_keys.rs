@@ -3,7 +3,7 @@
 use super::rows::*;
 use super::*;
 use crate::enrollment_keys::*;
-use crate::{StoreError, StoreResult};
+use crate::{EnrollmentKeyId, StoreError, StoreResult};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use gururmm_protocol::{OrganizationId, SiteId};

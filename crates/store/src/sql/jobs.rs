@@ -47,7 +47,7 @@ where
         .bind(job.script.map(|(script, _)| script.to_string()))
         .bind(job.script.map(|(_, version)| version))
         .bind(&job.target)
-        .bind(&job.parameters_json)
+        .bind(to_json(&job.parameters)?)
         .bind(job.created_by.to_string())
         .bind(&job.created_by_email)
         .bind(millis(job.created_at))

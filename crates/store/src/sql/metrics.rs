@@ -76,7 +76,7 @@ where
                 query = query
                     .bind(sample.agent_id.to_string())
                     .bind(millis(sample.collected_at))
-                    .bind(&sample.sample_json);
+                    .bind(to_json(&sample.sample)?);
             }
             query.execute(&mut *tx).await?;
             let sql = format!(

@@ -4,9 +4,31 @@
 
 use super::{corrupt, from_millis, parse_id};
 use crate::model::*;
+use crate::StoreError;
 use crate::StoreResult;
 use crate::{DeletedAgent, EnrollmentKey, EnrollmentRequest};
+use gururmm_protocol::CommandType;
 use gururmm_protocol::OsInfo;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+/// A JSON column decoded into its type; what does not decode is an error for
+/// its row, never a default.
+pub(crate) fn from_json<T: DeserializeOwned>(text: &str, column: &str) -> StoreResult<T> {
+    serde_json::from_str(text)
+        .map_err(|error| corrupt(format!("{column} does not decode: {error}")))
+}
+
+/// A value encoded for a JSON column.
+pub(crate) fn to_json<T: Serialize>(value: &T) -> StoreResult<String> {
+    serde_json::to_string(value)
+        .map_err(|error| StoreError::Database(sqlx::Error::Encode(error.into())))
+}
+
+/// A command type column.
+pub(crate) fn command_type(text: &str) -> StoreResult<CommandType> {
+    CommandType::parse(text).ok_or_else(|| corrupt(format!("unknown command type {text}")))
+}
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct UserRow {
@@ -231,13 +253,13 @@ impl CommandRow {
             agent_id: parse_id(&self.agent_id)?,
             created_by: self.created_by.as_deref().map(parse_id).transpose()?,
             created_by_email: self.created_by_email,
-            command_type: self.command_type,
+            command_type: command_type(&self.command_type)?,
             command: self.command,
             interpreter: self.interpreter,
-            args_json: self.args,
-            env_json: self.env,
+            args: from_json(&self.args, "commands.args")?,
+            env: from_json(&self.env, "commands.env")?,
             working_dir: self.working_dir,
-            run_as_json: self.run_as,
+            run_as: from_json(&self.run_as, "commands.run_as")?,
             timeout_seconds: self.timeout_seconds,
             output_limit_bytes: self.output_limit_bytes,
             status,
@@ -280,19 +302,19 @@ pub(crate) struct ScriptVersionRow {
 }
 
 impl ScriptVersionRow {
-    pub(crate) fn into_version(self) -> ScriptVersion {
-        ScriptVersion {
+    pub(crate) fn into_version(self) -> StoreResult<ScriptVersion> {
+        Ok(ScriptVersion {
             version: self.version,
-            command_type: self.command_type,
+            command_type: command_type(&self.command_type)?,
             interpreter: self.interpreter,
             body: self.body,
-            parameters_json: self.parameters,
-            default_env_json: self.default_env,
+            parameters: from_json(&self.parameters, "script_versions.parameters")?,
+            default_env: from_json(&self.default_env, "script_versions.default_env")?,
             default_timeout_seconds: self.default_timeout_seconds,
-            run_as_json: self.run_as,
+            run_as: from_json(&self.run_as, "script_versions.run_as")?,
             created_at: from_millis(self.version_created_at),
             created_by_email: self.created_by_email,
-        }
+        })
     }
 }
 
@@ -319,7 +341,7 @@ impl ScriptRow {
             category: self.category,
             created_at: from_millis(self.created_at),
             updated_at: from_millis(self.updated_at),
-            current: self.current.into_version(),
+            current: self.current.into_version()?,
         })
     }
 }
@@ -353,7 +375,7 @@ impl JobRow {
                 _ => None,
             },
             target: self.target,
-            parameters_json: self.parameters,
+            parameters: from_json(&self.parameters, "jobs.parameters")?,
             created_by: self.created_by.as_deref().map(parse_id).transpose()?,
             created_by_email: self.created_by_email,
             created_at: from_millis(self.created_at),

@@ -49,13 +49,13 @@ where
         )
         .bind(id.to_string())
         .bind(version)
-        .bind(&code.command_type)
+        .bind(code.command_type.as_str())
         .bind(&code.interpreter)
         .bind(&code.body)
-        .bind(&code.parameters_json)
-        .bind(&code.default_env_json)
+        .bind(to_json(&code.parameters)?)
+        .bind(to_json(&code.default_env)?)
         .bind(code.default_timeout_seconds)
-        .bind(&code.run_as_json)
+        .bind(to_json(&code.run_as)?)
         .bind(millis(code.created_at))
         .bind(&code.created_by_email)
         .execute(&mut **tx)
@@ -204,9 +204,8 @@ where
         .bind(id.to_string())
         .fetch_all(&self.read)
         .await?;
-        Ok(rows
-            .into_iter()
+        rows.into_iter()
             .map(ScriptVersionRow::into_version)
-            .collect())
+            .collect()
     }
 }
