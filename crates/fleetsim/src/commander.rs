@@ -10,20 +10,17 @@
 use crate::stats::Stats;
 use crate::SimConfig;
 use futures_util::StreamExt;
+use gururmm_protocol::CommandStatus;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
 
-const FINAL: [&str; 6] = [
-    "completed",
-    "failed",
-    "timeout",
-    "cancelled",
-    "interrupted",
-    "expired",
-];
+/// Whether a command's `status` field (of an event or of the command) is final.
+fn is_final(status: &Value) -> bool {
+    serde_json::from_value::<CommandStatus>(status.clone()).is_ok_and(CommandStatus::is_final)
+}
 
 /// A command not seen finishing for this long is looked up through the API.
 const LOOK_UP_AFTER: Duration = Duration::from_secs(2);
@@ -228,7 +225,7 @@ async fn listen(api: Api, pending: Arc<Mutex<Pending>>) {
                 let Ok(data) = serde_json::from_str::<Value>(data) else {
                     continue;
                 };
-                if !FINAL.contains(&data["status"].as_str().unwrap_or_default()) {
+                if !is_final(&data["status"]) {
                     continue;
                 }
                 let id = data["command_id"].as_str().unwrap_or_default().to_string();
@@ -262,7 +259,7 @@ async fn sweep(api: Api, pending: Arc<Mutex<Pending>>) {
             else {
                 continue;
             };
-            if FINAL.contains(&command["status"].as_str().unwrap_or_default()) {
+            if is_final(&command["status"]) {
                 Stats::add(&api.stats.commands_looked_up, 1);
                 lock(&pending).finished(id, Instant::now(), &api.stats);
             }

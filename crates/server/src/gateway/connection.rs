@@ -317,6 +317,17 @@ async fn serve_agent(
     end(&state, &registration);
 }
 
+/// Whether a read failed on a frame over `MAX_FRAME_BYTES` (axum wraps the
+/// WebSocket library's error; anything else is a broken link).
+fn frame_too_large(error: axum::Error) -> bool {
+    matches!(
+        error.into_inner().downcast_ref::<tungstenite::Error>(),
+        Some(tungstenite::Error::Capacity(
+            tungstenite::error::CapacityError::MessageTooLong { .. }
+        ))
+    )
+}
+
 fn end(state: &AppState, registration: &Registration) {
     if state.presence.disconnect(registration) {
         tracing::debug!(agent = %registration.agent_id, "agent disconnected");
@@ -390,9 +401,7 @@ where
                 let message = match incoming {
                     Some(Ok(message)) => message,
                     Some(Err(error)) => {
-                        let too_large = error.to_string().to_ascii_lowercase().contains("too long")
-                            || error.to_string().to_ascii_lowercase().contains("size");
-                        return too_large.then_some(CloseReason::FrameTooLarge);
+                        return frame_too_large(error).then_some(CloseReason::FrameTooLarge);
                     }
                     None => return None,
                 };
@@ -565,5 +574,22 @@ mod tests {
             send(&mut StuckSink, ack(), &mut close_requested).await,
             Err(Some(CloseReason::Revoked))
         );
+    }
+
+    #[test]
+    fn an_oversize_frame_is_recognised_by_its_error_type() {
+        let too_long =
+            tungstenite::Error::Capacity(tungstenite::error::CapacityError::MessageTooLong {
+                size: 300_000,
+                max_size: 262_144,
+            });
+        assert!(frame_too_large(axum::Error::new(too_long)));
+        assert!(!frame_too_large(axum::Error::new(
+            tungstenite::Error::ConnectionClosed
+        )));
+        // Text that merely mentions a size is not a size error.
+        assert!(!frame_too_large(axum::Error::new(std::io::Error::other(
+            "message size too long"
+        ))));
     }
 }
