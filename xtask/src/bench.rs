@@ -675,7 +675,7 @@ fn real_agent(scale: &Scale) -> Result<Value> {
     )
 }
 
-pub fn bench(args: &[String]) -> Result<()> {
+pub(crate) fn bench(args: &[String]) -> Result<()> {
     let full = args.iter().any(|a| a == "--full");
     let postgres = args
         .windows(2)

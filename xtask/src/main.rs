@@ -12,6 +12,8 @@
 //!   TypeScript API types.
 //! - `browser`: only the browser suite, against a fresh server and agent.
 //! - `bench [--full] [--postgres URL]`: the benchmark harness (see `bench.rs`).
+// A command-line program: it talks to its user on the terminal.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod bench;
 

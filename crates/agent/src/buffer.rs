@@ -298,7 +298,7 @@ mod tests {
     #[test]
     fn batches_respect_count_and_frame_size_limits() {
         let mut buffer = SampleBuffer::new(2000);
-        for n in 0..(MAX_SAMPLES_PER_BATCH as i64 + 10) {
+        for n in 0..(i64::try_from(MAX_SAMPLES_PER_BATCH).unwrap() + 10) {
             buffer.push(sample(n));
         }
         let batch = buffer.next_batch(MAX_FRAME_BYTES).unwrap();

@@ -1,5 +1,7 @@
 //! `gururmm-agent`: the command line around [`gururmm_agent::runtime::run`].
 #![forbid(unsafe_code)]
+// A command-line program: it talks to its user on the terminal.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};

@@ -131,7 +131,7 @@ fn flood_batch() -> String {
     let samples: Vec<gururmm_protocol::MetricSample> = (0..FLOOD_BATCH)
         .filter_map(|ms| {
             serde_json::from_value(serde_json::json!({
-                "collected_at": now + chrono::Duration::milliseconds(ms as i64),
+                "collected_at": now + chrono::Duration::milliseconds(i64::try_from(ms).unwrap_or(i64::MAX)),
                 "cpu_percent": 1.0,
             }))
             .ok()
@@ -280,7 +280,7 @@ async fn serve(
     let flood_frame = flood_every.map(|_| flood_batch());
     // Like the real agent: a server silent for three heartbeats is gone; reconnect.
     let silence_limit = heartbeat_every * 3 + Duration::from_secs(5);
-    let silence = tokio::time::sleep(silence_limit);
+    let silence = sleep(silence_limit);
     tokio::pin!(silence);
     loop {
         tokio::select! {

@@ -147,7 +147,7 @@ async fn run_here(cli: Cli) -> anyhow::Result<()> {
 }
 
 /// Runs children with shares of the fleet and prints the sum of their reports.
-fn run_split(cli: Cli) -> anyhow::Result<()> {
+fn run_split(cli: &Cli) -> anyhow::Result<()> {
     let exe = std::env::current_exe()?;
     let per = cli.agents.div_ceil(cli.processes);
     let (sender, receiver) = std::sync::mpsc::channel::<(usize, Report)>();
@@ -228,7 +228,7 @@ fn main() -> anyhow::Result<()> {
     let _ = rlimit::increase_nofile_limit(u64::MAX);
     // Later arguments win, so children see "--processes 1" and run here.
     if cli.processes > 1 {
-        return run_split(cli);
+        return run_split(&cli);
     }
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -106,7 +106,7 @@ impl AgentFrame {
             #[serde(default)]
             dropped_samples: u64,
         }
-        match serde_json::from_str::<Kind>(text) {
+        match serde_json::from_str::<Kind<'_>>(text) {
             Ok(Kind {
                 kind: Some("metrics"),
             }) => {

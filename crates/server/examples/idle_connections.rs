@@ -4,6 +4,8 @@
 //! the quick check behind the figure in the foundation issue.
 //!
 //! Usage: idle_connections <base URL> <server pid> <admin email> <password> <N>
+// A command-line program: it talks to its user on the terminal.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use futures_util::{SinkExt, StreamExt};
 use gururmm_protocol::{AgentFrame, Hello, OsInfo, PROTOCOL_VERSION};

@@ -174,7 +174,7 @@ impl From<QueryRejection> for ApiError {
 
 /// `axum::Json` whose rejections are [`ApiError`]s.
 #[derive(axum::extract::FromRequest)]
-#[from_request(via(axum::Json), rejection(ApiError))]
+#[from_request(via(Json), rejection(ApiError))]
 pub struct ApiJson<T>(pub T);
 
 /// `axum::extract::Path` whose rejections are [`ApiError`]s.

@@ -45,6 +45,8 @@ pub fn catch_panics() -> CatchPanicLayer<fn(Box<dyn Any + Send + 'static>) -> Re
     CatchPanicLayer::custom(panic_response as fn(Box<dyn Any + Send + 'static>) -> Response)
 }
 
+// The signature tower-http's panic handler takes.
+#[allow(clippy::needless_pass_by_value)]
 fn panic_response(panic: Box<dyn Any + Send + 'static>) -> Response {
     let detail = panic
         .downcast_ref::<String>()

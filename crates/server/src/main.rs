@@ -1,5 +1,7 @@
 //! `gururmm-server`: start the server, print the example configuration or the
 //! OpenAPI document, and manage users from the command line.
+// A command-line program: it talks to its user on the terminal.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};

@@ -32,7 +32,8 @@ impl TestDatabase {
     }
 
     /// A fresh PostgreSQL database, or `None` when no test server is configured
-    /// outside CI.
+    /// outside CI (said on stderr, so a developer sees what did not run).
+    #[allow(clippy::print_stderr)]
     pub async fn postgres() -> Option<TestDatabase> {
         let admin_url = match std::env::var(TEST_DATABASE_URL_ENV) {
             Ok(url) if !url.is_empty() => url,

@@ -111,7 +111,7 @@ impl Plan {
     }
 
     /// The argv after the program, with the script file path filled in.
-    pub fn argv(&self, script_path: Option<&Path>) -> Result<Vec<std::ffi::OsString>, String> {
+    pub fn argv(&self, script_path: Option<&Path>) -> Result<Vec<OsString>, String> {
         self.args
             .iter()
             .map(|arg| match arg {
@@ -200,11 +200,7 @@ fn batch_plan(program: String, missing: String, args: &[String]) -> Result<Plan,
 
 /// Sets `extra` in `env`, replacing variables of the same name (compared
 /// case-insensitively on Windows, as Windows does).
-pub fn set_env(
-    env: &mut Vec<(std::ffi::OsString, std::ffi::OsString)>,
-    extra: &[(String, String)],
-    os: TargetOs,
-) {
+pub fn set_env(env: &mut Vec<(OsString, OsString)>, extra: &[(String, String)], os: TargetOs) {
     for (name, value) in extra {
         env.retain(|(existing, _)| match os {
             TargetOs::Unix => existing != name.as_str(),
@@ -730,7 +726,7 @@ mod tests {
 
     #[test]
     fn extra_variables_replace_the_same_name_case_insensitively_on_windows() {
-        let base = || -> Vec<(std::ffi::OsString, std::ffi::OsString)> {
+        let base = || -> Vec<(OsString, OsString)> {
             vec![
                 ("gururmm_arg_1".into(), "from the request".into()),
                 ("PATH".into(), "p".into()),

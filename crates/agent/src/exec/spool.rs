@@ -262,7 +262,7 @@ pub(crate) fn recover(
     let started_at = match read_json::<CommandState>(&layout.state(id)) {
         // Never started: it may still run, exactly once.
         Ok(None) | Ok(Some(CommandState::Queued)) => {
-            let recorded_at = std::fs::metadata(layout.request(id))
+            let recorded_at = fs::metadata(layout.request(id))
                 .and_then(|m| m.modified())
                 .unwrap_or(std::time::UNIX_EPOCH);
             return Recovered::Queued(Box::new(request), recorded_at);

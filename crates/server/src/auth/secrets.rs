@@ -41,7 +41,7 @@ pub fn dummy_password_hash() -> &'static str {
 /// `bytes` random bytes from the OS, hex-encoded.
 pub fn random_hex(bytes: usize) -> String {
     let mut buffer = vec![0u8; bytes];
-    rand::rngs::OsRng.fill_bytes(&mut buffer);
+    OsRng.fill_bytes(&mut buffer);
     hex::encode(buffer)
 }
 
@@ -49,7 +49,7 @@ pub fn random_hex(bytes: usize) -> String {
 pub fn random_password() -> String {
     const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     let mut buffer = [0u8; 24];
-    rand::rngs::OsRng.fill_bytes(&mut buffer);
+    OsRng.fill_bytes(&mut buffer);
     buffer
         .iter()
         .map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char)

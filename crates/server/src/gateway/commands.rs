@@ -90,7 +90,7 @@ impl CommandRelay {
         );
         self.in_flight.retain(|id, _| pending.contains(id));
         let limit = state.config.commands_per_agent as usize;
-        self.held_back = candidates.len() as i64 >= DISPATCH_BATCH;
+        self.held_back = i64::try_from(candidates.len()).unwrap_or(i64::MAX) >= DISPATCH_BATCH;
         for command in candidates {
             if self.in_flight.contains_key(&command.id) {
                 // A cancel frame handed over when the link's queue was full may have been dropped.

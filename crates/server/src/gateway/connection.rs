@@ -47,7 +47,7 @@ pub async fn agent_ws(
     State(state): State<AppState>,
     headers: HeaderMap,
     ClientIp(ip): ClientIp,
-    ticket: Option<axum::Extension<std::sync::Arc<crate::listener::ConnectionTicket>>>,
+    ticket: Option<axum::Extension<Arc<crate::listener::ConnectionTicket>>>,
     upgrade: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
 ) -> Result<Response, ApiError> {
     let credential = headers
@@ -91,7 +91,7 @@ pub async fn agent_ws(
 
 /// Why a credential that is not the agent's current one is refused: it may
 /// belong to a re-enrollment still waiting for approval.
-async fn refusal(state: &AppState, agent_id: gururmm_protocol::AgentId, secret: &str) -> ApiError {
+async fn refusal(state: &AppState, agent_id: AgentId, secret: &str) -> ApiError {
     let pending = state
         .store
         .pending_enrollment_secret_hashes(agent_id)

@@ -66,7 +66,7 @@ pub async fn resolve_targets(
                 "agent_ids must name at least one agent",
             ));
         }
-        if ids.len() as i64 > MAX_JOB_AGENTS {
+        if ids.len() > MAX_JOB_AGENTS as usize {
             return Err(too_many_agents());
         }
         let mut unique = ids.clone();
@@ -128,7 +128,7 @@ pub async fn resolve_targets(
             "{description} has no agents"
         )));
     }
-    if ids.len() as i64 > MAX_JOB_AGENTS {
+    if ids.len() > MAX_JOB_AGENTS as usize {
         return Err(too_many_agents());
     }
     Ok((ids, description))
