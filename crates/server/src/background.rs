@@ -1,5 +1,5 @@
 //! Background tasks: presence flushing, metric and event retention, session cleanup and the
-//! end of overdue commands. (Jobs, bulk script runs, are `api/jobs.rs`.)
+//! end of overdue commands. (Jobs, bulk script runs, are `services/jobs.rs`.)
 
 use crate::state::AppState;
 use chrono::{Duration as ChronoDuration, Utc};

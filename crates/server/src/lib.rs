@@ -1,8 +1,10 @@
 //! The GuruRMM server: REST API, agent gateway, dashboard files and background
 //! tasks in one process.
 //!
-//! **Architecture Invariant:** handlers parse, authorize, call a service or the
-//! store, and map the result; they contain no SQL. All SQL is in `gururmm-store`.
+//! **Architecture Invariant:** handlers parse, authorize, call a service (or the
+//! store, for a plain read) and map the answer; the rules are in `services`,
+//! which answer `ServiceError` and know nothing of HTTP. All SQL is in
+//! `gururmm-store`.
 #![forbid(unsafe_code)]
 
 pub mod api;

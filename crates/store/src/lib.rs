@@ -1,5 +1,7 @@
-//! Persistence for the GuruRMM server: the [`Store`] trait and its SQLite and
-//! PostgreSQL implementations.
+//! Persistence for the GuruRMM server: [`Store`], the sum of one trait per
+//! area (users, tenancy, agents, metrics, commands, scripts, jobs, enrollment,
+//! enrollment keys, deleted agents), and its SQLite and PostgreSQL
+//! implementations (`sql/`, one file per area).
 //!
 //! **Architecture Invariant:** all SQL of the server lives in this crate. The
 //! server holds an `Arc<dyn Store>` and never sees a connection or a row.
