@@ -18,7 +18,9 @@ pub struct Organization {
 }
 
 /// What a user may do inside their organization.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
 pub enum Role {
     Admin,
     Technician,

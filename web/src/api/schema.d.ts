@@ -970,8 +970,7 @@ export interface components {
             script_id?: null | components["schemas"]["ScriptId"];
             /** Format: int64 */
             script_version?: number | null;
-            /** @description `running` while any command is queued or running, else `done`. */
-            status: string;
+            status: components["schemas"]["JobStatus"];
             /** @description What it ran on, e.g. `site HQ of Acme`. */
             target: string;
         };
@@ -1023,6 +1022,11 @@ export interface components {
             /** Format: int64 */
             total: number;
         };
+        /**
+         * @description `running` while any of a job's commands is queued or running, else `done`.
+         * @enum {string}
+         */
+        JobStatus: "running" | "done";
         /**
          * @description One event of `GET /api/v1/events`: the SSE event name is `event`, the data
          *     this object as JSON. Described in the OpenAPI document like every other
@@ -1237,6 +1241,11 @@ export interface components {
             /** Format: int32 */
             pid: number;
         };
+        /**
+         * @description What a user may do inside their organization.
+         * @enum {string}
+         */
+        Role: "admin" | "technician" | "readonly";
         /** @description Whose account the command runs as. */
         RunAs: {
             /** @enum {string} */
@@ -1387,11 +1396,7 @@ export interface components {
             id: components["schemas"]["UserId"];
             organization_id: components["schemas"]["OrganizationId"];
             organization_name: string;
-            /**
-             * @description `admin`, `technician` or `readonly`.
-             * @example technician
-             */
-            role: string;
+            role: components["schemas"]["Role"];
         };
         /**
          * Format: uuid
@@ -2467,7 +2472,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: string;
+                id: components["schemas"]["JobId"];
             };
             cookie?: never;
         };
@@ -2496,7 +2501,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: string;
+                id: components["schemas"]["JobId"];
             };
             cookie?: never;
         };
@@ -2622,7 +2627,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: string;
+                id: components["schemas"]["ScriptId"];
             };
             cookie?: never;
         };
@@ -2651,7 +2656,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: string;
+                id: components["schemas"]["ScriptId"];
             };
             cookie?: never;
         };
@@ -2708,7 +2713,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: string;
+                id: components["schemas"]["ScriptId"];
             };
             cookie?: never;
         };
@@ -2743,7 +2748,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: string;
+                id: components["schemas"]["ScriptId"];
             };
             cookie?: never;
         };
@@ -2792,7 +2797,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: string;
+                id: components["schemas"]["ScriptId"];
             };
             cookie?: never;
         };

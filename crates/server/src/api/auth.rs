@@ -10,6 +10,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::Json;
 use chrono::{DateTime, Utc};
 use gururmm_protocol::{OrganizationId, UserId};
+use gururmm_store::Role;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -37,9 +38,7 @@ impl std::fmt::Debug for LoginRequest {
 pub struct User {
     pub id: UserId,
     pub email: String,
-    /// `admin`, `technician` or `readonly`.
-    #[schema(example = "technician")]
-    pub role: String,
+    pub role: Role,
     pub organization_id: OrganizationId,
     pub organization_name: String,
 }
@@ -49,7 +48,7 @@ impl From<gururmm_store::User> for User {
         Self {
             id: user.id,
             email: user.email,
-            role: user.role.as_str().to_string(),
+            role: user.role,
             organization_id: user.organization_id,
             organization_name: user.organization_name,
         }

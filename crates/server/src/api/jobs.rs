@@ -25,6 +25,14 @@ pub struct JobCounts {
     pub failed: i64,
 }
 
+/// `running` while any of a job's commands is queued or running, else `done`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum JobStatus {
+    Running,
+    Done,
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Job {
     pub id: JobId,
@@ -38,8 +46,7 @@ pub struct Job {
     pub parameters: BTreeMap<String, serde_json::Value>,
     pub created_by_email: String,
     pub created_at: DateTime<Utc>,
-    /// `running` while any command is queued or running, else `done`.
-    pub status: String,
+    pub status: JobStatus,
     pub counts: JobCounts,
 }
 
@@ -55,11 +62,10 @@ pub fn job_response(job: gururmm_store::Job) -> Job {
         created_by_email: job.created_by_email,
         created_at: job.created_at,
         status: if counts.queued + counts.running > 0 {
-            "running"
+            JobStatus::Running
         } else {
-            "done"
-        }
-        .to_string(),
+            JobStatus::Done
+        },
         counts: JobCounts {
             total: counts.total,
             queued: counts.queued,
@@ -100,10 +106,6 @@ pub struct JobDetail {
     pub agents: Vec<JobAgent>,
 }
 
-fn parse_job_id(id: &str) -> Result<JobId, ApiError> {
-    id.parse().map_err(|_| ApiError::not_found("job not found"))
-}
-
 /// Jobs, newest first; `q` searches their names.
 #[utoipa::path(get, path = "/api/v1/jobs", tag = "jobs", params(PageParams), security(("bearer" = [])),
     responses((status = 200, body = JobPage), (status = 400, body = ErrorBody)))]
@@ -127,15 +129,14 @@ pub async fn list_jobs(
 }
 
 /// A job with every agent's status.
-#[utoipa::path(get, path = "/api/v1/jobs/{id}", tag = "jobs", params(("id" = String, Path)), security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/jobs/{id}", tag = "jobs", params(("id" = JobId, Path)), security(("bearer" = [])),
     responses((status = 200, body = JobDetail), (status = 404, body = ErrorBody)))]
 pub async fn get_job(
     State(state): State<AppState>,
     current: CurrentUser,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath<JobId>,
 ) -> ApiResult<Json<JobDetail>> {
     let org = current.user.organization_id;
-    let id = parse_job_id(&id)?;
     let job = state
         .store
         .get_job(org, id)
@@ -168,13 +169,13 @@ pub async fn get_job(
 
 /// Runs the same command again on every agent of the job where it ended
 /// without success (failed, timeout, cancelled, interrupted, expired), as a new job.
-#[utoipa::path(post, path = "/api/v1/jobs/{id}/rerun-failed", tag = "jobs", params(("id" = String, Path)), security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/jobs/{id}/rerun-failed", tag = "jobs", params(("id" = JobId, Path)), security(("bearer" = [])),
     responses((status = 201, body = Job), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn rerun_failed(
     State(state): State<AppState>,
     Writer(current): Writer,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath<JobId>,
 ) -> ApiResult<(StatusCode, Json<Job>)> {
-    let created = jobs::rerun_failed(&state, &current.user, parse_job_id(&id)?).await?;
+    let created = jobs::rerun_failed(&state, &current.user, id).await?;
     Ok((StatusCode::CREATED, Json(job_response(created))))
 }

@@ -166,11 +166,6 @@ fn to_parts(
     ))
 }
 
-fn parse_script_id(id: &str) -> Result<ScriptId, ApiError> {
-    id.parse()
-        .map_err(|_| ApiError::not_found("script not found"))
-}
-
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ScriptListParams {
@@ -231,16 +226,16 @@ pub async fn create_script(
 }
 
 /// One script with its current version.
-#[utoipa::path(get, path = "/api/v1/scripts/{id}", tag = "scripts", params(("id" = String, Path)), security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/scripts/{id}", tag = "scripts", params(("id" = ScriptId, Path)), security(("bearer" = [])),
     responses((status = 200, body = Script), (status = 404, body = ErrorBody)))]
 pub async fn get_script(
     State(state): State<AppState>,
     current: CurrentUser,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath<ScriptId>,
 ) -> ApiResult<Json<Script>> {
     let script = state
         .store
-        .get_script(current.user.organization_id, parse_script_id(&id)?)
+        .get_script(current.user.organization_id, id)
         .await
         .map_err(|e| ApiError::from_store(e, "script"))?;
     Ok(Json(script.into()))
@@ -248,16 +243,15 @@ pub async fn get_script(
 
 /// Edits a script. A change to its code (type, interpreter, body, parameters,
 /// defaults, run-as) becomes a new version; the previous ones are kept.
-#[utoipa::path(put, path = "/api/v1/scripts/{id}", tag = "scripts", params(("id" = String, Path)), request_body = ScriptRequest,
+#[utoipa::path(put, path = "/api/v1/scripts/{id}", tag = "scripts", params(("id" = ScriptId, Path)), request_body = ScriptRequest,
     security(("bearer" = [])), responses((status = 200, body = Script), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn update_script(
     State(state): State<AppState>,
     Writer(current): Writer,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath<ScriptId>,
     ApiJson(request): ApiJson<ScriptRequest>,
 ) -> ApiResult<Json<Script>> {
-    let id = parse_script_id(&id)?;
     let org = current.user.organization_id;
     let (fields, code) = to_parts(request, &current.user.email)?;
     let existing = state
@@ -282,32 +276,32 @@ pub async fn update_script(
 }
 
 /// Removes a script from the library. Jobs that ran it keep their history.
-#[utoipa::path(delete, path = "/api/v1/scripts/{id}", tag = "scripts", params(("id" = String, Path)), security(("bearer" = [])),
+#[utoipa::path(delete, path = "/api/v1/scripts/{id}", tag = "scripts", params(("id" = ScriptId, Path)), security(("bearer" = [])),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn delete_script(
     State(state): State<AppState>,
     Writer(current): Writer,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath<ScriptId>,
 ) -> ApiResult<StatusCode> {
     state
         .store
-        .delete_script(current.user.organization_id, parse_script_id(&id)?)
+        .delete_script(current.user.organization_id, id)
         .await
         .map_err(|e| ApiError::from_store(e, "script"))?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// Every version of a script, newest first.
-#[utoipa::path(get, path = "/api/v1/scripts/{id}/versions", tag = "scripts", params(("id" = String, Path)), security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/scripts/{id}/versions", tag = "scripts", params(("id" = ScriptId, Path)), security(("bearer" = [])),
     responses((status = 200, body = ScriptVersionList), (status = 404, body = ErrorBody)))]
 pub async fn list_script_versions(
     State(state): State<AppState>,
     current: CurrentUser,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath<ScriptId>,
 ) -> ApiResult<Json<ScriptVersionList>> {
     let versions = state
         .store
-        .list_script_versions(current.user.organization_id, parse_script_id(&id)?)
+        .list_script_versions(current.user.organization_id, id)
         .await
         .map_err(|e| ApiError::from_store(e, "script"))?;
     Ok(Json(ScriptVersionList {
@@ -317,15 +311,15 @@ pub async fn list_script_versions(
 
 /// Runs the script's current version on the targets: one command per agent,
 /// gathered in a job. Parameter values reach the script as argv and environment.
-#[utoipa::path(post, path = "/api/v1/scripts/{id}/run", tag = "scripts", params(("id" = String, Path)), request_body = RunScriptRequest,
+#[utoipa::path(post, path = "/api/v1/scripts/{id}/run", tag = "scripts", params(("id" = ScriptId, Path)), request_body = RunScriptRequest,
     security(("bearer" = [])), responses((status = 201, body = Job), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
 pub async fn run_script(
     State(state): State<AppState>,
     Writer(current): Writer,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath<ScriptId>,
     ApiJson(request): ApiJson<RunScriptRequest>,
 ) -> ApiResult<(StatusCode, Json<Job>)> {
-    let job = jobs::run_script(&state, &current.user, parse_script_id(&id)?, request).await?;
+    let job = jobs::run_script(&state, &current.user, id, request).await?;
     Ok((StatusCode::CREATED, Json(job_response(job))))
 }
