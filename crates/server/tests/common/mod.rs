@@ -239,25 +239,6 @@ impl Drop for TestServer {
     }
 }
 
-/// Polls `check` until it returns `Some`, failing after `seconds`.
-pub async fn eventually<T, F, Fut>(seconds: u64, what: &str, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Option<T>>,
-{
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(seconds);
-    loop {
-        if let Some(value) = check().await {
-            return value;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out waiting for: {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
 pub fn enroll_body(key: &str, device: &str, hostname: &str) -> Value {
     serde_json::json!({
         "enrollment_key": key,
