@@ -3,11 +3,9 @@
 //! a site makes one command per agent with parameters as argv and environment;
 //! job progress and re-running the failed agents.
 
-mod common;
-
+use crate::support::*;
+use crate::wire::*;
 use chrono::Utc;
-use common::wire::*;
-use common::*;
 use gururmm_protocol::{AgentFrame, CommandOutcome, CommandResult, ServerFrame};
 use gururmm_store::Role;
 use gururmm_testing::eventually;

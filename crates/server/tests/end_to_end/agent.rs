@@ -1,13 +1,8 @@
 //! End to end with the real binaries: the server binary on a fresh database,
 //! the agent binary enrolling with a site key, reporting metrics, going offline
 //! when killed and coming back as the same agent.
-//!
-//! The agent binary must be built first (`cargo build -p gururmm-agent`, which
-//! `cargo xtask test` and `cargo test --workspace` do).
 
-mod common;
-
-use common::binaries::*;
+use crate::binaries::*;
 use gururmm_store::testing::TestDatabase;
 use gururmm_testing::eventually;
 use std::time::Duration;

@@ -2,10 +2,8 @@
 //! hello/welcome, heartbeats, metric batches acknowledged after storage,
 //! presence, close reasons for bad agents, and live events.
 
-mod common;
-
-use common::wire::*;
-use common::*;
+use crate::support::*;
+use crate::wire::*;
 use futures_util::{SinkExt, StreamExt};
 use gururmm_protocol::{AgentFrame, CloseReason, MetricSample, NetworkInterface, ServerFrame};
 use gururmm_store::testing::TestDatabase;

@@ -1,10 +1,8 @@
 //! The security review's findings, kept as tests against a real server on
 //! every backend: each one failed before its fix.
 
-mod common;
-
-use common::wire::{self, EnrolledAgent};
-use common::*;
+use crate::support::*;
+use crate::wire::{self, EnrolledAgent};
 use gururmm_protocol::{AgentFrame, CloseReason, ServerFrame};
 use gururmm_store::Role;
 use gururmm_testing::eventually;

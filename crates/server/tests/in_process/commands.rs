@@ -3,11 +3,9 @@
 //! live output, results stored once with all their output, cancellation,
 //! expiry, and the API's validation, tenancy and role rules.
 
-mod common;
-
+use crate::support::*;
+use crate::wire::*;
 use chrono::Utc;
-use common::wire::*;
-use common::*;
 use gururmm_protocol::{
     AgentFrame, CommandId, CommandOutcome, CommandResult, OutputStream, RunAs, ServerFrame,
 };

@@ -4,9 +4,7 @@
 //! process tree, run-as a local user, and no command lost or run twice across
 //! agent kills, server restarts and offline periods.
 
-mod common;
-
-use common::binaries::*;
+use crate::binaries::*;
 use gururmm_store::testing::TestDatabase;
 use gururmm_testing::{eventually, process_running, running_as_root, ChildGuard, LocalUser};
 use serde_json::{json, Value};
