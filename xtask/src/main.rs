@@ -139,6 +139,8 @@ fn test() -> Result<()> {
         eprintln!("note: GURURMM_TEST_DATABASE_URL is not set; database tests run on SQLite only");
     }
     run(cargo().args(["fmt", "--all", "--check"]))?;
+    // Builds the gururmm-agent binary too, which the server's end_to_end suite
+    // (crates/server/tests/end_to_end/) starts.
     run(cargo().args(["build", "--workspace"]))?;
     run(cargo().args([
         "clippy",

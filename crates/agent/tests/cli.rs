@@ -8,10 +8,11 @@
 
 use gururmm_agent::state::{self, Identity};
 use gururmm_protocol::AgentId;
-use std::io::{BufRead, BufReader, Read, Write};
+use gururmm_testing::{ChildGuard, OutputLines};
+use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -127,16 +128,6 @@ fn run_refuses_a_plain_http_server_unless_insecure_http_is_allowed() {
     }
 }
 
-/// The agent as a child process, killed if a test ends before it does.
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 /// A stand-in for the server's enrollment endpoint over plain HTTP: hands
 /// each request body to the test and answers 503, so the agent keeps trying.
 fn fake_enrollment_server() -> (String, mpsc::Receiver<String>) {
@@ -226,7 +217,7 @@ fn a_piped_key_stays_off_the_command_line_and_out_of_the_log_and_sigterm_exits_c
     let temp = tempfile::tempdir().unwrap();
     let (url, bodies) = fake_enrollment_server();
     let key = "grk_piped_key_that_must_not_leak";
-    let mut running = Running(
+    let mut running = ChildGuard(
         run_against(&url, &temp.path().join("state"))
             .arg("--enroll-key-stdin")
             .env("RUST_LOG", "debug")
@@ -241,16 +232,7 @@ fn a_piped_key_stays_off_the_command_line_and_out_of_the_log_and_sigterm_exits_c
     let mut stdin = child.stdin.take().unwrap();
     writeln!(stdin, "{key}").unwrap();
     drop(stdin);
-    let (lines_sender, lines) = mpsc::channel();
-    let stderr = child.stderr.take().unwrap();
-    let reader = std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines() {
-            let Ok(line) = line else { break };
-            if lines_sender.send(line).is_err() {
-                break;
-            }
-        }
-    });
+    let lines = OutputLines::read(child.stderr.take().unwrap());
 
     // The key reaches the server, and the agent retries after a failure.
     assert_eq!(next_enrollment_key(&bodies), key);
@@ -271,20 +253,9 @@ fn a_piped_key_stays_off_the_command_line_and_out_of_the_log_and_sigterm_exits_c
         .status()
         .unwrap();
     assert!(status.success());
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    let exit = loop {
-        if let Some(exit) = child.try_wait().unwrap() {
-            break exit;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the agent ignored SIGTERM"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    reader.join().unwrap();
+    let exit = running.wait_for_exit(Duration::from_secs(10), "the agent ignored SIGTERM");
+    let log = lines.into_text();
     assert!(exit.success(), "exit status {exit:?}");
-    let log = lines.try_iter().collect::<Vec<_>>().join("\n");
     assert!(
         !log.contains(key),
         "the enrollment key appeared in the log:\n{log}"
@@ -326,7 +297,7 @@ fn the_key_comes_from_a_private_file_or_the_environment() {
         assert!(bodies.try_recv().is_err(), "a readable key file was used");
         std::fs::set_permissions(&key_file, std::fs::Permissions::from_mode(0o600)).unwrap();
     }
-    let from_file = Running(
+    let from_file = ChildGuard(
         run_against(&url, &temp.path().join("file"))
             .arg("--enroll-key-file")
             .arg(&key_file)
@@ -337,7 +308,7 @@ fn the_key_comes_from_a_private_file_or_the_environment() {
     assert_eq!(next_enrollment_key(&bodies), "grk_from_a_file");
     drop(from_file);
 
-    let _from_environment = Running(
+    let _from_environment = ChildGuard(
         run_against(&url, &temp.path().join("environment"))
             .env("GURURMM_ENROLL_KEY", "grk_from_the_environment")
             .stderr(Stdio::null())
@@ -387,7 +358,7 @@ fn an_agent_awaiting_approval_says_so_without_advising_to_delete_its_identity() 
         device_id: "device-7".into(),
     };
     state::save_identity(temp.path(), &identity).unwrap();
-    let mut running = Running(
+    let mut running = ChildGuard(
         run_against(&url, temp.path())
             .stderr(Stdio::piped())
             .spawn()
@@ -396,25 +367,14 @@ fn an_agent_awaiting_approval_says_so_without_advising_to_delete_its_identity() 
     upgrades
         .recv_timeout(Duration::from_secs(20))
         .expect("the agent did not try to connect");
-    let (lines_sender, lines) = mpsc::channel();
-    let stderr = running.0.stderr.take().unwrap();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines() {
-            let Ok(line) = line else { break };
-            if lines_sender.send(line).is_err() {
-                break;
-            }
-        }
-    });
+    let mut lines = OutputLines::read(running.stderr.take().unwrap());
     // Up to the line about the refused upgrade, whatever it says.
-    let mut log = String::new();
-    while !log.contains("approve") {
-        let line = lines
-            .recv_timeout(Duration::from_secs(20))
-            .unwrap_or_else(|_| panic!("nothing logged about the refusal; log so far:\n{log}"));
-        log.push_str(&line);
-        log.push('\n');
-    }
+    let refused = lines.wait_for("approve", Duration::from_secs(20));
+    let log = lines.text();
+    assert!(
+        refused,
+        "nothing logged about the refusal; log so far:\n{log}"
+    );
     assert!(
         log.contains("waiting for an administrator to approve this agent in the dashboard"),
         "{log}"

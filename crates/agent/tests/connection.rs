@@ -20,6 +20,7 @@ use gururmm_protocol::{
     CommandResult, CommandType, EnrollRequest, MetricSample, NetworkInterface, OutputStream, RunAs,
     ServerFrame,
 };
+use gururmm_testing::eventually;
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -84,14 +85,12 @@ impl Agent {
     }
 
     async fn wait_for_samples(&self, count: usize) {
-        let deadline = Instant::now() + STEP;
-        while self.taken.load(Ordering::SeqCst) < count {
-            assert!(
-                Instant::now() < deadline,
-                "the agent took fewer than {count} samples"
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        eventually(
+            STEP,
+            &format!("the agent to take {count} samples"),
+            || async { self.taken.load(Ordering::SeqCst) >= count },
+        )
+        .await;
     }
 
     async fn shut_down(self) {

@@ -11,6 +11,7 @@ use gururmm_protocol::{
     AgentFrame, CommandId, CommandOutcome, CommandRequest, CommandResult, CommandType,
     OutputStream, RunAs,
 };
+use gururmm_testing::{eventually, process_running, running_as_root, LocalUser};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -62,24 +63,6 @@ fn stdout(executor: &Executor, id: CommandId) -> String {
 
 fn stderr(executor: &Executor, id: CommandId) -> String {
     String::from_utf8(executor.stored_output(id, OutputStream::Stderr).unwrap()).unwrap()
-}
-
-async fn eventually(what: &str, mut condition: impl FnMut() -> bool) {
-    let deadline = Instant::now() + STEP;
-    while !condition() {
-        assert!(Instant::now() < deadline, "timed out waiting: {what}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
-/// Gone, or a zombie nobody has reaped yet (it no longer runs either way).
-fn process_gone(pid: u32) -> bool {
-    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        Err(_) => true,
-        Ok(stat) => stat[stat.rfind(')').unwrap() + 1..]
-            .trim_start()
-            .starts_with('Z'),
-    }
 }
 
 fn read_pid(path: &Path) -> Option<u32> {
@@ -311,7 +294,10 @@ async fn a_timeout_kills_the_whole_process_tree() {
     assert_eq!(result.exit_code, None);
     assert!(started.elapsed() < Duration::from_secs(10));
     let grandchild = read_pid(&pidfile).expect("the background pid was written");
-    eventually("the backgrounded sleep dies", || process_gone(grandchild)).await;
+    eventually(STEP, "the backgrounded sleep dies", || async {
+        !process_running(grandchild)
+    })
+    .await;
 }
 
 #[tokio::test]
@@ -330,7 +316,7 @@ async fn cancel_kills_a_running_tree_and_a_queued_command_never_starts() {
 
     assert_eq!(executor.submit(slow), Submission::Accepted);
     assert_eq!(executor.submit(queued), Submission::Accepted);
-    eventually("the background pid is written", || {
+    eventually(STEP, "the background pid is written", || async {
         read_pid(&pidfile).is_some()
     })
     .await;
@@ -342,7 +328,10 @@ async fn cancel_kills_a_running_tree_and_a_queued_command_never_starts() {
         .unwrap();
     assert_eq!(result.outcome, CommandOutcome::Cancelled);
     let grandchild = read_pid(&pidfile).unwrap();
-    eventually("the backgrounded sleep dies", || process_gone(grandchild)).await;
+    eventually(STEP, "the backgrounded sleep dies", || async {
+        !process_running(grandchild)
+    })
+    .await;
     let queued_result = executor.result(queued_id).unwrap();
     assert_eq!(queued_result.outcome, CommandOutcome::Cancelled);
     assert_eq!(queued_result.started_at, None);
@@ -386,7 +375,7 @@ fn live_sleeps(args: &[&str]) -> Vec<u32> {
         let runs_one = argv.len() >= 2
             && argv[0].ends_with(b"sleep")
             && args.iter().any(|arg| argv[1] == arg.as_bytes());
-        if runs_one && !process_gone(pid) {
+        if runs_one && process_running(pid) {
             found.push(pid);
         }
     }
@@ -468,7 +457,7 @@ async fn a_cancel_ends_the_whole_tree_whenever_it_arrives() {
         let request = sleeping_tree(prefix, &temp.path().join(case), &sleeps);
         let id = request.id;
         assert_eq!(executor.submit(request), Submission::Accepted);
-        eventually("both background sleeps run", || {
+        eventually(STEP, "both background sleeps run", || async {
             live_sleeps(&[&sleeps.0, &sleeps.1]).len() == 2
         })
         .await;
@@ -489,19 +478,14 @@ async fn a_cancel_ends_the_whole_tree_whenever_it_arrives() {
     request.args = vec![sleeps.0.clone()];
     let id = request.id;
     assert_eq!(executor.submit(request), Submission::Accepted);
-    let main_pid = {
-        let mut main_pid = None;
-        eventually("the main process reports its pid", || {
-            main_pid = executor
-                .stored_output(id, OutputStream::Stdout)
-                .and_then(|out| String::from_utf8(out).ok()?.trim().parse::<u32>().ok());
-            main_pid.is_some()
-        })
-        .await;
-        main_pid.unwrap()
-    };
+    let main_pid = eventually(STEP, "the main process reports its pid", || async {
+        executor
+            .stored_output(id, OutputStream::Stdout)
+            .and_then(|out| String::from_utf8(out).ok()?.trim().parse::<u32>().ok())
+    })
+    .await;
     // Reaped by the executor: it has seen the main process exit.
-    eventually("the main process is reaped", || {
+    eventually(STEP, "the main process is reaped", || async {
         !Path::new(&format!("/proc/{main_pid}")).exists()
     })
     .await;
@@ -547,7 +531,7 @@ async fn commands_beyond_the_limit_wait_their_turn() {
     for r in requests {
         executor.submit(r);
     }
-    eventually("two commands start", || {
+    eventually(STEP, "two commands start", || async {
         ids[..2]
             .iter()
             .all(|id| executor.status(*id) == Some(ExecState::Running { started: true }))
@@ -614,7 +598,7 @@ async fn a_command_left_running_by_a_previous_agent_is_interrupted_and_its_tree_
     )
     .unwrap();
     let leader = child.id().unwrap();
-    eventually("the background pid is written", || {
+    eventually(STEP, "the background pid is written", || async {
         read_pid(&pidfile).is_some()
     })
     .await;
@@ -667,8 +651,8 @@ async fn a_command_left_running_by_a_previous_agent_is_interrupted_and_its_tree_
     let _ = timeout(STEP, child.wait())
         .await
         .expect("the recorded leader was not killed");
-    eventually("the recorded process tree is killed", || {
-        process_gone(grandchild)
+    eventually(STEP, "the recorded process tree is killed", || async {
+        !process_running(grandchild)
     })
     .await;
 
@@ -778,20 +762,6 @@ async fn frames_carry_started_then_all_output_by_offset_then_the_result() {
     );
 }
 
-/// Removes the throwaway account when the test ends, pass or fail.
-struct ThrowawayUser(String);
-
-impl Drop for ThrowawayUser {
-    fn drop(&mut self) {
-        let _ = gururmm_agent::process::run("userdel", &[&self.0], Duration::from_secs(30));
-    }
-}
-
-fn agent_is_root() -> bool {
-    let output = gururmm_agent::process::run("id", &["-u"], Duration::from_secs(10)).unwrap();
-    output.stdout.trim() == "0"
-}
-
 #[tokio::test]
 async fn commands_run_as_a_local_user_with_its_identity_and_environment() {
     let temp = tempfile::tempdir().unwrap();
@@ -804,7 +774,7 @@ async fn commands_run_as_a_local_user_with_its_identity_and_environment() {
     let result = run(&executor, as_nobody).await;
     assert_eq!(result.outcome, CommandOutcome::Failed);
     let error = result.error.unwrap();
-    if !agent_is_root() {
+    if !running_as_root() {
         // Only root may switch accounts: said plainly, nothing runs.
         assert!(error.contains("needs the agent to run as root"), "{error}");
         return;
@@ -812,14 +782,7 @@ async fn commands_run_as_a_local_user_with_its_identity_and_environment() {
     assert_eq!(error, "no such local user: gururmm-no-such-user");
 
     let name = format!("gururmm-t{}", &CommandId::new().to_string()[..8]);
-    let created = gururmm_agent::process::run(
-        "useradd",
-        &["--no-create-home", "--shell", "/bin/sh", &name],
-        Duration::from_secs(30),
-    )
-    .unwrap();
-    assert_eq!(created.exit_code, Some(0), "useradd failed");
-    let _user = ThrowawayUser(name.clone());
+    let _user = LocalUser::create(&name, false);
     let uid = gururmm_agent::process::run("id", &["-u", &name], Duration::from_secs(10))
         .unwrap()
         .stdout
@@ -889,7 +852,7 @@ async fn background_processes_holding_the_pipes_do_not_hold_back_the_result() {
     let background: u32 = lines.next().unwrap().parse().unwrap();
     assert_eq!(lines.next(), Some("done"));
     // Left alone after a normal exit (it was started to outlive the command).
-    assert!(!process_gone(background));
+    assert!(process_running(background));
     gururmm_agent::process::run("kill", &[&background.to_string()], Duration::from_secs(10))
         .unwrap();
 }

@@ -6,30 +6,13 @@
 use gururmm_fleetsim::{loopback_sources, SimConfig, Simulation};
 use gururmm_server::config::{Config, Secret};
 use gururmm_store::testing::TestDatabase;
+use gururmm_testing::eventually;
 use serde_json::{json, Value};
 use std::time::Duration;
 
 const EMAIL: &str = "sim@fleet.test";
 const PASSWORD: &str = "fleet simulator password";
 const AGENTS: usize = 200;
-
-async fn eventually<T, F, Fut>(seconds: u64, what: &str, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Option<T>>,
-{
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(seconds);
-    loop {
-        if let Some(value) = check().await {
-            return value;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out waiting for: {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
 
 async fn smoke(database: TestDatabase) {
     let config = Config {
@@ -112,14 +95,20 @@ async fn smoke(database: TestDatabase) {
     })
     .await
     .unwrap();
-    eventually(60, "every simulated agent is connected", || async {
-        (state.presence.online_count() == AGENTS).then_some(())
-    })
+    eventually(
+        Duration::from_secs(60),
+        "every simulated agent is connected",
+        || async { (state.presence.online_count() == AGENTS).then_some(()) },
+    )
     .await;
-    let report = eventually(30, "metrics flow and are acknowledged", || async {
-        let report = simulation.stats.report();
-        (report.metrics_acked >= AGENTS as u64 * 2).then_some(report)
-    })
+    let report = eventually(
+        Duration::from_secs(30),
+        "metrics flow and are acknowledged",
+        || async {
+            let report = simulation.stats.report();
+            (report.metrics_acked >= AGENTS as u64 * 2).then_some(report)
+        },
+    )
     .await;
     assert_eq!(report.errors, 0, "{report:?}");
 
@@ -147,18 +136,22 @@ async fn smoke(database: TestDatabase) {
         ids.push(command["id"].as_str().unwrap().to_string());
     }
     for id in &ids {
-        let command = eventually(30, "a simulated command completes", || async {
-            let command: Value = http
-                .get(format!("{base}/api/v1/commands/{id}"))
-                .bearer_auth(&token)
-                .send()
-                .await
-                .ok()?
-                .json()
-                .await
-                .ok()?;
-            (command["status"] == "completed").then_some(command)
-        })
+        let command = eventually(
+            Duration::from_secs(30),
+            "a simulated command completes",
+            || async {
+                let command: Value = http
+                    .get(format!("{base}/api/v1/commands/{id}"))
+                    .bearer_auth(&token)
+                    .send()
+                    .await
+                    .ok()?
+                    .json()
+                    .await
+                    .ok()?;
+                (command["status"] == "completed").then_some(command)
+            },
+        )
         .await;
         assert_eq!(command["stdout"].as_str().unwrap().len(), 100_000);
     }
@@ -169,9 +162,11 @@ async fn smoke(database: TestDatabase) {
         (0, true),
         "{report:?}"
     );
-    eventually(30, "every simulated agent is offline", || async {
-        (state.presence.online_count() == 0).then_some(())
-    })
+    eventually(
+        Duration::from_secs(30),
+        "every simulated agent is offline",
+        || async { (state.presence.online_count() == 0).then_some(()) },
+    )
     .await;
 
     // A second run, of the binary split over two processes, reuses the saved
@@ -224,9 +219,11 @@ async fn smoke(database: TestDatabase) {
         .collect();
     indices.sort_unstable();
     assert_eq!(indices, (0..3 * AGENTS as u64).collect::<Vec<_>>());
-    eventually(30, "the split fleet is offline again", || async {
-        (state.presence.online_count() == 0).then_some(())
-    })
+    eventually(
+        Duration::from_secs(30),
+        "the split fleet is offline again",
+        || async { (state.presence.online_count() == 0).then_some(()) },
+    )
     .await;
     let total: Value = http
         .get(format!("{base}/api/v1/agents?per_page=1"))
@@ -254,10 +251,14 @@ async fn smoke(database: TestDatabase) {
     })
     .await
     .unwrap();
-    let before = eventually(60, "commands complete before the restart", || async {
-        let report = busy.stats.report();
-        (report.connected == AGENTS as u64 && report.commands_completed >= 10).then_some(report)
-    })
+    let before = eventually(
+        Duration::from_secs(60),
+        "commands complete before the restart",
+        || async {
+            let report = busy.stats.report();
+            (report.connected == AGENTS as u64 && report.commands_completed >= 10).then_some(report)
+        },
+    )
     .await;
     let _ = stop_server.send(());
     server.await.unwrap().unwrap();
@@ -269,15 +270,19 @@ async fn smoke(database: TestDatabase) {
     let server = tokio::spawn(gururmm_server::serve(state.clone(), listener, async move {
         let _ = stopped.await;
     }));
-    let after = eventually(60, "the fleet is back and no result is lost", || async {
-        let report = busy.stats.report();
-        (report.connects >= before.connects + AGENTS as u64
-            && report.connected == AGENTS as u64
-            && report.commands_issued > before.commands_issued + 10
-            && report.commands_completed >= before.commands_issued
-            && report.oldest_outstanding_ms < 3_000)
-            .then_some(report)
-    })
+    let after = eventually(
+        Duration::from_secs(60),
+        "the fleet is back and no result is lost",
+        || async {
+            let report = busy.stats.report();
+            (report.connects >= before.connects + AGENTS as u64
+                && report.connected == AGENTS as u64
+                && report.commands_issued > before.commands_issued + 10
+                && report.commands_completed >= before.commands_issued
+                && report.oldest_outstanding_ms < 3_000)
+                .then_some(report)
+        },
+    )
     .await;
     assert_eq!(after.server_errors, 0, "{after:?}");
     busy.stop().await;

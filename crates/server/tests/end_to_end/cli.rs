@@ -4,8 +4,10 @@
 use gururmm_server::auth::secrets::verify_password;
 use gururmm_server::config::{Config, Secret};
 use gururmm_store::Role;
+use gururmm_testing::OutputLines;
 use std::io::Write;
 use std::process::{Command, Stdio};
+use std::time::Duration;
 
 fn server() -> Command {
     Command::new(env!("CARGO_BIN_EXE_gururmm-server"))
@@ -189,7 +191,6 @@ async fn a_fresh_database_gets_one_admin_with_a_generated_password() {
 
 #[test]
 fn serve_keeps_its_data_private_and_the_generated_password_out_of_the_log() {
-    use std::io::BufRead;
     use std::os::unix::fs::PermissionsExt;
     let parent = tempfile::tempdir().unwrap();
     let data = parent.path().join("data");
@@ -205,31 +206,11 @@ fn serve_keeps_its_data_private_and_the_generated_password_out_of_the_log() {
         .spawn()
         .unwrap();
     // The log goes to standard output; read it on a thread so a silent server fails the test in time.
-    let (lines_tx, lines_rx) = std::sync::mpsc::channel();
-    let stdout = child.stdout.take().unwrap();
-    std::thread::spawn(move || {
-        for line in std::io::BufReader::new(stdout)
-            .lines()
-            .map_while(Result::ok)
-        {
-            if lines_tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    let mut log = String::new();
-    while let Ok(line) =
-        lines_rx.recv_timeout(deadline.saturating_duration_since(std::time::Instant::now()))
-    {
-        log.push_str(&line);
-        log.push('\n');
-        if line.contains("listening") {
-            break;
-        }
-    }
+    let mut lines = OutputLines::read(child.stdout.take().unwrap());
+    lines.wait_for("listening", Duration::from_secs(60));
     child.kill().unwrap();
     child.wait().unwrap();
+    let log = lines.text();
     assert!(
         log.contains("listening"),
         "the server did not start:\n{log}"

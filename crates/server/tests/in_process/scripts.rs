@@ -3,15 +3,15 @@
 //! a site makes one command per agent with parameters as argv and environment;
 //! job progress and re-running the failed agents.
 
-mod common;
-
+use crate::support::*;
+use crate::wire::*;
 use chrono::Utc;
-use common::wire::*;
-use common::*;
 use gururmm_protocol::{AgentFrame, CommandOutcome, CommandResult, ServerFrame};
 use gururmm_store::Role;
+use gururmm_testing::eventually;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
+use std::time::Duration;
 
 fn cleanup_script() -> Value {
     json!({
@@ -163,7 +163,7 @@ async fn running_a_script_on_a_site_makes_a_job_with_progress_and_reruns() {
         send(&mut a, &AgentFrame::CommandStarted { id: on_a.id, started_at: Utc::now() }).await;
         send(&mut a, &finished(on_a.id, CommandOutcome::Completed, 0)).await;
         send(&mut b, &finished(on_b.id, CommandOutcome::Failed, 1)).await;
-        let detail = eventually(10, "two agents finished", || async {
+        let detail = eventually(Duration::from_secs(10), "two agents finished", || async {
             let (_, detail) = server.get(&format!("/api/v1/jobs/{job_id}"), &token).await;
             (detail["counts"]["completed"] == 1 && detail["counts"]["failed"] == 1).then_some(detail)
         })
@@ -183,7 +183,7 @@ async fn running_a_script_on_a_site_makes_a_job_with_progress_and_reruns() {
         assert_ne!(again.id, on_b.id);
         send(&mut b, &finished(again.id, CommandOutcome::Completed, 0)).await;
         let rerun_id = rerun["id"].as_str().unwrap().to_string();
-        eventually(10, "the re-run is done", || async {
+        eventually(Duration::from_secs(10), "the re-run is done", || async {
             let (_, detail) = server.get(&format!("/api/v1/jobs/{rerun_id}"), &token).await;
             (detail["status"] == "done").then_some(())
         })

@@ -1,15 +1,11 @@
 //! End to end with the real binaries: the server binary on a fresh database,
 //! the agent binary enrolling with a site key, reporting metrics, going offline
 //! when killed and coming back as the same agent.
-//!
-//! The agent binary must be built first (`cargo build -p gururmm-agent`, which
-//! `cargo xtask test` and `cargo test --workspace` do).
 
-mod common;
-
-use common::binaries::*;
-use common::eventually;
+use crate::binaries::*;
 use gururmm_store::testing::TestDatabase;
+use gururmm_testing::eventually;
+use std::time::Duration;
 
 async fn agent_and_server_round_trip(database: TestDatabase) {
     let data = tempfile::tempdir().unwrap();
@@ -21,11 +17,15 @@ async fn agent_and_server_round_trip(database: TestDatabase) {
 
     let state_dir = data.path().join("agent-state");
     let agent = start_agent(&base, &state_dir, "e2e-device-0001", Some(&key));
-    let first = eventually(60, "the agent is online with metrics", || async {
-        let list = api.get("/api/v1/agents").await;
-        let item = list["items"].get(0)?.clone();
-        (item["status"] == "online" && item["cpu_percent"].is_number()).then_some(item)
-    })
+    let first = eventually(
+        Duration::from_secs(60),
+        "the agent is online with metrics",
+        || async {
+            let list = api.get("/api/v1/agents").await;
+            let item = list["items"].get(0)?.clone();
+            (item["status"] == "online" && item["cpu_percent"].is_number()).then_some(item)
+        },
+    )
     .await;
     let agent_id = first["id"].as_str().unwrap().to_string();
     assert_eq!(first["client_name"], "E2E Client");
@@ -41,10 +41,14 @@ async fn agent_and_server_round_trip(database: TestDatabase) {
     assert!(!sample["top_memory"].as_array().unwrap().is_empty());
     let metrics = api.get(&format!("/api/v1/agents/{agent_id}/metrics")).await;
     assert!(!metrics["points"].as_array().unwrap().is_empty());
-    eventually(30, "the agent reports its interfaces", || async {
-        let detail = api.get(&format!("/api/v1/agents/{agent_id}")).await;
-        (!detail["interfaces"].as_array()?.is_empty()).then_some(())
-    })
+    eventually(
+        Duration::from_secs(30),
+        "the agent reports its interfaces",
+        || async {
+            let detail = api.get(&format!("/api/v1/agents/{agent_id}")).await;
+            (!detail["interfaces"].as_array()?.is_empty()).then_some(())
+        },
+    )
     .await;
 
     #[cfg(unix)]
@@ -67,16 +71,26 @@ async fn agent_and_server_round_trip(database: TestDatabase) {
 
     // Killed hard: the server sees the link drop.
     drop(agent);
-    eventually(30, "the killed agent shows offline", || async {
-        (api.get(&format!("/api/v1/agents/{agent_id}")).await["status"] == "offline").then_some(())
-    })
+    eventually(
+        Duration::from_secs(30),
+        "the killed agent shows offline",
+        || async {
+            (api.get(&format!("/api/v1/agents/{agent_id}")).await["status"] == "offline")
+                .then_some(())
+        },
+    )
     .await;
 
     // Restarted without the key: the same identity comes back.
     let _agent = start_agent(&base, &state_dir, "e2e-device-0001", None);
-    eventually(60, "the restarted agent is online again", || async {
-        (api.get(&format!("/api/v1/agents/{agent_id}")).await["status"] == "online").then_some(())
-    })
+    eventually(
+        Duration::from_secs(60),
+        "the restarted agent is online again",
+        || async {
+            (api.get(&format!("/api/v1/agents/{agent_id}")).await["status"] == "online")
+                .then_some(())
+        },
+    )
     .await;
     let list = api.get("/api/v1/agents").await;
     assert_eq!(

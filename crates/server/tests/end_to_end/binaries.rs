@@ -1,30 +1,14 @@
 //! The real `gururmm-server` and `gururmm-agent` binaries as child processes,
 //! and a small JSON client for the API they serve.
 
-use super::eventually;
+use gururmm_testing::{eventually, free_port, ChildGuard};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 pub const ADMIN: &str = "admin@e2e.test";
 pub const ADMIN_PASSWORD: &str = "end-to-end password 42";
-
-/// A child process killed (SIGKILL) when dropped.
-pub struct Process(pub Child);
-
-impl Process {
-    pub fn pid(&self) -> u32 {
-        self.0.id()
-    }
-}
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 pub fn agent_binary() -> PathBuf {
     let path = Path::new(env!("CARGO_BIN_EXE_gururmm-server")).with_file_name("gururmm-agent");
@@ -34,14 +18,6 @@ pub fn agent_binary() -> PathBuf {
         path.display()
     );
     path
-}
-
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// How to start (and restart) one server: same port, data and database each time.
@@ -69,8 +45,8 @@ impl ServerSetup {
     }
 
     /// Starts the server binary and waits until it answers.
-    pub async fn start(&self) -> Process {
-        let process = Process(
+    pub async fn start(&self) -> ChildGuard {
+        let process = ChildGuard(
             Command::new(env!("CARGO_BIN_EXE_gururmm-server"))
                 .env("GURURMM_LISTEN", format!("127.0.0.1:{}", self.port))
                 .env("GURURMM_DATA_DIR", &self.data_dir)
@@ -89,13 +65,17 @@ impl ServerSetup {
         );
         let http = reqwest::Client::new();
         let health = format!("{}/api/v1/health", self.base);
-        eventually(60, "the server answers /health", || async {
-            http.get(&health)
-                .send()
-                .await
-                .ok()
-                .filter(|r| r.status().is_success())
-        })
+        eventually(
+            Duration::from_secs(60),
+            "the server answers /health",
+            || async {
+                http.get(&health)
+                    .send()
+                    .await
+                    .ok()
+                    .filter(|r| r.status().is_success())
+            },
+        )
         .await;
         process
     }
@@ -186,7 +166,7 @@ impl Api {
 
 /// Starts the agent binary; `key` only for the first start, piped in on
 /// standard input as the dashboard's install command does.
-pub fn start_agent(base: &str, state_dir: &Path, device_id: &str, key: Option<&str>) -> Process {
+pub fn start_agent(base: &str, state_dir: &Path, device_id: &str, key: Option<&str>) -> ChildGuard {
     let mut command = Command::new(agent_binary());
     command
         // The test server speaks plain HTTP on loopback, which the agent
@@ -215,5 +195,5 @@ pub fn start_agent(base: &str, state_dir: &Path, device_id: &str, key: Option<&s
         use std::io::Write;
         writeln!(stdin, "{key}").expect("pipe the enrollment key to the agent");
     }
-    Process(child)
+    ChildGuard(child)
 }

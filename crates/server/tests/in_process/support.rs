@@ -1,9 +1,5 @@
 //! Test support: a real server bound to a free loopback port on a throwaway
 //! database, and a small HTTP client speaking its JSON API.
-#![allow(dead_code)]
-
-pub mod binaries;
-pub mod wire;
 
 use gururmm_protocol::OrganizationId;
 use gururmm_server::config::{Config, Secret};
@@ -27,7 +23,8 @@ pub struct TestServer {
     pub http: reqwest::Client,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     serving: Option<tokio::task::JoinHandle<()>>,
-    pub database: TestDatabase,
+    /// Held for the server's lifetime: dropping it removes the database.
+    _database: TestDatabase,
 }
 
 pub fn test_config() -> Config {
@@ -80,7 +77,7 @@ impl TestServer {
                 .unwrap(),
             shutdown: Some(tx),
             serving: Some(serving),
-            database,
+            _database: database,
         }
     }
 
@@ -95,10 +92,6 @@ impl TestServer {
                 .expect("the server stopped in time")
                 .unwrap();
         }
-    }
-
-    pub fn backend(&self) -> &'static str {
-        self.database.backend.name()
     }
 
     pub async fn call(
@@ -236,25 +229,6 @@ impl Drop for TestServer {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
-    }
-}
-
-/// Polls `check` until it returns `Some`, failing after `seconds`.
-pub async fn eventually<T, F, Fut>(seconds: u64, what: &str, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Option<T>>,
-{
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(seconds);
-    loop {
-        if let Some(value) = check().await {
-            return value;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out waiting for: {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
 

@@ -2,13 +2,12 @@
 //! hello/welcome, heartbeats, metric batches acknowledged after storage,
 //! presence, close reasons for bad agents, and live events.
 
-mod common;
-
-use common::wire::*;
-use common::*;
+use crate::support::*;
+use crate::wire::*;
 use futures_util::{SinkExt, StreamExt};
 use gururmm_protocol::{AgentFrame, CloseReason, MetricSample, NetworkInterface, ServerFrame};
 use gururmm_store::testing::TestDatabase;
+use gururmm_testing::eventually;
 use reqwest::StatusCode;
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::Message;
@@ -86,27 +85,37 @@ async fn an_agent_goes_online_reports_metrics_and_goes_offline() {
         assert_eq!(events["items"][0]["kind"], "samples_dropped");
 
         // Presence reaches the database in batches, so filters see it too.
-        let online = eventually(10, "the online flag is flushed", || async {
-            let (_, list) = server
-                .get(
-                    &format!("/api/v1/agents?status=online&site_id={site_id}"),
-                    &token,
-                )
-                .await;
-            (list["total"] == 1).then_some(list)
-        })
+        let online = eventually(
+            Duration::from_secs(10),
+            "the online flag is flushed",
+            || async {
+                let (_, list) = server
+                    .get(
+                        &format!("/api/v1/agents?status=online&site_id={site_id}"),
+                        &token,
+                    )
+                    .await;
+                (list["total"] == 1).then_some(list)
+            },
+        )
         .await;
         assert_eq!(online["items"][0]["status"], "online");
 
         socket.close(None).await.unwrap();
-        eventually(10, "the agent shows offline", || async {
-            (status_of(&server, &token, &agent).await == "offline").then_some(())
-        })
+        eventually(
+            Duration::from_secs(10),
+            "the agent shows offline",
+            || async { (status_of(&server, &token, &agent).await == "offline").then_some(()) },
+        )
         .await;
-        eventually(10, "the offline flag is flushed", || async {
-            let (_, list) = server.get("/api/v1/agents?status=offline", &token).await;
-            (list["total"] == 1).then_some(())
-        })
+        eventually(
+            Duration::from_secs(10),
+            "the offline flag is flushed",
+            || async {
+                let (_, list) = server.get("/api/v1/agents?status=offline", &token).await;
+                (list["total"] == 1).then_some(())
+            },
+        )
         .await;
         let (_, detail) = server
             .get(&format!("/api/v1/agents/{}", agent.id), &token)
@@ -271,9 +280,11 @@ async fn a_new_connection_replaces_the_old_and_silence_means_offline() {
         closed(&mut second).await,
         Some(CloseReason::HeartbeatTimeout)
     );
-    eventually(5, "the silent agent shows offline", || async {
-        (status_of(&server, &token, &agent).await == "offline").then_some(())
-    })
+    eventually(
+        Duration::from_secs(5),
+        "the silent agent shows offline",
+        || async { (status_of(&server, &token, &agent).await == "offline").then_some(()) },
+    )
     .await;
 }
 
@@ -363,10 +374,14 @@ async fn shutdown_closes_agent_links_and_event_streams_and_records_them_offline(
         .send()
         .await
         .unwrap();
-    eventually(10, "the online flag is flushed", || async {
-        let (_, list) = server.get("/api/v1/agents?status=online", &token).await;
-        (list["total"] == 1).then_some(())
-    })
+    eventually(
+        Duration::from_secs(10),
+        "the online flag is flushed",
+        || async {
+            let (_, list) = server.get("/api/v1/agents?status=online", &token).await;
+            (list["total"] == 1).then_some(())
+        },
+    )
     .await;
     server.stop().await;
     assert_eq!(closed(&mut socket).await, Some(CloseReason::ServerShutdown));

@@ -1,14 +1,14 @@
 //! The security review's findings, kept as tests against a real server on
 //! every backend: each one failed before its fix.
 
-mod common;
-
-use common::wire::{self, EnrolledAgent};
-use common::*;
+use crate::support::*;
+use crate::wire::{self, EnrolledAgent};
 use gururmm_protocol::{AgentFrame, CloseReason, ServerFrame};
 use gururmm_store::Role;
+use gururmm_testing::eventually;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
+use std::time::Duration;
 
 /// The HTTP status the WebSocket upgrade got with this credential, and the error code.
 async fn upgrade_refusal(server: &TestServer, credential: &str) -> (u16, String) {
@@ -377,9 +377,13 @@ async fn another_agent_cannot_clear_a_commands_live_output() {
         )
         .await;
         let path = format!("/api/v1/commands/{id}");
-        eventually(10, "the live output is visible", || async {
-            (server.get(&path, &admin).await.1["stdout"] == "step 1 of 3\n").then_some(())
-        })
+        eventually(
+            Duration::from_secs(10),
+            "the live output is visible",
+            || async {
+                (server.get(&path, &admin).await.1["stdout"] == "step 1 of 3\n").then_some(())
+            },
+        )
         .await;
 
         // The intruder claims the command finished, with no output.
@@ -1017,9 +1021,11 @@ async fn a_compromised_agent_cannot_fill_the_disk_or_slow_other_agents() {
         let id = command_delivered(&server, &admin, &bystander, &mut calm, "uptime").await;
         wire::send(&mut calm, &completed(id, true)).await;
         let path = format!("/api/v1/commands/{id}");
-        eventually(10, "the bystander's command is stored", || async {
-            (server.get(&path, &admin).await.1["status"] == "completed").then_some(())
-        })
+        eventually(
+            Duration::from_secs(10),
+            "the bystander's command is stored",
+            || async { (server.get(&path, &admin).await.1["status"] == "completed").then_some(()) },
+        )
         .await;
         let _flood = flooding.await.unwrap();
 

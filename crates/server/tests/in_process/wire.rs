@@ -1,6 +1,6 @@
 //! A protocol-level agent for tests: enroll, connect, send frames, read frames.
 
-use super::TestServer;
+use crate::support::TestServer;
 use futures_util::{SinkExt, StreamExt};
 use gururmm_protocol::{AgentFrame, CloseReason, Hello, OsInfo, ServerFrame, PROTOCOL_VERSION};
 use std::time::Duration;

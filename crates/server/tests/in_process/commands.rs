@@ -3,17 +3,17 @@
 //! live output, results stored once with all their output, cancellation,
 //! expiry, and the API's validation, tenancy and role rules.
 
-mod common;
-
+use crate::support::*;
+use crate::wire::*;
 use chrono::Utc;
-use common::wire::*;
-use common::*;
 use gururmm_protocol::{
     AgentFrame, CommandId, CommandOutcome, CommandResult, OutputStream, RunAs, ServerFrame,
 };
 use gururmm_store::Role;
+use gururmm_testing::eventually;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
+use std::time::Duration;
 
 async fn setup(server: &TestServer) -> (String, EnrolledAgent) {
     let token = server.admin_token().await;
@@ -119,7 +119,7 @@ async fn a_command_runs_streams_output_and_stores_its_result_once() {
         send(&mut socket, &output(id, OutputStream::Stdout, 3, "lo\n")).await;
         send(&mut socket, &output(id, OutputStream::Stdout, 0, "hel")).await;
         send(&mut socket, &output(id, OutputStream::Stderr, 0, "warn\n")).await;
-        let live = eventually(10, "live output is visible while running", || async {
+        let live = eventually(Duration::from_secs(10), "live output is visible while running", || async {
             let body = command(&server, &token, id).await;
             (body["stdout"] == "hello\n" && body["stderr"] == "warn\n" && body["status"] == "running")
                 .then_some(body)
@@ -361,10 +361,14 @@ async fn a_start_is_kept_when_the_result_follows_at_once_or_the_link_drops() {
         let id = next_run(&mut socket).await.id;
         send(&mut socket, &AgentFrame::CommandStarted { id, started_at }).await;
         drop(socket);
-        eventually(10, "the start is stored after the link dropped", || async {
-            let body = command(&server, &token, id).await;
-            (body["status"] == "running" && body["started_at"].is_string()).then_some(())
-        })
+        eventually(
+            Duration::from_secs(10),
+            "the start is stored after the link dropped",
+            || async {
+                let body = command(&server, &token, id).await;
+                (body["status"] == "running" && body["started_at"].is_string()).then_some(())
+            },
+        )
         .await;
     })
     .await;
@@ -424,7 +428,7 @@ async fn cancelling_queued_and_running_commands() {
             },
         )
         .await;
-        eventually(10, "running", || async {
+        eventually(Duration::from_secs(10), "running", || async {
             (command(&server, &token, id).await["status"] == "running").then_some(())
         })
         .await;
@@ -479,10 +483,14 @@ async fn queued_commands_expire_and_every_status_is_final_in_the_end() {
         json!({"command_type": "shell", "command": "true"}),
     )
     .await;
-    let expired = eventually(15, "the queued command expires", || async {
-        let body = command(&server, &token, created["id"].as_str().unwrap()).await;
-        (body["status"] == "expired").then_some(body)
-    })
+    let expired = eventually(
+        Duration::from_secs(15),
+        "the queued command expires",
+        || async {
+            let body = command(&server, &token, created["id"].as_str().unwrap()).await;
+            (body["status"] == "expired").then_some(body)
+        },
+    )
     .await;
     assert!(expired["error"].as_str().unwrap().contains("expired"));
     let mut socket = connect(&server, &agent).await;

@@ -5,9 +5,7 @@
 //! route that names a kind of object this test does not know fails it, so
 //! the matrix grows with the API.
 
-mod common;
-
-use common::*;
+use crate::support::*;
 use gururmm_store::Role;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};

@@ -2,9 +2,7 @@
 //! authentication, tenancy (other organizations are 404), roles (read-only is
 //! 403), validation (clear 4xx, never 5xx) and enrollment.
 
-mod common;
-
-use common::*;
+use crate::support::*;
 use gururmm_store::Role;
 use reqwest::{Method, StatusCode};
 use serde_json::json;

@@ -4,13 +4,12 @@
 //! process tree, run-as a local user, and no command lost or run twice across
 //! agent kills, server restarts and offline periods.
 
-mod common;
-
-use common::binaries::*;
-use common::eventually;
+use crate::binaries::*;
 use gururmm_store::testing::TestDatabase;
+use gururmm_testing::{eventually, process_running, running_as_root, ChildGuard, LocalUser};
 use serde_json::{json, Value};
 use std::path::Path;
+use std::time::Duration;
 
 const FINAL: [&str; 6] = [
     "completed",
@@ -25,8 +24,8 @@ struct Rig {
     _data: tempfile::TempDir,
     work: tempfile::TempDir,
     setup: ServerSetup,
-    server: Option<Process>,
-    agent: Option<Process>,
+    server: Option<ChildGuard>,
+    agent: Option<ChildGuard>,
     api: Api,
     agent_id: String,
     state_dir: std::path::PathBuf,
@@ -48,7 +47,7 @@ impl Rig {
         let key = api.enrollment_key().await;
         let state_dir = data.path().join("agent-state");
         let agent = start_agent(&setup.base, &state_dir, DEVICE, Some(&key));
-        let agent_id = eventually(60, "the agent is online", || async {
+        let agent_id = eventually(Duration::from_secs(60), "the agent is online", || async {
             let list = api.get("/api/v1/agents?status=online").await;
             list["items"]
                 .get(0)
@@ -84,33 +83,45 @@ impl Rig {
     }
 
     async fn finished(&self, id: &str) -> Value {
-        eventually(90, &format!("command {id} ends"), || async {
-            let command = self.status(id).await;
-            FINAL
-                .contains(&command["status"].as_str().unwrap())
-                .then_some(command)
-        })
+        eventually(
+            Duration::from_secs(90),
+            &format!("command {id} ends"),
+            || async {
+                let command = self.status(id).await;
+                FINAL
+                    .contains(&command["status"].as_str().unwrap())
+                    .then_some(command)
+            },
+        )
         .await
     }
 
     async fn wait_status(&self, id: &str, status: &str) -> Value {
-        eventually(60, &format!("command {id} is {status}"), || async {
-            let command = self.status(id).await;
-            (command["status"] == status).then_some(command)
-        })
+        eventually(
+            Duration::from_secs(60),
+            &format!("command {id} is {status}"),
+            || async {
+                let command = self.status(id).await;
+                (command["status"] == status).then_some(command)
+            },
+        )
         .await
     }
 
     async fn wait_online(&self, online: bool) {
         let wanted = if online { "online" } else { "offline" };
-        eventually(60, &format!("the agent is {wanted}"), || async {
-            (self
-                .api
-                .get(&format!("/api/v1/agents/{}", self.agent_id))
-                .await["status"]
-                == wanted)
-                .then_some(())
-        })
+        eventually(
+            Duration::from_secs(60),
+            &format!("the agent is {wanted}"),
+            || async {
+                (self
+                    .api
+                    .get(&format!("/api/v1/agents/{}", self.agent_id))
+                    .await["status"]
+                    == wanted)
+                    .then_some(())
+            },
+        )
         .await;
     }
 
@@ -124,17 +135,6 @@ fn lines(path: &str) -> usize {
     std::fs::read_to_string(path)
         .map(|text| text.lines().count())
         .unwrap_or(0)
-}
-
-/// Whether a process runs (a zombie, dead but not yet reaped by its new parent, does not).
-fn process_alive(pid: &str) -> bool {
-    match std::fs::read_to_string(format!("/proc/{}/stat", pid.trim())) {
-        // The state follows the parenthesised command name: `pid (comm) S ...`.
-        Ok(stat) => stat
-            .rsplit_once(") ")
-            .is_some_and(|(_, rest)| !rest.starts_with('Z')),
-        Err(_) => false,
-    }
 }
 
 fn on_path(program: &str) -> bool {
@@ -254,11 +254,15 @@ async fn timeout_and_cancel_kill_the_whole_process_tree() {
         .await;
     let done = rig.finished(&id).await;
     assert_eq!(done["status"], "timeout", "{done}");
-    let pid = std::fs::read_to_string(&pid_file).unwrap();
+    let pid: u32 = std::fs::read_to_string(&pid_file)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
     eventually(
-        10,
+        Duration::from_secs(10),
         "the backgrounded grandchild is gone after the timeout",
-        || async { (!process_alive(&pid)).then_some(()) },
+        || async { !process_running(pid) },
     )
     .await;
 
@@ -268,22 +272,26 @@ async fn timeout_and_cancel_kill_the_whole_process_tree() {
             "command": format!("sleep 300 & echo $! > {pid_file}; wait")}))
         .await;
     rig.wait_status(&id, "running").await;
-    let pid = eventually(30, "the grandchild started", || async {
-        std::fs::read_to_string(&pid_file)
-            .ok()
-            .filter(|p| !p.trim().is_empty())
-    })
+    let pid = eventually(
+        Duration::from_secs(30),
+        "the grandchild started",
+        || async {
+            std::fs::read_to_string(&pid_file)
+                .ok()
+                .and_then(|p| p.trim().parse::<u32>().ok())
+        },
+    )
     .await;
-    assert!(process_alive(&pid));
+    assert!(process_running(pid));
     rig.api
         .post(&format!("/api/v1/commands/{id}/cancel"), json!({}))
         .await;
     let done = rig.finished(&id).await;
     assert_eq!(done["status"], "cancelled", "{done}");
     eventually(
-        10,
+        Duration::from_secs(10),
         "the backgrounded grandchild is gone after the cancel",
-        || async { (!process_alive(&pid)).then_some(()) },
+        || async { !process_running(pid) },
     )
     .await;
 }
@@ -309,9 +317,11 @@ async fn no_command_is_lost_or_run_twice_across_kills_restarts_and_offline_perio
             .run(json!({"command_type": "shell", "command": format!("touch {killed_marker}; sleep 20")}))
             .await;
         rig.wait_status(&killed, "running").await;
-        eventually(30, "the long command started", || async {
-            Path::new(&killed_marker).exists().then_some(())
-        })
+        eventually(
+            Duration::from_secs(30),
+            "the long command started",
+            || async { Path::new(&killed_marker).exists().then_some(()) },
+        )
         .await;
         rig.restart_agent();
         let done = rig.finished(&killed).await;
@@ -327,9 +337,11 @@ async fn no_command_is_lost_or_run_twice_across_kills_restarts_and_offline_perio
         rig.wait_status(&finishing, "running").await;
         rig.server = None;
         std::fs::write(&go, "").unwrap();
-        eventually(30, "the command finished with the server down", || async {
-            (lines(&server_counter) == 1).then_some(())
-        })
+        eventually(
+            Duration::from_secs(30),
+            "the command finished with the server down",
+            || async { (lines(&server_counter) == 1).then_some(()) },
+        )
         .await;
         rig.server = Some(rig.setup.start().await);
         rig.api = rig.setup.api().await;
@@ -372,25 +384,6 @@ async fn no_command_is_lost_or_run_twice_across_kills_restarts_and_offline_perio
     }
 }
 
-/// Removes the throwaway user when the test ends, however it ends.
-struct LocalUser(String);
-
-impl Drop for LocalUser {
-    fn drop(&mut self) {
-        let _ = std::process::Command::new("userdel")
-            .args(["-r", &self.0])
-            .output();
-    }
-}
-
-fn running_as_root() -> bool {
-    std::process::Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|o| o.stdout == b"0\n")
-        .unwrap_or(false)
-}
-
 #[tokio::test]
 async fn commands_run_as_a_named_local_user() {
     if !running_as_root() {
@@ -402,12 +395,7 @@ async fn commands_run_as_a_named_local_user() {
         return;
     }
     let name = format!("grmm{}", std::process::id() % 100_000);
-    let created = std::process::Command::new("useradd")
-        .args(["-m", "-s", "/bin/sh", &name])
-        .status()
-        .unwrap();
-    assert!(created.success(), "useradd {name}");
-    let _user = LocalUser(name.clone());
+    let _user = LocalUser::create(&name, true);
     let uid = String::from_utf8(
         std::process::Command::new("id")
             .args(["-u", &name])
@@ -451,7 +439,7 @@ async fn a_bulk_job_runs_on_several_real_agents_and_waits_for_the_offline_one() 
     let api = setup.api().await;
     let key = api.enrollment_key().await;
     let state = |name: &str| data.path().join(name);
-    let mut agents: Vec<Option<Process>> = (0..3)
+    let mut agents: Vec<Option<ChildGuard>> = (0..3)
         .map(|i| {
             Some(start_agent(
                 &setup.base,
@@ -461,13 +449,13 @@ async fn a_bulk_job_runs_on_several_real_agents_and_waits_for_the_offline_one() 
             ))
         })
         .collect();
-    eventually(60, "three agents online", || async {
+    eventually(Duration::from_secs(60), "three agents online", || async {
         (api.get("/api/v1/agents?status=online").await["total"] == 3).then_some(())
     })
     .await;
     // The third goes offline before the job starts.
     agents[2] = None;
-    eventually(60, "one agent offline", || async {
+    eventually(Duration::from_secs(60), "one agent offline", || async {
         (api.get("/api/v1/agents?status=offline").await["total"] == 1).then_some(())
     })
     .await;
@@ -493,10 +481,14 @@ async fn a_bulk_job_runs_on_several_real_agents_and_waits_for_the_offline_one() 
         )
         .await;
     let job_id = job["id"].as_str().unwrap().to_string();
-    let detail = eventually(60, "the online agents finish", || async {
-        let detail = api.get(&format!("/api/v1/jobs/{job_id}")).await;
-        (detail["counts"]["completed"] == 2).then_some(detail)
-    })
+    let detail = eventually(
+        Duration::from_secs(60),
+        "the online agents finish",
+        || async {
+            let detail = api.get(&format!("/api/v1/jobs/{job_id}")).await;
+            (detail["counts"]["completed"] == 2).then_some(detail)
+        },
+    )
     .await;
     assert_eq!(
         (
@@ -509,7 +501,7 @@ async fn a_bulk_job_runs_on_several_real_agents_and_waits_for_the_offline_one() 
 
     agents[2] = Some(start_agent(&setup.base, &state("agent-2"), "bulk-2", None));
     let detail = eventually(
-        60,
+        Duration::from_secs(60),
         "the job is done once the offline agent is back",
         || async {
             let detail = api.get(&format!("/api/v1/jobs/{job_id}")).await;

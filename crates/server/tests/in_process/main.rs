@@ -1,0 +1,14 @@
+//! The server driven in-process at the protocol level: `gururmm_server::serve`
+//! on a loopback port inside this test process, on a throwaway database of
+//! every backend, spoken to over HTTP and the agent WebSocket. The areas are
+//! modules of one test binary, so the suite links once.
+
+mod support;
+mod wire;
+
+mod api;
+mod commands;
+mod gateway;
+mod scripts;
+mod security;
+mod tenancy;
