@@ -7,10 +7,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-pub const ADMIN: &str = "admin@e2e.test";
-pub const ADMIN_PASSWORD: &str = "end-to-end password 42";
+pub(crate) const ADMIN: &str = "admin@e2e.test";
+pub(crate) const ADMIN_PASSWORD: &str = "end-to-end password 42";
 
-pub fn agent_binary() -> PathBuf {
+pub(crate) fn agent_binary() -> PathBuf {
     let path = Path::new(env!("CARGO_BIN_EXE_gururmm-server")).with_file_name("gururmm-agent");
     assert!(
         path.exists(),
@@ -21,7 +21,7 @@ pub fn agent_binary() -> PathBuf {
 }
 
 /// How to start (and restart) one server: same port, data and database each time.
-pub struct ServerSetup {
+pub(crate) struct ServerSetup {
     pub base: String,
     port: u16,
     data_dir: PathBuf,
@@ -30,7 +30,7 @@ pub struct ServerSetup {
 }
 
 impl ServerSetup {
-    pub fn new(data_dir: &Path, database_url: &str, env: &[(&str, &str)]) -> Self {
+    pub(crate) fn new(data_dir: &Path, database_url: &str, env: &[(&str, &str)]) -> Self {
         let port = free_port();
         Self {
             base: format!("http://127.0.0.1:{port}"),
@@ -45,7 +45,7 @@ impl ServerSetup {
     }
 
     /// Starts the server binary and waits until it answers.
-    pub async fn start(&self) -> ChildGuard {
+    pub(crate) async fn start(&self) -> ChildGuard {
         let process = ChildGuard(
             Command::new(env!("CARGO_BIN_EXE_gururmm-server"))
                 .env("GURURMM_LISTEN", format!("127.0.0.1:{}", self.port))
@@ -80,7 +80,7 @@ impl ServerSetup {
         process
     }
 
-    pub async fn api(&self) -> Api {
+    pub(crate) async fn api(&self) -> Api {
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(10))
             .build()
@@ -102,14 +102,14 @@ impl ServerSetup {
     }
 }
 
-pub struct Api {
+pub(crate) struct Api {
     pub base: String,
     pub http: reqwest::Client,
     pub token: String,
 }
 
 impl Api {
-    pub async fn get(&self, path: &str) -> Value {
+    pub(crate) async fn get(&self, path: &str) -> Value {
         let response = self
             .http
             .get(format!("{}{path}", self.base))
@@ -125,7 +125,7 @@ impl Api {
         response.json().await.unwrap()
     }
 
-    pub async fn post(&self, path: &str, body: Value) -> Value {
+    pub(crate) async fn post(&self, path: &str, body: Value) -> Value {
         let response = self
             .http
             .post(format!("{}{path}", self.base))
@@ -141,7 +141,7 @@ impl Api {
     }
 
     /// Creates a client, a site and its enrollment key; returns the key.
-    pub async fn enrollment_key(&self) -> String {
+    pub(crate) async fn enrollment_key(&self) -> String {
         let client = self
             .post("/api/v1/clients", json!({"name": "E2E Client"}))
             .await;
@@ -166,7 +166,12 @@ impl Api {
 
 /// Starts the agent binary; `key` only for the first start, piped in on
 /// standard input as the dashboard's install command does.
-pub fn start_agent(base: &str, state_dir: &Path, device_id: &str, key: Option<&str>) -> ChildGuard {
+pub(crate) fn start_agent(
+    base: &str,
+    state_dir: &Path,
+    device_id: &str,
+    key: Option<&str>,
+) -> ChildGuard {
     let mut command = Command::new(agent_binary());
     command
         // The test server speaks plain HTTP on loopback, which the agent

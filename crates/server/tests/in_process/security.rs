@@ -971,8 +971,14 @@ async fn a_compromised_agent_cannot_fill_the_disk_or_slow_other_agents() {
         send_batch(&mut flood, 1, backdated, 0).await;
         // Thousands of distinct timestamps near the present: only the burst is stored.
         for batch in 0..10u64 {
-            let samples = (0..500)
-                .map(|n| sample_at(now + chrono::Duration::milliseconds((batch * 500 + n) as i64)))
+            let samples = (0..500i64)
+                .map(|n| {
+                    sample_at(
+                        now + chrono::Duration::milliseconds(
+                            i64::try_from(batch * 500).unwrap() + n,
+                        ),
+                    )
+                })
                 .collect();
             send_batch(&mut flood, 10 + batch, samples, 7).await;
         }

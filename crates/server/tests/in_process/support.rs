@@ -12,10 +12,10 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub const ADMIN_EMAIL: &str = "admin@msp-one.test";
-pub const PASSWORD: &str = "correct horse battery staple";
+pub(crate) const ADMIN_EMAIL: &str = "admin@msp-one.test";
+pub(crate) const PASSWORD: &str = "correct horse battery staple";
 
-pub struct TestServer {
+pub(crate) struct TestServer {
     pub addr: SocketAddr,
     pub base: String,
     pub state: AppState,
@@ -27,7 +27,7 @@ pub struct TestServer {
     _database: TestDatabase,
 }
 
-pub fn test_config() -> Config {
+pub(crate) fn test_config() -> Config {
     Config {
         admin_email: Some(ADMIN_EMAIL.into()),
         admin_password: Some(Secret(PASSWORD.into())),
@@ -43,11 +43,11 @@ pub fn test_config() -> Config {
 }
 
 impl TestServer {
-    pub async fn start(database: TestDatabase) -> TestServer {
+    pub(crate) async fn start(database: TestDatabase) -> TestServer {
         Self::start_with(database, test_config()).await
     }
 
-    pub async fn start_with(database: TestDatabase, config: Config) -> TestServer {
+    pub(crate) async fn start_with(database: TestDatabase, config: Config) -> TestServer {
         let store = database.store().await;
         gururmm_server::services::bootstrap::bootstrap_admin(store.as_ref(), &config)
             .await
@@ -82,7 +82,7 @@ impl TestServer {
     }
 
     /// Shuts the server down gracefully and waits until it has stopped.
-    pub async fn stop(&mut self) {
+    pub(crate) async fn stop(&mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
@@ -94,7 +94,7 @@ impl TestServer {
         }
     }
 
-    pub async fn call(
+    pub(crate) async fn call(
         &self,
         method: Method,
         path: &str,
@@ -119,21 +119,21 @@ impl TestServer {
         (status, json)
     }
 
-    pub async fn get(&self, path: &str, token: &str) -> (StatusCode, Value) {
+    pub(crate) async fn get(&self, path: &str, token: &str) -> (StatusCode, Value) {
         self.call(Method::GET, path, Some(token), None).await
     }
-    pub async fn post(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
+    pub(crate) async fn post(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
         self.call(Method::POST, path, Some(token), Some(body)).await
     }
-    pub async fn patch(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
+    pub(crate) async fn patch(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
         self.call(Method::PATCH, path, Some(token), Some(body))
             .await
     }
-    pub async fn delete(&self, path: &str, token: &str) -> (StatusCode, Value) {
+    pub(crate) async fn delete(&self, path: &str, token: &str) -> (StatusCode, Value) {
         self.call(Method::DELETE, path, Some(token), None).await
     }
 
-    pub async fn login(&self, email: &str, password: &str) -> String {
+    pub(crate) async fn login(&self, email: &str, password: &str) -> String {
         let (status, body) = self
             .call(
                 Method::POST,
@@ -147,7 +147,7 @@ impl TestServer {
     }
 
     /// Enrolls a device with a site key the way an agent does; returns the response body.
-    pub async fn enroll(&self, key: &str, device: &str, hostname: &str) -> Value {
+    pub(crate) async fn enroll(&self, key: &str, device: &str, hostname: &str) -> Value {
         let (status, body) = self
             .call(
                 Method::POST,
@@ -160,12 +160,12 @@ impl TestServer {
         body
     }
 
-    pub async fn admin_token(&self) -> String {
+    pub(crate) async fn admin_token(&self) -> String {
         self.login(ADMIN_EMAIL, PASSWORD).await
     }
 
     /// Adds a user directly through the store and signs them in.
-    pub async fn user_token(
+    pub(crate) async fn user_token(
         &self,
         organization: OrganizationId,
         email: &str,
@@ -184,7 +184,7 @@ impl TestServer {
         self.login(email, PASSWORD).await
     }
 
-    pub async fn admin_organization(&self) -> OrganizationId {
+    pub(crate) async fn admin_organization(&self) -> OrganizationId {
         self.store
             .find_user_by_email(ADMIN_EMAIL)
             .await
@@ -195,7 +195,7 @@ impl TestServer {
     }
 
     /// Creates a client and a site and returns (client id, site id, enrollment key).
-    pub async fn client_site_key(&self, token: &str) -> (String, String, String) {
+    pub(crate) async fn client_site_key(&self, token: &str) -> (String, String, String) {
         let (_, client) = self
             .post(
                 "/api/v1/clients",
@@ -232,7 +232,7 @@ impl Drop for TestServer {
     }
 }
 
-pub fn enroll_body(key: &str, device: &str, hostname: &str) -> Value {
+pub(crate) fn enroll_body(key: &str, device: &str, hostname: &str) -> Value {
     serde_json::json!({
         "enrollment_key": key,
         "device_id": device,
@@ -244,7 +244,7 @@ pub fn enroll_body(key: &str, device: &str, hostname: &str) -> Value {
 }
 
 /// Runs `test` against a fresh server on every available backend.
-pub async fn each_backend<F, Fut>(test: F)
+pub(crate) async fn each_backend<F, Fut>(test: F)
 where
     F: Fn(TestServer) -> Fut,
     Fut: std::future::Future<Output = ()>,

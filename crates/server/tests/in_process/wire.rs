@@ -7,16 +7,16 @@ use std::time::Duration;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 
-pub type Socket =
+pub(crate) type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
-pub struct EnrolledAgent {
+pub(crate) struct EnrolledAgent {
     pub id: String,
     pub secret: String,
     pub device: String,
 }
 
-pub async fn enroll(server: &TestServer, key: &str, device: &str) -> EnrolledAgent {
+pub(crate) async fn enroll(server: &TestServer, key: &str, device: &str) -> EnrolledAgent {
     let body = server.enroll(key, device, device).await;
     EnrolledAgent {
         id: body["agent_id"].as_str().unwrap().into(),
@@ -25,7 +25,7 @@ pub async fn enroll(server: &TestServer, key: &str, device: &str) -> EnrolledAge
     }
 }
 
-pub async fn open(
+pub(crate) async fn open(
     server: &TestServer,
     credential: &str,
 ) -> Result<Socket, tokio_tungstenite::tungstenite::Error> {
@@ -41,7 +41,7 @@ pub async fn open(
         .map(|(socket, _)| socket)
 }
 
-pub fn hello(device: &str) -> AgentFrame {
+pub(crate) fn hello(device: &str) -> AgentFrame {
     AgentFrame::Hello(Hello {
         protocol_version: PROTOCOL_VERSION,
         agent_version: "0.1.0".into(),
@@ -57,7 +57,7 @@ pub fn hello(device: &str) -> AgentFrame {
     })
 }
 
-pub async fn send(socket: &mut Socket, frame: &AgentFrame) {
+pub(crate) async fn send(socket: &mut Socket, frame: &AgentFrame) {
     socket
         .send(Message::Text(serde_json::to_string(frame).unwrap().into()))
         .await
@@ -65,7 +65,7 @@ pub async fn send(socket: &mut Socket, frame: &AgentFrame) {
 }
 
 /// The next server frame, or the close reason.
-pub async fn next(socket: &mut Socket) -> Result<ServerFrame, Option<CloseReason>> {
+pub(crate) async fn next(socket: &mut Socket) -> Result<ServerFrame, Option<CloseReason>> {
     let message = tokio::time::timeout(Duration::from_secs(20), socket.next())
         .await
         .expect("server answered in time");
@@ -80,7 +80,7 @@ pub async fn next(socket: &mut Socket) -> Result<ServerFrame, Option<CloseReason
 }
 
 /// Reads frames until the connection closes; returns the close reason.
-pub async fn closed(socket: &mut Socket) -> Option<CloseReason> {
+pub(crate) async fn closed(socket: &mut Socket) -> Option<CloseReason> {
     loop {
         match next(socket).await {
             Ok(_) => continue,
@@ -89,7 +89,7 @@ pub async fn closed(socket: &mut Socket) -> Option<CloseReason> {
     }
 }
 
-pub async fn connect(server: &TestServer, agent: &EnrolledAgent) -> Socket {
+pub(crate) async fn connect(server: &TestServer, agent: &EnrolledAgent) -> Socket {
     let mut socket = open(server, &format!("{}.{}", agent.id, agent.secret))
         .await
         .expect("upgrade accepted");
