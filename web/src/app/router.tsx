@@ -6,10 +6,9 @@ import { parseDeletedAgentListSearch } from "@/features/agents/deleted-agent-lis
 import { parseCommandHistorySearch } from "@/features/commands/command-history-search";
 import { parseJobListSearch, parseJobPageSearch } from "@/features/jobs/job-list-search";
 import { parseScriptListSearch } from "@/features/scripts/script-list-search";
-import type { ClientListSearch } from "@/features/clients/components/clients-page";
 import { RouteError } from "@/components/route-error";
 import { getSession } from "@/lib/session";
-import { compact, optionalPage, optionalText } from "@/lib/search-params";
+import { compact, parseListSearch } from "@/lib/search-params";
 import { AuthedLayout } from "./routes/authed-layout";
 import { safeRedirect } from "./safe-redirect";
 import { AgentsRoute, ClientRoute, ClientsRoute, DeletedAgentsRoute, LoginRoute, SiteRoute } from "./routes/pages";
@@ -90,7 +89,7 @@ const deletedAgentRoute = createRoute({
 const clientsRoute = createRoute({
   getParentRoute: () => authedRoute,
   path: "/clients",
-  validateSearch: (raw: Record<string, unknown>): ClientListSearch => compact({ q: optionalText(raw.q), page: optionalPage(raw.page) }),
+  validateSearch: parseListSearch,
   component: ClientsRoute,
 });
 

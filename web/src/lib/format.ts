@@ -100,3 +100,14 @@ export function formatCommandDuration(ms: number | null): string {
   if (hours > 0) return `${hours}h ${String(minutes).padStart(2, "0")}m`;
   return `${minutes}m ${String(seconds).padStart(2, "0")}s`;
 }
+
+/** A command's duration as its row shows it: while it runs and once it finished; "–" while it waits. */
+export function formatRunDuration(command: { status: string; started_at?: string | null; finished_at?: string | null }): string {
+  return command.finished_at || command.status === "running" ? formatCommandDuration(commandDurationMs(command)) : MISSING;
+}
+
+/** The exit code cell's class: green for 0, red for any other code, muted without one. */
+export function exitCodeClass(exitCode: number | null | undefined): string {
+  const tone = exitCode === 0 ? "text-success" : exitCode != null ? "text-destructive" : "text-muted-foreground";
+  return `text-right font-mono tabular-nums ${tone}`;
+}

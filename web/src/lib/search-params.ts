@@ -29,3 +29,31 @@ export function optionalEnum<T extends string>(value: unknown, allowed: readonly
 export function compact<T extends object>(search: T): T {
   return Object.fromEntries(Object.entries(search).filter(([, value]) => value !== undefined)) as T;
 }
+
+/** The URL state every searchable paged list has: the search text and the page. */
+export interface ListSearch {
+  q?: string;
+  page?: number;
+}
+
+export function parseListSearch(raw: Record<string, unknown>): ListSearch {
+  return compact({ q: optionalText(raw.q), page: optionalPage(raw.page) });
+}
+
+/**
+ * The one way a paged list's URL state changes. Any change other than the page (or than a key named
+ * in `keepsPage`, such as which row is open) goes back to page 1; page 1 and cleared values stay out
+ * of the URL. `pageKey` names the page where a list shares the URL with its page (`cmd_page`).
+ */
+export function changeListSearch<T extends object>(
+  current: T,
+  change: Partial<T>,
+  { pageKey = "page" as keyof T & string, keepsPage = [] }: { pageKey?: keyof T & string; keepsPage?: readonly (keyof T & string)[] } = {},
+): T {
+  const next: Record<string, unknown> = { ...current, ...change };
+  const filterChanged = Object.keys(change).some((key) => key !== pageKey && !(keepsPage as readonly string[]).includes(key));
+  if (filterChanged && !(pageKey in change)) next[pageKey] = undefined;
+  const page = next[pageKey];
+  if (typeof page === "number" && page <= 1) next[pageKey] = undefined;
+  return compact(next) as T;
+}

@@ -1,6 +1,6 @@
 //! The agents list's filters and page, kept in the URL so a filtered view can be bookmarked and shared.
 import type { AgentStatus } from "@/api/types";
-import { compact, optionalEnum, optionalPage, optionalText, optionalUuid } from "@/lib/search-params";
+import { changeListSearch, compact, optionalEnum, optionalPage, optionalText, optionalUuid } from "@/lib/search-params";
 
 export const AGENT_STATUSES: readonly AgentStatus[] = ["online", "offline"];
 
@@ -25,15 +25,12 @@ export function parseAgentListSearch(raw: Record<string, unknown>): AgentListSea
 }
 
 /**
- * Applies a filter change: any change other than the page goes back to page 1, and choosing another
- * client clears the site, which belonged to the previous client.
+ * Applies a filter change as every list does (`changeListSearch`: back to page 1 unless only the page
+ * changes), and choosing another client clears the site, which belonged to the previous client.
  */
 export function changeAgentListSearch(current: AgentListSearch, change: Partial<AgentListSearch>): AgentListSearch {
-  const next: AgentListSearch = { ...current, ...change };
-  if (!("page" in change)) next.page = undefined;
-  if ("client_id" in change && change.client_id !== current.client_id && !("site_id" in change)) next.site_id = undefined;
-  if (next.page !== undefined && next.page <= 1) next.page = undefined;
-  return compact(next);
+  const clearsSite = "client_id" in change && change.client_id !== current.client_id && !("site_id" in change);
+  return changeListSearch(current, clearsSite ? { ...change, site_id: undefined } : change);
 }
 
 export function hasAgentFilters(search: AgentListSearch): boolean {

@@ -1,4 +1,8 @@
-import { changeCommandHistorySearch, parseCommandHistorySearch } from "./command-history-search";
+import { changeListSearch } from "@/lib/search-params";
+import { COMMAND_HISTORY_PAGING, parseCommandHistorySearch, type CommandHistorySearch } from "./command-history-search";
+
+const changeCommandHistorySearch = (current: CommandHistorySearch, change: Partial<CommandHistorySearch>) =>
+  changeListSearch(current, change, COMMAND_HISTORY_PAGING);
 
 describe("command history search params", () => {
   it("keeps valid filters and drops anything a hand-edited URL could hold", () => {

@@ -20,10 +20,8 @@ export function parseCommandHistorySearch(raw: Record<string, unknown>): Command
   });
 }
 
-/** A filter change goes back to the first page; paging keeps the filters. */
-export function changeCommandHistorySearch(current: CommandHistorySearch, change: Partial<CommandHistorySearch>): CommandHistorySearch {
-  const next: CommandHistorySearch = { ...current, ...change };
-  if (("cmd_status" in change || "cmd_q" in change) && !("cmd_page" in change)) next.cmd_page = undefined;
-  if (next.cmd_page !== undefined && next.cmd_page <= 1) next.cmd_page = undefined;
-  return compact(next);
-}
+/**
+ * How `changeListSearch` pages the history: its page is `cmd_page`, and opening or closing a
+ * command's output keeps the page; a filter change goes back to the first page.
+ */
+export const COMMAND_HISTORY_PAGING = { pageKey: "cmd_page", keepsPage: ["command"] } as const;

@@ -1,14 +1,9 @@
 //! The jobs list's URL state: search text and page.
-import { compact, optionalPage, optionalText } from "@/lib/search-params";
+import { compact, optionalText, parseListSearch, type ListSearch } from "@/lib/search-params";
 
-export interface JobListSearch {
-  q?: string;
-  page?: number;
-}
+export type JobListSearch = ListSearch;
 
-export function parseJobListSearch(raw: Record<string, unknown>): JobListSearch {
-  return compact({ q: optionalText(raw.q), page: optionalPage(raw.page) });
-}
+export const parseJobListSearch = parseListSearch;
 
 /** The job page's URL state: the agent command whose output is open. */
 export interface JobPageSearch {

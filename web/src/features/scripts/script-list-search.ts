@@ -1,12 +1,10 @@
 //! The scripts list's URL state: search text, category and page.
-import { compact, optionalPage, optionalText } from "@/lib/search-params";
+import { compact, optionalText, parseListSearch, type ListSearch } from "@/lib/search-params";
 
-export interface ScriptListSearch {
-  q?: string;
+export interface ScriptListSearch extends ListSearch {
   category?: string;
-  page?: number;
 }
 
 export function parseScriptListSearch(raw: Record<string, unknown>): ScriptListSearch {
-  return compact({ q: optionalText(raw.q), category: optionalText(raw.category), page: optionalPage(raw.page) });
+  return compact({ ...parseListSearch(raw), category: optionalText(raw.category) });
 }

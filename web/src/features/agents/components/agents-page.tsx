@@ -2,14 +2,10 @@ import { Link } from "@tanstack/react-router";
 import { ArchiveIcon, MonitorIcon, XIcon } from "lucide-react";
 import { useDocumentTitle } from "@/hooks/use-document-title";
 import { EmptyState } from "@/components/empty-state";
-import { ErrorMessage } from "@/components/error-message";
 import { PageHeader } from "@/components/page-header";
-import { Pagination } from "@/components/pagination";
 import { SearchInput } from "@/components/search-input";
 import { Button } from "@/components/ui/button";
-import { Card } from "@/components/ui/card";
 import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
-import { Skeleton } from "@/components/ui/skeleton";
 import { AGENTS_PER_PAGE, useAgents, useAgentStatusCount, useFilterClients, useFilterSites } from "../api/agents";
 import { useDeletedAgentCount } from "../api/deleted-agents";
 import { changeAgentListSearch, hasAgentFilters, type AgentListSearch } from "../agent-list-search";
@@ -40,36 +36,27 @@ export function AgentsPage({ search, onSearchChange }: { search: AgentListSearch
         }
       />
       <AgentFilters search={search} onChange={change} onClear={() => onSearchChange({})} />
-      {agents.isError ? <ErrorMessage error={agents.error} onRetry={() => void agents.refetch()} /> : null}
-      {agents.isPending ? (
-        <Skeleton className="h-64" />
-      ) : agents.data && agents.data.items.length === 0 ? (
-        filtered ? (
-          <EmptyState
-            icon={MonitorIcon}
-            title="No agent matches these filters"
-            action={
-              <Button variant="outline" onClick={() => onSearchChange({})}>
-                Clear filters
-              </Button>
-            }
-          />
-        ) : (
-          <NoAgentsYet />
-        )
-      ) : agents.data ? (
-        <>
-          <Card className="overflow-hidden">
-            <AgentsTable agents={agents.data.items} />
-          </Card>
-          <Pagination
-            page={search.page ?? 1}
-            perPage={agents.data.per_page || AGENTS_PER_PAGE}
-            total={agents.data.total}
-            onPageChange={(page) => change({ page })}
-          />
-        </>
-      ) : null}
+      <AgentsTable
+        query={agents}
+        loadingClassName="h-64"
+        framed
+        empty={
+          filtered ? (
+            <EmptyState
+              icon={MonitorIcon}
+              title="No agent matches these filters"
+              action={
+                <Button variant="outline" onClick={() => onSearchChange({})}>
+                  Clear filters
+                </Button>
+              }
+            />
+          ) : (
+            <NoAgentsYet />
+          )
+        }
+        pagination={{ page: search.page ?? 1, perPage: AGENTS_PER_PAGE, onPageChange: (page) => change({ page }) }}
+      />
     </div>
   );
 }

@@ -1,7 +1,7 @@
 import { Link } from "@tanstack/react-router";
 import type { AgentSummary } from "@/api/types";
+import { DataTable, type DataColumn, type DataTableProps } from "@/components/data-table";
 import { RelativeTime } from "@/components/relative-time";
-import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { formatBytes, usagePercent } from "@/lib/format";
 import { AgentStatusBadge } from "./agent-status-badge";
 import { UsageCell } from "./usage-cell";
@@ -10,33 +10,28 @@ export function osLabel(agent: Pick<AgentSummary, "os">): string {
   return [agent.os.name, agent.os.version].filter(Boolean).join(" ") || agent.os.family;
 }
 
-export function AgentsTable({ agents, showLocation = true }: { agents: AgentSummary[]; showLocation?: boolean }) {
-  return (
-    <Table data-testid="agents-table">
-      <TableHeader>
-        <TableRow>
-          <TableHead className="w-20">Status</TableHead>
-          <TableHead>Hostname</TableHead>
-          {showLocation ? <TableHead>Client / site</TableHead> : null}
-          <TableHead>OS</TableHead>
-          <TableHead>Last seen</TableHead>
-          <TableHead className="text-right">CPU</TableHead>
-          <TableHead className="text-right">Memory</TableHead>
-        </TableRow>
-      </TableHeader>
-      <TableBody>
-        {agents.map((agent) => (
-          <TableRow key={agent.id} data-testid="agent-row" data-hostname={agent.hostname}>
-            <TableCell>
-              <AgentStatusBadge status={agent.status} />
-            </TableCell>
-            <TableCell className="font-medium">
-              <Link to="/agents/$agentId" params={{ agentId: agent.id }} className="hover:underline" data-testid="agent-link">
-                {agent.hostname}
-              </Link>
-            </TableCell>
-            {showLocation ? (
-              <TableCell className="text-muted-foreground">
+/** An offline agent's numbers are its last report, not its present: dim them. */
+const usageClass = (agent: AgentSummary) => (agent.status === "online" ? "text-right" : "text-right opacity-50");
+
+function agentColumns(showLocation: boolean): DataColumn<AgentSummary>[] {
+  return [
+    { header: "Status", headerClassName: "w-20", cell: (agent) => <AgentStatusBadge status={agent.status} /> },
+    {
+      header: "Hostname",
+      className: "font-medium",
+      cell: (agent) => (
+        <Link to="/agents/$agentId" params={{ agentId: agent.id }} className="hover:underline" data-testid="agent-link">
+          {agent.hostname}
+        </Link>
+      ),
+    },
+    ...(showLocation
+      ? [
+          {
+            header: "Client / site",
+            className: "text-muted-foreground",
+            cell: (agent: AgentSummary) => (
+              <>
                 <Link to="/clients/$clientId" params={{ clientId: agent.client_id }} className="hover:text-foreground hover:underline">
                   {agent.client_name}
                 </Link>
@@ -44,30 +39,50 @@ export function AgentsTable({ agents, showLocation = true }: { agents: AgentSumm
                 <Link to="/sites/$siteId" params={{ siteId: agent.site_id }} className="hover:text-foreground hover:underline">
                   {agent.site_name}
                 </Link>
-              </TableCell>
-            ) : null}
-            <TableCell className="max-w-56 truncate" title={agent.os.kernel ? `kernel ${agent.os.kernel}` : undefined}>
-              {osLabel(agent)}
-            </TableCell>
-            <TableCell className="text-muted-foreground">
-              <RelativeTime value={agent.last_seen} />
-            </TableCell>
-            {/* An offline agent's numbers are its last report, not its present: dim them. */}
-            <TableCell
-              className={agent.status === "online" ? "text-right" : "text-right opacity-50"}
-              title={agent.status === "online" ? undefined : "Last reported value"}
-            >
-              <UsageCell percent={agent.cpu_percent ?? null} />
-            </TableCell>
-            <TableCell className={agent.status === "online" ? "text-right" : "text-right opacity-50"}>
-              <UsageCell
-                percent={usagePercent(agent.memory_used_bytes, agent.memory_total_bytes)}
-                title={`${formatBytes(agent.memory_used_bytes)} of ${formatBytes(agent.memory_total_bytes)}`}
-              />
-            </TableCell>
-          </TableRow>
-        ))}
-      </TableBody>
-    </Table>
+              </>
+            ),
+          },
+        ]
+      : []),
+    {
+      header: "OS",
+      className: "max-w-56 truncate",
+      cellProps: (agent) => ({ title: agent.os.kernel ? `kernel ${agent.os.kernel}` : undefined }),
+      cell: osLabel,
+    },
+    { header: "Last seen", className: "text-muted-foreground", cell: (agent) => <RelativeTime value={agent.last_seen} /> },
+    {
+      header: "CPU",
+      headerClassName: "text-right",
+      cellProps: (agent) => ({ className: usageClass(agent), title: agent.status === "online" ? undefined : "Last reported value" }),
+      cell: (agent) => <UsageCell percent={agent.cpu_percent ?? null} />,
+    },
+    {
+      header: "Memory",
+      headerClassName: "text-right",
+      cellProps: (agent) => ({ className: usageClass(agent) }),
+      cell: (agent) => (
+        <UsageCell
+          percent={usagePercent(agent.memory_used_bytes, agent.memory_total_bytes)}
+          title={`${formatBytes(agent.memory_used_bytes)} of ${formatBytes(agent.memory_total_bytes)}`}
+        />
+      ),
+    },
+  ];
+}
+
+/** The agents list's table, on the agents page and on a client's or site's page. */
+export function AgentsTable({
+  showLocation = true,
+  ...table
+}: { showLocation?: boolean } & Omit<DataTableProps<AgentSummary>, "columns" | "rowKey" | "rowProps" | "testId">) {
+  return (
+    <DataTable
+      {...table}
+      columns={agentColumns(showLocation)}
+      rowKey={(agent) => agent.id}
+      rowProps={(agent) => ({ "data-testid": "agent-row", "data-hostname": agent.hostname })}
+      testId="agents-table"
+    />
   );
 }

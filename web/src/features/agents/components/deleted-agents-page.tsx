@@ -1,20 +1,16 @@
 import { Link } from "@tanstack/react-router";
 import { ArchiveIcon, ChevronLeftIcon, XIcon } from "lucide-react";
 import type { DeletedAgent } from "@/api/types";
+import { DataTable, type DataColumn } from "@/components/data-table";
 import { EmptyState } from "@/components/empty-state";
-import { ErrorMessage } from "@/components/error-message";
 import { PageHeader } from "@/components/page-header";
-import { Pagination } from "@/components/pagination";
 import { RelativeTime } from "@/components/relative-time";
 import { SearchInput } from "@/components/search-input";
 import { Button } from "@/components/ui/button";
-import { Card } from "@/components/ui/card";
-import { Skeleton } from "@/components/ui/skeleton";
-import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { useDocumentTitle } from "@/hooks/use-document-title";
-import { cn } from "@/lib/utils";
+import { changeListSearch } from "@/lib/search-params";
 import { DELETED_AGENTS_PER_PAGE, useDeletedAgents } from "../api/deleted-agents";
-import { changeDeletedAgentListSearch, type DeletedAgentListSearch } from "../deleted-agent-list-search";
+import type { DeletedAgentListSearch } from "../deleted-agent-list-search";
 
 /** Agents that were deleted, newest deletion first; each keeps its command history. */
 export function DeletedAgentsPage({
@@ -26,7 +22,7 @@ export function DeletedAgentsPage({
 }) {
   const deleted = useDeletedAgents(search);
   useDocumentTitle("Deleted agents");
-  const change = (partial: Partial<DeletedAgentListSearch>) => onSearchChange(changeDeletedAgentListSearch(search, partial));
+  const change = (partial: Partial<DeletedAgentListSearch>) => onSearchChange(changeListSearch(search, partial));
   const filtered = Boolean(search.q);
 
   return (
@@ -58,85 +54,63 @@ export function DeletedAgentsPage({
           </Button>
         ) : null}
       </div>
-      {deleted.isError ? <ErrorMessage error={deleted.error} onRetry={() => void deleted.refetch()} /> : null}
-      {deleted.isPending ? (
-        <Skeleton className="h-64" />
-      ) : deleted.data && deleted.data.items.length === 0 ? (
-        filtered ? (
-          <EmptyState
-            icon={ArchiveIcon}
-            title="No deleted agent matches this search"
-            action={
-              <Button variant="outline" onClick={() => onSearchChange({})}>
-                Clear search
-              </Button>
-            }
-          />
-        ) : (
-          <EmptyState icon={ArchiveIcon} title="No agent has been deleted" data-testid="deleted-agents-empty">
-            When you delete an agent, it is listed here with who deleted it and when, and its command history stays readable.
-          </EmptyState>
-        )
-      ) : deleted.data ? (
-        <>
-          <Card className="overflow-hidden">
-            <DeletedAgentsTable agents={deleted.data.items} dimmed={deleted.isPlaceholderData} />
-          </Card>
-          <Pagination
-            page={search.page ?? 1}
-            perPage={deleted.data.per_page || DELETED_AGENTS_PER_PAGE}
-            total={deleted.data.total}
-            onPageChange={(page) => change({ page })}
-          />
-        </>
-      ) : null}
+      <DataTable
+        query={deleted}
+        columns={DELETED_AGENT_COLUMNS}
+        rowKey={(agent) => agent.id}
+        rowProps={(agent) => ({ "data-testid": "deleted-agent-row", "data-hostname": agent.hostname, "data-agent-id": agent.id })}
+        testId="deleted-agents-table"
+        loadingClassName="h-64"
+        framed
+        dimmed={deleted.isPlaceholderData}
+        empty={
+          filtered ? (
+            <EmptyState
+              icon={ArchiveIcon}
+              title="No deleted agent matches this search"
+              action={
+                <Button variant="outline" onClick={() => onSearchChange({})}>
+                  Clear search
+                </Button>
+              }
+            />
+          ) : (
+            <EmptyState icon={ArchiveIcon} title="No agent has been deleted" data-testid="deleted-agents-empty">
+              When you delete an agent, it is listed here with who deleted it and when, and its command history stays readable.
+            </EmptyState>
+          )
+        }
+        pagination={{ page: search.page ?? 1, perPage: DELETED_AGENTS_PER_PAGE, onPageChange: (page) => change({ page }) }}
+      />
     </div>
   );
 }
 
-function DeletedAgentsTable({ agents, dimmed }: { agents: DeletedAgent[]; dimmed: boolean }) {
-  return (
-    <Table data-testid="deleted-agents-table" className={cn(dimmed && "opacity-60")}>
-      <TableHeader>
-        <TableRow>
-          <TableHead>Hostname</TableHead>
-          <TableHead>Client / site</TableHead>
-          <TableHead>OS</TableHead>
-          <TableHead>Deleted</TableHead>
-          <TableHead>Deleted by</TableHead>
-          <TableHead className="text-right">Commands</TableHead>
-        </TableRow>
-      </TableHeader>
-      <TableBody>
-        {agents.map((agent) => (
-          <TableRow key={agent.id} data-testid="deleted-agent-row" data-hostname={agent.hostname} data-agent-id={agent.id}>
-            <TableCell className="font-medium">
-              <Link
-                to="/deleted-agents/$agentId"
-                params={{ agentId: agent.id }}
-                className="hover:underline"
-                data-testid="deleted-agent-link"
-              >
-                {agent.hostname}
-              </Link>
-            </TableCell>
-            {/* The client and site may be gone too; the tombstone keeps their names, not links. */}
-            <TableCell className="text-muted-foreground">
-              {agent.client_name} / {agent.site_name}
-            </TableCell>
-            <TableCell className="max-w-56 truncate">{agent.os_name || "–"}</TableCell>
-            <TableCell className="text-muted-foreground">
-              <RelativeTime value={agent.deleted_at} />
-            </TableCell>
-            <TableCell className="max-w-48 truncate text-muted-foreground" title={agent.deleted_by_email}>
-              {agent.deleted_by_email}
-            </TableCell>
-            <TableCell className="text-right tabular-nums" data-testid="deleted-agent-command-count">
-              {agent.command_count}
-            </TableCell>
-          </TableRow>
-        ))}
-      </TableBody>
-    </Table>
-  );
-}
+const DELETED_AGENT_COLUMNS: DataColumn<DeletedAgent>[] = [
+  {
+    header: "Hostname",
+    className: "font-medium",
+    cell: (agent) => (
+      <Link to="/deleted-agents/$agentId" params={{ agentId: agent.id }} className="hover:underline" data-testid="deleted-agent-link">
+        {agent.hostname}
+      </Link>
+    ),
+  },
+  // The client and site may be gone too; the tombstone keeps their names, not links.
+  { header: "Client / site", className: "text-muted-foreground", cell: (agent) => `${agent.client_name} / ${agent.site_name}` },
+  { header: "OS", className: "max-w-56 truncate", cell: (agent) => agent.os_name || "–" },
+  { header: "Deleted", className: "text-muted-foreground", cell: (agent) => <RelativeTime value={agent.deleted_at} /> },
+  {
+    header: "Deleted by",
+    className: "max-w-48 truncate text-muted-foreground",
+    cellProps: (agent) => ({ title: agent.deleted_by_email }),
+    cell: (agent) => agent.deleted_by_email,
+  },
+  {
+    header: "Commands",
+    headerClassName: "text-right",
+    className: "text-right tabular-nums",
+    cellProps: () => ({ "data-testid": "deleted-agent-command-count" }),
+    cell: (agent) => agent.command_count,
+  },
+];

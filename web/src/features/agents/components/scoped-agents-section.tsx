@@ -1,7 +1,5 @@
 import { Link } from "@tanstack/react-router";
-import { ErrorMessage } from "@/components/error-message";
 import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
-import { Skeleton } from "@/components/ui/skeleton";
 import { AGENTS_PER_PAGE, useAgents } from "../api/agents";
 import { AgentsTable } from "./agents-table";
 
@@ -22,18 +20,18 @@ export function ScopedAgentsSection({ scope }: { scope: AgentScope }) {
         ) : null}
       </CardHeader>
       <CardContent>
-        {agents.isError ? <ErrorMessage error={agents.error} onRetry={() => void agents.refetch()} /> : null}
-        {agents.isPending ? (
-          <Skeleton className="h-24" />
-        ) : agents.data && agents.data.items.length === 0 ? (
-          <p className="py-4 text-sm text-muted-foreground">
-            {isSite
-              ? "No agent has enrolled into this site yet. Generate the enrollment key and run the install command on a computer."
-              : "No agent has enrolled into this client's sites yet. Open a site to generate its enrollment key."}
-          </p>
-        ) : agents.data ? (
-          <AgentsTable agents={agents.data.items} showLocation={!isSite} />
-        ) : null}
+        <AgentsTable
+          query={agents}
+          showLocation={!isSite}
+          loadingClassName="h-24"
+          empty={
+            <p className="py-4 text-sm text-muted-foreground">
+              {isSite
+                ? "No agent has enrolled into this site yet. Generate the enrollment key and run the install command on a computer."
+                : "No agent has enrolled into this client's sites yet. Open a site to generate its enrollment key."}
+            </p>
+          }
+        />
       </CardContent>
     </Card>
   );

@@ -1,28 +1,18 @@
 import { HistoryIcon, XIcon } from "lucide-react";
 import type { Command } from "@/api/types";
-import { ErrorMessage } from "@/components/error-message";
-import { Pagination } from "@/components/pagination";
+import { DataTable, type DataColumn } from "@/components/data-table";
 import { RelativeTime } from "@/components/relative-time";
 import { SearchInput } from "@/components/search-input";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
 import { Dialog, DialogContent, DialogDescription, DialogHeader, DialogTitle } from "@/components/ui/dialog";
 import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
-import { Skeleton } from "@/components/ui/skeleton";
-import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { useLastDefined } from "@/hooks/use-last-defined";
-import { cn } from "@/lib/utils";
+import { exitCodeClass, formatRunDuration } from "@/lib/format";
+import { changeListSearch } from "@/lib/search-params";
 import { COMMANDS_PER_PAGE, useAgentCommands } from "../api/commands";
-import { changeCommandHistorySearch, type CommandHistorySearch } from "../command-history-search";
-import {
-  COMMAND_STATUS_LABELS,
-  COMMAND_STATUSES,
-  COMMAND_TYPE_LABELS,
-  commandDurationMs,
-  commandFirstLine,
-  formatCommandDuration,
-  type CommandStatus,
-} from "../command-status";
+import { COMMAND_HISTORY_PAGING, type CommandHistorySearch } from "../command-history-search";
+import { COMMAND_STATUS_LABELS, COMMAND_STATUSES, COMMAND_TYPE_LABELS, commandFirstLine, type CommandStatus } from "../command-status";
 import { CommandStatusBadge } from "./command-status-badge";
 import { CommandTerminal } from "./command-terminal";
 
@@ -41,9 +31,9 @@ export function CommandHistoryCard({
   onSearchChange: (next: CommandHistorySearch) => void;
 }) {
   const commands = useAgentCommands(agentId, search);
-  const change = (partial: Partial<CommandHistorySearch>) => onSearchChange(changeCommandHistorySearch(search, partial));
+  const change = (partial: Partial<CommandHistorySearch>) => onSearchChange(changeListSearch(search, partial, COMMAND_HISTORY_PAGING));
   const filtered = Boolean(search.cmd_q || search.cmd_status);
-  const items = commands.data?.items ?? [];
+  const open = (commandId: string) => change({ command: commandId });
 
   return (
     <Card data-testid="command-history-card">
@@ -84,96 +74,91 @@ export function CommandHistoryCard({
         </div>
       </CardHeader>
       <CardContent className="grid gap-2">
-        {commands.isError ? <ErrorMessage error={commands.error} onRetry={() => void commands.refetch()} /> : null}
-        {commands.isPending ? (
-          <Skeleton className="h-24" />
-        ) : items.length === 0 ? (
-          <p className="py-3 text-sm text-muted-foreground" data-testid="command-history-empty">
-            {filtered ? "No command matches these filters." : "No command has been run on this agent yet."}
-          </p>
-        ) : (
-          <>
-            <Table data-testid="command-history-table" className={cn(commands.isPlaceholderData && "opacity-60")}>
-              <TableHeader>
-                <TableRow>
-                  <TableHead className="w-28">Status</TableHead>
-                  <TableHead className="w-24">Type</TableHead>
-                  <TableHead>Command</TableHead>
-                  <TableHead className="w-44">By</TableHead>
-                  <TableHead className="w-28">Created</TableHead>
-                  <TableHead className="w-20 text-right">Duration</TableHead>
-                  <TableHead className="w-12 text-right">Exit</TableHead>
-                </TableRow>
-              </TableHeader>
-              <TableBody>
-                {items.map((command) => (
-                  <HistoryRow key={command.id} command={command} onOpen={() => change({ command: command.id })} />
-                ))}
-              </TableBody>
-            </Table>
-            {commands.data && commands.data.total > (commands.data.per_page || COMMANDS_PER_PAGE) ? (
-              <Pagination
-                page={search.cmd_page ?? 1}
-                perPage={commands.data.per_page || COMMANDS_PER_PAGE}
-                total={commands.data.total}
-                onPageChange={(page) => change({ cmd_page: page })}
-              />
-            ) : null}
-          </>
-        )}
+        <DataTable
+          query={commands}
+          columns={historyColumns(open)}
+          rowKey={(command) => command.id}
+          rowProps={(command) => ({
+            "data-testid": "command-row",
+            "data-command-id": command.id,
+            "data-status": command.status,
+            className: "cursor-pointer",
+            onClick: () => open(command.id),
+          })}
+          testId="command-history-table"
+          loadingClassName="h-24"
+          dimmed={commands.isPlaceholderData}
+          empty={
+            <p className="py-3 text-sm text-muted-foreground" data-testid="command-history-empty">
+              {filtered ? "No command matches these filters." : "No command has been run on this agent yet."}
+            </p>
+          }
+          pagination={{
+            page: search.cmd_page ?? 1,
+            perPage: COMMANDS_PER_PAGE,
+            onPageChange: (page) => change({ cmd_page: page }),
+            onlyWhenSeveral: true,
+          }}
+        />
       </CardContent>
       <CommandOutputDialog commandId={search.command} agentOnline={agentOnline} onClose={() => change({ command: undefined })} />
     </Card>
   );
 }
 
-function HistoryRow({ command, onOpen }: { command: Command; onOpen: () => void }) {
-  const duration = commandDurationMs(command);
-  return (
-    <TableRow
-      data-testid="command-row"
-      data-command-id={command.id}
-      data-status={command.status}
-      className="cursor-pointer"
-      onClick={onOpen}
-    >
-      <TableCell>
-        <CommandStatusBadge status={command.status} />
-      </TableCell>
-      <TableCell className="text-muted-foreground">{COMMAND_TYPE_LABELS[command.command_type] ?? command.command_type}</TableCell>
-      <TableCell className="max-w-0 w-full">
-        {/* The button makes the row reachable by keyboard; the whole row is clickable with the mouse. */}
+function historyColumns(open: (commandId: string) => void): DataColumn<Command>[] {
+  return [
+    { header: "Status", headerClassName: "w-28", cell: (command) => <CommandStatusBadge status={command.status} /> },
+    {
+      header: "Type",
+      headerClassName: "w-24",
+      className: "text-muted-foreground",
+      cell: (command) => COMMAND_TYPE_LABELS[command.command_type] ?? command.command_type,
+    },
+    {
+      header: "Command",
+      className: "max-w-0 w-full",
+      cell: (command) => (
+        // The button makes the row reachable by keyboard; the whole row is clickable with the mouse.
         <button
           type="button"
           className="block w-full truncate text-left font-mono text-xs hover:underline focus-visible:underline focus-visible:outline-none"
           title={command.command}
           onClick={(event) => {
             event.stopPropagation();
-            onOpen();
+            open(command.id);
           }}
         >
           {commandFirstLine(command.command)}
         </button>
-      </TableCell>
-      <TableCell className="max-w-44 truncate text-muted-foreground" title={command.created_by_email}>
-        {command.created_by_email}
-      </TableCell>
-      <TableCell className="text-muted-foreground">
-        <RelativeTime value={command.created_at} />
-      </TableCell>
-      <TableCell className="text-right tabular-nums text-muted-foreground">
-        {command.finished_at || command.status === "running" ? formatCommandDuration(duration) : "–"}
-      </TableCell>
-      <TableCell
-        className={cn(
-          "text-right font-mono tabular-nums",
-          command.exit_code === 0 ? "text-success" : command.exit_code != null ? "text-destructive" : "text-muted-foreground",
-        )}
-      >
-        {command.exit_code ?? "–"}
-      </TableCell>
-    </TableRow>
-  );
+      ),
+    },
+    {
+      header: "By",
+      headerClassName: "w-44",
+      className: "max-w-44 truncate text-muted-foreground",
+      cellProps: (command) => ({ title: command.created_by_email }),
+      cell: (command) => command.created_by_email,
+    },
+    {
+      header: "Created",
+      headerClassName: "w-28",
+      className: "text-muted-foreground",
+      cell: (command) => <RelativeTime value={command.created_at} />,
+    },
+    {
+      header: "Duration",
+      headerClassName: "w-20 text-right",
+      className: "text-right tabular-nums text-muted-foreground",
+      cell: formatRunDuration,
+    },
+    {
+      header: "Exit",
+      headerClassName: "w-12 text-right",
+      cellProps: (command) => ({ className: exitCodeClass(command.exit_code) }),
+      cell: (command) => command.exit_code ?? "–",
+    },
+  ];
 }
 
 function CommandOutputDialog({

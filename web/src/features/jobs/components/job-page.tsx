@@ -3,6 +3,7 @@ import { ChevronLeftIcon, RotateCcwIcon } from "lucide-react";
 import type { ReactNode } from "react";
 import type { Job, JobAgent, JobDetail } from "@/api/types";
 import { errorMessage } from "@/api/errors";
+import { RowsTable, type DataColumn } from "@/components/data-table";
 import { ErrorMessage } from "@/components/error-message";
 import { PageHeader } from "@/components/page-header";
 import { RelativeTime } from "@/components/relative-time";
@@ -11,12 +12,10 @@ import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
 import { Dialog, DialogContent, DialogDescription, DialogHeader, DialogTitle } from "@/components/ui/dialog";
 import { Skeleton } from "@/components/ui/skeleton";
-import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { useDocumentTitle } from "@/hooks/use-document-title";
 import { useLastDefined } from "@/hooks/use-last-defined";
 import { useCanMutate } from "@/lib/auth";
-import { commandDurationMs, formatCommandDuration, formatDateTime } from "@/lib/format";
-import { cn } from "@/lib/utils";
+import { exitCodeClass, formatDateTime, formatRunDuration } from "@/lib/format";
 import { useJob, useRerunFailed } from "../api/jobs";
 import { formatJobParameters } from "../job-progress";
 import type { JobPageSearch } from "../job-list-search";
@@ -46,7 +45,8 @@ export function JobPage({
   useDocumentTitle(job.data?.name ?? "Job");
   if (job.isPending) return <Skeleton className="h-96" />;
   if (job.isError) return <ErrorMessage error={job.error} onRetry={() => void job.refetch()} />;
-  const open = job.data.agents.find((agent) => agent.command_id === search.command);
+  const shown = job.data.agents.find((agent) => agent.command_id === search.command);
+  const open = (commandId: string) => onSearchChange({ command: commandId });
   return (
     <div className="grid gap-4" data-testid="job-page" data-job-id={job.data.id} data-status={job.data.status}>
       <JobHeader job={job.data} onRerun={onRerun} />
@@ -56,33 +56,26 @@ export function JobPage({
           <span className="text-xs text-muted-foreground">Click a row to see that agent's output.</span>
         </CardHeader>
         <CardContent>
-          <Table data-testid="job-agents-table">
-            <TableHeader>
-              <TableRow>
-                <TableHead>Agent</TableHead>
-                <TableHead className="w-32">Status</TableHead>
-                <TableHead className="w-16 text-right">Exit</TableHead>
-                <TableHead className="w-24 text-right">Duration</TableHead>
-                <TableHead className="w-32">Started</TableHead>
-                <TableHead>Error</TableHead>
-              </TableRow>
-            </TableHeader>
-            <TableBody>
-              {job.data.agents.map((agent) => (
-                <AgentRow
-                  key={agent.command_id}
-                  agent={agent}
-                  status={renderCommandStatus(agent.status)}
-                  onOpen={() => onSearchChange({ command: agent.command_id })}
-                />
-              ))}
-            </TableBody>
-          </Table>
+          <RowsTable
+            columns={jobAgentColumns(renderCommandStatus, open)}
+            rows={job.data.agents}
+            rowKey={(agent) => agent.command_id}
+            rowProps={(agent) => ({
+              className: "cursor-pointer",
+              onClick: () => open(agent.command_id),
+              "data-testid": "job-agent-row",
+              "data-hostname": agent.hostname,
+              "data-agent-deleted": agent.agent_deleted,
+              "data-status": agent.status,
+              "data-command-id": agent.command_id,
+            })}
+            testId="job-agents-table"
+          />
         </CardContent>
       </Card>
       <OutputDialog
         commandId={search.command}
-        hostname={open?.hostname}
+        hostname={shown?.hostname}
         onClose={() => onSearchChange({})}
         renderCommandOutput={renderCommandOutput}
       />
@@ -163,75 +156,79 @@ function JobHeader({ job, onRerun }: { job: JobDetail; onRerun: (job: Job) => vo
   );
 }
 
-function AgentRow({ agent, status, onOpen }: { agent: JobAgent; status: ReactNode; onOpen: () => void }) {
-  const duration = commandDurationMs(agent);
+function jobAgentColumns(renderCommandStatus: (status: string) => ReactNode, open: (commandId: string) => void): DataColumn<JobAgent>[] {
+  return [
+    { header: "Agent", cell: (agent) => <AgentCell agent={agent} onOpen={() => open(agent.command_id)} /> },
+    { header: "Status", headerClassName: "w-32", cell: (agent) => renderCommandStatus(agent.status) },
+    {
+      header: "Exit",
+      headerClassName: "w-16 text-right",
+      cellProps: (agent) => ({ className: exitCodeClass(agent.exit_code) }),
+      cell: (agent) => agent.exit_code ?? "–",
+    },
+    {
+      header: "Duration",
+      headerClassName: "w-24 text-right",
+      className: "text-right tabular-nums text-muted-foreground",
+      cell: formatRunDuration,
+    },
+    {
+      header: "Started",
+      headerClassName: "w-32",
+      className: "text-muted-foreground",
+      cell: (agent) => (agent.started_at ? <RelativeTime value={agent.started_at} /> : "–"),
+    },
+    {
+      header: "Error",
+      className: "max-w-0 w-1/3 truncate text-xs text-destructive",
+      cellProps: (agent) => ({ title: agent.error ?? undefined }),
+      cell: (agent) => agent.error ?? "",
+    },
+  ];
+}
+
+function AgentCell({ agent, onOpen }: { agent: JobAgent; onOpen: () => void }) {
   return (
-    <TableRow
-      className="cursor-pointer"
-      onClick={onOpen}
-      data-testid="job-agent-row"
-      data-hostname={agent.hostname}
-      data-agent-deleted={agent.agent_deleted}
-      data-status={agent.status}
-      data-command-id={agent.command_id}
-    >
-      <TableCell>
-        {/* A deleted agent has no agent page any more; its tombstone keeps its command history. */}
-        {agent.agent_deleted ? (
-          <>
-            <Link
-              to="/deleted-agents/$agentId"
-              params={{ agentId: agent.agent_id }}
-              className="font-medium text-muted-foreground hover:underline"
-              onClick={(event) => event.stopPropagation()}
-              data-testid="job-agent-link"
-            >
-              {agent.hostname}
-            </Link>
-            <Badge variant="muted" className="ml-2" data-testid="job-agent-deleted-badge">
-              deleted
-            </Badge>
-          </>
-        ) : (
+    <>
+      {/* A deleted agent has no agent page any more; its tombstone keeps its command history. */}
+      {agent.agent_deleted ? (
+        <>
           <Link
-            to="/agents/$agentId"
+            to="/deleted-agents/$agentId"
             params={{ agentId: agent.agent_id }}
-            className="font-medium hover:underline"
+            className="font-medium text-muted-foreground hover:underline"
             onClick={(event) => event.stopPropagation()}
             data-testid="job-agent-link"
           >
             {agent.hostname}
           </Link>
-        )}
-        <button
-          type="button"
-          className="ml-2 text-xs text-muted-foreground hover:underline focus-visible:underline focus-visible:outline-none"
-          onClick={(event) => {
-            event.stopPropagation();
-            onOpen();
-          }}
-          data-testid="open-agent-output"
+          <Badge variant="muted" className="ml-2" data-testid="job-agent-deleted-badge">
+            deleted
+          </Badge>
+        </>
+      ) : (
+        <Link
+          to="/agents/$agentId"
+          params={{ agentId: agent.agent_id }}
+          className="font-medium hover:underline"
+          onClick={(event) => event.stopPropagation()}
+          data-testid="job-agent-link"
         >
-          output
-        </button>
-      </TableCell>
-      <TableCell>{status}</TableCell>
-      <TableCell
-        className={cn(
-          "text-right font-mono tabular-nums",
-          agent.exit_code === 0 ? "text-success" : agent.exit_code != null ? "text-destructive" : "text-muted-foreground",
-        )}
+          {agent.hostname}
+        </Link>
+      )}
+      <button
+        type="button"
+        className="ml-2 text-xs text-muted-foreground hover:underline focus-visible:underline focus-visible:outline-none"
+        onClick={(event) => {
+          event.stopPropagation();
+          onOpen();
+        }}
+        data-testid="open-agent-output"
       >
-        {agent.exit_code ?? "–"}
-      </TableCell>
-      <TableCell className="text-right tabular-nums text-muted-foreground">
-        {agent.finished_at || agent.status === "running" ? formatCommandDuration(duration) : "–"}
-      </TableCell>
-      <TableCell className="text-muted-foreground">{agent.started_at ? <RelativeTime value={agent.started_at} /> : "–"}</TableCell>
-      <TableCell className="max-w-0 w-1/3 truncate text-xs text-destructive" title={agent.error ?? undefined}>
-        {agent.error ?? ""}
-      </TableCell>
-    </TableRow>
+        output
+      </button>
+    </>
   );
 }
 

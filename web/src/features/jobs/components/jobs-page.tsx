@@ -1,16 +1,13 @@
 import { Link } from "@tanstack/react-router";
 import { ListChecksIcon } from "lucide-react";
+import type { Job } from "@/api/types";
+import { DataTable, type DataColumn } from "@/components/data-table";
 import { EmptyState } from "@/components/empty-state";
-import { ErrorMessage } from "@/components/error-message";
 import { PageHeader } from "@/components/page-header";
-import { Pagination } from "@/components/pagination";
 import { RelativeTime } from "@/components/relative-time";
 import { SearchInput } from "@/components/search-input";
-import { Card } from "@/components/ui/card";
-import { Skeleton } from "@/components/ui/skeleton";
-import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { useDocumentTitle } from "@/hooks/use-document-title";
-import { cn } from "@/lib/utils";
+import { changeListSearch } from "@/lib/search-params";
 import { JOBS_PER_PAGE, useJobs } from "../api/jobs";
 import type { JobListSearch } from "../job-list-search";
 import { JobProgressBar } from "./job-progress-bar";
@@ -20,6 +17,7 @@ import { JobStatusBadge } from "./job-status-badge";
 export function JobsPage({ search, onSearchChange }: { search: JobListSearch; onSearchChange: (next: JobListSearch) => void }) {
   useDocumentTitle("Jobs");
   const jobs = useJobs(search);
+  const change = (partial: Partial<JobListSearch>) => onSearchChange(changeListSearch(search, partial));
   return (
     <div className="grid gap-4">
       <PageHeader title="Jobs" description="Each script run: what it ran, where, and how every agent did." />
@@ -28,80 +26,67 @@ export function JobsPage({ search, onSearchChange }: { search: JobListSearch; on
           label="Search jobs"
           placeholder="Search job names…"
           value={search.q ?? ""}
-          onChange={(q) => onSearchChange({ q: q || undefined, page: undefined })}
+          onChange={(q) => change({ q: q || undefined })}
           className="w-72"
         />
       </div>
-      {jobs.isError ? <ErrorMessage error={jobs.error} onRetry={() => void jobs.refetch()} /> : null}
-      {jobs.isPending ? (
-        <Skeleton className="h-40" />
-      ) : jobs.data && jobs.data.items.length === 0 ? (
-        search.q ? (
-          <EmptyState icon={ListChecksIcon} title="No job matches your search" />
-        ) : (
-          <EmptyState icon={ListChecksIcon} title="No jobs yet" data-testid="jobs-empty">
-            Run a script from the{" "}
-            <Link to="/scripts" className="text-primary hover:underline">
-              script library
-            </Link>{" "}
-            on agents, a site or a client: the job and each agent's result appear here.
-          </EmptyState>
-        )
-      ) : jobs.data ? (
-        <>
-          <Card className="overflow-hidden">
-            <Table data-testid="jobs-table" className={cn(jobs.isPlaceholderData && "opacity-60")}>
-              <TableHeader>
-                <TableRow>
-                  <TableHead>Job</TableHead>
-                  <TableHead className="w-56">Target</TableHead>
-                  <TableHead className="w-48">By</TableHead>
-                  <TableHead className="w-28">Started</TableHead>
-                  <TableHead className="w-72">Progress</TableHead>
-                  <TableHead className="w-36">Status</TableHead>
-                </TableRow>
-              </TableHeader>
-              <TableBody>
-                {jobs.data.items.map((job) => (
-                  <TableRow key={job.id} data-testid="job-row" data-job-id={job.id}>
-                    <TableCell className="max-w-0 w-full">
-                      <Link
-                        to="/jobs/$jobId"
-                        params={{ jobId: job.id }}
-                        className="block truncate font-medium hover:underline"
-                        title={job.name}
-                      >
-                        {job.name}
-                      </Link>
-                    </TableCell>
-                    <TableCell className="max-w-56 min-w-32 truncate text-muted-foreground" title={job.target}>
-                      {job.target}
-                    </TableCell>
-                    <TableCell className="max-w-48 truncate text-muted-foreground" title={job.created_by_email}>
-                      {job.created_by_email}
-                    </TableCell>
-                    <TableCell className="text-muted-foreground">
-                      <RelativeTime value={job.created_at} />
-                    </TableCell>
-                    <TableCell className="min-w-72">
-                      <JobProgressBar counts={job.counts} />
-                    </TableCell>
-                    <TableCell>
-                      <JobStatusBadge job={job} />
-                    </TableCell>
-                  </TableRow>
-                ))}
-              </TableBody>
-            </Table>
-          </Card>
-          <Pagination
-            page={search.page ?? 1}
-            perPage={jobs.data.per_page || JOBS_PER_PAGE}
-            total={jobs.data.total}
-            onPageChange={(next) => onSearchChange({ ...search, page: next > 1 ? next : undefined })}
-          />
-        </>
-      ) : null}
+      <DataTable
+        query={jobs}
+        columns={JOB_COLUMNS}
+        rowKey={(job) => job.id}
+        rowProps={(job) => ({ "data-testid": "job-row", "data-job-id": job.id })}
+        testId="jobs-table"
+        framed
+        dimmed={jobs.isPlaceholderData}
+        empty={
+          search.q ? (
+            <EmptyState icon={ListChecksIcon} title="No job matches your search" />
+          ) : (
+            <EmptyState icon={ListChecksIcon} title="No jobs yet" data-testid="jobs-empty">
+              Run a script from the{" "}
+              <Link to="/scripts" className="text-primary hover:underline">
+                script library
+              </Link>{" "}
+              on agents, a site or a client: the job and each agent's result appear here.
+            </EmptyState>
+          )
+        }
+        pagination={{ page: search.page ?? 1, perPage: JOBS_PER_PAGE, onPageChange: (page) => change({ page }) }}
+      />
     </div>
   );
 }
+
+const JOB_COLUMNS: DataColumn<Job>[] = [
+  {
+    header: "Job",
+    className: "max-w-0 w-full",
+    cell: (job) => (
+      <Link to="/jobs/$jobId" params={{ jobId: job.id }} className="block truncate font-medium hover:underline" title={job.name}>
+        {job.name}
+      </Link>
+    ),
+  },
+  {
+    header: "Target",
+    headerClassName: "w-56",
+    className: "max-w-56 min-w-32 truncate text-muted-foreground",
+    cellProps: (job) => ({ title: job.target }),
+    cell: (job) => job.target,
+  },
+  {
+    header: "By",
+    headerClassName: "w-48",
+    className: "max-w-48 truncate text-muted-foreground",
+    cellProps: (job) => ({ title: job.created_by_email }),
+    cell: (job) => job.created_by_email,
+  },
+  {
+    header: "Started",
+    headerClassName: "w-28",
+    className: "text-muted-foreground",
+    cell: (job) => <RelativeTime value={job.created_at} />,
+  },
+  { header: "Progress", headerClassName: "w-72", className: "min-w-72", cell: (job) => <JobProgressBar counts={job.counts} /> },
+  { header: "Status", headerClassName: "w-36", cell: (job) => <JobStatusBadge job={job} /> },
+];

@@ -1,22 +1,18 @@
 import { Link } from "@tanstack/react-router";
 import { FileCode2Icon, PlayIcon, PlusIcon, XIcon } from "lucide-react";
-import type { Job } from "@/api/types";
+import type { Job, Script } from "@/api/types";
+import { DataTable, type DataColumn } from "@/components/data-table";
 import { EmptyState } from "@/components/empty-state";
-import { ErrorMessage } from "@/components/error-message";
 import { PageHeader } from "@/components/page-header";
-import { Pagination } from "@/components/pagination";
 import { RelativeTime } from "@/components/relative-time";
 import { SearchInput } from "@/components/search-input";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
-import { Card } from "@/components/ui/card";
 import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
-import { Skeleton } from "@/components/ui/skeleton";
-import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { useDocumentTitle } from "@/hooks/use-document-title";
 import { useCanMutate } from "@/lib/auth";
 import { COMMAND_TYPE_LABELS } from "@/lib/command-fields";
-import { cn } from "@/lib/utils";
+import { changeListSearch } from "@/lib/search-params";
 import { SCRIPTS_PER_PAGE, useScriptCategories, useScripts } from "../api/scripts";
 import type { ScriptListSearch } from "../script-list-search";
 import { RunScriptDialog } from "./run-script-dialog";
@@ -35,6 +31,7 @@ export function ScriptsPage({
 }) {
   useDocumentTitle("Scripts");
   const scripts = useScripts(search);
+  const change = (partial: Partial<ScriptListSearch>) => onSearchChange(changeListSearch(search, partial));
   const categories = useScriptCategories();
   const mayMutate = useCanMutate();
   const filtered = Boolean(search.q || search.category);
@@ -60,12 +57,12 @@ export function ScriptsPage({
           label="Search scripts"
           placeholder="Search names and descriptions…"
           value={search.q ?? ""}
-          onChange={(q) => onSearchChange({ ...search, q: q || undefined, page: undefined })}
+          onChange={(q) => change({ q: q || undefined })}
           className="w-72"
         />
         <Select
           value={search.category ?? ANY_CATEGORY}
-          onValueChange={(value) => onSearchChange({ ...search, category: value === ANY_CATEGORY ? undefined : value, page: undefined })}
+          onValueChange={(value) => change({ category: value === ANY_CATEGORY ? undefined : value })}
         >
           <SelectTrigger aria-label="Filter by category" className="w-44" data-testid="category-filter">
             <SelectValue placeholder="Any category" />
@@ -85,86 +82,96 @@ export function ScriptsPage({
           </Button>
         ) : null}
       </div>
-      {scripts.isError ? <ErrorMessage error={scripts.error} onRetry={() => void scripts.refetch()} /> : null}
-      {scripts.isPending ? (
-        <Skeleton className="h-40" />
-      ) : scripts.data && scripts.data.items.length === 0 ? (
-        filtered ? (
-          <EmptyState icon={FileCode2Icon} title="No script matches these filters" />
-        ) : (
-          <EmptyState icon={FileCode2Icon} title="No scripts yet" action={newButton} data-testid="scripts-empty">
-            The library keeps the scripts your team runs again and again (clean temp files, restart a service, collect logs), each with
-            typed parameters and every past version. Run one on a few agents, a whole site or a whole client, and follow the job live.
-          </EmptyState>
-        )
-      ) : scripts.data ? (
-        <>
-          <Card className="overflow-hidden">
-            <Table data-testid="scripts-table" className={cn(scripts.isPlaceholderData && "opacity-60")}>
-              <TableHeader>
-                <TableRow>
-                  <TableHead>Name</TableHead>
-                  <TableHead className="w-40">Category</TableHead>
-                  <TableHead className="w-28">Type</TableHead>
-                  <TableHead className="w-20 text-right">Version</TableHead>
-                  <TableHead className="w-32">Updated</TableHead>
-                  {mayMutate ? <TableHead className="w-0 text-right">Run</TableHead> : null}
-                </TableRow>
-              </TableHeader>
-              <TableBody>
-                {scripts.data.items.map((script) => (
-                  <TableRow key={script.id} data-testid="script-row" data-script-name={script.name}>
-                    <TableCell className="max-w-0 w-full">
-                      <Link to="/scripts/$scriptId" params={{ scriptId: script.id }} className="font-medium hover:underline">
-                        {script.name}
-                      </Link>
-                      {script.description ? (
-                        <span className="block truncate text-xs text-muted-foreground" title={script.description}>
-                          {script.description}
-                        </span>
-                      ) : null}
-                    </TableCell>
-                    <TableCell>
-                      {script.category ? (
-                        <Badge variant="secondary">{script.category}</Badge>
-                      ) : (
-                        <span className="text-muted-foreground">–</span>
-                      )}
-                    </TableCell>
-                    <TableCell className="text-muted-foreground">
-                      {COMMAND_TYPE_LABELS[script.current.command_type] ?? script.current.command_type}
-                      {script.current.interpreter ? <span className="font-mono text-xs"> ({script.current.interpreter})</span> : null}
-                    </TableCell>
-                    <TableCell className="text-right tabular-nums">v{script.current.version}</TableCell>
-                    <TableCell className="text-muted-foreground">
-                      <RelativeTime value={script.updated_at} />
-                    </TableCell>
-                    {mayMutate ? (
-                      <TableCell className="text-right">
-                        <RunScriptDialog
-                          script={script}
-                          onJobStarted={onJobStarted}
-                          trigger={
-                            <Button variant="outline" size="sm" aria-label={`Run ${script.name}`}>
-                              <PlayIcon className="fill-current" /> Run
-                            </Button>
-                          }
-                        />
-                      </TableCell>
-                    ) : null}
-                  </TableRow>
-                ))}
-              </TableBody>
-            </Table>
-          </Card>
-          <Pagination
-            page={search.page ?? 1}
-            perPage={scripts.data.per_page || SCRIPTS_PER_PAGE}
-            total={scripts.data.total}
-            onPageChange={(next) => onSearchChange({ ...search, page: next > 1 ? next : undefined })}
-          />
-        </>
-      ) : null}
+      <DataTable
+        query={scripts}
+        columns={scriptColumns(mayMutate, onJobStarted)}
+        rowKey={(script) => script.id}
+        rowProps={(script) => ({ "data-testid": "script-row", "data-script-name": script.name })}
+        testId="scripts-table"
+        framed
+        dimmed={scripts.isPlaceholderData}
+        empty={
+          filtered ? (
+            <EmptyState icon={FileCode2Icon} title="No script matches these filters" />
+          ) : (
+            <EmptyState icon={FileCode2Icon} title="No scripts yet" action={newButton} data-testid="scripts-empty">
+              The library keeps the scripts your team runs again and again (clean temp files, restart a service, collect logs), each with
+              typed parameters and every past version. Run one on a few agents, a whole site or a whole client, and follow the job live.
+            </EmptyState>
+          )
+        }
+        pagination={{ page: search.page ?? 1, perPage: SCRIPTS_PER_PAGE, onPageChange: (page) => change({ page }) }}
+      />
     </div>
   );
+}
+
+function scriptColumns(mayMutate: boolean, onJobStarted: (job: Job) => void): DataColumn<Script>[] {
+  return [
+    {
+      header: "Name",
+      className: "max-w-0 w-full",
+      cell: (script) => (
+        <>
+          <Link to="/scripts/$scriptId" params={{ scriptId: script.id }} className="font-medium hover:underline">
+            {script.name}
+          </Link>
+          {script.description ? (
+            <span className="block truncate text-xs text-muted-foreground" title={script.description}>
+              {script.description}
+            </span>
+          ) : null}
+        </>
+      ),
+    },
+    {
+      header: "Category",
+      headerClassName: "w-40",
+      cell: (script) =>
+        script.category ? <Badge variant="secondary">{script.category}</Badge> : <span className="text-muted-foreground">–</span>,
+    },
+    {
+      header: "Type",
+      headerClassName: "w-28",
+      className: "text-muted-foreground",
+      cell: (script) => (
+        <>
+          {COMMAND_TYPE_LABELS[script.current.command_type] ?? script.current.command_type}
+          {script.current.interpreter ? <span className="font-mono text-xs"> ({script.current.interpreter})</span> : null}
+        </>
+      ),
+    },
+    {
+      header: "Version",
+      headerClassName: "w-20 text-right",
+      className: "text-right tabular-nums",
+      cell: (script) => `v${script.current.version}`,
+    },
+    {
+      header: "Updated",
+      headerClassName: "w-32",
+      className: "text-muted-foreground",
+      cell: (script) => <RelativeTime value={script.updated_at} />,
+    },
+    ...(mayMutate
+      ? [
+          {
+            header: "Run",
+            headerClassName: "w-0 text-right",
+            className: "text-right",
+            cell: (script: Script) => (
+              <RunScriptDialog
+                script={script}
+                onJobStarted={onJobStarted}
+                trigger={
+                  <Button variant="outline" size="sm" aria-label={`Run ${script.name}`}>
+                    <PlayIcon className="fill-current" /> Run
+                  </Button>
+                }
+              />
+            ),
+          },
+        ]
+      : []),
+  ];
 }

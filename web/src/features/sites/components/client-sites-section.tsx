@@ -2,16 +2,13 @@ import { Link } from "@tanstack/react-router";
 import { MapPinIcon, PlusIcon } from "lucide-react";
 import { useState } from "react";
 import type { Site } from "@/api/types";
+import { DataTable, type DataColumn } from "@/components/data-table";
 import { EmptyState } from "@/components/empty-state";
-import { ErrorMessage } from "@/components/error-message";
 import { RenameDeleteActions } from "@/components/rename-delete-actions";
 import { NameDialog } from "@/components/name-dialog";
-import { Pagination } from "@/components/pagination";
 import { RelativeTime } from "@/components/relative-time";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
-import { Skeleton } from "@/components/ui/skeleton";
-import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { useCanMutate } from "@/lib/auth";
 import { SITE_DELETE_DESCRIPTION, SITES_PER_PAGE, useClientSites, useCreateSite, useDeleteSite, useRenameSite } from "../api/sites";
 
@@ -43,77 +40,74 @@ export function ClientSitesSection({ clientId, onSiteCreated }: { clientId: stri
         <CardTitle>Sites</CardTitle>
         {createButton}
       </CardHeader>
-      <CardContent>
-        {sites.isError ? <ErrorMessage error={sites.error} onRetry={() => void sites.refetch()} /> : null}
-        {sites.isPending ? (
-          <Skeleton className="h-24" />
-        ) : sites.data && sites.data.items.length === 0 ? (
-          <EmptyState icon={MapPinIcon} title="No sites yet" data-testid="sites-empty">
-            Create a site, then generate its enrollment key to install agents there.
-          </EmptyState>
-        ) : sites.data ? (
-          <div className="grid gap-2">
-            <Table data-testid="sites-table">
-              <TableHeader>
-                <TableRow>
-                  <TableHead>Name</TableHead>
-                  <TableHead className="text-right">Agents</TableHead>
-                  <TableHead>Enrollment key</TableHead>
-                  <TableHead>Created</TableHead>
-                  {mayMutate ? <TableHead className="w-0 text-right">Actions</TableHead> : null}
-                </TableRow>
-              </TableHeader>
-              <TableBody>
-                {sites.data.items.map((site) => (
-                  <SiteRow key={site.id} site={site} mayMutate={mayMutate} />
-                ))}
-              </TableBody>
-            </Table>
-            {sites.data.total > SITES_PER_PAGE ? (
-              <Pagination page={page} perPage={sites.data.per_page || SITES_PER_PAGE} total={sites.data.total} onPageChange={setPage} />
-            ) : null}
-          </div>
-        ) : null}
+      <CardContent className="grid gap-2">
+        <DataTable
+          query={sites}
+          columns={siteColumns(mayMutate)}
+          rowKey={(site) => site.id}
+          testId="sites-table"
+          loadingClassName="h-24"
+          empty={
+            <EmptyState icon={MapPinIcon} title="No sites yet" data-testid="sites-empty">
+              Create a site, then generate its enrollment key to install agents there.
+            </EmptyState>
+          }
+          pagination={{ page, perPage: SITES_PER_PAGE, onPageChange: setPage, onlyWhenSeveral: true }}
+        />
       </CardContent>
     </Card>
   );
 }
 
-function SiteRow({ site, mayMutate }: { site: Site; mayMutate: boolean }) {
-  const renameSite = useRenameSite(site.id);
-  const deleteSite = useDeleteSite();
-  return (
-    <TableRow>
-      <TableCell className="font-medium">
+function siteColumns(mayMutate: boolean): DataColumn<Site>[] {
+  return [
+    {
+      header: "Name",
+      className: "font-medium",
+      cell: (site) => (
         <Link to="/sites/$siteId" params={{ siteId: site.id }} className="hover:underline">
           {site.name}
         </Link>
-      </TableCell>
-      <TableCell className="text-right tabular-nums">{site.agent_count}</TableCell>
-      <TableCell className="text-muted-foreground">
-        {site.enrollment_key_created_at ? (
+      ),
+    },
+    { header: "Agents", headerClassName: "text-right", className: "text-right tabular-nums", cell: (site) => site.agent_count },
+    {
+      header: "Enrollment key",
+      className: "text-muted-foreground",
+      cell: (site) =>
+        site.enrollment_key_created_at ? (
           <>
             created <RelativeTime value={site.enrollment_key_created_at} />
           </>
         ) : (
           "none"
-        )}
-      </TableCell>
-      <TableCell className="text-muted-foreground">
-        <RelativeTime value={site.created_at} />
-      </TableCell>
-      {mayMutate ? (
-        <TableCell className="text-right">
-          <RenameDeleteActions
-            variant="row"
-            name={site.name}
-            noun="site"
-            deleteDescription={SITE_DELETE_DESCRIPTION}
-            onRename={(name) => renameSite.mutateAsync(name)}
-            onDelete={() => deleteSite.mutateAsync(site.id)}
-          />
-        </TableCell>
-      ) : null}
-    </TableRow>
+        ),
+    },
+    { header: "Created", className: "text-muted-foreground", cell: (site) => <RelativeTime value={site.created_at} /> },
+    ...(mayMutate
+      ? [
+          {
+            header: "Actions",
+            headerClassName: "w-0 text-right",
+            className: "text-right",
+            cell: (site: Site) => <SiteActions site={site} />,
+          },
+        ]
+      : []),
+  ];
+}
+
+function SiteActions({ site }: { site: Site }) {
+  const renameSite = useRenameSite(site.id);
+  const deleteSite = useDeleteSite();
+  return (
+    <RenameDeleteActions
+      variant="row"
+      name={site.name}
+      noun="site"
+      deleteDescription={SITE_DELETE_DESCRIPTION}
+      onRename={(name) => renameSite.mutateAsync(name)}
+      onDelete={() => deleteSite.mutateAsync(site.id)}
+    />
   );
 }
