@@ -1,13 +1,12 @@
 import { HistoryIcon, XIcon } from "lucide-react";
 import type { Command } from "@/api/types";
+import { CommandOutputDialog } from "@/components/command-output-dialog";
 import { DataTable, type DataColumn } from "@/components/data-table";
 import { RelativeTime } from "@/components/relative-time";
 import { SearchInput } from "@/components/search-input";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
-import { Dialog, DialogContent, DialogDescription, DialogHeader, DialogTitle } from "@/components/ui/dialog";
 import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
-import { useLastDefined } from "@/hooks/use-last-defined";
 import { exitCodeClass, formatRunDuration } from "@/lib/format";
 import { changeListSearch } from "@/lib/search-params";
 import { COMMANDS_PER_PAGE, useAgentCommands } from "../api/commands";
@@ -101,7 +100,14 @@ export function CommandHistoryCard({
           }}
         />
       </CardContent>
-      <CommandOutputDialog commandId={search.command} agentOnline={agentOnline} onClose={() => change({ command: undefined })} />
+      <CommandOutputDialog
+        commandId={search.command}
+        title="Command output"
+        description="Status and output of one command run on this agent."
+        onClose={() => change({ command: undefined })}
+      >
+        {(commandId) => <CommandTerminal key={commandId} commandId={commandId} agentOnline={agentOnline} />}
+      </CommandOutputDialog>
     </Card>
   );
 }
@@ -159,28 +165,4 @@ function historyColumns(open: (commandId: string) => void): DataColumn<Command>[
       cell: (command) => command.exit_code ?? "–",
     },
   ];
-}
-
-function CommandOutputDialog({
-  commandId,
-  agentOnline,
-  onClose,
-}: {
-  commandId: string | undefined;
-  agentOnline: boolean;
-  onClose: () => void;
-}) {
-  // Keep the last id while the dialog animates closed, so its content does not vanish first.
-  const shownId = useLastDefined(commandId);
-  return (
-    <Dialog open={commandId !== undefined} onOpenChange={(open) => (open ? undefined : onClose())}>
-      <DialogContent className="sm:max-w-4xl" data-testid="command-output-dialog">
-        <DialogHeader>
-          <DialogTitle>Command output</DialogTitle>
-          <DialogDescription className="sr-only">Status and output of one command run on this agent.</DialogDescription>
-        </DialogHeader>
-        {shownId ? <CommandTerminal key={shownId} commandId={shownId} agentOnline={agentOnline} /> : null}
-      </DialogContent>
-    </Dialog>
-  );
 }

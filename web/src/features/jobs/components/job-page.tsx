@@ -3,6 +3,7 @@ import { ChevronLeftIcon, RotateCcwIcon } from "lucide-react";
 import type { ReactNode } from "react";
 import type { Job, JobAgent, JobDetail } from "@/api/types";
 import { errorMessage } from "@/api/errors";
+import { CommandOutputDialog } from "@/components/command-output-dialog";
 import { RowsTable, type DataColumn } from "@/components/data-table";
 import { ErrorMessage } from "@/components/error-message";
 import { PageHeader } from "@/components/page-header";
@@ -10,10 +11,8 @@ import { RelativeTime } from "@/components/relative-time";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
-import { Dialog, DialogContent, DialogDescription, DialogHeader, DialogTitle } from "@/components/ui/dialog";
 import { Skeleton } from "@/components/ui/skeleton";
 import { useDocumentTitle } from "@/hooks/use-document-title";
-import { useLastDefined } from "@/hooks/use-last-defined";
 import { useCanMutate } from "@/lib/auth";
 import { exitCodeClass, formatDateTime, formatRunDuration } from "@/lib/format";
 import { useJob, useRerunFailed } from "../api/jobs";
@@ -73,12 +72,14 @@ export function JobPage({
           />
         </CardContent>
       </Card>
-      <OutputDialog
+      <CommandOutputDialog
         commandId={search.command}
-        hostname={shown?.hostname}
+        title={`Output${shown?.hostname ? ` on ${shown.hostname}` : ""}`}
+        description="Status and output of this job's command on one agent."
         onClose={() => onSearchChange({})}
-        renderCommandOutput={renderCommandOutput}
-      />
+      >
+        {renderCommandOutput}
+      </CommandOutputDialog>
     </div>
   );
 }
@@ -229,31 +230,5 @@ function AgentCell({ agent, onOpen }: { agent: JobAgent; onOpen: () => void }) {
         output
       </button>
     </>
-  );
-}
-
-function OutputDialog({
-  commandId,
-  hostname,
-  onClose,
-  renderCommandOutput,
-}: {
-  commandId: string | undefined;
-  hostname: string | undefined;
-  onClose: () => void;
-  renderCommandOutput: (commandId: string) => ReactNode;
-}) {
-  // Keep the last id while the dialog animates closed, so its content does not vanish first.
-  const shownId = useLastDefined(commandId);
-  return (
-    <Dialog open={commandId !== undefined} onOpenChange={(open) => (open ? undefined : onClose())}>
-      <DialogContent className="sm:max-w-4xl" data-testid="command-output-dialog">
-        <DialogHeader>
-          <DialogTitle>Output{hostname ? ` on ${hostname}` : ""}</DialogTitle>
-          <DialogDescription className="sr-only">Status and output of this job's command on one agent.</DialogDescription>
-        </DialogHeader>
-        {shownId ? renderCommandOutput(shownId) : null}
-      </DialogContent>
-    </Dialog>
   );
 }
