@@ -8,24 +8,43 @@ export function FormField({
   htmlFor,
   hint,
   error,
+  beside = false,
   children,
 }: {
-  label: string;
+  /** Usually text; a field named by data (a script parameter) passes its own marks. */
+  label: ReactNode;
   htmlFor: string;
   /** A short note under the control, e.g. how the agent runs it. */
   hint?: ReactNode;
   /** The field's error message element, shown under the hint. */
   error?: ReactNode;
+  /** Put the label in a column beside the control (rows of many like fields) instead of above it. */
+  beside?: boolean;
   children: ReactNode;
 }) {
+  const below = (
+    <>
+      {children}
+      {hint ? <p className="text-[11px] text-muted-foreground">{hint}</p> : null}
+      {error}
+    </>
+  );
+  if (beside) {
+    return (
+      <div className="grid grid-cols-[10rem_minmax(0,1fr)] items-start gap-x-3 gap-y-0.5">
+        <Label htmlFor={htmlFor} className="pt-1.5 text-xs text-muted-foreground">
+          {label}
+        </Label>
+        <div className="grid min-w-0 gap-0.5">{below}</div>
+      </div>
+    );
+  }
   return (
     <div className="grid min-w-0 content-start gap-1">
       <Label htmlFor={htmlFor} className="text-xs text-muted-foreground">
         {label}
       </Label>
-      {children}
-      {hint ? <p className="text-[11px] text-muted-foreground">{hint}</p> : null}
-      {error}
+      {below}
     </div>
   );
 }

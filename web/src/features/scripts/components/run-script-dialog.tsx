@@ -2,6 +2,7 @@ import { PlayIcon } from "lucide-react";
 import { useId, useState, type ReactNode } from "react";
 import type { Job, Script } from "@/api/types";
 import { errorMessage } from "@/api/errors";
+import { FormField } from "@/components/form-field";
 import { Button } from "@/components/ui/button";
 import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle, DialogTrigger } from "@/components/ui/dialog";
 import { Input } from "@/components/ui/input";
@@ -88,59 +89,65 @@ function RunScriptForm({ script, onStarted }: { script: Script; onStarted: (job:
             const wrong = invalid?.field === "parameter" && invalid.parameter === parameter.name;
             const value = values[parameter.name];
             return (
-              <div key={parameter.name} className="grid grid-cols-[10rem_minmax(0,1fr)] items-start gap-x-3 gap-y-0.5">
-                <Label htmlFor={id} className="pt-1.5 font-mono text-xs">
-                  {parameter.name}
-                  {parameter.required ? (
-                    <span className="text-destructive" title="Required">
-                      {" "}
-                      *
-                    </span>
-                  ) : null}
-                  <span className="ml-1 font-sans text-[11px] font-normal text-muted-foreground">${index + 1}</span>
-                </Label>
-                <div className="grid gap-0.5">
-                  {parameter.type === "boolean" ? (
-                    <label className="flex h-8 items-center gap-2 text-xs">
-                      <input
-                        id={id}
-                        type="checkbox"
-                        className="size-4 accent-primary"
-                        checked={value === true}
-                        onChange={(event) => {
-                          setValues((current) => ({ ...current, [parameter.name]: event.target.checked }));
-                          clear();
-                        }}
-                        data-testid={`run-parameter-${parameter.name}`}
-                      />
-                      {value === true ? "true" : "false"}
-                    </label>
-                  ) : (
-                    <Input
-                      id={id}
-                      inputMode={parameter.type === "number" ? "decimal" : undefined}
-                      value={typeof value === "string" ? value : ""}
-                      onChange={(event) => {
-                        setValues((current) => ({ ...current, [parameter.name]: event.target.value }));
-                        clear();
-                      }}
-                      placeholder={parameter.type === "number" ? "A number" : parameter.required ? "Required" : "Optional"}
-                      className="font-mono text-xs"
-                      spellCheck={false}
-                      autoComplete="off"
-                      aria-invalid={wrong || undefined}
-                      aria-required={parameter.required || undefined}
-                      data-testid={`run-parameter-${parameter.name}`}
-                    />
-                  )}
-                  {parameter.description ? <span className="text-[11px] text-muted-foreground">{parameter.description}</span> : null}
-                  {wrong ? (
+              <FormField
+                key={parameter.name}
+                beside
+                htmlFor={id}
+                label={
+                  <>
+                    <span className="font-mono text-foreground">{parameter.name}</span>
+                    {parameter.required ? (
+                      <span className="font-mono text-destructive" title="Required">
+                        {" "}
+                        *
+                      </span>
+                    ) : null}
+                    <span className="ml-1 text-[11px] font-normal">${index + 1}</span>
+                  </>
+                }
+                hint={parameter.description}
+                error={
+                  wrong ? (
                     <span className="text-xs text-destructive" role="alert">
                       {invalid.message}
                     </span>
-                  ) : null}
-                </div>
-              </div>
+                  ) : null
+                }
+              >
+                {parameter.type === "boolean" ? (
+                  <label className="flex h-8 items-center gap-2 text-xs">
+                    <input
+                      id={id}
+                      type="checkbox"
+                      className="size-4 accent-primary"
+                      checked={value === true}
+                      onChange={(event) => {
+                        setValues((current) => ({ ...current, [parameter.name]: event.target.checked }));
+                        clear();
+                      }}
+                      data-testid={`run-parameter-${parameter.name}`}
+                    />
+                    {value === true ? "true" : "false"}
+                  </label>
+                ) : (
+                  <Input
+                    id={id}
+                    inputMode={parameter.type === "number" ? "decimal" : undefined}
+                    value={typeof value === "string" ? value : ""}
+                    onChange={(event) => {
+                      setValues((current) => ({ ...current, [parameter.name]: event.target.value }));
+                      clear();
+                    }}
+                    placeholder={parameter.type === "number" ? "A number" : parameter.required ? "Required" : "Optional"}
+                    className="font-mono text-xs"
+                    spellCheck={false}
+                    autoComplete="off"
+                    aria-invalid={wrong || undefined}
+                    aria-required={parameter.required || undefined}
+                    data-testid={`run-parameter-${parameter.name}`}
+                  />
+                )}
+              </FormField>
             );
           })}
         </fieldset>

@@ -1,10 +1,10 @@
 import { PlusIcon } from "lucide-react";
-import { useId, useState, type FormEvent, type ReactNode } from "react";
+import { useId, useState, type FormEvent } from "react";
 import { errorMessage } from "@/api/errors";
+import { FormField } from "@/components/form-field";
 import { Button } from "@/components/ui/button";
 import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle, DialogTrigger } from "@/components/ui/dialog";
 import { Input } from "@/components/ui/input";
-import { Label } from "@/components/ui/label";
 import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
 import { type CreatedEnrollmentKey, useCreateSiteEnrollmentKey } from "../api/enrollment-keys";
 import {
@@ -142,7 +142,7 @@ function NewKeyForm({
         </DialogDescription>
       </DialogHeader>
 
-      <Field label="Label" htmlFor={`${ids}-label`} error={fieldError("label")}>
+      <FormField label="Label" htmlFor={`${ids}-label`} error={fieldError("label")}>
         <Input
           id={`${ids}-label`}
           autoFocus
@@ -152,10 +152,10 @@ function NewKeyForm({
           data-testid="enrollment-key-label-input"
           {...invalidProps("label")}
         />
-      </Field>
+      </FormField>
 
       <div className="grid gap-4 sm:grid-cols-2">
-        <Field label="Expires" htmlFor={`${ids}-expiry`} error={fieldError("customHours")}>
+        <FormField label="Expires" htmlFor={`${ids}-expiry`} error={fieldError("customHours")}>
           <Select value={values.expiry} onValueChange={(value) => onChange("expiry", value as ExpiryChoice)}>
             <SelectTrigger id={`${ids}-expiry`} className="w-full" data-testid="enrollment-key-expiry-select">
               <SelectValue />
@@ -179,9 +179,9 @@ function NewKeyForm({
               {...invalidProps("customHours")}
             />
           ) : null}
-        </Field>
+        </FormField>
 
-        <Field label="Uses" htmlFor={`${ids}-uses`} error={fieldError("customUses")}>
+        <FormField label="Uses" htmlFor={`${ids}-uses`} error={fieldError("customUses")}>
           <Select value={values.uses} onValueChange={(value) => onChange("uses", value as UsesChoice)}>
             <SelectTrigger id={`${ids}-uses`} className="w-full" data-testid="enrollment-key-uses-select">
               <SelectValue />
@@ -205,7 +205,7 @@ function NewKeyForm({
               {...invalidProps("customUses")}
             />
           ) : null}
-        </Field>
+        </FormField>
       </div>
 
       {preview.ok ? (
@@ -250,16 +250,6 @@ function CreatedKeyView({ created, onDone }: { created: CreatedEnrollmentKey; on
           Done
         </Button>
       </DialogFooter>
-    </div>
-  );
-}
-
-function Field({ label, htmlFor, error, children }: { label: string; htmlFor: string; error: ReactNode; children: ReactNode }) {
-  return (
-    <div className="grid min-w-0 content-start gap-1.5">
-      <Label htmlFor={htmlFor}>{label}</Label>
-      {children}
-      {error}
     </div>
   );
 }
