@@ -15,6 +15,7 @@ import { Skeleton } from "@/components/ui/skeleton";
 import { useDocumentTitle } from "@/hooks/use-document-title";
 import { useCanMutate } from "@/lib/auth";
 import { exitCodeClass, formatDateTime, formatRunDuration } from "@/lib/format";
+import { cn } from "@/lib/utils";
 import { useJob, useRerunFailed } from "../api/jobs";
 import { formatJobParameters } from "../job-progress";
 import type { JobPageSearch } from "../job-list-search";
@@ -192,32 +193,20 @@ function AgentCell({ agent, onOpen }: { agent: JobAgent; onOpen: () => void }) {
   return (
     <>
       {/* A deleted agent has no agent page any more; its tombstone keeps its command history. */}
+      <Link
+        to={agent.agent_deleted ? "/deleted-agents/$agentId" : "/agents/$agentId"}
+        params={{ agentId: agent.agent_id }}
+        className={cn("font-medium hover:underline", agent.agent_deleted && "text-muted-foreground")}
+        onClick={(event) => event.stopPropagation()}
+        data-testid="job-agent-link"
+      >
+        {agent.hostname}
+      </Link>
       {agent.agent_deleted ? (
-        <>
-          <Link
-            to="/deleted-agents/$agentId"
-            params={{ agentId: agent.agent_id }}
-            className="font-medium text-muted-foreground hover:underline"
-            onClick={(event) => event.stopPropagation()}
-            data-testid="job-agent-link"
-          >
-            {agent.hostname}
-          </Link>
-          <Badge variant="muted" className="ml-2" data-testid="job-agent-deleted-badge">
-            deleted
-          </Badge>
-        </>
-      ) : (
-        <Link
-          to="/agents/$agentId"
-          params={{ agentId: agent.agent_id }}
-          className="font-medium hover:underline"
-          onClick={(event) => event.stopPropagation()}
-          data-testid="job-agent-link"
-        >
-          {agent.hostname}
-        </Link>
-      )}
+        <Badge variant="muted" className="ml-2" data-testid="job-agent-deleted-badge">
+          deleted
+        </Badge>
+      ) : null}
       <button
         type="button"
         className="ml-2 text-xs text-muted-foreground hover:underline focus-visible:underline focus-visible:outline-none"
