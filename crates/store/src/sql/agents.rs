@@ -332,7 +332,7 @@ where
         // Short transactions, so a large flush (a fleet reconnecting) never holds
         // the one writer long and a command's write waits at most one chunk.
         for chunk in updates.chunks(PRESENCE_CHUNK) {
-            let values = values_list(chunk.len(), 3);
+            let values = values_list::<DB>(chunk.len(), 3);
             // Most updates only refresh the last-seen time: setting that column
             // alone leaves the indexes untouched (`online` is in the list's index,
             // which every row that sets it rewrites, changed or not).

@@ -46,7 +46,7 @@ where
                 "INSERT INTO metric_samples (agent_id, collected_at, cpu_percent, memory_used_bytes, \
                  memory_total_bytes, disk_used_bytes, disk_total_bytes, network_rx_bytes, network_tx_bytes) \
                  {} ON CONFLICT (agent_id, collected_at) DO NOTHING",
-                values_list(chunk.len(), 9)
+                values_list::<DB>(chunk.len(), 9)
             );
             let mut query = sqlx::query(&sql);
             for sample in chunk {
@@ -69,7 +69,7 @@ where
                 "INSERT INTO agent_latest_samples (agent_id, collected_at, sample) {} \
                  ON CONFLICT (agent_id) DO UPDATE SET collected_at = excluded.collected_at, \
                  sample = excluded.sample WHERE excluded.collected_at > agent_latest_samples.collected_at",
-                values_list(chunk.len(), 3)
+                values_list::<DB>(chunk.len(), 3)
             );
             let mut query = sqlx::query(&sql);
             for sample in chunk {
@@ -85,7 +85,7 @@ where
                  memory_total_bytes = v.total, latest_sample_at = v.at \
                  FROM v WHERE agents.id = v.id \
                  AND (agents.latest_sample_at IS NULL OR agents.latest_sample_at < v.at)",
-                values_list(chunk.len(), 5)
+                values_list::<DB>(chunk.len(), 5)
             );
             let mut query = sqlx::query(&sql);
             for sample in chunk {
