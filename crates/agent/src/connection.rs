@@ -510,6 +510,10 @@ impl Session<'_> {
                 self.shared.executor.acknowledge(id);
                 self.relay.forget(id);
             }
+            // Monitoring checks are not run by this agent yet.
+            Ok(ServerFrame::Checks { .. })
+            | Ok(ServerFrame::RunChecks { .. })
+            | Ok(ServerFrame::CheckResultsAck { .. }) => {}
             // A newer server may send frames this agent does not know yet.
             Err(error) => tracing::warn!("ignoring a frame the agent does not understand: {error}"),
         }

@@ -357,6 +357,8 @@ async fn serve(
                         finished.remove(&id);
                     }
                     ServerFrame::CancelCommand { .. } | ServerFrame::HeartbeatAck | ServerFrame::Settings { .. } | ServerFrame::Welcome { .. } => {}
+                    // Simulated checks come with the monitoring scenario.
+                    ServerFrame::Checks { .. } | ServerFrame::RunChecks { .. } | ServerFrame::CheckResultsAck { .. } => {}
                 }
             }
         }

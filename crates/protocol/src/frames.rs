@@ -1,5 +1,6 @@
 //! Frames on the agent WebSocket: JSON objects tagged by `type`.
 
+use crate::checks::{CheckResult, CheckSpec};
 use crate::commands::{CommandId, CommandRequest, CommandResult, OutputStream};
 use crate::ids::AgentId;
 use crate::metrics::{MetricSample, NetworkInterface};
@@ -86,6 +87,16 @@ pub enum AgentFrame {
     },
     /// The final result; sent until the server answers `command_result_ack`.
     CommandResult(CommandResult),
+    /// Check results (see [`crate::checks`]); the server answers
+    /// [`ServerFrame::CheckResultsAck`] with the same `batch_id` once they are
+    /// taken in, and only then may the agent forget them.
+    CheckResults {
+        batch_id: u64,
+        results: Vec<CheckResult>,
+        /// A periodic summary of unchanged checks (outputs empty), not news.
+        #[serde(default)]
+        summary: bool,
+    },
 }
 
 impl AgentFrame {
@@ -156,6 +167,21 @@ pub enum ServerFrame {
     /// The result is stored; the agent may forget the command's output.
     CommandResultAck {
         id: CommandId,
+    },
+    /// The agent's whole set of checks, replacing the previous one. `revision`
+    /// changes whenever the set does.
+    Checks {
+        revision: String,
+        checks: Vec<CheckSpec>,
+    },
+    /// Run these checks now (every check when `names` is empty) and report each.
+    RunChecks {
+        #[serde(default)]
+        names: Vec<String>,
+    },
+    /// The batch of check results is taken in.
+    CheckResultsAck {
+        batch_id: u64,
     },
 }
 

@@ -9,12 +9,14 @@
 //! [`PROTOCOL_VERSION`].
 #![forbid(unsafe_code)]
 
+pub mod checks;
 pub mod commands;
 pub mod enroll;
 pub mod frames;
 pub mod ids;
 pub mod metrics;
 
+pub use checks::{CheckKind, CheckResult, CheckSpec, CheckState};
 pub use commands::{
     CommandId, CommandOutcome, CommandRequest, CommandResult, CommandStatus, CommandType,
     OutputStream, RunAs,

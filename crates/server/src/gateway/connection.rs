@@ -438,6 +438,7 @@ where
                         }
                     }
                     AgentFrame::Hello(_) => return Some(CloseReason::InvalidFrame),
+                    AgentFrame::CheckResults { .. } => {}
                     AgentFrame::Interfaces { interfaces } => {
                         if interfaces.len() > MAX_INTERFACES {
                             return Some(CloseReason::InvalidFrame);
