@@ -90,3 +90,15 @@ id_type!(
     /// A re-enrollment of a known device, waiting for an administrator.
     EnrollmentRequestId
 );
+id_type!(
+    /// A monitoring policy: checks, alert rules and notification routing.
+    PolicyId
+);
+id_type!(
+    /// A policy assigned at one scope (global, a client, a site or an agent).
+    PolicyAssignmentId
+);
+id_type!(
+    /// One alert: one open problem of one condition, until it resolves.
+    AlertId
+);

@@ -1,6 +1,6 @@
 //! Persistence for the GuruRMM server: [`Store`], the sum of one trait per
 //! area (users, tenancy, agents, metrics, commands, scripts, jobs, enrollment,
-//! enrollment keys, deleted agents), and its SQLite and PostgreSQL
+//! enrollment keys, deleted agents, policies, checks, alerts), and its SQLite and PostgreSQL
 //! implementations (`sql/`, one file per area).
 //!
 //! **Architecture Invariant:** all SQL of the server lives in this crate. The
@@ -12,6 +12,8 @@
 #![forbid(unsafe_code)]
 
 mod agents;
+mod alerts;
+mod checks;
 mod commands;
 mod deleted_agents;
 mod enrollment;
@@ -19,6 +21,7 @@ mod enrollment_keys;
 mod jobs;
 mod metrics;
 mod model;
+mod policies;
 mod scripts;
 mod sql;
 mod tenancy;
@@ -27,6 +30,10 @@ pub mod testing;
 mod users;
 
 pub use agents::AgentStore;
+pub use alerts::{
+    Alert, AlertAction, AlertCount, AlertFilter, AlertKind, AlertStatus, AlertStore, NewAlert,
+};
+pub use checks::{CheckHistoryEntry, CheckStatus, CheckStore};
 pub use commands::CommandStore;
 pub use deleted_agents::{DeletedAgent, DeletedAgentStore};
 pub use enrollment::{EnrollmentRequest, EnrollmentStore};
@@ -37,6 +44,10 @@ pub use gururmm_protocol::{EnrollmentKeyId, EnrollmentRequestId};
 pub use jobs::JobStore;
 pub use metrics::MetricStore;
 pub use model::*;
+pub use policies::{
+    AgentPlacement, CheckDefinition, NewPolicyAssignment, NotifyRoute, Policy, PolicyAssignment,
+    PolicyBody, PolicyFields, PolicyScope, PolicyStore, Severity,
+};
 pub use scripts::ScriptStore;
 pub use sql::{
     connect, PostgresStore, RowsAffected, SqlDatabase, SqlStore, SqliteStore, MAX_RAW_POINTS,
@@ -121,6 +132,9 @@ pub trait Store:
     + EnrollmentStore
     + EnrollmentKeyStore
     + DeletedAgentStore
+    + PolicyStore
+    + CheckStore
+    + AlertStore
     + Send
     + Sync
     + 'static
@@ -131,7 +145,8 @@ pub trait Store:
 /// Every store trait, for `use gururmm_store::prelude::*`.
 pub mod prelude {
     pub use crate::{
-        AgentStore, CommandStore, DeletedAgentStore, EnrollmentKeyStore, EnrollmentStore, JobStore,
-        MetricStore, ScriptStore, Store, TenancyStore, UserStore,
+        AgentStore, AlertStore, CheckStore, CommandStore, DeletedAgentStore, EnrollmentKeyStore,
+        EnrollmentStore, JobStore, MetricStore, PolicyStore, ScriptStore, Store, TenancyStore,
+        UserStore,
     };
 }

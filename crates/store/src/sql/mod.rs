@@ -15,12 +15,15 @@
 //! users, so they cannot be given one name).
 
 mod agents;
+mod alerts;
+mod checks;
 mod commands;
 mod deleted_agents;
 mod enrollment;
 mod enrollment_keys;
 mod jobs;
 mod metrics;
+mod policies;
 pub use metrics::MAX_RAW_POINTS;
 mod postgres;
 pub(crate) mod rows;
@@ -111,7 +114,10 @@ where
         + crate::JobStore
         + crate::EnrollmentStore
         + crate::EnrollmentKeyStore
-        + crate::DeletedAgentStore,
+        + crate::DeletedAgentStore
+        + crate::PolicyStore
+        + crate::CheckStore
+        + crate::AlertStore,
 {
     fn backend(&self) -> Backend {
         self.backend

@@ -3,10 +3,14 @@
 //! enum, and where a value that does not decode becomes an error for its row.
 
 use super::{corrupt, from_millis, parse_id};
+use crate::alerts::{Alert, AlertKind, AlertStatus};
+use crate::checks::{CheckHistoryEntry, CheckStatus};
 use crate::model::*;
+use crate::policies::{AgentPlacement, Policy, PolicyAssignment, PolicyScope, Severity};
 use crate::StoreError;
 use crate::StoreResult;
 use crate::{DeletedAgent, EnrollmentKey, EnrollmentRequest};
+use gururmm_protocol::checks::CheckState;
 use gururmm_protocol::CommandType;
 use gururmm_protocol::OsInfo;
 use serde::de::DeserializeOwned;
@@ -509,6 +513,194 @@ impl DeletedRow {
             deleted_at: from_millis(self.deleted_at),
             deleted_by_email: self.deleted_by_email,
             command_count: self.command_count,
+        })
+    }
+}
+
+/// A column holding one of a model enum's names.
+fn named<T>(text: &str, parse: impl Fn(&str) -> Option<T>, what: &str) -> StoreResult<T> {
+    parse(text).ok_or_else(|| corrupt(format!("unknown {what} {text}")))
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct PolicyRow {
+    pub(crate) id: String,
+    pub(crate) organization_id: String,
+    pub(crate) name: String,
+    pub(crate) description: String,
+    pub(crate) body: String,
+    pub(crate) created_at: i64,
+    pub(crate) updated_at: i64,
+}
+
+impl PolicyRow {
+    pub(crate) fn into_policy(self) -> StoreResult<Policy> {
+        Ok(Policy {
+            id: parse_id(&self.id)?,
+            organization_id: parse_id(&self.organization_id)?,
+            name: self.name,
+            description: self.description,
+            body: from_json(&self.body, "policies.body")?,
+            created_at: from_millis(self.created_at),
+            updated_at: from_millis(self.updated_at),
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct PolicyAssignmentRow {
+    pub(crate) id: String,
+    pub(crate) organization_id: String,
+    pub(crate) policy_id: String,
+    pub(crate) policy_name: String,
+    pub(crate) scope: String,
+    pub(crate) target_id: String,
+    pub(crate) target_name: Option<String>,
+    pub(crate) block_inheritance: bool,
+    pub(crate) created_at: i64,
+    pub(crate) created_by_email: String,
+}
+
+impl PolicyAssignmentRow {
+    pub(crate) fn into_assignment(self) -> StoreResult<PolicyAssignment> {
+        Ok(PolicyAssignment {
+            id: parse_id(&self.id)?,
+            organization_id: parse_id(&self.organization_id)?,
+            policy_id: parse_id(&self.policy_id)?,
+            policy_name: self.policy_name,
+            scope: named(&self.scope, PolicyScope::parse, "policy scope")?,
+            target_id: match self.target_id.as_str() {
+                "" => None,
+                id => Some(parse_id(id)?),
+            },
+            target_name: self.target_name,
+            block_inheritance: self.block_inheritance,
+            created_at: from_millis(self.created_at),
+            created_by_email: self.created_by_email,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct PlacementRow {
+    pub(crate) id: String,
+    pub(crate) organization_id: String,
+    pub(crate) client_id: String,
+    pub(crate) site_id: String,
+}
+
+impl PlacementRow {
+    pub(crate) fn into_placement(self) -> StoreResult<AgentPlacement> {
+        Ok(AgentPlacement {
+            agent_id: parse_id(&self.id)?,
+            organization_id: parse_id(&self.organization_id)?,
+            client_id: parse_id(&self.client_id)?,
+            site_id: parse_id(&self.site_id)?,
+        })
+    }
+}
+
+fn check_state(text: &str) -> StoreResult<CheckState> {
+    named(text, CheckState::parse, "check state")
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct CheckStatusRow {
+    pub(crate) agent_id: String,
+    pub(crate) name: String,
+    pub(crate) state: String,
+    pub(crate) consecutive: i64,
+    pub(crate) output: String,
+    pub(crate) value: Option<f64>,
+    pub(crate) checked_at: i64,
+    pub(crate) since: i64,
+}
+
+impl CheckStatusRow {
+    pub(crate) fn into_status(self) -> StoreResult<CheckStatus> {
+        Ok(CheckStatus {
+            agent_id: parse_id(&self.agent_id)?,
+            name: self.name,
+            state: check_state(&self.state)?,
+            consecutive: u32::try_from(self.consecutive).unwrap_or(u32::MAX),
+            output: self.output,
+            value: self.value,
+            checked_at: from_millis(self.checked_at),
+            since: from_millis(self.since),
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct CheckHistoryRow {
+    pub(crate) state: String,
+    pub(crate) output: String,
+    pub(crate) value: Option<f64>,
+    pub(crate) checked_at: i64,
+}
+
+impl CheckHistoryRow {
+    pub(crate) fn into_entry(self) -> StoreResult<CheckHistoryEntry> {
+        Ok(CheckHistoryEntry {
+            state: check_state(&self.state)?,
+            output: self.output,
+            value: self.value,
+            checked_at: from_millis(self.checked_at),
+        })
+    }
+}
+
+fn optional_id<T: std::str::FromStr>(value: Option<String>) -> StoreResult<Option<T>> {
+    value.as_deref().map(parse_id).transpose()
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct AlertRow {
+    pub(crate) id: String,
+    pub(crate) organization_id: String,
+    pub(crate) kind: String,
+    pub(crate) condition_key: String,
+    pub(crate) agent_id: Option<String>,
+    pub(crate) client_id: Option<String>,
+    pub(crate) site_id: Option<String>,
+    pub(crate) check_name: Option<String>,
+    pub(crate) severity: String,
+    pub(crate) status: String,
+    pub(crate) title: String,
+    pub(crate) detail: String,
+    pub(crate) opened_at: i64,
+    pub(crate) resolved_at: Option<i64>,
+    pub(crate) resolved_by_email: Option<String>,
+    pub(crate) acknowledged_at: Option<i64>,
+    pub(crate) acknowledged_by_email: Option<String>,
+    pub(crate) acknowledge_note: Option<String>,
+    pub(crate) snoozed_until: Option<i64>,
+    pub(crate) snoozed_by_email: Option<String>,
+}
+
+impl AlertRow {
+    pub(crate) fn into_alert(self) -> StoreResult<Alert> {
+        Ok(Alert {
+            id: parse_id(&self.id)?,
+            organization_id: parse_id(&self.organization_id)?,
+            kind: named(&self.kind, AlertKind::parse, "alert kind")?,
+            condition_key: self.condition_key,
+            agent_id: optional_id(self.agent_id)?,
+            client_id: optional_id(self.client_id)?,
+            site_id: optional_id(self.site_id)?,
+            check_name: self.check_name,
+            severity: named(&self.severity, Severity::parse, "severity")?,
+            status: named(&self.status, AlertStatus::parse, "alert status")?,
+            title: self.title,
+            detail: self.detail,
+            opened_at: from_millis(self.opened_at),
+            resolved_at: self.resolved_at.map(from_millis),
+            resolved_by_email: self.resolved_by_email,
+            acknowledged_at: self.acknowledged_at.map(from_millis),
+            acknowledged_by_email: self.acknowledged_by_email,
+            acknowledge_note: self.acknowledge_note,
+            snoozed_until: self.snoozed_until.map(from_millis),
+            snoozed_by_email: self.snoozed_by_email,
         })
     }
 }

@@ -14,6 +14,7 @@ mod commands;
 mod database;
 mod enrollment;
 mod metrics;
+mod monitoring;
 mod scripts_and_jobs;
 mod tenancy;
 mod users;

@@ -1,0 +1,231 @@
+//! The SQL of [`crate::AlertStore`].
+
+use super::rows::*;
+use super::*;
+use crate::alerts::*;
+use crate::model::{ListQuery, Page};
+use crate::policies::Severity;
+use crate::{AlertStore, StoreError, StoreResult};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use gururmm_protocol::{AlertId, OrganizationId};
+use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Type};
+
+const ALERT_COLUMNS: &str =
+    "id, organization_id, kind, condition_key, agent_id, client_id, site_id, \
+     check_name, severity, status, title, detail, opened_at, resolved_at, resolved_by_email, \
+     acknowledged_at, acknowledged_by_email, acknowledge_note, snoozed_until, snoozed_by_email";
+
+#[async_trait]
+impl<DB: SqlDatabase> AlertStore for SqlStore<DB>
+where
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'q> String: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB> + ColumnIndex<DB::Row>,
+    for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> f64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> bool: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> Option<String>: Encode<'q, DB>,
+    for<'q> Option<&'q str>: Encode<'q, DB>,
+    for<'q> Option<i64>: Encode<'q, DB>,
+    for<'q> Option<f64>: Encode<'q, DB>,
+    for<'q> Option<bool>: Encode<'q, DB>,
+    usize: ColumnIndex<DB::Row>,
+{
+    async fn open_alert(&self, alert: NewAlert) -> StoreResult<(Alert, bool)> {
+        let id = AlertId::new();
+        let inserted = sqlx::query(
+            "INSERT INTO alerts (id, organization_id, kind, condition_key, agent_id, client_id, site_id, \
+             check_name, severity, status, title, detail, opened_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'open', $10, $11, $12) \
+             ON CONFLICT (organization_id, condition_key) WHERE status <> 'resolved' DO NOTHING",
+        )
+        .bind(id.to_string())
+        .bind(alert.organization_id.to_string())
+        .bind(alert.kind.as_str())
+        .bind(alert.condition_key.as_str())
+        .bind(alert.agent_id.map(|id| id.to_string()))
+        .bind(alert.client_id.map(|id| id.to_string()))
+        .bind(alert.site_id.map(|id| id.to_string()))
+        .bind(alert.check_name.as_deref())
+        .bind(alert.severity.as_str())
+        .bind(alert.title.as_str())
+        .bind(alert.detail.as_str())
+        .bind(millis(alert.opened_at))
+        .execute(&self.write)
+        .await?
+        .rows_affected()
+            == 1;
+        let row: Option<AlertRow> = sqlx::query_as(&format!(
+            "SELECT {ALERT_COLUMNS} FROM alerts WHERE organization_id = $1 AND condition_key = $2 \
+             AND status <> 'resolved'"
+        ))
+        .bind(alert.organization_id.to_string())
+        .bind(alert.condition_key.as_str())
+        .fetch_optional(&self.write)
+        .await?;
+        Ok((row.ok_or(StoreError::NotFound)?.into_alert()?, inserted))
+    }
+
+    async fn update_alert(
+        &self,
+        id: AlertId,
+        severity: Severity,
+        detail: &str,
+    ) -> StoreResult<Alert> {
+        let row: Option<AlertRow> = sqlx::query_as(&format!(
+            "UPDATE alerts SET severity = $2, detail = $3 WHERE id = $1 AND status <> 'resolved' \
+             RETURNING {ALERT_COLUMNS}"
+        ))
+        .bind(id.to_string())
+        .bind(severity.as_str())
+        .bind(detail)
+        .fetch_optional(&self.write)
+        .await?;
+        row.ok_or(StoreError::NotFound)?.into_alert()
+    }
+
+    async fn resolve_condition(
+        &self,
+        org: OrganizationId,
+        condition_key: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<Option<Alert>> {
+        let row: Option<AlertRow> = sqlx::query_as(&format!(
+            "UPDATE alerts SET status = 'resolved', resolved_at = $3 \
+             WHERE organization_id = $1 AND condition_key = $2 AND status <> 'resolved' \
+             RETURNING {ALERT_COLUMNS}"
+        ))
+        .bind(org.to_string())
+        .bind(condition_key)
+        .bind(millis(at))
+        .fetch_optional(&self.write)
+        .await?;
+        row.map(AlertRow::into_alert).transpose()
+    }
+
+    async fn unresolved_alerts(&self) -> StoreResult<Vec<Alert>> {
+        let rows: Vec<AlertRow> = sqlx::query_as(&format!(
+            "SELECT {ALERT_COLUMNS} FROM alerts WHERE status <> 'resolved'"
+        ))
+        .fetch_all(&self.read)
+        .await?;
+        rows.into_iter().map(AlertRow::into_alert).collect()
+    }
+
+    async fn list_alerts(
+        &self,
+        org: OrganizationId,
+        filter: &AlertFilter,
+        query: &ListQuery,
+    ) -> StoreResult<Page<Alert>> {
+        let select = format!("SELECT {ALERT_COLUMNS} FROM alerts");
+        let listing = Listing {
+            select: &select,
+            count: "SELECT COUNT(*) FROM alerts",
+            filter: "WHERE organization_id = $1 AND ($2 IS NULL OR status = $2) \
+                     AND ($3 = FALSE OR status <> 'resolved') AND ($4 IS NULL OR severity = $4) \
+                     AND ($5 IS NULL OR kind = $5) AND ($6 IS NULL OR client_id = $6) \
+                     AND ($7 IS NULL OR site_id = $7) AND ($8 IS NULL OR agent_id = $8) \
+                     AND LOWER(title) LIKE $9 ESCAPE '\\'",
+            order_by: "opened_at DESC, id",
+            params: vec![
+                org.to_string().into(),
+                filter.status.map(|s| s.as_str().to_string()).into(),
+                Param::Bool(Some(filter.unresolved && filter.status.is_none())),
+                filter.severity.map(|s| s.as_str().to_string()).into(),
+                filter.kind.map(|k| k.as_str().to_string()).into(),
+                filter.client_id.map(|id| id.to_string()).into(),
+                filter.site_id.map(|id| id.to_string()).into(),
+                filter.agent_id.map(|id| id.to_string()).into(),
+                like_pattern(query.search.as_deref()).into(),
+            ],
+        };
+        self.page(listing, query, AlertRow::into_alert).await
+    }
+
+    async fn get_alert(&self, org: OrganizationId, id: AlertId) -> StoreResult<Alert> {
+        let row: Option<AlertRow> = sqlx::query_as(&format!(
+            "SELECT {ALERT_COLUMNS} FROM alerts WHERE organization_id = $1 AND id = $2"
+        ))
+        .bind(org.to_string())
+        .bind(id.to_string())
+        .fetch_optional(&self.read)
+        .await?;
+        row.ok_or(StoreError::NotFound)?.into_alert()
+    }
+
+    async fn act_on_alert(
+        &self,
+        org: OrganizationId,
+        id: AlertId,
+        action: &AlertAction,
+        by_email: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<Alert> {
+        let current = self.get_alert(org, id).await?;
+        if current.status == AlertStatus::Resolved {
+            return Err(StoreError::Conflict("the alert is already resolved".into()));
+        }
+        let update = match action {
+            AlertAction::Acknowledge { note } => sqlx::query(
+                "UPDATE alerts SET status = 'acknowledged', acknowledged_at = $3, \
+                 acknowledged_by_email = $4, acknowledge_note = $5 \
+                 WHERE organization_id = $1 AND id = $2 AND status <> 'resolved'",
+            )
+            .bind(org.to_string())
+            .bind(id.to_string())
+            .bind(millis(at))
+            .bind(by_email)
+            .bind(note.as_deref()),
+            AlertAction::Snooze { until } => sqlx::query(
+                "UPDATE alerts SET snoozed_until = $3, snoozed_by_email = $4 \
+                 WHERE organization_id = $1 AND id = $2 AND status <> 'resolved'",
+            )
+            .bind(org.to_string())
+            .bind(id.to_string())
+            .bind(millis(*until))
+            .bind(by_email),
+            AlertAction::Resolve => sqlx::query(
+                "UPDATE alerts SET status = 'resolved', resolved_at = $3, resolved_by_email = $4 \
+                 WHERE organization_id = $1 AND id = $2 AND status <> 'resolved'",
+            )
+            .bind(org.to_string())
+            .bind(id.to_string())
+            .bind(millis(at))
+            .bind(by_email),
+        };
+        if update.execute(&self.write).await?.rows_affected() == 0 {
+            return Err(StoreError::Conflict("the alert is already resolved".into()));
+        }
+        let row: Option<AlertRow> = sqlx::query_as(&format!(
+            "SELECT {ALERT_COLUMNS} FROM alerts WHERE organization_id = $1 AND id = $2"
+        ))
+        .bind(org.to_string())
+        .bind(id.to_string())
+        .fetch_optional(&self.write)
+        .await?;
+        row.ok_or(StoreError::NotFound)?.into_alert()
+    }
+
+    async fn count_unresolved_alerts(&self, org: OrganizationId) -> StoreResult<Vec<AlertCount>> {
+        let rows: Vec<(Option<String>, String, i64)> = sqlx::query_as(
+            "SELECT client_id, severity, COUNT(*) FROM alerts \
+             WHERE organization_id = $1 AND status <> 'resolved' GROUP BY client_id, severity",
+        )
+        .bind(org.to_string())
+        .fetch_all(&self.read)
+        .await?;
+        rows.into_iter()
+            .map(|(client, severity, count)| {
+                Ok(AlertCount {
+                    client_id: client.as_deref().map(parse_id).transpose()?,
+                    severity: Severity::parse(&severity)
+                        .ok_or_else(|| corrupt(format!("unknown severity {severity}")))?,
+                    count,
+                })
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,151 @@
+//! The SQL of [`crate::CheckStore`].
+
+use super::rows::*;
+use super::*;
+use crate::checks::*;
+use crate::{CheckStore, StoreError, StoreResult};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use gururmm_protocol::{AgentId, OrganizationId};
+use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Type};
+
+/// Check changes per statement (8 binds each).
+const CHANGE_CHUNK: usize = 200;
+
+#[async_trait]
+impl<DB: SqlDatabase> CheckStore for SqlStore<DB>
+where
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'q> String: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB> + ColumnIndex<DB::Row>,
+    for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> f64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> bool: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> Option<String>: Encode<'q, DB>,
+    for<'q> Option<&'q str>: Encode<'q, DB>,
+    for<'q> Option<i64>: Encode<'q, DB>,
+    for<'q> Option<f64>: Encode<'q, DB>,
+    for<'q> Option<bool>: Encode<'q, DB>,
+    usize: ColumnIndex<DB::Row>,
+{
+    async fn record_check_changes(&self, changes: &[CheckStatus]) -> StoreResult<()> {
+        if changes.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.write.begin().await?;
+        for chunk in changes.chunks(CHANGE_CHUNK) {
+            let sql = format!(
+                "INSERT INTO check_states (agent_id, name, state, consecutive, output, value, checked_at, since) \
+                 {} ON CONFLICT (agent_id, name) DO UPDATE SET state = excluded.state, \
+                 consecutive = excluded.consecutive, output = excluded.output, value = excluded.value, \
+                 checked_at = excluded.checked_at, since = excluded.since",
+                values_list::<DB>(chunk.len(), 8)
+            );
+            let mut query = sqlx::query(&sql);
+            for change in chunk {
+                query = query
+                    .bind(change.agent_id.to_string())
+                    .bind(change.name.as_str())
+                    .bind(change.state.as_str())
+                    .bind(i64::from(change.consecutive))
+                    .bind(change.output.as_str())
+                    .bind(change.value)
+                    .bind(millis(change.checked_at))
+                    .bind(millis(change.since));
+            }
+            query.execute(&mut *tx).await?;
+            let sql = format!(
+                "INSERT INTO check_history (agent_id, name, state, output, value, checked_at) {} \
+                 ON CONFLICT (agent_id, name, checked_at) DO NOTHING",
+                values_list::<DB>(chunk.len(), 6)
+            );
+            let mut query = sqlx::query(&sql);
+            for change in chunk {
+                query = query
+                    .bind(change.agent_id.to_string())
+                    .bind(change.name.as_str())
+                    .bind(change.state.as_str())
+                    .bind(change.output.as_str())
+                    .bind(change.value)
+                    .bind(millis(change.checked_at));
+            }
+            query.execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn agent_check_states(&self, agent: AgentId) -> StoreResult<Vec<CheckStatus>> {
+        let rows: Vec<CheckStatusRow> = sqlx::query_as(
+            "SELECT agent_id, name, state, consecutive, output, value, checked_at, since \
+             FROM check_states WHERE agent_id = $1 ORDER BY name",
+        )
+        .bind(agent.to_string())
+        .fetch_all(&self.read)
+        .await?;
+        rows.into_iter().map(CheckStatusRow::into_status).collect()
+    }
+
+    async fn retain_agent_checks(&self, agent: AgentId, keep: &[String]) -> StoreResult<()> {
+        let current: Vec<String> =
+            sqlx::query_scalar("SELECT name FROM check_states WHERE agent_id = $1")
+                .bind(agent.to_string())
+                .fetch_all(&self.read)
+                .await?;
+        let gone: Vec<&String> = current.iter().filter(|name| !keep.contains(name)).collect();
+        if gone.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.write.begin().await?;
+        for name in gone {
+            sqlx::query("DELETE FROM check_states WHERE agent_id = $1 AND name = $2")
+                .bind(agent.to_string())
+                .bind(name.as_str())
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn check_history(
+        &self,
+        org: OrganizationId,
+        agent: AgentId,
+        name: &str,
+        since: DateTime<Utc>,
+        limit: i64,
+    ) -> StoreResult<Vec<CheckHistoryEntry>> {
+        let owned: Option<String> =
+            sqlx::query_scalar("SELECT id FROM agents WHERE organization_id = $1 AND id = $2")
+                .bind(org.to_string())
+                .bind(agent.to_string())
+                .fetch_optional(&self.read)
+                .await?;
+        if owned.is_none() {
+            return Err(StoreError::NotFound);
+        }
+        let rows: Vec<CheckHistoryRow> = sqlx::query_as(
+            "SELECT state, output, value, checked_at FROM check_history \
+             WHERE agent_id = $1 AND name = $2 AND checked_at >= $3 ORDER BY checked_at DESC LIMIT $4",
+        )
+        .bind(agent.to_string())
+        .bind(name)
+        .bind(millis(since))
+        .bind(limit)
+        .fetch_all(&self.read)
+        .await?;
+        rows.into_iter().map(CheckHistoryRow::into_entry).collect()
+    }
+
+    async fn delete_check_history_before(&self, cutoff: DateTime<Utc>) -> StoreResult<u64> {
+        Ok(
+            sqlx::query("DELETE FROM check_history WHERE checked_at < $1")
+                .bind(millis(cutoff))
+                .execute(&self.write)
+                .await?
+                .rows_affected(),
+        )
+    }
+}
