@@ -650,8 +650,8 @@ impl CheckHistoryRow {
     }
 }
 
-fn optional_id<T: std::str::FromStr>(value: Option<String>) -> StoreResult<Option<T>> {
-    value.as_deref().map(parse_id).transpose()
+fn optional_id<T: std::str::FromStr>(value: Option<&str>) -> StoreResult<Option<T>> {
+    value.map(parse_id).transpose()
 }
 
 #[derive(sqlx::FromRow)]
@@ -685,9 +685,9 @@ impl AlertRow {
             organization_id: parse_id(&self.organization_id)?,
             kind: named(&self.kind, AlertKind::parse, "alert kind")?,
             condition_key: self.condition_key,
-            agent_id: optional_id(self.agent_id)?,
-            client_id: optional_id(self.client_id)?,
-            site_id: optional_id(self.site_id)?,
+            agent_id: optional_id(self.agent_id.as_deref())?,
+            client_id: optional_id(self.client_id.as_deref())?,
+            site_id: optional_id(self.site_id.as_deref())?,
             check_name: self.check_name,
             severity: named(&self.severity, Severity::parse, "severity")?,
             status: named(&self.status, AlertStatus::parse, "alert status")?,
