@@ -64,9 +64,13 @@ pub async fn state_with_store(config: Config, store: Arc<dyn Store>) -> anyhow::
             frames_per_second: f64::from(config.agent_frames_per_second),
             samples_per_minute: f64::from(config.agent_samples_per_minute),
         });
+    let alerts = services::alerts::Alerts::load(store.clone(), bus.clone()).await?;
     Ok(AppState {
         config: Arc::new(config),
         budgets: Arc::new(budgets),
+        policies: Arc::new(services::policies::Policies::new(store.clone())),
+        alerts: Arc::new(alerts),
+        checks: Arc::default(),
         store,
         presence: Arc::new(Presence::default()),
         bus,

@@ -25,6 +25,12 @@ pub struct AppState {
     pub sessions: Arc<SessionCache>,
     /// Output of running commands, until their results are stored.
     pub outputs: Arc<LiveOutputs>,
+    /// Policies and assignments per organization, and agents' effective policies.
+    pub policies: Arc<crate::services::policies::Policies>,
+    /// Which conditions have an unresolved alert.
+    pub alerts: Arc<crate::services::alerts::Alerts>,
+    /// The latest run of every check of every agent that reported.
+    pub checks: Arc<crate::services::checks::CheckBoard>,
     /// Turns true when the server begins shutting down; long-lived streams end on it.
     pub shutdown: Arc<tokio::sync::watch::Sender<bool>>,
 }

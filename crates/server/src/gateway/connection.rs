@@ -8,6 +8,7 @@
 use crate::api::ClientIp;
 use crate::auth::secrets::secret_matches;
 use crate::error::ApiError;
+use crate::gateway::checks::CheckLink;
 use crate::gateway::commands::CommandRelay;
 use crate::gateway::presence::{Outbound, Registration, OUTBOUND_CAPACITY};
 use crate::services::agent_budgets::{self, AgentBudget};
@@ -21,6 +22,7 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use chrono::Utc;
 use futures_util::{SinkExt, StreamExt};
+use gururmm_protocol::checks::MAX_RESULTS_PER_FRAME;
 use gururmm_protocol::metrics::MAX_SAMPLES_PER_BATCH;
 use gururmm_protocol::{
     parse_agent_credential, AgentFrame, AgentId, AgentSettings, CloseReason, Hello, OrganizationId,
@@ -288,6 +290,12 @@ async fn serve_agent(
         settings,
         public_ip: facts.public_ip.clone(),
     };
+    let mut checks = CheckLink::new(
+        credentials.organization_id,
+        agent_id,
+        facts.hostname.clone(),
+        settings,
+    );
     let welcomed = send(&mut sink, text(&welcome), &mut close_requested).await;
     if let Err(Some(reason)) = welcomed {
         let _ =
@@ -296,11 +304,13 @@ async fn serve_agent(
     if welcomed.is_ok() {
         tracing::debug!(agent = %agent_id, "agent connected");
         let mut commands = CommandRelay::new(agent_id, credentials.organization_id);
+        checks.connected(&state).await;
         let reason = run(
             &state,
             &budget,
             &mut registration,
             &mut commands,
+            &mut checks,
             &mut stream,
             &mut sink,
             &outbound_tx,
@@ -373,6 +383,7 @@ async fn run<S, R>(
     budget: &Mutex<AgentBudget>,
     registration: &mut Registration,
     commands: &mut CommandRelay,
+    checks: &mut CheckLink,
     stream: &mut R,
     sink: &mut S,
     outbound_tx: &mpsc::Sender<Outbound>,
@@ -385,9 +396,13 @@ where
     let agent_id = registration.agent_id;
     let organization_id = registration.organization_id;
     let commands_waiting = registration.commands_waiting.clone();
+    let policy_changed = registration.policy_changed.clone();
     let metrics_acks: Arc<dyn MetricsAck> = Arc::new(outbound_tx.clone());
     let close_requested = &mut registration.close_requested;
     if let Err(reason) = send_all(sink, commands.dispatch(state).await, close_requested).await {
+        return reason;
+    }
+    if let Err(reason) = send_all(sink, checks.refresh(state).await, close_requested).await {
         return reason;
     }
     let silence_limit =
@@ -438,7 +453,14 @@ where
                         }
                     }
                     AgentFrame::Hello(_) => return Some(CloseReason::InvalidFrame),
-                    AgentFrame::CheckResults { .. } => {}
+                    AgentFrame::CheckResults { batch_id, results, summary: _ } => {
+                        if results.len() > MAX_RESULTS_PER_FRAME {
+                            return Some(CloseReason::InvalidFrame);
+                        }
+                        if let Err(reason) = send_all(sink, checks.results(state, batch_id, results).await, close_requested).await {
+                            return reason;
+                        }
+                    }
                     AgentFrame::Interfaces { interfaces } => {
                         if interfaces.len() > MAX_INTERFACES {
                             return Some(CloseReason::InvalidFrame);
@@ -496,6 +518,11 @@ where
                     None => return Some(CloseReason::ServerShutdown),
                 };
                 if let Err(reason) = sent {
+                    return reason;
+                }
+            }
+            _ = policy_changed.notified() => {
+                if let Err(reason) = send_all(sink, checks.refresh(state).await, close_requested).await {
                     return reason;
                 }
             }

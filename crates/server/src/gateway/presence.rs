@@ -42,6 +42,8 @@ struct Connection {
     close: watch::Sender<Option<CloseReason>>,
     /// Woken when new commands may be waiting; a wake-up is never lost.
     commands_waiting: Arc<Notify>,
+    /// Woken when the agent's effective policy may have changed.
+    policy_changed: Arc<Notify>,
     last_seen: DateTime<Utc>,
 }
 
@@ -66,6 +68,8 @@ pub struct Registration {
     generation: u64,
     /// Woken when new commands may be waiting for this agent.
     pub commands_waiting: Arc<Notify>,
+    /// Woken when the agent's effective policy may have changed.
+    pub policy_changed: Arc<Notify>,
     /// Becomes `Some(reason)` when the server wants this connection closed
     /// (agent deleted or replaced, another connection of the same agent,
     /// shutdown).
@@ -92,6 +96,7 @@ impl Presence {
         inner.next_generation += 1;
         let generation = inner.next_generation;
         let commands_waiting = Arc::new(Notify::new());
+        let policy_changed = Arc::new(Notify::new());
         let (close, close_requested) = watch::channel(None);
         let previous = inner.connections.insert(
             agent_id,
@@ -101,6 +106,7 @@ impl Presence {
                 sender,
                 close,
                 commands_waiting: commands_waiting.clone(),
+                policy_changed: policy_changed.clone(),
                 last_seen: now,
             },
         );
@@ -121,6 +127,7 @@ impl Presence {
             organization_id,
             generation,
             commands_waiting,
+            policy_changed,
             close_requested,
         }
     }
@@ -198,6 +205,16 @@ impl Presence {
     pub fn commands_waiting(&self, agent_id: AgentId) {
         if let Some(connection) = self.lock().connections.get(&agent_id) {
             connection.commands_waiting.notify_one();
+        }
+    }
+
+    /// Tells the organization's connected agents that their policy may have
+    /// changed; each asks for its checks again (a wake-up is never lost).
+    pub fn policy_changed(&self, org: OrganizationId) {
+        for connection in self.lock().connections.values() {
+            if connection.organization_id == org {
+                connection.policy_changed.notify_one();
+            }
         }
     }
 

@@ -2,9 +2,12 @@
 //! A later multi-node server replaces it with NATS behind the same interface.
 
 use chrono::{DateTime, Utc};
+use gururmm_protocol::checks::CheckState;
 use gururmm_protocol::{
-    AgentId, CommandId, CommandStatus, EnrollmentRequestId, JobId, OrganizationId, OutputStream,
+    AgentId, AlertId, CommandId, CommandStatus, EnrollmentRequestId, JobId, OrganizationId,
+    OutputStream,
 };
+use gururmm_store::{AlertStatus, Severity};
 use serde::Serialize;
 use tokio::sync::broadcast;
 
@@ -68,6 +71,20 @@ pub enum LiveEvent {
         offset: u64,
         data: String,
     },
+    /// A check of an agent changed state.
+    CheckStatus {
+        agent_id: AgentId,
+        name: String,
+        state: CheckState,
+        checked_at: DateTime<Utc>,
+    },
+    /// An alert opened, changed severity, was acted on or resolved.
+    Alert {
+        alert_id: AlertId,
+        agent_id: Option<AgentId>,
+        status: AlertStatus,
+        severity: Severity,
+    },
 }
 
 impl LiveEvent {
@@ -78,6 +95,8 @@ impl LiveEvent {
             LiveEvent::CommandStatus { .. } => "command_status",
             LiveEvent::CommandOutput { .. } => "command_output",
             LiveEvent::EnrollmentRequest { .. } => "enrollment_request",
+            LiveEvent::CheckStatus { .. } => "check_status",
+            LiveEvent::Alert { .. } => "alert",
         }
     }
 }

@@ -5,13 +5,17 @@
 //! never sees HTTP types or the gateway's internals.
 
 pub mod agent_budgets;
+pub mod alerts;
 pub mod bootstrap;
 pub mod bus;
+pub mod checks;
 pub mod commands;
+pub mod effective_policy;
 pub mod enrollment;
 pub mod error;
 pub mod jobs;
 pub mod login;
 pub mod metric_charts;
 pub mod metrics;
+pub mod policies;
 pub mod scripts;
