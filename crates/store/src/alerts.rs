@@ -91,6 +91,10 @@ pub struct Alert {
     pub acknowledge_note: Option<String>,
     pub snoozed_until: Option<DateTime<Utc>>,
     pub snoozed_by_email: Option<String>,
+    /// Names for display, while the agent, client and site exist.
+    pub agent_hostname: Option<String>,
+    pub client_name: Option<String>,
+    pub site_name: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -125,6 +129,7 @@ pub struct AlertFilter {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AlertCount {
     pub client_id: Option<ClientId>,
+    pub client_name: Option<String>,
     pub severity: Severity,
     pub count: i64,
 }

@@ -51,6 +51,8 @@ pub trait CheckStore {
         since: DateTime<Utc>,
         limit: i64,
     ) -> StoreResult<Vec<CheckHistoryEntry>>;
+    /// How many checks of the organization's agents are in each state.
+    async fn count_check_states(&self, org: OrganizationId) -> StoreResult<Vec<(CheckState, i64)>>;
     /// Retention: removes history entries older than `cutoff`.
     async fn delete_check_history_before(&self, cutoff: DateTime<Utc>) -> StoreResult<u64>;
 }

@@ -66,6 +66,60 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/agents/{id}/checks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The agent's checks, as its effective policy has them, with their latest runs. */
+        get: operations["list_agent_checks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/agents/{id}/checks/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A check's changes of state. */
+        get: operations["agent_check_history"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/agents/{id}/checks/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Asks the agent to run its checks now; fresh results arrive within seconds
+         *     (as `check_status` events and in the list). 409 when the agent is offline.
+         */
+        post: operations["run_agent_checks"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/agents/{id}/commands": {
         parameters: {
             query?: never;
@@ -78,6 +132,23 @@ export interface paths {
         put?: never;
         /** Runs a command on the agent now, or when it next connects (until it expires). */
         post: operations["create_command"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/agents/{id}/effective-policy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The agent's effective policy: each check and setting with the scope and policy it comes from. */
+        get: operations["effective_policy"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -112,6 +183,107 @@ export interface paths {
         get: operations["agent_metrics"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The organization's alerts, newest first. */
+        get: operations["list_alerts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/alerts/bulk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Acknowledges or resolves many alerts at once; already resolved or unknown ones are skipped. */
+        post: operations["bulk_alerts"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/alerts/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_alert"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/alerts/{id}/acknowledge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Takes the alert: it stays until its condition clears or it is resolved by hand. */
+        post: operations["acknowledge_alert"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/alerts/{id}/resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Resolves the alert by hand; if its condition persists, a new alert opens. */
+        post: operations["resolve_alert"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/alerts/{id}/snooze": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Holds the alert's notifications until a time. */
+        post: operations["snooze_alert"];
         delete?: never;
         options?: never;
         head?: never;
@@ -460,6 +632,94 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/overview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The fleet at a glance. */
+        get: operations["overview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/policies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every policy of the organization, by name. */
+        get: operations["list_policies"];
+        put?: never;
+        /** Creates a policy. It does nothing until it is assigned. */
+        post: operations["create_policy"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/policies/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_policy"];
+        /** Replaces a policy's name, description and settings; agents it reaches get the change at once. */
+        put: operations["update_policy"];
+        post?: never;
+        /** Deletes a policy and its assignments. */
+        delete: operations["delete_policy"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/policy-assignments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every assignment of the organization. */
+        get: operations["list_policy_assignments"];
+        put?: never;
+        /** Assigns a policy globally or to a client, a site or an agent (one policy per scope and target). */
+        post: operations["create_policy_assignment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/policy-assignments/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_policy_assignment"];
+        put?: never;
+        post?: never;
+        /** Removes an assignment; the agents it reached fall back to the other scopes' policies. */
+        delete: operations["delete_policy_assignment"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/scripts": {
         parameters: {
             query?: never;
@@ -601,6 +861,41 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        AcknowledgeRequest: {
+            note?: string | null;
+        };
+        AgentCheck: {
+            /**
+             * Format: int32
+             * @description Runs in a row in this state.
+             */
+            consecutive: number;
+            /** Format: int32 */
+            fail_after: number;
+            /** Format: int32 */
+            interval_seconds: number;
+            /** Format: date-time */
+            last_checked_at?: string | null;
+            name: string;
+            output: string;
+            /** @description The policy the check comes from. */
+            policy_name: string;
+            severity: components["schemas"]["Severity"];
+            /**
+             * Format: date-time
+             * @description Since when it has been in this state.
+             */
+            since?: string | null;
+            /** @description `pending` until the agent reports it. */
+            state: components["schemas"]["CheckState"];
+            /** @description The check's type (`cpu`, `disk`, `port`, …). */
+            type: string;
+            /** Format: double */
+            value?: number | null;
+        };
+        AgentCheckList: {
+            items: components["schemas"]["AgentCheck"][];
+        };
         AgentDetail: components["schemas"]["AgentSummary"] & {
             /**
              * @description The machine's hardware id; not shown to readonly users (it is how a
@@ -664,6 +959,156 @@ export interface components {
             /** @description As the gateway knows it right now. */
             status: components["schemas"]["AgentStatus"];
         };
+        Alert: {
+            acknowledge_note?: string | null;
+            /** Format: date-time */
+            acknowledged_at?: string | null;
+            acknowledged_by_email?: string | null;
+            agent_hostname?: string | null;
+            agent_id?: null | components["schemas"]["AgentId"];
+            /** @description For a `check` alert: the check's name. */
+            check_name?: string | null;
+            client_id?: null | components["schemas"]["ClientId"];
+            client_name?: string | null;
+            /** @description The latest output or explanation. */
+            detail: string;
+            id: components["schemas"]["AlertId"];
+            kind: components["schemas"]["AlertKind"];
+            /** Format: date-time */
+            opened_at: string;
+            /** Format: date-time */
+            resolved_at?: string | null;
+            /** @description Who resolved it by hand (absent when the condition cleared). */
+            resolved_by_email?: string | null;
+            severity: components["schemas"]["Severity"];
+            site_id?: null | components["schemas"]["SiteId"];
+            site_name?: string | null;
+            snoozed_by_email?: string | null;
+            /**
+             * Format: date-time
+             * @description Notifications wait until then.
+             */
+            snoozed_until?: string | null;
+            status: components["schemas"]["AlertStatus"];
+            title: string;
+        };
+        /**
+         * Format: uuid
+         * @description One alert: one open problem of one condition, until it resolves.
+         */
+        AlertId: string;
+        /**
+         * @description What raised an alert.
+         * @enum {string}
+         */
+        AlertKind: "check" | "offline" | "site_offline";
+        AlertPage: {
+            items: components["schemas"]["Alert"][];
+            /** Format: int64 */
+            page: number;
+            /** Format: int64 */
+            per_page: number;
+            /** Format: int64 */
+            total: number;
+        };
+        /** @enum {string} */
+        AlertStatus: "open" | "acknowledged" | "resolved";
+        /** @enum {string} */
+        BulkAlertAction: "acknowledge" | "resolve";
+        BulkAlertRequest: {
+            action: components["schemas"]["BulkAlertAction"];
+            ids: components["schemas"]["AlertId"][];
+            /** @description For `acknowledge`. */
+            note?: string | null;
+        };
+        /** @description What happened to each alert of a bulk action. */
+        BulkAlertResult: {
+            /** @description The alerts changed. */
+            changed: components["schemas"]["Alert"][];
+            /** @description Alerts already resolved, or not found. */
+            skipped: components["schemas"]["AlertId"][];
+        };
+        CheckCounts: {
+            /** Format: int64 */
+            failing: number;
+            /** Format: int64 */
+            passing: number;
+            /** Format: int64 */
+            warning: number;
+        };
+        /**
+         * @description One check of a policy: what to check (`type` and its fields), how often,
+         *     and when its failures become an alert.
+         */
+        CheckDefinition: components["schemas"]["CheckKind"] & {
+            /** @description `false` turns off a check of the same name from a less specific policy. */
+            enabled?: boolean;
+            /**
+             * Format: int32
+             * @description Failing (or warning) runs in a row before an alert opens.
+             */
+            fail_after?: number;
+            /** Format: int32 */
+            interval_seconds?: number;
+            /**
+             * @description Unique in the policy. A check of the same name in a more specific
+             *     policy replaces this one for the agents it covers.
+             */
+            name: string;
+            /** @description The alert's severity when the check fails (a warning result is `warning`). */
+            severity?: components["schemas"]["Severity"];
+            /**
+             * Format: int32
+             * @description Absent: the type's default.
+             */
+            timeout_seconds?: number | null;
+        };
+        CheckHistory: {
+            /** @description The runs that changed the check's state, newest first. */
+            items: components["schemas"]["CheckHistoryEntry"][];
+        };
+        CheckHistoryEntry: {
+            /** Format: date-time */
+            checked_at: string;
+            output: string;
+            state: components["schemas"]["CheckState"];
+            /** Format: double */
+            value?: number | null;
+        };
+        /** @description What a check checks, tagged by `type`. */
+        CheckKind: (components["schemas"]["UsageCheck"] & {
+            /** @enum {string} */
+            type: "cpu";
+        }) | (components["schemas"]["UsageCheck"] & {
+            /** @enum {string} */
+            type: "memory";
+        }) | (components["schemas"]["DiskCheck"] & {
+            /** @enum {string} */
+            type: "disk";
+        }) | (components["schemas"]["PingCheck"] & {
+            /** @enum {string} */
+            type: "ping";
+        }) | (components["schemas"]["PortCheck"] & {
+            /** @enum {string} */
+            type: "port";
+        }) | (components["schemas"]["HttpCheck"] & {
+            /** @enum {string} */
+            type: "http";
+        }) | (components["schemas"]["ScriptCheck"] & {
+            /** @enum {string} */
+            type: "script";
+        }) | (components["schemas"]["ServiceCheck"] & {
+            /** @enum {string} */
+            type: "service";
+        }) | (components["schemas"]["ProcessCheck"] & {
+            /** @enum {string} */
+            type: "process";
+        });
+        /**
+         * @description The state of a check. `pending` is the server's: the check has not reported yet.
+         * @enum {string}
+         */
+        CheckState: "pending" | "passing" | "warning" | "failing";
         Client: {
             /** Format: int64 */
             agent_count: number;
@@ -673,6 +1118,11 @@ export interface components {
             name: string;
             /** Format: int64 */
             site_count: number;
+        };
+        ClientAlerts: {
+            alerts: components["schemas"]["SeverityCounts"];
+            client_id?: null | components["schemas"]["ClientId"];
+            client_name?: string | null;
         };
         /**
          * Format: uuid
@@ -825,6 +1275,26 @@ export interface components {
             /** Format: int64 */
             total: number;
         };
+        /** @description Disk space of one mount, or of every fixed disk when `mount` is absent. */
+        DiskCheck: {
+            /**
+             * Format: double
+             * @description Failing at or above this used percentage.
+             */
+            max_used_percent?: number | null;
+            /**
+             * Format: int64
+             * @description Failing below this many free bytes.
+             */
+            min_free_bytes?: number | null;
+            /** @description A mount point (`/`, `C:\`); absent: every fixed disk, the fullest one counts. */
+            mount?: string | null;
+            /**
+             * Format: double
+             * @description Warning at or above this used percentage.
+             */
+            warn_used_percent?: number | null;
+        };
         DiskUsage: {
             file_system?: string;
             mount_point: string;
@@ -832,6 +1302,29 @@ export interface components {
             total_bytes: number;
             /** Format: int64 */
             used_bytes: number;
+        };
+        /** @description A check as it reaches the agent, with the policy that defined it and those it replaced. */
+        EffectiveCheck: components["schemas"]["CheckDefinition"] & {
+            /** @description Less specific policies whose check of this name this one replaced. */
+            overrides: components["schemas"]["PolicySource"][];
+            source: components["schemas"]["PolicySource"];
+        };
+        EffectivePolicy: {
+            /** @description The assignments merged, least specific first. */
+            applied: components["schemas"]["PolicySource"][];
+            /**
+             * @description Assignments that would reach the agent but are cut off by a more
+             *     specific one's block inheritance.
+             */
+            blocked: components["schemas"]["PolicySource"][];
+            /** @description The checks the agent runs. */
+            checks: components["schemas"]["EffectiveCheck"][];
+            /** @description Checks turned off by a more specific policy (`enabled: false`). */
+            disabled_checks: components["schemas"]["EffectiveCheck"][];
+            metrics_interval_seconds?: null | components["schemas"]["Sourced_u32"];
+            notify?: null | components["schemas"]["Sourced_Vec_NotifyRoute"];
+            offline_alert_after_seconds?: null | components["schemas"]["Sourced_u32"];
+            renotify_minutes?: null | components["schemas"]["Sourced_u32"];
         };
         /** @description Body of `POST /api/v1/agent/enroll`. */
         EnrollRequest: {
@@ -958,6 +1451,27 @@ export interface components {
             status: string;
             version: string;
         };
+        /** @description An HTTP(S) request. */
+        HttpCheck: {
+            /**
+             * Format: int32
+             * @description The status expected; absent: any 2xx or 3xx.
+             */
+            expect_status?: number | null;
+            /** @description Text the body must contain. */
+            keyword?: string | null;
+            /**
+             * Format: int32
+             * @description Failing when the TLS certificate expires in fewer days.
+             */
+            min_cert_days?: number | null;
+            url: string;
+            /**
+             * Format: int32
+             * @description Warning when it expires in fewer days.
+             */
+            warn_cert_days?: number | null;
+        };
         Job: {
             counts: components["schemas"]["JobCounts"];
             /** Format: date-time */
@@ -1078,6 +1592,21 @@ export interface components {
              */
             offset: number;
             stream: components["schemas"]["OutputStream"];
+        } | {
+            agent_id: components["schemas"]["AgentId"];
+            /** Format: date-time */
+            checked_at: string;
+            /** @enum {string} */
+            event: "check_status";
+            name: string;
+            state: components["schemas"]["CheckState"];
+        } | {
+            agent_id?: null | components["schemas"]["AgentId"];
+            alert_id: components["schemas"]["AlertId"];
+            /** @enum {string} */
+            event: "alert";
+            severity: components["schemas"]["Severity"];
+            status: components["schemas"]["AlertStatus"];
         };
         LoggedInUser: {
             /**
@@ -1209,6 +1738,15 @@ export interface components {
              */
             max_uses?: number | null;
         };
+        /** @description Where a policy sends notifications of which severities. */
+        NotifyRoute: {
+            /** Format: uuid */
+            channel_id: string;
+            /** @description Alerts below this severity are not sent to the channel. */
+            min_severity?: components["schemas"]["Severity"];
+            /** @description Also tell the channel when the alert resolves. */
+            on_resolve?: boolean;
+        };
         /**
          * Format: uuid
          * @description An organization (tenant): an MSP and everything it manages.
@@ -1227,11 +1765,149 @@ export interface components {
         };
         /** @enum {string} */
         OutputStream: "stdout" | "stderr";
+        Overview: {
+            /** Format: int64 */
+            agents_offline: number;
+            /** Format: int64 */
+            agents_online: number;
+            /** Format: int64 */
+            agents_total: number;
+            /** @description Unresolved (open or acknowledged) alerts. */
+            alerts: components["schemas"]["SeverityCounts"];
+            /** @description The same per client, the most critical first. */
+            alerts_by_client: components["schemas"]["ClientAlerts"][];
+            /** @description Checks by their latest state (pending ones are not counted). */
+            checks: components["schemas"]["CheckCounts"];
+        };
         /**
          * @description The type of a script parameter's value.
          * @enum {string}
          */
         ParameterType: "string" | "number" | "boolean";
+        /** @description ICMP echo to a host. */
+        PingCheck: {
+            /**
+             * Format: int32
+             * @description Echo requests per run.
+             */
+            count?: number;
+            host: string;
+            /**
+             * Format: double
+             * @description Failing above this loss (default: only when every request is lost).
+             */
+            max_loss_percent?: number | null;
+            /**
+             * Format: double
+             * @description Warning above this average round trip.
+             */
+            warn_latency_ms?: number | null;
+        };
+        Policy: components["schemas"]["PolicyBody"] & {
+            /** Format: date-time */
+            created_at: string;
+            description: string;
+            id: components["schemas"]["PolicyId"];
+            name: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        PolicyAssignment: {
+            block_inheritance: boolean;
+            /** Format: date-time */
+            created_at: string;
+            created_by_email: string;
+            id: components["schemas"]["PolicyAssignmentId"];
+            policy_id: components["schemas"]["PolicyId"];
+            policy_name: string;
+            scope: components["schemas"]["PolicyScope"];
+            /** Format: uuid */
+            target_id?: string | null;
+            /** @description The client's, site's or agent's name. */
+            target_name?: string | null;
+        };
+        /**
+         * Format: uuid
+         * @description A policy assigned at one scope (global, a client, a site or an agent).
+         */
+        PolicyAssignmentId: string;
+        PolicyAssignmentList: {
+            items: components["schemas"]["PolicyAssignment"][];
+        };
+        /** @description Body for assigning a policy at a scope. */
+        PolicyAssignmentRequest: {
+            /** @description Policies of less specific scopes stop here. */
+            block_inheritance?: boolean;
+            policy_id: components["schemas"]["PolicyId"];
+            scope: components["schemas"]["PolicyScope"];
+            /**
+             * Format: uuid
+             * @description The client, site or agent; absent for `global`.
+             */
+            target_id?: string | null;
+        };
+        /**
+         * @description Everything a policy sets. An absent (`null`) setting is inherited from a
+         *     less specific policy; checks merge by name.
+         */
+        PolicyBody: {
+            checks?: components["schemas"]["CheckDefinition"][];
+            /**
+             * Format: int32
+             * @description Telemetry: seconds between two metric samples.
+             */
+            metrics_interval_seconds?: number | null;
+            /** @description Where notifications go; replaces (not adds to) a less specific policy's routes. */
+            notify?: components["schemas"]["NotifyRoute"][] | null;
+            /**
+             * Format: int32
+             * @description An agent offline this long opens an `offline` alert.
+             */
+            offline_alert_after_seconds?: number | null;
+            /**
+             * Format: int32
+             * @description Minutes between reminders while an alert stays open and unacknowledged; 0 for none.
+             */
+            renotify_minutes?: number | null;
+        };
+        /**
+         * Format: uuid
+         * @description A monitoring policy: checks, alert rules and notification routing.
+         */
+        PolicyId: string;
+        PolicyList: {
+            items: components["schemas"]["Policy"][];
+        };
+        /**
+         * @description Body for creating or replacing a policy. Settings left out (or `null`) are
+         *     inherited from less specific policies.
+         */
+        PolicyRequest: components["schemas"]["PolicyBody"] & {
+            description?: string;
+            name: string;
+        };
+        /**
+         * @description The scopes a policy is assigned at, from the least to the most specific.
+         * @enum {string}
+         */
+        PolicyScope: "global" | "client" | "site" | "agent";
+        /** @description The assignment, and so the scope and policy, a part of the effective policy comes from. */
+        PolicySource: {
+            assignment_id: components["schemas"]["PolicyAssignmentId"];
+            policy_id: components["schemas"]["PolicyId"];
+            policy_name: string;
+            scope: components["schemas"]["PolicyScope"];
+        };
+        /** @description A TCP connection to a host and port, within the check's timeout. */
+        PortCheck: {
+            host: string;
+            /** Format: int32 */
+            port: number;
+        };
+        /** @description A process with this name is running. */
+        ProcessCheck: {
+            name: string;
+        };
         ProcessInfo: {
             /** Format: float */
             cpu_percent: number;
@@ -1258,6 +1934,10 @@ export interface components {
             /** @enum {string} */
             context: "user_session";
         };
+        RunChecksRequest: {
+            /** @description The checks to run; empty or absent: all of them. */
+            names?: string[];
+        };
         RunScriptRequest: {
             /** @description Values by parameter name (strings, numbers or booleans by the parameter's type). */
             parameters?: Record<string, never>;
@@ -1280,6 +1960,15 @@ export interface components {
             name: string;
             /** Format: date-time */
             updated_at: string;
+        };
+        /**
+         * @description A script from the library: exit code 0 passes, `warning_exit_code` warns,
+         *     anything else fails. Its output is kept with the result.
+         */
+        ScriptCheck: {
+            script_id: components["schemas"]["ScriptId"];
+            /** Format: int32 */
+            warning_exit_code?: number | null;
         };
         /**
          * Format: uuid
@@ -1347,6 +2036,28 @@ export interface components {
         ScriptVersionList: {
             items: components["schemas"]["ScriptVersionInfo"][];
         };
+        /** @description A service (systemd unit, Windows service, launchd job) is running. */
+        ServiceCheck: {
+            name: string;
+            /** @description Pass when no such service exists. */
+            pass_if_not_installed?: boolean;
+            /** @description Start it when found stopped (the result says so). */
+            restart_if_stopped?: boolean;
+        };
+        /**
+         * @description How serious a problem is; notification routes pick by their minimum.
+         * @enum {string}
+         */
+        Severity: "info" | "warning" | "critical";
+        /** @description Counts of unresolved alerts per severity. */
+        SeverityCounts: {
+            /** Format: int64 */
+            critical: number;
+            /** Format: int64 */
+            info: number;
+            /** Format: int64 */
+            warning: number;
+        };
         Site: {
             /** Format: int64 */
             agent_count: number;
@@ -1380,6 +2091,31 @@ export interface components {
         SiteRequest: {
             name: string;
         };
+        SnoozeRequest: {
+            /**
+             * Format: date-time
+             * @description Notifications about the alert wait until then (at most 30 days ahead).
+             */
+            until: string;
+        };
+        /** @description A setting's value and the policy that set it. */
+        Sourced_Vec_NotifyRoute: {
+            source: components["schemas"]["PolicySource"];
+            value: {
+                /** Format: uuid */
+                channel_id: string;
+                /** @description Alerts below this severity are not sent to the channel. */
+                min_severity?: components["schemas"]["Severity"];
+                /** @description Also tell the channel when the alert resolves. */
+                on_resolve?: boolean;
+            }[];
+        };
+        /** @description A setting's value and the policy that set it. */
+        Sourced_u32: {
+            source: components["schemas"]["PolicySource"];
+            /** Format: int32 */
+            value: number;
+        };
         /** @description Where to run: exactly one of a list of agents, a site, or a client. */
         Targets: {
             agent_ids?: components["schemas"]["AgentId"][] | null;
@@ -1390,6 +2126,24 @@ export interface components {
             /** Format: float */
             celsius: number;
             label: string;
+        };
+        /** @description CPU or memory use, averaged over a window, against thresholds in percent. */
+        UsageCheck: {
+            /**
+             * Format: double
+             * @description Failing at or above this average.
+             */
+            max_percent: number;
+            /**
+             * Format: double
+             * @description Warning at or above this average (below `max_percent`).
+             */
+            warn_percent?: number | null;
+            /**
+             * Format: int32
+             * @description The window the average covers.
+             */
+            window_seconds?: number;
         };
         User: {
             email: string;
@@ -1561,6 +2315,132 @@ export interface operations {
             };
         };
     };
+    list_agent_checks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["AgentId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentCheckList"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    agent_check_history: {
+        parameters: {
+            query: {
+                /** @description The check's name. */
+                name: string;
+                /** @description How far back, in hours (default 24, at most 90 days). */
+                hours?: number;
+            };
+            header?: never;
+            path: {
+                id: components["schemas"]["AgentId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckHistory"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    run_agent_checks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["AgentId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RunChecksRequest"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     list_commands: {
         parameters: {
             query?: {
@@ -1662,6 +2542,35 @@ export interface operations {
             };
         };
     };
+    effective_policy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["AgentId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EffectivePolicy"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     agent_events: {
         parameters: {
             query?: never;
@@ -1724,6 +2633,272 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_alerts: {
+        parameters: {
+            query?: {
+                /** @description One status, or `unresolved` (open or acknowledged). */
+                status?: "open" | "acknowledged" | "resolved" | "unresolved";
+                severity?: "info" | "warning" | "critical";
+                kind?: "check" | "offline" | "site_offline";
+                client_id?: components["schemas"]["ClientId"];
+                site_id?: components["schemas"]["SiteId"];
+                agent_id?: components["schemas"]["AgentId"];
+                /** @description Case-insensitive search in titles. */
+                q?: string;
+                page?: number;
+                per_page?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertPage"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    bulk_alerts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BulkAlertRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkAlertResult"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_alert: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["AlertId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Alert"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    acknowledge_alert: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["AlertId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AcknowledgeRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Alert"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    resolve_alert: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["AlertId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Alert"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    snooze_alert: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["AlertId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SnoozeRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Alert"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2532,6 +3707,350 @@ export interface operations {
                 };
             };
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    overview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Overview"];
+                };
+            };
+        };
+    };
+    list_policies: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PolicyList"];
+                };
+            };
+        };
+    };
+    create_policy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PolicyRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Policy"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_policy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["PolicyId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Policy"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_policy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["PolicyId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PolicyRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Policy"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_policy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["PolicyId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_policy_assignments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PolicyAssignmentList"];
+                };
+            };
+        };
+    };
+    create_policy_assignment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PolicyAssignmentRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PolicyAssignment"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_policy_assignment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["PolicyAssignmentId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PolicyAssignment"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_policy_assignment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["PolicyAssignmentId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

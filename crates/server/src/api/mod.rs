@@ -5,7 +5,9 @@
 //! scripts depend on; the TypeScript client is generated from it.
 
 pub mod agents;
+pub mod alerts;
 pub mod auth;
+pub mod checks;
 pub mod clients;
 pub mod commands;
 pub mod deleted_agents;
@@ -14,6 +16,8 @@ pub mod enrollment_requests;
 pub mod events;
 pub mod health;
 pub mod jobs;
+pub mod overview;
+pub mod policies;
 pub mod scripts;
 pub mod sites;
 
@@ -85,7 +89,38 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(enrollment_requests::approve_enrollment_request))
         .routes(routes!(enrollment_requests::reject_enrollment_request))
         .routes(routes!(events::events))
+        .merge(monitoring_router())
         .merge(commands_router())
+}
+
+/// Policies, checks, alerts and the overview.
+fn monitoring_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(policies::list_policies, policies::create_policy))
+        .routes(routes!(
+            policies::get_policy,
+            policies::update_policy,
+            policies::delete_policy
+        ))
+        .routes(routes!(
+            policies::list_policy_assignments,
+            policies::create_policy_assignment
+        ))
+        .routes(routes!(
+            policies::get_policy_assignment,
+            policies::delete_policy_assignment
+        ))
+        .routes(routes!(policies::effective_policy))
+        .routes(routes!(checks::list_agent_checks))
+        .routes(routes!(checks::run_agent_checks))
+        .routes(routes!(checks::agent_check_history))
+        .routes(routes!(alerts::list_alerts))
+        .routes(routes!(alerts::bulk_alerts))
+        .routes(routes!(alerts::get_alert))
+        .routes(routes!(alerts::acknowledge_alert))
+        .routes(routes!(alerts::snooze_alert))
+        .routes(routes!(alerts::resolve_alert))
+        .routes(routes!(overview::overview))
 }
 
 /// Command, script and job routes, which accept larger bodies (script bodies).

@@ -272,6 +272,10 @@ pub async fn update_script(
         .update_script(org, id, fields, code_changed.then_some(code))
         .await
         .map_err(|e| ApiError::from_store(e, "script"))?;
+    if code_changed {
+        // Script checks run the current version.
+        crate::api::policies::policies_changed(&state, org);
+    }
     Ok(Json(script.into()))
 }
 
@@ -288,6 +292,7 @@ pub async fn delete_script(
         .delete_script(current.user.organization_id, id)
         .await
         .map_err(|e| ApiError::from_store(e, "script"))?;
+    crate::api::policies::policies_changed(&state, current.user.organization_id);
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -169,6 +169,15 @@ impl Presence {
         self.lock().connections.len()
     }
 
+    /// How many of the organization's agents are connected.
+    pub fn online_count_of(&self, org: OrganizationId) -> usize {
+        self.lock()
+            .connections
+            .values()
+            .filter(|c| c.organization_id == org)
+            .count()
+    }
+
     /// Asks the agent's connection to close at once (deleted agent, replaced
     /// secret); the request cannot be lost, however busy the connection is.
     pub fn close(&self, agent_id: AgentId, reason: CloseReason) {

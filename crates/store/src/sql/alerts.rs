@@ -11,10 +11,40 @@ use chrono::{DateTime, Utc};
 use gururmm_protocol::{AlertId, OrganizationId};
 use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Type};
 
-const ALERT_COLUMNS: &str =
-    "id, organization_id, kind, condition_key, agent_id, client_id, site_id, \
-     check_name, severity, status, title, detail, opened_at, resolved_at, resolved_by_email, \
-     acknowledged_at, acknowledged_by_email, acknowledge_note, snoozed_until, snoozed_by_email";
+/// An alert with the names of its agent, client and site (while they exist).
+const ALERT_SELECT: &str = "SELECT a.id, a.organization_id, a.kind, a.condition_key, a.agent_id, \
+     a.client_id, a.site_id, a.check_name, a.severity, a.status, a.title, a.detail, a.opened_at, \
+     a.resolved_at, a.resolved_by_email, a.acknowledged_at, a.acknowledged_by_email, \
+     a.acknowledge_note, a.snoozed_until, a.snoozed_by_email, g.hostname AS agent_hostname, \
+     c.name AS client_name, s.name AS site_name FROM alerts a \
+     LEFT JOIN agents g ON g.id = a.agent_id LEFT JOIN clients c ON c.id = a.client_id \
+     LEFT JOIN sites s ON s.id = a.site_id";
+
+impl<DB: SqlDatabase> SqlStore<DB>
+where
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'q> String: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB> + ColumnIndex<DB::Row>,
+    for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> f64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> bool: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> Option<String>: Encode<'q, DB>,
+    for<'q> Option<&'q str>: Encode<'q, DB>,
+    for<'q> Option<i64>: Encode<'q, DB>,
+    for<'q> Option<f64>: Encode<'q, DB>,
+    for<'q> Option<bool>: Encode<'q, DB>,
+    usize: ColumnIndex<DB::Row>,
+{
+    /// An alert just written, read on the writer (a reader may not see it yet).
+    async fn alert_by_id(&self, id: AlertId) -> StoreResult<Alert> {
+        let row: Option<AlertRow> = sqlx::query_as(&format!("{ALERT_SELECT} WHERE a.id = $1"))
+            .bind(id.to_string())
+            .fetch_optional(&self.write)
+            .await?;
+        row.ok_or(StoreError::NotFound)?.into_alert()
+    }
+}
 
 #[async_trait]
 impl<DB: SqlDatabase> AlertStore for SqlStore<DB>
@@ -58,8 +88,8 @@ where
         .rows_affected()
             == 1;
         let row: Option<AlertRow> = sqlx::query_as(&format!(
-            "SELECT {ALERT_COLUMNS} FROM alerts WHERE organization_id = $1 AND condition_key = $2 \
-             AND status <> 'resolved'"
+            "{ALERT_SELECT} WHERE a.organization_id = $1 AND a.condition_key = $2 \
+             AND a.status <> 'resolved'"
         ))
         .bind(alert.organization_id.to_string())
         .bind(alert.condition_key.as_str())
@@ -74,16 +104,18 @@ where
         severity: Severity,
         detail: &str,
     ) -> StoreResult<Alert> {
-        let row: Option<AlertRow> = sqlx::query_as(&format!(
-            "UPDATE alerts SET severity = $2, detail = $3 WHERE id = $1 AND status <> 'resolved' \
-             RETURNING {ALERT_COLUMNS}"
-        ))
+        let updated = sqlx::query(
+            "UPDATE alerts SET severity = $2, detail = $3 WHERE id = $1 AND status <> 'resolved'",
+        )
         .bind(id.to_string())
         .bind(severity.as_str())
         .bind(detail)
-        .fetch_optional(&self.write)
+        .execute(&self.write)
         .await?;
-        row.ok_or(StoreError::NotFound)?.into_alert()
+        if updated.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        self.alert_by_id(id).await
     }
 
     async fn resolve_condition(
@@ -92,25 +124,26 @@ where
         condition_key: &str,
         at: DateTime<Utc>,
     ) -> StoreResult<Option<Alert>> {
-        let row: Option<AlertRow> = sqlx::query_as(&format!(
+        let id: Option<String> = sqlx::query_scalar(
             "UPDATE alerts SET status = 'resolved', resolved_at = $3 \
-             WHERE organization_id = $1 AND condition_key = $2 AND status <> 'resolved' \
-             RETURNING {ALERT_COLUMNS}"
-        ))
+             WHERE organization_id = $1 AND condition_key = $2 AND status <> 'resolved' RETURNING id",
+        )
         .bind(org.to_string())
         .bind(condition_key)
         .bind(millis(at))
         .fetch_optional(&self.write)
         .await?;
-        row.map(AlertRow::into_alert).transpose()
+        match id {
+            Some(id) => Ok(Some(self.alert_by_id(parse_id(&id)?).await?)),
+            None => Ok(None),
+        }
     }
 
     async fn unresolved_alerts(&self) -> StoreResult<Vec<Alert>> {
-        let rows: Vec<AlertRow> = sqlx::query_as(&format!(
-            "SELECT {ALERT_COLUMNS} FROM alerts WHERE status <> 'resolved'"
-        ))
-        .fetch_all(&self.read)
-        .await?;
+        let rows: Vec<AlertRow> =
+            sqlx::query_as(&format!("{ALERT_SELECT} WHERE a.status <> 'resolved'"))
+                .fetch_all(&self.read)
+                .await?;
         rows.into_iter().map(AlertRow::into_alert).collect()
     }
 
@@ -120,16 +153,15 @@ where
         filter: &AlertFilter,
         query: &ListQuery,
     ) -> StoreResult<Page<Alert>> {
-        let select = format!("SELECT {ALERT_COLUMNS} FROM alerts");
         let listing = Listing {
-            select: &select,
-            count: "SELECT COUNT(*) FROM alerts",
-            filter: "WHERE organization_id = $1 AND ($2 IS NULL OR status = $2) \
-                     AND ($3 = FALSE OR status <> 'resolved') AND ($4 IS NULL OR severity = $4) \
-                     AND ($5 IS NULL OR kind = $5) AND ($6 IS NULL OR client_id = $6) \
-                     AND ($7 IS NULL OR site_id = $7) AND ($8 IS NULL OR agent_id = $8) \
-                     AND LOWER(title) LIKE $9 ESCAPE '\\'",
-            order_by: "opened_at DESC, id",
+            select: ALERT_SELECT,
+            count: "SELECT COUNT(*) FROM alerts a",
+            filter: "WHERE a.organization_id = $1 AND ($2 IS NULL OR a.status = $2) \
+                     AND ($3 = FALSE OR a.status <> 'resolved') AND ($4 IS NULL OR a.severity = $4) \
+                     AND ($5 IS NULL OR a.kind = $5) AND ($6 IS NULL OR a.client_id = $6) \
+                     AND ($7 IS NULL OR a.site_id = $7) AND ($8 IS NULL OR a.agent_id = $8) \
+                     AND LOWER(a.title) LIKE $9 ESCAPE '\\'",
+            order_by: "a.opened_at DESC, a.id",
             params: vec![
                 org.to_string().into(),
                 filter.status.map(|s| s.as_str().to_string()).into(),
@@ -147,7 +179,7 @@ where
 
     async fn get_alert(&self, org: OrganizationId, id: AlertId) -> StoreResult<Alert> {
         let row: Option<AlertRow> = sqlx::query_as(&format!(
-            "SELECT {ALERT_COLUMNS} FROM alerts WHERE organization_id = $1 AND id = $2"
+            "{ALERT_SELECT} WHERE a.organization_id = $1 AND a.id = $2"
         ))
         .bind(org.to_string())
         .bind(id.to_string())
@@ -199,28 +231,23 @@ where
         if update.execute(&self.write).await?.rows_affected() == 0 {
             return Err(StoreError::Conflict("the alert is already resolved".into()));
         }
-        let row: Option<AlertRow> = sqlx::query_as(&format!(
-            "SELECT {ALERT_COLUMNS} FROM alerts WHERE organization_id = $1 AND id = $2"
-        ))
-        .bind(org.to_string())
-        .bind(id.to_string())
-        .fetch_optional(&self.write)
-        .await?;
-        row.ok_or(StoreError::NotFound)?.into_alert()
+        self.alert_by_id(id).await
     }
 
     async fn count_unresolved_alerts(&self, org: OrganizationId) -> StoreResult<Vec<AlertCount>> {
-        let rows: Vec<(Option<String>, String, i64)> = sqlx::query_as(
-            "SELECT client_id, severity, COUNT(*) FROM alerts \
-             WHERE organization_id = $1 AND status <> 'resolved' GROUP BY client_id, severity",
+        let rows: Vec<(Option<String>, Option<String>, String, i64)> = sqlx::query_as(
+            "SELECT a.client_id, MAX(c.name), a.severity, COUNT(*) FROM alerts a \
+             LEFT JOIN clients c ON c.id = a.client_id \
+             WHERE a.organization_id = $1 AND a.status <> 'resolved' GROUP BY a.client_id, a.severity",
         )
         .bind(org.to_string())
         .fetch_all(&self.read)
         .await?;
         rows.into_iter()
-            .map(|(client, severity, count)| {
+            .map(|(client, client_name, severity, count)| {
                 Ok(AlertCount {
                     client_id: client.as_deref().map(parse_id).transpose()?,
+                    client_name,
                     severity: Severity::parse(&severity)
                         .ok_or_else(|| corrupt(format!("unknown severity {severity}")))?,
                     count,

@@ -6,6 +6,7 @@ use crate::checks::*;
 use crate::{CheckStore, StoreError, StoreResult};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use gururmm_protocol::checks::CheckState;
 use gururmm_protocol::{AgentId, OrganizationId};
 use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Type};
 
@@ -137,6 +138,23 @@ where
         .fetch_all(&self.read)
         .await?;
         rows.into_iter().map(CheckHistoryRow::into_entry).collect()
+    }
+
+    async fn count_check_states(&self, org: OrganizationId) -> StoreResult<Vec<(CheckState, i64)>> {
+        let rows: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT s.state, COUNT(*) FROM check_states s JOIN agents g ON g.id = s.agent_id \
+             WHERE g.organization_id = $1 GROUP BY s.state",
+        )
+        .bind(org.to_string())
+        .fetch_all(&self.read)
+        .await?;
+        rows.into_iter()
+            .map(|(state, count)| {
+                let state = CheckState::parse(&state)
+                    .ok_or_else(|| corrupt(format!("unknown check state {state}")))?;
+                Ok((state, count))
+            })
+            .collect()
     }
 
     async fn delete_check_history_before(&self, cutoff: DateTime<Utc>) -> StoreResult<u64> {

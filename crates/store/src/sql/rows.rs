@@ -676,6 +676,9 @@ pub(crate) struct AlertRow {
     pub(crate) acknowledge_note: Option<String>,
     pub(crate) snoozed_until: Option<i64>,
     pub(crate) snoozed_by_email: Option<String>,
+    pub(crate) agent_hostname: Option<String>,
+    pub(crate) client_name: Option<String>,
+    pub(crate) site_name: Option<String>,
 }
 
 impl AlertRow {
@@ -701,6 +704,9 @@ impl AlertRow {
             acknowledge_note: self.acknowledge_note,
             snoozed_until: self.snoozed_until.map(from_millis),
             snoozed_by_email: self.snoozed_by_email,
+            agent_hostname: self.agent_hostname,
+            client_name: self.client_name,
+            site_name: self.site_name,
         })
     }
 }

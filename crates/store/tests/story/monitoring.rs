@@ -217,6 +217,22 @@ async fn checks_and_alerts(store: &dyn Store, tenants: &Tenants) {
             .await,
         Err(StoreError::NotFound)
     ));
+    assert_eq!(
+        store
+            .count_check_states(org)
+            .await
+            .unwrap()
+            .into_iter()
+            .collect::<std::collections::HashMap<_, _>>(),
+        [(CheckState::Passing, 1), (CheckState::Failing, 1)]
+            .into_iter()
+            .collect()
+    );
+    assert!(store
+        .count_check_states(tenants.other_org.id)
+        .await
+        .unwrap()
+        .is_empty());
     store
         .retain_agent_checks(agent, &["https".to_string()])
         .await
@@ -253,6 +269,14 @@ async fn checks_and_alerts(store: &dyn Store, tenants: &Tenants) {
         (alert.status, alert.severity),
         (AlertStatus::Open, Severity::Critical)
     );
+    assert_eq!(
+        (
+            alert.agent_hostname.as_deref(),
+            alert.client_name.as_deref(),
+            alert.site_name.as_deref()
+        ),
+        (Some("mon-01"), Some("Acme Inc"), Some("HQ"))
+    );
     let (again, opened) = store
         .open_alert(new_alert(Severity::Critical))
         .await
@@ -265,6 +289,7 @@ async fn checks_and_alerts(store: &dyn Store, tenants: &Tenants) {
         counts,
         [AlertCount {
             client_id: Some(tenants.acme.id),
+            client_name: Some("Acme Inc".into()),
             severity: Severity::Critical,
             count: 1
         }]
