@@ -1,5 +1,5 @@
-//! Background tasks: presence flushing, metric and event retention, session cleanup and the
-//! end of overdue commands. (Jobs, bulk script runs, are `services/jobs.rs`.)
+//! Background tasks: presence flushing, metric, event and check-history retention, session
+//! cleanup, the end of overdue commands and offline alerts. (Jobs, bulk script runs, are `services/jobs.rs`.)
 
 use crate::state::AppState;
 use chrono::{Duration as ChronoDuration, Utc};
@@ -17,6 +17,25 @@ pub fn spawn_all(state: &AppState) {
     tokio::spawn(flush_presence(state.clone()));
     tokio::spawn(retention(state.clone()));
     tokio::spawn(end_overdue_commands(state.clone()));
+    tokio::spawn(offline_alerts(state.clone()));
+}
+
+/// Seconds between two scans for agents offline past their grace period.
+const OFFLINE_SCAN_SECONDS: u64 = 10;
+
+/// Opens `offline` alerts for agents offline past their policy's grace period.
+async fn offline_alerts(state: AppState) {
+    let started = Utc::now();
+    let mut ticker = tokio::time::interval(Duration::from_secs(OFFLINE_SCAN_SECONDS));
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticker.tick().await;
+        if let Err(error) =
+            crate::services::offline_alerts::scan_once(&state, started, Utc::now()).await
+        {
+            tracing::error!(%error, "scanning for offline agents failed");
+        }
+    }
 }
 
 /// Expires queued commands past their queue time and interrupts running ones
@@ -101,6 +120,12 @@ pub async fn run_retention_once(state: &AppState) {
         Ok(0) => {}
         Ok(deleted) => tracing::info!(deleted, "deleted agent events past retention"),
         Err(error) => tracing::error!(%error, "event retention failed"),
+    }
+    let cutoff = Utc::now() - ChronoDuration::days(i64::from(state.config.metrics_retention_days));
+    match state.store.delete_check_history_before(cutoff).await {
+        Ok(0) => {}
+        Ok(deleted) => tracing::info!(deleted, "deleted check history past retention"),
+        Err(error) => tracing::error!(%error, "check history retention failed"),
     }
     if let Err(error) = state.store.delete_expired_sessions(Utc::now()).await {
         tracing::error!(%error, "session cleanup failed");

@@ -62,4 +62,15 @@ pub trait AgentStore {
     async fn write_presence(&self, updates: &[PresenceUpdate]) -> StoreResult<()>;
     /// Marks every agent offline (at start of a single-node server).
     async fn mark_all_agents_offline(&self) -> StoreResult<()>;
+    /// Agents of every organization recorded offline and last seen before
+    /// `before` (the server's offline-alert scan).
+    async fn offline_agents(&self, before: DateTime<Utc>) -> StoreResult<Vec<OfflineAgent>>;
+}
+
+/// An agent recorded offline, with where it sits.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OfflineAgent {
+    pub placement: crate::policies::AgentPlacement,
+    pub hostname: String,
+    pub last_seen: DateTime<Utc>,
 }

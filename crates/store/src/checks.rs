@@ -26,6 +26,7 @@ pub struct CheckStatus {
 /// One entry of a check's history: a run that changed its state.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CheckHistoryEntry {
+    pub name: String,
     pub state: CheckState,
     pub output: String,
     pub value: Option<f64>,
@@ -41,13 +42,14 @@ pub trait CheckStore {
     async fn agent_check_states(&self, agent: AgentId) -> StoreResult<Vec<CheckStatus>>;
     /// Forgets the states of the agent's checks not in `keep` (checks no longer in its policy).
     async fn retain_agent_checks(&self, agent: AgentId, keep: &[String]) -> StoreResult<()>;
-    /// The check's history since `since`, newest first, at most `limit` entries;
+    /// The history of the agent's check `name` (every check when `None`) since
+    /// `since`, newest first, at most `limit` entries;
     /// [`crate::StoreError::NotFound`] for another organization's agent.
     async fn check_history(
         &self,
         org: OrganizationId,
         agent: AgentId,
-        name: &str,
+        name: Option<&str>,
         since: DateTime<Utc>,
         limit: i64,
     ) -> StoreResult<Vec<CheckHistoryEntry>>;

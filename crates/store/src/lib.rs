@@ -29,7 +29,7 @@ mod tenancy;
 pub mod testing;
 mod users;
 
-pub use agents::AgentStore;
+pub use agents::{AgentStore, OfflineAgent};
 pub use alerts::{
     Alert, AlertAction, AlertCount, AlertFilter, AlertKind, AlertStatus, AlertStore, NewAlert,
 };

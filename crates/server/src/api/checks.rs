@@ -135,14 +135,15 @@ pub async fn run_agent_checks(
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct CheckHistoryParams {
-    /// The check's name.
-    pub name: String,
+    /// One check's name; absent: every check.
+    pub name: Option<String>,
     /// How far back, in hours (default 24, at most 90 days).
     pub hours: Option<i64>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CheckHistoryEntry {
+    pub name: String,
     pub state: CheckState,
     pub output: String,
     pub value: Option<f64>,
@@ -155,7 +156,7 @@ pub struct CheckHistory {
     pub items: Vec<CheckHistoryEntry>,
 }
 
-/// A check's changes of state.
+/// The changes of state of one check, or of every check of the agent.
 #[utoipa::path(get, path = "/api/v1/agents/{id}/checks/history", tag = "monitoring", params(("id" = AgentId, Path), CheckHistoryParams),
     security(("bearer" = [])), responses((status = 200, body = CheckHistory), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn agent_check_history(
@@ -171,7 +172,11 @@ pub async fn agent_check_history(
             MAX_HISTORY_DAYS * 24
         )));
     }
-    if params.name.is_empty() || params.name.len() > 400 {
+    if params
+        .name
+        .as_ref()
+        .is_some_and(|n| n.is_empty() || n.len() > 400)
+    {
         return Err(ApiError::bad_request("name must be a check's name"));
     }
     let entries = state
@@ -179,7 +184,7 @@ pub async fn agent_check_history(
         .check_history(
             current.user.organization_id,
             id,
-            &params.name,
+            params.name.as_deref(),
             Utc::now() - Duration::hours(hours),
             MAX_HISTORY_ENTRIES,
         )
@@ -189,6 +194,7 @@ pub async fn agent_check_history(
         items: entries
             .into_iter()
             .map(|e| CheckHistoryEntry {
+                name: e.name,
                 state: e.state,
                 output: e.output,
                 value: e.value,

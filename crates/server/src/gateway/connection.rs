@@ -399,10 +399,12 @@ where
     let policy_changed = registration.policy_changed.clone();
     let metrics_acks: Arc<dyn MetricsAck> = Arc::new(outbound_tx.clone());
     let close_requested = &mut registration.close_requested;
-    if let Err(reason) = send_all(sink, commands.dispatch(state).await, close_requested).await {
+    // The agent's checks first (an agent without a policy gets an empty set,
+    // replacing what it ran before), then its waiting commands.
+    if let Err(reason) = send_all(sink, checks.refresh(state).await, close_requested).await {
         return reason;
     }
-    if let Err(reason) = send_all(sink, checks.refresh(state).await, close_requested).await {
+    if let Err(reason) = send_all(sink, commands.dispatch(state).await, close_requested).await {
         return reason;
     }
     let silence_limit =

@@ -17,5 +17,6 @@ pub mod jobs;
 pub mod login;
 pub mod metric_charts;
 pub mod metrics;
+pub mod offline_alerts;
 pub mod policies;
 pub mod scripts;

@@ -109,5 +109,9 @@ pub(crate) async fn connect(server: &TestServer, agent: &EnrolledAgent) -> Socke
         }
         other => panic!("expected welcome, got {other:?}"),
     }
+    match next(&mut socket).await {
+        Ok(ServerFrame::Checks { .. }) => {}
+        other => panic!("expected the agent's checks after welcome, got {other:?}"),
+    }
     socket
 }

@@ -4,7 +4,7 @@ use super::commands::COMMAND_COLUMNS;
 use super::rows::*;
 use super::*;
 use crate::model::*;
-use crate::{AgentStore, StoreError, StoreResult};
+use crate::{AgentStore, OfflineAgent, StoreError, StoreResult};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use gururmm_protocol::{AgentId, NetworkInterface, OrganizationId};
@@ -326,6 +326,31 @@ where
                 .await?
                 .rows_affected(),
         )
+    }
+
+    async fn offline_agents(&self, before: DateTime<Utc>) -> StoreResult<Vec<OfflineAgent>> {
+        let rows: Vec<(String, String, String, String, String, i64)> = sqlx::query_as(
+            "SELECT id, organization_id, client_id, site_id, hostname, last_seen FROM agents \
+             WHERE online = FALSE AND last_seen < $1",
+        )
+        .bind(millis(before))
+        .fetch_all(&self.read)
+        .await?;
+        rows.into_iter()
+            .map(|(id, org, client, site, hostname, last_seen)| {
+                Ok(OfflineAgent {
+                    placement: PlacementRow {
+                        id,
+                        organization_id: org,
+                        client_id: client,
+                        site_id: site,
+                    }
+                    .into_placement()?,
+                    hostname,
+                    last_seen: from_millis(last_seen),
+                })
+            })
+            .collect()
     }
 
     async fn write_presence(&self, updates: &[PresenceUpdate]) -> StoreResult<()> {

@@ -114,7 +114,7 @@ where
         &self,
         org: OrganizationId,
         agent: AgentId,
-        name: &str,
+        name: Option<&str>,
         since: DateTime<Utc>,
         limit: i64,
     ) -> StoreResult<Vec<CheckHistoryEntry>> {
@@ -128,8 +128,9 @@ where
             return Err(StoreError::NotFound);
         }
         let rows: Vec<CheckHistoryRow> = sqlx::query_as(
-            "SELECT state, output, value, checked_at FROM check_history \
-             WHERE agent_id = $1 AND name = $2 AND checked_at >= $3 ORDER BY checked_at DESC LIMIT $4",
+            "SELECT name, state, output, value, checked_at FROM check_history \
+             WHERE agent_id = $1 AND ($2 IS NULL OR name = $2) AND checked_at >= $3 \
+             ORDER BY checked_at DESC, name LIMIT $4",
         )
         .bind(agent.to_string())
         .bind(name)

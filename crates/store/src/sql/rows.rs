@@ -633,6 +633,7 @@ impl CheckStatusRow {
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct CheckHistoryRow {
+    pub(crate) name: String,
     pub(crate) state: String,
     pub(crate) output: String,
     pub(crate) value: Option<f64>,
@@ -642,6 +643,7 @@ pub(crate) struct CheckHistoryRow {
 impl CheckHistoryRow {
     pub(crate) fn into_entry(self) -> StoreResult<CheckHistoryEntry> {
         Ok(CheckHistoryEntry {
+            name: self.name,
             state: check_state(&self.state)?,
             output: self.output,
             value: self.value,

@@ -203,7 +203,7 @@ async fn checks_and_alerts(store: &dyn Store, tenants: &Tenants) {
         ]
     );
     let history = store
-        .check_history(org, agent, "https", at, 10)
+        .check_history(org, agent, Some("https"), at, 10)
         .await
         .unwrap();
     assert_eq!(
@@ -213,7 +213,7 @@ async fn checks_and_alerts(store: &dyn Store, tenants: &Tenants) {
     );
     assert!(matches!(
         store
-            .check_history(tenants.other_org.id, agent, "https", at, 10)
+            .check_history(tenants.other_org.id, agent, None, at, 10)
             .await,
         Err(StoreError::NotFound)
     ));
