@@ -7,8 +7,11 @@
 mod common;
 
 use common::*;
-use gururmm_protocol::checks::{DiskCheck, PortCheck};
-use gururmm_protocol::{AgentFrame, CheckKind, CheckResult, CheckSpec, CheckState, ServerFrame};
+use gururmm_protocol::checks::{CheckScript, DiskCheck, PortCheck, ScriptCheck};
+use gururmm_protocol::{
+    AgentFrame, CheckKind, CheckResult, CheckSpec, CheckState, CommandType, ScriptId, ServerFrame,
+};
+use std::collections::BTreeMap;
 
 fn check(name: &str, kind: CheckKind) -> CheckSpec {
     CheckSpec {
@@ -154,5 +157,65 @@ async fn an_unacknowledged_batch_is_sent_again_after_a_reconnect() {
     // Acknowledged: what comes next is a new run (failing again, counted).
     let next = next_result_of(&mut ws, "disk").await;
     assert_eq!(next.consecutive, 2);
+    agent.shut_down().await;
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn script_checks_are_graded_by_exit_code() {
+    let peer = Peer::bind().await;
+    let temp = tempfile::tempdir().unwrap();
+    let identity = stored_identity(temp.path(), &peer.url);
+    let agent = Agent::start(quiet_options(temp.path(), &peer.url));
+    let mut ws = connect_welcomed(&peer, &identity).await;
+    let script = |name: &str, body: &str| CheckSpec {
+        script: Some(CheckScript {
+            command_type: CommandType::Shell,
+            body: body.into(),
+            interpreter: None,
+        }),
+        ..check(
+            name,
+            CheckKind::Script(ScriptCheck {
+                script_id: ScriptId::new(),
+                warning_exit_code: Some(2),
+            }),
+        )
+    };
+    set_checks(
+        &mut ws,
+        vec![
+            script("ok", "echo fine"),
+            script("degraded", "echo queue long; exit 2"),
+            script("broken", "echo no database >&2; exit 5"),
+        ],
+    )
+    .await;
+    let mut results = BTreeMap::new();
+    while results.len() < 3 {
+        let (batch_id, batch, _) = receive_results(&mut ws).await;
+        ack(&mut ws, batch_id).await;
+        for result in batch {
+            results.insert(
+                result.name.clone(),
+                (result.state, result.output, result.value),
+            );
+        }
+    }
+    let expected = BTreeMap::from([
+        (
+            "broken".to_owned(),
+            (CheckState::Failing, "no database\n".to_owned(), Some(5.0)),
+        ),
+        (
+            "degraded".to_owned(),
+            (CheckState::Warning, "queue long\n".to_owned(), Some(2.0)),
+        ),
+        (
+            "ok".to_owned(),
+            (CheckState::Passing, "fine\n".to_owned(), Some(0.0)),
+        ),
+    ]);
+    assert_eq!(results, expected);
     agent.shut_down().await;
 }

@@ -11,7 +11,8 @@
 //! or not a session exists; results wait in the outbox.
 //!
 //! What a check does is behind [`CheckRunner`]: [`SystemRunner`] dispatches
-//! by type to one module each (`usage`, `disk`, `port`, `processes`), and
+//! by type to one module each (`usage`, `disk`, `port`, `processes`,
+//! `ping`, `script`, `service`), and
 //! tests substitute fakes. OS text is parsed by pure functions in those
 //! modules, tested on Linux with recorded fixtures.
 //!
@@ -20,9 +21,12 @@
 
 pub mod disk;
 pub mod outbox;
+pub mod ping;
 pub mod port;
 pub mod processes;
 pub mod schedule;
+pub mod script;
+pub mod service;
 pub mod usage;
 
 pub use outbox::{ResultBatch, ResultOutbox};
@@ -158,11 +162,17 @@ pub trait CheckRunner: Send + Sync + 'static {
 /// Runs the checks on this machine.
 pub struct SystemRunner {
     checks: Arc<Checks>,
+    services: Arc<dyn service::ServiceManager>,
 }
 
 impl SystemRunner {
     pub fn new(checks: Arc<Checks>) -> Self {
-        Self { checks }
+        Self {
+            checks,
+            services: Arc::new(service::SystemServices {
+                timeout: Duration::from_secs(30),
+            }),
+        }
     }
 }
 
@@ -195,6 +205,25 @@ impl CheckRunner for SystemRunner {
                 let name = check.name.clone();
                 blocking(move || processes::check(&name)).map(Some).boxed()
             }
+            CheckKind::Ping(check) => {
+                let check = check.clone();
+                let timeout = run_timeout(&spec);
+                blocking(move || ping::check(&check, timeout))
+                    .map(Some)
+                    .boxed()
+            }
+            CheckKind::Script(check) => {
+                let check = check.clone();
+                let seconds = run_timeout(&spec).as_secs() as u32;
+                async move { Some(script::check(&check, spec.script.as_ref(), seconds).await) }
+                    .boxed()
+            }
+            CheckKind::Service(check) => {
+                let (check, services) = (check.clone(), self.services.clone());
+                blocking(move || service::evaluate(services.as_ref(), &check))
+                    .map(Some)
+                    .boxed()
+            }
             other => {
                 let message = format!(
                     "{} checks are not supported by this agent yet",
@@ -222,7 +251,13 @@ async fn execute(runner: Arc<dyn CheckRunner>, spec: Arc<CheckSpec>) -> Option<O
         return Some(Outcome::failing(format!("the check cannot run: {error}")));
     }
     let limit = run_timeout(&spec);
-    match tokio::time::timeout(limit, runner.run(spec)).await {
+    // A script ends its own process tree at the timeout and says so; this
+    // bound only catches a kill that never completes.
+    let backstop = match spec.kind {
+        CheckKind::Script(_) => limit + script::KILL_GRACE + Duration::from_secs(15),
+        _ => limit,
+    };
+    match tokio::time::timeout(backstop, runner.run(spec)).await {
         Ok(outcome) => outcome.map(Outcome::capped),
         Err(_) => Some(Outcome::failing(format!(
             "timed out after {} s",
