@@ -171,7 +171,8 @@ impl SampleBuffer {
     }
 }
 
-fn json_size(sample: &MetricSample) -> usize {
+/// Bytes of `value` as JSON, counted without building the text.
+pub(crate) fn json_size(value: &impl serde::Serialize) -> usize {
     struct Counter(usize);
     impl std::io::Write for Counter {
         fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
@@ -184,8 +185,8 @@ fn json_size(sample: &MetricSample) -> usize {
     }
     let mut counter = Counter(0);
     // Serializing plain data into a counter cannot fail; if it somehow did, the
-    // sample counts as too large and is dropped rather than blocking the buffer.
-    match serde_json::to_writer(&mut counter, sample) {
+    // value counts as too large and is dropped rather than blocking a buffer.
+    match serde_json::to_writer(&mut counter, value) {
         Ok(()) => counter.0,
         Err(_) => usize::MAX / 2,
     }

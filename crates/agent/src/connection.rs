@@ -1,6 +1,7 @@
 //! One WebSocket session with the server: upgrade with the bearer
 //! credential, `hello`, wait for `welcome`, then heartbeats, interface
-//! updates, metric batches and remote execution until either direction fails.
+//! updates, metric batches, remote execution and check results until either
+//! direction fails.
 //!
 //! For commands the session is only a relay: it hands `run_command`,
 //! `cancel_command` and acknowledgements to the runtime's
@@ -11,6 +12,7 @@
 //! fails, the server closes, or nothing arrives for three heartbeat
 //! intervals, the whole session ends: there is no half-dead connection.
 
+use crate::checks::Control;
 use crate::exec::{Relay, Submission};
 use crate::shared::{sanitize_settings, shutdown_requested, Shared};
 use futures_util::{SinkExt, StreamExt};
@@ -415,6 +417,17 @@ impl Session<'_> {
                 );
                 self.send(&batch.into_frame()).await?;
             }
+            // Check results, one unacknowledged batch at a time.
+            let check_batch = self.shared.checks.outbox().next_batch(MAX_FRAME_BYTES);
+            if let Some(batch) = check_batch {
+                tracing::debug!(
+                    batch_id = batch.batch_id,
+                    results = batch.results.len(),
+                    summary = batch.summary,
+                    "sending check results"
+                );
+                self.send(&batch.into_frame()).await?;
+            }
             // One command frame per turn; if there was one, there may be more.
             let command_frame = self.shared.executor.next_frame(&mut self.relay);
             let more_command_frames = command_frame.is_some();
@@ -435,6 +448,7 @@ impl Session<'_> {
                     return Err(Self::dropped(format!("nothing received from the server for {silence_limit:?}")));
                 }
                 () = self.shared.sample_added.notified() => {}
+                () = self.shared.checks.results_added.notified() => {}
                 _ = command_changes.changed(), if !more_command_frames => {}
                 () = std::future::ready(()), if more_command_frames => {}
                 changed = interfaces.changed() => {
@@ -510,10 +524,22 @@ impl Session<'_> {
                 self.shared.executor.acknowledge(id);
                 self.relay.forget(id);
             }
-            // Monitoring checks are not run by this agent yet.
-            Ok(ServerFrame::Checks { .. })
-            | Ok(ServerFrame::RunChecks { .. })
-            | Ok(ServerFrame::CheckResultsAck { .. }) => {}
+            Ok(ServerFrame::Checks { revision, checks }) => {
+                self.shared
+                    .checks
+                    .send(Control::Replace { revision, checks });
+            }
+            Ok(ServerFrame::RunChecks { names }) => {
+                self.shared.checks.send(Control::RunNow { names });
+            }
+            Ok(ServerFrame::CheckResultsAck { batch_id }) => {
+                if !self.shared.checks.outbox().ack(batch_id) {
+                    tracing::debug!(
+                        batch_id,
+                        "ignoring an acknowledgement for an unknown check batch"
+                    );
+                }
+            }
             // A newer server may send frames this agent does not know yet.
             Err(error) => tracing::warn!("ignoring a frame the agent does not understand: {error}"),
         }

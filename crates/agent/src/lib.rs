@@ -1,6 +1,6 @@
 //! The GuruRMM endpoint agent: enrolls once, then keeps one outbound WebSocket
 //! to the server, sending heartbeats, network interfaces and buffered metric
-//! samples, and running the server's commands.
+//! samples, running the server's commands and its monitoring checks.
 //!
 //! **Architecture Invariant:** the agent never listens on a port; it only dials
 //! the server. Everything it keeps in memory (sample buffer, process table,
@@ -16,6 +16,7 @@
 
 pub mod backoff;
 pub mod buffer;
+pub mod checks;
 pub mod collectors;
 pub mod connection;
 pub mod enroll;

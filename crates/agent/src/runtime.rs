@@ -6,12 +6,14 @@
 //! module and the connection): the collector pushes samples into the bounded
 //! buffer and publishes interface changes; the connection drains the buffer
 //! and applies the server's settings. The command executor is created here
-//! too, so commands keep running while sessions come and go. Collection runs
+//! too, so commands keep running while sessions come and go, and so is the
+//! check task ([`crate::checks::run_forever`]), so checks run offline too. Collection runs
 //! whether or not the server is reachable, so samples taken offline are
 //! uploaded later.
 
 use crate::backoff::{Backoff, BackoffPolicy};
 use crate::buffer::DEFAULT_CAPACITY;
+use crate::checks::{self, Checks, SystemRunner};
 use crate::collectors::{self, Collection, Collector};
 use crate::connection::{self, SessionEnd, SessionParams, Timeouts};
 use crate::enroll::EnrollRetryPolicy;
@@ -137,18 +139,24 @@ pub async fn run(
     // `interrupted`, and finished ones are ready to be reported again.
     let executor = Executor::open(&options.state_dir, options.exec)
         .context("opening the command records in the state directory")?;
+    let (checks, check_control) = Checks::new();
     let shared = Arc::new(Shared::new(
         options.buffer_capacity,
         options.initial_settings,
         executor,
+        checks.clone(),
     ));
     let collector = tokio::spawn(collect_forever(
         source,
         shared.clone(),
         options.first_sample_delay,
     ));
+    // Checks run whether or not a session exists; their results wait in the outbox.
+    let check_runner = Arc::new(SystemRunner::new(checks.clone()));
+    let check_task = tokio::spawn(checks::run_forever(checks, check_control, check_runner));
     let result = connect_forever(&options, tls, &shared, &mut shutdown).await;
     collector.abort();
+    check_task.abort();
     result
 }
 
@@ -209,6 +217,7 @@ async fn collect_forever(
                         true
                     }
                 });
+                shared.checks.record_usage(&sample);
                 shared.lock_buffer().push(sample);
                 shared.sample_added.notify_one();
             }
@@ -337,6 +346,7 @@ async fn connect_forever(
         };
         let end = connection::run_session(&params, shared, shutdown).await;
         shared.lock_buffer().connection_lost();
+        shared.checks.outbox().connection_lost();
         let delay = match end {
             SessionEnd::Shutdown => return Ok(()),
             SessionEnd::Dropped { welcomed, reason } => {

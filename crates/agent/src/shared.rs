@@ -1,5 +1,5 @@
 //! The state the agent's long-lived tasks share: the collector, the
-//! WebSocket session of the moment and the command executor.
+//! WebSocket session of the moment, the command executor and the checks.
 //!
 //! It sits below both [`crate::runtime`], which creates it and runs the
 //! tasks, and [`crate::connection`], which reads and writes it during a
@@ -8,6 +8,7 @@
 //! reason.
 
 use crate::buffer::SampleBuffer;
+use crate::checks::Checks;
 use crate::exec::Executor;
 use gururmm_protocol::{AgentSettings, NetworkInterface};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -24,12 +25,21 @@ pub struct Shared {
     pub interfaces: watch::Sender<Option<Vec<NetworkInterface>>>,
     /// Runs the server's commands; outlives sessions, which relay its frames.
     pub executor: Arc<Executor>,
+    /// Monitoring checks: sessions pass the server's set in and send the
+    /// results out; the collector feeds it CPU and memory readings.
+    pub checks: Arc<Checks>,
 }
 
 impl Shared {
-    pub fn new(buffer_capacity: usize, settings: AgentSettings, executor: Arc<Executor>) -> Self {
+    pub fn new(
+        buffer_capacity: usize,
+        settings: AgentSettings,
+        executor: Arc<Executor>,
+        checks: Arc<Checks>,
+    ) -> Self {
         Self {
             executor,
+            checks,
             buffer: Mutex::new(SampleBuffer::new(buffer_capacity)),
             sample_added: Notify::new(),
             settings: watch::Sender::new(sanitize_settings(settings)),

@@ -114,6 +114,20 @@ pub fn hostname() -> String {
     }
 }
 
+/// Every mounted filesystem sysinfo lists, with its sizes.
+pub fn mounted_filesystems(list: &Disks) -> Vec<disks::MountedFilesystem> {
+    list.list()
+        .iter()
+        .map(|disk| disks::MountedFilesystem {
+            device: disk.name().to_string_lossy().into_owned(),
+            file_system: disk.file_system().to_string_lossy().into_owned(),
+            mount_point: disk.mount_point().to_string_lossy().into_owned(),
+            total_bytes: disk.total_space(),
+            available_bytes: disk.available_space(),
+        })
+        .collect()
+}
+
 /// Stateful collector: CPU and process CPU percentages and network deltas
 /// are differences between two readings, so it keeps the previous ones.
 pub struct Collector {
@@ -220,19 +234,7 @@ impl Collector {
     fn collect_disks(&mut self) -> Vec<gururmm_protocol::DiskUsage> {
         self.disks
             .refresh_specifics(true, DiskRefreshKind::nothing().with_storage());
-        let mounts = self
-            .disks
-            .list()
-            .iter()
-            .map(|disk| disks::MountedFilesystem {
-                device: disk.name().to_string_lossy().into_owned(),
-                file_system: disk.file_system().to_string_lossy().into_owned(),
-                mount_point: disk.mount_point().to_string_lossy().into_owned(),
-                total_bytes: disk.total_space(),
-                available_bytes: disk.available_space(),
-            })
-            .collect();
-        disks::select_real_disks(mounts)
+        disks::select_real_disks(mounted_filesystems(&self.disks))
     }
 
     /// Fills the traffic deltas and returns the interface list.

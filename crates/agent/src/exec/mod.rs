@@ -49,7 +49,7 @@ pub mod spool;
 pub mod text;
 
 pub use relay::Relay;
-pub use run::MAX_OUTPUT_LIMIT_BYTES;
+pub use run::{run_captured, Captured, MAX_OUTPUT_LIMIT_BYTES};
 pub use spool::INTERRUPTED_ERROR;
 
 #[cfg(unix)]

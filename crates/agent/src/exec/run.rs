@@ -116,31 +116,11 @@ pub(crate) async fn execute<P: Progress>(
             "could not record that the command starts: {error:#}"
         ));
     }
-    let configure = |command: &mut std::process::Command| {
-        os::configure(command, invocation.account.as_ref());
-    };
-    let mut child = match process::spawn_command(&invocation.spawn_spec(), configure) {
-        Ok(child) => child,
-        Err(error) => {
-            return failed(format!(
-                "could not start {}: {error}",
-                invocation.program.display()
-            ))
-        }
+    let (mut child, tree) = match spawn_in_tree(&invocation).await {
+        Ok(started) => started,
+        Err(error) => return failed(error),
     };
     let pid = child.id().unwrap_or(0);
-    let tree = match os::ProcessTree::adopt(&child) {
-        Ok(tree) => tree,
-        Err(error) => {
-            // It never ran a single instruction (Windows starts it suspended).
-            let _ = child.start_kill();
-            let _ = child.wait().await;
-            return failed(format!(
-                "could not take charge of {}'s process tree: {error}",
-                invocation.program.display()
-            ));
-        }
-    };
     if let Some(process) = tree.marker() {
         let state = CommandState::Running {
             started_at,
@@ -254,6 +234,30 @@ pub(crate) async fn execute<P: Progress>(
     }
 }
 
+/// Spawns a prepared invocation in a process tree of its own (process group
+/// or Job object), so it can be ended as a whole.
+async fn spawn_in_tree(
+    invocation: &invocation::Invocation,
+) -> Result<(tokio::process::Child, os::ProcessTree), String> {
+    let configure = |command: &mut std::process::Command| {
+        os::configure(command, invocation.account.as_ref());
+    };
+    let mut child = process::spawn_command(&invocation.spawn_spec(), configure)
+        .map_err(|error| format!("could not start {}: {error}", invocation.program.display()))?;
+    match os::ProcessTree::adopt(&child) {
+        Ok(tree) => Ok((child, tree)),
+        Err(error) => {
+            // It never ran a single instruction (Windows starts it suspended).
+            let _ = child.start_kill();
+            let _ = child.wait().await;
+            Err(format!(
+                "could not take charge of {}'s process tree: {error}",
+                invocation.program.display()
+            ))
+        }
+    }
+}
+
 /// Ends a command's whole process tree: SIGTERM to the group, up to the
 /// kill grace period for it to go, SIGKILL to whatever is left, then
 /// waits until nothing of it runs (signalling again, in case anything
@@ -351,4 +355,101 @@ async fn pump<P: Progress>(
     let result = writer.finish();
     store(&mut writer, result);
     writer
+}
+
+/// How a command run for its output alone ended (a `script` check).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Captured {
+    /// `None` when it timed out, was killed by a signal or never started.
+    pub exit_code: Option<i32>,
+    /// Its stdout, then its stderr, each cut at `max_output_bytes`.
+    pub output: String,
+    /// Why there is no exit code.
+    pub error: Option<String>,
+}
+
+/// Runs `request` as a command would run, but keeps its output in memory
+/// (at most `max_output_bytes` of each stream) instead of spooling it, and
+/// ends its whole process tree at the timeout. For monitoring scripts, whose
+/// output is small and whose result matters only once.
+pub async fn run_captured(
+    request: &CommandRequest,
+    max_output_bytes: usize,
+    kill_grace: Duration,
+) -> Captured {
+    let failed = |error: String| Captured {
+        exit_code: None,
+        output: String::new(),
+        error: Some(error),
+    };
+    let invocation = match invocation::prepare(request) {
+        Ok(invocation) => invocation,
+        Err(error) => return failed(error),
+    };
+    let (mut child, tree) = match spawn_in_tree(&invocation).await {
+        Ok(started) => started,
+        Err(error) => return failed(error),
+    };
+    let limit = max_output_bytes as u64;
+    let read = |pipe: Option<Box<dyn tokio::io::AsyncRead + Unpin + Send>>| async move {
+        let mut kept = Vec::new();
+        if let Some(mut pipe) = pipe {
+            // Read to the end so the child never blocks on a full pipe; keep the start.
+            let mut buffer = [0u8; 4096];
+            while let Ok(n) = pipe.read(&mut buffer).await {
+                if n == 0 {
+                    break;
+                }
+                let room = (limit as usize).saturating_sub(kept.len());
+                kept.extend_from_slice(&buffer[..n.min(room)]);
+            }
+        }
+        kept
+    };
+    let stdout = child
+        .stdout
+        .take()
+        .map(|p| Box::new(p) as Box<dyn tokio::io::AsyncRead + Unpin + Send>);
+    let stderr = child
+        .stderr
+        .take()
+        .map(|p| Box::new(p) as Box<dyn tokio::io::AsyncRead + Unpin + Send>);
+    let reading = async { tokio::join!(read(stdout), read(stderr)) };
+    let timeout_seconds = request
+        .timeout_seconds
+        .clamp(MIN_TIMEOUT_SECONDS, MAX_TIMEOUT_SECONDS);
+    let deadline = tokio::time::sleep(Duration::from_secs(u64::from(timeout_seconds)));
+    tokio::pin!(reading, deadline);
+    let mut exit_code = None;
+    let error;
+    let (out, err) = tokio::select! {
+        both = &mut reading => {
+            // Output closed; the main process ends now or at the deadline.
+            tokio::select! {
+                status = child.wait() => {
+                    (_, exit_code, error) = status.map_or_else(
+                        |e| (CommandOutcome::Failed, None, Some(format!("waiting for the script failed: {e}"))),
+                        exit_outcome,
+                    );
+                }
+                () = &mut deadline => {
+                    end_tree(request.id, &tree, Some(&mut child), kill_grace).await;
+                    error = Some(format!("timed out after {timeout_seconds} s"));
+                }
+            }
+            both
+        }
+        () = &mut deadline => {
+            end_tree(request.id, &tree, Some(&mut child), kill_grace).await;
+            error = Some(format!("timed out after {timeout_seconds} s"));
+            reading.await
+        }
+    };
+    let mut output = String::from_utf8_lossy(&out).into_owned();
+    output.push_str(&String::from_utf8_lossy(&err));
+    Captured {
+        exit_code,
+        output,
+        error,
+    }
 }
