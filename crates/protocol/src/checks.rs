@@ -158,7 +158,11 @@ pub struct ScriptCheck {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ServiceCheck {
-    pub name: String,
+    /// The service's name; absent: the check's own `name` (a check's fields
+    /// share one object with its name, so a service check named `nginx` checks
+    /// the service `nginx`).
+    #[serde(default)]
+    pub service: Option<String>,
     /// Start it when found stopped (the result says so).
     #[serde(default)]
     pub restart_if_stopped: bool,
@@ -171,7 +175,9 @@ pub struct ServiceCheck {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProcessCheck {
-    pub name: String,
+    /// The process's name; absent: the check's own `name`.
+    #[serde(default)]
+    pub process: Option<String>,
 }
 
 /// What a check checks, tagged by `type`.
@@ -225,6 +231,17 @@ impl CheckKind {
             Self::Service(_) => "service",
             Self::Process(_) => "process",
         }
+    }
+
+    /// Names the service or process a check of that type looks for when the
+    /// check leaves it to its own name.
+    pub fn with_target_named(mut self, check_name: &str) -> Self {
+        match &mut self {
+            Self::Service(s) if s.service.is_none() => s.service = Some(check_name.into()),
+            Self::Process(p) if p.process.is_none() => p.process = Some(check_name.into()),
+            _ => {}
+        }
+        self
     }
 
     /// How long one run may take when the check does not say.
@@ -330,8 +347,22 @@ impl CheckKind {
                 }
             }
             Self::Script(_) => {}
-            Self::Service(s) => text("name", &s.name, MAX_NAME_CHARS)?,
-            Self::Process(p) => text("name", &p.name, MAX_NAME_CHARS)?,
+            Self::Service(ServiceCheck {
+                service: Some(name),
+                ..
+            })
+            | Self::Process(ProcessCheck {
+                process: Some(name),
+            }) => text(
+                if matches!(self, Self::Service(_)) {
+                    "service"
+                } else {
+                    "process"
+                },
+                name,
+                MAX_NAME_CHARS,
+            )?,
+            Self::Service(_) | Self::Process(_) => {}
         }
         Ok(())
     }
@@ -464,7 +495,8 @@ mod tests {
                 "expect_status",
             ),
             (r#"{"type":"ping","host":"x","count":50}"#, "count"),
-            (r#"{"type":"service","name":"a\u0007"}"#, "name"),
+            (r#"{"type":"service","service":"a\u0007"}"#, "service"),
+            (r#"{"type":"process","process":""}"#, "process"),
         ];
         for (json, field) in cases {
             let error = check(json).validate().unwrap_err();
@@ -473,10 +505,31 @@ mod tests {
         for json in [
             r#"{"type":"http","url":"https://example.test/health","min_cert_days":14}"#,
             r#"{"type":"disk","mount":"/","max_used_percent":90,"warn_used_percent":80}"#,
-            r#"{"type":"process","name":"sshd"}"#,
+            r#"{"type":"process","process":"sshd"}"#,
+            r#"{"type":"service"}"#,
         ] {
             check(json).validate().unwrap();
         }
+    }
+
+    #[test]
+    fn a_service_or_process_check_defaults_to_its_own_name() {
+        let spec: CheckSpec = serde_json::from_str(
+            r#"{"name":"nginx","interval_seconds":60,"timeout_seconds":5,"type":"service","restart_if_stopped":true}"#,
+        )
+        .unwrap();
+        let CheckKind::Service(service) = spec.kind.clone().with_target_named(&spec.name) else {
+            panic!("not a service check");
+        };
+        assert_eq!(service.service.as_deref(), Some("nginx"));
+        assert!(service.restart_if_stopped);
+        let named = check(r#"{"type":"process","process":"sshd"}"#).with_target_named("SSH");
+        assert_eq!(
+            named,
+            CheckKind::Process(ProcessCheck {
+                process: Some("sshd".into())
+            })
+        );
     }
 
     #[test]

@@ -90,7 +90,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A check's changes of state. */
+        /** The changes of state of one check, or of every check of the agent. */
         get: operations["agent_check_history"];
         put?: never;
         post?: never;
@@ -1070,6 +1070,7 @@ export interface components {
         CheckHistoryEntry: {
             /** Format: date-time */
             checked_at: string;
+            name: string;
             output: string;
             state: components["schemas"]["CheckState"];
             /** Format: double */
@@ -1906,7 +1907,8 @@ export interface components {
         };
         /** @description A process with this name is running. */
         ProcessCheck: {
-            name: string;
+            /** @description The process's name; absent: the check's own `name`. */
+            process?: string | null;
         };
         ProcessInfo: {
             /** Format: float */
@@ -2038,11 +2040,16 @@ export interface components {
         };
         /** @description A service (systemd unit, Windows service, launchd job) is running. */
         ServiceCheck: {
-            name: string;
             /** @description Pass when no such service exists. */
             pass_if_not_installed?: boolean;
             /** @description Start it when found stopped (the result says so). */
             restart_if_stopped?: boolean;
+            /**
+             * @description The service's name; absent: the check's own `name` (a check's fields
+             *     share one object with its name, so a service check named `nginx` checks
+             *     the service `nginx`).
+             */
+            service?: string | null;
         };
         /**
          * @description How serious a problem is; notification routes pick by their minimum.
@@ -2346,9 +2353,9 @@ export interface operations {
     };
     agent_check_history: {
         parameters: {
-            query: {
-                /** @description The check's name. */
-                name: string;
+            query?: {
+                /** @description One check's name; absent: every check. */
+                name?: string;
                 /** @description How far back, in hours (default 24, at most 90 days). */
                 hours?: number;
             };

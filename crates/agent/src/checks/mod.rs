@@ -202,7 +202,7 @@ impl CheckRunner for SystemRunner {
                 async move { Some(port::check(&check.host, check.port).await) }.boxed()
             }
             CheckKind::Process(check) => {
-                let name = check.name.clone();
+                let name = check.process.clone().unwrap_or_else(|| spec.name.clone());
                 blocking(move || processes::check(&name)).map(Some).boxed()
             }
             CheckKind::Ping(check) => {
@@ -219,7 +219,11 @@ impl CheckRunner for SystemRunner {
                     .boxed()
             }
             CheckKind::Service(check) => {
-                let (check, services) = (check.clone(), self.services.clone());
+                let (services, name) = (self.services.clone(), spec.name.clone());
+                let check = CheckKind::Service(check.clone()).with_target_named(&name);
+                let CheckKind::Service(check) = check else {
+                    unreachable!("a service check stays one")
+                };
                 blocking(move || service::evaluate(services.as_ref(), &check))
                     .map(Some)
                     .boxed()
@@ -357,7 +361,9 @@ mod tests {
             name: name.into(),
             interval_seconds: 60,
             timeout_seconds: 5,
-            kind: CheckKind::Process(ProcessCheck { name: name.into() }),
+            kind: CheckKind::Process(ProcessCheck {
+                process: Some(name.into()),
+            }),
             script: None,
         }
     }

@@ -275,7 +275,9 @@ mod tests {
             name: name.into(),
             interval_seconds,
             timeout_seconds: 5,
-            kind: CheckKind::Process(ProcessCheck { name: name.into() }),
+            kind: CheckKind::Process(ProcessCheck {
+                process: Some(name.into()),
+            }),
             script: None,
         }
     }

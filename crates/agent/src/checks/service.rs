@@ -80,8 +80,11 @@ pub fn parse_launchctl_list(output: &str) -> Option<ServiceStatus> {
 }
 
 /// Grades a service check, starting the service if asked to and it is stopped.
+/// The check's service must be named (`CheckKind::with_target_named`).
 pub fn evaluate(manager: &dyn ServiceManager, check: &ServiceCheck) -> Outcome {
-    let name = &check.name;
+    let Some(name) = check.service.as_deref() else {
+        return Outcome::failing("the check names no service");
+    };
     let passing = |output: String| Outcome {
         state: CheckState::Passing,
         output,
@@ -258,7 +261,7 @@ mod tests {
             start_works,
         };
         let check = ServiceCheck {
-            name: "nginx".into(),
+            service: Some("nginx".into()),
             restart_if_stopped: restart,
             pass_if_not_installed: pass_missing,
         };

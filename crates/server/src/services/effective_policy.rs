@@ -172,7 +172,7 @@ mod tests {
         CheckDefinition {
             name: name.into(),
             kind: CheckKind::Process(ProcessCheck {
-                name: process.into(),
+                process: Some(process.into()),
             }),
             interval_seconds: 60,
             timeout_seconds: None,
@@ -264,7 +264,7 @@ mod tests {
                 };
                 (
                     c.check.name.clone(),
-                    p.name.clone(),
+                    p.process.clone().unwrap_or_default(),
                     c.source.policy_name.clone(),
                 )
             })

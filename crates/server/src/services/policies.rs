@@ -55,6 +55,11 @@ pub async fn validate(
             checks::MAX_CHECKS_PER_AGENT
         )));
     }
+    let mut body = body;
+    // A service or process check without its own target looks for its name.
+    for check in &mut body.checks {
+        check.kind = check.kind.clone().with_target_named(&check.name);
+    }
     let mut names = HashSet::new();
     for (index, check) in body.checks.iter().enumerate() {
         let at = |field: &str, message: &str| {

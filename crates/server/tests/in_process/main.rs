@@ -9,6 +9,7 @@ mod wire;
 mod api;
 mod commands;
 mod gateway;
+mod monitoring;
 mod scripts;
 mod security;
 mod tenancy;

@@ -6,7 +6,7 @@
 //! the matrix grows with the API.
 
 use crate::support::*;
-use gururmm_store::Role;
+use gururmm_store::{AlertKind, NewAlert, Role, Severity};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -73,7 +73,51 @@ async fn tenant(server: &TestServer, admin: String, technician: String, tag: &st
             .0,
         StatusCode::NO_CONTENT
     );
+    let (_, policy) = server
+        .post(
+            "/api/v1/policies",
+            &admin,
+            json!({"name": format!("policy-{tag}"), "offline_alert_after_seconds": 300,
+                   "checks": [{"name": "web", "type": "port", "host": "127.0.0.1", "port": 443}]}),
+        )
+        .await;
+    let policy = policy["id"].as_str().unwrap().to_string();
+    let (status, assignment) = server
+        .post(
+            "/api/v1/policy-assignments",
+            &admin,
+            json!({"policy_id": policy, "scope": "client", "target_id": client}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{assignment}");
+    let (_, me) = server.get("/api/v1/auth/me", &admin).await;
+    let organization_id = me["organization_id"].as_str().unwrap().parse().unwrap();
+    let alert = server
+        .state
+        .alerts
+        .raise(NewAlert {
+            organization_id,
+            kind: AlertKind::Check,
+            condition_key: format!("check:{agent}:web"),
+            agent_id: Some(agent.parse().unwrap()),
+            client_id: Some(client.parse().unwrap()),
+            site_id: Some(site.parse().unwrap()),
+            check_name: Some("web".into()),
+            severity: Severity::Critical,
+            title: format!("web failing on host-{tag}"),
+            detail: "connection refused".into(),
+            opened_at: chrono::Utc::now(),
+        })
+        .await
+        .unwrap()
+        .unwrap();
     let ids = HashMap::from([
+        ("policies", policy),
+        (
+            "policy-assignments",
+            assignment["id"].as_str().unwrap().to_string(),
+        ),
+        ("alerts", alert.id.to_string()),
         ("clients", client),
         ("sites", site),
         ("agents", agent),
@@ -111,6 +155,10 @@ fn valid_body(method: &Method, path: &str, victim: &Tenant) -> Option<Value> {
             json!({"name": "taken over", "command_type": "shell", "body": "id"})
         }
         "/api/v1/scripts/{id}/run" => json!({"targets": {"agent_ids": [victim.ids["agents"]]}}),
+        "/api/v1/policies/{id}" => json!({"name": "taken over", "checks": []}),
+        "/api/v1/alerts/{id}/snooze" => {
+            json!({"until": (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339()})
+        }
         _ => json!({}),
     })
 }
@@ -181,6 +229,12 @@ async fn attack(server: &TestServer, routes: &[(Method, String)], attacker: &str
         "/api/v1/jobs",
         "/api/v1/deleted-agents",
         "/api/v1/enrollment-requests",
+        "/api/v1/policies",
+        "/api/v1/policy-assignments",
+        "/api/v1/alerts",
+        "/api/v1/overview",
+        &format!("/api/v1/alerts?client_id={}", victim.ids["clients"]),
+        &format!("/api/v1/alerts?agent_id={}", victim.ids["agents"]),
         &format!("/api/v1/agents?site_id={}", victim.ids["sites"]),
         &format!("/api/v1/agents?client_id={}", victim.ids["clients"]),
     ] {
@@ -207,6 +261,9 @@ async fn untouched(server: &TestServer, victim: &Tenant) {
         "jobs",
         "commands",
         "deleted-agents",
+        "policies",
+        "policy-assignments",
+        "alerts",
     ] {
         let (status, body) = get(format!("/api/v1/{kind}/{}", victim.ids[kind])).await;
         assert_eq!(
@@ -220,6 +277,12 @@ async fn untouched(server: &TestServer, victim: &Tenant) {
     assert_eq!(command["cancel_requested"], false);
     let (_, client) = get(format!("/api/v1/clients/{}", victim.ids["clients"])).await;
     assert_ne!(client["name"], "taken over");
+    let (_, policy) = get(format!("/api/v1/policies/{}", victim.ids["policies"])).await;
+    assert_ne!(policy["name"], "taken over");
+    assert_eq!(policy["checks"].as_array().unwrap().len(), 1);
+    let (_, alert) = get(format!("/api/v1/alerts/{}", victim.ids["alerts"])).await;
+    assert_eq!(alert["status"], "open", "{alert}");
+    assert_eq!(alert["snoozed_until"], Value::Null);
     let (_, requests) = get("/api/v1/enrollment-requests".into()).await;
     assert_eq!(
         requests["items"].as_array().unwrap().len(),
