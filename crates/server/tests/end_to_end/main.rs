@@ -9,4 +9,5 @@ mod binaries;
 
 mod agent;
 mod cli;
+mod monitoring;
 mod remote_execution;
