@@ -1604,8 +1604,11 @@ export interface components {
         } | {
             agent_id?: null | components["schemas"]["AgentId"];
             alert_id: components["schemas"]["AlertId"];
+            /** @description For a `check` alert: the check's name. */
+            check_name?: string | null;
             /** @enum {string} */
             event: "alert";
+            kind: components["schemas"]["AlertKind"];
             severity: components["schemas"]["Severity"];
             status: components["schemas"]["AlertStatus"];
         };

@@ -65,6 +65,8 @@ impl Alerts {
             LiveEvent::Alert {
                 alert_id: alert.id,
                 agent_id: alert.agent_id,
+                kind: alert.kind,
+                check_name: alert.check_name.clone(),
                 status: alert.status,
                 severity: alert.severity,
             },

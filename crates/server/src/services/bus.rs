@@ -7,7 +7,7 @@ use gururmm_protocol::{
     AgentId, AlertId, CommandId, CommandStatus, EnrollmentRequestId, JobId, OrganizationId,
     OutputStream,
 };
-use gururmm_store::{AlertStatus, Severity};
+use gururmm_store::{AlertKind, AlertStatus, Severity};
 use serde::Serialize;
 use tokio::sync::broadcast;
 
@@ -82,6 +82,9 @@ pub enum LiveEvent {
     Alert {
         alert_id: AlertId,
         agent_id: Option<AgentId>,
+        kind: AlertKind,
+        /// For a `check` alert: the check's name.
+        check_name: Option<String>,
         status: AlertStatus,
         severity: Severity,
     },
