@@ -102,3 +102,11 @@ id_type!(
     /// One alert: one open problem of one condition, until it resolves.
     AlertId
 );
+id_type!(
+    /// Where notifications go: an email list, a webhook, a Slack or Teams channel.
+    NotificationChannelId
+);
+id_type!(
+    /// One notification to one channel, in the outbox until it is sent or given up.
+    DeliveryId
+);

@@ -91,6 +91,9 @@ pub struct Alert {
     pub acknowledge_note: Option<String>,
     pub snoozed_until: Option<DateTime<Utc>>,
     pub snoozed_by_email: Option<String>,
+    /// The status last handed to the notification outbox, and when.
+    pub notified_status: Option<AlertStatus>,
+    pub notified_at: Option<DateTime<Utc>>,
     /// Names for display, while the agent, client and site exist.
     pub agent_hostname: Option<String>,
     pub client_name: Option<String>,

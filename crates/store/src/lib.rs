@@ -1,6 +1,6 @@
 //! Persistence for the GuruRMM server: [`Store`], the sum of one trait per
 //! area (users, tenancy, agents, metrics, commands, scripts, jobs, enrollment,
-//! enrollment keys, deleted agents, policies, checks, alerts), and its SQLite and PostgreSQL
+//! enrollment keys, deleted agents, policies, checks, alerts, notifications), and its SQLite and PostgreSQL
 //! implementations (`sql/`, one file per area).
 //!
 //! **Architecture Invariant:** all SQL of the server lives in this crate. The
@@ -21,6 +21,7 @@ mod enrollment_keys;
 mod jobs;
 mod metrics;
 mod model;
+mod notifications;
 mod policies;
 mod scripts;
 mod sql;
@@ -44,6 +45,10 @@ pub use gururmm_protocol::{EnrollmentKeyId, EnrollmentRequestId};
 pub use jobs::JobStore;
 pub use metrics::MetricStore;
 pub use model::*;
+pub use notifications::{
+    ChannelFields, ChannelKind, Delivery, DeliveryAttempt, DeliveryFilter, DeliveryStatus,
+    NewDelivery, NotificationChannel, NotificationEvent, NotificationStore, NotifiedState,
+};
 pub use policies::{
     AgentPlacement, CheckDefinition, NewPolicyAssignment, NotifyRoute, Policy, PolicyAssignment,
     PolicyBody, PolicyFields, PolicyScope, PolicyStore, Severity,
@@ -135,6 +140,7 @@ pub trait Store:
     + PolicyStore
     + CheckStore
     + AlertStore
+    + NotificationStore
     + Send
     + Sync
     + 'static
@@ -146,7 +152,7 @@ pub trait Store:
 pub mod prelude {
     pub use crate::{
         AgentStore, AlertStore, CheckStore, CommandStore, DeletedAgentStore, EnrollmentKeyStore,
-        EnrollmentStore, JobStore, MetricStore, PolicyStore, ScriptStore, Store, TenancyStore,
-        UserStore,
+        EnrollmentStore, JobStore, MetricStore, NotificationStore, PolicyStore, ScriptStore, Store,
+        TenancyStore, UserStore,
     };
 }

@@ -12,10 +12,12 @@ use gururmm_protocol::{AlertId, OrganizationId};
 use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Type};
 
 /// An alert with the names of its agent, client and site (while they exist).
-const ALERT_SELECT: &str = "SELECT a.id, a.organization_id, a.kind, a.condition_key, a.agent_id, \
+pub(crate) const ALERT_SELECT: &str =
+    "SELECT a.id, a.organization_id, a.kind, a.condition_key, a.agent_id, \
      a.client_id, a.site_id, a.check_name, a.severity, a.status, a.title, a.detail, a.opened_at, \
      a.resolved_at, a.resolved_by_email, a.acknowledged_at, a.acknowledged_by_email, \
-     a.acknowledge_note, a.snoozed_until, a.snoozed_by_email, g.hostname AS agent_hostname, \
+     a.acknowledge_note, a.snoozed_until, a.snoozed_by_email, a.notified_status, a.notified_at, \
+     g.hostname AS agent_hostname, \
      c.name AS client_name, s.name AS site_name FROM alerts a \
      LEFT JOIN agents g ON g.id = a.agent_id LEFT JOIN clients c ON c.id = a.client_id \
      LEFT JOIN sites s ON s.id = a.site_id";

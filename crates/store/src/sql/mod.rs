@@ -23,6 +23,7 @@ mod enrollment;
 mod enrollment_keys;
 mod jobs;
 mod metrics;
+mod notifications;
 mod policies;
 pub use metrics::MAX_RAW_POINTS;
 mod postgres;
@@ -117,7 +118,8 @@ where
         + crate::DeletedAgentStore
         + crate::PolicyStore
         + crate::CheckStore
-        + crate::AlertStore,
+        + crate::AlertStore
+        + crate::NotificationStore,
 {
     fn backend(&self) -> Backend {
         self.backend

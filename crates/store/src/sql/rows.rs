@@ -6,6 +6,9 @@ use super::{corrupt, from_millis, parse_id};
 use crate::alerts::{Alert, AlertKind, AlertStatus};
 use crate::checks::{CheckHistoryEntry, CheckStatus};
 use crate::model::*;
+use crate::notifications::{
+    ChannelKind, Delivery, DeliveryStatus, NotificationChannel, NotificationEvent,
+};
 use crate::policies::{AgentPlacement, Policy, PolicyAssignment, PolicyScope, Severity};
 use crate::StoreError;
 use crate::StoreResult;
@@ -678,6 +681,8 @@ pub(crate) struct AlertRow {
     pub(crate) acknowledge_note: Option<String>,
     pub(crate) snoozed_until: Option<i64>,
     pub(crate) snoozed_by_email: Option<String>,
+    pub(crate) notified_status: Option<String>,
+    pub(crate) notified_at: Option<i64>,
     pub(crate) agent_hostname: Option<String>,
     pub(crate) client_name: Option<String>,
     pub(crate) site_name: Option<String>,
@@ -706,9 +711,87 @@ impl AlertRow {
             acknowledge_note: self.acknowledge_note,
             snoozed_until: self.snoozed_until.map(from_millis),
             snoozed_by_email: self.snoozed_by_email,
+            notified_status: self
+                .notified_status
+                .as_deref()
+                .map(|s| named(s, AlertStatus::parse, "alert status"))
+                .transpose()?,
+            notified_at: self.notified_at.map(from_millis),
             agent_hostname: self.agent_hostname,
             client_name: self.client_name,
             site_name: self.site_name,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct ChannelRow {
+    pub(crate) id: String,
+    pub(crate) organization_id: String,
+    pub(crate) name: String,
+    pub(crate) kind: String,
+    pub(crate) config: String,
+    pub(crate) subject_template: Option<String>,
+    pub(crate) body_template: Option<String>,
+    pub(crate) created_at: i64,
+    pub(crate) updated_at: i64,
+}
+
+impl ChannelRow {
+    pub(crate) fn into_channel(self) -> StoreResult<NotificationChannel> {
+        Ok(NotificationChannel {
+            id: parse_id(&self.id)?,
+            organization_id: parse_id(&self.organization_id)?,
+            name: self.name,
+            kind: named(&self.kind, ChannelKind::parse, "channel kind")?,
+            config: from_json(&self.config, "notification_channels.config")?,
+            subject_template: self.subject_template,
+            body_template: self.body_template,
+            created_at: from_millis(self.created_at),
+            updated_at: from_millis(self.updated_at),
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct DeliveryRow {
+    pub(crate) id: String,
+    pub(crate) organization_id: String,
+    pub(crate) channel_id: String,
+    pub(crate) channel_name: String,
+    pub(crate) channel_kind: String,
+    pub(crate) alert_id: Option<String>,
+    pub(crate) event: String,
+    pub(crate) subject: String,
+    pub(crate) body: String,
+    pub(crate) payload: String,
+    pub(crate) status: String,
+    pub(crate) attempts: i64,
+    pub(crate) next_attempt_at: i64,
+    pub(crate) last_error: Option<String>,
+    pub(crate) created_at: i64,
+    pub(crate) sent_at: Option<i64>,
+}
+
+impl DeliveryRow {
+    pub(crate) fn into_delivery(self) -> StoreResult<Delivery> {
+        Ok(Delivery {
+            id: parse_id(&self.id)?,
+            organization_id: parse_id(&self.organization_id)?,
+            channel_id: parse_id(&self.channel_id)?,
+            channel_name: self.channel_name,
+            channel_kind: named(&self.channel_kind, ChannelKind::parse, "channel kind")?,
+            alert_id: optional_id(self.alert_id.as_deref())?,
+            event: named(&self.event, NotificationEvent::parse, "notification event")?,
+            subject: self.subject,
+            body: self.body,
+            payload: self.payload,
+            status: named(&self.status, DeliveryStatus::parse, "delivery status")?,
+            attempts: self.attempts,
+            next_attempt_at: from_millis(self.next_attempt_at),
+            last_error: self.last_error,
+            created_at: from_millis(self.created_at),
+            sent_at: self.sent_at.map(from_millis),
         })
     }
 }

@@ -15,6 +15,7 @@ mod database;
 mod enrollment;
 mod metrics;
 mod monitoring;
+mod notifications;
 mod scripts_and_jobs;
 mod tenancy;
 mod users;
