@@ -102,9 +102,10 @@ describe("dashboard against a live server", () => {
         .then(async () => {
           throw new Error(`login refused: ${await page.getByTestId("login-error").textContent()}`);
         });
-      await Promise.race([page.waitForURL(/\/agents/), refused]);
+      // The home page is the fleet overview.
+      await Promise.race([page.waitForURL((url) => url.pathname === "/"), refused]);
       refused.catch(() => undefined);
-      await page.getByRole("heading", { name: "Agents", exact: true }).waitFor();
+      await page.getByRole("heading", { name: "Overview", exact: true }).waitFor();
     });
 
     await step("create a client", async () => {

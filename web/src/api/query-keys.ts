@@ -10,4 +10,8 @@ export const rootKeys = {
   scripts: ["scripts"],
   jobs: ["jobs"],
   enrollmentRequests: ["enrollment-requests"],
+  overview: ["overview"],
+  alerts: ["alerts"],
+  policies: ["policies"],
+  checks: ["checks"],
 } as const;

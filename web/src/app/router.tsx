@@ -2,6 +2,7 @@
 import type { QueryClient } from "@tanstack/react-query";
 import { createRootRouteWithContext, createRoute, createRouter, lazyRouteComponent, Link, Outlet, redirect } from "@tanstack/react-router";
 import { parseAgentListSearch, parseAgentPageSearch } from "@/features/agents/agent-list-search";
+import { parseAlertListSearch } from "@/features/alerts/alert-list-search";
 import { parseDeletedAgentListSearch } from "@/features/agents/deleted-agent-list-search";
 import { parseCommandHistorySearch } from "@/features/commands/command-history-search";
 import { parseJobListSearch, parseJobPageSearch } from "@/features/jobs/job-list-search";
@@ -9,6 +10,7 @@ import { parseScriptListSearch } from "@/features/scripts/script-list-search";
 import { RouteError } from "@/components/route-error";
 import { getSession } from "@/lib/session";
 import { compact, parseListSearch } from "@/lib/search-params";
+import { parseAgentTabSearch } from "./agent-tab";
 import { AuthedLayout } from "./routes/authed-layout";
 import { safeRedirect } from "./safe-redirect";
 import { AgentsRoute, ClientRoute, ClientsRoute, DeletedAgentsRoute, LoginRoute, SiteRoute } from "./routes/pages";
@@ -23,8 +25,8 @@ const rootRoute = createRootRouteWithContext<RouterContext>()({
   notFoundComponent: () => (
     <div className="grid gap-2 p-8 text-center">
       <h1 className="text-lg font-semibold">Page not found</h1>
-      <Link to="/agents" className="text-primary hover:underline">
-        Go to agents
+      <Link to="/" className="text-primary hover:underline">
+        Go to the overview
       </Link>
     </div>
   ),
@@ -35,7 +37,7 @@ const loginRoute = createRoute({
   path: "/login",
   validateSearch: (raw: Record<string, unknown>): { redirect?: string } => compact({ redirect: safeRedirect(raw.redirect) }),
   beforeLoad: ({ search }) => {
-    if (getSession()) throw redirect({ href: search.redirect ?? "/agents" });
+    if (getSession()) throw redirect({ href: search.redirect ?? "/" });
   },
   component: LoginRoute,
 });
@@ -52,9 +54,14 @@ const authedRoute = createRoute({
 const indexRoute = createRoute({
   getParentRoute: () => authedRoute,
   path: "/",
-  beforeLoad: () => {
-    throw redirect({ to: "/agents" });
-  },
+  component: lazyRouteComponent(() => import("./routes/monitoring-routes"), "OverviewRoute"),
+});
+
+const alertsRoute = createRoute({
+  getParentRoute: () => authedRoute,
+  path: "/alerts",
+  validateSearch: parseAlertListSearch,
+  component: lazyRouteComponent(() => import("./routes/monitoring-routes"), "AlertsRoute"),
 });
 
 const agentsRoute = createRoute({
@@ -67,7 +74,11 @@ const agentsRoute = createRoute({
 const agentRoute = createRoute({
   getParentRoute: () => authedRoute,
   path: "/agents/$agentId",
-  validateSearch: (raw: Record<string, unknown>) => ({ ...parseAgentPageSearch(raw), ...parseCommandHistorySearch(raw) }),
+  validateSearch: (raw: Record<string, unknown>) => ({
+    ...parseAgentPageSearch(raw),
+    ...parseCommandHistorySearch(raw),
+    ...parseAgentTabSearch(raw),
+  }),
   component: lazyRouteComponent(() => import("./routes/agent-route"), "AgentRoute"),
 });
 
@@ -148,6 +159,7 @@ const routeTree = rootRoute.addChildren([
   loginRoute,
   authedRoute.addChildren([
     indexRoute,
+    alertsRoute,
     agentsRoute,
     agentRoute,
     deletedAgentsRoute,

@@ -16,6 +16,8 @@ export type CellProps = ComponentProps<"td"> & DataAttributes;
 export interface DataColumn<T> {
   /** The header's text, unique within the table. */
   header: string;
+  /** Shown in the header instead of the text (a select-all box); the text stays its key and label. */
+  headerContent?: ReactNode;
   headerClassName?: string;
   /** The class of every cell of the column. */
   className?: string;
@@ -114,7 +116,7 @@ export function RowsTable<T>({
         <TableRow>
           {columns.map((column) => (
             <TableHead key={column.header} className={column.headerClassName}>
-              {column.header}
+              {column.headerContent ?? column.header}
             </TableHead>
           ))}
         </TableRow>

@@ -73,6 +73,50 @@ describe("toLiveEvent", () => {
     expect(toLiveEvent({ event: "command_output", id: null, data: '{"command_id":"c","agent_id":"a","stream":"stdout"}' })).toBeNull();
   });
 
+  it("reads check_status events and skips unknown states", () => {
+    expect(
+      toLiveEvent({
+        event: "check_status",
+        id: null,
+        data: '{"agent_id":"a1","name":"Web port","state":"failing","checked_at":"2026-01-01T00:00:00Z"}',
+      }),
+    ).toEqual({ type: "check_status", agent_id: "a1", name: "Web port", state: "failing", checked_at: "2026-01-01T00:00:00Z" });
+    expect(toLiveEvent({ event: "check_status", id: null, data: '{"agent_id":"a1","name":"x","state":"broken"}' })).toBeNull();
+  });
+
+  it("reads alert events, with or without an agent", () => {
+    expect(
+      toLiveEvent({
+        event: "alert",
+        id: null,
+        data: '{"alert_id":"al1","agent_id":"a1","kind":"check","check_name":"Web port","status":"open","severity":"critical"}',
+      }),
+    ).toEqual({
+      type: "alert",
+      alert_id: "al1",
+      agent_id: "a1",
+      kind: "check",
+      check_name: "Web port",
+      status: "open",
+      severity: "critical",
+    });
+    expect(
+      toLiveEvent({ event: "alert", id: null, data: '{"alert_id":"al2","kind":"site_offline","status":"resolved","severity":"warning"}' }),
+    ).toEqual({
+      type: "alert",
+      alert_id: "al2",
+      agent_id: null,
+      kind: "site_offline",
+      check_name: null,
+      status: "resolved",
+      severity: "warning",
+    });
+    expect(
+      toLiveEvent({ event: "alert", id: null, data: '{"alert_id":"al3","kind":"check","status":"gone","severity":"warning"}' }),
+    ).toBeNull();
+    expect(toLiveEvent({ event: "alert", id: null, data: '{"alert_id":"al4","status":"open","severity":"warning"}' })).toBeNull();
+  });
+
   it("skips unknown events, bad JSON and impossible statuses", () => {
     expect(toLiveEvent({ event: "message", id: null, data: "{}" })).toBeNull();
     expect(toLiveEvent({ event: "agent_status", id: null, data: "not json" })).toBeNull();

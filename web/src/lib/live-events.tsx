@@ -2,7 +2,7 @@
 //! fetch stream (so the bearer token can be sent), reconnects with backoff, and fans events out to
 //! subscribers; features decide which of their caches an event touches.
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
-import type { CommandStatus, LiveEventData } from "@/api/types";
+import type { AlertKind, AlertStatus, CheckState, CommandStatus, LiveEventData, Severity } from "@/api/types";
 import { forgetSession, getSession } from "./session";
 import { reconnectDelayMs, SseParser, type ServerSentEvent } from "./sse";
 
@@ -27,13 +27,25 @@ export type CommandOutputEvent = Live<"command_output", { offset: number | null 
 /** A machine's re-enrollment as an existing agent started waiting for approval, or was decided. */
 export type EnrollmentRequestEvent = Live<"enrollment_request">;
 
+/** A check of an agent reported a new state (or its first one). */
+export type CheckStatusEvent = Live<"check_status">;
+/** An alert opened, was acknowledged or snoozed, or resolved; `agent_id` is null for a site's alert. */
+export type AlertEvent = Live<"alert", { agent_id: string | null; check_name: string | null }>;
+
 /** Sent to subscribers after every (re)connection: events may have been missed, so refetch. */
 export interface ConnectedEvent {
   type: "connected";
 }
 
 export type LiveEvent =
-  AgentStatusEvent | AgentMetricsEvent | CommandStatusEvent | CommandOutputEvent | EnrollmentRequestEvent | ConnectedEvent;
+  | AgentStatusEvent
+  | AgentMetricsEvent
+  | CommandStatusEvent
+  | CommandOutputEvent
+  | EnrollmentRequestEvent
+  | CheckStatusEvent
+  | AlertEvent
+  | ConnectedEvent;
 
 // Records keyed by the schema's unions: a name the server adds or drops fails the type check here.
 const LIVE_EVENT_NAMES: Record<LiveEventName, true> = {
@@ -42,6 +54,8 @@ const LIVE_EVENT_NAMES: Record<LiveEventName, true> = {
   command_status: true,
   command_output: true,
   enrollment_request: true,
+  check_status: true,
+  alert: true,
 };
 const COMMAND_STATUSES: Record<CommandStatus, true> = {
   queued: true,
@@ -53,7 +67,19 @@ const COMMAND_STATUSES: Record<CommandStatus, true> = {
   interrupted: true,
   expired: true,
 };
-const isCommandStatus = (value: unknown): value is CommandStatus => typeof value === "string" && Object.hasOwn(COMMAND_STATUSES, value);
+const CHECK_STATES: Record<CheckState, true> = { pending: true, passing: true, warning: true, failing: true };
+const ALERT_STATUSES: Record<AlertStatus, true> = { open: true, acknowledged: true, resolved: true };
+const SEVERITIES: Record<Severity, true> = { info: true, warning: true, critical: true };
+const ALERT_KINDS: Record<AlertKind, true> = { check: true, offline: true, site_offline: true };
+const isOneOf =
+  <T extends string>(allowed: Record<T, true>) =>
+  (value: unknown): value is T =>
+    typeof value === "string" && Object.hasOwn(allowed, value);
+const isCommandStatus = isOneOf(COMMAND_STATUSES);
+const isCheckState = isOneOf(CHECK_STATES);
+const isAlertStatus = isOneOf(ALERT_STATUSES);
+const isSeverity = isOneOf(SEVERITIES);
+const isAlertKind = isOneOf(ALERT_KINDS);
 export type LiveConnectionState = "connecting" | "open" | "offline";
 
 /** Turns one SSE message into a typed event; unknown events and malformed data are skipped. */
@@ -67,6 +93,20 @@ export function toLiveEvent(message: ServerSentEvent): LiveEvent | null {
   }
   if (typeof data !== "object" || data === null) return null;
   const record = data as Record<string, unknown>;
+  if (message.event === "alert") {
+    // A site's alert (every agent of a site offline) belongs to no agent.
+    if (typeof record.alert_id !== "string" || !isAlertStatus(record.status) || !isSeverity(record.severity)) return null;
+    if (!isAlertKind(record.kind)) return null;
+    return {
+      type: "alert",
+      alert_id: record.alert_id,
+      agent_id: typeof record.agent_id === "string" ? record.agent_id : null,
+      kind: record.kind,
+      check_name: typeof record.check_name === "string" ? record.check_name : null,
+      status: record.status,
+      severity: record.severity,
+    };
+  }
   if (typeof record.agent_id !== "string") return null;
   const numberOrNull = (value: unknown) => (typeof value === "number" && Number.isFinite(value) ? value : null);
   if (message.event === "command_status") {
@@ -97,6 +137,16 @@ export function toLiveEvent(message: ServerSentEvent): LiveEvent | null {
     if (typeof record.request_id !== "string") return null;
     if (record.decision !== "pending" && record.decision !== "approved" && record.decision !== "rejected") return null;
     return { type: "enrollment_request", request_id: record.request_id, agent_id: record.agent_id, decision: record.decision };
+  }
+  if (message.event === "check_status") {
+    if (typeof record.name !== "string" || !isCheckState(record.state)) return null;
+    return {
+      type: "check_status",
+      agent_id: record.agent_id,
+      name: record.name,
+      state: record.state,
+      checked_at: typeof record.checked_at === "string" ? record.checked_at : new Date().toISOString(),
+    };
   }
   if (message.event === "agent_status") {
     if (record.status !== "online" && record.status !== "offline") return null;

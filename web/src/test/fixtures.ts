@@ -1,6 +1,6 @@
 //! Wire objects for tests, each complete and plausible, changed per test through `overrides` so a
 //! test names only what it is about.
-import type { AgentSummary, Command, DeletedAgent, Script } from "@/api/types";
+import type { AgentCheck, AgentSummary, Alert, Command, DeletedAgent, Overview, Policy, Script } from "@/api/types";
 
 /** One page of a list answer, as the server sends it. */
 export function pageOf<T>(items: T[], perPage = 50): { items: T[]; total: number; page: number; per_page: number } {
@@ -99,6 +99,94 @@ export function deletedAgent(overrides: Partial<DeletedAgent> = {}): DeletedAgen
     deleted_at: new Date(Date.now() - 5 * 60_000).toISOString(),
     deleted_by_email: "admin@example.com",
     command_count: 7,
+    ...overrides,
+  };
+}
+
+/** An open critical alert of a failing port check on web01 (Acme / HQ), opened an hour ago. */
+export function alert(overrides: Partial<Alert> = {}): Alert {
+  return {
+    id: "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a01",
+    kind: "check",
+    severity: "critical",
+    status: "open",
+    title: "Web port failing on web01",
+    detail: "connect 127.0.0.1:8443: connection refused",
+    check_name: "Web port",
+    agent_id: "a",
+    agent_hostname: "web01",
+    client_id: "c",
+    client_name: "Acme",
+    site_id: "s",
+    site_name: "HQ",
+    opened_at: new Date(Date.now() - 3_600_000).toISOString(),
+    acknowledged_at: null,
+    acknowledged_by_email: null,
+    acknowledge_note: null,
+    snoozed_until: null,
+    snoozed_by_email: null,
+    resolved_at: null,
+    resolved_by_email: null,
+    ...overrides,
+  };
+}
+
+/** A fleet of 12 agents, 2 offline, with a few unresolved alerts of Acme. */
+export function overview(overrides: Partial<Overview> = {}): Overview {
+  return {
+    agents_total: 12,
+    agents_online: 10,
+    agents_offline: 2,
+    alerts: { critical: 3, warning: 1, info: 0 },
+    alerts_by_client: [{ client_id: "c", client_name: "Acme", alerts: { critical: 3, warning: 1, info: 0 } }],
+    checks: { failing: 3, warning: 1, passing: 40 },
+    ...overrides,
+  };
+}
+
+/** A passing port check of the "Baseline" policy, checked a minute ago. */
+export function agentCheck(overrides: Partial<AgentCheck> = {}): AgentCheck {
+  return {
+    name: "Web port",
+    type: "port",
+    state: "passing",
+    last_checked_at: new Date(Date.now() - 60_000).toISOString(),
+    since: new Date(Date.now() - 86_400_000).toISOString(),
+    consecutive: 12,
+    output: "connected to 127.0.0.1:8443 in 1 ms",
+    value: 1,
+    interval_seconds: 60,
+    fail_after: 2,
+    severity: "critical",
+    policy_name: "Baseline",
+    ...overrides,
+  };
+}
+
+/** A policy with one port check and inherited settings. */
+export function policy(overrides: Partial<Policy> = {}): Policy {
+  return {
+    id: "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4b01",
+    name: "Baseline",
+    description: "Every server",
+    checks: [
+      {
+        name: "Web port",
+        type: "port",
+        host: "127.0.0.1",
+        port: 8443,
+        interval_seconds: 60,
+        fail_after: 2,
+        severity: "critical",
+        enabled: true,
+      },
+    ],
+    offline_alert_after_seconds: null,
+    renotify_minutes: null,
+    metrics_interval_seconds: null,
+    notify: null,
+    created_at: "2026-01-01T00:00:00Z",
+    updated_at: "2026-01-01T00:00:00Z",
     ...overrides,
   };
 }

@@ -2,9 +2,12 @@ import { Outlet, useNavigate, useRouter } from "@tanstack/react-router";
 import { useEffect } from "react";
 import { AppShell } from "@/components/layout/app-shell";
 import { useAgentLiveUpdates } from "@/features/agents/hooks/use-agent-live-updates";
+import { UnresolvedAlertsBadge } from "@/features/alerts/components/unresolved-alerts-badge";
+import { useAlertLiveUpdates } from "@/features/alerts/hooks/use-alert-live-updates";
 import { useCommandLiveUpdates } from "@/features/commands/hooks/use-command-live-updates";
 import { useEnrollmentRequestLiveUpdates } from "@/features/enrollment-requests/hooks/use-enrollment-request-live-updates";
 import { useJobLiveUpdates } from "@/features/jobs/hooks/use-job-live-updates";
+import { useOverviewLiveUpdates } from "@/features/overview/hooks/use-overview-live-updates";
 import { useSession } from "@/lib/auth";
 import { LiveEventsProvider } from "@/lib/live-events";
 
@@ -13,6 +16,8 @@ function LiveCacheUpdates() {
   useCommandLiveUpdates();
   useJobLiveUpdates();
   useEnrollmentRequestLiveUpdates();
+  useOverviewLiveUpdates();
+  useAlertLiveUpdates();
   return null;
 }
 
@@ -34,7 +39,7 @@ export function AuthedLayout() {
   return (
     <LiveEventsProvider session={session}>
       <LiveCacheUpdates />
-      <AppShell>
+      <AppShell navBadges={{ "/alerts": <UnresolvedAlertsBadge /> }}>
         <Outlet />
       </AppShell>
     </LiveEventsProvider>

@@ -22,7 +22,7 @@ const siteApi = getRouteApi("/authed/sites/$siteId");
 export function LoginRoute() {
   const { redirect } = loginApi.useSearch();
   const navigate = useNavigate();
-  return <LoginPage onLoggedIn={() => void navigate({ href: redirect ?? "/agents", replace: true })} />;
+  return <LoginPage onLoggedIn={() => void navigate({ href: redirect ?? "/", replace: true })} />;
 }
 
 export function AgentsRoute() {

@@ -1,7 +1,9 @@
 import { Link } from "@tanstack/react-router";
 import {
+  BellIcon,
   BuildingIcon,
   FileCode2Icon,
+  LayoutDashboardIcon,
   LaptopIcon,
   ListChecksIcon,
   LogOutIcon,
@@ -30,6 +32,8 @@ import { useTheme, type ThemePreference } from "@/lib/theme";
 import { cn } from "@/lib/utils";
 
 const NAV_ITEMS = [
+  { to: "/", label: "Overview", icon: LayoutDashboardIcon },
+  { to: "/alerts", label: "Alerts", icon: BellIcon },
   { to: "/agents", label: "Agents", icon: MonitorIcon },
   { to: "/clients", label: "Clients", icon: BuildingIcon },
   { to: "/scripts", label: "Scripts", icon: FileCode2Icon },
@@ -37,11 +41,14 @@ const NAV_ITEMS = [
   { to: "/enrollment-requests", label: "Approvals", icon: ShieldCheckIcon },
 ] as const;
 
-export function AppShell({ children }: { children: ReactNode }) {
+type NavPath = (typeof NAV_ITEMS)[number]["to"];
+
+/** The page shell; `navBadges` puts a feature's live count beside a navigation entry. */
+export function AppShell({ children, navBadges = {} }: { children: ReactNode; navBadges?: Partial<Record<NavPath, ReactNode>> }) {
   return (
     <div className="flex min-h-svh">
       <aside className="sticky top-0 flex h-svh w-48 shrink-0 flex-col border-r bg-sidebar">
-        <Link to="/agents" className="flex h-12 items-center gap-2 border-b px-4 font-semibold tracking-tight">
+        <Link to="/" className="flex h-12 items-center gap-2 border-b px-4 font-semibold tracking-tight">
           <img src="/favicon.svg" alt="" className="size-5" />
           GuruRMM
         </Link>
@@ -52,9 +59,11 @@ export function AppShell({ children }: { children: ReactNode }) {
               to={to}
               className="flex items-center gap-2 rounded-md px-2.5 py-1.5 text-sm text-muted-foreground hover:bg-accent hover:text-accent-foreground"
               activeProps={{ className: "bg-accent font-medium text-foreground" }}
+              activeOptions={{ exact: to === "/" }}
             >
               <Icon className="size-4" aria-hidden />
               {label}
+              {navBadges[to]}
             </Link>
           ))}
         </nav>
