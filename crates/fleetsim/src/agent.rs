@@ -1,7 +1,9 @@
 //! One simulated agent: connects from its source address, says hello, then
-//! heartbeats, sends metrics and interface changes, and answers commands,
-//! reconnecting when the link drops, until told to stop.
+//! heartbeats, sends metrics and interface changes, answers commands, and
+//! runs its checks ([`crate::checks`]), reconnecting when the link drops,
+//! until told to stop.
 
+use crate::checks::{AlertClock, SimChecks};
 use crate::credentials::Identity;
 use crate::payload::Machine;
 use crate::stats::Stats;
@@ -9,10 +11,10 @@ use crate::SimConfig;
 use futures_util::stream::FuturesUnordered;
 use futures_util::{SinkExt, StreamExt};
 use gururmm_protocol::{
-    agent_credential, AgentFrame, CommandId, CommandOutcome, CommandResult, Hello, OsInfo,
-    OutputStream, ServerFrame, PROTOCOL_VERSION,
+    agent_credential, AgentFrame, CheckResult, CommandId, CommandOutcome, CommandResult, Hello,
+    OsInfo, OutputStream, ServerFrame, PROTOCOL_VERSION,
 };
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
@@ -28,6 +30,103 @@ type Socket = tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>;
 const CHUNK: usize = 32 * 1024;
 /// Longest wait for a TCP connection and the WebSocket upgrade.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a stopping agent may wait for its check results' acknowledgement.
+const DRAIN_GRACE: Duration = Duration::from_secs(2);
+/// Check batches kept waiting for acknowledgement; beyond, the oldest is
+/// forgotten (the server is not answering; nothing is resent).
+const MAX_UNACKED_CHECK_BATCHES: usize = 32;
+
+/// What a simulated agent keeps across its connections.
+struct Memory {
+    machine: Machine,
+    finished: HashMap<CommandId, CommandResult>,
+    checks: SimChecks,
+    outbox: CheckOutbox,
+}
+
+/// A batch of check results sent and not acknowledged yet.
+struct SentBatch {
+    batch_id: u64,
+    results: u32,
+    changes: u32,
+    summary: bool,
+}
+
+/// Check results in flight. Unlike the real agent's outbox, the simulator
+/// does not resend a batch lost with its connection.
+#[derive(Default)]
+struct CheckOutbox {
+    last_batch_id: u64,
+    unacked: VecDeque<SentBatch>,
+}
+
+impl CheckOutbox {
+    async fn send(
+        &mut self,
+        socket: &mut Socket,
+        stats: &Stats,
+        results: Vec<CheckResult>,
+        changes: u32,
+        summary: bool,
+    ) -> anyhow::Result<()> {
+        self.last_batch_id += 1;
+        let batch_id = self.last_batch_id;
+        let count = results.len() as u32;
+        send(
+            socket,
+            stats,
+            &AgentFrame::CheckResults {
+                batch_id,
+                results,
+                summary,
+            },
+        )
+        .await?;
+        Stats::add(&stats.check_results_sent, count.into());
+        Stats::add(&stats.check_changes_sent, changes.into());
+        if summary {
+            Stats::add(&stats.check_summaries_sent, 1);
+        }
+        if self.unacked.len() >= MAX_UNACKED_CHECK_BATCHES {
+            self.unacked.pop_front();
+        }
+        self.unacked.push_back(SentBatch {
+            batch_id,
+            results: count,
+            changes,
+            summary,
+        });
+        Ok(())
+    }
+
+    fn acked(&mut self, batch_id: u64, stats: &Stats) {
+        let Some(position) = self.unacked.iter().position(|b| b.batch_id == batch_id) else {
+            return;
+        };
+        let Some(batch) = self.unacked.remove(position) else {
+            return;
+        };
+        Stats::add(&stats.check_results_acked, batch.results.into());
+        Stats::add(&stats.check_changes_acked, batch.changes.into());
+        if batch.summary {
+            Stats::add(&stats.check_summaries_acked, 1);
+        }
+    }
+}
+
+/// Resolves once the simulation stops (the value read is not held: it must
+/// not live across an `.await`).
+async fn stopping(stop: &mut watch::Receiver<bool>) {
+    let _ = stop.wait_for(|s| *s).await;
+}
+
+/// When the agent's check timer should fire next (an hour away when nothing is due).
+fn check_wakeup(checks: &SimChecks) -> Instant {
+    checks
+        .next_wakeup()
+        .map(Instant::from_std)
+        .unwrap_or_else(|| Instant::now() + Duration::from_secs(3600))
+}
 
 pub async fn run(
     config: Arc<SimConfig>,
@@ -35,19 +134,38 @@ pub async fn run(
     source: IpAddr,
     delay: Duration,
     stats: Arc<Stats>,
+    alert_clock: Arc<AlertClock>,
     mut stop: watch::Receiver<bool>,
 ) {
     tokio::select! {
         _ = sleep(delay) => {}
         _ = stop.wait_for(|s| *s) => return,
     }
-    let mut machine = Machine::new(config.seed, identity.index);
-    let mut finished: HashMap<CommandId, CommandResult> = HashMap::new();
+    let mut memory = Memory {
+        machine: Machine::new(config.seed, identity.index),
+        finished: HashMap::new(),
+        checks: SimChecks::new(
+            config.seed.wrapping_mul(0x2545_F491_4F6C_DD1D) ^ identity.index,
+            config.check_summary_every,
+        ),
+        outbox: CheckOutbox::default(),
+    };
     let mut backoff = Duration::from_millis(500);
     loop {
+        // A connected session ends by itself when told to stop, once its check results are
+        // acknowledged; the grace only bounds that wait (and ends a session still connecting).
+        let connection = session(
+            &config,
+            &identity,
+            source,
+            &mut memory,
+            &stats,
+            &alert_clock,
+            stop.clone(),
+        );
         let outcome = tokio::select! {
-            outcome = session(&config, &identity, source, &mut machine, &mut finished, &stats) => outcome,
-            _ = stop.wait_for(|s| *s) => return,
+            outcome = connection => outcome,
+            _ = async { stopping(&mut stop).await; sleep(DRAIN_GRACE).await } => return,
         };
         match outcome {
             Ok(()) => backoff = Duration::from_millis(500),
@@ -204,9 +322,10 @@ async fn session(
     config: &SimConfig,
     identity: &Identity,
     source: IpAddr,
-    machine: &mut Machine,
-    finished: &mut HashMap<CommandId, CommandResult>,
+    memory: &mut Memory,
     stats: &Arc<Stats>,
+    alert_clock: &AlertClock,
+    stop: watch::Receiver<bool>,
 ) -> anyhow::Result<()> {
     // Like the real agent: a connection attempt that hangs is abandoned and retried.
     let mut socket =
@@ -223,7 +342,7 @@ async fn session(
             kernel: None,
         },
         arch: "x86_64".into(),
-        hostname: machine.hostname(),
+        hostname: memory.machine.hostname(),
         device_id: identity.device_id.clone(),
     });
     send(&mut socket, stats, &hello).await?;
@@ -236,7 +355,13 @@ async fn session(
     };
     Stats::add(&stats.connects, 1);
     Stats::add(&stats.connected, 1);
-    let result = serve(config, machine, finished, stats, &mut socket, settings).await;
+    let link = Link {
+        socket: &mut socket,
+        agent_id: &identity.agent_id,
+        alert_clock,
+        stop,
+    };
+    let result = serve(config, memory, stats, link, settings).await;
     stats
         .connected
         .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
@@ -244,14 +369,38 @@ async fn session(
     result
 }
 
+/// One connection and what it needs besides the agent's memory.
+struct Link<'a> {
+    socket: &'a mut Socket,
+    agent_id: &'a str,
+    alert_clock: &'a AlertClock,
+    stop: watch::Receiver<bool>,
+}
+
 async fn serve(
     config: &SimConfig,
-    machine: &mut Machine,
-    finished: &mut HashMap<CommandId, CommandResult>,
+    memory: &mut Memory,
     stats: &Arc<Stats>,
-    socket: &mut Socket,
+    link: Link<'_>,
     settings: gururmm_protocol::AgentSettings,
 ) -> anyhow::Result<()> {
+    let Link {
+        socket,
+        agent_id,
+        alert_clock,
+        mut stop,
+    } = link;
+    let Memory {
+        machine,
+        finished,
+        checks,
+        outbox,
+    } = memory;
+    // Batches sent on an earlier connection will never be acknowledged.
+    outbox.unacked.clear();
+    let check_timer = tokio::time::sleep_until(check_wakeup(checks));
+    tokio::pin!(check_timer);
+    let mut draining = false;
     send(
         socket,
         stats,
@@ -285,6 +434,26 @@ async fn serve(
     loop {
         tokio::select! {
             _ = &mut silence => anyhow::bail!("the server has been silent for {silence_limit:?}"),
+            _ = stopping(&mut stop), if !draining => {
+                if outbox.unacked.is_empty() {
+                    return Ok(());
+                }
+                draining = true;
+            }
+            _ = &mut check_timer, if !draining => {
+                let now = Instant::now().into_std();
+                let runs = checks.run_due(now, chrono::Utc::now(), config.check_flip_probability);
+                Stats::add(&stats.check_runs, runs.ran.into());
+                if !runs.results.is_empty() {
+                    alert_clock.sending(agent_id, &runs.raising, now);
+                    outbox.send(socket, stats, runs.results, runs.changes, false).await?;
+                    Stats::add(&stats.check_alerts_raised, runs.raising.len() as u64);
+                }
+                if let Some(summary) = checks.summary(now) {
+                    outbox.send(socket, stats, summary, 0, true).await?;
+                }
+                check_timer.as_mut().reset(check_wakeup(checks));
+            }
             _ = heartbeat.tick() => send(socket, stats, &AgentFrame::Heartbeat).await?,
             _ = flood.tick(), if flood_frame.is_some() => {
                 if let Some(text) = &flood_frame {
@@ -357,8 +526,23 @@ async fn serve(
                         finished.remove(&id);
                     }
                     ServerFrame::CancelCommand { .. } | ServerFrame::HeartbeatAck | ServerFrame::Settings { .. } | ServerFrame::Welcome { .. } => {}
-                    // Simulated checks come with the monitoring scenario.
-                    ServerFrame::Checks { .. } | ServerFrame::RunChecks { .. } | ServerFrame::CheckResultsAck { .. } => {}
+                    ServerFrame::Checks { checks: specs, .. } => {
+                        if !specs.is_empty() {
+                            Stats::add(&stats.check_sets_received, 1);
+                        }
+                        checks.replace(&specs, Instant::now().into_std());
+                        check_timer.as_mut().reset(check_wakeup(checks));
+                    }
+                    ServerFrame::RunChecks { names } => {
+                        checks.run_now(&names, Instant::now().into_std());
+                        check_timer.as_mut().reset(check_wakeup(checks));
+                    }
+                    ServerFrame::CheckResultsAck { batch_id } => {
+                        outbox.acked(batch_id, stats);
+                        if draining && outbox.unacked.is_empty() {
+                            return Ok(());
+                        }
+                    }
                 }
             }
         }

@@ -1,12 +1,15 @@
 //! Issues commands through the REST API to random simulated agents and
 //! measures each round trip: from the `POST` until the dashboard's event
-//! stream reports the command finished.
+//! stream reports the command finished. [`watch_alerts`] follows the same
+//! event stream for the `alert` events that check results of this process's
+//! agents open, and measures how long each took (see [`AlertClock`]).
 //!
 //! It survives a server restart the way a dashboard does: it reconnects the
 //! event stream and asks for the status of every command it has not seen
 //! finish, so a result lost across the restart shows as a command that stays
 //! outstanding, and a 5xx answer is counted as a server error.
 
+use crate::checks::AlertClock;
 use crate::stats::Stats;
 use crate::SimConfig;
 use futures_util::StreamExt;
@@ -197,6 +200,28 @@ fn lock(pending: &Mutex<Pending>) -> std::sync::MutexGuard<'_, Pending> {
 
 /// Follows the event stream, reconnecting whenever it ends.
 async fn listen(api: Api, pending: Arc<Mutex<Pending>>) {
+    follow_events(
+        &api,
+        |_| {},
+        |kind, data| {
+            if kind != "command_status" || !is_final(&data["status"]) {
+                return;
+            }
+            let id = data["command_id"].as_str().unwrap_or_default().to_string();
+            lock(&pending).finished(id, Instant::now(), &api.stats);
+        },
+    )
+    .await
+}
+
+/// Follows the event stream, reconnecting whenever it ends: `connected`
+/// learns whether the stream is up (events in a gap are missed), `on_event`
+/// gets each event's name and data.
+async fn follow_events(
+    api: &Api,
+    mut connected: impl FnMut(bool),
+    mut on_event: impl FnMut(&str, Value),
+) {
     loop {
         let response = api.get("/api/v1/events").send().await;
         let Ok(response) = response else {
@@ -210,28 +235,81 @@ async fn listen(api: Api, pending: Arc<Mutex<Pending>>) {
             tokio::time::sleep(RETRY).await;
             continue;
         }
+        connected(true);
         let mut stream = response.bytes_stream();
         let mut buffer = String::new();
         while let Some(Ok(chunk)) = stream.next().await {
             buffer.push_str(&String::from_utf8_lossy(&chunk));
             while let Some(end) = buffer.find("\n\n") {
                 let event: String = buffer.drain(..end + 2).collect();
-                if !event.contains("event: command_status") {
+                let Some(kind) = event.lines().find_map(|l| l.strip_prefix("event: ")) else {
                     continue;
-                }
+                };
                 let Some(data) = event.lines().find_map(|l| l.strip_prefix("data: ")) else {
                     continue;
                 };
                 let Ok(data) = serde_json::from_str::<Value>(data) else {
                     continue;
                 };
-                if !is_final(&data["status"]) {
-                    continue;
-                }
-                let id = data["command_id"].as_str().unwrap_or_default().to_string();
-                lock(&pending).finished(id, Instant::now(), &api.stats);
+                on_event(kind, data);
             }
         }
+        connected(false);
+    }
+}
+
+/// A result sent this long ago whose alert event has not come is given up.
+const ALERT_GIVE_UP: Duration = Duration::from_secs(30);
+
+/// Signs in, follows the event stream and matches each `alert` event that
+/// opens a check's alert with the result of this process's agents that
+/// opened it, recording the latency. Alerts opened by agents of other
+/// processes of a split run are not this process's to match and are ignored.
+pub async fn watch_alerts(
+    config: Arc<SimConfig>,
+    stats: Arc<Stats>,
+    clock: Arc<AlertClock>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let watch = async {
+        let api = Api::sign_in(&config, stats.clone()).await?;
+        let expiring = async {
+            let mut ticker = tokio::time::interval(Duration::from_secs(5));
+            loop {
+                ticker.tick().await;
+                let given_up = clock.expire(std::time::Instant::now(), ALERT_GIVE_UP);
+                Stats::add(&stats.alerts_unmatched, given_up as u64);
+            }
+        };
+        let following = follow_events(
+            &api,
+            |up| clock.set_watching(up),
+            |kind, data| {
+                if kind != "alert" || data["kind"] != "check" || data["status"] != "open" {
+                    return;
+                }
+                let (Some(agent), Some(check)) =
+                    (data["agent_id"].as_str(), data["check_name"].as_str())
+                else {
+                    return;
+                };
+                if let Some(took) = clock.opened(agent, check, std::time::Instant::now()) {
+                    tracing::debug!(agent, check, ms = took.as_secs_f64() * 1000.0, "alert");
+                    stats.record_alert_latency(took.as_micros() as u64);
+                }
+            },
+        );
+        tokio::join!(expiring, following);
+        anyhow::Ok(())
+    };
+    tokio::select! {
+        result = watch => {
+            if let Err(error) = result {
+                tracing::warn!(%error, "alert watcher stopped");
+                Stats::add(&stats.errors, 1);
+            }
+        }
+        _ = stop.wait_for(|s| *s) => {}
     }
 }
 

@@ -4,11 +4,14 @@
 //!
 //! A run enrolls agents (or reuses saved credentials), connects them over a
 //! ramp from many loopback source addresses, sends heartbeats, metrics and
-//! interface changes, answers commands, and, when asked, issues commands
-//! through the REST API and measures their round trip.
+//! interface changes, answers commands, runs the monitoring checks the server
+//! gives it (`checks`), and, when asked, issues commands through the REST API
+//! and measures their round trip, or watches the event stream for the alerts
+//! its check results open and measures how long they take.
 #![forbid(unsafe_code)]
 
 pub mod agent;
+pub mod checks;
 pub mod commander;
 pub mod credentials;
 pub mod payload;
@@ -53,6 +56,12 @@ pub struct SimConfig {
     /// Each agent also floods the server with this many samples per second
     /// (batches of 500, as a compromised endpoint would), 0 for none.
     pub flood_samples_per_second: f64,
+    /// Chance per run that a simulated check flips between passing and failing.
+    pub check_flip_probability: f64,
+    /// Between two summaries of every check's state.
+    pub check_summary_every: Duration,
+    /// Follow the event stream and time the alerts this process's agents open.
+    pub watch_alerts: bool,
 }
 
 impl SimConfig {
@@ -74,6 +83,11 @@ impl SimConfig {
             commands_per_second: 0.0,
             api_login: None,
             flood_samples_per_second: 0.0,
+            check_flip_probability: 0.0,
+            check_summary_every: Duration::from_secs(u64::from(
+                gururmm_protocol::checks::SUMMARY_INTERVAL_SECONDS,
+            )),
+            watch_alerts: false,
         }
     }
 }
@@ -99,6 +113,7 @@ impl Simulation {
         let config = Arc::new(config);
         let identities = credentials::load_or_enroll(&config).await?;
         let stats = Arc::new(Stats::default());
+        let alert_clock = Arc::new(checks::AlertClock::default());
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let mut tasks = Vec::with_capacity(identities.len() + 1);
         let spacing = if identities.is_empty() {
@@ -115,6 +130,15 @@ impl Simulation {
                 source,
                 delay,
                 stats.clone(),
+                alert_clock.clone(),
+                stopped.clone(),
+            )));
+        }
+        if config.watch_alerts {
+            tasks.push(tokio::spawn(commander::watch_alerts(
+                config.clone(),
+                stats.clone(),
+                alert_clock,
                 stopped.clone(),
             )));
         }
@@ -128,7 +152,10 @@ impl Simulation {
         Ok(Simulation { stats, stop, tasks })
     }
 
-    /// Stops every agent (closing their connections) and waits for them.
+    /// Stops every agent and waits for them: an agent waiting for the
+    /// acknowledgement of check results it sent gets it first (or a couple of
+    /// seconds), so the final report's counts of sent and acknowledged
+    /// results agree with what the server stored.
     pub async fn stop(self) -> Report {
         let _ = self.stop.send(true);
         for task in self.tasks {

@@ -62,9 +62,23 @@ struct Cli {
     /// batches of 500 (a compromised endpoint; the server must drop the excess).
     #[arg(long, default_value_t = 0.0)]
     flood_samples_per_second: f64,
+    /// Chance per run that a simulated check flips between passing and failing.
+    #[arg(long, default_value_t = 0.0)]
+    check_flip_probability: f64,
+    /// Seconds between two summaries of every check's state.
+    #[arg(long, default_value_t = gururmm_protocol::checks::SUMMARY_INTERVAL_SECONDS.into())]
+    check_summary_seconds: f64,
+    /// Follow the event stream and time the alerts this process's agents open
+    /// (needs --api-email and --api-password; in a split run, the first process only).
+    #[arg(long, default_value_t = false, action = clap::ArgAction::Set)]
+    watch_alerts: bool,
     /// Seconds to run after the ramp (0: until Ctrl-C).
     #[arg(long, default_value_t = 0.0)]
     duration_seconds: f64,
+    /// Stop (as at the end of --duration-seconds, with a final report) once
+    /// this file exists; checked at every report.
+    #[arg(long)]
+    stop_when_exists: Option<PathBuf>,
     /// Seconds between reports.
     #[arg(long, default_value_t = 10.0)]
     report_seconds: f64,
@@ -87,9 +101,24 @@ fn print_report(elapsed: Duration, report: &Report, json: bool) -> std::io::Resu
         return out.flush();
     }
     let ms = |v: Option<f64>| v.map(|v| format!("{v:.2}")).unwrap_or_else(|| "-".into());
+    let checks = if report.check_sets_received > 0 {
+        format!(
+            "  checks: results {} (acked {}), changes {}, summaries {}, alerts {} (timed {}, p50 {} p99 {} ms)",
+            report.check_results_sent,
+            report.check_results_acked,
+            report.check_changes_sent,
+            report.check_summaries_sent,
+            report.check_alerts_raised,
+            report.alerts_matched,
+            ms(report.alert_latency_p50_ms),
+            ms(report.alert_latency_p99_ms),
+        )
+    } else {
+        String::new()
+    };
     writeln!(
         out,
-        "{:>7.1}s connected {:>6}  sent {:>9}  metrics {:>8} (acked {:>8})  commands {:>6}/{:<6} rtt p50 {} p99 {} ms  errors {}",
+        "{:>7.1}s connected {:>6}  sent {:>9}  metrics {:>8} (acked {:>8})  commands {:>6}/{:<6} rtt p50 {} p99 {} ms  errors {}{checks}",
         elapsed.as_secs_f64(),
         report.connected,
         report.messages_sent,
@@ -120,6 +149,9 @@ async fn run_here(cli: Cli) -> anyhow::Result<()> {
         command_output_bytes: cli.command_output_bytes,
         commands_per_second: cli.commands_per_second,
         api_login: cli.api_email.clone().zip(cli.api_password.clone()),
+        check_flip_probability: cli.check_flip_probability,
+        check_summary_every: Duration::from_secs_f64(cli.check_summary_seconds.max(1.0)),
+        watch_alerts: cli.watch_alerts,
         ..SimConfig::new(cli.server.clone(), cli.agents)
     };
     let started = Instant::now();
@@ -133,6 +165,9 @@ async fn run_here(cli: Cli) -> anyhow::Result<()> {
             _ = ticker.tick() => {
                 if print_report(started.elapsed(), &simulation.stats.report(), cli.json).is_err() {
                     tracing::info!("standard output closed: stopping");
+                    break;
+                }
+                if cli.stop_when_exists.as_ref().is_some_and(|path| path.exists()) {
                     break;
                 }
             }
@@ -173,8 +208,10 @@ fn run_split(cli: &Cli) -> anyhow::Result<()> {
             cli.seed.to_string(),
         ]);
         if index > 0 {
-            // Only the first child issues commands, so the rate is what was asked.
+            // Only the first child issues commands, so the rate is what was asked,
+            // and only it watches alerts (of its own agents).
             args.extend(["--commands-per-second".into(), "0".into()]);
+            args.extend(["--watch-alerts".into(), "false".into()]);
         }
         let mut child = Command::new(&exe)
             .args(&args)

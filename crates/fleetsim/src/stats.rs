@@ -23,6 +23,24 @@ pub struct Stats {
     commands_outstanding: AtomicU64,
     oldest_outstanding_ms: AtomicU64,
     round_trips_micros: Mutex<Vec<u64>>,
+    /// `checks` frames with at least one check.
+    pub check_sets_received: AtomicU64,
+    pub check_runs: AtomicU64,
+    /// Results sent and acknowledged, in news and summaries alike.
+    pub check_results_sent: AtomicU64,
+    pub check_results_acked: AtomicU64,
+    /// Summary frames sent and acknowledged.
+    pub check_summaries_sent: AtomicU64,
+    pub check_summaries_acked: AtomicU64,
+    /// Results reporting a changed state (a check's first run included).
+    pub check_changes_sent: AtomicU64,
+    pub check_changes_acked: AtomicU64,
+    /// Results sent that open an alert (failing, `consecutive == fail_after`).
+    pub check_alerts_raised: AtomicU64,
+    /// Of those recorded while the watcher followed the events, how many
+    /// `alert` events never came within the watcher's limit.
+    pub alerts_unmatched: AtomicU64,
+    alert_latencies_micros: Mutex<Vec<u64>>,
 }
 
 /// A snapshot of the counters; round-trip percentiles are in milliseconds.
@@ -47,6 +65,22 @@ pub struct Report {
     pub round_trip_p50_ms: Option<f64>,
     pub round_trip_p99_ms: Option<f64>,
     pub round_trip_max_ms: Option<f64>,
+    pub check_sets_received: u64,
+    pub check_runs: u64,
+    pub check_results_sent: u64,
+    pub check_results_acked: u64,
+    pub check_summaries_sent: u64,
+    pub check_summaries_acked: u64,
+    pub check_changes_sent: u64,
+    pub check_changes_acked: u64,
+    pub check_alerts_raised: u64,
+    /// Alerts the watcher matched with the result that opened them.
+    pub alerts_matched: u64,
+    pub alerts_unmatched: u64,
+    /// From sending the result that opens an alert to its `alert` event.
+    pub alert_latency_p50_ms: Option<f64>,
+    pub alert_latency_p99_ms: Option<f64>,
+    pub alert_latency_max_ms: Option<f64>,
 }
 
 fn percentile(sorted: &[u64], fraction: f64) -> Option<f64> {
@@ -76,13 +110,21 @@ impl Stats {
             .push(micros);
     }
 
-    pub fn report(&self) -> Report {
-        let mut trips = self
-            .round_trips_micros
+    pub fn record_alert_latency(&self, micros: u64) {
+        self.alert_latencies_micros
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .clone();
-        trips.sort_unstable();
+            .push(micros);
+    }
+
+    pub fn report(&self) -> Report {
+        let sorted = |values: &Mutex<Vec<u64>>| {
+            let mut values = values.lock().unwrap_or_else(|p| p.into_inner()).clone();
+            values.sort_unstable();
+            values
+        };
+        let trips = sorted(&self.round_trips_micros);
+        let alerts = sorted(&self.alert_latencies_micros);
         let load = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
         Report {
             connected: load(&self.connected),
@@ -103,6 +145,20 @@ impl Stats {
             round_trip_p50_ms: percentile(&trips, 0.50),
             round_trip_p99_ms: percentile(&trips, 0.99),
             round_trip_max_ms: trips.last().map(|m| *m as f64 / 1000.0),
+            check_sets_received: load(&self.check_sets_received),
+            check_runs: load(&self.check_runs),
+            check_results_sent: load(&self.check_results_sent),
+            check_results_acked: load(&self.check_results_acked),
+            check_summaries_sent: load(&self.check_summaries_sent),
+            check_summaries_acked: load(&self.check_summaries_acked),
+            check_changes_sent: load(&self.check_changes_sent),
+            check_changes_acked: load(&self.check_changes_acked),
+            check_alerts_raised: load(&self.check_alerts_raised),
+            alerts_matched: alerts.len() as u64,
+            alerts_unmatched: load(&self.alerts_unmatched),
+            alert_latency_p50_ms: percentile(&alerts, 0.50),
+            alert_latency_p99_ms: percentile(&alerts, 0.99),
+            alert_latency_max_ms: alerts.last().map(|m| *m as f64 / 1000.0),
         }
     }
 }
@@ -134,6 +190,21 @@ impl Report {
             round_trip_p50_ms: worst(|r| r.round_trip_p50_ms),
             round_trip_p99_ms: worst(|r| r.round_trip_p99_ms),
             round_trip_max_ms: worst(|r| r.round_trip_max_ms),
+            check_sets_received: reports.iter().map(|r| r.check_sets_received).sum(),
+            check_runs: reports.iter().map(|r| r.check_runs).sum(),
+            check_results_sent: reports.iter().map(|r| r.check_results_sent).sum(),
+            check_results_acked: reports.iter().map(|r| r.check_results_acked).sum(),
+            check_summaries_sent: reports.iter().map(|r| r.check_summaries_sent).sum(),
+            check_summaries_acked: reports.iter().map(|r| r.check_summaries_acked).sum(),
+            check_changes_sent: reports.iter().map(|r| r.check_changes_sent).sum(),
+            check_changes_acked: reports.iter().map(|r| r.check_changes_acked).sum(),
+            check_alerts_raised: reports.iter().map(|r| r.check_alerts_raised).sum(),
+            alerts_matched: reports.iter().map(|r| r.alerts_matched).sum(),
+            alerts_unmatched: reports.iter().map(|r| r.alerts_unmatched).sum(),
+            // Only the process with the alert watcher measures; the others report none.
+            alert_latency_p50_ms: worst(|r| r.alert_latency_p50_ms),
+            alert_latency_p99_ms: worst(|r| r.alert_latency_p99_ms),
+            alert_latency_max_ms: worst(|r| r.alert_latency_max_ms),
         }
     }
 }
