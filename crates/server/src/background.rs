@@ -18,6 +18,42 @@ pub fn spawn_all(state: &AppState) {
     tokio::spawn(retention(state.clone()));
     tokio::spawn(end_overdue_commands(state.clone()));
     tokio::spawn(offline_alerts(state.clone()));
+    tokio::spawn(enqueue_notifications(state.clone()));
+    tokio::spawn(send_notifications(state.clone()));
+}
+
+/// Seconds between two looks at the outbox and at alerts' news when nothing woke the loops.
+const NOTIFY_POLL_SECONDS: u64 = 5;
+
+/// Hands alerts' news to the notification outbox, when woken and every few seconds.
+async fn enqueue_notifications(state: AppState) {
+    loop {
+        if let Err(error) = crate::services::notify::enqueue_once(&state, Utc::now()).await {
+            tracing::error!(%error, "queueing notifications failed");
+        }
+        let _ = tokio::time::timeout(
+            Duration::from_secs(NOTIFY_POLL_SECONDS),
+            state.notify.enqueue.notified(),
+        )
+        .await;
+    }
+}
+
+/// Sends due notifications, when woken and every few seconds.
+async fn send_notifications(state: AppState) {
+    loop {
+        match crate::services::notify::send_due_once(&state, Utc::now()).await {
+            // A full batch: more may be due at once.
+            Ok(count) if count > 0 => continue,
+            Ok(_) => {}
+            Err(error) => tracing::error!(%error, "sending notifications failed"),
+        }
+        let _ = tokio::time::timeout(
+            Duration::from_secs(NOTIFY_POLL_SECONDS),
+            state.notify.send.notified(),
+        )
+        .await;
+    }
 }
 
 /// Seconds between two scans for agents offline past their grace period.

@@ -78,6 +78,18 @@ pub struct Config {
     pub command_queue_seconds: u32,
     /// Commands one agent runs at the same time; more wait in the queue.
     pub commands_per_agent: u32,
+    /// The mail server notifications go through: `smtp://host:587?tls=starttls`,
+    /// `smtps://host:465`, `smtp://127.0.0.1:2525` (plain); credentials as
+    /// `smtp://user:password@host…`.
+    pub smtp_url: Option<Secret>,
+    /// The sender of notification mail.
+    pub smtp_from: Option<String>,
+    /// 64 hex digits: the key sealing secrets the server keeps in the database
+    /// (webhook secrets); default: `secret.key` in the data directory, created on first start.
+    pub secret_key: Option<Secret>,
+    /// Let webhooks reach loopback, private and link-local addresses (off: such
+    /// targets are refused, so a webhook cannot probe the server's own network).
+    pub allow_private_webhooks: bool,
 }
 
 impl Default for Config {
@@ -109,6 +121,10 @@ impl Default for Config {
             command_output_limit_bytes: 1024 * 1024,
             command_queue_seconds: 86_400,
             commands_per_agent: 4,
+            smtp_url: None,
+            smtp_from: None,
+            secret_key: None,
+            allow_private_webhooks: false,
         }
     }
 }
@@ -164,7 +180,14 @@ const ENV_KEYS: &[&str] = &[
     "command_output_limit_bytes",
     "command_queue_seconds",
     "commands_per_agent",
+    "smtp_url",
+    "smtp_from",
+    "secret_key",
+    "allow_private_webhooks",
 ];
+
+/// Keys whose environment values are `true` or `false`.
+const BOOL_KEYS: &[&str] = &["allow_private_webhooks"];
 
 /// Keys whose environment values are comma-separated lists.
 const LIST_KEYS: &[&str] = &["trusted_proxies"];
@@ -348,6 +371,12 @@ fn env_value(key: &str, value: &str) -> anyhow::Result<toml::Value> {
                 .map(|item| toml::Value::String(item.to_string()))
                 .collect(),
         ))
+    } else if BOOL_KEYS.contains(&key) {
+        let flag: bool = value
+            .trim()
+            .parse()
+            .with_context(|| format!("GURURMM_{} must be true or false", key.to_uppercase()))?;
+        Ok(toml::Value::Boolean(flag))
     } else if NUMERIC_KEYS.contains(&key) {
         let number: i64 = value
             .trim()

@@ -16,6 +16,7 @@ pub mod error;
 pub mod gateway;
 pub mod hardening;
 pub mod listener;
+pub mod sealing;
 pub mod services;
 pub mod state;
 pub mod text;
@@ -64,13 +65,27 @@ pub async fn state_with_store(config: Config, store: Arc<dyn Store>) -> anyhow::
             frames_per_second: f64::from(config.agent_frames_per_second),
             samples_per_minute: f64::from(config.agent_samples_per_minute),
         });
-    let alerts = services::alerts::Alerts::load(store.clone(), bus.clone()).await?;
+    let notify: Arc<services::notify::NotifyWake> = Arc::default();
+    let alerts = services::alerts::Alerts::load(store.clone(), bus.clone(), notify.clone()).await?;
+    let sealer = match &config.secret_key {
+        Some(key) => sealing::SecretBox::from_hex(&key.0)?,
+        None if config.data_dir.is_dir() => sealing::SecretBox::load_or_create(&config.data_dir)?,
+        // Embedded uses without a data directory (tests): a key for this process only.
+        None => {
+            tracing::warn!("no data directory and no secret_key: secrets are sealed with a key that lasts only this process");
+            sealing::SecretBox::ephemeral()
+        }
+    };
+    let webhooks = services::notify::send::http_client(config.allow_private_webhooks);
     Ok(AppState {
         config: Arc::new(config),
         budgets: Arc::new(budgets),
         policies: Arc::new(services::policies::Policies::new(store.clone())),
         alerts: Arc::new(alerts),
         checks: Arc::default(),
+        sealer,
+        webhooks,
+        notify,
         store,
         presence: Arc::new(Presence::default()),
         bus,

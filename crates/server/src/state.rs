@@ -31,6 +31,12 @@ pub struct AppState {
     pub alerts: Arc<crate::services::alerts::Alerts>,
     /// The latest run of every check of every agent that reported.
     pub checks: Arc<crate::services::checks::CheckBoard>,
+    /// Seals and opens the secrets kept in the database.
+    pub sealer: crate::sealing::SecretBox,
+    /// The HTTP client webhooks are posted with.
+    pub webhooks: reqwest::Client,
+    /// Wakes the notification loops.
+    pub notify: Arc<crate::services::notify::NotifyWake>,
     /// Turns true when the server begins shutting down; long-lived streams end on it.
     pub shutdown: Arc<tokio::sync::watch::Sender<bool>>,
 }

@@ -632,6 +632,113 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/notification-channels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every channel of the organization, by name. */
+        get: operations["list_channels"];
+        put?: never;
+        /** Adds a channel. Secrets (a webhook's signing secret, its URL) are sealed and never shown again. */
+        post: operations["create_channel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notification-channels/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_channel"];
+        /** Replaces a channel's settings; a secret or URL left out stays as it was. */
+        put: operations["update_channel"];
+        post?: never;
+        /** Deletes a channel with its delivery log; policies routing to it stop sending there. */
+        delete: operations["delete_channel"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notification-channels/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sends a sample notification through the channel now and answers how it went
+         *     (the delivery, `sent` or `failed` with the reason); it is in the delivery log too.
+         */
+        post: operations["test_channel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notification-deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The delivery log, newest first. */
+        get: operations["list_deliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notification-deliveries/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One delivery with every attempt. */
+        get: operations["get_delivery"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notification-templates/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Renders templates with a sample alert; 422 with the template's error when it does not render. */
+        post: operations["preview_template"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/overview": {
         parameters: {
             query?: never;
@@ -1028,6 +1135,53 @@ export interface components {
             /** @description Alerts already resolved, or not found. */
             skipped: components["schemas"]["AlertId"][];
         };
+        Channel: {
+            body_template?: string | null;
+            config: components["schemas"]["ChannelConfigView"];
+            /** Format: date-time */
+            created_at: string;
+            id: components["schemas"]["NotificationChannelId"];
+            kind: components["schemas"]["ChannelKind"];
+            name: string;
+            subject_template?: string | null;
+            /** @description Why the channel cannot send with this server's configuration, if it cannot. */
+            unusable_reason?: string | null;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /** @description A channel's settings in a request; which fields apply depends on `kind`. */
+        ChannelConfigInput: {
+            /** @description Webhook: the HMAC-SHA256 signing secret (16 to 200 characters). Left out on an update: unchanged. */
+            secret?: string | null;
+            /** @description Email: the recipients. */
+            to?: string[];
+            /** @description Webhook, Slack, Teams: where to post. Left out on an update: unchanged. */
+            url?: string | null;
+        };
+        /** @description A channel's settings as shown: no secret, the URL only as a hint. */
+        ChannelConfigView: {
+            has_secret: boolean;
+            to: string[];
+            /** @description Scheme and host of the URL, e.g. `https://hooks.slack.com/…`. */
+            url_hint?: string | null;
+        };
+        /**
+         * @description How a channel delivers.
+         * @enum {string}
+         */
+        ChannelKind: "email" | "webhook" | "slack" | "teams";
+        ChannelList: {
+            items: components["schemas"]["Channel"][];
+        };
+        /** @description Body for creating or replacing a channel. */
+        ChannelRequest: {
+            body_template?: string | null;
+            config: components["schemas"]["ChannelConfigInput"];
+            kind: components["schemas"]["ChannelKind"];
+            name: string;
+            /** @description Absent: the default subject. Variables: see the preview. */
+            subject_template?: string | null;
+        };
         CheckCounts: {
             /** Format: int64 */
             failing: number;
@@ -1276,6 +1430,60 @@ export interface components {
             /** Format: int64 */
             total: number;
         };
+        Delivery: {
+            alert_id?: null | components["schemas"]["AlertId"];
+            /** Format: int64 */
+            attempts: number;
+            body: string;
+            channel_id: components["schemas"]["NotificationChannelId"];
+            channel_kind: components["schemas"]["ChannelKind"];
+            channel_name: string;
+            /** Format: date-time */
+            created_at: string;
+            event: components["schemas"]["NotificationEvent"];
+            id: components["schemas"]["DeliveryId"];
+            /** @description Why the last attempt failed. */
+            last_error?: string | null;
+            /**
+             * Format: date-time
+             * @description When a pending delivery is tried next.
+             */
+            next_attempt_at: string;
+            /** Format: date-time */
+            sent_at?: string | null;
+            status: components["schemas"]["DeliveryStatus"];
+            subject: string;
+        };
+        DeliveryAttempt: {
+            /** Format: int64 */
+            attempt: number;
+            /** Format: date-time */
+            attempted_at: string;
+            detail: string;
+            ok: boolean;
+        };
+        DeliveryDetail: components["schemas"]["Delivery"] & {
+            attempt_log: components["schemas"]["DeliveryAttempt"][];
+        };
+        /**
+         * Format: uuid
+         * @description One notification to one channel, in the outbox until it is sent or given up.
+         */
+        DeliveryId: string;
+        DeliveryPage: {
+            items: components["schemas"]["Delivery"][];
+            /** Format: int64 */
+            page: number;
+            /** Format: int64 */
+            per_page: number;
+            /** Format: int64 */
+            total: number;
+        };
+        /**
+         * @description Where a delivery is.
+         * @enum {string}
+         */
+        DeliveryStatus: "pending" | "sent" | "failed";
         /** @description Disk space of one mount, or of every fixed disk when `mount` is absent. */
         DiskCheck: {
             /**
@@ -1742,6 +1950,16 @@ export interface components {
              */
             max_uses?: number | null;
         };
+        /**
+         * Format: uuid
+         * @description Where notifications go: an email list, a webhook, a Slack or Teams channel.
+         */
+        NotificationChannelId: string;
+        /**
+         * @description What a notification tells.
+         * @enum {string}
+         */
+        NotificationEvent: "opened" | "resolved" | "reminder" | "test";
         /** @description Where a policy sends notifications of which severities. */
         NotifyRoute: {
             /** Format: uuid */
@@ -1907,6 +2125,19 @@ export interface components {
             host: string;
             /** Format: int32 */
             port: number;
+        };
+        Preview: {
+            body: string;
+            default_body_template: string;
+            default_subject_template: string;
+            subject: string;
+            /** @description The variables templates may use, with the sample values used here. */
+            variables: components["schemas"]["TemplateVariables"];
+        };
+        PreviewRequest: {
+            body_template?: string | null;
+            event?: null | components["schemas"]["NotificationEvent"];
+            subject_template?: string | null;
         };
         /** @description A process with this name is running. */
         ProcessCheck: {
@@ -2136,6 +2367,27 @@ export interface components {
             /** Format: float */
             celsius: number;
             label: string;
+        };
+        /** @description The variables a template may use. */
+        TemplateVariables: {
+            agent: string;
+            /** @description The check's name (empty for other alerts). */
+            check: string;
+            client: string;
+            /** @description `opened`, `resolved`, `reminder` or `test`. */
+            event: string;
+            kind: string;
+            /** @description The alert in the dashboard (empty without `public_url`). */
+            link: string;
+            /** @description The latest output or explanation, at most 1,000 characters. */
+            output: string;
+            resolved_at: string;
+            severity: string;
+            /** @description When the alert opened (UTC). */
+            since: string;
+            site: string;
+            status: string;
+            title: string;
         };
         /** @description CPU or memory use, averaged over a window, against thresholds in percent. */
         UsageCheck: {
@@ -3717,6 +3969,325 @@ export interface operations {
                 };
             };
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_channels: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelList"];
+                };
+            };
+        };
+    };
+    create_channel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChannelRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Channel"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_channel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["NotificationChannelId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Channel"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_channel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["NotificationChannelId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChannelRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Channel"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_channel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["NotificationChannelId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    test_channel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["NotificationChannelId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Delivery"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_deliveries: {
+        parameters: {
+            query?: {
+                channel_id?: components["schemas"]["NotificationChannelId"];
+                alert_id?: components["schemas"]["AlertId"];
+                status?: "pending" | "sent" | "failed";
+                /** @description Case-insensitive search in subjects. */
+                q?: string;
+                page?: number;
+                per_page?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryPage"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_delivery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["DeliveryId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryDetail"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    preview_template: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PreviewRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Preview"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

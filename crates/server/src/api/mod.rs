@@ -16,6 +16,7 @@ pub mod enrollment_requests;
 pub mod events;
 pub mod health;
 pub mod jobs;
+pub mod notifications;
 pub mod overview;
 pub mod policies;
 pub mod scripts;
@@ -93,7 +94,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(commands_router())
 }
 
-/// Policies, checks, alerts and the overview.
+/// Policies, checks, alerts, the overview and notifications.
 fn monitoring_router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(policies::list_policies, policies::create_policy))
@@ -121,6 +122,19 @@ fn monitoring_router() -> OpenApiRouter<AppState> {
         .routes(routes!(alerts::snooze_alert))
         .routes(routes!(alerts::resolve_alert))
         .routes(routes!(overview::overview))
+        .routes(routes!(
+            notifications::list_channels,
+            notifications::create_channel
+        ))
+        .routes(routes!(
+            notifications::get_channel,
+            notifications::update_channel,
+            notifications::delete_channel
+        ))
+        .routes(routes!(notifications::test_channel))
+        .routes(routes!(notifications::list_deliveries))
+        .routes(routes!(notifications::get_delivery))
+        .routes(routes!(notifications::preview_template))
 }
 
 /// Command, script and job routes, which accept larger bodies (script bodies).

@@ -7,6 +7,7 @@
 
 use crate::services::bus::{Bus, LiveEvent};
 use crate::services::error::{ServiceError, ServiceResult};
+use crate::services::notify::NotifyWake;
 use chrono::{DateTime, Utc};
 use gururmm_protocol::{AgentId, AlertId, OrganizationId};
 use gururmm_store::{Alert, AlertAction, AlertStatus, NewAlert, Severity, Store};
@@ -28,13 +29,19 @@ type Key = (OrganizationId, String);
 pub struct Alerts {
     store: Arc<dyn Store>,
     bus: Bus,
+    /// Every change may be news for someone.
+    wake: Arc<NotifyWake>,
     /// Unresolved alerts by condition: their id and severity.
     open: Mutex<HashMap<Key, (AlertId, Severity)>>,
 }
 
 impl Alerts {
     /// Reads the unresolved alerts of every organization.
-    pub async fn load(store: Arc<dyn Store>, bus: Bus) -> ServiceResult<Self> {
+    pub async fn load(
+        store: Arc<dyn Store>,
+        bus: Bus,
+        wake: Arc<NotifyWake>,
+    ) -> ServiceResult<Self> {
         let open = store
             .unresolved_alerts()
             .await
@@ -45,6 +52,7 @@ impl Alerts {
         Ok(Self {
             store,
             bus,
+            wake,
             open: Mutex::new(open),
         })
     }
@@ -60,6 +68,7 @@ impl Alerts {
     }
 
     fn publish(&self, alert: &Alert) {
+        self.wake.enqueue.notify_one();
         self.bus.publish(
             alert.organization_id,
             LiveEvent::Alert {

@@ -17,6 +17,7 @@ pub mod jobs;
 pub mod login;
 pub mod metric_charts;
 pub mod metrics;
+pub mod notify;
 pub mod offline_alerts;
 pub mod policies;
 pub mod scripts;

@@ -144,14 +144,24 @@ pub async fn validate(
             METRICS_INTERVAL_SECONDS.end()
         )));
     }
-    if body
-        .notify
-        .as_ref()
-        .is_some_and(|routes| routes.len() > MAX_NOTIFY_ROUTES)
-    {
-        return Err(ServiceError::invalid(format!(
-            "notify: at most {MAX_NOTIFY_ROUTES} routes"
-        )));
+    if let Some(routes) = &body.notify {
+        if routes.len() > MAX_NOTIFY_ROUTES {
+            return Err(ServiceError::invalid(format!(
+                "notify: at most {MAX_NOTIFY_ROUTES} routes"
+            )));
+        }
+        for (index, route) in routes.iter().enumerate() {
+            let id = gururmm_protocol::NotificationChannelId(route.channel_id);
+            match store.get_channel(org, id).await {
+                Ok(_) => {}
+                Err(StoreError::NotFound) => {
+                    return Err(ServiceError::invalid(format!(
+                        "notify[{index}].channel_id: no such notification channel"
+                    )))
+                }
+                Err(error) => return Err(ServiceError::internal(error)),
+            }
+        }
     }
     Ok(PolicyFields {
         name,

@@ -10,6 +10,7 @@ mod api;
 mod commands;
 mod gateway;
 mod monitoring;
+mod notifications;
 mod scripts;
 mod security;
 mod tenancy;

@@ -522,6 +522,13 @@ async fn readonly_users_see_monitoring_but_change_nothing() {
             .unwrap()
             .to_string();
         let assignment_id = assignment["id"].as_str().unwrap();
+        let (_, channel) = server
+            .post("/api/v1/notification-channels", &token,
+                json!({"name": "Hook", "kind": "webhook", "config": {"url": "http://127.0.0.1:9/h", "secret": "sixteen characters"}}))
+            .await;
+        let channel = channel["id"].as_str().unwrap().to_string();
+        let (_, delivery) = server.post(&format!("/api/v1/notification-channels/{channel}/test"), &token, json!({})).await;
+        let delivery = delivery["id"].as_str().unwrap().to_string();
 
         for path in [
             "/api/v1/policies".to_string(),
@@ -534,6 +541,10 @@ async fn readonly_users_see_monitoring_but_change_nothing() {
             "/api/v1/alerts".into(),
             format!("/api/v1/alerts/{alert}"),
             "/api/v1/overview".into(),
+            "/api/v1/notification-channels".into(),
+            format!("/api/v1/notification-channels/{channel}"),
+            "/api/v1/notification-deliveries".into(),
+            format!("/api/v1/notification-deliveries/{delivery}"),
         ] {
             let (status, body) = server.get(&path, &viewer).await;
             assert_eq!(status, StatusCode::OK, "{path}: {body}");
@@ -579,6 +590,10 @@ async fn readonly_users_see_monitoring_but_change_nothing() {
         assert_eq!(unresolved(&server, &token).await[0]["status"], "open");
         let (_, policies) = server.get("/api/v1/policies", &token).await;
         assert_eq!(policies["items"].as_array().unwrap().len(), 1);
+        let (_, channels) = server.get("/api/v1/notification-channels", &token).await;
+        assert_eq!(channels["items"].as_array().unwrap().len(), 1);
+        let (_, deliveries) = server.get("/api/v1/notification-deliveries", &token).await;
+        assert_eq!(deliveries["total"], 1);
     })
     .await;
 }

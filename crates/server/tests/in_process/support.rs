@@ -24,7 +24,7 @@ pub(crate) struct TestServer {
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     serving: Option<tokio::task::JoinHandle<()>>,
     /// Held for the server's lifetime: dropping it removes the database.
-    _database: TestDatabase,
+    database: Option<TestDatabase>,
 }
 
 pub(crate) fn test_config() -> Config {
@@ -38,6 +38,10 @@ pub(crate) fn test_config() -> Config {
         login_max_failures: 3,
         enrollment_max_failures: 3,
         web_dir: Some("/nonexistent".into()),
+        // Kept across a test's restarts, so sealed secrets open again.
+        secret_key: Some(Secret("5e".repeat(32))),
+        // Test receivers listen on loopback.
+        allow_private_webhooks: true,
         ..Config::default()
     }
 }
@@ -77,8 +81,13 @@ impl TestServer {
                 .unwrap(),
             shutdown: Some(tx),
             serving: Some(serving),
-            _database: database,
+            database: Some(database),
         }
+    }
+
+    /// The database of a stopped server, for a new server to start on (a restart).
+    pub(crate) fn take_database(&mut self) -> TestDatabase {
+        self.database.take().expect("the database is still here")
     }
 
     /// Shuts the server down gracefully and waits until it has stopped.

@@ -111,7 +111,28 @@ async fn tenant(server: &TestServer, admin: String, technician: String, tag: &st
         .await
         .unwrap()
         .unwrap();
+    let (_, channel) = server
+        .post(
+            "/api/v1/notification-channels",
+            &admin,
+            json!({"name": format!("hook-{tag}"), "kind": "webhook",
+                   "config": {"url": "http://127.0.0.1:9/hook", "secret": "a secret of sixteen+"}}),
+        )
+        .await;
+    let channel = channel["id"].as_str().unwrap().to_string();
+    let (_, delivery) = server
+        .post(
+            &format!("/api/v1/notification-channels/{channel}/test"),
+            &admin,
+            json!({}),
+        )
+        .await;
     let ids = HashMap::from([
+        ("notification-channels", channel),
+        (
+            "notification-deliveries",
+            delivery["id"].as_str().unwrap().to_string(),
+        ),
         ("policies", policy),
         (
             "policy-assignments",
@@ -156,6 +177,9 @@ fn valid_body(method: &Method, path: &str, victim: &Tenant) -> Option<Value> {
         }
         "/api/v1/scripts/{id}/run" => json!({"targets": {"agent_ids": [victim.ids["agents"]]}}),
         "/api/v1/policies/{id}" => json!({"name": "taken over", "checks": []}),
+        "/api/v1/notification-channels/{id}" => {
+            json!({"name": "taken over", "kind": "webhook", "config": {}})
+        }
         "/api/v1/alerts/{id}/snooze" => {
             json!({"until": (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339()})
         }
@@ -233,6 +257,8 @@ async fn attack(server: &TestServer, routes: &[(Method, String)], attacker: &str
         "/api/v1/policy-assignments",
         "/api/v1/alerts",
         "/api/v1/overview",
+        "/api/v1/notification-channels",
+        "/api/v1/notification-deliveries",
         &format!("/api/v1/alerts?client_id={}", victim.ids["clients"]),
         &format!("/api/v1/alerts?agent_id={}", victim.ids["agents"]),
         &format!("/api/v1/agents?site_id={}", victim.ids["sites"]),
@@ -264,6 +290,8 @@ async fn untouched(server: &TestServer, victim: &Tenant) {
         "policies",
         "policy-assignments",
         "alerts",
+        "notification-channels",
+        "notification-deliveries",
     ] {
         let (status, body) = get(format!("/api/v1/{kind}/{}", victim.ids[kind])).await;
         assert_eq!(
@@ -280,6 +308,17 @@ async fn untouched(server: &TestServer, victim: &Tenant) {
     let (_, policy) = get(format!("/api/v1/policies/{}", victim.ids["policies"])).await;
     assert_ne!(policy["name"], "taken over");
     assert_eq!(policy["checks"].as_array().unwrap().len(), 1);
+    let (_, channel) = get(format!(
+        "/api/v1/notification-channels/{}",
+        victim.ids["notification-channels"]
+    ))
+    .await;
+    assert_ne!(channel["name"], "taken over");
+    let (_, deliveries) = get("/api/v1/notification-deliveries".into()).await;
+    assert_eq!(
+        deliveries["total"], 1,
+        "no test was sent through the victim's channel"
+    );
     let (_, alert) = get(format!("/api/v1/alerts/{}", victim.ids["alerts"])).await;
     assert_eq!(alert["status"], "open", "{alert}");
     assert_eq!(alert["snoozed_until"], Value::Null);

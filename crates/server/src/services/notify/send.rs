@@ -1,0 +1,315 @@
+//! Sending one delivery: email over SMTP, or an HTTP POST to a webhook, Slack
+//! or Teams. Webhooks carry an HMAC-SHA256 signature of the raw body in
+//! `X-GuruRMM-Signature: sha256=<hex>` and the delivery's id in
+//! `X-GuruRMM-Delivery` (a receiver can drop a repeat: a server killed between
+//! sending and recording a delivery sends it again after its restart).
+//!
+//! Unless `allow_private_webhooks` is set, a webhook's host must resolve only
+//! to public addresses, checked on the addresses the connection really uses,
+//! and redirects are not followed, so a webhook cannot reach the server's own
+//! network.
+
+use crate::config::Config;
+use crate::services::notify::channels::OpenChannel;
+use gururmm_store::{ChannelKind, Delivery};
+use hmac::{Hmac, Mac};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use sha2::Sha256;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Longest time one attempt may take.
+pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(15);
+/// Most bytes of a receiver's answer kept in the attempt log.
+const ANSWER_BYTES: usize = 200;
+
+/// Loopback, private, link-local, unique-local, shared (CGNAT) and unspecified addresses.
+pub fn is_private(ip: IpAddr) -> bool {
+    match ip.to_canonical() {
+        IpAddr::V4(v4) => {
+            let [a, b, ..] = v4.octets();
+            v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || (a == 100 && (64..128).contains(&b))
+        }
+        IpAddr::V6(v6) => {
+            let first = v6.segments()[0];
+            v6.is_loopback()
+                || v6.is_unspecified()
+                || (first & 0xfe00) == 0xfc00
+                || (first & 0xffc0) == 0xfe80
+        }
+    }
+}
+
+/// Resolves hosts to public addresses only.
+struct PublicOnly;
+
+impl reqwest::dns::Resolve for PublicOnly {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        Box::pin(async move {
+            let host = name.as_str().to_string();
+            let addresses: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
+                .await?
+                .filter(|address| !is_private(address.ip()))
+                .collect();
+            if addresses.is_empty() {
+                let error: Box<dyn std::error::Error + Send + Sync> = format!(
+                    "{host} resolves only to private addresses, which webhooks may not reach"
+                )
+                .into();
+                return Err(error);
+            }
+            let addresses: reqwest::dns::Addrs = Box::new(addresses.into_iter());
+            Ok(addresses)
+        })
+    }
+}
+
+/// The HTTP client webhooks use.
+pub fn http_client(allow_private: bool) -> reqwest::Client {
+    let mut builder = reqwest::Client::builder()
+        .timeout(ATTEMPT_TIMEOUT)
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("GuruRMM/", env!("CARGO_PKG_VERSION")));
+    if !allow_private {
+        builder = builder.dns_resolver(Arc::new(PublicOnly));
+    }
+    builder.build().expect("the HTTP client builds")
+}
+
+/// `sha256=<hex>` of the body under the secret.
+pub fn signature(secret: &str, body: &[u8]) -> String {
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes keys of any length");
+    mac.update(body);
+    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+/// The body posted for the delivery's channel kind.
+pub fn http_body(kind: ChannelKind, delivery: &Delivery) -> String {
+    let text = format!("*{}*\n{}", delivery.subject, delivery.body);
+    match kind {
+        ChannelKind::Slack => serde_json::json!({"text": text}).to_string(),
+        ChannelKind::Teams => serde_json::json!({
+            "@type": "MessageCard",
+            "@context": "https://schema.org/extensions",
+            "summary": delivery.subject,
+            "title": delivery.subject,
+            "text": delivery.body.replace('\n', "  \n"),
+        })
+        .to_string(),
+        ChannelKind::Webhook | ChannelKind::Email => delivery.payload.clone(),
+    }
+}
+
+/// Sends the delivery; the receiver's answer on success, why not otherwise.
+pub async fn deliver(
+    config: &Config,
+    http: &reqwest::Client,
+    channel: &OpenChannel,
+    delivery: &Delivery,
+) -> Result<String, String> {
+    match delivery.channel_kind {
+        ChannelKind::Email => send_email(config, channel, delivery).await,
+        kind => post(config, http, kind, channel, delivery).await,
+    }
+}
+
+async fn post(
+    config: &Config,
+    http: &reqwest::Client,
+    kind: ChannelKind,
+    channel: &OpenChannel,
+    delivery: &Delivery,
+) -> Result<String, String> {
+    let url = channel.url.as_deref().ok_or("the channel has no URL")?;
+    let parsed = reqwest::Url::parse(url).map_err(|e| format!("bad URL: {e}"))?;
+    // An address written in the URL is not resolved, so it is checked here.
+    if let Some(ip) = parsed
+        .host_str()
+        .and_then(|h| h.trim_matches(['[', ']']).parse::<IpAddr>().ok())
+    {
+        if !config.allow_private_webhooks && is_private(ip) {
+            return Err(format!(
+                "{ip} is a private address, which webhooks may not reach"
+            ));
+        }
+    }
+    let body = http_body(kind, delivery);
+    let mut request = http
+        .post(parsed)
+        .header("content-type", "application/json")
+        .header("x-gururmm-delivery", delivery.id.to_string())
+        .header("x-gururmm-event", delivery.event.as_str());
+    if let (ChannelKind::Webhook, Some(secret)) = (kind, channel.secret.as_deref()) {
+        request = request.header("x-gururmm-signature", signature(secret, body.as_bytes()));
+    }
+    let response = request
+        .body(body)
+        .send()
+        .await
+        .map_err(|error| format!("request failed: {}", error_chain(&error)))?;
+    let status = response.status();
+    let answer = response.text().await.unwrap_or_default();
+    let answer: String = answer.chars().take(ANSWER_BYTES).collect();
+    if status.is_success() {
+        Ok(format!("HTTP {}", status.as_u16()))
+    } else {
+        Err(format!("HTTP {}: {answer}", status.as_u16()))
+    }
+}
+
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// The transport `smtp_url` names: `smtp://` plain, `smtp://…?tls=starttls`,
+/// or `smtps://` (TLS from the start); credentials in the URL's user part.
+pub fn smtp_transport(url: &str) -> Result<AsyncSmtpTransport<Tokio1Executor>, String> {
+    let parsed = reqwest::Url::parse(url).map_err(|_| "smtp_url is not a URL".to_string())?;
+    let host = parsed
+        .host_str()
+        .ok_or("smtp_url names no host")?
+        .to_string();
+    let tls = parsed
+        .query_pairs()
+        .find(|(key, _)| key == "tls")
+        .map(|(_, value)| value.to_string());
+    let builder = match (parsed.scheme(), tls.as_deref()) {
+        ("smtps", _) => AsyncSmtpTransport::<Tokio1Executor>::relay(&host)
+            .map_err(|e| format!("smtp_url: {e}"))?
+            .port(parsed.port().unwrap_or(465)),
+        ("smtp", Some("starttls" | "required")) => {
+            AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&host)
+                .map_err(|e| format!("smtp_url: {e}"))?
+                .port(parsed.port().unwrap_or(587))
+        }
+        ("smtp", None | Some("none")) => {
+            AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&host)
+                .port(parsed.port().unwrap_or(25))
+        }
+        ("smtp", Some(other)) => {
+            return Err(format!("smtp_url: tls={other} is not starttls or none"))
+        }
+        (other, _) => return Err(format!("smtp_url: {other}:// is not smtp:// or smtps://")),
+    };
+    let builder = builder.timeout(Some(ATTEMPT_TIMEOUT));
+    let builder = if parsed.username().is_empty() {
+        builder
+    } else {
+        builder.credentials(Credentials::new(
+            percent_decode(parsed.username()),
+            percent_decode(parsed.password().unwrap_or_default()),
+        ))
+    };
+    Ok(builder.build())
+}
+
+fn percent_decode(text: &str) -> String {
+    percent_encoding::percent_decode_str(text)
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
+async fn send_email(
+    config: &Config,
+    channel: &OpenChannel,
+    delivery: &Delivery,
+) -> Result<String, String> {
+    let url = config
+        .smtp_url
+        .as_ref()
+        .ok_or("no mail server is configured (smtp_url)")?;
+    let from = config
+        .smtp_from
+        .as_deref()
+        .ok_or("no sender is configured (smtp_from)")?;
+    let mut message = Message::builder()
+        .from(from.parse().map_err(|e| format!("smtp_from: {e}"))?)
+        .subject(delivery.subject.clone());
+    for address in &channel.to {
+        message = message.to(address.parse().map_err(|e| format!("{address}: {e}"))?);
+    }
+    let message = message
+        .header(lettre::message::header::ContentType::TEXT_PLAIN)
+        .body(delivery.body.clone())
+        .map_err(|e| format!("building the message failed: {e}"))?;
+    let transport = smtp_transport(&url.0)?;
+    let response = transport
+        .send(message)
+        .await
+        .map_err(|error| format!("sending failed: {}", error_chain(&error)))?;
+    Ok(format!(
+        "accepted by the mail server: {}",
+        response.message().collect::<Vec<_>>().join(" ")
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn private_addresses_are_told_apart() {
+        for private in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "192.168.0.1",
+            "172.16.5.4",
+            "169.254.169.254",
+            "100.64.0.1",
+            "0.0.0.0",
+            "::1",
+            "fd00::1",
+            "fe80::1",
+            "::ffff:127.0.0.1",
+        ] {
+            assert!(is_private(private.parse().unwrap()), "{private}");
+        }
+        for public in ["93.184.216.34", "8.8.8.8", "2606:4700::1111"] {
+            assert!(!is_private(public.parse().unwrap()), "{public}");
+        }
+    }
+
+    #[test]
+    fn the_signature_is_hmac_sha256_of_the_body() {
+        // RFC 4231 test case 2.
+        assert_eq!(
+            signature("Jefe", b"what do ya want for nothing?"),
+            "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+    }
+
+    #[test]
+    fn smtp_urls_choose_the_transport_or_say_why_not() {
+        for good in [
+            "smtp://127.0.0.1:2525",
+            "smtp://mail.test:587?tls=starttls",
+            "smtps://mail.test",
+            "smtp://user:p%40ss@mail.test:587?tls=starttls",
+        ] {
+            assert!(smtp_transport(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "http://mail.test",
+            "smtp://mail.test?tls=maybe",
+            "not a url",
+        ] {
+            assert!(smtp_transport(bad).is_err(), "{bad}");
+        }
+        assert_eq!(percent_decode("p%40ss"), "p@ss");
+    }
+}
