@@ -149,6 +149,25 @@ const jobRoute = createRoute({
   component: lazyRouteComponent(() => import("./routes/script-routes"), "JobRoute"),
 });
 
+const policiesRoute = createRoute({
+  getParentRoute: () => authedRoute,
+  path: "/policies",
+  component: lazyRouteComponent(() => import("./routes/monitoring-routes"), "PoliciesRoute"),
+});
+
+// A static segment, so it wins over /policies/$policyId.
+const newPolicyRoute = createRoute({
+  getParentRoute: () => authedRoute,
+  path: "/policies/new",
+  component: lazyRouteComponent(() => import("./routes/monitoring-routes"), "NewPolicyRoute"),
+});
+
+const policyRoute = createRoute({
+  getParentRoute: () => authedRoute,
+  path: "/policies/$policyId",
+  component: lazyRouteComponent(() => import("./routes/monitoring-routes"), "PolicyRoute"),
+});
+
 const enrollmentRequestsRoute = createRoute({
   getParentRoute: () => authedRoute,
   path: "/enrollment-requests",
@@ -172,6 +191,9 @@ const routeTree = rootRoute.addChildren([
     scriptRoute,
     jobsRoute,
     jobRoute,
+    policiesRoute,
+    newPolicyRoute,
+    policyRoute,
     enrollmentRequestsRoute,
   ]),
 ]);

@@ -1,9 +1,12 @@
 //! The monitoring pages (overview, alerts, policies), split into their own chunk.
-import { getRouteApi } from "@tanstack/react-router";
+import { getRouteApi, useNavigate } from "@tanstack/react-router";
 import { AlertsPage } from "@/features/alerts/components/alerts-page";
 import { OverviewPage } from "@/features/overview/components/overview-page";
+import { PoliciesPage } from "@/features/policies/components/policies-page";
+import { EditPolicyPage, NewPolicyPage } from "@/features/policies/components/policy-editor-page";
 
 const alertsApi = getRouteApi("/authed/alerts");
+const policyApi = getRouteApi("/authed/policies/$policyId");
 
 export function OverviewRoute() {
   return <OverviewPage />;
@@ -13,4 +16,21 @@ export function AlertsRoute() {
   const search = alertsApi.useSearch();
   const navigate = alertsApi.useNavigate();
   return <AlertsPage search={search} onSearchChange={(next) => void navigate({ search: next })} />;
+}
+
+export function PoliciesRoute() {
+  return <PoliciesPage />;
+}
+
+export function NewPolicyRoute() {
+  const navigate = useNavigate();
+  return (
+    <NewPolicyPage onCreated={(policy) => void navigate({ to: "/policies/$policyId", params: { policyId: policy.id }, replace: true })} />
+  );
+}
+
+export function PolicyRoute() {
+  const { policyId } = policyApi.useParams();
+  const navigate = useNavigate();
+  return <EditPolicyPage key={policyId} policyId={policyId} onDeleted={() => void navigate({ to: "/policies" })} />;
 }

@@ -5,6 +5,7 @@ import { DeletedAgentsPage } from "@/features/agents/components/deleted-agents-p
 import { ScopedAgentsSection } from "@/features/agents/components/scoped-agents-section";
 import { LoginPage } from "@/features/auth/components/login-page";
 import { ClientHeader } from "@/features/clients/components/client-header";
+import { ScopePolicyCard } from "@/features/policies/components/policy-assignments";
 import { PendingEnrollmentsNotice } from "@/features/enrollment-requests/components/pending-enrollments-notice";
 import { ClientsPage } from "@/features/clients/components/clients-page";
 import { ClientSitesSection } from "@/features/sites/components/client-sites-section";
@@ -64,6 +65,7 @@ export function ClientRoute() {
         clientId={clientId}
         onSiteCreated={(site) => void navigate({ to: "/sites/$siteId", params: { siteId: site.id } })}
       />
+      <ScopePolicyCard key={`policy-${clientId}`} scope="client" targetId={clientId} />
       <ScopedAgentsSection scope={{ client_id: clientId }} />
     </div>
   );
@@ -77,6 +79,7 @@ export function SiteRoute() {
       <SiteHeader siteId={siteId} onDeleted={(clientId) => void navigate({ to: "/clients/$clientId", params: { clientId } })} />
       <EnrollmentKeysCard key={`keys-${siteId}`} siteId={siteId} />
       <EnrollmentKeySection key={siteId} siteId={siteId} />
+      <ScopePolicyCard key={`policy-${siteId}`} scope="site" targetId={siteId} />
       <ScopedAgentsSection scope={{ site_id: siteId }} />
     </div>
   );

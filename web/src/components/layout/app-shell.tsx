@@ -10,6 +10,7 @@ import {
   MonitorIcon,
   MoonIcon,
   ShieldCheckIcon,
+  ShieldEllipsisIcon,
   SunIcon,
   UserIcon,
 } from "lucide-react";
@@ -38,6 +39,7 @@ const NAV_ITEMS = [
   { to: "/clients", label: "Clients", icon: BuildingIcon },
   { to: "/scripts", label: "Scripts", icon: FileCode2Icon },
   { to: "/jobs", label: "Jobs", icon: ListChecksIcon },
+  { to: "/policies", label: "Policies", icon: ShieldEllipsisIcon },
   { to: "/enrollment-requests", label: "Approvals", icon: ShieldCheckIcon },
 ] as const;
 

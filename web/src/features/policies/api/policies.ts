@@ -1,0 +1,117 @@
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { api } from "@/api/client";
+import { unwrap } from "@/api/errors";
+import { rootKeys } from "@/api/query-keys";
+import type { PolicyAssignmentRequest, PolicyRequest } from "@/api/types";
+
+export const policyKeys = {
+  all: rootKeys.policies,
+  list: ["policies", "list"] as const,
+  detail: (id: string) => ["policies", "detail", id] as const,
+  assignments: ["policies", "assignments"] as const,
+  scripts: ["policies", "pick", "scripts"] as const,
+  pickClients: ["policies", "pick", "clients"] as const,
+  pickSites: (clientId: string | null) => ["policies", "pick", "sites", clientId] as const,
+  pickAgents: (q: string) => ["policies", "pick", "agents", q] as const,
+};
+
+export function usePolicies() {
+  return useQuery({ queryKey: policyKeys.list, queryFn: () => unwrap(api.GET("/api/v1/policies")) });
+}
+
+export function usePolicy(id: string) {
+  return useQuery({
+    queryKey: policyKeys.detail(id),
+    queryFn: () => unwrap(api.GET("/api/v1/policies/{id}", { params: { path: { id } } })),
+  });
+}
+
+/** Every assignment of the organization (the API lists them all; pages pick theirs). */
+export function usePolicyAssignments() {
+  return useQuery({ queryKey: policyKeys.assignments, queryFn: () => unwrap(api.GET("/api/v1/policy-assignments")) });
+}
+
+/** A policy or assignment changed: every agent's checks and effective policy may have too. */
+function usePolicyChanged() {
+  const queryClient = useQueryClient();
+  return () => {
+    void queryClient.invalidateQueries({ queryKey: policyKeys.all });
+    void queryClient.invalidateQueries({ queryKey: rootKeys.checks });
+  };
+}
+
+export function useCreatePolicy() {
+  const changed = usePolicyChanged();
+  return useMutation({
+    mutationFn: (body: PolicyRequest) => unwrap(api.POST("/api/v1/policies", { body })),
+    onSuccess: changed,
+  });
+}
+
+export function useUpdatePolicy(id: string) {
+  const changed = usePolicyChanged();
+  return useMutation({
+    mutationFn: (body: PolicyRequest) => unwrap(api.PUT("/api/v1/policies/{id}", { params: { path: { id } }, body })),
+    onSuccess: changed,
+  });
+}
+
+export function useDeletePolicy() {
+  const changed = usePolicyChanged();
+  return useMutation({
+    mutationFn: (id: string) => unwrap(api.DELETE("/api/v1/policies/{id}", { params: { path: { id } } })),
+    onSuccess: changed,
+  });
+}
+
+export function useCreateAssignment() {
+  const changed = usePolicyChanged();
+  return useMutation({
+    mutationFn: (body: PolicyAssignmentRequest) => unwrap(api.POST("/api/v1/policy-assignments", { body })),
+    onSuccess: changed,
+  });
+}
+
+export function useDeleteAssignment() {
+  const changed = usePolicyChanged();
+  return useMutation({
+    mutationFn: (id: string) => unwrap(api.DELETE("/api/v1/policy-assignments/{id}", { params: { path: { id } } })),
+    onSuccess: changed,
+  });
+}
+
+/** The script library for a script check's picker. */
+export function useCheckScripts(enabled: boolean) {
+  return useQuery({
+    queryKey: policyKeys.scripts,
+    queryFn: () => unwrap(api.GET("/api/v1/scripts", { params: { query: { page: 1, per_page: 200 } } })),
+    enabled,
+    staleTime: 30_000,
+  });
+}
+
+export function usePickClients(enabled: boolean) {
+  return useQuery({
+    queryKey: policyKeys.pickClients,
+    queryFn: () => unwrap(api.GET("/api/v1/clients", { params: { query: { page: 1, per_page: 200 } } })),
+    enabled,
+  });
+}
+
+export function usePickSites(clientId: string | null) {
+  return useQuery({
+    queryKey: policyKeys.pickSites(clientId),
+    queryFn: () =>
+      unwrap(api.GET("/api/v1/clients/{id}/sites", { params: { path: { id: clientId ?? "" }, query: { page: 1, per_page: 200 } } })),
+    enabled: clientId !== null,
+  });
+}
+
+export function usePickAgents(q: string, enabled: boolean) {
+  return useQuery({
+    queryKey: policyKeys.pickAgents(q),
+    queryFn: () => unwrap(api.GET("/api/v1/agents", { params: { query: { q: q || undefined, page: 1, per_page: 50 } } })),
+    placeholderData: keepPreviousData,
+    enabled,
+  });
+}

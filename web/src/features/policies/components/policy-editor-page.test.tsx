@@ -1,0 +1,76 @@
+import { screen, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { policy } from "@/test/fixtures";
+import { renderPage } from "@/test/render-page";
+import { policyKeys } from "../api/policies";
+import { EditPolicyPage } from "./policy-editor-page";
+
+// openapi-fetch keeps the fetch it saw at creation, so the stub must exist before the client module loads.
+const fetchMock = vi.hoisted(() => {
+  const mock = vi.fn<typeof fetch>();
+  globalThis.fetch = mock;
+  return mock;
+});
+
+function json(body: unknown, status = 200): Response {
+  return new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });
+}
+
+const stored = policy();
+
+describe("EditPolicyPage", () => {
+  beforeEach(() => {
+    fetchMock.mockReset();
+    fetchMock.mockImplementation(async (input) => {
+      const request = input as Request;
+      const path = new URL(request.url).pathname;
+      if (request.method === "PUT" && path === `/api/v1/policies/${stored.id}`) {
+        return json({ error: { code: "invalid", message: "checks[0].host: must be a host name or address" } }, 422);
+      }
+      if (path === "/api/v1/policy-assignments") return json({ items: [] });
+      return json({ error: { code: "not_found", message: "not found" } }, 404);
+    });
+  });
+
+  it("checks a check's fields before keeping it, and puts the server's 422 on the check", async () => {
+    renderPage(<EditPolicyPage policyId={stored.id} onDeleted={() => undefined} />, { seed: [[policyKeys.detail(stored.id), stored]] });
+    const row = await screen.findByTestId("policy-check-row");
+    expect(row).toHaveTextContent("127.0.0.1:8443");
+
+    await userEvent.click(within(row).getByRole("button", { name: "Web port" }));
+    const editor = await screen.findByTestId("check-editor");
+    const port = within(editor).getByLabelText("Port");
+    await userEvent.clear(port);
+    await userEvent.type(port, "70000");
+    await userEvent.click(within(editor).getByTestId("save-check"));
+    expect(within(editor).getByTestId("check-field-error")).toHaveTextContent("1 to 65535.");
+    expect(port).toHaveAttribute("aria-invalid", "true");
+
+    await userEvent.clear(port);
+    await userEvent.type(port, "9443");
+    await userEvent.click(within(editor).getByTestId("save-check"));
+    expect(screen.queryByTestId("check-editor")).toBeNull();
+    expect(screen.getByTestId("policy-check-row")).toHaveTextContent("127.0.0.1:9443");
+
+    // Keeping the check saved nothing yet.
+    expect(fetchMock.mock.calls.some(([input]) => (input as Request).method === "PUT")).toBe(false);
+    await userEvent.click(screen.getByTestId("save-policy"));
+    const sent = fetchMock.mock.calls.map(([input]) => input as Request).find((request) => request.method === "PUT");
+    expect(await sent?.json()).toMatchObject({
+      name: "Baseline",
+      checks: [{ name: "Web port", type: "port", host: "127.0.0.1", port: 9443 }],
+    });
+    expect(await screen.findByTestId("policy-check-error")).toHaveTextContent("must be a host name or address");
+    expect(screen.getByTestId("save-policy-error")).toHaveTextContent("Web port: host must be a host name or address");
+  });
+
+  it("keeps settings empty as inherited and refuses one out of range", async () => {
+    renderPage(<EditPolicyPage policyId={stored.id} onDeleted={() => undefined} />, { seed: [[policyKeys.detail(stored.id), stored]] });
+    const metrics = await screen.findByLabelText("Metrics every (seconds)");
+    expect(metrics).toHaveValue("");
+    await userEvent.type(metrics, "2");
+    await userEvent.click(screen.getByTestId("save-policy"));
+    expect(screen.getByTestId("policy-metrics_interval_seconds-error")).toHaveTextContent("5 to 3600.");
+    expect(fetchMock.mock.calls.some(([input]) => (input as Request).method === "PUT")).toBe(false);
+  });
+});
