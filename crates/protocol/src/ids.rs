@@ -110,3 +110,7 @@ id_type!(
     /// One notification to one channel, in the outbox until it is sent or given up.
     DeliveryId
 );
+id_type!(
+    /// A maintenance window: a time when an agent, site or client raises no alerts.
+    MaintenanceWindowId
+);

@@ -25,7 +25,8 @@ pub use enroll::{EnrollRequest, EnrollResponse};
 pub use frames::{AgentFrame, AgentSettings, CloseReason, Hello, OsInfo, ServerFrame};
 pub use ids::{
     AgentId, AlertId, ClientId, DeliveryId, EnrollmentKeyId, EnrollmentRequestId, JobId,
-    NotificationChannelId, OrganizationId, PolicyAssignmentId, PolicyId, ScriptId, SiteId, UserId,
+    MaintenanceWindowId, NotificationChannelId, OrganizationId, PolicyAssignmentId, PolicyId,
+    ScriptId, SiteId, UserId,
 };
 pub use metrics::{
     CollectorError, CollectorErrorKind, DiskUsage, FanReading, LoggedInUser, MetricSample,

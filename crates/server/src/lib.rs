@@ -83,6 +83,7 @@ pub async fn state_with_store(config: Config, store: Arc<dyn Store>) -> anyhow::
         policies: Arc::new(services::policies::Policies::new(store.clone())),
         alerts: Arc::new(alerts),
         checks: Arc::default(),
+        maintenance: Arc::new(services::maintenance::Maintenance::new(store.clone())),
         sealer,
         webhooks,
         notify,

@@ -31,6 +31,8 @@ pub struct AppState {
     pub alerts: Arc<crate::services::alerts::Alerts>,
     /// The latest run of every check of every agent that reported.
     pub checks: Arc<crate::services::checks::CheckBoard>,
+    /// Maintenance windows per organization.
+    pub maintenance: Arc<crate::services::maintenance::Maintenance>,
     /// Seals and opens the secrets kept in the database.
     pub sealer: crate::sealing::SecretBox,
     /// The HTTP client webhooks are posted with.

@@ -1,6 +1,6 @@
 //! Persistence for the GuruRMM server: [`Store`], the sum of one trait per
 //! area (users, tenancy, agents, metrics, commands, scripts, jobs, enrollment,
-//! enrollment keys, deleted agents, policies, checks, alerts, notifications), and its SQLite and PostgreSQL
+//! enrollment keys, deleted agents, policies, checks, alerts, notifications, maintenance windows), and its SQLite and PostgreSQL
 //! implementations (`sql/`, one file per area).
 //!
 //! **Architecture Invariant:** all SQL of the server lives in this crate. The
@@ -19,6 +19,7 @@ mod deleted_agents;
 mod enrollment;
 mod enrollment_keys;
 mod jobs;
+mod maintenance;
 mod metrics;
 mod model;
 mod notifications;
@@ -43,6 +44,7 @@ pub use enrollment_keys::{
 };
 pub use gururmm_protocol::{EnrollmentKeyId, EnrollmentRequestId};
 pub use jobs::JobStore;
+pub use maintenance::{MaintenanceStore, MaintenanceWindow, NewMaintenanceWindow};
 pub use metrics::MetricStore;
 pub use model::*;
 pub use notifications::{
@@ -141,6 +143,7 @@ pub trait Store:
     + CheckStore
     + AlertStore
     + NotificationStore
+    + MaintenanceStore
     + Send
     + Sync
     + 'static
@@ -152,7 +155,7 @@ pub trait Store:
 pub mod prelude {
     pub use crate::{
         AgentStore, AlertStore, CheckStore, CommandStore, DeletedAgentStore, EnrollmentKeyStore,
-        EnrollmentStore, JobStore, MetricStore, NotificationStore, PolicyStore, ScriptStore, Store,
-        TenancyStore, UserStore,
+        EnrollmentStore, JobStore, MaintenanceStore, MetricStore, NotificationStore, PolicyStore,
+        ScriptStore, Store, TenancyStore, UserStore,
     };
 }

@@ -172,6 +172,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/agents/{id}/maintenance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The windows active on the agent now: its own, its site's and its client's. */
+        get: operations["agent_maintenance"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/agents/{id}/metrics": {
         parameters: {
             query?: never;
@@ -627,6 +644,41 @@ export interface paths {
          */
         post: operations["rerun_failed"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/maintenance-windows": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every maintenance window of the organization, by start. */
+        get: operations["list_maintenance_windows"];
+        put?: never;
+        /** Plans a window: while it is active the target's agents raise no alerts and nothing about them is notified. */
+        post: operations["create_maintenance_window"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/maintenance-windows/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_maintenance_window"];
+        put?: never;
+        post?: never;
+        /** Ends and removes a window; alerts and notifications about its agents resume at once. */
+        delete: operations["delete_maintenance_window"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1847,6 +1899,48 @@ export interface components {
             token?: string | null;
             user: components["schemas"]["User"];
         };
+        MaintenanceWindow: {
+            /** @description Whether the window is active now. */
+            active: boolean;
+            /** Format: date-time */
+            created_at: string;
+            created_by_email: string;
+            /** Format: date-time */
+            ends_at: string;
+            id: components["schemas"]["MaintenanceWindowId"];
+            reason: string;
+            scope: components["schemas"]["PolicyScope"];
+            /** Format: date-time */
+            starts_at: string;
+            /** Format: uuid */
+            target_id: string;
+            target_name?: string | null;
+            weekly: boolean;
+        };
+        /**
+         * Format: uuid
+         * @description A maintenance window: a time when an agent, site or client raises no alerts.
+         */
+        MaintenanceWindowId: string;
+        MaintenanceWindowList: {
+            items: components["schemas"]["MaintenanceWindow"][];
+        };
+        MaintenanceWindowRequest: {
+            /**
+             * Format: date-time
+             * @description For a weekly window: the end of its first occurrence.
+             */
+            ends_at: string;
+            reason?: string;
+            /** @description `agent`, `site` or `client`. */
+            scope: components["schemas"]["PolicyScope"];
+            /** Format: date-time */
+            starts_at: string;
+            /** Format: uuid */
+            target_id: string;
+            /** @description Repeat every seven days from `starts_at`. */
+            weekly?: boolean;
+        };
         MetricPoint: {
             /** Format: double */
             cpu_percent?: number | null;
@@ -2850,6 +2944,35 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AgentEventList"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    agent_maintenance: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["AgentId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MaintenanceWindowList"];
                 };
             };
             404: {
@@ -3969,6 +4092,136 @@ export interface operations {
                 };
             };
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_maintenance_windows: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MaintenanceWindowList"];
+                };
+            };
+        };
+    };
+    create_maintenance_window: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MaintenanceWindowRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MaintenanceWindow"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_maintenance_window: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["MaintenanceWindowId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MaintenanceWindow"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_maintenance_window: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["MaintenanceWindowId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

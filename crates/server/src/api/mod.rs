@@ -16,6 +16,7 @@ pub mod enrollment_requests;
 pub mod events;
 pub mod health;
 pub mod jobs;
+pub mod maintenance;
 pub mod notifications;
 pub mod overview;
 pub mod policies;
@@ -135,6 +136,15 @@ fn monitoring_router() -> OpenApiRouter<AppState> {
         .routes(routes!(notifications::list_deliveries))
         .routes(routes!(notifications::get_delivery))
         .routes(routes!(notifications::preview_template))
+        .routes(routes!(
+            maintenance::list_maintenance_windows,
+            maintenance::create_maintenance_window
+        ))
+        .routes(routes!(
+            maintenance::get_maintenance_window,
+            maintenance::delete_maintenance_window
+        ))
+        .routes(routes!(maintenance::agent_maintenance))
 }
 
 /// Command, script and job routes, which accept larger bodies (script bodies).

@@ -135,6 +135,19 @@ impl CheckLink {
                 return Vec::new();
             }
         };
+        let placement = gururmm_store::AgentPlacement {
+            agent_id: self.agent_id,
+            organization_id: self.organization_id,
+            client_id: label.client_id,
+            site_id: label.site_id,
+        };
+        let silenced = match state.maintenance.silenced(&placement, Utc::now()).await {
+            Ok(silenced) => silenced,
+            Err(error) => {
+                tracing::error!(%error, agent = %self.agent_id, "reading maintenance windows failed");
+                return Vec::new();
+            }
+        };
         match state
             .checks
             .ingest(
@@ -143,6 +156,7 @@ impl CheckLink {
                 &state.bus,
                 &label,
                 &policy,
+                silenced,
                 results,
             )
             .await

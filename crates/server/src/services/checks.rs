@@ -84,7 +84,9 @@ impl CheckBoard {
 
     /// Takes in a frame of results. Results for checks the agent's policy does
     /// not have, `pending` results and results older than the latest known
-    /// run are ignored.
+    /// run are ignored. Under maintenance (`silenced`) no alert opens; alerts
+    /// still resolve.
+    #[allow(clippy::too_many_arguments)]
     pub async fn ingest(
         &self,
         store: &dyn Store,
@@ -92,6 +94,7 @@ impl CheckBoard {
         bus: &Bus,
         agent: &AgentLabel,
         policy: &EffectivePolicy,
+        silenced: bool,
         results: Vec<CheckResult>,
     ) -> ServiceResult<()> {
         let mut current = self.states(store, agent.agent_id).await?;
@@ -137,8 +140,9 @@ impl CheckBoard {
                 Some(i) => current[i] = status,
                 None => current.push(status),
             }
-            let opens =
-                result.state != CheckState::Passing && result.consecutive >= check.check.fail_after;
+            let opens = result.state != CheckState::Passing
+                && result.consecutive >= check.check.fail_after
+                && !silenced;
             if opens || result.state == CheckState::Passing {
                 alerting.retain(|(name, _, _)| name != &result.name);
                 alerting.push((result.name, result.state, result.consecutive));

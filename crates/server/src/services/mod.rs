@@ -15,6 +15,7 @@ pub mod enrollment;
 pub mod error;
 pub mod jobs;
 pub mod login;
+pub mod maintenance;
 pub mod metric_charts;
 pub mod metrics;
 pub mod notify;

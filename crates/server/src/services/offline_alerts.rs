@@ -6,7 +6,7 @@
 //! An agent counts as offline since the later of its last-seen time and the
 //! server's start: while the server was down nobody could see the agent, so a
 //! restart never raises a flood of alerts for agents that are only
-//! reconnecting. Alerts already open stay open across a restart (they are
+//! reconnecting. An agent under maintenance raises no alert. Alerts already open stay open across a restart (they are
 //! rows), and the scan opens each at most once (one unresolved per condition).
 
 use crate::services::alerts::offline_condition;
@@ -49,6 +49,9 @@ pub async fn scan_once(
         };
         let offline_since = agent.last_seen.max(server_started);
         if now - offline_since < Duration::seconds(i64::from(grace.value)) {
+            continue;
+        }
+        if state.maintenance.silenced(&placement, now).await? {
             continue;
         }
         let raised = state

@@ -9,6 +9,7 @@ mod wire;
 mod api;
 mod commands;
 mod gateway;
+mod maintenance;
 mod monitoring;
 mod notifications;
 mod scripts;

@@ -545,6 +545,8 @@ async fn readonly_users_see_monitoring_but_change_nothing() {
             format!("/api/v1/notification-channels/{channel}"),
             "/api/v1/notification-deliveries".into(),
             format!("/api/v1/notification-deliveries/{delivery}"),
+            "/api/v1/maintenance-windows".into(),
+            format!("/api/v1/agents/{}/maintenance", agent.id),
         ] {
             let (status, body) = server.get(&path, &viewer).await;
             assert_eq!(status, StatusCode::OK, "{path}: {body}");

@@ -127,7 +127,21 @@ async fn tenant(server: &TestServer, admin: String, technician: String, tag: &st
             json!({}),
         )
         .await;
+    let starts = chrono::Utc::now();
+    let (status, window) = server
+        .post(
+            "/api/v1/maintenance-windows",
+            &admin,
+            json!({"scope": "site", "target_id": site, "starts_at": starts,
+                   "ends_at": starts + chrono::Duration::hours(1), "reason": "patching"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{window}");
     let ids = HashMap::from([
+        (
+            "maintenance-windows",
+            window["id"].as_str().unwrap().to_string(),
+        ),
         ("notification-channels", channel),
         (
             "notification-deliveries",
@@ -259,6 +273,7 @@ async fn attack(server: &TestServer, routes: &[(Method, String)], attacker: &str
         "/api/v1/overview",
         "/api/v1/notification-channels",
         "/api/v1/notification-deliveries",
+        "/api/v1/maintenance-windows",
         &format!("/api/v1/alerts?client_id={}", victim.ids["clients"]),
         &format!("/api/v1/alerts?agent_id={}", victim.ids["agents"]),
         &format!("/api/v1/agents?site_id={}", victim.ids["sites"]),
@@ -292,6 +307,7 @@ async fn untouched(server: &TestServer, victim: &Tenant) {
         "alerts",
         "notification-channels",
         "notification-deliveries",
+        "maintenance-windows",
     ] {
         let (status, body) = get(format!("/api/v1/{kind}/{}", victim.ids[kind])).await;
         assert_eq!(

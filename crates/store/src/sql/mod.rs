@@ -22,6 +22,7 @@ mod deleted_agents;
 mod enrollment;
 mod enrollment_keys;
 mod jobs;
+mod maintenance;
 mod metrics;
 mod notifications;
 mod policies;
@@ -119,7 +120,8 @@ where
         + crate::PolicyStore
         + crate::CheckStore
         + crate::AlertStore
-        + crate::NotificationStore,
+        + crate::NotificationStore
+        + crate::MaintenanceStore,
 {
     fn backend(&self) -> Backend {
         self.backend

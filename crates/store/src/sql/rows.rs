@@ -5,6 +5,7 @@
 use super::{corrupt, from_millis, parse_id};
 use crate::alerts::{Alert, AlertKind, AlertStatus};
 use crate::checks::{CheckHistoryEntry, CheckStatus};
+use crate::maintenance::MaintenanceWindow;
 use crate::model::*;
 use crate::notifications::{
     ChannelKind, Delivery, DeliveryStatus, NotificationChannel, NotificationEvent,
@@ -792,6 +793,39 @@ impl DeliveryRow {
             last_error: self.last_error,
             created_at: from_millis(self.created_at),
             sent_at: self.sent_at.map(from_millis),
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct WindowRow {
+    pub(crate) id: String,
+    pub(crate) organization_id: String,
+    pub(crate) scope: String,
+    pub(crate) target_id: String,
+    pub(crate) target_name: Option<String>,
+    pub(crate) starts_at: i64,
+    pub(crate) ends_at: i64,
+    pub(crate) weekly: bool,
+    pub(crate) reason: String,
+    pub(crate) created_at: i64,
+    pub(crate) created_by_email: String,
+}
+
+impl WindowRow {
+    pub(crate) fn into_window(self) -> StoreResult<MaintenanceWindow> {
+        Ok(MaintenanceWindow {
+            id: parse_id(&self.id)?,
+            organization_id: parse_id(&self.organization_id)?,
+            scope: named(&self.scope, PolicyScope::parse, "maintenance scope")?,
+            target_id: parse_id(&self.target_id)?,
+            target_name: self.target_name,
+            starts_at: from_millis(self.starts_at),
+            ends_at: from_millis(self.ends_at),
+            weekly: self.weekly,
+            reason: self.reason,
+            created_at: from_millis(self.created_at),
+            created_by_email: self.created_by_email,
         })
     }
 }

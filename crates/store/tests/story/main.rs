@@ -13,6 +13,7 @@ mod agents;
 mod commands;
 mod database;
 mod enrollment;
+mod maintenance;
 mod metrics;
 mod monitoring;
 mod notifications;

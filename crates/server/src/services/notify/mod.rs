@@ -6,7 +6,8 @@
 //!   resolution (to routes that want it), and reminders every `renotify_minutes`
 //!   while it stays open and unacknowledged (or once when a snooze ends). The
 //!   routes are those of the alert's agent's effective policy whose minimum
-//!   severity the alert meets. Each hand-over is recorded on the alert in the
+//!   severity the alert meets. Nothing is told about an agent under
+//!   maintenance until its window ends. Each hand-over is recorded on the alert in the
 //!   same transaction as its deliveries, so no event is lost or enqueued twice,
 //!   whatever restarts in between.
 //! - [`send_due_once`] sends the deliveries that are due, several at once,
@@ -160,6 +161,20 @@ pub async fn enqueue_once(state: &AppState, now: DateTime<Utc>) -> ServiceResult
     let mut enqueued = 0;
     for alert in alerts {
         let org = alert.organization_id;
+        // Under maintenance nothing is told; what is still true afterwards is told then.
+        if let (Some(agent_id), Some(client_id), Some(site_id)) =
+            (alert.agent_id, alert.client_id, alert.site_id)
+        {
+            let placement = gururmm_store::AgentPlacement {
+                agent_id,
+                organization_id: org,
+                client_id,
+                site_id,
+            };
+            if state.maintenance.silenced(&placement, now).await? {
+                continue;
+            }
+        }
         // Routes and reminders come from the agent's effective policy (none once it is deleted).
         let policy = match alert.agent_id {
             Some(agent) => match state.policies.effective(org, agent).await {

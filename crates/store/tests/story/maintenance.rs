@@ -1,0 +1,75 @@
+//! Maintenance windows: on an agent, site or client of the organization only,
+//! listed with their target's name, deleted one by one.
+
+use crate::{on_every_backend, Tenants};
+use chrono::{Duration, Utc};
+use gururmm_store::*;
+use std::sync::Arc;
+
+#[tokio::test]
+async fn maintenance_windows_are_the_organizations() {
+    on_every_backend(|store: Arc<dyn Store>| async move {
+        let tenants = Tenants::create(store.as_ref()).await;
+        let (org, other) = (tenants.org.id, tenants.other_org.id);
+        let now = Utc::now();
+        let window = |scope, target: uuid::Uuid, organization_id| NewMaintenanceWindow {
+            organization_id,
+            scope,
+            target_id: target,
+            starts_at: now,
+            ends_at: now + Duration::hours(2),
+            weekly: true,
+            reason: "patching".into(),
+            created_at: now,
+            created_by_email: "tech@msp.test".into(),
+        };
+        let created = store
+            .create_maintenance_window(window(PolicyScope::Site, tenants.site.id.0, org))
+            .await
+            .unwrap();
+        assert_eq!(
+            (created.target_name.as_deref(), created.weekly),
+            (Some("HQ"), true)
+        );
+        // Another organization's target, or the global scope, is not found.
+        assert!(matches!(
+            store
+                .create_maintenance_window(window(PolicyScope::Site, tenants.site.id.0, other))
+                .await,
+            Err(StoreError::NotFound)
+        ));
+        assert!(matches!(
+            store
+                .create_maintenance_window(window(PolicyScope::Global, tenants.site.id.0, org))
+                .await,
+            Err(StoreError::NotFound)
+        ));
+        assert_eq!(
+            store.list_maintenance_windows(org).await.unwrap(),
+            [created.clone()]
+        );
+        assert!(store
+            .list_maintenance_windows(other)
+            .await
+            .unwrap()
+            .is_empty());
+        assert!(matches!(
+            store.get_maintenance_window(other, created.id).await,
+            Err(StoreError::NotFound)
+        ));
+        assert!(matches!(
+            store.delete_maintenance_window(other, created.id).await,
+            Err(StoreError::NotFound)
+        ));
+        store
+            .delete_maintenance_window(org, created.id)
+            .await
+            .unwrap();
+        assert!(store
+            .list_maintenance_windows(org)
+            .await
+            .unwrap()
+            .is_empty());
+    })
+    .await;
+}
