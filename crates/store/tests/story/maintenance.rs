@@ -46,7 +46,7 @@ async fn maintenance_windows_are_the_organizations() {
         ));
         assert_eq!(
             store.list_maintenance_windows(org).await.unwrap(),
-            [created.clone()]
+            std::slice::from_ref(&created)
         );
         assert!(store
             .list_maintenance_windows(other)
