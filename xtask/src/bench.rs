@@ -1,8 +1,10 @@
-//! `cargo xtask bench [--full] [--postgres URL]`: the benchmark harness. It
-//! starts the release server (SQLite, then PostgreSQL when a URL is given),
-//! drives it with `gururmm-fleetsim` in separate processes, measures the
-//! server's memory and CPU from `/proc`, prints a table and writes
-//! `target/bench/results.json`. `docs/benchmarks.md` records published runs.
+//! `cargo xtask bench [--full] [--postgres URL] [--monitoring-only]`: the
+//! benchmark harness. It starts the release server (SQLite, then PostgreSQL
+//! when a URL is given), drives it with `gururmm-fleetsim` in separate
+//! processes, measures the server's memory and CPU from `/proc`, prints a
+//! table and writes `target/bench/results.json`. `docs/benchmarks.md` records
+//! published runs. `--monitoring-only` runs the monitoring scenario alone, on
+//! a fresh server.
 
 use crate::{api, free_port, root, run, wait_for, Guard};
 use anyhow::{bail, Context, Result};
@@ -20,6 +22,10 @@ struct Scale {
     steady_seconds: u64,
     rtt_seconds: u64,
     agent_minutes: f64,
+    /// The monitoring scenario's fleet, its CPU baseline and its measured window.
+    monitoring_fleet: usize,
+    monitoring_baseline_seconds: u64,
+    monitoring_seconds: u64,
 }
 
 const EMAIL: &str = "bench@bench.test";
@@ -272,6 +278,24 @@ impl Fleet {
                 Err(mpsc::RecvTimeoutError::Disconnected) => {
                     bail!("the simulator exited while waiting for {what} (its log, fleet.log or commander.log, is next to the credentials file)")
                 }
+            }
+        }
+    }
+}
+
+impl Fleet {
+    /// Waits until the simulator has exited and returns its final report.
+    fn finish(&mut self, seconds: u64) -> Result<Value> {
+        let deadline = Instant::now() + Duration::from_secs(seconds);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                bail!("timed out waiting for the simulator to stop");
+            }
+            match self.reports.recv_timeout(left) {
+                Ok(report) => self.latest = report,
+                Err(mpsc::RecvTimeoutError::Timeout) => {}
+                Err(mpsc::RecvTimeoutError::Disconnected) => return Ok(self.latest.clone()),
             }
         }
     }
@@ -614,7 +638,262 @@ fn backend_scenarios(
             "p50_ms": flooded["round_trip_p50_ms"], "p99_ms": flooded["round_trip_p99_ms"],
             "completed": flooded["commands_completed"]}),
     );
+    drop(commander);
+    drop(flooder);
+    drop(fleet);
+    maintain(backend, database_url);
+
+    results.insert(
+        "monitoring".into(),
+        monitoring(&server, scale, backend, database_url, &credentials)?,
+    );
     Ok(Value::Object(results))
+}
+
+/// The monitoring scenario alone, on a fresh server (`--monitoring-only`).
+fn monitoring_only(scale: &Scale, backend: &str, database_url: &str, dir: &Path) -> Result<Value> {
+    let server = setup_server(&dir.join("server"), database_url)?;
+    let monitoring = monitoring(
+        &server,
+        scale,
+        backend,
+        database_url,
+        &dir.join("fleet.jsonl"),
+    )?;
+    Ok(json!({"backend": backend, "monitoring": monitoring}))
+}
+
+/// The interval of every check of the monitoring scenario's policy.
+const CHECK_INTERVAL_SECONDS: u64 = 60;
+/// The chance per run that a simulated check flips between passing and failing:
+/// with ten checks a minute, one agent in ten changes a check's state every minute.
+const CHECK_FLIP_PROBABILITY: f64 = 0.01;
+
+/// The monitoring scenario's policy: ten checks of several types, each every
+/// minute and each opening an alert at its first failing run (`fail_after: 1`,
+/// which the simulator assumes, since the `checks` frame does not carry it).
+fn monitoring_policy() -> Value {
+    let check = |name: &str, kind: Value| {
+        let mut check = json!({"name": name, "interval_seconds": CHECK_INTERVAL_SECONDS,
+            "fail_after": 1, "severity": "warning"});
+        if let (Some(check), Some(kind)) = (check.as_object_mut(), kind.as_object()) {
+            check.extend(kind.clone());
+        }
+        check
+    };
+    json!({"name": "Bench monitoring", "checks": [
+        check("CPU", json!({"type": "cpu", "max_percent": 95})),
+        check("Memory", json!({"type": "memory", "max_percent": 95})),
+        check("Disk", json!({"type": "disk", "max_used_percent": 90})),
+        check("Gateway", json!({"type": "ping", "host": "192.0.2.1"})),
+        check("RDP", json!({"type": "port", "host": "127.0.0.1", "port": 3389})),
+        check("SMB", json!({"type": "port", "host": "127.0.0.1", "port": 445})),
+        check("Intranet", json!({"type": "http", "url": "http://intranet.bench.test/health"})),
+        check("Spooler", json!({"type": "service"})),
+        check("Antivirus", json!({"type": "process", "process": "MsMpEng"})),
+        check("Backup agent", json!({"type": "process", "process": "backupd"})),
+    ]})
+}
+
+/// Rows of a table of the server's database, read beside the running server
+/// (`sqlite3` for SQLite, `psql` for PostgreSQL).
+fn count_rows(database_url: &str, query: &str) -> Result<u64> {
+    let output = if database_url.starts_with("postgres") {
+        Command::new("psql")
+            .args([database_url, "-tAc", query])
+            .output()
+    } else {
+        let path = database_url
+            .trim_start_matches("sqlite:")
+            .trim_start_matches("//")
+            .split('?')
+            .next()
+            .unwrap_or_default();
+        Command::new("sqlite3")
+            .args(["-cmd", ".timeout 10000", path, query])
+            .output()
+    }
+    .context("running sqlite3 or psql")?;
+    if !output.status.success() {
+        bail!(
+            "counting rows failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    String::from_utf8_lossy(&output.stdout)
+        .trim()
+        .parse()
+        .context("a row count")
+}
+
+/// Issue 12's scale scenario: the fleet runs a policy of ten checks a minute
+/// per agent, a fraction of the runs changing state. Measures the results
+/// ingested, the state changes, the server's CPU with the checks against the
+/// same fleet without them, how long after the result that opens it an alert
+/// reaches the event stream, and that unchanged results cost no database
+/// write: the rows of `check_history` (one per change of state, written
+/// with the state itself) against the changes the simulator sent.
+fn monitoring(
+    server: &Server,
+    scale: &Scale,
+    backend: &str,
+    database_url: &str,
+    credentials: &Path,
+) -> Result<Value> {
+    let pid = server.process.0.id();
+    let fleet_size = scale.monitoring_fleet;
+    let stop_file = credentials.with_file_name("monitoring.stop");
+    let window_file = credentials.with_file_name("monitoring.window");
+    let _ = std::fs::remove_file(&stop_file);
+    let _ = std::fs::remove_file(&window_file);
+    const HISTORY: &str = "SELECT COUNT(*) FROM check_history";
+    const CHECK_ALERTS: &str = "SELECT COUNT(*) FROM alerts WHERE kind = 'check'";
+    let history_before = count_rows(database_url, HISTORY)?;
+    let alerts_before = count_rows(database_url, CHECK_ALERTS)?;
+    let stop = stop_file.display().to_string();
+    let window = window_file.display().to_string();
+    let mut fleet = Fleet::start(
+        server,
+        credentials,
+        fleet_size,
+        (fleet_size / 1000).max(1) as u64,
+        &[
+            "--duration-seconds",
+            "100000",
+            "--commands-per-second",
+            "0",
+            "--check-flip-probability",
+            &CHECK_FLIP_PROBABILITY.to_string(),
+            "--watch-alerts",
+            "true",
+            "--stop-when-exists",
+            &stop,
+            "--alert-window-when-exists",
+            &window,
+        ],
+    )?;
+    fleet.until(600, "the fleet online", |r| {
+        number(r, "connected") as usize >= fleet_size
+    })?;
+    // The same fleet without checks, at the default intervals: what the checks' CPU adds to.
+    std::thread::sleep(Duration::from_secs(3));
+    let cpu_before = cpu_seconds(pid)?;
+    let at = Instant::now();
+    std::thread::sleep(Duration::from_secs(scale.monitoring_baseline_seconds));
+    let baseline_cpu =
+        (cpu_seconds(pid)? - cpu_before) / at.elapsed().as_secs_f64() / cores() * 100.0;
+
+    let policy = api(
+        "POST",
+        &server.base,
+        "/api/v1/policies",
+        Some(&server.token),
+        Some(monitoring_policy()),
+    )?;
+    let assigned = Instant::now();
+    api(
+        "POST",
+        &server.base,
+        "/api/v1/policy-assignments",
+        Some(&server.token),
+        Some(json!({"policy_id": policy["id"], "scope": "global"})),
+    )?;
+    // Every connection asks for its checks again at once; this can take long (see benchmarks.md).
+    fleet.until(600, "the checks delivered to every agent", |r| {
+        number(r, "check_sets_received") as usize >= fleet_size
+    })?;
+    let delivered = assigned.elapsed().as_secs_f64();
+    // First runs spread over one interval; every one is a change (the server had no state).
+    let rollout = Duration::from_secs(CHECK_INTERVAL_SECONDS + 10);
+    std::thread::sleep(rollout.saturating_sub(assigned.elapsed()));
+    let first = fleet.until(30, "a report", |_| true)?;
+    eprintln!(
+        "[{backend}] monitoring: ten checks delivered to {fleet_size} agents {delivered:.1} s after the assignment; \
+         first minute: {} results sent, {} acknowledged",
+        first["check_results_sent"], first["check_results_acked"]
+    );
+
+    // The measured window: steady state after the first runs.
+    std::fs::write(&window_file, b"")?;
+    let cpu_before = cpu_seconds(pid)?;
+    let database_cpu_before = postgres_cpu_seconds();
+    let at = Instant::now();
+    std::thread::sleep(Duration::from_secs(scale.monitoring_seconds));
+    let last = fleet.until(30, "a report", |_| true)?;
+    let wall = at.elapsed().as_secs_f64();
+    let cpu = (cpu_seconds(pid)? - cpu_before) / wall / cores() * 100.0;
+    let database_cpu = (postgres_cpu_seconds() - database_cpu_before) / wall / cores() * 100.0;
+    let rate = |key: &str| (number(&last, key) - number(&first, key)) / wall;
+
+    // Stop the fleet: each agent waits for its last acknowledgements, so the final report's
+    // changes sent and acknowledged agree with what the server stored.
+    std::fs::write(&stop_file, b"")?;
+    let last = fleet.finish(120)?;
+    let _ = std::fs::remove_file(&stop_file);
+    let _ = std::fs::remove_file(&window_file);
+    let history = count_rows(database_url, HISTORY)? - history_before;
+    let changes_sent = number(&last, "check_changes_sent");
+    let changes_acked = number(&last, "check_changes_acked");
+    // Every acknowledged change is stored, so rows beyond them are writes of unchanged results
+    // (at most: a change sent but not acknowledged may or may not be stored).
+    let unchanged_written = (history as f64 - changes_acked).max(0.0);
+    let alerts = count_rows(database_url, CHECK_ALERTS)? - alerts_before;
+    eprintln!(
+        "[{backend}] monitoring, {fleet_size} agents x 10 checks/min, flip probability {CHECK_FLIP_PROBABILITY}: \
+         {:.0} results/s acknowledged ({:.0} runs/s, {:.1} summaries/s), {:.1} state changes/s; server CPU {cpu:.1}% \
+         of the machine against {baseline_cpu:.1}% without checks (PostgreSQL processes {database_cpu:.1}%); \
+         alert latency in the window p50 {} ms, p99 {} ms, max {} ms over {} alerts; \
+         over the whole run, the policy's first minute included, p50 {} ms, p99 {} ms, max {} ms over {} alerts ({} not seen within 30 s); \
+         check_history rows {history} for {changes_sent} changes sent, {changes_acked} acknowledged: \
+         {unchanged_written} written for unchanged results; {alerts} check alerts stored for {} raised",
+        rate("check_results_acked"),
+        rate("check_runs"),
+        rate("check_summaries_acked"),
+        rate("check_changes_sent"),
+        last["alert_latency_window_p50_ms"],
+        last["alert_latency_window_p99_ms"],
+        last["alert_latency_window_max_ms"],
+        last["alerts_matched_in_window"],
+        last["alert_latency_p50_ms"],
+        last["alert_latency_p99_ms"],
+        last["alert_latency_max_ms"],
+        last["alerts_matched"],
+        last["alerts_unmatched"],
+        last["check_alerts_raised"],
+    );
+    Ok(json!({
+        "agents": fleet_size,
+        "checks_per_agent": 10,
+        "interval_seconds": CHECK_INTERVAL_SECONDS,
+        "flip_probability": CHECK_FLIP_PROBABILITY,
+        "seconds": wall,
+        "policy_delivered_seconds": delivered,
+        "results_acked_per_second": rate("check_results_acked"),
+        "runs_per_second": rate("check_runs"),
+        "summaries_per_second": rate("check_summaries_acked"),
+        "changes_per_second": rate("check_changes_sent"),
+        "alerts_raised_per_second": rate("check_alerts_raised"),
+        "server_cpu_percent": cpu,
+        "server_cpu_percent_without_checks": baseline_cpu,
+        "checks_cpu_percent": cpu - baseline_cpu,
+        "postgres_cpu_percent": database_cpu,
+        "alert_latency_p50_ms": last["alert_latency_window_p50_ms"],
+        "alert_latency_p99_ms": last["alert_latency_window_p99_ms"],
+        "alert_latency_max_ms": last["alert_latency_window_max_ms"],
+        "alerts_timed": last["alerts_matched_in_window"],
+        "alert_latency_whole_run_p50_ms": last["alert_latency_p50_ms"],
+        "alert_latency_whole_run_p99_ms": last["alert_latency_p99_ms"],
+        "alert_latency_whole_run_max_ms": last["alert_latency_max_ms"],
+        "alerts_timed_whole_run": last["alerts_matched"],
+        "alerts_not_seen": last["alerts_unmatched"],
+        "alerts_raised": last["check_alerts_raised"],
+        "check_alerts_stored": alerts,
+        "check_history_rows": history,
+        "changes_sent": changes_sent,
+        "changes_acked": changes_acked,
+        "unchanged_results_written": unchanged_written,
+        "disconnects": last["disconnects"],
+    }))
 }
 
 /// What the flooding agent of the flood scenario sends: 100 batches of 500 a second.
@@ -677,6 +956,7 @@ fn real_agent(scale: &Scale) -> Result<Value> {
 
 pub(crate) fn bench(args: &[String]) -> Result<()> {
     let full = args.iter().any(|a| a == "--full");
+    let only_monitoring = args.iter().any(|a| a == "--monitoring-only");
     let postgres = args
         .windows(2)
         .find(|w| w[0] == "--postgres")
@@ -689,6 +969,9 @@ pub(crate) fn bench(args: &[String]) -> Result<()> {
             steady_seconds: 60,
             rtt_seconds: 30,
             agent_minutes: 5.0,
+            monitoring_fleet: 10_000,
+            monitoring_baseline_seconds: 30,
+            monitoring_seconds: 120,
         }
     } else {
         Scale {
@@ -698,6 +981,9 @@ pub(crate) fn bench(args: &[String]) -> Result<()> {
             steady_seconds: 20,
             rtt_seconds: 15,
             agent_minutes: 1.0,
+            monitoring_fleet: 2_000,
+            monitoring_baseline_seconds: 20,
+            monitoring_seconds: 60,
         }
     };
     run(crate::cargo().args([
@@ -713,21 +999,25 @@ pub(crate) fn bench(args: &[String]) -> Result<()> {
     let out = root().join("target/bench");
     let _ = std::fs::remove_dir_all(&out);
     std::fs::create_dir_all(&out)?;
-    let mut backends = vec![backend_scenarios(
+    let scenarios = if only_monitoring {
+        monitoring_only
+    } else {
+        backend_scenarios
+    };
+    let mut backends = vec![scenarios(
         &scale,
         "sqlite",
         &format!("sqlite:{}", out.join("sqlite/bench.db").display()),
         &out.join("sqlite"),
     )?];
     if let Some(url) = postgres {
-        backends.push(backend_scenarios(
-            &scale,
-            "postgres",
-            &url,
-            &out.join("postgres"),
-        )?);
+        backends.push(scenarios(&scale, "postgres", &url, &out.join("postgres"))?);
     }
-    let agent = real_agent(&scale)?;
+    let agent = if only_monitoring {
+        Value::Null
+    } else {
+        real_agent(&scale)?
+    };
     let results = json!({
         "scale": scale.name,
         "machine": {"cores": cores(), "kernel": std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default().trim()},
@@ -817,6 +1107,56 @@ fn table(results: &Value) -> String {
         ),
         ("reconnect_storm", "commands_lost", "storm: results lost"),
         ("reconnect_storm", "server_errors", "storm: 5xx answers"),
+        (
+            "monitoring",
+            "policy_delivered_seconds",
+            "monitoring: s until every agent has the checks",
+        ),
+        (
+            "monitoring",
+            "results_acked_per_second",
+            "monitoring: check results/s ingested",
+        ),
+        (
+            "monitoring",
+            "changes_per_second",
+            "monitoring: state changes/s",
+        ),
+        (
+            "monitoring",
+            "server_cpu_percent",
+            "monitoring: server CPU % of machine",
+        ),
+        (
+            "monitoring",
+            "checks_cpu_percent",
+            "monitoring: of which checks, CPU %",
+        ),
+        (
+            "monitoring",
+            "postgres_cpu_percent",
+            "monitoring: PostgreSQL CPU % of machine",
+        ),
+        (
+            "monitoring",
+            "alert_latency_p50_ms",
+            "monitoring: alert latency p50 ms",
+        ),
+        (
+            "monitoring",
+            "alert_latency_p99_ms",
+            "monitoring: alert latency p99 ms",
+        ),
+        (
+            "monitoring",
+            "alert_latency_whole_run_p99_ms",
+            "monitoring: alert latency p99 ms, incl. rollout",
+        ),
+        (
+            "monitoring",
+            "unchanged_results_written",
+            "monitoring: DB writes for unchanged results",
+        ),
     ] {
         rows.push((
             label.to_string(),
@@ -862,7 +1202,8 @@ mod tests {
         let results = json!({
             "backends": [
                 {"backend": "sqlite", "connect": [{"agents": 1000, "seconds_to_online": 2.26, "kib_per_agent": 31.4}],
-                 "commands": {"p50_ms": 2.846, "p99_ms": 4.2}},
+                 "commands": {"p50_ms": 2.846, "p99_ms": 4.2},
+                 "monitoring": {"alert_latency_p99_ms": 38.25, "unchanged_results_written": 0.0}},
                 {"backend": "postgres", "connect": [{"agents": 1000, "seconds_to_online": 2.4, "kib_per_agent": 27.4}],
                  "commands": {"p50_ms": 4.2, "p99_ms": 5.7}}
             ],
@@ -888,5 +1229,7 @@ mod tests {
             "missing figures show as -"
         );
         assert!(row("real agent: binary bytes").contains("6239640"));
+        assert!(row("monitoring: alert latency p99 ms").contains("38.2"));
+        assert!(row("monitoring: DB writes for unchanged results").contains("0.0"));
     }
 }

@@ -79,6 +79,10 @@ struct Cli {
     /// this file exists; checked at every report.
     #[arg(long)]
     stop_when_exists: Option<PathBuf>,
+    /// Once this file exists, alert latencies also count in the window's
+    /// figures (`alert_latency_window_*`); checked at every report.
+    #[arg(long)]
+    alert_window_when_exists: Option<PathBuf>,
     /// Seconds between reports.
     #[arg(long, default_value_t = 10.0)]
     report_seconds: f64,
@@ -169,6 +173,9 @@ async fn run_here(cli: Cli) -> anyhow::Result<()> {
                 }
                 if cli.stop_when_exists.as_ref().is_some_and(|path| path.exists()) {
                     break;
+                }
+                if cli.alert_window_when_exists.as_ref().is_some_and(|path| path.exists()) {
+                    simulation.stats.begin_alert_window();
                 }
             }
             _ = tokio::signal::ctrl_c() => break,

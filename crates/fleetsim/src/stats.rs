@@ -1,7 +1,7 @@
 //! Counters shared by every simulated agent, and the periodic report.
 
 use serde::Serialize;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 #[derive(Default)]
@@ -41,6 +41,9 @@ pub struct Stats {
     /// `alert` events never came within the watcher's limit.
     pub alerts_unmatched: AtomicU64,
     alert_latencies_micros: Mutex<Vec<u64>>,
+    /// One more than where in `alert_latencies_micros` the measured window
+    /// begins (0: not begun).
+    alert_window_from: AtomicUsize,
 }
 
 /// A snapshot of the counters; round-trip percentiles are in milliseconds.
@@ -81,6 +84,11 @@ pub struct Report {
     pub alert_latency_p50_ms: Option<f64>,
     pub alert_latency_p99_ms: Option<f64>,
     pub alert_latency_max_ms: Option<f64>,
+    /// The same for the alerts timed since [`Stats::begin_alert_window`].
+    pub alerts_matched_in_window: u64,
+    pub alert_latency_window_p50_ms: Option<f64>,
+    pub alert_latency_window_p99_ms: Option<f64>,
+    pub alert_latency_window_max_ms: Option<f64>,
 }
 
 fn percentile(sorted: &[u64], fraction: f64) -> Option<f64> {
@@ -117,6 +125,22 @@ impl Stats {
             .push(micros);
     }
 
+    /// From now on alert latencies also count in the window's figures
+    /// (a run's steady state, after a policy's first minute); once only.
+    pub fn begin_alert_window(&self) {
+        let recorded = self
+            .alert_latencies_micros
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .len();
+        let _ = self.alert_window_from.compare_exchange(
+            0,
+            recorded + 1,
+            Ordering::Relaxed,
+            Ordering::Relaxed,
+        );
+    }
+
     pub fn report(&self) -> Report {
         let sorted = |values: &Mutex<Vec<u64>>| {
             let mut values = values.lock().unwrap_or_else(|p| p.into_inner()).clone();
@@ -124,6 +148,21 @@ impl Stats {
             values
         };
         let trips = sorted(&self.round_trips_micros);
+        let mut in_window: Vec<u64> = {
+            let all = self
+                .alert_latencies_micros
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            match self
+                .alert_window_from
+                .load(Ordering::Relaxed)
+                .checked_sub(1)
+            {
+                Some(from) => all.get(from..).map(<[u64]>::to_vec).unwrap_or_default(),
+                None => Vec::new(),
+            }
+        };
+        in_window.sort_unstable();
         let alerts = sorted(&self.alert_latencies_micros);
         let load = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
         Report {
@@ -159,6 +198,10 @@ impl Stats {
             alert_latency_p50_ms: percentile(&alerts, 0.50),
             alert_latency_p99_ms: percentile(&alerts, 0.99),
             alert_latency_max_ms: alerts.last().map(|m| *m as f64 / 1000.0),
+            alerts_matched_in_window: in_window.len() as u64,
+            alert_latency_window_p50_ms: percentile(&in_window, 0.50),
+            alert_latency_window_p99_ms: percentile(&in_window, 0.99),
+            alert_latency_window_max_ms: in_window.last().map(|m| *m as f64 / 1000.0),
         }
     }
 }
@@ -205,6 +248,10 @@ impl Report {
             alert_latency_p50_ms: worst(|r| r.alert_latency_p50_ms),
             alert_latency_p99_ms: worst(|r| r.alert_latency_p99_ms),
             alert_latency_max_ms: worst(|r| r.alert_latency_max_ms),
+            alerts_matched_in_window: reports.iter().map(|r| r.alerts_matched_in_window).sum(),
+            alert_latency_window_p50_ms: worst(|r| r.alert_latency_window_p50_ms),
+            alert_latency_window_p99_ms: worst(|r| r.alert_latency_window_p99_ms),
+            alert_latency_window_max_ms: worst(|r| r.alert_latency_window_max_ms),
         }
     }
 }
@@ -219,5 +266,21 @@ mod tests {
         assert_eq!(percentile(&values, 0.5), Some(50.0));
         assert_eq!(percentile(&values, 0.99), Some(99.0));
         assert_eq!(percentile(&[], 0.5), None);
+    }
+
+    #[test]
+    fn the_alert_window_counts_only_what_came_after_it_began() {
+        let stats = Stats::default();
+        stats.record_alert_latency(9_000_000);
+        assert_eq!(stats.report().alerts_matched_in_window, 0, "not begun");
+        stats.begin_alert_window();
+        stats.record_alert_latency(2_000);
+        stats.begin_alert_window();
+        stats.record_alert_latency(4_000);
+        let report = stats.report();
+        assert_eq!(report.alerts_matched, 3);
+        assert_eq!(report.alert_latency_max_ms, Some(9000.0));
+        assert_eq!(report.alerts_matched_in_window, 2, "begun once");
+        assert_eq!(report.alert_latency_window_max_ms, Some(4.0));
     }
 }
