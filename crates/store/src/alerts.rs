@@ -79,6 +79,8 @@ pub struct Alert {
     pub check_name: Option<String>,
     pub severity: Severity,
     pub status: AlertStatus,
+    /// The check keeps changing state; the alert stays until it settles.
+    pub flapping: bool,
     pub title: String,
     /// The latest output or explanation.
     pub detail: String,
@@ -110,6 +112,7 @@ pub struct NewAlert {
     pub site_id: Option<SiteId>,
     pub check_name: Option<String>,
     pub severity: Severity,
+    pub flapping: bool,
     pub title: String,
     pub detail: String,
     pub opened_at: DateTime<Utc>,
@@ -150,11 +153,13 @@ pub trait AlertStore {
     /// Opens an alert, or returns the condition's alert that is already open
     /// (`false`: nothing was inserted).
     async fn open_alert(&self, alert: NewAlert) -> StoreResult<(Alert, bool)>;
-    /// Changes the severity and detail of an unresolved alert.
+    /// Changes the severity, flapping flag, title and detail of an unresolved alert.
     async fn update_alert(
         &self,
         id: AlertId,
         severity: Severity,
+        flapping: bool,
+        title: &str,
         detail: &str,
     ) -> StoreResult<Alert>;
     /// Resolves the condition's unresolved alert, if it has one (the condition cleared).

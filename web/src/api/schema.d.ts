@@ -1131,6 +1131,8 @@ export interface components {
             client_name?: string | null;
             /** @description The latest output or explanation. */
             detail: string;
+            /** @description The check keeps changing state; one alert until it settles. */
+            flapping: boolean;
             id: components["schemas"]["AlertId"];
             kind: components["schemas"]["AlertKind"];
             /** Format: date-time */

@@ -26,6 +26,8 @@ pub struct Alert {
     pub kind: AlertKind,
     pub severity: Severity,
     pub status: AlertStatus,
+    /// The check keeps changing state; one alert until it settles.
+    pub flapping: bool,
     pub title: String,
     /// The latest output or explanation.
     pub detail: String,
@@ -56,6 +58,7 @@ impl From<gururmm_store::Alert> for Alert {
             kind: a.kind,
             severity: a.severity,
             status: a.status,
+            flapping: a.flapping,
             title: a.title,
             detail: a.detail,
             agent_id: a.agent_id,

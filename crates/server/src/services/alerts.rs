@@ -25,14 +25,15 @@ pub fn offline_condition(agent: AgentId) -> String {
 }
 
 type Key = (OrganizationId, String);
+type Known = (AlertId, Severity, bool);
 
 pub struct Alerts {
     store: Arc<dyn Store>,
     bus: Bus,
     /// Every change may be news for someone.
     wake: Arc<NotifyWake>,
-    /// Unresolved alerts by condition: their id and severity.
-    open: Mutex<HashMap<Key, (AlertId, Severity)>>,
+    /// Unresolved alerts by condition: their id, severity and flapping flag.
+    open: Mutex<HashMap<Key, Known>>,
 }
 
 impl Alerts {
@@ -47,7 +48,12 @@ impl Alerts {
             .await
             .map_err(ServiceError::internal)?
             .into_iter()
-            .map(|a| ((a.organization_id, a.condition_key), (a.id, a.severity)))
+            .map(|a| {
+                (
+                    (a.organization_id, a.condition_key),
+                    (a.id, a.severity, a.flapping),
+                )
+            })
             .collect();
         Ok(Self {
             store,
@@ -57,7 +63,7 @@ impl Alerts {
         })
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Key, (AlertId, Severity)>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Key, Known>> {
         self.open
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -65,6 +71,22 @@ impl Alerts {
 
     pub fn is_open(&self, org: OrganizationId, condition: &str) -> bool {
         self.lock().contains_key(&(org, condition.to_string()))
+    }
+
+    /// Whether the condition's unresolved alert is flapping.
+    pub fn is_flapping(&self, org: OrganizationId, condition: &str) -> bool {
+        self.lock()
+            .get(&(org, condition.to_string()))
+            .is_some_and(|known| known.2)
+    }
+
+    /// The unresolved conditions of every organization starting with `prefix`.
+    pub fn open_conditions(&self, prefix: &str) -> Vec<(OrganizationId, String)> {
+        self.lock()
+            .keys()
+            .filter(|(_, condition)| condition.starts_with(prefix))
+            .cloned()
+            .collect()
     }
 
     fn publish(&self, alert: &Alert) {
@@ -83,16 +105,26 @@ impl Alerts {
     }
 
     /// Opens an alert for the condition unless one is open; an open one of
-    /// another severity takes the new severity and detail. Returns the alert
-    /// when something changed.
+    /// another severity or flapping state takes the new severity, flag, title
+    /// and detail. Returns the alert when something changed.
     pub async fn raise(&self, alert: NewAlert) -> ServiceResult<Option<Alert>> {
         let key = (alert.organization_id, alert.condition_key.clone());
         let known = self.lock().get(&key).copied();
         let changed = match known {
-            Some((_, severity)) if severity == alert.severity => return Ok(None),
-            Some((id, _)) => match self
+            Some((_, severity, flapping))
+                if severity == alert.severity && flapping == alert.flapping =>
+            {
+                return Ok(None)
+            }
+            Some((id, _, _)) => match self
                 .store
-                .update_alert(id, alert.severity, &alert.detail)
+                .update_alert(
+                    id,
+                    alert.severity,
+                    alert.flapping,
+                    &alert.title,
+                    &alert.detail,
+                )
                 .await
             {
                 Ok(updated) => updated,
@@ -102,7 +134,8 @@ impl Alerts {
             },
             None => self.open_new(alert).await?,
         };
-        self.lock().insert(key, (changed.id, changed.severity));
+        self.lock()
+            .insert(key, (changed.id, changed.severity, changed.flapping));
         self.publish(&changed);
         Ok(Some(changed))
     }
@@ -113,11 +146,17 @@ impl Alerts {
             .open_alert(alert.clone())
             .await
             .map_err(ServiceError::internal)?;
-        if opened || stored.severity == alert.severity {
+        if opened || (stored.severity == alert.severity && stored.flapping == alert.flapping) {
             return Ok(stored);
         }
         self.store
-            .update_alert(stored.id, alert.severity, &alert.detail)
+            .update_alert(
+                stored.id,
+                alert.severity,
+                alert.flapping,
+                &alert.title,
+                &alert.detail,
+            )
             .await
             .map_err(ServiceError::internal)
     }

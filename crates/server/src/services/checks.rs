@@ -5,16 +5,24 @@
 //! and may open or resolve the check's alert: an alert opens when a check has
 //! been warning or failing `fail_after` runs in a row (the agent counts them),
 //! and resolves when the check passes again.
+//!
+//! Flapping: a check that changes state [`FLAP_CHANGES`] times within
+//! [`FLAP_WINDOW`] gets one alert marked flapping (one notification), which
+//! neither resolves nor repeats while the check keeps changing; once the check
+//! has stayed in one state for [`FLAP_SETTLE`], the alert resolves (passing)
+//! or becomes an ordinary alert (still failing). The recent changes are kept
+//! in memory: a server restart forgets them, and an alert already flapping
+//! stays so until the check settles.
 
 use crate::services::alerts::{check_condition, Alerts};
 use crate::services::bus::{Bus, LiveEvent};
 use crate::services::effective_policy::EffectivePolicy;
 use crate::services::error::{ServiceError, ServiceResult};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use gururmm_protocol::checks::{CheckResult, CheckState, MAX_OUTPUT_BYTES};
 use gururmm_protocol::{AgentId, ClientId, OrganizationId, SiteId};
 use gururmm_store::{AlertKind, CheckStatus, NewAlert, Severity, Store};
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 
 /// Where an agent sits and what it is called, for alerts' titles and filters.
@@ -27,10 +35,44 @@ pub struct AgentLabel {
     pub hostname: String,
 }
 
+/// Changes of state within [`FLAP_WINDOW`] that make a check flapping.
+pub const FLAP_CHANGES: usize = 6;
+pub const FLAP_WINDOW: Duration = Duration::minutes(30);
+/// A flapping check has settled once it stayed in one state this long.
+pub const FLAP_SETTLE: Duration = Duration::minutes(15);
+
 #[derive(Default)]
 pub struct CheckBoard {
     /// Per agent: its checks' latest runs (`None` until read from the database).
     agents: Mutex<HashMap<AgentId, Vec<CheckStatus>>>,
+    /// Recent changes of state of checks that changed, newest last.
+    changes: Mutex<HashMap<(AgentId, String), VecDeque<DateTime<Utc>>>>,
+}
+
+/// What a result does to its check's alert.
+enum AlertMove {
+    Raise { flapping: bool },
+    Clear,
+}
+
+impl CheckBoard {
+    /// Records a change of state; returns whether the check is now flapping by count.
+    fn changed(&self, agent: AgentId, name: &str, at: DateTime<Utc>) -> bool {
+        let mut changes = self
+            .changes
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let recent = changes.entry((agent, name.to_string())).or_default();
+        recent.push_back(at);
+        while recent
+            .front()
+            .is_some_and(|first| at - *first > FLAP_WINDOW)
+            || recent.len() > FLAP_CHANGES
+        {
+            recent.pop_front();
+        }
+        recent.len() >= FLAP_CHANGES
+    }
 }
 
 /// The alert severity of a result: a warning is `warning` (or `info` for an
@@ -80,6 +122,10 @@ impl CheckBoard {
     /// Forgets an agent (deleted).
     pub fn forget(&self, agent: AgentId) {
         self.lock().remove(&agent);
+        self.changes
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .retain(|(id, _), _| *id != agent);
     }
 
     /// Takes in a frame of results. Results for checks the agent's policy does
@@ -99,7 +145,7 @@ impl CheckBoard {
     ) -> ServiceResult<()> {
         let mut current = self.states(store, agent.agent_id).await?;
         let mut changes: Vec<CheckStatus> = Vec::new();
-        let mut alerting: Vec<(String, CheckState, u32)> = Vec::new();
+        let mut alerting: Vec<(String, AlertMove)> = Vec::new();
         for result in results {
             let Some(check) = policy.check(&result.name) else {
                 continue;
@@ -140,12 +186,31 @@ impl CheckBoard {
                 Some(i) => current[i] = status,
                 None => current.push(status),
             }
-            let opens = result.state != CheckState::Passing
-                && result.consecutive >= check.check.fail_after
-                && !silenced;
-            if opens || result.state == CheckState::Passing {
-                alerting.retain(|(name, _, _)| name != &result.name);
-                alerting.push((result.name, result.state, result.consecutive));
+            let flapping_before = alerts.is_flapping(
+                agent.organization_id,
+                &check_condition(agent.agent_id, &result.name),
+            );
+            // A check's first result is no change of state.
+            let flapping_by_count = changed
+                && index.is_some()
+                && self.changed(agent.agent_id, &result.name, result.checked_at);
+            let flapping =
+                flapping_by_count || (flapping_before && result.checked_at - since < FLAP_SETTLE);
+            let passing = result.state == CheckState::Passing;
+            let opens = !passing && result.consecutive >= check.check.fail_after;
+            let movement = match (flapping, flapping_before) {
+                (true, false) => (!silenced).then_some(AlertMove::Raise { flapping: true }),
+                (true, true) => None,
+                (false, _) if passing => Some(AlertMove::Clear),
+                // Settled while failing, or an ordinary failure.
+                (false, true) => (!silenced).then_some(AlertMove::Raise { flapping: false }),
+                (false, false) => {
+                    (opens && !silenced).then_some(AlertMove::Raise { flapping: false })
+                }
+            };
+            if let Some(movement) = movement {
+                alerting.retain(|(name, _)| name != &result.name);
+                alerting.push((result.name, movement));
             }
         }
         store
@@ -165,30 +230,31 @@ impl CheckBoard {
                 },
             );
         }
-        for (name, state, consecutive) in alerting {
+        for (name, movement) in alerting {
             let condition = check_condition(agent.agent_id, &name);
-            let status = current.iter().find(|s| s.name == name);
-            let checked_at = status.map_or_else(Utc::now, |s| s.checked_at);
-            if state == CheckState::Passing {
-                alerts
-                    .clear(agent.organization_id, &condition, checked_at)
-                    .await?;
-                continue;
-            }
-            let Some(check) = policy.check(&name) else {
+            let (Some(status), Some(check)) =
+                (current.iter().find(|s| s.name == name), policy.check(&name))
+            else {
                 continue;
             };
-            alerts
-                .raise(check_alert(
-                    agent,
-                    &name,
-                    state,
-                    severity_of(state, check.check.severity),
-                    consecutive,
-                    status.map(|s| s.output.as_str()).unwrap_or_default(),
-                    checked_at,
-                ))
-                .await?;
+            match movement {
+                AlertMove::Clear => {
+                    alerts
+                        .clear(agent.organization_id, &condition, status.checked_at)
+                        .await?;
+                }
+                AlertMove::Raise { flapping } => {
+                    // A flapping check alerts at its own severity, whatever its state now.
+                    let severity = if flapping {
+                        check.check.severity
+                    } else {
+                        severity_of(status.state, check.check.severity)
+                    };
+                    alerts
+                        .raise(check_alert(agent, status, severity, flapping))
+                        .await?;
+                }
+            }
         }
         Ok(())
     }
@@ -196,17 +262,20 @@ impl CheckBoard {
 
 fn check_alert(
     agent: &AgentLabel,
-    name: &str,
-    state: CheckState,
+    status: &CheckStatus,
     severity: Severity,
-    consecutive: u32,
-    output: &str,
-    at: DateTime<Utc>,
+    flapping: bool,
 ) -> NewAlert {
-    let verb = if state == CheckState::Warning {
-        "warning"
-    } else {
-        "failing"
+    let name = status.name.as_str();
+    let (consecutive, output, at) = (
+        status.consecutive,
+        status.output.as_str(),
+        status.checked_at,
+    );
+    let verb = match status.state {
+        _ if flapping => "flapping",
+        CheckState::Warning => "warning",
+        _ => "failing",
     };
     NewAlert {
         organization_id: agent.organization_id,
@@ -217,11 +286,21 @@ fn check_alert(
         site_id: Some(agent.site_id),
         check_name: Some(name.to_string()),
         severity,
+        flapping,
         title: format!("{name} {verb} on {}", agent.hostname),
-        detail: format!(
-            "{verb} {consecutive} time(s) in a row: {}",
-            truncate(output, 1024)
-        ),
+        detail: if flapping {
+            format!(
+                "changed state {FLAP_CHANGES} times within {} minutes; now {}: {}",
+                FLAP_WINDOW.num_minutes(),
+                status.state.as_str(),
+                truncate(output, 1024)
+            )
+        } else {
+            format!(
+                "{verb} {consecutive} time(s) in a row: {}",
+                truncate(output, 1024)
+            )
+        },
         opened_at: at,
     }
 }

@@ -65,6 +65,7 @@ pub async fn scan_once(
                 site_id: Some(placement.site_id),
                 check_name: None,
                 severity: Severity::Critical,
+                flapping: false,
                 title: format!("{} is offline", agent.hostname),
                 detail: format!(
                     "last seen {}; the policy \"{}\" alerts after {} s offline",

@@ -599,3 +599,71 @@ async fn readonly_users_see_monitoring_but_change_nothing() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_flapping_check_is_one_alert_until_it_settles() {
+    each_backend(|server| async move {
+        let token = server.admin_token().await;
+        let (_, _, key) = server.client_site_key(&token).await;
+        let agent = enroll(&server, &key, "device-flap").await;
+        let (_, policy) = server
+            .post("/api/v1/policies", &token, port_policy("Flappy", 8080))
+            .await;
+        server
+            .post(
+                "/api/v1/policy-assignments",
+                &token,
+                json!({"policy_id": policy["id"], "scope": "global"}),
+            )
+            .await;
+        let mut socket = connect(&server, &agent).await;
+        let start = Utc::now();
+        let at = |minutes: i64| start + Duration::minutes(minutes);
+        let mut batch = 0;
+        let mut run = |state, consecutive, minutes| {
+            batch += 1;
+            let mut result = result("web", state, consecutive, "port 8080");
+            result.checked_at = at(minutes);
+            (batch, result)
+        };
+        // fail_after is 2: up, down, up, down… never two failures in a row, yet it keeps changing.
+        for minute in 0..8 {
+            let state = if minute % 2 == 0 {
+                CheckState::Passing
+            } else {
+                CheckState::Failing
+            };
+            let (id, result) = run(state, 1, minute);
+            report(&mut socket, id, vec![result]).await;
+        }
+        let alerts = unresolved(&server, &token).await;
+        assert_eq!(alerts.len(), 1, "{alerts:?}");
+        assert_eq!(
+            (&alerts[0]["flapping"], &alerts[0]["title"]),
+            (&json!(true), &json!("web flapping on host-device-flap"))
+        );
+        let flapping_alert = alerts[0]["id"].clone();
+        // Still changing: the same alert, not resolved by a passing run.
+        for minute in 8..=12 {
+            let state = if minute % 2 == 0 {
+                CheckState::Passing
+            } else {
+                CheckState::Failing
+            };
+            let (id, result) = run(state, 1, minute);
+            report(&mut socket, id, vec![result]).await;
+        }
+        let alerts = unresolved(&server, &token).await;
+        assert_eq!((alerts.len(), &alerts[0]["id"]), (1, &flapping_alert));
+        // Passing since minute 12: at minute 20 not settled yet, at minute 28 settled and resolved.
+        let (id, result) = run(CheckState::Passing, 2, 20);
+        report(&mut socket, id, vec![result]).await;
+        assert_eq!(unresolved(&server, &token).await.len(), 1);
+        let (id, result) = run(CheckState::Passing, 3, 28);
+        report(&mut socket, id, vec![result]).await;
+        assert!(unresolved(&server, &token).await.is_empty());
+        let (_, all) = server.get("/api/v1/alerts", &token).await;
+        assert_eq!(all["total"], 1, "one alert for the whole episode");
+    })
+    .await;
+}

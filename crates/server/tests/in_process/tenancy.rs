@@ -104,6 +104,7 @@ async fn tenant(server: &TestServer, admin: String, technician: String, tag: &st
             site_id: Some(site.parse().unwrap()),
             check_name: Some("web".into()),
             severity: Severity::Critical,
+            flapping: false,
             title: format!("web failing on host-{tag}"),
             detail: "connection refused".into(),
             opened_at: chrono::Utc::now(),

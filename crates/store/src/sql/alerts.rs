@@ -14,7 +14,7 @@ use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Type};
 /// An alert with the names of its agent, client and site (while they exist).
 pub(crate) const ALERT_SELECT: &str =
     "SELECT a.id, a.organization_id, a.kind, a.condition_key, a.agent_id, \
-     a.client_id, a.site_id, a.check_name, a.severity, a.status, a.title, a.detail, a.opened_at, \
+     a.client_id, a.site_id, a.check_name, a.severity, a.status, a.flapping, a.title, a.detail, a.opened_at, \
      a.resolved_at, a.resolved_by_email, a.acknowledged_at, a.acknowledged_by_email, \
      a.acknowledge_note, a.snoozed_until, a.snoozed_by_email, a.notified_status, a.notified_at, \
      g.hostname AS agent_hostname, \
@@ -69,8 +69,8 @@ where
         let id = AlertId::new();
         let inserted = sqlx::query(
             "INSERT INTO alerts (id, organization_id, kind, condition_key, agent_id, client_id, site_id, \
-             check_name, severity, status, title, detail, opened_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'open', $10, $11, $12) \
+             check_name, severity, status, flapping, title, detail, opened_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'open', $10, $11, $12, $13) \
              ON CONFLICT (organization_id, condition_key) WHERE status <> 'resolved' DO NOTHING",
         )
         .bind(id.to_string())
@@ -82,6 +82,7 @@ where
         .bind(alert.site_id.map(|id| id.to_string()))
         .bind(alert.check_name.as_deref())
         .bind(alert.severity.as_str())
+        .bind(alert.flapping)
         .bind(alert.title.as_str())
         .bind(alert.detail.as_str())
         .bind(millis(alert.opened_at))
@@ -104,13 +105,18 @@ where
         &self,
         id: AlertId,
         severity: Severity,
+        flapping: bool,
+        title: &str,
         detail: &str,
     ) -> StoreResult<Alert> {
         let updated = sqlx::query(
-            "UPDATE alerts SET severity = $2, detail = $3 WHERE id = $1 AND status <> 'resolved'",
+            "UPDATE alerts SET severity = $2, flapping = $3, title = $4, detail = $5 \
+             WHERE id = $1 AND status <> 'resolved'",
         )
         .bind(id.to_string())
         .bind(severity.as_str())
+        .bind(flapping)
+        .bind(title)
         .bind(detail)
         .execute(&self.write)
         .await?;

@@ -256,6 +256,7 @@ async fn checks_and_alerts(store: &dyn Store, tenants: &Tenants) {
         site_id: Some(tenants.site.id),
         check_name: Some("https".into()),
         severity,
+        flapping: false,
         title: "https failing on mon-01".into(),
         detail: "connection refused".into(),
         opened_at: at,
@@ -296,7 +297,7 @@ async fn checks_and_alerts(store: &dyn Store, tenants: &Tenants) {
     );
 
     let updated = store
-        .update_alert(alert.id, Severity::Warning, "slow")
+        .update_alert(alert.id, Severity::Warning, false, &alert.title, "slow")
         .await
         .unwrap();
     assert_eq!(

@@ -63,6 +63,7 @@ async fn channels_outbox_and_attempts() {
                 site_id: None,
                 check_name: None,
                 severity: Severity::Critical,
+                flapping: false,
                 title: "x is offline".into(),
                 detail: String::new(),
                 opened_at: at,

@@ -393,6 +393,7 @@ mod tests {
             check_name: None,
             severity: Severity::Critical,
             status,
+            flapping: false,
             title: "t".into(),
             detail: String::new(),
             opened_at: now - Duration::hours(1),
