@@ -46,8 +46,11 @@ pub struct CheckBoard {
     /// Per agent: its checks' latest runs (`None` until read from the database).
     agents: Mutex<HashMap<AgentId, Vec<CheckStatus>>>,
     /// Recent changes of state of checks that changed, newest last.
-    changes: Mutex<HashMap<(AgentId, String), VecDeque<DateTime<Utc>>>>,
+    changes: Mutex<HashMap<(AgentId, String), RecentChanges>>,
 }
+
+/// When a check last changed state, oldest first.
+type RecentChanges = VecDeque<DateTime<Utc>>;
 
 /// What a result does to its check's alert.
 enum AlertMove {
