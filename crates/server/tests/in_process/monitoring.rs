@@ -667,3 +667,102 @@ async fn a_flapping_check_is_one_alert_until_it_settles() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_site_going_dark_is_one_alert() {
+    each_backend(|server| async move {
+        let token = server.admin_token().await;
+        let (_, site, key) = server.client_site_key(&token).await;
+        let (_, channel) = server
+            .post("/api/v1/notification-channels", &token,
+                json!({"name": "Hook", "kind": "webhook", "config": {"url": "http://127.0.0.1:9/h", "secret": "sixteen characters"}}))
+            .await;
+        let mut body = port_policy("Grace", 1);
+        body["notify"] = json!([{"channel_id": channel["id"], "min_severity": "info"}]);
+        let (_, policy) = server.post("/api/v1/policies", &token, body).await;
+        server
+            .post("/api/v1/policy-assignments", &token, json!({"policy_id": policy["id"], "scope": "site", "target_id": site}))
+            .await;
+        let mut agents = Vec::new();
+        for n in 0..4 {
+            let agent = enroll(&server, &key, &format!("device-dark-{n}")).await;
+            let socket = connect(&server, &agent).await;
+            agents.push((agent, socket));
+        }
+        // The whole site drops at once.
+        let agents: Vec<_> = agents
+            .into_iter()
+            .map(|(agent, socket)| {
+                drop(socket);
+                agent
+            })
+            .collect();
+        eventually(
+            Duration::seconds(10).to_std().unwrap(),
+            "the site is offline",
+            || async {
+                let (_, list) = server
+                    .get(
+                        &format!("/api/v1/agents?site_id={site}&status=offline"),
+                        &token,
+                    )
+                    .await;
+                list["total"] == 4
+            },
+        )
+        .await;
+        flush_presence_once(&server.state, 0, 1).await;
+        let started = Utc::now() - Duration::hours(1);
+        let later = Utc::now() + Duration::minutes(10);
+        assert_eq!(
+            offline_alerts::scan_once(&server.state, started, later)
+                .await
+                .unwrap(),
+            1
+        );
+        assert_eq!(
+            offline_alerts::scan_once(&server.state, started, later)
+                .await
+                .unwrap(),
+            0
+        );
+        let alerts = unresolved(&server, &token).await;
+        assert_eq!(alerts.len(), 1, "{alerts:?}");
+        assert_eq!(
+            (&alerts[0]["kind"], &alerts[0]["site_id"]),
+            (&json!("site_offline"), &json!(site))
+        );
+        assert_eq!(
+            alerts[0]["title"],
+            "Site HQ of Acme is offline: 4 of 4 agents"
+        );
+        // One notification for the site, not one per agent.
+        gururmm_server::services::notify::enqueue_once(&server.state, later).await.unwrap();
+        let (_, log) = server.get("/api/v1/notification-deliveries", &token).await;
+        assert_eq!(log["total"], 1, "{log}");
+        assert!(log["items"][0]["subject"].as_str().unwrap().contains("Site HQ of Acme is offline"));
+        // Three come back: the site alert resolves; the one still offline alerts on its own.
+        let mut back = Vec::new();
+        for agent in &agents[..3] {
+            back.push(connect(&server, agent).await);
+        }
+        flush_presence_once(&server.state, 0, 1).await;
+        assert_eq!(
+            offline_alerts::scan_once(&server.state, started, later)
+                .await
+                .unwrap(),
+            1
+        );
+        let alerts = unresolved(&server, &token).await;
+        assert_eq!(alerts.len(), 1, "{alerts:?}");
+        assert_eq!(
+            (&alerts[0]["kind"], &alerts[0]["title"]),
+            (&json!("offline"), &json!("host-device-dark-3 is offline"))
+        );
+        let (_, site_alerts) = server
+            .get("/api/v1/alerts?kind=site_offline&status=resolved", &token)
+            .await;
+        assert_eq!(site_alerts["total"], 1);
+    })
+    .await;
+}

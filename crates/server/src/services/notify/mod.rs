@@ -161,9 +161,28 @@ pub async fn enqueue_once(state: &AppState, now: DateTime<Utc>) -> ServiceResult
     let mut enqueued = 0;
     for alert in alerts {
         let org = alert.organization_id;
+        // A site's alert follows the policy of the site's agents (one speaks for them).
+        let agent = match (alert.agent_id, alert.site_id) {
+            (Some(agent), _) => Some(agent),
+            (None, Some(site)) => state
+                .store
+                .agent_ids(
+                    org,
+                    &gururmm_store::AgentFilter {
+                        site_id: Some(site),
+                        ..gururmm_store::AgentFilter::default()
+                    },
+                    1,
+                )
+                .await
+                .map_err(ServiceError::internal)?
+                .first()
+                .copied(),
+            (None, None) => None,
+        };
         // Under maintenance nothing is told; what is still true afterwards is told then.
         if let (Some(agent_id), Some(client_id), Some(site_id)) =
-            (alert.agent_id, alert.client_id, alert.site_id)
+            (agent, alert.client_id, alert.site_id)
         {
             let placement = gururmm_store::AgentPlacement {
                 agent_id,
@@ -176,7 +195,7 @@ pub async fn enqueue_once(state: &AppState, now: DateTime<Utc>) -> ServiceResult
             }
         }
         // Routes and reminders come from the agent's effective policy (none once it is deleted).
-        let policy = match alert.agent_id {
+        let policy = match agent {
             Some(agent) => match state.policies.effective(org, agent).await {
                 Ok(policy) => Some(policy),
                 Err(ServiceError::NotFound(_)) => None,
