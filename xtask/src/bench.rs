@@ -803,9 +803,9 @@ fn monitoring(
         number(r, "check_sets_received") as usize >= fleet_size
     })?;
     let delivered = assigned.elapsed().as_secs_f64();
-    // First runs spread over one interval; every one is a change (the server had no state).
-    let rollout = Duration::from_secs(CHECK_INTERVAL_SECONDS + 10);
-    std::thread::sleep(rollout.saturating_sub(assigned.elapsed()));
+    // First runs spread over one interval from each agent's receipt of the checks; every one is
+    // a change (the server had no state). The window opens after the last agent's.
+    std::thread::sleep(Duration::from_secs(CHECK_INTERVAL_SECONDS + 5));
     let first = fleet.until(30, "a report", |_| true)?;
     eprintln!(
         "[{backend}] monitoring: ten checks delivered to {fleet_size} agents {delivered:.1} s after the assignment; \
