@@ -232,6 +232,11 @@ pub async fn delete_agent(
     }
     state.presence.close(id, CloseReason::Revoked);
     state.budgets.forget(id);
+    // Its alerts were resolved with it; its checks and policy place go from memory.
+    state.alerts.forget_agent(current.user.organization_id, id);
+    state.checks.forget(id);
+    state.policies.invalidate(current.user.organization_id);
+    state.maintenance.invalidate(current.user.organization_id);
     tracing::info!(agent = %id, user = %current.user.id, "agent deleted");
     Ok(StatusCode::NO_CONTENT)
 }

@@ -135,5 +135,8 @@ pub async fn delete_client(
         .delete_client(current.user.organization_id, id)
         .await
         .map_err(|e| ApiError::from_store(e, "client"))?;
+    // Its policy assignments and maintenance windows went with it.
+    crate::api::policies::policies_changed(&state, current.user.organization_id);
+    state.maintenance.invalidate(current.user.organization_id);
     Ok(StatusCode::NO_CONTENT)
 }

@@ -152,6 +152,9 @@ pub async fn delete_site(
         .delete_site(current.user.organization_id, id)
         .await
         .map_err(|e| ApiError::from_store(e, "site"))?;
+    // Its policy assignments and maintenance windows went with it.
+    crate::api::policies::policies_changed(&state, current.user.organization_id);
+    state.maintenance.invalidate(current.user.organization_id);
     Ok(StatusCode::NO_CONTENT)
 }
 

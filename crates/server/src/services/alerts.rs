@@ -184,6 +184,15 @@ impl Alerts {
         Ok(resolved)
     }
 
+    /// Forgets the open conditions of a deleted agent (the store resolved its alerts).
+    pub fn forget_agent(&self, org: OrganizationId, agent: AgentId) {
+        let prefixes = [format!("check:{agent}:"), offline_condition(agent)];
+        self.lock().retain(|(owner, condition), _| {
+            *owner != org || !prefixes.iter().any(|p| condition.starts_with(p.as_str()))
+        });
+        self.wake.enqueue.notify_one();
+    }
+
     /// A technician acknowledges, snoozes or resolves an alert.
     pub async fn act(
         &self,

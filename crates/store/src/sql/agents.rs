@@ -268,6 +268,27 @@ where
             .bind(id.to_string())
             .execute(&mut *tx)
             .await?;
+        // Its policy assignment and maintenance windows go; its alerts end
+        // (resolved by whoever deleted it) and stay in the history.
+        for scoped in ["policy_assignments", "maintenance_windows"] {
+            sqlx::query(&format!(
+                "DELETE FROM {scoped} WHERE organization_id = $1 AND target_id = $2"
+            ))
+            .bind(org.to_string())
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        }
+        sqlx::query(
+            "UPDATE alerts SET status = 'resolved', resolved_at = $3, resolved_by_email = $4 \
+             WHERE organization_id = $1 AND agent_id = $2 AND status <> 'resolved'",
+        )
+        .bind(org.to_string())
+        .bind(id.to_string())
+        .bind(millis(now))
+        .bind(deleted_by_email)
+        .execute(&mut *tx)
+        .await?;
         // Its secret, samples and waiting re-enrollments go with the row.
         sqlx::query("DELETE FROM agents WHERE organization_id = $1 AND id = $2")
             .bind(org.to_string())

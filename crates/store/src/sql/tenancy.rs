@@ -60,6 +60,18 @@ where
                 "the {what} still has {agents} agent(s); delete or move them first"
             )));
         }
+        // Policy assignments and maintenance windows of the target (and, for a
+        // client, of its sites) go with it.
+        for scoped in ["policy_assignments", "maintenance_windows"] {
+            sqlx::query(&format!(
+                "DELETE FROM {scoped} WHERE organization_id = $1 AND (target_id = $2 OR target_id IN \
+                 (SELECT s.id FROM sites s WHERE s.organization_id = $1 AND s.client_id = $2))"
+            ))
+            .bind(org.to_string())
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        }
         let deleted = sqlx::query(&format!(
             "DELETE FROM {table} WHERE organization_id = $1 AND id = $2"
         ))

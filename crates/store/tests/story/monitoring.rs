@@ -439,3 +439,88 @@ async fn policies_checks_and_alerts() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn deleting_a_target_takes_its_assignments_windows_and_alerts_along() {
+    on_every_backend(|store: Arc<dyn Store>| async move {
+        let tenants = Tenants::create(store.as_ref()).await;
+        let org = tenants.org.id;
+        let agent: gururmm_protocol::AgentId = store
+            .enroll_agent(tenants.new_agent("dev-gone", "gone-01"))
+            .await
+            .unwrap();
+        let policy = store.create_policy(org, port_policy("P")).await.unwrap();
+        let now = Utc::now();
+        for (scope, target) in [
+            (PolicyScope::Agent, agent.0),
+            (PolicyScope::Site, tenants.site.id.0),
+        ] {
+            store
+                .create_policy_assignment(NewPolicyAssignment {
+                    organization_id: org,
+                    policy_id: policy.id,
+                    scope,
+                    target_id: Some(target),
+                    block_inheritance: false,
+                    created_at: now,
+                    created_by_email: "t@msp.test".into(),
+                })
+                .await
+                .unwrap();
+            store
+                .create_maintenance_window(NewMaintenanceWindow {
+                    organization_id: org,
+                    scope,
+                    target_id: target,
+                    starts_at: now,
+                    ends_at: now + Duration::hours(1),
+                    weekly: false,
+                    reason: String::new(),
+                    created_at: now,
+                    created_by_email: "t@msp.test".into(),
+                })
+                .await
+                .unwrap();
+        }
+        store
+            .open_alert(NewAlert {
+                organization_id: org,
+                kind: AlertKind::Offline,
+                condition_key: format!("offline:{agent}"),
+                agent_id: Some(agent),
+                client_id: Some(tenants.acme.id),
+                site_id: Some(tenants.site.id),
+                check_name: None,
+                severity: Severity::Critical,
+                flapping: false,
+                title: "gone-01 is offline".into(),
+                detail: String::new(),
+                opened_at: now,
+            })
+            .await
+            .unwrap();
+        store
+            .delete_agent(org, agent, "t@msp.test", now)
+            .await
+            .unwrap();
+        let left = store.list_policy_assignments(org).await.unwrap();
+        assert_eq!(
+            left.iter().map(|a| a.scope).collect::<Vec<_>>(),
+            [PolicyScope::Site]
+        );
+        assert_eq!(store.list_maintenance_windows(org).await.unwrap().len(), 1);
+        assert!(
+            store.unresolved_alerts().await.unwrap().is_empty(),
+            "its alerts ended with it"
+        );
+        // Deleting the site takes its assignment and window.
+        store.delete_site(org, tenants.site.id).await.unwrap();
+        assert!(store.list_policy_assignments(org).await.unwrap().is_empty());
+        assert!(store
+            .list_maintenance_windows(org)
+            .await
+            .unwrap()
+            .is_empty());
+    })
+    .await;
+}
