@@ -1,6 +1,15 @@
 //! The badges of monitoring: an alert's severity and status and a check's state, the same on the
 //! overview, the alerts list, an agent's checks and a policy.
-import { BellOffIcon, CheckIcon, CircleAlertIcon, CircleDashedIcon, InfoIcon, OctagonAlertIcon, TriangleAlertIcon } from "lucide-react";
+import {
+  ActivityIcon,
+  BellOffIcon,
+  CheckIcon,
+  CircleAlertIcon,
+  CircleDashedIcon,
+  InfoIcon,
+  OctagonAlertIcon,
+  TriangleAlertIcon,
+} from "lucide-react";
 import type { AlertStatus, CheckState, Severity } from "@/api/types";
 import { Badge } from "@/components/ui/badge";
 import { ALERT_STATUS_LABELS, CHECK_STATE_LABELS, SEVERITY_LABELS } from "@/lib/monitoring";
@@ -41,12 +50,26 @@ const ALERT_STATUS_VARIANT = { open: "destructive", acknowledged: "secondary", r
   unknown
 >;
 
-export function AlertStatusBadge({ status, snoozed = false }: { status: AlertStatus; snoozed?: boolean }) {
+export function AlertStatusBadge({
+  status,
+  snoozed = false,
+  flapping = false,
+}: {
+  status: AlertStatus;
+  snoozed?: boolean;
+  /** The check keeps changing state: one alert stands for the whole episode. */
+  flapping?: boolean;
+}) {
   return (
     <span className="flex items-center gap-1">
       <Badge variant={ALERT_STATUS_VARIANT[status]} data-testid="alert-status-badge" data-status={status}>
         {ALERT_STATUS_LABELS[status]}
       </Badge>
+      {flapping ? (
+        <Badge variant="warning" title="The check keeps changing state; one alert until it settles" data-testid="alert-flapping">
+          <ActivityIcon aria-hidden /> Flapping
+        </Badge>
+      ) : null}
       {snoozed && status !== "resolved" ? (
         <Badge variant="muted" title="Notifications are snoozed">
           <BellOffIcon aria-hidden /> Snoozed

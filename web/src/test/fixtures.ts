@@ -112,6 +112,7 @@ export function alert(overrides: Partial<Alert> = {}): Alert {
     status: "open",
     title: "Web port failing on web01",
     detail: "connect 127.0.0.1:8443: connection refused",
+    flapping: false,
     check_name: "Web port",
     agent_id: "a",
     agent_hostname: "web01",

@@ -1,7 +1,13 @@
 //! The agent page route, split into its own chunk because the charts library is large. It composes
-//! the agent's page with the commands feature (run panel and history).
+//! the agent's page with the commands feature (run panel and history) and, as tabs, its checks,
+//! alerts and effective policy from the checks, alerts and policies features.
 import { getRouteApi, useNavigate } from "@tanstack/react-router";
 import { AgentPage } from "@/features/agents/components/agent-page";
+import { AgentAlertsSection } from "@/features/alerts/components/agent-alerts-section";
+import { AgentChecksTab } from "@/features/checks/components/agent-checks-tab";
+import { EffectivePolicyView } from "@/features/checks/components/effective-policy-view";
+import { ScopePolicyCard } from "@/features/policies/components/policy-assignments";
+import { AGENT_TABS, type AgentTab } from "../agent-tab";
 import { CommandHistoryCard } from "@/features/commands/components/command-history-card";
 import { RunCommandPanel } from "@/features/commands/components/run-command-panel";
 import type { CommandHistorySearch } from "@/features/commands/command-history-search";
@@ -12,9 +18,9 @@ export function AgentRoute() {
   const { agentId } = agentApi.useParams();
   const search = agentApi.useSearch();
   const navigate = useNavigate();
-  const { range, ...commandSearch } = search;
+  const { range, tab, ...commandSearch } = search;
   const setCommandSearch = (next: CommandHistorySearch) =>
-    void navigate({ to: "/agents/$agentId", params: { agentId }, search: { range, ...next }, replace: true });
+    void navigate({ to: "/agents/$agentId", params: { agentId }, search: { range, tab, ...next }, replace: true });
   return (
     <AgentPage
       key={agentId}
@@ -24,10 +30,33 @@ export function AgentRoute() {
         void navigate({
           to: "/agents/$agentId",
           params: { agentId },
-          search: { ...commandSearch, range: next === "1h" ? undefined : next },
+          search: { ...commandSearch, tab, range: next === "1h" ? undefined : next },
           replace: true,
         })
       }
+      tab={tab}
+      onTabChange={(next) =>
+        void navigate({
+          to: "/agents/$agentId",
+          params: { agentId },
+          search: { ...commandSearch, range, tab: next === "overview" || !isAgentTab(next) ? undefined : next },
+          replace: true,
+        })
+      }
+      extraTabs={(agent) => [
+        { value: "checks", label: "Checks", content: <AgentChecksTab agentId={agent.id} agentOnline={agent.status === "online"} /> },
+        { value: "alerts", label: "Alerts", content: <AgentAlertsSection agentId={agent.id} /> },
+        {
+          value: "policy",
+          label: "Effective policy",
+          content: (
+            <div className="grid gap-3">
+              <ScopePolicyCard scope="agent" targetId={agent.id} />
+              <EffectivePolicyView agentId={agent.id} />
+            </div>
+          ),
+        },
+      ]}
       onDeleted={(deletedId) => void navigate({ to: "/deleted-agents/$agentId", params: { agentId: deletedId } })}
       commandPanel={(agent) => <RunCommandPanel agentId={agent.id} agentOnline={agent.status === "online"} />}
       commandHistory={(agent) => (
@@ -40,4 +69,8 @@ export function AgentRoute() {
       )}
     />
   );
+}
+
+function isAgentTab(value: string): value is Exclude<AgentTab, "overview"> {
+  return (AGENT_TABS as readonly string[]).includes(value) && value !== "overview";
 }

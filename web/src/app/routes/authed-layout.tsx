@@ -4,6 +4,7 @@ import { AppShell } from "@/components/layout/app-shell";
 import { useAgentLiveUpdates } from "@/features/agents/hooks/use-agent-live-updates";
 import { UnresolvedAlertsBadge } from "@/features/alerts/components/unresolved-alerts-badge";
 import { useAlertLiveUpdates } from "@/features/alerts/hooks/use-alert-live-updates";
+import { useCheckLiveUpdates } from "@/features/checks/hooks/use-check-live-updates";
 import { useCommandLiveUpdates } from "@/features/commands/hooks/use-command-live-updates";
 import { useEnrollmentRequestLiveUpdates } from "@/features/enrollment-requests/hooks/use-enrollment-request-live-updates";
 import { useJobLiveUpdates } from "@/features/jobs/hooks/use-job-live-updates";
@@ -18,6 +19,7 @@ function LiveCacheUpdates() {
   useEnrollmentRequestLiveUpdates();
   useOverviewLiveUpdates();
   useAlertLiveUpdates();
+  useCheckLiveUpdates();
   return null;
 }
 

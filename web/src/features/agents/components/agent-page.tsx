@@ -12,6 +12,7 @@ import { RelativeTime } from "@/components/relative-time";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent } from "@/components/ui/card";
 import { Skeleton } from "@/components/ui/skeleton";
+import { Tabs, TabsContent, TabsList, TabsTrigger } from "@/components/ui/tabs";
 import { useCanMutate } from "@/lib/auth";
 import { formatBytes, formatDuration, formatPercent, usagePercent } from "@/lib/format";
 import { useAgent, useDeleteAgent } from "../api/agents";
@@ -22,6 +23,15 @@ import { AgentStatusBadge } from "./agent-status-badge";
 import { osLabel } from "./agents-table";
 import { MetricCharts } from "./metric-charts";
 
+/** A tab other features add to the agent page (checks, alerts, policy), composed by the route. */
+export interface AgentPageTab {
+  value: string;
+  label: ReactNode;
+  content: ReactNode;
+}
+
+export const AGENT_OVERVIEW_TAB = "overview";
+
 export function AgentPage({
   agentId,
   range,
@@ -29,6 +39,9 @@ export function AgentPage({
   onDeleted,
   commandPanel,
   commandHistory,
+  tab = AGENT_OVERVIEW_TAB,
+  onTabChange,
+  extraTabs,
 }: {
   agentId: string;
   range: MetricRange;
@@ -38,6 +51,10 @@ export function AgentPage({
   /** Slots the route fills from other features (running commands), given the loaded agent. */
   commandPanel?: (agent: AgentDetail) => ReactNode;
   commandHistory?: (agent: AgentDetail) => ReactNode;
+  /** The open tab; the overview (telemetry and commands) unless another is named. */
+  tab?: string;
+  onTabChange?: (tab: string) => void;
+  extraTabs?: (agent: AgentDetail) => AgentPageTab[];
 }) {
   const agent = useAgent(agentId);
   useDocumentTitle(agent.data?.hostname);
@@ -48,9 +65,9 @@ export function AgentPage({
   }
   const sample = agent.data.latest_sample;
 
-  return (
+  const tabs = extraTabs?.(agent.data) ?? [];
+  const overview = (
     <div className="grid gap-4">
-      <AgentHeader agent={agent.data} onDeleted={onDeleted} />
       <CurrentNumbers agent={agent.data} />
       {sample ? <CollectorNotes errors={sample.errors ?? []} /> : null}
       {commandPanel?.(agent.data)}
@@ -75,6 +92,34 @@ export function AgentPage({
       {commandHistory?.(agent.data)}
       <InterfacesCard agent={agent.data} />
       <AgentEventsCard agentId={agentId} />
+    </div>
+  );
+
+  return (
+    <div className="grid gap-4">
+      <AgentHeader agent={agent.data} onDeleted={onDeleted} />
+      {tabs.length === 0 ? (
+        overview
+      ) : (
+        <Tabs value={tabs.some((other) => other.value === tab) ? tab : AGENT_OVERVIEW_TAB} onValueChange={onTabChange}>
+          <TabsList aria-label="Agent sections">
+            <TabsTrigger value={AGENT_OVERVIEW_TAB} data-testid={`agent-tab-${AGENT_OVERVIEW_TAB}`}>
+              Overview
+            </TabsTrigger>
+            {tabs.map((other) => (
+              <TabsTrigger key={other.value} value={other.value} data-testid={`agent-tab-${other.value}`}>
+                {other.label}
+              </TabsTrigger>
+            ))}
+          </TabsList>
+          <TabsContent value={AGENT_OVERVIEW_TAB}>{overview}</TabsContent>
+          {tabs.map((other) => (
+            <TabsContent key={other.value} value={other.value}>
+              {other.content}
+            </TabsContent>
+          ))}
+        </Tabs>
+      )}
     </div>
   );
 }

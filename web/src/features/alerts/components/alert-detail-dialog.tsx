@@ -45,7 +45,7 @@ function AlertDetail({ alert }: { alert: Alert }) {
       <DialogHeader>
         <div className="flex flex-wrap items-center gap-2">
           <SeverityBadge severity={alert.severity} />
-          <AlertStatusBadge status={alert.status} snoozed={isSnoozed(alert)} />
+          <AlertStatusBadge status={alert.status} snoozed={isSnoozed(alert)} flapping={alert.flapping} />
           <span className="text-xs text-muted-foreground">{ALERT_KIND_LABELS[alert.kind]}</span>
         </div>
         <DialogTitle className="pr-6" data-testid="alert-detail-title">

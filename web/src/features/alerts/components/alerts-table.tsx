@@ -196,7 +196,7 @@ function alertColumns(onOpen: (alertId: string) => void, showPlace: boolean): Da
     {
       header: "Status",
       headerClassName: "w-32",
-      cell: (alert) => <AlertStatusBadge status={alert.status} snoozed={isSnoozed(alert)} />,
+      cell: (alert) => <AlertStatusBadge status={alert.status} snoozed={isSnoozed(alert)} flapping={alert.flapping} />,
     },
     {
       header: "Alert",

@@ -8,7 +8,7 @@ import { ConfirmDialog } from "@/components/confirm-dialog";
 import { ErrorMessage } from "@/components/error-message";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
-import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
+import { SectionCard } from "@/components/section-card";
 import { Skeleton } from "@/components/ui/skeleton";
 import { useCanMutate } from "@/lib/auth";
 import { POLICY_SCOPE_LABELS } from "@/lib/monitoring";
@@ -21,13 +21,12 @@ export function PolicyAssignmentsCard({ policyId }: { policyId: string }) {
   const assignments = usePolicyAssignments();
   const rows = (assignments.data?.items ?? []).filter((assignment) => assignment.policy_id === policyId);
   return (
-    <Card data-testid="policy-assignments">
-      <CardHeader className="flex flex-row items-start justify-between gap-2">
-        <div>
-          <CardTitle className="text-sm">Assigned to</CardTitle>
-          <CardDescription>A policy does nothing until it is assigned.</CardDescription>
-        </div>
-        {mayMutate ? (
+    <SectionCard
+      title="Assigned to"
+      description="A policy does nothing until it is assigned."
+      data-testid="policy-assignments"
+      actions={
+        mayMutate ? (
           <AssignPolicyDialog
             policyId={policyId}
             target={{ kind: "pick" }}
@@ -37,8 +36,9 @@ export function PolicyAssignmentsCard({ policyId }: { policyId: string }) {
               </Button>
             }
           />
-        ) : null}
-      </CardHeader>
+        ) : null
+      }
+    >
       <AssignmentsList
         query={assignments}
         rows={rows}
@@ -49,7 +49,7 @@ export function PolicyAssignmentsCard({ policyId }: { policyId: string }) {
         }
         label={(assignment) => <AssignmentTarget assignment={assignment} />}
       />
-    </Card>
+    </SectionCard>
   );
 }
 
@@ -90,7 +90,7 @@ function AssignmentsList({
   label: (assignment: PolicyAssignment) => ReactNode;
 }) {
   return (
-    <CardContent>
+    <>
       {query.isError ? <ErrorMessage error={query.error} onRetry={() => void query.refetch()} /> : null}
       {query.isPending ? (
         <Skeleton className="h-8" />
@@ -103,7 +103,7 @@ function AssignmentsList({
           ))}
         </ul>
       )}
-    </CardContent>
+    </>
   );
 }
 
@@ -146,15 +146,16 @@ export function ScopePolicyCard({ scope, targetId }: { scope: Exclude<PolicyScop
   const assignments = usePolicyAssignments();
   const here = (assignments.data?.items ?? []).filter((assignment) => assignment.scope === scope && assignment.target_id === targetId);
   return (
-    <Card data-testid="scope-policy-card">
-      <CardHeader className="flex flex-row items-start justify-between gap-2">
-        <div>
-          <CardTitle className="flex items-center gap-2 text-sm">
-            <ShieldIcon className="size-4" aria-hidden /> Policy
-          </CardTitle>
-          <CardDescription>Monitoring assigned to this {scope}; less specific scopes still apply unless blocked.</CardDescription>
-        </div>
-        {mayMutate && here.length === 0 && !assignments.isPending ? (
+    <SectionCard
+      data-testid="scope-policy-card"
+      title={
+        <>
+          <ShieldIcon className="size-4" aria-hidden /> Policy
+        </>
+      }
+      description={`Monitoring assigned to this ${scope}; less specific scopes still apply unless blocked.`}
+      actions={
+        mayMutate && here.length === 0 && !assignments.isPending ? (
           <AssignPolicyDialog
             target={{ kind: "fixed", scope, targetId }}
             trigger={
@@ -163,8 +164,9 @@ export function ScopePolicyCard({ scope, targetId }: { scope: Exclude<PolicyScop
               </Button>
             }
           />
-        ) : null}
-      </CardHeader>
+        ) : null
+      }
+    >
       <AssignmentsList
         query={assignments}
         rows={here}
@@ -175,6 +177,6 @@ export function ScopePolicyCard({ scope, targetId }: { scope: Exclude<PolicyScop
           </Link>
         )}
       />
-    </Card>
+    </SectionCard>
   );
 }

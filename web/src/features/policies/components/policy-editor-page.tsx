@@ -13,7 +13,8 @@ import { FormField } from "@/components/form-field";
 import { PageHeader } from "@/components/page-header";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
-import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
+import { Card, CardContent } from "@/components/ui/card";
+import { SectionCard } from "@/components/section-card";
 import { DropdownMenu, DropdownMenuContent, DropdownMenuItem, DropdownMenuTrigger } from "@/components/ui/dropdown-menu";
 import { Input } from "@/components/ui/input";
 import { Skeleton } from "@/components/ui/skeleton";
@@ -208,47 +209,43 @@ function PolicyEditor({
           </FormField>
         </CardContent>
       </Card>
-      <Card>
-        <CardHeader>
-          <CardTitle className="text-sm">Settings</CardTitle>
-        </CardHeader>
-        <CardContent className="grid gap-3 md:grid-cols-3">
-          <SettingField
-            id={`${ids}-offline`}
-            label="Offline alert after (minutes)"
-            hint="An agent offline this long opens an alert. 1 to 43200; empty inherits."
-            value={values.offline_alert_after_minutes}
-            onChange={(value) => set("offline_alert_after_minutes", value)}
-            readOnly={readOnly}
-            error={fieldError("offline_alert_after_minutes")}
-            invalid={invalidProps("offline_alert_after_minutes")}
-          />
-          <SettingField
-            id={`${ids}-renotify`}
-            label="Remind every (minutes)"
-            hint="While an alert stays open and unacknowledged; 0 for never. Empty inherits."
-            value={values.renotify_minutes}
-            onChange={(value) => set("renotify_minutes", value)}
-            readOnly={readOnly}
-            error={fieldError("renotify_minutes")}
-            invalid={invalidProps("renotify_minutes")}
-          />
-          <SettingField
-            id={`${ids}-metrics`}
-            label="Metrics every (seconds)"
-            hint="Telemetry interval, 5 to 3600. Empty inherits."
-            value={values.metrics_interval_seconds}
-            onChange={(value) => set("metrics_interval_seconds", value)}
-            readOnly={readOnly}
-            error={fieldError("metrics_interval_seconds")}
-            invalid={invalidProps("metrics_interval_seconds")}
-          />
-        </CardContent>
-      </Card>
-      <Card data-testid="policy-checks">
-        <CardHeader className="flex flex-row items-center justify-between gap-2">
-          <CardTitle className="text-sm">Checks</CardTitle>
-          {mayMutate ? (
+      <SectionCard title="Settings" contentClassName="grid gap-3 md:grid-cols-3">
+        <SettingField
+          id={`${ids}-offline`}
+          label="Offline alert after (minutes)"
+          hint="An agent offline this long opens an alert. 1 to 43200; empty inherits."
+          value={values.offline_alert_after_minutes}
+          onChange={(value) => set("offline_alert_after_minutes", value)}
+          readOnly={readOnly}
+          error={fieldError("offline_alert_after_minutes")}
+          invalid={invalidProps("offline_alert_after_minutes")}
+        />
+        <SettingField
+          id={`${ids}-renotify`}
+          label="Remind every (minutes)"
+          hint="While an alert stays open and unacknowledged; 0 for never. Empty inherits."
+          value={values.renotify_minutes}
+          onChange={(value) => set("renotify_minutes", value)}
+          readOnly={readOnly}
+          error={fieldError("renotify_minutes")}
+          invalid={invalidProps("renotify_minutes")}
+        />
+        <SettingField
+          id={`${ids}-metrics`}
+          label="Metrics every (seconds)"
+          hint="Telemetry interval, 5 to 3600. Empty inherits."
+          value={values.metrics_interval_seconds}
+          onChange={(value) => set("metrics_interval_seconds", value)}
+          readOnly={readOnly}
+          error={fieldError("metrics_interval_seconds")}
+          invalid={invalidProps("metrics_interval_seconds")}
+        />
+      </SectionCard>
+      <SectionCard
+        title="Checks"
+        data-testid="policy-checks"
+        actions={
+          mayMutate ? (
             <DropdownMenu>
               <DropdownMenuTrigger asChild>
                 <Button type="button" size="sm" variant="outline" data-testid="add-check-button">
@@ -270,38 +267,37 @@ function PolicyEditor({
                 ))}
               </DropdownMenuContent>
             </DropdownMenu>
-          ) : null}
-        </CardHeader>
-        <CardContent>
-          {values.checks.length === 0 ? (
-            <p className="text-sm text-muted-foreground">No check: this policy only sets the settings above.</p>
-          ) : (
-            <ul className="grid divide-y rounded-md border">
-              {values.checks.map((check, index) => (
-                <CheckRow
-                  key={check.key}
-                  check={check}
-                  problem={problem?.check?.index === index ? problem.check.message : null}
-                  readOnly={readOnly}
-                  onEdit={() => setEditing({ index, values: check })}
-                  onToggle={(enabled) =>
-                    set(
-                      "checks",
-                      values.checks.map((other, at) => (at === index ? { ...other, enabled } : other)),
-                    )
-                  }
-                  onRemove={() =>
-                    set(
-                      "checks",
-                      values.checks.filter((_, at) => at !== index),
-                    )
-                  }
-                />
-              ))}
-            </ul>
-          )}
-        </CardContent>
-      </Card>
+          ) : null
+        }
+      >
+        {values.checks.length === 0 ? (
+          <p className="text-sm text-muted-foreground">No check: this policy only sets the settings above.</p>
+        ) : (
+          <ul className="grid divide-y rounded-md border">
+            {values.checks.map((check, index) => (
+              <CheckRow
+                key={check.key}
+                check={check}
+                problem={problem?.check?.index === index ? problem.check.message : null}
+                readOnly={readOnly}
+                onEdit={() => setEditing({ index, values: check })}
+                onToggle={(enabled) =>
+                  set(
+                    "checks",
+                    values.checks.map((other, at) => (at === index ? { ...other, enabled } : other)),
+                  )
+                }
+                onRemove={() =>
+                  set(
+                    "checks",
+                    values.checks.filter((_, at) => at !== index),
+                  )
+                }
+              />
+            ))}
+          </ul>
+        )}
+      </SectionCard>
       <CheckEditorDialog
         initial={editing?.values ?? null}
         otherNames={otherNames}
