@@ -1,88 +1,15 @@
 //! End-to-end flow of the dashboard against a real, already running GuruRMM server with one live agent.
 //! The caller starts server and agent; this test only drives Debian's Chromium through playwright-core.
-import { mkdirSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import createClient from "openapi-fetch";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { paths } from "../src/api/schema";
+import type { Page } from "playwright-core";
+import { beforeAll, describe, expect, it } from "vitest";
+import { agentHostname, apiClient, baseUrl, email, expectOk, LIVE_TIMEOUT_MS, logIn, PROMPT_MS, setUpBrowser } from "./support";
 
-function requiredEnv(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} must be set: the browser test runs against a real server (see web/README.md).`);
-  return value;
-}
-
-const baseUrl = requiredEnv("GURURMM_E2E_URL").replace(/\/+$/, "");
-const email = requiredEnv("GURURMM_E2E_EMAIL");
-const password = requiredEnv("GURURMM_E2E_PASSWORD");
-const agentHostname = requiredEnv("GURURMM_E2E_AGENT_HOSTNAME");
-const chromiumPath = process.env.GURURMM_E2E_CHROMIUM ?? "/usr/bin/chromium";
-const resultsDir = join(dirname(fileURLToPath(import.meta.url)), "..", "test-results");
-
-/** Long enough for an agent that just connected to report a couple of samples. */
-const LIVE_TIMEOUT_MS = 90_000;
-/** A command on an online agent must show its output this fast: live, not from a periodic poll. */
-const PROMPT_MS = 10_000;
-
-let browser: Browser;
-let context: BrowserContext;
+const session = setUpBrowser();
+const step = session.step;
 let page: Page;
-const pageErrors: string[] = [];
-
-beforeAll(async () => {
-  browser = await chromium.launch({
-    executablePath: chromiumPath,
-    headless: true,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage"],
-  });
-  // The smallest laptop screen the dashboard is meant for.
-  context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
-  context.setDefaultTimeout(20_000);
-  page = await context.newPage();
-  page.on("pageerror", (error) => pageErrors.push(`pageerror: ${error.message}`));
-  page.on("console", (message) => {
-    if (message.type() === "error") pageErrors.push(`console: ${message.text()}`);
-  });
+beforeAll(() => {
+  page = session.page;
 });
-
-afterAll(async () => {
-  await context?.close();
-  await browser?.close();
-});
-
-/**
- * The API as a script sees it, for what only a machine does (enrolling). It logs in on its own and
- * sends a bearer token, which keeps working for API clients wherever the dashboard keeps its session.
- */
-async function apiClient() {
-  const anonymous = createClient<paths>({ baseUrl });
-  const login = await anonymous.POST("/api/v1/auth/login", { body: { email, password } });
-  if (!login.data) throw new Error(`API login failed with ${login.response.status}: ${JSON.stringify(login.error)}`);
-  return { anonymous, authed: createClient<paths>({ baseUrl, headers: { Authorization: `Bearer ${login.data.token}` } }) };
-}
-
-/** The data of an API answer, or an error with its status and body. */
-function expectOk<T>(result: { data?: T; error?: unknown; response: Response }, what: string): T {
-  if (result.data === undefined) throw new Error(`${what} failed with ${result.response.status}: ${JSON.stringify(result.error)}`);
-  return result.data;
-}
-
-/** Runs one step; on failure saves a screenshot named after it and adds the page's errors to the message. */
-async function step(name: string, run: () => Promise<void>): Promise<void> {
-  const started = Date.now();
-  try {
-    await run();
-    console.log(`step "${name}": ${Date.now() - started} ms`);
-  } catch (error) {
-    mkdirSync(resultsDir, { recursive: true });
-    const file = join(resultsDir, `e2e-failure-${name.replace(/[^a-z0-9]+/gi, "-").toLowerCase()}.png`);
-    await page.screenshot({ path: file, fullPage: true }).catch(() => undefined);
-    const detail = pageErrors.length > 0 ? `\nBrowser errors:\n${pageErrors.join("\n")}` : "";
-    throw new Error(`step "${name}" failed (screenshot: ${file}) at ${page.url()}: ${String(error)}${detail}`, { cause: error });
-  }
-}
 
 describe("dashboard against a live server", () => {
   it("logs in, onboards a client and site with enrollment keys, shows the live agent with charts, runs a command and a script on it, rejects a claim on its identity, deletes a throwaway agent and keeps its history", async () => {
@@ -91,21 +18,7 @@ describe("dashboard against a live server", () => {
     const siteName = `E2E site ${unique}`;
 
     await step("log in", async () => {
-      await page.goto(`${baseUrl}/login`);
-      await page.getByLabel("Email").fill(email);
-      await page.getByLabel("Password").fill(password);
-      await page.getByRole("button", { name: "Sign in" }).click();
-      // Fail fast with the server's message when the credentials are refused.
-      const refused = page
-        .getByTestId("login-error")
-        .waitFor()
-        .then(async () => {
-          throw new Error(`login refused: ${await page.getByTestId("login-error").textContent()}`);
-        });
-      // The home page is the fleet overview.
-      await Promise.race([page.waitForURL((url) => url.pathname === "/"), refused]);
-      refused.catch(() => undefined);
-      await page.getByRole("heading", { name: "Overview", exact: true }).waitFor();
+      await logIn(page);
     });
 
     await step("create a client", async () => {
@@ -470,14 +383,14 @@ describe("dashboard against a live server", () => {
       expect(live.status).toBe("online");
     });
 
-    expect(pageErrors.filter((message) => message.startsWith("pageerror"))).toEqual([]);
+    expect(session.errors.filter((message) => message.startsWith("pageerror"))).toEqual([]);
     // The dashboard runs under its strict Content-Security-Policy without tripping it.
-    expect(pageErrors.filter((message) => message.includes("Content Security Policy"))).toEqual([]);
+    expect(session.errors.filter((message) => message.includes("Content Security Policy"))).toEqual([]);
     // The session is an HttpOnly cookie: nothing a script could steal is kept in the page's storage.
     const storage = await page.evaluate(() => JSON.stringify({ ...localStorage, ...sessionStorage }));
     expect(storage).not.toMatch(/token/i);
-    const session = (await context.cookies()).find((cookie) => cookie.name === "gururmm_session");
-    expect(session?.httpOnly).toBe(true);
-    expect(session?.sameSite).toBe("Strict");
+    const sessionCookie = (await session.context.cookies()).find((cookie) => cookie.name === "gururmm_session");
+    expect(sessionCookie?.httpOnly).toBe(true);
+    expect(sessionCookie?.sameSite).toBe("Strict");
   });
 });
