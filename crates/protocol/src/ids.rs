@@ -114,3 +114,7 @@ id_type!(
     /// A maintenance window: a time when an agent, site or client raises no alerts.
     MaintenanceWindowId
 );
+id_type!(
+    /// A check defined once in the library and used by policies.
+    CheckTemplateId
+);

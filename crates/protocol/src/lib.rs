@@ -24,9 +24,9 @@ pub use commands::{
 pub use enroll::{EnrollRequest, EnrollResponse};
 pub use frames::{AgentFrame, AgentSettings, CloseReason, Hello, OsInfo, ServerFrame};
 pub use ids::{
-    AgentId, AlertId, ClientId, DeliveryId, EnrollmentKeyId, EnrollmentRequestId, JobId,
-    MaintenanceWindowId, NotificationChannelId, OrganizationId, PolicyAssignmentId, PolicyId,
-    ScriptId, SiteId, UserId,
+    AgentId, AlertId, CheckTemplateId, ClientId, DeliveryId, EnrollmentKeyId, EnrollmentRequestId,
+    JobId, MaintenanceWindowId, NotificationChannelId, OrganizationId, PolicyAssignmentId,
+    PolicyId, ScriptId, SiteId, UserId,
 };
 pub use metrics::{
     CollectorError, CollectorErrorKind, DiskUsage, FanReading, LoggedInUser, MetricSample,

@@ -52,8 +52,8 @@ pub use notifications::{
     NewDelivery, NotificationChannel, NotificationEvent, NotificationStore, NotifiedState,
 };
 pub use policies::{
-    AgentPlacement, CheckDefinition, NewPolicyAssignment, NotifyRoute, Policy, PolicyAssignment,
-    PolicyBody, PolicyFields, PolicyScope, PolicyStore, Severity,
+    AgentPlacement, CheckDefinition, CheckTemplate, NewPolicyAssignment, NotifyRoute, Policy,
+    PolicyAssignment, PolicyBody, PolicyFields, PolicyScope, PolicyStore, Severity, TemplateCheck,
 };
 pub use scripts::ScriptStore;
 pub use sql::{

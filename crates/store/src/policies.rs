@@ -7,7 +7,9 @@ use crate::StoreResult;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use gururmm_protocol::checks::CheckKind;
-use gururmm_protocol::{AgentId, ClientId, OrganizationId, PolicyAssignmentId, PolicyId, SiteId};
+use gururmm_protocol::{
+    AgentId, CheckTemplateId, ClientId, OrganizationId, PolicyAssignmentId, PolicyId, SiteId,
+};
 use serde::{Deserialize, Serialize};
 
 /// How serious a problem is; notification routes pick by their minimum.
@@ -95,6 +97,20 @@ fn default_min_severity() -> Severity {
     Severity::Warning
 }
 
+/// A check of a policy taken from a template: the template's definition,
+/// as it is now, under this name.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TemplateCheck {
+    pub template_id: uuid::Uuid,
+    /// The check's name in this policy; absent: the template's name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// `false` turns off an inherited check of the same name.
+    #[serde(default = "default_true")]
+    pub enabled: bool,
+}
+
 /// Everything a policy sets. An absent (`null`) setting is inherited from a
 /// less specific policy; checks merge by name.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -102,6 +118,9 @@ fn default_min_severity() -> Severity {
 pub struct PolicyBody {
     #[serde(default)]
     pub checks: Vec<CheckDefinition>,
+    /// Checks taken from check templates.
+    #[serde(default)]
+    pub template_checks: Vec<TemplateCheck>,
     /// An agent offline this long opens an `offline` alert.
     #[serde(default)]
     pub offline_alert_after_seconds: Option<u32>,
@@ -191,6 +210,19 @@ pub struct NewPolicyAssignment {
     pub created_by_email: String,
 }
 
+/// A check defined once and used by policies (`template_checks`); a change
+/// reaches every policy that uses it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CheckTemplate {
+    pub id: CheckTemplateId,
+    pub organization_id: OrganizationId,
+    pub description: String,
+    /// Its `name` is the template's name and the default name of the checks made from it.
+    pub definition: CheckDefinition,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
 /// Where an agent sits, which decides the assignments that reach it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AgentPlacement {
@@ -237,6 +269,33 @@ pub trait PolicyStore {
         &self,
         org: OrganizationId,
         id: PolicyAssignmentId,
+    ) -> StoreResult<()>;
+
+    /// [`crate::StoreError::Conflict`] when the name is taken in the organization.
+    async fn create_check_template(
+        &self,
+        org: OrganizationId,
+        description: &str,
+        definition: &CheckDefinition,
+    ) -> StoreResult<CheckTemplate>;
+    /// Every template of the organization, by name.
+    async fn list_check_templates(&self, org: OrganizationId) -> StoreResult<Vec<CheckTemplate>>;
+    async fn get_check_template(
+        &self,
+        org: OrganizationId,
+        id: CheckTemplateId,
+    ) -> StoreResult<CheckTemplate>;
+    async fn update_check_template(
+        &self,
+        org: OrganizationId,
+        id: CheckTemplateId,
+        description: &str,
+        definition: &CheckDefinition,
+    ) -> StoreResult<CheckTemplate>;
+    async fn delete_check_template(
+        &self,
+        org: OrganizationId,
+        id: CheckTemplateId,
     ) -> StoreResult<()>;
 
     /// Where each of the organization's agents sits.

@@ -358,6 +358,42 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/check-templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The organization's check templates, by name. */
+        get: operations["list_check_templates"];
+        put?: never;
+        /** Defines a check once, for policies to use. */
+        post: operations["create_check_template"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/check-templates/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_check_template"];
+        /** Replaces a template; every policy using it, and their agents, get the change at once. */
+        put: operations["update_check_template"];
+        post?: never;
+        /** Deletes a template no policy uses (409 naming the policies otherwise). */
+        delete: operations["delete_check_template"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/clients": {
         parameters: {
             query?: never;
@@ -1318,6 +1354,31 @@ export interface components {
          * @enum {string}
          */
         CheckState: "pending" | "passing" | "warning" | "failing";
+        CheckTemplate: components["schemas"]["CheckDefinition"] & {
+            /** Format: date-time */
+            created_at: string;
+            description: string;
+            id: components["schemas"]["CheckTemplateId"];
+            /** Format: date-time */
+            updated_at: string;
+            /** @description The policies that use it. */
+            used_by: string[];
+        };
+        /**
+         * Format: uuid
+         * @description A check defined once in the library and used by policies.
+         */
+        CheckTemplateId: string;
+        CheckTemplateList: {
+            items: components["schemas"]["CheckTemplate"][];
+        };
+        /**
+         * @description Body for creating or replacing a template: a check (its `name` is the
+         *     template's) and a description.
+         */
+        CheckTemplateRequest: components["schemas"]["CheckDefinition"] & {
+            description?: string;
+        };
         Client: {
             /** Format: int64 */
             agent_count: number;
@@ -1571,6 +1632,11 @@ export interface components {
             /** @description Less specific policies whose check of this name this one replaced. */
             overrides: components["schemas"]["PolicySource"][];
             source: components["schemas"]["PolicySource"];
+            /**
+             * Format: uuid
+             * @description The check template it was made from, if any.
+             */
+            template_id?: string | null;
         };
         EffectivePolicy: {
             /** @description The assignments merged, least specific first. */
@@ -2187,6 +2253,8 @@ export interface components {
              * @description Minutes between reminders while an alert stays open and unacknowledged; 0 for none.
              */
             renotify_minutes?: number | null;
+            /** @description Checks taken from check templates. */
+            template_checks?: components["schemas"]["TemplateCheck"][];
         };
         /**
          * Format: uuid
@@ -2463,6 +2531,18 @@ export interface components {
             /** Format: float */
             celsius: number;
             label: string;
+        };
+        /**
+         * @description A check of a policy taken from a template: the template's definition,
+         *     as it is now, under this name.
+         */
+        TemplateCheck: {
+            /** @description `false` turns off an inherited check of the same name. */
+            enabled?: boolean;
+            /** @description The check's name in this policy; absent: the template's name. */
+            name?: string | null;
+            /** Format: uuid */
+            template_id: string;
         };
         /** @description The variables a template may use. */
         TemplateVariables: {
@@ -3377,6 +3457,201 @@ export interface operations {
                 };
             };
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_check_templates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckTemplateList"];
+                };
+            };
+        };
+    };
+    create_check_template: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CheckTemplateRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckTemplate"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_check_template: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["CheckTemplateId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckTemplate"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_check_template: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["CheckTemplateId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CheckTemplateRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckTemplate"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_check_template: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["CheckTemplateId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -7,6 +7,7 @@
 pub mod agents;
 pub mod alerts;
 pub mod auth;
+pub mod check_templates;
 pub mod checks;
 pub mod clients;
 pub mod commands;
@@ -113,6 +114,15 @@ fn monitoring_router() -> OpenApiRouter<AppState> {
             policies::delete_policy_assignment
         ))
         .routes(routes!(policies::effective_policy))
+        .routes(routes!(
+            check_templates::list_check_templates,
+            check_templates::create_check_template
+        ))
+        .routes(routes!(
+            check_templates::get_check_template,
+            check_templates::update_check_template,
+            check_templates::delete_check_template
+        ))
         .routes(routes!(checks::list_agent_checks))
         .routes(routes!(checks::run_agent_checks))
         .routes(routes!(checks::agent_check_history))

@@ -41,6 +41,8 @@ pub struct EffectiveCheck {
     #[serde(flatten)]
     pub check: CheckDefinition,
     pub source: PolicySource,
+    /// The check template it was made from, if any.
+    pub template_id: Option<uuid::Uuid>,
     /// Less specific policies whose check of this name this one replaced.
     pub overrides: Vec<PolicySource>,
 }
@@ -79,11 +81,31 @@ fn reaches(assignment: &PolicyAssignment, placement: &AgentPlacement) -> bool {
     }
 }
 
-/// Merges the assignments that reach the agent.
+/// A policy's checks: its own, then those taken from templates (a template
+/// that no longer exists is left out), each with the template it came from.
+pub fn policy_checks(
+    policy: &Policy,
+    templates: &HashMap<uuid::Uuid, CheckDefinition>,
+) -> Vec<(CheckDefinition, Option<uuid::Uuid>)> {
+    let own = policy.body.checks.iter().map(|c| (c.clone(), None));
+    let from_templates = policy.body.template_checks.iter().filter_map(|t| {
+        let mut check = templates.get(&t.template_id)?.clone();
+        if let Some(name) = &t.name {
+            check.name.clone_from(name);
+        }
+        check.enabled = t.enabled;
+        Some((check, Some(t.template_id)))
+    });
+    own.chain(from_templates).collect()
+}
+
+/// Merges the assignments that reach the agent; `templates` are the
+/// organization's check templates by id.
 pub fn resolve(
     placement: &AgentPlacement,
     assignments: &[PolicyAssignment],
     policies: &HashMap<PolicyId, Policy>,
+    templates: &HashMap<uuid::Uuid, CheckDefinition>,
 ) -> EffectivePolicy {
     let mut reaching: Vec<(&PolicyAssignment, &Policy)> = assignments
         .iter()
@@ -110,16 +132,18 @@ pub fn resolve(
     for (assignment, policy) in &reaching[cut..] {
         let from = source(assignment, policy);
         effective.applied.push(from.clone());
-        for check in &policy.body.checks {
+        for (check, template_id) in policy_checks(policy, templates) {
             match checks.iter_mut().find(|c| c.check.name == check.name) {
                 Some(existing) => {
                     let replaced = std::mem::replace(&mut existing.source, from.clone());
                     existing.overrides.push(replaced);
-                    existing.check = check.clone();
+                    existing.check = check;
+                    existing.template_id = template_id;
                 }
                 None => checks.push(EffectiveCheck {
-                    check: check.clone(),
+                    check,
                     source: from.clone(),
+                    template_id,
                     overrides: Vec::new(),
                 }),
             }
@@ -166,6 +190,7 @@ mod tests {
         placement: AgentPlacement,
         policies: HashMap<PolicyId, Policy>,
         assignments: Vec<PolicyAssignment>,
+        templates: HashMap<uuid::Uuid, CheckDefinition>,
     }
 
     fn check(name: &str, process: &str, enabled: bool) -> CheckDefinition {
@@ -193,6 +218,7 @@ mod tests {
                 },
                 policies: HashMap::new(),
                 assignments: Vec::new(),
+                templates: HashMap::new(),
             }
         }
 
@@ -241,7 +267,12 @@ mod tests {
         }
 
         fn resolve(&self) -> EffectivePolicy {
-            resolve(&self.placement, &self.assignments, &self.policies)
+            resolve(
+                &self.placement,
+                &self.assignments,
+                &self.policies,
+                &self.templates,
+            )
         }
     }
 
@@ -440,5 +471,52 @@ mod tests {
         assert_eq!(world.resolve().checks.len(), 1);
         world.assignments.clear();
         assert_eq!(world.resolve(), EffectivePolicy::default());
+    }
+
+    #[test]
+    fn template_checks_take_the_template_as_it_is_under_their_own_name() {
+        let mut world = World::new();
+        let template = uuid::Uuid::new_v4();
+        world.templates.insert(template, check("ssh", "sshd", true));
+        let body = PolicyBody {
+            template_checks: vec![
+                gururmm_store::TemplateCheck {
+                    template_id: template,
+                    name: None,
+                    enabled: true,
+                },
+                gururmm_store::TemplateCheck {
+                    template_id: template,
+                    name: Some("ssh-backup".into()),
+                    enabled: true,
+                },
+                gururmm_store::TemplateCheck {
+                    template_id: uuid::Uuid::new_v4(),
+                    name: None,
+                    enabled: true,
+                },
+            ],
+            ..PolicyBody::default()
+        };
+        world.assign(PolicyScope::Global, "Global", body, false);
+        let effective = world.resolve();
+        assert_eq!(
+            summary(&effective),
+            [
+                ("ssh".to_string(), "sshd".to_string(), "Global".to_string()),
+                (
+                    "ssh-backup".to_string(),
+                    "sshd".to_string(),
+                    "Global".to_string()
+                )
+            ],
+            "a template that no longer exists is left out"
+        );
+        assert_eq!(effective.checks[0].template_id, Some(template));
+        // A change of the template reaches the policy.
+        world
+            .templates
+            .insert(template, check("ssh", "dropbear", true));
+        assert_eq!(summary(&world.resolve())[0].1, "dropbear");
     }
 }

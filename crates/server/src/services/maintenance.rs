@@ -79,9 +79,12 @@ pub fn validate(
     Ok(())
 }
 
+/// An organization's windows, read once by whoever asks first.
+type WindowsCell = Arc<tokio::sync::OnceCell<Arc<Vec<MaintenanceWindow>>>>;
+
 pub struct Maintenance {
     store: Arc<dyn Store>,
-    cache: Mutex<HashMap<OrganizationId, Arc<Vec<MaintenanceWindow>>>>,
+    cache: Mutex<HashMap<OrganizationId, WindowsCell>>,
 }
 
 impl Maintenance {
@@ -92,9 +95,7 @@ impl Maintenance {
         }
     }
 
-    fn lock(
-        &self,
-    ) -> std::sync::MutexGuard<'_, HashMap<OrganizationId, Arc<Vec<MaintenanceWindow>>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<OrganizationId, WindowsCell>> {
         self.cache
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -106,17 +107,16 @@ impl Maintenance {
     }
 
     async fn windows(&self, org: OrganizationId) -> ServiceResult<Arc<Vec<MaintenanceWindow>>> {
-        if let Some(known) = self.lock().get(&org) {
-            return Ok(known.clone());
-        }
-        let windows = Arc::new(
+        let cell = self.lock().entry(org).or_default().clone();
+        cell.get_or_try_init(|| async {
             self.store
                 .list_maintenance_windows(org)
                 .await
-                .map_err(ServiceError::internal)?,
-        );
-        self.lock().insert(org, windows.clone());
-        Ok(windows)
+                .map(Arc::new)
+                .map_err(ServiceError::internal)
+        })
+        .await
+        .cloned()
     }
 
     /// The windows active on the agent at `now`.

@@ -15,7 +15,8 @@ use gururmm_protocol::{
     AgentId, ClientId, OrganizationId, PolicyId, ScriptId, ServerFrame, SiteId,
 };
 use gururmm_store::{
-    AgentPlacement, Policy, PolicyAssignment, PolicyBody, PolicyFields, Store, StoreError,
+    AgentPlacement, CheckDefinition, Policy, PolicyAssignment, PolicyBody, PolicyFields, Store,
+    StoreError,
 };
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
@@ -49,71 +50,40 @@ pub async fn validate(
             "description must be at most {MAX_DESCRIPTION_CHARS} characters"
         )));
     }
-    if body.checks.len() > checks::MAX_CHECKS_PER_AGENT {
+    if body.checks.len() + body.template_checks.len() > checks::MAX_CHECKS_PER_AGENT {
         return Err(ServiceError::invalid(format!(
             "checks: at most {} checks per policy",
             checks::MAX_CHECKS_PER_AGENT
         )));
     }
     let mut body = body;
-    // A service or process check without its own target looks for its name.
-    for check in &mut body.checks {
-        check.kind = check.kind.clone().with_target_named(&check.name);
-    }
     let mut names = HashSet::new();
-    for (index, check) in body.checks.iter().enumerate() {
+    for (index, check) in body.checks.iter_mut().enumerate() {
+        validate_check(store, org, &format!("checks[{index}]"), check).await?;
+        if !names.insert(check.name.clone()) {
+            return Err(ServiceError::invalid(format!(
+                "checks[{index}].name: is used by another check of this policy"
+            )));
+        }
+    }
+    for (index, used) in body.template_checks.iter().enumerate() {
         let at = |field: &str, message: &str| {
-            ServiceError::invalid(format!("checks[{index}].{field}: {message}"))
+            ServiceError::invalid(format!("template_checks[{index}].{field}: {message}"))
         };
-        let check_name = valid_name(&check.name).map_err(|e| at("name", &e.to_string()))?;
-        if check_name != check.name || check.name.chars().count() > checks::MAX_NAME_CHARS {
-            return Err(at(
-                "name",
-                &format!(
-                    "must be at most {} characters, without surrounding spaces",
-                    checks::MAX_NAME_CHARS
-                ),
-            ));
-        }
-        if !names.insert(check.name.as_str()) {
+        let template = match store
+            .get_check_template(org, gururmm_protocol::CheckTemplateId(used.template_id))
+            .await
+        {
+            Ok(template) => template,
+            Err(StoreError::NotFound) => return Err(at("template_id", "no such check template")),
+            Err(error) => return Err(ServiceError::internal(error)),
+        };
+        let name = match &used.name {
+            Some(name) => check_name(name).map_err(|message| at("name", &message))?,
+            None => template.definition.name,
+        };
+        if !names.insert(name) {
             return Err(at("name", "is used by another check of this policy"));
-        }
-        if !(checks::MIN_INTERVAL_SECONDS..=checks::MAX_INTERVAL_SECONDS)
-            .contains(&check.interval_seconds)
-        {
-            return Err(at(
-                "interval_seconds",
-                &format!(
-                    "must be {} to {}",
-                    checks::MIN_INTERVAL_SECONDS,
-                    checks::MAX_INTERVAL_SECONDS
-                ),
-            ));
-        }
-        if check
-            .timeout_seconds
-            .is_some_and(|t| !(1..=checks::MAX_TIMEOUT_SECONDS).contains(&t))
-        {
-            return Err(at(
-                "timeout_seconds",
-                &format!("must be 1 to {}", checks::MAX_TIMEOUT_SECONDS),
-            ));
-        }
-        if !(1..=MAX_FAIL_AFTER).contains(&check.fail_after) {
-            return Err(at("fail_after", &format!("must be 1 to {MAX_FAIL_AFTER}")));
-        }
-        check
-            .kind
-            .validate()
-            .map_err(|error| at(error.field, &error.message))?;
-        if let CheckKind::Script(script) = &check.kind {
-            match store.get_script(org, script.script_id).await {
-                Ok(_) => {}
-                Err(StoreError::NotFound) => {
-                    return Err(at("script_id", "no such script in the library"))
-                }
-                Err(error) => return Err(ServiceError::internal(error)),
-            }
         }
     }
     if body
@@ -170,12 +140,82 @@ pub async fn validate(
     })
 }
 
+/// A check's name: trimmed, at most [`checks::MAX_NAME_CHARS`], nothing hidden.
+fn check_name(name: &str) -> Result<String, String> {
+    let trimmed = valid_name(name).map_err(|e| e.to_string())?;
+    if trimmed != name || name.chars().count() > checks::MAX_NAME_CHARS {
+        return Err(format!(
+            "must be at most {} characters, without surrounding spaces",
+            checks::MAX_NAME_CHARS
+        ));
+    }
+    Ok(trimmed)
+}
+
+/// Checks one check of a policy or template, naming the field under `at`
+/// (`checks[2]`); a service or process check without its own target is given
+/// its name. Scripts must be the organization's.
+pub async fn validate_check(
+    store: &dyn Store,
+    org: OrganizationId,
+    at: &str,
+    check: &mut CheckDefinition,
+) -> ServiceResult<()> {
+    let fail =
+        |field: &str, message: &str| ServiceError::invalid(format!("{at}.{field}: {message}"));
+    check_name(&check.name).map_err(|message| fail("name", &message))?;
+    check.kind = check.kind.clone().with_target_named(&check.name);
+    if !(checks::MIN_INTERVAL_SECONDS..=checks::MAX_INTERVAL_SECONDS)
+        .contains(&check.interval_seconds)
+    {
+        return Err(fail(
+            "interval_seconds",
+            &format!(
+                "must be {} to {}",
+                checks::MIN_INTERVAL_SECONDS,
+                checks::MAX_INTERVAL_SECONDS
+            ),
+        ));
+    }
+    if check
+        .timeout_seconds
+        .is_some_and(|t| !(1..=checks::MAX_TIMEOUT_SECONDS).contains(&t))
+    {
+        return Err(fail(
+            "timeout_seconds",
+            &format!("must be 1 to {}", checks::MAX_TIMEOUT_SECONDS),
+        ));
+    }
+    if !(1..=MAX_FAIL_AFTER).contains(&check.fail_after) {
+        return Err(fail(
+            "fail_after",
+            &format!("must be 1 to {MAX_FAIL_AFTER}"),
+        ));
+    }
+    check
+        .kind
+        .validate()
+        .map_err(|error| fail(error.field, &error.message))?;
+    if let CheckKind::Script(script) = &check.kind {
+        match store.get_script(org, script.script_id).await {
+            Ok(_) => {}
+            Err(StoreError::NotFound) => {
+                return Err(fail("script_id", "no such script in the library"))
+            }
+            Err(error) => return Err(ServiceError::internal(error)),
+        }
+    }
+    Ok(())
+}
+
 /// One organization's policies, assignments, agents' places and the scripts checks run.
 struct OrgPolicies {
     policies: HashMap<PolicyId, Policy>,
     assignments: Vec<PolicyAssignment>,
     /// Filled as agents are asked about (a new agent is added on first use).
     placements: Mutex<HashMap<AgentId, (ClientId, SiteId)>>,
+    /// Check templates by id (their definitions, named as the template).
+    templates: HashMap<uuid::Uuid, CheckDefinition>,
     scripts: HashMap<ScriptId, CheckScript>,
 }
 
@@ -193,9 +233,14 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
+/// An organization's entry: filled once by whoever asks first; everyone
+/// asking meanwhile waits for that one read instead of reading too (a policy
+/// change wakes every connected agent of the organization at once).
+type OrgCell = Arc<tokio::sync::OnceCell<Arc<OrgPolicies>>>;
+
 pub struct Policies {
     store: Arc<dyn Store>,
-    cache: Mutex<HashMap<OrganizationId, Arc<OrgPolicies>>>,
+    cache: Mutex<HashMap<OrganizationId, OrgCell>>,
 }
 
 impl Policies {
@@ -206,7 +251,7 @@ impl Policies {
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<OrganizationId, Arc<OrgPolicies>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<OrganizationId, OrgCell>> {
         lock(&self.cache)
     }
 
@@ -216,16 +261,24 @@ impl Policies {
     }
 
     async fn load(&self, org: OrganizationId) -> ServiceResult<Arc<OrgPolicies>> {
-        if let Some(cached) = self.lock().get(&org) {
-            return Ok(cached.clone());
-        }
+        let cell = self.lock().entry(org).or_default().clone();
+        cell.get_or_try_init(|| self.read(org)).await.cloned()
+    }
+
+    /// Reads what the organization's policies need from the database.
+    async fn read(&self, org: OrganizationId) -> ServiceResult<Arc<OrgPolicies>> {
         let store = self.store.as_ref();
         let assignments = store
             .list_policy_assignments(org)
             .await
             .map_err(ServiceError::internal)?;
-        let (policies, placements, scripts) = if assignments.is_empty() {
-            (HashMap::new(), HashMap::new(), HashMap::new())
+        let (policies, placements, templates, scripts) = if assignments.is_empty() {
+            (
+                HashMap::new(),
+                HashMap::new(),
+                HashMap::new(),
+                HashMap::new(),
+            )
         } else {
             let policies: HashMap<PolicyId, Policy> = store
                 .list_policies(org)
@@ -241,9 +294,16 @@ impl Policies {
                 .into_iter()
                 .map(|p| (p.agent_id, (p.client_id, p.site_id)))
                 .collect();
+            let templates: HashMap<uuid::Uuid, CheckDefinition> = store
+                .list_check_templates(org)
+                .await
+                .map_err(ServiceError::internal)?
+                .into_iter()
+                .map(|t| (t.id.0, t.definition))
+                .collect();
             let mut scripts = HashMap::new();
             for policy in policies.values() {
-                for check in &policy.body.checks {
+                for (check, _) in effective_policy::policy_checks(policy, &templates) {
                     let CheckKind::Script(script) = &check.kind else {
                         continue;
                     };
@@ -267,16 +327,15 @@ impl Policies {
                     }
                 }
             }
-            (policies, placements, scripts)
+            (policies, placements, templates, scripts)
         };
-        let loaded = Arc::new(OrgPolicies {
+        Ok(Arc::new(OrgPolicies {
             policies,
             assignments,
             placements: Mutex::new(placements),
+            templates,
             scripts,
-        });
-        self.lock().insert(org, loaded.clone());
-        Ok(loaded)
+        }))
     }
 
     /// Where the agent sits: from the cache, or read (a newly enrolled agent).
@@ -330,6 +389,7 @@ impl Policies {
             &placement,
             &known.assignments,
             &known.policies,
+            &known.templates,
         ))
     }
 

@@ -547,6 +547,7 @@ async fn readonly_users_see_monitoring_but_change_nothing() {
             format!("/api/v1/notification-deliveries/{delivery}"),
             "/api/v1/maintenance-windows".into(),
             format!("/api/v1/agents/{}/maintenance", agent.id),
+            "/api/v1/check-templates".into(),
         ] {
             let (status, body) = server.get(&path, &viewer).await;
             assert_eq!(status, StatusCode::OK, "{path}: {body}");
@@ -569,6 +570,17 @@ async fn readonly_users_see_monitoring_but_change_nothing() {
                 "/api/v1/alerts/bulk".into(),
                 json!({"ids": [alert], "action": "resolve"}),
             ),
+            (
+                "/api/v1/notification-channels".into(),
+                json!({"name": "Mine", "kind": "slack", "config": {"url": "https://hooks.slack.test/x"}}),
+            ),
+            (format!("/api/v1/notification-channels/{channel}/test"), json!({})),
+            ("/api/v1/check-templates".into(), json!({"name": "T", "type": "process"})),
+            (
+                "/api/v1/maintenance-windows".into(),
+                json!({"scope": "client", "target_id": client, "starts_at": Utc::now(),
+                       "ends_at": Utc::now() + Duration::hours(1)}),
+            ),
         ] {
             let (status, response) = server.post(&path, &viewer, body).await;
             assert_eq!(status, StatusCode::FORBIDDEN, "{path}: {response}");
@@ -581,9 +593,15 @@ async fn readonly_users_see_monitoring_but_change_nothing() {
             )
             .await;
         assert_eq!(status, StatusCode::FORBIDDEN);
+        let (status, _) = server
+            .put(&format!("/api/v1/notification-channels/{channel}"), &viewer,
+                json!({"name": "X", "kind": "webhook", "config": {}}))
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
         for path in [
             format!("/api/v1/policies/{policy_id}"),
             format!("/api/v1/policy-assignments/{assignment_id}"),
+            format!("/api/v1/notification-channels/{channel}"),
         ] {
             let (status, _) = server.delete(&path, &viewer).await;
             assert_eq!(status, StatusCode::FORBIDDEN, "{path}");
@@ -763,6 +781,74 @@ async fn a_site_going_dark_is_one_alert() {
             .get("/api/v1/alerts?kind=site_offline&status=resolved", &token)
             .await;
         assert_eq!(site_alerts["total"], 1);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_check_template_is_defined_once_and_its_changes_reach_the_agents() {
+    each_backend(|server| async move {
+        let token = server.admin_token().await;
+        let (_, _, key) = server.client_site_key(&token).await;
+        let agent = enroll(&server, &key, "device-template").await;
+        let mut socket = connect(&server, &agent).await;
+        let (status, template) = server
+            .post("/api/v1/check-templates", &token,
+                json!({"name": "SSH", "description": "sshd answers", "type": "port", "host": "127.0.0.1", "port": 22, "interval_seconds": 120}))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{template}");
+        let template_id = template["id"].as_str().unwrap().to_string();
+        let (status, policy) = server
+            .post("/api/v1/policies", &token, json!({"name": "Linux", "template_checks": [
+                {"template_id": template_id},
+                {"template_id": template_id, "name": "SSH (backup port)"}
+            ]}))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{policy}");
+        server.post("/api/v1/policy-assignments", &token, json!({"policy_id": policy["id"], "scope": "global"})).await;
+        let checks = next_checks(&mut socket).await;
+        let names: Vec<&str> = checks.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["SSH", "SSH (backup port)"]);
+        assert_eq!(checks[0].interval_seconds, 120);
+        let (_, effective) = server.get(&format!("/api/v1/agents/{}/effective-policy", agent.id), &token).await;
+        assert_eq!(effective["checks"][0]["template_id"], json!(template_id));
+        let (_, shown) = server.get(&format!("/api/v1/check-templates/{template_id}"), &token).await;
+        assert_eq!(shown["used_by"], json!(["Linux"]));
+
+        // One change of the template reaches the agent.
+        let (status, _) = server
+            .put(&format!("/api/v1/check-templates/{template_id}"), &token,
+                json!({"name": "SSH", "type": "port", "host": "127.0.0.1", "port": 2222}))
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        let checks = next_checks(&mut socket).await;
+        assert!(checks.iter().all(|c| matches!(&c.kind, CheckKind::Port(p) if p.port == 2222)));
+
+        // In use: not deleted. Bad templates and references are refused naming the field.
+        let (status, body) = server.delete(&format!("/api/v1/check-templates/{template_id}"), &token).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{body}");
+        assert!(body["error"]["message"].as_str().unwrap().contains("Linux"));
+        let (status, body) = server
+            .post("/api/v1/check-templates", &token, json!({"name": "Bad", "type": "port", "host": "h", "port": 0}))
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(body["error"]["message"].as_str().unwrap().starts_with("check.port"), "{body}");
+        let (status, _) = server
+            .post("/api/v1/check-templates", &token, json!({"name": "SSH", "type": "process"}))
+            .await;
+        assert_eq!(status, StatusCode::CONFLICT);
+        for (body, field) in [
+            (json!({"name": "P2", "template_checks": [{"template_id": uuid::Uuid::new_v4()}]}), "template_checks[0].template_id"),
+            (json!({"name": "P3", "checks": [{"name": "SSH", "type": "process"}], "template_checks": [{"template_id": template_id}]}), "template_checks[0].name"),
+        ] {
+            let (status, response) = server.post("/api/v1/policies", &token, body.clone()).await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+            assert!(response["error"]["message"].as_str().unwrap().starts_with(field), "{response}");
+        }
+        // Unused: deleted.
+        server.delete(&format!("/api/v1/policies/{}", policy["id"].as_str().unwrap()), &token).await;
+        let (status, _) = server.delete(&format!("/api/v1/check-templates/{template_id}"), &token).await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
     })
     .await;
 }

@@ -138,7 +138,19 @@ async fn tenant(server: &TestServer, admin: String, technician: String, tag: &st
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{window}");
+    let (status, template) = server
+        .post(
+            "/api/v1/check-templates",
+            &admin,
+            json!({"name": format!("template-{tag}"), "type": "process", "process": "sshd"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{template}");
     let ids = HashMap::from([
+        (
+            "check-templates",
+            template["id"].as_str().unwrap().to_string(),
+        ),
         (
             "maintenance-windows",
             window["id"].as_str().unwrap().to_string(),
@@ -192,6 +204,7 @@ fn valid_body(method: &Method, path: &str, victim: &Tenant) -> Option<Value> {
         }
         "/api/v1/scripts/{id}/run" => json!({"targets": {"agent_ids": [victim.ids["agents"]]}}),
         "/api/v1/policies/{id}" => json!({"name": "taken over", "checks": []}),
+        "/api/v1/check-templates/{id}" => json!({"name": "taken over", "type": "process"}),
         "/api/v1/notification-channels/{id}" => {
             json!({"name": "taken over", "kind": "webhook", "config": {}})
         }
@@ -275,6 +288,7 @@ async fn attack(server: &TestServer, routes: &[(Method, String)], attacker: &str
         "/api/v1/notification-channels",
         "/api/v1/notification-deliveries",
         "/api/v1/maintenance-windows",
+        "/api/v1/check-templates",
         &format!("/api/v1/alerts?client_id={}", victim.ids["clients"]),
         &format!("/api/v1/alerts?agent_id={}", victim.ids["agents"]),
         &format!("/api/v1/agents?site_id={}", victim.ids["sites"]),
@@ -309,6 +323,7 @@ async fn untouched(server: &TestServer, victim: &Tenant) {
         "notification-channels",
         "notification-deliveries",
         "maintenance-windows",
+        "check-templates",
     ] {
         let (status, body) = get(format!("/api/v1/{kind}/{}", victim.ids[kind])).await;
         assert_eq!(

@@ -6,7 +6,7 @@ use crate::policies::*;
 use crate::{PolicyStore, StoreError, StoreResult};
 use async_trait::async_trait;
 use chrono::Utc;
-use gururmm_protocol::{AgentId, OrganizationId, PolicyAssignmentId, PolicyId};
+use gururmm_protocol::{AgentId, CheckTemplateId, OrganizationId, PolicyAssignmentId, PolicyId};
 use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Type};
 
 const POLICY_SELECT: &str =
@@ -22,6 +22,43 @@ const ASSIGNMENT_SELECT: &str =
      FROM policy_assignments a JOIN policies p ON p.id = a.policy_id";
 
 const PLACEMENT_SELECT: &str = "SELECT id, organization_id, client_id, site_id FROM agents";
+
+const TEMPLATE_SELECT: &str =
+    "SELECT id, organization_id, name, description, definition, created_at, \
+     updated_at FROM check_templates";
+
+impl<DB: SqlDatabase> SqlStore<DB>
+where
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'q> String: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB> + ColumnIndex<DB::Row>,
+    for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> f64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> bool: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> Option<String>: Encode<'q, DB>,
+    for<'q> Option<&'q str>: Encode<'q, DB>,
+    for<'q> Option<i64>: Encode<'q, DB>,
+    for<'q> Option<f64>: Encode<'q, DB>,
+    for<'q> Option<bool>: Encode<'q, DB>,
+    usize: ColumnIndex<DB::Row>,
+{
+    /// A template, read on the writer (one just written may not be on a reader yet).
+    async fn template_by_id(
+        &self,
+        org: OrganizationId,
+        id: CheckTemplateId,
+    ) -> StoreResult<CheckTemplate> {
+        let row: Option<TemplateRow> = sqlx::query_as(&format!(
+            "{TEMPLATE_SELECT} WHERE organization_id = $1 AND id = $2"
+        ))
+        .bind(org.to_string())
+        .bind(id.to_string())
+        .fetch_optional(&self.write)
+        .await?;
+        row.ok_or(StoreError::NotFound)?.into_template()
+    }
+}
 
 #[async_trait]
 impl<DB: SqlDatabase> PolicyStore for SqlStore<DB>
@@ -226,6 +263,93 @@ where
     ) -> StoreResult<()> {
         let deleted =
             sqlx::query("DELETE FROM policy_assignments WHERE organization_id = $1 AND id = $2")
+                .bind(org.to_string())
+                .bind(id.to_string())
+                .execute(&self.write)
+                .await?;
+        if deleted.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    async fn create_check_template(
+        &self,
+        org: OrganizationId,
+        description: &str,
+        definition: &CheckDefinition,
+    ) -> StoreResult<CheckTemplate> {
+        let id = CheckTemplateId::new();
+        let now = millis(Utc::now());
+        sqlx::query(
+            "INSERT INTO check_templates (id, organization_id, name, description, definition, \
+             created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6)",
+        )
+        .bind(id.to_string())
+        .bind(org.to_string())
+        .bind(definition.name.as_str())
+        .bind(description)
+        .bind(to_json(definition)?)
+        .bind(now)
+        .execute(&self.write)
+        .await
+        .map_err(|e| {
+            unique_violation_to_conflict(e, "a check template with this name already exists")
+        })?;
+        self.template_by_id(org, id).await
+    }
+
+    async fn list_check_templates(&self, org: OrganizationId) -> StoreResult<Vec<CheckTemplate>> {
+        let rows: Vec<TemplateRow> = sqlx::query_as(&format!(
+            "{TEMPLATE_SELECT} WHERE organization_id = $1 ORDER BY name, id"
+        ))
+        .bind(org.to_string())
+        .fetch_all(&self.read)
+        .await?;
+        rows.into_iter().map(TemplateRow::into_template).collect()
+    }
+
+    async fn get_check_template(
+        &self,
+        org: OrganizationId,
+        id: CheckTemplateId,
+    ) -> StoreResult<CheckTemplate> {
+        self.template_by_id(org, id).await
+    }
+
+    async fn update_check_template(
+        &self,
+        org: OrganizationId,
+        id: CheckTemplateId,
+        description: &str,
+        definition: &CheckDefinition,
+    ) -> StoreResult<CheckTemplate> {
+        let updated = sqlx::query(
+            "UPDATE check_templates SET name = $3, description = $4, definition = $5, updated_at = $6 \
+             WHERE organization_id = $1 AND id = $2",
+        )
+        .bind(org.to_string())
+        .bind(id.to_string())
+        .bind(definition.name.as_str())
+        .bind(description)
+        .bind(to_json(definition)?)
+        .bind(millis(Utc::now()))
+        .execute(&self.write)
+        .await
+        .map_err(|e| unique_violation_to_conflict(e, "a check template with this name already exists"))?;
+        if updated.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        self.template_by_id(org, id).await
+    }
+
+    async fn delete_check_template(
+        &self,
+        org: OrganizationId,
+        id: CheckTemplateId,
+    ) -> StoreResult<()> {
+        let deleted =
+            sqlx::query("DELETE FROM check_templates WHERE organization_id = $1 AND id = $2")
                 .bind(org.to_string())
                 .bind(id.to_string())
                 .execute(&self.write)

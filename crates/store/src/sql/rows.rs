@@ -10,7 +10,9 @@ use crate::model::*;
 use crate::notifications::{
     ChannelKind, Delivery, DeliveryStatus, NotificationChannel, NotificationEvent,
 };
-use crate::policies::{AgentPlacement, Policy, PolicyAssignment, PolicyScope, Severity};
+use crate::policies::{
+    AgentPlacement, CheckDefinition, CheckTemplate, Policy, PolicyAssignment, PolicyScope, Severity,
+};
 use crate::StoreError;
 use crate::StoreResult;
 use crate::{DeletedAgent, EnrollmentKey, EnrollmentRequest};
@@ -828,6 +830,33 @@ impl WindowRow {
             reason: self.reason,
             created_at: from_millis(self.created_at),
             created_by_email: self.created_by_email,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct TemplateRow {
+    pub(crate) id: String,
+    pub(crate) organization_id: String,
+    pub(crate) name: String,
+    pub(crate) description: String,
+    pub(crate) definition: String,
+    pub(crate) created_at: i64,
+    pub(crate) updated_at: i64,
+}
+
+impl TemplateRow {
+    pub(crate) fn into_template(self) -> StoreResult<CheckTemplate> {
+        let mut definition: CheckDefinition =
+            from_json(&self.definition, "check_templates.definition")?;
+        definition.name = self.name;
+        Ok(CheckTemplate {
+            id: parse_id(&self.id)?,
+            organization_id: parse_id(&self.organization_id)?,
+            description: self.description,
+            definition,
+            created_at: from_millis(self.created_at),
+            updated_at: from_millis(self.updated_at),
         })
     }
 }
