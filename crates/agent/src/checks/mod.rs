@@ -12,7 +12,7 @@
 //!
 //! What a check does is behind [`CheckRunner`]: [`SystemRunner`] dispatches
 //! by type to one module each (`usage`, `disk`, `port`, `processes`,
-//! `ping`, `script`, `service`), and
+//! `ping`, `http`, `script`, `service`), and
 //! tests substitute fakes. OS text is parsed by pure functions in those
 //! modules, tested on Linux with recorded fixtures.
 //!
@@ -20,6 +20,7 @@
 //! work (process tables, disks, OS tools, HTTP) runs on the blocking pool.
 
 pub mod disk;
+pub mod http;
 pub mod outbox;
 pub mod ping;
 pub mod port;
@@ -163,15 +164,18 @@ pub trait CheckRunner: Send + Sync + 'static {
 pub struct SystemRunner {
     checks: Arc<Checks>,
     services: Arc<dyn service::ServiceManager>,
+    /// The roots `http` checks trust: the agent's own (see [`crate::tls::root_store`]).
+    tls_roots: Arc<rustls::RootCertStore>,
 }
 
 impl SystemRunner {
-    pub fn new(checks: Arc<Checks>) -> Self {
+    pub fn new(checks: Arc<Checks>, tls_roots: Arc<rustls::RootCertStore>) -> Self {
         Self {
             checks,
             services: Arc::new(service::SystemServices {
                 timeout: Duration::from_secs(30),
             }),
+            tls_roots,
         }
     }
 }
@@ -212,6 +216,13 @@ impl CheckRunner for SystemRunner {
                     .map(Some)
                     .boxed()
             }
+            CheckKind::Http(check) => {
+                let (check, roots) = (check.clone(), self.tls_roots.clone());
+                let timeout = run_timeout(&spec);
+                blocking(move || http::check(&check, timeout, roots))
+                    .map(Some)
+                    .boxed()
+            }
             CheckKind::Script(check) => {
                 let check = check.clone();
                 let seconds = run_timeout(&spec).as_secs() as u32;
@@ -223,13 +234,6 @@ impl CheckRunner for SystemRunner {
                 blocking(move || service::evaluate(services.as_ref(), &check))
                     .map(Some)
                     .boxed()
-            }
-            other => {
-                let message = format!(
-                    "{} checks are not supported by this agent yet",
-                    other.type_name()
-                );
-                std::future::ready(Some(Outcome::failing(message))).boxed()
             }
         }
     }
