@@ -180,11 +180,20 @@ impl SystemRunner {
     }
 }
 
+/// Work for the blocking pool. Boxed, so every check type shares one
+/// instance of tokio's blocking-task machinery instead of each adding its own
+/// copy to the binary.
+type BlockingWork = Box<dyn FnOnce() -> Outcome + Send + 'static>;
+
 /// Runs `work` on the blocking pool; a panic there is a failing result.
-async fn blocking(work: impl FnOnce() -> Outcome + Send + 'static) -> Outcome {
-    tokio::task::spawn_blocking(work)
-        .await
-        .unwrap_or_else(|error| Outcome::failing(format!("the check failed: {error}")))
+fn blocking(work: BlockingWork) -> BoxFuture<'static, Option<Outcome>> {
+    async move {
+        let outcome = tokio::task::spawn_blocking(work)
+            .await
+            .unwrap_or_else(|error| Outcome::failing(format!("the check failed: {error}")));
+        Some(outcome)
+    }
+    .boxed()
 }
 
 impl CheckRunner for SystemRunner {
@@ -197,9 +206,7 @@ impl CheckRunner for SystemRunner {
             CheckKind::Memory(check) => std::future::ready(usage(Resource::Memory, check)).boxed(),
             CheckKind::Disk(check) => {
                 let check = check.clone();
-                blocking(move || disk::evaluate(&check, disk::mounts()))
-                    .map(Some)
-                    .boxed()
+                blocking(Box::new(move || disk::evaluate(&check, disk::mounts())))
             }
             CheckKind::Port(check) => {
                 let check = check.clone();
@@ -207,21 +214,17 @@ impl CheckRunner for SystemRunner {
             }
             CheckKind::Process(check) => {
                 let name = check.name.clone();
-                blocking(move || processes::check(&name)).map(Some).boxed()
+                blocking(Box::new(move || processes::check(&name)))
             }
             CheckKind::Ping(check) => {
                 let check = check.clone();
                 let timeout = run_timeout(&spec);
-                blocking(move || ping::check(&check, timeout))
-                    .map(Some)
-                    .boxed()
+                blocking(Box::new(move || ping::check(&check, timeout)))
             }
             CheckKind::Http(check) => {
                 let (check, roots) = (check.clone(), self.tls_roots.clone());
                 let timeout = run_timeout(&spec);
-                blocking(move || http::check(&check, timeout, roots))
-                    .map(Some)
-                    .boxed()
+                blocking(Box::new(move || http::check(&check, timeout, roots)))
             }
             CheckKind::Script(check) => {
                 let check = check.clone();
@@ -231,9 +234,9 @@ impl CheckRunner for SystemRunner {
             }
             CheckKind::Service(check) => {
                 let (check, services) = (check.clone(), self.services.clone());
-                blocking(move || service::evaluate(services.as_ref(), &check))
-                    .map(Some)
-                    .boxed()
+                blocking(Box::new(move || {
+                    service::evaluate(services.as_ref(), &check)
+                }))
             }
         }
     }
