@@ -1,10 +1,11 @@
-//! `cargo xtask bench [--full] [--postgres URL] [--monitoring-only]`: the
-//! benchmark harness. It starts the release server (SQLite, then PostgreSQL
-//! when a URL is given), drives it with `gururmm-fleetsim` in separate
-//! processes, measures the server's memory and CPU from `/proc`, prints a
-//! table and writes `target/bench/results.json`. `docs/benchmarks.md` records
-//! published runs. `--monitoring-only` runs the monitoring scenario alone, on
-//! a fresh server.
+//! `cargo xtask bench [--full] [--postgres URL] [--monitoring-only] [--agent-only]`:
+//! the benchmark harness. It starts the release server (SQLite, then
+//! PostgreSQL when a URL is given), drives it with `gururmm-fleetsim` in
+//! separate processes, measures the server's memory and CPU from `/proc`,
+//! then the real agent's while it runs a policy of ten checks, prints a table
+//! and writes `target/bench/results.json`. `--monitoring-only` runs the
+//! monitoring scenario alone, on a fresh server; `--agent-only` the real-agent
+//! step alone. `docs/benchmarks.md` records published runs.
 
 use crate::{api, free_port, root, run, wait_for, Guard};
 use anyhow::{bail, Context, Result};
@@ -36,13 +37,18 @@ fn release(name: &str) -> PathBuf {
 
 /// Resident memory of a process, in KiB.
 fn rss_kib(pid: u32) -> Result<u64> {
+    status_kib(pid, "VmRSS:")
+}
+
+/// A KiB figure of `/proc/<pid>/status` (`VmRSS:`, `VmHWM:` for the peak so far).
+fn status_kib(pid: u32, field: &str) -> Result<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
     status
         .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .find_map(|l| l.strip_prefix(field))
         .and_then(|v| v.split_whitespace().next())
         .and_then(|v| v.parse().ok())
-        .context("no VmRSS")
+        .with_context(|| format!("no {field}"))
 }
 
 /// CPU time used by a process so far (user + system), in seconds.
@@ -899,6 +905,104 @@ fn monitoring(
 /// What the flooding agent of the flood scenario sends: 100 batches of 500 a second.
 const FLOOD_SAMPLES_PER_SECOND: u32 = 50_000;
 
+/// Accepts and closes connections on a loopback port for as long as the
+/// harness runs: a target for the policy's port checks.
+fn open_port() -> Result<u16> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let port = listener.local_addr()?.port();
+    std::thread::spawn(move || listener.incoming().for_each(drop));
+    Ok(port)
+}
+
+/// The policy the real agent runs while it is measured: ten checks every
+/// 60 s against this machine, three of them ports. `process` and `service`
+/// checks are left out: their own `name` collides with the check's `name`
+/// in the flattened wire format (serde: "duplicate field `name`"), so the
+/// API refuses them; a second disk check (every fixed disk) and a script
+/// take their places. A check may fail here (no ping permission); failing
+/// runs are reported every time, so that costs the agent more, not less.
+fn ten_checks(server_port: u16, script_id: &Value) -> Result<Value> {
+    let checks = json!([
+        {"name": "cpu", "type": "cpu", "max_percent": 95},
+        {"name": "memory", "type": "memory", "max_percent": 95},
+        {"name": "root disk", "type": "disk", "mount": "/", "max_used_percent": 99},
+        {"name": "every disk", "type": "disk", "max_used_percent": 99},
+        {"name": "server port", "type": "port", "host": "127.0.0.1", "port": server_port},
+        {"name": "port a", "type": "port", "host": "127.0.0.1", "port": open_port()?},
+        {"name": "port b", "type": "port", "host": "127.0.0.1", "port": open_port()?},
+        {"name": "script", "type": "script", "script_id": script_id},
+        {"name": "loopback ping", "type": "ping", "host": "127.0.0.1", "count": 1},
+        {"name": "server health", "type": "http",
+         "url": format!("http://127.0.0.1:{server_port}/api/v1/health"), "keyword": "\"ok\""},
+    ]);
+    let mut checks = checks.as_array().cloned().unwrap_or_default();
+    for check in &mut checks {
+        check["interval_seconds"] = json!(AGENT_CHECK_INTERVAL_SECONDS);
+    }
+    Ok(Value::Array(checks))
+}
+
+const AGENT_CHECK_INTERVAL_SECONDS: u32 = 60;
+
+/// Gives the agent the ten-check policy and waits until every check has
+/// reported; returns each check's state.
+fn assign_ten_checks(server: &Server, agent_id: &str) -> Result<Value> {
+    let server_port: u16 = server
+        .listen
+        .rsplit_once(':')
+        .context("listen address")?
+        .1
+        .parse()?;
+    let script = api(
+        "POST",
+        &server.base,
+        "/api/v1/scripts",
+        Some(&server.token),
+        Some(json!({"name": "Check", "command_type": "shell", "body": "echo fine"})),
+    )?;
+    let checks = ten_checks(server_port, &script["id"])?;
+    let policy = api(
+        "POST",
+        &server.base,
+        "/api/v1/policies",
+        Some(&server.token),
+        Some(json!({"name": "Ten checks", "checks": checks})),
+    )?;
+    api(
+        "POST",
+        &server.base,
+        "/api/v1/policy-assignments",
+        Some(&server.token),
+        Some(json!({"policy_id": policy["id"], "scope": "agent", "target_id": agent_id})),
+    )?;
+    // First runs are staggered over the interval.
+    let waited = u64::from(AGENT_CHECK_INTERVAL_SECONDS) * 2;
+    wait_for("every check to report", waited, || {
+        let checks = api(
+            "GET",
+            &server.base,
+            &format!("/api/v1/agents/{agent_id}/checks"),
+            Some(&server.token),
+            None,
+        )
+        .ok()?;
+        let items = checks["items"].as_array()?;
+        let reported = items.iter().all(|c| c["state"] != "pending");
+        (items.len() == 10 && reported).then(|| {
+            items
+                .iter()
+                .map(|c| {
+                    (
+                        c["name"].as_str().unwrap_or("?").to_string(),
+                        c["state"].clone(),
+                    )
+                })
+                .collect::<serde_json::Map<_, _>>()
+        })
+    })
+    .map(Value::Object)
+}
+
 fn real_agent(scale: &Scale) -> Result<Value> {
     let dir = root().join("target/bench/agent");
     let _ = std::fs::remove_dir_all(&dir);
@@ -923,7 +1027,7 @@ fn real_agent(scale: &Scale) -> Result<Value> {
             .spawn()?,
     );
     let pid = agent.0.id();
-    wait_for("the agent online", 60, || {
+    let agent_id = wait_for("the agent online", 60, || {
         let list = api(
             "GET",
             &server.base,
@@ -932,8 +1036,12 @@ fn real_agent(scale: &Scale) -> Result<Value> {
             None,
         )
         .ok()?;
-        (list["total"].as_i64() == Some(1)).then_some(())
+        (list["total"].as_i64() == Some(1))
+            .then(|| list["items"][0]["id"].as_str().map(str::to_owned))
+            .flatten()
     })?;
+    let checks = assign_ten_checks(&server, &agent_id)?;
+    eprintln!("real agent: ten checks every {AGENT_CHECK_INTERVAL_SECONDS} s reported: {checks}");
     std::thread::sleep(Duration::from_secs(5));
     let cpu_before = cpu_seconds(pid)?;
     let at = Instant::now();
@@ -946,17 +1054,22 @@ fn real_agent(scale: &Scale) -> Result<Value> {
         std::thread::sleep(Duration::from_secs(5));
     }
     let cpu = (cpu_seconds(pid)? - cpu_before) / at.elapsed().as_secs_f64() * 100.0;
+    // The kernel's high-water mark also sees the moments between two samples
+    // (a check's process table, a script's output).
+    let high_water = status_kib(pid, "VmHWM:")?;
     let size = std::fs::metadata(release("gururmm-agent"))?.len();
     let average = samples.iter().sum::<f64>() / samples.len().max(1) as f64;
-    eprintln!("real agent: RSS average {average:.0} KiB, peak {peak} KiB over {:.1} min; CPU {cpu:.3}% of a core; binary {size} bytes", scale.agent_minutes);
+    eprintln!("real agent: RSS average {average:.0} KiB, peak {peak} KiB sampled, {high_water} KiB high-water mark over {:.1} min; CPU {cpu:.3}% of a core; binary {size} bytes", scale.agent_minutes);
     Ok(
-        json!({"minutes": scale.agent_minutes, "rss_average_kib": average, "rss_peak_kib": peak, "cpu_percent_of_core": cpu, "binary_bytes": size}),
+        json!({"minutes": scale.agent_minutes, "rss_average_kib": average, "rss_peak_kib": peak, "rss_high_water_kib": high_water,
+            "cpu_percent_of_core": cpu, "binary_bytes": size, "checks": checks}),
     )
 }
 
 pub(crate) fn bench(args: &[String]) -> Result<()> {
     let full = args.iter().any(|a| a == "--full");
     let only_monitoring = args.iter().any(|a| a == "--monitoring-only");
+    let agent_only = args.iter().any(|a| a == "--agent-only");
     let postgres = args
         .windows(2)
         .find(|w| w[0] == "--postgres")
@@ -986,16 +1099,17 @@ pub(crate) fn bench(args: &[String]) -> Result<()> {
             monitoring_seconds: 60,
         }
     };
-    run(crate::cargo().args([
-        "build",
-        "--release",
-        "-p",
-        "gururmm-server",
-        "-p",
-        "gururmm-fleetsim",
-        "-p",
-        "gururmm-agent",
-    ]))?;
+    let mut packages = vec!["gururmm-server"];
+    if !agent_only {
+        packages.push("gururmm-fleetsim");
+    }
+    run(crate::cargo()
+        .args(["build", "--release"])
+        .args(packages.iter().flat_map(|p| ["-p", p])))?;
+    // Alone, as it ships: built with the server, cargo would give it the
+    // server's tokio and other features, and the binary measured would not be
+    // the one released.
+    run(crate::cargo().args(["build", "--release", "-p", "gururmm-agent"]))?;
     let out = root().join("target/bench");
     let _ = std::fs::remove_dir_all(&out);
     std::fs::create_dir_all(&out)?;
@@ -1004,13 +1118,16 @@ pub(crate) fn bench(args: &[String]) -> Result<()> {
     } else {
         backend_scenarios
     };
-    let mut backends = vec![scenarios(
-        &scale,
-        "sqlite",
-        &format!("sqlite:{}", out.join("sqlite/bench.db").display()),
-        &out.join("sqlite"),
-    )?];
-    if let Some(url) = postgres {
+    let mut backends = Vec::new();
+    if !agent_only {
+        backends.push(scenarios(
+            &scale,
+            "sqlite",
+            &format!("sqlite:{}", out.join("sqlite/bench.db").display()),
+            &out.join("sqlite"),
+        )?);
+    }
+    if let Some(url) = postgres.filter(|_| !agent_only) {
         backends.push(scenarios(&scale, "postgres", &url, &out.join("postgres"))?);
     }
     let agent = if only_monitoring {

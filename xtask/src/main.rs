@@ -11,7 +11,7 @@
 //! - `codegen [--check]`: regenerate (or check) `web/openapi.json` and the
 //!   TypeScript API types.
 //! - `browser`: only the browser suite, against a fresh server and agent.
-//! - `bench [--full] [--postgres URL] [--monitoring-only]`: the benchmark harness (see `bench.rs`).
+//! - `bench [--full] [--postgres URL] [--monitoring-only] [--agent-only]`: the benchmark harness (see `bench.rs`).
 // A command-line program: it talks to its user on the terminal.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
@@ -35,7 +35,7 @@ fn main() -> Result<()> {
             browser_suite()
         }
         _ => {
-            eprintln!("usage: cargo xtask <demo | test | codegen [--check] | browser | bench [--full] [--postgres URL] [--monitoring-only]>");
+            eprintln!("usage: cargo xtask <demo | test | codegen [--check] | browser | bench [--full] [--postgres URL] [--monitoring-only] [--agent-only]>");
             std::process::exit(2);
         }
     }

@@ -132,8 +132,9 @@ pub async fn run(
         ),
         None => None,
     };
-    let tls = tls::client_config(extra_ca.as_deref())
+    let roots = tls::root_store(extra_ca.as_deref())
         .with_context(|| format!("loading CA certificate {:?}", options.ca_cert))?;
+    let tls = tls::client_config_with_roots(roots.clone())?;
     state::ensure_state_dir(&options.state_dir)?;
     // Before connecting: commands left running by a previous agent become
     // `interrupted`, and finished ones are ready to be reported again.
@@ -152,7 +153,7 @@ pub async fn run(
         options.first_sample_delay,
     ));
     // Checks run whether or not a session exists; their results wait in the outbox.
-    let check_runner = Arc::new(SystemRunner::new(checks.clone()));
+    let check_runner = Arc::new(SystemRunner::new(checks.clone(), roots));
     let check_task = tokio::spawn(checks::run_forever(checks, check_control, check_runner));
     let result = connect_forever(&options, tls, &shared, &mut shutdown).await;
     collector.abort();

@@ -23,9 +23,10 @@ pub fn parse_pem_certificates(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>
     Ok(certificates)
 }
 
-/// The client configuration; `extra_ca_pem` adds trusted roots.
-pub fn client_config(extra_ca_pem: Option<&[u8]>) -> Result<Arc<rustls::ClientConfig>> {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
+/// The roots the agent trusts: Mozilla's, plus every certificate in
+/// `extra_ca_pem` (the `--ca-cert` file). Shared by the server connection and
+/// `http` checks, so a private CA trusted for one is trusted for the other.
+pub fn root_store(extra_ca_pem: Option<&[u8]>) -> Result<Arc<rustls::RootCertStore>> {
     let mut roots = rustls::RootCertStore {
         roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
     };
@@ -36,7 +37,24 @@ pub fn client_config(extra_ca_pem: Option<&[u8]>) -> Result<Arc<rustls::ClientCo
                 .context("adding the CA certificate")?;
         }
     }
-    let config = rustls::ClientConfig::builder_with_provider(provider)
+    Ok(Arc::new(roots))
+}
+
+/// The crypto provider every configuration here uses.
+pub fn provider() -> Arc<rustls::crypto::CryptoProvider> {
+    Arc::new(rustls::crypto::ring::default_provider())
+}
+
+/// The client configuration; `extra_ca_pem` adds trusted roots.
+pub fn client_config(extra_ca_pem: Option<&[u8]>) -> Result<Arc<rustls::ClientConfig>> {
+    client_config_with_roots(root_store(extra_ca_pem)?)
+}
+
+/// The client configuration over roots built by [`root_store`].
+pub fn client_config_with_roots(
+    roots: Arc<rustls::RootCertStore>,
+) -> Result<Arc<rustls::ClientConfig>> {
+    let config = rustls::ClientConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()
         .context("configuring TLS protocol versions")?
         .with_root_certificates(roots)

@@ -1,17 +1,19 @@
 //! Monitoring checks over the wire, against the in-test protocol peer: the
 //! agent runs the `checks` it is given and reports results as the protocol
 //! says (changes and non-passing runs, with consecutive counts), runs
-//! checks on `run_checks`, and sends a batch again after a reconnect until
-//! it is acknowledged. Every wait polls with a deadline.
+//! checks on `run_checks`, sends a batch again after a reconnect until
+//! it is acknowledged, and trusts its `--ca-cert` for `http` checks too.
+//! Every wait polls with a deadline.
 
 mod common;
 
 use common::*;
-use gururmm_protocol::checks::{CheckScript, DiskCheck, PortCheck, ScriptCheck};
+use gururmm_protocol::checks::{CheckScript, DiskCheck, HttpCheck, PortCheck, ScriptCheck};
 use gururmm_protocol::{
     AgentFrame, CheckKind, CheckResult, CheckSpec, CheckState, CommandType, ScriptId, ServerFrame,
 };
 use std::collections::BTreeMap;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 fn check(name: &str, kind: CheckKind) -> CheckSpec {
     CheckSpec {
@@ -217,5 +219,69 @@ async fn script_checks_are_graded_by_exit_code() {
         ),
     ]);
     assert_eq!(results, expected);
+    agent.shut_down().await;
+}
+
+#[tokio::test]
+async fn an_https_check_trusts_the_agents_private_ca() {
+    // A web server behind the fixture certificate, which only `test-ca.pem` vouches for.
+    let web = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("https://{}/health", web.local_addr().unwrap());
+    let acceptor = tls_acceptor();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = web.accept().await {
+            let Ok(mut tls) = acceptor.accept(stream).await else {
+                continue;
+            };
+            let mut head = Vec::new();
+            let mut chunk = [0u8; 1024];
+            while !head.ends_with(b"\r\n\r\n") {
+                match tls.read(&mut chunk).await {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => head.extend_from_slice(&chunk[..n]),
+                }
+            }
+            let body = "database: up";
+            let response = format!(
+                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = tls.write_all(response.as_bytes()).await;
+            let _ = tls.shutdown().await;
+        }
+    });
+
+    let peer = Peer::bind().await;
+    let temp = tempfile::tempdir().unwrap();
+    let identity = stored_identity(temp.path(), &peer.url);
+    let ca_path = temp.path().join("ca.pem");
+    std::fs::write(&ca_path, include_bytes!("fixtures/test-ca.pem")).unwrap();
+    let mut options = quiet_options(temp.path(), &peer.url);
+    options.ca_cert = Some(ca_path);
+    let agent = Agent::start(options);
+    let mut ws = connect_welcomed(&peer, &identity).await;
+    set_checks(
+        &mut ws,
+        vec![check(
+            "web",
+            CheckKind::Http(HttpCheck {
+                url,
+                expect_status: Some(200),
+                keyword: Some("database: up".into()),
+                min_cert_days: Some(14),
+                warn_cert_days: None,
+            }),
+        )],
+    )
+    .await;
+    let result = next_result_of(&mut ws, "web").await;
+    assert_eq!(result.state, CheckState::Passing, "{result:?}");
+    assert!(
+        result.output.starts_with("HTTP 200 in ")
+            && result.output.ends_with("more days, \"database: up\" found"),
+        "{}",
+        result.output
+    );
+    assert!(result.value.is_some_and(|ms| ms > 0.0));
     agent.shut_down().await;
 }

@@ -18,7 +18,6 @@ use gururmm_protocol::{
 };
 use std::collections::BTreeSet;
 use std::sync::atomic::Ordering;
-use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::time::{timeout, Instant};
@@ -363,26 +362,6 @@ async fn a_silent_server_is_detected_and_the_agent_reconnects() {
     expect_hello(&mut second, &identity.device_id).await;
     drop(ws);
     agent.shut_down().await;
-}
-
-/// TLS server config from the fixture certificate (signed by `test-ca.pem`,
-/// valid for 127.0.0.1 and localhost).
-fn tls_acceptor() -> tokio_rustls::TlsAcceptor {
-    use rustls::pki_types::pem::PemObject;
-    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-    let certificates = CertificateDer::pem_slice_iter(include_bytes!("fixtures/test-server.pem"))
-        .collect::<Result<Vec<_>, _>>()
-        .unwrap();
-    let key = PrivateKeyDer::from_pem_slice(include_bytes!("fixtures/test-server.key")).unwrap();
-    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .unwrap()
-    .with_no_client_auth()
-    .with_single_cert(certificates, key)
-    .unwrap();
-    tokio_rustls::TlsAcceptor::from(Arc::new(config))
 }
 
 #[tokio::test]

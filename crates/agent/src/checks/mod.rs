@@ -12,7 +12,7 @@
 //!
 //! What a check does is behind [`CheckRunner`]: [`SystemRunner`] dispatches
 //! by type to one module each (`usage`, `disk`, `port`, `processes`,
-//! `ping`, `script`, `service`), and
+//! `ping`, `http`, `script`, `service`), and
 //! tests substitute fakes. OS text is parsed by pure functions in those
 //! modules, tested on Linux with recorded fixtures.
 //!
@@ -20,6 +20,7 @@
 //! work (process tables, disks, OS tools, HTTP) runs on the blocking pool.
 
 pub mod disk;
+pub mod http;
 pub mod outbox;
 pub mod ping;
 pub mod port;
@@ -163,24 +164,36 @@ pub trait CheckRunner: Send + Sync + 'static {
 pub struct SystemRunner {
     checks: Arc<Checks>,
     services: Arc<dyn service::ServiceManager>,
+    /// The roots `http` checks trust: the agent's own (see [`crate::tls::root_store`]).
+    tls_roots: Arc<rustls::RootCertStore>,
 }
 
 impl SystemRunner {
-    pub fn new(checks: Arc<Checks>) -> Self {
+    pub fn new(checks: Arc<Checks>, tls_roots: Arc<rustls::RootCertStore>) -> Self {
         Self {
             checks,
             services: Arc::new(service::SystemServices {
                 timeout: Duration::from_secs(30),
             }),
+            tls_roots,
         }
     }
 }
 
+/// Work for the blocking pool. Boxed, so every check type shares one
+/// instance of tokio's blocking-task machinery instead of each adding its own
+/// copy to the binary.
+type BlockingWork = Box<dyn FnOnce() -> Outcome + Send + 'static>;
+
 /// Runs `work` on the blocking pool; a panic there is a failing result.
-async fn blocking(work: impl FnOnce() -> Outcome + Send + 'static) -> Outcome {
-    tokio::task::spawn_blocking(work)
-        .await
-        .unwrap_or_else(|error| Outcome::failing(format!("the check failed: {error}")))
+fn blocking(work: BlockingWork) -> BoxFuture<'static, Option<Outcome>> {
+    async move {
+        let outcome = tokio::task::spawn_blocking(work)
+            .await
+            .unwrap_or_else(|error| Outcome::failing(format!("the check failed: {error}")));
+        Some(outcome)
+    }
+    .boxed()
 }
 
 impl CheckRunner for SystemRunner {
@@ -193,9 +206,7 @@ impl CheckRunner for SystemRunner {
             CheckKind::Memory(check) => std::future::ready(usage(Resource::Memory, check)).boxed(),
             CheckKind::Disk(check) => {
                 let check = check.clone();
-                blocking(move || disk::evaluate(&check, disk::mounts()))
-                    .map(Some)
-                    .boxed()
+                blocking(Box::new(move || disk::evaluate(&check, disk::mounts())))
             }
             CheckKind::Port(check) => {
                 let check = check.clone();
@@ -203,14 +214,17 @@ impl CheckRunner for SystemRunner {
             }
             CheckKind::Process(check) => {
                 let name = check.process.clone().unwrap_or_else(|| spec.name.clone());
-                blocking(move || processes::check(&name)).map(Some).boxed()
+                blocking(Box::new(move || processes::check(&name)))
             }
             CheckKind::Ping(check) => {
                 let check = check.clone();
                 let timeout = run_timeout(&spec);
-                blocking(move || ping::check(&check, timeout))
-                    .map(Some)
-                    .boxed()
+                blocking(Box::new(move || ping::check(&check, timeout)))
+            }
+            CheckKind::Http(check) => {
+                let (check, roots) = (check.clone(), self.tls_roots.clone());
+                let timeout = run_timeout(&spec);
+                blocking(Box::new(move || http::check(&check, timeout, roots)))
             }
             CheckKind::Script(check) => {
                 let check = check.clone();
@@ -224,16 +238,9 @@ impl CheckRunner for SystemRunner {
                 let CheckKind::Service(check) = check else {
                     unreachable!("a service check stays one")
                 };
-                blocking(move || service::evaluate(services.as_ref(), &check))
-                    .map(Some)
-                    .boxed()
-            }
-            other => {
-                let message = format!(
-                    "{} checks are not supported by this agent yet",
-                    other.type_name()
-                );
-                std::future::ready(Some(Outcome::failing(message))).boxed()
+                blocking(Box::new(move || {
+                    service::evaluate(services.as_ref(), &check)
+                }))
             }
         }
     }

@@ -293,3 +293,24 @@ pub(crate) async fn connect_welcomed(peer: &Peer, identity: &Identity) -> Ws {
     welcome(&mut ws, identity.agent_id, 3600, 30).await;
     ws
 }
+
+/// TLS server config from the fixture certificate (signed by `test-ca.pem`,
+/// valid for 127.0.0.1 and localhost).
+pub(crate) fn tls_acceptor() -> tokio_rustls::TlsAcceptor {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let certificates =
+        CertificateDer::pem_slice_iter(include_bytes!("../fixtures/test-server.pem"))
+            .collect::<Result<Vec<_>, _>>()
+            .unwrap();
+    let key = PrivateKeyDer::from_pem_slice(include_bytes!("../fixtures/test-server.key")).unwrap();
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(certificates, key)
+    .unwrap();
+    tokio_rustls::TlsAcceptor::from(Arc::new(config))
+}
