@@ -41,7 +41,7 @@ describe("AgentChecksTab", () => {
     expect(rows.map((row) => row.dataset.state)).toEqual(["failing", "pending"]);
     expect(rows[0]).toHaveTextContent("Baseline");
     expect(rows[0]).toHaveTextContent("2 h");
-    expect(rows[0]).toHaveTextContent("3 of 2 runs");
+    expect(rows[0]).toHaveTextContent("3 in a row, alerts at 2");
     expect(rows[1]).toHaveTextContent("Waiting for the agent's first result.");
     const strip = within(rows[0]!).getByTestId("check-history-strip");
     expect([...strip.children].map((segment) => (segment as HTMLElement).dataset.state)).toEqual(["unknown", "failing"]);

@@ -121,7 +121,13 @@ export function AgentChecksTab({ agentId, agentOnline }: { agentId: string; agen
                           {check.name}
                         </span>
                         <span className="text-xs text-muted-foreground">{check.type}</span>
-                        <SeverityBadge severity={check.severity} />
+                        {check.state === "failing" || check.state === "warning" ? (
+                          <SeverityBadge severity={check.severity} />
+                        ) : (
+                          <span className="text-xs text-muted-foreground" title="The alert's severity when it fails">
+                            {check.severity}
+                          </span>
+                        )}
                       </div>
                       <div className="truncate text-xs text-muted-foreground" title={check.output}>
                         {check.output || (check.state === "pending" ? "Waiting for the agent's first result." : "")}
@@ -136,8 +142,8 @@ export function AgentChecksTab({ agentId, agentOnline }: { agentId: string; agen
                     <TableCell className="text-xs text-muted-foreground">
                       {stateDuration(check.since, now) ?? "–"}
                       {check.state === "failing" || check.state === "warning" ? (
-                        <div title="Runs in a row in this state, and how many open an alert">
-                          {check.consecutive} of {check.fail_after} runs
+                        <div title="Runs in a row in this state; the policy alerts at fail_after">
+                          {check.consecutive} in a row, alerts at {check.fail_after}
                         </div>
                       ) : null}
                     </TableCell>
@@ -193,7 +199,8 @@ function HistoryStrip({ agentId, check, now }: { agentId: string; check: AgentCh
       {segments.map((segment) => (
         <div
           key={segment.from}
-          className={cn("h-full", STRIP_CLASS[segment.state])}
+          // A state of a few minutes in 24 hours still shows, as a sliver.
+          className={cn("h-full", STRIP_CLASS[segment.state], segment.state !== "unknown" && "min-w-0.5")}
           style={{ width: `${segment.fraction * 100}%` }}
           title={`${segment.state === "unknown" ? "Unknown" : CHECK_STATE_LABELS[segment.state]}: ${formatDateTime(new Date(segment.from).toISOString())} to ${formatDateTime(new Date(segment.to).toISOString())}`}
           data-state={segment.state}
