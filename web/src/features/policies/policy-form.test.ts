@@ -238,6 +238,7 @@ describe("buildPolicyRequest", () => {
         renotify_minutes: 0,
         metrics_interval_seconds: null,
         notify: null,
+        template_checks: [],
       },
     });
   });

@@ -438,6 +438,8 @@ export interface PolicyFormValues {
   checks: CheckFormValues[];
   /** Notification routes are kept as loaded: this editor does not change them. */
   notify: Policy["notify"];
+  /** Checks taken from check templates, kept as loaded (listed, not edited, here). */
+  template_checks: NonNullable<Policy["template_checks"]>;
 }
 
 export const EMPTY_POLICY_FORM: PolicyFormValues = {
@@ -448,6 +450,7 @@ export const EMPTY_POLICY_FORM: PolicyFormValues = {
   metrics_interval_seconds: "",
   checks: [],
   notify: null,
+  template_checks: [],
 };
 
 export function policyToForm(policy: Policy): PolicyFormValues {
@@ -460,6 +463,7 @@ export function policyToForm(policy: Policy): PolicyFormValues {
     metrics_interval_seconds: text(policy.metrics_interval_seconds),
     checks: (policy.checks ?? []).map(checkToForm),
     notify: policy.notify ?? null,
+    template_checks: policy.template_checks ?? [],
   };
 }
 
@@ -515,6 +519,7 @@ export function buildPolicyRequest(values: PolicyFormValues): PolicyResult {
         renotify_minutes: renotify,
         metrics_interval_seconds: metrics,
         notify: values.notify ?? null,
+        template_checks: values.template_checks,
       },
     };
   } catch (error) {

@@ -101,6 +101,7 @@ function CheckList({ checks, testId, muted = false }: { checks: EffectiveCheck[]
             <span className="font-medium">{check.name}</span>
             <Badge variant="outline">{check.type}</Badge>
             {check.severity ? <SeverityBadge severity={check.severity} /> : null}
+            {check.template_id ? <Badge variant="muted">from a template</Badge> : null}
             <span className="ml-auto">
               <Source source={check.source} />
             </span>

@@ -78,10 +78,10 @@ function policyColumns(assignmentsOf: (policy: Policy) => PolicyAssignment[]): D
       headerClassName: "w-24",
       className: "tabular-nums",
       cell: (policy) => {
-        const checks = policy.checks ?? [];
+        const checks = [...(policy.checks ?? []), ...(policy.template_checks ?? [])];
         const disabled = checks.filter((check) => check.enabled === false).length;
         return (
-          <span title={checks.map((check) => check.name).join(", ")}>
+          <span title={checks.map((check) => check.name ?? "template").join(", ")}>
             {checks.length}
             {disabled > 0 ? <span className="text-xs text-muted-foreground"> ({disabled} off)</span> : null}
           </span>

@@ -270,7 +270,13 @@ function PolicyEditor({
           ) : null
         }
       >
-        {values.checks.length === 0 ? (
+        {values.template_checks.length > 0 ? (
+          <p className="mb-2 text-xs text-muted-foreground" data-testid="policy-template-checks">
+            Also {values.template_checks.length} check{values.template_checks.length === 1 ? "" : "s"} from check templates (
+            {values.template_checks.map((check) => check.name ?? "template").join(", ")}), kept as they are when this policy is saved.
+          </p>
+        ) : null}
+        {values.checks.length === 0 && values.template_checks.length === 0 ? (
           <p className="text-sm text-muted-foreground">No check: this policy only sets the settings above.</p>
         ) : (
           <ul className="grid divide-y rounded-md border">
