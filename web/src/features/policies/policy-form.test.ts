@@ -243,12 +243,21 @@ describe("buildPolicyRequest", () => {
     });
   });
 
-  it("round-trips a stored policy", () => {
-    const stored = policy({ offline_alert_after_seconds: 900, metrics_interval_seconds: 30 });
+  it("round-trips a stored policy, keeping the notification routes and template checks it does not edit", () => {
+    const notify = [{ channel_id: SCRIPT_ID, min_severity: "critical" as const, on_resolve: true }];
+    const templateChecks = [{ template_id: SCRIPT_ID, name: "Web", enabled: true }];
+    const stored = policy({ offline_alert_after_seconds: 900, metrics_interval_seconds: 30, notify, template_checks: templateChecks });
     const result = buildPolicyRequest(policyToForm(stored));
     expect(result).toMatchObject({
       ok: true,
-      request: { name: "Baseline", checks: stored.checks, offline_alert_after_seconds: 900, metrics_interval_seconds: 30 },
+      request: {
+        name: "Baseline",
+        checks: stored.checks,
+        offline_alert_after_seconds: 900,
+        metrics_interval_seconds: 30,
+        notify,
+        template_checks: templateChecks,
+      },
     });
   });
 
