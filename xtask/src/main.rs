@@ -378,7 +378,8 @@ fn browser_suite() -> Result<()> {
     let dir = root().join("target/browser-suite");
     let _ = std::fs::remove_dir_all(&dir);
     let email = "browser@e2e.test";
-    let password = format!("browser-{}", std::process::id());
+    // At least the server's 12 characters, whatever the process id.
+    let password = format!("browser suite password {}", std::process::id());
     let listen = format!("127.0.0.1:{}", free_port()?);
     let stack = start_stack(&dir.join("data"), &listen, email, &password, &dir)?;
     run(npm(&["run", "test:e2e"])
