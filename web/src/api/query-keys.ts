@@ -14,4 +14,5 @@ export const rootKeys = {
   alerts: ["alerts"],
   policies: ["policies"],
   checks: ["checks"],
+  notifications: ["notifications"],
 } as const;

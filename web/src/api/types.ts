@@ -88,3 +88,16 @@ export type EffectivePolicy = Schemas["EffectivePolicy"];
 export type EffectiveCheck = Schemas["EffectiveCheck"];
 /** A setting of an effective policy with the assignment it comes from. */
 export type SourcedSetting = Schemas["Sourced_u32"];
+export type NotifyRoute = Schemas["NotifyRoute"];
+export type Channel = Schemas["Channel"];
+export type ChannelKind = Schemas["ChannelKind"];
+export type ChannelRequest = Schemas["ChannelRequest"];
+export type ChannelConfigInput = Schemas["ChannelConfigInput"];
+export type NotificationEvent = Schemas["NotificationEvent"];
+export type TemplatePreview = Schemas["Preview"];
+export type Delivery = Schemas["Delivery"];
+export type DeliveryDetail = Schemas["DeliveryDetail"];
+export type DeliveryPage = Schemas["DeliveryPage"];
+export type DeliveryStatus = Schemas["DeliveryStatus"];
+export type MaintenanceWindow = Schemas["MaintenanceWindow"];
+export type MaintenanceWindowRequest = Schemas["MaintenanceWindowRequest"];

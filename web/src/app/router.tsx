@@ -7,6 +7,7 @@ import { parseDeletedAgentListSearch } from "@/features/agents/deleted-agent-lis
 import { parseCommandHistorySearch } from "@/features/commands/command-history-search";
 import { parseJobListSearch, parseJobPageSearch } from "@/features/jobs/job-list-search";
 import { parseScriptListSearch } from "@/features/scripts/script-list-search";
+import { parseDeliveryListSearch } from "@/features/notifications/delivery-list-search";
 import { RouteError } from "@/components/route-error";
 import { getSession } from "@/lib/session";
 import { compact, parseListSearch } from "@/lib/search-params";
@@ -168,6 +169,19 @@ const policyRoute = createRoute({
   component: lazyRouteComponent(() => import("./routes/monitoring-routes"), "PolicyRoute"),
 });
 
+const notificationsRoute = createRoute({
+  getParentRoute: () => authedRoute,
+  path: "/notifications",
+  component: lazyRouteComponent(() => import("./routes/notification-routes"), "ChannelsRoute"),
+});
+
+const deliveriesRoute = createRoute({
+  getParentRoute: () => authedRoute,
+  path: "/notifications/deliveries",
+  validateSearch: parseDeliveryListSearch,
+  component: lazyRouteComponent(() => import("./routes/notification-routes"), "DeliveriesRoute"),
+});
+
 const enrollmentRequestsRoute = createRoute({
   getParentRoute: () => authedRoute,
   path: "/enrollment-requests",
@@ -194,6 +208,8 @@ const routeTree = rootRoute.addChildren([
     policiesRoute,
     newPolicyRoute,
     policyRoute,
+    notificationsRoute,
+    deliveriesRoute,
     enrollmentRequestsRoute,
   ]),
 ]);

@@ -1,6 +1,18 @@
 //! Wire objects for tests, each complete and plausible, changed per test through `overrides` so a
 //! test names only what it is about.
-import type { AgentCheck, AgentSummary, Alert, Command, DeletedAgent, Overview, Policy, Script } from "@/api/types";
+import type {
+  AgentCheck,
+  AgentSummary,
+  Alert,
+  Channel,
+  Command,
+  DeletedAgent,
+  Delivery,
+  MaintenanceWindow,
+  Overview,
+  Policy,
+  Script,
+} from "@/api/types";
 
 /** One page of a list answer, as the server sends it. */
 export function pageOf<T>(items: T[], perPage = 50): { items: T[]; total: number; page: number; per_page: number } {
@@ -188,6 +200,61 @@ export function policy(overrides: Partial<Policy> = {}): Policy {
     notify: null,
     created_at: "2026-01-01T00:00:00Z",
     updated_at: "2026-01-01T00:00:00Z",
+    ...overrides,
+  };
+}
+
+/** An email notification channel that can send. */
+export function channel(overrides: Partial<Channel> = {}): Channel {
+  return {
+    id: "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4c01",
+    name: "On call",
+    kind: "email",
+    config: { to: ["oncall@example.com"], has_secret: false, url_hint: null },
+    subject_template: null,
+    body_template: null,
+    unusable_reason: null,
+    created_at: "2026-01-01T00:00:00Z",
+    updated_at: "2026-01-01T00:00:00Z",
+    ...overrides,
+  };
+}
+
+/** A sent notification of an opened alert. */
+export function delivery(overrides: Partial<Delivery> = {}): Delivery {
+  return {
+    id: "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4d01",
+    alert_id: "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a01",
+    channel_id: "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4c01",
+    channel_kind: "email",
+    channel_name: "On call",
+    event: "opened",
+    subject: "[Critical] Web port failing on web01",
+    body: "Web port failing",
+    status: "sent",
+    attempts: 1,
+    last_error: null,
+    created_at: "2026-01-01T00:00:00Z",
+    next_attempt_at: "2026-01-01T00:00:00Z",
+    sent_at: "2026-01-01T00:00:01Z",
+    ...overrides,
+  };
+}
+
+/** An active maintenance window on site HQ. */
+export function maintenanceWindow(overrides: Partial<MaintenanceWindow> = {}): MaintenanceWindow {
+  return {
+    id: "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4e01",
+    scope: "site",
+    target_id: "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4f01",
+    target_name: "HQ",
+    starts_at: "2026-01-01T00:00:00Z",
+    ends_at: "2099-01-01T02:00:00Z",
+    weekly: false,
+    reason: "Switch replacement",
+    active: true,
+    created_at: "2026-01-01T00:00:00Z",
+    created_by_email: "tech@example.com",
     ...overrides,
   };
 }

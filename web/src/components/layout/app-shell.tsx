@@ -9,6 +9,7 @@ import {
   LogOutIcon,
   MonitorIcon,
   MoonIcon,
+  SendIcon,
   ShieldCheckIcon,
   ShieldEllipsisIcon,
   SunIcon,
@@ -40,6 +41,7 @@ const NAV_ITEMS = [
   { to: "/scripts", label: "Scripts", icon: FileCode2Icon },
   { to: "/jobs", label: "Jobs", icon: ListChecksIcon },
   { to: "/policies", label: "Policies", icon: ShieldEllipsisIcon },
+  { to: "/notifications", label: "Notifications", icon: SendIcon },
   { to: "/enrollment-requests", label: "Approvals", icon: ShieldCheckIcon },
 ] as const;
 
