@@ -15,4 +15,5 @@ export const rootKeys = {
   policies: ["policies"],
   checks: ["checks"],
   notifications: ["notifications"],
+  maintenance: ["maintenance"],
 } as const;

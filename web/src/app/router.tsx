@@ -182,6 +182,12 @@ const deliveriesRoute = createRoute({
   component: lazyRouteComponent(() => import("./routes/notification-routes"), "DeliveriesRoute"),
 });
 
+const maintenanceRoute = createRoute({
+  getParentRoute: () => authedRoute,
+  path: "/maintenance",
+  component: lazyRouteComponent(() => import("./routes/notification-routes"), "MaintenanceRoute"),
+});
+
 const enrollmentRequestsRoute = createRoute({
   getParentRoute: () => authedRoute,
   path: "/enrollment-requests",
@@ -210,6 +216,7 @@ const routeTree = rootRoute.addChildren([
     policyRoute,
     notificationsRoute,
     deliveriesRoute,
+    maintenanceRoute,
     enrollmentRequestsRoute,
   ]),
 ]);

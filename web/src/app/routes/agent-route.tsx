@@ -7,6 +7,7 @@ import { AgentAlertsSection } from "@/features/alerts/components/agent-alerts-se
 import { AgentChecksTab } from "@/features/checks/components/agent-checks-tab";
 import { EffectivePolicyView } from "@/features/checks/components/effective-policy-view";
 import { ScopePolicyCard } from "@/features/policies/components/policy-assignments";
+import { AgentMaintenanceBanner } from "@/features/maintenance/components/maintenance-banner";
 import { AGENT_TABS, type AgentTab } from "../agent-tab";
 import { CommandHistoryCard } from "@/features/commands/components/command-history-card";
 import { RunCommandPanel } from "@/features/commands/components/run-command-panel";
@@ -57,6 +58,7 @@ export function AgentRoute() {
           ),
         },
       ]}
+      banner={(agent) => <AgentMaintenanceBanner agentId={agent.id} />}
       onDeleted={(deletedId) => void navigate({ to: "/deleted-agents/$agentId", params: { agentId: deletedId } })}
       commandPanel={(agent) => <RunCommandPanel agentId={agent.id} agentOnline={agent.status === "online"} />}
       commandHistory={(agent) => (

@@ -6,6 +6,7 @@ import { ScopedAgentsSection } from "@/features/agents/components/scoped-agents-
 import { LoginPage } from "@/features/auth/components/login-page";
 import { ClientHeader } from "@/features/clients/components/client-header";
 import { ScopePolicyCard } from "@/features/policies/components/policy-assignments";
+import { TargetMaintenanceBanner } from "@/features/maintenance/components/maintenance-banner";
 import { PendingEnrollmentsNotice } from "@/features/enrollment-requests/components/pending-enrollments-notice";
 import { ClientsPage } from "@/features/clients/components/clients-page";
 import { ClientSitesSection } from "@/features/sites/components/client-sites-section";
@@ -61,6 +62,7 @@ export function ClientRoute() {
   return (
     <div className="grid gap-4">
       <ClientHeader clientId={clientId} onDeleted={() => void navigate({ to: "/clients" })} />
+      <TargetMaintenanceBanner scope="client" targetId={clientId} />
       <ClientSitesSection
         clientId={clientId}
         onSiteCreated={(site) => void navigate({ to: "/sites/$siteId", params: { siteId: site.id } })}
@@ -77,6 +79,7 @@ export function SiteRoute() {
   return (
     <div className="grid gap-4">
       <SiteHeader siteId={siteId} onDeleted={(clientId) => void navigate({ to: "/clients/$clientId", params: { clientId } })} />
+      <TargetMaintenanceBanner scope="site" targetId={siteId} />
       <EnrollmentKeysCard key={`keys-${siteId}`} siteId={siteId} />
       <EnrollmentKeySection key={siteId} siteId={siteId} />
       <ScopePolicyCard key={`policy-${siteId}`} scope="site" targetId={siteId} />

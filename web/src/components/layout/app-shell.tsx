@@ -14,6 +14,7 @@ import {
   ShieldEllipsisIcon,
   SunIcon,
   UserIcon,
+  WrenchIcon,
 } from "lucide-react";
 import type { ReactNode } from "react";
 import { Button } from "@/components/ui/button";
@@ -42,6 +43,7 @@ const NAV_ITEMS = [
   { to: "/jobs", label: "Jobs", icon: ListChecksIcon },
   { to: "/policies", label: "Policies", icon: ShieldEllipsisIcon },
   { to: "/notifications", label: "Notifications", icon: SendIcon },
+  { to: "/maintenance", label: "Maintenance", icon: WrenchIcon },
   { to: "/enrollment-requests", label: "Approvals", icon: ShieldCheckIcon },
 ] as const;
 

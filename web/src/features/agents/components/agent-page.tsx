@@ -42,6 +42,7 @@ export function AgentPage({
   tab = AGENT_OVERVIEW_TAB,
   onTabChange,
   extraTabs,
+  banner,
 }: {
   agentId: string;
   range: MetricRange;
@@ -55,6 +56,8 @@ export function AgentPage({
   tab?: string;
   onTabChange?: (tab: string) => void;
   extraTabs?: (agent: AgentDetail) => AgentPageTab[];
+  /** A notice under the header from another feature (maintenance). */
+  banner?: (agent: AgentDetail) => ReactNode;
 }) {
   const agent = useAgent(agentId);
   useDocumentTitle(agent.data?.hostname);
@@ -98,6 +101,7 @@ export function AgentPage({
   return (
     <div className="grid gap-4">
       <AgentHeader agent={agent.data} onDeleted={onDeleted} />
+      {banner?.(agent.data)}
       {tabs.length === 0 ? (
         overview
       ) : (
