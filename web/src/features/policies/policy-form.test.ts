@@ -279,6 +279,39 @@ describe("buildPolicyRequest", () => {
   });
 });
 
+describe("notification routes", () => {
+  const route = { channel_id: SCRIPT_ID, min_severity: "warning" as const, on_resolve: false };
+
+  it("sends null to inherit routes, and a list (even empty) to replace them", () => {
+    expect(buildPolicyRequest({ ...EMPTY_POLICY_FORM, name: "P" })).toMatchObject({ ok: true, request: { notify: null } });
+    expect(buildPolicyRequest({ ...EMPTY_POLICY_FORM, name: "P", notify: [] })).toMatchObject({ ok: true, request: { notify: [] } });
+    expect(buildPolicyRequest({ ...EMPTY_POLICY_FORM, name: "P", notify: [route] })).toMatchObject({
+      ok: true,
+      request: { notify: [route] },
+    });
+  });
+
+  it("needs a channel on every route and at most 20 routes", () => {
+    expect(buildPolicyRequest({ ...EMPTY_POLICY_FORM, name: "P", notify: [route, { ...route, channel_id: "" }] })).toEqual({
+      ok: false,
+      field: "notify",
+      message: "Pick a channel for notification route 2.",
+    });
+    expect(buildPolicyRequest({ ...EMPTY_POLICY_FORM, name: "P", notify: Array.from({ length: 21 }, () => route) })).toMatchObject({
+      ok: false,
+      field: "notify",
+    });
+  });
+
+  it("places the server's route error on the routes", () => {
+    expect(problemFromServer("notify[0].channel_id: no such notification channel", [])).toEqual({
+      field: "notify",
+      message: "notify[0].channel_id: no such notification channel",
+    });
+    expect(problemFromServer("notify: at most 20 routes", [])).toEqual({ field: "notify", message: "notify: at most 20 routes" });
+  });
+});
+
 describe("problemFromServer", () => {
   const checks = [check({ type: "port", name: "DB", host: "db", port: "5432" })];
 

@@ -36,6 +36,7 @@ export const LIMITS = {
   offlineAlertMinutes: [1, 30 * 24 * 60],
   renotifyMinutes: [0, 7 * 24 * 60],
   metricsIntervalSeconds: [5, 3600],
+  notifyRoutes: 20,
 } as const;
 
 const GIB = 1024 ** 3;
@@ -436,7 +437,7 @@ export interface PolicyFormValues {
   renotify_minutes: string;
   metrics_interval_seconds: string;
   checks: CheckFormValues[];
-  /** Notification routes are kept as loaded: this editor does not change them. */
+  /** Notification routes; null inherits a less specific policy's routes, a list (even empty) replaces them. */
   notify: Policy["notify"];
   /** Checks taken from check templates, kept as loaded (listed, not edited, here). */
   template_checks: NonNullable<Policy["template_checks"]>;
@@ -468,7 +469,7 @@ export function policyToForm(policy: Policy): PolicyFormValues {
 }
 
 export type PolicyField =
-  "name" | "description" | "offline_alert_after_minutes" | "renotify_minutes" | "metrics_interval_seconds" | "checks";
+  "name" | "description" | "offline_alert_after_minutes" | "renotify_minutes" | "metrics_interval_seconds" | "checks" | "notify";
 
 export type PolicyProblem = FieldProblem<PolicyField> & { check?: { index: number } & FieldProblem<CheckField> };
 
@@ -494,6 +495,11 @@ export function buildPolicyRequest(values: PolicyFormValues): PolicyResult {
       min: LIMITS.metricsIntervalSeconds[0],
       max: LIMITS.metricsIntervalSeconds[1],
     });
+    if (values.notify) {
+      if (values.notify.length > LIMITS.notifyRoutes) throw new Invalid("notify", `At most ${LIMITS.notifyRoutes} notification routes.`);
+      const unpicked = values.notify.findIndex((route) => !route.channel_id);
+      if (unpicked >= 0) throw new Invalid("notify", `Pick a channel for notification route ${unpicked + 1}.`);
+    }
     if (values.checks.length > LIMITS.checksPerPolicy) throw new Invalid("checks", `At most ${LIMITS.checksPerPolicy} checks.`);
     const checks: CheckDefinition[] = [];
     for (const [index, check] of values.checks.entries()) {
@@ -535,6 +541,7 @@ const SETTING_FIELDS: Record<string, PolicyField> = {
   renotify_minutes: "renotify_minutes",
   metrics_interval_seconds: "metrics_interval_seconds",
   checks: "checks",
+  notify: "notify",
 };
 
 /**
@@ -551,6 +558,7 @@ export function problemFromServer(message: string, checks: readonly CheckFormVal
     if (!check || !(field in check)) return { field: "checks", message };
     return { field: "checks", message: `${check.name}: ${field} ${detail}`, check: { index, field, message: detail } };
   }
+  if (/^notify\[\d+\]\.\w+:/.test(message)) return { field: "notify", message };
   const settingMatch = /^(\w+)(?::| must| is)\s*(.*)$/s.exec(message);
   const field = settingMatch ? SETTING_FIELDS[settingMatch[1] ?? ""] : undefined;
   return field ? { field, message } : null;

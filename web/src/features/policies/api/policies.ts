@@ -13,6 +13,7 @@ export const policyKeys = {
   pickClients: ["policies", "pick", "clients"] as const,
   pickSites: (clientId: string | null) => ["policies", "pick", "sites", clientId] as const,
   pickAgents: (q: string) => ["policies", "pick", "agents", q] as const,
+  pickChannels: ["policies", "pick", "channels"] as const,
 };
 
 export function usePolicies() {
@@ -112,6 +113,15 @@ export function usePickAgents(q: string, enabled: boolean) {
     queryKey: policyKeys.pickAgents(q),
     queryFn: () => unwrap(api.GET("/api/v1/agents", { params: { query: { q: q || undefined, page: 1, per_page: 50 } } })),
     placeholderData: keepPreviousData,
+    enabled,
+  });
+}
+
+/** The notification channels a policy's routes pick from. */
+export function usePickChannels(enabled: boolean) {
+  return useQuery({
+    queryKey: policyKeys.pickChannels,
+    queryFn: () => unwrap(api.GET("/api/v1/notification-channels")),
     enabled,
   });
 }

@@ -1,6 +1,6 @@
 import { screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { policy } from "@/test/fixtures";
+import { channel, policy } from "@/test/fixtures";
 import { renderPage } from "@/test/render-page";
 import { policyKeys } from "../api/policies";
 import { EditPolicyPage } from "./policy-editor-page";
@@ -71,6 +71,45 @@ describe("EditPolicyPage", () => {
     await userEvent.type(metrics, "2");
     await userEvent.click(screen.getByTestId("save-policy"));
     expect(screen.getByTestId("policy-metrics_interval_seconds-error")).toHaveTextContent("5 to 3600.");
+    expect(fetchMock.mock.calls.some(([input]) => (input as Request).method === "PUT")).toBe(false);
+  });
+
+  it("inherits notification routes until told to set its own, then sends them", async () => {
+    const pager = channel({ name: "Pager" });
+    renderPage(<EditPolicyPage policyId={stored.id} onDeleted={() => undefined} />, {
+      seed: [
+        [policyKeys.detail(stored.id), stored],
+        [policyKeys.pickChannels, { items: [pager] }],
+      ],
+    });
+    const card = await screen.findByTestId("policy-notify");
+    expect(within(card).getByTestId("notify-inherited")).toBeInTheDocument();
+
+    await userEvent.click(within(card).getByTestId("notify-own-routes"));
+    await userEvent.click(within(card).getByTestId("add-notify-route"));
+    const route = within(card).getByTestId("notify-route");
+    expect(within(route).getByTestId("notify-channel")).toHaveTextContent("Pager");
+    await userEvent.click(within(route).getByTestId("notify-on-resolve"));
+
+    await userEvent.click(screen.getByTestId("save-policy"));
+    const sent = fetchMock.mock.calls.map(([input]) => input as Request).find((request) => request.method === "PUT");
+    expect(await sent?.json()).toMatchObject({
+      name: "Baseline",
+      notify: [{ channel_id: pager.id, min_severity: "warning", on_resolve: false }],
+    });
+  });
+
+  it("keeps stored routes and refuses a route without a channel", async () => {
+    const withRoutes = policy({ notify: [{ channel_id: "", min_severity: "critical", on_resolve: true }] });
+    renderPage(<EditPolicyPage policyId={withRoutes.id} onDeleted={() => undefined} />, {
+      seed: [
+        [policyKeys.detail(withRoutes.id), withRoutes],
+        [policyKeys.pickChannels, { items: [] }],
+      ],
+    });
+    expect(await screen.findByTestId("notify-route")).toHaveTextContent("Critical and up");
+    await userEvent.click(screen.getByTestId("save-policy"));
+    expect(screen.getByTestId("policy-notify-error")).toHaveTextContent("Pick a channel for notification route 1.");
     expect(fetchMock.mock.calls.some(([input]) => (input as Request).method === "PUT")).toBe(false);
   });
 });

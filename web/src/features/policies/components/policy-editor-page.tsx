@@ -24,6 +24,7 @@ import { SeverityBadge } from "@/components/monitoring-badges";
 import { useDocumentTitle } from "@/hooks/use-document-title";
 import { useCanMutate } from "@/lib/auth";
 import { useCreatePolicy, useDeletePolicy, usePolicy, useUpdatePolicy } from "../api/policies";
+import { NotifyRoutesCard } from "./notify-routes-card";
 import {
   buildPolicyRequest,
   CHECK_TYPE_LABELS,
@@ -241,6 +242,12 @@ function PolicyEditor({
           invalid={invalidProps("metrics_interval_seconds")}
         />
       </SectionCard>
+      <NotifyRoutesCard
+        routes={values.notify ?? null}
+        onChange={(routes) => set("notify", routes)}
+        readOnly={readOnly}
+        error={fieldError("notify")}
+      />
       <SectionCard
         title="Checks"
         data-testid="policy-checks"
