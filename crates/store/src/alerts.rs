@@ -143,8 +143,13 @@ pub struct AlertCount {
 /// A change a technician makes to an alert.
 #[derive(Clone, Debug)]
 pub enum AlertAction {
-    Acknowledge { note: Option<String> },
-    Snooze { until: DateTime<Utc> },
+    Acknowledge {
+        note: Option<String>,
+    },
+    /// Holds notifications until then; `None` ends a snooze now.
+    Snooze {
+        until: Option<DateTime<Utc>>,
+    },
     Resolve,
 }
 

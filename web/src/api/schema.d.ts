@@ -232,7 +232,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Acknowledges or resolves many alerts at once; already resolved or unknown ones are skipped. */
+        /** Acknowledges, snoozes or resolves many alerts at once; already resolved or unknown ones are skipped. */
         post: operations["bulk_alerts"];
         delete?: never;
         options?: never;
@@ -301,6 +301,23 @@ export interface paths {
         put?: never;
         /** Holds the alert's notifications until a time. */
         post: operations["snooze_alert"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/alerts/{id}/unsnooze": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Ends the alert's snooze now: notifications about it resume. */
+        post: operations["unsnooze_alert"];
         delete?: never;
         options?: never;
         head?: never;
@@ -887,7 +904,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every assignment of the organization. */
+        /** The organization's assignments, oldest first, optionally only a policy's, a scope's or a target's. */
         get: operations["list_policy_assignments"];
         put?: never;
         /** Assigns a policy globally or to a client, a site or an agent (one policy per scope and target). */
@@ -1211,12 +1228,17 @@ export interface components {
         /** @enum {string} */
         AlertStatus: "open" | "acknowledged" | "resolved";
         /** @enum {string} */
-        BulkAlertAction: "acknowledge" | "resolve";
+        BulkAlertAction: "acknowledge" | "snooze" | "resolve";
         BulkAlertRequest: {
             action: components["schemas"]["BulkAlertAction"];
             ids: components["schemas"]["AlertId"][];
             /** @description For `acknowledge`. */
             note?: string | null;
+            /**
+             * Format: date-time
+             * @description For `snooze`.
+             */
+            until?: string | null;
         };
         /** @description What happened to each alert of a bulk action. */
         BulkAlertResult: {
@@ -3375,6 +3397,51 @@ export interface operations {
             };
         };
     };
+    unsnooze_alert: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["AlertId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Alert"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     login: {
         parameters: {
             query?: never;
@@ -5035,7 +5102,13 @@ export interface operations {
     };
     list_policy_assignments: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Only this policy's assignments. */
+                policy_id?: components["schemas"]["PolicyId"];
+                scope?: "global" | "client" | "site" | "agent";
+                /** @description Only assignments to this client, site or agent. */
+                target_id?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -5048,6 +5121,14 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PolicyAssignmentList"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };

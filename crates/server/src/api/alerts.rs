@@ -216,7 +216,7 @@ fn snooze_action(request: &SnoozeRequest) -> Result<AlertAction, ApiError> {
         )));
     }
     Ok(AlertAction::Snooze {
-        until: request.until,
+        until: Some(request.until),
     })
 }
 
@@ -264,6 +264,18 @@ pub async fn snooze_alert(
     act(&state, &current, id, snooze_action(&request)?).await
 }
 
+/// Ends the alert's snooze now: notifications about it resume.
+#[utoipa::path(post, path = "/api/v1/alerts/{id}/unsnooze", tag = "monitoring", params(("id" = AlertId, Path)),
+    security(("bearer" = [])), responses((status = 200, body = Alert), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn unsnooze_alert(
+    State(state): State<AppState>,
+    Writer(current): Writer,
+    ApiPath(id): ApiPath<AlertId>,
+) -> ApiResult<Json<Alert>> {
+    act(&state, &current, id, AlertAction::Snooze { until: None }).await
+}
+
 /// Resolves the alert by hand; if its condition persists, a new alert opens.
 #[utoipa::path(post, path = "/api/v1/alerts/{id}/resolve", tag = "monitoring", params(("id" = AlertId, Path)),
     security(("bearer" = [])), responses((status = 200, body = Alert), (status = 403, body = ErrorBody),
@@ -280,6 +292,8 @@ pub async fn resolve_alert(
 #[serde(rename_all = "snake_case")]
 pub enum BulkAlertAction {
     Acknowledge,
+    /// Needs `until`.
+    Snooze,
     Resolve,
 }
 
@@ -291,6 +305,9 @@ pub struct BulkAlertRequest {
     /// For `acknowledge`.
     #[serde(default)]
     pub note: Option<String>,
+    /// For `snooze`.
+    #[serde(default)]
+    pub until: Option<DateTime<Utc>>,
 }
 
 /// What happened to each alert of a bulk action.
@@ -302,7 +319,7 @@ pub struct BulkAlertResult {
     pub skipped: Vec<AlertId>,
 }
 
-/// Acknowledges or resolves many alerts at once; already resolved or unknown ones are skipped.
+/// Acknowledges, snoozes or resolves many alerts at once; already resolved or unknown ones are skipped.
 #[utoipa::path(post, path = "/api/v1/alerts/bulk", tag = "monitoring", request_body = BulkAlertRequest, security(("bearer" = [])),
     responses((status = 200, body = BulkAlertResult), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn bulk_alerts(
@@ -319,6 +336,10 @@ pub async fn bulk_alerts(
         BulkAlertAction::Acknowledge => {
             acknowledge_action(AcknowledgeRequest { note: request.note })?
         }
+        BulkAlertAction::Snooze => match request.until {
+            Some(until) => snooze_action(&SnoozeRequest { until })?,
+            None => return Err(ApiError::validation("until: required to snooze")),
+        },
         BulkAlertAction::Resolve => AlertAction::Resolve,
     };
     let mut result = BulkAlertResult {

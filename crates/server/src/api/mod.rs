@@ -132,6 +132,7 @@ fn monitoring_router() -> OpenApiRouter<AppState> {
         .routes(routes!(alerts::acknowledge_alert))
         .routes(routes!(alerts::snooze_alert))
         .routes(routes!(alerts::resolve_alert))
+        .routes(routes!(alerts::unsnooze_alert))
         .routes(routes!(overview::overview))
         .routes(routes!(
             notifications::list_channels,

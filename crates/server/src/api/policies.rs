@@ -3,7 +3,7 @@
 //! receive their new checks within a second.
 
 use crate::auth::{CurrentUser, Writer};
-use crate::error::{ApiError, ApiJson, ApiPath, ApiResult, ErrorBody};
+use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, ErrorBody};
 use crate::services::effective_policy::EffectivePolicy;
 use crate::services::policies;
 use crate::state::AppState;
@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 use gururmm_protocol::{AgentId, OrganizationId, PolicyAssignmentId, PolicyId};
 use gururmm_store::{NewPolicyAssignment, PolicyBody, PolicyScope};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 /// Body for creating or replacing a policy. Settings left out (or `null`) are
 /// inherited from less specific policies.
@@ -216,12 +216,24 @@ pub struct PolicyAssignmentList {
     pub items: Vec<PolicyAssignment>,
 }
 
-/// Every assignment of the organization.
-#[utoipa::path(get, path = "/api/v1/policy-assignments", tag = "monitoring", security(("bearer" = [])),
-    responses((status = 200, body = PolicyAssignmentList)))]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AssignmentListParams {
+    /// Only this policy's assignments.
+    pub policy_id: Option<PolicyId>,
+    #[param(inline)]
+    pub scope: Option<PolicyScope>,
+    /// Only assignments to this client, site or agent.
+    pub target_id: Option<uuid::Uuid>,
+}
+
+/// The organization's assignments, oldest first, optionally only a policy's, a scope's or a target's.
+#[utoipa::path(get, path = "/api/v1/policy-assignments", tag = "monitoring", params(AssignmentListParams),
+    security(("bearer" = [])), responses((status = 200, body = PolicyAssignmentList), (status = 400, body = ErrorBody)))]
 pub async fn list_policy_assignments(
     State(state): State<AppState>,
     current: CurrentUser,
+    ApiQuery(params): ApiQuery<AssignmentListParams>,
 ) -> ApiResult<Json<PolicyAssignmentList>> {
     let assignments = state
         .store
@@ -229,7 +241,13 @@ pub async fn list_policy_assignments(
         .await
         .map_err(ApiError::internal)?;
     Ok(Json(PolicyAssignmentList {
-        items: assignments.into_iter().map(Into::into).collect(),
+        items: assignments
+            .into_iter()
+            .filter(|a| params.policy_id.is_none_or(|id| a.policy_id == id))
+            .filter(|a| params.scope.is_none_or(|scope| a.scope == scope))
+            .filter(|a| params.target_id.is_none_or(|id| a.target_id == Some(id)))
+            .map(Into::into)
+            .collect(),
     }))
 }
 

@@ -223,6 +223,50 @@ async fn a_snoozed_alert_is_quiet_until_its_snooze_ends() {
             1
         );
         assert_eq!(queued(&server, &token).await, ["opened", "reminder"]);
+        // Snoozed again, then woken by hand: reminders follow the interval again.
+        server
+            .post(
+                &format!("/api/v1/alerts/{alert}/snooze"),
+                &token,
+                json!({"until": now + Duration::days(1)}),
+            )
+            .await;
+        let (status, woken) = server
+            .post(
+                &format!("/api/v1/alerts/{alert}/unsnooze"),
+                &token,
+                json!({}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{woken}");
+        assert_eq!(
+            (&woken["snoozed_until"], &woken["snoozed_by_email"]),
+            (&Value::Null, &Value::Null)
+        );
+        assert_eq!(
+            notify::enqueue_once(&server.state, now + Duration::minutes(40))
+                .await
+                .unwrap(),
+            1
+        );
+        // Bulk snooze needs its time.
+        let (status, _) = server
+            .post(
+                "/api/v1/alerts/bulk",
+                &token,
+                json!({"ids": [alert], "action": "snooze"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        let (status, bulk) = server
+            .post(
+                "/api/v1/alerts/bulk",
+                &token,
+                json!({"ids": [alert], "action": "snooze", "until": now + Duration::hours(2)}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{bulk}");
+        assert!(bulk["changed"][0]["snoozed_until"].is_string());
         for (body, code) in [
             (
                 json!({"until": now - Duration::minutes(1)}),

@@ -107,6 +107,18 @@ async fn a_policy_reaches_the_agent_and_its_failures_alert_once_until_they_pass(
             .await;
         assert_eq!(status, StatusCode::CREATED, "{assignment}");
         assert_eq!(assignment["target_name"], "Acme");
+        for (query, count) in [
+            (format!("policy_id={policy_id}"), 1),
+            ("scope=client".to_string(), 1),
+            ("scope=global".to_string(), 0),
+            (format!("target_id={client}"), 1),
+            (format!("target_id={}", uuid::Uuid::new_v4()), 0),
+        ] {
+            let (_, list) = server
+                .get(&format!("/api/v1/policy-assignments?{query}"), &token)
+                .await;
+            assert_eq!(list["items"].as_array().unwrap().len(), count, "{query}");
+        }
         // The connected agent gets the check at once.
         let checks = next_checks(&mut socket).await;
         assert_eq!(checks.len(), 1);
@@ -566,6 +578,7 @@ async fn readonly_users_see_monitoring_but_change_nothing() {
                 json!({"until": until}),
             ),
             (format!("/api/v1/alerts/{alert}/resolve"), json!({})),
+            (format!("/api/v1/alerts/{alert}/unsnooze"), json!({})),
             (
                 "/api/v1/alerts/bulk".into(),
                 json!({"ids": [alert], "action": "resolve"}),

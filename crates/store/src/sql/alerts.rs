@@ -225,8 +225,8 @@ where
             )
             .bind(org.to_string())
             .bind(id.to_string())
-            .bind(millis(*until))
-            .bind(by_email),
+            .bind(until.map(millis))
+            .bind(until.map(|_| by_email)),
             AlertAction::Resolve => sqlx::query(
                 "UPDATE alerts SET status = 'resolved', resolved_at = $3, resolved_by_email = $4 \
                  WHERE organization_id = $1 AND id = $2 AND status <> 'resolved'",

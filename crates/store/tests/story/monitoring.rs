@@ -325,7 +325,7 @@ async fn checks_and_alerts(store: &dyn Store, tenants: &Tenants) {
             org,
             alert.id,
             &AlertAction::Snooze {
-                until: at + Duration::hours(1),
+                until: Some(at + Duration::hours(1)),
             },
             "tech@msp.test",
             at,
@@ -333,6 +333,17 @@ async fn checks_and_alerts(store: &dyn Store, tenants: &Tenants) {
         .await
         .unwrap();
     assert_eq!(snoozed.snoozed_until, Some(at + Duration::hours(1)));
+    let woken = store
+        .act_on_alert(
+            org,
+            alert.id,
+            &AlertAction::Snooze { until: None },
+            "tech@msp.test",
+            at,
+        )
+        .await
+        .unwrap();
+    assert_eq!((woken.snoozed_until, woken.snoozed_by_email), (None, None));
     assert!(matches!(
         store
             .act_on_alert(
