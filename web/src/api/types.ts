@@ -101,3 +101,6 @@ export type DeliveryPage = Schemas["DeliveryPage"];
 export type DeliveryStatus = Schemas["DeliveryStatus"];
 export type MaintenanceWindow = Schemas["MaintenanceWindow"];
 export type MaintenanceWindowRequest = Schemas["MaintenanceWindowRequest"];
+export type CheckTemplate = Schemas["CheckTemplate"];
+export type CheckTemplateRequest = Schemas["CheckTemplateRequest"];
+export type TemplateCheck = Schemas["TemplateCheck"];

@@ -169,6 +169,12 @@ const policyRoute = createRoute({
   component: lazyRouteComponent(() => import("./routes/monitoring-routes"), "PolicyRoute"),
 });
 
+const checkTemplatesRoute = createRoute({
+  getParentRoute: () => authedRoute,
+  path: "/check-templates",
+  component: lazyRouteComponent(() => import("./routes/monitoring-routes"), "CheckTemplatesRoute"),
+});
+
 const notificationsRoute = createRoute({
   getParentRoute: () => authedRoute,
   path: "/notifications",
@@ -214,6 +220,7 @@ const routeTree = rootRoute.addChildren([
     policiesRoute,
     newPolicyRoute,
     policyRoute,
+    checkTemplatesRoute,
     notificationsRoute,
     deliveriesRoute,
     maintenanceRoute,

@@ -3,6 +3,7 @@ import { getRouteApi, useNavigate } from "@tanstack/react-router";
 import { AlertsPage } from "@/features/alerts/components/alerts-page";
 import { OverviewPage } from "@/features/overview/components/overview-page";
 import { PoliciesPage } from "@/features/policies/components/policies-page";
+import { CheckTemplatesPage } from "@/features/policies/components/check-templates-page";
 import { EditPolicyPage, NewPolicyPage } from "@/features/policies/components/policy-editor-page";
 
 const alertsApi = getRouteApi("/authed/alerts");
@@ -33,4 +34,8 @@ export function PolicyRoute() {
   const { policyId } = policyApi.useParams();
   const navigate = useNavigate();
   return <EditPolicyPage key={policyId} policyId={policyId} onDeleted={() => void navigate({ to: "/policies" })} />;
+}
+
+export function CheckTemplatesRoute() {
+  return <CheckTemplatesPage />;
 }

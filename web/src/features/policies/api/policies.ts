@@ -2,7 +2,7 @@ import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tansta
 import { api } from "@/api/client";
 import { unwrap } from "@/api/errors";
 import { rootKeys } from "@/api/query-keys";
-import type { PolicyAssignmentRequest, PolicyRequest } from "@/api/types";
+import type { CheckTemplateRequest, PolicyAssignmentRequest, PolicyRequest } from "@/api/types";
 
 export const policyKeys = {
   all: rootKeys.policies,
@@ -14,6 +14,7 @@ export const policyKeys = {
   pickSites: (clientId: string | null) => ["policies", "pick", "sites", clientId] as const,
   pickAgents: (q: string) => ["policies", "pick", "agents", q] as const,
   pickChannels: ["policies", "pick", "channels"] as const,
+  templates: ["policies", "templates"] as const,
 };
 
 export function usePolicies() {
@@ -123,5 +124,29 @@ export function usePickChannels(enabled: boolean) {
     queryKey: policyKeys.pickChannels,
     queryFn: () => unwrap(api.GET("/api/v1/notification-channels")),
     enabled,
+  });
+}
+
+/** The check templates, with the policies using each. */
+export function useCheckTemplates() {
+  return useQuery({ queryKey: policyKeys.templates, queryFn: () => unwrap(api.GET("/api/v1/check-templates")) });
+}
+
+export function useSaveCheckTemplate() {
+  const changed = usePolicyChanged();
+  return useMutation({
+    mutationFn: ({ id, body }: { id?: string; body: CheckTemplateRequest }) =>
+      id
+        ? unwrap(api.PUT("/api/v1/check-templates/{id}", { params: { path: { id } }, body }))
+        : unwrap(api.POST("/api/v1/check-templates", { body })),
+    onSuccess: changed,
+  });
+}
+
+export function useDeleteCheckTemplate() {
+  const changed = usePolicyChanged();
+  return useMutation({
+    mutationFn: (id: string) => unwrap(api.DELETE("/api/v1/check-templates/{id}", { params: { path: { id } } })),
+    onSuccess: changed,
   });
 }

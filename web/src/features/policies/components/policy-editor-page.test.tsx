@@ -112,4 +112,36 @@ describe("EditPolicyPage", () => {
     expect(screen.getByTestId("policy-notify-error")).toHaveTextContent("Pick a channel for notification route 1.");
     expect(fetchMock.mock.calls.some(([input]) => (input as Request).method === "PUT")).toBe(false);
   });
+
+  it("adds a check from a template and removes one", async () => {
+    const template = {
+      ...stored.checks![0]!,
+      id: "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4b11",
+      name: "SSH",
+      description: "",
+      used_by: [],
+      created_at: "",
+      updated_at: "",
+    };
+    const other = { ...template, id: "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4b12", name: "HTTPS" };
+    const withTemplate = policy({ template_checks: [{ template_id: other.id }] });
+    renderPage(<EditPolicyPage policyId={withTemplate.id} onDeleted={() => undefined} />, {
+      seed: [
+        [policyKeys.detail(withTemplate.id), withTemplate],
+        [policyKeys.templates, { items: [template, other] }],
+        [policyKeys.pickChannels, { items: [] }],
+      ],
+    });
+    expect(await screen.findByTestId("template-check-row")).toHaveTextContent("HTTPS");
+    await userEvent.click(screen.getByTestId("add-template-check-button"));
+    const options = await screen.findAllByTestId("add-template-check");
+    expect(options.map((option) => option.textContent)).toEqual(["SSH"]);
+    await userEvent.click(options[0]!);
+    expect(screen.getAllByTestId("template-check-row").map((row) => row.textContent)).toEqual(["HTTPS", "SSH"]);
+    await userEvent.click(screen.getByRole("button", { name: "Remove HTTPS" }));
+
+    await userEvent.click(screen.getByTestId("save-policy"));
+    const sent = fetchMock.mock.calls.map(([input]) => input as Request).find((request) => request.method === "PUT");
+    expect(await sent?.json()).toMatchObject({ template_checks: [{ template_id: template.id }] });
+  });
 });

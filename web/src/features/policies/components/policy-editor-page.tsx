@@ -25,6 +25,7 @@ import { useDocumentTitle } from "@/hooks/use-document-title";
 import { useCanMutate } from "@/lib/auth";
 import { useCreatePolicy, useDeletePolicy, usePolicy, useUpdatePolicy } from "../api/policies";
 import { NotifyRoutesCard } from "./notify-routes-card";
+import { AddFromTemplateButton, TemplateChecksList } from "./template-checks";
 import {
   buildPolicyRequest,
   CHECK_TYPE_LABELS,
@@ -253,36 +254,37 @@ function PolicyEditor({
         data-testid="policy-checks"
         actions={
           mayMutate ? (
-            <DropdownMenu>
-              <DropdownMenuTrigger asChild>
-                <Button type="button" size="sm" variant="outline" data-testid="add-check-button">
-                  <PlusIcon /> Add check
-                </Button>
-              </DropdownMenuTrigger>
-              <DropdownMenuContent align="end">
-                {CHECK_TYPES.map(({ type, label, hint }) => (
-                  <DropdownMenuItem
-                    key={type}
-                    onSelect={() => setEditing({ index: null, values: newCheck(type as CheckType) })}
-                    data-testid={`add-check-${type}`}
-                  >
-                    <span className="grid">
-                      <span>{label}</span>
-                      <span className="text-xs text-muted-foreground">{hint}</span>
-                    </span>
-                  </DropdownMenuItem>
-                ))}
-              </DropdownMenuContent>
-            </DropdownMenu>
+            <div className="flex gap-2">
+              <AddFromTemplateButton
+                used={values.template_checks}
+                onAdd={(check) => set("template_checks", [...values.template_checks, check])}
+              />
+              <DropdownMenu>
+                <DropdownMenuTrigger asChild>
+                  <Button type="button" size="sm" variant="outline" data-testid="add-check-button">
+                    <PlusIcon /> Add check
+                  </Button>
+                </DropdownMenuTrigger>
+                <DropdownMenuContent align="end">
+                  {CHECK_TYPES.map(({ type, label, hint }) => (
+                    <DropdownMenuItem
+                      key={type}
+                      onSelect={() => setEditing({ index: null, values: newCheck(type as CheckType) })}
+                      data-testid={`add-check-${type}`}
+                    >
+                      <span className="grid">
+                        <span>{label}</span>
+                        <span className="text-xs text-muted-foreground">{hint}</span>
+                      </span>
+                    </DropdownMenuItem>
+                  ))}
+                </DropdownMenuContent>
+              </DropdownMenu>
+            </div>
           ) : null
         }
       >
-        {values.template_checks.length > 0 ? (
-          <p className="mb-2 text-xs text-muted-foreground" data-testid="policy-template-checks">
-            Also {values.template_checks.length} check{values.template_checks.length === 1 ? "" : "s"} from check templates (
-            {values.template_checks.map((check) => check.name ?? "template").join(", ")}), kept as they are when this policy is saved.
-          </p>
-        ) : null}
+        <TemplateChecksList checks={values.template_checks} readOnly={readOnly} onChange={(checks) => set("template_checks", checks)} />
         {values.checks.length === 0 && values.template_checks.length === 0 ? (
           <p className="text-sm text-muted-foreground">No check: this policy only sets the settings above.</p>
         ) : (
