@@ -80,6 +80,8 @@ export function useDeliveries(query: DeliveryListQuery) {
     queryKey: notificationKeys.deliveries(query),
     queryFn: () => unwrap(api.GET("/api/v1/notification-deliveries", { params: { query } })),
     placeholderData: keepPreviousData,
+    // No event says when a pending delivery is sent or given up: poll while one is shown.
+    refetchInterval: (current) => (current.state.data?.items.some((delivery) => delivery.status === "pending") ? 5_000 : 60_000),
   });
 }
 

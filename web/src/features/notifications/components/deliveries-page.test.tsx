@@ -1,5 +1,6 @@
 import { screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
+import { LiveEventsProvider } from "@/lib/live-events";
 import { channel, delivery, pageOf } from "@/test/fixtures";
 import { renderPage } from "@/test/render-page";
 import { DELIVERIES_PER_PAGE, notificationKeys } from "../api/notifications";
@@ -18,26 +19,31 @@ const FAILED = delivery({
 function renderDeliveries(search: DeliveryListSearch) {
   const onSearchChange = vi.fn();
   const { delivery: open, ...list } = search;
-  renderPage(<DeliveriesPage search={search} onSearchChange={onSearchChange} />, {
-    seed: [
-      [notificationKeys.deliveries(deliveryListQuery(list, DELIVERIES_PER_PAGE)), pageOf([SENT, FAILED], DELIVERIES_PER_PAGE)],
-      [notificationKeys.channels, { items: [channel()] }],
-      ...(open
-        ? ([
-            [
-              notificationKeys.delivery(open),
-              {
-                ...FAILED,
-                attempt_log: [
-                  { attempt: 1, attempted_at: "2026-01-01T00:00:00Z", ok: false, detail: "HTTP 500 from receiver" },
-                  { attempt: 2, attempted_at: "2026-01-01T00:00:15Z", ok: true, detail: "HTTP 200" },
-                ],
-              },
-            ],
-          ] as [readonly unknown[], unknown][])
-        : []),
-    ],
-  });
+  renderPage(
+    <LiveEventsProvider session={null}>
+      <DeliveriesPage search={search} onSearchChange={onSearchChange} />
+    </LiveEventsProvider>,
+    {
+      seed: [
+        [notificationKeys.deliveries(deliveryListQuery(list, DELIVERIES_PER_PAGE)), pageOf([SENT, FAILED], DELIVERIES_PER_PAGE)],
+        [notificationKeys.channels, { items: [channel()] }],
+        ...(open
+          ? ([
+              [
+                notificationKeys.delivery(open),
+                {
+                  ...FAILED,
+                  attempt_log: [
+                    { attempt: 1, attempted_at: "2026-01-01T00:00:00Z", ok: false, detail: "HTTP 500 from receiver" },
+                    { attempt: 2, attempted_at: "2026-01-01T00:00:15Z", ok: true, detail: "HTTP 200" },
+                  ],
+                },
+              ],
+            ] as [readonly unknown[], unknown][])
+          : []),
+      ],
+    },
+  );
   return onSearchChange;
 }
 

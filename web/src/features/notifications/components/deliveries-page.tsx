@@ -18,6 +18,7 @@ import { useDocumentTitle } from "@/hooks/use-document-title";
 import { formatDateTime } from "@/lib/format";
 import { changeListSearch } from "@/lib/search-params";
 import { DELIVERIES_PER_PAGE, useChannels, useDeliveries, useDelivery } from "../api/notifications";
+import { useDeliveryLiveUpdates } from "../hooks/use-delivery-live-updates";
 import { DELIVERY_STATUS_LABELS, DELIVERY_STATUSES, deliveryListQuery, type DeliveryListSearch } from "../delivery-list-search";
 
 const ANY = "__any__";
@@ -39,6 +40,7 @@ export function DeliveriesPage({
   onSearchChange: (next: DeliveryListSearch) => void;
 }) {
   useDocumentTitle("Delivery log");
+  useDeliveryLiveUpdates();
   const { delivery: openDelivery, ...listSearch } = search;
   const deliveries = useDeliveries(deliveryListQuery(listSearch, DELIVERIES_PER_PAGE));
   const channels = useChannels();
