@@ -69,7 +69,10 @@ export function CheckEditorDialog({
   serverProblem,
   onSave,
   onClose,
+  extra,
 }: {
+  /** Fields the caller adds under the check's own (a template's description). */
+  extra?: ReactNode;
   /** The check being edited, or a new one of its type; null closes the dialog. */
   initial: CheckFormValues | null;
   otherNames: readonly string[];
@@ -89,6 +92,7 @@ export function CheckEditorDialog({
             serverProblem={serverProblem}
             onSave={onSave}
             onCancel={onClose}
+            extra={extra}
           />
         ) : null}
       </DialogContent>
@@ -102,7 +106,9 @@ function CheckForm({
   serverProblem,
   onSave,
   onCancel,
+  extra,
 }: {
+  extra?: ReactNode;
   initial: CheckFormValues;
   otherNames: readonly string[];
   serverProblem?: FieldProblem<CheckField> | null;
@@ -152,6 +158,7 @@ function CheckForm({
         </DialogTitle>
         <DialogDescription>{type?.hint}</DialogDescription>
       </DialogHeader>
+      {extra}
       <div className="grid gap-3 sm:grid-cols-2">
         <FormField
           label="Name"

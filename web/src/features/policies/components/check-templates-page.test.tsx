@@ -66,16 +66,19 @@ describe("CheckTemplatesPage", () => {
     expect(await within(dialog).findByText(/used by Baseline, Linux servers/)).toBeInTheDocument();
   });
 
-  it("edits a template with the check form, keeping its description, and puts a 422 on the field", async () => {
+  it("edits a template and its description with the check form, and puts a 422 on the field", async () => {
     renderPage(<CheckTemplatesPage />, { seed: [[policyKeys.templates, { items: [SSH] }]] });
     await userEvent.click(await screen.findByTestId("edit-template"));
     const editor = await screen.findByTestId("check-editor");
     const port = within(editor).getByLabelText("Port");
     await userEvent.clear(port);
     await userEvent.type(port, "2222");
+    const description = within(editor).getByLabelText("Template description");
+    expect(description).toHaveValue("The SSH daemon answers");
+    await userEvent.type(description, " on 22");
     await userEvent.click(within(editor).getByTestId("save-check"));
     const sent = fetchMock.mock.calls.map(([input]) => input as Request).find((request) => request.method === "PUT");
-    expect(await sent?.json()).toMatchObject({ name: "SSH", type: "port", port: 2222, description: "The SSH daemon answers" });
+    expect(await sent?.json()).toMatchObject({ name: "SSH", type: "port", port: 2222, description: "The SSH daemon answers on 22" });
     expect(await screen.findByTestId("check-field-error")).toHaveTextContent("must be 1 to 65535");
   });
 });

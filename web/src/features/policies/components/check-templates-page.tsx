@@ -8,10 +8,12 @@ import type { CheckTemplate, CheckType } from "@/api/types";
 import { ConfirmDialog } from "@/components/confirm-dialog";
 import { DataTable, type DataColumn } from "@/components/data-table";
 import { EmptyState } from "@/components/empty-state";
+import { FormField } from "@/components/form-field";
 import { PageHeader } from "@/components/page-header";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { DropdownMenu, DropdownMenuContent, DropdownMenuItem, DropdownMenuTrigger } from "@/components/ui/dropdown-menu";
+import { Input } from "@/components/ui/input";
 import { useDocumentTitle } from "@/hooks/use-document-title";
 import { useCanMutate } from "@/lib/auth";
 import { useCheckTemplates, useDeleteCheckTemplate, useSaveCheckTemplate } from "../api/policies";
@@ -29,6 +31,7 @@ import { CheckEditorDialog } from "./check-editor-dialog";
 
 interface Editing {
   template?: CheckTemplate;
+  description: string;
   values: CheckFormValues;
   serverProblem?: FieldProblem<CheckField> | null;
 }
@@ -52,7 +55,7 @@ export function CheckTemplatesPage() {
     const built = buildCheck(values, otherNames);
     if (!built.ok) return;
     try {
-      await save.mutateAsync({ id: editing.template?.id, body: { ...built.check, description: editing.template?.description ?? "" } });
+      await save.mutateAsync({ id: editing.template?.id, body: { ...built.check, description: editing.description.trim() } });
       toast.success(editing.template ? "Template saved; the policies using it change too." : "Template created.");
       setEditing(null);
     } catch (error) {
@@ -82,7 +85,7 @@ export function CheckTemplatesPage() {
         {CHECK_TYPES.map(({ type, label, hint }) => (
           <DropdownMenuItem
             key={type}
-            onSelect={() => setEditing({ values: newCheck(type as CheckType) })}
+            onSelect={() => setEditing({ description: "", values: newCheck(type as CheckType) })}
             data-testid={`new-template-${type}`}
           >
             <span className="grid">
@@ -104,7 +107,9 @@ export function CheckTemplatesPage() {
       />
       <DataTable
         query={list}
-        columns={templateColumns(mayMutate, (template) => setEditing({ template, values: checkToForm(template) }))}
+        columns={templateColumns(mayMutate, (template) =>
+          setEditing({ template, description: template.description, values: checkToForm(template) }),
+        )}
         rowKey={(template) => template.id}
         rowProps={(template) => ({ "data-testid": "template-row", "data-template-id": template.id })}
         testId="templates-table"
@@ -121,6 +126,18 @@ export function CheckTemplatesPage() {
         serverProblem={editing?.serverProblem}
         onSave={(values) => void saveTemplate(values)}
         onClose={() => setEditing(null)}
+        extra={
+          editing ? (
+            <FormField label="Template description" htmlFor="check-template-description" hint="Shown in the templates list.">
+              <Input
+                id="check-template-description"
+                value={editing.description}
+                maxLength={2000}
+                onChange={(event) => setEditing({ ...editing, description: event.target.value })}
+              />
+            </FormField>
+          ) : null
+        }
       />
     </div>
   );
