@@ -294,6 +294,51 @@ mod tests {
     }
 
     #[test]
+    fn slack_and_teams_get_their_own_bodies_and_webhooks_the_payload() {
+        let delivery = Delivery {
+            id: gururmm_protocol::DeliveryId::new(),
+            organization_id: gururmm_protocol::OrganizationId::new(),
+            channel_id: gururmm_protocol::NotificationChannelId::new(),
+            channel_name: "c".into(),
+            channel_kind: ChannelKind::Slack,
+            alert_id: None,
+            event: gururmm_store::NotificationEvent::Opened,
+            subject: "[CRITICAL] disk failing on web-01".into(),
+            body: "line one\nline two".into(),
+            payload: r#"{"event":"opened"}"#.into(),
+            status: gururmm_store::DeliveryStatus::Pending,
+            attempts: 0,
+            next_attempt_at: chrono::Utc::now(),
+            last_error: None,
+            created_at: chrono::Utc::now(),
+            sent_at: None,
+        };
+        let slack: serde_json::Value =
+            serde_json::from_str(&http_body(ChannelKind::Slack, &delivery)).unwrap();
+        assert_eq!(
+            slack["text"],
+            "*[CRITICAL] disk failing on web-01*\nline one\nline two"
+        );
+        let teams: serde_json::Value =
+            serde_json::from_str(&http_body(ChannelKind::Teams, &delivery)).unwrap();
+        assert_eq!(
+            (&teams["@type"], &teams["title"]),
+            (
+                &serde_json::json!("MessageCard"),
+                &serde_json::json!("[CRITICAL] disk failing on web-01")
+            )
+        );
+        assert_eq!(
+            teams["text"], "line one  \nline two",
+            "Markdown line breaks"
+        );
+        assert_eq!(
+            http_body(ChannelKind::Webhook, &delivery),
+            r#"{"event":"opened"}"#
+        );
+    }
+
+    #[test]
     fn smtp_urls_choose_the_transport_or_say_why_not() {
         for good in [
             "smtp://127.0.0.1:2525",
