@@ -95,7 +95,8 @@ async fn an_agent_goes_online_reports_metrics_and_goes_offline() {
                         &token,
                     )
                     .await;
-                (list["total"] == 1).then_some(list)
+                // The total and the page are two reads: wait until both show it.
+                (list["total"] == 1 && list["items"][0]["status"] == "online").then_some(list)
             },
         )
         .await;
