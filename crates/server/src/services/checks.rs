@@ -16,8 +16,10 @@
 
 use crate::services::alerts::{check_condition, Alerts};
 use crate::services::bus::{Bus, LiveEvent};
+use crate::services::commands::truncate_at;
 use crate::services::effective_policy::EffectivePolicy;
 use crate::services::error::{ServiceError, ServiceResult};
+use crate::text::truncate;
 use chrono::{DateTime, Duration, Utc};
 use gururmm_protocol::checks::{CheckResult, CheckState, MAX_OUTPUT_BYTES};
 use gururmm_protocol::{AgentId, ClientId, OrganizationId, SiteId};
@@ -87,18 +89,6 @@ fn severity_of(state: CheckState, check: Severity) -> Severity {
     }
 }
 
-/// `text` cut to at most `max` bytes at a character boundary.
-fn truncate(text: &str, max: usize) -> &str {
-    if text.len() <= max {
-        return text;
-    }
-    let mut end = max;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    &text[..end]
-}
-
 impl CheckBoard {
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<AgentId, Vec<CheckStatus>>> {
         self.agents
@@ -156,7 +146,8 @@ impl CheckBoard {
             if result.state == CheckState::Pending {
                 continue;
             }
-            let output = truncate(&result.output, MAX_OUTPUT_BYTES).to_string();
+            let mut output = result.output;
+            truncate_at(&mut output, MAX_OUTPUT_BYTES);
             let index = current.iter().position(|s| s.name == result.name);
             let previous = index.map(|i| &current[i]);
             if previous.is_some_and(|p| p.checked_at > result.checked_at) {
@@ -326,12 +317,5 @@ mod tests {
             severity_of(CheckState::Failing, Severity::Critical),
             Severity::Critical
         );
-    }
-
-    #[test]
-    fn truncation_keeps_whole_characters() {
-        assert_eq!(truncate("héllo", 2), "h");
-        assert_eq!(truncate("héllo", 3), "hé");
-        assert_eq!(truncate("abc", 10), "abc");
     }
 }

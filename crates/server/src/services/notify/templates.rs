@@ -59,10 +59,13 @@ fn time(at: DateTime<Utc>) -> String {
     at.format("%Y-%m-%d %H:%M UTC").to_string()
 }
 
+/// At most `max_chars` characters, with an ellipsis when cut.
 fn cut(text: &str, max_chars: usize) -> String {
-    match text.char_indices().nth(max_chars) {
-        Some((end, _)) => format!("{}…", &text[..end]),
-        None => text.to_string(),
+    let kept = crate::text::truncate(text, max_chars);
+    if kept.len() < text.len() {
+        kept + "…"
+    } else {
+        kept
     }
 }
 
