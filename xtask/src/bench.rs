@@ -16,6 +16,8 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+mod dark_site;
+
 struct Scale {
     name: &'static str,
     connect: Vec<usize>,
@@ -117,6 +119,8 @@ fn start_server(data: &Path, database_url: &str, listen: &str, password: &str) -
             .env("GURURMM_ADMIN_EMAIL", EMAIL)
             .env("GURURMM_ADMIN_PASSWORD", password)
             .env("GURURMM_LOG", "warn")
+            // The dark-site scenario's webhook receiver listens on loopback.
+            .env("GURURMM_ALLOW_PRIVATE_WEBHOOKS", "true")
             .env("GURURMM_WEB_DIR", data.join("none"))
             .stdout(log.try_clone()?)
             .stderr(log)
@@ -653,6 +657,10 @@ fn backend_scenarios(
         "monitoring".into(),
         monitoring(&server, scale, backend, database_url, &credentials)?,
     );
+    results.insert(
+        "dark_site".into(),
+        dark_site::dark_site(&server, backend, &dir.join("dark-site"))?,
+    );
     Ok(Value::Object(results))
 }
 
@@ -666,7 +674,8 @@ fn monitoring_only(scale: &Scale, backend: &str, database_url: &str, dir: &Path)
         database_url,
         &dir.join("fleet.jsonl"),
     )?;
-    Ok(json!({"backend": backend, "monitoring": monitoring}))
+    let dark_site = dark_site::dark_site(&server, backend, &dir.join("dark-site"))?;
+    Ok(json!({"backend": backend, "monitoring": monitoring, "dark_site": dark_site}))
 }
 
 /// The interval of every check of the monitoring scenario's policy.
@@ -1273,6 +1282,26 @@ fn table(results: &Value) -> String {
             "monitoring",
             "unchanged_results_written",
             "monitoring: DB writes for unchanged results",
+        ),
+        (
+            "dark_site",
+            "site_offline_alerts",
+            "dark site of 1,000: site alerts",
+        ),
+        (
+            "dark_site",
+            "agent_offline_alerts",
+            "dark site of 1,000: per-agent alerts",
+        ),
+        (
+            "dark_site",
+            "notifications",
+            "dark site of 1,000: notifications",
+        ),
+        (
+            "dark_site",
+            "seconds_to_alert",
+            "dark site of 1,000: s to alert (grace 60)",
         ),
     ] {
         rows.push((
