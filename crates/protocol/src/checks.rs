@@ -196,6 +196,54 @@ pub enum CheckKind {
     Process(ProcessCheck),
 }
 
+/// A check's type: the `type` a check is written with, without that type's fields.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum CheckType {
+    Cpu,
+    Memory,
+    Disk,
+    Ping,
+    Port,
+    Http,
+    Script,
+    Service,
+    Process,
+}
+
+impl CheckType {
+    pub const ALL: [CheckType; 9] = [
+        Self::Cpu,
+        Self::Memory,
+        Self::Disk,
+        Self::Ping,
+        Self::Port,
+        Self::Http,
+        Self::Script,
+        Self::Service,
+        Self::Process,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Cpu => "cpu",
+            Self::Memory => "memory",
+            Self::Disk => "disk",
+            Self::Ping => "ping",
+            Self::Port => "port",
+            Self::Http => "http",
+            Self::Script => "script",
+            Self::Service => "service",
+            Self::Process => "process",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.as_str() == value)
+    }
+}
+
 /// A field of a check that is out of range, named as the API names it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FieldError {
@@ -219,18 +267,22 @@ impl std::fmt::Display for FieldError {
 }
 
 impl CheckKind {
-    pub fn type_name(&self) -> &'static str {
+    pub fn check_type(&self) -> CheckType {
         match self {
-            Self::Cpu(_) => "cpu",
-            Self::Memory(_) => "memory",
-            Self::Disk(_) => "disk",
-            Self::Ping(_) => "ping",
-            Self::Port(_) => "port",
-            Self::Http(_) => "http",
-            Self::Script(_) => "script",
-            Self::Service(_) => "service",
-            Self::Process(_) => "process",
+            Self::Cpu(_) => CheckType::Cpu,
+            Self::Memory(_) => CheckType::Memory,
+            Self::Disk(_) => CheckType::Disk,
+            Self::Ping(_) => CheckType::Ping,
+            Self::Port(_) => CheckType::Port,
+            Self::Http(_) => CheckType::Http,
+            Self::Script(_) => CheckType::Script,
+            Self::Service(_) => CheckType::Service,
+            Self::Process(_) => CheckType::Process,
         }
+    }
+
+    pub fn type_name(&self) -> &'static str {
+        self.check_type().as_str()
     }
 
     /// Names the service or process a check of that type looks for when the
@@ -530,6 +582,28 @@ mod tests {
                 process: Some("sshd".into())
             })
         );
+    }
+
+    #[test]
+    fn a_check_type_is_written_as_its_kinds_type_tag() {
+        let kinds = [
+            r#"{"type":"cpu","max_percent":90}"#,
+            r#"{"type":"memory","max_percent":90}"#,
+            r#"{"type":"disk","max_used_percent":90}"#,
+            r#"{"type":"ping","host":"x"}"#,
+            r#"{"type":"port","host":"x","port":1}"#,
+            r#"{"type":"http","url":"https://x"}"#,
+            r#"{"type":"script","script_id":"6f0d3c52-8e4f-4c1b-9a55-0e7d6a3b2c11"}"#,
+            r#"{"type":"service"}"#,
+            r#"{"type":"process"}"#,
+        ]
+        .map(check);
+        for (kind, check_type) in kinds.iter().zip(CheckType::ALL) {
+            assert_eq!(kind.check_type(), check_type);
+            let tag = serde_json::to_value(kind).unwrap()["type"].clone();
+            assert_eq!(serde_json::to_value(check_type).unwrap(), tag);
+            assert_eq!(CheckType::parse(check_type.as_str()), Some(check_type));
+        }
     }
 
     #[test]

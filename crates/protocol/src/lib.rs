@@ -16,7 +16,7 @@ pub mod frames;
 pub mod ids;
 pub mod metrics;
 
-pub use checks::{CheckKind, CheckResult, CheckSpec, CheckState};
+pub use checks::{CheckKind, CheckResult, CheckSpec, CheckState, CheckType};
 pub use commands::{
     CommandId, CommandOutcome, CommandRequest, CommandResult, CommandStatus, CommandType,
     OutputStream, RunAs,

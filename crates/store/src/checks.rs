@@ -2,11 +2,12 @@
 //! latest run of every check in memory and calls [`CheckStore::record_check_changes`]
 //! when a check's state changes, so an unchanged result costs no write.
 
+use crate::model::{ListQuery, Page};
 use crate::StoreResult;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use gururmm_protocol::checks::CheckState;
-use gururmm_protocol::{AgentId, OrganizationId};
+use gururmm_protocol::{AgentId, ClientId, OrganizationId, SiteId};
 
 /// A check's state as of its last change (or the last run the server wrote).
 #[derive(Clone, Debug, PartialEq)]
@@ -33,6 +34,27 @@ pub struct CheckHistoryEntry {
     pub checked_at: DateTime<Utc>,
 }
 
+/// A check's state with its agent's name and place, as the fleet-wide list shows it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FleetCheck {
+    pub status: CheckStatus,
+    pub agent_hostname: String,
+    pub client_id: ClientId,
+    pub client_name: String,
+    pub site_id: SiteId,
+    pub site_name: String,
+}
+
+/// What the fleet-wide list of checks shows; every field narrows it.
+#[derive(Clone, Debug, Default)]
+pub struct FleetCheckFilter {
+    /// The states shown; empty: every state.
+    pub states: Vec<CheckState>,
+    pub client_id: Option<ClientId>,
+    pub site_id: Option<SiteId>,
+    pub agent_id: Option<AgentId>,
+}
+
 #[async_trait]
 pub trait CheckStore {
     /// Writes each status (replacing the check's previous one) and adds it to
@@ -53,6 +75,16 @@ pub trait CheckStore {
         since: DateTime<Utc>,
         limit: i64,
     ) -> StoreResult<Vec<CheckHistoryEntry>>;
+    /// The organization's checks (their states as last written), worst first
+    /// (failing, warning, passing), then longest in that state; `query.search`
+    /// matches the check's name or the agent's hostname. Another
+    /// organization's client, site or agent matches nothing.
+    async fn list_fleet_checks(
+        &self,
+        org: OrganizationId,
+        filter: &FleetCheckFilter,
+        query: &ListQuery,
+    ) -> StoreResult<Page<FleetCheck>>;
     /// How many checks of the organization's agents are in each state.
     async fn count_check_states(&self, org: OrganizationId) -> StoreResult<Vec<(CheckState, i64)>>;
     /// Retention: removes history entries older than `cutoff`.

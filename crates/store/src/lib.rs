@@ -35,7 +35,7 @@ pub use agents::{AgentStore, OfflineAgent};
 pub use alerts::{
     Alert, AlertAction, AlertCount, AlertFilter, AlertKind, AlertStatus, AlertStore, NewAlert,
 };
-pub use checks::{CheckHistoryEntry, CheckStatus, CheckStore};
+pub use checks::{CheckHistoryEntry, CheckStatus, CheckStore, FleetCheck, FleetCheckFilter};
 pub use commands::CommandStore;
 pub use deleted_agents::{DeletedAgent, DeletedAgentStore};
 pub use enrollment::{EnrollmentRequest, EnrollmentStore};

@@ -411,6 +411,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/checks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every check of the organization's agents that has reported, worst first
+         *     (failing, warning, passing), then longest in its state: "what is failing
+         *     across my fleet".
+         */
+        get: operations["list_checks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/clients": {
         parameters: {
             query?: never;
@@ -1100,8 +1121,7 @@ export interface components {
             since?: string | null;
             /** @description `pending` until the agent reports it. */
             state: components["schemas"]["CheckState"];
-            /** @description The check's type (`cpu`, `disk`, `port`, …). */
-            type: string;
+            type: components["schemas"]["CheckType"];
             /** Format: double */
             value?: number | null;
         };
@@ -1401,6 +1421,11 @@ export interface components {
         CheckTemplateRequest: components["schemas"]["CheckDefinition"] & {
             description?: string;
         };
+        /**
+         * @description A check's type: the `type` a check is written with, without that type's fields.
+         * @enum {string}
+         */
+        CheckType: "cpu" | "memory" | "disk" | "ping" | "port" | "http" | "script" | "service" | "process";
         Client: {
             /** Format: int64 */
             agent_count: number;
@@ -1796,6 +1821,42 @@ export interface components {
             label: string;
             /** Format: int32 */
             rpm: number;
+        };
+        /** @description One check of one agent, in the fleet's list. */
+        FleetCheck: {
+            agent_hostname: string;
+            agent_id: components["schemas"]["AgentId"];
+            client_id: components["schemas"]["ClientId"];
+            client_name: string;
+            /**
+             * Format: int32
+             * @description Runs in a row in this state.
+             */
+            consecutive: number;
+            /** Format: date-time */
+            last_checked_at: string;
+            name: string;
+            /** @description The first 1,000 characters of the latest run's output. */
+            output: string;
+            severity?: null | components["schemas"]["Severity"];
+            /**
+             * Format: date-time
+             * @description Since when it has been in this state.
+             */
+            since: string;
+            site_id: components["schemas"]["SiteId"];
+            site_name: string;
+            state: components["schemas"]["CheckState"];
+            type?: null | components["schemas"]["CheckType"];
+        };
+        FleetCheckPage: {
+            items: components["schemas"]["FleetCheck"][];
+            /** Format: int64 */
+            page: number;
+            /** Format: int64 */
+            per_page: number;
+            /** Format: int64 */
+            total: number;
         };
         Health: {
             /** @description Always `ok` when the server answers. */
@@ -3719,6 +3780,45 @@ export interface operations {
                 };
             };
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_checks: {
+        parameters: {
+            query?: {
+                /** @description One state, or `problem` (warning or failing); absent: every state. */
+                state?: "passing" | "warning" | "failing" | "problem";
+                client_id?: components["schemas"]["ClientId"];
+                site_id?: components["schemas"]["SiteId"];
+                agent_id?: components["schemas"]["AgentId"];
+                /** @description Case-insensitive search in check names and agent hostnames. */
+                q?: string;
+                /** @description Page number, from 1. */
+                page?: number;
+                /** @description Items per page, 1 to 200 (default 50). */
+                per_page?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetCheckPage"];
+                };
+            };
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,30 +1,38 @@
-//! An agent's checks: their latest runs, running them now, and a check's history.
+//! Checks: the fleet's list across agents, an agent's checks with their
+//! latest runs, running them now, and a check's history.
 
+use crate::api::PageParams;
 use crate::auth::{CurrentUser, Writer};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, ErrorBody};
 use crate::gateway::presence::Outbound;
+use crate::services::effective_policy::EffectivePolicy;
+use crate::services::error::ServiceError;
 use crate::state::AppState;
+use crate::text::truncate;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::{DateTime, Duration, Utc};
-use gururmm_protocol::checks::{CheckState, MAX_CHECKS_PER_AGENT};
-use gururmm_protocol::{AgentId, ServerFrame};
-use gururmm_store::Severity;
+use gururmm_protocol::checks::{CheckState, CheckType, MAX_CHECKS_PER_AGENT};
+use gururmm_protocol::{AgentId, ClientId, ServerFrame, SiteId};
+use gururmm_store::{FleetCheckFilter, Severity};
 use serde::{Deserialize, Serialize};
+use std::collections::hash_map::{Entry, HashMap};
 use utoipa::{IntoParams, ToSchema};
 
 /// Most history entries one request returns.
 pub const MAX_HISTORY_ENTRIES: i64 = 1000;
 /// Longest history one request covers.
 pub const MAX_HISTORY_DAYS: i64 = 90;
+/// Most characters of a check's output in the fleet's list (the agent's
+/// checks have it whole).
+pub const LIST_OUTPUT_CHARS: usize = 1000;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AgentCheck {
     pub name: String,
-    /// The check's type (`cpu`, `disk`, `port`, …).
     #[serde(rename = "type")]
-    pub check_type: String,
+    pub check_type: CheckType,
     /// `pending` until the agent reports it.
     pub state: CheckState,
     pub last_checked_at: Option<DateTime<Utc>>,
@@ -65,7 +73,7 @@ pub async fn list_agent_checks(
         .map(|c| {
             let run = runs.iter().find(|r| r.name == c.check.name);
             AgentCheck {
-                check_type: c.check.kind.type_name().to_string(),
+                check_type: c.check.kind.check_type(),
                 state: run.map_or(CheckState::Pending, |r| r.state),
                 last_checked_at: run.map(|r| r.checked_at),
                 since: run.map(|r| r.since),
@@ -81,6 +89,156 @@ pub async fn list_agent_checks(
         })
         .collect();
     Ok(Json(AgentCheckList { items }))
+}
+
+/// The states the fleet's list can ask for: one state, or `problem`
+/// (warning or failing). `pending` checks have not reported and are not listed.
+#[derive(Clone, Copy, Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckStateFilter {
+    Passing,
+    Warning,
+    Failing,
+    Problem,
+}
+
+impl CheckStateFilter {
+    fn states(self) -> Vec<CheckState> {
+        match self {
+            Self::Passing => vec![CheckState::Passing],
+            Self::Warning => vec![CheckState::Warning],
+            Self::Failing => vec![CheckState::Failing],
+            Self::Problem => vec![CheckState::Warning, CheckState::Failing],
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FleetCheckParams {
+    /// One state, or `problem` (warning or failing); absent: every state.
+    #[param(inline)]
+    pub state: Option<CheckStateFilter>,
+    pub client_id: Option<ClientId>,
+    pub site_id: Option<SiteId>,
+    pub agent_id: Option<AgentId>,
+    /// Case-insensitive search in check names and agent hostnames.
+    pub q: Option<String>,
+    /// Page number, from 1.
+    pub page: Option<i64>,
+    /// Items per page, 1 to 200 (default 50).
+    pub per_page: Option<i64>,
+}
+
+/// One check of one agent, in the fleet's list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FleetCheck {
+    pub agent_id: AgentId,
+    pub agent_hostname: String,
+    pub client_id: ClientId,
+    pub client_name: String,
+    pub site_id: SiteId,
+    pub site_name: String,
+    pub name: String,
+    /// `null` when the agent's policy no longer has the check, whose last
+    /// state is still stored.
+    #[serde(rename = "type")]
+    pub check_type: Option<CheckType>,
+    pub state: CheckState,
+    /// Since when it has been in this state.
+    pub since: DateTime<Utc>,
+    pub last_checked_at: DateTime<Utc>,
+    /// Runs in a row in this state.
+    pub consecutive: u32,
+    /// The first 1,000 characters of the latest run's output.
+    pub output: String,
+    /// The check's severity in the agent's policy (`null` as for `type`).
+    pub severity: Option<Severity>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FleetCheckPage {
+    pub items: Vec<FleetCheck>,
+    pub total: i64,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+/// Every check of the organization's agents that has reported, worst first
+/// (failing, warning, passing), then longest in its state: "what is failing
+/// across my fleet".
+#[utoipa::path(get, path = "/api/v1/checks", tag = "monitoring", params(FleetCheckParams), security(("bearer" = [])),
+    responses((status = 200, body = FleetCheckPage), (status = 400, body = ErrorBody)))]
+pub async fn list_checks(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ApiQuery(params): ApiQuery<FleetCheckParams>,
+) -> ApiResult<Json<FleetCheckPage>> {
+    let org = current.user.organization_id;
+    let (query, page, per_page) = PageParams {
+        page: params.page,
+        per_page: params.per_page,
+        q: params.q,
+    }
+    .to_query()?;
+    let filter = FleetCheckFilter {
+        states: params
+            .state
+            .map(CheckStateFilter::states)
+            .unwrap_or_default(),
+        client_id: params.client_id,
+        site_id: params.site_id,
+        agent_id: params.agent_id,
+    };
+    let listed = state
+        .store
+        .list_fleet_checks(org, &filter, &query)
+        .await
+        .map_err(ApiError::internal)?;
+    // Type and severity live in the policies, which are in memory.
+    let mut policies: HashMap<AgentId, Option<EffectivePolicy>> = HashMap::new();
+    let mut items = Vec::with_capacity(listed.items.len());
+    for check in listed.items {
+        let agent_id = check.status.agent_id;
+        let policy = match policies.entry(agent_id) {
+            Entry::Occupied(known) => known.into_mut(),
+            Entry::Vacant(unknown) => {
+                unknown.insert(match state.policies.effective(org, agent_id).await {
+                    Ok(policy) => Some(policy),
+                    // Deleted since the list was read.
+                    Err(ServiceError::NotFound(_)) => None,
+                    Err(error) => return Err(error.into()),
+                })
+            }
+        };
+        let defined = policy
+            .as_ref()
+            .and_then(|policy| policy.check(&check.status.name));
+        let mut status = check.status;
+        state.checks.freshen(&mut status);
+        items.push(FleetCheck {
+            agent_id,
+            agent_hostname: check.agent_hostname,
+            client_id: check.client_id,
+            client_name: check.client_name,
+            site_id: check.site_id,
+            site_name: check.site_name,
+            check_type: defined.map(|c| c.check.kind.check_type()),
+            severity: defined.map(|c| c.check.severity),
+            name: status.name,
+            state: status.state,
+            since: status.since,
+            last_checked_at: status.checked_at,
+            consecutive: status.consecutive,
+            output: truncate(&status.output, LIST_OUTPUT_CHARS),
+        });
+    }
+    Ok(Json(FleetCheckPage {
+        items,
+        total: listed.total,
+        page,
+        per_page,
+    }))
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]

@@ -123,6 +123,7 @@ fn monitoring_router() -> OpenApiRouter<AppState> {
             check_templates::update_check_template,
             check_templates::delete_check_template
         ))
+        .routes(routes!(checks::list_checks))
         .routes(routes!(checks::list_agent_checks))
         .routes(routes!(checks::run_agent_checks))
         .routes(routes!(checks::agent_check_history))

@@ -112,6 +112,27 @@ impl CheckBoard {
         Ok(self.lock().entry(agent).or_insert(stored).clone())
     }
 
+    /// Brings a check's state as last written up to the latest run in memory
+    /// (what the agent's own list shows): results that do not change a
+    /// check's state only reach memory, so its last run, output and count of
+    /// runs in a row are newer there. A check
+    /// not in memory (its agent has not reported since the server started)
+    /// is as written; a run in memory of another state is being written and
+    /// is left to the next read.
+    pub fn freshen(&self, stored: &mut CheckStatus) {
+        let agents = self.lock();
+        let Some(latest) = agents
+            .get(&stored.agent_id)
+            .and_then(|runs| runs.iter().find(|run| run.name == stored.name))
+        else {
+            return;
+        };
+        // Memory keeps times to the nanosecond, the database to the millisecond.
+        if latest.state == stored.state && latest.checked_at >= stored.checked_at {
+            stored.clone_from(latest);
+        }
+    }
+
     /// Forgets an agent (deleted).
     pub fn forget(&self, agent: AgentId) {
         self.lock().remove(&agent);
@@ -302,6 +323,52 @@ fn check_alert(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_stored_state_takes_the_newer_run_of_the_same_state_from_memory() {
+        let agent = AgentId::new();
+        let at = Utc::now();
+        let run = |state, consecutive, output: &str, seconds| CheckStatus {
+            agent_id: agent,
+            name: "web".into(),
+            state,
+            consecutive,
+            output: output.into(),
+            value: None,
+            checked_at: at + Duration::seconds(seconds),
+            since: at,
+        };
+        let board = CheckBoard::default();
+        let stored = run(CheckState::Failing, 1, "refused", 0);
+        let mut unknown = stored.clone();
+        board.freshen(&mut unknown);
+        assert_eq!(
+            unknown, stored,
+            "an agent the board has not seen is as stored"
+        );
+
+        board
+            .lock()
+            .insert(agent, vec![run(CheckState::Failing, 4, "timed out", 180)]);
+        let mut freshened = stored.clone();
+        board.freshen(&mut freshened);
+        assert_eq!(freshened, run(CheckState::Failing, 4, "timed out", 180));
+
+        // Passing in memory while failing is stored: the change is on its way.
+        board
+            .lock()
+            .insert(agent, vec![run(CheckState::Passing, 1, "ok", 240)]);
+        let mut changing = stored.clone();
+        board.freshen(&mut changing);
+        assert_eq!(changing, stored);
+        // A run in memory older than the row changes nothing.
+        board
+            .lock()
+            .insert(agent, vec![run(CheckState::Failing, 9, "old", -60)]);
+        let mut older = stored.clone();
+        board.freshen(&mut older);
+        assert_eq!(older, stored);
+    }
 
     #[test]
     fn a_warning_is_at_most_a_warning() {

@@ -493,10 +493,180 @@ async fn bad_monitoring_input_is_refused_naming_the_field() {
         }
         let (status, _) = server.get("/api/v1/alerts?status=sideways", &token).await;
         assert_eq!(status, StatusCode::BAD_REQUEST);
+        // Pending checks are not stored, so not a state the list can ask for.
+        for (query, field) in [
+            ("state=pending", "state"),
+            ("state=broken", "state"),
+            ("per_page=201", "per_page"),
+            ("per_page=0", "per_page"),
+            ("page=0", "page"),
+            ("client_id=acme", "client_id"),
+        ] {
+            let (status, body) = server.get(&format!("/api/v1/checks?{query}"), &token).await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{query}: {body}");
+            let message = body["error"]["message"].as_str().unwrap();
+            assert!(message.contains(field), "{query}: {message}");
+        }
         let (status, _) = server.get("/api/v1/alerts?per_page=1000", &token).await;
         assert_eq!(status, StatusCode::BAD_REQUEST);
         let (status, body) = server.post("/api/v1/alerts/bulk", &token, json!({"ids": [], "action": "resolve"})).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    })
+    .await;
+}
+
+/// The fleet's list of checks of `query`: (hostname, check name, state) of each item, and the total.
+async fn fleet_checks(
+    server: &TestServer,
+    token: &str,
+    query: &str,
+) -> (Vec<(String, String, String)>, i64) {
+    let (status, body) = server.get(&format!("/api/v1/checks?{query}"), token).await;
+    assert_eq!(status, StatusCode::OK, "{query}: {body}");
+    let items = body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let text = |field: &str| c[field].as_str().unwrap().to_string();
+            (text("agent_hostname"), text("name"), text("state"))
+        })
+        .collect();
+    (items, body["total"].as_i64().unwrap())
+}
+
+fn rows(rows: &[(&str, &str, &str)]) -> Vec<(String, String, String)> {
+    rows.iter()
+        .map(|(host, name, state)| (host.to_string(), name.to_string(), state.to_string()))
+        .collect()
+}
+
+#[tokio::test]
+async fn the_fleet_list_shows_failing_checks_across_clients_and_agents() {
+    each_backend(|server| async move {
+        let token = server.admin_token().await;
+        let (acme, hq, acme_key) = server.client_site_key(&token).await;
+        let (_, globex) = server.post("/api/v1/clients", &token, json!({"name": "Globex"})).await;
+        let globex = globex["id"].as_str().unwrap().to_string();
+        let (_, plant) = server
+            .post(&format!("/api/v1/clients/{globex}/sites"), &token, json!({"name": "Plant"}))
+            .await;
+        let plant = plant["id"].as_str().unwrap().to_string();
+        let (_, globex_key) = server
+            .post(&format!("/api/v1/sites/{plant}/enrollment-key"), &token, json!({}))
+            .await;
+        let web = enroll(&server, &acme_key, "device-fleet-web").await;
+        let db = enroll(&server, globex_key["key"].as_str().unwrap(), "device-fleet-db").await;
+        let (status, policy) = server
+            .post("/api/v1/policies", &token, json!({"name": "Everywhere", "checks": [
+                {"name": "web", "type": "port", "host": "127.0.0.1", "port": 443, "severity": "critical"},
+                {"name": "root", "type": "disk", "mount": "/", "max_used_percent": 95,
+                 "warn_used_percent": 85, "severity": "warning"}
+            ]}))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{policy}");
+        server
+            .post("/api/v1/policy-assignments", &token, json!({"policy_id": policy["id"], "scope": "global"}))
+            .await;
+        let mut web_socket = connect(&server, &web).await;
+        let mut db_socket = connect(&server, &db).await;
+        let earlier = |mut result: CheckResult| {
+            result.checked_at -= Duration::minutes(10);
+            result
+        };
+        report(&mut web_socket, 1, vec![
+            earlier(result("web", CheckState::Failing, 1, "connection refused")),
+            result("root", CheckState::Passing, 1, "/ 40% used"),
+        ]).await;
+        report(&mut db_socket, 1, vec![
+            result("web", CheckState::Failing, 1, "connection refused"),
+            result("root", CheckState::Warning, 1, "/ 88% used"),
+        ]).await;
+        // Still failing: a run that changes only memory, which the list shows.
+        report(&mut web_socket, 2, vec![result("web", CheckState::Failing, 2, "timed out")]).await;
+
+        let (web_host, db_host) = ("host-device-fleet-web", "host-device-fleet-db");
+        assert_eq!(
+            fleet_checks(&server, &token, "state=failing").await,
+            (rows(&[(web_host, "web", "failing"), (db_host, "web", "failing")]), 2),
+            "the longest failing first"
+        );
+        let (_, page) = server.get("/api/v1/checks?state=failing", &token).await;
+        let first = &page["items"][0];
+        assert_eq!(
+            (&first["agent_id"], &first["client_id"], &first["client_name"], &first["site_id"], &first["site_name"]),
+            (&json!(web.id), &json!(acme), &json!("Acme"), &json!(hq), &json!("HQ"))
+        );
+        assert_eq!(
+            (&first["type"], &first["severity"], &first["consecutive"], &first["output"]),
+            (&json!("port"), &json!("critical"), &json!(2), &json!("timed out")),
+            "the latest run, as the agent's page has it"
+        );
+        let (_, agent_page) = server.get(&format!("/api/v1/agents/{}/checks", web.id), &token).await;
+        let agent_web = agent_page["items"].as_array().unwrap().iter().find(|c| c["name"] == "web").unwrap();
+        assert_eq!(
+            (&agent_web["last_checked_at"], &agent_web["since"]),
+            (&first["last_checked_at"], &first["since"])
+        );
+        assert_eq!((page["page"].as_i64(), page["per_page"].as_i64()), (Some(1), Some(50)));
+
+        assert_eq!(
+            fleet_checks(&server, &token, "state=problem").await,
+            (rows(&[(web_host, "web", "failing"), (db_host, "web", "failing"), (db_host, "root", "warning")]), 3)
+        );
+        assert_eq!(fleet_checks(&server, &token, "").await.1, 4);
+        assert_eq!(
+            fleet_checks(&server, &token, "state=passing").await.0,
+            rows(&[(web_host, "root", "passing")])
+        );
+        assert_eq!(
+            fleet_checks(&server, &token, &format!("state=problem&client_id={globex}")).await.0,
+            rows(&[(db_host, "web", "failing"), (db_host, "root", "warning")])
+        );
+        assert_eq!(
+            fleet_checks(&server, &token, &format!("site_id={hq}&state=problem")).await.0,
+            rows(&[(web_host, "web", "failing")])
+        );
+        let (_, warning) = server
+            .get(&format!("/api/v1/checks?agent_id={}&state=warning", db.id), &token)
+            .await;
+        assert_eq!(
+            (&warning["total"], &warning["items"][0]["type"], &warning["items"][0]["severity"]),
+            (&json!(1), &json!("disk"), &json!("warning"))
+        );
+        assert_eq!(fleet_checks(&server, &token, "q=FLEET-DB").await.1, 2, "hostnames");
+        assert_eq!(fleet_checks(&server, &token, "q=roo&state=problem").await.1, 1, "check names");
+        assert_eq!(
+            fleet_checks(&server, &token, "state=problem&per_page=1&page=2").await,
+            (rows(&[(db_host, "web", "failing")]), 3)
+        );
+
+        // Another organization's technician sees none of it, whatever ids they pass.
+        let other = server.store.create_organization("MSP Two").await.unwrap().id;
+        let outsider = server.user_token(other, "tech@msp-two.test", Role::Technician).await;
+        for query in [
+            String::new(),
+            "state=failing".into(),
+            format!("client_id={acme}"),
+            format!("site_id={plant}"),
+            format!("agent_id={}", web.id),
+        ] {
+            assert_eq!(fleet_checks(&server, &outsider, &query).await, (Vec::new(), 0), "{query}");
+        }
+
+        // A check taken out of the policy keeps its last state, without a type.
+        let (status, _) = server
+            .put(&format!("/api/v1/policies/{}", policy["id"].as_str().unwrap()), &token,
+                json!({"name": "Everywhere", "checks": [
+                    {"name": "root", "type": "disk", "mount": "/", "max_used_percent": 95}
+                ]}))
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        let (_, page) = server.get(&format!("/api/v1/checks?state=failing&agent_id={}", db.id), &token).await;
+        assert_eq!(
+            (&page["items"][0]["name"], &page["items"][0]["type"], &page["items"][0]["severity"]),
+            (&json!("web"), &Value::Null, &Value::Null)
+        );
     })
     .await;
 }
@@ -560,10 +730,17 @@ async fn readonly_users_see_monitoring_but_change_nothing() {
             "/api/v1/maintenance-windows".into(),
             format!("/api/v1/agents/{}/maintenance", agent.id),
             "/api/v1/check-templates".into(),
+            "/api/v1/checks?state=problem".into(),
         ] {
             let (status, body) = server.get(&path, &viewer).await;
             assert_eq!(status, StatusCode::OK, "{path}: {body}");
         }
+        let (_, fleet) = server.get("/api/v1/checks", &viewer).await;
+        assert_eq!(
+            (&fleet["total"], &fleet["items"][0]["state"]),
+            (&json!(1), &json!("failing")),
+            "{fleet}"
+        );
         let until = (Utc::now() + Duration::hours(1)).to_rfc3339();
         for (path, body) in [
             ("/api/v1/policies".to_string(), port_policy("Theirs", 1)),

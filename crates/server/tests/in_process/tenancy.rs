@@ -1,12 +1,14 @@
 //! Organization isolation for every route, in every direction: each route of
 //! the OpenAPI document that names an object is called by other
 //! organizations' users on that object, and must answer 404 and change
-//! nothing; every list must leave other organizations' objects out. A new
-//! route that names a kind of object this test does not know fails it, so
-//! the matrix grows with the API.
+//! nothing; every list (each GET route without an id, also with each of its
+//! id filters set to another organization's object) must leave other
+//! organizations' objects out. A new route or filter that names a kind of
+//! object this test does not know fails it, so the matrix grows with the API.
 
 use crate::support::*;
-use gururmm_store::{AlertKind, NewAlert, Role, Severity};
+use gururmm_protocol::checks::CheckState;
+use gururmm_store::{AlertKind, CheckStatus, NewAlert, Role, Severity};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -112,6 +114,22 @@ async fn tenant(server: &TestServer, admin: String, technician: String, tag: &st
         .await
         .unwrap()
         .unwrap();
+    // The agent's check is failing, so the fleet's list of checks has it.
+    let now = chrono::Utc::now();
+    server
+        .store
+        .record_check_changes(&[CheckStatus {
+            agent_id: agent.parse().unwrap(),
+            name: "web".into(),
+            state: CheckState::Failing,
+            consecutive: 1,
+            output: "connection refused".into(),
+            value: None,
+            checked_at: now,
+            since: now,
+        }])
+        .await
+        .unwrap();
     let (_, channel) = server
         .post(
             "/api/v1/notification-channels",
@@ -215,11 +233,16 @@ fn valid_body(method: &Method, path: &str, victim: &Tenant) -> Option<Value> {
     })
 }
 
+async fn openapi(server: &TestServer) -> Value {
+    server
+        .call(Method::GET, "/api/v1/openapi.json", None, None)
+        .await
+        .1
+}
+
 /// Every route (method, path template) of the API that names an object by id.
 async fn object_routes(server: &TestServer) -> Vec<(Method, String)> {
-    let (_, spec) = server
-        .call(Method::GET, "/api/v1/openapi.json", None, None)
-        .await;
+    let spec = openapi(server).await;
     let mut routes = Vec::new();
     for (path, operations) in spec["paths"].as_object().unwrap() {
         if !path.contains("{id}") {
@@ -234,6 +257,59 @@ async fn object_routes(server: &TestServer) -> Vec<(Method, String)> {
         "the document lists the object routes: {routes:?}"
     );
     routes
+}
+
+/// GET routes without an id that are not lists: the caller's own session,
+/// the server's health, and the event stream (which never ends).
+const NOT_LISTS: [&str; 3] = ["/api/v1/health", "/api/v1/auth/me", "/api/v1/events"];
+
+/// The kind of object a list's filter parameter names.
+fn filter_kind(parameter: &str) -> &'static str {
+    match parameter {
+        "client_id" | "target_id" => "clients",
+        "site_id" => "sites",
+        "agent_id" => "agents",
+        "alert_id" => "alerts",
+        "channel_id" => "notification-channels",
+        "policy_id" => "policies",
+        other => panic!("no object kind for the filter {other}: add one to filter_kind"),
+    }
+}
+
+/// Every list of the API (a GET route without an id), plainly and with each
+/// filter that names an object set to one of `victim`'s.
+async fn list_routes(server: &TestServer, victim: &Tenant) -> Vec<String> {
+    let spec = openapi(server).await;
+    let mut lists = Vec::new();
+    for (path, operations) in spec["paths"].as_object().unwrap() {
+        let Some(get) = operations.get("get") else {
+            continue;
+        };
+        if path.contains('{') || NOT_LISTS.contains(&path.as_str()) {
+            continue;
+        }
+        lists.push(path.clone());
+        let parameters = get["parameters"].as_array().cloned().unwrap_or_default();
+        for parameter in parameters {
+            let name = parameter["name"].as_str().unwrap();
+            if name.ends_with("_id") {
+                let id = &victim.ids[filter_kind(name)];
+                lists.push(format!("{path}?{name}={id}"));
+            }
+        }
+    }
+    for expected in [
+        "/api/v1/checks",
+        "/api/v1/alerts",
+        "/api/v1/overview",
+        "/api/v1/agents?site_id=",
+    ] {
+        assert!(
+            lists.iter().any(|list| list.starts_with(expected)),
+            "the document lists {expected}: {lists:?}"
+        );
+    }
+    lists
 }
 
 /// Calls every object route as `attacker` on `victim`'s objects: each answer
@@ -273,28 +349,9 @@ async fn attack(server: &TestServer, routes: &[(Method, String)], attacker: &str
             "{method} {template}: another organization's {kind} is told apart from a missing one"
         );
     }
-    // Lists never show another organization's objects.
-    for list in [
-        "/api/v1/agents",
-        "/api/v1/clients",
-        "/api/v1/scripts",
-        "/api/v1/jobs",
-        "/api/v1/deleted-agents",
-        "/api/v1/enrollment-requests",
-        "/api/v1/policies",
-        "/api/v1/policy-assignments",
-        "/api/v1/alerts",
-        "/api/v1/overview",
-        "/api/v1/notification-channels",
-        "/api/v1/notification-deliveries",
-        "/api/v1/maintenance-windows",
-        "/api/v1/check-templates",
-        &format!("/api/v1/alerts?client_id={}", victim.ids["clients"]),
-        &format!("/api/v1/alerts?agent_id={}", victim.ids["agents"]),
-        &format!("/api/v1/agents?site_id={}", victim.ids["sites"]),
-        &format!("/api/v1/agents?client_id={}", victim.ids["clients"]),
-    ] {
-        let (status, body) = server.get(list, attacker).await;
+    // Lists never show another organization's objects, even when asked for them.
+    for list in list_routes(server, victim).await {
+        let (status, body) = server.get(&list, attacker).await;
         assert_eq!(status, StatusCode::OK, "{list}: {body}");
         let text = body.to_string();
         for (kind, id) in &victim.ids {
@@ -332,6 +389,13 @@ async fn untouched(server: &TestServer, victim: &Tenant) {
             "the victim's {kind} is gone: {body}"
         );
     }
+    // The victim still sees its own failing check (so the lists above had something to hide).
+    let (_, checks) = get("/api/v1/checks?state=failing".into()).await;
+    assert_eq!(
+        (&checks["total"], &checks["items"][0]["agent_id"]),
+        (&json!(1), &json!(victim.ids["agents"])),
+        "{checks}"
+    );
     let (_, command) = get(format!("/api/v1/commands/{}", victim.ids["commands"])).await;
     assert_eq!(command["status"], "queued", "{command}");
     assert_eq!(command["cancel_requested"], false);

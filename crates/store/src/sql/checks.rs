@@ -3,6 +3,7 @@
 use super::rows::*;
 use super::*;
 use crate::checks::*;
+use crate::model::{ListQuery, Page};
 use crate::{CheckStore, StoreError, StoreResult};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -12,6 +13,28 @@ use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Type};
 
 /// Check changes per statement (8 binds each).
 const CHANGE_CHUNK: usize = 200;
+
+/// A check's state with its agent's hostname and the names of its client and site.
+const FLEET_CHECK_SELECT: &str =
+    "SELECT s.agent_id, s.name, s.state, s.consecutive, s.output, s.value, s.checked_at, s.since, \
+     g.hostname AS agent_hostname, g.client_id, c.name AS client_name, g.site_id, t.name AS site_name \
+     FROM check_states s JOIN agents g ON g.id = s.agent_id \
+     JOIN clients c ON c.id = g.client_id JOIN sites t ON t.id = g.site_id";
+
+/// `AND s.state IN ('warning', 'failing')` for the states asked for (nothing
+/// for all of them). The states are the enum's own constants, never the
+/// caller's text; written out rather than bound so the planner sees them.
+fn states_clause(states: &[CheckState]) -> String {
+    if states.is_empty() {
+        return String::new();
+    }
+    let listed: Vec<String> = CheckState::ALL
+        .into_iter()
+        .filter(|state| states.contains(state))
+        .map(|state| format!("'{}'", state.as_str()))
+        .collect();
+    format!(" AND s.state IN ({})", listed.join(", "))
+}
 
 #[async_trait]
 impl<DB: SqlDatabase> CheckStore for SqlStore<DB>
@@ -139,6 +162,36 @@ where
         .fetch_all(&self.read)
         .await?;
         rows.into_iter().map(CheckHistoryRow::into_entry).collect()
+    }
+
+    async fn list_fleet_checks(
+        &self,
+        org: OrganizationId,
+        filter: &FleetCheckFilter,
+        query: &ListQuery,
+    ) -> StoreResult<Page<FleetCheck>> {
+        let filter_sql = format!(
+            "WHERE g.organization_id = $1 AND ($2 IS NULL OR g.client_id = $2) \
+             AND ($3 IS NULL OR g.site_id = $3) AND ($4 IS NULL OR s.agent_id = $4) \
+             AND ($5 = '%' OR LOWER(s.name) LIKE $5 ESCAPE '\\' OR LOWER(g.hostname) LIKE $5 ESCAPE '\\'){}",
+            states_clause(&filter.states)
+        );
+        let listing = Listing {
+            select: FLEET_CHECK_SELECT,
+            count: "SELECT COUNT(*) FROM check_states s JOIN agents g ON g.id = s.agent_id",
+            filter: &filter_sql,
+            order_by: "CASE s.state WHEN 'failing' THEN 0 WHEN 'warning' THEN 1 \
+                       WHEN 'passing' THEN 2 ELSE 3 END, s.since, LOWER(g.hostname), s.agent_id, s.name",
+            params: vec![
+                org.to_string().into(),
+                filter.client_id.map(|id| id.to_string()).into(),
+                filter.site_id.map(|id| id.to_string()).into(),
+                filter.agent_id.map(|id| id.to_string()).into(),
+                like_pattern(query.search.as_deref()).into(),
+            ],
+        };
+        self.page(listing, query, FleetCheckRow::into_fleet_check)
+            .await
     }
 
     async fn count_check_states(&self, org: OrganizationId) -> StoreResult<Vec<(CheckState, i64)>> {

@@ -4,7 +4,7 @@
 
 use super::{corrupt, from_millis, parse_id};
 use crate::alerts::{Alert, AlertKind, AlertStatus};
-use crate::checks::{CheckHistoryEntry, CheckStatus};
+use crate::checks::{CheckHistoryEntry, CheckStatus, FleetCheck};
 use crate::maintenance::MaintenanceWindow;
 use crate::model::*;
 use crate::notifications::{
@@ -633,6 +633,30 @@ impl CheckStatusRow {
             value: self.value,
             checked_at: from_millis(self.checked_at),
             since: from_millis(self.since),
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct FleetCheckRow {
+    #[sqlx(flatten)]
+    pub(crate) status: CheckStatusRow,
+    pub(crate) agent_hostname: String,
+    pub(crate) client_id: String,
+    pub(crate) client_name: String,
+    pub(crate) site_id: String,
+    pub(crate) site_name: String,
+}
+
+impl FleetCheckRow {
+    pub(crate) fn into_fleet_check(self) -> StoreResult<FleetCheck> {
+        Ok(FleetCheck {
+            status: self.status.into_status()?,
+            agent_hostname: self.agent_hostname,
+            client_id: parse_id(&self.client_id)?,
+            client_name: self.client_name,
+            site_id: parse_id(&self.site_id)?,
+            site_name: self.site_name,
         })
     }
 }

@@ -441,6 +441,223 @@ async fn checks_and_alerts(store: &dyn Store, tenants: &Tenants) {
     );
 }
 
+/// The fleet-wide list: worst first, then longest in that state; filters by
+/// state, client, site, agent and a name or hostname; one organization's
+/// checks only, whatever ids another organization's caller passes.
+async fn fleet_checks(store: &dyn Store, tenants: &Tenants) {
+    let org = tenants.org.id;
+    let globex = store.create_client(org, "Globex").await.unwrap();
+    let plant = store.create_site(org, globex.id, "Plant").await.unwrap();
+    let web = store
+        .enroll_agent(tenants.new_agent("dev-fleet-web", "web-01"))
+        .await
+        .unwrap();
+    let mut db_agent = tenants.new_agent("dev-fleet-db", "DB-01");
+    (db_agent.client_id, db_agent.site_id) = (globex.id, plant.id);
+    let db = store.enroll_agent(db_agent).await.unwrap();
+    let theirs_client = store
+        .create_client(tenants.other_org.id, "Initech")
+        .await
+        .unwrap();
+    let theirs_site = store
+        .create_site(tenants.other_org.id, theirs_client.id, "Basement")
+        .await
+        .unwrap();
+    let mut their_agent = tenants.new_agent("dev-fleet-theirs", "web-99");
+    (
+        their_agent.organization_id,
+        their_agent.client_id,
+        their_agent.site_id,
+    ) = (tenants.other_org.id, theirs_client.id, theirs_site.id);
+    let theirs = store.enroll_agent(their_agent).await.unwrap();
+
+    let at = Utc.timestamp_millis_opt(1_700_000_000_000).unwrap();
+    let status = |agent, name: &str, state, since: i64| CheckStatus {
+        agent_id: agent,
+        name: name.into(),
+        state,
+        consecutive: 3,
+        output: format!("{name} output"),
+        value: None,
+        checked_at: at + Duration::seconds(600),
+        since: at + Duration::seconds(since),
+    };
+    store
+        .record_check_changes(&[
+            status(web, "https", CheckState::Failing, 10),
+            status(web, "disk", CheckState::Passing, 0),
+            status(web, "load", CheckState::Warning, 5),
+            status(db, "https", CheckState::Failing, 0),
+            status(db, "backup", CheckState::Warning, 20),
+            status(theirs, "https", CheckState::Failing, -100),
+        ])
+        .await
+        .unwrap();
+
+    let list = |filter: FleetCheckFilter, search: Option<&str>, limit, offset| {
+        let query = ListQuery {
+            search: search.map(str::to_string),
+            limit,
+            offset,
+        };
+        async move {
+            let page = store.list_fleet_checks(org, &filter, &query).await.unwrap();
+            let names: Vec<(String, String)> = page
+                .items
+                .iter()
+                .map(|c| (c.agent_hostname.clone(), c.status.name.clone()))
+                .collect();
+            (names, page.total)
+        }
+    };
+    let named = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(host, name)| (host.to_string(), name.to_string()))
+            .collect()
+    };
+    let everything = FleetCheckFilter::default();
+    assert_eq!(
+        list(everything.clone(), None, 50, 0).await,
+        (
+            named(&[
+                ("DB-01", "https"),
+                ("web-01", "https"),
+                ("web-01", "load"),
+                ("DB-01", "backup"),
+                ("web-01", "disk"),
+            ]),
+            5
+        ),
+        "failing, warning, passing; longest in its state first"
+    );
+    let page = store
+        .list_fleet_checks(org, &everything, &ListQuery::default())
+        .await
+        .unwrap();
+    let first = &page.items[0];
+    assert_eq!(first.status, status(db, "https", CheckState::Failing, 0));
+    assert_eq!(
+        (
+            first.client_id,
+            first.client_name.as_str(),
+            first.site_id,
+            first.site_name.as_str()
+        ),
+        (globex.id, "Globex", plant.id, "Plant")
+    );
+    assert_eq!(
+        (
+            page.items[1].client_name.as_str(),
+            page.items[1].site_name.as_str()
+        ),
+        ("Acme Inc", "HQ")
+    );
+
+    let problems = FleetCheckFilter {
+        states: vec![CheckState::Failing, CheckState::Warning],
+        ..FleetCheckFilter::default()
+    };
+    assert_eq!(list(problems.clone(), None, 50, 0).await.1, 4);
+    let passing = FleetCheckFilter {
+        states: vec![CheckState::Passing],
+        ..FleetCheckFilter::default()
+    };
+    assert_eq!(
+        list(passing, None, 50, 0).await,
+        (named(&[("web-01", "disk")]), 1)
+    );
+    let globex_problems = FleetCheckFilter {
+        client_id: Some(globex.id),
+        ..problems.clone()
+    };
+    assert_eq!(
+        list(globex_problems, None, 50, 0).await,
+        (named(&[("DB-01", "https"), ("DB-01", "backup")]), 2)
+    );
+    let hq = FleetCheckFilter {
+        site_id: Some(tenants.site.id),
+        ..FleetCheckFilter::default()
+    };
+    assert_eq!(list(hq, None, 50, 0).await.1, 3);
+    let one_agent = FleetCheckFilter {
+        agent_id: Some(web),
+        states: vec![CheckState::Failing],
+        ..FleetCheckFilter::default()
+    };
+    assert_eq!(
+        list(one_agent, None, 50, 0).await,
+        (named(&[("web-01", "https")]), 1)
+    );
+    // The search matches a check's name or its agent's hostname, in any case.
+    assert_eq!(list(everything.clone(), Some("db-0"), 50, 0).await.1, 2);
+    assert_eq!(
+        list(everything.clone(), Some("BACK"), 50, 0).await,
+        (named(&[("DB-01", "backup")]), 1)
+    );
+    assert_eq!(list(everything.clone(), Some("%"), 50, 0).await.1, 0);
+    // A page of the list, and the total of the whole.
+    assert_eq!(
+        list(everything.clone(), None, 2, 2).await,
+        (named(&[("web-01", "load"), ("DB-01", "backup")]), 5)
+    );
+
+    // Another organization's ids narrow to nothing; its caller sees its own only.
+    for filter in [
+        FleetCheckFilter {
+            client_id: Some(theirs_client.id),
+            ..FleetCheckFilter::default()
+        },
+        FleetCheckFilter {
+            site_id: Some(theirs_site.id),
+            ..FleetCheckFilter::default()
+        },
+        FleetCheckFilter {
+            agent_id: Some(theirs),
+            ..FleetCheckFilter::default()
+        },
+    ] {
+        assert_eq!(list(filter, None, 50, 0).await, (Vec::new(), 0));
+    }
+    let theirs_page = store
+        .list_fleet_checks(tenants.other_org.id, &everything, &ListQuery::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        theirs_page
+            .items
+            .iter()
+            .map(|c| (c.status.agent_id, c.status.name.as_str()))
+            .collect::<Vec<_>>(),
+        [(theirs, "https")]
+    );
+    let mine_from_there = FleetCheckFilter {
+        agent_id: Some(web),
+        ..FleetCheckFilter::default()
+    };
+    assert_eq!(
+        store
+            .list_fleet_checks(
+                tenants.other_org.id,
+                &mine_from_there,
+                &ListQuery::default()
+            )
+            .await
+            .unwrap()
+            .total,
+        0
+    );
+}
+
+#[tokio::test]
+async fn the_fleet_list_of_checks_is_worst_first_filtered_and_one_organizations() {
+    on_every_backend(|store: Arc<dyn Store>| async move {
+        let tenants = Tenants::create(store.as_ref()).await;
+        fleet_checks(store.as_ref(), &tenants).await;
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn policies_checks_and_alerts() {
     on_every_backend(|store: Arc<dyn Store>| async move {
