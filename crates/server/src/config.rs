@@ -84,6 +84,9 @@ pub struct Config {
     pub smtp_url: Option<Secret>,
     /// The sender of notification mail.
     pub smtp_from: Option<String>,
+    /// A PEM file of one or more CA certificates the mail server's certificate
+    /// may chain to, besides the built-in roots (a relay with a private CA).
+    pub smtp_ca_file: Option<PathBuf>,
     /// 64 hex digits: the key sealing secrets the server keeps in the database
     /// (webhook secrets); default: `secret.key` in the data directory, created on first start.
     pub secret_key: Option<Secret>,
@@ -123,6 +126,7 @@ impl Default for Config {
             commands_per_agent: 4,
             smtp_url: None,
             smtp_from: None,
+            smtp_ca_file: None,
             secret_key: None,
             allow_private_webhooks: false,
         }
@@ -182,6 +186,7 @@ const ENV_KEYS: &[&str] = &[
     "commands_per_agent",
     "smtp_url",
     "smtp_from",
+    "smtp_ca_file",
     "secret_key",
     "allow_private_webhooks",
 ];
@@ -308,6 +313,10 @@ impl Config {
             if !(url.starts_with("http://") || url.starts_with("https://")) {
                 bail!("public_url must start with http:// or https://");
             }
+        }
+        if let Some(path) = &self.smtp_ca_file {
+            crate::services::notify::send::smtp_ca_certificates(path)
+                .map_err(|error| anyhow::anyhow!("smtp_ca_file: {error}"))?;
         }
         Ok(())
     }
@@ -456,6 +465,58 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.to_string().contains("between 5 and 86400"));
+    }
+
+    #[test]
+    fn an_smtp_ca_file_must_hold_usable_certificates_or_the_server_does_not_start() {
+        let dir = tempfile::tempdir().unwrap();
+        let load = |name: &str, contents: Option<&str>| {
+            let path = dir.path().join(name);
+            if let Some(contents) = contents {
+                std::fs::write(&path, contents).unwrap();
+            }
+            Config::load_from(
+                &CliOverrides::default(),
+                env(&[("GURURMM_SMTP_CA_FILE", path.to_str().unwrap())]),
+            )
+        };
+        let key = rcgen::KeyPair::generate().unwrap();
+        let ca = |name: &str| {
+            let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+            params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+            params
+                .distinguished_name
+                .push(rcgen::DnType::CommonName, name);
+            params.self_signed(&key).unwrap().pem()
+        };
+        let bundle = format!("{}{}", ca("Relay CA 1"), ca("Relay CA 2"));
+        let (config, _) = load("bundle.pem", Some(&bundle)).unwrap();
+        assert_eq!(config.smtp_ca_file, Some(dir.path().join("bundle.pem")));
+
+        for (name, contents, why) in [
+            ("missing.pem", None, "reading"),
+            (
+                "key.pem",
+                Some(key.serialize_pem()),
+                "holds no PEM certificate",
+            ),
+            (
+                "garbled.pem",
+                Some("-----BEGIN CERTIFICATE-----\n%%%\n-----END CERTIFICATE-----\n".into()),
+                "is not valid PEM",
+            ),
+            (
+                "not-x509.pem",
+                Some("-----BEGIN CERTIFICATE-----\naGVsbG8=\n-----END CERTIFICATE-----\n".into()),
+                "cannot be a root",
+            ),
+        ] {
+            let error = load(name, contents.as_deref()).unwrap_err().to_string();
+            assert!(
+                error.starts_with("smtp_ca_file: ") && error.contains(name) && error.contains(why),
+                "{name}: {error}"
+            );
+        }
     }
 
     #[test]

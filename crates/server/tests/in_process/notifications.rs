@@ -1,8 +1,10 @@
 //! Notifications with real receivers: a webhook receiver the test runs
-//! (signature checked), an SMTP server (Python's aiosmtpd) for email; retries
-//! after failures, exactly one delivery across a server restart, reminders at
-//! the re-notify interval, routing by severity, secrets never shown, webhooks
-//! kept off private addresses.
+//! (signature checked), an SMTP server (Python's aiosmtpd) for email, plain,
+//! over STARTTLS and over TLS from the start with a certificate from a private
+//! CA trusted only through `smtp_ca_file`; retries after failures, exactly one
+//! delivery across a server restart, reminders at the re-notify interval,
+//! routing by severity, secrets never shown, webhooks kept off private
+//! addresses.
 
 use crate::support::*;
 use crate::wire::{connect, enroll, next, send, Socket};
@@ -461,10 +463,79 @@ async fn webhooks_may_not_reach_private_addresses_unless_allowed() {
     assert!(receiver.received().is_empty());
 }
 
-/// Python's aiosmtpd, a real SMTP server, printing what it receives; `None`
-/// (said on stderr, so a developer sees what did not run) where it is not installed.
+/// A private CA, as an MSP's internal mail relay has, and the certificate it
+/// signed for the test mail server (`localhost` and 127.0.0.1), written as
+/// PEM files to a temporary directory.
+struct MailPki {
+    dir: tempfile::TempDir,
+}
+
+impl MailPki {
+    fn new() -> MailPki {
+        use rcgen::{
+            BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer,
+            KeyPair,
+        };
+        let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        ca_params
+            .distinguished_name
+            .push(DnType::CommonName, "MSP One internal mail CA");
+        let ca_key = KeyPair::generate().unwrap();
+        let ca_pem = ca_params.self_signed(&ca_key).unwrap().pem();
+        let issuer = Issuer::new(ca_params, ca_key);
+
+        let mut params =
+            CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()]).unwrap();
+        params
+            .distinguished_name
+            .push(DnType::CommonName, "mail relay");
+        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+        let key = KeyPair::generate().unwrap();
+        let certificate = params.signed_by(&key, &issuer).unwrap();
+
+        let pki = MailPki {
+            dir: tempfile::tempdir().unwrap(),
+        };
+        std::fs::write(pki.ca_file(), ca_pem).unwrap();
+        std::fs::write(pki.path("relay.pem"), certificate.pem()).unwrap();
+        std::fs::write(pki.path("relay.key"), key.serialize_pem()).unwrap();
+        pki
+    }
+
+    fn path(&self, name: &str) -> String {
+        self.dir.path().join(name).to_str().unwrap().to_string()
+    }
+
+    /// The CA's certificate, for `smtp_ca_file`.
+    fn ca_file(&self) -> std::path::PathBuf {
+        self.dir.path().join("ca.pem")
+    }
+}
+
+/// How the test mail server secures its connections.
+#[derive(Clone, Copy)]
+enum MailTls<'a> {
+    /// Not at all.
+    Plain,
+    /// STARTTLS with this certificate, required before any mail is taken.
+    StartTls(&'a MailPki),
+    /// TLS with this certificate from the first byte (SMTPS).
+    Implicit(&'a MailPki),
+}
+
+/// Python's aiosmtpd, a real SMTP server, listening on 127.0.0.1 and printing
+/// what it receives.
+struct MailServer {
+    port: u16,
+    output: gururmm_testing::OutputLines,
+    _process: gururmm_testing::ChildGuard,
+}
+
+/// Starts aiosmtpd and waits until it listens; `None` (said on stderr, so a
+/// developer sees what did not run) where it is not installed.
 #[allow(clippy::print_stderr)]
-fn smtp_server(port: u16) -> Option<gururmm_testing::ChildGuard> {
+async fn smtp_server(tls: MailTls<'_>) -> Option<MailServer> {
     // Debian's package goes with Debian's interpreter, which may not be first on PATH.
     let python = ["/usr/bin/python3", "python3"].into_iter().find(|python| {
         std::process::Command::new(python)
@@ -476,37 +547,43 @@ fn smtp_server(port: u16) -> Option<gururmm_testing::ChildGuard> {
     let Some(python) = python else {
         assert!(
             std::env::var("CI").is_err(),
-            "the email test needs Python's aiosmtpd (apt-get install -y python3-aiosmtpd)"
+            "the email tests need Python's aiosmtpd (apt-get install -y python3-aiosmtpd)"
         );
         eprintln!("skipping: python3-aiosmtpd is not installed");
         return None;
     };
-    let child = std::process::Command::new(python)
-        .args([
-            "-u",
-            "-m",
-            "aiosmtpd",
-            "-n",
-            "-l",
-            &format!("127.0.0.1:{port}"),
-            "-c",
-            "aiosmtpd.handlers.Debugging",
-            "stdout",
-        ])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("start aiosmtpd");
-    Some(gururmm_testing::ChildGuard(child))
-}
-
-#[tokio::test]
-async fn email_goes_through_a_real_smtp_server() {
     let port = gururmm_testing::free_port();
-    let Some(mut smtp) = smtp_server(port) else {
-        return;
+    let listen = format!("127.0.0.1:{port}");
+    let mut args = vec!["-u", "-m", "aiosmtpd", "-n", "-l", listen.as_str()];
+    // aiosmtpd requires STARTTLS whenever it offers it (unless --no-requiretls).
+    let (certificate, key) = match tls {
+        MailTls::Plain => (None, None),
+        MailTls::StartTls(pki) | MailTls::Implicit(pki) => {
+            (Some(pki.path("relay.pem")), Some(pki.path("relay.key")))
+        }
     };
-    let mut output = gururmm_testing::OutputLines::read(smtp.0.stdout.take().unwrap());
+    if let (Some(certificate), Some(key)) = (&certificate, &key) {
+        let (certificate_flag, key_flag) = match tls {
+            MailTls::Implicit(_) => ("--smtpscert", "--smtpskey"),
+            _ => ("--tlscert", "--tlskey"),
+        };
+        args.extend([
+            certificate_flag,
+            certificate.as_str(),
+            key_flag,
+            key.as_str(),
+        ]);
+    }
+    args.extend(["-c", "aiosmtpd.handlers.Debugging", "stdout"]);
+    let mut process = gururmm_testing::ChildGuard(
+        std::process::Command::new(python)
+            .args(&args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start aiosmtpd"),
+    );
+    let output = gururmm_testing::OutputLines::read(process.stdout.take().unwrap());
     // The server listens once it accepts a connection.
     eventually(
         std::time::Duration::from_secs(20),
@@ -514,17 +591,33 @@ async fn email_goes_through_a_real_smtp_server() {
         || async { std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() },
     )
     .await;
+    Some(MailServer {
+        port,
+        output,
+        _process: process,
+    })
+}
+
+/// A server whose configuration names `smtp_url` (and `smtp_ca_file`) sends
+/// the test notification of an email channel named `channel` to two
+/// recipients; the delivery with its attempt log.
+async fn send_test_email(
+    smtp_url: String,
+    smtp_ca_file: Option<std::path::PathBuf>,
+    channel: &str,
+) -> Value {
     let database = TestDatabase::sqlite().await;
     let config = gururmm_server::config::Config {
-        smtp_url: Some(Secret(format!("smtp://127.0.0.1:{port}"))),
+        smtp_url: Some(Secret(smtp_url)),
         smtp_from: Some("GuruRMM <rmm@msp-one.test>".into()),
+        smtp_ca_file,
         ..test_config()
     };
     let server = TestServer::start_with(database, config).await;
     let token = server.admin_token().await;
     let (status, channel) = server
         .post("/api/v1/notification-channels", &token,
-            json!({"name": "On call", "kind": "email", "config": {"to": ["oncall@acme.test", "boss@acme.test"]}}))
+            json!({"name": channel, "kind": "email", "config": {"to": ["oncall@acme.test", "boss@acme.test"]}}))
         .await;
     assert_eq!(status, StatusCode::CREATED, "{channel}");
     assert_eq!(channel["unusable_reason"], Value::Null);
@@ -538,22 +631,117 @@ async fn email_goes_through_a_real_smtp_server() {
             json!({}),
         )
         .await;
-    assert_eq!(status, StatusCode::OK);
-    assert_eq!(delivery["status"], "sent", "{delivery}");
+    assert_eq!(status, StatusCode::OK, "{delivery}");
+    let (status, detail) = server
+        .get(
+            &format!(
+                "/api/v1/notification-deliveries/{}",
+                delivery["id"].as_str().unwrap()
+            ),
+            &token,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{detail}");
+    detail
+}
+
+/// The mail server printed the test notification of `channel`, from the
+/// configured sender to both recipients.
+fn assert_received(smtp: &mut MailServer, channel: &str) {
     assert!(
-        output.wait_for(
-            "Test notification from GuruRMM to On call",
+        smtp.output.wait_for(
+            &format!("Test notification from GuruRMM to {channel}"),
             std::time::Duration::from_secs(20)
         ),
         "the mail server printed the message: {}",
-        output.text()
+        smtp.output.text()
     );
     // The end of the message: its envelope was printed before the subject.
-    output.wait_for("END MESSAGE", std::time::Duration::from_secs(5));
-    let text = output.text();
+    smtp.output
+        .wait_for("END MESSAGE", std::time::Duration::from_secs(5));
+    let text = smtp.output.text();
     assert!(
         text.contains("oncall@acme.test") && text.contains("boss@acme.test"),
         "{text}"
     );
     assert!(text.contains("rmm@msp-one.test"), "{text}");
+}
+
+#[tokio::test]
+async fn email_goes_through_a_real_smtp_server() {
+    let Some(mut smtp) = smtp_server(MailTls::Plain).await else {
+        return;
+    };
+    let delivery =
+        send_test_email(format!("smtp://127.0.0.1:{}", smtp.port), None, "On call").await;
+    assert_eq!(delivery["status"], "sent", "{delivery}");
+    assert_received(&mut smtp, "On call");
+}
+
+#[tokio::test]
+async fn email_goes_through_starttls_to_a_relay_with_a_private_ca() {
+    let pki = MailPki::new();
+    let Some(mut smtp) = smtp_server(MailTls::StartTls(&pki)).await else {
+        return;
+    };
+    let delivery = send_test_email(
+        format!("smtp://127.0.0.1:{}?tls=starttls", smtp.port),
+        Some(pki.ca_file()),
+        "On call",
+    )
+    .await;
+    assert_eq!(delivery["status"], "sent", "{delivery}");
+    assert_received(&mut smtp, "On call");
+}
+
+#[tokio::test]
+async fn email_goes_through_implicit_tls_to_a_relay_with_a_private_ca() {
+    let pki = MailPki::new();
+    let Some(mut smtp) = smtp_server(MailTls::Implicit(&pki)).await else {
+        return;
+    };
+    let delivery = send_test_email(
+        format!("smtps://127.0.0.1:{}", smtp.port),
+        Some(pki.ca_file()),
+        "On call",
+    )
+    .await;
+    assert_eq!(delivery["status"], "sent", "{delivery}");
+    assert_received(&mut smtp, "On call");
+}
+
+#[tokio::test]
+async fn email_is_not_sent_to_a_relay_whose_certificate_is_not_trusted() {
+    let pki = MailPki::new();
+    for tls in [MailTls::StartTls(&pki), MailTls::Implicit(&pki)] {
+        let Some(mut smtp) = smtp_server(tls).await else {
+            return;
+        };
+        let url = match tls {
+            MailTls::Implicit(_) => format!("smtps://127.0.0.1:{}", smtp.port),
+            _ => format!("smtp://127.0.0.1:{}?tls=starttls", smtp.port),
+        };
+        // Without smtp_ca_file the relay's CA is unknown: nothing is sent.
+        let delivery = send_test_email(url.clone(), None, "Untrusted").await;
+        assert_eq!(delivery["status"], "failed", "{url}: {delivery}");
+        let attempts = delivery["attempt_log"].as_array().unwrap();
+        assert_eq!(attempts.len(), 1, "{url}: {delivery}");
+        assert_eq!(attempts[0]["ok"], false);
+        let why = attempts[0]["detail"].as_str().unwrap();
+        assert!(
+            why.contains("invalid peer certificate: UnknownIssuer") && why.contains("smtp_ca_file"),
+            "{url}: the attempt names the certificate problem and the remedy: {why}"
+        );
+        assert_eq!(delivery["last_error"], why, "{url}");
+        // The same relay takes mail once its CA is trusted; the refused mail,
+        // which would have been printed first, never arrived.
+        let delivery = send_test_email(url.clone(), Some(pki.ca_file()), "Trusted").await;
+        assert_eq!(delivery["status"], "sent", "{url}: {delivery}");
+        assert_received(&mut smtp, "Trusted");
+        assert!(
+            !smtp.output.text().contains("to Untrusted"),
+            "{url}: {}",
+            smtp.output.text()
+        );
+    }
 }

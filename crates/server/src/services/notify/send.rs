@@ -8,12 +8,17 @@
 //! to public addresses, checked on the addresses the connection really uses,
 //! and redirects are not followed, so a webhook cannot reach the server's own
 //! network.
+//!
+//! Email over TLS (STARTTLS or TLS from the start) always verifies the mail
+//! server's certificate for the URL's host, against the built-in roots and the
+//! CA certificates of `smtp_ca_file`; there is no way to accept an invalid one.
 
 use crate::config::Config;
 use crate::services::notify::channels::OpenChannel;
 use gururmm_store::{ChannelKind, Delivery};
 use hmac::{Hmac, Mac};
 use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use sha2::Sha256;
 use std::net::{IpAddr, SocketAddr};
@@ -165,48 +170,58 @@ async fn post(
     }
 }
 
+/// The error and its causes, each said once: some errors (lettre's) already
+/// end their own text with their cause's.
 fn error_chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
         source = cause.source();
     }
     text
 }
 
-/// The transport `smtp_url` names: `smtp://` plain, `smtp://…?tls=starttls`,
-/// or `smtps://` (TLS from the start); credentials in the URL's user part.
-pub fn smtp_transport(url: &str) -> Result<AsyncSmtpTransport<Tokio1Executor>, String> {
+/// The transport `smtp_url` names: `smtp://` plain (port 25 unless given),
+/// `smtp://…?tls=starttls` (587) or `smtps://` (TLS from the start, 465);
+/// credentials in the URL's user part. Both TLS forms verify the server's
+/// certificate for the URL's host against the built-in roots and
+/// `extra_root`, the relay's own CA (`smtp_ca_file`) when there is one.
+pub fn smtp_transport(
+    url: &str,
+    extra_root: Option<Certificate>,
+) -> Result<AsyncSmtpTransport<Tokio1Executor>, String> {
     let parsed = reqwest::Url::parse(url).map_err(|_| "smtp_url is not a URL".to_string())?;
+    // The name the certificate must carry: an IPv6 address without its brackets.
     let host = parsed
         .host_str()
         .ok_or("smtp_url names no host")?
+        .trim_matches(['[', ']'])
         .to_string();
     let tls = parsed
         .query_pairs()
         .find(|(key, _)| key == "tls")
         .map(|(_, value)| value.to_string());
-    let builder = match (parsed.scheme(), tls.as_deref()) {
-        ("smtps", _) => AsyncSmtpTransport::<Tokio1Executor>::relay(&host)
-            .map_err(|e| format!("smtp_url: {e}"))?
-            .port(parsed.port().unwrap_or(465)),
+    let (tls, default_port) = match (parsed.scheme(), tls.as_deref()) {
+        ("smtps", _) => (Tls::Wrapper(tls_parameters(&host, extra_root)?), 465),
         ("smtp", Some("starttls" | "required")) => {
-            AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&host)
-                .map_err(|e| format!("smtp_url: {e}"))?
-                .port(parsed.port().unwrap_or(587))
+            (Tls::Required(tls_parameters(&host, extra_root)?), 587)
         }
-        ("smtp", None | Some("none")) => {
-            AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&host)
-                .port(parsed.port().unwrap_or(25))
-        }
+        ("smtp", None | Some("none")) => (Tls::None, 25),
         ("smtp", Some(other)) => {
             return Err(format!("smtp_url: tls={other} is not starttls or none"))
         }
         (other, _) => return Err(format!("smtp_url: {other}:// is not smtp:// or smtps://")),
     };
-    let builder = builder.timeout(Some(ATTEMPT_TIMEOUT));
+    // Only the TLS settings above decide how the connection is secured.
+    let builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&host)
+        .port(parsed.port().unwrap_or(default_port))
+        .tls(tls)
+        .timeout(Some(ATTEMPT_TIMEOUT));
     let builder = if parsed.username().is_empty() {
         builder
     } else {
@@ -217,6 +232,49 @@ pub fn smtp_transport(url: &str) -> Result<AsyncSmtpTransport<Tokio1Executor>, S
     };
     Ok(builder.build())
 }
+
+/// Certificate checks for `host`: the built-in roots, plus `extra_root`.
+fn tls_parameters(host: &str, extra_root: Option<Certificate>) -> Result<TlsParameters, String> {
+    let mut builder = TlsParameters::builder(host.to_string());
+    if let Some(root) = extra_root {
+        builder = builder.add_root_certificate(root);
+    }
+    builder.build().map_err(|e| format!("smtp_url: {e}"))
+}
+
+/// The certificates of `smtp_ca_file` (PEM, one or more), checked to be
+/// usable as roots; why not otherwise. Read at start, so a bad file stops the
+/// server, and again for each mail, so a renewed CA needs no restart.
+pub fn smtp_ca_certificates(path: &std::path::Path) -> Result<Certificate, String> {
+    let pem = std::fs::read(path).map_err(|e| format!("reading {}: {e}", path.display()))?;
+    // lettre reads only CERTIFICATE blocks and skips anything else, so a file
+    // holding none of them (a key, a certificate in DER) would add nothing.
+    if !pem
+        .windows(CERTIFICATE_PEM_BEGIN.len())
+        .any(|window| window == CERTIFICATE_PEM_BEGIN)
+    {
+        return Err(format!(
+            "{} holds no PEM certificate (-----BEGIN CERTIFICATE-----)",
+            path.display()
+        ));
+    }
+    let certificates = Certificate::from_pem(&pem)
+        .map_err(|e| format!("{} is not valid PEM: {}", path.display(), error_chain(&e)))?;
+    // Building TLS parameters parses every certificate as a trust anchor.
+    TlsParameters::builder("localhost".into())
+        .add_root_certificate(certificates.clone())
+        .build()
+        .map_err(|e| {
+            format!(
+                "{} holds a certificate that cannot be a root: {}",
+                path.display(),
+                error_chain(&e)
+            )
+        })?;
+    Ok(certificates)
+}
+
+const CERTIFICATE_PEM_BEGIN: &[u8] = b"-----BEGIN CERTIFICATE-----";
 
 fn percent_decode(text: &str) -> String {
     percent_encoding::percent_decode_str(text)
@@ -247,11 +305,21 @@ async fn send_email(
         .header(lettre::message::header::ContentType::TEXT_PLAIN)
         .body(delivery.body.clone())
         .map_err(|e| format!("building the message failed: {e}"))?;
-    let transport = smtp_transport(&url.0)?;
-    let response = transport
-        .send(message)
-        .await
-        .map_err(|error| format!("sending failed: {}", error_chain(&error)))?;
+    let extra_root = match &config.smtp_ca_file {
+        Some(path) => Some(smtp_ca_certificates(path).map_err(|e| format!("smtp_ca_file: {e}"))?),
+        None => None,
+    };
+    let transport = smtp_transport(&url.0, extra_root)?;
+    let response = transport.send(message).await.map_err(|error| {
+        let why = error_chain(&error);
+        // rustls' name for a certificate that chains to no trusted root.
+        let hint = if why.contains("UnknownIssuer") {
+            "; if the mail server's certificate comes from a private CA, name that CA in smtp_ca_file"
+        } else {
+            ""
+        };
+        format!("sending failed: {why}{hint}")
+    })?;
     Ok(format!(
         "accepted by the mail server: {}",
         response.message().collect::<Vec<_>>().join(" ")
@@ -345,16 +413,46 @@ mod tests {
             "smtp://mail.test:587?tls=starttls",
             "smtps://mail.test",
             "smtp://user:p%40ss@mail.test:587?tls=starttls",
+            "smtps://[::1]:4650",
         ] {
-            assert!(smtp_transport(good).is_ok(), "{good}");
+            assert!(smtp_transport(good, None).is_ok(), "{good}");
         }
         for bad in [
             "http://mail.test",
             "smtp://mail.test?tls=maybe",
             "not a url",
         ] {
-            assert!(smtp_transport(bad).is_err(), "{bad}");
+            assert!(smtp_transport(bad, None).is_err(), "{bad}");
         }
         assert_eq!(percent_decode("p%40ss"), "p@ss");
+    }
+
+    /// An error whose text already ends with its cause's, as lettre's do.
+    #[derive(Debug)]
+    struct Wrapping(std::io::Error);
+
+    impl std::fmt::Display for Wrapping {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "Connection error: {}", self.0)
+        }
+    }
+
+    impl std::error::Error for Wrapping {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            Some(&self.0)
+        }
+    }
+
+    #[test]
+    fn an_error_chain_says_each_cause_once() {
+        let error = Wrapping(std::io::Error::other(
+            "invalid peer certificate: UnknownIssuer",
+        ));
+        assert_eq!(
+            error_chain(&error),
+            "Connection error: invalid peer certificate: UnknownIssuer"
+        );
+        let error = std::io::Error::other(Wrapping(std::io::Error::other("refused")));
+        assert_eq!(error_chain(&error), "Connection error: refused");
     }
 }
