@@ -14,6 +14,7 @@ export const rootKeys = {
   alerts: ["alerts"],
   policies: ["policies"],
   checks: ["checks"],
+  fleetChecks: ["fleet-checks"],
   notifications: ["notifications"],
   maintenance: ["maintenance"],
 } as const;

@@ -3,6 +3,7 @@ import type { QueryClient } from "@tanstack/react-query";
 import { createRootRouteWithContext, createRoute, createRouter, lazyRouteComponent, Link, Outlet, redirect } from "@tanstack/react-router";
 import { parseAgentListSearch, parseAgentPageSearch } from "@/features/agents/agent-list-search";
 import { parseAlertListSearch } from "@/features/alerts/alert-list-search";
+import { parseFleetCheckListSearch } from "@/features/fleet-checks/fleet-check-list-search";
 import { parseDeletedAgentListSearch } from "@/features/agents/deleted-agent-list-search";
 import { parseCommandHistorySearch } from "@/features/commands/command-history-search";
 import { parseJobListSearch, parseJobPageSearch } from "@/features/jobs/job-list-search";
@@ -63,6 +64,13 @@ const alertsRoute = createRoute({
   path: "/alerts",
   validateSearch: parseAlertListSearch,
   component: lazyRouteComponent(() => import("./routes/monitoring-routes"), "AlertsRoute"),
+});
+
+const fleetChecksRoute = createRoute({
+  getParentRoute: () => authedRoute,
+  path: "/checks",
+  validateSearch: parseFleetCheckListSearch,
+  component: lazyRouteComponent(() => import("./routes/monitoring-routes"), "FleetChecksRoute"),
 });
 
 const agentsRoute = createRoute({
@@ -205,6 +213,7 @@ const routeTree = rootRoute.addChildren([
   authedRoute.addChildren([
     indexRoute,
     alertsRoute,
+    fleetChecksRoute,
     agentsRoute,
     agentRoute,
     deletedAgentsRoute,

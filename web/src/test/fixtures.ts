@@ -8,6 +8,7 @@ import type {
   Command,
   DeletedAgent,
   Delivery,
+  FleetCheck,
   MaintenanceWindow,
   Overview,
   Policy,
@@ -172,6 +173,27 @@ export function agentCheck(overrides: Partial<AgentCheck> = {}): AgentCheck {
     fail_after: 2,
     severity: "critical",
     policy_name: "Baseline",
+    ...overrides,
+  };
+}
+
+/** A port check failing on web01 (Acme / HQ) for an hour, as the fleet's list of checks has it. */
+export function fleetCheck(overrides: Partial<FleetCheck> = {}): FleetCheck {
+  return {
+    agent_id: "a",
+    agent_hostname: "web01",
+    client_id: "c",
+    client_name: "Acme",
+    site_id: "s",
+    site_name: "HQ",
+    name: "Web port",
+    type: "port",
+    severity: "critical",
+    state: "failing",
+    since: new Date(Date.now() - 3_600_000).toISOString(),
+    last_checked_at: new Date(Date.now() - 60_000).toISOString(),
+    consecutive: 60,
+    output: "connect 127.0.0.1:8443: connection refused",
     ...overrides,
   };
 }

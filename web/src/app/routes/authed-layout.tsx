@@ -7,6 +7,7 @@ import { useAlertLiveUpdates } from "@/features/alerts/hooks/use-alert-live-upda
 import { useCheckLiveUpdates } from "@/features/checks/hooks/use-check-live-updates";
 import { useCommandLiveUpdates } from "@/features/commands/hooks/use-command-live-updates";
 import { useEnrollmentRequestLiveUpdates } from "@/features/enrollment-requests/hooks/use-enrollment-request-live-updates";
+import { useFleetCheckLiveUpdates } from "@/features/fleet-checks/hooks/use-fleet-check-live-updates";
 import { useJobLiveUpdates } from "@/features/jobs/hooks/use-job-live-updates";
 import { useOverviewLiveUpdates } from "@/features/overview/hooks/use-overview-live-updates";
 import { useSession } from "@/lib/auth";
@@ -20,6 +21,7 @@ function LiveCacheUpdates() {
   useOverviewLiveUpdates();
   useAlertLiveUpdates();
   useCheckLiveUpdates();
+  useFleetCheckLiveUpdates();
   return null;
 }
 

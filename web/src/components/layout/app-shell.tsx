@@ -1,5 +1,6 @@
 import { Link } from "@tanstack/react-router";
 import {
+  ActivityIcon,
   BellIcon,
   BuildingIcon,
   FileCode2Icon,
@@ -38,6 +39,7 @@ import { cn } from "@/lib/utils";
 const NAV_ITEMS = [
   { to: "/", label: "Overview", icon: LayoutDashboardIcon },
   { to: "/alerts", label: "Alerts", icon: BellIcon },
+  { to: "/checks", label: "Checks", icon: ActivityIcon },
   { to: "/agents", label: "Agents", icon: MonitorIcon },
   { to: "/clients", label: "Clients", icon: BuildingIcon },
   { to: "/scripts", label: "Scripts", icon: FileCode2Icon },

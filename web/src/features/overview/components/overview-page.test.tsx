@@ -18,6 +18,9 @@ describe("OverviewPage", () => {
     expect(screen.getByTestId("overview-alerts-critical")).toHaveAttribute("href", "/alerts?severity=critical");
     expect(screen.getByTestId("overview-alerts-critical")).toHaveTextContent("3");
     expect(screen.getByTestId("overview-checks-passing")).toHaveTextContent("40");
+    expect(screen.getByTestId("overview-checks-failing")).toHaveAttribute("href", "/checks?state=failing");
+    expect(screen.getByTestId("overview-checks-failing")).toHaveTextContent("3");
+    expect(screen.getByTestId("overview-checks-warning")).toHaveAttribute("href", "/checks?state=warning");
     const client = screen.getByTestId("overview-client-row");
     expect(within(client).getByRole("link", { name: "Acme" })).toHaveAttribute("href", "/alerts?client_id=c");
     expect(client).toHaveTextContent("4");

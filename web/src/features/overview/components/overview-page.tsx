@@ -89,15 +89,33 @@ function OverviewContent({ overview }: { overview: Overview }) {
           ))}
         </CountsCard>
         <CountsCard icon={ActivityIcon} title="Checks" testId="overview-checks">
-          <div className={COUNT_CLASS} data-testid="overview-checks-failing" data-count={overview.checks.failing}>
+          <Link
+            to="/checks"
+            search={{ state: "failing" }}
+            className={COUNT_LINK_CLASS}
+            data-testid="overview-checks-failing"
+            data-count={overview.checks.failing}
+          >
             <CountBody label="Failing" value={overview.checks.failing} tone={overview.checks.failing > 0 ? "destructive" : undefined} />
-          </div>
-          <div className={COUNT_CLASS} data-testid="overview-checks-warning" data-count={overview.checks.warning}>
+          </Link>
+          <Link
+            to="/checks"
+            search={{ state: "warning" }}
+            className={COUNT_LINK_CLASS}
+            data-testid="overview-checks-warning"
+            data-count={overview.checks.warning}
+          >
             <CountBody label="Warning" value={overview.checks.warning} tone={overview.checks.warning > 0 ? "warning" : undefined} />
-          </div>
-          <div className={COUNT_CLASS} data-testid="overview-checks-passing" data-count={overview.checks.passing}>
+          </Link>
+          <Link
+            to="/checks"
+            search={{ state: "passing" }}
+            className={COUNT_LINK_CLASS}
+            data-testid="overview-checks-passing"
+            data-count={overview.checks.passing}
+          >
             <CountBody label="Passing" value={overview.checks.passing} tone="success" />
-          </div>
+          </Link>
         </CountsCard>
       </div>
       <AlertsByClient rows={overview.alerts_by_client} />

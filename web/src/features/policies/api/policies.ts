@@ -33,12 +33,14 @@ export function usePolicyAssignments() {
   return useQuery({ queryKey: policyKeys.assignments, queryFn: () => unwrap(api.GET("/api/v1/policy-assignments")) });
 }
 
-/** A policy or assignment changed: every agent's checks and effective policy may have too. */
+/** A policy or assignment changed: every agent's checks and effective policy may have too, and the
+ * fleet's checks their types and severities. */
 function usePolicyChanged() {
   const queryClient = useQueryClient();
   return () => {
     void queryClient.invalidateQueries({ queryKey: policyKeys.all });
     void queryClient.invalidateQueries({ queryKey: rootKeys.checks });
+    void queryClient.invalidateQueries({ queryKey: rootKeys.fleetChecks });
   };
 }
 
