@@ -235,26 +235,34 @@ fn api(
 
 /// Starts the server on `data_dir` and a local agent, creating the demo
 /// client, site and key when needed. Returns once the agent is online.
+/// `allow_private_webhooks` lets webhooks reach loopback, where the browser
+/// suite's receiver listens; the demo keeps the server's default (refused).
 fn start_stack(
     data_dir: &Path,
     listen: &str,
     email: &str,
     password: &str,
     log_dir: &Path,
+    allow_private_webhooks: bool,
 ) -> Result<Stack> {
     std::fs::create_dir_all(data_dir)?;
     std::fs::create_dir_all(log_dir)?;
     let base = format!("http://{listen}");
     let server_log = std::fs::File::create(log_dir.join("server.log"))?;
+    let mut server = Command::new(binary("gururmm-server"));
+    server
+        .env("GURURMM_LISTEN", listen)
+        .env("GURURMM_DATA_DIR", data_dir)
+        .env("GURURMM_WEB_DIR", root().join("web/dist"))
+        .env("GURURMM_ADMIN_EMAIL", email)
+        .env("GURURMM_ADMIN_PASSWORD", password)
+        .env("GURURMM_METRICS_INTERVAL_SECONDS", "10")
+        .env("GURURMM_HEARTBEAT_INTERVAL_SECONDS", "10");
+    if allow_private_webhooks {
+        server.env("GURURMM_ALLOW_PRIVATE_WEBHOOKS", "true");
+    }
     let server = Guard(
-        Command::new(binary("gururmm-server"))
-            .env("GURURMM_LISTEN", listen)
-            .env("GURURMM_DATA_DIR", data_dir)
-            .env("GURURMM_WEB_DIR", root().join("web/dist"))
-            .env("GURURMM_ADMIN_EMAIL", email)
-            .env("GURURMM_ADMIN_PASSWORD", password)
-            .env("GURURMM_METRICS_INTERVAL_SECONDS", "10")
-            .env("GURURMM_HEARTBEAT_INTERVAL_SECONDS", "10")
+        server
             .stdout(server_log.try_clone()?)
             .stderr(server_log)
             .spawn()
@@ -381,7 +389,8 @@ fn browser_suite() -> Result<()> {
     // At least the server's 12 characters, whatever the process id.
     let password = format!("browser suite password {}", std::process::id());
     let listen = format!("127.0.0.1:{}", free_port()?);
-    let stack = start_stack(&dir.join("data"), &listen, email, &password, &dir)?;
+    // monitoring-admin.e2e.ts sends webhooks to a receiver on 127.0.0.1.
+    let stack = start_stack(&dir.join("data"), &listen, email, &password, &dir, true)?;
     run(npm(&["run", "test:e2e"])
         .env("GURURMM_E2E_URL", &stack.base)
         .env("GURURMM_E2E_EMAIL", email)
@@ -416,7 +425,7 @@ fn demo() -> Result<()> {
         }
     };
     let listen = std::env::var("GURURMM_LISTEN").unwrap_or_else(|_| "127.0.0.1:8080".into());
-    let stack = start_stack(&data_dir, &listen, email, &password, &data_dir)?;
+    let stack = start_stack(&data_dir, &listen, email, &password, &data_dir, false)?;
     println!(
         "\n  GuruRMM is running with a live demo agent ({host}).\n\n  Dashboard: {base}\n  Email:     {email}\n  Password:  {password}\n\n  \
          Data and logs (server.log, agent.log) are in {dir}. Press Ctrl-C to stop.\n",
