@@ -108,6 +108,22 @@ impl CheckLink {
         }
         if self.sent_revision.as_deref() != Some(revision.as_str()) {
             self.sent_revision = Some(revision);
+            if let ServerFrame::Checks { checks, .. } = &frame {
+                let keep: Vec<String> = checks.iter().map(|c| c.name.clone()).collect();
+                if let Err(error) = state
+                    .checks
+                    .retain(
+                        state.store.as_ref(),
+                        &state.alerts,
+                        self.organization_id,
+                        self.agent_id,
+                        &keep,
+                    )
+                    .await
+                {
+                    tracing::error!(%error, agent = %self.agent_id, "forgetting removed checks failed");
+                }
+            }
             frames.push(frame);
         }
         frames

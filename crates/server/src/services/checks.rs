@@ -133,6 +133,48 @@ impl CheckBoard {
         }
     }
 
+    /// The agent's checks are now `keep`: the states and recent changes of
+    /// any other check are forgotten (memory and database), and their open
+    /// alerts resolve, since nothing watches those conditions any more. Costs
+    /// a read of the agent's stored states the first time (then memory), and
+    /// a write only when a check was really removed.
+    pub async fn retain(
+        &self,
+        store: &dyn Store,
+        alerts: &Alerts,
+        organization: OrganizationId,
+        agent: AgentId,
+        keep: &[String],
+    ) -> ServiceResult<()> {
+        let current = self.states(store, agent).await?;
+        let gone: Vec<String> = current
+            .into_iter()
+            .map(|status| status.name)
+            .filter(|name| !keep.contains(name))
+            .collect();
+        if gone.is_empty() {
+            return Ok(());
+        }
+        store
+            .retain_agent_checks(agent, keep)
+            .await
+            .map_err(ServiceError::internal)?;
+        if let Some(states) = self.lock().get_mut(&agent) {
+            states.retain(|status| keep.contains(&status.name));
+        }
+        self.changes
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .retain(|(id, name), _| *id != agent || keep.contains(name));
+        let now = Utc::now();
+        for name in gone {
+            alerts
+                .clear(organization, &check_condition(agent, &name), now)
+                .await?;
+        }
+        Ok(())
+    }
+
     /// Forgets an agent (deleted).
     pub fn forget(&self, agent: AgentId) {
         self.lock().remove(&agent);

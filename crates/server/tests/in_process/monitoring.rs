@@ -654,7 +654,10 @@ async fn the_fleet_list_shows_failing_checks_across_clients_and_agents() {
             assert_eq!(fleet_checks(&server, &outsider, &query).await, (Vec::new(), 0), "{query}");
         }
 
-        // A check taken out of the policy keeps its last state, without a type.
+        // A check taken out of the policy leaves the list, and its alerts resolve: nothing
+        // watches it any more. The agents (connected) get the new set of checks.
+        let web_alerts = |alerts: Vec<Value>| alerts.iter().filter(|a| a["check_name"] == "web").count();
+        assert_eq!(web_alerts(unresolved(&server, &token).await), 2);
         let (status, _) = server
             .put(&format!("/api/v1/policies/{}", policy["id"].as_str().unwrap()), &token,
                 json!({"name": "Everywhere", "checks": [
@@ -662,10 +665,21 @@ async fn the_fleet_list_shows_failing_checks_across_clients_and_agents() {
                 ]}))
             .await;
         assert_eq!(status, StatusCode::OK);
-        let (_, page) = server.get(&format!("/api/v1/checks?state=failing&agent_id={}", db.id), &token).await;
+        assert_eq!(next_checks(&mut web_socket).await.len(), 1);
+        assert_eq!(next_checks(&mut db_socket).await.len(), 1);
+        eventually(
+            Duration::seconds(10).to_std().unwrap(),
+            "the removed check to leave the list and its alerts to resolve",
+            || async {
+            let listed = fleet_checks(&server, &token, "").await;
+            let open = web_alerts(unresolved(&server, &token).await);
+            (listed.1 == 2 && open == 0).then_some(())
+            },
+        )
+        .await;
         assert_eq!(
-            (&page["items"][0]["name"], &page["items"][0]["type"], &page["items"][0]["severity"]),
-            (&json!("web"), &Value::Null, &Value::Null)
+            fleet_checks(&server, &token, "").await.0,
+            rows(&[(db_host, "root", "warning"), (web_host, "root", "passing")])
         );
     })
     .await;
