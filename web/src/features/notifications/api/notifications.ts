@@ -55,7 +55,8 @@ export function useTestChannel() {
   const changed = useChannelsChanged();
   return useMutation({
     mutationFn: (id: string) => unwrap(api.POST("/api/v1/notification-channels/{id}/test", { params: { path: { id } } })),
-    onSuccess: changed,
+    // A failed test is logged too: the delivery log shows it either way.
+    onSettled: changed,
   });
 }
 
