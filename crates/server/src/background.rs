@@ -25,10 +25,20 @@ pub fn spawn_all(state: &AppState) {
 /// Seconds between two looks at the outbox and at alerts' news when nothing woke the loops.
 const NOTIFY_POLL_SECONDS: u64 = 5;
 
-/// Hands alerts' news to the notification outbox, when woken and every few seconds.
+/// Hands alerts' news to the notification outbox, when woken and every few
+/// seconds, and looks for due reminders (a read of every open alert) once
+/// per [`notify::REMINDER_SCAN`], so a busy fleet's wakes cost what changed.
 async fn enqueue_notifications(state: AppState) {
+    use crate::services::notify;
+    let mut reminders_at = tokio::time::Instant::now();
     loop {
-        if let Err(error) = crate::services::notify::enqueue_once(&state, Utc::now()).await {
+        let outcome = if tokio::time::Instant::now() >= reminders_at {
+            reminders_at = tokio::time::Instant::now() + notify::REMINDER_SCAN;
+            notify::enqueue_once(&state, Utc::now()).await
+        } else {
+            notify::enqueue_news_once(&state, Utc::now()).await
+        };
+        if let Err(error) = outcome {
             tracing::error!(%error, "queueing notifications failed");
         }
         let _ = tokio::time::timeout(

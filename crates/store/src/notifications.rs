@@ -184,8 +184,13 @@ pub trait NotificationStore {
     ) -> StoreResult<()>;
 
     /// Alerts of every organization with a status not yet handed to the
-    /// outbox, and open ones last handed over before `reminders_before`.
-    async fn alerts_to_notify(&self, reminders_before: DateTime<Utc>) -> StoreResult<Vec<Alert>>;
+    /// outbox, and, when `reminders_before` is given, open ones last handed
+    /// over before it (candidates for a reminder: every open alert, so the
+    /// caller asks for them only now and then, not at every wake).
+    async fn alerts_to_notify(
+        &self,
+        reminders_before: Option<DateTime<Utc>>,
+    ) -> StoreResult<Vec<Alert>>;
     /// Records that the alert's `status` was handed to the outbox at `at` and
     /// inserts `deliveries`, in one transaction, if the alert's notification
     /// state is still `expected`; `false` (and nothing written) otherwise.

@@ -190,14 +190,19 @@ where
         Ok(())
     }
 
-    async fn alerts_to_notify(&self, reminders_before: DateTime<Utc>) -> StoreResult<Vec<Alert>> {
+    async fn alerts_to_notify(
+        &self,
+        reminders_before: Option<DateTime<Utc>>,
+    ) -> StoreResult<Vec<Alert>> {
+        // Each branch names its statuses, so `alerts_notify (status, notified_status)`
+        // finds them without reading the resolved and told alerts, the table's bulk.
         let rows: Vec<AlertRow> = sqlx::query_as(&format!(
-            "{ALERT_SELECT} WHERE (a.status <> 'resolved' AND a.notified_status IS NULL) \
-             OR (a.status = 'resolved' AND a.notified_status IS NOT NULL AND a.notified_status <> 'resolved') \
-             OR (a.status = 'open' AND a.notified_status = 'open' AND a.notified_at < $1) \
+            "{ALERT_SELECT} WHERE (a.status IN ('open', 'acknowledged') AND a.notified_status IS NULL) \
+             OR (a.status = 'resolved' AND a.notified_status IN ('open', 'acknowledged')) \
+             OR ($1 IS NOT NULL AND a.status = 'open' AND a.notified_status = 'open' AND a.notified_at < $1) \
              ORDER BY a.opened_at"
         ))
-        .bind(millis(reminders_before))
+        .bind(reminders_before.map(millis))
         .fetch_all(&self.read)
         .await?;
         rows.into_iter().map(AlertRow::into_alert).collect()

@@ -70,7 +70,7 @@ async fn channels_outbox_and_attempts() {
             })
             .await
             .unwrap();
-        let pending = store.alerts_to_notify(at).await.unwrap();
+        let pending = store.alerts_to_notify(Some(at)).await.unwrap();
         assert_eq!(pending.iter().map(|a| a.id).collect::<Vec<_>>(), [alert.id]);
         let delivery = |event| NewDelivery {
             organization_id: org,
@@ -104,16 +104,22 @@ async fn channels_outbox_and_attempts() {
             )
             .await
             .unwrap());
-        assert!(store.alerts_to_notify(at).await.unwrap().is_empty());
+        assert!(store.alerts_to_notify(Some(at)).await.unwrap().is_empty());
         // Reminder candidates: open and last handed over before the cutoff.
         assert_eq!(
             store
-                .alerts_to_notify(at + Duration::minutes(1))
+                .alerts_to_notify(Some(at + Duration::minutes(1)))
                 .await
                 .unwrap()
                 .len(),
             1
         );
+        // Without reminders, an alert already handed over is no candidate.
+        assert!(store
+            .alerts_to_notify(None)
+            .await
+            .unwrap()
+            .is_empty());
 
         let due = store.due_deliveries(at, 10).await.unwrap();
         assert_eq!(due.len(), 1);
@@ -191,7 +197,7 @@ async fn channels_outbox_and_attempts() {
             .resolve_condition(org, "offline:x", at + Duration::minutes(2))
             .await
             .unwrap();
-        let resolved = store.alerts_to_notify(at).await.unwrap();
+        let resolved = store.alerts_to_notify(Some(at)).await.unwrap();
         assert_eq!(resolved[0].status, AlertStatus::Resolved);
         assert!(store
             .enqueue_alert_notifications(
@@ -204,7 +210,7 @@ async fn channels_outbox_and_attempts() {
             .await
             .unwrap());
         assert!(store
-            .alerts_to_notify(at + Duration::hours(1))
+            .alerts_to_notify(Some(at + Duration::hours(1)))
             .await
             .unwrap()
             .is_empty());

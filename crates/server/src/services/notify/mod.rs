@@ -2,9 +2,11 @@
 //!
 //! Two loops, both woken at once when an alert changes and otherwise every
 //! few seconds:
-//! - [`enqueue_once`] hands each alert's news to the outbox: its opening, its
-//!   resolution (to routes that want it), and reminders every `renotify_minutes`
-//!   while it stays open and unacknowledged (or once when a snooze ends). The
+//! - [`enqueue_news_once`] hands each alert's news to the outbox: its opening,
+//!   its resolution (to routes that want it); [`enqueue_once`] also reminders
+//!   every `renotify_minutes` while it stays open and unacknowledged (or once
+//!   when a snooze ends), which reads every open alert, so the loop does that
+//!   only every [`REMINDER_SCAN`]. The
 //!   routes are those of the alert's agent's effective policy whose minimum
 //!   severity the alert meets. Nothing is told about an agent under
 //!   maintenance until its window ends. Each hand-over is recorded on the alert in the
@@ -149,11 +151,37 @@ fn webhook_payload(
     .to_string()
 }
 
-/// Hands every alert's news to the outbox; returns how many events were enqueued.
+/// Hands every alert's news to the outbox, and the reminders that are due;
+/// returns how many events were enqueued. Reads every open alert: the
+/// background loop calls it once per [`REMINDER_SCAN`].
 pub async fn enqueue_once(state: &AppState, now: DateTime<Utc>) -> ServiceResult<usize> {
+    enqueue(
+        state,
+        now,
+        Some(now - Duration::seconds(REMINDER_GRANULARITY_SECONDS)),
+    )
+    .await
+}
+
+/// Hands the alerts' news (openings, changes, resolutions) to the outbox,
+/// without looking for reminders: what a wake after an alert changed does,
+/// so its cost follows the alerts that changed, not the alerts open.
+pub async fn enqueue_news_once(state: &AppState, now: DateTime<Utc>) -> ServiceResult<usize> {
+    enqueue(state, now, None).await
+}
+
+/// How often the background loop looks for reminders that are due; a
+/// reminder goes out at most this late.
+pub const REMINDER_SCAN: std::time::Duration = std::time::Duration::from_secs(30);
+
+async fn enqueue(
+    state: &AppState,
+    now: DateTime<Utc>,
+    reminders_before: Option<DateTime<Utc>>,
+) -> ServiceResult<usize> {
     let alerts = state
         .store
-        .alerts_to_notify(now - Duration::seconds(REMINDER_GRANULARITY_SECONDS))
+        .alerts_to_notify(reminders_before)
         .await
         .map_err(ServiceError::internal)?;
     let mut channels: HashMap<OrganizationId, HashMap<NotificationChannelId, NotificationChannel>> =
