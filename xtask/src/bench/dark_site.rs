@@ -54,7 +54,9 @@ fn receiver() -> Result<(u16, Received)> {
 
 /// The body of one HTTP/1.1 request with a Content-Length.
 fn read_request(stream: &TcpStream) -> Option<String> {
-    stream.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .ok()?;
     let mut reader = BufReader::new(stream);
     let mut length = 0;
     loop {
@@ -96,7 +98,8 @@ pub(super) fn dark_site(server: &Server, backend: &str, dir: &Path) -> Result<Va
     let pid = server.process.0.id();
     std::fs::create_dir_all(dir)?;
     let (port, received) = receiver()?;
-    let post = |path: &str, body: Value| api("POST", &server.base, path, Some(&server.token), Some(body));
+    let post =
+        |path: &str, body: Value| api("POST", &server.base, path, Some(&server.token), Some(body));
     let client = post("/api/v1/clients", json!({"name": "Dark site client"}))?;
     let client_id = client["id"].as_str().context("client id")?;
     let site = post(
@@ -104,7 +107,10 @@ pub(super) fn dark_site(server: &Server, backend: &str, dir: &Path) -> Result<Va
         json!({"name": "Branch office"}),
     )?;
     let site_id = site["id"].as_str().context("site id")?.to_string();
-    let key = post(&format!("/api/v1/sites/{site_id}/enrollment-key"), json!({}))?;
+    let key = post(
+        &format!("/api/v1/sites/{site_id}/enrollment-key"),
+        json!({}),
+    )?;
     let key = key["key"].as_str().context("enrollment key")?.to_string();
     let channel = post(
         "/api/v1/notification-channels",
@@ -154,7 +160,10 @@ pub(super) fn dark_site(server: &Server, backend: &str, dir: &Path) -> Result<Va
     let seconds_to_notification = received
         .lock()
         .ok()
-        .and_then(|r| r.first().map(|(at, _)| at.duration_since(dark).as_secs_f64()))
+        .and_then(|r| {
+            r.first()
+                .map(|(at, _)| at.duration_since(dark).as_secs_f64())
+        })
         .unwrap_or_default();
     // Whatever else would come (an alert per agent, a second notification) comes within this.
     std::thread::sleep(Duration::from_secs(QUIET_SECONDS));
@@ -167,7 +176,10 @@ pub(super) fn dark_site(server: &Server, backend: &str, dir: &Path) -> Result<Va
     let body: Value = received
         .lock()
         .ok()
-        .and_then(|r| r.first().and_then(|(_, body)| serde_json::from_str(body).ok()))
+        .and_then(|r| {
+            r.first()
+                .and_then(|(_, body)| serde_json::from_str(body).ok())
+        })
         .unwrap_or_default();
     eprintln!(
         "[{backend}] dark site: {agents} agents offline at once: {site_offline} site_offline alert(s), \

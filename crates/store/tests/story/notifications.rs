@@ -115,11 +115,7 @@ async fn channels_outbox_and_attempts() {
             1
         );
         // Without reminders, an alert already handed over is no candidate.
-        assert!(store
-            .alerts_to_notify(None)
-            .await
-            .unwrap()
-            .is_empty());
+        assert!(store.alerts_to_notify(None).await.unwrap().is_empty());
 
         let due = store.due_deliveries(at, 10).await.unwrap();
         assert_eq!(due.len(), 1);
