@@ -96,6 +96,7 @@ pub async fn state_with_store(config: Config, store: Arc<dyn Store>) -> anyhow::
         sessions: Arc::default(),
         outputs: Arc::default(),
         shutdown: Arc::new(tokio::sync::watch::channel(false).0),
+        readiness: Arc::default(),
     })
 }
 

@@ -41,15 +41,24 @@ pub struct AppState {
     pub notify: Arc<crate::services::notify::NotifyWake>,
     /// Turns true when the server begins shutting down; long-lived streams end on it.
     pub shutdown: Arc<tokio::sync::watch::Sender<bool>>,
+    /// The latest answer of the readiness probe (`GET /api/v1/ready`).
+    pub readiness: Arc<crate::services::readiness::Readiness>,
 }
 
 impl AppState {
     /// Ends what would keep a graceful shutdown waiting: agent connections are
     /// closed with `server_shutdown` (agents reconnect later) and event streams end.
     pub fn begin_shutdown(&self) {
-        let _ = self.shutdown.send(true);
+        // `send` would not store the value while nobody subscribes (no event stream open);
+        // later readers (the readiness probe, a stream opened now) must still see it.
+        self.shutdown.send_replace(true);
         self.presence
             .close_all(gururmm_protocol::CloseReason::ServerShutdown);
+    }
+
+    /// Whether shutdown has begun.
+    pub fn shutting_down(&self) -> bool {
+        *self.shutdown.borrow()
     }
 
     /// Resolves once shutdown has begun.

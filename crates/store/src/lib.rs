@@ -128,6 +128,7 @@ impl std::fmt::Display for Backend {
 /// The server's whole persistence surface: the sum of one trait per area, each
 /// shaped by the queries the server needs. Callers bring the area traits they
 /// use into scope (`use gururmm_store::prelude::*` brings all).
+#[async_trait::async_trait]
 pub trait Store:
     UserStore
     + TenancyStore
@@ -149,6 +150,10 @@ pub trait Store:
     + 'static
 {
     fn backend(&self) -> Backend;
+
+    /// Runs a trivial query (`SELECT 1`) on a pooled connection: whether the
+    /// database answers at all (the server's readiness probe).
+    async fn ping(&self) -> StoreResult<()>;
 }
 
 /// Every store trait, for `use gururmm_store::prelude::*`.

@@ -93,6 +93,41 @@ impl TestDatabase {
             }
         }
     }
+
+    /// PostgreSQL only: ends every connection to this database and refuses new
+    /// ones until [`TestDatabase::accept_connections`], which is how a server
+    /// sees its database go away (a restart, a failover, a lost network).
+    pub async fn refuse_connections(&self) {
+        let (admin_url, name) = self
+            .postgres
+            .as_ref()
+            .expect("refusing connections is a PostgreSQL test");
+        let admin = sqlx::PgPool::connect(admin_url).await.expect("connect");
+        for sql in [
+            format!("ALTER DATABASE {name} ALLOW_CONNECTIONS false"),
+            format!(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                 WHERE datname = '{name}' AND pid <> pg_backend_pid()"
+            ),
+        ] {
+            sqlx::query(&sql).execute(&admin).await.expect(&sql);
+        }
+        admin.close().await;
+    }
+
+    /// PostgreSQL only: lets connections to this database in again.
+    pub async fn accept_connections(&self) {
+        let (admin_url, name) = self
+            .postgres
+            .as_ref()
+            .expect("accepting connections is a PostgreSQL test");
+        let admin = sqlx::PgPool::connect(admin_url).await.expect("connect");
+        sqlx::query(&format!("ALTER DATABASE {name} ALLOW_CONNECTIONS true"))
+            .execute(&admin)
+            .await
+            .expect("allow connections");
+        admin.close().await;
+    }
 }
 
 impl Drop for TestDatabase {

@@ -953,6 +953,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/ready": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Readiness for load balancers and orchestrators; no authentication.
+         * @description 200 when the database answered a trivial query within 2 s; 503 when it did
+         *     not (`database_unavailable`) or the server is shutting down (`shutting_down`).
+         *     An answer is reused for a second, so probes cost at most one query a second.
+         */
+        get: operations["ready"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/scripts": {
         parameters: {
             query?: never;
@@ -2399,6 +2421,10 @@ export interface components {
             name: string;
             /** Format: int32 */
             pid: number;
+        };
+        Ready: {
+            /** @description Always `ready` with a 200. */
+            status: string;
         };
         /**
          * @description What a user may do inside their organization.
@@ -5343,6 +5369,33 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ready: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Ready"];
+                };
+            };
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -21,4 +21,5 @@ pub mod metrics;
 pub mod notify;
 pub mod offline_alerts;
 pub mod policies;
+pub mod readiness;
 pub mod scripts;

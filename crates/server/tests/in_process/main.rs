@@ -12,6 +12,7 @@ mod gateway;
 mod maintenance;
 mod monitoring;
 mod notifications;
+mod operations;
 mod scripts;
 mod security;
 mod tenancy;

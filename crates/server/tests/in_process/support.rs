@@ -85,6 +85,11 @@ impl TestServer {
         }
     }
 
+    /// The database under the running server.
+    pub(crate) fn database(&self) -> &TestDatabase {
+        self.database.as_ref().expect("the database is still here")
+    }
+
     /// The database of a stopped server, for a new server to start on (a restart).
     pub(crate) fn take_database(&mut self) -> TestDatabase {
         self.database.take().expect("the database is still here")

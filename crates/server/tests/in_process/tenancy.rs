@@ -260,8 +260,13 @@ async fn object_routes(server: &TestServer) -> Vec<(Method, String)> {
 }
 
 /// GET routes without an id that are not lists: the caller's own session,
-/// the server's health, and the event stream (which never ends).
-const NOT_LISTS: [&str; 3] = ["/api/v1/health", "/api/v1/auth/me", "/api/v1/events"];
+/// the server's health and readiness, and the event stream (which never ends).
+const NOT_LISTS: [&str; 4] = [
+    "/api/v1/health",
+    "/api/v1/ready",
+    "/api/v1/auth/me",
+    "/api/v1/events",
+];
 
 /// The kind of object a list's filter parameter names.
 fn filter_kind(parameter: &str) -> &'static str {

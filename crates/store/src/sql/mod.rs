@@ -105,8 +105,11 @@ impl<DB: Database> SqlStore<DB> {
     }
 }
 
+#[async_trait::async_trait]
 impl<DB: SqlDatabase> Store for SqlStore<DB>
 where
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
     Self: crate::UserStore
         + crate::TenancyStore
         + crate::AgentStore
@@ -125,6 +128,11 @@ where
 {
     fn backend(&self) -> Backend {
         self.backend
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1").execute(&self.read).await?;
+        Ok(())
     }
 }
 
