@@ -134,11 +134,31 @@ pub fn app(state: AppState) -> Router {
     api_router
         .with_state(state)
         .merge(web::router(&web_dir))
+        .layer(compression())
         .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
             listener::REQUEST_BODY_TIMEOUT,
         ))
         .layer(hardening::catch_panics())
         .layer(axum::middleware::from_fn(hardening::security_headers))
+}
+
+/// gzip or brotli, whichever the client prefers, for API answers and dashboard
+/// files. Never for the live event stream: a compressor holds output back
+/// until its buffer fills, so events would arrive late and in lumps
+/// (tower-http's default predicate skips `text/event-stream`, as it skips images,
+/// gRPC and bodies under 32 bytes); never for a protocol switch (the agent
+/// WebSocket).
+fn compression(
+) -> tower_http::compression::CompressionLayer<impl tower_http::compression::Predicate> {
+    use tower_http::compression::predicate::{DefaultPredicate, Predicate};
+    let not_an_upgrade = |status: axum::http::StatusCode,
+                          _: axum::http::Version,
+                          _: &axum::http::HeaderMap,
+                          _: &axum::http::Extensions| {
+        status != axum::http::StatusCode::SWITCHING_PROTOCOLS
+    };
+    tower_http::compression::CompressionLayer::new()
+        .compress_when(DefaultPredicate::new().and(not_an_upgrade))
 }
 
 async fn api_not_found() -> ApiError {

@@ -1,5 +1,6 @@
 //! Running the server in production: the readiness probe follows the
-//! database.
+//! database; only the dashboard's routes answer with its page; hashed assets
+//! are cached and answers compressed, but never the live event stream.
 
 use crate::support::*;
 use gururmm_store::testing::TestDatabase;
@@ -48,4 +49,214 @@ async fn readiness_fails_while_postgresql_refuses_connections_and_recovers_after
         || async { ready().await.0 == StatusCode::OK },
     )
     .await;
+}
+
+/// A server with a small built dashboard: `index.html`, a hashed asset and a
+/// root file, as Vite lays them out.
+async fn server_with_dashboard() -> (TestServer, tempfile::TempDir) {
+    let web = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(web.path().join("assets")).unwrap();
+    std::fs::write(
+        web.path().join("index.html"),
+        format!(
+            "<!doctype html><title>GuruRMM</title>{}",
+            "<div></div>".repeat(50)
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        web.path().join("assets/index-hFaGbV8H.js"),
+        "console.log('the dashboard');\n".repeat(200),
+    )
+    .unwrap();
+    std::fs::write(web.path().join("favicon.svg"), "<svg></svg>").unwrap();
+    let config = gururmm_server::config::Config {
+        web_dir: Some(web.path().to_path_buf()),
+        ..test_config()
+    };
+    let server = TestServer::start_with(TestDatabase::sqlite().await, config).await;
+    (server, web)
+}
+
+async fn get(server: &TestServer, path: &str, accept_encoding: Option<&str>) -> reqwest::Response {
+    let mut request = server.http.get(format!("{}{path}", server.base));
+    if let Some(encodings) = accept_encoding {
+        request = request.header("accept-encoding", encodings);
+    }
+    request.send().await.unwrap()
+}
+
+fn header(response: &reqwest::Response, name: &str) -> Option<String> {
+    response
+        .headers()
+        .get(name)
+        .map(|value| value.to_str().unwrap().to_string())
+}
+
+#[tokio::test]
+async fn only_the_dashboards_routes_answer_with_its_page() {
+    let (server, _web) = server_with_dashboard().await;
+    for page in [
+        "/",
+        "/login?redirect=%2Fagents",
+        "/agents",
+        "/agents/",
+        "/agents/0190f1c2-7d3a-7b4e-8e2f-1a2b3c4d5e6f",
+        "/agents/deleted",
+        "/notifications/deliveries",
+        "/index.html",
+    ] {
+        let response = get(&server, page, None).await;
+        assert_eq!(response.status(), StatusCode::OK, "{page}");
+        assert_eq!(
+            header(&response, "cache-control").as_deref(),
+            Some("no-cache"),
+            "{page}"
+        );
+        assert!(
+            response
+                .text()
+                .await
+                .unwrap()
+                .contains("<title>GuruRMM</title>"),
+            "{page}"
+        );
+    }
+    for unknown in [
+        "/metrics",
+        "/healthz",
+        "/docs",
+        "/wp-login.php",
+        "/agents/one/two",
+        "/assets/missing-0123abcd.js",
+        "/.env",
+    ] {
+        let response = get(&server, unknown, None).await;
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{unknown}");
+        assert!(
+            !response.text().await.unwrap().contains("<div></div>"),
+            "{unknown} answered with the dashboard"
+        );
+    }
+    // The API keeps its own JSON 404.
+    let (status, body) = server.call(Method::GET, "/api/v1/nope", None, None).await;
+    assert_eq!(
+        (status, &body["error"]["code"]),
+        (StatusCode::NOT_FOUND, &"not_found".into())
+    );
+}
+
+#[tokio::test]
+async fn hashed_assets_are_cached_for_a_year_and_the_page_is_revalidated() {
+    let (server, _web) = server_with_dashboard().await;
+    let asset = get(&server, "/assets/index-hFaGbV8H.js", None).await;
+    assert_eq!(asset.status(), StatusCode::OK);
+    assert_eq!(
+        header(&asset, "cache-control").as_deref(),
+        Some("public, max-age=31536000, immutable")
+    );
+    for path in ["/", "/agents", "/favicon.svg"] {
+        let response = get(&server, path, None).await;
+        assert_eq!(
+            header(&response, "cache-control").as_deref(),
+            Some("no-cache"),
+            "{path}"
+        );
+    }
+    // The API is still never stored.
+    let health = get(&server, "/api/v1/health", None).await;
+    assert_eq!(
+        header(&health, "cache-control").as_deref(),
+        Some("no-store")
+    );
+}
+
+#[tokio::test]
+async fn answers_are_compressed_for_clients_that_accept_it() {
+    let (server, _web) = server_with_dashboard().await;
+    for path in [
+        "/api/v1/openapi.json",
+        "/assets/index-hFaGbV8H.js",
+        "/agents",
+    ] {
+        let plain = get(&server, path, None).await;
+        assert_eq!(header(&plain, "content-encoding"), None, "{path}");
+        let plain = plain.bytes().await.unwrap();
+
+        let gzip = get(&server, path, Some("gzip")).await;
+        assert_eq!(gzip.status(), StatusCode::OK, "{path}");
+        assert_eq!(
+            header(&gzip, "content-encoding").as_deref(),
+            Some("gzip"),
+            "{path}"
+        );
+        assert!(header(&gzip, "vary")
+            .unwrap_or_default()
+            .contains("accept-encoding"));
+        let gzipped = gzip.bytes().await.unwrap();
+        assert_eq!(&gzipped[..2], &[0x1f, 0x8b], "{path}: a gzip stream");
+        assert!(
+            gzipped.len() < plain.len() / 2,
+            "{path}: {} of {}",
+            gzipped.len(),
+            plain.len()
+        );
+
+        let brotli = get(&server, path, Some("gzip;q=0.5, br")).await;
+        assert_eq!(
+            header(&brotli, "content-encoding").as_deref(),
+            Some("br"),
+            "{path}"
+        );
+        assert!(
+            brotli.bytes().await.unwrap().len() < plain.len() / 2,
+            "{path}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_event_stream_and_the_agent_link_are_not_compressed() {
+    use futures_util::StreamExt;
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let server = TestServer::start(TestDatabase::sqlite().await).await;
+    let token = server.admin_token().await;
+    let (_, _, key) = server.client_site_key(&token).await;
+    let agent = crate::wire::enroll(&server, &key, "dev-compressed").await;
+    let events = server
+        .http
+        .get(format!("{}/api/v1/events", server.base))
+        .bearer_auth(&token)
+        .header("accept-encoding", "br, gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(events.status(), StatusCode::OK);
+    assert_eq!(header(&events, "content-encoding"), None);
+
+    // An agent whose HTTP library offers compression still gets its WebSocket.
+    let mut request = format!("ws://{}{}", server.addr, gururmm_protocol::AGENT_WS_PATH)
+        .into_client_request()
+        .unwrap();
+    let headers = request.headers_mut();
+    let credential = format!("Bearer {}.{}", agent.id, agent.secret);
+    headers.insert("authorization", credential.parse().unwrap());
+    headers.insert("accept-encoding", "gzip, br".parse().unwrap());
+    let (mut socket, answer) = tokio_tungstenite::connect_async(request).await.unwrap();
+    assert_eq!(answer.headers().get("content-encoding"), None);
+    crate::wire::send(&mut socket, &crate::wire::hello(&agent.device)).await;
+
+    // The agent's arrival reaches the stream at once, not when a compressor's buffer fills.
+    let mut stream = events.bytes_stream();
+    let mut seen = String::new();
+    tokio::time::timeout(Duration::from_secs(10), async {
+        while let Some(chunk) = stream.next().await {
+            seen.push_str(&String::from_utf8_lossy(&chunk.unwrap()));
+            if seen.contains("event: agent_status") && seen.contains(&agent.id) {
+                break;
+            }
+        }
+    })
+    .await
+    .expect("the status event arrived while the stream stayed open");
 }
