@@ -3,25 +3,59 @@
 //! [`Config`] is passed to whatever needs it, so tests build one literally.
 
 use anyhow::{bail, Context};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 /// The commented example printed by `gururmm-server config example`.
 pub const EXAMPLE_CONFIG: &str = include_str!("../gururmm.example.toml");
 
-/// A secret string that never shows in `Debug` output or logs.
+/// A secret string that never shows in `Debug` output, logs or
+/// `config show` (it serializes as `<redacted>`).
 #[derive(Clone, Default, Deserialize, PartialEq, Eq)]
 #[serde(transparent)]
 pub struct Secret(pub String);
 
+/// What a secret shows as.
+pub const REDACTED: &str = "<redacted>";
+
 impl std::fmt::Debug for Secret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("\"<redacted>\"")
+        write!(f, "\"{REDACTED}\"")
     }
 }
 
-#[derive(Clone, Debug, Deserialize, PartialEq)]
+impl Serialize for Secret {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(REDACTED)
+    }
+}
+
+/// How the server writes its log (to standard error).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines; coloured only when standard error is a terminal.
+    #[default]
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+impl<'de> Deserialize<'de> for LogFormat {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = String::deserialize(deserializer)?;
+        match value.as_str() {
+            "text" => Ok(LogFormat::Text),
+            "json" => Ok(LogFormat::Json),
+            _ => Err(serde::de::Error::custom(format!(
+                "log_format must be \"text\" or \"json\", not {value:?}"
+            ))),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
     /// Address the HTTP server listens on.
@@ -57,7 +91,10 @@ pub struct Config {
     pub enrollment_lockout_seconds: u32,
     /// Addresses or CIDR ranges of reverse proxies whose `X-Forwarded-For` is believed;
     /// from anyone else the header is ignored.
-    #[serde(deserialize_with = "addresses_or_ranges")]
+    #[serde(
+        deserialize_with = "addresses_or_ranges",
+        serialize_with = "as_strings"
+    )]
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Seconds a request's headers may take to arrive (also how long an idle
     /// keep-alive connection waits for its next request).
@@ -93,6 +130,8 @@ pub struct Config {
     /// Let webhooks reach loopback, private and link-local addresses (off: such
     /// targets are refused, so a webhook cannot probe the server's own network).
     pub allow_private_webhooks: bool,
+    /// `text` (the default) or `json` (one object per line).
+    pub log_format: LogFormat,
 }
 
 impl Default for Config {
@@ -129,6 +168,7 @@ impl Default for Config {
             smtp_ca_file: None,
             secret_key: None,
             allow_private_webhooks: false,
+            log_format: LogFormat::Text,
         }
     }
 }
@@ -189,6 +229,7 @@ const ENV_KEYS: &[&str] = &[
     "smtp_ca_file",
     "secret_key",
     "allow_private_webhooks",
+    "log_format",
 ];
 
 /// Keys whose environment values are `true` or `false`.
@@ -268,7 +309,40 @@ impl Config {
             config.web_dir = Some(dir.clone());
         }
         config.validate()?;
+        if config.public_url.is_none() && config.listen.ip().is_unspecified() {
+            warnings.push(format!(
+                "listen is {} and public_url is not set: agents and install commands would be \
+                 given {}, which no agent can reach; set public_url (GURURMM_PUBLIC_URL) to the \
+                 address agents use",
+                config.listen,
+                config.public_url()
+            ));
+        }
         Ok((config, warnings))
+    }
+
+    /// The resolved configuration as TOML, as `config show` prints it: the
+    /// effective database URL, public URL and dashboard directory, with
+    /// passwords and keys redacted.
+    pub fn to_redacted_toml(&self) -> anyhow::Result<String> {
+        let toml::Value::Table(mut table) =
+            toml::Value::try_from(self).context("serializing the configuration")?
+        else {
+            bail!("the configuration did not serialize as a table");
+        };
+        let mut set = |key: &str, value: String| {
+            table.insert(key.to_string(), toml::Value::String(value));
+        };
+        set("database_url", redact_url(&self.database_url()));
+        set("public_url", self.public_url());
+        set("web_dir", self.web_dir().display().to_string());
+        if let Some(url) = &self.smtp_url {
+            set("smtp_url", redact_url(&url.0));
+        }
+        Ok(format!(
+            "# The resolved configuration (defaults, file, environment, flags); secrets redacted.\n{}",
+            toml::to_string(&table).context("writing the configuration")?
+        ))
     }
 
     fn validate(&self) -> anyhow::Result<()> {
@@ -341,6 +415,57 @@ impl Config {
             .clone()
             .unwrap_or_else(|| PathBuf::from("web/dist"))
     }
+}
+
+/// A URL with the password of its user part, and any query parameter that
+/// looks like a secret (`password=`, `…secret…`, `…token…`), replaced by
+/// `<redacted>`. When unsure where the user part ends, more is redacted rather
+/// than less.
+pub fn redact_url(url: &str) -> String {
+    let Some(scheme_end) = url.find("://") else {
+        return url.to_string();
+    };
+    let (scheme, rest) = url.split_at(scheme_end + 3);
+    let (credentials, location) = match rest.rfind('@') {
+        Some(at) => {
+            let user_info = &rest[..at];
+            let shown = match user_info.split_once(':') {
+                Some((user, _password)) => format!("{user}:{REDACTED}@"),
+                None => format!("{user_info}@"),
+            };
+            (shown, &rest[at + 1..])
+        }
+        None => (String::new(), rest),
+    };
+    let location = match location.split_once('?') {
+        Some((path, query)) => {
+            let query: Vec<String> = query
+                .split('&')
+                .map(|pair| match pair.split_once('=') {
+                    Some((key, _)) if secret_parameter(key) => format!("{key}={REDACTED}"),
+                    _ => pair.to_string(),
+                })
+                .collect();
+            format!("{path}?{}", query.join("&"))
+        }
+        None => location.to_string(),
+    };
+    format!("{scheme}{credentials}{location}")
+}
+
+fn secret_parameter(key: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    key == "pass"
+        || ["password", "secret", "token"]
+            .iter()
+            .any(|word| key.contains(word))
+}
+
+fn as_strings<S: serde::Serializer>(
+    items: &[ipnet::IpNet],
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.collect_seq(items.iter().map(ToString::to_string))
 }
 
 /// `10.0.0.0/8`, `fd00::/8` or a single address (`127.0.0.1`, `::1`).
@@ -517,6 +642,129 @@ mod tests {
                 "{name}: {error}"
             );
         }
+    }
+
+    #[test]
+    fn the_log_format_is_text_or_json_and_anything_else_stops_the_start() {
+        let load = |value: &str| {
+            Config::load_from(
+                &CliOverrides::default(),
+                env(&[("GURURMM_LOG_FORMAT", value)]),
+            )
+        };
+        assert_eq!(Config::default().log_format, LogFormat::Text);
+        assert_eq!(load("json").unwrap().0.log_format, LogFormat::Json);
+        assert_eq!(load("text").unwrap().0.log_format, LogFormat::Text);
+        let error = format!("{:#}", load("xml").unwrap_err());
+        assert!(
+            error.contains("log_format must be \"text\" or \"json\", not \"xml\""),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_wildcard_listen_address_without_a_public_url_is_warned_about() {
+        let warnings = |pairs: &[(&str, &str)]| {
+            Config::load_from(&CliOverrides::default(), env(pairs))
+                .unwrap()
+                .1
+        };
+        for wildcard in ["0.0.0.0:8080", "[::]:8080"] {
+            let said = warnings(&[("GURURMM_LISTEN", wildcard)]);
+            assert!(
+                said.len() == 1 && said[0].contains("public_url is not set"),
+                "{wildcard}: {said:?}"
+            );
+        }
+        assert!(warnings(&[
+            ("GURURMM_LISTEN", "0.0.0.0:8080"),
+            ("GURURMM_PUBLIC_URL", "https://rmm.example.com")
+        ])
+        .is_empty());
+        assert!(warnings(&[("GURURMM_LISTEN", "192.0.2.7:8080")]).is_empty());
+    }
+
+    #[test]
+    fn urls_lose_their_passwords() {
+        for (url, shown) in [
+            (
+                "postgres://u:db-password@localhost/x",
+                "postgres://u:<redacted>@localhost/x",
+            ),
+            (
+                "postgres://u:p@ss:w/rd@db.internal:5432/rmm",
+                "postgres://u:<redacted>@db.internal:5432/rmm",
+            ),
+            (
+                "postgres://postgres@127.0.0.1:5432/rmm",
+                "postgres://postgres@127.0.0.1:5432/rmm",
+            ),
+            (
+                "postgres://db/rmm?sslmode=require&password=pw&auth_token=t",
+                "postgres://db/rmm?sslmode=require&password=<redacted>&auth_token=<redacted>",
+            ),
+            (
+                "smtp://mailer:smtp-pass@mail.example.com:587?tls=starttls",
+                "smtp://mailer:<redacted>@mail.example.com:587?tls=starttls",
+            ),
+            (
+                "sqlite:/var/lib/gururmm/gururmm.db",
+                "sqlite:/var/lib/gururmm/gururmm.db",
+            ),
+        ] {
+            assert_eq!(redact_url(url), shown);
+        }
+    }
+
+    #[test]
+    fn config_show_prints_toml_with_the_effective_values_and_no_secret() {
+        let config = Config {
+            data_dir: "/var/lib/gururmm".into(),
+            admin_email: Some("owner@example.com".into()),
+            admin_password: Some(Secret("admin-secret".into())),
+            smtp_url: Some(Secret(
+                "smtp://mailer:smtp-secret@mail.example.com:587".into(),
+            )),
+            smtp_from: Some("rmm@example.com".into()),
+            secret_key: Some(Secret("ab".repeat(32))),
+            trusted_proxies: vec!["10.0.0.0/8".parse().unwrap()],
+            ..Config::default()
+        };
+        let shown = config.to_redacted_toml().unwrap();
+        let key = "ab".repeat(32);
+        for secret in ["admin-secret", "smtp-secret", key.as_str()] {
+            assert!(!shown.contains(secret), "{secret} shown:\n{shown}");
+        }
+        let table: toml::Table = shown.parse().expect("config show prints TOML");
+        let value = |key: &str| table[key].as_str().unwrap().to_string();
+        assert_eq!(value("database_url"), "sqlite:/var/lib/gururmm/gururmm.db");
+        assert_eq!(value("public_url"), "http://127.0.0.1:8080");
+        assert_eq!(value("web_dir"), "web/dist");
+        assert_eq!(
+            value("smtp_url"),
+            "smtp://mailer:<redacted>@mail.example.com:587"
+        );
+        assert_eq!(value("secret_key"), "<redacted>");
+        assert_eq!(value("admin_password"), "<redacted>");
+        assert_eq!(value("log_format"), "text");
+        assert_eq!(table["trusted_proxies"][0].as_str(), Some("10.0.0.0/8"));
+        assert_eq!(table["metrics_interval_seconds"].as_integer(), Some(60));
+        // What it prints reads back as a configuration file, but for the redacted values.
+        for key in ENV_KEYS {
+            if !["smtp_ca_file", "admin_password", "secret_key", "smtp_url"].contains(key) {
+                assert!(
+                    table.contains_key(*key),
+                    "config show lacks {key}:\n{shown}"
+                );
+            }
+        }
+        let mut readable = table.clone();
+        for redacted in ["admin_password", "secret_key", "smtp_url"] {
+            readable.remove(redacted);
+        }
+        let read_back: Config = toml::Value::Table(readable).try_into().unwrap();
+        assert_eq!(read_back.admin_email, config.admin_email);
+        assert_eq!(read_back.trusted_proxies, config.trusted_proxies);
     }
 
     #[test]

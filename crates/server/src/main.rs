@@ -6,7 +6,7 @@
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
 use gururmm_server::auth::secrets::{hash_password, random_password};
-use gururmm_server::config::{CliOverrides, Config, EXAMPLE_CONFIG};
+use gururmm_server::config::{CliOverrides, Config, LogFormat, EXAMPLE_CONFIG};
 use gururmm_server::services::bootstrap::{validate_email, validate_password};
 use gururmm_store::{NewUser, Role};
 use std::io::Read;
@@ -46,7 +46,7 @@ enum Command {
 enum ConfigCommand {
     /// Print a commented example configuration file.
     Example,
-    /// Print the resolved configuration (secrets redacted).
+    /// Print the resolved configuration as TOML (secrets redacted).
     Show,
 }
 
@@ -76,10 +76,19 @@ enum UserCommand {
     },
 }
 
-fn init_logging() {
+/// The log goes to standard error (standard output is the commands' own
+/// output): lines of text, coloured only on a terminal, or JSON objects.
+fn init_logging(format: LogFormat) {
+    use std::io::IsTerminal;
     let filter = tracing_subscriber::EnvFilter::try_from_env("GURURMM_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=warn"));
-    tracing_subscriber::fmt().with_env_filter(filter).init();
+    let log = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => log.with_ansi(std::io::stderr().is_terminal()).init(),
+        LogFormat::Json => log.json().flatten_event(true).with_ansi(false).init(),
+    }
 }
 
 fn read_password(from_stdin: bool) -> anyhow::Result<(String, bool)> {
@@ -111,7 +120,7 @@ async fn main() -> anyhow::Result<()> {
             for warning in warnings {
                 eprintln!("warning: {warning}");
             }
-            println!("{config:#?}");
+            print!("{}", config.to_redacted_toml()?);
             Ok(())
         }
         Command::Openapi => {
@@ -122,8 +131,8 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::User { command } => {
-            init_logging();
             let (config, _) = Config::load(&cli.overrides)?;
+            init_logging(config.log_format);
             gururmm_server::data_dir::prepare(&config.data_dir)?;
             let store = gururmm_store::connect(&config.database_url()).await?;
             match command {
@@ -188,8 +197,10 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Serve => {
-            init_logging();
+            // A configuration that does not load stops the start before any log exists:
+            // the error goes to standard error as it is.
             let (config, warnings) = Config::load(&cli.overrides)?;
+            init_logging(config.log_format);
             for warning in warnings {
                 tracing::warn!("{warning}");
             }

@@ -22,6 +22,10 @@ fn config_commands_print_the_example_and_redact_secrets() {
 
     let shown = server()
         .args(["config", "show"])
+        .env_remove("GURURMM_CONFIG")
+        .env_remove("GURURMM_LISTEN")
+        .env_remove("GURURMM_PUBLIC_URL")
+        .env_remove("GURURMM_WEB_DIR")
         .env("GURURMM_ADMIN_PASSWORD", "super-secret-value")
         .env(
             "GURURMM_DATABASE_URL",
@@ -32,8 +36,20 @@ fn config_commands_print_the_example_and_redact_secrets() {
         .unwrap();
     assert!(shown.status.success());
     let stdout = String::from_utf8(shown.stdout).unwrap();
-    assert!(stdout.contains("<redacted>"));
     assert!(!stdout.contains("super-secret-value") && !stdout.contains("db-password"));
+    // TOML with the values in effect, secrets redacted.
+    let resolved: toml::Table = stdout.parse().expect("config show prints TOML");
+    assert_eq!(resolved["admin_password"].as_str(), Some("<redacted>"));
+    assert_eq!(
+        resolved["database_url"].as_str(),
+        Some("postgres://u:<redacted>@localhost/x")
+    );
+    assert_eq!(
+        resolved["public_url"].as_str(),
+        Some("http://127.0.0.1:8080")
+    );
+    assert_eq!(resolved["web_dir"].as_str(), Some("web/dist"));
+    assert_eq!(resolved["listen"].as_str(), Some("127.0.0.1:8080"));
     let stderr = String::from_utf8(shown.stderr).unwrap();
     assert!(
         stderr.contains("unknown environment variable GURURMM_LISTEN_TYPO"),
@@ -201,12 +217,12 @@ fn serve_keeps_its_data_private_and_the_generated_password_out_of_the_log() {
         .env_remove("GURURMM_ADMIN_PASSWORD")
         // Whatever umask the service manager leaves, the server's files are its own.
         .env("GURURMM_LOG", "info")
-        .stderr(Stdio::null())
-        .stdout(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    // The log goes to standard output; read it on a thread so a silent server fails the test in time.
-    let mut lines = OutputLines::read(child.stdout.take().unwrap());
+    // The log goes to standard error; read it on a thread so a silent server fails the test in time.
+    let mut lines = OutputLines::read(child.stderr.take().unwrap());
     lines.wait_for("listening", Duration::from_secs(60));
     child.kill().unwrap();
     child.wait().unwrap();

@@ -9,5 +9,6 @@ mod binaries;
 
 mod agent;
 mod cli;
+mod logs;
 mod monitoring;
 mod remote_execution;
