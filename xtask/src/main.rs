@@ -307,13 +307,24 @@ fn start_stack(
                 .unwrap_or_default()
                 .to_string(),
         };
-        let site = api(
-            "POST",
+        // Names differ within their parent: a demo started again reuses its site.
+        let sites = api(
+            "GET",
             &base,
-            &format!("/api/v1/clients/{client_id}/sites"),
+            &format!("/api/v1/clients/{client_id}/sites?q=Demo%20Site"),
             Some(&token),
-            Some(json!({"name": "Demo Site"})),
+            None,
         )?;
+        let site = match sites["items"].get(0) {
+            Some(site) => site.clone(),
+            None => api(
+                "POST",
+                &base,
+                &format!("/api/v1/clients/{client_id}/sites"),
+                Some(&token),
+                Some(json!({"name": "Demo Site"})),
+            )?,
+        };
         let site_id = site["id"].as_str().unwrap_or_default();
         let key = api(
             "POST",

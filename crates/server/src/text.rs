@@ -9,12 +9,14 @@ use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
 /// character (Cf: bidirectional overrides and isolates, zero-width joiners
 /// and spaces, the byte-order mark…).
 pub fn has_hidden_characters(value: &str) -> bool {
-    value.chars().any(|c| {
-        matches!(
-            c.general_category(),
-            GeneralCategory::Control | GeneralCategory::Format
-        )
-    })
+    value.chars().any(is_hidden)
+}
+
+fn is_hidden(c: char) -> bool {
+    matches!(
+        c.general_category(),
+        GeneralCategory::Control | GeneralCategory::Format
+    )
 }
 
 /// The first `max` characters of `value`, for quoting untrusted text in messages.
@@ -22,24 +24,41 @@ pub fn truncate(value: &str, max: usize) -> String {
     value.chars().take(max).collect()
 }
 
+/// Most characters of a name (clients, sites, scripts, policies, an agent's alias…).
+pub const MAX_NAME_CHARS: usize = 200;
+
 /// Validates a name given by a user: trimmed, 1 to 200 characters, no control,
 /// bidirectional or other invisible characters.
 pub fn valid_name(name: &str) -> Result<String, ServiceError> {
-    let name = name.trim();
-    if name.is_empty() {
-        return Err(ServiceError::invalid("name must not be empty"));
+    valid_line("name", name, MAX_NAME_CHARS)
+}
+
+/// Validates one line of text a user gives in `field` with the rules of
+/// [`valid_name`] and at most `max_chars` characters; the error names the field.
+pub fn valid_line(field: &str, value: &str, max_chars: usize) -> Result<String, ServiceError> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(ServiceError::invalid(format!("{field} must not be empty")));
     }
-    if name.chars().count() > 200 {
-        return Err(ServiceError::invalid(
-            "name must have at most 200 characters",
-        ));
+    if value.chars().count() > max_chars {
+        return Err(ServiceError::invalid(format!(
+            "{field} must have at most {max_chars} characters"
+        )));
     }
-    if has_hidden_characters(name) {
-        return Err(ServiceError::invalid(
-            "name must not contain control, bidirectional or other invisible characters",
-        ));
+    if has_hidden_characters(value) {
+        return Err(ServiceError::invalid(format!(
+            "{field} must not contain control, bidirectional or other invisible characters"
+        )));
     }
-    Ok(name.to_string())
+    Ok(value.to_string())
+}
+
+/// Whether `value`, text of several lines, holds a hidden character other
+/// than line breaks and tabs.
+pub fn has_hidden_characters_in_text(value: &str) -> bool {
+    value
+        .chars()
+        .any(|c| !matches!(c, '\n' | '\r' | '\t') && is_hidden(c))
 }
 
 #[cfg(test)]
@@ -69,6 +88,32 @@ mod tests {
             "Ünïcödé 👍",
         ] {
             assert!(!has_hidden_characters(fine), "{fine:?}");
+        }
+        assert!(!has_hidden_characters_in_text("line one\r\n\tline two"));
+        assert!(has_hidden_characters_in_text("line\n\u{202E}gnp.exe"));
+    }
+
+    #[test]
+    fn a_line_names_its_field_when_refused() {
+        assert_eq!(
+            valid_line("alias", "  Front desk ", 20).unwrap(),
+            "Front desk"
+        );
+        for (value, message) in [
+            ("  ", "alias must not be empty"),
+            (
+                "x".repeat(21).as_str(),
+                "alias must have at most 20 characters",
+            ),
+            (
+                "a\u{200B}b",
+                "alias must not contain control, bidirectional or other invisible characters",
+            ),
+        ] {
+            assert_eq!(
+                valid_line("alias", value, 20).unwrap_err().to_string(),
+                message
+            );
         }
     }
 }

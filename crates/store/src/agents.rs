@@ -41,6 +41,18 @@ pub trait AgentStore {
         limit: i64,
     ) -> StoreResult<Vec<AgentId>>;
     async fn get_agent(&self, org: OrganizationId, id: AgentId) -> StoreResult<AgentDetail>;
+    /// Changes the agent's alias, notes, tags or site, in one transaction, and
+    /// answers the agent as it now is. A move puts the agent in the site's
+    /// client too and carries its unresolved alerts along; its history
+    /// (commands, metrics, checks, resolved alerts) hangs off its id and stays.
+    /// [`StoreError::NotFound`] when the agent, or the site it is moved to, is
+    /// not the organization's.
+    async fn update_agent(
+        &self,
+        org: OrganizationId,
+        id: AgentId,
+        update: &AgentUpdate,
+    ) -> StoreResult<AgentDetail>;
     /// Deletes the agent with its secret, samples and events, keeping a
     /// tombstone ([`DeletedAgentStore`]) and its command history; what it was
     /// to run or running becomes `interrupted` and is returned.

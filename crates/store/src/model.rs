@@ -181,6 +181,8 @@ pub struct AgentFilter {
     pub site_id: Option<SiteId>,
     /// `Some(true)` online only, `Some(false)` offline only.
     pub online: Option<bool>,
+    /// Agents carrying this tag (given as stored: lowercase).
+    pub tag: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -192,6 +194,10 @@ pub struct Agent {
     pub site_id: SiteId,
     pub site_name: String,
     pub hostname: String,
+    /// The name people gave the machine, shown with its hostname.
+    pub alias: Option<String>,
+    /// Lowercase, each once, in the order they were given.
+    pub tags: Vec<String>,
     pub os: OsInfo,
     pub arch: String,
     pub agent_version: String,
@@ -208,10 +214,24 @@ pub struct Agent {
 #[derive(Clone, Debug, PartialEq)]
 pub struct AgentDetail {
     pub agent: Agent,
+    /// Free text about the machine; empty when there is none.
+    pub notes: String,
     pub device_id: String,
     pub interfaces: Vec<NetworkInterface>,
     /// The latest full sample (refreshed at most every 30 s).
     pub latest_sample: Option<MetricSample>,
+}
+
+/// A change of an agent's names and place; `None` leaves a field as it is.
+/// The server checks the values (and that the site is the organization's).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AgentUpdate {
+    /// `Some(None)` clears the alias.
+    pub alias: Option<Option<String>>,
+    pub notes: Option<String>,
+    pub tags: Option<Vec<String>>,
+    /// Moves the agent to this site (and the site's client).
+    pub site_id: Option<SiteId>,
 }
 
 #[derive(Clone, Debug)]

@@ -13,6 +13,9 @@ pub trait TenancyStore {
         org: OrganizationId,
         query: &ListQuery,
     ) -> StoreResult<Page<Client>>;
+    /// [`StoreError::Conflict`] when the organization has a client of that
+    /// name, without regard to case (so do the renames below; names already
+    /// alike from before this rule stay as they are).
     async fn create_client(&self, org: OrganizationId, name: &str) -> StoreResult<Client>;
     async fn get_client(&self, org: OrganizationId, id: ClientId) -> StoreResult<Client>;
     async fn rename_client(
@@ -29,6 +32,7 @@ pub trait TenancyStore {
         client: ClientId,
         query: &ListQuery,
     ) -> StoreResult<Page<Site>>;
+    /// [`StoreError::Conflict`] when the client has a site of that name, without regard to case.
     async fn create_site(
         &self,
         org: OrganizationId,

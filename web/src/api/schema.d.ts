@@ -34,7 +34,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Lists agents with filters; `q` searches the hostname. */
+        /** Lists agents with filters; `q` searches the hostname and the alias. */
         get: operations["list_agents"];
         put?: never;
         post?: never;
@@ -63,7 +63,11 @@ export interface paths {
         delete: operations["delete_agent"];
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Names, describes, tags or moves an agent. A `site_id` that is not one of
+         *     the organization's sites is refused (422) as one that does not exist.
+         */
+        patch: operations["update_agent"];
         trace?: never;
     };
     "/api/v1/agents/{id}/checks": {
@@ -442,7 +446,10 @@ export interface paths {
         /** Lists the organization's clients. */
         get: operations["list_clients"];
         put?: never;
-        /** Creates a client. */
+        /**
+         * Creates a client; a name the organization's clients already use (without
+         *     regard to case) is refused with 409.
+         */
         post: operations["create_client"];
         delete?: never;
         options?: never;
@@ -461,11 +468,17 @@ export interface paths {
         get: operations["get_client"];
         put?: never;
         post?: never;
-        /** Deletes a client and its sites; refused while it still has agents. */
+        /**
+         * Deletes a client and its sites; refused (409) while it still has agents,
+         *     which can be moved to another client's site first (`PATCH /api/v1/agents/{id}` with `site_id`).
+         */
         delete: operations["delete_client"];
         options?: never;
         head?: never;
-        /** Renames a client. */
+        /**
+         * Renames a client; a name another client of the organization uses (without
+         *     regard to case) is refused with 409.
+         */
         patch: operations["update_client"];
         trace?: never;
     };
@@ -479,7 +492,10 @@ export interface paths {
         /** Lists a client's sites. */
         get: operations["list_sites"];
         put?: never;
-        /** Creates a site for a client. */
+        /**
+         * Creates a site for a client; a name the client's sites already use
+         *     (without regard to case) is refused with 409.
+         */
         post: operations["create_site"];
         delete?: never;
         options?: never;
@@ -1063,11 +1079,17 @@ export interface paths {
         get: operations["get_site"];
         put?: never;
         post?: never;
-        /** Deletes a site; refused while it still has agents. */
+        /**
+         * Deletes a site; refused (409) while it still has agents, which can be moved
+         *     to another site first (`PATCH /api/v1/agents/{id}` with `site_id`).
+         */
         delete: operations["delete_site"];
         options?: never;
         head?: never;
-        /** Renames a site. */
+        /**
+         * Renames a site; a name another site of its client uses (without regard to
+         *     case) is refused with 409.
+         */
         patch: operations["update_site"];
         trace?: never;
     };
@@ -1158,6 +1180,11 @@ export interface components {
             device_id?: string | null;
             interfaces: components["schemas"]["NetworkInterface"][];
             latest_sample?: null | components["schemas"]["MetricSample"];
+            /**
+             * @description Free text about the machine; empty when there is none. (Not in the
+             *     list, where up to 200 agents' notes would make every page heavy.)
+             */
+            notes: string;
         };
         AgentEvent: {
             /** Format: date-time */
@@ -1190,6 +1217,8 @@ export interface components {
         AgentStatus: "online" | "offline";
         AgentSummary: {
             agent_version: string;
+            /** @description The name people gave the machine (shown with its hostname); `null` when none. */
+            alias?: string | null;
             arch: string;
             client_id: components["schemas"]["ClientId"];
             client_name: string;
@@ -1212,6 +1241,25 @@ export interface components {
             site_name: string;
             /** @description As the gateway knows it right now. */
             status: components["schemas"]["AgentStatus"];
+            /** @description Lowercase, each once. */
+            tags: string[];
+        };
+        /** @description Body of `PATCH /api/v1/agents/{id}`: each field given is changed, the others stay. */
+        AgentUpdateRequest: {
+            /**
+             * @description The name shown with the hostname: the rules of a name, at most 200
+             *     characters; `null` or `""` clears it.
+             */
+            alias?: string | null;
+            /** @description Free text of several lines, at most 10,000 characters; `null` or `""` clears it. */
+            notes?: string | null;
+            site_id?: null | components["schemas"]["SiteId"];
+            /**
+             * @description The agent's whole set of tags, replacing the one it had: at most 20, each
+             *     1 to 32 characters without quotes, backslashes or commas, stored trimmed
+             *     and lowercase, each once; `null` or `[]` clears them.
+             */
+            tags?: string[] | null;
         };
         Alert: {
             acknowledge_note?: string | null;
@@ -2763,8 +2811,10 @@ export interface operations {
                 page?: number;
                 /** @description Items per page, 1 to 200 (default 50). */
                 per_page?: number;
-                /** @description Case-insensitive search on the hostname. */
+                /** @description Case-insensitive search on the hostname and the alias. */
                 q?: string;
+                /** @description Only agents with this tag (without regard to case). */
+                tag?: string;
             };
             header?: never;
             path?: never;
@@ -2853,6 +2903,55 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_agent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["AgentId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AgentUpdateRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentDetail"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3925,6 +4024,14 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4046,6 +4153,22 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     list_sites: {
@@ -4116,6 +4239,14 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5789,6 +5920,22 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -2,6 +2,7 @@
 //! test names only what it is about.
 import type {
   AgentCheck,
+  AgentDetail,
   AgentSummary,
   Alert,
   Channel,
@@ -20,11 +21,13 @@ export function pageOf<T>(items: T[], perPage = 50): { items: T[]; total: number
   return { items, total: items.length, page: 1, per_page: perPage };
 }
 
-/** An online Debian agent of client Acme, site HQ, seen just now. */
+/** An online Debian agent of client Acme, site HQ, seen just now, with no alias or tags. */
 export function agentSummary(overrides: Partial<AgentSummary> = {}): AgentSummary {
   return {
     id: "a",
     hostname: "web01",
+    alias: null,
+    tags: [],
     status: "online",
     last_seen: new Date().toISOString(),
     os: { family: "linux", name: "Debian GNU/Linux", version: "12", kernel: "6.1" },
@@ -44,6 +47,11 @@ export function agentSummary(overrides: Partial<AgentSummary> = {}): AgentSummar
 }
 
 /** A running shell command started a second after it was created. */
+/** The agent page's answer: `agentSummary` with notes, device id and no telemetry yet. */
+export function agentDetail(overrides: Partial<AgentDetail> = {}): AgentDetail {
+  return { ...agentSummary(), notes: "", device_id: "device-1", interfaces: [], latest_sample: null, ...overrides };
+}
+
 export function command(overrides: Partial<Command> = {}): Command {
   return {
     id: "c1",

@@ -1,8 +1,10 @@
-//! Agents: enrollment (agent side), list, detail, delete, metrics and events.
+//! Agents: enrollment (agent side), list, detail, naming and moving, delete,
+//! metrics and events.
 
 use crate::api::{ClientIp, PageParams};
 use crate::auth::{CurrentUser, Writer};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, ErrorBody};
+use crate::services::agents::{self as agent_naming, AgentChange};
 use crate::services::bus::AgentStatus;
 use crate::services::enrollment;
 use crate::services::error::ServiceError;
@@ -24,6 +26,10 @@ use utoipa::{IntoParams, ToSchema};
 pub struct AgentSummary {
     pub id: AgentId,
     pub hostname: String,
+    /// The name people gave the machine (shown with its hostname); `null` when none.
+    pub alias: Option<String>,
+    /// Lowercase, each once.
+    pub tags: Vec<String>,
     /// As the gateway knows it right now.
     pub status: AgentStatus,
     pub last_seen: Option<DateTime<Utc>>,
@@ -46,6 +52,9 @@ pub struct AgentSummary {
 pub struct AgentDetail {
     #[serde(flatten)]
     pub summary: AgentSummary,
+    /// Free text about the machine; empty when there is none. (Not in the
+    /// list, where up to 200 agents' notes would make every page heavy.)
+    pub notes: String,
     /// The machine's hardware id; not shown to readonly users (it is how a
     /// machine claims an agent when it enrolls again).
     pub device_id: Option<String>,
@@ -66,6 +75,8 @@ fn summary(state: &AppState, agent: gururmm_store::Agent) -> AgentSummary {
     AgentSummary {
         id: agent.id,
         hostname: agent.hostname,
+        alias: agent.alias,
+        tags: agent.tags,
         status: if live.is_some() {
             AgentStatus::Online
         } else {
@@ -135,11 +146,13 @@ pub struct AgentListParams {
     pub page: Option<i64>,
     /// Items per page, 1 to 200 (default 50).
     pub per_page: Option<i64>,
-    /// Case-insensitive search on the hostname.
+    /// Case-insensitive search on the hostname and the alias.
     pub q: Option<String>,
+    /// Only agents with this tag (without regard to case).
+    pub tag: Option<String>,
 }
 
-/// Lists agents with filters; `q` searches the hostname.
+/// Lists agents with filters; `q` searches the hostname and the alias.
 #[utoipa::path(get, path = "/api/v1/agents", tag = "agents", params(AgentListParams), security(("bearer" = [])),
     responses((status = 200, body = AgentPage), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
 pub async fn list_agents(
@@ -163,10 +176,18 @@ pub async fn list_agents(
             )))
         }
     };
+    let tag = match params.tag.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(tag) if tag.len() > 200 => {
+            return Err(ApiError::bad_request("tag is longer than 200 bytes"))
+        }
+        Some(tag) => Some(tag.to_lowercase()),
+    };
     let filter = AgentFilter {
         client_id: params.client_id,
         site_id: params.site_id,
         online,
+        tag,
     };
     let result = state
         .store
@@ -199,12 +220,79 @@ pub async fn get_agent(
         .get_agent(current.user.organization_id, id)
         .await
         .map_err(|e| ApiError::from_store(e, "agent"))?;
-    Ok(Json(AgentDetail {
-        summary: summary(&state, detail.agent),
+    Ok(Json(agent_detail(&state, &current, detail)))
+}
+
+fn agent_detail(
+    state: &AppState,
+    current: &CurrentUser,
+    detail: gururmm_store::AgentDetail,
+) -> AgentDetail {
+    AgentDetail {
+        summary: summary(state, detail.agent),
+        notes: detail.notes,
         device_id: current.user.role.can_write().then_some(detail.device_id),
         interfaces: detail.interfaces,
         latest_sample: detail.latest_sample,
-    }))
+    }
+}
+
+/// `Some(value)` for a field that is present, `null` included, so that a
+/// missing field (`None`) can mean "leave it as it is".
+fn present<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(deserializer).map(Some)
+}
+
+/// Body of `PATCH /api/v1/agents/{id}`: each field given is changed, the others stay.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AgentUpdateRequest {
+    /// The name shown with the hostname: the rules of a name, at most 200
+    /// characters; `null` or `""` clears it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub alias: Option<Option<String>>,
+    /// Free text of several lines, at most 10,000 characters; `null` or `""` clears it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub notes: Option<Option<String>>,
+    /// The agent's whole set of tags, replacing the one it had: at most 20, each
+    /// 1 to 32 characters without quotes, backslashes or commas, stored trimmed
+    /// and lowercase, each once; `null` or `[]` clears them.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Vec<String>>)]
+    pub tags: Option<Option<Vec<String>>>,
+    /// Moves the agent to this site of the organization (its client follows the
+    /// site). Its history (commands, metrics, checks, alerts) stays with it,
+    /// and its effective policy becomes the new place's.
+    pub site_id: Option<SiteId>,
+}
+
+/// Names, describes, tags or moves an agent. A `site_id` that is not one of
+/// the organization's sites is refused (422) as one that does not exist.
+#[utoipa::path(patch, path = "/api/v1/agents/{id}", tag = "agents", params(("id" = AgentId, Path)),
+    request_body = AgentUpdateRequest, security(("bearer" = [])),
+    responses((status = 200, body = AgentDetail), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn update_agent(
+    State(state): State<AppState>,
+    Writer(current): Writer,
+    ApiPath(id): ApiPath<AgentId>,
+    ApiJson(request): ApiJson<AgentUpdateRequest>,
+) -> ApiResult<Json<AgentDetail>> {
+    let change = AgentChange {
+        alias: request.alias,
+        notes: request.notes,
+        tags: request.tags,
+        site_id: request.site_id,
+    };
+    let detail = agent_naming::update(&state, current.user.organization_id, id, change).await?;
+    tracing::info!(agent = %id, user = %current.user.id, "agent updated");
+    Ok(Json(agent_detail(&state, &current, detail)))
 }
 
 /// Deletes an agent: its secret stops working, its connection is closed, its

@@ -71,9 +71,10 @@ pub async fn list_clients(
     }))
 }
 
-/// Creates a client.
+/// Creates a client; a name the organization's clients already use (without
+/// regard to case) is refused with 409.
 #[utoipa::path(post, path = "/api/v1/clients", tag = "clients", request_body = ClientRequest, security(("bearer" = [])),
-    responses((status = 201, body = Client), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = Client), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create_client(
     State(state): State<AppState>,
     Writer(current): Writer,
@@ -84,7 +85,7 @@ pub async fn create_client(
         .store
         .create_client(current.user.organization_id, &name)
         .await
-        .map_err(ApiError::internal)?;
+        .map_err(|e| ApiError::from_store(e, "client"))?;
     Ok((StatusCode::CREATED, Json(client.into())))
 }
 
@@ -104,9 +105,11 @@ pub async fn get_client(
     Ok(Json(client.into()))
 }
 
-/// Renames a client.
+/// Renames a client; a name another client of the organization uses (without
+/// regard to case) is refused with 409.
 #[utoipa::path(patch, path = "/api/v1/clients/{id}", tag = "clients", params(("id" = ClientId, Path)), request_body = ClientRequest,
-    security(("bearer" = [])), responses((status = 200, body = Client), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    security(("bearer" = [])), responses((status = 200, body = Client), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn update_client(
     State(state): State<AppState>,
     Writer(current): Writer,
@@ -122,7 +125,8 @@ pub async fn update_client(
     Ok(Json(client.into()))
 }
 
-/// Deletes a client and its sites; refused while it still has agents.
+/// Deletes a client and its sites; refused (409) while it still has agents,
+/// which can be moved to another client's site first (`PATCH /api/v1/agents/{id}` with `site_id`).
 #[utoipa::path(delete, path = "/api/v1/clients/{id}", tag = "clients", params(("id" = ClientId, Path)), security(("bearer" = [])),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn delete_client(

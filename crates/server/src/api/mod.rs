@@ -84,7 +84,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(enrollment_keys::revoke_enrollment_key))
         .routes(routes!(agents::enroll))
         .routes(routes!(agents::list_agents))
-        .routes(routes!(agents::get_agent, agents::delete_agent))
+        .routes(routes!(
+            agents::get_agent,
+            agents::update_agent,
+            agents::delete_agent
+        ))
         .routes(routes!(agents::agent_metrics))
         .routes(routes!(agents::agent_events))
         .routes(routes!(deleted_agents::list_deleted_agents))

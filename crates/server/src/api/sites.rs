@@ -87,9 +87,11 @@ pub async fn list_sites(
     }))
 }
 
-/// Creates a site for a client.
+/// Creates a site for a client; a name the client's sites already use
+/// (without regard to case) is refused with 409.
 #[utoipa::path(post, path = "/api/v1/clients/{id}/sites", tag = "sites", params(("id" = ClientId, Path)), request_body = SiteRequest,
-    security(("bearer" = [])), responses((status = 201, body = Site), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    security(("bearer" = [])), responses((status = 201, body = Site), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create_site(
     State(state): State<AppState>,
     Writer(current): Writer,
@@ -121,9 +123,11 @@ pub async fn get_site(
     Ok(Json(site.into()))
 }
 
-/// Renames a site.
+/// Renames a site; a name another site of its client uses (without regard to
+/// case) is refused with 409.
 #[utoipa::path(patch, path = "/api/v1/sites/{id}", tag = "sites", params(("id" = SiteId, Path)), request_body = SiteRequest,
-    security(("bearer" = [])), responses((status = 200, body = Site), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    security(("bearer" = [])), responses((status = 200, body = Site), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn update_site(
     State(state): State<AppState>,
     Writer(current): Writer,
@@ -139,7 +143,8 @@ pub async fn update_site(
     Ok(Json(site.into()))
 }
 
-/// Deletes a site; refused while it still has agents.
+/// Deletes a site; refused (409) while it still has agents, which can be moved
+/// to another site first (`PATCH /api/v1/agents/{id}` with `site_id`).
 #[utoipa::path(delete, path = "/api/v1/sites/{id}", tag = "sites", params(("id" = SiteId, Path)), security(("bearer" = [])),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn delete_site(

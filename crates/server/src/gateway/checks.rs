@@ -79,6 +79,9 @@ impl CheckLink {
     /// The frames that bring the agent up to date with its effective policy:
     /// none when nothing changed since the last call.
     pub async fn refresh(&mut self, state: &AppState) -> Vec<ServerFrame> {
+        // The agent may have moved to another site: its place is read again
+        // (from the policies' cache) before its next results are labelled.
+        self.label = None;
         let checks = match state
             .policies
             .agent_checks(self.organization_id, self.agent_id)

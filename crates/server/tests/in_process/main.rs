@@ -6,6 +6,7 @@
 mod support;
 mod wire;
 
+mod agents;
 mod api;
 mod commands;
 mod gateway;

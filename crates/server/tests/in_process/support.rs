@@ -212,13 +212,16 @@ impl TestServer {
     }
 
     /// Creates a client and a site and returns (client id, site id, enrollment key).
+    /// The organization's first client is "Acme" with the site "HQ"; later ones
+    /// are "Acme 2", "Acme 3"… (client names differ within an organization).
     pub(crate) async fn client_site_key(&self, token: &str) -> (String, String, String) {
+        let (_, clients) = self.get("/api/v1/clients?per_page=1", token).await;
+        let name = match clients["total"].as_i64().unwrap() {
+            0 => "Acme".to_string(),
+            existing => format!("Acme {}", existing + 1),
+        };
         let (_, client) = self
-            .post(
-                "/api/v1/clients",
-                token,
-                serde_json::json!({"name": "Acme"}),
-            )
+            .post("/api/v1/clients", token, serde_json::json!({"name": name}))
             .await;
         let client_id = client["id"].as_str().unwrap().to_string();
         let (_, site) = self

@@ -217,6 +217,7 @@ fn valid_body(method: &Method, path: &str, victim: &Tenant) -> Option<Value> {
             json!({"name": "taken over"})
         }
         "/api/v1/agents/{id}/commands" => json!({"command_type": "shell", "command": "id"}),
+        "/api/v1/agents/{id}" => json!({"alias": "taken over", "tags": ["taken"]}),
         "/api/v1/scripts/{id}" => {
             json!({"name": "taken over", "command_type": "shell", "body": "id"})
         }
@@ -406,6 +407,12 @@ async fn untouched(server: &TestServer, victim: &Tenant) {
     assert_eq!(command["cancel_requested"], false);
     let (_, client) = get(format!("/api/v1/clients/{}", victim.ids["clients"])).await;
     assert_ne!(client["name"], "taken over");
+    let (_, agent) = get(format!("/api/v1/agents/{}", victim.ids["agents"])).await;
+    assert_eq!(
+        (&agent["alias"], &agent["tags"]),
+        (&Value::Null, &json!([])),
+        "{agent}"
+    );
     let (_, policy) = get(format!("/api/v1/policies/{}", victim.ids["policies"])).await;
     assert_ne!(policy["name"], "taken over");
     assert_eq!(policy["checks"].as_array().unwrap().len(), 1);

@@ -17,25 +17,67 @@ pub(crate) const CREDENTIALS_SELECT: &str = "SELECT a.id, a.organization_id, a.d
 
 const AGENT_SELECT: &str =
     "SELECT a.id, a.organization_id, a.client_id, c.name AS client_name, a.site_id, \
-     s.name AS site_name, a.hostname, a.os_family, a.os_name, a.os_version, a.os_kernel, a.arch, \
+     s.name AS site_name, a.hostname, a.alias, a.tags, a.os_family, a.os_name, a.os_version, a.os_kernel, a.arch, \
      a.agent_version, a.public_ip, a.online, a.last_seen, a.enrolled_at, a.cpu_percent, \
      a.memory_used_bytes, a.memory_total_bytes \
      FROM agents a JOIN sites s ON s.id = a.site_id JOIN clients c ON c.id = a.client_id";
 
-pub(crate) const AGENT_FILTER: &str =
-    "WHERE a.organization_id = $1 AND ($2 = '%' OR LOWER(a.hostname) LIKE $2 ESCAPE '\\') \
-     AND ($3 IS NULL OR a.client_id = $3) AND ($4 IS NULL OR a.site_id = $4) \
-     AND ($5 IS NULL OR a.online = $5)";
+/// The list's filter (`WHERE …` on `$1..$n`) and the values it binds, in
+/// order. A condition is written only when it is asked for: the unfiltered
+/// list and its total are then read from the index on (organization, lower
+/// hostname, id, client, site, online) alone, which any mention of the alias
+/// or tags columns would prevent. The search matches the hostname or the
+/// alias. A tag is found as `"tag"` in the JSON text of `tags`: tags are
+/// lowercase and never hold `"` or `\` (the server refuses them), so that
+/// text marks exactly one whole element.
+fn agent_filter(
+    org: OrganizationId,
+    filter: &AgentFilter,
+    search: Option<&str>,
+) -> (String, Vec<Param>) {
+    use std::fmt::Write;
+    let mut sql = String::from("WHERE a.organization_id = $1");
+    let mut params: Vec<Param> = vec![org.to_string().into()];
+    let pattern = like_pattern(search);
+    if pattern != "%" {
+        params.push(pattern.into());
+        let n = params.len();
+        let _ = write!(
+            sql,
+            " AND (LOWER(a.hostname) LIKE ${n} ESCAPE '\\' OR LOWER(a.alias) LIKE ${n} ESCAPE '\\')"
+        );
+    }
+    if let Some(client) = filter.client_id {
+        params.push(client.to_string().into());
+        let _ = write!(sql, " AND a.client_id = ${}", params.len());
+    }
+    if let Some(site) = filter.site_id {
+        params.push(site.to_string().into());
+        let _ = write!(sql, " AND a.site_id = ${}", params.len());
+    }
+    if let Some(online) = filter.online {
+        params.push(Some(online).into());
+        let _ = write!(sql, " AND a.online = ${}", params.len());
+    }
+    if let Some(tag) = &filter.tag {
+        params.push(tag_pattern(tag).into());
+        let _ = write!(sql, " AND a.tags LIKE ${} ESCAPE '\\'", params.len());
+    }
+    (sql, params)
+}
 
-/// What [`AGENT_FILTER`] binds, `$1` to `$5`.
-fn agent_filter_params(org: OrganizationId, filter: &AgentFilter, pattern: String) -> Vec<Param> {
-    vec![
-        org.to_string().into(),
-        pattern.into(),
-        filter.client_id.map(|id| id.to_string()).into(),
-        filter.site_id.map(|id| id.to_string()).into(),
-        filter.online.into(),
-    ]
+/// `%"tag"%` with LIKE wildcards in the tag escaped (used with `ESCAPE '\'`).
+fn tag_pattern(tag: &str) -> String {
+    let mut pattern = String::with_capacity(tag.len() + 4);
+    pattern.push_str("%\"");
+    for ch in tag.chars() {
+        if matches!(ch, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(ch);
+    }
+    pattern.push_str("\"%");
+    pattern
 }
 
 /// Ids per lookup query (well under both backends' limits on binds).
@@ -144,12 +186,13 @@ where
         filter: &AgentFilter,
         query: &ListQuery,
     ) -> StoreResult<Page<Agent>> {
+        let (filter, params) = agent_filter(org, filter, query.search.as_deref());
         let listing = Listing {
             select: AGENT_SELECT,
             count: "SELECT COUNT(*) FROM agents a",
-            filter: AGENT_FILTER,
+            filter: &filter,
             order_by: "LOWER(a.hostname), a.id",
-            params: agent_filter_params(org, filter, like_pattern(query.search.as_deref())),
+            params,
         };
         self.page(listing, query, AgentRow::into_agent).await
     }
@@ -185,17 +228,19 @@ where
         filter: &AgentFilter,
         limit: i64,
     ) -> StoreResult<Vec<AgentId>> {
-        let rows: Vec<String> = sqlx::query_scalar(&format!(
-            "SELECT a.id FROM agents a {AGENT_FILTER} ORDER BY LOWER(a.hostname), a.id LIMIT $6"
-        ))
-        .bind(org.to_string())
-        .bind("%")
-        .bind(filter.client_id.map(|id| id.to_string()))
-        .bind(filter.site_id.map(|id| id.to_string()))
-        .bind(filter.online)
-        .bind(limit)
-        .fetch_all(&self.read)
-        .await?;
+        let (filter, params) = agent_filter(org, filter, None);
+        let sql = format!(
+            "SELECT a.id FROM agents a {filter} ORDER BY LOWER(a.hostname), a.id LIMIT ${}",
+            params.len() + 1
+        );
+        let mut ids = sqlx::query_scalar::<DB, String>(&sql);
+        for param in params {
+            ids = match param {
+                Param::Text(value) => ids.bind(value),
+                Param::Bool(value) => ids.bind(value),
+            };
+        }
+        let rows = ids.bind(limit).fetch_all(&self.read).await?;
         rows.iter().map(|id| parse_id(id)).collect()
     }
 
@@ -208,23 +253,114 @@ where
         .fetch_optional(&self.read)
         .await?;
         let agent = row.ok_or(StoreError::NotFound)?.into_agent()?;
-        let (device_id, interfaces, latest_sample): (String, String, Option<String>) =
-            sqlx::query_as(
-                "SELECT device_id, interfaces, \
-                 (SELECT sample FROM agent_latest_samples WHERE agent_id = agents.id) \
-                 FROM agents WHERE id = $1",
-            )
-            .bind(id.to_string())
-            .fetch_one(&self.read)
-            .await?;
+        let (device_id, interfaces, latest_sample, notes): (
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+        ) = sqlx::query_as(
+            "SELECT device_id, interfaces, \
+             (SELECT sample FROM agent_latest_samples WHERE agent_id = agents.id), \
+             (SELECT notes FROM agent_notes WHERE agent_id = agents.id) \
+             FROM agents WHERE id = $1",
+        )
+        .bind(id.to_string())
+        .fetch_one(&self.read)
+        .await?;
         Ok(AgentDetail {
             agent,
+            notes: notes.unwrap_or_default(),
             device_id,
             interfaces: from_json(&interfaces, "agents.interfaces")?,
             latest_sample: latest_sample
                 .map(|sample| from_json(&sample, "agent_latest_samples.sample"))
                 .transpose()?,
         })
+    }
+
+    async fn update_agent(
+        &self,
+        org: OrganizationId,
+        id: AgentId,
+        update: &AgentUpdate,
+    ) -> StoreResult<AgentDetail> {
+        let mut tx = self.write.begin().await?;
+        let found: Option<String> =
+            sqlx::query_scalar("SELECT id FROM agents WHERE organization_id = $1 AND id = $2")
+                .bind(org.to_string())
+                .bind(id.to_string())
+                .fetch_optional(&mut *tx)
+                .await?;
+        if found.is_none() {
+            return Err(StoreError::NotFound);
+        }
+        if let Some(alias) = &update.alias {
+            sqlx::query("UPDATE agents SET alias = $3 WHERE organization_id = $1 AND id = $2")
+                .bind(org.to_string())
+                .bind(id.to_string())
+                .bind(alias.as_deref())
+                .execute(&mut *tx)
+                .await?;
+        }
+        if let Some(tags) = &update.tags {
+            sqlx::query("UPDATE agents SET tags = $3 WHERE organization_id = $1 AND id = $2")
+                .bind(org.to_string())
+                .bind(id.to_string())
+                .bind(to_json(tags)?)
+                .execute(&mut *tx)
+                .await?;
+        }
+        match update.notes.as_deref() {
+            None => {}
+            Some("") => {
+                sqlx::query("DELETE FROM agent_notes WHERE agent_id = $1")
+                    .bind(id.to_string())
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            Some(notes) => {
+                sqlx::query(
+                    "INSERT INTO agent_notes (agent_id, notes) VALUES ($1, $2) \
+                     ON CONFLICT (agent_id) DO UPDATE SET notes = excluded.notes",
+                )
+                .bind(id.to_string())
+                .bind(notes)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        if let Some(site) = update.site_id {
+            // The site names its client; a site of another organization matches nothing.
+            let moved = sqlx::query(
+                "UPDATE agents SET site_id = $3, \
+                 client_id = (SELECT s.client_id FROM sites s WHERE s.organization_id = $1 AND s.id = $3) \
+                 WHERE organization_id = $1 AND id = $2 \
+                 AND EXISTS (SELECT 1 FROM sites s WHERE s.organization_id = $1 AND s.id = $3)",
+            )
+            .bind(org.to_string())
+            .bind(id.to_string())
+            .bind(site.to_string())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if moved == 0 {
+                return Err(StoreError::NotFound);
+            }
+            // Problems still open are the agent's where it now is (the overview
+            // counts them by client); resolved ones stay where they happened.
+            sqlx::query(
+                "UPDATE alerts SET site_id = $3, \
+                 client_id = (SELECT a.client_id FROM agents a WHERE a.id = $2) \
+                 WHERE organization_id = $1 AND agent_id = $2 AND status <> 'resolved'",
+            )
+            .bind(org.to_string())
+            .bind(id.to_string())
+            .bind(site.to_string())
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        self.get_agent(org, id).await
     }
 
     async fn delete_agent(

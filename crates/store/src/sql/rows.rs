@@ -149,6 +149,9 @@ pub(crate) struct AgentRow {
     pub(crate) site_id: String,
     pub(crate) site_name: String,
     pub(crate) hostname: String,
+    pub(crate) alias: Option<String>,
+    /// A JSON array of strings.
+    pub(crate) tags: String,
     pub(crate) os_family: String,
     pub(crate) os_name: String,
     pub(crate) os_version: String,
@@ -174,6 +177,8 @@ impl AgentRow {
             site_id: parse_id(&self.site_id)?,
             site_name: self.site_name,
             hostname: self.hostname,
+            alias: self.alias,
+            tags: from_json(&self.tags, "agents.tags")?,
             os: OsInfo {
                 family: self.os_family,
                 name: self.os_name,

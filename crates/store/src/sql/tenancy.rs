@@ -21,6 +21,33 @@ const SITE_SELECT: &str =
      (SELECT COUNT(*) FROM agents a WHERE a.site_id = s.id) AS agent_count \
      FROM sites s JOIN clients c ON c.id = s.client_id";
 
+fn client_taken(name: &str) -> String {
+    format!("name: a client named {name:?} already exists")
+}
+
+fn site_taken(name: &str) -> String {
+    format!("name: the client already has a site named {name:?}")
+}
+
+/// Refuses `name` when one of `names` (id, name) other than `except` is the
+/// same name without regard to case (compared here, so that case folds the
+/// same way beyond ASCII on both backends).
+fn refuse_taken_name(
+    names: &[(String, String)],
+    name: &str,
+    except: Option<&str>,
+    taken: impl FnOnce() -> String,
+) -> StoreResult<()> {
+    let key = name.to_lowercase();
+    if names
+        .iter()
+        .any(|(id, other)| Some(id.as_str()) != except && other.to_lowercase() == key)
+    {
+        return Err(StoreError::Conflict(taken()));
+    }
+    Ok(())
+}
+
 impl<DB: SqlDatabase> SqlStore<DB>
 where
     for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
@@ -37,6 +64,52 @@ where
     for<'q> Option<bool>: Encode<'q, DB>,
     usize: ColumnIndex<DB::Row>,
 {
+    /// Takes the organization's row for the rest of `tx` (on PostgreSQL; SQLite
+    /// has one writer anyway), so two requests naming clients cannot both pass
+    /// the duplicate check before either inserts.
+    async fn client_names_locked(
+        tx: &mut sqlx::Transaction<'_, DB>,
+        org: OrganizationId,
+    ) -> StoreResult<Vec<(String, String)>> {
+        sqlx::query("UPDATE organizations SET name = name WHERE id = $1")
+            .bind(org.to_string())
+            .execute(&mut **tx)
+            .await?;
+        Ok(
+            sqlx::query_as("SELECT id, name FROM clients WHERE organization_id = $1")
+                .bind(org.to_string())
+                .fetch_all(&mut **tx)
+                .await?,
+        )
+    }
+
+    /// Takes the client's row for the rest of `tx`, as above for its sites'
+    /// names, and answers those names; [`StoreError::NotFound`] when the
+    /// client is not the organization's.
+    async fn site_names_locked(
+        tx: &mut sqlx::Transaction<'_, DB>,
+        org: OrganizationId,
+        client: &str,
+    ) -> StoreResult<Vec<(String, String)>> {
+        let locked =
+            sqlx::query("UPDATE clients SET name = name WHERE organization_id = $1 AND id = $2")
+                .bind(org.to_string())
+                .bind(client)
+                .execute(&mut **tx)
+                .await?
+                .rows_affected();
+        if locked == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(sqlx::query_as(
+            "SELECT id, name FROM sites WHERE organization_id = $1 AND client_id = $2",
+        )
+        .bind(org.to_string())
+        .bind(client)
+        .fetch_all(&mut **tx)
+        .await?)
+    }
+
     /// Deletes a client or site (`table` is a constant, never input) unless
     /// agents still belong to it.
     async fn delete_without_agents(
@@ -57,7 +130,7 @@ where
         .await?;
         if agents > 0 {
             return Err(StoreError::Conflict(format!(
-                "the {what} still has {agents} agent(s); delete or move them first"
+                "the {what} still has {agents} agent(s); move them to another site or delete them first"
             )));
         }
         // Policy assignments and maintenance windows of the target (and, for a
@@ -125,6 +198,9 @@ where
 
     async fn create_client(&self, org: OrganizationId, name: &str) -> StoreResult<Client> {
         let id = ClientId::new();
+        let mut tx = self.write.begin().await?;
+        let names = Self::client_names_locked(&mut tx, org).await?;
+        refuse_taken_name(&names, name, None, || client_taken(name))?;
         sqlx::query(
             "INSERT INTO clients (id, organization_id, name, created_at) VALUES ($1, $2, $3, $4)",
         )
@@ -132,8 +208,9 @@ where
         .bind(org.to_string())
         .bind(name)
         .bind(millis(Utc::now()))
-        .execute(&self.write)
+        .execute(&mut *tx)
         .await?;
+        tx.commit().await?;
         self.get_client(org, id).await
     }
 
@@ -154,17 +231,24 @@ where
         id: ClientId,
         name: &str,
     ) -> StoreResult<Client> {
-        let updated =
-            sqlx::query("UPDATE clients SET name = $1 WHERE organization_id = $2 AND id = $3")
-                .bind(name)
-                .bind(org.to_string())
-                .bind(id.to_string())
-                .execute(&self.write)
-                .await?
-                .rows_affected();
-        if updated == 0 {
+        let mut tx = self.write.begin().await?;
+        let names = Self::client_names_locked(&mut tx, org).await?;
+        let id_text = id.to_string();
+        let Some((_, current)) = names.iter().find(|(client, _)| *client == id_text) else {
             return Err(StoreError::NotFound);
+        };
+        // Keeping its name (or changing its case) is no new clash, even where
+        // an older database holds another client of that name.
+        if current.to_lowercase() != name.to_lowercase() {
+            refuse_taken_name(&names, name, Some(&id_text), || client_taken(name))?;
         }
+        sqlx::query("UPDATE clients SET name = $1 WHERE organization_id = $2 AND id = $3")
+            .bind(name)
+            .bind(org.to_string())
+            .bind(&id_text)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
         self.get_client(org, id).await
     }
 
@@ -201,8 +285,10 @@ where
         client: ClientId,
         name: &str,
     ) -> StoreResult<Site> {
-        self.get_client(org, client).await?;
         let id = SiteId::new();
+        let mut tx = self.write.begin().await?;
+        let names = Self::site_names_locked(&mut tx, org, &client.to_string()).await?;
+        refuse_taken_name(&names, name, None, || site_taken(name))?;
         sqlx::query(
             "INSERT INTO sites (id, organization_id, client_id, name, created_at) VALUES ($1, $2, $3, $4, $5)",
         )
@@ -211,8 +297,9 @@ where
         .bind(client.to_string())
         .bind(name)
         .bind(millis(Utc::now()))
-        .execute(&self.write)
+        .execute(&mut *tx)
         .await?;
+        tx.commit().await?;
         self.get_site(org, id).await
     }
 
@@ -228,17 +315,32 @@ where
     }
 
     async fn rename_site(&self, org: OrganizationId, id: SiteId, name: &str) -> StoreResult<Site> {
-        let updated =
-            sqlx::query("UPDATE sites SET name = $1 WHERE organization_id = $2 AND id = $3")
-                .bind(name)
-                .bind(org.to_string())
-                .bind(id.to_string())
-                .execute(&self.write)
-                .await?
-                .rows_affected();
-        if updated == 0 {
-            return Err(StoreError::NotFound);
+        let mut tx = self.write.begin().await?;
+        let id_text = id.to_string();
+        let client: Option<String> = sqlx::query_scalar(
+            "SELECT client_id FROM sites WHERE organization_id = $1 AND id = $2",
+        )
+        .bind(org.to_string())
+        .bind(&id_text)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let client = client.ok_or(StoreError::NotFound)?;
+        let names = Self::site_names_locked(&mut tx, org, &client).await?;
+        let current = names
+            .iter()
+            .find(|(site, _)| *site == id_text)
+            .map(|(_, current)| current.to_lowercase());
+        // As for clients: keeping its name is no new clash.
+        if current != Some(name.to_lowercase()) {
+            refuse_taken_name(&names, name, Some(&id_text), || site_taken(name))?;
         }
+        sqlx::query("UPDATE sites SET name = $1 WHERE organization_id = $2 AND id = $3")
+            .bind(name)
+            .bind(org.to_string())
+            .bind(&id_text)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
         self.get_site(org, id).await
     }
 

@@ -22,7 +22,13 @@ describe("live agent cache updates", () => {
     const queryClient = new QueryClient();
     queryClient.setQueryData(agentKeys.list({}), page([summary("a"), summary("b")]));
     queryClient.setQueryData(agentKeys.list({ q: "host" }), page([summary("a")]));
-    queryClient.setQueryData<AgentDetail>(agentKeys.detail("a"), { ...summary("a"), device_id: "d", interfaces: [], latest_sample: null });
+    queryClient.setQueryData<AgentDetail>(agentKeys.detail("a"), {
+      ...summary("a"),
+      notes: "",
+      device_id: "d",
+      interfaces: [],
+      latest_sample: null,
+    });
 
     const known = applyAgentStatusEvent(queryClient, {
       type: "agent_status",
