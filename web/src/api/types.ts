@@ -18,6 +18,7 @@ export type AgentSummary = Schemas["AgentSummary"];
 export type AgentPage = Schemas["AgentPage"];
 export type AgentStatus = AgentSummary["status"];
 export type AgentDetail = Schemas["AgentDetail"];
+export type AgentUpdateRequest = Schemas["AgentUpdateRequest"];
 export type OsInfo = Schemas["OsInfo"];
 export type NetworkInterface = Schemas["NetworkInterface"];
 export type MetricSample = Schemas["MetricSample"];

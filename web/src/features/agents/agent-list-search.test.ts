@@ -15,6 +15,11 @@ describe("parseAgentListSearch", () => {
     });
   });
 
+  it("keeps a tag, in lowercase as tags are stored", () => {
+    expect(parseAgentListSearch({ tag: " Reception " })).toEqual({ tag: "reception" });
+    expect(parseAgentListSearch({ tag: "  " })).toEqual({});
+  });
+
   it("drops hand-edited garbage instead of failing the page", () => {
     expect(parseAgentListSearch({ q: "", client_id: "not-a-uuid", status: "sleeping", page: "-4" })).toEqual({});
     expect(parseAgentListSearch({ page: 1 })).toEqual({});

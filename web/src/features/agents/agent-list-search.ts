@@ -9,6 +9,8 @@ export interface AgentListSearch {
   client_id?: string;
   site_id?: string;
   status?: AgentStatus;
+  /** Agents carrying this tag (tags are lowercase). */
+  tag?: string;
   page?: number;
 }
 
@@ -20,6 +22,7 @@ export function parseAgentListSearch(raw: Record<string, unknown>): AgentListSea
     // A site only makes sense inside its client's filter; a site alone is allowed for links from a site page.
     site_id: optionalUuid(raw.site_id),
     status: optionalEnum(raw.status, AGENT_STATUSES),
+    tag: optionalText(raw.tag)?.toLowerCase(),
     page: optionalPage(raw.page),
   });
 }
@@ -34,7 +37,7 @@ export function changeAgentListSearch(current: AgentListSearch, change: Partial<
 }
 
 export function hasAgentFilters(search: AgentListSearch): boolean {
-  return Boolean(search.q || search.client_id || search.site_id || search.status);
+  return Boolean(search.q || search.client_id || search.site_id || search.status || search.tag);
 }
 
 export const METRIC_RANGES = ["1h", "24h", "7d"] as const;

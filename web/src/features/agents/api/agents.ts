@@ -2,6 +2,7 @@ import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tansta
 import { api } from "@/api/client";
 import { unwrap } from "@/api/errors";
 import { rootKeys } from "@/api/query-keys";
+import type { AgentUpdateRequest } from "@/api/types";
 import type { AgentListSearch, MetricRange } from "../agent-list-search";
 import { METRIC_RANGE_SECONDS } from "../agent-list-search";
 
@@ -34,6 +35,7 @@ export function useAgents(search: AgentListSearch) {
               client_id: search.client_id,
               site_id: search.site_id,
               status: search.status,
+              tag: search.tag,
               page: search.page ?? 1,
               per_page: AGENTS_PER_PAGE,
             },
@@ -85,12 +87,32 @@ export function useDeleteAgent() {
   });
 }
 
-/** Clients for the filter dropdown (first 100 by name; the search box covers the rest). */
-export function useFilterClients() {
+/**
+ * Names, describes, tags or moves the agent (`PATCH /api/v1/agents/{id}`). The answer is the agent as
+ * it now is; a move also changes client and site counts, checks and the effective policy, so
+ * everything is refetched then.
+ */
+export function useUpdateAgent(id: string) {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (body: AgentUpdateRequest) => unwrap(api.PATCH("/api/v1/agents/{id}", { params: { path: { id } }, body })),
+    onSuccess: (agent, body) => {
+      queryClient.setQueryData(agentKeys.detail(id), agent);
+      return body.site_id ? queryClient.invalidateQueries() : queryClient.invalidateQueries({ queryKey: agentKeys.lists });
+    },
+  });
+}
+
+/**
+ * Clients for the filter dropdown and the move dialog (first 100 by name; the search box covers the
+ * rest), read once `enabled` (the move dialog asks only when it opens).
+ */
+export function useFilterClients(enabled = true) {
   return useQuery({
     queryKey: agentKeys.filterClients,
     queryFn: () => unwrap(api.GET("/api/v1/clients", { params: { query: { page: 1, per_page: 100 } } })),
     staleTime: 60_000,
+    enabled,
   });
 }
 

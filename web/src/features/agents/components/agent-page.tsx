@@ -18,6 +18,7 @@ import { formatBytes, formatDuration, formatPercent, usagePercent } from "@/lib/
 import { useAgent, useDeleteAgent } from "../api/agents";
 import type { MetricRange } from "../agent-list-search";
 import { CollectorNotes, DisksCard, InterfacesCard, ProcessesCard, SensorsCard, UsersCard } from "./agent-sample-sections";
+import { AgentDetailsCard } from "./agent-details-card";
 import { AgentEventsCard } from "./agent-events-card";
 import { AgentStatusBadge } from "./agent-status-badge";
 import { osLabel } from "./agents-table";
@@ -60,7 +61,7 @@ export function AgentPage({
   banner?: (agent: AgentDetail) => ReactNode;
 }) {
   const agent = useAgent(agentId);
-  useDocumentTitle(agent.data?.hostname);
+  useDocumentTitle(agent.data?.alias || agent.data?.hostname);
   if (agent.isPending) return <Skeleton className="h-96" />;
   if (agent.isError) {
     if (agent.error instanceof ApiError && agent.error.status === 404) return <AgentNotFound agentId={agentId} />;
@@ -71,6 +72,7 @@ export function AgentPage({
   const tabs = extraTabs?.(agent.data) ?? [];
   const overview = (
     <div className="grid gap-4">
+      <AgentDetailsCard agent={agent.data} />
       <CurrentNumbers agent={agent.data} />
       {sample ? <CollectorNotes errors={sample.errors ?? []} /> : null}
       {commandPanel?.(agent.data)}
@@ -135,8 +137,11 @@ function AgentHeader({ agent, onDeleted }: { agent: AgentDetail; onDeleted: (age
     <div className="grid gap-2">
       <PageHeader
         title={
-          <span className="flex items-center gap-2">
-            <span data-testid="agent-hostname">{agent.hostname}</span>
+          <span className="flex flex-wrap items-baseline gap-x-2">
+            {agent.alias ? <span data-testid="agent-title-alias">{agent.alias}</span> : null}
+            <span data-testid="agent-hostname" className={agent.alias ? "text-base font-normal text-muted-foreground" : undefined}>
+              {agent.hostname}
+            </span>
             <AgentStatusBadge status={agent.status} />
           </span>
         }

@@ -5,7 +5,8 @@ import { agentKeys } from "../api/agents";
 import { deletedAgentKeys } from "../api/deleted-agents";
 import type { AgentListSearch } from "../agent-list-search";
 import { AgentsPage } from "./agents-page";
-import { agentSummary as agent } from "@/test/fixtures";
+import { agentSummary as agent, pageOf } from "@/test/fixtures";
+import userEvent from "@testing-library/user-event";
 
 const noClients: ClientPage = { items: [], total: 0, page: 1, per_page: 100 };
 
@@ -41,6 +42,40 @@ describe("AgentsPage", () => {
     const db = screen.getByRole("row", { name: /db01/ });
     expect(within(db).getByTestId("agent-status")).toHaveTextContent("offline");
     expect(within(screen.getByTestId("fleet-online")).getByText("1")).toBeInTheDocument();
+  });
+
+  it("shows an agent's name with its hostname, and its tags as links to the list filtered by each", async () => {
+    renderAgents(
+      {},
+      pageOf([
+        agent({ id: "a", hostname: "pc-0042", alias: "Front desk", tags: ["reception", "windows"] }),
+        agent({ id: "b", hostname: "db01" }),
+      ]),
+    );
+    const front = await screen.findByRole("row", { name: /Front desk/ });
+    expect(within(front).getByTestId("agent-link")).toHaveTextContent("Front desk");
+    expect(within(front).getByTestId("agent-row-hostname")).toHaveTextContent("pc-0042");
+    expect(within(front).getByRole("link", { name: "windows" })).toHaveAttribute("href", "/agents?tag=windows");
+    const db = screen.getByRole("row", { name: /db01/ });
+    expect(within(db).getByTestId("agent-link")).toHaveTextContent("db01");
+    expect(within(db).queryByTestId("agent-tags")).toBeNull();
+  });
+
+  it("shows the tag it filters by, which can be taken off", async () => {
+    const onSearchChange = vi.fn();
+    renderPage(<AgentsPage search={{ tag: "reception", status: "online" }} onSearchChange={onSearchChange} />, {
+      seed: [
+        [deletedAgentKeys.count, 0],
+        [agentKeys.list({ tag: "reception", status: "online" }), pageOf([agent({ tags: ["reception"] })])],
+        [agentKeys.filterClients, noClients],
+        [agentKeys.statusCount("online"), 1],
+        [agentKeys.statusCount("offline"), 0],
+      ],
+    });
+    const chip = await screen.findByTestId("agent-tag-filter");
+    expect(chip).toHaveTextContent("Tag: reception");
+    await userEvent.click(within(chip).getByRole("button", { name: "Stop filtering by tag reception" }));
+    expect(onSearchChange).toHaveBeenCalledWith({ status: "online" });
   });
 
   it("links to the deleted agents with their count", async () => {

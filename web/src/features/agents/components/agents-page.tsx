@@ -4,6 +4,7 @@ import { useDocumentTitle } from "@/hooks/use-document-title";
 import { EmptyState } from "@/components/empty-state";
 import { PageHeader } from "@/components/page-header";
 import { SearchInput } from "@/components/search-input";
+import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
 import { AGENTS_PER_PAGE, useAgents, useAgentStatusCount, useFilterClients, useFilterSites } from "../api/agents";
@@ -113,7 +114,7 @@ function AgentFilters({
     <div className="flex flex-wrap items-center gap-2" data-testid="agent-filters">
       <SearchInput
         label="Search agents"
-        placeholder="Search hostname…"
+        placeholder="Search hostname or name…"
         value={search.q ?? ""}
         onChange={(q) => onChange({ q: q || undefined })}
       />
@@ -166,6 +167,14 @@ function AgentFilters({
           <SelectItem value="offline">Offline</SelectItem>
         </SelectContent>
       </Select>
+      {search.tag ? (
+        <Badge variant="secondary" className="gap-1 py-1" data-testid="agent-tag-filter">
+          Tag: {search.tag}
+          <button type="button" aria-label={`Stop filtering by tag ${search.tag}`} onClick={() => onChange({ tag: undefined })}>
+            <XIcon />
+          </button>
+        </Badge>
+      ) : null}
       {hasAgentFilters(search) ? (
         <Button variant="ghost" size="sm" onClick={onClear}>
           <XIcon /> Clear

@@ -4,6 +4,7 @@ import { DataTable, type DataColumn, type DataTableProps } from "@/components/da
 import { RelativeTime } from "@/components/relative-time";
 import { formatBytes, usagePercent } from "@/lib/format";
 import { AgentStatusBadge } from "./agent-status-badge";
+import { AgentTags } from "./agent-tags";
 import { UsageCell } from "./usage-cell";
 
 export function osLabel(agent: Pick<AgentSummary, "os">): string {
@@ -17,12 +18,21 @@ function agentColumns(showLocation: boolean): DataColumn<AgentSummary>[] {
   return [
     { header: "Status", headerClassName: "w-20", cell: (agent) => <AgentStatusBadge status={agent.status} /> },
     {
-      header: "Hostname",
-      className: "font-medium",
+      header: "Name",
       cell: (agent) => (
-        <Link to="/agents/$agentId" params={{ agentId: agent.id }} className="hover:underline" data-testid="agent-link">
-          {agent.hostname}
-        </Link>
+        <div className="grid gap-0.5">
+          <span className="flex flex-wrap items-baseline gap-x-2">
+            <Link to="/agents/$agentId" params={{ agentId: agent.id }} className="font-medium hover:underline" data-testid="agent-link">
+              {agent.alias || agent.hostname}
+            </Link>
+            {agent.alias ? (
+              <span className="text-xs text-muted-foreground" data-testid="agent-row-hostname">
+                {agent.hostname}
+              </span>
+            ) : null}
+          </span>
+          {agent.tags.length > 0 ? <AgentTags tags={agent.tags} /> : null}
+        </div>
       ),
     },
     ...(showLocation

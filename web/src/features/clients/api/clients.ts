@@ -5,7 +5,7 @@ import { rootKeys } from "@/api/query-keys";
 
 /** What deleting one does, said in its confirmation. */
 export const CLIENT_DELETE_DESCRIPTION =
-  "The client and its sites are deleted. A client that still has agents cannot be deleted: remove its agents first.";
+  "The client and its sites are deleted. A client that still has agents cannot be deleted: first move each agent to another client's site (\"Move to site\" on the agent's page) or delete it.";
 
 export const CLIENTS_PER_PAGE = 50;
 

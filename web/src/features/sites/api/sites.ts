@@ -5,7 +5,7 @@ import { rootKeys } from "@/api/query-keys";
 
 /** What deleting one does, said in its confirmation. */
 export const SITE_DELETE_DESCRIPTION =
-  "The site and its enrollment key are deleted. A site that still has agents cannot be deleted: remove its agents first.";
+  'The site and its enrollment key are deleted. A site that still has agents cannot be deleted: first move each agent to another site ("Move to site" on the agent\'s page) or delete it.';
 
 export const SITES_PER_PAGE = 50;
 
