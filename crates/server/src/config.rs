@@ -132,6 +132,10 @@ pub struct Config {
     pub allow_private_webhooks: bool,
     /// `text` (the default) or `json` (one object per line).
     pub log_format: LogFormat,
+    /// Serve Prometheus metrics at `/metrics` (off: that path is a 404).
+    pub metrics_enabled: bool,
+    /// A bearer token `/metrics` requires (16 to 256 visible ASCII characters).
+    pub metrics_token: Option<Secret>,
 }
 
 impl Default for Config {
@@ -169,6 +173,8 @@ impl Default for Config {
             secret_key: None,
             allow_private_webhooks: false,
             log_format: LogFormat::Text,
+            metrics_enabled: false,
+            metrics_token: None,
         }
     }
 }
@@ -230,10 +236,12 @@ const ENV_KEYS: &[&str] = &[
     "secret_key",
     "allow_private_webhooks",
     "log_format",
+    "metrics_enabled",
+    "metrics_token",
 ];
 
 /// Keys whose environment values are `true` or `false`.
-const BOOL_KEYS: &[&str] = &["allow_private_webhooks"];
+const BOOL_KEYS: &[&str] = &["allow_private_webhooks", "metrics_enabled"];
 
 /// Keys whose environment values are comma-separated lists.
 const LIST_KEYS: &[&str] = &["trusted_proxies"];
@@ -318,6 +326,15 @@ impl Config {
                 config.public_url()
             ));
         }
+        if config.metrics_enabled
+            && config.metrics_token.is_none()
+            && !config.listen.ip().is_loopback()
+        {
+            warnings.push(format!(
+                "metrics_enabled without metrics_token: anyone who reaches {} can read /metrics",
+                config.listen
+            ));
+        }
         Ok((config, warnings))
     }
 
@@ -386,6 +403,12 @@ impl Config {
         if let Some(url) = &self.public_url {
             if !(url.starts_with("http://") || url.starts_with("https://")) {
                 bail!("public_url must start with http:// or https://");
+            }
+        }
+        if let Some(token) = &self.metrics_token {
+            let visible = token.0.bytes().all(|byte| byte.is_ascii_graphic());
+            if !(16..=256).contains(&token.0.len()) || !visible {
+                bail!("metrics_token must be 16 to 256 visible ASCII characters");
             }
         }
         if let Some(path) = &self.smtp_ca_file {
@@ -751,7 +774,8 @@ mod tests {
         assert_eq!(table["metrics_interval_seconds"].as_integer(), Some(60));
         // What it prints reads back as a configuration file, but for the redacted values.
         for key in ENV_KEYS {
-            if !["smtp_ca_file", "admin_password", "secret_key", "smtp_url"].contains(key) {
+            let unset = ["smtp_ca_file", "metrics_token"];
+            if !unset.contains(key) && !["admin_password", "secret_key", "smtp_url"].contains(key) {
                 assert!(
                     table.contains_key(*key),
                     "config show lacks {key}:\n{shown}"
@@ -765,6 +789,38 @@ mod tests {
         let read_back: Config = toml::Value::Table(readable).try_into().unwrap();
         assert_eq!(read_back.admin_email, config.admin_email);
         assert_eq!(read_back.trusted_proxies, config.trusted_proxies);
+    }
+
+    #[test]
+    fn a_metrics_token_has_bounds() {
+        let load = |token: &str| {
+            Config::load_from(
+                &CliOverrides::default(),
+                env(&[
+                    ("GURURMM_METRICS_ENABLED", "true"),
+                    ("GURURMM_METRICS_TOKEN", token),
+                ]),
+            )
+        };
+        let (config, warnings) = load("a-long-enough-token").unwrap();
+        assert!(config.metrics_enabled && warnings.is_empty());
+        let (_, warnings) = Config::load_from(
+            &CliOverrides::default(),
+            env(&[
+                ("GURURMM_METRICS_ENABLED", "true"),
+                ("GURURMM_LISTEN", "192.0.2.7:8080"),
+            ]),
+        )
+        .unwrap();
+        assert!(
+            warnings.iter().any(|w| w.contains("without metrics_token")),
+            "{warnings:?}"
+        );
+        let too_long = "x".repeat(257);
+        for bad in ["short", too_long.as_str(), "has a space in it!!"] {
+            let error = load(bad).unwrap_err().to_string();
+            assert!(error.contains("metrics_token must be"), "{bad}: {error}");
+        }
     }
 
     #[test]

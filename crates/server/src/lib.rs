@@ -19,6 +19,7 @@ pub mod listener;
 pub mod sealing;
 pub mod services;
 pub mod state;
+pub mod telemetry;
 pub mod text;
 pub mod web;
 
@@ -97,6 +98,7 @@ pub async fn state_with_store(config: Config, store: Arc<dyn Store>) -> anyhow::
         outputs: Arc::default(),
         shutdown: Arc::new(tokio::sync::watch::channel(false).0),
         readiness: Arc::default(),
+        telemetry: Arc::default(),
     })
 }
 
@@ -131,15 +133,33 @@ pub fn app(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .method_not_allowed_fallback(method_not_allowed);
     let web_dir = state.config.web_dir();
-    api_router
+    let metrics_enabled = state.config.metrics_enabled;
+    let counting = state.clone();
+    let api_router = if metrics_enabled {
+        api_router
+            .route("/metrics", get(telemetry::metrics))
+            .route_layer(axum::middleware::from_fn(telemetry::remember_route))
+    } else {
+        api_router
+    };
+    let app = api_router
         .with_state(state)
         .merge(web::router(&web_dir))
         .layer(compression())
         .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
             listener::REQUEST_BODY_TIMEOUT,
         ))
-        .layer(hardening::catch_panics())
-        .layer(axum::middleware::from_fn(hardening::security_headers))
+        .layer(hardening::catch_panics());
+    // Metrics off: not a layer more on any request.
+    let app = if metrics_enabled {
+        app.layer(axum::middleware::from_fn_with_state(
+            counting,
+            telemetry::count_requests,
+        ))
+    } else {
+        app
+    };
+    app.layer(axum::middleware::from_fn(hardening::security_headers))
 }
 
 /// gzip or brotli, whichever the client prefers, for API answers and dashboard

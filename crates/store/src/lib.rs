@@ -154,6 +154,21 @@ pub trait Store:
     /// Runs a trivial query (`SELECT 1`) on a pooled connection: whether the
     /// database answers at all (the server's readiness probe).
     async fn ping(&self) -> StoreResult<()>;
+
+    /// The connections of each pool now (the server's metrics).
+    fn pool_use(&self) -> Vec<PoolUse>;
+}
+
+/// One connection pool's use at a moment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PoolUse {
+    /// `read` and `write` (SQLite), or `shared` (PostgreSQL's one pool).
+    pub name: &'static str,
+    /// Connections open, idle or in use.
+    pub size: u32,
+    pub idle: u32,
+    /// The most the pool opens.
+    pub max: u32,
 }
 
 /// Every store trait, for `use gururmm_store::prelude::*`.

@@ -260,3 +260,86 @@ async fn the_event_stream_and_the_agent_link_are_not_compressed() {
     .await
     .expect("the status event arrived while the stream stayed open");
 }
+
+#[tokio::test]
+async fn metrics_are_off_by_default_and_need_their_token_when_on() {
+    let server = TestServer::start(TestDatabase::sqlite().await).await;
+    assert_eq!(
+        get(&server, "/metrics", None).await.status(),
+        StatusCode::NOT_FOUND
+    );
+
+    const TOKEN: &str = "scrape-token-0123456789";
+    let config = gururmm_server::config::Config {
+        metrics_enabled: true,
+        metrics_token: Some(gururmm_server::config::Secret(TOKEN.into())),
+        ..test_config()
+    };
+    for database in TestDatabase::all().await {
+        let postgres = database.backend == gururmm_store::Backend::Postgres;
+        let server = TestServer::start_with(database, config.clone()).await;
+        let scrape = |token: Option<&'static str>| {
+            let mut request = server.http.get(format!("{}/metrics", server.base));
+            if let Some(token) = token {
+                request = request.bearer_auth(token);
+            }
+            request.send()
+        };
+        assert_eq!(
+            scrape(None).await.unwrap().status(),
+            StatusCode::UNAUTHORIZED
+        );
+        let wrong = scrape(Some("scrape-token-9876543210")).await.unwrap();
+        assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+
+        let token = server.admin_token().await;
+        let (_, _, key) = server.client_site_key(&token).await;
+        let agent = crate::wire::enroll(&server, &key, "dev-metrics").await;
+        let _socket = crate::wire::connect(&server, &agent).await;
+        for _ in 0..3 {
+            server
+                .get(&format!("/api/v1/agents/{}", agent.id), &token)
+                .await;
+        }
+        server.call(Method::GET, "/api/v1/nope", None, None).await;
+
+        let text = eventually(Duration::from_secs(10), "the agent is counted", || async {
+            let answer = scrape(Some(TOKEN)).await.unwrap();
+            assert_eq!(answer.status(), StatusCode::OK);
+            assert!(header(&answer, "content-type")
+                .unwrap()
+                .starts_with("text/plain; version=0.0.4"));
+            let text = answer.text().await.unwrap();
+            text.contains("gururmm_connected_agents 1\n")
+                .then_some(text)
+        })
+        .await;
+        let expected = [
+            // The route template, never the id itself.
+            "gururmm_http_requests_total{route=\"/api/v1/agents/{id}\",method=\"GET\",status=\"200\"} 3",
+            "gururmm_http_requests_total{route=\"/api/{*rest}\",method=\"GET\",status=\"404\"} 1",
+            "gururmm_http_requests_total{route=\"/api/v1/auth/login\",method=\"POST\",status=\"200\"}",
+            "gururmm_http_request_duration_seconds_bucket{route=\"/api/v1/agents/{id}\",method=\"GET\",le=\"10\"} 3",
+            "gururmm_http_request_duration_seconds_count{route=\"/api/v1/agents/{id}\",method=\"GET\"} 3",
+            "gururmm_open_fds ",
+            "gururmm_max_fds ",
+        ];
+        for line in expected {
+            assert!(text.contains(line), "{line} missing:\n{text}");
+        }
+        let pools: &[&str] = if postgres {
+            &["shared"]
+        } else {
+            &["read", "write"]
+        };
+        for pool in pools {
+            assert!(
+                text.contains(&format!(
+                    "gururmm_db_pool_connections{{pool=\"{pool}\",state=\"max\"}}"
+                )),
+                "pool {pool} missing:\n{text}"
+            );
+        }
+        assert!(!text.contains(&agent.id), "no ids in metric labels");
+    }
+}

@@ -134,6 +134,19 @@ where
         sqlx::query("SELECT 1").execute(&self.read).await?;
         Ok(())
     }
+
+    fn pool_use(&self) -> Vec<crate::PoolUse> {
+        let describe = |name, pool: &Pool<DB>| crate::PoolUse {
+            name,
+            size: pool.size(),
+            idle: u32::try_from(pool.num_idle()).unwrap_or(u32::MAX),
+            max: pool.options().get_max_connections(),
+        };
+        match self.backend {
+            Backend::Postgres => vec![describe("shared", &self.write)],
+            Backend::Sqlite => vec![describe("read", &self.read), describe("write", &self.write)],
+        }
+    }
 }
 
 /// Opens the database named by `url` (`sqlite:…` or `postgres://…`), applies
