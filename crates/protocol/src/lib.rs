@@ -30,7 +30,7 @@ pub use ids::{
 };
 pub use metrics::{
     CollectorError, CollectorErrorKind, DiskUsage, FanReading, LoggedInUser, MetricSample,
-    NetworkInterface, ProcessInfo, TemperatureReading,
+    NetworkInterface, ProcessInfo, TemperatureReading, primary_local_address, MAX_USERS_TEXT,
 };
 
 /// Version of the agent⇄server frame protocol. The server refuses a `hello`

@@ -64,6 +64,67 @@ impl MetricSample {
         self.fans.truncate(MAX_LIST_ENTRIES);
         self.errors.truncate(MAX_LIST_ENTRIES);
     }
+
+    /// When the machine started, from its uptime at collection.
+    pub fn booted_at(&self) -> Option<DateTime<Utc>> {
+        let uptime = i64::try_from(self.uptime_seconds?).ok()?;
+        self.collected_at
+            .checked_sub_signed(chrono::Duration::try_seconds(uptime)?)
+    }
+
+    /// The share used of the fullest volume with a size, 0 to 100.
+    pub fn fullest_disk_percent(&self) -> Option<f64> {
+        self.disks
+            .iter()
+            .filter(|disk| disk.total_bytes > 0)
+            .map(|disk| (disk.used_bytes as f64 / disk.total_bytes as f64 * 100.0).min(100.0))
+            .max_by(f64::total_cmp)
+    }
+
+    /// The logged-in users' names, each once, in the order reported, joined
+    /// by `", "` and cut to [`MAX_USERS_TEXT`] characters; `None` when nobody is.
+    pub fn user_names(&self) -> Option<String> {
+        let mut names: Vec<&str> = Vec::new();
+        for user in &self.users {
+            let name = user.name.trim();
+            if !name.is_empty() && !names.contains(&name) {
+                names.push(name);
+            }
+        }
+        if names.is_empty() {
+            return None;
+        }
+        Some(names.join(", ").chars().take(MAX_USERS_TEXT).collect())
+    }
+}
+
+/// Most characters of [`MetricSample::user_names`].
+pub const MAX_USERS_TEXT: usize = 200;
+
+/// The machine's main address on its local network: the first IPv4 address
+/// that is neither loopback nor link-local, else the first global-looking
+/// IPv6 one (not loopback, link-local or unique-local), without its prefix.
+pub fn primary_local_address(interfaces: &[NetworkInterface]) -> Option<String> {
+    let address = |cidr: &str| cidr.split('/').next().unwrap_or(cidr).to_string();
+    let ipv4 = interfaces.iter().flat_map(|i| &i.ipv4).find(|cidr| {
+        let a = address(cidr);
+        !a.starts_with("127.") && !a.starts_with("169.254.") && !a.is_empty()
+    });
+    if let Some(cidr) = ipv4 {
+        return Some(address(cidr));
+    }
+    interfaces
+        .iter()
+        .flat_map(|i| &i.ipv6)
+        .map(|cidr| address(cidr))
+        .find(|a| {
+            let lower = a.to_ascii_lowercase();
+            lower != "::1"
+                && !lower.is_empty()
+                && !lower.starts_with("fe80")
+                && !lower.starts_with("fc")
+                && !lower.starts_with("fd")
+        })
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -150,6 +211,63 @@ pub struct NetworkInterface {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn list_columns_derive_from_a_sample() {
+        let mut sample: MetricSample =
+            serde_json::from_str(r#"{"collected_at":"2026-01-01T01:00:00Z"}"#).unwrap();
+        assert_eq!(sample.booted_at(), None);
+        assert_eq!(sample.fullest_disk_percent(), None);
+        assert_eq!(sample.user_names(), None);
+        sample.uptime_seconds = Some(3600);
+        assert_eq!(
+            sample.booted_at().unwrap().to_rfc3339(),
+            "2026-01-01T00:00:00+00:00"
+        );
+        sample.uptime_seconds = Some(u64::MAX);
+        assert_eq!(sample.booted_at(), None);
+        let disk = |used, total| DiskUsage {
+            mount_point: "/".into(),
+            file_system: String::new(),
+            used_bytes: used,
+            total_bytes: total,
+        };
+        sample.disks = vec![disk(10, 100), disk(5, 0), disk(90, 100), disk(20, 100)];
+        assert_eq!(sample.fullest_disk_percent(), Some(90.0));
+        let user = |name: &str| LoggedInUser {
+            name: name.into(),
+            ..LoggedInUser::default()
+        };
+        sample.users = vec![user("alice"), user(" "), user("bob"), user("alice")];
+        assert_eq!(sample.user_names().as_deref(), Some("alice, bob"));
+        sample.users = (0..100).map(|n| user(&format!("user{n}"))).collect();
+        assert_eq!(sample.user_names().unwrap().chars().count(), MAX_USERS_TEXT);
+    }
+
+    #[test]
+    fn the_primary_local_address_skips_loopback_and_link_local() {
+        let interface = |ipv4: &[&str], ipv6: &[&str]| NetworkInterface {
+            name: "eth0".into(),
+            mac: None,
+            ipv4: ipv4.iter().map(|a| a.to_string()).collect(),
+            ipv6: ipv6.iter().map(|a| a.to_string()).collect(),
+        };
+        assert_eq!(primary_local_address(&[]), None);
+        assert_eq!(
+            primary_local_address(&[
+                interface(&["127.0.0.1/8"], &["::1/128"]),
+                interface(&["169.254.3.4/16", "192.168.1.20/24"], &[]),
+            ])
+            .as_deref(),
+            Some("192.168.1.20")
+        );
+        assert_eq!(
+            primary_local_address(&[interface(&[], &["fe80::1/64", "fd00::2/64", "2001:db8::5/64"])])
+                .as_deref(),
+            Some("2001:db8::5")
+        );
+        assert_eq!(primary_local_address(&[interface(&["127.0.0.1/8"], &["::1/128"])]), None);
+    }
 
     #[test]
     fn a_minimal_sample_parses_with_defaults() {

@@ -41,6 +41,9 @@ pub trait AgentStore {
         limit: i64,
     ) -> StoreResult<Vec<AgentId>>;
     async fn get_agent(&self, org: OrganizationId, id: AgentId) -> StoreResult<AgentDetail>;
+    /// The values the list's OS, version and tag filters can take, each with
+    /// its number of agents, most common first.
+    async fn agent_facets(&self, org: OrganizationId) -> StoreResult<AgentFacets>;
     /// Changes the agent's alias, notes, tags or site, in one transaction, and
     /// answers the agent as it now is. A move puts the agent in the site's
     /// client too and carries its unresolved alerts along; its history
@@ -77,6 +80,14 @@ pub trait AgentStore {
     /// Agents of every organization recorded offline and last seen before
     /// `before` (the server's offline-alert scan).
     async fn offline_agents(&self, before: DateTime<Utc>) -> StoreResult<Vec<OfflineAgent>>;
+}
+
+/// The values of the agent list's filters in an organization.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AgentFacets {
+    pub os_families: Vec<(String, i64)>,
+    pub agent_versions: Vec<(String, i64)>,
+    pub tags: Vec<(String, i64)>,
 }
 
 /// An agent recorded offline, with where it sits.

@@ -31,7 +31,7 @@ mod tenancy;
 pub mod testing;
 mod users;
 
-pub use agents::{AgentStore, OfflineAgent};
+pub use agents::{AgentFacets, AgentStore, OfflineAgent};
 pub use alerts::{
     Alert, AlertAction, AlertCount, AlertFilter, AlertKind, AlertStatus, AlertStore, NewAlert,
 };

@@ -183,6 +183,84 @@ pub struct AgentFilter {
     pub online: Option<bool>,
     /// Agents carrying this tag (given as stored: lowercase).
     pub tag: Option<String>,
+    /// OS family as agents report it (`windows`, `linux`, `macos`).
+    pub os_family: Option<String>,
+    /// Exactly this agent version.
+    pub agent_version: Option<String>,
+    /// The order of the list (and of [`AgentStore::agent_ids`]).
+    pub order: AgentOrder,
+}
+
+/// What the agent list can be sorted by. Every order ends with the hostname
+/// and the id, so a page boundary never splits ties differently twice.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum AgentSort {
+    #[default]
+    Hostname,
+    Alias,
+    Client,
+    Site,
+    Status,
+    Os,
+    AgentVersion,
+    LastSeen,
+    /// Time since boot, that is the boot time reversed.
+    Uptime,
+    Cpu,
+    /// Memory in use as a share of the total.
+    Memory,
+    /// The fullest volume's share used.
+    Disk,
+    PublicIp,
+    LocalIp,
+    User,
+    OpenAlerts,
+    EnrolledAt,
+}
+
+impl AgentSort {
+    /// Every sort with its name in the API.
+    pub const ALL: [(&'static str, AgentSort); 17] = [
+        ("hostname", AgentSort::Hostname),
+        ("alias", AgentSort::Alias),
+        ("client", AgentSort::Client),
+        ("site", AgentSort::Site),
+        ("status", AgentSort::Status),
+        ("os", AgentSort::Os),
+        ("agent_version", AgentSort::AgentVersion),
+        ("last_seen", AgentSort::LastSeen),
+        ("uptime", AgentSort::Uptime),
+        ("cpu", AgentSort::Cpu),
+        ("memory", AgentSort::Memory),
+        ("disk", AgentSort::Disk),
+        ("public_ip", AgentSort::PublicIp),
+        ("local_ip", AgentSort::LocalIp),
+        ("user", AgentSort::User),
+        ("open_alerts", AgentSort::OpenAlerts),
+        ("enrolled_at", AgentSort::EnrolledAt),
+    ];
+
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL
+            .iter()
+            .find(|(known, _)| *known == name)
+            .map(|(_, sort)| *sort)
+    }
+
+    pub fn name(self) -> &'static str {
+        Self::ALL
+            .iter()
+            .find(|(_, sort)| *sort == self)
+            .map(|(name, _)| *name)
+            .unwrap_or("hostname")
+    }
+}
+
+/// A sort and its direction.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AgentOrder {
+    pub sort: AgentSort,
+    pub descending: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -209,6 +287,16 @@ pub struct Agent {
     pub cpu_percent: Option<f64>,
     pub memory_used_bytes: Option<i64>,
     pub memory_total_bytes: Option<i64>,
+    /// When the machine last started, from its latest sample's uptime.
+    pub booted_at: Option<DateTime<Utc>>,
+    /// The fullest volume's share used, 0 to 100.
+    pub disk_used_percent: Option<f64>,
+    /// The users logged in at the latest sample, comma-separated.
+    pub logged_in_users: Option<String>,
+    /// The machine's main address on its local network.
+    pub local_ip: Option<String>,
+    /// Its alerts that are not resolved.
+    pub open_alerts: i64,
 }
 
 #[derive(Clone, Debug, PartialEq)]

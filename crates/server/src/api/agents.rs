@@ -15,10 +15,10 @@ use axum::http::StatusCode;
 use axum::Json;
 use chrono::{DateTime, Utc};
 use gururmm_protocol::{
-    AgentId, ClientId, CloseReason, EnrollRequest, EnrollResponse, MetricSample, NetworkInterface,
-    OsInfo, SiteId,
+    AgentId, ClientId, EnrollRequest, EnrollResponse, MetricSample, NetworkInterface, OsInfo,
+    SiteId,
 };
-use gururmm_store::AgentFilter;
+use gururmm_store::{AgentFilter, AgentOrder, AgentSort};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -46,6 +46,16 @@ pub struct AgentSummary {
     pub memory_used_bytes: Option<i64>,
     pub memory_total_bytes: Option<i64>,
     pub enrolled_at: DateTime<Utc>,
+    /// When the machine last started (its uptime is the time since).
+    pub booted_at: Option<DateTime<Utc>>,
+    /// The fullest volume's share used, 0 to 100.
+    pub disk_used_percent: Option<f64>,
+    /// The users logged in at the latest sample, comma-separated.
+    pub logged_in_users: Option<String>,
+    /// The machine's main address on its local network.
+    pub local_ip: Option<String>,
+    /// Its alerts not yet resolved.
+    pub open_alerts: i64,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -95,6 +105,11 @@ fn summary(state: &AppState, agent: gururmm_store::Agent) -> AgentSummary {
         memory_used_bytes: agent.memory_used_bytes,
         memory_total_bytes: agent.memory_total_bytes,
         enrolled_at: agent.enrolled_at,
+        booted_at: agent.booted_at,
+        disk_used_percent: agent.disk_used_percent,
+        logged_in_users: agent.logged_in_users,
+        local_ip: agent.local_ip,
+        open_alerts: agent.open_alerts,
     }
 }
 
@@ -146,13 +161,110 @@ pub struct AgentListParams {
     pub page: Option<i64>,
     /// Items per page, 1 to 200 (default 50).
     pub per_page: Option<i64>,
-    /// Case-insensitive search on the hostname and the alias.
+    /// Case-insensitive search on the hostname, the alias, the public and
+    /// local addresses and the logged-in users.
     pub q: Option<String>,
     /// Only agents with this tag (without regard to case).
     pub tag: Option<String>,
+    /// Only agents of this OS family.
+    #[param(inline, value_type = Option<OsFamily>)]
+    pub os: Option<String>,
+    /// Only agents of exactly this agent version.
+    pub version: Option<String>,
+    /// The column to sort by (default `hostname`); any other is a 400 naming the allowed ones.
+    #[param(inline, value_type = Option<AgentSortColumn>)]
+    pub sort: Option<String>,
+    /// `asc` (default) or `desc`. Empty values come last either way.
+    #[param(inline, value_type = Option<SortOrder>)]
+    pub order: Option<String>,
 }
 
-/// Lists agents with filters; `q` searches the hostname and the alias.
+/// The columns the agent list sorts by.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code)] // The schema of `sort`, which is parsed by name for a clear error.
+pub enum AgentSortColumn {
+    Hostname,
+    Alias,
+    Client,
+    Site,
+    Status,
+    Os,
+    AgentVersion,
+    LastSeen,
+    Uptime,
+    Cpu,
+    Memory,
+    Disk,
+    PublicIp,
+    LocalIp,
+    User,
+    OpenAlerts,
+    EnrolledAt,
+}
+
+/// A list's direction.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code)] // The schema of `order`, which is parsed by name for a clear error.
+pub enum SortOrder {
+    Asc,
+    Desc,
+}
+
+/// The OS families agents report.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code)] // The schema of `os`, which is parsed by name for a clear error.
+pub enum OsFamily {
+    Windows,
+    Linux,
+    Macos,
+}
+
+/// The OS families a filter accepts.
+const OS_FAMILIES: [&str; 3] = ["windows", "linux", "macos"];
+
+/// Most bytes of a text filter's value.
+const MAX_FILTER_BYTES: usize = 200;
+
+/// A list filter's value: trimmed, `None` when empty, at most [`MAX_FILTER_BYTES`].
+fn filter_value(name: &str, value: Option<&str>) -> ApiResult<Option<String>> {
+    match value.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(value) if value.len() > MAX_FILTER_BYTES => Err(ApiError::bad_request(format!(
+            "{name} is longer than {MAX_FILTER_BYTES} bytes"
+        ))),
+        Some(value) => Ok(Some(value.to_string())),
+    }
+}
+
+/// The list's order from `sort` and `order`.
+fn agent_order(sort: Option<&str>, order: Option<&str>) -> ApiResult<AgentOrder> {
+    let sort = match sort.map(str::trim) {
+        None | Some("") => AgentSort::default(),
+        Some(name) => AgentSort::parse(name).ok_or_else(|| {
+            let allowed: Vec<&str> = AgentSort::ALL.iter().map(|(name, _)| *name).collect();
+            ApiError::bad_request(format!(
+                "cannot sort by {name:?}; sort by one of: {}",
+                allowed.join(", ")
+            ))
+        })?,
+    };
+    let descending = match order.map(str::trim) {
+        None | Some("") | Some("asc") => false,
+        Some("desc") => true,
+        Some(other) => {
+            return Err(ApiError::bad_request(format!(
+                "order must be asc or desc, not {other:?}"
+            )))
+        }
+    };
+    Ok(AgentOrder { sort, descending })
+}
+
+/// Lists agents with filters, sorted by any of the list's columns; `q`
+/// searches the hostname, the alias, the addresses and the logged-in users.
 #[utoipa::path(get, path = "/api/v1/agents", tag = "agents", params(AgentListParams), security(("bearer" = [])),
     responses((status = 200, body = AgentPage), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
 pub async fn list_agents(
@@ -176,18 +288,24 @@ pub async fn list_agents(
             )))
         }
     };
-    let tag = match params.tag.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(tag) if tag.len() > 200 => {
-            return Err(ApiError::bad_request("tag is longer than 200 bytes"))
+    let tag = filter_value("tag", params.tag.as_deref())?.map(|tag| tag.to_lowercase());
+    let os_family = filter_value("os", params.os.as_deref())?.map(|os| os.to_lowercase());
+    if let Some(os) = &os_family {
+        if !OS_FAMILIES.contains(&os.as_str()) {
+            return Err(ApiError::bad_request(format!(
+                "os must be one of {}, not {os:?}",
+                OS_FAMILIES.join(", ")
+            )));
         }
-        Some(tag) => Some(tag.to_lowercase()),
-    };
+    }
     let filter = AgentFilter {
         client_id: params.client_id,
         site_id: params.site_id,
         online,
         tag,
+        os_family,
+        agent_version: filter_value("version", params.version.as_deref())?,
+        order: agent_order(params.sort.as_deref(), params.order.as_deref())?,
     };
     let result = state
         .store
@@ -204,6 +322,47 @@ pub async fn list_agents(
         total: result.total,
         page,
         per_page,
+    }))
+}
+
+/// One value of a list filter and how many agents have it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FacetValue {
+    pub value: String,
+    pub agents: i64,
+}
+
+/// The values the agent list's OS, version and tag filters can take.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AgentFacets {
+    pub os: Vec<FacetValue>,
+    pub versions: Vec<FacetValue>,
+    pub tags: Vec<FacetValue>,
+}
+
+/// The OS families, agent versions and tags of the organization's agents,
+/// each with its number of agents, most common first (the list's filter menus).
+#[utoipa::path(get, path = "/api/v1/agents/facets", tag = "agents", security(("bearer" = [])),
+    responses((status = 200, body = AgentFacets), (status = 401, body = ErrorBody)))]
+pub async fn agent_facets(
+    State(state): State<AppState>,
+    current: CurrentUser,
+) -> ApiResult<Json<AgentFacets>> {
+    let facets = state
+        .store
+        .agent_facets(current.user.organization_id)
+        .await
+        .map_err(ApiError::internal)?;
+    let values = |pairs: Vec<(String, i64)>| {
+        pairs
+            .into_iter()
+            .map(|(value, agents)| FacetValue { value, agents })
+            .collect()
+    };
+    Ok(Json(AgentFacets {
+        os: values(facets.os_families),
+        versions: values(facets.agent_versions),
+        tags: values(facets.tags),
     }))
 }
 
@@ -305,26 +464,13 @@ pub async fn delete_agent(
     Writer(current): Writer,
     ApiPath(id): ApiPath<AgentId>,
 ) -> ApiResult<StatusCode> {
-    let interrupted = state
-        .store
-        .delete_agent(
-            current.user.organization_id,
-            id,
-            &current.user.email,
-            Utc::now(),
-        )
-        .await
-        .map_err(|e| ApiError::from_store(e, "agent"))?;
-    for command in &interrupted {
-        state.bus.command_status(command);
-    }
-    state.presence.close(id, CloseReason::Revoked);
-    state.budgets.forget(id);
-    // Its alerts were resolved with it; its checks and policy place go from memory.
-    state.alerts.forget_agent(current.user.organization_id, id);
-    state.checks.forget(id);
-    state.policies.invalidate(current.user.organization_id);
-    state.maintenance.invalidate(current.user.organization_id);
+    agent_naming::delete(
+        &state,
+        current.user.organization_id,
+        id,
+        &current.user.email,
+    )
+    .await?;
     tracing::info!(agent = %id, user = %current.user.id, "agent deleted");
     Ok(StatusCode::NO_CONTENT)
 }

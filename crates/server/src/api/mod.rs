@@ -4,6 +4,7 @@
 //! **API Boundary:** everything serialized here is what the dashboard and
 //! scripts depend on; the TypeScript client is generated from it.
 
+pub mod agent_bulk;
 pub mod agents;
 pub mod alerts;
 pub mod auth;
@@ -84,6 +85,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(enrollment_keys::revoke_enrollment_key))
         .routes(routes!(agents::enroll))
         .routes(routes!(agents::list_agents))
+        .routes(routes!(agents::agent_facets))
+        .routes(routes!(agent_bulk::bulk))
         .routes(routes!(
             agents::get_agent,
             agents::update_agent,

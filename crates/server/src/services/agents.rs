@@ -2,10 +2,12 @@
 //! tags, and moving an agent to another site, which changes its effective
 //! policy (its connection is told, and sends the agent its new checks).
 
+use crate::services::bus::{AgentChangeKind, LiveEvent};
 use crate::services::error::{ServiceError, ServiceResult};
 use crate::state::AppState;
 use crate::text::{has_hidden_characters, has_hidden_characters_in_text, valid_line};
-use gururmm_protocol::{AgentId, OrganizationId, SiteId};
+use chrono::Utc;
+use gururmm_protocol::{AgentId, CloseReason, OrganizationId, SiteId};
 use gururmm_store::{AgentDetail, AgentUpdate, StoreError};
 
 /// Most characters of an alias (as of any name).
@@ -133,12 +135,70 @@ pub async fn update(
         .update_agent(org, id, &update)
         .await
         .map_err(ServiceError::from_store("agent"))?;
-    if after.agent.site_id != before.agent.site_id {
-        state.policies.invalidate(org);
-        state.presence.policy_changed(org);
+    let moved = after.agent.site_id != before.agent.site_id;
+    if moved {
+        placement_changed(state, org);
         tracing::info!(agent = %id, from = %before.agent.site_id, to = %after.agent.site_id, "agent moved");
     }
+    announce(state, org, id, moved);
     Ok(after)
+}
+
+/// Tells the dashboards that an agent's record changed.
+pub(crate) fn announce(state: &AppState, org: OrganizationId, id: AgentId, moved: bool) {
+    let change = if moved {
+        AgentChangeKind::Moved
+    } else {
+        AgentChangeKind::Updated
+    };
+    state.bus.publish(
+        org,
+        LiveEvent::AgentChanged {
+            agent_id: id,
+            change,
+        },
+    );
+}
+
+/// After agents moved: the organization's policies are read again and its
+/// connected agents asked to refresh their checks.
+pub(crate) fn placement_changed(state: &AppState, org: OrganizationId) {
+    state.policies.invalidate(org);
+    state.presence.policy_changed(org);
+}
+
+/// Deletes an agent: its secret stops working, its connection is closed, its
+/// samples and events go; its command history stays under a tombstone, and
+/// what it still had to run is interrupted.
+pub async fn delete(
+    state: &AppState,
+    org: OrganizationId,
+    id: AgentId,
+    deleted_by_email: &str,
+) -> ServiceResult<()> {
+    let interrupted = state
+        .store
+        .delete_agent(org, id, deleted_by_email, Utc::now())
+        .await
+        .map_err(ServiceError::from_store("agent"))?;
+    for command in &interrupted {
+        state.bus.command_status(command);
+    }
+    state.presence.close(id, CloseReason::Revoked);
+    state.budgets.forget(id);
+    // Its alerts were resolved with it; its checks and policy place go from memory.
+    state.alerts.forget_agent(org, id);
+    state.checks.forget(id);
+    state.policies.invalidate(org);
+    state.maintenance.invalidate(org);
+    state.bus.publish(
+        org,
+        LiveEvent::AgentChanged {
+            agent_id: id,
+            change: AgentChangeKind::Deleted,
+        },
+    );
+    Ok(())
 }
 
 #[cfg(test)]

@@ -31,6 +31,18 @@ pub enum EnrollmentDecision {
     Rejected,
 }
 
+/// What happened to an agent's record (its status and metrics have events of their own).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AgentChangeKind {
+    Enrolled,
+    /// Its alias, notes or tags changed.
+    Updated,
+    /// It moved to another site.
+    Moved,
+    Deleted,
+}
+
 /// One event of `GET /api/v1/events`: the SSE event name is `event`, the data
 /// this object as JSON. Described in the OpenAPI document like every other
 /// type, so the dashboard reads them from the generated schema.
@@ -41,6 +53,11 @@ pub enum LiveEvent {
         agent_id: AgentId,
         status: AgentStatus,
         last_seen: DateTime<Utc>,
+    },
+    /// An agent enrolled, was renamed, tagged, moved or deleted.
+    AgentChanged {
+        agent_id: AgentId,
+        change: AgentChangeKind,
     },
     AgentMetrics {
         agent_id: AgentId,
@@ -94,6 +111,7 @@ impl LiveEvent {
     pub fn name(&self) -> &'static str {
         match self {
             LiveEvent::AgentStatus { .. } => "agent_status",
+            LiveEvent::AgentChanged { .. } => "agent_changed",
             LiveEvent::AgentMetrics { .. } => "agent_metrics",
             LiveEvent::CommandStatus { .. } => "command_status",
             LiveEvent::CommandOutput { .. } => "command_output",

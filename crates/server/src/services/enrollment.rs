@@ -2,7 +2,7 @@
 //! key for an agent identity.
 
 use crate::auth::secrets::{new_agent_secret, new_enrollment_key, secret_matches, sha256_hex};
-use crate::services::bus::{EnrollmentDecision, LiveEvent};
+use crate::services::bus::{AgentChangeKind, EnrollmentDecision, LiveEvent};
 use crate::services::error::{ServiceError, ServiceResult};
 use crate::state::AppState;
 use crate::text::truncate;
@@ -198,6 +198,13 @@ pub async fn enroll(
         None => match store.enroll_agent(new.clone()).await {
             Ok(agent_id) => {
                 tracing::info!(agent = %agent_id, site = %site.id, "agent enrolled");
+                state.bus.publish(
+                    site.organization_id,
+                    LiveEvent::AgentChanged {
+                        agent_id,
+                        change: AgentChangeKind::Enrolled,
+                    },
+                );
                 return Ok(EnrollResponse {
                     agent_id,
                     agent_secret: secret,

@@ -5,6 +5,7 @@
 //! never sees HTTP types or the gateway's internals.
 
 pub mod agent_budgets;
+pub mod agent_bulk;
 pub mod agents;
 pub mod alerts;
 pub mod bootstrap;

@@ -6,6 +6,7 @@
 mod support;
 mod wire;
 
+mod agent_list;
 mod agents;
 mod api;
 mod commands;

@@ -80,12 +80,13 @@ where
             }
             query.execute(&mut *tx).await?;
             let sql = format!(
-                "WITH v (id, cpu, used, total, at) AS ({}) \
+                "WITH v (id, cpu, used, total, at, booted, disk, users) AS ({}) \
                  UPDATE agents SET cpu_percent = v.cpu, memory_used_bytes = v.used, \
-                 memory_total_bytes = v.total, latest_sample_at = v.at \
+                 memory_total_bytes = v.total, latest_sample_at = v.at, booted_at = v.booted, \
+                 disk_used_percent = v.disk, logged_in_users = v.users \
                  FROM v WHERE agents.id = v.id \
                  AND (agents.latest_sample_at IS NULL OR agents.latest_sample_at < v.at)",
-                values_list::<DB>(chunk.len(), 5)
+                values_list::<DB>(chunk.len(), 8)
             );
             let mut query = sqlx::query(&sql);
             for sample in chunk {
@@ -94,7 +95,10 @@ where
                     .bind(sample.cpu_percent)
                     .bind(sample.memory_used_bytes)
                     .bind(sample.memory_total_bytes)
-                    .bind(millis(sample.collected_at));
+                    .bind(millis(sample.collected_at))
+                    .bind(sample.sample.booted_at().map(millis))
+                    .bind(sample.sample.fullest_disk_percent())
+                    .bind(sample.sample.user_names());
             }
             query.execute(&mut *tx).await?;
         }

@@ -165,6 +165,11 @@ pub(crate) struct AgentRow {
     pub(crate) cpu_percent: Option<f64>,
     pub(crate) memory_used_bytes: Option<i64>,
     pub(crate) memory_total_bytes: Option<i64>,
+    pub(crate) booted_at: Option<i64>,
+    pub(crate) disk_used_percent: Option<f64>,
+    pub(crate) logged_in_users: Option<String>,
+    pub(crate) local_ip: Option<String>,
+    pub(crate) open_alerts: i64,
 }
 
 impl AgentRow {
@@ -194,6 +199,11 @@ impl AgentRow {
             cpu_percent: self.cpu_percent,
             memory_used_bytes: self.memory_used_bytes,
             memory_total_bytes: self.memory_total_bytes,
+            booted_at: self.booted_at.map(from_millis),
+            disk_used_percent: self.disk_used_percent,
+            logged_in_users: self.logged_in_users,
+            local_ip: self.local_ip,
+            open_alerts: self.open_alerts,
         })
     }
 }
