@@ -1,7 +1,9 @@
 //! The one table of the dashboard's lists: column definitions, a skeleton while the first answer
 //! loads, the list's empty state, the error with a retry, and the pager. Rows keep the server's
-//! order: the API has no sort parameter, and sorting one page in the browser would mislead.
+//! order: a sortable column asks the server for another order (sorting one page in the browser would
+//! mislead).
 import type { ComponentProps, ReactNode } from "react";
+import { ArrowDownIcon, ArrowUpDownIcon, ArrowUpIcon } from "lucide-react";
 import { ErrorMessage } from "@/components/error-message";
 import { Pagination } from "@/components/pagination";
 import { Card } from "@/components/ui/card";
@@ -25,6 +27,16 @@ export interface DataColumn<T> {
   cellProps?: (row: T) => CellProps;
   /** The cell's content; a cell that needs hooks returns a component. */
   cell: (row: T) => ReactNode;
+  /** The server's name of the order this column sorts by; the header then sorts the list. */
+  sortKey?: string;
+}
+
+/** The list's order, as the server was asked for it. */
+export interface TableSort {
+  key: string;
+  order: "asc" | "desc";
+  /** A header clicked: its key, ascending first, then descending. */
+  onSortChange: (key: string, order: "asc" | "desc") => void;
 }
 
 /** One page of a list as the API answers it. */
@@ -58,6 +70,8 @@ export interface DataTableProps<T> {
   framed?: boolean;
   /** Dim the rows while they stand for the previous page (`isPlaceholderData`). */
   dimmed?: boolean;
+  /** Sort by the columns that have a `sortKey`. */
+  sort?: TableSort;
   /** Page through the list; without it, the table shows the first page only. */
   pagination?: {
     page: number;
@@ -79,6 +93,7 @@ export function DataTable<T>({
   loadingClassName = "h-40",
   framed = false,
   dimmed = false,
+  sort,
   pagination,
 }: DataTableProps<T>) {
   const data = query.data;
@@ -92,7 +107,15 @@ export function DataTable<T>({
       ) : (
         <>
           <Frame framed={framed}>
-            <RowsTable columns={columns} rows={data.items} rowKey={rowKey} rowProps={rowProps} testId={testId} dimmed={dimmed} />
+            <RowsTable
+              columns={columns}
+              rows={data.items}
+              rowKey={rowKey}
+              rowProps={rowProps}
+              testId={testId}
+              dimmed={dimmed}
+              sort={sort}
+            />
           </Frame>
           {pagination ? <ListPager answer={data} {...pagination} /> : null}
         </>
@@ -109,16 +132,24 @@ export function RowsTable<T>({
   rowProps,
   testId,
   dimmed = false,
-}: Pick<DataTableProps<T>, "columns" | "rowKey" | "rowProps" | "testId" | "dimmed"> & { rows: readonly T[] }) {
+  sort,
+}: Pick<DataTableProps<T>, "columns" | "rowKey" | "rowProps" | "testId" | "dimmed" | "sort"> & { rows: readonly T[] }) {
   return (
     <Table data-testid={testId} className={cn(dimmed && "opacity-60")}>
       <TableHeader>
         <TableRow>
-          {columns.map((column) => (
-            <TableHead key={column.header} className={column.headerClassName}>
-              {column.headerContent ?? column.header}
-            </TableHead>
-          ))}
+          {columns.map((column) => {
+            const sorted = sort && column.sortKey === sort.key ? sort.order : undefined;
+            return (
+              <TableHead
+                key={column.header}
+                className={column.headerClassName}
+                aria-sort={sorted === "asc" ? "ascending" : sorted === "desc" ? "descending" : undefined}
+              >
+                {sort && column.sortKey ? <SortButton column={column} sort={sort} sorted={sorted} /> : (column.headerContent ?? column.header)}
+              </TableHead>
+            );
+          })}
         </TableRow>
       </TableHeader>
       <TableBody>
@@ -136,6 +167,26 @@ export function RowsTable<T>({
         ))}
       </TableBody>
     </Table>
+  );
+}
+
+/** A sortable header: a click sorts by it ascending, a second click descending. */
+function SortButton<T>({ column, sort, sorted }: { column: DataColumn<T>; sort: TableSort; sorted: "asc" | "desc" | undefined }) {
+  const Icon = sorted === "asc" ? ArrowUpIcon : sorted === "desc" ? ArrowDownIcon : ArrowUpDownIcon;
+  const key = column.sortKey ?? "";
+  return (
+    <button
+      type="button"
+      className={cn(
+        "-mx-1 inline-flex items-center gap-1 rounded px-1 hover:text-foreground focus-visible:ring-2 focus-visible:ring-ring focus-visible:outline-none",
+        sorted && "text-foreground",
+      )}
+      data-testid={`sort-${key}`}
+      onClick={() => sort.onSortChange(key, sorted === "asc" ? "desc" : "asc")}
+    >
+      {column.headerContent ?? column.header}
+      <Icon className={cn("size-3.5", !sorted && "opacity-40")} aria-hidden />
+    </button>
   );
 }
 
