@@ -4,6 +4,11 @@
 //! monitoring tool probing `/metrics` or `/healthz` is not handed the
 //! dashboard's page as if it were what it asked for.
 //!
+//! The interactive API documentation (Swagger UI over `/api/v1/openapi.json`)
+//! is a second page of the same build, `docs/index.html`, answered at
+//! [`API_DOCS_PATH`]; `/api/docs` redirects there. Its scripts are files of the
+//! build like the dashboard's, so it runs under the same Content-Security-Policy.
+//!
 //! Caching: Vite names everything under `/assets/` by its content hash, so those
 //! files are cached for a year and never revalidated; `index.html` (which names
 //! the current assets) and the other files are revalidated on every use.
@@ -11,7 +16,8 @@
 use axum::body::Body;
 use axum::extract::Request;
 use axum::http::{header, HeaderValue, Method, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
 use axum::Router;
 use std::path::Path;
 use tower::ServiceExt;
@@ -54,6 +60,18 @@ pub const DASHBOARD_ROUTES: &[&str] = &[
     "/enrollment-requests",
 ];
 
+/// Where the API documentation page is answered.
+pub const API_DOCS_PATH: &str = "/docs";
+/// Another address people try for it, redirected to [`API_DOCS_PATH`].
+pub const API_DOCS_ALIAS: &str = "/api/docs";
+/// The page's file in the built dashboard (Vite's second entry, `web/docs/index.html`).
+const API_DOCS_FILE: &str = "docs/index.html";
+
+/// Whether `path` is the API documentation page; one trailing slash is allowed.
+fn is_api_docs_page(path: &str) -> bool {
+    path.strip_suffix('/').unwrap_or(path) == API_DOCS_PATH
+}
+
 /// `Cache-Control` of the content-hashed files under `/assets/`.
 pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 
@@ -87,18 +105,25 @@ pub fn is_dashboard_route(path: &str) -> bool {
 }
 
 pub fn router(web_dir: &Path) -> Router {
+    // The API router answers everything else under /api with its JSON 404.
+    let docs_alias = Router::new().route(
+        API_DOCS_ALIAS,
+        get(|| async { Redirect::permanent(API_DOCS_PATH) }),
+    );
     let index = web_dir.join("index.html");
     if index.is_file() {
         let files = ServeDir::new(web_dir);
         let index = ServeFile::new(index);
-        Router::new().fallback(move |request: Request| {
-            let (files, index) = (files.clone(), index.clone());
+        let api_docs = ServeFile::new(web_dir.join(API_DOCS_FILE));
+        docs_alias.fallback(move |request: Request| {
+            let (files, index, api_docs) = (files.clone(), index.clone(), api_docs.clone());
             async move {
                 let path = request.uri().path().to_owned();
-                let page = matches!(*request.method(), Method::GET | Method::HEAD)
-                    && is_dashboard_route(&path);
-                let response = if page {
+                let read = matches!(*request.method(), Method::GET | Method::HEAD);
+                let response = if read && is_dashboard_route(&path) {
                     index.oneshot(request).await.map(|r| r.map(Body::new))
+                } else if read && is_api_docs_page(&path) {
+                    api_docs.oneshot(request).await.map(|r| r.map(Body::new))
                 } else {
                     files.oneshot(request).await.map(|r| r.map(Body::new))
                 };
@@ -112,8 +137,9 @@ pub fn router(web_dir: &Path) -> Router {
         })
     } else {
         tracing::warn!(dir = %web_dir.display(), "dashboard not built; serving a placeholder page at the dashboard's routes");
-        Router::new().fallback(|request: Request| async move {
-            if is_dashboard_route(request.uri().path()) {
+        docs_alias.fallback(|request: Request| async move {
+            let path = request.uri().path();
+            if is_dashboard_route(path) || is_api_docs_page(path) {
                 Html(NOT_BUILT).into_response()
             } else {
                 not_found()
@@ -192,6 +218,17 @@ mod tests {
             "/deleted-agents",
         ] {
             assert!(!is_dashboard_route(other), "{other}");
+        }
+    }
+
+    #[test]
+    fn the_api_docs_page_is_one_path_and_no_dashboard_route() {
+        for page in ["/docs", "/docs/"] {
+            assert!(is_api_docs_page(page), "{page}");
+            assert!(!is_dashboard_route(page), "{page}");
+        }
+        for other in ["/docs//", "/docs/index.html", "/doc", "/api/docs", "/"] {
+            assert!(!is_api_docs_page(other), "{other}");
         }
     }
 }

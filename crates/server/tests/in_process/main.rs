@@ -9,6 +9,7 @@ mod wire;
 mod agent_list;
 mod agents;
 mod api;
+mod api_docs;
 mod commands;
 mod gateway;
 mod maintenance;

@@ -2,6 +2,7 @@ import { Link } from "@tanstack/react-router";
 import {
   ActivityIcon,
   BellIcon,
+  BookOpenIcon,
   BuildingIcon,
   FileCode2Icon,
   FileStackIcon,
@@ -158,6 +159,12 @@ function UserMenu() {
           </span>
         </DropdownMenuLabel>
         <DropdownMenuSeparator />
+        {/* The server's page, not a dashboard route: a plain link loads it. */}
+        <DropdownMenuItem asChild>
+          <a href="/docs">
+            <BookOpenIcon /> API docs
+          </a>
+        </DropdownMenuItem>
         <DropdownMenuItem onSelect={() => void logout()}>
           <LogOutIcon /> Log out
         </DropdownMenuItem>
