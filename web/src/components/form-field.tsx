@@ -31,8 +31,8 @@ export function FormField({
   );
   if (beside) {
     return (
-      <div className="grid grid-cols-[10rem_minmax(0,1fr)] items-start gap-x-3 gap-y-0.5">
-        <Label htmlFor={htmlFor} className="pt-1.5 text-xs text-muted-foreground">
+      <div className="grid items-start gap-x-3 gap-y-0.5 sm:grid-cols-[10rem_minmax(0,1fr)]">
+        <Label htmlFor={htmlFor} className="text-xs text-muted-foreground sm:pt-1.5">
           {label}
         </Label>
         <div className="grid min-w-0 gap-0.5">{below}</div>

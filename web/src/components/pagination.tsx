@@ -17,7 +17,7 @@ export function Pagination({
   const first = total === 0 ? 0 : (page - 1) * perPage + 1;
   const last = Math.min(total, page * perPage);
   return (
-    <div className="flex items-center justify-end gap-2 text-xs text-muted-foreground" data-testid="pagination">
+    <div className="flex flex-wrap items-center justify-end gap-2 text-xs text-muted-foreground" data-testid="pagination">
       <span>
         {first}–{last} of {total}
       </span>

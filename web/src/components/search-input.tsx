@@ -55,7 +55,7 @@ export function SearchInput({
   }, []);
 
   return (
-    <div className={cn("relative w-64", className)}>
+    <div className={cn("relative w-64 max-w-full", className)}>
       <SearchIcon className="pointer-events-none absolute top-1/2 left-2.5 size-4 -translate-y-1/2 text-muted-foreground" aria-hidden />
       <Input
         ref={inputRef}

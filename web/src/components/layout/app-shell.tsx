@@ -10,6 +10,7 @@ import {
   LaptopIcon,
   ListChecksIcon,
   LogOutIcon,
+  MenuIcon,
   MonitorIcon,
   MoonIcon,
   SendIcon,
@@ -19,8 +20,9 @@ import {
   UserIcon,
   WrenchIcon,
 } from "lucide-react";
-import type { ReactNode } from "react";
+import { useState, type ReactNode } from "react";
 import { Button } from "@/components/ui/button";
+import { Sheet, SheetContent, SheetTitle, SheetTrigger } from "@/components/ui/sheet";
 import {
   DropdownMenu,
   DropdownMenuContent,
@@ -58,35 +60,76 @@ type NavPath = (typeof NAV_ITEMS)[number]["to"];
 export function AppShell({ children, navBadges = {} }: { children: ReactNode; navBadges?: Partial<Record<NavPath, ReactNode>> }) {
   return (
     <div className="flex min-h-svh">
-      <aside className="sticky top-0 flex h-svh w-48 shrink-0 flex-col border-r bg-sidebar">
-        <Link to="/" className="flex h-12 items-center gap-2 border-b px-4 font-semibold tracking-tight">
-          <img src="/favicon.svg" alt="" className="size-5" />
-          GuruRMM
-        </Link>
-        <nav aria-label="Main" className="grid gap-0.5 p-2">
-          {NAV_ITEMS.map(({ to, label, icon: Icon }) => (
-            <Link
-              key={to}
-              to={to}
-              className="flex items-center gap-2 rounded-md px-2.5 py-1.5 text-sm text-muted-foreground hover:bg-accent hover:text-accent-foreground"
-              activeProps={{ className: "bg-accent font-medium text-foreground" }}
-              activeOptions={{ exact: to === "/" }}
-            >
-              <Icon className="size-4" aria-hidden />
-              {label}
-              {navBadges[to]}
-            </Link>
-          ))}
-        </nav>
+      {/* From tablet width up the navigation is a sidebar; below it, a menu button opens it as a sheet. */}
+      <aside className="sticky top-0 hidden h-svh w-48 shrink-0 flex-col border-r bg-sidebar md:flex">
+        <HomeLink className="h-12 shrink-0 border-b px-4" />
+        <Navigation navBadges={navBadges} />
       </aside>
       <div className="flex min-w-0 flex-1 flex-col">
-        <header className="sticky top-0 z-40 flex h-12 items-center justify-end gap-2 border-b bg-background/95 px-4 backdrop-blur">
+        <header className="sticky top-0 z-40 flex h-12 items-center justify-end gap-2 border-b bg-background/95 px-2 backdrop-blur md:px-4">
+          <MobileNavigation navBadges={navBadges} />
           <LiveIndicator />
           <ThemeToggle />
           <UserMenu />
         </header>
-        <main className="mx-auto w-full max-w-[1600px] flex-1 p-4 lg:p-5">{children}</main>
+        <main className="mx-auto w-full max-w-[1600px] flex-1 p-3 md:p-4 lg:p-5">{children}</main>
       </div>
+    </div>
+  );
+}
+
+function HomeLink({ className, onNavigate }: { className?: string; onNavigate?: () => void }) {
+  return (
+    <Link to="/" onClick={onNavigate} className={cn("flex items-center gap-2 font-semibold tracking-tight", className)}>
+      <img src="/favicon.svg" alt="" className="size-5" />
+      GuruRMM
+    </Link>
+  );
+}
+
+function Navigation({ navBadges, onNavigate }: { navBadges: Partial<Record<NavPath, ReactNode>>; onNavigate?: () => void }) {
+  return (
+    <nav aria-label="Main" className="grid gap-0.5 p-2">
+      {NAV_ITEMS.map(({ to, label, icon: Icon }) => (
+        <Link
+          key={to}
+          to={to}
+          onClick={onNavigate}
+          className="flex items-center gap-2 rounded-md px-2.5 py-1.5 text-sm text-muted-foreground hover:bg-accent hover:text-accent-foreground max-md:py-2"
+          activeProps={{ className: "bg-accent font-medium text-foreground" }}
+          activeOptions={{ exact: to === "/" }}
+        >
+          <Icon className="size-4" aria-hidden />
+          {label}
+          {navBadges[to]}
+        </Link>
+      ))}
+    </nav>
+  );
+}
+
+/**
+ * The menu button of narrow screens and the sheet it opens. Following a link closes the sheet (even
+ * the link of the page already shown), as do Escape and a tap beside it.
+ */
+function MobileNavigation({ navBadges }: { navBadges: Partial<Record<NavPath, ReactNode>> }) {
+  const [open, setOpen] = useState(false);
+  const close = () => setOpen(false);
+  return (
+    <div className="mr-auto flex items-center gap-1 md:hidden">
+      <Sheet open={open} onOpenChange={setOpen}>
+        <SheetTrigger asChild>
+          <Button variant="ghost" size="icon" aria-label="Open navigation" data-testid="navigation-menu-button">
+            <MenuIcon />
+          </Button>
+        </SheetTrigger>
+        <SheetContent side="left" aria-describedby={undefined} data-testid="navigation-sheet">
+          <SheetTitle className="sr-only">Navigation</SheetTitle>
+          <HomeLink className="h-12 shrink-0 border-b px-4" onNavigate={close} />
+          <Navigation navBadges={navBadges} onNavigate={close} />
+        </SheetContent>
+      </Sheet>
+      <HomeLink />
     </div>
   );
 }

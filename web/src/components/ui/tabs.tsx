@@ -10,7 +10,7 @@ function TabsList({ className, ...props }: React.ComponentProps<typeof TabsPrimi
   return (
     <TabsPrimitive.List
       data-slot="tabs-list"
-      className={cn("inline-flex w-fit items-center gap-0.5 rounded-md border bg-muted/40 p-0.5", className)}
+      className={cn("inline-flex w-fit max-w-full items-center gap-0.5 overflow-x-auto rounded-md border bg-muted/40 p-0.5", className)}
       {...props}
     />
   );

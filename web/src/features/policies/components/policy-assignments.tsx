@@ -112,7 +112,7 @@ function AssignmentRow({ assignment, label }: { assignment: PolicyAssignment; la
   const remove = useDeleteAssignment();
   return (
     <li
-      className="flex items-center gap-2 rounded-md px-1 py-1 text-sm hover:bg-muted/40"
+      className="flex flex-wrap items-center gap-2 rounded-md px-1 py-1 text-sm hover:bg-muted/40"
       data-testid="assignment-row"
       data-scope={assignment.scope}
     >

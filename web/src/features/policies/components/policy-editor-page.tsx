@@ -375,9 +375,13 @@ function CheckRow({
 }) {
   return (
     <li className="grid gap-1 px-3 py-2" data-testid="policy-check-row" data-check-name={check.name} data-enabled={check.enabled}>
-      <div className="flex items-center gap-2">
+      <div className="flex flex-wrap items-center gap-2 md:flex-nowrap">
         <Switch checked={check.enabled} onCheckedChange={onToggle} disabled={readOnly} aria-label={`${check.name} enabled`} />
-        <button type="button" className="min-w-0 truncate text-left font-medium hover:underline" onClick={onEdit}>
+        <button
+          type="button"
+          className="min-w-0 text-left font-medium [overflow-wrap:anywhere] hover:underline md:truncate"
+          onClick={onEdit}
+        >
           {check.name || "(no name)"}
         </button>
         <Badge variant="outline">{CHECK_TYPE_LABELS[check.type]}</Badge>

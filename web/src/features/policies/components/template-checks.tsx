@@ -57,7 +57,7 @@ export function TemplateChecksList({
             data-testid="template-check-row"
           >
             <FileStackIcon className="size-4 text-muted-foreground" aria-hidden />
-            <span className="font-medium">{nameOf(check)}</span>
+            <span className="min-w-0 font-medium [overflow-wrap:anywhere]">{nameOf(check)}</span>
             {check.enabled === false ? <span className="text-xs text-muted-foreground">switched off</span> : null}
             {readOnly ? null : (
               <Button
