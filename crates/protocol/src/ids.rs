@@ -118,3 +118,7 @@ id_type!(
     /// A check defined once in the library and used by policies.
     CheckTemplateId
 );
+id_type!(
+    /// A saved view of a list: its filters, order and columns, under a name.
+    SavedViewId
+);

@@ -26,7 +26,7 @@ pub use frames::{AgentFrame, AgentSettings, CloseReason, Hello, OsInfo, ServerFr
 pub use ids::{
     AgentId, AlertId, CheckTemplateId, ClientId, DeliveryId, EnrollmentKeyId, EnrollmentRequestId,
     JobId, MaintenanceWindowId, NotificationChannelId, OrganizationId, PolicyAssignmentId,
-    PolicyId, ScriptId, SiteId, UserId,
+    PolicyId, SavedViewId, ScriptId, SiteId, UserId,
 };
 pub use metrics::{
     CollectorError, CollectorErrorKind, DiskUsage, FanReading, LoggedInUser, MetricSample,

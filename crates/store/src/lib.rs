@@ -24,6 +24,7 @@ mod metrics;
 mod model;
 mod notifications;
 mod policies;
+mod saved_views;
 mod scripts;
 mod sql;
 mod tenancy;
@@ -45,6 +46,7 @@ pub use enrollment_keys::{
 pub use gururmm_protocol::{EnrollmentKeyId, EnrollmentRequestId};
 pub use jobs::JobStore;
 pub use maintenance::{MaintenanceStore, MaintenanceWindow, NewMaintenanceWindow};
+pub use saved_views::{NewSavedView, SavedView, SavedViewStore};
 pub use metrics::MetricStore;
 pub use model::*;
 pub use notifications::{
@@ -145,6 +147,7 @@ pub trait Store:
     + AlertStore
     + NotificationStore
     + MaintenanceStore
+    + SavedViewStore
     + Send
     + Sync
     + 'static
@@ -176,6 +179,6 @@ pub mod prelude {
     pub use crate::{
         AgentStore, AlertStore, CheckStore, CommandStore, DeletedAgentStore, EnrollmentKeyStore,
         EnrollmentStore, JobStore, MaintenanceStore, MetricStore, NotificationStore, PolicyStore,
-        ScriptStore, Store, TenancyStore, UserStore,
+        SavedViewStore, ScriptStore, Store, TenancyStore, UserStore,
     };
 }

@@ -22,6 +22,7 @@ pub mod maintenance;
 pub mod notifications;
 pub mod overview;
 pub mod policies;
+pub mod saved_views;
 pub mod scripts;
 pub mod sites;
 
@@ -87,6 +88,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(agents::list_agents))
         .routes(routes!(agents::agent_facets))
         .routes(routes!(agent_bulk::bulk))
+        .routes(routes!(
+            saved_views::list_saved_views,
+            saved_views::create_saved_view
+        ))
+        .routes(routes!(saved_views::delete_saved_view))
         .routes(routes!(
             agents::get_agent,
             agents::update_agent,

@@ -16,6 +16,7 @@ mod maintenance;
 mod monitoring;
 mod notifications;
 mod operations;
+mod saved_views;
 mod scripts;
 mod security;
 mod tenancy;

@@ -26,6 +26,7 @@ mod maintenance;
 mod metrics;
 mod notifications;
 mod policies;
+mod saved_views;
 pub use metrics::MAX_RAW_POINTS;
 mod postgres;
 pub(crate) mod rows;
@@ -124,7 +125,8 @@ where
         + crate::CheckStore
         + crate::AlertStore
         + crate::NotificationStore
-        + crate::MaintenanceStore,
+        + crate::MaintenanceStore
+        + crate::SavedViewStore,
 {
     fn backend(&self) -> Backend {
         self.backend
