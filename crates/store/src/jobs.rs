@@ -18,4 +18,17 @@ pub trait JobStore {
         org: OrganizationId,
         id: JobId,
     ) -> StoreResult<Vec<JobCommand>>;
+    /// Part of the job's commands with their output, in the order of
+    /// [`JobStore::list_job_commands`], for an export: `limit` rows from
+    /// `offset`, each stream cut to at most `output_chars` characters (a cut
+    /// stream is marked truncated, as the agent marks one over its limit). An
+    /// unknown job, or another organization's, has no rows.
+    async fn job_results(
+        &self,
+        org: OrganizationId,
+        id: JobId,
+        output_chars: i64,
+        limit: i64,
+        offset: i64,
+    ) -> StoreResult<Vec<JobCommand>>;
 }

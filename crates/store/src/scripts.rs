@@ -37,4 +37,19 @@ pub trait ScriptStore {
         org: OrganizationId,
         id: ScriptId,
     ) -> StoreResult<Vec<ScriptVersion>>;
+    /// One version of the organization's script; [`StoreError::NotFound`] when
+    /// there is no such script or version.
+    async fn get_script_version(
+        &self,
+        org: OrganizationId,
+        id: ScriptId,
+        version: i64,
+    ) -> StoreResult<ScriptVersion>;
+    /// The names of those of `ids` that are scripts of the organization (a
+    /// deleted script has none), in no particular order.
+    async fn script_names(
+        &self,
+        org: OrganizationId,
+        ids: &[ScriptId],
+    ) -> StoreResult<Vec<(ScriptId, String)>>;
 }

@@ -34,8 +34,53 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Lists agents with filters; `q` searches the hostname and the alias. */
+        /**
+         * Lists agents with filters, sorted by any of the list's columns; `q`
+         *     searches the hostname, the alias, the addresses and the logged-in users.
+         */
         get: operations["list_agents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/agents/bulk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Tags, untags, moves or deletes up to 500 agents in one call. Each agent
+         *     is done or fails on its own: an id that is not one of the organization's
+         *     agents fails as `agent not found` and the others go on. A missing or
+         *     malformed `tags` or `site_id` refuses the whole call (422).
+         */
+        post: operations["bulk"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/agents/facets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The OS families, agent versions and tags of the organization's agents,
+         *     each with its number of agents, most common first (the list's filter menus).
+         */
+        get: operations["agent_facets"];
         put?: never;
         post?: never;
         delete?: never;
@@ -540,6 +585,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/commands/{id}/rerun": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Runs a command again on the same agent, as a new command: the same type,
+         *     code (or script version), arguments and parameters, environment, run-as and
+         *     timeout. It belongs to no job. 409 when the agent was deleted since.
+         */
+        post: operations["rerun_command"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/deleted-agents": {
         parameters: {
             query?: never;
@@ -733,6 +799,29 @@ export interface paths {
          *     without success (failed, timeout, cancelled, interrupted, expired), as a new job.
          */
         post: operations["rerun_failed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jobs/{id}/results.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every agent's result as CSV: hostname, agent id, status, exit code, start
+         *     and finish (RFC 3339, UTC), error, stdout, stderr, and whether the output
+         *     was cut. One row per agent (at most 10,000, as many as a job may have); each
+         *     stdout and stderr cell holds at most 16,000 characters. Cells a spreadsheet
+         *     would read as a formula start with `'`.
+         */
+        get: operations["export_job_results"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -991,6 +1080,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/saved-views": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's views of a list and those shared in the organization, by name. */
+        get: operations["list_saved_views"];
+        put?: never;
+        /** Saves a view of a list under a name. */
+        post: operations["create_saved_view"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/saved-views/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Deletes a view: one's own, or (for an administrator) a shared one. */
+        delete: operations["delete_saved_view"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/scripts": {
         parameters: {
             query?: never;
@@ -1062,6 +1186,27 @@ export interface paths {
         get: operations["list_script_versions"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/scripts/{id}/versions/{version}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Makes an old version's code (type, interpreter, body, parameters, defaults,
+         *     run-as) the script's code again, as a new version; the name, description
+         *     and category stay. 409 when the current version already has that code.
+         */
+        post: operations["restore_script_version"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1141,6 +1286,34 @@ export interface components {
         AcknowledgeRequest: {
             note?: string | null;
         };
+        /** @description What became of one agent. */
+        AgentBulkOutcome: {
+            agent_id: components["schemas"]["AgentId"];
+            /** @description Why it was not done (e.g. `agent not found`). */
+            error?: string | null;
+            ok: boolean;
+        };
+        /** @description Body of `POST /api/v1/agents/bulk`. */
+        AgentBulkRequest: {
+            action: components["schemas"]["BulkActionKind"];
+            /** @description 1 to 500 agents of the organization; send more in several calls. */
+            agent_ids: components["schemas"]["AgentId"][];
+            site_id?: null | components["schemas"]["SiteId"];
+            /** @description For `tag` and `untag`: at least one tag, by the rules of an agent's tags. */
+            tags?: string[] | null;
+        };
+        AgentBulkResult: {
+            action: components["schemas"]["BulkActionKind"];
+            failed: number;
+            /** @description One per distinct agent id, in the order given. */
+            results: components["schemas"]["AgentBulkOutcome"][];
+            succeeded: number;
+        };
+        /**
+         * @description What happened to an agent's record (its status and metrics have events of their own).
+         * @enum {string}
+         */
+        AgentChangeKind: "enrolled" | "updated" | "moved" | "deleted";
         AgentCheck: {
             /**
              * Format: int32
@@ -1196,6 +1369,12 @@ export interface components {
         AgentEventList: {
             items: components["schemas"]["AgentEvent"][];
         };
+        /** @description The values the agent list's OS, version and tag filters can take. */
+        AgentFacets: {
+            os: components["schemas"]["FacetValue"][];
+            tags: components["schemas"]["FacetValue"][];
+            versions: components["schemas"]["FacetValue"][];
+        };
         /**
          * Format: uuid
          * @description One enrolled agent (one managed machine).
@@ -1220,20 +1399,39 @@ export interface components {
             /** @description The name people gave the machine (shown with its hostname); `null` when none. */
             alias?: string | null;
             arch: string;
+            /**
+             * Format: date-time
+             * @description When the machine last started (its uptime is the time since).
+             */
+            booted_at?: string | null;
             client_id: components["schemas"]["ClientId"];
             client_name: string;
             /** Format: double */
             cpu_percent?: number | null;
+            /**
+             * Format: double
+             * @description The fullest volume's share used, 0 to 100.
+             */
+            disk_used_percent?: number | null;
             /** Format: date-time */
             enrolled_at: string;
             hostname: string;
             id: components["schemas"]["AgentId"];
             /** Format: date-time */
             last_seen?: string | null;
+            /** @description The machine's main address on its local network. */
+            local_ip?: string | null;
+            /** @description The users logged in at the latest sample, comma-separated. */
+            logged_in_users?: string | null;
             /** Format: int64 */
             memory_total_bytes?: number | null;
             /** Format: int64 */
             memory_used_bytes?: number | null;
+            /**
+             * Format: int64
+             * @description Its alerts not yet resolved.
+             */
+            open_alerts: number;
             os: components["schemas"]["OsInfo"];
             /** @description The address the server sees the agent connect from. */
             public_ip?: string | null;
@@ -1317,6 +1515,11 @@ export interface components {
         };
         /** @enum {string} */
         AlertStatus: "open" | "acknowledged" | "resolved";
+        /**
+         * @description What a bulk call does to each agent.
+         * @enum {string}
+         */
+        BulkActionKind: "tag" | "untag" | "move" | "delete";
         /** @enum {string} */
         BulkAlertAction: "acknowledge" | "snooze" | "resolve";
         BulkAlertRequest: {
@@ -1567,7 +1770,9 @@ export interface components {
             finished_at?: string | null;
             id: components["schemas"]["CommandId"];
             interpreter?: string | null;
+            job_id?: null | components["schemas"]["JobId"];
             run_as: components["schemas"]["RunAs"];
+            script?: null | components["schemas"]["CommandScript"];
             /** Format: date-time */
             started_at?: string | null;
             status: components["schemas"]["CommandStatus"];
@@ -1595,6 +1800,14 @@ export interface components {
             per_page: number;
             /** Format: int64 */
             total: number;
+        };
+        /** @description The script version a command ran. */
+        CommandScript: {
+            id: components["schemas"]["ScriptId"];
+            /** @description `null` when the script was deleted since. */
+            name?: string | null;
+            /** Format: int64 */
+            version: number;
         };
         /** @description What a caller asks to run (validated into a stored command). */
         CommandSpec: {
@@ -1887,6 +2100,12 @@ export interface components {
             /** @description Human-readable explanation. */
             message: string;
         };
+        /** @description One value of a list filter and how many agents have it. */
+        FacetValue: {
+            /** Format: int64 */
+            agents: number;
+            value: string;
+        };
         FanReading: {
             label: string;
             /** Format: int32 */
@@ -2035,6 +2254,11 @@ export interface components {
             /** Format: date-time */
             last_seen: string;
             status: components["schemas"]["AgentStatus"];
+        } | {
+            agent_id: components["schemas"]["AgentId"];
+            change: components["schemas"]["AgentChangeKind"];
+            /** @enum {string} */
+            event: "agent_changed";
         } | {
             agent_id: components["schemas"]["AgentId"];
             /** Format: date-time */
@@ -2506,6 +2730,41 @@ export interface components {
              */
             timeout_seconds?: number | null;
         };
+        SavedView: {
+            /** @description The columns shown, in order; `null` keeps the viewer's own. */
+            columns?: string[] | null;
+            /** Format: date-time */
+            created_at: string;
+            id: components["schemas"]["SavedViewId"];
+            list: string;
+            /** @description Whether the caller owns it (and may delete it). */
+            mine: boolean;
+            name: string;
+            owner_email: string;
+            /** @description The list's filters and order as its URL query, e.g. `status=offline&sort=cpu&order=desc`. */
+            query: string;
+            shared: boolean;
+        };
+        /**
+         * Format: uuid
+         * @description A saved view of a list: its filters, order and columns, under a name.
+         */
+        SavedViewId: string;
+        SavedViewList: {
+            items: components["schemas"]["SavedView"][];
+        };
+        /** @description Body of `POST /api/v1/saved-views`. */
+        SavedViewRequest: {
+            /** @description Column ids in order (at most 30, each of `a-z`, digits and `_`), or `null`. */
+            columns?: string[] | null;
+            list: components["schemas"]["ViewableList"];
+            /** @description 1 to 100 characters, unique among the caller's views of the list (without regard to case). */
+            name: string;
+            /** @description The list's URL query, at most 2,000 bytes (a leading `?` is dropped). */
+            query?: string;
+            /** @description Shows the view to everyone of the organization (not for readonly users). */
+            shared?: boolean;
+        };
         Script: {
             category: string;
             /** Format: date-time */
@@ -2752,6 +3011,11 @@ export interface components {
          * @description A user who signs in to the dashboard.
          */
         UserId: string;
+        /**
+         * @description The lists a view can be saved of.
+         * @enum {string}
+         */
+        ViewableList: "agents";
     };
     responses: never;
     parameters: never;
@@ -2811,10 +3075,21 @@ export interface operations {
                 page?: number;
                 /** @description Items per page, 1 to 200 (default 50). */
                 per_page?: number;
-                /** @description Case-insensitive search on the hostname and the alias. */
+                /**
+                 * @description Case-insensitive search on the hostname, the alias, the public and
+                 *     local addresses and the logged-in users.
+                 */
                 q?: string;
                 /** @description Only agents with this tag (without regard to case). */
                 tag?: string;
+                /** @description Only agents of this OS family. */
+                os?: "windows" | "linux" | "macos";
+                /** @description Only agents of exactly this agent version. */
+                version?: string;
+                /** @description The column to sort by (default `hostname`); any other is a 400 naming the allowed ones. */
+                sort?: "hostname" | "alias" | "client" | "site" | "status" | "os" | "agent_version" | "last_seen" | "uptime" | "cpu" | "memory" | "disk" | "public_ip" | "local_ip" | "user" | "open_alerts" | "enrolled_at";
+                /** @description `asc` (default) or `desc`. Empty values come last either way. */
+                order?: "asc" | "desc";
             };
             header?: never;
             path?: never;
@@ -2836,6 +3111,80 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    bulk: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AgentBulkRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentBulkResult"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    agent_facets: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentFacets"];
                 };
             };
             401: {
@@ -4338,6 +4687,59 @@ export interface operations {
             };
         };
     };
+    rerun_command: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["CommandId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Command"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     list_deleted_agents: {
         parameters: {
             query?: {
@@ -4693,6 +5095,36 @@ export interface operations {
                 };
             };
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    export_job_results: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["JobId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The results, one row per agent */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5536,6 +5968,125 @@ export interface operations {
             };
         };
     };
+    list_saved_views: {
+        parameters: {
+            query: {
+                list: "agents";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SavedViewList"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_saved_view: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SavedViewRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SavedView"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_saved_view: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["SavedViewId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     list_scripts: {
         parameters: {
             query?: {
@@ -5807,6 +6358,53 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    restore_script_version: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["ScriptId"];
+                /** @description The version whose code to restore */
+                version: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Script"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

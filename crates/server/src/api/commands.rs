@@ -12,7 +12,8 @@ use axum::http::StatusCode;
 use axum::Json;
 use chrono::{DateTime, Utc};
 use gururmm_protocol::{
-    AgentId, CommandId, CommandStatus, CommandType, RunAs, ServerFrame, UserId,
+    AgentId, CommandId, CommandStatus, CommandType, JobId, OrganizationId, RunAs, ScriptId,
+    ServerFrame, UserId,
 };
 use gururmm_store::CommandRecord;
 use serde::{Deserialize, Serialize};
@@ -51,10 +52,24 @@ pub struct Command {
     pub expires_at: DateTime<Utc>,
     pub started_at: Option<DateTime<Utc>>,
     pub finished_at: Option<DateTime<Utc>>,
+    /// The job it is part of (a script run on one or more agents).
+    pub job_id: Option<JobId>,
+    /// The library script it ran, when it came from one.
+    pub script: Option<CommandScript>,
+}
+
+/// The script version a command ran.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CommandScript {
+    pub id: ScriptId,
+    pub version: i64,
+    /// `null` when the script was deleted since.
+    pub name: Option<String>,
 }
 
 impl Command {
-    fn from_record(record: CommandRecord) -> Self {
+    /// The answer for a command, naming its script with `names` (script id → name).
+    fn from_record(record: CommandRecord, names: &BTreeMap<ScriptId, String>) -> Self {
         Self {
             id: record.id,
             agent_id: record.agent_id,
@@ -80,8 +95,52 @@ impl Command {
             expires_at: record.expires_at,
             started_at: record.started_at,
             finished_at: record.finished_at,
+            job_id: record.job_id,
+            script: record.script.map(|(id, version)| CommandScript {
+                id,
+                version,
+                name: names.get(&id).cloned(),
+            }),
         }
     }
+}
+
+/// The answers for commands, with the names of the scripts they ran (one lookup).
+async fn commands_response(
+    state: &AppState,
+    org: OrganizationId,
+    records: Vec<CommandRecord>,
+) -> ApiResult<Vec<Command>> {
+    let mut ids: Vec<ScriptId> = records
+        .iter()
+        .filter_map(|record| record.script.map(|(id, _)| id))
+        .collect();
+    ids.sort();
+    ids.dedup();
+    let names: BTreeMap<ScriptId, String> = if ids.is_empty() {
+        BTreeMap::new()
+    } else {
+        state
+            .store
+            .script_names(org, &ids)
+            .await
+            .map_err(ApiError::internal)?
+            .into_iter()
+            .collect()
+    };
+    Ok(records
+        .into_iter()
+        .map(|record| Command::from_record(record, &names))
+        .collect())
+}
+
+async fn command_response(
+    state: &AppState,
+    org: OrganizationId,
+    record: CommandRecord,
+) -> ApiResult<Command> {
+    let mut answers = commands_response(state, org, vec![record]).await?;
+    Ok(answers.pop().expect("one command in, one out"))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -104,7 +163,8 @@ pub async fn create_command(
     ApiJson(spec): ApiJson<CommandSpec>,
 ) -> ApiResult<(StatusCode, Json<Command>)> {
     let command = commands::create(&state, &current.user, agent_id, spec).await?;
-    Ok((StatusCode::CREATED, Json(Command::from_record(command))))
+    let command = command_response(&state, current.user.organization_id, command).await?;
+    Ok((StatusCode::CREATED, Json(command)))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -156,7 +216,7 @@ pub async fn list_commands(
         .list_commands(org, agent_id, status, &query)
         .await
         .map_err(ApiError::internal)?;
-    let items = result.items.into_iter().map(Command::from_record).collect();
+    let items = commands_response(&state, org, result.items).await?;
     Ok(Json(CommandPage {
         items,
         total: result.total,
@@ -184,7 +244,8 @@ pub async fn get_command(
             record.stderr = stderr;
         }
     }
-    Ok(Json(Command::from_record(record)))
+    let command = command_response(&state, current.user.organization_id, record).await?;
+    Ok(Json(command))
 }
 
 /// Cancels a command: a queued one at once, a running one by killing its
@@ -214,5 +275,22 @@ pub async fn cancel_command(
         state.bus.command_status(&command);
     }
     tracing::info!(command = %id, user = %current.user.id, "command cancel requested");
-    Ok((StatusCode::ACCEPTED, Json(Command::from_record(command))))
+    let command = command_response(&state, current.user.organization_id, command).await?;
+    Ok((StatusCode::ACCEPTED, Json(command)))
+}
+
+/// Runs a command again on the same agent, as a new command: the same type,
+/// code (or script version), arguments and parameters, environment, run-as and
+/// timeout. It belongs to no job. 409 when the agent was deleted since.
+#[utoipa::path(post, path = "/api/v1/commands/{id}/rerun", tag = "commands", params(("id" = CommandId, Path)), security(("bearer" = [])),
+    responses((status = 201, body = Command), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn rerun_command(
+    State(state): State<AppState>,
+    Writer(current): Writer,
+    ApiPath(id): ApiPath<CommandId>,
+) -> ApiResult<(StatusCode, Json<Command>)> {
+    let command = commands::rerun(&state, &current.user, id).await?;
+    let command = command_response(&state, current.user.organization_id, command).await?;
+    Ok((StatusCode::CREATED, Json(command)))
 }

@@ -1,13 +1,15 @@
-//! Jobs: a script run on many agents, with per-agent status and progress, and
-//! re-running the agents where it did not succeed.
+//! Jobs: a script run on many agents, with per-agent status and progress,
+//! re-running the agents where it did not succeed, and exporting the results.
 
 use crate::api::PageParams;
 use crate::auth::{CurrentUser, Writer};
 use crate::error::{ApiError, ApiPath, ApiQuery, ApiResult, ErrorBody};
 use crate::services::jobs;
 use crate::state::AppState;
+use axum::body::Body;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{DateTime, Utc};
 use gururmm_protocol::{AgentId, CommandId, CommandStatus, JobId, ScriptId};
@@ -178,4 +180,38 @@ pub async fn rerun_failed(
 ) -> ApiResult<(StatusCode, Json<Job>)> {
     let created = jobs::rerun_failed(&state, &current.user, id).await?;
     Ok((StatusCode::CREATED, Json(job_response(created))))
+}
+
+/// Every agent's result as CSV: hostname, agent id, status, exit code, start
+/// and finish (RFC 3339, UTC), error, stdout, stderr, and whether the output
+/// was cut. One row per agent (at most 10,000, as many as a job may have); each
+/// stdout and stderr cell holds at most 16,000 characters. Cells a spreadsheet
+/// would read as a formula start with `'`.
+#[utoipa::path(get, path = "/api/v1/jobs/{id}/results.csv", tag = "jobs", params(("id" = JobId, Path)), security(("bearer" = [])),
+    responses((status = 200, description = "The results, one row per agent", content_type = "text/csv", body = String),
+        (status = 404, body = ErrorBody)))]
+pub async fn export_job_results(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ApiPath(id): ApiPath<JobId>,
+) -> ApiResult<Response> {
+    let org = current.user.organization_id;
+    // Before the answer starts: another organization's job is a 404, not an empty file.
+    state
+        .store
+        .get_job(org, id)
+        .await
+        .map_err(|e| ApiError::from_store(e, "job"))?;
+    let body = Body::from_stream(jobs::results_csv(state, org, id));
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"job-{id}-results.csv\""),
+            ),
+        ],
+        body,
+    )
+        .into_response())
 }

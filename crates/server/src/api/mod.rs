@@ -179,6 +179,7 @@ fn commands_router() -> OpenApiRouter<AppState> {
         .routes(routes!(commands::create_command, commands::list_commands))
         .routes(routes!(commands::get_command))
         .routes(routes!(commands::cancel_command))
+        .routes(routes!(commands::rerun_command))
         .routes(routes!(scripts::list_scripts, scripts::create_script))
         .routes(routes!(
             scripts::get_script,
@@ -186,10 +187,12 @@ fn commands_router() -> OpenApiRouter<AppState> {
             scripts::delete_script
         ))
         .routes(routes!(scripts::list_script_versions))
+        .routes(routes!(scripts::restore_script_version))
         .routes(routes!(scripts::run_script))
         .routes(routes!(jobs::list_jobs))
         .routes(routes!(jobs::get_job))
         .routes(routes!(jobs::rerun_failed))
+        .routes(routes!(jobs::export_job_results))
         .layer(axum::extract::DefaultBodyLimit::max(
             commands::MAX_COMMAND_BODY_BYTES,
         ))

@@ -6,7 +6,9 @@ use crate::api::PageParams;
 use crate::auth::{CurrentUser, Writer};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, ErrorBody};
 use crate::services::jobs::{self, RunScriptRequest};
-use crate::services::scripts::{as_command_spec, validate_parameters, ScriptParameter};
+use crate::services::scripts::{
+    self as script_rules, as_command_spec, validate_parameters, ScriptParameter,
+};
 use crate::state::AppState;
 use crate::text::valid_name;
 use axum::extract::State;
@@ -259,14 +261,7 @@ pub async fn update_script(
         .get_script(org, id)
         .await
         .map_err(|e| ApiError::from_store(e, "script"))?;
-    let old = &existing.current;
-    let code_changed = old.command_type != code.command_type
-        || old.interpreter != code.interpreter
-        || old.body != code.body
-        || old.parameters != code.parameters
-        || old.default_env != code.default_env
-        || old.default_timeout_seconds != code.default_timeout_seconds
-        || old.run_as != code.run_as;
+    let code_changed = !script_rules::same_code(&existing.current, &code);
     let script = state
         .store
         .update_script(org, id, fields, code_changed.then_some(code))
@@ -312,6 +307,24 @@ pub async fn list_script_versions(
     Ok(Json(ScriptVersionList {
         items: versions.into_iter().map(Into::into).collect(),
     }))
+}
+
+/// Makes an old version's code (type, interpreter, body, parameters, defaults,
+/// run-as) the script's code again, as a new version; the name, description
+/// and category stay. 409 when the current version already has that code.
+#[utoipa::path(post, path = "/api/v1/scripts/{id}/versions/{version}/restore", tag = "scripts",
+    params(("id" = ScriptId, Path), ("version" = i64, Path, description = "The version whose code to restore")),
+    security(("bearer" = [])), responses((status = 201, body = Script), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody)))]
+pub async fn restore_script_version(
+    State(state): State<AppState>,
+    Writer(current): Writer,
+    ApiPath((id, version)): ApiPath<(ScriptId, i64)>,
+) -> ApiResult<(StatusCode, Json<Script>)> {
+    let script = script_rules::restore_version(&state, &current.user, id, version).await?;
+    // Script checks run the current version.
+    crate::api::policies::policies_changed(&state, current.user.organization_id);
+    Ok((StatusCode::CREATED, Json(script.into())))
 }
 
 /// Runs the script's current version on the targets: one command per agent,

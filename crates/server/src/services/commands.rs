@@ -16,7 +16,7 @@ use gururmm_protocol::{AgentId, CommandStatus};
 use gururmm_protocol::{
     CommandId, CommandRequest, CommandResult, CommandType, OutputStream, RunAs,
 };
-use gururmm_store::{CommandFinish, CommandRecord, NewCommand, ScriptId, User};
+use gururmm_store::{CommandFinish, CommandRecord, NewCommand, ScriptId, StoreError, User};
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
@@ -252,9 +252,52 @@ pub async fn create(
         .create_command(new)
         .await
         .map_err(ServiceError::from_store("agent"))?;
-    tracing::info!(command = %command.id, agent = %agent_id, user = %user.id, kind = command.command_type.as_str(), "command queued");
-    state.bus.command_status(&command);
-    state.presence.offer_command(&command);
+    queued(state, user, &command);
+    Ok(command)
+}
+
+/// Tells dashboards and the agent's connection about a command just queued.
+fn queued(state: &AppState, user: &User, command: &CommandRecord) {
+    tracing::info!(command = %command.id, agent = %command.agent_id, user = %user.id, kind = command.command_type.as_str(), "command queued");
+    state.bus.command_status(command);
+    state.presence.offer_command(command);
+}
+
+/// Queues again, on the same agent and as a command of `user`'s, what a
+/// command ran: its type, code, interpreter, arguments, environment, working
+/// directory, run-as, timeout and output limit, and the script version it came
+/// from. It belongs to no job. 409 when its agent was deleted.
+pub async fn rerun(state: &AppState, user: &User, id: CommandId) -> ServiceResult<CommandRecord> {
+    let original = state
+        .store
+        .get_command(user.organization_id, id)
+        .await
+        .map_err(ServiceError::from_store("command"))?;
+    let spec = CommandSpec::of_record(&original);
+    // The rules may have tightened since it was stored.
+    let timeout = validate(&spec)?;
+    let new = NewCommand {
+        output_limit_bytes: original.output_limit_bytes,
+        ..new_command(
+            &state.config,
+            user,
+            original.agent_id,
+            &spec,
+            timeout,
+            original.script,
+            Utc::now(),
+        )
+    };
+    let command = match state.store.create_command(new).await {
+        Ok(command) => command,
+        Err(StoreError::NotFound) => {
+            return Err(ServiceError::Conflict(
+                "the agent that ran this command was deleted; it cannot run it again".into(),
+            ))
+        }
+        Err(error) => return Err(ServiceError::internal(error)),
+    };
+    queued(state, user, &command);
     Ok(command)
 }
 

@@ -1,13 +1,18 @@
 //! Jobs: one script version run on many agents, as one ordinary command per
-//! agent created in one transaction, and a job's failures run again.
+//! agent created in one transaction, a job's failures run again, and a job's
+//! results exported as CSV.
 
 use crate::services::commands::{new_command, CommandSpec};
 use crate::services::error::{ServiceError, ServiceResult};
 use crate::services::scripts::{as_command_spec, bind_parameters, MAX_JOB_AGENTS};
 use crate::state::AppState;
-use chrono::Utc;
+use axum::body::Bytes;
+use chrono::{DateTime, SecondsFormat, Utc};
+use futures_util::{stream, Stream, StreamExt};
 use gururmm_protocol::{AgentId, ClientId, OrganizationId, RunAs, SiteId};
-use gururmm_store::{AgentFilter, CommandStatus, Job, JobId, NewCommand, NewJob, ScriptId, User};
+use gururmm_store::{
+    AgentFilter, CommandStatus, Job, JobCommand, JobId, NewCommand, NewJob, ScriptId, User,
+};
 use serde::Deserialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -265,4 +270,157 @@ pub async fn rerun_failed(state: &AppState, user: &User, id: JobId) -> ServiceRe
         created_at: now,
     };
     start(state, new_job, commands).await
+}
+
+/// Most rows of a job's CSV export: as many as a job may have agents, so every
+/// job exports whole.
+pub const CSV_MAX_ROWS: i64 = MAX_JOB_AGENTS;
+/// Most characters of each output cell (stdout, stderr) of the export; a
+/// longer stream is cut and its row says so. Spreadsheets hold at most 32,767
+/// characters in a cell, and 10,000 rows of two full cells stay near 320 MB.
+pub const CSV_OUTPUT_CHARS: i64 = 16_000;
+/// Rows read from the database at a time while the export streams.
+const CSV_PAGE_ROWS: i64 = 200;
+
+const CSV_HEADER: &str = "hostname,agent_id,status,exit_code,started_at,finished_at,error,stdout,stderr,output_truncated\r\n";
+
+/// One CSV cell. A cell a spreadsheet would read as a formula (starting with
+/// `=`, `+`, `-`, `@`, a tab or a carriage return) gets a leading `'`, so an
+/// agent's output can never run as one; cells holding a separator, a quote or
+/// a line break are quoted.
+pub fn csv_cell(text: &str) -> String {
+    let guarded = if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_string()
+    };
+    if guarded.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", guarded.replace('"', "\"\""))
+    } else {
+        guarded
+    }
+}
+
+fn csv_time(time: Option<DateTime<Utc>>) -> String {
+    time.map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true))
+        .unwrap_or_default()
+}
+
+/// One agent's row of the export.
+pub fn csv_row(result: &JobCommand) -> String {
+    let command = &result.command;
+    let cells = [
+        csv_cell(&result.hostname),
+        command.agent_id.to_string(),
+        command.status.as_str().to_string(),
+        command
+            .exit_code
+            .map(|code| code.to_string())
+            .unwrap_or_default(),
+        csv_time(command.started_at),
+        csv_time(command.finished_at),
+        csv_cell(command.error.as_deref().unwrap_or_default()),
+        csv_cell(&command.stdout),
+        csv_cell(&command.stderr),
+        (command.stdout_truncated || command.stderr_truncated).to_string(),
+    ];
+    let mut row = cells.join(",");
+    row.push_str("\r\n");
+    row
+}
+
+/// A job's results as CSV (RFC 4180, UTF-8 with a byte order mark so
+/// spreadsheets read it as such), one row per agent in the job page's order,
+/// read from the database a page at a time while it streams. Commands still
+/// running show the output received so far. The caller checks the job is the
+/// organization's first; a database failure midway ends the stream with an
+/// error (the download fails rather than looking complete).
+pub fn results_csv(
+    state: AppState,
+    org: OrganizationId,
+    id: JobId,
+) -> impl Stream<Item = Result<Bytes, std::io::Error>> + Send {
+    let header = stream::once(async { Ok(Bytes::from(format!("\u{feff}{CSV_HEADER}"))) });
+    let rows = stream::unfold(Some(0_i64), move |offset| {
+        let state = state.clone();
+        async move {
+            let offset = offset?;
+            let limit = CSV_PAGE_ROWS.min(CSV_MAX_ROWS - offset);
+            if limit <= 0 {
+                return None;
+            }
+            match state
+                .store
+                .job_results(org, id, CSV_OUTPUT_CHARS, limit, offset)
+                .await
+            {
+                Ok(results) => {
+                    let full = i64::try_from(results.len()).is_ok_and(|rows| rows == limit);
+                    let next = full.then_some(offset + limit);
+                    let mut text = String::new();
+                    for mut result in results {
+                        with_live_output(&state, &mut result);
+                        text.push_str(&csv_row(&result));
+                    }
+                    Some((Ok(Bytes::from(text)), next))
+                }
+                Err(error) => {
+                    tracing::error!(%error, job = %id, "exporting a job's results failed");
+                    Some((
+                        Err(std::io::Error::other("reading the job's results failed")),
+                        None,
+                    ))
+                }
+            }
+        }
+    });
+    header.chain(rows)
+}
+
+/// A running command's output so far (it reaches the database with the result).
+fn with_live_output(state: &AppState, result: &mut JobCommand) {
+    let command = &mut result.command;
+    if command.status.is_final() {
+        return;
+    }
+    if let Some((stdout, stderr)) = state.outputs.snapshot(command.id) {
+        let keep = usize::try_from(CSV_OUTPUT_CHARS).unwrap_or(usize::MAX);
+        for (target, live, truncated) in [
+            (&mut command.stdout, stdout, &mut command.stdout_truncated),
+            (&mut command.stderr, stderr, &mut command.stderr_truncated),
+        ] {
+            *target = live;
+            if let Some((end, _)) = target.char_indices().nth(keep) {
+                target.truncate(end);
+                *truncated = true;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_that_a_spreadsheet_would_evaluate_are_quoted_out() {
+        for (text, cell) in [
+            ("plain", "plain"),
+            ("=1+1", "'=1+1"),
+            ("+SUM(A1)", "'+SUM(A1)"),
+            ("-2", "'-2"),
+            ("@cmd", "'@cmd"),
+            ("\t=x", "'\t=x"),
+            (
+                "=HYPERLINK(\"http://x\",\"y\")",
+                "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\"",
+            ),
+            ("a,b", "\"a,b\""),
+            ("line\nnext", "\"line\nnext\""),
+            ("say \"hi\"", "\"say \"\"hi\"\"\""),
+            ("", ""),
+        ] {
+            assert_eq!(csv_cell(text), cell, "{text:?}");
+        }
+    }
 }

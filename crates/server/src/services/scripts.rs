@@ -1,11 +1,14 @@
 //! Script library rules: parameter definitions, turning parameter values into
-//! argv and environment (never into script text), and building the commands
-//! of a job.
+//! argv and environment (never into script text), building the commands of a
+//! job, and restoring an old version's code as a new version.
 
 use crate::services::commands::{validate, CommandSpec};
 use crate::services::error::{ServiceError, ServiceResult};
+use crate::state::AppState;
+use chrono::Utc;
 use gururmm_protocol::{CommandType, RunAs};
 pub use gururmm_store::{ParameterType, ScriptParameter};
+use gururmm_store::{Script, ScriptFields, ScriptId, ScriptVersion, User};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -154,6 +157,64 @@ pub fn as_command_spec(
     };
     let timeout = validate(&spec)?;
     Ok((spec, timeout))
+}
+
+/// Whether two versions run the same thing the same way (type, interpreter,
+/// body, parameters, default environment, timeout, run-as), whoever made them and when.
+pub fn same_code(a: &ScriptVersion, b: &ScriptVersion) -> bool {
+    a.command_type == b.command_type
+        && a.interpreter == b.interpreter
+        && a.body == b.body
+        && a.parameters == b.parameters
+        && a.default_env == b.default_env
+        && a.default_timeout_seconds == b.default_timeout_seconds
+        && a.run_as == b.run_as
+}
+
+/// Makes an old version's code the script's code again, as a new version made
+/// by `user` now (versions are never rewritten, so the history shows the
+/// restore). 409 when the current version already has that code.
+pub async fn restore_version(
+    state: &AppState,
+    user: &User,
+    id: ScriptId,
+    version: i64,
+) -> ServiceResult<Script> {
+    let org = user.organization_id;
+    let script = state
+        .store
+        .get_script(org, id)
+        .await
+        .map_err(ServiceError::from_store("script"))?;
+    let old = state
+        .store
+        .get_script_version(org, id, version)
+        .await
+        .map_err(ServiceError::from_store("script version"))?;
+    if same_code(&old, &script.current) {
+        return Err(ServiceError::Conflict(format!(
+            "version {} already has the code of version {version}",
+            script.current.version
+        )));
+    }
+    let fields = ScriptFields {
+        name: script.name,
+        description: script.description,
+        category: script.category,
+    };
+    let code = ScriptVersion {
+        version: 0,
+        created_at: Utc::now(),
+        created_by_email: user.email.clone(),
+        ..old
+    };
+    let restored = state
+        .store
+        .update_script(org, id, fields, Some(code))
+        .await
+        .map_err(ServiceError::from_store("script"))?;
+    tracing::info!(script = %id, from = version, to = restored.current.version, user = %user.id, "script version restored");
+    Ok(restored)
 }
 
 #[cfg(test)]

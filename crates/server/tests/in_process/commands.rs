@@ -544,3 +544,228 @@ async fn command_requests_are_validated_scoped_and_role_checked() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn history_names_the_script_and_job_and_runs_a_command_again() {
+    each_backend(|server| async move {
+        let (token, agent) = setup(&server).await;
+        let mut socket = connect(&server, &agent).await;
+        let (_, script) = server
+            .post(
+                "/api/v1/scripts",
+                &token,
+                json!({
+                    "name": "Greet", "command_type": "script", "interpreter": "bash",
+                    "body": "echo \"hello $1\"; echo SECRET-BODY-LINE",
+                    "parameters": [{"name": "Who", "type": "string", "required": true}],
+                    "default_env": {"MODE": "polite"}, "default_timeout_seconds": 90,
+                    "run_as": {"context": "user", "username": "backup"}
+                }),
+            )
+            .await;
+        let script_id = script["id"].as_str().unwrap().to_string();
+        let (status, job) = server
+            .post(
+                &format!("/api/v1/scripts/{script_id}/run"),
+                &token,
+                json!({"targets": {"agent_ids": [agent.id]}, "parameters": {"Who": "world"}}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{job}");
+        let first = next_run(&mut socket).await;
+        send(
+            &mut socket,
+            &result(first.id, CommandOutcome::Completed, 0, "", ""),
+        )
+        .await;
+        let adhoc = run(
+            &server,
+            &token,
+            &agent,
+            json!({"command_type": "shell", "command": "uptime", "timeout_seconds": 12}),
+        )
+        .await;
+        let adhoc_run = next_run(&mut socket).await;
+        send(
+            &mut socket,
+            &result(adhoc_run.id, CommandOutcome::Failed, 1, "", ""),
+        )
+        .await;
+
+        let history = eventually(Duration::from_secs(10), "both commands ended", || async {
+            let (_, history) = server
+                .get(&format!("/api/v1/agents/{}/commands", agent.id), &token)
+                .await;
+            let items = history["items"].as_array().unwrap().clone();
+            items
+                .iter()
+                .all(|c| c["status"] != "queued" && c["status"] != "running")
+                .then_some(items)
+        })
+        .await;
+        assert_eq!(history[0]["id"], adhoc["id"]);
+        assert_eq!(
+            (&history[0]["script"], &history[0]["job_id"]),
+            (&Value::Null, &Value::Null),
+            "a typed command has no script or job"
+        );
+        assert_eq!(
+            history[1]["script"],
+            json!({"id": script_id, "version": 1, "name": "Greet"}),
+            "the history names the script and its version"
+        );
+        assert_eq!(history[1]["job_id"], job["id"], "and the job it came from");
+
+        // Run again: the same script version, arguments, environment, run-as and timeout, as a new command of no job.
+        let (status, again) = server
+            .post(
+                &format!("/api/v1/commands/{}/rerun", first.id),
+                &token,
+                json!({}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{again}");
+        assert_ne!(again["id"].as_str(), Some(first.id.to_string().as_str()));
+        assert_eq!(again["status"], "queued");
+        assert_eq!(again["job_id"], Value::Null);
+        assert_eq!(again["script"]["name"], "Greet");
+        let rerun = next_run(&mut socket).await;
+        assert_eq!(rerun.id.to_string(), again["id"].as_str().unwrap());
+        assert_eq!(
+            (
+                &rerun.command_type,
+                &rerun.command,
+                &rerun.interpreter,
+                &rerun.args,
+                &rerun.env,
+                &rerun.run_as,
+                rerun.timeout_seconds,
+                rerun.output_limit_bytes
+            ),
+            (
+                &first.command_type,
+                &first.command,
+                &first.interpreter,
+                &first.args,
+                &first.env,
+                &first.run_as,
+                90,
+                first.output_limit_bytes
+            )
+        );
+        assert_eq!(rerun.args, ["world"]);
+        assert_eq!(
+            rerun.run_as,
+            RunAs::User {
+                username: "backup".into()
+            }
+        );
+        let (status, adhoc_again) = server
+            .post(
+                &format!("/api/v1/commands/{}/rerun", adhoc["id"].as_str().unwrap()),
+                &token,
+                json!({}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{adhoc_again}");
+        let adhoc_rerun = next_run(&mut socket).await;
+        assert_eq!(
+            (adhoc_rerun.command.as_str(), adhoc_rerun.timeout_seconds),
+            ("uptime", 12)
+        );
+
+        // A script deleted since: the history still says which version ran, without a name.
+        assert_eq!(
+            server
+                .delete(&format!("/api/v1/scripts/{script_id}"), &token)
+                .await
+                .0,
+            StatusCode::NO_CONTENT
+        );
+        let (_, history) = server
+            .get(&format!("/api/v1/agents/{}/commands", agent.id), &token)
+            .await;
+        let from_script = history["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"].as_str() == Some(first.id.to_string().as_str()))
+            .unwrap()
+            .clone();
+        assert_eq!(
+            from_script["script"],
+            json!({"id": script_id, "version": 1, "name": null})
+        );
+
+        let other = server.store.create_organization("Other MSP").await.unwrap();
+        let stranger = server
+            .user_token(other.id, "x@other.test", Role::Admin)
+            .await;
+        assert_eq!(
+            server
+                .post(
+                    &format!("/api/v1/commands/{}/rerun", first.id),
+                    &stranger,
+                    json!({})
+                )
+                .await
+                .0,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            server
+                .post(
+                    &format!("/api/v1/commands/{}/rerun", uuid::Uuid::new_v4()),
+                    &token,
+                    json!({})
+                )
+                .await
+                .0,
+            StatusCode::NOT_FOUND
+        );
+        let reader = server
+            .user_token(
+                server.admin_organization().await,
+                "r@one.test",
+                Role::ReadOnly,
+            )
+            .await;
+        assert_eq!(
+            server
+                .post(
+                    &format!("/api/v1/commands/{}/rerun", first.id),
+                    &reader,
+                    json!({})
+                )
+                .await
+                .0,
+            StatusCode::FORBIDDEN
+        );
+
+        // A deleted agent's history stays readable, but it runs nothing again.
+        drop(socket);
+        assert_eq!(
+            server
+                .delete(&format!("/api/v1/agents/{}", agent.id), &token)
+                .await
+                .0,
+            StatusCode::NO_CONTENT
+        );
+        let (status, refused) = server
+            .post(
+                &format!("/api/v1/commands/{}/rerun", first.id),
+                &token,
+                json!({}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CONFLICT, "{refused}");
+        assert!(
+            refused["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("was deleted"),
+            "{refused}"
+        );
+    })
+    .await;
+}

@@ -114,4 +114,56 @@ where
             })
             .collect()
     }
+
+    async fn job_results(
+        &self,
+        org: OrganizationId,
+        id: JobId,
+        output_chars: i64,
+        limit: i64,
+        offset: i64,
+    ) -> StoreResult<Vec<JobCommand>> {
+        // One character more than kept, to tell a cut stream from one that fits
+        // (SUBSTR counts characters on both backends).
+        let rows: Vec<JobCommandRow> = sqlx::query_as(&format!(
+            "SELECT c.*, COALESCE(a.hostname, d.hostname, c.agent_id) AS hostname, \
+             (a.id IS NULL) AS agent_deleted \
+             FROM (SELECT {COMMAND_COLUMNS}, SUBSTR(stdout, 1, CAST($3 AS INTEGER)) AS stdout, \
+             SUBSTR(stderr, 1, CAST($3 AS INTEGER)) AS stderr FROM commands \
+             WHERE organization_id = $1 AND job_id = $2) c LEFT JOIN agents a ON a.id = c.agent_id \
+             LEFT JOIN deleted_agents d ON d.id = c.agent_id \
+             ORDER BY LOWER(COALESCE(a.hostname, d.hostname, c.agent_id)), c.id LIMIT $4 OFFSET $5"
+        ))
+        .bind(org.to_string())
+        .bind(id.to_string())
+        .bind(output_chars.saturating_add(1))
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(&self.read)
+        .await?;
+        let keep = usize::try_from(output_chars).unwrap_or(0);
+        rows.into_iter()
+            .map(|row| {
+                let mut command = row.command.into_command()?;
+                command.stdout_truncated |= cut_to_chars(&mut command.stdout, keep);
+                command.stderr_truncated |= cut_to_chars(&mut command.stderr, keep);
+                Ok(JobCommand {
+                    command,
+                    hostname: row.hostname,
+                    agent_deleted: row.agent_deleted,
+                })
+            })
+            .collect()
+    }
+}
+
+/// Keeps the first `keep` characters of `text`; whether it cut any.
+fn cut_to_chars(text: &mut String, keep: usize) -> bool {
+    match text.char_indices().nth(keep) {
+        Some((end, _)) => {
+            text.truncate(end);
+            true
+        }
+        None => false,
+    }
 }

@@ -13,6 +13,9 @@ const SCRIPT_VERSION_COLUMNS: &str =
     "v.version, v.command_type, v.interpreter, v.body, v.parameters, v.default_env, \
      v.default_timeout_seconds, v.run_as, v.created_at AS version_created_at, v.created_by_email";
 
+/// Most script ids looked up in one statement.
+const NAME_LOOKUP_CHUNK: usize = 500;
+
 const SCRIPT_SELECT: &str =
     "SELECT s.id, s.organization_id, s.name, s.description, s.category, s.created_at, \
      s.updated_at, v.version, v.command_type, v.interpreter, v.body, v.parameters, v.default_env, \
@@ -207,5 +210,48 @@ where
         rows.into_iter()
             .map(ScriptVersionRow::into_version)
             .collect()
+    }
+
+    async fn get_script_version(
+        &self,
+        org: OrganizationId,
+        id: ScriptId,
+        version: i64,
+    ) -> StoreResult<ScriptVersion> {
+        let row: Option<ScriptVersionRow> = sqlx::query_as(&format!(
+            "SELECT {SCRIPT_VERSION_COLUMNS} FROM script_versions v JOIN scripts s ON s.id = v.script_id \
+             WHERE s.organization_id = $1 AND v.script_id = $2 AND v.version = $3"
+        ))
+        .bind(org.to_string())
+        .bind(id.to_string())
+        .bind(version)
+        .fetch_optional(&self.read)
+        .await?;
+        row.ok_or(StoreError::NotFound)?.into_version()
+    }
+
+    async fn script_names(
+        &self,
+        org: OrganizationId,
+        ids: &[ScriptId],
+    ) -> StoreResult<Vec<(ScriptId, String)>> {
+        let mut found = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(NAME_LOOKUP_CHUNK) {
+            let placeholders = (2..chunk.len() + 2)
+                .map(|n| format!("${n}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql = format!(
+                "SELECT id, name FROM scripts WHERE organization_id = $1 AND id IN ({placeholders})"
+            );
+            let mut query = sqlx::query_as::<DB, (String, String)>(&sql).bind(org.to_string());
+            for id in chunk {
+                query = query.bind(id.to_string());
+            }
+            for (id, name) in query.fetch_all(&self.read).await? {
+                found.push((parse_id(&id)?, name));
+            }
+        }
+        Ok(found)
     }
 }

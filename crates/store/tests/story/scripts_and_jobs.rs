@@ -145,6 +145,39 @@ async fn script_and_job_story(store: Arc<dyn Store>) {
             .collect::<Vec<_>>(),
         [(2, "rm -rf /tmp/y"), (1, "rm -rf /tmp/x")]
     );
+    assert_eq!(
+        store
+            .get_script_version(org.id, cleanup.id, 1)
+            .await
+            .unwrap()
+            .body,
+        "rm -rf /tmp/x",
+        "{backend}: an old version stays readable"
+    );
+    for (organization, version) in [(org.id, 3), (org.id, 0), (other.id, 1)] {
+        assert!(matches!(
+            store
+                .get_script_version(organization, cleanup.id, version)
+                .await,
+            Err(StoreError::NotFound)
+        ));
+    }
+    let strangers = store
+        .list_scripts(other.id, &ScriptFilter::default(), &ListQuery::default())
+        .await
+        .unwrap();
+    let names = store
+        .script_names(
+            org.id,
+            &[cleanup.id, strangers.items[0].id, ScriptId::new()],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        names,
+        [(cleanup.id, "Clean temp files".to_string())],
+        "{backend}: only the organization's scripts have names"
+    );
     assert!(matches!(
         store.get_script(other.id, cleanup.id).await,
         Err(StoreError::NotFound)
@@ -282,7 +315,15 @@ async fn script_and_job_story(store: Arc<dyn Store>) {
         finished_at: now,
     };
     store
-        .finish_command(agents[0], first, finish(CommandStatus::Completed))
+        .finish_command(
+            agents[0],
+            first,
+            CommandFinish {
+                stdout: "héllo wörld".into(),
+                stderr: "warn".into(),
+                ..finish(CommandStatus::Completed)
+            },
+        )
         .await
         .unwrap();
     store
@@ -305,6 +346,34 @@ async fn script_and_job_story(store: Arc<dyn Store>) {
         },
         "{backend}"
     );
+    // The export reads the output, cut by characters, a page at a time.
+    let results = store.job_results(org.id, job.id, 5, 10, 0).await.unwrap();
+    assert_eq!(
+        results
+            .iter()
+            .map(|r| (
+                r.hostname.as_str(),
+                r.command.stdout.as_str(),
+                r.command.stdout_truncated,
+                r.command.stderr.as_str(),
+                r.command.stderr_truncated
+            ))
+            .collect::<Vec<_>>(),
+        [
+            ("host-0", "héllo", true, "warn", false),
+            ("host-1", "", false, "", false),
+            ("host-2", "", false, "", false)
+        ],
+        "{backend}"
+    );
+    let rest = store.job_results(org.id, job.id, 5, 2, 2).await.unwrap();
+    assert_eq!(rest.len(), 1);
+    assert_eq!(rest[0].hostname, "host-2");
+    assert!(store
+        .job_results(other.id, job.id, 5, 10, 0)
+        .await
+        .unwrap()
+        .is_empty());
     let jobs = store
         .list_jobs(org.id, &ListQuery::default())
         .await
@@ -341,6 +410,11 @@ async fn script_and_job_story(store: Arc<dyn Store>) {
         store.delete_script(org.id, cleanup.id).await,
         Err(StoreError::NotFound)
     ));
+    assert!(store
+        .script_names(org.id, &[cleanup.id])
+        .await
+        .unwrap()
+        .is_empty());
 }
 
 #[tokio::test]
