@@ -1,6 +1,6 @@
 //! Friendly names for the generated wire types. Only schema names the server promises are used here;
 //! nested enums are taken from their fields so the server may inline or name them as it likes.
-import type { components } from "./schema";
+import type { components, operations } from "./schema";
 
 type Schemas = components["schemas"];
 
@@ -19,6 +19,13 @@ export type AgentPage = Schemas["AgentPage"];
 export type AgentStatus = AgentSummary["status"];
 export type AgentDetail = Schemas["AgentDetail"];
 export type AgentUpdateRequest = Schemas["AgentUpdateRequest"];
+type AgentListQuery = NonNullable<operations["list_agents"]["parameters"]["query"]>;
+export type AgentSortColumn = NonNullable<AgentListQuery["sort"]>;
+export type OsFamily = NonNullable<AgentListQuery["os"]>;
+export type AgentFacets = Schemas["AgentFacets"];
+export type AgentBulkRequest = Schemas["AgentBulkRequest"];
+export type AgentBulkResult = Schemas["AgentBulkResult"];
+export type BulkActionKind = Schemas["BulkActionKind"];
 export type OsInfo = Schemas["OsInfo"];
 export type NetworkInterface = Schemas["NetworkInterface"];
 export type MetricSample = Schemas["MetricSample"];
@@ -107,3 +114,5 @@ export type MaintenanceWindowRequest = Schemas["MaintenanceWindowRequest"];
 export type CheckTemplate = Schemas["CheckTemplate"];
 export type CheckTemplateRequest = Schemas["CheckTemplateRequest"];
 export type TemplateCheck = Schemas["TemplateCheck"];
+export type SavedView = Schemas["SavedView"];
+export type SavedViewRequest = Schemas["SavedViewRequest"];

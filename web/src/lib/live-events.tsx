@@ -16,6 +16,8 @@ type Live<E extends LiveEventName, Normalized = object> = Omit<Extract<LiveEvent
   Normalized & { type: E };
 
 export type AgentStatusEvent = Live<"agent_status", { last_seen: string | null }>;
+/** An agent enrolled, was renamed, tagged, moved or deleted: lists, counts and its page are stale. */
+export type AgentChangedEvent = Live<"agent_changed">;
 export type AgentMetricsEvent = Live<
   "agent_metrics",
   { cpu_percent: number | null; memory_used_bytes: number | null; memory_total_bytes: number | null }
@@ -39,6 +41,7 @@ export interface ConnectedEvent {
 
 export type LiveEvent =
   | AgentStatusEvent
+  | AgentChangedEvent
   | AgentMetricsEvent
   | CommandStatusEvent
   | CommandOutputEvent
@@ -50,6 +53,7 @@ export type LiveEvent =
 // Records keyed by the schema's unions: a name the server adds or drops fails the type check here.
 const LIVE_EVENT_NAMES: Record<LiveEventName, true> = {
   agent_status: true,
+  agent_changed: true,
   agent_metrics: true,
   command_status: true,
   command_output: true,
@@ -67,6 +71,7 @@ const COMMAND_STATUSES: Record<CommandStatus, true> = {
   interrupted: true,
   expired: true,
 };
+const AGENT_CHANGES: Record<AgentChangedEvent["change"], true> = { enrolled: true, updated: true, moved: true, deleted: true };
 const CHECK_STATES: Record<CheckState, true> = { pending: true, passing: true, warning: true, failing: true };
 const ALERT_STATUSES: Record<AlertStatus, true> = { open: true, acknowledged: true, resolved: true };
 const SEVERITIES: Record<Severity, true> = { info: true, warning: true, critical: true };
@@ -147,6 +152,10 @@ export function toLiveEvent(message: ServerSentEvent): LiveEvent | null {
       state: record.state,
       checked_at: typeof record.checked_at === "string" ? record.checked_at : new Date().toISOString(),
     };
+  }
+  if (message.event === "agent_changed") {
+    if (!isOneOf(AGENT_CHANGES)(record.change)) return null;
+    return { type: "agent_changed", agent_id: record.agent_id, change: record.change };
   }
   if (message.event === "agent_status") {
     if (record.status !== "online" && record.status !== "offline") return null;

@@ -42,6 +42,11 @@ export function agentSummary(overrides: Partial<AgentSummary> = {}): AgentSummar
     memory_used_bytes: 2 * 1024 ** 3,
     memory_total_bytes: 8 * 1024 ** 3,
     enrolled_at: "2026-01-01T00:00:00Z",
+    booted_at: null,
+    disk_used_percent: null,
+    logged_in_users: null,
+    local_ip: null,
+    open_alerts: 0,
     ...overrides,
   };
 }

@@ -1,4 +1,10 @@
-import { changeAgentListSearch, parseAgentListSearch, parseAgentPageSearch } from "./agent-list-search";
+import {
+  agentListQuery,
+  agentListSearchFromQuery,
+  changeAgentListSearch,
+  parseAgentListSearch,
+  parseAgentPageSearch,
+} from "./agent-list-search";
 
 const CLIENT = "0b0e7e36-4f38-4cb6-9d4a-2f4a8f0f8a11";
 const OTHER_CLIENT = "1b0e7e36-4f38-4cb6-9d4a-2f4a8f0f8a11";
@@ -57,5 +63,25 @@ describe("parseAgentPageSearch", () => {
     expect(parseAgentPageSearch({ range: "7d" })).toEqual({ range: "7d" });
     expect(parseAgentPageSearch({ range: "1h" })).toEqual({});
     expect(parseAgentPageSearch({ range: "30d" })).toEqual({});
+  });
+});
+
+describe("saved view queries", () => {
+  it("round-trip the filters and order, without the page", () => {
+    const search = { q: "web 01", status: "offline", os: "windows", sort: "cpu", order: "desc", tag: "servers", page: 4 } as const;
+    const query = agentListQuery(search);
+    expect(query).toBe("q=web+01&status=offline&os=windows&sort=cpu&order=desc&tag=servers");
+    expect(agentListSearchFromQuery(query)).toEqual({
+      q: "web 01",
+      status: "offline",
+      os: "windows",
+      sort: "cpu",
+      order: "desc",
+      tag: "servers",
+    });
+  });
+
+  it("drops what a hand-edited view holds that the list does not know", () => {
+    expect(agentListSearchFromQuery("sort=secret&os=beos&version=0.3.0&x=1")).toEqual({ version: "0.3.0" });
   });
 });

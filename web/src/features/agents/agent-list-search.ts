@@ -1,8 +1,31 @@
 //! The agents list's filters and page, kept in the URL so a filtered view can be bookmarked and shared.
-import type { AgentStatus } from "@/api/types";
+import type { AgentSortColumn, AgentStatus, OsFamily } from "@/api/types";
 import { changeListSearch, compact, optionalEnum, optionalPage, optionalText, optionalUuid } from "@/lib/search-params";
 
 export const AGENT_STATUSES: readonly AgentStatus[] = ["online", "offline"];
+export const OS_FAMILIES: readonly OsFamily[] = ["windows", "linux", "macos"];
+export const OS_FAMILY_LABELS: Record<OsFamily, string> = { windows: "Windows", linux: "Linux", macos: "macOS" };
+
+/** Every column the server sorts by (`GET /api/v1/agents?sort=`). */
+export const AGENT_SORT_COLUMNS: readonly AgentSortColumn[] = [
+  "hostname",
+  "alias",
+  "client",
+  "site",
+  "status",
+  "os",
+  "agent_version",
+  "last_seen",
+  "uptime",
+  "cpu",
+  "memory",
+  "disk",
+  "public_ip",
+  "local_ip",
+  "user",
+  "open_alerts",
+  "enrolled_at",
+];
 
 export interface AgentListSearch {
   q?: string;
@@ -11,6 +34,12 @@ export interface AgentListSearch {
   status?: AgentStatus;
   /** Agents carrying this tag (tags are lowercase). */
   tag?: string;
+  os?: OsFamily;
+  /** Exactly this agent version. */
+  version?: string;
+  /** The server's order; the hostname, ascending, when absent. */
+  sort?: AgentSortColumn;
+  order?: "desc";
   page?: number;
 }
 
@@ -23,6 +52,10 @@ export function parseAgentListSearch(raw: Record<string, unknown>): AgentListSea
     site_id: optionalUuid(raw.site_id),
     status: optionalEnum(raw.status, AGENT_STATUSES),
     tag: optionalText(raw.tag)?.toLowerCase(),
+    os: optionalEnum(raw.os, OS_FAMILIES),
+    version: optionalText(raw.version),
+    sort: optionalEnum(raw.sort, AGENT_SORT_COLUMNS),
+    order: optionalEnum(raw.order, ["desc"] as const),
     page: optionalPage(raw.page),
   });
 }
@@ -37,7 +70,7 @@ export function changeAgentListSearch(current: AgentListSearch, change: Partial<
 }
 
 export function hasAgentFilters(search: AgentListSearch): boolean {
-  return Boolean(search.q || search.client_id || search.site_id || search.status || search.tag);
+  return Boolean(search.q || search.client_id || search.site_id || search.status || search.tag || search.os || search.version);
 }
 
 export const METRIC_RANGES = ["1h", "24h", "7d"] as const;
@@ -53,4 +86,19 @@ export interface AgentPageSearch {
 export function parseAgentPageSearch(raw: Record<string, unknown>): AgentPageSearch {
   const range = optionalEnum(raw.range, METRIC_RANGES);
   return range && range !== "1h" ? { range } : {};
+}
+
+/** The list's filters and order as a URL query, for a saved view (the page is not part of a view). */
+export function agentListQuery(search: AgentListSearch): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(search)) {
+    if (key !== "page" && value !== undefined && value !== "") params.set(key, String(value));
+  }
+  return params.toString();
+}
+
+/** A saved view's query back as the list's filters, sanitized like the URL's. */
+export function agentListSearchFromQuery(query: string): AgentListSearch {
+  const { page: _page, ...search } = parseAgentListSearch(Object.fromEntries(new URLSearchParams(query)));
+  return search;
 }

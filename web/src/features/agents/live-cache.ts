@@ -6,6 +6,7 @@ import type { AgentDetail, AgentPage } from "@/api/types";
 import type { LiveInvalidator } from "@/lib/live-invalidator";
 import type { AgentMetricsEvent, AgentStatusEvent, LiveEvent } from "@/lib/live-events";
 import type { AgentListSearch } from "./agent-list-search";
+import { rootKeys } from "@/api/query-keys";
 import { agentKeys } from "./api/agents";
 
 /** Agent refetches wait this long, so a fleet reconnecting becomes one refetch per query. */
@@ -71,6 +72,16 @@ export function handleAgentLiveEvent(event: LiveEvent, invalidate: LiveInvalidat
       invalidate.soon("status-counts", { queryKey: agentKeys.statusCounts });
       break;
     }
+    case "agent_changed":
+      // A new, renamed, moved or deleted agent changes lists, its page, and client and site counts.
+      invalidate.soon("lists", { queryKey: agentKeys.lists });
+      invalidate.soon("status-counts", { queryKey: agentKeys.statusCounts });
+      invalidate.soon("facets", { queryKey: agentKeys.facets });
+      invalidate.soon("clients", { queryKey: rootKeys.clients });
+      invalidate.soon("sites", { queryKey: rootKeys.sites });
+      if (event.change === "deleted") queryClient.removeQueries({ queryKey: agentKeys.detail(event.agent_id) });
+      else invalidate.soon(`detail:${event.agent_id}`, { queryKey: agentKeys.detail(event.agent_id) });
+      break;
     case "agent_metrics":
       applyAgentMetricsEvent(queryClient, event);
       // The detail holds the latest full sample (disks, processes) and the charts hold history.

@@ -13,6 +13,7 @@ export function handleOverviewLiveEvent(event: LiveEvent, invalidate: LiveInvali
       invalidate.now({ queryKey: overviewKeys.all });
       break;
     case "agent_status":
+    case "agent_changed":
     case "alert":
     case "check_status":
       invalidate.soon("overview", { queryKey: overviewKeys.all });

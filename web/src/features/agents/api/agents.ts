@@ -2,7 +2,7 @@ import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tansta
 import { api } from "@/api/client";
 import { unwrap } from "@/api/errors";
 import { rootKeys } from "@/api/query-keys";
-import type { AgentUpdateRequest } from "@/api/types";
+import type { AgentBulkRequest, AgentBulkResult, AgentUpdateRequest } from "@/api/types";
 import type { AgentListSearch, MetricRange } from "../agent-list-search";
 import { METRIC_RANGE_SECONDS } from "../agent-list-search";
 
@@ -19,6 +19,7 @@ export const agentKeys = {
   events: (id: string) => ["agents", "events", id] as const,
   statusCounts: ["agents", "status-count"] as const,
   statusCount: (status: string) => ["agents", "status-count", status] as const,
+  facets: ["agents", "facets"] as const,
   filterClients: ["agents", "filter-options", "clients"] as const,
   filterSites: (clientId: string) => ["agents", "filter-options", "sites", clientId] as const,
 };
@@ -36,6 +37,10 @@ export function useAgents(search: AgentListSearch) {
               site_id: search.site_id,
               status: search.status,
               tag: search.tag,
+              os: search.os,
+              version: search.version,
+              sort: search.sort,
+              order: search.order,
               page: search.page ?? 1,
               per_page: AGENTS_PER_PAGE,
             },
@@ -136,10 +141,67 @@ export function useAgentEvents(id: string) {
 }
 
 /** How many agents of the whole fleet have this status (one tiny page, only its total is used). */
-export function useAgentStatusCount(status: "online" | "offline") {
+/**
+ * Fleet-wide online and offline counts. They come from the overview, whose online count is the
+ * gateway's live presence: the list's `status` filter reads the database, which learns of a
+ * disconnect at its next presence flush, so counting with it lagged the live rows.
+ */
+export function useAgentStatusCounts() {
   return useQuery({
-    queryKey: agentKeys.statusCount(status),
-    queryFn: async () => (await unwrap(api.GET("/api/v1/agents", { params: { query: { status, page: 1, per_page: 1 } } }))).total,
+    queryKey: agentKeys.statusCounts,
+    queryFn: async () => {
+      const overview = await unwrap(api.GET("/api/v1/overview"));
+      return { online: overview.agents_online, offline: overview.agents_offline };
+    },
     refetchInterval: 60_000,
   });
+}
+
+/** The OS families, versions and tags of the organization's agents, for the filter menus. */
+export function useAgentFacets() {
+  return useQuery({
+    queryKey: agentKeys.facets,
+    queryFn: () => unwrap(api.GET("/api/v1/agents/facets")),
+    staleTime: 30_000,
+  });
+}
+
+/** Agents per bulk call: the server takes up to 500; smaller calls let the dashboard show progress. */
+export const BULK_CHUNK = 100;
+
+/** One bulk call (`POST /api/v1/agents/bulk`); the caller sends a long selection in chunks. */
+export async function bulkAgents(body: AgentBulkRequest): Promise<AgentBulkResult> {
+  return unwrap(api.POST("/api/v1/agents/bulk", { body }));
+}
+
+/**
+ * Every agent id matching the list's filters, in the list's order, read a page of 200 at a time (for
+ * "select all"), at most `limit`.
+ */
+export async function matchingAgentIds(search: AgentListSearch, limit: number): Promise<string[]> {
+  const ids: string[] = [];
+  for (let page = 1; ids.length < limit; page += 1) {
+    const answer = await unwrap(
+      api.GET("/api/v1/agents", {
+        params: {
+          query: {
+            q: search.q,
+            client_id: search.client_id,
+            site_id: search.site_id,
+            status: search.status,
+            tag: search.tag,
+            os: search.os,
+            version: search.version,
+            sort: search.sort,
+            order: search.order,
+            page,
+            per_page: 200,
+          },
+        },
+      }),
+    );
+    ids.push(...answer.items.map((agent) => agent.id));
+    if (answer.items.length < 200 || ids.length >= answer.total) break;
+  }
+  return ids.slice(0, limit);
 }

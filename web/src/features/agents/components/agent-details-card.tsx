@@ -9,10 +9,9 @@ import { SectionCard } from "@/components/section-card";
 import { Button } from "@/components/ui/button";
 import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle, DialogTrigger } from "@/components/ui/dialog";
 import { Input } from "@/components/ui/input";
-import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
 import { Textarea } from "@/components/ui/textarea";
 import { useCanMutate } from "@/lib/auth";
-import { useFilterClients, useFilterSites, useUpdateAgent } from "../api/agents";
+import { useUpdateAgent } from "../api/agents";
 import {
   agentDetailsRequest,
   agentDetailsValues,
@@ -25,6 +24,7 @@ import {
   type AgentDetailsFormValues,
 } from "../agent-details-form";
 import { AgentTags } from "./agent-tags";
+import { SitePicker } from "./site-picker";
 
 export function AgentDetailsCard({ agent }: { agent: AgentDetail }) {
   const mayMutate = useCanMutate();
@@ -192,16 +192,11 @@ function EditAgentDetailsDialog({ agent }: { agent: AgentDetail }) {
  * checks become those of its new place, which the description says before anything happens.
  */
 function MoveAgentDialog({ agent }: { agent: AgentDetail }) {
-  const ids = useId();
   const [open, setOpen] = useState(false);
   const [clientId, setClientId] = useState(agent.client_id);
   const [siteId, setSiteId] = useState<string | undefined>(undefined);
   const [failure, setFailure] = useState<string | null>(null);
-  const clients = useFilterClients(open);
-  const sites = useFilterSites(open ? clientId : undefined);
   const update = useUpdateAgent(agent.id);
-  const clientItems = clients.data?.items ?? [];
-  const siteItems = sites.data?.items ?? [];
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
@@ -242,47 +237,18 @@ function MoveAgentDialog({ agent }: { agent: AgentDetail }) {
               become those of the policies of its new client and site.
             </DialogDescription>
           </DialogHeader>
-          <FormField label="Client" htmlFor={`${ids}-client`}>
-            <Select
-              value={clientId}
-              onValueChange={(value) => {
-                setClientId(value);
-                setSiteId(undefined);
-              }}
-            >
-              <SelectTrigger id={`${ids}-client`} className="w-full" data-testid="move-client-select">
-                <SelectValue placeholder="Choose a client" />
-              </SelectTrigger>
-              <SelectContent>
-                {clientItems.some((client) => client.id === agent.client_id) ? null : (
-                  <SelectItem value={agent.client_id}>{agent.client_name}</SelectItem>
-                )}
-                {clientItems.map((client) => (
-                  <SelectItem key={client.id} value={client.id}>
-                    {client.name}
-                  </SelectItem>
-                ))}
-              </SelectContent>
-            </Select>
-          </FormField>
-          <FormField
-            label="Site"
-            htmlFor={`${ids}-site`}
-            hint={sites.isSuccess && siteItems.length === 0 ? "This client has no site yet." : undefined}
-          >
-            <Select value={siteId ?? ""} onValueChange={setSiteId} disabled={!sites.isSuccess || siteItems.length === 0}>
-              <SelectTrigger id={`${ids}-site`} className="w-full" data-testid="move-site-select">
-                <SelectValue placeholder="Choose a site" />
-              </SelectTrigger>
-              <SelectContent>
-                {siteItems.map((site) => (
-                  <SelectItem key={site.id} value={site.id} disabled={site.id === agent.site_id}>
-                    {site.id === agent.site_id ? `${site.name} (current)` : site.name}
-                  </SelectItem>
-                ))}
-              </SelectContent>
-            </Select>
-          </FormField>
+          <SitePicker
+            enabled={open}
+            clientId={clientId}
+            siteId={siteId}
+            onClientChange={(value) => {
+              setClientId(value);
+              setSiteId(undefined);
+            }}
+            onSiteChange={setSiteId}
+            currentClient={{ id: agent.client_id, name: agent.client_name }}
+            currentSiteId={agent.site_id}
+          />
           {failure ? (
             <p role="alert" className="text-sm text-destructive">
               {failure}

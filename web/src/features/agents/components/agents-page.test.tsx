@@ -16,11 +16,24 @@ function renderAgents(search: AgentListSearch, page: AgentPage, deletedCount = 0
       [deletedAgentKeys.count, deletedCount],
       [agentKeys.list(search), page],
       [agentKeys.filterClients, noClients],
-      [agentKeys.statusCount("online"), page.items.filter((item) => item.status === "online").length],
-      [agentKeys.statusCount("offline"), page.items.filter((item) => item.status === "offline").length],
+      [
+        agentKeys.statusCounts,
+        {
+          online: page.items.filter((item) => item.status === "online").length,
+          offline: page.items.filter((item) => item.status === "offline").length,
+        },
+      ],
+      [agentKeys.facets, facets],
+      [[...agentKeys.all, "saved-views"], { items: [] }],
     ],
   });
 }
+
+const facets = {
+  os: [{ value: "linux", agents: 2 }],
+  versions: [{ value: "0.1.0", agents: 2 }],
+  tags: [{ value: "reception", agents: 1 }],
+};
 
 describe("AgentsPage", () => {
   it("shows each agent's status, location and usage", async () => {
@@ -61,21 +74,70 @@ describe("AgentsPage", () => {
     expect(within(db).queryByTestId("agent-tags")).toBeNull();
   });
 
-  it("shows the tag it filters by, which can be taken off", async () => {
+  it("sorts by a column header on the server, then the other way", async () => {
     const onSearchChange = vi.fn();
-    renderPage(<AgentsPage search={{ tag: "reception", status: "online" }} onSearchChange={onSearchChange} />, {
+    const page = pageOf([agent({ id: "a", hostname: "web01" })]);
+    renderPage(<AgentsPage search={{ sort: "cpu" }} onSearchChange={onSearchChange} />, {
       seed: [
         [deletedAgentKeys.count, 0],
-        [agentKeys.list({ tag: "reception", status: "online" }), pageOf([agent({ tags: ["reception"] })])],
+        [agentKeys.list({ sort: "cpu" }), page],
         [agentKeys.filterClients, noClients],
-        [agentKeys.statusCount("online"), 1],
-        [agentKeys.statusCount("offline"), 0],
+        [agentKeys.statusCounts, { online: 1, offline: 0 }],
+        [agentKeys.facets, facets],
+        [[...agentKeys.all, "saved-views"], { items: [] }],
       ],
     });
-    const chip = await screen.findByTestId("agent-tag-filter");
-    expect(chip).toHaveTextContent("Tag: reception");
-    await userEvent.click(within(chip).getByRole("button", { name: "Stop filtering by tag reception" }));
-    expect(onSearchChange).toHaveBeenCalledWith({ status: "online" });
+    const cpu = await screen.findByTestId("sort-cpu");
+    expect(cpu.closest("th")).toHaveAttribute("aria-sort", "ascending");
+    await userEvent.click(cpu);
+    expect(onSearchChange).toHaveBeenLastCalledWith({ sort: "cpu", order: "desc" });
+    await userEvent.click(screen.getByTestId("sort-memory"));
+    expect(onSearchChange).toHaveBeenLastCalledWith({ sort: "memory" });
+    await userEvent.click(screen.getByTestId("sort-hostname"));
+    expect(onSearchChange).toHaveBeenLastCalledWith({});
+  });
+
+  it("selects rows, or the page, and offers the bulk actions on them", async () => {
+    renderAgents({}, pageOf([agent({ id: "a", hostname: "web01" }), agent({ id: "b", hostname: "db01" })]));
+    expect(screen.queryByTestId("agent-bulk-bar")).toBeNull();
+    await userEvent.click(within(await screen.findByRole("row", { name: /web01/ })).getByTestId("select-agent"));
+    expect(screen.getByTestId("agent-selection-count")).toHaveTextContent("1 agent selected");
+    await userEvent.click(screen.getByTestId("select-page"));
+    expect(screen.getByTestId("agent-selection-count")).toHaveTextContent("2 agents selected");
+    for (const action of ["bulk-tag", "bulk-untag", "bulk-move", "bulk-delete"]) expect(screen.getByTestId(action)).toBeInTheDocument();
+    await userEvent.click(screen.getByTestId("select-page"));
+    expect(screen.queryByTestId("agent-bulk-bar")).toBeNull();
+  });
+
+  it("offers no selection to readonly users", async () => {
+    const page = pageOf([agent({ id: "a", hostname: "web01" })]);
+    renderPage(<AgentsPage search={{}} onSearchChange={() => undefined} />, {
+      role: "readonly",
+      seed: [
+        [deletedAgentKeys.count, 0],
+        [agentKeys.list({}), page],
+        [agentKeys.filterClients, noClients],
+        [agentKeys.statusCounts, { online: 1, offline: 0 }],
+        [agentKeys.facets, facets],
+        [[...agentKeys.all, "saved-views"], { items: [] }],
+      ],
+    });
+    await screen.findByRole("row", { name: /web01/ });
+    expect(screen.queryByTestId("select-agent")).toBeNull();
+  });
+
+  it("shows the columns chosen, with the new ones' values", async () => {
+    localStorage.setItem("gururmm.agents.columns", JSON.stringify(["name", "local_ip", "user", "alerts"]));
+    try {
+      renderAgents({}, pageOf([agent({ id: "a", hostname: "web01", local_ip: "10.0.0.5", logged_in_users: "ann", open_alerts: 2 })]));
+      const row = await screen.findByRole("row", { name: /web01/ });
+      expect(row).toHaveTextContent("10.0.0.5");
+      expect(row).toHaveTextContent("ann");
+      expect(within(row).getByTestId("agent-open-alerts")).toHaveTextContent("2");
+      expect(screen.queryByRole("columnheader", { name: /CPU/ })).toBeNull();
+    } finally {
+      localStorage.removeItem("gururmm.agents.columns");
+    }
   });
 
   it("links to the deleted agents with their count", async () => {

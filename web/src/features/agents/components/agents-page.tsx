@@ -1,16 +1,42 @@
 import { Link } from "@tanstack/react-router";
-import { ArchiveIcon, MonitorIcon, XIcon } from "lucide-react";
+import { ArchiveIcon, Columns3Icon, MonitorIcon, XIcon } from "lucide-react";
+import { useMemo, useState } from "react";
+import type { AgentSummary } from "@/api/types";
+import { errorMessage } from "@/api/errors";
+import type { DataColumn } from "@/components/data-table";
 import { useDocumentTitle } from "@/hooks/use-document-title";
 import { EmptyState } from "@/components/empty-state";
 import { PageHeader } from "@/components/page-header";
 import { SearchInput } from "@/components/search-input";
-import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
+import {
+  DropdownMenu,
+  DropdownMenuCheckboxItem,
+  DropdownMenuContent,
+  DropdownMenuLabel,
+  DropdownMenuSeparator,
+  DropdownMenuTrigger,
+} from "@/components/ui/dropdown-menu";
 import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
-import { AGENTS_PER_PAGE, useAgents, useAgentStatusCount, useFilterClients, useFilterSites } from "../api/agents";
+import { useCanMutate } from "@/lib/auth";
+import {
+  AGENTS_PER_PAGE,
+  matchingAgentIds,
+  useAgentFacets,
+  useAgents,
+  useAgentStatusCounts,
+  useFilterClients,
+  useFilterSites,
+} from "../api/agents";
 import { useDeletedAgentCount } from "../api/deleted-agents";
-import { changeAgentListSearch, hasAgentFilters, type AgentListSearch } from "../agent-list-search";
+import { AGENT_COLUMNS, COLUMNS_STORAGE_KEY, loadColumns, REQUIRED_COLUMNS, toggleColumn, type AgentColumnId } from "../agent-columns";
+import { changeAgentListSearch, hasAgentFilters, OS_FAMILIES, OS_FAMILY_LABELS, type AgentListSearch } from "../agent-list-search";
+import { AgentBulkBar } from "./agent-bulk-bar";
 import { AgentsTable } from "./agents-table";
+import { SavedViews } from "./saved-views";
+
+/** "Select all matching" stops here: a bigger action belongs in a filter plus a job. */
+const MAX_SELECTION = 5_000;
 
 const ALL = "__all__";
 
@@ -19,6 +45,38 @@ export function AgentsPage({ search, onSearchChange }: { search: AgentListSearch
   useDocumentTitle("Agents");
   const change = (partial: Partial<AgentListSearch>) => onSearchChange(changeAgentListSearch(search, partial));
   const filtered = hasAgentFilters(search);
+  const canMutate = useCanMutate();
+  const [columns, setColumns] = useState<AgentColumnId[]>(() => loadColumns(globalThis.localStorage));
+  const chooseColumns = (next: AgentColumnId[]) => {
+    setColumns(next);
+    try {
+      globalThis.localStorage?.setItem(COLUMNS_STORAGE_KEY, JSON.stringify(next));
+    } catch {
+      // A private window may refuse storage; the choice then lasts for this page.
+    }
+  };
+  const [selected, setSelected] = useState<string[]>([]);
+  const [selectingAll, setSelectingAll] = useState(false);
+  const [selectionProblem, setSelectionProblem] = useState<string | null>(null);
+  const rows = useMemo(() => agents.data?.items ?? [], [agents.data]);
+  const hostnames = useMemo(() => new Map(rows.map((agent) => [agent.id, agent.alias || agent.hostname])), [rows]);
+  const selectAll = async () => {
+    setSelectingAll(true);
+    setSelectionProblem(null);
+    try {
+      setSelected(await matchingAgentIds(search, MAX_SELECTION));
+    } catch (error) {
+      setSelectionProblem(errorMessage(error));
+    } finally {
+      setSelectingAll(false);
+    }
+  };
+  // A new filter is a new list: what was selected in the old one is not in view any more.
+  const changeAndClear = (partial: Partial<AgentListSearch>) => {
+    if (Object.keys(partial).some((key) => key !== "page" && key !== "sort" && key !== "order")) setSelected([]);
+    change(partial);
+  };
+  const leading: DataColumn<AgentSummary>[] = canMutate ? [selectionColumn(rows, selected, setSelected)] : [];
 
   return (
     <div className="grid gap-4">
@@ -31,14 +89,61 @@ export function AgentsPage({ search, onSearchChange }: { search: AgentListSearch
         }
         actions={
           <>
-            <FleetStatus current={search.status} onSelect={(status) => change({ status })} />
+            <FleetStatus current={search.status} onSelect={(status) => changeAndClear({ status })} />
             <DeletedAgentsLink />
           </>
         }
       />
-      <AgentFilters search={search} onChange={change} onClear={() => onSearchChange({})} />
+      <AgentFilters
+        search={search}
+        onChange={changeAndClear}
+        onClear={() => {
+          setSelected([]);
+          onSearchChange({});
+        }}
+        extra={
+          <>
+            <SavedViews
+              search={search}
+              columns={columns}
+              onApply={(view) => {
+                setSelected([]);
+                onSearchChange(view.search);
+                if (view.columns) chooseColumns(view.columns);
+              }}
+            />
+            <ColumnChooser columns={columns} onChange={chooseColumns} />
+          </>
+        }
+      />
+      {selected.length > 0 ? (
+        <AgentBulkBar
+          selected={selected}
+          total={Math.min(agents.data?.total ?? 0, MAX_SELECTION)}
+          onSelectAll={() => void selectAll()}
+          selectingAll={selectingAll}
+          onClear={() => setSelected([])}
+          hostnames={hostnames}
+        />
+      ) : null}
+      {selectionProblem ? (
+        <p role="alert" className="text-sm text-destructive">
+          {selectionProblem}
+        </p>
+      ) : null}
       <AgentsTable
         query={agents}
+        columns={columns}
+        leading={leading}
+        sort={{
+          key: search.sort ?? "hostname",
+          order: search.order ?? "asc",
+          onSortChange: (key, order) =>
+            change({
+              sort: key === "hostname" ? undefined : (key as AgentListSearch["sort"]),
+              order: order === "desc" ? "desc" : undefined,
+            }),
+        }}
         loadingClassName="h-64"
         framed
         empty={
@@ -75,10 +180,81 @@ function DeletedAgentsLink() {
   );
 }
 
-/** Fleet-wide online/offline counts, which double as quick status filters. */
+/** The selection boxes: one per row, and one in the header for the whole page. */
+function selectionColumn(rows: AgentSummary[], selected: string[], setSelected: (next: string[]) => void): DataColumn<AgentSummary> {
+  const onPage = rows.map((agent) => agent.id);
+  const allOnPage = onPage.length > 0 && onPage.every((id) => selected.includes(id));
+  const someOnPage = onPage.some((id) => selected.includes(id));
+  return {
+    header: "Select",
+    headerClassName: "w-8",
+    headerContent: (
+      <input
+        type="checkbox"
+        className="size-4 accent-primary align-middle"
+        aria-label="Select every agent on this page"
+        data-testid="select-page"
+        checked={allOnPage}
+        ref={(box) => {
+          if (box) box.indeterminate = someOnPage && !allOnPage;
+        }}
+        onChange={() =>
+          setSelected(
+            allOnPage ? selected.filter((id) => !onPage.includes(id)) : [...selected, ...onPage.filter((id) => !selected.includes(id))],
+          )
+        }
+      />
+    ),
+    cell: (agent) => (
+      <input
+        type="checkbox"
+        className="size-4 accent-primary align-middle"
+        aria-label={`Select ${agent.alias || agent.hostname}`}
+        data-testid="select-agent"
+        checked={selected.includes(agent.id)}
+        onChange={(event) => setSelected(event.target.checked ? [...selected, agent.id] : selected.filter((id) => id !== agent.id))}
+      />
+    ),
+  };
+}
+
+/** Which columns the table shows, kept in this browser. */
+function ColumnChooser({ columns, onChange }: { columns: AgentColumnId[]; onChange: (next: AgentColumnId[]) => void }) {
+  return (
+    <DropdownMenu>
+      <DropdownMenuTrigger asChild>
+        <Button variant="outline" size="sm" data-testid="column-chooser">
+          <Columns3Icon /> Columns
+        </Button>
+      </DropdownMenuTrigger>
+      <DropdownMenuContent align="end">
+        <DropdownMenuLabel>Show columns</DropdownMenuLabel>
+        <DropdownMenuSeparator />
+        {AGENT_COLUMNS.map((column) => (
+          <DropdownMenuCheckboxItem
+            key={column.id}
+            checked={columns.includes(column.id)}
+            disabled={REQUIRED_COLUMNS.includes(column.id)}
+            onSelect={(event) => event.preventDefault()}
+            onCheckedChange={() => onChange(toggleColumn(columns, column.id))}
+            data-testid={`column-${column.id}`}
+          >
+            {column.label}
+          </DropdownMenuCheckboxItem>
+        ))}
+      </DropdownMenuContent>
+    </DropdownMenu>
+  );
+}
+
+/**
+ * Fleet-wide online/offline counts, which double as quick status filters. They follow the gateway's
+ * live presence (see `useAgentStatusCounts`).
+ */
 function FleetStatus({ current, onSelect }: { current: string | undefined; onSelect: (status: "online" | "offline" | undefined) => void }) {
-  const online = useAgentStatusCount("online");
-  const offline = useAgentStatusCount("offline");
+  const counts = useAgentStatusCounts();
+  const online = { data: counts.data?.online };
+  const offline = { data: counts.data?.offline };
   const item = (status: "online" | "offline", count: number | undefined) => (
     <Button
       variant={current === status ? "secondary" : "ghost"}
@@ -103,18 +279,22 @@ function AgentFilters({
   search,
   onChange,
   onClear,
+  extra,
 }: {
   search: AgentListSearch;
   onChange: (partial: Partial<AgentListSearch>) => void;
   onClear: () => void;
+  /** Saved views and the column chooser, at the end of the row. */
+  extra: React.ReactNode;
 }) {
   const clients = useFilterClients();
   const sites = useFilterSites(search.client_id);
+  const facets = useAgentFacets();
   return (
     <div className="flex flex-wrap items-center gap-2" data-testid="agent-filters">
       <SearchInput
         label="Search agents"
-        placeholder="Search hostname or name…"
+        placeholder="Search name, IP or user…"
         value={search.q ?? ""}
         onChange={(q) => onChange({ q: q || undefined })}
       />
@@ -167,20 +347,80 @@ function AgentFilters({
           <SelectItem value="offline">Offline</SelectItem>
         </SelectContent>
       </Select>
-      {search.tag ? (
-        <Badge variant="secondary" className="gap-1 py-1" data-testid="agent-tag-filter">
-          Tag: {search.tag}
-          <button type="button" aria-label={`Stop filtering by tag ${search.tag}`} onClick={() => onChange({ tag: undefined })}>
-            <XIcon />
-          </button>
-        </Badge>
-      ) : null}
+      <Select value={search.os ?? ALL} onValueChange={(value) => onChange({ os: OS_FAMILIES.find((family) => family === value) })}>
+        <SelectTrigger aria-label="Filter by OS" className="w-32" data-testid="filter-os">
+          <SelectValue placeholder="Any OS" />
+        </SelectTrigger>
+        <SelectContent>
+          <SelectItem value={ALL}>Any OS</SelectItem>
+          {OS_FAMILIES.map((family) => {
+            const count = facets.data?.os.find((facet) => facet.value === family)?.agents;
+            return (
+              <SelectItem key={family} value={family}>
+                {OS_FAMILY_LABELS[family]}
+                {count !== undefined ? ` (${count})` : ""}
+              </SelectItem>
+            );
+          })}
+        </SelectContent>
+      </Select>
+      <FacetSelect
+        label="version"
+        testId="filter-version"
+        anyLabel="Any version"
+        value={search.version}
+        values={facets.data?.versions}
+        onChange={(version) => onChange({ version })}
+      />
+      <FacetSelect
+        label="tag"
+        testId="filter-tag"
+        anyLabel="Any tag"
+        value={search.tag}
+        values={facets.data?.tags}
+        onChange={(tag) => onChange({ tag })}
+      />
       {hasAgentFilters(search) ? (
         <Button variant="ghost" size="sm" onClick={onClear}>
           <XIcon /> Clear
         </Button>
       ) : null}
+      <div className="ml-auto flex gap-2">{extra}</div>
     </div>
+  );
+}
+
+/** A filter whose values come from the organization's agents, each with its count. */
+function FacetSelect({
+  label,
+  testId,
+  anyLabel,
+  value,
+  values,
+  onChange,
+}: {
+  label: string;
+  testId: string;
+  anyLabel: string;
+  value: string | undefined;
+  values: { value: string; agents: number }[] | undefined;
+  onChange: (value: string | undefined) => void;
+}) {
+  return (
+    <Select value={value ?? ALL} onValueChange={(next) => onChange(next === ALL ? undefined : next)}>
+      <SelectTrigger aria-label={`Filter by ${label}`} className="w-36" data-testid={testId}>
+        <SelectValue placeholder={anyLabel} />
+      </SelectTrigger>
+      <SelectContent>
+        <SelectItem value={ALL}>{anyLabel}</SelectItem>
+        {value && !values?.some((facet) => facet.value === value) ? <SelectItem value={value}>{value}</SelectItem> : null}
+        {values?.map((facet) => (
+          <SelectItem key={facet.value} value={facet.value}>
+            {facet.value} ({facet.agents})
+          </SelectItem>
+        ))}
+      </SelectContent>
+    </Select>
   );
 }
 
