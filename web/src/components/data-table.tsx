@@ -21,6 +21,11 @@ export interface DataColumn<T> {
   /** Shown in the header instead of the text (a select-all box); the text stays its key and label. */
   headerContent?: ReactNode;
   headerClassName?: string;
+  /**
+   * The column takes the row's spare width and its content truncates (a name and its summary). On a
+   * narrow screen it keeps a readable width and the table scrolls sideways in its box instead.
+   */
+  fill?: boolean;
   /** The class of every cell of the column. */
   className?: string;
   /** Props of one row's cell: a class, a title, a test id. */
@@ -38,6 +43,9 @@ export interface TableSort {
   /** A header clicked: its key, ascending first, then descending. */
   onSortChange: (key: string, order: "asc" | "desc") => void;
 }
+
+/** `max-w-0` lets the cell's content shrink below its width, `w-full` gives it the spare width. */
+const FILL_CELL = "w-full max-w-0 min-w-56";
 
 /** One page of a list as the API answers it. */
 export interface ListPage<T> {
@@ -146,7 +154,11 @@ export function RowsTable<T>({
                 className={column.headerClassName}
                 aria-sort={sorted === "asc" ? "ascending" : sorted === "desc" ? "descending" : undefined}
               >
-                {sort && column.sortKey ? <SortButton column={column} sort={sort} sorted={sorted} /> : (column.headerContent ?? column.header)}
+                {sort && column.sortKey ? (
+                  <SortButton column={column} sort={sort} sorted={sorted} />
+                ) : (
+                  (column.headerContent ?? column.header)
+                )}
               </TableHead>
             );
           })}
@@ -158,7 +170,7 @@ export function RowsTable<T>({
             {columns.map((column) => {
               const props = column.cellProps?.(row);
               return (
-                <TableCell key={column.header} {...props} className={cn(column.className, props?.className)}>
+                <TableCell key={column.header} {...props} className={cn(column.fill && FILL_CELL, column.className, props?.className)}>
                   {column.cell(row)}
                 </TableCell>
               );

@@ -18,7 +18,7 @@ export function AlertDetailDialog({ alertId, onClose }: { alertId: string | unde
   return (
     <Dialog open={alertId !== undefined} onOpenChange={(open) => !open && onClose()}>
       <DialogContent
-        className="top-0 right-0 left-auto h-svh max-w-[calc(100%-2rem)] translate-x-0 translate-y-0 content-start overflow-y-auto rounded-none sm:max-w-xl"
+        className="top-0 right-0 left-auto h-svh max-h-none max-w-[calc(100%-2rem)] translate-x-0 translate-y-0 content-start overflow-y-auto rounded-none sm:max-w-xl"
         data-testid="alert-detail"
       >
         {alert.isPending ? (

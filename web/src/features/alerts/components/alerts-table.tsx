@@ -200,7 +200,7 @@ function alertColumns(onOpen: (alertId: string) => void, showPlace: boolean): Da
     },
     {
       header: "Alert",
-      className: "max-w-0 w-full",
+      fill: true,
       cell: (alert) => (
         <button
           type="button"

@@ -115,7 +115,7 @@ export function AgentChecksTab({ agentId, agentOnline }: { agentId: string; agen
                     <TableCell>
                       <CheckStateBadge state={check.state} />
                     </TableCell>
-                    <TableCell className="max-w-0">
+                    <TableCell className="max-w-0 min-w-56">
                       <div className="flex min-w-0 items-center gap-2">
                         <span className="truncate font-medium" title={check.name}>
                           {check.name}

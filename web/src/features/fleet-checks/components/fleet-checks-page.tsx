@@ -106,7 +106,7 @@ const COLUMNS: DataColumn<FleetCheck>[] = [
   { header: "State", headerClassName: "w-28", cell: (check) => <CheckStateBadge state={check.state} /> },
   {
     header: "Check",
-    className: "max-w-0 w-full",
+    fill: true,
     cell: (check) => (
       <>
         <div className="flex min-w-0 items-center gap-2">

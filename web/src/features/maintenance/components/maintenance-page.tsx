@@ -103,7 +103,8 @@ function maintenanceColumns(mayMutate: boolean): DataColumn<MaintenanceWindow>[]
     },
     {
       header: "Reason",
-      className: "max-w-0 w-full truncate",
+      fill: true,
+      className: "truncate",
       cell: (window) => window.reason || <span className="text-muted-foreground">—</span>,
     },
     {

@@ -69,7 +69,7 @@ function channelColumns(mayMutate: boolean): DataColumn<Channel>[] {
   const columns: DataColumn<Channel>[] = [
     {
       header: "Channel",
-      className: "max-w-0 w-full",
+      fill: true,
       cell: (channel) => (
         <div className="grid min-w-0">
           <span className="truncate font-medium">{channel.name}</span>

@@ -150,7 +150,7 @@ const DELIVERY_COLUMNS: DataColumn<Delivery>[] = [
   { header: "Event", headerClassName: "w-24", cell: (delivery) => delivery.event },
   {
     header: "Subject",
-    className: "max-w-0 w-full",
+    fill: true,
     cell: (delivery) => (
       <span className="block truncate" title={delivery.subject}>
         {delivery.subject}

@@ -147,7 +147,7 @@ function templateColumns(mayMutate: boolean, onEdit: (template: CheckTemplate) =
   const columns: DataColumn<CheckTemplate>[] = [
     {
       header: "Template",
-      className: "max-w-0 w-full",
+      fill: true,
       cell: (template) => (
         <div className="grid min-w-0">
           <span className="truncate font-medium">{template.name}</span>

@@ -63,7 +63,7 @@ function policyColumns(assignmentsOf: (policy: Policy) => PolicyAssignment[]): D
   return [
     {
       header: "Policy",
-      className: "max-w-0 w-full",
+      fill: true,
       cell: (policy) => (
         <div className="grid min-w-0">
           <Link to="/policies/$policyId" params={{ policyId: policy.id }} className="truncate font-medium hover:underline">
