@@ -24,6 +24,7 @@ pub mod overview;
 pub mod policies;
 pub mod saved_views;
 pub mod scripts;
+pub mod search;
 pub mod sites;
 
 use crate::error::{ApiError, ErrorBody};
@@ -93,6 +94,7 @@ pub fn router() -> OpenApiRouter<AppState> {
             saved_views::create_saved_view
         ))
         .routes(routes!(saved_views::delete_saved_view))
+        .routes(routes!(search::search))
         .routes(routes!(
             agents::get_agent,
             agents::update_agent,

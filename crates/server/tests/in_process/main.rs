@@ -18,5 +18,6 @@ mod notifications;
 mod operations;
 mod saved_views;
 mod scripts;
+mod search;
 mod security;
 mod tenancy;

@@ -279,6 +279,20 @@ where
         self.page(listing, query, SiteRow::into_site).await
     }
 
+    async fn find_sites(&self, org: OrganizationId, query: &ListQuery) -> StoreResult<Page<Site>> {
+        let listing = Listing {
+            select: SITE_SELECT,
+            count: "SELECT COUNT(*) FROM sites s",
+            filter: "WHERE s.organization_id = $1 AND LOWER(s.name) LIKE $2 ESCAPE '\\'",
+            order_by: "LOWER(s.name), s.id",
+            params: vec![
+                org.to_string().into(),
+                like_pattern(query.search.as_deref()).into(),
+            ],
+        };
+        self.page(listing, query, SiteRow::into_site).await
+    }
+
     async fn create_site(
         &self,
         org: OrganizationId,
