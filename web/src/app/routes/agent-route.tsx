@@ -1,6 +1,7 @@
 //! The agent page route, split into its own chunk because the charts library is large. It composes
-//! the agent's page with the commands feature (run panel and history) and, as tabs, its checks,
-//! alerts and effective policy from the checks, alerts and policies features.
+//! the agent's page with the commands feature (run panel and history), the scripts feature (run a
+//! script on the agent) and, as tabs, its checks, alerts and effective policy from the checks,
+//! alerts and policies features.
 import { getRouteApi, useNavigate } from "@tanstack/react-router";
 import { AgentPage } from "@/features/agents/components/agent-page";
 import { AgentAlertsSection } from "@/features/alerts/components/agent-alerts-section";
@@ -11,6 +12,7 @@ import { AgentMaintenanceBanner } from "@/features/maintenance/components/mainte
 import { AGENT_TABS, type AgentTab } from "../agent-tab";
 import { CommandHistoryCard } from "@/features/commands/components/command-history-card";
 import { RunCommandPanel } from "@/features/commands/components/run-command-panel";
+import { RunScriptOnTargetButton } from "@/features/scripts/components/run-script-on-target";
 import type { CommandHistorySearch } from "@/features/commands/command-history-search";
 
 const agentApi = getRouteApi("/authed/agents/$agentId");
@@ -59,6 +61,14 @@ export function AgentRoute() {
         },
       ]}
       banner={(agent) => <AgentMaintenanceBanner agentId={agent.id} />}
+      headerActions={(agent) => (
+        <RunScriptOnTargetButton
+          target={{ kind: "agents", agentIds: [agent.id] }}
+          targetLabel={agent.alias || agent.hostname}
+          agentNames={{ [agent.id]: agent.hostname }}
+          onJobStarted={(job) => void navigate({ to: "/jobs/$jobId", params: { jobId: job.id } })}
+        />
+      )}
       onDeleted={(deletedId) => void navigate({ to: "/deleted-agents/$agentId", params: { agentId: deletedId } })}
       commandPanel={(agent) => <RunCommandPanel agentId={agent.id} agentOnline={agent.status === "online"} />}
       commandHistory={(agent) => (

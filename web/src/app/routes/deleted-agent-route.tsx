@@ -18,6 +18,7 @@ export function DeletedAgentRoute() {
         <CommandHistoryCard
           agentId={agent.id}
           agentOnline={false}
+          allowRerun={false}
           search={search}
           onSearchChange={(next) => void navigate({ to: "/deleted-agents/$agentId", params: { agentId }, search: next, replace: true })}
         />

@@ -13,6 +13,7 @@ import { ClientSitesSection } from "@/features/sites/components/client-sites-sec
 import { EnrollmentKeySection } from "@/features/sites/components/enrollment-key-section";
 import { EnrollmentKeysCard } from "@/features/sites/components/enrollment-keys-card";
 import { SiteHeader } from "@/features/sites/components/site-header";
+import { RunScriptOnTargetButton } from "@/features/scripts/components/run-script-on-target";
 
 const loginApi = getRouteApi("/login");
 const agentsApi = getRouteApi("/authed/agents");
@@ -61,7 +62,17 @@ export function ClientRoute() {
   const navigate = useNavigate();
   return (
     <div className="grid gap-4">
-      <ClientHeader clientId={clientId} onDeleted={() => void navigate({ to: "/clients" })} />
+      <ClientHeader
+        clientId={clientId}
+        onDeleted={() => void navigate({ to: "/clients" })}
+        actions={(client) => (
+          <RunScriptOnTargetButton
+            target={{ kind: "client", clientId: client.id }}
+            targetLabel={`client ${client.name}`}
+            onJobStarted={(job) => void navigate({ to: "/jobs/$jobId", params: { jobId: job.id } })}
+          />
+        )}
+      />
       <TargetMaintenanceBanner scope="client" targetId={clientId} />
       <ClientSitesSection
         clientId={clientId}
@@ -78,7 +89,17 @@ export function SiteRoute() {
   const navigate = useNavigate();
   return (
     <div className="grid gap-4">
-      <SiteHeader siteId={siteId} onDeleted={(clientId) => void navigate({ to: "/clients/$clientId", params: { clientId } })} />
+      <SiteHeader
+        siteId={siteId}
+        onDeleted={(clientId) => void navigate({ to: "/clients/$clientId", params: { clientId } })}
+        actions={(site) => (
+          <RunScriptOnTargetButton
+            target={{ kind: "site", clientId: site.client_id, siteId: site.id }}
+            targetLabel={`site ${site.name}`}
+            onJobStarted={(job) => void navigate({ to: "/jobs/$jobId", params: { jobId: job.id } })}
+          />
+        )}
+      />
       <TargetMaintenanceBanner scope="site" targetId={siteId} />
       <EnrollmentKeysCard key={`keys-${siteId}`} siteId={siteId} />
       <EnrollmentKeySection key={siteId} siteId={siteId} />

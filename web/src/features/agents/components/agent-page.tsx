@@ -44,6 +44,7 @@ export function AgentPage({
   onTabChange,
   extraTabs,
   banner,
+  headerActions,
 }: {
   agentId: string;
   range: MetricRange;
@@ -59,6 +60,8 @@ export function AgentPage({
   extraTabs?: (agent: AgentDetail) => AgentPageTab[];
   /** A notice under the header from another feature (maintenance). */
   banner?: (agent: AgentDetail) => ReactNode;
+  /** Buttons another feature adds to the header (running a script on the agent). */
+  headerActions?: (agent: AgentDetail) => ReactNode;
 }) {
   const agent = useAgent(agentId);
   useDocumentTitle(agent.data?.alias || agent.data?.hostname);
@@ -102,7 +105,7 @@ export function AgentPage({
 
   return (
     <div className="grid gap-4">
-      <AgentHeader agent={agent.data} onDeleted={onDeleted} />
+      <AgentHeader agent={agent.data} onDeleted={onDeleted} actions={headerActions?.(agent.data)} />
       {banner?.(agent.data)}
       {tabs.length === 0 ? (
         overview
@@ -130,7 +133,7 @@ export function AgentPage({
   );
 }
 
-function AgentHeader({ agent, onDeleted }: { agent: AgentDetail; onDeleted: (agentId: string) => void }) {
+function AgentHeader({ agent, onDeleted, actions }: { agent: AgentDetail; onDeleted: (agentId: string) => void; actions?: ReactNode }) {
   const mayMutate = useCanMutate();
   const deleteAgent = useDeleteAgent();
   return (
@@ -146,22 +149,25 @@ function AgentHeader({ agent, onDeleted }: { agent: AgentDetail; onDeleted: (age
           </span>
         }
         actions={
-          mayMutate ? (
-            <ConfirmDialog
-              trigger={
-                <Button variant="outline">
-                  <Trash2Icon /> Delete agent
-                </Button>
-              }
-              title={`Delete ${agent.hostname}?`}
-              description="The agent can no longer connect or run anything; its queued and running commands are interrupted, and its metrics and events are deleted. Its command history is kept and stays readable under Deleted agents. To manage this computer again, enroll it again with the site's key."
-              confirmLabel="Delete agent"
-              onConfirm={async () => {
-                await deleteAgent.mutateAsync(agent.id);
-                onDeleted(agent.id);
-              }}
-            />
-          ) : null
+          <>
+            {actions}
+            {mayMutate ? (
+              <ConfirmDialog
+                trigger={
+                  <Button variant="outline">
+                    <Trash2Icon /> Delete agent
+                  </Button>
+                }
+                title={`Delete ${agent.hostname}?`}
+                description="The agent can no longer connect or run anything; its queued and running commands are interrupted, and its metrics and events are deleted. Its command history is kept and stays readable under Deleted agents. To manage this computer again, enroll it again with the site's key."
+                confirmLabel="Delete agent"
+                onConfirm={async () => {
+                  await deleteAgent.mutateAsync(agent.id);
+                  onDeleted(agent.id);
+                }}
+              />
+            ) : null}
+          </>
         }
       >
         <nav aria-label="Breadcrumb" className="mb-1 flex gap-1 text-xs text-muted-foreground">

@@ -1,4 +1,6 @@
 import { Link } from "@tanstack/react-router";
+import type { ReactNode } from "react";
+import type { Client } from "@/api/types";
 import { useDocumentTitle } from "@/hooks/use-document-title";
 import { ErrorMessage } from "@/components/error-message";
 import { RenameDeleteActions } from "@/components/rename-delete-actions";
@@ -8,7 +10,16 @@ import { useCanMutate } from "@/lib/auth";
 import { CLIENT_DELETE_DESCRIPTION, useClient, useDeleteClient, useRenameClient } from "../api/clients";
 
 /** The client page's title with rename and delete; the sites below it come from the sites feature. */
-export function ClientHeader({ clientId, onDeleted }: { clientId: string; onDeleted: () => void }) {
+export function ClientHeader({
+  clientId,
+  onDeleted,
+  actions,
+}: {
+  clientId: string;
+  onDeleted: () => void;
+  /** Buttons another feature adds to the header (running a script on the client). */
+  actions?: (client: Client) => ReactNode;
+}) {
   const client = useClient(clientId);
   useDocumentTitle(client.data?.name);
   const renameClient = useRenameClient(clientId);
@@ -30,19 +41,22 @@ export function ClientHeader({ clientId, onDeleted }: { clientId: string; onDele
         </>
       }
       actions={
-        mayMutate ? (
-          <RenameDeleteActions
-            variant="header"
-            name={client.data.name}
-            noun="client"
-            deleteDescription={CLIENT_DELETE_DESCRIPTION}
-            onRename={(name) => renameClient.mutateAsync(name)}
-            onDelete={async () => {
-              await deleteClient.mutateAsync(clientId);
-              onDeleted();
-            }}
-          />
-        ) : null
+        <>
+          {actions?.(client.data)}
+          {mayMutate ? (
+            <RenameDeleteActions
+              variant="header"
+              name={client.data.name}
+              noun="client"
+              deleteDescription={CLIENT_DELETE_DESCRIPTION}
+              onRename={(name) => renameClient.mutateAsync(name)}
+              onDelete={async () => {
+                await deleteClient.mutateAsync(clientId);
+                onDeleted();
+              }}
+            />
+          ) : null}
+        </>
       }
     >
       <nav aria-label="Breadcrumb" className="mb-1 text-xs text-muted-foreground">

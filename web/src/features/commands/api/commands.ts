@@ -104,3 +104,17 @@ export function useCancelCommand() {
     onError: (_error, id) => queryClient.invalidateQueries({ queryKey: commandKeys.detail(id) }),
   });
 }
+
+/** Runs a command again on its agent, as a new command (same code or script version, arguments, run-as, timeout). */
+export function useRerunCommand() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (id: string) => unwrap(api.POST("/api/v1/commands/{id}/rerun", { params: { path: { id } } })),
+    onSuccess: (command) => {
+      queryClient.setQueryData(commandKeys.detail(command.id), command);
+      // As for a new command: a quick one may have finished before this answer arrived.
+      void queryClient.invalidateQueries({ queryKey: commandKeys.detail(command.id), exact: true });
+      return queryClient.invalidateQueries({ queryKey: commandKeys.listsOf(command.agent_id) });
+    },
+  });
+}

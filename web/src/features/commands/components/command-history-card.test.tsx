@@ -10,6 +10,13 @@ import { command as commandFixture } from "@/test/fixtures";
 
 const AGENT_ID = "9d3c1b8e-6a3f-4f0e-8c1d-2b7a5e4f3c21";
 
+// openapi-fetch keeps the fetch it saw at creation, so the stub must exist before the client module loads.
+const fetchMock = vi.hoisted(() => {
+  const mock = vi.fn<typeof fetch>();
+  globalThis.fetch = mock;
+  return mock;
+});
+
 const command = (id: string, overrides: Partial<Command>): Command =>
   commandFixture({
     id,
@@ -22,15 +29,30 @@ const command = (id: string, overrides: Partial<Command>): Command =>
     ...overrides,
   });
 
-function renderHistory(search: CommandHistorySearch, page: CommandPage, onSearchChange = vi.fn()) {
+function renderHistory(
+  search: CommandHistorySearch,
+  page: CommandPage,
+  onSearchChange = vi.fn(),
+  { role = "technician", allowRerun }: { role?: "technician" | "readonly"; allowRerun?: boolean } = {},
+) {
   renderPage(
     <LiveEventsProvider session={null}>
-      <CommandHistoryCard agentId={AGENT_ID} agentOnline search={search} onSearchChange={onSearchChange} />
+      <CommandHistoryCard agentId={AGENT_ID} agentOnline search={search} onSearchChange={onSearchChange} allowRerun={allowRerun} />
     </LiveEventsProvider>,
-    { seed: [[commandKeys.list(AGENT_ID, search), page]] },
+    { seed: [[commandKeys.list(AGENT_ID, search), page]], role },
   );
   return onSearchChange;
 }
+
+const fromScript = (id: string, name: string | null) =>
+  command(id, {
+    command_type: "script",
+    interpreter: "bash",
+    command: "#!/bin/bash\necho SECRET-BODY",
+    args: ["/tmp", "7"],
+    script: { id: "s1", version: 4, name },
+    job_id: "j1",
+  });
 
 describe("CommandHistoryCard", () => {
   it("lists commands with status, first line, author, duration and exit code", async () => {
@@ -67,6 +89,53 @@ describe("CommandHistoryCard", () => {
     await userEvent.click(await screen.findByRole("button", { name: "uptime" }));
     expect(onSearchChange).toHaveBeenLastCalledWith({ cmd_page: 2, command: "c1" });
     expect(screen.getByTestId("pagination")).toHaveTextContent("16–16 of 16");
+  });
+
+  it("names the script, its version and its job instead of showing the script's code", async () => {
+    renderHistory({}, { items: [fromScript("c3", "Clean temp"), fromScript("c2", null)], total: 2, page: 1, per_page: 15 });
+    const [named, deleted] = await screen.findAllByTestId("command-row");
+    expect(within(named!).getByRole("link", { name: "Clean temp v4" })).toHaveAttribute("href", "/scripts/s1");
+    expect(within(named!).getByRole("link", { name: "job" })).toHaveAttribute("href", "/jobs/j1");
+    expect(named).toHaveTextContent("/tmp 7");
+    expect(named).not.toHaveTextContent("SECRET-BODY");
+    expect(within(deleted!).queryByTestId("command-script-link")).not.toBeInTheDocument();
+    expect(deleted).toHaveTextContent("deleted script v4");
+  });
+
+  it("runs a command again after asking, and opens the new command's output", async () => {
+    fetchMock.mockReset();
+    fetchMock.mockImplementation(async (input) => {
+      const request = input as Request;
+      if (request.method === "POST" && new URL(request.url).pathname === "/api/v1/commands/c3/rerun") {
+        return new Response(JSON.stringify(command("c9", { status: "queued", agent_id: AGENT_ID })), {
+          status: 201,
+          headers: { "Content-Type": "application/json" },
+        });
+      }
+      return new Response(JSON.stringify({ error: { code: "not_found", message: "not found" } }), { status: 404 });
+    });
+    const onSearchChange = renderHistory({}, { items: [fromScript("c3", "Clean temp")], total: 1, page: 1, per_page: 15 });
+    await userEvent.click(await screen.findByRole("button", { name: "Run again: Clean temp version 4" }));
+    const dialog = await screen.findByRole("alertdialog");
+    expect(dialog).toHaveTextContent("Runs Clean temp version 4 again on this agent");
+    expect(dialog).toHaveTextContent("Arguments: /tmp 7");
+    expect(onSearchChange).not.toHaveBeenCalled();
+    await userEvent.click(within(dialog).getByRole("button", { name: "Run again" }));
+    await vi.waitFor(() => expect(onSearchChange).toHaveBeenLastCalledWith({ command: "c9" }));
+    expect(fetchMock.mock.calls.filter(([input]) => (input as Request).method === "POST")).toHaveLength(1);
+  });
+
+  it("does not offer Run again to readonly users", async () => {
+    const page = { items: [command("c1", {})], total: 1, page: 1, per_page: 15 };
+    renderHistory({}, page, vi.fn(), { role: "readonly" });
+    await screen.findAllByTestId("command-row");
+    expect(screen.queryByTestId("rerun-command-button")).not.toBeInTheDocument();
+  });
+
+  it("does not offer Run again on a deleted agent", async () => {
+    renderHistory({}, { items: [command("c1", {})], total: 1, page: 1, per_page: 15 }, vi.fn(), { allowRerun: false });
+    await screen.findAllByTestId("command-row");
+    expect(screen.queryByTestId("rerun-command-button")).not.toBeInTheDocument();
   });
 
   it("says when no command was run yet", async () => {

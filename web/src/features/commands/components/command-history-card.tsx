@@ -1,35 +1,46 @@
-import { HistoryIcon, XIcon } from "lucide-react";
+import { Link } from "@tanstack/react-router";
+import { FileCodeIcon, HistoryIcon, RotateCcwIcon, XIcon } from "lucide-react";
 import type { Command } from "@/api/types";
 import { CommandOutputDialog } from "@/components/command-output-dialog";
+import { ConfirmDialog } from "@/components/confirm-dialog";
 import { DataTable, type DataColumn } from "@/components/data-table";
 import { RelativeTime } from "@/components/relative-time";
 import { SearchInput } from "@/components/search-input";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
 import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
+import { useCanMutate } from "@/lib/auth";
 import { exitCodeClass, formatRunDuration } from "@/lib/format";
 import { changeListSearch } from "@/lib/search-params";
-import { COMMANDS_PER_PAGE, useAgentCommands } from "../api/commands";
+import { COMMANDS_PER_PAGE, useAgentCommands, useRerunCommand } from "../api/commands";
 import { COMMAND_HISTORY_PAGING, type CommandHistorySearch } from "../command-history-search";
 import { COMMAND_STATUS_LABELS, COMMAND_STATUSES, COMMAND_TYPE_LABELS, commandFirstLine, type CommandStatus } from "../command-status";
 import { CommandStatusBadge } from "./command-status-badge";
 import { CommandTerminal } from "./command-terminal";
+import { cn } from "@/lib/utils";
 
 const ANY_STATUS = "__any__";
 
-/** The agent's commands, newest first; a row opens that command's output. */
+/**
+ * The agent's commands, newest first; a row opens that command's output. A command from the script
+ * library shows the script (name and version) and its job instead of its code, and any command can
+ * be run again (not on a deleted agent: `allowRerun` false).
+ */
 export function CommandHistoryCard({
   agentId,
   agentOnline,
   search,
   onSearchChange,
+  allowRerun = true,
 }: {
   agentId: string;
   agentOnline: boolean;
   search: CommandHistorySearch;
   onSearchChange: (next: CommandHistorySearch) => void;
+  allowRerun?: boolean;
 }) {
   const commands = useAgentCommands(agentId, search);
+  const mayMutate = useCanMutate();
   const change = (partial: Partial<CommandHistorySearch>) => onSearchChange(changeListSearch(search, partial, COMMAND_HISTORY_PAGING));
   const filtered = Boolean(search.cmd_q || search.cmd_status);
   const open = (commandId: string) => change({ command: commandId });
@@ -75,7 +86,7 @@ export function CommandHistoryCard({
       <CardContent className="grid gap-2">
         <DataTable
           query={commands}
-          columns={historyColumns(open)}
+          columns={historyColumns(open, mayMutate && allowRerun)}
           rowKey={(command) => command.id}
           rowProps={(command) => ({
             "data-testid": "command-row",
@@ -112,8 +123,8 @@ export function CommandHistoryCard({
   );
 }
 
-function historyColumns(open: (commandId: string) => void): DataColumn<Command>[] {
-  return [
+function historyColumns(open: (commandId: string) => void, rerun: boolean): DataColumn<Command>[] {
+  const columns: DataColumn<Command>[] = [
     { header: "Status", headerClassName: "w-28", cell: (command) => <CommandStatusBadge status={command.status} /> },
     {
       header: "Type",
@@ -124,20 +135,7 @@ function historyColumns(open: (commandId: string) => void): DataColumn<Command>[
     {
       header: "Command",
       className: "max-w-0 w-full",
-      cell: (command) => (
-        // The button makes the row reachable by keyboard; the whole row is clickable with the mouse.
-        <button
-          type="button"
-          className="block w-full truncate text-left font-mono text-xs hover:underline focus-visible:underline focus-visible:outline-none"
-          title={command.command}
-          onClick={(event) => {
-            event.stopPropagation();
-            open(command.id);
-          }}
-        >
-          {commandFirstLine(command.command)}
-        </button>
-      ),
+      cell: (command) => <CommandCell command={command} onOpen={() => open(command.id)} />,
     },
     {
       header: "By",
@@ -165,4 +163,131 @@ function historyColumns(open: (commandId: string) => void): DataColumn<Command>[
       cell: (command) => command.exit_code ?? "–",
     },
   ];
+  if (rerun) {
+    columns.push({
+      header: "Run again",
+      headerContent: <span className="sr-only">Run again</span>,
+      headerClassName: "w-10",
+      cellProps: () => ({ onClick: (event) => event.stopPropagation() }),
+      cell: (command) => <RunAgainButton command={command} onStarted={open} />,
+    });
+  }
+  return columns;
+}
+
+/** What ran: the script (linked, with its job) or the command's first line; either opens the output. */
+function CommandCell({ command, onOpen }: { command: Command; onOpen: () => void }) {
+  const script = command.script;
+  // The button makes the row reachable by keyboard; the whole row is clickable with the mouse.
+  const openButton = (label: string, title: string, className?: string) => (
+    <button
+      type="button"
+      className={cn("truncate text-left hover:underline focus-visible:underline focus-visible:outline-none", className)}
+      title={title}
+      onClick={(event) => {
+        event.stopPropagation();
+        onOpen();
+      }}
+    >
+      {label}
+    </button>
+  );
+  if (!script) {
+    return (
+      <span className="flex min-w-0 items-center gap-2">
+        {openButton(commandFirstLine(command.command), command.command, "block w-full font-mono text-xs")}
+        {command.job_id ? <JobLink jobId={command.job_id} /> : null}
+      </span>
+    );
+  }
+  const name = script.name ?? "deleted script";
+  return (
+    <span className="flex min-w-0 items-center gap-2 text-xs" data-testid="command-script">
+      <FileCodeIcon className="size-3.5 shrink-0 text-muted-foreground" aria-hidden />
+      {script.name ? (
+        <Link
+          to="/scripts/$scriptId"
+          params={{ scriptId: script.id }}
+          className="truncate font-medium hover:underline"
+          onClick={(event) => event.stopPropagation()}
+          data-testid="command-script-link"
+        >
+          {name} v{script.version}
+        </Link>
+      ) : (
+        <span className="truncate text-muted-foreground" title="The script was deleted from the library since.">
+          {name} v{script.version}
+        </span>
+      )}
+      {command.args.length > 0 ? (
+        <span className="truncate font-mono text-muted-foreground" title={command.args.join(" ")}>
+          {command.args.join(" ")}
+        </span>
+      ) : null}
+      {command.job_id ? <JobLink jobId={command.job_id} /> : null}
+      {openButton("output", `Show the output of ${name}`, "ml-auto shrink-0 text-muted-foreground")}
+    </span>
+  );
+}
+
+function JobLink({ jobId }: { jobId: string }) {
+  return (
+    <Link
+      to="/jobs/$jobId"
+      params={{ jobId }}
+      className="shrink-0 rounded bg-muted px-1.5 py-0.5 text-[11px] text-muted-foreground hover:text-foreground hover:underline"
+      title="The job this command was part of"
+      onClick={(event) => event.stopPropagation()}
+      data-testid="command-job-link"
+    >
+      job
+    </Link>
+  );
+}
+
+/** Asks, then runs the same command again on the agent and opens the new command's output. */
+function RunAgainButton({ command, onStarted }: { command: Command; onStarted: (commandId: string) => void }) {
+  const rerun = useRerunCommand();
+  const what = command.script
+    ? `${command.script.name ?? "the deleted script"} version ${command.script.version}`
+    : commandFirstLine(command.command);
+  return (
+    <ConfirmDialog
+      variant="default"
+      trigger={
+        <Button variant="ghost" size="icon-sm" title="Run again" aria-label={`Run again: ${what}`} data-testid="rerun-command-button">
+          <RotateCcwIcon />
+        </Button>
+      }
+      title="Run this command again?"
+      description={
+        <div className="grid gap-1">
+          <p>
+            Runs <span className="font-medium text-foreground">{what}</span> again on this agent, as a new command in your name.
+          </p>
+          {command.args.length > 0 ? (
+            <p>
+              Arguments: <code className="font-mono break-all">{command.args.join(" ")}</code>
+            </p>
+          ) : null}
+          <p>
+            As {runAsLabel(command.run_as)}, with a timeout of {command.timeout_seconds} s.
+          </p>
+        </div>
+      }
+      confirmLabel="Run again"
+      onConfirm={async () => {
+        const started = await rerun.mutateAsync(command.id);
+        onStarted(started.id);
+      }}
+    />
+  );
+}
+
+function runAsLabel(runAs: Command["run_as"]): string {
+  return runAs.context === "user"
+    ? `user ${runAs.username}`
+    : runAs.context === "user_session"
+      ? "the logged-in user"
+      : "the agent's account";
 }

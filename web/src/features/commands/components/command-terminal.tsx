@@ -1,3 +1,4 @@
+import { Link } from "@tanstack/react-router";
 import { ArrowDownIcon, CircleAlertIcon, ClockIcon, SquareIcon } from "lucide-react";
 import { useEffect, useLayoutEffect, useRef, useState } from "react";
 import type { Command } from "@/api/types";
@@ -87,11 +88,35 @@ function TerminalHeader({ command }: { command: Command }) {
           {errorMessage(cancel.error)}
         </p>
       ) : null}
-      <code className="block truncate font-mono text-xs text-muted-foreground" title={command.command}>
-        {command.command_type === "script" && command.interpreter ? `${command.interpreter} ‹script› ` : null}
-        {commandFirstLine(command.command)}
-        {command.args.length > 0 ? ` ${command.args.join(" ")}` : null}
-      </code>
+      {command.script ? (
+        // A library script is named, with the job it came from, rather than shown as code.
+        <div className="flex min-w-0 items-center gap-2 text-xs text-muted-foreground" data-testid="terminal-script">
+          <span className="shrink-0">Script</span>
+          {command.script.name ? (
+            <Link
+              to="/scripts/$scriptId"
+              params={{ scriptId: command.script.id }}
+              className="truncate font-medium text-foreground hover:underline"
+            >
+              {command.script.name} v{command.script.version}
+            </Link>
+          ) : (
+            <span className="truncate">deleted script v{command.script.version}</span>
+          )}
+          {command.args.length > 0 ? <code className="truncate font-mono">{command.args.join(" ")}</code> : null}
+          {command.job_id ? (
+            <Link to="/jobs/$jobId" params={{ jobId: command.job_id }} className="shrink-0 hover:text-foreground hover:underline">
+              job
+            </Link>
+          ) : null}
+        </div>
+      ) : (
+        <code className="block truncate font-mono text-xs text-muted-foreground" title={command.command}>
+          {command.command_type === "script" && command.interpreter ? `${command.interpreter} ‹script› ` : null}
+          {commandFirstLine(command.command)}
+          {command.args.length > 0 ? ` ${command.args.join(" ")}` : null}
+        </code>
+      )}
     </div>
   );
 }

@@ -76,17 +76,36 @@ describe("JobPage", () => {
     expect(screen.getByRole("progressbar", { name: "2 of 2 finished" })).toBeInTheDocument();
   });
 
-  it("opens an agent's output by putting its command in the URL, and shows it from the route", async () => {
+  it("shows an agent's output under its row, several at once, and names the last opened in the URL", async () => {
     const { onSearchChange } = renderJob(job());
+    expect(screen.queryByTestId("job-agent-output")).not.toBeInTheDocument();
     await userEvent.click((await screen.findAllByTestId("job-agent-row"))[1]!);
-    expect(onSearchChange).toHaveBeenCalledWith({ command: "c2" });
+    expect(onSearchChange).toHaveBeenLastCalledWith({ command: "c2" });
+    await userEvent.click(screen.getByRole("button", { name: "Show the output on pc-01" }));
+    expect(onSearchChange).toHaveBeenLastCalledWith({ command: "c1" });
+    const outputs = screen.getAllByTestId("job-agent-output");
+    expect(outputs.map((row) => row.textContent)).toEqual(["output of c1", "output of c2"]);
+    await userEvent.click(screen.getByRole("button", { name: "Hide the output on pc-02" }));
+    expect(screen.getAllByTestId("job-agent-output").map((row) => row.textContent)).toEqual(["output of c1"]);
   });
 
-  it("shows the output dialog for the command in the URL", async () => {
+  it("starts with the output named in the URL open", async () => {
     renderJob(job(), "technician", { command: "c2" });
-    const dialog = await screen.findByTestId("command-output-dialog");
-    expect(within(dialog).getByText("Output on pc-02")).toBeInTheDocument();
-    expect(within(dialog).getByTestId("output-from-route")).toHaveTextContent("output of c2");
+    const output = await screen.findByTestId("job-agent-output");
+    expect(within(output).getByTestId("output-from-route")).toHaveTextContent("output of c2");
+    expect(screen.getByRole("button", { name: "Hide the output on pc-02" })).toHaveAttribute("aria-expanded", "true");
+  });
+
+  it("opens the output of a one-agent job at once", async () => {
+    const detail = job();
+    renderJob({ ...detail, agents: [detail.agents[0]!], counts: { total: 1, queued: 0, running: 0, completed: 1, failed: 0 } });
+    expect(await screen.findByTestId("job-agent-output")).toHaveTextContent("output of c1");
+  });
+
+  it("downloads every result as CSV from the server, for readonly users too", async () => {
+    renderJob(job(), "readonly");
+    expect(await screen.findByTestId("export-csv-button")).toHaveAttribute("href", "/api/v1/jobs/j1/results.csv");
+    expect(screen.getByRole("link", { name: "Export CSV" })).toHaveAttribute("download");
   });
 
   it("marks a deleted agent and links it to its deleted-agent page instead of the agent page", async () => {

@@ -1,10 +1,9 @@
 import { Link } from "@tanstack/react-router";
-import { ChevronLeftIcon, RotateCcwIcon } from "lucide-react";
-import type { ReactNode } from "react";
+import { ChevronLeftIcon, ChevronRightIcon, DownloadIcon, RotateCcwIcon } from "lucide-react";
+import { Fragment, useState, type ReactNode } from "react";
 import type { Job, JobAgent, JobDetail } from "@/api/types";
 import { errorMessage } from "@/api/errors";
-import { CommandOutputDialog } from "@/components/command-output-dialog";
-import { RowsTable, type DataColumn } from "@/components/data-table";
+import type { DataColumn } from "@/components/data-table";
 import { ErrorMessage } from "@/components/error-message";
 import { PageHeader } from "@/components/page-header";
 import { RelativeTime } from "@/components/relative-time";
@@ -12,6 +11,7 @@ import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
 import { Skeleton } from "@/components/ui/skeleton";
+import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { useDocumentTitle } from "@/hooks/use-document-title";
 import { useCanMutate } from "@/lib/auth";
 import { exitCodeClass, formatDateTime, formatRunDuration } from "@/lib/format";
@@ -23,8 +23,9 @@ import { JobProgressBar } from "./job-progress-bar";
 import { JobStatusBadge } from "./job-status-badge";
 
 /**
- * One job: what ran where, live progress, and each agent's result. The commands feature's status
- * badge and terminal are passed in by the route (features do not import each other).
+ * One job: what ran where, live progress, each agent's result with its output inline, and the
+ * results as CSV. The commands feature's status badge and terminal are passed in by the route
+ * (features do not import each other).
  */
 export function JobPage({
   jobId,
@@ -45,43 +46,128 @@ export function JobPage({
   useDocumentTitle(job.data?.name ?? "Job");
   if (job.isPending) return <Skeleton className="h-96" />;
   if (job.isError) return <ErrorMessage error={job.error} onRetry={() => void job.refetch()} />;
-  const shown = job.data.agents.find((agent) => agent.command_id === search.command);
-  const open = (commandId: string) => onSearchChange({ command: commandId });
   return (
     <div className="grid gap-4" data-testid="job-page" data-job-id={job.data.id} data-status={job.data.status}>
       <JobHeader job={job.data} onRerun={onRerun} />
       <Card>
         <CardHeader>
           <CardTitle>Agents</CardTitle>
-          <span className="text-xs text-muted-foreground">Click a row to see that agent's output.</span>
+          <span className="text-xs text-muted-foreground">Click a row to show or hide that agent's output.</span>
         </CardHeader>
         <CardContent>
-          <RowsTable
-            columns={jobAgentColumns(renderCommandStatus, open)}
-            rows={job.data.agents}
-            rowKey={(agent) => agent.command_id}
-            rowProps={(agent) => ({
-              className: "cursor-pointer",
-              onClick: () => open(agent.command_id),
-              "data-testid": "job-agent-row",
-              "data-hostname": agent.hostname,
-              "data-agent-deleted": agent.agent_deleted,
-              "data-status": agent.status,
-              "data-command-id": agent.command_id,
-            })}
-            testId="job-agents-table"
+          <JobAgentsTable
+            agents={job.data.agents}
+            search={search}
+            onSearchChange={onSearchChange}
+            renderCommandStatus={renderCommandStatus}
+            renderCommandOutput={renderCommandOutput}
           />
         </CardContent>
       </Card>
-      <CommandOutputDialog
-        commandId={search.command}
-        title={`Output${shown?.hostname ? ` on ${shown.hostname}` : ""}`}
-        description="Status and output of this job's command on one agent."
-        onClose={() => onSearchChange({})}
-      >
-        {renderCommandOutput}
-      </CommandOutputDialog>
     </div>
+  );
+}
+
+/**
+ * The job's agents, each row opening that agent's output beneath it (several may be open). The
+ * output named in the URL starts open, and so does the only agent of a one-agent job; opening a
+ * row puts its command in the URL, so the page can be linked to with that output showing.
+ */
+function JobAgentsTable({
+  agents,
+  search,
+  onSearchChange,
+  renderCommandStatus,
+  renderCommandOutput,
+}: {
+  agents: JobAgent[];
+  search: JobPageSearch;
+  onSearchChange: (next: JobPageSearch) => void;
+  renderCommandStatus: (status: string) => ReactNode;
+  renderCommandOutput: (commandId: string) => ReactNode;
+}) {
+  const [expanded, setExpanded] = useState<ReadonlySet<string>>(() => {
+    const [only] = agents;
+    if (search.command) return new Set([search.command]);
+    return agents.length === 1 && only ? new Set([only.command_id]) : new Set();
+  });
+  const toggle = (commandId: string) => {
+    const next = new Set(expanded);
+    if (next.has(commandId)) {
+      next.delete(commandId);
+      if (search.command === commandId) onSearchChange({});
+    } else {
+      next.add(commandId);
+      onSearchChange({ command: commandId });
+    }
+    setExpanded(next);
+  };
+  const columns = jobAgentColumns(renderCommandStatus);
+  return (
+    <Table data-testid="job-agents-table">
+      <TableHeader>
+        <TableRow>
+          <TableHead className="w-8">
+            <span className="sr-only">Output</span>
+          </TableHead>
+          {columns.map((column) => (
+            <TableHead key={column.header} className={column.headerClassName}>
+              {column.header}
+            </TableHead>
+          ))}
+        </TableRow>
+      </TableHeader>
+      <TableBody>
+        {agents.map((agent) => {
+          const open = expanded.has(agent.command_id);
+          return (
+            <Fragment key={agent.command_id}>
+              <TableRow
+                className="cursor-pointer"
+                onClick={() => toggle(agent.command_id)}
+                data-testid="job-agent-row"
+                data-hostname={agent.hostname}
+                data-agent-deleted={agent.agent_deleted}
+                data-status={agent.status}
+                data-command-id={agent.command_id}
+                data-expanded={open}
+              >
+                <TableCell>
+                  <button
+                    type="button"
+                    className="flex size-6 items-center justify-center rounded text-muted-foreground hover:bg-accent hover:text-foreground focus-visible:ring-2 focus-visible:ring-ring/50 focus-visible:outline-none"
+                    aria-expanded={open}
+                    aria-label={`${open ? "Hide" : "Show"} the output on ${agent.hostname}`}
+                    onClick={(event) => {
+                      event.stopPropagation();
+                      toggle(agent.command_id);
+                    }}
+                    data-testid="toggle-agent-output"
+                  >
+                    <ChevronRightIcon className={cn("size-4 transition-transform", open && "rotate-90")} aria-hidden />
+                  </button>
+                </TableCell>
+                {columns.map((column) => {
+                  const props = column.cellProps?.(agent);
+                  return (
+                    <TableCell key={column.header} {...props} className={cn(column.className, props?.className)}>
+                      {column.cell(agent)}
+                    </TableCell>
+                  );
+                })}
+              </TableRow>
+              {open ? (
+                <TableRow className="hover:bg-transparent" data-testid="job-agent-output" data-command-id={agent.command_id}>
+                  <TableCell colSpan={columns.length + 1} className="bg-muted/30 p-3 whitespace-normal">
+                    {renderCommandOutput(agent.command_id)}
+                  </TableCell>
+                </TableRow>
+              ) : null}
+            </Fragment>
+          );
+        })}
+      </TableBody>
+    </Table>
   );
 }
 
@@ -117,17 +203,30 @@ function JobHeader({ job, onRerun }: { job: JobDetail; onRerun: (job: Job) => vo
           </span>
         }
         actions={
-          mayMutate ? (
-            <Button
-              variant="outline"
-              disabled={job.counts.failed === 0 || rerun.isPending}
-              title={job.counts.failed === 0 ? "No agent failed." : "Run it again on the agents where it did not succeed, as a new job."}
-              onClick={() => rerun.mutate(job.id, { onSuccess: onRerun })}
-              data-testid="rerun-failed-button"
-            >
-              <RotateCcwIcon /> Re-run failed{job.counts.failed > 0 ? ` (${job.counts.failed})` : ""}
+          <>
+            <Button variant="outline" asChild>
+              {/* The server writes the file (every agent, whatever its size); the session cookie goes along. */}
+              <a
+                href={`/api/v1/jobs/${encodeURIComponent(job.id)}/results.csv`}
+                download
+                title="Every agent's status, exit code, times and output, as a spreadsheet"
+                data-testid="export-csv-button"
+              >
+                <DownloadIcon /> Export CSV
+              </a>
             </Button>
-          ) : null
+            {mayMutate ? (
+              <Button
+                variant="outline"
+                disabled={job.counts.failed === 0 || rerun.isPending}
+                title={job.counts.failed === 0 ? "No agent failed." : "Run it again on the agents where it did not succeed, as a new job."}
+                onClick={() => rerun.mutate(job.id, { onSuccess: onRerun })}
+                data-testid="rerun-failed-button"
+              >
+                <RotateCcwIcon /> Re-run failed{job.counts.failed > 0 ? ` (${job.counts.failed})` : ""}
+              </Button>
+            ) : null}
+          </>
         }
       >
         <Link to="/jobs" className="mb-1 flex w-fit items-center gap-1 text-xs text-muted-foreground hover:text-foreground">
@@ -158,9 +257,9 @@ function JobHeader({ job, onRerun }: { job: JobDetail; onRerun: (job: Job) => vo
   );
 }
 
-function jobAgentColumns(renderCommandStatus: (status: string) => ReactNode, open: (commandId: string) => void): DataColumn<JobAgent>[] {
+function jobAgentColumns(renderCommandStatus: (status: string) => ReactNode): DataColumn<JobAgent>[] {
   return [
-    { header: "Agent", cell: (agent) => <AgentCell agent={agent} onOpen={() => open(agent.command_id)} /> },
+    { header: "Agent", cell: (agent) => <AgentCell agent={agent} /> },
     { header: "Status", headerClassName: "w-32", cell: (agent) => renderCommandStatus(agent.status) },
     {
       header: "Exit",
@@ -189,7 +288,7 @@ function jobAgentColumns(renderCommandStatus: (status: string) => ReactNode, ope
   ];
 }
 
-function AgentCell({ agent, onOpen }: { agent: JobAgent; onOpen: () => void }) {
+function AgentCell({ agent }: { agent: JobAgent }) {
   return (
     <>
       {/* A deleted agent has no agent page any more; its tombstone keeps its command history. */}
@@ -207,17 +306,6 @@ function AgentCell({ agent, onOpen }: { agent: JobAgent; onOpen: () => void }) {
           deleted
         </Badge>
       ) : null}
-      <button
-        type="button"
-        className="ml-2 text-xs text-muted-foreground hover:underline focus-visible:underline focus-visible:outline-none"
-        onClick={(event) => {
-          event.stopPropagation();
-          onOpen();
-        }}
-        data-testid="open-agent-output"
-      >
-        output
-      </button>
     </>
   );
 }

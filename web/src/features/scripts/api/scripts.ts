@@ -92,6 +92,19 @@ export function useDeleteScript() {
   });
 }
 
+/** Makes an old version's code current again, as a new version. */
+export function useRestoreScriptVersion(id: string) {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (version: number) =>
+      unwrap(api.POST("/api/v1/scripts/{id}/versions/{version}/restore", { params: { path: { id, version } } })),
+    onSuccess: (script: Script) => {
+      queryClient.setQueryData(scriptKeys.detail(script.id), script);
+      return queryClient.invalidateQueries({ queryKey: scriptKeys.all, predicate: (query) => query.queryKey[1] !== "detail" });
+    },
+  });
+}
+
 export function useRunScript(id: string) {
   const queryClient = useQueryClient();
   return useMutation({

@@ -47,10 +47,22 @@ export function RunScriptDialog({
   );
 }
 
-function RunScriptForm({ script, onStarted }: { script: Script; onStarted: (job: Job) => void }) {
+/** The run form: parameters, targets (prefilled with `initialTarget`, e.g. the page it was opened from) and timeout. */
+export function RunScriptForm({
+  script,
+  onStarted,
+  initialTarget = { kind: "agents", agentIds: [] },
+  agentNames,
+}: {
+  script: Script;
+  onStarted: (job: Job) => void;
+  initialTarget?: TargetChoice;
+  /** Hostnames of agents in `initialTarget`, by id. */
+  agentNames?: Record<string, string>;
+}) {
   const parameters = script.current.parameters;
   const [values, setValues] = useState<ParameterValues>(() => initialParameterValues(parameters));
-  const [target, setTarget] = useState<TargetChoice>({ kind: "agents", agentIds: [] });
+  const [target, setTarget] = useState<TargetChoice>(initialTarget);
   const [timeout, setTimeoutText] = useState("");
   const [invalid, setInvalid] = useState<Extract<RunFormResult, { ok: false }> | null>(null);
   const run = useRunScript(script.id);
@@ -157,6 +169,7 @@ function RunScriptForm({ script, onStarted }: { script: Script; onStarted: (job:
       <fieldset className="grid gap-1.5">
         <legend className="mb-1 text-xs font-medium">Run on</legend>
         <TargetPicker
+          agentNames={agentNames}
           value={target}
           onChange={(next) => {
             setTarget(next);

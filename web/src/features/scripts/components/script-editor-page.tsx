@@ -61,12 +61,14 @@ function ExistingScriptEditor({
   onJobStarted: (job: Job) => void;
 }) {
   const script = useScript(scriptId);
+  // A restored version replaces the form's contents: the editor starts again from the script.
+  const [restores, setRestores] = useState(0);
   if (script.isPending) return <Skeleton className="h-96" />;
   if (script.isError) return <ErrorMessage error={script.error} onRetry={() => void script.refetch()} />;
   return (
     <div className="grid gap-4">
-      <ScriptEditor key={script.data.id} script={script.data} {...callbacks} />
-      <ScriptVersionsCard scriptId={scriptId} />
+      <ScriptEditor key={`${script.data.id}-${restores}`} script={script.data} {...callbacks} />
+      <ScriptVersionsCard scriptId={scriptId} onRestored={() => setRestores((count) => count + 1)} />
     </div>
   );
 }

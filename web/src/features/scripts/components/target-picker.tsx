@@ -17,7 +17,16 @@ const KINDS = [
 ] as const;
 
 /** Where to run: one or more agents (searchable multi-select), every agent of a site, or of a client. */
-export function TargetPicker({ value, onChange }: { value: TargetChoice; onChange: (next: TargetChoice) => void }) {
+export function TargetPicker({
+  value,
+  onChange,
+  agentNames,
+}: {
+  value: TargetChoice;
+  onChange: (next: TargetChoice) => void;
+  /** Hostnames of agents already picked, by id (they may not be on the list's first page). */
+  agentNames?: Record<string, string>;
+}) {
   return (
     <div className="grid gap-2" data-testid="target-picker">
       <div role="radiogroup" aria-label="Target kind" className="inline-flex w-fit rounded-md border p-0.5">
@@ -47,16 +56,28 @@ export function TargetPicker({ value, onChange }: { value: TargetChoice; onChang
           </button>
         ))}
       </div>
-      {value.kind === "agents" ? <AgentsTarget value={value} onChange={onChange} /> : <ScopeTarget value={value} onChange={onChange} />}
+      {value.kind === "agents" ? (
+        <AgentsTarget value={value} onChange={onChange} agentNames={agentNames} />
+      ) : (
+        <ScopeTarget value={value} onChange={onChange} />
+      )}
     </div>
   );
 }
 
-function AgentsTarget({ value, onChange }: { value: Extract<TargetChoice, { kind: "agents" }>; onChange: (next: TargetChoice) => void }) {
+function AgentsTarget({
+  value,
+  onChange,
+  agentNames,
+}: {
+  value: Extract<TargetChoice, { kind: "agents" }>;
+  onChange: (next: TargetChoice) => void;
+  agentNames?: Record<string, string>;
+}) {
   const [q, setQ] = useState("");
   const agents = useTargetAgents(q, true);
   // Remember the picked agents' names, so chips stay readable when a new search hides them.
-  const [known, setKnown] = useState<Record<string, string>>({});
+  const [known, setKnown] = useState<Record<string, string>>(() => ({ ...agentNames }));
   const selected = new Set(value.agentIds);
 
   const toggle = (agent: AgentSummary) => {

@@ -1,4 +1,6 @@
 import { Link } from "@tanstack/react-router";
+import type { ReactNode } from "react";
+import type { Site } from "@/api/types";
 import { useDocumentTitle } from "@/hooks/use-document-title";
 import { ErrorMessage } from "@/components/error-message";
 import { RenameDeleteActions } from "@/components/rename-delete-actions";
@@ -7,7 +9,16 @@ import { Skeleton } from "@/components/ui/skeleton";
 import { useCanMutate } from "@/lib/auth";
 import { SITE_DELETE_DESCRIPTION, useDeleteSite, useRenameSite, useSite } from "../api/sites";
 
-export function SiteHeader({ siteId, onDeleted }: { siteId: string; onDeleted: (clientId: string) => void }) {
+export function SiteHeader({
+  siteId,
+  onDeleted,
+  actions,
+}: {
+  siteId: string;
+  onDeleted: (clientId: string) => void;
+  /** Buttons another feature adds to the header (running a script on the site). */
+  actions?: (site: Site) => ReactNode;
+}) {
   const site = useSite(siteId);
   useDocumentTitle(site.data ? `${site.data.name} (${site.data.client_name})` : undefined);
   const renameSite = useRenameSite(siteId);
@@ -27,19 +38,22 @@ export function SiteHeader({ siteId, onDeleted }: { siteId: string; onDeleted: (
         </span>
       }
       actions={
-        mayMutate ? (
-          <RenameDeleteActions
-            variant="header"
-            name={data.name}
-            noun="site"
-            deleteDescription={SITE_DELETE_DESCRIPTION}
-            onRename={(name) => renameSite.mutateAsync(name)}
-            onDelete={async () => {
-              await deleteSite.mutateAsync(siteId);
-              onDeleted(data.client_id);
-            }}
-          />
-        ) : null
+        <>
+          {actions?.(data)}
+          {mayMutate ? (
+            <RenameDeleteActions
+              variant="header"
+              name={data.name}
+              noun="site"
+              deleteDescription={SITE_DELETE_DESCRIPTION}
+              onRename={(name) => renameSite.mutateAsync(name)}
+              onDelete={async () => {
+                await deleteSite.mutateAsync(siteId);
+                onDeleted(data.client_id);
+              }}
+            />
+          ) : null}
+        </>
       }
     >
       <nav aria-label="Breadcrumb" className="mb-1 flex gap-1 text-xs text-muted-foreground">
