@@ -374,7 +374,8 @@ pub fn results_csv(
             }
         }
     });
-    header.chain(rows)
+    // Fused: a compressing layer polls the body again after its end, which a bare unfold refuses.
+    header.chain(rows).fuse()
 }
 
 /// A running command's output so far (it reaches the database with the result).

@@ -562,6 +562,24 @@ async fn a_jobs_results_export_as_csv_that_a_spreadsheet_cannot_execute() {
             "an output cell holds at most 16,000 characters"
         );
 
+        // Browsers ask for a compressed answer: it must arrive whole too.
+        for encoding in ["br", "gzip"] {
+            let compressed = server
+                .http
+                .get(format!("{}{path}", server.base))
+                .bearer_auth(&token)
+                .header("accept-encoding", encoding)
+                .send()
+                .await
+                .expect("request");
+            assert_eq!(compressed.headers()["content-encoding"], encoding);
+            let bytes = compressed
+                .bytes()
+                .await
+                .expect("the whole compressed export");
+            assert!(!bytes.is_empty());
+        }
+
         let unknown = uuid::Uuid::new_v4();
         let (status, _) = server
             .get(&format!("/api/v1/jobs/{unknown}/results.csv"), &token)
