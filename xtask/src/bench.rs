@@ -16,6 +16,7 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+mod agent_list;
 mod dark_site;
 
 struct Scale {
@@ -534,6 +535,10 @@ fn backend_scenarios(
         api_latency(&server, &format!("/api/v1/agents/{agent_id}"), 100)?;
     eprintln!("[{backend}] API with {fleet_size} agents at the default intervals: list p50 {list_p50:.1} ms p99 {list_p99:.1} ms; detail p50 {detail_p50:.1} ms p99 {detail_p99:.1} ms");
     results.insert("api".into(), json!({"agents": fleet_size, "list_p50_ms": list_p50, "list_p99_ms": list_p99, "detail_p50_ms": detail_p50, "detail_p99_ms": detail_p99}));
+    results.insert(
+        "list_sorted".into(),
+        agent_list::sorted_pages(&server, backend)?,
+    );
     eprintln!("[{backend}] command round trip with {fleet_size} agents: p50 {} ms, p99 {} ms over {} commands",
         report["round_trip_p50_ms"], report["round_trip_p99_ms"], report["commands_completed"]);
     results.insert("commands".into(), json!({"agents": fleet_size, "p50_ms": report["round_trip_p50_ms"], "p99_ms": report["round_trip_p99_ms"], "completed": report["commands_completed"]}));
@@ -1207,6 +1212,16 @@ fn table(results: &Value) -> String {
         ),
         ("api", "list_p50_ms", "agent list p50 ms"),
         ("api", "list_p99_ms", "agent list p99 ms"),
+        (
+            "list_sorted",
+            "agents",
+            "agent list sorted by each column: agents listed",
+        ),
+        (
+            "list_sorted",
+            "slowest_p99_ms",
+            "agent list sorted by each column: slowest p99 ms",
+        ),
         ("api", "detail_p50_ms", "agent detail p50 ms"),
         ("api", "detail_p99_ms", "agent detail p99 ms"),
         (

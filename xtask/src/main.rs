@@ -10,7 +10,7 @@
 //!   is a failure.
 //! - `codegen [--check]`: regenerate (or check) `web/openapi.json` and the
 //!   TypeScript API types.
-//! - `browser`: only the browser suite, against a fresh server and agent.
+//! - `browser [SPEC...]`: only the browser suite (or the named `web/e2e` files), against a fresh server and agent.
 //! - `bench [--full] [--postgres URL] [--monitoring-only] [--agent-only]`: the benchmark harness (see `bench.rs`).
 // A command-line program: it talks to its user on the terminal.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
@@ -32,7 +32,7 @@ fn main() -> Result<()> {
         Some("bench") => bench::bench(&args[1..]),
         Some("browser") => {
             build_all()?;
-            browser_suite()
+            browser_suite(&args[1..])
         }
         _ => {
             eprintln!("usage: cargo xtask <demo | test | codegen [--check] | browser | bench [--full] [--postgres URL] [--monitoring-only] [--agent-only]>");
@@ -157,7 +157,7 @@ fn test() -> Result<()> {
     run(npm(&["test"]))?;
     run(npm(&["run", "build"]))?;
     if browser {
-        browser_suite()?;
+        browser_suite(&[])?;
     } else {
         eprintln!("note: GURURMM_BROWSER_TESTS is not 1; the browser suite did not run");
     }
@@ -388,7 +388,8 @@ fn build_all() -> Result<()> {
     run(cargo().args(["build", "-p", "gururmm-server", "-p", "gururmm-agent"]))
 }
 
-fn browser_suite() -> Result<()> {
+/// Runs the browser suite, or only the `web/e2e` files named in `specs`.
+fn browser_suite(specs: &[String]) -> Result<()> {
     if !Path::new("/usr/bin/chromium").exists() {
         bail!(
             "the browser suite needs Chromium at /usr/bin/chromium (apt-get install -y chromium)"
@@ -402,7 +403,9 @@ fn browser_suite() -> Result<()> {
     let listen = format!("127.0.0.1:{}", free_port()?);
     // monitoring-admin.e2e.ts sends webhooks to a receiver on 127.0.0.1.
     let stack = start_stack(&dir.join("data"), &listen, email, &password, &dir, true)?;
-    run(npm(&["run", "test:e2e"])
+    let mut npm_args = vec!["run", "test:e2e", "--"];
+    npm_args.extend(specs.iter().map(String::as_str));
+    run(npm(&npm_args)
         .env("GURURMM_E2E_URL", &stack.base)
         .env("GURURMM_E2E_EMAIL", email)
         .env("GURURMM_E2E_PASSWORD", &password)
