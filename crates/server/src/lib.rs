@@ -51,8 +51,9 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
 pub async fn state_with_store(config: Config, store: Arc<dyn Store>) -> anyhow::Result<AppState> {
     // Single node: nobody is connected to a server that just started.
     store.mark_all_agents_offline().await?;
-    let bus = Bus::default();
-    let metrics = MetricsIngest::start(store.clone(), bus.clone());
+    let telemetry = Arc::new(telemetry::Telemetry::default());
+    let bus = Bus::with_command_metrics(telemetry.commands.clone());
+    let metrics = MetricsIngest::start(store.clone(), bus.clone(), telemetry.ingest.clone());
     let limiter = LoginLimiter::new(
         config.login_max_failures,
         Duration::from_secs(u64::from(config.login_lockout_seconds)),
@@ -98,7 +99,7 @@ pub async fn state_with_store(config: Config, store: Arc<dyn Store>) -> anyhow::
         outputs: Arc::default(),
         shutdown: Arc::new(tokio::sync::watch::channel(false).0),
         readiness: Arc::default(),
-        telemetry: Arc::default(),
+        telemetry,
     })
 }
 

@@ -1,7 +1,8 @@
 //! Prometheus metrics at `GET /metrics` (the Prometheus text format, every
 //! name prefixed `gururmm_`): HTTP requests by route template, method and
-//! status with their latency, connected agents, database pool use and open
-//! file descriptors. Off unless `metrics_enabled`; with `metrics_token` a
+//! status with their latency, connected agents, frames and samples received,
+//! samples stored, the ingest queue's depth and latency, command outcomes and
+//! round trips, database pool use and open file descriptors. Off unless `metrics_enabled`; with `metrics_token` a
 //! scraper must send it as a bearer token.
 //!
 //! A registry belongs to one server (no global recorder), so tests run many
@@ -42,6 +43,44 @@ struct PoolLabels {
     state: String,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct StatusLabels {
+    status: String,
+}
+
+/// What the metrics writer counts: samples stored, and how long a batch
+/// waited from its frame to its commit. Handed to the writer task at start.
+#[derive(Clone)]
+pub struct IngestMetrics {
+    pub samples_stored: Counter,
+    pub latency: Histogram,
+}
+
+/// Commands that reached a final status, by status, and their round trip
+/// (creation to result). Counted where every status change is announced.
+#[derive(Clone)]
+pub struct CommandMetrics {
+    outcomes: Family<StatusLabels, Counter>,
+    round_trip: Histogram,
+}
+
+impl CommandMetrics {
+    pub fn finished(&self, command: &gururmm_store::CommandRecord) {
+        if !command.status.is_final() {
+            return;
+        }
+        self.outcomes
+            .get_or_create(&StatusLabels {
+                status: command.status.as_str().to_string(),
+            })
+            .inc();
+        if let Some(finished) = command.finished_at {
+            let seconds = (finished - command.created_at).num_milliseconds() as f64 / 1000.0;
+            self.round_trip.observe(seconds.max(0.0));
+        }
+    }
+}
+
 /// The route a request matched, carried from the router to the outer layer.
 #[derive(Clone)]
 struct RouteTemplate(String);
@@ -55,6 +94,13 @@ pub struct Telemetry {
     pool_connections: Family<PoolLabels, Gauge>,
     open_fds: Gauge,
     max_fds: Gauge,
+    /// Frames received from agents (each parsed one, whatever its type).
+    pub agent_frames: Counter,
+    /// Samples accepted from agents, before they are stored.
+    pub samples_received: Counter,
+    pub ingest: IngestMetrics,
+    ingest_queue: Gauge,
+    pub commands: CommandMetrics,
 }
 
 impl Default for Telemetry {
@@ -96,6 +142,54 @@ impl Default for Telemetry {
             "File descriptors the process may open (soft limit)",
             max_fds.clone(),
         );
+        let agent_frames = Counter::default();
+        registry.register(
+            "agent_frames",
+            "Frames received from agents",
+            agent_frames.clone(),
+        );
+        let samples_received = Counter::default();
+        registry.register(
+            "samples_received",
+            "Metric samples accepted from agents",
+            samples_received.clone(),
+        );
+        let ingest = IngestMetrics {
+            samples_stored: Counter::default(),
+            latency: latency_histogram(),
+        };
+        registry.register(
+            "samples_stored",
+            "Metric samples committed to the database",
+            ingest.samples_stored.clone(),
+        );
+        registry.register(
+            "ingest_latency_seconds",
+            "Seconds from a batch of samples arriving to its commit",
+            ingest.latency.clone(),
+        );
+        let ingest_queue = Gauge::default();
+        registry.register(
+            "ingest_queue_batches",
+            "Batches of samples waiting for the metrics writer",
+            ingest_queue.clone(),
+        );
+        let commands = CommandMetrics {
+            outcomes: Family::default(),
+            round_trip: Histogram::new([
+                0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 3600.0,
+            ]),
+        };
+        registry.register(
+            "commands_finished",
+            "Commands that reached a final status, by status",
+            commands.outcomes.clone(),
+        );
+        registry.register(
+            "command_round_trip_seconds",
+            "Seconds from a command's creation to its result",
+            commands.round_trip.clone(),
+        );
         Self {
             registry,
             requests,
@@ -104,6 +198,11 @@ impl Default for Telemetry {
             pool_connections,
             open_fds,
             max_fds,
+            agent_frames,
+            samples_received,
+            ingest,
+            ingest_queue,
+            commands,
         }
     }
 }
@@ -149,6 +248,8 @@ impl Telemetry {
         let online = state.presence.online_count();
         self.connected_agents
             .set(i64::try_from(online).unwrap_or(i64::MAX));
+        self.ingest_queue
+            .set(i64::try_from(state.metrics.queued()).unwrap_or(i64::MAX));
         for pool in state.store.pool_use() {
             for (label, value) in [
                 ("idle", pool.idle),

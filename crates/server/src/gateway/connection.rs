@@ -439,6 +439,7 @@ where
                     Err(_) => return Some(CloseReason::InvalidFrame),
                 };
                 state.presence.touch(agent_id);
+                state.telemetry.agent_frames.inc();
                 match frame {
                     AgentFrame::CommandStarted { id, started_at } => commands.started(state, id, started_at).await,
                     AgentFrame::CommandOutput { id, stream, offset, data } => {
@@ -491,19 +492,21 @@ where
                             report_rate_limited(state, budget, (organization_id, agent_id)).await;
                         }
                         let mut samples: Vec<Option<_>> = samples.into_iter().map(Some).collect();
-                        let records = verdict
+                        let records: Vec<_> = verdict
                             .accepted
                             .iter()
                             .filter_map(|&index| samples[index].take())
                             .filter_map(|sample| to_record(agent_id, sample))
                             .collect();
                         // Acknowledged even when all were refused: the agent cannot do better.
+                        state.telemetry.samples_received.inc_by(records.len() as u64);
                         let batch = IngestBatch {
                             organization_id,
                             agent_id,
                             batch_id,
                             records,
                             reply: metrics_acks.clone(),
+                            received_at: std::time::Instant::now(),
                         };
                         if !state.metrics.submit(batch).await {
                             return Some(CloseReason::ServerShutdown);

@@ -1,6 +1,7 @@
 //! The in-process event bus: "this happened" events for live dashboards.
 //! A later multi-node server replaces it with NATS behind the same interface.
 
+use crate::telemetry::CommandMetrics;
 use chrono::{DateTime, Utc};
 use gururmm_protocol::checks::CheckState;
 use gururmm_protocol::{
@@ -132,17 +133,28 @@ pub struct Envelope {
 #[derive(Clone)]
 pub struct Bus {
     sender: broadcast::Sender<Envelope>,
+    /// Where finished commands are counted (every status change passes here).
+    commands: Option<CommandMetrics>,
 }
 
 impl Default for Bus {
     fn default() -> Self {
         Self {
             sender: broadcast::channel(BUS_CAPACITY).0,
+            commands: None,
         }
     }
 }
 
 impl Bus {
+    /// A bus that also counts finished commands in the server's metrics.
+    pub fn with_command_metrics(commands: CommandMetrics) -> Self {
+        Self {
+            commands: Some(commands),
+            ..Self::default()
+        }
+    }
+
     pub fn publish(&self, organization_id: OrganizationId, event: LiveEvent) {
         // No subscribers is fine: nobody is watching.
         let _ = self.sender.send(Envelope {
@@ -151,8 +163,11 @@ impl Bus {
         });
     }
 
-    /// Announces a command's new status.
+    /// Announces a command's new status (and counts it when final).
     pub fn command_status(&self, command: &gururmm_store::CommandRecord) {
+        if let Some(metrics) = &self.commands {
+            metrics.finished(command);
+        }
         self.publish(
             command.organization_id,
             LiveEvent::CommandStatus {

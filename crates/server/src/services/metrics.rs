@@ -3,6 +3,7 @@
 //! it is committed, so a sample is never lost between agent and database.
 
 use crate::services::bus::{Bus, LiveEvent};
+use crate::telemetry::IngestMetrics;
 use chrono::{DateTime, Duration, Utc};
 use gururmm_protocol::{AgentId, MetricSample, OrganizationId};
 use gururmm_store::{MetricRecord, Store};
@@ -37,6 +38,8 @@ pub struct IngestBatch {
     pub records: Vec<MetricRecord>,
     /// Where to send the acknowledgement.
     pub reply: Arc<dyn MetricsAck>,
+    /// When the batch's frame arrived (the ingest latency counts from here).
+    pub received_at: std::time::Instant,
 }
 
 #[derive(Clone)]
@@ -46,10 +49,15 @@ pub struct MetricsIngest {
 
 impl MetricsIngest {
     /// Starts the writer task and returns the handle connections submit to.
-    pub fn start(store: Arc<dyn Store>, bus: Bus) -> Self {
+    pub fn start(store: Arc<dyn Store>, bus: Bus, telemetry: IngestMetrics) -> Self {
         let (sender, receiver) = mpsc::channel(INGEST_QUEUE);
-        tokio::spawn(writer(store, bus, receiver));
+        tokio::spawn(writer(store, bus, telemetry, receiver));
         Self { sender }
+    }
+
+    /// Batches waiting for the writer now.
+    pub fn queued(&self) -> usize {
+        self.sender.max_capacity() - self.sender.capacity()
     }
 
     /// Queues a batch, waiting while the writer is saturated.
@@ -136,7 +144,12 @@ struct Write {
 
 /// Gathers batches into writes and keeps up to the store's number of parallel
 /// writes in flight; the next write gathers while the current ones run.
-async fn writer(store: Arc<dyn Store>, bus: Bus, mut receiver: mpsc::Receiver<IngestBatch>) {
+async fn writer(
+    store: Arc<dyn Store>,
+    bus: Bus,
+    telemetry: IngestMetrics,
+    mut receiver: mpsc::Receiver<IngestBatch>,
+) {
     let parallel = store.backend().parallel_writes().max(1);
     let mut in_flight: JoinSet<Result<(), Vec<AgentId>>> = JoinSet::new();
     // When each agent's row last got its latest sample (by sample time). Set
@@ -171,7 +184,12 @@ async fn writer(store: Arc<dyn Store>, bus: Bus, mut receiver: mpsc::Receiver<In
                 forget(&mut refreshed, failed);
             }
         }
-        in_flight.spawn(store_write(store.clone(), bus.clone(), write));
+        in_flight.spawn(store_write(
+            store.clone(),
+            bus.clone(),
+            telemetry.clone(),
+            write,
+        ));
     }
     while let Some(done) = in_flight.join_next().await {
         if let Ok(Err(failed)) = done {
@@ -220,13 +238,22 @@ fn gather(mut batches: Vec<IngestBatch>, refreshed: &HashMap<AgentId, DateTime<U
 /// Stores one write, then acknowledges its batches and publishes their
 /// events. On failure nothing is acknowledged (the agents send the samples
 /// again) and the agents whose rows were to be refreshed are returned.
-async fn store_write(store: Arc<dyn Store>, bus: Bus, write: Write) -> Result<(), Vec<AgentId>> {
+async fn store_write(
+    store: Arc<dyn Store>,
+    bus: Bus,
+    telemetry: IngestMetrics,
+    write: Write,
+) -> Result<(), Vec<AgentId>> {
     let latest: Vec<&MetricRecord> = write.latest.iter().map(|&i| &write.records[i]).collect();
     if let Err(error) = store.insert_metrics(&write.records, &latest).await {
         tracing::error!(%error, samples = write.records.len(), "writing metrics failed");
         return Err(latest.iter().map(|record| record.agent_id).collect());
     }
+    telemetry.samples_stored.inc_by(write.records.len() as u64);
     for (batch, event) in write.batches.into_iter().zip(write.events) {
+        telemetry
+            .latency
+            .observe(batch.received_at.elapsed().as_secs_f64());
         batch.reply.stored(batch.batch_id);
         if let Some(event) = event {
             bus.publish(batch.organization_id, event);

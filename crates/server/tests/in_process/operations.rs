@@ -3,6 +3,7 @@
 //! are cached and answers compressed, but never the live event stream.
 
 use crate::support::*;
+use gururmm_protocol::ServerFrame;
 use gururmm_store::testing::TestDatabase;
 use gururmm_testing::eventually;
 use reqwest::{Method, StatusCode};
@@ -261,6 +262,20 @@ async fn the_event_stream_and_the_agent_link_are_not_compressed() {
     .expect("the status event arrived while the stream stayed open");
 }
 
+/// The next frame that `wanted` accepts, skipping others (checks, settings).
+async fn next_frame(
+    socket: &mut crate::wire::Socket,
+    wanted: impl Fn(&ServerFrame) -> bool,
+) -> ServerFrame {
+    loop {
+        match crate::wire::next(socket).await {
+            Ok(frame) if wanted(&frame) => return frame,
+            Ok(_) => continue,
+            Err(reason) => panic!("connection closed: {reason:?}"),
+        }
+    }
+}
+
 #[tokio::test]
 async fn metrics_are_off_by_default_and_need_their_token_when_on() {
     let server = TestServer::start(TestDatabase::sqlite().await).await;
@@ -295,7 +310,53 @@ async fn metrics_are_off_by_default_and_need_their_token_when_on() {
         let token = server.admin_token().await;
         let (_, _, key) = server.client_site_key(&token).await;
         let agent = crate::wire::enroll(&server, &key, "dev-metrics").await;
-        let _socket = crate::wire::connect(&server, &agent).await;
+        let mut socket = crate::wire::connect(&server, &agent).await;
+        // A few samples and one command, for the ingest and command metrics.
+        let now = chrono::Utc::now();
+        let samples = (0..3)
+            .map(|i| gururmm_protocol::MetricSample {
+                collected_at: now - chrono::Duration::seconds(30 - i * 10),
+                cpu_percent: Some(5.0),
+                ..Default::default()
+            })
+            .collect();
+        let frame = gururmm_protocol::AgentFrame::Metrics {
+            batch_id: 1,
+            samples,
+            dropped_samples: 0,
+        };
+        crate::wire::send(&mut socket, &frame).await;
+        next_frame(&mut socket, |f| matches!(f, ServerFrame::MetricsAck { .. })).await;
+        let (status, command) = server
+            .post(
+                &format!("/api/v1/agents/{}/commands", agent.id),
+                &token,
+                serde_json::json!({"command_type": "shell", "command": "true"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{command}");
+        let ServerFrame::RunCommand(request) =
+            next_frame(&mut socket, |f| matches!(f, ServerFrame::RunCommand(_))).await
+        else {
+            unreachable!("matched above")
+        };
+        let result = gururmm_protocol::AgentFrame::CommandResult(gururmm_protocol::CommandResult {
+            id: request.id,
+            outcome: gururmm_protocol::CommandOutcome::Completed,
+            exit_code: Some(0),
+            error: None,
+            started_at: Some(chrono::Utc::now()),
+            finished_at: chrono::Utc::now(),
+            stdout_bytes: 0,
+            stderr_bytes: 0,
+            stdout_truncated: false,
+            stderr_truncated: false,
+        });
+        crate::wire::send(&mut socket, &result).await;
+        next_frame(&mut socket, |f| {
+            matches!(f, ServerFrame::CommandResultAck { .. })
+        })
+        .await;
         for _ in 0..3 {
             server
                 .get(&format!("/api/v1/agents/{}", agent.id), &token)
@@ -323,6 +384,12 @@ async fn metrics_are_off_by_default_and_need_their_token_when_on() {
             "gururmm_http_request_duration_seconds_count{route=\"/api/v1/agents/{id}\",method=\"GET\"} 3",
             "gururmm_open_fds ",
             "gururmm_max_fds ",
+            "gururmm_samples_received_total 3\n",
+            "gururmm_samples_stored_total 3\n",
+            "gururmm_ingest_latency_seconds_count 1\n",
+            "gururmm_ingest_queue_batches 0\n",
+            "gururmm_commands_finished_total{status=\"completed\"} 1\n",
+            "gururmm_command_round_trip_seconds_count 1\n",
         ];
         for line in expected {
             assert!(text.contains(line), "{line} missing:\n{text}");
@@ -340,6 +407,15 @@ async fn metrics_are_off_by_default_and_need_their_token_when_on() {
                 "pool {pool} missing:\n{text}"
             );
         }
+        let frames: u64 = text
+            .lines()
+            .find_map(|line| line.strip_prefix("gururmm_agent_frames_total "))
+            .and_then(|value| value.parse().ok())
+            .unwrap_or_else(|| panic!("no frame count:\n{text}"));
+        assert!(
+            frames >= 2,
+            "the metrics and the result frames at least: {frames}"
+        );
         assert!(!text.contains(&agent.id), "no ids in metric labels");
     }
 }

@@ -79,7 +79,7 @@ where
                 .bind(view.user_id.to_string())
                 .fetch_all(&mut *tx)
                 .await?;
-        if names.len() as i64 >= max_per_user {
+        if i64::try_from(names.len()).unwrap_or(i64::MAX) >= max_per_user {
             return Err(StoreError::Conflict(format!(
                 "you have {max_per_user} saved views already; delete one first"
             )));
