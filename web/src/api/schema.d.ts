@@ -1213,6 +1213,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Searches agents, clients, sites, scripts and jobs at once. */
+        get: operations["search"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/sites/{id}": {
         parameters: {
             query?: never;
@@ -1374,6 +1391,14 @@ export interface components {
             os: components["schemas"]["FacetValue"][];
             tags: components["schemas"]["FacetValue"][];
             versions: components["schemas"]["FacetValue"][];
+        };
+        AgentHit: {
+            alias?: string | null;
+            client_name: string;
+            hostname: string;
+            id: components["schemas"]["AgentId"];
+            site_name: string;
+            status: components["schemas"]["AgentStatus"];
         };
         /**
          * Format: uuid
@@ -1713,6 +1738,10 @@ export interface components {
             alerts: components["schemas"]["SeverityCounts"];
             client_id?: null | components["schemas"]["ClientId"];
             client_name?: string | null;
+        };
+        ClientHit: {
+            id: components["schemas"]["ClientId"];
+            name: string;
         };
         /**
          * Format: uuid
@@ -2222,6 +2251,13 @@ export interface components {
         };
         JobDetail: components["schemas"]["Job"] & {
             agents: components["schemas"]["JobAgent"][];
+        };
+        JobHit: {
+            /** Format: date-time */
+            created_at: string;
+            id: components["schemas"]["JobId"];
+            name: string;
+            target: string;
         };
         /**
          * Format: uuid
@@ -2786,6 +2822,11 @@ export interface components {
             /** Format: int32 */
             warning_exit_code?: number | null;
         };
+        ScriptHit: {
+            category: string;
+            id: components["schemas"]["ScriptId"];
+            name: string;
+        };
         /**
          * Format: uuid
          * @description A script in an organization's library.
@@ -2852,6 +2893,19 @@ export interface components {
         ScriptVersionList: {
             items: components["schemas"]["ScriptVersionInfo"][];
         };
+        /**
+         * @description A few hits of each kind, each list in its own list's order; `total` counts every match of the
+         *     kind, so the dashboard can offer "all N agents".
+         */
+        SearchResults: {
+            agents: components["schemas"]["AgentHit"][];
+            /** Format: int64 */
+            agents_total: number;
+            clients: components["schemas"]["ClientHit"][];
+            jobs: components["schemas"]["JobHit"][];
+            scripts: components["schemas"]["ScriptHit"][];
+            sites: components["schemas"]["SiteHit"][];
+        };
         /** @description A service (systemd unit, Windows service, launchd job) is running. */
         ServiceCheck: {
             /** @description Pass when no such service exists. */
@@ -2891,6 +2945,11 @@ export interface components {
              * @description When the current enrollment key was generated; `null` when the site has none.
              */
             enrollment_key_created_at?: string | null;
+            id: components["schemas"]["SiteId"];
+            name: string;
+        };
+        SiteHit: {
+            client_name: string;
             id: components["schemas"]["SiteId"];
             name: string;
         };
@@ -6405,6 +6464,44 @@ export interface operations {
                 };
             };
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    search: {
+        parameters: {
+            query: {
+                /** @description What to look for: 1 to 200 characters, without regard to case. */
+                q: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SearchResults"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };

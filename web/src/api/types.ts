@@ -116,3 +116,4 @@ export type CheckTemplateRequest = Schemas["CheckTemplateRequest"];
 export type TemplateCheck = Schemas["TemplateCheck"];
 export type SavedView = Schemas["SavedView"];
 export type SavedViewRequest = Schemas["SavedViewRequest"];
+export type SearchResults = Schemas["SearchResults"];

@@ -10,6 +10,7 @@ import { useEnrollmentRequestLiveUpdates } from "@/features/enrollment-requests/
 import { useFleetCheckLiveUpdates } from "@/features/fleet-checks/hooks/use-fleet-check-live-updates";
 import { useJobLiveUpdates } from "@/features/jobs/hooks/use-job-live-updates";
 import { useOverviewLiveUpdates } from "@/features/overview/hooks/use-overview-live-updates";
+import { GlobalSearch } from "@/features/search/components/global-search";
 import { useSession } from "@/lib/auth";
 import { LiveEventsProvider } from "@/lib/live-events";
 
@@ -43,7 +44,7 @@ export function AuthedLayout() {
   return (
     <LiveEventsProvider session={session}>
       <LiveCacheUpdates />
-      <AppShell navBadges={{ "/alerts": <UnresolvedAlertsBadge /> }}>
+      <AppShell navBadges={{ "/alerts": <UnresolvedAlertsBadge /> }} search={<GlobalSearch />}>
         <Outlet />
       </AppShell>
     </LiveEventsProvider>

@@ -56,8 +56,19 @@ const NAV_ITEMS = [
 
 type NavPath = (typeof NAV_ITEMS)[number]["to"];
 
-/** The page shell; `navBadges` puts a feature's live count beside a navigation entry. */
-export function AppShell({ children, navBadges = {} }: { children: ReactNode; navBadges?: Partial<Record<NavPath, ReactNode>> }) {
+/**
+ * The page shell; `navBadges` puts a feature's live count beside a navigation entry, `search` sits at
+ * the start of the header.
+ */
+export function AppShell({
+  children,
+  navBadges = {},
+  search,
+}: {
+  children: ReactNode;
+  navBadges?: Partial<Record<NavPath, ReactNode>>;
+  search?: ReactNode;
+}) {
   return (
     <div className="flex min-h-svh">
       {/* From tablet width up the navigation is a sidebar; below it, a menu button opens it as a sheet. */}
@@ -68,6 +79,7 @@ export function AppShell({ children, navBadges = {} }: { children: ReactNode; na
       <div className="flex min-w-0 flex-1 flex-col">
         <header className="sticky top-0 z-40 flex h-12 items-center justify-end gap-2 border-b bg-background/95 px-2 backdrop-blur md:px-4">
           <MobileNavigation navBadges={navBadges} />
+          {search}
           <LiveIndicator />
           <ThemeToggle />
           <UserMenu />
