@@ -79,7 +79,7 @@ export function AgentPage({
       <CurrentNumbers agent={agent.data} />
       {sample ? <CollectorNotes errors={sample.errors ?? []} /> : null}
       {commandPanel?.(agent.data)}
-      <MetricCharts agentId={agentId} range={range} onRangeChange={onRangeChange} />
+      <MetricCharts agentId={agentId} range={range} onRangeChange={onRangeChange} since={agent.data.enrolled_at} />
       {sample ? (
         <>
           <div className="grid gap-3 lg:grid-cols-2">

@@ -6,6 +6,7 @@ import { cn } from "@/lib/utils";
 import { useAgentMetrics } from "../api/agents";
 import { MetricChart, type MetricSeries } from "./metric-chart";
 import { METRIC_RANGES, type MetricRange } from "../agent-list-search";
+import { chartDomain } from "../chart-domain";
 
 const CPU: MetricSeries<ChartRow> = { dataKey: "cpu", name: "CPU", color: "var(--chart-1)" };
 const MEMORY: MetricSeries<ChartRow>[] = [
@@ -83,15 +84,18 @@ export function MetricCharts({
   agentId,
   range,
   onRangeChange,
+  since,
 }: {
   agentId: string;
   range: MetricRange;
   onRangeChange: (range: MetricRange) => void;
+  /** When the agent enrolled: a younger agent's charts start there, not in an empty past. */
+  since?: string;
 }) {
   const metrics = useAgentMetrics(agentId, range);
   const rows = metrics.data ? toChartRows(metrics.data.points) : [];
   const domain: [number, number] | ["dataMin", "dataMax"] = metrics.data
-    ? [Date.parse(metrics.data.from), Date.parse(metrics.data.to)]
+    ? chartDomain(metrics.data.from, metrics.data.to, since)
     : ["dataMin", "dataMax"];
   const time = { timeDomain: domain, timeTick: timeTick(range) };
   const bucketNote = metrics.data && metrics.data.bucket_seconds > 0 ? `averaged per ${formatBucket(metrics.data.bucket_seconds)}` : null;
