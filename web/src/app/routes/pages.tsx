@@ -34,7 +34,18 @@ export function AgentsRoute() {
   return (
     <div className="grid gap-4">
       <PendingEnrollmentsNotice />
-      <AgentsPage search={search} onSearchChange={(next) => void navigate({ search: next })} />
+      <AgentsPage
+        search={search}
+        onSearchChange={(next) => void navigate({ search: next })}
+        selectionActions={(ids, names) => (
+          <RunScriptOnTargetButton
+            target={{ kind: "agents", agentIds: ids }}
+            targetLabel={ids.length === 1 ? (names[ids[0] ?? ""] ?? "1 agent") : `${ids.length} agents`}
+            agentNames={names}
+            onJobStarted={(job) => void navigate({ to: "/jobs/$jobId", params: { jobId: job.id } })}
+          />
+        )}
+      />
     </div>
   );
 }

@@ -29,6 +29,7 @@ export function AgentBulkBar({
   selectingAll,
   onClear,
   hostnames,
+  extra,
 }: {
   selected: readonly string[];
   /** Agents matching the filters, for "select all". */
@@ -38,6 +39,8 @@ export function AgentBulkBar({
   onClear: () => void;
   /** Names of the agents on the current page, for the failure list. */
   hostnames: ReadonlyMap<string, string>;
+  /** Actions of other features on the selection (running a script). */
+  extra?: ReactNode;
 }) {
   const [action, setAction] = useState<BulkActionKind | null>(null);
   const count = selected.length;
@@ -65,6 +68,7 @@ export function AgentBulkBar({
         </Button>
       ) : null}
       <div className="ml-auto flex flex-wrap gap-1">
+        {extra}
         <ActionButton icon={<TagIcon />} label="Add tags" onClick={() => setAction("tag")} testId="bulk-tag" />
         <ActionButton icon={<TagsIcon />} label="Remove tags" onClick={() => setAction("untag")} testId="bulk-untag" />
         <ActionButton icon={<ArrowRightLeftIcon />} label="Move" onClick={() => setAction("move")} testId="bulk-move" />

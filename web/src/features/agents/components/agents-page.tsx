@@ -1,6 +1,6 @@
 import { Link } from "@tanstack/react-router";
 import { ArchiveIcon, Columns3Icon, MonitorIcon, XIcon } from "lucide-react";
-import { useMemo, useState } from "react";
+import { useMemo, useState, type ReactNode } from "react";
 import type { AgentSummary } from "@/api/types";
 import { errorMessage } from "@/api/errors";
 import type { DataColumn } from "@/components/data-table";
@@ -40,7 +40,16 @@ const MAX_SELECTION = 5_000;
 
 const ALL = "__all__";
 
-export function AgentsPage({ search, onSearchChange }: { search: AgentListSearch; onSearchChange: (next: AgentListSearch) => void }) {
+export function AgentsPage({
+  search,
+  onSearchChange,
+  selectionActions,
+}: {
+  search: AgentListSearch;
+  onSearchChange: (next: AgentListSearch) => void;
+  /** What another feature offers for the selected agents (running a script on them), by id with their names. */
+  selectionActions?: (ids: string[], names: Record<string, string>) => ReactNode;
+}) {
   const agents = useAgents(search);
   useDocumentTitle("Agents");
   const change = (partial: Partial<AgentListSearch>) => onSearchChange(changeAgentListSearch(search, partial));
@@ -124,6 +133,7 @@ export function AgentsPage({ search, onSearchChange }: { search: AgentListSearch
           selectingAll={selectingAll}
           onClear={() => setSelected([])}
           hostnames={hostnames}
+          extra={selectionActions?.(selected, Object.fromEntries(hostnames))}
         />
       ) : null}
       {selectionProblem ? (
