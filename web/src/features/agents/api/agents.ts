@@ -24,27 +24,28 @@ export const agentKeys = {
   filterSites: (clientId: string) => ["agents", "filter-options", "sites", clientId] as const,
 };
 
+/** The list's filters and order as the API's query (without the page). */
+function listQuery(search: AgentListSearch) {
+  return {
+    q: search.q,
+    client_id: search.client_id,
+    site_id: search.site_id,
+    status: search.status,
+    tag: search.tag,
+    os: search.os,
+    version: search.version,
+    sort: search.sort,
+    order: search.order,
+  };
+}
+
 export function useAgents(search: AgentListSearch) {
   return useQuery({
     queryKey: agentKeys.list(search),
     queryFn: () =>
       unwrap(
         api.GET("/api/v1/agents", {
-          params: {
-            query: {
-              q: search.q,
-              client_id: search.client_id,
-              site_id: search.site_id,
-              status: search.status,
-              tag: search.tag,
-              os: search.os,
-              version: search.version,
-              sort: search.sort,
-              order: search.order,
-              page: search.page ?? 1,
-              per_page: AGENTS_PER_PAGE,
-            },
-          },
+          params: { query: { ...listQuery(search), page: search.page ?? 1, per_page: AGENTS_PER_PAGE } },
         }),
       ),
     placeholderData: keepPreviousData,
@@ -183,21 +184,7 @@ export async function matchingAgentIds(search: AgentListSearch, limit: number): 
   for (let page = 1; ids.length < limit; page += 1) {
     const answer = await unwrap(
       api.GET("/api/v1/agents", {
-        params: {
-          query: {
-            q: search.q,
-            client_id: search.client_id,
-            site_id: search.site_id,
-            status: search.status,
-            tag: search.tag,
-            os: search.os,
-            version: search.version,
-            sort: search.sort,
-            order: search.order,
-            page,
-            per_page: 200,
-          },
-        },
+        params: { query: { ...listQuery(search), page, per_page: 200 } },
       }),
     );
     ids.push(...answer.items.map((agent) => agent.id));
