@@ -2,11 +2,11 @@
 //! alerts table with bulk actions, and the open alert's details.
 import { BellIcon, XIcon } from "lucide-react";
 import type { AlertKind, Severity } from "@/api/types";
+import { FilterSelect } from "@/components/filter-select";
 import { EmptyState } from "@/components/empty-state";
 import { PageHeader } from "@/components/page-header";
 import { SearchInput } from "@/components/search-input";
 import { Button } from "@/components/ui/button";
-import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
 import { useDocumentTitle } from "@/hooks/use-document-title";
 import { ALERT_KIND_LABELS, ALERT_KINDS, SEVERITIES, SEVERITY_LABELS } from "@/lib/monitoring";
 import { changeListSearch } from "@/lib/search-params";
@@ -133,36 +133,5 @@ function AlertFilters({ search, change }: { search: AlertListSearch; change: (pa
         className="w-64"
       />
     </div>
-  );
-}
-
-function FilterSelect({
-  label,
-  value,
-  onChange,
-  options,
-  disabled,
-  testId,
-}: {
-  label: string;
-  value: string;
-  onChange: (value: string) => void;
-  options: { value: string; label: string }[];
-  disabled?: boolean;
-  testId: string;
-}) {
-  return (
-    <Select value={value} onValueChange={onChange} disabled={disabled}>
-      <SelectTrigger aria-label={`Filter by ${label.toLowerCase()}`} className="w-40" data-testid={testId}>
-        <SelectValue placeholder={label} />
-      </SelectTrigger>
-      <SelectContent>
-        {options.map((option) => (
-          <SelectItem key={option.value} value={option.value}>
-            {option.label}
-          </SelectItem>
-        ))}
-      </SelectContent>
-    </Select>
   );
 }

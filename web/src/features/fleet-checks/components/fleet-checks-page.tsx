@@ -5,6 +5,7 @@ import { Link } from "@tanstack/react-router";
 import { ActivityIcon, XIcon } from "lucide-react";
 import type { FleetCheck } from "@/api/types";
 import { DataTable, type DataColumn } from "@/components/data-table";
+import { FilterSelect } from "@/components/filter-select";
 import { EmptyState } from "@/components/empty-state";
 import { CheckStateBadge, SeverityBadge } from "@/components/monitoring-badges";
 import { PageHeader } from "@/components/page-header";
@@ -12,7 +13,6 @@ import { RelativeTime } from "@/components/relative-time";
 import { SearchInput } from "@/components/search-input";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
-import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
 import { useDocumentTitle } from "@/hooks/use-document-title";
 import { changeListSearch } from "@/lib/search-params";
 import { FLEET_CHECKS_PER_PAGE, useFilterClients, useFilterSites, useFleetChecks } from "../api/fleet-checks";
@@ -185,6 +185,7 @@ function FleetCheckFilters({ search, change }: { search: FleetCheckListSearch; c
   return (
     <div className="flex flex-wrap items-center gap-2" data-testid="fleet-check-filters">
       <FilterSelect
+        className="w-44"
         label="State"
         value={search.state ?? DEFAULT_FLEET_CHECK_STATE}
         onChange={(state) => change({ state: state === DEFAULT_FLEET_CHECK_STATE ? undefined : (state as FleetCheckListSearch["state"]) })}
@@ -192,6 +193,7 @@ function FleetCheckFilters({ search, change }: { search: FleetCheckListSearch; c
         testId="fleet-check-state-filter"
       />
       <FilterSelect
+        className="w-44"
         label="Client"
         value={search.client_id ?? ANY}
         onChange={(clientId) => change({ client_id: clientId === ANY ? undefined : clientId, site_id: undefined })}
@@ -206,6 +208,7 @@ function FleetCheckFilters({ search, change }: { search: FleetCheckListSearch; c
         testId="fleet-check-client-filter"
       />
       <FilterSelect
+        className="w-44"
         label="Site"
         value={search.site_id ?? ANY}
         disabled={!search.client_id}
@@ -227,36 +230,5 @@ function FleetCheckFilters({ search, change }: { search: FleetCheckListSearch; c
         className="w-64"
       />
     </div>
-  );
-}
-
-function FilterSelect({
-  label,
-  value,
-  onChange,
-  options,
-  disabled,
-  testId,
-}: {
-  label: string;
-  value: string;
-  onChange: (value: string) => void;
-  options: { value: string; label: string }[];
-  disabled?: boolean;
-  testId: string;
-}) {
-  return (
-    <Select value={value} onValueChange={onChange} disabled={disabled}>
-      <SelectTrigger aria-label={`Filter by ${label.toLowerCase()}`} className="w-44" data-testid={testId}>
-        <SelectValue placeholder={label} />
-      </SelectTrigger>
-      <SelectContent>
-        {options.map((option) => (
-          <SelectItem key={option.value} value={option.value}>
-            {option.label}
-          </SelectItem>
-        ))}
-      </SelectContent>
-    </Select>
   );
 }
