@@ -1,4 +1,4 @@
-import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api } from "@/api/client";
 import { unwrap } from "@/api/errors";
 import { rootKeys } from "@/api/query-keys";
@@ -8,9 +8,6 @@ export const maintenanceKeys = {
   all: rootKeys.maintenance,
   list: ["maintenance", "list"] as const,
   agent: (agentId: string) => ["maintenance", "agent", agentId] as const,
-  pickClients: ["maintenance", "pick", "clients"] as const,
-  pickSites: (clientId: string | null) => ["maintenance", "pick", "sites", clientId] as const,
-  pickAgents: (q: string) => ["maintenance", "pick", "agents", q] as const,
 };
 
 /** Every window of the organization, with whether it is active now (refetched each minute, as windows start and end). */
@@ -49,31 +46,5 @@ export function useDeleteMaintenanceWindow() {
   return useMutation({
     mutationFn: (id: string) => unwrap(api.DELETE("/api/v1/maintenance-windows/{id}", { params: { path: { id } } })),
     onSuccess: changed,
-  });
-}
-
-export function usePickClients(enabled: boolean) {
-  return useQuery({
-    queryKey: maintenanceKeys.pickClients,
-    queryFn: () => unwrap(api.GET("/api/v1/clients", { params: { query: { page: 1, per_page: 200 } } })),
-    enabled,
-  });
-}
-
-export function usePickSites(clientId: string | null) {
-  return useQuery({
-    queryKey: maintenanceKeys.pickSites(clientId),
-    queryFn: () =>
-      unwrap(api.GET("/api/v1/clients/{id}/sites", { params: { path: { id: clientId ?? "" }, query: { page: 1, per_page: 200 } } })),
-    enabled: clientId !== null,
-  });
-}
-
-export function usePickAgents(q: string, enabled: boolean) {
-  return useQuery({
-    queryKey: maintenanceKeys.pickAgents(q),
-    queryFn: () => unwrap(api.GET("/api/v1/agents", { params: { query: { q: q || undefined, page: 1, per_page: 50 } } })),
-    placeholderData: keepPreviousData,
-    enabled,
   });
 }

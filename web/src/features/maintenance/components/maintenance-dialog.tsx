@@ -4,15 +4,14 @@ import { useId, useState, type ReactNode } from "react";
 import { toast } from "sonner";
 import { ApiError, errorMessage } from "@/api/errors";
 import { FormField } from "@/components/form-field";
-import { SearchInput } from "@/components/search-input";
+import { AgentPicker, ClientSitePicker } from "@/components/target-pickers";
 import { Button } from "@/components/ui/button";
 import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle, DialogTrigger } from "@/components/ui/dialog";
 import { Input } from "@/components/ui/input";
-import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
 import { Switch } from "@/components/ui/switch";
 import { POLICY_SCOPE_LABELS } from "@/lib/monitoring";
 import { cn } from "@/lib/utils";
-import { useCreateMaintenanceWindow, usePickAgents, usePickClients, usePickSites } from "../api/maintenance";
+import { useCreateMaintenanceWindow } from "../api/maintenance";
 import {
   buildMaintenanceRequest,
   MAINTENANCE_SCOPES,
@@ -113,9 +112,10 @@ function MaintenanceForm({ fixed, onDone }: { fixed?: { scope: MaintenanceScope;
             ))}
           </div>
           {values.scope === "agent" ? (
-            <AgentPicker value={values.targetId} onChange={(id) => set("targetId", id, "target")} />
+            <AgentPicker testId="maintenance" value={values.targetId} onChange={(id) => set("targetId", id, "target")} />
           ) : (
             <ClientSitePicker
+              testId="maintenance"
               scope={values.scope}
               clientId={clientId}
               onClientChange={setClientId}
@@ -187,90 +187,5 @@ function MaintenanceForm({ fixed, onDone }: { fixed?: { scope: MaintenanceScope;
         </Button>
       </DialogFooter>
     </form>
-  );
-}
-
-function ClientSitePicker({
-  scope,
-  clientId,
-  onClientChange,
-  value,
-  onChange,
-}: {
-  scope: "client" | "site";
-  clientId: string | null;
-  onClientChange: (clientId: string) => void;
-  value: string | null;
-  onChange: (id: string | null) => void;
-}) {
-  const clients = usePickClients(true);
-  const sites = usePickSites(scope === "site" ? clientId : null);
-  return (
-    <div className="grid grid-cols-2 gap-2">
-      <Select
-        value={(scope === "client" ? value : clientId) ?? ""}
-        onValueChange={(id) => {
-          onClientChange(id);
-          onChange(scope === "client" ? id : null);
-        }}
-      >
-        <SelectTrigger className="w-full" aria-label="Client" data-testid="maintenance-client-select">
-          <SelectValue placeholder={clients.isPending ? "Loading clients…" : "Pick a client"} />
-        </SelectTrigger>
-        <SelectContent>
-          {(clients.data?.items ?? []).map((client) => (
-            <SelectItem key={client.id} value={client.id}>
-              {client.name}
-            </SelectItem>
-          ))}
-        </SelectContent>
-      </Select>
-      {scope === "site" ? (
-        <Select value={value ?? ""} disabled={clientId === null} onValueChange={onChange}>
-          <SelectTrigger className="w-full" aria-label="Site" data-testid="maintenance-site-select">
-            <SelectValue placeholder={clientId === null ? "Pick a client first" : "Pick a site"} />
-          </SelectTrigger>
-          <SelectContent>
-            {(sites.data?.items ?? []).map((site) => (
-              <SelectItem key={site.id} value={site.id}>
-                {site.name}
-              </SelectItem>
-            ))}
-          </SelectContent>
-        </Select>
-      ) : null}
-    </div>
-  );
-}
-
-function AgentPicker({ value, onChange }: { value: string | null; onChange: (id: string) => void }) {
-  const [q, setQ] = useState("");
-  const agents = usePickAgents(q, true);
-  return (
-    <div className="grid gap-1.5">
-      <SearchInput label="Search agents" placeholder="Search hostname…" value={q} onChange={setQ} />
-      <ul className="max-h-44 overflow-auto rounded-md border" aria-label="Agents" data-testid="maintenance-agent-list">
-        {(agents.data?.items ?? []).map((agent) => (
-          <li key={agent.id}>
-            <label className="flex cursor-pointer items-center gap-2 px-2 py-1 text-xs hover:bg-accent">
-              <input
-                type="radio"
-                name="maintenance-agent"
-                className="accent-primary"
-                checked={value === agent.id}
-                onChange={() => onChange(agent.id)}
-              />
-              <span className="font-medium">{agent.hostname}</span>
-              <span className="truncate text-muted-foreground">
-                {agent.client_name} · {agent.site_name}
-              </span>
-            </label>
-          </li>
-        ))}
-        {agents.data?.items.length === 0 ? (
-          <li className="px-2 py-3 text-center text-xs text-muted-foreground">No agent matches.</li>
-        ) : null}
-      </ul>
-    </div>
   );
 }

@@ -1,4 +1,4 @@
-import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api } from "@/api/client";
 import { unwrap } from "@/api/errors";
 import { rootKeys } from "@/api/query-keys";
@@ -10,9 +10,6 @@ export const policyKeys = {
   detail: (id: string) => ["policies", "detail", id] as const,
   assignments: ["policies", "assignments"] as const,
   scripts: ["policies", "pick", "scripts"] as const,
-  pickClients: ["policies", "pick", "clients"] as const,
-  pickSites: (clientId: string | null) => ["policies", "pick", "sites", clientId] as const,
-  pickAgents: (q: string) => ["policies", "pick", "agents", q] as const,
   pickChannels: ["policies", "pick", "channels"] as const,
   templates: ["policies", "templates"] as const,
 };
@@ -91,32 +88,6 @@ export function useCheckScripts(enabled: boolean) {
     queryFn: () => unwrap(api.GET("/api/v1/scripts", { params: { query: { page: 1, per_page: 200 } } })),
     enabled,
     staleTime: 30_000,
-  });
-}
-
-export function usePickClients(enabled: boolean) {
-  return useQuery({
-    queryKey: policyKeys.pickClients,
-    queryFn: () => unwrap(api.GET("/api/v1/clients", { params: { query: { page: 1, per_page: 200 } } })),
-    enabled,
-  });
-}
-
-export function usePickSites(clientId: string | null) {
-  return useQuery({
-    queryKey: policyKeys.pickSites(clientId),
-    queryFn: () =>
-      unwrap(api.GET("/api/v1/clients/{id}/sites", { params: { path: { id: clientId ?? "" }, query: { page: 1, per_page: 200 } } })),
-    enabled: clientId !== null,
-  });
-}
-
-export function usePickAgents(q: string, enabled: boolean) {
-  return useQuery({
-    queryKey: policyKeys.pickAgents(q),
-    queryFn: () => unwrap(api.GET("/api/v1/agents", { params: { query: { q: q || undefined, page: 1, per_page: 50 } } })),
-    placeholderData: keepPreviousData,
-    enabled,
   });
 }
 
