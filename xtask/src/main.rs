@@ -12,10 +12,12 @@
 //!   TypeScript API types.
 //! - `browser [SPEC...]`: only the browser suite (or the named `web/e2e` files), against a fresh server and agent.
 //! - `bench [--full] [--postgres URL] [--monitoring-only] [--agent-only]`: the benchmark harness (see `bench.rs`).
+//! - `package [--container]`: the server and dashboard as a `.deb` (see `package.rs`).
 // A command-line program: it talks to its user on the terminal.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod bench;
+mod package;
 
 use anyhow::{bail, Context, Result};
 use serde_json::{json, Value};
@@ -30,12 +32,13 @@ fn main() -> Result<()> {
         Some("test") => test(),
         Some("codegen") => codegen(args.iter().any(|a| a == "--check")),
         Some("bench") => bench::bench(&args[1..]),
+        Some("package") => package::package(&args[1..]),
         Some("browser") => {
             build_all()?;
             browser_suite(&args[1..])
         }
         _ => {
-            eprintln!("usage: cargo xtask <demo | test | codegen [--check] | browser | bench [--full] [--postgres URL] [--monitoring-only] [--agent-only]>");
+            eprintln!("usage: cargo xtask <demo | test | codegen [--check] | browser | bench [--full] [--postgres URL] [--monitoring-only] [--agent-only] | package [--container]>");
             std::process::exit(2);
         }
     }
