@@ -2,7 +2,7 @@
 //! agent: every main page fits the screen's width (the page itself never scrolls sideways; wide
 //! tables scroll inside their own box), shows its heading, and the menu button opens the navigation
 //! as a sheet that Escape closes and a followed link closes too.
-import type { Page } from "playwright-core";
+import type { Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { agentHostname, apiClient, baseUrl, expectOk, LIVE_TIMEOUT_MS, logIn, setUpBrowser } from "./support";
 
@@ -76,6 +76,19 @@ async function overflowingElements(page: Page): Promise<string[]> {
     const deepest = beyond.filter((element) => !beyond.some((other) => other !== element && element.contains(other)));
     return (stickingOut.length > 0 ? stickingOut : deepest).slice(0, 12).map(describe);
   });
+}
+
+/** Whether a box lies wholly within the screen as it is now. */
+async function fitsScreen(box: { x: number; y: number; width: number; height: number } | null): Promise<boolean> {
+  const screen = page.viewportSize();
+  if (!box || !screen) return false;
+  return box.x >= 0 && box.y >= 0 && box.x + box.width <= screen.width + 0.5 && box.y + box.height <= screen.height + 0.5;
+}
+
+/** Whether an element lies within the screen's width (it may be below the fold). */
+async function fitsWidth(locator: Locator): Promise<boolean> {
+  const box = await locator.boundingBox();
+  return box !== null && box.x >= 0 && box.x + box.width <= PHONE.width + 0.5;
 }
 
 /** Opens `path`, waits for its main heading, and checks the page does not scroll sideways. */
@@ -171,6 +184,7 @@ describe("the dashboard on a phone", () => {
     });
 
     await step("log in on a phone", async () => {
+      await expectFitsPhone("/login", "Sign in to your dashboard");
       await logIn(page);
     });
 
@@ -209,7 +223,7 @@ describe("the dashboard on a phone", () => {
       ["script editor", `/scripts/${script.id}`, script.name],
       ["new script", "/scripts/new", /new script/i],
       ["jobs", "/jobs", "Jobs"],
-      ["job", `/jobs/${job.id}`, /./],
+      ["job", `/jobs/${job.id}`, script.name],
       ["alerts", "/alerts", "Alerts"],
       ["checks", "/checks", "Checks"],
       ["policies", "/policies", "Policies"],
@@ -229,26 +243,57 @@ describe("the dashboard on a phone", () => {
     }
     expect(failures).toEqual([]);
 
-    await step("the agent's charts and a command's output fit the phone", async () => {
+    await step("the agent's charts fit the phone", async () => {
       await page.goto(`${baseUrl}/agents/${agentId}`);
       await page.locator(".recharts-surface").first().waitFor({ timeout: LIVE_TIMEOUT_MS });
       await expectShownFitting(agentHostname);
       for (const chart of await page.locator(".recharts-surface").all()) {
-        const box = await chart.boundingBox();
-        expect(box && box.x + box.width).toBeLessThanOrEqual(PHONE.width);
+        // Charts lie below the fold: only their width is the screen's business.
+        expect(await fitsWidth(chart)).toBe(true);
       }
     });
 
-    await step("a dialog fits the phone and scrolls inside itself", async () => {
-      await page.goto(`${baseUrl}/clients`);
-      await page.getByRole("button", { name: "New client" }).first().click();
+    await step("a command's output fits the phone", async () => {
+      const detail = expectOk(await authed.GET("/api/v1/jobs/{id}", { params: { path: { id: job.id } } }), "reading the job");
+      const commandId = detail.agents[0]?.command_id ?? "";
+      // The agent page's history opens a command's output (`?command=`) in a dialog.
+      await page.goto(`${baseUrl}/agents/${agentId}?command=${commandId}`);
+      const dialog = page.getByTestId("command-output-dialog");
+      await dialog.getByTestId("command-output").filter({ hasText: "a fairly long line of output" }).waitFor({ timeout: LIVE_TIMEOUT_MS });
+      expect(await fitsScreen(await dialog.boundingBox())).toBe(true);
+      expect(await fitsWidth(dialog.getByTestId("command-terminal"))).toBe(true);
+      await page.keyboard.press("Escape");
+      await dialog.waitFor({ state: "detached" });
+
+      // The job page shows the same output under the agent's row.
+      await page.goto(`${baseUrl}/jobs/${job.id}?command=${commandId}`);
+      await page.getByTestId("command-output").filter({ hasText: "a fairly long line of output" }).waitFor({ timeout: LIVE_TIMEOUT_MS });
+      await expectShownFitting(script.name);
+      // TODO(jobs: features/jobs/components/job-page.tsx): the output row spans the agents table's whole
+      // scroll width, which is wider than a phone (Agent, Status, Exit, Duration, Started), so the
+      // terminal's right part is out of sight inside the table's box (the page itself does not scroll).
+      // Once the output keeps to the visible box (e.g. Duration and Started `hidden sm:table-cell`, or
+      // the output cell's content `sticky left-0` with the box's width), add:
+      //   expect(await fitsWidth(page.getByTestId("command-terminal").first())).toBe(true);
+    });
+
+    await step("a dialog fits the phone upright, and on its side scrolls inside itself", async () => {
+      await page.goto(`${baseUrl}/maintenance`);
+      await page.getByRole("button", { name: "Plan maintenance" }).first().click();
       const dialog = page.getByRole("dialog");
       await dialog.waitFor();
-      const box = await dialog.boundingBox();
-      expect(box).not.toBeNull();
-      expect(box!.x).toBeGreaterThanOrEqual(0);
-      expect(box!.x + box!.width).toBeLessThanOrEqual(PHONE.width);
-      expect(box!.y + box!.height).toBeLessThanOrEqual(PHONE.height);
+      expect(await fitsScreen(await dialog.boundingBox())).toBe(true);
+      // Turned sideways the screen is shorter than the form: the dialog keeps within it and scrolls.
+      await page.setViewportSize({ width: PHONE.height, height: PHONE.width });
+      try {
+        expect(await fitsScreen(await dialog.boundingBox())).toBe(true);
+        expect(await dialog.evaluate((element) => element.scrollHeight > element.clientHeight)).toBe(true);
+        const submit = dialog.getByRole("button", { name: "Plan window" });
+        await submit.scrollIntoViewIfNeeded();
+        expect(await fitsScreen(await submit.boundingBox())).toBe(true);
+      } finally {
+        await page.setViewportSize(PHONE);
+      }
       await page.keyboard.press("Escape");
       await dialog.waitFor({ state: "detached" });
     });
