@@ -43,7 +43,10 @@ describe("the agents list", () => {
       siteA = a.id;
       siteB = b.id;
       const key = expectOk(
-        await authed.POST("/api/v1/sites/{id}/enrollment-keys", { params: { path: { id: siteA } }, body: { label: "list e2e", max_uses: 3 } }),
+        await authed.POST("/api/v1/sites/{id}/enrollment-keys", {
+          params: { path: { id: siteA } },
+          body: { label: "list e2e", max_uses: 3 },
+        }),
         "creating a key",
       );
       // Versions in another order than the names, so sorting by version visibly reorders the rows.
@@ -95,7 +98,10 @@ describe("the agents list", () => {
       await page.getByTestId("view-name").waitFor({ state: "detached" });
       await page.goto(`${baseUrl}/agents`);
       await page.getByTestId("saved-views").click();
-      await page.getByTestId("saved-view").filter({ hasText: `Versions ${unique}` }).click();
+      await page
+        .getByTestId("saved-view")
+        .filter({ hasText: `Versions ${unique}` })
+        .click();
       await waitForRows(page, [names[1], names[0], names[2]] as string[]);
       expect(new URL(page.url()).searchParams.get("site_id")).toBe(siteA);
     });

@@ -262,11 +262,17 @@ mod tests {
             Some("192.168.1.20")
         );
         assert_eq!(
-            primary_local_address(&[interface(&[], &["fe80::1/64", "fd00::2/64", "2001:db8::5/64"])])
-                .as_deref(),
+            primary_local_address(&[interface(
+                &[],
+                &["fe80::1/64", "fd00::2/64", "2001:db8::5/64"]
+            )])
+            .as_deref(),
             Some("2001:db8::5")
         );
-        assert_eq!(primary_local_address(&[interface(&["127.0.0.1/8"], &["::1/128"])]), None);
+        assert_eq!(
+            primary_local_address(&[interface(&["127.0.0.1/8"], &["::1/128"])]),
+            None
+        );
     }
 
     #[test]

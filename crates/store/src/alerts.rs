@@ -98,6 +98,8 @@ pub struct Alert {
     pub notified_at: Option<DateTime<Utc>>,
     /// Names for display, while the agent, client and site exist.
     pub agent_hostname: Option<String>,
+    /// The name people gave the agent, if any.
+    pub agent_alias: Option<String>,
     pub client_name: Option<String>,
     pub site_name: Option<String>,
 }

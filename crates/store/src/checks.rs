@@ -39,6 +39,8 @@ pub struct CheckHistoryEntry {
 pub struct FleetCheck {
     pub status: CheckStatus,
     pub agent_hostname: String,
+    /// The name people gave the agent, if any.
+    pub agent_alias: Option<String>,
     pub client_id: ClientId,
     pub client_name: String,
     pub site_id: SiteId,

@@ -187,6 +187,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/agents/{id}/custom-fields": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every agent field with this agent's value. */
+        get: operations["agent_custom_fields"];
+        /** Sets or clears the agent's values by key. */
+        put: operations["set_agent_custom_fields"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/agents/{id}/effective-policy": {
         parameters: {
             query?: never;
@@ -527,6 +545,24 @@ export interface paths {
         patch: operations["update_client"];
         trace?: never;
     };
+    "/api/v1/clients/{id}/custom-fields": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every client field with this client's value. */
+        get: operations["client_custom_fields"];
+        /** Sets or clears the client's values by key. */
+        put: operations["set_client_custom_fields"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/clients/{id}/sites": {
         parameters: {
             query?: never;
@@ -604,6 +640,42 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/v1/custom-fields": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The organization's custom fields: clients', then sites', then agents', by name. */
+        get: operations["list_custom_fields"];
+        put?: never;
+        /** Defines a custom field (at most 100 per organization). */
+        post: operations["create_custom_field"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/custom-fields/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_custom_field"];
+        put?: never;
+        post?: never;
+        /** Deletes a field with every value of it. */
+        delete: operations["delete_custom_field"];
+        options?: never;
+        head?: never;
+        /** Renames a field or changes a choice field's choices (its key and kind stay). */
+        patch: operations["update_custom_field"];
         trace?: never;
     };
     "/api/v1/deleted-agents": {
@@ -1255,6 +1327,24 @@ export interface paths {
         patch: operations["update_site"];
         trace?: never;
     };
+    "/api/v1/sites/{id}/custom-fields": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every site field with this site's value. */
+        get: operations["site_custom_fields"];
+        /** Sets or clears the site's values by key. */
+        put: operations["set_site_custom_fields"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/sites/{id}/enrollment-key": {
         parameters: {
             query?: never;
@@ -1489,6 +1579,8 @@ export interface components {
             /** Format: date-time */
             acknowledged_at?: string | null;
             acknowledged_by_email?: string | null;
+            /** @description The name people gave the agent (shown with its hostname), if any. */
+            agent_alias?: string | null;
             agent_hostname?: string | null;
             agent_id?: null | components["schemas"]["AgentId"];
             /** @description For a `check` alert: the check's name. */
@@ -1878,6 +1970,77 @@ export interface components {
             /** @description The URL agents connect to, for the install command. */
             server_url: string;
         };
+        CustomField: {
+            /** @description The choices of a `choice` field, in order; empty for other kinds. */
+            choices: string[];
+            /** Format: date-time */
+            created_at: string;
+            id: components["schemas"]["CustomFieldId"];
+            /** @description How scripts and the agent list's filter name it. */
+            key: string;
+            kind: components["schemas"]["CustomFieldKind"];
+            name: string;
+            /** @description What it describes: `client`, `site` or `agent`. */
+            scope: components["schemas"]["CustomFieldScope"];
+        };
+        /**
+         * Format: uuid
+         * @description A custom field an organization defined on its clients, sites or agents.
+         */
+        CustomFieldId: string;
+        /**
+         * @description What a custom field's values are.
+         * @enum {string}
+         */
+        CustomFieldKind: "text" | "number" | "date" | "choice";
+        CustomFieldList: {
+            items: components["schemas"]["CustomField"][];
+        };
+        /** @description Body of `POST /api/v1/custom-fields`. */
+        CustomFieldRequest: {
+            /** @description For `choice`: 1 to 50 distinct choices of 1 to 100 characters each. */
+            choices?: string[] | null;
+            /**
+             * @description 1 to 40 of `a-z`, digits and `_`, starting with a letter; unique per
+             *     scope; cannot change later.
+             */
+            key: string;
+            kind: components["schemas"]["CustomFieldKind"];
+            /** @description 1 to 100 characters, unique per scope (without regard to case). */
+            name: string;
+            scope: components["schemas"]["CustomFieldScope"];
+        };
+        /**
+         * @description What a custom field describes.
+         * @enum {string}
+         */
+        CustomFieldScope: "client" | "site" | "agent";
+        /** @description Body of `PATCH /api/v1/custom-fields/{id}`: what is left out stays. */
+        CustomFieldUpdate: {
+            /** @description A choice field's new choices. Leaving out a choice that values still use is a 409. */
+            choices?: string[] | null;
+            name?: string | null;
+        };
+        /** @description One field of a target with the target's value. */
+        CustomFieldValue: {
+            field: components["schemas"]["CustomField"];
+            /**
+             * @description The value in its canonical text (a number's shortest decimal, a date as
+             *     `YYYY-MM-DD`), or `null` when the target has none.
+             */
+            value?: string | null;
+        };
+        CustomFieldValues: {
+            items: components["schemas"]["CustomFieldValue"][];
+        };
+        /** @description Body of `PUT /api/v1/{clients|sites|agents}/{id}/custom-fields`. */
+        CustomValuesRequest: {
+            /**
+             * @description Values by field key: a string (or a number for a number field); `null`
+             *     or an empty string clears it. Keys left out keep their value.
+             */
+            values: Record<string, never>;
+        };
         DeletedAgent: {
             client_name: string;
             /**
@@ -2142,6 +2305,8 @@ export interface components {
         };
         /** @description One check of one agent, in the fleet's list. */
         FleetCheck: {
+            /** @description The name people gave the agent (shown with its hostname), if any. */
+            agent_alias?: string | null;
             agent_hostname: string;
             agent_id: components["schemas"]["AgentId"];
             client_id: components["schemas"]["ClientId"];
@@ -2846,6 +3011,12 @@ export interface components {
          *     argument (in definition order) and as an environment variable of the same name.
          */
         ScriptParameter: {
+            /**
+             * @description The key of a custom field whose value (the agent's, else its site's,
+             *     else its client's) the parameter takes on each agent when the run
+             *     gives it none.
+             */
+            custom_field?: string | null;
             default?: string | null;
             description?: string | null;
             /** @description A name usable as an environment variable: letters, digits, underscore. */
@@ -3149,6 +3320,13 @@ export interface operations {
                 sort?: "hostname" | "alias" | "client" | "site" | "status" | "os" | "agent_version" | "last_seen" | "uptime" | "cpu" | "memory" | "disk" | "public_ip" | "local_ip" | "user" | "open_alerts" | "enrolled_at";
                 /** @description `asc` (default) or `desc`. Empty values come last either way. */
                 order?: "asc" | "desc";
+                /**
+                 * @description With `custom_value`: only agents whose own value (an agent field), site's
+                 *     or client's of the custom fields with this key is `custom_value`
+                 *     (without regard to case).
+                 */
+                custom_field?: string;
+                custom_value?: string;
             };
             header?: never;
             path?: never;
@@ -3579,6 +3757,92 @@ export interface operations {
                 };
             };
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    agent_custom_fields: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["AgentId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomFieldValues"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    set_agent_custom_fields: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["AgentId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CustomValuesRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomFieldValues"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4579,6 +4843,92 @@ export interface operations {
             };
         };
     };
+    client_custom_fields: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["ClientId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomFieldValues"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    set_client_custom_fields: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["ClientId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CustomValuesRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomFieldValues"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     list_sites: {
         parameters: {
             query?: {
@@ -4763,6 +5113,212 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Command"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_custom_fields: {
+        parameters: {
+            query?: {
+                /** @description Only the fields of this scope. */
+                scope?: "client" | "site" | "agent";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomFieldList"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_custom_field: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CustomFieldRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomField"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_custom_field: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["CustomFieldId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomField"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_custom_field: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["CustomFieldId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_custom_field: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["CustomFieldId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CustomFieldUpdate"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomField"];
                 };
             };
             403: {
@@ -6604,6 +7160,92 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Site"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    site_custom_fields: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["SiteId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomFieldValues"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    set_site_custom_fields: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["SiteId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CustomValuesRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomFieldValues"];
                 };
             };
             403: {

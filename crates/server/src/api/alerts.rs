@@ -33,6 +33,8 @@ pub struct Alert {
     pub detail: String,
     pub agent_id: Option<AgentId>,
     pub agent_hostname: Option<String>,
+    /// The name people gave the agent (shown with its hostname), if any.
+    pub agent_alias: Option<String>,
     pub client_id: Option<ClientId>,
     pub client_name: Option<String>,
     pub site_id: Option<SiteId>,
@@ -63,6 +65,7 @@ impl From<gururmm_store::Alert> for Alert {
             detail: a.detail,
             agent_id: a.agent_id,
             agent_hostname: a.agent_hostname,
+            agent_alias: a.agent_alias,
             client_id: a.client_id,
             client_name: a.client_name,
             site_id: a.site_id,

@@ -135,6 +135,8 @@ pub struct FleetCheckParams {
 pub struct FleetCheck {
     pub agent_id: AgentId,
     pub agent_hostname: String,
+    /// The name people gave the agent (shown with its hostname), if any.
+    pub agent_alias: Option<String>,
     pub client_id: ClientId,
     pub client_name: String,
     pub site_id: SiteId,
@@ -219,6 +221,7 @@ pub async fn list_checks(
         items.push(FleetCheck {
             agent_id,
             agent_hostname: check.agent_hostname,
+            agent_alias: check.agent_alias,
             client_id: check.client_id,
             client_name: check.client_name,
             site_id: check.site_id,

@@ -17,7 +17,7 @@ pub(crate) const ALERT_SELECT: &str =
      a.client_id, a.site_id, a.check_name, a.severity, a.status, a.flapping, a.title, a.detail, a.opened_at, \
      a.resolved_at, a.resolved_by_email, a.acknowledged_at, a.acknowledged_by_email, \
      a.acknowledge_note, a.snoozed_until, a.snoozed_by_email, a.notified_status, a.notified_at, \
-     g.hostname AS agent_hostname, \
+     g.hostname AS agent_hostname, g.alias AS agent_alias, \
      c.name AS client_name, s.name AS site_name FROM alerts a \
      LEFT JOIN agents g ON g.id = a.agent_id LEFT JOIN clients c ON c.id = a.client_id \
      LEFT JOIN sites s ON s.id = a.site_id";

@@ -17,7 +17,7 @@ const CHANGE_CHUNK: usize = 200;
 /// A check's state with its agent's hostname and the names of its client and site.
 const FLEET_CHECK_SELECT: &str =
     "SELECT s.agent_id, s.name, s.state, s.consecutive, s.output, s.value, s.checked_at, s.since, \
-     g.hostname AS agent_hostname, g.client_id, c.name AS client_name, g.site_id, t.name AS site_name \
+     g.hostname AS agent_hostname, g.alias AS agent_alias, g.client_id, c.name AS client_name, g.site_id, t.name AS site_name \
      FROM check_states s JOIN agents g ON g.id = s.agent_id \
      JOIN clients c ON c.id = g.client_id JOIN sites t ON t.id = g.site_id";
 

@@ -657,6 +657,7 @@ pub(crate) struct FleetCheckRow {
     #[sqlx(flatten)]
     pub(crate) status: CheckStatusRow,
     pub(crate) agent_hostname: String,
+    pub(crate) agent_alias: Option<String>,
     pub(crate) client_id: String,
     pub(crate) client_name: String,
     pub(crate) site_id: String,
@@ -668,6 +669,7 @@ impl FleetCheckRow {
         Ok(FleetCheck {
             status: self.status.into_status()?,
             agent_hostname: self.agent_hostname,
+            agent_alias: self.agent_alias,
             client_id: parse_id(&self.client_id)?,
             client_name: self.client_name,
             site_id: parse_id(&self.site_id)?,
@@ -727,6 +729,7 @@ pub(crate) struct AlertRow {
     pub(crate) notified_status: Option<String>,
     pub(crate) notified_at: Option<i64>,
     pub(crate) agent_hostname: Option<String>,
+    pub(crate) agent_alias: Option<String>,
     pub(crate) client_name: Option<String>,
     pub(crate) site_name: Option<String>,
 }
@@ -762,6 +765,7 @@ impl AlertRow {
                 .transpose()?,
             notified_at: self.notified_at.map(from_millis),
             agent_hostname: self.agent_hostname,
+            agent_alias: self.agent_alias,
             client_name: self.client_name,
             site_name: self.site_name,
         })

@@ -9,7 +9,8 @@ use chrono::Utc;
 use gururmm_protocol::{OrganizationId, SavedViewId, UserId};
 use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Type};
 
-const VIEW_SELECT: &str = "SELECT v.id, v.organization_id, v.user_id, u.email, v.list, v.name, v.query, \
+const VIEW_SELECT: &str =
+    "SELECT v.id, v.organization_id, v.user_id, u.email, v.list, v.name, v.query, \
      v.columns, v.shared, v.created_at FROM saved_views v JOIN users u ON u.id = v.user_id";
 
 type ViewRow = (
@@ -64,13 +65,12 @@ where
         let mut tx = self.write.begin().await?;
         // The user's row is taken for the transaction, so two saves of the
         // same name cannot both pass the check below.
-        let locked = sqlx::query(
-            "UPDATE users SET email = email WHERE id = $1 AND organization_id = $2",
-        )
-        .bind(view.user_id.to_string())
-        .bind(view.organization_id.to_string())
-        .execute(&mut *tx)
-        .await?;
+        let locked =
+            sqlx::query("UPDATE users SET email = email WHERE id = $1 AND organization_id = $2")
+                .bind(view.user_id.to_string())
+                .bind(view.organization_id.to_string())
+                .execute(&mut *tx)
+                .await?;
         if locked.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
@@ -84,13 +84,12 @@ where
                 "you have {max_per_user} saved views already; delete one first"
             )));
         }
-        let existing: Vec<String> = sqlx::query_scalar(
-            "SELECT name FROM saved_views WHERE user_id = $1 AND list = $2",
-        )
-        .bind(view.user_id.to_string())
-        .bind(&view.list)
-        .fetch_all(&mut *tx)
-        .await?;
+        let existing: Vec<String> =
+            sqlx::query_scalar("SELECT name FROM saved_views WHERE user_id = $1 AND list = $2")
+                .bind(view.user_id.to_string())
+                .bind(&view.list)
+                .fetch_all(&mut *tx)
+                .await?;
         let key = view.name.to_lowercase();
         if existing.iter().any(|name| name.to_lowercase() == key) {
             return Err(StoreError::Conflict(format!(

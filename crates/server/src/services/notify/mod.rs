@@ -454,6 +454,7 @@ mod tests {
             notified_status: notified,
             notified_at: notified.map(|_| now - Duration::minutes(notified_minutes_ago)),
             agent_hostname: None,
+            agent_alias: None,
             client_name: None,
             site_name: None,
         }

@@ -55,7 +55,7 @@ function AlertDetail({ alert }: { alert: Alert }) {
           <div className="flex flex-wrap gap-1 text-xs">
             {alert.agent_id ? (
               <Link to="/agents/$agentId" params={{ agentId: alert.agent_id }} search={{ tab: "checks" }} className="hover:underline">
-                {alert.agent_hostname}
+                {alert.agent_alias ? `${alert.agent_alias} (${alert.agent_hostname ?? ""})` : alert.agent_hostname}
               </Link>
             ) : null}
             {alert.client_id ? (

@@ -158,7 +158,7 @@ function alertColumns(onOpen: (alertId: string) => void, showPlace: boolean): Da
       cell: (alert) =>
         alert.agent_id ? (
           <Link to="/agents/$agentId" params={{ agentId: alert.agent_id }} className="hover:underline" search={{ tab: "alerts" }}>
-            {alert.agent_hostname ?? alert.agent_id.slice(0, 8)}
+            {alert.agent_alias || alert.agent_hostname || alert.agent_id.slice(0, 8)}
           </Link>
         ) : (
           <span className="text-muted-foreground">–</span>

@@ -136,7 +136,7 @@ const COLUMNS: DataColumn<FleetCheck>[] = [
     className: "max-w-40 truncate",
     cell: (check) => (
       <AgentChecksLink check={check} className="hover:underline">
-        {check.agent_hostname}
+        {check.agent_alias || check.agent_hostname}
       </AgentChecksLink>
     ),
   },
