@@ -433,7 +433,9 @@ where
             .bind(id.to_string())
             .bind(site.to_string())
             .execute(&mut *tx)
-            .await?
+            .await
+            // The site was deleted while this ran (PostgreSQL checks the key at the write).
+            .map_err(missing_reference_to_not_found)?
             .rows_affected();
             if moved == 0 {
                 return Err(StoreError::NotFound);

@@ -225,6 +225,15 @@ pub(crate) fn like_pattern(search: Option<&str>) -> String {
     }
 }
 
+/// A row referred to went in the meantime (a foreign key refused the write):
+/// [`StoreError::NotFound`], as when it had been gone before.
+pub(crate) fn missing_reference_to_not_found(error: sqlx::Error) -> StoreError {
+    match &error {
+        sqlx::Error::Database(db) if db.is_foreign_key_violation() => StoreError::NotFound,
+        _ => StoreError::Database(error),
+    }
+}
+
 pub(crate) fn unique_violation_to_conflict(error: sqlx::Error, what: &str) -> StoreError {
     match &error {
         sqlx::Error::Database(db) if db.is_unique_violation() => {
