@@ -21,7 +21,7 @@ export function SectionCard({
 }) {
   return (
     <Card data-testid={testId}>
-      <CardHeader className={actions ? "flex flex-row flex-wrap items-start justify-between gap-2" : undefined}>
+      <CardHeader className={actions ? "flex flex-row items-start justify-between gap-2 max-sm:flex-wrap" : undefined}>
         <div className="grid gap-1">
           <CardTitle className="flex items-center gap-2 text-sm">{title}</CardTitle>
           {description ? <CardDescription>{description}</CardDescription> : null}

@@ -8,7 +8,13 @@ function Card({ className, ...props }: React.ComponentProps<"div">) {
 }
 
 function CardHeader({ className, ...props }: React.ComponentProps<"div">) {
-  return <div data-slot="card-header" className={cn("flex items-center justify-between gap-2 px-4 pt-3 pb-2", className)} {...props} />;
+  return (
+    <div
+      data-slot="card-header"
+      className={cn("flex items-center justify-between gap-2 px-4 pt-3 pb-2 max-sm:flex-wrap", className)}
+      {...props}
+    />
+  );
 }
 
 function CardTitle({ className, ...props }: React.ComponentProps<"h3">) {
