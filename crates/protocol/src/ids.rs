@@ -122,3 +122,7 @@ id_type!(
     /// A saved view of a list: its filters, order and columns, under a name.
     SavedViewId
 );
+id_type!(
+    /// A custom field an organization defined on its clients, sites or agents.
+    CustomFieldId
+);

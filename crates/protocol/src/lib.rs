@@ -24,13 +24,13 @@ pub use commands::{
 pub use enroll::{EnrollRequest, EnrollResponse};
 pub use frames::{AgentFrame, AgentSettings, CloseReason, Hello, OsInfo, ServerFrame};
 pub use ids::{
-    AgentId, AlertId, CheckTemplateId, ClientId, DeliveryId, EnrollmentKeyId, EnrollmentRequestId,
-    JobId, MaintenanceWindowId, NotificationChannelId, OrganizationId, PolicyAssignmentId,
-    PolicyId, SavedViewId, ScriptId, SiteId, UserId,
+    AgentId, AlertId, CheckTemplateId, ClientId, CustomFieldId, DeliveryId, EnrollmentKeyId,
+    EnrollmentRequestId, JobId, MaintenanceWindowId, NotificationChannelId, OrganizationId,
+    PolicyAssignmentId, PolicyId, SavedViewId, ScriptId, SiteId, UserId,
 };
 pub use metrics::{
-    CollectorError, CollectorErrorKind, DiskUsage, FanReading, LoggedInUser, MetricSample,
-    NetworkInterface, ProcessInfo, TemperatureReading, primary_local_address, MAX_USERS_TEXT,
+    primary_local_address, CollectorError, CollectorErrorKind, DiskUsage, FanReading, LoggedInUser,
+    MetricSample, NetworkInterface, ProcessInfo, TemperatureReading, MAX_USERS_TEXT,
 };
 
 /// Version of the agent⇄server frame protocol. The server refuses a `hello`

@@ -1,6 +1,7 @@
 //! Persistence for the GuruRMM server: [`Store`], the sum of one trait per
 //! area (users, tenancy, agents, metrics, commands, scripts, jobs, enrollment,
-//! enrollment keys, deleted agents, policies, checks, alerts, notifications, maintenance windows), and its SQLite and PostgreSQL
+//! enrollment keys, deleted agents, policies, checks, alerts, notifications, maintenance windows,
+//! saved views, custom fields), and its SQLite and PostgreSQL
 //! implementations (`sql/`, one file per area).
 //!
 //! **Architecture Invariant:** all SQL of the server lives in this crate. The
@@ -15,6 +16,7 @@ mod agents;
 mod alerts;
 mod checks;
 mod commands;
+mod custom_fields;
 mod deleted_agents;
 mod enrollment;
 mod enrollment_keys;
@@ -38,6 +40,10 @@ pub use alerts::{
 };
 pub use checks::{CheckHistoryEntry, CheckStatus, CheckStore, FleetCheck, FleetCheckFilter};
 pub use commands::CommandStore;
+pub use custom_fields::{
+    AgentCustomValue, CustomField, CustomFieldKind, CustomFieldScope, CustomFieldStore,
+    CustomValueMatch, NewCustomField,
+};
 pub use deleted_agents::{DeletedAgent, DeletedAgentStore};
 pub use enrollment::{EnrollmentRequest, EnrollmentStore};
 pub use enrollment_keys::{
@@ -46,7 +52,6 @@ pub use enrollment_keys::{
 pub use gururmm_protocol::{EnrollmentKeyId, EnrollmentRequestId};
 pub use jobs::JobStore;
 pub use maintenance::{MaintenanceStore, MaintenanceWindow, NewMaintenanceWindow};
-pub use saved_views::{NewSavedView, SavedView, SavedViewStore};
 pub use metrics::MetricStore;
 pub use model::*;
 pub use notifications::{
@@ -57,6 +62,7 @@ pub use policies::{
     AgentPlacement, CheckDefinition, CheckTemplate, NewPolicyAssignment, NotifyRoute, Policy,
     PolicyAssignment, PolicyBody, PolicyFields, PolicyScope, PolicyStore, Severity, TemplateCheck,
 };
+pub use saved_views::{NewSavedView, SavedView, SavedViewStore};
 pub use scripts::ScriptStore;
 pub use sql::{
     connect, PostgresStore, RowsAffected, SqlDatabase, SqlStore, SqliteStore, MAX_RAW_POINTS,
@@ -148,6 +154,7 @@ pub trait Store:
     + NotificationStore
     + MaintenanceStore
     + SavedViewStore
+    + CustomFieldStore
     + Send
     + Sync
     + 'static
@@ -177,8 +184,9 @@ pub struct PoolUse {
 /// Every store trait, for `use gururmm_store::prelude::*`.
 pub mod prelude {
     pub use crate::{
-        AgentStore, AlertStore, CheckStore, CommandStore, DeletedAgentStore, EnrollmentKeyStore,
-        EnrollmentStore, JobStore, MaintenanceStore, MetricStore, NotificationStore, PolicyStore,
-        SavedViewStore, ScriptStore, Store, TenancyStore, UserStore,
+        AgentStore, AlertStore, CheckStore, CommandStore, CustomFieldStore, DeletedAgentStore,
+        EnrollmentKeyStore, EnrollmentStore, JobStore, MaintenanceStore, MetricStore,
+        NotificationStore, PolicyStore, SavedViewStore, ScriptStore, Store, TenancyStore,
+        UserStore,
     };
 }

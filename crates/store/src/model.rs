@@ -187,6 +187,8 @@ pub struct AgentFilter {
     pub os_family: Option<String>,
     /// Exactly this agent version.
     pub agent_version: Option<String>,
+    /// Agents any of these custom field values reach (none: no filter).
+    pub custom_values: Vec<crate::CustomValueMatch>,
     /// The order of the list (and of [`AgentStore::agent_ids`]).
     pub order: AgentOrder,
 }
@@ -476,6 +478,11 @@ pub struct ScriptParameter {
     pub required: bool,
     #[serde(default)]
     pub description: Option<String>,
+    /// The key of a custom field whose value (the agent's, else its site's,
+    /// else its client's) the parameter takes on each agent when the run
+    /// gives it none.
+    #[serde(default)]
+    pub custom_field: Option<String>,
 }
 
 /// One version of a script: what runs and how.

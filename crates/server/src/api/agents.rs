@@ -6,6 +6,7 @@ use crate::auth::{CurrentUser, Writer};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, ErrorBody};
 use crate::services::agents::{self as agent_naming, AgentChange};
 use crate::services::bus::AgentStatus;
+use crate::services::custom_fields;
 use crate::services::enrollment;
 use crate::services::error::ServiceError;
 use crate::services::metric_charts::{self, MetricSeries};
@@ -177,6 +178,11 @@ pub struct AgentListParams {
     /// `asc` (default) or `desc`. Empty values come last either way.
     #[param(inline, value_type = Option<SortOrder>)]
     pub order: Option<String>,
+    /// With `custom_value`: only agents whose own value (an agent field), site's
+    /// or client's of the custom fields with this key is `custom_value`
+    /// (without regard to case).
+    pub custom_field: Option<String>,
+    pub custom_value: Option<String>,
 }
 
 /// The columns the agent list sorts by.
@@ -298,6 +304,21 @@ pub async fn list_agents(
             )));
         }
     }
+    let custom_values = match (
+        filter_value("custom_field", params.custom_field.as_deref())?,
+        filter_value("custom_value", params.custom_value.as_deref())?,
+    ) {
+        (None, None) => Vec::new(),
+        (Some(key), Some(value)) => {
+            let org = current.user.organization_id;
+            custom_fields::list_filter(state.store.as_ref(), org, &key, &value).await?
+        }
+        _ => {
+            return Err(ApiError::bad_request(
+                "custom_field and custom_value go together",
+            ))
+        }
+    };
     let filter = AgentFilter {
         client_id: params.client_id,
         site_id: params.site_id,
@@ -305,6 +326,7 @@ pub async fn list_agents(
         tag,
         os_family,
         agent_version: filter_value("version", params.version.as_deref())?,
+        custom_values,
         order: agent_order(params.sort.as_deref(), params.order.as_deref())?,
     };
     let result = state

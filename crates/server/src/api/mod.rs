@@ -12,6 +12,7 @@ pub mod check_templates;
 pub mod checks;
 pub mod clients;
 pub mod commands;
+pub mod custom_fields;
 pub mod deleted_agents;
 pub mod enrollment_keys;
 pub mod enrollment_requests;
@@ -108,6 +109,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(enrollment_requests::approve_enrollment_request))
         .routes(routes!(enrollment_requests::reject_enrollment_request))
         .routes(routes!(events::events))
+        .merge(custom_fields::router())
         .merge(monitoring_router())
         .merge(commands_router())
 }

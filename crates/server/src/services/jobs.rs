@@ -3,6 +3,7 @@
 //! results exported as CSV.
 
 use crate::services::commands::{new_command, CommandSpec};
+use crate::services::custom_fields;
 use crate::services::error::{ServiceError, ServiceResult};
 use crate::services::scripts::{as_command_spec, bind_parameters, MAX_JOB_AGENTS};
 use crate::state::AppState;
@@ -11,7 +12,8 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use futures_util::{stream, Stream, StreamExt};
 use gururmm_protocol::{AgentId, ClientId, OrganizationId, RunAs, SiteId};
 use gururmm_store::{
-    AgentFilter, CommandStatus, Job, JobCommand, JobId, NewCommand, NewJob, ScriptId, User,
+    AgentFilter, CommandStatus, Job, JobCommand, JobId, NewCommand, NewJob, ScriptId,
+    ScriptParameter, ScriptVersion, User,
 };
 use serde::Deserialize;
 use serde_json::Value;
@@ -154,7 +156,9 @@ async fn start(state: &AppState, job: NewJob, commands: Vec<NewCommand>) -> Serv
 }
 
 /// Runs the script's current version on the targets: one command per agent,
-/// gathered in a job. Parameter values reach the script as argv and environment.
+/// gathered in a job. Parameter values reach the script as argv and
+/// environment; a parameter mapped to a custom field that the caller left
+/// empty takes, on each agent, the value reaching that agent.
 pub async fn run_script(
     state: &AppState,
     user: &User,
@@ -168,7 +172,18 @@ pub async fn run_script(
         .await
         .map_err(ServiceError::from_store("script"))?;
     let version = &script.current;
-    let (args, parameter_env) = bind_parameters(&version.parameters, &request.parameters)?;
+    let from_fields = parameters_from_fields(&version.parameters, &request.parameters);
+    // The caller's values are checked before anything else (a mapped
+    // parameter may still get its value from the agents).
+    let callers: Vec<ScriptParameter> = version
+        .parameters
+        .iter()
+        .map(|p| ScriptParameter {
+            required: p.required && !from_fields.contains(&p),
+            ..p.clone()
+        })
+        .collect();
+    let (args, parameter_env) = bind_parameters(&callers, &request.parameters)?;
     let mut env = version.default_env.clone();
     env.extend(parameter_env);
     let run_as = request.run_as.unwrap_or_else(|| version.run_as.clone());
@@ -185,12 +200,28 @@ pub async fn run_script(
         args,
     )?;
     let (agents, target) = resolve_targets(state, org, &request.targets).await?;
+    let per_agent = if from_fields.is_empty() {
+        None
+    } else {
+        Some(
+            bind_per_agent(
+                state,
+                org,
+                version,
+                &from_fields,
+                &request.parameters,
+                &agents,
+            )
+            .await?,
+        )
+    };
     let now = Utc::now();
     let script_version = Some((script.id, version.version));
     let commands = agents
         .iter()
-        .map(|agent| {
-            new_command(
+        .enumerate()
+        .map(|(index, agent)| {
+            let mut command = new_command(
                 &state.config,
                 user,
                 *agent,
@@ -198,7 +229,15 @@ pub async fn run_script(
                 timeout,
                 script_version,
                 now,
-            )
+            );
+            // Each value was checked as a parameter value (a bounded size,
+            // no NUL), so the command's limits hold as for the caller's.
+            if let Some((args, parameter_env)) = per_agent.as_ref().map(|bound| &bound[index]) {
+                command.args = args.clone();
+                command.env = version.default_env.clone();
+                command.env.extend(parameter_env.clone());
+            }
+            command
         })
         .collect();
     let job = NewJob {
@@ -214,6 +253,102 @@ pub async fn run_script(
     let job = start(state, job, commands).await?;
     tracing::info!(job = %job.id, script = %script.id, version = version.version, agents = agents.len(), user = %user.id, "script run");
     Ok(job)
+}
+
+/// The parameters mapped to a custom field that the caller gave no value.
+fn parameters_from_fields<'a>(
+    parameters: &'a [ScriptParameter],
+    given: &BTreeMap<String, Value>,
+) -> Vec<&'a ScriptParameter> {
+    parameters
+        .iter()
+        .filter(|p| {
+            p.custom_field.is_some() && matches!(given.get(&p.name), None | Some(Value::Null))
+        })
+        .collect()
+}
+
+/// How many agents an error names before "and N more".
+const AGENTS_NAMED: usize = 3;
+
+/// The hostnames of the first few agents, and how many more there are.
+async fn name_agents(state: &AppState, org: OrganizationId, agents: &[AgentId]) -> String {
+    let shown = &agents[..agents.len().min(AGENTS_NAMED)];
+    let mut names: Vec<String> = match state.store.agent_hostnames(org, shown).await {
+        Ok(found) => found.into_iter().map(|(_, hostname)| hostname).collect(),
+        Err(_) => shown.iter().map(AgentId::to_string).collect(),
+    };
+    names.sort();
+    let more = agents.len() - shown.len();
+    if more > 0 {
+        format!("{} and {more} more agent(s)", names.join(", "))
+    } else {
+        names.join(", ")
+    }
+}
+
+/// Each agent's argv and parameter environment, in the order of `agents`:
+/// the caller's values, and for each parameter of `from_fields` the value of
+/// its custom field reaching the agent (its own, else its site's, else its
+/// client's), read for all the agents at once. A required parameter without
+/// a default that some agents have no value for is a 422 naming them.
+async fn bind_per_agent(
+    state: &AppState,
+    org: OrganizationId,
+    version: &ScriptVersion,
+    from_fields: &[&ScriptParameter],
+    given: &BTreeMap<String, Value>,
+    agents: &[AgentId],
+) -> ServiceResult<Vec<(Vec<String>, BTreeMap<String, String>)>> {
+    let mut keys: Vec<String> = from_fields
+        .iter()
+        .filter_map(|p| p.custom_field.clone())
+        .collect();
+    keys.sort();
+    keys.dedup();
+    let reaching = custom_fields::values_reaching(state.store.as_ref(), org, agents, &keys).await?;
+    for parameter in from_fields {
+        if !parameter.required || parameter.default.is_some() {
+            continue;
+        }
+        let key = parameter.custom_field.as_deref().unwrap_or_default();
+        let lacking: Vec<AgentId> = agents
+            .iter()
+            .filter(|agent| {
+                !reaching
+                    .get(agent)
+                    .is_some_and(|values| values.contains_key(key))
+            })
+            .copied()
+            .collect();
+        if !lacking.is_empty() {
+            return Err(ServiceError::invalid(format!(
+                "parameter {} is required and custom field {key} has no value for {}",
+                parameter.name,
+                name_agents(state, org, &lacking).await
+            )));
+        }
+    }
+    let mut bound = Vec::with_capacity(agents.len());
+    for agent in agents {
+        let mut values = given.clone();
+        for parameter in from_fields {
+            let key = parameter.custom_field.as_deref().unwrap_or_default();
+            if let Some(value) = reaching.get(agent).and_then(|values| values.get(key)) {
+                values.insert(parameter.name.clone(), Value::String(value.clone()));
+            }
+        }
+        match bind_parameters(&version.parameters, &values) {
+            Ok(binding) => bound.push(binding),
+            Err(error) => {
+                return Err(ServiceError::invalid(format!(
+                    "{error} (on {}, whose value comes from a custom field)",
+                    name_agents(state, org, std::slice::from_ref(agent)).await
+                )))
+            }
+        }
+    }
+    Ok(bound)
 }
 
 /// Runs the same command again, as a new job, on every agent of the job where

@@ -12,6 +12,7 @@ pub mod bootstrap;
 pub mod bus;
 pub mod checks;
 pub mod commands;
+pub mod custom_fields;
 pub mod effective_policy;
 pub mod enrollment;
 pub mod error;

@@ -85,6 +85,18 @@ pub fn validate_parameters(parameters: &[ScriptParameter]) -> ServiceResult<()> 
         if let Some(default) = &parameter.default {
             typed_value(parameter, &Value::String(default.clone()))?;
         }
+        if let Some(key) = &parameter.custom_field {
+            if crate::services::custom_fields::valid_key(key)
+                .ok()
+                .as_deref()
+                != Some(key.as_str())
+            {
+                return Err(ServiceError::invalid(format!(
+                    "parameter {}: custom_field must be a custom field's key (1 to 40 of a-z, digits and _, starting with a letter)",
+                    parameter.name
+                )));
+            }
+        }
         if parameter
             .description
             .as_ref()
@@ -233,6 +245,7 @@ mod tests {
             default: default.map(Into::into),
             required,
             description: None,
+            custom_field: None,
         }
     }
 

@@ -11,6 +11,7 @@ mod agents;
 mod api;
 mod api_docs;
 mod commands;
+mod custom_fields;
 mod gateway;
 mod maintenance;
 mod monitoring;

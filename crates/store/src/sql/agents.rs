@@ -4,7 +4,7 @@ use super::commands::COMMAND_COLUMNS;
 use super::rows::*;
 use super::*;
 use crate::model::*;
-use crate::{AgentFacets, AgentStore, OfflineAgent, StoreError, StoreResult};
+use crate::{AgentFacets, AgentStore, CustomFieldScope, OfflineAgent, StoreError, StoreResult};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use gururmm_protocol::{AgentId, NetworkInterface, OrganizationId};
@@ -73,6 +73,24 @@ fn agent_filter(
     if let Some(version) = &filter.agent_version {
         params.push(version.clone().into());
         let _ = write!(sql, " AND a.agent_version = ${}", params.len());
+    }
+    let mut custom = Vec::new();
+    for condition in &filter.custom_values {
+        let target = match condition.scope {
+            CustomFieldScope::Agent => "a.id",
+            CustomFieldScope::Site => "a.site_id",
+            CustomFieldScope::Client => "a.client_id",
+        };
+        params.push(condition.field_id.to_string().into());
+        params.push(condition.value.clone().into());
+        let (field, value) = (params.len() - 1, params.len());
+        custom.push(format!(
+            "EXISTS (SELECT 1 FROM custom_field_values v WHERE v.field_id = ${field} \
+             AND v.target_id = {target} AND LOWER(v.value) = LOWER(${value}))"
+        ));
+    }
+    if !custom.is_empty() {
+        let _ = write!(sql, " AND ({})", custom.join(" OR "));
     }
     (sql, params)
 }
@@ -498,9 +516,13 @@ where
             .bind(id.to_string())
             .execute(&mut *tx)
             .await?;
-        // Its policy assignment and maintenance windows go; its alerts end
-        // (resolved by whoever deleted it) and stay in the history.
-        for scoped in ["policy_assignments", "maintenance_windows"] {
+        // Its policy assignment, maintenance windows and custom field values
+        // go; its alerts end (resolved by whoever deleted it) and stay in the history.
+        for scoped in [
+            "policy_assignments",
+            "maintenance_windows",
+            "custom_field_values",
+        ] {
             sqlx::query(&format!(
                 "DELETE FROM {scoped} WHERE organization_id = $1 AND target_id = $2"
             ))

@@ -18,6 +18,7 @@ mod agents;
 mod alerts;
 mod checks;
 mod commands;
+mod custom_fields;
 mod deleted_agents;
 mod enrollment;
 mod enrollment_keys;
@@ -126,7 +127,8 @@ where
         + crate::AlertStore
         + crate::NotificationStore
         + crate::MaintenanceStore
-        + crate::SavedViewStore,
+        + crate::SavedViewStore
+        + crate::CustomFieldStore,
 {
     fn backend(&self) -> Backend {
         self.backend

@@ -133,9 +133,13 @@ where
                 "the {what} still has {agents} agent(s); move them to another site or delete them first"
             )));
         }
-        // Policy assignments and maintenance windows of the target (and, for a
-        // client, of its sites) go with it.
-        for scoped in ["policy_assignments", "maintenance_windows"] {
+        // Policy assignments, maintenance windows and custom field values of
+        // the target (and, for a client, of its sites) go with it.
+        for scoped in [
+            "policy_assignments",
+            "maintenance_windows",
+            "custom_field_values",
+        ] {
             sqlx::query(&format!(
                 "DELETE FROM {scoped} WHERE organization_id = $1 AND (target_id = $2 OR target_id IN \
                  (SELECT s.id FROM sites s WHERE s.organization_id = $1 AND s.client_id = $2))"

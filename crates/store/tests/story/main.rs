@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 mod agents;
 mod commands;
+mod custom_fields;
 mod database;
 mod enrollment;
 mod maintenance;

@@ -32,6 +32,7 @@ async fn script_and_job_story(store: Arc<dyn Store>) {
             default: None,
             required: true,
             description: None,
+            custom_field: None,
         }],
         default_env: Default::default(),
         default_timeout_seconds: 120,
