@@ -108,8 +108,8 @@ export function InterfacesCard({ agent }: { agent: AgentDetail }) {
                   <TableCell className="font-medium">{networkInterface.name}</TableCell>
                   <TableCell className="font-mono text-xs">{networkInterface.mac ?? "–"}</TableCell>
                   <TableCell className="font-mono text-xs whitespace-normal">{networkInterface.ipv4?.join(", ") || "–"}</TableCell>
-                  <TableCell className="max-w-72 font-mono text-xs whitespace-normal break-all">
-                    {networkInterface.ipv6?.join(", ") || "–"}
+                  <TableCell className="font-mono text-xs whitespace-nowrap">
+                    {networkInterface.ipv6?.length ? networkInterface.ipv6.map((address) => <div key={address}>{address}</div>) : "–"}
                   </TableCell>
                 </TableRow>
               ))}

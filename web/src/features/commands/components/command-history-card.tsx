@@ -134,7 +134,7 @@ function historyColumns(open: (commandId: string) => void, rerun: boolean): Data
     },
     {
       header: "Command",
-      className: "max-w-0 w-full",
+      fill: true,
       cell: (command) => <CommandCell command={command} onOpen={() => open(command.id)} />,
     },
     {

@@ -269,19 +269,20 @@ function jobAgentColumns(renderCommandStatus: (status: string) => ReactNode): Da
     },
     {
       header: "Duration",
-      headerClassName: "w-24 text-right",
-      className: "text-right tabular-nums text-muted-foreground",
+      // A phone shows the agent, its status and exit code, and its output under the row.
+      headerClassName: "w-24 text-right hidden sm:table-cell",
+      className: "text-right tabular-nums text-muted-foreground hidden sm:table-cell",
       cell: formatRunDuration,
     },
     {
       header: "Started",
-      headerClassName: "w-32",
-      className: "text-muted-foreground",
+      headerClassName: "w-32 hidden sm:table-cell",
+      className: "text-muted-foreground hidden sm:table-cell",
       cell: (agent) => (agent.started_at ? <RelativeTime value={agent.started_at} /> : "–"),
     },
     {
       header: "Error",
-      className: "max-w-0 w-1/3 truncate text-xs text-destructive",
+      className: "max-w-0 min-w-40 w-1/3 truncate text-xs text-destructive",
       cellProps: (agent) => ({ title: agent.error ?? undefined }),
       cell: (agent) => agent.error ?? "",
     },

@@ -60,7 +60,7 @@ export function JobsPage({ search, onSearchChange }: { search: JobListSearch; on
 const JOB_COLUMNS: DataColumn<Job>[] = [
   {
     header: "Job",
-    className: "max-w-0 w-full",
+    fill: true,
     cell: (job) => (
       <Link to="/jobs/$jobId" params={{ jobId: job.id }} className="block truncate font-medium hover:underline" title={job.name}>
         {job.name}

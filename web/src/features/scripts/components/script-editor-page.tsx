@@ -224,7 +224,7 @@ function ScriptEditor({
       ) : null}
       <Card>
         <CardContent className="grid gap-3 pt-3">
-          <div className="grid grid-cols-[minmax(0,2fr)_minmax(0,1fr)_minmax(0,1fr)_minmax(0,1fr)] gap-2">
+          <div className="grid gap-2 sm:grid-cols-[minmax(0,2fr)_minmax(0,1fr)_minmax(0,1fr)_minmax(0,1fr)]">
             <FormField label="Name" htmlFor={`${ids}-name`} error={fieldError("name")}>
               <Input
                 id={`${ids}-name`}
@@ -327,7 +327,7 @@ function ScriptEditor({
         <CardHeader>
           <CardTitle>Defaults</CardTitle>
         </CardHeader>
-        <CardContent className="grid grid-cols-[minmax(0,2fr)_minmax(0,1fr)] gap-3">
+        <CardContent className="grid gap-3 sm:grid-cols-[minmax(0,2fr)_minmax(0,1fr)]">
           <FormField label="Environment (NAME=value per line)" htmlFor={`${ids}-env`} error={fieldError("env")}>
             <Textarea
               id={`${ids}-env`}

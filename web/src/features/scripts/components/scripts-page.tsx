@@ -110,10 +110,10 @@ function scriptColumns(mayMutate: boolean, onJobStarted: (job: Job) => void): Da
   return [
     {
       header: "Name",
-      className: "max-w-0 w-full",
+      fill: true,
       cell: (script) => (
         <>
-          <Link to="/scripts/$scriptId" params={{ scriptId: script.id }} className="font-medium hover:underline">
+          <Link to="/scripts/$scriptId" params={{ scriptId: script.id }} className="block truncate font-medium hover:underline">
             {script.name}
           </Link>
           {script.description ? (
