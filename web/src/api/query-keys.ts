@@ -17,4 +17,5 @@ export const rootKeys = {
   fleetChecks: ["fleet-checks"],
   notifications: ["notifications"],
   maintenance: ["maintenance"],
+  customFields: ["custom-fields"],
 } as const;

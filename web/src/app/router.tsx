@@ -202,6 +202,12 @@ const maintenanceRoute = createRoute({
   component: lazyRouteComponent(() => import("./routes/notification-routes"), "MaintenanceRoute"),
 });
 
+const customFieldsRoute = createRoute({
+  getParentRoute: () => authedRoute,
+  path: "/custom-fields",
+  component: lazyRouteComponent(() => import("./routes/custom-field-routes"), "CustomFieldsRoute"),
+});
+
 const enrollmentRequestsRoute = createRoute({
   getParentRoute: () => authedRoute,
   path: "/enrollment-requests",
@@ -233,6 +239,7 @@ const routeTree = rootRoute.addChildren([
     notificationsRoute,
     deliveriesRoute,
     maintenanceRoute,
+    customFieldsRoute,
     enrollmentRequestsRoute,
   ]),
 ]);

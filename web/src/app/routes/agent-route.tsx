@@ -9,6 +9,7 @@ import { AgentChecksTab } from "@/features/checks/components/agent-checks-tab";
 import { EffectivePolicyView } from "@/features/checks/components/effective-policy-view";
 import { ScopePolicyCard } from "@/features/policies/components/policy-assignments";
 import { AgentMaintenanceBanner } from "@/features/maintenance/components/maintenance-banner";
+import { CustomFieldsCard } from "@/features/custom-fields/components/custom-fields-card";
 import { AGENT_TABS, type AgentTab } from "../agent-tab";
 import { CommandHistoryCard } from "@/features/commands/components/command-history-card";
 import { RunCommandPanel } from "@/features/commands/components/run-command-panel";
@@ -61,6 +62,7 @@ export function AgentRoute() {
         },
       ]}
       banner={(agent) => <AgentMaintenanceBanner agentId={agent.id} />}
+      details={(agent) => <CustomFieldsCard scope="agent" targetId={agent.id} />}
       headerActions={(agent) => (
         <RunScriptOnTargetButton
           target={{ kind: "agents", agentIds: [agent.id] }}

@@ -9,6 +9,7 @@ import { ScopePolicyCard } from "@/features/policies/components/policy-assignmen
 import { TargetMaintenanceBanner } from "@/features/maintenance/components/maintenance-banner";
 import { PendingEnrollmentsNotice } from "@/features/enrollment-requests/components/pending-enrollments-notice";
 import { ClientsPage } from "@/features/clients/components/clients-page";
+import { CustomFieldsCard } from "@/features/custom-fields/components/custom-fields-card";
 import { ClientSitesSection } from "@/features/sites/components/client-sites-section";
 import { EnrollmentKeySection } from "@/features/sites/components/enrollment-key-section";
 import { EnrollmentKeysCard } from "@/features/sites/components/enrollment-keys-card";
@@ -89,6 +90,7 @@ export function ClientRoute() {
         clientId={clientId}
         onSiteCreated={(site) => void navigate({ to: "/sites/$siteId", params: { siteId: site.id } })}
       />
+      <CustomFieldsCard key={`fields-${clientId}`} scope="client" targetId={clientId} />
       <ScopePolicyCard key={`policy-${clientId}`} scope="client" targetId={clientId} />
       <ScopedAgentsSection scope={{ client_id: clientId }} />
     </div>
@@ -114,6 +116,7 @@ export function SiteRoute() {
       <TargetMaintenanceBanner scope="site" targetId={siteId} />
       <EnrollmentKeysCard key={`keys-${siteId}`} siteId={siteId} />
       <EnrollmentKeySection key={siteId} siteId={siteId} />
+      <CustomFieldsCard key={`fields-${siteId}`} scope="site" targetId={siteId} />
       <ScopePolicyCard key={`policy-${siteId}`} scope="site" targetId={siteId} />
       <ScopedAgentsSection scope={{ site_id: siteId }} />
     </div>

@@ -17,6 +17,7 @@ import {
   ShieldCheckIcon,
   ShieldEllipsisIcon,
   SunIcon,
+  TagsIcon,
   UserIcon,
   WrenchIcon,
 } from "lucide-react";
@@ -51,6 +52,7 @@ const NAV_ITEMS = [
   { to: "/check-templates", label: "Check templates", icon: FileStackIcon },
   { to: "/notifications", label: "Notifications", icon: SendIcon },
   { to: "/maintenance", label: "Maintenance", icon: WrenchIcon },
+  { to: "/custom-fields", label: "Custom fields", icon: TagsIcon },
   { to: "/enrollment-requests", label: "Approvals", icon: ShieldCheckIcon },
 ] as const;
 

@@ -37,6 +37,9 @@ export interface AgentListSearch {
   os?: OsFamily;
   /** Exactly this agent version. */
   version?: string;
+  /** With `custom_value`: agents whose own, site's or client's value of this custom field (a key) is it. */
+  custom_field?: string;
+  custom_value?: string;
   /** The server's order; the hostname, ascending, when absent. */
   sort?: AgentSortColumn;
   order?: "desc";
@@ -54,6 +57,8 @@ export function parseAgentListSearch(raw: Record<string, unknown>): AgentListSea
     tag: optionalText(raw.tag)?.toLowerCase(),
     os: optionalEnum(raw.os, OS_FAMILIES),
     version: optionalText(raw.version),
+    custom_field: optionalText(raw.custom_field),
+    custom_value: optionalText(raw.custom_value),
     sort: optionalEnum(raw.sort, AGENT_SORT_COLUMNS),
     order: optionalEnum(raw.order, ["desc"] as const),
     page: optionalPage(raw.page),
@@ -70,7 +75,9 @@ export function changeAgentListSearch(current: AgentListSearch, change: Partial<
 }
 
 export function hasAgentFilters(search: AgentListSearch): boolean {
-  return Boolean(search.q || search.client_id || search.site_id || search.status || search.tag || search.os || search.version);
+  return Boolean(
+    search.q || search.client_id || search.site_id || search.status || search.tag || search.os || search.version || search.custom_field,
+  );
 }
 
 export const METRIC_RANGES = ["1h", "24h", "7d"] as const;

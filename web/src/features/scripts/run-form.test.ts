@@ -70,3 +70,25 @@ describe("targets", () => {
     expect(buildRunRequest(parameters, values, { kind: "agents", agentIds: [] }, "")).toMatchObject({ ok: false, field: "targets" });
   });
 });
+
+describe("parameters taken from custom fields", () => {
+  const mapped: ScriptParameter[] = [
+    { name: "Path", type: "string", required: true, default: "/tmp", custom_field: "backup_path" },
+    { name: "Deep", type: "boolean", custom_field: "deep_scan" },
+    { name: "Days", type: "number", custom_field: "keep_days" },
+  ];
+
+  it("start empty and, left empty, are not sent, so each agent's value applies", () => {
+    const values = initialParameterValues(mapped);
+    expect(values).toEqual({ Path: "", Deep: false, Days: "" });
+    expect(typedParameterValues(mapped, values)).toEqual({ ok: true, values: {} });
+  });
+
+  it("send what the caller types, which wins on every agent", () => {
+    expect(typedParameterValues(mapped, { Path: "/given", Deep: true, Days: "3" })).toEqual({
+      ok: true,
+      values: { Path: "/given", Deep: true, Days: 3 },
+    });
+    expect(typedParameterValues(mapped, { Path: "", Deep: false, Days: "many" })).toMatchObject({ ok: false, parameter: "Days" });
+  });
+});

@@ -12,11 +12,16 @@ export type TargetChoice =
   | { kind: "site"; clientId: string | null; siteId: string | null }
   | { kind: "client"; clientId: string | null };
 
-/** Every parameter prefilled with its default; a boolean without one starts unchecked. */
+/**
+ * Every parameter prefilled with its default; a boolean without one starts unchecked. A parameter
+ * taken from a custom field starts empty, so each agent's value applies (its default still does
+ * where an agent has none).
+ */
 export function initialParameterValues(parameters: ScriptParameter[]): ParameterValues {
   const values: ParameterValues = {};
   for (const parameter of parameters) {
-    values[parameter.name] = parameter.type === "boolean" ? parameter.default === "true" : (parameter.default ?? "");
+    if (parameter.custom_field) values[parameter.name] = parameter.type === "boolean" ? false : "";
+    else values[parameter.name] = parameter.type === "boolean" ? parameter.default === "true" : (parameter.default ?? "");
   }
   return values;
 }
@@ -33,11 +38,15 @@ export function typedParameterValues(
   const typed: Record<string, string | number | boolean> = {};
   for (const parameter of parameters) {
     const value = values[parameter.name];
+    // Left empty (or unchecked), a parameter taken from a custom field is not sent: the server
+    // gives each agent its own value.
+    const fromField = Boolean(parameter.custom_field);
     if (parameter.type === "boolean") {
-      typed[parameter.name] = value === true;
+      if (!fromField || value === true) typed[parameter.name] = value === true;
       continue;
     }
     const text = typeof value === "string" ? value : "";
+    if (text.trim() === "" && fromField) continue;
     if (text.trim() === "") {
       if (parameter.required) return { ok: false, parameter: parameter.name, message: `${parameter.name} is required.` };
       if (parameter.type === "string") typed[parameter.name] = text;

@@ -24,6 +24,8 @@ export interface ParameterRow {
   default: string;
   required: boolean;
   description: string;
+  /** The key of the custom field the value comes from on each agent when the run gives none; "" for none. */
+  customField: string;
 }
 
 export interface ScriptFormValues {
@@ -59,7 +61,7 @@ let nextRowKey = 0;
 
 export function newParameterRow(partial: Partial<Omit<ParameterRow, "key">> = {}): ParameterRow {
   nextRowKey += 1;
-  return { key: `p${nextRowKey}`, name: "", type: "string", default: "", required: false, description: "", ...partial };
+  return { key: `p${nextRowKey}`, name: "", type: "string", default: "", required: false, description: "", customField: "", ...partial };
 }
 
 /** The editor's fields for a stored script's current version. */
@@ -80,6 +82,7 @@ export function scriptToForm(script: Script): ScriptFormValues {
         default: parameter.default ?? "",
         required: parameter.required ?? false,
         description: parameter.description ?? "",
+        customField: parameter.custom_field ?? "",
       }),
     ),
     env: formatEnvLines(current.default_env),
@@ -139,6 +142,7 @@ function parameterFromRow(row: ParameterRow): ScriptParameter {
   if (row.default !== "") parameter.default = row.type === "number" ? row.default.trim() : row.default;
   const description = row.description.trim();
   if (description !== "") parameter.description = description;
+  if (row.customField !== "") parameter.custom_field = row.customField;
   return parameter;
 }
 

@@ -22,6 +22,7 @@ export const agentKeys = {
   facets: ["agents", "facets"] as const,
   filterClients: ["agents", "filter-options", "clients"] as const,
   filterSites: (clientId: string) => ["agents", "filter-options", "sites", clientId] as const,
+  filterCustomFields: ["agents", "filter-options", "custom-fields"] as const,
 };
 
 /** The list's filters and order as the API's query (without the page). */
@@ -34,6 +35,8 @@ function listQuery(search: AgentListSearch) {
     tag: search.tag,
     os: search.os,
     version: search.version,
+    // The server wants both or neither; a field picked without a value yet filters nothing.
+    ...(search.custom_field && search.custom_value ? { custom_field: search.custom_field, custom_value: search.custom_value } : {}),
     sort: search.sort,
     order: search.order,
   };
@@ -119,6 +122,15 @@ export function useFilterClients(enabled = true) {
     queryFn: () => unwrap(api.GET("/api/v1/clients", { params: { query: { page: 1, per_page: 100 } } })),
     staleTime: 60_000,
     enabled,
+  });
+}
+
+/** The custom fields the list can be filtered by (any scope: a site's or client's value reaches its agents). */
+export function useFilterCustomFields() {
+  return useQuery({
+    queryKey: agentKeys.filterCustomFields,
+    queryFn: () => unwrap(api.GET("/api/v1/custom-fields")),
+    staleTime: 60_000,
   });
 }
 

@@ -45,6 +45,7 @@ export function AgentPage({
   extraTabs,
   banner,
   headerActions,
+  details,
 }: {
   agentId: string;
   range: MetricRange;
@@ -62,6 +63,8 @@ export function AgentPage({
   banner?: (agent: AgentDetail) => ReactNode;
   /** Buttons another feature adds to the header (running a script on the agent). */
   headerActions?: (agent: AgentDetail) => ReactNode;
+  /** Cards another feature adds under the agent's details (custom fields). */
+  details?: (agent: AgentDetail) => ReactNode;
 }) {
   const agent = useAgent(agentId);
   useDocumentTitle(agent.data?.alias || agent.data?.hostname);
@@ -76,6 +79,7 @@ export function AgentPage({
   const overview = (
     <div className="grid gap-4">
       <AgentDetailsCard agent={agent.data} />
+      {details?.(agent.data)}
       <CurrentNumbers agent={agent.data} />
       {sample ? <CollectorNotes errors={sample.errors ?? []} /> : null}
       {commandPanel?.(agent.data)}

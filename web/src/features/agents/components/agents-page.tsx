@@ -26,6 +26,7 @@ import {
   useAgents,
   useAgentStatusCounts,
   useFilterClients,
+  useFilterCustomFields,
   useFilterSites,
 } from "../api/agents";
 import { useDeletedAgentCount } from "../api/deleted-agents";
@@ -390,12 +391,73 @@ function AgentFilters({
         values={facets.data?.tags}
         onChange={(tag) => onChange({ tag })}
       />
+      <CustomFieldFilter search={search} onChange={onChange} />
       {hasAgentFilters(search) ? (
         <Button variant="ghost" size="sm" onClick={onClear}>
           <XIcon /> Clear
         </Button>
       ) : null}
       <div className="ml-auto flex gap-2">{extra}</div>
+    </div>
+  );
+}
+
+/** Filter by a custom field of any scope: pick the field, then type its value (or choose one of its choices). */
+function CustomFieldFilter({ search, onChange }: { search: AgentListSearch; onChange: (partial: Partial<AgentListSearch>) => void }) {
+  const fields = useFilterCustomFields();
+  // A key may name a field of several scopes (an agent's, its site's, its client's): one entry each key.
+  const byKey = new Map<string, { name: string; choices: string[] | null }>();
+  for (const field of fields.data?.items ?? []) {
+    const known = byKey.get(field.key);
+    const choices = field.kind === "choice" ? field.choices : null;
+    byKey.set(field.key, {
+      name: known?.name ?? field.name,
+      choices: known && (known.choices === null || choices === null) ? null : [...new Set([...(known?.choices ?? []), ...(choices ?? [])])],
+    });
+  }
+  if (byKey.size === 0 && !search.custom_field) return null;
+  const picked = search.custom_field ? byKey.get(search.custom_field) : undefined;
+  return (
+    <div className="flex items-center gap-1" data-testid="filter-custom-field">
+      <Select
+        value={search.custom_field ?? ALL}
+        onValueChange={(key) => onChange({ custom_field: key === ALL ? undefined : key, custom_value: undefined })}
+      >
+        <SelectTrigger aria-label="Filter by custom field" className="w-40" data-testid="filter-custom-field-key">
+          <SelectValue placeholder="Custom field" />
+        </SelectTrigger>
+        <SelectContent>
+          <SelectItem value={ALL}>Any custom field</SelectItem>
+          {search.custom_field && !picked ? <SelectItem value={search.custom_field}>{search.custom_field}</SelectItem> : null}
+          {[...byKey].map(([key, field]) => (
+            <SelectItem key={key} value={key}>
+              {field.name}
+            </SelectItem>
+          ))}
+        </SelectContent>
+      </Select>
+      {search.custom_field && picked?.choices ? (
+        <Select value={search.custom_value ?? ""} onValueChange={(value) => onChange({ custom_value: value || undefined })}>
+          <SelectTrigger aria-label="Custom field value" className="w-36" data-testid="filter-custom-field-value">
+            <SelectValue placeholder="Choose…" />
+          </SelectTrigger>
+          <SelectContent>
+            {picked.choices.map((choice) => (
+              <SelectItem key={choice} value={choice}>
+                {choice}
+              </SelectItem>
+            ))}
+          </SelectContent>
+        </Select>
+      ) : search.custom_field ? (
+        <SearchInput
+          label="Custom field value"
+          placeholder="Value…"
+          className="w-36"
+          value={search.custom_value ?? ""}
+          onChange={(value) => onChange({ custom_value: value.trim() || undefined })}
+        />
+      ) : null}
     </div>
   );
 }

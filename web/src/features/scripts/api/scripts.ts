@@ -16,7 +16,18 @@ export const scriptKeys = {
   targetClients: ["scripts", "targets", "clients"] as const,
   targetSites: (clientId: string | null) => ["scripts", "targets", "sites", clientId] as const,
   targetAgents: (q: string) => ["scripts", "targets", "agents", q] as const,
+  customFields: ["scripts", "custom-fields"] as const,
 };
+
+/** The custom fields a parameter can take its value from (a key may name a field of several scopes). */
+export function useParameterCustomFields(enabled = true) {
+  return useQuery({
+    queryKey: scriptKeys.customFields,
+    queryFn: () => unwrap(api.GET("/api/v1/custom-fields")),
+    staleTime: 60_000,
+    enabled,
+  });
+}
 
 export function useScripts(search: ScriptListSearch) {
   return useQuery({

@@ -1,8 +1,27 @@
-import { render, screen } from "@testing-library/react";
+import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { render as renderPlain, screen } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { useState } from "react";
 import { newParameterRow, validateParameterRows, type ParameterRow } from "../script-form";
 import { ParametersEditor } from "./parameters-editor";
+
+// Radix Select uses pointer capture and scrolling, which jsdom lacks.
+beforeAll(() => {
+  Element.prototype.hasPointerCapture ??= () => false;
+  Element.prototype.releasePointerCapture ??= () => undefined;
+  Element.prototype.scrollIntoView ??= () => undefined;
+});
+
+/** The page's query cache, with the organization's custom fields as the server would answer them. */
+function render(ui: React.ReactElement) {
+  const queryClient = new QueryClient({ defaultOptions: { queries: { staleTime: Infinity, retry: false } } });
+  queryClient.setQueryData(["scripts", "custom-fields"], {
+    items: [
+      { id: "f1", key: "backup_path", name: "Backup path", scope: "site", kind: "text", choices: [], created_at: "2025-01-01T00:00:00Z" },
+    ],
+  });
+  return renderPlain(<QueryClientProvider client={queryClient}>{ui}</QueryClientProvider>);
+}
 
 /** The editor as the script page uses it: rows in state, checked as they change. */
 function Harness({ initial, onRows }: { initial: ParameterRow[]; onRows?: (rows: ParameterRow[]) => void }) {
@@ -46,5 +65,13 @@ describe("ParametersEditor", () => {
     expect(screen.queryByTestId("parameters-error")).not.toBeInTheDocument();
     await userEvent.type(screen.getByLabelText("Parameter 1 default"), "x");
     expect(screen.queryByTestId("parameters-error")).not.toBeInTheDocument();
+  });
+
+  it("maps a parameter to a custom field, listed by name and key", async () => {
+    const onRows = vi.fn();
+    render(<Harness initial={[newParameterRow({ name: "Path" })]} onRows={onRows} />);
+    await userEvent.click(screen.getByLabelText("Parameter 1 from custom field"));
+    await userEvent.click(await screen.findByRole("option", { name: "Backup path (backup_path)" }));
+    expect(onRows).toHaveBeenLastCalledWith([expect.objectContaining({ name: "Path", customField: "backup_path" })]);
   });
 });

@@ -3,11 +3,17 @@ import type { ParameterType } from "@/api/types";
 import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
 import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
+import { useParameterCustomFields } from "../api/scripts";
 import { MAX_PARAMETERS, newParameterRow, type ParameterProblem, type ParameterRow } from "../script-form";
 
 const NO_DEFAULT = "__none__";
+const NO_FIELD = "__none__";
+const COLUMNS = "grid-cols-[minmax(0,9rem)_6.5rem_minmax(0,8rem)_4.5rem_minmax(0,8rem)_minmax(0,1fr)_2rem]";
 
-/** Rows of parameter definitions: name, type, default, required, description. */
+/**
+ * Rows of parameter definitions: name, type, default, required, the custom field a run takes the
+ * value from on each agent when given none, description.
+ */
 export function ParametersEditor({
   rows,
   onChange,
@@ -19,6 +25,10 @@ export function ParametersEditor({
   problem: ParameterProblem | null;
   readOnly?: boolean;
 }) {
+  const customFields = useParameterCustomFields();
+  // A key may name a field of several scopes (the agent's value comes first, then its site's, its client's).
+  const fieldKeys = new Map<string, string>();
+  for (const field of customFields.data?.items ?? []) if (!fieldKeys.has(field.key)) fieldKeys.set(field.key, field.name);
   const update = (index: number, partial: Partial<ParameterRow>) =>
     onChange(rows.map((row, at) => (at === index ? { ...row, ...partial } : row)));
   const invalid = (index: number, field: ParameterProblem["field"]) => problem?.row === index && problem.field === field;
@@ -26,11 +36,12 @@ export function ParametersEditor({
   return (
     <div className="grid gap-1.5" data-testid="parameters-editor">
       {rows.length > 0 ? (
-        <div className="grid grid-cols-[minmax(0,9rem)_6.5rem_minmax(0,8rem)_4.5rem_minmax(0,1fr)_2rem] gap-1.5 text-[11px] text-muted-foreground">
+        <div className={`grid ${COLUMNS} gap-1.5 text-[11px] text-muted-foreground`}>
           <span>Name</span>
           <span>Type</span>
           <span>Default</span>
           <span>Required</span>
+          <span>From custom field</span>
           <span>Description</span>
           <span />
         </div>
@@ -41,11 +52,7 @@ export function ParametersEditor({
         </p>
       )}
       {rows.map((row, index) => (
-        <div
-          key={row.key}
-          className="grid grid-cols-[minmax(0,9rem)_6.5rem_minmax(0,8rem)_4.5rem_minmax(0,1fr)_2rem] items-center gap-1.5"
-          data-testid="parameter-row"
-        >
+        <div key={row.key} className={`grid ${COLUMNS} items-center gap-1.5`} data-testid="parameter-row">
           <Input
             aria-label={`Parameter ${index + 1} name`}
             placeholder="Name"
@@ -112,6 +119,31 @@ export function ParametersEditor({
               aria-label={`Parameter ${index + 1} required`}
             />
           </label>
+          <Select
+            value={row.customField === "" ? NO_FIELD : row.customField}
+            disabled={readOnly}
+            onValueChange={(value) => update(index, { customField: value === NO_FIELD ? "" : value })}
+          >
+            <SelectTrigger
+              className="w-full"
+              aria-label={`Parameter ${index + 1} from custom field`}
+              title="When a run leaves it empty, each agent's value of this field (else its site's, else its client's)"
+              data-testid="parameter-custom-field"
+            >
+              <SelectValue />
+            </SelectTrigger>
+            <SelectContent>
+              <SelectItem value={NO_FIELD}>(none)</SelectItem>
+              {row.customField !== "" && !fieldKeys.has(row.customField) ? (
+                <SelectItem value={row.customField}>{row.customField}</SelectItem>
+              ) : null}
+              {[...fieldKeys].map(([key, name]) => (
+                <SelectItem key={key} value={key}>
+                  {name} ({key})
+                </SelectItem>
+              ))}
+            </SelectContent>
+          </Select>
           <Input
             aria-label={`Parameter ${index + 1} description`}
             placeholder="What to enter"

@@ -7,7 +7,7 @@ import { Button } from "@/components/ui/button";
 import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle, DialogTrigger } from "@/components/ui/dialog";
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
-import { useRunScript } from "../api/scripts";
+import { useParameterCustomFields, useRunScript } from "../api/scripts";
 import { buildRunRequest, initialParameterValues, type ParameterValues, type RunFormResult, type TargetChoice } from "../run-form";
 import { TargetPicker } from "./target-picker";
 
@@ -62,6 +62,8 @@ export function RunScriptForm({
 }) {
   const parameters = script.current.parameters;
   const [values, setValues] = useState<ParameterValues>(() => initialParameterValues(parameters));
+  const customFields = useParameterCustomFields(parameters.some((parameter) => parameter.custom_field));
+  const fieldName = (key: string) => customFields.data?.items.find((field) => field.key === key)?.name ?? key;
   const [target, setTarget] = useState<TargetChoice>(initialTarget);
   const [timeout, setTimeoutText] = useState("");
   const [invalid, setInvalid] = useState<Extract<RunFormResult, { ok: false }> | null>(null);
@@ -117,7 +119,19 @@ export function RunScriptForm({
                     <span className="ml-1 text-[11px] font-normal">${index + 1}</span>
                   </>
                 }
-                hint={parameter.description}
+                hint={
+                  parameter.custom_field ? (
+                    <>
+                      {parameter.description ? `${parameter.description} ` : null}
+                      <span data-testid={`run-parameter-from-${parameter.name}`}>
+                        Left empty: from each agent&apos;s {fieldName(parameter.custom_field)}
+                        {parameter.default ? `, else ${parameter.default}` : ""}.
+                      </span>
+                    </>
+                  ) : (
+                    parameter.description
+                  )
+                }
                 error={
                   wrong ? (
                     <span className="text-xs text-destructive" role="alert">
@@ -150,7 +164,15 @@ export function RunScriptForm({
                       setValues((current) => ({ ...current, [parameter.name]: event.target.value }));
                       clear();
                     }}
-                    placeholder={parameter.type === "number" ? "A number" : parameter.required ? "Required" : "Optional"}
+                    placeholder={
+                      parameter.custom_field
+                        ? `From each agent's ${fieldName(parameter.custom_field)}`
+                        : parameter.type === "number"
+                          ? "A number"
+                          : parameter.required
+                            ? "Required"
+                            : "Optional"
+                    }
                     className="font-mono text-xs"
                     spellCheck={false}
                     autoComplete="off"
