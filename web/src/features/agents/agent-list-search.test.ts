@@ -1,4 +1,6 @@
+import type { CustomField } from "@/api/types";
 import {
+  customFieldFilterOptions,
   agentListQuery,
   agentListSearchFromQuery,
   changeAgentListSearch,
@@ -83,5 +85,39 @@ describe("saved view queries", () => {
 
   it("drops what a hand-edited view holds that the list does not know", () => {
     expect(agentListSearchFromQuery("sort=secret&os=beos&version=0.3.0&x=1")).toEqual({ version: "0.3.0" });
+  });
+});
+
+describe("the custom field filter", () => {
+  const field = (key: string, scope: CustomField["scope"], kind: CustomField["kind"], choices: string[] = []): CustomField => ({
+    id: `${scope}-${key}`,
+    key,
+    name: `${key} (${scope})`,
+    scope,
+    kind,
+    choices,
+    created_at: "2025-01-01T00:00:00Z",
+  });
+
+  it("lists each key once, with choices only when every field of it is a choice field", () => {
+    const options = customFieldFilterOptions([
+      field("tier", "client", "choice", ["Gold", "Silver"]),
+      field("tier", "site", "choice", ["Gold", "Bronze"]),
+      field("asset", "agent", "text"),
+      field("room", "site", "choice", ["A"]),
+      field("room", "agent", "text"),
+    ]);
+    expect([...options]).toEqual([
+      ["tier", { name: "tier (client)", choices: ["Gold", "Silver", "Bronze"] }],
+      ["asset", { name: "asset (agent)", choices: null }],
+      ["room", { name: "room (site)", choices: null }],
+    ]);
+  });
+
+  it("keeps the field and its value in the URL", () => {
+    expect(parseAgentListSearch({ custom_field: "tier", custom_value: " Gold " })).toMatchObject({
+      custom_field: "tier",
+      custom_value: "Gold",
+    });
   });
 });

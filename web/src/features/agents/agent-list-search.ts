@@ -1,5 +1,5 @@
 //! The agents list's filters and page, kept in the URL so a filtered view can be bookmarked and shared.
-import type { AgentSortColumn, AgentStatus, OsFamily } from "@/api/types";
+import type { AgentSortColumn, AgentStatus, CustomField, OsFamily } from "@/api/types";
 import { changeListSearch, compact, optionalEnum, optionalPage, optionalText, optionalUuid } from "@/lib/search-params";
 
 export const AGENT_STATUSES: readonly AgentStatus[] = ["online", "offline"];
@@ -78,6 +78,24 @@ export function hasAgentFilters(search: AgentListSearch): boolean {
   return Boolean(
     search.q || search.client_id || search.site_id || search.status || search.tag || search.os || search.version || search.custom_field,
   );
+}
+
+/**
+ * The custom field filter's menu: one entry per key (a key may name a field of several scopes: an
+ * agent's, its site's, its client's), with the choices to pick from when every field of the key is a
+ * choice field, else `null` (the value is typed).
+ */
+export function customFieldFilterOptions(fields: CustomField[]): Map<string, { name: string; choices: string[] | null }> {
+  const byKey = new Map<string, { name: string; choices: string[] | null }>();
+  for (const field of fields) {
+    const known = byKey.get(field.key);
+    const choices = field.kind === "choice" ? field.choices : null;
+    byKey.set(field.key, {
+      name: known?.name ?? field.name,
+      choices: choices === null || known?.choices === null ? null : [...new Set([...(known?.choices ?? []), ...choices])],
+    });
+  }
+  return byKey;
 }
 
 export const METRIC_RANGES = ["1h", "24h", "7d"] as const;

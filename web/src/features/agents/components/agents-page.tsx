@@ -31,7 +31,14 @@ import {
 } from "../api/agents";
 import { useDeletedAgentCount } from "../api/deleted-agents";
 import { AGENT_COLUMNS, COLUMNS_STORAGE_KEY, loadColumns, REQUIRED_COLUMNS, toggleColumn, type AgentColumnId } from "../agent-columns";
-import { changeAgentListSearch, hasAgentFilters, OS_FAMILIES, OS_FAMILY_LABELS, type AgentListSearch } from "../agent-list-search";
+import {
+  changeAgentListSearch,
+  customFieldFilterOptions,
+  hasAgentFilters,
+  OS_FAMILIES,
+  OS_FAMILY_LABELS,
+  type AgentListSearch,
+} from "../agent-list-search";
 import { AgentBulkBar } from "./agent-bulk-bar";
 import { AgentsTable } from "./agents-table";
 import { SavedViews } from "./saved-views";
@@ -405,16 +412,7 @@ function AgentFilters({
 /** Filter by a custom field of any scope: pick the field, then type its value (or choose one of its choices). */
 function CustomFieldFilter({ search, onChange }: { search: AgentListSearch; onChange: (partial: Partial<AgentListSearch>) => void }) {
   const fields = useFilterCustomFields();
-  // A key may name a field of several scopes (an agent's, its site's, its client's): one entry each key.
-  const byKey = new Map<string, { name: string; choices: string[] | null }>();
-  for (const field of fields.data?.items ?? []) {
-    const known = byKey.get(field.key);
-    const choices = field.kind === "choice" ? field.choices : null;
-    byKey.set(field.key, {
-      name: known?.name ?? field.name,
-      choices: known && (known.choices === null || choices === null) ? null : [...new Set([...(known?.choices ?? []), ...(choices ?? [])])],
-    });
-  }
+  const byKey = customFieldFilterOptions(fields.data?.items ?? []);
   if (byKey.size === 0 && !search.custom_field) return null;
   const picked = search.custom_field ? byKey.get(search.custom_field) : undefined;
   return (
