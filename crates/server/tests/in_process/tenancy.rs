@@ -164,7 +164,33 @@ async fn tenant(server: &TestServer, admin: String, technician: String, tag: &st
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{template}");
+    let (status, field) = server
+        .post(
+            "/api/v1/custom-fields",
+            &admin,
+            json!({"scope": "agent", "key": "asset_tag", "name": "Asset tag", "kind": "text"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{field}");
+    let (status, values) = server
+        .put(
+            &format!("/api/v1/agents/{agent}/custom-fields"),
+            &admin,
+            json!({"values": {"asset_tag": format!("tag-{tag}")}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{values}");
+    let (status, view) = server
+        .post(
+            "/api/v1/saved-views",
+            &admin,
+            json!({"list": "agents", "name": format!("view-{tag}"), "shared": true}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{view}");
     let ids = HashMap::from([
+        ("custom-fields", field["id"].as_str().unwrap().to_string()),
+        ("saved-views", view["id"].as_str().unwrap().to_string()),
         (
             "check-templates",
             template["id"].as_str().unwrap().to_string(),
@@ -227,6 +253,10 @@ fn valid_body(method: &Method, path: &str, victim: &Tenant) -> Option<Value> {
         "/api/v1/notification-channels/{id}" => {
             json!({"name": "taken over", "kind": "webhook", "config": {}})
         }
+        "/api/v1/custom-fields/{id}" => json!({"name": "taken over"}),
+        "/api/v1/agents/{id}/custom-fields"
+        | "/api/v1/sites/{id}/custom-fields"
+        | "/api/v1/clients/{id}/custom-fields" => json!({"values": {"asset_tag": "taken over"}}),
         "/api/v1/alerts/{id}/snooze" => {
             json!({"until": (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339()})
         }
@@ -294,6 +324,13 @@ async fn list_routes(server: &TestServer, victim: &Tenant) -> Vec<String> {
         if path.contains('{') || NOT_LISTS.contains(&path.as_str()) {
             continue;
         }
+        // A list with a required parameter is asked with one.
+        let path = match path.as_str() {
+            "/api/v1/saved-views" => format!("{path}?list=agents"),
+            "/api/v1/search" => format!("{path}?q=e"),
+            _ => path.clone(),
+        };
+        let path = &path;
         lists.push(path.clone());
         let parameters = get["parameters"].as_array().cloned().unwrap_or_default();
         for parameter in parameters {
@@ -387,6 +424,7 @@ async fn untouched(server: &TestServer, victim: &Tenant) {
         "notification-deliveries",
         "maintenance-windows",
         "check-templates",
+        "custom-fields",
     ] {
         let (status, body) = get(format!("/api/v1/{kind}/{}", victim.ids[kind])).await;
         assert_eq!(
@@ -412,6 +450,18 @@ async fn untouched(server: &TestServer, victim: &Tenant) {
         (&agent["alias"], &agent["tags"]),
         (&Value::Null, &json!([])),
         "{agent}"
+    );
+    let (_, values) = get(format!(
+        "/api/v1/agents/{}/custom-fields",
+        victim.ids["agents"]
+    ))
+    .await;
+    assert_eq!(values["items"][0]["field"]["name"], "Asset tag", "{values}");
+    assert!(
+        values["items"][0]["value"]
+            .as_str()
+            .is_some_and(|value| value.starts_with("tag-")),
+        "the victim's agent keeps its value: {values}"
     );
     let (_, policy) = get(format!("/api/v1/policies/{}", victim.ids["policies"])).await;
     assert_ne!(policy["name"], "taken over");
