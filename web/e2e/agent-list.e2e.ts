@@ -3,7 +3,7 @@
 //! tagging, moving and deleting them in bulk with progress, and finding an agent with Ctrl+K.
 import type { Page } from "playwright-core";
 import { beforeAll, describe, expect, it } from "vitest";
-import { apiClient, baseUrl, expectOk, logIn, setUpBrowser } from "./support";
+import { agentHostname, apiClient, baseUrl, expectOk, LIVE_TIMEOUT_MS, logIn, setUpBrowser } from "./support";
 
 const session = setUpBrowser();
 const step = session.step;
@@ -22,7 +22,7 @@ async function waitForRows(page: Page, expected: string[]): Promise<void> {
 }
 
 describe("the agents list", () => {
-  it("sorts, chooses columns, saves a view, tags, moves and deletes a selection, and finds an agent with Ctrl+K", async () => {
+  it("sorts, chooses columns, saves a view, tags, moves and deletes a selection, runs a command on one, and finds an agent with Ctrl+K", async () => {
     const unique = new Date().toISOString().replace(/\D/g, "").slice(0, 14);
     const names = [`list-${unique}-a`, `list-${unique}-b`, `list-${unique}-c`];
     let siteA = "";
@@ -145,6 +145,24 @@ describe("the agents list", () => {
       await page.keyboard.press("Enter");
       await page.waitForURL((url) => url.pathname === `/agents/${ids[2]}`);
       await page.getByRole("heading", { name: names[2] }).waitFor();
+    });
+
+    await step("run a command on a selection (the live agent) and read its output on the job page", async () => {
+      await page.goto(`${baseUrl}/agents?q=${encodeURIComponent(agentHostname)}`);
+      await waitForRows(page, [agentHostname]);
+      await page.getByTestId("select-page").check();
+      await page.getByTestId("run-command-on-target-button").click();
+      const dialog = page.getByTestId("run-command-on-target-dialog");
+      await dialog.getByTestId("command-input").fill(`echo bulk-${unique}`);
+      await dialog.getByTestId("run-command-button").click();
+      await page.waitForURL((url) => url.pathname.startsWith("/jobs/"));
+      await page.getByTestId("job-agent-row").first().click();
+      const output = page.getByTestId("job-agent-output");
+      await output
+        .locator('[data-stream="stdout"]', { hasText: `bulk-${unique}` })
+        .first()
+        .waitFor({ timeout: LIVE_TIMEOUT_MS });
+      await page.getByRole("heading", { name: `Command: echo bulk-${unique}` }).waitFor();
     });
 
     await step("delete the three agents in bulk", async () => {

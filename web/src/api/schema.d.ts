@@ -833,7 +833,11 @@ export interface paths {
         /** Jobs, newest first; `q` searches their names. */
         get: operations["list_jobs"];
         put?: never;
-        post?: never;
+        /**
+         * Runs one command (as an agent's run panel sends it) on agents, a site or a
+         *     client: one command per agent, gathered in a job with live per-agent progress.
+         */
+        post: operations["run_command"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2919,6 +2923,11 @@ export interface components {
         RunChecksRequest: {
             /** @description The checks to run; empty or absent: all of them. */
             names?: string[];
+        };
+        /** @description Body of `POST /api/v1/jobs`: one command, as an agent's run panel sends it, on many agents. */
+        RunCommandRequest: {
+            command: components["schemas"]["CommandSpec"];
+            targets: components["schemas"]["Targets"];
         };
         RunScriptRequest: {
             /** @description Values by parameter name (strings, numbers or booleans by the parameter's type). */
@@ -5636,6 +5645,53 @@ export interface operations {
                 };
             };
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    run_command: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RunCommandRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

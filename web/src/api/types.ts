@@ -123,3 +123,4 @@ export type CustomFieldRequest = Schemas["CustomFieldRequest"];
 export type CustomFieldUpdate = Schemas["CustomFieldUpdate"];
 export type CustomFieldValue = Schemas["CustomFieldValue"];
 export type SearchResults = Schemas["SearchResults"];
+export type RunCommandRequest = Schemas["RunCommandRequest"];

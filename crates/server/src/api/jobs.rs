@@ -52,6 +52,21 @@ pub struct Job {
     pub counts: JobCounts,
 }
 
+/// Runs one command (as an agent's run panel sends it) on agents, a site or a
+/// client: one command per agent, gathered in a job with live per-agent progress.
+#[utoipa::path(post, path = "/api/v1/jobs", tag = "jobs", request_body = jobs::RunCommandRequest,
+    security(("bearer" = [])),
+    responses((status = 201, body = Job), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn run_command(
+    State(state): State<AppState>,
+    Writer(current): Writer,
+    crate::error::ApiJson(request): crate::error::ApiJson<jobs::RunCommandRequest>,
+) -> ApiResult<(StatusCode, Json<Job>)> {
+    let job = jobs::run_command(&state, &current.user, request).await?;
+    Ok((StatusCode::CREATED, Json(job_response(job))))
+}
+
 pub fn job_response(job: gururmm_store::Job) -> Job {
     let counts = job.counts;
     Job {

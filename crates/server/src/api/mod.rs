@@ -193,7 +193,7 @@ fn commands_router() -> OpenApiRouter<AppState> {
         .routes(routes!(scripts::list_script_versions))
         .routes(routes!(scripts::restore_script_version))
         .routes(routes!(scripts::run_script))
-        .routes(routes!(jobs::list_jobs))
+        .routes(routes!(jobs::list_jobs, jobs::run_command))
         .routes(routes!(jobs::get_job))
         .routes(routes!(jobs::rerun_failed))
         .routes(routes!(jobs::export_job_results))

@@ -1,6 +1,6 @@
-//! Jobs: one script version run on many agents, as one ordinary command per
-//! agent created in one transaction, a job's failures run again, and a job's
-//! results exported as CSV.
+//! Jobs: one script version (or one ad-hoc command) run on many agents, as
+//! one ordinary command per agent created in one transaction, a job's
+//! failures run again, and a job's results exported as CSV.
 
 use crate::services::commands::{new_command, CommandSpec};
 use crate::services::custom_fields;
@@ -45,6 +45,71 @@ pub struct RunScriptRequest {
     /// Overrides the script's run-as.
     #[serde(default)]
     pub run_as: Option<RunAs>,
+}
+
+/// Body of `POST /api/v1/jobs`: one command, as an agent's run panel sends it, on many agents.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RunCommandRequest {
+    pub targets: Targets,
+    pub command: CommandSpec,
+}
+
+/// Most characters of a command job's name (from the command's first line).
+const COMMAND_JOB_NAME_CHARS: usize = 80;
+
+/// A command job's name: `Command: ` and the command's first non-empty line, cut.
+fn command_job_name(command: &str) -> String {
+    let line = command
+        .lines()
+        .map(str::trim)
+        .find(|line| !line.is_empty())
+        .unwrap_or_default();
+    let mut name: String = line.chars().take(COMMAND_JOB_NAME_CHARS).collect();
+    if line.chars().count() > COMMAND_JOB_NAME_CHARS {
+        name.push('…');
+    }
+    format!("Command: {name}")
+}
+
+/// Runs one command on the targets, as a job: the same command for every
+/// agent, checked like one agent's command.
+pub async fn run_command(
+    state: &AppState,
+    user: &User,
+    request: RunCommandRequest,
+) -> ServiceResult<Job> {
+    let org = user.organization_id;
+    let timeout = crate::services::commands::validate(&request.command)?;
+    let (agents, target) = resolve_targets(state, org, &request.targets).await?;
+    let now = Utc::now();
+    let commands = agents
+        .iter()
+        .map(|agent| {
+            new_command(
+                &state.config,
+                user,
+                *agent,
+                &request.command,
+                timeout,
+                None,
+                now,
+            )
+        })
+        .collect();
+    let job = NewJob {
+        organization_id: org,
+        name: command_job_name(&request.command.command),
+        script: None,
+        target,
+        parameters: BTreeMap::new(),
+        created_by: user.id,
+        created_by_email: user.email.clone(),
+        created_at: now,
+    };
+    let job = start(state, job, commands).await?;
+    tracing::info!(job = %job.id, agents = agents.len(), user = %user.id, "command run as a job");
+    Ok(job)
 }
 
 fn too_many_agents() -> ServiceError {
@@ -537,6 +602,18 @@ fn with_live_output(state: &AppState, result: &mut JobCommand) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_command_job_is_named_after_its_first_line() {
+        assert_eq!(
+            command_job_name("\n  systemctl restart nginx \nexit 0"),
+            "Command: systemctl restart nginx"
+        );
+        assert_eq!(
+            command_job_name(&"x".repeat(100)),
+            format!("Command: {}…", "x".repeat(80))
+        );
+    }
 
     #[test]
     fn cells_that_a_spreadsheet_would_evaluate_are_quoted_out() {

@@ -15,6 +15,7 @@ import { EnrollmentKeySection } from "@/features/sites/components/enrollment-key
 import { EnrollmentKeysCard } from "@/features/sites/components/enrollment-keys-card";
 import { SiteHeader } from "@/features/sites/components/site-header";
 import { RunScriptOnTargetButton } from "@/features/scripts/components/run-script-on-target";
+import { RunCommandOnTargetButton } from "@/features/commands/components/run-command-on-target";
 
 const loginApi = getRouteApi("/login");
 const agentsApi = getRouteApi("/authed/agents");
@@ -39,12 +40,19 @@ export function AgentsRoute() {
         search={search}
         onSearchChange={(next) => void navigate({ search: next })}
         selectionActions={(ids, names) => (
-          <RunScriptOnTargetButton
-            target={{ kind: "agents", agentIds: ids }}
-            targetLabel={ids.length === 1 ? (names[ids[0] ?? ""] ?? "1 agent") : `${ids.length} agents`}
-            agentNames={names}
-            onJobStarted={(job) => void navigate({ to: "/jobs/$jobId", params: { jobId: job.id } })}
-          />
+          <>
+            <RunCommandOnTargetButton
+              agentIds={ids}
+              targetLabel={ids.length === 1 ? (names[ids[0] ?? ""] ?? "1 agent") : `${ids.length} agents`}
+              onJobStarted={(job) => void navigate({ to: "/jobs/$jobId", params: { jobId: job.id } })}
+            />
+            <RunScriptOnTargetButton
+              target={{ kind: "agents", agentIds: ids }}
+              targetLabel={ids.length === 1 ? (names[ids[0] ?? ""] ?? "1 agent") : `${ids.length} agents`}
+              agentNames={names}
+              onJobStarted={(job) => void navigate({ to: "/jobs/$jobId", params: { jobId: job.id } })}
+            />
+          </>
         )}
       />
     </div>

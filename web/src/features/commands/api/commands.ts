@@ -3,7 +3,7 @@ import { api } from "@/api/client";
 import { unwrap } from "@/api/errors";
 import { rootKeys } from "@/api/query-keys";
 import { useLiveConnectionState } from "@/lib/live-events";
-import type { Command, CommandSpec } from "@/api/types";
+import type { Command, CommandSpec, RunCommandRequest } from "@/api/types";
 import type { CommandHistorySearch } from "../command-history-search";
 import { isFinalStatus } from "../command-status";
 
@@ -116,5 +116,14 @@ export function useRerunCommand() {
       void queryClient.invalidateQueries({ queryKey: commandKeys.detail(command.id), exact: true });
       return queryClient.invalidateQueries({ queryKey: commandKeys.listsOf(command.agent_id) });
     },
+  });
+}
+
+/** One command on many agents, as a job (`POST /api/v1/jobs`); the job page shows each agent's progress. */
+export function useRunCommandJob() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (body: RunCommandRequest) => unwrap(api.POST("/api/v1/jobs", { body })),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: rootKeys.jobs }),
   });
 }
