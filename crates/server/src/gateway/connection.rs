@@ -304,7 +304,7 @@ async fn serve_agent(
     if welcomed.is_ok() {
         tracing::debug!(agent = %agent_id, "agent connected");
         let mut commands = CommandRelay::new(agent_id, credentials.organization_id);
-        checks.connected(&state).await;
+        Box::pin(checks.connected(&state)).await;
         let reason = run(
             &state,
             &budget,
@@ -399,12 +399,23 @@ where
     let policy_changed = registration.policy_changed.clone();
     let metrics_acks: Arc<dyn MetricsAck> = Arc::new(outbound_tx.clone());
     let close_requested = &mut registration.close_requested;
+    // Every connection's task is one future, as large as its largest state:
+    // what runs rarely (checks, commands) is boxed where it is awaited, so its
+    // state is allocated while it runs instead of held by every connection.
     // The agent's checks first (an agent without a policy gets an empty set,
     // replacing what it ran before), then its waiting commands.
-    if let Err(reason) = send_all(sink, checks.refresh(state).await, close_requested).await {
+    if let Err(reason) =
+        send_all(sink, Box::pin(checks.refresh(state)).await, close_requested).await
+    {
         return reason;
     }
-    if let Err(reason) = send_all(sink, commands.dispatch(state).await, close_requested).await {
+    if let Err(reason) = send_all(
+        sink,
+        Box::pin(commands.dispatch(state)).await,
+        close_requested,
+    )
+    .await
+    {
         return reason;
     }
     let silence_limit =
@@ -441,12 +452,12 @@ where
                 state.presence.touch(agent_id);
                 state.telemetry.agent_frames.inc();
                 match frame {
-                    AgentFrame::CommandStarted { id, started_at } => commands.started(state, id, started_at).await,
+                    AgentFrame::CommandStarted { id, started_at } => Box::pin(commands.started(state, id, started_at)).await,
                     AgentFrame::CommandOutput { id, stream, offset, data } => {
                         commands.output(state, id, stream, offset, &data);
                     }
                     AgentFrame::CommandResult(result) => {
-                        if let Err(reason) = send_all(sink, commands.result(state, result).await, close_requested).await {
+                        if let Err(reason) = send_all(sink, Box::pin(commands.result(state, result)).await, close_requested).await {
                             return reason;
                         }
                     }
@@ -460,7 +471,7 @@ where
                         if results.len() > MAX_RESULTS_PER_FRAME {
                             return Some(CloseReason::InvalidFrame);
                         }
-                        if let Err(reason) = send_all(sink, checks.results(state, batch_id, results).await, close_requested).await {
+                        if let Err(reason) = send_all(sink, Box::pin(checks.results(state, batch_id, results)).await, close_requested).await {
                             return reason;
                         }
                     }
@@ -518,7 +529,7 @@ where
                 let sent = match outbound {
                     Some(Outbound::Frame(frame)) => send(sink, text(&frame), close_requested).await,
                     Some(Outbound::Command(command)) => {
-                        send_all(sink, commands.offer(state, *command).await, close_requested).await
+                        send_all(sink, Box::pin(commands.offer(state, *command)).await, close_requested).await
                     }
                     None => return Some(CloseReason::ServerShutdown),
                 };
@@ -527,18 +538,18 @@ where
                 }
             }
             _ = policy_changed.notified() => {
-                if let Err(reason) = send_all(sink, checks.refresh(state).await, close_requested).await {
+                if let Err(reason) = send_all(sink, Box::pin(checks.refresh(state)).await, close_requested).await {
                     return reason;
                 }
             }
             _ = commands_waiting.notified() => {
-                if let Err(reason) = send_all(sink, commands.dispatch(state).await, close_requested).await {
+                if let Err(reason) = send_all(sink, Box::pin(commands.dispatch(state)).await, close_requested).await {
                     return reason;
                 }
             }
             reason = requested_close(close_requested) => return Some(reason),
             _ = tokio::time::sleep_until(start_due.unwrap_or_else(Instant::now)), if start_due.is_some() => {
-                commands.store_due_starts(state, false).await;
+                Box::pin(commands.store_due_starts(state, false)).await;
             }
             _ = &mut deadline => return Some(CloseReason::HeartbeatTimeout),
         }
