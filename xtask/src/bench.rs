@@ -1,11 +1,11 @@
-//! `cargo xtask bench [--full] [--postgres URL] [--monitoring-only] [--agent-only]`:
+//! `cargo xtask bench [--full] [--postgres URL] [--monitoring-only] [--list-only] [--agent-only]`:
 //! the benchmark harness. It starts the release server (SQLite, then
 //! PostgreSQL when a URL is given), drives it with `gururmm-fleetsim` in
 //! separate processes, measures the server's memory and CPU from `/proc`,
 //! then the real agent's while it runs a policy of ten checks, prints a table
 //! and writes `target/bench/results.json`. `--monitoring-only` runs the
-//! monitoring scenario alone, on a fresh server; `--agent-only` the real-agent
-//! step alone. `docs/benchmarks.md` records published runs.
+//! monitoring scenario alone, on a fresh server; `--list-only` the sorted agent
+//! list with 10,000 agents; `--agent-only` the real-agent step alone. `docs/benchmarks.md` records published runs.
 
 use crate::{api, free_port, root, run, wait_for, Guard};
 use anyhow::{bail, Context, Result};
@@ -1083,6 +1083,7 @@ fn real_agent(scale: &Scale) -> Result<Value> {
 pub(crate) fn bench(args: &[String]) -> Result<()> {
     let full = args.iter().any(|a| a == "--full");
     let only_monitoring = args.iter().any(|a| a == "--monitoring-only");
+    let only_list = args.iter().any(|a| a == "--list-only");
     let agent_only = args.iter().any(|a| a == "--agent-only");
     let postgres = args
         .windows(2)
@@ -1129,6 +1130,8 @@ pub(crate) fn bench(args: &[String]) -> Result<()> {
     std::fs::create_dir_all(&out)?;
     let scenarios = if only_monitoring {
         monitoring_only
+    } else if only_list {
+        agent_list::list_only
     } else {
         backend_scenarios
     };
@@ -1144,7 +1147,7 @@ pub(crate) fn bench(args: &[String]) -> Result<()> {
     if let Some(url) = postgres.filter(|_| !agent_only) {
         backends.push(scenarios(&scale, "postgres", &url, &out.join("postgres"))?);
     }
-    let agent = if only_monitoring {
+    let agent = if only_monitoring || only_list {
         Value::Null
     } else {
         real_agent(&scale)?

@@ -11,7 +11,7 @@
 //! - `codegen [--check]`: regenerate (or check) `web/openapi.json` and the
 //!   TypeScript API types.
 //! - `browser [SPEC...]`: only the browser suite (or the named `web/e2e` files), against a fresh server and agent.
-//! - `bench [--full] [--postgres URL] [--monitoring-only] [--agent-only]`: the benchmark harness (see `bench.rs`).
+//! - `bench [--full] [--postgres URL] [--monitoring-only] [--list-only] [--agent-only]`: the benchmark harness (see `bench.rs`).
 //! - `package [--container]`: the server and dashboard as a `.deb` (see `package.rs`).
 // A command-line program: it talks to its user on the terminal.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
@@ -38,7 +38,7 @@ fn main() -> Result<()> {
             browser_suite(&args[1..])
         }
         _ => {
-            eprintln!("usage: cargo xtask <demo | test | codegen [--check] | browser | bench [--full] [--postgres URL] [--monitoring-only] [--agent-only] | package [--container]>");
+            eprintln!("usage: cargo xtask <demo | test | codegen [--check] | browser | bench [--full] [--postgres URL] [--monitoring-only] [--list-only] [--agent-only] | package [--container]>");
             std::process::exit(2);
         }
     }
