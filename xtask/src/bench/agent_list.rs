@@ -15,7 +15,8 @@ const LIST_AGENTS: usize = 10_000;
 
 /// `--list-only`: a fresh server, 10,000 simulated agents enrolled and
 /// connected until each has sent a sample (so the list's columns have
-/// values), then the sorted pages with the fleet still connected.
+/// values), then the sorted pages with the fleet still connected at the
+/// default intervals.
 pub(super) fn list_only(
     _scale: &Scale,
     backend: &str,
@@ -28,19 +29,12 @@ pub(super) fn list_only(
         &dir.join("fleet.jsonl"),
         LIST_AGENTS,
         (LIST_AGENTS / 1000) as u64,
-        &[
-            "--metrics-every-ms",
-            "5000",
-            "--duration-seconds",
-            "100000",
-            "--commands-per-second",
-            "0",
-        ],
+        &["--duration-seconds", "100000", "--commands-per-second", "0"],
     )?;
     fleet.until(600, "the list's fleet online", |r| {
         number(r, "connected") as usize >= LIST_AGENTS
     })?;
-    fleet.until(120, "a sample from every agent", |r| {
+    fleet.until(180, "a sample from every agent", |r| {
         number(r, "metrics_acked") >= LIST_AGENTS as f64
     })?;
     maintain(backend, database_url);
@@ -72,7 +66,7 @@ const SORT_COLUMNS: [&str; 17] = [
 /// The dashboard's page size.
 const PER_PAGE: u64 = 50;
 /// Requests per column, order and page.
-const SAMPLES: usize = 5;
+const SAMPLES: usize = 10;
 
 /// Times the sorted pages; answers the slowest column's p99 with each column's.
 pub(super) fn sorted_pages(server: &Server, backend: &str) -> Result<Value> {

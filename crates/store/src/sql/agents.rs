@@ -95,11 +95,17 @@ fn agent_filter(
     (sql, params)
 }
 
-/// `ORDER BY` of the agent list. The hostname order, ascending or not, is
-/// read from the list's index; every other order sorts the organization's
-/// matching agents (about 10 ms for 10,000, see docs/benchmarks.md), with
-/// empty values last either way and the hostname and id breaking ties.
-fn agent_order(order: AgentOrder) -> String {
+/// What the open-alerts order sorts by inside the page's id query (a join
+/// with the organization's unresolved alerts counted per agent, see
+/// [`order_joins`]).
+const OPEN_ALERTS_KEY: &str = "COALESCE(oa.n, 0)";
+
+/// `ORDER BY` of the agent list, with `open_alerts` as the key of that order.
+/// The hostname order, ascending or not, is read from the list's index; every
+/// other order sorts the organization's matching agents (see
+/// docs/benchmarks.md), with empty values last either way and the hostname
+/// and id breaking ties.
+fn agent_order(order: AgentOrder, open_alerts: &str) -> String {
     let dir = |descending: bool| if descending { "DESC" } else { "ASC" };
     let forward = dir(order.descending);
     if order.sort == AgentSort::Hostname {
@@ -123,7 +129,7 @@ fn agent_order(order: AgentOrder) -> String {
         AgentSort::PublicIp => &["a.public_ip"],
         AgentSort::LocalIp => &["a.local_ip"],
         AgentSort::User => &["LOWER(a.logged_in_users)"],
-        AgentSort::OpenAlerts => &["open_alerts"],
+        AgentSort::OpenAlerts => &[open_alerts],
         AgentSort::EnrolledAt => &["a.enrolled_at"],
     };
     // The longest uptime is the earliest boot.
@@ -135,6 +141,22 @@ fn agent_order(order: AgentOrder) -> String {
         .join(", ");
     sql.push_str(", LOWER(a.hostname), a.id");
     sql
+}
+
+/// The joins the page's id query needs for its order (none for most: the
+/// narrow query then reads the agents' rows or the list's index alone).
+fn order_joins(sort: AgentSort) -> &'static str {
+    match sort {
+        AgentSort::Client | AgentSort::Site => {
+            "JOIN sites s ON s.id = a.site_id JOIN clients c ON c.id = a.client_id"
+        }
+        AgentSort::OpenAlerts => {
+            "LEFT JOIN (SELECT agent_id, COUNT(*) AS n FROM alerts \
+             WHERE organization_id = $1 AND status <> 'resolved' AND agent_id IS NOT NULL \
+             GROUP BY agent_id) oa ON oa.agent_id = a.id"
+        }
+        _ => "",
+    }
 }
 
 /// `%"tag"%` with LIKE wildcards in the tag escaped (used with `ESCAPE '\'`).
@@ -259,16 +281,41 @@ where
         filter: &AgentFilter,
         query: &ListQuery,
     ) -> StoreResult<Page<Agent>> {
-        let order_by = agent_order(filter.order);
+        // Two steps: the page's ids are sorted in a narrow query (the keys
+        // and ids of the matching agents only), then only the page's rows are
+        // read whole, with their names and open alerts. Sorting whole rows
+        // made PostgreSQL spill 10,000 of them to disk and count every
+        // agent's alerts, 140 ms a page instead of 30.
+        let joins = order_joins(filter.order.sort);
+        let inner_order = agent_order(filter.order, OPEN_ALERTS_KEY);
+        let outer_order = agent_order(filter.order, "open_alerts");
         let (filter, params) = agent_filter(org, filter, query.search.as_deref());
-        let listing = Listing {
-            select: AGENT_SELECT,
-            count: "SELECT COUNT(*) FROM agents a",
-            filter: &filter,
-            order_by: &order_by,
-            params,
-        };
-        self.page(listing, query, AgentRow::into_agent).await
+        let next = params.len() + 1;
+        let rows_sql = format!(
+            "{AGENT_SELECT} WHERE a.id IN (SELECT a.id FROM agents a {joins} {filter} \
+             ORDER BY {inner_order} LIMIT ${next} OFFSET ${}) ORDER BY {outer_order}",
+            next + 1
+        );
+        let count_sql = format!("SELECT COUNT(*) FROM agents a {filter}");
+        let mut rows = sqlx::query_as::<DB, AgentRow>(&rows_sql);
+        let mut total = sqlx::query_scalar::<DB, i64>(&count_sql);
+        for param in params {
+            (rows, total) = match param {
+                Param::Text(value) => (rows.bind(value.clone()), total.bind(value)),
+                Param::Bool(value) => (rows.bind(value), total.bind(value)),
+            };
+        }
+        let rows = rows
+            .bind(query.limit)
+            .bind(query.offset)
+            .fetch_all(&self.read)
+            .await?;
+        let total = total.fetch_one(&self.read).await?;
+        let items = rows
+            .into_iter()
+            .map(AgentRow::into_agent)
+            .collect::<StoreResult<_>>()?;
+        Ok(Page { items, total })
     }
 
     async fn agent_hostnames(
