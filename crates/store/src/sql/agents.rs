@@ -297,25 +297,8 @@ where
             next + 1
         );
         let count_sql = format!("SELECT COUNT(*) FROM agents a {filter}");
-        let mut rows = sqlx::query_as::<DB, AgentRow>(&rows_sql);
-        let mut total = sqlx::query_scalar::<DB, i64>(&count_sql);
-        for param in params {
-            (rows, total) = match param {
-                Param::Text(value) => (rows.bind(value.clone()), total.bind(value)),
-                Param::Bool(value) => (rows.bind(value), total.bind(value)),
-            };
-        }
-        let rows = rows
-            .bind(query.limit)
-            .bind(query.offset)
-            .fetch_all(&self.read)
-            .await?;
-        let total = total.fetch_one(&self.read).await?;
-        let items = rows
-            .into_iter()
-            .map(AgentRow::into_agent)
-            .collect::<StoreResult<_>>()?;
-        Ok(Page { items, total })
+        self.page_of(&rows_sql, &count_sql, params, query, AgentRow::into_agent)
+            .await
     }
 
     async fn agent_hostnames(

@@ -339,8 +339,25 @@ where
             "{select} {filter} ORDER BY {order_by} LIMIT ${next} OFFSET ${}",
             next + 1
         );
-        let mut rows = sqlx::query_as::<DB, R>(&rows_sql);
-        let mut total = sqlx::query_scalar::<DB, i64>(&count_sql);
+        self.page_of(&rows_sql, &count_sql, params, query, decode)
+            .await
+    }
+
+    /// One page by `rows_sql` (binding `params`, then the limit and offset)
+    /// and its total by `count_sql` (binding `params`).
+    pub(crate) async fn page_of<R, T>(
+        &self,
+        rows_sql: &str,
+        count_sql: &str,
+        params: Vec<Param>,
+        query: &ListQuery,
+        decode: impl Fn(R) -> StoreResult<T>,
+    ) -> StoreResult<Page<T>>
+    where
+        R: for<'r> FromRow<'r, DB::Row> + Send + Unpin,
+    {
+        let mut rows = sqlx::query_as::<DB, R>(rows_sql);
+        let mut total = sqlx::query_scalar::<DB, i64>(count_sql);
         for param in params {
             (rows, total) = match param {
                 Param::Text(value) => (rows.bind(value.clone()), total.bind(value)),
