@@ -153,7 +153,8 @@ pub async fn resolve_targets(
         if found.len() != unique.len() {
             return Err(ServiceError::NotFound("agent"));
         }
-        found.sort();
+        // Described by hostname, whatever the order the ids were given in.
+        found.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(&b.0)));
         let description = if found.len() <= 3 {
             let names: Vec<_> = found.into_iter().map(|(_, hostname)| hostname).collect();
             names.join(", ")
