@@ -156,7 +156,10 @@ describe("the agents list", () => {
       await dialog.getByTestId("command-input").fill(`echo bulk-${unique}`);
       await dialog.getByTestId("run-command-button").click();
       await page.waitForURL((url) => url.pathname.startsWith("/jobs/"));
-      await page.getByTestId("job-agent-row").first().click();
+      // A job of one agent opens that agent's output by itself; open it if it is not.
+      const row = page.getByTestId("job-agent-row").first();
+      await row.waitFor();
+      if ((await row.getAttribute("data-expanded")) !== "true") await row.getByTestId("toggle-agent-output").click();
       const output = page.getByTestId("job-agent-output");
       await output
         .locator('[data-stream="stdout"]', { hasText: `bulk-${unique}` })
