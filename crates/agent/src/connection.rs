@@ -645,6 +645,7 @@ mod tests {
                 arch: "x86_64".into(),
                 hostname: "h".into(),
                 device_id: "d".into(),
+                serial_number: None,
             },
             tls: crate::tls::client_config(None).unwrap(),
             timeouts: Timeouts::default(),

@@ -10,8 +10,9 @@
 //! Entry points: [`runtime::run`] (the long-running agent), the binary in
 //! `main.rs` (CLI), [`collectors::Collector`] (one metric sample) and
 //! [`exec::Executor`] (remote commands).
-// `deny`, not `forbid`: the Unix leaf of remote execution (`exec/unix.rs`)
-// allows `unsafe` for its libc calls and nothing else does.
+// `deny`, not `forbid`: the leaves of remote execution (`exec/unix.rs`,
+// `exec/windows.rs`) allow `unsafe` for their OS calls, and the Windows
+// collector for the one call that reads the SMBIOS table; nothing else does.
 #![deny(unsafe_code)]
 
 pub mod backoff;

@@ -329,6 +329,9 @@ async fn connect_forever(
     tracing::info!(agent_id = %identity.agent_id, url = %ws_url, "agent starting");
     // Said once at warning level, then quietly, while approval is awaited.
     let mut told_about_approval = false;
+    // Read once: firmware does not change while the agent runs, and on macOS
+    // reading it starts a process.
+    let serial_number = collectors::serial_number();
     loop {
         let params = SessionParams {
             ws_url: ws_url.clone(),
@@ -341,6 +344,7 @@ async fn connect_forever(
                 arch: std::env::consts::ARCH.to_owned(),
                 hostname: collectors::hostname(),
                 device_id: identity.device_id.clone(),
+                serial_number: serial_number.clone(),
             },
             tls: tls.clone(),
             timeouts: options.timeouts,

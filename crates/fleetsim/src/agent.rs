@@ -344,6 +344,7 @@ async fn session(
         arch: "x86_64".into(),
         hostname: memory.machine.hostname(),
         device_id: identity.device_id.clone(),
+        serial_number: Some(memory.machine.serial_number()),
     });
     send(&mut socket, stats, &hello).await?;
     let settings = match tokio::time::timeout(Duration::from_secs(60), socket.next()).await {

@@ -68,6 +68,11 @@ impl Machine {
         format!("sim-{:05}", self.index)
     }
 
+    /// A serial number of the shape laptops carry, one per machine.
+    pub fn serial_number(&self) -> String {
+        format!("SIM{:07X}", self.index)
+    }
+
     /// One sample, as a real agent would send it.
     pub fn sample(&mut self) -> MetricSample {
         let rng = &mut self.rng;

@@ -21,6 +21,9 @@ pub struct OsInfo {
     pub kernel: Option<String>,
 }
 
+/// Longest serial number a `hello` may carry; a longer one refuses the hello.
+pub const MAX_SERIAL_NUMBER_CHARS: usize = 64;
+
 /// First frame of every connection, from the agent.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Hello {
@@ -30,6 +33,11 @@ pub struct Hello {
     pub arch: String,
     pub hostname: String,
     pub device_id: String,
+    /// The machine's serial number, when its firmware holds a real one (at
+    /// most [`MAX_SERIAL_NUMBER_CHARS`], no control or format characters).
+    /// Agents before it omit it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub serial_number: Option<String>,
 }
 
 /// Settings the server gives an agent; the agent applies them at once.

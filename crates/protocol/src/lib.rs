@@ -22,7 +22,9 @@ pub use commands::{
     OutputStream, RunAs,
 };
 pub use enroll::{EnrollRequest, EnrollResponse};
-pub use frames::{AgentFrame, AgentSettings, CloseReason, Hello, OsInfo, ServerFrame};
+pub use frames::{
+    AgentFrame, AgentSettings, CloseReason, Hello, OsInfo, ServerFrame, MAX_SERIAL_NUMBER_CHARS,
+};
 pub use ids::{
     AgentId, AlertId, CheckTemplateId, ClientId, CustomFieldId, DeliveryId, EnrollmentKeyId,
     EnrollmentRequestId, JobId, MaintenanceWindowId, NotificationChannelId, OrganizationId,

@@ -126,6 +126,7 @@ async fn main() {
             arch: "x86_64".into(),
             hostname: format!("idle-{i}"),
             device_id: format!("idle-{i}"),
+            serial_number: None,
         });
         socket
             .send(Message::Text(serde_json::to_string(&hello).unwrap().into()))

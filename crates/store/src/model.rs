@@ -139,6 +139,9 @@ pub struct AgentFacts {
     pub arch: String,
     pub agent_version: String,
     pub public_ip: Option<String>,
+    /// From `hello` only: enrollment does not carry it, so an enrolled agent
+    /// has none until it connects, and re-enrolling keeps the one known.
+    pub serial_number: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -218,11 +221,12 @@ pub enum AgentSort {
     User,
     OpenAlerts,
     EnrolledAt,
+    Serial,
 }
 
 impl AgentSort {
     /// Every sort with its name in the API.
-    pub const ALL: [(&'static str, AgentSort); 17] = [
+    pub const ALL: [(&'static str, AgentSort); 18] = [
         ("hostname", AgentSort::Hostname),
         ("alias", AgentSort::Alias),
         ("client", AgentSort::Client),
@@ -240,6 +244,7 @@ impl AgentSort {
         ("user", AgentSort::User),
         ("open_alerts", AgentSort::OpenAlerts),
         ("enrolled_at", AgentSort::EnrolledAt),
+        ("serial", AgentSort::Serial),
     ];
 
     pub fn parse(name: &str) -> Option<Self> {
@@ -297,6 +302,8 @@ pub struct Agent {
     pub logged_in_users: Option<String>,
     /// The machine's main address on its local network.
     pub local_ip: Option<String>,
+    /// The serial number its firmware reports.
+    pub serial_number: Option<String>,
     /// Its alerts that are not resolved.
     pub open_alerts: i64,
 }

@@ -1554,6 +1554,11 @@ export interface components {
             os: components["schemas"]["OsInfo"];
             /** @description The address the server sees the agent connect from. */
             public_ip?: string | null;
+            /**
+             * @description The serial number its firmware reports (none when it holds only a
+             *     placeholder, or when the agent may not read it).
+             */
+            serial_number?: string | null;
             site_id: components["schemas"]["SiteId"];
             site_name: string;
             /** @description As the gateway knows it right now. */
@@ -3326,7 +3331,7 @@ export interface operations {
                 /** @description Only agents of exactly this agent version. */
                 version?: string;
                 /** @description The column to sort by (default `hostname`); any other is a 400 naming the allowed ones. */
-                sort?: "hostname" | "alias" | "client" | "site" | "status" | "os" | "agent_version" | "last_seen" | "uptime" | "cpu" | "memory" | "disk" | "public_ip" | "local_ip" | "user" | "open_alerts" | "enrolled_at";
+                sort?: "hostname" | "alias" | "client" | "site" | "status" | "os" | "agent_version" | "last_seen" | "uptime" | "cpu" | "memory" | "disk" | "public_ip" | "local_ip" | "user" | "open_alerts" | "enrolled_at" | "serial";
                 /** @description `asc` (default) or `desc`. Empty values come last either way. */
                 order?: "asc" | "desc";
                 /**

@@ -46,6 +46,7 @@ export function agentSummary(overrides: Partial<AgentSummary> = {}): AgentSummar
     disk_used_percent: null,
     logged_in_users: null,
     local_ip: null,
+    serial_number: null,
     open_alerts: 0,
     ...overrides,
   };

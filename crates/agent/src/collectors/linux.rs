@@ -1,4 +1,4 @@
-//! Linux leaf: machine id, logged-in users (utmp, else systemd-logind) and
+//! Linux leaf: machine id, serial number, logged-in users (utmp, else systemd-logind) and
 //! hwmon sensors. CPU, memory, disks, network and processes come from the
 //! shared sysinfo-based code in `mod.rs`.
 
@@ -13,12 +13,29 @@ const MACHINE_ID_PATHS: [&str; 2] = ["/etc/machine-id", "/var/lib/dbus/machine-i
 const UTMP_PATHS: [&str; 2] = ["/run/utmp", "/var/run/utmp"];
 const LOGIND_SESSIONS_DIR: &str = "/run/systemd/sessions";
 const HWMON_ROOT: &str = "/sys/class/hwmon";
+/// Where the serial number is, in order: the SMBIOS system serial (readable by
+/// root only), else the board serial that ARM boards publish in their device tree.
+const SERIAL_PATHS: [&str; 2] = [
+    "/sys/class/dmi/id/product_serial",
+    "/sys/firmware/devicetree/base/serial-number",
+];
 
 pub(crate) fn machine_id() -> Option<String> {
     MACHINE_ID_PATHS.iter().find_map(|path| {
         let id = std::fs::read_to_string(path).ok()?;
         let id = id.trim();
         (!id.is_empty() && id != "uninitialized").then(|| id.to_owned())
+    })
+}
+
+pub(crate) fn serial_number() -> Option<String> {
+    serial_number_under(Path::new("/"))
+}
+
+fn serial_number_under(root: &Path) -> Option<String> {
+    SERIAL_PATHS.iter().find_map(|path| {
+        let text = std::fs::read_to_string(root.join(path.trim_start_matches('/'))).ok()?;
+        super::smbios::meaningful_serial(&text)
     })
 }
 
@@ -141,6 +158,39 @@ mod tests {
         let path = root.join(relative);
         fs::create_dir_all(path.parent().unwrap()).unwrap();
         fs::write(path, b"").unwrap();
+    }
+
+    #[test]
+    fn the_serial_comes_from_dmi_else_from_the_device_tree() {
+        let temp = tempfile::tempdir().unwrap();
+        let root = temp.path();
+        assert_eq!(serial_number_under(root), None);
+        fs::create_dir_all(root.join("sys/firmware/devicetree/base")).unwrap();
+        fs::write(
+            root.join("sys/firmware/devicetree/base/serial-number"),
+            b"10000000a1b2c3d4\0",
+        )
+        .unwrap();
+        assert_eq!(
+            serial_number_under(root).as_deref(),
+            Some("10000000a1b2c3d4")
+        );
+        fs::create_dir_all(root.join("sys/class/dmi/id")).unwrap();
+        fs::write(
+            root.join("sys/class/dmi/id/product_serial"),
+            b"To Be Filled By O.E.M.\n",
+        )
+        .unwrap();
+        assert_eq!(
+            serial_number_under(root).as_deref(),
+            Some("10000000a1b2c3d4")
+        );
+        fs::write(
+            root.join("sys/class/dmi/id/product_serial"),
+            b"CZC1234XYZ\n",
+        )
+        .unwrap();
+        assert_eq!(serial_number_under(root).as_deref(), Some("CZC1234XYZ"));
     }
 
     #[test]

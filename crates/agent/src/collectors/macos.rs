@@ -1,4 +1,5 @@
-//! macOS leaf: machine id (`IOPlatformUUID`), logged-in users from `who`
+//! macOS leaf: machine id (`IOPlatformUUID`), serial number
+//! (`IOPlatformSerialNumber`), logged-in users from `who`
 //! with idle time from the terminal (or, for the console, `HIDIdleTime`).
 //! Sensors are reported unsupported (they need private SMC interfaces).
 //! Parsing lives in `macos_text.rs`.
@@ -14,14 +15,24 @@ use std::time::{Duration, SystemTime};
 
 const TOOL_TIMEOUT: Duration = Duration::from_secs(10);
 
-pub(crate) fn machine_id() -> Option<String> {
+/// `ioreg`'s description of the platform device, which holds the hardware
+/// UUID and the serial number.
+fn platform_device() -> Option<String> {
     let output = process::run(
         "ioreg",
         &["-rd1", "-c", "IOPlatformExpertDevice"],
         TOOL_TIMEOUT,
     )
     .ok()?;
-    macos_text::parse_platform_uuid(&output.stdout)
+    Some(output.stdout)
+}
+
+pub(crate) fn machine_id() -> Option<String> {
+    macos_text::parse_platform_uuid(&platform_device()?)
+}
+
+pub(crate) fn serial_number() -> Option<String> {
+    macos_text::parse_platform_serial(&platform_device()?)
 }
 
 pub(crate) fn logged_in_users(now: SystemTime) -> Result<Vec<LoggedInUser>, CollectorError> {

@@ -42,6 +42,12 @@ pub fn parse_platform_uuid(text: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// `IOPlatformSerialNumber` from the same `ioreg` output: the serial number
+/// printed on the Mac (absent on virtual machines without one).
+pub fn parse_platform_serial(text: &str) -> Option<String> {
+    ioreg_value(text, "IOPlatformSerialNumber").and_then(super::smbios::meaningful_serial)
+}
+
 /// `HIDIdleTime` (nanoseconds since the last keyboard or mouse input) from
 /// `ioreg -c IOHIDSystem -d 4`, in seconds.
 pub fn parse_hid_idle_seconds(text: &str) -> Option<u64> {
@@ -78,6 +84,11 @@ mod tests {
         assert_eq!(
             parse_platform_uuid(text).as_deref(),
             Some("8F1C2E4A-5B6D-4E7F-9A0B-1C2D3E4F5A6B")
+        );
+        assert_eq!(parse_platform_serial(text).as_deref(), Some("C02ZZ123ABCD"));
+        assert_eq!(
+            parse_platform_serial("\"IOPlatformSerialNumber\" = \"\"\n"),
+            None
         );
     }
 

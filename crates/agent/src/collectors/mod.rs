@@ -4,11 +4,11 @@
 //!
 //! CPU, memory, disks, network traffic, interfaces, uptime and processes come
 //! from `sysinfo` on every OS, refreshing only what a sample needs. What
-//! sysinfo does not cover (users, sensors, machine id) comes from one leaf
+//! sysinfo does not cover (users, sensors, machine id, serial number) comes from one leaf
 //! module per OS with identical signatures: `linux.rs`, `windows.rs`,
 //! `macos.rs`, `other.rs`. OS tool output is parsed by pure functions in
-//! OS-neutral modules (`utmp`, `logind`, `hwmon`, `windows_text`,
-//! `macos_text`…), tested with recorded fixtures on every platform.
+//! OS-neutral modules (`utmp`, `logind`, `hwmon`, `smbios`,
+//! `windows_text`, `macos_text`…), tested with recorded fixtures on every platform.
 
 pub mod disks;
 pub mod hwmon;
@@ -17,6 +17,7 @@ pub mod logind;
 pub mod macos_text;
 pub mod network;
 pub mod processes;
+pub mod smbios;
 pub mod utmp;
 pub mod windows_text;
 
@@ -79,6 +80,12 @@ pub(crate) fn failed(collector: &str, message: impl Into<String>) -> CollectorEr
 /// `IOPlatformUUID`), if it has one.
 pub fn machine_id() -> Option<String> {
     platform::machine_id()
+}
+
+/// The machine's serial number (SMBIOS system serial, `IOPlatformSerialNumber`),
+/// if the firmware holds a real one and the agent may read it.
+pub fn serial_number() -> Option<String> {
+    platform::serial_number()
 }
 
 /// Cuts OS-provided text to `max` characters: the server refuses a `hello`

@@ -9,6 +9,10 @@ pub(crate) fn machine_id() -> Option<String> {
     None
 }
 
+pub(crate) fn serial_number() -> Option<String> {
+    None
+}
+
 pub(crate) fn logged_in_users(_now: SystemTime) -> Result<Vec<LoggedInUser>, CollectorError> {
     Err(unsupported(
         "users",

@@ -55,6 +55,9 @@ pub struct AgentSummary {
     pub logged_in_users: Option<String>,
     /// The machine's main address on its local network.
     pub local_ip: Option<String>,
+    /// The serial number its firmware reports (none when it holds only a
+    /// placeholder, or when the agent may not read it).
+    pub serial_number: Option<String>,
     /// Its alerts not yet resolved.
     pub open_alerts: i64,
 }
@@ -110,6 +113,7 @@ fn summary(state: &AppState, agent: gururmm_store::Agent) -> AgentSummary {
         disk_used_percent: agent.disk_used_percent,
         logged_in_users: agent.logged_in_users,
         local_ip: agent.local_ip,
+        serial_number: agent.serial_number,
         open_alerts: agent.open_alerts,
     }
 }
@@ -207,6 +211,7 @@ pub enum AgentSortColumn {
     User,
     OpenAlerts,
     EnrolledAt,
+    Serial,
 }
 
 /// A list's direction.
@@ -567,4 +572,22 @@ pub async fn agent_events(
         })
         .collect();
     Ok(Json(AgentEventList { items }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The values an enum's schema lists, in order.
+    fn schema_values<T: utoipa::PartialSchema>() -> Vec<String> {
+        let schema = serde_json::to_value(T::schema()).unwrap();
+        serde_json::from_value(schema["enum"].clone()).unwrap()
+    }
+
+    #[test]
+    fn the_documented_sorts_and_os_families_are_the_ones_parsed() {
+        let parsed: Vec<&str> = AgentSort::ALL.iter().map(|(name, _)| *name).collect();
+        assert_eq!(schema_values::<AgentSortColumn>(), parsed);
+        assert_eq!(schema_values::<OsFamily>(), OS_FAMILIES);
+    }
 }

@@ -26,7 +26,7 @@ use gururmm_protocol::checks::MAX_RESULTS_PER_FRAME;
 use gururmm_protocol::metrics::MAX_SAMPLES_PER_BATCH;
 use gururmm_protocol::{
     parse_agent_credential, AgentFrame, AgentId, AgentSettings, CloseReason, Hello, OrganizationId,
-    ServerFrame, MAX_FRAME_BYTES, PROTOCOL_VERSION,
+    ServerFrame, MAX_FRAME_BYTES, MAX_SERIAL_NUMBER_CHARS, PROTOCOL_VERSION,
 };
 use gururmm_store::{AgentCredentials, AgentFacts};
 use std::net::IpAddr;
@@ -191,7 +191,11 @@ fn check_hello(hello: &Hello, credentials: &AgentCredentials) -> Result<(), Clos
         || hello.os.family.len() > 64
         || hello.os.name.len() > 128
         || hello.os.version.len() > 128
-        || hello.os.kernel.as_ref().is_some_and(|k| k.len() > 128);
+        || hello.os.kernel.as_ref().is_some_and(|k| k.len() > 128)
+        || hello.serial_number.as_ref().is_some_and(|serial| {
+            serial.chars().count() > MAX_SERIAL_NUMBER_CHARS
+                || crate::text::has_hidden_characters(serial)
+        });
     if too_long {
         return Err(CloseReason::InvalidFrame);
     }
@@ -259,6 +263,7 @@ async fn serve_agent(
         arch: hello.arch,
         agent_version: hello.agent_version,
         public_ip: ip.map(|i| i.to_string()),
+        serial_number: hello.serial_number,
     };
     if let Err(error) = state.store.update_agent_facts(agent_id, &facts).await {
         tracing::error!(%error, agent = %agent_id, "storing agent facts failed");

@@ -186,6 +186,7 @@ pub async fn enroll(
             arch: request.arch.clone(),
             agent_version: request.agent_version.clone(),
             public_ip: ip.map(|ip| ip.to_string()),
+            serial_number: None,
         },
         enrolled_at: Utc::now(),
     };

@@ -172,25 +172,33 @@ async fn fleet(server: &TestServer, token: &str) -> [AgentId; 4] {
     for (agent, machine) in &machines {
         report(server, *agent, machine).await;
     }
-    let facts = |family: &str, name: &str, version: &str, hostname: &str| AgentFacts {
-        hostname: hostname.into(),
-        os: OsInfo {
-            family: family.into(),
-            name: name.into(),
-            version: "1".into(),
-            kernel: None,
-        },
-        arch: "x86_64".into(),
-        agent_version: version.into(),
-        public_ip: None,
-    };
+    let facts =
+        |family: &str, name: &str, version: &str, hostname: &str, serial: &str| AgentFacts {
+            hostname: hostname.into(),
+            os: OsInfo {
+                family: family.into(),
+                name: name.into(),
+                version: "1".into(),
+                kernel: None,
+            },
+            arch: "x86_64".into(),
+            agent_version: version.into(),
+            public_ip: None,
+            serial_number: Some(serial.into()),
+        };
     let store = &server.store;
     store
-        .update_agent_facts(alpha, &facts("windows", "Windows 11 Pro", "0.2.0", "alpha"))
+        .update_agent_facts(
+            alpha,
+            &facts("windows", "Windows 11 Pro", "0.2.0", "alpha", "PF3ZZ001"),
+        )
         .await
         .unwrap();
     store
-        .update_agent_facts(charlie, &facts("macos", "macOS", "0.1.0", "charlie"))
+        .update_agent_facts(
+            charlie,
+            &facts("macos", "macOS", "0.1.0", "charlie", "c02aa123"),
+        )
         .await
         .unwrap();
     let now = Utc::now();
@@ -327,6 +335,11 @@ async fn the_list_sorts_by_each_column_both_ways_with_empty_values_last() {
                 ["bravo", "delta", "alpha", "charlie"],
                 ["charlie", "alpha", "bravo", "delta"],
             ),
+            (
+                "serial",
+                ["charlie", "alpha", "bravo", "delta"],
+                ["alpha", "charlie", "bravo", "delta"],
+            ),
         ];
         for (column, ascending, descending) in expected {
             for (order, want) in [("asc", ascending), ("desc", descending)] {
@@ -372,9 +385,16 @@ async fn the_list_sorts_by_each_column_both_ways_with_empty_values_last() {
                 &alpha["disk_used_percent"],
                 &alpha["logged_in_users"],
                 &alpha["local_ip"],
-                &alpha["open_alerts"]
+                &alpha["open_alerts"],
+                &alpha["serial_number"]
             ),
-            (&json!(20.0), &json!("zed"), &json!("10.0.0.30"), &json!(1)),
+            (
+                &json!(20.0),
+                &json!("zed"),
+                &json!("10.0.0.30"),
+                &json!(1),
+                &json!("PF3ZZ001")
+            ),
             "{alpha}"
         );
         assert!(alpha["booted_at"].is_string(), "{alpha}");
@@ -419,8 +439,11 @@ async fn filters_narrow_the_list_and_its_menus_count_the_organizations_agents() 
         assert_eq!(list("version=0.2.0").await, ["alpha"]);
         assert_eq!(list("version=0.1.0&os=macos").await, ["charlie"]);
         assert_eq!(list("tag=zone-echo").await, ["delta"]);
-        // The search reads hostnames, aliases, addresses and logged-in users.
+        // The search reads hostnames, aliases, addresses, logged-in users and
+        // serial numbers (whatever their case).
         assert_eq!(list("q=10.0.0.2").await, ["charlie"]);
+        assert_eq!(list("q=pf3zz").await, ["alpha"]);
+        assert_eq!(list("q=C02AA123").await, ["charlie"]);
         assert_eq!(list("q=AMY").await, ["bravo"]);
         assert_eq!(list("q=zulu").await, ["bravo"]);
         assert_eq!(list("q=10.0.0&sort=local_ip&order=desc").await, ["alpha", "charlie", "bravo"]);
@@ -565,6 +588,58 @@ async fn bulk_actions_tag_untag_move_and_delete_each_agent_of_the_selection() {
         assert_eq!(deleted["total"], 2, "{deleted}");
         let (_, again) = bulk(json!({"agent_ids": [alpha], "action": "delete"})).await;
         assert_eq!(again["results"][0]["error"], "agent not found");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_serial_number_an_agent_reports_is_shown_and_found_and_text_nobody_could_type_is_refused(
+) {
+    each_backend(|server| async move {
+        let token = server.admin_token().await;
+        let (_, _, key) = server.client_site_key(&token).await;
+        let agent = crate::wire::enroll(&server, &key, "serial-device").await;
+        // Enrollment carries no serial; the first hello brings it.
+        let (_, before) = server
+            .get(&format!("/api/v1/agents/{}", agent.id), &token)
+            .await;
+        assert_eq!(before["serial_number"], Value::Null, "{before}");
+        let socket = crate::wire::connect(&server, &agent).await;
+        let (_, found) = server.get("/api/v1/agents?q=sn-serial-dev", &token).await;
+        assert_eq!(found["total"], 1, "{found}");
+        assert_eq!(found["items"][0]["serial_number"], "SN-serial-device");
+        let (_, detail) = server
+            .get(&format!("/api/v1/agents/{}", agent.id), &token)
+            .await;
+        assert_eq!(detail["serial_number"], "SN-serial-device");
+        drop(socket);
+
+        // A serial with hidden characters, or longer than any real one, ends the
+        // connection as an invalid frame and leaves the known serial as it was.
+        for serial in ["SN\u{202E}1".to_string(), "S".repeat(65)] {
+            let mut socket = crate::wire::open(&server, &format!("{}.{}", agent.id, agent.secret))
+                .await
+                .unwrap();
+            let gururmm_protocol::AgentFrame::Hello(mut hello) = crate::wire::hello(&agent.device)
+            else {
+                unreachable!()
+            };
+            hello.serial_number = Some(serial);
+            crate::wire::send(&mut socket, &gururmm_protocol::AgentFrame::Hello(hello)).await;
+            assert_eq!(
+                crate::wire::closed(&mut socket).await,
+                Some(gururmm_protocol::CloseReason::InvalidFrame)
+            );
+        }
+        let (_, detail) = server
+            .get(&format!("/api/v1/agents/{}", agent.id), &token)
+            .await;
+        assert_eq!(detail["serial_number"], "SN-serial-device");
+
+        // Another organization cannot find the machine by its serial.
+        let stranger = server.stranger_token().await;
+        let (_, theirs) = server.get("/api/v1/agents?q=SN-serial", &stranger).await;
+        assert_eq!(theirs["total"], 0);
     })
     .await;
 }

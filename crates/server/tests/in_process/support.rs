@@ -181,6 +181,13 @@ impl TestServer {
         self.login(ADMIN_EMAIL, PASSWORD).await
     }
 
+    /// An administrator of a second organization, "MSP Two", signed in.
+    pub(crate) async fn stranger_token(&self) -> String {
+        let two = self.store.create_organization("MSP Two").await.unwrap().id;
+        self.user_token(two, "admin@msp-two.test", Role::Admin)
+            .await
+    }
+
     /// Adds a user directly through the store and signs them in.
     pub(crate) async fn user_token(
         &self,

@@ -54,6 +54,7 @@ pub(crate) fn hello(device: &str) -> AgentFrame {
         arch: "x86_64".into(),
         hostname: format!("host-{device}"),
         device_id: device.into(),
+        serial_number: Some(format!("SN-{device}")),
     })
 }
 

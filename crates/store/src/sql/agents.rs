@@ -20,7 +20,7 @@ const AGENT_SELECT: &str =
      s.name AS site_name, a.hostname, a.alias, a.tags, a.os_family, a.os_name, a.os_version, a.os_kernel, a.arch, \
      a.agent_version, a.public_ip, a.online, a.last_seen, a.enrolled_at, a.cpu_percent, \
      a.memory_used_bytes, a.memory_total_bytes, a.booted_at, a.disk_used_percent, a.logged_in_users, \
-     a.local_ip, (SELECT COUNT(*) FROM alerts al WHERE al.agent_id = a.id AND al.status <> 'resolved') AS open_alerts \
+     a.local_ip, a.serial_number, (SELECT COUNT(*) FROM alerts al WHERE al.agent_id = a.id AND al.status <> 'resolved') AS open_alerts \
      FROM agents a JOIN sites s ON s.id = a.site_id JOIN clients c ON c.id = a.client_id";
 
 /// The list's filter (`WHERE …` on `$1..$n`) and the values it binds, in
@@ -28,7 +28,7 @@ const AGENT_SELECT: &str =
 /// list and its total are then read from the index on (organization, lower
 /// hostname, id, client, site, online) alone, which any mention of the alias
 /// or tags columns would prevent. The search matches the hostname, the
-/// alias, either address and the logged-in users. A tag is found as `"tag"` in the JSON text of `tags`: tags are
+/// alias, either address, the logged-in users and the serial number. A tag is found as `"tag"` in the JSON text of `tags`: tags are
 /// lowercase and never hold `"` or `\` (the server refuses them), so that
 /// text marks exactly one whole element.
 fn agent_filter(
@@ -47,7 +47,7 @@ fn agent_filter(
             sql,
             " AND (LOWER(a.hostname) LIKE ${n} ESCAPE '\\' OR LOWER(a.alias) LIKE ${n} ESCAPE '\\' \
              OR a.public_ip LIKE ${n} ESCAPE '\\' OR a.local_ip LIKE ${n} ESCAPE '\\' \
-             OR LOWER(a.logged_in_users) LIKE ${n} ESCAPE '\\')"
+             OR LOWER(a.logged_in_users) LIKE ${n} ESCAPE '\\' OR LOWER(a.serial_number) LIKE ${n} ESCAPE '\\')"
         );
     }
     if let Some(client) = filter.client_id {
@@ -128,6 +128,7 @@ fn agent_order(order: AgentOrder, open_alerts: &str) -> String {
         AgentSort::Disk => &["a.disk_used_percent"],
         AgentSort::PublicIp => &["a.public_ip"],
         AgentSort::LocalIp => &["a.local_ip"],
+        AgentSort::Serial => &["LOWER(a.serial_number)"],
         AgentSort::User => &["LOWER(a.logged_in_users)"],
         AgentSort::OpenAlerts => &[open_alerts],
         AgentSort::EnrolledAt => &["a.enrolled_at"],
@@ -202,7 +203,8 @@ where
         sqlx::query(
             "INSERT INTO agents (id, organization_id, client_id, site_id, device_id, secret_hash, \
              hostname, os_family, os_name, os_version, os_kernel, arch, agent_version, public_ip, \
-             enrolled_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+             serial_number, enrolled_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
         )
         .bind(id.to_string())
         .bind(new.organization_id.to_string())
@@ -218,6 +220,7 @@ where
         .bind(&facts.arch)
         .bind(&facts.agent_version)
         .bind(&facts.public_ip)
+        .bind(&facts.serial_number)
         .bind(millis(new.enrolled_at))
         .execute(&self.write)
         .await
@@ -239,10 +242,11 @@ where
             // Unchanged facts (the usual reconnect) write nothing: a fleet reconnecting
             // together would otherwise queue one write per agent.
             "UPDATE agents SET hostname = $1, os_family = $2, os_name = $3, os_version = $4, os_kernel = $5, \
-             arch = $6, agent_version = $7, public_ip = $8 WHERE id = $9 \
+             arch = $6, agent_version = $7, public_ip = $8, serial_number = $10 WHERE id = $9 \
              AND (hostname IS DISTINCT FROM $1 OR os_family IS DISTINCT FROM $2 OR os_name IS DISTINCT FROM $3 \
              OR os_version IS DISTINCT FROM $4 OR os_kernel IS DISTINCT FROM $5 OR arch IS DISTINCT FROM $6 \
-             OR agent_version IS DISTINCT FROM $7 OR public_ip IS DISTINCT FROM $8)",
+             OR agent_version IS DISTINCT FROM $7 OR public_ip IS DISTINCT FROM $8 \
+             OR serial_number IS DISTINCT FROM $10)",
         )
         .bind(&facts.hostname)
         .bind(&facts.os.family)
@@ -253,6 +257,7 @@ where
         .bind(&facts.agent_version)
         .bind(&facts.public_ip)
         .bind(id.to_string())
+        .bind(&facts.serial_number)
         .execute(&self.write)
         .await?;
         Ok(())

@@ -169,6 +169,7 @@ pub(crate) struct AgentRow {
     pub(crate) disk_used_percent: Option<f64>,
     pub(crate) logged_in_users: Option<String>,
     pub(crate) local_ip: Option<String>,
+    pub(crate) serial_number: Option<String>,
     pub(crate) open_alerts: i64,
 }
 
@@ -203,6 +204,7 @@ impl AgentRow {
             disk_used_percent: self.disk_used_percent,
             logged_in_users: self.logged_in_users,
             local_ip: self.local_ip,
+            serial_number: self.serial_number,
             open_alerts: self.open_alerts,
         })
     }
@@ -470,6 +472,7 @@ impl RequestRow {
                 arch: self.arch,
                 agent_version: self.agent_version,
                 public_ip: self.public_ip,
+                serial_number: None,
             },
             created_at: from_millis(self.created_at),
         })

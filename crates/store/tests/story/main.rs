@@ -45,6 +45,7 @@ fn facts(hostname: &str) -> AgentFacts {
         arch: "x86_64".into(),
         agent_version: "0.1.0".into(),
         public_ip: None,
+        serial_number: None,
     }
 }
 

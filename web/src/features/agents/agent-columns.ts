@@ -18,6 +18,7 @@ export const AGENT_COLUMNS = [
   { id: "user", label: "Logged-in user", sort: "user" },
   { id: "alerts", label: "Open alerts", sort: "open_alerts" },
   { id: "enrolled", label: "Enrolled", sort: "enrolled_at" },
+  { id: "serial", label: "Serial number", sort: "serial" },
 ] as const satisfies readonly { id: string; label: string; sort: AgentSortColumn }[];
 
 export type AgentColumnId = (typeof AGENT_COLUMNS)[number]["id"];

@@ -3,29 +3,33 @@ import type { AgentSortColumn, AgentStatus, CustomField, OsFamily } from "@/api/
 import { changeListSearch, compact, optionalEnum, optionalPage, optionalText, optionalUuid } from "@/lib/search-params";
 
 export const AGENT_STATUSES: readonly AgentStatus[] = ["online", "offline"];
-export const OS_FAMILIES: readonly OsFamily[] = ["windows", "linux", "macos"];
 export const OS_FAMILY_LABELS: Record<OsFamily, string> = { windows: "Windows", linux: "Linux", macos: "macOS" };
+/** Read from the labels' keys: a family the server adds is a type error there until it is labelled. */
+export const OS_FAMILIES = Object.keys(OS_FAMILY_LABELS) as readonly OsFamily[];
 
-/** Every column the server sorts by (`GET /api/v1/agents?sort=`). */
-export const AGENT_SORT_COLUMNS: readonly AgentSortColumn[] = [
-  "hostname",
-  "alias",
-  "client",
-  "site",
-  "status",
-  "os",
-  "agent_version",
-  "last_seen",
-  "uptime",
-  "cpu",
-  "memory",
-  "disk",
-  "public_ip",
-  "local_ip",
-  "user",
-  "open_alerts",
-  "enrolled_at",
-];
+/** Every column the server sorts by (`GET /api/v1/agents?sort=`). A record so that a column the API gains
+ * and this list lacks is a type error. */
+const SORTABLE: Record<AgentSortColumn, true> = {
+  hostname: true,
+  alias: true,
+  client: true,
+  site: true,
+  status: true,
+  os: true,
+  agent_version: true,
+  last_seen: true,
+  uptime: true,
+  cpu: true,
+  memory: true,
+  disk: true,
+  public_ip: true,
+  local_ip: true,
+  user: true,
+  open_alerts: true,
+  enrolled_at: true,
+  serial: true,
+};
+export const AGENT_SORT_COLUMNS = Object.keys(SORTABLE) as readonly AgentSortColumn[];
 
 export interface AgentListSearch {
   q?: string;

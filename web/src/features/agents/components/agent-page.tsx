@@ -188,6 +188,7 @@ function AgentHeader({ agent, onDeleted, actions }: { agent: AgentDetail; onDele
         <Fact label="OS">{osLabel(agent)}</Fact>
         {agent.os.kernel ? <Fact label="Kernel">{agent.os.kernel}</Fact> : null}
         <Fact label="Arch">{agent.arch}</Fact>
+        {agent.serial_number ? <Fact label="Serial">{agent.serial_number}</Fact> : null}
         <Fact label="Agent">{agent.agent_version}</Fact>
         <Fact label="Public IP">{agent.public_ip ?? "–"}</Fact>
         <Fact label="Last seen">

@@ -127,12 +127,19 @@ describe("AgentsPage", () => {
   });
 
   it("shows the columns chosen, with the new ones' values", async () => {
-    localStorage.setItem("gururmm.agents.columns", JSON.stringify(["name", "local_ip", "user", "alerts"]));
+    localStorage.setItem("gururmm.agents.columns", JSON.stringify(["name", "local_ip", "user", "alerts", "serial"]));
     try {
-      renderAgents({}, pageOf([agent({ id: "a", hostname: "web01", local_ip: "10.0.0.5", logged_in_users: "ann", open_alerts: 2 })]));
+      renderAgents(
+        {},
+        pageOf([
+          agent({ id: "a", hostname: "web01", local_ip: "10.0.0.5", logged_in_users: "ann", open_alerts: 2, serial_number: "PF3ABCD1" }),
+        ]),
+      );
       const row = await screen.findByRole("row", { name: /web01/ });
       expect(row).toHaveTextContent("10.0.0.5");
       expect(row).toHaveTextContent("ann");
+      expect(row).toHaveTextContent("PF3ABCD1");
+      expect(screen.getByRole("columnheader", { name: /Serial number/ })).toBeInTheDocument();
       expect(within(row).getByTestId("agent-open-alerts")).toHaveTextContent("2");
       expect(screen.queryByRole("columnheader", { name: /CPU/ })).toBeNull();
     } finally {

@@ -312,7 +312,7 @@ function AgentFilters({
     <div className="flex flex-wrap items-center gap-2" data-testid="agent-filters">
       <SearchInput
         label="Search agents"
-        placeholder="Search name, IP or user…"
+        placeholder="Search name, IP, user or serial…"
         value={search.q ?? ""}
         onChange={(q) => onChange({ q: q || undefined })}
       />

@@ -94,6 +94,7 @@ const CELLS: Record<AgentColumnId, Omit<DataColumn<AgentSummary>, "header" | "so
   public_ip: { className: "font-mono text-xs", cell: (agent) => agent.public_ip ?? dash },
   local_ip: { className: "font-mono text-xs", cell: (agent) => agent.local_ip ?? dash },
   user: { className: "max-w-40 truncate", cell: (agent) => agent.logged_in_users ?? dash },
+  serial: { className: "font-mono text-xs", cell: (agent) => agent.serial_number ?? dash },
   alerts: {
     headerClassName: "text-right",
     className: "text-right tabular-nums",
