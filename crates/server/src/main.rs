@@ -56,7 +56,7 @@ enum UserCommand {
     Add {
         #[arg(long)]
         email: String,
-        /// admin, technician or readonly.
+        /// owner, admin, technician or readonly.
         #[arg(long, default_value = "technician")]
         role: String,
         /// Email of an existing user whose organization the new user joins.

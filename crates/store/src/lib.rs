@@ -12,6 +12,7 @@
 //! [`StoreError::NotFound`] for rows of other organizations.
 #![forbid(unsafe_code)]
 
+mod access;
 mod agents;
 mod alerts;
 mod checks;
@@ -34,6 +35,7 @@ mod tenancy;
 pub mod testing;
 mod users;
 
+pub use access::{need, Permission, PermissionSet, Requirement};
 pub use agents::{AgentFacets, AgentStore, OfflineAgent};
 pub use alerts::{
     Alert, AlertAction, AlertCount, AlertFilter, AlertKind, AlertStatus, AlertStore, NewAlert,

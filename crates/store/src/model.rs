@@ -17,19 +17,25 @@ pub struct Organization {
     pub created_at: DateTime<Utc>,
 }
 
-/// What a user may do inside their organization.
+/// A built-in role: a named set of permissions ([`Role::permissions`]). The
+/// owner holds every permission like an administrator, and only an owner may
+/// grant, change or remove the owner role.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
+    Owner,
     Admin,
     Technician,
     ReadOnly,
 }
 
 impl Role {
+    pub const ALL: [Role; 4] = [Role::Owner, Role::Admin, Role::Technician, Role::ReadOnly];
+
     pub fn as_str(self) -> &'static str {
         match self {
+            Role::Owner => "owner",
             Role::Admin => "admin",
             Role::Technician => "technician",
             Role::ReadOnly => "readonly",
@@ -37,17 +43,7 @@ impl Role {
     }
 
     pub fn parse(value: &str) -> Option<Role> {
-        match value {
-            "admin" => Some(Role::Admin),
-            "technician" => Some(Role::Technician),
-            "readonly" => Some(Role::ReadOnly),
-            _ => None,
-        }
-    }
-
-    /// Whether the role may change anything at all.
-    pub fn can_write(self) -> bool {
-        !matches!(self, Role::ReadOnly)
+        Self::ALL.into_iter().find(|role| role.as_str() == value)
     }
 }
 
@@ -58,6 +54,8 @@ pub struct User {
     pub organization_name: String,
     pub email: String,
     pub role: Role,
+    /// What the user may do: their role's permissions.
+    pub permissions: crate::PermissionSet,
     pub created_at: DateTime<Utc>,
 }
 

@@ -1184,7 +1184,7 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Deletes a view: one's own, or (for an administrator) a shared one. */
+        /** Deletes a view: one's own, or (with `manage_organization`) a colleague's shared one. */
         delete: operations["delete_saved_view"];
         options?: never;
         head?: never;
@@ -2755,6 +2755,11 @@ export interface components {
          * @enum {string}
          */
         ParameterType: "string" | "number" | "boolean";
+        /**
+         * @description One thing a user may be allowed to do in an organization.
+         * @enum {string}
+         */
+        Permission: "view_agents" | "run_commands" | "run_scripts" | "edit_scripts" | "manage_alerts" | "manage_policies" | "manage_clients" | "organize_agents" | "manage_agents" | "view_secrets" | "manage_users" | "view_audit" | "manage_organization";
         /** @description ICMP echo to a host. */
         PingCheck: {
             /**
@@ -2909,10 +2914,12 @@ export interface components {
             status: string;
         };
         /**
-         * @description What a user may do inside their organization.
+         * @description A built-in role: a named set of permissions ([`Role::permissions`]). The
+         *     owner holds every permission like an administrator, and only an owner may
+         *     grant, change or remove the owner role.
          * @enum {string}
          */
-        Role: "admin" | "technician" | "readonly";
+        Role: "owner" | "admin" | "technician" | "readonly";
         /** @description Whose account the command runs as. */
         RunAs: {
             /** @enum {string} */
@@ -3248,6 +3255,11 @@ export interface components {
             id: components["schemas"]["UserId"];
             organization_id: components["schemas"]["OrganizationId"];
             organization_name: string;
+            /**
+             * @description What the user may do (their role's permissions): the dashboard shows
+             *     only the controls these allow, and the server refuses the rest.
+             */
+            permissions: components["schemas"]["Permission"][];
             role: components["schemas"]["Role"];
         };
         /**

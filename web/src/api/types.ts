@@ -7,6 +7,7 @@ type Schemas = components["schemas"];
 export type ErrorBody = Schemas["ErrorBody"];
 export type User = Schemas["User"];
 export type Role = User["role"];
+export type Permission = User["permissions"][number];
 export type LoginRequest = Schemas["LoginRequest"];
 export type LoginResponse = Schemas["LoginResponse"];
 export type Client = Schemas["Client"];

@@ -3,7 +3,7 @@ import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useCallback, useSyncExternalStore } from "react";
 import { api } from "@/api/client";
 import { unwrap } from "@/api/errors";
-import type { LoginResponse, User } from "@/api/types";
+import type { LoginResponse, Permission, User } from "@/api/types";
 import { forgetSession, getSession, sessionChanged, subscribeSession } from "./session";
 
 export const currentUserQueryKey = ["auth", "me"] as const;
@@ -23,13 +23,14 @@ export function useCurrentUser() {
   });
 }
 
-/** Whether the user may change things; readonly users see every page but no mutating control. */
-export function canMutate(user: User | undefined): boolean {
-  return user !== undefined && user.role !== "readonly";
+/** Whether the user's role grants the permission. The dashboard shows only the controls a user's
+ * permissions allow (the server refuses the rest anyway); while the user is loading, none. */
+export function can(user: User | undefined, permission: Permission): boolean {
+  return user?.permissions.includes(permission) ?? false;
 }
 
-export function useCanMutate(): boolean {
-  return canMutate(useCurrentUser().data);
+export function useCan(permission: Permission): boolean {
+  return can(useCurrentUser().data, permission);
 }
 
 export function useAuthActions() {

@@ -4,12 +4,39 @@ import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { createMemoryHistory, createRootRoute, createRoute, createRouter, Outlet, RouterProvider } from "@tanstack/react-router";
 import { render } from "@testing-library/react";
 import type { ReactNode } from "react";
-import type { User } from "@/api/types";
+import type { Permission, User } from "@/api/types";
 import { TooltipProvider } from "@/components/ui/tooltip";
 import { currentUserQueryKey } from "@/lib/auth";
 
+const TECHNICIAN: Permission[] = ["view_agents", "run_commands", "run_scripts", "manage_alerts", "manage_clients", "organize_agents"];
+const EVERYTHING: Permission[] = [
+  ...TECHNICIAN,
+  "edit_scripts",
+  "manage_policies",
+  "manage_agents",
+  "view_secrets",
+  "manage_users",
+  "view_audit",
+  "manage_organization",
+];
+
+/** The built-in roles' permissions, as the server grants them (`crates/store/src/access.rs`). */
+export const ROLE_PERMISSIONS: Record<User["role"], Permission[]> = {
+  owner: EVERYTHING,
+  admin: EVERYTHING,
+  technician: TECHNICIAN,
+  readonly: ["view_agents"],
+};
+
 export function testUser(role: User["role"]): User {
-  return { id: "u", email: "tech@example.com", role, organization_id: "o", organization_name: "Best MSP" };
+  return {
+    id: "u",
+    email: "tech@example.com",
+    role,
+    permissions: ROLE_PERMISSIONS[role],
+    organization_id: "o",
+    organization_name: "Best MSP",
+  };
 }
 
 export function renderPage(

@@ -1,12 +1,13 @@
 //! `POST /api/v1/agents/bulk`: one action on many agents.
 
-use crate::auth::Writer;
+use crate::auth::{need, Can};
 use crate::error::{ApiJson, ApiResult, ErrorBody};
 use crate::services::agent_bulk::{self, BulkAction};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::Json;
 use gururmm_protocol::{AgentId, SiteId};
+use gururmm_store::Permission;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -62,12 +63,12 @@ pub struct AgentBulkResult {
 /// agents fails as `agent not found` and the others go on. A missing or
 /// malformed `tags` or `site_id` refuses the whole call (422).
 #[utoipa::path(post, path = "/api/v1/agents/bulk", tag = "agents", request_body = AgentBulkRequest,
-    security(("bearer" = [])),
+    security(("bearer" = ["organize_agents"])),
     responses((status = 200, body = AgentBulkResult), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
 pub async fn bulk(
     State(state): State<AppState>,
-    Writer(current): Writer,
+    Can(current, ..): Can<need::OrganizeAgents>,
     ApiJson(request): ApiJson<AgentBulkRequest>,
 ) -> ApiResult<Json<AgentBulkResult>> {
     let ids = agent_bulk::agent_ids(&request.agent_ids)?;
@@ -79,7 +80,10 @@ pub async fn bulk(
         BulkActionKind::Move => BulkAction::Move(request.site_id.ok_or_else(|| {
             crate::services::error::ServiceError::invalid("site_id: give the site to move to")
         })?),
-        BulkActionKind::Delete => BulkAction::Delete,
+        BulkActionKind::Delete => {
+            current.require(Permission::ManageAgents)?;
+            BulkAction::Delete
+        }
     };
     let outcomes = agent_bulk::run(
         &state,

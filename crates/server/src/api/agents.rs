@@ -2,7 +2,7 @@
 //! metrics and events.
 
 use crate::api::{ClientIp, PageParams};
-use crate::auth::{CurrentUser, Writer};
+use crate::auth::{need, Can, CurrentUser};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, ErrorBody};
 use crate::services::agents::{self as agent_naming, AgentChange};
 use crate::services::bus::AgentStatus;
@@ -19,7 +19,7 @@ use gururmm_protocol::{
     AgentId, ClientId, EnrollRequest, EnrollResponse, MetricSample, NetworkInterface, OsInfo,
     SiteId,
 };
-use gururmm_store::{AgentFilter, AgentOrder, AgentSort};
+use gururmm_store::{AgentFilter, AgentOrder, AgentSort, Permission};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -276,11 +276,11 @@ fn agent_order(sort: Option<&str>, order: Option<&str>) -> ApiResult<AgentOrder>
 
 /// Lists agents with filters, sorted by any of the list's columns; `q`
 /// searches the hostname, the alias, the addresses and the logged-in users.
-#[utoipa::path(get, path = "/api/v1/agents", tag = "agents", params(AgentListParams), security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/agents", tag = "agents", params(AgentListParams), security(("bearer" = ["view_agents"])),
     responses((status = 200, body = AgentPage), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
 pub async fn list_agents(
     State(state): State<AppState>,
-    current: CurrentUser,
+    Can(current, ..): Can<need::ViewAgents>,
     ApiQuery(params): ApiQuery<AgentListParams>,
 ) -> ApiResult<Json<AgentPage>> {
     let paging = PageParams {
@@ -369,11 +369,11 @@ pub struct AgentFacets {
 
 /// The OS families, agent versions and tags of the organization's agents,
 /// each with its number of agents, most common first (the list's filter menus).
-#[utoipa::path(get, path = "/api/v1/agents/facets", tag = "agents", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/agents/facets", tag = "agents", security(("bearer" = ["view_agents"])),
     responses((status = 200, body = AgentFacets), (status = 401, body = ErrorBody)))]
 pub async fn agent_facets(
     State(state): State<AppState>,
-    current: CurrentUser,
+    Can(current, ..): Can<need::ViewAgents>,
 ) -> ApiResult<Json<AgentFacets>> {
     let facets = state
         .store
@@ -394,11 +394,11 @@ pub async fn agent_facets(
 }
 
 /// One agent with its interfaces and latest sample.
-#[utoipa::path(get, path = "/api/v1/agents/{id}", tag = "agents", params(("id" = AgentId, Path)), security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/agents/{id}", tag = "agents", params(("id" = AgentId, Path)), security(("bearer" = ["view_agents"])),
     responses((status = 200, body = AgentDetail), (status = 404, body = ErrorBody)))]
 pub async fn get_agent(
     State(state): State<AppState>,
-    current: CurrentUser,
+    Can(current, ..): Can<need::ViewAgents>,
     ApiPath(id): ApiPath<AgentId>,
 ) -> ApiResult<Json<AgentDetail>> {
     let detail = state
@@ -417,7 +417,9 @@ fn agent_detail(
     AgentDetail {
         summary: summary(state, detail.agent),
         notes: detail.notes,
-        device_id: current.user.role.can_write().then_some(detail.device_id),
+        device_id: current
+            .may(Permission::ManageAgents)
+            .then_some(detail.device_id),
         interfaces: detail.interfaces,
         latest_sample: detail.latest_sample,
     }
@@ -461,12 +463,12 @@ pub struct AgentUpdateRequest {
 /// Names, describes, tags or moves an agent. A `site_id` that is not one of
 /// the organization's sites is refused (422) as one that does not exist.
 #[utoipa::path(patch, path = "/api/v1/agents/{id}", tag = "agents", params(("id" = AgentId, Path)),
-    request_body = AgentUpdateRequest, security(("bearer" = [])),
+    request_body = AgentUpdateRequest, security(("bearer" = ["organize_agents"])),
     responses((status = 200, body = AgentDetail), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
 pub async fn update_agent(
     State(state): State<AppState>,
-    Writer(current): Writer,
+    Can(current, ..): Can<need::OrganizeAgents>,
     ApiPath(id): ApiPath<AgentId>,
     ApiJson(request): ApiJson<AgentUpdateRequest>,
 ) -> ApiResult<Json<AgentDetail>> {
@@ -484,11 +486,11 @@ pub async fn update_agent(
 /// Deletes an agent: its secret stops working, its connection is closed, its
 /// samples and events go; its command history stays, under a tombstone
 /// (`GET /api/v1/deleted-agents/{id}`), and what it still had to run is interrupted.
-#[utoipa::path(delete, path = "/api/v1/agents/{id}", tag = "agents", params(("id" = AgentId, Path)), security(("bearer" = [])),
+#[utoipa::path(delete, path = "/api/v1/agents/{id}", tag = "agents", params(("id" = AgentId, Path)), security(("bearer" = ["manage_agents"])),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn delete_agent(
     State(state): State<AppState>,
-    Writer(current): Writer,
+    Can(current, ..): Can<need::ManageAgents>,
     ApiPath(id): ApiPath<AgentId>,
 ) -> ApiResult<StatusCode> {
     agent_naming::delete(
@@ -513,10 +515,10 @@ pub struct MetricParams {
 
 /// Metric samples of an agent in a time range, downsampled for long ranges.
 #[utoipa::path(get, path = "/api/v1/agents/{id}/metrics", tag = "agents", params(("id" = AgentId, Path), MetricParams),
-    security(("bearer" = [])), responses((status = 200, body = MetricSeries), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    security(("bearer" = ["view_agents"])), responses((status = 200, body = MetricSeries), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn agent_metrics(
     State(state): State<AppState>,
-    current: CurrentUser,
+    Can(current, ..): Can<need::ViewAgents>,
     ApiPath(id): ApiPath<AgentId>,
     ApiQuery(params): ApiQuery<MetricParams>,
 ) -> ApiResult<Json<MetricSeries>> {
@@ -545,11 +547,11 @@ pub struct AgentEventList {
 }
 
 /// The agent's recent events (newest first, at most 200).
-#[utoipa::path(get, path = "/api/v1/agents/{id}/events", tag = "agents", params(("id" = AgentId, Path)), security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/agents/{id}/events", tag = "agents", params(("id" = AgentId, Path)), security(("bearer" = ["view_agents"])),
     responses((status = 200, body = AgentEventList), (status = 404, body = ErrorBody)))]
 pub async fn agent_events(
     State(state): State<AppState>,
-    current: CurrentUser,
+    Can(current, ..): Can<need::ViewAgents>,
     ApiPath(id): ApiPath<AgentId>,
 ) -> ApiResult<Json<AgentEventList>> {
     let org = current.user.organization_id;

@@ -2,7 +2,7 @@
 //! technician does with them (acknowledge, snooze, resolve), singly or in bulk.
 
 use crate::api::PageParams;
-use crate::auth::{CurrentUser, Writer};
+use crate::auth::{need, Can, CurrentUser};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, ErrorBody};
 use crate::state::AppState;
 use axum::extract::State;
@@ -121,11 +121,11 @@ pub struct AlertListParams {
 }
 
 /// The organization's alerts, newest first.
-#[utoipa::path(get, path = "/api/v1/alerts", tag = "monitoring", params(AlertListParams), security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/alerts", tag = "monitoring", params(AlertListParams), security(("bearer" = ["view_agents"])),
     responses((status = 200, body = AlertPage), (status = 400, body = ErrorBody)))]
 pub async fn list_alerts(
     State(state): State<AppState>,
-    current: CurrentUser,
+    Can(current, ..): Can<need::ViewAgents>,
     ApiQuery(params): ApiQuery<AlertListParams>,
 ) -> ApiResult<Json<AlertPage>> {
     let (query, page, per_page) = PageParams {
@@ -163,11 +163,11 @@ pub async fn list_alerts(
     }))
 }
 
-#[utoipa::path(get, path = "/api/v1/alerts/{id}", tag = "monitoring", params(("id" = AlertId, Path)), security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/alerts/{id}", tag = "monitoring", params(("id" = AlertId, Path)), security(("bearer" = ["view_agents"])),
     responses((status = 200, body = Alert), (status = 404, body = ErrorBody)))]
 pub async fn get_alert(
     State(state): State<AppState>,
-    current: CurrentUser,
+    Can(current, ..): Can<need::ViewAgents>,
     ApiPath(id): ApiPath<AlertId>,
 ) -> ApiResult<Json<Alert>> {
     let alert = state
@@ -243,11 +243,11 @@ async fn act(
 
 /// Takes the alert: it stays until its condition clears or it is resolved by hand.
 #[utoipa::path(post, path = "/api/v1/alerts/{id}/acknowledge", tag = "monitoring", params(("id" = AlertId, Path)),
-    request_body = AcknowledgeRequest, security(("bearer" = [])), responses((status = 200, body = Alert),
+    request_body = AcknowledgeRequest, security(("bearer" = ["manage_alerts"])), responses((status = 200, body = Alert),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn acknowledge_alert(
     State(state): State<AppState>,
-    Writer(current): Writer,
+    Can(current, ..): Can<need::ManageAlerts>,
     ApiPath(id): ApiPath<AlertId>,
     ApiJson(request): ApiJson<AcknowledgeRequest>,
 ) -> ApiResult<Json<Alert>> {
@@ -256,11 +256,11 @@ pub async fn acknowledge_alert(
 
 /// Holds the alert's notifications until a time.
 #[utoipa::path(post, path = "/api/v1/alerts/{id}/snooze", tag = "monitoring", params(("id" = AlertId, Path)),
-    request_body = SnoozeRequest, security(("bearer" = [])), responses((status = 200, body = Alert),
+    request_body = SnoozeRequest, security(("bearer" = ["manage_alerts"])), responses((status = 200, body = Alert),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn snooze_alert(
     State(state): State<AppState>,
-    Writer(current): Writer,
+    Can(current, ..): Can<need::ManageAlerts>,
     ApiPath(id): ApiPath<AlertId>,
     ApiJson(request): ApiJson<SnoozeRequest>,
 ) -> ApiResult<Json<Alert>> {
@@ -269,11 +269,11 @@ pub async fn snooze_alert(
 
 /// Ends the alert's snooze now: notifications about it resume.
 #[utoipa::path(post, path = "/api/v1/alerts/{id}/unsnooze", tag = "monitoring", params(("id" = AlertId, Path)),
-    security(("bearer" = [])), responses((status = 200, body = Alert), (status = 403, body = ErrorBody),
+    security(("bearer" = ["manage_alerts"])), responses((status = 200, body = Alert), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn unsnooze_alert(
     State(state): State<AppState>,
-    Writer(current): Writer,
+    Can(current, ..): Can<need::ManageAlerts>,
     ApiPath(id): ApiPath<AlertId>,
 ) -> ApiResult<Json<Alert>> {
     act(&state, &current, id, AlertAction::Snooze { until: None }).await
@@ -281,11 +281,11 @@ pub async fn unsnooze_alert(
 
 /// Resolves the alert by hand; if its condition persists, a new alert opens.
 #[utoipa::path(post, path = "/api/v1/alerts/{id}/resolve", tag = "monitoring", params(("id" = AlertId, Path)),
-    security(("bearer" = [])), responses((status = 200, body = Alert), (status = 403, body = ErrorBody),
+    security(("bearer" = ["manage_alerts"])), responses((status = 200, body = Alert), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn resolve_alert(
     State(state): State<AppState>,
-    Writer(current): Writer,
+    Can(current, ..): Can<need::ManageAlerts>,
     ApiPath(id): ApiPath<AlertId>,
 ) -> ApiResult<Json<Alert>> {
     act(&state, &current, id, AlertAction::Resolve).await
@@ -323,11 +323,11 @@ pub struct BulkAlertResult {
 }
 
 /// Acknowledges, snoozes or resolves many alerts at once; already resolved or unknown ones are skipped.
-#[utoipa::path(post, path = "/api/v1/alerts/bulk", tag = "monitoring", request_body = BulkAlertRequest, security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/alerts/bulk", tag = "monitoring", request_body = BulkAlertRequest, security(("bearer" = ["manage_alerts"])),
     responses((status = 200, body = BulkAlertResult), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn bulk_alerts(
     State(state): State<AppState>,
-    Writer(current): Writer,
+    Can(current, ..): Can<need::ManageAlerts>,
     ApiJson(request): ApiJson<BulkAlertRequest>,
 ) -> ApiResult<Json<BulkAlertResult>> {
     if request.ids.is_empty() || request.ids.len() > MAX_BULK_ALERTS {

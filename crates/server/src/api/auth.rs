@@ -10,7 +10,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::Json;
 use chrono::{DateTime, Utc};
 use gururmm_protocol::{OrganizationId, UserId};
-use gururmm_store::Role;
+use gururmm_store::{Permission, Role};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -39,6 +39,9 @@ pub struct User {
     pub id: UserId,
     pub email: String,
     pub role: Role,
+    /// What the user may do (their role's permissions): the dashboard shows
+    /// only the controls these allow, and the server refuses the rest.
+    pub permissions: Vec<Permission>,
     pub organization_id: OrganizationId,
     pub organization_name: String,
 }
@@ -49,6 +52,7 @@ impl From<gururmm_store::User> for User {
             id: user.id,
             email: user.email,
             role: user.role,
+            permissions: user.permissions.to_vec(),
             organization_id: user.organization_id,
             organization_name: user.organization_name,
         }

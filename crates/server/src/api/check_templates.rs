@@ -2,7 +2,7 @@
 //! used by policies through `template_checks`; changing a template changes
 //! the check in every policy that uses it, and agents get it at once.
 
-use crate::auth::{CurrentUser, Writer};
+use crate::auth::{need, Can};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiResult, ErrorBody};
 use crate::services::policies::{self, MAX_DESCRIPTION_CHARS};
 use crate::state::AppState;
@@ -98,11 +98,11 @@ async fn checked(
 }
 
 /// The organization's check templates, by name.
-#[utoipa::path(get, path = "/api/v1/check-templates", tag = "monitoring", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/check-templates", tag = "monitoring", security(("bearer" = ["view_agents"])),
     responses((status = 200, body = CheckTemplateList)))]
 pub async fn list_check_templates(
     State(state): State<AppState>,
-    current: CurrentUser,
+    Can(current, ..): Can<need::ViewAgents>,
 ) -> ApiResult<Json<CheckTemplateList>> {
     let org = current.user.organization_id;
     let templates = state
@@ -117,11 +117,11 @@ pub async fn list_check_templates(
 }
 
 /// Defines a check once, for policies to use.
-#[utoipa::path(post, path = "/api/v1/check-templates", tag = "monitoring", request_body = CheckTemplateRequest, security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/check-templates", tag = "monitoring", request_body = CheckTemplateRequest, security(("bearer" = ["manage_policies"])),
     responses((status = 201, body = CheckTemplate), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create_check_template(
     State(state): State<AppState>,
-    Writer(current): Writer,
+    Can(current, ..): Can<need::ManagePolicies>,
     ApiJson(request): ApiJson<CheckTemplateRequest>,
 ) -> ApiResult<(StatusCode, Json<CheckTemplate>)> {
     let org = current.user.organization_id;
@@ -134,11 +134,11 @@ pub async fn create_check_template(
     Ok((StatusCode::CREATED, Json(response(template, &[]))))
 }
 
-#[utoipa::path(get, path = "/api/v1/check-templates/{id}", tag = "monitoring", params(("id" = CheckTemplateId, Path)), security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/check-templates/{id}", tag = "monitoring", params(("id" = CheckTemplateId, Path)), security(("bearer" = ["view_agents"])),
     responses((status = 200, body = CheckTemplate), (status = 404, body = ErrorBody)))]
 pub async fn get_check_template(
     State(state): State<AppState>,
-    current: CurrentUser,
+    Can(current, ..): Can<need::ViewAgents>,
     ApiPath(id): ApiPath<CheckTemplateId>,
 ) -> ApiResult<Json<CheckTemplate>> {
     let org = current.user.organization_id;
@@ -152,11 +152,11 @@ pub async fn get_check_template(
 
 /// Replaces a template; every policy using it, and their agents, get the change at once.
 #[utoipa::path(put, path = "/api/v1/check-templates/{id}", tag = "monitoring", params(("id" = CheckTemplateId, Path)),
-    request_body = CheckTemplateRequest, security(("bearer" = [])), responses((status = 200, body = CheckTemplate),
+    request_body = CheckTemplateRequest, security(("bearer" = ["manage_policies"])), responses((status = 200, body = CheckTemplate),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn update_check_template(
     State(state): State<AppState>,
-    Writer(current): Writer,
+    Can(current, ..): Can<need::ManagePolicies>,
     ApiPath(id): ApiPath<CheckTemplateId>,
     ApiJson(request): ApiJson<CheckTemplateRequest>,
 ) -> ApiResult<Json<CheckTemplate>> {
@@ -172,11 +172,11 @@ pub async fn update_check_template(
 }
 
 /// Deletes a template no policy uses (409 naming the policies otherwise).
-#[utoipa::path(delete, path = "/api/v1/check-templates/{id}", tag = "monitoring", params(("id" = CheckTemplateId, Path)), security(("bearer" = [])),
+#[utoipa::path(delete, path = "/api/v1/check-templates/{id}", tag = "monitoring", params(("id" = CheckTemplateId, Path)), security(("bearer" = ["manage_policies"])),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn delete_check_template(
     State(state): State<AppState>,
-    Writer(current): Writer,
+    Can(current, ..): Can<need::ManagePolicies>,
     ApiPath(id): ApiPath<CheckTemplateId>,
 ) -> ApiResult<StatusCode> {
     let org = current.user.organization_id;

@@ -2,7 +2,7 @@
 //! latest runs, running them now, and a check's history.
 
 use crate::api::PageParams;
-use crate::auth::{CurrentUser, Writer};
+use crate::auth::{need, Can};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, ErrorBody};
 use crate::gateway::presence::Outbound;
 use crate::services::effective_policy::EffectivePolicy;
@@ -56,10 +56,10 @@ pub struct AgentCheckList {
 
 /// The agent's checks, as its effective policy has them, with their latest runs.
 #[utoipa::path(get, path = "/api/v1/agents/{id}/checks", tag = "monitoring", params(("id" = AgentId, Path)),
-    security(("bearer" = [])), responses((status = 200, body = AgentCheckList), (status = 404, body = ErrorBody)))]
+    security(("bearer" = ["view_agents"])), responses((status = 200, body = AgentCheckList), (status = 404, body = ErrorBody)))]
 pub async fn list_agent_checks(
     State(state): State<AppState>,
-    current: CurrentUser,
+    Can(current, ..): Can<need::ViewAgents>,
     ApiPath(id): ApiPath<AgentId>,
 ) -> ApiResult<Json<AgentCheckList>> {
     let policy = state
@@ -169,11 +169,11 @@ pub struct FleetCheckPage {
 /// Every check of the organization's agents that has reported, worst first
 /// (failing, warning, passing), then longest in its state: "what is failing
 /// across my fleet".
-#[utoipa::path(get, path = "/api/v1/checks", tag = "monitoring", params(FleetCheckParams), security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/checks", tag = "monitoring", params(FleetCheckParams), security(("bearer" = ["view_agents"])),
     responses((status = 200, body = FleetCheckPage), (status = 400, body = ErrorBody)))]
 pub async fn list_checks(
     State(state): State<AppState>,
-    current: CurrentUser,
+    Can(current, ..): Can<need::ViewAgents>,
     ApiQuery(params): ApiQuery<FleetCheckParams>,
 ) -> ApiResult<Json<FleetCheckPage>> {
     let org = current.user.organization_id;
@@ -255,11 +255,11 @@ pub struct RunChecksRequest {
 /// Asks the agent to run its checks now; fresh results arrive within seconds
 /// (as `check_status` events and in the list). 409 when the agent is offline.
 #[utoipa::path(post, path = "/api/v1/agents/{id}/checks/run", tag = "monitoring", params(("id" = AgentId, Path)),
-    request_body = RunChecksRequest, security(("bearer" = [])), responses((status = 202),
+    request_body = RunChecksRequest, security(("bearer" = ["manage_alerts"])), responses((status = 202),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn run_agent_checks(
     State(state): State<AppState>,
-    Writer(current): Writer,
+    Can(current, ..): Can<need::ManageAlerts>,
     ApiPath(id): ApiPath<AgentId>,
     ApiJson(request): ApiJson<RunChecksRequest>,
 ) -> ApiResult<StatusCode> {
@@ -319,10 +319,10 @@ pub struct CheckHistory {
 
 /// The changes of state of one check, or of every check of the agent.
 #[utoipa::path(get, path = "/api/v1/agents/{id}/checks/history", tag = "monitoring", params(("id" = AgentId, Path), CheckHistoryParams),
-    security(("bearer" = [])), responses((status = 200, body = CheckHistory), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    security(("bearer" = ["view_agents"])), responses((status = 200, body = CheckHistory), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn agent_check_history(
     State(state): State<AppState>,
-    current: CurrentUser,
+    Can(current, ..): Can<need::ViewAgents>,
     ApiPath(id): ApiPath<AgentId>,
     ApiQuery(params): ApiQuery<CheckHistoryParams>,
 ) -> ApiResult<Json<CheckHistory>> {

@@ -1,7 +1,7 @@
 //! Clients: the MSP's customers.
 
 use crate::api::PageParams;
-use crate::auth::{CurrentUser, Writer};
+use crate::auth::{need, Can};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, ErrorBody};
 use crate::state::AppState;
 use crate::text::valid_name;
@@ -50,11 +50,11 @@ pub struct ClientRequest {
 }
 
 /// Lists the organization's clients.
-#[utoipa::path(get, path = "/api/v1/clients", tag = "clients", params(PageParams), security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/clients", tag = "clients", params(PageParams), security(("bearer" = ["view_agents"])),
     responses((status = 200, body = ClientPage), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
 pub async fn list_clients(
     State(state): State<AppState>,
-    current: CurrentUser,
+    Can(current, ..): Can<need::ViewAgents>,
     ApiQuery(params): ApiQuery<PageParams>,
 ) -> ApiResult<Json<ClientPage>> {
     let (query, page, per_page) = params.to_query()?;
@@ -73,11 +73,11 @@ pub async fn list_clients(
 
 /// Creates a client; a name the organization's clients already use (without
 /// regard to case) is refused with 409.
-#[utoipa::path(post, path = "/api/v1/clients", tag = "clients", request_body = ClientRequest, security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/clients", tag = "clients", request_body = ClientRequest, security(("bearer" = ["manage_clients"])),
     responses((status = 201, body = Client), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create_client(
     State(state): State<AppState>,
-    Writer(current): Writer,
+    Can(current, ..): Can<need::ManageClients>,
     ApiJson(body): ApiJson<ClientRequest>,
 ) -> ApiResult<(StatusCode, Json<Client>)> {
     let name = valid_name(&body.name)?;
@@ -90,11 +90,11 @@ pub async fn create_client(
 }
 
 /// One client.
-#[utoipa::path(get, path = "/api/v1/clients/{id}", tag = "clients", params(("id" = ClientId, Path)), security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/clients/{id}", tag = "clients", params(("id" = ClientId, Path)), security(("bearer" = ["view_agents"])),
     responses((status = 200, body = Client), (status = 404, body = ErrorBody)))]
 pub async fn get_client(
     State(state): State<AppState>,
-    current: CurrentUser,
+    Can(current, ..): Can<need::ViewAgents>,
     ApiPath(id): ApiPath<ClientId>,
 ) -> ApiResult<Json<Client>> {
     let client = state
@@ -108,11 +108,11 @@ pub async fn get_client(
 /// Renames a client; a name another client of the organization uses (without
 /// regard to case) is refused with 409.
 #[utoipa::path(patch, path = "/api/v1/clients/{id}", tag = "clients", params(("id" = ClientId, Path)), request_body = ClientRequest,
-    security(("bearer" = [])), responses((status = 200, body = Client), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+    security(("bearer" = ["manage_clients"])), responses((status = 200, body = Client), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn update_client(
     State(state): State<AppState>,
-    Writer(current): Writer,
+    Can(current, ..): Can<need::ManageClients>,
     ApiPath(id): ApiPath<ClientId>,
     ApiJson(body): ApiJson<ClientRequest>,
 ) -> ApiResult<Json<Client>> {
@@ -127,11 +127,11 @@ pub async fn update_client(
 
 /// Deletes a client and its sites; refused (409) while it still has agents,
 /// which can be moved to another client's site first (`PATCH /api/v1/agents/{id}` with `site_id`).
-#[utoipa::path(delete, path = "/api/v1/clients/{id}", tag = "clients", params(("id" = ClientId, Path)), security(("bearer" = [])),
+#[utoipa::path(delete, path = "/api/v1/clients/{id}", tag = "clients", params(("id" = ClientId, Path)), security(("bearer" = ["manage_clients"])),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn delete_client(
     State(state): State<AppState>,
-    Writer(current): Writer,
+    Can(current, ..): Can<need::ManageClients>,
     ApiPath(id): ApiPath<ClientId>,
 ) -> ApiResult<StatusCode> {
     state

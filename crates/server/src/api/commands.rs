@@ -2,7 +2,7 @@
 //! list an agent's command history.
 
 use crate::api::PageParams;
-use crate::auth::{CurrentUser, Writer};
+use crate::auth::{need, Can};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, ErrorBody};
 use crate::gateway::presence::Outbound;
 use crate::services::commands::{self, CommandSpec};
@@ -153,12 +153,12 @@ pub struct CommandPage {
 
 /// Runs a command on the agent now, or when it next connects (until it expires).
 #[utoipa::path(post, path = "/api/v1/agents/{id}/commands", tag = "commands", params(("id" = AgentId, Path)),
-    request_body = CommandSpec, security(("bearer" = [])),
+    request_body = CommandSpec, security(("bearer" = ["run_commands"])),
     responses((status = 201, body = Command), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create_command(
     State(state): State<AppState>,
-    Writer(current): Writer,
+    Can(current, ..): Can<need::RunCommands>,
     ApiPath(agent_id): ApiPath<AgentId>,
     ApiJson(spec): ApiJson<CommandSpec>,
 ) -> ApiResult<(StatusCode, Json<Command>)> {
@@ -180,10 +180,10 @@ pub struct CommandListParams {
 
 /// The agent's command history, newest first (without output).
 #[utoipa::path(get, path = "/api/v1/agents/{id}/commands", tag = "commands", params(("id" = AgentId, Path), CommandListParams),
-    security(("bearer" = [])), responses((status = 200, body = CommandPage), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    security(("bearer" = ["view_agents"])), responses((status = 200, body = CommandPage), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn list_commands(
     State(state): State<AppState>,
-    current: CurrentUser,
+    Can(current, ..): Can<need::ViewAgents>,
     ApiPath(agent_id): ApiPath<AgentId>,
     ApiQuery(params): ApiQuery<CommandListParams>,
 ) -> ApiResult<Json<CommandPage>> {
@@ -226,11 +226,11 @@ pub async fn list_commands(
 }
 
 /// One command with its output (live output while it runs).
-#[utoipa::path(get, path = "/api/v1/commands/{id}", tag = "commands", params(("id" = CommandId, Path)), security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/commands/{id}", tag = "commands", params(("id" = CommandId, Path)), security(("bearer" = ["view_agents"])),
     responses((status = 200, body = Command), (status = 404, body = ErrorBody)))]
 pub async fn get_command(
     State(state): State<AppState>,
-    current: CurrentUser,
+    Can(current, ..): Can<need::ViewAgents>,
     ApiPath(id): ApiPath<CommandId>,
 ) -> ApiResult<Json<Command>> {
     let mut record = state
@@ -250,11 +250,11 @@ pub async fn get_command(
 
 /// Cancels a command: a queued one at once, a running one by killing its
 /// process tree on the agent. 409 when it already ended.
-#[utoipa::path(post, path = "/api/v1/commands/{id}/cancel", tag = "commands", params(("id" = CommandId, Path)), security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/commands/{id}/cancel", tag = "commands", params(("id" = CommandId, Path)), security(("bearer" = ["run_commands"])),
     responses((status = 202, body = Command), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn cancel_command(
     State(state): State<AppState>,
-    Writer(current): Writer,
+    Can(current, ..): Can<need::RunCommands>,
     ApiPath(id): ApiPath<CommandId>,
 ) -> ApiResult<(StatusCode, Json<Command>)> {
     let command = state
@@ -282,12 +282,12 @@ pub async fn cancel_command(
 /// Runs a command again on the same agent, as a new command: the same type,
 /// code (or script version), arguments and parameters, environment, run-as and
 /// timeout. It belongs to no job. 409 when the agent was deleted since.
-#[utoipa::path(post, path = "/api/v1/commands/{id}/rerun", tag = "commands", params(("id" = CommandId, Path)), security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/commands/{id}/rerun", tag = "commands", params(("id" = CommandId, Path)), security(("bearer" = ["run_commands"])),
     responses((status = 201, body = Command), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn rerun_command(
     State(state): State<AppState>,
-    Writer(current): Writer,
+    Can(current, ..): Can<need::RunCommands>,
     ApiPath(id): ApiPath<CommandId>,
 ) -> ApiResult<(StatusCode, Json<Command>)> {
     let command = commands::rerun(&state, &current.user, id).await?;

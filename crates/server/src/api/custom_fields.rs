@@ -4,7 +4,7 @@
 //! Anyone signed in reads them; defining fields and setting values takes a
 //! role that may change data.
 
-use crate::auth::{CurrentUser, Writer};
+use crate::auth::{need, Can};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, ErrorBody};
 use crate::services::custom_fields;
 use crate::state::AppState;
@@ -60,11 +60,11 @@ pub struct CustomFieldParams {
 
 /// The organization's custom fields: clients', then sites', then agents', by name.
 #[utoipa::path(get, path = "/api/v1/custom-fields", tag = "custom-fields", params(CustomFieldParams),
-    security(("bearer" = [])),
+    security(("bearer" = ["view_agents"])),
     responses((status = 200, body = CustomFieldList), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
 pub async fn list_custom_fields(
     State(state): State<AppState>,
-    current: CurrentUser,
+    Can(current, ..): Can<need::ViewAgents>,
     ApiQuery(params): ApiQuery<CustomFieldParams>,
 ) -> ApiResult<Json<CustomFieldList>> {
     let fields = state
@@ -95,12 +95,12 @@ pub struct CustomFieldRequest {
 
 /// Defines a custom field (at most 100 per organization).
 #[utoipa::path(post, path = "/api/v1/custom-fields", tag = "custom-fields", request_body = CustomFieldRequest,
-    security(("bearer" = [])),
+    security(("bearer" = ["manage_organization"])),
     responses((status = 201, body = CustomField), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
 pub async fn create_custom_field(
     State(state): State<AppState>,
-    Writer(current): Writer,
+    Can(current, ..): Can<need::ManageOrganization>,
     ApiJson(request): ApiJson<CustomFieldRequest>,
 ) -> ApiResult<(StatusCode, Json<CustomField>)> {
     let field = custom_fields::create(
@@ -118,10 +118,10 @@ pub async fn create_custom_field(
 }
 
 #[utoipa::path(get, path = "/api/v1/custom-fields/{id}", tag = "custom-fields", params(("id" = CustomFieldId, Path)),
-    security(("bearer" = [])), responses((status = 200, body = CustomField), (status = 404, body = ErrorBody)))]
+    security(("bearer" = ["view_agents"])), responses((status = 200, body = CustomField), (status = 404, body = ErrorBody)))]
 pub async fn get_custom_field(
     State(state): State<AppState>,
-    current: CurrentUser,
+    Can(current, ..): Can<need::ViewAgents>,
     ApiPath(id): ApiPath<CustomFieldId>,
 ) -> ApiResult<Json<CustomField>> {
     let field = state
@@ -145,12 +145,12 @@ pub struct CustomFieldUpdate {
 
 /// Renames a field or changes a choice field's choices (its key and kind stay).
 #[utoipa::path(patch, path = "/api/v1/custom-fields/{id}", tag = "custom-fields", params(("id" = CustomFieldId, Path)),
-    request_body = CustomFieldUpdate, security(("bearer" = [])),
+    request_body = CustomFieldUpdate, security(("bearer" = ["manage_organization"])),
     responses((status = 200, body = CustomField), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn update_custom_field(
     State(state): State<AppState>,
-    Writer(current): Writer,
+    Can(current, ..): Can<need::ManageOrganization>,
     ApiPath(id): ApiPath<CustomFieldId>,
     ApiJson(request): ApiJson<CustomFieldUpdate>,
 ) -> ApiResult<Json<CustomField>> {
@@ -167,11 +167,11 @@ pub async fn update_custom_field(
 
 /// Deletes a field with every value of it.
 #[utoipa::path(delete, path = "/api/v1/custom-fields/{id}", tag = "custom-fields", params(("id" = CustomFieldId, Path)),
-    security(("bearer" = [])),
+    security(("bearer" = ["manage_organization"])),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn delete_custom_field(
     State(state): State<AppState>,
-    Writer(current): Writer,
+    Can(current, ..): Can<need::ManageOrganization>,
     ApiPath(id): ApiPath<CustomFieldId>,
 ) -> ApiResult<StatusCode> {
     state
@@ -248,10 +248,10 @@ async fn write_values(
 
 /// Every agent field with this agent's value.
 #[utoipa::path(get, path = "/api/v1/agents/{id}/custom-fields", tag = "custom-fields", params(("id" = AgentId, Path)),
-    security(("bearer" = [])), responses((status = 200, body = CustomFieldValues), (status = 404, body = ErrorBody)))]
+    security(("bearer" = ["view_agents"])), responses((status = 200, body = CustomFieldValues), (status = 404, body = ErrorBody)))]
 pub async fn agent_custom_fields(
     State(state): State<AppState>,
-    current: CurrentUser,
+    Can(current, ..): Can<need::ViewAgents>,
     ApiPath(id): ApiPath<AgentId>,
 ) -> ApiResult<Json<CustomFieldValues>> {
     read_values(
@@ -265,12 +265,12 @@ pub async fn agent_custom_fields(
 
 /// Sets or clears the agent's values by key.
 #[utoipa::path(put, path = "/api/v1/agents/{id}/custom-fields", tag = "custom-fields", params(("id" = AgentId, Path)),
-    request_body = CustomValuesRequest, security(("bearer" = [])),
+    request_body = CustomValuesRequest, security(("bearer" = ["organize_agents"])),
     responses((status = 200, body = CustomFieldValues), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn set_agent_custom_fields(
     State(state): State<AppState>,
-    Writer(current): Writer,
+    Can(current, ..): Can<need::OrganizeAgents>,
     ApiPath(id): ApiPath<AgentId>,
     ApiJson(request): ApiJson<CustomValuesRequest>,
 ) -> ApiResult<Json<CustomFieldValues>> {
@@ -286,10 +286,10 @@ pub async fn set_agent_custom_fields(
 
 /// Every site field with this site's value.
 #[utoipa::path(get, path = "/api/v1/sites/{id}/custom-fields", tag = "custom-fields", params(("id" = SiteId, Path)),
-    security(("bearer" = [])), responses((status = 200, body = CustomFieldValues), (status = 404, body = ErrorBody)))]
+    security(("bearer" = ["view_agents"])), responses((status = 200, body = CustomFieldValues), (status = 404, body = ErrorBody)))]
 pub async fn site_custom_fields(
     State(state): State<AppState>,
-    current: CurrentUser,
+    Can(current, ..): Can<need::ViewAgents>,
     ApiPath(id): ApiPath<SiteId>,
 ) -> ApiResult<Json<CustomFieldValues>> {
     read_values(
@@ -303,12 +303,12 @@ pub async fn site_custom_fields(
 
 /// Sets or clears the site's values by key.
 #[utoipa::path(put, path = "/api/v1/sites/{id}/custom-fields", tag = "custom-fields", params(("id" = SiteId, Path)),
-    request_body = CustomValuesRequest, security(("bearer" = [])),
+    request_body = CustomValuesRequest, security(("bearer" = ["organize_agents"])),
     responses((status = 200, body = CustomFieldValues), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn set_site_custom_fields(
     State(state): State<AppState>,
-    Writer(current): Writer,
+    Can(current, ..): Can<need::OrganizeAgents>,
     ApiPath(id): ApiPath<SiteId>,
     ApiJson(request): ApiJson<CustomValuesRequest>,
 ) -> ApiResult<Json<CustomFieldValues>> {
@@ -324,10 +324,10 @@ pub async fn set_site_custom_fields(
 
 /// Every client field with this client's value.
 #[utoipa::path(get, path = "/api/v1/clients/{id}/custom-fields", tag = "custom-fields", params(("id" = ClientId, Path)),
-    security(("bearer" = [])), responses((status = 200, body = CustomFieldValues), (status = 404, body = ErrorBody)))]
+    security(("bearer" = ["view_agents"])), responses((status = 200, body = CustomFieldValues), (status = 404, body = ErrorBody)))]
 pub async fn client_custom_fields(
     State(state): State<AppState>,
-    current: CurrentUser,
+    Can(current, ..): Can<need::ViewAgents>,
     ApiPath(id): ApiPath<ClientId>,
 ) -> ApiResult<Json<CustomFieldValues>> {
     read_values(
@@ -341,12 +341,12 @@ pub async fn client_custom_fields(
 
 /// Sets or clears the client's values by key.
 #[utoipa::path(put, path = "/api/v1/clients/{id}/custom-fields", tag = "custom-fields", params(("id" = ClientId, Path)),
-    request_body = CustomValuesRequest, security(("bearer" = [])),
+    request_body = CustomValuesRequest, security(("bearer" = ["organize_agents"])),
     responses((status = 200, body = CustomFieldValues), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn set_client_custom_fields(
     State(state): State<AppState>,
-    Writer(current): Writer,
+    Can(current, ..): Can<need::OrganizeAgents>,
     ApiPath(id): ApiPath<ClientId>,
     ApiJson(request): ApiJson<CustomValuesRequest>,
 ) -> ApiResult<Json<CustomFieldValues>> {

@@ -2,7 +2,7 @@
 //! command history (`GET /api/v1/agents/{id}/commands` still answers).
 
 use crate::api::PageParams;
-use crate::auth::CurrentUser;
+use crate::auth::{need, Can};
 use crate::error::{ApiError, ApiPath, ApiQuery, ApiResult, ErrorBody};
 use crate::state::AppState;
 use axum::extract::State;
@@ -51,11 +51,11 @@ pub struct DeletedAgentPage {
 }
 
 /// Deleted agents, most recently deleted first; `q` searches the hostname.
-#[utoipa::path(get, path = "/api/v1/deleted-agents", tag = "agents", params(PageParams), security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/deleted-agents", tag = "agents", params(PageParams), security(("bearer" = ["view_agents"])),
     responses((status = 200, body = DeletedAgentPage), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
 pub async fn list_deleted_agents(
     State(state): State<AppState>,
-    current: CurrentUser,
+    Can(current, ..): Can<need::ViewAgents>,
     ApiQuery(params): ApiQuery<PageParams>,
 ) -> ApiResult<Json<DeletedAgentPage>> {
     let (query, page, per_page) = params.to_query()?;
@@ -74,10 +74,10 @@ pub async fn list_deleted_agents(
 
 /// One deleted agent; its commands are at `GET /api/v1/agents/{id}/commands`.
 #[utoipa::path(get, path = "/api/v1/deleted-agents/{id}", tag = "agents", params(("id" = AgentId, Path)),
-    security(("bearer" = [])), responses((status = 200, body = DeletedAgent), (status = 404, body = ErrorBody)))]
+    security(("bearer" = ["view_agents"])), responses((status = 200, body = DeletedAgent), (status = 404, body = ErrorBody)))]
 pub async fn get_deleted_agent(
     State(state): State<AppState>,
-    current: CurrentUser,
+    Can(current, ..): Can<need::ViewAgents>,
     ApiPath(id): ApiPath<AgentId>,
 ) -> ApiResult<Json<DeletedAgent>> {
     state

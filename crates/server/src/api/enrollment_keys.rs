@@ -2,7 +2,7 @@
 //! an optional expiry and use limit (one-time keys), revoked one by one. A
 //! key itself is shown only in the answer that creates it.
 
-use crate::auth::{CurrentUser, Writer};
+use crate::auth::{need, Can};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiResult, ErrorBody};
 use crate::services::enrollment::{self, KeyOptions};
 use crate::state::AppState;
@@ -86,10 +86,10 @@ pub struct CreatedEnrollmentKey {
 
 /// The site's enrollment keys, newest first (never the keys themselves).
 #[utoipa::path(get, path = "/api/v1/sites/{id}/enrollment-keys", tag = "sites", params(("id" = SiteId, Path)),
-    security(("bearer" = [])), responses((status = 200, body = EnrollmentKeyList), (status = 404, body = ErrorBody)))]
+    security(("bearer" = ["view_agents"])), responses((status = 200, body = EnrollmentKeyList), (status = 404, body = ErrorBody)))]
 pub async fn list_enrollment_keys(
     State(state): State<AppState>,
-    current: CurrentUser,
+    Can(current, ..): Can<need::ViewAgents>,
     ApiPath(id): ApiPath<SiteId>,
 ) -> ApiResult<Json<EnrollmentKeyList>> {
     let org = current.user.organization_id;
@@ -112,11 +112,11 @@ pub async fn list_enrollment_keys(
 /// Creates a key for the site, optionally expiring or limited in uses; the
 /// site's other keys keep working.
 #[utoipa::path(post, path = "/api/v1/sites/{id}/enrollment-keys", tag = "sites", params(("id" = SiteId, Path)),
-    request_body = NewEnrollmentKeyRequest, security(("bearer" = [])),
+    request_body = NewEnrollmentKeyRequest, security(("bearer" = ["manage_agents"])),
     responses((status = 201, body = CreatedEnrollmentKey), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create_site_enrollment_key(
     State(state): State<AppState>,
-    Writer(current): Writer,
+    Can(current, ..): Can<need::ManageAgents>,
     ApiPath(id): ApiPath<SiteId>,
     ApiJson(request): ApiJson<NewEnrollmentKeyRequest>,
 ) -> ApiResult<(StatusCode, Json<CreatedEnrollmentKey>)> {
@@ -148,10 +148,10 @@ pub async fn create_site_enrollment_key(
 /// Revokes one enrollment key: it stops enrolling at once; agents it already
 /// enrolled keep their own credentials.
 #[utoipa::path(post, path = "/api/v1/enrollment-keys/{id}/revoke", tag = "sites", params(("id" = Uuid, Path)),
-    security(("bearer" = [])), responses((status = 200, body = EnrollmentKeyInfo), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    security(("bearer" = ["manage_agents"])), responses((status = 200, body = EnrollmentKeyInfo), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn revoke_enrollment_key(
     State(state): State<AppState>,
-    Writer(current): Writer,
+    Can(current, ..): Can<need::ManageAgents>,
     ApiPath(id): ApiPath<Uuid>,
 ) -> ApiResult<Json<EnrollmentKeyInfo>> {
     let key = state

@@ -2,7 +2,7 @@
 //! of an existing agent without that agent's credential. Technicians see
 //! them; only administrators approve or reject them.
 
-use crate::auth::{Admin, Writer};
+use crate::auth::{need, Can, CurrentUser};
 use crate::error::{ApiError, ApiPath, ApiResult, ErrorBody};
 use crate::services::enrollment::{self, Decision};
 use crate::state::AppState;
@@ -64,11 +64,11 @@ fn to_api(request: gururmm_store::EnrollmentRequest) -> EnrollmentRequest {
 }
 
 /// Re-enrollments waiting for an administrator, newest first (not for readonly users).
-#[utoipa::path(get, path = "/api/v1/enrollment-requests", tag = "agents", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/enrollment-requests", tag = "agents", security(("bearer" = ["manage_agents"])),
     responses((status = 200, body = EnrollmentRequestList), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn list_enrollment_requests(
     State(state): State<AppState>,
-    Writer(current): Writer,
+    Can(current, ..): Can<need::ManageAgents>,
 ) -> ApiResult<Json<EnrollmentRequestList>> {
     let items = state
         .store
@@ -83,11 +83,11 @@ pub async fn list_enrollment_requests(
 
 async fn decide(
     state: &AppState,
-    admin: &Admin,
+    admin: &CurrentUser,
     id: Uuid,
     decision: Decision,
 ) -> ApiResult<Json<EnrollmentRequest>> {
-    let user = &admin.0.user;
+    let user = &admin.user;
     enrollment::decide(
         state,
         user.organization_id,
@@ -103,11 +103,11 @@ async fn decide(
 /// Approves a re-enrollment: the agent takes the new machine's credential and
 /// site; the old credential stops working and its connection is closed.
 #[utoipa::path(post, path = "/api/v1/enrollment-requests/{id}/approve", tag = "agents",
-    params(("id" = Uuid, Path)), security(("bearer" = [])),
+    params(("id" = Uuid, Path)), security(("bearer" = ["manage_agents"])),
     responses((status = 200, body = EnrollmentRequest), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn approve_enrollment_request(
     State(state): State<AppState>,
-    admin: Admin,
+    Can(admin, ..): Can<need::ManageAgents>,
     ApiPath(id): ApiPath<Uuid>,
 ) -> ApiResult<Json<EnrollmentRequest>> {
     decide(&state, &admin, id, Decision::Approve).await
@@ -115,11 +115,11 @@ pub async fn approve_enrollment_request(
 
 /// Rejects a re-enrollment: its credential never works; the agent is unchanged.
 #[utoipa::path(post, path = "/api/v1/enrollment-requests/{id}/reject", tag = "agents",
-    params(("id" = Uuid, Path)), security(("bearer" = [])),
+    params(("id" = Uuid, Path)), security(("bearer" = ["manage_agents"])),
     responses((status = 200, body = EnrollmentRequest), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn reject_enrollment_request(
     State(state): State<AppState>,
-    admin: Admin,
+    Can(admin, ..): Can<need::ManageAgents>,
     ApiPath(id): ApiPath<Uuid>,
 ) -> ApiResult<Json<EnrollmentRequest>> {
     decide(&state, &admin, id, Decision::Reject).await

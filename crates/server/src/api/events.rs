@@ -1,7 +1,7 @@
 //! Live events for the dashboard, as Server-Sent Events scoped to the caller's
 //! organization.
 
-use crate::auth::CurrentUser;
+use crate::auth::{need, Can};
 use crate::services::bus::LiveEvent;
 use crate::state::AppState;
 use axum::extract::State;
@@ -14,11 +14,11 @@ use tokio_stream::StreamExt;
 
 /// Live events (`text/event-stream`) of the caller's organization: each SSE
 /// event is named by its `event` field and carries one `LiveEvent` as JSON.
-#[utoipa::path(get, path = "/api/v1/events", tag = "events", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/events", tag = "events", security(("bearer" = ["view_agents"])),
     responses((status = 200, description = "Server-Sent Events stream", content_type = "text/event-stream", body = LiveEvent)))]
 pub async fn events(
     State(state): State<AppState>,
-    current: CurrentUser,
+    Can(current, ..): Can<need::ViewAgents>,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     let organization = current.user.organization_id;
     let stream = BroadcastStream::new(state.bus.subscribe()).filter_map(move |envelope| {

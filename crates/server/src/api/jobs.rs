@@ -2,7 +2,7 @@
 //! re-running the agents where it did not succeed, and exporting the results.
 
 use crate::api::PageParams;
-use crate::auth::{CurrentUser, Writer};
+use crate::auth::{need, Can};
 use crate::error::{ApiError, ApiPath, ApiQuery, ApiResult, ErrorBody};
 use crate::services::jobs;
 use crate::state::AppState;
@@ -55,12 +55,12 @@ pub struct Job {
 /// Runs one command (as an agent's run panel sends it) on agents, a site or a
 /// client: one command per agent, gathered in a job with live per-agent progress.
 #[utoipa::path(post, path = "/api/v1/jobs", tag = "jobs", request_body = jobs::RunCommandRequest,
-    security(("bearer" = [])),
+    security(("bearer" = ["run_commands"])),
     responses((status = 201, body = Job), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
 pub async fn run_command(
     State(state): State<AppState>,
-    Writer(current): Writer,
+    Can(current, ..): Can<need::RunCommands>,
     crate::error::ApiJson(request): crate::error::ApiJson<jobs::RunCommandRequest>,
 ) -> ApiResult<(StatusCode, Json<Job>)> {
     let job = jobs::run_command(&state, &current.user, request).await?;
@@ -124,11 +124,11 @@ pub struct JobDetail {
 }
 
 /// Jobs, newest first; `q` searches their names.
-#[utoipa::path(get, path = "/api/v1/jobs", tag = "jobs", params(PageParams), security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/jobs", tag = "jobs", params(PageParams), security(("bearer" = ["view_agents"])),
     responses((status = 200, body = JobPage), (status = 400, body = ErrorBody)))]
 pub async fn list_jobs(
     State(state): State<AppState>,
-    current: CurrentUser,
+    Can(current, ..): Can<need::ViewAgents>,
     ApiQuery(params): ApiQuery<PageParams>,
 ) -> ApiResult<Json<JobPage>> {
     let (query, page, per_page) = params.to_query()?;
@@ -146,11 +146,11 @@ pub async fn list_jobs(
 }
 
 /// A job with every agent's status.
-#[utoipa::path(get, path = "/api/v1/jobs/{id}", tag = "jobs", params(("id" = JobId, Path)), security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/jobs/{id}", tag = "jobs", params(("id" = JobId, Path)), security(("bearer" = ["view_agents"])),
     responses((status = 200, body = JobDetail), (status = 404, body = ErrorBody)))]
 pub async fn get_job(
     State(state): State<AppState>,
-    current: CurrentUser,
+    Can(current, ..): Can<need::ViewAgents>,
     ApiPath(id): ApiPath<JobId>,
 ) -> ApiResult<Json<JobDetail>> {
     let org = current.user.organization_id;
@@ -186,11 +186,11 @@ pub async fn get_job(
 
 /// Runs the same command again on every agent of the job where it ended
 /// without success (failed, timeout, cancelled, interrupted, expired), as a new job.
-#[utoipa::path(post, path = "/api/v1/jobs/{id}/rerun-failed", tag = "jobs", params(("id" = JobId, Path)), security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/jobs/{id}/rerun-failed", tag = "jobs", params(("id" = JobId, Path)), security(("bearer" = ["run_scripts"])),
     responses((status = 201, body = Job), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn rerun_failed(
     State(state): State<AppState>,
-    Writer(current): Writer,
+    Can(current, ..): Can<need::RunScripts>,
     ApiPath(id): ApiPath<JobId>,
 ) -> ApiResult<(StatusCode, Json<Job>)> {
     let created = jobs::rerun_failed(&state, &current.user, id).await?;
@@ -202,12 +202,12 @@ pub async fn rerun_failed(
 /// was cut. One row per agent (at most 10,000, as many as a job may have); each
 /// stdout and stderr cell holds at most 16,000 characters. Cells a spreadsheet
 /// would read as a formula start with `'`.
-#[utoipa::path(get, path = "/api/v1/jobs/{id}/results.csv", tag = "jobs", params(("id" = JobId, Path)), security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/jobs/{id}/results.csv", tag = "jobs", params(("id" = JobId, Path)), security(("bearer" = ["view_agents"])),
     responses((status = 200, description = "The results, one row per agent", content_type = "text/csv", body = String),
         (status = 404, body = ErrorBody)))]
 pub async fn export_job_results(
     State(state): State<AppState>,
-    current: CurrentUser,
+    Can(current, ..): Can<need::ViewAgents>,
     ApiPath(id): ApiPath<JobId>,
 ) -> ApiResult<Response> {
     let org = current.user.organization_id;

@@ -1,7 +1,7 @@
 //! Maintenance windows on an agent, a site or a client, and the windows
 //! active on an agent now (for the dashboard's banner).
 
-use crate::auth::{CurrentUser, Writer};
+use crate::auth::{need, Can};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiResult, ErrorBody};
 use crate::services::maintenance;
 use crate::state::AppState;
@@ -68,11 +68,11 @@ pub struct MaintenanceWindowList {
 }
 
 /// Every maintenance window of the organization, by start.
-#[utoipa::path(get, path = "/api/v1/maintenance-windows", tag = "monitoring", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/maintenance-windows", tag = "monitoring", security(("bearer" = ["view_agents"])),
     responses((status = 200, body = MaintenanceWindowList)))]
 pub async fn list_maintenance_windows(
     State(state): State<AppState>,
-    current: CurrentUser,
+    Can(current, ..): Can<need::ViewAgents>,
 ) -> ApiResult<Json<MaintenanceWindowList>> {
     let windows = state
         .store
@@ -86,11 +86,11 @@ pub async fn list_maintenance_windows(
 
 /// Plans a window: while it is active the target's agents raise no alerts and nothing about them is notified.
 #[utoipa::path(post, path = "/api/v1/maintenance-windows", tag = "monitoring", request_body = MaintenanceWindowRequest,
-    security(("bearer" = [])), responses((status = 201, body = MaintenanceWindow), (status = 403, body = ErrorBody),
+    security(("bearer" = ["manage_alerts"])), responses((status = 201, body = MaintenanceWindow), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create_maintenance_window(
     State(state): State<AppState>,
-    Writer(current): Writer,
+    Can(current, ..): Can<need::ManageAlerts>,
     ApiJson(request): ApiJson<MaintenanceWindowRequest>,
 ) -> ApiResult<(StatusCode, Json<MaintenanceWindow>)> {
     if request.scope == PolicyScope::Global {
@@ -120,10 +120,10 @@ pub async fn create_maintenance_window(
 }
 
 #[utoipa::path(get, path = "/api/v1/maintenance-windows/{id}", tag = "monitoring", params(("id" = MaintenanceWindowId, Path)),
-    security(("bearer" = [])), responses((status = 200, body = MaintenanceWindow), (status = 404, body = ErrorBody)))]
+    security(("bearer" = ["view_agents"])), responses((status = 200, body = MaintenanceWindow), (status = 404, body = ErrorBody)))]
 pub async fn get_maintenance_window(
     State(state): State<AppState>,
-    current: CurrentUser,
+    Can(current, ..): Can<need::ViewAgents>,
     ApiPath(id): ApiPath<MaintenanceWindowId>,
 ) -> ApiResult<Json<MaintenanceWindow>> {
     let window = state
@@ -136,10 +136,10 @@ pub async fn get_maintenance_window(
 
 /// Ends and removes a window; alerts and notifications about its agents resume at once.
 #[utoipa::path(delete, path = "/api/v1/maintenance-windows/{id}", tag = "monitoring", params(("id" = MaintenanceWindowId, Path)),
-    security(("bearer" = [])), responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    security(("bearer" = ["manage_alerts"])), responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn delete_maintenance_window(
     State(state): State<AppState>,
-    Writer(current): Writer,
+    Can(current, ..): Can<need::ManageAlerts>,
     ApiPath(id): ApiPath<MaintenanceWindowId>,
 ) -> ApiResult<StatusCode> {
     let org = current.user.organization_id;
@@ -155,10 +155,10 @@ pub async fn delete_maintenance_window(
 
 /// The windows active on the agent now: its own, its site's and its client's.
 #[utoipa::path(get, path = "/api/v1/agents/{id}/maintenance", tag = "monitoring", params(("id" = AgentId, Path)),
-    security(("bearer" = [])), responses((status = 200, body = MaintenanceWindowList), (status = 404, body = ErrorBody)))]
+    security(("bearer" = ["view_agents"])), responses((status = 200, body = MaintenanceWindowList), (status = 404, body = ErrorBody)))]
 pub async fn agent_maintenance(
     State(state): State<AppState>,
-    current: CurrentUser,
+    Can(current, ..): Can<need::ViewAgents>,
     ApiPath(id): ApiPath<AgentId>,
 ) -> ApiResult<Json<MaintenanceWindowList>> {
     let placement = state

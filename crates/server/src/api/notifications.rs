@@ -2,7 +2,7 @@
 //! "send test", the delivery log, and a template preview.
 
 use crate::api::PageParams;
-use crate::auth::{CurrentUser, Writer};
+use crate::auth::{need, Can};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, ErrorBody};
 use crate::services::notify::channels::{self, ChannelConfigInput, ChannelConfigView};
 use crate::services::notify::templates::{self, TemplateVariables};
@@ -69,11 +69,11 @@ fn blank_to_none(text: Option<String>) -> Option<String> {
 }
 
 /// Every channel of the organization, by name.
-#[utoipa::path(get, path = "/api/v1/notification-channels", tag = "notifications", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/notification-channels", tag = "notifications", security(("bearer" = ["view_agents"])),
     responses((status = 200, body = ChannelList)))]
 pub async fn list_channels(
     State(state): State<AppState>,
-    current: CurrentUser,
+    Can(current, ..): Can<need::ViewAgents>,
 ) -> ApiResult<Json<ChannelList>> {
     let list = state
         .store
@@ -90,11 +90,11 @@ pub async fn list_channels(
 
 /// Adds a channel. Secrets (a webhook's signing secret, its URL) are sealed and never shown again.
 #[utoipa::path(post, path = "/api/v1/notification-channels", tag = "notifications", request_body = ChannelRequest,
-    security(("bearer" = [])), responses((status = 201, body = Channel), (status = 403, body = ErrorBody),
+    security(("bearer" = ["manage_policies"])), responses((status = 201, body = Channel), (status = 403, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create_channel(
     State(state): State<AppState>,
-    Writer(current): Writer,
+    Can(current, ..): Can<need::ManagePolicies>,
     ApiJson(request): ApiJson<ChannelRequest>,
 ) -> ApiResult<(StatusCode, Json<Channel>)> {
     let fields = channels::to_fields(
@@ -116,10 +116,10 @@ pub async fn create_channel(
 }
 
 #[utoipa::path(get, path = "/api/v1/notification-channels/{id}", tag = "notifications", params(("id" = NotificationChannelId, Path)),
-    security(("bearer" = [])), responses((status = 200, body = Channel), (status = 404, body = ErrorBody)))]
+    security(("bearer" = ["view_agents"])), responses((status = 200, body = Channel), (status = 404, body = ErrorBody)))]
 pub async fn get_channel(
     State(state): State<AppState>,
-    current: CurrentUser,
+    Can(current, ..): Can<need::ViewAgents>,
     ApiPath(id): ApiPath<NotificationChannelId>,
 ) -> ApiResult<Json<Channel>> {
     let channel = state
@@ -132,11 +132,11 @@ pub async fn get_channel(
 
 /// Replaces a channel's settings; a secret or URL left out stays as it was.
 #[utoipa::path(put, path = "/api/v1/notification-channels/{id}", tag = "notifications", params(("id" = NotificationChannelId, Path)),
-    request_body = ChannelRequest, security(("bearer" = [])), responses((status = 200, body = Channel),
+    request_body = ChannelRequest, security(("bearer" = ["manage_policies"])), responses((status = 200, body = Channel),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn update_channel(
     State(state): State<AppState>,
-    Writer(current): Writer,
+    Can(current, ..): Can<need::ManagePolicies>,
     ApiPath(id): ApiPath<NotificationChannelId>,
     ApiJson(request): ApiJson<ChannelRequest>,
 ) -> ApiResult<Json<Channel>> {
@@ -165,10 +165,10 @@ pub async fn update_channel(
 
 /// Deletes a channel with its delivery log; policies routing to it stop sending there.
 #[utoipa::path(delete, path = "/api/v1/notification-channels/{id}", tag = "notifications", params(("id" = NotificationChannelId, Path)),
-    security(("bearer" = [])), responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    security(("bearer" = ["manage_policies"])), responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn delete_channel(
     State(state): State<AppState>,
-    Writer(current): Writer,
+    Can(current, ..): Can<need::ManagePolicies>,
     ApiPath(id): ApiPath<NotificationChannelId>,
 ) -> ApiResult<StatusCode> {
     state
@@ -223,10 +223,10 @@ impl From<gururmm_store::Delivery> for Delivery {
 /// Sends a sample notification through the channel now and answers how it went
 /// (the delivery, `sent` or `failed` with the reason); it is in the delivery log too.
 #[utoipa::path(post, path = "/api/v1/notification-channels/{id}/test", tag = "notifications", params(("id" = NotificationChannelId, Path)),
-    security(("bearer" = [])), responses((status = 200, body = Delivery), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    security(("bearer" = ["manage_policies"])), responses((status = 200, body = Delivery), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn test_channel(
     State(state): State<AppState>,
-    Writer(current): Writer,
+    Can(current, ..): Can<need::ManagePolicies>,
     ApiPath(id): ApiPath<NotificationChannelId>,
 ) -> ApiResult<Json<Delivery>> {
     let org = current.user.organization_id;
@@ -262,10 +262,10 @@ pub struct DeliveryListParams {
 
 /// The delivery log, newest first.
 #[utoipa::path(get, path = "/api/v1/notification-deliveries", tag = "notifications", params(DeliveryListParams),
-    security(("bearer" = [])), responses((status = 200, body = DeliveryPage), (status = 400, body = ErrorBody)))]
+    security(("bearer" = ["view_agents"])), responses((status = 200, body = DeliveryPage), (status = 400, body = ErrorBody)))]
 pub async fn list_deliveries(
     State(state): State<AppState>,
-    current: CurrentUser,
+    Can(current, ..): Can<need::ViewAgents>,
     ApiQuery(params): ApiQuery<DeliveryListParams>,
 ) -> ApiResult<Json<DeliveryPage>> {
     let (query, page, per_page) = PageParams {
@@ -309,10 +309,10 @@ pub struct DeliveryDetail {
 
 /// One delivery with every attempt.
 #[utoipa::path(get, path = "/api/v1/notification-deliveries/{id}", tag = "notifications", params(("id" = DeliveryId, Path)),
-    security(("bearer" = [])), responses((status = 200, body = DeliveryDetail), (status = 404, body = ErrorBody)))]
+    security(("bearer" = ["view_agents"])), responses((status = 200, body = DeliveryDetail), (status = 404, body = ErrorBody)))]
 pub async fn get_delivery(
     State(state): State<AppState>,
-    current: CurrentUser,
+    Can(current, ..): Can<need::ViewAgents>,
     ApiPath(id): ApiPath<DeliveryId>,
 ) -> ApiResult<Json<DeliveryDetail>> {
     let (delivery, attempts) = state
@@ -358,9 +358,9 @@ pub struct Preview {
 
 /// Renders templates with a sample alert; 422 with the template's error when it does not render.
 #[utoipa::path(post, path = "/api/v1/notification-templates/preview", tag = "notifications", request_body = PreviewRequest,
-    security(("bearer" = [])), responses((status = 200, body = Preview), (status = 422, body = ErrorBody)))]
+    security(("bearer" = ["view_agents"])), responses((status = 200, body = Preview), (status = 422, body = ErrorBody)))]
 pub async fn preview_template(
-    _current: CurrentUser,
+    Can(_current, ..): Can<need::ViewAgents>,
     ApiJson(request): ApiJson<PreviewRequest>,
 ) -> ApiResult<Json<Preview>> {
     let subject = blank_to_none(request.subject_template);

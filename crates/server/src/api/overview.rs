@@ -1,7 +1,7 @@
 //! The fleet overview on the dashboard's home page: agents online and
 //! offline, unresolved alerts by severity and client, checks by state.
 
-use crate::auth::CurrentUser;
+use crate::auth::{need, Can};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use axum::extract::State;
@@ -59,11 +59,11 @@ pub struct Overview {
 }
 
 /// The fleet at a glance.
-#[utoipa::path(get, path = "/api/v1/overview", tag = "monitoring", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/overview", tag = "monitoring", security(("bearer" = ["view_agents"])),
     responses((status = 200, body = Overview)))]
 pub async fn overview(
     State(state): State<AppState>,
-    current: CurrentUser,
+    Can(current, ..): Can<need::ViewAgents>,
 ) -> ApiResult<Json<Overview>> {
     let org = current.user.organization_id;
     let total = state

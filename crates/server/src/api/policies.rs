@@ -2,7 +2,7 @@
 //! policy. Every change tells the organization's connected agents, which
 //! receive their new checks within a second.
 
-use crate::auth::{CurrentUser, Writer};
+use crate::auth::{need, Can};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, ErrorBody};
 use crate::services::effective_policy::EffectivePolicy;
 use crate::services::policies;
@@ -63,11 +63,11 @@ pub(crate) fn policies_changed(state: &AppState, org: OrganizationId) {
 }
 
 /// Every policy of the organization, by name.
-#[utoipa::path(get, path = "/api/v1/policies", tag = "monitoring", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/policies", tag = "monitoring", security(("bearer" = ["view_agents"])),
     responses((status = 200, body = PolicyList)))]
 pub async fn list_policies(
     State(state): State<AppState>,
-    current: CurrentUser,
+    Can(current, ..): Can<need::ViewAgents>,
 ) -> ApiResult<Json<PolicyList>> {
     let policies = state
         .store
@@ -80,11 +80,11 @@ pub async fn list_policies(
 }
 
 /// Creates a policy. It does nothing until it is assigned.
-#[utoipa::path(post, path = "/api/v1/policies", tag = "monitoring", request_body = PolicyRequest, security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/policies", tag = "monitoring", request_body = PolicyRequest, security(("bearer" = ["manage_policies"])),
     responses((status = 201, body = Policy), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create_policy(
     State(state): State<AppState>,
-    Writer(current): Writer,
+    Can(current, ..): Can<need::ManagePolicies>,
     ApiJson(request): ApiJson<PolicyRequest>,
 ) -> ApiResult<(StatusCode, Json<Policy>)> {
     let org = current.user.organization_id;
@@ -105,11 +105,11 @@ pub async fn create_policy(
     Ok((StatusCode::CREATED, Json(policy.into())))
 }
 
-#[utoipa::path(get, path = "/api/v1/policies/{id}", tag = "monitoring", params(("id" = PolicyId, Path)), security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/policies/{id}", tag = "monitoring", params(("id" = PolicyId, Path)), security(("bearer" = ["view_agents"])),
     responses((status = 200, body = Policy), (status = 404, body = ErrorBody)))]
 pub async fn get_policy(
     State(state): State<AppState>,
-    current: CurrentUser,
+    Can(current, ..): Can<need::ViewAgents>,
     ApiPath(id): ApiPath<PolicyId>,
 ) -> ApiResult<Json<Policy>> {
     let policy = state
@@ -122,11 +122,11 @@ pub async fn get_policy(
 
 /// Replaces a policy's name, description and settings; agents it reaches get the change at once.
 #[utoipa::path(put, path = "/api/v1/policies/{id}", tag = "monitoring", params(("id" = PolicyId, Path)), request_body = PolicyRequest,
-    security(("bearer" = [])), responses((status = 200, body = Policy), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+    security(("bearer" = ["manage_policies"])), responses((status = 200, body = Policy), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn update_policy(
     State(state): State<AppState>,
-    Writer(current): Writer,
+    Can(current, ..): Can<need::ManagePolicies>,
     ApiPath(id): ApiPath<PolicyId>,
     ApiJson(request): ApiJson<PolicyRequest>,
 ) -> ApiResult<Json<Policy>> {
@@ -149,11 +149,11 @@ pub async fn update_policy(
 }
 
 /// Deletes a policy and its assignments.
-#[utoipa::path(delete, path = "/api/v1/policies/{id}", tag = "monitoring", params(("id" = PolicyId, Path)), security(("bearer" = [])),
+#[utoipa::path(delete, path = "/api/v1/policies/{id}", tag = "monitoring", params(("id" = PolicyId, Path)), security(("bearer" = ["manage_policies"])),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn delete_policy(
     State(state): State<AppState>,
-    Writer(current): Writer,
+    Can(current, ..): Can<need::ManagePolicies>,
     ApiPath(id): ApiPath<PolicyId>,
 ) -> ApiResult<StatusCode> {
     let org = current.user.organization_id;
@@ -229,10 +229,10 @@ pub struct AssignmentListParams {
 
 /// The organization's assignments, oldest first, optionally only a policy's, a scope's or a target's.
 #[utoipa::path(get, path = "/api/v1/policy-assignments", tag = "monitoring", params(AssignmentListParams),
-    security(("bearer" = [])), responses((status = 200, body = PolicyAssignmentList), (status = 400, body = ErrorBody)))]
+    security(("bearer" = ["view_agents"])), responses((status = 200, body = PolicyAssignmentList), (status = 400, body = ErrorBody)))]
 pub async fn list_policy_assignments(
     State(state): State<AppState>,
-    current: CurrentUser,
+    Can(current, ..): Can<need::ViewAgents>,
     ApiQuery(params): ApiQuery<AssignmentListParams>,
 ) -> ApiResult<Json<PolicyAssignmentList>> {
     let assignments = state
@@ -253,11 +253,11 @@ pub async fn list_policy_assignments(
 
 /// Assigns a policy globally or to a client, a site or an agent (one policy per scope and target).
 #[utoipa::path(post, path = "/api/v1/policy-assignments", tag = "monitoring", request_body = PolicyAssignmentRequest,
-    security(("bearer" = [])), responses((status = 201, body = PolicyAssignment), (status = 403, body = ErrorBody),
+    security(("bearer" = ["manage_policies"])), responses((status = 201, body = PolicyAssignment), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create_policy_assignment(
     State(state): State<AppState>,
-    Writer(current): Writer,
+    Can(current, ..): Can<need::ManagePolicies>,
     ApiJson(request): ApiJson<PolicyAssignmentRequest>,
 ) -> ApiResult<(StatusCode, Json<PolicyAssignment>)> {
     let org = current.user.organization_id;
@@ -294,10 +294,10 @@ pub async fn create_policy_assignment(
 }
 
 #[utoipa::path(get, path = "/api/v1/policy-assignments/{id}", tag = "monitoring", params(("id" = PolicyAssignmentId, Path)),
-    security(("bearer" = [])), responses((status = 200, body = PolicyAssignment), (status = 404, body = ErrorBody)))]
+    security(("bearer" = ["view_agents"])), responses((status = 200, body = PolicyAssignment), (status = 404, body = ErrorBody)))]
 pub async fn get_policy_assignment(
     State(state): State<AppState>,
-    current: CurrentUser,
+    Can(current, ..): Can<need::ViewAgents>,
     ApiPath(id): ApiPath<PolicyAssignmentId>,
 ) -> ApiResult<Json<PolicyAssignment>> {
     let assignment = state
@@ -310,10 +310,10 @@ pub async fn get_policy_assignment(
 
 /// Removes an assignment; the agents it reached fall back to the other scopes' policies.
 #[utoipa::path(delete, path = "/api/v1/policy-assignments/{id}", tag = "monitoring", params(("id" = PolicyAssignmentId, Path)),
-    security(("bearer" = [])), responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    security(("bearer" = ["manage_policies"])), responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn delete_policy_assignment(
     State(state): State<AppState>,
-    Writer(current): Writer,
+    Can(current, ..): Can<need::ManagePolicies>,
     ApiPath(id): ApiPath<PolicyAssignmentId>,
 ) -> ApiResult<StatusCode> {
     let org = current.user.organization_id;
@@ -328,10 +328,10 @@ pub async fn delete_policy_assignment(
 
 /// The agent's effective policy: each check and setting with the scope and policy it comes from.
 #[utoipa::path(get, path = "/api/v1/agents/{id}/effective-policy", tag = "monitoring", params(("id" = AgentId, Path)),
-    security(("bearer" = [])), responses((status = 200, body = EffectivePolicy), (status = 404, body = ErrorBody)))]
+    security(("bearer" = ["view_agents"])), responses((status = 200, body = EffectivePolicy), (status = 404, body = ErrorBody)))]
 pub async fn effective_policy(
     State(state): State<AppState>,
-    current: CurrentUser,
+    Can(current, ..): Can<need::ViewAgents>,
     ApiPath(id): ApiPath<AgentId>,
 ) -> ApiResult<Json<EffectivePolicy>> {
     let effective = state

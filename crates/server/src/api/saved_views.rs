@@ -14,7 +14,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use chrono::{DateTime, Utc};
 use gururmm_protocol::SavedViewId;
-use gururmm_store::{NewSavedView, Role};
+use gururmm_store::{NewSavedView, Permission};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -174,10 +174,10 @@ pub async fn create_saved_view(
     current: CurrentUser,
     ApiJson(request): ApiJson<SavedViewRequest>,
 ) -> ApiResult<(StatusCode, Json<SavedView>)> {
-    if request.shared && !current.user.role.can_write() {
-        return Err(ApiError::forbidden(
-            "readonly users keep views for themselves; sharing one takes a technician",
-        ));
+    // Anyone keeps views for themselves; showing one to everyone organizes
+    // the organization's work.
+    if request.shared {
+        current.require(Permission::OrganizeAgents)?;
     }
     let name = valid_line("name", request.name.trim(), MAX_VIEW_NAME_CHARS)?;
     let saved = state
@@ -199,7 +199,7 @@ pub async fn create_saved_view(
     Ok((StatusCode::CREATED, Json(view(&current, saved))))
 }
 
-/// Deletes a view: one's own, or (for an administrator) a shared one.
+/// Deletes a view: one's own, or (with `manage_organization`) a colleague's shared one.
 #[utoipa::path(delete, path = "/api/v1/saved-views/{id}", tag = "saved-views", params(("id" = SavedViewId, Path)),
     security(("bearer" = [])),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
@@ -214,10 +214,8 @@ pub async fn delete_saved_view(
         .get_saved_view(org, current.user.id, id)
         .await
         .map_err(|e| ApiError::from_store(e, "saved view"))?;
-    if saved.user_id != current.user.id && current.user.role != Role::Admin {
-        return Err(ApiError::forbidden(
-            "only its owner or an administrator may delete a shared view",
-        ));
+    if saved.user_id != current.user.id {
+        current.require(Permission::ManageOrganization)?;
     }
     state
         .store

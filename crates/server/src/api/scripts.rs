@@ -3,7 +3,7 @@
 
 use crate::api::jobs::{job_response, Job};
 use crate::api::PageParams;
-use crate::auth::{CurrentUser, Writer};
+use crate::auth::{need, Can};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, ErrorBody};
 use crate::services::jobs::{self, RunScriptRequest};
 use crate::services::scripts::{
@@ -180,11 +180,11 @@ pub struct ScriptListParams {
 }
 
 /// Lists the library, by category then name.
-#[utoipa::path(get, path = "/api/v1/scripts", tag = "scripts", params(ScriptListParams), security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/scripts", tag = "scripts", params(ScriptListParams), security(("bearer" = ["view_agents"])),
     responses((status = 200, body = ScriptPage), (status = 400, body = ErrorBody)))]
 pub async fn list_scripts(
     State(state): State<AppState>,
-    current: CurrentUser,
+    Can(current, ..): Can<need::ViewAgents>,
     ApiQuery(params): ApiQuery<ScriptListParams>,
 ) -> ApiResult<Json<ScriptPage>> {
     let (query, page, per_page) = PageParams {
@@ -210,11 +210,11 @@ pub async fn list_scripts(
 }
 
 /// Adds a script to the library (version 1).
-#[utoipa::path(post, path = "/api/v1/scripts", tag = "scripts", request_body = ScriptRequest, security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/scripts", tag = "scripts", request_body = ScriptRequest, security(("bearer" = ["edit_scripts"])),
     responses((status = 201, body = Script), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create_script(
     State(state): State<AppState>,
-    Writer(current): Writer,
+    Can(current, ..): Can<need::EditScripts>,
     ApiJson(request): ApiJson<ScriptRequest>,
 ) -> ApiResult<(StatusCode, Json<Script>)> {
     let (fields, code) = to_parts(request, &current.user.email)?;
@@ -228,11 +228,11 @@ pub async fn create_script(
 }
 
 /// One script with its current version.
-#[utoipa::path(get, path = "/api/v1/scripts/{id}", tag = "scripts", params(("id" = ScriptId, Path)), security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/scripts/{id}", tag = "scripts", params(("id" = ScriptId, Path)), security(("bearer" = ["view_agents"])),
     responses((status = 200, body = Script), (status = 404, body = ErrorBody)))]
 pub async fn get_script(
     State(state): State<AppState>,
-    current: CurrentUser,
+    Can(current, ..): Can<need::ViewAgents>,
     ApiPath(id): ApiPath<ScriptId>,
 ) -> ApiResult<Json<Script>> {
     let script = state
@@ -246,11 +246,11 @@ pub async fn get_script(
 /// Edits a script. A change to its code (type, interpreter, body, parameters,
 /// defaults, run-as) becomes a new version; the previous ones are kept.
 #[utoipa::path(put, path = "/api/v1/scripts/{id}", tag = "scripts", params(("id" = ScriptId, Path)), request_body = ScriptRequest,
-    security(("bearer" = [])), responses((status = 200, body = Script), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+    security(("bearer" = ["edit_scripts"])), responses((status = 200, body = Script), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn update_script(
     State(state): State<AppState>,
-    Writer(current): Writer,
+    Can(current, ..): Can<need::EditScripts>,
     ApiPath(id): ApiPath<ScriptId>,
     ApiJson(request): ApiJson<ScriptRequest>,
 ) -> ApiResult<Json<Script>> {
@@ -275,11 +275,11 @@ pub async fn update_script(
 }
 
 /// Removes a script from the library. Jobs that ran it keep their history.
-#[utoipa::path(delete, path = "/api/v1/scripts/{id}", tag = "scripts", params(("id" = ScriptId, Path)), security(("bearer" = [])),
+#[utoipa::path(delete, path = "/api/v1/scripts/{id}", tag = "scripts", params(("id" = ScriptId, Path)), security(("bearer" = ["edit_scripts"])),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn delete_script(
     State(state): State<AppState>,
-    Writer(current): Writer,
+    Can(current, ..): Can<need::EditScripts>,
     ApiPath(id): ApiPath<ScriptId>,
 ) -> ApiResult<StatusCode> {
     state
@@ -292,11 +292,11 @@ pub async fn delete_script(
 }
 
 /// Every version of a script, newest first.
-#[utoipa::path(get, path = "/api/v1/scripts/{id}/versions", tag = "scripts", params(("id" = ScriptId, Path)), security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/scripts/{id}/versions", tag = "scripts", params(("id" = ScriptId, Path)), security(("bearer" = ["view_agents"])),
     responses((status = 200, body = ScriptVersionList), (status = 404, body = ErrorBody)))]
 pub async fn list_script_versions(
     State(state): State<AppState>,
-    current: CurrentUser,
+    Can(current, ..): Can<need::ViewAgents>,
     ApiPath(id): ApiPath<ScriptId>,
 ) -> ApiResult<Json<ScriptVersionList>> {
     let versions = state
@@ -314,11 +314,11 @@ pub async fn list_script_versions(
 /// and category stay. 409 when the current version already has that code.
 #[utoipa::path(post, path = "/api/v1/scripts/{id}/versions/{version}/restore", tag = "scripts",
     params(("id" = ScriptId, Path), ("version" = i64, Path, description = "The version whose code to restore")),
-    security(("bearer" = [])), responses((status = 201, body = Script), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+    security(("bearer" = ["edit_scripts"])), responses((status = 201, body = Script), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody)))]
 pub async fn restore_script_version(
     State(state): State<AppState>,
-    Writer(current): Writer,
+    Can(current, ..): Can<need::EditScripts>,
     ApiPath((id, version)): ApiPath<(ScriptId, i64)>,
 ) -> ApiResult<(StatusCode, Json<Script>)> {
     let script = script_rules::restore_version(&state, &current.user, id, version).await?;
@@ -330,11 +330,11 @@ pub async fn restore_script_version(
 /// Runs the script's current version on the targets: one command per agent,
 /// gathered in a job. Parameter values reach the script as argv and environment.
 #[utoipa::path(post, path = "/api/v1/scripts/{id}/run", tag = "scripts", params(("id" = ScriptId, Path)), request_body = RunScriptRequest,
-    security(("bearer" = [])), responses((status = 201, body = Job), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+    security(("bearer" = ["run_scripts"])), responses((status = 201, body = Job), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
 pub async fn run_script(
     State(state): State<AppState>,
-    Writer(current): Writer,
+    Can(current, ..): Can<need::RunScripts>,
     ApiPath(id): ApiPath<ScriptId>,
     ApiJson(request): ApiJson<RunScriptRequest>,
 ) -> ApiResult<(StatusCode, Json<Job>)> {

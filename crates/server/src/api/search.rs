@@ -3,7 +3,7 @@
 //! organization. Each kind is read with its own list's search (agents by
 //! hostname, alias, addresses and logged-in user; the others by name).
 
-use crate::auth::CurrentUser;
+use crate::auth::{need, Can};
 use crate::error::{ApiError, ApiQuery, ApiResult, ErrorBody};
 use crate::services::bus::AgentStatus;
 use crate::state::AppState;
@@ -78,11 +78,11 @@ pub struct SearchResults {
 }
 
 /// Searches agents, clients, sites, scripts and jobs at once.
-#[utoipa::path(get, path = "/api/v1/search", tag = "search", params(SearchParams), security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/search", tag = "search", params(SearchParams), security(("bearer" = ["view_agents"])),
     responses((status = 200, body = SearchResults), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
 pub async fn search(
     State(state): State<AppState>,
-    current: CurrentUser,
+    Can(current, ..): Can<need::ViewAgents>,
     ApiQuery(params): ApiQuery<SearchParams>,
 ) -> ApiResult<Json<SearchResults>> {
     let term = params.q.trim();

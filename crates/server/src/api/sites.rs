@@ -1,7 +1,7 @@
 //! Sites of a client, and their enrollment keys.
 
 use crate::api::PageParams;
-use crate::auth::{CurrentUser, Writer};
+use crate::auth::{need, Can};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, ErrorBody};
 use crate::services::enrollment;
 use crate::state::AppState;
@@ -66,10 +66,10 @@ pub struct EnrollmentKey {
 
 /// Lists a client's sites.
 #[utoipa::path(get, path = "/api/v1/clients/{id}/sites", tag = "sites", params(("id" = ClientId, Path), PageParams),
-    security(("bearer" = [])), responses((status = 200, body = SitePage), (status = 404, body = ErrorBody)))]
+    security(("bearer" = ["view_agents"])), responses((status = 200, body = SitePage), (status = 404, body = ErrorBody)))]
 pub async fn list_sites(
     State(state): State<AppState>,
-    current: CurrentUser,
+    Can(current, ..): Can<need::ViewAgents>,
     ApiPath(client): ApiPath<ClientId>,
     ApiQuery(params): ApiQuery<PageParams>,
 ) -> ApiResult<Json<SitePage>> {
@@ -90,11 +90,11 @@ pub async fn list_sites(
 /// Creates a site for a client; a name the client's sites already use
 /// (without regard to case) is refused with 409.
 #[utoipa::path(post, path = "/api/v1/clients/{id}/sites", tag = "sites", params(("id" = ClientId, Path)), request_body = SiteRequest,
-    security(("bearer" = [])), responses((status = 201, body = Site), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+    security(("bearer" = ["manage_clients"])), responses((status = 201, body = Site), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create_site(
     State(state): State<AppState>,
-    Writer(current): Writer,
+    Can(current, ..): Can<need::ManageClients>,
     ApiPath(client): ApiPath<ClientId>,
     ApiJson(body): ApiJson<SiteRequest>,
 ) -> ApiResult<(StatusCode, Json<Site>)> {
@@ -108,11 +108,11 @@ pub async fn create_site(
 }
 
 /// One site.
-#[utoipa::path(get, path = "/api/v1/sites/{id}", tag = "sites", params(("id" = SiteId, Path)), security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/sites/{id}", tag = "sites", params(("id" = SiteId, Path)), security(("bearer" = ["view_agents"])),
     responses((status = 200, body = Site), (status = 404, body = ErrorBody)))]
 pub async fn get_site(
     State(state): State<AppState>,
-    current: CurrentUser,
+    Can(current, ..): Can<need::ViewAgents>,
     ApiPath(id): ApiPath<SiteId>,
 ) -> ApiResult<Json<Site>> {
     let site = state
@@ -126,11 +126,11 @@ pub async fn get_site(
 /// Renames a site; a name another site of its client uses (without regard to
 /// case) is refused with 409.
 #[utoipa::path(patch, path = "/api/v1/sites/{id}", tag = "sites", params(("id" = SiteId, Path)), request_body = SiteRequest,
-    security(("bearer" = [])), responses((status = 200, body = Site), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+    security(("bearer" = ["manage_clients"])), responses((status = 200, body = Site), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn update_site(
     State(state): State<AppState>,
-    Writer(current): Writer,
+    Can(current, ..): Can<need::ManageClients>,
     ApiPath(id): ApiPath<SiteId>,
     ApiJson(body): ApiJson<SiteRequest>,
 ) -> ApiResult<Json<Site>> {
@@ -145,11 +145,11 @@ pub async fn update_site(
 
 /// Deletes a site; refused (409) while it still has agents, which can be moved
 /// to another site first (`PATCH /api/v1/agents/{id}` with `site_id`).
-#[utoipa::path(delete, path = "/api/v1/sites/{id}", tag = "sites", params(("id" = SiteId, Path)), security(("bearer" = [])),
+#[utoipa::path(delete, path = "/api/v1/sites/{id}", tag = "sites", params(("id" = SiteId, Path)), security(("bearer" = ["manage_clients"])),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn delete_site(
     State(state): State<AppState>,
-    Writer(current): Writer,
+    Can(current, ..): Can<need::ManageClients>,
     ApiPath(id): ApiPath<SiteId>,
 ) -> ApiResult<StatusCode> {
     state
@@ -166,10 +166,10 @@ pub async fn delete_site(
 /// Generates a new reusable enrollment key for the site; the site's other
 /// keys stop working. The key is returned only here.
 #[utoipa::path(post, path = "/api/v1/sites/{id}/enrollment-key", tag = "sites", params(("id" = SiteId, Path)),
-    security(("bearer" = [])), responses((status = 201, body = EnrollmentKey), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    security(("bearer" = ["manage_agents"])), responses((status = 201, body = EnrollmentKey), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn create_enrollment_key(
     State(state): State<AppState>,
-    Writer(current): Writer,
+    Can(current, ..): Can<need::ManageAgents>,
     ApiPath(id): ApiPath<SiteId>,
 ) -> ApiResult<(StatusCode, Json<EnrollmentKey>)> {
     let options = enrollment::KeyOptions {

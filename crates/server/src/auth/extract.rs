@@ -1,5 +1,5 @@
-//! Extractors: [`CurrentUser`] for any signed-in caller, [`Writer`] for
-//! callers allowed to change things (not `readonly`), [`Admin`] for administrators.
+//! Extractors: [`CurrentUser`] for any signed-in caller, [`Can`] for a caller
+//! holding one permission (`Can<need::RunCommands>`).
 
 use crate::auth::cookies;
 use crate::auth::secrets::sha256_hex;
@@ -9,7 +9,8 @@ use crate::state::AppState;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use chrono::Utc;
-use gururmm_store::User;
+use gururmm_store::{Permission, Requirement, User};
+use std::marker::PhantomData;
 use std::sync::Arc;
 
 /// The signed-in user behind the bearer token, and the token's hash.
@@ -18,15 +19,6 @@ pub struct CurrentUser {
     pub user: User,
     pub token_hash: String,
 }
-
-/// A signed-in user whose role may change data.
-#[derive(Clone, Debug)]
-pub struct Writer(pub CurrentUser);
-
-/// A signed-in administrator (decisions about the organization's trust:
-/// approving a machine that claims an existing agent's identity).
-#[derive(Clone, Debug)]
-pub struct Admin(pub CurrentUser);
 
 pub fn bearer_token(parts: &Parts) -> Option<&str> {
     let value = parts
@@ -93,22 +85,38 @@ impl FromRequestParts<AppState> for CurrentUser {
     }
 }
 
-impl FromRequestParts<AppState> for Writer {
-    type Rejection = ApiError;
+/// A signed-in caller holding the permission `R` names: `Can<need::RunCommands>`
+/// in a handler's arguments refuses callers whose role lacks `run_commands`
+/// before the handler runs (and before its body is read).
+#[derive(Debug)]
+pub struct Can<R>(pub CurrentUser, pub PhantomData<R>);
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let current = CurrentUser::from_request_parts(parts, state).await?;
-        if !current.user.role.can_write() {
-            return Err(ApiError::forbidden("your role is read-only"));
+impl CurrentUser {
+    pub fn may(&self, permission: Permission) -> bool {
+        self.user.permissions.contains(permission)
+    }
+
+    /// Refuses with 403 `permission_denied`, naming the permission, unless the
+    /// caller holds it.
+    pub fn require(&self, permission: Permission) -> Result<(), ApiError> {
+        if self.may(permission) {
+            Ok(())
+        } else {
+            Err(denied(permission))
         }
-        Ok(Writer(current))
     }
 }
 
-impl FromRequestParts<AppState> for Admin {
+/// The refusal of a caller lacking `permission`.
+pub fn denied(permission: Permission) -> ApiError {
+    ApiError::new(
+        axum::http::StatusCode::FORBIDDEN,
+        "permission_denied",
+        format!("this needs the {permission} permission, which your role does not grant"),
+    )
+}
+
+impl<R: Requirement> FromRequestParts<AppState> for Can<R> {
     type Rejection = ApiError;
 
     async fn from_request_parts(
@@ -116,9 +124,7 @@ impl FromRequestParts<AppState> for Admin {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let current = CurrentUser::from_request_parts(parts, state).await?;
-        if current.user.role != gururmm_store::Role::Admin {
-            return Err(ApiError::forbidden("only an administrator may do this"));
-        }
-        Ok(Admin(current))
+        current.require(R::PERMISSION)?;
+        Ok(Can(current, PhantomData))
     }
 }

@@ -8,5 +8,6 @@ pub mod limiter;
 pub mod secrets;
 pub mod sessions;
 
-pub use extract::{Admin, CurrentUser, Writer};
+pub use extract::{denied, Can, CurrentUser};
+pub use gururmm_store::need;
 pub use limiter::{EnrollmentLimiter, LoginLimiter};

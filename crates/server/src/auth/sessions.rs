@@ -72,6 +72,7 @@ mod tests {
             organization_name: "MSP".into(),
             email: "tech@msp.test".into(),
             role: Role::Technician,
+            permissions: Role::Technician.permissions(),
             created_at: chrono::Utc::now(),
         }
     }

@@ -30,7 +30,7 @@ pub async fn bootstrap_admin(store: &dyn Store, config: &Config) -> anyhow::Resu
             organization_id: organization.id,
             email: email.clone(),
             password_hash,
-            role: Role::Admin,
+            role: Role::Owner,
         })
         .await
         .context("creating the first administrator")?;

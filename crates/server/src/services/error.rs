@@ -19,6 +19,9 @@ pub enum ServiceError {
     /// The input breaks a rule; the message says which.
     #[error("{0}")]
     Invalid(String),
+    /// The caller's role lacks this permission.
+    #[error("this needs the {0} permission, which your role does not grant")]
+    Denied(gururmm_store::Permission),
     /// Credentials were refused; `code` tells the caller why, when it may know.
     #[error("{message}")]
     Unauthorized { code: &'static str, message: String },

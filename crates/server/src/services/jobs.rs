@@ -12,7 +12,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use futures_util::{stream, Stream, StreamExt};
 use gururmm_protocol::{AgentId, ClientId, OrganizationId, RunAs, SiteId};
 use gururmm_store::{
-    AgentFilter, CommandStatus, Job, JobCommand, JobId, NewCommand, NewJob, ScriptId,
+    AgentFilter, CommandStatus, Job, JobCommand, JobId, NewCommand, NewJob, Permission, ScriptId,
     ScriptParameter, ScriptVersion, User,
 };
 use serde::Deserialize;
@@ -426,6 +426,10 @@ pub async fn rerun_failed(state: &AppState, user: &User, id: JobId) -> ServiceRe
         .get_job(org, id)
         .await
         .map_err(ServiceError::from_store("job"))?;
+    // The route asks for run_scripts; a command job's commands also need run_commands.
+    if job.script.is_none() && !user.permissions.contains(Permission::RunCommands) {
+        return Err(ServiceError::Denied(Permission::RunCommands));
+    }
     let failed: Vec<_> = state
         .store
         .list_job_commands(org, id)

@@ -176,7 +176,7 @@ async fn users_are_added_and_passwords_reset_from_the_command_line() {
 }
 
 #[tokio::test]
-async fn a_fresh_database_gets_one_admin_with_a_generated_password() {
+async fn a_fresh_database_gets_one_owner_with_a_generated_password() {
     let data = tempfile::tempdir().unwrap();
     let config = Config {
         data_dir: data.path().to_path_buf(),
@@ -201,7 +201,11 @@ async fn a_fresh_database_gets_one_admin_with_a_generated_password() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(admin.user.role, Role::Admin);
+    assert_eq!(
+        admin.user.role,
+        Role::Owner,
+        "the first user owns the organization"
+    );
     assert!(!verify_password("", &admin.password_hash));
 }
 

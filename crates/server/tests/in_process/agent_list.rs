@@ -575,7 +575,7 @@ async fn bulk_actions_tag_untag_move_and_delete_each_agent_of_the_selection() {
             json!({"agent_ids": [bravo], "action": "delete"}),
         ] {
             let (status, answer) = server.post("/api/v1/agents/bulk", &reader, body).await;
-            assert_eq!((status, &answer["error"]["code"]), (StatusCode::FORBIDDEN, &json!("forbidden")));
+            assert_eq!((status, &answer["error"]["code"]), (StatusCode::FORBIDDEN, &json!("permission_denied")));
         }
         assert_eq!(tags_of(bravo).await, json!(["patch-tuesday", "mine"]));
 

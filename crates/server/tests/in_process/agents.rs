@@ -485,7 +485,7 @@ async fn readonly_users_cannot_name_or_move_agents_and_technicians_can() {
             let (status, answer) = server.patch(&path, &reader, body).await;
             assert_eq!(
                 (status, &answer["error"]["code"]),
-                (StatusCode::FORBIDDEN, &json!("forbidden")),
+                (StatusCode::FORBIDDEN, &json!("permission_denied")),
                 "{answer}"
             );
         }

@@ -54,7 +54,7 @@ async fn login_logout_and_token_rules() {
         let (status, me) = server.get("/api/v1/auth/me", &token).await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(me["email"], ADMIN_EMAIL);
-        assert_eq!(me["role"], "admin");
+        assert_eq!(me["role"], "owner");
         assert_eq!(me["organization_name"], "MSP One");
 
         // Missing, garbage and logged-out tokens are 401 with a JSON error.
@@ -318,7 +318,7 @@ async fn other_organizations_see_404_and_readonly_users_see_403() {
                 StatusCode::FORBIDDEN,
                 "read-only user changed something: {body}"
             );
-            assert_eq!(body["error"]["code"], "forbidden");
+            assert_eq!(body["error"]["code"], "permission_denied");
         }
         let technician = server
             .user_token(org, "tech@msp-one.test", Role::Technician)

@@ -86,7 +86,7 @@ async fn a_command_runs_on_a_selection_of_agents_or_a_site_as_one_job() {
         let (status, answer) = server
             .post("/api/v1/jobs", &reader, json!({"targets": {"agent_ids": [a]}, "command": {"command_type": "shell", "command": "id"}}))
             .await;
-        assert_eq!((status, &answer["error"]["code"]), (StatusCode::FORBIDDEN, &json!("forbidden")));
+        assert_eq!((status, &answer["error"]["code"]), (StatusCode::FORBIDDEN, &json!("permission_denied")));
         let (_, ours) = server.get("/api/v1/jobs", &token).await;
         assert_eq!(ours["total"], 2, "nothing was added by the refused calls");
     })

@@ -18,6 +18,7 @@ mod maintenance;
 mod monitoring;
 mod notifications;
 mod operations;
+mod permissions;
 mod saved_views;
 mod scripts;
 mod search;

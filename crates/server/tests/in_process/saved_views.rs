@@ -71,7 +71,7 @@ async fn views_are_kept_per_user_shared_with_the_team_and_never_across_organizat
         let (status, refused) = server
             .post("/api/v1/saved-views", &reader, json!({"list": "agents", "name": "Ours", "shared": true}))
             .await;
-        assert_eq!((status, &refused["error"]["code"]), (StatusCode::FORBIDDEN, &json!("forbidden")));
+        assert_eq!((status, &refused["error"]["code"]), (StatusCode::FORBIDDEN, &json!("permission_denied")));
         let offline_path = format!("/api/v1/saved-views/{}", offline["id"].as_str().unwrap());
         let (status, _) = server.delete(&offline_path, &reader).await;
         assert_eq!(status, StatusCode::FORBIDDEN);

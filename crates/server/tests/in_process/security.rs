@@ -115,7 +115,7 @@ async fn reenrolling_a_known_device_waits_for_an_administrator() {
         let technician = server
             .user_token(org, "tech@example.com", Role::Technician)
             .await;
-        let (_, listed) = server.get("/api/v1/enrollment-requests", &technician).await;
+        let (_, listed) = server.get("/api/v1/enrollment-requests", &admin).await;
         let request = listed["items"][0].clone();
         assert_eq!(listed["items"].as_array().unwrap().len(), 1, "{listed}");
         assert_eq!(request["agent_id"].as_str().unwrap(), victim.id);
@@ -125,10 +125,13 @@ async fn reenrolling_a_known_device_waits_for_an_administrator() {
         let request_id = request["id"].as_str().unwrap().to_string();
         let approve = format!("/api/v1/enrollment-requests/{request_id}/approve");
         let reject = format!("/api/v1/enrollment-requests/{request_id}/reject");
-        assert_eq!(
-            server.get("/api/v1/enrollment-requests", &readonly).await.0,
-            StatusCode::FORBIDDEN
-        );
+        // Deciding who enters takes manage_agents, which technicians lack.
+        for token in [&readonly, &technician] {
+            assert_eq!(
+                server.get("/api/v1/enrollment-requests", token).await.0,
+                StatusCode::FORBIDDEN
+            );
+        }
         for token in [&readonly, &technician] {
             for path in [&approve, &reject] {
                 assert_eq!(

@@ -62,6 +62,7 @@ impl UserRow {
                 organization_name: self.organization_name,
                 email: self.email,
                 role,
+                permissions: role.permissions(),
                 created_at: from_millis(self.created_at),
             },
             password_hash: self.password_hash,

@@ -11,6 +11,7 @@ import { Button } from "@/components/ui/button";
 import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle } from "@/components/ui/dialog";
 import { Input } from "@/components/ui/input";
 import { agentKeys, bulkAgents, BULK_CHUNK } from "../api/agents";
+import { useCan } from "@/lib/auth";
 import { MAX_TAGS, parseTags } from "../agent-details-form";
 import { runBulk, type BulkProgress } from "../bulk-run";
 import { SitePicker } from "./site-picker";
@@ -43,6 +44,8 @@ export function AgentBulkBar({
   extra?: ReactNode;
 }) {
   const [action, setAction] = useState<BulkActionKind | null>(null);
+  const mayOrganize = useCan("organize_agents");
+  const mayDelete = useCan("manage_agents");
   const count = selected.length;
   const plural = (n: number) => `${n.toLocaleString()} agent${n === 1 ? "" : "s"}`;
   return (
@@ -69,10 +72,16 @@ export function AgentBulkBar({
       ) : null}
       <div className="ml-auto flex flex-wrap gap-1">
         {extra}
-        <ActionButton icon={<TagIcon />} label="Add tags" onClick={() => setAction("tag")} testId="bulk-tag" />
-        <ActionButton icon={<TagsIcon />} label="Remove tags" onClick={() => setAction("untag")} testId="bulk-untag" />
-        <ActionButton icon={<ArrowRightLeftIcon />} label="Move" onClick={() => setAction("move")} testId="bulk-move" />
-        <ActionButton icon={<Trash2Icon />} label="Delete" onClick={() => setAction("delete")} testId="bulk-delete" destructive />
+        {mayOrganize ? (
+          <>
+            <ActionButton icon={<TagIcon />} label="Add tags" onClick={() => setAction("tag")} testId="bulk-tag" />
+            <ActionButton icon={<TagsIcon />} label="Remove tags" onClick={() => setAction("untag")} testId="bulk-untag" />
+            <ActionButton icon={<ArrowRightLeftIcon />} label="Move" onClick={() => setAction("move")} testId="bulk-move" />
+          </>
+        ) : null}
+        {mayDelete ? (
+          <ActionButton icon={<Trash2Icon />} label="Delete" onClick={() => setAction("delete")} testId="bulk-delete" destructive />
+        ) : null}
         <Button variant="ghost" size="sm" onClick={onClear} aria-label="Clear the selection">
           <XIcon /> Clear
         </Button>

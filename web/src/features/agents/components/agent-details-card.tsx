@@ -10,7 +10,7 @@ import { Button } from "@/components/ui/button";
 import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle, DialogTrigger } from "@/components/ui/dialog";
 import { Input } from "@/components/ui/input";
 import { Textarea } from "@/components/ui/textarea";
-import { useCanMutate } from "@/lib/auth";
+import { useCan } from "@/lib/auth";
 import { useUpdateAgent } from "../api/agents";
 import {
   agentDetailsRequest,
@@ -27,7 +27,7 @@ import { AgentTags } from "./agent-tags";
 import { SitePicker } from "./site-picker";
 
 export function AgentDetailsCard({ agent }: { agent: AgentDetail }) {
-  const mayMutate = useCanMutate();
+  const mayMutate = useCan("organize_agents");
   const empty = !agent.alias && agent.tags.length === 0 && !agent.notes;
   return (
     <SectionCard

@@ -13,7 +13,7 @@ import { Button } from "@/components/ui/button";
 import { Card, CardContent } from "@/components/ui/card";
 import { Skeleton } from "@/components/ui/skeleton";
 import { Tabs, TabsContent, TabsList, TabsTrigger } from "@/components/ui/tabs";
-import { useCanMutate } from "@/lib/auth";
+import { useCan } from "@/lib/auth";
 import { formatBytes, formatDuration, formatPercent, usagePercent } from "@/lib/format";
 import { useAgent, useDeleteAgent } from "../api/agents";
 import type { MetricRange } from "../agent-list-search";
@@ -138,7 +138,7 @@ export function AgentPage({
 }
 
 function AgentHeader({ agent, onDeleted, actions }: { agent: AgentDetail; onDeleted: (agentId: string) => void; actions?: ReactNode }) {
-  const mayMutate = useCanMutate();
+  const mayMutate = useCan("manage_agents");
   const deleteAgent = useDeleteAgent();
   return (
     <div className="grid gap-2">

@@ -1,5 +1,5 @@
 import { screen, within } from "@testing-library/react";
-import type { AgentPage, ClientPage } from "@/api/types";
+import type { AgentPage, ClientPage, User } from "@/api/types";
 import { renderPage } from "@/test/render-page";
 import { agentKeys } from "../api/agents";
 import { deletedAgentKeys } from "../api/deleted-agents";
@@ -10,8 +10,9 @@ import userEvent from "@testing-library/user-event";
 
 const noClients: ClientPage = { items: [], total: 0, page: 1, per_page: 100 };
 
-function renderAgents(search: AgentListSearch, page: AgentPage, deletedCount = 0) {
+function renderAgents(search: AgentListSearch, page: AgentPage, deletedCount = 0, role: User["role"] = "technician") {
   return renderPage(<AgentsPage search={search} onSearchChange={() => undefined} />, {
+    role,
     seed: [
       [deletedAgentKeys.count, deletedCount],
       [agentKeys.list(search), page],
@@ -104,9 +105,17 @@ describe("AgentsPage", () => {
     expect(screen.getByTestId("agent-selection-count")).toHaveTextContent("1 agent selected");
     await userEvent.click(screen.getByTestId("select-page"));
     expect(screen.getByTestId("agent-selection-count")).toHaveTextContent("2 agents selected");
-    for (const action of ["bulk-tag", "bulk-untag", "bulk-move", "bulk-delete"]) expect(screen.getByTestId(action)).toBeInTheDocument();
+    for (const action of ["bulk-tag", "bulk-untag", "bulk-move"]) expect(screen.getByTestId(action)).toBeInTheDocument();
+    // Deleting agents takes manage_agents, which technicians lack.
+    expect(screen.queryByTestId("bulk-delete")).toBeNull();
     await userEvent.click(screen.getByTestId("select-page"));
     expect(screen.queryByTestId("agent-bulk-bar")).toBeNull();
+  });
+
+  it("offers an administrator deleting the selection too", async () => {
+    renderAgents({}, pageOf([agent({ id: "a", hostname: "web01" })]), 0, "admin");
+    await userEvent.click(within(await screen.findByRole("row", { name: /web01/ })).getByTestId("select-agent"));
+    expect(screen.getByTestId("bulk-delete")).toBeInTheDocument();
   });
 
   it("offers no selection to readonly users", async () => {

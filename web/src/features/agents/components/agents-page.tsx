@@ -18,7 +18,7 @@ import {
   DropdownMenuTrigger,
 } from "@/components/ui/dropdown-menu";
 import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
-import { useCanMutate } from "@/lib/auth";
+import { useCan } from "@/lib/auth";
 import {
   AGENTS_PER_PAGE,
   matchingAgentIds,
@@ -62,7 +62,8 @@ export function AgentsPage({
   useDocumentTitle("Agents");
   const change = (partial: Partial<AgentListSearch>) => onSearchChange(changeAgentListSearch(search, partial));
   const filtered = hasAgentFilters(search);
-  const canMutate = useCanMutate();
+  // Rows can be selected when some action on a selection is allowed.
+  const maySelect = [useCan("organize_agents"), useCan("run_commands"), useCan("run_scripts")].some(Boolean);
   const [columns, setColumns] = useState<AgentColumnId[]>(() => loadColumns(globalThis.localStorage));
   const chooseColumns = (next: AgentColumnId[]) => {
     setColumns(next);
@@ -93,7 +94,7 @@ export function AgentsPage({
     if (Object.keys(partial).some((key) => key !== "page" && key !== "sort" && key !== "order")) setSelected([]);
     change(partial);
   };
-  const leading: DataColumn<AgentSummary>[] = canMutate ? [selectionColumn(rows, selected, setSelected)] : [];
+  const leading: DataColumn<AgentSummary>[] = maySelect ? [selectionColumn(rows, selected, setSelected)] : [];
 
   return (
     <div className="grid gap-4">

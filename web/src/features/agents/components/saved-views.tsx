@@ -17,7 +17,7 @@ import {
 } from "@/components/ui/dropdown-menu";
 import { Input } from "@/components/ui/input";
 import { Switch } from "@/components/ui/switch";
-import { useCanMutate, useCurrentUser } from "@/lib/auth";
+import { useCan } from "@/lib/auth";
 import { parseColumns, type AgentColumnId } from "../agent-columns";
 import { agentListQuery, agentListSearchFromQuery, type AgentListSearch } from "../agent-list-search";
 import { useAgentSavedViews, useDeleteView, useSaveView } from "../api/saved-views";
@@ -38,7 +38,7 @@ export function SavedViews({
 }) {
   const views = useAgentSavedViews();
   const remove = useDeleteView();
-  const isAdmin = useCurrentUser().data?.role === "admin";
+  const mayDeleteShared = useCan("manage_organization");
   const [saving, setSaving] = useState(false);
   const [problem, setProblem] = useState<string | null>(null);
   const items = views.data?.items ?? [];
@@ -61,7 +61,7 @@ export function SavedViews({
                 {view.shared ? <UsersIcon className="text-muted-foreground" aria-label="Shared" /> : null}
                 <span className="truncate">{view.name}</span>
               </span>
-              {view.mine || isAdmin ? (
+              {view.mine || mayDeleteShared ? (
                 <button
                   type="button"
                   className="rounded p-0.5 text-muted-foreground hover:text-destructive"
@@ -95,7 +95,7 @@ export function SavedViews({
 
 function SaveViewDialog({ search, columns, onClose }: { search: AgentListSearch; columns: AgentColumnId[]; onClose: () => void }) {
   const id = useId();
-  const canShare = useCanMutate();
+  const canShare = useCan("organize_agents");
   const save = useSaveView();
   const [name, setName] = useState("");
   const [shared, setShared] = useState(false);

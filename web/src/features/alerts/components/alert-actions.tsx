@@ -6,7 +6,7 @@ import { errorMessage } from "@/api/errors";
 import type { Alert } from "@/api/types";
 import { Button } from "@/components/ui/button";
 import { DropdownMenu, DropdownMenuContent, DropdownMenuItem, DropdownMenuTrigger } from "@/components/ui/dropdown-menu";
-import { useCanMutate } from "@/lib/auth";
+import { useCan } from "@/lib/auth";
 import { useResolveAlert } from "../api/alerts";
 import { AcknowledgeDialog, SnoozeDialog } from "./alert-action-dialogs";
 
@@ -36,7 +36,7 @@ function useAlertActions(alert: Alert) {
 
 /** The "…" menu of an alert's row; nothing for readonly users or a resolved alert. */
 export function AlertRowActions({ alert }: { alert: Alert }) {
-  const mayMutate = useCanMutate();
+  const mayMutate = useCan("manage_alerts");
   const actions = useAlertActions(alert);
   if (!mayMutate || actions.resolved) return null;
   return (
@@ -68,7 +68,7 @@ export function AlertRowActions({ alert }: { alert: Alert }) {
 
 /** The same actions as buttons, for the alert's details. */
 export function AlertActionButtons({ alert }: { alert: Alert }) {
-  const mayMutate = useCanMutate();
+  const mayMutate = useCan("manage_alerts");
   const actions = useAlertActions(alert);
   if (!mayMutate || actions.resolved) return null;
   return (

@@ -12,7 +12,7 @@ import { EmptyState } from "@/components/empty-state";
 import { AlertStatusBadge, SeverityBadge } from "@/components/monitoring-badges";
 import { RelativeTime } from "@/components/relative-time";
 import { Button } from "@/components/ui/button";
-import { useCanMutate } from "@/lib/auth";
+import { useCan } from "@/lib/auth";
 import { ALERT_KIND_LABELS } from "@/lib/monitoring";
 import { ALERTS_PER_PAGE, useBulkAlerts } from "../api/alerts";
 import { AcknowledgeDialog, bulkMessage } from "./alert-action-dialogs";
@@ -39,7 +39,7 @@ export function AlertsTable({
   empty?: ReactNode;
   testId?: string;
 }) {
-  const mayMutate = useCanMutate();
+  const mayMutate = useCan("manage_alerts");
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
   const rows = query.data?.items ?? [];
   // Rows that left the page (resolved, or another page) are no longer selected.

@@ -16,7 +16,7 @@ import { Skeleton } from "@/components/ui/skeleton";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { Tooltip, TooltipContent, TooltipTrigger } from "@/components/ui/tooltip";
 import { useNow } from "@/hooks/use-now";
-import { useCanMutate } from "@/lib/auth";
+import { useCan } from "@/lib/auth";
 import { formatDateTime } from "@/lib/format";
 import { CHECK_STATE_LABELS } from "@/lib/monitoring";
 import { cn } from "@/lib/utils";
@@ -25,7 +25,7 @@ import { historySegments, runChecksBlocker, stateDuration, type StripState } fro
 
 export function AgentChecksTab({ agentId, agentOnline }: { agentId: string; agentOnline: boolean }) {
   const checks = useAgentChecks(agentId);
-  const mayMutate = useCanMutate();
+  const mayMutate = useCan("manage_alerts");
   const run = useRunChecks(agentId);
   const [expanded, setExpanded] = useState<ReadonlySet<string>>(new Set());
   const now = useNow(30_000);

@@ -6,7 +6,7 @@ import { ErrorMessage } from "@/components/error-message";
 import { RenameDeleteActions } from "@/components/rename-delete-actions";
 import { PageHeader } from "@/components/page-header";
 import { Skeleton } from "@/components/ui/skeleton";
-import { useCanMutate } from "@/lib/auth";
+import { useCan } from "@/lib/auth";
 import { CLIENT_DELETE_DESCRIPTION, useClient, useDeleteClient, useRenameClient } from "../api/clients";
 
 /** The client page's title with rename and delete; the sites below it come from the sites feature. */
@@ -24,7 +24,7 @@ export function ClientHeader({
   useDocumentTitle(client.data?.name);
   const renameClient = useRenameClient(clientId);
   const deleteClient = useDeleteClient();
-  const mayMutate = useCanMutate();
+  const mayMutate = useCan("manage_clients");
 
   if (client.isPending) return <Skeleton className="h-12" />;
   if (client.isError) return <ErrorMessage error={client.error} onRetry={() => void client.refetch()} />;

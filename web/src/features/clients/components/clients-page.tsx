@@ -10,7 +10,7 @@ import { PageHeader } from "@/components/page-header";
 import { RelativeTime } from "@/components/relative-time";
 import { SearchInput } from "@/components/search-input";
 import { Button } from "@/components/ui/button";
-import { useCanMutate } from "@/lib/auth";
+import { useCan } from "@/lib/auth";
 import { changeListSearch, type ListSearch } from "@/lib/search-params";
 import { CLIENT_DELETE_DESCRIPTION, CLIENTS_PER_PAGE, useClients, useCreateClient, useDeleteClient, useRenameClient } from "../api/clients";
 
@@ -29,7 +29,7 @@ export function ClientsPage({
   const clients = useClients({ q: search.q, page });
   useDocumentTitle("Clients");
   const createClient = useCreateClient();
-  const mayMutate = useCanMutate();
+  const mayMutate = useCan("manage_clients");
 
   const createButton = mayMutate ? (
     <NameDialog

@@ -9,7 +9,7 @@ import { SearchInput } from "@/components/search-input";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
 import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
-import { useCanMutate } from "@/lib/auth";
+import { useCan } from "@/lib/auth";
 import { exitCodeClass, formatRunDuration } from "@/lib/format";
 import { changeListSearch } from "@/lib/search-params";
 import { COMMANDS_PER_PAGE, useAgentCommands, useRerunCommand } from "../api/commands";
@@ -40,7 +40,7 @@ export function CommandHistoryCard({
   allowRerun?: boolean;
 }) {
   const commands = useAgentCommands(agentId, search);
-  const mayMutate = useCanMutate();
+  const mayMutate = useCan("run_commands");
   const change = (partial: Partial<CommandHistorySearch>) => onSearchChange(changeListSearch(search, partial, COMMAND_HISTORY_PAGING));
   const filtered = Boolean(search.cmd_q || search.cmd_status);
   const open = (commandId: string) => change({ command: commandId });

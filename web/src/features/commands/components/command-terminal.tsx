@@ -8,7 +8,7 @@ import { ErrorMessage } from "@/components/error-message";
 import { RelativeTime } from "@/components/relative-time";
 import { Button } from "@/components/ui/button";
 import { Skeleton } from "@/components/ui/skeleton";
-import { useCanMutate } from "@/lib/auth";
+import { useCan } from "@/lib/auth";
 import { formatDateTime } from "@/lib/format";
 import { cn } from "@/lib/utils";
 import { useCancelCommand, useCommand } from "../api/commands";
@@ -41,7 +41,7 @@ export function CommandTerminalView({ command, agentOnline, className }: { comma
 }
 
 function TerminalHeader({ command }: { command: Command }) {
-  const mayMutate = useCanMutate();
+  const mayMutate = useCan("run_commands");
   const cancel = useCancelCommand();
   const final = isFinalStatus(command.status);
   const duration = useLiveDuration(command);

@@ -6,7 +6,7 @@ import { useState } from "react";
 import type { Job } from "@/api/types";
 import { Button } from "@/components/ui/button";
 import { Dialog, DialogContent, DialogDescription, DialogHeader, DialogTitle, DialogTrigger } from "@/components/ui/dialog";
-import { useCanMutate } from "@/lib/auth";
+import { useCan } from "@/lib/auth";
 import { useRunCommandJob } from "../api/commands";
 import { CommandSpecForm } from "./command-spec-form";
 
@@ -20,7 +20,7 @@ export function RunCommandOnTargetButton({
   targetLabel: string;
   onJobStarted: (job: Job) => void;
 }) {
-  const mayMutate = useCanMutate();
+  const mayMutate = useCan("run_commands");
   const [open, setOpen] = useState(false);
   const run = useRunCommandJob();
   if (!mayMutate) return null;

@@ -8,6 +8,7 @@ import { currentUserQueryKey } from "@/lib/auth";
 import { LiveEventsProvider } from "@/lib/live-events";
 import { RunCommandPanel } from "./run-command-panel";
 import { command } from "@/test/fixtures";
+import { testUser } from "@/test/render-page";
 
 // openapi-fetch keeps the fetch it saw at creation, so the stub must exist before the client module loads.
 const fetchMock = vi.hoisted(() => {
@@ -43,7 +44,7 @@ function json(body: unknown, status = 200): Response {
 
 function renderPanel(agentOnline = true, role: User["role"] = "technician") {
   const queryClient = new QueryClient({ defaultOptions: { queries: { staleTime: Infinity, retry: false } } });
-  const me: User = { id: "u", email: "tech@example.com", role, organization_id: "o", organization_name: "MSP" };
+  const me: User = testUser(role);
   queryClient.setQueryData(currentUserQueryKey, me);
   const wrapper = ({ children }: { children: ReactNode }) => (
     <QueryClientProvider client={queryClient}>

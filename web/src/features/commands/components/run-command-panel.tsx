@@ -2,14 +2,14 @@
 import { TerminalSquareIcon } from "lucide-react";
 import { useId, useState } from "react";
 import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
-import { useCanMutate } from "@/lib/auth";
+import { useCan } from "@/lib/auth";
 import { useRunCommand } from "../api/commands";
 import { CommandSpecForm } from "./command-spec-form";
 import { CommandTerminal } from "./command-terminal";
 
 /** The form that runs a command on one agent, with the live output of the last run next to it. Hidden from readonly users. */
 export function RunCommandPanel({ agentId, agentOnline }: { agentId: string; agentOnline: boolean }) {
-  if (!useCanMutate()) return null;
+  if (!useCan("run_commands")) return null;
   return <RunCommandForm agentId={agentId} agentOnline={agentOnline} />;
 }
 

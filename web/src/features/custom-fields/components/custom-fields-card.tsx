@@ -13,7 +13,7 @@ import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
 import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
 import { Skeleton } from "@/components/ui/skeleton";
-import { useCanMutate } from "@/lib/auth";
+import { useCan } from "@/lib/auth";
 import { useSetTargetCustomFields, useTargetCustomFields } from "../api/custom-fields";
 import { buildValuesBody, valueProblemsFromServer, type ValueDrafts } from "../custom-field-form";
 
@@ -21,7 +21,7 @@ const NONE = "__none__";
 
 export function CustomFieldsCard({ scope, targetId }: { scope: CustomFieldScope; targetId: string }) {
   const values = useTargetCustomFields(scope, targetId);
-  const mayMutate = useCanMutate();
+  const mayMutate = useCan("organize_agents");
   const [editing, setEditing] = useState(false);
   const items = values.data?.items ?? [];
   const edit =

@@ -10,14 +10,14 @@ import { SectionCard } from "@/components/section-card";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { useDocumentTitle } from "@/hooks/use-document-title";
-import { useCanMutate } from "@/lib/auth";
+import { useCan } from "@/lib/auth";
 import { useCustomFields, useDeleteCustomField } from "../api/custom-fields";
 import { CUSTOM_FIELD_SCOPES, KIND_LABELS, SCOPE_LABELS } from "../custom-field-form";
 import { CustomFieldDialog } from "./custom-field-dialog";
 
 export function CustomFieldsPage() {
   useDocumentTitle("Custom fields");
-  const mayMutate = useCanMutate();
+  const mayMutate = useCan("manage_organization");
   const fields = useCustomFields();
   return (
     <div className="grid gap-4">

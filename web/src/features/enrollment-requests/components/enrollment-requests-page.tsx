@@ -10,7 +10,7 @@ import { Card, CardContent } from "@/components/ui/card";
 import { Skeleton } from "@/components/ui/skeleton";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import type { EnrollmentRequest } from "@/api/types";
-import { useCurrentUser } from "@/lib/auth";
+import { can, useCurrentUser } from "@/lib/auth";
 import { useDecideEnrollmentRequest, useEnrollmentRequests } from "../api/enrollment-requests";
 
 /**
@@ -19,8 +19,8 @@ import { useDecideEnrollmentRequest, useEnrollmentRequests } from "../api/enroll
  */
 export function EnrollmentRequestsPage() {
   const user = useCurrentUser().data;
-  const mayView = user !== undefined && user.role !== "readonly";
-  const isAdmin = user?.role === "admin";
+  // Deciding who enters, and the machine identifiers it shows, take manage_agents.
+  const mayView = can(user, "manage_agents");
   const requests = useEnrollmentRequests(mayView);
   const items = requests.data?.items ?? [];
   return (
@@ -30,8 +30,8 @@ export function EnrollmentRequestsPage() {
         description="Machines that enrolled as an existing agent without its credential. The agent keeps working as before until you decide."
       />
       {user !== undefined && !mayView ? (
-        <EmptyState icon={ShieldCheckIcon} title="Not available to readonly users">
-          Enrollment approvals show machine identifiers; ask a technician or an administrator.
+        <EmptyState icon={ShieldCheckIcon} title="Not available to your role">
+          Enrollment approvals show machine identifiers and need the manage agents permission; ask an administrator.
         </EmptyState>
       ) : requests.isError ? (
         <ErrorMessage error={requests.error} onRetry={() => void requests.refetch()} />
@@ -57,7 +57,7 @@ export function EnrollmentRequestsPage() {
               </TableHeader>
               <TableBody>
                 {items.map((request) => (
-                  <RequestRow key={request.id} request={request} isAdmin={isAdmin} />
+                  <RequestRow key={request.id} request={request} />
                 ))}
               </TableBody>
             </Table>
@@ -68,7 +68,7 @@ export function EnrollmentRequestsPage() {
   );
 }
 
-function RequestRow({ request, isAdmin }: { request: EnrollmentRequest; isAdmin: boolean }) {
+function RequestRow({ request }: { request: EnrollmentRequest }) {
   const decide = useDecideEnrollmentRequest();
   return (
     <TableRow data-testid="enrollment-request-row">
@@ -95,37 +95,33 @@ function RequestRow({ request, isAdmin }: { request: EnrollmentRequest; isAdmin:
         <RelativeTime value={request.created_at} />
       </TableCell>
       <TableCell className="text-right">
-        {isAdmin ? (
-          <div className="flex justify-end gap-2">
-            <ConfirmDialog
-              variant="default"
-              trigger={<Button size="sm">Approve</Button>}
-              title={`Let ${request.hostname} become ${request.agent_hostname}?`}
-              description={
-                <>
-                  The agent takes this machine's credential and moves to {request.client_name} / {request.site_name}. The current connection
-                  of {request.agent_hostname} is closed and its old credential stops working. Approve only if you know this machine was
-                  reinstalled or moved.
-                </>
-              }
-              confirmLabel="Approve"
-              onConfirm={() => decide.mutateAsync({ id: request.id, decision: "approve" })}
-            />
-            <ConfirmDialog
-              trigger={
-                <Button size="sm" variant="outline">
-                  Reject
-                </Button>
-              }
-              title={`Reject ${request.hostname}?`}
-              description={`Its credential never works; ${request.agent_hostname} stays as it is.`}
-              confirmLabel="Reject"
-              onConfirm={() => decide.mutateAsync({ id: request.id, decision: "reject" })}
-            />
-          </div>
-        ) : (
-          <span className="text-xs text-muted-foreground">An administrator decides</span>
-        )}
+        <div className="flex justify-end gap-2">
+          <ConfirmDialog
+            variant="default"
+            trigger={<Button size="sm">Approve</Button>}
+            title={`Let ${request.hostname} become ${request.agent_hostname}?`}
+            description={
+              <>
+                The agent takes this machine's credential and moves to {request.client_name} / {request.site_name}. The current connection
+                of {request.agent_hostname} is closed and its old credential stops working. Approve only if you know this machine was
+                reinstalled or moved.
+              </>
+            }
+            confirmLabel="Approve"
+            onConfirm={() => decide.mutateAsync({ id: request.id, decision: "approve" })}
+          />
+          <ConfirmDialog
+            trigger={
+              <Button size="sm" variant="outline">
+                Reject
+              </Button>
+            }
+            title={`Reject ${request.hostname}?`}
+            description={`Its credential never works; ${request.agent_hostname} stays as it is.`}
+            confirmLabel="Reject"
+            onConfirm={() => decide.mutateAsync({ id: request.id, decision: "reject" })}
+          />
+        </div>
       </TableCell>
     </TableRow>
   );

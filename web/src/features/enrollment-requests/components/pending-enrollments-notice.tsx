@@ -1,12 +1,11 @@
 import { Link } from "@tanstack/react-router";
 import { ShieldAlertIcon } from "lucide-react";
-import { useCurrentUser } from "@/lib/auth";
+import { useCan } from "@/lib/auth";
 import { useEnrollmentRequests } from "../api/enrollment-requests";
 
 /** A banner while machines wait for an administrator to approve their re-enrollment. */
 export function PendingEnrollmentsNotice() {
-  const user = useCurrentUser().data;
-  const requests = useEnrollmentRequests(user !== undefined && user.role !== "readonly");
+  const requests = useEnrollmentRequests(useCan("manage_agents"));
   const count = requests.data?.items.length ?? 0;
   if (count === 0) return null;
   return (

@@ -13,7 +13,7 @@ import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
 import { Skeleton } from "@/components/ui/skeleton";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { useDocumentTitle } from "@/hooks/use-document-title";
-import { useCanMutate } from "@/lib/auth";
+import { useCan } from "@/lib/auth";
 import { exitCodeClass, formatDateTime, formatRunDuration } from "@/lib/format";
 import { cn } from "@/lib/utils";
 import { useJob, useRerunFailed } from "../api/jobs";
@@ -172,7 +172,7 @@ function JobAgentsTable({
 }
 
 function JobHeader({ job, onRerun }: { job: JobDetail; onRerun: (job: Job) => void }) {
-  const mayMutate = useCanMutate();
+  const mayMutate = useCan("run_scripts");
   const rerun = useRerunFailed();
   const parameters = formatJobParameters(job.parameters);
   return (

@@ -9,7 +9,7 @@ import { PageHeader } from "@/components/page-header";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { useDocumentTitle } from "@/hooks/use-document-title";
-import { useCanMutate } from "@/lib/auth";
+import { useCan } from "@/lib/auth";
 import { formatDateTime } from "@/lib/format";
 import { POLICY_SCOPE_LABELS } from "@/lib/monitoring";
 import { useDeleteMaintenanceWindow, useMaintenanceWindows } from "../api/maintenance";
@@ -17,7 +17,7 @@ import { MaintenanceDialog } from "./maintenance-dialog";
 
 export function MaintenancePage() {
   useDocumentTitle("Maintenance");
-  const mayMutate = useCanMutate();
+  const mayMutate = useCan("manage_alerts");
   const windows = useMaintenanceWindows();
   const list = {
     ...windows,

@@ -50,7 +50,7 @@ describe("ChannelsPage", () => {
     });
   });
 
-  function renderChannels(role: "technician" | "readonly" = "technician") {
+  function renderChannels(role: "admin" | "technician" | "readonly" = "admin") {
     renderPage(<ChannelsPage />, { role, seed: [[notificationKeys.channels, { items: [EMAIL, HOOK] }]] });
   }
 

@@ -12,14 +12,14 @@ import { PageHeader } from "@/components/page-header";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { useDocumentTitle } from "@/hooks/use-document-title";
-import { useCanMutate } from "@/lib/auth";
+import { useCan } from "@/lib/auth";
 import { useChannels, useDeleteChannel, useTestChannel } from "../api/notifications";
 import { CHANNEL_KIND_LABELS } from "../channel-form";
 import { ChannelDialog } from "./channel-dialog";
 
 export function ChannelsPage() {
   useDocumentTitle("Notifications");
-  const mayMutate = useCanMutate();
+  const mayMutate = useCan("manage_policies");
   const channels = useChannels();
   const list = {
     ...channels,

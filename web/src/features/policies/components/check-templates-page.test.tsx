@@ -58,7 +58,7 @@ describe("CheckTemplatesPage", () => {
   });
 
   it("shows the server's refusal to delete a template in use", async () => {
-    renderPage(<CheckTemplatesPage />, { seed: [[policyKeys.templates, { items: [SSH] }]] });
+    renderPage(<CheckTemplatesPage />, { role: "admin", seed: [[policyKeys.templates, { items: [SSH] }]] });
     await userEvent.click(await screen.findByTestId("delete-template"));
     const dialog = await screen.findByRole("alertdialog");
     expect(dialog).toHaveTextContent("Policies use it (Baseline, Linux servers)");
@@ -67,7 +67,7 @@ describe("CheckTemplatesPage", () => {
   });
 
   it("edits a template and its description with the check form, and puts a 422 on the field", async () => {
-    renderPage(<CheckTemplatesPage />, { seed: [[policyKeys.templates, { items: [SSH] }]] });
+    renderPage(<CheckTemplatesPage />, { role: "admin", seed: [[policyKeys.templates, { items: [SSH] }]] });
     await userEvent.click(await screen.findByTestId("edit-template"));
     const editor = await screen.findByTestId("check-editor");
     const port = within(editor).getByLabelText("Port");

@@ -15,7 +15,7 @@ import { Button } from "@/components/ui/button";
 import { DropdownMenu, DropdownMenuContent, DropdownMenuItem, DropdownMenuTrigger } from "@/components/ui/dropdown-menu";
 import { Input } from "@/components/ui/input";
 import { useDocumentTitle } from "@/hooks/use-document-title";
-import { useCanMutate } from "@/lib/auth";
+import { useCan } from "@/lib/auth";
 import { useCheckTemplates, useDeleteCheckTemplate, useSaveCheckTemplate } from "../api/policies";
 import {
   buildCheck,
@@ -38,7 +38,7 @@ interface Editing {
 
 export function CheckTemplatesPage() {
   useDocumentTitle("Check templates");
-  const mayMutate = useCanMutate();
+  const mayMutate = useCan("manage_policies");
   const templates = useCheckTemplates();
   const save = useSaveCheckTemplate();
   const [editing, setEditing] = useState<Editing | null>(null);

@@ -9,13 +9,13 @@ import { RelativeTime } from "@/components/relative-time";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { useDocumentTitle } from "@/hooks/use-document-title";
-import { useCanMutate } from "@/lib/auth";
+import { useCan } from "@/lib/auth";
 import { POLICY_SCOPE_LABELS } from "@/lib/monitoring";
 import { usePolicies, usePolicyAssignments } from "../api/policies";
 
 export function PoliciesPage() {
   useDocumentTitle("Policies");
-  const mayMutate = useCanMutate();
+  const mayMutate = useCan("manage_policies");
   const policies = usePolicies();
   const assignments = usePolicyAssignments();
   const byPolicy = new Map<string, PolicyAssignment[]>();

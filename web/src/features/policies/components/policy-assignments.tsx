@@ -10,14 +10,14 @@ import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { SectionCard } from "@/components/section-card";
 import { Skeleton } from "@/components/ui/skeleton";
-import { useCanMutate } from "@/lib/auth";
+import { useCan } from "@/lib/auth";
 import { POLICY_SCOPE_LABELS } from "@/lib/monitoring";
 import { useDeleteAssignment, usePolicyAssignments } from "../api/policies";
 import { AssignPolicyDialog } from "./assign-policy-dialog";
 
 /** A policy's assignments, with "Assign" and a remove button per row. */
 export function PolicyAssignmentsCard({ policyId }: { policyId: string }) {
-  const mayMutate = useCanMutate();
+  const mayMutate = useCan("manage_policies");
   const assignments = usePolicyAssignments();
   const rows = (assignments.data?.items ?? []).filter((assignment) => assignment.policy_id === policyId);
   return (
@@ -108,7 +108,7 @@ function AssignmentsList({
 }
 
 function AssignmentRow({ assignment, label }: { assignment: PolicyAssignment; label: ReactNode }) {
-  const mayMutate = useCanMutate();
+  const mayMutate = useCan("manage_policies");
   const remove = useDeleteAssignment();
   return (
     <li
@@ -142,7 +142,7 @@ function AssignmentRow({ assignment, label }: { assignment: PolicyAssignment; la
 
 /** The "Policy" card of a client, site or agent page: what is assigned there, assign and remove. */
 export function ScopePolicyCard({ scope, targetId }: { scope: Exclude<PolicyScope, "global">; targetId: string }) {
-  const mayMutate = useCanMutate();
+  const mayMutate = useCan("manage_policies");
   const assignments = usePolicyAssignments();
   const here = (assignments.data?.items ?? []).filter((assignment) => assignment.scope === scope && assignment.target_id === targetId);
   return (

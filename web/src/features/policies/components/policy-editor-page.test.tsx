@@ -33,7 +33,10 @@ describe("EditPolicyPage", () => {
   });
 
   it("checks a check's fields before keeping it, and puts the server's 422 on the check", async () => {
-    renderPage(<EditPolicyPage policyId={stored.id} onDeleted={() => undefined} />, { seed: [[policyKeys.detail(stored.id), stored]] });
+    renderPage(<EditPolicyPage policyId={stored.id} onDeleted={() => undefined} />, {
+      role: "admin",
+      seed: [[policyKeys.detail(stored.id), stored]],
+    });
     const row = await screen.findByTestId("policy-check-row");
     expect(row).toHaveTextContent("127.0.0.1:8443");
 
@@ -65,7 +68,10 @@ describe("EditPolicyPage", () => {
   });
 
   it("keeps settings empty as inherited and refuses one out of range", async () => {
-    renderPage(<EditPolicyPage policyId={stored.id} onDeleted={() => undefined} />, { seed: [[policyKeys.detail(stored.id), stored]] });
+    renderPage(<EditPolicyPage policyId={stored.id} onDeleted={() => undefined} />, {
+      role: "admin",
+      seed: [[policyKeys.detail(stored.id), stored]],
+    });
     const metrics = await screen.findByLabelText("Metrics every (seconds)");
     expect(metrics).toHaveValue("");
     await userEvent.type(metrics, "2");
@@ -77,6 +83,7 @@ describe("EditPolicyPage", () => {
   it("inherits notification routes until told to set its own, then sends them", async () => {
     const pager = channel({ name: "Pager" });
     renderPage(<EditPolicyPage policyId={stored.id} onDeleted={() => undefined} />, {
+      role: "admin",
       seed: [
         [policyKeys.detail(stored.id), stored],
         [policyKeys.pickChannels, { items: [pager] }],
@@ -102,6 +109,7 @@ describe("EditPolicyPage", () => {
   it("keeps stored routes and refuses a route without a channel", async () => {
     const withRoutes = policy({ notify: [{ channel_id: "", min_severity: "critical", on_resolve: true }] });
     renderPage(<EditPolicyPage policyId={withRoutes.id} onDeleted={() => undefined} />, {
+      role: "admin",
       seed: [
         [policyKeys.detail(withRoutes.id), withRoutes],
         [policyKeys.pickChannels, { items: [] }],
@@ -126,6 +134,7 @@ describe("EditPolicyPage", () => {
     const other = { ...template, id: "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4b12", name: "HTTPS" };
     const withTemplate = policy({ template_checks: [{ template_id: other.id }] });
     renderPage(<EditPolicyPage policyId={withTemplate.id} onDeleted={() => undefined} />, {
+      role: "admin",
       seed: [
         [policyKeys.detail(withTemplate.id), withTemplate],
         [policyKeys.templates, { items: [template, other] }],

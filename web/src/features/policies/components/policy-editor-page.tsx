@@ -22,7 +22,7 @@ import { Switch } from "@/components/ui/switch";
 import { Textarea } from "@/components/ui/textarea";
 import { SeverityBadge } from "@/components/monitoring-badges";
 import { useDocumentTitle } from "@/hooks/use-document-title";
-import { useCanMutate } from "@/lib/auth";
+import { useCan } from "@/lib/auth";
 import { useCreatePolicy, useDeletePolicy, usePolicy, useUpdatePolicy } from "../api/policies";
 import { NotifyRoutesCard } from "./notify-routes-card";
 import { AddFromTemplateButton, TemplateChecksList } from "./template-checks";
@@ -85,7 +85,7 @@ function PolicyEditor({
   onDeleted: () => void;
 }) {
   useDocumentTitle(policy ? policy.name : "New policy");
-  const mayMutate = useCanMutate();
+  const mayMutate = useCan("manage_policies");
   const readOnly = !mayMutate;
   const [values, setValues] = useState<PolicyFormValues>(() => (policy ? policyToForm(policy) : EMPTY_POLICY_FORM));
   const [problem, setProblem] = useState<PolicyProblem | null>(null);

@@ -8,7 +8,7 @@ import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Dialog, DialogContent, DialogDescription, DialogHeader, DialogTitle, DialogTrigger } from "@/components/ui/dialog";
 import { Skeleton } from "@/components/ui/skeleton";
-import { useCanMutate } from "@/lib/auth";
+import { useCan } from "@/lib/auth";
 import { useScripts } from "../api/scripts";
 import type { TargetChoice } from "../run-form";
 import { RunScriptForm } from "./run-script-dialog";
@@ -31,7 +31,7 @@ export function RunScriptOnTargetButton({
   agentNames?: Record<string, string>;
   onJobStarted: (job: Job) => void;
 }) {
-  const mayMutate = useCanMutate();
+  const mayMutate = useCan("run_scripts");
   const [open, setOpen] = useState(false);
   const [script, setScript] = useState<Script | null>(null);
   if (!mayMutate) return null;

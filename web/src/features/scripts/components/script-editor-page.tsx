@@ -17,7 +17,7 @@ import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@
 import { Skeleton } from "@/components/ui/skeleton";
 import { Textarea } from "@/components/ui/textarea";
 import { useDocumentTitle } from "@/hooks/use-document-title";
-import { useCanMutate } from "@/lib/auth";
+import { useCan } from "@/lib/auth";
 import { COMMAND_TYPES, RUN_AS_OPTIONS, TIMEOUT_TITLE, type RunAsChoice } from "@/lib/command-fields";
 import { useCreateScript, useDeleteScript, useScript, useScriptCategories, useUpdateScript } from "../api/scripts";
 import {
@@ -85,7 +85,7 @@ function ScriptEditor({
   onJobStarted: (job: Job) => void;
 }) {
   useDocumentTitle(script ? script.name : "New script");
-  const mayMutate = useCanMutate();
+  const mayMutate = useCan("edit_scripts");
   const [values, setValues] = useState<ScriptFormValues>(() => (script ? scriptToForm(script) : EMPTY_SCRIPT_FORM));
   const [invalid, setInvalid] = useState<Extract<ScriptFormResult, { ok: false }> | null>(null);
   const [savedVersion, setSavedVersion] = useState<number | null>(null);

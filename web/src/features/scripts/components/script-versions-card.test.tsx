@@ -32,7 +32,7 @@ const versions = [
   version(1, "echo start\necho one\necho end\n"),
 ];
 
-function renderVersions(role: "technician" | "readonly" = "technician") {
+function renderVersions(role: "admin" | "technician" | "readonly" = "admin") {
   const onRestored = vi.fn();
   const result = renderPage(<ScriptVersionsCard scriptId="s1" onRestored={onRestored} />, {
     role,

@@ -13,7 +13,7 @@ import { Dialog, DialogContent, DialogDescription, DialogHeader, DialogTitle } f
 import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
 import { Skeleton } from "@/components/ui/skeleton";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
-import { useCanMutate } from "@/lib/auth";
+import { useCan } from "@/lib/auth";
 import { formatDateTime } from "@/lib/format";
 import { cn } from "@/lib/utils";
 import { useRestoreScriptVersion, useScriptVersions } from "../api/scripts";
@@ -26,7 +26,7 @@ import { CodeEditor, codeLanguage } from "./code-editor";
  */
 export function ScriptVersionsCard({ scriptId, onRestored }: { scriptId: string; onRestored?: (script: Script) => void }) {
   const versions = useScriptVersions(scriptId);
-  const mayMutate = useCanMutate();
+  const mayMutate = useCan("edit_scripts");
   const [open, setOpen] = useState<ScriptVersionInfo | null>(null);
   const [comparing, setComparing] = useState<{ from: ScriptVersionInfo; to: ScriptVersionInfo } | null>(null);
   const items = useMemo(() => versions.data?.items ?? [], [versions.data]);

@@ -7,7 +7,7 @@ import { pageOf, script } from "@/test/fixtures";
 
 const page = (items: Script[]): ScriptPage => pageOf(items);
 
-function renderScripts(items: Script[], role: "technician" | "readonly" = "technician", search = {}) {
+function renderScripts(items: Script[], role: "admin" | "technician" | "readonly" = "admin", search = {}) {
   return renderPage(<ScriptsPage search={search} onSearchChange={() => undefined} onJobStarted={() => undefined} />, {
     role,
     seed: [
@@ -27,6 +27,13 @@ describe("ScriptsPage", () => {
     expect(within(row).getByText("v3")).toBeInTheDocument();
     expect(within(row).getByRole("button", { name: "Run Clean temp" })).toBeInTheDocument();
     expect(screen.getByTestId("new-script-button")).toBeInTheDocument();
+  });
+
+  it("offers technicians Run but not New script, which takes edit_scripts", async () => {
+    renderScripts([script()], "technician");
+    const row = await screen.findByTestId("script-row");
+    expect(within(row).getByRole("button", { name: "Run Clean temp" })).toBeInTheDocument();
+    expect(screen.queryByTestId("new-script-button")).not.toBeInTheDocument();
   });
 
   it("hides New script and Run from readonly users", async () => {

@@ -10,7 +10,7 @@ import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
 import { useDocumentTitle } from "@/hooks/use-document-title";
-import { useCanMutate } from "@/lib/auth";
+import { useCan } from "@/lib/auth";
 import { COMMAND_TYPE_LABELS } from "@/lib/command-fields";
 import { changeListSearch } from "@/lib/search-params";
 import { SCRIPTS_PER_PAGE, useScriptCategories, useScripts } from "../api/scripts";
@@ -33,11 +33,12 @@ export function ScriptsPage({
   const scripts = useScripts(search);
   const change = (partial: Partial<ScriptListSearch>) => onSearchChange(changeListSearch(search, partial));
   const categories = useScriptCategories();
-  const mayMutate = useCanMutate();
+  const mayEdit = useCan("edit_scripts");
+  const mayRun = useCan("run_scripts");
   const filtered = Boolean(search.q || search.category);
   const categoryOptions = [...new Set([...(categories.data ?? []), ...(search.category ? [search.category] : [])])];
 
-  const newButton = mayMutate ? (
+  const newButton = mayEdit ? (
     <Button asChild>
       <Link to="/scripts/new" data-testid="new-script-button">
         <PlusIcon /> New script
@@ -84,7 +85,7 @@ export function ScriptsPage({
       </div>
       <DataTable
         query={scripts}
-        columns={scriptColumns(mayMutate, onJobStarted)}
+        columns={scriptColumns(mayRun, onJobStarted)}
         rowKey={(script) => script.id}
         rowProps={(script) => ({ "data-testid": "script-row", "data-script-name": script.name })}
         testId="scripts-table"
@@ -106,7 +107,7 @@ export function ScriptsPage({
   );
 }
 
-function scriptColumns(mayMutate: boolean, onJobStarted: (job: Job) => void): DataColumn<Script>[] {
+function scriptColumns(mayRun: boolean, onJobStarted: (job: Job) => void): DataColumn<Script>[] {
   return [
     {
       header: "Name",
@@ -153,7 +154,7 @@ function scriptColumns(mayMutate: boolean, onJobStarted: (job: Job) => void): Da
       className: "text-muted-foreground",
       cell: (script) => <RelativeTime value={script.updated_at} />,
     },
-    ...(mayMutate
+    ...(mayRun
       ? [
           {
             header: "Run",

@@ -9,7 +9,7 @@ import { NameDialog } from "@/components/name-dialog";
 import { RelativeTime } from "@/components/relative-time";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
-import { useCanMutate } from "@/lib/auth";
+import { useCan } from "@/lib/auth";
 import { SITE_DELETE_DESCRIPTION, SITES_PER_PAGE, useClientSites, useCreateSite, useDeleteSite, useRenameSite } from "../api/sites";
 
 /** The sites of one client, shown on the client page. */
@@ -17,7 +17,7 @@ export function ClientSitesSection({ clientId, onSiteCreated }: { clientId: stri
   const [page, setPage] = useState(1);
   const sites = useClientSites(clientId, page);
   const createSite = useCreateSite(clientId);
-  const mayMutate = useCanMutate();
+  const mayMutate = useCan("manage_clients");
 
   const createButton = mayMutate ? (
     <NameDialog

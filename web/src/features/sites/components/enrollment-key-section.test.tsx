@@ -7,6 +7,7 @@ import { TooltipProvider } from "@/components/ui/tooltip";
 import { currentUserQueryKey } from "@/lib/auth";
 import type { EnrollmentKeyInfo } from "../api/enrollment-keys";
 import { siteKeys } from "../api/sites";
+import { testUser } from "@/test/render-page";
 import { EnrollmentKeySection, linuxInstallCommand } from "./enrollment-key-section";
 
 // openapi-fetch keeps the fetch it saw at creation, so the stub must exist before the client module loads.
@@ -28,7 +29,7 @@ const site: Site = {
 };
 
 function user(role: User["role"]): User {
-  return { id: "u", email: "tech@example.com", role, organization_id: "o", organization_name: "MSP" };
+  return testUser(role);
 }
 
 function keyInfo(overrides: Partial<EnrollmentKeyInfo>): EnrollmentKeyInfo {
@@ -100,7 +101,7 @@ describe("EnrollmentKeySection", () => {
         headers: { "Content-Type": "application/json" },
       });
     });
-    renderSection("technician");
+    renderSection("admin");
     await userEvent.click(screen.getByRole("button", { name: "Generate key" }));
     expect(await screen.findByTestId("enrollment-key-value")).toHaveTextContent("grmm_secret_key");
     expect(screen.getByTestId("install-command")).toHaveTextContent(
@@ -115,8 +116,8 @@ describe("EnrollmentKeySection", () => {
     await waitFor(() => expect(screen.getByRole("button", { name: "Regenerate key" })).toBeInTheDocument());
   });
 
-  it("hides key generation from readonly users", () => {
-    renderSection("readonly", { ...site, enrollment_key_created_at: "2026-01-01T00:00:00Z" }, [keyInfo({})]);
+  it.each(["technician", "readonly"] as const)("hides key generation from a %s", (role) => {
+    renderSection(role, { ...site, enrollment_key_created_at: "2026-01-01T00:00:00Z" }, [keyInfo({})]);
     expect(screen.queryByRole("button", { name: /generate key/i })).not.toBeInTheDocument();
     expect(screen.getByTestId("enrollment-key-status")).toHaveTextContent("1 key works");
     expect(screen.getByTestId("enrollment-key-status")).not.toHaveTextContent("regenerate");
@@ -128,7 +129,7 @@ describe("EnrollmentKeySection", () => {
       keyInfo({ id: "k2", label: "Front desk PC", max_uses: 1 }),
       keyInfo({ id: "k3", label: "Old", state: "revoked", revoked_at: "2026-01-01T00:00:00Z" }),
     ];
-    renderSection("technician", { ...site, enrollment_key_created_at: "2026-01-01T00:00:00Z" }, keys);
+    renderSection("admin", { ...site, enrollment_key_created_at: "2026-01-01T00:00:00Z" }, keys);
     expect(screen.getByTestId("enrollment-key-status")).toHaveTextContent("2 keys work");
     await userEvent.click(screen.getByRole("button", { name: "Regenerate key" }));
     const dialog = await screen.findByRole("alertdialog");
@@ -138,7 +139,7 @@ describe("EnrollmentKeySection", () => {
   });
 
   it("generates a first key without asking when no key works, even if old ones exist", () => {
-    renderSection("technician", site, [keyInfo({ state: "revoked", revoked_at: "2026-01-01T00:00:00Z" })]);
+    renderSection("admin", site, [keyInfo({ state: "revoked", revoked_at: "2026-01-01T00:00:00Z" })]);
     expect(screen.getByRole("button", { name: "Generate key" })).toBeInTheDocument();
     expect(screen.getByTestId("enrollment-key-status")).toHaveTextContent("This site has no working enrollment key.");
   });

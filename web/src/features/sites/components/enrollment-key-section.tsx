@@ -9,7 +9,7 @@ import { RelativeTime } from "@/components/relative-time";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { Skeleton } from "@/components/ui/skeleton";
-import { useCanMutate } from "@/lib/auth";
+import { useCan } from "@/lib/auth";
 import { type EnrollmentKeyInfo, useSiteEnrollmentKeys } from "../api/enrollment-keys";
 import { useCreateEnrollmentKey, useSite } from "../api/sites";
 
@@ -48,7 +48,7 @@ export function EnrollmentKeySection({ siteId }: { siteId: string }) {
   const site = useSite(siteId);
   const keys = useSiteEnrollmentKeys(siteId);
   const createKey = useCreateEnrollmentKey(siteId);
-  const mayMutate = useCanMutate();
+  const mayMutate = useCan("manage_agents");
   // The full key exists only in this component's memory: the server never returns it again.
   const [freshKey, setFreshKey] = useState<EnrollmentKey | null>(null);
 

@@ -89,8 +89,8 @@ describe("EnrollmentKeysCard", () => {
     expect(row("Leaked")).toHaveTextContent("3 hours ago");
   });
 
-  it("offers Revoke only on keys that still work, and New key to writers", async () => {
-    renderCard("technician");
+  it("offers Revoke only on keys that still work, and New key, to those who manage agents", async () => {
+    renderCard("admin");
     await screen.findAllByTestId("enrollment-key-row");
     expect(screen.getByRole("button", { name: "New key" })).toBeInTheDocument();
     expect(within(row("Laptop rollout")).getByRole("button", { name: "Revoke Laptop rollout" })).toBeInTheDocument();
@@ -100,8 +100,8 @@ describe("EnrollmentKeysCard", () => {
     }
   });
 
-  it("shows readonly users the list without any action", async () => {
-    renderCard("readonly");
+  it.each(["technician", "readonly"] as const)("shows a %s the list without any action", async (role) => {
+    renderCard(role);
     expect(await screen.findAllByTestId("enrollment-key-row")).toHaveLength(5);
     expect(screen.queryByRole("button", { name: "New key" })).toBeNull();
     expect(screen.queryByRole("button", { name: /revoke/i })).toBeNull();
@@ -131,7 +131,7 @@ describe("EnrollmentKeysCard", () => {
   });
 
   it("says when the site has no key, and who may make one", async () => {
-    renderCard("technician", { items: [] });
+    renderCard("admin", { items: [] });
     expect(await screen.findByTestId("enrollment-keys-empty")).toHaveTextContent("Create a key to install agents in this site.");
   });
 });

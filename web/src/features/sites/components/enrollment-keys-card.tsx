@@ -7,7 +7,7 @@ import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { Skeleton } from "@/components/ui/skeleton";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
-import { useCanMutate } from "@/lib/auth";
+import { useCan } from "@/lib/auth";
 import { cn } from "@/lib/utils";
 import { type EnrollmentKeyInfo, useRevokeEnrollmentKey, useSiteEnrollmentKeys } from "../api/enrollment-keys";
 import { enrollmentKeyUsesText } from "../enrollment-key-form";
@@ -17,7 +17,7 @@ import { NewEnrollmentKeyDialog } from "./new-enrollment-key-dialog";
 /** Every enrollment key of a site, newest first, with its limits and use; writers create and revoke keys here. */
 export function EnrollmentKeysCard({ siteId }: { siteId: string }) {
   const keys = useSiteEnrollmentKeys(siteId);
-  const mayMutate = useCanMutate();
+  const mayMutate = useCan("manage_agents");
   const items = keys.data?.items ?? [];
   const activeCount = items.filter((key) => key.state === "active").length;
 

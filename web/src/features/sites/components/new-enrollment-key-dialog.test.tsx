@@ -63,7 +63,7 @@ async function requestBody(call: number): Promise<unknown> {
 }
 
 function renderCard() {
-  return renderPage(<EnrollmentKeysCard siteId={SITE_ID} />, { seed: [[siteKeys.enrollmentKeys(SITE_ID), { items: [] }]] });
+  return renderPage(<EnrollmentKeysCard siteId={SITE_ID} />, { role: "admin", seed: [[siteKeys.enrollmentKeys(SITE_ID), { items: [] }]] });
 }
 
 async function openDialog(): Promise<HTMLElement> {

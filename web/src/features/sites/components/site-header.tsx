@@ -6,7 +6,7 @@ import { ErrorMessage } from "@/components/error-message";
 import { RenameDeleteActions } from "@/components/rename-delete-actions";
 import { PageHeader } from "@/components/page-header";
 import { Skeleton } from "@/components/ui/skeleton";
-import { useCanMutate } from "@/lib/auth";
+import { useCan } from "@/lib/auth";
 import { SITE_DELETE_DESCRIPTION, useDeleteSite, useRenameSite, useSite } from "../api/sites";
 
 export function SiteHeader({
@@ -23,7 +23,7 @@ export function SiteHeader({
   useDocumentTitle(site.data ? `${site.data.name} (${site.data.client_name})` : undefined);
   const renameSite = useRenameSite(siteId);
   const deleteSite = useDeleteSite();
-  const mayMutate = useCanMutate();
+  const mayMutate = useCan("manage_clients");
 
   if (site.isPending) return <Skeleton className="h-12" />;
   if (site.isError) return <ErrorMessage error={site.error} onRetry={() => void site.refetch()} />;
