@@ -126,3 +126,7 @@ id_type!(
     /// A custom field an organization defined on its clients, sites or agents.
     CustomFieldId
 );
+id_type!(
+    /// An invitation to join an organization, or a password reset: a one-time link.
+    InvitationId
+);

@@ -27,8 +27,8 @@ pub use frames::{
 };
 pub use ids::{
     AgentId, AlertId, CheckTemplateId, ClientId, CustomFieldId, DeliveryId, EnrollmentKeyId,
-    EnrollmentRequestId, JobId, MaintenanceWindowId, NotificationChannelId, OrganizationId,
-    PolicyAssignmentId, PolicyId, SavedViewId, ScriptId, SiteId, UserId,
+    EnrollmentRequestId, InvitationId, JobId, MaintenanceWindowId, NotificationChannelId,
+    OrganizationId, PolicyAssignmentId, PolicyId, SavedViewId, ScriptId, SiteId, UserId,
 };
 pub use metrics::{
     primary_local_address, CollectorError, CollectorErrorKind, DiskUsage, FanReading, LoggedInUser,

@@ -119,6 +119,7 @@ impl From<ServiceError> for ApiError {
         match error {
             ServiceError::NotFound(what) => Self::not_found(format!("{what} not found")),
             ServiceError::Denied(permission) => crate::auth::denied(permission),
+            ServiceError::Forbidden(message) => Self::forbidden(message),
             ServiceError::Conflict(message) => Self::conflict(message),
             ServiceError::BadRequest(message) => Self::bad_request(message),
             ServiceError::Invalid(message) => Self::validation(message),

@@ -1,7 +1,7 @@
 //! Persistence for the GuruRMM server: [`Store`], the sum of one trait per
 //! area (users, tenancy, agents, metrics, commands, scripts, jobs, enrollment,
 //! enrollment keys, deleted agents, policies, checks, alerts, notifications, maintenance windows,
-//! saved views, custom fields), and its SQLite and PostgreSQL
+//! saved views, custom fields, invitations), and its SQLite and PostgreSQL
 //! implementations (`sql/`, one file per area).
 //!
 //! **Architecture Invariant:** all SQL of the server lives in this crate. The
@@ -21,6 +21,7 @@ mod custom_fields;
 mod deleted_agents;
 mod enrollment;
 mod enrollment_keys;
+mod invitations;
 mod jobs;
 mod maintenance;
 mod metrics;
@@ -52,6 +53,7 @@ pub use enrollment_keys::{
     EnrollmentKey, EnrollmentKeyStore, KeyRefusal, KeyUse, NewEnrollmentKey,
 };
 pub use gururmm_protocol::{EnrollmentKeyId, EnrollmentRequestId};
+pub use invitations::{Invitation, InvitationKind, InvitationStore, NewInvitation};
 pub use jobs::JobStore;
 pub use maintenance::{MaintenanceStore, MaintenanceWindow, NewMaintenanceWindow};
 pub use metrics::MetricStore;
@@ -157,6 +159,7 @@ pub trait Store:
     + MaintenanceStore
     + SavedViewStore
     + CustomFieldStore
+    + InvitationStore
     + Send
     + Sync
     + 'static
@@ -187,8 +190,8 @@ pub struct PoolUse {
 pub mod prelude {
     pub use crate::{
         AgentStore, AlertStore, CheckStore, CommandStore, CustomFieldStore, DeletedAgentStore,
-        EnrollmentKeyStore, EnrollmentStore, JobStore, MaintenanceStore, MetricStore,
-        NotificationStore, PolicyStore, SavedViewStore, ScriptStore, Store, TenancyStore,
-        UserStore,
+        EnrollmentKeyStore, EnrollmentStore, InvitationStore, JobStore, MaintenanceStore,
+        MetricStore, NotificationStore, PolicyStore, SavedViewStore, ScriptStore, Store,
+        TenancyStore, UserStore,
     };
 }

@@ -57,6 +57,30 @@ pub struct User {
     /// What the user may do: their role's permissions.
     pub permissions: crate::PermissionSet,
     pub created_at: DateTime<Utc>,
+    /// When the user last signed in.
+    pub last_sign_in_at: Option<DateTime<Utc>>,
+    /// Set while the user may not sign in (their sessions end when it is set).
+    pub disabled_at: Option<DateTime<Utc>>,
+}
+
+/// A sign-in session as its user sees it: never the token.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionInfo {
+    /// The first 16 hex digits of the token's hash: names the session without
+    /// revealing anything that signs in.
+    pub id: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    /// The address and browser it was opened from, when known.
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+/// Where a new session comes from.
+#[derive(Clone, Debug, Default)]
+pub struct SessionOrigin {
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
 }
 
 /// A user with the password hash, for login only.

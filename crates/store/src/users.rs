@@ -4,7 +4,7 @@ use crate::model::*;
 use crate::StoreResult;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use gururmm_protocol::UserId;
+use gururmm_protocol::{OrganizationId, UserId};
 
 /// Organizations, users and their sign-in sessions (bearer tokens, stored hashed).
 #[async_trait]
@@ -21,8 +21,9 @@ pub trait UserStore {
         token_hash: &str,
         user: UserId,
         expires_at: DateTime<Utc>,
+        origin: &SessionOrigin,
     ) -> StoreResult<()>;
-    /// The user owning an unexpired session.
+    /// The user (not disabled) owning an unexpired session.
     async fn find_session_user(
         &self,
         token_hash: &str,
@@ -30,4 +31,35 @@ pub trait UserStore {
     ) -> StoreResult<Option<User>>;
     async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
     async fn delete_expired_sessions(&self, now: DateTime<Utc>) -> StoreResult<u64>;
+
+    /// The organization's users, by email.
+    async fn list_users(&self, org: OrganizationId) -> StoreResult<Vec<User>>;
+    /// One of the organization's users ([`crate::StoreError::NotFound`] outside it).
+    async fn get_org_user(&self, org: OrganizationId, id: UserId) -> StoreResult<User>;
+    /// How many owners the organization has that may sign in.
+    async fn count_active_owners(&self, org: OrganizationId) -> StoreResult<i64>;
+    /// Gives the user another role and ends their sessions (what they may do changed).
+    async fn set_user_role(&self, org: OrganizationId, id: UserId, role: Role) -> StoreResult<()>;
+    /// Disables (ending every session) or enables the user.
+    async fn set_user_disabled(
+        &self,
+        org: OrganizationId,
+        id: UserId,
+        disabled_at: Option<DateTime<Utc>>,
+    ) -> StoreResult<()>;
+    /// Removes the user and their sessions and views; history keeps their email.
+    async fn delete_user(&self, org: OrganizationId, id: UserId) -> StoreResult<()>;
+    async fn record_sign_in(&self, id: UserId, at: DateTime<Utc>) -> StoreResult<()>;
+    /// The user's unexpired sessions, newest first.
+    async fn list_user_sessions(
+        &self,
+        user: UserId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<SessionInfo>>;
+    /// Ends one of the user's sessions by its [`SessionInfo::id`], answering the
+    /// hash of the token it ended ([`crate::StoreError::NotFound`] if none).
+    async fn delete_user_session(&self, user: UserId, id: &str) -> StoreResult<String>;
+    /// Ends every session of the user but the one with `keep` (a token hash);
+    /// answers the hashes of those ended.
+    async fn delete_other_sessions(&self, user: UserId, keep: &str) -> StoreResult<Vec<String>>;
 }

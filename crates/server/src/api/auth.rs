@@ -44,6 +44,8 @@ pub struct User {
     pub permissions: Vec<Permission>,
     pub organization_id: OrganizationId,
     pub organization_name: String,
+    /// When the user last signed in (this session's sign-in, for oneself).
+    pub last_sign_in_at: Option<DateTime<Utc>>,
 }
 
 impl From<gururmm_store::User> for User {
@@ -55,6 +57,7 @@ impl From<gururmm_store::User> for User {
             permissions: user.permissions.to_vec(),
             organization_id: user.organization_id,
             organization_name: user.organization_name,
+            last_sign_in_at: user.last_sign_in_at,
         }
     }
 }
@@ -73,27 +76,52 @@ pub struct LoginResponse {
 pub async fn login(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
+    request_headers: HeaderMap,
     ApiJson(request): ApiJson<LoginRequest>,
 ) -> ApiResult<(HeaderMap, Json<LoginResponse>)> {
-    let success = login::login(&state, &request.email, &request.password, ip).await?;
+    let success = login::login(
+        &state,
+        &request.email,
+        &request.password,
+        ip,
+        user_agent(&request_headers),
+    )
+    .await?;
+    Ok(session_answer(&state, success, request.cookie))
+}
+
+/// The browser's name, as it gives it.
+pub(crate) fn user_agent(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::USER_AGENT)
+        .and_then(|value| value.to_str().ok())
+}
+
+/// The answer to a sign-in: the token in the body, or (for the dashboard) in
+/// cookies.
+pub(crate) fn session_answer(
+    state: &AppState,
+    success: login::LoginSuccess,
+    cookie: bool,
+) -> (HeaderMap, Json<LoginResponse>) {
     let mut headers = HeaderMap::new();
-    let token = if request.cookie {
+    let token = if cookie {
         let max_age = (success.expires_at - Utc::now()).num_seconds().max(0);
-        for value in cookies::session_cookies(&success.token, max_age, secure_cookies(&state)) {
+        for value in cookies::session_cookies(&success.token, max_age, secure_cookies(state)) {
             headers.append(header::SET_COOKIE, value);
         }
         None
     } else {
         Some(success.token)
     };
-    Ok((
+    (
         headers,
         Json(LoginResponse {
             token,
             expires_at: success.expires_at,
             user: success.user.into(),
         }),
-    ))
+    )
 }
 
 /// Cookies are `Secure` when the server is reached over HTTPS.

@@ -4,6 +4,7 @@
 //! **API Boundary:** everything serialized here is what the dashboard and
 //! scripts depend on; the TypeScript client is generated from it.
 
+pub mod account;
 pub mod agent_bulk;
 pub mod agents;
 pub mod alerts;
@@ -27,6 +28,7 @@ pub mod saved_views;
 pub mod scripts;
 pub mod search;
 pub mod sites;
+pub mod users;
 
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
@@ -68,6 +70,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(auth::login))
         .routes(routes!(auth::logout))
         .routes(routes!(auth::me))
+        .merge(account_router())
         .routes(routes!(clients::list_clients, clients::create_client))
         .routes(routes!(
             clients::get_client,
@@ -112,6 +115,28 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(custom_fields::router())
         .merge(monitoring_router())
         .merge(commands_router())
+}
+
+/// A user's own account and one-time links, and the organization's users.
+fn account_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(account::change_password))
+        .routes(routes!(account::list_sessions))
+        .routes(routes!(account::revoke_session))
+        .routes(routes!(account::revoke_other_sessions))
+        .routes(routes!(account::look_up_link))
+        .routes(routes!(account::accept_link))
+        .routes(routes!(users::list_users, users::invite_user))
+        .routes(routes!(
+            users::get_user,
+            users::update_user,
+            users::delete_user
+        ))
+        .routes(routes!(users::disable_user))
+        .routes(routes!(users::enable_user))
+        .routes(routes!(users::reset_user_password))
+        .routes(routes!(users::list_invitations))
+        .routes(routes!(users::withdraw_invitation))
 }
 
 /// Policies, checks, alerts, the overview and notifications.

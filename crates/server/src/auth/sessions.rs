@@ -5,6 +5,7 @@
 //! ended from outside it (the `user reset-password` command, another node)
 //! stops working within [`SESSION_CACHE_SECONDS`].
 
+use gururmm_protocol::UserId;
 use gururmm_store::User;
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -57,6 +58,12 @@ impl SessionCache {
     pub fn remove(&self, token_hash: &str) {
         self.lock().remove(token_hash);
     }
+
+    /// Forgets every session of a user whose sessions ended or whose rights
+    /// changed, so the next request asks the database.
+    pub fn remove_user(&self, user: UserId) {
+        self.lock().retain(|_, (cached, _)| cached.id != user);
+    }
 }
 
 #[cfg(test)]
@@ -74,6 +81,8 @@ mod tests {
             role: Role::Technician,
             permissions: Role::Technician.permissions(),
             created_at: chrono::Utc::now(),
+            last_sign_in_at: None,
+            disabled_at: None,
         }
     }
 

@@ -19,6 +19,10 @@ pub enum ServiceError {
     /// The input breaks a rule; the message says which.
     #[error("{0}")]
     Invalid(String),
+    /// The caller may not do this, whatever their permissions (a rule, such as
+    /// only owners granting the owner role).
+    #[error("{0}")]
+    Forbidden(String),
     /// The caller's role lacks this permission.
     #[error("this needs the {0} permission, which your role does not grant")]
     Denied(gururmm_store::Permission),

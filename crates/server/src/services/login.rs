@@ -9,7 +9,7 @@ use crate::auth::secrets::{
 use crate::services::error::{ServiceError, ServiceResult};
 use crate::state::AppState;
 use chrono::{Duration, Utc};
-use gururmm_store::User;
+use gururmm_store::{SessionOrigin, User};
 use std::net::IpAddr;
 
 pub struct LoginSuccess {
@@ -19,12 +19,15 @@ pub struct LoginSuccess {
 }
 
 const BAD_CREDENTIALS: &str = "wrong email or password";
+/// Most characters of a browser's name kept with its session.
+const MAX_USER_AGENT_CHARS: usize = 200;
 
 pub async fn login(
     state: &AppState,
     email: &str,
     password: &str,
     ip: Option<IpAddr>,
+    user_agent: Option<&str>,
 ) -> ServiceResult<LoginSuccess> {
     match state.login_limiter.gate(email, ip) {
         LoginGate::Locked { retry_after } => {
@@ -58,7 +61,9 @@ pub async fn login(
         .await
         .map_err(ServiceError::internal)?;
     let user = match (found, verified) {
-        (Some(found), true) => found.user,
+        // A disabled user is refused like a wrong password: nobody learns
+        // from the answer whether an account exists or is disabled.
+        (Some(found), true) if found.user.disabled_at.is_none() => found.user,
         (found, _) => {
             state
                 .login_limiter
@@ -70,13 +75,38 @@ pub async fn login(
         }
     };
     state.login_limiter.record_success(email, ip);
+    start_session(state, user, ip, user_agent).await
+}
+
+/// Opens a session for a user who just proved who they are (a password, or
+/// a one-time link) and records the sign-in.
+pub async fn start_session(
+    state: &AppState,
+    user: User,
+    ip: Option<IpAddr>,
+    user_agent: Option<&str>,
+) -> ServiceResult<LoginSuccess> {
     let token = new_session_token();
     let expires_at = Utc::now() + Duration::hours(i64::from(state.config.session_ttl_hours));
+    let origin = SessionOrigin {
+        ip: ip.map(|ip| ip.to_string()),
+        user_agent: user_agent.map(|agent| crate::text::truncate(agent, MAX_USER_AGENT_CHARS)),
+    };
     state
         .store
-        .create_session(&sha256_hex(&token), user.id, expires_at)
+        .create_session(&sha256_hex(&token), user.id, expires_at, &origin)
         .await
         .map_err(ServiceError::internal)?;
+    let now = Utc::now();
+    state
+        .store
+        .record_sign_in(user.id, now)
+        .await
+        .map_err(ServiceError::internal)?;
+    let user = User {
+        last_sign_in_at: Some(now),
+        ..user
+    };
     tracing::info!(user = %user.id, "user signed in");
     Ok(LoginSuccess {
         token,

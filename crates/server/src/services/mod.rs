@@ -26,3 +26,4 @@ pub mod offline_alerts;
 pub mod policies;
 pub mod readiness;
 pub mod scripts;
+pub mod users;

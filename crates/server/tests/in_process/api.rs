@@ -105,6 +105,7 @@ async fn login_logout_and_token_rules() {
                 &gururmm_server::auth::secrets::sha256_hex(expired),
                 admin.user.id,
                 chrono::Utc::now() - chrono::Duration::seconds(1),
+                &Default::default(),
             )
             .await
             .unwrap();

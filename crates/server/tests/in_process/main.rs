@@ -24,3 +24,4 @@ mod scripts;
 mod search;
 mod security;
 mod tenancy;
+mod users;

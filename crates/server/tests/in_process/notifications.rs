@@ -466,7 +466,7 @@ async fn webhooks_may_not_reach_private_addresses_unless_allowed() {
 /// A private CA, as an MSP's internal mail relay has, and the certificate it
 /// signed for the test mail server (`localhost` and 127.0.0.1), written as
 /// PEM files to a temporary directory.
-struct MailPki {
+pub(crate) struct MailPki {
     dir: tempfile::TempDir,
 }
 
@@ -515,7 +515,7 @@ impl MailPki {
 
 /// How the test mail server secures its connections.
 #[derive(Clone, Copy)]
-enum MailTls<'a> {
+pub(crate) enum MailTls<'a> {
     /// Not at all.
     Plain,
     /// STARTTLS with this certificate, required before any mail is taken.
@@ -526,16 +526,16 @@ enum MailTls<'a> {
 
 /// Python's aiosmtpd, a real SMTP server, listening on 127.0.0.1 and printing
 /// what it receives.
-struct MailServer {
-    port: u16,
-    output: gururmm_testing::OutputLines,
+pub(crate) struct MailServer {
+    pub(crate) port: u16,
+    pub(crate) output: gururmm_testing::OutputLines,
     _process: gururmm_testing::ChildGuard,
 }
 
 /// Starts aiosmtpd and waits until it listens; `None` (said on stderr, so a
 /// developer sees what did not run) where it is not installed.
 #[allow(clippy::print_stderr)]
-async fn smtp_server(tls: MailTls<'_>) -> Option<MailServer> {
+pub(crate) async fn smtp_server(tls: MailTls<'_>) -> Option<MailServer> {
     // Debian's package goes with Debian's interpreter, which may not be first on PATH.
     let python = ["/usr/bin/python3", "python3"].into_iter().find(|python| {
         std::process::Command::new(python)

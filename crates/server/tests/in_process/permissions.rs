@@ -11,20 +11,27 @@ use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
 /// Operations open to every signed-in user, whatever their role: their own
-/// session and their own saved views. Anything else names a permission.
-const FOR_EVERY_USER: [&str; 5] = [
+/// session, password and saved views. Anything else names a permission.
+const FOR_EVERY_USER: [&str; 9] = [
     "POST /api/v1/auth/logout",
     "GET /api/v1/auth/me",
+    "POST /api/v1/auth/password",
+    "GET /api/v1/auth/sessions",
+    "DELETE /api/v1/auth/sessions/{id}",
+    "POST /api/v1/auth/sessions/revoke-others",
     "GET /api/v1/saved-views",
     "POST /api/v1/saved-views",
     "DELETE /api/v1/saved-views/{id}",
 ];
 
-/// Operations without a session: health, sign-in and the agent's enrollment.
-const PUBLIC: [&str; 5] = [
+/// Operations without a session: health, sign-in (also by a one-time link)
+/// and the agent's enrollment.
+const PUBLIC: [&str; 7] = [
     "GET /api/v1/health",
     "GET /api/v1/ready",
     "POST /api/v1/auth/login",
+    "POST /api/v1/auth/link",
+    "POST /api/v1/auth/link/accept",
     "POST /api/v1/agent/enroll",
     "GET /api/v1/openapi.json",
 ];

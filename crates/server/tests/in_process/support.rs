@@ -163,6 +163,26 @@ impl TestServer {
         body["token"].as_str().unwrap().to_string()
     }
 
+    /// A sign-in that may be refused: its status and error.
+    pub(crate) async fn try_login(&self, email: &str, password: &str) -> (StatusCode, Value) {
+        let (status, body) = self
+            .call(
+                Method::POST,
+                "/api/v1/auth/login",
+                None,
+                Some(serde_json::json!({"email": email, "password": password})),
+            )
+            .await;
+        (
+            status,
+            if status.is_success() {
+                Value::Null
+            } else {
+                body
+            },
+        )
+    }
+
     /// Enrolls a device with a site key the way an agent does; returns the response body.
     pub(crate) async fn enroll(&self, key: &str, device: &str, hostname: &str) -> Value {
         let (status, body) = self

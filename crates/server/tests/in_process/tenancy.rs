@@ -94,6 +94,18 @@ async fn tenant(server: &TestServer, admin: String, technician: String, tag: &st
     assert_eq!(status, StatusCode::CREATED, "{assignment}");
     let (_, me) = server.get("/api/v1/auth/me", &admin).await;
     let organization_id = me["organization_id"].as_str().unwrap().parse().unwrap();
+    let (_, technician_me) = server.get("/api/v1/auth/me", &technician).await;
+    let technician_id = technician_me["id"].as_str().unwrap().to_string();
+    let (_, sessions) = server.get("/api/v1/auth/sessions", &technician).await;
+    let session = sessions["items"][0]["id"].as_str().unwrap().to_string();
+    let (status, invitation) = server
+        .post(
+            "/api/v1/users",
+            &admin,
+            json!({"email": format!("invitee-{tag}@msp.test"), "role": "technician"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{invitation}");
     let alert = server
         .state
         .alerts
@@ -225,6 +237,12 @@ async fn tenant(server: &TestServer, admin: String, technician: String, tag: &st
             requests["items"][0]["id"].as_str().unwrap().to_string(),
         ),
         ("deleted-agents", doomed),
+        ("users", technician_id),
+        (
+            "invitations",
+            invitation["invitation"]["id"].as_str().unwrap().to_string(),
+        ),
+        ("auth", session),
     ]);
     Tenant {
         admin,
@@ -257,6 +275,7 @@ fn valid_body(method: &Method, path: &str, victim: &Tenant) -> Option<Value> {
         "/api/v1/agents/{id}/custom-fields"
         | "/api/v1/sites/{id}/custom-fields"
         | "/api/v1/clients/{id}/custom-fields" => json!({"values": {"asset_tag": "taken over"}}),
+        "/api/v1/users/{id}" => json!({"role": "readonly"}),
         "/api/v1/alerts/{id}/snooze" => {
             json!({"until": (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339()})
         }
@@ -430,6 +449,7 @@ async fn untouched(server: &TestServer, victim: &Tenant) {
         "maintenance-windows",
         "check-templates",
         "custom-fields",
+        "users",
     ] {
         let (status, body) = get(format!("/api/v1/{kind}/{}", victim.ids[kind])).await;
         assert_eq!(
@@ -467,6 +487,19 @@ async fn untouched(server: &TestServer, victim: &Tenant) {
             .as_str()
             .is_some_and(|value| value.starts_with("tag-")),
         "the victim's agent keeps its value: {values}"
+    );
+    // Its technician is neither disabled, demoted nor signed out, and its
+    // invitation still stands.
+    let (status, technician) = server.get("/api/v1/auth/me", &victim.technician).await;
+    assert_eq!(
+        (status, &technician["role"]),
+        (StatusCode::OK, &json!("technician"))
+    );
+    let (_, invitations) = get("/api/v1/invitations".into()).await;
+    assert_eq!(
+        invitations["items"][0]["id"],
+        json!(victim.ids["invitations"]),
+        "{invitations}"
     );
     let (_, policy) = get(format!("/api/v1/policies/{}", victim.ids["policies"])).await;
     assert_ne!(policy["name"], "taken over");

@@ -22,6 +22,7 @@ mod custom_fields;
 mod deleted_agents;
 mod enrollment;
 mod enrollment_keys;
+mod invitations;
 mod jobs;
 mod maintenance;
 mod metrics;
@@ -128,7 +129,8 @@ where
         + crate::NotificationStore
         + crate::MaintenanceStore
         + crate::SavedViewStore
-        + crate::CustomFieldStore,
+        + crate::CustomFieldStore
+        + crate::InvitationStore,
 {
     fn backend(&self) -> Backend {
         self.backend

@@ -48,6 +48,8 @@ pub(crate) struct UserRow {
     pub(crate) email: String,
     pub(crate) role: String,
     pub(crate) created_at: i64,
+    pub(crate) last_sign_in_at: Option<i64>,
+    pub(crate) disabled_at: Option<i64>,
     pub(crate) password_hash: String,
 }
 
@@ -64,6 +66,8 @@ impl UserRow {
                 role,
                 permissions: role.permissions(),
                 created_at: from_millis(self.created_at),
+                last_sign_in_at: self.last_sign_in_at.map(from_millis),
+                disabled_at: self.disabled_at.map(from_millis),
             },
             password_hash: self.password_hash,
         })

@@ -11,7 +11,11 @@ use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Type};
 
 const USER_SELECT: &str =
     "SELECT u.id, u.organization_id, o.name AS organization_name, u.email, u.role, \
-     u.created_at, u.password_hash FROM users u JOIN organizations o ON o.id = u.organization_id";
+     u.created_at, u.last_sign_in_at, u.disabled_at, u.password_hash \
+     FROM users u JOIN organizations o ON o.id = u.organization_id";
+
+/// How many hex digits of a session token's hash name the session.
+const SESSION_ID_DIGITS: usize = 16;
 
 #[async_trait]
 impl<DB: SqlDatabase> UserStore for SqlStore<DB>
@@ -109,14 +113,20 @@ where
         token_hash: &str,
         user: UserId,
         expires_at: DateTime<Utc>,
+        origin: &SessionOrigin,
     ) -> StoreResult<()> {
-        sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
-            .bind(token_hash)
-            .bind(user.to_string())
-            .bind(millis(Utc::now()))
-            .bind(millis(expires_at))
-            .execute(&self.write)
-            .await?;
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, user_id, created_at, expires_at, ip, user_agent) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(token_hash)
+        .bind(user.to_string())
+        .bind(millis(Utc::now()))
+        .bind(millis(expires_at))
+        .bind(origin.ip.as_deref())
+        .bind(origin.user_agent.as_deref())
+        .execute(&self.write)
+        .await?;
         Ok(())
     }
 
@@ -126,7 +136,8 @@ where
         now: DateTime<Utc>,
     ) -> StoreResult<Option<User>> {
         let row: Option<UserRow> = sqlx::query_as(&format!(
-            "{USER_SELECT} JOIN sessions se ON se.user_id = u.id WHERE se.token_hash = $1 AND se.expires_at > $2"
+            "{USER_SELECT} JOIN sessions se ON se.user_id = u.id WHERE se.token_hash = $1 AND se.expires_at > $2 \
+             AND u.disabled_at IS NULL"
         ))
         .bind(token_hash)
         .bind(millis(now))
@@ -150,4 +161,177 @@ where
             .await?;
         Ok(result.rows_affected())
     }
+
+    async fn list_users(&self, org: OrganizationId) -> StoreResult<Vec<User>> {
+        let rows: Vec<UserRow> = sqlx::query_as(&format!(
+            "{USER_SELECT} WHERE u.organization_id = $1 ORDER BY u.email"
+        ))
+        .bind(org.to_string())
+        .fetch_all(&self.read)
+        .await?;
+        rows.into_iter()
+            .map(|row| row.into_user().map(|u| u.user))
+            .collect()
+    }
+
+    async fn get_org_user(&self, org: OrganizationId, id: UserId) -> StoreResult<User> {
+        let row: Option<UserRow> = sqlx::query_as(&format!(
+            "{USER_SELECT} WHERE u.organization_id = $1 AND u.id = $2"
+        ))
+        .bind(org.to_string())
+        .bind(id.to_string())
+        .fetch_optional(&self.read)
+        .await?;
+        Ok(row.ok_or(StoreError::NotFound)?.into_user()?.user)
+    }
+
+    async fn count_active_owners(&self, org: OrganizationId) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM users WHERE organization_id = $1 AND role = 'owner' AND disabled_at IS NULL",
+        )
+        .bind(org.to_string())
+        .fetch_one(&self.read)
+        .await?)
+    }
+
+    async fn set_user_role(&self, org: OrganizationId, id: UserId, role: Role) -> StoreResult<()> {
+        let mut tx = self.write.begin().await?;
+        let updated =
+            sqlx::query("UPDATE users SET role = $1 WHERE organization_id = $2 AND id = $3")
+                .bind(role.as_str())
+                .bind(org.to_string())
+                .bind(id.to_string())
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+        if updated == 0 {
+            return Err(StoreError::NotFound);
+        }
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn set_user_disabled(
+        &self,
+        org: OrganizationId,
+        id: UserId,
+        disabled_at: Option<DateTime<Utc>>,
+    ) -> StoreResult<()> {
+        let mut tx = self.write.begin().await?;
+        let updated =
+            sqlx::query("UPDATE users SET disabled_at = $1 WHERE organization_id = $2 AND id = $3")
+                .bind(disabled_at.map(millis))
+                .bind(org.to_string())
+                .bind(id.to_string())
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+        if updated == 0 {
+            return Err(StoreError::NotFound);
+        }
+        if disabled_at.is_some() {
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                .bind(id.to_string())
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn delete_user(&self, org: OrganizationId, id: UserId) -> StoreResult<()> {
+        // Sessions and saved views go with the user (ON DELETE CASCADE); the
+        // history tables keep the user's email as text.
+        let deleted = sqlx::query("DELETE FROM users WHERE organization_id = $1 AND id = $2")
+            .bind(org.to_string())
+            .bind(id.to_string())
+            .execute(&self.write)
+            .await?;
+        if deleted.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    async fn record_sign_in(&self, id: UserId, at: DateTime<Utc>) -> StoreResult<()> {
+        sqlx::query("UPDATE users SET last_sign_in_at = $1 WHERE id = $2")
+            .bind(millis(at))
+            .bind(id.to_string())
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
+    async fn list_user_sessions(
+        &self,
+        user: UserId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<SessionInfo>> {
+        let rows: Vec<(String, i64, i64, Option<String>, Option<String>)> = sqlx::query_as(
+            "SELECT token_hash, created_at, expires_at, ip, user_agent FROM sessions \
+             WHERE user_id = $1 AND expires_at > $2 ORDER BY created_at DESC, token_hash",
+        )
+        .bind(user.to_string())
+        .bind(millis(now))
+        .fetch_all(&self.read)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(hash, created_at, expires_at, ip, user_agent)| SessionInfo {
+                    id: session_id(&hash),
+                    created_at: from_millis(created_at),
+                    expires_at: from_millis(expires_at),
+                    ip,
+                    user_agent,
+                },
+            )
+            .collect())
+    }
+
+    async fn delete_user_session(&self, user: UserId, id: &str) -> StoreResult<String> {
+        if id.len() != SESSION_ID_DIGITS || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(StoreError::NotFound);
+        }
+        let hashes: Vec<String> =
+            sqlx::query_scalar("SELECT token_hash FROM sessions WHERE user_id = $1")
+                .bind(user.to_string())
+                .fetch_all(&self.read)
+                .await?;
+        let hash = hashes
+            .into_iter()
+            .find(|hash| session_id(hash) == id.to_ascii_lowercase())
+            .ok_or(StoreError::NotFound)?;
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash = $2")
+            .bind(user.to_string())
+            .bind(&hash)
+            .execute(&self.write)
+            .await?;
+        Ok(hash)
+    }
+
+    async fn delete_other_sessions(&self, user: UserId, keep: &str) -> StoreResult<Vec<String>> {
+        let hashes: Vec<String> = sqlx::query_scalar(
+            "SELECT token_hash FROM sessions WHERE user_id = $1 AND token_hash <> $2",
+        )
+        .bind(user.to_string())
+        .bind(keep)
+        .fetch_all(&self.read)
+        .await?;
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
+            .bind(user.to_string())
+            .bind(keep)
+            .execute(&self.write)
+            .await?;
+        Ok(hashes)
+    }
+}
+
+/// The name of a session: the start of its token's hash.
+fn session_id(token_hash: &str) -> String {
+    token_hash.chars().take(SESSION_ID_DIGITS).collect()
 }

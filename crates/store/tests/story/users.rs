@@ -49,11 +49,21 @@ async fn story(store: Arc<dyn Store>) {
     // Sessions expire and are revoked by a password change.
     let now = Utc::now();
     store
-        .create_session("tok1", user.id, now + Duration::hours(1))
+        .create_session(
+            "tok1",
+            user.id,
+            now + Duration::hours(1),
+            &Default::default(),
+        )
         .await
         .unwrap();
     store
-        .create_session("tok-old", user.id, now - Duration::seconds(1))
+        .create_session(
+            "tok-old",
+            user.id,
+            now - Duration::seconds(1),
+            &Default::default(),
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -84,7 +94,12 @@ async fn story(store: Arc<dyn Store>) {
         "{backend}: password change revokes"
     );
     store
-        .create_session("tok2", user.id, now + Duration::hours(1))
+        .create_session(
+            "tok2",
+            user.id,
+            now + Duration::hours(1),
+            &Default::default(),
+        )
         .await
         .unwrap();
     store.delete_session("tok2").await.unwrap();

@@ -287,6 +287,17 @@ async fn send_email(
     channel: &OpenChannel,
     delivery: &Delivery,
 ) -> Result<String, String> {
+    send_plain_email(config, &channel.to, &delivery.subject, &delivery.body).await
+}
+
+/// Sends a plain-text message through the configured mail server
+/// (`smtp_url`, `smtp_from`); answers the server's acceptance or why not.
+pub async fn send_plain_email(
+    config: &Config,
+    to: &[String],
+    subject: &str,
+    body: &str,
+) -> Result<String, String> {
     let url = config
         .smtp_url
         .as_ref()
@@ -297,13 +308,13 @@ async fn send_email(
         .ok_or("no sender is configured (smtp_from)")?;
     let mut message = Message::builder()
         .from(from.parse().map_err(|e| format!("smtp_from: {e}"))?)
-        .subject(delivery.subject.clone());
-    for address in &channel.to {
+        .subject(subject);
+    for address in to {
         message = message.to(address.parse().map_err(|e| format!("{address}: {e}"))?);
     }
     let message = message
         .header(lettre::message::header::ContentType::TEXT_PLAIN)
-        .body(delivery.body.clone())
+        .body(body.to_owned())
         .map_err(|e| format!("building the message failed: {e}"))?;
     let extra_root = match &config.smtp_ca_file {
         Some(path) => Some(smtp_ca_certificates(path).map_err(|e| format!("smtp_ca_file: {e}"))?),

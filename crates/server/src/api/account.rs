@@ -1,0 +1,225 @@
+//! A user's own account: their password and sessions, and the public side of
+//! one-time links (an invitation or a password reset: what it is, then using
+//! it to set a password and sign in).
+
+use crate::api::auth::{session_answer, user_agent, LoginResponse};
+use crate::api::ClientIp;
+use crate::auth::CurrentUser;
+use crate::error::{ApiError, ApiJson, ApiResult, ErrorBody};
+use crate::services::{login, users};
+use crate::state::AppState;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::Json;
+use chrono::{DateTime, Utc};
+use gururmm_store::{InvitationKind, Role};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::error::ApiPath;
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    pub current_password: String,
+    /// At least 12 characters.
+    pub new_password: String,
+}
+
+impl std::fmt::Debug for PasswordChange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PasswordChange").finish_non_exhaustive()
+    }
+}
+
+/// Changes the signed-in user's password. Every session of theirs ends,
+/// this one included: sign in again with the new password.
+#[utoipa::path(post, path = "/api/v1/auth/password", tag = "auth", request_body = PasswordChange,
+    security(("bearer" = [])),
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn change_password(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ApiJson(request): ApiJson<PasswordChange>,
+) -> ApiResult<StatusCode> {
+    users::change_own_password(
+        &state,
+        &current.user,
+        &request.current_password,
+        &request.new_password,
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Session {
+    /// Names the session (the start of its token's hash; nothing that signs in).
+    pub id: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    /// The session making this request.
+    pub current: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionList {
+    pub items: Vec<Session>,
+}
+
+/// The signed-in user's sessions, newest first.
+#[utoipa::path(get, path = "/api/v1/auth/sessions", tag = "auth", security(("bearer" = [])),
+    responses((status = 200, body = SessionList), (status = 401, body = ErrorBody)))]
+pub async fn list_sessions(
+    State(state): State<AppState>,
+    current: CurrentUser,
+) -> ApiResult<Json<SessionList>> {
+    let sessions = state
+        .store
+        .list_user_sessions(current.user.id, Utc::now())
+        .await
+        .map_err(ApiError::internal)?;
+    Ok(Json(SessionList {
+        items: sessions
+            .into_iter()
+            .map(|session| Session {
+                current: current.token_hash.starts_with(&session.id),
+                id: session.id,
+                created_at: session.created_at,
+                expires_at: session.expires_at,
+                ip: session.ip,
+                user_agent: session.user_agent,
+            })
+            .collect(),
+    }))
+}
+
+/// Ends one of the signed-in user's sessions.
+#[utoipa::path(delete, path = "/api/v1/auth/sessions/{id}", tag = "auth", params(("id" = String, Path)),
+    security(("bearer" = [])),
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn revoke_session(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<StatusCode> {
+    let hash = state
+        .store
+        .delete_user_session(current.user.id, &id)
+        .await
+        .map_err(|e| ApiError::from_store(e, "session"))?;
+    state.sessions.remove(&hash);
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RevokedSessions {
+    pub revoked: usize,
+}
+
+/// Ends every session of the signed-in user but this one.
+#[utoipa::path(post, path = "/api/v1/auth/sessions/revoke-others", tag = "auth", security(("bearer" = [])),
+    responses((status = 200, body = RevokedSessions), (status = 401, body = ErrorBody)))]
+pub async fn revoke_other_sessions(
+    State(state): State<AppState>,
+    current: CurrentUser,
+) -> ApiResult<Json<RevokedSessions>> {
+    let ended = state
+        .store
+        .delete_other_sessions(current.user.id, &current.token_hash)
+        .await
+        .map_err(ApiError::internal)?;
+    for hash in &ended {
+        state.sessions.remove(hash);
+    }
+    Ok(Json(RevokedSessions {
+        revoked: ended.len(),
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LinkToken {
+    /// The token from the link (after `#token=`).
+    pub token: String,
+}
+
+impl std::fmt::Debug for LinkToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LinkToken").finish_non_exhaustive()
+    }
+}
+
+/// What a one-time link does.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LinkKind {
+    Invitation,
+    PasswordReset,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LinkInfo {
+    pub kind: LinkKind,
+    pub email: String,
+    pub organization_name: String,
+    pub role: Role,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Tells the holder of a one-time link what it is for. A used, expired or
+/// unknown link is a 404.
+#[utoipa::path(post, path = "/api/v1/auth/link", tag = "auth", request_body = LinkToken,
+    responses((status = 200, body = LinkInfo), (status = 404, body = ErrorBody)))]
+pub async fn look_up_link(
+    State(state): State<AppState>,
+    ApiJson(request): ApiJson<LinkToken>,
+) -> ApiResult<Json<LinkInfo>> {
+    let invitation = users::look_up(&state, &request.token).await?;
+    Ok(Json(LinkInfo {
+        kind: match invitation.kind {
+            InvitationKind::Invitation => LinkKind::Invitation,
+            InvitationKind::PasswordReset => LinkKind::PasswordReset,
+        },
+        email: invitation.email,
+        organization_name: invitation.organization_name,
+        role: invitation.role,
+        expires_at: invitation.expires_at,
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LinkAcceptance {
+    pub token: String,
+    /// The password to set (at least 12 characters).
+    pub password: String,
+    /// Start a browser session (cookies) instead of answering a token.
+    #[serde(default)]
+    pub cookie: bool,
+}
+
+impl std::fmt::Debug for LinkAcceptance {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LinkAcceptance").finish_non_exhaustive()
+    }
+}
+
+/// Uses a one-time link: an invitation creates the user, a reset sets the
+/// password (ending the user's other sessions); either way the holder is
+/// signed in.
+#[utoipa::path(post, path = "/api/v1/auth/link/accept", tag = "auth", request_body = LinkAcceptance,
+    responses((status = 200, body = LoginResponse), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn accept_link(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    request_headers: HeaderMap,
+    ApiJson(request): ApiJson<LinkAcceptance>,
+) -> ApiResult<(HeaderMap, Json<LoginResponse>)> {
+    let user = users::accept(&state, &request.token, &request.password).await?;
+    let success = login::start_session(&state, user, ip, user_agent(&request_headers)).await?;
+    Ok(session_answer(&state, success, request.cookie))
+}
