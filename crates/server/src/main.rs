@@ -40,6 +40,28 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Manage organizations (the MSPs this server hosts).
+    Org {
+        #[command(subcommand)]
+        command: OrgCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum OrgCommand {
+    /// Create an organization and its first user, its owner.
+    Add {
+        #[arg(long)]
+        name: String,
+        /// Email of the organization's owner.
+        #[arg(long)]
+        admin_email: String,
+        /// Read the owner's password from standard input instead of generating one.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List the organizations.
+    List,
 }
 
 #[derive(Subcommand)]
@@ -143,8 +165,8 @@ async fn main() -> anyhow::Result<()> {
                     password_stdin,
                 } => {
                     validate_email(&email)?;
-                    let role =
-                        Role::parse(&role).context("role must be admin, technician or readonly")?;
+                    let role = Role::parse(&role)
+                        .context("role must be owner, admin, technician or readonly")?;
                     let organization_id = match same_organization_as {
                         Some(existing) => {
                             store
@@ -191,6 +213,64 @@ async fn main() -> anyhow::Result<()> {
                     );
                     if generated {
                         println!("password: {password}");
+                    }
+                }
+            }
+            Ok(())
+        }
+        Command::Org { command } => {
+            let (config, _) = Config::load(&cli.overrides)?;
+            init_logging(config.log_format);
+            gururmm_server::data_dir::prepare(&config.data_dir)?;
+            let store = gururmm_store::connect(&config.database_url()).await?;
+            match command {
+                OrgCommand::Add {
+                    name,
+                    admin_email,
+                    password_stdin,
+                } => {
+                    let name = name.trim().to_string();
+                    if name.is_empty() || name.chars().count() > 200 {
+                        bail!("--name: give a name of 1 to 200 characters");
+                    }
+                    validate_email(&admin_email)?;
+                    let taken = store.list_organizations().await?;
+                    if taken
+                        .iter()
+                        .any(|org| org.name.to_lowercase() == name.to_lowercase())
+                    {
+                        bail!("an organization named {name:?} exists already");
+                    }
+                    if store.find_user_by_email(&admin_email).await?.is_some() {
+                        bail!("{admin_email} already has an account (emails are unique across organizations)");
+                    }
+                    let (password, generated) = read_password(password_stdin)?;
+                    let password_hash = hash_password(&password)?;
+                    let organization = store.create_organization(&name).await?;
+                    let owner = store
+                        .create_user(NewUser {
+                            organization_id: organization.id,
+                            email: admin_email,
+                            password_hash,
+                            role: Role::Owner,
+                        })
+                        .await?;
+                    println!(
+                        "created organization {} ({}) with its owner {}",
+                        organization.name, organization.id, owner.email
+                    );
+                    if generated {
+                        println!("password: {password}");
+                    }
+                }
+                OrgCommand::List => {
+                    for organization in store.list_organizations().await? {
+                        println!(
+                            "{}\t{}\t{}",
+                            organization.id,
+                            organization.created_at.format("%Y-%m-%d"),
+                            organization.name
+                        );
                     }
                 }
             }

@@ -10,6 +10,8 @@ use gururmm_protocol::{OrganizationId, UserId};
 #[async_trait]
 pub trait UserStore {
     async fn create_organization(&self, name: &str) -> StoreResult<Organization>;
+    /// Every organization of the instance, by name (the operator's view).
+    async fn list_organizations(&self) -> StoreResult<Vec<Organization>>;
     async fn count_users(&self) -> StoreResult<i64>;
     async fn create_user(&self, user: NewUser) -> StoreResult<User>;
     async fn find_user_by_email(&self, email: &str) -> StoreResult<Option<UserWithPassword>>;

@@ -176,6 +176,139 @@ async fn users_are_added_and_passwords_reset_from_the_command_line() {
 }
 
 #[tokio::test]
+async fn organizations_are_added_with_their_owner_from_the_command_line() {
+    let data = tempfile::tempdir().unwrap();
+    let run = |args: &[&str], stdin: Option<&str>| {
+        let mut command = server();
+        command.args(["--data-dir"]).arg(data.path()).args(args);
+        command.stdin(std::process::Stdio::piped());
+        command.stdout(std::process::Stdio::piped());
+        command.stderr(std::process::Stdio::piped());
+        let mut child = command.spawn().unwrap();
+        if let Some(text) = stdin {
+            use std::io::Write;
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(text.as_bytes())
+                .unwrap();
+        }
+        drop(child.stdin.take());
+        child.wait_with_output().unwrap()
+    };
+    let added = run(
+        &[
+            "org",
+            "add",
+            "--name",
+            "Second MSP",
+            "--admin-email",
+            "Boss@Second.test",
+        ],
+        None,
+    );
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+    let stdout = String::from_utf8(added.stdout).unwrap();
+    assert!(
+        stdout.contains("created organization Second MSP"),
+        "{stdout}"
+    );
+    let password = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("password: "))
+        .expect("generated password printed once")
+        .to_string();
+    let added = run(
+        &[
+            "org",
+            "add",
+            "--name",
+            "Third MSP",
+            "--admin-email",
+            "boss@third.test",
+            "--password-stdin",
+        ],
+        Some("third owner password\n"),
+    );
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+    assert!(!String::from_utf8(added.stdout)
+        .unwrap()
+        .contains("password:"));
+
+    // A name or an owner's email taken already is refused, saying which.
+    for (args, why) in [
+        (
+            [
+                "org",
+                "add",
+                "--name",
+                "second msp",
+                "--admin-email",
+                "x@second.test",
+            ],
+            "exists already",
+        ),
+        (
+            [
+                "org",
+                "add",
+                "--name",
+                "Fourth",
+                "--admin-email",
+                "boss@second.test",
+            ],
+            "already has an account",
+        ),
+    ] {
+        let refused = run(&args, None);
+        assert!(!refused.status.success());
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert!(stderr.contains(why), "{stderr}");
+    }
+    let listed = String::from_utf8(run(&["org", "list"], None).stdout).unwrap();
+    let names: Vec<&str> = listed
+        .lines()
+        .filter_map(|l| l.rsplit('\t').next())
+        .collect();
+    assert_eq!(names, ["Second MSP", "Third MSP"], "{listed}");
+
+    let config = Config {
+        data_dir: data.path().to_path_buf(),
+        ..Config::default()
+    };
+    let store = gururmm_store::connect(&config.database_url())
+        .await
+        .unwrap();
+    let boss = store
+        .find_user_by_email("boss@second.test")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(boss.user.role, Role::Owner);
+    assert_eq!(boss.user.organization_name, "Second MSP");
+    assert!(verify_password(&password, &boss.password_hash));
+    let third = store
+        .find_user_by_email("boss@third.test")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(verify_password(
+        "third owner password",
+        &third.password_hash
+    ));
+    assert_ne!(third.user.organization_id, boss.user.organization_id);
+}
+
+#[tokio::test]
 async fn a_fresh_database_gets_one_owner_with_a_generated_password() {
     let data = tempfile::tempdir().unwrap();
     let config = Config {

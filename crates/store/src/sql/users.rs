@@ -49,6 +49,23 @@ where
         Ok(org)
     }
 
+    async fn list_organizations(&self) -> StoreResult<Vec<Organization>> {
+        let rows: Vec<(String, String, i64)> = sqlx::query_as(
+            "SELECT id, name, created_at FROM organizations ORDER BY LOWER(name), id",
+        )
+        .fetch_all(&self.read)
+        .await?;
+        rows.into_iter()
+            .map(|(id, name, created_at)| {
+                Ok(Organization {
+                    id: parse_id(&id)?,
+                    name,
+                    created_at: from_millis(created_at),
+                })
+            })
+            .collect()
+    }
+
     async fn count_users(&self) -> StoreResult<i64> {
         Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users")
             .fetch_one(&self.read)
