@@ -176,4 +176,9 @@ pub async fn run_retention_once(state: &AppState) {
     if let Err(error) = state.store.delete_expired_sessions(Utc::now()).await {
         tracing::error!(%error, "session cleanup failed");
     }
+    match crate::services::audit::prune_once(state, Utc::now()).await {
+        Ok(0) => {}
+        Ok(organizations) => tracing::info!(organizations, "pruned audit events past retention"),
+        Err(error) => tracing::error!(%error, "audit retention failed"),
+    }
 }

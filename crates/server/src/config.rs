@@ -107,6 +107,9 @@ pub struct Config {
     pub agent_samples_per_minute: u32,
     /// Days of agent events kept.
     pub event_retention_days: u32,
+    /// Days of audit log kept (0: forever). Pruning is itself recorded, and
+    /// the chain stays verifiable from the last pruned event.
+    pub audit_retention_days: u32,
     /// Seconds between writes of agent presence (online/offline, last seen) to the database.
     pub presence_flush_seconds: u32,
     /// Bytes of stdout and of stderr kept per command; beyond it output is cut and flagged.
@@ -163,6 +166,7 @@ impl Default for Config {
             agent_frames_per_second: 100,
             agent_samples_per_minute: 120,
             event_retention_days: 90,
+            audit_retention_days: 365,
             presence_flush_seconds: 2,
             command_output_limit_bytes: 1024 * 1024,
             command_queue_seconds: 86_400,
@@ -226,6 +230,7 @@ const ENV_KEYS: &[&str] = &[
     "agent_frames_per_second",
     "agent_samples_per_minute",
     "event_retention_days",
+    "audit_retention_days",
     "presence_flush_seconds",
     "command_output_limit_bytes",
     "command_queue_seconds",
@@ -261,6 +266,7 @@ const NUMERIC_KEYS: &[&str] = &[
     "agent_frames_per_second",
     "agent_samples_per_minute",
     "event_retention_days",
+    "audit_retention_days",
     "presence_flush_seconds",
     "command_output_limit_bytes",
     "command_queue_seconds",

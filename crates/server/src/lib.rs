@@ -129,6 +129,11 @@ pub fn app(state: AppState) -> Router {
             gururmm_protocol::AGENT_WS_PATH,
             get(gateway::connection::agent_ws),
         )
+        // Every change through the API is in the audit log before it is made.
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            services::audit::record_requests,
+        ))
         .route("/api/{*rest}", axum::routing::any(api_not_found))
         .route("/api", axum::routing::any(api_not_found))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -45,6 +45,17 @@ enum Command {
         #[command(subcommand)]
         command: OrgCommand,
     },
+    /// The audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check every organization's audit chain (exit status 1 when one is broken).
+    Verify,
 }
 
 #[derive(Subcommand)]
@@ -111,6 +122,31 @@ fn init_logging(format: LogFormat) {
         LogFormat::Text => log.with_ansi(std::io::stderr().is_terminal()).init(),
         LogFormat::Json => log.json().flatten_event(true).with_ansi(false).init(),
     }
+}
+
+/// Records a change made from the command line in the organization's audit log.
+async fn audit_cli(
+    store: &dyn gururmm_store::Store,
+    organization: gururmm_protocol::OrganizationId,
+    action: &str,
+    user_email: &str,
+    details: serde_json::Value,
+) -> anyhow::Result<()> {
+    let event = gururmm_store::NewAuditEvent {
+        organization_id: organization,
+        at: chrono::Utc::now(),
+        actor: gururmm_server::services::audit::command_line(),
+        action: action.into(),
+        target_kind: Some("users".into()),
+        target_id: Some(user_email.into()),
+        source_ip: None,
+        details,
+    };
+    store
+        .append_audit(event)
+        .await
+        .map_err(|e| anyhow::anyhow!("recording to the audit log failed: {e}"))?;
+    Ok(())
 }
 
 fn read_password(from_stdin: bool) -> anyhow::Result<(String, bool)> {
@@ -189,6 +225,14 @@ async fn main() -> anyhow::Result<()> {
                             role,
                         })
                         .await?;
+                    audit_cli(
+                        store.as_ref(),
+                        organization_id,
+                        "user_created",
+                        &user.email,
+                        serde_json::json!({"role": user.role.as_str()}),
+                    )
+                    .await?;
                     println!("created {} ({})", user.email, user.role.as_str());
                     if generated {
                         println!("password: {password}");
@@ -206,6 +250,14 @@ async fn main() -> anyhow::Result<()> {
                     store
                         .set_user_password(user.user.id, &hash_password(&password)?)
                         .await?;
+                    audit_cli(
+                        store.as_ref(),
+                        user.user.organization_id,
+                        "password_reset",
+                        &user.user.email,
+                        serde_json::json!({}),
+                    )
+                    .await?;
                     println!(
                         "password reset for {}; existing sessions signed out (within {} s on a running server)",
                         user.user.email,
@@ -255,6 +307,14 @@ async fn main() -> anyhow::Result<()> {
                             role: Role::Owner,
                         })
                         .await?;
+                    audit_cli(
+                        store.as_ref(),
+                        organization.id,
+                        "organization_created",
+                        &owner.email,
+                        serde_json::json!({"name": organization.name, "owner": owner.email}),
+                    )
+                    .await?;
                     println!(
                         "created organization {} ({}) with its owner {}",
                         organization.name, organization.id, owner.email
@@ -273,6 +333,38 @@ async fn main() -> anyhow::Result<()> {
                         );
                     }
                 }
+            }
+            Ok(())
+        }
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => {
+            let (config, _) = Config::load(&cli.overrides)?;
+            init_logging(config.log_format);
+            gururmm_server::data_dir::prepare(&config.data_dir)?;
+            let store = gururmm_store::connect(&config.database_url()).await?;
+            let mut broken = 0;
+            for organization in store.list_organizations().await? {
+                let result =
+                    gururmm_server::services::audit::verify(store.as_ref(), organization.id)
+                        .await
+                        .map_err(|e| anyhow::anyhow!("{e}"))?;
+                match result.problem {
+                    None => println!(
+                        "{}: ok, {} events checked",
+                        organization.name, result.checked
+                    ),
+                    Some((seq, problem)) => {
+                        broken += 1;
+                        println!(
+                            "{}: BROKEN at event {seq}: {problem} ({} events checked before it)",
+                            organization.name, result.checked
+                        );
+                    }
+                }
+            }
+            if broken > 0 {
+                std::process::exit(1);
             }
             Ok(())
         }

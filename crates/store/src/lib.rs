@@ -1,7 +1,7 @@
 //! Persistence for the GuruRMM server: [`Store`], the sum of one trait per
 //! area (users, tenancy, agents, metrics, commands, scripts, jobs, enrollment,
 //! enrollment keys, deleted agents, policies, checks, alerts, notifications, maintenance windows,
-//! saved views, custom fields, invitations), and its SQLite and PostgreSQL
+//! saved views, custom fields, invitations, the audit log), and its SQLite and PostgreSQL
 //! implementations (`sql/`, one file per area).
 //!
 //! **Architecture Invariant:** all SQL of the server lives in this crate. The
@@ -15,6 +15,7 @@
 mod access;
 mod agents;
 mod alerts;
+mod audit;
 mod checks;
 mod commands;
 mod custom_fields;
@@ -40,6 +41,10 @@ pub use access::{need, Permission, PermissionSet, Requirement};
 pub use agents::{AgentFacets, AgentStore, OfflineAgent};
 pub use alerts::{
     Alert, AlertAction, AlertCount, AlertFilter, AlertKind, AlertStatus, AlertStore, NewAlert,
+};
+pub use audit::{
+    event_hash, verify_chain, AuditActor, AuditEvent, AuditFilter, AuditHead, AuditStore,
+    ChainCheck, NewAuditEvent, GENESIS_HASH,
 };
 pub use checks::{CheckHistoryEntry, CheckStatus, CheckStore, FleetCheck, FleetCheckFilter};
 pub use commands::CommandStore;
@@ -160,6 +165,7 @@ pub trait Store:
     + SavedViewStore
     + CustomFieldStore
     + InvitationStore
+    + AuditStore
     + Send
     + Sync
     + 'static
@@ -189,9 +195,9 @@ pub struct PoolUse {
 /// Every store trait, for `use gururmm_store::prelude::*`.
 pub mod prelude {
     pub use crate::{
-        AgentStore, AlertStore, CheckStore, CommandStore, CustomFieldStore, DeletedAgentStore,
-        EnrollmentKeyStore, EnrollmentStore, InvitationStore, JobStore, MaintenanceStore,
-        MetricStore, NotificationStore, PolicyStore, SavedViewStore, ScriptStore, Store,
-        TenancyStore, UserStore,
+        AgentStore, AlertStore, AuditStore, CheckStore, CommandStore, CustomFieldStore,
+        DeletedAgentStore, EnrollmentKeyStore, EnrollmentStore, InvitationStore, JobStore,
+        MaintenanceStore, MetricStore, NotificationStore, PolicyStore, SavedViewStore, ScriptStore,
+        Store, TenancyStore, UserStore,
     };
 }

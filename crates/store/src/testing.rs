@@ -80,18 +80,30 @@ impl TestDatabase {
     /// Runs SQL on the database directly, around the store (to set up what the
     /// store itself would never write, such as a corrupt row).
     pub async fn execute_raw(&self, sql: &str) {
-        match self.backend {
+        self.try_execute_raw(sql).await.expect("raw SQL");
+    }
+
+    /// Runs SQL behind the store's back, answering the database's refusal.
+    pub async fn try_execute_raw(&self, sql: &str) -> Result<(), String> {
+        let outcome = match self.backend {
             Backend::Sqlite => {
                 let pool = sqlx::SqlitePool::connect(&self.url).await.expect("open");
-                sqlx::query(sql).execute(&pool).await.expect("raw SQL");
+                let outcome = sqlx::query(sql).execute(&pool).await.map(|_| ());
                 pool.close().await;
+                outcome
             }
             Backend::Postgres => {
                 let pool = sqlx::PgPool::connect(&self.url).await.expect("open");
-                sqlx::query(sql).execute(&pool).await.expect("raw SQL");
+                let outcome = sqlx::query(sql).execute(&pool).await.map(|_| ());
                 pool.close().await;
+                outcome
             }
-        }
+        };
+        outcome.map_err(|error| error.to_string())
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
     }
 
     /// PostgreSQL only: ends every connection to this database and refuses new

@@ -391,6 +391,63 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The organization's audit log, newest first, filtered. */
+        get: operations["list_audit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/audit/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The events matching the filters, newest first (at most 100,000), as CSV
+         *     (cells a spreadsheet would run as formulas are defused) or JSON lines.
+         */
+        get: operations["export_audit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/audit/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Checks the organization's audit chain: an event changed, removed or
+         *     inserted in the database shows here.
+         */
+        get: operations["verify_audit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/link": {
         parameters: {
             query?: never;
@@ -1889,6 +1946,65 @@ export interface components {
         };
         /** @enum {string} */
         AlertStatus: "open" | "acknowledged" | "resolved";
+        /** @description One recorded event. */
+        AuditItem: {
+            action: string;
+            /** @description Who acted: a user's email, an API key's name, or the server. */
+            actor: string;
+            actor_id?: string | null;
+            /** @description `user`, `api_key` or `system`. */
+            actor_kind: string;
+            /** Format: date-time */
+            at: string;
+            /** @description The request (secrets redacted), or what else the event records. */
+            details: Record<string, never>;
+            hash: string;
+            /**
+             * Format: int64
+             * @description Its number in the organization's chain.
+             */
+            seq: number;
+            source_ip?: string | null;
+            /** @description What it was done to: `<kind>/<id>` (`agents/…`), or the kind alone. */
+            target?: string | null;
+        };
+        AuditPage: {
+            items: components["schemas"]["AuditItem"][];
+            /** Format: int64 */
+            page: number;
+            /** Format: int64 */
+            per_page: number;
+            /** Format: int64 */
+            total: number;
+        };
+        AuditProblem: {
+            message: string;
+            /**
+             * Format: int64
+             * @description The event where the chain breaks.
+             */
+            seq: number;
+        };
+        AuditVerification: {
+            /**
+             * Format: int64
+             * @description Events checked (those kept after any pruning).
+             */
+            checked: number;
+            /**
+             * Format: int64
+             * @description The number of the chain's last event.
+             */
+            last_seq: number;
+            /** @description Whether every event is intact, in order and complete. */
+            ok: boolean;
+            problem?: null | components["schemas"]["AuditProblem"];
+            /**
+             * Format: int64
+             * @description Events before this number were pruned (0: none).
+             */
+            pruned_through_seq: number;
+        };
         /**
          * @description What a bulk call does to each agent.
          * @enum {string}
@@ -4670,6 +4786,127 @@ export interface operations {
                 };
             };
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_audit: {
+        parameters: {
+            query?: {
+                /** @description Exactly this action (`delete_agent`, `sign_in`, `request_refused`…). */
+                action?: string;
+                /** @description The actor's email or name contains this (without regard to case), or is this id. */
+                actor?: string;
+                /** @description Events about this object id. */
+                target_id?: string;
+                /** @description Events at or after this time (RFC 3339). */
+                from?: string;
+                /** @description Events at or before this time (RFC 3339). */
+                to?: string;
+                /** @description Page number, from 1. */
+                page?: number;
+                /** @description Events per page, 1 to 200 (default 50). */
+                per_page?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditPage"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    export_audit: {
+        parameters: {
+            query?: {
+                /** @description `csv` (default) or `jsonl` (one JSON object per line). */
+                format?: "csv" | "jsonl";
+                action?: string;
+                actor?: string;
+                target_id?: string;
+                from?: string;
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The events */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    verify_audit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditVerification"];
+                };
+            };
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -6,7 +6,7 @@ use crate::api::auth::{session_answer, user_agent, LoginResponse};
 use crate::api::ClientIp;
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiJson, ApiResult, ErrorBody};
-use crate::services::{login, users};
+use crate::services::{audit, login, users};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -219,7 +219,20 @@ pub async fn accept_link(
     request_headers: HeaderMap,
     ApiJson(request): ApiJson<LinkAcceptance>,
 ) -> ApiResult<(HeaderMap, Json<LoginResponse>)> {
-    let user = users::accept(&state, &request.token, &request.password).await?;
+    let (user, kind) = users::accept(&state, &request.token, &request.password).await?;
+    let action = match kind {
+        InvitationKind::Invitation => "invitation_accepted",
+        InvitationKind::PasswordReset => "password_reset_used",
+    };
+    audit::record_sign_in(
+        &state,
+        user.organization_id,
+        audit::user_actor(&user),
+        action,
+        ip,
+        serde_json::json!({"method": "one-time link", "user_agent": user_agent(&request_headers)}),
+    )
+    .await;
     let success = login::start_session(&state, user, ip, user_agent(&request_headers)).await?;
     Ok(session_answer(&state, success, request.cookie))
 }

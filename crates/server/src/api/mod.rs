@@ -8,6 +8,7 @@ pub mod account;
 pub mod agent_bulk;
 pub mod agents;
 pub mod alerts;
+pub mod audit;
 pub mod auth;
 pub mod check_templates;
 pub mod checks;
@@ -137,6 +138,9 @@ fn account_router() -> OpenApiRouter<AppState> {
         .routes(routes!(users::reset_user_password))
         .routes(routes!(users::list_invitations))
         .routes(routes!(users::withdraw_invitation))
+        .routes(routes!(audit::list_audit))
+        .routes(routes!(audit::verify_audit))
+        .routes(routes!(audit::export_audit))
 }
 
 /// Policies, checks, alerts, the overview and notifications.

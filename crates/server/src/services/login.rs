@@ -6,6 +6,7 @@ use crate::auth::limiter::LoginGate;
 use crate::auth::secrets::{
     dummy_password_hash, new_session_token, sha256_hex, verify_password, MAX_PASSWORD_LEN,
 };
+use crate::services::audit;
 use crate::services::error::{ServiceError, ServiceResult};
 use crate::state::AppState;
 use chrono::{Duration, Utc};
@@ -64,7 +65,25 @@ pub async fn login(
         // A disabled user is refused like a wrong password: nobody learns
         // from the answer whether an account exists or is disabled.
         (Some(found), true) if found.user.disabled_at.is_none() => found.user,
-        (found, _) => {
+        (found, verified) => {
+            // The account's organization learns of the failure (an unknown
+            // address belongs to no organization).
+            if let Some(found) = &found {
+                let reason = if verified {
+                    "the account is disabled"
+                } else {
+                    "wrong password"
+                };
+                audit::record_sign_in(
+                    state,
+                    found.user.organization_id,
+                    audit::user_actor(&found.user),
+                    "sign_in_failed",
+                    ip,
+                    serde_json::json!({"reason": reason, "user_agent": user_agent}),
+                )
+                .await;
+            }
             state
                 .login_limiter
                 .record_failure(email, ip, found.is_some());
@@ -75,6 +94,15 @@ pub async fn login(
         }
     };
     state.login_limiter.record_success(email, ip);
+    audit::record_sign_in(
+        state,
+        user.organization_id,
+        audit::user_actor(&user),
+        "sign_in",
+        ip,
+        serde_json::json!({"method": "password", "user_agent": user_agent}),
+    )
+    .await;
     start_session(state, user, ip, user_agent).await
 }
 

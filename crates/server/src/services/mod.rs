@@ -8,6 +8,7 @@ pub mod agent_budgets;
 pub mod agent_bulk;
 pub mod agents;
 pub mod alerts;
+pub mod audit;
 pub mod bootstrap;
 pub mod bus;
 pub mod checks;

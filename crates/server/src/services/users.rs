@@ -318,8 +318,12 @@ fn unusable_link() -> ServiceError {
 }
 
 /// Uses a link: an invitation makes its user, a reset sets the password.
-pub async fn accept(state: &AppState, token: &str, password: &str) -> ServiceResult<User> {
-    look_up(state, token).await?;
+pub async fn accept(
+    state: &AppState,
+    token: &str,
+    password: &str,
+) -> ServiceResult<(User, InvitationKind)> {
+    let kind = look_up(state, token).await?.kind;
     validate_password(password).map_err(|e| ServiceError::invalid(format!("password: {e}")))?;
     let password = password.to_owned();
     let hash = tokio::task::spawn_blocking(move || hash_password(&password))
@@ -336,7 +340,7 @@ pub async fn accept(state: &AppState, token: &str, password: &str) -> ServiceRes
         })?;
     state.sessions.remove_user(user.id);
     tracing::info!(user = %user.id, "link used");
-    Ok(user)
+    Ok((user, kind))
 }
 
 /// A user changes their own password, proving the current one; every

@@ -274,6 +274,18 @@ async fn organizations_are_added_with_their_owner_from_the_command_line() {
         let stderr = String::from_utf8_lossy(&refused.stderr);
         assert!(stderr.contains(why), "{stderr}");
     }
+    // Each creation is in its organization's audit log, whose chain verifies.
+    let verified = run(&["audit", "verify"], None);
+    assert!(
+        verified.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verified.stderr)
+    );
+    let verified = String::from_utf8(verified.stdout).unwrap();
+    assert!(
+        verified.contains("Second MSP: ok, 1 events checked"),
+        "{verified}"
+    );
     let listed = String::from_utf8(run(&["org", "list"], None).stdout).unwrap();
     let names: Vec<&str> = listed
         .lines()

@@ -16,6 +16,7 @@
 
 mod agents;
 mod alerts;
+mod audit;
 mod checks;
 mod commands;
 mod custom_fields;
@@ -130,7 +131,8 @@ where
         + crate::MaintenanceStore
         + crate::SavedViewStore
         + crate::CustomFieldStore
-        + crate::InvitationStore,
+        + crate::InvitationStore
+        + crate::AuditStore,
 {
     fn backend(&self) -> Backend {
         self.backend

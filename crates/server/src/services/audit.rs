@@ -1,0 +1,425 @@
+//! Recording to the audit log, checking its chain and pruning it.
+//!
+//! Every API request that changes something (any method but GET, on a route
+//! that needs a session) is recorded by [`record_requests`] *before* it runs:
+//! when the record cannot be written the request is refused and nothing is
+//! done. A request that then fails gets a second record, `request_refused`,
+//! naming the first and the answer's status; a request that succeeds has
+//! exactly one. Sign-ins (and failed sign-ins of existing accounts), used
+//! one-time links and the command line's user and organization commands are
+//! recorded where they happen.
+//!
+//! What a request carried is kept in the record's details with every secret
+//! redacted (passwords, tokens, keys, secrets) and long text shortened.
+
+use crate::api::ClientIp;
+use crate::auth::CurrentUser;
+use crate::error::ApiError;
+use crate::services::error::{ServiceError, ServiceResult};
+use crate::state::AppState;
+use axum::body::Body;
+use axum::extract::{FromRequestParts, MatchedPath, Request, State};
+use axum::http::{Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Duration, Utc};
+use gururmm_protocol::OrganizationId;
+use gururmm_store::{
+    verify_chain, AuditActor, AuditEvent, AuditHead, NewAuditEvent, StoreError, User,
+};
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::OnceLock;
+
+/// Field names whose values never reach the log (compared without case).
+const SECRET_FIELDS: [&str; 11] = [
+    "password",
+    "current_password",
+    "new_password",
+    "token",
+    "secret",
+    "api_key",
+    "totp",
+    "recovery_code",
+    "agent_secret",
+    "client_secret",
+    "enrollment_key",
+];
+/// Longest text kept of one value of a request.
+const MAX_DETAIL_CHARS: usize = 2_000;
+/// Most bytes of a request body read for the record; larger ones are refused
+/// anyway by their route (the command routes allow the most).
+const MAX_RECORDED_BODY_BYTES: usize = crate::api::commands::MAX_COMMAND_BODY_BYTES;
+/// Events checked per read when verifying a chain.
+const VERIFY_PAGE: i64 = 1_000;
+
+/// The command line as an actor.
+pub fn command_line() -> AuditActor {
+    AuditActor {
+        kind: "system".into(),
+        id: None,
+        label: "gururmm-server (command line)".into(),
+    }
+}
+
+/// A user as an actor.
+pub fn user_actor(user: &User) -> AuditActor {
+    AuditActor {
+        kind: "user".into(),
+        id: Some(user.id.to_string()),
+        label: user.email.clone(),
+    }
+}
+
+/// Appends one event; an error means it was not recorded.
+pub async fn record(
+    store: &dyn gururmm_store::Store,
+    event: NewAuditEvent,
+) -> ServiceResult<AuditEvent> {
+    store
+        .append_audit(event)
+        .await
+        .map_err(ServiceError::internal)
+}
+
+/// A copy of a request's JSON with secrets replaced and long text shortened.
+pub fn redacted(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(key, value)| {
+                    let secret = SECRET_FIELDS
+                        .iter()
+                        .any(|field| key.eq_ignore_ascii_case(field));
+                    let kept = if secret && !value.is_null() {
+                        json!("<redacted>")
+                    } else {
+                        redacted(value)
+                    };
+                    (key.clone(), kept)
+                })
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(redacted).collect()),
+        Value::String(text) if text.chars().count() > MAX_DETAIL_CHARS => {
+            let kept: String = text.chars().take(MAX_DETAIL_CHARS).collect();
+            json!(format!("{kept}… ({} characters)", text.chars().count()))
+        }
+        other => other.clone(),
+    }
+}
+
+/// The API operations recorded, by method and route template: their
+/// operation ids, read once from the OpenAPI document (every operation but
+/// GET that needs a session).
+fn recorded_operations() -> &'static HashMap<(Method, String), String> {
+    static OPERATIONS: OnceLock<HashMap<(Method, String), String>> = OnceLock::new();
+    OPERATIONS.get_or_init(|| {
+        let document = serde_json::to_value(crate::openapi()).unwrap_or_default();
+        let mut operations = HashMap::new();
+        let Some(paths) = document["paths"].as_object() else {
+            return operations;
+        };
+        for (path, item) in paths {
+            let Some(item) = item.as_object() else {
+                continue;
+            };
+            for (method, operation) in item {
+                let Ok(method) = method.to_uppercase().parse::<Method>() else {
+                    continue;
+                };
+                if method == Method::GET || operation.get("security").is_none() {
+                    continue;
+                }
+                if let Some(id) = operation["operationId"].as_str() {
+                    operations.insert((method, path.clone()), id.to_owned());
+                }
+            }
+        }
+        operations
+    })
+}
+
+/// The object a route acts on: the kind (`agents`) and the `{id}` of the path.
+fn target(template: &str, path: &str) -> (Option<String>, Option<String>) {
+    let kind = template
+        .trim_start_matches("/api/v1/")
+        .split('/')
+        .next()
+        .filter(|kind| !kind.is_empty())
+        .map(str::to_owned);
+    let id = template
+        .split('/')
+        .zip(path.split('/'))
+        .find(|(part, _)| *part == "{id}")
+        .map(|(_, value)| value.to_owned());
+    (kind, id)
+}
+
+/// Route layer: records each request that changes something before it runs
+/// (see the module's description).
+pub async fn record_requests(
+    State(state): State<AppState>,
+    matched: MatchedPath,
+    request: Request,
+    next: Next,
+) -> Response {
+    let method = request.method().clone();
+    let Some(action) = recorded_operations()
+        .get(&(method.clone(), matched.as_str().to_owned()))
+        .cloned()
+    else {
+        return next.run(request).await;
+    };
+    let (mut parts, body) = request.into_parts();
+    // Whoever has no session is refused by the route itself; there is no one to record.
+    let Ok(current) = CurrentUser::from_request_parts(&mut parts, &state).await else {
+        return next.run(Request::from_parts(parts, body)).await;
+    };
+    let ip = ClientIp::from_request_parts(&mut parts, &state)
+        .await
+        .ok()
+        .and_then(|ClientIp(ip)| ip);
+    let bytes = match axum::body::to_bytes(body, MAX_RECORDED_BODY_BYTES).await {
+        Ok(bytes) => bytes,
+        Err(_) => {
+            return ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                "the request body is too large",
+            )
+            .into_response()
+        }
+    };
+    let request_details = if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice::<Value>(&bytes)
+            .map(|value| redacted(&value))
+            .unwrap_or_else(|_| json!("<not JSON>"))
+    };
+    let path = parts.uri.path().to_owned();
+    let (target_kind, target_id) = target(matched.as_str(), &path);
+    let event = NewAuditEvent {
+        organization_id: current.user.organization_id,
+        at: Utc::now(),
+        actor: user_actor(&current.user),
+        action: action.clone(),
+        target_kind: target_kind.clone(),
+        target_id: target_id.clone(),
+        source_ip: ip.map(|ip| ip.to_string()),
+        details: json!({"method": method.as_str(), "path": path, "request": request_details}),
+    };
+    let recorded = match record(state.store.as_ref(), event).await {
+        Ok(recorded) => recorded,
+        Err(error) => {
+            tracing::error!(%error, action, "the audit log could not be written; request refused");
+            return ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "audit_unavailable",
+                "the audit log cannot be written, so nothing was done; try again later",
+            )
+            .into_response();
+        }
+    };
+    let response = next
+        .run(Request::from_parts(parts, Body::from(bytes)))
+        .await;
+    let status = response.status();
+    if !status.is_success() {
+        let refusal = NewAuditEvent {
+            organization_id: current.user.organization_id,
+            at: Utc::now(),
+            actor: user_actor(&current.user),
+            action: "request_refused".into(),
+            target_kind,
+            target_id,
+            source_ip: ip.map(|ip| ip.to_string()),
+            details: json!({"refers_to": recorded.seq, "action": action, "status": status.as_u16()}),
+        };
+        if let Err(error) = record(state.store.as_ref(), refusal).await {
+            tracing::error!(%error, action, "recording a refused request failed");
+        }
+    }
+    response
+}
+
+/// A sign-in event of a user of `org`.
+pub async fn record_sign_in(
+    state: &AppState,
+    org: OrganizationId,
+    actor: AuditActor,
+    action: &str,
+    ip: Option<IpAddr>,
+    details: Value,
+) {
+    let event = NewAuditEvent {
+        organization_id: org,
+        at: Utc::now(),
+        target_kind: Some("users".into()),
+        target_id: actor.id.clone(),
+        actor,
+        action: action.into(),
+        source_ip: ip.map(|ip| ip.to_string()),
+        details,
+    };
+    if let Err(error) = record(state.store.as_ref(), event).await {
+        tracing::error!(%error, action, "recording a sign-in event failed");
+    }
+}
+
+/// The outcome of checking an organization's whole chain.
+pub struct Verification {
+    pub checked: i64,
+    /// The first problem: the event's number and what is wrong with it.
+    pub problem: Option<(i64, String)>,
+    pub head: AuditHead,
+}
+
+/// Checks an organization's chain from its anchor to its head: numbering,
+/// links and hashes of every event, and that the last event is the head's
+/// (events removed from the end are found too).
+pub async fn verify(
+    store: &dyn gururmm_store::Store,
+    org: OrganizationId,
+) -> ServiceResult<Verification> {
+    let head = store
+        .audit_head(org)
+        .await
+        .map_err(ServiceError::internal)?;
+    let (mut seq, mut hash) = (head.pruned_through_seq, head.pruned_through_hash.clone());
+    let mut checked = 0;
+    loop {
+        let events = store
+            .audit_events_after(org, seq, VERIFY_PAGE)
+            .await
+            .map_err(ServiceError::internal)?;
+        let check = verify_chain(seq, &hash, &events);
+        checked += check.checked;
+        if check.problem.is_some() {
+            return Ok(Verification {
+                checked,
+                problem: check.problem,
+                head,
+            });
+        }
+        (seq, hash) = (check.last_seq, check.last_hash);
+        if i64::try_from(events.len()).unwrap_or(i64::MAX) < VERIFY_PAGE {
+            break;
+        }
+    }
+    let problem = if seq < head.seq {
+        Some((
+            seq + 1,
+            format!("events {} to {} are missing", seq + 1, head.seq),
+        ))
+    } else if hash != head.hash {
+        Some((
+            seq,
+            "the last event is not the one the chain ends with".to_owned(),
+        ))
+    } else {
+        None
+    };
+    Ok(Verification {
+        checked,
+        problem,
+        head,
+    })
+}
+
+/// Prunes every organization's events older than the retention (none when
+/// it is 0), recording each pruning in the chain.
+pub async fn prune_once(state: &AppState, now: DateTime<Utc>) -> ServiceResult<u64> {
+    let days = state.config.audit_retention_days;
+    if days == 0 {
+        return Ok(0);
+    }
+    let before = now - Duration::days(i64::from(days));
+    let mut pruned = 0;
+    for org in state
+        .store
+        .audited_organizations()
+        .await
+        .map_err(ServiceError::internal)?
+    {
+        let record = NewAuditEvent {
+            organization_id: org,
+            at: now,
+            actor: AuditActor {
+                kind: "system".into(),
+                id: None,
+                label: "gururmm-server".into(),
+            },
+            action: "audit_pruned".into(),
+            target_kind: None,
+            target_id: None,
+            source_ip: None,
+            details: json!({"retention_days": days, "before": before}),
+        };
+        match state.store.prune_audit(org, before, record).await {
+            Ok(Some(_)) => pruned += 1,
+            Ok(None) => {}
+            Err(StoreError::NotFound) => {}
+            Err(error) => return Err(ServiceError::internal(error)),
+        }
+    }
+    Ok(pruned)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_redacted_at_any_depth_and_long_text_is_cut() {
+        let request = json!({
+            "email": "ann@msp.test",
+            "Password": "hunter2hunter2",
+            "config": {"url": "https://hook.test", "secret": "s3cret"},
+            "items": [{"token": "abc"}, {"name": "ok"}],
+            "body": "x".repeat(5_000),
+            "api_key": null,
+        });
+        let kept = redacted(&request);
+        assert_eq!(kept["email"], "ann@msp.test");
+        assert_eq!(kept["Password"], "<redacted>");
+        assert_eq!(kept["config"]["secret"], "<redacted>");
+        assert_eq!(kept["config"]["url"], "https://hook.test");
+        assert_eq!(kept["items"][0]["token"], "<redacted>");
+        assert_eq!(kept["api_key"], Value::Null);
+        let body = kept["body"].as_str().unwrap();
+        assert!(body.ends_with("… (5000 characters)") && body.len() < 2_100);
+        assert!(!kept.to_string().contains("hunter2") && !kept.to_string().contains("s3cret"));
+    }
+
+    #[test]
+    fn the_target_is_the_route_s_object() {
+        assert_eq!(
+            target(
+                "/api/v1/agents/{id}/commands",
+                "/api/v1/agents/abc/commands"
+            ),
+            (Some("agents".into()), Some("abc".into()))
+        );
+        assert_eq!(
+            target("/api/v1/clients", "/api/v1/clients"),
+            (Some("clients".into()), None)
+        );
+    }
+
+    #[test]
+    fn every_changing_operation_that_needs_a_session_is_recorded() {
+        let operations = recorded_operations();
+        assert_eq!(
+            operations
+                .get(&(Method::DELETE, "/api/v1/agents/{id}".to_owned()))
+                .map(String::as_str),
+            Some("delete_agent")
+        );
+        assert!(operations.contains_key(&(Method::POST, "/api/v1/auth/password".to_owned())));
+        assert!(!operations.contains_key(&(Method::POST, "/api/v1/auth/login".to_owned())));
+        assert!(!operations.keys().any(|(method, _)| *method == Method::GET));
+    }
+}
