@@ -31,6 +31,7 @@ mod notifications;
 mod policies;
 mod saved_views;
 mod scripts;
+mod second_factor;
 mod sql;
 mod tenancy;
 #[cfg(feature = "testing")]
@@ -73,6 +74,7 @@ pub use policies::{
 };
 pub use saved_views::{NewSavedView, SavedView, SavedViewStore};
 pub use scripts::ScriptStore;
+pub use second_factor::{SecondFactorStore, TotpState};
 pub use sql::{
     connect, PostgresStore, RowsAffected, SqlDatabase, SqlStore, SqliteStore, MAX_RAW_POINTS,
 };
@@ -166,6 +168,7 @@ pub trait Store:
     + CustomFieldStore
     + InvitationStore
     + AuditStore
+    + SecondFactorStore
     + Send
     + Sync
     + 'static
@@ -198,6 +201,6 @@ pub mod prelude {
         AgentStore, AlertStore, AuditStore, CheckStore, CommandStore, CustomFieldStore,
         DeletedAgentStore, EnrollmentKeyStore, EnrollmentStore, InvitationStore, JobStore,
         MaintenanceStore, MetricStore, NotificationStore, PolicyStore, SavedViewStore, ScriptStore,
-        Store, TenancyStore, UserStore,
+        SecondFactorStore, Store, TenancyStore, UserStore,
     };
 }

@@ -61,6 +61,8 @@ pub struct User {
     pub last_sign_in_at: Option<DateTime<Utc>>,
     /// Set while the user may not sign in (their sessions end when it is set).
     pub disabled_at: Option<DateTime<Utc>>,
+    /// Signing in also takes a code from the user's authenticator app.
+    pub second_factor: bool,
 }
 
 /// A sign-in session as its user sees it: never the token.

@@ -498,7 +498,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Signs in with email and password. */
+        /**
+         * Signs in with email and password, and for a user with a second factor
+         *     the current code of their authenticator app (`totp`) or a recovery code.
+         */
         post: operations["login"];
         delete?: never;
         options?: never;
@@ -606,6 +609,66 @@ export interface paths {
         post?: never;
         /** Ends one of the signed-in user's sessions. */
         delete: operations["revoke_session"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/totp/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirms the setup with the app's current code: the second factor is on,
+         *     the user's other sessions end, and the recovery codes are answered once.
+         */
+        post: operations["totp_confirm"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/totp/disable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Turns the user's second factor off (proving their password); their other
+         *     sessions end.
+         */
+        post: operations["totp_disable"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/totp/setup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Starts setting up a TOTP second factor: a new secret for the user's
+         *     authenticator app. It guards sign-in only once confirmed with a code.
+         */
+        post: operations["totp_setup"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -1689,6 +1752,27 @@ export interface paths {
          *     or answered like an invitation. Their sessions end when they use it.
          */
         post: operations["reset_user_password"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{id}/reset-second-factor": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Turns a user's second factor off (a lost phone): they sign in with their
+         *     password alone until they set one up again, and every session of theirs
+         *     ends. Only an owner resets an owner's.
+         */
+        post: operations["reset_second_factor"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2966,6 +3050,13 @@ export interface components {
             cookie?: boolean;
             email: string;
             password: string;
+            /** @description One of the user's recovery codes instead (each works once). */
+            recovery_code?: string | null;
+            /**
+             * @description The current code of the user's authenticator app, for a user with a
+             *     second factor (without it such a sign-in is a 401 `second_factor_required`).
+             */
+            totp?: string | null;
         };
         LoginResponse: {
             /** Format: date-time */
@@ -3152,6 +3243,8 @@ export interface components {
             last_sign_in_at?: string | null;
             permissions: components["schemas"]["Permission"][];
             role: components["schemas"]["Role"];
+            /** @description Signing in also takes a code from an authenticator app. */
+            second_factor: boolean;
         };
         /**
          * Format: uuid
@@ -3194,6 +3287,9 @@ export interface components {
             current_password: string;
             /** @description At least 12 characters. */
             new_password: string;
+        };
+        PasswordProof: {
+            password: string;
         };
         /**
          * @description One thing a user may be allowed to do in an organization.
@@ -3352,6 +3448,10 @@ export interface components {
         Ready: {
             /** @description Always `ready` with a 200. */
             status: string;
+        };
+        RecoveryCodes: {
+            /** @description Ten codes, each good for one sign-in without the app. Shown this once. */
+            recovery_codes: string[];
         };
         RevokedSessions: {
             revoked: number;
@@ -3690,6 +3790,16 @@ export interface components {
             status: string;
             title: string;
         };
+        TotpConfirmation: {
+            /** @description The app's current six-digit code. */
+            code: string;
+        };
+        TotpSetup: {
+            /** @description `otpauth://totp/…`, to show as a QR code. */
+            otpauth_url: string;
+            /** @description The secret in base32, to type into an authenticator app. */
+            secret: string;
+        };
         /** @description CPU or memory use, averaged over a window, against thresholds in percent. */
         UsageCheck: {
             /**
@@ -3724,6 +3834,8 @@ export interface components {
              */
             permissions: components["schemas"]["Permission"][];
             role: components["schemas"]["Role"];
+            /** @description Signing in also takes a code from an authenticator app. */
+            second_factor: boolean;
         };
         /**
          * Format: uuid
@@ -5202,6 +5314,125 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    totp_confirm: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TotpConfirmation"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecoveryCodes"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    totp_disable: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordProof"];
+            };
+        };
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    totp_setup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TotpSetup"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8636,6 +8867,43 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["LinkCreated"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    reset_second_factor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["UserId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrgUser"];
                 };
             };
             403: {

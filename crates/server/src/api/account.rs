@@ -6,7 +6,7 @@ use crate::api::auth::{session_answer, user_agent, LoginResponse};
 use crate::api::ClientIp;
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiJson, ApiResult, ErrorBody};
-use crate::services::{audit, login, users};
+use crate::services::{audit, login, second_factor, users};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -235,4 +235,89 @@ pub async fn accept_link(
     .await;
     let success = login::start_session(&state, user, ip, user_agent(&request_headers)).await?;
     Ok(session_answer(&state, success, request.cookie))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TotpSetup {
+    /// The secret in base32, to type into an authenticator app.
+    pub secret: String,
+    /// `otpauth://totp/…`, to show as a QR code.
+    pub otpauth_url: String,
+}
+
+/// Starts setting up a TOTP second factor: a new secret for the user's
+/// authenticator app. It guards sign-in only once confirmed with a code.
+#[utoipa::path(post, path = "/api/v1/auth/totp/setup", tag = "auth", security(("bearer" = [])),
+    responses((status = 200, body = TotpSetup), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn totp_setup(
+    State(state): State<AppState>,
+    current: CurrentUser,
+) -> ApiResult<Json<TotpSetup>> {
+    let setup = second_factor::setup(&state, &current.user).await?;
+    Ok(Json(TotpSetup {
+        secret: setup.secret,
+        otpauth_url: setup.otpauth_url,
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TotpConfirmation {
+    /// The app's current six-digit code.
+    pub code: String,
+}
+
+impl std::fmt::Debug for TotpConfirmation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TotpConfirmation").finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RecoveryCodes {
+    /// Ten codes, each good for one sign-in without the app. Shown this once.
+    pub recovery_codes: Vec<String>,
+}
+
+/// Confirms the setup with the app's current code: the second factor is on,
+/// the user's other sessions end, and the recovery codes are answered once.
+#[utoipa::path(post, path = "/api/v1/auth/totp/confirm", tag = "auth", request_body = TotpConfirmation,
+    security(("bearer" = [])),
+    responses((status = 200, body = RecoveryCodes), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn totp_confirm(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ApiJson(request): ApiJson<TotpConfirmation>,
+) -> ApiResult<Json<RecoveryCodes>> {
+    let codes = second_factor::confirm(&state, &current, &request.code).await?;
+    Ok(Json(RecoveryCodes {
+        recovery_codes: codes,
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordProof {
+    pub password: String,
+}
+
+impl std::fmt::Debug for PasswordProof {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PasswordProof").finish_non_exhaustive()
+    }
+}
+
+/// Turns the user's second factor off (proving their password); their other
+/// sessions end.
+#[utoipa::path(post, path = "/api/v1/auth/totp/disable", tag = "auth", request_body = PasswordProof,
+    security(("bearer" = [])),
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn totp_disable(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ApiJson(request): ApiJson<PasswordProof>,
+) -> ApiResult<StatusCode> {
+    second_factor::disable_own(&state, &current, &request.password).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -3,7 +3,7 @@
 use crate::api::ClientIp;
 use crate::auth::{cookies, CurrentUser};
 use crate::error::{ApiError, ApiJson, ApiResult, ErrorBody};
-use crate::services::login;
+use crate::services::{login, second_factor};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
@@ -24,6 +24,13 @@ pub struct LoginRequest {
     /// dashboard signs in this way; API clients leave it out.
     #[serde(default)]
     pub cookie: bool,
+    /// The current code of the user's authenticator app, for a user with a
+    /// second factor (without it such a sign-in is a 401 `second_factor_required`).
+    #[serde(default)]
+    pub totp: Option<String>,
+    /// One of the user's recovery codes instead (each works once).
+    #[serde(default)]
+    pub recovery_code: Option<String>,
 }
 
 impl std::fmt::Debug for LoginRequest {
@@ -46,6 +53,8 @@ pub struct User {
     pub organization_name: String,
     /// When the user last signed in (this session's sign-in, for oneself).
     pub last_sign_in_at: Option<DateTime<Utc>>,
+    /// Signing in also takes a code from an authenticator app.
+    pub second_factor: bool,
 }
 
 impl From<gururmm_store::User> for User {
@@ -58,6 +67,7 @@ impl From<gururmm_store::User> for User {
             organization_id: user.organization_id,
             organization_name: user.organization_name,
             last_sign_in_at: user.last_sign_in_at,
+            second_factor: user.second_factor,
         }
     }
 }
@@ -70,7 +80,8 @@ pub struct LoginResponse {
     pub user: User,
 }
 
-/// Signs in with email and password.
+/// Signs in with email and password, and for a user with a second factor
+/// the current code of their authenticator app (`totp`) or a recovery code.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
     responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn login(
@@ -85,6 +96,10 @@ pub async fn login(
         &request.password,
         ip,
         user_agent(&request_headers),
+        &second_factor::Offered {
+            totp: request.totp.as_deref(),
+            recovery_code: request.recovery_code.as_deref(),
+        },
     )
     .await?;
     Ok(session_answer(&state, success, request.cookie))

@@ -127,6 +127,9 @@ fn account_router() -> OpenApiRouter<AppState> {
         .routes(routes!(account::revoke_other_sessions))
         .routes(routes!(account::look_up_link))
         .routes(routes!(account::accept_link))
+        .routes(routes!(account::totp_setup))
+        .routes(routes!(account::totp_confirm))
+        .routes(routes!(account::totp_disable))
         .routes(routes!(users::list_users, users::invite_user))
         .routes(routes!(
             users::get_user,
@@ -136,6 +139,7 @@ fn account_router() -> OpenApiRouter<AppState> {
         .routes(routes!(users::disable_user))
         .routes(routes!(users::enable_user))
         .routes(routes!(users::reset_user_password))
+        .routes(routes!(users::reset_second_factor))
         .routes(routes!(users::list_invitations))
         .routes(routes!(users::withdraw_invitation))
         .routes(routes!(audit::list_audit))

@@ -23,6 +23,8 @@ pub struct OrgUser {
     pub last_sign_in_at: Option<DateTime<Utc>>,
     /// While set, the user cannot sign in.
     pub disabled_at: Option<DateTime<Utc>>,
+    /// Signing in also takes a code from an authenticator app.
+    pub second_factor: bool,
 }
 
 impl From<gururmm_store::User> for OrgUser {
@@ -35,6 +37,7 @@ impl From<gururmm_store::User> for OrgUser {
             created_at: user.created_at,
             last_sign_in_at: user.last_sign_in_at,
             disabled_at: user.disabled_at,
+            second_factor: user.second_factor,
         }
     }
 }
@@ -223,6 +226,21 @@ pub async fn reset_user_password(
 ) -> ApiResult<(StatusCode, Json<LinkCreated>)> {
     let sent = users::reset_password(&state, &current.user, id).await?;
     Ok((StatusCode::CREATED, Json(sent.into())))
+}
+
+/// Turns a user's second factor off (a lost phone): they sign in with their
+/// password alone until they set one up again, and every session of theirs
+/// ends. Only an owner resets an owner's.
+#[utoipa::path(post, path = "/api/v1/users/{id}/reset-second-factor", tag = "users", params(("id" = UserId, Path)),
+    security(("bearer" = ["manage_users"])),
+    responses((status = 200, body = OrgUser), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn reset_second_factor(
+    State(state): State<AppState>,
+    Can(current, ..): Can<need::ManageUsers>,
+    ApiPath(id): ApiPath<UserId>,
+) -> ApiResult<Json<OrgUser>> {
+    let user = crate::services::second_factor::reset(&state, &current.user, id).await?;
+    Ok(Json(user.into()))
 }
 
 #[derive(Debug, Serialize, ToSchema)]

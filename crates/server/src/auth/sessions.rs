@@ -83,6 +83,7 @@ mod tests {
             created_at: chrono::Utc::now(),
             last_sign_in_at: None,
             disabled_at: None,
+            second_factor: false,
         }
     }
 

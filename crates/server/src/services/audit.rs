@@ -33,7 +33,9 @@ use std::net::IpAddr;
 use std::sync::OnceLock;
 
 /// Field names whose values never reach the log (compared without case).
-const SECRET_FIELDS: [&str; 11] = [
+const SECRET_FIELDS: [&str; 13] = [
+    "code",
+    "recovery_codes",
     "password",
     "current_password",
     "new_password",

@@ -6,8 +6,8 @@ use crate::auth::limiter::LoginGate;
 use crate::auth::secrets::{
     dummy_password_hash, new_session_token, sha256_hex, verify_password, MAX_PASSWORD_LEN,
 };
-use crate::services::audit;
 use crate::services::error::{ServiceError, ServiceResult};
+use crate::services::{audit, second_factor};
 use crate::state::AppState;
 use chrono::{Duration, Utc};
 use gururmm_store::{SessionOrigin, User};
@@ -29,6 +29,7 @@ pub async fn login(
     password: &str,
     ip: Option<IpAddr>,
     user_agent: Option<&str>,
+    offered: &second_factor::Offered<'_>,
 ) -> ServiceResult<LoginSuccess> {
     match state.login_limiter.gate(email, ip) {
         LoginGate::Locked { retry_after } => {
@@ -93,6 +94,33 @@ pub async fn login(
             });
         }
     };
+    // The password was right: a user with a second factor also gives a code.
+    // Being told one is needed reveals nothing a right password does not.
+    let method = match second_factor::check(state, &user, offered).await? {
+        second_factor::Check::Passed(method) => method,
+        second_factor::Check::Missing => {
+            return Err(ServiceError::Unauthorized {
+                code: "second_factor_required",
+                message: "enter the code from your authenticator app (totp), or a recovery code (recovery_code)".into(),
+            })
+        }
+        second_factor::Check::Wrong => {
+            audit::record_sign_in(
+                state,
+                user.organization_id,
+                audit::user_actor(&user),
+                "sign_in_failed",
+                ip,
+                serde_json::json!({"reason": "wrong, used or expired second factor code", "user_agent": user_agent}),
+            )
+            .await;
+            state.login_limiter.record_failure(email, ip, true);
+            return Err(ServiceError::Unauthorized {
+                code: "second_factor_invalid",
+                message: "that code is wrong, was used already, or has expired".into(),
+            });
+        }
+    };
     state.login_limiter.record_success(email, ip);
     audit::record_sign_in(
         state,
@@ -100,7 +128,7 @@ pub async fn login(
         audit::user_actor(&user),
         "sign_in",
         ip,
-        serde_json::json!({"method": "password", "user_agent": user_agent}),
+        serde_json::json!({"method": method, "user_agent": user_agent}),
     )
     .await;
     start_session(state, user, ip, user_agent).await

@@ -27,4 +27,5 @@ pub mod offline_alerts;
 pub mod policies;
 pub mod readiness;
 pub mod scripts;
+pub mod second_factor;
 pub mod users;

@@ -23,6 +23,7 @@ mod permissions;
 mod saved_views;
 mod scripts;
 mod search;
+mod second_factor;
 mod security;
 mod tenancy;
 mod users;

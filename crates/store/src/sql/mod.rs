@@ -34,6 +34,7 @@ pub use metrics::MAX_RAW_POINTS;
 mod postgres;
 pub(crate) mod rows;
 mod scripts;
+mod second_factor;
 mod sqlite;
 mod tenancy;
 mod users;
@@ -132,7 +133,8 @@ where
         + crate::SavedViewStore
         + crate::CustomFieldStore
         + crate::InvitationStore
-        + crate::AuditStore,
+        + crate::AuditStore
+        + crate::SecondFactorStore,
 {
     fn backend(&self) -> Backend {
         self.backend

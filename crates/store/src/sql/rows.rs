@@ -50,6 +50,7 @@ pub(crate) struct UserRow {
     pub(crate) created_at: i64,
     pub(crate) last_sign_in_at: Option<i64>,
     pub(crate) disabled_at: Option<i64>,
+    pub(crate) totp_enabled_at: Option<i64>,
     pub(crate) password_hash: String,
 }
 
@@ -68,6 +69,7 @@ impl UserRow {
                 created_at: from_millis(self.created_at),
                 last_sign_in_at: self.last_sign_in_at.map(from_millis),
                 disabled_at: self.disabled_at.map(from_millis),
+                second_factor: self.totp_enabled_at.is_some(),
             },
             password_hash: self.password_hash,
         })

@@ -11,7 +11,7 @@ use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Type};
 
 const USER_SELECT: &str =
     "SELECT u.id, u.organization_id, o.name AS organization_name, u.email, u.role, \
-     u.created_at, u.last_sign_in_at, u.disabled_at, u.password_hash \
+     u.created_at, u.last_sign_in_at, u.disabled_at, u.totp_enabled_at, u.password_hash \
      FROM users u JOIN organizations o ON o.id = u.organization_id";
 
 /// How many hex digits of a session token's hash name the session.
