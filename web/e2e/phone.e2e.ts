@@ -228,6 +228,10 @@ describe("the dashboard on a phone", () => {
       ["deliveries", "/notifications/deliveries", /deliver/i],
       ["maintenance", "/maintenance", /maintenance/i],
       ["enrollment requests", "/enrollment-requests", /approval|enrollment/i],
+      ["users", "/users", "Users"],
+      ["account", "/account", "Your account"],
+      // A link that was never made reads like a used one: the public page's explanation.
+      ["used-link welcome", "/welcome#token=gri_0000", "This link no longer works"],
     ];
     // Every page is visited even after one fails, so a failure names all the pages that overflow.
     const failures: string[] = [];

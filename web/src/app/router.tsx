@@ -44,6 +44,13 @@ const loginRoute = createRoute({
   component: LoginRoute,
 });
 
+// Public like the login page: a one-time link (invitation, password reset) opens it without a session.
+const welcomeRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/welcome",
+  component: lazyRouteComponent(() => import("./routes/user-routes"), "WelcomeRoute"),
+});
+
 const authedRoute = createRoute({
   getParentRoute: () => rootRoute,
   id: "authed",
@@ -208,6 +215,18 @@ const customFieldsRoute = createRoute({
   component: lazyRouteComponent(() => import("./routes/custom-field-routes"), "CustomFieldsRoute"),
 });
 
+const usersRoute = createRoute({
+  getParentRoute: () => authedRoute,
+  path: "/users",
+  component: lazyRouteComponent(() => import("./routes/user-routes"), "UsersRoute"),
+});
+
+const accountRoute = createRoute({
+  getParentRoute: () => authedRoute,
+  path: "/account",
+  component: lazyRouteComponent(() => import("./routes/user-routes"), "AccountRoute"),
+});
+
 const enrollmentRequestsRoute = createRoute({
   getParentRoute: () => authedRoute,
   path: "/enrollment-requests",
@@ -216,6 +235,7 @@ const enrollmentRequestsRoute = createRoute({
 
 const routeTree = rootRoute.addChildren([
   loginRoute,
+  welcomeRoute,
   authedRoute.addChildren([
     indexRoute,
     alertsRoute,
@@ -240,6 +260,8 @@ const routeTree = rootRoute.addChildren([
     deliveriesRoute,
     maintenanceRoute,
     customFieldsRoute,
+    usersRoute,
+    accountRoute,
     enrollmentRequestsRoute,
   ]),
 ]);

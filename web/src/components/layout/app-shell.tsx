@@ -18,8 +18,11 @@ import {
   ShieldEllipsisIcon,
   SunIcon,
   TagsIcon,
+  UserCogIcon,
   UserIcon,
+  UsersIcon,
   WrenchIcon,
+  type LucideIcon,
 } from "lucide-react";
 import { useState, type ReactNode } from "react";
 import { Button } from "@/components/ui/button";
@@ -35,7 +38,8 @@ import {
   DropdownMenuTrigger,
 } from "@/components/ui/dropdown-menu";
 import { Tooltip, TooltipContent, TooltipTrigger } from "@/components/ui/tooltip";
-import { useAuthActions, useCurrentUser } from "@/lib/auth";
+import type { Permission } from "@/api/types";
+import { can, useAuthActions, useCurrentUser } from "@/lib/auth";
 import { useLiveConnectionState } from "@/lib/live-events";
 import { useTheme, type ThemePreference } from "@/lib/theme";
 import { cn } from "@/lib/utils";
@@ -53,8 +57,9 @@ const NAV_ITEMS = [
   { to: "/notifications", label: "Notifications", icon: SendIcon },
   { to: "/maintenance", label: "Maintenance", icon: WrenchIcon },
   { to: "/custom-fields", label: "Custom fields", icon: TagsIcon },
+  { to: "/users", label: "Users", icon: UsersIcon, permission: "manage_users" },
   { to: "/enrollment-requests", label: "Approvals", icon: ShieldCheckIcon },
-] as const;
+] as const satisfies readonly { to: string; label: string; icon: LucideIcon; permission?: Permission }[];
 
 type NavPath = (typeof NAV_ITEMS)[number]["to"];
 
@@ -102,9 +107,12 @@ function HomeLink({ className, onNavigate }: { className?: string; onNavigate?: 
 }
 
 function Navigation({ navBadges, onNavigate }: { navBadges: Partial<Record<NavPath, ReactNode>>; onNavigate?: () => void }) {
+  const user = useCurrentUser().data;
+  // An entry that needs a permission shows only once the user is known to have it.
+  const items = NAV_ITEMS.filter((item) => !("permission" in item) || can(user, item.permission));
   return (
     <nav aria-label="Main" className="grid gap-0.5 p-2">
-      {NAV_ITEMS.map(({ to, label, icon: Icon }) => (
+      {items.map(({ to, label, icon: Icon }) => (
         <Link
           key={to}
           to={to}
@@ -216,6 +224,11 @@ function UserMenu() {
           </span>
         </DropdownMenuLabel>
         <DropdownMenuSeparator />
+        <DropdownMenuItem asChild>
+          <Link to="/account" data-testid="account-link">
+            <UserCogIcon /> Your account
+          </Link>
+        </DropdownMenuItem>
         {/* The server's page, not a dashboard route: a plain link loads it. */}
         <DropdownMenuItem asChild>
           <a href="/docs">

@@ -1,0 +1,45 @@
+import { screen, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import type { Role } from "@/api/types";
+import { LiveEventsProvider } from "@/lib/live-events";
+import { ThemeProvider } from "@/lib/theme";
+import { renderPage } from "@/test/render-page";
+import { AppShell } from "./app-shell";
+
+function renderShell(role: Role) {
+  return renderPage(
+    <ThemeProvider>
+      <LiveEventsProvider session={null}>
+        <AppShell>
+          <p>page</p>
+        </AppShell>
+      </LiveEventsProvider>
+    </ThemeProvider>,
+    { role },
+  );
+}
+
+describe("AppShell", () => {
+  it.each(["owner", "admin"] as const)("shows the Users entry to an %s, beside Custom fields", async (role) => {
+    renderShell(role);
+    const nav = await screen.findByRole("navigation", { name: "Main" });
+    const labels = within(nav)
+      .getAllByRole("link")
+      .map((link) => link.textContent);
+    expect(labels.indexOf("Users")).toBe(labels.indexOf("Custom fields") + 1);
+    expect(within(nav).getByRole("link", { name: "Users" })).toHaveAttribute("href", "/users");
+  });
+
+  it.each(["technician", "readonly"] as const)("hides the Users entry from a %s", async (role) => {
+    renderShell(role);
+    const nav = await screen.findByRole("navigation", { name: "Main" });
+    expect(within(nav).getByRole("link", { name: "Agents" })).toBeInTheDocument();
+    expect(within(nav).queryByRole("link", { name: "Users" })).toBeNull();
+  });
+
+  it("links to the signed-in user's account from the user menu", async () => {
+    renderShell("readonly");
+    await userEvent.click(await screen.findByTestId("user-menu"));
+    expect(await screen.findByRole("menuitem", { name: "Your account" })).toHaveAttribute("href", "/account");
+  });
+});

@@ -1,0 +1,87 @@
+//! The organization's users and pending invitations (`manage_users`): the lists, inviting, a user's
+//! role, disabling and enabling, password reset links, removing, and withdrawing an invitation.
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { api } from "@/api/client";
+import { unwrap } from "@/api/errors";
+import type { components } from "@/api/schema";
+import type { Role } from "@/api/types";
+
+type Schemas = components["schemas"];
+export type OrgUser = Schemas["OrgUser"];
+export type UserList = Schemas["UserList"];
+export type Invitation = Schemas["Invitation"];
+export type InvitationList = Schemas["InvitationList"];
+export type InviteRequest = Schemas["InviteRequest"];
+/** A one-time link made for someone: its link when it was not emailed, shown this once. */
+export type LinkCreated = Schemas["LinkCreated"];
+
+// No other feature shows users, so the root stays here rather than in @/api/query-keys.
+export const userKeys = {
+  all: ["users"] as const,
+  list: ["users", "list"] as const,
+  invitations: ["users", "invitations"] as const,
+};
+
+export function useUsers(enabled = true) {
+  return useQuery({ queryKey: userKeys.list, queryFn: () => unwrap(api.GET("/api/v1/users")), enabled });
+}
+
+export function useInvitations(enabled = true) {
+  return useQuery({ queryKey: userKeys.invitations, queryFn: () => unwrap(api.GET("/api/v1/invitations")), enabled });
+}
+
+/** After any change both lists are read again: an accepted invitation moves from one to the other. */
+function useUsersChanged() {
+  const queryClient = useQueryClient();
+  return () => queryClient.invalidateQueries({ queryKey: userKeys.all });
+}
+
+export function useInviteUser() {
+  const changed = useUsersChanged();
+  return useMutation({
+    mutationFn: (body: InviteRequest) => unwrap(api.POST("/api/v1/users", { body })),
+    onSuccess: changed,
+  });
+}
+
+export function useChangeRole() {
+  const changed = useUsersChanged();
+  return useMutation({
+    mutationFn: ({ id, role }: { id: string; role: Role }) =>
+      unwrap(api.PATCH("/api/v1/users/{id}", { params: { path: { id } }, body: { role } })),
+    onSuccess: changed,
+  });
+}
+
+export function useSetUserDisabled() {
+  const changed = useUsersChanged();
+  return useMutation({
+    mutationFn: ({ id, disabled }: { id: string; disabled: boolean }) =>
+      disabled
+        ? unwrap(api.POST("/api/v1/users/{id}/disable", { params: { path: { id } } }))
+        : unwrap(api.POST("/api/v1/users/{id}/enable", { params: { path: { id } } })),
+    onSuccess: changed,
+  });
+}
+
+export function useResetPassword() {
+  return useMutation({
+    mutationFn: (id: string) => unwrap(api.POST("/api/v1/users/{id}/reset-password", { params: { path: { id } } })),
+  });
+}
+
+export function useRemoveUser() {
+  const changed = useUsersChanged();
+  return useMutation({
+    mutationFn: (id: string) => unwrap(api.DELETE("/api/v1/users/{id}", { params: { path: { id } } })),
+    onSuccess: changed,
+  });
+}
+
+export function useWithdrawInvitation() {
+  const changed = useUsersChanged();
+  return useMutation({
+    mutationFn: (id: string) => unwrap(api.DELETE("/api/v1/invitations/{id}", { params: { path: { id } } })),
+    onSuccess: changed,
+  });
+}

@@ -1,0 +1,220 @@
+//! The organization's users: who may sign in and with which role. Those with `manage_users` invite
+//! people, change roles, disable, reset and remove users, and withdraw pending invitations; the
+//! rules the server enforces (only an owner acts on the owner role, nobody disables or removes
+//! themselves) decide which controls a row shows.
+import { Link } from "@tanstack/react-router";
+import { BanIcon, CircleCheckIcon, Trash2Icon, UsersIcon } from "lucide-react";
+import { toast } from "sonner";
+import { errorMessage } from "@/api/errors";
+import type { Role, User } from "@/api/types";
+import { ConfirmDialog } from "@/components/confirm-dialog";
+import { DataTable, type DataColumn } from "@/components/data-table";
+import { EmptyState } from "@/components/empty-state";
+import { PageHeader } from "@/components/page-header";
+import { RelativeTime } from "@/components/relative-time";
+import { Badge } from "@/components/ui/badge";
+import { Button } from "@/components/ui/button";
+import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
+import { useDocumentTitle } from "@/hooks/use-document-title";
+import { can, useCurrentUser } from "@/lib/auth";
+import { formatDateTime } from "@/lib/format";
+import { useChangeRole, useRemoveUser, useSetUserDisabled, useUsers, type OrgUser } from "../api/users";
+import { grantableRoles, mayActOn, ROLE_LABELS } from "../roles";
+import { InviteUserDialog } from "./invite-user-dialog";
+import { PendingInvitationsCard } from "./pending-invitations-card";
+import { ResetPasswordDialog } from "./reset-password-dialog";
+
+export function UsersPage() {
+  useDocumentTitle("Users");
+  const actor = useCurrentUser().data;
+  const mayManage = can(actor, "manage_users");
+  return (
+    <div className="grid gap-4">
+      <PageHeader
+        title="Users"
+        description="Who may sign in to your organization, and with which role."
+        actions={mayManage ? <InviteUserDialog /> : null}
+      />
+      {actor === undefined ? null : !mayManage ? (
+        <EmptyState icon={UsersIcon} title="Not available to your role" data-testid="users-not-allowed">
+          Managing users needs the manage users permission; ask an administrator. Your own password and sessions are on{" "}
+          <Link to="/account" className="text-primary hover:underline">
+            your account page
+          </Link>
+          .
+        </EmptyState>
+      ) : (
+        <>
+          <UsersTable actor={actor} />
+          <PendingInvitationsCard />
+        </>
+      )}
+    </div>
+  );
+}
+
+function UsersTable({ actor }: { actor: User }) {
+  const users = useUsers();
+  const items = users.data?.items;
+  const list = { ...users, data: items ? { items, total: items.length, per_page: items.length } : undefined };
+  return (
+    <DataTable
+      query={list}
+      framed
+      columns={userColumns(actor)}
+      rowKey={(user) => user.id}
+      rowProps={(user) => ({
+        "data-testid": "user-row",
+        "data-email": user.email,
+        "data-status": user.disabled_at ? "disabled" : "active",
+      })}
+      testId="users-table"
+      empty={<EmptyState icon={UsersIcon} title="No user yet" />}
+    />
+  );
+}
+
+function userColumns(actor: User): DataColumn<OrgUser>[] {
+  return [
+    {
+      header: "Email",
+      fill: true,
+      className: "truncate font-medium",
+      cell: (user) => (
+        <span className="flex min-w-0 items-center gap-2">
+          <span className="truncate" title={user.email}>
+            {user.email}
+          </span>
+          {user.id === actor.id ? <Badge variant="muted">You</Badge> : null}
+        </span>
+      ),
+    },
+    { header: "Role", headerClassName: "w-40", cell: (user) => <RoleCell actor={actor} user={user} /> },
+    {
+      header: "Last sign-in",
+      headerClassName: "w-36",
+      className: "text-muted-foreground",
+      cellProps: () => ({ "data-testid": "user-last-sign-in" }),
+      cell: (user) => <RelativeTime value={user.last_sign_in_at} />,
+    },
+    {
+      header: "Status",
+      headerClassName: "w-28",
+      cell: (user) =>
+        user.disabled_at ? (
+          <Badge variant="destructive" title={`Disabled ${formatDateTime(user.disabled_at)}`} data-testid="user-status">
+            Disabled
+          </Badge>
+        ) : (
+          <Badge variant="success" data-testid="user-status">
+            Active
+          </Badge>
+        ),
+    },
+    { header: "Actions", headerClassName: "w-32", cell: (user) => <UserActions actor={actor} user={user} /> },
+  ];
+}
+
+/** A menu of the roles the signed-in user may give, or the role as a badge where they may not change it. */
+function RoleCell({ actor, user }: { actor: User; user: OrgUser }) {
+  const changeRole = useChangeRole();
+  // Changing one's own role ends one's own sessions; another administrator does it.
+  if (user.id === actor.id || !mayActOn(actor, user)) {
+    return (
+      <Badge variant="muted" data-testid="user-role">
+        {ROLE_LABELS[user.role]}
+      </Badge>
+    );
+  }
+  const change = (role: Role) => {
+    changeRole.mutate(
+      { id: user.id, role },
+      {
+        onSuccess: () => toast.success(`${user.email} is now ${ROLE_LABELS[role].toLowerCase()}; their sessions ended.`),
+        onError: (error) => toast.error(errorMessage(error)),
+      },
+    );
+  };
+  return (
+    <Select value={user.role} disabled={changeRole.isPending} onValueChange={(next) => change(next as Role)}>
+      <SelectTrigger className="h-7 w-32" aria-label={`Role of ${user.email}`} data-testid="user-role-select">
+        <SelectValue />
+      </SelectTrigger>
+      <SelectContent>
+        {grantableRoles(actor.role).map((role) => (
+          <SelectItem key={role} value={role}>
+            {ROLE_LABELS[role]}
+          </SelectItem>
+        ))}
+      </SelectContent>
+    </Select>
+  );
+}
+
+function UserActions({ actor, user }: { actor: User; user: OrgUser }) {
+  const setDisabled = useSetUserDisabled();
+  const remove = useRemoveUser();
+  if (user.id === actor.id) {
+    return (
+      <Link to="/account" className="text-xs text-primary hover:underline">
+        Your account
+      </Link>
+    );
+  }
+  if (!mayActOn(actor, user)) {
+    return (
+      <span className="text-xs text-muted-foreground" title="Only an owner manages an owner">
+        —
+      </span>
+    );
+  }
+  return (
+    <div className="flex gap-1">
+      <ResetPasswordDialog user={user} />
+      {user.disabled_at ? (
+        <Button
+          variant="ghost"
+          size="icon"
+          aria-label={`Enable ${user.email}`}
+          title="Enable"
+          disabled={setDisabled.isPending}
+          data-testid="enable-user"
+          onClick={() =>
+            setDisabled.mutate(
+              { id: user.id, disabled: false },
+              {
+                onSuccess: () => toast.success(`${user.email} may sign in again.`),
+                onError: (error) => toast.error(errorMessage(error)),
+              },
+            )
+          }
+        >
+          <CircleCheckIcon />
+        </Button>
+      ) : (
+        <ConfirmDialog
+          trigger={
+            <Button variant="ghost" size="icon" aria-label={`Disable ${user.email}`} title="Disable" data-testid="disable-user">
+              <BanIcon />
+            </Button>
+          }
+          title={`Disable ${user.email}?`}
+          description="They are signed out at once and cannot sign in until you enable them again. Their role and history stay."
+          confirmLabel="Disable"
+          onConfirm={() => setDisabled.mutateAsync({ id: user.id, disabled: true })}
+        />
+      )}
+      <ConfirmDialog
+        trigger={
+          <Button variant="ghost" size="icon" aria-label={`Remove ${user.email}`} title="Remove" data-testid="remove-user">
+            <Trash2Icon />
+          </Button>
+        }
+        title={`Remove ${user.email}?`}
+        description="They are signed out and can no longer sign in. History keeps their name: the commands, jobs and scripts they ran or changed still show their email."
+        confirmLabel="Remove"
+        onConfirm={() => remove.mutateAsync(user.id)}
+      />
+    </div>
+  );
+}
