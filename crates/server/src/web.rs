@@ -59,6 +59,9 @@ pub const DASHBOARD_ROUTES: &[&str] = &[
     "/maintenance",
     "/custom-fields",
     "/enrollment-requests",
+    "/users",
+    "/account",
+    "/welcome",
 ];
 
 /// Where the API documentation page is answered.

@@ -36,6 +36,8 @@ export function testUser(role: User["role"]): User {
     permissions: ROLE_PERMISSIONS[role],
     organization_id: "o",
     organization_name: "Best MSP",
+    last_sign_in_at: null,
+    second_factor: false,
   };
 }
 
