@@ -130,3 +130,7 @@ id_type!(
     /// An invitation to join an organization, or a password reset: a one-time link.
     InvitationId
 );
+id_type!(
+    /// An API key: a named, revocable credential for automation.
+    ApiKeyId
+);

@@ -26,9 +26,10 @@ pub use frames::{
     AgentFrame, AgentSettings, CloseReason, Hello, OsInfo, ServerFrame, MAX_SERIAL_NUMBER_CHARS,
 };
 pub use ids::{
-    AgentId, AlertId, CheckTemplateId, ClientId, CustomFieldId, DeliveryId, EnrollmentKeyId,
-    EnrollmentRequestId, InvitationId, JobId, MaintenanceWindowId, NotificationChannelId,
-    OrganizationId, PolicyAssignmentId, PolicyId, SavedViewId, ScriptId, SiteId, UserId,
+    AgentId, AlertId, ApiKeyId, CheckTemplateId, ClientId, CustomFieldId, DeliveryId,
+    EnrollmentKeyId, EnrollmentRequestId, InvitationId, JobId, MaintenanceWindowId,
+    NotificationChannelId, OrganizationId, PolicyAssignmentId, PolicyId, SavedViewId, ScriptId,
+    SiteId, UserId,
 };
 pub use metrics::{
     primary_local_address, CollectorError, CollectorErrorKind, DiskUsage, FanReading, LoggedInUser,

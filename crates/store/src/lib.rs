@@ -15,6 +15,7 @@
 mod access;
 mod agents;
 mod alerts;
+mod api_keys;
 mod audit;
 mod checks;
 mod commands;
@@ -43,6 +44,7 @@ pub use agents::{AgentFacets, AgentStore, OfflineAgent};
 pub use alerts::{
     Alert, AlertAction, AlertCount, AlertFilter, AlertKind, AlertStatus, AlertStore, NewAlert,
 };
+pub use api_keys::{ApiKey, ApiKeyStore, NewApiKey};
 pub use audit::{
     event_hash, verify_chain, AuditActor, AuditEvent, AuditFilter, AuditHead, AuditStore,
     ChainCheck, NewAuditEvent, GENESIS_HASH,
@@ -169,6 +171,7 @@ pub trait Store:
     + InvitationStore
     + AuditStore
     + SecondFactorStore
+    + ApiKeyStore
     + Send
     + Sync
     + 'static
@@ -198,9 +201,9 @@ pub struct PoolUse {
 /// Every store trait, for `use gururmm_store::prelude::*`.
 pub mod prelude {
     pub use crate::{
-        AgentStore, AlertStore, AuditStore, CheckStore, CommandStore, CustomFieldStore,
-        DeletedAgentStore, EnrollmentKeyStore, EnrollmentStore, InvitationStore, JobStore,
-        MaintenanceStore, MetricStore, NotificationStore, PolicyStore, SavedViewStore, ScriptStore,
-        SecondFactorStore, Store, TenancyStore, UserStore,
+        AgentStore, AlertStore, ApiKeyStore, AuditStore, CheckStore, CommandStore,
+        CustomFieldStore, DeletedAgentStore, EnrollmentKeyStore, EnrollmentStore, InvitationStore,
+        JobStore, MaintenanceStore, MetricStore, NotificationStore, PolicyStore, SavedViewStore,
+        ScriptStore, SecondFactorStore, Store, TenancyStore, UserStore,
     };
 }

@@ -391,6 +391,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/api-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's API keys (with `manage_users`, every key of the organization), newest first. */
+        get: operations["list_api_keys"];
+        put?: never;
+        /** Makes an API key for the signed-in user (not with another API key). */
+        post: operations["create_api_key"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/api-keys/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revokes an API key: it stops working at once. */
+        delete: operations["revoke_api_key"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/audit": {
         parameters: {
             query?: never;
@@ -2030,6 +2065,50 @@ export interface components {
         };
         /** @enum {string} */
         AlertStatus: "open" | "acknowledged" | "resolved";
+        ApiKey: {
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            expires_at?: string | null;
+            id: components["schemas"]["ApiKeyId"];
+            /**
+             * Format: date-time
+             * @description When it last signed a request (to within a few seconds).
+             */
+            last_used_at?: string | null;
+            name: string;
+            /** @description What the key may do (never more than its user may do at the time). */
+            permissions: components["schemas"]["Permission"][];
+            /** @description The key's first characters, to tell keys apart. */
+            prefix: string;
+            /** Format: date-time */
+            revoked_at?: string | null;
+            user_email: string;
+            user_id: components["schemas"]["UserId"];
+        };
+        ApiKeyCreated: components["schemas"]["ApiKey"] & {
+            id: components["schemas"]["ApiKeyId"];
+            /** @description The key, shown this once: send it as `Authorization: Bearer <key>`. */
+            key: string;
+        };
+        /**
+         * Format: uuid
+         * @description An API key: a named, revocable credential for automation.
+         */
+        ApiKeyId: string;
+        ApiKeyList: {
+            items: components["schemas"]["ApiKey"][];
+        };
+        ApiKeyRequest: {
+            /**
+             * Format: date-time
+             * @description When the key stops working (at most 730 days away); none: until revoked.
+             */
+            expires_at?: string | null;
+            name: string;
+            /** @description Permissions the key may use; each must be one of the caller's. */
+            permissions: components["schemas"]["Permission"][];
+        };
         /** @description One recorded event. */
         AuditItem: {
             action: string;
@@ -4898,6 +4977,123 @@ export interface operations {
                 };
             };
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_api_keys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKeyList"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_api_key: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApiKeyRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKeyCreated"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    revoke_api_key: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["ApiKeyId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

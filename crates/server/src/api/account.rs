@@ -42,6 +42,7 @@ pub async fn change_password(
     current: CurrentUser,
     ApiJson(request): ApiJson<PasswordChange>,
 ) -> ApiResult<StatusCode> {
+    current.require_session()?;
     users::change_own_password(
         &state,
         &current.user,
@@ -76,6 +77,7 @@ pub async fn list_sessions(
     State(state): State<AppState>,
     current: CurrentUser,
 ) -> ApiResult<Json<SessionList>> {
+    current.require_session()?;
     let sessions = state
         .store
         .list_user_sessions(current.user.id, Utc::now())
@@ -105,6 +107,7 @@ pub async fn revoke_session(
     current: CurrentUser,
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<StatusCode> {
+    current.require_session()?;
     let hash = state
         .store
         .delete_user_session(current.user.id, &id)
@@ -126,6 +129,7 @@ pub async fn revoke_other_sessions(
     State(state): State<AppState>,
     current: CurrentUser,
 ) -> ApiResult<Json<RevokedSessions>> {
+    current.require_session()?;
     let ended = state
         .store
         .delete_other_sessions(current.user.id, &current.token_hash)
@@ -253,6 +257,7 @@ pub async fn totp_setup(
     State(state): State<AppState>,
     current: CurrentUser,
 ) -> ApiResult<Json<TotpSetup>> {
+    current.require_session()?;
     let setup = second_factor::setup(&state, &current.user).await?;
     Ok(Json(TotpSetup {
         secret: setup.secret,
@@ -290,6 +295,7 @@ pub async fn totp_confirm(
     current: CurrentUser,
     ApiJson(request): ApiJson<TotpConfirmation>,
 ) -> ApiResult<Json<RecoveryCodes>> {
+    current.require_session()?;
     let codes = second_factor::confirm(&state, &current, &request.code).await?;
     Ok(Json(RecoveryCodes {
         recovery_codes: codes,
@@ -318,6 +324,7 @@ pub async fn totp_disable(
     current: CurrentUser,
     ApiJson(request): ApiJson<PasswordProof>,
 ) -> ApiResult<StatusCode> {
+    current.require_session()?;
     second_factor::disable_own(&state, &current, &request.password).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -8,6 +8,7 @@ pub mod account;
 pub mod agent_bulk;
 pub mod agents;
 pub mod alerts;
+pub mod api_keys;
 pub mod audit;
 pub mod auth;
 pub mod check_templates;
@@ -142,6 +143,8 @@ fn account_router() -> OpenApiRouter<AppState> {
         .routes(routes!(users::reset_second_factor))
         .routes(routes!(users::list_invitations))
         .routes(routes!(users::withdraw_invitation))
+        .routes(routes!(api_keys::list_api_keys, api_keys::create_api_key))
+        .routes(routes!(api_keys::revoke_api_key))
         .routes(routes!(audit::list_audit))
         .routes(routes!(audit::verify_audit))
         .routes(routes!(audit::export_audit))

@@ -3,6 +3,7 @@
 
 use crate::auth::cookies;
 use crate::auth::secrets::sha256_hex;
+use crate::auth::sessions::{ApiKeyRef, Caller};
 use crate::error::ApiError;
 use crate::listener::ConnectionTicket;
 use crate::state::AppState;
@@ -13,12 +14,17 @@ use gururmm_store::{Permission, Requirement, User};
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-/// The signed-in user behind the bearer token, and the token's hash.
+/// The signed-in user behind the bearer token, and the token's hash. For an
+/// API key, `user` is the key's user with the permissions the key may use.
 #[derive(Clone, Debug)]
 pub struct CurrentUser {
     pub user: User,
     pub token_hash: String,
+    pub api_key: Option<ApiKeyRef>,
 }
+
+/// How API keys begin (sessions begin `grs_`).
+pub const API_KEY_PREFIX: &str = "gra_";
 
 pub fn bearer_token(parts: &Parts) -> Option<&str> {
     let value = parts
@@ -63,17 +69,24 @@ impl FromRequestParts<AppState> for CurrentUser {
             return Err(ApiError::unauthorized("invalid or expired token"));
         }
         let token_hash = sha256_hex(token);
-        let user = match state.sessions.get(&token_hash) {
-            Some(user) => user,
+        let caller = match state.sessions.get(&token_hash) {
+            Some(caller) => caller,
             None => {
-                let user = state
-                    .store
-                    .find_session_user(&token_hash, Utc::now())
-                    .await
-                    .map_err(ApiError::internal)?
-                    .ok_or_else(|| ApiError::unauthorized("invalid or expired token"))?;
-                state.sessions.insert(token_hash.clone(), user.clone());
-                user
+                let caller = if token.starts_with(API_KEY_PREFIX) {
+                    api_key_caller(state, &token_hash).await?
+                } else {
+                    Caller {
+                        user: state
+                            .store
+                            .find_session_user(&token_hash, Utc::now())
+                            .await
+                            .map_err(ApiError::internal)?
+                            .ok_or_else(|| ApiError::unauthorized("invalid or expired token"))?,
+                        api_key: None,
+                    }
+                };
+                state.sessions.insert(token_hash.clone(), caller.clone());
+                caller
             }
         };
         // A signed-in user's connection (the live event stream, say) is no
@@ -81,8 +94,43 @@ impl FromRequestParts<AppState> for CurrentUser {
         if let Some(ticket) = parts.extensions.get::<Arc<ConnectionTicket>>() {
             ticket.authenticated();
         }
-        Ok(CurrentUser { user, token_hash })
+        Ok(CurrentUser {
+            user: caller.user,
+            token_hash,
+            api_key: caller.api_key,
+        })
     }
+}
+
+/// The caller behind an API key: its user, with the permissions both the key
+/// and (now) the user hold. Its last use is written at most once per
+/// [`crate::auth::sessions::SESSION_CACHE_SECONDS`] (the cache answers between).
+async fn api_key_caller(state: &AppState, key_hash: &str) -> Result<Caller, ApiError> {
+    let now = Utc::now();
+    let (key, user) = state
+        .store
+        .find_api_key(key_hash, now)
+        .await
+        .map_err(ApiError::internal)?
+        .ok_or_else(|| ApiError::unauthorized("invalid, expired or revoked API key"))?;
+    if let Err(error) = state.store.record_api_key_use(key.id, now).await {
+        tracing::warn!(%error, key = %key.id, "recording an API key's use failed");
+    }
+    let permissions = user
+        .permissions
+        .iter()
+        .filter(|p| key.permissions.contains(*p))
+        .collect();
+    Ok(Caller {
+        user: User {
+            permissions,
+            ..user
+        },
+        api_key: Some(ApiKeyRef {
+            id: key.id,
+            name: key.name,
+        }),
+    })
 }
 
 /// A signed-in caller holding the permission `R` names: `Can<need::RunCommands>`
@@ -92,6 +140,19 @@ impl FromRequestParts<AppState> for CurrentUser {
 pub struct Can<R>(pub CurrentUser, pub PhantomData<R>);
 
 impl CurrentUser {
+    /// Refuses an API key where only a person signed in may act: their own
+    /// password, second factor, sessions and keys.
+    pub fn require_session(&self) -> Result<(), ApiError> {
+        match &self.api_key {
+            None => Ok(()),
+            Some(_) => Err(ApiError::new(
+                axum::http::StatusCode::FORBIDDEN,
+                "session_required",
+                "an API key cannot do this; sign in as the user",
+            )),
+        }
+    }
+
     pub fn may(&self, permission: Permission) -> bool {
         self.user.permissions.contains(permission)
     }

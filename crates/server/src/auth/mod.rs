@@ -8,6 +8,6 @@ pub mod limiter;
 pub mod secrets;
 pub mod sessions;
 
-pub use extract::{denied, Can, CurrentUser};
+pub use extract::{denied, Can, CurrentUser, API_KEY_PREFIX};
 pub use gururmm_store::need;
 pub use limiter::{EnrollmentLimiter, LoginLimiter};

@@ -5,7 +5,7 @@
 //! ended from outside it (the `user reset-password` command, another node)
 //! stops working within [`SESSION_CACHE_SECONDS`].
 
-use gururmm_protocol::UserId;
+use gururmm_protocol::{ApiKeyId, UserId};
 use gururmm_store::User;
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -16,19 +16,34 @@ pub const SESSION_CACHE_SECONDS: u64 = 5;
 /// Most sessions remembered; past it the stale ones are dropped, or all.
 const MAX_SESSIONS: usize = 10_000;
 
+/// The API key a caller authenticated with.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApiKeyRef {
+    pub id: ApiKeyId,
+    pub name: String,
+}
+
+/// Who a token stands for: a user (with the permissions it may use) and,
+/// for an API key, which key.
+#[derive(Clone, Debug)]
+pub struct Caller {
+    pub user: User,
+    pub api_key: Option<ApiKeyRef>,
+}
+
 #[derive(Default)]
 pub struct SessionCache {
-    /// By token hash: the user and when the session was checked.
-    entries: Mutex<HashMap<String, (User, Instant)>>,
+    /// By token hash: the caller and when the token was checked.
+    entries: Mutex<HashMap<String, (Caller, Instant)>>,
 }
 
 impl SessionCache {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (User, Instant)>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (Caller, Instant)>> {
         self.entries.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// The user of a session checked within the last few seconds.
-    pub fn get(&self, token_hash: &str) -> Option<User> {
+    /// The caller of a token checked within the last few seconds.
+    pub fn get(&self, token_hash: &str) -> Option<Caller> {
         let ttl = Duration::from_secs(SESSION_CACHE_SECONDS);
         let mut entries = self.lock();
         match entries.get(token_hash) {
@@ -41,8 +56,8 @@ impl SessionCache {
         }
     }
 
-    /// Remembers a session the database just confirmed.
-    pub fn insert(&self, token_hash: String, user: User) {
+    /// Remembers a token the database just confirmed.
+    pub fn insert(&self, token_hash: String, user: Caller) {
         let ttl = Duration::from_secs(SESSION_CACHE_SECONDS);
         let mut entries = self.lock();
         if entries.len() >= MAX_SESSIONS {
@@ -59,10 +74,16 @@ impl SessionCache {
         self.lock().remove(token_hash);
     }
 
+    /// Forgets an API key just revoked.
+    pub fn remove_api_key(&self, key: ApiKeyId) {
+        self.lock()
+            .retain(|_, (cached, _)| cached.api_key.as_ref().map(|k| k.id) != Some(key));
+    }
+
     /// Forgets every session of a user whose sessions ended or whose rights
     /// changed, so the next request asks the database.
     pub fn remove_user(&self, user: UserId) {
-        self.lock().retain(|_, (cached, _)| cached.id != user);
+        self.lock().retain(|_, (cached, _)| cached.user.id != user);
     }
 }
 
@@ -71,6 +92,13 @@ mod tests {
     use super::*;
     use gururmm_protocol::{OrganizationId, UserId};
     use gururmm_store::Role;
+
+    fn caller() -> Caller {
+        Caller {
+            user: user(),
+            api_key: None,
+        }
+    }
 
     fn user() -> User {
         User {
@@ -91,7 +119,7 @@ mod tests {
     fn a_session_is_remembered_until_it_ends_and_the_cache_stays_bounded() {
         let cache = SessionCache::default();
         assert!(cache.get("a").is_none());
-        cache.insert("a".into(), user());
+        cache.insert("a".into(), caller());
         assert!(cache.get("a").is_some());
         cache.remove("a");
         assert!(
@@ -99,7 +127,7 @@ mod tests {
             "a signed-out session is forgotten at once"
         );
         for i in 0..MAX_SESSIONS + 5 {
-            cache.insert(i.to_string(), user());
+            cache.insert(i.to_string(), caller());
         }
         assert!(cache.lock().len() <= MAX_SESSIONS);
     }

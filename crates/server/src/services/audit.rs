@@ -74,6 +74,18 @@ pub fn user_actor(user: &User) -> AuditActor {
     }
 }
 
+/// The caller of a request as an actor: a user, or an API key (named with its user).
+pub fn caller_actor(current: &CurrentUser) -> AuditActor {
+    match &current.api_key {
+        None => user_actor(&current.user),
+        Some(key) => AuditActor {
+            kind: "api_key".into(),
+            id: Some(key.id.to_string()),
+            label: format!("{} (API key of {})", key.name, current.user.email),
+        },
+    }
+}
+
 /// Appends one event; an error means it was not recorded.
 pub async fn record(
     store: &dyn gururmm_store::Store,
@@ -206,7 +218,7 @@ pub async fn record_requests(
     let event = NewAuditEvent {
         organization_id: current.user.organization_id,
         at: Utc::now(),
-        actor: user_actor(&current.user),
+        actor: caller_actor(&current),
         action: action.clone(),
         target_kind: target_kind.clone(),
         target_id: target_id.clone(),
@@ -233,7 +245,7 @@ pub async fn record_requests(
         let refusal = NewAuditEvent {
             organization_id: current.user.organization_id,
             at: Utc::now(),
-            actor: user_actor(&current.user),
+            actor: caller_actor(&current),
             action: "request_refused".into(),
             target_kind,
             target_id,

@@ -8,6 +8,7 @@ pub mod agent_budgets;
 pub mod agent_bulk;
 pub mod agents;
 pub mod alerts;
+pub mod api_keys;
 pub mod audit;
 pub mod bootstrap;
 pub mod bus;

@@ -10,6 +10,7 @@ mod agent_list;
 mod agents;
 mod api;
 mod api_docs;
+mod api_keys;
 mod audit;
 mod command_jobs;
 mod commands;

@@ -11,8 +11,11 @@ use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
 /// Operations open to every signed-in user, whatever their role: their own
-/// session, password, second factor and saved views. Anything else names a permission.
-const FOR_EVERY_USER: [&str; 12] = [
+/// session, password, second factor, API keys and saved views. Anything else names a permission.
+const FOR_EVERY_USER: [&str; 15] = [
+    "GET /api/v1/api-keys",
+    "POST /api/v1/api-keys",
+    "DELETE /api/v1/api-keys/{id}",
     "POST /api/v1/auth/totp/setup",
     "POST /api/v1/auth/totp/confirm",
     "POST /api/v1/auth/totp/disable",

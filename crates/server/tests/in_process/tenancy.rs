@@ -106,6 +106,14 @@ async fn tenant(server: &TestServer, admin: String, technician: String, tag: &st
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{invitation}");
+    let (status, api_key) = server
+        .post(
+            "/api/v1/api-keys",
+            &admin,
+            json!({"name": format!("key-{tag}"), "permissions": ["view_agents"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{api_key}");
     let alert = server
         .state
         .alerts
@@ -243,6 +251,7 @@ async fn tenant(server: &TestServer, admin: String, technician: String, tag: &st
             invitation["invitation"]["id"].as_str().unwrap().to_string(),
         ),
         ("auth", session),
+        ("api-keys", api_key["id"].as_str().unwrap().to_string()),
     ]);
     Tenant {
         admin,
@@ -500,6 +509,12 @@ async fn untouched(server: &TestServer, victim: &Tenant) {
     assert_eq!(
         (status, &technician["role"]),
         (StatusCode::OK, &json!("technician"))
+    );
+    let (_, keys) = get("/api/v1/api-keys".into()).await;
+    assert_eq!(
+        (&keys["items"][0]["id"], &keys["items"][0]["revoked_at"]),
+        (&json!(victim.ids["api-keys"]), &Value::Null),
+        "the victim's key still works: {keys}"
     );
     let (_, invitations) = get("/api/v1/invitations".into()).await;
     assert_eq!(

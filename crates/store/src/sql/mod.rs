@@ -16,6 +16,7 @@
 
 mod agents;
 mod alerts;
+mod api_keys;
 mod audit;
 mod checks;
 mod commands;
@@ -134,7 +135,8 @@ where
         + crate::CustomFieldStore
         + crate::InvitationStore
         + crate::AuditStore
-        + crate::SecondFactorStore,
+        + crate::SecondFactorStore
+        + crate::ApiKeyStore,
 {
     fn backend(&self) -> Backend {
         self.backend
