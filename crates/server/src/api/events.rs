@@ -7,10 +7,14 @@ use crate::state::AppState;
 use axum::extract::State;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures_util::Stream;
+use gururmm_store::Permission;
 use std::convert::Infallible;
 use std::time::Duration;
 use tokio_stream::wrappers::BroadcastStream;
 use tokio_stream::StreamExt;
+
+/// How often an open stream checks that its caller may still read it.
+const ACCESS_CHECK: Duration = Duration::from_secs(5);
 
 /// Live events (`text/event-stream`) of the caller's organization: each SSE
 /// event is named by its `event` field and carries one `LiveEvent` as JSON.
@@ -33,6 +37,27 @@ pub async fn events(
             .ok()?;
         Some(Ok(event))
     });
-    let stream = futures_util::StreamExt::take_until(stream, state.shutdown_signal());
+    // The stream ends when the server shuts down, or when the caller's session
+    // or key stops granting view_agents (signed out, disabled, demoted, revoked).
+    let revoked = {
+        let state = state.clone();
+        async move {
+            let mut ticker = tokio::time::interval(ACCESS_CHECK);
+            ticker.tick().await;
+            loop {
+                ticker.tick().await;
+                if !current.still_allowed(&state, Permission::ViewAgents).await {
+                    break;
+                }
+            }
+        }
+    };
+    let ended = async move {
+        tokio::select! {
+            () = state.shutdown_signal() => {}
+            () = revoked => {}
+        }
+    };
+    let stream = futures_util::StreamExt::take_until(stream, ended);
     Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
 }

@@ -102,6 +102,40 @@ impl FromRequestParts<AppState> for CurrentUser {
     }
 }
 
+impl CurrentUser {
+    /// Whether the caller's session or key still works and grants `permission`
+    /// (the cache answers within its few seconds; otherwise the database).
+    /// Long-lived answers (the event stream) ask this now and then, so a
+    /// signed-out, disabled, demoted or revoked caller stops receiving.
+    pub async fn still_allowed(&self, state: &AppState, permission: Permission) -> bool {
+        let caller = match state.sessions.get(&self.token_hash) {
+            Some(caller) => Some(caller),
+            None => {
+                let found = match &self.api_key {
+                    Some(_) => api_key_caller(state, &self.token_hash).await.ok(),
+                    None => state
+                        .store
+                        .find_session_user(&self.token_hash, Utc::now())
+                        .await
+                        .ok()
+                        .flatten()
+                        .map(|user| Caller {
+                            user,
+                            api_key: None,
+                        }),
+                };
+                if let Some(caller) = &found {
+                    state
+                        .sessions
+                        .insert(self.token_hash.clone(), caller.clone());
+                }
+                found
+            }
+        };
+        caller.is_some_and(|caller| caller.user.permissions.contains(permission))
+    }
+}
+
 /// The caller behind an API key: its user, with the permissions both the key
 /// and (now) the user hold. Its last use is written at most once per
 /// [`crate::auth::sessions::SESSION_CACHE_SECONDS`] (the cache answers between).

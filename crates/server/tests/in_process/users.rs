@@ -594,3 +594,63 @@ async fn with_a_mail_server_the_link_is_emailed_and_not_shown() {
     let (status, signed_in) = accept(&server, &link, NEW_PASSWORD).await;
     assert_eq!(status, StatusCode::OK, "{signed_in}");
 }
+
+#[tokio::test]
+async fn an_open_event_stream_ends_when_its_user_is_disabled_or_signs_out() {
+    use futures_util::StreamExt;
+    each_backend(|server| async move {
+        let owner = server.admin_token().await;
+        let org = server.admin_organization().await;
+        let tech = server
+            .user_token(org, "tech@msp-one.test", Role::Technician)
+            .await;
+        let (_, users) = server.get("/api/v1/users", &owner).await;
+        let id = user_id(&users, "tech@msp-one.test");
+        let open = |token: String| {
+            let server = &server;
+            async move {
+                let response = server
+                    .http
+                    .get(format!("{}/api/v1/events", server.base))
+                    .bearer_auth(token)
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(response.status(), StatusCode::OK);
+                response.bytes_stream()
+            }
+        };
+        // Each stream ends (within its few seconds) once its caller may no longer read.
+        let ends = |mut stream: futures_util::stream::BoxStream<
+            'static,
+            reqwest::Result<axum::body::Bytes>,
+        >| async move {
+            let drained = tokio::time::timeout(std::time::Duration::from_secs(30), async {
+                while let Some(chunk) = stream.next().await {
+                    if chunk.is_err() {
+                        break;
+                    }
+                }
+            })
+            .await;
+            assert!(drained.is_ok(), "the stream was still open after 30 s");
+        };
+
+        let stream = open(tech.clone()).await.boxed();
+        server
+            .post(&format!("/api/v1/users/{id}/disable"), &owner, json!({}))
+            .await;
+        ends(stream).await;
+
+        server
+            .post(&format!("/api/v1/users/{id}/enable"), &owner, json!({}))
+            .await;
+        let session = server.login("tech@msp-one.test", PASSWORD).await;
+        let stream = open(session.clone()).await.boxed();
+        server
+            .post("/api/v1/auth/logout", &session, json!({}))
+            .await;
+        ends(stream).await;
+    })
+    .await;
+}
