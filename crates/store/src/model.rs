@@ -15,6 +15,8 @@ pub struct Organization {
     pub id: OrganizationId,
     pub name: String,
     pub created_at: DateTime<Utc>,
+    /// Every user must sign in with a second factor.
+    pub require_second_factor: bool,
 }
 
 /// A built-in role: a named set of permissions ([`Role::permissions`]). The
@@ -63,6 +65,9 @@ pub struct User {
     pub disabled_at: Option<DateTime<Utc>>,
     /// Signing in also takes a code from the user's authenticator app.
     pub second_factor: bool,
+    /// The organization requires a second factor and the user has none yet:
+    /// until they set one up they may do nothing else.
+    pub must_set_up_second_factor: bool,
 }
 
 /// A sign-in session as its user sees it: never the token.

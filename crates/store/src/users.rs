@@ -12,6 +12,14 @@ pub trait UserStore {
     async fn create_organization(&self, name: &str) -> StoreResult<Organization>;
     /// Every organization of the instance, by name (the operator's view).
     async fn list_organizations(&self) -> StoreResult<Vec<Organization>>;
+    async fn get_organization(&self, id: OrganizationId) -> StoreResult<Organization>;
+    /// Renames the organization and sets whether it requires a second factor.
+    async fn update_organization(
+        &self,
+        id: OrganizationId,
+        name: &str,
+        require_second_factor: bool,
+    ) -> StoreResult<Organization>;
     async fn count_users(&self) -> StoreResult<i64>;
     async fn create_user(&self, user: NewUser) -> StoreResult<User>;
     async fn find_user_by_email(&self, email: &str) -> StoreResult<Option<UserWithPassword>>;

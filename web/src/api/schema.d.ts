@@ -1347,6 +1347,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/organization": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's organization and its settings. */
+        get: operations["get_organization"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Renames the organization or requires a second factor of every user.
+         *     Requiring it takes one of your own first. The audit record holds the
+         *     settings before and after.
+         */
+        patch: operations["update_organization"];
+        trace?: never;
+    };
     "/api/v1/overview": {
         parameters: {
             query?: never;
@@ -3330,6 +3352,23 @@ export interface components {
          * @description An organization (tenant): an MSP and everything it manages.
          */
         OrganizationId: string;
+        OrganizationSettings: {
+            /** Format: date-time */
+            created_at: string;
+            id: components["schemas"]["OrganizationId"];
+            name: string;
+            /** @description Every user must sign in with a second factor. */
+            require_second_factor: boolean;
+            /**
+             * @description Users who have no second factor yet (with the requirement on, they can
+             *     only set one up).
+             */
+            users_without_second_factor: string[];
+        };
+        OrganizationUpdate: {
+            name?: string | null;
+            require_second_factor?: boolean | null;
+        };
         /** @description Operating system facts reported by the agent. */
         OsInfo: {
             /** @description Family: `linux`, `windows` or `macos`. */
@@ -3915,6 +3954,11 @@ export interface components {
             role: components["schemas"]["Role"];
             /** @description Signing in also takes a code from an authenticator app. */
             second_factor: boolean;
+            /**
+             * @description The organization requires a second factor and the user has none: until
+             *     they set one up, every route but their own account's is refused.
+             */
+            second_factor_setup_required: boolean;
         };
         /**
          * Format: uuid
@@ -7545,6 +7589,88 @@ export interface operations {
                 };
             };
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_organization: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrganizationSettings"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_organization: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OrganizationUpdate"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrganizationSettings"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

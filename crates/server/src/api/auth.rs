@@ -55,6 +55,9 @@ pub struct User {
     pub last_sign_in_at: Option<DateTime<Utc>>,
     /// Signing in also takes a code from an authenticator app.
     pub second_factor: bool,
+    /// The organization requires a second factor and the user has none: until
+    /// they set one up, every route but their own account's is refused.
+    pub second_factor_setup_required: bool,
 }
 
 impl From<gururmm_store::User> for User {
@@ -68,6 +71,7 @@ impl From<gururmm_store::User> for User {
             organization_name: user.organization_name,
             last_sign_in_at: user.last_sign_in_at,
             second_factor: user.second_factor,
+            second_factor_setup_required: user.must_set_up_second_factor,
         }
     }
 }

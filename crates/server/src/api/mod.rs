@@ -24,6 +24,7 @@ pub mod health;
 pub mod jobs;
 pub mod maintenance;
 pub mod notifications;
+pub mod organization;
 pub mod overview;
 pub mod policies;
 pub mod saved_views;
@@ -145,6 +146,10 @@ fn account_router() -> OpenApiRouter<AppState> {
         .routes(routes!(users::withdraw_invitation))
         .routes(routes!(api_keys::list_api_keys, api_keys::create_api_key))
         .routes(routes!(api_keys::revoke_api_key))
+        .routes(routes!(
+            organization::get_organization,
+            organization::update_organization
+        ))
         .routes(routes!(audit::list_audit))
         .routes(routes!(audit::verify_audit))
         .routes(routes!(audit::export_audit))

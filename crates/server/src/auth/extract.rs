@@ -219,6 +219,16 @@ impl<R: Requirement> FromRequestParts<AppState> for Can<R> {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let current = CurrentUser::from_request_parts(parts, state).await?;
+        // An organization that requires a second factor lets a person without
+        // one do nothing but set one up (their own account routes take
+        // `CurrentUser` and stay open). API keys are not sign-ins.
+        if current.user.must_set_up_second_factor && current.api_key.is_none() {
+            return Err(ApiError::new(
+                axum::http::StatusCode::FORBIDDEN,
+                "second_factor_setup_required",
+                "your organization requires a second factor: set one up on your account page first",
+            ));
+        }
         current.require(R::PERMISSION)?;
         Ok(Can(current, PhantomData))
     }

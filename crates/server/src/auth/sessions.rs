@@ -74,6 +74,12 @@ impl SessionCache {
         self.lock().remove(token_hash);
     }
 
+    /// Forgets every cached session (a setting that changes what many users
+    /// may do changed).
+    pub fn clear(&self) {
+        self.lock().clear();
+    }
+
     /// Forgets an API key just revoked.
     pub fn remove_api_key(&self, key: ApiKeyId) {
         self.lock()
@@ -112,6 +118,7 @@ mod tests {
             last_sign_in_at: None,
             disabled_at: None,
             second_factor: false,
+            must_set_up_second_factor: false,
         }
     }
 

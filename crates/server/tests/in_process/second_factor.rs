@@ -286,3 +286,114 @@ async fn an_administrator_resets_a_lost_second_factor_and_the_user_is_signed_out
     })
     .await;
 }
+
+#[tokio::test]
+async fn an_organization_that_requires_a_second_factor_lets_users_without_one_only_set_it_up() {
+    each_backend(|server| async move {
+        let owner = server.admin_token().await;
+        let org = server.admin_organization().await;
+        let tech = server
+            .user_token(org, "tech@msp-one.test", Role::Technician)
+            .await;
+
+        // Requiring it takes one of your own first.
+        let (status, refused) = server
+            .patch(
+                "/api/v1/organization",
+                &owner,
+                json!({"require_second_factor": true}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CONFLICT, "{refused}");
+        let (_, setup) = server
+            .post("/api/v1/auth/totp/setup", &owner, json!({}))
+            .await;
+        let owner_secret = setup["secret"].as_str().unwrap().to_string();
+        server
+            .post(
+                "/api/v1/auth/totp/confirm",
+                &owner,
+                json!({"code": code(&owner_secret, 0)}),
+            )
+            .await;
+        let (status, settings) = server
+            .patch(
+                "/api/v1/organization",
+                &owner,
+                json!({"require_second_factor": true}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{settings}");
+        assert_eq!(
+            (
+                &settings["require_second_factor"],
+                &settings["users_without_second_factor"]
+            ),
+            (&json!(true), &json!(["tech@msp-one.test"]))
+        );
+        // The audit record holds the setting before and after.
+        let (_, changed) = server
+            .get("/api/v1/audit?action=update_organization", &owner)
+            .await;
+        let details = &changed["items"][0]["details"];
+        assert_eq!(
+            (
+                &details["before"]["require_second_factor"],
+                &details["after"]["require_second_factor"]
+            ),
+            (&json!(false), &json!(true)),
+            "{changed}"
+        );
+
+        // The technician may now only set one up, at once (no waiting for a cache).
+        let (status, blocked) = server.get("/api/v1/agents", &tech).await;
+        assert_eq!(
+            (status, &blocked["error"]["code"]),
+            (
+                StatusCode::FORBIDDEN,
+                &json!("second_factor_setup_required")
+            )
+        );
+        let (_, me) = server.get("/api/v1/auth/me", &tech).await;
+        assert_eq!(me["second_factor_setup_required"], true, "{me}");
+        let (_, setup) = server
+            .post("/api/v1/auth/totp/setup", &tech, json!({}))
+            .await;
+        let secret = setup["secret"].as_str().unwrap().to_string();
+        let (status, _) = server
+            .post(
+                "/api/v1/auth/totp/confirm",
+                &tech,
+                json!({"code": code(&secret, 0)}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(server.get("/api/v1/agents", &tech).await.0, StatusCode::OK);
+
+        // Another organization is not concerned; settings are not for technicians.
+        let stranger = server.stranger_token().await;
+        assert_eq!(
+            server.get("/api/v1/agents", &stranger).await.0,
+            StatusCode::OK
+        );
+        let (_, theirs) = server.get("/api/v1/organization", &stranger).await;
+        assert_eq!(
+            (&theirs["name"], &theirs["require_second_factor"]),
+            (&json!("MSP Two"), &json!(false))
+        );
+        assert_eq!(
+            server.get("/api/v1/organization", &tech).await.0,
+            StatusCode::FORBIDDEN
+        );
+        // Names are checked.
+        let (status, _) = server
+            .patch("/api/v1/organization", &owner, json!({"name": "MSP Two"}))
+            .await;
+        assert_eq!(status, StatusCode::CONFLICT);
+        let (status, _) = server
+            .patch("/api/v1/organization", &owner, json!({"name": " "}))
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    })
+    .await;
+}

@@ -51,6 +51,7 @@ pub(crate) struct UserRow {
     pub(crate) last_sign_in_at: Option<i64>,
     pub(crate) disabled_at: Option<i64>,
     pub(crate) totp_enabled_at: Option<i64>,
+    pub(crate) require_second_factor: bool,
     pub(crate) password_hash: String,
 }
 
@@ -70,6 +71,8 @@ impl UserRow {
                 last_sign_in_at: self.last_sign_in_at.map(from_millis),
                 disabled_at: self.disabled_at.map(from_millis),
                 second_factor: self.totp_enabled_at.is_some(),
+                must_set_up_second_factor: self.require_second_factor
+                    && self.totp_enabled_at.is_none(),
             },
             password_hash: self.password_hash,
         })

@@ -11,7 +11,8 @@ use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Type};
 
 const USER_SELECT: &str =
     "SELECT u.id, u.organization_id, o.name AS organization_name, u.email, u.role, \
-     u.created_at, u.last_sign_in_at, u.disabled_at, u.totp_enabled_at, u.password_hash \
+     u.created_at, u.last_sign_in_at, u.disabled_at, u.totp_enabled_at, o.require_second_factor, \
+     u.password_hash \
      FROM users u JOIN organizations o ON o.id = u.organization_id";
 
 /// How many hex digits of a session token's hash name the session.
@@ -39,6 +40,7 @@ where
             id: OrganizationId::new(),
             name: name.to_string(),
             created_at: Utc::now(),
+            require_second_factor: false,
         };
         sqlx::query("INSERT INTO organizations (id, name, created_at) VALUES ($1, $2, $3)")
             .bind(org.id.to_string())
@@ -50,20 +52,43 @@ where
     }
 
     async fn list_organizations(&self) -> StoreResult<Vec<Organization>> {
-        let rows: Vec<(String, String, i64)> = sqlx::query_as(
-            "SELECT id, name, created_at FROM organizations ORDER BY LOWER(name), id",
+        let rows: Vec<(String, String, i64, bool)> = sqlx::query_as(
+            "SELECT id, name, created_at, require_second_factor FROM organizations ORDER BY LOWER(name), id",
         )
         .fetch_all(&self.read)
         .await?;
-        rows.into_iter()
-            .map(|(id, name, created_at)| {
-                Ok(Organization {
-                    id: parse_id(&id)?,
-                    name,
-                    created_at: from_millis(created_at),
-                })
-            })
-            .collect()
+        rows.into_iter().map(into_organization).collect()
+    }
+
+    async fn get_organization(&self, id: OrganizationId) -> StoreResult<Organization> {
+        let row: Option<(String, String, i64, bool)> = sqlx::query_as(
+            "SELECT id, name, created_at, require_second_factor FROM organizations WHERE id = $1",
+        )
+        .bind(id.to_string())
+        .fetch_optional(&self.read)
+        .await?;
+        into_organization(row.ok_or(StoreError::NotFound)?)
+    }
+
+    async fn update_organization(
+        &self,
+        id: OrganizationId,
+        name: &str,
+        require_second_factor: bool,
+    ) -> StoreResult<Organization> {
+        let updated = sqlx::query(
+            "UPDATE organizations SET name = $1, require_second_factor = $2 WHERE id = $3",
+        )
+        .bind(name)
+        .bind(require_second_factor)
+        .bind(id.to_string())
+        .execute(&self.write)
+        .await?
+        .rows_affected();
+        if updated == 0 {
+            return Err(StoreError::NotFound);
+        }
+        self.get_organization(id).await
     }
 
     async fn count_users(&self) -> StoreResult<i64> {
@@ -346,6 +371,16 @@ where
             .await?;
         Ok(hashes)
     }
+}
+
+fn into_organization(row: (String, String, i64, bool)) -> StoreResult<Organization> {
+    let (id, name, created_at, require_second_factor) = row;
+    Ok(Organization {
+        id: parse_id(&id)?,
+        name,
+        created_at: from_millis(created_at),
+        require_second_factor,
+    })
 }
 
 /// The name of a session: the start of its token's hash.
