@@ -196,10 +196,7 @@ where
                 if updated == 0 {
                     return Err(StoreError::NotFound);
                 }
-                sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-                    .bind(id.to_string())
-                    .execute(&mut *tx)
-                    .await?;
+                super::users::end_sessions(&mut tx, id).await?;
                 id
             }
         };

@@ -142,10 +142,7 @@ where
         if updated == 0 {
             return Err(StoreError::NotFound);
         }
-        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-            .bind(id.to_string())
-            .execute(&mut *tx)
-            .await?;
+        end_sessions(&mut tx, id).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -249,10 +246,7 @@ where
         if updated == 0 {
             return Err(StoreError::NotFound);
         }
-        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-            .bind(id.to_string())
-            .execute(&mut *tx)
-            .await?;
+        end_sessions(&mut tx, id).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -276,10 +270,7 @@ where
             return Err(StoreError::NotFound);
         }
         if disabled_at.is_some() {
-            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-                .bind(id.to_string())
-                .execute(&mut *tx)
-                .await?;
+            end_sessions(&mut tx, id).await?;
         }
         tx.commit().await?;
         Ok(())
@@ -381,6 +372,24 @@ fn into_organization(row: (String, String, i64, bool)) -> StoreResult<Organizati
         created_at: from_millis(created_at),
         require_second_factor,
     })
+}
+
+/// Ends every session of `user` within the caller's transaction (a change to
+/// what signs them in, or to what they may do).
+pub(crate) async fn end_sessions<DB: SqlDatabase>(
+    tx: &mut sqlx::Transaction<'_, DB>,
+    user: UserId,
+) -> StoreResult<()>
+where
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'q> String: Encode<'q, DB> + Type<DB>,
+{
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(user.to_string())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
 
 /// The name of a session: the start of its token's hash.
