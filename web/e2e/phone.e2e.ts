@@ -230,6 +230,7 @@ describe("the dashboard on a phone", () => {
       ["enrollment requests", "/enrollment-requests", /approval|enrollment/i],
       ["users", "/users", "Users"],
       ["account", "/account", "Your account"],
+      ["audit log", "/audit", "Audit log"],
       // A link that was never made reads like a used one: the public page's explanation.
       ["used-link welcome", "/welcome#token=gri_0000", "This link no longer works"],
     ];

@@ -62,6 +62,7 @@ pub const DASHBOARD_ROUTES: &[&str] = &[
     "/users",
     "/account",
     "/welcome",
+    "/audit",
 ];
 
 /// Where the API documentation page is answered.

@@ -26,6 +26,9 @@ SwaggerUIBundle({
   url: OPENAPI_URL,
   dom_id: "#swagger-ui",
   deepLinking: true,
+  // Tags start folded: the API has over 130 operations, and Swagger UI stops rendering part way
+  // through that many unfolded ones (only the first two tags appeared).
+  docExpansion: "none",
   validatorUrl: null,
   displayRequestDuration: true,
   requestInterceptor: withCsrf,

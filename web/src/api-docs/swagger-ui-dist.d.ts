@@ -12,6 +12,8 @@ declare module "swagger-ui-dist/swagger-ui-bundle.js" {
     url: string;
     dom_id: string;
     deepLinking?: boolean;
+    /** Whether tags start unfolded (`list`), fully unfolded (`full`) or folded (`none`). */
+    docExpansion?: "list" | "full" | "none";
     /** `null` turns off the badge that would send the document to an online validator. */
     validatorUrl?: string | null;
     tryItOutEnabled?: boolean;

@@ -9,6 +9,7 @@ import { parseCommandHistorySearch } from "@/features/commands/command-history-s
 import { parseJobListSearch, parseJobPageSearch } from "@/features/jobs/job-list-search";
 import { parseScriptListSearch } from "@/features/scripts/script-list-search";
 import { parseDeliveryListSearch } from "@/features/notifications/delivery-list-search";
+import { parseAuditSearch } from "@/features/audit/audit-search";
 import { RouteError } from "@/components/route-error";
 import { getSession } from "@/lib/session";
 import { compact, parseListSearch } from "@/lib/search-params";
@@ -227,6 +228,13 @@ const accountRoute = createRoute({
   component: lazyRouteComponent(() => import("./routes/user-routes"), "AccountRoute"),
 });
 
+const auditRoute = createRoute({
+  getParentRoute: () => authedRoute,
+  path: "/audit",
+  validateSearch: parseAuditSearch,
+  component: lazyRouteComponent(() => import("./routes/audit-routes"), "AuditRoute"),
+});
+
 const enrollmentRequestsRoute = createRoute({
   getParentRoute: () => authedRoute,
   path: "/enrollment-requests",
@@ -262,6 +270,7 @@ const routeTree = rootRoute.addChildren([
     customFieldsRoute,
     usersRoute,
     accountRoute,
+    auditRoute,
     enrollmentRequestsRoute,
   ]),
 ]);

@@ -38,6 +38,7 @@ export function testUser(role: User["role"]): User {
     organization_name: "Best MSP",
     last_sign_in_at: null,
     second_factor: false,
+    second_factor_setup_required: false,
   };
 }
 

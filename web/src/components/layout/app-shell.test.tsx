@@ -37,6 +37,23 @@ describe("AppShell", () => {
     expect(within(nav).queryByRole("link", { name: "Users" })).toBeNull();
   });
 
+  it.each(["owner", "admin"] as const)("shows the Audit log entry to an %s, after Users", async (role) => {
+    renderShell(role);
+    const nav = await screen.findByRole("navigation", { name: "Main" });
+    const labels = within(nav)
+      .getAllByRole("link")
+      .map((link) => link.textContent);
+    expect(labels.indexOf("Audit log")).toBe(labels.indexOf("Users") + 1);
+    expect(within(nav).getByRole("link", { name: "Audit log" })).toHaveAttribute("href", "/audit");
+  });
+
+  it.each(["technician", "readonly"] as const)("hides the Audit log entry from a %s", async (role) => {
+    renderShell(role);
+    const nav = await screen.findByRole("navigation", { name: "Main" });
+    expect(within(nav).getByRole("link", { name: "Agents" })).toBeInTheDocument();
+    expect(within(nav).queryByRole("link", { name: "Audit log" })).toBeNull();
+  });
+
   it("links to the signed-in user's account from the user menu", async () => {
     renderShell("readonly");
     await userEvent.click(await screen.findByTestId("user-menu"));

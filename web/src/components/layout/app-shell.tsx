@@ -13,6 +13,7 @@ import {
   MenuIcon,
   MonitorIcon,
   MoonIcon,
+  ScrollTextIcon,
   SendIcon,
   ShieldCheckIcon,
   ShieldEllipsisIcon,
@@ -58,6 +59,7 @@ const NAV_ITEMS = [
   { to: "/maintenance", label: "Maintenance", icon: WrenchIcon },
   { to: "/custom-fields", label: "Custom fields", icon: TagsIcon },
   { to: "/users", label: "Users", icon: UsersIcon, permission: "manage_users" },
+  { to: "/audit", label: "Audit log", icon: ScrollTextIcon, permission: "view_audit" },
   { to: "/enrollment-requests", label: "Approvals", icon: ShieldCheckIcon },
 ] as const satisfies readonly { to: string; label: string; icon: LucideIcon; permission?: Permission }[];
 

@@ -1,6 +1,10 @@
+//! The sign-in page. A user with a second factor signs in in two steps: the password first, and
+//! when the server answers that a code is needed (`second_factor_required`), the code of their
+//! authenticator app or one of their recovery codes, sent again with the email and password.
 import { useState, type FormEvent } from "react";
+import { ApiError, errorMessage } from "@/api/errors";
+import type { LoginRequest } from "@/api/types";
 import { useDocumentTitle } from "@/hooks/use-document-title";
-import { errorMessage } from "@/api/errors";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent } from "@/components/ui/card";
 import { Input } from "@/components/ui/input";
@@ -8,24 +12,96 @@ import { Label } from "@/components/ui/label";
 import { useAuthActions } from "@/lib/auth";
 import { useLogin } from "../api/login";
 
+type Step = "password" | "second-factor";
+type SecondFactor = "totp" | "recovery_code";
+
+/** An app's code as typed (spaces and dashes dropped), or null unless it is six digits. */
+export function appCode(typed: string): string | null {
+  const code = typed.replace(/[\s-]/g, "");
+  return /^\d{6}$/.test(code) ? code : null;
+}
+
+const WRONG_CODE: Record<SecondFactor, string> = {
+  totp: "That code is wrong, was used already, or has expired. Enter the code your app shows now.",
+  recovery_code: "That recovery code is wrong or was used already.",
+};
+
 export function LoginPage({ onLoggedIn }: { onLoggedIn: () => void }) {
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
+  const [step, setStep] = useState<Step>("password");
+  const [method, setMethod] = useState<SecondFactor>("totp");
+  const [code, setCode] = useState("");
+  const [codeProblem, setCodeProblem] = useState<string | null>(null);
+  const [failure, setFailure] = useState<string | null>(null);
   const login = useLogin();
   useDocumentTitle("Sign in");
   const { completeLogin } = useAuthActions();
 
+  const backToPassword = () => {
+    setStep("password");
+    setPassword("");
+    setCode("");
+    setCodeProblem(null);
+    setFailure(null);
+    setMethod("totp");
+  };
+
+  const send = (credentials: Omit<LoginRequest, "cookie">) => {
+    setFailure(null);
+    login.mutate(credentials, {
+      onSuccess: (response) => {
+        completeLogin(response);
+        onLoggedIn();
+      },
+      onError: (error) => {
+        const reason = error instanceof ApiError ? error.code : null;
+        if (reason === "second_factor_required") {
+          setStep("second-factor");
+          setCode("");
+          setCodeProblem(null);
+        } else if (reason === "second_factor_invalid") {
+          setCodeProblem(WRONG_CODE[method]);
+        } else if (step === "second-factor" && reason === "unauthorized") {
+          // The password stopped working meanwhile (changed, or the account disabled): start over.
+          backToPassword();
+          setFailure(errorMessage(error));
+        } else {
+          setFailure(errorMessage(error));
+        }
+      },
+    });
+  };
+
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    login.mutate(
-      { email: email.trim(), password },
-      {
-        onSuccess: (response) => {
-          completeLogin(response);
-          onLoggedIn();
-        },
-      },
-    );
+    const credentials = { email: email.trim(), password };
+    if (step === "password") {
+      send(credentials);
+      return;
+    }
+    if (method === "totp") {
+      const typed = appCode(code);
+      if (!typed) {
+        setCodeProblem("Enter the 6-digit code from your authenticator app.");
+        return;
+      }
+      send({ ...credentials, totp: typed });
+    } else {
+      const typed = code.trim();
+      if (!typed) {
+        setCodeProblem("Enter one of your recovery codes.");
+        return;
+      }
+      send({ ...credentials, recovery_code: typed });
+    }
+  };
+
+  const switchMethod = () => {
+    setMethod((current) => (current === "totp" ? "recovery_code" : "totp"));
+    setCode("");
+    setCodeProblem(null);
+    setFailure(null);
   };
 
   return (
@@ -37,43 +113,120 @@ export function LoginPage({ onLoggedIn }: { onLoggedIn: () => void }) {
         </div>
         <Card>
           <CardContent className="pt-5 pb-5">
-            <form onSubmit={submit} className="grid gap-4" aria-label="Sign in">
-              <h1 className="text-base font-semibold">Sign in to your dashboard</h1>
-              <div className="grid gap-1.5">
-                <Label htmlFor="login-email">Email</Label>
-                <Input
-                  id="login-email"
-                  type="email"
-                  autoComplete="username"
-                  required
-                  autoFocus
-                  value={email}
-                  onChange={(event) => setEmail(event.target.value)}
+            <form onSubmit={submit} className="grid gap-4" aria-label="Sign in" noValidate={step === "second-factor"}>
+              {step === "password" ? (
+                <>
+                  <h1 className="text-base font-semibold">Sign in to your dashboard</h1>
+                  <div className="grid gap-1.5">
+                    <Label htmlFor="login-email">Email</Label>
+                    <Input
+                      id="login-email"
+                      type="email"
+                      autoComplete="username"
+                      required
+                      autoFocus
+                      value={email}
+                      onChange={(event) => setEmail(event.target.value)}
+                    />
+                  </div>
+                  <div className="grid gap-1.5">
+                    <Label htmlFor="login-password">Password</Label>
+                    <Input
+                      id="login-password"
+                      type="password"
+                      autoComplete="current-password"
+                      required
+                      value={password}
+                      onChange={(event) => setPassword(event.target.value)}
+                    />
+                  </div>
+                </>
+              ) : (
+                <SecondFactorFields
+                  email={email.trim()}
+                  method={method}
+                  code={code}
+                  problem={codeProblem}
+                  onCodeChange={(value) => {
+                    setCode(value);
+                    setCodeProblem(null);
+                  }}
                 />
-              </div>
-              <div className="grid gap-1.5">
-                <Label htmlFor="login-password">Password</Label>
-                <Input
-                  id="login-password"
-                  type="password"
-                  autoComplete="current-password"
-                  required
-                  value={password}
-                  onChange={(event) => setPassword(event.target.value)}
-                />
-              </div>
-              {login.isError ? (
+              )}
+              {failure ? (
                 <p role="alert" data-testid="login-error" className="rounded-md bg-destructive/10 px-3 py-2 text-sm text-destructive">
-                  {errorMessage(login.error)}
+                  {failure}
                 </p>
               ) : null}
               <Button type="submit" disabled={login.isPending} className="w-full">
-                {login.isPending ? "Signing in…" : "Sign in"}
+                {login.isPending ? "Signing in…" : step === "password" ? "Sign in" : "Verify and sign in"}
               </Button>
+              {step === "second-factor" ? (
+                <div className="flex flex-wrap justify-between gap-2 text-sm">
+                  <button type="button" className="text-primary hover:underline" onClick={switchMethod} data-testid="login-switch-method">
+                    {method === "totp" ? "Use a recovery code instead" : "Use the app's code instead"}
+                  </button>
+                  <button type="button" className="text-muted-foreground hover:underline" onClick={backToPassword}>
+                    Back
+                  </button>
+                </div>
+              ) : null}
             </form>
           </CardContent>
         </Card>
       </div>
     </div>
+  );
+}
+
+function SecondFactorFields({
+  email,
+  method,
+  code,
+  problem,
+  onCodeChange,
+}: {
+  email: string;
+  method: SecondFactor;
+  code: string;
+  problem: string | null;
+  onCodeChange: (value: string) => void;
+}) {
+  const id = method === "totp" ? "login-totp" : "login-recovery-code";
+  return (
+    <>
+      <div className="grid gap-1">
+        <h1 className="text-base font-semibold">Two-factor authentication</h1>
+        <p className="text-sm text-muted-foreground" data-testid="login-second-factor">
+          {method === "totp"
+            ? `Enter the 6-digit code your authenticator app shows for ${email}.`
+            : `Enter one of the recovery codes you saved for ${email}. Each one works once.`}
+        </p>
+      </div>
+      {/* Password managers that keep the code with the login find the account here. */}
+      <input type="email" name="username" autoComplete="username" value={email} readOnly hidden />
+      <div className="grid gap-1.5">
+        <Label htmlFor={id}>{method === "totp" ? "Authentication code" : "Recovery code"}</Label>
+        <Input
+          // A new element per method, so the browser does not offer one's autofill for the other.
+          key={id}
+          id={id}
+          inputMode={method === "totp" ? "numeric" : "text"}
+          autoComplete={method === "totp" ? "one-time-code" : "off"}
+          maxLength={method === "totp" ? 7 : 64}
+          autoFocus
+          className="font-mono tracking-wider"
+          value={code}
+          onChange={(event) => onCodeChange(event.target.value)}
+          data-testid={id}
+          {...(problem ? { "aria-invalid": true, "aria-describedby": `${id}-error` } : {})}
+        />
+        {problem ? (
+          <p className="text-xs text-destructive" id={`${id}-error`} data-testid="login-code-error">
+            {problem}
+          </p>
+        ) : null}
+      </div>
+    </>
   );
 }

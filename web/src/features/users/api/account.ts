@@ -2,7 +2,7 @@
 //! signs in again with the new one) and the list of their sessions.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api } from "@/api/client";
-import { unwrap } from "@/api/errors";
+import { ApiError, unwrap } from "@/api/errors";
 import type { components } from "@/api/schema";
 import type { LoginResponse } from "@/api/types";
 
@@ -49,17 +49,22 @@ export interface PasswordChangeRequest {
 /**
  * Changes the password, then signs in again with the new one: the server ends every session of the
  * user, this one included. `signedIn` is null when the change worked but signing in again did not
- * (the user then signs in by hand); a refused change throws.
+ * (the user then signs in by hand); `secondFactorRequired` says that was because signing in also
+ * needs a code from their app, which only they can give. A refused change throws.
  */
 export function useChangePassword() {
   return useMutation({
-    mutationFn: async ({ email, currentPassword, newPassword }: PasswordChangeRequest): Promise<{ signedIn: LoginResponse | null }> => {
+    mutationFn: async ({
+      email,
+      currentPassword,
+      newPassword,
+    }: PasswordChangeRequest): Promise<{ signedIn: LoginResponse | null; secondFactorRequired: boolean }> => {
       await unwrap(api.POST("/api/v1/auth/password", { body: { current_password: currentPassword, new_password: newPassword } }));
       try {
         const signedIn = await unwrap(api.POST("/api/v1/auth/login", { body: { email, password: newPassword, cookie: true } }));
-        return { signedIn };
-      } catch {
-        return { signedIn: null };
+        return { signedIn, secondFactorRequired: false };
+      } catch (error) {
+        return { signedIn: null, secondFactorRequired: error instanceof ApiError && error.code === "second_factor_required" };
       }
     },
   });

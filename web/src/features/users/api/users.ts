@@ -1,5 +1,6 @@
 //! The organization's users and pending invitations (`manage_users`): the lists, inviting, a user's
-//! role, disabling and enabling, password reset links, removing, and withdrawing an invitation.
+//! role, disabling and enabling, password reset links, resetting a second factor, removing, and
+//! withdrawing an invitation.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api } from "@/api/client";
 import { unwrap } from "@/api/errors";
@@ -67,6 +68,15 @@ export function useSetUserDisabled() {
 export function useResetPassword() {
   return useMutation({
     mutationFn: (id: string) => unwrap(api.POST("/api/v1/users/{id}/reset-password", { params: { path: { id } } })),
+  });
+}
+
+/** Turns a user's second factor off (a lost phone); the server ends all their sessions. */
+export function useResetSecondFactor() {
+  const changed = useUsersChanged();
+  return useMutation({
+    mutationFn: (id: string) => unwrap(api.POST("/api/v1/users/{id}/reset-second-factor", { params: { path: { id } } })),
+    onSuccess: changed,
   });
 }
 

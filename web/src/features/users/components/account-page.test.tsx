@@ -1,7 +1,9 @@
 import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
+import { Toaster } from "sonner";
 import type { LoginResponse } from "@/api/types";
 import { currentUserQueryKey } from "@/lib/auth";
+import { getSession, sessionChanged } from "@/lib/session";
 import { renderPage, testUser } from "@/test/render-page";
 import { accountKeys, type Session } from "../api/account";
 import { AccountPage } from "./account-page";
@@ -125,6 +127,41 @@ describe("AccountPage", () => {
     });
     await waitFor(() => expect(within(card).getByLabelText("Current password")).toHaveValue(""));
     expect(queryClient.getQueryData(currentUserQueryKey)).toEqual(again.user);
+  });
+
+  it("sends a user with a second factor to sign in again with a code, saying so", async () => {
+    serve((request) => {
+      if (pathOf(request) === "/api/v1/auth/password") return new Response(null, { status: 204 });
+      if (pathOf(request) === "/api/v1/auth/login") {
+        return json({ error: { code: "second_factor_required", message: "enter the code from your authenticator app" } }, 401);
+      }
+      return undefined;
+    });
+    document.cookie = "gururmm_csrf=test-csrf; Path=/";
+    sessionChanged();
+    const { queryClient } = renderPage(
+      <>
+        <AccountPage />
+        <Toaster />
+      </>,
+      { seed: [[accountKeys.sessions, { items: sessions }]] },
+    );
+    await fillPasswords("the old password", "a new long password");
+    expect(
+      await screen.findByText("Password changed. Sign in again with the new password and a code from your authenticator app."),
+    ).toBeInTheDocument();
+    expect(screen.queryByTestId("change-password-failure")).toBeNull();
+    expect(calls("/api/v1/auth/login")).toHaveLength(1);
+    // The session is forgotten, which takes the dashboard to the sign-in page; no new sign-in replaced it.
+    expect(getSession()).toBeNull();
+    expect(queryClient.getQueryData(currentUserQueryKey)).toEqual(testUser("technician"));
+  });
+
+  it("shows the second factor card, off for a user without one", async () => {
+    renderAccount();
+    const card = await screen.findByTestId("two-factor-card");
+    expect(within(card).getByTestId("two-factor-status")).toHaveTextContent("Off");
+    expect(within(card).getByRole("button", { name: "Set up two-factor authentication" })).toBeInTheDocument();
   });
 
   it("lists the sessions with this one marked, and signs out another", async () => {

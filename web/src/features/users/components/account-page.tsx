@@ -1,5 +1,5 @@
-//! The signed-in user's own account, for every role: changing the password, and the sessions signed
-//! in as them, each of which they can sign out.
+//! The signed-in user's own account, for every role: changing the password, their second factor, and
+//! the sessions signed in as them, each of which they can sign out.
 import { useId, useState } from "react";
 import { toast } from "sonner";
 import { ApiError, errorMessage } from "@/api/errors";
@@ -19,6 +19,7 @@ import { fieldProblemFromServer, hasProblems, MIN_PASSWORD_CHARS, newPasswordPro
 import { ROLE_LABELS } from "../roles";
 import { shortenUserAgent } from "../user-agent";
 import { PasswordInput } from "./password-input";
+import { TwoFactorCard } from "./two-factor-card";
 
 export function AccountPage() {
   useDocumentTitle("Your account");
@@ -30,7 +31,10 @@ export function AccountPage() {
         description={user ? `${user.email} · ${ROLE_LABELS[user.role]} at ${user.organization_name}` : undefined}
       />
       <div className="grid items-start gap-4 lg:grid-cols-[minmax(0,24rem)_minmax(0,1fr)]">
-        <ChangePasswordCard />
+        <div className="grid gap-4">
+          <ChangePasswordCard />
+          <TwoFactorCard />
+        </div>
         <SessionsCard />
       </div>
     </div>
@@ -60,9 +64,9 @@ function ChangePasswordCard() {
     const found = { ...newPasswordProblems(password, confirm), ...(current === "" ? { current: "Enter your current password." } : {}) };
     setProblems(found);
     if (hasProblems(found) || !email) return;
-    let signedIn;
+    let signedIn, secondFactorRequired;
     try {
-      ({ signedIn } = await change.mutateAsync({ email, currentPassword: current, newPassword: password }));
+      ({ signedIn, secondFactorRequired } = await change.mutateAsync({ email, currentPassword: current, newPassword: password }));
     } catch (error) {
       const placed =
         error instanceof ApiError && error.status < 500
@@ -81,7 +85,12 @@ function ChangePasswordCard() {
       toast.success("Password changed. Your other sessions were signed out.");
     } else {
       // The toast outlives the page: it is still shown on the sign-in page this leads to.
-      toast.info("Password changed. Sign in again with the new password.", { duration: 15_000 });
+      toast.info(
+        secondFactorRequired
+          ? "Password changed. Sign in again with the new password and a code from your authenticator app."
+          : "Password changed. Sign in again with the new password.",
+        { duration: 15_000 },
+      );
       forgetSession();
     }
   };

@@ -19,7 +19,9 @@ beforeAll(() => {
   Element.prototype.scrollIntoView ??= () => undefined;
 });
 
-function orgUser(overrides: Pick<OrgUser, "id" | "email" | "role"> & Partial<Pick<OrgUser, "last_sign_in_at" | "disabled_at">>): OrgUser {
+function orgUser(
+  overrides: Pick<OrgUser, "id" | "email" | "role"> & Partial<Pick<OrgUser, "last_sign_in_at" | "disabled_at" | "second_factor">>,
+): OrgUser {
   // Asserted rather than checked, so a field the server adds later (and this page ignores) needs no edit here.
   return {
     permissions: ROLE_PERMISSIONS[overrides.role],
@@ -47,6 +49,8 @@ const tina = orgUser({
   last_sign_in_at: new Date(Date.now() - 2 * HOUR).toISOString(),
 });
 const dan = orgUser({ id: "d1", email: "dan@example.com", role: "readonly", disabled_at: new Date(Date.now() - HOUR).toISOString() });
+const tom = orgUser({ id: "m1", email: "tom@example.com", role: "technician", second_factor: true });
+const securedOwner = orgUser({ id: "o2", email: "oscar@example.com", role: "owner", second_factor: true });
 
 const invitation: Invitation = {
   id: "i1",
@@ -247,6 +251,47 @@ describe("UsersPage", () => {
     await userEvent.click(within(dialog).getByRole("button", { name: "Make reset link" }));
     expect(await within(dialog).findByTestId("link-emailed")).toHaveTextContent("emailed to tina@example.com");
     expect(within(dialog).queryByTestId("one-time-link")).toBeNull();
+  });
+
+  it("marks the users who sign in with a second factor", async () => {
+    renderUsers("admin", [owner, self("admin"), tina, tom]);
+    expect(within(await row("tom@example.com")).getByTestId("user-second-factor")).toHaveTextContent("2FA");
+    expect(within(await row("tina@example.com")).queryByTestId("user-second-factor")).toBeNull();
+  });
+
+  it("offers to reset a second factor only where one is on and the administrator may act", async () => {
+    renderUsers("admin", [securedOwner, self("admin"), tina, tom]);
+    expect(
+      within(await row("tom@example.com")).getByRole("button", { name: "Reset two-factor authentication of tom@example.com" }),
+    ).toBeInTheDocument();
+    expect(within(await row("tina@example.com")).queryByTestId("reset-second-factor")).toBeNull();
+    // Only an owner resets an owner's.
+    const ownerRow = await row("oscar@example.com");
+    expect(within(ownerRow).getByTestId("user-second-factor")).toBeInTheDocument();
+    expect(within(ownerRow).queryByTestId("reset-second-factor")).toBeNull();
+  });
+
+  it("resets a second factor after explaining what it does", async () => {
+    fetchMock.mockImplementation(async (input) => {
+      const request = input as Request;
+      if (request.method === "POST") return json({ ...tom, second_factor: false });
+      return json({ items: [owner, self("admin"), { ...tom, second_factor: false }] });
+    });
+    renderUsers("admin", [owner, self("admin"), tom]);
+    await userEvent.click(
+      within(await row("tom@example.com")).getByRole("button", { name: "Reset two-factor authentication of tom@example.com" }),
+    );
+    const dialog = await screen.findByRole("alertdialog");
+    expect(dialog).toHaveTextContent("Reset two-factor authentication of tom@example.com?");
+    expect(dialog).toHaveTextContent("They sign in with their password alone until they set up two-factor authentication again");
+    expect(dialog).toHaveTextContent("all their sessions end now");
+    await userEvent.click(within(dialog).getByRole("button", { name: "Reset two-factor" }));
+    await waitFor(() => expect(screen.queryByRole("alertdialog")).toBeNull());
+    const reset = requests().find((request) => request.method === "POST")!;
+    expect(new URL(reset.url).pathname).toBe("/api/v1/users/m1/reset-second-factor");
+    // The list is read again, and the badge and the action are gone.
+    await waitFor(async () => expect(within(await row("tom@example.com")).queryByTestId("user-second-factor")).toBeNull());
+    expect(within(await row("tom@example.com")).queryByTestId("reset-second-factor")).toBeNull();
   });
 
   it("withdraws a pending invitation after asking", async () => {

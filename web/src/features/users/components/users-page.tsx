@@ -1,9 +1,10 @@
-//! The organization's users: who may sign in and with which role. Those with `manage_users` invite
-//! people, change roles, disable, reset and remove users, and withdraw pending invitations; the
+//! The organization's users: who may sign in, with which role, and whether with a second factor.
+//! Those with `manage_users` invite people, change roles, disable, reset passwords and second
+//! factors, remove users, and withdraw pending invitations; the
 //! rules the server enforces (only an owner acts on the owner role, nobody disables or removes
 //! themselves) decide which controls a row shows.
 import { Link } from "@tanstack/react-router";
-import { BanIcon, CircleCheckIcon, Trash2Icon, UsersIcon } from "lucide-react";
+import { BanIcon, CircleCheckIcon, ShieldOffIcon, Trash2Icon, UsersIcon } from "lucide-react";
 import { toast } from "sonner";
 import { errorMessage } from "@/api/errors";
 import type { Role, User } from "@/api/types";
@@ -18,7 +19,7 @@ import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@
 import { useDocumentTitle } from "@/hooks/use-document-title";
 import { can, useCurrentUser } from "@/lib/auth";
 import { formatDateTime } from "@/lib/format";
-import { useChangeRole, useRemoveUser, useSetUserDisabled, useUsers, type OrgUser } from "../api/users";
+import { useChangeRole, useRemoveUser, useResetSecondFactor, useSetUserDisabled, useUsers, type OrgUser } from "../api/users";
 import { grantableRoles, mayActOn, ROLE_LABELS } from "../roles";
 import { InviteUserDialog } from "./invite-user-dialog";
 import { PendingInvitationsCard } from "./pending-invitations-card";
@@ -85,6 +86,11 @@ function userColumns(actor: User): DataColumn<OrgUser>[] {
           <span className="truncate" title={user.email}>
             {user.email}
           </span>
+          {user.second_factor ? (
+            <Badge variant="info" title="Signs in with a code from an authenticator app too" data-testid="user-second-factor">
+              2FA
+            </Badge>
+          ) : null}
           {user.id === actor.id ? <Badge variant="muted">You</Badge> : null}
         </span>
       ),
@@ -111,7 +117,7 @@ function userColumns(actor: User): DataColumn<OrgUser>[] {
           </Badge>
         ),
     },
-    { header: "Actions", headerClassName: "w-32", cell: (user) => <UserActions actor={actor} user={user} /> },
+    { header: "Actions", headerClassName: "w-40", cell: (user) => <UserActions actor={actor} user={user} /> },
   ];
 }
 
@@ -171,6 +177,7 @@ function UserActions({ actor, user }: { actor: User; user: OrgUser }) {
   return (
     <div className="flex gap-1">
       <ResetPasswordDialog user={user} />
+      {user.second_factor ? <ResetSecondFactor user={user} /> : null}
       {user.disabled_at ? (
         <Button
           variant="ghost"
@@ -216,5 +223,36 @@ function UserActions({ actor, user }: { actor: User; user: OrgUser }) {
         onConfirm={() => remove.mutateAsync(user.id)}
       />
     </div>
+  );
+}
+
+function ResetSecondFactor({ user }: { user: OrgUser }) {
+  const reset = useResetSecondFactor();
+  return (
+    <ConfirmDialog
+      trigger={
+        <Button
+          variant="ghost"
+          size="icon"
+          aria-label={`Reset two-factor authentication of ${user.email}`}
+          title="Reset two-factor"
+          data-testid="reset-second-factor"
+        >
+          <ShieldOffIcon />
+        </Button>
+      }
+      title={`Reset two-factor authentication of ${user.email}?`}
+      description={
+        <>
+          For a lost phone. They sign in with their password alone until they set up two-factor authentication again on their account page,
+          and all their sessions end now. Their recovery codes stop working.
+        </>
+      }
+      confirmLabel="Reset two-factor"
+      onConfirm={async () => {
+        await reset.mutateAsync(user.id);
+        toast.success(`${user.email} signs in with their password alone until they set up two-factor authentication again.`);
+      }}
+    />
   );
 }
