@@ -18,7 +18,12 @@ beforeAll(() => {
 async function tryOperation(id: string): Promise<{ status: string; body: Locator }> {
   const operation = page.locator(`#${id}`);
   if ((await operation.locator(".opblock-body").count()) === 0) await operation.locator(".opblock-summary").first().click();
+  // The body renders after the click: wait for its first button before asking which it is.
   const tryItOut = operation.getByRole("button", { name: "Try it out" });
+  await operation
+    .getByRole("button", { name: /^(Try it out|Execute)$/ })
+    .first()
+    .waitFor();
   if (await tryItOut.isVisible()) await tryItOut.click();
   await operation.getByRole("button", { name: "Execute" }).click();
   const live = operation.locator(".live-responses-table .response").first();
