@@ -496,10 +496,15 @@ pub enum ParameterType {
     String,
     Number,
     Boolean,
+    /// Text that is a secret: shown only to callers with `view_secrets`, and
+    /// passed in the environment only (never on the command line, where
+    /// other local users could read it).
+    Secret,
 }
 
 /// A script parameter. At run time its value is passed as the next positional
-/// argument (in definition order) and as an environment variable of the same name.
+/// argument (in definition order, secret parameters skipped) and as an
+/// environment variable of the same name.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]

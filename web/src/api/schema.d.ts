@@ -2433,6 +2433,7 @@ export interface components {
             created_at: string;
             created_by?: null | components["schemas"]["UserId"];
             created_by_email: string;
+            /** @description Secret: each value is `********` unless the caller has `view_secrets`. */
             env: {
                 [key: string]: string;
             };
@@ -2452,6 +2453,8 @@ export interface components {
             job_id?: null | components["schemas"]["JobId"];
             run_as: components["schemas"]["RunAs"];
             script?: null | components["schemas"]["CommandScript"];
+            /** @description The environment's values are hidden from this caller. */
+            secrets_hidden: boolean;
             /** Format: date-time */
             started_at?: string | null;
             status: components["schemas"]["CommandStatus"];
@@ -2954,7 +2957,10 @@ export interface components {
             created_by_email: string;
             id: components["schemas"]["JobId"];
             name: string;
-            /** @description The parameter values it ran with. */
+            /**
+             * @description The parameter values it ran with; those of secret parameters are
+             *     `********` for everyone (the commands hold them).
+             */
             parameters: Record<string, never>;
             script_id?: null | components["schemas"]["ScriptId"];
             /** Format: int64 */
@@ -3400,7 +3406,7 @@ export interface components {
          * @description The type of a script parameter's value.
          * @enum {string}
          */
-        ParameterType: "string" | "number" | "boolean";
+        ParameterType: "string" | "number" | "boolean" | "secret";
         PasswordChange: {
             current_password: string;
             /** @description At least 12 characters. */
@@ -3690,7 +3696,8 @@ export interface components {
         };
         /**
          * @description A script parameter. At run time its value is passed as the next positional
-         *     argument (in definition order) and as an environment variable of the same name.
+         *     argument (in definition order, secret parameters skipped) and as an
+         *     environment variable of the same name.
          */
         ScriptParameter: {
             /**
@@ -3740,6 +3747,12 @@ export interface components {
             interpreter?: string | null;
             parameters: components["schemas"]["ScriptParameter"][];
             run_as: components["schemas"]["RunAs"];
+            /**
+             * @description The default environment's values and secret parameters' defaults are
+             *     shown as `********` (the caller lacks `view_secrets`). Sending the
+             *     placeholder back in an edit keeps the stored value.
+             */
+            secrets_hidden: boolean;
             /** Format: int64 */
             version: number;
         };

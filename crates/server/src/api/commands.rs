@@ -2,7 +2,9 @@
 //! list an agent's command history.
 
 use crate::api::PageParams;
-use crate::auth::{need, Can};
+use crate::auth::{need, Can, CurrentUser};
+use crate::services::secrets;
+use gururmm_store::Permission;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, ErrorBody};
 use crate::gateway::presence::Outbound;
 use crate::services::commands::{self, CommandSpec};
@@ -12,7 +14,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use chrono::{DateTime, Utc};
 use gururmm_protocol::{
-    AgentId, CommandId, CommandStatus, CommandType, JobId, OrganizationId, RunAs, ScriptId,
+    AgentId, CommandId, CommandStatus, CommandType, JobId, RunAs, ScriptId,
     ServerFrame, UserId,
 };
 use gururmm_store::CommandRecord;
@@ -32,7 +34,10 @@ pub struct Command {
     pub command: String,
     pub interpreter: Option<String>,
     pub args: Vec<String>,
+    /// Secret: each value is `********` unless the caller has `view_secrets`.
     pub env: BTreeMap<String, String>,
+    /// The environment's values are hidden from this caller.
+    pub secrets_hidden: bool,
     pub working_dir: Option<String>,
     pub run_as: RunAs,
     pub timeout_seconds: i64,
@@ -68,8 +73,16 @@ pub struct CommandScript {
 }
 
 impl Command {
-    /// The answer for a command, naming its script with `names` (script id → name).
-    fn from_record(record: CommandRecord, names: &BTreeMap<ScriptId, String>) -> Self {
+    /// The answer for a command, naming its script with `names` (script id →
+    /// name); its environment's values hidden unless `show_secrets`.
+    fn from_record(
+        mut record: CommandRecord,
+        names: &BTreeMap<ScriptId, String>,
+        show_secrets: bool,
+    ) -> Self {
+        if !show_secrets {
+            secrets::hide_env(&mut record.env);
+        }
         Self {
             id: record.id,
             agent_id: record.agent_id,
@@ -79,6 +92,7 @@ impl Command {
             interpreter: record.interpreter,
             args: record.args,
             env: record.env,
+            secrets_hidden: !show_secrets,
             working_dir: record.working_dir,
             run_as: record.run_as,
             timeout_seconds: record.timeout_seconds,
@@ -105,12 +119,15 @@ impl Command {
     }
 }
 
-/// The answers for commands, with the names of the scripts they ran (one lookup).
+/// The answers for commands as `current` may see them, with the names of the
+/// scripts they ran (one lookup).
 async fn commands_response(
     state: &AppState,
-    org: OrganizationId,
+    current: &CurrentUser,
     records: Vec<CommandRecord>,
 ) -> ApiResult<Vec<Command>> {
+    let org = current.user.organization_id;
+    let show_secrets = current.may(Permission::ViewSecrets);
     let mut ids: Vec<ScriptId> = records
         .iter()
         .filter_map(|record| record.script.map(|(id, _)| id))
@@ -130,16 +147,16 @@ async fn commands_response(
     };
     Ok(records
         .into_iter()
-        .map(|record| Command::from_record(record, &names))
+        .map(|record| Command::from_record(record, &names, show_secrets))
         .collect())
 }
 
 async fn command_response(
     state: &AppState,
-    org: OrganizationId,
+    current: &CurrentUser,
     record: CommandRecord,
 ) -> ApiResult<Command> {
-    let mut answers = commands_response(state, org, vec![record]).await?;
+    let mut answers = commands_response(state, current, vec![record]).await?;
     Ok(answers.pop().expect("one command in, one out"))
 }
 
@@ -163,7 +180,7 @@ pub async fn create_command(
     ApiJson(spec): ApiJson<CommandSpec>,
 ) -> ApiResult<(StatusCode, Json<Command>)> {
     let command = commands::create(&state, &current.user, agent_id, spec).await?;
-    let command = command_response(&state, current.user.organization_id, command).await?;
+    let command = command_response(&state, &current, command).await?;
     Ok((StatusCode::CREATED, Json(command)))
 }
 
@@ -216,7 +233,7 @@ pub async fn list_commands(
         .list_commands(org, agent_id, status, &query)
         .await
         .map_err(ApiError::internal)?;
-    let items = commands_response(&state, org, result.items).await?;
+    let items = commands_response(&state, &current, result.items).await?;
     Ok(Json(CommandPage {
         items,
         total: result.total,
@@ -244,7 +261,7 @@ pub async fn get_command(
             record.stderr = stderr;
         }
     }
-    let command = command_response(&state, current.user.organization_id, record).await?;
+    let command = command_response(&state, &current, record).await?;
     Ok(Json(command))
 }
 
@@ -275,7 +292,7 @@ pub async fn cancel_command(
         state.bus.command_status(&command);
     }
     tracing::info!(command = %id, user = %current.user.id, "command cancel requested");
-    let command = command_response(&state, current.user.organization_id, command).await?;
+    let command = command_response(&state, &current, command).await?;
     Ok((StatusCode::ACCEPTED, Json(command)))
 }
 
@@ -291,6 +308,6 @@ pub async fn rerun_command(
     ApiPath(id): ApiPath<CommandId>,
 ) -> ApiResult<(StatusCode, Json<Command>)> {
     let command = commands::rerun(&state, &current.user, id).await?;
-    let command = command_response(&state, current.user.organization_id, command).await?;
+    let command = command_response(&state, &current, command).await?;
     Ok((StatusCode::CREATED, Json(command)))
 }

@@ -43,7 +43,8 @@ pub struct Job {
     pub script_version: Option<i64>,
     /// What it ran on, e.g. `site HQ of Acme`.
     pub target: String,
-    /// The parameter values it ran with.
+    /// The parameter values it ran with; those of secret parameters are
+    /// `********` for everyone (the commands hold them).
     #[schema(value_type = Object)]
     pub parameters: BTreeMap<String, serde_json::Value>,
     pub created_by_email: String,

@@ -3,7 +3,9 @@
 
 use crate::api::jobs::{job_response, Job};
 use crate::api::PageParams;
-use crate::auth::{need, Can};
+use crate::auth::{need, Can, CurrentUser};
+use crate::services::secrets;
+use gururmm_store::Permission;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, ErrorBody};
 use crate::services::jobs::{self, RunScriptRequest};
 use crate::services::scripts::{
@@ -59,10 +61,19 @@ pub struct ScriptVersionInfo {
     pub run_as: RunAs,
     pub created_at: DateTime<Utc>,
     pub created_by_email: String,
+    /// The default environment's values and secret parameters' defaults are
+    /// shown as `********` (the caller lacks `view_secrets`). Sending the
+    /// placeholder back in an edit keeps the stored value.
+    pub secrets_hidden: bool,
 }
 
-impl From<ScriptVersion> for ScriptVersionInfo {
-    fn from(v: ScriptVersion) -> Self {
+impl ScriptVersionInfo {
+    /// The version as `current` may see it (secrets hidden without `view_secrets`).
+    fn shown(mut v: ScriptVersion, current: &CurrentUser) -> Self {
+        let secrets_hidden = !current.may(Permission::ViewSecrets);
+        if secrets_hidden {
+            secrets::hide_version(&mut v);
+        }
         Self {
             version: v.version,
             command_type: v.command_type,
@@ -74,6 +85,7 @@ impl From<ScriptVersion> for ScriptVersionInfo {
             run_as: v.run_as,
             created_at: v.created_at,
             created_by_email: v.created_by_email,
+            secrets_hidden,
         }
     }
 }
@@ -90,8 +102,9 @@ pub struct Script {
     pub current: ScriptVersionInfo,
 }
 
-impl From<gururmm_store::Script> for Script {
-    fn from(s: gururmm_store::Script) -> Self {
+impl Script {
+    /// The script as `current` may see it (secrets hidden without `view_secrets`).
+    fn shown(s: gururmm_store::Script, current: &CurrentUser) -> Self {
         Self {
             id: s.id,
             name: s.name,
@@ -99,7 +112,7 @@ impl From<gururmm_store::Script> for Script {
             category: s.category,
             created_at: s.created_at,
             updated_at: s.updated_at,
-            current: s.current.into(),
+            current: ScriptVersionInfo::shown(s.current, current),
         }
     }
 }
@@ -118,10 +131,13 @@ pub struct ScriptVersionList {
 }
 
 /// Checks a script request; returns its fields and its code as a version.
+/// Hidden values sent back take the `stored` version's ones.
 fn to_parts(
-    request: ScriptRequest,
+    mut request: ScriptRequest,
     email: &str,
+    stored: Option<&ScriptVersion>,
 ) -> Result<(ScriptFields, ScriptVersion), ApiError> {
+    secrets::keep_hidden(&mut request.default_env, &mut request.parameters, stored)?;
     let name = valid_name(&request.name)?;
     if request.description.len() > 4096 {
         return Err(ApiError::validation(
@@ -202,7 +218,11 @@ pub async fn list_scripts(
         .await
         .map_err(ApiError::internal)?;
     Ok(Json(ScriptPage {
-        items: result.items.into_iter().map(Into::into).collect(),
+        items: result
+            .items
+            .into_iter()
+            .map(|script| Script::shown(script, &current))
+            .collect(),
         total: result.total,
         page,
         per_page,
@@ -217,14 +237,14 @@ pub async fn create_script(
     Can(current, ..): Can<need::EditScripts>,
     ApiJson(request): ApiJson<ScriptRequest>,
 ) -> ApiResult<(StatusCode, Json<Script>)> {
-    let (fields, code) = to_parts(request, &current.user.email)?;
+    let (fields, code) = to_parts(request, &current.user.email, None)?;
     let script = state
         .store
         .create_script(current.user.organization_id, fields, code)
         .await
         .map_err(|e| ApiError::from_store(e, "script"))?;
     tracing::info!(script = %script.id, user = %current.user.id, "script created");
-    Ok((StatusCode::CREATED, Json(script.into())))
+    Ok((StatusCode::CREATED, Json(Script::shown(script, &current))))
 }
 
 /// One script with its current version.
@@ -240,7 +260,7 @@ pub async fn get_script(
         .get_script(current.user.organization_id, id)
         .await
         .map_err(|e| ApiError::from_store(e, "script"))?;
-    Ok(Json(script.into()))
+    Ok(Json(Script::shown(script, &current)))
 }
 
 /// Edits a script. A change to its code (type, interpreter, body, parameters,
@@ -255,12 +275,12 @@ pub async fn update_script(
     ApiJson(request): ApiJson<ScriptRequest>,
 ) -> ApiResult<Json<Script>> {
     let org = current.user.organization_id;
-    let (fields, code) = to_parts(request, &current.user.email)?;
     let existing = state
         .store
         .get_script(org, id)
         .await
         .map_err(|e| ApiError::from_store(e, "script"))?;
+    let (fields, code) = to_parts(request, &current.user.email, Some(&existing.current))?;
     let code_changed = !script_rules::same_code(&existing.current, &code);
     let script = state
         .store
@@ -271,7 +291,7 @@ pub async fn update_script(
         // Script checks run the current version.
         crate::api::policies::policies_changed(&state, org);
     }
-    Ok(Json(script.into()))
+    Ok(Json(Script::shown(script, &current)))
 }
 
 /// Removes a script from the library. Jobs that ran it keep their history.
@@ -305,7 +325,10 @@ pub async fn list_script_versions(
         .await
         .map_err(|e| ApiError::from_store(e, "script"))?;
     Ok(Json(ScriptVersionList {
-        items: versions.into_iter().map(Into::into).collect(),
+        items: versions
+            .into_iter()
+            .map(|version| ScriptVersionInfo::shown(version, &current))
+            .collect(),
     }))
 }
 
@@ -324,7 +347,7 @@ pub async fn restore_script_version(
     let script = script_rules::restore_version(&state, &current.user, id, version).await?;
     // Script checks run the current version.
     crate::api::policies::policies_changed(&state, current.user.organization_id);
-    Ok((StatusCode::CREATED, Json(script.into())))
+    Ok((StatusCode::CREATED, Json(Script::shown(script, &current))))
 }
 
 /// Runs the script's current version on the targets: one command per agent,

@@ -48,6 +48,10 @@ const SECRET_FIELDS: [&str; 13] = [
     "client_secret",
     "enrollment_key",
 ];
+/// Fields holding a map of names to secret values (environments).
+const SECRET_MAPS: [&str; 2] = ["env", "default_env"];
+/// What the log holds in place of a secret.
+const REDACTED: &str = "<redacted>";
 /// Longest text kept of one value of a request.
 const MAX_DETAIL_CHARS: usize = 2_000;
 /// Most bytes of a request body read for the record; larger ones are refused
@@ -97,24 +101,34 @@ pub async fn record(
         .map_err(ServiceError::internal)
 }
 
-/// A copy of a request's JSON with secrets replaced and long text shortened.
+/// A copy of a request's JSON with secrets replaced and long text shortened:
+/// the values of [`SECRET_FIELDS`], every value of an environment
+/// ([`SECRET_MAPS`]: the names stay), and the default of a parameter whose
+/// `type` is `secret`.
 pub fn redacted(value: &Value) -> Value {
     match value {
-        Value::Object(map) => Value::Object(
-            map.iter()
-                .map(|(key, value)| {
-                    let secret = SECRET_FIELDS
-                        .iter()
-                        .any(|field| key.eq_ignore_ascii_case(field));
-                    let kept = if secret && !value.is_null() {
-                        json!("<redacted>")
-                    } else {
-                        redacted(value)
-                    };
-                    (key.clone(), kept)
-                })
-                .collect(),
-        ),
+        Value::Object(map) => {
+            let secret_parameter = map.get("type") == Some(&json!("secret"));
+            Value::Object(
+                map.iter()
+                    .map(|(key, value)| {
+                        let secret = SECRET_FIELDS
+                            .iter()
+                            .any(|field| key.eq_ignore_ascii_case(field))
+                            || (secret_parameter && key == "default");
+                        let kept = match value {
+                            Value::Null => Value::Null,
+                            _ if secret => json!(REDACTED),
+                            Value::Object(values) if SECRET_MAPS.contains(&key.as_str()) => {
+                                Value::Object(redacted_values(values))
+                            }
+                            _ => redacted(value),
+                        };
+                        (key.clone(), kept)
+                    })
+                    .collect(),
+            )
+        }
         Value::Array(items) => Value::Array(items.iter().map(redacted).collect()),
         Value::String(text) if text.chars().count() > MAX_DETAIL_CHARS => {
             let kept: String = text.chars().take(MAX_DETAIL_CHARS).collect();
@@ -122,6 +136,49 @@ pub fn redacted(value: &Value) -> Value {
         }
         other => other.clone(),
     }
+}
+
+/// A map with every value redacted, its names kept.
+fn redacted_values(values: &serde_json::Map<String, Value>) -> serde_json::Map<String, Value> {
+    values
+        .keys()
+        .map(|name| (name.clone(), json!(REDACTED)))
+        .collect()
+}
+
+/// Redacts, in a script run's recorded request, the values of the script's
+/// secret parameters (which the request alone does not mark).
+async fn redact_secret_parameters(
+    state: &AppState,
+    org: OrganizationId,
+    script: Option<&str>,
+    request: &mut Value,
+) -> ServiceResult<()> {
+    let Some(values) = request.get_mut("parameters").and_then(Value::as_object_mut) else {
+        return Ok(());
+    };
+    let Some(script) = script.and_then(|id| id.parse().ok()) else {
+        return Ok(());
+    };
+    let script = match state.store.get_script(org, script).await {
+        Ok(script) => script,
+        // The run will be refused (404); its values are redacted all the same.
+        Err(StoreError::NotFound) => {
+            *values = redacted_values(values);
+            return Ok(());
+        }
+        Err(error) => return Err(ServiceError::internal(error)),
+    };
+    for parameter in &script.current.parameters {
+        if parameter.kind == gururmm_store::ParameterType::Secret {
+            if let Some(value) = values.get_mut(&parameter.name) {
+                if !value.is_null() {
+                    *value = json!(REDACTED);
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Operations that record themselves, with the settings before and after the
@@ -221,6 +278,16 @@ pub async fn record_requests(
     };
     let path = parts.uri.path().to_owned();
     let (target_kind, target_id) = target(matched.as_str(), &path);
+    let mut request_details = request_details;
+    if action == "run_script" {
+        let org = current.user.organization_id;
+        if let Err(error) =
+            redact_secret_parameters(&state, org, target_id.as_deref(), &mut request_details).await
+        {
+            tracing::error!(%error, action, "the audit log could not be written; request refused");
+            return audit_unavailable();
+        }
+    }
     let event = NewAuditEvent {
         organization_id: current.user.organization_id,
         at: Utc::now(),
@@ -235,12 +302,7 @@ pub async fn record_requests(
         Ok(recorded) => recorded,
         Err(error) => {
             tracing::error!(%error, action, "the audit log could not be written; request refused");
-            return ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "audit_unavailable",
-                "the audit log cannot be written, so nothing was done; try again later",
-            )
-            .into_response();
+            return audit_unavailable();
         }
     };
     let response = next
@@ -263,6 +325,16 @@ pub async fn record_requests(
         }
     }
     response
+}
+
+/// The refusal of a request whose audit record could not be written.
+fn audit_unavailable() -> Response {
+    ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "audit_unavailable",
+        "the audit log cannot be written, so nothing was done; try again later",
+    )
+    .into_response()
 }
 
 /// A sign-in event of a user of `org`.

@@ -136,6 +136,7 @@ pub fn validate(spec: &CommandSpec) -> ServiceResult<u32> {
             "at most {MAX_ENV_VARS} environment variables"
         )));
     }
+    crate::services::secrets::refuse_hidden("env", &spec.env)?;
     for (name, value) in &spec.env {
         if !valid_env_name(name) || name.len() > 128 {
             return Err(ServiceError::invalid(format!(

@@ -306,12 +306,15 @@ pub async fn run_script(
             command
         })
         .collect();
+    // The job shows what it ran with, but never a secret (the commands hold those).
+    let mut parameters = request.parameters;
+    crate::services::secrets::hide_secret_values(&version.parameters, &mut parameters);
     let job = NewJob {
         organization_id: org,
         name: format!("{} v{}", script.name, version.version),
         script: script_version,
         target,
-        parameters: request.parameters,
+        parameters,
         created_by: user.id,
         created_by_email: user.email.clone(),
         created_at: now,

@@ -29,4 +29,5 @@ pub mod policies;
 pub mod readiness;
 pub mod scripts;
 pub mod second_factor;
+pub mod secrets;
 pub mod users;

@@ -27,7 +27,7 @@ fn valid_parameter_name(name: &str) -> bool {
 /// Checks a value against its parameter's type; returns the text passed on.
 fn typed_value(parameter: &ScriptParameter, value: &Value) -> ServiceResult<String> {
     let text = match (parameter.kind, value) {
-        (ParameterType::String, Value::String(text)) => text.clone(),
+        (ParameterType::String | ParameterType::Secret, Value::String(text)) => text.clone(),
         (ParameterType::Number, Value::Number(number)) => number.to_string(),
         (ParameterType::Number, Value::String(text))
             if text.trim().parse::<f64>().is_ok_and(f64::is_finite) =>
@@ -45,13 +45,20 @@ fn typed_value(parameter: &ScriptParameter, value: &Value) -> ServiceResult<Stri
                 "parameter {} must be a {}",
                 parameter.name,
                 match parameter.kind {
-                    ParameterType::String => "string",
+                    ParameterType::String | ParameterType::Secret => "string",
                     ParameterType::Number => "number",
                     ParameterType::Boolean => "boolean (true or false)",
                 }
             )))
         }
     };
+    if text == crate::services::secrets::HIDDEN {
+        return Err(ServiceError::invalid(format!(
+            "parameter {} has the placeholder of a hidden value ({}) as its value; enter the value, or leave it out for the default",
+            parameter.name,
+            crate::services::secrets::HIDDEN
+        )));
+    }
     if text.len() > MAX_PARAMETER_VALUE_BYTES || text.contains('\0') {
         return Err(ServiceError::invalid(format!(
             "parameter {} must be at most {MAX_PARAMETER_VALUE_BYTES} bytes, without NUL",
@@ -111,8 +118,9 @@ pub fn validate_parameters(parameters: &[ScriptParameter]) -> ServiceResult<()> 
     Ok(())
 }
 
-/// Parameter values → (argv in definition order, environment). Unknown names,
-/// missing required values and wrong types are 422s.
+/// Parameter values → (argv in definition order, environment). A secret
+/// parameter's value is in the environment only. Unknown names, missing
+/// required values and wrong types are 422s.
 pub fn bind_parameters(
     parameters: &[ScriptParameter],
     values: &BTreeMap<String, Value>,
@@ -141,8 +149,10 @@ pub fn bind_parameters(
             },
             Some(value) => typed_value(parameter, value)?,
         };
-        env.insert(parameter.name.clone(), value.clone());
-        args.push(value);
+        if parameter.kind != ParameterType::Secret {
+            args.push(value.clone());
+        }
+        env.insert(parameter.name.clone(), value);
     }
     Ok((args, env))
 }
@@ -265,6 +275,18 @@ mod tests {
         assert_eq!(args, [hostile, "7", "true"]);
         assert_eq!(env["Path"], hostile, "values pass untouched");
         assert_eq!(env["Days"], "7");
+    }
+
+    #[test]
+    fn a_secret_value_is_in_the_environment_only() {
+        let parameters = vec![
+            parameter("Token", ParameterType::Secret, None, true),
+            parameter("Days", ParameterType::Number, Some("7"), false),
+        ];
+        let values = BTreeMap::from([("Token".to_string(), Value::String("s3cret".into()))]);
+        let (args, env) = bind_parameters(&parameters, &values).unwrap();
+        assert_eq!(args, ["7"], "never on the command line");
+        assert_eq!(env["Token"], "s3cret");
     }
 
     #[test]

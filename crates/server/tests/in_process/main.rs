@@ -25,6 +25,7 @@ mod saved_views;
 mod scripts;
 mod search;
 mod second_factor;
+mod secrets;
 mod security;
 mod tenancy;
 mod users;
