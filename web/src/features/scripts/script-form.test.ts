@@ -108,6 +108,7 @@ describe("buildScriptRequest", () => {
         body: "echo hi",
         parameters: [{ name: "Name", type: "string", default: "world", required: false }],
         default_env: { A: "1", B: "x=y" },
+        secrets_hidden: false,
         default_timeout_seconds: 120,
         run_as: { context: "user", username: "alice" },
         created_at: "2026-01-01T00:00:00Z",

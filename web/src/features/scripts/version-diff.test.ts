@@ -61,6 +61,7 @@ describe("settingChanges", () => {
     body: "",
     parameters: [],
     default_env: {},
+    secrets_hidden: false,
     default_timeout_seconds: 300,
     run_as: { context: "system" },
     created_at: "2026-01-01T00:00:00Z",
