@@ -61,6 +61,8 @@ pub const DASHBOARD_ROUTES: &[&str] = &[
     "/enrollment-requests",
     "/users",
     "/account",
+    "/api-keys",
+    "/organization",
     "/welcome",
     "/audit",
 ];

@@ -1,4 +1,4 @@
-import { api } from "./client";
+import { api, onSecondFactorSetupRequired } from "./client";
 import { forgetSession, getSession, sessionChanged } from "@/lib/session";
 
 describe("the API client", () => {
@@ -22,5 +22,27 @@ describe("the API client", () => {
     expect(read?.headers.get("Authorization")).toBeNull();
     expect(change?.headers.get("X-CSRF-Token")).toBe("c5rf");
     expect(getSession()).toBeNull();
+  });
+
+  it("tells its listeners when the server wants a second factor set up first, and the caller still reads the refusal", async () => {
+    document.cookie = "gururmm_csrf=c5rf; Path=/";
+    sessionChanged();
+    const refusal = (code: string) => async () =>
+      new Response(JSON.stringify({ error: { code, message: "refused" } }), {
+        status: 403,
+        headers: { "Content-Type": "application/json" },
+      });
+    const heard = vi.fn();
+    const stop = onSecondFactorSetupRequired(heard);
+    await api.GET("/api/v1/users", { fetch: refusal("permission_denied") });
+    expect(heard).not.toHaveBeenCalled();
+    const { error } = await api.GET("/api/v1/agents", { fetch: refusal("second_factor_setup_required") });
+    expect(heard).toHaveBeenCalledTimes(1);
+    expect(error).toEqual({ error: { code: "second_factor_setup_required", message: "refused" } });
+    // Signed out, there is nothing to set up.
+    forgetSession();
+    await api.GET("/api/v1/agents", { fetch: refusal("second_factor_setup_required") });
+    stop();
+    expect(heard).toHaveBeenCalledTimes(1);
   });
 });

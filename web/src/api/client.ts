@@ -5,6 +5,32 @@ import type { paths } from "./schema";
 
 const UNSAFE_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
+/** The code of the 403 an organization that requires a second factor answers a user who has none. */
+export const SECOND_FACTOR_SETUP_REQUIRED = "second_factor_setup_required";
+
+const secondFactorSetupListeners = new Set<() => void>();
+
+/**
+ * Calls `listener` whenever the server refuses a request because the signed-in user must set up a
+ * second factor first; the signed-in layout sends them to their account page. Returns the unsubscribe.
+ */
+export function onSecondFactorSetupRequired(listener: () => void): () => void {
+  secondFactorSetupListeners.add(listener);
+  return () => secondFactorSetupListeners.delete(listener);
+}
+
+/** The `error.code` of an error body, read from a copy so the caller still reads the answer. */
+async function errorCode(response: Response): Promise<string | null> {
+  try {
+    const body: unknown = await response.clone().json();
+    const detail = typeof body === "object" && body !== null && "error" in body ? (body as { error: unknown }).error : null;
+    const code = typeof detail === "object" && detail !== null && "code" in detail ? (detail as { code: unknown }).code : null;
+    return typeof code === "string" ? code : null;
+  } catch {
+    return null;
+  }
+}
+
 /** The session cookie goes along by itself (same origin); changes also carry the CSRF token. */
 const authMiddleware: Middleware = {
   onRequest({ request }) {
@@ -12,10 +38,15 @@ const authMiddleware: Middleware = {
     if (csrf && UNSAFE_METHODS.has(request.method)) request.headers.set(CSRF_HEADER, csrf);
     return request;
   },
-  onResponse({ request, response }) {
+  async onResponse({ request, response }) {
     // An expired or revoked token logs the user out everywhere; a failed login is just a wrong password.
     if (response.status === 401 && !new URL(request.url).pathname.endsWith("/auth/login") && getSession() !== null) {
       forgetSession();
+    }
+    // The organization requires a second factor and this user has none: whatever page asked, the
+    // answer is to set one up, which only their account page does.
+    if (response.status === 403 && getSession() !== null && (await errorCode(response)) === SECOND_FACTOR_SETUP_REQUIRED) {
+      for (const listener of secondFactorSetupListeners) listener();
     }
     return response;
   },

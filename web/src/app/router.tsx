@@ -228,6 +228,18 @@ const accountRoute = createRoute({
   component: lazyRouteComponent(() => import("./routes/user-routes"), "AccountRoute"),
 });
 
+const apiKeysRoute = createRoute({
+  getParentRoute: () => authedRoute,
+  path: "/api-keys",
+  component: lazyRouteComponent(() => import("./routes/access-routes"), "ApiKeysRoute"),
+});
+
+const organizationRoute = createRoute({
+  getParentRoute: () => authedRoute,
+  path: "/organization",
+  component: lazyRouteComponent(() => import("./routes/access-routes"), "OrganizationRoute"),
+});
+
 const auditRoute = createRoute({
   getParentRoute: () => authedRoute,
   path: "/audit",
@@ -270,6 +282,8 @@ const routeTree = rootRoute.addChildren([
     customFieldsRoute,
     usersRoute,
     accountRoute,
+    apiKeysRoute,
+    organizationRoute,
     auditRoute,
     enrollmentRequestsRoute,
   ]),

@@ -13,6 +13,7 @@ import { useOverviewLiveUpdates } from "@/features/overview/hooks/use-overview-l
 import { GlobalSearch } from "@/features/search/components/global-search";
 import { useSession } from "@/lib/auth";
 import { LiveEventsProvider } from "@/lib/live-events";
+import { SecondFactorSetupRedirect } from "./second-factor-setup-redirect";
 
 function LiveCacheUpdates() {
   useAgentLiveUpdates();
@@ -26,7 +27,10 @@ function LiveCacheUpdates() {
   return null;
 }
 
-/** Everything behind login: the shell, the live events stream, and a redirect to /login on logout or 401. */
+/**
+ * Everything behind login: the shell, the live events stream, a redirect to /login on logout or 401,
+ * and to /account while the organization requires a second factor the user has not set up.
+ */
 export function AuthedLayout() {
   const session = useSession();
   const navigate = useNavigate();
@@ -44,6 +48,7 @@ export function AuthedLayout() {
   return (
     <LiveEventsProvider session={session}>
       <LiveCacheUpdates />
+      <SecondFactorSetupRedirect />
       <AppShell navBadges={{ "/alerts": <UnresolvedAlertsBadge /> }} search={<GlobalSearch />}>
         <Outlet />
       </AppShell>

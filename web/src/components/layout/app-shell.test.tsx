@@ -59,4 +59,27 @@ describe("AppShell", () => {
     await userEvent.click(await screen.findByTestId("user-menu"));
     expect(await screen.findByRole("menuitem", { name: "Your account" })).toHaveAttribute("href", "/account");
   });
+
+  it.each(["owner", "admin"] as const)("shows the Organization entry to an %s, after Audit log", async (role) => {
+    renderShell(role);
+    const nav = await screen.findByRole("navigation", { name: "Main" });
+    const labels = within(nav)
+      .getAllByRole("link")
+      .map((link) => link.textContent);
+    expect(labels.indexOf("Organization")).toBe(labels.indexOf("Audit log") + 1);
+    expect(within(nav).getByRole("link", { name: "Organization" })).toHaveAttribute("href", "/organization");
+  });
+
+  it.each(["technician", "readonly"] as const)("hides the Organization entry from a %s", async (role) => {
+    renderShell(role);
+    const nav = await screen.findByRole("navigation", { name: "Main" });
+    expect(within(nav).getByRole("link", { name: "Agents" })).toBeInTheDocument();
+    expect(within(nav).queryByRole("link", { name: "Organization" })).toBeNull();
+  });
+
+  it("links to the signed-in user's API keys from the user menu, for every role", async () => {
+    renderShell("readonly");
+    await userEvent.click(await screen.findByTestId("user-menu"));
+    expect(await screen.findByRole("menuitem", { name: "API keys" })).toHaveAttribute("href", "/api-keys");
+  });
 });

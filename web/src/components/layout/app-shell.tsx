@@ -3,9 +3,11 @@ import {
   ActivityIcon,
   BellIcon,
   BookOpenIcon,
+  Building2Icon,
   BuildingIcon,
   FileCode2Icon,
   FileStackIcon,
+  KeyRoundIcon,
   LayoutDashboardIcon,
   LaptopIcon,
   ListChecksIcon,
@@ -60,6 +62,7 @@ const NAV_ITEMS = [
   { to: "/custom-fields", label: "Custom fields", icon: TagsIcon },
   { to: "/users", label: "Users", icon: UsersIcon, permission: "manage_users" },
   { to: "/audit", label: "Audit log", icon: ScrollTextIcon, permission: "view_audit" },
+  { to: "/organization", label: "Organization", icon: Building2Icon, permission: "manage_organization" },
   { to: "/enrollment-requests", label: "Approvals", icon: ShieldCheckIcon },
 ] as const satisfies readonly { to: string; label: string; icon: LucideIcon; permission?: Permission }[];
 
@@ -229,6 +232,11 @@ function UserMenu() {
         <DropdownMenuItem asChild>
           <Link to="/account" data-testid="account-link">
             <UserCogIcon /> Your account
+          </Link>
+        </DropdownMenuItem>
+        <DropdownMenuItem asChild>
+          <Link to="/api-keys" data-testid="api-keys-link">
+            <KeyRoundIcon /> API keys
           </Link>
         </DropdownMenuItem>
         {/* The server's page, not a dashboard route: a plain link loads it. */}

@@ -157,6 +157,25 @@ describe("AccountPage", () => {
     expect(queryClient.getQueryData(currentUserQueryKey)).toEqual(testUser("technician"));
   });
 
+  it("links to the user's API keys, and says nothing of a requirement their organization does not have", async () => {
+    renderAccount();
+    expect(await screen.findByRole("link", { name: "API keys" })).toHaveAttribute("href", "/api-keys");
+    expect(screen.queryByTestId("second-factor-required-notice")).toBeNull();
+  });
+
+  it("explains that the organization requires two-factor authentication before anything else", async () => {
+    const { queryClient } = renderAccount();
+    queryClient.setQueryData(currentUserQueryKey, { ...testUser("technician"), second_factor_setup_required: true });
+    const notice = await screen.findByTestId("second-factor-required-notice");
+    expect(notice).toHaveTextContent("Best MSP requires two-factor authentication");
+    expect(notice).toHaveTextContent("Set up two-factor authentication below before you continue");
+    expect(
+      within(screen.getByTestId("two-factor-card")).getByRole("button", { name: "Set up two-factor authentication" }),
+    ).toBeInTheDocument();
+    // Nowhere else is open to them until they have.
+    expect(screen.queryByRole("link", { name: "API keys" })).toBeNull();
+  });
+
   it("shows the second factor card, off for a user without one", async () => {
     renderAccount();
     const card = await screen.findByTestId("two-factor-card");

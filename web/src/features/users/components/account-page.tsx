@@ -1,5 +1,8 @@
 //! The signed-in user's own account, for every role: changing the password, their second factor, and
-//! the sessions signed in as them, each of which they can sign out.
+//! the sessions signed in as them, each of which they can sign out. While their organization requires
+//! a second factor they have not set up, this is the one page they may use, and it says why.
+import { Link } from "@tanstack/react-router";
+import { KeyRoundIcon, ShieldAlertIcon } from "lucide-react";
 import { useId, useState } from "react";
 import { toast } from "sonner";
 import { ApiError, errorMessage } from "@/api/errors";
@@ -29,7 +32,32 @@ export function AccountPage() {
       <PageHeader
         title="Your account"
         description={user ? `${user.email} · ${ROLE_LABELS[user.role]} at ${user.organization_name}` : undefined}
+        actions={
+          user?.second_factor_setup_required ? null : (
+            <Button variant="outline" asChild>
+              <Link to="/api-keys" data-testid="account-api-keys-link">
+                <KeyRoundIcon /> API keys
+              </Link>
+            </Button>
+          )
+        }
       />
+      {user?.second_factor_setup_required ? (
+        <div
+          role="alert"
+          className="flex items-start gap-3 rounded-md border border-warning/50 bg-warning/10 px-4 py-3 text-sm"
+          data-testid="second-factor-required-notice"
+        >
+          <ShieldAlertIcon className="mt-0.5 size-5 shrink-0 text-warning" aria-hidden />
+          <div className="grid gap-1">
+            <p className="font-medium">{user.organization_name} requires two-factor authentication</p>
+            <p>
+              Set up two-factor authentication below before you continue: until you do, the rest of the dashboard is closed to you. You need
+              an authenticator app on your phone.
+            </p>
+          </div>
+        </div>
+      ) : null}
       <div className="grid items-start gap-4 lg:grid-cols-[minmax(0,24rem)_minmax(0,1fr)]">
         <div className="grid gap-4">
           <ChangePasswordCard />
