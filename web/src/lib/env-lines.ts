@@ -1,6 +1,12 @@
 //! `NAME=value` lines, as typed in the run-command form and a script's default environment.
 
-const MAX_ENV_VARS = 64;
+export const MAX_ENV_VARS = 64;
+/**
+ * What the server answers in place of a secret value (an environment's values, a secret parameter's
+ * default) to a caller without `view_secrets`. Sent back in a script edit it keeps the stored value;
+ * anywhere else it is refused, so it is never typed as a value.
+ */
+export const HIDDEN_VALUE = "********";
 /** An environment variable name: letters, digits and underscores, not starting with a digit. */
 export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -12,7 +18,8 @@ export type EnvParseResult = { ok: true; env: Record<string, string> } | { ok: f
 
 /**
  * `NAME=value` per line; the value is everything after the first `=` and may be empty or hold more
- * `=`. Blank lines and `#` comments are skipped; a name set twice is refused rather than guessed.
+ * `=`. Blank lines and `#` comments are skipped; a name set twice is refused rather than guessed, and
+ * so is the hidden-value placeholder as a value (the server would refuse it, or run it).
  */
 export function parseEnvLines(text: string): EnvParseResult {
   const env: Record<string, string> = {};
@@ -30,7 +37,11 @@ export function parseEnvLines(text: string): EnvParseResult {
       };
     }
     if (Object.hasOwn(env, name)) return { ok: false, message: `Line ${index + 1}: ${name} is set twice` };
-    env[name] = line.slice(equals + 1);
+    const value = line.slice(equals + 1);
+    if (value === HIDDEN_VALUE) {
+      return { ok: false, message: `Line ${index + 1}: ${HIDDEN_VALUE} stands for a hidden value; enter the value of ${name}` };
+    }
+    env[name] = value;
   }
   if (Object.keys(env).length > MAX_ENV_VARS) return { ok: false, message: `At most ${MAX_ENV_VARS} variables` };
   return { ok: true, env };

@@ -1,4 +1,5 @@
-import { buildCommandSpec, EMPTY_COMMAND_FORM, parseArgLines, parseEnvLines, type CommandFormValues } from "./command-form";
+import { command } from "@/test/fixtures";
+import { buildCommandSpec, commandToForm, EMPTY_COMMAND_FORM, parseArgLines, parseEnvLines, type CommandFormValues } from "./command-form";
 
 function form(overrides: Partial<CommandFormValues>): CommandFormValues {
   return { ...EMPTY_COMMAND_FORM, ...overrides };
@@ -95,5 +96,55 @@ describe("buildCommandSpec", () => {
   it("refuses an empty command and bad environment lines, naming the field", () => {
     expect(buildCommandSpec(form({ command: "  \n" }))).toMatchObject({ ok: false, field: "command" });
     expect(buildCommandSpec(form({ command: "x", env: "BAD NAME=1" }))).toMatchObject({ ok: false, field: "env" });
+  });
+});
+
+describe("a command prefilled to run again with changes", () => {
+  const ran = command({
+    command_type: "script",
+    interpreter: "bash",
+    command: "deploy.sh",
+    args: ["--fast", "two words"],
+    env: { API_KEY: "********", LANG: "********" },
+    secrets_hidden: true,
+    run_as: { context: "user", username: "deploy" },
+    timeout_seconds: 60,
+    working_dir: "/srv",
+  });
+
+  it("brings every field, but hidden values as empty lines to enter again", () => {
+    expect(commandToForm(ran)).toEqual({
+      commandType: "script",
+      command: "deploy.sh",
+      interpreter: "bash",
+      timeoutSeconds: "60",
+      runAs: "user",
+      username: "deploy",
+      args: "--fast\ntwo words",
+      env: "API_KEY=\nLANG=",
+      workingDir: "/srv",
+      reenterEnv: ["API_KEY", "LANG"],
+    });
+  });
+
+  it("refuses to run until each hidden value is entered again or its line removed", () => {
+    const values = commandToForm(ran);
+    expect(buildCommandSpec(values)).toEqual({
+      ok: false,
+      field: "env",
+      message: "Enter the values of API_KEY, LANG again (hidden: you need the View secrets permission to see them), or remove their lines.",
+    });
+    expect(buildCommandSpec({ ...values, env: "API_KEY=k-1\nLANG=" })).toMatchObject({
+      ok: false,
+      message: expect.stringContaining("Enter the value of LANG again"),
+    });
+    expect(buildCommandSpec({ ...values, env: "API_KEY=********\nLANG=C" })).toMatchObject({ ok: false, field: "env" });
+    expect(buildCommandSpec({ ...values, env: "API_KEY=k-1" })).toMatchObject({ ok: true, spec: { env: { API_KEY: "k-1" } } });
+  });
+
+  it("keeps values shown to a user who may read them", () => {
+    const values = commandToForm(command({ env: { LANG: "C" }, secrets_hidden: false }));
+    expect(values).toMatchObject({ env: "LANG=C", reenterEnv: [] });
+    expect(buildCommandSpec(values)).toMatchObject({ ok: true, spec: { env: { LANG: "C" } } });
   });
 });

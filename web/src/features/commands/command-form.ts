@@ -1,6 +1,8 @@
 //! The run-command form's text fields turned into a `CommandSpec`, with the server's rules checked
-//! first so mistakes are shown next to the field instead of after a round trip.
-import type { CommandSpec, CommandType } from "@/api/types";
+//! first so mistakes are shown next to the field instead of after a round trip. A command prefilled
+//! from one already run brings its environment's names but not values hidden from this user: those
+//! must be typed again (or removed) before it runs, never sent as their placeholder.
+import type { Command, CommandSpec, CommandType } from "@/api/types";
 import {
   buildRunAs,
   DEFAULT_TIMEOUT_SECONDS,
@@ -9,7 +11,7 @@ import {
   parseTimeoutSeconds,
   type RunAsChoice,
 } from "@/lib/command-fields";
-import { parseEnvLines } from "@/lib/env-lines";
+import { formatEnvLines, HIDDEN_VALUE, parseEnvLines } from "@/lib/env-lines";
 
 export { parseEnvLines, type EnvParseResult } from "@/lib/env-lines";
 
@@ -27,6 +29,11 @@ export interface CommandFormValues {
   /** One `NAME=value` per line. */
   env: string;
   workingDir: string;
+  /**
+   * Variables of a prefilled command whose values were hidden from this user: left empty in `env`,
+   * they must be entered again or their lines removed.
+   */
+  reenterEnv: string[];
 }
 
 export const EMPTY_COMMAND_FORM: CommandFormValues = {
@@ -39,7 +46,35 @@ export const EMPTY_COMMAND_FORM: CommandFormValues = {
   args: "",
   env: "",
   workingDir: "",
+  reenterEnv: [],
 };
+
+/**
+ * The form prefilled with a command already run, to run it again with changes. Values hidden from
+ * this user (`********`) come as `NAME=` lines listed in `reenterEnv`.
+ */
+export function commandToForm(command: Command): CommandFormValues {
+  const env: Record<string, string> = {};
+  const reenterEnv: string[] = [];
+  for (const [name, value] of Object.entries(command.env)) {
+    const hidden = command.secrets_hidden && value === HIDDEN_VALUE;
+    env[name] = hidden ? "" : value;
+    if (hidden) reenterEnv.push(name);
+  }
+  const runAs = command.run_as;
+  return {
+    commandType: command.command_type as CommandType,
+    command: command.command,
+    interpreter: command.interpreter ?? "",
+    timeoutSeconds: String(command.timeout_seconds),
+    runAs: runAs.context,
+    username: runAs.context === "user" ? runAs.username : "",
+    args: command.args.join("\n"),
+    env: formatEnvLines(env),
+    workingDir: command.working_dir ?? "",
+    reenterEnv,
+  };
+}
 
 export type CommandFormField = "command" | "interpreter" | "timeoutSeconds" | "username" | "args" | "env" | "workingDir";
 
@@ -76,6 +111,17 @@ export function buildCommandSpec(values: CommandFormValues): CommandFormResult {
   if (args.length > MAX_ARGS) return { ok: false, field: "args", message: `At most ${MAX_ARGS} arguments.` };
   const env = parseEnvLines(values.env);
   if (!env.ok) return { ok: false, field: "env", message: env.message };
+  const missing = values.reenterEnv.filter((name) => env.env[name] === "");
+  if (missing.length > 0) {
+    return {
+      ok: false,
+      field: "env",
+      message:
+        missing.length === 1
+          ? `Enter the value of ${missing[0]} again (hidden: you need the View secrets permission to see it), or remove its line.`
+          : `Enter the values of ${missing.join(", ")} again (hidden: you need the View secrets permission to see them), or remove their lines.`,
+    };
+  }
 
   const spec: CommandSpec = {
     command_type: values.commandType,

@@ -17,7 +17,18 @@ describe("jobProgress", () => {
 
 describe("formatJobParameters", () => {
   it("shows each value as it was sent, strings unquoted", () => {
-    expect(formatJobParameters({ Name: `it's "me"`, Count: 3, Force: false })).toEqual([`Name=it's "me"`, "Count=3", "Force=false"]);
+    expect(formatJobParameters({ Name: `it's "me"`, Count: 3, Force: false })).toEqual([
+      { name: "Name", value: `it's "me"`, hidden: false },
+      { name: "Count", value: "3", hidden: false },
+      { name: "Force", value: "false", hidden: false },
+    ]);
     expect(formatJobParameters(null)).toEqual([]);
+  });
+
+  it("marks a secret parameter's value, hidden for everyone, without its placeholder", () => {
+    expect(formatJobParameters({ Password: "********", Days: 7 })).toEqual([
+      { name: "Password", value: "", hidden: true },
+      { name: "Days", value: "7", hidden: false },
+    ]);
   });
 });

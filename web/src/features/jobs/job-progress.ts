@@ -1,5 +1,6 @@
 //! A job's counts as the segments of its progress bar and a one-line summary.
 import type { JobCounts } from "@/api/types";
+import { HIDDEN_VALUE } from "@/lib/env-lines";
 
 export type ProgressPart = "completed" | "failed" | "running" | "queued";
 
@@ -32,10 +33,20 @@ export function jobProgress(counts: JobCounts): JobProgress {
   };
 }
 
-/** A job's parameter values as `Name=value` text, in the order the server sent them. */
-export function formatJobParameters(parameters: unknown): string[] {
+export interface JobParameter {
+  name: string;
+  /** The value as text; "" when hidden. */
+  value: string;
+  /** A secret parameter's value, which a job shows to no one (the server sends `********`). */
+  hidden: boolean;
+}
+
+/** A job's parameter values as text, in the order the server sent them. */
+export function formatJobParameters(parameters: unknown): JobParameter[] {
   if (typeof parameters !== "object" || parameters === null) return [];
-  return Object.entries(parameters as Record<string, unknown>).map(
-    ([name, value]) => `${name}=${typeof value === "string" ? value : JSON.stringify(value)}`,
+  return Object.entries(parameters as Record<string, unknown>).map(([name, value]) =>
+    value === HIDDEN_VALUE
+      ? { name, value: "", hidden: true }
+      : { name, value: typeof value === "string" ? value : JSON.stringify(value), hidden: false },
   );
 }

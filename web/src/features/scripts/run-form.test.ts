@@ -1,5 +1,12 @@
 import type { ScriptParameter } from "@/api/types";
-import { buildRunRequest, buildTargets, initialParameterValues, typedParameterValues } from "./run-form";
+import {
+  buildRunRequest,
+  buildTargets,
+  hasHiddenDefault,
+  initialParameterValues,
+  positionalArguments,
+  typedParameterValues,
+} from "./run-form";
 
 const parameters: ScriptParameter[] = [
   { name: "Name", type: "string", required: true },
@@ -90,5 +97,40 @@ describe("parameters taken from custom fields", () => {
       values: { Path: "/given", Deep: true, Days: 3 },
     });
     expect(typedParameterValues(mapped, { Path: "", Deep: false, Days: "many" })).toMatchObject({ ok: false, parameter: "Days" });
+  });
+});
+
+describe("secret parameters", () => {
+  const secrets: ScriptParameter[] = [
+    { name: "Host", type: "string", required: true },
+    { name: "Password", type: "secret", default: "********", required: true },
+    { name: "Token", type: "secret", required: true },
+    { name: "Extra", type: "secret" },
+    { name: "Port", type: "number" },
+  ];
+
+  it("start empty when their default is hidden, and take no positional argument", () => {
+    expect(initialParameterValues(secrets)).toEqual({ Host: "", Password: "", Token: "", Extra: "", Port: "" });
+    expect(hasHiddenDefault(secrets[1]!)).toBe(true);
+    expect(hasHiddenDefault(secrets[2]!)).toBe(false);
+    expect(positionalArguments(secrets)).toEqual({ Host: 1, Password: null, Token: null, Extra: null, Port: 2 });
+  });
+
+  it("leave out an empty secret, so the stored default applies; send a typed one as is", () => {
+    const values = { ...initialParameterValues(secrets), Host: "db1", Token: " t 0k " };
+    expect(typedParameterValues(secrets, values)).toEqual({ ok: true, values: { Host: "db1", Token: " t 0k " } });
+  });
+
+  it("require a required secret without a default, and never send the placeholder", () => {
+    expect(typedParameterValues(secrets, { ...initialParameterValues(secrets), Host: "db1" })).toEqual({
+      ok: false,
+      parameter: "Token",
+      message: "Token is required.",
+    });
+    expect(typedParameterValues(secrets, { Host: "db1", Password: "********", Token: "x" })).toMatchObject({
+      ok: false,
+      parameter: "Password",
+    });
+    expect(typedParameterValues(secrets, { Host: "********", Token: "x" })).toMatchObject({ ok: false, parameter: "Host" });
   });
 });

@@ -1,10 +1,13 @@
 //! The run dialog's state turned into a `RunScriptRequest`: parameter values typed by their
-//! definition (text, number, checkbox), required ones checked, and exactly one kind of target.
+//! definition (text, number, checkbox, password), required ones checked, and exactly one kind of target.
+//! The placeholder of a hidden value (`********`) is never sent: a secret parameter whose default this
+//! user cannot read starts empty and, left empty, is left out so the server uses the stored default.
 import type { RunScriptRequest, ScriptParameter, Targets } from "@/api/types";
 import { MAX_TIMEOUT_SECONDS, parseTimeoutSeconds } from "@/lib/command-fields";
+import { HIDDEN_VALUE } from "@/lib/env-lines";
 import { valueMatchesType } from "./script-form";
 
-/** Text for string and number parameters, a flag for boolean ones, by parameter name. */
+/** Text for string, number and secret parameters, a flag for boolean ones, by parameter name. */
 export type ParameterValues = Record<string, string | boolean>;
 
 export type TargetChoice =
@@ -15,22 +18,44 @@ export type TargetChoice =
 /**
  * Every parameter prefilled with its default; a boolean without one starts unchecked. A parameter
  * taken from a custom field starts empty, so each agent's value applies (its default still does
- * where an agent has none).
+ * where an agent has none). A default hidden from this user is not a value: the field starts empty.
  */
 export function initialParameterValues(parameters: ScriptParameter[]): ParameterValues {
   const values: ParameterValues = {};
   for (const parameter of parameters) {
-    if (parameter.custom_field) values[parameter.name] = parameter.type === "boolean" ? false : "";
+    if (parameter.custom_field || hasHiddenDefault(parameter)) values[parameter.name] = parameter.type === "boolean" ? false : "";
     else values[parameter.name] = parameter.type === "boolean" ? parameter.default === "true" : (parameter.default ?? "");
   }
   return values;
+}
+
+/** A secret parameter whose default is set but hidden from this user (answered as `********`). */
+export function hasHiddenDefault(parameter: ScriptParameter): boolean {
+  return parameter.type === "secret" && parameter.default === HIDDEN_VALUE;
+}
+
+/**
+ * The positional argument ($1, $2…) each parameter is passed as, by name; a secret parameter is
+ * passed in the environment only and has none.
+ */
+export function positionalArguments(parameters: ScriptParameter[]): Record<string, number | null> {
+  const positions: Record<string, number | null> = {};
+  let next = 1;
+  for (const parameter of parameters) {
+    if (parameter.type === "secret") positions[parameter.name] = null;
+    else positions[parameter.name] = next++;
+  }
+  return positions;
 }
 
 export type RunFormResult =
   | { ok: true; request: RunScriptRequest }
   | { ok: false; field: "parameter" | "targets" | "timeoutSeconds"; parameter?: string; message: string };
 
-/** Typed values for the request; an empty optional number is left out so the script's default applies. */
+/**
+ * Typed values for the request; an empty optional number, or an empty secret with a default, is left
+ * out so the script's default applies.
+ */
 export function typedParameterValues(
   parameters: ScriptParameter[],
   values: ParameterValues,
@@ -46,7 +71,17 @@ export function typedParameterValues(
       continue;
     }
     const text = typeof value === "string" ? value : "";
+    if (text === HIDDEN_VALUE) {
+      return { ok: false, parameter: parameter.name, message: `${HIDDEN_VALUE} stands for a hidden value; enter the value itself.` };
+    }
     if (text.trim() === "" && fromField) continue;
+    if (parameter.type === "secret") {
+      if (text !== "") typed[parameter.name] = text;
+      else if (parameter.required && !parameter.default) {
+        return { ok: false, parameter: parameter.name, message: `${parameter.name} is required.` };
+      }
+      continue;
+    }
     if (text.trim() === "") {
       if (parameter.required) return { ok: false, parameter: parameter.name, message: `${parameter.name} is required.` };
       if (parameter.type === "string") typed[parameter.name] = text;

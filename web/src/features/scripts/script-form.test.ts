@@ -1,7 +1,10 @@
 import type { Script } from "@/api/types";
+import { script as scriptFixture } from "@/test/fixtures";
 import {
   buildScriptRequest,
+  changeParameterType,
   EMPTY_SCRIPT_FORM,
+  keepsHiddenDefault,
   newParameterRow,
   scriptToForm,
   validateParameterRows,
@@ -127,5 +130,109 @@ describe("buildScriptRequest", () => {
         run_as: { context: "user", username: "alice" },
       },
     });
+  });
+});
+
+describe("secrets hidden from this user", () => {
+  const hiddenScript = scriptFixture(
+    {},
+    {
+      secrets_hidden: true,
+      body: "deploy",
+      interpreter: "bash",
+      parameters: [
+        { name: "Password", type: "secret", default: "********", required: true },
+        { name: "Token", type: "secret" },
+        { name: "Days", type: "number", default: "7" },
+      ],
+      default_env: { API_KEY: "********", REGION: "********" },
+    },
+  );
+
+  it("keeps hidden values apart from the text, never as the placeholder", () => {
+    const values = scriptToForm(hiddenScript);
+    expect(values.env).toBe("");
+    expect(values.hiddenEnv).toEqual([
+      { name: "API_KEY", replacement: null },
+      { name: "REGION", replacement: null },
+    ]);
+    expect(values.parameters[0]).toMatchObject({ name: "Password", default: "", hiddenDefault: "Password", replaceHidden: false });
+    expect(values.parameters[1]).toMatchObject({ name: "Token", default: "", hiddenDefault: null });
+    expect(values.parameters[2]).toMatchObject({ default: "7", hiddenDefault: null });
+  });
+
+  it("shows the values to a user who may read them", () => {
+    const values = scriptToForm(
+      scriptFixture({}, { parameters: [{ name: "Password", type: "secret", default: "s3cret" }], default_env: { API_KEY: "k-123" } }),
+    );
+    expect(values.env).toBe("API_KEY=k-123");
+    expect(values.hiddenEnv).toEqual([]);
+    expect(values.parameters[0]).toMatchObject({ default: "s3cret", hiddenDefault: null });
+  });
+
+  it("sends untouched hidden values back as the placeholder, which keeps them", () => {
+    const values = scriptToForm(hiddenScript);
+    const result = buildScriptRequest({ ...values, env: "LANG=C" });
+    expect(result).toMatchObject({
+      ok: true,
+      request: {
+        default_env: { LANG: "C", API_KEY: "********", REGION: "********" },
+        parameters: [
+          { name: "Password", type: "secret", required: true, default: "********" },
+          { name: "Token", type: "secret", required: false },
+          { name: "Days", type: "number", required: false, default: "7" },
+        ],
+      },
+    });
+  });
+
+  it("sends a replaced value, drops a removed one, and a replaced default", () => {
+    const values = scriptToForm(hiddenScript);
+    const result = buildScriptRequest({
+      ...values,
+      hiddenEnv: [{ name: "API_KEY", replacement: "new-key" }],
+      parameters: values.parameters.map((parameter, index) =>
+        index === 0 ? { ...parameter, replaceHidden: true, default: "hunter2" } : parameter,
+      ),
+    });
+    expect(result.ok && result.request.default_env).toEqual({ API_KEY: "new-key" });
+    expect(result.ok && result.request.parameters?.[0]).toEqual({ name: "Password", type: "secret", required: true, default: "hunter2" });
+  });
+
+  it("refuses the placeholder typed as a value, and a hidden variable typed again", () => {
+    const values = scriptToForm(hiddenScript);
+    expect(buildScriptRequest({ ...values, env: "NEW=********" })).toMatchObject({ ok: false, field: "env" });
+    expect(buildScriptRequest({ ...values, hiddenEnv: [{ name: "API_KEY", replacement: "********" }] })).toMatchObject({
+      ok: false,
+      field: "env",
+    });
+    expect(buildScriptRequest({ ...values, env: "API_KEY=x" })).toEqual({
+      ok: false,
+      field: "env",
+      message: "API_KEY is also a hidden variable: replace it there, or remove one of the two.",
+    });
+    expect(validateParameterRows([row({ name: "Token", type: "secret", default: "********" })])).toMatchObject({
+      row: 0,
+      field: "default",
+    });
+  });
+
+  it("refuses renaming a parameter whose hidden default is kept (the server keeps it by name)", () => {
+    const [password] = scriptToForm(hiddenScript).parameters;
+    expect(validateParameterRows([{ ...password!, name: "Passphrase" }])).toEqual({
+      row: 0,
+      field: "default",
+      message: "The hidden default belongs to Password: keep that name, or replace the default.",
+    });
+    expect(validateParameterRows([{ ...password!, name: "Passphrase", replaceHidden: true, default: "x" }])).toBeNull();
+  });
+
+  it("does not carry a hidden default to a type everyone reads", () => {
+    const [password] = scriptToForm(hiddenScript).parameters;
+    const asText = changeParameterType(password!, "string");
+    expect(asText).toMatchObject({ type: "string", default: "", replaceHidden: true });
+    expect(keepsHiddenDefault(asText)).toBe(false);
+    expect(changeParameterType(row({ type: "string", default: "yes" }), "boolean")).toMatchObject({ type: "boolean", default: "" });
+    expect(changeParameterType(row({ type: "string", default: "abc" }), "secret")).toMatchObject({ type: "secret", default: "abc" });
   });
 });

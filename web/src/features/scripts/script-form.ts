@@ -1,6 +1,11 @@
 //! The script editor's fields turned into a `ScriptRequest`, with the server's rules checked first
 //! (parameter names, duplicates, defaults of the right type, environment lines) so a mistake is shown
 //! next to its field instead of after a round trip.
+//!
+//! A caller without `view_secrets` gets the default environment's values and secret parameters'
+//! defaults as `********`. The form keeps those apart (`hiddenEnv`, `hiddenDefault`) so they are
+//! never shown or edited as text: left alone they go back as `********`, which keeps the stored
+//! value; replaced, the new value goes.
 import type { CommandType, ParameterType, Script, ScriptParameter, ScriptRequest } from "@/api/types";
 import {
   buildRunAs,
@@ -10,7 +15,7 @@ import {
   parseTimeoutSeconds,
   type RunAsChoice,
 } from "@/lib/command-fields";
-import { ENV_NAME, formatEnvLines, parseEnvLines } from "@/lib/env-lines";
+import { ENV_NAME, formatEnvLines, HIDDEN_VALUE, MAX_ENV_VARS, parseEnvLines } from "@/lib/env-lines";
 
 export const MAX_PARAMETERS = 32;
 /** What Rust's `f64` parse accepts, minus infinities and NaN (the server refuses those). */
@@ -26,6 +31,21 @@ export interface ParameterRow {
   description: string;
   /** The key of the custom field the value comes from on each agent when the run gives none; "" for none. */
   customField: string;
+  /**
+   * The stored name of a secret parameter whose default this user cannot read (null when it is shown
+   * or there is none). Unless `replaceHidden`, it is sent back as `********`, which keeps it, and
+   * `default` is unused.
+   */
+  hiddenDefault: string | null;
+  /** The user chose to type a new default (`default`) in place of the hidden one. */
+  replaceHidden: boolean;
+}
+
+/** A variable of the default environment whose value this user cannot read. */
+export interface HiddenEnvVar {
+  name: string;
+  /** null: the stored value is kept; otherwise the new value typed for it. */
+  replacement: string | null;
 }
 
 export interface ScriptFormValues {
@@ -36,8 +56,10 @@ export interface ScriptFormValues {
   interpreter: string;
   body: string;
   parameters: ParameterRow[];
-  /** One `NAME=value` per line. */
+  /** One `NAME=value` per line: the variables whose values are shown, and new ones. */
   env: string;
+  /** The variables with hidden values, listed apart from `env`. */
+  hiddenEnv: HiddenEnvVar[];
   timeoutSeconds: string;
   runAs: RunAsChoice;
   username: string;
@@ -52,6 +74,7 @@ export const EMPTY_SCRIPT_FORM: ScriptFormValues = {
   body: "",
   parameters: [],
   env: "",
+  hiddenEnv: [],
   timeoutSeconds: String(DEFAULT_TIMEOUT_SECONDS),
   runAs: "system",
   username: "",
@@ -61,13 +84,51 @@ let nextRowKey = 0;
 
 export function newParameterRow(partial: Partial<Omit<ParameterRow, "key">> = {}): ParameterRow {
   nextRowKey += 1;
-  return { key: `p${nextRowKey}`, name: "", type: "string", default: "", required: false, description: "", customField: "", ...partial };
+  return {
+    key: `p${nextRowKey}`,
+    name: "",
+    type: "string",
+    default: "",
+    required: false,
+    description: "",
+    customField: "",
+    hiddenDefault: null,
+    replaceHidden: false,
+    ...partial,
+  };
+}
+
+/**
+ * The row with another type. A boolean default other than true/false would be refused, so it starts
+ * empty; a hidden secret default is not carried to a type whose default everyone reads.
+ */
+export function changeParameterType(row: ParameterRow, type: ParameterType): ParameterRow {
+  if (keepsHiddenDefault(row) && type !== "secret") return { ...row, type, default: "", replaceHidden: true };
+  if (type === "boolean" && row.default !== "true" && row.default !== "false") return { ...row, type, default: "" };
+  return { ...row, type };
+}
+
+/** Whether the row sends `********` back for its default, keeping the stored one. */
+export function keepsHiddenDefault(row: ParameterRow): boolean {
+  return row.hiddenDefault !== null && !row.replaceHidden;
+}
+
+/** Whether a stored value is the placeholder of a value this user cannot read. */
+function isHidden(hidden: boolean, value: string | null | undefined): boolean {
+  return hidden && value === HIDDEN_VALUE;
 }
 
 /** The editor's fields for a stored script's current version. */
 export function scriptToForm(script: Script): ScriptFormValues {
   const current = script.current;
   const runAs = current.run_as;
+  const hidden = current.secrets_hidden;
+  const shownEnv: Record<string, string> = {};
+  const hiddenEnv: HiddenEnvVar[] = [];
+  for (const [name, value] of Object.entries(current.default_env)) {
+    if (isHidden(hidden, value)) hiddenEnv.push({ name, replacement: null });
+    else shownEnv[name] = value;
+  }
   return {
     name: script.name,
     description: script.description,
@@ -75,17 +136,20 @@ export function scriptToForm(script: Script): ScriptFormValues {
     commandType: current.command_type as CommandType,
     interpreter: current.interpreter ?? "",
     body: current.body,
-    parameters: current.parameters.map((parameter) =>
-      newParameterRow({
+    parameters: current.parameters.map((parameter) => {
+      const hiddenDefault = parameter.type === "secret" && isHidden(hidden, parameter.default);
+      return newParameterRow({
         name: parameter.name,
         type: parameter.type,
-        default: parameter.default ?? "",
+        default: hiddenDefault ? "" : (parameter.default ?? ""),
+        hiddenDefault: hiddenDefault ? parameter.name : null,
         required: parameter.required ?? false,
         description: parameter.description ?? "",
         customField: parameter.custom_field ?? "",
-      }),
-    ),
-    env: formatEnvLines(current.default_env),
+      });
+    }),
+    env: formatEnvLines(shownEnv),
+    hiddenEnv,
     timeoutSeconds: String(current.default_timeout_seconds),
     runAs: runAs.context,
     username: runAs.context === "user" ? runAs.username : "",
@@ -120,7 +184,18 @@ export function validateParameterRows(rows: ParameterRow[]): ParameterProblem | 
     }
     if (seen.has(name)) return { row, field: "name", message: `${name} is defined twice.` };
     seen.add(name);
-    if (parameter.default !== "" && !valueMatchesType(parameter.type, parameter.default)) {
+    if (keepsHiddenDefault(parameter)) {
+      // The server keeps a hidden default by the parameter's name: renamed, there is nothing to keep.
+      if (parameter.type !== "secret" || name !== parameter.hiddenDefault) {
+        return {
+          row,
+          field: "default",
+          message: `The hidden default belongs to ${parameter.hiddenDefault}: keep that name, or replace the default.`,
+        };
+      }
+    } else if (parameter.default === HIDDEN_VALUE) {
+      return { row, field: "default", message: `${HIDDEN_VALUE} stands for a hidden value; enter the default itself.` };
+    } else if (parameter.default !== "" && !valueMatchesType(parameter.type, parameter.default)) {
       return {
         row,
         field: "default",
@@ -139,7 +214,8 @@ export type ScriptFormResult =
 
 function parameterFromRow(row: ParameterRow): ScriptParameter {
   const parameter: ScriptParameter = { name: row.name.trim(), type: row.type, required: row.required };
-  if (row.default !== "") parameter.default = row.type === "number" ? row.default.trim() : row.default;
+  if (keepsHiddenDefault(row)) parameter.default = HIDDEN_VALUE;
+  else if (row.default !== "") parameter.default = row.type === "number" ? row.default.trim() : row.default;
   const description = row.description.trim();
   if (description !== "") parameter.description = description;
   if (row.customField !== "") parameter.custom_field = row.customField;
@@ -159,7 +235,7 @@ export function buildScriptRequest(values: ScriptFormValues): ScriptFormResult {
   if (values.body.trim() === "") return { ok: false, field: "body", message: "Write the script's code." };
   const problem = validateParameterRows(values.parameters);
   if (problem) return { ok: false, field: "parameters", message: problem.message, parameter: problem };
-  const env = parseEnvLines(values.env);
+  const env = buildDefaultEnv(values.env, values.hiddenEnv);
   if (!env.ok) return { ok: false, field: "env", message: env.message };
   const timeout = parseTimeoutSeconds(values.timeoutSeconds);
   if (timeout === null) {
@@ -183,4 +259,25 @@ export function buildScriptRequest(values: ScriptFormValues): ScriptFormResult {
       run_as: runAs.runAs,
     },
   };
+}
+
+/** The typed lines and the hidden variables (`********` when kept, else their new value) as one environment. */
+export function buildDefaultEnv(
+  text: string,
+  hidden: HiddenEnvVar[],
+): { ok: true; env: Record<string, string> } | { ok: false; message: string } {
+  const parsed = parseEnvLines(text);
+  if (!parsed.ok) return parsed;
+  const env = parsed.env;
+  for (const variable of hidden) {
+    if (Object.hasOwn(env, variable.name)) {
+      return { ok: false, message: `${variable.name} is also a hidden variable: replace it there, or remove one of the two.` };
+    }
+    if (variable.replacement === HIDDEN_VALUE) {
+      return { ok: false, message: `${HIDDEN_VALUE} stands for a hidden value; enter the new value of ${variable.name}.` };
+    }
+    env[variable.name] = variable.replacement ?? HIDDEN_VALUE;
+  }
+  if (Object.keys(env).length > MAX_ENV_VARS) return { ok: false, message: `At most ${MAX_ENV_VARS} variables` };
+  return { ok: true, env };
 }

@@ -82,4 +82,18 @@ describe("settingChanges", () => {
     ).toEqual(["parameters: none → Path (string, required)", "timeout: 300 s → 60 s", "run as: system → user backup"]);
     expect(settingChanges(version({}), version({ body: "other" }))).toEqual([]);
   });
+
+  it("names a value hidden from this user as hidden, never as its placeholder", () => {
+    const hidden = { secrets_hidden: true };
+    expect(
+      settingChanges(
+        version({ ...hidden }),
+        version({
+          ...hidden,
+          default_env: { TOKEN: "********" },
+          parameters: [{ name: "Password", type: "secret", default: "********" }],
+        }),
+      ),
+    ).toEqual(["parameters: none → Password (secret, default (hidden))", "environment: none → TOKEN=(hidden)"]);
+  });
 });

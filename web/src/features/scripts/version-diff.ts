@@ -2,6 +2,7 @@
 //! unchanged stretches folded) and the settings that differ besides the code.
 import { diffLines } from "diff";
 import type { ScriptVersionInfo } from "@/api/types";
+import { HIDDEN_VALUE } from "@/lib/env-lines";
 
 export type DiffLine =
   | { kind: "same"; text: string; oldNumber: number; newNumber: number }
@@ -77,7 +78,7 @@ export function settingChanges(before: ScriptVersionInfo, after: ScriptVersionIn
   change("parameters", parameterList(before), parameterList(after));
   change("timeout", `${before.default_timeout_seconds} s`, `${after.default_timeout_seconds} s`);
   change("run as", runAsLabel(before.run_as), runAsLabel(after.run_as));
-  change("environment", envList(before.default_env), envList(after.default_env));
+  change("environment", envList(before), envList(after));
   return changes;
 }
 
@@ -86,7 +87,7 @@ function parameterList(version: ScriptVersionInfo): string {
   return version.parameters
     .map(
       (parameter) =>
-        `${parameter.name} (${parameter.type}${parameter.required ? ", required" : ""}${parameter.default != null ? `, default ${parameter.default}` : ""})`,
+        `${parameter.name} (${parameter.type}${parameter.required ? ", required" : ""}${parameter.default != null ? `, default ${shown(version, parameter.default)}` : ""})`,
     )
     .join(", ");
 }
@@ -95,7 +96,12 @@ function runAsLabel(runAs: ScriptVersionInfo["run_as"]): string {
   return runAs.context === "user" ? `user ${runAs.username}` : runAs.context === "user_session" ? "logged-in user" : "system";
 }
 
-function envList(env: ScriptVersionInfo["default_env"]): string {
-  const entries = Object.entries(env ?? {});
-  return entries.length === 0 ? "none" : entries.map(([name, value]) => `${name}=${value}`).join(", ");
+function envList(version: ScriptVersionInfo): string {
+  const entries = Object.entries(version.default_env ?? {});
+  return entries.length === 0 ? "none" : entries.map(([name, value]) => `${name}=${shown(version, value)}`).join(", ");
+}
+
+/** A value as words: one hidden from this user is "(hidden)", not its placeholder. */
+function shown(version: ScriptVersionInfo, value: string): string {
+  return version.secrets_hidden && value === HIDDEN_VALUE ? "(hidden)" : value;
 }

@@ -125,6 +125,47 @@ describe("CommandHistoryCard", () => {
     expect(fetchMock.mock.calls.filter(([input]) => (input as Request).method === "POST")).toHaveLength(1);
   });
 
+  it("edits and runs a command, asking again for values hidden from this user instead of sending them", async () => {
+    fetchMock.mockReset();
+    fetchMock.mockImplementation(async (input) => {
+      const request = input as Request;
+      if (request.method === "POST" && new URL(request.url).pathname === `/api/v1/agents/${AGENT_ID}/commands`) {
+        return new Response(JSON.stringify(command("c9", { status: "queued" })), {
+          status: 201,
+          headers: { "Content-Type": "application/json" },
+        });
+      }
+      return new Response(JSON.stringify({ error: { code: "not_found", message: "not found" } }), { status: 404 });
+    });
+    const withSecrets = command("c4", { command: "deploy", env: { API_KEY: "********", LANG: "********" }, secrets_hidden: true });
+    const onSearchChange = renderHistory({}, { items: [withSecrets], total: 1, page: 1, per_page: 15 });
+
+    await userEvent.click(await screen.findByRole("button", { name: "Run again: deploy" }));
+    const confirm = await screen.findByRole("alertdialog");
+    expect(confirm).toHaveTextContent("API_KEY=hidden");
+    expect(confirm).not.toHaveTextContent("********");
+    await userEvent.click(within(confirm).getByRole("button", { name: "Cancel" }));
+
+    await userEvent.click(screen.getByRole("button", { name: "Edit and run: deploy" }));
+    const dialog = await screen.findByTestId("edit-and-run-dialog");
+    expect(within(dialog).getByTestId("command-input")).toHaveValue("deploy");
+    const env = within(dialog).getByLabelText("Environment (NAME=value per line)");
+    expect(env).toHaveValue("API_KEY=\nLANG=");
+    expect(within(dialog).getByTestId("reenter-env-note")).toHaveTextContent("The values of API_KEY, LANG are hidden");
+    expect(dialog.innerHTML).not.toContain("********");
+
+    await userEvent.click(within(dialog).getByTestId("run-command-button"));
+    expect(within(dialog).getByTestId("run-command-env-error")).toHaveTextContent("Enter the values of API_KEY, LANG again");
+    expect(fetchMock.mock.calls.filter(([input]) => (input as Request).method === "POST")).toHaveLength(0);
+
+    await userEvent.clear(env);
+    await userEvent.type(env, "API_KEY=k-1");
+    await userEvent.click(within(dialog).getByTestId("run-command-button"));
+    await vi.waitFor(() => expect(onSearchChange).toHaveBeenLastCalledWith({ command: "c9" }));
+    const posted = fetchMock.mock.calls.map(([input]) => input as Request).find((request) => request.method === "POST");
+    expect(await posted?.json()).toMatchObject({ command: "deploy", env: { API_KEY: "k-1" } });
+  });
+
   it("does not offer Run again to readonly users", async () => {
     const page = { items: [command("c1", {})], total: 1, page: 1, per_page: 15 };
     renderHistory({}, page, vi.fn(), { role: "readonly" });

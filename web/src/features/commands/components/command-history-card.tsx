@@ -1,5 +1,6 @@
 import { Link } from "@tanstack/react-router";
-import { FileCodeIcon, HistoryIcon, RotateCcwIcon, XIcon } from "lucide-react";
+import { FileCodeIcon, HistoryIcon, PencilIcon, RotateCcwIcon, XIcon } from "lucide-react";
+import { useState } from "react";
 import type { Command } from "@/api/types";
 import { CommandOutputDialog } from "@/components/command-output-dialog";
 import { ConfirmDialog } from "@/components/confirm-dialog";
@@ -8,13 +9,17 @@ import { RelativeTime } from "@/components/relative-time";
 import { SearchInput } from "@/components/search-input";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
+import { Dialog, DialogContent, DialogDescription, DialogHeader, DialogTitle, DialogTrigger } from "@/components/ui/dialog";
 import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
 import { useCan } from "@/lib/auth";
 import { exitCodeClass, formatRunDuration } from "@/lib/format";
 import { changeListSearch } from "@/lib/search-params";
-import { COMMANDS_PER_PAGE, useAgentCommands, useRerunCommand } from "../api/commands";
+import { COMMANDS_PER_PAGE, useAgentCommands, useRerunCommand, useRunCommand } from "../api/commands";
+import { commandToForm } from "../command-form";
 import { COMMAND_HISTORY_PAGING, type CommandHistorySearch } from "../command-history-search";
 import { COMMAND_STATUS_LABELS, COMMAND_STATUSES, COMMAND_TYPE_LABELS, commandFirstLine, type CommandStatus } from "../command-status";
+import { CommandEnvironment } from "./command-environment";
+import { CommandSpecForm } from "./command-spec-form";
 import { CommandStatusBadge } from "./command-status-badge";
 import { CommandTerminal } from "./command-terminal";
 import { cn } from "@/lib/utils";
@@ -24,7 +29,7 @@ const ANY_STATUS = "__any__";
 /**
  * The agent's commands, newest first; a row opens that command's output. A command from the script
  * library shows the script (name and version) and its job instead of its code, and any command can
- * be run again (not on a deleted agent: `allowRerun` false).
+ * be run again, or (not a script's) edited and run (not on a deleted agent: `allowRerun` false).
  */
 export function CommandHistoryCard({
   agentId,
@@ -167,9 +172,14 @@ function historyColumns(open: (commandId: string) => void, rerun: boolean): Data
     columns.push({
       header: "Run again",
       headerContent: <span className="sr-only">Run again</span>,
-      headerClassName: "w-10",
+      headerClassName: "w-18",
       cellProps: () => ({ onClick: (event) => event.stopPropagation() }),
-      cell: (command) => <RunAgainButton command={command} onStarted={open} />,
+      cell: (command) => (
+        <span className="flex items-center justify-end">
+          {command.script ? null : <EditAndRunButton command={command} onStarted={open} />}
+          <RunAgainButton command={command} onStarted={open} />
+        </span>
+      ),
     });
   }
   return columns;
@@ -270,6 +280,7 @@ function RunAgainButton({ command, onStarted }: { command: Command; onStarted: (
               Arguments: <code className="font-mono break-all">{command.args.join(" ")}</code>
             </p>
           ) : null}
+          <CommandEnvironment command={command} />
           <p>
             As {runAsLabel(command.run_as)}, with a timeout of {command.timeout_seconds} s.
           </p>
@@ -281,6 +292,62 @@ function RunAgainButton({ command, onStarted }: { command: Command; onStarted: (
         onStarted(started.id);
       }}
     />
+  );
+}
+
+/**
+ * Opens the run form prefilled with the command, to change it before running it on the agent as a new
+ * command. Values of its environment hidden from this user are asked for again, not sent as their
+ * placeholder (the plain "Run again" runs the stored values).
+ */
+function EditAndRunButton({ command, onStarted }: { command: Command; onStarted: (commandId: string) => void }) {
+  const [open, setOpen] = useState(false);
+  const run = useRunCommand(command.agent_id);
+  return (
+    <Dialog
+      open={open}
+      onOpenChange={(next) => {
+        setOpen(next);
+        if (!next) run.reset();
+      }}
+    >
+      <DialogTrigger asChild>
+        <Button
+          variant="ghost"
+          size="icon-sm"
+          title="Edit and run"
+          aria-label={`Edit and run: ${commandFirstLine(command.command)}`}
+          data-testid="edit-and-run-button"
+        >
+          <PencilIcon />
+        </Button>
+      </DialogTrigger>
+      <DialogContent className="sm:max-w-xl" data-testid="edit-and-run-dialog">
+        <DialogHeader>
+          <DialogTitle>Edit and run</DialogTitle>
+          <DialogDescription>Runs the changed command on this agent as a new command in your name.</DialogDescription>
+        </DialogHeader>
+        {open ? (
+          <CommandSpecForm
+            initial={commandToForm(command)}
+            onRun={(spec) =>
+              run.mutate(spec, {
+                onSuccess: (started) => {
+                  setOpen(false);
+                  onStarted(started.id);
+                },
+              })
+            }
+            pending={run.isPending}
+            error={run.isError ? run.error : null}
+            onEdit={() => {
+              if (run.isError) run.reset();
+            }}
+            note="A new command, in your name."
+          />
+        ) : null}
+      </DialogContent>
+    </Dialog>
   );
 }
 

@@ -1,7 +1,8 @@
 //! The fields of a command to run (type, run-as, timeout, interpreter, user, the command, arguments,
 //! environment, working directory), checked in the browser as the server checks them. One agent's run
-//! panel and "Run command" on a selection of agents both use it.
-import { ChevronRightIcon, PlayIcon } from "lucide-react";
+//! panel and "Run command" on a selection of agents both use it, and "Edit and run" prefills it with a
+//! command already run.
+import { ChevronRightIcon, LockIcon, PlayIcon } from "lucide-react";
 import { useId, useState } from "react";
 import type { CommandSpec, CommandType } from "@/api/types";
 import { errorMessage } from "@/api/errors";
@@ -30,6 +31,7 @@ export function CommandSpecForm({
   error,
   note,
   onEdit,
+  initial = EMPTY_COMMAND_FORM,
 }: {
   /** Called with a command the browser found valid. */
   onRun: (spec: CommandSpec) => void;
@@ -40,10 +42,12 @@ export function CommandSpecForm({
   note: string;
   /** Any field changed (a shown refusal is then out of date). */
   onEdit?: () => void;
+  /** The fields to start from (a command already run); empty by default. */
+  initial?: CommandFormValues;
 }) {
-  const [values, setValues] = useState<CommandFormValues>(EMPTY_COMMAND_FORM);
+  const [values, setValues] = useState<CommandFormValues>(initial);
   const [invalid, setInvalid] = useState<{ field: CommandFormField; message: string } | null>(null);
-  const [advancedOpen, setAdvancedOpen] = useState(false);
+  const [advancedOpen, setAdvancedOpen] = useState(() => advancedSummary(initial) !== "");
   const ids = useId();
   const type = COMMAND_TYPES.find((option) => option.value === values.commandType) ?? COMMAND_TYPES[0]!;
 
@@ -209,7 +213,22 @@ export function CommandSpecForm({
                   {...invalidProps("args")}
                 />
               </FormField>
-              <FormField label="Environment (NAME=value per line)" htmlFor={`${ids}-env`} error={fieldError("env")}>
+              <FormField
+                label="Environment (NAME=value per line)"
+                htmlFor={`${ids}-env`}
+                hint={
+                  values.reenterEnv.length > 0 ? (
+                    <span className="flex items-start gap-1 text-amber-800 dark:text-warning" data-testid="reenter-env-note">
+                      <LockIcon className="mt-px size-3 shrink-0" aria-hidden />
+                      <span>
+                        The values of {values.reenterEnv.join(", ")} are hidden (you need the View secrets permission to see them): enter
+                        them again after the =, or remove their lines.
+                      </span>
+                    </span>
+                  ) : null
+                }
+                error={fieldError("env")}
+              >
                 <Textarea
                   id={`${ids}-env`}
                   rows={3}

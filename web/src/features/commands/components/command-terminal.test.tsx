@@ -51,4 +51,19 @@ describe("CommandTerminalView", () => {
     expect(cancel).toHaveTextContent("Cancelling…");
     expect(cancel).toBeDisabled();
   });
+
+  it("shows the environment, values hidden from this user as a lock and hidden, never the placeholder", async () => {
+    renderTerminal(command({ env: { API_KEY: "********", LANG: "********" }, secrets_hidden: true }));
+    const env = await screen.findByTestId("command-env");
+    expect(env).toHaveTextContent("API_KEY=hidden");
+    expect(env).toHaveTextContent("LANG=hidden");
+    expect(env).not.toHaveTextContent("********");
+    expect(screen.getAllByTestId("hidden-value")[0]).toHaveAttribute("title", "You need the View secrets permission to see this value");
+  });
+
+  it("shows the environment's values to a user who may read them", async () => {
+    renderTerminal(command({ env: { LANG: "C" } }));
+    expect(await screen.findByTestId("command-env")).toHaveTextContent("LANG=C");
+    expect(screen.queryByTestId("hidden-value")).not.toBeInTheDocument();
+  });
 });

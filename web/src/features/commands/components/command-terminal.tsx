@@ -15,6 +15,7 @@ import { useCancelCommand, useCommand } from "../api/commands";
 import { COMMAND_TYPE_LABELS, commandDurationMs, commandFirstLine, formatCommandDuration, isFinalStatus } from "../command-status";
 import { useOutputTranscript } from "../hooks/use-output-transcript";
 import { interleavedOutput, type OutputSegment } from "../output-transcript";
+import { CommandEnvironment } from "./command-environment";
 import { CommandStatusBadge } from "./command-status-badge";
 
 /** How close to the bottom (in pixels) still counts as "following" the output. */
@@ -117,6 +118,7 @@ function TerminalHeader({ command }: { command: Command }) {
           {command.args.length > 0 ? ` ${command.args.join(" ")}` : null}
         </code>
       )}
+      <CommandEnvironment command={command} />
     </div>
   );
 }

@@ -76,6 +76,15 @@ describe("JobPage", () => {
     expect(screen.getByRole("progressbar", { name: "2 of 2 finished" })).toBeInTheDocument();
   });
 
+  it("shows a secret parameter's value as hidden with a lock, not its placeholder", async () => {
+    renderJob(job({ parameters: { Password: "********", Days: 7 } as unknown as JobDetail["parameters"] }));
+    const parameters = await screen.findByTestId("job-parameters");
+    expect(parameters).toHaveTextContent("Password=hidden");
+    expect(parameters).toHaveTextContent("Days=7");
+    expect(parameters).not.toHaveTextContent("********");
+    expect(within(parameters).getByTestId("hidden-value")).toHaveAttribute("title", expect.stringContaining("not shown"));
+  });
+
   it("shows an agent's output under its row, several at once, and names the last opened in the URL", async () => {
     const { onSearchChange } = renderJob(job());
     expect(screen.queryByTestId("job-agent-output")).not.toBeInTheDocument();

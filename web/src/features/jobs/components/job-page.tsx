@@ -1,5 +1,5 @@
 import { Link } from "@tanstack/react-router";
-import { ChevronLeftIcon, ChevronRightIcon, DownloadIcon, RotateCcwIcon } from "lucide-react";
+import { ChevronLeftIcon, ChevronRightIcon, DownloadIcon, LockIcon, RotateCcwIcon } from "lucide-react";
 import { Fragment, useState, type ReactNode } from "react";
 import type { Job, JobAgent, JobDetail } from "@/api/types";
 import { errorMessage } from "@/api/errors";
@@ -244,9 +244,26 @@ function JobHeader({ job, onRerun }: { job: JobDetail; onRerun: (job: Job) => vo
           {parameters.length > 0 ? (
             <div className="flex flex-wrap items-center gap-1.5 text-xs" data-testid="job-parameters">
               <span className="text-muted-foreground">Parameters</span>
-              {parameters.map((text) => (
-                <code key={text} className="rounded bg-muted px-1.5 py-0.5 font-mono break-all">
-                  {text}
+              {parameters.map((parameter) => (
+                <code
+                  key={parameter.name}
+                  className="rounded bg-muted px-1.5 py-0.5 font-mono break-all"
+                  data-testid="job-parameter"
+                  data-name={parameter.name}
+                >
+                  {parameter.name}=
+                  {parameter.hidden ? (
+                    <span
+                      className="inline-flex items-center gap-1 font-sans text-muted-foreground italic"
+                      title="A secret parameter's value is not shown on the job; the commands hold it."
+                      data-testid="hidden-value"
+                    >
+                      <LockIcon className="size-3 shrink-0" aria-hidden />
+                      hidden
+                    </span>
+                  ) : (
+                    parameter.value
+                  )}
                 </code>
               ))}
             </div>

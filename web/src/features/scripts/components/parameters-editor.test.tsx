@@ -74,4 +74,41 @@ describe("ParametersEditor", () => {
     await userEvent.click(await screen.findByRole("option", { name: "Backup path (backup_path)" }));
     expect(onRows).toHaveBeenLastCalledWith([expect.objectContaining({ name: "Path", customField: "backup_path" })]);
   });
+
+  it("offers the secret type: a password default with show and hide, and says where secrets go", async () => {
+    const onRows = vi.fn();
+    render(<Harness initial={[newParameterRow({ name: "Password" })]} onRows={onRows} />);
+    expect(screen.queryByTestId("secret-parameter-hint")).not.toBeInTheDocument();
+    await userEvent.click(screen.getByLabelText("Parameter 1 type"));
+    await userEvent.click(await screen.findByRole("option", { name: "Secret" }));
+    const input = screen.getByLabelText("Parameter 1 default");
+    expect(input).toHaveAttribute("type", "password");
+    expect(screen.getByTestId("secret-parameter-hint")).toHaveTextContent(
+      "passed only as environment variables, never as positional arguments, and shown only to users with the View secrets permission",
+    );
+    await userEvent.type(input, "hunter2");
+    expect(onRows).toHaveBeenLastCalledWith([expect.objectContaining({ name: "Password", type: "secret", default: "hunter2" })]);
+    await userEvent.click(screen.getByRole("button", { name: "Show the value" }));
+    expect(input).toHaveAttribute("type", "text");
+    await userEvent.click(screen.getByRole("button", { name: "Hide the value" }));
+    expect(input).toHaveAttribute("type", "password");
+  });
+
+  it("shows a hidden default locked and unchanged, until the user replaces it (or keeps it after all)", async () => {
+    const onRows = vi.fn();
+    render(<Harness initial={[newParameterRow({ name: "Password", type: "secret", hiddenDefault: "Password" })]} onRows={onRows} />);
+    expect(screen.getByTestId("hidden-default")).toHaveTextContent("hidden — unchanged");
+    expect(screen.queryByLabelText("Parameter 1 default")).not.toBeInTheDocument();
+
+    await userEvent.click(screen.getByRole("button", { name: "Replace the default of parameter 1" }));
+    const input = screen.getByLabelText("Parameter 1 default");
+    expect(input).toHaveAttribute("type", "password");
+    expect(input).toHaveValue("");
+    await userEvent.type(input, "new");
+    expect(onRows).toHaveBeenLastCalledWith([expect.objectContaining({ replaceHidden: true, default: "new" })]);
+
+    await userEvent.click(screen.getByRole("button", { name: "Keep the hidden default of parameter 1" }));
+    expect(screen.getByTestId("hidden-default")).toBeInTheDocument();
+    expect(onRows).toHaveBeenLastCalledWith([expect.objectContaining({ replaceHidden: false, default: "" })]);
+  });
 });

@@ -1,18 +1,29 @@
-import { PlusIcon, Trash2Icon } from "lucide-react";
+import { LockIcon, PlusIcon, Trash2Icon, Undo2Icon } from "lucide-react";
 import type { ParameterType } from "@/api/types";
 import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
 import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
 import { useParameterCustomFields } from "../api/scripts";
-import { MAX_PARAMETERS, newParameterRow, type ParameterProblem, type ParameterRow } from "../script-form";
+import {
+  changeParameterType,
+  keepsHiddenDefault,
+  MAX_PARAMETERS,
+  newParameterRow,
+  type ParameterProblem,
+  type ParameterRow,
+} from "../script-form";
+import { SecretInput } from "./secret-input";
 
 const NO_DEFAULT = "__none__";
 const NO_FIELD = "__none__";
-const COLUMNS = "grid-cols-[minmax(0,9rem)_6.5rem_minmax(0,8rem)_4.5rem_minmax(0,8rem)_minmax(0,1fr)_2rem]";
+const COLUMNS = "grid-cols-[minmax(0,9rem)_6.5rem_minmax(0,10rem)_4.5rem_minmax(0,8rem)_minmax(0,1fr)_2rem]";
+export const SECRET_PARAMETER_HINT =
+  "Secret values are passed only as environment variables, never as positional arguments, and shown only to users with the View secrets permission.";
 
 /**
  * Rows of parameter definitions: name, type, default, required, the custom field a run takes the
- * value from on each agent when given none, description.
+ * value from on each agent when given none, description. A secret parameter's default is typed in a
+ * password field; one this user cannot read is shown locked, kept unless they replace it.
  */
 export function ParametersEditor({
   rows,
@@ -48,7 +59,7 @@ export function ParametersEditor({
       ) : (
         <p className="text-xs text-muted-foreground">
           No parameters. Each parameter is passed to the script as the next argument ($1, $2… in definition order) and as an environment
-          variable of the same name.
+          variable of the same name; a secret one only as the variable.
         </p>
       )}
       {rows.map((row, index) => (
@@ -66,11 +77,9 @@ export function ParametersEditor({
           <Select
             value={row.type}
             disabled={readOnly}
-            onValueChange={(value) => {
-              const type = value as ParameterType;
-              // A boolean default other than true/false would be refused; start it empty instead.
-              update(index, { type, default: type === "boolean" && row.default !== "true" && row.default !== "false" ? "" : row.default });
-            }}
+            onValueChange={(value) =>
+              onChange(rows.map((at, position) => (position === index ? changeParameterType(at, value as ParameterType) : at)))
+            }
           >
             <SelectTrigger className="w-full" aria-label={`Parameter ${index + 1} type`}>
               <SelectValue />
@@ -79,6 +88,7 @@ export function ParametersEditor({
               <SelectItem value="string">Text</SelectItem>
               <SelectItem value="number">Number</SelectItem>
               <SelectItem value="boolean">Boolean</SelectItem>
+              <SelectItem value="secret">Secret</SelectItem>
             </SelectContent>
           </Select>
           {row.type === "boolean" ? (
@@ -96,6 +106,14 @@ export function ParametersEditor({
                 <SelectItem value="false">false</SelectItem>
               </SelectContent>
             </Select>
+          ) : row.type === "secret" ? (
+            <SecretDefault
+              index={index}
+              row={row}
+              readOnly={readOnly}
+              invalid={invalid(index, "default")}
+              update={(partial) => update(index, partial)}
+            />
           ) : (
             <Input
               aria-label={`Parameter ${index + 1} default`}
@@ -165,6 +183,12 @@ export function ParametersEditor({
           </Button>
         </div>
       ))}
+      {rows.some((row) => row.type === "secret") ? (
+        <p className="flex items-center gap-1.5 text-xs text-muted-foreground" data-testid="secret-parameter-hint">
+          <LockIcon className="size-3 shrink-0" aria-hidden />
+          {SECRET_PARAMETER_HINT}
+        </p>
+      ) : null}
       {problem ? (
         <p className="text-xs text-destructive" role="alert" data-testid="parameters-error">
           Parameter {problem.row + 1}: {problem.message}
@@ -184,5 +208,72 @@ export function ParametersEditor({
         </Button>
       ) : null}
     </div>
+  );
+}
+
+/** A secret parameter's default: a password field, or locked when it is hidden from this user and kept. */
+function SecretDefault({
+  index,
+  row,
+  readOnly,
+  invalid,
+  update,
+}: {
+  index: number;
+  row: ParameterRow;
+  readOnly?: boolean;
+  invalid: boolean;
+  update: (partial: Partial<ParameterRow>) => void;
+}) {
+  if (keepsHiddenDefault(row)) {
+    return (
+      <span
+        className="flex h-8 min-w-0 items-center gap-1 rounded-md border border-dashed px-1.5 text-[11px] text-muted-foreground"
+        title="The default is set, but you need the View secrets permission to see it. Left alone, it is kept when you save."
+        data-testid="hidden-default"
+        aria-invalid={invalid || undefined}
+      >
+        <LockIcon className="size-3 shrink-0" aria-hidden />
+        <span className="truncate">hidden — unchanged</span>
+        {!readOnly ? (
+          <button
+            type="button"
+            className="ml-auto shrink-0 font-medium text-primary hover:underline"
+            aria-label={`Replace the default of parameter ${index + 1}`}
+            onClick={() => update({ replaceHidden: true, default: "" })}
+            data-testid="replace-hidden-default"
+          >
+            Replace
+          </button>
+        ) : null}
+      </span>
+    );
+  }
+  return (
+    <span className="flex min-w-0 items-center gap-0.5">
+      <SecretInput
+        aria-label={`Parameter ${index + 1} default`}
+        placeholder={row.hiddenDefault !== null ? "New default" : "(none)"}
+        value={row.default}
+        onChange={(event) => update({ default: event.target.value })}
+        className="h-8 font-mono text-xs"
+        disabled={readOnly}
+        aria-invalid={invalid || undefined}
+      />
+      {row.hiddenDefault !== null && !readOnly ? (
+        <Button
+          type="button"
+          variant="ghost"
+          size="icon-sm"
+          className="shrink-0"
+          title="Keep the hidden default"
+          aria-label={`Keep the hidden default of parameter ${index + 1}`}
+          onClick={() => update({ replaceHidden: false, default: "" })}
+          data-testid="keep-hidden-default"
+        >
+          <Undo2Icon />
+        </Button>
+      ) : null}
+    </span>
   );
 }

@@ -85,4 +85,39 @@ describe("RunScriptDialog", () => {
       parameters: { Name: `it's "me"`, Times: 2, Loud: true },
     });
   });
+
+  it("runs a secret parameter from a password field, leaving out a hidden default left empty", async () => {
+    const secret = scriptFixture(
+      { name: "Deploy" },
+      {
+        secrets_hidden: true,
+        parameters: [
+          { name: "Host", type: "string", default: "db1" },
+          { name: "Password", type: "secret", default: "********", required: true },
+          { name: "Token", type: "secret" },
+        ],
+      },
+    );
+    renderPage(<RunScriptDialog script={secret} onJobStarted={vi.fn()} trigger={<Button>Run</Button>} />);
+    await userEvent.click(await screen.findByRole("button", { name: "Run" }));
+    const dialog = await screen.findByTestId("run-script-dialog");
+    const password = within(dialog).getByTestId("run-parameter-Password");
+    expect(password).toHaveAttribute("type", "password");
+    expect(password).toHaveValue("");
+    expect(password).toHaveAttribute("placeholder", "default set (hidden)");
+    expect(dialog).toHaveTextContent("env only");
+    expect(dialog.innerHTML).not.toContain("********");
+
+    await userEvent.type(within(dialog).getByTestId("run-parameter-Token"), "t0ken");
+    const [showToken] = within(dialog).getAllByRole("button", { name: "Show the value" }).slice(-1);
+    await userEvent.click(showToken!);
+    expect(within(dialog).getByTestId("run-parameter-Token")).toHaveAttribute("type", "text");
+    await userEvent.click(await within(dialog).findByTestId("target-agent-checkbox"));
+    await userEvent.click(within(dialog).getByTestId("run-script-submit"));
+    await waitFor(() => expect(requestTo("POST", "/api/v1/scripts/s1/run")).toBeDefined());
+    expect(await requestTo("POST", "/api/v1/scripts/s1/run")?.json()).toEqual({
+      targets: { agent_ids: ["a1"] },
+      parameters: { Host: "db1", Token: "t0ken" },
+    });
+  });
 });

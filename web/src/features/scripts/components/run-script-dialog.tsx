@@ -8,7 +8,16 @@ import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, D
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
 import { useParameterCustomFields, useRunScript } from "../api/scripts";
-import { buildRunRequest, initialParameterValues, type ParameterValues, type RunFormResult, type TargetChoice } from "../run-form";
+import {
+  buildRunRequest,
+  hasHiddenDefault,
+  initialParameterValues,
+  positionalArguments,
+  type ParameterValues,
+  type RunFormResult,
+  type TargetChoice,
+} from "../run-form";
+import { SecretInput } from "./secret-input";
 import { TargetPicker } from "./target-picker";
 
 /** Runs a script's current version on agents, a site or a client; reports the job it started. */
@@ -30,7 +39,7 @@ export function RunScriptDialog({
           <DialogTitle>Run {script.name}</DialogTitle>
           <DialogDescription>
             Version {script.current.version}. Each parameter reaches the script as an argument (in the order below: $1, $2…) and as an
-            environment variable of the same name, never pasted into its code.
+            environment variable of the same name, never pasted into its code; a secret one only as the environment variable.
           </DialogDescription>
         </DialogHeader>
         {open ? (
@@ -62,6 +71,7 @@ export function RunScriptForm({
 }) {
   const parameters = script.current.parameters;
   const [values, setValues] = useState<ParameterValues>(() => initialParameterValues(parameters));
+  const positions = positionalArguments(parameters);
   const customFields = useParameterCustomFields(parameters.some((parameter) => parameter.custom_field));
   const fieldName = (key: string) => customFields.data?.items.find((field) => field.key === key)?.name ?? key;
   const [target, setTarget] = useState<TargetChoice>(initialTarget);
@@ -116,7 +126,9 @@ export function RunScriptForm({
                         *
                       </span>
                     ) : null}
-                    <span className="ml-1 text-[11px] font-normal">${index + 1}</span>
+                    <span className="ml-1 text-[11px] font-normal">
+                      {positions[parameter.name] ? `$${positions[parameter.name]}` : "env only"}
+                    </span>
                   </>
                 }
                 hint={
@@ -125,7 +137,7 @@ export function RunScriptForm({
                       {parameter.description ? `${parameter.description} ` : null}
                       <span data-testid={`run-parameter-from-${parameter.name}`}>
                         Left empty: from each agent&apos;s {fieldName(parameter.custom_field)}
-                        {parameter.default ? `, else ${parameter.default}` : ""}.
+                        {parameter.default ? `, else ${parameter.type === "secret" ? "its default" : parameter.default}` : ""}.
                       </span>
                     </>
                   ) : (
@@ -155,6 +167,30 @@ export function RunScriptForm({
                     />
                     {value === true ? "true" : "false"}
                   </label>
+                ) : parameter.type === "secret" ? (
+                  <SecretInput
+                    id={id}
+                    value={typeof value === "string" ? value : ""}
+                    onChange={(event) => {
+                      setValues((current) => ({ ...current, [parameter.name]: event.target.value }));
+                      clear();
+                    }}
+                    placeholder={
+                      parameter.custom_field
+                        ? `From each agent's ${fieldName(parameter.custom_field)}`
+                        : hasHiddenDefault(parameter)
+                          ? "default set (hidden)"
+                          : parameter.required && !parameter.default
+                            ? "Required"
+                            : parameter.default
+                              ? "Default"
+                              : "Optional"
+                    }
+                    className="font-mono text-xs"
+                    aria-invalid={wrong || undefined}
+                    aria-required={(parameter.required && !parameter.default) || undefined}
+                    data-testid={`run-parameter-${parameter.name}`}
+                  />
                 ) : (
                   <Input
                     id={id}

@@ -31,6 +31,7 @@ import {
   type ScriptFormValues,
 } from "../script-form";
 import { CodeEditor, codeLanguage } from "./code-editor";
+import { HiddenEnvEditor } from "./hidden-env-editor";
 import { ParametersEditor } from "./parameters-editor";
 import { RunScriptDialog } from "./run-script-dialog";
 import { ScriptVersionsCard } from "./script-versions-card";
@@ -311,7 +312,8 @@ function ScriptEditor({
         <CardHeader>
           <CardTitle>Parameters</CardTitle>
           <CardDescription>
-            Values reach the script as arguments in this order ($1, $2…) and as environment variables of the same name.
+            Values reach the script as arguments in this order ($1, $2…) and as environment variables of the same name; secret ones only as
+            environment variables.
           </CardDescription>
         </CardHeader>
         <CardContent>
@@ -328,7 +330,12 @@ function ScriptEditor({
           <CardTitle>Defaults</CardTitle>
         </CardHeader>
         <CardContent className="grid gap-3 sm:grid-cols-[minmax(0,2fr)_minmax(0,1fr)]">
-          <FormField label="Environment (NAME=value per line)" htmlFor={`${ids}-env`} error={fieldError("env")}>
+          <FormField
+            label={values.hiddenEnv.length > 0 ? "Environment (more variables: NAME=value per line)" : "Environment (NAME=value per line)"}
+            htmlFor={`${ids}-env`}
+            error={fieldError("env")}
+          >
+            <HiddenEnvEditor variables={values.hiddenEnv} onChange={(hiddenEnv) => set("hiddenEnv", hiddenEnv)} readOnly={readOnly} />
             <Textarea
               id={`${ids}-env`}
               rows={3}
