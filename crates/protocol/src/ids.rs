@@ -134,3 +134,7 @@ id_type!(
     /// An API key: a named, revocable credential for automation.
     ApiKeyId
 );
+id_type!(
+    /// A custom role: an organization's own named set of permissions.
+    RoleId
+);

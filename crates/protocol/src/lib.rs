@@ -28,7 +28,7 @@ pub use frames::{
 pub use ids::{
     AgentId, AlertId, ApiKeyId, CheckTemplateId, ClientId, CustomFieldId, DeliveryId,
     EnrollmentKeyId, EnrollmentRequestId, InvitationId, JobId, MaintenanceWindowId,
-    NotificationChannelId, OrganizationId, PolicyAssignmentId, PolicyId, SavedViewId, ScriptId,
+    NotificationChannelId, OrganizationId, PolicyAssignmentId, PolicyId, RoleId, SavedViewId, ScriptId,
     SiteId, UserId,
 };
 pub use metrics::{

@@ -223,6 +223,7 @@ async fn main() -> anyhow::Result<()> {
                             email,
                             password_hash: hash_password(&password)?,
                             role,
+                            custom_role: None,
                         })
                         .await?;
                     audit_cli(
@@ -305,6 +306,7 @@ async fn main() -> anyhow::Result<()> {
                             email: admin_email,
                             password_hash,
                             role: Role::Owner,
+                            custom_role: None,
                         })
                         .await?;
                     audit_cli(

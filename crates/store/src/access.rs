@@ -173,6 +173,8 @@ impl Role {
             Role::Owner | Role::Admin => PermissionSet::all(),
             Role::Technician => PermissionSet::of(&TECHNICIAN),
             Role::ReadOnly => PermissionSet::of(&[Permission::ViewAgents]),
+            // What the organization's custom role holds (the store reads it); nothing by itself.
+            Role::Custom => PermissionSet::EMPTY,
         }
     }
 }

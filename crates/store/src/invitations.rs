@@ -3,11 +3,11 @@
 //! new one). Only the hash of a link's token is kept; a link works once and
 //! until it expires.
 
-use crate::model::{Role, User};
+use crate::model::{CustomRoleRef, Role, User};
 use crate::StoreResult;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use gururmm_protocol::{InvitationId, OrganizationId, UserId};
+use gururmm_protocol::{InvitationId, OrganizationId, RoleId, UserId};
 
 /// What a link lets its holder do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -41,6 +41,8 @@ pub struct Invitation {
     pub kind: InvitationKind,
     pub email: String,
     pub role: Role,
+    /// With [`Role::Custom`]: which one.
+    pub custom_role: Option<CustomRoleRef>,
     /// The user whose password a reset sets.
     pub user_id: Option<UserId>,
     pub created_by_email: String,
@@ -55,6 +57,7 @@ pub struct NewInvitation {
     pub token_hash: String,
     pub email: String,
     pub role: Role,
+    pub custom_role: Option<RoleId>,
     pub user_id: Option<UserId>,
     pub created_by_email: String,
     pub expires_at: DateTime<Utc>,

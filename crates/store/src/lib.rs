@@ -30,6 +30,7 @@ mod metrics;
 mod model;
 mod notifications;
 mod policies;
+mod roles;
 mod saved_views;
 mod scripts;
 mod second_factor;
@@ -74,6 +75,7 @@ pub use policies::{
     AgentPlacement, CheckDefinition, CheckTemplate, NewPolicyAssignment, NotifyRoute, Policy,
     PolicyAssignment, PolicyBody, PolicyFields, PolicyScope, PolicyStore, Severity, TemplateCheck,
 };
+pub use roles::{CustomRole, RoleFields, RoleStore};
 pub use saved_views::{NewSavedView, SavedView, SavedViewStore};
 pub use scripts::ScriptStore;
 pub use second_factor::{SecondFactorStore, TotpState};
@@ -172,6 +174,7 @@ pub trait Store:
     + AuditStore
     + SecondFactorStore
     + ApiKeyStore
+    + RoleStore
     + Send
     + Sync
     + 'static

@@ -30,9 +30,12 @@ pub enum Role {
     Admin,
     Technician,
     ReadOnly,
+    /// One of the organization's custom roles (named by the user's `custom_role`).
+    Custom,
 }
 
 impl Role {
+    /// The built-in roles (every role but [`Role::Custom`]).
     pub const ALL: [Role; 4] = [Role::Owner, Role::Admin, Role::Technician, Role::ReadOnly];
 
     pub fn as_str(self) -> &'static str {
@@ -41,12 +44,29 @@ impl Role {
             Role::Admin => "admin",
             Role::Technician => "technician",
             Role::ReadOnly => "readonly",
+            Role::Custom => "custom",
         }
     }
 
+    /// A built-in role by name.
     pub fn parse(value: &str) -> Option<Role> {
         Self::ALL.into_iter().find(|role| role.as_str() == value)
     }
+
+    /// A role column: a built-in role or `custom`.
+    pub fn parse_stored(value: &str) -> Option<Role> {
+        match value {
+            "custom" => Some(Role::Custom),
+            other => Self::parse(other),
+        }
+    }
+}
+
+/// The custom role a user or invitation holds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CustomRoleRef {
+    pub id: gururmm_protocol::RoleId,
+    pub name: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -56,6 +76,8 @@ pub struct User {
     pub organization_name: String,
     pub email: String,
     pub role: Role,
+    /// With [`Role::Custom`]: which one.
+    pub custom_role: Option<CustomRoleRef>,
     /// What the user may do: their role's permissions.
     pub permissions: crate::PermissionSet,
     pub created_at: DateTime<Utc>,
@@ -111,6 +133,8 @@ pub struct NewUser {
     pub email: String,
     pub password_hash: String,
     pub role: Role,
+    /// With [`Role::Custom`]: the organization's role to hold.
+    pub custom_role: Option<gururmm_protocol::RoleId>,
 }
 
 /// Paging and free-text search for lists.

@@ -48,8 +48,15 @@ pub trait UserStore {
     async fn get_org_user(&self, org: OrganizationId, id: UserId) -> StoreResult<User>;
     /// How many owners the organization has that may sign in.
     async fn count_active_owners(&self, org: OrganizationId) -> StoreResult<i64>;
-    /// Gives the user another role and ends their sessions (what they may do changed).
-    async fn set_user_role(&self, org: OrganizationId, id: UserId, role: Role) -> StoreResult<()>;
+    /// Gives the user another role (a custom one of the organization's with
+    /// [`Role::Custom`]) and ends their sessions (what they may do changed).
+    async fn set_user_role(
+        &self,
+        org: OrganizationId,
+        id: UserId,
+        role: Role,
+        custom_role: Option<gururmm_protocol::RoleId>,
+    ) -> StoreResult<()>;
     /// Disables (ending every session) or enables the user.
     async fn set_user_disabled(
         &self,

@@ -1479,6 +1479,54 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/roles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every role a user can be given: the built-in ones and the organization's
+         *     custom roles.
+         */
+        get: operations["list_roles"];
+        put?: never;
+        /**
+         * Makes a custom role. Its permissions must be ones the caller holds; the
+         *     name (1–60 characters) is unique in the organization and differs from the
+         *     built-in roles'.
+         */
+        post: operations["create_role"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/roles/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One custom role. */
+        get: operations["get_role"];
+        /**
+         * Renames a custom role or changes its permissions; its users get the new
+         *     permissions at their next request. The caller must hold every permission
+         *     the role holds before and after.
+         */
+        put: operations["update_role"];
+        post?: never;
+        /** Deletes a custom role; 409 while a user or a pending invitation holds it. */
+        delete: operations["delete_role"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/saved-views": {
         parameters: {
             query?: never;
@@ -1727,7 +1775,7 @@ export interface paths {
          * Invites someone to the organization: a one-time link (72 h) to choose a
          *     password, emailed when a mail server is configured, else answered here
          *     once. An address already in the organization is a 409; only an owner
-         *     invites an owner.
+         *     invites an owner, and nobody grants a role holding permissions they lack.
          */
         post: operations["invite_user"];
         delete?: never;
@@ -1755,8 +1803,10 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Gives a user another role; their sessions end. Only an owner grants or
-         *     removes the owner role, and the organization keeps at least one owner.
+         * Gives a user another role (built-in, or `custom` with `custom_role_id`);
+         *     their sessions end. Only an owner grants or removes the owner role,
+         *     nobody grants or takes away permissions they lack, and the organization
+         *     keeps at least one owner.
          */
         patch: operations["update_user"];
         trace?: never;
@@ -2190,6 +2240,11 @@ export interface components {
              */
             pruned_through_seq: number;
         };
+        /** @description A built-in role and what it may do. */
+        BuiltInRole: {
+            permissions: components["schemas"]["Permission"][];
+            role: components["schemas"]["Role"];
+        };
         /**
          * @description What a bulk call does to each agent.
          * @enum {string}
@@ -2594,6 +2649,31 @@ export interface components {
         CustomFieldValues: {
             items: components["schemas"]["CustomFieldValue"][];
         };
+        /** @description The custom role a user or invitation holds. */
+        CustomRoleName: {
+            id: components["schemas"]["RoleId"];
+            name: string;
+        };
+        CustomRoleView: {
+            /** Format: date-time */
+            created_at: string;
+            description: string;
+            id: components["schemas"]["RoleId"];
+            /**
+             * Format: int64
+             * @description Invitations not used yet that grant it.
+             */
+            invitation_count: number;
+            name: string;
+            permissions: components["schemas"]["Permission"][];
+            /** Format: date-time */
+            updated_at: string;
+            /**
+             * Format: int64
+             * @description Users holding it.
+             */
+            user_count: number;
+        };
         /** @description Body of `PUT /api/v1/{clients|sites|agents}/{id}/custom-fields`. */
         CustomValuesRequest: {
             /**
@@ -2932,6 +3012,7 @@ export interface components {
             /** Format: date-time */
             created_at: string;
             created_by_email: string;
+            custom_role?: null | components["schemas"]["CustomRoleName"];
             email: string;
             /** Format: date-time */
             expires_at: string;
@@ -2947,6 +3028,7 @@ export interface components {
             items: components["schemas"]["Invitation"][];
         };
         InviteRequest: {
+            custom_role_id?: null | components["schemas"]["RoleId"];
             email: string;
             role: components["schemas"]["Role"];
         };
@@ -3047,6 +3129,7 @@ export interface components {
             link?: string | null;
         };
         LinkInfo: {
+            custom_role?: null | components["schemas"]["CustomRoleName"];
             email: string;
             /** Format: date-time */
             expires_at: string;
@@ -3339,6 +3422,7 @@ export interface components {
         OrgUser: {
             /** Format: date-time */
             created_at: string;
+            custom_role?: null | components["schemas"]["CustomRoleName"];
             /**
              * Format: date-time
              * @description While set, the user cannot sign in.
@@ -3586,7 +3670,23 @@ export interface components {
          *     grant, change or remove the owner role.
          * @enum {string}
          */
-        Role: "owner" | "admin" | "technician" | "readonly";
+        Role: "owner" | "admin" | "technician" | "readonly" | "custom";
+        /**
+         * Format: uuid
+         * @description A custom role: an organization's own named set of permissions.
+         */
+        RoleId: string;
+        RoleList: {
+            built_in: components["schemas"]["BuiltInRole"][];
+            /** @description The organization's own roles, by name. */
+            custom: components["schemas"]["CustomRoleView"][];
+        };
+        RoleRequest: {
+            description?: string;
+            name: string;
+            /** @description What the role may do; nothing else (deny by default). */
+            permissions: components["schemas"]["Permission"][];
+        };
         /** @description Whose account the command runs as. */
         RunAs: {
             /** @enum {string} */
@@ -3950,6 +4050,7 @@ export interface components {
             window_seconds?: number;
         };
         User: {
+            custom_role?: null | components["schemas"]["CustomRoleName"];
             email: string;
             id: components["schemas"]["UserId"];
             /**
@@ -3982,6 +4083,7 @@ export interface components {
             items: components["schemas"]["OrgUser"][];
         };
         UserUpdate: {
+            custom_role_id?: null | components["schemas"]["RoleId"];
             role: components["schemas"]["Role"];
         };
         /**
@@ -8069,6 +8171,217 @@ export interface operations {
                 };
             };
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_roles: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoleList"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_role: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RoleRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomRoleView"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_role: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["RoleId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomRoleView"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_role: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["RoleId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RoleRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomRoleView"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_role: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["RoleId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -26,6 +26,7 @@ export const ROLE_PERMISSIONS: Record<User["role"], Permission[]> = {
   admin: EVERYTHING,
   technician: TECHNICIAN,
   readonly: ["view_agents"],
+  custom: [],
 };
 
 export function testUser(role: User["role"]): User {
@@ -33,6 +34,7 @@ export function testUser(role: User["role"]): User {
     id: "u",
     email: "tech@example.com",
     role,
+    custom_role: null,
     permissions: ROLE_PERMISSIONS[role],
     organization_id: "o",
     organization_name: "Best MSP",

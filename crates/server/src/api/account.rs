@@ -170,6 +170,8 @@ pub struct LinkInfo {
     pub email: String,
     pub organization_name: String,
     pub role: Role,
+    /// With the role `custom`: which of the organization's roles.
+    pub custom_role: Option<crate::api::roles::CustomRoleName>,
     pub expires_at: DateTime<Utc>,
 }
 
@@ -190,6 +192,7 @@ pub async fn look_up_link(
         email: invitation.email,
         organization_name: invitation.organization_name,
         role: invitation.role,
+        custom_role: invitation.custom_role.map(Into::into),
         expires_at: invitation.expires_at,
     }))
 }

@@ -46,6 +46,8 @@ pub struct User {
     pub id: UserId,
     pub email: String,
     pub role: Role,
+    /// With the role `custom`: which of the organization's roles.
+    pub custom_role: Option<crate::api::roles::CustomRoleName>,
     /// What the user may do (their role's permissions): the dashboard shows
     /// only the controls these allow, and the server refuses the rest.
     pub permissions: Vec<Permission>,
@@ -66,6 +68,7 @@ impl From<gururmm_store::User> for User {
             id: user.id,
             email: user.email,
             role: user.role,
+            custom_role: user.custom_role.map(Into::into),
             permissions: user.permissions.to_vec(),
             organization_id: user.organization_id,
             organization_name: user.organization_name,

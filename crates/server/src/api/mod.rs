@@ -27,6 +27,7 @@ pub mod notifications;
 pub mod organization;
 pub mod overview;
 pub mod policies;
+pub mod roles;
 pub mod saved_views;
 pub mod scripts;
 pub mod search;
@@ -142,6 +143,8 @@ fn account_router() -> OpenApiRouter<AppState> {
         .routes(routes!(users::enable_user))
         .routes(routes!(users::reset_user_password))
         .routes(routes!(users::reset_second_factor))
+        .routes(routes!(roles::list_roles, roles::create_role))
+        .routes(routes!(roles::get_role, roles::update_role, roles::delete_role))
         .routes(routes!(users::list_invitations))
         .routes(routes!(users::withdraw_invitation))
         .routes(routes!(api_keys::list_api_keys, api_keys::create_api_key))

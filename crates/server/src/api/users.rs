@@ -8,7 +8,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::{DateTime, Utc};
-use gururmm_protocol::{InvitationId, UserId};
+use crate::api::roles::CustomRoleName;
+use gururmm_protocol::{InvitationId, RoleId, UserId};
 use gururmm_store::{Permission, Role};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -18,6 +19,8 @@ pub struct OrgUser {
     pub id: UserId,
     pub email: String,
     pub role: Role,
+    /// With the role `custom`: which of the organization's roles.
+    pub custom_role: Option<CustomRoleName>,
     pub permissions: Vec<Permission>,
     pub created_at: DateTime<Utc>,
     pub last_sign_in_at: Option<DateTime<Utc>>,
@@ -33,6 +36,7 @@ impl From<gururmm_store::User> for OrgUser {
             id: user.id,
             email: user.email,
             role: user.role,
+            custom_role: user.custom_role.map(Into::into),
             permissions: user.permissions.to_vec(),
             created_at: user.created_at,
             last_sign_in_at: user.last_sign_in_at,
@@ -69,6 +73,9 @@ pub async fn list_users(
 pub struct InviteRequest {
     pub email: String,
     pub role: Role,
+    /// With the role `custom`: the organization's role to grant.
+    #[serde(default)]
+    pub custom_role_id: Option<RoleId>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -76,6 +83,7 @@ pub struct Invitation {
     pub id: InvitationId,
     pub email: String,
     pub role: Role,
+    pub custom_role: Option<CustomRoleName>,
     pub created_by_email: String,
     pub created_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
@@ -87,6 +95,7 @@ impl From<gururmm_store::Invitation> for Invitation {
             id: invitation.id,
             email: invitation.email,
             role: invitation.role,
+            custom_role: invitation.custom_role.map(Into::into),
             created_by_email: invitation.created_by_email,
             created_at: invitation.created_at,
             expires_at: invitation.expires_at,
@@ -120,7 +129,7 @@ impl From<LinkSent> for LinkCreated {
 /// Invites someone to the organization: a one-time link (72 h) to choose a
 /// password, emailed when a mail server is configured, else answered here
 /// once. An address already in the organization is a 409; only an owner
-/// invites an owner.
+/// invites an owner, and nobody grants a role holding permissions they lack.
 #[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = InviteRequest,
     security(("bearer" = ["manage_users"])),
     responses((status = 201, body = LinkCreated), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody),
@@ -130,7 +139,14 @@ pub async fn invite_user(
     Can(current, ..): Can<need::ManageUsers>,
     ApiJson(request): ApiJson<InviteRequest>,
 ) -> ApiResult<(StatusCode, Json<LinkCreated>)> {
-    let sent = users::invite(&state, &current.user, &request.email, request.role).await?;
+    let sent = users::invite(
+        &state,
+        &current.user,
+        &request.email,
+        request.role,
+        request.custom_role_id,
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(sent.into())))
 }
 
@@ -155,10 +171,15 @@ pub async fn get_user(
 #[serde(deny_unknown_fields)]
 pub struct UserUpdate {
     pub role: Role,
+    /// With the role `custom`: the organization's role to grant.
+    #[serde(default)]
+    pub custom_role_id: Option<RoleId>,
 }
 
-/// Gives a user another role; their sessions end. Only an owner grants or
-/// removes the owner role, and the organization keeps at least one owner.
+/// Gives a user another role (built-in, or `custom` with `custom_role_id`);
+/// their sessions end. Only an owner grants or removes the owner role,
+/// nobody grants or takes away permissions they lack, and the organization
+/// keeps at least one owner.
 #[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", params(("id" = UserId, Path)), request_body = UserUpdate,
     security(("bearer" = ["manage_users"])),
     responses((status = 200, body = OrgUser), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
@@ -169,7 +190,14 @@ pub async fn update_user(
     ApiPath(id): ApiPath<UserId>,
     ApiJson(request): ApiJson<UserUpdate>,
 ) -> ApiResult<Json<OrgUser>> {
-    let user = users::set_role(&state, &current.user, id, request.role).await?;
+    let user = users::set_role(
+        &state,
+        &current.user,
+        id,
+        request.role,
+        request.custom_role_id,
+    )
+    .await?;
     Ok(Json(user.into()))
 }
 

@@ -113,6 +113,7 @@ mod tests {
             organization_name: "MSP".into(),
             email: "tech@msp.test".into(),
             role: Role::Technician,
+            custom_role: None,
             permissions: Role::Technician.permissions(),
             created_at: chrono::Utc::now(),
             last_sign_in_at: None,

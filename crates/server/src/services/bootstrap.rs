@@ -31,6 +31,7 @@ pub async fn bootstrap_admin(store: &dyn Store, config: &Config) -> anyhow::Resu
             email: email.clone(),
             password_hash,
             role: Role::Owner,
+            custom_role: None,
         })
         .await
         .context("creating the first administrator")?;

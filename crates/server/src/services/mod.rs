@@ -27,6 +27,7 @@ pub mod notify;
 pub mod offline_alerts;
 pub mod policies;
 pub mod readiness;
+pub mod roles;
 pub mod scripts;
 pub mod second_factor;
 pub mod secrets;

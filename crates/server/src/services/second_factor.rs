@@ -16,7 +16,7 @@ use crate::services::error::{ServiceError, ServiceResult};
 use crate::state::AppState;
 use chrono::Utc;
 use gururmm_protocol::UserId;
-use gururmm_store::{Role, User};
+use gururmm_store::User;
 use totp_rs::{Algorithm, Builder, Secret, Totp};
 
 /// Recovery codes made at each setup.
@@ -170,11 +170,7 @@ pub async fn reset(state: &AppState, actor: &User, id: UserId) -> ServiceResult<
         .get_org_user(actor.organization_id, id)
         .await
         .map_err(ServiceError::from_store("user"))?;
-    if target.role == Role::Owner && actor.role != Role::Owner {
-        return Err(ServiceError::Forbidden(
-            "only an owner may reset an owner's second factor".into(),
-        ));
-    }
+    crate::services::users::check_may_manage(actor, &target)?;
     state
         .store
         .disable_totp(id)

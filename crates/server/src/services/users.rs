@@ -4,9 +4,12 @@
 //! sessions.
 //!
 //! Rules every change keeps: only an owner grants, changes or removes the
-//! owner role; an organization always keeps an owner who may sign in; nobody
-//! disables or removes themselves. A change that alters what a user may do
-//! ends their sessions, and the session cache forgets them at once.
+//! owner role; nobody grants a role holding a permission they lack, or
+//! manages a user who holds one (so a custom role with `manage_users` cannot
+//! raise itself or anyone above itself); an organization always keeps an
+//! owner who may sign in; nobody disables or removes themselves. A change
+//! that alters what a user may do ends their sessions, and the session cache
+//! forgets them at once.
 
 use crate::auth::secrets::{hash_password, random_hex, sha256_hex, verify_password};
 use crate::services::bootstrap::validate_password;
@@ -14,8 +17,10 @@ use crate::services::error::{ServiceError, ServiceResult};
 use crate::services::notify::send::send_plain_email;
 use crate::state::AppState;
 use chrono::{DateTime, Duration, Utc};
-use gururmm_protocol::{InvitationId, UserId};
-use gururmm_store::{Invitation, InvitationKind, NewInvitation, Role, StoreError, User};
+use gururmm_protocol::{InvitationId, RoleId, UserId};
+use gururmm_store::{
+    CustomRole, Invitation, InvitationKind, NewInvitation, PermissionSet, Role, StoreError, User,
+};
 
 /// How long an invitation link works.
 pub const INVITATION_HOURS: i64 = 72;
@@ -59,6 +64,64 @@ fn check_owner_rule(actor: &User, role: Role) -> ServiceResult<()> {
     Ok(())
 }
 
+/// Refuses whoever would hand out (or take from someone) permissions they
+/// do not hold themselves.
+pub fn check_holds(actor: &User, permissions: PermissionSet, what: &str) -> ServiceResult<()> {
+    let lacking: Vec<&str> = permissions
+        .iter()
+        .filter(|p| !actor.permissions.contains(*p))
+        .map(|p| p.as_str())
+        .collect();
+    if lacking.is_empty() {
+        return Ok(());
+    }
+    Err(ServiceError::Forbidden(format!(
+        "{what} holds permissions you do not have ({}); ask someone who holds them",
+        lacking.join(", ")
+    )))
+}
+
+/// Refuses managing `target` (their role, access, password or second factor)
+/// unless the actor holds every permission the target does, and the owner
+/// rule.
+pub fn check_may_manage(actor: &User, target: &User) -> ServiceResult<()> {
+    check_owner_rule(actor, target.role)?;
+    check_holds(actor, target.permissions, &target.email)
+}
+
+/// A role to grant, checked: a built-in role without `custom_role`, or
+/// [`Role::Custom`] naming one of the organization's custom roles; only an
+/// owner grants owner, and nobody grants permissions they lack.
+pub async fn role_to_grant(
+    state: &AppState,
+    actor: &User,
+    role: Role,
+    custom_role: Option<RoleId>,
+) -> ServiceResult<(Role, Option<CustomRole>)> {
+    check_owner_rule(actor, role)?;
+    match (role, custom_role) {
+        (Role::Custom, Some(id)) => {
+            let custom = state
+                .store
+                .get_role(actor.organization_id, id)
+                .await
+                .map_err(ServiceError::from_store("role"))?;
+            check_holds(actor, custom.permissions, &format!("the role {}", custom.name))?;
+            Ok((role, Some(custom)))
+        }
+        (Role::Custom, None) => Err(ServiceError::invalid(
+            "custom_role_id: name the custom role to grant",
+        )),
+        (_, Some(_)) => Err(ServiceError::invalid(
+            "custom_role_id: only with the role custom",
+        )),
+        (role, None) => {
+            check_holds(actor, role.permissions(), &format!("the role {}", role.as_str()))?;
+            Ok((role, None))
+        }
+    }
+}
+
 /// Refuses leaving the organization without an owner who may sign in.
 async fn keep_an_owner(state: &AppState, target: &User) -> ServiceResult<()> {
     if target.role != Role::Owner || target.disabled_at.is_some() {
@@ -95,15 +158,17 @@ fn not_yourself(actor: &User, target: &User, what: &str) -> ServiceResult<()> {
     Ok(())
 }
 
-/// Invites `email` to the actor's organization with `role`.
+/// Invites `email` to the actor's organization with `role` (with
+/// [`Role::Custom`], the custom role `custom_role`).
 pub async fn invite(
     state: &AppState,
     actor: &User,
     email: &str,
     role: Role,
+    custom_role: Option<RoleId>,
 ) -> ServiceResult<LinkSent> {
     let email = valid_email(email)?;
-    check_owner_rule(actor, role)?;
+    let (role, custom_role) = role_to_grant(state, actor, role, custom_role).await?;
     // Within the organization a taken address is plain to see; whether an
     // address is someone's in another organization is never told here.
     let existing = state
@@ -116,7 +181,11 @@ pub async fn invite(
             "email: {email} is already a user of your organization"
         )));
     }
-    let sent = make_link(state, actor, InvitationKind::Invitation, &email, role, None).await?;
+    let grant = Grant {
+        role,
+        custom_role: custom_role.map(|r| r.id),
+    };
+    let sent = make_link(state, actor, InvitationKind::Invitation, &email, grant, None).await?;
     tracing::info!(actor = %actor.id, invitation = %sent.invitation.id, role = role.as_str(), "user invited");
     Ok(sent)
 }
@@ -124,13 +193,17 @@ pub async fn invite(
 /// Makes a one-time link for `target` to set a new password.
 pub async fn reset_password(state: &AppState, actor: &User, id: UserId) -> ServiceResult<LinkSent> {
     let target = target(state, actor, id).await?;
-    check_owner_rule(actor, target.role)?;
+    check_may_manage(actor, &target)?;
+    let grant = Grant {
+        role: target.role,
+        custom_role: target.custom_role.as_ref().map(|r| r.id),
+    };
     let sent = make_link(
         state,
         actor,
         InvitationKind::PasswordReset,
         &target.email,
-        target.role,
+        grant,
         Some(target.id),
     )
     .await?;
@@ -138,12 +211,18 @@ pub async fn reset_password(state: &AppState, actor: &User, id: UserId) -> Servi
     Ok(sent)
 }
 
+/// The role a link grants.
+struct Grant {
+    role: Role,
+    custom_role: Option<RoleId>,
+}
+
 async fn make_link(
     state: &AppState,
     actor: &User,
     kind: InvitationKind,
     email: &str,
-    role: Role,
+    grant: Grant,
     user_id: Option<UserId>,
 ) -> ServiceResult<LinkSent> {
     let token = format!("gri_{}", random_hex(32));
@@ -158,7 +237,8 @@ async fn make_link(
             kind,
             token_hash: sha256_hex(&token),
             email: email.to_owned(),
-            role,
+            role: grant.role,
+            custom_role: grant.custom_role,
             user_id,
             created_by_email: actor.email.clone(),
             expires_at: Utc::now() + Duration::hours(hours),
@@ -208,7 +288,10 @@ fn message(invitation: &Invitation, actor: &User, link: &str) -> (String, String
                  If you did not expect this, ignore this message.\n",
                 actor.email,
                 invitation.organization_name,
-                invitation.role.as_str()
+                invitation
+                    .custom_role
+                    .as_ref()
+                    .map_or(invitation.role.as_str(), |r| r.name.as_str())
             ),
         ),
         InvitationKind::PasswordReset => (
@@ -223,23 +306,25 @@ fn message(invitation: &Invitation, actor: &User, link: &str) -> (String, String
     }
 }
 
-/// Gives a user another role.
+/// Gives a user another role (with [`Role::Custom`], the custom role `custom_role`).
 pub async fn set_role(
     state: &AppState,
     actor: &User,
     id: UserId,
     role: Role,
+    custom_role: Option<RoleId>,
 ) -> ServiceResult<User> {
     let target = target(state, actor, id).await?;
-    if target.role == role {
+    let (role, custom) = role_to_grant(state, actor, role, custom_role).await?;
+    let custom_role = custom.map(|r| r.id);
+    if target.role == role && target.custom_role.as_ref().map(|r| r.id) == custom_role {
         return Ok(target);
     }
-    check_owner_rule(actor, target.role)?;
-    check_owner_rule(actor, role)?;
+    check_may_manage(actor, &target)?;
     keep_an_owner(state, &target).await?;
     state
         .store
-        .set_user_role(actor.organization_id, id, role)
+        .set_user_role(actor.organization_id, id, role, custom_role)
         .await
         .map_err(ServiceError::from_store("user"))?;
     state.sessions.remove_user(id);
@@ -255,9 +340,9 @@ pub async fn set_disabled(
     disabled: bool,
 ) -> ServiceResult<User> {
     let target = target(state, actor, id).await?;
+    check_may_manage(actor, &target)?;
     if disabled {
         not_yourself(actor, &target, "disable")?;
-        check_owner_rule(actor, target.role)?;
         keep_an_owner(state, &target).await?;
     }
     let at: Option<DateTime<Utc>> = disabled.then(Utc::now);
@@ -275,7 +360,7 @@ pub async fn set_disabled(
 pub async fn delete(state: &AppState, actor: &User, id: UserId) -> ServiceResult<()> {
     let target = target(state, actor, id).await?;
     not_yourself(actor, &target, "remove")?;
-    check_owner_rule(actor, target.role)?;
+    check_may_manage(actor, &target)?;
     keep_an_owner(state, &target).await?;
     state
         .store

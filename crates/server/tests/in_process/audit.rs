@@ -316,6 +316,7 @@ async fn pruning_keeps_the_chain_verifiable_and_is_recorded() {
             email: ADMIN_EMAIL.into(),
             password_hash: gururmm_server::auth::secrets::hash_password(PASSWORD).unwrap(),
             role: gururmm_store::Role::Owner,
+            custom_role: None,
         })
         .await
         .unwrap();

@@ -23,6 +23,7 @@ mod operations;
 mod permissions;
 mod saved_views;
 mod scripts;
+mod roles;
 mod search;
 mod second_factor;
 mod secrets;

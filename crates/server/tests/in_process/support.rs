@@ -222,6 +222,7 @@ impl TestServer {
                 email: email.into(),
                 password_hash: hash,
                 role,
+                custom_role: None,
             })
             .await
             .unwrap();

@@ -114,6 +114,14 @@ async fn tenant(server: &TestServer, admin: String, technician: String, tag: &st
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{api_key}");
+    let (status, role) = server
+        .post(
+            "/api/v1/roles",
+            &admin,
+            json!({"name": "Viewers", "permissions": ["view_agents"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{role}");
     let alert = server
         .state
         .alerts
@@ -252,6 +260,7 @@ async fn tenant(server: &TestServer, admin: String, technician: String, tag: &st
         ),
         ("auth", session),
         ("api-keys", api_key["id"].as_str().unwrap().to_string()),
+        ("roles", role["id"].as_str().unwrap().to_string()),
     ]);
     Tenant {
         admin,
@@ -285,6 +294,7 @@ fn valid_body(method: &Method, path: &str, victim: &Tenant) -> Option<Value> {
         | "/api/v1/sites/{id}/custom-fields"
         | "/api/v1/clients/{id}/custom-fields" => json!({"values": {"asset_tag": "taken over"}}),
         "/api/v1/users/{id}" => json!({"role": "readonly"}),
+        "/api/v1/roles/{id}" => json!({"name": "taken over", "permissions": ["manage_users"]}),
         "/api/v1/alerts/{id}/snooze" => {
             json!({"until": (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339()})
         }
@@ -515,6 +525,12 @@ async fn untouched(server: &TestServer, victim: &Tenant) {
         (&keys["items"][0]["id"], &keys["items"][0]["revoked_at"]),
         (&json!(victim.ids["api-keys"]), &Value::Null),
         "the victim's key still works: {keys}"
+    );
+    let (_, role) = get(format!("/api/v1/roles/{}", victim.ids["roles"])).await;
+    assert_eq!(
+        (&role["name"], &role["permissions"]),
+        (&json!("Viewers"), &json!(["view_agents"])),
+        "the victim's role is untouched: {role}"
     );
     let (_, invitations) = get("/api/v1/invitations".into()).await;
     assert_eq!(

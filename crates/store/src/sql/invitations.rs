@@ -3,6 +3,7 @@
 use super::*;
 use crate::invitations::*;
 use crate::model::{Role, User};
+use super::rows::custom_role_ref;
 use crate::{InvitationStore, StoreError, StoreResult, UserStore};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -11,8 +12,9 @@ use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Type};
 
 const INVITATION_SELECT: &str =
     "SELECT i.id, i.organization_id, o.name, i.kind, i.email, i.role, i.user_id, \
-     i.created_by_email, i.created_at, i.expires_at \
-     FROM invitations i JOIN organizations o ON o.id = i.organization_id";
+     i.created_by_email, i.created_at, i.expires_at, r.id, r.name \
+     FROM invitations i JOIN organizations o ON o.id = i.organization_id \
+     LEFT JOIN roles r ON r.id = i.custom_role_id";
 
 type InvitationRow = (
     String,
@@ -25,10 +27,13 @@ type InvitationRow = (
     String,
     i64,
     i64,
+    Option<String>,
+    Option<String>,
 );
 
 fn into_invitation(row: InvitationRow) -> StoreResult<Invitation> {
-    let (id, org, org_name, kind, email, role, user, created_by, created_at, expires_at) = row;
+    let (id, org, org_name, kind, email, role, user, created_by, created_at, expires_at, role_id, role_name) =
+        row;
     Ok(Invitation {
         id: parse_id(&id)?,
         organization_id: parse_id(&org)?,
@@ -36,7 +41,8 @@ fn into_invitation(row: InvitationRow) -> StoreResult<Invitation> {
         kind: InvitationKind::parse(&kind)
             .ok_or_else(|| corrupt(format!("unknown invitation kind {kind}")))?,
         email,
-        role: Role::parse(&role).ok_or_else(|| corrupt(format!("unknown role {role}")))?,
+        role: Role::parse_stored(&role).ok_or_else(|| corrupt(format!("unknown role {role}")))?,
+        custom_role: custom_role_ref(role_id, role_name)?,
         user_id: user.as_deref().map(parse_id).transpose()?,
         created_by_email: created_by,
         created_at: from_millis(created_at),
@@ -71,7 +77,8 @@ where
         .await?;
         sqlx::query(
             "INSERT INTO invitations (id, organization_id, kind, token_hash, email, role, user_id, \
-             created_by_email, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+             created_by_email, created_at, expires_at, custom_role_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         )
         .bind(id.to_string())
         .bind(new.organization_id.to_string())
@@ -83,8 +90,10 @@ where
         .bind(&new.created_by_email)
         .bind(millis(Utc::now()))
         .bind(millis(new.expires_at))
+        .bind(new.custom_role.map(|r| r.to_string()))
         .execute(&mut *tx)
-        .await?;
+        .await
+        .map_err(missing_reference_to_not_found)?;
         tx.commit().await?;
         let row: InvitationRow = sqlx::query_as(&format!("{INVITATION_SELECT} WHERE i.id = $1"))
             .bind(id.to_string())
@@ -168,8 +177,8 @@ where
             InvitationKind::Invitation => {
                 let id = UserId::new();
                 sqlx::query(
-                    "INSERT INTO users (id, organization_id, email, password_hash, role, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6)",
+                    "INSERT INTO users (id, organization_id, email, password_hash, role, created_at, \
+                     custom_role_id) VALUES ($1, $2, $3, $4, $5, $6, $7)",
                 )
                 .bind(id.to_string())
                 .bind(invitation.organization_id.to_string())
@@ -177,6 +186,7 @@ where
                 .bind(password_hash)
                 .bind(invitation.role.as_str())
                 .bind(millis(now))
+                .bind(invitation.custom_role.as_ref().map(|r| r.id.to_string()))
                 .execute(&mut *tx)
                 .await
                 .map_err(|e| unique_violation_to_conflict(e, "this email already has an account; sign in with it"))?;

@@ -30,6 +30,7 @@ mod maintenance;
 mod metrics;
 mod notifications;
 mod policies;
+mod roles;
 mod saved_views;
 pub use metrics::MAX_RAW_POINTS;
 mod postgres;
@@ -133,6 +134,7 @@ where
         + crate::MaintenanceStore
         + crate::SavedViewStore
         + crate::CustomFieldStore
+        + crate::RoleStore
         + crate::InvitationStore
         + crate::AuditStore
         + crate::SecondFactorStore

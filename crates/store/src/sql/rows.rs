@@ -53,12 +53,34 @@ pub(crate) struct UserRow {
     pub(crate) totp_enabled_at: Option<i64>,
     pub(crate) require_second_factor: bool,
     pub(crate) password_hash: String,
+    pub(crate) custom_role_id: Option<String>,
+    pub(crate) custom_role_name: Option<String>,
+    pub(crate) custom_role_permissions: Option<String>,
+}
+
+/// A custom role named by its id and name columns (both null for none).
+pub(crate) fn custom_role_ref(
+    id: Option<String>,
+    name: Option<String>,
+) -> StoreResult<Option<CustomRoleRef>> {
+    match (id, name) {
+        (Some(id), Some(name)) => Ok(Some(CustomRoleRef {
+            id: parse_id(&id)?,
+            name,
+        })),
+        _ => Ok(None),
+    }
 }
 
 impl UserRow {
     pub(crate) fn into_user(self) -> StoreResult<UserWithPassword> {
-        let role = Role::parse(&self.role)
+        let role = Role::parse_stored(&self.role)
             .ok_or_else(|| corrupt(format!("unknown role {}", self.role)))?;
+        // A custom role grants what it holds; `custom` without one grants nothing.
+        let permissions = match (&role, &self.custom_role_permissions) {
+            (Role::Custom, Some(names)) => super::roles::parse_permissions(names)?,
+            _ => role.permissions(),
+        };
         Ok(UserWithPassword {
             user: User {
                 id: parse_id(&self.id)?,
@@ -66,7 +88,8 @@ impl UserRow {
                 organization_name: self.organization_name,
                 email: self.email,
                 role,
-                permissions: role.permissions(),
+                custom_role: custom_role_ref(self.custom_role_id, self.custom_role_name)?,
+                permissions,
                 created_at: from_millis(self.created_at),
                 last_sign_in_at: self.last_sign_in_at.map(from_millis),
                 disabled_at: self.disabled_at.map(from_millis),

@@ -6,14 +6,16 @@ use crate::model::*;
 use crate::{StoreError, StoreResult, UserStore};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use gururmm_protocol::{OrganizationId, UserId};
+use gururmm_protocol::{OrganizationId, RoleId, UserId};
 use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Type};
 
 const USER_SELECT: &str =
     "SELECT u.id, u.organization_id, o.name AS organization_name, u.email, u.role, \
      u.created_at, u.last_sign_in_at, u.disabled_at, u.totp_enabled_at, o.require_second_factor, \
-     u.password_hash \
-     FROM users u JOIN organizations o ON o.id = u.organization_id";
+     u.password_hash, r.id AS custom_role_id, r.name AS custom_role_name, \
+     r.permissions AS custom_role_permissions \
+     FROM users u JOIN organizations o ON o.id = u.organization_id \
+     LEFT JOIN roles r ON r.id = u.custom_role_id";
 
 /// How many hex digits of a session token's hash name the session.
 const SESSION_ID_DIGITS: usize = 16;
@@ -100,8 +102,8 @@ where
     async fn create_user(&self, user: NewUser) -> StoreResult<User> {
         let id = UserId::new();
         sqlx::query(
-            "INSERT INTO users (id, organization_id, email, password_hash, role, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO users (id, organization_id, email, password_hash, role, created_at, custom_role_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(id.to_string())
         .bind(user.organization_id.to_string())
@@ -109,9 +111,13 @@ where
         .bind(&user.password_hash)
         .bind(user.role.as_str())
         .bind(millis(Utc::now()))
+        .bind(user.custom_role.map(|r| r.to_string()))
         .execute(&self.write)
         .await
-        .map_err(|e| unique_violation_to_conflict(e, "a user with this email already exists"))?;
+        .map_err(|e| match e {
+            sqlx::Error::Database(ref db) if db.is_foreign_key_violation() => StoreError::NotFound,
+            e => unique_violation_to_conflict(e, "a user with this email already exists"),
+        })?;
         Ok(self.get_user(id).await?.user)
     }
 
@@ -233,16 +239,26 @@ where
         .await?)
     }
 
-    async fn set_user_role(&self, org: OrganizationId, id: UserId, role: Role) -> StoreResult<()> {
+    async fn set_user_role(
+        &self,
+        org: OrganizationId,
+        id: UserId,
+        role: Role,
+        custom_role: Option<RoleId>,
+    ) -> StoreResult<()> {
         let mut tx = self.write.begin().await?;
-        let updated =
-            sqlx::query("UPDATE users SET role = $1 WHERE organization_id = $2 AND id = $3")
-                .bind(role.as_str())
-                .bind(org.to_string())
-                .bind(id.to_string())
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
+        // A custom role must be one of the user's organization.
+        let updated = sqlx::query(
+            "UPDATE users SET role = $1, custom_role_id = $2 WHERE organization_id = $3 AND id = $4 \
+             AND ($2 IS NULL OR EXISTS (SELECT 1 FROM roles r WHERE r.id = $2 AND r.organization_id = $3))",
+        )
+        .bind(role.as_str())
+        .bind(custom_role.map(|r| r.to_string()))
+        .bind(org.to_string())
+        .bind(id.to_string())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
         if updated == 0 {
             return Err(StoreError::NotFound);
         }

@@ -18,6 +18,7 @@ async fn command_story(store: Arc<dyn Store>) {
             email: format!("t@{backend}.cmd"),
             password_hash: "h".into(),
             role: Role::Technician,
+            custom_role: None,
         })
         .await
         .unwrap();

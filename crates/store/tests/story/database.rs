@@ -50,6 +50,7 @@ async fn a_stored_value_that_does_not_decode_is_an_error_not_a_default() {
                 email: "t@corrupt.test".into(),
                 password_hash: "h".into(),
                 role: Role::Technician,
+                custom_role: None,
             })
             .await
             .unwrap();

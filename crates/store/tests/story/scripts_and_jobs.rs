@@ -18,6 +18,7 @@ async fn script_and_job_story(store: Arc<dyn Store>) {
             email: format!("s@{backend}.scripts"),
             password_hash: "h".into(),
             role: Role::Admin,
+            custom_role: None,
         })
         .await
         .unwrap();

@@ -18,6 +18,7 @@ async fn story(store: Arc<dyn Store>) {
             email: "Tech@Example.com".into(),
             password_hash: "h1".into(),
             role: Role::Technician,
+            custom_role: None,
         })
         .await
         .unwrap();
@@ -32,6 +33,7 @@ async fn story(store: Arc<dyn Store>) {
             email: "tech@example.com".into(),
             password_hash: "h".into(),
             role: Role::Admin,
+            custom_role: None,
         })
         .await;
     assert!(

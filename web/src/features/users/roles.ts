@@ -11,6 +11,7 @@ export const ROLE_LABELS: Record<Role, string> = {
   admin: "Admin",
   technician: "Technician",
   readonly: "Read-only",
+  custom: "Custom",
 };
 
 /** The role inside a sentence: "Join Best MSP as a technician". */
@@ -19,6 +20,7 @@ export const ROLE_NOUNS: Record<Role, string> = {
   admin: "an administrator",
   technician: "a technician",
   readonly: "a read-only user",
+  custom: "a user with a custom role",
 };
 
 /** One line under the role menu of the invite dialog (docs/access.md has the full list). */
@@ -27,6 +29,7 @@ export const ROLE_SUMMARIES: Record<Role, string> = {
   admin: "Everything but the owner role: scripts, policies, enrollment, users.",
   technician: "Watches the fleet, runs commands and scripts, handles alerts, organizes clients and agents.",
   readonly: "Sees the fleet and changes nothing.",
+  custom: "Exactly the permissions the organization's custom role holds.",
 };
 
 /** The roles `actor` may give: only an owner gives (or takes) the owner role. */
