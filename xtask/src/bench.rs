@@ -1,11 +1,12 @@
-//! `cargo xtask bench [--full] [--postgres URL] [--monitoring-only] [--list-only] [--agent-only]`:
+//! `cargo xtask bench [--full] [--postgres URL] [--monitoring-only] [--list-only] [--audit-only] [--agent-only]`:
 //! the benchmark harness. It starts the release server (SQLite, then
 //! PostgreSQL when a URL is given), drives it with `gururmm-fleetsim` in
 //! separate processes, measures the server's memory and CPU from `/proc`,
 //! then the real agent's while it runs a policy of ten checks, prints a table
 //! and writes `target/bench/results.json`. `--monitoring-only` runs the
 //! monitoring scenario alone, on a fresh server; `--list-only` the sorted agent
-//! list with 10,000 agents; `--agent-only` the real-agent step alone. `docs/benchmarks.md` records published runs.
+//! list with 10,000 agents; `--audit-only` 100,000 audited changes and the
+//! reads of that log; `--agent-only` the real-agent step alone. `docs/benchmarks.md` records published runs.
 
 use crate::{api, free_port, root, run, wait_for, Guard};
 use anyhow::{bail, Context, Result};
@@ -17,6 +18,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 mod agent_list;
+mod audit;
 mod dark_site;
 
 struct Scale {
@@ -1084,6 +1086,7 @@ pub(crate) fn bench(args: &[String]) -> Result<()> {
     let full = args.iter().any(|a| a == "--full");
     let only_monitoring = args.iter().any(|a| a == "--monitoring-only");
     let only_list = args.iter().any(|a| a == "--list-only");
+    let only_audit = args.iter().any(|a| a == "--audit-only");
     let agent_only = args.iter().any(|a| a == "--agent-only");
     let postgres = args
         .windows(2)
@@ -1132,6 +1135,8 @@ pub(crate) fn bench(args: &[String]) -> Result<()> {
         monitoring_only
     } else if only_list {
         agent_list::list_only
+    } else if only_audit {
+        audit::audit_only
     } else {
         backend_scenarios
     };
@@ -1147,7 +1152,7 @@ pub(crate) fn bench(args: &[String]) -> Result<()> {
     if let Some(url) = postgres.filter(|_| !agent_only) {
         backends.push(scenarios(&scale, "postgres", &url, &out.join("postgres"))?);
     }
-    let agent = if only_monitoring || only_list {
+    let agent = if only_monitoring || only_list || only_audit {
         Value::Null
     } else {
         real_agent(&scale)?
@@ -1225,6 +1230,17 @@ fn table(results: &Value) -> String {
             "slowest_p99_ms",
             "agent list sorted by each column: slowest p99 ms",
         ),
+        (
+            "audit_writes",
+            "changes_per_second",
+            "audit: audited changes/s",
+        ),
+        ("audit_writes", "p99_ms", "audit: audited change p99 ms"),
+        ("audit_reads", "events_checked", "audit: events in the log"),
+        ("audit_reads", "first_page_p99_ms", "audit: first page p99 ms"),
+        ("audit_reads", "search_p99_ms", "audit: filtered search p99 ms"),
+        ("audit_reads", "verify_seconds", "audit: verify the chain, s"),
+        ("audit_reads", "export_seconds", "audit: CSV export, s"),
         ("api", "detail_p50_ms", "agent detail p50 ms"),
         ("api", "detail_p99_ms", "agent detail p99 ms"),
         (

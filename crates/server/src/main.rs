@@ -224,6 +224,7 @@ async fn main() -> anyhow::Result<()> {
                             password_hash: hash_password(&password)?,
                             role,
                             custom_role: None,
+                            clients: None,
                         })
                         .await?;
                     audit_cli(
@@ -307,6 +308,7 @@ async fn main() -> anyhow::Result<()> {
                             password_hash,
                             role: Role::Owner,
                             custom_role: None,
+                            clients: None,
                         })
                         .await?;
                     audit_cli(

@@ -43,7 +43,12 @@ pub trait AgentStore {
     async fn get_agent(&self, org: OrganizationId, id: AgentId) -> StoreResult<AgentDetail>;
     /// The values the list's OS, version and tag filters can take, each with
     /// its number of agents, most common first.
-    async fn agent_facets(&self, org: OrganizationId) -> StoreResult<AgentFacets>;
+    /// Of the agents of `clients` only, when given (a client-scoped caller's).
+    async fn agent_facets(
+        &self,
+        org: OrganizationId,
+        clients: Option<&[gururmm_protocol::ClientId]>,
+    ) -> StoreResult<AgentFacets>;
     /// Changes the agent's alias, notes, tags or site, in one transaction, and
     /// answers the agent as it now is. A move puts the agent in the site's
     /// client too and carries its unresolved alerts along; its history

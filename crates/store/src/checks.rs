@@ -88,7 +88,12 @@ pub trait CheckStore {
         query: &ListQuery,
     ) -> StoreResult<Page<FleetCheck>>;
     /// How many checks of the organization's agents are in each state.
-    async fn count_check_states(&self, org: OrganizationId) -> StoreResult<Vec<(CheckState, i64)>>;
+    /// Of the agents of `clients` only, when given (a client-scoped caller's).
+    async fn count_check_states(
+        &self,
+        org: OrganizationId,
+        clients: Option<&[gururmm_protocol::ClientId]>,
+    ) -> StoreResult<Vec<(CheckState, i64)>>;
     /// Retention: removes history entries older than `cutoff`.
     async fn delete_check_history_before(&self, cutoff: DateTime<Utc>) -> StoreResult<u64>;
 }

@@ -7,7 +7,7 @@ use crate::model::{CustomRoleRef, Role, User};
 use crate::StoreResult;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use gururmm_protocol::{InvitationId, OrganizationId, RoleId, UserId};
+use gururmm_protocol::{ClientId, InvitationId, OrganizationId, RoleId, UserId};
 
 /// What a link lets its holder do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -43,6 +43,8 @@ pub struct Invitation {
     pub role: Role,
     /// With [`Role::Custom`]: which one.
     pub custom_role: Option<CustomRoleRef>,
+    /// The clients the new user is limited to (`None`: the whole organization).
+    pub clients: Option<Vec<ClientId>>,
     /// The user whose password a reset sets.
     pub user_id: Option<UserId>,
     pub created_by_email: String,
@@ -58,6 +60,7 @@ pub struct NewInvitation {
     pub email: String,
     pub role: Role,
     pub custom_role: Option<RoleId>,
+    pub clients: Option<Vec<ClientId>>,
     pub user_id: Option<UserId>,
     pub created_by_email: String,
     pub expires_at: DateTime<Utc>,

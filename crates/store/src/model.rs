@@ -78,6 +78,8 @@ pub struct User {
     pub role: Role,
     /// With [`Role::Custom`]: which one.
     pub custom_role: Option<CustomRoleRef>,
+    /// The clients the user is limited to (`None`: the whole organization).
+    pub clients: Option<Vec<ClientId>>,
     /// What the user may do: their role's permissions.
     pub permissions: crate::PermissionSet,
     pub created_at: DateTime<Utc>,
@@ -135,6 +137,8 @@ pub struct NewUser {
     pub role: Role,
     /// With [`Role::Custom`]: the organization's role to hold.
     pub custom_role: Option<gururmm_protocol::RoleId>,
+    /// The clients the user is limited to (`None`: the whole organization).
+    pub clients: Option<Vec<ClientId>>,
 }
 
 /// Paging and free-text search for lists.
@@ -234,6 +238,9 @@ impl std::fmt::Debug for AgentCredentials {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct AgentFilter {
     pub client_id: Option<ClientId>,
+    /// A client-scoped caller's clients: agents of others are never listed
+    /// (`None`: the whole organization).
+    pub clients: Option<Vec<ClientId>>,
     pub site_id: Option<SiteId>,
     /// `Some(true)` online only, `Some(false)` offline only.
     pub online: Option<bool>,

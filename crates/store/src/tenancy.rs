@@ -8,9 +8,11 @@ use gururmm_protocol::{ClientId, OrganizationId, SiteId};
 /// An organization's clients and their sites.
 #[async_trait]
 pub trait TenancyStore {
+    /// Of `clients` only, when given (a client-scoped caller's).
     async fn list_clients(
         &self,
         org: OrganizationId,
+        clients: Option<&[ClientId]>,
         query: &ListQuery,
     ) -> StoreResult<Page<Client>>;
     /// [`StoreError::Conflict`] when the organization has a client of that

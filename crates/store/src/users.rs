@@ -48,14 +48,16 @@ pub trait UserStore {
     async fn get_org_user(&self, org: OrganizationId, id: UserId) -> StoreResult<User>;
     /// How many owners the organization has that may sign in.
     async fn count_active_owners(&self, org: OrganizationId) -> StoreResult<i64>;
-    /// Gives the user another role (a custom one of the organization's with
-    /// [`Role::Custom`]) and ends their sessions (what they may do changed).
-    async fn set_user_role(
+    /// Gives the user a role (a custom one of the organization's with
+    /// [`Role::Custom`]) and a client scope (`None`: the whole organization),
+    /// and ends their sessions (what they may do changed).
+    async fn set_user_access(
         &self,
         org: OrganizationId,
         id: UserId,
         role: Role,
         custom_role: Option<gururmm_protocol::RoleId>,
+        clients: Option<&[gururmm_protocol::ClientId]>,
     ) -> StoreResult<()>;
     /// Disables (ending every session) or enables the user.
     async fn set_user_disabled(

@@ -1063,6 +1063,7 @@ export interface paths {
         /**
          * Live events (`text/event-stream`) of the caller's organization: each SSE
          *     event is named by its `event` field and carries one `LiveEvent` as JSON.
+         *     A client-scoped caller gets only the events of their clients' agents.
          */
         get: operations["events"];
         put?: never;
@@ -3009,6 +3010,8 @@ export interface components {
             warn_cert_days?: number | null;
         };
         Invitation: {
+            /** @description The clients the new user will be limited to; `null`: the whole organization. */
+            client_ids?: components["schemas"]["ClientId"][] | null;
             /** Format: date-time */
             created_at: string;
             created_by_email: string;
@@ -3028,6 +3031,11 @@ export interface components {
             items: components["schemas"]["Invitation"][];
         };
         InviteRequest: {
+            /**
+             * @description Limits the new user to these clients (1 to 1,000 of the
+             *     organization's); absent or `null`: the whole organization.
+             */
+            client_ids?: components["schemas"]["ClientId"][] | null;
             custom_role_id?: null | components["schemas"]["RoleId"];
             email: string;
             role: components["schemas"]["Role"];
@@ -3420,6 +3428,8 @@ export interface components {
             on_resolve?: boolean;
         };
         OrgUser: {
+            /** @description The clients the user is limited to; `null`: the whole organization. */
+            client_ids?: components["schemas"]["ClientId"][] | null;
             /** Format: date-time */
             created_at: string;
             custom_role?: null | components["schemas"]["CustomRoleName"];
@@ -4050,6 +4060,11 @@ export interface components {
             window_seconds?: number;
         };
         User: {
+            /**
+             * @description The clients the user is limited to (`null`: the whole organization);
+             *     such a user reaches only the operations that honour it.
+             */
+            client_ids?: components["schemas"]["ClientId"][] | null;
             custom_role?: null | components["schemas"]["CustomRoleName"];
             email: string;
             id: components["schemas"]["UserId"];
@@ -4083,8 +4098,13 @@ export interface components {
             items: components["schemas"]["OrgUser"][];
         };
         UserUpdate: {
+            /**
+             * @description The clients the user is limited to: `null` for the whole organization;
+             *     absent: unchanged.
+             */
+            client_ids?: components["schemas"]["ClientId"][] | null;
             custom_role_id?: null | components["schemas"]["RoleId"];
-            role: components["schemas"]["Role"];
+            role?: null | components["schemas"]["Role"];
         };
         /**
          * @description The lists a view can be saved of.

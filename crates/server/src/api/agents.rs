@@ -2,7 +2,7 @@
 //! metrics and events.
 
 use crate::api::{ClientIp, PageParams};
-use crate::auth::{need, Can, CurrentUser};
+use crate::auth::{client_scope, need, Can, CurrentUser};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, ErrorBody};
 use crate::services::agents::{self as agent_naming, AgentChange};
 use crate::services::bus::AgentStatus;
@@ -326,6 +326,7 @@ pub async fn list_agents(
     };
     let filter = AgentFilter {
         client_id: params.client_id,
+        clients: current.user.clients.clone(),
         site_id: params.site_id,
         online,
         tag,
@@ -377,7 +378,10 @@ pub async fn agent_facets(
 ) -> ApiResult<Json<AgentFacets>> {
     let facets = state
         .store
-        .agent_facets(current.user.organization_id)
+        .agent_facets(
+            current.user.organization_id,
+            client_scope::clients(&current),
+        )
         .await
         .map_err(ApiError::internal)?;
     let values = |pairs: Vec<(String, i64)>| {
@@ -406,6 +410,8 @@ pub async fn get_agent(
         .get_agent(current.user.organization_id, id)
         .await
         .map_err(|e| ApiError::from_store(e, "agent"))?;
+    client_scope::client(&current, detail.agent.client_id)
+        .map_err(|_| ApiError::from_store(gururmm_store::StoreError::NotFound, "agent"))?;
     Ok(Json(agent_detail(&state, &current, detail)))
 }
 
@@ -522,6 +528,7 @@ pub async fn agent_metrics(
     ApiPath(id): ApiPath<AgentId>,
     ApiQuery(params): ApiQuery<MetricParams>,
 ) -> ApiResult<Json<MetricSeries>> {
+    client_scope::agent(&state, &current, id).await?;
     let series = metric_charts::series(
         &state,
         current.user.organization_id,
@@ -554,6 +561,7 @@ pub async fn agent_events(
     Can(current, ..): Can<need::ViewAgents>,
     ApiPath(id): ApiPath<AgentId>,
 ) -> ApiResult<Json<AgentEventList>> {
+    client_scope::agent(&state, &current, id).await?;
     let org = current.user.organization_id;
     state
         .store

@@ -48,6 +48,9 @@ pub struct User {
     pub role: Role,
     /// With the role `custom`: which of the organization's roles.
     pub custom_role: Option<crate::api::roles::CustomRoleName>,
+    /// The clients the user is limited to (`null`: the whole organization);
+    /// such a user reaches only the operations that honour it.
+    pub client_ids: Option<Vec<gururmm_protocol::ClientId>>,
     /// What the user may do (their role's permissions): the dashboard shows
     /// only the controls these allow, and the server refuses the rest.
     pub permissions: Vec<Permission>,
@@ -69,6 +72,7 @@ impl From<gururmm_store::User> for User {
             email: user.email,
             role: user.role,
             custom_role: user.custom_role.map(Into::into),
+            client_ids: user.clients,
             permissions: user.permissions.to_vec(),
             organization_id: user.organization_id,
             organization_name: user.organization_name,

@@ -1,7 +1,7 @@
 //! Clients: the MSP's customers.
 
 use crate::api::PageParams;
-use crate::auth::{need, Can};
+use crate::auth::{client_scope, need, Can};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, ErrorBody};
 use crate::state::AppState;
 use crate::text::valid_name;
@@ -60,7 +60,11 @@ pub async fn list_clients(
     let (query, page, per_page) = params.to_query()?;
     let result = state
         .store
-        .list_clients(current.user.organization_id, &query)
+        .list_clients(
+            current.user.organization_id,
+            client_scope::clients(&current),
+            &query,
+        )
         .await
         .map_err(ApiError::internal)?;
     Ok(Json(ClientPage {
@@ -97,6 +101,7 @@ pub async fn get_client(
     Can(current, ..): Can<need::ViewAgents>,
     ApiPath(id): ApiPath<ClientId>,
 ) -> ApiResult<Json<Client>> {
+    client_scope::client(&current, id)?;
     let client = state
         .store
         .get_client(current.user.organization_id, id)

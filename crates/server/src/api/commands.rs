@@ -2,7 +2,7 @@
 //! list an agent's command history.
 
 use crate::api::PageParams;
-use crate::auth::{need, Can, CurrentUser};
+use crate::auth::{client_scope, need, Can, CurrentUser};
 use crate::services::secrets;
 use gururmm_store::Permission;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, ErrorBody};
@@ -179,6 +179,7 @@ pub async fn create_command(
     ApiPath(agent_id): ApiPath<AgentId>,
     ApiJson(spec): ApiJson<CommandSpec>,
 ) -> ApiResult<(StatusCode, Json<Command>)> {
+    client_scope::agent(&state, &current, agent_id).await?;
     let command = commands::create(&state, &current.user, agent_id, spec).await?;
     let command = command_response(&state, &current, command).await?;
     Ok((StatusCode::CREATED, Json(command)))
@@ -204,6 +205,7 @@ pub async fn list_commands(
     ApiPath(agent_id): ApiPath<AgentId>,
     ApiQuery(params): ApiQuery<CommandListParams>,
 ) -> ApiResult<Json<CommandPage>> {
+    client_scope::agent(&state, &current, agent_id).await?;
     let org = current.user.organization_id;
     let paging = PageParams {
         page: params.page,
@@ -250,6 +252,7 @@ pub async fn get_command(
     Can(current, ..): Can<need::ViewAgents>,
     ApiPath(id): ApiPath<CommandId>,
 ) -> ApiResult<Json<Command>> {
+    client_scope::command(&state, &current, id).await?;
     let mut record = state
         .store
         .get_command(current.user.organization_id, id)
@@ -274,6 +277,7 @@ pub async fn cancel_command(
     Can(current, ..): Can<need::RunCommands>,
     ApiPath(id): ApiPath<CommandId>,
 ) -> ApiResult<(StatusCode, Json<Command>)> {
+    client_scope::command(&state, &current, id).await?;
     let command = state
         .store
         .request_command_cancel(current.user.organization_id, id, Utc::now())
@@ -307,6 +311,7 @@ pub async fn rerun_command(
     Can(current, ..): Can<need::RunCommands>,
     ApiPath(id): ApiPath<CommandId>,
 ) -> ApiResult<(StatusCode, Json<Command>)> {
+    client_scope::command(&state, &current, id).await?;
     let command = commands::rerun(&state, &current.user, id).await?;
     let command = command_response(&state, &current, command).await?;
     Ok((StatusCode::CREATED, Json(command)))

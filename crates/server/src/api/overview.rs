@@ -1,7 +1,7 @@
 //! The fleet overview on the dashboard's home page: agents online and
 //! offline, unresolved alerts by severity and client, checks by state.
 
-use crate::auth::{need, Can};
+use crate::auth::{client_scope, need, Can};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use axum::extract::State;
@@ -66,20 +66,36 @@ pub async fn overview(
     Can(current, ..): Can<need::ViewAgents>,
 ) -> ApiResult<Json<Overview>> {
     let org = current.user.organization_id;
-    let total = state
-        .store
-        .list_agents(
-            org,
-            &AgentFilter::default(),
-            &ListQuery {
-                limit: 1,
-                ..ListQuery::default()
-            },
-        )
-        .await
-        .map_err(ApiError::internal)?
-        .total;
-    let online = i64::try_from(state.presence.online_count_of(org)).unwrap_or(i64::MAX);
+    let scope = client_scope::clients(&current);
+    let count = |online: Option<bool>| {
+        let filter = AgentFilter {
+            clients: scope.map(<[_]>::to_vec),
+            online,
+            ..AgentFilter::default()
+        };
+        let store = state.store.clone();
+        async move {
+            store
+                .list_agents(
+                    org,
+                    &filter,
+                    &ListQuery {
+                        limit: 1,
+                        ..ListQuery::default()
+                    },
+                )
+                .await
+                .map_err(ApiError::internal)
+                .map(|page| page.total)
+        }
+    };
+    let total = count(None).await?;
+    // The whole organization's from presence (no query); a client-scoped
+    // caller's from the stored online flag of their clients' agents.
+    let online = match scope {
+        None => i64::try_from(state.presence.online_count_of(org)).unwrap_or(i64::MAX),
+        Some(_) => count(Some(true)).await?,
+    };
     let mut alerts = SeverityCounts::default();
     let mut by_client: Vec<ClientAlerts> = Vec::new();
     for count in state
@@ -87,6 +103,14 @@ pub async fn overview(
         .count_unresolved_alerts(org)
         .await
         .map_err(ApiError::internal)?
+        .into_iter()
+        // An alert of no client (the organization's own) is not a scoped caller's.
+        .filter(|count| {
+            scope.is_none()
+                || count
+                    .client_id
+                    .is_some_and(|client| client_scope::allows(&current, client))
+        })
     {
         alerts.add(count.severity, count.count);
         let entry = match by_client
@@ -113,7 +137,7 @@ pub async fn overview(
     let mut checks = CheckCounts::default();
     for (check_state, count) in state
         .store
-        .count_check_states(org)
+        .count_check_states(org, scope)
         .await
         .map_err(ApiError::internal)?
     {

@@ -106,7 +106,7 @@ pub async fn search(
         .await
         .map_err(ApiError::internal)?;
     let clients = store
-        .list_clients(org, &query)
+        .list_clients(org, None, &query)
         .await
         .map_err(ApiError::internal)?;
     let sites = store

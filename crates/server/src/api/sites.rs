@@ -1,7 +1,7 @@
 //! Sites of a client, and their enrollment keys.
 
 use crate::api::PageParams;
-use crate::auth::{need, Can};
+use crate::auth::{client_scope, need, Can};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, ErrorBody};
 use crate::services::enrollment;
 use crate::state::AppState;
@@ -73,6 +73,7 @@ pub async fn list_sites(
     ApiPath(client): ApiPath<ClientId>,
     ApiQuery(params): ApiQuery<PageParams>,
 ) -> ApiResult<Json<SitePage>> {
+    client_scope::client(&current, client)?;
     let (query, page, per_page) = params.to_query()?;
     let result = state
         .store
@@ -115,6 +116,7 @@ pub async fn get_site(
     Can(current, ..): Can<need::ViewAgents>,
     ApiPath(id): ApiPath<SiteId>,
 ) -> ApiResult<Json<Site>> {
+    client_scope::site(&state, &current, id).await?;
     let site = state
         .store
         .get_site(current.user.organization_id, id)

@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use chrono::{DateTime, Utc};
 use crate::api::roles::CustomRoleName;
-use gururmm_protocol::{InvitationId, RoleId, UserId};
+use gururmm_protocol::{ClientId, InvitationId, RoleId, UserId};
 use gururmm_store::{Permission, Role};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -21,6 +21,8 @@ pub struct OrgUser {
     pub role: Role,
     /// With the role `custom`: which of the organization's roles.
     pub custom_role: Option<CustomRoleName>,
+    /// The clients the user is limited to; `null`: the whole organization.
+    pub client_ids: Option<Vec<ClientId>>,
     pub permissions: Vec<Permission>,
     pub created_at: DateTime<Utc>,
     pub last_sign_in_at: Option<DateTime<Utc>>,
@@ -37,6 +39,7 @@ impl From<gururmm_store::User> for OrgUser {
             email: user.email,
             role: user.role,
             custom_role: user.custom_role.map(Into::into),
+            client_ids: user.clients,
             permissions: user.permissions.to_vec(),
             created_at: user.created_at,
             last_sign_in_at: user.last_sign_in_at,
@@ -76,6 +79,10 @@ pub struct InviteRequest {
     /// With the role `custom`: the organization's role to grant.
     #[serde(default)]
     pub custom_role_id: Option<RoleId>,
+    /// Limits the new user to these clients (1 to 1,000 of the
+    /// organization's); absent or `null`: the whole organization.
+    #[serde(default)]
+    pub client_ids: Option<Vec<ClientId>>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -84,6 +91,8 @@ pub struct Invitation {
     pub email: String,
     pub role: Role,
     pub custom_role: Option<CustomRoleName>,
+    /// The clients the new user will be limited to; `null`: the whole organization.
+    pub client_ids: Option<Vec<ClientId>>,
     pub created_by_email: String,
     pub created_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
@@ -96,6 +105,7 @@ impl From<gururmm_store::Invitation> for Invitation {
             email: invitation.email,
             role: invitation.role,
             custom_role: invitation.custom_role.map(Into::into),
+            client_ids: invitation.clients,
             created_by_email: invitation.created_by_email,
             created_at: invitation.created_at,
             expires_at: invitation.expires_at,
@@ -139,14 +149,12 @@ pub async fn invite_user(
     Can(current, ..): Can<need::ManageUsers>,
     ApiJson(request): ApiJson<InviteRequest>,
 ) -> ApiResult<(StatusCode, Json<LinkCreated>)> {
-    let sent = users::invite(
-        &state,
-        &current.user,
-        &request.email,
-        request.role,
-        request.custom_role_id,
-    )
-    .await?;
+    let access = users::Access {
+        role: request.role,
+        custom_role: request.custom_role_id,
+        clients: request.client_ids,
+    };
+    let sent = users::invite(&state, &current.user, &request.email, access).await?;
     Ok((StatusCode::CREATED, Json(sent.into())))
 }
 
@@ -170,10 +178,26 @@ pub async fn get_user(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UserUpdate {
-    pub role: Role,
+    /// Absent: unchanged.
+    #[serde(default)]
+    pub role: Option<Role>,
     /// With the role `custom`: the organization's role to grant.
     #[serde(default)]
     pub custom_role_id: Option<RoleId>,
+    /// The clients the user is limited to: `null` for the whole organization;
+    /// absent: unchanged.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Vec<ClientId>>, nullable)]
+    pub client_ids: Option<Option<Vec<ClientId>>>,
+}
+
+/// A field that may be `null` (`Some(None)`) or absent (`None`, by `default`).
+fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
 }
 
 /// Gives a user another role (built-in, or `custom` with `custom_role_id`);
@@ -190,14 +214,12 @@ pub async fn update_user(
     ApiPath(id): ApiPath<UserId>,
     ApiJson(request): ApiJson<UserUpdate>,
 ) -> ApiResult<Json<OrgUser>> {
-    let user = users::set_role(
-        &state,
-        &current.user,
-        id,
-        request.role,
-        request.custom_role_id,
-    )
-    .await?;
+    let change = users::AccessChange {
+        role: request.role,
+        custom_role: request.custom_role_id,
+        clients: request.client_ids,
+    };
+    let user = users::set_access(&state, &current.user, id, change).await?;
     Ok(Json(user.into()))
 }
 

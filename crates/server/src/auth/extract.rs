@@ -230,6 +230,18 @@ impl<R: Requirement> FromRequestParts<AppState> for Can<R> {
             ));
         }
         current.require(R::PERMISSION)?;
+        // Deny by default: a client-scoped caller reaches only the operations
+        // that limit themselves to the caller's clients.
+        if current.user.clients.is_some() {
+            let route = parts
+                .extensions
+                .get::<axum::extract::MatchedPath>()
+                .map(|path| path.as_str().to_owned())
+                .unwrap_or_default();
+            if !super::client_scope::is_scoped_route(parts.method.as_str(), &route) {
+                return Err(super::client_scope::refused());
+            }
+        }
         Ok(Can(current, PhantomData))
     }
 }

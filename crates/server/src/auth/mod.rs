@@ -2,6 +2,7 @@
 //! the cache of recently checked sessions and the request extractors that say
 //! who is calling.
 
+pub mod client_scope;
 pub mod cookies;
 pub mod extract;
 pub mod limiter;

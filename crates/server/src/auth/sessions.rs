@@ -114,6 +114,7 @@ mod tests {
             email: "tech@msp.test".into(),
             role: Role::Technician,
             custom_role: None,
+            clients: None,
             permissions: Role::Technician.permissions(),
             created_at: chrono::Utc::now(),
             last_sign_in_at: None,

@@ -32,6 +32,7 @@ pub async fn bootstrap_admin(store: &dyn Store, config: &Config) -> anyhow::Resu
             password_hash,
             role: Role::Owner,
             custom_role: None,
+            clients: None,
         })
         .await
         .context("creating the first administrator")?;

@@ -109,6 +109,20 @@ pub enum LiveEvent {
 }
 
 impl LiveEvent {
+    /// The agent the event is about, if any.
+    pub fn agent_id(&self) -> Option<AgentId> {
+        match self {
+            LiveEvent::AgentStatus { agent_id, .. }
+            | LiveEvent::AgentChanged { agent_id, .. }
+            | LiveEvent::AgentMetrics { agent_id, .. }
+            | LiveEvent::CommandStatus { agent_id, .. }
+            | LiveEvent::EnrollmentRequest { agent_id, .. }
+            | LiveEvent::CommandOutput { agent_id, .. }
+            | LiveEvent::CheckStatus { agent_id, .. } => Some(*agent_id),
+            LiveEvent::Alert { agent_id, .. } => *agent_id,
+        }
+    }
+
     pub fn name(&self) -> &'static str {
         match self {
             LiveEvent::AgentStatus { .. } => "agent_status",

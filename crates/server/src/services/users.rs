@@ -17,7 +17,7 @@ use crate::services::error::{ServiceError, ServiceResult};
 use crate::services::notify::send::send_plain_email;
 use crate::state::AppState;
 use chrono::{DateTime, Duration, Utc};
-use gururmm_protocol::{InvitationId, RoleId, UserId};
+use gururmm_protocol::{ClientId, InvitationId, RoleId, UserId};
 use gururmm_store::{
     CustomRole, Invitation, InvitationKind, NewInvitation, PermissionSet, Role, StoreError, User,
 };
@@ -158,17 +158,65 @@ fn not_yourself(actor: &User, target: &User, what: &str) -> ServiceResult<()> {
     Ok(())
 }
 
-/// Invites `email` to the actor's organization with `role` (with
-/// [`Role::Custom`], the custom role `custom_role`).
+/// Most clients one user's access may name.
+pub const MAX_SCOPE_CLIENTS: usize = 1_000;
+
+/// A client scope to grant, checked: `None` for the whole organization, else
+/// at least one of the organization's clients (each once); never for an owner.
+pub async fn clients_to_grant(
+    state: &AppState,
+    actor: &User,
+    role: Role,
+    clients: Option<Vec<ClientId>>,
+) -> ServiceResult<Option<Vec<ClientId>>> {
+    let Some(mut clients) = clients else {
+        return Ok(None);
+    };
+    if role == Role::Owner {
+        return Err(ServiceError::invalid(
+            "client_ids: an owner's access covers the whole organization; leave client_ids out",
+        ));
+    }
+    clients.sort();
+    clients.dedup();
+    if clients.is_empty() || clients.len() > MAX_SCOPE_CLIENTS {
+        return Err(ServiceError::invalid(format!(
+            "client_ids: give 1 to {MAX_SCOPE_CLIENTS} clients, or null for the whole organization"
+        )));
+    }
+    for client in &clients {
+        match state.store.get_client(actor.organization_id, *client).await {
+            Ok(_) => {}
+            Err(StoreError::NotFound) => {
+                return Err(ServiceError::invalid(format!(
+                    "client_ids: {client} is not a client of your organization"
+                )))
+            }
+            Err(error) => return Err(ServiceError::internal(error)),
+        }
+    }
+    Ok(Some(clients))
+}
+
+/// Who a new user is: a role (with [`Role::Custom`], which custom role) and
+/// the clients they are limited to (`None`: the whole organization).
+pub struct Access {
+    pub role: Role,
+    pub custom_role: Option<RoleId>,
+    pub clients: Option<Vec<ClientId>>,
+}
+
+/// Invites `email` to the actor's organization with `access`.
 pub async fn invite(
     state: &AppState,
     actor: &User,
     email: &str,
-    role: Role,
-    custom_role: Option<RoleId>,
+    access: Access,
 ) -> ServiceResult<LinkSent> {
     let email = valid_email(email)?;
-    let (role, custom_role) = role_to_grant(state, actor, role, custom_role).await?;
+    let (role, custom_role) =
+        role_to_grant(state, actor, access.role, access.custom_role).await?;
+    let clients = clients_to_grant(state, actor, role, access.clients).await?;
     // Within the organization a taken address is plain to see; whether an
     // address is someone's in another organization is never told here.
     let existing = state
@@ -181,9 +229,10 @@ pub async fn invite(
             "email: {email} is already a user of your organization"
         )));
     }
-    let grant = Grant {
+    let grant = Access {
         role,
         custom_role: custom_role.map(|r| r.id),
+        clients,
     };
     let sent = make_link(state, actor, InvitationKind::Invitation, &email, grant, None).await?;
     tracing::info!(actor = %actor.id, invitation = %sent.invitation.id, role = role.as_str(), "user invited");
@@ -194,9 +243,10 @@ pub async fn invite(
 pub async fn reset_password(state: &AppState, actor: &User, id: UserId) -> ServiceResult<LinkSent> {
     let target = target(state, actor, id).await?;
     check_may_manage(actor, &target)?;
-    let grant = Grant {
+    let grant = Access {
         role: target.role,
         custom_role: target.custom_role.as_ref().map(|r| r.id),
+        clients: target.clients.clone(),
     };
     let sent = make_link(
         state,
@@ -211,18 +261,12 @@ pub async fn reset_password(state: &AppState, actor: &User, id: UserId) -> Servi
     Ok(sent)
 }
 
-/// The role a link grants.
-struct Grant {
-    role: Role,
-    custom_role: Option<RoleId>,
-}
-
 async fn make_link(
     state: &AppState,
     actor: &User,
     kind: InvitationKind,
     email: &str,
-    grant: Grant,
+    grant: Access,
     user_id: Option<UserId>,
 ) -> ServiceResult<LinkSent> {
     let token = format!("gri_{}", random_hex(32));
@@ -239,6 +283,7 @@ async fn make_link(
             email: email.to_owned(),
             role: grant.role,
             custom_role: grant.custom_role,
+            clients: grant.clients,
             user_id,
             created_by_email: actor.email.clone(),
             expires_at: Utc::now() + Duration::hours(hours),
@@ -306,25 +351,53 @@ fn message(invitation: &Invitation, actor: &User, link: &str) -> (String, String
     }
 }
 
-/// Gives a user another role (with [`Role::Custom`], the custom role `custom_role`).
-pub async fn set_role(
+/// A change of a user's access: each part given is changed, the others kept.
+pub struct AccessChange {
+    pub role: Option<Role>,
+    pub custom_role: Option<RoleId>,
+    /// `Some(None)`: the whole organization.
+    pub clients: Option<Option<Vec<ClientId>>>,
+}
+
+/// Gives a user another role (with [`Role::Custom`], the custom role
+/// `custom_role`) or limits them to other clients.
+pub async fn set_access(
     state: &AppState,
     actor: &User,
     id: UserId,
-    role: Role,
-    custom_role: Option<RoleId>,
+    change: AccessChange,
 ) -> ServiceResult<User> {
     let target = target(state, actor, id).await?;
-    let (role, custom) = role_to_grant(state, actor, role, custom_role).await?;
-    let custom_role = custom.map(|r| r.id);
-    if target.role == role && target.custom_role.as_ref().map(|r| r.id) == custom_role {
+    let (role, custom_role) = match change.role {
+        Some(role) => {
+            let (role, custom) = role_to_grant(state, actor, role, change.custom_role).await?;
+            (role, custom.map(|r| r.id))
+        }
+        None if change.custom_role.is_some() => {
+            return Err(ServiceError::invalid(
+                "custom_role_id: give it with the role custom",
+            ))
+        }
+        None => (target.role, target.custom_role.as_ref().map(|r| r.id)),
+    };
+    let clients = match change.clients {
+        Some(clients) => clients_to_grant(state, actor, role, clients).await?,
+        None if role == Role::Owner => None,
+        None => target.clients.clone(),
+    };
+    if target.role == role
+        && target.custom_role.as_ref().map(|r| r.id) == custom_role
+        && target.clients == clients
+    {
         return Ok(target);
     }
     check_may_manage(actor, &target)?;
-    keep_an_owner(state, &target).await?;
+    if role != target.role {
+        keep_an_owner(state, &target).await?;
+    }
     state
         .store
-        .set_user_role(actor.organization_id, id, role, custom_role)
+        .set_user_access(actor.organization_id, id, role, custom_role, clients.as_deref())
         .await
         .map_err(ServiceError::from_store("user"))?;
     state.sessions.remove_user(id);

@@ -317,6 +317,7 @@ async fn pruning_keeps_the_chain_verifiable_and_is_recorded() {
             password_hash: gururmm_server::auth::secrets::hash_password(PASSWORD).unwrap(),
             role: gururmm_store::Role::Owner,
             custom_role: None,
+            clients: None,
         })
         .await
         .unwrap();

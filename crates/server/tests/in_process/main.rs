@@ -12,6 +12,7 @@ mod api;
 mod api_docs;
 mod api_keys;
 mod audit;
+mod client_scope;
 mod command_jobs;
 mod commands;
 mod custom_fields;

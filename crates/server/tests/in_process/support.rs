@@ -223,6 +223,7 @@ impl TestServer {
                 password_hash: hash,
                 role,
                 custom_role: None,
+                clients: None,
             })
             .await
             .unwrap();

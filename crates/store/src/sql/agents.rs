@@ -54,6 +54,7 @@ fn agent_filter(
         params.push(client.to_string().into());
         let _ = write!(sql, " AND a.client_id = ${}", params.len());
     }
+    sql.push_str(&clients_clause("a.client_id", filter.clients.as_deref()));
     if let Some(site) = filter.site_id {
         params.push(site.to_string().into());
         let _ = write!(sql, " AND a.site_id = ${}", params.len());
@@ -353,10 +354,15 @@ where
         rows.iter().map(|id| parse_id(id)).collect()
     }
 
-    async fn agent_facets(&self, org: OrganizationId) -> StoreResult<AgentFacets> {
+    async fn agent_facets(
+        &self,
+        org: OrganizationId,
+        clients: Option<&[ClientId]>,
+    ) -> StoreResult<AgentFacets> {
+        let scope = clients_clause("client_id", clients);
         let counted = |column: &str| {
             format!(
-                "SELECT {column}, COUNT(*) FROM agents WHERE organization_id = $1 \
+                "SELECT {column}, COUNT(*) FROM agents WHERE organization_id = $1{scope} \
                  GROUP BY {column} ORDER BY COUNT(*) DESC, {column}"
             )
         };

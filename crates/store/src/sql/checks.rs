@@ -194,11 +194,16 @@ where
             .await
     }
 
-    async fn count_check_states(&self, org: OrganizationId) -> StoreResult<Vec<(CheckState, i64)>> {
-        let rows: Vec<(String, i64)> = sqlx::query_as(
+    async fn count_check_states(
+        &self,
+        org: OrganizationId,
+        clients: Option<&[ClientId]>,
+    ) -> StoreResult<Vec<(CheckState, i64)>> {
+        let rows: Vec<(String, i64)> = sqlx::query_as(&format!(
             "SELECT s.state, COUNT(*) FROM check_states s JOIN agents g ON g.id = s.agent_id \
-             WHERE g.organization_id = $1 GROUP BY s.state",
-        )
+             WHERE g.organization_id = $1{} GROUP BY s.state",
+            clients_clause("g.client_id", clients)
+        ))
         .bind(org.to_string())
         .fetch_all(&self.read)
         .await?;

@@ -3,7 +3,7 @@
 use super::*;
 use crate::invitations::*;
 use crate::model::{Role, User};
-use super::rows::custom_role_ref;
+use super::rows::{client_scope, client_scope_column, custom_role_ref};
 use crate::{InvitationStore, StoreError, StoreResult, UserStore};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -12,7 +12,7 @@ use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Type};
 
 const INVITATION_SELECT: &str =
     "SELECT i.id, i.organization_id, o.name, i.kind, i.email, i.role, i.user_id, \
-     i.created_by_email, i.created_at, i.expires_at, r.id, r.name \
+     i.created_by_email, i.created_at, i.expires_at, r.id, r.name, i.client_ids \
      FROM invitations i JOIN organizations o ON o.id = i.organization_id \
      LEFT JOIN roles r ON r.id = i.custom_role_id";
 
@@ -29,11 +29,25 @@ type InvitationRow = (
     i64,
     Option<String>,
     Option<String>,
+    Option<String>,
 );
 
 fn into_invitation(row: InvitationRow) -> StoreResult<Invitation> {
-    let (id, org, org_name, kind, email, role, user, created_by, created_at, expires_at, role_id, role_name) =
-        row;
+    let (
+        id,
+        org,
+        org_name,
+        kind,
+        email,
+        role,
+        user,
+        created_by,
+        created_at,
+        expires_at,
+        role_id,
+        role_name,
+        client_ids,
+    ) = row;
     Ok(Invitation {
         id: parse_id(&id)?,
         organization_id: parse_id(&org)?,
@@ -43,6 +57,7 @@ fn into_invitation(row: InvitationRow) -> StoreResult<Invitation> {
         email,
         role: Role::parse_stored(&role).ok_or_else(|| corrupt(format!("unknown role {role}")))?,
         custom_role: custom_role_ref(role_id, role_name)?,
+        clients: client_scope(client_ids.as_deref())?,
         user_id: user.as_deref().map(parse_id).transpose()?,
         created_by_email: created_by,
         created_at: from_millis(created_at),
@@ -77,8 +92,8 @@ where
         .await?;
         sqlx::query(
             "INSERT INTO invitations (id, organization_id, kind, token_hash, email, role, user_id, \
-             created_by_email, created_at, expires_at, custom_role_id) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+             created_by_email, created_at, expires_at, custom_role_id, client_ids) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
         )
         .bind(id.to_string())
         .bind(new.organization_id.to_string())
@@ -91,6 +106,7 @@ where
         .bind(millis(Utc::now()))
         .bind(millis(new.expires_at))
         .bind(new.custom_role.map(|r| r.to_string()))
+        .bind(client_scope_column(new.clients.as_deref())?)
         .execute(&mut *tx)
         .await
         .map_err(missing_reference_to_not_found)?;
@@ -178,7 +194,7 @@ where
                 let id = UserId::new();
                 sqlx::query(
                     "INSERT INTO users (id, organization_id, email, password_hash, role, created_at, \
-                     custom_role_id) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                     custom_role_id, client_ids) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
                 )
                 .bind(id.to_string())
                 .bind(invitation.organization_id.to_string())
@@ -187,6 +203,7 @@ where
                 .bind(invitation.role.as_str())
                 .bind(millis(now))
                 .bind(invitation.custom_role.as_ref().map(|r| r.id.to_string()))
+                .bind(client_scope_column(invitation.clients.as_deref())?)
                 .execute(&mut *tx)
                 .await
                 .map_err(|e| unique_violation_to_conflict(e, "this email already has an account; sign in with it"))?;

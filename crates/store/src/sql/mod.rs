@@ -42,6 +42,7 @@ mod tenancy;
 mod users;
 
 use crate::model::{ListQuery, Page};
+use gururmm_protocol::ClientId;
 use crate::{Backend, Store, StoreError, StoreResult};
 use chrono::{DateTime, TimeZone, Utc};
 use sqlx::migrate::{MigrateError, Migrator};
@@ -276,6 +277,22 @@ pub(crate) fn values_list<DB: SqlDatabase>(rows: usize, columns: usize) -> Strin
         sql.push(')');
     }
     sql
+}
+
+/// ` AND {column} IN (…)` limiting rows to `clients` (a client-scoped
+/// caller's), nothing for `None`, and a clause no row meets for an empty
+/// list. The ids are formatted into the SQL: they are typed UUIDs, whose text
+/// is hex digits and dashes, never a caller's text; binding them would
+/// renumber every query's parameters.
+pub(crate) fn clients_clause(column: &str, clients: Option<&[ClientId]>) -> String {
+    match clients {
+        None => String::new(),
+        Some([]) => " AND 1 = 0".to_owned(),
+        Some(ids) => {
+            let list: Vec<String> = ids.iter().map(|id| format!("'{id}'")).collect();
+            format!(" AND {column} IN ({})", list.join(", "))
+        }
+    }
 }
 
 /// A value bound to a list's filter.

@@ -2,6 +2,7 @@
 //! store's model: the one place a column's text becomes an id, a time or an
 //! enum, and where a value that does not decode becomes an error for its row.
 
+use gururmm_protocol::ClientId;
 use super::{corrupt, from_millis, parse_id};
 use crate::alerts::{Alert, AlertKind, AlertStatus};
 use crate::checks::{CheckHistoryEntry, CheckStatus, FleetCheck};
@@ -56,6 +57,24 @@ pub(crate) struct UserRow {
     pub(crate) custom_role_id: Option<String>,
     pub(crate) custom_role_name: Option<String>,
     pub(crate) custom_role_permissions: Option<String>,
+    pub(crate) client_ids: Option<String>,
+}
+
+/// A client scope column: `None` for the whole organization, else a JSON list of ids.
+pub(crate) fn client_scope(column: Option<&str>) -> StoreResult<Option<Vec<ClientId>>> {
+    column
+        .map(|text| {
+            let ids: Vec<String> = from_json(text, "client_ids")?;
+            ids.iter().map(|id| parse_id(id)).collect()
+        })
+        .transpose()
+}
+
+/// The column of a client scope.
+pub(crate) fn client_scope_column(clients: Option<&[ClientId]>) -> StoreResult<Option<String>> {
+    clients
+        .map(|ids| to_json(&ids.iter().map(ToString::to_string).collect::<Vec<_>>()))
+        .transpose()
 }
 
 /// A custom role named by its id and name columns (both null for none).
@@ -89,6 +108,7 @@ impl UserRow {
                 email: self.email,
                 role,
                 custom_role: custom_role_ref(self.custom_role_id, self.custom_role_name)?,
+                clients: client_scope(self.client_ids.as_deref())?,
                 permissions,
                 created_at: from_millis(self.created_at),
                 last_sign_in_at: self.last_sign_in_at.map(from_millis),

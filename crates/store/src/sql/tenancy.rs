@@ -185,12 +185,17 @@ where
     async fn list_clients(
         &self,
         org: OrganizationId,
+        clients: Option<&[ClientId]>,
         query: &ListQuery,
     ) -> StoreResult<Page<Client>> {
+        let filter = format!(
+            "WHERE c.organization_id = $1 AND LOWER(c.name) LIKE $2 ESCAPE '\\'{}",
+            clients_clause("c.id", clients)
+        );
         let listing = Listing {
             select: CLIENT_SELECT,
             count: "SELECT COUNT(*) FROM clients c",
-            filter: "WHERE c.organization_id = $1 AND LOWER(c.name) LIKE $2 ESCAPE '\\'",
+            filter: &filter,
             order_by: "LOWER(c.name), c.id",
             params: vec![
                 org.to_string().into(),

@@ -6,14 +6,14 @@ use crate::model::*;
 use crate::{StoreError, StoreResult, UserStore};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use gururmm_protocol::{OrganizationId, RoleId, UserId};
+use gururmm_protocol::{ClientId, OrganizationId, RoleId, UserId};
 use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Type};
 
 const USER_SELECT: &str =
     "SELECT u.id, u.organization_id, o.name AS organization_name, u.email, u.role, \
      u.created_at, u.last_sign_in_at, u.disabled_at, u.totp_enabled_at, o.require_second_factor, \
      u.password_hash, r.id AS custom_role_id, r.name AS custom_role_name, \
-     r.permissions AS custom_role_permissions \
+     r.permissions AS custom_role_permissions, u.client_ids \
      FROM users u JOIN organizations o ON o.id = u.organization_id \
      LEFT JOIN roles r ON r.id = u.custom_role_id";
 
@@ -102,8 +102,8 @@ where
     async fn create_user(&self, user: NewUser) -> StoreResult<User> {
         let id = UserId::new();
         sqlx::query(
-            "INSERT INTO users (id, organization_id, email, password_hash, role, created_at, custom_role_id) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            "INSERT INTO users (id, organization_id, email, password_hash, role, created_at, custom_role_id, \
+             client_ids) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(id.to_string())
         .bind(user.organization_id.to_string())
@@ -112,6 +112,7 @@ where
         .bind(user.role.as_str())
         .bind(millis(Utc::now()))
         .bind(user.custom_role.map(|r| r.to_string()))
+        .bind(client_scope_column(user.clients.as_deref())?)
         .execute(&self.write)
         .await
         .map_err(|e| match e {
@@ -239,23 +240,26 @@ where
         .await?)
     }
 
-    async fn set_user_role(
+    async fn set_user_access(
         &self,
         org: OrganizationId,
         id: UserId,
         role: Role,
         custom_role: Option<RoleId>,
+        clients: Option<&[ClientId]>,
     ) -> StoreResult<()> {
         let mut tx = self.write.begin().await?;
         // A custom role must be one of the user's organization.
         let updated = sqlx::query(
-            "UPDATE users SET role = $1, custom_role_id = $2 WHERE organization_id = $3 AND id = $4 \
+            "UPDATE users SET role = $1, custom_role_id = $2, client_ids = $5 \
+             WHERE organization_id = $3 AND id = $4 \
              AND ($2 IS NULL OR EXISTS (SELECT 1 FROM roles r WHERE r.id = $2 AND r.organization_id = $3))",
         )
         .bind(role.as_str())
         .bind(custom_role.map(|r| r.to_string()))
         .bind(org.to_string())
         .bind(id.to_string())
+        .bind(client_scope_column(clients)?)
         .execute(&mut *tx)
         .await?
         .rows_affected();

@@ -19,6 +19,7 @@ async fn command_story(store: Arc<dyn Store>) {
             password_hash: "h".into(),
             role: Role::Technician,
             custom_role: None,
+            clients: None,
         })
         .await
         .unwrap();

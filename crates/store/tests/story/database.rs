@@ -51,6 +51,7 @@ async fn a_stored_value_that_does_not_decode_is_an_error_not_a_default() {
                 password_hash: "h".into(),
                 role: Role::Technician,
                 custom_role: None,
+                clients: None,
             })
             .await
             .unwrap();

@@ -219,7 +219,7 @@ async fn checks_and_alerts(store: &dyn Store, tenants: &Tenants) {
     ));
     assert_eq!(
         store
-            .count_check_states(org)
+            .count_check_states(org, None)
             .await
             .unwrap()
             .into_iter()
@@ -229,7 +229,7 @@ async fn checks_and_alerts(store: &dyn Store, tenants: &Tenants) {
             .collect()
     );
     assert!(store
-        .count_check_states(tenants.other_org.id)
+        .count_check_states(tenants.other_org.id, None)
         .await
         .unwrap()
         .is_empty());

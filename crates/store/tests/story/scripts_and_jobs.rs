@@ -19,6 +19,7 @@ async fn script_and_job_story(store: Arc<dyn Store>) {
             password_hash: "h".into(),
             role: Role::Admin,
             custom_role: None,
+            clients: None,
         })
         .await
         .unwrap();

@@ -18,7 +18,7 @@ async fn story(store: Arc<dyn Store>) {
         .await
         .unwrap();
     let page = store
-        .list_clients(org.id, &ListQuery::default())
+        .list_clients(org.id, None, &ListQuery::default())
         .await
         .unwrap();
     assert_eq!(page.total, 2);
@@ -32,6 +32,7 @@ async fn story(store: Arc<dyn Store>) {
     let searched = store
         .list_clients(
             org.id,
+            None,
             &ListQuery {
                 search: Some("A_C".into()),
                 ..Default::default()

@@ -19,6 +19,7 @@ async fn story(store: Arc<dyn Store>) {
             password_hash: "h1".into(),
             role: Role::Technician,
             custom_role: None,
+            clients: None,
         })
         .await
         .unwrap();
@@ -34,6 +35,7 @@ async fn story(store: Arc<dyn Store>) {
             password_hash: "h".into(),
             role: Role::Admin,
             custom_role: None,
+            clients: None,
         })
         .await;
     assert!(

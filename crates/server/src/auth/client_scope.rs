@@ -1,0 +1,145 @@
+//! Client scope: a user may be limited to chosen clients of their
+//! organization ("a technician for Acme and Globex only").
+//!
+//! **Architecture Invariant:** deny by default. A client-scoped caller may
+//! use only the operations in [`SCOPED_ROUTES`], each of which limits what it
+//! reads and does to the caller's clients (lists and counts leave the others
+//! out, another client's object is a 404 exactly like a missing one, the
+//! event stream drops their events); [`Can`](super::Can) refuses every other
+//! operation with 403 `client_scope` before its handler runs. So a route
+//! added later is closed to scoped users until it is made scope-aware and
+//! listed here; `tests/in_process/client_scope.rs` calls every operation of
+//! the served document as a scoped user to hold this. Routes a user uses for
+//! their own account (`CurrentUser` rather than `Can`) carry no client data.
+
+use crate::auth::CurrentUser;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use axum::http::StatusCode;
+use gururmm_protocol::{AgentId, ClientId, CommandId, SiteId};
+use gururmm_store::StoreError;
+
+/// The operations (`METHOD path template`) open to client-scoped callers.
+pub const SCOPED_ROUTES: &[&str] = &[
+    "GET /api/v1/overview",
+    "GET /api/v1/events",
+    "GET /api/v1/agents",
+    "GET /api/v1/agents/facets",
+    "GET /api/v1/agents/{id}",
+    "GET /api/v1/agents/{id}/metrics",
+    "GET /api/v1/agents/{id}/events",
+    "GET /api/v1/agents/{id}/commands",
+    "POST /api/v1/agents/{id}/commands",
+    "GET /api/v1/commands/{id}",
+    "POST /api/v1/commands/{id}/cancel",
+    "POST /api/v1/commands/{id}/rerun",
+    "GET /api/v1/clients",
+    "GET /api/v1/clients/{id}",
+    "GET /api/v1/clients/{id}/sites",
+    "GET /api/v1/sites/{id}",
+];
+
+/// Whether `method path` (a route template) is open to client-scoped callers.
+pub fn is_scoped_route(method: &str, path: &str) -> bool {
+    SCOPED_ROUTES
+        .iter()
+        .any(|route| route.split_once(' ') == Some((method, path)))
+}
+
+/// The refusal of an operation not open to client-scoped callers.
+pub fn refused() -> ApiError {
+    ApiError::new(
+        StatusCode::FORBIDDEN,
+        "client_scope",
+        "your access is limited to some clients, and this is not available to such users",
+    )
+}
+
+/// The caller's clients, when limited to some.
+pub fn clients(current: &CurrentUser) -> Option<&[ClientId]> {
+    current.user.clients.as_deref()
+}
+
+/// Whether the caller may see `client`'s objects.
+pub fn allows(current: &CurrentUser, client: ClientId) -> bool {
+    clients(current).is_none_or(|ids| ids.contains(&client))
+}
+
+fn not_found(what: &str) -> ApiError {
+    ApiError::from_store(StoreError::NotFound, what)
+}
+
+/// 404 (as for a missing client) unless the caller may see `client`.
+pub fn client(current: &CurrentUser, client: ClientId) -> ApiResult<()> {
+    if allows(current, client) {
+        Ok(())
+    } else {
+        Err(not_found("client"))
+    }
+}
+
+/// The client of an agent of the organization; `None` when there is no such
+/// agent (or it was deleted: a deleted agent's client is not kept, so only
+/// unscoped callers see one).
+async fn agent_client(
+    state: &AppState,
+    current: &CurrentUser,
+    id: AgentId,
+) -> ApiResult<Option<ClientId>> {
+    match state.store.get_agent(current.user.organization_id, id).await {
+        Ok(detail) => Ok(Some(detail.agent.client_id)),
+        Err(StoreError::NotFound) => Ok(None),
+        Err(error) => Err(ApiError::internal(error)),
+    }
+}
+
+/// 404 (as for a missing agent) unless the caller may see the agent.
+pub async fn agent(state: &AppState, current: &CurrentUser, id: AgentId) -> ApiResult<()> {
+    if clients(current).is_none() {
+        return Ok(());
+    }
+    match agent_client(state, current, id).await? {
+        Some(client) if allows(current, client) => Ok(()),
+        _ => Err(not_found("agent")),
+    }
+}
+
+/// 404 (as for a missing site) unless the caller may see the site.
+pub async fn site(state: &AppState, current: &CurrentUser, id: SiteId) -> ApiResult<()> {
+    if clients(current).is_none() {
+        return Ok(());
+    }
+    match state.store.get_site(current.user.organization_id, id).await {
+        Ok(site) if allows(current, site.client_id) => Ok(()),
+        Ok(_) | Err(StoreError::NotFound) => Err(not_found("site")),
+        Err(error) => Err(ApiError::internal(error)),
+    }
+}
+
+/// 404 (as for a missing command) unless the caller may see its agent.
+pub async fn command(state: &AppState, current: &CurrentUser, id: CommandId) -> ApiResult<()> {
+    if clients(current).is_none() {
+        return Ok(());
+    }
+    let agent_id = match state.store.get_command(current.user.organization_id, id).await {
+        Ok(command) => command.agent_id,
+        Err(StoreError::NotFound) => return Err(not_found("command")),
+        Err(error) => return Err(ApiError::internal(error)),
+    };
+    match agent_client(state, current, agent_id).await? {
+        Some(client) if allows(current, client) => Ok(()),
+        _ => Err(not_found("command")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_listed_operations_are_open() {
+        assert!(is_scoped_route("GET", "/api/v1/agents/{id}"));
+        assert!(!is_scoped_route("DELETE", "/api/v1/agents/{id}"));
+        assert!(!is_scoped_route("GET", "/api/v1/users"));
+    }
+}

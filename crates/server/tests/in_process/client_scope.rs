@@ -1,0 +1,236 @@
+//! Client scope on every backend: a user limited to two clients does not see
+//! a third one anywhere (lists, counts, details, commands, the event stream),
+//! and reaches only the operations that honour the scope: every other
+//! operation of the served document answers 403 `client_scope` (deny by
+//! default, so a route added later is closed until it is made scope-aware).
+
+use crate::support::*;
+use crate::wire::*;
+use futures_util::StreamExt;
+use gururmm_server::auth::client_scope::SCOPED_ROUTES;
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use std::time::Duration;
+
+/// Invites a user through the API and signs them in with the link.
+async fn invite_and_accept(server: &TestServer, token: &str, body: Value) -> String {
+    let (status, created) = server.post("/api/v1/users", token, body).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let link = created["link"].as_str().unwrap();
+    let link_token = link.split_once("#token=").unwrap().1;
+    let (status, accepted) = server
+        .call(
+            Method::POST,
+            "/api/v1/auth/link/accept",
+            None,
+            Some(json!({"token": link_token, "password": PASSWORD})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{accepted}");
+    accepted["token"].as_str().unwrap().to_string()
+}
+
+/// A client with a site and one enrolled agent.
+struct Customer {
+    client: String,
+    site: String,
+    agent: EnrolledAgent,
+}
+
+async fn customer(server: &TestServer, token: &str, device: &str) -> Customer {
+    let (client, site, key) = server.client_site_key(token).await;
+    let agent = enroll(server, &key, device).await;
+    Customer { client, site, agent }
+}
+
+fn ids(list: &Value, field: &str) -> Vec<String> {
+    let mut ids: Vec<String> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item[field].as_str().unwrap().to_string())
+        .collect();
+    ids.sort();
+    ids
+}
+
+#[tokio::test]
+async fn a_technician_of_two_clients_does_not_see_a_third_anywhere() {
+    each_backend(|server| async move {
+        let admin = server.admin_token().await;
+        let a = customer(&server, &admin, "scope-a").await;
+        let b = customer(&server, &admin, "scope-b").await;
+        let c = customer(&server, &admin, "scope-c").await;
+        let technician = invite_and_accept(
+            &server,
+            &admin,
+            json!({"email": "two@msp.test", "role": "technician", "client_ids": [a.client, b.client]}),
+        )
+        .await;
+        let (_, me) = server.get("/api/v1/auth/me", &technician).await;
+        let mut expected = vec![a.client.clone(), b.client.clone()];
+        expected.sort();
+        assert_eq!(me["client_ids"], json!(expected));
+
+        // Lists and counts leave the third client out.
+        let (_, agents) = server.get("/api/v1/agents", &technician).await;
+        let mut mine = vec![a.agent.id.clone(), b.agent.id.clone()];
+        mine.sort();
+        assert_eq!((ids(&agents, "id"), agents["total"].as_i64()), (mine, Some(2)));
+        let (_, asked) = server.get(&format!("/api/v1/agents?client_id={}", c.client), &technician).await;
+        assert_eq!(asked["total"], 0, "asking for it by name does not help");
+        let (_, clients) = server.get("/api/v1/clients", &technician).await;
+        assert_eq!((ids(&clients, "id"), clients["total"].as_i64()), (expected.clone(), Some(2)));
+        let (_, overview) = server.get("/api/v1/overview", &technician).await;
+        assert_eq!(overview["agents_total"], 2, "{overview}");
+        let (_, facets) = server.get("/api/v1/agents/facets", &technician).await;
+        let counted: i64 = facets["os"].as_array().unwrap().iter().map(|f| f["agents"].as_i64().unwrap()).sum();
+        assert_eq!(counted, 2, "{facets}");
+        let (_, everything) = server.get("/api/v1/agents", &admin).await;
+        assert_eq!(everything["total"], 3, "the organization still has all three");
+
+        // Its objects are 404, exactly like missing ones.
+        let admin_command = {
+            let path = format!("/api/v1/agents/{}/commands", c.agent.id);
+            let (status, command) = server.post(&path, &admin, json!({"command_type": "shell", "command": "id"})).await;
+            assert_eq!(status, StatusCode::CREATED, "{command}");
+            command["id"].as_str().unwrap().to_string()
+        };
+        let missing = uuid::Uuid::new_v4().to_string();
+        for (method, template, id, body) in [
+            (Method::GET, "/api/v1/agents/{id}", &c.agent.id, None),
+            (Method::GET, "/api/v1/agents/{id}/metrics", &c.agent.id, None),
+            (Method::GET, "/api/v1/agents/{id}/events", &c.agent.id, None),
+            (Method::GET, "/api/v1/agents/{id}/commands", &c.agent.id, None),
+            (Method::POST, "/api/v1/agents/{id}/commands", &c.agent.id, Some(json!({"command_type": "shell", "command": "id"}))),
+            (Method::GET, "/api/v1/commands/{id}", &admin_command, None),
+            (Method::POST, "/api/v1/commands/{id}/cancel", &admin_command, Some(json!({}))),
+            (Method::POST, "/api/v1/commands/{id}/rerun", &admin_command, Some(json!({}))),
+            (Method::GET, "/api/v1/clients/{id}", &c.client, None),
+            (Method::GET, "/api/v1/clients/{id}/sites", &c.client, None),
+            (Method::GET, "/api/v1/sites/{id}", &c.site, None),
+        ] {
+            let call = |id: String| {
+                let body = body.clone();
+                let method = method.clone();
+                let server = &server;
+                let technician = &technician;
+                async move { server.call(method, &template.replace("{id}", &id), Some(technician), body).await }
+            };
+            let (status, answer) = call(id.clone()).await;
+            let (missing_status, missing_answer) = call(missing.clone()).await;
+            assert_eq!(status, StatusCode::NOT_FOUND, "{method} {template}: {answer}");
+            assert_eq!(
+                (status, &answer["error"]["code"]),
+                (missing_status, &missing_answer["error"]["code"]),
+                "{method} {template}: told apart from a missing one"
+            );
+        }
+        let (_, history) = server.get(&format!("/api/v1/agents/{}/commands", c.agent.id), &admin).await;
+        assert_eq!(history["total"], 1, "nothing was queued on the third client's agent: {history}");
+        let (_, command) = server.get(&format!("/api/v1/commands/{admin_command}"), &admin).await;
+        assert_eq!(command["cancel_requested"], false, "nor cancelled");
+        // Their own clients' agents work as for anyone.
+        let path = format!("/api/v1/agents/{}/commands", a.agent.id);
+        let (status, own) = server.post(&path, &technician, json!({"command_type": "shell", "command": "id"})).await;
+        assert_eq!(status, StatusCode::CREATED, "{own}");
+        assert_eq!(server.get(&format!("/api/v1/commands/{}", own["id"].as_str().unwrap()), &technician).await.0, StatusCode::OK);
+        assert_eq!(server.get(&format!("/api/v1/sites/{}", a.site), &technician).await.0, StatusCode::OK);
+
+        // The event stream carries their clients' agents only.
+        let response = server
+            .http
+            .get(format!("{}/api/v1/events", server.base))
+            .bearer_auth(&technician)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        let mut c_socket = connect(&server, &c.agent).await;
+        let mut a_socket = connect(&server, &a.agent).await;
+        let mut stream = response.bytes_stream();
+        let mut seen = String::new();
+        tokio::time::timeout(Duration::from_secs(15), async {
+            while let Some(chunk) = stream.next().await {
+                seen.push_str(&String::from_utf8_lossy(&chunk.unwrap()));
+                if seen.contains("event: agent_status") && seen.contains(&a.agent.id) {
+                    break;
+                }
+            }
+        })
+        .await
+        .expect("their agent's status arrived");
+        assert!(!seen.contains(&c.agent.id), "the third client's agent came online before, unseen: {seen}");
+        drop((c_socket.close(None).await, a_socket.close(None).await));
+
+        // Widened to the whole organization: their sessions end, and the next one sees all.
+        let (_, users) = server.get("/api/v1/users", &admin).await;
+        let id = users["items"].as_array().unwrap().iter().find(|u| u["email"] == "two@msp.test").unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let (status, widened) = server.patch(&format!("/api/v1/users/{id}"), &admin, json!({"client_ids": null})).await;
+        assert_eq!((status, &widened["client_ids"], &widened["role"]), (StatusCode::OK, &Value::Null, &json!("technician")), "{widened}");
+        assert_eq!(server.get("/api/v1/agents", &technician).await.0, StatusCode::UNAUTHORIZED);
+        let again = server.login("two@msp.test", PASSWORD).await;
+        assert_eq!(server.get("/api/v1/agents", &again).await.1["total"], 3);
+        let (status, narrowed) = server.patch(&format!("/api/v1/users/{id}"), &admin, json!({"client_ids": [c.client]})).await;
+        assert_eq!((status, &narrowed["client_ids"]), (StatusCode::OK, &json!([c.client])), "{narrowed}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_scoped_user_reaches_only_the_operations_that_honour_the_scope() {
+    each_backend(|server| async move {
+        let admin = server.admin_token().await;
+        let a = customer(&server, &admin, "matrix-a").await;
+        // An administrator in all but the scope: only the scope refuses.
+        let scoped = invite_and_accept(
+            &server,
+            &admin,
+            json!({"email": "scoped-admin@msp.test", "role": "admin", "client_ids": [a.client]}),
+        )
+        .await;
+        let (_, spec) = server.call(Method::GET, "/api/v1/openapi.json", None, None).await;
+        let mut open = Vec::new();
+        for (path, item) in spec["paths"].as_object().unwrap() {
+            for (method, operation) in item.as_object().unwrap() {
+                let name = format!("{} {path}", method.to_uppercase());
+                // Public operations and those of one's own account take no `Can`.
+                let scopes = operation["security"][0]["bearer"].as_array().cloned().unwrap_or_default();
+                if operation["security"].is_null() || scopes.is_empty() || name == "GET /api/v1/events" {
+                    continue;
+                }
+                let concrete = path.replace("{id}", &uuid::Uuid::new_v4().to_string()).replace("{version}", "1");
+                let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+                let body = (method != Method::GET && method != Method::DELETE).then(|| json!({}));
+                let (status, answer) = server.call(method, &concrete, Some(&scoped), body).await;
+                let refused = status == StatusCode::FORBIDDEN && answer["error"]["code"] == "client_scope";
+                let listed = SCOPED_ROUTES.contains(&name.as_str());
+                assert_eq!(refused, !listed, "{name}: {status} {answer}");
+                if listed {
+                    open.push(name);
+                }
+            }
+        }
+        assert_eq!(open.len() + 1, SCOPED_ROUTES.len(), "every listed operation exists: {open:?}");
+
+        // What cannot be granted is a clear 422.
+        for (body, needle) in [
+            (json!({"email": "x@msp.test", "role": "technician", "client_ids": []}), "client_ids"),
+            (json!({"email": "x@msp.test", "role": "technician", "client_ids": [uuid::Uuid::new_v4()]}), "not a client"),
+            (json!({"email": "x@msp.test", "role": "owner", "client_ids": [a.client]}), "owner"),
+        ] {
+            let (status, answer) = server.post("/api/v1/users", &admin, body.clone()).await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body} → {answer}");
+            assert!(answer["error"]["message"].as_str().unwrap().contains(needle), "{answer}");
+        }
+        let stranger = server.stranger_token().await;
+        let (status, _) = server
+            .post("/api/v1/users", &stranger, json!({"email": "y@two.test", "role": "technician", "client_ids": [a.client]}))
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "another organization's client is not one to grant");
+    })
+    .await;
+}
