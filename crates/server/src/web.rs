@@ -60,6 +60,7 @@ pub const DASHBOARD_ROUTES: &[&str] = &[
     "/custom-fields",
     "/enrollment-requests",
     "/users",
+    "/roles",
     "/account",
     "/api-keys",
     "/organization",

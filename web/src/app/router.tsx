@@ -222,6 +222,12 @@ const usersRoute = createRoute({
   component: lazyRouteComponent(() => import("./routes/user-routes"), "UsersRoute"),
 });
 
+const rolesRoute = createRoute({
+  getParentRoute: () => authedRoute,
+  path: "/roles",
+  component: lazyRouteComponent(() => import("./routes/access-routes"), "RolesRoute"),
+});
+
 const accountRoute = createRoute({
   getParentRoute: () => authedRoute,
   path: "/account",
@@ -281,6 +287,7 @@ const routeTree = rootRoute.addChildren([
     maintenanceRoute,
     customFieldsRoute,
     usersRoute,
+    rolesRoute,
     accountRoute,
     apiKeysRoute,
     organizationRoute,

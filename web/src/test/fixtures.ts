@@ -15,6 +15,11 @@ import type {
   Policy,
   Script,
 } from "@/api/types";
+import type { components } from "@/api/schema";
+import { ROLE_PERMISSIONS } from "./render-page";
+
+type CustomRoleView = components["schemas"]["CustomRoleView"];
+type RoleList = components["schemas"]["RoleList"];
 
 /** One page of a list answer, as the server sends it. */
 export function pageOf<T>(items: T[], perPage = 50): { items: T[]; total: number; page: number; per_page: number } {
@@ -294,5 +299,28 @@ export function maintenanceWindow(overrides: Partial<MaintenanceWindow> = {}): M
     created_at: "2026-01-01T00:00:00Z",
     created_by_email: "tech@example.com",
     ...overrides,
+  };
+}
+
+/** A custom role "Helpdesk" that sees the fleet and runs scripts, held by one user and no invitation. */
+export function customRole(overrides: Partial<CustomRoleView> = {}): CustomRoleView {
+  return {
+    id: "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f5a01",
+    name: "Helpdesk",
+    description: "First line: sees the fleet and runs the approved scripts.",
+    permissions: ["view_agents", "run_scripts"],
+    created_at: "2026-01-01T00:00:00Z",
+    updated_at: "2026-01-01T00:00:00Z",
+    user_count: 1,
+    invitation_count: 0,
+    ...overrides,
+  };
+}
+
+/** `GET /api/v1/roles`: the built-in roles with their permissions, and `custom`. */
+export function roleList(custom: CustomRoleView[] = [customRole()]): RoleList {
+  return {
+    built_in: (["owner", "admin", "technician", "readonly"] as const).map((role) => ({ role, permissions: ROLE_PERMISSIONS[role] })),
+    custom,
   };
 }

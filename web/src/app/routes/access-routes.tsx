@@ -1,7 +1,8 @@
-//! The signed-in user's API keys and the organization's settings, in their own chunk: most visits
-//! never open them.
+//! The signed-in user's API keys, the organization's settings and its roles, in their own chunk:
+//! most visits never open them.
 import { ApiKeysPage } from "@/features/api-keys/components/api-keys-page";
 import { OrganizationPage } from "@/features/organization/components/organization-page";
+import { RolesPage } from "@/features/roles/components/roles-page";
 
 export function ApiKeysRoute() {
   return <ApiKeysPage />;
@@ -9,4 +10,8 @@ export function ApiKeysRoute() {
 
 export function OrganizationRoute() {
   return <OrganizationPage />;
+}
+
+export function RolesRoute() {
+  return <RolesPage />;
 }

@@ -37,13 +37,30 @@ describe("AppShell", () => {
     expect(within(nav).queryByRole("link", { name: "Users" })).toBeNull();
   });
 
-  it.each(["owner", "admin"] as const)("shows the Audit log entry to an %s, after Users", async (role) => {
+  it.each(["owner", "admin"] as const)("shows the Roles entry to an %s, after Users", async (role) => {
     renderShell(role);
     const nav = await screen.findByRole("navigation", { name: "Main" });
     const labels = within(nav)
       .getAllByRole("link")
       .map((link) => link.textContent);
-    expect(labels.indexOf("Audit log")).toBe(labels.indexOf("Users") + 1);
+    expect(labels.indexOf("Roles")).toBe(labels.indexOf("Users") + 1);
+    expect(within(nav).getByRole("link", { name: "Roles" })).toHaveAttribute("href", "/roles");
+  });
+
+  it.each(["technician", "readonly"] as const)("hides the Roles entry from a %s", async (role) => {
+    renderShell(role);
+    const nav = await screen.findByRole("navigation", { name: "Main" });
+    expect(within(nav).getByRole("link", { name: "Agents" })).toBeInTheDocument();
+    expect(within(nav).queryByRole("link", { name: "Roles" })).toBeNull();
+  });
+
+  it.each(["owner", "admin"] as const)("shows the Audit log entry to an %s, after Roles", async (role) => {
+    renderShell(role);
+    const nav = await screen.findByRole("navigation", { name: "Main" });
+    const labels = within(nav)
+      .getAllByRole("link")
+      .map((link) => link.textContent);
+    expect(labels.indexOf("Audit log")).toBe(labels.indexOf("Roles") + 1);
     expect(within(nav).getByRole("link", { name: "Audit log" })).toHaveAttribute("href", "/audit");
   });
 

@@ -1,9 +1,20 @@
 import type { User } from "@/api/types";
+import { customRole, roleList } from "@/test/fixtures";
 import { testUser } from "@/test/render-page";
 import type { OrgUser } from "./api/users";
 import { readLinkToken } from "./link-token";
 import { fieldProblemFromServer, newPasswordProblems } from "./password-form";
-import { grantableRoles, mayActOn } from "./roles";
+import {
+  choiceValue,
+  defaultChoice,
+  grantableRoles,
+  mayActOn,
+  missingPermissions,
+  roleName,
+  roleNoun,
+  roleRequest,
+  whyNotManage,
+} from "./roles";
 import { shortenUserAgent } from "./user-agent";
 
 function orgUser(role: User["role"]): OrgUser {
@@ -12,9 +23,49 @@ function orgUser(role: User["role"]): OrgUser {
 }
 
 describe("roles", () => {
+  const helpdesk = customRole();
+  const scriptEditors = customRole({ id: "r2", name: "Script editors", permissions: ["view_agents", "edit_scripts"], description: "" });
+  const roles = roleList([helpdesk, scriptEditors]);
+  const values = (actor: User) => grantableRoles(actor, roles).map((choice) => choice.value);
+
   it("offers the owner role to owners only", () => {
-    expect(grantableRoles("owner")).toEqual(["owner", "admin", "technician", "readonly"]);
-    expect(grantableRoles("admin")).toEqual(["admin", "technician", "readonly"]);
+    expect(values(testUser("owner"))).toEqual(["owner", "admin", "technician", "readonly", `custom:${helpdesk.id}`, "custom:r2"]);
+    expect(values(testUser("admin"))).toEqual(["admin", "technician", "readonly", `custom:${helpdesk.id}`, "custom:r2"]);
+  });
+
+  it("offers only roles whose permissions the actor holds all of", () => {
+    // A technician with manage_users gives neither admin (edit_scripts, …) nor Script editors.
+    const lead = { ...testUser("technician"), permissions: [...testUser("technician").permissions, "manage_users" as const] };
+    expect(values(lead)).toEqual(["technician", "readonly", `custom:${helpdesk.id}`]);
+    const narrow = { ...testUser("custom"), permissions: ["view_agents", "manage_users"] as User["permissions"] };
+    expect(values(narrow)).toEqual(["readonly"]);
+    expect(grantableRoles(undefined, roles)).toEqual([]);
+    expect(grantableRoles(testUser("owner"), undefined)).toEqual([]);
+  });
+
+  it("sends a custom role by id, a built-in one by name", () => {
+    const [admin] = grantableRoles(testUser("admin"), roles);
+    expect(roleRequest(admin!)).toEqual({ role: "admin" });
+    const custom = grantableRoles(testUser("admin"), roles).find((choice) => choice.customRoleId === "r2")!;
+    expect(roleRequest(custom)).toEqual({ role: "custom", custom_role_id: "r2" });
+    expect(custom.label).toBe("Script editors");
+    expect(custom.summary).toBe("view_agents, edit_scripts");
+  });
+
+  it("starts the invite menu on technician, else the narrowest built-in role", () => {
+    expect(defaultChoice(grantableRoles(testUser("admin"), roles))?.value).toBe("technician");
+    const narrow = { ...testUser("custom"), permissions: ["view_agents", "run_scripts", "manage_users"] as User["permissions"] };
+    expect(defaultChoice(grantableRoles(narrow, roles))?.value).toBe("readonly");
+    expect(defaultChoice([])).toBeUndefined();
+  });
+
+  it("names a custom role by its own name", () => {
+    const holder = { role: "custom" as const, custom_role: { id: helpdesk.id, name: "Helpdesk" } };
+    expect(roleName(holder)).toBe("Helpdesk");
+    expect(roleNoun(holder)).toBe("the role Helpdesk");
+    expect(choiceValue(holder)).toBe(`custom:${helpdesk.id}`);
+    expect(roleName({ role: "readonly", custom_role: null })).toBe("Read-only");
+    expect(choiceValue({ role: "technician" })).toBe("technician");
   });
 
   it("lets only an owner act on an owner", () => {
@@ -22,6 +73,18 @@ describe("roles", () => {
     expect(mayActOn(testUser("owner"), orgUser("owner"))).toBe(true);
     expect(mayActOn(testUser("admin"), orgUser("technician"))).toBe(true);
     expect(mayActOn(undefined, orgUser("technician"))).toBe(false);
+    expect(whyNotManage(testUser("admin"), orgUser("owner"))).toBe("Only an owner manages an owner");
+  });
+
+  it("refuses managing someone holding a permission the actor lacks", () => {
+    const lead = { ...testUser("technician"), permissions: [...testUser("technician").permissions, "manage_users" as const] };
+    const admin = { ...orgUser("admin"), permissions: testUser("admin").permissions };
+    expect(mayActOn(lead, admin)).toBe(false);
+    expect(whyNotManage(lead, admin)).toContain("edit_scripts");
+    const tech = { ...orgUser("technician"), permissions: testUser("technician").permissions };
+    expect(mayActOn(lead, tech)).toBe(true);
+    expect(mayActOn(lead, { ...orgUser("custom"), permissions: ["view_agents", "view_secrets"] })).toBe(false);
+    expect(missingPermissions(lead, ["view_agents", "view_secrets", "view_audit"])).toEqual(["view_secrets", "view_audit"]);
   });
 });
 

@@ -1,11 +1,10 @@
 //! The organization's users and pending invitations (`manage_users`): the lists, inviting, a user's
 //! role, disabling and enabling, password reset links, resetting a second factor, removing, and
-//! withdrawing an invitation.
+//! withdrawing an invitation; and the roles the menus offer.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api } from "@/api/client";
 import { unwrap } from "@/api/errors";
 import type { components } from "@/api/schema";
-import type { Role } from "@/api/types";
 
 type Schemas = components["schemas"];
 export type OrgUser = Schemas["OrgUser"];
@@ -13,6 +12,11 @@ export type UserList = Schemas["UserList"];
 export type Invitation = Schemas["Invitation"];
 export type InvitationList = Schemas["InvitationList"];
 export type InviteRequest = Schemas["InviteRequest"];
+export type UserUpdate = Schemas["UserUpdate"];
+/** The built-in roles with their permissions and the organization's custom roles. */
+export type RoleList = Schemas["RoleList"];
+/** The custom role a user or invitation holds. */
+export type CustomRoleName = Schemas["CustomRoleName"];
 /** A one-time link made for someone: its link when it was not emailed, shown this once. */
 export type LinkCreated = Schemas["LinkCreated"];
 
@@ -21,7 +25,15 @@ export const userKeys = {
   all: ["users"] as const,
   list: ["users", "list"] as const,
   invitations: ["users", "invitations"] as const,
+  /** The roles the menus offer (`GET /api/v1/roles`), read again with the users. */
+  roles: ["users", "roles"] as const,
 };
+
+/**
+ * The roles page's root (`roleKeys.all` of features/roles): it counts the users and invitations
+ * holding each custom role, so any change here makes it stale.
+ */
+const rolesRoot = ["roles"] as const;
 
 export function useUsers(enabled = true) {
   return useQuery({ queryKey: userKeys.list, queryFn: () => unwrap(api.GET("/api/v1/users")), enabled });
@@ -31,10 +43,15 @@ export function useInvitations(enabled = true) {
   return useQuery({ queryKey: userKeys.invitations, queryFn: () => unwrap(api.GET("/api/v1/invitations")), enabled });
 }
 
+export function useRoleChoices(enabled = true) {
+  return useQuery({ queryKey: userKeys.roles, queryFn: () => unwrap(api.GET("/api/v1/roles")), enabled });
+}
+
 /** After any change both lists are read again: an accepted invitation moves from one to the other. */
 function useUsersChanged() {
   const queryClient = useQueryClient();
-  return () => queryClient.invalidateQueries({ queryKey: userKeys.all });
+  return () =>
+    Promise.all([queryClient.invalidateQueries({ queryKey: userKeys.all }), queryClient.invalidateQueries({ queryKey: rolesRoot })]);
 }
 
 export function useInviteUser() {
@@ -48,8 +65,8 @@ export function useInviteUser() {
 export function useChangeRole() {
   const changed = useUsersChanged();
   return useMutation({
-    mutationFn: ({ id, role }: { id: string; role: Role }) =>
-      unwrap(api.PATCH("/api/v1/users/{id}", { params: { path: { id } }, body: { role } })),
+    mutationFn: ({ id, ...body }: { id: string } & UserUpdate) =>
+      unwrap(api.PATCH("/api/v1/users/{id}", { params: { path: { id } }, body })),
     onSuccess: changed,
   });
 }

@@ -1,8 +1,10 @@
 import { screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import type { Role } from "@/api/types";
-import { renderPage } from "@/test/render-page";
-import { userKeys, type LinkCreated } from "../api/users";
+import type { Permission, Role } from "@/api/types";
+import { currentUserQueryKey } from "@/lib/auth";
+import { customRole, roleList } from "@/test/fixtures";
+import { renderPage, testUser } from "@/test/render-page";
+import { userKeys, type LinkCreated, type RoleList } from "../api/users";
 import { InviteUserDialog } from "./invite-user-dialog";
 
 const fetchMock = vi.hoisted(() => {
@@ -42,22 +44,32 @@ function json(body: unknown, status = 200): Response {
   return new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });
 }
 
-function answerInvite(answer: () => Response) {
-  fetchMock.mockImplementation(async (input) => ((input as Request).method === "POST" ? answer() : json({ items: [] })));
+const helpdesk = customRole();
+const auditors = customRole({ id: "r2", name: "Auditors", description: "", permissions: ["view_agents", "view_audit"] });
+
+function answerInvite(answer: () => Response, roles: RoleList = roleList([])) {
+  fetchMock.mockImplementation(async (input) => {
+    const request = input as Request;
+    if (request.method === "POST") return answer();
+    return new URL(request.url).pathname === "/api/v1/roles" ? json(roles) : json({ items: [] });
+  });
 }
 
-function renderDialog(role: Role = "admin") {
-  return renderPage(<InviteUserDialog />, {
+function renderDialog(role: Role = "admin", roles: RoleList = roleList([]), permissions?: Permission[]) {
+  const result = renderPage(<InviteUserDialog />, {
     role,
     seed: [
       [userKeys.list, { items: [] }],
       [userKeys.invitations, { items: [] }],
+      [userKeys.roles, roles],
     ],
   });
+  if (permissions) result.queryClient.setQueryData(currentUserQueryKey, { ...testUser(role), permissions });
+  return result;
 }
 
-async function invite(email: string, role?: string): Promise<HTMLElement> {
-  await userEvent.click(await screen.findByRole("button", { name: "Invite user" }));
+async function invite(email: string, role?: string, { open = true } = {}): Promise<HTMLElement> {
+  if (open) await userEvent.click(await screen.findByRole("button", { name: "Invite user" }));
   const dialog = await screen.findByTestId("invite-user-dialog");
   await userEvent.type(within(dialog).getByLabelText("Email"), email);
   if (role) {
@@ -153,5 +165,62 @@ describe("InviteUserDialog", () => {
       "Technician",
       "Read-only",
     ]);
+  });
+
+  it("offers the organization's custom roles after the built-in ones and sends the one chosen by id", async () => {
+    const roles = roleList([helpdesk, auditors]);
+    answerInvite(
+      () =>
+        json(created({ invitation: { ...created().invitation, role: "custom", custom_role: { id: helpdesk.id, name: "Helpdesk" } } }), 201),
+      roles,
+    );
+    renderDialog("admin", roles);
+    await userEvent.click(await screen.findByRole("button", { name: "Invite user" }));
+    const form = await screen.findByTestId("invite-user-dialog");
+    await userEvent.click(within(form).getByLabelText("Role"));
+    expect((await screen.findAllByRole("option")).map((option) => option.textContent)).toEqual([
+      "Admin",
+      "Technician",
+      "Read-only",
+      "Helpdesk",
+      "Auditors",
+    ]);
+    await userEvent.click(screen.getByRole("option", { name: "Helpdesk" }));
+    expect(form).toHaveTextContent("First line: sees the fleet and runs the approved scripts.");
+    const dialog = await invite("new@example.com", undefined, { open: false });
+    expect(await within(dialog).findByTestId("one-time-link")).toHaveTextContent(LINK);
+    expect(dialog).toHaveTextContent("join as the role Helpdesk");
+    expect(await postedBodies()).toEqual([{ email: "new@example.com", role: "custom", custom_role_id: helpdesk.id }]);
+  });
+
+  it("offers only the roles whose permissions the inviter holds", async () => {
+    // A helpdesk lead: sees the fleet, runs scripts and manages users, nothing more.
+    renderDialog("custom", roleList([helpdesk, auditors]), ["view_agents", "run_scripts", "manage_users"]);
+    await userEvent.click(await screen.findByRole("button", { name: "Invite user" }));
+    const dialog = await screen.findByTestId("invite-user-dialog");
+    // Technician is not theirs to give, so the narrowest built-in role is chosen first.
+    expect(within(dialog).getByLabelText("Role")).toHaveTextContent("Read-only");
+    await userEvent.click(within(dialog).getByLabelText("Role"));
+    expect((await screen.findAllByRole("option")).map((option) => option.textContent)).toEqual(["Read-only", "Helpdesk"]);
+  });
+
+  it("shows the server's refusal of a role it will not let the inviter give", async () => {
+    answerInvite(() =>
+      json(
+        {
+          error: {
+            code: "forbidden",
+            message: "the role Helpdesk holds permissions you do not have (run_scripts); ask someone who holds them",
+          },
+        },
+        403,
+      ),
+    );
+    renderDialog();
+    const dialog = await invite("new@example.com");
+    expect(await within(dialog).findByTestId("invite-failure")).toHaveTextContent(
+      "the role Helpdesk holds permissions you do not have (run_scripts)",
+    );
+    expect(within(dialog).queryByTestId("invite-email-error")).toBeNull();
   });
 });

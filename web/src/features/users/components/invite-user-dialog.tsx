@@ -1,18 +1,18 @@
-//! Invites someone by email with a role. Afterwards the same dialog says the link was emailed, or
+//! Invites someone by email with a role: a built-in one or one of the organization's custom roles,
+//! only those the signed-in user may give. Afterwards the same dialog says the link was emailed, or
 //! shows it to copy: the server answers it only this once.
 import { UserPlusIcon } from "lucide-react";
 import { useId, useState } from "react";
 import { ApiError, errorMessage } from "@/api/errors";
-import type { Role } from "@/api/types";
 import { FormField } from "@/components/form-field";
 import { Button } from "@/components/ui/button";
 import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle, DialogTrigger } from "@/components/ui/dialog";
 import { Input } from "@/components/ui/input";
 import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
 import { useCurrentUser } from "@/lib/auth";
-import { useInviteUser, type LinkCreated } from "../api/users";
+import { useInviteUser, useRoleChoices, type LinkCreated } from "../api/users";
 import { fieldProblemFromServer } from "../password-form";
-import { grantableRoles, ROLE_LABELS, ROLE_NOUNS, ROLE_SUMMARIES } from "../roles";
+import { defaultChoice, grantableRoles, roleNoun, roleRequest } from "../roles";
 import { LinkSent } from "./link-sent";
 
 export function InviteUserDialog() {
@@ -43,8 +43,8 @@ export function InviteUserDialog() {
             <DialogHeader>
               <DialogTitle>{sent.invitation.email} is invited</DialogTitle>
               <DialogDescription>
-                They choose their password with the link and join as {ROLE_NOUNS[sent.invitation.role]}. Until then you can withdraw the
-                invitation under Pending invitations.
+                They choose their password with the link and join as {roleNoun(sent.invitation)}. Until then you can withdraw the invitation
+                under Pending invitations.
               </DialogDescription>
             </DialogHeader>
             <LinkSent sent={sent} />
@@ -64,10 +64,12 @@ export function InviteUserDialog() {
 
 function InviteForm({ onSent }: { onSent: (sent: LinkCreated) => void }) {
   const ids = useId();
-  const actorRole = useCurrentUser().data?.role;
-  const roles = grantableRoles(actorRole);
+  const actor = useCurrentUser().data;
+  const roleList = useRoleChoices();
+  const choices = grantableRoles(actor, roleList.data);
   const [email, setEmail] = useState("");
-  const [role, setRole] = useState<Role>("technician");
+  const [picked, setPicked] = useState<string | null>(null);
+  const choice = choices.find((candidate) => candidate.value === picked) ?? defaultChoice(choices);
   const [emailProblem, setEmailProblem] = useState<string | null>(null);
   const [failure, setFailure] = useState<string | null>(null);
   const invite = useInviteUser();
@@ -76,8 +78,9 @@ function InviteForm({ onSent }: { onSent: (sent: LinkCreated) => void }) {
     setFailure(null);
     const address = email.trim();
     if (address === "") return setEmailProblem("Enter the address to invite.");
+    if (!choice) return setFailure("There is no role you may give yet.");
     try {
-      onSent(await invite.mutateAsync({ email: address, role }));
+      onSent(await invite.mutateAsync({ email: address, ...roleRequest(choice) }));
     } catch (error) {
       const placed = error instanceof ApiError && error.status < 500 ? fieldProblemFromServer(error.message, { email: "email" }) : null;
       if (placed) setEmailProblem(placed.message);
@@ -128,15 +131,27 @@ function InviteForm({ onSent }: { onSent: (sent: LinkCreated) => void }) {
           {...(emailProblem ? { "aria-invalid": true, "aria-describedby": `${ids}-email-error` } : {})}
         />
       </FormField>
-      <FormField label="Role" htmlFor={`${ids}-role`} hint={ROLE_SUMMARIES[role]}>
-        <Select value={role} onValueChange={(next) => setRole(next as Role)}>
-          <SelectTrigger id={`${ids}-role`} className="w-full sm:w-56" data-testid="invite-role">
-            <SelectValue />
+      <FormField
+        label="Role"
+        htmlFor={`${ids}-role`}
+        hint={
+          roleList.isError
+            ? `The roles could not be read: ${errorMessage(roleList.error)}`
+            : choice
+              ? choice.summary
+              : roleList.isPending
+                ? "Reading the roles…"
+                : "Your permissions let you give no role."
+        }
+      >
+        <Select value={choice?.value ?? ""} disabled={!choice} onValueChange={setPicked}>
+          <SelectTrigger id={`${ids}-role`} className="w-full sm:w-64" data-testid="invite-role">
+            <SelectValue placeholder="Choose a role" />
           </SelectTrigger>
           <SelectContent>
-            {roles.map((option) => (
-              <SelectItem key={option} value={option}>
-                {ROLE_LABELS[option]}
+            {choices.map((option) => (
+              <SelectItem key={option.value} value={option.value}>
+                {option.label}
               </SelectItem>
             ))}
           </SelectContent>
@@ -148,7 +163,7 @@ function InviteForm({ onSent }: { onSent: (sent: LinkCreated) => void }) {
         </p>
       ) : null}
       <DialogFooter>
-        <Button type="submit" disabled={invite.isPending} data-testid="invite-submit">
+        <Button type="submit" disabled={invite.isPending || !choice} data-testid="invite-submit">
           {invite.isPending ? "Inviting…" : "Invite"}
         </Button>
       </DialogFooter>

@@ -7,7 +7,7 @@ import { SectionCard } from "@/components/section-card";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { useInvitations, useWithdrawInvitation, type Invitation } from "../api/users";
-import { ROLE_LABELS } from "../roles";
+import { roleName } from "../roles";
 
 export function PendingInvitationsCard() {
   const invitations = useInvitations();
@@ -38,7 +38,15 @@ export function PendingInvitationsCard() {
 
 const COLUMNS: DataColumn<Invitation>[] = [
   { header: "Email", fill: true, className: "truncate font-medium", cell: (invitation) => invitation.email },
-  { header: "Role", headerClassName: "w-28", cell: (invitation) => <Badge variant="muted">{ROLE_LABELS[invitation.role]}</Badge> },
+  {
+    header: "Role",
+    headerClassName: "w-36",
+    cell: (invitation) => (
+      <Badge variant="muted" className="max-w-full truncate" title={roleName(invitation)} data-testid="invitation-role">
+        {roleName(invitation)}
+      </Badge>
+    ),
+  },
   {
     header: "Invited by",
     headerClassName: "w-48",

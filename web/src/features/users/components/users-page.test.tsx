@@ -1,8 +1,11 @@
 import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import type { Role } from "@/api/types";
-import { ROLE_PERMISSIONS, renderPage } from "@/test/render-page";
-import { userKeys, type Invitation, type LinkCreated, type OrgUser } from "../api/users";
+import { Toaster } from "sonner";
+import type { Permission, Role } from "@/api/types";
+import { currentUserQueryKey } from "@/lib/auth";
+import { customRole, roleList } from "@/test/fixtures";
+import { ROLE_PERMISSIONS, renderPage, testUser } from "@/test/render-page";
+import { userKeys, type Invitation, type LinkCreated, type OrgUser, type RoleList } from "../api/users";
 import { UsersPage } from "./users-page";
 
 // openapi-fetch keeps the fetch it saw at creation, so the stub must exist before the client module loads.
@@ -20,7 +23,8 @@ beforeAll(() => {
 });
 
 function orgUser(
-  overrides: Pick<OrgUser, "id" | "email" | "role"> & Partial<Pick<OrgUser, "last_sign_in_at" | "disabled_at" | "second_factor">>,
+  overrides: Pick<OrgUser, "id" | "email" | "role"> &
+    Partial<Pick<OrgUser, "last_sign_in_at" | "disabled_at" | "second_factor" | "custom_role" | "permissions">>,
 ): OrgUser {
   // Asserted rather than checked, so a field the server adds later (and this page ignores) needs no edit here.
   return {
@@ -65,14 +69,40 @@ function json(body: unknown, status = 200): Response {
   return new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });
 }
 
-function renderUsers(role: Role, users: OrgUser[] = [owner, self(role), tina, dan], invitations: Invitation[] = [invitation]) {
-  return renderPage(<UsersPage />, {
-    role,
-    seed: [
-      [userKeys.list, { items: users }],
-      [userKeys.invitations, { items: invitations }],
-    ],
+/** What `GET /api/v1/roles` answers, seeded and on every reading. */
+let roles: RoleList = roleList([]);
+
+/** Answers the roles list, and everything else with `handler`. */
+function answer(handler: (input: RequestInfo | URL) => Promise<Response>) {
+  fetchMock.mockImplementation(async (input) => {
+    const request = input as Request;
+    if (request.method === "GET" && new URL(request.url).pathname === "/api/v1/roles") return json(roles);
+    return handler(input);
   });
+}
+
+function renderUsers(
+  role: Role,
+  users: OrgUser[] = [owner, self(role), tina, dan],
+  invitations: Invitation[] = [invitation],
+  permissions?: Permission[],
+) {
+  const result = renderPage(
+    <>
+      <UsersPage />
+      <Toaster />
+    </>,
+    {
+      role,
+      seed: [
+        [userKeys.list, { items: users }],
+        [userKeys.invitations, { items: invitations }],
+        [userKeys.roles, roles],
+      ],
+    },
+  );
+  if (permissions) result.queryClient.setQueryData(currentUserQueryKey, { ...testUser(role), permissions });
+  return result;
 }
 
 async function row(email: string): Promise<HTMLElement> {
@@ -88,8 +118,9 @@ function requests(): Request[] {
 
 describe("UsersPage", () => {
   beforeEach(() => {
+    roles = roleList([]);
     fetchMock.mockReset();
-    fetchMock.mockImplementation(async () => json({ items: [] }));
+    answer(async () => json({ items: [] }));
   });
 
   it("lists each user's role, last sign-in and status", async () => {
@@ -146,7 +177,7 @@ describe("UsersPage", () => {
   });
 
   it("changes a role at once", async () => {
-    fetchMock.mockImplementation(async (input) => {
+    answer(async (input) => {
       const request = input as Request;
       if (request.method === "PATCH") return json({ ...tina, role: "readonly" });
       return json({ items: [] });
@@ -170,7 +201,7 @@ describe("UsersPage", () => {
   });
 
   it("asks before removing and says history keeps their name", async () => {
-    fetchMock.mockImplementation(async (input) => {
+    answer(async (input) => {
       const request = input as Request;
       if (request.method === "DELETE") return new Response(null, { status: 204 });
       return json({ items: [owner, self("admin"), dan] });
@@ -187,7 +218,7 @@ describe("UsersPage", () => {
   });
 
   it("shows the server's refusal to disable inside the dialog", async () => {
-    fetchMock.mockImplementation(async (input) => {
+    answer(async (input) => {
       const request = input as Request;
       if (request.method === "POST") {
         return json(
@@ -220,7 +251,7 @@ describe("UsersPage", () => {
       emailed: false,
       email_error: null,
     };
-    fetchMock.mockImplementation(async (input) => ((input as Request).method === "POST" ? json(reset, 201) : json({ items: [] })));
+    answer(async (input) => ((input as Request).method === "POST" ? json(reset, 201) : json({ items: [] })));
     renderUsers("admin");
     await userEvent.click(within(await row("tina@example.com")).getByRole("button", { name: "Reset the password of tina@example.com" }));
     const dialog = await screen.findByTestId("reset-password-dialog");
@@ -244,7 +275,7 @@ describe("UsersPage", () => {
       emailed: true,
       email_error: null,
     };
-    fetchMock.mockImplementation(async (input) => ((input as Request).method === "POST" ? json(reset, 201) : json({ items: [] })));
+    answer(async (input) => ((input as Request).method === "POST" ? json(reset, 201) : json({ items: [] })));
     renderUsers("admin");
     await userEvent.click(within(await row("tina@example.com")).getByRole("button", { name: "Reset the password of tina@example.com" }));
     const dialog = await screen.findByTestId("reset-password-dialog");
@@ -272,7 +303,7 @@ describe("UsersPage", () => {
   });
 
   it("resets a second factor after explaining what it does", async () => {
-    fetchMock.mockImplementation(async (input) => {
+    answer(async (input) => {
       const request = input as Request;
       if (request.method === "POST") return json({ ...tom, second_factor: false });
       return json({ items: [owner, self("admin"), { ...tom, second_factor: false }] });
@@ -295,9 +326,7 @@ describe("UsersPage", () => {
   });
 
   it("withdraws a pending invitation after asking", async () => {
-    fetchMock.mockImplementation(async (input) =>
-      (input as Request).method === "DELETE" ? new Response(null, { status: 204 }) : json({ items: [] }),
-    );
+    answer(async (input) => ((input as Request).method === "DELETE" ? new Response(null, { status: 204 }) : json({ items: [] })));
     renderUsers("admin");
     await userEvent.click(await screen.findByRole("button", { name: "Withdraw the invitation of new@example.com" }));
     const dialog = await screen.findByRole("alertdialog");
@@ -306,5 +335,117 @@ describe("UsersPage", () => {
     await waitFor(() => expect(requests().some((request) => request.method === "DELETE")).toBe(true));
     expect(new URL(requests().find((request) => request.method === "DELETE")!.url).pathname).toBe("/api/v1/invitations/i1");
     expect(await screen.findByTestId("no-invitations")).toHaveTextContent("No invitation is waiting.");
+  });
+
+  describe("with custom roles", () => {
+    const helpdesk = customRole();
+    const auditors = customRole({ id: "r2", name: "Auditors", description: "", permissions: ["view_agents", "view_audit"] });
+    const hank = orgUser({
+      id: "h1",
+      email: "hank@example.com",
+      role: "custom",
+      custom_role: { id: helpdesk.id, name: "Helpdesk" },
+      permissions: helpdesk.permissions,
+    });
+    const helpdeskInvitation: Invitation = {
+      ...invitation,
+      id: "i2",
+      email: "next@example.com",
+      role: "custom",
+      custom_role: { id: helpdesk.id, name: "Helpdesk" },
+    };
+    /** A helpdesk lead: sees the fleet, runs scripts and manages users, nothing more. */
+    const LEAD: Permission[] = ["view_agents", "run_scripts", "manage_users"];
+
+    beforeEach(() => {
+      roles = roleList([helpdesk, auditors]);
+    });
+
+    it("names a user's and an invitation's custom role", async () => {
+      renderUsers("admin", [owner, self("admin"), tina, hank], [invitation, helpdeskInvitation]);
+      expect(within(await row("hank@example.com")).getByTestId("user-role-select")).toHaveTextContent("Helpdesk");
+      const invitationRows = within(screen.getByTestId("pending-invitations")).getAllByTestId("invitation-row");
+      expect(invitationRows.map((found) => within(found).getByTestId("invitation-role").textContent)).toEqual(["Technician", "Helpdesk"]);
+    });
+
+    it("offers the custom roles in the role menu and gives one by id", async () => {
+      answer(async (input) => {
+        const request = input as Request;
+        if (request.method === "PATCH") return json({ ...tina, role: "custom", custom_role: { id: "r2", name: "Auditors" } });
+        return json({ items: [] });
+      });
+      renderUsers("admin");
+      await userEvent.click(within(await row("tina@example.com")).getByRole("combobox", { name: "Role of tina@example.com" }));
+      expect((await screen.findAllByRole("option")).map((option) => option.textContent)).toEqual([
+        "Admin",
+        "Technician",
+        "Read-only",
+        "Helpdesk",
+        "Auditors",
+      ]);
+      await userEvent.click(screen.getByRole("option", { name: "Auditors" }));
+      await waitFor(() => expect(requests().some((request) => request.method === "PATCH")).toBe(true));
+      const patch = requests().find((request) => request.method === "PATCH")!;
+      expect(new URL(patch.url).pathname).toBe("/api/v1/users/t1");
+      expect(await patch.clone().json()).toEqual({ role: "custom", custom_role_id: "r2" });
+      expect(await screen.findByText("tina@example.com now has the role Auditors; their sessions ended.")).toBeInTheDocument();
+    });
+
+    it("gives a built-in role back to a user with a custom one", async () => {
+      answer(async (input) => ((input as Request).method === "PATCH" ? json({ ...hank, role: "readonly" }) : json({ items: [] })));
+      renderUsers("admin", [owner, self("admin"), hank]);
+      await userEvent.click(within(await row("hank@example.com")).getByRole("combobox", { name: "Role of hank@example.com" }));
+      await userEvent.click(await screen.findByRole("option", { name: "Read-only" }));
+      await waitFor(() => expect(requests().some((request) => request.method === "PATCH")).toBe(true));
+      expect(
+        await requests()
+          .find((request) => request.method === "PATCH")!
+          .clone()
+          .json(),
+      ).toEqual({ role: "readonly" });
+    });
+
+    it("offers a narrower manager only the roles they could give, and no action on users holding more", async () => {
+      renderUsers("custom", [owner, self("custom"), tina, dan, hank], [invitation], LEAD);
+      // Tina is a technician (run_commands, …) and Olga an owner: neither is theirs to manage.
+      for (const email of ["tina@example.com", "olga@example.com"]) {
+        const locked = await row(email);
+        expect(within(locked).queryByRole("combobox")).toBeNull();
+        expect(within(locked).queryByRole("button")).toBeNull();
+        expect(within(locked).getByTestId("user-not-manageable")).toBeInTheDocument();
+      }
+      expect(within(await row("tina@example.com")).getByTestId("user-role")).toHaveTextContent("Technician");
+      expect(within(await row("tina@example.com")).getByTestId("user-not-manageable")).toHaveAttribute(
+        "title",
+        expect.stringContaining("run_commands"),
+      );
+      // Dan (read-only) and Hank (Helpdesk) hold nothing they lack.
+      const danRow = await row("dan@example.com");
+      expect(within(danRow).getByRole("button", { name: "Remove dan@example.com" })).toBeInTheDocument();
+      await userEvent.click(within(await row("hank@example.com")).getByRole("combobox", { name: "Role of hank@example.com" }));
+      expect((await screen.findAllByRole("option")).map((option) => option.textContent)).toEqual(["Read-only", "Helpdesk"]);
+    });
+
+    it("shows the server's refusal to give a role", async () => {
+      answer(async (input) =>
+        (input as Request).method === "PATCH"
+          ? json(
+              {
+                error: {
+                  code: "forbidden",
+                  message: "the role Auditors holds permissions you do not have (view_audit); ask someone who holds them",
+                },
+              },
+              403,
+            )
+          : json({ items: [] }),
+      );
+      renderUsers("admin");
+      await userEvent.click(within(await row("tina@example.com")).getByRole("combobox", { name: "Role of tina@example.com" }));
+      await userEvent.click(await screen.findByRole("option", { name: "Auditors" }));
+      expect(
+        await screen.findByText("the role Auditors holds permissions you do not have (view_audit); ask someone who holds them"),
+      ).toBeInTheDocument();
+    });
   });
 });

@@ -1,13 +1,14 @@
 //! The organization's users: who may sign in, with which role, and whether with a second factor.
-//! Those with `manage_users` invite people, change roles, disable, reset passwords and second
-//! factors, remove users, and withdraw pending invitations; the
-//! rules the server enforces (only an owner acts on the owner role, nobody disables or removes
-//! themselves) decide which controls a row shows.
+//! Those with `manage_users` invite people, change roles (built-in or the organization's custom
+//! ones), disable, reset passwords and second factors, remove users, and withdraw pending
+//! invitations; the rules the server enforces (only an owner acts on the owner role, nobody gives a
+//! role or manages a user holding a permission they lack, nobody disables or removes themselves)
+//! decide which controls a row shows and which roles its menu offers.
 import { Link } from "@tanstack/react-router";
 import { BanIcon, CircleCheckIcon, ShieldOffIcon, Trash2Icon, UsersIcon } from "lucide-react";
 import { toast } from "sonner";
 import { errorMessage } from "@/api/errors";
-import type { Role, User } from "@/api/types";
+import type { User } from "@/api/types";
 import { ConfirmDialog } from "@/components/confirm-dialog";
 import { DataTable, type DataColumn } from "@/components/data-table";
 import { EmptyState } from "@/components/empty-state";
@@ -19,8 +20,16 @@ import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@
 import { useDocumentTitle } from "@/hooks/use-document-title";
 import { can, useCurrentUser } from "@/lib/auth";
 import { formatDateTime } from "@/lib/format";
-import { useChangeRole, useRemoveUser, useResetSecondFactor, useSetUserDisabled, useUsers, type OrgUser } from "../api/users";
-import { grantableRoles, mayActOn, ROLE_LABELS } from "../roles";
+import {
+  useChangeRole,
+  useRemoveUser,
+  useResetSecondFactor,
+  useRoleChoices,
+  useSetUserDisabled,
+  useUsers,
+  type OrgUser,
+} from "../api/users";
+import { choiceValue, grantableRoles, roleName, roleRequest, whyNotManage, type RoleChoice } from "../roles";
 import { InviteUserDialog } from "./invite-user-dialog";
 import { PendingInvitationsCard } from "./pending-invitations-card";
 import { ResetPasswordDialog } from "./reset-password-dialog";
@@ -56,13 +65,14 @@ export function UsersPage() {
 
 function UsersTable({ actor }: { actor: User }) {
   const users = useUsers();
+  const choices = grantableRoles(actor, useRoleChoices().data);
   const items = users.data?.items;
   const list = { ...users, data: items ? { items, total: items.length, per_page: items.length } : undefined };
   return (
     <DataTable
       query={list}
       framed
-      columns={userColumns(actor)}
+      columns={userColumns(actor, choices)}
       rowKey={(user) => user.id}
       rowProps={(user) => ({
         "data-testid": "user-row",
@@ -75,7 +85,7 @@ function UsersTable({ actor }: { actor: User }) {
   );
 }
 
-function userColumns(actor: User): DataColumn<OrgUser>[] {
+function userColumns(actor: User, choices: RoleChoice[]): DataColumn<OrgUser>[] {
   return [
     {
       header: "Email",
@@ -95,7 +105,7 @@ function userColumns(actor: User): DataColumn<OrgUser>[] {
         </span>
       ),
     },
-    { header: "Role", headerClassName: "w-40", cell: (user) => <RoleCell actor={actor} user={user} /> },
+    { header: "Role", headerClassName: "w-48", cell: (user) => <RoleCell actor={actor} user={user} choices={choices} /> },
     {
       header: "Last sign-in",
       headerClassName: "w-36",
@@ -121,35 +131,56 @@ function userColumns(actor: User): DataColumn<OrgUser>[] {
   ];
 }
 
-/** A menu of the roles the signed-in user may give, or the role as a badge where they may not change it. */
-function RoleCell({ actor, user }: { actor: User; user: OrgUser }) {
+/**
+ * A menu of the roles the signed-in user may give (built-in and custom), or the role as a badge where
+ * they may not change it.
+ */
+function RoleCell({ actor, user, choices }: { actor: User; user: OrgUser; choices: RoleChoice[] }) {
   const changeRole = useChangeRole();
+  const name = roleName(user);
   // Changing one's own role ends one's own sessions; another administrator does it.
-  if (user.id === actor.id || !mayActOn(actor, user)) {
+  const refusal = user.id === actor.id ? null : whyNotManage(actor, user);
+  if (user.id === actor.id || refusal) {
     return (
-      <Badge variant="muted" data-testid="user-role">
-        {ROLE_LABELS[user.role]}
+      <Badge variant="muted" className="max-w-full truncate" title={refusal ?? name} data-testid="user-role">
+        {name}
       </Badge>
     );
   }
-  const change = (role: Role) => {
+  const current = choiceValue(user);
+  const change = (value: string) => {
+    const choice = choices.find((candidate) => candidate.value === value);
+    if (!choice) return;
     changeRole.mutate(
-      { id: user.id, role },
+      { id: user.id, ...roleRequest(choice) },
       {
-        onSuccess: () => toast.success(`${user.email} is now ${ROLE_LABELS[role].toLowerCase()}; their sessions ended.`),
+        onSuccess: () =>
+          toast.success(
+            choice.customRoleId
+              ? `${user.email} now has the role ${choice.label}; their sessions ended.`
+              : `${user.email} is now ${choice.label.toLowerCase()}; their sessions ended.`,
+          ),
         onError: (error) => toast.error(errorMessage(error)),
       },
     );
   };
   return (
-    <Select value={user.role} disabled={changeRole.isPending} onValueChange={(next) => change(next as Role)}>
-      <SelectTrigger className="h-7 w-32" aria-label={`Role of ${user.email}`} data-testid="user-role-select">
-        <SelectValue />
+    <Select value={current} disabled={changeRole.isPending} onValueChange={change}>
+      <SelectTrigger className="h-7 w-44" aria-label={`Role of ${user.email}`} title={name} data-testid="user-role-select">
+        <SelectValue>
+          <span className="truncate">{name}</span>
+        </SelectValue>
       </SelectTrigger>
       <SelectContent>
-        {grantableRoles(actor.role).map((role) => (
-          <SelectItem key={role} value={role}>
-            {ROLE_LABELS[role]}
+        {choices.some((choice) => choice.value === current) ? null : (
+          // What they hold stays shown while the roles load, though it is not offered.
+          <SelectItem value={current} disabled>
+            {name}
+          </SelectItem>
+        )}
+        {choices.map((choice) => (
+          <SelectItem key={choice.value} value={choice.value} data-custom={choice.customRoleId ? "true" : undefined}>
+            {choice.label}
           </SelectItem>
         ))}
       </SelectContent>
@@ -167,9 +198,10 @@ function UserActions({ actor, user }: { actor: User; user: OrgUser }) {
       </Link>
     );
   }
-  if (!mayActOn(actor, user)) {
+  const refusal = whyNotManage(actor, user);
+  if (refusal) {
     return (
-      <span className="text-xs text-muted-foreground" title="Only an owner manages an owner">
+      <span className="text-xs text-muted-foreground" title={refusal} data-testid="user-not-manageable">
         —
       </span>
     );
