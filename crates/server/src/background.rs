@@ -20,6 +20,24 @@ pub fn spawn_all(state: &AppState) {
     tokio::spawn(offline_alerts(state.clone()));
     tokio::spawn(enqueue_notifications(state.clone()));
     tokio::spawn(send_notifications(state.clone()));
+    tokio::spawn(stream_audit(state.clone()));
+}
+
+/// Seconds between two looks for audit streams with events to send.
+const AUDIT_STREAM_POLL_SECONDS: u64 = 2;
+
+/// Sends organizations' audit logs to their SIEMs (`services/audit_stream.rs`):
+/// the cursor is in the database, so a restart resumes where the last
+/// acknowledged batch ended.
+async fn stream_audit(state: AppState) {
+    let mut ticker = tokio::time::interval(Duration::from_secs(AUDIT_STREAM_POLL_SECONDS));
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticker.tick().await;
+        if let Err(error) = crate::services::audit_stream::send_due_once(&state, Utc::now()).await {
+            tracing::error!(%error, "streaming audit logs failed");
+        }
+    }
 }
 
 /// Seconds between two looks at the outbox and at alerts' news when nothing woke the loops.

@@ -17,6 +17,7 @@ mod agents;
 mod alerts;
 mod api_keys;
 mod audit;
+mod audit_streams;
 mod checks;
 mod commands;
 mod custom_fields;
@@ -50,6 +51,7 @@ pub use audit::{
     event_hash, verify_chain, AuditActor, AuditEvent, AuditFilter, AuditHead, AuditStore,
     ChainCheck, NewAuditEvent, GENESIS_HASH,
 };
+pub use audit_streams::{AuditStream, AuditStreamSettings, AuditStreamStore};
 pub use checks::{CheckHistoryEntry, CheckStatus, CheckStore, FleetCheck, FleetCheckFilter};
 pub use commands::CommandStore;
 pub use custom_fields::{
@@ -175,6 +177,7 @@ pub trait Store:
     + SecondFactorStore
     + ApiKeyStore
     + RoleStore
+    + AuditStreamStore
     + Send
     + Sync
     + 'static

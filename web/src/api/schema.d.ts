@@ -463,6 +463,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/audit/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Where the audit log is streamed, and how far it got; 404 when nowhere. */
+        get: operations["get_audit_stream"];
+        /**
+         * Streams the audit log to an endpoint (a new stream starts with the
+         *     oldest event kept), or changes the endpoint, secret or whether it runs.
+         *     Every event is posted at least once, in order; see docs/audit.md.
+         */
+        put: operations["put_audit_stream"];
+        post?: never;
+        /** Stops streaming the audit log and forgets the endpoint. */
+        delete: operations["delete_audit_stream"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/audit/verify": {
         parameters: {
             query?: never;
@@ -2220,6 +2243,46 @@ export interface components {
              * @description The event where the chain breaks.
              */
             seq: number;
+        };
+        AuditStreamRequest: {
+            /** @description Default true. */
+            enabled?: boolean | null;
+            /**
+             * @description The HMAC-SHA256 signing secret (16 to 200 characters); required for a
+             *     new stream, kept when left out.
+             */
+            secret?: string | null;
+            /** @description `https://…` (or `http://…`) endpoint that takes the posts. */
+            url: string;
+        };
+        AuditStreamView: {
+            /**
+             * Format: int64
+             * @description The last event the endpoint accepted (0: none yet).
+             */
+            delivered_through_seq: number;
+            enabled: boolean;
+            /**
+             * Format: int64
+             * @description Failed attempts since the last success.
+             */
+            failures: number;
+            /**
+             * Format: int64
+             * @description The newest event of the log.
+             */
+            head_seq: number;
+            /** Format: date-time */
+            last_delivered_at?: string | null;
+            last_error?: string | null;
+            /** Format: date-time */
+            next_attempt_at: string;
+            /**
+             * Format: int64
+             * @description Events not sent yet.
+             */
+            pending: number;
+            url: string;
         };
         AuditVerification: {
             /**
@@ -5367,6 +5430,113 @@ export interface operations {
                 };
             };
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_audit_stream: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditStreamView"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    put_audit_stream: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AuditStreamRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditStreamView"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_audit_stream: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -10,6 +10,7 @@ pub mod agents;
 pub mod alerts;
 pub mod api_keys;
 pub mod audit;
+pub mod audit_stream;
 pub mod auth;
 pub mod check_templates;
 pub mod checks;
@@ -156,6 +157,11 @@ fn account_router() -> OpenApiRouter<AppState> {
         .routes(routes!(audit::list_audit))
         .routes(routes!(audit::verify_audit))
         .routes(routes!(audit::export_audit))
+        .routes(routes!(
+            audit_stream::get_audit_stream,
+            audit_stream::put_audit_stream,
+            audit_stream::delete_audit_stream
+        ))
 }
 
 /// Policies, checks, alerts, the overview and notifications.

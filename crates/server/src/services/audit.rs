@@ -27,7 +27,9 @@ use gururmm_protocol::OrganizationId;
 use gururmm_store::{
     verify_chain, AuditActor, AuditEvent, AuditHead, NewAuditEvent, StoreError, User,
 };
+use serde::Serialize;
 use serde_json::{json, Value};
+use utoipa::ToSchema;
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::OnceLock;
@@ -59,6 +61,49 @@ const MAX_DETAIL_CHARS: usize = 2_000;
 const MAX_RECORDED_BODY_BYTES: usize = crate::api::commands::MAX_COMMAND_BODY_BYTES;
 /// Events checked per read when verifying a chain.
 const VERIFY_PAGE: i64 = 1_000;
+
+/// One recorded event.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditItem {
+    /// Its number in the organization's chain.
+    pub seq: i64,
+    pub at: DateTime<Utc>,
+    /// Who acted: a user's email, an API key's name, or the server.
+    pub actor: String,
+    /// `user`, `api_key` or `system`.
+    pub actor_kind: String,
+    pub actor_id: Option<String>,
+    pub action: String,
+    /// What it was done to: `<kind>/<id>` (`agents/…`), or the kind alone.
+    pub target: Option<String>,
+    pub source_ip: Option<String>,
+    /// The request (secrets redacted), or what else the event records.
+    #[schema(value_type = Object)]
+    pub details: serde_json::Value,
+    pub hash: String,
+}
+
+impl From<AuditEvent> for AuditItem {
+    fn from(event: AuditEvent) -> Self {
+        let target = match (&event.target_kind, &event.target_id) {
+            (Some(kind), Some(id)) => Some(format!("{kind}/{id}")),
+            (Some(kind), None) => Some(kind.clone()),
+            (None, _) => None,
+        };
+        Self {
+            seq: event.seq,
+            at: event.at,
+            actor: event.actor.label,
+            actor_kind: event.actor.kind,
+            actor_id: event.actor.id,
+            action: event.action,
+            target,
+            source_ip: event.source_ip,
+            details: serde_json::from_str(&event.details).unwrap_or(serde_json::Value::Null),
+            hash: event.hash,
+        }
+    }
+}
 
 /// The command line as an actor.
 pub fn command_line() -> AuditActor {

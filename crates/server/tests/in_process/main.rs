@@ -3,6 +3,7 @@
 //! every backend, spoken to over HTTP and the agent WebSocket. The areas are
 //! modules of one test binary, so the suite links once.
 
+mod receiver;
 mod support;
 mod wire;
 
@@ -12,6 +13,7 @@ mod api;
 mod api_docs;
 mod api_keys;
 mod audit;
+mod audit_stream;
 mod client_scope;
 mod command_jobs;
 mod commands;

@@ -6,10 +6,9 @@
 //! routing by severity, secrets never shown, webhooks kept off private
 //! addresses.
 
+use crate::receiver::Receiver;
 use crate::support::*;
 use crate::wire::{connect, enroll, next, send, Socket};
-use axum::body::Bytes;
-use axum::http::{HeaderMap, StatusCode as AxumStatus};
 use chrono::{Duration, Utc};
 use gururmm_protocol::checks::{CheckResult, CheckState};
 use gururmm_protocol::{AgentFrame, ServerFrame};
@@ -19,89 +18,8 @@ use gururmm_store::testing::TestDatabase;
 use gururmm_testing::eventually;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
 
 const SECRET: &str = "a webhook signing secret";
-
-/// What a receiver got: the headers that matter and the body.
-#[derive(Clone, Debug)]
-struct Received {
-    signature: String,
-    event: String,
-    delivery: String,
-    body: Vec<u8>,
-}
-
-/// A local webhook receiver that answers 500 to its first `failures` requests.
-struct Receiver {
-    url: String,
-    got: Arc<Mutex<Vec<Received>>>,
-    _task: tokio::task::JoinHandle<()>,
-}
-
-impl Receiver {
-    async fn start(failures: usize) -> Receiver {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        Self::serve(listener, failures)
-    }
-
-    async fn start_on(port: u16) -> Receiver {
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
-            .await
-            .unwrap();
-        Self::serve(listener, 0)
-    }
-
-    fn serve(listener: tokio::net::TcpListener, failures: usize) -> Receiver {
-        let got: Arc<Mutex<Vec<Received>>> = Arc::default();
-        let left = Arc::new(AtomicUsize::new(failures));
-        let (seen, fail) = (got.clone(), left.clone());
-        let app = axum::Router::new().route(
-            "/hook",
-            axum::routing::post(move |headers: HeaderMap, body: Bytes| {
-                let (seen, fail) = (seen.clone(), fail.clone());
-                async move {
-                    if fail.load(Ordering::SeqCst) > 0 {
-                        fail.fetch_sub(1, Ordering::SeqCst);
-                        return AxumStatus::INTERNAL_SERVER_ERROR;
-                    }
-                    let header = |name: &str| {
-                        headers
-                            .get(name)
-                            .and_then(|v| v.to_str().ok())
-                            .unwrap_or_default()
-                            .to_string()
-                    };
-                    seen.lock().unwrap().push(Received {
-                        signature: header("x-gururmm-signature"),
-                        event: header("x-gururmm-event"),
-                        delivery: header("x-gururmm-delivery"),
-                        body: body.to_vec(),
-                    });
-                    AxumStatus::NO_CONTENT
-                }
-            }),
-        );
-        let url = format!("http://{}/hook", listener.local_addr().unwrap());
-        let task = tokio::spawn(async move {
-            axum::serve(listener, app).await.unwrap();
-        });
-        Receiver {
-            url,
-            got,
-            _task: task,
-        }
-    }
-
-    fn received(&self) -> Vec<Received> {
-        self.got.lock().unwrap().clone()
-    }
-
-    fn events(&self) -> Vec<String> {
-        self.received().into_iter().map(|r| r.event).collect()
-    }
-}
 
 /// The signature a receiver computes with the shared secret.
 fn expected_signature(body: &[u8]) -> String {

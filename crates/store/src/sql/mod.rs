@@ -18,6 +18,7 @@ mod agents;
 mod alerts;
 mod api_keys;
 mod audit;
+mod audit_streams;
 mod checks;
 mod commands;
 mod custom_fields;
@@ -136,6 +137,7 @@ where
         + crate::SavedViewStore
         + crate::CustomFieldStore
         + crate::RoleStore
+        + crate::AuditStreamStore
         + crate::InvitationStore
         + crate::AuditStore
         + crate::SecondFactorStore

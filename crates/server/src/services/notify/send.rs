@@ -113,6 +113,24 @@ pub fn http_body(kind: ChannelKind, delivery: &Delivery) -> String {
     }
 }
 
+/// The URL to post to, refused when it names a private address the server
+/// may not reach (an address written in the URL is not resolved, so the
+/// client's resolver does not see it).
+pub fn reachable_url(config: &Config, url: &str) -> Result<reqwest::Url, String> {
+    let parsed = reqwest::Url::parse(url).map_err(|e| format!("bad URL: {e}"))?;
+    if let Some(ip) = parsed
+        .host_str()
+        .and_then(|h| h.trim_matches(['[', ']']).parse::<IpAddr>().ok())
+    {
+        if !config.allow_private_webhooks && is_private(ip) {
+            return Err(format!(
+                "{ip} is a private address, which webhooks may not reach"
+            ));
+        }
+    }
+    Ok(parsed)
+}
+
 /// Sends the delivery; the receiver's answer on success, why not otherwise.
 pub async fn deliver(
     config: &Config,
@@ -134,18 +152,7 @@ async fn post(
     delivery: &Delivery,
 ) -> Result<String, String> {
     let url = channel.url.as_deref().ok_or("the channel has no URL")?;
-    let parsed = reqwest::Url::parse(url).map_err(|e| format!("bad URL: {e}"))?;
-    // An address written in the URL is not resolved, so it is checked here.
-    if let Some(ip) = parsed
-        .host_str()
-        .and_then(|h| h.trim_matches(['[', ']']).parse::<IpAddr>().ok())
-    {
-        if !config.allow_private_webhooks && is_private(ip) {
-            return Err(format!(
-                "{ip} is a private address, which webhooks may not reach"
-            ));
-        }
-    }
+    let parsed = reachable_url(config, url)?;
     let body = http_body(kind, delivery);
     let mut request = http
         .post(parsed)
