@@ -122,6 +122,15 @@ async fn tenant(server: &TestServer, admin: String, technician: String, tag: &st
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{role}");
+    // Singletons of an organization (its SIEM stream) exist in both.
+    let (status, stream) = server
+        .put(
+            "/api/v1/audit/stream",
+            &admin,
+            json!({"url": format!("https://siem.example.com/{tag}"), "secret": "a stream secret 0123", "enabled": false}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{stream}");
     let alert = server
         .state
         .alerts
@@ -525,6 +534,12 @@ async fn untouched(server: &TestServer, victim: &Tenant) {
         (&keys["items"][0]["id"], &keys["items"][0]["revoked_at"]),
         (&json!(victim.ids["api-keys"]), &Value::Null),
         "the victim's key still works: {keys}"
+    );
+    let (_, stream) = get("/api/v1/audit/stream".into()).await;
+    assert!(
+        stream["url"].as_str().unwrap().starts_with("https://siem.example.com/")
+            && stream["enabled"] == false,
+        "the victim's SIEM stream is untouched: {stream}"
     );
     let (_, role) = get(format!("/api/v1/roles/{}", victim.ids["roles"])).await;
     assert_eq!(
