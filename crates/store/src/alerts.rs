@@ -131,6 +131,9 @@ pub struct AlertFilter {
     pub client_id: Option<ClientId>,
     pub site_id: Option<SiteId>,
     pub agent_id: Option<AgentId>,
+    /// A client-scoped caller's clients: alerts of other clients, or of no
+    /// client, are left out (`None`: the whole organization).
+    pub clients: Option<Vec<ClientId>>,
 }
 
 /// Open alerts counted by severity and client, for the fleet overview.

@@ -55,6 +55,8 @@ pub struct FleetCheckFilter {
     pub client_id: Option<ClientId>,
     pub site_id: Option<SiteId>,
     pub agent_id: Option<AgentId>,
+    /// A client-scoped caller's clients (`None`: the whole organization).
+    pub clients: Option<Vec<ClientId>>,
 }
 
 #[async_trait]

@@ -35,8 +35,13 @@ pub trait TenancyStore {
         query: &ListQuery,
     ) -> StoreResult<Page<Site>>;
     /// Sites of every client of the organization whose name matches the
-    /// search, by name (the global search).
-    async fn find_sites(&self, org: OrganizationId, query: &ListQuery) -> StoreResult<Page<Site>>;
+    /// search, by name (the global search); of `clients` only, when given.
+    async fn find_sites(
+        &self,
+        org: OrganizationId,
+        clients: Option<&[ClientId]>,
+        query: &ListQuery,
+    ) -> StoreResult<Page<Site>>;
     /// [`StoreError::Conflict`] when the client has a site of that name, without regard to case.
     async fn create_site(
         &self,

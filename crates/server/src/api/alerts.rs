@@ -2,7 +2,7 @@
 //! technician does with them (acknowledge, snooze, resolve), singly or in bulk.
 
 use crate::api::PageParams;
-use crate::auth::{need, Can, CurrentUser};
+use crate::auth::{client_scope, need, Can, CurrentUser};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, ErrorBody};
 use crate::state::AppState;
 use axum::extract::State;
@@ -149,6 +149,7 @@ pub async fn list_alerts(
         client_id: params.client_id,
         site_id: params.site_id,
         agent_id: params.agent_id,
+        clients: current.user.clients.clone(),
     };
     let result = state
         .store
@@ -170,6 +171,7 @@ pub async fn get_alert(
     Can(current, ..): Can<need::ViewAgents>,
     ApiPath(id): ApiPath<AlertId>,
 ) -> ApiResult<Json<Alert>> {
+    client_scope::alert(&state, &current, id).await?;
     let alert = state
         .store
         .get_alert(current.user.organization_id, id)
@@ -229,6 +231,7 @@ async fn act(
     id: AlertId,
     action: AlertAction,
 ) -> ApiResult<Json<Alert>> {
+    client_scope::alert(state, current, id).await?;
     let alert = state
         .alerts
         .act(
@@ -350,6 +353,11 @@ pub async fn bulk_alerts(
         skipped: Vec::new(),
     };
     for id in request.ids {
+        // Another client's alert is skipped like an unknown one.
+        if client_scope::alert(&state, &current, id).await.is_err() {
+            result.skipped.push(id);
+            continue;
+        }
         match state
             .alerts
             .act(

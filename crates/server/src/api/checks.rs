@@ -2,7 +2,7 @@
 //! latest runs, running them now, and a check's history.
 
 use crate::api::PageParams;
-use crate::auth::{need, Can};
+use crate::auth::{client_scope, need, Can};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, ErrorBody};
 use crate::gateway::presence::Outbound;
 use crate::services::effective_policy::EffectivePolicy;
@@ -62,6 +62,7 @@ pub async fn list_agent_checks(
     Can(current, ..): Can<need::ViewAgents>,
     ApiPath(id): ApiPath<AgentId>,
 ) -> ApiResult<Json<AgentCheckList>> {
+    client_scope::agent(&state, &current, id).await?;
     let policy = state
         .policies
         .effective(current.user.organization_id, id)
@@ -191,6 +192,7 @@ pub async fn list_checks(
         client_id: params.client_id,
         site_id: params.site_id,
         agent_id: params.agent_id,
+        clients: current.user.clients.clone(),
     };
     let listed = state
         .store
@@ -263,6 +265,7 @@ pub async fn run_agent_checks(
     ApiPath(id): ApiPath<AgentId>,
     ApiJson(request): ApiJson<RunChecksRequest>,
 ) -> ApiResult<StatusCode> {
+    client_scope::agent(&state, &current, id).await?;
     let org = current.user.organization_id;
     let policy = state.policies.effective(org, id).await?;
     if request.names.len() > MAX_CHECKS_PER_AGENT {
@@ -326,6 +329,7 @@ pub async fn agent_check_history(
     ApiPath(id): ApiPath<AgentId>,
     ApiQuery(params): ApiQuery<CheckHistoryParams>,
 ) -> ApiResult<Json<CheckHistory>> {
+    client_scope::agent(&state, &current, id).await?;
     let hours = params.hours.unwrap_or(24);
     if !(1..=MAX_HISTORY_DAYS * 24).contains(&hours) {
         return Err(ApiError::bad_request(format!(

@@ -3,7 +3,7 @@
 //! organization. Each kind is read with its own list's search (agents by
 //! hostname, alias, addresses and logged-in user; the others by name).
 
-use crate::auth::{need, Can};
+use crate::auth::{client_scope, need, Can};
 use crate::error::{ApiError, ApiQuery, ApiResult, ErrorBody};
 use crate::services::bus::AgentStatus;
 use crate::state::AppState;
@@ -101,26 +101,38 @@ pub async fn search(
         offset: 0,
     };
     let store = &state.store;
+    let scope = client_scope::clients(&current);
+    let agent_filter = AgentFilter {
+        clients: scope.map(<[_]>::to_vec),
+        ..AgentFilter::default()
+    };
     let agents = store
-        .list_agents(org, &AgentFilter::default(), &query)
+        .list_agents(org, &agent_filter, &query)
         .await
         .map_err(ApiError::internal)?;
     let clients = store
-        .list_clients(org, None, &query)
+        .list_clients(org, scope, &query)
         .await
         .map_err(ApiError::internal)?;
     let sites = store
-        .find_sites(org, &query)
+        .find_sites(org, scope, &query)
         .await
         .map_err(ApiError::internal)?;
-    let scripts = store
-        .list_scripts(org, &ScriptFilter::default(), &query)
-        .await
-        .map_err(ApiError::internal)?;
-    let jobs = store
-        .list_jobs(org, &query)
-        .await
-        .map_err(ApiError::internal)?;
+    // Scripts and jobs are the whole organization's: a client-scoped caller
+    // gets none (a job may span clients).
+    let (scripts, jobs) = if scope.is_some() {
+        (Vec::new(), Vec::new())
+    } else {
+        let scripts = store
+            .list_scripts(org, &ScriptFilter::default(), &query)
+            .await
+            .map_err(ApiError::internal)?;
+        let jobs = store
+            .list_jobs(org, &query)
+            .await
+            .map_err(ApiError::internal)?;
+        (scripts.items, jobs.items)
+    };
     Ok(Json(SearchResults {
         agents_total: agents.total,
         agents: agents
@@ -157,7 +169,6 @@ pub async fn search(
             })
             .collect(),
         scripts: scripts
-            .items
             .into_iter()
             .map(|script| ScriptHit {
                 id: script.id,
@@ -166,7 +177,6 @@ pub async fn search(
             })
             .collect(),
         jobs: jobs
-            .items
             .into_iter()
             .map(|job| JobHit {
                 id: job.id,

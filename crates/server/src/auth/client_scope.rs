@@ -16,7 +16,7 @@ use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use axum::http::StatusCode;
-use gururmm_protocol::{AgentId, ClientId, CommandId, SiteId};
+use gururmm_protocol::{AgentId, AlertId, ClientId, CommandId, SiteId};
 use gururmm_store::StoreError;
 
 /// The operations (`METHOD path template`) open to client-scoped callers.
@@ -37,6 +37,18 @@ pub const SCOPED_ROUTES: &[&str] = &[
     "GET /api/v1/clients/{id}",
     "GET /api/v1/clients/{id}/sites",
     "GET /api/v1/sites/{id}",
+    "GET /api/v1/alerts",
+    "GET /api/v1/alerts/{id}",
+    "POST /api/v1/alerts/{id}/acknowledge",
+    "POST /api/v1/alerts/{id}/snooze",
+    "POST /api/v1/alerts/{id}/unsnooze",
+    "POST /api/v1/alerts/{id}/resolve",
+    "POST /api/v1/alerts/bulk",
+    "GET /api/v1/checks",
+    "GET /api/v1/agents/{id}/checks",
+    "POST /api/v1/agents/{id}/checks/run",
+    "GET /api/v1/agents/{id}/checks/history",
+    "GET /api/v1/search",
 ];
 
 /// Whether `method path` (a route template) is open to client-scoped callers.
@@ -112,6 +124,19 @@ pub async fn site(state: &AppState, current: &CurrentUser, id: SiteId) -> ApiRes
     match state.store.get_site(current.user.organization_id, id).await {
         Ok(site) if allows(current, site.client_id) => Ok(()),
         Ok(_) | Err(StoreError::NotFound) => Err(not_found("site")),
+        Err(error) => Err(ApiError::internal(error)),
+    }
+}
+
+/// 404 (as for a missing alert) unless the caller may see its client (an
+/// alert of no client is the organization's, not a scoped caller's).
+pub async fn alert(state: &AppState, current: &CurrentUser, id: AlertId) -> ApiResult<()> {
+    if clients(current).is_none() {
+        return Ok(());
+    }
+    match state.store.get_alert(current.user.organization_id, id).await {
+        Ok(alert) if alert.client_id.is_some_and(|c| allows(current, c)) => Ok(()),
+        Ok(_) | Err(StoreError::NotFound) => Err(not_found("alert")),
         Err(error) => Err(ApiError::internal(error)),
     }
 }

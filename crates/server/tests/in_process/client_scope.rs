@@ -8,6 +8,8 @@ use crate::support::*;
 use crate::wire::*;
 use futures_util::StreamExt;
 use gururmm_server::auth::client_scope::SCOPED_ROUTES;
+use gururmm_protocol::checks::CheckState;
+use gururmm_store::{AlertKind, CheckStatus, NewAlert, Severity};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -28,6 +30,47 @@ async fn invite_and_accept(server: &TestServer, token: &str, body: Value) -> Str
         .await;
     assert_eq!(status, StatusCode::OK, "{accepted}");
     accepted["token"].as_str().unwrap().to_string()
+}
+
+/// Opens a critical alert on the customer's agent, for a failing check of
+/// it; answers the alert's id.
+async fn alert_on(server: &TestServer, customer: &Customer) -> String {
+    let organization_id = server.admin_organization().await;
+    let alert = server
+        .state
+        .alerts
+        .raise(NewAlert {
+            organization_id,
+            kind: AlertKind::Check,
+            condition_key: format!("check:{}:web", customer.agent.id),
+            agent_id: Some(customer.agent.id.parse().unwrap()),
+            client_id: Some(customer.client.parse().unwrap()),
+            site_id: Some(customer.site.parse().unwrap()),
+            check_name: Some("web".into()),
+            severity: Severity::Critical,
+            flapping: false,
+            title: format!("web failing on {}", customer.agent.device),
+            detail: "connection refused".into(),
+            opened_at: chrono::Utc::now(),
+        })
+        .await
+        .unwrap();
+    let now = chrono::Utc::now();
+    server
+        .store
+        .record_check_changes(&[CheckStatus {
+            agent_id: customer.agent.id.parse().unwrap(),
+            name: "web".into(),
+            state: CheckState::Failing,
+            consecutive: 1,
+            output: "connection refused".into(),
+            value: None,
+            checked_at: now,
+            since: now,
+        }])
+        .await
+        .unwrap();
+    alert.expect("a new alert").id.to_string()
 }
 
 /// A client with a site and one enrolled agent.
@@ -88,6 +131,26 @@ async fn a_technician_of_two_clients_does_not_see_a_third_anywhere() {
         assert_eq!(counted, 2, "{facets}");
         let (_, everything) = server.get("/api/v1/agents", &admin).await;
         assert_eq!(everything["total"], 3, "the organization still has all three");
+        let a_alert = alert_on(&server, &a).await;
+        let c_alert = alert_on(&server, &c).await;
+        let (_, alerts) = server.get("/api/v1/alerts", &technician).await;
+        assert_eq!(ids(&alerts, "id"), [a_alert.clone()], "{alerts}");
+        let (_, overview) = server.get("/api/v1/overview", &technician).await;
+        assert_eq!(overview["alerts"]["critical"], 1, "{overview}");
+        let (_, found) = server.get("/api/v1/search?q=scope", &technician).await;
+        let found_agents: Vec<&str> = found["agents"].as_array().unwrap().iter().map(|a| a["id"].as_str().unwrap()).collect();
+        assert_eq!(found_agents.len(), 2, "{found}");
+        assert!(!found.to_string().contains(&c.agent.id) && !found.to_string().contains(&c.client), "{found}");
+        let (_, checks) = server.get("/api/v1/checks", &technician).await;
+        assert_eq!(checks["total"], 1, "their client's failing check only: {checks}");
+        assert_eq!(checks["items"][0]["agent_id"], json!(a.agent.id), "{checks}");
+        assert_eq!(overview["checks"]["failing"], 1, "{overview}");
+        let (_, bulk) = server
+            .post("/api/v1/alerts/bulk", &technician, json!({"ids": [a_alert, c_alert], "action": "acknowledge"}))
+            .await;
+        assert_eq!((bulk["changed"].as_array().unwrap().len(), &bulk["skipped"]), (1, &json!([c_alert])), "{bulk}");
+        let (_, untouched) = server.get(&format!("/api/v1/alerts/{c_alert}"), &admin).await;
+        assert_eq!(untouched["status"], "open", "the third client's alert was not acknowledged");
 
         // Its objects are 404, exactly like missing ones.
         let admin_command = {
@@ -109,6 +172,19 @@ async fn a_technician_of_two_clients_does_not_see_a_third_anywhere() {
             (Method::GET, "/api/v1/clients/{id}", &c.client, None),
             (Method::GET, "/api/v1/clients/{id}/sites", &c.client, None),
             (Method::GET, "/api/v1/sites/{id}", &c.site, None),
+            (Method::GET, "/api/v1/agents/{id}/checks", &c.agent.id, None),
+            (Method::GET, "/api/v1/agents/{id}/checks/history", &c.agent.id, None),
+            (Method::POST, "/api/v1/agents/{id}/checks/run", &c.agent.id, Some(json!({}))),
+            (Method::GET, "/api/v1/alerts/{id}", &c_alert, None),
+            (Method::POST, "/api/v1/alerts/{id}/acknowledge", &c_alert, Some(json!({}))),
+            (Method::POST, "/api/v1/alerts/{id}/resolve", &c_alert, Some(json!({}))),
+            (Method::POST, "/api/v1/alerts/{id}/unsnooze", &c_alert, Some(json!({}))),
+            (
+                Method::POST,
+                "/api/v1/alerts/{id}/snooze",
+                &c_alert,
+                Some(json!({"until": (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339()})),
+            ),
         ] {
             let call = |id: String| {
                 let body = body.clone();

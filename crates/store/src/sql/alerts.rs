@@ -161,14 +161,18 @@ where
         filter: &AlertFilter,
         query: &ListQuery,
     ) -> StoreResult<Page<Alert>> {
+        let filter_sql = format!(
+            "WHERE a.organization_id = $1 AND ($2 IS NULL OR a.status = $2) \
+             AND ($3 = FALSE OR a.status <> 'resolved') AND ($4 IS NULL OR a.severity = $4) \
+             AND ($5 IS NULL OR a.kind = $5) AND ($6 IS NULL OR a.client_id = $6) \
+             AND ($7 IS NULL OR a.site_id = $7) AND ($8 IS NULL OR a.agent_id = $8) \
+             AND LOWER(a.title) LIKE $9 ESCAPE '\\'{}",
+            clients_clause("a.client_id", filter.clients.as_deref())
+        );
         let listing = Listing {
             select: ALERT_SELECT,
             count: "SELECT COUNT(*) FROM alerts a",
-            filter: "WHERE a.organization_id = $1 AND ($2 IS NULL OR a.status = $2) \
-                     AND ($3 = FALSE OR a.status <> 'resolved') AND ($4 IS NULL OR a.severity = $4) \
-                     AND ($5 IS NULL OR a.kind = $5) AND ($6 IS NULL OR a.client_id = $6) \
-                     AND ($7 IS NULL OR a.site_id = $7) AND ($8 IS NULL OR a.agent_id = $8) \
-                     AND LOWER(a.title) LIKE $9 ESCAPE '\\'",
+            filter: &filter_sql,
             order_by: "a.opened_at DESC, a.id",
             params: vec![
                 org.to_string().into(),

@@ -173,8 +173,9 @@ where
         let filter_sql = format!(
             "WHERE g.organization_id = $1 AND ($2 IS NULL OR g.client_id = $2) \
              AND ($3 IS NULL OR g.site_id = $3) AND ($4 IS NULL OR s.agent_id = $4) \
-             AND ($5 = '%' OR LOWER(s.name) LIKE $5 ESCAPE '\\' OR LOWER(g.hostname) LIKE $5 ESCAPE '\\'){}",
-            states_clause(&filter.states)
+             AND ($5 = '%' OR LOWER(s.name) LIKE $5 ESCAPE '\\' OR LOWER(g.hostname) LIKE $5 ESCAPE '\\'){}{}",
+            states_clause(&filter.states),
+            clients_clause("g.client_id", filter.clients.as_deref())
         );
         let listing = Listing {
             select: FLEET_CHECK_SELECT,

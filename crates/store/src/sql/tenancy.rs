@@ -288,11 +288,20 @@ where
         self.page(listing, query, SiteRow::into_site).await
     }
 
-    async fn find_sites(&self, org: OrganizationId, query: &ListQuery) -> StoreResult<Page<Site>> {
+    async fn find_sites(
+        &self,
+        org: OrganizationId,
+        clients: Option<&[ClientId]>,
+        query: &ListQuery,
+    ) -> StoreResult<Page<Site>> {
+        let filter = format!(
+            "WHERE s.organization_id = $1 AND LOWER(s.name) LIKE $2 ESCAPE '\\'{}",
+            clients_clause("s.client_id", clients)
+        );
         let listing = Listing {
             select: SITE_SELECT,
             count: "SELECT COUNT(*) FROM sites s",
-            filter: "WHERE s.organization_id = $1 AND LOWER(s.name) LIKE $2 ESCAPE '\\'",
+            filter: &filter,
             order_by: "LOWER(s.name), s.id",
             params: vec![
                 org.to_string().into(),
