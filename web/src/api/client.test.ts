@@ -1,4 +1,4 @@
-import { api, onSecondFactorSetupRequired } from "./client";
+import { api, onClientScopeRefused, onSecondFactorSetupRequired } from "./client";
 import { forgetSession, getSession, sessionChanged } from "@/lib/session";
 
 describe("the API client", () => {
@@ -44,5 +44,29 @@ describe("the API client", () => {
     await api.GET("/api/v1/agents", { fetch: refusal("second_factor_setup_required") });
     stop();
     expect(heard).toHaveBeenCalledTimes(1);
+  });
+
+  it("tells its listeners when an operation is not open to a user limited to some clients", async () => {
+    document.cookie = "gururmm_csrf=c5rf; Path=/";
+    sessionChanged();
+    const refusal = (code: string) => async () =>
+      new Response(JSON.stringify({ error: { code, message: "refused" } }), {
+        status: 403,
+        headers: { "Content-Type": "application/json" },
+      });
+    const scope = vi.fn();
+    const secondFactor = vi.fn();
+    const stopScope = onClientScopeRefused(scope);
+    const stopSecondFactor = onSecondFactorSetupRequired(secondFactor);
+    await api.GET("/api/v1/users", { fetch: refusal("permission_denied") });
+    expect(scope).not.toHaveBeenCalled();
+    const { error } = await api.GET("/api/v1/alerts", { fetch: refusal("client_scope") });
+    expect(scope).toHaveBeenCalledTimes(1);
+    expect(secondFactor).not.toHaveBeenCalled();
+    expect(error).toEqual({ error: { code: "client_scope", message: "refused" } });
+    stopScope();
+    stopSecondFactor();
+    await api.GET("/api/v1/alerts", { fetch: refusal("client_scope") });
+    expect(scope).toHaveBeenCalledTimes(1);
   });
 });

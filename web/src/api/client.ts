@@ -19,6 +19,20 @@ export function onSecondFactorSetupRequired(listener: () => void): () => void {
   return () => secondFactorSetupListeners.delete(listener);
 }
 
+/** The code of the 403 a user limited to some clients gets from an operation not open to them. */
+export const CLIENT_SCOPE_REFUSED = "client_scope";
+
+const clientScopeListeners = new Set<() => void>();
+
+/**
+ * Calls `listener` whenever the server refuses a request because the signed-in user is limited to
+ * some clients and the operation is not open to such users. Returns the unsubscribe.
+ */
+export function onClientScopeRefused(listener: () => void): () => void {
+  clientScopeListeners.add(listener);
+  return () => clientScopeListeners.delete(listener);
+}
+
 /** The `error.code` of an error body, read from a copy so the caller still reads the answer. */
 async function errorCode(response: Response): Promise<string | null> {
   try {
@@ -45,8 +59,11 @@ const authMiddleware: Middleware = {
     }
     // The organization requires a second factor and this user has none: whatever page asked, the
     // answer is to set one up, which only their account page does.
-    if (response.status === 403 && getSession() !== null && (await errorCode(response)) === SECOND_FACTOR_SETUP_REQUIRED) {
-      for (const listener of secondFactorSetupListeners) listener();
+    if (response.status === 403 && getSession() !== null) {
+      const code = await errorCode(response);
+      if (code === SECOND_FACTOR_SETUP_REQUIRED) for (const listener of secondFactorSetupListeners) listener();
+      // The user is limited to some clients: the signed-in layout shows that the page is not for them.
+      if (code === CLIENT_SCOPE_REFUSED) for (const listener of clientScopeListeners) listener();
     }
     return response;
   },

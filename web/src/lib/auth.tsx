@@ -23,10 +23,30 @@ export function useCurrentUser() {
   });
 }
 
+/**
+ * The permissions a client-scoped user can use at all: the operations open to them
+ * (`SCOPED_ROUTES` of `crates/server/src/auth/client_scope.rs`: reading agents, clients and sites,
+ * running commands) need no other. The server refuses every other operation with 403 `client_scope`,
+ * whatever their role, so the dashboard offers none of its controls.
+ */
+export const SCOPED_USER_PERMISSIONS: readonly Permission[] = ["view_agents", "run_commands", "view_secrets"];
+
+/** The clients the user is limited to, or null for the whole organization (and while loading). */
+export function clientScope(user: User | undefined): string[] | null {
+  return user?.client_ids ?? null;
+}
+
+/** The signed-in user's client scope: null for the whole organization (and while loading). */
+export function useClientScope(): string[] | null {
+  return clientScope(useCurrentUser().data);
+}
+
 /** Whether the user's role grants the permission. The dashboard shows only the controls a user's
- * permissions allow (the server refuses the rest anyway); while the user is loading, none. */
+ * permissions allow (the server refuses the rest anyway); while the user is loading, none. A user
+ * limited to some clients holds only those of their permissions the scope leaves usable. */
 export function can(user: User | undefined, permission: Permission): boolean {
-  return user?.permissions.includes(permission) ?? false;
+  if (!(user?.permissions.includes(permission) ?? false)) return false;
+  return clientScope(user) === null || SCOPED_USER_PERMISSIONS.includes(permission);
 }
 
 export function useCan(permission: Permission): boolean {

@@ -15,6 +15,7 @@ import { CommandHistoryCard } from "@/features/commands/components/command-histo
 import { RunCommandPanel } from "@/features/commands/components/run-command-panel";
 import { RunScriptOnTargetButton } from "@/features/scripts/components/run-script-on-target";
 import type { CommandHistorySearch } from "@/features/commands/command-history-search";
+import { useClientScope } from "@/lib/auth";
 
 const agentApi = getRouteApi("/authed/agents/$agentId");
 
@@ -23,6 +24,9 @@ export function AgentRoute() {
   const search = agentApi.useSearch();
   const navigate = useNavigate();
   const { range, tab, ...commandSearch } = search;
+  // A user limited to some clients reaches the agent's details, metrics, events and commands only:
+  // the checks, alerts and policy tabs, maintenance, custom fields and scripts are not open to them.
+  const scoped = useClientScope() !== null;
   const setCommandSearch = (next: CommandHistorySearch) =>
     void navigate({ to: "/agents/$agentId", params: { agentId }, search: { range, tab, ...next }, replace: true });
   return (
@@ -47,30 +51,36 @@ export function AgentRoute() {
           replace: true,
         })
       }
-      extraTabs={(agent) => [
-        { value: "checks", label: "Checks", content: <AgentChecksTab agentId={agent.id} agentOnline={agent.status === "online"} /> },
-        { value: "alerts", label: "Alerts", content: <AgentAlertsSection agentId={agent.id} /> },
-        {
-          value: "policy",
-          label: "Effective policy",
-          content: (
-            <div className="grid gap-3">
-              <ScopePolicyCard scope="agent" targetId={agent.id} />
-              <EffectivePolicyView agentId={agent.id} />
-            </div>
-          ),
-        },
-      ]}
-      banner={(agent) => <AgentMaintenanceBanner agentId={agent.id} />}
-      details={(agent) => <CustomFieldsCard scope="agent" targetId={agent.id} />}
-      headerActions={(agent) => (
-        <RunScriptOnTargetButton
-          target={{ kind: "agents", agentIds: [agent.id] }}
-          targetLabel={agent.alias || agent.hostname}
-          agentNames={{ [agent.id]: agent.hostname }}
-          onJobStarted={(job) => void navigate({ to: "/jobs/$jobId", params: { jobId: job.id } })}
-        />
-      )}
+      extraTabs={(agent) =>
+        scoped
+          ? []
+          : [
+              { value: "checks", label: "Checks", content: <AgentChecksTab agentId={agent.id} agentOnline={agent.status === "online"} /> },
+              { value: "alerts", label: "Alerts", content: <AgentAlertsSection agentId={agent.id} /> },
+              {
+                value: "policy",
+                label: "Effective policy",
+                content: (
+                  <div className="grid gap-3">
+                    <ScopePolicyCard scope="agent" targetId={agent.id} />
+                    <EffectivePolicyView agentId={agent.id} />
+                  </div>
+                ),
+              },
+            ]
+      }
+      banner={(agent) => (scoped ? null : <AgentMaintenanceBanner agentId={agent.id} />)}
+      details={(agent) => (scoped ? null : <CustomFieldsCard scope="agent" targetId={agent.id} />)}
+      headerActions={(agent) =>
+        scoped ? null : (
+          <RunScriptOnTargetButton
+            target={{ kind: "agents", agentIds: [agent.id] }}
+            targetLabel={agent.alias || agent.hostname}
+            agentNames={{ [agent.id]: agent.hostname }}
+            onJobStarted={(job) => void navigate({ to: "/jobs/$jobId", params: { jobId: job.id } })}
+          />
+        )
+      }
       onDeleted={(deletedId) => void navigate({ to: "/deleted-agents/$agentId", params: { agentId: deletedId } })}
       commandPanel={(agent) => <RunCommandPanel agentId={agent.id} agentOnline={agent.status === "online"} />}
       commandHistory={(agent) => (

@@ -11,8 +11,10 @@ import { useFleetCheckLiveUpdates } from "@/features/fleet-checks/hooks/use-flee
 import { useJobLiveUpdates } from "@/features/jobs/hooks/use-job-live-updates";
 import { useOverviewLiveUpdates } from "@/features/overview/hooks/use-overview-live-updates";
 import { GlobalSearch } from "@/features/search/components/global-search";
-import { useSession } from "@/lib/auth";
+import { ClientScopeBadge } from "@/features/clients/components/client-scope-badge";
+import { clientScope, useCurrentUser, useSession } from "@/lib/auth";
 import { LiveEventsProvider } from "@/lib/live-events";
+import { ClientScopeGuard } from "./client-scope-guard";
 import { SecondFactorSetupRedirect } from "./second-factor-setup-redirect";
 
 function LiveCacheUpdates() {
@@ -29,12 +31,17 @@ function LiveCacheUpdates() {
 
 /**
  * Everything behind login: the shell, the live events stream, a redirect to /login on logout or 401,
- * and to /account while the organization requires a second factor the user has not set up.
+ * and to /account while the organization requires a second factor the user has not set up. A user
+ * limited to some clients gets neither the search (not scope-aware) nor the alerts count, and only the
+ * pages that work for them.
  */
 export function AuthedLayout() {
   const session = useSession();
   const navigate = useNavigate();
   const router = useRouter();
+  // The search and the alerts count only once the user is known to cover the whole organization.
+  const me = useCurrentUser().data;
+  const scoped = me === undefined || clientScope(me) !== null;
 
   useEffect(() => {
     if (session !== null) return;
@@ -49,8 +56,14 @@ export function AuthedLayout() {
     <LiveEventsProvider session={session}>
       <LiveCacheUpdates />
       <SecondFactorSetupRedirect />
-      <AppShell navBadges={{ "/alerts": <UnresolvedAlertsBadge /> }} search={<GlobalSearch />}>
-        <Outlet />
+      <AppShell
+        navBadges={scoped ? {} : { "/alerts": <UnresolvedAlertsBadge /> }}
+        search={scoped ? null : <GlobalSearch />}
+        accessNote={<ClientScopeBadge />}
+      >
+        <ClientScopeGuard>
+          <Outlet />
+        </ClientScopeGuard>
       </AppShell>
     </LiveEventsProvider>
   );

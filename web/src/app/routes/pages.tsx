@@ -4,7 +4,7 @@ import { AgentsPage } from "@/features/agents/components/agents-page";
 import { DeletedAgentsPage } from "@/features/agents/components/deleted-agents-page";
 import { ScopedAgentsSection } from "@/features/agents/components/scoped-agents-section";
 import { LoginPage } from "@/features/auth/components/login-page";
-import { ClientHeader } from "@/features/clients/components/client-header";
+import { ClientHeader, ClientPageContent } from "@/features/clients/components/client-header";
 import { ScopePolicyCard } from "@/features/policies/components/policy-assignments";
 import { TargetMaintenanceBanner } from "@/features/maintenance/components/maintenance-banner";
 import { PendingEnrollmentsNotice } from "@/features/enrollment-requests/components/pending-enrollments-notice";
@@ -16,6 +16,7 @@ import { EnrollmentKeysCard } from "@/features/sites/components/enrollment-keys-
 import { SiteHeader } from "@/features/sites/components/site-header";
 import { RunScriptOnTargetButton } from "@/features/scripts/components/run-script-on-target";
 import { RunCommandOnTargetButton } from "@/features/commands/components/run-command-on-target";
+import { useClientScope } from "@/lib/auth";
 
 const loginApi = getRouteApi("/login");
 const agentsApi = getRouteApi("/authed/agents");
@@ -30,30 +31,44 @@ export function LoginRoute() {
   return <LoginPage onLoggedIn={() => void navigate({ href: redirect ?? "/", replace: true })} />;
 }
 
+/**
+ * A user limited to some clients gets only what honours their scope (`components/layout/scoped-pages.ts`):
+ * the routes leave out the parts of a page other features add that call anything else (enrollment
+ * requests, jobs, scripts, custom fields, policies, maintenance windows, enrollment keys).
+ */
+function useScoped(): boolean {
+  return useClientScope() !== null;
+}
+
 export function AgentsRoute() {
   const search = agentsApi.useSearch();
   const navigate = agentsApi.useNavigate();
+  const scoped = useScoped();
   return (
     <div className="grid gap-4">
-      <PendingEnrollmentsNotice />
+      {scoped ? null : <PendingEnrollmentsNotice />}
       <AgentsPage
         search={search}
         onSearchChange={(next) => void navigate({ search: next })}
-        selectionActions={(ids, names) => (
-          <>
-            <RunCommandOnTargetButton
-              agentIds={ids}
-              targetLabel={ids.length === 1 ? (names[ids[0] ?? ""] ?? "1 agent") : `${ids.length} agents`}
-              onJobStarted={(job) => void navigate({ to: "/jobs/$jobId", params: { jobId: job.id } })}
-            />
-            <RunScriptOnTargetButton
-              target={{ kind: "agents", agentIds: ids }}
-              targetLabel={ids.length === 1 ? (names[ids[0] ?? ""] ?? "1 agent") : `${ids.length} agents`}
-              agentNames={names}
-              onJobStarted={(job) => void navigate({ to: "/jobs/$jobId", params: { jobId: job.id } })}
-            />
-          </>
-        )}
+        selectionActions={
+          scoped
+            ? undefined
+            : (ids, names) => (
+                <>
+                  <RunCommandOnTargetButton
+                    agentIds={ids}
+                    targetLabel={ids.length === 1 ? (names[ids[0] ?? ""] ?? "1 agent") : `${ids.length} agents`}
+                    onJobStarted={(job) => void navigate({ to: "/jobs/$jobId", params: { jobId: job.id } })}
+                  />
+                  <RunScriptOnTargetButton
+                    target={{ kind: "agents", agentIds: ids }}
+                    targetLabel={ids.length === 1 ? (names[ids[0] ?? ""] ?? "1 agent") : `${ids.length} agents`}
+                    agentNames={names}
+                    onJobStarted={(job) => void navigate({ to: "/jobs/$jobId", params: { jobId: job.id } })}
+                  />
+                </>
+              )
+        }
       />
     </div>
   );
@@ -80,52 +95,68 @@ export function ClientsRoute() {
 export function ClientRoute() {
   const { clientId } = clientApi.useParams();
   const navigate = useNavigate();
+  const scoped = useScoped();
   return (
-    <div className="grid gap-4">
-      <ClientHeader
-        clientId={clientId}
-        onDeleted={() => void navigate({ to: "/clients" })}
-        actions={(client) => (
-          <RunScriptOnTargetButton
-            target={{ kind: "client", clientId: client.id }}
-            targetLabel={`client ${client.name}`}
-            onJobStarted={(job) => void navigate({ to: "/jobs/$jobId", params: { jobId: job.id } })}
-          />
+    <ClientPageContent clientId={clientId}>
+      <div className="grid gap-4">
+        <ClientHeader
+          clientId={clientId}
+          onDeleted={() => void navigate({ to: "/clients" })}
+          actions={(client) =>
+            scoped ? null : (
+              <RunScriptOnTargetButton
+                target={{ kind: "client", clientId: client.id }}
+                targetLabel={`client ${client.name}`}
+                onJobStarted={(job) => void navigate({ to: "/jobs/$jobId", params: { jobId: job.id } })}
+              />
+            )
+          }
+        />
+        {scoped ? null : <TargetMaintenanceBanner scope="client" targetId={clientId} />}
+        <ClientSitesSection
+          clientId={clientId}
+          onSiteCreated={(site) => void navigate({ to: "/sites/$siteId", params: { siteId: site.id } })}
+        />
+        {scoped ? null : (
+          <>
+            <CustomFieldsCard key={`fields-${clientId}`} scope="client" targetId={clientId} />
+            <ScopePolicyCard key={`policy-${clientId}`} scope="client" targetId={clientId} />
+          </>
         )}
-      />
-      <TargetMaintenanceBanner scope="client" targetId={clientId} />
-      <ClientSitesSection
-        clientId={clientId}
-        onSiteCreated={(site) => void navigate({ to: "/sites/$siteId", params: { siteId: site.id } })}
-      />
-      <CustomFieldsCard key={`fields-${clientId}`} scope="client" targetId={clientId} />
-      <ScopePolicyCard key={`policy-${clientId}`} scope="client" targetId={clientId} />
-      <ScopedAgentsSection scope={{ client_id: clientId }} />
-    </div>
+        <ScopedAgentsSection scope={{ client_id: clientId }} />
+      </div>
+    </ClientPageContent>
   );
 }
 
 export function SiteRoute() {
   const { siteId } = siteApi.useParams();
   const navigate = useNavigate();
+  const scoped = useScoped();
   return (
     <div className="grid gap-4">
       <SiteHeader
         siteId={siteId}
         onDeleted={(clientId) => void navigate({ to: "/clients/$clientId", params: { clientId } })}
-        actions={(site) => (
-          <RunScriptOnTargetButton
-            target={{ kind: "site", clientId: site.client_id, siteId: site.id }}
-            targetLabel={`site ${site.name}`}
-            onJobStarted={(job) => void navigate({ to: "/jobs/$jobId", params: { jobId: job.id } })}
-          />
-        )}
+        actions={(site) =>
+          scoped ? null : (
+            <RunScriptOnTargetButton
+              target={{ kind: "site", clientId: site.client_id, siteId: site.id }}
+              targetLabel={`site ${site.name}`}
+              onJobStarted={(job) => void navigate({ to: "/jobs/$jobId", params: { jobId: job.id } })}
+            />
+          )
+        }
       />
-      <TargetMaintenanceBanner scope="site" targetId={siteId} />
-      <EnrollmentKeysCard key={`keys-${siteId}`} siteId={siteId} />
-      <EnrollmentKeySection key={siteId} siteId={siteId} />
-      <CustomFieldsCard key={`fields-${siteId}`} scope="site" targetId={siteId} />
-      <ScopePolicyCard key={`policy-${siteId}`} scope="site" targetId={siteId} />
+      {scoped ? null : (
+        <>
+          <TargetMaintenanceBanner scope="site" targetId={siteId} />
+          <EnrollmentKeysCard key={`keys-${siteId}`} siteId={siteId} />
+          <EnrollmentKeySection key={siteId} siteId={siteId} />
+          <CustomFieldsCard key={`fields-${siteId}`} scope="site" targetId={siteId} />
+          <ScopePolicyCard key={`policy-${siteId}`} scope="site" targetId={siteId} />
+        </>
+      )}
       <ScopedAgentsSection scope={{ site_id: siteId }} />
     </div>
   );

@@ -43,10 +43,11 @@ import {
 } from "@/components/ui/dropdown-menu";
 import { Tooltip, TooltipContent, TooltipTrigger } from "@/components/ui/tooltip";
 import type { Permission } from "@/api/types";
-import { can, useAuthActions, useCurrentUser } from "@/lib/auth";
+import { can, clientScope, useAuthActions, useCurrentUser } from "@/lib/auth";
 import { useLiveConnectionState } from "@/lib/live-events";
 import { useTheme, type ThemePreference } from "@/lib/theme";
 import { cn } from "@/lib/utils";
+import { availableNavigation } from "./scoped-pages";
 
 const NAV_ITEMS = [
   { to: "/", label: "Overview", icon: LayoutDashboardIcon },
@@ -72,16 +73,18 @@ type NavPath = (typeof NAV_ITEMS)[number]["to"];
 
 /**
  * The page shell; `navBadges` puts a feature's live count beside a navigation entry, `search` sits at
- * the start of the header.
+ * the start of the header, `accessNote` beside the user menu (a client scope).
  */
 export function AppShell({
   children,
   navBadges = {},
   search,
+  accessNote,
 }: {
   children: ReactNode;
   navBadges?: Partial<Record<NavPath, ReactNode>>;
   search?: ReactNode;
+  accessNote?: ReactNode;
 }) {
   return (
     <div className="flex min-h-svh">
@@ -96,6 +99,7 @@ export function AppShell({
           {search}
           <LiveIndicator />
           <ThemeToggle />
+          {accessNote}
           <UserMenu />
         </header>
         <main className="mx-auto w-full max-w-[1600px] flex-1 p-3 md:p-4 lg:p-5">{children}</main>
@@ -115,8 +119,12 @@ function HomeLink({ className, onNavigate }: { className?: string; onNavigate?: 
 
 function Navigation({ navBadges, onNavigate }: { navBadges: Partial<Record<NavPath, ReactNode>>; onNavigate?: () => void }) {
   const user = useCurrentUser().data;
-  // An entry that needs a permission shows only once the user is known to have it.
-  const items = NAV_ITEMS.filter((item) => !("permission" in item) || can(user, item.permission));
+  // An entry that needs a permission shows only once the user is known to have it; a user limited to
+  // some clients sees only the pages that work for them.
+  const items = availableNavigation(
+    NAV_ITEMS.filter((item) => !("permission" in item) || can(user, item.permission)),
+    clientScope(user),
+  );
   return (
     <nav aria-label="Main" className="grid gap-0.5 p-2">
       {items.map(({ to, label, icon: Icon }) => (

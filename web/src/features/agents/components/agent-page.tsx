@@ -13,7 +13,7 @@ import { Button } from "@/components/ui/button";
 import { Card, CardContent } from "@/components/ui/card";
 import { Skeleton } from "@/components/ui/skeleton";
 import { Tabs, TabsContent, TabsList, TabsTrigger } from "@/components/ui/tabs";
-import { useCan } from "@/lib/auth";
+import { useCan, useClientScope } from "@/lib/auth";
 import { formatBytes, formatDuration, formatPercent, usagePercent } from "@/lib/format";
 import { useAgent, useDeleteAgent } from "../api/agents";
 import type { MetricRange } from "../agent-list-search";
@@ -204,13 +204,21 @@ function AgentHeader({ agent, onDeleted, actions }: { agent: AgentDetail; onDele
 
 /** A bookmark to an agent that was deleted since lands here: point to where its history went. */
 function AgentNotFound({ agentId }: { agentId: string }) {
+  // Deleted agents are not open to a user limited to some clients.
+  const scoped = useClientScope() !== null;
   return (
     <EmptyState icon={MonitorXIcon} title="This agent does not exist" data-testid="agent-not-found">
-      <p>It may have been deleted; a deleted agent's command history is kept.</p>
+      <p>
+        {scoped
+          ? "It may have been deleted, or it belongs to a client you do not have access to."
+          : "It may have been deleted; a deleted agent's command history is kept."}
+      </p>
       <p className="mt-2 flex justify-center gap-4">
-        <Link to="/deleted-agents/$agentId" params={{ agentId }} className="font-medium text-primary hover:underline">
-          Look for it among deleted agents
-        </Link>
+        {scoped ? null : (
+          <Link to="/deleted-agents/$agentId" params={{ agentId }} className="font-medium text-primary hover:underline">
+            Look for it among deleted agents
+          </Link>
+        )}
         <Link to="/agents" className="font-medium text-primary hover:underline">
           Agents
         </Link>

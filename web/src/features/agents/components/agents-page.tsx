@@ -18,7 +18,7 @@ import {
   DropdownMenuTrigger,
 } from "@/components/ui/dropdown-menu";
 import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
-import { useCan } from "@/lib/auth";
+import { useCan, useClientScope } from "@/lib/auth";
 import {
   AGENTS_PER_PAGE,
   matchingAgentIds,
@@ -62,8 +62,12 @@ export function AgentsPage({
   useDocumentTitle("Agents");
   const change = (partial: Partial<AgentListSearch>) => onSearchChange(changeAgentListSearch(search, partial));
   const filtered = hasAgentFilters(search);
+  // A user limited to some clients has no deleted agents, saved views, custom fields or actions on a
+  // selection (bulk changes and jobs): those operations are not open to them.
+  const scoped = useClientScope() !== null;
   // Rows can be selected when some action on a selection is allowed.
-  const maySelect = [useCan("organize_agents"), useCan("run_commands"), useCan("run_scripts")].some(Boolean);
+  const selectionPermissions = [useCan("organize_agents"), useCan("run_commands"), useCan("run_scripts")];
+  const maySelect = !scoped && selectionPermissions.some(Boolean);
   const [columns, setColumns] = useState<AgentColumnId[]>(() => loadColumns(globalThis.localStorage));
   const chooseColumns = (next: AgentColumnId[]) => {
     setColumns(next);
@@ -108,7 +112,7 @@ export function AgentsPage({
         actions={
           <>
             <FleetStatus current={search.status} onSelect={(status) => changeAndClear({ status })} />
-            <DeletedAgentsLink />
+            {scoped ? null : <DeletedAgentsLink />}
           </>
         }
       />
@@ -119,17 +123,20 @@ export function AgentsPage({
           setSelected([]);
           onSearchChange({});
         }}
+        scoped={scoped}
         extra={
           <>
-            <SavedViews
-              search={search}
-              columns={columns}
-              onApply={(view) => {
-                setSelected([]);
-                onSearchChange(view.search);
-                if (view.columns) chooseColumns(view.columns);
-              }}
-            />
+            {scoped ? null : (
+              <SavedViews
+                search={search}
+                columns={columns}
+                onApply={(view) => {
+                  setSelected([]);
+                  onSearchChange(view.search);
+                  if (view.columns) chooseColumns(view.columns);
+                }}
+              />
+            )}
             <ColumnChooser columns={columns} onChange={chooseColumns} />
           </>
         }
@@ -298,11 +305,14 @@ function AgentFilters({
   search,
   onChange,
   onClear,
+  scoped,
   extra,
 }: {
   search: AgentListSearch;
   onChange: (partial: Partial<AgentListSearch>) => void;
   onClear: () => void;
+  /** Limited to some clients: no custom field filter (custom fields are not open to them). */
+  scoped: boolean;
   /** Saved views and the column chooser, at the end of the row. */
   extra: React.ReactNode;
 }) {
@@ -399,7 +409,7 @@ function AgentFilters({
         values={facets.data?.tags}
         onChange={(tag) => onChange({ tag })}
       />
-      <CustomFieldFilter search={search} onChange={onChange} />
+      {scoped ? null : <CustomFieldFilter search={search} onChange={onChange} />}
       {hasAgentFilters(search) ? (
         <Button variant="ghost" size="sm" onClick={onClear}>
           <XIcon /> Clear

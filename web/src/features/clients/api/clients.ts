@@ -2,6 +2,7 @@ import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tansta
 import { api } from "@/api/client";
 import { unwrap } from "@/api/errors";
 import { rootKeys } from "@/api/query-keys";
+import type { Client } from "@/api/types";
 
 /** What deleting one does, said in its confirmation. */
 export const CLIENT_DELETE_DESCRIPTION =
@@ -9,8 +10,15 @@ export const CLIENT_DELETE_DESCRIPTION =
 
 export const CLIENTS_PER_PAGE = 50;
 
+/** The most the API answers in one page (`MAX_PER_PAGE`). */
+export const CLIENTS_MAX_PER_PAGE = 200;
+
+/** Pages `useAllClients` reads at most: 5,000 clients, far more than a scope may name (1,000). */
+const ALL_CLIENTS_MAX_PAGES = 25;
+
 export const clientKeys = {
   all: rootKeys.clients,
+  everyOne: ["clients", "every-one"] as const,
   list: (params: { q?: string; page: number }) => ["clients", "list", params] as const,
   detail: (id: string) => ["clients", "detail", id] as const,
 };
@@ -21,6 +29,27 @@ export function useClients(params: { q?: string; page: number }) {
     queryFn: () =>
       unwrap(api.GET("/api/v1/clients", { params: { query: { q: params.q, page: params.page, per_page: CLIENTS_PER_PAGE } } })),
     placeholderData: keepPreviousData,
+  });
+}
+
+/**
+ * Every client the caller sees (a scoped user's own), read page by page, to name the clients of the
+ * header's note. Up to 5,000.
+ */
+export function useAllClients(enabled = true) {
+  return useQuery({
+    queryKey: clientKeys.everyOne,
+    queryFn: async () => {
+      const items: Client[] = [];
+      for (let page = 1; page <= ALL_CLIENTS_MAX_PAGES; page++) {
+        const answer = await unwrap(api.GET("/api/v1/clients", { params: { query: { page, per_page: CLIENTS_MAX_PER_PAGE } } }));
+        items.push(...answer.items);
+        if (answer.items.length < CLIENTS_MAX_PER_PAGE || items.length >= answer.total) break;
+      }
+      return items;
+    },
+    enabled,
+    staleTime: 30_000,
   });
 }
 

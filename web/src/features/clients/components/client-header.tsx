@@ -1,7 +1,10 @@
 import { Link } from "@tanstack/react-router";
+import { BuildingIcon } from "lucide-react";
 import type { ReactNode } from "react";
+import { ApiError } from "@/api/errors";
 import type { Client } from "@/api/types";
 import { useDocumentTitle } from "@/hooks/use-document-title";
+import { EmptyState } from "@/components/empty-state";
 import { ErrorMessage } from "@/components/error-message";
 import { RenameDeleteActions } from "@/components/rename-delete-actions";
 import { PageHeader } from "@/components/page-header";
@@ -27,7 +30,10 @@ export function ClientHeader({
   const mayMutate = useCan("manage_clients");
 
   if (client.isPending) return <Skeleton className="h-12" />;
-  if (client.isError) return <ErrorMessage error={client.error} onRetry={() => void client.refetch()} />;
+  if (client.isError) {
+    if (isNotFound(client.error)) return <ClientNotFound />;
+    return <ErrorMessage error={client.error} onRetry={() => void client.refetch()} />;
+  }
 
   return (
     <PageHeader
@@ -66,4 +72,30 @@ export function ClientHeader({
       </nav>
     </PageHeader>
   );
+}
+
+/** Whether reading the client found none: deleted, never there, or another client than a scoped user's. */
+export function isNotFound(error: unknown): boolean {
+  return error instanceof ApiError && error.status === 404;
+}
+
+/** A client that does not exist, or (for a user limited to some clients) is not one of theirs. */
+export function ClientNotFound() {
+  return (
+    <EmptyState icon={BuildingIcon} title="This client does not exist" data-testid="client-not-found">
+      <p>It may have been deleted, or it is not among the clients you have access to.</p>
+      <p className="mt-2">
+        <Link to="/clients" className="font-medium text-primary hover:underline">
+          Clients
+        </Link>
+      </p>
+    </EmptyState>
+  );
+}
+
+/** The client page's parts: only the not-found state when there is no such client. */
+export function ClientPageContent({ clientId, children }: { clientId: string; children: ReactNode }) {
+  const client = useClient(clientId);
+  if (client.isError && isNotFound(client.error)) return <ClientNotFound />;
+  return children;
 }

@@ -61,6 +61,7 @@ export function ClientsPage({
         query={clients}
         columns={clientColumns(mayMutate)}
         rowKey={(client) => client.id}
+        rowProps={(client) => ({ "data-testid": "client-row", "data-name": client.name })}
         testId="clients-table"
         framed
         empty={

@@ -1,5 +1,6 @@
 //! Invites someone by email with a role: a built-in one or one of the organization's custom roles,
-//! only those the signed-in user may give. Afterwards the same dialog says the link was emailed, or
+//! only those the signed-in user may give, and their access: the whole organization or only some
+//! clients. Afterwards the same dialog says the link was emailed, or
 //! shows it to copy: the server answers it only this once.
 import { UserPlusIcon } from "lucide-react";
 import { useId, useState } from "react";
@@ -11,8 +12,10 @@ import { Input } from "@/components/ui/input";
 import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
 import { useCurrentUser } from "@/lib/auth";
 import { useInviteUser, useRoleChoices, type LinkCreated } from "../api/users";
+import { scopeProblem, scopeRequest, WHOLE_ORGANIZATION, type ScopeDraft } from "../client-scope";
 import { fieldProblemFromServer } from "../password-form";
 import { defaultChoice, grantableRoles, roleNoun, roleRequest } from "../roles";
+import { ClientScopeField } from "./client-scope-field";
 import { LinkSent } from "./link-sent";
 
 export function InviteUserDialog() {
@@ -71,19 +74,29 @@ function InviteForm({ onSent }: { onSent: (sent: LinkCreated) => void }) {
   const [picked, setPicked] = useState<string | null>(null);
   const choice = choices.find((candidate) => candidate.value === picked) ?? defaultChoice(choices);
   const [emailProblem, setEmailProblem] = useState<string | null>(null);
+  const [scope, setScope] = useState<ScopeDraft>(WHOLE_ORGANIZATION);
+  const [scopeFault, setScopeFault] = useState<string | null>(null);
   const [failure, setFailure] = useState<string | null>(null);
   const invite = useInviteUser();
 
   const submit = async () => {
     setFailure(null);
     const address = email.trim();
+    const scopeCheck = scopeProblem(scope, choice?.role);
+    setScopeFault(scopeCheck);
     if (address === "") return setEmailProblem("Enter the address to invite.");
     if (!choice) return setFailure("There is no role you may give yet.");
+    if (scopeCheck) return;
+    const clientIds = scopeRequest(scope, choice.role);
     try {
-      onSent(await invite.mutateAsync({ email: address, ...roleRequest(choice) }));
+      onSent(await invite.mutateAsync({ email: address, ...roleRequest(choice), ...(clientIds ? { client_ids: clientIds } : {}) }));
     } catch (error) {
-      const placed = error instanceof ApiError && error.status < 500 ? fieldProblemFromServer(error.message, { email: "email" }) : null;
-      if (placed) setEmailProblem(placed.message);
+      const placed =
+        error instanceof ApiError && error.status < 500
+          ? fieldProblemFromServer(error.message, { email: "email", client_ids: "client_ids" } as const)
+          : null;
+      if (placed?.field === "email") setEmailProblem(placed.message);
+      else if (placed?.field === "client_ids") setScopeFault(placed.message);
       else setFailure(errorMessage(error));
     }
   };
@@ -157,6 +170,16 @@ function InviteForm({ onSent }: { onSent: (sent: LinkCreated) => void }) {
           </SelectContent>
         </Select>
       </FormField>
+      <ClientScopeField
+        value={scope}
+        onChange={(next) => {
+          setScope(next);
+          setScopeFault(null);
+        }}
+        role={choice?.role}
+        problem={scopeFault}
+        testId="invite-scope"
+      />
       {failure ? (
         <p role="alert" className="rounded-md bg-destructive/10 px-3 py-2 text-sm text-destructive" data-testid="invite-failure">
           {failure}

@@ -8,8 +8,10 @@ import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { useInvitations, useWithdrawInvitation, type Invitation } from "../api/users";
 import { roleName } from "../roles";
+import { ClientScopeCell } from "./client-scope-cell";
 
-export function PendingInvitationsCard() {
+/** `names` names the clients of an invitation's access (id → name). */
+export function PendingInvitationsCard({ names }: { names: ReadonlyMap<string, string> }) {
   const invitations = useInvitations();
   const items = invitations.data?.items;
   const list = { ...invitations, data: items ? { items, total: items.length, per_page: items.length } : undefined };
@@ -21,7 +23,7 @@ export function PendingInvitationsCard() {
     >
       <DataTable
         query={list}
-        columns={COLUMNS}
+        columns={columns(names)}
         rowKey={(invitation) => invitation.id}
         rowProps={(invitation) => ({ "data-testid": "invitation-row", "data-email": invitation.email })}
         testId="invitations-table"
@@ -36,7 +38,7 @@ export function PendingInvitationsCard() {
   );
 }
 
-const COLUMNS: DataColumn<Invitation>[] = [
+const columns = (names: ReadonlyMap<string, string>): DataColumn<Invitation>[] => [
   { header: "Email", fill: true, className: "truncate font-medium", cell: (invitation) => invitation.email },
   {
     header: "Role",
@@ -46,6 +48,12 @@ const COLUMNS: DataColumn<Invitation>[] = [
         {roleName(invitation)}
       </Badge>
     ),
+  },
+  {
+    header: "Access",
+    headerClassName: "w-36",
+    className: "truncate",
+    cell: (invitation) => <ClientScopeCell clientIds={invitation.client_ids} names={names} testId="invitation-access" />,
   },
   {
     header: "Invited by",

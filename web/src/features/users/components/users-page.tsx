@@ -22,6 +22,7 @@ import { can, useCurrentUser } from "@/lib/auth";
 import { formatDateTime } from "@/lib/format";
 import {
   useChangeRole,
+  useClientNames,
   useRemoveUser,
   useResetSecondFactor,
   useRoleChoices,
@@ -29,7 +30,10 @@ import {
   useUsers,
   type OrgUser,
 } from "../api/users";
+import { mayLimit } from "../client-scope";
 import { choiceValue, grantableRoles, roleName, roleRequest, whyNotManage, type RoleChoice } from "../roles";
+import { ChangeAccessDialog } from "./change-access-dialog";
+import { ClientScopeCell } from "./client-scope-cell";
 import { InviteUserDialog } from "./invite-user-dialog";
 import { PendingInvitationsCard } from "./pending-invitations-card";
 import { ResetPasswordDialog } from "./reset-password-dialog";
@@ -54,16 +58,26 @@ export function UsersPage() {
           .
         </EmptyState>
       ) : (
-        <>
-          <UsersTable actor={actor} />
-          <PendingInvitationsCard />
-        </>
+        <UsersAndInvitations actor={actor} />
       )}
     </div>
   );
 }
 
-function UsersTable({ actor }: { actor: User }) {
+const NO_NAMES: ReadonlyMap<string, string> = new Map();
+
+function UsersAndInvitations({ actor }: { actor: User }) {
+  // The organization's clients name the clients of each user's and invitation's access.
+  const names = useClientNames().data ?? NO_NAMES;
+  return (
+    <>
+      <UsersTable actor={actor} names={names} />
+      <PendingInvitationsCard names={names} />
+    </>
+  );
+}
+
+function UsersTable({ actor, names }: { actor: User; names: ReadonlyMap<string, string> }) {
   const users = useUsers();
   const choices = grantableRoles(actor, useRoleChoices().data);
   const items = users.data?.items;
@@ -72,7 +86,7 @@ function UsersTable({ actor }: { actor: User }) {
     <DataTable
       query={list}
       framed
-      columns={userColumns(actor, choices)}
+      columns={userColumns(actor, choices, names)}
       rowKey={(user) => user.id}
       rowProps={(user) => ({
         "data-testid": "user-row",
@@ -85,7 +99,7 @@ function UsersTable({ actor }: { actor: User }) {
   );
 }
 
-function userColumns(actor: User, choices: RoleChoice[]): DataColumn<OrgUser>[] {
+function userColumns(actor: User, choices: RoleChoice[], names: ReadonlyMap<string, string>): DataColumn<OrgUser>[] {
   return [
     {
       header: "Email",
@@ -107,6 +121,12 @@ function userColumns(actor: User, choices: RoleChoice[]): DataColumn<OrgUser>[] 
     },
     { header: "Role", headerClassName: "w-48", cell: (user) => <RoleCell actor={actor} user={user} choices={choices} /> },
     {
+      header: "Access",
+      headerClassName: "w-40",
+      className: "truncate",
+      cell: (user) => <ClientScopeCell clientIds={user.client_ids} names={names} testId="user-access" />,
+    },
+    {
       header: "Last sign-in",
       headerClassName: "w-36",
       className: "text-muted-foreground",
@@ -127,7 +147,7 @@ function userColumns(actor: User, choices: RoleChoice[]): DataColumn<OrgUser>[] 
           </Badge>
         ),
     },
-    { header: "Actions", headerClassName: "w-40", cell: (user) => <UserActions actor={actor} user={user} /> },
+    { header: "Actions", headerClassName: "w-48", cell: (user) => <UserActions actor={actor} user={user} names={names} /> },
   ];
 }
 
@@ -188,7 +208,7 @@ function RoleCell({ actor, user, choices }: { actor: User; user: OrgUser; choice
   );
 }
 
-function UserActions({ actor, user }: { actor: User; user: OrgUser }) {
+function UserActions({ actor, user, names }: { actor: User; user: OrgUser; names: ReadonlyMap<string, string> }) {
   const setDisabled = useSetUserDisabled();
   const remove = useRemoveUser();
   if (user.id === actor.id) {
@@ -208,6 +228,8 @@ function UserActions({ actor, user }: { actor: User; user: OrgUser }) {
   }
   return (
     <div className="flex gap-1">
+      {/* An owner always has access to the whole organization. */}
+      {mayLimit(user.role) ? <ChangeAccessDialog user={user} names={names} /> : null}
       <ResetPasswordDialog user={user} />
       {user.second_factor ? <ResetSecondFactor user={user} /> : null}
       {user.disabled_at ? (

@@ -86,6 +86,12 @@ describe("WelcomePage", () => {
     for (const call of fetchMock.mock.calls) expect((call[0] as Request).url).not.toContain(TOKEN);
   });
 
+  it("names a custom role by its name", async () => {
+    serve(() => json(info({ role: "custom", custom_role: { id: "r1", name: "Helpdesk" } })));
+    renderWelcome();
+    expect(await screen.findByRole("heading", { level: 1 })).toHaveTextContent("Join Best MSP with the role Helpdesk");
+  });
+
   it("sets a new password from a reset link", async () => {
     serve(() => json(info({ kind: "password_reset", email: "tina@example.com" })));
     const { onSignedIn } = renderWelcome();

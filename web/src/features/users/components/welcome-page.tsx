@@ -76,6 +76,11 @@ function Unusable({ title, children }: { title: string; children: ReactNode }) {
   );
 }
 
+/** How the invitation names the role: "as a technician", or a custom role by its name. */
+function joiningAs(info: Pick<LinkInfo, "role" | "custom_role">): string {
+  return info.role === "custom" && info.custom_role ? `with the role ${info.custom_role.name}` : `as ${ROLE_NOUNS[info.role]}`;
+}
+
 function ChoosePassword({
   token,
   info,
@@ -128,7 +133,7 @@ function ChoosePassword({
     >
       <div className="grid gap-1">
         <h1 className="text-base font-semibold" data-testid="welcome-title">
-          {invitation ? `Join ${info.organization_name} as ${ROLE_NOUNS[info.role]}` : `Set a new password for ${info.email}`}
+          {invitation ? `Join ${info.organization_name} ${joiningAs(info)}` : `Set a new password for ${info.email}`}
         </h1>
         <p className="text-sm text-muted-foreground">
           {invitation ? (

@@ -1,0 +1,49 @@
+//! Which pages a user limited to some clients can use. The server opens only the operations listed in
+//! `SCOPED_ROUTES` (`crates/server/src/auth/client_scope.rs`) to such users and answers every other
+//! one 403 `client_scope`; these are the pages whose reads are all among them (their controls that
+//! call anything else are hidden for scoped users), plus the user's own account and API keys, which
+//! carry no client data. Everything else (alerts, checks, scripts, jobs, policies, settings, users,
+//! deleted agents, search) is for users of the whole organization.
+
+/**
+ * The pages open to a scoped user, each with the operations it reads:
+ * - `/`: GET /overview (and the event stream)
+ * - `/agents`: GET /agents, /agents/facets, /clients, /clients/{id}/sites, /overview
+ * - `/agents/{id}`: GET /agents/{id}, its metrics, events and commands; running, cancelling and
+ *   re-running a command (GET /commands/{id}, POST …/commands, …/cancel, …/rerun)
+ * - `/clients`, `/clients/{id}`, `/sites/{id}`: GET /clients, /clients/{id}, /clients/{id}/sites,
+ *   /sites/{id} and the agents list
+ * - `/account`, `/api-keys`: the user's own account (not client data)
+ */
+const SCOPED_PAGE_PATTERNS: readonly RegExp[] = [
+  /^\/$/,
+  /^\/agents$/,
+  // /agents/deleted is the deleted agents' list (GET /deleted-agents), not an agent.
+  /^\/agents\/(?!deleted$)[^/]+$/,
+  /^\/clients$/,
+  /^\/clients\/[^/]+$/,
+  /^\/sites\/[^/]+$/,
+  /^\/account$/,
+  /^\/api-keys$/,
+];
+
+/** Whether a page (its pathname) works for a user limited to some clients. */
+export function isScopedPage(pathname: string): boolean {
+  const path = pathname.length > 1 ? pathname.replace(/\/+$/, "") : pathname;
+  return SCOPED_PAGE_PATTERNS.some((pattern) => pattern.test(path));
+}
+
+/** Whether the page is available to the user: every page for the whole organization (`clientIds` null). */
+export function isPageAvailable(pathname: string, clientIds: readonly string[] | null | undefined): boolean {
+  return clientIds === null || clientIds === undefined || isScopedPage(pathname);
+}
+
+/** The navigation entries the user can use: all for the whole organization, else the scoped pages. */
+export function availableNavigation<T extends { to: string }>(items: readonly T[], clientIds: readonly string[] | null | undefined): T[] {
+  return items.filter((item) => isPageAvailable(item.to, clientIds));
+}
+
+/** The header's note for a scoped user: "Limited to 2 clients". */
+export function scopeBadgeText(clientIds: readonly string[]): string {
+  return `Limited to ${clientIds.length} client${clientIds.length === 1 ? "" : "s"}`;
+}
