@@ -73,6 +73,33 @@ enum OrgCommand {
     },
     /// List the organizations.
     List,
+    /// Suspend an organization: its users' sessions end and they can neither
+    /// sign in nor use the API until it is resumed (its agents stay).
+    Suspend {
+        #[arg(long)]
+        name: String,
+        /// Why (kept in its audit log).
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Resume a suspended organization.
+    Resume {
+        #[arg(long)]
+        name: String,
+    },
+}
+
+/// The organization named `name` (without regard to case).
+async fn organization_named(
+    store: &dyn gururmm_store::Store,
+    name: &str,
+) -> anyhow::Result<gururmm_store::Organization> {
+    store
+        .list_organizations()
+        .await?
+        .into_iter()
+        .find(|org| org.name.to_lowercase() == name.trim().to_lowercase())
+        .with_context(|| format!("no organization is named {name:?} (see `org list`)"))
 }
 
 #[derive(Subcommand)]
@@ -106,6 +133,14 @@ enum UserCommand {
         /// Read the password from standard input instead of generating one.
         #[arg(long)]
         password_stdin: bool,
+    },
+    /// Make a user the operator of this server (who makes, suspends and
+    /// resumes organizations in the dashboard), or with --revoke no longer.
+    Operator {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        revoke: bool,
     },
 }
 
@@ -269,6 +304,27 @@ async fn main() -> anyhow::Result<()> {
                         println!("password: {password}");
                     }
                 }
+                UserCommand::Operator { email, revoke } => {
+                    let user = store
+                        .find_user_by_email(&email)
+                        .await?
+                        .context("no user with that email")?;
+                    audit_cli(
+                        store.as_ref(),
+                        user.user.organization_id,
+                        if revoke { "operator_revoked" } else { "operator_granted" },
+                        &user.user.email,
+                        serde_json::json!({}),
+                    )
+                    .await?;
+                    store.set_user_operator(user.user.id, !revoke).await?;
+                    println!(
+                        "{} {} the operator (within {} s on a running server)",
+                        user.user.email,
+                        if revoke { "is no longer" } else { "is now" },
+                        gururmm_server::auth::sessions::SESSION_CACHE_SECONDS
+                    );
+                }
             }
             Ok(())
         }
@@ -330,12 +386,50 @@ async fn main() -> anyhow::Result<()> {
                 OrgCommand::List => {
                     for organization in store.list_organizations().await? {
                         println!(
-                            "{}\t{}\t{}",
+                            "{}\t{}\t{}{}",
                             organization.id,
                             organization.created_at.format("%Y-%m-%d"),
-                            organization.name
+                            organization.name,
+                            if organization.suspended_at.is_some() {
+                                "\t(suspended)"
+                            } else {
+                                ""
+                            }
                         );
                     }
+                }
+                OrgCommand::Suspend { name, reason } => {
+                    let organization = organization_named(store.as_ref(), &name).await?;
+                    audit_cli(
+                        store.as_ref(),
+                        organization.id,
+                        "organization_suspended",
+                        &organization.name,
+                        serde_json::json!({"reason": reason}),
+                    )
+                    .await?;
+                    store
+                        .set_organization_suspended(organization.id, Some(chrono::Utc::now()))
+                        .await?;
+                    println!(
+                        "suspended {} ({}); its sessions ended",
+                        organization.name, organization.id
+                    );
+                }
+                OrgCommand::Resume { name } => {
+                    let organization = organization_named(store.as_ref(), &name).await?;
+                    audit_cli(
+                        store.as_ref(),
+                        organization.id,
+                        "organization_resumed",
+                        &organization.name,
+                        serde_json::json!({}),
+                    )
+                    .await?;
+                    store
+                        .set_organization_suspended(organization.id, None)
+                        .await?;
+                    println!("resumed {} ({})", organization.name, organization.id);
                 }
             }
             Ok(())

@@ -17,6 +17,8 @@ pub struct Organization {
     pub created_at: DateTime<Utc>,
     /// Every user must sign in with a second factor.
     pub require_second_factor: bool,
+    /// While set, its users can neither sign in nor use the API.
+    pub suspended_at: Option<DateTime<Utc>>,
 }
 
 /// A built-in role: a named set of permissions ([`Role::permissions`]). The
@@ -80,6 +82,10 @@ pub struct User {
     pub custom_role: Option<CustomRoleRef>,
     /// The clients the user is limited to (`None`: the whole organization).
     pub clients: Option<Vec<ClientId>>,
+    /// Runs the instance: creates, suspends and resumes organizations.
+    pub operator: bool,
+    /// The user's organization is suspended: they may do nothing.
+    pub organization_suspended: bool,
     /// What the user may do: their role's permissions.
     pub permissions: crate::PermissionSet,
     pub created_at: DateTime<Utc>,

@@ -20,6 +20,15 @@ pub trait UserStore {
         name: &str,
         require_second_factor: bool,
     ) -> StoreResult<Organization>;
+    /// Suspends the organization (ending every session of its users) or,
+    /// with `None`, resumes it.
+    async fn set_organization_suspended(
+        &self,
+        id: OrganizationId,
+        at: Option<DateTime<Utc>>,
+    ) -> StoreResult<Organization>;
+    /// Makes the user the instance's operator, or not.
+    async fn set_user_operator(&self, id: UserId, operator: bool) -> StoreResult<()>;
     async fn count_users(&self) -> StoreResult<i64>;
     async fn create_user(&self, user: NewUser) -> StoreResult<User>;
     async fn find_user_by_email(&self, email: &str) -> StoreResult<Option<UserWithPassword>>;

@@ -1371,6 +1371,65 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/operator/organizations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every organization of the instance, by name. */
+        get: operations["list_organizations"];
+        put?: never;
+        /**
+         * Makes an organization and invites its first owner; 409 when the name is
+         *     taken (without regard to case).
+         */
+        post: operations["create_organization"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/operator/organizations/{id}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Resumes a suspended organization: its users may sign in again. */
+        post: operations["resume_organization"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/operator/organizations/{id}/suspend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Suspends an organization: its users' sessions end and they can neither
+         *     sign in nor use the API (keys included) until it is resumed; its agents
+         *     stay connected. Never the operator's own organization (409).
+         */
+        post: operations["suspend_organization"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/organization": {
         parameters: {
             query?: never;
@@ -3471,6 +3530,11 @@ export interface components {
              */
             max_uses?: number | null;
         };
+        NewOrganizationRequest: {
+            name: string;
+            /** @description Invited as its first owner (a one-time link, emailed or answered here). */
+            owner_email: string;
+        };
         /**
          * Format: uuid
          * @description Where notifications go: an email list, a webhook, a Slack or Teams channel.
@@ -3489,6 +3553,24 @@ export interface components {
             min_severity?: components["schemas"]["Severity"];
             /** @description Also tell the channel when the alert resolves. */
             on_resolve?: boolean;
+        };
+        OperatorOrganization: {
+            /** Format: int64 */
+            agents: number;
+            /** Format: date-time */
+            created_at: string;
+            id: components["schemas"]["OrganizationId"];
+            name: string;
+            /**
+             * Format: date-time
+             * @description While set, its users can neither sign in nor use the API.
+             */
+            suspended_at?: string | null;
+            /** Format: int64 */
+            users: number;
+        };
+        OperatorOrganizationList: {
+            items: components["schemas"]["OperatorOrganization"][];
         };
         OrgUser: {
             /** @description The clients the user is limited to; `null`: the whole organization. */
@@ -3509,6 +3591,10 @@ export interface components {
             role: components["schemas"]["Role"];
             /** @description Signing in also takes a code from an authenticator app. */
             second_factor: boolean;
+        };
+        OrganizationCreated: {
+            organization: components["schemas"]["OperatorOrganization"];
+            owner_invitation: components["schemas"]["LinkCreated"];
         };
         /**
          * Format: uuid
@@ -4050,6 +4136,10 @@ export interface components {
             /** Format: int32 */
             value: number;
         };
+        SuspendRequest: {
+            /** @description Why (kept in both audit logs; at most 500 characters). */
+            reason?: string | null;
+        };
         /** @description Where to run: exactly one of a list of agents, a site, or a client. */
         Targets: {
             agent_ids?: components["schemas"]["AgentId"][] | null;
@@ -4136,6 +4226,8 @@ export interface components {
              * @description When the user last signed in (this session's sign-in, for oneself).
              */
             last_sign_in_at?: string | null;
+            /** @description Runs this GuruRMM server: makes, suspends and resumes organizations. */
+            operator: boolean;
             organization_id: components["schemas"]["OrganizationId"];
             organization_name: string;
             /**
@@ -7891,6 +7983,174 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Preview"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_organizations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OperatorOrganizationList"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_organization: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewOrganizationRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrganizationCreated"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    resume_organization: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["OrganizationId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OperatorOrganization"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    suspend_organization: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["OrganizationId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SuspendRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OperatorOrganization"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             422: {

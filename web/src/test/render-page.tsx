@@ -35,6 +35,7 @@ export function testUser(role: User["role"]): User {
     email: "tech@example.com",
     role,
     custom_role: null,
+    operator: false,
     permissions: ROLE_PERMISSIONS[role],
     organization_id: "o",
     organization_name: "Best MSP",

@@ -51,6 +51,8 @@ pub struct User {
     /// The clients the user is limited to (`null`: the whole organization);
     /// such a user reaches only the operations that honour it.
     pub client_ids: Option<Vec<gururmm_protocol::ClientId>>,
+    /// Runs this GuruRMM server: makes, suspends and resumes organizations.
+    pub operator: bool,
     /// What the user may do (their role's permissions): the dashboard shows
     /// only the controls these allow, and the server refuses the rest.
     pub permissions: Vec<Permission>,
@@ -73,6 +75,7 @@ impl From<gururmm_store::User> for User {
             role: user.role,
             custom_role: user.custom_role.map(Into::into),
             client_ids: user.clients,
+            operator: user.operator,
             permissions: user.permissions.to_vec(),
             organization_id: user.organization_id,
             organization_name: user.organization_name,

@@ -26,6 +26,7 @@ pub mod jobs;
 pub mod maintenance;
 pub mod notifications;
 pub mod organization;
+pub mod operator;
 pub mod overview;
 pub mod policies;
 pub mod roles;
@@ -144,6 +145,12 @@ fn account_router() -> OpenApiRouter<AppState> {
         .routes(routes!(users::enable_user))
         .routes(routes!(users::reset_user_password))
         .routes(routes!(users::reset_second_factor))
+        .routes(routes!(
+            operator::list_organizations,
+            operator::create_organization
+        ))
+        .routes(routes!(operator::suspend_organization))
+        .routes(routes!(operator::resume_organization))
         .routes(routes!(roles::list_roles, roles::create_role))
         .routes(routes!(roles::get_role, roles::update_role, roles::delete_role))
         .routes(routes!(users::list_invitations))

@@ -89,6 +89,14 @@ impl FromRequestParts<AppState> for CurrentUser {
                 caller
             }
         };
+        // A suspended organization's keys stop (its sessions were ended).
+        if caller.user.organization_suspended {
+            return Err(ApiError::new(
+                axum::http::StatusCode::FORBIDDEN,
+                "organization_suspended",
+                crate::services::login::SUSPENDED,
+            ));
+        }
         // A signed-in user's connection (the live event stream, say) is no
         // longer limited as an unauthenticated one.
         if let Some(ticket) = parts.extensions.get::<Arc<ConnectionTicket>>() {
@@ -187,6 +195,19 @@ impl CurrentUser {
         }
     }
 
+    /// Refuses everyone but the instance's operator, signed in (not by an API key).
+    pub fn require_operator(&self) -> Result<(), ApiError> {
+        if self.user.operator && self.api_key.is_none() {
+            Ok(())
+        } else {
+            Err(ApiError::new(
+                axum::http::StatusCode::FORBIDDEN,
+                "operator_only",
+                "only the operator of this GuruRMM server, signed in, may do this",
+            ))
+        }
+    }
+
     pub fn may(&self, permission: Permission) -> bool {
         self.user.permissions.contains(permission)
     }
@@ -199,6 +220,24 @@ impl CurrentUser {
         } else {
             Err(denied(permission))
         }
+    }
+}
+
+/// The instance's operator, signed in: refuses everyone else (and API keys)
+/// with 403 `operator_only` before the handler runs (and before its body is read).
+#[derive(Debug)]
+pub struct Operator(pub CurrentUser);
+
+impl FromRequestParts<AppState> for Operator {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let current = CurrentUser::from_request_parts(parts, state).await?;
+        current.require_operator()?;
+        Ok(Operator(current))
     }
 }
 

@@ -9,6 +9,6 @@ pub mod limiter;
 pub mod secrets;
 pub mod sessions;
 
-pub use extract::{denied, Can, CurrentUser, API_KEY_PREFIX};
+pub use extract::{denied, Can, CurrentUser, Operator, API_KEY_PREFIX};
 pub use gururmm_store::need;
 pub use limiter::{EnrollmentLimiter, LoginLimiter};

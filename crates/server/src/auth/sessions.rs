@@ -121,6 +121,8 @@ mod tests {
             disabled_at: None,
             second_factor: false,
             must_set_up_second_factor: false,
+            operator: false,
+            organization_suspended: false,
         }
     }
 

@@ -25,7 +25,7 @@ pub async fn bootstrap_admin(store: &dyn Store, config: &Config) -> anyhow::Resu
     };
     let organization = store.create_organization(&config.organization_name).await?;
     let password_hash = hash_password(&password)?;
-    store
+    let owner = store
         .create_user(NewUser {
             organization_id: organization.id,
             email: email.clone(),
@@ -36,6 +36,11 @@ pub async fn bootstrap_admin(store: &dyn Store, config: &Config) -> anyhow::Resu
         })
         .await
         .context("creating the first administrator")?;
+    // The instance's first administrator runs it: organizations are theirs to make.
+    store
+        .set_user_operator(owner.id, true)
+        .await
+        .context("making the first administrator the operator")?;
     if generated {
         // Never into the log (logs are shipped, kept and read by others): a private file.
         let path = crate::data_dir::write_initial_password(&config.data_dir, &email, &password)?;

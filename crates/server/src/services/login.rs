@@ -134,6 +134,10 @@ pub async fn login(
     start_session(state, user, ip, user_agent).await
 }
 
+/// Why a user of a suspended organization is refused.
+pub const SUSPENDED: &str =
+    "your organization is suspended; ask the operator of this GuruRMM server";
+
 /// Opens a session for a user who just proved who they are (a password, or
 /// a one-time link) and records the sign-in.
 pub async fn start_session(
@@ -142,6 +146,9 @@ pub async fn start_session(
     ip: Option<IpAddr>,
     user_agent: Option<&str>,
 ) -> ServiceResult<LoginSuccess> {
+    if user.organization_suspended {
+        return Err(ServiceError::Forbidden(SUSPENDED.into()));
+    }
     let token = new_session_token();
     let expires_at = Utc::now() + Duration::hours(i64::from(state.config.session_ttl_hours));
     let origin = SessionOrigin {

@@ -26,6 +26,7 @@ pub mod metric_charts;
 pub mod metrics;
 pub mod notify;
 pub mod offline_alerts;
+pub mod operator;
 pub mod policies;
 pub mod readiness;
 pub mod roles;

@@ -234,7 +234,8 @@ pub async fn invite(
         custom_role: custom_role.map(|r| r.id),
         clients,
     };
-    let sent = make_link(state, actor, InvitationKind::Invitation, &email, grant, None).await?;
+    let org = actor.organization_id;
+    let sent = make_link(state, actor, org, InvitationKind::Invitation, &email, grant, None).await?;
     tracing::info!(actor = %actor.id, invitation = %sent.invitation.id, role = role.as_str(), "user invited");
     Ok(sent)
 }
@@ -251,6 +252,7 @@ pub async fn reset_password(state: &AppState, actor: &User, id: UserId) -> Servi
     let sent = make_link(
         state,
         actor,
+        actor.organization_id,
         InvitationKind::PasswordReset,
         &target.email,
         grant,
@@ -261,9 +263,28 @@ pub async fn reset_password(state: &AppState, actor: &User, id: UserId) -> Servi
     Ok(sent)
 }
 
+/// Invites `email` as the first owner of the organization `org` the
+/// operator `actor` just made.
+pub async fn invite_first_owner(
+    state: &AppState,
+    actor: &User,
+    org: gururmm_protocol::OrganizationId,
+    email: &str,
+) -> ServiceResult<LinkSent> {
+    let email = valid_email(email)?;
+    let grant = Access {
+        role: Role::Owner,
+        custom_role: None,
+        clients: None,
+    };
+    make_link(state, actor, org, InvitationKind::Invitation, &email, grant, None).await
+}
+
+/// Makes a one-time link into `org`, made by `actor`, and sends it or hands it back.
 async fn make_link(
     state: &AppState,
     actor: &User,
+    org: gururmm_protocol::OrganizationId,
     kind: InvitationKind,
     email: &str,
     grant: Access,
@@ -277,7 +298,7 @@ async fn make_link(
     let invitation = state
         .store
         .create_invitation(NewInvitation {
-            organization_id: actor.organization_id,
+            organization_id: org,
             kind,
             token_hash: sha256_hex(&token),
             email: email.to_owned(),

@@ -23,6 +23,7 @@ mod maintenance;
 mod monitoring;
 mod notifications;
 mod operations;
+mod operator;
 mod permissions;
 mod saved_views;
 mod scripts;

@@ -30,6 +30,15 @@ const FOR_EVERY_USER: [&str; 15] = [
     "DELETE /api/v1/saved-views/{id}",
 ];
 
+/// Operations of the instance's operator (scope `operator`, not a
+/// permission; `operator.rs` checks them).
+pub(crate) const OPERATOR_ONLY: [&str; 4] = [
+    "GET /api/v1/operator/organizations",
+    "POST /api/v1/operator/organizations",
+    "POST /api/v1/operator/organizations/{id}/suspend",
+    "POST /api/v1/operator/organizations/{id}/resume",
+];
+
 /// Operations without a session: health, sign-in (also by a one-time link)
 /// and the agent's enrollment.
 const PUBLIC: [&str; 7] = [
@@ -61,6 +70,10 @@ async fn operations(server: &TestServer) -> Vec<(Method, String, Option<Option<P
                         .unwrap_or_else(|| panic!("{name}: a bearer requirement"));
                     match scopes.as_slice() {
                         [] => Some(None),
+                        [scope] if scope == "operator" => {
+                            assert!(OPERATOR_ONLY.contains(&name.as_str()), "{name} is the operator's: list it");
+                            continue;
+                        }
                         [scope] => {
                             let scope = scope.as_str().unwrap();
                             Some(Some(Permission::parse(scope).unwrap_or_else(|| {

@@ -58,6 +58,8 @@ pub(crate) struct UserRow {
     pub(crate) custom_role_name: Option<String>,
     pub(crate) custom_role_permissions: Option<String>,
     pub(crate) client_ids: Option<String>,
+    pub(crate) operator: bool,
+    pub(crate) organization_suspended_at: Option<i64>,
 }
 
 /// A client scope column: `None` for the whole organization, else a JSON list of ids.
@@ -109,6 +111,8 @@ impl UserRow {
                 role,
                 custom_role: custom_role_ref(self.custom_role_id, self.custom_role_name)?,
                 clients: client_scope(self.client_ids.as_deref())?,
+                operator: self.operator,
+                organization_suspended: self.organization_suspended_at.is_some(),
                 permissions,
                 created_at: from_millis(self.created_at),
                 last_sign_in_at: self.last_sign_in_at.map(from_millis),

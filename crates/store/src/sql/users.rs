@@ -13,7 +13,8 @@ const USER_SELECT: &str =
     "SELECT u.id, u.organization_id, o.name AS organization_name, u.email, u.role, \
      u.created_at, u.last_sign_in_at, u.disabled_at, u.totp_enabled_at, o.require_second_factor, \
      u.password_hash, r.id AS custom_role_id, r.name AS custom_role_name, \
-     r.permissions AS custom_role_permissions, u.client_ids \
+     r.permissions AS custom_role_permissions, u.client_ids, u.operator, \
+     o.suspended_at AS organization_suspended_at \
      FROM users u JOIN organizations o ON o.id = u.organization_id \
      LEFT JOIN roles r ON r.id = u.custom_role_id";
 
@@ -43,6 +44,7 @@ where
             name: name.to_string(),
             created_at: Utc::now(),
             require_second_factor: false,
+            suspended_at: None,
         };
         sqlx::query("INSERT INTO organizations (id, name, created_at) VALUES ($1, $2, $3)")
             .bind(org.id.to_string())
@@ -54,8 +56,8 @@ where
     }
 
     async fn list_organizations(&self) -> StoreResult<Vec<Organization>> {
-        let rows: Vec<(String, String, i64, bool)> = sqlx::query_as(
-            "SELECT id, name, created_at, require_second_factor FROM organizations ORDER BY LOWER(name), id",
+        let rows: Vec<(String, String, i64, bool, Option<i64>)> = sqlx::query_as(
+            "SELECT id, name, created_at, require_second_factor, suspended_at FROM organizations ORDER BY LOWER(name), id",
         )
         .fetch_all(&self.read)
         .await?;
@@ -63,13 +65,53 @@ where
     }
 
     async fn get_organization(&self, id: OrganizationId) -> StoreResult<Organization> {
-        let row: Option<(String, String, i64, bool)> = sqlx::query_as(
-            "SELECT id, name, created_at, require_second_factor FROM organizations WHERE id = $1",
+        let row: Option<(String, String, i64, bool, Option<i64>)> = sqlx::query_as(
+            "SELECT id, name, created_at, require_second_factor, suspended_at FROM organizations WHERE id = $1",
         )
         .bind(id.to_string())
         .fetch_optional(&self.read)
         .await?;
         into_organization(row.ok_or(StoreError::NotFound)?)
+    }
+
+    async fn set_organization_suspended(
+        &self,
+        id: OrganizationId,
+        at: Option<DateTime<Utc>>,
+    ) -> StoreResult<Organization> {
+        let mut tx = self.write.begin().await?;
+        let updated = sqlx::query("UPDATE organizations SET suspended_at = $1 WHERE id = $2")
+            .bind(at.map(millis))
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if updated == 0 {
+            return Err(StoreError::NotFound);
+        }
+        if at.is_some() {
+            sqlx::query(
+                "DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE organization_id = $1)",
+            )
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        self.get_organization(id).await
+    }
+
+    async fn set_user_operator(&self, id: UserId, operator: bool) -> StoreResult<()> {
+        let updated = sqlx::query("UPDATE users SET operator = $1 WHERE id = $2")
+            .bind(operator)
+            .bind(id.to_string())
+            .execute(&self.write)
+            .await?
+            .rows_affected();
+        if updated == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
     }
 
     async fn update_organization(
@@ -384,13 +426,14 @@ where
     }
 }
 
-fn into_organization(row: (String, String, i64, bool)) -> StoreResult<Organization> {
-    let (id, name, created_at, require_second_factor) = row;
+fn into_organization(row: (String, String, i64, bool, Option<i64>)) -> StoreResult<Organization> {
+    let (id, name, created_at, require_second_factor, suspended_at) = row;
     Ok(Organization {
         id: parse_id(&id)?,
         name,
         created_at: from_millis(created_at),
         require_second_factor,
+        suspended_at: suspended_at.map(from_millis),
     })
 }
 
