@@ -20,6 +20,7 @@ import { ROLE_PERMISSIONS } from "./render-page";
 
 type CustomRoleView = components["schemas"]["CustomRoleView"];
 type RoleList = components["schemas"]["RoleList"];
+type AuditStreamView = components["schemas"]["AuditStreamView"];
 
 /** One page of a list answer, as the server sends it. */
 export function pageOf<T>(items: T[], perPage = 50): { items: T[]; total: number; page: number; per_page: number } {
@@ -322,5 +323,21 @@ export function roleList(custom: CustomRoleView[] = [customRole()]): RoleList {
   return {
     built_in: (["owner", "admin", "technician", "readonly"] as const).map((role) => ({ role, permissions: ROLE_PERMISSIONS[role] })),
     custom,
+  };
+}
+
+/** `GET /api/v1/audit/stream`: an enabled stream caught up with the log's 42 events, last sent a minute ago, failing nothing. */
+export function auditStream(overrides: Partial<AuditStreamView> = {}): AuditStreamView {
+  return {
+    url: "https://siem.example.com/gururmm",
+    enabled: true,
+    delivered_through_seq: 42,
+    head_seq: 42,
+    pending: 0,
+    last_delivered_at: new Date(Date.now() - 60_000).toISOString(),
+    failures: 0,
+    last_error: null,
+    next_attempt_at: new Date().toISOString(),
+    ...overrides,
   };
 }

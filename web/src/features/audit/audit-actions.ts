@@ -6,6 +6,8 @@ import type { components } from "@/api/schema";
 export type AuditItem = components["schemas"]["AuditItem"];
 export type AuditPage = components["schemas"]["AuditPage"];
 export type AuditVerification = components["schemas"]["AuditVerification"];
+export type AuditStreamView = components["schemas"]["AuditStreamView"];
+export type AuditStreamRequest = components["schemas"]["AuditStreamRequest"];
 
 /** Actions whose id does not read well on its own. */
 const ACTION_LABELS: Record<string, string> = {

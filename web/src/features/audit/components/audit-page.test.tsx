@@ -84,6 +84,8 @@ function renderAudit({
     seed: [
       [auditKeys.events(auditListQuery(search, AUDIT_PER_PAGE)), answer(items, total)],
       ...(verification ? ([[auditKeys.verification, verification]] as [readonly unknown[], unknown][]) : []),
+      // No stream: its card (audit-stream-card.test.tsx) shows its form and asks nothing.
+      [auditKeys.stream, null],
     ],
   });
   return onSearchChange;

@@ -1,6 +1,7 @@
 //! The audit log (`view_audit`): who did what, to which object, when and from where, newest first,
 //! filtered by action, actor, object and days (all in the URL), with the chain's integrity check and
 //! the filtered events' export. Without the permission the page says so and asks the server nothing.
+//! A user who manages the organization also sees where the log is streamed (its SIEM).
 import { DownloadIcon, ScrollTextIcon, XIcon } from "lucide-react";
 import { useId } from "react";
 import { EmptyState } from "@/components/empty-state";
@@ -21,6 +22,7 @@ import { changeListSearch } from "@/lib/search-params";
 import { AUDIT_PER_PAGE, useAuditEvents } from "../api/audit";
 import { actionLabel, COMMON_ACTIONS } from "../audit-actions";
 import { auditExportHref, auditListQuery, hasAuditFilters, optionalDay, type AuditSearch } from "../audit-search";
+import { AuditStreamCard } from "./audit-stream-card";
 import { AuditTable } from "./audit-table";
 import { IntegrityCard } from "./integrity-card";
 
@@ -30,6 +32,7 @@ export function AuditPage({ search, onSearchChange }: { search: AuditSearch; onS
   useDocumentTitle("Audit log");
   const user = useCurrentUser().data;
   const allowed = useCan("view_audit");
+  const manages = useCan("manage_organization");
   return (
     <div className="grid gap-4">
       <PageHeader
@@ -37,12 +40,22 @@ export function AuditPage({ search, onSearchChange }: { search: AuditSearch; onS
         description="Every change made in your organization, every sign-in and what the command line did: who, what, when and from where."
         actions={allowed ? <ExportButtons search={search} /> : null}
       />
-      {user === undefined ? null : allowed ? (
-        <AuditLog search={search} onSearchChange={onSearchChange} />
-      ) : (
-        <EmptyState icon={ScrollTextIcon} title="Not available to your role" data-testid="audit-not-allowed">
-          The audit log needs the view audit permission, which administrators and owners have; ask one of them.
-        </EmptyState>
+      {user === undefined ? null : (
+        <>
+          {allowed || manages ? (
+            <div className="grid items-start gap-4 lg:grid-cols-2">
+              {allowed ? <IntegrityCard /> : null}
+              {manages ? <AuditStreamCard /> : null}
+            </div>
+          ) : null}
+          {allowed ? (
+            <AuditLog search={search} onSearchChange={onSearchChange} />
+          ) : (
+            <EmptyState icon={ScrollTextIcon} title="Not available to your role" data-testid="audit-not-allowed">
+              The audit log needs the view audit permission, which administrators and owners have; ask one of them.
+            </EmptyState>
+          )}
+        </>
       )}
     </div>
   );
@@ -74,7 +87,6 @@ function AuditLog({ search, onSearchChange }: { search: AuditSearch; onSearchCha
   const data = events.data;
   return (
     <>
-      <IntegrityCard />
       <AuditFilters search={search} change={change} onClear={() => onSearchChange({})} />
       {events.isError ? <ErrorMessage error={events.error} onRetry={() => void events.refetch()} /> : null}
       {events.isPending ? (
