@@ -312,7 +312,11 @@ async fn main() -> anyhow::Result<()> {
                     audit_cli(
                         store.as_ref(),
                         user.user.organization_id,
-                        if revoke { "operator_revoked" } else { "operator_granted" },
+                        if revoke {
+                            "operator_revoked"
+                        } else {
+                            "operator_granted"
+                        },
                         &user.user.email,
                         serde_json::json!({}),
                     )

@@ -3,21 +3,20 @@
 
 use crate::api::PageParams;
 use crate::auth::{client_scope, need, Can, CurrentUser};
-use crate::services::secrets;
-use gururmm_store::Permission;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, ErrorBody};
 use crate::gateway::presence::Outbound;
 use crate::services::commands::{self, CommandSpec};
+use crate::services::secrets;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::{DateTime, Utc};
 use gururmm_protocol::{
-    AgentId, CommandId, CommandStatus, CommandType, JobId, RunAs, ScriptId,
-    ServerFrame, UserId,
+    AgentId, CommandId, CommandStatus, CommandType, JobId, RunAs, ScriptId, ServerFrame, UserId,
 };
 use gururmm_store::CommandRecord;
+use gururmm_store::Permission;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use utoipa::{IntoParams, ToSchema};

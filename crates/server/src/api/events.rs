@@ -2,17 +2,17 @@
 //! organization.
 
 use crate::auth::{client_scope, need, Can, CurrentUser};
-use gururmm_protocol::AgentId;
-use gururmm_store::AgentFilter;
-use std::collections::HashSet;
-use std::sync::{Arc, RwLock};
 use crate::services::bus::LiveEvent;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures_util::Stream;
+use gururmm_protocol::AgentId;
+use gururmm_store::AgentFilter;
 use gururmm_store::Permission;
+use std::collections::HashSet;
 use std::convert::Infallible;
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 use tokio_stream::wrappers::BroadcastStream;
 use tokio_stream::StreamExt;

@@ -25,8 +25,8 @@ pub mod health;
 pub mod jobs;
 pub mod maintenance;
 pub mod notifications;
-pub mod organization;
 pub mod operator;
+pub mod organization;
 pub mod overview;
 pub mod policies;
 pub mod roles;
@@ -152,7 +152,11 @@ fn account_router() -> OpenApiRouter<AppState> {
         .routes(routes!(operator::suspend_organization))
         .routes(routes!(operator::resume_organization))
         .routes(routes!(roles::list_roles, roles::create_role))
-        .routes(routes!(roles::get_role, roles::update_role, roles::delete_role))
+        .routes(routes!(
+            roles::get_role,
+            roles::update_role,
+            roles::delete_role
+        ))
         .routes(routes!(users::list_invitations))
         .routes(routes!(users::withdraw_invitation))
         .routes(routes!(api_keys::list_api_keys, api_keys::create_api_key))

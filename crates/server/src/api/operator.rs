@@ -115,7 +115,9 @@ pub async fn suspend_organization(
     ApiJson(request): ApiJson<SuspendRequest>,
 ) -> ApiResult<Json<OperatorOrganization>> {
     let organization = operator::set_suspended(&state, &current, id, true, request.reason).await?;
-    Ok(Json(operator::summarize(&state, organization).await?.into()))
+    Ok(Json(
+        operator::summarize(&state, organization).await?.into(),
+    ))
 }
 
 /// Resumes a suspended organization: its users may sign in again.
@@ -128,5 +130,7 @@ pub async fn resume_organization(
     ApiPath(id): ApiPath<OrganizationId>,
 ) -> ApiResult<Json<OperatorOrganization>> {
     let organization = operator::set_suspended(&state, &current, id, false, None).await?;
-    Ok(Json(operator::summarize(&state, organization).await?.into()))
+    Ok(Json(
+        operator::summarize(&state, organization).await?.into(),
+    ))
 }

@@ -4,13 +4,12 @@
 use crate::api::jobs::{job_response, Job};
 use crate::api::PageParams;
 use crate::auth::{need, Can, CurrentUser};
-use crate::services::secrets;
-use gururmm_store::Permission;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, ErrorBody};
 use crate::services::jobs::{self, RunScriptRequest};
 use crate::services::scripts::{
     self as script_rules, as_command_spec, validate_parameters, ScriptParameter,
 };
+use crate::services::secrets;
 use crate::state::AppState;
 use crate::text::valid_name;
 use axum::extract::State;
@@ -18,6 +17,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use chrono::{DateTime, Utc};
 use gururmm_protocol::{CommandType, RunAs};
+use gururmm_store::Permission;
 use gururmm_store::{ScriptFields, ScriptFilter, ScriptId, ScriptVersion};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;

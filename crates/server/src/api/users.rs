@@ -1,5 +1,6 @@
 //! The organization's users and invitations (`manage_users`).
 
+use crate::api::roles::CustomRoleName;
 use crate::auth::{need, Can};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiResult, ErrorBody};
 use crate::services::users::{self, LinkSent};
@@ -8,7 +9,6 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::{DateTime, Utc};
-use crate::api::roles::CustomRoleName;
 use gururmm_protocol::{ClientId, InvitationId, RoleId, UserId};
 use gururmm_store::{Permission, Role};
 use serde::{Deserialize, Serialize};

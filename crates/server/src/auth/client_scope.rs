@@ -98,7 +98,11 @@ async fn agent_client(
     current: &CurrentUser,
     id: AgentId,
 ) -> ApiResult<Option<ClientId>> {
-    match state.store.get_agent(current.user.organization_id, id).await {
+    match state
+        .store
+        .get_agent(current.user.organization_id, id)
+        .await
+    {
         Ok(detail) => Ok(Some(detail.agent.client_id)),
         Err(StoreError::NotFound) => Ok(None),
         Err(error) => Err(ApiError::internal(error)),
@@ -134,7 +138,11 @@ pub async fn alert(state: &AppState, current: &CurrentUser, id: AlertId) -> ApiR
     if clients(current).is_none() {
         return Ok(());
     }
-    match state.store.get_alert(current.user.organization_id, id).await {
+    match state
+        .store
+        .get_alert(current.user.organization_id, id)
+        .await
+    {
         Ok(alert) if alert.client_id.is_some_and(|c| allows(current, c)) => Ok(()),
         Ok(_) | Err(StoreError::NotFound) => Err(not_found("alert")),
         Err(error) => Err(ApiError::internal(error)),
@@ -146,7 +154,11 @@ pub async fn command(state: &AppState, current: &CurrentUser, id: CommandId) -> 
     if clients(current).is_none() {
         return Ok(());
     }
-    let agent_id = match state.store.get_command(current.user.organization_id, id).await {
+    let agent_id = match state
+        .store
+        .get_command(current.user.organization_id, id)
+        .await
+    {
         Ok(command) => command.agent_id,
         Err(StoreError::NotFound) => return Err(not_found("command")),
         Err(error) => return Err(ApiError::internal(error)),

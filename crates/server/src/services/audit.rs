@@ -29,10 +29,10 @@ use gururmm_store::{
 };
 use serde::Serialize;
 use serde_json::{json, Value};
-use utoipa::ToSchema;
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::OnceLock;
+use utoipa::ToSchema;
 
 /// Field names whose values never reach the log (compared without case).
 const SECRET_FIELDS: [&str; 13] = [

@@ -62,7 +62,12 @@ async fn send_stream(state: &AppState, stream: &AuditStream) -> ServiceResult<us
     let secret = match state.sealer.open(&stream.secret_sealed) {
         Ok(secret) => secret,
         Err(_) => {
-            return fail(state, stream, "the signing secret cannot be opened with this server's key; set it again").await
+            return fail(
+                state,
+                stream,
+                "the signing secret cannot be opened with this server's key; set it again",
+            )
+            .await
         }
     };
     let mut cursor = stream.cursor_seq;
@@ -81,7 +86,16 @@ async fn send_stream(state: &AppState, stream: &AuditStream) -> ServiceResult<us
         let count = events.len();
         let items: Vec<AuditItem> = events.into_iter().map(AuditItem::from).collect();
         let body = serde_json::json!({"organization_id": org, "events": items}).to_string();
-        match post(&state.config, &state.webhooks, &stream.url, &secret, &range, body).await {
+        match post(
+            &state.config,
+            &state.webhooks,
+            &stream.url,
+            &secret,
+            &range,
+            body,
+        )
+        .await
+        {
             Ok(()) => {
                 state
                     .store

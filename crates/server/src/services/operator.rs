@@ -3,11 +3,11 @@
 //! them. Each change is recorded in the operator's organization's audit log
 //! (by the route layer) and in the organization's own.
 
+use crate::auth::CurrentUser;
 use crate::services::audit::{self, caller_actor};
 use crate::services::error::{ServiceError, ServiceResult};
 use crate::services::users::{self, LinkSent};
 use crate::state::AppState;
-use crate::auth::CurrentUser;
 use chrono::Utc;
 use gururmm_protocol::OrganizationId;
 use gururmm_store::{AgentFilter, ListQuery, NewAuditEvent, Organization};
@@ -103,7 +103,10 @@ pub async fn create(
     owner_email: &str,
 ) -> ServiceResult<(Organization, LinkSent)> {
     let name = name.trim();
-    if name.is_empty() || name.chars().count() > MAX_NAME_CHARS || crate::text::has_hidden_characters(name) {
+    if name.is_empty()
+        || name.chars().count() > MAX_NAME_CHARS
+        || crate::text::has_hidden_characters(name)
+    {
         return Err(ServiceError::invalid(format!(
             "name: give a name of 1 to {MAX_NAME_CHARS} characters, without control or invisible characters"
         )));
@@ -114,7 +117,10 @@ pub async fn create(
         .list_organizations()
         .await
         .map_err(ServiceError::internal)?;
-    if taken.iter().any(|o| o.name.to_lowercase() == name.to_lowercase()) {
+    if taken
+        .iter()
+        .any(|o| o.name.to_lowercase() == name.to_lowercase())
+    {
         return Err(ServiceError::Conflict(format!(
             "name: an organization is named {name:?} already"
         )));
@@ -132,7 +138,8 @@ pub async fn create(
         json!({"name": name, "owner_email": owner_email.trim().to_lowercase()}),
     )
     .await?;
-    let sent = users::invite_first_owner(state, &operator.user, organization.id, owner_email).await?;
+    let sent =
+        users::invite_first_owner(state, &operator.user, organization.id, owner_email).await?;
     tracing::info!(operator = %operator.user.id, organization = %organization.id, "organization created");
     Ok((organization, sent))
 }
@@ -152,7 +159,9 @@ pub async fn set_suspended(
             "this is your own organization; suspending it would lock you out".into(),
         ));
     }
-    let reason = reason.map(|r| r.trim().to_owned()).filter(|r| !r.is_empty());
+    let reason = reason
+        .map(|r| r.trim().to_owned())
+        .filter(|r| !r.is_empty());
     if reason
         .as_ref()
         .is_some_and(|r| r.chars().count() > MAX_REASON_CHARS)

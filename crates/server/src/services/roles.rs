@@ -64,7 +64,11 @@ fn holds(actor: &User, permissions: PermissionSet) -> ServiceResult<()> {
     crate::services::users::check_holds(actor, permissions, "the role")
 }
 
-pub async fn create(state: &AppState, actor: &User, request: RoleRequest) -> ServiceResult<CustomRole> {
+pub async fn create(
+    state: &AppState,
+    actor: &User,
+    request: RoleRequest,
+) -> ServiceResult<CustomRole> {
     let fields = fields(actor, request)?;
     let org = actor.organization_id;
     let existing = state

@@ -180,7 +180,12 @@ mod tests {
             &[("TOKEN", HIDDEN), ("NEW", "plain")],
             vec![parameter("Key", ParameterType::Secret, Some(HIDDEN))],
         );
-        keep_hidden(&mut edited.default_env, &mut edited.parameters, Some(&stored)).unwrap();
+        keep_hidden(
+            &mut edited.default_env,
+            &mut edited.parameters,
+            Some(&stored),
+        )
+        .unwrap();
         assert_eq!(edited.default_env["TOKEN"], "s3cret");
         assert_eq!(edited.default_env["NEW"], "plain");
         assert_eq!(edited.parameters[0].default.as_deref(), Some("k3y"));
@@ -188,12 +193,28 @@ mod tests {
 
     #[test]
     fn the_placeholder_without_a_stored_value_is_refused() {
-        let stored = version(&[], vec![parameter("Key", ParameterType::String, Some("x"))]);
+        let stored = version(
+            &[],
+            vec![parameter("Key", ParameterType::String, Some("x"))],
+        );
         let mut edited = version(&[("TOKEN", HIDDEN)], vec![]);
-        assert!(keep_hidden(&mut edited.default_env, &mut edited.parameters, Some(&stored)).is_err());
+        assert!(keep_hidden(
+            &mut edited.default_env,
+            &mut edited.parameters,
+            Some(&stored)
+        )
+        .is_err());
         // A parameter that was not secret before has no hidden default to keep.
-        let mut edited = version(&[], vec![parameter("Key", ParameterType::Secret, Some(HIDDEN))]);
-        assert!(keep_hidden(&mut edited.default_env, &mut edited.parameters, Some(&stored)).is_err());
+        let mut edited = version(
+            &[],
+            vec![parameter("Key", ParameterType::Secret, Some(HIDDEN))],
+        );
+        assert!(keep_hidden(
+            &mut edited.default_env,
+            &mut edited.parameters,
+            Some(&stored)
+        )
+        .is_err());
         // A new script has nothing stored.
         let mut edited = version(&[("TOKEN", HIDDEN)], vec![]);
         assert!(keep_hidden(&mut edited.default_env, &mut edited.parameters, None).is_err());

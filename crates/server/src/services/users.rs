@@ -106,7 +106,11 @@ pub async fn role_to_grant(
                 .get_role(actor.organization_id, id)
                 .await
                 .map_err(ServiceError::from_store("role"))?;
-            check_holds(actor, custom.permissions, &format!("the role {}", custom.name))?;
+            check_holds(
+                actor,
+                custom.permissions,
+                &format!("the role {}", custom.name),
+            )?;
             Ok((role, Some(custom)))
         }
         (Role::Custom, None) => Err(ServiceError::invalid(
@@ -116,7 +120,11 @@ pub async fn role_to_grant(
             "custom_role_id: only with the role custom",
         )),
         (role, None) => {
-            check_holds(actor, role.permissions(), &format!("the role {}", role.as_str()))?;
+            check_holds(
+                actor,
+                role.permissions(),
+                &format!("the role {}", role.as_str()),
+            )?;
             Ok((role, None))
         }
     }
@@ -214,8 +222,7 @@ pub async fn invite(
     access: Access,
 ) -> ServiceResult<LinkSent> {
     let email = valid_email(email)?;
-    let (role, custom_role) =
-        role_to_grant(state, actor, access.role, access.custom_role).await?;
+    let (role, custom_role) = role_to_grant(state, actor, access.role, access.custom_role).await?;
     let clients = clients_to_grant(state, actor, role, access.clients).await?;
     // Within the organization a taken address is plain to see; whether an
     // address is someone's in another organization is never told here.
@@ -235,7 +242,16 @@ pub async fn invite(
         clients,
     };
     let org = actor.organization_id;
-    let sent = make_link(state, actor, org, InvitationKind::Invitation, &email, grant, None).await?;
+    let sent = make_link(
+        state,
+        actor,
+        org,
+        InvitationKind::Invitation,
+        &email,
+        grant,
+        None,
+    )
+    .await?;
     tracing::info!(actor = %actor.id, invitation = %sent.invitation.id, role = role.as_str(), "user invited");
     Ok(sent)
 }
@@ -277,7 +293,16 @@ pub async fn invite_first_owner(
         custom_role: None,
         clients: None,
     };
-    make_link(state, actor, org, InvitationKind::Invitation, &email, grant, None).await
+    make_link(
+        state,
+        actor,
+        org,
+        InvitationKind::Invitation,
+        &email,
+        grant,
+        None,
+    )
+    .await
 }
 
 /// Makes a one-time link into `org`, made by `actor`, and sends it or hands it back.
@@ -418,7 +443,13 @@ pub async fn set_access(
     }
     state
         .store
-        .set_user_access(actor.organization_id, id, role, custom_role, clients.as_deref())
+        .set_user_access(
+            actor.organization_id,
+            id,
+            role,
+            custom_role,
+            clients.as_deref(),
+        )
         .await
         .map_err(ServiceError::from_store("user"))?;
     state.sessions.remove_user(id);

@@ -320,26 +320,69 @@ async fn organizations_are_added_with_their_owner_from_the_command_line() {
     assert_ne!(third.user.organization_id, boss.user.organization_id);
 
     // Suspending and resuming, by name, each in the organization's log.
-    let suspended = run(&["org", "suspend", "--name", "second msp", "--reason", "unpaid"], None);
-    assert!(suspended.status.success(), "{}", String::from_utf8_lossy(&suspended.stderr));
+    let suspended = run(
+        &[
+            "org",
+            "suspend",
+            "--name",
+            "second msp",
+            "--reason",
+            "unpaid",
+        ],
+        None,
+    );
+    assert!(
+        suspended.status.success(),
+        "{}",
+        String::from_utf8_lossy(&suspended.stderr)
+    );
     let listed = String::from_utf8(run(&["org", "list"], None).stdout).unwrap();
-    assert!(listed.contains("Second MSP\t(suspended)") && !listed.contains("Third MSP\t(suspended)"), "{listed}");
-    let boss = store.find_user_by_email("boss@second.test").await.unwrap().unwrap();
+    assert!(
+        listed.contains("Second MSP\t(suspended)") && !listed.contains("Third MSP\t(suspended)"),
+        "{listed}"
+    );
+    let boss = store
+        .find_user_by_email("boss@second.test")
+        .await
+        .unwrap()
+        .unwrap();
     assert!(boss.user.organization_suspended);
     let unknown = run(&["org", "suspend", "--name", "Nobody"], None);
     assert!(!unknown.status.success());
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("no organization is named"));
     let resumed = run(&["org", "resume", "--name", "Second MSP"], None);
-    assert!(resumed.status.success(), "{}", String::from_utf8_lossy(&resumed.stderr));
-    let boss = store.find_user_by_email("boss@second.test").await.unwrap().unwrap();
+    assert!(
+        resumed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&resumed.stderr)
+    );
+    let boss = store
+        .find_user_by_email("boss@second.test")
+        .await
+        .unwrap()
+        .unwrap();
     assert!(!boss.user.organization_suspended);
-    assert!(!boss.user.operator, "an organization's owner is not the server's operator");
+    assert!(
+        !boss.user.operator,
+        "an organization's owner is not the server's operator"
+    );
     let granted = run(&["user", "operator", "--email", "boss@second.test"], None);
-    assert!(granted.status.success(), "{}", String::from_utf8_lossy(&granted.stderr));
-    let boss = store.find_user_by_email("boss@second.test").await.unwrap().unwrap();
+    assert!(
+        granted.status.success(),
+        "{}",
+        String::from_utf8_lossy(&granted.stderr)
+    );
+    let boss = store
+        .find_user_by_email("boss@second.test")
+        .await
+        .unwrap()
+        .unwrap();
     assert!(boss.user.operator);
     let verified = String::from_utf8(run(&["audit", "verify"], None).stdout).unwrap();
-    assert!(verified.contains("Second MSP: ok, 4 events checked"), "{verified}");
+    assert!(
+        verified.contains("Second MSP: ok, 4 events checked"),
+        "{verified}"
+    );
 }
 
 #[tokio::test]

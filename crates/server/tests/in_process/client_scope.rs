@@ -7,30 +7,12 @@
 use crate::support::*;
 use crate::wire::*;
 use futures_util::StreamExt;
-use gururmm_server::auth::client_scope::SCOPED_ROUTES;
 use gururmm_protocol::checks::CheckState;
+use gururmm_server::auth::client_scope::SCOPED_ROUTES;
 use gururmm_store::{AlertKind, CheckStatus, NewAlert, Severity};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use std::time::Duration;
-
-/// Invites a user through the API and signs them in with the link.
-async fn invite_and_accept(server: &TestServer, token: &str, body: Value) -> String {
-    let (status, created) = server.post("/api/v1/users", token, body).await;
-    assert_eq!(status, StatusCode::CREATED, "{created}");
-    let link = created["link"].as_str().unwrap();
-    let link_token = link.split_once("#token=").unwrap().1;
-    let (status, accepted) = server
-        .call(
-            Method::POST,
-            "/api/v1/auth/link/accept",
-            None,
-            Some(json!({"token": link_token, "password": PASSWORD})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{accepted}");
-    accepted["token"].as_str().unwrap().to_string()
-}
 
 /// Opens a critical alert on the customer's agent, for a failing check of
 /// it; answers the alert's id.
@@ -83,7 +65,11 @@ struct Customer {
 async fn customer(server: &TestServer, token: &str, device: &str) -> Customer {
     let (client, site, key) = server.client_site_key(token).await;
     let agent = enroll(server, &key, device).await;
-    Customer { client, site, agent }
+    Customer {
+        client,
+        site,
+        agent,
+    }
 }
 
 fn ids(list: &Value, field: &str) -> Vec<String> {
@@ -104,9 +90,7 @@ async fn a_technician_of_two_clients_does_not_see_a_third_anywhere() {
         let a = customer(&server, &admin, "scope-a").await;
         let b = customer(&server, &admin, "scope-b").await;
         let c = customer(&server, &admin, "scope-c").await;
-        let technician = invite_and_accept(
-            &server,
-            &admin,
+        let technician = server.invite_and_accept(&admin,
             json!({"email": "two@msp.test", "role": "technician", "client_ids": [a.client, b.client]}),
         )
         .await;
@@ -134,7 +118,7 @@ async fn a_technician_of_two_clients_does_not_see_a_third_anywhere() {
         let a_alert = alert_on(&server, &a).await;
         let c_alert = alert_on(&server, &c).await;
         let (_, alerts) = server.get("/api/v1/alerts", &technician).await;
-        assert_eq!(ids(&alerts, "id"), [a_alert.clone()], "{alerts}");
+        assert_eq!(ids(&alerts, "id"), [a_alert.as_str()], "{alerts}");
         let (_, overview) = server.get("/api/v1/overview", &technician).await;
         assert_eq!(overview["alerts"]["critical"], 1, "{overview}");
         let (_, found) = server.get("/api/v1/search?q=scope", &technician).await;
@@ -262,9 +246,7 @@ async fn a_scoped_user_reaches_only_the_operations_that_honour_the_scope() {
         let admin = server.admin_token().await;
         let a = customer(&server, &admin, "matrix-a").await;
         // An administrator in all but the scope: only the scope refuses.
-        let scoped = invite_and_accept(
-            &server,
-            &admin,
+        let scoped = server.invite_and_accept(&admin,
             json!({"email": "scoped-admin@msp.test", "role": "admin", "client_ids": [a.client]}),
         )
         .await;

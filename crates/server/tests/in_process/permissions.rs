@@ -71,7 +71,10 @@ async fn operations(server: &TestServer) -> Vec<(Method, String, Option<Option<P
                     match scopes.as_slice() {
                         [] => Some(None),
                         [scope] if scope == "operator" => {
-                            assert!(OPERATOR_ONLY.contains(&name.as_str()), "{name} is the operator's: list it");
+                            assert!(
+                                OPERATOR_ONLY.contains(&name.as_str()),
+                                "{name} is the operator's: list it"
+                            );
                             continue;
                         }
                         [scope] => {

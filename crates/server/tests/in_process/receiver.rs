@@ -87,4 +87,3 @@ impl Receiver {
         self.received().into_iter().map(|r| r.event).collect()
     }
 }
-

@@ -10,24 +10,6 @@ use gururmm_store::Role;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-/// The token of the one-time link an invitation answers, used with a password.
-async fn invite_and_accept(server: &TestServer, token: &str, body: Value) -> String {
-    let (status, created) = server.post("/api/v1/users", token, body).await;
-    assert_eq!(status, StatusCode::CREATED, "{created}");
-    let link = created["link"].as_str().unwrap();
-    let link_token = link.split_once("#token=").unwrap().1;
-    let (status, accepted) = server
-        .call(
-            reqwest::Method::POST,
-            "/api/v1/auth/link/accept",
-            None,
-            Some(json!({"token": link_token, "password": PASSWORD})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{accepted}");
-    accepted["token"].as_str().unwrap().to_string()
-}
-
 async fn make_role(server: &TestServer, token: &str, name: &str, permissions: &[&str]) -> String {
     let (status, role) = server
         .post(
@@ -55,9 +37,7 @@ async fn a_custom_role_grants_exactly_its_permissions_and_follows_its_changes() 
         assert_eq!(roles["custom"], json!([]));
 
         let role = make_role(&server, &owner, "Scripter", &["view_agents", "run_scripts"]).await;
-        let scripter = invite_and_accept(
-            &server,
-            &owner,
+        let scripter = server.invite_and_accept(&owner,
             json!({"email": "scripter@msp.test", "role": "custom", "custom_role_id": role}),
         )
         .await;
@@ -122,9 +102,7 @@ async fn manage_users_without_everything_is_never_a_way_up() {
         let owner = server.admin_token().await;
         let org = server.admin_organization().await;
         let role = make_role(&server, &owner, "Helpdesk lead", &["view_agents", "manage_users"]).await;
-        let lead = invite_and_accept(
-            &server,
-            &owner,
+        let lead = server.invite_and_accept(&owner,
             json!({"email": "lead@msp.test", "role": "custom", "custom_role_id": role}),
         )
         .await;
@@ -151,8 +129,8 @@ async fn manage_users_without_everything_is_never_a_way_up() {
         assert_eq!(permissions_of(&server, &lead).await, json!(["view_agents", "manage_users"]), "nothing changed");
         // What they hold, they may hand out.
         let helper = make_role(&server, &lead, "Viewer plus", &["view_agents"]).await;
-        invite_and_accept(&server, &lead, json!({"email": "ro@msp.test", "role": "readonly"})).await;
-        let viewer = invite_and_accept(&server, &lead, json!({"email": "v@msp.test", "role": "custom", "custom_role_id": helper})).await;
+        server.invite_and_accept(&lead, json!({"email": "ro@msp.test", "role": "readonly"})).await;
+        let viewer = server.invite_and_accept(&lead, json!({"email": "v@msp.test", "role": "custom", "custom_role_id": helper})).await;
         assert_eq!(permissions_of(&server, &viewer).await, json!(["view_agents"]));
         // A key of the lead's is bounded the same way (it acts as the lead).
         let (_, key) = server.post("/api/v1/api-keys", &lead, json!({"name": "k", "permissions": ["manage_users"]})).await;
@@ -169,23 +147,75 @@ async fn roles_stay_in_their_organization_and_need_manage_users() {
         let org = server.admin_organization().await;
         let role = make_role(&server, &owner, "Ours", &["view_agents"]).await;
         let stranger = server.stranger_token().await;
-        assert_eq!(server.get(&format!("/api/v1/roles/{role}"), &stranger).await.0, StatusCode::NOT_FOUND);
-        assert_eq!(server.put(&format!("/api/v1/roles/{role}"), &stranger, json!({"name": "Theirs", "permissions": []})).await.0, StatusCode::NOT_FOUND);
-        assert_eq!(server.delete(&format!("/api/v1/roles/{role}"), &stranger).await.0, StatusCode::NOT_FOUND);
-        assert_eq!(server.get("/api/v1/roles", &stranger).await.1["custom"], json!([]));
+        assert_eq!(
+            server
+                .get(&format!("/api/v1/roles/{role}"), &stranger)
+                .await
+                .0,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            server
+                .put(
+                    &format!("/api/v1/roles/{role}"),
+                    &stranger,
+                    json!({"name": "Theirs", "permissions": []})
+                )
+                .await
+                .0,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            server
+                .delete(&format!("/api/v1/roles/{role}"), &stranger)
+                .await
+                .0,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            server.get("/api/v1/roles", &stranger).await.1["custom"],
+            json!([])
+        );
         // Another organization's role is not one to grant.
         let (status, answer) = server
-            .post("/api/v1/users", &stranger, json!({"email": "z@two.test", "role": "custom", "custom_role_id": role}))
+            .post(
+                "/api/v1/users",
+                &stranger,
+                json!({"email": "z@two.test", "role": "custom", "custom_role_id": role}),
+            )
             .await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{answer}");
-        assert_eq!(server.get(&format!("/api/v1/roles/{role}"), &owner).await.1["name"], "Ours", "untouched");
+        assert_eq!(
+            server.get(&format!("/api/v1/roles/{role}"), &owner).await.1["name"],
+            "Ours",
+            "untouched"
+        );
 
         for role_name in [Role::ReadOnly, Role::Technician] {
             let email = format!("{}@msp.test", role_name.as_str());
             let token = server.user_token(org, &email, role_name).await;
-            assert_eq!(server.get("/api/v1/roles", &token).await.0, StatusCode::FORBIDDEN);
-            assert_eq!(server.post("/api/v1/roles", &token, json!({"name": "Mine", "permissions": []})).await.0, StatusCode::FORBIDDEN);
-            assert_eq!(server.delete(&format!("/api/v1/roles/{role}"), &token).await.0, StatusCode::FORBIDDEN);
+            assert_eq!(
+                server.get("/api/v1/roles", &token).await.0,
+                StatusCode::FORBIDDEN
+            );
+            assert_eq!(
+                server
+                    .post(
+                        "/api/v1/roles",
+                        &token,
+                        json!({"name": "Mine", "permissions": []})
+                    )
+                    .await
+                    .0,
+                StatusCode::FORBIDDEN
+            );
+            assert_eq!(
+                server
+                    .delete(&format!("/api/v1/roles/{role}"), &token)
+                    .await
+                    .0,
+                StatusCode::FORBIDDEN
+            );
         }
     })
     .await;

@@ -230,6 +230,31 @@ impl TestServer {
         self.login(email, PASSWORD).await
     }
 
+    /// Uses a one-time link (`…/welcome#token=…`) with [`PASSWORD`];
+    /// answers the new session's token.
+    pub(crate) async fn accept_link(&self, link: &Value) -> String {
+        let link = link.as_str().unwrap_or_else(|| panic!("a link: {link}"));
+        let token = link.split_once("#token=").unwrap().1;
+        let (status, accepted) = self
+            .call(
+                Method::POST,
+                "/api/v1/auth/link/accept",
+                None,
+                Some(serde_json::json!({"token": token, "password": PASSWORD})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{accepted}");
+        accepted["token"].as_str().unwrap().to_string()
+    }
+
+    /// Invites someone (`POST /api/v1/users` with `body`) and signs them in
+    /// with the link; answers their session's token.
+    pub(crate) async fn invite_and_accept(&self, token: &str, body: Value) -> String {
+        let (status, created) = self.post("/api/v1/users", token, body).await;
+        assert_eq!(status, StatusCode::CREATED, "{created}");
+        self.accept_link(&created["link"]).await
+    }
+
     pub(crate) async fn admin_organization(&self) -> OrganizationId {
         self.store
             .find_user_by_email(ADMIN_EMAIL)

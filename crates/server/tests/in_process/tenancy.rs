@@ -543,7 +543,10 @@ async fn untouched(server: &TestServer, victim: &Tenant) {
     );
     let (_, stream) = get("/api/v1/audit/stream".into()).await;
     assert!(
-        stream["url"].as_str().unwrap().starts_with("https://siem.example.com/")
+        stream["url"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://siem.example.com/")
             && stream["enabled"] == false,
         "the victim's SIEM stream is untouched: {stream}"
     );
