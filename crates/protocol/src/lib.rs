@@ -28,8 +28,8 @@ pub use frames::{
 pub use ids::{
     AgentId, AlertId, ApiKeyId, CheckTemplateId, ClientId, CustomFieldId, DeliveryId,
     EnrollmentKeyId, EnrollmentRequestId, InvitationId, JobId, MaintenanceWindowId,
-    NotificationChannelId, OrganizationId, PolicyAssignmentId, PolicyId, RoleId, SavedViewId, ScriptId,
-    SiteId, UserId,
+    NotificationChannelId, OrganizationId, PolicyAssignmentId, PolicyId, RoleId, SavedViewId,
+    ScriptId, SiteId, UserId,
 };
 pub use metrics::{
     primary_local_address, CollectorError, CollectorErrorKind, DiskUsage, FanReading, LoggedInUser,

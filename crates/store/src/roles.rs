@@ -32,7 +32,8 @@ pub struct RoleFields {
 #[async_trait]
 pub trait RoleStore {
     /// [`crate::StoreError::Conflict`] when the name is taken in the organization.
-    async fn create_role(&self, org: OrganizationId, fields: RoleFields) -> StoreResult<CustomRole>;
+    async fn create_role(&self, org: OrganizationId, fields: RoleFields)
+        -> StoreResult<CustomRole>;
     /// The organization's custom roles by name.
     async fn list_roles(&self, org: OrganizationId) -> StoreResult<Vec<CustomRole>>;
     async fn get_role(&self, org: OrganizationId, id: RoleId) -> StoreResult<CustomRole>;

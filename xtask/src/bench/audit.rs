@@ -54,7 +54,10 @@ fn append(server: &Server) -> Result<Value> {
                     Some(&token),
                     Some(json!({"name": format!("Audit writer {writer}")})),
                 )?;
-                let path = format!("/api/v1/clients/{}", client["id"].as_str().context("client id")?);
+                let path = format!(
+                    "/api/v1/clients/{}",
+                    client["id"].as_str().context("client id")?
+                );
                 let mut times = Vec::with_capacity(per_writer as usize);
                 for round in 0..per_writer {
                     let at = Instant::now();
@@ -73,7 +76,11 @@ fn append(server: &Server) -> Result<Value> {
         .collect();
     let mut times = Vec::new();
     for writer in writers {
-        times.extend(writer.join().map_err(|_| anyhow::anyhow!("a writer panicked"))??);
+        times.extend(
+            writer
+                .join()
+                .map_err(|_| anyhow::anyhow!("a writer panicked"))??,
+        );
     }
     let seconds = started.elapsed().as_secs_f64();
     let changes = times.len() as f64;
@@ -99,9 +106,18 @@ fn read(server: &Server) -> Result<Value> {
     let mut checked = 0.0;
     for _ in 0..WHOLE_LOG_SAMPLES {
         let at = Instant::now();
-        let verified = api("GET", &server.base, "/api/v1/audit/verify", Some(&server.token), None)?;
+        let verified = api(
+            "GET",
+            &server.base,
+            "/api/v1/audit/verify",
+            Some(&server.token),
+            None,
+        )?;
         verify_seconds.push(at.elapsed().as_secs_f64());
-        anyhow::ensure!(verified["ok"] == true, "the chain does not verify: {verified}");
+        anyhow::ensure!(
+            verified["ok"] == true,
+            "the chain does not verify: {verified}"
+        );
         checked = verified["checked"].as_f64().unwrap_or_default();
     }
     let mut export_seconds = Vec::new();

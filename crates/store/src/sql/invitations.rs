@@ -1,9 +1,9 @@
 //! The SQL of [`crate::InvitationStore`].
 
+use super::rows::{client_scope, client_scope_column, custom_role_ref};
 use super::*;
 use crate::invitations::*;
 use crate::model::{Role, User};
-use super::rows::{client_scope, client_scope_column, custom_role_ref};
 use crate::{InvitationStore, StoreError, StoreResult, UserStore};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};

@@ -43,9 +43,9 @@ mod tenancy;
 mod users;
 
 use crate::model::{ListQuery, Page};
-use gururmm_protocol::ClientId;
 use crate::{Backend, Store, StoreError, StoreResult};
 use chrono::{DateTime, TimeZone, Utc};
+use gururmm_protocol::ClientId;
 use sqlx::migrate::{MigrateError, Migrator};
 use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, FromRow, IntoArguments, Pool, Type};
 use std::str::FromStr;

@@ -64,7 +64,11 @@ where
     for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
     usize: ColumnIndex<DB::Row>,
 {
-    async fn create_role(&self, org: OrganizationId, fields: RoleFields) -> StoreResult<CustomRole> {
+    async fn create_role(
+        &self,
+        org: OrganizationId,
+        fields: RoleFields,
+    ) -> StoreResult<CustomRole> {
         let id = RoleId::new();
         let now = millis(Utc::now());
         sqlx::query(

@@ -2,7 +2,6 @@
 //! store's model: the one place a column's text becomes an id, a time or an
 //! enum, and where a value that does not decode becomes an error for its row.
 
-use gururmm_protocol::ClientId;
 use super::{corrupt, from_millis, parse_id};
 use crate::alerts::{Alert, AlertKind, AlertStatus};
 use crate::checks::{CheckHistoryEntry, CheckStatus, FleetCheck};
@@ -18,6 +17,7 @@ use crate::StoreError;
 use crate::StoreResult;
 use crate::{DeletedAgent, EnrollmentKey, EnrollmentRequest};
 use gururmm_protocol::checks::CheckState;
+use gururmm_protocol::ClientId;
 use gururmm_protocol::CommandType;
 use gururmm_protocol::OsInfo;
 use serde::de::DeserializeOwned;
