@@ -166,6 +166,16 @@ const TECHNICIAN: [Permission; 6] = [
     Permission::OrganizeAgents,
 ];
 
+/// What an operator's support session may do in the organization it
+/// supports: everything but managing its users, reading its secrets and
+/// changing its settings (so support never leaves a way back in behind it).
+pub fn support_permissions() -> PermissionSet {
+    PermissionSet::all()
+        .without(Permission::ManageUsers)
+        .without(Permission::ViewSecrets)
+        .without(Permission::ManageOrganization)
+}
+
 impl Role {
     /// The permissions the built-in role holds.
     pub fn permissions(self) -> PermissionSet {

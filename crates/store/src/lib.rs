@@ -41,7 +41,7 @@ mod tenancy;
 pub mod testing;
 mod users;
 
-pub use access::{need, Permission, PermissionSet, Requirement};
+pub use access::{need, support_permissions, Permission, PermissionSet, Requirement};
 pub use agents::{AgentFacets, AgentStore, OfflineAgent};
 pub use alerts::{
     Alert, AlertAction, AlertCount, AlertFilter, AlertKind, AlertStatus, AlertStore, NewAlert,

@@ -86,6 +86,9 @@ pub struct User {
     pub operator: bool,
     /// The user's organization is suspended: they may do nothing.
     pub organization_suspended: bool,
+    /// Set on an operator's support session: `organization_id` is then the
+    /// organization supported, and the permissions the support set.
+    pub support: Option<SupportAccess>,
     /// What the user may do: their role's permissions.
     pub permissions: crate::PermissionSet,
     pub created_at: DateTime<Utc>,
@@ -118,6 +121,15 @@ pub struct SessionInfo {
 pub struct SessionOrigin {
     pub ip: Option<String>,
     pub user_agent: Option<String>,
+}
+
+/// An operator's time-boxed access to another organization.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SupportAccess {
+    pub home_organization_id: OrganizationId,
+    pub home_organization_name: String,
+    pub reason: String,
+    pub expires_at: DateTime<Utc>,
 }
 
 /// A user with the password hash, for login only.

@@ -43,6 +43,16 @@ pub trait UserStore {
         origin: &SessionOrigin,
     ) -> StoreResult<()>;
     /// The user (not disabled) owning an unexpired session.
+    /// Opens an operator's support session in `org` (see [`crate::SupportAccess`]).
+    async fn create_support_session(
+        &self,
+        token_hash: &str,
+        user: UserId,
+        org: OrganizationId,
+        reason: &str,
+        expires_at: DateTime<Utc>,
+        origin: &SessionOrigin,
+    ) -> StoreResult<()>;
     async fn find_session_user(
         &self,
         token_hash: &str,

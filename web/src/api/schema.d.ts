@@ -672,6 +672,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/support/end": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ends the caller's support session (the operator's access to another
+         *     organization) and opens a session in the operator's own organization
+         *     again. 409 when the session is not a support session.
+         */
+        post: operations["end_support"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/totp/confirm": {
         parameters: {
             query?: never;
@@ -1403,6 +1424,29 @@ export interface paths {
         put?: never;
         /** Resumes a suspended organization: its users may sign in again. */
         post: operations["resume_organization"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/operator/organizations/{id}/support": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Opens a time-boxed support session in another organization: a new
+         *     session acting there with everything but its users, secrets and settings,
+         *     recorded in both organizations' audit logs. The answer is a sign-in's;
+         *     `POST /api/v1/auth/support/end` returns home. 409 for the operator's own
+         *     or a suspended organization.
+         */
+        post: operations["start_support"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2941,6 +2985,10 @@ export interface components {
             offline_alert_after_seconds?: null | components["schemas"]["Sourced_u32"];
             renotify_minutes?: null | components["schemas"]["Sourced_u32"];
         };
+        EndSupportRequest: {
+            /** @description Answer the new session in cookies (the dashboard), as at sign-in. */
+            cookie?: boolean;
+        };
         /** @description Body of `POST /api/v1/agent/enroll`. */
         EnrollRequest: {
             /**
@@ -4136,6 +4184,28 @@ export interface components {
             /** Format: int32 */
             value: number;
         };
+        SupportRequest: {
+            /** @description Answer the support session in cookies (the dashboard), as at sign-in. */
+            cookie?: boolean;
+            /**
+             * Format: int64
+             * @description How long, 5 to 240 minutes (default 60).
+             */
+            minutes?: number | null;
+            /** @description Why (1 to 500 characters; kept in both audit logs). */
+            reason: string;
+        };
+        /** @description An operator's support session in an organization not their own. */
+        SupportView: {
+            /**
+             * Format: date-time
+             * @description When the session ends by itself.
+             */
+            expires_at: string;
+            /** @description The operator's own organization. */
+            home_organization_name: string;
+            reason: string;
+        };
         SuspendRequest: {
             /** @description Why (kept in both audit logs; at most 500 characters). */
             reason?: string | null;
@@ -4243,6 +4313,7 @@ export interface components {
              *     they set one up, every route but their own account's is refused.
              */
             second_factor_setup_required: boolean;
+            support?: null | components["schemas"]["SupportView"];
         };
         /**
          * Format: uuid
@@ -5951,6 +6022,45 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    end_support: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EndSupportRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LoginResponse"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8097,6 +8207,63 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    start_support: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["OrganizationId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SupportRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LoginResponse"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -41,6 +41,16 @@ impl std::fmt::Debug for LoginRequest {
     }
 }
 
+/// An operator's support session in an organization not their own.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SupportView {
+    /// The operator's own organization.
+    pub home_organization_name: String,
+    pub reason: String,
+    /// When the session ends by itself.
+    pub expires_at: DateTime<Utc>,
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct User {
     pub id: UserId,
@@ -53,6 +63,9 @@ pub struct User {
     pub client_ids: Option<Vec<gururmm_protocol::ClientId>>,
     /// Runs this GuruRMM server: makes, suspends and resumes organizations.
     pub operator: bool,
+    /// Set while the operator supports this organization (a time-boxed
+    /// session): the dashboard shows a banner the whole time.
+    pub support: Option<SupportView>,
     /// What the user may do (their role's permissions): the dashboard shows
     /// only the controls these allow, and the server refuses the rest.
     pub permissions: Vec<Permission>,
@@ -76,6 +89,11 @@ impl From<gururmm_store::User> for User {
             custom_role: user.custom_role.map(Into::into),
             client_ids: user.clients,
             operator: user.operator,
+            support: user.support.map(|support| SupportView {
+                home_organization_name: support.home_organization_name,
+                reason: support.reason,
+                expires_at: support.expires_at,
+            }),
             permissions: user.permissions.to_vec(),
             organization_id: user.organization_id,
             organization_name: user.organization_name,
@@ -183,4 +201,34 @@ pub async fn logout(
     responses((status = 200, body = User), (status = 401, body = ErrorBody)))]
 pub async fn me(current: CurrentUser) -> Json<User> {
     Json(current.user.into())
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EndSupportRequest {
+    /// Answer the new session in cookies (the dashboard), as at sign-in.
+    #[serde(default)]
+    pub cookie: bool,
+}
+
+/// Ends the caller's support session (the operator's access to another
+/// organization) and opens a session in the operator's own organization
+/// again. 409 when the session is not a support session.
+#[utoipa::path(post, path = "/api/v1/auth/support/end", tag = "auth", request_body = EndSupportRequest,
+    security(("bearer" = [])),
+    responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn end_support(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ClientIp(ip): ClientIp,
+    request_headers: HeaderMap,
+    ApiJson(request): ApiJson<EndSupportRequest>,
+) -> ApiResult<(HeaderMap, Json<LoginResponse>)> {
+    let success = crate::services::operator::end_support(
+        &state,
+        &current,
+        (ip, user_agent(&request_headers)),
+    )
+    .await?;
+    Ok(session_answer(&state, success, request.cookie))
 }

@@ -76,6 +76,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(auth::login))
         .routes(routes!(auth::logout))
         .routes(routes!(auth::me))
+        .routes(routes!(auth::end_support))
         .merge(account_router())
         .routes(routes!(clients::list_clients, clients::create_client))
         .routes(routes!(
@@ -151,6 +152,7 @@ fn account_router() -> OpenApiRouter<AppState> {
         ))
         .routes(routes!(operator::suspend_organization))
         .routes(routes!(operator::resume_organization))
+        .routes(routes!(operator::start_support))
         .routes(routes!(roles::list_roles, roles::create_role))
         .routes(routes!(
             roles::get_role,

@@ -134,3 +134,49 @@ pub async fn resume_organization(
         operator::summarize(&state, organization).await?.into(),
     ))
 }
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SupportRequest {
+    /// Why (1 to 500 characters; kept in both audit logs).
+    pub reason: String,
+    /// How long, 5 to 240 minutes (default 60).
+    #[serde(default)]
+    pub minutes: Option<i64>,
+    /// Answer the support session in cookies (the dashboard), as at sign-in.
+    #[serde(default)]
+    pub cookie: bool,
+}
+
+/// Opens a time-boxed support session in another organization: a new
+/// session acting there with everything but its users, secrets and settings,
+/// recorded in both organizations' audit logs. The answer is a sign-in's;
+/// `POST /api/v1/auth/support/end` returns home. 409 for the operator's own
+/// or a suspended organization.
+#[utoipa::path(post, path = "/api/v1/operator/organizations/{id}/support", tag = "operator", params(("id" = OrganizationId, Path)),
+    request_body = SupportRequest, security(("bearer" = ["operator"])),
+    responses((status = 200, body = crate::api::auth::LoginResponse), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn start_support(
+    State(state): State<AppState>,
+    Operator(current): Operator,
+    ApiPath(id): ApiPath<OrganizationId>,
+    crate::api::ClientIp(ip): crate::api::ClientIp,
+    request_headers: axum::http::HeaderMap,
+    ApiJson(request): ApiJson<SupportRequest>,
+) -> ApiResult<(axum::http::HeaderMap, Json<crate::api::auth::LoginResponse>)> {
+    let success = operator::start_support(
+        &state,
+        &current,
+        id,
+        &request.reason,
+        request.minutes,
+        (ip, crate::api::auth::user_agent(&request_headers)),
+    )
+    .await?;
+    Ok(crate::api::auth::session_answer(
+        &state,
+        success,
+        request.cookie,
+    ))
+}

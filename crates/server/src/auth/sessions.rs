@@ -123,6 +123,7 @@ mod tests {
             must_set_up_second_factor: false,
             operator: false,
             organization_suspended: false,
+            support: None,
         }
     }
 

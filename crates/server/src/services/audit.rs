@@ -125,6 +125,16 @@ pub fn user_actor(user: &User) -> AuditActor {
 
 /// The caller of a request as an actor: a user, or an API key (named with its user).
 pub fn caller_actor(current: &CurrentUser) -> AuditActor {
+    if let Some(support) = &current.user.support {
+        return AuditActor {
+            kind: "support".into(),
+            id: Some(current.user.id.to_string()),
+            label: format!(
+                "{} (operator support from {})",
+                current.user.email, support.home_organization_name
+            ),
+        };
+    }
     match &current.api_key {
         None => user_actor(&current.user),
         Some(key) => AuditActor {

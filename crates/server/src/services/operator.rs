@@ -192,3 +192,126 @@ pub async fn set_suspended(
     tracing::info!(operator = %operator.user.id, organization = %org, suspended, "organization access changed");
     Ok(organization)
 }
+
+/// Shortest and longest support access, in minutes (default 60).
+pub const SUPPORT_MINUTES: std::ops::RangeInclusive<i64> = 5..=240;
+pub const DEFAULT_SUPPORT_MINUTES: i64 = 60;
+
+/// Opens a time-boxed support session of the operator's in `org`: a new
+/// session acting there with the support set (see
+/// [`gururmm_store::support_permissions`]) until it expires or is ended.
+/// Recorded in both organizations' audit logs, with the reason.
+pub async fn start_support(
+    state: &AppState,
+    operator: &CurrentUser,
+    org: OrganizationId,
+    reason: &str,
+    minutes: Option<i64>,
+    origin: (Option<std::net::IpAddr>, Option<&str>),
+) -> ServiceResult<crate::services::login::LoginSuccess> {
+    let reason = reason.trim();
+    if reason.is_empty() || reason.chars().count() > MAX_REASON_CHARS {
+        return Err(ServiceError::invalid(format!(
+            "reason: say why, in 1 to {MAX_REASON_CHARS} characters (it is kept in both audit logs)"
+        )));
+    }
+    let minutes = minutes.unwrap_or(DEFAULT_SUPPORT_MINUTES);
+    if !SUPPORT_MINUTES.contains(&minutes) {
+        return Err(ServiceError::invalid(format!(
+            "minutes: between {} and {}",
+            SUPPORT_MINUTES.start(),
+            SUPPORT_MINUTES.end()
+        )));
+    }
+    if org == operator.user.organization_id {
+        return Err(ServiceError::Conflict(
+            "this is your own organization; sign in as usual".into(),
+        ));
+    }
+    let supported = state
+        .store
+        .get_organization(org)
+        .await
+        .map_err(ServiceError::from_store("organization"))?;
+    if supported.suspended_at.is_some() {
+        return Err(ServiceError::Conflict(
+            "the organization is suspended; resume it first".into(),
+        ));
+    }
+    let expires_at = Utc::now() + chrono::Duration::minutes(minutes);
+    let details = json!({"reason": reason, "minutes": minutes, "expires_at": expires_at, "operator": operator.user.email});
+    record_in(state, operator, org, "support_access_started", details).await?;
+    let token = crate::auth::secrets::new_session_token();
+    let token_hash = crate::auth::secrets::sha256_hex(&token);
+    let (ip, user_agent) = origin;
+    state
+        .store
+        .create_support_session(
+            &token_hash,
+            operator.user.id,
+            org,
+            reason,
+            expires_at,
+            &gururmm_store::SessionOrigin {
+                ip: ip.map(|ip| ip.to_string()),
+                user_agent: user_agent.map(|agent| crate::text::truncate(agent, 200)),
+            },
+        )
+        .await
+        .map_err(ServiceError::from_store("organization"))?;
+    let user = state
+        .store
+        .find_session_user(&token_hash, Utc::now())
+        .await
+        .map_err(ServiceError::internal)?
+        .ok_or_else(|| ServiceError::internal("the support session just made is not found"))?;
+    tracing::info!(operator = %operator.user.id, organization = %org, minutes, "support access started");
+    Ok(crate::services::login::LoginSuccess {
+        token,
+        expires_at,
+        user,
+    })
+}
+
+/// Ends the caller's support session and opens a session at home again
+/// (the operator proved who they are to start it). Recorded in the
+/// operator's organization's log; the organization supported records the
+/// request itself.
+pub async fn end_support(
+    state: &AppState,
+    current: &CurrentUser,
+    origin: (Option<std::net::IpAddr>, Option<&str>),
+) -> ServiceResult<crate::services::login::LoginSuccess> {
+    let Some(support) = &current.user.support else {
+        return Err(ServiceError::Conflict(
+            "this is not a support session".into(),
+        ));
+    };
+    state
+        .store
+        .delete_session(&current.token_hash)
+        .await
+        .map_err(ServiceError::internal)?;
+    state.sessions.remove(&current.token_hash);
+    let home = state
+        .store
+        .get_user(current.user.id)
+        .await
+        .map_err(ServiceError::from_store("user"))?
+        .user;
+    audit::record(
+        state.store.as_ref(),
+        NewAuditEvent {
+            organization_id: support.home_organization_id,
+            at: Utc::now(),
+            actor: audit::user_actor(&home),
+            action: "support_access_ended".into(),
+            target_kind: Some("organization".into()),
+            target_id: Some(current.user.organization_id.to_string()),
+            source_ip: origin.0.map(|ip| ip.to_string()),
+            details: json!({"organization": current.user.organization_name, "reason": support.reason}),
+        },
+    )
+    .await?;
+    crate::services::login::start_session(state, home, origin.0, origin.1).await
+}

@@ -291,3 +291,153 @@ async fn only_the_operator_signed_in_reaches_the_operator_routes() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn support_access_is_time_boxed_limited_and_in_both_audit_logs() {
+    each_backend(|server| async move {
+        let operator = server.admin_token().await;
+        let (_, created) = server
+            .post(
+                "/api/v1/operator/organizations",
+                &operator,
+                json!({"name": "Customer MSP", "owner_email": "owner@customer.test"}),
+            )
+            .await;
+        let id = created["organization"]["id"].as_str().unwrap().to_string();
+        let owner = server
+            .accept_link(&created["owner_invitation"]["link"])
+            .await;
+        let (_, _, key) = server.client_site_key(&owner).await;
+        let agent = enroll(&server, &key, "customer-agent").await;
+        let agent_path = format!("/api/v1/agents/{}/commands", agent.id);
+        server
+            .post(
+                &agent_path,
+                &owner,
+                json!({"command_type": "shell", "command": "env", "env": {"TOKEN": "cust-s3cret"}}),
+            )
+            .await;
+
+        let support_path = format!("/api/v1/operator/organizations/{id}/support");
+        for (body, status) in [
+            (json!({"reason": ""}), StatusCode::UNPROCESSABLE_ENTITY),
+            (
+                json!({"reason": "ticket 42", "minutes": 1}),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ),
+            (
+                json!({"reason": "ticket 42", "minutes": 241}),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ),
+        ] {
+            assert_eq!(server.post(&support_path, &operator, body).await.0, status);
+        }
+        let own = server.admin_organization().await;
+        let (status, _) = server
+            .post(
+                &format!("/api/v1/operator/organizations/{own}/support"),
+                &operator,
+                json!({"reason": "x"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CONFLICT, "not into one's own");
+        let (status, started) = server
+            .post(
+                &support_path,
+                &operator,
+                json!({"reason": "ticket 42: agent offline", "minutes": 30}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{started}");
+        let support = started["token"].as_str().unwrap().to_string();
+        let (_, me) = server.get("/api/v1/auth/me", &support).await;
+        assert_eq!(me["organization_name"], "Customer MSP");
+        assert_eq!(
+            (me["support"]["reason"].as_str(), &me["operator"]),
+            (Some("ticket 42: agent offline"), &json!(false))
+        );
+        assert!(me["support"]["expires_at"].is_string(), "{me}");
+
+        // It sees and works on the customer's fleet, but not its users, secrets or settings.
+        assert_eq!(server.get("/api/v1/agents", &support).await.1["total"], 1);
+        let (_, history) = server.get(&agent_path, &support).await;
+        assert!(!history.to_string().contains("cust-s3cret"), "{history}");
+        for (method, path) in [
+            (Method::GET, "/api/v1/users"),
+            (Method::GET, "/api/v1/organization"),
+            (Method::GET, "/api/v1/operator/organizations"),
+        ] {
+            let (status, _) = server.call(method, path, Some(&support), None).await;
+            assert_eq!(status, StatusCode::FORBIDDEN, "{path}");
+        }
+        let (status, _) = server
+            .post(
+                "/api/v1/clients",
+                &support,
+                json!({"name": "Fixed by support"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED);
+        let (_, theirs) = server.get("/api/v1/audit?per_page=100", &owner).await;
+        let text = theirs.to_string();
+        assert!(
+            text.contains("support_access_started") && text.contains("ticket 42"),
+            "{text}"
+        );
+        assert!(
+            text.contains("(operator support from"),
+            "what support did is marked as support: {text}"
+        );
+
+        // Ending it returns home; the support session stops.
+        let (status, home) = server
+            .post("/api/v1/auth/support/end", &support, json!({}))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{home}");
+        let home_token = home["token"].as_str().unwrap().to_string();
+        assert_eq!(
+            server.get("/api/v1/agents", &support).await.0,
+            StatusCode::UNAUTHORIZED
+        );
+        let (_, me) = server.get("/api/v1/auth/me", &home_token).await;
+        assert_eq!(
+            (&me["support"], &me["operator"]),
+            (&Value::Null, &json!(true))
+        );
+        assert_eq!(
+            server
+                .post("/api/v1/auth/support/end", &home_token, json!({}))
+                .await
+                .0,
+            StatusCode::CONFLICT
+        );
+        let ours = actions(&server, &home_token).await;
+        for action in ["start_support", "support_access_ended"] {
+            assert!(
+                ours.contains(&action.to_string()),
+                "{action} in the operator's log: {ours:?}"
+            );
+        }
+
+        // Time-boxed: once it expires, it is over.
+        let (_, again) = server
+            .post(&support_path, &home_token, json!({"reason": "ticket 43"}))
+            .await;
+        let again = again["token"].as_str().unwrap().to_string();
+        assert_eq!(server.get("/api/v1/agents", &again).await.0, StatusCode::OK);
+        let hash = gururmm_server::auth::secrets::sha256_hex(&again);
+        server
+            .database()
+            .execute_raw(&format!(
+                "UPDATE sessions SET expires_at = 0 WHERE token_hash = '{hash}'"
+            ))
+            .await;
+        // The server trusts a checked session for a few seconds; a new one is checked now.
+        server.state.sessions.clear();
+        assert_eq!(
+            server.get("/api/v1/agents", &again).await.0,
+            StatusCode::UNAUTHORIZED
+        );
+    })
+    .await;
+}

@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 
 /// Operations open to every signed-in user, whatever their role: their own
 /// session, password, second factor, API keys and saved views. Anything else names a permission.
-const FOR_EVERY_USER: [&str; 15] = [
+const FOR_EVERY_USER: [&str; 16] = [
     "GET /api/v1/api-keys",
     "POST /api/v1/api-keys",
     "DELETE /api/v1/api-keys/{id}",
@@ -20,6 +20,7 @@ const FOR_EVERY_USER: [&str; 15] = [
     "POST /api/v1/auth/totp/confirm",
     "POST /api/v1/auth/totp/disable",
     "POST /api/v1/auth/logout",
+    "POST /api/v1/auth/support/end",
     "GET /api/v1/auth/me",
     "POST /api/v1/auth/password",
     "GET /api/v1/auth/sessions",
@@ -32,11 +33,12 @@ const FOR_EVERY_USER: [&str; 15] = [
 
 /// Operations of the instance's operator (scope `operator`, not a
 /// permission; `operator.rs` checks them).
-pub(crate) const OPERATOR_ONLY: [&str; 4] = [
+pub(crate) const OPERATOR_ONLY: [&str; 5] = [
     "GET /api/v1/operator/organizations",
     "POST /api/v1/operator/organizations",
     "POST /api/v1/operator/organizations/{id}/suspend",
     "POST /api/v1/operator/organizations/{id}/resume",
+    "POST /api/v1/operator/organizations/{id}/support",
 ];
 
 /// Operations without a session: health, sign-in (also by a one-time link)

@@ -112,6 +112,7 @@ impl UserRow {
                 custom_role: custom_role_ref(self.custom_role_id, self.custom_role_name)?,
                 clients: client_scope(self.client_ids.as_deref())?,
                 operator: self.operator,
+                support: None,
                 organization_suspended: self.organization_suspended_at.is_some(),
                 permissions,
                 created_at: from_millis(self.created_at),

@@ -18,6 +18,16 @@ const USER_SELECT: &str =
      FROM users u JOIN organizations o ON o.id = u.organization_id \
      LEFT JOIN roles r ON r.id = u.custom_role_id";
 
+/// A session's user with what the session says of support access.
+#[derive(sqlx::FromRow)]
+struct SessionUserRow {
+    #[sqlx(flatten)]
+    user: UserRow,
+    support_organization_id: Option<String>,
+    support_reason: Option<String>,
+    session_expires_at: i64,
+}
+
 /// How many hex digits of a session token's hash name the session.
 const SESSION_ID_DIGITS: usize = 16;
 
@@ -218,20 +228,73 @@ where
         Ok(())
     }
 
+    async fn create_support_session(
+        &self,
+        token_hash: &str,
+        user: UserId,
+        org: OrganizationId,
+        reason: &str,
+        expires_at: DateTime<Utc>,
+        origin: &SessionOrigin,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, user_id, created_at, expires_at, ip, user_agent, \
+             support_organization_id, support_reason) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(token_hash)
+        .bind(user.to_string())
+        .bind(millis(Utc::now()))
+        .bind(millis(expires_at))
+        .bind(origin.ip.as_deref())
+        .bind(origin.user_agent.as_deref())
+        .bind(org.to_string())
+        .bind(reason)
+        .execute(&self.write)
+        .await
+        .map_err(missing_reference_to_not_found)?;
+        Ok(())
+    }
+
     async fn find_session_user(
         &self,
         token_hash: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<Option<User>> {
-        let row: Option<UserRow> = sqlx::query_as(&format!(
-            "{USER_SELECT} JOIN sessions se ON se.user_id = u.id WHERE se.token_hash = $1 AND se.expires_at > $2 \
-             AND u.disabled_at IS NULL"
+        let row: Option<SessionUserRow> = sqlx::query_as(&format!(
+            "SELECT x.*, se.support_organization_id, se.support_reason, se.expires_at AS session_expires_at \
+             FROM ({USER_SELECT}) x JOIN sessions se ON se.user_id = x.id \
+             WHERE se.token_hash = $1 AND se.expires_at > $2"
         ))
         .bind(token_hash)
         .bind(millis(now))
         .fetch_optional(&self.read)
         .await?;
-        Ok(row.map(UserRow::into_user).transpose()?.map(|u| u.user))
+        let Some(row) = row else { return Ok(None) };
+        let mut user = row.user.into_user()?.user;
+        if user.disabled_at.is_some() {
+            return Ok(None);
+        }
+        if let Some(org) = row.support_organization_id {
+            // Support: the operator acts in the organization supported, with
+            // the support set, as long as the session lasts.
+            let supported = self.get_organization(parse_id(&org)?).await?;
+            user.support = Some(SupportAccess {
+                home_organization_id: user.organization_id,
+                home_organization_name: user.organization_name.clone(),
+                reason: row.support_reason.unwrap_or_default(),
+                expires_at: from_millis(row.session_expires_at),
+            });
+            user.organization_id = supported.id;
+            user.organization_name = supported.name;
+            user.organization_suspended = supported.suspended_at.is_some();
+            user.role = Role::Admin;
+            user.custom_role = None;
+            user.clients = None;
+            user.operator = false;
+            user.must_set_up_second_factor = false;
+            user.permissions = crate::support_permissions();
+        }
+        Ok(Some(user))
     }
 
     async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
