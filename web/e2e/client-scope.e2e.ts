@@ -1,13 +1,20 @@
 //! Client scope in the browser against a real server: the administrator has three clients, Acme,
-//! Globex and Initech, each with a site, and the demo agent moved into Acme's site for the test. They
-//! invite a technician limited to Acme and Globex in the dashboard; the technician signs in and sees
-//! only those two clients and only Acme's agent (the demo agent, which the administrator's list shows
-//! among the others), Initech's page is not found, and the navigation holds only the overview, agents
-//! and clients: no Alerts, Scripts, Users or settings, and no search. Afterwards the demo agent goes
-//! back to its site and the clients and the technician are removed.
+//! Globex and Initech, each with a site, the demo agent moved into Acme's site for the test and a
+//! throwaway agent enrolled at Initech's, which connects once (a bare hello) and goes. A policy
+//! assigned to Acme and Initech checks a closed port and raises offline alerts after a minute, so
+//! Acme's agent gets a failing check's alert and Initech's an offline alert. They invite a technician limited to Acme and Globex
+//! in the dashboard; the technician signs in and sees only those two clients and only Acme's agent
+//! (the demo agent, which the administrator's list shows among the others), Initech's page is not
+//! found, the navigation holds the overview, alerts, checks, agents and clients (no Scripts, Users or
+//! settings) with the search, and the Alerts page shows Acme's alert but not Initech's. Afterwards the
+//! demo agent goes back to its site and the policy, the throwaway agent, the clients and the
+//! technician are removed.
+import { randomBytes } from "node:crypto";
+import { request } from "node:http";
+import { createServer } from "node:net";
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { agentHostname, apiClient, baseUrl, expectOk, logIn, setUpBrowser } from "./support";
+import { agentHostname, apiClient, baseUrl, expectOk, LIVE_TIMEOUT_MS, logIn, setUpBrowser } from "./support";
 
 const session = setUpBrowser();
 const step = session.step;
@@ -18,9 +25,68 @@ const unique = new Date().toISOString().replace(/\D/g, "").slice(0, 14);
 const technicianEmail = `scoped-${unique}@e2e.test`;
 const technicianPassword = `scoped technician password ${unique}`;
 const names = { acme: `Acme ${unique}`, globex: `Globex ${unique}`, initech: `Initech ${unique}` };
+const checkName = `E2E scope port ${unique}`;
+const initechHostname = `initech-${unique}`;
 
 /** What the setup made, undone in `afterAll`. */
-const made: { clientIds: string[]; agentId?: string; agentSiteId?: string } = { clientIds: [] };
+const made: { clientIds: string[]; agentId?: string; agentSiteId?: string; policyId?: string; initechAgentId?: string } = {
+  clientIds: [],
+};
+
+/** One masked WebSocket text frame, as a client sends it (RFC 6455). */
+function textFrame(text: string): Buffer {
+  const payload = Buffer.from(text);
+  const mask = randomBytes(4);
+  const length =
+    payload.length < 126 ? Buffer.from([0x80 | payload.length]) : Buffer.from([0x80 | 126, payload.length >> 8, payload.length & 0xff]);
+  return Buffer.concat([Buffer.from([0x81]), length, mask, payload.map((byte, index) => byte ^ (mask[index % 4] ?? 0))]);
+}
+
+/**
+ * Connects as an enrolled agent for a moment (its hello, then the connection drops), so the server
+ * has seen it and counts it offline from then on: an agent never seen raises no offline alert.
+ */
+function connectOnce(agentId: string, secret: string, hello: Record<string, unknown>): Promise<void> {
+  const url = new URL("/api/v1/agent/ws", baseUrl);
+  return new Promise((resolve, reject) => {
+    const upgrade = request({
+      host: url.hostname,
+      port: url.port,
+      path: url.pathname,
+      headers: {
+        Connection: "Upgrade",
+        Upgrade: "websocket",
+        "Sec-WebSocket-Version": "13",
+        "Sec-WebSocket-Key": randomBytes(16).toString("base64"),
+        Authorization: `Bearer ${agentId}.${secret}`,
+      },
+    });
+    upgrade.on("upgrade", (_response, socket) => {
+      socket.on("error", () => undefined);
+      socket.write(textFrame(JSON.stringify({ type: "hello", ...hello })));
+      // Long enough for the server to take the hello and mark the agent online.
+      setTimeout(() => {
+        socket.destroy();
+        resolve();
+      }, 2_000);
+    });
+    upgrade.on("response", (response) => reject(new Error(`the agent's connection was refused with ${response.statusCode}`)));
+    upgrade.on("error", reject);
+    upgrade.end();
+  });
+}
+
+/** A port nothing listens on: one the system just gave out and took back. */
+function closedPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
 
 beforeAll(() => {
   page = session.page;
@@ -29,6 +95,13 @@ beforeAll(() => {
 afterAll(async () => {
   await technicianContext?.close();
   const { authed } = await apiClient();
+  if (made.policyId) {
+    await authed.DELETE("/api/v1/policies/{id}", { params: { path: { id: made.policyId } } });
+    // The check is gone: its alert on the demo agent would otherwise stay open for the other specs.
+    const open = (await authed.GET("/api/v1/alerts", { params: { query: { status: "unresolved", q: checkName } } })).data?.items ?? [];
+    for (const alert of open) await authed.POST("/api/v1/alerts/{id}/resolve", { params: { path: { id: alert.id } } });
+  }
+  if (made.initechAgentId) await authed.DELETE("/api/v1/agents/{id}", { params: { path: { id: made.initechAgentId } } });
   if (made.agentId && made.agentSiteId) {
     await authed.PATCH("/api/v1/agents/{id}", { params: { path: { id: made.agentId } }, body: { site_id: made.agentSiteId } });
   }
@@ -40,10 +113,10 @@ afterAll(async () => {
 });
 
 describe("client scope against a live server", () => {
-  it("limits an invited technician to Acme and Globex", async () => {
-    const { authed } = await apiClient();
+  it("limits an invited technician to Acme and Globex, their alerts included", async () => {
+    const { anonymous, authed } = await apiClient();
     const clientIds: Record<keyof typeof names, string> = { acme: "", globex: "", initech: "" };
-    let acmeSiteId = "";
+    const siteIds: Record<keyof typeof names, string> = { acme: "", globex: "", initech: "" };
 
     await step("the administrator has Acme, Globex and Initech with a site each, and the demo agent in Acme", async () => {
       for (const key of ["acme", "globex", "initech"] as const) {
@@ -54,7 +127,7 @@ describe("client scope against a live server", () => {
           await authed.POST("/api/v1/clients/{id}/sites", { params: { path: { id: client.id } }, body: { name: "Head office" } }),
           `creating ${names[key]}'s site`,
         );
-        if (key === "acme") acmeSiteId = site.id;
+        siteIds[key] = site.id;
       }
       const agents = expectOk(await authed.GET("/api/v1/agents", { params: { query: { q: agentHostname } } }), "finding the demo agent");
       const agent = agents.items.find((candidate) => candidate.hostname === agentHostname);
@@ -64,9 +137,50 @@ describe("client scope against a live server", () => {
       // The demo agent lives in the demo client, which the technician will not reach.
       expect(agent.client_id).not.toBe(clientIds.acme);
       expectOk(
-        await authed.PATCH("/api/v1/agents/{id}", { params: { path: { id: agent.id } }, body: { site_id: acmeSiteId } }),
+        await authed.PATCH("/api/v1/agents/{id}", { params: { path: { id: agent.id } }, body: { site_id: siteIds.acme } }),
         "moving the demo agent into Acme",
       );
+    });
+
+    await step("Acme's agent fails a check and Initech's, seen once, will go offline", async () => {
+      const key = expectOk(
+        await authed.POST("/api/v1/sites/{id}/enrollment-keys", {
+          params: { path: { id: siteIds.initech } },
+          body: { label: "client scope e2e", max_uses: 1 },
+        }),
+        "creating Initech's enrollment key",
+      );
+      const facts = {
+        device_id: `e2e-scope-${unique}`,
+        hostname: initechHostname,
+        os: { family: "linux", name: "Debian GNU/Linux", version: "12", kernel: null },
+        arch: "x86_64",
+        agent_version: "0.0.1",
+      };
+      const enrolled = expectOk(
+        await anonymous.POST("/api/v1/agent/enroll", { body: { enrollment_key: key.key, ...facts } }),
+        "enrolling Initech's agent",
+      );
+      made.initechAgentId = enrolled.agent_id;
+      const port = await closedPort();
+      const policy = expectOk(
+        await authed.POST("/api/v1/policies", {
+          body: {
+            name: `E2E client scope ${unique}`,
+            offline_alert_after_seconds: 60,
+            checks: [{ name: checkName, type: "port", host: "127.0.0.1", port, interval_seconds: 10, fail_after: 1, severity: "critical" }],
+          },
+        }),
+        "creating the policy",
+      );
+      made.policyId = policy.id;
+      for (const key of ["acme", "initech"] as const) {
+        expectOk(
+          await authed.POST("/api/v1/policy-assignments", { body: { policy_id: policy.id, scope: "client", target_id: clientIds[key] } }),
+          `assigning the policy to ${names[key]}`,
+        );
+      }
+      await connectOnce(enrolled.agent_id, enrolled.agent_secret, { protocol_version: 1, ...facts });
     });
 
     let link = "";
@@ -111,15 +225,16 @@ describe("client scope against a live server", () => {
       expect(await technicianPage.getByTestId("client-scope-badge").textContent()).toContain("Limited to 2 clients");
     });
 
-    await step("the navigation holds only the overview, agents and clients, and there is no search", async () => {
+    await step("the navigation holds the overview, alerts, checks, agents and clients, with the search", async () => {
       const navigation = technicianPage.getByRole("navigation", { name: "Main" });
       await navigation.getByRole("link", { name: "Clients", exact: true }).waitFor();
-      const labels = (await navigation.getByRole("link").allTextContents()).map((label) => label.trim());
-      expect(labels).toEqual(["Overview", "Agents", "Clients"]);
-      for (const hidden of ["Alerts", "Scripts", "Users", "Organization", "Custom fields", "Policies"]) {
+      // The alerts entry may carry the count of unresolved alerts.
+      const labels = (await navigation.getByRole("link").allTextContents()).map((label) => label.replace(/\d+$/, "").trim());
+      expect(labels).toEqual(["Overview", "Alerts", "Checks", "Agents", "Clients"]);
+      for (const hidden of ["Scripts", "Users", "Organization", "Custom fields", "Policies", "Organizations"]) {
         expect(await navigation.getByRole("link", { name: hidden, exact: true }).count()).toBe(0);
       }
-      expect(await technicianPage.getByTestId("global-search-button").count()).toBe(0);
+      await technicianPage.getByTestId("global-search-button").waitFor();
     });
 
     await step("the Clients page lists Acme and Globex only", async () => {
@@ -138,13 +253,50 @@ describe("client scope against a live server", () => {
       expect(all.items.some((agent) => agent.hostname === agentHostname)).toBe(true);
     });
 
+    await step("the Alerts page shows the alert of Acme's agent, live, and the navigation counts it", async () => {
+      await technicianPage.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Alerts" }).click();
+      await technicianPage.getByRole("heading", { name: "Alerts", exact: true }).waitFor();
+      const row = technicianPage.getByTestId("alert-row").filter({ hasText: checkName });
+      await row.waitFor({ timeout: LIVE_TIMEOUT_MS });
+      expect(await row.textContent()).toContain(agentHostname);
+      await technicianPage.getByTestId("unresolved-alerts-count").waitFor();
+    });
+
+    await step("Initech's agent's alert, which the administrator sees, is not on the technician's Alerts page", async () => {
+      // Its offline alert opens a minute after it enrolled (the policy's grace), within the server's scan.
+      await expect
+        .poll(
+          async () => {
+            const alerts = expectOk(
+              await authed.GET("/api/v1/alerts", { params: { query: { agent_id: made.initechAgentId, status: "unresolved" } } }),
+              "listing Initech's agent's alerts",
+            );
+            return alerts.total;
+          },
+          { timeout: 150_000, interval: 2_000 },
+        )
+        .toBeGreaterThan(0);
+      await technicianPage.reload();
+      await technicianPage.getByTestId("alert-row").filter({ hasText: checkName }).waitFor();
+      expect(await technicianPage.getByTestId("alert-row").filter({ hasText: initechHostname }).count()).toBe(0);
+    });
+
+    await step("the Checks page and the agent's Checks tab show Acme's failing check; its policy tab stays hidden", async () => {
+      await technicianPage.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Checks", exact: true }).click();
+      await technicianPage.getByTestId("fleet-check-row").filter({ hasText: checkName }).waitFor();
+      await technicianPage.goto(`${baseUrl}/agents/${made.agentId}?tab=checks`);
+      await technicianPage.locator(`[data-testid="agent-check-row"][data-check-name="${checkName}"][data-state="failing"]`).waitFor();
+      await technicianPage.getByTestId("agent-tab-alerts").waitFor();
+      expect(await technicianPage.getByTestId("agent-tab-policy").count()).toBe(0);
+    });
+
     await step("Initech's page is not found, and a page for the whole organization says it is not for them", async () => {
       await technicianPage.goto(`${baseUrl}/clients/${clientIds.initech}`);
       await technicianPage.getByTestId("client-not-found").waitFor();
       expect(await technicianPage.getByTestId("client-name").count()).toBe(0);
       await technicianPage.goto(`${baseUrl}/clients/${clientIds.acme}`);
       expect(await technicianPage.getByTestId("client-name").textContent()).toBe(names.acme);
-      await technicianPage.goto(`${baseUrl}/alerts`);
+      await technicianPage.goto(`${baseUrl}/policies`);
       expect(await technicianPage.getByTestId("client-scope-refused").textContent()).toContain(
         "Your access is limited to some clients; this page is not available to you.",
       );

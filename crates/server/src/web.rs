@@ -64,6 +64,7 @@ pub const DASHBOARD_ROUTES: &[&str] = &[
     "/account",
     "/api-keys",
     "/organization",
+    "/operator",
     "/welcome",
     "/audit",
 ];

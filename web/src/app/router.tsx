@@ -246,6 +246,13 @@ const organizationRoute = createRoute({
   component: lazyRouteComponent(() => import("./routes/access-routes"), "OrganizationRoute"),
 });
 
+// The operator's organizations; the page tells anyone else it is not for them.
+const operatorRoute = createRoute({
+  getParentRoute: () => authedRoute,
+  path: "/operator",
+  component: lazyRouteComponent(() => import("./routes/access-routes"), "OperatorRoute"),
+});
+
 const auditRoute = createRoute({
   getParentRoute: () => authedRoute,
   path: "/audit",
@@ -291,6 +298,7 @@ const routeTree = rootRoute.addChildren([
     accountRoute,
     apiKeysRoute,
     organizationRoute,
+    operatorRoute,
     auditRoute,
     enrollmentRequestsRoute,
   ]),

@@ -25,11 +25,13 @@ export function useCurrentUser() {
 
 /**
  * The permissions a client-scoped user can use at all: the operations open to them
- * (`SCOPED_ROUTES` of `crates/server/src/auth/client_scope.rs`: reading agents, clients and sites,
- * running commands) need no other. The server refuses every other operation with 403 `client_scope`,
- * whatever their role, so the dashboard offers none of its controls.
+ * (`SCOPED_ROUTES` of `crates/server/src/auth/client_scope.rs`: reading agents, clients, sites,
+ * alerts and checks, running commands, acknowledging, snoozing and resolving alerts, running an
+ * agent's checks) need no other. The server refuses every other operation with 403 `client_scope`,
+ * whatever their role, so the dashboard offers none of its controls. Each still needs the user's role
+ * to grant it.
  */
-export const SCOPED_USER_PERMISSIONS: readonly Permission[] = ["view_agents", "run_commands", "view_secrets"];
+export const SCOPED_USER_PERMISSIONS: readonly Permission[] = ["view_agents", "run_commands", "view_secrets", "manage_alerts"];
 
 /** The clients the user is limited to, or null for the whole organization (and while loading). */
 export function clientScope(user: User | undefined): string[] | null {

@@ -1,6 +1,7 @@
-//! The signed-in user's API keys, the organization's settings and its roles, in their own chunk:
-//! most visits never open them.
+//! The signed-in user's API keys, the organization's settings and its roles, and the operator's
+//! organizations, in their own chunk: most visits never open them.
 import { ApiKeysPage } from "@/features/api-keys/components/api-keys-page";
+import { OperatorPage } from "@/features/operator/components/operator-page";
 import { OrganizationPage } from "@/features/organization/components/organization-page";
 import { RolesPage } from "@/features/roles/components/roles-page";
 
@@ -14,4 +15,8 @@ export function OrganizationRoute() {
 
 export function RolesRoute() {
   return <RolesPage />;
+}
+
+export function OperatorRoute() {
+  return <OperatorPage />;
 }

@@ -15,6 +15,7 @@ import { CommandHistoryCard } from "@/features/commands/components/command-histo
 import { RunCommandPanel } from "@/features/commands/components/run-command-panel";
 import { RunScriptOnTargetButton } from "@/features/scripts/components/run-script-on-target";
 import type { CommandHistorySearch } from "@/features/commands/command-history-search";
+import { isAgentTabAvailable } from "@/components/layout/scoped-pages";
 import { useClientScope } from "@/lib/auth";
 
 const agentApi = getRouteApi("/authed/agents/$agentId");
@@ -24,9 +25,10 @@ export function AgentRoute() {
   const search = agentApi.useSearch();
   const navigate = useNavigate();
   const { range, tab, ...commandSearch } = search;
-  // A user limited to some clients reaches the agent's details, metrics, events and commands only:
-  // the checks, alerts and policy tabs, maintenance, custom fields and scripts are not open to them.
-  const scoped = useClientScope() !== null;
+  // A user limited to some clients reaches the agent's details, metrics, events, commands, checks and
+  // alerts only: the policy tab, maintenance, custom fields and scripts are not open to them.
+  const scope = useClientScope();
+  const scoped = scope !== null;
   const setCommandSearch = (next: CommandHistorySearch) =>
     void navigate({ to: "/agents/$agentId", params: { agentId }, search: { range, tab, ...next }, replace: true });
   return (
@@ -52,22 +54,20 @@ export function AgentRoute() {
         })
       }
       extraTabs={(agent) =>
-        scoped
-          ? []
-          : [
-              { value: "checks", label: "Checks", content: <AgentChecksTab agentId={agent.id} agentOnline={agent.status === "online"} /> },
-              { value: "alerts", label: "Alerts", content: <AgentAlertsSection agentId={agent.id} /> },
-              {
-                value: "policy",
-                label: "Effective policy",
-                content: (
-                  <div className="grid gap-3">
-                    <ScopePolicyCard scope="agent" targetId={agent.id} />
-                    <EffectivePolicyView agentId={agent.id} />
-                  </div>
-                ),
-              },
-            ]
+        [
+          { value: "checks", label: "Checks", content: <AgentChecksTab agentId={agent.id} agentOnline={agent.status === "online"} /> },
+          { value: "alerts", label: "Alerts", content: <AgentAlertsSection agentId={agent.id} /> },
+          {
+            value: "policy",
+            label: "Effective policy",
+            content: (
+              <div className="grid gap-3">
+                <ScopePolicyCard scope="agent" targetId={agent.id} />
+                <EffectivePolicyView agentId={agent.id} />
+              </div>
+            ),
+          },
+        ].filter((extra) => isAgentTabAvailable(extra.value, scope))
       }
       banner={(agent) => (scoped ? null : <AgentMaintenanceBanner agentId={agent.id} />)}
       details={(agent) => (scoped ? null : <CustomFieldsCard scope="agent" targetId={agent.id} />)}

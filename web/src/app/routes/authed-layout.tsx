@@ -12,7 +12,7 @@ import { useJobLiveUpdates } from "@/features/jobs/hooks/use-job-live-updates";
 import { useOverviewLiveUpdates } from "@/features/overview/hooks/use-overview-live-updates";
 import { GlobalSearch } from "@/features/search/components/global-search";
 import { ClientScopeBadge } from "@/features/clients/components/client-scope-badge";
-import { clientScope, useCurrentUser, useSession } from "@/lib/auth";
+import { useCurrentUser, useSession } from "@/lib/auth";
 import { LiveEventsProvider } from "@/lib/live-events";
 import { ClientScopeGuard } from "./client-scope-guard";
 import { SecondFactorSetupRedirect } from "./second-factor-setup-redirect";
@@ -32,16 +32,15 @@ function LiveCacheUpdates() {
 /**
  * Everything behind login: the shell, the live events stream, a redirect to /login on logout or 401,
  * and to /account while the organization requires a second factor the user has not set up. A user
- * limited to some clients gets neither the search (not scope-aware) nor the alerts count, and only the
- * pages that work for them.
+ * limited to some clients gets the search and the alerts count too (both answer only their clients),
+ * and only the pages that work for them.
  */
 export function AuthedLayout() {
   const session = useSession();
   const navigate = useNavigate();
   const router = useRouter();
-  // The search and the alerts count only once the user is known to cover the whole organization.
-  const me = useCurrentUser().data;
-  const scoped = me === undefined || clientScope(me) !== null;
+  // The search and the alerts count once the user is known.
+  const known = useCurrentUser().data !== undefined;
 
   useEffect(() => {
     if (session !== null) return;
@@ -57,8 +56,8 @@ export function AuthedLayout() {
       <LiveCacheUpdates />
       <SecondFactorSetupRedirect />
       <AppShell
-        navBadges={scoped ? {} : { "/alerts": <UnresolvedAlertsBadge /> }}
-        search={scoped ? null : <GlobalSearch />}
+        navBadges={known ? { "/alerts": <UnresolvedAlertsBadge /> } : {}}
+        search={known ? <GlobalSearch /> : null}
         accessNote={<ClientScopeBadge />}
       >
         <ClientScopeGuard>

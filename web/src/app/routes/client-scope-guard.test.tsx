@@ -49,7 +49,7 @@ describe("ClientScopeGuard", () => {
     );
   });
 
-  it.each(["/alerts", "/scripts", "/users", "/agents/deleted", "/organization"])(
+  it.each(["/scripts", "/policies", "/users", "/agents/deleted", "/organization"])(
     "tells a user limited to some clients that %s is not for them",
     async (path) => {
       renderAt(path, scopedUser());
@@ -61,14 +61,23 @@ describe("ClientScopeGuard", () => {
     },
   );
 
-  it.each(["/", "/agents", "/agents/a1", "/clients", "/clients/c1", "/sites/s1", "/account", "/api-keys"])(
-    "shows %s to a user limited to some clients",
-    async (path) => {
-      renderAt(path, scopedUser());
-      expect(await screen.findByText("the page")).toBeInTheDocument();
-      expect(screen.queryByTestId("client-scope-refused")).toBeNull();
-    },
-  );
+  it.each([
+    "/",
+    "/alerts",
+    "/checks",
+    "/agents",
+    "/agents/a1",
+    "/clients",
+    "/clients/c1",
+    "/sites/s1",
+    "/account",
+    "/api-keys",
+    "/operator",
+  ])("shows %s to a user limited to some clients", async (path) => {
+    renderAt(path, scopedUser());
+    expect(await screen.findByText("the page")).toBeInTheDocument();
+    expect(screen.queryByTestId("client-scope-refused")).toBeNull();
+  });
 
   it("shows every page, and no note, to a user of the whole organization", async () => {
     renderAt("/alerts", testUser("technician"));

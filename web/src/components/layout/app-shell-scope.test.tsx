@@ -1,9 +1,10 @@
 import { screen, within } from "@testing-library/react";
+import type { User } from "@/api/types";
 import { currentUserQueryKey } from "@/lib/auth";
 import { LiveEventsProvider } from "@/lib/live-events";
 import { ThemeProvider } from "@/lib/theme";
 import { scopedUser } from "@/test/client-scope";
-import { renderPage } from "@/test/render-page";
+import { renderPage, testUser } from "@/test/render-page";
 import { AppShell } from "./app-shell";
 
 // openapi-fetch keeps the fetch it saw at creation, so the stub must exist before the client module loads.
@@ -13,7 +14,7 @@ const fetchMock = vi.hoisted(() => {
   return mock;
 });
 
-function renderShell(accessNote?: React.ReactNode) {
+function renderShell(accessNote?: React.ReactNode, user: User = scopedUser(["c1", "c2"], "admin")) {
   const result = renderPage(
     <ThemeProvider>
       <LiveEventsProvider session={null}>
@@ -24,7 +25,7 @@ function renderShell(accessNote?: React.ReactNode) {
     </ThemeProvider>,
     { role: "admin" },
   );
-  result.queryClient.setQueryData(currentUserQueryKey, scopedUser(["c1", "c2"], "admin"));
+  result.queryClient.setQueryData(currentUserQueryKey, user);
   return result;
 }
 
@@ -41,10 +42,29 @@ describe("AppShell for a user limited to some clients", () => {
         within(nav)
           .getAllByRole("link")
           .map((link) => link.textContent),
-      ).toEqual(["Overview", "Agents", "Clients"]),
+      ).toEqual(["Overview", "Alerts", "Checks", "Agents", "Clients"]),
     );
-    for (const hidden of ["Alerts", "Scripts", "Users", "Audit log", "Organization", "Approvals"]) {
+    for (const hidden of ["Scripts", "Policies", "Users", "Audit log", "Organization", "Approvals", "Organizations"]) {
       expect(within(nav).queryByRole("link", { name: hidden })).toBeNull();
     }
+  });
+});
+
+describe("AppShell's Organizations entry", () => {
+  beforeEach(() => {
+    fetchMock.mockReset();
+  });
+
+  it("is shown to the operator of the server only", async () => {
+    renderShell(undefined, { ...testUser("owner"), operator: true });
+    const nav = await screen.findByRole("navigation", { name: "Main" });
+    expect(await within(nav).findByRole("link", { name: "Organizations" })).toHaveAttribute("href", "/operator");
+  });
+
+  it.each(["owner", "admin"] as const)("is not shown to an %s who is not the operator", async (role) => {
+    renderShell(undefined, testUser(role));
+    const nav = await screen.findByRole("navigation", { name: "Main" });
+    await within(nav).findByRole("link", { name: "Organization" });
+    expect(within(nav).queryByRole("link", { name: "Organizations" })).toBeNull();
   });
 });

@@ -17,6 +17,7 @@ import {
   MoonIcon,
   ScrollTextIcon,
   SendIcon,
+  ServerCogIcon,
   ShieldCheckIcon,
   ShieldEllipsisIcon,
   ShieldUserIcon,
@@ -67,7 +68,8 @@ const NAV_ITEMS = [
   { to: "/audit", label: "Audit log", icon: ScrollTextIcon, permission: "view_audit" },
   { to: "/organization", label: "Organization", icon: Building2Icon, permission: "manage_organization" },
   { to: "/enrollment-requests", label: "Approvals", icon: ShieldCheckIcon },
-] as const satisfies readonly { to: string; label: string; icon: LucideIcon; permission?: Permission }[];
+  { to: "/operator", label: "Organizations", icon: ServerCogIcon, operatorOnly: true },
+] as const satisfies readonly { to: string; label: string; icon: LucideIcon; permission?: Permission; operatorOnly?: true }[];
 
 type NavPath = (typeof NAV_ITEMS)[number]["to"];
 
@@ -119,10 +121,13 @@ function HomeLink({ className, onNavigate }: { className?: string; onNavigate?: 
 
 function Navigation({ navBadges, onNavigate }: { navBadges: Partial<Record<NavPath, ReactNode>>; onNavigate?: () => void }) {
   const user = useCurrentUser().data;
-  // An entry that needs a permission shows only once the user is known to have it; a user limited to
-  // some clients sees only the pages that work for them.
+  // An entry that needs a permission shows only once the user is known to have it, the operator's
+  // only to the operator of this server; a user limited to some clients sees only the pages that work
+  // for them.
   const items = availableNavigation(
-    NAV_ITEMS.filter((item) => !("permission" in item) || can(user, item.permission)),
+    NAV_ITEMS.filter(
+      (item) => (!("permission" in item) || can(user, item.permission)) && (!("operatorOnly" in item) || user?.operator === true),
+    ),
     clientScope(user),
   );
   return (

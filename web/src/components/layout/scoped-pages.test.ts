@@ -1,16 +1,29 @@
-import { availableNavigation, isPageAvailable, isScopedPage, scopeBadgeText } from "./scoped-pages";
+import { availableNavigation, isAgentTabAvailable, isPageAvailable, isScopedPage, scopeBadgeText } from "./scoped-pages";
 
 describe("pages of a user limited to some clients", () => {
-  it("opens the overview, agents, clients, sites and the user's own pages", () => {
-    for (const path of ["/", "/agents", "/agents/a1", "/clients", "/clients/c1", "/sites/s1", "/account", "/api-keys", "/clients/"]) {
+  it("opens the overview, alerts, checks, agents, clients, sites, the user's own pages and the operator's", () => {
+    for (const path of [
+      "/",
+      "/alerts",
+      "/alerts/",
+      "/checks",
+      "/agents",
+      "/agents/a1",
+      "/clients",
+      "/clients/c1",
+      "/sites/s1",
+      "/account",
+      "/api-keys",
+      "/clients/",
+      "/operator",
+    ]) {
       expect(isScopedPage(path), path).toBe(true);
     }
   });
 
   it("refuses every page that calls an operation closed to them", () => {
     for (const path of [
-      "/alerts",
-      "/checks",
+      "/alerts/a1",
       "/scripts",
       "/scripts/new",
       "/jobs",
@@ -36,16 +49,36 @@ describe("pages of a user limited to some clients", () => {
   });
 
   it("leaves every page to users of the whole organization", () => {
-    expect(isPageAvailable("/alerts", null)).toBe(true);
-    expect(isPageAvailable("/alerts", undefined)).toBe(true);
-    expect(isPageAvailable("/alerts", ["c1"])).toBe(false);
+    expect(isPageAvailable("/policies", null)).toBe(true);
+    expect(isPageAvailable("/policies", undefined)).toBe(true);
+    expect(isPageAvailable("/policies", ["c1"])).toBe(false);
+    expect(isPageAvailable("/alerts", ["c1"])).toBe(true);
     expect(isPageAvailable("/clients/c1", ["c1"])).toBe(true);
   });
 
   it("keeps only the navigation entries that work", () => {
-    const items = [{ to: "/" }, { to: "/alerts" }, { to: "/agents" }, { to: "/clients" }, { to: "/scripts" }, { to: "/users" }];
-    expect(availableNavigation(items, ["c1"]).map((item) => item.to)).toEqual(["/", "/agents", "/clients"]);
+    const items = [
+      { to: "/" },
+      { to: "/alerts" },
+      { to: "/checks" },
+      { to: "/agents" },
+      { to: "/clients" },
+      { to: "/scripts" },
+      { to: "/policies" },
+      { to: "/users" },
+    ];
+    expect(availableNavigation(items, ["c1"]).map((item) => item.to)).toEqual(["/", "/alerts", "/checks", "/agents", "/clients"]);
     expect(availableNavigation(items, null)).toEqual(items);
+  });
+
+  it("gives them an agent's checks and alerts tabs, not its effective policy", () => {
+    expect(isAgentTabAvailable("checks", ["c1"])).toBe(true);
+    expect(isAgentTabAvailable("alerts", ["c1"])).toBe(true);
+    expect(isAgentTabAvailable("policy", ["c1"])).toBe(false);
+    for (const tab of ["checks", "alerts", "policy"]) {
+      expect(isAgentTabAvailable(tab, null), tab).toBe(true);
+      expect(isAgentTabAvailable(tab, undefined), tab).toBe(true);
+    }
   });
 
   it("counts the clients in the header's note", () => {

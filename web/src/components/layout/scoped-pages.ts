@@ -1,22 +1,32 @@
 //! Which pages a user limited to some clients can use. The server opens only the operations listed in
 //! `SCOPED_ROUTES` (`crates/server/src/auth/client_scope.rs`) to such users and answers every other
 //! one 403 `client_scope`; these are the pages whose reads are all among them (their controls that
-//! call anything else are hidden for scoped users), plus the user's own account and API keys, which
-//! carry no client data. Everything else (alerts, checks, scripts, jobs, policies, settings, users,
-//! deleted agents, search) is for users of the whole organization.
+//! call anything else are hidden for scoped users), plus the user's own account and API keys and the
+//! operator's organizations, which carry no client data. Everything else (scripts, jobs, policies,
+//! settings, users, deleted agents) is for users of the whole organization.
 
 /**
  * The pages open to a scoped user, each with the operations it reads:
  * - `/`: GET /overview (and the event stream)
  * - `/agents`: GET /agents, /agents/facets, /clients, /clients/{id}/sites, /overview
  * - `/agents/{id}`: GET /agents/{id}, its metrics, events and commands; running, cancelling and
- *   re-running a command (GET /commands/{id}, POST …/commands, …/cancel, …/rerun)
+ *   re-running a command (GET /commands/{id}, POST …/commands, …/cancel, …/rerun); its checks tab
+ *   (GET …/checks, …/checks/history, POST …/checks/run) and alerts tab (GET /alerts?agent_id=…)
+ * - `/alerts`: GET /alerts, /alerts/{id}, /clients, /clients/{id}/sites; acknowledging, snoozing,
+ *   resolving one or a selection (POST /alerts/{id}/acknowledge, …/snooze, …/resolve, /alerts/bulk)
+ * - `/checks`: GET /checks, /clients, /clients/{id}/sites
  * - `/clients`, `/clients/{id}`, `/sites/{id}`: GET /clients, /clients/{id}, /clients/{id}/sites,
  *   /sites/{id} and the agents list
  * - `/account`, `/api-keys`: the user's own account (not client data)
+ * - `/operator`: the operator's organizations (not client data; the page itself tells anyone but the
+ *   operator that it is not for them)
+ *
+ * The header's search (GET /search) and alerts count (GET /alerts) are open to them too.
  */
 const SCOPED_PAGE_PATTERNS: readonly RegExp[] = [
   /^\/$/,
+  /^\/alerts$/,
+  /^\/checks$/,
   /^\/agents$/,
   // /agents/deleted is the deleted agents' list (GET /deleted-agents), not an agent.
   /^\/agents\/(?!deleted$)[^/]+$/,
@@ -25,6 +35,7 @@ const SCOPED_PAGE_PATTERNS: readonly RegExp[] = [
   /^\/sites\/[^/]+$/,
   /^\/account$/,
   /^\/api-keys$/,
+  /^\/operator$/,
 ];
 
 /** Whether a page (its pathname) works for a user limited to some clients. */
@@ -41,6 +52,17 @@ export function isPageAvailable(pathname: string, clientIds: readonly string[] |
 /** The navigation entries the user can use: all for the whole organization, else the scoped pages. */
 export function availableNavigation<T extends { to: string }>(items: readonly T[], clientIds: readonly string[] | null | undefined): T[] {
   return items.filter((item) => isPageAvailable(item.to, clientIds));
+}
+
+/**
+ * The agent page's tabs (besides its overview) a scoped user gets: its checks and alerts read only
+ * operations open to them; its effective policy reads policies and their assignments, which are not.
+ */
+const SCOPED_AGENT_TABS: readonly string[] = ["checks", "alerts"];
+
+/** Whether the agent page's tab is available to the user: every tab for the whole organization. */
+export function isAgentTabAvailable(tab: string, clientIds: readonly string[] | null | undefined): boolean {
+  return clientIds === null || clientIds === undefined || SCOPED_AGENT_TABS.includes(tab);
 }
 
 /** The header's note for a scoped user: "Limited to 2 clients". */

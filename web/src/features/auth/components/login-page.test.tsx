@@ -67,6 +67,17 @@ describe("LoginPage", () => {
     expect(onLoggedIn).not.toHaveBeenCalled();
   });
 
+  it("shows a suspended organization's refusal as the server words it", async () => {
+    const suspended = "your organization is suspended; ask the operator of this GuruRMM server";
+    answerLogins(() => refusal("forbidden", suspended, 403));
+    const onLoggedIn = renderLogin();
+    await signIn();
+    expect(await screen.findByTestId("login-error")).toHaveTextContent(new RegExp(`^${suspended}$`));
+    expect(screen.getByLabelText("Password")).toBeInTheDocument();
+    expect(screen.queryByTestId("login-second-factor")).toBeNull();
+    expect(onLoggedIn).not.toHaveBeenCalled();
+  });
+
   it("asks for the app's code when the server requires one, and sends it with the password", async () => {
     answerLogins(REQUIRED, () => json(SIGNED_IN));
     const onLoggedIn = renderLogin();
