@@ -138,3 +138,7 @@ id_type!(
     /// A custom role: an organization's own named set of permissions.
     RoleId
 );
+id_type!(
+    /// A credential kept in the vault for a client (or one of its sites).
+    VaultEntryId
+);

@@ -21,6 +21,7 @@ pub mod services;
 pub mod state;
 pub mod telemetry;
 pub mod text;
+pub mod vault_keys;
 pub mod web;
 
 use crate::auth::{EnrollmentLimiter, LoginLimiter};
@@ -78,6 +79,14 @@ pub async fn state_with_store(config: Config, store: Arc<dyn Store>) -> anyhow::
             sealing::SecretBox::ephemeral()
         }
     };
+    let vault_key_file = config
+        .data_dir
+        .is_dir()
+        .then(|| config.data_dir.join(vault_keys::KEY_RING_FILE));
+    let vault_ring = match &vault_key_file {
+        Some(path) => vault_keys::KeyRing::load_or_create(path)?,
+        None => vault_keys::KeyRing::ephemeral(),
+    };
     let webhooks = services::notify::send::http_client(config.allow_private_webhooks);
     Ok(AppState {
         config: Arc::new(config),
@@ -87,6 +96,8 @@ pub async fn state_with_store(config: Config, store: Arc<dyn Store>) -> anyhow::
         checks: Arc::default(),
         maintenance: Arc::new(services::maintenance::Maintenance::new(store.clone())),
         sealer,
+        vault_keys: Arc::new(std::sync::RwLock::new(vault_ring)),
+        vault_key_file,
         webhooks,
         notify,
         store,

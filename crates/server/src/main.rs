@@ -50,6 +50,19 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// The credential vault.
+    Vault {
+        #[command(subcommand)]
+        command: VaultCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum VaultCommand {
+    /// Make a new master key (in vault.keys in the data directory), re-wrap
+    /// every organization's data key with it and drop the old one. Entries
+    /// are not re-encrypted. A running server picks the new key up by itself.
+    RotateKey,
 }
 
 #[derive(Subcommand)]
@@ -436,6 +449,24 @@ async fn main() -> anyhow::Result<()> {
                     println!("resumed {} ({})", organization.name, organization.id);
                 }
             }
+            Ok(())
+        }
+        Command::Vault {
+            command: VaultCommand::RotateKey,
+        } => {
+            let (config, _) = Config::load(&cli.overrides)?;
+            init_logging(config.log_format);
+            gururmm_server::data_dir::prepare(&config.data_dir)?;
+            let store = gururmm_store::connect(&config.database_url()).await?;
+            let path = config
+                .data_dir
+                .join(gururmm_server::vault_keys::KEY_RING_FILE);
+            let rewrapped =
+                gururmm_server::services::vault::rotate_master_key(store.as_ref(), &path).await?;
+            println!(
+                "rotated the vault master key in {}; {rewrapped} organization data key(s) re-wrapped",
+                path.display()
+            );
             Ok(())
         }
         Command::Audit {

@@ -35,6 +35,11 @@ pub struct AppState {
     pub maintenance: Arc<crate::services::maintenance::Maintenance>,
     /// Seals and opens the secrets kept in the database.
     pub sealer: crate::sealing::SecretBox,
+    /// The credential vault's master keys (reloaded from the file when a
+    /// rotation from the command line made a key this process lacks).
+    pub vault_keys: Arc<std::sync::RwLock<crate::vault_keys::KeyRing>>,
+    /// Where the vault's key ring lives (`None`: a key ring for this process only).
+    pub vault_key_file: Option<std::path::PathBuf>,
     /// The HTTP client webhooks are posted with.
     pub webhooks: reqwest::Client,
     /// Wakes the notification loops.

@@ -40,6 +40,7 @@ mod tenancy;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod users;
+mod vault;
 
 pub use access::{need, support_permissions, Permission, PermissionSet, Requirement};
 pub use agents::{AgentFacets, AgentStore, OfflineAgent};
@@ -86,6 +87,7 @@ pub use sql::{
 };
 pub use tenancy::TenancyStore;
 pub use users::UserStore;
+pub use vault::{StoredDataKey, VaultEntry, VaultStore};
 
 /// What can go wrong in the store. Callers map these to API errors; the
 /// database detail in [`StoreError::Database`] is for logs only.
@@ -178,6 +180,7 @@ pub trait Store:
     + ApiKeyStore
     + RoleStore
     + AuditStreamStore
+    + VaultStore
     + Send
     + Sync
     + 'static

@@ -102,6 +102,27 @@ impl TestDatabase {
         outcome.map_err(|error| error.to_string())
     }
 
+    /// Reads the first column (text) of every row of `sql`, around the store
+    /// (to check what it really keeps).
+    pub async fn query_strings(&self, sql: &str) -> Vec<String> {
+        match self.backend {
+            Backend::Sqlite => {
+                let pool = sqlx::SqlitePool::connect(&self.url).await.expect("open");
+                let rows: Vec<(String,)> =
+                    sqlx::query_as(sql).fetch_all(&pool).await.expect("raw SQL");
+                pool.close().await;
+                rows.into_iter().map(|(text,)| text).collect()
+            }
+            Backend::Postgres => {
+                let pool = sqlx::PgPool::connect(&self.url).await.expect("open");
+                let rows: Vec<(String,)> =
+                    sqlx::query_as(sql).fetch_all(&pool).await.expect("raw SQL");
+                pool.close().await;
+                rows.into_iter().map(|(text,)| text).collect()
+            }
+        }
+    }
+
     pub fn backend(&self) -> Backend {
         self.backend
     }

@@ -895,6 +895,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/clients/{id}/vault": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A client's vault entries, by name, without their values. */
+        get: operations["list_vault"];
+        put?: never;
+        /** Keeps a credential for a client (or one of its sites), encrypted. */
+        post: operations["create_vault_entry"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/commands/{id}": {
         parameters: {
             query?: never;
@@ -2007,6 +2025,46 @@ export interface paths {
          *     ends. Only an owner resets an owner's.
          */
         post: operations["reset_second_factor"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/vault/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Changes an entry; without `secret` its value stays. */
+        put: operations["update_vault_entry"];
+        post?: never;
+        /** Removes an entry. */
+        delete: operations["delete_vault_entry"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/vault/{id}/reveal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An entry's value, to a signed-in caller (not an API key) with
+         *     `view_secrets` who gives their password or a current authenticator code
+         *     again; recorded in the audit log. A wrong answer is a 403 and counts
+         *     against sign-in's limits.
+         */
+        post: operations["reveal_vault_entry"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3868,6 +3926,15 @@ export interface components {
             /** @description Ten codes, each good for one sign-in without the app. Shown this once. */
             recovery_codes: string[];
         };
+        RevealRequest: {
+            /** @description The caller's password… */
+            password?: string | null;
+            /** @description …or a current code of their authenticator app. */
+            totp?: string | null;
+        };
+        RevealedSecret: {
+            secret: string;
+        };
         RevokedSessions: {
             revoked: number;
         };
@@ -4331,6 +4398,48 @@ export interface components {
             client_ids?: components["schemas"]["ClientId"][] | null;
             custom_role_id?: null | components["schemas"]["RoleId"];
             role?: null | components["schemas"]["Role"];
+        };
+        /**
+         * Format: uuid
+         * @description A credential kept in the vault for a client (or one of its sites).
+         */
+        VaultEntryId: string;
+        VaultEntryList: {
+            items: components["schemas"]["VaultEntryView"][];
+        };
+        VaultEntryRequest: {
+            /** @description `password`, `ssh_key`, `api_token`, `note` or `totp_seed`. */
+            kind: string;
+            /** @description 1 to 120 characters. */
+            name: string;
+            /** @description Not secret: what it is for (at most 2,000 characters). */
+            notes?: string;
+            /**
+             * @description The value (at most 16 KiB). Required to add an entry; left out of a
+             *     change, the stored value stays.
+             */
+            secret?: string | null;
+            site_id?: null | components["schemas"]["SiteId"];
+            url?: string | null;
+            username?: string | null;
+        };
+        /** @description An entry as listed: never its value. */
+        VaultEntryView: {
+            client_id: components["schemas"]["ClientId"];
+            /** Format: date-time */
+            created_at: string;
+            created_by_email: string;
+            id: components["schemas"]["VaultEntryId"];
+            /** @description `password`, `ssh_key`, `api_token`, `note` or `totp_seed`. */
+            kind: string;
+            name: string;
+            notes: string;
+            site_id?: null | components["schemas"]["SiteId"];
+            /** Format: date-time */
+            updated_at: string;
+            updated_by_email: string;
+            url?: string | null;
+            username?: string | null;
         };
         /**
          * @description The lists a view can be saved of.
@@ -6784,6 +6893,92 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Site"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_vault: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["ClientId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VaultEntryList"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_vault_entry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["ClientId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VaultEntryRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VaultEntryView"];
                 };
             };
             403: {
@@ -10180,6 +10375,147 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_vault_entry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["VaultEntryId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VaultEntryRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VaultEntryView"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_vault_entry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["VaultEntryId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    reveal_vault_entry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["VaultEntryId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RevealRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RevealedSecret"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

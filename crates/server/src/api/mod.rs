@@ -35,6 +35,7 @@ pub mod scripts;
 pub mod search;
 pub mod sites;
 pub mod users;
+pub mod vault;
 
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
@@ -153,6 +154,12 @@ fn account_router() -> OpenApiRouter<AppState> {
         .routes(routes!(operator::suspend_organization))
         .routes(routes!(operator::resume_organization))
         .routes(routes!(operator::start_support))
+        .routes(routes!(vault::list_vault, vault::create_vault_entry))
+        .routes(routes!(
+            vault::update_vault_entry,
+            vault::delete_vault_entry
+        ))
+        .routes(routes!(vault::reveal_vault_entry))
         .routes(routes!(roles::list_roles, roles::create_role))
         .routes(routes!(
             roles::get_role,

@@ -49,6 +49,11 @@ pub const SCOPED_ROUTES: &[&str] = &[
     "POST /api/v1/agents/{id}/checks/run",
     "GET /api/v1/agents/{id}/checks/history",
     "GET /api/v1/search",
+    "GET /api/v1/clients/{id}/vault",
+    "POST /api/v1/clients/{id}/vault",
+    "PUT /api/v1/vault/{id}",
+    "DELETE /api/v1/vault/{id}",
+    "POST /api/v1/vault/{id}/reveal",
 ];
 
 /// Whether `method path` (a route template) is open to client-scoped callers.

@@ -34,3 +34,4 @@ pub mod scripts;
 pub mod second_factor;
 pub mod secrets;
 pub mod users;
+pub mod vault;

@@ -34,3 +34,4 @@ mod secrets;
 mod security;
 mod tenancy;
 mod users;
+mod vault;

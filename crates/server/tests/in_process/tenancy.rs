@@ -122,6 +122,14 @@ async fn tenant(server: &TestServer, admin: String, technician: String, tag: &st
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{role}");
+    let (status, vault_entry) = server
+        .post(
+            &format!("/api/v1/clients/{client}/vault"),
+            &admin,
+            json!({"name": format!("Router {tag}"), "kind": "password", "secret": format!("vault-{tag}")}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{vault_entry}");
     // Singletons of an organization (its SIEM stream) exist in both.
     let (status, stream) = server
         .put(
@@ -270,6 +278,7 @@ async fn tenant(server: &TestServer, admin: String, technician: String, tag: &st
         ("auth", session),
         ("api-keys", api_key["id"].as_str().unwrap().to_string()),
         ("roles", role["id"].as_str().unwrap().to_string()),
+        ("vault", vault_entry["id"].as_str().unwrap().to_string()),
     ]);
     Tenant {
         admin,
@@ -304,6 +313,10 @@ fn valid_body(method: &Method, path: &str, victim: &Tenant) -> Option<Value> {
         | "/api/v1/clients/{id}/custom-fields" => json!({"values": {"asset_tag": "taken over"}}),
         "/api/v1/users/{id}" => json!({"role": "readonly"}),
         "/api/v1/roles/{id}" => json!({"name": "taken over", "permissions": ["manage_users"]}),
+        "/api/v1/vault/{id}" | "/api/v1/clients/{id}/vault" => {
+            json!({"name": "taken over", "kind": "note", "secret": "x"})
+        }
+        "/api/v1/vault/{id}/reveal" => json!({"password": PASSWORD}),
         "/api/v1/alerts/{id}/snooze" => {
             json!({"until": (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339()})
         }
@@ -549,6 +562,19 @@ async fn untouched(server: &TestServer, victim: &Tenant) {
             .starts_with("https://siem.example.com/")
             && stream["enabled"] == false,
         "the victim's SIEM stream is untouched: {stream}"
+    );
+    let (_, revealed) = server
+        .post(
+            &format!("/api/v1/vault/{}/reveal", victim.ids["vault"]),
+            &victim.admin,
+            json!({"password": PASSWORD}),
+        )
+        .await;
+    assert!(
+        revealed["secret"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("vault-")),
+        "the victim's vault entry is untouched: {revealed}"
     );
     let (_, role) = get(format!("/api/v1/roles/{}", victim.ids["roles"])).await;
     assert_eq!(

@@ -41,6 +41,7 @@ mod second_factor;
 mod sqlite;
 mod tenancy;
 mod users;
+mod vault;
 
 use crate::model::{ListQuery, Page};
 use crate::{Backend, Store, StoreError, StoreResult};
@@ -138,6 +139,7 @@ where
         + crate::CustomFieldStore
         + crate::RoleStore
         + crate::AuditStreamStore
+        + crate::VaultStore
         + crate::InvitationStore
         + crate::AuditStore
         + crate::SecondFactorStore
