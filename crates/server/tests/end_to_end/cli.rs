@@ -467,3 +467,42 @@ fn serve_keeps_its_data_private_and_the_generated_password_out_of_the_log() {
         "the log says where it is"
     );
 }
+
+#[test]
+fn the_vault_master_key_is_rotated_from_the_command_line() {
+    let data = tempfile::tempdir().unwrap();
+    let rotate = || {
+        server()
+            .args(["--data-dir"])
+            .arg(data.path())
+            .args(["vault", "rotate-key"])
+            .output()
+            .unwrap()
+    };
+    let first = rotate();
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&first.stdout).contains("0 organization data key(s) re-wrapped")
+    );
+    let ring = data.path().join(gururmm_server::vault_keys::KEY_RING_FILE);
+    let before = std::fs::read_to_string(&ring).unwrap();
+    assert_eq!(before.lines().count(), 1, "one master key after a rotation");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&ring).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+    assert!(rotate().status.success());
+    assert_ne!(
+        std::fs::read_to_string(&ring).unwrap(),
+        before,
+        "a new key each time"
+    );
+}
