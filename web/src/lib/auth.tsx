@@ -1,9 +1,10 @@
 //! Who is logged in. The session is a cookie (see session.ts); the user record is server state in TanStack Query.
-import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useCallback, useSyncExternalStore } from "react";
 import { api } from "@/api/client";
 import { unwrap } from "@/api/errors";
 import type { LoginResponse, Permission, User } from "@/api/types";
+import type { components } from "@/api/schema";
 import { forgetSession, getSession, sessionChanged, subscribeSession } from "./session";
 
 export const currentUserQueryKey = ["auth", "me"] as const;
@@ -80,4 +81,32 @@ export function useAuthActions() {
   }, [queryClient]);
 
   return { completeLogin, logout };
+}
+
+/** An operator's support session in an organization not their own. */
+export type SupportSession = components["schemas"]["SupportView"];
+
+/** The support session the user is in, or null (a usual session, and while loading). */
+export function supportSession(user: User | undefined): SupportSession | null {
+  return user?.support ?? null;
+}
+
+/** Milliseconds until the support session ends by itself (0 once it has), or null outside one. */
+export function supportRemainingMs(user: User | undefined, now: number = Date.now()): number | null {
+  const support = supportSession(user);
+  if (!support) return null;
+  const ends = Date.parse(support.expires_at);
+  return Number.isNaN(ends) ? null : Math.max(0, ends - now);
+}
+
+/**
+ * Ends the support session: the server opens a session in the operator's own organization again,
+ * answered like a sign-in (new session cookies), which completes it here as one.
+ */
+export function useEndSupport() {
+  const { completeLogin } = useAuthActions();
+  return useMutation({
+    mutationFn: () => unwrap(api.POST("/api/v1/auth/support/end", { body: { cookie: true } })),
+    onSuccess: completeLogin,
+  });
 }

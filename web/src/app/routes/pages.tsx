@@ -26,9 +26,9 @@ const clientApi = getRouteApi("/authed/clients/$clientId");
 const siteApi = getRouteApi("/authed/sites/$siteId");
 
 export function LoginRoute() {
-  const { redirect } = loginApi.useSearch();
+  const { redirect, ended } = loginApi.useSearch();
   const navigate = useNavigate();
-  return <LoginPage onLoggedIn={() => void navigate({ href: redirect ?? "/", replace: true })} />;
+  return <LoginPage ended={ended} onLoggedIn={() => void navigate({ href: redirect ?? "/", replace: true })} />;
 }
 
 /**

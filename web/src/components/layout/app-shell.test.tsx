@@ -3,7 +3,8 @@ import userEvent from "@testing-library/user-event";
 import type { Role } from "@/api/types";
 import { LiveEventsProvider } from "@/lib/live-events";
 import { ThemeProvider } from "@/lib/theme";
-import { renderPage } from "@/test/render-page";
+import { currentUserQueryKey } from "@/lib/auth";
+import { renderPage, testUser } from "@/test/render-page";
 import { AppShell } from "./app-shell";
 
 function renderShell(role: Role) {
@@ -92,6 +93,27 @@ describe("AppShell", () => {
     const nav = await screen.findByRole("navigation", { name: "Main" });
     expect(within(nav).getByRole("link", { name: "Agents" })).toBeInTheDocument();
     expect(within(nav).queryByRole("link", { name: "Organization" })).toBeNull();
+  });
+
+  it("shows an operator's support session above the header, naming the organization supported", async () => {
+    const { queryClient } = renderShell("owner");
+    queryClient.setQueryData(currentUserQueryKey, {
+      ...testUser("owner"),
+      organization_name: "Acme IT",
+      support: { home_organization_name: "Best MSP", reason: "ticket 4521", expires_at: new Date(Date.now() + 600_000).toISOString() },
+    });
+    const banner = await screen.findByTestId("support-banner");
+    expect(banner).toHaveTextContent(/^Support access to Acme IT — ticket 4521 — ends in (10m 00s|9m 5\ds)/);
+    const header = document.querySelector("header");
+    expect(header).not.toBeNull();
+    expect(banner.compareDocumentPosition(header!) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
+    expect(screen.getByTestId("user-menu")).toHaveTextContent("Acme IT");
+  });
+
+  it("shows no support banner in a usual session", async () => {
+    renderShell("owner");
+    await screen.findByRole("navigation", { name: "Main" });
+    expect(screen.queryByTestId("support-banner")).toBeNull();
   });
 
   it("links to the signed-in user's API keys from the user menu, for every role", async () => {

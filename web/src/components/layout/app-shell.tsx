@@ -49,6 +49,7 @@ import { useLiveConnectionState } from "@/lib/live-events";
 import { useTheme, type ThemePreference } from "@/lib/theme";
 import { cn } from "@/lib/utils";
 import { availableNavigation } from "./scoped-pages";
+import { SupportBanner } from "./support-banner";
 
 const NAV_ITEMS = [
   { to: "/", label: "Overview", icon: LayoutDashboardIcon },
@@ -75,7 +76,8 @@ type NavPath = (typeof NAV_ITEMS)[number]["to"];
 
 /**
  * The page shell; `navBadges` puts a feature's live count beside a navigation entry, `search` sits at
- * the start of the header, `accessNote` beside the user menu (a client scope).
+ * the start of the header, `accessNote` beside the user menu (a client scope). An operator's support
+ * session puts its banner above the header.
  */
 export function AppShell({
   children,
@@ -96,14 +98,18 @@ export function AppShell({
         <Navigation navBadges={navBadges} />
       </aside>
       <div className="flex min-w-0 flex-1 flex-col">
-        <header className="sticky top-0 z-40 flex h-12 items-center justify-end gap-2 border-b bg-background/95 px-2 backdrop-blur md:px-4">
-          <MobileNavigation navBadges={navBadges} />
-          {search}
-          <LiveIndicator />
-          <ThemeToggle />
-          {accessNote}
-          <UserMenu />
-        </header>
+        {/* An operator's support session shows above the header on every page, scrolling with it. */}
+        <div className="sticky top-0 z-40">
+          <SupportBanner />
+          <header className="flex h-12 items-center justify-end gap-2 border-b bg-background/95 px-2 backdrop-blur md:px-4">
+            <MobileNavigation navBadges={navBadges} />
+            {search}
+            <LiveIndicator />
+            <ThemeToggle />
+            {accessNote}
+            <UserMenu />
+          </header>
+        </div>
         <main className="mx-auto w-full max-w-[1600px] flex-1 p-3 md:p-4 lg:p-5">{children}</main>
       </div>
     </div>

@@ -67,6 +67,23 @@ describe("LoginPage", () => {
     expect(onLoggedIn).not.toHaveBeenCalled();
   });
 
+  it("says an operator's support access ended when that is why it opened, and nothing otherwise", async () => {
+    answerLogins(() => json(SIGNED_IN));
+    const onLoggedIn = vi.fn();
+    renderPage(<LoginPage ended="support" onLoggedIn={onLoggedIn} />);
+    expect(await screen.findByTestId("login-ended")).toHaveTextContent(
+      "Your support access ended: its time was up. Sign in again to continue in your own organization.",
+    );
+    await signIn();
+    await waitFor(() => expect(onLoggedIn).toHaveBeenCalledTimes(1));
+  });
+
+  it("says nothing of support access on a usual sign-in", async () => {
+    renderLogin();
+    await screen.findByLabelText("Email");
+    expect(screen.queryByTestId("login-ended")).toBeNull();
+  });
+
   it("shows a suspended organization's refusal as the server words it", async () => {
     const suspended = "your organization is suspended; ask the operator of this GuruRMM server";
     answerLogins(() => refusal("forbidden", suspended, 403));

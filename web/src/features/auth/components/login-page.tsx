@@ -1,6 +1,7 @@
 //! The sign-in page. A user with a second factor signs in in two steps: the password first, and
 //! when the server answers that a code is needed (`second_factor_required`), the code of their
-//! authenticator app or one of their recovery codes, sent again with the email and password.
+//! authenticator app or one of their recovery codes, sent again with the email and password. Opened
+//! because an operator's support session ended (`ended`), it says so above the form.
 import { useState, type FormEvent } from "react";
 import { ApiError, errorMessage } from "@/api/errors";
 import type { LoginRequest } from "@/api/types";
@@ -26,7 +27,15 @@ const WRONG_CODE: Record<SecondFactor, string> = {
   recovery_code: "That recovery code is wrong or was used already.",
 };
 
-export function LoginPage({ onLoggedIn }: { onLoggedIn: () => void }) {
+/** Why the session ended, when the sign-in page was opened because it did (its `ended` search param). */
+export const SIGNED_OUT_REASONS = ["support"] as const;
+export type SignedOutReason = (typeof SIGNED_OUT_REASONS)[number];
+
+const ENDED_NOTICE: Record<SignedOutReason, string> = {
+  support: "Your support access ended: its time was up. Sign in again to continue in your own organization.",
+};
+
+export function LoginPage({ onLoggedIn, ended }: { onLoggedIn: () => void; ended?: SignedOutReason }) {
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
   const [step, setStep] = useState<Step>("password");
@@ -117,6 +126,11 @@ export function LoginPage({ onLoggedIn }: { onLoggedIn: () => void }) {
               {step === "password" ? (
                 <>
                   <h1 className="text-base font-semibold">Sign in to your dashboard</h1>
+                  {ended ? (
+                    <p role="status" data-testid="login-ended" className="rounded-md bg-warning/15 px-3 py-2 text-sm">
+                      {ENDED_NOTICE[ended]}
+                    </p>
+                  ) : null}
                   <div className="grid gap-1.5">
                     <Label htmlFor="login-email">Email</Label>
                     <Input

@@ -1,7 +1,8 @@
 //! The operator's page (`/operator`): every organization of this server with its users, agents and
 //! whether it is suspended; making one with its first owner, suspending (with a reason) and resuming
-//! one. The operator's own organization is marked and cannot be suspended. Anyone else is told the
-//! page is only for the operator of this server, and the server is asked nothing.
+//! one, and support access to an active one. The operator's own organization is marked and cannot be
+//! suspended or supported. Anyone else is told the page is only for the operator of this server, and
+//! the server is asked nothing.
 import { Link } from "@tanstack/react-router";
 import { Building2Icon, PlayCircleIcon, ServerCogIcon } from "lucide-react";
 import { toast } from "sonner";
@@ -18,6 +19,7 @@ import { useCurrentUser } from "@/lib/auth";
 import { formatDateTime } from "@/lib/format";
 import { useOperatorOrganizations, useResumeOrganization, type OperatorOrganization } from "../api/operator";
 import { NewOrganizationDialog } from "./new-organization-dialog";
+import { SupportAccessDialog } from "./support-access-dialog";
 import { SuspendOrganizationDialog } from "./suspend-organization-dialog";
 
 export function OperatorPage() {
@@ -67,8 +69,17 @@ function OrganizationsTable({ operator }: { operator: User }) {
   );
 }
 
+/**
+ * Whether the organization is the operator's own. During a support session the signed-in user acts
+ * in the organization supported, so their own is the one the session came from (by name: names are
+ * unique). The page is not shown then anyway (`operator` is false), but it must not mark the wrong one.
+ */
+export function isOwnOrganization(user: User, organization: OperatorOrganization): boolean {
+  return user.support ? organization.name === user.support.home_organization_name : organization.id === user.organization_id;
+}
+
 function columns(operator: User): DataColumn<OperatorOrganization>[] {
-  const own = (organization: OperatorOrganization) => organization.id === operator.organization_id;
+  const own = (organization: OperatorOrganization) => isOwnOrganization(operator, organization);
   return [
     {
       header: "Name",
@@ -123,7 +134,7 @@ function columns(operator: User): DataColumn<OperatorOrganization>[] {
     },
     {
       header: "Actions",
-      headerClassName: "w-32",
+      headerClassName: "w-72",
       cell: (organization) =>
         own(organization) ? (
           <span className="text-xs text-muted-foreground" title="Suspending it would lock you out" data-testid="organization-own-note">
@@ -132,7 +143,10 @@ function columns(operator: User): DataColumn<OperatorOrganization>[] {
         ) : organization.suspended_at ? (
           <ResumeButton organization={organization} />
         ) : (
-          <SuspendOrganizationDialog organization={organization} />
+          <span className="flex items-center gap-2">
+            <SupportAccessDialog organization={organization} />
+            <SuspendOrganizationDialog organization={organization} />
+          </span>
         ),
     },
   ];
