@@ -10,6 +10,7 @@ import { TargetMaintenanceBanner } from "@/features/maintenance/components/maint
 import { PendingEnrollmentsNotice } from "@/features/enrollment-requests/components/pending-enrollments-notice";
 import { ClientsPage } from "@/features/clients/components/clients-page";
 import { CustomFieldsCard } from "@/features/custom-fields/components/custom-fields-card";
+import { ClientVaultCard } from "@/features/vault/components/client-vault-card";
 import { ClientSitesSection } from "@/features/sites/components/client-sites-section";
 import { EnrollmentKeySection } from "@/features/sites/components/enrollment-key-section";
 import { EnrollmentKeysCard } from "@/features/sites/components/enrollment-keys-card";
@@ -117,6 +118,7 @@ export function ClientRoute() {
           clientId={clientId}
           onSiteCreated={(site) => void navigate({ to: "/sites/$siteId", params: { siteId: site.id } })}
         />
+        <ClientVaultCard key={`vault-${clientId}`} clientId={clientId} />
         {scoped ? null : (
           <>
             <CustomFieldsCard key={`fields-${clientId}`} scope="client" targetId={clientId} />
