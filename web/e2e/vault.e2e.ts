@@ -35,9 +35,9 @@ describe("the credential vault against a live server", () => {
       const card = page.getByTestId("vault-card");
       await card.getByRole("button", { name: "Add entry" }).click();
       const dialog = page.getByRole("dialog");
-      await dialog.getByLabel("Name").fill("Domain admin");
-      await dialog.getByLabel("Username").fill("ACME\\administrator");
-      await dialog.getByLabel("Secret").fill(secret);
+      await dialog.getByLabel("Name", { exact: true }).fill("Domain admin");
+      await dialog.getByLabel("Username", { exact: true }).fill("ACME\\administrator");
+      await dialog.getByLabel("Secret", { exact: true }).fill(secret);
       await dialog.getByRole("button", { name: "Add entry" }).click();
       await dialog.waitFor({ state: "hidden" });
       await card.getByTestId("vault-row").filter({ hasText: "Domain admin" }).waitFor();
