@@ -142,3 +142,7 @@ id_type!(
     /// A credential kept in the vault for a client (or one of its sites).
     VaultEntryId
 );
+id_type!(
+    /// An OpenID Connect identity provider an organization signs in with.
+    SsoProviderId
+);

@@ -29,7 +29,7 @@ pub use ids::{
     AgentId, AlertId, ApiKeyId, CheckTemplateId, ClientId, CustomFieldId, DeliveryId,
     EnrollmentKeyId, EnrollmentRequestId, InvitationId, JobId, MaintenanceWindowId,
     NotificationChannelId, OrganizationId, PolicyAssignmentId, PolicyId, RoleId, SavedViewId,
-    ScriptId, SiteId, UserId, VaultEntryId,
+    ScriptId, SiteId, SsoProviderId, UserId, VaultEntryId,
 };
 pub use metrics::{
     primary_local_address, CollectorError, CollectorErrorKind, DiskUsage, FanReading, LoggedInUser,

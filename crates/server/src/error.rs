@@ -130,6 +130,9 @@ impl From<ServiceError> for ApiError {
                 message,
                 retry_after,
             } => Self::too_many_requests(&message, retry_after),
+            ServiceError::Upstream(message) => {
+                Self::new(StatusCode::BAD_GATEWAY, "upstream_failed", message)
+            }
             ServiceError::Internal(detail) => Self::internal(detail),
         }
     }

@@ -1,7 +1,7 @@
 //! Persistence for the GuruRMM server: [`Store`], the sum of one trait per
 //! area (users, tenancy, agents, metrics, commands, scripts, jobs, enrollment,
 //! enrollment keys, deleted agents, policies, checks, alerts, notifications, maintenance windows,
-//! saved views, custom fields, invitations, the audit log), and its SQLite and PostgreSQL
+//! saved views, custom fields, invitations, the audit log, single sign-on), and its SQLite and PostgreSQL
 //! implementations (`sql/`, one file per area).
 //!
 //! **Architecture Invariant:** all SQL of the server lives in this crate. The
@@ -36,6 +36,7 @@ mod saved_views;
 mod scripts;
 mod second_factor;
 mod sql;
+mod sso;
 mod tenancy;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -85,6 +86,7 @@ pub use second_factor::{SecondFactorStore, TotpState};
 pub use sql::{
     connect, PostgresStore, RowsAffected, SqlDatabase, SqlStore, SqliteStore, MAX_RAW_POINTS,
 };
+pub use sso::{SsoAccess, SsoGroupRule, SsoLogin, SsoProvider, SsoProviderFields, SsoStore};
 pub use tenancy::TenancyStore;
 pub use users::UserStore;
 pub use vault::{StoredDataKey, VaultEntry, VaultStore};
@@ -181,6 +183,7 @@ pub trait Store:
     + RoleStore
     + AuditStreamStore
     + VaultStore
+    + SsoStore
     + Send
     + Sync
     + 'static
@@ -213,6 +216,6 @@ pub mod prelude {
         AgentStore, AlertStore, ApiKeyStore, AuditStore, CheckStore, CommandStore,
         CustomFieldStore, DeletedAgentStore, EnrollmentKeyStore, EnrollmentStore, InvitationStore,
         JobStore, MaintenanceStore, MetricStore, NotificationStore, PolicyStore, SavedViewStore,
-        ScriptStore, SecondFactorStore, Store, TenancyStore, UserStore,
+        ScriptStore, SecondFactorStore, SsoStore, Store, TenancyStore, UserStore,
     };
 }

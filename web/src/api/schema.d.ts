@@ -672,6 +672,63 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/sso/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Where the provider sends the browser back: opens a session and goes on
+         *     to the dashboard, or back to the sign-in page with the reason.
+         */
+        get: operations["sso_callback"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/sso/providers/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The provider a sign-in link names, to label its button. */
+        get: operations["sso_provider_button"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/sso/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Starts signing in through a provider: the browser goes to
+         *     `authorization_url` and keeps the sign-in's state in a cookie.
+         */
+        post: operations["start_sso"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/support/end": {
         parameters: {
             query?: never;
@@ -1900,6 +1957,63 @@ export interface paths {
          *     site's other keys keep working.
          */
         post: operations["create_site_enrollment_key"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sso/providers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The organization's identity providers (never their client secrets). */
+        get: operations["list_sso_providers"];
+        put?: never;
+        /**
+         * Trusts an OpenID Connect identity provider. The access it grants (its
+         *     default and its group rules) may not exceed the caller's own, and never
+         *     includes owner.
+         */
+        post: operations["create_sso_provider"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sso/providers/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_sso_provider"];
+        /** Changes a provider; without `client_secret` the stored one stays. */
+        put: operations["update_sso_provider"];
+        post?: never;
+        /** Stops trusting a provider; its users keep their accounts. */
+        delete: operations["delete_sso_provider"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sso/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Requires single sign-on of everyone but owners, or stops requiring it. */
+        put: operations["put_sso_settings"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -4251,6 +4365,101 @@ export interface components {
             /** Format: int32 */
             value: number;
         };
+        /**
+         * @description Access a provider gives its users: a role (with [`Role::Custom`], which
+         *     custom role) and the clients they are limited to (`None`: all).
+         */
+        SsoAccess: {
+            /** @description `null` or absent: the whole organization. */
+            client_ids?: components["schemas"]["ClientId"][] | null;
+            custom_role_id?: null | components["schemas"]["RoleId"];
+            role: components["schemas"]["Role"];
+        };
+        /** @description Members of `group` (a value of the provider's groups claim) get `access`. */
+        SsoGroupRule: components["schemas"]["SsoAccess"] & {
+            group: string;
+        };
+        /** @description The provider a sign-in link names, as the sign-in page shows it. */
+        SsoProviderButton: {
+            id: components["schemas"]["SsoProviderId"];
+            name: string;
+        };
+        /**
+         * Format: uuid
+         * @description An OpenID Connect identity provider an organization signs in with.
+         */
+        SsoProviderId: string;
+        SsoProviderList: {
+            items: components["schemas"]["SsoProviderView"][];
+            /** @description The redirect URI to register at a provider. */
+            redirect_uri: string;
+            /** @description Users other than owners sign in only through a provider. */
+            sso_only: boolean;
+        };
+        /** @description A provider as an administrator sets it. */
+        SsoProviderRequest: {
+            client_id: string;
+            /** @description Required when adding; on a change, absent keeps the stored one. */
+            client_secret?: string | null;
+            default_access?: null | components["schemas"]["SsoAccess"];
+            /** @description The email domains whose users may sign in through it (at least one). */
+            email_domains: string[];
+            enabled?: boolean;
+            /** @description In order; the first rule naming one of the user's groups decides. */
+            group_rules?: components["schemas"]["SsoGroupRule"][];
+            /** @description The ID-token claim listing a user's groups (default `groups`). */
+            groups_claim?: string | null;
+            /**
+             * @description The provider's issuer URL (its discovery document is at
+             *     `<issuer>/.well-known/openid-configuration`).
+             */
+            issuer: string;
+            /** @description Shown on the sign-in button ("Microsoft", "Google Workspace"). */
+            name: string;
+            /**
+             * @description Create users at their first sign-in (default true); else only users
+             *     invited before may sign in.
+             */
+            provision?: boolean;
+        };
+        /** @description A provider as the API shows it (never its client secret). */
+        SsoProviderView: {
+            client_id: string;
+            client_secret_set: boolean;
+            /** Format: date-time */
+            created_at: string;
+            default_access?: null | components["schemas"]["SsoAccess"];
+            email_domains: string[];
+            enabled: boolean;
+            group_rules: components["schemas"]["SsoGroupRule"][];
+            groups_claim: string;
+            id: components["schemas"]["SsoProviderId"];
+            issuer: string;
+            name: string;
+            provision: boolean;
+            /** @description The redirect URI to register at the provider. */
+            redirect_uri: string;
+            /** @description The dashboard link that signs in through this provider. */
+            sign_in_url: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        SsoSettings: {
+            /**
+             * @description Users other than owners sign in only through a provider (owners keep
+             *     their password, for when the provider is down).
+             */
+            sso_only: boolean;
+        };
+        SsoStartRequest: {
+            provider_id: components["schemas"]["SsoProviderId"];
+            /** @description The dashboard path to land on after signing in. */
+            return_to?: string | null;
+        };
+        SsoStarted: {
+            /** @description Where to send the browser. */
+            authorization_url: string;
+        };
         SupportRequest: {
             /** @description Answer the support session in cookies (the dashboard), as at sign-in. */
             cookie?: boolean;
@@ -6131,6 +6340,105 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    sso_callback: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string | null;
+                state: string | null;
+                /** @description The provider's refusal (the user cancelled, or may not use the app). */
+                error: string | null;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description to the dashboard, or to /login?sso_error=… when refused */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    sso_provider_button: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["SsoProviderId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SsoProviderButton"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    start_sso: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SsoStartRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SsoStarted"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            502: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10000,6 +10308,264 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_sso_providers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SsoProviderList"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_sso_provider: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SsoProviderRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SsoProviderView"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_sso_provider: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["SsoProviderId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SsoProviderView"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_sso_provider: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["SsoProviderId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SsoProviderRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SsoProviderView"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_sso_provider: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["SsoProviderId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    put_sso_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SsoSettings"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SsoSettings"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -240,6 +240,9 @@ pub async fn accept_link(
         serde_json::json!({"method": "one-time link", "user_agent": user_agent(&request_headers)}),
     )
     .await;
+    // In a "single sign-on only" organization the account is ready, but its
+    // sessions come from the identity provider (a 401 `sso_required`).
+    crate::services::sso::refuse_password_sign_in(&state, &user).await?;
     let success = login::start_session(&state, user, ip, user_agent(&request_headers)).await?;
     Ok(session_answer(&state, success, request.cookie))
 }

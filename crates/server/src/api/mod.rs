@@ -34,6 +34,7 @@ pub mod saved_views;
 pub mod scripts;
 pub mod search;
 pub mod sites;
+pub mod sso;
 pub mod users;
 pub mod vault;
 
@@ -78,6 +79,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(auth::logout))
         .routes(routes!(auth::me))
         .routes(routes!(auth::end_support))
+        .routes(routes!(sso::sso_provider_button))
+        .routes(routes!(sso::start_sso))
+        .routes(routes!(sso::sso_callback))
         .merge(account_router())
         .routes(routes!(clients::list_clients, clients::create_client))
         .routes(routes!(
@@ -174,6 +178,13 @@ fn account_router() -> OpenApiRouter<AppState> {
             organization::get_organization,
             organization::update_organization
         ))
+        .routes(routes!(sso::list_sso_providers, sso::create_sso_provider))
+        .routes(routes!(
+            sso::get_sso_provider,
+            sso::update_sso_provider,
+            sso::delete_sso_provider
+        ))
+        .routes(routes!(sso::put_sso_settings))
         .routes(routes!(audit::list_audit))
         .routes(routes!(audit::verify_audit))
         .routes(routes!(audit::export_audit))

@@ -114,6 +114,16 @@ pub fn command_line() -> AuditActor {
     }
 }
 
+/// Someone signing in through an identity provider who is not (yet) known
+/// as a user here.
+pub fn sso_actor(provider: &str) -> AuditActor {
+    AuditActor {
+        kind: "sso".into(),
+        id: None,
+        label: format!("single sign-on through {provider}"),
+    }
+}
+
 /// A user as an actor.
 pub fn user_actor(user: &User) -> AuditActor {
     AuditActor {

@@ -35,6 +35,10 @@ pub enum ServiceError {
         message: String,
         retry_after: Duration,
     },
+    /// A service the server relies on (an identity provider) failed; the
+    /// message says which and how.
+    #[error("{0}")]
+    Upstream(String),
     /// Something failed inside; the detail is for the log only.
     #[error("internal error: {0}")]
     Internal(String),

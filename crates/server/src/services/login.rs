@@ -94,7 +94,10 @@ pub async fn login(
             });
         }
     };
-    // The password was right: a user with a second factor also gives a code.
+    // The password was right; an organization signing in through its
+    // identity provider takes it from its owners only.
+    crate::services::sso::refuse_password_sign_in(state, &user).await?;
+    // A user with a second factor also gives a code.
     // Being told one is needed reveals nothing a right password does not.
     let method = match second_factor::check(state, &user, offered).await? {
         second_factor::Check::Passed(method) => method,

@@ -33,5 +33,6 @@ pub mod roles;
 pub mod scripts;
 pub mod second_factor;
 pub mod secrets;
+pub mod sso;
 pub mod users;
 pub mod vault;

@@ -3,6 +3,7 @@
 //! every backend, spoken to over HTTP and the agent WebSocket. The areas are
 //! modules of one test binary, so the suite links once.
 
+mod identity_provider;
 mod receiver;
 mod support;
 mod wire;
@@ -32,6 +33,7 @@ mod search;
 mod second_factor;
 mod secrets;
 mod security;
+mod sso;
 mod tenancy;
 mod users;
 mod vault;

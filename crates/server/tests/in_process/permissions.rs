@@ -41,12 +41,15 @@ pub(crate) const OPERATOR_ONLY: [&str; 5] = [
     "POST /api/v1/operator/organizations/{id}/support",
 ];
 
-/// Operations without a session: health, sign-in (also by a one-time link)
-/// and the agent's enrollment.
-const PUBLIC: [&str; 7] = [
+/// Operations without a session: health, sign-in (also by a one-time link
+/// or through an identity provider) and the agent's enrollment.
+const PUBLIC: [&str; 10] = [
     "GET /api/v1/health",
     "GET /api/v1/ready",
     "POST /api/v1/auth/login",
+    "GET /api/v1/auth/sso/providers/{id}",
+    "POST /api/v1/auth/sso/start",
+    "GET /api/v1/auth/sso/callback",
     "POST /api/v1/auth/link",
     "POST /api/v1/auth/link/accept",
     "POST /api/v1/agent/enroll",

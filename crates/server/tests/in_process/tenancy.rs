@@ -130,6 +130,16 @@ async fn tenant(server: &TestServer, admin: String, technician: String, tag: &st
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{vault_entry}");
+    let (status, sso) = server
+        .post(
+            "/api/v1/sso/providers",
+            &admin,
+            json!({"name": format!("IdP {tag}"), "issuer": format!("https://idp-{tag}.example.com"),
+                   "client_id": "rmm", "client_secret": "a client secret", "email_domains": ["example.com"],
+                   "default_access": {"role": "readonly"}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{sso}");
     // Singletons of an organization (its SIEM stream) exist in both.
     let (status, stream) = server
         .put(
@@ -279,6 +289,7 @@ async fn tenant(server: &TestServer, admin: String, technician: String, tag: &st
         ("api-keys", api_key["id"].as_str().unwrap().to_string()),
         ("roles", role["id"].as_str().unwrap().to_string()),
         ("vault", vault_entry["id"].as_str().unwrap().to_string()),
+        ("sso", sso["id"].as_str().unwrap().to_string()),
     ]);
     Tenant {
         admin,
@@ -317,6 +328,10 @@ fn valid_body(method: &Method, path: &str, victim: &Tenant) -> Option<Value> {
             json!({"name": "taken over", "kind": "note", "secret": "x"})
         }
         "/api/v1/vault/{id}/reveal" => json!({"password": PASSWORD}),
+        "/api/v1/sso/providers/{id}" => {
+            json!({"name": "taken over", "issuer": "https://evil.example.com",
+            "client_id": "evil", "email_domains": ["evil.example.com"], "default_access": {"role": "technician"}})
+        }
         "/api/v1/alerts/{id}/snooze" => {
             json!({"until": (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339()})
         }
@@ -575,6 +590,22 @@ async fn untouched(server: &TestServer, victim: &Tenant) {
             .as_str()
             .is_some_and(|s| s.starts_with("vault-")),
         "the victim's vault entry is untouched: {revealed}"
+    );
+    let (_, sso) = get("/api/v1/sso/providers".into()).await;
+    assert_eq!(
+        (
+            &sso["items"][0]["id"],
+            &sso["items"][0]["issuer"],
+            &sso["sso_only"]
+        ),
+        (
+            &json!(victim.ids["sso"]),
+            &json!(sso["items"][0]["issuer"]
+                .as_str()
+                .filter(|i| i.starts_with("https://idp-"))),
+            &json!(false)
+        ),
+        "the victim's identity provider is untouched: {sso}"
     );
     let (_, role) = get(format!("/api/v1/roles/{}", victim.ids["roles"])).await;
     assert_eq!(

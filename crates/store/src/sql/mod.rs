@@ -39,6 +39,7 @@ pub(crate) mod rows;
 mod scripts;
 mod second_factor;
 mod sqlite;
+mod sso;
 mod tenancy;
 mod users;
 mod vault;
@@ -140,6 +141,7 @@ where
         + crate::RoleStore
         + crate::AuditStreamStore
         + crate::VaultStore
+        + crate::SsoStore
         + crate::InvitationStore
         + crate::AuditStore
         + crate::SecondFactorStore
