@@ -26,9 +26,9 @@ RUN npm run build
 # --- Runtime ----------------------------------------------------------------------
 FROM debian:bookworm-slim
 # curl answers the health check; ca-certificates lets the server reach HTTPS
-# webhooks and mail relays.
+# webhooks and mail relays; libssl3 checks WebAuthn signatures.
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends ca-certificates curl \
+    && apt-get install -y --no-install-recommends ca-certificates curl libssl3 \
     && rm -rf /var/lib/apt/lists/* \
     && groupadd --system --gid 10001 gururmm \
     && useradd --system --uid 10001 --gid gururmm --home-dir /var/lib/gururmm \

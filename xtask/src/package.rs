@@ -225,6 +225,10 @@ fn depends(binary: &[u8]) -> String {
     if find(binary, b"libgcc_s.so.1").is_some() {
         depends.push_str(", libgcc-s1");
     }
+    // WebAuthn (webauthn-rs) verifies signatures with OpenSSL.
+    if find(binary, b"libssl.so.3").is_some() {
+        depends.push_str(", libssl3");
+    }
     // postinst creates the account with useradd and groupadd.
     depends.push_str(", passwd");
     depends
@@ -401,6 +405,8 @@ mod tests {
     fn depends_names_the_newest_glibc_the_binary_references() {
         let binary = b"\0GLIBC_2.2.5\0GLIBC_2.34\0GLIBC_2.17\0libgcc_s.so.1\0";
         assert_eq!(depends(binary), "libc6 (>= 2.34), libgcc-s1, passwd");
+        let with_openssl = b"\0GLIBC_2.34\0libssl.so.3\0";
+        assert_eq!(depends(with_openssl), "libc6 (>= 2.34), libssl3, passwd");
         assert_eq!(depends(b"static"), "libc6, passwd");
     }
 

@@ -42,6 +42,7 @@ mod tenancy;
 pub mod testing;
 mod users;
 mod vault;
+mod webauthn;
 
 pub use access::{need, support_permissions, Permission, PermissionSet, Requirement};
 pub use agents::{AgentFacets, AgentStore, OfflineAgent};
@@ -90,6 +91,7 @@ pub use sso::{SsoAccess, SsoGroupRule, SsoLogin, SsoProvider, SsoProviderFields,
 pub use tenancy::TenancyStore;
 pub use users::UserStore;
 pub use vault::{StoredDataKey, VaultEntry, VaultStore};
+pub use webauthn::{WebauthnChallenge, WebauthnCredential, WebauthnStore};
 
 /// What can go wrong in the store. Callers map these to API errors; the
 /// database detail in [`StoreError::Database`] is for logs only.
@@ -184,6 +186,7 @@ pub trait Store:
     + AuditStreamStore
     + VaultStore
     + SsoStore
+    + WebauthnStore
     + Send
     + Sync
     + 'static
@@ -216,6 +219,6 @@ pub mod prelude {
         AgentStore, AlertStore, ApiKeyStore, AuditStore, CheckStore, CommandStore,
         CustomFieldStore, DeletedAgentStore, EnrollmentKeyStore, EnrollmentStore, InvitationStore,
         JobStore, MaintenanceStore, MetricStore, NotificationStore, PolicyStore, SavedViewStore,
-        ScriptStore, SecondFactorStore, SsoStore, Store, TenancyStore, UserStore,
+        ScriptStore, SecondFactorStore, SsoStore, Store, TenancyStore, UserStore, WebauthnStore,
     };
 }

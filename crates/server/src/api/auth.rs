@@ -31,6 +31,10 @@ pub struct LoginRequest {
     /// One of the user's recovery codes instead (each works once).
     #[serde(default)]
     pub recovery_code: Option<String>,
+    /// Or a security key's answer to the challenge of
+    /// `POST /api/v1/auth/webauthn/challenge`.
+    #[serde(default)]
+    pub webauthn: Option<crate::services::webauthn::WebauthnAnswer>,
 }
 
 impl std::fmt::Debug for LoginRequest {
@@ -131,6 +135,7 @@ pub async fn login(
         &second_factor::Offered {
             totp: request.totp.as_deref(),
             recovery_code: request.recovery_code.as_deref(),
+            webauthn: request.webauthn.as_ref(),
         },
     )
     .await?;

@@ -37,6 +37,7 @@ pub mod sites;
 pub mod sso;
 pub mod users;
 pub mod vault;
+pub mod webauthn;
 
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
@@ -141,6 +142,11 @@ fn account_router() -> OpenApiRouter<AppState> {
         .routes(routes!(account::totp_setup))
         .routes(routes!(account::totp_confirm))
         .routes(routes!(account::totp_disable))
+        .routes(routes!(webauthn::list_security_keys))
+        .routes(routes!(webauthn::remove_security_key))
+        .routes(routes!(webauthn::start_security_key))
+        .routes(routes!(webauthn::finish_security_key))
+        .routes(routes!(webauthn::security_key_challenge))
         .routes(routes!(users::list_users, users::invite_user))
         .routes(routes!(
             users::get_user,

@@ -23,6 +23,7 @@ const BAD_CREDENTIALS: &str = "wrong email or password";
 /// Most characters of a browser's name kept with its session.
 const MAX_USER_AGENT_CHARS: usize = 200;
 
+/// Signs in with a password and, for a user with one, a second factor.
 pub async fn login(
     state: &AppState,
     email: &str,
@@ -31,6 +32,57 @@ pub async fn login(
     user_agent: Option<&str>,
     offered: &second_factor::Offered<'_>,
 ) -> ServiceResult<LoginSuccess> {
+    let user = password_user(state, email, password, ip, user_agent).await?;
+    // A user with a second factor also gives a code (or a key's answer).
+    // Being told one is needed reveals nothing a right password does not.
+    let method = match second_factor::check(state, &user, offered).await? {
+        second_factor::Check::Passed(method) => method,
+        second_factor::Check::Missing => {
+            return Err(ServiceError::Unauthorized {
+                code: "second_factor_required",
+                message: "enter the code from your authenticator app (totp), a recovery code (recovery_code), or use your security key (webauthn)".into(),
+            })
+        }
+        second_factor::Check::Wrong => {
+            audit::record_sign_in(
+                state,
+                user.organization_id,
+                audit::user_actor(&user),
+                "sign_in_failed",
+                ip,
+                serde_json::json!({"reason": "wrong, used or expired second factor code", "user_agent": user_agent}),
+            )
+            .await;
+            state.login_limiter.record_failure(email, ip, true);
+            return Err(ServiceError::Unauthorized {
+                code: "second_factor_invalid",
+                message: "that code is wrong, was used already, or has expired".into(),
+            });
+        }
+    };
+    state.login_limiter.record_success(email, ip);
+    audit::record_sign_in(
+        state,
+        user.organization_id,
+        audit::user_actor(&user),
+        "sign_in",
+        ip,
+        serde_json::json!({"method": method, "user_agent": user_agent}),
+    )
+    .await;
+    start_session(state, user, ip, user_agent).await
+}
+
+/// The user whose email and password these are, who may sign in with a
+/// password (throttled; unknown accounts and wrong passwords get the same
+/// answer and take the same time; failures are audited).
+pub async fn password_user(
+    state: &AppState,
+    email: &str,
+    password: &str,
+    ip: Option<IpAddr>,
+    user_agent: Option<&str>,
+) -> ServiceResult<User> {
     match state.login_limiter.gate(email, ip) {
         LoginGate::Locked { retry_after } => {
             return Err(ServiceError::RateLimited {
@@ -99,42 +151,7 @@ pub async fn login(
     crate::services::sso::refuse_password_sign_in(state, &user).await?;
     // A user with a second factor also gives a code.
     // Being told one is needed reveals nothing a right password does not.
-    let method = match second_factor::check(state, &user, offered).await? {
-        second_factor::Check::Passed(method) => method,
-        second_factor::Check::Missing => {
-            return Err(ServiceError::Unauthorized {
-                code: "second_factor_required",
-                message: "enter the code from your authenticator app (totp), or a recovery code (recovery_code)".into(),
-            })
-        }
-        second_factor::Check::Wrong => {
-            audit::record_sign_in(
-                state,
-                user.organization_id,
-                audit::user_actor(&user),
-                "sign_in_failed",
-                ip,
-                serde_json::json!({"reason": "wrong, used or expired second factor code", "user_agent": user_agent}),
-            )
-            .await;
-            state.login_limiter.record_failure(email, ip, true);
-            return Err(ServiceError::Unauthorized {
-                code: "second_factor_invalid",
-                message: "that code is wrong, was used already, or has expired".into(),
-            });
-        }
-    };
-    state.login_limiter.record_success(email, ip);
-    audit::record_sign_in(
-        state,
-        user.organization_id,
-        audit::user_actor(&user),
-        "sign_in",
-        ip,
-        serde_json::json!({"method": method, "user_agent": user_agent}),
-    )
-    .await;
-    start_session(state, user, ip, user_agent).await
+    Ok(user)
 }
 
 /// Why a user of a suspended organization is refused.

@@ -36,3 +36,4 @@ pub mod secrets;
 pub mod sso;
 pub mod users;
 pub mod vault;
+pub mod webauthn;

@@ -67,9 +67,14 @@ fn normalized(code: &str) -> String {
 
 /// Starts a setup: a new secret, kept until confirmed.
 pub async fn setup(state: &AppState, user: &User) -> ServiceResult<Setup> {
-    if user.second_factor {
+    let stored = state
+        .store
+        .totp_state(user.id)
+        .await
+        .map_err(ServiceError::from_store("user"))?;
+    if stored.secret.is_some() {
         return Err(ServiceError::Conflict(
-            "a second factor is on already; turn it off first to set up another".into(),
+            "an authenticator app is set up already; turn it off first to set up another".into(),
         ));
     }
     let totp = totp(Secret::generate(), &user.email)?;
@@ -139,6 +144,23 @@ pub async fn disable_own(
     password: &str,
 ) -> ServiceResult<()> {
     let user = &current.user;
+    check_own_password(state, user, password).await?;
+    state
+        .store
+        .disable_totp(user.id)
+        .await
+        .map_err(ServiceError::from_store("user"))?;
+    end_other_sessions(state, current).await?;
+    tracing::info!(user = %user.id, "second factor turned off");
+    Ok(())
+}
+
+/// Refuses unless `password` is the user's own (a 422 naming the field).
+pub async fn check_own_password(
+    state: &AppState,
+    user: &User,
+    password: &str,
+) -> ServiceResult<()> {
     let stored = state
         .store
         .get_user(user.id)
@@ -152,13 +174,6 @@ pub async fn disable_own(
     if !verified {
         return Err(ServiceError::invalid("password: this is not your password"));
     }
-    state
-        .store
-        .disable_totp(user.id)
-        .await
-        .map_err(ServiceError::from_store("user"))?;
-    end_other_sessions(state, current).await?;
-    tracing::info!(user = %user.id, "second factor turned off");
     Ok(())
 }
 
@@ -176,6 +191,11 @@ pub async fn reset(state: &AppState, actor: &User, id: UserId) -> ServiceResult<
         .disable_totp(id)
         .await
         .map_err(ServiceError::from_store("user"))?;
+    state
+        .store
+        .delete_webauthn_credentials(id)
+        .await
+        .map_err(ServiceError::internal)?;
     let sessions = state
         .store
         .delete_other_sessions(id, "")
@@ -193,7 +213,10 @@ pub async fn reset(state: &AppState, actor: &User, id: UserId) -> ServiceResult<
         .map_err(ServiceError::from_store("user"))
 }
 
-async fn end_other_sessions(state: &AppState, current: &CurrentUser) -> ServiceResult<()> {
+pub(crate) async fn end_other_sessions(
+    state: &AppState,
+    current: &CurrentUser,
+) -> ServiceResult<()> {
     let ended = state
         .store
         .delete_other_sessions(current.user.id, &current.token_hash)
@@ -221,6 +244,8 @@ fn valid_step(totp: &Totp, code: &str) -> Option<i64> {
 pub struct Offered<'a> {
     pub totp: Option<&'a str>,
     pub recovery_code: Option<&'a str>,
+    /// A security key's answer to a sign-in challenge.
+    pub webauthn: Option<&'a crate::services::webauthn::WebauthnAnswer>,
 }
 
 /// The outcome of checking a sign-in's second factor.
@@ -237,6 +262,15 @@ pub enum Check {
 pub async fn check(state: &AppState, user: &User, offered: &Offered<'_>) -> ServiceResult<Check> {
     if !user.second_factor {
         return Ok(Check::Passed("password"));
+    }
+    if let Some(answer) = offered.webauthn {
+        return Ok(
+            if crate::services::webauthn::sign_in_finish(state, user, answer).await? {
+                Check::Passed("password+webauthn")
+            } else {
+                Check::Wrong
+            },
+        );
     }
     if let Some(code) = offered.totp.filter(|c| !c.trim().is_empty()) {
         if code.chars().count() > MAX_CODE_CHARS {

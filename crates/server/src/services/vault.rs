@@ -313,6 +313,7 @@ async fn reauthenticate(
             let offered = Offered {
                 totp: Some(code),
                 recovery_code: None,
+                webauthn: None,
             };
             matches!(
                 second_factor::check(state, &user.user, &offered).await?,

@@ -37,3 +37,4 @@ mod sso;
 mod tenancy;
 mod users;
 mod vault;
+mod webauthn;

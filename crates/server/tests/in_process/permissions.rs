@@ -12,7 +12,11 @@ use serde_json::{json, Value};
 
 /// Operations open to every signed-in user, whatever their role: their own
 /// session, password, second factor, API keys and saved views. Anything else names a permission.
-const FOR_EVERY_USER: [&str; 16] = [
+const FOR_EVERY_USER: [&str; 20] = [
+    "GET /api/v1/auth/webauthn/credentials",
+    "DELETE /api/v1/auth/webauthn/credentials/{id}",
+    "POST /api/v1/auth/webauthn/register/start",
+    "POST /api/v1/auth/webauthn/register/finish",
     "GET /api/v1/api-keys",
     "POST /api/v1/api-keys",
     "DELETE /api/v1/api-keys/{id}",
@@ -43,7 +47,8 @@ pub(crate) const OPERATOR_ONLY: [&str; 5] = [
 
 /// Operations without a session: health, sign-in (also by a one-time link
 /// or through an identity provider) and the agent's enrollment.
-const PUBLIC: [&str; 10] = [
+const PUBLIC: [&str; 11] = [
+    "POST /api/v1/auth/webauthn/challenge",
     "GET /api/v1/health",
     "GET /api/v1/ready",
     "POST /api/v1/auth/login",

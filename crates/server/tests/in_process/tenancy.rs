@@ -140,6 +140,23 @@ async fn tenant(server: &TestServer, admin: String, technician: String, tag: &st
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{sso}");
+    // A security key of the administrator (its key material is never read
+    // by these routes, so the store keeps a stand-in).
+    let (_, me) = server.get("/api/v1/auth/me", &admin).await;
+    let security_key = uuid::Uuid::new_v4();
+    server
+        .store
+        .add_webauthn_credential(gururmm_store::WebauthnCredential {
+            id: security_key,
+            user_id: me["id"].as_str().unwrap().parse().unwrap(),
+            credential_id: format!("credential-{tag}"),
+            name: format!("Key {tag}"),
+            passkey: "{}".into(),
+            created_at: chrono::Utc::now(),
+            last_used_at: None,
+        })
+        .await
+        .unwrap();
     // Singletons of an organization (its SIEM stream) exist in both.
     let (status, stream) = server
         .put(
@@ -290,6 +307,7 @@ async fn tenant(server: &TestServer, admin: String, technician: String, tag: &st
         ("roles", role["id"].as_str().unwrap().to_string()),
         ("vault", vault_entry["id"].as_str().unwrap().to_string()),
         ("sso", sso["id"].as_str().unwrap().to_string()),
+        ("webauthn", security_key.to_string()),
     ]);
     Tenant {
         admin,
@@ -300,6 +318,9 @@ async fn tenant(server: &TestServer, admin: String, technician: String, tag: &st
 
 /// A body that passes validation, so only the organization check can refuse.
 fn valid_body(method: &Method, path: &str, victim: &Tenant) -> Option<Value> {
+    if path == "/api/v1/auth/webauthn/credentials/{id}" {
+        return Some(json!({"password": PASSWORD}));
+    }
     if *method == Method::GET || *method == Method::DELETE {
         return None;
     }
@@ -447,11 +468,15 @@ async fn list_routes(server: &TestServer, victim: &Tenant) -> Vec<String> {
 /// the attacker's role may not use the route at all), so it reveals nothing.
 async fn attack(server: &TestServer, routes: &[(Method, String)], attacker: &str, victim: &Tenant) {
     for (method, template) in routes {
-        let kind = template
-            .trim_start_matches("/api/v1/")
-            .split('/')
-            .next()
-            .unwrap();
+        let kind = if template.starts_with("/api/v1/auth/webauthn/") {
+            "webauthn"
+        } else {
+            template
+                .trim_start_matches("/api/v1/")
+                .split('/')
+                .next()
+                .unwrap()
+        };
         let id = victim
             .ids
             .get(kind)
@@ -606,6 +631,14 @@ async fn untouched(server: &TestServer, victim: &Tenant) {
             &json!(false)
         ),
         "the victim's identity provider is untouched: {sso}"
+    );
+    let (_, keys) = server
+        .get("/api/v1/auth/webauthn/credentials", &victim.admin)
+        .await;
+    assert_eq!(
+        keys["items"][0]["id"],
+        json!(victim.ids["webauthn"]),
+        "the victim's security key is untouched: {keys}"
     );
     let (_, role) = get(format!("/api/v1/roles/{}", victim.ids["roles"])).await;
     assert_eq!(

@@ -43,6 +43,7 @@ mod sso;
 mod tenancy;
 mod users;
 mod vault;
+mod webauthn;
 
 use crate::model::{ListQuery, Page};
 use crate::{Backend, Store, StoreError, StoreResult};
@@ -142,6 +143,7 @@ where
         + crate::AuditStreamStore
         + crate::VaultStore
         + crate::SsoStore
+        + crate::WebauthnStore
         + crate::InvitationStore
         + crate::AuditStore
         + crate::SecondFactorStore

@@ -51,7 +51,8 @@ pub(crate) struct UserRow {
     pub(crate) created_at: i64,
     pub(crate) last_sign_in_at: Option<i64>,
     pub(crate) disabled_at: Option<i64>,
-    pub(crate) totp_enabled_at: Option<i64>,
+    /// When the user's first second factor (TOTP or a security key) was set up.
+    pub(crate) second_factor_since: Option<i64>,
     pub(crate) require_second_factor: bool,
     pub(crate) password_hash: String,
     pub(crate) custom_role_id: Option<String>,
@@ -118,9 +119,9 @@ impl UserRow {
                 created_at: from_millis(self.created_at),
                 last_sign_in_at: self.last_sign_in_at.map(from_millis),
                 disabled_at: self.disabled_at.map(from_millis),
-                second_factor: self.totp_enabled_at.is_some(),
+                second_factor: self.second_factor_since.is_some(),
                 must_set_up_second_factor: self.require_second_factor
-                    && self.totp_enabled_at.is_none(),
+                    && self.second_factor_since.is_none(),
             },
             password_hash: self.password_hash,
         })

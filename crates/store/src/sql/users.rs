@@ -11,7 +11,8 @@ use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Type};
 
 const USER_SELECT: &str =
     "SELECT u.id, u.organization_id, o.name AS organization_name, u.email, u.role, \
-     u.created_at, u.last_sign_in_at, u.disabled_at, u.totp_enabled_at, o.require_second_factor, \
+     u.created_at, u.last_sign_in_at, u.disabled_at, COALESCE(u.totp_enabled_at, (SELECT MIN(w.created_at) FROM \
+     webauthn_credentials w WHERE w.user_id = u.id)) AS second_factor_since, o.require_second_factor, \
      u.password_hash, r.id AS custom_role_id, r.name AS custom_role_name, \
      r.permissions AS custom_role_permissions, u.client_ids, u.operator, \
      o.suspended_at AS organization_suspended_at \
