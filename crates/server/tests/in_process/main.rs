@@ -35,3 +35,4 @@ mod security;
 mod tenancy;
 mod users;
 mod vault;
+mod vault_parameters;
