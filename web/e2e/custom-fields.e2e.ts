@@ -3,7 +3,7 @@
 //! list by each, and run a script whose parameter comes from the agent's field.
 import type { Page } from "playwright-core";
 import { beforeAll, describe, expect, it } from "vitest";
-import { agentHostname, apiClient, baseUrl, expectOk, LIVE_TIMEOUT_MS, logIn, setUpBrowser } from "./support";
+import { agentHostname, apiClient, baseUrl, expectOk, LIVE_TIMEOUT_MS, logIn, onlineAgent, pickScriptToRun, setUpBrowser } from "./support";
 
 const session = setUpBrowser();
 const step = session.step;
@@ -37,12 +37,7 @@ describe("custom fields against a live server", () => {
     const tierKey = `tier_${unique}`;
     const assetValue = `A-${unique}`;
     const { authed } = await apiClient();
-    const agents = expectOk(
-      await authed.GET("/api/v1/agents", { params: { query: { status: "online", q: agentHostname } } }),
-      "listing agents",
-    );
-    const agent = agents.items.find((candidate) => candidate.hostname === agentHostname);
-    if (!agent) throw new Error(`no online agent ${agentHostname}`);
+    const agent = await onlineAgent(authed);
 
     await step("define an agent text field and a client choice field on the settings page", async () => {
       await logIn(page);
@@ -109,10 +104,7 @@ describe("custom fields against a live server", () => {
         "creating the script",
       );
       await page.goto(`${baseUrl}/agents/${agent.id}`);
-      await page.getByTestId("run-script-on-target-button").click();
-      const dialog = page.getByTestId("run-script-on-target-dialog");
-      await dialog.getByRole("searchbox", { name: "Search scripts" }).fill(scriptName);
-      await dialog.locator(`[data-testid="script-pick"][data-name="${scriptName}"]`).click();
+      const dialog = await pickScriptToRun(page, scriptName);
       await expect
         .poll(() => dialog.getByTestId("run-parameter-from-Asset").textContent(), { timeout: 10_000 })
         .toContain(`from each agent's Asset tag ${unique}`);

@@ -6,7 +6,7 @@ import createClient from "openapi-fetch";
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { paths } from "../src/api/schema";
-import { agentHostname, apiClient, baseUrl, expectOk, LIVE_TIMEOUT_MS, logIn, setUpBrowser } from "./support";
+import { agentHostname, apiClient, baseUrl, expectOk, LIVE_TIMEOUT_MS, logIn, onlineAgent, pickScriptToRun, setUpBrowser } from "./support";
 
 const session = setUpBrowser();
 const step = session.step;
@@ -48,12 +48,7 @@ describe("secrets against a live server", () => {
     technicianEmail = `secrets-technician-${unique}@e2e.test`;
     const technicianPassword = `technician password ${unique}`;
     const { authed } = await apiClient();
-    const agents = expectOk(
-      await authed.GET("/api/v1/agents", { params: { query: { status: "online", q: agentHostname } } }),
-      "listing agents",
-    );
-    const agent = agents.items.find((candidate) => candidate.hostname === agentHostname);
-    if (!agent) throw new Error(`no online agent ${agentHostname}`);
+    const agent = await onlineAgent(authed);
     // Shows that both secrets reached the script by their lengths, without printing them (output is
     // not a secret), and that the secret parameter is no positional argument ($# is 0).
     const body = 'echo "secrets arrived: $# ${#DB_PASSWORD} ${#API_TOKEN}"';
@@ -117,10 +112,7 @@ describe("secrets against a live server", () => {
     await step("the technician runs it on the agent with the stored secrets", async () => {
       await technicianPage.goto(`${baseUrl}/agents/${agent.id}`);
       await technicianPage.getByTestId("agent-hostname").filter({ hasText: agentHostname }).waitFor();
-      await technicianPage.getByTestId("run-script-on-target-button").click();
-      const dialog = technicianPage.getByTestId("run-script-on-target-dialog");
-      await dialog.getByRole("searchbox", { name: "Search scripts" }).fill(scriptName);
-      await dialog.locator(`[data-testid="script-pick"][data-name="${scriptName}"]`).click();
+      const dialog = await pickScriptToRun(technicianPage, scriptName);
       const password = dialog.getByTestId("run-parameter-DB_PASSWORD");
       expect(await password.getAttribute("type")).toBe("password");
       expect(await password.getAttribute("placeholder")).toBe("default set (hidden)");

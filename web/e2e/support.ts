@@ -117,3 +117,23 @@ export function expectOk<T>(result: { data?: T; error?: unknown; response: Respo
   if (result.data === undefined) throw new Error(`${what} failed with ${result.response.status}: ${JSON.stringify(result.error)}`);
   return result.data;
 }
+
+/** The suite's live agent as the agent list shows it; an error when it is not online. */
+export async function onlineAgent(authed: ReturnType<typeof createClient<paths>>) {
+  const agents = expectOk(
+    await authed.GET("/api/v1/agents", { params: { query: { status: "online", q: agentHostname } } }),
+    "listing agents",
+  );
+  const agent = agents.items.find((candidate) => candidate.hostname === agentHostname);
+  if (!agent) throw new Error(`no online agent ${agentHostname}`);
+  return agent;
+}
+
+/** Opens the page header's "Run script" dialog and picks the script named `scriptName`; answers the dialog. */
+export async function pickScriptToRun(page: Page, scriptName: string) {
+  await page.getByTestId("run-script-on-target-button").click();
+  const dialog = page.getByTestId("run-script-on-target-dialog");
+  await dialog.getByRole("searchbox", { name: "Search scripts" }).fill(scriptName);
+  await dialog.locator(`[data-testid="script-pick"][data-name="${scriptName}"]`).click();
+  return dialog;
+}

@@ -5,7 +5,18 @@
 import { readFile } from "node:fs/promises";
 import type { Page } from "playwright-core";
 import { beforeAll, describe, expect, it } from "vitest";
-import { agentHostname, apiClient, baseUrl, expectOk, LIVE_TIMEOUT_MS, logIn, PROMPT_MS, setUpBrowser } from "./support";
+import {
+  agentHostname,
+  apiClient,
+  baseUrl,
+  expectOk,
+  LIVE_TIMEOUT_MS,
+  logIn,
+  onlineAgent,
+  pickScriptToRun,
+  PROMPT_MS,
+  setUpBrowser,
+} from "./support";
 
 const session = setUpBrowser();
 const step = session.step;
@@ -49,12 +60,7 @@ describe("workflow shortcuts against a live server", () => {
     const scriptName = `E2E workflow ${unique}`;
     const greeting = `hi from ${unique}`;
     const { authed } = await apiClient();
-    const agents = expectOk(
-      await authed.GET("/api/v1/agents", { params: { query: { status: "online", q: agentHostname } } }),
-      "listing agents",
-    );
-    const agent = agents.items.find((candidate) => candidate.hostname === agentHostname);
-    if (!agent) throw new Error(`no online agent ${agentHostname}`);
+    const agent = await onlineAgent(authed);
     // A first line a spreadsheet would evaluate, and the parameter as argument and environment.
     const body = 'echo "=1+1"\necho "$1 / $Greeting"\n';
     const script = expectOk(
@@ -79,10 +85,7 @@ describe("workflow shortcuts against a live server", () => {
     });
 
     await step("run the script from the agent page's header", async () => {
-      await page.getByTestId("run-script-on-target-button").click();
-      const dialog = page.getByTestId("run-script-on-target-dialog");
-      await dialog.getByRole("searchbox", { name: "Search scripts" }).fill(scriptName);
-      await dialog.locator(`[data-testid="script-pick"][data-name="${scriptName}"]`).click();
+      const dialog = await pickScriptToRun(page, scriptName);
       // The agent the page is about is the target already, named by its hostname.
       expect(await dialog.getByTestId("selected-agents").textContent()).toContain(agentHostname);
       await dialog.getByTestId("run-parameter-Greeting").fill(greeting);
@@ -161,10 +164,7 @@ describe("workflow shortcuts against a live server", () => {
     await step("the site and client pages offer the script run with their target", async () => {
       await page.goto(`${baseUrl}/sites/${agent.site_id}`);
       await page.getByTestId("site-name").waitFor();
-      await page.getByTestId("run-script-on-target-button").click();
-      let dialog = page.getByTestId("run-script-on-target-dialog");
-      await dialog.getByRole("searchbox", { name: "Search scripts" }).fill(scriptName);
-      await dialog.locator(`[data-testid="script-pick"][data-name="${scriptName}"]`).click();
+      let dialog = await pickScriptToRun(page, scriptName);
       expect(await dialog.getByTestId("target-kind-site").getAttribute("aria-checked")).toBe("true");
       await dialog.getByTestId("target-site-select").filter({ hasText: agent.site_name }).waitFor();
       await page.keyboard.press("Escape");
@@ -172,10 +172,7 @@ describe("workflow shortcuts against a live server", () => {
 
       await page.goto(`${baseUrl}/clients/${agent.client_id}`);
       await page.getByTestId("client-name").waitFor();
-      await page.getByTestId("run-script-on-target-button").click();
-      dialog = page.getByTestId("run-script-on-target-dialog");
-      await dialog.getByRole("searchbox", { name: "Search scripts" }).fill(scriptName);
-      await dialog.locator(`[data-testid="script-pick"][data-name="${scriptName}"]`).click();
+      dialog = await pickScriptToRun(page, scriptName);
       expect(await dialog.getByTestId("target-kind-client").getAttribute("aria-checked")).toBe("true");
       await dialog.getByTestId("target-client-select").filter({ hasText: agent.client_name }).waitFor();
       await page.keyboard.press("Escape");

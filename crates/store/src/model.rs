@@ -488,6 +488,23 @@ pub struct NewCommand {
     pub expires_at: DateTime<Utc>,
     /// The script version this command runs, when it came from the library.
     pub script: Option<(ScriptId, i64)>,
+    /// Environment variables whose values come from the credential vault
+    /// when the command is sent to its agent (never stored with it).
+    pub vault_env: BTreeMap<String, VaultReference>,
+}
+
+/// An environment variable's value taken from a credential vault entry. The
+/// command keeps only this reference: the server decrypts the entry when it
+/// sends the command to its agent, so the value is never in the command's
+/// row, its history or its job.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct VaultReference {
+    pub vault_entry_id: gururmm_protocol::VaultEntryId,
+    /// The entry's name when the command was made, for its history (the
+    /// entry may be renamed or deleted later).
+    pub entry_name: String,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -521,6 +538,8 @@ pub struct CommandRecord {
     pub finished_at: Option<DateTime<Utc>>,
     pub job_id: Option<JobId>,
     pub script: Option<(ScriptId, i64)>,
+    /// Environment variables whose values come from the credential vault.
+    pub vault_env: BTreeMap<String, VaultReference>,
 }
 
 /// The final result of a command.

@@ -2955,6 +2955,14 @@ export interface components {
             stdout_truncated: boolean;
             /** Format: int64 */
             timeout_seconds: number;
+            /**
+             * @description Variables whose values the agent gets from the credential vault when
+             *     the command is sent to it: the entry and its name, never the value
+             *     (which is not stored), whoever asks.
+             */
+            vault_env: {
+                [key: string]: components["schemas"]["VaultReference"];
+            };
             working_dir?: string | null;
         };
         /**
@@ -3487,7 +3495,8 @@ export interface components {
             name: string;
             /**
              * @description The parameter values it ran with; those of secret parameters are
-             *     `********` for everyone (the commands hold them).
+             *     `********` for everyone (the commands hold them), or, for a vault
+             *     entry, `{"vault_entry_id", "entry_name"}` (never its value).
              */
             parameters: Record<string, never>;
             script_id?: null | components["schemas"]["ScriptId"];
@@ -4194,7 +4203,15 @@ export interface components {
             targets: components["schemas"]["Targets"];
         };
         RunScriptRequest: {
-            /** @description Values by parameter name (strings, numbers or booleans by the parameter's type). */
+            /**
+             * @description Values by parameter name (strings, numbers or booleans by the parameter's type).
+             *     A `secret` parameter may instead name a credential vault entry,
+             *     `{"vault_entry_id": "<uuid>"}`: an entry of the organization, of the
+             *     client of every target agent (else 422 naming the agents). The agent gets
+             *     its value in that command's environment only; commands, the job and the
+             *     audit log keep the reference, never the value. Using an entry takes no
+             *     `view_secrets`; each use is in the audit log (`vault_entry_used`).
+             */
             parameters?: Record<string, never>;
             run_as?: null | components["schemas"]["RunAs"];
             targets: components["schemas"]["Targets"];
@@ -4777,6 +4794,20 @@ export interface components {
             updated_by_email: string;
             url?: string | null;
             username?: string | null;
+        };
+        /**
+         * @description An environment variable's value taken from a credential vault entry. The
+         *     command keeps only this reference: the server decrypts the entry when it
+         *     sends the command to its agent, so the value is never in the command's
+         *     row, its history or its job.
+         */
+        VaultReference: {
+            /**
+             * @description The entry's name when the command was made, for its history (the
+             *     entry may be renamed or deleted later).
+             */
+            entry_name: string;
+            vault_entry_id: components["schemas"]["VaultEntryId"];
         };
         /**
          * @description The lists a view can be saved of.

@@ -75,6 +75,7 @@ export function command(overrides: Partial<Command> = {}): Command {
     args: [],
     env: {},
     secrets_hidden: false,
+    vault_env: {},
     working_dir: null,
     run_as: { context: "system" },
     timeout_seconds: 300,

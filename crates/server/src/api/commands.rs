@@ -37,6 +37,10 @@ pub struct Command {
     pub env: BTreeMap<String, String>,
     /// The environment's values are hidden from this caller.
     pub secrets_hidden: bool,
+    /// Variables whose values the agent gets from the credential vault when
+    /// the command is sent to it: the entry and its name, never the value
+    /// (which is not stored), whoever asks.
+    pub vault_env: BTreeMap<String, gururmm_store::VaultReference>,
     pub working_dir: Option<String>,
     pub run_as: RunAs,
     pub timeout_seconds: i64,
@@ -92,6 +96,7 @@ impl Command {
             args: record.args,
             env: record.env,
             secrets_hidden: !show_secrets,
+            vault_env: record.vault_env,
             working_dir: record.working_dir,
             run_as: record.run_as,
             timeout_seconds: record.timeout_seconds,
@@ -311,7 +316,7 @@ pub async fn rerun_command(
     ApiPath(id): ApiPath<CommandId>,
 ) -> ApiResult<(StatusCode, Json<Command>)> {
     client_scope::command(&state, &current, id).await?;
-    let command = commands::rerun(&state, &current.user, id).await?;
+    let command = commands::rerun(&state, &current, id).await?;
     let command = command_response(&state, &current, command).await?;
     Ok((StatusCode::CREATED, Json(command)))
 }

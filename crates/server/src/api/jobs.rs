@@ -44,7 +44,8 @@ pub struct Job {
     /// What it ran on, e.g. `site HQ of Acme`.
     pub target: String,
     /// The parameter values it ran with; those of secret parameters are
-    /// `********` for everyone (the commands hold them).
+    /// `********` for everyone (the commands hold them), or, for a vault
+    /// entry, `{"vault_entry_id", "entry_name"}` (never its value).
     #[schema(value_type = Object)]
     pub parameters: BTreeMap<String, serde_json::Value>,
     pub created_by_email: String,
@@ -194,7 +195,7 @@ pub async fn rerun_failed(
     Can(current, ..): Can<need::RunScripts>,
     ApiPath(id): ApiPath<JobId>,
 ) -> ApiResult<(StatusCode, Json<Job>)> {
-    let created = jobs::rerun_failed(&state, &current.user, id).await?;
+    let created = jobs::rerun_failed(&state, &current, id).await?;
     Ok((StatusCode::CREATED, Json(job_response(created))))
 }
 

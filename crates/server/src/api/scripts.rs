@@ -361,6 +361,6 @@ pub async fn run_script(
     ApiPath(id): ApiPath<ScriptId>,
     ApiJson(request): ApiJson<RunScriptRequest>,
 ) -> ApiResult<(StatusCode, Json<Job>)> {
-    let job = jobs::run_script(&state, &current.user, id, request).await?;
+    let job = jobs::run_script(&state, &current, id, request).await?;
     Ok((StatusCode::CREATED, Json(job_response(job))))
 }

@@ -3,6 +3,7 @@
 
 use crate::services::bus::LiveEvent;
 use crate::services::commands::{self, result_step, to_request, ChunkOutcome, ResultStep};
+use crate::services::vault::{self, Unresolved};
 use crate::state::AppState;
 use chrono::{DateTime, Utc};
 use gururmm_protocol::{
@@ -25,11 +26,23 @@ const START_HOLD: Duration = Duration::from_millis(200);
 /// Most held starts per link; past it the oldest is stored at once.
 const HELD_STARTS_MAX: usize = 64;
 
+/// What becomes of a stored command when it is due to be sent.
+enum Prepared {
+    Send(gururmm_protocol::CommandRequest),
+    /// Not sent, but the agent already holds it (it started it).
+    AlreadyThere,
+    /// Not sent now.
+    Skip,
+}
+
 pub struct CommandRelay {
     agent_id: AgentId,
     organization_id: OrganizationId,
     /// Commands sent on this link and not finished, with their output limit.
     in_flight: HashMap<CommandId, usize>,
+    /// The vault values sent with in-flight commands, masked in their stored
+    /// output (only commands with vault variables have an entry).
+    masks: HashMap<CommandId, Vec<String>>,
     /// Whether the last dispatch left commands behind (the per-agent limit or
     /// the batch size): a finished command then makes room for them.
     held_back: bool,
@@ -51,6 +64,7 @@ impl CommandRelay {
             agent_id,
             organization_id,
             in_flight: HashMap::new(),
+            masks: HashMap::new(),
             held_back: false,
             finished: VecDeque::with_capacity(FINISHED_REMEMBERED),
             held_starts: VecDeque::new(),
@@ -89,6 +103,7 @@ impl CommandRelay {
                 .map(|id| ServerFrame::CancelCommand { id }),
         );
         self.in_flight.retain(|id, _| pending.contains(id));
+        self.masks.retain(|id, _| pending.contains(id));
         let limit = state.config.commands_per_agent as usize;
         self.held_back = i64::try_from(candidates.len()).unwrap_or(i64::MAX) >= DISPATCH_BATCH;
         for command in candidates {
@@ -103,9 +118,17 @@ impl CommandRelay {
                 self.held_back = true;
                 continue;
             }
-            let Some(request) = to_request(&command) else {
-                tracing::error!(command = %command.id, "stored command cannot be encoded; skipped");
-                continue;
+            let request = match self.prepare(state, &command).await {
+                Prepared::Send(request) => request,
+                Prepared::AlreadyThere => {
+                    let limit = usize::try_from(command.output_limit_bytes).unwrap_or(usize::MAX);
+                    self.in_flight.insert(command.id, limit);
+                    if command.cancel_requested {
+                        frames.push(ServerFrame::CancelCommand { id: command.id });
+                    }
+                    continue;
+                }
+                Prepared::Skip => continue,
             };
             let output_limit = usize::try_from(request.output_limit_bytes).unwrap_or(usize::MAX);
             frames.push(ServerFrame::RunCommand(request));
@@ -131,14 +154,54 @@ impl CommandRelay {
             // in-flight entry whose command ended meanwhile).
             return self.dispatch(state).await;
         }
-        match to_request(&command) {
-            Some(request) => {
+        match self.prepare(state, &command).await {
+            Prepared::Send(request) => {
                 let limit = usize::try_from(request.output_limit_bytes).unwrap_or(usize::MAX);
                 self.in_flight.insert(command.id, limit);
                 vec![ServerFrame::RunCommand(request)]
             }
-            // Dispatch reports what cannot be encoded.
-            None => self.dispatch(state).await,
+            // A queued command is never already on the agent; one that cannot
+            // be sent was failed (or is retried by the next dispatch).
+            Prepared::AlreadyThere | Prepared::Skip => Vec::new(),
+        }
+    }
+
+    /// The `run_command` frame of a stored command, with the values of its
+    /// vault variables (decrypted here, only for this frame: they are never
+    /// stored). A command without vault variables costs no query. A queued
+    /// command whose entries cannot be used any more (deleted, moved to
+    /// another client, not decrypting) ends failed with why, rather than
+    /// running without them.
+    async fn prepare(&mut self, state: &AppState, command: &CommandRecord) -> Prepared {
+        let Some(mut request) = to_request(command) else {
+            tracing::error!(command = %command.id, "stored command cannot be encoded; skipped");
+            return Prepared::Skip;
+        };
+        if command.vault_env.is_empty() {
+            return Prepared::Send(request);
+        }
+        match vault::values_for_command(state, command).await {
+            Ok(values) => {
+                self.masks
+                    .insert(command.id, values.values().cloned().collect());
+                request.env.extend(values);
+                Prepared::Send(request)
+            }
+            Err(Unresolved::Refused(error)) if command.status == CommandStatus::Queued => {
+                commands::fail_unsent(state, self.agent_id, command.id, error).await;
+                Prepared::Skip
+            }
+            // Running: the agent recorded it when it started it and never runs
+            // an id twice, so it needs no frame; its output and result are
+            // still taken in.
+            Err(Unresolved::Refused(error)) => {
+                tracing::warn!(command = %command.id, error, "a running command's vault entry cannot be used any more; not sent again");
+                Prepared::AlreadyThere
+            }
+            Err(Unresolved::Failed(error)) => {
+                tracing::error!(%error, command = %command.id, "reading a command's vault entries failed; it waits for the next dispatch");
+                Prepared::Skip
+            }
         }
     }
 
@@ -225,6 +288,12 @@ impl CommandRelay {
             Some(&limit) => limit,
             None => match state.store.get_agent_command(self.agent_id, id).await {
                 Ok(Some(command)) if !command.status.is_final() => {
+                    // Sent on an earlier link: its vault values are masked all the same.
+                    if !command.vault_env.is_empty() {
+                        if let Ok(values) = vault::values_for_command(state, &command).await {
+                            self.masks.insert(id, values.into_values().collect());
+                        }
+                    }
                     usize::try_from(command.output_limit_bytes).unwrap_or(usize::MAX)
                 }
                 // Ended: drop what is left of its live output; let the agent forget it.
@@ -255,13 +324,18 @@ impl CommandRelay {
             ResultStep::Store(finish) => finish,
         };
         let held_start = self.take_held_start(id);
-        let finish = CommandFinish {
+        let mut finish = CommandFinish {
             started_at: finish.started_at.or(held_start),
             ..finish
         };
+        if let Some(values) = self.masks.get(&id) {
+            commands::mask_values(&mut finish.stdout, values);
+            commands::mask_values(&mut finish.stderr, values);
+        }
         match commands::record_result(state, self.agent_id, id, finish).await {
             Ok(()) => {
                 self.in_flight.remove(&id);
+                self.masks.remove(&id);
                 if self.finished.len() == FINISHED_REMEMBERED {
                     self.finished.pop_front();
                 }

@@ -237,13 +237,25 @@ async fn redact_secret_parameters(
     for parameter in &script.current.parameters {
         if parameter.kind == gururmm_store::ParameterType::Secret {
             if let Some(value) = values.get_mut(&parameter.name) {
-                if !value.is_null() {
+                if !value.is_null() && !is_vault_reference(value) {
                     *value = json!(REDACTED);
                 }
             }
         }
     }
     Ok(())
+}
+
+/// Whether a run's value names a vault entry and holds nothing else (the id
+/// of an entry is no secret, and the log is clearer with it).
+fn is_vault_reference(value: &Value) -> bool {
+    value.as_object().is_some_and(|object| {
+        object.len() == 1
+            && object
+                .get(crate::services::scripts::VAULT_ENTRY_KEY)
+                .and_then(Value::as_str)
+                .is_some_and(|id| id.parse::<gururmm_protocol::VaultEntryId>().is_ok())
+    })
 }
 
 /// Operations that record themselves, with the settings before and after the

@@ -7,6 +7,7 @@
 //! once, with the result. When the server lacks part of it (a dropped link, a
 //! restart), it asks the agent to send it again before storing the result.
 
+use crate::auth::CurrentUser;
 use crate::config::Config;
 use crate::services::error::{ServiceError, ServiceResult};
 use crate::state::AppState;
@@ -226,6 +227,7 @@ pub fn new_command(
         created_at: now,
         expires_at: now + Duration::seconds(i64::from(config.command_queue_seconds)),
         script,
+        vault_env: BTreeMap::new(),
     }
 }
 
@@ -264,11 +266,17 @@ fn queued(state: &AppState, user: &User, command: &CommandRecord) {
     state.presence.offer_command(command);
 }
 
-/// Queues again, on the same agent and as a command of `user`'s, what a
-/// command ran: its type, code, interpreter, arguments, environment, working
-/// directory, run-as, timeout and output limit, and the script version it came
-/// from. It belongs to no job. 409 when its agent was deleted.
-pub async fn rerun(state: &AppState, user: &User, id: CommandId) -> ServiceResult<CommandRecord> {
+/// Queues again, on the same agent and as a command of the caller's, what a
+/// command ran: its type, code, interpreter, arguments, environment (with its
+/// vault references, resolved again when it is sent), working directory,
+/// run-as, timeout and output limit, and the script version it came from. It
+/// belongs to no job. 409 when its agent was deleted.
+pub async fn rerun(
+    state: &AppState,
+    current: &CurrentUser,
+    id: CommandId,
+) -> ServiceResult<CommandRecord> {
+    let user = &current.user;
     let original = state
         .store
         .get_command(user.organization_id, id)
@@ -279,6 +287,7 @@ pub async fn rerun(state: &AppState, user: &User, id: CommandId) -> ServiceResul
     let timeout = validate(&spec)?;
     let new = NewCommand {
         output_limit_bytes: original.output_limit_bytes,
+        vault_env: original.vault_env.clone(),
         ..new_command(
             &state.config,
             user,
@@ -298,6 +307,16 @@ pub async fn rerun(state: &AppState, user: &User, id: CommandId) -> ServiceResul
         }
         Err(error) => return Err(ServiceError::internal(error)),
     };
+    if !command.vault_env.is_empty() {
+        crate::services::vault::record_uses(
+            state,
+            &crate::services::audit::caller_actor(current),
+            user.organization_id,
+            &command.vault_env,
+            serde_json::json!({"command_id": command.id, "rerun_of": id}),
+        )
+        .await;
+    }
     queued(state, user, &command);
     Ok(command)
 }
@@ -336,6 +355,44 @@ pub async fn record_result(
         state.bus.command_status(&command);
     }
     Ok(())
+}
+
+/// Ends a command that was never sent to its agent as failed, with why.
+pub async fn fail_unsent(state: &AppState, agent_id: AgentId, id: CommandId, error: String) {
+    tracing::warn!(command = %id, agent = %agent_id, error, "command failed before it was sent");
+    let finish = CommandFinish {
+        status: CommandStatus::Failed,
+        exit_code: None,
+        error: Some(error),
+        stdout: String::new(),
+        stderr: String::new(),
+        stdout_truncated: false,
+        stderr_truncated: false,
+        started_at: None,
+        finished_at: Utc::now(),
+    };
+    if let Err(error) = record_result(state, agent_id, id, finish).await {
+        tracing::error!(%error, command = %id, "storing a command's failure failed");
+    }
+}
+
+/// Shortest value masked in output: shorter ones would blot out ordinary text.
+pub const MIN_MASKED_CHARS: usize = 4;
+
+/// Replaces each of `values` (of at least [`MIN_MASKED_CHARS`] characters)
+/// in a command's output with the placeholder of a hidden value, longest
+/// first, so a script echoing a value from the vault does not store it.
+pub fn mask_values(text: &mut String, values: &[String]) {
+    let mut values: Vec<&String> = values
+        .iter()
+        .filter(|value| value.chars().count() >= MIN_MASKED_CHARS)
+        .collect();
+    values.sort_by_key(|value| std::cmp::Reverse(value.len()));
+    for value in values {
+        if text.contains(value.as_str()) {
+            *text = text.replace(value.as_str(), crate::services::secrets::HIDDEN);
+        }
+    }
 }
 
 /// The longest prefix of `text` of at most `limit` bytes ending on a character boundary.
@@ -624,6 +681,16 @@ mod tests {
             ("hello worl".to_string(), "é".to_string())
         );
         assert_eq!(outputs.lengths(id), (0, 0));
+    }
+
+    #[test]
+    fn vault_values_are_masked_in_output_unless_too_short_to_tell() {
+        let mut text = "user=admin pass=Dom@in-Adm1n! again Dom@in-Adm1n! and abc".to_string();
+        mask_values(
+            &mut text,
+            &["Dom@in".into(), "Dom@in-Adm1n!".into(), "abc".into()],
+        );
+        assert_eq!(text, "user=admin pass=******** again ******** and abc");
     }
 
     #[test]

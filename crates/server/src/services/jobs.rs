@@ -2,10 +2,15 @@
 //! one ordinary command per agent created in one transaction, a job's
 //! failures run again, and a job's results exported as CSV.
 
+use crate::auth::CurrentUser;
+use crate::services::audit::caller_actor;
 use crate::services::commands::{new_command, CommandSpec};
 use crate::services::custom_fields;
 use crate::services::error::{ServiceError, ServiceResult};
-use crate::services::scripts::{as_command_spec, bind_parameters, MAX_JOB_AGENTS};
+use crate::services::scripts::{
+    as_command_spec, bind_parameters, split_vault_references, MAX_JOB_AGENTS,
+};
+use crate::services::vault;
 use crate::state::AppState;
 use axum::body::Bytes;
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -13,11 +18,11 @@ use futures_util::{stream, Stream, StreamExt};
 use gururmm_protocol::{AgentId, ClientId, OrganizationId, RunAs, SiteId};
 use gururmm_store::{
     AgentFilter, CommandStatus, Job, JobCommand, JobId, NewCommand, NewJob, Permission, ScriptId,
-    ScriptParameter, ScriptVersion, User,
+    ScriptParameter, User, VaultEntry, VaultReference,
 };
 use serde::Deserialize;
 use serde_json::Value;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 /// Where to run: exactly one of a list of agents, a site, or a client.
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
@@ -36,6 +41,12 @@ pub struct Targets {
 pub struct RunScriptRequest {
     pub targets: Targets,
     /// Values by parameter name (strings, numbers or booleans by the parameter's type).
+    /// A `secret` parameter may instead name a credential vault entry,
+    /// `{"vault_entry_id": "<uuid>"}`: an entry of the organization, of the
+    /// client of every target agent (else 422 naming the agents). The agent gets
+    /// its value in that command's environment only; commands, the job and the
+    /// audit log keep the reference, never the value. Using an entry takes no
+    /// `view_secrets`; each use is in the audit log (`vault_entry_used`).
     #[serde(default)]
     #[schema(value_type = Object)]
     pub parameters: BTreeMap<String, Value>,
@@ -224,13 +235,16 @@ async fn start(state: &AppState, job: NewJob, commands: Vec<NewCommand>) -> Serv
 /// Runs the script's current version on the targets: one command per agent,
 /// gathered in a job. Parameter values reach the script as argv and
 /// environment; a parameter mapped to a custom field that the caller left
-/// empty takes, on each agent, the value reaching that agent.
+/// empty takes, on each agent, the value reaching that agent; a secret
+/// parameter given a vault entry keeps only the reference, resolved when each
+/// command is sent to its agent.
 pub async fn run_script(
     state: &AppState,
-    user: &User,
+    current: &CurrentUser,
     script: ScriptId,
     request: RunScriptRequest,
 ) -> ServiceResult<Job> {
+    let user = &current.user;
     let org = user.organization_id;
     let script = state
         .store
@@ -238,19 +252,29 @@ pub async fn run_script(
         .await
         .map_err(ServiceError::from_store("script"))?;
     let version = &script.current;
-    let from_fields = parameters_from_fields(&version.parameters, &request.parameters);
+    let (given, from_vault) = split_vault_references(&version.parameters, &request.parameters)?;
+    // Parameters taken from the vault are secret ones, which are never in
+    // argv: binding the others alone leaves the arguments as they would be.
+    let parameters: Vec<ScriptParameter> = version
+        .parameters
+        .iter()
+        .filter(|p| !from_vault.contains_key(&p.name))
+        .cloned()
+        .collect();
+    let mut default_env = version.default_env.clone();
+    default_env.retain(|name, _| !from_vault.contains_key(name));
+    let from_fields = parameters_from_fields(&parameters, &given);
     // The caller's values are checked before anything else (a mapped
     // parameter may still get its value from the agents).
-    let callers: Vec<ScriptParameter> = version
-        .parameters
+    let callers: Vec<ScriptParameter> = parameters
         .iter()
         .map(|p| ScriptParameter {
             required: p.required && !from_fields.contains(&p),
             ..p.clone()
         })
         .collect();
-    let (args, parameter_env) = bind_parameters(&callers, &request.parameters)?;
-    let mut env = version.default_env.clone();
+    let (args, parameter_env) = bind_parameters(&callers, &given)?;
+    let mut env = default_env.clone();
     env.extend(parameter_env);
     let run_as = request.run_as.unwrap_or_else(|| version.run_as.clone());
     let timeout = request
@@ -265,21 +289,17 @@ pub async fn run_script(
         env,
         args,
     )?;
+    let entries = vault::references_for_run(state, user, &from_vault).await?;
     let (agents, target) = resolve_targets(state, org, &request.targets).await?;
+    check_vault_clients(state, org, &entries, &agents).await?;
+    let vault_env: BTreeMap<String, VaultReference> = entries
+        .iter()
+        .map(|(variable, entry)| (variable.clone(), vault::reference(entry)))
+        .collect();
     let per_agent = if from_fields.is_empty() {
         None
     } else {
-        Some(
-            bind_per_agent(
-                state,
-                org,
-                version,
-                &from_fields,
-                &request.parameters,
-                &agents,
-            )
-            .await?,
-        )
+        Some(bind_per_agent(state, org, &parameters, &from_fields, &given, &agents).await?)
     };
     let now = Utc::now();
     let script_version = Some((script.id, version.version));
@@ -296,19 +316,27 @@ pub async fn run_script(
                 script_version,
                 now,
             );
+            command.vault_env = vault_env.clone();
             // Each value was checked as a parameter value (a bounded size,
             // no NUL), so the command's limits hold as for the caller's.
             if let Some((args, parameter_env)) = per_agent.as_ref().map(|bound| &bound[index]) {
                 command.args = args.clone();
-                command.env = version.default_env.clone();
+                command.env = default_env.clone();
                 command.env.extend(parameter_env.clone());
             }
             command
         })
         .collect();
-    // The job shows what it ran with, but never a secret (the commands hold those).
-    let mut parameters = request.parameters;
+    // The job shows what it ran with, but never a secret (the commands hold
+    // those); an entry of the vault is shown as the reference it is.
+    let mut parameters = given;
     crate::services::secrets::hide_secret_values(&version.parameters, &mut parameters);
+    for (variable, reference) in &vault_env {
+        parameters.insert(
+            variable.clone(),
+            serde_json::to_value(reference).map_err(ServiceError::internal)?,
+        );
+    }
     let job = NewJob {
         organization_id: org,
         name: format!("{} v{}", script.name, version.version),
@@ -320,8 +348,61 @@ pub async fn run_script(
         created_at: now,
     };
     let job = start(state, job, commands).await?;
+    if !vault_env.is_empty() {
+        vault::record_uses(
+            state,
+            &caller_actor(current),
+            org,
+            &vault_env,
+            serde_json::json!({"job_id": job.id, "agents": agents.len()}),
+        )
+        .await;
+    }
     tracing::info!(job = %job.id, script = %script.id, version = version.version, agents = agents.len(), user = %user.id, "script run");
     Ok(job)
+}
+
+/// A run may give an entry only to agents of the entry's client: 422 naming
+/// the agents of other clients. (Checked again when each command is sent, as
+/// an agent may move to another client meanwhile.)
+async fn check_vault_clients(
+    state: &AppState,
+    org: OrganizationId,
+    entries: &[(String, VaultEntry)],
+    agents: &[AgentId],
+) -> ServiceResult<()> {
+    let mut checked: Vec<ClientId> = Vec::new();
+    for (variable, entry) in entries {
+        if checked.contains(&entry.client_id) {
+            continue;
+        }
+        let filter = AgentFilter {
+            client_id: Some(entry.client_id),
+            ..Default::default()
+        };
+        let of_client: HashSet<AgentId> = state
+            .store
+            .agent_ids(org, &filter, MAX_JOB_AGENTS + 1)
+            .await
+            .map_err(ServiceError::internal)?
+            .into_iter()
+            .collect();
+        refuse_agents(
+            state,
+            org,
+            agents,
+            |agent| !of_client.contains(agent),
+            |named| {
+                format!(
+                    "parameter {variable}: vault entry \"{}\" belongs to another client than {named}; a vault entry runs only on its own client's agents",
+                    entry.name
+                )
+            },
+        )
+        .await?;
+        checked.push(entry.client_id);
+    }
+    Ok(())
 }
 
 /// The parameters mapped to a custom field that the caller gave no value.
@@ -356,6 +437,24 @@ async fn name_agents(state: &AppState, org: OrganizationId, agents: &[AgentId]) 
     }
 }
 
+/// A 422 naming the agents for which `refused` holds (the first few), in
+/// `message`; `Ok` when there are none.
+async fn refuse_agents(
+    state: &AppState,
+    org: OrganizationId,
+    agents: &[AgentId],
+    refused: impl Fn(&AgentId) -> bool,
+    message: impl FnOnce(String) -> String,
+) -> ServiceResult<()> {
+    let those: Vec<AgentId> = agents.iter().filter(|a| refused(a)).copied().collect();
+    if those.is_empty() {
+        return Ok(());
+    }
+    Err(ServiceError::invalid(message(
+        name_agents(state, org, &those).await,
+    )))
+}
+
 /// Each agent's argv and parameter environment, in the order of `agents`:
 /// the caller's values, and for each parameter of `from_fields` the value of
 /// its custom field reaching the agent (its own, else its site's, else its
@@ -364,7 +463,7 @@ async fn name_agents(state: &AppState, org: OrganizationId, agents: &[AgentId]) 
 async fn bind_per_agent(
     state: &AppState,
     org: OrganizationId,
-    version: &ScriptVersion,
+    parameters: &[ScriptParameter],
     from_fields: &[&ScriptParameter],
     given: &BTreeMap<String, Value>,
     agents: &[AgentId],
@@ -381,22 +480,23 @@ async fn bind_per_agent(
             continue;
         }
         let key = parameter.custom_field.as_deref().unwrap_or_default();
-        let lacking: Vec<AgentId> = agents
-            .iter()
-            .filter(|agent| {
+        refuse_agents(
+            state,
+            org,
+            agents,
+            |agent| {
                 !reaching
                     .get(agent)
                     .is_some_and(|values| values.contains_key(key))
-            })
-            .copied()
-            .collect();
-        if !lacking.is_empty() {
-            return Err(ServiceError::invalid(format!(
-                "parameter {} is required and custom field {key} has no value for {}",
-                parameter.name,
-                name_agents(state, org, &lacking).await
-            )));
-        }
+            },
+            |named| {
+                format!(
+                    "parameter {} is required and custom field {key} has no value for {named}",
+                    parameter.name
+                )
+            },
+        )
+        .await?;
     }
     let mut bound = Vec::with_capacity(agents.len());
     for agent in agents {
@@ -407,7 +507,7 @@ async fn bind_per_agent(
                 values.insert(parameter.name.clone(), Value::String(value.clone()));
             }
         }
-        match bind_parameters(&version.parameters, &values) {
+        match bind_parameters(parameters, &values) {
             Ok(binding) => bound.push(binding),
             Err(error) => {
                 return Err(ServiceError::invalid(format!(
@@ -422,7 +522,12 @@ async fn bind_per_agent(
 
 /// Runs the same command again, as a new job, on every agent of the job where
 /// it ended without success (failed, timeout, cancelled, interrupted, expired).
-pub async fn rerun_failed(state: &AppState, user: &User, id: JobId) -> ServiceResult<Job> {
+pub async fn rerun_failed(
+    state: &AppState,
+    current: &CurrentUser,
+    id: JobId,
+) -> ServiceResult<Job> {
+    let user = &current.user;
     let org = user.organization_id;
     let job = state
         .store
@@ -455,6 +560,8 @@ pub async fn rerun_failed(state: &AppState, user: &User, id: JobId) -> ServiceRe
             NewCommand {
                 // The original's output limit, not today's default.
                 output_limit_bytes: command.output_limit_bytes,
+                // Vault references stay references, resolved again when sent.
+                vault_env: command.vault_env.clone(),
                 ..new_command(
                     &state.config,
                     user,
@@ -477,7 +584,22 @@ pub async fn rerun_failed(state: &AppState, user: &User, id: JobId) -> ServiceRe
         created_by_email: user.email.clone(),
         created_at: now,
     };
-    start(state, new_job, commands).await
+    let vault_env: BTreeMap<String, VaultReference> = failed
+        .iter()
+        .flat_map(|c| c.command.vault_env.clone())
+        .collect();
+    let job = start(state, new_job, commands).await?;
+    if !vault_env.is_empty() {
+        vault::record_uses(
+            state,
+            &caller_actor(current),
+            org,
+            &vault_env,
+            serde_json::json!({"job_id": job.id, "rerun_of": id, "agents": failed.len()}),
+        )
+        .await;
+    }
+    Ok(job)
 }
 
 /// Most rows of a job's CSV export: as many as a job may have agents, so every

@@ -6,7 +6,7 @@ use crate::services::commands::{validate, CommandSpec};
 use crate::services::error::{ServiceError, ServiceResult};
 use crate::state::AppState;
 use chrono::Utc;
-use gururmm_protocol::{CommandType, RunAs};
+use gururmm_protocol::{CommandType, RunAs, VaultEntryId};
 pub use gururmm_store::{ParameterType, ScriptParameter};
 use gururmm_store::{Script, ScriptFields, ScriptId, ScriptVersion, User};
 use serde_json::Value;
@@ -157,6 +157,56 @@ pub fn bind_parameters(
     Ok((args, env))
 }
 
+/// The one key of a run's value that names a vault entry instead of giving a value.
+pub const VAULT_ENTRY_KEY: &str = "vault_entry_id";
+
+/// Splits a run's values into those given as they are and the vault entries
+/// named in their place (`{"vault_entry_id": "<uuid>"}`, by parameter name).
+/// Only a secret parameter takes an entry: any other is a 422 naming it, as
+/// is an object of another shape.
+pub fn split_vault_references(
+    parameters: &[ScriptParameter],
+    values: &BTreeMap<String, Value>,
+) -> ServiceResult<(BTreeMap<String, Value>, BTreeMap<String, VaultEntryId>)> {
+    let mut given = BTreeMap::new();
+    let mut references = BTreeMap::new();
+    for (name, value) in values {
+        let Value::Object(object) = value else {
+            given.insert(name.clone(), value.clone());
+            continue;
+        };
+        let Some(parameter) = parameters.iter().find(|p| &p.name == name) else {
+            return Err(ServiceError::invalid(format!(
+                "the script has no parameter {name}"
+            )));
+        };
+        if parameter.kind != ParameterType::Secret {
+            return Err(ServiceError::invalid(format!(
+                "parameter {name}: only a secret parameter takes a vault entry; give a {} value",
+                match parameter.kind {
+                    ParameterType::Number => "number",
+                    ParameterType::Boolean => "boolean",
+                    ParameterType::String | ParameterType::Secret => "string",
+                }
+            )));
+        }
+        let id = match (object.len(), object.get(VAULT_ENTRY_KEY)) {
+            (1, Some(Value::String(id))) => id.parse::<VaultEntryId>().map_err(|_| {
+                ServiceError::invalid(format!(
+                    "parameter {name}: {VAULT_ENTRY_KEY} must be a vault entry's id (a UUID)"
+                ))
+            })?,
+            _ => {
+                return Err(ServiceError::invalid(format!(
+                    "parameter {name}: a vault entry is given as {{\"{VAULT_ENTRY_KEY}\": \"<uuid>\"}} and nothing else"
+                )))
+            }
+        };
+        references.insert(name.clone(), id);
+    }
+    Ok((given, references))
+}
+
 /// What a script version runs, as a command spec (reusing command validation).
 pub fn as_command_spec(
     command_type: CommandType,
@@ -287,6 +337,52 @@ mod tests {
         let (args, env) = bind_parameters(&parameters, &values).unwrap();
         assert_eq!(args, ["7"], "never on the command line");
         assert_eq!(env["Token"], "s3cret");
+    }
+
+    #[test]
+    fn only_secret_parameters_take_a_vault_entry_and_only_in_its_one_shape() {
+        let parameters = vec![
+            parameter("Token", ParameterType::Secret, None, true),
+            parameter("Days", ParameterType::Number, None, false),
+        ];
+        let id = VaultEntryId::new();
+        let split = |values: Value| {
+            let values: BTreeMap<String, Value> = serde_json::from_value(values).unwrap();
+            split_vault_references(&parameters, &values).map_err(|e| e.to_string())
+        };
+        let (given, references) =
+            split(serde_json::json!({"Token": {"vault_entry_id": id.to_string()}, "Days": 3}))
+                .unwrap();
+        assert_eq!(
+            given,
+            BTreeMap::from([("Days".to_string(), Value::from(3))])
+        );
+        assert_eq!(references, BTreeMap::from([("Token".to_string(), id)]));
+        for (values, needle) in [
+            (
+                serde_json::json!({"Days": {"vault_entry_id": id.to_string()}}),
+                "parameter Days: only a secret parameter",
+            ),
+            (
+                serde_json::json!({"Token": {"vault_entry_id": "not-a-uuid"}}),
+                "parameter Token: vault_entry_id must be",
+            ),
+            (
+                serde_json::json!({"Token": {"vault_entry_id": id.to_string(), "x": 1}}),
+                "parameter Token: a vault entry is given as",
+            ),
+            (
+                serde_json::json!({"Token": {}}),
+                "parameter Token: a vault entry is given as",
+            ),
+            (
+                serde_json::json!({"Other": {"vault_entry_id": id.to_string()}}),
+                "no parameter Other",
+            ),
+        ] {
+            let error = split(values).unwrap_err();
+            assert!(error.contains(needle), "{error:?} lacks {needle:?}");
+        }
     }
 
     #[test]

@@ -3,6 +3,10 @@
 //! holding `view_secrets` who proves again who they are (their password, or
 //! a code of their authenticator app), each reveal in the audit log.
 //! Values are encrypted with the organization's data key (`vault_keys.rs`).
+//!
+//! A script run may also give a secret parameter an entry instead of a value:
+//! the command keeps a reference, and [`values_for_command`] decrypts it only
+//! to put it into the frame that sends the command to its agent.
 
 use crate::auth::secrets::verify_password;
 use crate::auth::CurrentUser;
@@ -12,7 +16,11 @@ use crate::state::AppState;
 use crate::vault_keys::{DataKey, KeyRing, WrappedKey};
 use chrono::Utc;
 use gururmm_protocol::{ClientId, OrganizationId, SiteId, VaultEntryId};
-use gururmm_store::{StoredDataKey, VaultEntry};
+use gururmm_store::{
+    AuditActor, CommandRecord, NewAuditEvent, StoreError, StoredDataKey, User, VaultEntry,
+    VaultReference,
+};
+use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 /// What an entry may hold.
@@ -264,15 +272,145 @@ pub async fn get(
     current: &CurrentUser,
     id: VaultEntryId,
 ) -> ServiceResult<VaultEntry> {
+    entry_of(state, &current.user, id).await
+}
+
+/// The entry of the user's organization, when they may reach its client (a
+/// client-scoped user's other clients are a 404, like a missing entry).
+async fn entry_of(state: &AppState, user: &User, id: VaultEntryId) -> ServiceResult<VaultEntry> {
     let entry = state
         .store
-        .get_vault_entry(current.user.organization_id, id)
+        .get_vault_entry(user.organization_id, id)
         .await
         .map_err(ServiceError::from_store("vault entry"))?;
-    if !crate::auth::client_scope::allows(current, entry.client_id) {
+    if user
+        .clients
+        .as_ref()
+        .is_some_and(|clients| !clients.contains(&entry.client_id))
+    {
         return Err(ServiceError::NotFound("vault entry"));
     }
     Ok(entry)
+}
+
+/// The entries a script run names for its secret parameters (by parameter
+/// name), as the commands keep them: references, never values. Using an entry
+/// needs no `view_secrets` (the caller never sees the value), only an entry
+/// of a client they may reach; whether it may run on the job's agents is the
+/// caller's next check ([`crate::services::jobs`]).
+pub async fn references_for_run(
+    state: &AppState,
+    user: &User,
+    named: &BTreeMap<String, VaultEntryId>,
+) -> ServiceResult<Vec<(String, VaultEntry)>> {
+    let mut entries = Vec::with_capacity(named.len());
+    for (variable, id) in named {
+        entries.push((variable.clone(), entry_of(state, user, *id).await?));
+    }
+    Ok(entries)
+}
+
+/// The reference a command keeps of an entry.
+pub fn reference(entry: &VaultEntry) -> VaultReference {
+    VaultReference {
+        vault_entry_id: entry.id,
+        entry_name: entry.name.clone(),
+    }
+}
+
+/// Records in the audit log that `actor` had commands use these entries
+/// (`vault_entry_used`, one event per entry, naming it and what used it).
+/// The request that made the commands is already recorded; a failure here is
+/// logged, never undoes the commands.
+pub async fn record_uses(
+    state: &AppState,
+    actor: &AuditActor,
+    org: OrganizationId,
+    references: &BTreeMap<String, VaultReference>,
+    used_by: serde_json::Value,
+) {
+    let mut by_entry: BTreeMap<VaultEntryId, (String, Vec<String>)> = BTreeMap::new();
+    for (variable, reference) in references {
+        by_entry
+            .entry(reference.vault_entry_id)
+            .or_insert_with(|| (reference.entry_name.clone(), Vec::new()))
+            .1
+            .push(variable.clone());
+    }
+    for (id, (name, variables)) in by_entry {
+        let event = NewAuditEvent {
+            organization_id: org,
+            at: Utc::now(),
+            actor: actor.clone(),
+            action: "vault_entry_used".into(),
+            target_kind: Some("vault".into()),
+            target_id: Some(id.to_string()),
+            source_ip: None,
+            details: serde_json::json!({"entry_name": name, "variables": variables, "used_by": used_by}),
+        };
+        if let Err(error) = crate::services::audit::record(state.store.as_ref(), event).await {
+            tracing::error!(%error, entry = %id, "recording a vault entry's use failed");
+        }
+    }
+}
+
+/// Why a command's vault variables have no values.
+#[derive(Debug)]
+pub enum Unresolved {
+    /// The command cannot run as it was made (an entry was deleted, belongs
+    /// to another client than the agent's now, or does not decrypt): the
+    /// message is the command's error.
+    Refused(String),
+    /// The database or the key ring failed; another dispatch may succeed.
+    Failed(ServiceError),
+}
+
+/// The values of a command's vault variables, decrypted for sending to its
+/// agent and nowhere else: each entry must still exist in the command's
+/// organization and belong to the agent's client (it may have moved since the
+/// command was made).
+pub async fn values_for_command(
+    state: &AppState,
+    command: &CommandRecord,
+) -> Result<BTreeMap<String, String>, Unresolved> {
+    let org = command.organization_id;
+    let agent_client = match state.store.get_agent(org, command.agent_id).await {
+        Ok(detail) => detail.agent.client_id,
+        Err(StoreError::NotFound) => {
+            return Err(Unresolved::Refused("the agent was deleted".into()))
+        }
+        Err(error) => return Err(Unresolved::Failed(ServiceError::internal(error))),
+    };
+    let key = data_key(state, org).await.map_err(Unresolved::Failed)?;
+    let mut values = BTreeMap::new();
+    for (variable, reference) in &command.vault_env {
+        let id = reference.vault_entry_id;
+        let named = format!(
+            "vault entry \"{}\" ({id}) for {variable}",
+            reference.entry_name
+        );
+        let entry = match state.store.get_vault_entry(org, id).await {
+            Ok(entry) => entry,
+            Err(StoreError::NotFound) => {
+                return Err(Unresolved::Refused(format!(
+                    "{named} no longer exists; the command did not run"
+                )))
+            }
+            Err(error) => return Err(Unresolved::Failed(ServiceError::internal(error))),
+        };
+        if entry.client_id != agent_client {
+            return Err(Unresolved::Refused(format!(
+                "{named} belongs to another client than this agent's; the command did not run"
+            )));
+        }
+        let value = key.decrypt(org, id, &entry.value_sealed).map_err(|_| {
+            Unresolved::Refused(format!(
+                "{named} does not decrypt (it was changed outside the server); the command did not run"
+            ))
+        })?;
+        values.insert(variable.clone(), value);
+    }
+    Ok(values)
 }
 
 /// How a caller proves again who they are before a value is shown.

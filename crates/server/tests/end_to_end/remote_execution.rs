@@ -550,3 +550,60 @@ async fn a_bulk_job_runs_on_several_real_agents_and_waits_for_the_offline_one() 
         assert_eq!(command["status"], "completed");
     }
 }
+
+#[tokio::test]
+async fn a_vault_entry_reaches_the_real_agents_process_and_its_stored_output_masks_it() {
+    for database in TestDatabase::all().await {
+        let rig = Rig::start(&database).await;
+        let secret = "Vlt-e2e-S3cret!";
+        let agent = rig
+            .api
+            .get(&format!("/api/v1/agents/{}", rig.agent_id))
+            .await;
+        let entry = rig
+            .api
+            .post(
+                &format!(
+                    "/api/v1/clients/{}/vault",
+                    agent["client_id"].as_str().unwrap()
+                ),
+                json!({"name": "Domain admin", "kind": "password", "secret": secret}),
+            )
+            .await;
+        // The process writes what it got to a file (the truth), and echoes it (the stored output).
+        let out = rig.path("vault.txt");
+        let script = rig
+            .api
+            .post(
+                "/api/v1/scripts",
+                json!({"name": "Vault", "command_type": "shell",
+                    "body": "printf '%s' \"$DB_PASSWORD\" > \"$1\"; echo \"got $DB_PASSWORD, args: $#\"",
+                    "parameters": [{"name": "DB_PASSWORD", "type": "secret", "required": true},
+                                   {"name": "Out", "type": "string", "required": true}]}),
+            )
+            .await;
+        let job = rig
+            .api
+            .post(
+                &format!("/api/v1/scripts/{}/run", script["id"].as_str().unwrap()),
+                json!({"targets": {"agent_ids": [rig.agent_id]},
+                    "parameters": {"DB_PASSWORD": {"vault_entry_id": entry["id"]}, "Out": out}}),
+            )
+            .await;
+        let detail = rig
+            .api
+            .get(&format!("/api/v1/jobs/{}", job["id"].as_str().unwrap()))
+            .await;
+        let done = rig
+            .finished(detail["agents"][0]["command_id"].as_str().unwrap())
+            .await;
+        assert_eq!(done["status"], "completed", "{done}");
+        assert_eq!(std::fs::read_to_string(&out).unwrap(), secret);
+        assert_eq!(done["stdout"], "got ********, args: 1\n");
+        assert_eq!(
+            done["vault_env"]["DB_PASSWORD"]["entry_name"],
+            "Domain admin"
+        );
+        assert!(!done.to_string().contains(secret), "{done}");
+    }
+}

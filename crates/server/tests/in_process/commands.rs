@@ -34,17 +34,6 @@ async fn run(server: &TestServer, token: &str, agent: &EnrolledAgent, body: Valu
     command
 }
 
-/// The next `run_command`, skipping other frames.
-async fn next_run(socket: &mut Socket) -> gururmm_protocol::CommandRequest {
-    loop {
-        match next(socket).await {
-            Ok(ServerFrame::RunCommand(request)) => return request,
-            Ok(_) => continue,
-            Err(reason) => panic!("connection closed: {reason:?}"),
-        }
-    }
-}
-
 async fn next_matching(socket: &mut Socket, wanted: impl Fn(&ServerFrame) -> bool) -> ServerFrame {
     loop {
         match next(socket).await {

@@ -37,4 +37,5 @@ mod sso;
 mod tenancy;
 mod users;
 mod vault;
+mod vault_parameters;
 mod webauthn;

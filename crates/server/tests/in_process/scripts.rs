@@ -6,7 +6,7 @@
 use crate::support::*;
 use crate::wire::*;
 use chrono::Utc;
-use gururmm_protocol::{AgentFrame, CommandOutcome, CommandResult, ServerFrame};
+use gururmm_protocol::{AgentFrame, CommandOutcome, CommandResult};
 use gururmm_store::Role;
 use gururmm_testing::eventually;
 use reqwest::{Method, StatusCode};
@@ -91,16 +91,6 @@ async fn scripts_are_versioned_validated_and_scoped() {
         assert_eq!(server.get("/api/v1/scripts/not-a-uuid", &token).await.0, StatusCode::NOT_FOUND);
     })
     .await;
-}
-
-async fn next_run(socket: &mut Socket) -> gururmm_protocol::CommandRequest {
-    loop {
-        match next(socket).await {
-            Ok(ServerFrame::RunCommand(request)) => return request,
-            Ok(_) => continue,
-            Err(reason) => panic!("closed: {reason:?}"),
-        }
-    }
 }
 
 fn finished(

@@ -28,16 +28,6 @@ fn script_with_secrets() -> Value {
     })
 }
 
-async fn next_run(socket: &mut Socket) -> gururmm_protocol::CommandRequest {
-    loop {
-        match next(socket).await {
-            Ok(gururmm_protocol::ServerFrame::RunCommand(request)) => return request,
-            Ok(_) => continue,
-            Err(reason) => panic!("closed: {reason:?}"),
-        }
-    }
-}
-
 #[tokio::test]
 async fn secrets_reach_the_agent_and_only_those_who_may_see_them() {
     each_backend(|server| async move {

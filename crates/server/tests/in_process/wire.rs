@@ -80,6 +80,17 @@ pub(crate) async fn next(socket: &mut Socket) -> Result<ServerFrame, Option<Clos
     }
 }
 
+/// The next `run_command`, skipping other frames.
+pub(crate) async fn next_run(socket: &mut Socket) -> gururmm_protocol::CommandRequest {
+    loop {
+        match next(socket).await {
+            Ok(ServerFrame::RunCommand(request)) => return request,
+            Ok(_) => continue,
+            Err(reason) => panic!("connection closed: {reason:?}"),
+        }
+    }
+}
+
 /// Reads frames until the connection closes; returns the close reason.
 pub(crate) async fn closed(socket: &mut Socket) -> Option<CloseReason> {
     loop {

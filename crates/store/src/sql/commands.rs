@@ -12,7 +12,7 @@ use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Type};
 pub(crate) const COMMAND_COLUMNS: &str = "id, organization_id, agent_id, created_by, created_by_email, command_type, command, \
      interpreter, args, env, working_dir, run_as, timeout_seconds, output_limit_bytes, status, exit_code, error, \
      stdout_truncated, stderr_truncated, cancel_requested, created_at, expires_at, started_at, finished_at, \
-     job_id, script_id, script_version";
+     job_id, script_id, script_version, vault_env";
 
 impl<DB: SqlDatabase> SqlStore<DB>
 where
@@ -75,8 +75,8 @@ where
         let row: Option<CommandRow> = sqlx::query_as(&format!(
             "INSERT INTO commands (id, organization_id, agent_id, created_by, created_by_email, command_type, \
              command, interpreter, args, env, working_dir, run_as, timeout_seconds, output_limit_bytes, status, \
-             created_at, expires_at, job_id, script_id, script_version) \
-             SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'queued', $15, $16, $17, $18, $19 \
+             created_at, expires_at, job_id, script_id, script_version, vault_env) \
+             SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'queued', $15, $16, $17, $18, $19, $20 \
              WHERE EXISTS (SELECT 1 FROM agents WHERE id = $3 AND organization_id = $2) \
              RETURNING {COMMAND_COLUMNS}, stdout, stderr"
         ))
@@ -99,6 +99,7 @@ where
         .bind(job.map(|job| job.to_string()))
         .bind(command.script.map(|(script, _)| script.to_string()))
         .bind(command.script.map(|(_, version)| version))
+        .bind(to_json(&command.vault_env)?)
         .fetch_optional(connection)
         .await?;
         Ok(row)

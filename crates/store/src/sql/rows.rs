@@ -327,6 +327,7 @@ pub(crate) struct CommandRow {
     pub(crate) job_id: Option<String>,
     pub(crate) script_id: Option<String>,
     pub(crate) script_version: Option<i64>,
+    pub(crate) vault_env: String,
 }
 
 impl CommandRow {
@@ -365,6 +366,7 @@ impl CommandRow {
                 (Some(id), Some(version)) => Some((parse_id(id)?, version)),
                 _ => None,
             },
+            vault_env: from_json(&self.vault_env, "commands.vault_env")?,
         })
     }
 }

@@ -58,6 +58,7 @@ async fn command_story(store: Arc<dyn Store>) {
             + Duration::milliseconds(created.fetch_add(1, std::sync::atomic::Ordering::SeqCst)),
         expires_at: now + expires_in,
         script: None,
+        vault_env: Default::default(),
     };
     let first = store
         .create_command(new("echo one", Duration::hours(1)))
@@ -65,10 +66,24 @@ async fn command_story(store: Arc<dyn Store>) {
         .unwrap();
     assert_eq!(first.status, CommandStatus::Queued);
     assert_eq!(first.created_by, Some(user.id));
+    // A variable from the vault is kept as a reference (entry and name), never a value.
+    let reference = gururmm_store::VaultReference {
+        vault_entry_id: gururmm_protocol::VaultEntryId::new(),
+        entry_name: "Domain admin".into(),
+    };
     let second = store
-        .create_command(new("echo two", Duration::hours(1)))
+        .create_command(NewCommand {
+            vault_env: [("ADMIN_PASSWORD".to_string(), reference.clone())].into(),
+            ..new("echo two", Duration::hours(1))
+        })
         .await
         .unwrap();
+    assert_eq!(
+        second.vault_env,
+        [("ADMIN_PASSWORD".to_string(), reference.clone())].into(),
+        "{backend}"
+    );
+    assert!(first.vault_env.is_empty(), "{backend}");
     let stale_queue = store
         .create_command(new("echo never", Duration::seconds(-1)))
         .await
@@ -95,6 +110,10 @@ async fn command_story(store: Arc<dyn Store>) {
         dispatch.iter().map(|c| c.id).collect::<Vec<_>>(),
         [first.id, second.id],
         "{backend}: oldest first, expired excluded"
+    );
+    assert_eq!(
+        dispatch[1].vault_env["ADMIN_PASSWORD"], reference,
+        "{backend}: dispatch sees the reference"
     );
     let running = store
         .mark_command_started(agent, first.id, now)

@@ -88,6 +88,7 @@ async fn a_stored_value_that_does_not_decode_is_an_error_not_a_default() {
                 created_at: now,
                 expires_at: now + Duration::hours(1),
                 script: None,
+                vault_env: Default::default(),
             })
             .await
             .unwrap();

@@ -259,6 +259,7 @@ async fn script_and_job_story(store: Arc<dyn Store>) {
             created_at: now,
             expires_at: now + Duration::hours(1),
             script: Some((cleanup.id, 2)),
+            vault_env: Default::default(),
         })
         .collect();
     let job = store

@@ -25,6 +25,12 @@ describe("formatJobParameters", () => {
     expect(formatJobParameters(null)).toEqual([]);
   });
 
+  it("names the vault entry a secret parameter's value came from", () => {
+    expect(formatJobParameters({ Password: { vault_entry_id: "e-1", entry_name: "Domain admin" } })).toEqual([
+      { name: "Password", value: "Domain admin", hidden: false, vault: true },
+    ]);
+  });
+
   it("marks a secret parameter's value, hidden for everyone, without its placeholder", () => {
     expect(formatJobParameters({ Password: "********", Days: 7 })).toEqual([
       { name: "Password", value: "", hidden: true },

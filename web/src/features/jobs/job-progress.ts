@@ -35,18 +35,27 @@ export function jobProgress(counts: JobCounts): JobProgress {
 
 export interface JobParameter {
   name: string;
-  /** The value as text; "" when hidden. */
+  /** The value as text; "" when hidden; the entry's name when taken from the vault. */
   value: string;
   /** A secret parameter's value, which a job shows to no one (the server sends `********`). */
   hidden: boolean;
+  /** The value came from this vault entry (`value` is its name); the job never holds the value. */
+  vault?: boolean;
+}
+
+/** A vault reference as the server answers it: `{vault_entry_id, entry_name}`. */
+function vaultEntryName(value: unknown): string | null {
+  if (typeof value !== "object" || value === null || !("vault_entry_id" in value) || !("entry_name" in value)) return null;
+  return typeof value.entry_name === "string" ? value.entry_name : null;
 }
 
 /** A job's parameter values as text, in the order the server sent them. */
 export function formatJobParameters(parameters: unknown): JobParameter[] {
   if (typeof parameters !== "object" || parameters === null) return [];
-  return Object.entries(parameters as Record<string, unknown>).map(([name, value]) =>
-    value === HIDDEN_VALUE
-      ? { name, value: "", hidden: true }
-      : { name, value: typeof value === "string" ? value : JSON.stringify(value), hidden: false },
-  );
+  return Object.entries(parameters as Record<string, unknown>).map(([name, value]) => {
+    if (value === HIDDEN_VALUE) return { name, value: "", hidden: true };
+    const entryName = vaultEntryName(value);
+    if (entryName !== null) return { name, value: entryName, hidden: false, vault: true };
+    return { name, value: typeof value === "string" ? value : JSON.stringify(value), hidden: false };
+  });
 }

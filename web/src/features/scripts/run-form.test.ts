@@ -6,6 +6,7 @@ import {
   initialParameterValues,
   positionalArguments,
   typedParameterValues,
+  vaultClientOf,
 } from "./run-form";
 
 const parameters: ScriptParameter[] = [
@@ -132,5 +133,32 @@ describe("secret parameters", () => {
       parameter: "Password",
     });
     expect(typedParameterValues(secrets, { Host: "********", Token: "x" })).toMatchObject({ ok: false, parameter: "Host" });
+  });
+});
+
+describe("a secret parameter from the vault", () => {
+  const withSecret: ScriptParameter[] = [
+    { name: "Password", type: "secret", required: true },
+    { name: "Days", type: "number", default: "7" },
+  ];
+
+  it("sends the entry's id instead of a value, and asks for an entry when none is picked", () => {
+    const values = initialParameterValues(withSecret);
+    expect(typedParameterValues(withSecret, values, { Password: "e-1" })).toEqual({
+      ok: true,
+      values: { Password: { vault_entry_id: "e-1" }, Days: 7 },
+    });
+    expect(typedParameterValues(withSecret, values, { Password: "" })).toEqual({
+      ok: false,
+      parameter: "Password",
+      message: "Pick an entry of the vault.",
+    });
+  });
+
+  it("takes the entries of the target's client, or of the first agent's", () => {
+    expect(vaultClientOf({ kind: "site", clientId: "c-1", siteId: "s-1" }, null)).toBe("c-1");
+    expect(vaultClientOf({ kind: "client", clientId: "c-2" }, null)).toBe("c-2");
+    expect(vaultClientOf({ kind: "agents", agentIds: ["a-1"] }, "c-3")).toBe("c-3");
+    expect(vaultClientOf({ kind: "agents", agentIds: [] }, "c-3")).toBeNull();
   });
 });

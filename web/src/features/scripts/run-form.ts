@@ -10,6 +10,12 @@ import { valueMatchesType } from "./script-form";
 /** Text for string, number and secret parameters, a flag for boolean ones, by parameter name. */
 export type ParameterValues = Record<string, string | boolean>;
 
+/**
+ * Secret parameters given a credential vault entry instead of a value: the entry's id by parameter
+ * name. The server sends the agent the entry's value; the form never sees it.
+ */
+export type VaultChoices = Record<string, string>;
+
 export type TargetChoice =
   | { kind: "agents"; agentIds: string[] }
   | { kind: "site"; clientId: string | null; siteId: string | null }
@@ -48,6 +54,9 @@ export function positionalArguments(parameters: ScriptParameter[]): Record<strin
   return positions;
 }
 
+/** A value as a run sends it: typed text, a number, a flag, or a vault entry for a secret parameter. */
+export type RunParameterValue = string | number | boolean | { vault_entry_id: string };
+
 export type RunFormResult =
   | { ok: true; request: RunScriptRequest }
   | { ok: false; field: "parameter" | "targets" | "timeoutSeconds"; parameter?: string; message: string };
@@ -59,10 +68,17 @@ export type RunFormResult =
 export function typedParameterValues(
   parameters: ScriptParameter[],
   values: ParameterValues,
-): { ok: true; values: Record<string, string | number | boolean> } | { ok: false; parameter: string; message: string } {
-  const typed: Record<string, string | number | boolean> = {};
+  fromVault: VaultChoices = {},
+): { ok: true; values: Record<string, RunParameterValue> } | { ok: false; parameter: string; message: string } {
+  const typed: Record<string, RunParameterValue> = {};
   for (const parameter of parameters) {
     const value = values[parameter.name];
+    if (parameter.type === "secret" && parameter.name in fromVault) {
+      const entry = fromVault[parameter.name];
+      if (!entry) return { ok: false, parameter: parameter.name, message: "Pick an entry of the vault." };
+      typed[parameter.name] = { vault_entry_id: entry };
+      continue;
+    }
     // Left empty (or unchecked), a parameter taken from a custom field is not sent: the server
     // gives each agent its own value.
     const fromField = Boolean(parameter.custom_field);
@@ -98,6 +114,15 @@ export function typedParameterValues(
   return { ok: true, values: typed };
 }
 
+/**
+ * The client whose vault entries a run may use: the target's, or that of the first agent picked
+ * (`agentClient`, looked up by the caller); the server refuses agents of other clients by name.
+ */
+export function vaultClientOf(target: TargetChoice, agentClient: string | null): string | null {
+  if (target.kind === "agents") return target.agentIds.length > 0 ? agentClient : null;
+  return target.clientId;
+}
+
 /** Exactly one of agents, a site or a client, as the server wants it. */
 export function buildTargets(choice: TargetChoice): { ok: true; targets: Targets } | { ok: false; message: string } {
   if (choice.kind === "agents") {
@@ -117,8 +142,9 @@ export function buildRunRequest(
   values: ParameterValues,
   target: TargetChoice,
   timeoutSeconds: string,
+  fromVault: VaultChoices = {},
 ): RunFormResult {
-  const typed = typedParameterValues(parameters, values);
+  const typed = typedParameterValues(parameters, values, fromVault);
   if (!typed.ok) return { ok: false, field: "parameter", parameter: typed.parameter, message: typed.message };
   const targets = buildTargets(target);
   if (!targets.ok) return { ok: false, field: "targets", message: targets.message };

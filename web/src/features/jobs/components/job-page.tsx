@@ -7,6 +7,7 @@ import type { DataColumn } from "@/components/data-table";
 import { ErrorMessage } from "@/components/error-message";
 import { PageHeader } from "@/components/page-header";
 import { RelativeTime } from "@/components/relative-time";
+import { VaultReferenceValue } from "@/components/vault-reference";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
@@ -261,6 +262,8 @@ function JobHeader({ job, onRerun }: { job: JobDetail; onRerun: (job: Job) => vo
                       <LockIcon className="size-3 shrink-0" aria-hidden />
                       hidden
                     </span>
+                  ) : parameter.vault ? (
+                    <VaultReferenceValue entryName={parameter.value} />
                   ) : (
                     parameter.value
                   )}

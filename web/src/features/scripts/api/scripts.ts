@@ -16,6 +16,8 @@ export const scriptKeys = {
   targetClients: ["scripts", "targets", "clients"] as const,
   targetSites: (clientId: string | null) => ["scripts", "targets", "sites", clientId] as const,
   targetAgents: (q: string) => ["scripts", "targets", "agents", q] as const,
+  targetAgentClient: (agentId: string | null) => ["scripts", "targets", "agent-client", agentId] as const,
+  targetVault: (clientId: string | null) => ["scripts", "targets", "vault", clientId] as const,
   customFields: ["scripts", "custom-fields"] as const,
 };
 
@@ -151,5 +153,24 @@ export function useTargetAgents(q: string, enabled: boolean) {
     queryFn: () => unwrap(api.GET("/api/v1/agents", { params: { query: { q: q || undefined, page: 1, per_page: 50 } } })),
     placeholderData: keepPreviousData,
     enabled,
+  });
+}
+
+/** The client of an agent picked as a target, for the entries of the vault a run may use. */
+export function useTargetAgentClient(agentId: string | null) {
+  return useQuery({
+    queryKey: scriptKeys.targetAgentClient(agentId),
+    queryFn: async () => (await unwrap(api.GET("/api/v1/agents/{id}", { params: { path: { id: agentId ?? "" } } }))).client_id,
+    enabled: agentId !== null,
+    staleTime: 60_000,
+  });
+}
+
+/** A client's vault entries (names and kinds; the list never holds a value), for a secret parameter. */
+export function useTargetVaultEntries(clientId: string | null) {
+  return useQuery({
+    queryKey: scriptKeys.targetVault(clientId),
+    queryFn: () => unwrap(api.GET("/api/v1/clients/{id}/vault", { params: { path: { id: clientId ?? "" } } })),
+    enabled: clientId !== null,
   });
 }

@@ -4,7 +4,7 @@ import type { AgentPage, Job } from "@/api/types";
 import { Button } from "@/components/ui/button";
 import { renderPage } from "@/test/render-page";
 import { RunScriptDialog } from "./run-script-dialog";
-import { agentSummary, pageOf, script as scriptFixture } from "@/test/fixtures";
+import { agentDetail, agentSummary, pageOf, script as scriptFixture } from "@/test/fixtures";
 
 const script = scriptFixture(
   { name: "Greet", description: "", category: "" },
@@ -37,6 +37,26 @@ const fetchMock = vi.hoisted(() => {
 
 const job = { id: "j1", name: "Greet v2" } as Job;
 
+// The list never holds a value; the form sends the entry's id alone.
+const vault = {
+  items: [
+    {
+      id: "e1",
+      client_id: "c1",
+      site_id: null,
+      name: "Domain admin",
+      kind: "password",
+      username: "ACME\\administrator",
+      url: null,
+      notes: "",
+      created_at: "2026-01-01T00:00:00Z",
+      updated_at: "2026-01-01T00:00:00Z",
+      created_by_email: "a@example.com",
+      updated_by_email: "a@example.com",
+    },
+  ],
+};
+
 function json(body: unknown, status = 200): Response {
   return new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });
 }
@@ -47,6 +67,13 @@ function requestTo(method: string, path: string): Request | undefined {
     .find((request) => request.method === method && new URL(request.url).pathname === path);
 }
 
+// Radix's select asks the pointer and scrolling APIs jsdom lacks.
+beforeAll(() => {
+  Element.prototype.hasPointerCapture ??= () => false;
+  Element.prototype.releasePointerCapture ??= () => undefined;
+  Element.prototype.scrollIntoView ??= () => undefined;
+});
+
 describe("RunScriptDialog", () => {
   beforeEach(() => {
     fetchMock.mockReset();
@@ -55,6 +82,8 @@ describe("RunScriptDialog", () => {
       const path = new URL(request.url).pathname;
       if (request.method === "GET" && path === "/api/v1/agents") return json(agents);
       if (request.method === "POST" && path === "/api/v1/scripts/s1/run") return json(job, 201);
+      if (request.method === "GET" && path === "/api/v1/agents/a1") return json(agentDetail({ id: "a1", client_id: "c1" }));
+      if (request.method === "GET" && path === "/api/v1/clients/c1/vault") return json(vault);
       return json({ error: { code: "not_found", message: "not found" } }, 404);
     });
   });
@@ -118,6 +147,28 @@ describe("RunScriptDialog", () => {
     expect(await requestTo("POST", "/api/v1/scripts/s1/run")?.json()).toEqual({
       targets: { agent_ids: ["a1"] },
       parameters: { Host: "db1", Token: "t0ken" },
+    });
+  });
+
+  it("takes a secret parameter from the vault of the picked agent's client, sending only the entry", async () => {
+    const secret = scriptFixture({ name: "Join" }, { parameters: [{ name: "Password", type: "secret", required: true }] });
+    renderPage(<RunScriptDialog script={secret} onJobStarted={vi.fn()} trigger={<Button>Run</Button>} />);
+    await userEvent.click(await screen.findByRole("button", { name: "Run" }));
+    const dialog = await screen.findByTestId("run-script-dialog");
+    await userEvent.click(within(dialog).getByTestId("run-parameter-source-Password-vault"));
+    expect(within(dialog).getByTestId("run-parameter-vault-Password")).toHaveTextContent("Pick where to run first");
+    await userEvent.click(await within(dialog).findByTestId("target-agent-checkbox"));
+    await userEvent.click(within(dialog).getByTestId("run-script-submit"));
+    expect(within(dialog).getByRole("alert")).toHaveTextContent("Pick an entry of the vault.");
+
+    await waitFor(() => expect(within(dialog).getByTestId("run-parameter-vault-Password")).toHaveTextContent("Pick an entry"));
+    await userEvent.click(within(dialog).getByTestId("run-parameter-vault-Password"));
+    await userEvent.click(await screen.findByRole("option", { name: "Domain admin (Password)" }));
+    await userEvent.click(within(dialog).getByTestId("run-script-submit"));
+    await waitFor(() => expect(requestTo("POST", "/api/v1/scripts/s1/run")).toBeDefined());
+    expect(await requestTo("POST", "/api/v1/scripts/s1/run")?.json()).toEqual({
+      targets: { agent_ids: ["a1"] },
+      parameters: { Password: { vault_entry_id: "e1" } },
     });
   });
 });

@@ -7,7 +7,7 @@ import { Button } from "@/components/ui/button";
 import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle, DialogTrigger } from "@/components/ui/dialog";
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
-import { useParameterCustomFields, useRunScript } from "../api/scripts";
+import { useParameterCustomFields, useRunScript, useTargetAgentClient } from "../api/scripts";
 import {
   buildRunRequest,
   hasHiddenDefault,
@@ -16,8 +16,11 @@ import {
   type ParameterValues,
   type RunFormResult,
   type TargetChoice,
+  type VaultChoices,
+  vaultClientOf,
 } from "../run-form";
 import { SecretInput } from "./secret-input";
+import { SecretSourceSwitch, VaultEntryPicker } from "./vault-entry-picker";
 import { TargetPicker } from "./target-picker";
 
 /** Runs a script's current version on agents, a site or a client; reports the job it started. */
@@ -75,6 +78,12 @@ export function RunScriptForm({
   const customFields = useParameterCustomFields(parameters.some((parameter) => parameter.custom_field));
   const fieldName = (key: string) => customFields.data?.items.find((field) => field.key === key)?.name ?? key;
   const [target, setTarget] = useState<TargetChoice>(initialTarget);
+  // Secret parameters taken from the vault: the picked entry by parameter name ("" until one is picked).
+  const [fromVault, setFromVault] = useState<VaultChoices>({});
+  const agentClient = useTargetAgentClient(
+    target.kind === "agents" && Object.keys(fromVault).length > 0 ? (target.agentIds[0] ?? null) : null,
+  );
+  const vaultClient = vaultClientOf(target, agentClient.data ?? null);
   const [timeout, setTimeoutText] = useState("");
   const [invalid, setInvalid] = useState<Extract<RunFormResult, { ok: false }> | null>(null);
   const run = useRunScript(script.id);
@@ -82,7 +91,7 @@ export function RunScriptForm({
 
   const submit = () => {
     if (run.isPending) return;
-    const result = buildRunRequest(parameters, values, target, timeout);
+    const result = buildRunRequest(parameters, values, target, timeout, fromVault);
     if (!result.ok) {
       setInvalid(result);
       return;
@@ -93,6 +102,10 @@ export function RunScriptForm({
   const clear = () => {
     if (invalid) setInvalid(null);
     if (run.isError) run.reset();
+  };
+  const setText = (name: string, text: string) => {
+    setValues((current) => ({ ...current, [name]: text }));
+    clear();
   };
 
   return (
@@ -168,38 +181,56 @@ export function RunScriptForm({
                     {value === true ? "true" : "false"}
                   </label>
                 ) : parameter.type === "secret" ? (
-                  <SecretInput
-                    id={id}
-                    value={typeof value === "string" ? value : ""}
-                    onChange={(event) => {
-                      setValues((current) => ({ ...current, [parameter.name]: event.target.value }));
-                      clear();
-                    }}
-                    placeholder={
-                      parameter.custom_field
-                        ? `From each agent's ${fieldName(parameter.custom_field)}`
-                        : hasHiddenDefault(parameter)
-                          ? "default set (hidden)"
-                          : parameter.required && !parameter.default
-                            ? "Required"
-                            : parameter.default
-                              ? "Default"
-                              : "Optional"
-                    }
-                    className="font-mono text-xs"
-                    aria-invalid={wrong || undefined}
-                    aria-required={(parameter.required && !parameter.default) || undefined}
-                    data-testid={`run-parameter-${parameter.name}`}
-                  />
+                  <div className="grid gap-1">
+                    <SecretSourceSwitch
+                      parameter={parameter.name}
+                      fromVault={parameter.name in fromVault}
+                      onChange={(vault) => {
+                        setFromVault(({ [parameter.name]: _, ...others }) => (vault ? { ...others, [parameter.name]: "" } : others));
+                        clear();
+                      }}
+                    />
+                    {parameter.name in fromVault ? (
+                      <VaultEntryPicker
+                        id={id}
+                        parameter={parameter.name}
+                        clientId={vaultClient}
+                        value={fromVault[parameter.name] ?? ""}
+                        onChange={(entryId) => {
+                          setFromVault((current) => ({ ...current, [parameter.name]: entryId }));
+                          clear();
+                        }}
+                        invalid={wrong}
+                      />
+                    ) : (
+                      <SecretInput
+                        id={id}
+                        value={typeof value === "string" ? value : ""}
+                        onChange={(event) => setText(parameter.name, event.target.value)}
+                        placeholder={
+                          parameter.custom_field
+                            ? `From each agent's ${fieldName(parameter.custom_field)}`
+                            : hasHiddenDefault(parameter)
+                              ? "default set (hidden)"
+                              : parameter.required && !parameter.default
+                                ? "Required"
+                                : parameter.default
+                                  ? "Default"
+                                  : "Optional"
+                        }
+                        className="font-mono text-xs"
+                        aria-invalid={wrong || undefined}
+                        aria-required={(parameter.required && !parameter.default) || undefined}
+                        data-testid={`run-parameter-${parameter.name}`}
+                      />
+                    )}
+                  </div>
                 ) : (
                   <Input
                     id={id}
                     inputMode={parameter.type === "number" ? "decimal" : undefined}
                     value={typeof value === "string" ? value : ""}
-                    onChange={(event) => {
-                      setValues((current) => ({ ...current, [parameter.name]: event.target.value }));
-                      clear();
-                    }}
+                    onChange={(event) => setText(parameter.name, event.target.value)}
                     placeholder={
                       parameter.custom_field
                         ? `From each agent's ${fieldName(parameter.custom_field)}`

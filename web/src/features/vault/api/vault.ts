@@ -12,20 +12,7 @@ export type VaultEntryList = Schemas["VaultEntryList"];
 export type VaultEntryRequest = Schemas["VaultEntryRequest"];
 export type RevealRequest = Schemas["RevealRequest"];
 
-export const VAULT_KINDS = ["password", "ssh_key", "api_token", "note", "totp_seed"] as const;
-export type VaultKind = (typeof VAULT_KINDS)[number];
-
-export const VAULT_KIND_LABELS: Record<VaultKind, string> = {
-  password: "Password",
-  ssh_key: "SSH key",
-  api_token: "API token",
-  note: "Secure note",
-  totp_seed: "TOTP seed",
-};
-
-export function kindLabel(kind: string): string {
-  return (VAULT_KIND_LABELS as Record<string, string>)[kind] ?? kind;
-}
+export { VAULT_KINDS, VAULT_KIND_LABELS, kindLabel, type VaultKind } from "@/lib/vault-kinds";
 
 export const vaultKeys = {
   all: ["vault"] as const,
