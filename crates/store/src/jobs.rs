@@ -3,14 +3,21 @@
 use crate::model::*;
 use crate::StoreResult;
 use async_trait::async_trait;
-use gururmm_protocol::OrganizationId;
+use gururmm_protocol::{OrganizationId, UserId};
 
 /// Jobs: one script version run on many agents, as one command per agent.
 #[async_trait]
 pub trait JobStore {
     /// Creates the job and its commands in one transaction.
     async fn create_job(&self, job: NewJob, commands: Vec<NewCommand>) -> StoreResult<Job>;
-    async fn list_jobs(&self, org: OrganizationId, query: &ListQuery) -> StoreResult<Page<Job>>;
+    /// The organization's jobs, newest first; with `created_by`, only that
+    /// user's.
+    async fn list_jobs(
+        &self,
+        org: OrganizationId,
+        created_by: Option<UserId>,
+        query: &ListQuery,
+    ) -> StoreResult<Page<Job>>;
     async fn get_job(&self, org: OrganizationId, id: JobId) -> StoreResult<Job>;
     /// The job's commands (without output) with their agents' hostnames.
     async fn list_job_commands(

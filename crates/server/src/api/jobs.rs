@@ -2,7 +2,7 @@
 //! re-running the agents where it did not succeed, and exporting the results.
 
 use crate::api::PageParams;
-use crate::auth::{need, Can};
+use crate::auth::{client_scope, need, Can};
 use crate::error::{ApiError, ApiPath, ApiQuery, ApiResult, ErrorBody};
 use crate::services::jobs;
 use crate::state::AppState;
@@ -67,6 +67,25 @@ pub async fn run_command(
 ) -> ApiResult<(StatusCode, Json<Job>)> {
     let job = jobs::run_command(&state, &current.user, request).await?;
     Ok((StatusCode::CREATED, Json(job_response(job))))
+}
+
+/// The job, if the caller may see it: any of the organization's, or for a
+/// caller limited to some clients, one they started (else 404, as for a
+/// missing job).
+async fn visible_job(
+    state: &AppState,
+    current: &crate::auth::CurrentUser,
+    id: JobId,
+) -> ApiResult<gururmm_store::Job> {
+    let job = state
+        .store
+        .get_job(current.user.organization_id, id)
+        .await
+        .map_err(|e| ApiError::from_store(e, "job"))?;
+    if client_scope::clients(current).is_some() && job.created_by != Some(current.user.id) {
+        return Err(ApiError::not_found("job not found"));
+    }
+    Ok(job)
 }
 
 pub fn job_response(job: gururmm_store::Job) -> Job {
@@ -134,9 +153,12 @@ pub async fn list_jobs(
     ApiQuery(params): ApiQuery<PageParams>,
 ) -> ApiResult<Json<JobPage>> {
     let (query, page, per_page) = params.to_query()?;
+    // A caller limited to some clients sees the jobs they started (a job
+    // may span clients; theirs only reach their own).
+    let mine = client_scope::clients(&current).map(|_| current.user.id);
     let result = state
         .store
-        .list_jobs(current.user.organization_id, &query)
+        .list_jobs(current.user.organization_id, mine, &query)
         .await
         .map_err(ApiError::internal)?;
     Ok(Json(JobPage {
@@ -156,11 +178,7 @@ pub async fn get_job(
     ApiPath(id): ApiPath<JobId>,
 ) -> ApiResult<Json<JobDetail>> {
     let org = current.user.organization_id;
-    let job = state
-        .store
-        .get_job(org, id)
-        .await
-        .map_err(|e| ApiError::from_store(e, "job"))?;
+    let job = visible_job(&state, &current, id).await?;
     let commands = state
         .store
         .list_job_commands(org, id)
@@ -195,6 +213,7 @@ pub async fn rerun_failed(
     Can(current, ..): Can<need::RunScripts>,
     ApiPath(id): ApiPath<JobId>,
 ) -> ApiResult<(StatusCode, Json<Job>)> {
+    visible_job(&state, &current, id).await?;
     let created = jobs::rerun_failed(&state, &current, id).await?;
     Ok((StatusCode::CREATED, Json(job_response(created))))
 }
@@ -214,11 +233,7 @@ pub async fn export_job_results(
 ) -> ApiResult<Response> {
     let org = current.user.organization_id;
     // Before the answer starts: another organization's job is a 404, not an empty file.
-    state
-        .store
-        .get_job(org, id)
-        .await
-        .map_err(|e| ApiError::from_store(e, "job"))?;
+    visible_job(&state, &current, id).await?;
     let body = Body::from_stream(jobs::results_csv(state, org, id));
     Ok((
         [

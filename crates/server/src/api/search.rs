@@ -118,21 +118,18 @@ pub async fn search(
         .find_sites(org, scope, &query)
         .await
         .map_err(ApiError::internal)?;
-    // Scripts and jobs are the whole organization's: a client-scoped caller
-    // gets none (a job may span clients).
-    let (scripts, jobs) = if scope.is_some() {
-        (Vec::new(), Vec::new())
-    } else {
-        let scripts = store
-            .list_scripts(org, &ScriptFilter::default(), &query)
-            .await
-            .map_err(ApiError::internal)?;
-        let jobs = store
-            .list_jobs(org, &query)
-            .await
-            .map_err(ApiError::internal)?;
-        (scripts.items, jobs.items)
-    };
+    // Scripts are the whole organization's library; a client-scoped caller
+    // finds the jobs they started only (a job may span clients).
+    let scripts = store
+        .list_scripts(org, &ScriptFilter::default(), &query)
+        .await
+        .map_err(ApiError::internal)?
+        .items;
+    let jobs = store
+        .list_jobs(org, scope.map(|_| current.user.id), &query)
+        .await
+        .map_err(ApiError::internal)?
+        .items;
     Ok(Json(SearchResults {
         agents_total: agents.total,
         agents: agents

@@ -54,6 +54,19 @@ pub const SCOPED_ROUTES: &[&str] = &[
     "PUT /api/v1/vault/{id}",
     "DELETE /api/v1/vault/{id}",
     "POST /api/v1/vault/{id}/reveal",
+    // The script library is the organization's, not a client's: readable,
+    // and runnable on the caller's own agents (targets elsewhere are not
+    // found); editing it stays closed, as a change reaches every client.
+    "GET /api/v1/scripts",
+    "GET /api/v1/scripts/{id}",
+    "GET /api/v1/scripts/{id}/versions",
+    "POST /api/v1/scripts/{id}/run",
+    "POST /api/v1/jobs",
+    // Jobs: those the caller started.
+    "GET /api/v1/jobs",
+    "GET /api/v1/jobs/{id}",
+    "POST /api/v1/jobs/{id}/rerun-failed",
+    "GET /api/v1/jobs/{id}/results.csv",
 ];
 
 /// Whether `method path` (a route template) is open to client-scoped callers.

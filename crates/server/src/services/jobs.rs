@@ -92,7 +92,8 @@ pub async fn run_command(
 ) -> ServiceResult<Job> {
     let org = user.organization_id;
     let timeout = crate::services::commands::validate(&request.command)?;
-    let (agents, target) = resolve_targets(state, org, &request.targets).await?;
+    let (agents, target) =
+        resolve_targets(state, org, user.clients.as_deref(), &request.targets).await?;
     let now = Utc::now();
     let commands = agents
         .iter()
@@ -127,12 +128,16 @@ fn too_many_agents() -> ServiceError {
     ServiceError::invalid(format!("a job may target at most {MAX_JOB_AGENTS} agents"))
 }
 
-/// The agents a job targets, and how to describe them.
+/// The agents a job targets, and how to describe them. A caller limited to
+/// some clients (`scope`) targets only their agents: anything else is not
+/// found, exactly like a missing one.
 pub async fn resolve_targets(
     state: &AppState,
     org: OrganizationId,
+    scope: Option<&[ClientId]>,
     targets: &Targets,
 ) -> ServiceResult<(Vec<AgentId>, String)> {
+    let in_scope = |client: ClientId| scope.is_none_or(|clients| clients.contains(&client));
     let chosen = [
         targets.agent_ids.is_some(),
         targets.site_id.is_some(),
@@ -164,6 +169,20 @@ pub async fn resolve_targets(
         if found.len() != unique.len() {
             return Err(ServiceError::NotFound("agent"));
         }
+        if scope.is_some() {
+            for id in &unique {
+                let client = state
+                    .store
+                    .get_agent(org, *id)
+                    .await
+                    .map_err(ServiceError::from_store("agent"))?
+                    .agent
+                    .client_id;
+                if !in_scope(client) {
+                    return Err(ServiceError::NotFound("agent"));
+                }
+            }
+        }
         // Described by hostname, whatever the order the ids were given in.
         found.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(&b.0)));
         let description = if found.len() <= 3 {
@@ -180,6 +199,9 @@ pub async fn resolve_targets(
             .get_site(org, site)
             .await
             .map_err(ServiceError::from_store("site"))?;
+        if !in_scope(site.client_id) {
+            return Err(ServiceError::NotFound("site"));
+        }
         (
             AgentFilter {
                 site_id: Some(site.id),
@@ -189,6 +211,9 @@ pub async fn resolve_targets(
         )
     } else {
         let client = targets.client_id.expect("one target kind is set");
+        if !in_scope(client) {
+            return Err(ServiceError::NotFound("client"));
+        }
         let client = state
             .store
             .get_client(org, client)
@@ -290,7 +315,8 @@ pub async fn run_script(
         args,
     )?;
     let entries = vault::references_for_run(state, user, &from_vault).await?;
-    let (agents, target) = resolve_targets(state, org, &request.targets).await?;
+    let (agents, target) =
+        resolve_targets(state, org, user.clients.as_deref(), &request.targets).await?;
     check_vault_clients(state, org, &entries, &agents).await?;
     let vault_env: BTreeMap<String, VaultReference> = entries
         .iter()

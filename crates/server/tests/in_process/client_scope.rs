@@ -197,6 +197,63 @@ async fn a_technician_of_two_clients_does_not_see_a_third_anywhere() {
         assert_eq!(server.get(&format!("/api/v1/commands/{}", own["id"].as_str().unwrap()), &technician).await.0, StatusCode::OK);
         assert_eq!(server.get(&format!("/api/v1/sites/{}", a.site), &technician).await.0, StatusCode::OK);
 
+        // The script library is readable and runs on their own agents only;
+        // they see the jobs they started, not the organization's others.
+        let (status, script) = server
+            .post("/api/v1/scripts", &admin, json!({"name": "Inventory", "command_type": "shell", "body": "uname -a"}))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{script}");
+        let script = script["id"].as_str().unwrap().to_string();
+        let (_, library) = server.get("/api/v1/scripts", &technician).await;
+        assert_eq!(ids(&library, "id"), [script.as_str()], "{library}");
+        let run = format!("/api/v1/scripts/{script}/run");
+        let (status, admins_job) = server.post(&run, &admin, json!({"targets": {"client_id": c.client}})).await;
+        assert_eq!(status, StatusCode::CREATED, "{admins_job}");
+        let admins_job = admins_job["id"].as_str().unwrap().to_string();
+        for targets in [
+            json!({"agent_ids": [c.agent.id]}),
+            json!({"agent_ids": [a.agent.id, c.agent.id]}),
+            json!({"site_id": c.site}),
+            json!({"client_id": c.client}),
+        ] {
+            for (path, body) in [
+                (run.clone(), json!({"targets": targets})),
+                ("/api/v1/jobs".to_string(), json!({"targets": targets, "command": {"command_type": "shell", "command": "id"}})),
+            ] {
+                let (status, answer) = server.post(&path, &technician, body.clone()).await;
+                assert_eq!(status, StatusCode::NOT_FOUND, "{path} {targets}: {answer}");
+            }
+        }
+        let (status, own_job) = server.post(&run, &technician, json!({"targets": {"client_id": a.client}})).await;
+        assert_eq!(status, StatusCode::CREATED, "{own_job}");
+        let own_job = own_job["id"].as_str().unwrap().to_string();
+        let (status, command_job) = server
+            .post("/api/v1/jobs", &technician,
+                json!({"targets": {"agent_ids": [a.agent.id, b.agent.id]}, "command": {"command_type": "shell", "command": "id"}}))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{command_job}");
+        let (_, jobs) = server.get("/api/v1/jobs", &technician).await;
+        assert_eq!(jobs["total"], 2, "their own two jobs only: {jobs}");
+        assert!(!jobs.to_string().contains(&admins_job), "{jobs}");
+        assert_eq!(server.get(&format!("/api/v1/jobs/{own_job}"), &technician).await.0, StatusCode::OK);
+        let (_, found) = server.get("/api/v1/search?q=inventory", &technician).await;
+        assert_eq!(found["jobs"].as_array().unwrap().len(), 1, "{found}");
+        for (method, path) in [
+            (Method::GET, format!("/api/v1/jobs/{admins_job}")),
+            (Method::GET, format!("/api/v1/jobs/{admins_job}/results.csv")),
+            (Method::POST, format!("/api/v1/jobs/{admins_job}/rerun-failed")),
+        ] {
+            let body = (method == Method::POST).then(|| json!({}));
+            let (status, answer) = server.call(method.clone(), &path, Some(&technician), body.clone()).await;
+            let (_, missing_answer) = server
+                .call(method.clone(), &path.replace(&admins_job, &uuid::Uuid::new_v4().to_string()), Some(&technician), body)
+                .await;
+            assert_eq!(status, StatusCode::NOT_FOUND, "{method} {path}: {answer}");
+            assert_eq!(answer["error"]["code"], missing_answer["error"]["code"], "{path}: told apart from a missing one");
+        }
+        let (_, history) = server.get(&format!("/api/v1/agents/{}/commands", c.agent.id), &admin).await;
+        assert_eq!(history["total"], 2, "only the administrator's command and job reached the third client: {history}");
+
         // The event stream carries their clients' agents only.
         let response = server
             .http

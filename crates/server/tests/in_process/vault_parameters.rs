@@ -215,7 +215,7 @@ async fn a_vault_entry_is_refused_where_it_does_not_belong() {
     each_backend(|server| async move {
         let admin = server.admin_token().await;
         let (client_a, site_a, key_a) = server.client_site_key(&admin).await;
-        let (_, site_b, key_b) = server.client_site_key(&admin).await;
+        let (client_b, site_b, key_b) = server.client_site_key(&admin).await;
         let entry = add_entry(&server, &admin, &client_a, "Domain admin", VALUE).await;
         let (_, script) = server
             .post("/api/v1/scripts", &admin, deploy_script())
@@ -294,24 +294,36 @@ async fn a_vault_entry_is_refused_where_it_does_not_belong() {
             assert!(message.contains(needle), "{message}");
         }
 
-        // Client-scoped users do not run scripts at all, so no entry of any client.
-        let scoped = server
+        // A client-scoped user uses their own clients' entries only: another
+        // client's is not found, as if missing.
+        let scoped_b = server
             .invite_and_accept(
                 &admin,
-                json!({"email": "s@msp.test", "role": "admin", "client_ids": [client_a]}),
+                json!({"email": "s@msp.test", "role": "admin", "client_ids": [client_b]}),
             )
             .await;
         let (status, refused) = server
             .post(
                 &run_path,
-                &scoped,
+                &scoped_b,
+                json!({"targets": {"site_id": site_b}, "parameters": {"AdminPassword": reference}}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{refused}");
+        let scoped_a = server
+            .invite_and_accept(
+                &admin,
+                json!({"email": "s-a@msp.test", "role": "admin", "client_ids": [client_a]}),
+            )
+            .await;
+        let (status, job) = server
+            .post(
+                &run_path,
+                &scoped_a,
                 json!({"targets": {"site_id": site_a}, "parameters": {"AdminPassword": reference}}),
             )
             .await;
-        assert_eq!(
-            (status, &refused["error"]["code"]),
-            (StatusCode::FORBIDDEN, &json!("client_scope"))
-        );
+        assert_eq!(status, StatusCode::CREATED, "{job}");
 
         // An entry deleted before the command is sent: the command fails, saying so, and never runs.
         let (status, job) = run(

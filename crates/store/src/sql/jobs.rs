@@ -6,7 +6,7 @@ use super::*;
 use crate::model::*;
 use crate::{JobStore, StoreError, StoreResult};
 use async_trait::async_trait;
-use gururmm_protocol::OrganizationId;
+use gururmm_protocol::{OrganizationId, UserId};
 use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Type};
 
 const JOB_SELECT: &str = "SELECT j.id, j.organization_id, j.name, j.script_id, j.script_version, j.target, \
@@ -61,16 +61,29 @@ where
         self.get_job(job.organization_id, id).await
     }
 
-    async fn list_jobs(&self, org: OrganizationId, query: &ListQuery) -> StoreResult<Page<Job>> {
+    async fn list_jobs(
+        &self,
+        org: OrganizationId,
+        created_by: Option<UserId>,
+        query: &ListQuery,
+    ) -> StoreResult<Page<Job>> {
+        let mut params: Vec<Param> = vec![
+            org.to_string().into(),
+            like_pattern(query.search.as_deref()).into(),
+        ];
+        let filter = match created_by {
+            None => "WHERE j.organization_id = $1 AND LOWER(j.name) LIKE $2 ESCAPE '\\'",
+            Some(user) => {
+                params.push(user.to_string().into());
+                "WHERE j.organization_id = $1 AND LOWER(j.name) LIKE $2 ESCAPE '\\' AND j.created_by = $3"
+            }
+        };
         let listing = Listing {
             select: JOB_SELECT,
             count: "SELECT COUNT(*) FROM jobs j",
-            filter: "WHERE j.organization_id = $1 AND LOWER(j.name) LIKE $2 ESCAPE '\\'",
+            filter,
             order_by: "j.created_at DESC, j.id",
-            params: vec![
-                org.to_string().into(),
-                like_pattern(query.search.as_deref()).into(),
-            ],
+            params,
         };
         self.page(listing, query, JobRow::into_job).await
     }

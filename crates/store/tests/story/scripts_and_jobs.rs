@@ -379,7 +379,7 @@ async fn script_and_job_story(store: Arc<dyn Store>) {
         .unwrap()
         .is_empty());
     let jobs = store
-        .list_jobs(org.id, &ListQuery::default())
+        .list_jobs(org.id, None, &ListQuery::default())
         .await
         .unwrap();
     assert_eq!((jobs.total, jobs.items[0].counts.completed), (1, 1));
@@ -393,7 +393,7 @@ async fn script_and_job_story(store: Arc<dyn Store>) {
     ));
     assert_eq!(
         store
-            .list_jobs(other.id, &ListQuery::default())
+            .list_jobs(other.id, None, &ListQuery::default())
             .await
             .unwrap()
             .total,
