@@ -130,6 +130,11 @@ impl From<ServiceError> for ApiError {
                 message,
                 retry_after,
             } => Self::too_many_requests(&message, retry_after),
+            ServiceError::AuditUnavailable => Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "audit_unavailable",
+                error.to_string(),
+            ),
             ServiceError::Upstream(message) => {
                 Self::new(StatusCode::BAD_GATEWAY, "upstream_failed", message)
             }

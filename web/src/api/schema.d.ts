@@ -2107,7 +2107,10 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Requires single sign-on of everyone but owners, or stops requiring it. */
+        /**
+         * Requires single sign-on of everyone but owners, or stops requiring it.
+         *     The audit record holds the setting before and after.
+         */
         put: operations["put_sso_settings"];
         post?: never;
         delete?: never;
@@ -4595,6 +4598,10 @@ export interface components {
              *     their password, for when the provider is down).
              */
             sso_only: boolean;
+        };
+        SsoSettingsUpdate: {
+            /** @description Absent: unchanged. */
+            sso_only?: boolean | null;
         };
         SsoStartRequest: {
             provider_id: components["schemas"]["SsoProviderId"];
@@ -10963,7 +10970,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["SsoSettings"];
+                "application/json": components["schemas"]["SsoSettingsUpdate"];
             };
         };
         responses: {
@@ -10992,6 +10999,14 @@ export interface operations {
                 };
             };
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -120,26 +120,35 @@ pub async fn delete_sso_provider(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Debug, Deserialize, Serialize, ToSchema)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct SsoSettings {
     /// Users other than owners sign in only through a provider (owners keep
     /// their password, for when the provider is down).
     pub sso_only: bool,
 }
 
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SsoSettingsUpdate {
+    /// Absent: unchanged.
+    #[serde(default)]
+    pub sso_only: Option<bool>,
+}
+
 /// Requires single sign-on of everyone but owners, or stops requiring it.
-#[utoipa::path(put, path = "/api/v1/sso/settings", tag = "sso", request_body = SsoSettings,
+/// The audit record holds the setting before and after.
+#[utoipa::path(put, path = "/api/v1/sso/settings", tag = "sso", request_body = SsoSettingsUpdate,
     security(("bearer" = ["manage_organization"])),
     responses((status = 200, body = SsoSettings), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody),
-        (status = 422, body = ErrorBody)))]
+        (status = 422, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn put_sso_settings(
     State(state): State<AppState>,
     Can(current, ..): Can<need::ManageOrganization>,
-    ApiJson(request): ApiJson<SsoSettings>,
+    ClientIp(ip): ClientIp,
+    ApiJson(request): ApiJson<SsoSettingsUpdate>,
 ) -> ApiResult<Json<SsoSettings>> {
-    sso::set_sso_only(&state, &current.user, request.sso_only).await?;
-    Ok(Json(request))
+    let sso_only = sso::set_sso_only(&state, &current, request.sso_only, ip).await?;
+    Ok(Json(SsoSettings { sso_only }))
 }
 
 /// The provider a sign-in link names, to label its button.

@@ -260,7 +260,7 @@ fn is_vault_reference(value: &Value) -> bool {
 
 /// Operations that record themselves, with the settings before and after the
 /// change (a record written before the handler could not know "before").
-const SELF_RECORDED: [&str; 1] = ["update_organization"];
+const SELF_RECORDED: [&str; 2] = ["update_organization", "put_sso_settings"];
 
 /// The API operations recorded, by method and route template: their
 /// operation ids, read once from the OpenAPI document (every operation but

@@ -35,6 +35,9 @@ pub enum ServiceError {
         message: String,
         retry_after: Duration,
     },
+    /// The audit log cannot be written, so the change was not made (503).
+    #[error("the audit log cannot be written, so nothing was done; try again later")]
+    AuditUnavailable,
     /// A service the server relies on (an identity provider) failed; the
     /// message says which and how.
     #[error("{0}")]

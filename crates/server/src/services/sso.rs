@@ -428,10 +428,23 @@ async fn refuse_lockout(
     ))
 }
 
-/// Turns "single sign-on only" on or off; on needs an enabled provider.
-pub async fn set_sso_only(state: &AppState, actor: &User, sso_only: bool) -> ServiceResult<()> {
-    let org = actor.organization_id;
-    if sso_only {
+/// Turns "single sign-on only" on or off (`None`: unchanged); on needs an
+/// enabled provider. Recorded here, with the setting before and after; no
+/// record, no change.
+pub async fn set_sso_only(
+    state: &AppState,
+    current: &crate::auth::CurrentUser,
+    wanted: Option<bool>,
+    ip: Option<IpAddr>,
+) -> ServiceResult<bool> {
+    let org = current.user.organization_id;
+    let before = state
+        .store
+        .sso_only(org)
+        .await
+        .map_err(ServiceError::internal)?;
+    let after = wanted.unwrap_or(before);
+    if after && !before {
         let enabled = state
             .store
             .list_sso_providers(org)
@@ -445,11 +458,27 @@ pub async fn set_sso_only(state: &AppState, actor: &User, sso_only: bool) -> Ser
             ));
         }
     }
+    audit::record(
+        state.store.as_ref(),
+        gururmm_store::NewAuditEvent {
+            organization_id: org,
+            at: Utc::now(),
+            actor: audit::caller_actor(current),
+            action: "put_sso_settings".into(),
+            target_kind: Some("sso".into()),
+            target_id: None,
+            source_ip: ip.map(|ip| ip.to_string()),
+            details: json!({"before": {"sso_only": before}, "after": {"sso_only": after}}),
+        },
+    )
+    .await
+    .map_err(|_| ServiceError::AuditUnavailable)?;
     state
         .store
-        .set_sso_only(org, sso_only)
+        .set_sso_only(org, after)
         .await
-        .map_err(ServiceError::internal)
+        .map_err(ServiceError::internal)?;
+    Ok(after)
 }
 
 /// Why a password sign-in is refused in a "single sign-on only"

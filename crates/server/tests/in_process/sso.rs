@@ -365,6 +365,19 @@ async fn single_sign_on_only_takes_passwords_from_everyone_but_owners() {
             (status, settings["sso_only"].as_bool()),
             (StatusCode::OK, Some(true))
         );
+        let (_, changed) = server
+            .get("/api/v1/audit?action=put_sso_settings", &owner)
+            .await;
+        let details = &changed["items"][0]["details"];
+        assert_eq!(
+            (
+                changed["total"].as_i64(),
+                &details["before"]["sso_only"],
+                &details["after"]["sso_only"]
+            ),
+            (Some(1), &json!(false), &json!(true)),
+            "one record with the setting before and after: {changed}"
+        );
 
         let (status, body) = server.try_login("tech@acme.test", PASSWORD).await;
         assert_eq!(
