@@ -111,6 +111,12 @@ pub trait SsoStore {
 
     /// Keeps a sign-in under the hash of its state (dropping expired ones).
     async fn put_sso_login(&self, state_hash: &str, login: SsoLogin) -> StoreResult<()>;
+    /// How many sign-ins through the provider wait for their callback.
+    async fn pending_sso_logins(
+        &self,
+        provider: SsoProviderId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<i64>;
     /// Takes (deletes and returns) the sign-in with this state, if it has
     /// not expired: each state serves once.
     async fn take_sso_login(

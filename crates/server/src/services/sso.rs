@@ -58,6 +58,9 @@ const MAX_CLAIM_CHARS: usize = 100;
 const MAX_GROUPS: usize = 1_000;
 /// How long a sign-in may spend at the provider.
 const SIGN_IN_MINUTES: i64 = 10;
+/// Most sign-ins through one provider waiting for their callback at once: a
+/// start is public and asks the provider for its metadata, so it is bounded.
+pub const MAX_PENDING_SIGN_INS: i64 = 1_000;
 const DEFAULT_GROUPS_CLAIM: &str = "groups";
 /// The cookie holding the `state` of the browser's sign-in in progress.
 pub const STATE_COOKIE: &str = "gururmm_sso";
@@ -601,6 +604,18 @@ pub async fn start(
     return_to: Option<&str>,
 ) -> ServiceResult<Started> {
     let provider = enabled_provider(state, id).await?;
+    let pending = state
+        .store
+        .pending_sso_logins(provider.id, Utc::now())
+        .await
+        .map_err(ServiceError::internal)?;
+    if pending >= MAX_PENDING_SIGN_INS {
+        return Err(ServiceError::RateLimited {
+            message: "too many sign-ins through this provider are in progress; try again in a few minutes"
+                .into(),
+            retry_after: std::time::Duration::from_secs(60),
+        });
+    }
     let (client,) = client(state, &provider).await?;
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
     let csrf = CsrfToken::new(new_session_token());

@@ -609,3 +609,51 @@ async fn an_unreachable_provider_is_a_clear_bad_gateway() {
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn sign_ins_in_progress_through_a_provider_are_bounded() {
+    let idp = TestIdentityProvider::start().await;
+    for database in TestDatabase::all().await {
+        let server = TestServer::start(database).await;
+        let owner = server.admin_token().await;
+        let provider = add_provider(&server, &owner, idp.provider_body("Acme", &json!({}))).await;
+        let id: gururmm_protocol::SsoProviderId = provider.parse().unwrap();
+        let organization = server.admin_organization().await;
+        for n in 0..gururmm_server::services::sso::MAX_PENDING_SIGN_INS {
+            server
+                .store
+                .put_sso_login(
+                    &format!("state-{n}"),
+                    gururmm_store::SsoLogin {
+                        provider_id: id,
+                        organization_id: organization,
+                        nonce: "n".into(),
+                        pkce_verifier_sealed: "v".into(),
+                        return_to: None,
+                        expires_at: chrono::Utc::now() + chrono::Duration::minutes(10),
+                    },
+                )
+                .await
+                .unwrap();
+        }
+        let start = json!({"provider_id": provider});
+        let (status, body) = server
+            .call(
+                Method::POST,
+                "/api/v1/auth/sso/start",
+                None,
+                Some(start.clone()),
+            )
+            .await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+        // Once they expire, sign-ins start again.
+        server
+            .database()
+            .execute_raw("UPDATE sso_logins SET expires_at = 0")
+            .await;
+        let (status, body) = server
+            .call(Method::POST, "/api/v1/auth/sso/start", None, Some(start))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+}

@@ -261,6 +261,20 @@ where
         Ok(())
     }
 
+    async fn pending_sso_logins(
+        &self,
+        provider: SsoProviderId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM sso_logins WHERE provider_id = $1 AND expires_at >= $2",
+        )
+        .bind(provider.to_string())
+        .bind(millis(now))
+        .fetch_one(&self.read)
+        .await?)
+    }
+
     async fn take_sso_login(
         &self,
         state_hash: &str,
