@@ -14,7 +14,7 @@ import { useAuthActions } from "@/lib/auth";
 import { formatDateTime } from "@/lib/format";
 import { useAcceptLink, useLinkInfo, type LinkInfo } from "../api/links";
 import { fieldProblemFromServer, hasProblems, MIN_PASSWORD_CHARS, newPasswordProblems, type NewPasswordProblems } from "../password-form";
-import { ROLE_NOUNS } from "../roles";
+import { ROLE_NOUNS } from "@/lib/roles";
 import { PasswordInput } from "./password-input";
 
 export function WelcomePage({ token, onSignedIn }: { token: string | null; onSignedIn: () => void }) {
