@@ -12,10 +12,10 @@ import { parseDeliveryListSearch } from "@/features/notifications/delivery-list-
 import { parseAuditSearch } from "@/features/audit/audit-search";
 import { RouteError } from "@/components/route-error";
 import { getSession } from "@/lib/session";
-import { compact, optionalEnum, parseListSearch } from "@/lib/search-params";
+import { parseListSearch } from "@/lib/search-params";
 import { parseAgentTabSearch } from "./agent-tab";
 import { AuthedLayout } from "./routes/authed-layout";
-import { SIGNED_OUT_REASONS, type SignInSearch } from "./routes/signed-out";
+import { parseSignInSearch } from "./routes/signed-out";
 import { safeRedirect } from "./safe-redirect";
 import { AgentsRoute, ClientRoute, ClientsRoute, DeletedAgentsRoute, LoginRoute, SiteRoute } from "./routes/pages";
 import { EnrollmentRequestsPage } from "@/features/enrollment-requests/components/enrollment-requests-page";
@@ -39,8 +39,7 @@ const rootRoute = createRootRouteWithContext<RouterContext>()({
 const loginRoute = createRoute({
   getParentRoute: () => rootRoute,
   path: "/login",
-  validateSearch: (raw: Record<string, unknown>): SignInSearch =>
-    compact({ redirect: safeRedirect(raw.redirect), ended: optionalEnum(raw.ended, SIGNED_OUT_REASONS) }),
+  validateSearch: parseSignInSearch,
   beforeLoad: ({ search }) => {
     if (getSession()) throw redirect({ href: search.redirect ?? "/" });
   },
