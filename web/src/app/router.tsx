@@ -247,6 +247,12 @@ const organizationRoute = createRoute({
   component: lazyRouteComponent(() => import("./routes/access-routes"), "OrganizationRoute"),
 });
 
+const ssoRoute = createRoute({
+  getParentRoute: () => authedRoute,
+  path: "/single-sign-on",
+  component: lazyRouteComponent(() => import("./routes/access-routes"), "SsoRoute"),
+});
+
 // The operator's organizations; the page tells anyone else it is not for them.
 const operatorRoute = createRoute({
   getParentRoute: () => authedRoute,
@@ -299,6 +305,7 @@ const routeTree = rootRoute.addChildren([
     accountRoute,
     apiKeysRoute,
     organizationRoute,
+    ssoRoute,
     operatorRoute,
     auditRoute,
     enrollmentRequestsRoute,
