@@ -120,7 +120,7 @@ function providerColumns(access: AccessContext): DataColumn<SsoProvider>[] {
           </Badge>
         ),
     },
-    { header: "Actions", headerClassName: "w-96", cell: (provider) => <ProviderActions provider={provider} access={access} /> },
+    { header: "Actions", headerClassName: "w-px", cell: (provider) => <ProviderActions provider={provider} access={access} /> },
   ];
 }
 
@@ -142,7 +142,8 @@ function ProviderActions({ provider, access }: { provider: SsoProvider; access: 
   };
 
   return (
-    <span className="flex flex-wrap items-center gap-1">
+    // One line: the name column gives up its width first, and a narrow screen scrolls the table.
+    <span className="flex items-center gap-1 whitespace-nowrap">
       <CopyButton text={provider.sign_in_url} label="Copy sign-in link" />
       <ProviderDialog
         provider={provider}
