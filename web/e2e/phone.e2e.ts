@@ -234,6 +234,7 @@ describe("the dashboard on a phone", () => {
       ["users", "/users", "Users"],
       ["account", "/account", "Your account"],
       ["audit log", "/audit", "Audit log"],
+      ["single sign-on", "/single-sign-on", "Single sign-on"],
       // A link that was never made reads like a used one: the public page's explanation.
       ["used-link welcome", "/welcome#token=gri_0000", "This link no longer works"],
     ];

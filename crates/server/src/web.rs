@@ -64,6 +64,7 @@ pub const DASHBOARD_ROUTES: &[&str] = &[
     "/account",
     "/api-keys",
     "/organization",
+    "/single-sign-on",
     "/operator",
     "/welcome",
     "/audit",

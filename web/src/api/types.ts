@@ -7,6 +7,11 @@ type Schemas = components["schemas"];
 export type ErrorBody = Schemas["ErrorBody"];
 export type User = Schemas["User"];
 export type Role = User["role"];
+/** The built-in roles with their permissions and the organization's custom roles. */
+export type RoleList = Schemas["RoleList"];
+/** The custom role a user or invitation holds. */
+export type CustomRoleName = Schemas["CustomRoleName"];
+export type OrgUser = Schemas["OrgUser"];
 export type Permission = User["permissions"][number];
 export type LoginRequest = Schemas["LoginRequest"];
 export type LoginResponse = Schemas["LoginResponse"];

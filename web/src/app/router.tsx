@@ -12,10 +12,10 @@ import { parseDeliveryListSearch } from "@/features/notifications/delivery-list-
 import { parseAuditSearch } from "@/features/audit/audit-search";
 import { RouteError } from "@/components/route-error";
 import { getSession } from "@/lib/session";
-import { compact, optionalEnum, parseListSearch } from "@/lib/search-params";
+import { parseListSearch } from "@/lib/search-params";
 import { parseAgentTabSearch } from "./agent-tab";
 import { AuthedLayout } from "./routes/authed-layout";
-import { SIGNED_OUT_REASONS, type SignInSearch } from "./routes/signed-out";
+import { parseSignInSearch } from "./routes/signed-out";
 import { safeRedirect } from "./safe-redirect";
 import { AgentsRoute, ClientRoute, ClientsRoute, DeletedAgentsRoute, LoginRoute, SiteRoute } from "./routes/pages";
 import { EnrollmentRequestsPage } from "@/features/enrollment-requests/components/enrollment-requests-page";
@@ -39,8 +39,7 @@ const rootRoute = createRootRouteWithContext<RouterContext>()({
 const loginRoute = createRoute({
   getParentRoute: () => rootRoute,
   path: "/login",
-  validateSearch: (raw: Record<string, unknown>): SignInSearch =>
-    compact({ redirect: safeRedirect(raw.redirect), ended: optionalEnum(raw.ended, SIGNED_OUT_REASONS) }),
+  validateSearch: parseSignInSearch,
   beforeLoad: ({ search }) => {
     if (getSession()) throw redirect({ href: search.redirect ?? "/" });
   },
@@ -248,6 +247,12 @@ const organizationRoute = createRoute({
   component: lazyRouteComponent(() => import("./routes/access-routes"), "OrganizationRoute"),
 });
 
+const ssoRoute = createRoute({
+  getParentRoute: () => authedRoute,
+  path: "/single-sign-on",
+  component: lazyRouteComponent(() => import("./routes/access-routes"), "SsoRoute"),
+});
+
 // The operator's organizations; the page tells anyone else it is not for them.
 const operatorRoute = createRoute({
   getParentRoute: () => authedRoute,
@@ -300,6 +305,7 @@ const routeTree = rootRoute.addChildren([
     accountRoute,
     apiKeysRoute,
     organizationRoute,
+    ssoRoute,
     operatorRoute,
     auditRoute,
     enrollmentRequestsRoute,

@@ -3,11 +3,12 @@
 
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export function optionalText(value: unknown): string | undefined {
+/** Text, trimmed and cut to `maxChars` (200 unless said). */
+export function optionalText(value: unknown, maxChars = 200): string | undefined {
   if (typeof value === "number") return String(value);
   if (typeof value !== "string") return undefined;
   const trimmed = value.trim();
-  return trimmed.length > 0 ? trimmed.slice(0, 200) : undefined;
+  return trimmed.length > 0 ? Array.from(trimmed).slice(0, maxChars).join("") : undefined;
 }
 
 export function optionalUuid(value: unknown): string | undefined {

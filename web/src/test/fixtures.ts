@@ -21,6 +21,7 @@ import { ROLE_PERMISSIONS } from "./render-page";
 type CustomRoleView = components["schemas"]["CustomRoleView"];
 type RoleList = components["schemas"]["RoleList"];
 type AuditStreamView = components["schemas"]["AuditStreamView"];
+type SsoProviderView = components["schemas"]["SsoProviderView"];
 
 /** One page of a list answer, as the server sends it. */
 export function pageOf<T>(items: T[], perPage = 50): { items: T[]; total: number; page: number; per_page: number } {
@@ -339,6 +340,32 @@ export function auditStream(overrides: Partial<AuditStreamView> = {}): AuditStre
     failures: 0,
     last_error: null,
     next_attempt_at: new Date().toISOString(),
+    ...overrides,
+  };
+}
+
+/**
+ * `GET /api/v1/sso/providers/{id}`: an enabled Entra ID provider for acme.test that creates users as
+ * technicians of the whole organization, with no group rule; its secret is set (and never shown).
+ */
+export function ssoProvider(overrides: Partial<SsoProviderView> = {}): SsoProviderView {
+  const id = overrides.id ?? "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f5b01";
+  return {
+    id,
+    name: "Acme Entra",
+    issuer: "https://login.microsoftonline.com/8f3c1a2b-0000-4000-8000-123456789abc/v2.0",
+    client_id: "5e1d2c3b-4a59-4687-9a0b-1c2d3e4f5a6b",
+    client_secret_set: true,
+    email_domains: ["acme.test"],
+    provision: true,
+    default_access: { role: "technician" },
+    groups_claim: "groups",
+    group_rules: [],
+    enabled: true,
+    sign_in_url: `https://rmm.example.com/login?sso=${id}`,
+    redirect_uri: "https://rmm.example.com/api/v1/auth/sso/callback",
+    created_at: "2026-01-01T00:00:00Z",
+    updated_at: "2026-01-01T00:00:00Z",
     ...overrides,
   };
 }

@@ -27,9 +27,17 @@ const clientApi = getRouteApi("/authed/clients/$clientId");
 const siteApi = getRouteApi("/authed/sites/$siteId");
 
 export function LoginRoute() {
-  const { redirect, ended } = loginApi.useSearch();
+  const { redirect, ended, sso, sso_error } = loginApi.useSearch();
   const navigate = useNavigate();
-  return <LoginPage ended={ended} onLoggedIn={() => void navigate({ href: redirect ?? "/", replace: true })} />;
+  return (
+    <LoginPage
+      ended={ended}
+      ssoProviderId={sso}
+      ssoError={sso_error}
+      returnTo={redirect}
+      onLoggedIn={() => void navigate({ href: redirect ?? "/", replace: true })}
+    />
+  );
 }
 
 /**

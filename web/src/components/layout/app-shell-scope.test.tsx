@@ -44,7 +44,7 @@ describe("AppShell for a user limited to some clients", () => {
           .map((link) => link.textContent),
       ).toEqual(["Overview", "Alerts", "Checks", "Agents", "Clients"]),
     );
-    for (const hidden of ["Scripts", "Policies", "Users", "Audit log", "Organization", "Approvals", "Organizations"]) {
+    for (const hidden of ["Scripts", "Policies", "Users", "Audit log", "Organization", "Single sign-on", "Approvals", "Organizations"]) {
       expect(within(nav).queryByRole("link", { name: hidden })).toBeNull();
     }
   });

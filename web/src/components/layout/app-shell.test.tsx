@@ -95,6 +95,23 @@ describe("AppShell", () => {
     expect(within(nav).queryByRole("link", { name: "Organization" })).toBeNull();
   });
 
+  it.each(["owner", "admin"] as const)("shows the Single sign-on entry to an %s, after Organization", async (role) => {
+    renderShell(role);
+    const nav = await screen.findByRole("navigation", { name: "Main" });
+    const labels = within(nav)
+      .getAllByRole("link")
+      .map((link) => link.textContent);
+    expect(labels.indexOf("Single sign-on")).toBe(labels.indexOf("Organization") + 1);
+    expect(within(nav).getByRole("link", { name: "Single sign-on" })).toHaveAttribute("href", "/single-sign-on");
+  });
+
+  it.each(["technician", "readonly"] as const)("hides the Single sign-on entry from a %s", async (role) => {
+    renderShell(role);
+    const nav = await screen.findByRole("navigation", { name: "Main" });
+    expect(within(nav).getByRole("link", { name: "Agents" })).toBeInTheDocument();
+    expect(within(nav).queryByRole("link", { name: "Single sign-on" })).toBeNull();
+  });
+
   it("shows an operator's support session above the header, naming the organization supported", async () => {
     const { queryClient } = renderShell("owner");
     queryClient.setQueryData(currentUserQueryKey, {

@@ -7,6 +7,7 @@ import {
   BuildingIcon,
   FileCode2Icon,
   FileStackIcon,
+  FingerprintIcon,
   KeyRoundIcon,
   LayoutDashboardIcon,
   LaptopIcon,
@@ -68,6 +69,7 @@ const NAV_ITEMS = [
   { to: "/roles", label: "Roles", icon: ShieldUserIcon, permission: "manage_users" },
   { to: "/audit", label: "Audit log", icon: ScrollTextIcon, permission: "view_audit" },
   { to: "/organization", label: "Organization", icon: Building2Icon, permission: "manage_organization" },
+  { to: "/single-sign-on", label: "Single sign-on", icon: FingerprintIcon, permission: "manage_organization" },
   { to: "/enrollment-requests", label: "Approvals", icon: ShieldCheckIcon },
   { to: "/operator", label: "Organizations", icon: ServerCogIcon, operatorOnly: true },
 ] as const satisfies readonly { to: string; label: string; icon: LucideIcon; permission?: Permission; operatorOnly?: true }[];

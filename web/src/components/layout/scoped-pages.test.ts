@@ -38,6 +38,7 @@ describe("pages of a user limited to some clients", () => {
       "/roles",
       "/audit",
       "/organization",
+      "/single-sign-on",
       "/enrollment-requests",
       "/agents/deleted",
       "/deleted-agents/a1",

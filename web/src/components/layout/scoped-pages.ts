@@ -3,7 +3,7 @@
 //! one 403 `client_scope`; these are the pages whose reads are all among them (their controls that
 //! call anything else are hidden for scoped users), plus the user's own account and API keys and the
 //! operator's organizations, which carry no client data. Everything else (scripts, jobs, policies,
-//! settings, users, deleted agents) is for users of the whole organization.
+//! settings and single sign-on, users, deleted agents) is for users of the whole organization.
 
 /**
  * The pages open to a scoped user, each with the operations it reads:

@@ -14,7 +14,7 @@ import {
   roleNoun,
   roleRequest,
   whyNotManage,
-} from "./roles";
+} from "@/lib/roles";
 import { shortenUserAgent } from "./user-agent";
 
 function orgUser(role: User["role"]): OrgUser {

@@ -2,6 +2,11 @@
 //! when the server answers that a code is needed (`second_factor_required`), the code of their
 //! authenticator app or one of their recovery codes, sent again with the email and password. Opened
 //! because an operator's support session ended (`ended`), it says so above the form.
+//!
+//! Single sign-on: opened from a provider's sign-in link (`sso`), or in a browser that signed in through
+//! one before, a "Sign in with <provider>" button stands above the password form. A sign-in the server
+//! refused on the provider's return comes back here with its reason (`ssoError`), shown above the form;
+//! a password refused because the organization signs in only through its provider says that.
 import { useState, type FormEvent } from "react";
 import { ApiError, errorMessage } from "@/api/errors";
 import type { LoginRequest } from "@/api/types";
@@ -10,8 +15,11 @@ import { Button } from "@/components/ui/button";
 import { Card, CardContent } from "@/components/ui/card";
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
+import { Separator } from "@/components/ui/separator";
 import { useAuthActions } from "@/lib/auth";
 import { useLogin } from "../api/login";
+import { useSignInProviderChoice } from "../hooks/use-sign-in-provider";
+import { SsoSignInButton } from "./sso-sign-in-button";
 
 type Step = "password" | "second-factor";
 type SecondFactor = "totp" | "recovery_code";
@@ -35,7 +43,22 @@ const ENDED_NOTICE: Record<SignedOutReason, string> = {
   support: "Your support access ended: its time was up. Sign in again to continue in your own organization.",
 };
 
-export function LoginPage({ onLoggedIn, ended }: { onLoggedIn: () => void; ended?: SignedOutReason }) {
+export function LoginPage({
+  onLoggedIn,
+  ended,
+  ssoProviderId,
+  ssoError,
+  returnTo,
+}: {
+  onLoggedIn: () => void;
+  ended?: SignedOutReason;
+  /** The provider a sign-in link names (`/login?sso=<id>`). */
+  ssoProviderId?: string;
+  /** Why a sign-in through a provider was refused, as the server worded it. */
+  ssoError?: string;
+  /** The page to come back to afterwards, which a sign-in through a provider passes on too. */
+  returnTo?: string;
+}) {
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
   const [step, setStep] = useState<Step>("password");
@@ -43,6 +66,9 @@ export function LoginPage({ onLoggedIn, ended }: { onLoggedIn: () => void; ended
   const [code, setCode] = useState("");
   const [codeProblem, setCodeProblem] = useState<string | null>(null);
   const [failure, setFailure] = useState<string | null>(null);
+  const [ssoRequired, setSsoRequired] = useState(false);
+  const [ssoFailure, setSsoFailure] = useState<string | null>(null);
+  const { provider, linkGone } = useSignInProviderChoice(ssoProviderId);
   const login = useLogin();
   useDocumentTitle("Sign in");
   const { completeLogin } = useAuthActions();
@@ -58,6 +84,7 @@ export function LoginPage({ onLoggedIn, ended }: { onLoggedIn: () => void; ended
 
   const send = (credentials: Omit<LoginRequest, "cookie">) => {
     setFailure(null);
+    setSsoRequired(false);
     login.mutate(credentials, {
       onSuccess: (response) => {
         completeLogin(response);
@@ -69,6 +96,8 @@ export function LoginPage({ onLoggedIn, ended }: { onLoggedIn: () => void; ended
           setStep("second-factor");
           setCode("");
           setCodeProblem(null);
+        } else if (reason === "sso_required") {
+          setSsoRequired(true);
         } else if (reason === "second_factor_invalid") {
           setCodeProblem(WRONG_CODE[method]);
         } else if (step === "second-factor" && reason === "unauthorized") {
@@ -131,6 +160,39 @@ export function LoginPage({ onLoggedIn, ended }: { onLoggedIn: () => void; ended
                       {ENDED_NOTICE[ended]}
                     </p>
                   ) : null}
+                  {ssoError ? (
+                    <p
+                      role="alert"
+                      data-testid="login-sso-error"
+                      className="rounded-md bg-destructive/10 px-3 py-2 text-sm text-destructive"
+                    >
+                      Single sign-on did not sign you in: {ssoError}
+                    </p>
+                  ) : null}
+                  {provider ? (
+                    <>
+                      <SsoSignInButton provider={provider} returnTo={returnTo} onFailure={setSsoFailure} />
+                      {ssoFailure ? (
+                        <p
+                          role="alert"
+                          data-testid="login-sso-failure"
+                          className="rounded-md bg-destructive/10 px-3 py-2 text-sm text-destructive"
+                        >
+                          {ssoFailure}
+                        </p>
+                      ) : null}
+                      <div className="flex items-center gap-3 text-xs text-muted-foreground" aria-hidden>
+                        <Separator className="flex-1" />
+                        or
+                        <Separator className="flex-1" />
+                      </div>
+                    </>
+                  ) : linkGone ? (
+                    <p role="status" data-testid="login-sso-gone" className="text-sm text-muted-foreground">
+                      This sign-in link no longer works: its identity provider was turned off or removed. Sign in with your password, or ask
+                      your administrator for the current link.
+                    </p>
+                  ) : null}
                   <div className="grid gap-1.5">
                     <Label htmlFor="login-email">Email</Label>
                     <Input
@@ -167,6 +229,14 @@ export function LoginPage({ onLoggedIn, ended }: { onLoggedIn: () => void; ended
                   }}
                 />
               )}
+              {ssoRequired && step === "password" ? (
+                <p role="alert" data-testid="login-sso-required" className="rounded-md bg-warning/15 px-3 py-2 text-sm">
+                  Your organization signs in through single sign-on, not with a password.{" "}
+                  {provider
+                    ? `Use “Sign in with ${provider.name}” above.`
+                    : "Open the sign-in link your administrator gave you, or ask them for it."}
+                </p>
+              ) : null}
               {failure ? (
                 <p role="alert" data-testid="login-error" className="rounded-md bg-destructive/10 px-3 py-2 text-sm text-destructive">
                   {failure}

@@ -1,7 +1,7 @@
 //! The organization's users and pending invitations (`manage_users`): the lists, inviting, a user's
 //! role, disabling and enabling, password reset links, resetting a second factor, removing, and
 //! withdrawing an invitation; and the roles the menus offer.
-import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api } from "@/api/client";
 import { unwrap } from "@/api/errors";
 import type { components } from "@/api/schema";
@@ -27,17 +27,7 @@ export const userKeys = {
   invitations: ["users", "invitations"] as const,
   /** The roles the menus offer (`GET /api/v1/roles`), read again with the users. */
   roles: ["users", "roles"] as const,
-  /** The organization's clients, to name the clients of users' access. */
-  clients: ["users", "clients"] as const,
-  /** The clients the access field lists for a search. */
-  clientSearch: (q: string) => ["users", "client-search", q] as const,
 };
-
-/** The most the API answers in one page (`MAX_PER_PAGE`). */
-const CLIENTS_PER_PAGE = 200;
-
-/** Pages `useClientNames` reads at most: 5,000 clients. */
-const CLIENT_PAGES = 25;
 
 /**
  * The roles page's root (`roleKeys.all` of features/roles): it counts the users and invitations
@@ -55,34 +45,6 @@ export function useInvitations(enabled = true) {
 
 export function useRoleChoices(enabled = true) {
   return useQuery({ queryKey: userKeys.roles, queryFn: () => unwrap(api.GET("/api/v1/roles")), enabled });
-}
-
-/** The organization's clients by id (id → name), read page by page, to name the clients of an access. */
-export function useClientNames(enabled = true) {
-  return useQuery({
-    queryKey: userKeys.clients,
-    queryFn: async () => {
-      const names = new Map<string, string>();
-      for (let page = 1; page <= CLIENT_PAGES; page++) {
-        const answer = await unwrap(api.GET("/api/v1/clients", { params: { query: { page, per_page: CLIENTS_PER_PAGE } } }));
-        for (const client of answer.items) names.set(client.id, client.name);
-        if (answer.items.length < CLIENTS_PER_PAGE || names.size >= answer.total) break;
-      }
-      return names;
-    },
-    enabled,
-    staleTime: 30_000,
-  });
-}
-
-/** The clients whose name holds `q` (the first 200 by name; all of them without `q`): the access field's list. */
-export function useClientSearch(q: string) {
-  return useQuery({
-    queryKey: userKeys.clientSearch(q),
-    queryFn: () => unwrap(api.GET("/api/v1/clients", { params: { query: { q: q || undefined, page: 1, per_page: CLIENTS_PER_PAGE } } })),
-    placeholderData: keepPreviousData,
-    staleTime: 30_000,
-  });
 }
 
 /** After any change both lists are read again: an accepted invitation moves from one to the other. */

@@ -19,7 +19,7 @@ import { formatDateTime } from "@/lib/format";
 import { forgetSession } from "@/lib/session";
 import { useChangePassword, useRevokeOtherSessions, useRevokeSession, useSessions, type Session } from "../api/account";
 import { fieldProblemFromServer, hasProblems, MIN_PASSWORD_CHARS, newPasswordProblems } from "../password-form";
-import { ROLE_LABELS } from "../roles";
+import { ROLE_LABELS } from "@/lib/roles";
 import { shortenUserAgent } from "../user-agent";
 import { PasswordInput } from "./password-input";
 import { TwoFactorCard } from "./two-factor-card";

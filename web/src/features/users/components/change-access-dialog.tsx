@@ -7,9 +7,9 @@ import { ApiError, errorMessage } from "@/api/errors";
 import { Button } from "@/components/ui/button";
 import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle, DialogTrigger } from "@/components/ui/dialog";
 import { useChangeRole, type OrgUser } from "../api/users";
-import { scopeDraft, scopePhrase, scopeProblem, scopeRequest, type ScopeDraft } from "../client-scope";
+import { scopeDraft, scopePhrase, scopeProblem, scopeRequest, type ScopeDraft } from "@/lib/client-scope";
 import { fieldProblemFromServer } from "../password-form";
-import { ClientScopeField } from "./client-scope-field";
+import { ClientScopeField } from "@/components/client-scope-field";
 
 export function ChangeAccessDialog({ user, names }: { user: OrgUser; names: ReadonlyMap<string, string> }) {
   const [open, setOpen] = useState(false);

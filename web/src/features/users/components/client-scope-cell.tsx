@@ -2,7 +2,7 @@
 //! "3 clients" with every name in a tooltip.
 import { Badge } from "@/components/ui/badge";
 import { Tooltip, TooltipContent, TooltipTrigger } from "@/components/ui/tooltip";
-import { scopeSummary } from "../client-scope";
+import { scopeSummary } from "@/lib/client-scope";
 
 export function ClientScopeCell({
   clientIds,

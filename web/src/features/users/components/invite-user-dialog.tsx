@@ -12,10 +12,10 @@ import { Input } from "@/components/ui/input";
 import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
 import { useCurrentUser } from "@/lib/auth";
 import { useInviteUser, useRoleChoices, type LinkCreated } from "../api/users";
-import { scopeProblem, scopeRequest, WHOLE_ORGANIZATION, type ScopeDraft } from "../client-scope";
+import { scopeProblem, scopeRequest, WHOLE_ORGANIZATION, type ScopeDraft } from "@/lib/client-scope";
 import { fieldProblemFromServer } from "../password-form";
-import { defaultChoice, grantableRoles, roleNoun, roleRequest } from "../roles";
-import { ClientScopeField } from "./client-scope-field";
+import { defaultChoice, grantableRoles, roleNoun, roleRequest } from "@/lib/roles";
+import { ClientScopeField } from "@/components/client-scope-field";
 import { LinkSent } from "./link-sent";
 
 export function InviteUserDialog() {

@@ -7,7 +7,7 @@ import { SectionCard } from "@/components/section-card";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { useInvitations, useWithdrawInvitation, type Invitation } from "../api/users";
-import { roleName } from "../roles";
+import { roleName } from "@/lib/roles";
 import { ClientScopeCell } from "./client-scope-cell";
 
 /** `names` names the clients of an invitation's access (id → name). */

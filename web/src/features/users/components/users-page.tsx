@@ -20,9 +20,9 @@ import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@
 import { useDocumentTitle } from "@/hooks/use-document-title";
 import { can, useCurrentUser } from "@/lib/auth";
 import { formatDateTime } from "@/lib/format";
+import { useClientNames } from "@/api/pick-queries";
 import {
   useChangeRole,
-  useClientNames,
   useRemoveUser,
   useResetSecondFactor,
   useRoleChoices,
@@ -30,8 +30,8 @@ import {
   useUsers,
   type OrgUser,
 } from "../api/users";
-import { mayLimit } from "../client-scope";
-import { choiceValue, grantableRoles, roleName, roleRequest, whyNotManage, type RoleChoice } from "../roles";
+import { mayLimit } from "@/lib/client-scope";
+import { choiceValue, grantableRoles, roleName, roleRequest, whyNotManage, type RoleChoice } from "@/lib/roles";
 import { ChangeAccessDialog } from "./change-access-dialog";
 import { ClientScopeCell } from "./client-scope-cell";
 import { InviteUserDialog } from "./invite-user-dialog";

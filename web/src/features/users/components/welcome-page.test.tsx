@@ -157,4 +157,24 @@ describe("WelcomePage", () => {
     expect(await within(form).findByTestId("welcome-password-error")).toHaveTextContent("Passwords must have at most 1024 bytes");
     expect(onSignedIn).not.toHaveBeenCalled();
   });
+
+  it("says the account is ready when the organization signs in only through single sign-on", async () => {
+    const required = {
+      error: { code: "sso_required", message: "your organization signs in through single sign-on; use its sign-in link" },
+    };
+    serve(
+      () => json(info()),
+      () => json(required, 401),
+    );
+    const { onSignedIn } = renderWelcome();
+    await choose(PASSWORD);
+    const ready = await screen.findByTestId("welcome-sso-required");
+    expect(within(ready).getByRole("heading", { level: 1 })).toHaveTextContent("Your account is ready");
+    expect(ready).toHaveTextContent(
+      "Best MSP signs in through single sign-on, not with a password: sign in as new@example.com through your organization's identity provider",
+    );
+    expect(within(ready).getByRole("link", { name: "Go to sign in" })).toHaveAttribute("href", "/login");
+    expect(screen.queryByTestId("welcome-form")).toBeNull();
+    expect(onSignedIn).not.toHaveBeenCalled();
+  });
 });

@@ -1,8 +1,10 @@
 //! The public page a one-time link opens (`/welcome#token=…`): it says what the link is for (joining
 //! an organization, or setting a new password), takes the new password twice and, once the server
-//! accepts it, the holder is signed in. A used or expired link says so plainly.
+//! accepts it, the holder is signed in. A used or expired link says so plainly. In an organization that
+//! signs in only through single sign-on the server keeps the account (or the password) but opens no
+//! session (401 `sso_required`): the page says the account is ready and how its holder signs in.
 import { Link } from "@tanstack/react-router";
-import { LinkIcon } from "lucide-react";
+import { CircleCheckIcon, LinkIcon } from "lucide-react";
 import { useId, useState, type ReactNode } from "react";
 import { ApiError, errorMessage } from "@/api/errors";
 import { ErrorMessage } from "@/components/error-message";
@@ -14,7 +16,7 @@ import { useAuthActions } from "@/lib/auth";
 import { formatDateTime } from "@/lib/format";
 import { useAcceptLink, useLinkInfo, type LinkInfo } from "../api/links";
 import { fieldProblemFromServer, hasProblems, MIN_PASSWORD_CHARS, newPasswordProblems, type NewPasswordProblems } from "../password-form";
-import { ROLE_NOUNS } from "../roles";
+import { ROLE_NOUNS } from "@/lib/roles";
 import { PasswordInput } from "./password-input";
 
 export function WelcomePage({ token, onSignedIn }: { token: string | null; onSignedIn: () => void }) {
@@ -22,6 +24,7 @@ export function WelcomePage({ token, onSignedIn }: { token: string | null; onSig
   const info = useLinkInfo(token);
   // Accepting can also find the link used meanwhile (another tab, a second click).
   const [gone, setGone] = useState(false);
+  const [throughProvider, setThroughProvider] = useState(false);
 
   let content: ReactNode;
   if (token === null) {
@@ -42,8 +45,18 @@ export function WelcomePage({ token, onSignedIn }: { token: string | null; onSig
     content = <ErrorMessage error={info.error} onRetry={() => void info.refetch()} />;
   } else if (info.isPending) {
     content = <Skeleton className="h-48" />;
+  } else if (throughProvider) {
+    content = <SignInThroughProvider info={info.data} />;
   } else {
-    content = <ChoosePassword token={token} info={info.data} onGone={() => setGone(true)} onSignedIn={onSignedIn} />;
+    content = (
+      <ChoosePassword
+        token={token}
+        info={info.data}
+        onGone={() => setGone(true)}
+        onSsoRequired={() => setThroughProvider(true)}
+        onSignedIn={onSignedIn}
+      />
+    );
   }
 
   return (
@@ -76,6 +89,27 @@ function Unusable({ title, children }: { title: string; children: ReactNode }) {
   );
 }
 
+/** The link did its work, but the organization's users sign in through its identity provider. */
+function SignInThroughProvider({ info }: { info: LinkInfo }) {
+  const invitation = info.kind === "invitation";
+  return (
+    <div className="grid gap-3" role="status" data-testid="welcome-sso-required">
+      <h1 className="flex items-center gap-2 text-base font-semibold">
+        <CircleCheckIcon className="size-4 text-success" aria-hidden />
+        {invitation ? "Your account is ready" : "Your password is set"}
+      </h1>
+      <p className="text-sm text-muted-foreground">
+        {info.organization_name} signs in through single sign-on, not with a password: sign in as{" "}
+        <strong className="font-medium text-foreground">{info.email}</strong> through your organization&apos;s identity provider, with the
+        sign-in link your administrator gives you.
+      </p>
+      <Link to="/login" className="text-sm text-primary hover:underline" data-testid="go-to-sign-in">
+        Go to sign in
+      </Link>
+    </div>
+  );
+}
+
 /** How the invitation names the role: "as a technician", or a custom role by its name. */
 function joiningAs(info: Pick<LinkInfo, "role" | "custom_role">): string {
   return info.role === "custom" && info.custom_role ? `with the role ${info.custom_role.name}` : `as ${ROLE_NOUNS[info.role]}`;
@@ -85,11 +119,14 @@ function ChoosePassword({
   token,
   info,
   onGone,
+  onSsoRequired,
   onSignedIn,
 }: {
   token: string;
   info: LinkInfo;
   onGone: () => void;
+  /** The account is ready, but its organization signs in only through its identity provider. */
+  onSsoRequired: () => void;
   onSignedIn: () => void;
 }) {
   const ids = useId();
@@ -112,6 +149,7 @@ function ChoosePassword({
       onSignedIn();
     } catch (error) {
       if (error instanceof ApiError && error.status === 404) return onGone();
+      if (error instanceof ApiError && error.code === "sso_required") return onSsoRequired();
       const placed =
         error instanceof ApiError && error.status < 500 ? fieldProblemFromServer(error.message, { password: "password" }) : null;
       if (placed) setProblems({ password: placed.message });

@@ -1,5 +1,5 @@
-//! A user's client scope as the users page shows and edits it: the whole organization, or only some
-//! of its clients ("a technician for Acme and Globex only"). The server checks the same rules
+//! A user's client scope as the users page and single sign-on's access rules show and edit it: the
+//! whole organization, or only some of its clients ("a technician for Acme and Globex only"). The server checks the same rules
 //! (`clients_to_grant`): 1 to 1,000 of the organization's clients, never for an owner.
 import type { Role } from "@/api/types";
 

@@ -1,8 +1,8 @@
-//! The roles as the users pages name and offer them (the built-in ones and the organization's custom
-//! roles), and the rules the server enforces about who may give which role and manage whom
-//! (`role_to_grant`, `check_may_manage`), so the dashboard offers only what the server would accept.
-import type { Permission, Role, User } from "@/api/types";
-import type { CustomRoleName, OrgUser, RoleList } from "./api/users";
+//! The roles as the users pages and single sign-on's access rules name and offer them (the built-in
+//! ones and the organization's custom roles), and the rules the server enforces about who may give
+//! which role and manage whom (`role_to_grant`, `check_may_manage`), so the dashboard offers only what
+//! the server would accept.
+import type { CustomRoleName, OrgUser, Permission, Role, RoleList, User } from "@/api/types";
 
 /** The built-in roles, the most powerful first (the order of the role menus). */
 export const ROLES: readonly Role[] = ["owner", "admin", "technician", "readonly"];

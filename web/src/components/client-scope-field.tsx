@@ -8,8 +8,8 @@ import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
 import type { Role } from "@/api/types";
 import { cn } from "@/lib/utils";
-import { useClientSearch } from "../api/users";
-import { mayLimit, toggleScopeClient, type ScopeDraft } from "../client-scope";
+import { usePickClientSearch } from "@/api/pick-queries";
+import { mayLimit, toggleScopeClient, type ScopeDraft } from "@/lib/client-scope";
 
 export function ClientScopeField({
   value,
@@ -76,7 +76,7 @@ export function ClientScopeField({
 function ClientPicker({ value, onChange, testId }: { value: ScopeDraft; onChange: (next: ScopeDraft) => void; testId: string }) {
   const [text, setText] = useState("");
   const q = useDeferredValue(text.trim());
-  const found = useClientSearch(q);
+  const found = usePickClientSearch(q);
   const picked = new Set(value.clients.map((client) => client.id));
   const items = found.data?.items ?? [];
   return (
