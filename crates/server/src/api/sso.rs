@@ -260,7 +260,24 @@ pub async fn sso_callback(
                 percent_encoding::NON_ALPHANUMERIC,
             )
             .to_string();
-            (HeaderMap::new(), format!("/login?sso_error={message}"))
+            // Back to the sign-in page, which goes on to the page the
+            // sign-in was for once it succeeds.
+            let redirect = refused
+                .return_to
+                .map(|path| {
+                    format!(
+                        "&redirect={}",
+                        percent_encoding::utf8_percent_encode(
+                            &path,
+                            percent_encoding::NON_ALPHANUMERIC
+                        )
+                    )
+                })
+                .unwrap_or_default();
+            (
+                HeaderMap::new(),
+                format!("/login?sso_error={message}{redirect}"),
+            )
         }
     };
     headers.append(header::SET_COOKIE, state_cookie(&state, "", 0));

@@ -661,6 +661,8 @@ pub struct Callback {
 /// keeps (which may say more).
 pub struct Refused {
     pub message: String,
+    /// The dashboard path the sign-in was for, when known.
+    pub return_to: Option<String>,
     /// The organization whose log records it, with the provider's name, when known.
     pub organization: Option<(gururmm_protocol::OrganizationId, String)>,
     pub reason: String,
@@ -670,6 +672,7 @@ impl Refused {
     fn new(message: &str, reason: impl Into<String>) -> Self {
         Refused {
             message: message.into(),
+            return_to: None,
             organization: None,
             reason: reason.into(),
         }
@@ -718,6 +721,7 @@ pub async fn finish(
         .unwrap_or_else(|_| login.provider_id.to_string());
     let refused = |message: &str, reason: String| Refused {
         message: message.into(),
+        return_to: login.return_to.clone(),
         organization: Some((org, provider_name.clone())),
         reason,
     };

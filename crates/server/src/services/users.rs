@@ -533,7 +533,19 @@ pub async fn accept(
     token: &str,
     password: &str,
 ) -> ServiceResult<(User, InvitationKind)> {
-    let kind = look_up(state, token).await?.kind;
+    let invitation = look_up(state, token).await?;
+    let kind = invitation.kind;
+    // A password nobody may sign in with is not set (nor the user's sessions
+    // ended) in an organization that signs in through single sign-on.
+    if let (InvitationKind::PasswordReset, Some(id)) = (kind, invitation.user_id) {
+        let user = state
+            .store
+            .get_user(id)
+            .await
+            .map_err(ServiceError::from_store("user"))?
+            .user;
+        crate::services::sso::refuse_password_sign_in(state, &user).await?;
+    }
     validate_password(password).map_err(|e| ServiceError::invalid(format!("password: {e}")))?;
     let password = password.to_owned();
     let hash = tokio::task::spawn_blocking(move || hash_password(&password))

@@ -212,8 +212,9 @@ async fn forged_and_replayed_id_tokens_are_refused_and_recorded() {
             let outcome = sign_in(&server, &provider).await;
             assert!(outcome.session.is_none(), "{forgery:?} opened a session");
             assert!(
-                outcome.location.starts_with("/login?sso_error="),
-                "{forgery:?}: {}",
+                outcome.location.starts_with("/login?sso_error=")
+                    && outcome.location.ends_with("&redirect=%2Fagents"),
+                "{forgery:?}: back to the sign-in page, then where it was going: {}",
                 outcome.location
             );
             let last = refusals(&server, &owner).await.pop().unwrap_or_default();
@@ -390,6 +391,45 @@ async fn single_sign_on_only_takes_passwords_from_everyone_but_owners() {
         assert_eq!(
             (status, body["error"]["code"].as_str()),
             (StatusCode::UNAUTHORIZED, Some("unauthorized"))
+        );
+        // A password-reset link sets no password nobody may use.
+        let (_, users) = server.get("/api/v1/users", &owner).await;
+        let tech = users["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["email"] == "tech@acme.test")
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let (status, reset) = server
+            .post(
+                &format!("/api/v1/users/{tech}/reset-password"),
+                &owner,
+                json!({}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{reset}");
+        let token = reset["link"]
+            .as_str()
+            .unwrap()
+            .split_once("#token=")
+            .unwrap()
+            .1
+            .to_owned();
+        let (status, body) = server
+            .call(
+                Method::POST,
+                "/api/v1/auth/link/accept",
+                None,
+                Some(json!({"token": token, "password": "a brand new password 123"})),
+            )
+            .await;
+        assert_eq!(
+            (status, body["error"]["code"].as_str()),
+            (StatusCode::UNAUTHORIZED, Some("sso_required")),
+            "{body}"
         );
         // Owners keep their password, for when the provider is down.
         server.login(ADMIN_EMAIL, PASSWORD).await;
