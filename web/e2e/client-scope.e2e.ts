@@ -5,8 +5,9 @@
 //! Acme's agent gets a failing check's alert and Initech's an offline alert. They invite a technician limited to Acme and Globex
 //! in the dashboard; the technician signs in and sees only those two clients and only Acme's agent
 //! (the demo agent, which the administrator's list shows among the others), Initech's page is not
-//! found, the navigation holds the overview, alerts, checks, agents and clients (no Scripts, Users or
-//! settings) with the search, and the Alerts page shows Acme's alert but not Initech's. Afterwards the
+//! found, the navigation holds the overview, alerts, checks, agents, clients, scripts and jobs (no
+//! Users or settings) with the search, the Alerts page shows Acme's alert but not Initech's, and they run
+//! a script of the library on Acme's agent and see its job among theirs (not the administrator's). Afterwards the
 //! demo agent goes back to its site and the policy, the throwaway agent, the clients and the
 //! technician are removed.
 import { randomBytes } from "node:crypto";
@@ -14,7 +15,7 @@ import { request } from "node:http";
 import { createServer } from "node:net";
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { agentHostname, apiClient, baseUrl, expectOk, LIVE_TIMEOUT_MS, logIn, setUpBrowser } from "./support";
+import { agentHostname, apiClient, baseUrl, expectOk, LIVE_TIMEOUT_MS, logIn, pickScriptToRun, setUpBrowser } from "./support";
 
 const session = setUpBrowser();
 const step = session.step;
@@ -29,7 +30,14 @@ const checkName = `E2E scope port ${unique}`;
 const initechHostname = `initech-${unique}`;
 
 /** What the setup made, undone in `afterAll`. */
-const made: { clientIds: string[]; agentId?: string; agentSiteId?: string; policyId?: string; initechAgentId?: string } = {
+const made: {
+  clientIds: string[];
+  agentId?: string;
+  agentSiteId?: string;
+  policyId?: string;
+  initechAgentId?: string;
+  scriptId?: string;
+} = {
   clientIds: [],
 };
 
@@ -110,6 +118,7 @@ afterAll(async () => {
   const pending = (await authed.GET("/api/v1/invitations")).data?.items.find((invitation) => invitation.email === technicianEmail);
   if (pending) await authed.DELETE("/api/v1/invitations/{id}", { params: { path: { id: pending.id } } });
   for (const id of made.clientIds) await authed.DELETE("/api/v1/clients/{id}", { params: { path: { id } } });
+  if (made.scriptId) await authed.DELETE("/api/v1/scripts/{id}", { params: { path: { id: made.scriptId } } });
 });
 
 describe("client scope against a live server", () => {
@@ -230,8 +239,8 @@ describe("client scope against a live server", () => {
       await navigation.getByRole("link", { name: "Clients", exact: true }).waitFor();
       // The alerts entry may carry the count of unresolved alerts.
       const labels = (await navigation.getByRole("link").allTextContents()).map((label) => label.replace(/\d+$/, "").trim());
-      expect(labels).toEqual(["Overview", "Alerts", "Checks", "Agents", "Clients"]);
-      for (const hidden of ["Scripts", "Users", "Organization", "Custom fields", "Policies", "Organizations"]) {
+      expect(labels).toEqual(["Overview", "Alerts", "Checks", "Agents", "Clients", "Scripts", "Jobs"]);
+      for (const hidden of ["Users", "Organization", "Custom fields", "Policies", "Organizations"]) {
         expect(await navigation.getByRole("link", { name: hidden, exact: true }).count()).toBe(0);
       }
       await technicianPage.getByTestId("global-search-button").waitFor();
@@ -288,6 +297,36 @@ describe("client scope against a live server", () => {
       await technicianPage.locator(`[data-testid="agent-check-row"][data-check-name="${checkName}"][data-state="failing"]`).waitFor();
       await technicianPage.getByTestId("agent-tab-alerts").waitFor();
       expect(await technicianPage.getByTestId("agent-tab-policy").count()).toBe(0);
+    });
+
+    await step("they run a script of the library on Acme's agent and see only their own job", async () => {
+      const scriptName = `E2E scoped script ${unique}`;
+      const script = expectOk(
+        await authed.POST("/api/v1/scripts", {
+          body: { name: scriptName, command_type: "script", interpreter: "bash", body: 'echo "scoped run ok"\n' },
+        }),
+        "creating the script",
+      );
+      made.scriptId = script.id;
+      await technicianPage.goto(`${baseUrl}/scripts`);
+      await technicianPage.getByRole("link", { name: scriptName }).waitFor();
+      // The library is read only for them.
+      expect(await technicianPage.getByTestId("new-script-button").count()).toBe(0);
+      await technicianPage.goto(`${baseUrl}/agents/${made.agentId}`);
+      const dialog = await pickScriptToRun(technicianPage, scriptName);
+      await dialog.getByTestId("run-script-submit").click();
+      await technicianPage.waitForURL(/\/jobs\/[0-9a-f-]{36}/);
+      const output = technicianPage.getByTestId("job-agent-output");
+      await output.locator('[data-stream="stdout"]', { hasText: "scoped run ok" }).first().waitFor({ timeout: LIVE_TIMEOUT_MS });
+      await technicianPage.goto(`${baseUrl}/jobs`);
+      await technicianPage.getByRole("link", { name: `${scriptName} v1` }).waitFor();
+      // Every job listed is one they started, though the administrator's are many.
+      const everyJob = expectOk(await authed.GET("/api/v1/jobs", { params: { query: { per_page: 100 } } }), "listing jobs");
+      const theirs = new Set(everyJob.items.filter((job) => job.created_by_email === technicianEmail).map((job) => job.id));
+      expect(everyJob.items.length).toBeGreaterThan(theirs.size);
+      const listed = await technicianPage.getByTestId("job-row").evaluateAll((rows) => rows.map((row) => row.getAttribute("data-job-id")));
+      expect(listed.length).toBeGreaterThan(0);
+      for (const id of listed) expect(theirs.has(id ?? "")).toBe(true);
     });
 
     await step("Initech's page is not found, and a page for the whole organization says it is not for them", async () => {

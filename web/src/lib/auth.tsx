@@ -28,11 +28,18 @@ export function useCurrentUser() {
  * The permissions a client-scoped user can use at all: the operations open to them
  * (`SCOPED_ROUTES` of `crates/server/src/auth/client_scope.rs`: reading agents, clients, sites,
  * alerts and checks, running commands, acknowledging, snoozing and resolving alerts, running an
- * agent's checks) need no other. The server refuses every other operation with 403 `client_scope`,
- * whatever their role, so the dashboard offers none of its controls. Each still needs the user's role
- * to grant it.
+ * agent's checks, reading the script library and running scripts on their own agents, their own
+ * jobs) need no other. The server refuses every other operation with 403 `client_scope` (editing the
+ * script library among them), whatever their role, so the dashboard offers none of its controls.
+ * Each still needs the user's role to grant it.
  */
-export const SCOPED_USER_PERMISSIONS: readonly Permission[] = ["view_agents", "run_commands", "view_secrets", "manage_alerts"];
+export const SCOPED_USER_PERMISSIONS: readonly Permission[] = [
+  "view_agents",
+  "run_commands",
+  "run_scripts",
+  "view_secrets",
+  "manage_alerts",
+];
 
 /** The clients the user is limited to, or null for the whole organization (and while loading). */
 export function clientScope(user: User | undefined): string[] | null {

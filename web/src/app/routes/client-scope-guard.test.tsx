@@ -49,7 +49,7 @@ describe("ClientScopeGuard", () => {
     );
   });
 
-  it.each(["/scripts", "/policies", "/users", "/agents/deleted", "/organization", "/single-sign-on"])(
+  it.each(["/scripts/new", "/policies", "/users", "/agents/deleted", "/organization", "/single-sign-on"])(
     "tells a user limited to some clients that %s is not for them",
     async (path) => {
       renderAt(path, scopedUser());

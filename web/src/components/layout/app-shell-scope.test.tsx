@@ -42,9 +42,9 @@ describe("AppShell for a user limited to some clients", () => {
         within(nav)
           .getAllByRole("link")
           .map((link) => link.textContent),
-      ).toEqual(["Overview", "Alerts", "Checks", "Agents", "Clients"]),
+      ).toEqual(["Overview", "Alerts", "Checks", "Agents", "Clients", "Scripts", "Jobs"]),
     );
-    for (const hidden of ["Scripts", "Policies", "Users", "Audit log", "Organization", "Single sign-on", "Approvals", "Organizations"]) {
+    for (const hidden of ["Policies", "Users", "Audit log", "Organization", "Single sign-on", "Approvals", "Organizations"]) {
       expect(within(nav).queryByRole("link", { name: hidden })).toBeNull();
     }
   });

@@ -16,6 +16,10 @@ describe("pages of a user limited to some clients", () => {
       "/api-keys",
       "/clients/",
       "/operator",
+      "/scripts",
+      "/scripts/s1",
+      "/jobs",
+      "/jobs/j1",
     ]) {
       expect(isScopedPage(path), path).toBe(true);
     }
@@ -24,10 +28,7 @@ describe("pages of a user limited to some clients", () => {
   it("refuses every page that calls an operation closed to them", () => {
     for (const path of [
       "/alerts/a1",
-      "/scripts",
       "/scripts/new",
-      "/jobs",
-      "/jobs/j1",
       "/policies",
       "/check-templates",
       "/notifications",
@@ -68,7 +69,14 @@ describe("pages of a user limited to some clients", () => {
       { to: "/policies" },
       { to: "/users" },
     ];
-    expect(availableNavigation(items, ["c1"]).map((item) => item.to)).toEqual(["/", "/alerts", "/checks", "/agents", "/clients"]);
+    expect(availableNavigation(items, ["c1"]).map((item) => item.to)).toEqual([
+      "/",
+      "/alerts",
+      "/checks",
+      "/agents",
+      "/clients",
+      "/scripts",
+    ]);
     expect(availableNavigation(items, null)).toEqual(items);
   });
 

@@ -2,8 +2,9 @@
 //! `SCOPED_ROUTES` (`crates/server/src/auth/client_scope.rs`) to such users and answers every other
 //! one 403 `client_scope`; these are the pages whose reads are all among them (their controls that
 //! call anything else are hidden for scoped users), plus the user's own account and API keys and the
-//! operator's organizations, which carry no client data. Everything else (scripts, jobs, policies,
-//! settings and single sign-on, users, deleted agents) is for users of the whole organization.
+//! operator's organizations, which carry no client data, and the script library (read, and run on their
+//! own agents) with the jobs they started. Everything else (editing scripts, policies, settings and
+//! single sign-on, users, deleted agents) is for users of the whole organization.
 
 /**
  * The pages open to a scoped user, each with the operations it reads:
@@ -17,6 +18,11 @@
  * - `/checks`: GET /checks, /clients, /clients/{id}/sites
  * - `/clients`, `/clients/{id}`, `/sites/{id}`: GET /clients, /clients/{id}, /clients/{id}/sites,
  *   /sites/{id} and the agents list
+ * - `/scripts`, `/scripts/{id}`: GET /scripts, /scripts/{id}, /scripts/{id}/versions (read only: the
+ *   library is the organization's), running one on their agents, sites or clients (POST
+ *   /scripts/{id}/run and the pickers' GET /agents, /clients, /clients/{id}/sites, /clients/{id}/vault)
+ * - `/jobs`, `/jobs/{id}`: the jobs they started (GET /jobs, /jobs/{id}, …/results.csv, POST
+ *   …/rerun-failed)
  * - `/account`, `/api-keys`: the user's own account (not client data)
  * - `/operator`: the operator's organizations (not client data; the page itself tells anyone but the
  *   operator that it is not for them)
@@ -33,6 +39,11 @@ const SCOPED_PAGE_PATTERNS: readonly RegExp[] = [
   /^\/clients$/,
   /^\/clients\/[^/]+$/,
   /^\/sites\/[^/]+$/,
+  /^\/scripts$/,
+  // /scripts/new makes a script, which only the library's editors do.
+  /^\/scripts\/(?!new$)[^/]+$/,
+  /^\/jobs$/,
+  /^\/jobs\/[^/]+$/,
   /^\/account$/,
   /^\/api-keys$/,
   /^\/operator$/,

@@ -2,6 +2,7 @@ import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tansta
 import { api } from "@/api/client";
 import { unwrap } from "@/api/errors";
 import { rootKeys } from "@/api/query-keys";
+import { useClientScope } from "@/lib/auth";
 import type { RunScriptRequest, Script, ScriptRequest } from "@/api/types";
 import type { ScriptListSearch } from "../script-list-search";
 
@@ -21,13 +22,18 @@ export const scriptKeys = {
   customFields: ["scripts", "custom-fields"] as const,
 };
 
-/** The custom fields a parameter can take its value from (a key may name a field of several scopes). */
+/**
+ * The custom fields a parameter can take its value from (a key may name a field of several scopes).
+ * They are the whole organization's settings, not read for a user limited to some clients (who sees a
+ * parameter's field by its key).
+ */
 export function useParameterCustomFields(enabled = true) {
+  const wholeOrganization = useClientScope() === null;
   return useQuery({
     queryKey: scriptKeys.customFields,
     queryFn: () => unwrap(api.GET("/api/v1/custom-fields")),
     staleTime: 60_000,
-    enabled,
+    enabled: enabled && wholeOrganization,
   });
 }
 
