@@ -839,7 +839,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The signed-in user's security keys and passkeys. */
+        /**
+         * The signed-in user's security keys and passkeys, and whether they have an
+         *     authenticator app besides.
+         */
         get: operations["list_security_keys"];
         put?: never;
         post?: never;
@@ -4388,6 +4391,12 @@ export interface components {
             credential: Record<string, never>;
         };
         SecurityKeyList: {
+            /**
+             * @description The user has an authenticator app too. `second_factor` in
+             *     `/api/v1/auth/me` is true for either, so the account page reads which
+             *     here.
+             */
+            authenticator_app: boolean;
             items: components["schemas"]["SecurityKeyView"][];
         };
         SecurityKeyRemoval: {

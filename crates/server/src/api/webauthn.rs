@@ -20,9 +20,14 @@ use webauthn_rs::prelude::RegisterPublicKeyCredential;
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SecurityKeyList {
     pub items: Vec<SecurityKeyView>,
+    /// The user has an authenticator app too. `second_factor` in
+    /// `/api/v1/auth/me` is true for either, so the account page reads which
+    /// here.
+    pub authenticator_app: bool,
 }
 
-/// The signed-in user's security keys and passkeys.
+/// The signed-in user's security keys and passkeys, and whether they have an
+/// authenticator app besides.
 #[utoipa::path(get, path = "/api/v1/auth/webauthn/credentials", tag = "auth", security(("bearer" = [])),
     responses((status = 200, body = SecurityKeyList), (status = 401, body = ErrorBody)))]
 pub async fn list_security_keys(
@@ -34,8 +39,14 @@ pub async fn list_security_keys(
         .list_webauthn_credentials(current.user.id)
         .await
         .map_err(ApiError::internal)?;
+    let totp = state
+        .store
+        .totp_state(current.user.id)
+        .await
+        .map_err(ApiError::internal)?;
     Ok(Json(SecurityKeyList {
         items: keys.into_iter().map(Into::into).collect(),
+        authenticator_app: totp.secret.is_some(),
     }))
 }
 

@@ -4,7 +4,8 @@
 //! needs the key's answer, which works once and only for its user's
 //! challenge; an unregistered key, a replayed answer and a wrong password are
 //! refused; removing a key takes the password; an administrator's reset
-//! removes keys; API keys register nothing.
+//! removes keys; API keys register nothing. The list of keys says whether
+//! the user has an authenticator app besides.
 
 use crate::support::*;
 use gururmm_server::config::Config;
@@ -179,6 +180,15 @@ async fn a_security_key_guards_sign_in_and_each_answer_works_once() {
     }
 }
 
+/// Whether the list of the session's keys says it has an authenticator app.
+async fn authenticator_app(server: &TestServer, session: &str) -> Value {
+    let (status, keys) = server
+        .get("/api/v1/auth/webauthn/credentials", session)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{keys}");
+    keys["authenticator_app"].clone()
+}
+
 #[tokio::test]
 async fn keys_are_removed_with_the_password_or_by_an_administrator() {
     for database in TestDatabase::all().await {
@@ -194,11 +204,30 @@ async fn keys_are_removed_with_the_password_or_by_an_administrator() {
         let (_, first) = register(&server, &session, &mut key, "Laptop").await;
         let mut spare = SoftPasskey::new(true);
         register(&server, &session, &mut spare, "Spare").await;
-        // An authenticator app can be added beside keys.
+        // An authenticator app can be added beside keys, and the list of
+        // keys says whether there is one (`second_factor` is true either way).
+        assert_eq!(authenticator_app(&server, &session).await, json!(false));
         let (status, totp) = server
             .post("/api/v1/auth/totp/setup", &session, json!({}))
             .await;
         assert_eq!(status, StatusCode::OK, "{totp}");
+        assert_eq!(
+            authenticator_app(&server, &session).await,
+            json!(false),
+            "not before it is confirmed"
+        );
+        let code = totp_rs::Builder::new()
+            .with_secret(
+                totp_rs::Secret::try_from_base32(totp["secret"].as_str().unwrap()).unwrap(),
+            )
+            .build_noncompliant()
+            .generate(u64::try_from(chrono::Utc::now().timestamp()).unwrap())
+            .to_string();
+        let (status, confirmed) = server
+            .post("/api/v1/auth/totp/confirm", &session, json!({"code": code}))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{confirmed}");
+        assert_eq!(authenticator_app(&server, &session).await, json!(true));
 
         let path = format!(
             "/api/v1/auth/webauthn/credentials/{}",

@@ -71,16 +71,15 @@ export function AgentRoute() {
       }
       banner={(agent) => (scoped ? null : <AgentMaintenanceBanner agentId={agent.id} />)}
       details={(agent) => (scoped ? null : <CustomFieldsCard scope="agent" targetId={agent.id} />)}
-      headerActions={(agent) =>
-        scoped ? null : (
-          <RunScriptOnTargetButton
-            target={{ kind: "agents", agentIds: [agent.id] }}
-            targetLabel={agent.alias || agent.hostname}
-            agentNames={{ [agent.id]: agent.hostname }}
-            onJobStarted={(job) => void navigate({ to: "/jobs/$jobId", params: { jobId: job.id } })}
-          />
-        )
-      }
+      // Scripts run on the user's own agents, whatever their scope (the button asks run_scripts).
+      headerActions={(agent) => (
+        <RunScriptOnTargetButton
+          target={{ kind: "agents", agentIds: [agent.id] }}
+          targetLabel={agent.alias || agent.hostname}
+          agentNames={{ [agent.id]: agent.hostname }}
+          onJobStarted={(job) => void navigate({ to: "/jobs/$jobId", params: { jobId: job.id } })}
+        />
+      )}
       onDeleted={(deletedId) => void navigate({ to: "/deleted-agents/$agentId", params: { agentId: deletedId } })}
       commandPanel={(agent) => <RunCommandPanel agentId={agent.id} agentOnline={agent.status === "online"} />}
       commandHistory={(agent) => (

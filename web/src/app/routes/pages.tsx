@@ -111,15 +111,13 @@ export function ClientRoute() {
         <ClientHeader
           clientId={clientId}
           onDeleted={() => void navigate({ to: "/clients" })}
-          actions={(client) =>
-            scoped ? null : (
-              <RunScriptOnTargetButton
-                target={{ kind: "client", clientId: client.id }}
-                targetLabel={`client ${client.name}`}
-                onJobStarted={(job) => void navigate({ to: "/jobs/$jobId", params: { jobId: job.id } })}
-              />
-            )
-          }
+          actions={(client) => (
+            <RunScriptOnTargetButton
+              target={{ kind: "client", clientId: client.id }}
+              targetLabel={`client ${client.name}`}
+              onJobStarted={(job) => void navigate({ to: "/jobs/$jobId", params: { jobId: job.id } })}
+            />
+          )}
         />
         {scoped ? null : <TargetMaintenanceBanner scope="client" targetId={clientId} />}
         <ClientSitesSection
@@ -148,15 +146,13 @@ export function SiteRoute() {
       <SiteHeader
         siteId={siteId}
         onDeleted={(clientId) => void navigate({ to: "/clients/$clientId", params: { clientId } })}
-        actions={(site) =>
-          scoped ? null : (
-            <RunScriptOnTargetButton
-              target={{ kind: "site", clientId: site.client_id, siteId: site.id }}
-              targetLabel={`site ${site.name}`}
-              onJobStarted={(job) => void navigate({ to: "/jobs/$jobId", params: { jobId: job.id } })}
-            />
-          )
-        }
+        actions={(site) => (
+          <RunScriptOnTargetButton
+            target={{ kind: "site", clientId: site.client_id, siteId: site.id }}
+            targetLabel={`site ${site.name}`}
+            onJobStarted={(job) => void navigate({ to: "/jobs/$jobId", params: { jobId: job.id } })}
+          />
+        )}
       />
       {scoped ? null : (
         <>

@@ -24,14 +24,25 @@ const REQUIRED = () =>
   refusal("second_factor_required", "enter the code from your authenticator app (totp), or a recovery code (recovery_code)");
 const INVALID = () => refusal("second_factor_invalid", "that code is wrong, was used already, or has expired");
 
-/** Answers each sign-in in turn with the next of `answers`. */
+/**
+ * Answers each sign-in in turn with the next of `answers`. The user has no security key: the key
+ * challenge the page asks for after `second_factor_required` is a 409 (see login-security-key.test.tsx).
+ */
 function answerLogins(...answers: (() => Response)[]) {
   let next = 0;
-  fetchMock.mockImplementation(async () => (answers[next++] ?? (() => json(SIGNED_IN)))());
+  fetchMock.mockImplementation(async (input) =>
+    new URL((input as Request).url).pathname === "/api/v1/auth/webauthn/challenge"
+      ? refusal("no_security_key", "you have no security key; use your authenticator app's code", 409)
+      : (answers[next++] ?? (() => json(SIGNED_IN)))(),
+  );
+}
+
+function logins(): Request[] {
+  return fetchMock.mock.calls.map((call) => call[0] as Request).filter((request) => new URL(request.url).pathname === "/api/v1/auth/login");
 }
 
 async function bodies(): Promise<unknown[]> {
-  return Promise.all(fetchMock.mock.calls.map((call) => (call[0] as Request).clone().json()));
+  return Promise.all(logins().map((request) => request.clone().json()));
 }
 
 function renderLogin() {
@@ -47,7 +58,10 @@ async function signIn(email = "ann@example.com", password = "correct horse batte
 }
 
 describe("LoginPage", () => {
-  beforeEach(() => fetchMock.mockReset());
+  // A block: a function that `beforeEach` returns (as `mockReset` returns the mock) is run as its cleanup.
+  beforeEach(() => {
+    fetchMock.mockReset();
+  });
 
   it("signs in with the password alone when the user has no second factor", async () => {
     answerLogins(() => json(SIGNED_IN));
@@ -141,7 +155,7 @@ describe("LoginPage", () => {
     await userEvent.type(await screen.findByLabelText("Authentication code"), "12345");
     await userEvent.click(screen.getByRole("button", { name: "Verify and sign in" }));
     expect(screen.getByTestId("login-code-error")).toHaveTextContent("Enter the 6-digit code from your authenticator app.");
-    expect(fetchMock).toHaveBeenCalledTimes(1);
+    expect(logins()).toHaveLength(1);
   });
 
   it("signs in with a recovery code instead, and says when one is wrong or used", async () => {

@@ -1,5 +1,6 @@
 //! The sign-in page. A user with a second factor signs in in two steps: the password first, and
-//! when the server answers that a code is needed (`second_factor_required`), the code of their
+//! when the server answers that a code is needed (`second_factor_required`), their security key
+//! (`SecurityKeyStep`, when the server has a key challenge for them) or the code of their
 //! authenticator app or one of their recovery codes, sent again with the email and password. Opened
 //! because an operator's support session ended (`ended`), it says so above the form.
 //!
@@ -20,8 +21,10 @@ import { useAuthActions } from "@/lib/auth";
 import { useLogin } from "../api/login";
 import { useSignInProviderChoice } from "../hooks/use-sign-in-provider";
 import { SsoSignInButton } from "./sso-sign-in-button";
+import { useSecurityKeyChallenge, type PasswordCredentials, type WebauthnCeremony } from "../api/security-key";
+import { SecurityKeyStep } from "./security-key-step";
 
-type Step = "password" | "second-factor";
+type Step = "password" | "security-key" | "second-factor";
 type SecondFactor = "totp" | "recovery_code";
 
 /** An app's code as typed (spaces and dashes dropped), or null unless it is six digits. */
@@ -69,7 +72,10 @@ export function LoginPage({
   const [ssoRequired, setSsoRequired] = useState(false);
   const [ssoFailure, setSsoFailure] = useState<string | null>(null);
   const { provider, linkGone } = useSignInProviderChoice(ssoProviderId);
+  const [keyCeremony, setKeyCeremony] = useState<WebauthnCeremony | null>(null);
+  const [hasSecurityKey, setHasSecurityKey] = useState(false);
   const login = useLogin();
+  const keyChallenge = useSecurityKeyChallenge();
   useDocumentTitle("Sign in");
   const { completeLogin } = useAuthActions();
 
@@ -80,6 +86,31 @@ export function LoginPage({
     setCodeProblem(null);
     setFailure(null);
     setMethod("totp");
+    setKeyCeremony(null);
+    setHasSecurityKey(false);
+  };
+
+  /** Back to the key from the code form: with a fresh challenge, as the first may have been spent. */
+  const showSecurityKey = () => {
+    setKeyCeremony(null);
+    setFailure(null);
+    setStep("security-key");
+  };
+
+  /** A user with security keys is asked for one; one without (`no_security_key`) for the app's code. */
+  const chooseSecondFactor = (credentials: PasswordCredentials) => {
+    keyChallenge.mutate(credentials, {
+      onSuccess: (ceremony) => {
+        setKeyCeremony(ceremony);
+        setHasSecurityKey(ceremony !== null);
+        setStep(ceremony ? "security-key" : "second-factor");
+      },
+      // Without a key challenge the app's code may still do.
+      onError: (error) => {
+        setStep("second-factor");
+        setFailure(errorMessage(error));
+      },
+    });
   };
 
   const send = (credentials: Omit<LoginRequest, "cookie">) => {
@@ -93,7 +124,7 @@ export function LoginPage({
       onError: (error) => {
         const reason = error instanceof ApiError ? error.code : null;
         if (reason === "second_factor_required") {
-          setStep("second-factor");
+          chooseSecondFactor(credentials);
           setCode("");
           setCodeProblem(null);
         } else if (reason === "sso_required") {
@@ -217,6 +248,21 @@ export function LoginPage({
                     />
                   </div>
                 </>
+              ) : step === "security-key" ? (
+                <SecurityKeyStep
+                  credentials={{ email: email.trim(), password }}
+                  ceremony={keyCeremony}
+                  onSignedIn={(response) => {
+                    completeLogin(response);
+                    onLoggedIn();
+                  }}
+                  onUseCode={() => setStep("second-factor")}
+                  onBack={backToPassword}
+                  onPasswordRefused={(message) => {
+                    backToPassword();
+                    setFailure(message);
+                  }}
+                />
               ) : (
                 <SecondFactorFields
                   email={email.trim()}
@@ -242,14 +288,21 @@ export function LoginPage({
                   {failure}
                 </p>
               ) : null}
-              <Button type="submit" disabled={login.isPending} className="w-full">
-                {login.isPending ? "Signing in…" : step === "password" ? "Sign in" : "Verify and sign in"}
-              </Button>
+              {step === "security-key" ? null : (
+                <Button type="submit" disabled={login.isPending || keyChallenge.isPending} className="w-full">
+                  {login.isPending || keyChallenge.isPending ? "Signing in…" : step === "password" ? "Sign in" : "Verify and sign in"}
+                </Button>
+              )}
               {step === "second-factor" ? (
                 <div className="flex flex-wrap justify-between gap-2 text-sm">
                   <button type="button" className="text-primary hover:underline" onClick={switchMethod} data-testid="login-switch-method">
                     {method === "totp" ? "Use a recovery code instead" : "Use the app's code instead"}
                   </button>
+                  {hasSecurityKey ? (
+                    <button type="button" className="text-primary hover:underline" onClick={showSecurityKey}>
+                      Use your security key instead
+                    </button>
+                  ) : null}
                   <button type="button" className="text-muted-foreground hover:underline" onClick={backToPassword}>
                     Back
                   </button>

@@ -13,6 +13,7 @@ export type SessionList = Schemas["SessionList"];
 export const accountKeys = {
   all: ["account"] as const,
   sessions: ["account", "sessions"] as const,
+  securityKeys: ["account", "security-keys"] as const,
 };
 
 export function useSessions() {

@@ -1,7 +1,8 @@
 //! The signed-in user's own second factor (TOTP): starting a setup (a new secret for the app),
 //! confirming it with the app's code (which turns it on and answers the recovery codes, once) and
 //! turning it off with the password. Turning it on or off ends the user's other sessions, and the
-//! current user's `second_factor` changes, so both are read again.
+//! current user's `second_factor` changes, as does what the list of security keys says of the app, so
+//! all three are read again (as after adding or removing a key).
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { api } from "@/api/client";
 import { unwrap } from "@/api/errors";
@@ -11,12 +12,13 @@ import { accountKeys } from "./account";
 
 export type TotpSetup = components["schemas"]["TotpSetup"];
 
-function useSecondFactorChanged() {
+export function useSecondFactorChanged() {
   const queryClient = useQueryClient();
   return () =>
     Promise.all([
       queryClient.invalidateQueries({ queryKey: currentUserQueryKey }),
       queryClient.invalidateQueries({ queryKey: accountKeys.sessions }),
+      queryClient.invalidateQueries({ queryKey: accountKeys.securityKeys }),
     ]);
 }
 

@@ -53,7 +53,13 @@ function calls(path: string): Request[] {
 }
 
 function renderAccount() {
-  return renderPage(<AccountPage />, { role: "technician", seed: [[accountKeys.sessions, { items: sessions }]] });
+  return renderPage(<AccountPage />, {
+    role: "technician",
+    seed: [
+      [accountKeys.sessions, { items: sessions }],
+      [accountKeys.securityKeys, { items: [], authenticator_app: false }],
+    ],
+  });
 }
 
 async function fillPasswords(current: string, next: string, confirm = next) {
@@ -69,7 +75,11 @@ describe("AccountPage", () => {
   beforeEach(() => {
     fetchMock.mockReset();
     serve(() => undefined);
+    // A browser that can use security keys (jsdom has no WebAuthn).
+    vi.stubGlobal("PublicKeyCredential", function PublicKeyCredential() {});
   });
+
+  afterEach(() => vi.unstubAllGlobals());
 
   it("names the signed-in user", async () => {
     renderAccount();
@@ -169,9 +179,12 @@ describe("AccountPage", () => {
     const notice = await screen.findByTestId("second-factor-required-notice");
     expect(notice).toHaveTextContent("Best MSP requires two-factor authentication");
     expect(notice).toHaveTextContent("Set up two-factor authentication below before you continue");
+    expect(notice).toHaveTextContent("an authenticator app on your phone, or a security key or passkey");
     expect(
       within(screen.getByTestId("two-factor-card")).getByRole("button", { name: "Set up two-factor authentication" }),
     ).toBeInTheDocument();
+    // A security key serves as well.
+    expect(within(screen.getByTestId("security-keys-card")).getByRole("button", { name: "Add a security key" })).toBeInTheDocument();
     // Nowhere else is open to them until they have.
     expect(screen.queryByRole("link", { name: "API keys" })).toBeNull();
   });

@@ -1,6 +1,7 @@
-//! The signed-in user's own account, for every role: changing the password, their second factor, and
-//! the sessions signed in as them, each of which they can sign out. While their organization requires
-//! a second factor they have not set up, this is the one page they may use, and it says why.
+//! The signed-in user's own account, for every role: changing the password, their second factor (an
+//! authenticator app, security keys and passkeys), and the sessions signed in as them, each of which
+//! they can sign out. While their organization requires a second factor they have not set up, this is
+//! the one page they may use, and it says why; an app or a key satisfies it.
 import { Link } from "@tanstack/react-router";
 import { KeyRoundIcon, ShieldAlertIcon } from "lucide-react";
 import { useId, useState } from "react";
@@ -22,6 +23,7 @@ import { fieldProblemFromServer, hasProblems, MIN_PASSWORD_CHARS, newPasswordPro
 import { ROLE_LABELS } from "@/lib/roles";
 import { shortenUserAgent } from "../user-agent";
 import { PasswordInput } from "./password-input";
+import { SecurityKeysCard } from "./security-keys-card";
 import { TwoFactorCard } from "./two-factor-card";
 
 export function AccountPage() {
@@ -53,7 +55,7 @@ export function AccountPage() {
             <p className="font-medium">{user.organization_name} requires two-factor authentication</p>
             <p>
               Set up two-factor authentication below before you continue: until you do, the rest of the dashboard is closed to you. You need
-              an authenticator app on your phone.
+              an authenticator app on your phone, or a security key or passkey.
             </p>
           </div>
         </div>
@@ -62,6 +64,7 @@ export function AccountPage() {
         <div className="grid gap-4">
           <ChangePasswordCard />
           <TwoFactorCard />
+          <SecurityKeysCard />
         </div>
         <SessionsCard />
       </div>

@@ -5,6 +5,7 @@ import type { User } from "@/api/types";
 import { currentUserQueryKey } from "@/lib/auth";
 import { forgetSession, sessionChanged } from "@/lib/session";
 import { renderPage, testUser } from "@/test/render-page";
+import { accountKeys } from "../api/account";
 import { qrPath } from "./qr-code";
 import { sixDigitCode, TwoFactorCard } from "./two-factor-card";
 
@@ -28,12 +29,19 @@ function refusal(status: number, message: string, code = "invalid"): Response {
 
 type Route = (request: Request) => Response | undefined;
 
-/** Answers the routes a test names; the current user (read again after a change) has `me`'s second factor. */
+/**
+ * Answers the routes a test names; the current user (read again after a change) has `me`'s second
+ * factor, which is an authenticator app: the list of security keys is empty and says so.
+ */
 function serve(route: Route, me: () => User = () => testUser("technician")) {
   fetchMock.mockImplementation(async (input) => {
     const request = input as Request;
-    if (new URL(request.url).pathname === "/api/v1/auth/me") return json(me());
-    return route(request) ?? json({ items: [] });
+    const path = new URL(request.url).pathname;
+    if (path === "/api/v1/auth/me") return json(me());
+    return (
+      route(request) ??
+      (path === "/api/v1/auth/webauthn/credentials" ? json({ items: [], authenticator_app: me().second_factor }) : json({ items: [] }))
+    );
   });
 }
 
@@ -51,7 +59,12 @@ function renderCard(secondFactor = false) {
       <TwoFactorCard />
       <Toaster />
     </>,
-    { seed: [[currentUserQueryKey, { ...testUser("technician"), second_factor: secondFactor }]] },
+    {
+      seed: [
+        [currentUserQueryKey, { ...testUser("technician"), second_factor: secondFactor }],
+        [accountKeys.securityKeys, { items: [], authenticator_app: secondFactor }],
+      ],
+    },
   );
 }
 

@@ -1,6 +1,8 @@
-//! The signed-in user's second factor on their account page: whether it is on; setting it up (a QR
-//! code and the key for the authenticator app, then the app's code), which answers the recovery
-//! codes this once; and turning it off with the password.
+//! The signed-in user's second factor on their account page: whether it is on (an authenticator app,
+//! or a security key from the card beside it); setting up the app (a QR code and the key for it, then
+//! the app's code), which answers the recovery codes this once; and turning the app off with the
+//! password. `second_factor` is on with a security key alone, so whether the app is set up is read
+//! from the list of keys.
 import { ShieldCheckIcon, TriangleAlertIcon } from "lucide-react";
 import { useId, useState, type FormEvent } from "react";
 import { toast } from "sonner";
@@ -11,7 +13,9 @@ import { SectionCard } from "@/components/section-card";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
+import { Skeleton } from "@/components/ui/skeleton";
 import { useCurrentUser } from "@/lib/auth";
+import { useSecurityKeys } from "../api/security-keys";
 import { useConfirmTotp, useDisableTotp, useStartTotpSetup, type TotpSetup } from "../api/two-factor";
 import { fieldProblemFromServer } from "../password-form";
 import { PasswordInput } from "./password-input";
@@ -21,7 +25,11 @@ export function TwoFactorCard() {
   const user = useCurrentUser().data;
   const [setup, setSetup] = useState<TotpSetup | null>(null);
   const [recoveryCodes, setRecoveryCodes] = useState<string[] | null>(null);
+  const keys = useSecurityKeys();
   const on = user?.second_factor ?? false;
+  const hasKeys = (keys.data?.items.length ?? 0) > 0;
+  // Undefined while unknown; should the list fail, `second_factor` is the app's as before keys existed.
+  const appOn = !on ? false : keys.data ? keys.data.authenticator_app : keys.isError ? true : undefined;
   return (
     <SectionCard
       title={
@@ -32,7 +40,7 @@ export function TwoFactorCard() {
           </Badge>
         </>
       }
-      description="Signing in asks for a code from an authenticator app on your phone as well as your password."
+      description="Signing in asks for a code from an authenticator app on your phone, or for one of your security keys, as well as your password."
       data-testid="two-factor-card"
     >
       {recoveryCodes ? (
@@ -46,10 +54,12 @@ export function TwoFactorCard() {
           }}
           onCancel={() => setSetup(null)}
         />
-      ) : on ? (
-        <TurnOff email={user?.email ?? ""} />
+      ) : appOn === undefined ? (
+        <Skeleton className="h-9 w-full" />
+      ) : appOn ? (
+        <TurnOff email={user?.email ?? ""} hasKeys={hasKeys} />
       ) : (
-        <StartSetup onStarted={setSetup} />
+        <StartSetup onStarted={setSetup} hasKeys={hasKeys} />
       )}
     </SectionCard>
   );
@@ -63,7 +73,7 @@ function Failure({ message }: { message: string | null }) {
   ) : null;
 }
 
-function StartSetup({ onStarted }: { onStarted: (setup: TotpSetup) => void }) {
+function StartSetup({ onStarted, hasKeys }: { onStarted: (setup: TotpSetup) => void; hasKeys: boolean }) {
   const start = useStartTotpSetup();
   const [failure, setFailure] = useState<string | null>(null);
   const begin = async () => {
@@ -79,12 +89,13 @@ function StartSetup({ onStarted }: { onStarted: (setup: TotpSetup) => void }) {
   return (
     <div className="grid gap-3">
       <p className="text-sm text-muted-foreground">
+        {hasKeys ? "Your security keys guard sign-in. An authenticator app can too, for when you do not have a key with you: " : ""}
         Any authenticator app works: Google Authenticator, Microsoft Authenticator, 1Password, Bitwarden…
       </p>
       <Failure message={failure} />
       <div>
         <Button type="button" disabled={start.isPending} onClick={() => void begin()} data-testid="two-factor-start">
-          <ShieldCheckIcon /> {start.isPending ? "Starting…" : "Set up two-factor authentication"}
+          <ShieldCheckIcon /> {start.isPending ? "Starting…" : hasKeys ? "Set up an authenticator app" : "Set up two-factor authentication"}
         </Button>
       </div>
     </div>
@@ -242,7 +253,7 @@ function RecoveryCodes({ codes, email, onDone }: { codes: string[]; email: strin
   );
 }
 
-function TurnOff({ email }: { email: string }) {
+function TurnOff({ email, hasKeys }: { email: string; hasKeys: boolean }) {
   const ids = useId();
   const disable = useDisableTotp();
   const [open, setOpen] = useState(false);
@@ -266,7 +277,11 @@ function TurnOff({ email }: { email: string }) {
     }
     try {
       await disable.mutateAsync(password);
-      toast.success("Two-factor authentication is off. Your other sessions were signed out.");
+      toast.success(
+        hasKeys
+          ? "The authenticator app is off; your security keys still guard sign-in. Your other sessions were signed out."
+          : "Two-factor authentication is off. Your other sessions were signed out.",
+      );
       close();
     } catch (error) {
       const placed =
@@ -278,8 +293,9 @@ function TurnOff({ email }: { email: string }) {
 
   return (
     <div className="grid gap-3">
-      <p className="text-sm text-muted-foreground">
-        Lost your phone? Sign in with one of your recovery codes, or ask an administrator to reset your two-factor authentication.
+      <p className="text-sm text-muted-foreground" data-testid="two-factor-app-on">
+        Your authenticator app is set up. Lost your phone? Sign in with one of your recovery codes
+        {hasKeys ? " or a security key" : ""}, or ask an administrator to reset your two-factor authentication.
       </p>
       {open ? (
         <form className="grid gap-3" noValidate aria-label="Turn off two-factor authentication" onSubmit={(event) => void submit(event)}>

@@ -111,7 +111,7 @@ function userColumns(actor: User, choices: RoleChoice[], names: ReadonlyMap<stri
             {user.email}
           </span>
           {user.second_factor ? (
-            <Badge variant="info" title="Signs in with a code from an authenticator app too" data-testid="user-second-factor">
+            <Badge variant="info" title="Signs in with an authenticator app's code or a security key too" data-testid="user-second-factor">
               2FA
             </Badge>
           ) : null}
@@ -298,8 +298,8 @@ function ResetSecondFactor({ user }: { user: OrgUser }) {
       title={`Reset two-factor authentication of ${user.email}?`}
       description={
         <>
-          For a lost phone. They sign in with their password alone until they set up two-factor authentication again on their account page,
-          and all their sessions end now. Their recovery codes stop working.
+          For a lost phone or security key. They sign in with their password alone until they set up two-factor authentication again on
+          their account page, and all their sessions end now. Their recovery codes stop working and their security keys are removed.
         </>
       }
       confirmLabel="Reset two-factor"
