@@ -318,6 +318,14 @@ describe("client scope against a live server", () => {
       await technicianPage.waitForURL(/\/jobs\/[0-9a-f-]{36}/);
       const output = technicianPage.getByTestId("job-agent-output");
       await output.locator('[data-stream="stdout"]', { hasText: "scoped run ok" }).first().waitFor({ timeout: LIVE_TIMEOUT_MS });
+      // The administrator runs it too: a job of the organization that is not theirs.
+      expectOk(
+        await authed.POST("/api/v1/scripts/{id}/run", {
+          params: { path: { id: script.id } },
+          body: { targets: { agent_ids: [made.agentId ?? ""] } },
+        }),
+        "the administrator's run",
+      );
       await technicianPage.goto(`${baseUrl}/jobs`);
       await technicianPage.getByRole("link", { name: `${scriptName} v1` }).waitFor();
       // Every job listed is one they started, though the administrator's are many.
