@@ -67,6 +67,19 @@ export function useDeleteVaultEntry(clientId: string) {
 }
 
 /** Asks for a value; the answer is handed to the caller and kept nowhere else (no cache, no retry). */
+/**
+ * Whether the signed-in user has an authenticator app (whose code can prove them again), read when
+ * they have a second factor at all: `second_factor` is also true for security keys alone, which a
+ * reveal does not take.
+ */
+export function useHasAuthenticatorApp(enabled: boolean) {
+  return useQuery({
+    queryKey: ["vault", "authenticator-app"] as const,
+    queryFn: async () => (await unwrap(api.GET("/api/v1/auth/webauthn/credentials"))).authenticator_app,
+    enabled,
+  });
+}
+
 export function revealVaultEntry(id: string, proof: RevealRequest): Promise<string> {
   return unwrap(api.POST("/api/v1/vault/{id}/reveal", { params: { path: { id } }, body: proof })).then((answer) => answer.secret);
 }

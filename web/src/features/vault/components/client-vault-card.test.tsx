@@ -201,7 +201,11 @@ describe("ClientVaultCard", () => {
   });
 
   it("takes a code of the authenticator app instead, for a user who has one", async () => {
-    fetchMock.mockImplementation(async () => json({ secret: SECRET }));
+    fetchMock.mockImplementation(async (input) =>
+      new URL((input as Request).url).pathname === "/api/v1/auth/webauthn/credentials"
+        ? json({ items: [], authenticator_app: true })
+        : json({ secret: SECRET }),
+    );
     const { queryClient } = renderCard("admin");
     act(() => queryClient.setQueryData(currentUserQueryKey, { ...testUser("admin"), second_factor: true }));
     await userEvent.click(await within(await waitFor(() => row("Domain admin"))).findByRole("button", { name: "Reveal Domain admin" }));
@@ -211,6 +215,21 @@ describe("ClientVaultCard", () => {
     await userEvent.click(within(dialog).getByRole("button", { name: "Reveal" }));
     expect(await within(dialog).findByTestId("revealed-secret")).toHaveValue(SECRET);
     expect(await posts()[0]!.json()).toEqual({ totp: "123456" });
+  });
+
+  it("asks the password of a user whose second factor is a security key only", async () => {
+    fetchMock.mockImplementation(async () =>
+      json({ items: [{ id: "k1", name: "YubiKey", created_at: "2026-12-01T00:00:00Z" }], authenticator_app: false }),
+    );
+    const { queryClient } = renderCard("admin");
+    act(() => queryClient.setQueryData(currentUserQueryKey, { ...testUser("admin"), second_factor: true }));
+    await userEvent.click(await within(await waitFor(() => row("Domain admin"))).findByRole("button", { name: "Reveal Domain admin" }));
+    const dialog = await screen.findByRole("dialog");
+    await waitFor(() =>
+      expect(fetchMock.mock.calls.some((call) => (call[0] as Request).url.endsWith("/api/v1/auth/webauthn/credentials"))).toBe(true),
+    );
+    expect(within(dialog).getByLabelText("Your password")).toBeInTheDocument();
+    expect(within(dialog).queryByRole("radio", { name: "Authenticator code" })).toBeNull();
   });
 
   it("says a wrong password showed nothing", async () => {

@@ -8,7 +8,7 @@ import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, D
 import { Input } from "@/components/ui/input";
 import { Textarea } from "@/components/ui/textarea";
 import { useCurrentUser } from "@/lib/auth";
-import { revealVaultEntry, type VaultEntry } from "../api/vault";
+import { revealVaultEntry, useHasAuthenticatorApp, type VaultEntry } from "../api/vault";
 
 /** How long a revealed value stays on screen. */
 export const REVEAL_SECONDS = 30;
@@ -20,8 +20,11 @@ export const REVEAL_SECONDS = 30;
  */
 export function RevealDialog({ entry }: { entry: VaultEntry }) {
   const user = useCurrentUser();
-  const hasApp = user.data?.second_factor ?? false;
   const [open, setOpen] = useState(false);
+  const secondFactor = user.data?.second_factor ?? false;
+  // A second factor may be security keys only, whose answer a reveal does not take.
+  const app = useHasAuthenticatorApp(open && secondFactor);
+  const hasApp = secondFactor && app.data === true;
   const [method, setMethod] = useState<"password" | "totp">("password");
   const [proof, setProof] = useState("");
   const [failure, setFailure] = useState<string | null>(null);
