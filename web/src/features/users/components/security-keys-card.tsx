@@ -17,6 +17,7 @@ import { useCurrentUser } from "@/lib/auth";
 import { webauthnFailureMessage, webauthnUnavailableReason } from "@/lib/webauthn";
 import { useAddSecurityKey, useRemoveSecurityKey, useSecurityKeys, type SecurityKey } from "../api/security-keys";
 import { fieldProblemFromServer } from "../password-form";
+import { usePasswordProof } from "../use-password-proof";
 import { PasswordInput } from "./password-input";
 
 /** The server's longest key name. */
@@ -203,34 +204,15 @@ function RemoveSecurityKey({ securityKey }: { securityKey: SecurityKey }) {
   const email = useCurrentUser().data?.email ?? "";
   const remove = useRemoveSecurityKey();
   const [open, setOpen] = useState(false);
-  const [password, setPassword] = useState("");
-  const [problem, setProblem] = useState<string | null>(null);
-  const [failure, setFailure] = useState<string | null>(null);
+  const { password, setPassword, problem, failure, reset, submit } = usePasswordProof(async (typed) => {
+    await remove.mutateAsync({ id: securityKey.id, password: typed });
+    toast.success(`Security key “${securityKey.name}” removed. Your other sessions were signed out.`);
+    setOpen(false);
+  });
 
   const onOpenChange = (next: boolean) => {
     setOpen(next);
-    setPassword("");
-    setProblem(null);
-    setFailure(null);
-  };
-
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    setFailure(null);
-    if (password === "") {
-      setProblem("Enter your password.");
-      return;
-    }
-    try {
-      await remove.mutateAsync({ id: securityKey.id, password });
-      toast.success(`Security key “${securityKey.name}” removed. Your other sessions were signed out.`);
-      setOpen(false);
-    } catch (error) {
-      const placed =
-        error instanceof ApiError && error.status === 422 ? fieldProblemFromServer(error.message, { password: "password" }) : null;
-      if (placed) setProblem(placed.message);
-      else setFailure(errorMessage(error));
-    }
+    reset();
   };
 
   return (
@@ -251,10 +233,7 @@ function RemoveSecurityKey({ securityKey }: { securityKey: SecurityKey }) {
             id={`${ids}-password`}
             label="Your password"
             value={password}
-            onChange={(value) => {
-              setPassword(value);
-              setProblem(null);
-            }}
+            onChange={setPassword}
             error={problem ?? undefined}
             autoComplete="current-password"
             autoFocus

@@ -18,6 +18,7 @@ import { useCurrentUser } from "@/lib/auth";
 import { useSecurityKeys } from "../api/security-keys";
 import { useConfirmTotp, useDisableTotp, useStartTotpSetup, type TotpSetup } from "../api/two-factor";
 import { fieldProblemFromServer } from "../password-form";
+import { usePasswordProof } from "../use-password-proof";
 import { PasswordInput } from "./password-input";
 import { QrCode } from "./qr-code";
 
@@ -257,38 +258,19 @@ function TurnOff({ email, hasKeys }: { email: string; hasKeys: boolean }) {
   const ids = useId();
   const disable = useDisableTotp();
   const [open, setOpen] = useState(false);
-  const [password, setPassword] = useState("");
-  const [problem, setProblem] = useState<string | null>(null);
-  const [failure, setFailure] = useState<string | null>(null);
+  const { password, setPassword, problem, failure, reset, submit } = usePasswordProof(async (typed) => {
+    await disable.mutateAsync(typed);
+    toast.success(
+      hasKeys
+        ? "The authenticator app is off; your security keys still guard sign-in. Your other sessions were signed out."
+        : "Two-factor authentication is off. Your other sessions were signed out.",
+    );
+    setOpen(false);
+  });
 
   const close = () => {
     setOpen(false);
-    setPassword("");
-    setProblem(null);
-    setFailure(null);
-  };
-
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    setFailure(null);
-    if (password === "") {
-      setProblem("Enter your password.");
-      return;
-    }
-    try {
-      await disable.mutateAsync(password);
-      toast.success(
-        hasKeys
-          ? "The authenticator app is off; your security keys still guard sign-in. Your other sessions were signed out."
-          : "Two-factor authentication is off. Your other sessions were signed out.",
-      );
-      close();
-    } catch (error) {
-      const placed =
-        error instanceof ApiError && error.status === 422 ? fieldProblemFromServer(error.message, { password: "password" }) : null;
-      if (placed) setProblem(placed.message);
-      else setFailure(errorMessage(error));
-    }
+    reset();
   };
 
   return (
@@ -305,10 +287,7 @@ function TurnOff({ email, hasKeys }: { email: string; hasKeys: boolean }) {
             label="Your password"
             hint="Turning it off signs out your other sessions."
             value={password}
-            onChange={(value) => {
-              setPassword(value);
-              setProblem(null);
-            }}
+            onChange={setPassword}
             error={problem ?? undefined}
             autoComplete="current-password"
             autoFocus
@@ -326,7 +305,15 @@ function TurnOff({ email, hasKeys }: { email: string; hasKeys: boolean }) {
         </form>
       ) : (
         <div>
-          <Button type="button" variant="outline" onClick={() => setOpen(true)} data-testid="two-factor-turn-off">
+          <Button
+            type="button"
+            variant="outline"
+            onClick={() => {
+              reset();
+              setOpen(true);
+            }}
+            data-testid="two-factor-turn-off"
+          >
             Turn off…
           </Button>
         </div>
