@@ -45,11 +45,7 @@ pub async fn list_sso_providers(
         .sso_only(org)
         .await
         .map_err(crate::error::ApiError::internal)?;
-    let redirect_uri = format!(
-        "{}{}",
-        state.config.public_url().trim_end_matches('/'),
-        sso::CALLBACK_PATH
-    );
+    let redirect_uri = sso::redirect_uri(&state);
     Ok(Json(SsoProviderList {
         items: providers
             .into_iter()

@@ -162,7 +162,7 @@ pub fn view(state: &AppState, provider: SsoProvider) -> SsoProviderView {
     }
 }
 
-fn redirect_uri(state: &AppState) -> String {
+pub fn redirect_uri(state: &AppState) -> String {
     format!(
         "{}{CALLBACK_PATH}",
         state.config.public_url().trim_end_matches('/')
@@ -506,20 +506,18 @@ pub async fn refuse_password_sign_in(state: &AppState, user: &User) -> ServiceRe
     Ok(())
 }
 
+/// A client of the provider with its endpoints from discovery.
+type DiscoveredClient = CoreClient<
+    openidconnect::EndpointSet,
+    openidconnect::EndpointNotSet,
+    openidconnect::EndpointNotSet,
+    openidconnect::EndpointNotSet,
+    openidconnect::EndpointMaybeSet,
+    openidconnect::EndpointMaybeSet,
+>;
+
 /// The provider's metadata and a client for it.
-async fn client(
-    state: &AppState,
-    provider: &SsoProvider,
-) -> ServiceResult<(
-    CoreClient<
-        openidconnect::EndpointSet,
-        openidconnect::EndpointNotSet,
-        openidconnect::EndpointNotSet,
-        openidconnect::EndpointNotSet,
-        openidconnect::EndpointMaybeSet,
-        openidconnect::EndpointMaybeSet,
-    >,
-)> {
+async fn client(state: &AppState, provider: &SsoProvider) -> ServiceResult<DiscoveredClient> {
     let issuer = IssuerUrl::new(provider.issuer.clone())
         .map_err(|e| ServiceError::Upstream(format!("the issuer URL is invalid: {e}")))?;
     let metadata = CoreProviderMetadata::discover_async(issuer, &state.webhooks)
@@ -544,7 +542,7 @@ async fn client(
         Some(ClientSecret::new(secret)),
     )
     .set_redirect_uri(redirect);
-    Ok((client,))
+    Ok(client)
 }
 
 fn error_chain(error: &dyn std::error::Error) -> String {
@@ -616,7 +614,7 @@ pub async fn start(
             retry_after: std::time::Duration::from_secs(60),
         });
     }
-    let (client,) = client(state, &provider).await?;
+    let client = client(state, &provider).await?;
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
     let csrf = CsrfToken::new(new_session_token());
     let (url, csrf, nonce) = client
@@ -713,11 +711,10 @@ pub async fn finish(
         Err(error) => return Err(Refused::new(NOT_VERIFIED, error.to_string())),
     };
     let org = login.organization_id;
-    let provider_name = state
-        .store
-        .get_sso_provider(org, login.provider_id)
-        .await
-        .map(|p| p.name)
+    let provider = state.store.get_sso_provider(org, login.provider_id).await;
+    let provider_name = provider
+        .as_ref()
+        .map(|p| p.name.clone())
         .unwrap_or_else(|_| login.provider_id.to_string());
     let refused = |message: &str, reason: String| Refused {
         message: message.into(),
@@ -739,7 +736,7 @@ pub async fn finish(
     let Some(code) = callback.code.filter(|c| !c.is_empty() && c.len() <= 4_096) else {
         return Err(refused(NOT_VERIFIED, "no authorization code".into()));
     };
-    let provider = match state.store.get_sso_provider(org, login.provider_id).await {
+    let provider = match provider {
         Ok(provider) if provider.enabled => provider,
         Ok(_) | Err(StoreError::NotFound) => {
             return Err(refused(
@@ -786,7 +783,7 @@ async fn verified_identity(
     login: &SsoLogin,
     code: String,
 ) -> Result<Identity, String> {
-    let (client,) = client(state, provider).await.map_err(|e| e.to_string())?;
+    let client = client(state, provider).await.map_err(|e| e.to_string())?;
     let verifier = state
         .sealer
         .open(&login.pkce_verifier_sealed)
