@@ -9,12 +9,17 @@
 //! one-time links and the command line's user and organization commands are
 //! recorded where they happen.
 //!
+//! An update of something that can be read (`PUT` or `PATCH` of a path with
+//! a `GET`) also keeps the state before and the changed fields' values before
+//! and after ([`super::audit_before`]).
+//!
 //! What a request carried is kept in the record's details with every secret
 //! redacted (passwords, tokens, keys, secrets) and long text shortened.
 
 use crate::api::ClientIp;
 use crate::auth::CurrentUser;
 use crate::error::ApiError;
+use crate::services::audit_before;
 use crate::services::error::{ServiceError, ServiceResult};
 use crate::state::AppState;
 use axum::body::Body;
@@ -262,11 +267,21 @@ fn is_vault_reference(value: &Value) -> bool {
 /// change (a record written before the handler could not know "before").
 const SELF_RECORDED: [&str; 2] = ["update_organization", "put_sso_settings"];
 
-/// The API operations recorded, by method and route template: their
-/// operation ids, read once from the OpenAPI document (every operation but
-/// GET that needs a session, but those in [`SELF_RECORDED`]).
-fn recorded_operations() -> &'static HashMap<(Method, String), String> {
-    static OPERATIONS: OnceLock<HashMap<(Method, String), String>> = OnceLock::new();
+/// A recorded API operation.
+#[derive(Clone)]
+struct Recorded {
+    /// Its operation id: the record's action.
+    id: String,
+    /// An update (`PUT` or `PATCH`) of a path that can also be read: its
+    /// record holds the state before (see [`super::audit_before`]).
+    updates_readable: bool,
+}
+
+/// The API operations recorded, by method and route template, read once
+/// from the OpenAPI document (every operation but GET that needs a session,
+/// but those in [`SELF_RECORDED`]).
+fn recorded_operations() -> &'static HashMap<(Method, String), Recorded> {
+    static OPERATIONS: OnceLock<HashMap<(Method, String), Recorded>> = OnceLock::new();
     OPERATIONS.get_or_init(|| {
         let document = serde_json::to_value(crate::openapi()).unwrap_or_default();
         let mut operations = HashMap::new();
@@ -277,6 +292,9 @@ fn recorded_operations() -> &'static HashMap<(Method, String), String> {
             let Some(item) = item.as_object() else {
                 continue;
             };
+            let readable = item
+                .get("get")
+                .is_some_and(|get| get.get("security").is_some());
             for (method, operation) in item {
                 let Ok(method) = method.to_uppercase().parse::<Method>() else {
                     continue;
@@ -286,7 +304,13 @@ fn recorded_operations() -> &'static HashMap<(Method, String), String> {
                 }
                 if let Some(id) = operation["operationId"].as_str() {
                     if !SELF_RECORDED.contains(&id) {
-                        operations.insert((method, path.clone()), id.to_owned());
+                        let updates_readable =
+                            readable && (method == Method::PUT || method == Method::PATCH);
+                        let recorded = Recorded {
+                            id: id.to_owned(),
+                            updates_readable,
+                        };
+                        operations.insert((method, path.clone()), recorded);
                     }
                 }
             }
@@ -320,7 +344,10 @@ pub async fn record_requests(
     next: Next,
 ) -> Response {
     let method = request.method().clone();
-    let Some(action) = recorded_operations()
+    let Some(Recorded {
+        id: action,
+        updates_readable,
+    }) = recorded_operations()
         .get(&(method.clone(), matched.as_str().to_owned()))
         .cloned()
     else {
@@ -365,7 +392,7 @@ pub async fn record_requests(
             return audit_unavailable();
         }
     }
-    let event = NewAuditEvent {
+    let mut event = NewAuditEvent {
         organization_id: current.user.organization_id,
         at: Utc::now(),
         actor: caller_actor(&current),
@@ -375,6 +402,13 @@ pub async fn record_requests(
         source_ip: ip.map(|ip| ip.to_string()),
         details: json!({"method": method.as_str(), "path": path, "request": request_details}),
     };
+    if updates_readable {
+        if let Some(before) = audit_before::read(&state, &parts).await {
+            let before = redacted(&before);
+            event.details["changes"] = audit_before::changes(&before, &event.details["request"]);
+            event.details["before"] = before;
+        }
+    }
     let recorded = match record(state.store.as_ref(), event).await {
         Ok(recorded) => recorded,
         Err(error) => {
@@ -584,9 +618,16 @@ mod tests {
         assert_eq!(
             operations
                 .get(&(Method::DELETE, "/api/v1/agents/{id}".to_owned()))
-                .map(String::as_str),
-            Some("delete_agent")
+                .map(|recorded| (recorded.id.as_str(), recorded.updates_readable)),
+            Some(("delete_agent", false))
         );
+        let role = &operations[&(Method::PUT, "/api/v1/roles/{id}".to_owned())];
+        assert!(
+            role.updates_readable,
+            "a role can be read before it changes"
+        );
+        let vault = &operations[&(Method::PUT, "/api/v1/vault/{id}".to_owned())];
+        assert!(!vault.updates_readable, "no GET of one vault entry");
         assert!(operations.contains_key(&(Method::POST, "/api/v1/auth/password".to_owned())));
         assert!(!operations.contains_key(&(Method::POST, "/api/v1/auth/login".to_owned())));
         assert!(!operations.keys().any(|(method, _)| *method == Method::GET));

@@ -10,6 +10,7 @@ pub mod agents;
 pub mod alerts;
 pub mod api_keys;
 pub mod audit;
+pub mod audit_before;
 pub mod audit_stream;
 pub mod bootstrap;
 pub mod bus;

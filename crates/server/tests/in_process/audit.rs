@@ -415,3 +415,74 @@ async fn a_change_whose_record_cannot_be_written_is_refused_and_not_made() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn an_update_is_recorded_with_the_state_before_and_what_it_changes() {
+    each_backend(|server| async move {
+        let owner = server.admin_token().await;
+        let (status, role) = server
+            .post(
+                "/api/v1/roles",
+                &owner,
+                json!({"name": "Helpdesk", "description": "first line", "permissions": ["view_agents"]}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{role}");
+        let role = role["id"].as_str().unwrap();
+        let (status, _) = server
+            .put(
+                &format!("/api/v1/roles/{role}"),
+                &owner,
+                json!({"name": "Helpdesk", "description": "first line", "permissions": ["view_agents", "run_scripts"]}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        let updated = &newest(&server, &owner, 1).await[0];
+        assert_eq!(updated["action"], "update_role");
+        assert_eq!(updated["details"]["before"]["permissions"], json!(["view_agents"]));
+        assert_eq!(
+            updated["details"]["changes"],
+            json!({"permissions": {"before": ["view_agents"], "after": ["view_agents", "run_scripts"]}}),
+            "only what changed: {updated}"
+        );
+
+        // A setting holding a secret: the record shows neither the old one nor the new one.
+        let stream = |secret: &str| json!({"url": "http://127.0.0.1:9/siem", "secret": secret});
+        let (status, _) = server
+            .put("/api/v1/audit/stream", &owner, stream("first stream secret"))
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        let (status, _) = server
+            .put(
+                "/api/v1/audit/stream",
+                &owner,
+                json!({"url": "http://127.0.0.1:9/other", "secret": "second stream secret"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        let moved = &newest(&server, &owner, 1).await[0];
+        assert_eq!(moved["action"], "put_audit_stream");
+        assert_eq!(
+            moved["details"]["changes"]["url"],
+            json!({"before": "http://127.0.0.1:9/siem", "after": "http://127.0.0.1:9/other"}),
+            "{moved}"
+        );
+        let (_, export) = server
+            .get("/api/v1/audit/export?format=jsonl", &owner)
+            .await;
+        let export = export.as_str().unwrap();
+        assert!(
+            !export.contains("first stream secret") && !export.contains("second stream secret"),
+            "{export}"
+        );
+
+        // Nothing to read before a creation: the request alone.
+        let created = newest(&server, &owner, 10)
+            .await
+            .into_iter()
+            .find(|event| event["action"] == "create_role")
+            .unwrap();
+        assert!(created["details"].get("before").is_none(), "{created}");
+    })
+    .await;
+}

@@ -127,3 +127,38 @@ export function targetId(target: string | null | undefined): string | null {
   const slash = target.indexOf("/");
   return slash < 0 ? null : target.slice(slash + 1) || null;
 }
+
+/** One field an event changed. */
+export interface FieldChange {
+  field: string;
+  before: unknown;
+  after: unknown;
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
+
+/**
+ * What an event changed, field by field: the `changes` the server recorded for an update (its
+ * fields' values before and after), or, for the settings that record themselves whole, the fields
+ * whose `before` and `after` differ. Empty when the event records no change.
+ */
+export function changesOf(item: AuditItem): FieldChange[] {
+  const details: unknown = item.details;
+  if (!isObject(details)) return [];
+  if (isObject(details.changes)) {
+    return Object.entries(details.changes).flatMap(([field, change]) =>
+      isObject(change) ? [{ field, before: change.before, after: change.after }] : [],
+    );
+  }
+  const { before, after } = details;
+  if (!isObject(before) || !isObject(after)) return [];
+  return Object.keys(after)
+    .filter((field) => JSON.stringify(before[field]) !== JSON.stringify(after[field]))
+    .map((field) => ({ field, before: before[field], after: after[field] }));
+}
+
+/** A changed value as one line of text. */
+export function changeText(value: unknown): string {
+  if (value === undefined || value === null) return "—";
+  return typeof value === "string" ? value : JSON.stringify(value);
+}

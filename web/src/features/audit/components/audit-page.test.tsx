@@ -157,6 +157,41 @@ describe("AuditPage", () => {
     expect(await screen.findByTestId("audit-details")).toHaveTextContent("refuses event #40");
   });
 
+  it("lists the fields an update changed with their values before and after", async () => {
+    const roleChanged = event({
+      seq: 50,
+      action: "update_role",
+      details: {
+        request: { name: "Helpdesk", permissions: ["view_agents", "run_scripts"] },
+        before: { name: "Helpdesk", permissions: ["view_agents"] },
+        changes: { permissions: { before: ["view_agents"], after: ["view_agents", "run_scripts"] } },
+      } as never,
+    });
+    const settings = event({
+      seq: 49,
+      action: "update_organization",
+      details: { before: { name: "MSP", require_second_factor: false }, after: { name: "MSP", require_second_factor: true } } as never,
+    });
+    renderAudit({ items: [roleChanged, settings, created] });
+    await userEvent.click(within(await rowOf(50)).getByRole("button", { name: "Show the details of event 50" }));
+    const [permissions, ...others] = within(await screen.findByTestId("audit-changes")).getAllByTestId("audit-change");
+    expect(others).toEqual([]);
+    expect(permissions).toHaveAttribute("data-field", "permissions");
+    expect(permissions).toHaveTextContent('["view_agents"]["view_agents","run_scripts"]');
+    await userEvent.click(within(await rowOf(50)).getByRole("button", { name: "Hide the details of event 50" }));
+
+    await userEvent.click(within(await rowOf(49)).getByRole("button", { name: "Show the details of event 49" }));
+    const changed = within(await screen.findByTestId("audit-changes")).getAllByTestId("audit-change");
+    expect(changed.map((row) => row.getAttribute("data-field"))).toEqual(["require_second_factor"]);
+    expect(changed[0]).toHaveTextContent("falsetrue");
+    await userEvent.click(within(await rowOf(49)).getByRole("button", { name: "Hide the details of event 49" }));
+
+    // A creation changes no field it could compare.
+    await userEvent.click(within(await rowOf(42)).getByRole("button", { name: "Show the details of event 42" }));
+    await screen.findByTestId("audit-details");
+    expect(screen.queryByTestId("audit-changes")).toBeNull();
+  });
+
   it("filters by action, going back to the first page", async () => {
     const onSearchChange = renderAudit({ search: { actor: "ann", page: 3 } });
     await userEvent.click(await screen.findByRole("combobox", { name: "Filter by action" }));

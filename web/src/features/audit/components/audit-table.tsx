@@ -1,6 +1,7 @@
 //! One page of the audit log. Each row opens below itself to show the event's details (the request
 //! with its secrets redacted, or what else the event records) as JSON, with its number and hash; a
-//! refused request is marked with the status it was answered with.
+//! refused request is marked with the status it was answered with; an update lists the fields it
+//! changed with their values before and after.
 import { ChevronRightIcon } from "lucide-react";
 import { Fragment, useState } from "react";
 import { Badge } from "@/components/ui/badge";
@@ -8,7 +9,7 @@ import { Button } from "@/components/ui/button";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { formatDateTime } from "@/lib/format";
 import { cn } from "@/lib/utils";
-import { actionLabel, refusalOf, targetId, type AuditItem } from "../audit-actions";
+import { actionLabel, changesOf, changeText, refusalOf, targetId, type AuditItem } from "../audit-actions";
 
 const COLUMN_COUNT = 6;
 
@@ -178,6 +179,7 @@ function EventDetails({ item }: { item: AuditItem }) {
         <dt className="text-muted-foreground">Hash</dt>
         <dd className="font-mono break-all">{item.hash}</dd>
       </dl>
+      <ChangesTable item={item} />
       <pre
         className="max-h-80 overflow-auto rounded-md bg-muted p-2 font-mono text-xs whitespace-pre-wrap break-all"
         data-testid="audit-details-json"
@@ -185,5 +187,31 @@ function EventDetails({ item }: { item: AuditItem }) {
         {JSON.stringify(item.details, null, 2)}
       </pre>
     </div>
+  );
+}
+
+function ChangesTable({ item }: { item: AuditItem }) {
+  const changes = changesOf(item);
+  if (changes.length === 0) return null;
+  return (
+    <table className="w-full table-fixed text-xs" data-testid="audit-changes">
+      <caption className="pb-1 text-left font-medium">Changed</caption>
+      <thead className="text-muted-foreground">
+        <tr>
+          <th className="w-48 text-left font-normal">Field</th>
+          <th className="text-left font-normal">Before</th>
+          <th className="text-left font-normal">After</th>
+        </tr>
+      </thead>
+      <tbody className="font-mono">
+        {changes.map((change) => (
+          <tr key={change.field} data-testid="audit-change" data-field={change.field}>
+            <td className="align-top break-all">{change.field}</td>
+            <td className="align-top break-all text-destructive">{changeText(change.before)}</td>
+            <td className="align-top break-all text-success">{changeText(change.after)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }
