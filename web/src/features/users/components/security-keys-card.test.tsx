@@ -277,6 +277,8 @@ describe("TwoFactorCard beside security keys", () => {
     const card = await screen.findByTestId("two-factor-card");
     expect(within(card).getByTestId("two-factor-app-on")).toHaveTextContent("Your authenticator app is set up.");
     expect(within(card).getByTestId("two-factor-app-on")).toHaveTextContent("recovery codes or a security key");
-    expect(within(card).getByRole("button", { name: "Turn off…" })).toBeInTheDocument();
+    // The keys keep guarding sign-in: the button says only the app goes.
+    expect(within(card).queryByRole("button", { name: "Turn off…" })).toBeNull();
+    expect(within(card).getByRole("button", { name: "Remove the app…" })).toBeInTheDocument();
   });
 });

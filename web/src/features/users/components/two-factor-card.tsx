@@ -258,6 +258,8 @@ function TurnOff({ email, hasKeys }: { email: string; hasKeys: boolean }) {
   const ids = useId();
   const disable = useDisableTotp();
   const [open, setOpen] = useState(false);
+  // With keys, two-factor sign-in stays on: only the app goes.
+  const what = hasKeys ? "Remove the app" : "Turn off";
   const { password, setPassword, problem, failure, reset, submit } = usePasswordProof(async (typed) => {
     await disable.mutateAsync(typed);
     toast.success(
@@ -280,12 +282,17 @@ function TurnOff({ email, hasKeys }: { email: string; hasKeys: boolean }) {
         {hasKeys ? " or a security key" : ""}, or ask an administrator to reset your two-factor authentication.
       </p>
       {open ? (
-        <form className="grid gap-3" noValidate aria-label="Turn off two-factor authentication" onSubmit={(event) => void submit(event)}>
+        <form
+          className="grid gap-3"
+          noValidate
+          aria-label={hasKeys ? "Remove the authenticator app" : "Turn off two-factor authentication"}
+          onSubmit={(event) => void submit(event)}
+        >
           <input type="email" name="username" autoComplete="username" value={email} readOnly hidden />
           <PasswordInput
             id={`${ids}-password`}
             label="Your password"
-            hint="Turning it off signs out your other sessions."
+            hint={`${hasKeys ? "Removing the app" : "Turning it off"} signs out your other sessions.`}
             value={password}
             onChange={setPassword}
             error={problem ?? undefined}
@@ -296,7 +303,7 @@ function TurnOff({ email, hasKeys }: { email: string; hasKeys: boolean }) {
           <Failure message={failure} />
           <div className="flex flex-wrap gap-2">
             <Button type="submit" variant="destructive" disabled={disable.isPending} data-testid="two-factor-disable">
-              {disable.isPending ? "Turning off…" : "Turn off"}
+              {disable.isPending ? (hasKeys ? "Removing…" : "Turning off…") : what}
             </Button>
             <Button type="button" variant="outline" onClick={close}>
               Cancel
@@ -314,7 +321,7 @@ function TurnOff({ email, hasKeys }: { email: string; hasKeys: boolean }) {
             }}
             data-testid="two-factor-turn-off"
           >
-            Turn off…
+            {what}…
           </Button>
         </div>
       )}
