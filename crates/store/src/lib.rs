@@ -89,7 +89,7 @@ pub use sql::{
 };
 pub use sso::{SsoAccess, SsoGroupRule, SsoLogin, SsoProvider, SsoProviderFields, SsoStore};
 pub use tenancy::TenancyStore;
-pub use users::UserStore;
+pub use users::{OrganizationSize, UserStore};
 pub use vault::{StoredDataKey, VaultEntry, VaultStore};
 pub use webauthn::{WebauthnChallenge, WebauthnCredential, WebauthnStore};
 

@@ -5,6 +5,14 @@ use crate::StoreResult;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use gururmm_protocol::{OrganizationId, UserId};
+use std::collections::HashMap;
+
+/// How many users and agents an organization has.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OrganizationSize {
+    pub users: i64,
+    pub agents: i64,
+}
 
 /// Organizations, users and their sign-in sessions (bearer tokens, stored hashed).
 #[async_trait]
@@ -12,6 +20,9 @@ pub trait UserStore {
     async fn create_organization(&self, name: &str) -> StoreResult<Organization>;
     /// Every organization of the instance, by name (the operator's view).
     async fn list_organizations(&self) -> StoreResult<Vec<Organization>>;
+    /// How many users and agents each organization has, in one query (the
+    /// operator's list shows them for every organization).
+    async fn organization_sizes(&self) -> StoreResult<HashMap<OrganizationId, OrganizationSize>>;
     async fn get_organization(&self, id: OrganizationId) -> StoreResult<Organization>;
     /// Renames the organization and sets whether it requires a second factor.
     async fn update_organization(

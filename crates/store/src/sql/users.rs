@@ -75,6 +75,24 @@ where
         rows.into_iter().map(into_organization).collect()
     }
 
+    async fn organization_sizes(
+        &self,
+    ) -> StoreResult<std::collections::HashMap<OrganizationId, crate::OrganizationSize>> {
+        let rows: Vec<(String, i64, i64)> = sqlx::query_as(
+            "SELECT o.id, \
+             (SELECT COUNT(*) FROM users u WHERE u.organization_id = o.id), \
+             (SELECT COUNT(*) FROM agents a WHERE a.organization_id = o.id) \
+             FROM organizations o",
+        )
+        .fetch_all(&self.read)
+        .await?;
+        rows.into_iter()
+            .map(|(id, users, agents)| {
+                Ok((parse_id(&id)?, crate::OrganizationSize { users, agents }))
+            })
+            .collect()
+    }
+
     async fn get_organization(&self, id: OrganizationId) -> StoreResult<Organization> {
         let row: Option<(String, String, i64, bool, Option<i64>)> = sqlx::query_as(
             "SELECT id, name, created_at, require_second_factor, suspended_at FROM organizations WHERE id = $1",
