@@ -9,7 +9,7 @@ import { Button } from "@/components/ui/button";
 import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle, DialogTrigger } from "@/components/ui/dialog";
 import { Input } from "@/components/ui/input";
 import { MAX_ORGANIZATION_NAME_CHARS, useCreateOrganization, type OrganizationCreated } from "../api/operator";
-import { OwnerLink } from "./owner-link";
+import { LinkSent } from "@/components/link-sent";
 
 type Field = "name" | "email";
 
@@ -53,7 +53,7 @@ export function NewOrganizationDialog() {
                 their own users.
               </DialogDescription>
             </DialogHeader>
-            <OwnerLink sent={created.owner_invitation} />
+            <LinkSent sent={created.owner_invitation} what="invitation" />
             <DialogFooter>
               <Button type="button" onClick={() => onOpenChange(false)} data-testid="organization-created-done">
                 Done

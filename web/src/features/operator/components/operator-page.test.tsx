@@ -223,8 +223,8 @@ describe("OperatorPage", () => {
     await userEvent.type(within(dialog).getByLabelText("Name"), " Initech ");
     await userEvent.type(within(dialog).getByLabelText("First owner's email"), "boss@initech.example");
     await userEvent.click(within(dialog).getByRole("button", { name: "Create" }));
-    expect(await within(dialog).findByTestId("owner-link")).toHaveTextContent(LINK);
-    expect(within(dialog).getByTestId("owner-link-shown-once")).toHaveTextContent(
+    expect(await within(dialog).findByTestId("one-time-link")).toHaveTextContent(LINK);
+    expect(within(dialog).getByTestId("link-shown-once")).toHaveTextContent(
       "Send this link to boss@initech.example yourself. It works once, for 72 hours. Copy it now: it is shown only this once.",
     );
     expect(within(dialog).getByRole("button", { name: "Copy link" })).toBeInTheDocument();
@@ -238,7 +238,7 @@ describe("OperatorPage", () => {
     await waitFor(() => expect(screen.queryByTestId("new-organization-dialog")).toBeNull());
     await userEvent.click(screen.getByTestId("new-organization-button"));
     const again = await screen.findByTestId("new-organization-dialog");
-    expect(within(again).queryByTestId("owner-link")).toBeNull();
+    expect(within(again).queryByTestId("one-time-link")).toBeNull();
     expect(within(again).getByLabelText("Name")).toHaveValue("");
     expect(screen.queryByText(LINK)).toBeNull();
   });
@@ -251,10 +251,8 @@ describe("OperatorPage", () => {
     await userEvent.type(within(dialog).getByLabelText("Name"), "Initech");
     await userEvent.type(within(dialog).getByLabelText("First owner's email"), "boss@initech.example");
     await userEvent.click(within(dialog).getByRole("button", { name: "Create" }));
-    expect(await within(dialog).findByTestId("owner-link-emailed")).toHaveTextContent(
-      "The invitation was emailed to boss@initech.example.",
-    );
-    expect(within(dialog).queryByTestId("owner-link")).toBeNull();
+    expect(await within(dialog).findByTestId("link-emailed")).toHaveTextContent("The invitation was emailed to boss@initech.example.");
+    expect(within(dialog).queryByTestId("one-time-link")).toBeNull();
   });
 
   it("shows a taken name and a refused address on their fields", async () => {
@@ -276,7 +274,7 @@ describe("OperatorPage", () => {
     await userEvent.click(within(dialog).getByRole("button", { name: "Create" }));
     expect(await within(dialog).findByTestId("new-organization-email-error")).toHaveTextContent('"not-an-address" is not an email address');
     expect(within(dialog).queryByTestId("new-organization-name-error")).toBeNull();
-    expect(within(dialog).queryByTestId("owner-link")).toBeNull();
+    expect(within(dialog).queryByTestId("one-time-link")).toBeNull();
   });
 
   it("asks for a name and an address before sending anything", async () => {

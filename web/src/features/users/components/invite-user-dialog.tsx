@@ -16,7 +16,7 @@ import { scopeProblem, scopeRequest, WHOLE_ORGANIZATION, type ScopeDraft } from 
 import { fieldProblemFromServer } from "../password-form";
 import { defaultChoice, grantableRoles, roleNoun, roleRequest } from "@/lib/roles";
 import { ClientScopeField } from "@/components/client-scope-field";
-import { LinkSent } from "./link-sent";
+import { LinkSent } from "@/components/link-sent";
 
 export function InviteUserDialog() {
   const [open, setOpen] = useState(false);

@@ -6,7 +6,7 @@ import { errorMessage } from "@/api/errors";
 import { Button } from "@/components/ui/button";
 import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle, DialogTrigger } from "@/components/ui/dialog";
 import { useResetPassword, type LinkCreated, type OrgUser } from "../api/users";
-import { LinkSent } from "./link-sent";
+import { LinkSent } from "@/components/link-sent";
 
 export function ResetPasswordDialog({ user }: { user: OrgUser }) {
   const [open, setOpen] = useState(false);
