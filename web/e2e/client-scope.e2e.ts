@@ -9,7 +9,9 @@
 //! Users or settings) with the search, the Alerts page shows Acme's alert but not Initech's, and they run
 //! a script of the library on Acme's agent and see its job among theirs (not the administrator's). Afterwards the
 //! demo agent goes back to its site and the policy, the throwaway agent, the clients and the
-//! technician are removed.
+//! technician are removed. The technician's role is a custom one, the technician's permissions with
+//! enrolling and deleting agents: on the Agents page they select their agent and tag it in bulk, and
+//! on Acme's site page they create an enrollment key.
 import { randomBytes } from "node:crypto";
 import { request } from "node:http";
 import { createServer } from "node:net";
@@ -28,6 +30,8 @@ const technicianPassword = `scoped technician password ${unique}`;
 const names = { acme: `Acme ${unique}`, globex: `Globex ${unique}`, initech: `Initech ${unique}` };
 const checkName = `E2E scope port ${unique}`;
 const initechHostname = `initech-${unique}`;
+const roleName = `E2E scoped technician ${unique}`;
+const bulkTag = `scoped-${unique}`;
 
 /** What the setup made, undone in `afterAll`. */
 const made: {
@@ -37,6 +41,7 @@ const made: {
   policyId?: string;
   initechAgentId?: string;
   scriptId?: string;
+  roleId?: string;
 } = {
   clientIds: [],
 };
@@ -112,11 +117,16 @@ afterAll(async () => {
   if (made.initechAgentId) await authed.DELETE("/api/v1/agents/{id}", { params: { path: { id: made.initechAgentId } } });
   if (made.agentId && made.agentSiteId) {
     await authed.PATCH("/api/v1/agents/{id}", { params: { path: { id: made.agentId } }, body: { site_id: made.agentSiteId } });
+    const agent = (await authed.GET("/api/v1/agents/{id}", { params: { path: { id: made.agentId } } })).data;
+    if (agent?.tags.includes(bulkTag)) {
+      await authed.POST("/api/v1/agents/bulk", { body: { agent_ids: [made.agentId], action: "untag", tags: [bulkTag] } });
+    }
   }
   const technician = (await authed.GET("/api/v1/users")).data?.items.find((user) => user.email === technicianEmail);
   if (technician) await authed.DELETE("/api/v1/users/{id}", { params: { path: { id: technician.id } } });
   const pending = (await authed.GET("/api/v1/invitations")).data?.items.find((invitation) => invitation.email === technicianEmail);
   if (pending) await authed.DELETE("/api/v1/invitations/{id}", { params: { path: { id: pending.id } } });
+  if (made.roleId) await authed.DELETE("/api/v1/roles/{id}", { params: { path: { id: made.roleId } } });
   for (const id of made.clientIds) await authed.DELETE("/api/v1/clients/{id}", { params: { path: { id } } });
   if (made.scriptId) await authed.DELETE("/api/v1/scripts/{id}", { params: { path: { id: made.scriptId } } });
 });
@@ -194,6 +204,24 @@ describe("client scope against a live server", () => {
 
     let link = "";
     await step("the administrator invites a technician limited to Acme and Globex", async () => {
+      const role = expectOk(
+        await authed.POST("/api/v1/roles", {
+          body: {
+            name: roleName,
+            permissions: [
+              "view_agents",
+              "run_commands",
+              "run_scripts",
+              "manage_alerts",
+              "manage_clients",
+              "organize_agents",
+              "manage_agents",
+            ],
+          },
+        }),
+        "creating the technician's role",
+      );
+      made.roleId = role.id;
       await logIn(page);
       await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Users", exact: true }).click();
       await page.getByRole("heading", { level: 1, name: "Users" }).waitFor();
@@ -201,7 +229,7 @@ describe("client scope against a live server", () => {
       const dialog = page.getByTestId("invite-user-dialog");
       await dialog.getByTestId("invite-email").fill(technicianEmail);
       await dialog.getByTestId("invite-role").click();
-      await page.getByRole("option", { name: "Technician", exact: true }).click();
+      await page.getByRole("option", { name: roleName, exact: true }).click();
       await dialog.getByLabel("Only these clients").check();
       for (const name of [names.acme, names.globex]) {
         await dialog.getByRole("searchbox", { name: "Search clients" }).fill(name);
@@ -234,17 +262,20 @@ describe("client scope against a live server", () => {
       expect(await technicianPage.getByTestId("client-scope-badge").textContent()).toContain("Limited to 2 clients");
     });
 
-    await step("the navigation holds the overview, alerts, checks, agents and clients, with the search", async () => {
-      const navigation = technicianPage.getByRole("navigation", { name: "Main" });
-      await navigation.getByRole("link", { name: "Clients", exact: true }).waitFor();
-      // The alerts entry may carry the count of unresolved alerts.
-      const labels = (await navigation.getByRole("link").allTextContents()).map((label) => label.replace(/\d+$/, "").trim());
-      expect(labels).toEqual(["Overview", "Alerts", "Checks", "Agents", "Clients", "Scripts", "Jobs"]);
-      for (const hidden of ["Users", "Organization", "Custom fields", "Policies", "Organizations"]) {
-        expect(await navigation.getByRole("link", { name: hidden, exact: true }).count()).toBe(0);
-      }
-      await technicianPage.getByTestId("global-search-button").waitFor();
-    });
+    await step(
+      "the navigation holds the overview, alerts, checks, agents, clients, scripts, jobs and maintenance, with the search",
+      async () => {
+        const navigation = technicianPage.getByRole("navigation", { name: "Main" });
+        await navigation.getByRole("link", { name: "Clients", exact: true }).waitFor();
+        // The alerts entry may carry the count of unresolved alerts.
+        const labels = (await navigation.getByRole("link").allTextContents()).map((label) => label.replace(/\d+$/, "").trim());
+        expect(labels).toEqual(["Overview", "Alerts", "Checks", "Agents", "Clients", "Scripts", "Jobs", "Maintenance"]);
+        for (const hidden of ["Users", "Organization", "Custom fields", "Policies", "Organizations"]) {
+          expect(await navigation.getByRole("link", { name: hidden, exact: true }).count()).toBe(0);
+        }
+        await technicianPage.getByTestId("global-search-button").waitFor();
+      },
+    );
 
     await step("the Clients page lists Acme and Globex only", async () => {
       await technicianPage.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Clients", exact: true }).click();
@@ -260,6 +291,41 @@ describe("client scope against a live server", () => {
       // The administrator sees the same agent among the whole organization's.
       const all = expectOk(await authed.GET("/api/v1/agents", { params: { query: {} } }), "listing every agent");
       expect(all.items.some((agent) => agent.hostname === agentHostname)).toBe(true);
+    });
+
+    await step("they select their agent on the Agents page and tag it in bulk", async () => {
+      const row = technicianPage.locator(`[data-testid="agent-row"][data-hostname="${agentHostname}"]`);
+      await row.getByTestId("select-agent").check();
+      await expect.poll(() => technicianPage.getByTestId("agent-selection-count").textContent()).toBe("1 agent selected");
+      await technicianPage.getByTestId("bulk-tag").click();
+      await technicianPage.getByTestId("bulk-tags-input").fill(bulkTag);
+      await technicianPage.getByTestId("bulk-submit").click();
+      await expect.poll(() => technicianPage.getByTestId("bulk-progress-text").textContent()).toBe("Done: 1 succeeded, 0 failed.");
+      await technicianPage.getByTestId("bulk-done").click();
+      const agent = expectOk(
+        await authed.GET("/api/v1/agents/{id}", { params: { path: { id: made.agentId ?? "" } } }),
+        "reading the agent",
+      );
+      expect(agent.tags).toContain(bulkTag);
+    });
+
+    await step("they create an enrollment key on Acme's site", async () => {
+      await technicianPage.goto(`${baseUrl}/sites/${siteIds.acme}`);
+      await technicianPage.getByTestId("new-enrollment-key-button").click();
+      const dialog = technicianPage.getByTestId("new-enrollment-key-dialog");
+      await dialog.getByLabel("Label", { exact: true }).fill(`Scoped ${unique}`);
+      await dialog.getByTestId("create-enrollment-key-button").click();
+      const key = (await dialog.getByTestId("enrollment-key-value").textContent())?.trim() ?? "";
+      expect(key.length).toBeGreaterThan(8);
+      await dialog.getByTestId("close-created-key-button").click();
+      await technicianPage.locator(`[data-testid="enrollment-key-row"][data-label="Scoped ${unique}"][data-state="active"]`).waitFor();
+      // The quick "regenerate" path, which revokes every key of the site, stays with the whole organization's users.
+      expect(await technicianPage.getByTestId("enrollment-key-section").count()).toBe(0);
+      const keys = expectOk(
+        await authed.GET("/api/v1/sites/{id}/enrollment-keys", { params: { path: { id: siteIds.acme } } }),
+        "listing Acme's keys",
+      );
+      expect(keys.items.map((item) => item.created_by_email)).toContain(technicianEmail);
     });
 
     await step("the Alerts page shows the alert of Acme's agent, live, and the navigation counts it", async () => {
@@ -290,14 +356,20 @@ describe("client scope against a live server", () => {
       expect(await technicianPage.getByTestId("alert-row").filter({ hasText: initechHostname }).count()).toBe(0);
     });
 
-    await step("the Checks page and the agent's Checks tab show Acme's failing check; its policy tab stays hidden", async () => {
-      await technicianPage.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Checks", exact: true }).click();
-      await technicianPage.getByTestId("fleet-check-row").filter({ hasText: checkName }).waitFor();
-      await technicianPage.goto(`${baseUrl}/agents/${made.agentId}?tab=checks`);
-      await technicianPage.locator(`[data-testid="agent-check-row"][data-check-name="${checkName}"][data-state="failing"]`).waitFor();
-      await technicianPage.getByTestId("agent-tab-alerts").waitFor();
-      expect(await technicianPage.getByTestId("agent-tab-policy").count()).toBe(0);
-    });
+    await step(
+      "the Checks page and the agent's Checks tab show Acme's failing check; its policy tab shows the effective policy",
+      async () => {
+        await technicianPage.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Checks", exact: true }).click();
+        await technicianPage.getByTestId("fleet-check-row").filter({ hasText: checkName }).waitFor();
+        await technicianPage.goto(`${baseUrl}/agents/${made.agentId}?tab=checks`);
+        await technicianPage.locator(`[data-testid="agent-check-row"][data-check-name="${checkName}"][data-state="failing"]`).waitFor();
+        await technicianPage.getByTestId("agent-tab-alerts").waitFor();
+        await technicianPage.getByTestId("agent-tab-policy").click();
+        await technicianPage.getByTestId("policy-source").first().waitFor();
+        // The policies themselves are the organization's: named, not linked, and no assignments card.
+        expect(await technicianPage.getByTestId("policy-source").first().getByRole("link").count()).toBe(0);
+      },
+    );
 
     await step("they run a script of the library on Acme's agent and see only their own job", async () => {
       const scriptName = `E2E scoped script ${unique}`;

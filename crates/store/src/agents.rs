@@ -4,7 +4,8 @@ use crate::model::*;
 use crate::StoreResult;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use gururmm_protocol::{AgentId, NetworkInterface, OrganizationId};
+use gururmm_protocol::{AgentId, ClientId, NetworkInterface, OrganizationId};
+use std::collections::HashMap;
 
 /// Enrolled agents: their facts, presence (written in batches by background tasks) and events.
 #[async_trait]
@@ -33,6 +34,14 @@ pub trait AgentStore {
         org: OrganizationId,
         ids: &[AgentId],
     ) -> StoreResult<Vec<(AgentId, String)>>;
+    /// The client of each of `ids` that is an agent of the organization, in
+    /// one query per thousand ids (ids of other organizations, and deleted
+    /// agents, are left out). What a client-scoped caller's checks read.
+    async fn agent_clients(
+        &self,
+        org: OrganizationId,
+        ids: &[AgentId],
+    ) -> StoreResult<HashMap<AgentId, ClientId>>;
     /// Ids of the organization's agents matching the filter (at most `limit`).
     async fn agent_ids(
         &self,

@@ -5,7 +5,7 @@ use crate::model::Site;
 use crate::StoreResult;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use gururmm_protocol::{EnrollmentKeyId, OrganizationId, SiteId};
+use gururmm_protocol::{ClientId, EnrollmentKeyId, OrganizationId, SiteId};
 
 /// An enrollment key's metadata; the key itself is shown once, at creation.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -84,11 +84,14 @@ pub trait EnrollmentKeyStore {
         org: OrganizationId,
         site: SiteId,
     ) -> StoreResult<Vec<EnrollmentKey>>;
-    /// Revokes one key (again: no change). Returns it.
+    /// Revokes one key (again: no change). Returns it. With `clients` (a
+    /// client-scoped caller's), a key of a site of another client is
+    /// [`StoreError::NotFound`] like a missing one, and stays as it was.
     async fn revoke_enrollment_key(
         &self,
         org: OrganizationId,
         id: EnrollmentKeyId,
+        clients: Option<&[ClientId]>,
         now: DateTime<Utc>,
     ) -> StoreResult<EnrollmentKey>;
     /// Counts one use of the key with this hash if it may still enroll, in

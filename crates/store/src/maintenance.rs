@@ -5,7 +5,7 @@ use crate::policies::PolicyScope;
 use crate::StoreResult;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use gururmm_protocol::{MaintenanceWindowId, OrganizationId};
+use gururmm_protocol::{ClientId, MaintenanceWindowId, OrganizationId};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MaintenanceWindow {
@@ -16,6 +16,9 @@ pub struct MaintenanceWindow {
     pub target_id: uuid::Uuid,
     /// The target's name (hostname, site or client), while it exists.
     pub target_name: Option<String>,
+    /// The client the target belongs to (the target itself for a client
+    /// window), while the target exists: the only client a window touches.
+    pub client_id: Option<ClientId>,
     pub starts_at: DateTime<Utc>,
     /// For a weekly window: the end of its first occurrence.
     pub ends_at: DateTime<Utc>,

@@ -59,7 +59,8 @@ export interface paths {
         /**
          * Tags, untags, moves or deletes up to 500 agents in one call. Each agent
          *     is done or fails on its own: an id that is not one of the organization's
-         *     agents fails as `agent not found` and the others go on. A missing or
+         *     agents (or, for a caller limited to some clients, not one of theirs) fails
+         *     as `agent not found` and the others go on. A missing or
          *     malformed `tags` or `site_id` refuses the whole call (422).
          */
         post: operations["bulk"];
@@ -110,7 +111,8 @@ export interface paths {
         head?: never;
         /**
          * Names, describes, tags or moves an agent. A `site_id` that is not one of
-         *     the organization's sites is refused (422) as one that does not exist.
+         *     the organization's sites (or, for a caller limited to some clients, not
+         *     one of theirs) is refused (422) as one that does not exist.
          */
         patch: operations["update_agent"];
         trace?: never;
@@ -1208,7 +1210,8 @@ export interface paths {
         put?: never;
         /**
          * Revokes one enrollment key: it stops enrolling at once; agents it already
-         *     enrolled keep their own credentials.
+         *     enrolled keep their own credentials. For a caller limited to some clients,
+         *     a key of another client's site is not found.
          */
         post: operations["revoke_enrollment_key"];
         delete?: never;
@@ -1431,7 +1434,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every maintenance window of the organization, by start. */
+        /**
+         * Every maintenance window of the organization (of the caller's clients,
+         *     for a caller limited to some), by start.
+         */
         get: operations["list_maintenance_windows"];
         put?: never;
         /** Plans a window: while it is active the target's agents raise no alerts and nothing about them is notified. */

@@ -29,9 +29,13 @@ export function useCurrentUser() {
  * (`SCOPED_ROUTES` of `crates/server/src/auth/client_scope.rs`: reading agents, clients, sites,
  * alerts and checks, running commands, acknowledging, snoozing and resolving alerts, running an
  * agent's checks, reading the script library and running scripts on their own agents, their own
- * jobs) need no other. The server refuses every other operation with 403 `client_scope` (editing the
- * script library among them), whatever their role, so the dashboard offers none of its controls.
- * Each still needs the user's role to grant it.
+ * jobs, renaming, moving, deleting and enrolling their own agents (enrollment keys of their sites),
+ * custom field values and maintenance windows of their clients, sites and agents) need no other.
+ * The server refuses every other operation with 403 `client_scope` (editing the script library,
+ * creating clients and sites, defining custom fields among them), whatever their role, so the
+ * dashboard offers none of its controls. Each still needs the user's role to grant it. Where a
+ * permission also guards a control that stays closed (a site's "regenerate" key and the approvals
+ * under manage_agents, saved views under organize_agents), the page hides that control for them.
  */
 export const SCOPED_USER_PERMISSIONS: readonly Permission[] = [
   "view_agents",
@@ -39,6 +43,8 @@ export const SCOPED_USER_PERMISSIONS: readonly Permission[] = [
   "run_scripts",
   "view_secrets",
   "manage_alerts",
+  "organize_agents",
+  "manage_agents",
 ];
 
 /** The clients the user is limited to, or null for the whole organization (and while loading). */

@@ -1,8 +1,9 @@
 //! `POST /api/v1/agents/bulk`: one action on many agents.
 
-use crate::auth::{need, Can};
+use crate::auth::{client_scope, need, Can};
 use crate::error::{ApiJson, ApiResult, ErrorBody};
 use crate::services::agent_bulk::{self, BulkAction};
+use crate::services::agents as agent_naming;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::Json;
@@ -60,7 +61,8 @@ pub struct AgentBulkResult {
 
 /// Tags, untags, moves or deletes up to 500 agents in one call. Each agent
 /// is done or fails on its own: an id that is not one of the organization's
-/// agents fails as `agent not found` and the others go on. A missing or
+/// agents (or, for a caller limited to some clients, not one of theirs) fails
+/// as `agent not found` and the others go on. A missing or
 /// malformed `tags` or `site_id` refuses the whole call (422).
 #[utoipa::path(post, path = "/api/v1/agents/bulk", tag = "agents", request_body = AgentBulkRequest,
     security(("bearer" = ["organize_agents"])),
@@ -85,10 +87,20 @@ pub async fn bulk(
             BulkAction::Delete
         }
     };
+    // A caller limited to some clients acts on their agents only: another
+    // client's agent fails as a missing one, and another client's site is
+    // refused as a missing one.
+    if let BulkAction::Move(site) = &action {
+        if !client_scope::allows_site(&state, &current, *site).await? {
+            return Err(agent_naming::no_such_site().into());
+        }
+    }
+    let hidden = client_scope::agents(&state, &current, &ids).await?;
     let outcomes = agent_bulk::run(
         &state,
         current.user.organization_id,
         &ids,
+        &hidden,
         &action,
         &current.user.email,
     )

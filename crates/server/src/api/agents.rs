@@ -467,7 +467,8 @@ pub struct AgentUpdateRequest {
 }
 
 /// Names, describes, tags or moves an agent. A `site_id` that is not one of
-/// the organization's sites is refused (422) as one that does not exist.
+/// the organization's sites (or, for a caller limited to some clients, not
+/// one of theirs) is refused (422) as one that does not exist.
 #[utoipa::path(patch, path = "/api/v1/agents/{id}", tag = "agents", params(("id" = AgentId, Path)),
     request_body = AgentUpdateRequest, security(("bearer" = ["organize_agents"])),
     responses((status = 200, body = AgentDetail), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
@@ -478,6 +479,14 @@ pub async fn update_agent(
     ApiPath(id): ApiPath<AgentId>,
     ApiJson(request): ApiJson<AgentUpdateRequest>,
 ) -> ApiResult<Json<AgentDetail>> {
+    client_scope::agent(&state, &current, id).await?;
+    // A caller limited to some clients moves an agent only to a site of
+    // theirs; another client's site is refused as a missing one is.
+    if let Some(site) = request.site_id {
+        if !client_scope::allows_site(&state, &current, site).await? {
+            return Err(agent_naming::no_such_site().into());
+        }
+    }
     let change = AgentChange {
         alias: request.alias,
         notes: request.notes,
@@ -499,6 +508,7 @@ pub async fn delete_agent(
     Can(current, ..): Can<need::ManageAgents>,
     ApiPath(id): ApiPath<AgentId>,
 ) -> ApiResult<StatusCode> {
+    client_scope::agent(&state, &current, id).await?;
     agent_naming::delete(
         &state,
         current.user.organization_id,

@@ -2,9 +2,12 @@
 //! `GET/PATCH/DELETE /api/v1/custom-fields/{id}`, and a client's, site's or
 //! agent's values at `GET/PUT /api/v1/{clients|sites|agents}/{id}/custom-fields`.
 //! Anyone signed in reads them; defining fields and setting values takes a
-//! role that may change data.
+//! role that may change data. A caller limited to some clients reads the
+//! definitions (the organization's, holding no client's data) and reads and
+//! sets the values of their own clients, sites and agents only; defining
+//! fields stays with callers of the whole organization.
 
-use crate::auth::{need, Can};
+use crate::auth::{client_scope, need, Can};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, ErrorBody};
 use crate::services::custom_fields;
 use crate::state::AppState;
@@ -254,6 +257,7 @@ pub async fn agent_custom_fields(
     Can(current, ..): Can<need::ViewAgents>,
     ApiPath(id): ApiPath<AgentId>,
 ) -> ApiResult<Json<CustomFieldValues>> {
+    client_scope::agent(&state, &current, id).await?;
     read_values(
         &state,
         current.user.organization_id,
@@ -274,6 +278,7 @@ pub async fn set_agent_custom_fields(
     ApiPath(id): ApiPath<AgentId>,
     ApiJson(request): ApiJson<CustomValuesRequest>,
 ) -> ApiResult<Json<CustomFieldValues>> {
+    client_scope::agent(&state, &current, id).await?;
     write_values(
         &state,
         current.user.organization_id,
@@ -292,6 +297,7 @@ pub async fn site_custom_fields(
     Can(current, ..): Can<need::ViewAgents>,
     ApiPath(id): ApiPath<SiteId>,
 ) -> ApiResult<Json<CustomFieldValues>> {
+    client_scope::site(&state, &current, id).await?;
     read_values(
         &state,
         current.user.organization_id,
@@ -312,6 +318,7 @@ pub async fn set_site_custom_fields(
     ApiPath(id): ApiPath<SiteId>,
     ApiJson(request): ApiJson<CustomValuesRequest>,
 ) -> ApiResult<Json<CustomFieldValues>> {
+    client_scope::site(&state, &current, id).await?;
     write_values(
         &state,
         current.user.organization_id,
@@ -330,6 +337,7 @@ pub async fn client_custom_fields(
     Can(current, ..): Can<need::ViewAgents>,
     ApiPath(id): ApiPath<ClientId>,
 ) -> ApiResult<Json<CustomFieldValues>> {
+    client_scope::client(&current, id)?;
     read_values(
         &state,
         current.user.organization_id,
@@ -350,6 +358,7 @@ pub async fn set_client_custom_fields(
     ApiPath(id): ApiPath<ClientId>,
     ApiJson(request): ApiJson<CustomValuesRequest>,
 ) -> ApiResult<Json<CustomFieldValues>> {
+    client_scope::client(&current, id)?;
     write_values(
         &state,
         current.user.organization_id,

@@ -2,7 +2,7 @@
 //! an optional expiry and use limit (one-time keys), revoked one by one. A
 //! key itself is shown only in the answer that creates it.
 
-use crate::auth::{need, Can};
+use crate::auth::{client_scope, need, Can};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiResult, ErrorBody};
 use crate::services::enrollment::{self, KeyOptions};
 use crate::state::AppState;
@@ -92,6 +92,7 @@ pub async fn list_enrollment_keys(
     Can(current, ..): Can<need::ViewAgents>,
     ApiPath(id): ApiPath<SiteId>,
 ) -> ApiResult<Json<EnrollmentKeyList>> {
+    client_scope::site(&state, &current, id).await?;
     let org = current.user.organization_id;
     state
         .store
@@ -120,6 +121,7 @@ pub async fn create_site_enrollment_key(
     ApiPath(id): ApiPath<SiteId>,
     ApiJson(request): ApiJson<NewEnrollmentKeyRequest>,
 ) -> ApiResult<(StatusCode, Json<CreatedEnrollmentKey>)> {
+    client_scope::site(&state, &current, id).await?;
     let options = KeyOptions {
         label: request.label,
         expires_in_hours: request.expires_in_hours,
@@ -146,7 +148,8 @@ pub async fn create_site_enrollment_key(
 }
 
 /// Revokes one enrollment key: it stops enrolling at once; agents it already
-/// enrolled keep their own credentials.
+/// enrolled keep their own credentials. For a caller limited to some clients,
+/// a key of another client's site is not found.
 #[utoipa::path(post, path = "/api/v1/enrollment-keys/{id}/revoke", tag = "sites", params(("id" = Uuid, Path)),
     security(("bearer" = ["manage_agents"])), responses((status = 200, body = EnrollmentKeyInfo), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn revoke_enrollment_key(
@@ -159,6 +162,7 @@ pub async fn revoke_enrollment_key(
         .revoke_enrollment_key(
             current.user.organization_id,
             EnrollmentKeyId(id),
+            client_scope::clients(&current),
             Utc::now(),
         )
         .await

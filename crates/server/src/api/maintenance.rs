@@ -1,7 +1,10 @@
 //! Maintenance windows on an agent, a site or a client, and the windows
-//! active on an agent now (for the dashboard's banner).
+//! active on an agent now (for the dashboard's banner). A caller limited to
+//! some clients sees and plans windows on their own clients, sites and agents
+//! only: another client's window is not found, and another client's target
+//! is refused as a missing one.
 
-use crate::auth::{need, Can};
+use crate::auth::{client_scope, need, Can, CurrentUser};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiResult, ErrorBody};
 use crate::services::maintenance;
 use crate::state::AppState;
@@ -9,7 +12,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::{DateTime, Utc};
-use gururmm_protocol::{AgentId, MaintenanceWindowId};
+use gururmm_protocol::{AgentId, ClientId, MaintenanceWindowId, SiteId};
 use gururmm_store::{NewMaintenanceWindow, PolicyScope};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -67,7 +70,38 @@ pub struct MaintenanceWindowList {
     pub items: Vec<MaintenanceWindow>,
 }
 
-/// Every maintenance window of the organization, by start.
+/// Whether the caller may see the window: for a caller limited to some
+/// clients, one whose target is of their clients (a window has one target,
+/// and a target that is gone belongs to no client).
+fn visible(current: &CurrentUser, window: &gururmm_store::MaintenanceWindow) -> bool {
+    client_scope::clients(current).is_none()
+        || window
+            .client_id
+            .is_some_and(|client| client_scope::allows(current, client))
+}
+
+/// The window, if the caller may see it (else 404, as for a missing one).
+async fn visible_window(
+    state: &AppState,
+    current: &CurrentUser,
+    id: MaintenanceWindowId,
+) -> ApiResult<gururmm_store::MaintenanceWindow> {
+    let window = state
+        .store
+        .get_maintenance_window(current.user.organization_id, id)
+        .await
+        .map_err(|e| ApiError::from_store(e, "maintenance window"))?;
+    if !visible(current, &window) {
+        return Err(ApiError::from_store(
+            gururmm_store::StoreError::NotFound,
+            "maintenance window",
+        ));
+    }
+    Ok(window)
+}
+
+/// Every maintenance window of the organization (of the caller's clients,
+/// for a caller limited to some), by start.
 #[utoipa::path(get, path = "/api/v1/maintenance-windows", tag = "monitoring", security(("bearer" = ["view_agents"])),
     responses((status = 200, body = MaintenanceWindowList)))]
 pub async fn list_maintenance_windows(
@@ -80,7 +114,11 @@ pub async fn list_maintenance_windows(
         .await
         .map_err(ApiError::internal)?;
     Ok(Json(MaintenanceWindowList {
-        items: windows.into_iter().map(window_response).collect(),
+        items: windows
+            .into_iter()
+            .filter(|window| visible(&current, window))
+            .map(window_response)
+            .collect(),
     }))
 }
 
@@ -99,6 +137,23 @@ pub async fn create_maintenance_window(
     let reason = request.reason.trim().to_string();
     maintenance::validate(request.starts_at, request.ends_at, request.weekly, &reason)?;
     let org = current.user.organization_id;
+    // Another client's target is refused exactly as a missing one (below) is.
+    let target_visible = match request.scope {
+        PolicyScope::Agent => {
+            client_scope::allows_agent(&state, &current, AgentId(request.target_id)).await?
+        }
+        PolicyScope::Site => {
+            client_scope::allows_site(&state, &current, SiteId(request.target_id)).await?
+        }
+        PolicyScope::Client => client_scope::allows(&current, ClientId(request.target_id)),
+        PolicyScope::Global => false,
+    };
+    if !target_visible {
+        return Err(ApiError::from_store(
+            gururmm_store::StoreError::NotFound,
+            "target",
+        ));
+    }
     let window = state
         .store
         .create_maintenance_window(NewMaintenanceWindow {
@@ -126,11 +181,7 @@ pub async fn get_maintenance_window(
     Can(current, ..): Can<need::ViewAgents>,
     ApiPath(id): ApiPath<MaintenanceWindowId>,
 ) -> ApiResult<Json<MaintenanceWindow>> {
-    let window = state
-        .store
-        .get_maintenance_window(current.user.organization_id, id)
-        .await
-        .map_err(|e| ApiError::from_store(e, "maintenance window"))?;
+    let window = visible_window(&state, &current, id).await?;
     Ok(Json(window_response(window)))
 }
 
@@ -143,6 +194,7 @@ pub async fn delete_maintenance_window(
     ApiPath(id): ApiPath<MaintenanceWindowId>,
 ) -> ApiResult<StatusCode> {
     let org = current.user.organization_id;
+    visible_window(&state, &current, id).await?;
     state
         .store
         .delete_maintenance_window(org, id)
@@ -161,6 +213,7 @@ pub async fn agent_maintenance(
     Can(current, ..): Can<need::ViewAgents>,
     ApiPath(id): ApiPath<AgentId>,
 ) -> ApiResult<Json<MaintenanceWindowList>> {
+    client_scope::agent(&state, &current, id).await?;
     let placement = state
         .policies
         .placement_of(current.user.organization_id, id)

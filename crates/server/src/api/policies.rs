@@ -2,7 +2,7 @@
 //! policy. Every change tells the organization's connected agents, which
 //! receive their new checks within a second.
 
-use crate::auth::{need, Can};
+use crate::auth::{client_scope, need, Can};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, ErrorBody};
 use crate::services::effective_policy::EffectivePolicy;
 use crate::services::policies;
@@ -334,6 +334,7 @@ pub async fn effective_policy(
     Can(current, ..): Can<need::ViewAgents>,
     ApiPath(id): ApiPath<AgentId>,
 ) -> ApiResult<Json<EffectivePolicy>> {
+    client_scope::agent(&state, &current, id).await?;
     let effective = state
         .policies
         .effective(current.user.organization_id, id)

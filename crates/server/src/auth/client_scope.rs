@@ -18,6 +18,7 @@ use crate::state::AppState;
 use axum::http::StatusCode;
 use gururmm_protocol::{AgentId, AlertId, ClientId, CommandId, SiteId};
 use gururmm_store::StoreError;
+use std::collections::HashSet;
 
 /// The operations (`METHOD path template`) open to client-scoped callers.
 pub const SCOPED_ROUTES: &[&str] = &[
@@ -26,6 +27,11 @@ pub const SCOPED_ROUTES: &[&str] = &[
     "GET /api/v1/agents",
     "GET /api/v1/agents/facets",
     "GET /api/v1/agents/{id}",
+    // Renaming, moving (to a site of theirs) and deleting their own agents,
+    // one or a selection (another client's agent fails as a missing one).
+    "PATCH /api/v1/agents/{id}",
+    "DELETE /api/v1/agents/{id}",
+    "POST /api/v1/agents/bulk",
     "GET /api/v1/agents/{id}/metrics",
     "GET /api/v1/agents/{id}/events",
     "GET /api/v1/agents/{id}/commands",
@@ -37,6 +43,32 @@ pub const SCOPED_ROUTES: &[&str] = &[
     "GET /api/v1/clients/{id}",
     "GET /api/v1/clients/{id}/sites",
     "GET /api/v1/sites/{id}",
+    // Adding agents to their own sites.
+    "GET /api/v1/sites/{id}/enrollment-keys",
+    "POST /api/v1/sites/{id}/enrollment-keys",
+    "POST /api/v1/enrollment-keys/{id}/revoke",
+    // Custom field values of their own clients, sites and agents. The fields'
+    // definitions are the organization's and hold no client's data: readable,
+    // while defining them stays closed, as a field appears on every client.
+    "GET /api/v1/custom-fields",
+    "GET /api/v1/custom-fields/{id}",
+    "GET /api/v1/agents/{id}/custom-fields",
+    "PUT /api/v1/agents/{id}/custom-fields",
+    "GET /api/v1/sites/{id}/custom-fields",
+    "PUT /api/v1/sites/{id}/custom-fields",
+    "GET /api/v1/clients/{id}/custom-fields",
+    "PUT /api/v1/clients/{id}/custom-fields",
+    // Maintenance windows whose target is theirs (a window has one target:
+    // an agent, a site or a client; the others' windows are not found).
+    "GET /api/v1/agents/{id}/maintenance",
+    "GET /api/v1/maintenance-windows",
+    "POST /api/v1/maintenance-windows",
+    "GET /api/v1/maintenance-windows/{id}",
+    "DELETE /api/v1/maintenance-windows/{id}",
+    // What reaches their agent, with the names of the policies it comes
+    // from; the policies themselves (reading, editing, assigning) stay
+    // closed, as they are the organization's and reach every client.
+    "GET /api/v1/agents/{id}/effective-policy",
     "GET /api/v1/alerts",
     "GET /api/v1/alerts/{id}",
     "POST /api/v1/alerts/{id}/acknowledge",
@@ -116,37 +148,79 @@ async fn agent_client(
     current: &CurrentUser,
     id: AgentId,
 ) -> ApiResult<Option<ClientId>> {
-    match state
+    let clients = state
         .store
-        .get_agent(current.user.organization_id, id)
+        .agent_clients(current.user.organization_id, &[id])
         .await
-    {
-        Ok(detail) => Ok(Some(detail.agent.client_id)),
-        Err(StoreError::NotFound) => Ok(None),
-        Err(error) => Err(ApiError::internal(error)),
+        .map_err(ApiError::internal)?;
+    Ok(clients.get(&id).copied())
+}
+
+/// Whether the caller may see the agent: `false` for another client's agent
+/// and for a missing one alike (always `true`, without a query, for a caller
+/// of the whole organization).
+pub async fn allows_agent(state: &AppState, current: &CurrentUser, id: AgentId) -> ApiResult<bool> {
+    if clients(current).is_none() {
+        return Ok(true);
     }
+    let client = agent_client(state, current, id).await?;
+    Ok(client.is_some_and(|client| allows(current, client)))
 }
 
 /// 404 (as for a missing agent) unless the caller may see the agent.
 pub async fn agent(state: &AppState, current: &CurrentUser, id: AgentId) -> ApiResult<()> {
-    if clients(current).is_none() {
-        return Ok(());
+    if allows_agent(state, current, id).await? {
+        Ok(())
+    } else {
+        Err(not_found("agent"))
     }
-    match agent_client(state, current, id).await? {
-        Some(client) if allows(current, client) => Ok(()),
-        _ => Err(not_found("agent")),
+}
+
+/// Those of `ids` that are agents of clients the caller may not see, read in
+/// one query (none, without a query, for a caller of the whole organization).
+/// Ids that are no agent of the organization are not among them: the caller
+/// answers those as missing already, and must answer these the same way.
+pub async fn agents(
+    state: &AppState,
+    current: &CurrentUser,
+    ids: &[AgentId],
+) -> ApiResult<HashSet<AgentId>> {
+    if clients(current).is_none() {
+        return Ok(HashSet::new());
+    }
+    let found = state
+        .store
+        .agent_clients(current.user.organization_id, ids)
+        .await
+        .map_err(ApiError::internal)?;
+    Ok(found
+        .into_iter()
+        .filter(|(_, client)| !allows(current, *client))
+        .map(|(id, _)| id)
+        .collect())
+}
+
+/// Whether the caller may see the site: `false` for another client's site
+/// and for a missing one alike (always `true`, without a query, for a caller
+/// of the whole organization). For a site named in a body, which the caller
+/// refuses as it refuses a missing one.
+pub async fn allows_site(state: &AppState, current: &CurrentUser, id: SiteId) -> ApiResult<bool> {
+    if clients(current).is_none() {
+        return Ok(true);
+    }
+    match state.store.get_site(current.user.organization_id, id).await {
+        Ok(site) => Ok(allows(current, site.client_id)),
+        Err(StoreError::NotFound) => Ok(false),
+        Err(error) => Err(ApiError::internal(error)),
     }
 }
 
 /// 404 (as for a missing site) unless the caller may see the site.
 pub async fn site(state: &AppState, current: &CurrentUser, id: SiteId) -> ApiResult<()> {
-    if clients(current).is_none() {
-        return Ok(());
-    }
-    match state.store.get_site(current.user.organization_id, id).await {
-        Ok(site) if allows(current, site.client_id) => Ok(()),
-        Ok(_) | Err(StoreError::NotFound) => Err(not_found("site")),
-        Err(error) => Err(ApiError::internal(error)),
+    if allows_site(state, current, id).await? {
+        Ok(())
+    } else {
+        Err(not_found("site"))
     }
 }
 
@@ -194,7 +268,9 @@ mod tests {
     #[test]
     fn only_listed_operations_are_open() {
         assert!(is_scoped_route("GET", "/api/v1/agents/{id}"));
-        assert!(!is_scoped_route("DELETE", "/api/v1/agents/{id}"));
+        assert!(is_scoped_route("DELETE", "/api/v1/agents/{id}"));
+        assert!(!is_scoped_route("DELETE", "/api/v1/custom-fields/{id}"));
+        assert!(!is_scoped_route("GET", "/api/v1/policies"));
         assert!(!is_scoped_route("GET", "/api/v1/users"));
     }
 }

@@ -10,6 +10,7 @@ use crate::services::error::{ServiceError, ServiceResult};
 use crate::state::AppState;
 use gururmm_protocol::{AgentId, OrganizationId, SiteId};
 use gururmm_store::{AgentUpdate, StoreError};
+use std::collections::HashSet;
 
 /// Most agents of one bulk call.
 pub const MAX_BULK_AGENTS: usize = 500;
@@ -61,20 +62,21 @@ pub fn action_tags(values: Option<&[String]>) -> ServiceResult<Vec<String>> {
     Ok(tags)
 }
 
-/// Runs the action on each agent, in the order given.
+/// Runs the action on each agent, in the order given. The agents in `hidden`
+/// (another client's, for a caller limited to some clients) fail exactly as
+/// ids that are no agent of the organization do, untouched.
 pub async fn run(
     state: &AppState,
     org: OrganizationId,
     ids: &[AgentId],
+    hidden: &HashSet<AgentId>,
     action: &BulkAction,
     by_email: &str,
 ) -> ServiceResult<Vec<BulkOutcome>> {
     if let BulkAction::Move(site) = action {
         match state.store.get_site(org, *site).await {
             Ok(_) => {}
-            Err(StoreError::NotFound) => {
-                return Err(ServiceError::invalid("site_id: no such site"));
-            }
+            Err(StoreError::NotFound) => return Err(agent_naming::no_such_site()),
             Err(error) => return Err(ServiceError::internal(error)),
         }
     }
@@ -82,6 +84,7 @@ pub async fn run(
     let mut moved_any = false;
     for &id in ids {
         let result = match action {
+            _ if hidden.contains(&id) => Err(ServiceError::NotFound("agent")),
             BulkAction::Delete => agent_naming::delete(state, org, id, by_email).await,
             BulkAction::Move(site) => move_one(state, org, id, *site).await.map(|moved| {
                 moved_any |= moved;

@@ -95,6 +95,11 @@ pub fn tags(values: &[String]) -> ServiceResult<Vec<String>> {
     Ok(kept)
 }
 
+/// The refusal of a move to a site that is not one of the organization's.
+pub fn no_such_site() -> ServiceError {
+    ServiceError::invalid("site_id: no such site")
+}
+
 /// Changes the agent's alias, notes, tags or site. A site of another
 /// organization is refused as one that does not exist. A move changes which
 /// policies reach the agent, so the organization's policies are read again
@@ -124,9 +129,7 @@ pub async fn update(
     if let Some(site) = update.site_id {
         match state.store.get_site(org, site).await {
             Ok(_) => {}
-            Err(StoreError::NotFound) => {
-                return Err(ServiceError::invalid("site_id: no such site"));
-            }
+            Err(StoreError::NotFound) => return Err(no_such_site()),
             Err(error) => return Err(ServiceError::internal(error)),
         }
     }

@@ -170,17 +170,15 @@ pub async fn resolve_targets(
             return Err(ServiceError::NotFound("agent"));
         }
         if scope.is_some() {
-            for id in &unique {
-                let client = state
-                    .store
-                    .get_agent(org, *id)
-                    .await
-                    .map_err(ServiceError::from_store("agent"))?
-                    .agent
-                    .client_id;
-                if !in_scope(client) {
-                    return Err(ServiceError::NotFound("agent"));
-                }
+            // Their clients in one more read, however many agents are named.
+            let clients = state
+                .store
+                .agent_clients(org, &unique)
+                .await
+                .map_err(ServiceError::internal)?;
+            let outside = |id: &AgentId| clients.get(id).is_none_or(|client| !in_scope(*client));
+            if unique.iter().any(outside) {
+                return Err(ServiceError::NotFound("agent"));
             }
         }
         // Described by hostname, whatever the order the ids were given in.

@@ -158,6 +158,7 @@ mod tests {
             scope: PolicyScope::Site,
             target_id: uuid::Uuid::new_v4(),
             target_name: None,
+            client_id: None,
             starts_at,
             ends_at: starts_at + Duration::hours(hours),
             weekly,

@@ -351,3 +351,213 @@ async fn a_scoped_user_reaches_only_the_operations_that_honour_the_scope() {
     })
     .await;
 }
+
+/// Asks `method template` for another client's object and for a missing one
+/// (`template` with `{id}`): both 404, with the same code.
+async fn not_found_like_missing(
+    server: &TestServer,
+    token: &str,
+    method: Method,
+    template: &str,
+    theirs: &str,
+    body: Option<Value>,
+) {
+    let missing = uuid::Uuid::new_v4().to_string();
+    let (status, answer) = server
+        .call(
+            method.clone(),
+            &template.replace("{id}", theirs),
+            Some(token),
+            body.clone(),
+        )
+        .await;
+    let (missing_status, missing_answer) = server
+        .call(
+            method.clone(),
+            &template.replace("{id}", &missing),
+            Some(token),
+            body,
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "{method} {template}: {answer}"
+    );
+    assert_eq!(
+        (status, &answer["error"]["code"]),
+        (missing_status, &missing_answer["error"]["code"]),
+        "{method} {template}: told apart from a missing one"
+    );
+}
+
+/// Sends `body` naming another client's object and then, in its place, a
+/// missing one: the answers are the same refusal (status and message).
+async fn refused_like_missing(
+    server: &TestServer,
+    token: &str,
+    method: Method,
+    path: &str,
+    body: Value,
+    theirs: &str,
+) {
+    let missing = uuid::Uuid::new_v4().to_string();
+    let with_missing: Value =
+        serde_json::from_str(&body.to_string().replace(theirs, &missing)).unwrap();
+    let (status, answer) = server
+        .call(method.clone(), path, Some(token), Some(body.clone()))
+        .await;
+    let (missing_status, missing_answer) = server
+        .call(method.clone(), path, Some(token), Some(with_missing))
+        .await;
+    assert!(
+        status.is_client_error(),
+        "{method} {path} {body}: {status} {answer}"
+    );
+    assert_eq!(
+        (status, &answer["error"]),
+        (missing_status, &missing_answer["error"]),
+        "{method} {path} {body}: told apart from a missing one"
+    );
+}
+
+#[tokio::test]
+async fn a_scoped_user_manages_their_own_clients_agents_sites_fields_and_windows_only() {
+    each_backend(|server| async move {
+        let admin = server.admin_token().await;
+        let a = customer(&server, &admin, "own-a").await;
+        let c = customer(&server, &admin, "own-c").await;
+        // An administrator in all but the scope, so that only the scope refuses.
+        let scoped = server.invite_and_accept(&admin,
+            json!({"email": "scoped-manager@msp.test", "role": "admin", "client_ids": [a.client]}),
+        )
+        .await;
+        let (status, annex) = server.post(&format!("/api/v1/clients/{}/sites", a.client), &admin, json!({"name": "Annex"})).await;
+        assert_eq!(status, StatusCode::CREATED, "{annex}");
+        let annex = annex["id"].as_str().unwrap().to_string();
+
+        // Enrollment keys of their sites: listed, made (and working), revoked.
+        let keys = format!("/api/v1/sites/{}/enrollment-keys", a.site);
+        let (status, listed) = server.get(&keys, &scoped).await;
+        assert_eq!((status, listed["items"].as_array().unwrap().len()), (StatusCode::OK, 1), "{listed}");
+        let (status, made) = server.post(&keys, &scoped, json!({"label": "Laptops"})).await;
+        assert_eq!(status, StatusCode::CREATED, "{made}");
+        let laptop = enroll(&server, made["key"].as_str().unwrap(), "own-a-laptop").await;
+        let own_key = made["info"]["id"].as_str().unwrap().to_string();
+        let (status, revoked) = server.post(&format!("/api/v1/enrollment-keys/{own_key}/revoke"), &scoped, json!({})).await;
+        assert_eq!((status, &revoked["state"]), (StatusCode::OK, &json!("revoked")), "{revoked}");
+        let (_, theirs) = server.post(&format!("/api/v1/sites/{}/enrollment-keys", c.site), &admin, json!({})).await;
+        let their_key = theirs["info"]["id"].as_str().unwrap().to_string();
+        not_found_like_missing(&server, &scoped, Method::POST, "/api/v1/enrollment-keys/{id}/revoke", &their_key, Some(json!({}))).await;
+        let (_, their_keys) = server.get(&format!("/api/v1/sites/{}/enrollment-keys", c.site), &admin).await;
+        let states: Vec<&str> = their_keys["items"].as_array().unwrap().iter().map(|k| k["state"].as_str().unwrap()).collect();
+        assert_eq!(states, ["active", "active"], "the other client's keys still enroll: {their_keys}");
+        not_found_like_missing(&server, &scoped, Method::GET, "/api/v1/sites/{id}/enrollment-keys", &c.site, None).await;
+        not_found_like_missing(&server, &scoped, Method::POST, "/api/v1/sites/{id}/enrollment-keys", &c.site, Some(json!({}))).await;
+
+        // Custom fields: the definitions read, the values of their objects read and set.
+        let mut fields = Vec::new();
+        for scope in ["agent", "site", "client"] {
+            let (status, field) = server
+                .post("/api/v1/custom-fields", &admin, json!({"scope": scope, "key": "owner", "name": "Owner", "kind": "text"}))
+                .await;
+            assert_eq!(status, StatusCode::CREATED, "{field}");
+            fields.push(field["id"].as_str().unwrap().to_string());
+        }
+        let (_, definitions) = server.get("/api/v1/custom-fields", &scoped).await;
+        assert_eq!(definitions["items"].as_array().unwrap().len(), 3, "{definitions}");
+        assert_eq!(server.get(&format!("/api/v1/custom-fields/{}", fields[0]), &scoped).await.0, StatusCode::OK);
+        for (kind, own, theirs) in [("agents", &a.agent.id, &c.agent.id), ("sites", &a.site, &c.site), ("clients", &a.client, &c.client)] {
+            let template = format!("/api/v1/{kind}/{{id}}/custom-fields");
+            let own_path = template.replace("{id}", own);
+            let (status, set) = server.put(&own_path, &scoped, json!({"values": {"owner": "Ann"}})).await;
+            assert_eq!((status, &set["items"][0]["value"]), (StatusCode::OK, &json!("Ann")), "{kind}: {set}");
+            assert_eq!(server.get(&own_path, &scoped).await.1["items"][0]["value"], "Ann", "{kind}");
+            not_found_like_missing(&server, &scoped, Method::GET, &template, theirs, None).await;
+            let body = json!({"values": {"owner": "Mallory"}});
+            not_found_like_missing(&server, &scoped, Method::PUT, &template, theirs, Some(body)).await;
+            let (_, untouched) = server.get(&template.replace("{id}", theirs), &admin).await;
+            assert_eq!(untouched["items"][0]["value"], Value::Null, "{kind}: {untouched}");
+        }
+
+        // Maintenance windows: those on their clients, sites and agents only.
+        let now = chrono::Utc::now();
+        let window = |scope: &str, target: &str| {
+            json!({"scope": scope, "target_id": target, "starts_at": now - chrono::Duration::minutes(1),
+                "ends_at": now + chrono::Duration::hours(1), "reason": "Patch night"})
+        };
+        let mut theirs = Vec::new();
+        for (scope, target) in [("client", &c.client), ("site", &c.site), ("agent", &c.agent.id)] {
+            let (status, made) = server.post("/api/v1/maintenance-windows", &admin, window(scope, target)).await;
+            assert_eq!(status, StatusCode::CREATED, "{made}");
+            theirs.push(made["id"].as_str().unwrap().to_string());
+            refused_like_missing(&server, &scoped, Method::POST, "/api/v1/maintenance-windows", window(scope, target), target).await;
+        }
+        let (_, on_agent) = server.post("/api/v1/maintenance-windows", &admin, window("agent", &a.agent.id)).await;
+        let on_agent = on_agent["id"].as_str().unwrap().to_string();
+        let (status, on_site) = server.post("/api/v1/maintenance-windows", &scoped, window("site", &a.site)).await;
+        assert_eq!(status, StatusCode::CREATED, "{on_site}");
+        let on_site = on_site["id"].as_str().unwrap().to_string();
+        let mut mine = vec![on_agent.clone(), on_site.clone()];
+        mine.sort();
+        let (_, windows) = server.get("/api/v1/maintenance-windows", &scoped).await;
+        assert_eq!(ids(&windows, "id"), mine, "{windows}");
+        assert_eq!(server.get("/api/v1/maintenance-windows", &admin).await.1["items"].as_array().unwrap().len(), 5);
+        let (_, active) = server.get(&format!("/api/v1/agents/{}/maintenance", a.agent.id), &scoped).await;
+        assert_eq!(ids(&active, "id"), mine, "{active}");
+        not_found_like_missing(&server, &scoped, Method::GET, "/api/v1/agents/{id}/maintenance", &c.agent.id, None).await;
+        assert_eq!(server.get(&format!("/api/v1/maintenance-windows/{on_agent}"), &scoped).await.0, StatusCode::OK);
+        for id in &theirs {
+            not_found_like_missing(&server, &scoped, Method::GET, "/api/v1/maintenance-windows/{id}", id, None).await;
+            not_found_like_missing(&server, &scoped, Method::DELETE, "/api/v1/maintenance-windows/{id}", id, None).await;
+            assert_eq!(server.get(&format!("/api/v1/maintenance-windows/{id}"), &admin).await.0, StatusCode::OK, "not deleted");
+        }
+        assert_eq!(server.delete(&format!("/api/v1/maintenance-windows/{on_site}"), &scoped).await.0, StatusCode::NO_CONTENT);
+
+        // Their agent's effective policy; not another client's.
+        assert_eq!(server.get(&format!("/api/v1/agents/{}/effective-policy", a.agent.id), &scoped).await.0, StatusCode::OK);
+        not_found_like_missing(&server, &scoped, Method::GET, "/api/v1/agents/{id}/effective-policy", &c.agent.id, None).await;
+
+        // Renaming and moving their agent, within their clients only.
+        let agent_path = format!("/api/v1/agents/{}", a.agent.id);
+        let (status, renamed) = server.patch(&agent_path, &scoped, json!({"alias": "Front desk"})).await;
+        assert_eq!((status, &renamed["alias"]), (StatusCode::OK, &json!("Front desk")), "{renamed}");
+        let (status, moved) = server.patch(&agent_path, &scoped, json!({"site_id": annex})).await;
+        assert_eq!((status, &moved["site_id"]), (StatusCode::OK, &json!(annex)), "{moved}");
+        refused_like_missing(&server, &scoped, Method::PATCH, &agent_path, json!({"site_id": c.site}), &c.site).await;
+        assert_eq!(server.get(&agent_path, &admin).await.1["site_id"], json!(annex), "not moved to the other client");
+        not_found_like_missing(&server, &scoped, Method::PATCH, "/api/v1/agents/{id}", &c.agent.id, Some(json!({"alias": "Mine now"}))).await;
+
+        // A selection: another client's agent fails exactly as a missing one.
+        let missing = uuid::Uuid::new_v4().to_string();
+        let (status, tagged) = server
+            .post("/api/v1/agents/bulk", &scoped,
+                json!({"agent_ids": [a.agent.id, c.agent.id, missing], "action": "tag", "tags": ["scoped"]}))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{tagged}");
+        let outcome = |index: usize| (tagged["results"][index]["ok"].clone(), tagged["results"][index]["error"].clone());
+        assert_eq!(outcome(0), (json!(true), Value::Null), "{tagged}");
+        assert_eq!(outcome(1), (json!(false), json!("agent not found")), "{tagged}");
+        assert_eq!(outcome(1), outcome(2), "told apart from a missing one: {tagged}");
+        let (_, their_agent) = server.get(&format!("/api/v1/agents/{}", c.agent.id), &admin).await;
+        assert_eq!((&their_agent["tags"], &their_agent["alias"]), (&json!([]), &Value::Null), "{their_agent}");
+        let bulk_move = json!({"agent_ids": [a.agent.id], "action": "move", "site_id": c.site});
+        refused_like_missing(&server, &scoped, Method::POST, "/api/v1/agents/bulk", bulk_move, &c.site).await;
+        let (status, moved_back) = server
+            .post("/api/v1/agents/bulk", &scoped, json!({"agent_ids": [a.agent.id], "action": "move", "site_id": a.site}))
+            .await;
+        assert_eq!((status, &moved_back["succeeded"]), (StatusCode::OK, &json!(1)), "{moved_back}");
+
+        // Deleting: their own agents only.
+        not_found_like_missing(&server, &scoped, Method::DELETE, "/api/v1/agents/{id}", &c.agent.id, None).await;
+        let (_, deleted) = server
+            .post("/api/v1/agents/bulk", &scoped, json!({"agent_ids": [c.agent.id, laptop.id], "action": "delete"}))
+            .await;
+        assert_eq!((&deleted["succeeded"], &deleted["results"][0]["error"]), (&json!(1), &json!("agent not found")), "{deleted}");
+        assert_eq!(server.get(&format!("/api/v1/agents/{}", c.agent.id), &admin).await.0, StatusCode::OK, "still there");
+        assert_eq!(server.delete(&agent_path, &scoped).await.0, StatusCode::NO_CONTENT);
+        let (_, left) = server.get("/api/v1/agents", &admin).await;
+        assert_eq!(ids(&left, "id"), [c.agent.id.as_str()], "{left}");
+    })
+    .await;
+}

@@ -7,8 +7,9 @@ use crate::model::*;
 use crate::{AgentFacets, AgentStore, CustomFieldScope, OfflineAgent, StoreError, StoreResult};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use gururmm_protocol::{AgentId, NetworkInterface, OrganizationId};
+use gururmm_protocol::{AgentId, ClientId, NetworkInterface, OrganizationId};
 use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Type};
+use std::collections::HashMap;
 
 /// What authenticates an agent, with the times its samples are checked against.
 pub(crate) const CREDENTIALS_SELECT: &str = "SELECT a.id, a.organization_id, a.device_id, a.secret_hash, a.enrolled_at, \
@@ -327,6 +328,31 @@ where
             }
             for (id, hostname) in query.fetch_all(&self.read).await? {
                 found.push((parse_id(&id)?, hostname));
+            }
+        }
+        Ok(found)
+    }
+
+    async fn agent_clients(
+        &self,
+        org: OrganizationId,
+        ids: &[AgentId],
+    ) -> StoreResult<HashMap<AgentId, ClientId>> {
+        let mut found = HashMap::with_capacity(ids.len());
+        for chunk in ids.chunks(LOOKUP_CHUNK) {
+            let placeholders = (2..chunk.len() + 2)
+                .map(|n| format!("${n}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql = format!(
+                "SELECT id, client_id FROM agents WHERE organization_id = $1 AND id IN ({placeholders})"
+            );
+            let mut query = sqlx::query_as::<DB, (String, String)>(&sql).bind(org.to_string());
+            for id in chunk {
+                query = query.bind(id.to_string());
+            }
+            for (id, client) in query.fetch_all(&self.read).await? {
+                found.insert(parse_id(&id)?, parse_id(&client)?);
             }
         }
         Ok(found)

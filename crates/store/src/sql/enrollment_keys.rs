@@ -6,7 +6,7 @@ use crate::enrollment_keys::*;
 use crate::{EnrollmentKeyId, StoreError, StoreResult};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use gururmm_protocol::{OrganizationId, SiteId};
+use gururmm_protocol::{ClientId, OrganizationId, SiteId};
 use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Type};
 
 const KEY_COLUMNS: &str =
@@ -91,11 +91,19 @@ where
         &self,
         org: OrganizationId,
         id: EnrollmentKeyId,
+        clients: Option<&[ClientId]>,
         now: DateTime<Utc>,
     ) -> StoreResult<EnrollmentKey> {
+        let scope = match clients {
+            None => String::new(),
+            Some(_) => format!(
+                " AND site_id IN (SELECT s.id FROM sites s WHERE s.organization_id = $2{})",
+                clients_clause("s.client_id", clients)
+            ),
+        };
         let row: Option<KeyRow> = sqlx::query_as(&format!(
             "UPDATE enrollment_keys SET revoked_at = COALESCE(revoked_at, $1) \
-             WHERE organization_id = $2 AND id = $3 RETURNING {KEY_COLUMNS}"
+             WHERE organization_id = $2 AND id = $3{scope} RETURNING {KEY_COLUMNS}"
         ))
         .bind(millis(now))
         .bind(org.to_string())

@@ -13,7 +13,11 @@ const WINDOW_SELECT: &str = "SELECT w.id, w.organization_id, w.scope, w.target_i
        WHEN 'client' THEN (SELECT c.name FROM clients c WHERE c.id = w.target_id) \
        WHEN 'site' THEN (SELECT s.name FROM sites s WHERE s.id = w.target_id) \
        WHEN 'agent' THEN (SELECT g.hostname FROM agents g WHERE g.id = w.target_id) \
-     END AS target_name, w.starts_at, w.ends_at, w.weekly, w.reason, w.created_at, w.created_by_email \
+     END AS target_name, CASE w.scope \
+       WHEN 'client' THEN (SELECT c.id FROM clients c WHERE c.id = w.target_id) \
+       WHEN 'site' THEN (SELECT s.client_id FROM sites s WHERE s.id = w.target_id) \
+       WHEN 'agent' THEN (SELECT g.client_id FROM agents g WHERE g.id = w.target_id) \
+     END AS client_id, w.starts_at, w.ends_at, w.weekly, w.reason, w.created_at, w.created_by_email \
      FROM maintenance_windows w";
 
 #[async_trait]

@@ -460,6 +460,23 @@ async fn naming_and_moving(store: Arc<dyn Store>) {
             site_id: plant.id,
         }
     );
+    // Many agents' clients in one read, as they now are; ids that are no
+    // agent of the organization are left out.
+    let missing = AgentId::new();
+    let clients = store
+        .agent_clients(org.id, &[web, db, missing])
+        .await
+        .unwrap();
+    assert_eq!(
+        clients,
+        std::collections::HashMap::from([(web, globex.id), (db, tenants.acme.id)]),
+        "{backend}"
+    );
+    assert!(store
+        .agent_clients(other_org.id, &[web, db])
+        .await
+        .unwrap()
+        .is_empty());
     let open = store.get_alert(org.id, open.id).await.unwrap();
     assert_eq!(
         (open.client_id, open.site_id),

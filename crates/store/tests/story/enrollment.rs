@@ -4,6 +4,7 @@
 
 use crate::{on_every_backend, Tenants};
 use chrono::{Duration, TimeZone, Utc};
+use gururmm_protocol::ClientId;
 use gururmm_store::*;
 use std::sync::Arc;
 
@@ -69,12 +70,31 @@ async fn story(store: Arc<dyn Store>) {
         .is_empty());
     assert!(matches!(
         store
-            .revoke_enrollment_key(other_org.id, reusable.id, at)
+            .revoke_enrollment_key(other_org.id, reusable.id, None, at)
             .await,
         Err(StoreError::NotFound)
     ));
+    // A caller limited to other clients finds no key of this site to revoke.
+    for clients in [&[ClientId::new()][..], &[]] {
+        assert!(matches!(
+            store
+                .revoke_enrollment_key(org.id, reusable.id, Some(clients), at)
+                .await,
+            Err(StoreError::NotFound)
+        ));
+    }
+    let untouched = store.list_enrollment_keys(org.id, site.id).await.unwrap();
+    assert_eq!(
+        untouched
+            .iter()
+            .find(|k| k.id == reusable.id)
+            .unwrap()
+            .revoked_at,
+        None,
+        "{backend}: a refused revocation changes nothing"
+    );
     let revoked = store
-        .revoke_enrollment_key(org.id, reusable.id, at)
+        .revoke_enrollment_key(org.id, reusable.id, Some(&[site.client_id]), at)
         .await
         .unwrap();
     assert_eq!(revoked.revoked_at, Some(at));

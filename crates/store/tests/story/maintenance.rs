@@ -28,9 +28,32 @@ async fn maintenance_windows_are_the_organizations() {
             .await
             .unwrap();
         assert_eq!(
-            (created.target_name.as_deref(), created.weekly),
-            (Some("HQ"), true)
+            (
+                created.target_name.as_deref(),
+                created.client_id,
+                created.weekly
+            ),
+            (Some("HQ"), Some(tenants.acme.id), true)
         );
+        // Each window names the client its target belongs to.
+        let agent = store
+            .enroll_agent(tenants.new_agent("dev-maint", "maint-01"))
+            .await
+            .unwrap();
+        for (scope, target) in [
+            (PolicyScope::Client, tenants.acme.id.0),
+            (PolicyScope::Agent, agent.0),
+        ] {
+            let other_window = store
+                .create_maintenance_window(window(scope, target, org))
+                .await
+                .unwrap();
+            assert_eq!(other_window.client_id, Some(tenants.acme.id), "{scope:?}");
+            store
+                .delete_maintenance_window(org, other_window.id)
+                .await
+                .unwrap();
+        }
         // Another organization's target, or the global scope, is not found.
         assert!(matches!(
             store

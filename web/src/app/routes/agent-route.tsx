@@ -25,8 +25,8 @@ export function AgentRoute() {
   const search = agentApi.useSearch();
   const navigate = useNavigate();
   const { range, tab, ...commandSearch } = search;
-  // A user limited to some clients reaches the agent's details, metrics, events, commands, checks and
-  // alerts only: the policy tab, maintenance, custom fields and scripts are not open to them.
+  // A user limited to some clients gets every part of the page but the agent's policy assignments:
+  // policies are the organization's, so they see the effective policy alone.
   const scope = useClientScope();
   const scoped = scope !== null;
   const setCommandSearch = (next: CommandHistorySearch) =>
@@ -62,15 +62,15 @@ export function AgentRoute() {
             label: "Effective policy",
             content: (
               <div className="grid gap-3">
-                <ScopePolicyCard scope="agent" targetId={agent.id} />
+                {scoped ? null : <ScopePolicyCard scope="agent" targetId={agent.id} />}
                 <EffectivePolicyView agentId={agent.id} />
               </div>
             ),
           },
         ].filter((extra) => isAgentTabAvailable(extra.value, scope))
       }
-      banner={(agent) => (scoped ? null : <AgentMaintenanceBanner agentId={agent.id} />)}
-      details={(agent) => (scoped ? null : <CustomFieldsCard scope="agent" targetId={agent.id} />)}
+      banner={(agent) => <AgentMaintenanceBanner agentId={agent.id} />}
+      details={(agent) => <CustomFieldsCard scope="agent" targetId={agent.id} />}
       // Scripts run on the user's own agents, whatever their scope (the button asks run_scripts).
       headerActions={(agent) => (
         <RunScriptOnTargetButton
@@ -80,7 +80,10 @@ export function AgentRoute() {
           onJobStarted={(job) => void navigate({ to: "/jobs/$jobId", params: { jobId: job.id } })}
         />
       )}
-      onDeleted={(deletedId) => void navigate({ to: "/deleted-agents/$agentId", params: { agentId: deletedId } })}
+      // Deleted agents' histories are the organization's: a scoped user goes back to their agents.
+      onDeleted={(deletedId) =>
+        void (scoped ? navigate({ to: "/agents" }) : navigate({ to: "/deleted-agents/$agentId", params: { agentId: deletedId } }))
+      }
       commandPanel={(agent) => <RunCommandPanel agentId={agent.id} agentOnline={agent.status === "online"} />}
       commandHistory={(agent) => (
         <CommandHistoryCard

@@ -43,7 +43,7 @@ export function LoginRoute() {
 /**
  * A user limited to some clients gets only what honours their scope (`components/layout/scoped-pages.ts`):
  * the routes leave out the parts of a page other features add that call anything else (enrollment
- * requests, jobs, scripts, custom fields, policies, maintenance windows, enrollment keys).
+ * requests, policies, and a site's "regenerate" key, which revokes every key of the site).
  */
 function useScoped(): boolean {
   return useClientScope() !== null;
@@ -59,25 +59,21 @@ export function AgentsRoute() {
       <AgentsPage
         search={search}
         onSearchChange={(next) => void navigate({ search: next })}
-        selectionActions={
-          scoped
-            ? undefined
-            : (ids, names) => (
-                <>
-                  <RunCommandOnTargetButton
-                    agentIds={ids}
-                    targetLabel={ids.length === 1 ? (names[ids[0] ?? ""] ?? "1 agent") : `${ids.length} agents`}
-                    onJobStarted={(job) => void navigate({ to: "/jobs/$jobId", params: { jobId: job.id } })}
-                  />
-                  <RunScriptOnTargetButton
-                    target={{ kind: "agents", agentIds: ids }}
-                    targetLabel={ids.length === 1 ? (names[ids[0] ?? ""] ?? "1 agent") : `${ids.length} agents`}
-                    agentNames={names}
-                    onJobStarted={(job) => void navigate({ to: "/jobs/$jobId", params: { jobId: job.id } })}
-                  />
-                </>
-              )
-        }
+        selectionActions={(ids, names) => (
+          <>
+            <RunCommandOnTargetButton
+              agentIds={ids}
+              targetLabel={ids.length === 1 ? (names[ids[0] ?? ""] ?? "1 agent") : `${ids.length} agents`}
+              onJobStarted={(job) => void navigate({ to: "/jobs/$jobId", params: { jobId: job.id } })}
+            />
+            <RunScriptOnTargetButton
+              target={{ kind: "agents", agentIds: ids }}
+              targetLabel={ids.length === 1 ? (names[ids[0] ?? ""] ?? "1 agent") : `${ids.length} agents`}
+              agentNames={names}
+              onJobStarted={(job) => void navigate({ to: "/jobs/$jobId", params: { jobId: job.id } })}
+            />
+          </>
+        )}
       />
     </div>
   );
@@ -119,18 +115,14 @@ export function ClientRoute() {
             />
           )}
         />
-        {scoped ? null : <TargetMaintenanceBanner scope="client" targetId={clientId} />}
+        <TargetMaintenanceBanner scope="client" targetId={clientId} />
         <ClientSitesSection
           clientId={clientId}
           onSiteCreated={(site) => void navigate({ to: "/sites/$siteId", params: { siteId: site.id } })}
         />
         <ClientVaultCard key={`vault-${clientId}`} clientId={clientId} />
-        {scoped ? null : (
-          <>
-            <CustomFieldsCard key={`fields-${clientId}`} scope="client" targetId={clientId} />
-            <ScopePolicyCard key={`policy-${clientId}`} scope="client" targetId={clientId} />
-          </>
-        )}
+        <CustomFieldsCard key={`fields-${clientId}`} scope="client" targetId={clientId} />
+        {scoped ? null : <ScopePolicyCard key={`policy-${clientId}`} scope="client" targetId={clientId} />}
         <ScopedAgentsSection scope={{ client_id: clientId }} />
       </div>
     </ClientPageContent>
@@ -154,15 +146,11 @@ export function SiteRoute() {
           />
         )}
       />
-      {scoped ? null : (
-        <>
-          <TargetMaintenanceBanner scope="site" targetId={siteId} />
-          <EnrollmentKeysCard key={`keys-${siteId}`} siteId={siteId} />
-          <EnrollmentKeySection key={siteId} siteId={siteId} />
-          <CustomFieldsCard key={`fields-${siteId}`} scope="site" targetId={siteId} />
-          <ScopePolicyCard key={`policy-${siteId}`} scope="site" targetId={siteId} />
-        </>
-      )}
+      <TargetMaintenanceBanner scope="site" targetId={siteId} />
+      <EnrollmentKeysCard key={`keys-${siteId}`} siteId={siteId} />
+      {scoped ? null : <EnrollmentKeySection key={siteId} siteId={siteId} />}
+      <CustomFieldsCard key={`fields-${siteId}`} scope="site" targetId={siteId} />
+      {scoped ? null : <ScopePolicyCard key={`policy-${siteId}`} scope="site" targetId={siteId} />}
       <ScopedAgentsSection scope={{ site_id: siteId }} />
     </div>
   );

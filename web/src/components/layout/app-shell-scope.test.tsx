@@ -42,9 +42,18 @@ describe("AppShell for a user limited to some clients", () => {
         within(nav)
           .getAllByRole("link")
           .map((link) => link.textContent),
-      ).toEqual(["Overview", "Alerts", "Checks", "Agents", "Clients", "Scripts", "Jobs"]),
+      ).toEqual(["Overview", "Alerts", "Checks", "Agents", "Clients", "Scripts", "Jobs", "Maintenance"]),
     );
-    for (const hidden of ["Policies", "Users", "Audit log", "Organization", "Single sign-on", "Approvals", "Organizations"]) {
+    for (const hidden of [
+      "Policies",
+      "Custom fields",
+      "Users",
+      "Audit log",
+      "Organization",
+      "Single sign-on",
+      "Approvals",
+      "Organizations",
+    ]) {
       expect(within(nav).queryByRole("link", { name: hidden })).toBeNull();
     }
   });

@@ -20,6 +20,7 @@ describe("pages of a user limited to some clients", () => {
       "/scripts/s1",
       "/jobs",
       "/jobs/j1",
+      "/maintenance",
     ]) {
       expect(isScopedPage(path), path).toBe(true);
     }
@@ -33,7 +34,7 @@ describe("pages of a user limited to some clients", () => {
       "/check-templates",
       "/notifications",
       "/notifications/deliveries",
-      "/maintenance",
+      "/maintenance/m1",
       "/custom-fields",
       "/users",
       "/roles",
@@ -83,7 +84,8 @@ describe("pages of a user limited to some clients", () => {
   it("gives them an agent's checks and alerts tabs, not its effective policy", () => {
     expect(isAgentTabAvailable("checks", ["c1"])).toBe(true);
     expect(isAgentTabAvailable("alerts", ["c1"])).toBe(true);
-    expect(isAgentTabAvailable("policy", ["c1"])).toBe(false);
+    expect(isAgentTabAvailable("policy", ["c1"])).toBe(true);
+    expect(isAgentTabAvailable("settings", ["c1"])).toBe(false);
     for (const tab of ["checks", "alerts", "policy"]) {
       expect(isAgentTabAvailable(tab, null), tab).toBe(true);
       expect(isAgentTabAvailable(tab, undefined), tab).toBe(true);

@@ -3,21 +3,31 @@
 //! one 403 `client_scope`; these are the pages whose reads are all among them (their controls that
 //! call anything else are hidden for scoped users), plus the user's own account and API keys and the
 //! operator's organizations, which carry no client data, and the script library (read, and run on their
-//! own agents) with the jobs they started. Everything else (editing scripts, policies, settings and
-//! single sign-on, users, deleted agents) is for users of the whole organization.
+//! own agents) with the jobs they started. Everything else (editing scripts, policies, custom field
+//! definitions, settings and single sign-on, users, deleted agents) is for users of the whole
+//! organization: what it changes reaches every client.
 
 /**
  * The pages open to a scoped user, each with the operations it reads:
  * - `/`: GET /overview (and the event stream)
- * - `/agents`: GET /agents, /agents/facets, /clients, /clients/{id}/sites, /overview
+ * - `/agents`: GET /agents, /agents/facets, /clients, /clients/{id}/sites, /overview; actions on a
+ *   selection (POST /agents/bulk, /jobs, /scripts/{id}/run)
  * - `/agents/{id}`: GET /agents/{id}, its metrics, events and commands; running, cancelling and
- *   re-running a command (GET /commands/{id}, POST …/commands, …/cancel, …/rerun); its checks tab
- *   (GET …/checks, …/checks/history, POST …/checks/run) and alerts tab (GET /alerts?agent_id=…)
+ *   re-running a command (GET /commands/{id}, POST …/commands, …/cancel, …/rerun); renaming, moving
+ *   and deleting it (PATCH, DELETE /agents/{id}); its custom field values (GET /custom-fields, GET and
+ *   PUT …/custom-fields) and active maintenance (GET …/maintenance); its checks tab (GET …/checks,
+ *   …/checks/history, POST …/checks/run), alerts tab (GET /alerts?agent_id=…) and effective policy
+ *   tab (GET …/effective-policy, without the policy assignments, which are not open to them)
  * - `/alerts`: GET /alerts, /alerts/{id}, /clients, /clients/{id}/sites; acknowledging, snoozing,
  *   resolving one or a selection (POST /alerts/{id}/acknowledge, …/snooze, …/resolve, /alerts/bulk)
  * - `/checks`: GET /checks, /clients, /clients/{id}/sites
  * - `/clients`, `/clients/{id}`, `/sites/{id}`: GET /clients, /clients/{id}, /clients/{id}/sites,
- *   /sites/{id} and the agents list
+ *   /sites/{id} and the agents list; their custom field values and maintenance banners (GET
+ *   /maintenance-windows); a site's enrollment keys (GET, POST /sites/{id}/enrollment-keys, POST
+ *   /enrollment-keys/{id}/revoke)
+ * - `/maintenance`: GET /maintenance-windows (the windows on their clients, sites and agents),
+ *   planning and ending one (POST /maintenance-windows, DELETE /maintenance-windows/{id}) with the
+ *   pickers' GET /agents, /clients, /clients/{id}/sites
  * - `/scripts`, `/scripts/{id}`: GET /scripts, /scripts/{id}, /scripts/{id}/versions (read only: the
  *   library is the organization's), running one on their agents, sites or clients (POST
  *   /scripts/{id}/run and the pickers' GET /agents, /clients, /clients/{id}/sites, /clients/{id}/vault)
@@ -44,6 +54,7 @@ const SCOPED_PAGE_PATTERNS: readonly RegExp[] = [
   /^\/scripts\/(?!new$)[^/]+$/,
   /^\/jobs$/,
   /^\/jobs\/[^/]+$/,
+  /^\/maintenance$/,
   /^\/account$/,
   /^\/api-keys$/,
   /^\/operator$/,
@@ -66,10 +77,11 @@ export function availableNavigation<T extends { to: string }>(items: readonly T[
 }
 
 /**
- * The agent page's tabs (besides its overview) a scoped user gets: its checks and alerts read only
- * operations open to them; its effective policy reads policies and their assignments, which are not.
+ * The agent page's tabs (besides its overview) a scoped user gets: its checks and alerts, and its
+ * effective policy (shown without the agent's policy assignments, which read the policies: those are
+ * the organization's, not open to them).
  */
-const SCOPED_AGENT_TABS: readonly string[] = ["checks", "alerts"];
+const SCOPED_AGENT_TABS: readonly string[] = ["checks", "alerts", "policy"];
 
 /** Whether the agent page's tab is available to the user: every tab for the whole organization. */
 export function isAgentTabAvailable(tab: string, clientIds: readonly string[] | null | undefined): boolean {

@@ -1,5 +1,7 @@
 import { screen, within } from "@testing-library/react";
 import type { AgentPage, ClientPage, User } from "@/api/types";
+import { currentUserQueryKey } from "@/lib/auth";
+import { scopedUser } from "@/test/client-scope";
 import { renderPage } from "@/test/render-page";
 import { agentKeys } from "../api/agents";
 import { deletedAgentKeys } from "../api/deleted-agents";
@@ -116,6 +118,15 @@ describe("AgentsPage", () => {
     renderAgents({}, pageOf([agent({ id: "a", hostname: "web01" })]), 0, "admin");
     await userEvent.click(within(await screen.findByRole("row", { name: /web01/ })).getByTestId("select-agent"));
     expect(screen.getByTestId("bulk-delete")).toBeInTheDocument();
+  });
+
+  it("offers a user limited to some clients the bulk actions on their agents, without saved views or deleted agents", async () => {
+    const rendered = renderAgents({}, pageOf([agent({ id: "a", hostname: "web01" })]), 0, "admin");
+    rendered.queryClient.setQueryData(currentUserQueryKey, scopedUser(["c1"], "admin"));
+    await userEvent.click(within(await screen.findByRole("row", { name: /web01/ })).getByTestId("select-agent"));
+    for (const action of ["bulk-tag", "bulk-untag", "bulk-move", "bulk-delete"]) expect(screen.getByTestId(action)).toBeInTheDocument();
+    expect(screen.queryByTestId("saved-views")).toBeNull();
+    expect(screen.queryByRole("link", { name: /Deleted agents/ })).toBeNull();
   });
 
   it("offers no selection to readonly users", async () => {

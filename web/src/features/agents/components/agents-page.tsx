@@ -62,12 +62,12 @@ export function AgentsPage({
   useDocumentTitle("Agents");
   const change = (partial: Partial<AgentListSearch>) => onSearchChange(changeAgentListSearch(search, partial));
   const filtered = hasAgentFilters(search);
-  // A user limited to some clients has no deleted agents, saved views, custom fields or actions on a
-  // selection (bulk changes and jobs): those operations are not open to them.
+  // A user limited to some clients has no deleted agents or saved views: those operations are not
+  // open to them (actions on a selection are, on their own agents).
   const scoped = useClientScope() !== null;
   // Rows can be selected when some action on a selection is allowed.
   const selectionPermissions = [useCan("organize_agents"), useCan("run_commands"), useCan("run_scripts")];
-  const maySelect = !scoped && selectionPermissions.some(Boolean);
+  const maySelect = selectionPermissions.some(Boolean);
   const [columns, setColumns] = useState<AgentColumnId[]>(() => loadColumns(globalThis.localStorage));
   const chooseColumns = (next: AgentColumnId[]) => {
     setColumns(next);
@@ -123,7 +123,6 @@ export function AgentsPage({
           setSelected([]);
           onSearchChange({});
         }}
-        scoped={scoped}
         extra={
           <>
             {scoped ? null : (
@@ -305,14 +304,11 @@ function AgentFilters({
   search,
   onChange,
   onClear,
-  scoped,
   extra,
 }: {
   search: AgentListSearch;
   onChange: (partial: Partial<AgentListSearch>) => void;
   onClear: () => void;
-  /** Limited to some clients: no custom field filter (custom fields are not open to them). */
-  scoped: boolean;
   /** Saved views and the column chooser, at the end of the row. */
   extra: React.ReactNode;
 }) {
@@ -409,7 +405,7 @@ function AgentFilters({
         values={facets.data?.tags}
         onChange={(tag) => onChange({ tag })}
       />
-      {scoped ? null : <CustomFieldFilter search={search} onChange={onChange} />}
+      <CustomFieldFilter search={search} onChange={onChange} />
       {hasAgentFilters(search) ? (
         <Button variant="ghost" size="sm" onClick={onClear}>
           <XIcon /> Clear

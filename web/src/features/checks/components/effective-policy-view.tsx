@@ -11,6 +11,7 @@ import { SectionCard } from "@/components/section-card";
 import { Skeleton } from "@/components/ui/skeleton";
 import { POLICY_SCOPE_LABELS } from "@/lib/monitoring";
 import { useEffectivePolicy } from "../api/checks";
+import { useClientScope } from "@/lib/auth";
 
 export function EffectivePolicyView({ agentId }: { agentId: string }) {
   const effective = useEffectivePolicy(agentId);
@@ -156,13 +157,18 @@ function Setting({
   );
 }
 
-/** "Baseline (global)", linking to the policy. */
+/** "Baseline (global)", linking to the policy (named only, for a user limited to some clients: policies are not open to them). */
 function Source({ source }: { source: PolicySource }) {
+  const scoped = useClientScope() !== null;
   return (
     <span className="inline-flex items-center gap-1 text-xs" data-testid="policy-source" data-scope={source.scope}>
-      <Link to="/policies/$policyId" params={{ policyId: source.policy_id }} className="font-medium hover:underline">
-        {source.policy_name}
-      </Link>
+      {scoped ? (
+        <span className="font-medium">{source.policy_name}</span>
+      ) : (
+        <Link to="/policies/$policyId" params={{ policyId: source.policy_id }} className="font-medium hover:underline">
+          {source.policy_name}
+        </Link>
+      )}
       <Badge variant="muted">{POLICY_SCOPE_LABELS[source.scope]}</Badge>
     </span>
   );

@@ -13,7 +13,7 @@ import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
 import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
 import { Skeleton } from "@/components/ui/skeleton";
-import { useCan } from "@/lib/auth";
+import { useCan, useClientScope } from "@/lib/auth";
 import { useSetTargetCustomFields, useTargetCustomFields } from "../api/custom-fields";
 import { buildValuesBody, valueProblemsFromServer, type ValueDrafts } from "../custom-field-form";
 
@@ -22,6 +22,7 @@ const NONE = "__none__";
 export function CustomFieldsCard({ scope, targetId }: { scope: CustomFieldScope; targetId: string }) {
   const values = useTargetCustomFields(scope, targetId);
   const mayMutate = useCan("organize_agents");
+  const scoped = useClientScope() !== null;
   const [editing, setEditing] = useState(false);
   const items = values.data?.items ?? [];
   const edit =
@@ -38,10 +39,12 @@ export function CustomFieldsCard({ scope, targetId }: { scope: CustomFieldScope;
         <ErrorMessage error={values.error} onRetry={() => void values.refetch()} />
       ) : items.length === 0 ? (
         <p className="text-sm text-muted-foreground">
-          No {scope} field is defined.{" "}
-          <Link to="/custom-fields" className="text-primary hover:underline">
-            Define fields
-          </Link>
+          No {scope} field is defined. {/* Defining fields is the whole organization's users' (a field appears on every client). */}
+          {scoped ? null : (
+            <Link to="/custom-fields" className="text-primary hover:underline">
+              Define fields
+            </Link>
+          )}
         </p>
       ) : editing ? (
         <ValuesForm scope={scope} targetId={targetId} items={items} onDone={() => setEditing(false)} />
