@@ -3,7 +3,9 @@
 //! of one test binary, so the suite links once.
 //!
 //! The agent binary must be built first (`cargo build -p gururmm-agent`, which
-//! `cargo xtask test` and `cargo test --workspace` do).
+//! `cargo xtask test` and `cargo test --workspace` do). The `windows` module
+//! runs the agent cross-compiled for Windows under Wine, when
+//! `GURURMM_WINDOWS_TESTS=1` (`cargo xtask test` builds that agent).
 
 mod binaries;
 
@@ -12,3 +14,6 @@ mod cli;
 mod logs;
 mod monitoring;
 mod remote_execution;
+// Wine's processes are Linux processes: the suite reads their environment in /proc.
+#[cfg(target_os = "linux")]
+mod windows;
