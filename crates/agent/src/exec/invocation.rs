@@ -20,18 +20,22 @@
 //!
 //! [`prepare`] turns the plan into an [`Invocation`], what the agent spawns:
 //! it resolves the run context, builds the environment, locates the program
-//! on this machine and writes the script file. It is the only part of this
+//! on this machine (a PowerShell must first state its version: Wine's
+//! `powershell.exe` is a stub that exits 0 without running anything) and
+//! writes the script file. It is the only part of this
 //! module that touches the machine; everything it decides with is one of the
 //! pure functions above it.
 
 use super::accounts::Account;
 use super::os;
 use super::spool;
-use crate::process::SpawnSpec;
+use crate::process::{self, SpawnSpec};
 use gururmm_protocol::{CommandId, CommandRequest, CommandType};
 use std::collections::BTreeMap;
 use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
 
 /// The OS family whose conventions an invocation follows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -95,6 +99,10 @@ pub struct Plan {
     pub verbatim_command_line: bool,
     /// Environment variables to set on top of the command's environment.
     pub env: Vec<(String, String)>,
+    /// The program must prove it is PowerShell before it is used: Wine's
+    /// `powershell.exe` is a stub that runs nothing and exits 0, which would
+    /// report every PowerShell command a success.
+    pub must_be_powershell: bool,
 }
 
 impl Plan {
@@ -107,6 +115,7 @@ impl Plan {
             args,
             verbatim_command_line: false,
             env: Vec::new(),
+            must_be_powershell: false,
         }
     }
 
@@ -263,6 +272,7 @@ pub fn plan(request: &CommandRequest, os: TargetOs) -> Result<Plan, String> {
             };
             Plan {
                 script_extension,
+                must_be_powershell: true,
                 ..Plan::new(
                     candidates,
                     "powershell is not installed on this machine".into(),
@@ -297,6 +307,7 @@ pub fn plan(request: &CommandRequest, os: TargetOs) -> Result<Plan, String> {
                 "cmd" => batch_plan(interpreter.to_owned(), missing, &request.args)?,
                 extension => Plan {
                     script_extension: Some(extension),
+                    must_be_powershell: extension == "ps1",
                     ..Plan::new(
                         vec![interpreter.to_owned()],
                         missing,
@@ -351,6 +362,20 @@ pub fn locate(
         .filter(|dir| !dir.is_empty())
         .map(|dir| Path::new(dir).join(program))
         .find(|candidate| is_executable(candidate))
+}
+
+/// What a program is asked to prove it is PowerShell: its major version.
+pub const POWERSHELL_PROBE_ARGS: [&str; 4] = [
+    "-NoProfile",
+    "-NonInteractive",
+    "-Command",
+    "$PSVersionTable.PSVersion.Major",
+];
+
+/// The major version in PowerShell's answer to [`POWERSHELL_PROBE_ARGS`];
+/// `None` for anything else (Wine's stub prints nothing).
+pub fn powershell_major_version(stdout: &str) -> Option<u32> {
+    stdout.trim().parse().ok().filter(|major| *major > 0)
 }
 
 /// PATH for commands run as another user: the system directories only.
@@ -454,9 +479,52 @@ fn command_env(
     Ok(env.into_iter().collect())
 }
 
+/// How long PowerShell may take to state its version (its first start on a
+/// busy machine is slow).
+const POWERSHELL_PROBE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// PowerShell programs that answered the probe. A success is remembered for
+/// the agent's lifetime, so only the first PowerShell command pays for a second
+/// start; a failure is not, so PowerShell installed later is found.
+static PROVEN_POWERSHELL: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// Whether `program` is a PowerShell that runs commands (see
+/// [`Plan::must_be_powershell`]).
+async fn is_working_powershell(program: &Path) -> bool {
+    let proven = || {
+        PROVEN_POWERSHELL
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    };
+    if proven().iter().any(|known| known == program) {
+        return true;
+    }
+    let Some(text) = program.to_str().map(str::to_owned) else {
+        return false;
+    };
+    let answer = tokio::task::spawn_blocking(move || {
+        process::run(&text, &POWERSHELL_PROBE_ARGS, POWERSHELL_PROBE_TIMEOUT)
+    })
+    .await;
+    let works = match answer {
+        Ok(Ok(output)) => {
+            output.exit_code == Some(0) && powershell_major_version(&output.stdout).is_some()
+        }
+        Ok(Err(error)) => {
+            tracing::info!("{error}");
+            false
+        }
+        Err(_) => false,
+    };
+    if works {
+        proven().push(program.to_owned());
+    }
+    works
+}
+
 /// Everything that can fail before the process starts, with the message the
 /// server shows.
-pub(crate) fn prepare(request: &CommandRequest) -> Result<Invocation, String> {
+pub(crate) async fn prepare(request: &CommandRequest) -> Result<Invocation, String> {
     let account = os::resolve_run_as(&request.run_as)?;
     let mut env = command_env(request, account.as_ref(), std::env::vars_os())?;
     let plan = plan(request, TargetOs::CURRENT)?;
@@ -471,11 +539,29 @@ pub(crate) fn prepare(request: &CommandRequest) -> Result<Invocation, String> {
             TargetOs::Windows => name.eq_ignore_ascii_case("PATH"),
         })
         .and_then(|(_, value)| value.to_str());
-    let program = plan
+    let located: Vec<PathBuf> = plan
         .candidates
         .iter()
-        .find_map(|candidate| locate(candidate, path_var, TargetOs::CURRENT, is_executable))
-        .ok_or_else(|| plan.missing.clone())?;
+        .filter_map(|candidate| locate(candidate, path_var, TargetOs::CURRENT, is_executable))
+        .collect();
+    let mut program = None;
+    for candidate in &located {
+        if !plan.must_be_powershell || is_working_powershell(candidate).await {
+            program = Some(candidate.clone());
+            break;
+        }
+    }
+    let program = match (program, located.first()) {
+        (Some(program), _) => program,
+        (None, None) => return Err(plan.missing.clone()),
+        (None, Some(impostor)) => {
+            return Err(format!(
+                "{} ({} is not a working PowerShell: it did not report its version)",
+                plan.missing,
+                impostor.display()
+            ))
+        }
+    };
     let working_dir = match request.working_dir.as_deref().filter(|d| !d.is_empty()) {
         Some(dir) => {
             if !Path::new(dir).is_dir() {
@@ -785,6 +871,38 @@ mod tests {
             ],
         );
         assert_eq!(plan.missing, "powershell is not installed on this machine");
+    }
+
+    #[test]
+    fn powershell_is_used_only_once_it_states_its_version() {
+        let mut script = request(CommandType::Script, "Get-Date", &[]);
+        script.interpreter = Some("C:\\Tools\\PowerShell.exe".into());
+        for (request, os) in [
+            (
+                request(CommandType::Powershell, "Get-Date", &[]),
+                TargetOs::Windows,
+            ),
+            (
+                request(CommandType::Powershell, "Get-Date", &[]),
+                TargetOs::Unix,
+            ),
+            (script.clone(), TargetOs::Windows),
+        ] {
+            assert!(plan_ok(&request, os).must_be_powershell, "{request:?}");
+        }
+        script.interpreter = Some("bash".into());
+        assert!(!plan_ok(&script, TargetOs::Unix).must_be_powershell);
+        assert!(
+            !plan_ok(&request(CommandType::Shell, "dir", &[]), TargetOs::Windows)
+                .must_be_powershell
+        );
+
+        // Windows PowerShell 5.1, PowerShell 7, and Wine's stub (no output).
+        assert_eq!(powershell_major_version("5\r\n"), Some(5));
+        assert_eq!(powershell_major_version("7\n"), Some(7));
+        for impostor in ["", "\r\n", "$PSVersionTable.PSVersion.Major", "0"] {
+            assert_eq!(powershell_major_version(impostor), None, "{impostor:?}");
+        }
     }
 
     #[test]

@@ -85,7 +85,7 @@ pub(crate) async fn execute<P: Progress>(
         tracing::info!(%id, "command could not run: {error}");
         result_without_output(id, CommandOutcome::Failed, Some(error), None)
     };
-    let invocation = match invocation::prepare(request) {
+    let invocation = match invocation::prepare(request).await {
         Ok(invocation) => invocation,
         Err(error) => return failed(error),
     };
@@ -382,7 +382,7 @@ pub async fn run_captured(
         output: String::new(),
         error: Some(error),
     };
-    let invocation = match invocation::prepare(request) {
+    let invocation = match invocation::prepare(request).await {
         Ok(invocation) => invocation,
         Err(error) => return failed(error),
     };
