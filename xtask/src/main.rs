@@ -5,14 +5,17 @@
 //!   and a local demo agent.
 //! - `test`: every test of the project: Rust (SQLite always; PostgreSQL when
 //!   `GURURMM_TEST_DATABASE_URL` is set), lints, generated-code freshness, the
-//!   dashboard's unit tests and build, and the browser suite when
-//!   `GURURMM_BROWSER_TESTS=1`. Under `CI=true` a gated suite that cannot run
-//!   is a failure.
+//!   dashboard's unit tests and build, the browser suite when
+//!   `GURURMM_BROWSER_TESTS=1`, and the Windows agent (cross-built, linted, and
+//!   run under Wine) when `GURURMM_WINDOWS_TESTS=1`; the macOS agent is
+//!   type-checked when its rustup target is installed. Under `CI=true` a gated
+//!   suite that cannot run is a failure.
 //! - `codegen [--check]`: regenerate (or check) `web/openapi.json` and the
 //!   TypeScript API types.
 //! - `browser [SPEC...]`: only the browser suite (or the named `web/e2e` files), against a fresh server and agent.
 //! - `bench [--full] [--postgres URL] [--monitoring-only] [--list-only] [--agent-only]`: the benchmark harness (see `bench.rs`).
 //! - `package [--container]`: the server and dashboard as a `.deb` (see `package.rs`).
+//! - `dist windows`: the Windows agent, release build, within its size budget.
 // A command-line program: it talks to its user on the terminal.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
@@ -33,12 +36,13 @@ fn main() -> Result<()> {
         Some("codegen") => codegen(args.iter().any(|a| a == "--check")),
         Some("bench") => bench::bench(&args[1..]),
         Some("package") => package::package(&args[1..]),
+        Some("dist") => dist(&args[1..]),
         Some("browser") => {
             build_all()?;
             browser_suite(&args[1..])
         }
         _ => {
-            eprintln!("usage: cargo xtask <demo | test | codegen [--check] | browser | bench [--full] [--postgres URL] [--monitoring-only] [--list-only] [--agent-only] | package [--container]>");
+            eprintln!("usage: cargo xtask <demo | test | codegen [--check] | browser | bench [--full] [--postgres URL] [--monitoring-only] [--list-only] [--agent-only] | package [--container] | dist windows>");
             std::process::exit(2);
         }
     }
@@ -129,14 +133,89 @@ fn codegen(check: bool) -> Result<()> {
     Ok(())
 }
 
+/// The agent's Windows target: cross-built with mingw, run under Wine in tests.
+const WINDOWS_TARGET: &str = "x86_64-pc-windows-gnu";
+/// The agent's macOS target: type-checked only (linking needs Apple's SDK).
+const MACOS_TARGET: &str = "x86_64-apple-darwin";
+
+/// Whether rustup has the standard library for `target`.
+fn rust_target_installed(target: &str) -> bool {
+    Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output()
+        .is_ok_and(|output| {
+            String::from_utf8_lossy(&output.stdout)
+                .lines()
+                .any(|line| line.trim() == target)
+        })
+}
+
+fn on_path(program: &str) -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
+}
+
+/// What the Windows suite needs, each with how to get it; empty when all is there.
+fn windows_suite_missing() -> Vec<String> {
+    let mut missing = Vec::new();
+    if !rust_target_installed(WINDOWS_TARGET) {
+        missing.push(format!(
+            "the Rust target (rustup target add {WINDOWS_TARGET})"
+        ));
+    }
+    for (program, package) in [
+        ("x86_64-w64-mingw32-gcc", "gcc-mingw-w64-x86-64"),
+        ("wine", "wine wine64"),
+        ("wineserver", "wine wine64"),
+    ] {
+        if !on_path(program) {
+            missing.push(format!("{program} (apt-get install -y {package})"));
+        }
+    }
+    missing
+}
+
+/// The Windows agent: built (the end_to_end suite runs that .exe under Wine)
+/// and linted as Windows code, which a Linux build never compiles.
+fn windows_agent_build_and_lint() -> Result<()> {
+    let missing = windows_suite_missing();
+    if !missing.is_empty() {
+        bail!(
+            "GURURMM_WINDOWS_TESTS=1 needs: {} (.ci/run installs them)",
+            missing.join(", ")
+        );
+    }
+    run(cargo().args(["build", "-p", "gururmm-agent", "--target", WINDOWS_TARGET]))?;
+    run(cargo().args([
+        "clippy",
+        "-p",
+        "gururmm-agent",
+        "--target",
+        WINDOWS_TARGET,
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))
+}
+
 fn test() -> Result<()> {
     let postgres = env_set("GURURMM_TEST_DATABASE_URL");
     let browser = std::env::var("GURURMM_BROWSER_TESTS").as_deref() == Ok("1");
+    // Read again by the end_to_end suite's `windows` module, under `cargo test`.
+    let windows = std::env::var("GURURMM_WINDOWS_TESTS").as_deref() == Ok("1");
+    let macos = rust_target_installed(MACOS_TARGET);
     if ci() && !postgres {
         bail!("CI=true but GURURMM_TEST_DATABASE_URL is not set: the PostgreSQL suite may not be skipped in CI");
     }
     if ci() && !browser {
         bail!("CI=true but GURURMM_BROWSER_TESTS is not 1: the browser suite may not be skipped in CI");
+    }
+    if ci() && !windows {
+        bail!("CI=true but GURURMM_WINDOWS_TESTS is not 1: the Windows agent suite may not be skipped in CI");
+    }
+    if ci() && !macos {
+        bail!("CI=true but the Rust target {MACOS_TARGET} is not installed: the macOS type check may not be skipped in CI (rustup target add {MACOS_TARGET})");
     }
     if !postgres {
         eprintln!("note: GURURMM_TEST_DATABASE_URL is not set; database tests run on SQLite only");
@@ -145,6 +224,16 @@ fn test() -> Result<()> {
     // Builds the gururmm-agent binary too, which the server's end_to_end suite
     // (crates/server/tests/end_to_end/) starts.
     run(cargo().args(["build", "--workspace"]))?;
+    if windows {
+        windows_agent_build_and_lint()?;
+    } else {
+        eprintln!("note: GURURMM_WINDOWS_TESTS is not 1; the Windows agent is not built, linted or run under Wine");
+    }
+    if macos {
+        run(cargo().args(["check", "-p", "gururmm-agent", "--target", MACOS_TARGET]))?;
+    } else {
+        eprintln!("note: the Rust target {MACOS_TARGET} is not installed; the macOS agent is not type-checked (rustup target add {MACOS_TARGET})");
+    }
     run(cargo().args([
         "clippy",
         "--workspace",
@@ -166,12 +255,57 @@ fn test() -> Result<()> {
     }
     eprintln!(
         "\nall tests passed{}",
-        if postgres && browser {
-            " (SQLite, PostgreSQL, browser)"
+        if postgres && browser && windows && macos {
+            " (SQLite, PostgreSQL, browser, Windows under Wine, macOS type check)"
         } else {
             ""
         }
     );
+    Ok(())
+}
+
+/// The Windows agent's size budget (stripped release build).
+const WINDOWS_AGENT_BUDGET_BYTES: u64 = 4 * 1024 * 1024;
+
+/// `dist windows`: the Windows agent as shipped, release and stripped (the
+/// release profile strips), within its budget.
+fn dist(args: &[String]) -> Result<()> {
+    match args.first().map(String::as_str) {
+        Some("windows") => {}
+        _ => bail!("usage: cargo xtask dist windows"),
+    }
+    if !rust_target_installed(WINDOWS_TARGET) {
+        bail!("the Rust target {WINDOWS_TARGET} is missing: rustup target add {WINDOWS_TARGET}");
+    }
+    run(cargo().args([
+        "build",
+        "--release",
+        "-p",
+        "gururmm-agent",
+        "--target",
+        WINDOWS_TARGET,
+    ]))?;
+    let exe = root()
+        .join("target")
+        .join(WINDOWS_TARGET)
+        .join("release/gururmm-agent.exe");
+    let size = std::fs::metadata(&exe)
+        .with_context(|| format!("reading {}", exe.display()))?
+        .len();
+    let mib = |bytes: u64| bytes as f64 / (1024.0 * 1024.0);
+    println!(
+        "{}: {size} bytes ({:.2} MiB; budget {:.0} MiB)",
+        exe.display(),
+        mib(size),
+        mib(WINDOWS_AGENT_BUDGET_BYTES)
+    );
+    if size > WINDOWS_AGENT_BUDGET_BYTES {
+        bail!(
+            "the Windows agent is {:.2} MiB, over its {:.0} MiB budget",
+            mib(size),
+            mib(WINDOWS_AGENT_BUDGET_BYTES)
+        );
+    }
     Ok(())
 }
 
