@@ -8,11 +8,13 @@
 //! cannot grow it; command output lives in spool files, not in memory.
 //!
 //! Entry points: [`runtime::run`] (the long-running agent), the binary in
-//! `main.rs` (CLI), [`collectors::Collector`] (one metric sample) and
+//! `main.rs` (CLI; `service` runs the same agent under the Windows service
+//! control manager through `service.rs`), [`collectors::Collector`] (one metric sample) and
 //! [`exec::Executor`] (remote commands).
 // `deny`, not `forbid`: the leaves of remote execution (`exec/unix.rs`,
 // `exec/windows.rs`) allow `unsafe` for their OS calls, and the Windows
-// collector for the one call that reads the SMBIOS table; nothing else does.
+// collector for its Win32 calls (SMBIOS table, CPU times, drives, IP Helper);
+// nothing else does.
 #![deny(unsafe_code)]
 
 pub mod backoff;
@@ -25,6 +27,8 @@ pub mod enroll_key;
 pub mod exec;
 pub mod process;
 pub mod runtime;
+#[cfg(windows)]
+pub mod service;
 pub mod shared;
 pub mod state;
 pub mod tls;

@@ -4,7 +4,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use anyhow::{Context, Result};
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 use gururmm_agent::collectors::Collector;
 use gururmm_agent::enroll_key::EnrollKeySource;
 use gururmm_agent::runtime::{self, RunOptions};
@@ -20,46 +20,53 @@ struct Cli {
     command: Command,
 }
 
+/// How the agent runs: the server, the enrollment key and where it keeps its identity.
+#[derive(Args)]
+struct RunArgs {
+    /// Server base URL, e.g. https://rmm.example.com. Needed to enroll;
+    /// afterwards the URL stored at enrollment is used unless given.
+    #[arg(long = "server", env = "GURURMM_SERVER_URL")]
+    server_url: Option<String>,
+    /// File holding the site enrollment key on its first line; read only
+    /// on first start. On Unix it must be readable by its owner alone
+    /// (chmod 600). The key can also come from GURURMM_ENROLL_KEY.
+    #[arg(long, value_name = "PATH", conflicts_with = "enroll_key_stdin")]
+    enroll_key_file: Option<PathBuf>,
+    /// Read the site enrollment key from one line of standard input, on
+    /// first start only: `echo 'KEY' | gururmm-agent run … --enroll-key-stdin`.
+    #[arg(long)]
+    enroll_key_stdin: bool,
+    /// Removed: a key on the command line is readable by every local user.
+    #[arg(long = "enroll-key", value_name = "KEY", hide = true)]
+    removed_enroll_key: Option<String>,
+    /// Directory for the agent identity (created with mode 0700).
+    #[arg(long, env = "GURURMM_STATE_DIR")]
+    state_dir: PathBuf,
+    /// Device id to enroll with instead of the OS machine id.
+    #[arg(long, env = "GURURMM_DEVICE_ID")]
+    device_id: Option<String>,
+    /// PEM file of extra CA certificates to trust, for a server with a
+    /// private or self-signed certificate.
+    #[arg(long, env = "GURURMM_CA_CERT")]
+    ca_cert: Option<PathBuf>,
+    /// Accept a plain http:// server URL. Everything, the enrollment key
+    /// and remote commands included, then travels unencrypted and the
+    /// server is not authenticated: for test setups only.
+    #[arg(
+        long,
+        env = "GURURMM_ALLOW_INSECURE_HTTP",
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
+    allow_insecure_http: bool,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Enroll if needed, then stay connected to the server (foreground).
-    Run {
-        /// Server base URL, e.g. https://rmm.example.com. Needed to enroll;
-        /// afterwards the URL stored at enrollment is used unless given.
-        #[arg(long = "server", env = "GURURMM_SERVER_URL")]
-        server_url: Option<String>,
-        /// File holding the site enrollment key on its first line; read only
-        /// on first start. On Unix it must be readable by its owner alone
-        /// (chmod 600). The key can also come from GURURMM_ENROLL_KEY.
-        #[arg(long, value_name = "PATH", conflicts_with = "enroll_key_stdin")]
-        enroll_key_file: Option<PathBuf>,
-        /// Read the site enrollment key from one line of standard input, on
-        /// first start only: `echo 'KEY' | gururmm-agent run … --enroll-key-stdin`.
-        #[arg(long)]
-        enroll_key_stdin: bool,
-        /// Removed: a key on the command line is readable by every local user.
-        #[arg(long = "enroll-key", value_name = "KEY", hide = true)]
-        removed_enroll_key: Option<String>,
-        /// Directory for the agent identity (created with mode 0700).
-        #[arg(long, env = "GURURMM_STATE_DIR")]
-        state_dir: PathBuf,
-        /// Device id to enroll with instead of the OS machine id.
-        #[arg(long, env = "GURURMM_DEVICE_ID")]
-        device_id: Option<String>,
-        /// PEM file of extra CA certificates to trust, for a server with a
-        /// private or self-signed certificate.
-        #[arg(long, env = "GURURMM_CA_CERT")]
-        ca_cert: Option<PathBuf>,
-        /// Accept a plain http:// server URL. Everything, the enrollment key
-        /// and remote commands included, then travels unencrypted and the
-        /// server is not authenticated: for test setups only.
-        #[arg(
-            long,
-            env = "GURURMM_ALLOW_INSECURE_HTTP",
-            value_parser = clap::builder::BoolishValueParser::new()
-        )]
-        allow_insecure_http: bool,
-    },
+    Run(RunArgs),
+    /// Run as the GuruRMMAgent Windows service (the service control manager
+    /// starts this; the options are those of `run`).
+    Service(RunArgs),
     /// Print the stored identity (without the secret).
     Status {
         #[arg(long, env = "GURURMM_STATE_DIR")]
@@ -74,39 +81,62 @@ fn main() -> Result<()> {
     init_logging();
     warn_about_unknown_variables();
     match cli.command {
-        Command::Run {
-            server_url,
-            enroll_key_file,
-            enroll_key_stdin,
-            removed_enroll_key,
-            state_dir,
-            device_id,
-            ca_cert,
-            allow_insecure_http,
-        } => {
-            if removed_enroll_key.is_some() {
-                anyhow::bail!(
-                    "--enroll-key is no longer accepted: on the command line the key is \
-                     readable by every local user. Pipe it in instead \
-                     (echo 'KEY' | gururmm-agent run … --enroll-key-stdin), or use \
-                     --enroll-key-file PATH (chmod 600) or GURURMM_ENROLL_KEY"
-                );
-            }
-            let mut options = RunOptions::new(state_dir);
-            options.server_url = server_url;
-            options.enroll_key = enroll_key_source(
-                enroll_key_file,
-                enroll_key_stdin,
-                std::env::var("GURURMM_ENROLL_KEY").ok(),
-            );
-            options.device_id = device_id;
-            options.ca_cert = ca_cert;
-            options.allow_insecure_http = allow_insecure_http;
-            run(options)
+        Command::Run(args) => {
+            let options = run_options(args)?;
+            run(options, shutdown_signal())
+        }
+        Command::Service(args) => {
+            let options = run_options(args)?;
+            service(options)
         }
         Command::Status { state_dir } => status(&state_dir),
         Command::Collect => collect(),
     }
+}
+
+/// The agent's options from the command line, refusing what is no longer accepted.
+fn run_options(args: RunArgs) -> Result<RunOptions> {
+    if args.removed_enroll_key.is_some() {
+        anyhow::bail!(
+            "--enroll-key is no longer accepted: on the command line the key is \
+             readable by every local user. Pipe it in instead \
+             (echo 'KEY' | gururmm-agent run … --enroll-key-stdin), or use \
+             --enroll-key-file PATH (chmod 600) or GURURMM_ENROLL_KEY"
+        );
+    }
+    let mut options = RunOptions::new(args.state_dir);
+    options.server_url = args.server_url;
+    options.enroll_key = enroll_key_source(
+        args.enroll_key_file,
+        args.enroll_key_stdin,
+        std::env::var("GURURMM_ENROLL_KEY").ok(),
+    );
+    options.device_id = args.device_id;
+    options.ca_cert = args.ca_cert;
+    options.allow_insecure_http = args.allow_insecure_http;
+    Ok(options)
+}
+
+/// Runs the agent as the Windows service until the service manager stops it.
+#[cfg(windows)]
+fn service(options: RunOptions) -> Result<()> {
+    gururmm_agent::service::run(Box::new(move |mut stopped| {
+        run(options, async move {
+            stopped
+                .wait_for(|stop| *stop)
+                .await
+                .map(|_| ())
+                .context("the service control handler went away")
+        })
+    }))
+}
+
+#[cfg(not(windows))]
+fn service(_options: RunOptions) -> Result<()> {
+    anyhow::bail!(
+        "`service` runs the agent under the Windows service control manager; \
+         on this system run `gururmm-agent run` under its service manager (systemd, launchd)"
+    )
 }
 
 /// Where the enrollment key comes from: a flag names a file or standard
@@ -172,7 +202,12 @@ fn warn_about_unknown_variables() {
     }
 }
 
-fn run(options: RunOptions) -> Result<()> {
+/// Runs the agent until it fails or `stop` resolves (Ctrl-C and SIGTERM in
+/// a console, the service manager's Stop for the service).
+fn run(
+    options: RunOptions,
+    stop_requested: impl std::future::Future<Output = Result<()>>,
+) -> Result<()> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .max_blocking_threads(2)
@@ -185,7 +220,7 @@ fn run(options: RunOptions) -> Result<()> {
         tokio::pin!(agent);
         tokio::select! {
             result = &mut agent => return result,
-            signal = shutdown_signal() => {
+            signal = stop_requested => {
                 signal?;
                 tracing::info!("shutting down");
                 let _ = stop.send(true);

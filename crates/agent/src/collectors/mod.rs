@@ -1,15 +1,19 @@
 //! Metric collection. A collection never fails as a whole: it returns a
 //! [`MetricSample`] with what it got, and the collectors that could not
 //! report are listed in `sample.errors` (`unsupported` is data, not a fault).
+//! Each collector runs isolated: one that panics is reported as `failed`
+//! (and logged once), and the others, the link and commands go on.
 //!
-//! CPU, memory, disks, network traffic, interfaces, uptime and processes come
-//! from `sysinfo` on every OS, refreshing only what a sample needs. What
+//! Memory, disks, network traffic, interfaces, uptime and processes come
+//! from `sysinfo` on every OS, refreshing only what a sample needs; so does
+//! CPU, but where a leaf reads the CPU times itself (`cpu_times`: Windows). What
 //! sysinfo does not cover (users, sensors, machine id, serial number) comes from one leaf
 //! module per OS with identical signatures: `linux.rs`, `windows.rs`,
 //! `macos.rs`, `other.rs`. OS tool output is parsed by pure functions in
 //! OS-neutral modules (`utmp`, `logind`, `hwmon`, `smbios`,
 //! `windows_text`, `macos_text`…), tested with recorded fixtures on every platform.
 
+pub mod cpu;
 pub mod disks;
 pub mod hwmon;
 pub mod idle;
@@ -40,8 +44,9 @@ use gururmm_protocol::{
     CollectorError, CollectorErrorKind, FanReading, MetricSample, NetworkInterface, OsInfo,
     ProcessInfo, TemperatureReading,
 };
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::SystemTime;
 use sysinfo::{DiskRefreshKind, Disks, Networks, ProcessRefreshKind, ProcessesToUpdate, System};
 
@@ -142,6 +147,44 @@ pub struct Collector {
     disks: Disks,
     networks: Networks,
     previous_traffic: Option<HashMap<String, network::Counters>>,
+    /// The last CPU times, where the leaf reads them (see [`cpu_times`]).
+    previous_cpu: Option<cpu::CpuTimes>,
+    /// Collectors that panicked and were logged (each is logged once).
+    crashed: HashSet<&'static str>,
+}
+
+/// The machine's CPU times when this OS's leaf reads them itself, `None`
+/// where sysinfo gives the CPU figure.
+fn cpu_times() -> Option<Result<cpu::CpuTimes, CollectorError>> {
+    platform::cpu_times()
+}
+
+/// Runs one collector so that a panic in it (in the agent, sysinfo or an OS
+/// call) becomes a `failed` error in the sample instead of ending the agent.
+fn isolated<T>(
+    collector: &'static str,
+    crashed: &mut HashSet<&'static str>,
+    errors: &mut Vec<CollectorError>,
+    run: impl FnOnce() -> T,
+) -> Option<T> {
+    match catch_unwind(AssertUnwindSafe(run)) {
+        Ok(value) => Some(value),
+        Err(panic) => {
+            let reason = panic
+                .downcast_ref::<&str>()
+                .map(|text| (*text).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "no message".to_owned());
+            if crashed.insert(collector) {
+                tracing::error!(collector, %reason, "a metric collector crashed; it is reported as failed and the others go on");
+            }
+            errors.push(failed(
+                collector,
+                format!("the collector crashed: {reason}"),
+            ));
+            None
+        }
+    }
 }
 
 impl Default for Collector {
@@ -168,13 +211,23 @@ impl Collector {
         // file descriptors and memory for nothing at our sampling rates.
         sysinfo::set_open_files_limit(0);
         let mut system = System::new();
-        system.refresh_cpu_usage();
-        system.refresh_processes_specifics(ProcessesToUpdate::All, true, process_refresh_kind());
+        let previous_cpu = match cpu_times() {
+            Some(times) => times.ok(),
+            None => {
+                let _ = catch_unwind(AssertUnwindSafe(|| system.refresh_cpu_usage()));
+                None
+            }
+        };
+        let _ = catch_unwind(AssertUnwindSafe(|| {
+            system.refresh_processes_specifics(ProcessesToUpdate::All, true, process_refresh_kind())
+        }));
         Self {
             system,
             disks: Disks::new(),
             networks: Networks::new(),
             previous_traffic: None,
+            previous_cpu,
+            crashed: HashSet::new(),
         }
     }
 
@@ -187,87 +240,139 @@ impl Collector {
             ..Default::default()
         };
         let mut errors = Vec::new();
+        let mut crashed = std::mem::take(&mut self.crashed);
+        let crashed_ = &mut crashed;
 
-        self.system.refresh_cpu_usage();
-        if self.system.cpus().is_empty() {
-            errors.push(failed("cpu", "the OS reported no CPU statistics"));
-        } else {
-            sample.cpu_percent = Some(self.system.global_cpu_usage());
+        if let Some(Err(error)) = isolated("cpu", crashed_, &mut errors, || {
+            self.collect_cpu(&mut sample)
+        }) {
+            errors.push(error);
         }
 
-        self.system.refresh_memory();
-        if self.system.total_memory() == 0 {
-            errors.push(failed("memory", "the OS reported no memory statistics"));
-        } else {
-            sample.memory_used_bytes = Some(self.system.used_memory());
-            sample.memory_total_bytes = Some(self.system.total_memory());
-            sample.swap_used_bytes = Some(self.system.used_swap());
-            sample.swap_total_bytes = Some(self.system.total_swap());
+        if let Some(Err(error)) = isolated("memory", crashed_, &mut errors, || {
+            self.collect_memory(&mut sample)
+        }) {
+            errors.push(error);
         }
 
-        sample.disks = self.collect_disks();
-        if sample.disks.is_empty() {
-            errors.push(unsupported("disks", "no local filesystems found"));
+        if let Some(disks) = isolated("disks", crashed_, &mut errors, || self.collect_disks()) {
+            if disks.is_empty() {
+                errors.push(unsupported("disks", "no local filesystems found"));
+            }
+            sample.disks = disks;
         }
 
-        let interfaces = self.collect_network(&mut sample);
+        let interfaces = isolated("network", crashed_, &mut errors, || {
+            self.collect_network(&mut sample)
+        })
+        .unwrap_or_default();
 
-        match System::uptime() {
-            0 => errors.push(failed("uptime", "the OS reported no uptime")),
-            seconds => sample.uptime_seconds = Some(seconds),
+        match isolated("uptime", crashed_, &mut errors, System::uptime) {
+            Some(0) => errors.push(failed("uptime", "the OS reported no uptime")),
+            Some(seconds) => sample.uptime_seconds = Some(seconds),
+            None => {}
         }
 
-        self.collect_processes(&mut sample, &mut errors);
+        let mut process_errors = Vec::new();
+        isolated("processes", crashed_, &mut errors, || {
+            self.collect_processes(&mut sample, &mut process_errors)
+        });
+        errors.append(&mut process_errors);
 
-        match platform::logged_in_users(now) {
-            Ok(users) => sample.users = users,
-            Err(error) => errors.push(error),
+        match isolated("users", crashed_, &mut errors, || {
+            platform::logged_in_users(now)
+        }) {
+            Some(Ok(users)) => sample.users = users,
+            Some(Err(error)) => errors.push(error),
+            None => {}
         }
-        let sensors = platform::sensors();
-        match sensors.temperatures {
-            Ok(temperatures) => sample.temperatures = temperatures,
-            Err(error) => errors.push(error),
-        }
-        match sensors.fans {
-            Ok(fans) => sample.fans = fans,
-            Err(error) => errors.push(error),
+        if let Some(sensors) = isolated("sensors", crashed_, &mut errors, platform::sensors) {
+            match sensors.temperatures {
+                Ok(temperatures) => sample.temperatures = temperatures,
+                Err(error) => errors.push(error),
+            }
+            match sensors.fans {
+                Ok(fans) => sample.fans = fans,
+                Err(error) => errors.push(error),
+            }
         }
 
+        self.crashed = crashed;
         sample.errors = errors;
         sample.truncate_to_limits();
         Collection { sample, interfaces }
     }
 
+    /// The overall CPU figure: from the leaf's CPU times against the previous
+    /// reading where it reads them, from sysinfo elsewhere.
+    fn collect_cpu(&mut self, sample: &mut MetricSample) -> Result<(), CollectorError> {
+        match cpu_times() {
+            Some(times) => {
+                let now = times?;
+                let previous = self.previous_cpu.replace(now);
+                sample.cpu_percent = previous.and_then(|before| cpu::busy_percent(before, now));
+            }
+            None => {
+                self.system.refresh_cpu_usage();
+                if self.system.cpus().is_empty() {
+                    return Err(failed("cpu", "the OS reported no CPU statistics"));
+                }
+                sample.cpu_percent = Some(self.system.global_cpu_usage());
+            }
+        }
+        Ok(())
+    }
+
+    fn collect_memory(&mut self, sample: &mut MetricSample) -> Result<(), CollectorError> {
+        self.system.refresh_memory();
+        if self.system.total_memory() == 0 {
+            return Err(failed("memory", "the OS reported no memory statistics"));
+        }
+        sample.memory_used_bytes = Some(self.system.used_memory());
+        sample.memory_total_bytes = Some(self.system.total_memory());
+        sample.swap_used_bytes = Some(self.system.used_swap());
+        sample.swap_total_bytes = Some(self.system.total_swap());
+        Ok(())
+    }
+
+    /// How many logical CPUs the machine has (sysinfo's list where it was
+    /// read, else what the standard library says).
+    fn cpu_count(&self) -> usize {
+        match self.system.cpus().len() {
+            0 => std::thread::available_parallelism().map_or(1, usize::from),
+            count => count,
+        }
+    }
+
     fn collect_disks(&mut self) -> Vec<gururmm_protocol::DiskUsage> {
-        self.disks
-            .refresh_specifics(true, DiskRefreshKind::nothing().with_storage());
-        disks::select_real_disks(mounted_filesystems(&self.disks))
+        let mounted = platform::mounted_filesystems().unwrap_or_else(|| {
+            self.disks
+                .refresh_specifics(true, DiskRefreshKind::nothing().with_storage());
+            mounted_filesystems(&self.disks)
+        });
+        disks::select_real_disks(mounted)
     }
 
     /// Fills the traffic deltas and returns the interface list.
     fn collect_network(&mut self, sample: &mut MetricSample) -> Vec<NetworkInterface> {
-        self.networks.refresh(true);
+        let readings = platform::interfaces().unwrap_or_else(|| self.sysinfo_interfaces());
         let mut counters = HashMap::new();
         let mut interfaces = Vec::new();
-        for (name, data) in self.networks.list() {
-            let networks: Vec<(IpAddr, u8)> = data
-                .ip_networks()
+        for reading in readings {
+            let addresses: Vec<IpAddr> = reading
+                .networks
                 .iter()
-                .map(|n| (n.addr, n.prefix))
+                .map(|(address, _)| *address)
                 .collect();
-            let addresses: Vec<IpAddr> = networks.iter().map(|(address, _)| *address).collect();
-            if network::is_loopback(name, &addresses) {
+            if network::is_loopback(&reading.name, &addresses) {
                 continue;
             }
-            counters.insert(
-                name.clone(),
-                (data.total_received(), data.total_transmitted()),
-            );
             interfaces.push(network::describe_interface(
-                name,
-                data.mac_address().0,
-                &networks,
+                &reading.name,
+                reading.mac,
+                &reading.networks,
             ));
+            counters.insert(reading.name, reading.counters);
         }
         if let Some((received, sent)) =
             network::traffic_since(self.previous_traffic.as_ref(), &counters)
@@ -281,6 +386,24 @@ impl Collector {
         interfaces
     }
 
+    fn sysinfo_interfaces(&mut self) -> Vec<network::InterfaceReading> {
+        self.networks.refresh(true);
+        self.networks
+            .list()
+            .iter()
+            .map(|(name, data)| network::InterfaceReading {
+                name: name.clone(),
+                mac: data.mac_address().0,
+                networks: data
+                    .ip_networks()
+                    .iter()
+                    .map(|n| (n.addr, n.prefix))
+                    .collect(),
+                counters: (data.total_received(), data.total_transmitted()),
+            })
+            .collect()
+    }
+
     /// Process CPU is a share of the whole machine (0–100, like the overall
     /// figure and Windows Task Manager), not of one core as `top` shows it.
     fn collect_processes(&mut self, sample: &mut MetricSample, errors: &mut Vec<CollectorError>) {
@@ -289,7 +412,7 @@ impl Collector {
             true,
             process_refresh_kind(),
         );
-        let cpu_count = self.system.cpus().len().max(1) as f32;
+        let cpu_count = self.cpu_count() as f32;
         let processes: Vec<ProcessInfo> = self
             .system
             .processes()
@@ -309,6 +432,40 @@ impl Collector {
         }
         sample.top_cpu = processes::top_by_cpu(&processes, TOP_PROCESSES);
         sample.top_memory = processes::top_by_memory(&processes, TOP_PROCESSES);
+    }
+}
+
+#[cfg(test)]
+mod isolation_tests {
+    use super::*;
+
+    #[test]
+    fn a_collector_that_panics_is_reported_failed_and_the_next_one_runs() {
+        let (mut crashed, mut errors) = (HashSet::new(), Vec::new());
+        let crashed_run: Option<()> = isolated("sensors", &mut crashed, &mut errors, || {
+            panic!("PdhEnumObjectsA is not implemented")
+        });
+        assert_eq!(crashed_run, None);
+        assert_eq!(
+            isolated("memory", &mut crashed, &mut errors, || 42),
+            Some(42)
+        );
+        assert_eq!(errors.len(), 1);
+        assert_eq!(
+            (errors[0].collector.as_str(), errors[0].kind),
+            ("sensors", CollectorErrorKind::Failed)
+        );
+        assert_eq!(
+            errors[0].message,
+            "the collector crashed: PdhEnumObjectsA is not implemented"
+        );
+        // Crashing again is reported again, but remembered (and logged) once.
+        let _ = isolated("sensors", &mut crashed, &mut errors, || {
+            panic!("{}", String::from("again"))
+        });
+        assert_eq!(errors.len(), 2);
+        assert_eq!(errors[1].message, "the collector crashed: again");
+        assert_eq!(crashed, HashSet::from(["sensors"]));
     }
 }
 

@@ -8,6 +8,17 @@ use std::net::IpAddr;
 /// Cumulative byte counters of one interface: (received, transmitted).
 pub type Counters = (u64, u64);
 
+/// One network interface as the OS reports it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct InterfaceReading {
+    pub name: String,
+    pub mac: [u8; 6],
+    /// Its addresses with their prefix lengths.
+    pub networks: Vec<(IpAddr, u8)>,
+    /// Bytes received and sent since the interface came up.
+    pub counters: Counters,
+}
+
 /// Loopback interfaces are skipped everywhere: they carry no traffic of
 /// interest and every machine has one.
 pub fn is_loopback(name: &str, addresses: &[IpAddr]) -> bool {

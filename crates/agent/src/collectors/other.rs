@@ -32,3 +32,18 @@ pub(crate) fn sensors() -> Sensors {
         )),
     }
 }
+
+/// This OS's CPU figure comes from sysinfo (see `cpu_times` in `mod.rs`).
+pub(crate) fn cpu_times() -> Option<Result<super::cpu::CpuTimes, CollectorError>> {
+    None
+}
+
+/// This OS's filesystems come from sysinfo.
+pub(crate) fn mounted_filesystems() -> Option<Vec<super::disks::MountedFilesystem>> {
+    None
+}
+
+/// This OS's interfaces come from sysinfo.
+pub(crate) fn interfaces() -> Option<Vec<super::network::InterfaceReading>> {
+    None
+}
