@@ -202,25 +202,63 @@ impl Drop for Wine {
     }
 }
 
-/// The command lines of this machine's processes whose environment holds
-/// `marker` (a variable only one command's process tree was given) and that
-/// run `program`; Wine's processes are ordinary Linux processes.
-fn processes_marked(marker: &str, program: &str) -> Vec<String> {
+/// The command lines of this machine's processes that contain `needle`.
+/// Wine's processes are Linux processes whose command line is the Windows
+/// one (`C:\windows\system32\ping.exe -n 299 127.0.0.1`). Their Linux
+/// environment is not the Windows one, so a marker has to be in the command
+/// line: the command id (in the path of the batch file cmd.exe runs) or an
+/// argument no other process uses.
+fn processes_running(needle: &str) -> Vec<String> {
     let mut found = Vec::new();
     for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Ok(environ) = std::fs::read(entry.path().join("environ")) else {
+        let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) else {
             continue;
         };
-        if !environ.split(|b| *b == 0).any(|v| v == marker.as_bytes()) {
-            continue;
-        }
-        let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
         let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
-        if cmdline.to_ascii_lowercase().contains(program) {
+        if cmdline.contains(needle) {
             found.push(cmdline.trim().to_owned());
         }
     }
     found
+}
+
+/// Runs two pings of `count` seconds through cmd.exe, one started in the
+/// background, and waits until both pings and the command's cmd.exe run;
+/// returns the command id.
+async fn start_process_tree(rig: &Rig, count: u32, timeout_seconds: u32) -> String {
+    let ping = format!("ping -n {count} 127.0.0.1");
+    let id = rig
+        .run(
+            json!({"command_type": "shell", "timeout_seconds": timeout_seconds,
+            "command": format!("start /b {ping} >nul\n{ping} >nul")}),
+        )
+        .await;
+    eventually(
+        Duration::from_secs(30),
+        &format!("the processes of command {id} run"),
+        || async {
+            let pings = processes_running(&format!("-n {count} 127.0.0.1")).len();
+            (pings == 2 && !processes_running(&id).is_empty()).then_some(())
+        },
+    )
+    .await;
+    id
+}
+
+/// Waits until nothing of the tree [`start_process_tree`] started runs.
+async fn process_tree_gone(id: &str, count: u32, what: &str) {
+    eventually(
+        Duration::from_secs(15),
+        &format!("no process of the {what} command is left"),
+        || async {
+            let left: Vec<String> = processes_running(&format!("-n {count} 127.0.0.1"))
+                .into_iter()
+                .chain(processes_running(id))
+                .collect();
+            left.is_empty()
+        },
+    )
+    .await;
 }
 
 const FINAL: [&str; 6] = [
@@ -360,57 +398,25 @@ async fn the_windows_agent_under_wine_enrolls_reports_and_runs_commands() {
     );
 
     // A timeout ends the command and what it started in the background
-    // (`start /b`); `ping -n 300` waits about five minutes.
-    let sleepers = "start /b ping -n 300 127.0.0.1 >nul\nping -n 300 127.0.0.1 >nul";
-    let marker = "GURURMM_E2E_TREE=timeout";
-    let id = rig
-        .run(
-            json!({"command_type": "shell", "command": sleepers, "timeout_seconds": 3,
-            "env": {"GURURMM_E2E_TREE": "timeout"}}),
-        )
-        .await;
-    rig.wait_status(&id, &["running"]).await;
-    eventually(
-        Duration::from_secs(30),
-        "both pings of the timed-out command run",
-        || async { processes_marked(marker, "ping").len() == 2 },
-    )
-    .await;
+    // (`start /b`); `ping -n 299` waits about five minutes. (The timeout is
+    // long enough for the processes to be seen first on a busy machine.)
+    let id = start_process_tree(&rig, 299, 10).await;
     let done = rig.finished(&id).await;
     assert_eq!(done["status"], "timeout", "{done}");
-    eventually(
-        Duration::from_secs(15),
-        "no process of the timed-out command is left",
-        || async { processes_marked(marker, "").is_empty() },
-    )
-    .await;
+    process_tree_gone(&id, 299, "timed-out").await;
 
     // So does a cancel.
-    let marker = "GURURMM_E2E_TREE=cancel";
-    let id = rig
-        .run(
-            json!({"command_type": "shell", "command": sleepers, "timeout_seconds": 300,
-            "env": {"GURURMM_E2E_TREE": "cancel"}}),
-        )
-        .await;
-    rig.wait_status(&id, &["running"]).await;
-    eventually(
-        Duration::from_secs(30),
-        "both pings of the command to cancel run",
-        || async { processes_marked(marker, "ping").len() == 2 },
-    )
-    .await;
+    let id = start_process_tree(&rig, 298, 300).await;
+    assert_eq!(
+        rig.wait_status(&id, &["running"]).await["status"],
+        "running"
+    );
     rig.api
         .post(&format!("/api/v1/commands/{id}/cancel"), json!({}))
         .await;
     let done = rig.finished(&id).await;
     assert_eq!(done["status"], "cancelled", "{done}");
-    eventually(
-        Duration::from_secs(15),
-        "no process of the cancelled command is left",
-        || async { processes_marked(marker, "").is_empty() },
-    )
-    .await;
+    process_tree_gone(&id, 298, "cancelled").await;
 
     // Several samples later the agent still runs and is still online.
     eventually(Duration::from_secs(60), "three samples stored", || async {
