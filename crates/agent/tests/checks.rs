@@ -8,11 +8,8 @@
 mod common;
 
 use common::*;
-use gururmm_protocol::checks::{CheckScript, DiskCheck, HttpCheck, PortCheck, ScriptCheck};
-use gururmm_protocol::{
-    AgentFrame, CheckKind, CheckResult, CheckSpec, CheckState, CommandType, ScriptId, ServerFrame,
-};
-use std::collections::BTreeMap;
+use gururmm_protocol::checks::{DiskCheck, HttpCheck, PortCheck};
+use gururmm_protocol::{AgentFrame, CheckKind, CheckResult, CheckSpec, CheckState, ServerFrame};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 fn check(name: &str, kind: CheckKind) -> CheckSpec {
@@ -162,9 +159,13 @@ async fn an_unacknowledged_batch_is_sent_again_after_a_reconnect() {
     agent.shut_down().await;
 }
 
+// Unix only: the scripts are shell text.
 #[cfg(unix)]
 #[tokio::test]
 async fn script_checks_are_graded_by_exit_code() {
+    use gururmm_protocol::checks::{CheckScript, ScriptCheck};
+    use gururmm_protocol::{CommandType, ScriptId};
+    use std::collections::BTreeMap;
     let peer = Peer::bind().await;
     let temp = tempfile::tempdir().unwrap();
     let identity = stored_identity(temp.path(), &peer.url);
