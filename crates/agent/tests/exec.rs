@@ -244,6 +244,60 @@ async fn a_missing_powershell_is_a_clear_failure() {
     assert_eq!(result.exit_code, None);
 }
 
+/// A `pwsh` on a PATH of its own: `answer` is what it prints when asked its
+/// version; any other command it echoes.
+fn fake_pwsh(dir: &Path, answer: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::create_dir_all(dir).unwrap();
+    let path = dir.join("pwsh");
+    std::fs::write(
+        &path,
+        format!(
+            "#!/bin/sh\nif [ \"$4\" = '$PSVersionTable.PSVersion.Major' ]; then printf '{answer}'; exit 0; fi\necho \"ran $4\"\n"
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+#[tokio::test]
+async fn a_powershell_that_cannot_state_its_version_is_not_used() {
+    let temp = tempfile::tempdir().unwrap();
+    let executor = Executor::open(&temp.path().join("state"), options()).unwrap();
+    // Like Wine's powershell.exe: runs nothing, says nothing, exits 0.
+    let stub = temp.path().join("stub");
+    fake_pwsh(&stub, "");
+    let mut powershell = request(CommandType::Powershell, "Get-Date");
+    powershell
+        .env
+        .insert("PATH".into(), stub.display().to_string());
+    let result = run(&executor, powershell).await;
+    assert_eq!(result.outcome, CommandOutcome::Failed);
+    assert_eq!(
+        result.error.as_deref(),
+        Some(
+            format!(
+                "powershell is not installed on this machine ({} is not a working PowerShell: \
+                 it did not report its version)",
+                stub.join("pwsh").display()
+            )
+            .as_str()
+        )
+    );
+
+    // One that answers with a version runs the command.
+    let real = temp.path().join("real");
+    fake_pwsh(&real, "7\\n");
+    let mut powershell = request(CommandType::Powershell, "Get-Date");
+    powershell
+        .env
+        .insert("PATH".into(), real.display().to_string());
+    let id = powershell.id;
+    let result = run(&executor, powershell).await;
+    assert_eq!(result.outcome, CommandOutcome::Completed, "{result:?}");
+    assert_eq!(stdout(&executor, id), "ran Get-Date\n");
+}
+
 #[tokio::test]
 async fn working_directory_and_environment_are_applied() {
     let temp = tempfile::tempdir().unwrap();
