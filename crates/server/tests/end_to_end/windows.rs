@@ -198,6 +198,16 @@ impl Wine {
 
 impl Drop for Wine {
     fn drop(&mut self) {
+        if std::thread::panicking() {
+            #[allow(clippy::print_stderr)] // what the agent said, next to the failure
+            {
+                eprintln!(
+                    "the Windows agent's log ({}):\n{}",
+                    self.logs.join("agent.log").display(),
+                    self.agent_log()
+                );
+            }
+        }
         self.end_all_processes();
     }
 }
@@ -427,11 +437,7 @@ async fn the_windows_agent_under_wine_enrolls_reports_and_runs_commands() {
         (metrics["points"].as_array().map_or(0, Vec::len) >= 3).then_some(())
     })
     .await;
-    assert!(
-        agent.try_wait().unwrap().is_none(),
-        "the agent exited; its log:\n{}",
-        wine.agent_log()
-    );
+    assert!(agent.try_wait().unwrap().is_none(), "the agent exited");
     let detail = rig
         .api
         .get(&format!("/api/v1/agents/{}", rig.agent_id))
