@@ -24,6 +24,9 @@ pub enum EnrollKeySource {
     File(PathBuf),
     /// One line of standard input (`--enroll-key-stdin`).
     Stdin,
+    /// The key the Windows installer left in the registry, readable by
+    /// SYSTEM and Administrators only (see `service.rs`).
+    Installer(String),
 }
 
 impl std::fmt::Debug for EnrollKeySource {
@@ -32,6 +35,7 @@ impl std::fmt::Debug for EnrollKeySource {
             Self::Environment(_) => f.write_str("Environment(<redacted>)"),
             Self::File(path) => f.debug_tuple("File").field(path).finish(),
             Self::Stdin => f.write_str("Stdin"),
+            Self::Installer(_) => f.write_str("Installer(<redacted>)"),
         }
     }
 }
@@ -47,6 +51,7 @@ impl EnrollKeySource {
     pub fn read(&self) -> Result<String> {
         match self {
             Self::Environment(key) => parse_key(key, "GURURMM_ENROLL_KEY"),
+            Self::Installer(key) => parse_key(key, "the installer's registry key"),
             Self::File(path) => read_key_file(path),
             Self::Stdin => {
                 let mut line = String::new();
@@ -73,6 +78,17 @@ impl EnrollKeySource {
                 path.display()
             )),
             Self::Stdin => None,
+            Self::Installer(_) => None,
+        }
+    }
+
+    /// Once enrolled: removes a copy of the key the agent itself keeps
+    /// track of (the installer's, in the registry); the others are the
+    /// operator's to clean up ([`Self::no_longer_needed`]).
+    pub fn forget(&self) {
+        #[cfg(windows)]
+        if let Self::Installer(_) = self {
+            crate::service::forget_installed_enroll_key();
         }
     }
 }

@@ -117,9 +117,17 @@ fn run_options(args: RunArgs) -> Result<RunOptions> {
     Ok(options)
 }
 
-/// Runs the agent as the Windows service until the service manager stops it.
+/// Runs the agent as the Windows service until the service manager stops it,
+/// with what the installer left where the command line gives nothing.
 #[cfg(windows)]
-fn service(options: RunOptions) -> Result<()> {
+fn service(mut options: RunOptions) -> Result<()> {
+    use gururmm_agent::enroll_key::EnrollKeySource;
+    let installed = gururmm_agent::service::InstalledSettings::read();
+    options.server_url = options.server_url.or(installed.server_url);
+    options.enroll_key = options
+        .enroll_key
+        .or(installed.enroll_key.map(EnrollKeySource::Installer));
+    options.allow_insecure_http |= installed.allow_insecure_http;
     gururmm_agent::service::run(Box::new(move |mut stopped| {
         run(options, async move {
             stopped

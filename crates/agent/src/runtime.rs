@@ -295,6 +295,7 @@ async fn obtain_identity(
         ) => identity?,
         () = shutdown_requested(shutdown) => return Ok(None),
     };
+    key_source.forget();
     if let Some(cleanup) = key_source.no_longer_needed() {
         tracing::info!("enrolled: {cleanup}");
     }

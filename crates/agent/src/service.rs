@@ -3,6 +3,13 @@
 //! running, turns the SCM's Stop and Shutdown requests into the agent's
 //! shutdown signal, and reports the service stopped with the agent's outcome.
 //!
+//! The installer (`packaging/windows/gururmm-agent.wxs`) leaves the server
+//! URL and the site enrollment key under [`SETTINGS_KEY`], which only SYSTEM
+//! and Administrators can read; [`InstalledSettings`] reads them, and the
+//! key is deleted once the agent has enrolled. At each start the service
+//! sets its own recovery actions (restart after a failure), which wixl
+//! cannot write into the installer.
+//!
 //! This file is only compiled on Windows; keep it thin. The agent itself is
 //! the same as `run` starts in the foreground.
 
@@ -26,6 +33,139 @@ pub const SERVICE_NAME: &str = "GuruRMMAgent";
 const STOP_WAIT_HINT: Duration = Duration::from_secs(10);
 /// The exit code reported when the agent ended with an error.
 const FAILED_EXIT_CODE: u32 = 1;
+/// Where the installer writes the agent's settings (under HKEY_LOCAL_MACHINE).
+pub const SETTINGS_KEY: &str = r"SOFTWARE\GuruRMM\Agent";
+/// What the installer writes for a property that was not given.
+const NOT_GIVEN: &str = "none";
+/// Restarts after the first, second and later failures, and when the
+/// failure count starts again.
+const RESTART_DELAYS: [Duration; 3] = [
+    Duration::from_secs(5),
+    Duration::from_secs(30),
+    Duration::from_secs(60),
+];
+const FAILURE_COUNT_RESET: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// What the installer left for the service.
+#[derive(Default)]
+pub struct InstalledSettings {
+    pub server_url: Option<String>,
+    pub enroll_key: Option<String>,
+    /// `ALLOWINSECUREHTTP=1` at install: for test setups only, like
+    /// `--allow-insecure-http`.
+    pub allow_insecure_http: bool,
+}
+
+impl InstalledSettings {
+    /// Reads the settings; a missing key or value is simply not given.
+    pub fn read() -> Self {
+        let text = |name: &str| {
+            read_string(name)
+                .map(|value| value.trim().to_owned())
+                .filter(|value| !value.is_empty() && value != NOT_GIVEN)
+        };
+        Self {
+            server_url: text("ServerUrl"),
+            enroll_key: text("EnrollmentKey"),
+            allow_insecure_http: text("AllowInsecureHttp").as_deref() == Some("1"),
+        }
+    }
+}
+
+fn wide(text: &str) -> Vec<u16> {
+    text.encode_utf16().chain(std::iter::once(0)).collect()
+}
+
+/// One string value of [`SETTINGS_KEY`].
+#[allow(unsafe_code)] // Two calls of RegGetValueW on buffers this function owns.
+fn read_string(name: &str) -> Option<String> {
+    use windows_sys::Win32::System::Registry::{RegGetValueW, HKEY_LOCAL_MACHINE, RRF_RT_REG_SZ};
+    const MAX_BYTES: u32 = 8192;
+    let (key, name) = (wide(SETTINGS_KEY), wide(name));
+    let mut size = 0u32;
+    // SAFETY: NUL-terminated names; a null buffer only asks for the size.
+    let status = unsafe {
+        RegGetValueW(
+            HKEY_LOCAL_MACHINE,
+            key.as_ptr(),
+            name.as_ptr(),
+            RRF_RT_REG_SZ,
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+            &mut size,
+        )
+    };
+    if status != 0 || size == 0 || size > MAX_BYTES {
+        return None;
+    }
+    let mut buffer = vec![0u16; (size as usize).div_ceil(2)];
+    // SAFETY: the buffer holds `size` writable bytes, as the call is told.
+    let status = unsafe {
+        RegGetValueW(
+            HKEY_LOCAL_MACHINE,
+            key.as_ptr(),
+            name.as_ptr(),
+            RRF_RT_REG_SZ,
+            std::ptr::null_mut(),
+            buffer.as_mut_ptr().cast(),
+            &mut size,
+        )
+    };
+    if status != 0 {
+        return None;
+    }
+    let end = buffer
+        .iter()
+        .position(|unit| *unit == 0)
+        .unwrap_or(buffer.len());
+    Some(String::from_utf16_lossy(&buffer[..end]))
+}
+
+/// Deletes the installer's copy of the enrollment key (the agent has
+/// enrolled and never needs it again).
+#[allow(unsafe_code)] // One call of RegDeleteKeyValueW with NUL-terminated names.
+pub fn forget_installed_enroll_key() {
+    use windows_sys::Win32::System::Registry::{RegDeleteKeyValueW, HKEY_LOCAL_MACHINE};
+    let (key, name) = (wide(SETTINGS_KEY), wide("EnrollmentKey"));
+    // SAFETY: NUL-terminated names.
+    let status = unsafe { RegDeleteKeyValueW(HKEY_LOCAL_MACHINE, key.as_ptr(), name.as_ptr()) };
+    if status != 0 {
+        tracing::warn!(
+            status,
+            "the installer's enrollment key could not be deleted from HKLM\\{SETTINGS_KEY}"
+        );
+    }
+}
+
+/// Makes the service manager restart the agent after a failure (an error
+/// exit too, not only a crash).
+fn set_recovery_actions() -> windows_service::Result<()> {
+    use windows_service::service::{
+        ServiceAccess, ServiceAction, ServiceActionType, ServiceFailureActions,
+        ServiceFailureResetPeriod,
+    };
+    use windows_service::service_manager::{ServiceManager, ServiceManagerAccess};
+    let manager = ServiceManager::local_computer(None::<&str>, ServiceManagerAccess::CONNECT)?;
+    let service = manager.open_service(
+        SERVICE_NAME,
+        ServiceAccess::CHANGE_CONFIG | ServiceAccess::QUERY_CONFIG,
+    )?;
+    service.update_failure_actions(ServiceFailureActions {
+        reset_period: ServiceFailureResetPeriod::After(FAILURE_COUNT_RESET),
+        reboot_msg: None,
+        command: None,
+        actions: Some(
+            RESTART_DELAYS
+                .iter()
+                .map(|delay| ServiceAction {
+                    action_type: ServiceActionType::Restart,
+                    delay: *delay,
+                })
+                .collect(),
+        ),
+    })?;
+    service.set_failure_actions_on_non_crash_failures(true)
+}
 
 /// The agent to run: given a receiver that turns true when the SCM asks the
 /// service to stop, it runs until then (or fails).
@@ -78,6 +218,9 @@ fn run_service() -> Result<()> {
     })
     .context("registering the service control handler")?;
     let status = handle.get_or_init(|| status);
+    if let Err(error) = set_recovery_actions() {
+        tracing::warn!("the service's recovery actions could not be set: {error}");
+    }
     report(status, ServiceState::Running, ServiceExitCode::Win32(0))
         .context("reporting the service running")?;
     let outcome = agent(stopped);

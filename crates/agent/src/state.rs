@@ -37,7 +37,8 @@ impl std::fmt::Debug for Identity {
     }
 }
 
-/// Creates the state directory (mode 0700 on Unix) if needed.
+/// Creates the state directory if needed, readable by the agent's own
+/// account alone: mode 0700 on Unix, SYSTEM and Administrators on Windows.
 pub fn ensure_state_dir(dir: &Path) -> Result<()> {
     fs::create_dir_all(dir)
         .with_context(|| format!("creating state directory {}", dir.display()))?;
@@ -47,8 +48,15 @@ pub fn ensure_state_dir(dir: &Path) -> Result<()> {
         fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
             .with_context(|| format!("restricting permissions of {}", dir.display()))?;
     }
+    #[cfg(windows)]
+    private_dir::make_private(dir)
+        .with_context(|| format!("restricting permissions of {}", dir.display()))?;
     Ok(())
 }
+
+#[cfg(windows)]
+#[path = "state_windows.rs"]
+mod private_dir;
 
 pub fn identity_path(dir: &Path) -> PathBuf {
     dir.join(IDENTITY_FILE)
