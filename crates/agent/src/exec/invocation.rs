@@ -340,13 +340,23 @@ fn script_extension_for(interpreter: &str, os: TargetOs) -> &'static str {
 }
 
 /// Finds `program` on `path_var` (or takes it as is if it has a directory
-/// part), using `is_executable` to test candidates.
+/// part), using `is_executable` to test candidates. On Windows a name without
+/// an extension means `<name>.exe`, as for `CreateProcess` (so an interpreter
+/// can be given as `cmd` or `python`).
 pub fn locate(
     program: &str,
     path_var: Option<&str>,
     os: TargetOs,
     is_executable: impl Fn(&Path) -> bool,
 ) -> Option<PathBuf> {
+    let file_name = program.rsplit(['/', '\\']).next().unwrap_or(program);
+    let with_exe;
+    let program = if os == TargetOs::Windows && !file_name.contains('.') {
+        with_exe = format!("{program}.exe");
+        with_exe.as_str()
+    } else {
+        program
+    };
     let has_directory =
         program.contains('/') || (os == TargetOs::Windows && program.contains('\\'));
     if has_directory {
@@ -969,6 +979,27 @@ mod tests {
                 windows
             ),
             Some(Path::new(r"C:\Python").join("python.exe"))
+        );
+        // Without an extension, `.exe` is meant, as CreateProcess takes it;
+        // with one, the name is taken as it is.
+        assert_eq!(
+            locate(
+                "python",
+                Some(r"C:\Windows;C:\Python"),
+                TargetOs::Windows,
+                windows
+            ),
+            Some(Path::new(r"C:\Python").join("python.exe"))
+        );
+        assert_eq!(
+            locate("python.com", Some(r"C:\Python"), TargetOs::Windows, windows),
+            None
+        );
+        // Unix names stay as they are.
+        assert_eq!(
+            locate("python3", Some("/opt"), TargetOs::Unix, |p: &Path| p
+                == Path::new("/opt/python3.exe")),
+            None
         );
     }
 
