@@ -101,6 +101,7 @@ impl Wine {
         };
         // Whatever a previous run left in this prefix goes first.
         wine.end_all_processes();
+        std::fs::write(wine.logs.join("agent.log"), "").unwrap();
         std::fs::copy(&built, &wine.agent).expect("copy the agent next to the shim");
         // See the comment in prng.c: Wine 8 lacks ProcessPrng, which Rust's
         // standard library needs; Windows looks for DLLs beside the program first.
@@ -144,12 +145,17 @@ impl Wine {
         command
     }
 
-    /// Starts the agent like `binaries::start_agent` does, under Wine, its
-    /// output going to `target/windows-e2e/agent.log`.
-    fn start_agent(&self, base: &str, state_dir: &Path, key: &str) -> ChildGuard {
-        let log = std::fs::File::create(self.logs.join("agent.log")).unwrap();
-        let mut child = self
-            .command("wine")
+    /// Starts the agent like `binaries::start_agent` does, under Wine, `key`
+    /// only for the first start; its output is added to
+    /// `target/windows-e2e/agent.log`.
+    fn start_agent(&self, base: &str, state_dir: &Path, key: Option<&str>) -> ChildGuard {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.logs.join("agent.log"))
+            .unwrap();
+        let mut command = self.command("wine");
+        command
             .arg(&self.agent)
             .args([
                 "run",
@@ -160,17 +166,20 @@ impl Wine {
                 &windows_path(state_dir),
                 "--device-id",
                 "wine-e2e-device",
-                "--enroll-key-stdin",
             ])
             .env("RUST_LOG", "info")
-            .stdin(Stdio::piped())
             .stdout(log.try_clone().unwrap())
-            .stderr(log)
-            .spawn()
-            .expect("start the agent under wine");
-        use std::io::Write;
-        let mut stdin = child.stdin.take().unwrap();
-        writeln!(stdin, "{key}").expect("pipe the enrollment key to the agent");
+            .stderr(log);
+        if key.is_some() {
+            command.arg("--enroll-key-stdin").stdin(Stdio::piped());
+        } else {
+            command.stdin(Stdio::null());
+        }
+        let mut child = command.spawn().expect("start the agent under wine");
+        if let (Some(key), Some(mut stdin)) = (key, child.stdin.take()) {
+            use std::io::Write;
+            writeln!(stdin, "{key}").expect("pipe the enrollment key to the agent");
+        }
         ChildGuard(child)
     }
 
@@ -327,7 +336,8 @@ async fn the_windows_agent_under_wine_enrolls_reports_and_runs_commands() {
     // Declared before the agent, so dropped after it: the agent dies first,
     // then the wineserver with anything left in the prefix.
     let wine = Wine::prepare();
-    let mut agent = wine.start_agent(&setup.base, &data.path().join("agent-state"), &key);
+    let state_dir = data.path().join("agent-state");
+    let agent = wine.start_agent(&setup.base, &state_dir, Some(&key));
 
     // Enrollment: online, as a Windows machine.
     let agent_id = eventually(
@@ -393,6 +403,21 @@ async fn the_windows_agent_under_wine_enrolls_reports_and_runs_commands() {
         "{done}"
     );
 
+    // A script run by a named interpreter, written as people write it on
+    // Windows: `cmd`, not `cmd.exe`.
+    let id = rig
+        .run(json!({"command_type": "script", "interpreter": "cmd",
+            "command": "@setlocal EnableDelayedExpansion\necho script [!GURURMM_ARG_1!]",
+            "args": ["one & two"]}))
+        .await;
+    let done = rig.finished(&id).await;
+    assert_eq!(done["status"], "completed", "{done}");
+    assert_eq!(
+        done["stdout"].as_str().unwrap().trim_end(),
+        "script [one & two]",
+        "{done}"
+    );
+
     // Wine's powershell.exe is a stub that runs nothing and exits 0: the
     // agent must say PowerShell is missing rather than report a success.
     let id = rig
@@ -427,6 +452,41 @@ async fn the_windows_agent_under_wine_enrolls_reports_and_runs_commands() {
     let done = rig.finished(&id).await;
     assert_eq!(done["status"], "cancelled", "{done}");
     process_tree_gone(&id, 298, "cancelled").await;
+
+    // A command sent while the agent is offline runs once it is back, once.
+    drop(agent);
+    eventually(
+        Duration::from_secs(30),
+        "the killed agent shows offline",
+        || async {
+            let detail = rig
+                .api
+                .get(&format!("/api/v1/agents/{}", rig.agent_id))
+                .await;
+            (detail["status"] == "offline").then_some(())
+        },
+    )
+    .await;
+    let counter = data.path().join("offline.count");
+    let offline = rig
+        .run(
+            json!({"command_type": "shell", "command": "echo ran>> \"%E2E_COUNTER%\"",
+            "env": {"E2E_COUNTER": windows_path(&counter)}}),
+        )
+        .await;
+    let mut agent = wine.start_agent(&setup.base, &state_dir, None);
+    let done = rig.finished(&offline).await;
+    assert_eq!(done["status"], "completed", "{done}");
+    let probe = rig
+        .run(json!({"command_type": "shell", "command": "exit 0"}))
+        .await;
+    assert_eq!(rig.finished(&probe).await["status"], "completed");
+    let runs = std::fs::read_to_string(&counter).unwrap_or_default();
+    assert_eq!(
+        runs.lines().count(),
+        1,
+        "the offline command ran once: {runs:?}"
+    );
 
     // Several samples later the agent still runs and is still online.
     eventually(Duration::from_secs(60), "three samples stored", || async {
