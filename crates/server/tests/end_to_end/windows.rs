@@ -1,8 +1,10 @@
 //! The Windows agent end to end: the real server on this machine and the real
 //! agent, cross-compiled for `x86_64-pc-windows-gnu`, running under Wine
 //! against it on loopback. It enrolls, reports metrics, runs `cmd.exe`
-//! commands, ends them on timeout and cancel (with the processes they started),
-//! and refuses PowerShell where there is none (Wine's `powershell.exe` is a stub).
+//! commands and scripts, ends them on timeout and cancel (with the processes
+//! they started), refuses PowerShell where there is none (Wine's
+//! `powershell.exe` is a stub), runs a monitoring check, and runs a command
+//! queued while it was offline once it is back.
 //!
 //! Gated: it runs when `GURURMM_WINDOWS_TESTS=1` and then needs `wine`,
 //! `x86_64-w64-mingw32-gcc` and the agent at
@@ -16,7 +18,7 @@
 
 use crate::binaries::*;
 use gururmm_store::testing::TestDatabase;
-use gururmm_testing::{eventually, ChildGuard};
+use gururmm_testing::{eventually, free_port, ChildGuard};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -317,6 +319,21 @@ impl Rig {
         .await
     }
 
+    async fn check_state(&self, wanted: &str) {
+        eventually(
+            Duration::from_secs(30),
+            &format!("the check is {wanted}"),
+            || async {
+                let checks = self
+                    .api
+                    .get(&format!("/api/v1/agents/{}/checks", self.agent_id))
+                    .await;
+                (checks["items"][0]["state"] == wanted).then_some(())
+            },
+        )
+        .await;
+    }
+
     async fn finished(&self, id: &str) -> Value {
         self.wait_status(id, &FINAL).await
     }
@@ -452,6 +469,36 @@ async fn the_windows_agent_under_wine_enrolls_reports_and_runs_commands() {
     let done = rig.finished(&id).await;
     assert_eq!(done["status"], "cancelled", "{done}");
     process_tree_gone(&id, 298, "cancelled").await;
+
+    // Monitoring: a port check from a policy passes while the test listens,
+    // and fails once it stops listening and the check is run again.
+    let port = free_port();
+    let listener = std::net::TcpListener::bind(("127.0.0.1", port)).unwrap();
+    let policy = rig
+        .api
+        .post(
+            "/api/v1/policies",
+            json!({"name": "Windows", "checks": [{
+                "name": "port", "type": "port", "host": "127.0.0.1", "port": port,
+                "interval_seconds": 3600, "timeout_seconds": 2, "fail_after": 1
+            }]}),
+        )
+        .await;
+    rig.api
+        .post(
+            "/api/v1/policy-assignments",
+            json!({"policy_id": policy["id"], "scope": "global"}),
+        )
+        .await;
+    rig.check_state("passing").await;
+    drop(listener);
+    rig.api
+        .post(
+            &format!("/api/v1/agents/{}/checks/run", rig.agent_id),
+            json!({}),
+        )
+        .await;
+    rig.check_state("failing").await;
 
     // A command sent while the agent is offline runs once it is back, once.
     drop(agent);
