@@ -25,6 +25,7 @@ pub mod connection;
 pub mod enroll;
 pub mod enroll_key;
 pub mod exec;
+pub mod log_file;
 pub mod process;
 pub mod runtime;
 #[cfg(windows)]

@@ -78,7 +78,12 @@ enum Command {
 
 fn main() -> Result<()> {
     let cli = Cli::parse();
-    init_logging();
+    // A service's standard error goes nowhere: it logs to its state directory.
+    let log_file = match &cli.command {
+        Command::Service(args) => Some(service_log(&args.state_dir)?),
+        _ => None,
+    };
+    init_logging(log_file);
     warn_about_unknown_variables();
     match cli.command {
         Command::Run(args) => {
@@ -164,9 +169,17 @@ fn enroll_key_source(
 }
 
 /// Log filter from `RUST_LOG` (`info`, `gururmm_agent=debug,warn`…), default `info`.
-fn init_logging() {
+/// `agent.log` in the state directory (created private if needed).
+fn service_log(state_dir: &std::path::Path) -> Result<gururmm_agent::log_file::LogFile> {
+    state::ensure_state_dir(state_dir)?;
+    gururmm_agent::log_file::LogFile::open(state_dir)
+        .with_context(|| format!("opening the log file in {}", state_dir.display()))
+}
+
+fn init_logging(log_file: Option<gururmm_agent::log_file::LogFile>) {
     use std::io::IsTerminal;
     use tracing_subscriber::filter::Targets;
+    use tracing_subscriber::fmt::writer::BoxMakeWriter;
     use tracing_subscriber::layer::SubscriberExt;
     use tracing_subscriber::util::SubscriberInitExt;
     let default = || Targets::new().with_default(tracing::Level::INFO);
@@ -178,10 +191,15 @@ fn init_logging() {
         Some(Ok(filter)) => filter.clone(),
         _ => default(),
     };
+    // Colour codes only on a terminal, not in service logs or files.
+    let ansi = log_file.is_none() && std::io::stderr().is_terminal();
+    let writer = match log_file {
+        Some(file) => BoxMakeWriter::new(file),
+        None => BoxMakeWriter::new(std::io::stderr),
+    };
     let layer = tracing_subscriber::fmt::layer()
-        .with_writer(std::io::stderr)
-        // Colour codes only on a terminal, not in service logs.
-        .with_ansi(std::io::stderr().is_terminal());
+        .with_writer(writer)
+        .with_ansi(ansi);
     tracing_subscriber::registry()
         .with(layer)
         .with(filter)

@@ -17,3 +17,5 @@ mod remote_execution;
 // Wine's processes are Linux processes: the suite reads their environment in /proc.
 #[cfg(target_os = "linux")]
 mod windows;
+#[cfg(target_os = "linux")]
+mod windows_installer;

@@ -29,7 +29,7 @@ const EXE_VARIABLE: &str = "GURURMM_WINDOWS_AGENT_EXE";
 
 /// Whether the suite runs. Off is a note for a developer, and a failure in
 /// CI, which must run every suite.
-fn suite_enabled() -> bool {
+pub(crate) fn suite_enabled() -> bool {
     if std::env::var(GATE).as_deref() == Ok("1") {
         return true;
     }
@@ -60,20 +60,23 @@ fn on_path(program: &str) -> bool {
 }
 
 /// The path Wine's programs use for a Unix path: drive `Z:` is `/`.
-fn windows_path(path: &Path) -> String {
+pub(crate) fn windows_path(path: &Path) -> String {
     format!("Z:{}", path.display()).replace('/', "\\")
 }
 
 /// A Wine prefix of this suite's own with the agent beside its test-only
 /// `bcryptprimitives.dll`. Dropping it ends every process of the prefix.
-struct Wine {
-    prefix: PathBuf,
-    agent: PathBuf,
-    logs: PathBuf,
+pub(crate) struct Wine {
+    pub(crate) prefix: PathBuf,
+    pub(crate) agent: PathBuf,
+    pub(crate) logs: PathBuf,
 }
 
 impl Wine {
-    fn prepare() -> Wine {
+    /// Sets up the prefix `target/wine-prefix` (`name` "") or
+    /// `target/wine-prefix-<name>`, with the agent and the shim in
+    /// `target/windows-e2e[-<name>]/bin`.
+    pub(crate) fn prepare(name: &str) -> Wine {
         let built = std::env::var_os(EXE_VARIABLE)
             .map(PathBuf::from)
             .unwrap_or_else(|| target_dir().join("x86_64-pc-windows-gnu/debug/gururmm-agent.exe"));
@@ -93,11 +96,16 @@ impl Wine {
                 "{GATE}=1 needs {program} (apt-get install -y {package})"
             );
         }
-        let work = target_dir().join("windows-e2e");
+        let suffix = if name.is_empty() {
+            String::new()
+        } else {
+            format!("-{name}")
+        };
+        let work = target_dir().join(format!("windows-e2e{suffix}"));
         let bin = work.join("bin");
         std::fs::create_dir_all(&bin).unwrap();
         let wine = Wine {
-            prefix: target_dir().join("wine-prefix"),
+            prefix: target_dir().join(format!("wine-prefix{suffix}")),
             agent: bin.join("gururmm-agent.exe"),
             logs: work,
         };
@@ -134,7 +142,7 @@ impl Wine {
 
     /// `program` (wine, wineserver) in this suite's prefix, quiet, without
     /// a display and without the Mono and Gecko installers' prompts.
-    fn command(&self, program: &str) -> Command {
+    pub(crate) fn command(&self, program: &str) -> Command {
         let mut command = Command::new(program);
         command
             .env("WINEPREFIX", &self.prefix)
@@ -352,7 +360,7 @@ async fn the_windows_agent_under_wine_enrolls_reports_and_runs_commands() {
     let key = api.enrollment_key().await;
     // Declared before the agent, so dropped after it: the agent dies first,
     // then the wineserver with anything left in the prefix.
-    let wine = Wine::prepare();
+    let wine = Wine::prepare("");
     let state_dir = data.path().join("agent-state");
     let agent = wine.start_agent(&setup.base, &state_dir, Some(&key));
 
