@@ -82,7 +82,7 @@ pub async fn create_link(
         ));
     }
     // Refuse now rather than hand out a link that cannot work.
-    release_installer(state.config.releases_dir.as_deref()).await?;
+    release_installer(state.config.releases_dir.as_deref(), false).await?;
     let token = format!("gri_{}", random_hex(32));
     let created = store
         .create_installer_link(
@@ -160,7 +160,7 @@ pub async fn download(
         .get_site(link.organization_id, link.site_id)
         .await
         .map_err(|_| unknown_link())?;
-    let release = release_installer(state.config.releases_dir.as_deref()).await?;
+    let release = release_installer(state.config.releases_dir.as_deref(), true).await?;
     let server_url = state.config.public_url();
     let bytes =
         tokio::task::spawn_blocking(move || personalize(release, &server_url, &enrollment_key))
@@ -211,8 +211,13 @@ fn unavailable(message: String) -> ServiceError {
     }
 }
 
-/// The release MSI's bytes, or a 409 that says how to provide it.
-async fn release_installer(releases_dir: Option<&Path>) -> ServiceResult<Vec<u8>> {
+/// The release MSI's bytes (with `read_contents`; otherwise only whether it
+/// is there and not too large, and no bytes), or a 409 that says how to
+/// provide it.
+async fn release_installer(
+    releases_dir: Option<&Path>,
+    read_contents: bool,
+) -> ServiceResult<Vec<u8>> {
     let how = format!(
         "build it with `cargo xtask dist windows` and put {WINDOWS_INSTALLER_FILE} in \
          GURURMM_RELEASES_DIR"
@@ -226,6 +231,12 @@ async fn release_installer(releases_dir: Option<&Path>) -> ServiceResult<Vec<u8>
     let path = dir.join(WINDOWS_INSTALLER_FILE);
     let read = tokio::task::spawn_blocking(move || -> std::io::Result<Option<Vec<u8>>> {
         let file = std::fs::File::open(&path)?;
+        if file.metadata()?.len() > MAX_INSTALLER_BYTES {
+            return Ok(None);
+        }
+        if !read_contents {
+            return Ok(Some(Vec::new()));
+        }
         let mut bytes = Vec::new();
         file.take(MAX_INSTALLER_BYTES + 1).read_to_end(&mut bytes)?;
         Ok((bytes.len() as u64 <= MAX_INSTALLER_BYTES).then_some(bytes))
