@@ -70,6 +70,21 @@ describe("dashboard against a live server", () => {
       expect(await dialog.getByTestId("install-command").textContent()).toContain(`echo '${key}' | sudo gururmm-agent run`);
       expect(await dialog.getByTestId("shown-once-note").textContent()).toContain("shown only this once");
       expect(await dialog.getByTestId("enrollment-key-limits").textContent()).toContain("One-time key");
+
+      // The Windows installer carrying this key: a link that downloads an MSI without signing in.
+      await dialog.getByTestId("create-installer-link-button").click();
+      const link = (await dialog.getByTestId("installer-link").textContent())?.trim() ?? "";
+      expect(link.startsWith(`${new URL(baseUrl).origin}/api/v1/installers/`)).toBe(true);
+      expect(await dialog.getByTestId("installer-download").getAttribute("href")).toBe(link);
+      expect(await dialog.getByTestId("installer-link-expiry").textContent()).toContain("expires in 1 hour");
+      // Fetched outside the browser, with no session: the link is the only credential.
+      const download = await fetch(link);
+      expect(download.status).toBe(200);
+      expect(download.headers.get("content-type")).toBe("application/x-msi");
+      expect(download.headers.get("content-disposition")).toMatch(/^attachment; filename="gururmm-agent-[a-z0-9-]+\.msi"$/);
+      const msi = new Uint8Array(await download.arrayBuffer());
+      expect([...msi.subarray(0, 8)]).toEqual([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]);
+
       await dialog.getByTestId("close-created-key-button").click();
       await dialog.waitFor({ state: "detached" });
       // Closed means gone: the page no longer holds the key anywhere.

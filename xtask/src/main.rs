@@ -471,6 +471,7 @@ fn start_stack(
     password: &str,
     log_dir: &Path,
     allow_private_webhooks: bool,
+    releases_dir: Option<&Path>,
 ) -> Result<Stack> {
     std::fs::create_dir_all(data_dir)?;
     std::fs::create_dir_all(log_dir)?;
@@ -485,6 +486,9 @@ fn start_stack(
         .env("GURURMM_ADMIN_PASSWORD", password)
         .env("GURURMM_METRICS_INTERVAL_SECONDS", "10")
         .env("GURURMM_HEARTBEAT_INTERVAL_SECONDS", "10");
+    if let Some(releases_dir) = releases_dir {
+        server.env("GURURMM_RELEASES_DIR", releases_dir);
+    }
     if allow_private_webhooks {
         server.env("GURURMM_ALLOW_PRIVATE_WEBHOOKS", "true");
     }
@@ -628,8 +632,25 @@ fn browser_suite(specs: &[String]) -> Result<()> {
     // At least the server's 12 characters, whatever the process id.
     let password = format!("browser suite password {}", std::process::id());
     let listen = format!("127.0.0.1:{}", free_port()?);
+    // The Windows installer the dashboard hands out per site: the test build of the real
+    // installer source (see crates/server/tests/fixtures/README-installer.md).
+    let releases = dir.join("releases");
+    std::fs::create_dir_all(&releases)?;
+    std::fs::copy(
+        root().join("crates/server/tests/fixtures/gururmm-agent-installer.msi"),
+        releases.join("gururmm-agent-windows-x86_64.msi"),
+    )
+    .context("copying the test installer into the releases directory")?;
     // monitoring-admin.e2e.ts sends webhooks to a receiver on 127.0.0.1.
-    let stack = start_stack(&dir.join("data"), &listen, email, &password, &dir, true)?;
+    let stack = start_stack(
+        &dir.join("data"),
+        &listen,
+        email,
+        &password,
+        &dir,
+        true,
+        Some(&releases),
+    )?;
     let mut npm_args = vec!["run", "test:e2e", "--"];
     npm_args.extend(specs.iter().map(String::as_str));
     run(npm(&npm_args)
@@ -666,7 +687,7 @@ fn demo() -> Result<()> {
         }
     };
     let listen = std::env::var("GURURMM_LISTEN").unwrap_or_else(|_| "127.0.0.1:8080".into());
-    let stack = start_stack(&data_dir, &listen, email, &password, &data_dir, false)?;
+    let stack = start_stack(&data_dir, &listen, email, &password, &data_dir, false, None)?;
     println!(
         "\n  GuruRMM is running with a live demo agent ({host}).\n\n  Dashboard: {base}\n  Email:     {email}\n  Password:  {password}\n\n  \
          Data and logs (server.log, agent.log) are in {dir}. Press Ctrl-C to stop.\n",

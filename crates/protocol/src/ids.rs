@@ -87,6 +87,10 @@ id_type!(
     EnrollmentKeyId
 );
 id_type!(
+    /// A short-lived download link of a site's Windows installer.
+    InstallerLinkId
+);
+id_type!(
     /// A re-enrollment of a known device, waiting for an administrator.
     EnrollmentRequestId
 );

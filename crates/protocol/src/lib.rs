@@ -27,9 +27,9 @@ pub use frames::{
 };
 pub use ids::{
     AgentId, AlertId, ApiKeyId, CheckTemplateId, ClientId, CustomFieldId, DeliveryId,
-    EnrollmentKeyId, EnrollmentRequestId, InvitationId, JobId, MaintenanceWindowId,
-    NotificationChannelId, OrganizationId, PolicyAssignmentId, PolicyId, RoleId, SavedViewId,
-    ScriptId, SiteId, SsoProviderId, UserId, VaultEntryId,
+    EnrollmentKeyId, EnrollmentRequestId, InstallerLinkId, InvitationId, JobId,
+    MaintenanceWindowId, NotificationChannelId, OrganizationId, PolicyAssignmentId, PolicyId,
+    RoleId, SavedViewId, ScriptId, SiteId, SsoProviderId, UserId, VaultEntryId,
 };
 pub use metrics::{
     primary_local_address, CollectorError, CollectorErrorKind, DiskUsage, FanReading, LoggedInUser,

@@ -68,6 +68,9 @@ pub struct Config {
     pub public_url: Option<String>,
     /// Directory holding the built dashboard (`web/dist`).
     pub web_dir: Option<PathBuf>,
+    /// Directory of release artifacts: the Windows installer the per-site
+    /// download is made from (`gururmm-agent-windows-x86_64.msi`).
+    pub releases_dir: Option<PathBuf>,
     /// Email of the first administrator, created on an empty database.
     pub admin_email: Option<String>,
     /// Password of the first administrator; when unset a random one is printed once.
@@ -149,6 +152,7 @@ impl Default for Config {
             database_url: None,
             public_url: None,
             web_dir: None,
+            releases_dir: None,
             admin_email: None,
             admin_password: None,
             organization_name: "My MSP".into(),
@@ -213,6 +217,7 @@ const ENV_KEYS: &[&str] = &[
     "database_url",
     "public_url",
     "web_dir",
+    "releases_dir",
     "admin_email",
     "admin_password",
     "organization_name",
@@ -780,7 +785,7 @@ mod tests {
         assert_eq!(table["metrics_interval_seconds"].as_integer(), Some(60));
         // What it prints reads back as a configuration file, but for the redacted values.
         for key in ENV_KEYS {
-            let unset = ["smtp_ca_file", "metrics_token"];
+            let unset = ["smtp_ca_file", "metrics_token", "releases_dir"];
             if !unset.contains(key) && !["admin_password", "secret_key", "smtp_url"].contains(key) {
                 assert!(
                     table.contains_key(*key),

@@ -130,6 +130,9 @@ impl From<ServiceError> for ApiError {
                 message,
                 retry_after,
             } => Self::too_many_requests(&message, retry_after),
+            ServiceError::Unavailable { code, message } => {
+                Self::new(StatusCode::CONFLICT, code, message)
+            }
             ServiceError::AuditUnavailable => Self::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "audit_unavailable",

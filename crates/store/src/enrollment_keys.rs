@@ -97,4 +97,7 @@ pub trait EnrollmentKeyStore {
     /// Counts one use of the key with this hash if it may still enroll, in
     /// one statement (two enrollments never both take a one-time key's use).
     async fn use_enrollment_key(&self, key_hash: &str, now: DateTime<Utc>) -> StoreResult<KeyUse>;
+    /// The key with this hash, without counting a use (to check that a key
+    /// someone presents is one of theirs and still enrolls).
+    async fn find_enrollment_key(&self, key_hash: &str) -> StoreResult<Option<EnrollmentKey>>;
 }

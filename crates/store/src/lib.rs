@@ -24,6 +24,7 @@ mod custom_fields;
 mod deleted_agents;
 mod enrollment;
 mod enrollment_keys;
+mod installer_links;
 mod invitations;
 mod jobs;
 mod maintenance;
@@ -66,7 +67,10 @@ pub use enrollment::{EnrollmentRequest, EnrollmentStore};
 pub use enrollment_keys::{
     EnrollmentKey, EnrollmentKeyStore, KeyRefusal, KeyUse, NewEnrollmentKey,
 };
-pub use gururmm_protocol::{EnrollmentKeyId, EnrollmentRequestId};
+pub use gururmm_protocol::{EnrollmentKeyId, EnrollmentRequestId, InstallerLinkId};
+pub use installer_links::{
+    InstallerLink, InstallerLinkCreation, InstallerLinkStore, NewInstallerLink,
+};
 pub use invitations::{Invitation, InvitationKind, InvitationStore, NewInvitation};
 pub use jobs::JobStore;
 pub use maintenance::{MaintenanceStore, MaintenanceWindow, NewMaintenanceWindow};
@@ -170,6 +174,7 @@ pub trait Store:
     + JobStore
     + EnrollmentStore
     + EnrollmentKeyStore
+    + InstallerLinkStore
     + DeletedAgentStore
     + PolicyStore
     + CheckStore
@@ -217,8 +222,9 @@ pub struct PoolUse {
 pub mod prelude {
     pub use crate::{
         AgentStore, AlertStore, ApiKeyStore, AuditStore, CheckStore, CommandStore,
-        CustomFieldStore, DeletedAgentStore, EnrollmentKeyStore, EnrollmentStore, InvitationStore,
-        JobStore, MaintenanceStore, MetricStore, NotificationStore, PolicyStore, SavedViewStore,
-        ScriptStore, SecondFactorStore, SsoStore, Store, TenancyStore, UserStore, WebauthnStore,
+        CustomFieldStore, DeletedAgentStore, EnrollmentKeyStore, EnrollmentStore,
+        InstallerLinkStore, InvitationStore, JobStore, MaintenanceStore, MetricStore,
+        NotificationStore, PolicyStore, SavedViewStore, ScriptStore, SecondFactorStore, SsoStore,
+        Store, TenancyStore, UserStore, WebauthnStore,
     };
 }

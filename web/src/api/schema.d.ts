@@ -1312,6 +1312,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/installers/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Downloads a site's Windows installer through a link made for it: the
+         *     release MSI with `SERVERURL` and `ENROLLMENTKEY` set. An unknown or
+         *     expired link is a 404. Each download is recorded in the audit log.
+         */
+        get: operations["download_installer"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/invitations": {
         parameters: {
             query?: never;
@@ -2062,6 +2083,27 @@ export interface paths {
          *     site's other keys keep working.
          */
         post: operations["create_site_enrollment_key"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sites/{id}/installer-links": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Makes a link (valid for one hour, usable more than once) to download the
+         *     site's Windows installer, carrying this server's URL and the given key.
+         *     409 `installer_unavailable` when the server has no release MSI.
+         */
+        post: operations["create_installer_link"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3467,6 +3509,13 @@ export interface components {
              */
             warn_cert_days?: number | null;
         };
+        /** @description A download link of the site's Windows installer. */
+        InstallerLinkInfo: {
+            /** Format: date-time */
+            expires_at: string;
+            /** @description Downloads the MSI without signing in, until `expires_at`. */
+            url: string;
+        };
         Invitation: {
             /** @description The clients the new user will be limited to; `null`: the whole organization. */
             client_ids?: components["schemas"]["ClientId"][] | null;
@@ -3844,6 +3893,11 @@ export interface components {
             /** Format: date-time */
             to: string;
         };
+        /**
+         * Format: binary
+         * @description A Windows Installer package (bytes).
+         */
+        MsiFile: string;
         /** @description One network interface with its addresses in CIDR notation. */
         NetworkInterface: {
             /** @description IPv4 addresses as `address/prefix`, e.g. `192.168.1.20/24`. */
@@ -3867,6 +3921,14 @@ export interface components {
              * @description How many agents the key may enroll (1 = a one-time key; at most 100000).
              */
             max_uses?: number | null;
+        };
+        /** @description Body for a new download link. */
+        NewInstallerLinkRequest: {
+            /**
+             * @description An active enrollment key of the site, as shown when it was created
+             *     (keys are kept hashed, so the link is made while the key is known).
+             */
+            enrollment_key: string;
         };
         NewOrganizationRequest: {
             name: string;
@@ -8352,6 +8414,44 @@ export interface operations {
             };
         };
     };
+    download_installer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The MSI */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-msi": components["schemas"]["MsiFile"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     list_invitations: {
         parameters: {
             query?: never;
@@ -10756,6 +10856,71 @@ export interface operations {
                 };
             };
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_installer_link: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["SiteId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewInstallerLinkRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InstallerLinkInfo"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -22,6 +22,7 @@ pub mod enrollment_keys;
 pub mod enrollment_requests;
 pub mod events;
 pub mod health;
+pub mod installers;
 pub mod jobs;
 pub mod maintenance;
 pub mod notifications;
@@ -102,6 +103,8 @@ pub fn router() -> OpenApiRouter<AppState> {
             enrollment_keys::create_site_enrollment_key
         ))
         .routes(routes!(enrollment_keys::revoke_enrollment_key))
+        .routes(routes!(installers::create_installer_link))
+        .routes(routes!(installers::download_installer))
         .routes(routes!(agents::enroll))
         .routes(routes!(agents::list_agents))
         .routes(routes!(agents::agent_facets))

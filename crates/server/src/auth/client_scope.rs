@@ -47,6 +47,8 @@ pub const SCOPED_ROUTES: &[&str] = &[
     "GET /api/v1/sites/{id}/enrollment-keys",
     "POST /api/v1/sites/{id}/enrollment-keys",
     "POST /api/v1/enrollment-keys/{id}/revoke",
+    // The Windows installer of their own sites.
+    "POST /api/v1/sites/{id}/installer-links",
     // Custom field values of their own clients, sites and agents. The fields'
     // definitions are the organization's and hold no client's data: readable,
     // while defining them stays closed, as a field appears on every client.

@@ -35,6 +35,11 @@ pub enum ServiceError {
         message: String,
         retry_after: Duration,
     },
+    /// Something the operation needs is not on this server (such as a
+    /// release file the operator has not put in place): 409 with `code`, and
+    /// a message that says how to provide it.
+    #[error("{message}")]
+    Unavailable { code: &'static str, message: String },
     /// The audit log cannot be written, so the change was not made (503).
     #[error("the audit log cannot be written, so nothing was done; try again later")]
     AuditUnavailable,

@@ -20,6 +20,7 @@ pub mod custom_fields;
 pub mod effective_policy;
 pub mod enrollment;
 pub mod error;
+pub mod installers;
 pub mod jobs;
 pub mod login;
 pub mod maintenance;

@@ -454,6 +454,13 @@ async fn a_scoped_user_manages_their_own_clients_agents_sites_fields_and_windows
         assert_eq!(states, ["active", "active"], "the other client's keys still enroll: {their_keys}");
         not_found_like_missing(&server, &scoped, Method::GET, "/api/v1/sites/{id}/enrollment-keys", &c.site, None).await;
         not_found_like_missing(&server, &scoped, Method::POST, "/api/v1/sites/{id}/enrollment-keys", &c.site, Some(json!({}))).await;
+        // Installer links: past the scope for their own site (this server has
+        // no release installer, so it says so), another client's site is not found.
+        let (_, own) = server.post(&keys, &scoped, json!({})).await;
+        let (status, answer) = server.post(&format!("/api/v1/sites/{}/installer-links", a.site), &scoped, json!({"enrollment_key": own["key"]})).await;
+        assert_eq!((status, &answer["error"]["code"]), (StatusCode::CONFLICT, &json!("installer_unavailable")), "{answer}");
+        let their_secret = theirs["key"].clone();
+        not_found_like_missing(&server, &scoped, Method::POST, "/api/v1/sites/{id}/installer-links", &c.site, Some(json!({"enrollment_key": their_secret}))).await;
 
         // Custom fields: the definitions read, the values of their objects read and set.
         let mut fields = Vec::new();

@@ -20,6 +20,7 @@ mod command_jobs;
 mod commands;
 mod custom_fields;
 mod gateway;
+mod installers;
 mod maintenance;
 mod monitoring;
 mod notifications;

@@ -46,8 +46,9 @@ pub(crate) const OPERATOR_ONLY: [&str; 5] = [
 ];
 
 /// Operations without a session: health, sign-in (also by a one-time link
-/// or through an identity provider) and the agent's enrollment.
-const PUBLIC: [&str; 11] = [
+/// or through an identity provider), the agent's enrollment and the
+/// download of a site's installer (its link's token is the credential).
+const PUBLIC: [&str; 12] = [
     "POST /api/v1/auth/webauthn/challenge",
     "GET /api/v1/health",
     "GET /api/v1/ready",
@@ -58,6 +59,7 @@ const PUBLIC: [&str; 11] = [
     "POST /api/v1/auth/link",
     "POST /api/v1/auth/link/accept",
     "POST /api/v1/agent/enroll",
+    "GET /api/v1/installers/{token}",
     "GET /api/v1/openapi.json",
 ];
 

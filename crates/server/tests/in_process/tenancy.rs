@@ -17,6 +17,8 @@ use std::collections::HashMap;
 struct Tenant {
     admin: String,
     technician: String,
+    /// A site key in clear (the one body that needs a secret of the site).
+    enrollment_key: String,
     /// Object ids by the path prefix that names them (`agents`, `sites`…).
     ids: HashMap<&'static str, String>,
 }
@@ -312,6 +314,7 @@ async fn tenant(server: &TestServer, admin: String, technician: String, tag: &st
     Tenant {
         admin,
         technician,
+        enrollment_key: key_created["key"].as_str().unwrap().to_string(),
         ids,
     }
 }
@@ -349,6 +352,7 @@ fn valid_body(method: &Method, path: &str, victim: &Tenant) -> Option<Value> {
             json!({"name": "taken over", "kind": "note", "secret": "x"})
         }
         "/api/v1/vault/{id}/reveal" => json!({"password": PASSWORD}),
+        "/api/v1/sites/{id}/installer-links" => json!({"enrollment_key": victim.enrollment_key}),
         "/api/v1/sso/providers/{id}" => {
             json!({"name": "taken over", "issuer": "https://evil.example.com",
             "client_id": "evil", "email_domains": ["evil.example.com"], "default_access": {"role": "technician"}})

@@ -146,4 +146,14 @@ where
             },
         })
     }
+
+    async fn find_enrollment_key(&self, key_hash: &str) -> StoreResult<Option<EnrollmentKey>> {
+        let row: Option<KeyRow> = sqlx::query_as(&format!(
+            "SELECT {KEY_COLUMNS} FROM enrollment_keys WHERE key_hash = $1"
+        ))
+        .bind(key_hash)
+        .fetch_optional(&self.read)
+        .await?;
+        row.map(KeyRow::into_key).transpose()
+    }
 }

@@ -25,6 +25,7 @@ mod custom_fields;
 mod deleted_agents;
 mod enrollment;
 mod enrollment_keys;
+mod installer_links;
 mod invitations;
 mod jobs;
 mod maintenance;
@@ -131,6 +132,7 @@ where
         + crate::JobStore
         + crate::EnrollmentStore
         + crate::EnrollmentKeyStore
+        + crate::InstallerLinkStore
         + crate::DeletedAgentStore
         + crate::PolicyStore
         + crate::CheckStore

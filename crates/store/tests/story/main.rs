@@ -14,6 +14,7 @@ mod commands;
 mod custom_fields;
 mod database;
 mod enrollment;
+mod installer_links;
 mod maintenance;
 mod metrics;
 mod monitoring;

@@ -62,3 +62,21 @@ export function useRevokeEnrollmentKey(siteId: string) {
     },
   });
 }
+
+export type InstallerLinkInfo = Schemas["InstallerLinkInfo"];
+
+/**
+ * A short-lived link to the site's Windows installer carrying `enrollment_key`, which must be a key of
+ * the site just created: the server keeps keys hashed, so a link can only be made while the key is known.
+ */
+export function useCreateInstallerLink(siteId: string) {
+  return useMutation({
+    mutationFn: (enrollmentKey: string) =>
+      unwrap(
+        api.POST("/api/v1/sites/{id}/installer-links", {
+          params: { path: { id: siteId } },
+          body: { enrollment_key: enrollmentKey },
+        }),
+      ),
+  });
+}

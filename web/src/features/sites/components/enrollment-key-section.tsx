@@ -12,6 +12,7 @@ import { Skeleton } from "@/components/ui/skeleton";
 import { useCan } from "@/lib/auth";
 import { type EnrollmentKeyInfo, useSiteEnrollmentKeys } from "../api/enrollment-keys";
 import { useCreateEnrollmentKey, useSite } from "../api/sites";
+import { WindowsInstaller } from "./windows-installer";
 
 /** Whether agents would reach this server over plain HTTP, which they refuse unless told otherwise. */
 export function isPlainHttp(serverUrl: string): boolean {
@@ -99,6 +100,7 @@ export function EnrollmentKeySection({ siteId }: { siteId: string }) {
       <CardContent className="grid gap-3">
         {freshKey ? (
           <ShownOnceKey
+            siteId={siteId}
             keyValue={freshKey.key}
             serverUrl={freshKey.server_url}
             ifLost="If you lose it, regenerate, or create another key under Enrollment keys."
@@ -180,10 +182,20 @@ function RegenerateWarning({ activeKeys }: { activeKeys: EnrollmentKeyInfo[] | u
 }
 
 /**
- * A key the server just returned, with the Linux install command and copy buttons. The server never
+ * A key the server just returned, with the Linux install command, the Windows installer and copy buttons. The server never
  * returns the key again, so this is the one moment it can be copied; `ifLost` says what to do instead.
  */
-export function ShownOnceKey({ keyValue, serverUrl, ifLost }: { keyValue: string; serverUrl: string; ifLost: string }) {
+export function ShownOnceKey({
+  siteId,
+  keyValue,
+  serverUrl,
+  ifLost,
+}: {
+  siteId: string;
+  keyValue: string;
+  serverUrl: string;
+  ifLost: string;
+}) {
   const command = linuxInstallCommand(serverUrl, keyValue);
   const insecure = isPlainHttp(serverUrl);
   return (
@@ -222,7 +234,7 @@ export function ShownOnceKey({ keyValue, serverUrl, ifLost }: { keyValue: string
         </div>
         <p className="text-xs text-muted-foreground">
           The key is piped in, so it never shows in the machine&apos;s process list. The agent enrolls once, keeps its own identity in the
-          state directory and then reconnects by itself. Windows and macOS installers are not available yet.
+          state directory and then reconnects by itself. A macOS installer is not available yet.
         </p>
         {insecure ? (
           <p className="text-xs text-warning" data-testid="insecure-http-warning">
@@ -231,6 +243,7 @@ export function ShownOnceKey({ keyValue, serverUrl, ifLost }: { keyValue: string
           </p>
         ) : null}
       </div>
+      <WindowsInstaller siteId={siteId} keyValue={keyValue} />
     </>
   );
 }

@@ -197,3 +197,57 @@ describe("NewEnrollmentKeyDialog", () => {
     expect(within(dialog).queryByTestId("enrollment-key-value")).toBeNull();
   });
 });
+
+describe("the Windows installer of a new key", () => {
+  beforeEach(() => {
+    fetchMock.mockReset();
+  });
+
+  const LINK_URL = "https://rmm.example.com/api/v1/installers/gri_0123";
+
+  /** Keys are created as usual; installer links are answered with `linkAnswer`. */
+  function serveWithInstaller(linkAnswer: () => Response) {
+    fetchMock.mockImplementation(async (input) => {
+      const request = input as Request;
+      if (request.method === "POST" && request.url.endsWith("/installer-links")) return linkAnswer();
+      if (request.method === "POST") return json(created, 201);
+      return json({ items: [] });
+    });
+  }
+
+  async function createKeyAndAskForTheInstaller(): Promise<HTMLElement> {
+    renderCard();
+    const dialog = await openDialog();
+    await userEvent.click(within(dialog).getByRole("button", { name: "Create key" }));
+    const installer = await within(dialog).findByTestId("windows-installer");
+    expect(installer).toHaveTextContent("Windows installer (MSI)");
+    await userEvent.click(within(installer).getByRole("button", { name: "Create download link" }));
+    return installer;
+  }
+
+  it("makes a link for the key just created and shows it with its expiry and a download", async () => {
+    serveWithInstaller(() => json({ url: LINK_URL, expires_at: new Date(Date.now() + 3_600_000).toISOString() }, 201));
+    const installer = await createKeyAndAskForTheInstaller();
+
+    expect(await within(installer).findByTestId("installer-link")).toHaveTextContent(LINK_URL);
+    expect(within(installer).getByRole("button", { name: "Copy link" })).toBeInTheDocument();
+    expect(within(installer).getByTestId("installer-link-expiry")).toHaveTextContent("expires in 1 hour");
+    expect(within(installer).getByRole("link", { name: "Download the MSI" })).toHaveAttribute("href", LINK_URL);
+    expect(within(installer).queryByRole("button", { name: "Create download link" })).not.toBeInTheDocument();
+
+    const index = fetchMock.mock.calls.findIndex((call) => (call[0] as Request).url.endsWith("/installer-links"));
+    expect(new URL((fetchMock.mock.calls[index]![0] as Request).url).pathname).toBe(`/api/v1/sites/${SITE_ID}/installer-links`);
+    expect(await requestBody(index)).toEqual({ enrollment_key: "grmm_one_time_secret" });
+  });
+
+  it("shows the server's answer plainly when it has no installer, and may ask again", async () => {
+    const message =
+      "this server has no Windows installer: GURURMM_RELEASES_DIR (releases_dir) is not set; build it with `cargo xtask dist windows` and put gururmm-agent-windows-x86_64.msi in GURURMM_RELEASES_DIR";
+    serveWithInstaller(() => json({ error: { code: "installer_unavailable", message } }, 409));
+    const installer = await createKeyAndAskForTheInstaller();
+
+    expect(await within(installer).findByRole("alert")).toHaveTextContent(message);
+    expect(within(installer).queryByTestId("installer-link")).not.toBeInTheDocument();
+    expect(within(installer).getByRole("button", { name: "Create download link" })).toBeEnabled();
+  });
+});

@@ -241,6 +241,7 @@ function CreatedKeyView({ created, onDone }: { created: CreatedEnrollmentKey; on
         </DialogDescription>
       </DialogHeader>
       <ShownOnceKey
+        siteId={created.info.site_id}
         keyValue={created.key}
         serverUrl={created.server_url}
         ifLost="Once you close this dialog it cannot be shown again: if you lose it, revoke it and create a new one."
