@@ -109,8 +109,12 @@ impl Wine {
             agent: bin.join("gururmm-agent.exe"),
             logs: work,
         };
-        // Whatever a previous run left in this prefix goes first.
+        // Whatever a previous run left in this prefix goes first; a named
+        // prefix (installed programs, services, registry) is made anew.
         wine.end_all_processes();
+        if !name.is_empty() {
+            let _ = std::fs::remove_dir_all(&wine.prefix);
+        }
         std::fs::write(wine.logs.join("agent.log"), "").unwrap();
         std::fs::copy(&built, &wine.agent).expect("copy the agent next to the shim");
         // See the comment in prng.c: Wine 8 lacks ProcessPrng, which Rust's

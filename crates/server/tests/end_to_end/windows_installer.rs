@@ -7,7 +7,9 @@
 //! `msiexec /x` removes the service, the program and the settings.
 //!
 //! Gated like `windows.rs` (`GURURMM_WINDOWS_TESTS=1`), in a Wine prefix of
-//! its own (`target/wine-prefix-installer`) so that it runs beside that suite.
+//! its own (`target/wine-prefix-installer`, made anew each run: what an
+//! earlier run installed would change what this one does) so that it runs
+//! beside that suite.
 //! Wine ends its "system" processes, services included, once no other
 //! process runs in the prefix, so the test keeps the prefix's wineserver
 //! persistent while the service should run.
@@ -111,7 +113,7 @@ fn build_installer(wine: &Wine) -> std::path::PathBuf {
 
 /// The package's structure: the service it installs, the settings it
 /// writes and who may read them, the properties a site's download sets.
-fn check_structure(msi: &Path) {
+fn check_structure(msi: &Path) -> String {
     let services = msiinfo_table(msi, "ServiceInstall");
     let service = services
         .lines()
@@ -153,6 +155,12 @@ fn check_structure(msi: &Path) {
             "{property:?} in {properties}"
         );
     }
+    properties
+        .lines()
+        .find_map(|line| line.strip_prefix("ProductCode\t"))
+        .unwrap_or_else(|| panic!("no ProductCode in {properties}"))
+        .trim()
+        .to_owned()
 }
 
 /// Shows the installed service's log (`agent.log` in its state directory)
@@ -201,12 +209,10 @@ async fn the_installer_sets_up_the_service_that_enrolls_and_uninstalls_cleanly()
     let key = api.enrollment_key().await;
     let wine = Wine::prepare("installer");
     let state_dir = wine.prefix.join("drive_c/ProgramData/GuruRMM");
-    // A previous run's identity would enroll nothing new.
-    let _ = std::fs::remove_dir_all(&state_dir);
     let _log = ServiceLog(state_dir.join("agent.log"));
 
     let msi = build_installer(&wine);
-    check_structure(&msi);
+    let product_code = check_structure(&msi);
 
     // The installed agent is not beside the test-only ProcessPrng shim (see
     // windows.rs): put the shim in the prefix's system32 and let this one
@@ -290,9 +296,17 @@ async fn the_installer_sets_up_the_service_that_enrolls_and_uninstalls_cleanly()
 
     // Uninstalling removes the service, the program and the settings.
     let uninstall_log = windows_path(&wine.logs.join("uninstall.log"));
+    // By product code, as Programs and Features does.
     let (ok, text) = wine_tool(
         &wine,
-        &["msiexec", "/x", &msi_path, "/qn", "/l*v", &uninstall_log],
+        &[
+            "msiexec",
+            "/x",
+            &product_code,
+            "/qn",
+            "/l*v",
+            &uninstall_log,
+        ],
     );
     assert!(ok, "msiexec /x: {text}");
     wait_for_status(&api, "offline", "the uninstalled agent is offline").await;
