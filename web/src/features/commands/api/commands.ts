@@ -60,8 +60,10 @@ export function useCommand(id: string) {
     refetchInterval: (query) => {
       const status = query.state.data?.status;
       if (status && isFinalStatus(status)) return false;
-      // Status events refetch it; a poll only heals a stream that is down (reconnecting refetches too).
-      return live ? 60_000 : 5_000;
+      // Status events refetch it; a poll heals a stream that is down (reconnecting refetches too), and,
+      // slower, a status event that raced the first fetch (a fast command's answer can arrive "queued"
+      // after the event that it finished).
+      return live ? 10_000 : 5_000;
     },
   });
 }
