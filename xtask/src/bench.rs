@@ -1,4 +1,4 @@
-//! `cargo xtask bench [--full] [--postgres URL] [--monitoring-only] [--list-only] [--audit-only] [--agent-only]`:
+//! `cargo xtask bench [--full] [--postgres URL] [--monitoring-only] [--list-only] [--audit-only] [--agent-only] [--windows-agent-only]`:
 //! the benchmark harness. It starts the release server (SQLite, then
 //! PostgreSQL when a URL is given), drives it with `gururmm-fleetsim` in
 //! separate processes, measures the server's memory and CPU from `/proc`,
@@ -6,7 +6,8 @@
 //! and writes `target/bench/results.json`. `--monitoring-only` runs the
 //! monitoring scenario alone, on a fresh server; `--list-only` the sorted agent
 //! list with 10,000 agents; `--audit-only` 100,000 audited changes and the
-//! reads of that log; `--agent-only` the real-agent step alone. `docs/benchmarks.md` records published runs.
+//! reads of that log; `--agent-only` the real-agent step alone; `--windows-agent-only` the Windows agent's
+//! footprint under Wine alone (`bench/windows_agent.rs`). `docs/benchmarks.md` records published runs.
 
 use crate::{api, free_port, root, run, wait_for, Guard};
 use anyhow::{bail, Context, Result};
@@ -20,6 +21,7 @@ use std::time::{Duration, Instant};
 mod agent_list;
 mod audit;
 mod dark_site;
+mod windows_agent;
 
 struct Scale {
     name: &'static str,
@@ -1019,6 +1021,39 @@ fn assign_ten_checks(server: &Server, agent_id: &str) -> Result<Value> {
     .map(Value::Object)
 }
 
+/// A process's memory and CPU over a while.
+pub(crate) struct Footprint {
+    /// RSS sampled every 5 s (KiB).
+    pub average: f64,
+    pub peak: u64,
+    /// The kernel's high-water mark, which also sees the moments between
+    /// two samples (a check's process table, a script's output).
+    pub high_water: u64,
+    /// Percent of one core.
+    pub cpu: f64,
+}
+
+/// Watches process `pid` for `minutes`.
+pub(crate) fn footprint(pid: u32, minutes: f64) -> Result<Footprint> {
+    let cpu_before = cpu_seconds(pid)?;
+    let at = Instant::now();
+    let mut peak = 0;
+    let mut samples = Vec::new();
+    while at.elapsed() < Duration::from_secs_f64(minutes * 60.0) {
+        let rss = rss_kib(pid)?;
+        peak = peak.max(rss);
+        samples.push(rss as f64);
+        std::thread::sleep(Duration::from_secs(5));
+    }
+    let cpu = (cpu_seconds(pid)? - cpu_before) / at.elapsed().as_secs_f64() * 100.0;
+    Ok(Footprint {
+        average: samples.iter().sum::<f64>() / samples.len().max(1) as f64,
+        peak,
+        high_water: status_kib(pid, "VmHWM:")?,
+        cpu,
+    })
+}
+
 fn real_agent(scale: &Scale) -> Result<Value> {
     let dir = root().join("target/bench/agent");
     let _ = std::fs::remove_dir_all(&dir);
@@ -1059,22 +1094,13 @@ fn real_agent(scale: &Scale) -> Result<Value> {
     let checks = assign_ten_checks(&server, &agent_id)?;
     eprintln!("real agent: ten checks every {AGENT_CHECK_INTERVAL_SECONDS} s reported: {checks}");
     std::thread::sleep(Duration::from_secs(5));
-    let cpu_before = cpu_seconds(pid)?;
-    let at = Instant::now();
-    let mut peak = 0;
-    let mut samples = Vec::new();
-    while at.elapsed() < Duration::from_secs_f64(scale.agent_minutes * 60.0) {
-        let rss = rss_kib(pid)?;
-        peak = peak.max(rss);
-        samples.push(rss as f64);
-        std::thread::sleep(Duration::from_secs(5));
-    }
-    let cpu = (cpu_seconds(pid)? - cpu_before) / at.elapsed().as_secs_f64() * 100.0;
-    // The kernel's high-water mark also sees the moments between two samples
-    // (a check's process table, a script's output).
-    let high_water = status_kib(pid, "VmHWM:")?;
+    let Footprint {
+        average,
+        peak,
+        high_water,
+        cpu,
+    } = footprint(pid, scale.agent_minutes)?;
     let size = std::fs::metadata(release("gururmm-agent"))?.len();
-    let average = samples.iter().sum::<f64>() / samples.len().max(1) as f64;
     eprintln!("real agent: RSS average {average:.0} KiB, peak {peak} KiB sampled, {high_water} KiB high-water mark over {:.1} min; CPU {cpu:.3}% of a core; binary {size} bytes", scale.agent_minutes);
     Ok(
         json!({"minutes": scale.agent_minutes, "rss_average_kib": average, "rss_peak_kib": peak, "rss_high_water_kib": high_water,
@@ -1088,6 +1114,10 @@ pub(crate) fn bench(args: &[String]) -> Result<()> {
     let only_list = args.iter().any(|a| a == "--list-only");
     let only_audit = args.iter().any(|a| a == "--audit-only");
     let agent_only = args.iter().any(|a| a == "--agent-only");
+    // The Windows agent under Wine alone: it needs the Windows toolchain and
+    // Wine (`.ci/run` installs them), which the other scenarios do not.
+    let windows_only = args.iter().any(|a| a == "--windows-agent-only");
+    let agent_only = agent_only || windows_only;
     let postgres = args
         .windows(2)
         .find(|w| w[0] == "--postgres")
@@ -1152,16 +1182,22 @@ pub(crate) fn bench(args: &[String]) -> Result<()> {
     if let Some(url) = postgres.filter(|_| !agent_only) {
         backends.push(scenarios(&scale, "postgres", &url, &out.join("postgres"))?);
     }
-    let agent = if only_monitoring || only_list || only_audit {
+    let agent = if only_monitoring || only_list || only_audit || windows_only {
         Value::Null
     } else {
         real_agent(&scale)?
+    };
+    let windows = if windows_only {
+        windows_agent::windows_agent(&scale)?
+    } else {
+        Value::Null
     };
     let results = json!({
         "scale": scale.name,
         "machine": {"cores": cores(), "kernel": std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default().trim()},
         "backends": backends,
         "agent": agent,
+        "windows_agent": windows,
     });
     let path = out.join("results.json");
     std::fs::write(&path, serde_json::to_string_pretty(&results)?)?;
@@ -1355,16 +1391,23 @@ fn table(results: &Value) -> String {
             backends.iter().map(|b| cell(&b[scenario][key])).collect(),
         ));
     }
-    let agent = &results["agent"];
-    for (key, label) in [
-        ("rss_average_kib", "real agent: RSS KiB"),
-        ("cpu_percent_of_core", "real agent: CPU % of a core"),
-        ("binary_bytes", "real agent: binary bytes"),
+    for (agent, name) in [
+        (&results["agent"], "real agent"),
+        (&results["windows_agent"], "Windows agent (Wine)"),
     ] {
-        let value = agent[key]
-            .as_f64()
-            .map_or("-".into(), |v| format!("{v:.3}"));
-        rows.push((label.to_string(), vec![value]));
+        if agent.is_null() {
+            continue;
+        }
+        for (key, label) in [
+            ("rss_average_kib", "RSS KiB"),
+            ("cpu_percent_of_core", "CPU % of a core"),
+            ("binary_bytes", "binary bytes"),
+        ] {
+            let value = agent[key]
+                .as_f64()
+                .map_or("-".into(), |v| format!("{v:.3}"));
+            rows.push((format!("{name}: {label}"), vec![value]));
+        }
     }
     let width = rows.iter().map(|(label, _)| label.len()).max().unwrap_or(0);
     let mut text = format!("{:width$}", "");

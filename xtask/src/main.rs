@@ -13,7 +13,7 @@
 //! - `codegen [--check]`: regenerate (or check) `web/openapi.json` and the
 //!   TypeScript API types.
 //! - `browser [SPEC...]`: only the browser suite (or the named `web/e2e` files), against a fresh server and agent.
-//! - `bench [--full] [--postgres URL] [--monitoring-only] [--list-only] [--agent-only]`: the benchmark harness (see `bench.rs`).
+//! - `bench [--full] [--postgres URL] [--monitoring-only] [--list-only] [--agent-only] [--windows-agent-only]`: the benchmark harness (see `bench.rs`).
 //! - `package [--container]`: the server and dashboard as a `.deb` (see `package.rs`).
 //! - `dist windows`: the Windows agent, release build, within its size budget.
 //! - `cross`: only the agent's other targets: the Windows build and clippy, and
@@ -48,7 +48,7 @@ fn main() -> Result<()> {
             browser_suite(&args[1..])
         }
         _ => {
-            eprintln!("usage: cargo xtask <demo | test | codegen [--check] | browser | bench [--full] [--postgres URL] [--monitoring-only] [--list-only] [--agent-only] | package [--container] | dist windows | cross>");
+            eprintln!("usage: cargo xtask <demo | test | codegen [--check] | browser | bench [--full] [--postgres URL] [--monitoring-only] [--list-only] [--agent-only] [--windows-agent-only] | package [--container] | dist windows | cross>");
             std::process::exit(2);
         }
     }
@@ -324,7 +324,7 @@ const WINDOWS_INSTALLER: &str = "gururmm-agent-windows-x86_64.msi";
 /// release profile strips), within its budget, and its installer, both in
 /// `target/dist/`. Built with whole-program (fat) LTO: a quarter of a MiB
 /// smaller than the workspace's thin LTO, which stays for the server's sake.
-fn dist(args: &[String]) -> Result<()> {
+pub(crate) fn dist(args: &[String]) -> Result<()> {
     match args.first().map(String::as_str) {
         Some("windows") => {}
         _ => bail!("usage: cargo xtask dist windows"),

@@ -1,0 +1,124 @@
+//! The Windows agent's footprint under Wine (`--windows-agent-only`): the
+//! release build from `cargo xtask dist windows` (what ships) runs under Wine
+//! against a bench server on loopback, and its process is watched like the
+//! Linux agent's. Wine's own libraries are in the figure: it is the agent as
+//! Wine runs it, not as Windows would (see docs/benchmarks.md).
+
+use super::{footprint, setup_server, Footprint, Scale};
+use crate::{api, root, run, wait_for, Guard};
+use anyhow::{bail, Context, Result};
+use serde_json::{json, Value};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+/// A `wine`/`wineserver` command in the bench's own prefix.
+fn wine(program: &str, prefix: &Path) -> Command {
+    let mut command = Command::new(program);
+    command
+        .env("WINEPREFIX", prefix)
+        .env("WINEDEBUG", "-all")
+        .env("WINEDLLOVERRIDES", "mscoree,mshtml=")
+        .env_remove("DISPLAY")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    command
+}
+
+/// The Linux process Wine runs `needle` (a Windows command line) in.
+fn wine_process(needle: &str) -> Option<u32> {
+    std::fs::read_dir("/proc")
+        .ok()?
+        .flatten()
+        .find_map(|entry| {
+            let cmdline = std::fs::read(entry.path().join("cmdline")).ok()?;
+            let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+            if cmdline.contains(needle) && !cmdline.starts_with("wine ") {
+                entry.file_name().to_str()?.parse().ok()
+            } else {
+                None
+            }
+        })
+}
+
+/// Ends every process of the prefix when dropped.
+struct Prefix<'a>(&'a Path);
+
+impl Drop for Prefix<'_> {
+    fn drop(&mut self) {
+        let _ = wine("wineserver", self.0).arg("-k").status();
+    }
+}
+
+pub(super) fn windows_agent(scale: &Scale) -> Result<Value> {
+    crate::dist(&["windows".to_owned()])?;
+    let exe = root().join("target/dist/gururmm-agent.exe");
+    let dir = root().join("target/bench/windows-agent");
+    let _ = std::fs::remove_dir_all(&dir);
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(&bin)?;
+    std::fs::copy(&exe, bin.join("gururmm-agent.exe"))?;
+    // The test-only ProcessPrng shim Wine 8 needs (docs/windows-agent.md).
+    let shim = root().join("crates/server/tests/fixtures/wine");
+    run(Command::new("x86_64-w64-mingw32-gcc")
+        .args(["-shared", "-O2", "-o"])
+        .arg(bin.join("bcryptprimitives.dll"))
+        .arg(shim.join("prng.c"))
+        .arg(shim.join("prng.def"))
+        .arg("-ladvapi32"))?;
+    let prefix_dir = dir.join("prefix");
+    let _prefix = Prefix(&prefix_dir);
+    if !wine("wine", &prefix_dir)
+        .args(["wineboot", "--init"])
+        .status()
+        .context("starting wine")?
+        .success()
+    {
+        bail!("wineboot --init failed");
+    }
+    let server = setup_server(
+        &dir.join("server"),
+        &format!("sqlite:{}", dir.join("server/bench.db").display()),
+    )?;
+    let state = format!("Z:{}", dir.join("state").display()).replace('/', "\\");
+    let _agent = Guard(
+        wine("wine", &prefix_dir)
+            .arg(bin.join("gururmm-agent.exe"))
+            .args([
+                "run",
+                "--allow-insecure-http",
+                "--server",
+                &server.base,
+                "--state-dir",
+                &state,
+            ])
+            .env("GURURMM_ENROLL_KEY", &server.key)
+            .spawn()?,
+    );
+    wait_for("the Windows agent online", 120, || {
+        let list = api(
+            "GET",
+            &server.base,
+            "/api/v1/agents?status=online",
+            Some(&server.token),
+            None,
+        )
+        .ok()?;
+        (list["total"].as_i64() == Some(1)).then_some(())
+    })?;
+    let pid = wine_process("gururmm-agent.exe run").context("the agent's Wine process")?;
+    std::thread::sleep(Duration::from_secs(5));
+    let Footprint {
+        average,
+        peak,
+        high_water,
+        cpu,
+    } = footprint(pid, scale.agent_minutes)?;
+    let size = std::fs::metadata(&exe)?.len();
+    eprintln!("Windows agent under Wine: RSS average {average:.0} KiB, peak {peak} KiB sampled, {high_water} KiB high-water mark over {:.1} min; CPU {cpu:.3}% of a core; binary {size} bytes", scale.agent_minutes);
+    Ok(
+        json!({"minutes": scale.agent_minutes, "rss_average_kib": average, "rss_peak_kib": peak,
+        "rss_high_water_kib": high_water, "cpu_percent_of_core": cpu, "binary_bytes": size}),
+    )
+}
