@@ -359,7 +359,7 @@ async fn the_windows_agent_under_wine_enrolls_reports_and_runs_commands() {
     let database = TestDatabase::sqlite().await;
     let data = tempfile::tempdir().unwrap();
     let setup = ServerSetup::new(data.path(), &database.url, &[]);
-    let _server = setup.start().await;
+    let server = setup.start().await;
     let api = setup.api().await;
     let key = api.enrollment_key().await;
     // Declared before the agent, so dropped after it: the agent dies first,
@@ -562,4 +562,29 @@ async fn the_windows_agent_under_wine_enrolls_reports_and_runs_commands() {
         .get(&format!("/api/v1/agents/{}", rig.agent_id))
         .await;
     assert_eq!(detail["status"], "online", "{detail}");
+
+    // The server restarts: the agent reconnects by itself, as the same agent.
+    drop(server);
+    let _server = setup.start().await;
+    eventually(
+        Duration::from_secs(90),
+        "the agent is online again after the server restarted",
+        || async {
+            let detail = rig
+                .api
+                .get(&format!("/api/v1/agents/{}", rig.agent_id))
+                .await;
+            (detail["status"] == "online").then_some(())
+        },
+    )
+    .await;
+    let agents = rig.api.get("/api/v1/agents").await;
+    assert_eq!(agents["total"], 1, "no second agent: {agents}");
+    // A command proves the new link, not a status left over from before.
+    let probe = rig
+        .run(json!({"command_type": "shell", "command": "echo back"}))
+        .await;
+    let done = rig.finished(&probe).await;
+    assert_eq!(done["status"], "completed", "{done}");
+    assert!(agent.try_wait().unwrap().is_none(), "the agent exited");
 }
