@@ -27,6 +27,7 @@ pub mod enroll_key;
 pub mod exec;
 pub mod log_file;
 pub mod process;
+pub mod registry;
 pub mod runtime;
 #[cfg(windows)]
 pub mod service;

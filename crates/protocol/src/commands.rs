@@ -107,6 +107,10 @@ pub enum CommandType {
     /// The command text is a script body written to a private temporary file
     /// and run by `interpreter` (e.g. `bash`, `python3`, `pwsh`).
     Script,
+    /// The command text is a [`crate::registry::RegistryOperation`] as JSON,
+    /// carried out by the agent itself (Windows only); its stdout is a
+    /// [`crate::registry::RegistryAnswer`].
+    Registry,
 }
 
 impl CommandType {
@@ -116,13 +120,20 @@ impl CommandType {
             Self::Powershell => "powershell",
             Self::Python => "python",
             Self::Script => "script",
+            Self::Registry => "registry",
         }
     }
 
     pub fn parse(value: &str) -> Option<Self> {
-        [Self::Shell, Self::Powershell, Self::Python, Self::Script]
-            .into_iter()
-            .find(|t| t.as_str() == value)
+        [
+            Self::Shell,
+            Self::Powershell,
+            Self::Python,
+            Self::Script,
+            Self::Registry,
+        ]
+        .into_iter()
+        .find(|t| t.as_str() == value)
     }
 }
 

@@ -15,6 +15,7 @@ pub mod enroll;
 pub mod frames;
 pub mod ids;
 pub mod metrics;
+pub mod registry;
 
 pub use checks::{CheckKind, CheckResult, CheckSpec, CheckState, CheckType};
 pub use commands::{
@@ -35,6 +36,7 @@ pub use metrics::{
     primary_local_address, CollectorError, CollectorErrorKind, DiskUsage, FanReading, LoggedInUser,
     MetricSample, NetworkInterface, ProcessInfo, TemperatureReading, MAX_USERS_TEXT,
 };
+pub use registry::{RegistryAnswer, RegistryData, RegistryHive, RegistryOperation, RegistryValue};
 
 /// Version of the agent⇄server frame protocol. The server refuses a `hello`
 /// whose major protocol version it does not speak.

@@ -275,6 +275,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/agents/{id}/registry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Carries out one registry operation on a Windows agent, now or when it next
+         *     connects: `list_key`, `get_value`, `set_value` (typed: `REG_SZ`,
+         *     `REG_EXPAND_SZ`, `REG_MULTI_SZ`, `REG_DWORD`, `REG_QWORD`, `REG_BINARY`,
+         *     `REG_NONE`), `create_key`, `delete_key` (with everything below it) or
+         *     `delete_value`. 422 for an agent that is not Windows or an operation that
+         *     is not valid.
+         */
+        post: operations["registry_operation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/alerts": {
         parameters: {
             query?: never;
@@ -2995,6 +3019,7 @@ export interface components {
             id: components["schemas"]["CommandId"];
             interpreter?: string | null;
             job_id?: null | components["schemas"]["JobId"];
+            registry?: null | components["schemas"]["RegistryAnswer"];
             run_as: components["schemas"]["RunAs"];
             script?: null | components["schemas"]["CommandScript"];
             /** @description The environment's values are hidden from this caller. */
@@ -3075,7 +3100,7 @@ export interface components {
          * @description How the command text is run.
          * @enum {string}
          */
-        CommandType: "shell" | "powershell" | "python" | "script";
+        CommandType: "shell" | "powershell" | "python" | "script" | "registry";
         /** @description A new key: the key itself is shown only here. */
         CreatedEnrollmentKey: {
             info: components["schemas"]["EnrollmentKeyInfo"];
@@ -4219,6 +4244,127 @@ export interface components {
         RecoveryCodes: {
             /** @description Ten codes, each good for one sign-in without the app. Shown this once. */
             recovery_codes: string[];
+        };
+        /** @description What the agent answers (its stdout, as JSON). */
+        RegistryAnswer: {
+            /** @enum {string} */
+            answer: "key";
+            subkeys: string[];
+            /** @description More subkeys exist than are listed. */
+            subkeys_truncated?: boolean;
+            values: components["schemas"]["RegistryValue"][];
+            /** @description More values exist than are listed. */
+            values_truncated?: boolean;
+        } | {
+            /** @enum {string} */
+            answer: "value";
+            value: components["schemas"]["RegistryValue"];
+        } | {
+            /** @enum {string} */
+            answer: "done";
+        };
+        /**
+         * @description A value's type and data. Strings are text, `REG_BINARY` (and any type
+         *     without a form of its own, read only) is lowercase hex.
+         */
+        RegistryData: {
+            data: string;
+            /** @enum {string} */
+            type: "REG_SZ";
+        } | {
+            data: string;
+            /** @enum {string} */
+            type: "REG_EXPAND_SZ";
+        } | {
+            data: string[];
+            /** @enum {string} */
+            type: "REG_MULTI_SZ";
+        } | {
+            /** Format: int32 */
+            data: number;
+            /** @enum {string} */
+            type: "REG_DWORD";
+        } | {
+            /** Format: int64 */
+            data: number;
+            /** @enum {string} */
+            type: "REG_QWORD";
+        } | {
+            /** @description Lowercase hex, two digits a byte. */
+            data: string;
+            /** @enum {string} */
+            type: "REG_BINARY";
+        } | {
+            /** @enum {string} */
+            type: "REG_NONE";
+        } | {
+            /**
+             * @description Any other type (`REG_DWORD_BIG_ENDIAN`, `REG_LINK`, resource lists…),
+             *     shown raw; it cannot be written.
+             */
+            data: {
+                /** @description The data in lowercase hex. */
+                hex: string;
+                /**
+                 * Format: int32
+                 * @description The type's number (`REG_LINK` is 6).
+                 */
+                kind: number;
+            };
+            /** @enum {string} */
+            type: "other";
+        };
+        /**
+         * @description A root key, named as `reg.exe` names it.
+         * @enum {string}
+         */
+        RegistryHive: "HKLM" | "HKCU" | "HKU" | "HKCR" | "HKCC";
+        /**
+         * @description What to do in the registry. Key paths are below the hive, parts separated
+         *     by `\` (`SOFTWARE\Contoso`); `""` is the hive itself.
+         */
+        RegistryOperation: {
+            hive: components["schemas"]["RegistryHive"];
+            /** @enum {string} */
+            operation: "list_key";
+            path: string;
+        } | {
+            hive: components["schemas"]["RegistryHive"];
+            name: string;
+            /** @enum {string} */
+            operation: "get_value";
+            path: string;
+        } | {
+            hive: components["schemas"]["RegistryHive"];
+            name: string;
+            /** @enum {string} */
+            operation: "set_value";
+            path: string;
+            value: components["schemas"]["RegistryData"];
+        } | {
+            hive: components["schemas"]["RegistryHive"];
+            /** @enum {string} */
+            operation: "create_key";
+            path: string;
+        } | {
+            hive: components["schemas"]["RegistryHive"];
+            /** @enum {string} */
+            operation: "delete_key";
+            path: string;
+        } | {
+            hive: components["schemas"]["RegistryHive"];
+            name: string;
+            /** @enum {string} */
+            operation: "delete_value";
+            path: string;
+        };
+        /** @description One value of a key. */
+        RegistryValue: {
+            /** @description `""` is the key's default value. */
+            name: string;
+            /** @description Only part of the data is shown (in a listing; read the value for all of it). */
+            truncated?: boolean;
+            value: components["schemas"]["RegistryData"];
         };
         RevealRequest: {
             /** @description The caller's password… */
@@ -5652,6 +5798,55 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    registry_operation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["AgentId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RegistryOperation"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Command"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

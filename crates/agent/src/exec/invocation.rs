@@ -294,6 +294,9 @@ pub fn plan(request: &CommandRequest, os: TargetOs) -> Result<Plan, String> {
                     .collect(),
             )
         }
+        (CommandType::Registry, _) => {
+            return Err("a registry operation is carried out by the agent, not spawned".into())
+        }
         (CommandType::Script, _) => {
             let interpreter = request
                 .interpreter

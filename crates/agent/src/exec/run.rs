@@ -16,7 +16,9 @@ use crate::process;
 use anyhow::Result;
 use chrono::{DateTime, Utc};
 use gururmm_protocol::commands::{MAX_TIMEOUT_SECONDS, MIN_TIMEOUT_SECONDS};
-use gururmm_protocol::{CommandId, CommandOutcome, CommandRequest, CommandResult, OutputStream};
+use gururmm_protocol::{
+    CommandId, CommandOutcome, CommandRequest, CommandResult, CommandType, OutputStream,
+};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::AsyncReadExt;
@@ -85,6 +87,9 @@ pub(crate) async fn execute<P: Progress>(
         tracing::info!(%id, "command could not run: {error}");
         result_without_output(id, CommandOutcome::Failed, Some(error), None)
     };
+    if request.command_type == CommandType::Registry {
+        return carry_out_registry(progress, layout, request, cancelled).await;
+    }
     let invocation = match invocation::prepare(request).await {
         Ok(invocation) => invocation,
         Err(error) => return failed(error),
@@ -231,6 +236,74 @@ pub(crate) async fn execute<P: Progress>(
         stderr_bytes,
         stdout_truncated,
         stderr_truncated,
+    }
+}
+
+/// Carries out a registry operation in the agent itself (no process): its
+/// answer goes to the stdout spool file like any output, so the relay, the
+/// journal and recovery treat it as every other command.
+async fn carry_out_registry<P: Progress>(
+    progress: &Arc<P>,
+    layout: &Layout,
+    request: &CommandRequest,
+    mut cancelled: oneshot::Receiver<()>,
+) -> CommandResult {
+    let id = request.id;
+    let limit = request.output_limit_bytes.min(MAX_OUTPUT_LIMIT_BYTES);
+    let failed = |error: String, started_at| {
+        tracing::info!(%id, "registry operation failed: {error}");
+        result_without_output(id, CommandOutcome::Failed, Some(error), started_at)
+    };
+    let writers =
+        SpoolWriter::create(&layout.output(id, OutputStream::Stdout), limit).and_then(|stdout| {
+            SpoolWriter::create(&layout.output(id, OutputStream::Stderr), limit)
+                .map(|stderr| (stdout, stderr))
+        });
+    let (mut stdout, _stderr) = match writers {
+        Ok(writers) => writers,
+        Err(error) => return failed(format!("{error:#}"), None),
+    };
+    if cancelled.try_recv().is_ok() {
+        return result_without_output(id, CommandOutcome::Cancelled, None, None);
+    }
+    let started_at = Utc::now();
+    let marker = CommandState::Running {
+        started_at,
+        process: None,
+    };
+    if let Err(error) = spool::write_json(&layout.state(id), &marker) {
+        return failed(
+            format!("could not record that the command starts: {error:#}"),
+            None,
+        );
+    }
+    progress.started(id, started_at);
+    let command = request.command.clone();
+    // The registry calls block; they are quick, and a cancel that arrives
+    // meanwhile finds the operation done (it cannot be half-undone).
+    let answer = tokio::task::spawn_blocking(move || crate::registry::execute(&command, limit))
+        .await
+        .unwrap_or_else(|error| Err(format!("the registry operation failed: {error}")));
+    let json = match answer {
+        Ok(json) => json,
+        Err(error) => return failed(error, Some(started_at)),
+    };
+    if let Err(error) = stdout.write(json.as_bytes()).and_then(|_| stdout.finish()) {
+        return failed(format!("{error:#}"), Some(started_at));
+    }
+    progress.output_grew(id, OutputStream::Stdout, stdout.stored());
+    tracing::info!(%id, "registry operation done");
+    CommandResult {
+        id,
+        outcome: CommandOutcome::Completed,
+        exit_code: Some(0),
+        error: None,
+        started_at: Some(started_at),
+        finished_at: Utc::now(),
+        stdout_bytes: stdout.stored(),
+        stderr_bytes: 0,
+        stdout_truncated: stdout.truncated(),
+        stderr_truncated: false,
     }
 }
 

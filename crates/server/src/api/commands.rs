@@ -13,7 +13,8 @@ use axum::http::StatusCode;
 use axum::Json;
 use chrono::{DateTime, Utc};
 use gururmm_protocol::{
-    AgentId, CommandId, CommandStatus, CommandType, JobId, RunAs, ScriptId, ServerFrame, UserId,
+    AgentId, CommandId, CommandStatus, CommandType, JobId, RegistryAnswer, RunAs, ScriptId,
+    ServerFrame, UserId,
 };
 use gururmm_store::CommandRecord;
 use gururmm_store::Permission;
@@ -64,6 +65,9 @@ pub struct Command {
     pub job_id: Option<JobId>,
     /// The library script it ran, when it came from one.
     pub script: Option<CommandScript>,
+    /// For a completed `registry` command: the agent's answer (its stdout,
+    /// read). `null` otherwise, and in lists.
+    pub registry: Option<RegistryAnswer>,
 }
 
 /// The script version a command ran.
@@ -86,7 +90,13 @@ impl Command {
         if !show_secrets {
             secrets::hide_env(&mut record.env);
         }
+        let registry = (record.command_type == CommandType::Registry
+            && record.status == CommandStatus::Completed
+            && !record.stdout_truncated)
+            .then(|| serde_json::from_str(&record.stdout).ok())
+            .flatten();
         Self {
+            registry,
             id: record.id,
             agent_id: record.agent_id,
             status: record.status,
@@ -155,7 +165,7 @@ async fn commands_response(
         .collect())
 }
 
-async fn command_response(
+pub(crate) async fn command_response(
     state: &AppState,
     current: &CurrentUser,
     record: CommandRecord,

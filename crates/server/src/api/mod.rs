@@ -30,6 +30,7 @@ pub mod operator;
 pub mod organization;
 pub mod overview;
 pub mod policies;
+pub mod registry;
 pub mod roles;
 pub mod saved_views;
 pub mod scripts;
@@ -274,6 +275,7 @@ fn commands_router() -> OpenApiRouter<AppState> {
         .routes(routes!(commands::get_command))
         .routes(routes!(commands::cancel_command))
         .routes(routes!(commands::rerun_command))
+        .routes(routes!(registry::registry_operation))
         .routes(routes!(scripts::list_scripts, scripts::create_script))
         .routes(routes!(
             scripts::get_script,

@@ -36,6 +36,7 @@ pub const SCOPED_ROUTES: &[&str] = &[
     "GET /api/v1/agents/{id}/events",
     "GET /api/v1/agents/{id}/commands",
     "POST /api/v1/agents/{id}/commands",
+    "POST /api/v1/agents/{id}/registry",
     "GET /api/v1/commands/{id}",
     "POST /api/v1/commands/{id}/cancel",
     "POST /api/v1/commands/{id}/rerun",

@@ -15,7 +15,7 @@ use chrono::{DateTime, Duration, Utc};
 use gururmm_protocol::commands::{MAX_TIMEOUT_SECONDS, MIN_TIMEOUT_SECONDS};
 use gururmm_protocol::{AgentId, CommandStatus};
 use gururmm_protocol::{
-    CommandId, CommandRequest, CommandResult, CommandType, OutputStream, RunAs,
+    CommandId, CommandRequest, CommandResult, CommandType, OutputStream, RegistryOperation, RunAs,
 };
 use gururmm_store::{CommandFinish, CommandRecord, NewCommand, ScriptId, StoreError, User};
 use serde::Deserialize;
@@ -88,6 +88,9 @@ pub fn validate(spec: &CommandSpec) -> ServiceResult<u32> {
     }
     if spec.command.contains('\0') {
         return Err(ServiceError::invalid("command must not contain NUL bytes"));
+    }
+    if spec.command_type == CommandType::Registry {
+        validate_registry(spec)?;
     }
     match (&spec.command_type, &spec.interpreter) {
         (CommandType::Script, None) => {
@@ -165,6 +168,27 @@ pub fn validate(spec: &CommandSpec) -> ServiceResult<u32> {
         }
     }
     Ok(timeout)
+}
+
+/// A registry command: its text is one valid operation, and it takes
+/// nothing a process would (arguments, environment, directory, an account).
+fn validate_registry(spec: &CommandSpec) -> ServiceResult<()> {
+    let operation: RegistryOperation = serde_json::from_str(&spec.command).map_err(|error| {
+        ServiceError::invalid(format!(
+            "a registry command's text is a registry operation as JSON: {error}"
+        ))
+    })?;
+    operation.validate().map_err(ServiceError::invalid)?;
+    if !spec.args.is_empty()
+        || !spec.env.is_empty()
+        || spec.working_dir.is_some()
+        || !matches!(spec.run_as, None | Some(RunAs::System))
+    {
+        return Err(ServiceError::invalid(
+            "a registry command takes no arguments, environment, working_dir or run_as",
+        ));
+    }
+    Ok(())
 }
 
 /// The `run_command` frame for a stored command.
@@ -628,6 +652,24 @@ mod tests {
         check(
             serde_json::json!({"command_type": "shell", "command": "x", "sudo": true}),
             "unknown field",
+        );
+        let list = r#"{"operation":"list_key","hive":"HKLM","path":"SOFTWARE"}"#;
+        assert_eq!(
+            spec(serde_json::json!({"command_type": "registry", "command": list})),
+            Ok(300)
+        );
+        check(
+            serde_json::json!({"command_type": "registry", "command": "reg query HKLM"}),
+            "registry operation as JSON",
+        );
+        check(
+            serde_json::json!({"command_type": "registry",
+                "command": r#"{"operation":"delete_key","hive":"HKLM","path":""}"#}),
+            "hive itself",
+        );
+        check(
+            serde_json::json!({"command_type": "registry", "command": list, "args": ["x"]}),
+            "takes no arguments",
         );
     }
 

@@ -31,6 +31,7 @@ pub mod offline_alerts;
 pub mod operator;
 pub mod policies;
 pub mod readiness;
+pub mod registry;
 pub mod roles;
 pub mod scripts;
 pub mod second_factor;

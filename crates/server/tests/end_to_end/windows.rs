@@ -317,6 +317,15 @@ impl Rig {
         command["id"].as_str().unwrap().to_string()
     }
 
+    /// Carries out a registry operation and answers the finished command.
+    async fn registry(&self, body: Value) -> Value {
+        let command = self
+            .api
+            .post(&format!("/api/v1/agents/{}/registry", self.agent_id), body)
+            .await;
+        self.finished(command["id"].as_str().unwrap()).await
+    }
+
     async fn wait_status(&self, id: &str, wanted: &[&str]) -> Value {
         eventually(
             Duration::from_secs(60),
@@ -458,6 +467,102 @@ async fn the_windows_agent_under_wine_enrolls_reports_and_runs_commands() {
         done["error"]
             .as_str()
             .is_some_and(|e| e.contains("not installed")),
+        "{done}"
+    );
+
+    // The registry: typed values written, read back by the agent and by
+    // Windows' own `reg.exe`, listed, then deleted with their key.
+    let key = r"SOFTWARE\GuruRMM-E2E\Settings";
+    for (name, value) in [
+        ("Level", json!({"type": "REG_DWORD", "data": 3})),
+        (
+            "Server",
+            json!({"type": "REG_SZ", "data": "rmm.example.test — ü"}),
+        ),
+        (
+            "Paths",
+            json!({"type": "REG_MULTI_SZ", "data": ["C:\\one", "D:\\two"]}),
+        ),
+        ("Blob", json!({"type": "REG_BINARY", "data": "00ff10"})),
+        ("Big", json!({"type": "REG_QWORD", "data": 1u64 << 40})),
+    ] {
+        let done = rig
+            .registry(json!({"operation": "set_value", "hive": "HKLM", "path": key, "name": name, "value": value}))
+            .await;
+        assert_eq!(done["registry"], json!({"answer": "done"}), "{done}");
+    }
+    let done = rig
+        .registry(json!({"operation": "get_value", "hive": "HKLM", "path": key, "name": "Server"}))
+        .await;
+    assert_eq!(
+        done["registry"]["value"]["value"],
+        json!({"type": "REG_SZ", "data": "rmm.example.test — ü"}),
+        "{done}"
+    );
+    let done = rig
+        .run(json!({"command_type": "shell", "command": format!("reg query HKLM\\{key} /v Level")}))
+        .await;
+    let done = rig.finished(&done).await;
+    assert!(
+        done["stdout"].as_str().unwrap().contains("0x3"),
+        "reg.exe sees the DWORD: {done}"
+    );
+    let done = rig
+        .registry(json!({"operation": "list_key", "hive": "HKLM", "path": r"SOFTWARE\GuruRMM-E2E"}))
+        .await;
+    assert_eq!(done["registry"]["subkeys"], json!(["Settings"]), "{done}");
+    let done = rig
+        .registry(json!({"operation": "list_key", "hive": "HKLM", "path": key}))
+        .await;
+    let values: Vec<(&str, &Value)> = done["registry"]["values"]
+        .as_array()
+        .unwrap_or_else(|| panic!("a listing: {done}"))
+        .iter()
+        .map(|v| (v["name"].as_str().unwrap(), &v["value"]))
+        .collect();
+    assert_eq!(
+        values,
+        [
+            ("Big", &json!({"type": "REG_QWORD", "data": 1u64 << 40})),
+            ("Blob", &json!({"type": "REG_BINARY", "data": "00ff10"})),
+            ("Level", &json!({"type": "REG_DWORD", "data": 3})),
+            (
+                "Paths",
+                &json!({"type": "REG_MULTI_SZ", "data": ["C:\\one", "D:\\two"]})
+            ),
+            (
+                "Server",
+                &json!({"type": "REG_SZ", "data": "rmm.example.test — ü"})
+            ),
+        ],
+        "{done}"
+    );
+    let done = rig
+        .registry(
+            json!({"operation": "delete_value", "hive": "HKLM", "path": key, "name": "Level"}),
+        )
+        .await;
+    assert_eq!(done["status"], "completed", "{done}");
+    let done = rig
+        .registry(json!({"operation": "get_value", "hive": "HKLM", "path": key, "name": "Level"}))
+        .await;
+    assert_eq!(done["status"], "failed", "{done}");
+    assert!(
+        done["error"].as_str().unwrap().contains("does not exist"),
+        "{done}"
+    );
+    let done = rig
+        .registry(
+            json!({"operation": "delete_key", "hive": "HKLM", "path": r"SOFTWARE\GuruRMM-E2E"}),
+        )
+        .await;
+    assert_eq!(done["status"], "completed", "{done}");
+    let done = rig
+        .registry(json!({"operation": "list_key", "hive": "HKLM", "path": key}))
+        .await;
+    assert_eq!(
+        done["error"],
+        format!("the key HKLM\\{key} does not exist"),
         "{done}"
     );
 

@@ -27,6 +27,7 @@ mod notifications;
 mod operations;
 mod operator;
 mod permissions;
+mod registry;
 mod roles;
 mod saved_views;
 mod scripts;

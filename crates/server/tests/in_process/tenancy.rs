@@ -332,6 +332,9 @@ fn valid_body(method: &Method, path: &str, victim: &Tenant) -> Option<Value> {
             json!({"name": "taken over"})
         }
         "/api/v1/agents/{id}/commands" => json!({"command_type": "shell", "command": "id"}),
+        "/api/v1/agents/{id}/registry" => {
+            json!({"operation": "list_key", "hive": "HKLM", "path": "SOFTWARE"})
+        }
         "/api/v1/agents/{id}" => json!({"alias": "taken over", "tags": ["taken"]}),
         "/api/v1/scripts/{id}" => {
             json!({"name": "taken over", "command_type": "shell", "body": "id"})

@@ -101,11 +101,36 @@ pub(crate) async fn closed(socket: &mut Socket) -> Option<CloseReason> {
     }
 }
 
+/// The `hello` of a Windows machine.
+pub(crate) fn windows_hello(device: &str) -> AgentFrame {
+    let AgentFrame::Hello(hello) = hello(device) else {
+        unreachable!("hello builds a hello")
+    };
+    AgentFrame::Hello(Hello {
+        os: OsInfo {
+            family: "windows".into(),
+            name: "Windows 11 Pro".into(),
+            version: "23H2".into(),
+            kernel: None,
+        },
+        ..hello
+    })
+}
+
 pub(crate) async fn connect(server: &TestServer, agent: &EnrolledAgent) -> Socket {
+    connect_with(server, agent, &hello(&agent.device)).await
+}
+
+/// Connects saying `hello`, and reads the welcome and the checks.
+pub(crate) async fn connect_with(
+    server: &TestServer,
+    agent: &EnrolledAgent,
+    hello: &AgentFrame,
+) -> Socket {
     let mut socket = open(server, &format!("{}.{}", agent.id, agent.secret))
         .await
         .expect("upgrade accepted");
-    send(&mut socket, &hello(&agent.device)).await;
+    send(&mut socket, hello).await;
     match next(&mut socket).await {
         Ok(ServerFrame::Welcome {
             agent_id,
