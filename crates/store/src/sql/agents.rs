@@ -179,6 +179,38 @@ fn tag_pattern(tag: &str) -> String {
 /// Ids per lookup query (well under both backends' limits on binds).
 const LOOKUP_CHUNK: usize = 1000;
 
+/// `(id, column)` of the organization's agents among `ids` (a text column
+/// named by the caller, never by input), asked in chunks of [`LOOKUP_CHUNK`].
+async fn agent_column<DB: SqlDatabase>(
+    pool: &Pool<DB>,
+    org: OrganizationId,
+    ids: &[AgentId],
+    column: &'static str,
+) -> StoreResult<Vec<(String, String)>>
+where
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'q> String: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    usize: ColumnIndex<DB::Row>,
+{
+    let mut found = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(LOOKUP_CHUNK) {
+        let placeholders = (2..chunk.len() + 2)
+            .map(|n| format!("${n}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "SELECT id, {column} FROM agents WHERE organization_id = $1 AND id IN ({placeholders})"
+        );
+        let mut query = sqlx::query_as::<DB, (String, String)>(&sql).bind(org.to_string());
+        for id in chunk {
+            query = query.bind(id.to_string());
+        }
+        found.extend(query.fetch_all(pool).await?);
+    }
+    Ok(found)
+}
+
 /// Agents per presence transaction: about a millisecond of the writer each.
 const PRESENCE_CHUNK: usize = 100;
 
@@ -313,24 +345,11 @@ where
         org: OrganizationId,
         ids: &[AgentId],
     ) -> StoreResult<Vec<(AgentId, String)>> {
-        let mut found = Vec::with_capacity(ids.len());
-        for chunk in ids.chunks(LOOKUP_CHUNK) {
-            let placeholders = (2..chunk.len() + 2)
-                .map(|n| format!("${n}"))
-                .collect::<Vec<_>>()
-                .join(", ");
-            let sql = format!(
-                "SELECT id, hostname FROM agents WHERE organization_id = $1 AND id IN ({placeholders})"
-            );
-            let mut query = sqlx::query_as::<DB, (String, String)>(&sql).bind(org.to_string());
-            for id in chunk {
-                query = query.bind(id.to_string());
-            }
-            for (id, hostname) in query.fetch_all(&self.read).await? {
-                found.push((parse_id(&id)?, hostname));
-            }
-        }
-        Ok(found)
+        agent_column(&self.read, org, ids, "hostname")
+            .await?
+            .into_iter()
+            .map(|(id, hostname)| Ok((parse_id(&id)?, hostname)))
+            .collect()
     }
 
     async fn agent_clients(
@@ -338,24 +357,11 @@ where
         org: OrganizationId,
         ids: &[AgentId],
     ) -> StoreResult<HashMap<AgentId, ClientId>> {
-        let mut found = HashMap::with_capacity(ids.len());
-        for chunk in ids.chunks(LOOKUP_CHUNK) {
-            let placeholders = (2..chunk.len() + 2)
-                .map(|n| format!("${n}"))
-                .collect::<Vec<_>>()
-                .join(", ");
-            let sql = format!(
-                "SELECT id, client_id FROM agents WHERE organization_id = $1 AND id IN ({placeholders})"
-            );
-            let mut query = sqlx::query_as::<DB, (String, String)>(&sql).bind(org.to_string());
-            for id in chunk {
-                query = query.bind(id.to_string());
-            }
-            for (id, client) in query.fetch_all(&self.read).await? {
-                found.insert(parse_id(&id)?, parse_id(&client)?);
-            }
-        }
-        Ok(found)
+        agent_column(&self.read, org, ids, "client_id")
+            .await?
+            .into_iter()
+            .map(|(id, client)| Ok((parse_id(&id)?, parse_id(&client)?)))
+            .collect()
     }
 
     async fn agent_ids(
