@@ -94,33 +94,14 @@ pub(crate) async fn execute<P: Progress>(
         Ok(invocation) => invocation,
         Err(error) => return failed(error),
     };
-    let stdout = match SpoolWriter::create(
-        &layout.output(id, OutputStream::Stdout),
-        request.output_limit_bytes.min(MAX_OUTPUT_LIMIT_BYTES),
-    ) {
-        Ok(writer) => writer,
-        Err(error) => return failed(format!("{error:#}")),
-    };
-    let stderr = match SpoolWriter::create(
-        &layout.output(id, OutputStream::Stderr),
-        request.output_limit_bytes.min(MAX_OUTPUT_LIMIT_BYTES),
-    ) {
-        Ok(writer) => writer,
-        Err(error) => return failed(format!("{error:#}")),
-    };
-    if cancelled.try_recv().is_ok() {
-        return result_without_output(id, CommandOutcome::Cancelled, None, None);
-    }
-    let started_at = Utc::now();
-    let marker = CommandState::Running {
+    let Begun {
+        stdout,
+        stderr,
         started_at,
-        process: None,
+    } = match begin(layout, request, &mut cancelled) {
+        Ok(begun) => begun,
+        Err(ended) => return ended,
     };
-    if let Err(error) = spool::write_json(&layout.state(id), &marker) {
-        return failed(format!(
-            "could not record that the command starts: {error:#}"
-        ));
-    }
     let (mut child, tree) = match spawn_in_tree(&invocation).await {
         Ok(started) => started,
         Err(error) => return failed(error),
@@ -239,6 +220,58 @@ pub(crate) async fn execute<P: Progress>(
     }
 }
 
+/// A command about to run: its spool files are open and the state directory
+/// says it runs since `started_at`.
+struct Begun {
+    stdout: SpoolWriter,
+    stderr: SpoolWriter,
+    started_at: DateTime<Utc>,
+}
+
+/// What every command does before it runs: open its spool files, end here
+/// if a cancel came meanwhile, and record that it starts (the at-most-once
+/// invariant). `Err` is the command's result when it ends before it began.
+fn begin(
+    layout: &Layout,
+    request: &CommandRequest,
+    cancelled: &mut oneshot::Receiver<()>,
+) -> Result<Begun, CommandResult> {
+    let id = request.id;
+    let failed = |error: String| {
+        tracing::info!(%id, "command could not run: {error}");
+        result_without_output(id, CommandOutcome::Failed, Some(error), None)
+    };
+    let limit = request.output_limit_bytes.min(MAX_OUTPUT_LIMIT_BYTES);
+    let writer = |stream| {
+        SpoolWriter::create(&layout.output(id, stream), limit).map_err(|e| failed(format!("{e:#}")))
+    };
+    let stdout = writer(OutputStream::Stdout)?;
+    let stderr = writer(OutputStream::Stderr)?;
+    if cancelled.try_recv().is_ok() {
+        return Err(result_without_output(
+            id,
+            CommandOutcome::Cancelled,
+            None,
+            None,
+        ));
+    }
+    let started_at = Utc::now();
+    let marker = CommandState::Running {
+        started_at,
+        process: None,
+    };
+    spool::write_json(&layout.state(id), &marker).map_err(|error| {
+        failed(format!(
+            "could not record that the command starts: {error:#}"
+        ))
+    })?;
+    Ok(Begun {
+        stdout,
+        stderr,
+        started_at,
+    })
+}
+
 /// Carries out a registry operation in the agent itself (no process): its
 /// answer goes to the stdout spool file like any output, so the relay, the
 /// journal and recovery treat it as every other command.
@@ -254,29 +287,14 @@ async fn carry_out_registry<P: Progress>(
         tracing::info!(%id, "registry operation failed: {error}");
         result_without_output(id, CommandOutcome::Failed, Some(error), started_at)
     };
-    let writers =
-        SpoolWriter::create(&layout.output(id, OutputStream::Stdout), limit).and_then(|stdout| {
-            SpoolWriter::create(&layout.output(id, OutputStream::Stderr), limit)
-                .map(|stderr| (stdout, stderr))
-        });
-    let (mut stdout, _stderr) = match writers {
-        Ok(writers) => writers,
-        Err(error) => return failed(format!("{error:#}"), None),
-    };
-    if cancelled.try_recv().is_ok() {
-        return result_without_output(id, CommandOutcome::Cancelled, None, None);
-    }
-    let started_at = Utc::now();
-    let marker = CommandState::Running {
+    let Begun {
+        mut stdout,
         started_at,
-        process: None,
+        ..
+    } = match begin(layout, request, &mut cancelled) {
+        Ok(begun) => begun,
+        Err(ended) => return ended,
     };
-    if let Err(error) = spool::write_json(&layout.state(id), &marker) {
-        return failed(
-            format!("could not record that the command starts: {error:#}"),
-            None,
-        );
-    }
     progress.started(id, started_at);
     let command = request.command.clone();
     // The registry calls block; they are quick, and a cancel that arrives

@@ -8,7 +8,8 @@ use crate::support::*;
 use crate::wire::*;
 use chrono::Utc;
 use gururmm_protocol::{
-    AgentFrame, CommandOutcome, CommandResult, CommandType, OutputStream, RegistryOperation,
+    AgentFrame, CommandOutcome, CommandRequest, CommandResult, CommandType, OutputStream,
+    RegistryOperation,
 };
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
@@ -27,8 +28,14 @@ async fn windows_agent(server: &TestServer, key: &str, device: &str) -> Enrolled
     }
 }
 
-/// The agent's side of one command: started, `stdout`, then its result.
-async fn answer(socket: &mut Socket, outcome: CommandOutcome, stdout: &str, error: Option<&str>) {
+/// The agent's side of the next command: started, `stdout`, then its
+/// result. Answers the request it got.
+async fn answer(
+    socket: &mut Socket,
+    outcome: CommandOutcome,
+    stdout: &str,
+    error: Option<&str>,
+) -> CommandRequest {
     let request = next_run(socket).await;
     let id = request.id;
     send(
@@ -64,6 +71,7 @@ async fn answer(socket: &mut Socket, outcome: CommandOutcome, stdout: &str, erro
         stderr_truncated: false,
     };
     send(socket, &AgentFrame::CommandResult(result)).await;
+    request
 }
 
 async fn finished(server: &TestServer, token: &str, id: &Value) -> Value {
@@ -94,32 +102,12 @@ async fn registry_operations_reach_the_agent_as_data_and_their_answers_come_back
         let (status, created) = server.post(&path, &token, set.clone()).await;
         assert_eq!(status, StatusCode::CREATED, "{created}");
         assert_eq!((created["command_type"].as_str(), created["status"].as_str()), (Some("registry"), Some("queued")));
-        let request = next_run(&mut socket).await;
+        let request = answer(&mut socket, CommandOutcome::Completed, r#"{"answer":"done"}"#, None).await;
         assert_eq!(request.command_type, CommandType::Registry);
         let sent: RegistryOperation = serde_json::from_str(&request.command).unwrap();
         assert_eq!(sent, serde_json::from_value(set).unwrap(), "the operation travels as data");
         assert!(request.args.is_empty() && request.env.is_empty());
         assert_eq!(request.timeout_seconds, 60);
-        let id = request.id;
-        send(&mut socket, &AgentFrame::CommandStarted { id, started_at: Utc::now() }).await;
-        let done = r#"{"answer":"done"}"#;
-        send(&mut socket, &AgentFrame::CommandOutput { id, stream: OutputStream::Stdout, offset: 0, data: done.into() }).await;
-        send(
-            &mut socket,
-            &AgentFrame::CommandResult(CommandResult {
-                id,
-                outcome: CommandOutcome::Completed,
-                exit_code: Some(0),
-                error: None,
-                started_at: Some(Utc::now()),
-                finished_at: Utc::now(),
-                stdout_bytes: done.len() as u64,
-                stderr_bytes: 0,
-                stdout_truncated: false,
-                stderr_truncated: false,
-            }),
-        )
-        .await;
         let command = finished(&server, &token, &created["id"]).await;
         assert_eq!(command["registry"], json!({"answer": "done"}));
 
