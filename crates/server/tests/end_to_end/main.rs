@@ -19,3 +19,6 @@ mod remote_execution;
 mod windows;
 #[cfg(target_os = "linux")]
 mod windows_installer;
+// Runs itself again inside a network namespace of its own (Linux).
+#[cfg(target_os = "linux")]
+mod windows_network;

@@ -162,7 +162,12 @@ impl Wine {
     /// Starts the agent like `binaries::start_agent` does, under Wine, `key`
     /// only for the first start; its output is added to
     /// `target/windows-e2e/agent.log`.
-    fn start_agent(&self, base: &str, state_dir: &Path, key: Option<&str>) -> ChildGuard {
+    pub(crate) fn start_agent(
+        &self,
+        base: &str,
+        state_dir: &Path,
+        key: Option<&str>,
+    ) -> ChildGuard {
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
