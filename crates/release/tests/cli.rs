@@ -1,0 +1,250 @@
+//! `gururmm-release` as a release manager runs it: keys, a key statement, a
+//! signed build, its verification; then tampering, a rotation that revokes
+//! the old signing key, and mistakes, each refused with a clear message.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn release(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_gururmm-release"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run gururmm-release")
+}
+
+fn ok(args: &[&str], dir: &Path) -> String {
+    let output = release(args, dir);
+    assert!(
+        output.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
+fn refused(args: &[&str], dir: &Path) -> String {
+    let output = release(args, dir);
+    assert!(!output.status.success(), "{args:?} should fail");
+    String::from_utf8(output.stderr).unwrap()
+}
+
+const VERIFY: [&str; 7] = [
+    "verify",
+    "--root",
+    "root.pub",
+    "--releases-dir",
+    "releases",
+    "--artifact",
+    "gururmm-agent-0.2.0-linux-x86_64",
+];
+
+fn keygen(name: &str, dir: &Path) -> String {
+    ok(
+        &[
+            "keygen",
+            "--secret-key",
+            &format!("{name}.key"),
+            "--public-key",
+            &format!("{name}.pub"),
+            "--password-file",
+            "password",
+        ],
+        dir,
+    )
+}
+
+fn certify(signing: &[&str], revoke: &[&str], sequence: &str, dir: &Path) -> String {
+    let mut args = vec![
+        "certify",
+        "--root-key",
+        "root.key",
+        "--password-file",
+        "password",
+    ];
+    for key in signing {
+        args.extend(["--signing-key", key]);
+    }
+    for id in revoke {
+        args.extend(["--revoke", id]);
+    }
+    args.extend(["--sequence", sequence, "--releases-dir", "releases"]);
+    ok(&args, dir)
+}
+
+fn sign(key: &str, dir: &Path) -> String {
+    ok(
+        &[
+            "sign",
+            "--key",
+            key,
+            "--password-file",
+            "password",
+            "--artifact",
+            "build/gururmm-agent",
+            "--version",
+            "0.2.0",
+            "--platform",
+            "linux",
+            "--arch",
+            "x86_64",
+            "--releases-dir",
+            "releases",
+        ],
+        dir,
+    )
+}
+
+#[test]
+fn a_release_is_signed_verified_and_every_tampering_or_revocation_refused() {
+    let temp = tempfile::tempdir().unwrap();
+    let dir = temp.path();
+    std::fs::write(dir.join("password"), "correct horse battery staple\n").unwrap();
+    std::fs::create_dir(dir.join("build")).unwrap();
+    std::fs::write(dir.join("build/gururmm-agent"), b"\x7fELF agent 0.2.0").unwrap();
+
+    let root = keygen("root", dir);
+    assert!(root.starts_with("key "), "{root}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.join("root.key"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "the secret key is private");
+    }
+    let secret = std::fs::read_to_string(dir.join("root.key")).unwrap();
+    assert!(
+        !secret.contains("correct horse"),
+        "the password is not stored"
+    );
+    let again = refused(
+        &[
+            "keygen",
+            "--secret-key",
+            "root.key",
+            "--public-key",
+            "x.pub",
+            "--password-file",
+            "password",
+        ],
+        dir,
+    );
+    assert!(again.contains("never overwritten"), "{again}");
+    let old_id = keygen("signing", dir)
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .trim_end_matches(':')
+        .to_string();
+
+    certify(&["signing.pub"], &[], "1", dir);
+    let signed = sign("signing.key", dir);
+    assert!(
+        signed.contains("gururmm-agent-0.2.0-linux-x86_64"),
+        "{signed}"
+    );
+    for file in [
+        "keys.json",
+        "keys.json.minisig",
+        "gururmm-agent-0.2.0-linux-x86_64.json.minisig",
+    ] {
+        assert!(dir.join("releases").join(file).is_file(), "{file}");
+    }
+    let verified = ok(&VERIFY, dir);
+    assert!(
+        verified.starts_with("OK gururmm-agent-0.2.0-linux-x86_64: version 0.2.0"),
+        "{verified}"
+    );
+
+    // Not newer than what a machine runs.
+    let mut newer_installed = VERIFY.to_vec();
+    newer_installed.extend(["--installed", "0.2.0"]);
+    assert!(refused(&newer_installed, dir).contains("not newer"));
+
+    // One flipped bit in the published build.
+    let published = dir.join("releases/gururmm-agent-0.2.0-linux-x86_64");
+    let good = std::fs::read(&published).unwrap();
+    let mut bent = good.clone();
+    bent[3] ^= 0x10;
+    std::fs::write(&published, &bent).unwrap();
+    assert!(refused(&VERIFY, dir).contains("SHA-256"));
+    std::fs::write(&published, &good).unwrap();
+
+    // A key the root never vouched for.
+    keygen("rogue", dir);
+    sign("rogue.key", dir);
+    assert!(refused(&VERIFY, dir).contains("not trusted"));
+
+    // Rotation: a new signing key, the old one revoked, by the root alone.
+    keygen("signing2", dir);
+    certify(&["signing.pub", "signing2.pub"], &[&old_id], "2", dir);
+    sign("signing.key", dir);
+    let revoked = refused(&VERIFY, dir);
+    assert!(
+        revoked.contains("revoked") && revoked.contains(&old_id),
+        "{revoked}"
+    );
+    sign("signing2.key", dir);
+    ok(&VERIFY, dir);
+
+    // Mistakes are explained.
+    std::fs::write(dir.join("wrong"), "not the password at all\n").unwrap();
+    let wrong = refused(
+        &[
+            "sign",
+            "--key",
+            "signing2.key",
+            "--password-file",
+            "wrong",
+            "--artifact",
+            "build/gururmm-agent",
+            "--version",
+            "0.3.0",
+            "--platform",
+            "linux",
+            "--arch",
+            "x86_64",
+            "--releases-dir",
+            "releases",
+        ],
+        dir,
+    );
+    assert!(wrong.contains("password"), "{wrong}");
+    std::fs::write(dir.join("short"), "short\n").unwrap();
+    assert!(refused(
+        &[
+            "keygen",
+            "--secret-key",
+            "s.key",
+            "--public-key",
+            "s.pub",
+            "--password-file",
+            "short"
+        ],
+        dir
+    )
+    .contains("at least 12"));
+    let version = refused(
+        &[
+            "sign",
+            "--key",
+            "signing2.key",
+            "--password-file",
+            "password",
+            "--artifact",
+            "build/gururmm-agent",
+            "--version",
+            "two",
+            "--platform",
+            "linux",
+            "--arch",
+            "x86_64",
+            "--releases-dir",
+            "releases",
+        ],
+        dir,
+    );
+    assert!(version.contains("semantic version"), "{version}");
+}
