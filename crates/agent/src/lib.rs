@@ -25,6 +25,7 @@ pub mod connection;
 pub mod enroll;
 pub mod enroll_key;
 pub mod exec;
+pub mod install;
 pub mod log_file;
 pub mod process;
 pub mod registry;
