@@ -411,8 +411,6 @@ impl Drop for Guard {
 
 struct Stack {
     base: String,
-    /// An administrator's bearer token.
-    token: String,
     /// The demo site's enrollment key, when this start created it.
     enroll_key: Option<String>,
     agent_hostname: String,
@@ -464,6 +462,21 @@ fn api(
     }
 }
 
+/// An administrator's bearer token, fresh: specs may revoke earlier sessions.
+fn log_in(base: &str, email: &str, password: &str) -> Result<String> {
+    let login = api(
+        "POST",
+        base,
+        "/api/v1/auth/login",
+        None,
+        Some(json!({"email": email, "password": password})),
+    )?;
+    Ok(login["token"]
+        .as_str()
+        .context("login returned no token")?
+        .to_string())
+}
+
 /// Starts the server on `data_dir` and a local agent, creating the demo
 /// client, site and key when needed. Returns once the agent is online.
 /// `allow_private_webhooks` lets webhooks reach loopback, where the browser
@@ -506,17 +519,7 @@ fn start_stack(
     wait_for("the server to answer", 60, || {
         api("GET", &base, "/api/v1/health", None, None).ok()
     })?;
-    let login = api(
-        "POST",
-        &base,
-        "/api/v1/auth/login",
-        None,
-        Some(json!({"email": email, "password": password})),
-    )?;
-    let token = login["token"]
-        .as_str()
-        .context("login returned no token")?
-        .to_string();
+    let token = log_in(&base, email, password)?;
 
     let agent_state = data_dir.join("demo-agent");
     let enroll_key = if agent_state.join("agent.json").exists() {
@@ -605,7 +608,6 @@ fn start_stack(
     })?;
     Ok(Stack {
         base,
-        token,
         enroll_key,
         agent_hostname,
         server,
@@ -696,7 +698,8 @@ fn browser_suite(specs: &[String]) -> Result<()> {
         .context("the browser suite's fresh stack created no enrollment key")?;
     let windows = windows_stack::start_windows_agent(
         &stack.base,
-        &stack.token,
+        // The other specs ran first, and some revoke sessions.
+        &log_in(&stack.base, email, &password)?,
         key,
         &dir.join("windows-agent"),
     )

@@ -93,17 +93,23 @@ pub(crate) fn start_windows_agent(
             .spawn()
             .context("starting the Windows agent under wine")?,
     );
+    let mut last_error = String::new();
     let id = wait_for("the Windows agent to come online", 120, || {
-        let agents = api(
+        match api(
             "GET",
             base,
             "/api/v1/agents?status=online&os=windows",
             Some(token),
             None,
-        )
-        .ok()?;
-        agents["items"].get(0)?["id"].as_str().map(str::to_owned)
-    })?;
+        ) {
+            Ok(agents) => agents["items"].get(0)?["id"].as_str().map(str::to_owned),
+            Err(error) => {
+                last_error = format!(" (last answer: {error})");
+                None
+            }
+        }
+    })
+    .with_context(|| format!("listing online Windows agents{last_error}"))?;
     Ok(WindowsAgent {
         id,
         _agent: agent,
