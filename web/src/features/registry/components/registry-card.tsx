@@ -89,7 +89,8 @@ function RegistryBrowser({ agentId, agentOnline }: { agentId: string; agentOnlin
       </CardHeader>
       {location ? (
         <CardContent className="grid gap-3">
-          <LocationBar location={location} onOpen={open} />
+          {/* Keyed by the location: a path typed but not opened gives way to the key opened instead. */}
+          <LocationBar key={locationKey(location)} location={location} onOpen={open} />
           <div className="flex flex-wrap items-center gap-2">
             <Button variant="outline" size="sm" onClick={() => void list(location).catch(() => undefined)} disabled={operation.isPending}>
               <RefreshCwIcon /> Refresh
