@@ -19,6 +19,11 @@ export const baseUrl = requiredEnv("GURURMM_E2E_URL").replace(/\/+$/, "");
 export const email = requiredEnv("GURURMM_E2E_EMAIL");
 export const password = requiredEnv("GURURMM_E2E_PASSWORD");
 export const agentHostname = requiredEnv("GURURMM_E2E_AGENT_HOSTNAME");
+/**
+ * The Windows agent under Wine that `cargo xtask browser` enrolls for the specs that need one (it
+ * reports the host's name too, so it is found by OS family); unset where it cannot run.
+ */
+export const windowsAgentId = process.env.GURURMM_E2E_WINDOWS_AGENT_ID;
 const chromiumPath = process.env.GURURMM_E2E_CHROMIUM ?? "/usr/bin/chromium";
 const resultsDir = join(dirname(fileURLToPath(import.meta.url)), "..", "test-results");
 

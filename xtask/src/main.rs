@@ -12,7 +12,8 @@
 //!   suite that cannot run is a failure.
 //! - `codegen [--check]`: regenerate (or check) `web/openapi.json` and the
 //!   TypeScript API types.
-//! - `browser [SPEC...]`: only the browser suite (or the named `web/e2e` files), against a fresh server and agent.
+//! - `browser [SPEC...]`: only the browser suite (or the named `web/e2e` files), against a fresh server and agent,
+//!   and the Windows agent under Wine for the registry spec (see `windows_stack.rs`).
 //! - `bench [--full] [--postgres URL] [--monitoring-only] [--list-only] [--agent-only] [--windows-agent-only]`: the benchmark harness (see `bench.rs`).
 //! - `package [--container]`: the server and dashboard as a `.deb` (see `package.rs`).
 //! - `dist windows`: the Windows agent, release build, within its size budget.
@@ -23,8 +24,10 @@
 
 mod bench;
 mod package;
+mod windows_stack;
 
 use anyhow::{bail, Context, Result};
+use gururmm_testing::wine::{missing_wine_programs, on_path};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
@@ -45,6 +48,10 @@ fn main() -> Result<()> {
         }
         Some("browser") => {
             build_all()?;
+            // The Windows agent the registry spec drives under Wine, when this machine can build it.
+            if rust_target_installed(WINDOWS_TARGET) && on_path("x86_64-w64-mingw32-gcc") {
+                run(cargo().args(["build", "-p", "gururmm-agent", "--target", WINDOWS_TARGET]))?;
+            }
             browser_suite(&args[1..])
         }
         _ => {
@@ -156,11 +163,6 @@ fn rust_target_installed(target: &str) -> bool {
         })
 }
 
-fn on_path(program: &str) -> bool {
-    std::env::var_os("PATH")
-        .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
-}
-
 /// What the Windows suite needs, each with how to get it; empty when all is there.
 fn windows_suite_missing() -> Vec<String> {
     let mut missing = Vec::new();
@@ -169,10 +171,8 @@ fn windows_suite_missing() -> Vec<String> {
             "the Rust target (rustup target add {WINDOWS_TARGET})"
         ));
     }
+    missing.extend(missing_wine_programs());
     for (program, package) in [
-        ("x86_64-w64-mingw32-gcc", "gcc-mingw-w64-x86-64"),
-        ("wine", "wine wine64"),
-        ("wineserver", "wine wine64"),
         ("wixl", "wixl"),
         ("msiinfo", "msitools"),
         ("msibuild", "msitools"),
@@ -411,6 +411,8 @@ impl Drop for Guard {
 
 struct Stack {
     base: String,
+    /// The demo site's enrollment key, when this start created it.
+    enroll_key: Option<String>,
     agent_hostname: String,
     server: Guard,
     _agent: Guard,
@@ -460,6 +462,21 @@ fn api(
     }
 }
 
+/// An administrator's bearer token, fresh: specs may revoke earlier sessions.
+fn log_in(base: &str, email: &str, password: &str) -> Result<String> {
+    let login = api(
+        "POST",
+        base,
+        "/api/v1/auth/login",
+        None,
+        Some(json!({"email": email, "password": password})),
+    )?;
+    Ok(login["token"]
+        .as_str()
+        .context("login returned no token")?
+        .to_string())
+}
+
 /// Starts the server on `data_dir` and a local agent, creating the demo
 /// client, site and key when needed. Returns once the agent is online.
 /// `allow_private_webhooks` lets webhooks reach loopback, where the browser
@@ -502,17 +519,7 @@ fn start_stack(
     wait_for("the server to answer", 60, || {
         api("GET", &base, "/api/v1/health", None, None).ok()
     })?;
-    let login = api(
-        "POST",
-        &base,
-        "/api/v1/auth/login",
-        None,
-        Some(json!({"email": email, "password": password})),
-    )?;
-    let token = login["token"]
-        .as_str()
-        .context("login returned no token")?
-        .to_string();
+    let token = log_in(&base, email, password)?;
 
     let agent_state = data_dir.join("demo-agent");
     let enroll_key = if agent_state.join("agent.json").exists() {
@@ -571,13 +578,7 @@ fn start_stack(
     // The demo server listens on loopback without TLS, which the agent refuses
     // unless told otherwise.
     agent
-        .args([
-            "run",
-            "--allow-insecure-http",
-            "--server",
-            &base,
-            "--state-dir",
-        ])
+        .args(gururmm_testing::agent_run_args(&base))
         .arg(&agent_state);
     // From the environment, never the command line, where every local user
     // could read it.
@@ -595,7 +596,7 @@ fn start_stack(
         let agents = api(
             "GET",
             &base,
-            "/api/v1/agents?status=online",
+            "/api/v1/agents?status=online&os=linux",
             Some(&token),
             None,
         )
@@ -607,6 +608,7 @@ fn start_stack(
     })?;
     Ok(Stack {
         base,
+        enroll_key,
         agent_hostname,
         server,
         _agent: agent,
@@ -651,19 +653,63 @@ fn browser_suite(specs: &[String]) -> Result<()> {
         true,
         Some(&releases),
     )?;
-    let mut npm_args = vec!["run", "test:e2e", "--"];
-    npm_args.extend(specs.iter().map(String::as_str));
-    run(npm(&npm_args)
-        .env("GURURMM_E2E_URL", &stack.base)
-        .env("GURURMM_E2E_EMAIL", email)
-        .env("GURURMM_E2E_PASSWORD", &password)
-        .env("GURURMM_E2E_AGENT_HOSTNAME", &stack.agent_hostname))
+    let windows_spec =
+        |spec: &String| windows_stack::WINDOWS_SPECS.contains(&spec.trim_start_matches("web/"));
+    let run_specs = |specs: Vec<&str>, windows_agent_id: Option<&str>| {
+        let mut npm_args = vec!["run", "test:e2e", "--"];
+        npm_args.extend(specs);
+        let mut command = npm(&npm_args);
+        command
+            .env("GURURMM_E2E_URL", &stack.base)
+            .env("GURURMM_E2E_EMAIL", email)
+            .env("GURURMM_E2E_PASSWORD", &password)
+            .env("GURURMM_E2E_AGENT_HOSTNAME", &stack.agent_hostname);
+        if let Some(id) = windows_agent_id {
+            command.env("GURURMM_E2E_WINDOWS_AGENT_ID", id);
+        }
+        run(command).with_context(|| {
+            format!(
+                "browser suite failed; server and agent logs are in {}",
+                dir.display()
+            )
+        })
+    };
+    // The other specs expect the demo agent alone under the host's name (the
+    // Windows agent under Wine reports the same name): they run first, then
+    // the Windows agent joins for the specs that drive it.
+    let others: Vec<&String> = specs.iter().filter(|spec| !windows_spec(spec)).collect();
+    if specs.is_empty() || !others.is_empty() {
+        let mut filters: Vec<&str> = others.iter().map(|spec| spec.as_str()).collect();
+        for excluded in windows_stack::WINDOWS_SPECS {
+            filters.extend(["--exclude", excluded]);
+        }
+        run_specs(filters, None)?;
+    }
+    if !(specs.is_empty() || specs.iter().any(windows_spec)) {
+        return Ok(());
+    }
+    if !windows_stack::windows_agent_available()? {
+        // The specs say themselves why they skip.
+        return run_specs(windows_stack::WINDOWS_SPECS.to_vec(), None);
+    }
+    let key = stack
+        .enroll_key
+        .as_deref()
+        .context("the browser suite's fresh stack created no enrollment key")?;
+    let windows = windows_stack::start_windows_agent(
+        &stack.base,
+        // The other specs ran first, and some revoke sessions.
+        &log_in(&stack.base, email, &password)?,
+        key,
+        &dir.join("windows-agent"),
+    )
     .with_context(|| {
         format!(
-            "browser suite failed; server and agent logs are in {}",
-            dir.display()
+            "the Windows agent under Wine; its logs are in {}",
+            dir.join("windows-agent").display()
         )
-    })
+    })?;
+    run_specs(windows_stack::WINDOWS_SPECS.to_vec(), Some(&windows.id))
 }
 
 fn demo() -> Result<()> {

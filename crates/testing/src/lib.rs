@@ -7,11 +7,28 @@
 //!   their output read line by line without blocking the test forever.
 //! - [`free_port`], [`process_running`], [`running_as_root`], [`LocalUser`]: the
 //!   machine as the tests see it.
+//! - [`wine`]: a Wine prefix for the Windows agent on Linux, with the
+//!   ProcessPrng shim it needs (the Windows suites, the browser suite, the bench).
 
 mod eventually;
 mod machine;
 mod process;
+pub mod wine;
 
 pub use eventually::{eventually, Ready};
 pub use machine::{free_port, process_running, running_as_root, LocalUser};
 pub use process::{ChildGuard, OutputLines};
+
+/// The agent's `run` arguments against a test server on loopback, up to
+/// `--state-dir`, whose value the caller adds in its own form (a Unix path,
+/// or a Windows one under Wine). The server speaks plain HTTP, which the agent
+/// refuses unless told otherwise.
+pub fn agent_run_args(base: &str) -> [&str; 5] {
+    [
+        "run",
+        "--allow-insecure-http",
+        "--server",
+        base,
+        "--state-dir",
+    ]
+}

@@ -17,15 +17,22 @@ impl ChildGuard {
     /// Waits for the child to exit on its own; panics with `what` if it is still
     /// running after `within`.
     pub fn wait_for_exit(&mut self, within: Duration, what: &str) -> ExitStatus {
+        self.wait_until(within)
+            .expect("the child's status")
+            .unwrap_or_else(|| panic!("still running after {within:?}: {what}"))
+    }
+
+    /// Waits for the child to exit on its own, for at most `within`; its
+    /// status, or `None` if it is still running.
+    pub fn wait_until(&mut self, within: Duration) -> std::io::Result<Option<ExitStatus>> {
         let deadline = Instant::now() + within;
         loop {
-            if let Some(status) = self.0.try_wait().expect("the child's status") {
-                return status;
+            if let Some(status) = self.0.try_wait()? {
+                return Ok(Some(status));
             }
-            assert!(
-                Instant::now() < deadline,
-                "still running after {within:?}: {what}"
-            );
+            if Instant::now() >= deadline {
+                return Ok(None);
+            }
             std::thread::sleep(Duration::from_millis(20));
         }
     }

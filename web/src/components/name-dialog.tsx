@@ -5,7 +5,7 @@ import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, D
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
 
-/** The create and rename dialog for anything that is just a name (clients, sites). */
+/** The create and rename dialog for anything that is just a name (clients, sites, registry keys). */
 export function NameDialog({
   trigger,
   title,
@@ -13,6 +13,8 @@ export function NameDialog({
   label,
   initialName = "",
   submitLabel,
+  maxLength = 200,
+  validate,
   onSubmit,
 }: {
   trigger: ReactNode;
@@ -21,6 +23,9 @@ export function NameDialog({
   label: string;
   initialName?: string;
   submitLabel: string;
+  maxLength?: number;
+  /** Why the trimmed name cannot be used (beyond being empty), or null; nothing is submitted then. */
+  validate?: (name: string) => string | null;
   onSubmit: (name: string) => Promise<unknown>;
 }) {
   const [open, setOpen] = useState(false);
@@ -33,6 +38,11 @@ export function NameDialog({
     const trimmed = name.trim();
     if (!trimmed) {
       setFailure("The name cannot be empty.");
+      return;
+    }
+    const problem = validate?.(trimmed) ?? null;
+    if (problem) {
+      setFailure(problem);
       return;
     }
     setPending(true);
@@ -75,7 +85,7 @@ export function NameDialog({
               id="name-dialog-input"
               autoFocus
               value={name}
-              maxLength={200}
+              maxLength={maxLength}
               onChange={(event) => setName(event.target.value)}
               aria-invalid={failure !== null}
             />

@@ -13,6 +13,7 @@ export const COMMAND_TYPE_LABELS: Record<string, string> = {
   powershell: "PowerShell",
   python: "Python",
   script: "Script",
+  registry: "Registry",
 };
 
 /** Each type with how the agent runs it. */

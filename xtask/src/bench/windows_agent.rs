@@ -5,26 +5,12 @@
 //! Wine runs it, not as Windows would (see docs/benchmarks.md).
 
 use super::{footprint, setup_server, Footprint, Scale};
-use crate::{api, root, run, wait_for, Guard};
-use anyhow::{bail, Context, Result};
+use crate::{api, root, wait_for, Guard};
+use anyhow::{Context, Result};
+use gururmm_testing::wine::{build_prng_shim, windows_path, EndedOnDrop, WinePrefix};
 use serde_json::{json, Value};
-use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::Duration;
-
-/// A `wine`/`wineserver` command in the bench's own prefix.
-fn wine(program: &str, prefix: &Path) -> Command {
-    let mut command = Command::new(program);
-    command
-        .env("WINEPREFIX", prefix)
-        .env("WINEDEBUG", "-all")
-        .env("WINEDLLOVERRIDES", "mscoree,mshtml=")
-        .env_remove("DISPLAY")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    command
-}
 
 /// The Linux process Wine runs `needle` (a Windows command line) in.
 fn wine_process(needle: &str) -> Option<u32> {
@@ -42,15 +28,6 @@ fn wine_process(needle: &str) -> Option<u32> {
         })
 }
 
-/// Ends every process of the prefix when dropped.
-struct Prefix<'a>(&'a Path);
-
-impl Drop for Prefix<'_> {
-    fn drop(&mut self) {
-        let _ = wine("wineserver", self.0).arg("-k").status();
-    }
-}
-
 pub(super) fn windows_agent(scale: &Scale) -> Result<Value> {
     crate::dist(&["windows".to_owned()])?;
     let exe = root().join("target/dist/gururmm-agent.exe");
@@ -60,30 +37,20 @@ pub(super) fn windows_agent(scale: &Scale) -> Result<Value> {
     std::fs::create_dir_all(&bin)?;
     std::fs::copy(&exe, bin.join("gururmm-agent.exe"))?;
     // The test-only ProcessPrng shim Wine 8 needs (docs/windows-agent.md).
-    let shim = root().join("crates/server/tests/fixtures/wine");
-    run(Command::new("x86_64-w64-mingw32-gcc")
-        .args(["-shared", "-O2", "-o"])
-        .arg(bin.join("bcryptprimitives.dll"))
-        .arg(shim.join("prng.c"))
-        .arg(shim.join("prng.def"))
-        .arg("-ladvapi32"))?;
-    let prefix_dir = dir.join("prefix");
-    let _prefix = Prefix(&prefix_dir);
-    if !wine("wine", &prefix_dir)
-        .args(["wineboot", "--init"])
-        .status()
-        .context("starting wine")?
-        .success()
-    {
-        bail!("wineboot --init failed");
-    }
+    build_prng_shim(&bin)?;
+    let prefix = EndedOnDrop(WinePrefix::new(dir.join("prefix")));
+    prefix.boot(&dir.join("wineboot.log"))?;
     let server = setup_server(
         &dir.join("server"),
         &format!("sqlite:{}", dir.join("server/bench.db").display()),
     )?;
-    let state = format!("Z:{}", dir.join("state").display()).replace('/', "\\");
+    let state = windows_path(&dir.join("state"));
     let _agent = Guard(
-        wine("wine", &prefix_dir)
+        prefix
+            .command("wine")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
             .arg(bin.join("gururmm-agent.exe"))
             .args([
                 "run",

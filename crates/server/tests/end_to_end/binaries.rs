@@ -176,13 +176,7 @@ pub(crate) fn start_agent(
     command
         // The test server speaks plain HTTP on loopback, which the agent
         // refuses unless told otherwise.
-        .args([
-            "run",
-            "--allow-insecure-http",
-            "--server",
-            base,
-            "--state-dir",
-        ])
+        .args(gururmm_testing::agent_run_args(base))
         .arg(state_dir)
         .args(["--device-id", device_id]);
     if key.is_some() {

@@ -18,6 +18,7 @@
 
 use crate::binaries::*;
 use gururmm_store::testing::TestDatabase;
+use gururmm_testing::wine::{build_prng_shim, missing_wine_programs, windows_path, WinePrefix};
 use gururmm_testing::{eventually, free_port, ChildGuard};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -53,21 +54,11 @@ fn target_dir() -> PathBuf {
         .to_path_buf()
 }
 
-fn on_path(program: &str) -> bool {
-    std::env::var_os("PATH")
-        .map(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
-        .unwrap_or(false)
-}
-
-/// The path Wine's programs use for a Unix path: drive `Z:` is `/`.
-pub(crate) fn windows_path(path: &Path) -> String {
-    format!("Z:{}", path.display()).replace('/', "\\")
-}
-
 /// A Wine prefix of this suite's own with the agent beside its test-only
-/// `bcryptprimitives.dll`. Dropping it ends every process of the prefix.
+/// `bcryptprimitives.dll` (see `gururmm_testing::wine`). Dropping it ends
+/// every process of the prefix.
 pub(crate) struct Wine {
-    pub(crate) prefix: PathBuf,
+    pub(crate) prefix: WinePrefix,
     pub(crate) agent: PathBuf,
     pub(crate) logs: PathBuf,
 }
@@ -86,16 +77,8 @@ impl Wine {
              (cargo xtask test does), or name the .exe in {EXE_VARIABLE}",
             built.display()
         );
-        for (program, package) in [
-            ("wine", "wine wine64"),
-            ("wineserver", "wine wine64"),
-            ("x86_64-w64-mingw32-gcc", "gcc-mingw-w64-x86-64"),
-        ] {
-            assert!(
-                on_path(program),
-                "{GATE}=1 needs {program} (apt-get install -y {package})"
-            );
-        }
+        let missing = missing_wine_programs();
+        assert!(missing.is_empty(), "{GATE}=1 needs {}", missing.join(", "));
         let suffix = if name.is_empty() {
             String::new()
         } else {
@@ -105,57 +88,30 @@ impl Wine {
         let bin = work.join("bin");
         std::fs::create_dir_all(&bin).unwrap();
         let wine = Wine {
-            prefix: target_dir().join(format!("wine-prefix{suffix}")),
+            prefix: WinePrefix::new(target_dir().join(format!("wine-prefix{suffix}"))),
             agent: bin.join("gururmm-agent.exe"),
             logs: work,
         };
         // Whatever a previous run left in this prefix goes first; a named
         // prefix (installed programs, services, registry) is made anew.
-        wine.end_all_processes();
+        wine.prefix.end_all_processes();
         if !name.is_empty() {
-            let _ = std::fs::remove_dir_all(&wine.prefix);
+            let _ = std::fs::remove_dir_all(&wine.prefix.path);
         }
         std::fs::write(wine.logs.join("agent.log"), "").unwrap();
         std::fs::copy(&built, &wine.agent).expect("copy the agent next to the shim");
-        // See the comment in prng.c: Wine 8 lacks ProcessPrng, which Rust's
-        // standard library needs; Windows looks for DLLs beside the program first.
-        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/wine");
-        let status = Command::new("x86_64-w64-mingw32-gcc")
-            .args(["-shared", "-O2", "-o"])
-            .arg(bin.join("bcryptprimitives.dll"))
-            .arg(fixtures.join("prng.c"))
-            .arg(fixtures.join("prng.def"))
-            .arg("-ladvapi32")
-            .status()
-            .expect("run x86_64-w64-mingw32-gcc");
-        assert!(status.success(), "building the ProcessPrng shim failed");
-        // Creates the prefix on first use (some seconds), else only starts Wine.
-        let mut boot = ChildGuard(
-            wine.command("wine")
-                .args(["wineboot", "--init"])
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("start wineboot"),
-        );
-        let booted = boot.wait_for_exit(Duration::from_secs(180), "wineboot --init");
-        assert!(booted.success(), "wineboot --init failed: {booted}");
+        build_prng_shim(&bin).expect("the ProcessPrng shim");
+        wine.prefix
+            .boot(&wine.logs.join("wineboot.log"))
+            .expect("booting the Wine prefix");
         wine
     }
 
-    /// `program` (wine, wineserver) in this suite's prefix, quiet, without
-    /// a display and without the Mono and Gecko installers' prompts.
+    /// `program` (wine, wineserver) in this suite's prefix, without the
+    /// suite's own variables.
     pub(crate) fn command(&self, program: &str) -> Command {
-        let mut command = Command::new(program);
-        command
-            .env("WINEPREFIX", &self.prefix)
-            .env("WINEDEBUG", "-all")
-            .env("WINEDLLOVERRIDES", "mscoree,mshtml=")
-            .env_remove("DISPLAY")
-            .env_remove("WAYLAND_DISPLAY")
-            .env_remove(GATE)
-            .env_remove(EXE_VARIABLE);
+        let mut command = self.prefix.command(program);
+        command.env_remove(GATE).env_remove(EXE_VARIABLE);
         command
     }
 
@@ -176,16 +132,8 @@ impl Wine {
         let mut command = self.command("wine");
         command
             .arg(&self.agent)
-            .args([
-                "run",
-                "--allow-insecure-http",
-                "--server",
-                base,
-                "--state-dir",
-                &windows_path(state_dir),
-                "--device-id",
-                "wine-e2e-device",
-            ])
+            .args(gururmm_testing::agent_run_args(base))
+            .args([&windows_path(state_dir), "--device-id", "wine-e2e-device"])
             .env("RUST_LOG", "info")
             .stdout(log.try_clone().unwrap())
             .stderr(log);
@@ -205,23 +153,6 @@ impl Wine {
     fn agent_log(&self) -> String {
         std::fs::read_to_string(self.logs.join("agent.log")).unwrap_or_default()
     }
-
-    /// Ends every process of the prefix, the wineserver included, and waits
-    /// until it has gone.
-    fn end_all_processes(&self) {
-        for flag in ["-k", "-w"] {
-            let mut server = ChildGuard(
-                self.command("wineserver")
-                    .arg(flag)
-                    .stdin(Stdio::null())
-                    .stdout(Stdio::null())
-                    .stderr(Stdio::null())
-                    .spawn()
-                    .expect("run wineserver"),
-            );
-            server.wait_for_exit(Duration::from_secs(30), &format!("wineserver {flag}"));
-        }
-    }
 }
 
 impl Drop for Wine {
@@ -236,7 +167,7 @@ impl Drop for Wine {
                 );
             }
         }
-        self.end_all_processes();
+        self.prefix.end_all_processes();
     }
 }
 

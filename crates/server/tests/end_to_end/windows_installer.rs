@@ -15,9 +15,10 @@
 //! persistent while the service should run.
 
 use crate::binaries::*;
-use crate::windows::{suite_enabled, windows_path, Wine};
+use crate::windows::{suite_enabled, Wine};
 use gururmm_store::testing::TestDatabase;
-use gururmm_testing::{eventually, ChildGuard};
+use gururmm_testing::eventually;
+use gururmm_testing::wine::{run_logged, windows_path};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -25,23 +26,12 @@ use std::time::Duration;
 /// How long one `wine` tool (msiexec, net, sc, reg) may take.
 const TOOL_TIMEOUT: Duration = Duration::from_secs(180);
 
-/// Runs `command` with its output in a file (a pipe could be held open by a
-/// process Wine starts and outlive the tool); its success and output.
-fn finished(mut command: Command, log: &Path, what: &str) -> (bool, String) {
-    let out = std::fs::File::create(log).unwrap();
-    let mut child = ChildGuard(
-        command
-            .stdin(Stdio::null())
-            .stdout(out.try_clone().unwrap())
-            .stderr(out)
-            .spawn()
-            .unwrap_or_else(|error| panic!("start {what}: {error}")),
-    );
-    let status = child.wait_for_exit(TOOL_TIMEOUT, what);
-    (
-        status.success(),
-        std::fs::read_to_string(log).unwrap_or_default(),
-    )
+/// Runs `command` with its output in a file (see `gururmm_testing::wine`);
+/// its success and output.
+fn finished(command: Command, log: &Path, what: &str) -> (bool, String) {
+    let (status, text) =
+        run_logged(command, log, TOOL_TIMEOUT).unwrap_or_else(|error| panic!("{what}: {error}"));
+    (status.success(), text)
 }
 
 fn wine_tool(wine: &Wine, args: &[&str]) -> (bool, String) {
@@ -208,7 +198,7 @@ async fn the_installer_sets_up_the_service_that_enrolls_and_uninstalls_cleanly()
     let api = setup.api().await;
     let key = api.enrollment_key().await;
     let wine = Wine::prepare("installer");
-    let state_dir = wine.prefix.join("drive_c/ProgramData/GuruRMM");
+    let state_dir = wine.prefix.path.join("drive_c/ProgramData/GuruRMM");
     let _log = ServiceLog(state_dir.join("agent.log"));
 
     let msi = build_installer(&wine);
@@ -220,6 +210,7 @@ async fn the_installer_sets_up_the_service_that_enrolls_and_uninstalls_cleanly()
     std::fs::copy(
         wine.agent.with_file_name("bcryptprimitives.dll"),
         wine.prefix
+            .path
             .join("drive_c/windows/system32/bcryptprimitives.dll"),
     )
     .unwrap();
@@ -237,18 +228,10 @@ async fn the_installer_sets_up_the_service_that_enrolls_and_uninstalls_cleanly()
         ],
     );
     assert!(ok, "{text}");
-    // A persistent wineserver, started afresh (one still running from the
-    // tools above would refuse -p): the service outlives the tools.
-    for flag in ["-k", "-w", "-p"] {
-        let mut server = wine.command("wineserver");
-        server.arg(flag);
-        let (ok, text) = finished(
-            server,
-            &wine.logs.join("wineserver.log"),
-            &format!("wineserver {flag}"),
-        );
-        assert!(ok || flag != "-p", "wineserver {flag}: {text}");
-    }
+    // A persistent wineserver, started afresh: the service outlives the tools.
+    wine.prefix
+        .start_persistent_server(&wine.logs.join("wineserver.log"))
+        .expect("a persistent wineserver");
 
     // Install as a site's download would: the server URL and the key.
     let msi_path = windows_path(&msi);
@@ -267,6 +250,7 @@ async fn the_installer_sets_up_the_service_that_enrolls_and_uninstalls_cleanly()
     assert!(ok, "msiexec /i: {text}");
     let installed = wine
         .prefix
+        .path
         .join("drive_c/Program Files/GuruRMM/gururmm-agent.exe");
     assert!(installed.is_file(), "{} is missing", installed.display());
     wait_for_status(&api, "online", "the installed agent is online").await;
@@ -325,6 +309,7 @@ async fn the_installer_sets_up_the_service_that_enrolls_and_uninstalls_cleanly()
     // The identity stays, to enroll as the same agent if installed again.
     assert!(wine
         .prefix
+        .path
         .join("drive_c/ProgramData/GuruRMM/agent.json")
         .is_file());
 }

@@ -1,6 +1,6 @@
 //! The agent page route, split into its own chunk because the charts library is large. It composes
-//! the agent's page with the commands feature (run panel and history), the scripts feature (run a
-//! script on the agent) and, as tabs, its checks, alerts and effective policy from the checks,
+//! the agent's page with the commands feature (run panel and history), the registry browser (Windows
+//! agents), the scripts feature (run a script on the agent) and, as tabs, its checks, alerts and effective policy from the checks,
 //! alerts and policies features.
 import { getRouteApi, useNavigate } from "@tanstack/react-router";
 import { AgentPage } from "@/features/agents/components/agent-page";
@@ -13,6 +13,7 @@ import { CustomFieldsCard } from "@/features/custom-fields/components/custom-fie
 import { AGENT_TABS, type AgentTab } from "../agent-tab";
 import { CommandHistoryCard } from "@/features/commands/components/command-history-card";
 import { RunCommandPanel } from "@/features/commands/components/run-command-panel";
+import { RegistryCard } from "@/features/registry/components/registry-card";
 import { RunScriptOnTargetButton } from "@/features/scripts/components/run-script-on-target";
 import type { CommandHistorySearch } from "@/features/commands/command-history-search";
 import { isAgentTabAvailable } from "@/components/layout/scoped-pages";
@@ -84,7 +85,12 @@ export function AgentRoute() {
       onDeleted={(deletedId) =>
         void (scoped ? navigate({ to: "/agents" }) : navigate({ to: "/deleted-agents/$agentId", params: { agentId: deletedId } }))
       }
-      commandPanel={(agent) => <RunCommandPanel agentId={agent.id} agentOnline={agent.status === "online"} />}
+      commandPanel={(agent) => (
+        <>
+          <RunCommandPanel agentId={agent.id} agentOnline={agent.status === "online"} />
+          <RegistryCard agent={agent} />
+        </>
+      )}
       commandHistory={(agent) => (
         <CommandHistoryCard
           agentId={agent.id}

@@ -22,6 +22,9 @@ export const COMMAND_STATUS_LABELS: Record<CommandStatus, string> = {
   expired: "Expired",
 };
 
+import type { Command } from "@/api/types";
+import { describeRegistryCommand } from "@/lib/registry-operation";
+
 export { COMMAND_TYPE_LABELS } from "@/lib/command-fields";
 
 // Durations are shown by jobs too, so they live with the other formatting.
@@ -32,4 +35,9 @@ export function commandFirstLine(text: string): string {
   const trimmed = text.trim();
   const newline = trimmed.indexOf("\n");
   return newline === -1 ? trimmed : `${trimmed.slice(0, newline).trimEnd()} …`;
+}
+
+/** A command in one line: a registry operation named in words (its text is JSON), else the first line. */
+export function commandSummary(command: Pick<Command, "command_type" | "command">): string {
+  return command.command_type === "registry" ? describeRegistryCommand(command.command) : commandFirstLine(command.command);
 }

@@ -1,4 +1,4 @@
-import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { keepPreviousData, type QueryClient, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api } from "@/api/client";
 import { unwrap } from "@/api/errors";
 import { rootKeys } from "@/api/query-keys";
@@ -68,17 +68,22 @@ export function useCommand(id: string) {
   });
 }
 
+/**
+ * Caches a command the server just created and refreshes its agent's history. A fast command can
+ * start, stream and finish before the creating answer arrives; its live events then found nothing
+ * to update, so it is fetched again at once and the view never waits for the next poll.
+ */
+export function cacheNewCommand(queryClient: QueryClient, command: Command) {
+  queryClient.setQueryData(commandKeys.detail(command.id), command);
+  void queryClient.invalidateQueries({ queryKey: commandKeys.detail(command.id), exact: true });
+  return queryClient.invalidateQueries({ queryKey: commandKeys.listsOf(command.agent_id) });
+}
+
 export function useRunCommand(agentId: string) {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: (spec: CommandSpec) => unwrap(api.POST("/api/v1/agents/{id}/commands", { params: { path: { id: agentId } }, body: spec })),
-    onSuccess: (command) => {
-      queryClient.setQueryData(commandKeys.detail(command.id), command);
-      // A fast command can start, stream and finish before this answer arrives; its live events then
-      // found nothing to update. Fetch it again at once so the view never waits for the next poll.
-      void queryClient.invalidateQueries({ queryKey: commandKeys.detail(command.id), exact: true });
-      return queryClient.invalidateQueries({ queryKey: commandKeys.listsOf(agentId) });
-    },
+    onSuccess: (command) => cacheNewCommand(queryClient, command),
   });
 }
 
@@ -112,12 +117,7 @@ export function useRerunCommand() {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: (id: string) => unwrap(api.POST("/api/v1/commands/{id}/rerun", { params: { path: { id } } })),
-    onSuccess: (command) => {
-      queryClient.setQueryData(commandKeys.detail(command.id), command);
-      // As for a new command: a quick one may have finished before this answer arrived.
-      void queryClient.invalidateQueries({ queryKey: commandKeys.detail(command.id), exact: true });
-      return queryClient.invalidateQueries({ queryKey: commandKeys.listsOf(command.agent_id) });
-    },
+    onSuccess: (command) => cacheNewCommand(queryClient, command),
   });
 }
 

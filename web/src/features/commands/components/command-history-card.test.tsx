@@ -55,6 +55,25 @@ const fromScript = (id: string, name: string | null) =>
   });
 
 describe("CommandHistoryCard", () => {
+  it("names a registry operation in words instead of its JSON, and offers no edit form for it", async () => {
+    const operation = {
+      operation: "set_value",
+      hive: "HKLM",
+      path: "SOFTWARE\\Contoso",
+      name: "Level",
+      value: { type: "REG_DWORD", data: 3 },
+    };
+    renderHistory(
+      {},
+      { items: [command("r1", { command_type: "registry", command: JSON.stringify(operation) })], total: 1, page: 1, per_page: 15 },
+    );
+    const row = await screen.findByTestId("command-row");
+    expect(within(row).getByText("Registry", { exact: true })).toBeInTheDocument();
+    expect(within(row).getByRole("button", { name: "Registry: set_value HKLM\\SOFTWARE\\Contoso Level (REG_DWORD)" })).toBeInTheDocument();
+    expect(within(row).queryByTestId("edit-and-run-button")).not.toBeInTheDocument();
+    expect(within(row).getByTestId("rerun-command-button")).toBeInTheDocument();
+  });
+
   it("lists commands with status, first line, author, duration and exit code", async () => {
     renderHistory(
       {},

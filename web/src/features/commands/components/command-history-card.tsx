@@ -17,7 +17,14 @@ import { changeListSearch } from "@/lib/search-params";
 import { COMMANDS_PER_PAGE, useAgentCommands, useRerunCommand, useRunCommand } from "../api/commands";
 import { commandToForm } from "../command-form";
 import { COMMAND_HISTORY_PAGING, type CommandHistorySearch } from "../command-history-search";
-import { COMMAND_STATUS_LABELS, COMMAND_STATUSES, COMMAND_TYPE_LABELS, commandFirstLine, type CommandStatus } from "../command-status";
+import {
+  COMMAND_STATUS_LABELS,
+  COMMAND_STATUSES,
+  COMMAND_TYPE_LABELS,
+  commandFirstLine,
+  commandSummary,
+  type CommandStatus,
+} from "../command-status";
 import { CommandEnvironment } from "./command-environment";
 import { CommandSpecForm } from "./command-spec-form";
 import { CommandStatusBadge } from "./command-status-badge";
@@ -176,7 +183,8 @@ function historyColumns(open: (commandId: string) => void, rerun: boolean): Data
       cellProps: () => ({ onClick: (event) => event.stopPropagation() }),
       cell: (command) => (
         <span className="flex items-center justify-end">
-          {command.script ? null : <EditAndRunButton command={command} onStarted={open} />}
+          {/* The run form edits code; a script is edited in the library, a registry operation in the Registry card. */}
+          {command.script || command.command_type === "registry" ? null : <EditAndRunButton command={command} onStarted={open} />}
           <RunAgainButton command={command} onStarted={open} />
         </span>
       ),
@@ -205,7 +213,7 @@ function CommandCell({ command, onOpen }: { command: Command; onOpen: () => void
   if (!script) {
     return (
       <span className="flex min-w-0 items-center gap-2">
-        {openButton(commandFirstLine(command.command), command.command, "block w-full font-mono text-xs")}
+        {openButton(commandSummary(command), command.command, "block w-full font-mono text-xs")}
         {command.job_id ? <JobLink jobId={command.job_id} /> : null}
       </span>
     );
@@ -260,7 +268,7 @@ function RunAgainButton({ command, onStarted }: { command: Command; onStarted: (
   const rerun = useRerunCommand();
   const what = command.script
     ? `${command.script.name ?? "the deleted script"} version ${command.script.version}`
-    : commandFirstLine(command.command);
+    : commandSummary(command);
   return (
     <ConfirmDialog
       variant="default"

@@ -18,6 +18,12 @@ function renderTerminal(value: Command, role: "technician" | "readonly" = "techn
 }
 
 describe("CommandTerminalView", () => {
+  it("names a registry operation in words", async () => {
+    const operation = { operation: "delete_value", hive: "HKCU", path: "Software\\Contoso", name: "" };
+    renderTerminal(command({ command_type: "registry", command: JSON.stringify(operation), stdout: '{"answer":"done"}' }));
+    expect(await screen.findByText("Registry: delete_value HKCU\\Software\\Contoso (Default)")).toBeInTheDocument();
+  });
+
   it("shows stdout, then stderr in red, with exit code and duration", async () => {
     renderTerminal(command({ status: "failed", exit_code: 2, stdout: "compiling\n", stderr: "error: missing file\n" }));
     const output = await screen.findByTestId("command-output");

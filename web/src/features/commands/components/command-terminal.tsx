@@ -12,7 +12,7 @@ import { useCan } from "@/lib/auth";
 import { formatDateTime } from "@/lib/format";
 import { cn } from "@/lib/utils";
 import { useCancelCommand, useCommand } from "../api/commands";
-import { COMMAND_TYPE_LABELS, commandDurationMs, commandFirstLine, formatCommandDuration, isFinalStatus } from "../command-status";
+import { COMMAND_TYPE_LABELS, commandDurationMs, commandSummary, formatCommandDuration, isFinalStatus } from "../command-status";
 import { useOutputTranscript } from "../hooks/use-output-transcript";
 import { interleavedOutput, type OutputSegment } from "../output-transcript";
 import { CommandEnvironment } from "./command-environment";
@@ -114,7 +114,7 @@ function TerminalHeader({ command }: { command: Command }) {
       ) : (
         <code className="block truncate font-mono text-xs text-muted-foreground" title={command.command}>
           {command.command_type === "script" && command.interpreter ? `${command.interpreter} ‹script› ` : null}
-          {commandFirstLine(command.command)}
+          {commandSummary(command)}
           {command.args.length > 0 ? ` ${command.args.join(" ")}` : null}
         </code>
       )}
