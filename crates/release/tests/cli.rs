@@ -72,27 +72,29 @@ fn certify(signing: &[&str], revoke: &[&str], sequence: &str, dir: &Path) -> Str
     ok(&args, dir)
 }
 
+/// `sign` of the test build as `version`, with `key` and the password in `password_file`.
+fn sign_args<'a>(key: &'a str, password_file: &'a str, version: &'a str) -> [&'a str; 15] {
+    [
+        "sign",
+        "--key",
+        key,
+        "--password-file",
+        password_file,
+        "--artifact",
+        "build/gururmm-agent",
+        "--version",
+        version,
+        "--platform",
+        "linux",
+        "--arch",
+        "x86_64",
+        "--releases-dir",
+        "releases",
+    ]
+}
+
 fn sign(key: &str, dir: &Path) -> String {
-    ok(
-        &[
-            "sign",
-            "--key",
-            key,
-            "--password-file",
-            "password",
-            "--artifact",
-            "build/gururmm-agent",
-            "--version",
-            "0.2.0",
-            "--platform",
-            "linux",
-            "--arch",
-            "x86_64",
-            "--releases-dir",
-            "releases",
-        ],
-        dir,
-    )
+    ok(&sign_args(key, "password", "0.2.0"), dir)
 }
 
 #[test]
@@ -191,26 +193,7 @@ fn a_release_is_signed_verified_and_every_tampering_or_revocation_refused() {
 
     // Mistakes are explained.
     std::fs::write(dir.join("wrong"), "not the password at all\n").unwrap();
-    let wrong = refused(
-        &[
-            "sign",
-            "--key",
-            "signing2.key",
-            "--password-file",
-            "wrong",
-            "--artifact",
-            "build/gururmm-agent",
-            "--version",
-            "0.3.0",
-            "--platform",
-            "linux",
-            "--arch",
-            "x86_64",
-            "--releases-dir",
-            "releases",
-        ],
-        dir,
-    );
+    let wrong = refused(&sign_args("signing2.key", "wrong", "0.3.0"), dir);
     assert!(wrong.contains("password"), "{wrong}");
     std::fs::write(dir.join("short"), "short\n").unwrap();
     assert!(refused(
@@ -226,25 +209,6 @@ fn a_release_is_signed_verified_and_every_tampering_or_revocation_refused() {
         dir
     )
     .contains("at least 12"));
-    let version = refused(
-        &[
-            "sign",
-            "--key",
-            "signing2.key",
-            "--password-file",
-            "password",
-            "--artifact",
-            "build/gururmm-agent",
-            "--version",
-            "two",
-            "--platform",
-            "linux",
-            "--arch",
-            "x86_64",
-            "--releases-dir",
-            "releases",
-        ],
-        dir,
-    );
+    let version = refused(&sign_args("signing2.key", "password", "two"), dir);
     assert!(version.contains("semantic version"), "{version}");
 }

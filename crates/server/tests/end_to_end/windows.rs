@@ -296,6 +296,21 @@ impl Rig {
     }
 }
 
+/// The id of the suite's one agent, once it is online.
+pub(crate) async fn online_agent_id(api: &Api) -> String {
+    eventually(
+        Duration::from_secs(90),
+        "the Windows agent is online",
+        || async {
+            let list = api.get("/api/v1/agents?status=online").await;
+            list["items"]
+                .get(0)
+                .map(|a| a["id"].as_str().unwrap().to_string())
+        },
+    )
+    .await
+}
+
 #[tokio::test]
 async fn the_windows_agent_under_wine_enrolls_reports_and_runs_commands() {
     if !suite_enabled() {
@@ -314,17 +329,7 @@ async fn the_windows_agent_under_wine_enrolls_reports_and_runs_commands() {
     let agent = wine.start_agent(&setup.base, &state_dir, Some(&key));
 
     // Enrollment: online, as a Windows machine.
-    let agent_id = eventually(
-        Duration::from_secs(90),
-        "the Windows agent is online",
-        || async {
-            let list = api.get("/api/v1/agents?status=online").await;
-            list["items"]
-                .get(0)
-                .map(|a| a["id"].as_str().unwrap().to_string())
-        },
-    )
-    .await;
+    let agent_id = online_agent_id(&api).await;
     let detail = api.get(&format!("/api/v1/agents/{agent_id}")).await;
     assert_eq!(detail["os"]["family"], "windows", "{detail}");
     let rig = Rig { api, agent_id };

@@ -8,7 +8,7 @@
 //! and a veth pair is added and changed there. Gated like `windows.rs`.
 
 use crate::binaries::*;
-use crate::windows::{suite_enabled, Wine};
+use crate::windows::{online_agent_id, suite_enabled, Wine};
 use gururmm_store::testing::TestDatabase;
 use gururmm_testing::eventually;
 use serde_json::Value;
@@ -72,17 +72,7 @@ async fn the_windows_agent_under_wine_reports_its_interfaces_changing() {
     let key = api.enrollment_key().await;
     let wine = Wine::prepare("network");
     let _agent = wine.start_agent(&setup.base, &data.path().join("agent-state"), Some(&key));
-    let agent_id = eventually(
-        Duration::from_secs(90),
-        "the Windows agent is online",
-        || async {
-            let list = api.get("/api/v1/agents?status=online").await;
-            list["items"]
-                .get(0)
-                .map(|a| a["id"].as_str().unwrap().to_string())
-        },
-    )
-    .await;
+    let agent_id = online_agent_id(&api).await;
     let path = format!("/api/v1/agents/{agent_id}");
     let detail = || api.get(&path);
     assert_eq!(
