@@ -1054,6 +1054,23 @@ pub(crate) fn footprint(pid: u32, minutes: f64) -> Result<Footprint> {
     })
 }
 
+/// The id of the benchmark server's one agent, once it is online (within `seconds`).
+fn the_one_agent_online(server: &Server, what: &str, seconds: u64) -> Result<String> {
+    wait_for(what, seconds, || {
+        let list = api(
+            "GET",
+            &server.base,
+            "/api/v1/agents?status=online",
+            Some(&server.token),
+            None,
+        )
+        .ok()?;
+        (list["total"].as_i64() == Some(1))
+            .then(|| list["items"][0]["id"].as_str().map(str::to_owned))
+            .flatten()
+    })
+}
+
 fn real_agent(scale: &Scale) -> Result<Value> {
     let dir = root().join("target/bench/agent");
     let _ = std::fs::remove_dir_all(&dir);
@@ -1078,19 +1095,7 @@ fn real_agent(scale: &Scale) -> Result<Value> {
             .spawn()?,
     );
     let pid = agent.0.id();
-    let agent_id = wait_for("the agent online", 60, || {
-        let list = api(
-            "GET",
-            &server.base,
-            "/api/v1/agents?status=online",
-            Some(&server.token),
-            None,
-        )
-        .ok()?;
-        (list["total"].as_i64() == Some(1))
-            .then(|| list["items"][0]["id"].as_str().map(str::to_owned))
-            .flatten()
-    })?;
+    let agent_id = the_one_agent_online(&server, "the agent online", 60)?;
     let checks = assign_ten_checks(&server, &agent_id)?;
     eprintln!("real agent: ten checks every {AGENT_CHECK_INTERVAL_SECONDS} s reported: {checks}");
     std::thread::sleep(Duration::from_secs(5));

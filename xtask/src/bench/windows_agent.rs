@@ -4,8 +4,8 @@
 //! Linux agent's. Wine's own libraries are in the figure: it is the agent as
 //! Wine runs it, not as Windows would (see docs/benchmarks.md).
 
-use super::{footprint, setup_server, Footprint, Scale};
-use crate::{api, root, wait_for, Guard};
+use super::{footprint, setup_server, the_one_agent_online, Footprint, Scale};
+use crate::{root, Guard};
 use anyhow::{Context, Result};
 use gururmm_testing::wine::{build_prng_shim, windows_path, EndedOnDrop, WinePrefix};
 use serde_json::{json, Value};
@@ -63,17 +63,7 @@ pub(super) fn windows_agent(scale: &Scale) -> Result<Value> {
             .env("GURURMM_ENROLL_KEY", &server.key)
             .spawn()?,
     );
-    wait_for("the Windows agent online", 120, || {
-        let list = api(
-            "GET",
-            &server.base,
-            "/api/v1/agents?status=online",
-            Some(&server.token),
-            None,
-        )
-        .ok()?;
-        (list["total"].as_i64() == Some(1)).then_some(())
-    })?;
+    the_one_agent_online(&server, "the Windows agent online", 120)?;
     let pid = wine_process("gururmm-agent.exe run").context("the agent's Wine process")?;
     std::thread::sleep(Duration::from_secs(5));
     let Footprint {
