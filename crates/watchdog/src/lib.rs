@@ -1,0 +1,12 @@
+//! The GuruRMM agent's watchdog: the process the service manager runs. It
+//! starts the agent, restarts it with backoff when it dies, swaps in an
+//! update the agent verified, and rolls the update back when the new agent
+//! does not report healthy in time, so a broken release cannot prevent its
+//! own rollback. It links nothing but the standard library and a hash, and
+//! never talks to the network: what it did is written to a journal the
+//! agent forwards to the server (see [`handoff`]).
+
+pub mod handoff;
+pub mod policy;
+pub mod supervise;
+pub mod swap;
