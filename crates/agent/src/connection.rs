@@ -173,6 +173,7 @@ pub async fn run_session(
         Err(end) => return end,
     };
     shared.settings.send_replace(settings);
+    shared.updates.welcomed();
     Session {
         socket,
         shared,
@@ -429,6 +430,11 @@ impl Session<'_> {
                 self.send(&batch.into_frame()).await?;
             }
             // One command frame per turn; if there was one, there may be more.
+            // Update reports and the watchdog's events.
+            let update_frame = self.shared.updates.next_frame();
+            if let Some(frame) = update_frame {
+                self.send(&frame).await?;
+            }
             let command_frame = self.shared.executor.next_frame(&mut self.relay);
             let more_command_frames = command_frame.is_some();
             if let Some(frame) = command_frame {
@@ -441,6 +447,7 @@ impl Session<'_> {
                     self.handle_message(message, &mut next_heartbeat)?;
                 }
                 () = sleep_until(next_heartbeat) => {
+                    self.shared.updates.poll_journal();
                     self.send(&AgentFrame::Heartbeat).await?;
                     next_heartbeat = Instant::now() + self.heartbeat_every;
                 }
@@ -449,6 +456,7 @@ impl Session<'_> {
                 }
                 () = self.shared.sample_added.notified() => {}
                 () = self.shared.checks.results_added.notified() => {}
+                () = self.shared.updates.changed.notified() => {}
                 _ = command_changes.changed(), if !more_command_frames => {}
                 () = std::future::ready(()), if more_command_frames => {}
                 changed = interfaces.changed() => {
@@ -539,6 +547,10 @@ impl Session<'_> {
                         "ignoring an acknowledgement for an unknown check batch"
                     );
                 }
+            }
+            Ok(ServerFrame::UpdateOffer(offer)) => self.shared.updates.offer(offer),
+            Ok(ServerFrame::WatchdogEventsAck { batch_id }) => {
+                self.shared.updates.journal_acknowledged(batch_id);
             }
             // A newer server may send frames this agent does not know yet.
             Err(error) => tracing::warn!("ignoring a frame the agent does not understand: {error}"),

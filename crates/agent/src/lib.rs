@@ -35,7 +35,13 @@ pub mod service;
 pub mod shared;
 pub mod state;
 pub mod tls;
+pub mod update;
 pub mod urls;
 
-/// Version of this agent, reported in `hello` and at enrollment.
-pub const AGENT_VERSION: &str = env!("CARGO_PKG_VERSION");
+/// Version of this agent, reported in `hello` and at enrollment. The
+/// update tests build agents of other versions by setting
+/// `GURURMM_AGENT_VERSION` at build time; releases use the crate's.
+pub const AGENT_VERSION: &str = match option_env!("GURURMM_AGENT_VERSION") {
+    Some(version) => version,
+    None => env!("CARGO_PKG_VERSION"),
+};

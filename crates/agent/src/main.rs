@@ -74,6 +74,10 @@ enum Command {
     },
     /// Take one metric sample and print it as JSON.
     Collect,
+    /// Print this binary's version, OS and architecture as JSON and exit:
+    /// what an updating agent runs on a downloaded release before handing
+    /// it to the watchdog.
+    SelfCheck,
 }
 
 fn main() -> Result<()> {
@@ -96,6 +100,11 @@ fn main() -> Result<()> {
         }
         Command::Status { state_dir } => status(&state_dir),
         Command::Collect => collect(),
+        Command::SelfCheck => {
+            let check = gururmm_agent::update::apply::SelfCheck::this_binary();
+            println!("{}", serde_json::to_string(&check)?);
+            Ok(())
+        }
     }
 }
 
@@ -119,6 +128,7 @@ fn run_options(args: RunArgs) -> Result<RunOptions> {
     options.device_id = args.device_id;
     options.ca_cert = args.ca_cert;
     options.allow_insecure_http = args.allow_insecure_http;
+    options.supervised = std::env::var_os(gururmm_agent::update::SUPERVISED_VARIABLE).is_some();
     Ok(options)
 }
 
@@ -210,7 +220,8 @@ fn init_logging(log_file: Option<gururmm_agent::log_file::LogFile>) {
 }
 
 /// Environment variables the agent reads; any other `GURURMM_*` is likely a typo.
-const KNOWN_VARIABLES: [&str; 6] = [
+const KNOWN_VARIABLES: [&str; 7] = [
+    gururmm_agent::update::SUPERVISED_VARIABLE,
     "GURURMM_SERVER_URL",
     "GURURMM_ENROLL_KEY",
     "GURURMM_STATE_DIR",
@@ -234,6 +245,7 @@ fn run(
     options: RunOptions,
     stop_requested: impl std::future::Future<Output = Result<()>>,
 ) -> Result<()> {
+    deliberately_broken()?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .max_blocking_threads(2)
@@ -310,4 +322,21 @@ fn collect() -> Result<()> {
         serde_json::json!({ "sample": collection.sample, "interfaces": collection.interfaces });
     println!("{}", serde_json::to_string_pretty(&shown)?);
     Ok(())
+}
+
+/// The update tests' broken releases: a build with `GURURMM_AGENT_TEST_BREAK`
+/// set at build time passes its self-check but then exits at start (`exit`)
+/// or runs without ever connecting (`never-connect`), so the watchdog's
+/// rollback is tested on real binaries. Release builds never set it.
+fn deliberately_broken() -> Result<()> {
+    match option_env!("GURURMM_AGENT_TEST_BREAK") {
+        Some("exit") => anyhow::bail!("this build is deliberately broken: it exits at start"),
+        Some("never-connect") => {
+            tracing::warn!("this build is deliberately broken: it never connects");
+            loop {
+                std::thread::park();
+            }
+        }
+        _ => Ok(()),
+    }
 }

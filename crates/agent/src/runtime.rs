@@ -21,6 +21,7 @@ use crate::enroll_key::EnrollKeySource;
 use crate::exec::{ExecOptions, Executor};
 use crate::shared::{sanitize_settings, shutdown_requested, Shared};
 use crate::state::{self, Identity};
+use crate::update::UpdateContext;
 use crate::{enroll, tls, urls};
 use anyhow::{Context, Result};
 use gururmm_protocol::{AgentSettings, EnrollRequest, Hello, PROTOCOL_VERSION};
@@ -67,6 +68,8 @@ pub struct RunOptions {
     pub timeouts: Timeouts,
     /// Remote execution: concurrency and kill/drain grace periods.
     pub exec: ExecOptions,
+    /// Run by the watchdog, which swaps updates in (only then are they taken).
+    pub supervised: bool,
 }
 
 impl RunOptions {
@@ -85,6 +88,7 @@ impl RunOptions {
             first_sample_delay: Duration::from_secs(1),
             timeouts: Timeouts::default(),
             exec: ExecOptions::default(),
+            supervised: false,
         }
     }
 }
@@ -102,6 +106,7 @@ impl std::fmt::Debug for RunOptions {
             .field("enroll_retry", &self.enroll_retry)
             .field("buffer_capacity", &self.buffer_capacity)
             .field("initial_settings", &self.initial_settings)
+            .field("supervised", &self.supervised)
             .finish_non_exhaustive()
     }
 }
@@ -155,7 +160,21 @@ pub async fn run(
     // Checks run whether or not a session exists; their results wait in the outbox.
     let check_runner = Arc::new(SystemRunner::new(checks.clone(), roots));
     let check_task = tokio::spawn(checks::run_forever(checks, check_control, check_runner));
-    let result = connect_forever(&options, tls, &shared, &mut shutdown).await;
+    // Stopping is asked for from outside, or by a staged update (the agent
+    // exits and the watchdog swaps the new version in).
+    let (stop, mut stopping) = watch::channel(false);
+    let mut exit_for_update = shared.updates.exit_requested();
+    let stop_watcher = tokio::spawn(async move {
+        tokio::select! {
+            () = shutdown_requested(&mut shutdown) => {}
+            Ok(_) = exit_for_update.wait_for(|exit| *exit) => {
+                tracing::info!("exiting so the watchdog swaps in the update");
+            }
+        }
+        let _ = stop.send(true);
+    });
+    let result = connect_forever(&options, tls, &shared, &mut stopping).await;
+    stop_watcher.abort();
     collector.abort();
     check_task.abort();
     result
@@ -327,6 +346,13 @@ async fn connect_forever(
     }
     let ws_url = urls::websocket_url(&server_url)?;
     let credential = gururmm_protocol::agent_credential(identity.agent_id, &identity.agent_secret);
+    shared.updates.set_context(UpdateContext {
+        state_dir: options.state_dir.clone(),
+        server_url: server_url.clone(),
+        credential: credential.clone(),
+        tls: tls.clone(),
+        supervised: options.supervised,
+    });
     tracing::info!(agent_id = %identity.agent_id, url = %ws_url, "agent starting");
     // Said once at warning level, then quietly, while approval is awaited.
     let mut told_about_approval = false;
@@ -353,6 +379,7 @@ async fn connect_forever(
         let end = connection::run_session(&params, shared, shutdown).await;
         shared.lock_buffer().connection_lost();
         shared.checks.outbox().connection_lost();
+        shared.updates.connection_lost();
         let delay = match end {
             SessionEnd::Shutdown => return Ok(()),
             SessionEnd::Dropped { welcomed, reason } => {

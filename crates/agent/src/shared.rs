@@ -10,6 +10,7 @@
 use crate::buffer::SampleBuffer;
 use crate::checks::Checks;
 use crate::exec::Executor;
+use crate::update::Updates;
 use gururmm_protocol::{AgentSettings, NetworkInterface};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use tokio::sync::{watch, Notify};
@@ -28,6 +29,8 @@ pub struct Shared {
     /// Monitoring checks: sessions pass the server's set in and send the
     /// results out; the collector feeds it CPU and memory readings.
     pub checks: Arc<Checks>,
+    /// Self-update: offers in, reports and the watchdog's events out.
+    pub updates: Arc<Updates>,
 }
 
 impl Shared {
@@ -40,6 +43,7 @@ impl Shared {
         Self {
             executor,
             checks,
+            updates: Arc::new(Updates::default()),
             buffer: Mutex::new(SampleBuffer::new(buffer_capacity)),
             sample_added: Notify::new(),
             settings: watch::Sender::new(sanitize_settings(settings)),

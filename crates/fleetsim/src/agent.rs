@@ -526,7 +526,7 @@ async fn serve(
                     ServerFrame::CommandResultAck { id } => {
                         finished.remove(&id);
                     }
-                    ServerFrame::CancelCommand { .. } | ServerFrame::HeartbeatAck | ServerFrame::Settings { .. } | ServerFrame::Welcome { .. } => {}
+                    ServerFrame::CancelCommand { .. } | ServerFrame::HeartbeatAck | ServerFrame::Settings { .. } | ServerFrame::Welcome { .. } | ServerFrame::UpdateOffer(_) | ServerFrame::WatchdogEventsAck { .. } => {}
                     ServerFrame::Checks { checks: specs, .. } => {
                         if !specs.is_empty() {
                             Stats::add(&stats.check_sets_received, 1);

@@ -4,6 +4,7 @@ use crate::checks::{CheckResult, CheckSpec};
 use crate::commands::{CommandId, CommandRequest, CommandResult, OutputStream};
 use crate::ids::AgentId;
 use crate::metrics::{MetricSample, NetworkInterface};
+use crate::updates::{UpdateOffer, UpdateReport, WatchdogEvent};
 use serde::{Deserialize, Serialize};
 
 /// Operating system facts reported by the agent.
@@ -105,6 +106,16 @@ pub enum AgentFrame {
         #[serde(default)]
         summary: bool,
     },
+    /// What became of an update offer (see [`crate::updates`]).
+    UpdateReport(UpdateReport),
+    /// What the watchdog did since the last acknowledged batch (at most
+    /// [`crate::updates::MAX_WATCHDOG_EVENTS`]); the server answers
+    /// [`ServerFrame::WatchdogEventsAck`] with the same `batch_id`, and only
+    /// then may the agent forget them.
+    WatchdogEvents {
+        batch_id: u64,
+        events: Vec<WatchdogEvent>,
+    },
 }
 
 impl AgentFrame {
@@ -189,6 +200,12 @@ pub enum ServerFrame {
     },
     /// The batch of check results is taken in.
     CheckResultsAck {
+        batch_id: u64,
+    },
+    /// Install this release (see [`crate::updates`]).
+    UpdateOffer(UpdateOffer),
+    /// The watchdog events are stored.
+    WatchdogEventsAck {
         batch_id: u64,
     },
 }

@@ -150,3 +150,7 @@ id_type!(
     /// An OpenID Connect identity provider an organization signs in with.
     SsoProviderId
 );
+id_type!(
+    /// One attempt to bring an agent to a release (its offer and reports).
+    AgentUpdateId
+);

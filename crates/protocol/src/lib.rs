@@ -16,6 +16,7 @@ pub mod frames;
 pub mod ids;
 pub mod metrics;
 pub mod registry;
+pub mod updates;
 
 pub use checks::{CheckKind, CheckResult, CheckSpec, CheckState, CheckType};
 pub use commands::{
@@ -27,8 +28,8 @@ pub use frames::{
     AgentFrame, AgentSettings, CloseReason, Hello, OsInfo, ServerFrame, MAX_SERIAL_NUMBER_CHARS,
 };
 pub use ids::{
-    AgentId, AlertId, ApiKeyId, CheckTemplateId, ClientId, CustomFieldId, DeliveryId,
-    EnrollmentKeyId, EnrollmentRequestId, InstallerLinkId, InvitationId, JobId,
+    AgentId, AgentUpdateId, AlertId, ApiKeyId, CheckTemplateId, ClientId, CustomFieldId,
+    DeliveryId, EnrollmentKeyId, EnrollmentRequestId, InstallerLinkId, InvitationId, JobId,
     MaintenanceWindowId, NotificationChannelId, OrganizationId, PolicyAssignmentId, PolicyId,
     RoleId, SavedViewId, ScriptId, SiteId, SsoProviderId, UserId, VaultEntryId,
 };
@@ -37,6 +38,7 @@ pub use metrics::{
     MetricSample, NetworkInterface, ProcessInfo, TemperatureReading, MAX_USERS_TEXT,
 };
 pub use registry::{RegistryAnswer, RegistryData, RegistryHive, RegistryOperation, RegistryValue};
+pub use updates::{UpdateOffer, UpdateReport, UpdateState, WatchdogEvent, WatchdogEventKind};
 
 /// Version of the agent⇄server frame protocol. The server refuses a `hello`
 /// whose major protocol version it does not speak.

@@ -71,6 +71,9 @@ pub struct Config {
     /// Directory of release artifacts: the Windows installer the per-site
     /// download is made from (`gururmm-agent-windows-x86_64.msi`).
     pub releases_dir: Option<PathBuf>,
+    /// How long an updated agent gets to reconnect and report healthy before
+    /// its watchdog restores the previous version (10 to 3600 seconds).
+    pub update_health_deadline_seconds: u32,
     /// Email of the first administrator, created on an empty database.
     pub admin_email: Option<String>,
     /// Password of the first administrator; when unset a random one is printed once.
@@ -153,6 +156,7 @@ impl Default for Config {
             public_url: None,
             web_dir: None,
             releases_dir: None,
+            update_health_deadline_seconds: 180,
             admin_email: None,
             admin_password: None,
             organization_name: "My MSP".into(),
@@ -218,6 +222,7 @@ const ENV_KEYS: &[&str] = &[
     "public_url",
     "web_dir",
     "releases_dir",
+    "update_health_deadline_seconds",
     "admin_email",
     "admin_password",
     "organization_name",
@@ -258,6 +263,7 @@ const LIST_KEYS: &[&str] = &["trusted_proxies"];
 
 /// Keys whose environment values are numbers.
 const NUMERIC_KEYS: &[&str] = &[
+    "update_health_deadline_seconds",
     "metrics_interval_seconds",
     "heartbeat_interval_seconds",
     "metrics_retention_days",
@@ -379,6 +385,12 @@ impl Config {
         }
         if !(1..=3_600).contains(&self.heartbeat_interval_seconds) {
             bail!("heartbeat_interval_seconds must be between 1 and 3600");
+        }
+        if !(gururmm_protocol::updates::MIN_HEALTH_DEADLINE_SECONDS
+            ..=gururmm_protocol::updates::MAX_HEALTH_DEADLINE_SECONDS)
+            .contains(&self.update_health_deadline_seconds)
+        {
+            bail!("update_health_deadline_seconds must be between 10 and 3600");
         }
         if self.metrics_retention_days == 0 {
             bail!("metrics_retention_days must be at least 1");

@@ -22,16 +22,24 @@ pub enum AlertKind {
     Offline,
     /// Most agents of a site went offline together.
     SiteOffline,
+    /// An agent's watchdog reported failed starts several times in a row.
+    AgentCrashing,
 }
 
 impl AlertKind {
-    pub const ALL: [AlertKind; 3] = [Self::Check, Self::Offline, Self::SiteOffline];
+    pub const ALL: [AlertKind; 4] = [
+        Self::Check,
+        Self::Offline,
+        Self::SiteOffline,
+        Self::AgentCrashing,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Check => "check",
             Self::Offline => "offline",
             Self::SiteOffline => "site_offline",
+            Self::AgentCrashing => "agent_crashing",
         }
     }
 

@@ -41,6 +41,7 @@ mod sso;
 mod tenancy;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod updates;
 mod users;
 mod vault;
 mod webauthn;
@@ -93,6 +94,7 @@ pub use sql::{
 };
 pub use sso::{SsoAccess, SsoGroupRule, SsoLogin, SsoProvider, SsoProviderFields, SsoStore};
 pub use tenancy::TenancyStore;
+pub use updates::{NewUpdateAttempt, StoredWatchdogEvent, UpdateAttempt, UpdateStore};
 pub use users::{OrganizationSize, UserStore};
 pub use vault::{StoredDataKey, VaultEntry, VaultStore};
 pub use webauthn::{WebauthnChallenge, WebauthnCredential, WebauthnStore};
@@ -192,6 +194,7 @@ pub trait Store:
     + VaultStore
     + SsoStore
     + WebauthnStore
+    + UpdateStore
     + Send
     + Sync
     + 'static
@@ -225,6 +228,6 @@ pub mod prelude {
         CustomFieldStore, DeletedAgentStore, EnrollmentKeyStore, EnrollmentStore,
         InstallerLinkStore, InvitationStore, JobStore, MaintenanceStore, MetricStore,
         NotificationStore, PolicyStore, SavedViewStore, ScriptStore, SecondFactorStore, SsoStore,
-        Store, TenancyStore, UserStore, WebauthnStore,
+        Store, TenancyStore, UpdateStore, UserStore, WebauthnStore,
     };
 }

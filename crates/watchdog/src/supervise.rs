@@ -21,6 +21,9 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 const POLL: Duration = Duration::from_millis(500);
 /// How long the agent gets to stop after being asked before it is killed.
 const STOP_GRACE: Duration = Duration::from_secs(10);
+/// Set in the agent's environment: it takes updates only when a watchdog
+/// is there to swap them in and roll them back.
+pub const SUPERVISED_VARIABLE: &str = "GURURMM_WATCHDOG";
 
 /// What the watchdog runs.
 #[derive(Clone, Debug)]
@@ -48,6 +51,7 @@ pub fn run(supervised: &Supervised, stop: &Arc<AtomicBool>) -> io::Result<()> {
         let started = Instant::now();
         let mut child = match Command::new(&supervised.binary)
             .args(&supervised.args)
+            .env(SUPERVISED_VARIABLE, "1")
             .spawn()
         {
             Ok(child) => child,

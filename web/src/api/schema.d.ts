@@ -299,6 +299,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/agents/{id}/update": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Updates the agent to a published release now (or as soon as it
+         *     connects). The agent verifies the release's signatures against the keys
+         *     compiled into it, downloads it, and its watchdog swaps it in and rolls it
+         *     back if it does not come up healthy. 409 while another update of the
+         *     agent is under way or when the release is not published on this server;
+         *     422 for a version that is not newer than the agent's.
+         */
+        post: operations["agent_update_requested"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/agents/{id}/updates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The agent's update attempts and its watchdog's reports (restarts,
+         *     installs, rollbacks), newest first.
+         */
+        get: operations["agent_updates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/alerts": {
         parameters: {
             query?: never;
@@ -2535,6 +2579,31 @@ export interface components {
             /** @description Lowercase, each once. */
             tags: string[];
         };
+        /** @description One attempt to bring an agent to a release. */
+        AgentUpdate: {
+            agent_id: components["schemas"]["AgentId"];
+            /**
+             * @description Why it was refused or failed (`bad_signature`, `not_newer`,
+             *     `hash_mismatch`, `download`, `self_check`, `rolled_back`…).
+             */
+            code?: string | null;
+            /** Format: date-time */
+            created_at: string;
+            detail: string;
+            file: string;
+            from_version: string;
+            id: components["schemas"]["AgentUpdateId"];
+            requested_by_email?: string | null;
+            state: components["schemas"]["UpdateState"];
+            /** Format: date-time */
+            updated_at: string;
+            version: string;
+        };
+        /**
+         * Format: uuid
+         * @description One attempt to bring an agent to a release (its offer and reports).
+         */
+        AgentUpdateId: string;
         /** @description Body of `PATCH /api/v1/agents/{id}`: each field given is changed, the others stay. */
         AgentUpdateRequest: {
             /**
@@ -2551,6 +2620,22 @@ export interface components {
              *     and lowercase, each once; `null` or `[]` clears them.
              */
             tags?: string[] | null;
+        };
+        AgentUpdates: {
+            /** @description Newest first, at most 50. */
+            updates: components["schemas"]["AgentUpdate"][];
+            /** @description Newest first, at most 50. */
+            watchdog_events: components["schemas"]["AgentWatchdogEvent"][];
+        };
+        /** @description What the agent's watchdog reported. */
+        AgentWatchdogEvent: {
+            /** Format: date-time */
+            at: string;
+            detail: string;
+            kind: components["schemas"]["WatchdogEventKind"];
+            /** Format: date-time */
+            received_at: string;
+            version?: string | null;
         };
         Alert: {
             acknowledge_note?: string | null;
@@ -2598,7 +2683,7 @@ export interface components {
          * @description What raised an alert.
          * @enum {string}
          */
-        AlertKind: "check" | "offline" | "site_offline";
+        AlertKind: "check" | "offline" | "site_offline" | "agent_crashing";
         AlertPage: {
             items: components["schemas"]["Alert"][];
             /** Format: int64 */
@@ -4915,6 +5000,18 @@ export interface components {
             /** @description The secret in base32, to type into an authenticator app. */
             secret: string;
         };
+        UpdateRequest: {
+            /**
+             * @description The release to install (semantic version, newer than the agent's),
+             *     published in the server's releases directory.
+             */
+            version: string;
+        };
+        /**
+         * @description Where an update attempt got to on the agent.
+         * @enum {string}
+         */
+        UpdateState: "offered" | "downloading" | "refused" | "failed" | "staged" | "installed" | "rolled_back";
         /** @description CPU or memory use, averaged over a window, against thresholds in percent. */
         UsageCheck: {
             /**
@@ -5044,6 +5141,8 @@ export interface components {
          * @enum {string}
          */
         ViewableList: "agents";
+        /** @enum {string} */
+        WatchdogEventKind: "restarted" | "repeated_failures" | "update_installed" | "rolled_back" | "swap_failed";
         /** @description A key's answer to a sign-in challenge, as `POST /api/v1/auth/login` takes it. */
         WebauthnAnswer: {
             /** Format: uuid */
@@ -5856,13 +5955,107 @@ export interface operations {
             };
         };
     };
+    agent_update_requested: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["AgentId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateRequest"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentUpdate"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    agent_updates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["AgentId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentUpdates"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     list_alerts: {
         parameters: {
             query?: {
                 /** @description One status, or `unresolved` (open or acknowledged). */
                 status?: "open" | "acknowledged" | "resolved" | "unresolved";
                 severity?: "info" | "warning" | "critical";
-                kind?: "check" | "offline" | "site_offline";
+                kind?: "check" | "offline" | "site_offline" | "agent_crashing";
                 client_id?: components["schemas"]["ClientId"];
                 site_id?: components["schemas"]["SiteId"];
                 agent_id?: components["schemas"]["AgentId"];

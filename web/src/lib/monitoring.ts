@@ -16,8 +16,13 @@ export const CHECK_STATE_LABELS: Record<CheckState, string> = {
 };
 
 export const ALERT_STATUS_LABELS: Record<AlertStatus, string> = { open: "Open", acknowledged: "Acknowledged", resolved: "Resolved" };
-export const ALERT_KINDS: readonly AlertKind[] = ["check", "offline", "site_offline"];
-export const ALERT_KIND_LABELS: Record<AlertKind, string> = { check: "Check", offline: "Agent offline", site_offline: "Site offline" };
+export const ALERT_KINDS: readonly AlertKind[] = ["check", "offline", "site_offline", "agent_crashing"];
+export const ALERT_KIND_LABELS: Record<AlertKind, string> = {
+  check: "Check",
+  offline: "Agent offline",
+  site_offline: "Site offline",
+  agent_crashing: "Agent keeps crashing",
+};
 
 /** From the least to the most specific, the order in which policies merge. */
 export const POLICY_SCOPES: readonly PolicyScope[] = ["global", "client", "site", "agent"];

@@ -37,6 +37,7 @@ pub mod scripts;
 pub mod search;
 pub mod sites;
 pub mod sso;
+pub mod updates;
 pub mod users;
 pub mod vault;
 pub mod webauthn;
@@ -130,6 +131,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(enrollment_requests::reject_enrollment_request))
         .routes(routes!(events::events))
         .merge(custom_fields::router())
+        .merge(updates::router())
         .merge(monitoring_router())
         .merge(commands_router())
 }

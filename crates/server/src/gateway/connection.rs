@@ -14,6 +14,7 @@ use crate::gateway::presence::{Outbound, Registration, OUTBOUND_CAPACITY};
 use crate::services::agent_budgets::{self, AgentBudget};
 use crate::services::bus::{AgentStatus, LiveEvent};
 use crate::services::metrics::{to_record, IngestBatch, MetricsAck};
+use crate::services::updates;
 use crate::state::AppState;
 use crate::text::truncate;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
@@ -24,6 +25,7 @@ use chrono::Utc;
 use futures_util::{SinkExt, StreamExt};
 use gururmm_protocol::checks::MAX_RESULTS_PER_FRAME;
 use gururmm_protocol::metrics::MAX_SAMPLES_PER_BATCH;
+use gururmm_protocol::updates::MAX_WATCHDOG_EVENTS;
 use gururmm_protocol::{
     parse_agent_credential, AgentFrame, AgentId, AgentSettings, CloseReason, Hello, OrganizationId,
     ServerFrame, MAX_FRAME_BYTES, MAX_SERIAL_NUMBER_CHARS, PROTOCOL_VERSION,
@@ -423,6 +425,13 @@ where
     {
         return reason;
     }
+    // An update the agent has not answered yet (the offer may have been lost
+    // with a connection).
+    if let Some(offer) = Box::pin(updates::pending_offer(state, agent_id)).await {
+        if let Err(reason) = send(sink, text(&offer), close_requested).await {
+            return reason;
+        }
+    }
     let silence_limit =
         Duration::from_secs(u64::from(state.config.heartbeat_interval_seconds) * 3 + 5);
     let deadline = tokio::time::sleep(silence_limit);
@@ -478,6 +487,17 @@ where
                         }
                         if let Err(reason) = send_all(sink, Box::pin(checks.results(state, batch_id, results)).await, close_requested).await {
                             return reason;
+                        }
+                    }
+                    AgentFrame::UpdateReport(report) => Box::pin(updates::report(state, agent_id, report)).await,
+                    AgentFrame::WatchdogEvents { batch_id, events } => {
+                        if events.len() > MAX_WATCHDOG_EVENTS {
+                            return Some(CloseReason::InvalidFrame);
+                        }
+                        if Box::pin(updates::watchdog_events(state, organization_id, agent_id, &events)).await {
+                            if let Err(reason) = send(sink, text(&ServerFrame::WatchdogEventsAck { batch_id }), close_requested).await {
+                                return reason;
+                            }
                         }
                     }
                     AgentFrame::Interfaces { interfaces } => {

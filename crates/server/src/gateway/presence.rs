@@ -211,6 +211,13 @@ impl Presence {
         }
     }
 
+    /// Hands an update offer to the agent's connection. When the agent is
+    /// offline or its queue is full the offer waits: the connection offers
+    /// the agent's pending update whenever the agent connects.
+    pub fn offer_update(&self, agent_id: AgentId, offer: gururmm_protocol::UpdateOffer) -> bool {
+        self.send(agent_id, Outbound::Frame(ServerFrame::UpdateOffer(offer)))
+    }
+
     pub fn commands_waiting(&self, agent_id: AgentId) {
         if let Some(connection) = self.lock().connections.get(&agent_id) {
             connection.commands_waiting.notify_one();

@@ -37,6 +37,7 @@ pub mod scripts;
 pub mod second_factor;
 pub mod secrets;
 pub mod sso;
+pub mod updates;
 pub mod users;
 pub mod vault;
 pub mod webauthn;

@@ -151,6 +151,7 @@ async fn a_technician_of_two_clients_does_not_see_a_third_anywhere() {
             (Method::GET, "/api/v1/agents/{id}/commands", &c.agent.id, None),
             (Method::POST, "/api/v1/agents/{id}/commands", &c.agent.id, Some(json!({"command_type": "shell", "command": "id"}))),
             (Method::POST, "/api/v1/agents/{id}/registry", &c.agent.id, Some(json!({"operation": "list_key", "hive": "HKLM", "path": ""}))),
+            (Method::GET, "/api/v1/agents/{id}/updates", &c.agent.id, None),
             (Method::GET, "/api/v1/commands/{id}", &admin_command, None),
             (Method::POST, "/api/v1/commands/{id}/cancel", &admin_command, Some(json!({}))),
             (Method::POST, "/api/v1/commands/{id}/rerun", &admin_command, Some(json!({}))),

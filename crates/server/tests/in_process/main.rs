@@ -37,6 +37,7 @@ mod secrets;
 mod security;
 mod sso;
 mod tenancy;
+mod updates;
 mod users;
 mod vault;
 mod vault_parameters;

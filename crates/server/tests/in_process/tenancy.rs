@@ -332,6 +332,7 @@ fn valid_body(method: &Method, path: &str, victim: &Tenant) -> Option<Value> {
             json!({"name": "taken over"})
         }
         "/api/v1/agents/{id}/commands" => json!({"command_type": "shell", "command": "id"}),
+        "/api/v1/agents/{id}/update" => json!({"version": "9.0.0"}),
         "/api/v1/agents/{id}/registry" => {
             json!({"operation": "list_key", "hive": "HKLM", "path": "SOFTWARE"})
         }

@@ -34,6 +34,7 @@ mod notifications;
 mod policies;
 mod roles;
 mod saved_views;
+mod updates;
 pub use metrics::MAX_RAW_POINTS;
 mod postgres;
 pub(crate) mod rows;
@@ -133,6 +134,7 @@ where
         + crate::EnrollmentStore
         + crate::EnrollmentKeyStore
         + crate::InstallerLinkStore
+        + crate::UpdateStore
         + crate::DeletedAgentStore
         + crate::PolicyStore
         + crate::CheckStore
