@@ -7,12 +7,14 @@
 //!   their output read line by line without blocking the test forever.
 //! - [`free_port`], [`process_running`], [`running_as_root`], [`LocalUser`]: the
 //!   machine as the tests see it.
+//! - [`update`]: the agent builds the update tests install and the test root key.
 //! - [`wine`]: a Wine prefix for the Windows agent on Linux, with the
 //!   ProcessPrng shim it needs (the Windows suites, the browser suite, the bench).
 
 mod eventually;
 mod machine;
 mod process;
+pub mod update;
 pub mod wine;
 
 pub use eventually::{eventually, Ready};
