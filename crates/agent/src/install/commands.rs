@@ -12,7 +12,6 @@ use crate::enroll_key::EnrollKeySource;
 use crate::state::{self, Identity};
 use crate::{collectors, tls, urls};
 use anyhow::{anyhow, bail, Context, Result};
-use gururmm_protocol::EnrollRequest;
 use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -81,13 +80,7 @@ pub fn install(options: &InstallOptions, say: &mut dyn FnMut(&str)) -> Result<()
     let target = Target::new(options.root.as_deref(), true)?;
     let layout = &target.layout;
     let server_url = urls::checked_server_url(&options.server_url, options.allow_insecure_http)?;
-    let extra_ca = match &options.ca_cert {
-        Some(path) => Some(
-            std::fs::read(path)
-                .with_context(|| format!("reading CA certificate {}", path.display()))?,
-        ),
-        None => None,
-    };
+    let extra_ca = tls::read_extra_ca(options.ca_cert.as_deref())?;
     let tls = tls::client_config(extra_ca.as_deref())
         .with_context(|| format!("loading CA certificate {:?}", options.ca_cert))?;
     let agent = std::env::current_exe().context("finding the running agent binary")?;
@@ -173,15 +166,7 @@ fn enroll(
         options.device_id.as_deref(),
         collectors::machine_id,
     )?;
-    let request = EnrollRequest {
-        enrollment_key: key,
-        device_id,
-        hostname: collectors::hostname(),
-        os: collectors::os_info(),
-        arch: std::env::consts::ARCH.to_owned(),
-        agent_version: crate::AGENT_VERSION.to_owned(),
-        agent_credential: None,
-    };
+    let request = enroll::request(key, device_id);
     let response = enroll::enroll_once(tls, server_url, &request)
         .map_err(|error| enroll_failure(&error, server_url))?;
     if generated {

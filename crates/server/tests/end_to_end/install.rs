@@ -271,6 +271,16 @@ async fn install_enroll_run_uninstall(database: TestDatabase) {
     let shown: Value = serde_json::from_slice(&status.stdout).unwrap();
     assert_eq!(shown["installed"], false, "{shown}");
     assert_eq!(shown["enrolled"]["agent_id"], agent_id.as_str());
+    // Installed again without --purge: the same agent, no second enrollment.
+    let reinstalled = install(&key_path);
+    assert!(reinstalled.status.success(), "{}", text(&reinstalled));
+    assert!(
+        String::from_utf8_lossy(&reinstalled.stdout)
+            .contains(&format!("keeping the enrollment as agent {agent_id}")),
+        "{}",
+        text(&reinstalled)
+    );
+    assert_eq!(api.get("/api/v1/agents").await["total"], 1);
     let purged = uninstall(true);
     assert!(
         purged.contains(&format!("removed {}", state_dir.display())),
