@@ -193,7 +193,6 @@ fn run_options(args: RunArgs) -> Result<RunOptions> {
 #[cfg(windows)]
 fn service(mut options: RunOptions) -> Result<()> {
     use gururmm_agent::enroll_key::EnrollKeySource;
-    use gururmm_agent::install;
     let installed = gururmm_agent::service::InstalledSettings::read();
     options.server_url = options.server_url.or(installed.server_url);
     options.enroll_key = options
