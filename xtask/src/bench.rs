@@ -1107,6 +1107,12 @@ fn real_agent(scale: &Scale) -> Result<Value> {
     } = footprint(pid, scale.agent_minutes)?;
     let size = std::fs::metadata(release("gururmm-agent"))?.len();
     eprintln!("real agent: RSS average {average:.0} KiB, peak {peak} KiB sampled, {high_water} KiB high-water mark over {:.1} min; CPU {cpu:.3}% of a core; binary {size} bytes", scale.agent_minutes);
+    if size > crate::AGENT_BUDGET_BYTES {
+        bail!(
+            "the agent binary is {size} bytes, over its {} byte budget",
+            crate::AGENT_BUDGET_BYTES
+        );
+    }
     Ok(
         json!({"minutes": scale.agent_minutes, "rss_average_kib": average, "rss_peak_kib": peak, "rss_high_water_kib": high_water,
             "cpu_percent_of_core": cpu, "binary_bytes": size, "checks": checks}),

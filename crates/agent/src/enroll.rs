@@ -184,6 +184,20 @@ pub fn classify_error(status: u16, retry_after: Option<&str>, body: &str) -> Enr
     }
 }
 
+/// The enrollment request for this machine: its hostname, OS, architecture
+/// and this agent's version, with the key and the device id.
+pub fn request(enrollment_key: String, device_id: String) -> EnrollRequest {
+    EnrollRequest {
+        enrollment_key,
+        device_id,
+        hostname: crate::collectors::hostname(),
+        os: crate::collectors::os_info(),
+        arch: std::env::consts::ARCH.to_owned(),
+        agent_version: crate::AGENT_VERSION.to_owned(),
+        agent_credential: None,
+    }
+}
+
 /// One enrollment attempt (blocking).
 pub fn enroll_once(
     tls: Arc<rustls::ClientConfig>,

@@ -7,6 +7,7 @@ use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 use gururmm_agent::collectors::Collector;
 use gururmm_agent::enroll_key::EnrollKeySource;
+use gururmm_agent::install;
 use gururmm_agent::runtime::{self, RunOptions};
 use gururmm_agent::state;
 use std::path::PathBuf;
@@ -60,6 +61,42 @@ struct RunArgs {
     allow_insecure_http: bool,
 }
 
+/// `install`'s options (see `gururmm-agent install --help`).
+#[derive(Args)]
+struct InstallArgs {
+    /// Server base URL, e.g. https://rmm.example.com.
+    #[arg(long = "server", value_name = "URL")]
+    server_url: String,
+    /// File holding the site enrollment key on its first line, readable by
+    /// its owner alone (chmod 600). Used once to enroll, never copied.
+    #[arg(long, value_name = "FILE")]
+    enroll_key_file: PathBuf,
+    /// Accept a plain http:// server URL (test setups only: the key, the
+    /// agent secret and every command travel unencrypted). The installed
+    /// service is started with it too.
+    #[arg(long)]
+    allow_insecure_http: bool,
+    /// PEM file of extra CA certificates to trust (private or self-signed
+    /// server); copied into the state directory for the service.
+    #[arg(long, value_name = "PEM")]
+    ca_cert: Option<PathBuf>,
+    /// Device id to enroll with instead of the OS machine id.
+    #[arg(long)]
+    device_id: Option<String>,
+    #[command(flatten)]
+    root: RootArg,
+}
+
+/// `--root`, shared by install, uninstall and status.
+#[derive(Args)]
+struct RootArg {
+    /// For packaging and tests: work below DIR instead of / (the same
+    /// paths under DIR), without root privileges and without starting or
+    /// stopping the service.
+    #[arg(long, value_name = "DIR", env = "GURURMM_INSTALL_ROOT")]
+    root: Option<PathBuf>,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Enroll if needed, then stay connected to the server (foreground).
@@ -67,10 +104,28 @@ enum Command {
     /// Run as the GuruRMMAgent Windows service (the service control manager
     /// starts this; the options are those of `run`).
     Service(RunArgs),
-    /// Print the stored identity (without the secret).
+    /// Enroll once, install the agent and its watchdog as the system service
+    /// (systemd on Linux) and start it. Fails at once, installing nothing,
+    /// if the server refuses the key.
+    Install(InstallArgs),
+    /// Stop and remove the service and the binaries; the identity stays
+    /// (reinstalling comes back as the same agent) unless --purge.
+    Uninstall {
+        /// Also remove the state directory: identity, command spool, journal.
+        #[arg(long)]
+        purge: bool,
+        #[command(flatten)]
+        root: RootArg,
+    },
+    /// Whether the agent is installed, its service's state, its enrollment
+    /// (without the secret) and version, as JSON; exits 1 unless installed
+    /// and enrolled. With --state-dir: only the identity stored there.
     Status {
-        #[arg(long, env = "GURURMM_STATE_DIR")]
-        state_dir: PathBuf,
+        /// Print the identity stored in this state directory (error if none).
+        #[arg(long, env = "GURURMM_STATE_DIR", conflicts_with = "root")]
+        state_dir: Option<PathBuf>,
+        #[command(flatten)]
+        root: RootArg,
     },
     /// Take one metric sample and print it as JSON.
     Collect,
@@ -98,7 +153,18 @@ fn main() -> Result<()> {
             let options = run_options(args)?;
             service(options)
         }
-        Command::Status { state_dir } => status(&state_dir),
+        Command::Install(args) => install(args),
+        Command::Uninstall { purge, root } => {
+            install::commands::uninstall(root.root.as_deref(), purge, &mut say)
+        }
+        Command::Status {
+            state_dir: Some(state_dir),
+            ..
+        } => status(&state_dir),
+        Command::Status {
+            state_dir: None,
+            root,
+        } => installed_status(root.root.as_deref()),
         Command::Collect => collect(),
         Command::SelfCheck => {
             let check = gururmm_agent::update::apply::SelfCheck::this_binary();
@@ -220,7 +286,7 @@ fn init_logging(log_file: Option<gururmm_agent::log_file::LogFile>) {
 }
 
 /// Environment variables the agent reads; any other `GURURMM_*` is likely a typo.
-const KNOWN_VARIABLES: [&str; 7] = [
+const KNOWN_VARIABLES: [&str; 8] = [
     gururmm_agent::update::SUPERVISED_VARIABLE,
     "GURURMM_SERVER_URL",
     "GURURMM_ENROLL_KEY",
@@ -228,6 +294,7 @@ const KNOWN_VARIABLES: [&str; 7] = [
     "GURURMM_DEVICE_ID",
     "GURURMM_CA_CERT",
     "GURURMM_ALLOW_INSECURE_HTTP",
+    "GURURMM_INSTALL_ROOT",
 ];
 
 fn warn_about_unknown_variables() {
@@ -294,6 +361,32 @@ async fn shutdown_signal() -> Result<()> {
     {
         tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")
     }
+}
+
+/// Prints one line of what `install`/`uninstall` did.
+fn say(line: &str) {
+    println!("{line}");
+}
+
+fn install(args: InstallArgs) -> Result<()> {
+    let options = install::commands::InstallOptions {
+        server_url: args.server_url,
+        enroll_key_file: args.enroll_key_file,
+        allow_insecure_http: args.allow_insecure_http,
+        ca_cert: args.ca_cert,
+        device_id: args.device_id,
+        root: args.root.root,
+    };
+    install::commands::install(&options, &mut say)
+}
+
+fn installed_status(root: Option<&std::path::Path>) -> Result<()> {
+    let (shown, installed_and_enrolled) = install::commands::status(root)?;
+    println!("{}", serde_json::to_string_pretty(&shown)?);
+    if !installed_and_enrolled {
+        std::process::exit(1);
+    }
+    Ok(())
 }
 
 fn status(state_dir: &std::path::Path) -> Result<()> {

@@ -24,7 +24,7 @@ use crate::state::{self, Identity};
 use crate::update::UpdateContext;
 use crate::{enroll, tls, urls};
 use anyhow::{Context, Result};
-use gururmm_protocol::{AgentSettings, EnrollRequest, Hello, PROTOCOL_VERSION};
+use gururmm_protocol::{AgentSettings, Hello, PROTOCOL_VERSION};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
@@ -130,13 +130,7 @@ pub async fn run(
     if let Some(url) = &options.server_url {
         urls::checked_server_url(url, options.allow_insecure_http)?;
     }
-    let extra_ca = match &options.ca_cert {
-        Some(path) => Some(
-            std::fs::read(path)
-                .with_context(|| format!("reading CA certificate {}", path.display()))?,
-        ),
-        None => None,
-    };
+    let extra_ca = tls::read_extra_ca(options.ca_cert.as_deref())?;
     let roots = tls::root_store(extra_ca.as_deref())
         .with_context(|| format!("loading CA certificate {:?}", options.ca_cert))?;
     let tls = tls::client_config_with_roots(roots.clone())?;
@@ -293,15 +287,7 @@ async fn obtain_identity(
         options.device_id.as_deref(),
         collectors::machine_id,
     )?;
-    let request = EnrollRequest {
-        enrollment_key: enroll_key,
-        device_id,
-        hostname: collectors::hostname(),
-        os: collectors::os_info(),
-        arch: std::env::consts::ARCH.to_owned(),
-        agent_version: crate::AGENT_VERSION.to_owned(),
-        agent_credential: None,
-    };
+    let request = enroll::request(enroll_key, device_id);
     tracing::info!(server = %server_url, device_id = %request.device_id, "enrolling");
     let identity = tokio::select! {
         identity = enroll::enroll_until_accepted(

@@ -88,6 +88,12 @@ pub fn save_identity(dir: &Path, identity: &Identity) -> Result<()> {
 /// Writes `contents` to `path` so that readers see either the old file or the
 /// complete new one, never a partial write, and only the owner can read it.
 pub fn write_private_file_atomically(path: &Path, contents: &[u8]) -> Result<()> {
+    write_file_atomically(path, contents, 0o600)
+}
+
+/// Writes `contents` to `path` atomically (temporary file beside it, fsync,
+/// rename), created with Unix permission bits `mode` (ignored on Windows).
+pub fn write_file_atomically(path: &Path, contents: &[u8], mode: u32) -> Result<()> {
     let file_name = path
         .file_name()
         .context("state file path has no file name")?;
@@ -102,13 +108,22 @@ pub fn write_private_file_atomically(path: &Path, contents: &[u8]) -> Result<()>
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
+        options.mode(mode);
     }
+    #[cfg(not(unix))]
+    let _ = mode;
     let mut file = options
         .open(&temporary)
         .with_context(|| format!("creating {}", temporary.display()))?;
     file.write_all(contents)
         .with_context(|| format!("writing {}", temporary.display()))?;
+    // Exactly `mode`, whatever the umask took away at creation.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(fs::Permissions::from_mode(mode))
+            .with_context(|| format!("setting the permissions of {}", temporary.display()))?;
+    }
     file.sync_all()
         .with_context(|| format!("syncing {}", temporary.display()))?;
     drop(file);

@@ -40,6 +40,14 @@ pub fn root_store(extra_ca_pem: Option<&[u8]>) -> Result<Arc<rustls::RootCertSto
     Ok(Arc::new(roots))
 }
 
+/// The `--ca-cert` file's contents, if one is given.
+pub fn read_extra_ca(path: Option<&std::path::Path>) -> Result<Option<Vec<u8>>> {
+    path.map(|path| {
+        std::fs::read(path).with_context(|| format!("reading CA certificate {}", path.display()))
+    })
+    .transpose()
+}
+
 /// The crypto provider every configuration here uses.
 pub fn provider() -> Arc<rustls::crypto::CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())

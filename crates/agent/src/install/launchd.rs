@@ -1,16 +1,19 @@
 //! The launchd daemon definition that runs the agent on macOS.
 
-use super::Layout;
+use super::{service_command, Layout, RunSettings};
 
 /// The daemon's label, also its file name in `/Library/LaunchDaemons`.
 pub const LABEL: &str = "com.gururmm.agent";
 
-/// The property list for an agent installed as `layout` says: started at
-/// boot, restarted whenever it exits (at most every 10 s), creating files
-/// private to root.
-pub fn plist(layout: &Layout) -> String {
-    let binary = escape(&layout.binary.display().to_string());
-    let state_dir = escape(&layout.state_dir.display().to_string());
+/// The property list for an agent installed as `layout` says, run as
+/// `settings` say: the watchdog (which runs the agent and restarts it with
+/// backoff) started at boot, restarted whenever it exits (at most every
+/// 10 s), creating files private to root.
+pub fn plist(layout: &Layout, settings: &RunSettings) -> String {
+    let arguments: String = service_command(layout, settings)
+        .iter()
+        .map(|argument| format!("\t\t<string>{}</string>\n", escape(argument)))
+        .collect();
     format!(
         r#"<?xml version="1.0" encoding="UTF-8"?>
 <!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
@@ -20,11 +23,7 @@ pub fn plist(layout: &Layout) -> String {
 	<string>{LABEL}</string>
 	<key>ProgramArguments</key>
 	<array>
-		<string>{binary}</string>
-		<string>run</string>
-		<string>--state-dir</string>
-		<string>{state_dir}</string>
-	</array>
+{arguments}	</array>
 	<key>RunAtLoad</key>
 	<true/>
 	<key>KeepAlive</key>

@@ -1,20 +1,34 @@
-//! Where an installed agent lives on each OS, and the service definitions
-//! that run it: a systemd unit (Linux) and a launchd daemon (macOS); on
-//! Windows the `GuruRMMAgent` service is defined by the installer and
-//! `service.rs`. The generators are pure and checked against the expected
-//! files here, whichever OS runs the tests; `packaging/gururmm-agent.service`
-//! is the generator's output for the default layout (a test keeps them equal).
+//! `gururmm-agent install | uninstall | status`: where an installed agent
+//! lives on each OS, the service definitions that run it under its watchdog
+//! (a systemd unit on Linux, a launchd daemon on macOS; on Windows the
+//! `GuruRMMAgent` service is defined by the installer and `service.rs`), and
+//! the commands that put it there and take it away.
+//!
+//! The generators and the planning in [`files`] are pure or work on any
+//! directory, so they are tested here (with scratch roots) whichever OS runs
+//! the tests; `packaging/gururmm-agent.service` is the generator's output for
+//! the default layout (a test keeps them equal). The service manager is
+//! driven by the OS leaf ([`linux`]: systemd).
 
+pub mod commands;
+pub mod files;
 pub mod launchd;
+pub mod linux;
 pub mod systemd;
 
 use std::path::{Path, PathBuf};
+
+/// The watchdog's program name (next to the agent's in a release, and installed beside it).
+pub const WATCHDOG_NAME: &str = "gururmm-watchdog";
 
 /// Where an installed agent's files go.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Layout {
     /// The agent's binary.
     pub binary: PathBuf,
+    /// The watchdog's binary, which the service manager starts and which
+    /// runs the agent.
+    pub watchdog: PathBuf,
     /// Its identity, command spool and journal.
     pub state_dir: PathBuf,
     /// The service definition.
@@ -27,6 +41,7 @@ impl Layout {
     pub fn linux() -> Layout {
         Layout {
             binary: PathBuf::from("/opt/gururmm/bin/gururmm-agent"),
+            watchdog: PathBuf::from(format!("/opt/gururmm/bin/{WATCHDOG_NAME}")),
             state_dir: PathBuf::from(format!("/var/lib/{}", systemd::STATE_DIRECTORY)),
             service_file: PathBuf::from(format!("/etc/systemd/system/{}", systemd::UNIT_NAME)),
         }
@@ -37,6 +52,7 @@ impl Layout {
     pub fn macos() -> Layout {
         Layout {
             binary: PathBuf::from("/usr/local/gururmm/bin/gururmm-agent"),
+            watchdog: PathBuf::from(format!("/usr/local/gururmm/bin/{WATCHDOG_NAME}")),
             state_dir: PathBuf::from("/Library/Application Support/GuruRMM"),
             service_file: PathBuf::from(format!("/Library/LaunchDaemons/{}.plist", launchd::LABEL)),
         }
@@ -47,10 +63,58 @@ impl Layout {
         let inside = |path: &Path| root.join(path.strip_prefix("/").unwrap_or(path));
         Layout {
             binary: inside(&self.binary),
+            watchdog: inside(&self.watchdog),
             state_dir: inside(&self.state_dir),
             service_file: inside(&self.service_file),
         }
     }
+
+    /// The binary the watchdog keeps after an update swap, to roll back to.
+    pub fn previous_binary(&self) -> PathBuf {
+        let mut name = self.binary.clone().into_os_string();
+        name.push(".previous");
+        PathBuf::from(name)
+    }
+
+    /// The copy of `--ca-cert` the installed agent trusts (in its state
+    /// directory: the file given to `install` may be a temporary one).
+    pub fn ca_cert(&self) -> PathBuf {
+        self.state_dir.join("server-ca.pem")
+    }
+}
+
+/// How the installed agent runs besides its state directory: what `install`
+/// was told and the agent needs at every start.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RunSettings {
+    /// `--allow-insecure-http`: the agent refuses its stored `http://` URL without it.
+    pub allow_insecure_http: bool,
+    /// `--ca-cert`: the installed copy ([`Layout::ca_cert`]).
+    pub ca_cert: Option<PathBuf>,
+}
+
+/// The command the service manager runs: the watchdog, which runs the agent
+/// (and later swaps and rolls back its binary), both on the state directory.
+pub fn service_command(layout: &Layout, settings: &RunSettings) -> Vec<String> {
+    let path = |p: &Path| p.display().to_string();
+    let state_dir = path(&layout.state_dir);
+    let mut command = vec![
+        path(&layout.watchdog),
+        "--state-dir".into(),
+        state_dir.clone(),
+        "--".into(),
+        path(&layout.binary),
+        "run".into(),
+        "--state-dir".into(),
+        state_dir,
+    ];
+    if settings.allow_insecure_http {
+        command.push("--allow-insecure-http".into());
+    }
+    if let Some(ca_cert) = &settings.ca_cert {
+        command.extend(["--ca-cert".into(), path(ca_cert)]);
+    }
+    command
 }
 
 #[cfg(test)]

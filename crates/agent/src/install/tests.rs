@@ -1,19 +1,26 @@
 use super::*;
+use crate::state;
 
 /// `packaging/gururmm-agent.service` is what the generator writes for the
 /// default layout: the file people install by hand stays the one `install` writes.
 #[test]
 fn the_packaged_unit_is_the_generated_one() {
     let packaged = include_str!("../../packaging/gururmm-agent.service");
-    assert_eq!(systemd::unit(&Layout::linux()), packaged);
+    assert_eq!(
+        systemd::unit(&Layout::linux(), &RunSettings::default()),
+        packaged
+    );
 }
 
 #[test]
-fn the_unit_runs_the_installed_binary_with_its_state_directory() {
-    let unit = systemd::unit(&Layout::linux());
+fn the_unit_runs_the_watchdog_which_runs_the_installed_agent() {
+    let unit = systemd::unit(&Layout::linux(), &RunSettings::default());
     assert!(unit.contains(
-        "ExecStart=\"/opt/gururmm/bin/gururmm-agent\" run --state-dir \"/var/lib/gururmm-agent\"\n"
+        "ExecStart=\"/opt/gururmm/bin/gururmm-watchdog\" --state-dir \"/var/lib/gururmm-agent\" \
+         -- \"/opt/gururmm/bin/gururmm-agent\" run --state-dir \"/var/lib/gururmm-agent\"\n"
     ));
+    // No environment file: the enrollment key is never kept after enrolling.
+    assert!(!unit.contains("EnvironmentFile"));
     for line in [
         "Restart=always",
         "StateDirectoryMode=0700",
@@ -41,24 +48,28 @@ fn the_unit_runs_the_installed_binary_with_its_state_directory() {
 fn paths_are_quoted_for_systemd_and_escaped_for_launchd() {
     let odd = Layout {
         binary: "/opt/My Tools/50%/gururmm-agent".into(),
+        watchdog: "/opt/My Tools/50%/gururmm-watchdog".into(),
         state_dir: "/var/lib/a\"b".into(),
         service_file: "/etc/systemd/system/gururmm-agent.service".into(),
     };
-    assert!(systemd::unit(&odd).contains(
-        r#"ExecStart="/opt/My Tools/50%%/gururmm-agent" run --state-dir "/var/lib/a\"b""#
+    assert!(systemd::unit(&odd, &RunSettings::default()).contains(
+        r#"ExecStart="/opt/My Tools/50%%/gururmm-watchdog" --state-dir "/var/lib/a\"b" -- "/opt/My Tools/50%%/gururmm-agent" run --state-dir "/var/lib/a\"b""#
     ));
     let odd = Layout {
         binary: "/usr/local/R&D <x>/gururmm-agent".into(),
         ..Layout::macos()
     };
-    assert!(launchd::plist(&odd)
+    assert!(launchd::plist(&odd, &RunSettings::default())
         .contains("<string>/usr/local/R&amp;D &lt;x&gt;/gururmm-agent</string>"));
 }
 
 #[test]
 fn the_launchd_daemon_is_the_expected_one() {
     let expected = include_str!("../../tests/fixtures/install/com.gururmm.agent.plist");
-    assert_eq!(launchd::plist(&Layout::macos()), expected);
+    assert_eq!(
+        launchd::plist(&Layout::macos(), &RunSettings::default()),
+        expected
+    );
 }
 
 #[test]
@@ -76,4 +87,154 @@ fn layouts_move_under_a_scratch_root() {
         moved.service_file,
         Path::new("/tmp/root/etc/systemd/system/gururmm-agent.service")
     );
+    assert_eq!(
+        moved.watchdog,
+        Path::new("/tmp/root/opt/gururmm/bin/gururmm-watchdog")
+    );
+    assert_eq!(
+        moved.previous_binary(),
+        Path::new("/tmp/root/opt/gururmm/bin/gururmm-agent.previous")
+    );
+}
+
+/// What `install` was told and the agent needs at each start reaches both
+/// service definitions, after the state directory.
+#[test]
+fn insecure_http_and_a_private_ca_reach_the_service_command() {
+    let layout = Layout::linux();
+    let settings = RunSettings {
+        allow_insecure_http: true,
+        ca_cert: Some(layout.ca_cert()),
+    };
+    assert!(systemd::unit(&layout, &settings).contains(
+        " run --state-dir \"/var/lib/gururmm-agent\" --allow-insecure-http \
+         --ca-cert \"/var/lib/gururmm-agent/server-ca.pem\"\n"
+    ));
+    let command = service_command(&layout, &settings);
+    assert_eq!(
+        command[command.len() - 3..],
+        [
+            "--allow-insecure-http",
+            "--ca-cert",
+            "/var/lib/gururmm-agent/server-ca.pem"
+        ]
+    );
+    let plist = launchd::plist(&Layout::macos(), &settings);
+    assert!(plist.contains("<string>--allow-insecure-http</string>"));
+}
+
+#[cfg(unix)]
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+#[test]
+fn a_missing_watchdog_is_named_where_it_was_looked_for() {
+    let temp = tempfile::tempdir().unwrap();
+    let agent = temp.path().join("gururmm-agent");
+    std::fs::write(&agent, b"agent").unwrap();
+    let error = files::Sources::beside(&agent).unwrap_err().to_string();
+    let expected = temp
+        .path()
+        .join(format!("gururmm-watchdog{}", std::env::consts::EXE_SUFFIX));
+    assert!(error.contains(&expected.display().to_string()), "{error}");
+    std::fs::write(&expected, b"watchdog").unwrap();
+    let sources = files::Sources::beside(&agent).unwrap();
+    assert_eq!((sources.agent, sources.watchdog), (agent, expected));
+}
+
+#[test]
+fn binaries_are_copied_whole_and_executable() {
+    let temp = tempfile::tempdir().unwrap();
+    let source = temp.path().join("source");
+    std::fs::write(&source, b"\x7fELF new").unwrap();
+    let target = temp.path().join("root/opt/gururmm/bin/gururmm-agent");
+    files::copy_executable(&source, &target).unwrap();
+    // Over an existing binary (a reinstall): replaced, no temporary file left.
+    std::fs::write(&source, b"\x7fELF newer").unwrap();
+    files::copy_executable(&source, &target).unwrap();
+    assert_eq!(std::fs::read(&target).unwrap(), b"\x7fELF newer");
+    let names: Vec<_> = std::fs::read_dir(target.parent().unwrap())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name())
+        .collect();
+    assert_eq!(names, ["gururmm-agent"]);
+    #[cfg(unix)]
+    assert_eq!(mode(&target), 0o755);
+}
+
+#[test]
+fn uninstall_removes_what_install_wrote_and_purge_the_state_too() {
+    let temp = tempfile::tempdir().unwrap();
+    let layout = Layout::linux().under(temp.path());
+    for path in [
+        &layout.binary,
+        &layout.watchdog,
+        &layout.previous_binary(),
+        &layout.service_file,
+        &state::identity_path(&layout.state_dir),
+    ] {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, b"x").unwrap();
+    }
+    let inspection = files::Inspection::of(&layout);
+    assert!(inspection.installed() && inspection.partly_installed());
+
+    let removed = files::remove_all(&files::removals(&layout, false)).unwrap();
+    assert_eq!(removed.len(), 4, "{removed:?}");
+    files::remove_empty_program_dirs(&layout);
+    assert!(!temp.path().join("opt/gururmm").exists());
+    assert!(
+        temp.path().join("opt").exists(),
+        "only the program's own directories"
+    );
+    assert!(
+        state::identity_path(&layout.state_dir).exists(),
+        "kept without purge"
+    );
+    assert!(!files::Inspection::of(&layout).partly_installed());
+
+    // Again: nothing left but the state, which --purge takes.
+    assert!(files::remove_all(&files::removals(&layout, false))
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        files::remove_all(&files::removals(&layout, true)).unwrap(),
+        std::slice::from_ref(&layout.state_dir)
+    );
+    assert!(!layout.state_dir.exists());
+}
+
+#[test]
+fn the_install_device_id_is_stored_only_after_enrolling() {
+    let temp = tempfile::tempdir().unwrap();
+    let state_dir = temp.path().join("state");
+    let given = files::device_id_for_install(&state_dir, Some("given"), || None).unwrap();
+    assert_eq!(given, ("given".to_owned(), false));
+    let os = files::device_id_for_install(&state_dir, None, || Some("os-id".into())).unwrap();
+    assert_eq!(os, ("os-id".to_owned(), false));
+    let (generated, store) = files::device_id_for_install(&state_dir, None, || None).unwrap();
+    assert!(store && uuid::Uuid::parse_str(&generated).is_ok());
+    assert!(!state_dir.exists(), "nothing written before enrollment");
+    // One kept from an earlier enrollment wins over a new one.
+    std::fs::create_dir_all(&state_dir).unwrap();
+    std::fs::write(state_dir.join(state::DEVICE_ID_FILE), "kept-id").unwrap();
+    let kept = files::device_id_for_install(&state_dir, None, || None).unwrap();
+    assert_eq!(kept, ("kept-id".to_owned(), false));
+}
+
+#[test]
+fn a_failed_install_removes_what_it_wrote_newest_first() {
+    let temp = tempfile::tempdir().unwrap();
+    let state_dir = temp.path().join("state");
+    let binary = temp.path().join("bin/gururmm-agent");
+    let mut written = files::Written::default();
+    written.add(state_dir.clone());
+    std::fs::create_dir_all(&state_dir).unwrap();
+    std::fs::write(state_dir.join("agent.json"), "{}").unwrap();
+    written.add(binary.clone());
+    files::copy_executable(&temp.path().join("missing"), &binary).unwrap_err();
+    assert!(written.undo().is_empty());
+    assert!(!state_dir.exists());
 }

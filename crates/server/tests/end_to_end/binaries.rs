@@ -20,6 +20,18 @@ pub(crate) fn agent_binary() -> PathBuf {
     path
 }
 
+/// The watchdog built beside the agent (`cargo build -p gururmm-watchdog`),
+/// which `gururmm-agent install` copies from there.
+pub(crate) fn watchdog_binary() -> PathBuf {
+    let path = agent_binary().with_file_name("gururmm-watchdog");
+    assert!(
+        path.exists(),
+        "{} is missing: run `cargo build -p gururmm-watchdog` first",
+        path.display()
+    );
+    path
+}
+
 /// How to start (and restart) one server: same port, data and database each time.
 pub(crate) struct ServerSetup {
     pub base: String,

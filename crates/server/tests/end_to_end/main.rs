@@ -2,8 +2,9 @@
 //! as child processes, the way an operator starts them. The areas are modules
 //! of one test binary, so the suite links once.
 //!
-//! The agent binary must be built first (`cargo build -p gururmm-agent`, which
-//! `cargo xtask test` and `cargo test --workspace` do). The `windows` module
+//! The agent and watchdog binaries must be built first (`cargo build -p
+//! gururmm-agent -p gururmm-watchdog`, which `cargo xtask test` and `cargo test
+//! --workspace` do). The `windows` module
 //! runs the agent cross-compiled for Windows under Wine, when
 //! `GURURMM_WINDOWS_TESTS=1` (`cargo xtask test` builds that agent).
 
@@ -11,6 +12,9 @@ mod binaries;
 
 mod agent;
 mod cli;
+// `install --root` writes the Linux layout; the test reads Unix modes.
+#[cfg(target_os = "linux")]
+mod install;
 mod logs;
 mod monitoring;
 mod remote_execution;
