@@ -17,6 +17,8 @@
 //! - `bench [--full] [--postgres URL] [--monitoring-only] [--list-only] [--agent-only] [--windows-agent-only]`: the benchmark harness (see `bench.rs`).
 //! - `package [--container]`: the server and dashboard as a `.deb` (see `package.rs`).
 //! - `dist windows`: the Windows agent, release build, within its size budget.
+//! - `update-variants`: only the agent builds the end-to-end update suite
+//!   installs (`test` builds them too; see `update_variants.rs`).
 //! - `cross`: only the agent's other targets: the Windows build and clippy, and
 //!   the macOS type check (the parts of `test` a Linux build never compiles).
 // A command-line program: it talks to its user on the terminal.
@@ -24,6 +26,7 @@
 
 mod bench;
 mod package;
+mod update_variants;
 mod windows_stack;
 
 use anyhow::{bail, Context, Result};
@@ -42,6 +45,7 @@ fn main() -> Result<()> {
         Some("bench") => bench::bench(&args[1..]),
         Some("package") => package::package(&args[1..]),
         Some("dist") => dist(&args[1..]),
+        Some("update-variants") => update_variants::build(),
         Some("cross") => {
             windows_agent_build_and_lint()?;
             macos_agent_type_check()
@@ -273,6 +277,8 @@ fn test() -> Result<()> {
     // Builds the gururmm-agent binary too, which the server's end_to_end suite
     // (crates/server/tests/end_to_end/) starts.
     run(cargo().args(["build", "--workspace"]))?;
+    // The agents the end_to_end update suite signs, swaps and rolls back.
+    update_variants::build()?;
     if windows {
         windows_agent_build_and_lint()?;
     } else {

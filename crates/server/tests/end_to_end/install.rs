@@ -28,7 +28,7 @@ fn agent() -> Command {
     command
 }
 
-fn text(output: &Output) -> String {
+pub(crate) fn text(output: &Output) -> String {
     format!(
         "exit {:?}\nstdout:\n{}\nstderr:\n{}",
         output.status.code(),
@@ -46,7 +46,7 @@ fn mode(path: &Path) -> u32 {
 }
 
 /// A private file holding `key`, as an operator (or the install script) writes it.
-fn key_file(dir: &Path, name: &str, key: &str) -> PathBuf {
+pub(crate) fn key_file(dir: &Path, name: &str, key: &str) -> PathBuf {
     let path = dir.join(name);
     std::fs::write(&path, format!("{key}\n")).unwrap();
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
@@ -67,7 +67,7 @@ fn tree(dir: &Path) -> Vec<PathBuf> {
 }
 
 /// The unit's `ExecStart=` as argv: double-quoted arguments or bare words.
-fn exec_start(unit: &str) -> Vec<String> {
+pub(crate) fn exec_start(unit: &str) -> Vec<String> {
     let line = unit
         .lines()
         .find_map(|line| line.strip_prefix("ExecStart="))
@@ -87,7 +87,7 @@ fn exec_start(unit: &str) -> Vec<String> {
 
 /// A process group (the watchdog and the agent it starts) ended with SIGKILL
 /// when dropped, so a failing test leaves no agent running.
-struct GroupGuard(ChildGuard);
+pub(crate) struct GroupGuard(pub(crate) ChildGuard);
 
 impl Drop for GroupGuard {
     fn drop(&mut self) {

@@ -18,6 +18,7 @@ mod install;
 mod logs;
 mod monitoring;
 mod remote_execution;
+mod updates;
 // Wine's processes are Linux processes: the suite reads their environment in /proc.
 #[cfg(target_os = "linux")]
 mod windows;
