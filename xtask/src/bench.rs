@@ -1113,9 +1113,17 @@ fn real_agent(scale: &Scale) -> Result<Value> {
             crate::AGENT_BUDGET_BYTES
         );
     }
+    let watchdog_size = std::fs::metadata(release("gururmm-watchdog"))?.len();
+    eprintln!("watchdog binary {watchdog_size} bytes");
+    if watchdog_size > crate::WATCHDOG_BUDGET_BYTES {
+        bail!(
+            "the watchdog binary is {watchdog_size} bytes, over its {} byte budget",
+            crate::WATCHDOG_BUDGET_BYTES
+        );
+    }
     Ok(
         json!({"minutes": scale.agent_minutes, "rss_average_kib": average, "rss_peak_kib": peak, "rss_high_water_kib": high_water,
-            "cpu_percent_of_core": cpu, "binary_bytes": size, "checks": checks}),
+            "cpu_percent_of_core": cpu, "binary_bytes": size, "watchdog_binary_bytes": watchdog_size, "checks": checks}),
     )
 }
 
@@ -1169,6 +1177,7 @@ pub(crate) fn bench(args: &[String]) -> Result<()> {
     // server's tokio and other features, and the binary measured would not be
     // the one released.
     run(crate::cargo().args(["build", "--release", "-p", "gururmm-agent"]))?;
+    run(crate::cargo().args(["build", "--release", "-p", "gururmm-watchdog"]))?;
     let out = root().join("target/bench");
     let _ = std::fs::remove_dir_all(&out);
     std::fs::create_dir_all(&out)?;

@@ -322,6 +322,8 @@ fn test() -> Result<()> {
 /// The agent's size budget (stripped release build), on Linux (checked by
 /// `bench`) and Windows (`dist windows`) alike.
 pub(crate) const AGENT_BUDGET_BYTES: u64 = 4 * 1024 * 1024;
+/// The watchdog's size budget (stripped release build), checked by `bench`.
+pub(crate) const WATCHDOG_BUDGET_BYTES: u64 = 1024 * 1024;
 
 /// The installer's file name, where the server looks for it in its releases
 /// directory (`GURURMM_RELEASES_DIR`).

@@ -20,6 +20,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 /// a few cheap system calls twice a second.
 const POLL: Duration = Duration::from_millis(500);
 /// How long the agent gets to stop after being asked before it is killed.
+#[cfg(unix)]
 const STOP_GRACE: Duration = Duration::from_secs(10);
 /// Set in the agent's environment: it takes updates only when a watchdog
 /// is there to swap them in and roll them back.
