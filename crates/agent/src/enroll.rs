@@ -268,6 +268,8 @@ pub async fn enroll_until_accepted(
                     agent_secret: response.agent_secret,
                     server_url: server_url.to_owned(),
                     device_id: request.device_id.clone(),
+                    machine_bound: crate::collectors::machine_id().as_deref()
+                        == Some(request.device_id.as_str()),
                 };
                 state::save_identity(state_dir, &identity)?;
                 tracing::info!(agent_id = %identity.agent_id, "enrolled");

@@ -340,6 +340,15 @@ async fn connect_forever(
         supervised: options.supervised,
     });
     tracing::info!(agent_id = %identity.agent_id, url = %ws_url, "agent starting");
+    if identity.cloned(collectors::machine_id()) {
+        tracing::error!(
+            enrolled_device = %identity.device_id,
+            "this machine's id is not the one this agent enrolled with: the disk was probably \
+             cloned from an enrolled machine. The server will refuse this identity; enroll this \
+             machine as itself: gururmm-agent uninstall --purge, then gururmm-agent install with \
+             an enrollment key"
+        );
+    }
     // Said once at warning level, then quietly, while approval is awaited.
     let mut told_about_approval = false;
     // Read once: firmware does not change while the agent runs, and on macOS
@@ -356,7 +365,7 @@ async fn connect_forever(
                 os: collectors::os_info(),
                 arch: std::env::consts::ARCH.to_owned(),
                 hostname: collectors::hostname(),
-                device_id: identity.device_id.clone(),
+                device_id: identity.device_id_now(collectors::machine_id()),
                 serial_number: serial_number.clone(),
             },
             tls: tls.clone(),

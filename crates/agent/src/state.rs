@@ -24,6 +24,28 @@ pub struct Identity {
     pub agent_secret: String,
     pub server_url: String,
     pub device_id: String,
+    /// The device id is the OS machine id at enrollment (neither given with
+    /// `--device-id` nor generated): the agent then says the machine id it
+    /// runs on now, so a disk image cloned after enrollment is refused by the
+    /// server (`device_mismatch`) instead of two machines sharing one agent.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub machine_bound: bool,
+}
+
+impl Identity {
+    /// The device id to say in `hello`: the machine id this agent runs on
+    /// now when the identity is bound to it, else the enrolled one.
+    pub fn device_id_now(&self, machine_id_now: Option<String>) -> String {
+        match machine_id_now {
+            Some(now) if self.machine_bound => now,
+            _ => self.device_id.clone(),
+        }
+    }
+
+    /// This identity was enrolled on another machine (a cloned image).
+    pub fn cloned(&self, machine_id_now: Option<String>) -> bool {
+        self.device_id_now(machine_id_now) != self.device_id
+    }
 }
 
 impl std::fmt::Debug for Identity {
@@ -33,6 +55,7 @@ impl std::fmt::Debug for Identity {
             .field("agent_secret", &"<redacted>")
             .field("server_url", &self.server_url)
             .field("device_id", &self.device_id)
+            .field("machine_bound", &self.machine_bound)
             .finish()
     }
 }
@@ -176,7 +199,26 @@ mod tests {
             agent_secret: "very-secret-value".into(),
             server_url: "https://rmm.example.com".into(),
             device_id: "device-1".into(),
+            machine_bound: false,
         }
+    }
+
+    #[test]
+    fn an_identity_bound_to_its_machine_id_notices_another_machine() {
+        let bound = Identity {
+            machine_bound: true,
+            ..identity()
+        };
+        assert_eq!(bound.device_id_now(Some("device-1".into())), "device-1");
+        assert!(!bound.cloned(Some("device-1".into())));
+        assert_eq!(bound.device_id_now(Some("device-2".into())), "device-2");
+        assert!(bound.cloned(Some("device-2".into())), "a cloned image");
+        assert!(!bound.cloned(None), "no machine id to compare");
+        // A device id given at enrollment (or generated) is not the machine's.
+        assert!(!identity().cloned(Some("device-2".into())));
+        // Identities stored before the field read as not bound.
+        let old = r#"{"agent_id":"7f8c3c5e-0a7e-4a52-9a55-0d6f3f6f7a10","agent_secret":"s","server_url":"https://x","device_id":"d"}"#;
+        assert!(!serde_json::from_str::<Identity>(old).unwrap().machine_bound);
     }
 
     #[test]

@@ -47,6 +47,7 @@ fn status_shows_the_identity_without_the_secret() {
         agent_secret: "the-agent-secret".into(),
         server_url: "https://rmm.example.com".into(),
         device_id: "device-7".into(),
+        machine_bound: false,
     };
     state::save_identity(temp.path(), &identity).unwrap();
     let output = agent()
@@ -356,6 +357,7 @@ fn an_agent_awaiting_approval_says_so_without_advising_to_delete_its_identity() 
         agent_secret: "the-agent-secret".into(),
         server_url: url.clone(),
         device_id: "device-7".into(),
+        machine_bound: false,
     };
     state::save_identity(temp.path(), &identity).unwrap();
     let mut running = ChildGuard(

@@ -180,6 +180,7 @@ fn enroll(
         agent_id: response.agent_id,
         agent_secret: response.agent_secret,
         server_url: server_url.to_owned(),
+        machine_bound: collectors::machine_id().as_deref() == Some(request.device_id.as_str()),
         device_id: request.device_id,
     })
 }

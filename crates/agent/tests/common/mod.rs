@@ -118,6 +118,7 @@ pub(crate) fn stored_identity(state_dir: &Path, url: &str) -> Identity {
         agent_secret: "s3cret-value".into(),
         server_url: url.into(),
         device_id: "device-under-test".into(),
+        machine_bound: false,
     };
     state::save_identity(state_dir, &identity).unwrap();
     identity

@@ -12,6 +12,7 @@ mod binaries;
 
 mod agent;
 mod cli;
+mod clones;
 // `install --root` writes the Linux layout; the test reads Unix modes.
 #[cfg(target_os = "linux")]
 mod install;
