@@ -15,13 +15,15 @@
 //! - `browser [SPEC...]`: only the browser suite (or the named `web/e2e` files), against a fresh server and agent,
 //!   and the Windows agent under Wine for the registry spec (see `windows_stack.rs`).
 //! - `bench [--full] [--postgres URL] [--monitoring-only] [--list-only] [--agent-only] [--windows-agent-only]`: the benchmark harness (see `bench.rs`).
-//! - `package [--container]`: the server and dashboard as a `.deb` (see `package.rs`).
+//! - `package [--container]`: the server and dashboard as a `.deb` (see `package.rs`);
+//!   `package agent`: the agent and its watchdog as a `.deb` (see `agent_package.rs`).
 //! - `dist windows`: the Windows agent, release build, within its size budget.
 //! - `cross`: only the agent's other targets: the Windows build and clippy, and
 //!   the macOS type check (the parts of `test` a Linux build never compiles).
 // A command-line program: it talks to its user on the terminal.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod agent_package;
 mod bench;
 mod package;
 mod windows_stack;
@@ -55,7 +57,7 @@ fn main() -> Result<()> {
             browser_suite(&args[1..])
         }
         _ => {
-            eprintln!("usage: cargo xtask <demo | test | codegen [--check] | browser | bench [--full] [--postgres URL] [--monitoring-only] [--list-only] [--agent-only] [--windows-agent-only] | package [--container] | dist windows | cross>");
+            eprintln!("usage: cargo xtask <demo | test | codegen [--check] | browser | bench [--full] [--postgres URL] [--monitoring-only] [--list-only] [--agent-only] [--windows-agent-only] | package [--container | agent] | dist windows | cross>");
             std::process::exit(2);
         }
     }
