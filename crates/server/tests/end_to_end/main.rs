@@ -18,6 +18,9 @@ mod install;
 mod logs;
 mod monitoring;
 mod remote_execution;
+// The install script and the agent's install are Linux's.
+#[cfg(target_os = "linux")]
+mod install_script;
 // Wine's processes are Linux processes: the suite reads their environment in /proc.
 #[cfg(target_os = "linux")]
 mod windows;
