@@ -242,10 +242,16 @@ async fn the_install_script_installs_a_working_agent(database: TestDatabase) {
     )
     .await;
 
-    // Both script downloads are in the audit log.
+    // The script's download is in the audit log, with what it offered.
     let audit = api.get("/api/v1/audit?action=installer_downloaded").await;
-    assert_eq!(audit["total"], 2, "{audit}");
-    assert_eq!(audit["items"][0]["details"]["kind"], "linux_script");
+    assert_eq!(audit["total"], 1, "{audit}");
+    let details = &audit["items"][0]["details"];
+    assert_eq!(details["kind"], "linux_script", "{audit}");
+    assert_eq!(
+        details["offered"][std::env::consts::ARCH]["agent"],
+        version,
+        "{audit}"
+    );
 }
 
 #[tokio::test]
