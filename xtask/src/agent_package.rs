@@ -10,8 +10,8 @@
 //! enrolled one (an upgrade) is restarted on the new binaries.
 
 use crate::package::{
-    command_output, copy_file, debian_architecture, debian_version, installed_size_kib,
-    library_depends, make_dir, set_mode, walk,
+    command_output, copy_file, debian_architecture, debian_version, finish_tree,
+    installed_size_kib, library_depends, make_dir, stage_maintainer_scripts,
 };
 use crate::{cargo, root, run};
 use anyhow::{Context, Result};
@@ -83,15 +83,7 @@ fn build(agent: &Path, watchdog: &Path, out: &Path, arch: &str) -> Result<std::p
 }
 
 fn stage_tree(stage: &Path, agent: &Path, watchdog: &Path, packaging: &Path) -> Result<()> {
-    let debian = stage.join("DEBIAN");
-    make_dir(&debian)?;
-    for script in ["postinst", "prerm", "postrm"] {
-        copy_file(
-            &packaging.join("debian").join(script),
-            &debian.join(script),
-            0o755,
-        )?;
-    }
+    stage_maintainer_scripts(stage, packaging)?;
     copy_file(agent, &stage.join(AGENT), 0o755)?;
     copy_file(watchdog, &stage.join(WATCHDOG), 0o755)?;
     copy_file(
@@ -101,15 +93,7 @@ fn stage_tree(stage: &Path, agent: &Path, watchdog: &Path, packaging: &Path) -> 
     )?;
     let doc = stage.join(DOC_DIR);
     make_dir(&doc)?;
-    std::fs::write(doc.join("copyright"), COPYRIGHT)?;
-    set_mode(&doc.join("copyright"), 0o644)?;
-    set_mode(stage, 0o755)?;
-    for path in walk(stage)? {
-        if path.is_dir() {
-            set_mode(&path, 0o755)?;
-        }
-    }
-    Ok(())
+    finish_tree(stage, &doc, COPYRIGHT)
 }
 
 const COPYRIGHT: &str = "\
@@ -143,6 +127,7 @@ fn control_file(version: &str, arch: &str, installed_kib: u64, depends: &str) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::package::set_mode;
 
     /// Builds the package around two stand-in programs and reads it back with
     /// dpkg-deb, as someone inspecting it before installing would.

@@ -101,15 +101,7 @@ fn stage_tree(staging: &Staging<'_>) -> Result<()> {
             staging.web_dist.display()
         );
     }
-    let debian = stage.join("DEBIAN");
-    make_dir(&debian)?;
-    for script in ["postinst", "prerm", "postrm"] {
-        copy_file(
-            &staging.packaging.join("debian").join(script),
-            &debian.join(script),
-            0o755,
-        )?;
-    }
+    let debian = stage_maintainer_scripts(stage, staging.packaging)?;
     // Listed as a conffile: dpkg keeps the administrator's edits across upgrades.
     std::fs::write(debian.join("conffiles"), format!("/{CONFIG}\n"))?;
     set_mode(&debian.join("conffiles"), 0o644)?;
@@ -131,7 +123,26 @@ fn stage_tree(staging: &Staging<'_>) -> Result<()> {
         let name = file.file_name().context("a document's name")?;
         copy_file(file, &doc.join(name), 0o644)?;
     }
-    std::fs::write(doc.join("copyright"), COPYRIGHT)?;
+    finish_tree(stage, &doc, COPYRIGHT)
+}
+
+/// `DEBIAN/` with the maintainer scripts from `<packaging>/debian/`.
+pub(crate) fn stage_maintainer_scripts(stage: &Path, packaging: &Path) -> Result<PathBuf> {
+    let debian = stage.join("DEBIAN");
+    make_dir(&debian)?;
+    for script in ["postinst", "prerm", "postrm"] {
+        copy_file(
+            &packaging.join("debian").join(script),
+            &debian.join(script),
+            0o755,
+        )?;
+    }
+    Ok(debian)
+}
+
+/// Writes the copyright file into `doc` and opens every directory of the tree.
+pub(crate) fn finish_tree(stage: &Path, doc: &Path, copyright: &str) -> Result<()> {
+    std::fs::write(doc.join("copyright"), copyright)?;
     set_mode(&doc.join("copyright"), 0o644)?;
     // Whatever the umask: dpkg-deb refuses a private DEBIAN, and a private
     // directory would hide the files below it from the service's account.
