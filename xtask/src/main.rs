@@ -15,7 +15,8 @@
 //! - `browser [SPEC...]`: only the browser suite (or the named `web/e2e` files), against a fresh server and agent,
 //!   and the Windows agent under Wine for the registry spec (see `windows_stack.rs`).
 //! - `bench [--full] [--postgres URL] [--monitoring-only] [--list-only] [--agent-only] [--windows-agent-only]`: the benchmark harness (see `bench.rs`).
-//! - `package [--container]`: the server and dashboard as a `.deb` (see `package.rs`).
+//! - `package [--container]`: the server and dashboard as a `.deb` (see `package.rs`);
+//!   `package agent`: the agent and its watchdog as a `.deb` (see `agent_package.rs`).
 //! - `dist windows`: the Windows agent, release build, within its size budget.
 //! - `update-variants`: only the agent builds the end-to-end update suite
 //!   installs (`test` builds them too; see `update_variants.rs`).
@@ -24,6 +25,7 @@
 // A command-line program: it talks to its user on the terminal.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod agent_package;
 mod bench;
 mod package;
 mod update_variants;
@@ -59,7 +61,7 @@ fn main() -> Result<()> {
             browser_suite(&args[1..])
         }
         _ => {
-            eprintln!("usage: cargo xtask <demo | test | codegen [--check] | browser | bench [--full] [--postgres URL] [--monitoring-only] [--list-only] [--agent-only] [--windows-agent-only] | package [--container] | dist windows | cross>");
+            eprintln!("usage: cargo xtask <demo | test | codegen [--check] | browser | bench [--full] [--postgres URL] [--monitoring-only] [--list-only] [--agent-only] [--windows-agent-only] | package [--container | agent] | dist windows | cross>");
             std::process::exit(2);
         }
     }

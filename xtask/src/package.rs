@@ -30,7 +30,8 @@ pub(crate) fn package(args: &[String]) -> Result<()> {
     let container = match args {
         [] => false,
         [flag] if flag == "--container" => true,
-        _ => bail!("usage: cargo xtask package [--container]"),
+        [what] if what == "agent" => return crate::agent_package::package(),
+        _ => bail!("usage: cargo xtask package [--container | agent]"),
     };
     let root = root();
     if Command::new("dpkg-deb").arg("--version").output().is_err() {
@@ -100,15 +101,7 @@ fn stage_tree(staging: &Staging<'_>) -> Result<()> {
             staging.web_dist.display()
         );
     }
-    let debian = stage.join("DEBIAN");
-    make_dir(&debian)?;
-    for script in ["postinst", "prerm", "postrm"] {
-        copy_file(
-            &staging.packaging.join("debian").join(script),
-            &debian.join(script),
-            0o755,
-        )?;
-    }
+    let debian = stage_maintainer_scripts(stage, staging.packaging)?;
     // Listed as a conffile: dpkg keeps the administrator's edits across upgrades.
     std::fs::write(debian.join("conffiles"), format!("/{CONFIG}\n"))?;
     set_mode(&debian.join("conffiles"), 0o644)?;
@@ -130,7 +123,26 @@ fn stage_tree(staging: &Staging<'_>) -> Result<()> {
         let name = file.file_name().context("a document's name")?;
         copy_file(file, &doc.join(name), 0o644)?;
     }
-    std::fs::write(doc.join("copyright"), COPYRIGHT)?;
+    finish_tree(stage, &doc, COPYRIGHT)
+}
+
+/// `DEBIAN/` with the maintainer scripts from `<packaging>/debian/`.
+pub(crate) fn stage_maintainer_scripts(stage: &Path, packaging: &Path) -> Result<PathBuf> {
+    let debian = stage.join("DEBIAN");
+    make_dir(&debian)?;
+    for script in ["postinst", "prerm", "postrm"] {
+        copy_file(
+            &packaging.join("debian").join(script),
+            &debian.join(script),
+            0o755,
+        )?;
+    }
+    Ok(debian)
+}
+
+/// Writes the copyright file into `doc` and opens every directory of the tree.
+pub(crate) fn finish_tree(stage: &Path, doc: &Path, copyright: &str) -> Result<()> {
+    std::fs::write(doc.join("copyright"), copyright)?;
     set_mode(&doc.join("copyright"), 0o644)?;
     // Whatever the umask: dpkg-deb refuses a private DEBIAN, and a private
     // directory would hide the files below it from the service's account.
@@ -184,7 +196,7 @@ fn packaged_config(example: &str) -> Result<String> {
 }
 
 /// The server's version as Debian orders it (`1.2.0-rc.1` sorts before `1.2.0` as `1.2.0~rc.1`).
-fn debian_version(binary: &Path) -> Result<String> {
+pub(crate) fn debian_version(binary: &Path) -> Result<String> {
     let output = command_output(Command::new(binary).arg("--version"))?;
     let version = output
         .split_whitespace()
@@ -193,7 +205,7 @@ fn debian_version(binary: &Path) -> Result<String> {
     Ok(version.replace('-', "~"))
 }
 
-fn debian_architecture() -> Result<String> {
+pub(crate) fn debian_architecture() -> Result<String> {
     Ok(
         command_output(Command::new("dpkg").arg("--print-architecture"))?
             .trim()
@@ -201,9 +213,16 @@ fn debian_architecture() -> Result<String> {
     )
 }
 
-/// The shared libraries the binary needs, from the symbol versions it carries: the
-/// newest `GLIBC_2.x` it references is the oldest C library it runs on.
+/// The server's dependencies: the libraries its binary needs, and the tools
+/// `postinst` uses to make its account.
 fn depends(binary: &[u8]) -> String {
+    // postinst creates the account with useradd and groupadd.
+    format!("{}, passwd", library_depends(binary))
+}
+
+/// The shared libraries a binary needs, from the symbol versions it carries: the
+/// newest `GLIBC_2.x` it references is the oldest C library it runs on.
+pub(crate) fn library_depends(binary: &[u8]) -> String {
     let mut newest: Option<(u32, u32)> = None;
     let marker = b"GLIBC_2.";
     let mut rest = binary;
@@ -229,12 +248,10 @@ fn depends(binary: &[u8]) -> String {
     if find(binary, b"libssl.so.3").is_some() {
         depends.push_str(", libssl3");
     }
-    // postinst creates the account with useradd and groupadd.
-    depends.push_str(", passwd");
     depends
 }
 
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+pub(crate) fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack
         .windows(needle.len())
         .position(|window| window == needle)
@@ -261,7 +278,7 @@ fn control_file(version: &str, arch: &str, installed_kib: u64, depends: &str) ->
 }
 
 /// Installed-Size: the files' sizes, each rounded up to a KiB.
-fn installed_size_kib(stage: &Path) -> Result<u64> {
+pub(crate) fn installed_size_kib(stage: &Path) -> Result<u64> {
     let mut total = 0;
     for entry in walk(stage)? {
         if entry.starts_with(stage.join("DEBIAN")) {
@@ -276,7 +293,7 @@ fn installed_size_kib(stage: &Path) -> Result<u64> {
 }
 
 /// Every file and directory below `dir`, in a stable order.
-fn walk(dir: &Path) -> Result<Vec<PathBuf>> {
+pub(crate) fn walk(dir: &Path) -> Result<Vec<PathBuf>> {
     let mut found = Vec::new();
     let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
         .with_context(|| format!("reading {}", dir.display()))?
@@ -292,11 +309,11 @@ fn walk(dir: &Path) -> Result<Vec<PathBuf>> {
     Ok(found)
 }
 
-fn make_dir(dir: &Path) -> Result<()> {
+pub(crate) fn make_dir(dir: &Path) -> Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))
 }
 
-fn copy_file(from: &Path, to: &Path, mode: u32) -> Result<()> {
+pub(crate) fn copy_file(from: &Path, to: &Path, mode: u32) -> Result<()> {
     make_dir(to.parent().expect("a directory"))?;
     std::fs::copy(from, to)
         .with_context(|| format!("copying {} to {}", from.display(), to.display()))?;
@@ -316,12 +333,12 @@ fn copy_tree(from: &Path, to: &Path) -> Result<()> {
     Ok(())
 }
 
-fn set_mode(path: &Path, mode: u32) -> Result<()> {
+pub(crate) fn set_mode(path: &Path, mode: u32) -> Result<()> {
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
         .with_context(|| format!("setting the mode of {}", path.display()))
 }
 
-fn command_output(command: &mut Command) -> Result<String> {
+pub(crate) fn command_output(command: &mut Command) -> Result<String> {
     let output = command
         .output()
         .with_context(|| format!("starting {command:?}"))?;

@@ -9,6 +9,7 @@
 //!                         --sequence 1 --releases-dir /srv/gururmm/releases
 //! gururmm-release sign    --key signing.key --password-file pw --artifact target/release/gururmm-agent \
 //!                         --version 0.2.0 --platform linux --arch x86_64 --releases-dir /srv/gururmm/releases
+//! gururmm-release sign    --product gururmm-watchdog --artifact target/release/gururmm-watchdog … (the same)
 //! gururmm-release verify  --root root.pub --releases-dir /srv/gururmm/releases \
 //!                         --artifact gururmm-agent-0.2.0-linux-x86_64
 //! ```
@@ -18,8 +19,9 @@ use anyhow::{bail, Context, Result};
 use chrono::{Duration, Utc};
 use clap::{Parser, Subcommand};
 use gururmm_update::{
-    artifact_name, sha256_hex, verify_artifact, verify_keys, verify_manifest, KeyId, KeyStatement,
-    ReleaseManifest, Target, AGENT_PRODUCT, FORMAT, KEYS_FILE, MANIFEST_SUFFIX, SIGNATURE_SUFFIX,
+    product_artifact_name, sha256_hex, verify_artifact, verify_keys, verify_manifest, KeyId,
+    KeyStatement, ReleaseManifest, Target, AGENT_PRODUCT, FORMAT, KEYS_FILE, MANIFEST_SUFFIX,
+    PRODUCTS, SIGNATURE_SUFFIX,
 };
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
@@ -68,11 +70,15 @@ enum Command {
         #[arg(long)]
         releases_dir: PathBuf,
     },
-    /// Copies an agent build into the releases directory with its manifest,
+    /// Copies a build (the agent's, or the watchdog's with `--product
+    /// gururmm-watchdog`) into the releases directory with its manifest,
     /// signed by a signing key.
     Sign {
         #[arg(long)]
         key: PathBuf,
+        /// `gururmm-agent` or `gururmm-watchdog`.
+        #[arg(long, default_value = AGENT_PRODUCT)]
+        product: String,
         #[arg(long)]
         password_file: PathBuf,
         #[arg(long)]
@@ -183,6 +189,7 @@ fn run(command: Command) -> Result<()> {
         }
         Command::Sign {
             key,
+            product,
             password_file,
             artifact,
             version,
@@ -192,14 +199,29 @@ fn run(command: Command) -> Result<()> {
             releases_dir,
         } => {
             semver_check(&version)?;
+            if !PRODUCTS.contains(&product.as_str()) {
+                bail!(
+                    "--product {product:?} is not one of {}",
+                    PRODUCTS.join(", ")
+                );
+            }
+            for (name, value) in [("platform", &platform), ("arch", &arch)] {
+                if value.is_empty()
+                    || !value
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+                {
+                    bail!("--{name} {value:?} must be lowercase letters, digits and _ (e.g. linux, x86_64)");
+                }
+            }
             let signing = secret_key(&key, &password_file)?;
             let bytes = std::fs::read(&artifact)
                 .with_context(|| format!("reading {}", artifact.display()))?;
-            let file = artifact_name(&version, &platform, &arch);
+            let file = product_artifact_name(&product, &version, &platform, &arch);
             let now = Utc::now();
             let manifest = ReleaseManifest {
                 format: FORMAT,
-                product: AGENT_PRODUCT.into(),
+                product,
                 version,
                 platform,
                 arch,

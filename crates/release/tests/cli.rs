@@ -160,6 +160,33 @@ fn a_release_is_signed_verified_and_every_tampering_or_revocation_refused() {
         "{verified}"
     );
 
+    // The watchdog is signed the same way, under its own product name.
+    std::fs::write(dir.join("build/gururmm-watchdog"), b"\x7fELF watchdog").unwrap();
+    let mut watchdog = sign_args("signing.key", "password", "0.2.0").to_vec();
+    watchdog[6] = "build/gururmm-watchdog";
+    watchdog.extend(["--product", "gururmm-watchdog"]);
+    let signed = ok(&watchdog, dir);
+    assert!(
+        signed.contains("gururmm-watchdog-0.2.0-linux-x86_64 "),
+        "{signed}"
+    );
+    let manifest: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(dir.join("releases/gururmm-watchdog-0.2.0-linux-x86_64.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(manifest["product"], "gururmm-watchdog");
+    assert_eq!(manifest["file"], "gururmm-watchdog-0.2.0-linux-x86_64");
+    assert!(dir
+        .join("releases/gururmm-watchdog-0.2.0-linux-x86_64.json.minisig")
+        .is_file());
+    // Only the two products, and no names that would leave the directory.
+    let mut other = watchdog.clone();
+    *other.last_mut().unwrap() = "gururmm-server";
+    assert!(refused(&other, dir).contains("not one of gururmm-agent, gururmm-watchdog"));
+    let mut escaping = sign_args("signing.key", "password", "0.2.0").to_vec();
+    escaping[12] = "../../x86_64";
+    assert!(refused(&escaping, dir).contains("--arch"));
+
     // Not newer than what a machine runs.
     let mut newer_installed = VERIFY.to_vec();
     newer_installed.extend(["--installed", "0.2.0"]);

@@ -69,7 +69,8 @@ pub struct Config {
     /// Directory holding the built dashboard (`web/dist`).
     pub web_dir: Option<PathBuf>,
     /// Directory of release artifacts: the Windows installer the per-site
-    /// download is made from (`gururmm-agent-windows-x86_64.msi`).
+    /// download is made from (`gururmm-agent-windows-x86_64.msi`), and the
+    /// signed agent and watchdog builds served to agents and install scripts.
     pub releases_dir: Option<PathBuf>,
     /// How long an updated agent gets to reconnect and report healthy before
     /// its watchdog restores the previous version (10 to 3600 seconds).

@@ -88,7 +88,11 @@ pub async fn state_with_store(config: Config, store: Arc<dyn Store>) -> anyhow::
         None => vault_keys::KeyRing::ephemeral(),
     };
     let webhooks = services::notify::send::http_client(config.allow_private_webhooks);
+    let releases = Arc::new(services::releases::Releases::new(
+        config.releases_dir.clone(),
+    ));
     Ok(AppState {
+        releases,
         config: Arc::new(config),
         budgets: Arc::new(budgets),
         policies: Arc::new(services::policies::Policies::new(store.clone())),
@@ -140,6 +144,14 @@ pub fn app(state: AppState) -> Router {
             gururmm_protocol::AGENT_WS_PATH,
             get(gateway::connection::agent_ws),
         )
+        .route(
+            &format!("{}{{file}}", api::agent_releases::AGENT_RELEASES_PATH),
+            get(api::agent_releases::agent_release_file),
+        )
+        .route(
+            services::install_script::SCRIPT_PATH,
+            get(api::installers::install_script),
+        )
         // Every change through the API is in the audit log before it is made.
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -184,18 +196,24 @@ pub fn app(state: AppState) -> Router {
 /// until its buffer fills, so events would arrive late and in lumps
 /// (tower-http's default predicate skips `text/event-stream`, as it skips images,
 /// gRPC and bodies under 32 bytes); never for a protocol switch (the agent
-/// WebSocket).
+/// WebSocket); never for release binaries or part of a file (a range's
+/// offsets and lengths are of the file's bytes, which a resumed download
+/// appends to what it has).
 fn compression(
 ) -> tower_http::compression::CompressionLayer<impl tower_http::compression::Predicate> {
-    use tower_http::compression::predicate::{DefaultPredicate, Predicate};
-    let not_an_upgrade = |status: axum::http::StatusCode,
-                          _: axum::http::Version,
-                          _: &axum::http::HeaderMap,
-                          _: &axum::http::Extensions| {
+    use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
+    let whole_and_not_an_upgrade = |status: axum::http::StatusCode,
+                                    _: axum::http::Version,
+                                    _: &axum::http::HeaderMap,
+                                    _: &axum::http::Extensions| {
         status != axum::http::StatusCode::SWITCHING_PROTOCOLS
+            && status != axum::http::StatusCode::PARTIAL_CONTENT
     };
-    tower_http::compression::CompressionLayer::new()
-        .compress_when(DefaultPredicate::new().and(not_an_upgrade))
+    tower_http::compression::CompressionLayer::new().compress_when(
+        DefaultPredicate::new()
+            .and(whole_and_not_an_upgrade)
+            .and(NotForContentType::const_new("application/octet-stream")),
+    )
 }
 
 async fn api_not_found() -> ApiError {

@@ -48,6 +48,8 @@ pub struct AppState {
     pub shutdown: Arc<tokio::sync::watch::Sender<bool>>,
     /// The latest answer of the readiness probe (`GET /api/v1/ready`).
     pub readiness: Arc<crate::services::readiness::Readiness>,
+    /// The signed agent and watchdog releases in `releases_dir`.
+    pub releases: Arc<crate::services::releases::Releases>,
     /// Prometheus metrics (`GET /metrics` when `metrics_enabled`).
     pub telemetry: Arc<crate::telemetry::Telemetry>,
 }

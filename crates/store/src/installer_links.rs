@@ -1,4 +1,5 @@
-//! Short-lived download links of a site's Windows installer. A link is kept
+//! Short-lived download links of a site's installers (the Windows MSI, the
+//! Linux install script). A link is kept
 //! by the SHA-256 of its token, with the enrollment key its installer
 //! carries sealed by the server (the store never sees that key in the clear).
 //! Expired links are deleted whenever links are made, and one found
@@ -9,10 +10,35 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use gururmm_protocol::{EnrollmentKeyId, InstallerLinkId, OrganizationId, SiteId};
 
+/// What a link hands out; its token works for that kind only.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum InstallerKind {
+    /// The site's Windows installer (MSI).
+    WindowsMsi,
+    /// The Linux install script (`/install.sh`) and the binaries it downloads.
+    LinuxScript,
+}
+
+impl InstallerKind {
+    pub const ALL: [InstallerKind; 2] = [InstallerKind::WindowsMsi, InstallerKind::LinuxScript];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InstallerKind::WindowsMsi => "windows_msi",
+            InstallerKind::LinuxScript => "linux_script",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<InstallerKind> {
+        Self::ALL.into_iter().find(|kind| kind.as_str() == text)
+    }
+}
+
 /// A link that has not expired.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct InstallerLink {
     pub id: InstallerLinkId,
+    pub kind: InstallerKind,
     pub organization_id: OrganizationId,
     pub site_id: SiteId,
     pub enrollment_key_id: EnrollmentKeyId,
@@ -25,6 +51,7 @@ pub struct InstallerLink {
 
 #[derive(Clone, Debug)]
 pub struct NewInstallerLink {
+    pub kind: InstallerKind,
     pub organization_id: OrganizationId,
     pub site_id: SiteId,
     pub enrollment_key_id: EnrollmentKeyId,

@@ -70,7 +70,7 @@ pub use enrollment_keys::{
 };
 pub use gururmm_protocol::{EnrollmentKeyId, EnrollmentRequestId, InstallerLinkId};
 pub use installer_links::{
-    InstallerLink, InstallerLinkCreation, InstallerLinkStore, NewInstallerLink,
+    InstallerKind, InstallerLink, InstallerLinkCreation, InstallerLinkStore, NewInstallerLink,
 };
 pub use invitations::{Invitation, InvitationKind, InvitationStore, NewInvitation};
 pub use jobs::JobStore;

@@ -36,6 +36,11 @@ use std::fmt;
 pub const FORMAT: u32 = 1;
 /// The product name in every manifest of the agent.
 pub const AGENT_PRODUCT: &str = "gururmm-agent";
+/// The product name in every manifest of the watchdog that supervises the
+/// agent; its releases are signed and laid out like the agent's.
+pub const WATCHDOG_PRODUCT: &str = "gururmm-watchdog";
+/// Every product a releases directory holds.
+pub const PRODUCTS: [&str; 2] = [AGENT_PRODUCT, WATCHDOG_PRODUCT];
 /// The signing-key statement's file name in a releases directory.
 pub const KEYS_FILE: &str = "keys.json";
 /// Added to a signed file's name for its signature.
@@ -459,6 +464,12 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 /// The file name of an agent artifact: `gururmm-agent-<version>-<platform>-<arch>`
 /// (with `.exe` on Windows).
 pub fn artifact_name(version: &str, platform: &str, arch: &str) -> String {
+    product_artifact_name(AGENT_PRODUCT, version, platform, arch)
+}
+
+/// The file name of any product's artifact: `<product>-<version>-<platform>-<arch>`
+/// (with `.exe` on Windows).
+pub fn product_artifact_name(product: &str, version: &str, platform: &str, arch: &str) -> String {
     let extension = if platform == "windows" { ".exe" } else { "" };
-    format!("{AGENT_PRODUCT}-{version}-{platform}-{arch}{extension}")
+    format!("{product}-{version}-{platform}-{arch}{extension}")
 }

@@ -4,6 +4,27 @@
  */
 
 export interface paths {
+    "/api/v1/agent-releases": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The signed agent and watchdog builds in the server's releases directory.
+         *     Files that are not a complete signed release are left out (the server's
+         *     log says why).
+         */
+        get: operations["list_agent_releases"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/agent/enroll": {
         parameters: {
             query?: never;
@@ -1401,6 +1422,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/installers/{token}/{file}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Downloads an agent or watchdog build for Linux through a Linux install
+         *     script's link (the script does this). `Range: bytes=N-` resumes. An
+         *     unknown or expired link, or a file that is not such a build, is a 404.
+         */
+        get: operations["download_release_binary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/invitations": {
         parameters: {
             query?: never;
@@ -2168,8 +2210,9 @@ export interface paths {
         put?: never;
         /**
          * Makes a link (valid for one hour, usable more than once) to download the
-         *     site's Windows installer, carrying this server's URL and the given key.
-         *     409 `installer_unavailable` when the server has no release MSI.
+         *     site's Windows installer or Linux install script, carrying this server's
+         *     URL and the given key. 409 `installer_unavailable` when the server has no
+         *     release MSI (or, for the script, no stable Linux agent and watchdog).
          */
         post: operations["create_installer_link"];
         delete?: never;
@@ -2520,6 +2563,40 @@ export interface components {
             per_page: number;
             /** Format: int64 */
             total: number;
+        };
+        /** @description One build in the releases directory. */
+        AgentReleaseInfo: {
+            arch: string;
+            channel: components["schemas"]["ReleaseChannel"];
+            /**
+             * Format: date-time
+             * @description Agents refuse the release after this.
+             */
+            expires_at: string;
+            /** @description The artifact's file name. */
+            file: string;
+            platform: string;
+            /** @description `gururmm-agent` or `gururmm-watchdog`. */
+            product: string;
+            /** Format: date-time */
+            released_at: string;
+            /** @description Lowercase hex, from the signed manifest. */
+            sha256: string;
+            /** Format: int64 */
+            size: number;
+            version: string;
+        };
+        /** @description The releases the server can hand out. */
+        AgentReleaseList: {
+            /** @description Whether the server has a releases directory (`GURURMM_RELEASES_DIR`). */
+            configured: boolean;
+            /** @description By product, platform and arch, newest version first. */
+            items: components["schemas"]["AgentReleaseInfo"][];
+            /**
+             * @description Whether the signed key statement (`keys.json` and its signature) is
+             *     there; without it no agent trusts any release.
+             */
+            keys_present: boolean;
         };
         /**
          * @description Whether an agent has a connection to the server right now.
@@ -3619,13 +3696,27 @@ export interface components {
              */
             warn_cert_days?: number | null;
         };
-        /** @description A download link of the site's Windows installer. */
+        /** @description A download link of one of the site's installers. */
         InstallerLinkInfo: {
+            /**
+             * @description For the Linux script: the one-line command to run on the machine
+             *     (`curl -fsSL '<url>' | sudo sh`).
+             */
+            command?: string | null;
             /** Format: date-time */
             expires_at: string;
-            /** @description Downloads the MSI without signing in, until `expires_at`. */
+            kind: components["schemas"]["InstallerLinkKind"];
+            /**
+             * @description Downloads the MSI, or the Linux install script, without signing in,
+             *     until `expires_at`.
+             */
             url: string;
         };
+        /**
+         * @description What an installer link hands out.
+         * @enum {string}
+         */
+        InstallerLinkKind: "windows_msi" | "linux_script";
         Invitation: {
             /** @description The clients the new user will be limited to; `null`: the whole organization. */
             client_ids?: components["schemas"]["ClientId"][] | null;
@@ -4039,6 +4130,8 @@ export interface components {
              *     (keys are kept hashed, so the link is made while the key is known).
              */
             enrollment_key: string;
+            /** @description `windows_msi` when left out. */
+            kind?: components["schemas"]["InstallerLinkKind"];
         };
         NewOrganizationRequest: {
             name: string;
@@ -4451,6 +4544,17 @@ export interface components {
             truncated?: boolean;
             value: components["schemas"]["RegistryData"];
         };
+        /**
+         * Format: binary
+         * @description A release binary (bytes).
+         */
+        ReleaseBinary: string;
+        /**
+         * @description Which agents take a release: `beta` for versions with a pre-release part
+         *     (`0.3.0-beta.1`), else `stable`.
+         * @enum {string}
+         */
+        ReleaseChannel: "stable" | "beta";
         RevealRequest: {
             /** @description The caller's password… */
             password?: string | null;
@@ -5172,6 +5276,41 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    list_agent_releases: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentReleaseList"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     enroll: {
         parameters: {
             query?: never;
@@ -8831,6 +8970,55 @@ export interface operations {
                 };
             };
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    download_release_binary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+                /** @description The build's file name, e.g. gururmm-agent-0.2.0-linux-x86_64 */
+                file: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The binary */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": components["schemas"]["ReleaseBinary"];
+                };
+            };
+            /** @description Part of the binary */
+            206: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": components["schemas"]["ReleaseBinary"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            416: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -6,6 +6,7 @@
 
 pub mod account;
 pub mod agent_bulk;
+pub mod agent_releases;
 pub mod agents;
 pub mod alerts;
 pub mod api_keys;
@@ -107,6 +108,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(enrollment_keys::revoke_enrollment_key))
         .routes(routes!(installers::create_installer_link))
         .routes(routes!(installers::download_installer))
+        .routes(routes!(installers::download_release_binary))
+        .routes(routes!(agent_releases::list_agent_releases))
         .routes(routes!(agents::enroll))
         .routes(routes!(agents::list_agents))
         .routes(routes!(agents::agent_facets))

@@ -6,7 +6,6 @@
 //! online over a half-dead link.
 
 use crate::api::ClientIp;
-use crate::auth::secrets::secret_matches;
 use crate::error::ApiError;
 use crate::gateway::checks::CheckLink;
 use crate::gateway::commands::CommandRelay;
@@ -27,8 +26,8 @@ use gururmm_protocol::checks::MAX_RESULTS_PER_FRAME;
 use gururmm_protocol::metrics::MAX_SAMPLES_PER_BATCH;
 use gururmm_protocol::updates::MAX_WATCHDOG_EVENTS;
 use gururmm_protocol::{
-    parse_agent_credential, AgentFrame, AgentId, AgentSettings, CloseReason, Hello, OrganizationId,
-    ServerFrame, MAX_FRAME_BYTES, MAX_SERIAL_NUMBER_CHARS, PROTOCOL_VERSION,
+    AgentFrame, AgentId, AgentSettings, CloseReason, Hello, OrganizationId, ServerFrame,
+    MAX_FRAME_BYTES, MAX_SERIAL_NUMBER_CHARS, PROTOCOL_VERSION,
 };
 use gururmm_store::{AgentCredentials, AgentFacts};
 use std::net::IpAddr;
@@ -54,25 +53,7 @@ pub async fn agent_ws(
     ticket: Option<axum::Extension<Arc<crate::listener::ConnectionTicket>>>,
     upgrade: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
 ) -> Result<Response, ApiError> {
-    let credential = headers
-        .get(axum::http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        })
-        .ok_or_else(|| ApiError::unauthorized("missing agent credential"))?;
-    let (agent_id, secret) = parse_agent_credential(credential.trim())
-        .ok_or_else(|| ApiError::unauthorized("malformed agent credential"))?;
-    let credentials = state
-        .store
-        .get_agent_credentials(agent_id)
-        .await
-        .map_err(ApiError::internal)?
-        .filter(|c| secret_matches(secret, &c.secret_hash));
-    let Some(credentials) = credentials else {
-        return Err(refusal(&state, agent_id, secret).await);
-    };
+    let credentials = crate::gateway::credential::authenticate_agent(&state, &headers).await?;
     // The upgraded socket outlives this request: its ticket goes with it, so
     // the connection is counted until it closes.
     let ticket = ticket.map(|axum::Extension(ticket)| ticket);
@@ -91,25 +72,6 @@ pub async fn agent_ws(
             serve_agent(state, socket, credentials, ip).await;
             drop(ticket);
         }))
-}
-
-/// Why a credential that is not the agent's current one is refused: it may
-/// belong to a re-enrollment still waiting for approval.
-async fn refusal(state: &AppState, agent_id: AgentId, secret: &str) -> ApiError {
-    let pending = state
-        .store
-        .pending_enrollment_secret_hashes(agent_id)
-        .await
-        .map_err(ApiError::internal);
-    match pending {
-        Ok(hashes) if hashes.iter().any(|hash| secret_matches(secret, hash)) => ApiError::new(
-            axum::http::StatusCode::FORBIDDEN,
-            "enrollment_pending",
-            "this machine enrolled as an existing agent; an administrator must approve it in the dashboard",
-        ),
-        Ok(_) => ApiError::unauthorized("unknown agent or revoked credential"),
-        Err(error) => error,
-    }
 }
 
 fn close_message(reason: CloseReason) -> Message {

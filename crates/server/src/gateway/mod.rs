@@ -4,4 +4,5 @@
 pub mod checks;
 pub mod commands;
 pub mod connection;
+pub mod credential;
 pub mod presence;

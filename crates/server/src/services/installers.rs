@@ -1,6 +1,8 @@
-//! The per-site Windows installer: a copy of the release MSI with the
-//! server's URL and a site's enrollment key written into its Property table
-//! (`SERVERURL`, `ENROLLMENTKEY`), handed out through short-lived links.
+//! The per-site installers, handed out through short-lived links: the
+//! Windows installer (a copy of the release MSI with the server's URL and a
+//! site's enrollment key written into its Property table, `SERVERURL` and
+//! `ENROLLMENTKEY`) and the Linux install script (`install_script`). A link
+//! is made for one kind and its token works for that kind only.
 //!
 //! A key is kept only hashed, so a link is made while its key is known (right
 //! after the key is created) and keeps the key sealed with the server's key.
@@ -16,7 +18,8 @@ use crate::state::AppState;
 use chrono::{Duration, Utc};
 use gururmm_protocol::{OrganizationId, SiteId};
 use gururmm_store::{
-    AuditActor, InstallerLink, InstallerLinkCreation, NewAuditEvent, NewInstallerLink,
+    AuditActor, InstallerKind, InstallerLink, InstallerLinkCreation, NewAuditEvent,
+    NewInstallerLink, Site,
 };
 use serde_json::json;
 use std::io::{Cursor, Read};
@@ -42,14 +45,15 @@ pub struct CreatedLink {
     pub link: InstallerLink,
 }
 
-/// Makes a download link of the site's installer carrying `enrollment_key`,
-/// which must be an active key of that site. The site is checked first (a
-/// missing one, or another organization's, is a 404), then the key (422),
-/// then that the server has an installer to hand out (409).
+/// Makes a download link of the site's installer of `kind` carrying
+/// `enrollment_key`, which must be an active key of that site. The site is
+/// checked first (a missing one, or another organization's, is a 404), then
+/// the key (422), then that the server has an installer to hand out (409).
 pub async fn create_link(
     state: &AppState,
     org: OrganizationId,
     site: SiteId,
+    kind: InstallerKind,
     enrollment_key: &str,
     created_by_email: &str,
 ) -> ServiceResult<CreatedLink> {
@@ -82,11 +86,19 @@ pub async fn create_link(
         ));
     }
     // Refuse now rather than hand out a link that cannot work.
-    release_installer(state.config.releases_dir.as_deref(), false).await?;
+    match kind {
+        InstallerKind::WindowsMsi => {
+            release_installer(state.config.releases_dir.as_deref(), false).await?;
+        }
+        InstallerKind::LinuxScript => {
+            crate::services::install_script::releases_for_script(state).await?;
+        }
+    }
     let token = format!("gri_{}", random_hex(32));
     let created = store
         .create_installer_link(
             NewInstallerLink {
+                kind,
                 organization_id: org,
                 site_id: site,
                 enrollment_key_id: key.id,
@@ -102,7 +114,14 @@ pub async fn create_link(
         .map_err(ServiceError::from_store("site"))?;
     match created {
         InstallerLinkCreation::Created(link) => Ok(CreatedLink {
-            url: format!("{}{DOWNLOAD_PATH}{token}", state.config.public_url()),
+            url: match kind {
+                InstallerKind::WindowsMsi => {
+                    format!("{}{DOWNLOAD_PATH}{token}", state.config.public_url())
+                }
+                InstallerKind::LinuxScript => {
+                    crate::services::install_script::script_url(&state.config.public_url(), &token)
+                }
+            },
             link,
         }),
         InstallerLinkCreation::TooMany { next_expiry } => Err(ServiceError::RateLimited {
@@ -125,15 +144,22 @@ fn unknown_link() -> ServiceError {
     ServiceError::NotFound("installer link (it may have expired)")
 }
 
-/// The installer behind a link's token: the release MSI with this server's
-/// URL and the link's key. Unknown and expired tokens are the same 404; so is
-/// a link whose key was revoked since (its installer could not enroll). The
-/// download is recorded in the audit log before it is handed out.
-pub async fn download(
+/// A usable link of `kind` behind a token.
+pub struct OpenLink {
+    pub link: InstallerLink,
+    /// The key the installer carries, in clear.
+    pub enrollment_key: String,
+    pub site: Site,
+}
+
+/// The link behind a token, if it is of `kind`, unexpired, and its key still
+/// enrolls: unknown and expired tokens, another kind's token and a link whose
+/// key was revoked since (its installer could not enroll) are the same 404.
+pub async fn open_link(
     state: &AppState,
     token: &str,
-    ip: Option<IpAddr>,
-) -> ServiceResult<Download> {
+    kind: InstallerKind,
+) -> ServiceResult<OpenLink> {
     if token.len() > MAX_SECRET_CHARS {
         return Err(unknown_link());
     }
@@ -143,6 +169,7 @@ pub async fn download(
         .find_installer_link(&sha256_hex(token), now)
         .await
         .map_err(ServiceError::internal)?
+        .filter(|link| link.kind == kind)
         .ok_or_else(unknown_link)?;
     let enrollment_key = state
         .sealer
@@ -160,21 +187,34 @@ pub async fn download(
         .get_site(link.organization_id, link.site_id)
         .await
         .map_err(|_| unknown_link())?;
-    let release = release_installer(state.config.releases_dir.as_deref(), true).await?;
-    let server_url = state.config.public_url();
-    let bytes =
-        tokio::task::spawn_blocking(move || personalize(release, &server_url, &enrollment_key))
-            .await
-            .map_err(ServiceError::internal)?
-            .map_err(|error| {
-                tracing::error!(%error, "the release installer could not be personalised");
-                unavailable(format!(
-            "the server's {WINDOWS_INSTALLER_FILE} cannot be personalised ({error}); build it with \
-             `cargo xtask dist windows` and put it in GURURMM_RELEASES_DIR"
-        ))
-            })?;
+    Ok(OpenLink {
+        link,
+        enrollment_key,
+        site,
+    })
+}
+
+/// Records a download through `opened` in the audit log (never the key);
+/// `details` adds to what every download records.
+pub async fn record_download(
+    state: &AppState,
+    opened: &OpenLink,
+    ip: Option<IpAddr>,
+    details: serde_json::Value,
+) -> ServiceResult<()> {
+    let link = &opened.link;
+    let mut recorded = json!({
+        "installer_link_id": link.id,
+        "kind": link.kind.as_str(),
+        "enrollment_key_id": link.enrollment_key_id,
+        "site_name": opened.site.name,
+        "link_expires_at": link.expires_at,
+    });
+    if let (Some(recorded), serde_json::Value::Object(more)) = (recorded.as_object_mut(), details) {
+        recorded.extend(more);
+    }
     audit::record(
-        store,
+        state.store.as_ref(),
         NewAuditEvent {
             organization_id: link.organization_id,
             at: Utc::now(),
@@ -187,20 +227,42 @@ pub async fn download(
             target_kind: Some("sites".into()),
             target_id: Some(link.site_id.to_string()),
             source_ip: ip.map(|ip| ip.to_string()),
-            details: json!({
-                "installer_link_id": link.id,
-                "enrollment_key_id": link.enrollment_key_id,
-                "site_name": site.name,
-                "link_expires_at": link.expires_at,
-            }),
+            details: recorded,
         },
     )
     .await
     .map_err(|_| ServiceError::AuditUnavailable)?;
-    tracing::info!(site = %link.site_id, link = %link.id, "installer downloaded");
+    tracing::info!(site = %link.site_id, link = %link.id, kind = link.kind.as_str(), "installer downloaded");
+    Ok(())
+}
+
+/// The installer behind a link's token: the release MSI with this server's
+/// URL and the link's key (see [`open_link`] for the 404s). The download is
+/// recorded in the audit log before it is handed out.
+pub async fn download(
+    state: &AppState,
+    token: &str,
+    ip: Option<IpAddr>,
+) -> ServiceResult<Download> {
+    let opened = open_link(state, token, InstallerKind::WindowsMsi).await?;
+    let release = release_installer(state.config.releases_dir.as_deref(), true).await?;
+    let server_url = state.config.public_url();
+    let enrollment_key = opened.enrollment_key.clone();
+    let bytes =
+        tokio::task::spawn_blocking(move || personalize(release, &server_url, &enrollment_key))
+            .await
+            .map_err(ServiceError::internal)?
+            .map_err(|error| {
+                tracing::error!(%error, "the release installer could not be personalised");
+                unavailable(format!(
+            "the server's {WINDOWS_INSTALLER_FILE} cannot be personalised ({error}); build it with \
+             `cargo xtask dist windows` and put it in GURURMM_RELEASES_DIR"
+        ))
+            })?;
+    record_download(state, &opened, ip, json!({})).await?;
     Ok(Download {
         bytes,
-        file_name: format!("gururmm-agent-{}.msi", slug(&site.name)),
+        file_name: format!("gururmm-agent-{}.msi", slug(&opened.site.name)),
     })
 }
 

@@ -19,7 +19,13 @@ mod install;
 mod logs;
 mod monitoring;
 mod remote_execution;
+<<<<<<< HEAD
 mod updates;
+=======
+// The install script and the agent's install are Linux's.
+#[cfg(target_os = "linux")]
+mod install_script;
+>>>>>>> installsh
 // Wine's processes are Linux processes: the suite reads their environment in /proc.
 #[cfg(target_os = "linux")]
 mod windows;

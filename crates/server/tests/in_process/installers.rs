@@ -476,3 +476,356 @@ async fn without_a_release_installer_the_answer_says_how_to_provide_one() {
     })
     .await;
 }
+
+/// A releases directory with a stable agent and watchdog for linux x86_64
+/// (none for aarch64), and the Windows installer.
+fn linux_releases() -> tempfile::TempDir {
+    let dir = releases();
+    crate::releases::publish(
+        dir.path(),
+        "gururmm-agent",
+        "0.2.0",
+        "x86_64",
+        b"agent 0.2.0",
+    );
+    crate::releases::publish(
+        dir.path(),
+        "gururmm-agent",
+        "0.3.0-beta.1",
+        "x86_64",
+        b"beta",
+    );
+    crate::releases::publish(
+        dir.path(),
+        "gururmm-watchdog",
+        "0.2.0",
+        "x86_64",
+        b"watchdog",
+    );
+    dir
+}
+
+async fn make_script_link(
+    server: &TestServer,
+    token: &str,
+    site: &str,
+    key: &str,
+) -> (StatusCode, Value) {
+    server
+        .post(
+            &format!("/api/v1/sites/{site}/installer-links"),
+            token,
+            json!({"enrollment_key": key, "kind": "linux_script"}),
+        )
+        .await
+}
+
+/// Runs shellcheck on a script: required in CI, skipped with a note where
+/// it is not installed.
+#[allow(clippy::print_stderr)] // tells a developer what did not run
+fn shellcheck(script: &str) {
+    let mut file = tempfile::NamedTempFile::new().unwrap();
+    std::io::Write::write_all(&mut file, script.as_bytes()).unwrap();
+    let output = match std::process::Command::new("shellcheck")
+        .args(["--shell=sh", "--severity=style"])
+        .arg(file.path())
+        .output()
+    {
+        Ok(output) => output,
+        Err(_) if std::env::var_os("CI").is_none() => {
+            eprintln!(
+                "shellcheck is not installed: the script's lint is skipped here (CI runs it)"
+            );
+            return;
+        }
+        Err(error) => panic!("shellcheck is needed under CI: {error}"),
+    };
+    assert!(
+        output.status.success(),
+        "shellcheck:\n{}\n{script}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+}
+
+#[tokio::test]
+async fn the_linux_install_script_carries_the_server_the_key_and_the_hashes() {
+    let releases = linux_releases();
+    each_backend_with(Some(releases.path()), |server| async move {
+        let admin = server.admin_token().await;
+        let (_, site, _) = server.client_site_key(&admin).await;
+        let key = new_key(&server, &admin, &site).await;
+        let (status, link) = make_script_link(&server, &admin, &site, &key).await;
+        assert_eq!(status, StatusCode::CREATED, "{link}");
+        assert_eq!(link["kind"], "linux_script");
+        let url = link["url"].as_str().unwrap().to_string();
+        let token = url
+            .strip_prefix(&format!("{PUBLIC_URL}/install.sh?token="))
+            .unwrap_or_else(|| panic!("{url}"))
+            .to_string();
+        assert_eq!(
+            link["command"],
+            json!(format!("curl -fsSL '{url}' | sudo sh"))
+        );
+
+        let (status, headers, script) = fetch(&server, &url).await;
+        assert_eq!(
+            status,
+            StatusCode::OK,
+            "{}",
+            String::from_utf8_lossy(&script)
+        );
+        assert_eq!(headers["content-type"], "text/x-shellscript; charset=utf-8");
+        assert_eq!(headers["cache-control"], "no-store");
+        let script = String::from_utf8(script).unwrap();
+        assert!(script.starts_with("#!/bin/sh\n"), "{script}");
+        for expected in [
+            format!("server='{PUBLIC_URL}'"),
+            format!("token='{token}'"),
+            format!("enrollment_key='{key}'"),
+            "agent_file='gururmm-agent-0.2.0-linux-x86_64'".into(),
+            format!(
+                "agent_sha256='{}'",
+                gururmm_update::sha256_hex(b"agent 0.2.0")
+            ),
+            "watchdog_file='gururmm-watchdog-0.2.0-linux-x86_64'".into(),
+            format!(
+                "watchdog_sha256='{}'",
+                gururmm_update::sha256_hex(b"watchdog")
+            ),
+            "fail 'this server has no stable gururmm-agent release for linux aarch64 machines'"
+                .into(),
+            "./gururmm-agent \"$@\"".into(),
+            "--enroll-key-file \"$work/enrollment-key\"".into(),
+        ] {
+            assert!(script.contains(&expected), "{expected}\n{script}");
+        }
+        // A beta is not what new machines get; an https server needs no flag.
+        assert!(!script.contains("0.3.0-beta.1"), "{script}");
+        assert!(
+            !script.contains("set -- \"$@\" --allow-insecure-http"),
+            "{script}"
+        );
+        shellcheck(&script);
+
+        // The binaries through the same token; not the MSI, nor other files.
+        for (file, content) in [
+            (
+                "gururmm-agent-0.2.0-linux-x86_64",
+                b"agent 0.2.0".as_slice(),
+            ),
+            (
+                "gururmm-watchdog-0.2.0-linux-x86_64",
+                b"watchdog".as_slice(),
+            ),
+        ] {
+            let (status, headers, body) = fetch(
+                &server,
+                &format!("{PUBLIC_URL}/api/v1/installers/{token}/{file}"),
+            )
+            .await;
+            assert_eq!(
+                (status, body.as_slice()),
+                (StatusCode::OK, content),
+                "{file}"
+            );
+            assert_eq!(headers["content-type"], "application/octet-stream");
+        }
+        for file in [
+            "gururmm-agent-0.2.0-linux-x86_64.json",
+            "keys.json",
+            RELEASE_FILE,
+            "..%2F..%2Fetc%2Fpasswd",
+        ] {
+            let (status, _, _) = fetch(
+                &server,
+                &format!("{PUBLIC_URL}/api/v1/installers/{token}/{file}"),
+            )
+            .await;
+            assert_eq!(status, StatusCode::NOT_FOUND, "{file}");
+        }
+        // A script link is not an MSI link, and an MSI link gives no script.
+        let (status, _, _) =
+            fetch(&server, &format!("{PUBLIC_URL}/api/v1/installers/{token}")).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let (_, msi_link) = make_link(&server, &admin, &site, &key).await;
+        let msi_token = msi_link["url"]
+            .as_str()
+            .unwrap()
+            .rsplit('/')
+            .next()
+            .unwrap()
+            .to_string();
+        let (status, _, body) = fetch(
+            &server,
+            &format!("{PUBLIC_URL}/install.sh?token={msi_token}"),
+        )
+        .await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        assert!(!String::from_utf8_lossy(&body).contains("#!/bin/sh"));
+        let (status, _, _) = fetch(
+            &server,
+            &format!("{PUBLIC_URL}/api/v1/installers/{msi_token}/gururmm-agent-0.2.0-linux-x86_64"),
+        )
+        .await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+
+        // Each script download is in the audit log with what it offered, never the key.
+        let (_, downloads) = server
+            .get("/api/v1/audit?action=installer_downloaded", &admin)
+            .await;
+        assert_eq!(downloads["total"], 1, "{downloads}");
+        let event = &downloads["items"][0];
+        assert_eq!(event["target"], json!(format!("sites/{site}")), "{event}");
+        assert_eq!(event["details"]["kind"], "linux_script", "{event}");
+        assert_eq!(
+            event["details"]["offered"],
+            json!({"x86_64": {"agent": "0.2.0", "watchdog": "0.2.0"}}),
+            "{event}"
+        );
+        assert!(!event.to_string().contains(&key), "{event}");
+        assert!(!event.to_string().contains(&token), "{event}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_script_link_expires_stays_in_its_organization_and_needs_a_release() {
+    let releases = linux_releases();
+    let dir = releases.path().to_path_buf();
+    each_backend_with(Some(releases.path()), |server| {
+        let dir = dir.clone();
+        async move {
+            let admin = server.admin_token().await;
+            let (_, site, _) = server.client_site_key(&admin).await;
+            let key = new_key(&server, &admin, &site).await;
+            let (_, link) = make_script_link(&server, &admin, &site, &key).await;
+            let url = link["url"].as_str().unwrap().to_string();
+            let token = url.rsplit('=').next().unwrap().to_string();
+
+            // Refusals are plain text, never a script.
+            let refused = |status: StatusCode, body: &[u8], why: &str| {
+                let text = String::from_utf8_lossy(body);
+                assert!(status.is_client_error(), "{why}: {status}");
+                assert!(text.starts_with("gururmm install: "), "{why}: {text}");
+                assert!(!text.contains("#!/bin/sh"), "{why}: {text}");
+                text.to_string()
+            };
+            let (status, headers, body) = fetch(&server, &format!("{PUBLIC_URL}/install.sh")).await;
+            assert_eq!(status, StatusCode::BAD_REQUEST);
+            assert_eq!(headers["content-type"], "text/plain; charset=utf-8");
+            assert!(refused(status, &body, "no token").contains("token"));
+            let (status, _, body) = fetch(
+                &server,
+                &format!("{PUBLIC_URL}/install.sh?token=gri_{}", "0".repeat(64)),
+            )
+            .await;
+            assert_eq!(status, StatusCode::NOT_FOUND);
+            let unknown = refused(status, &body, "unknown");
+            let (status, _, body) = fetch(
+                &server,
+                &format!("{PUBLIC_URL}/install.sh?token={}", "x".repeat(500)),
+            )
+            .await;
+            assert_eq!(status, StatusCode::NOT_FOUND);
+            refused(status, &body, "long");
+
+            // Expired: the same answer as an unknown token, binaries included.
+            assert_eq!(fetch(&server, &url).await.0, StatusCode::OK);
+            server
+                .database()
+                .execute_raw("UPDATE installer_links SET expires_at = 0")
+                .await;
+            let (status, _, body) = fetch(&server, &url).await;
+            assert_eq!(status, StatusCode::NOT_FOUND);
+            assert_eq!(refused(status, &body, "expired"), unknown);
+            assert!(unknown.contains("expired"), "{unknown}");
+            let (status, _, _) = fetch(
+                &server,
+                &format!("{PUBLIC_URL}/api/v1/installers/{token}/gururmm-agent-0.2.0-linux-x86_64"),
+            )
+            .await;
+            assert_eq!(status, StatusCode::NOT_FOUND);
+
+            // Read-only users may not make one; another organization's site is not found.
+            let org = server.admin_organization().await;
+            let reader = server
+                .user_token(org, "reader@msp-one.test", Role::ReadOnly)
+                .await;
+            let (status, answer) = make_script_link(&server, &reader, &site, &key).await;
+            assert_eq!(
+                (status, &answer["error"]["code"]),
+                (StatusCode::FORBIDDEN, &json!("permission_denied")),
+                "{answer}"
+            );
+            let stranger = server.stranger_token().await;
+            let (status, answer) = make_script_link(&server, &stranger, &site, &key).await;
+            assert_eq!(status, StatusCode::NOT_FOUND, "{answer}");
+            let (status, answer) = server
+                .post(
+                    &format!("/api/v1/sites/{site}/installer-links"),
+                    &admin,
+                    json!({"enrollment_key": key, "kind": "macos_pkg"}),
+                )
+                .await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
+
+            // Without a stable watchdog there is nothing to install: 409 when
+            // the link is made, and plain text from a link made before.
+            let (_, link) = make_script_link(&server, &admin, &site, &key).await;
+            let url = link["url"].as_str().unwrap().to_string();
+            let watchdog = dir.join("gururmm-watchdog-0.2.0-linux-x86_64.json");
+            let kept = std::fs::read(&watchdog).unwrap();
+            std::fs::remove_file(&watchdog).unwrap();
+            let (status, answer) = make_script_link(&server, &admin, &site, &key).await;
+            assert_eq!(
+                (status, &answer["error"]["code"]),
+                (StatusCode::CONFLICT, &json!("installer_unavailable")),
+                "{answer}"
+            );
+            assert!(
+                answer["error"]["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("gururmm-release sign"),
+                "{answer}"
+            );
+            let (status, _, body) = fetch(&server, &url).await;
+            assert_eq!(status, StatusCode::CONFLICT);
+            assert!(refused(status, &body, "no release").contains("gururmm-watchdog"));
+            std::fs::write(&watchdog, kept).unwrap();
+            assert_eq!(fetch(&server, &url).await.0, StatusCode::OK);
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_plain_http_server_s_script_allows_insecure_http() {
+    let releases = linux_releases();
+    for database in TestDatabase::all().await {
+        let mut config = test_config();
+        config.releases_dir = Some(releases.path().to_path_buf());
+        let server = TestServer::start_with(database, config).await;
+        let admin = server.admin_token().await;
+        let (_, site, _) = server.client_site_key(&admin).await;
+        let key = new_key(&server, &admin, &site).await;
+        let (_, link) = make_script_link(&server, &admin, &site, &key).await;
+        let url = link["url"].as_str().unwrap();
+        assert!(url.starts_with("http://"), "{url}");
+        let path = &url[url.find("/install.sh").unwrap()..];
+        let script = server
+            .http
+            .get(format!("{}{path}", server.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            script.contains("set -- \"$@\" --allow-insecure-http\n"),
+            "{script}"
+        );
+        shellcheck(&script);
+    }
+}

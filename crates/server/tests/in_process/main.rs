@@ -28,6 +28,7 @@ mod operations;
 mod operator;
 mod permissions;
 mod registry;
+mod releases;
 mod roles;
 mod saved_views;
 mod scripts;

@@ -47,8 +47,8 @@ pub(crate) const OPERATOR_ONLY: [&str; 5] = [
 
 /// Operations without a session: health, sign-in (also by a one-time link
 /// or through an identity provider), the agent's enrollment and the
-/// download of a site's installer (its link's token is the credential).
-const PUBLIC: [&str; 12] = [
+/// downloads of a site's installers (its link's token is the credential).
+const PUBLIC: [&str; 13] = [
     "POST /api/v1/auth/webauthn/challenge",
     "GET /api/v1/health",
     "GET /api/v1/ready",
@@ -60,6 +60,7 @@ const PUBLIC: [&str; 12] = [
     "POST /api/v1/auth/link/accept",
     "POST /api/v1/agent/enroll",
     "GET /api/v1/installers/{token}",
+    "GET /api/v1/installers/{token}/{file}",
     "GET /api/v1/openapi.json",
 ];
 

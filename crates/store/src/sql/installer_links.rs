@@ -9,15 +9,27 @@ use gururmm_protocol::InstallerLinkId;
 use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Type};
 
 const LINK_COLUMNS: &str =
-    "id, organization_id, site_id, enrollment_key_id, enrollment_key_sealed, \
+    "id, kind, organization_id, site_id, enrollment_key_id, enrollment_key_sealed, \
      created_by_email, created_at, expires_at";
 
-type LinkRow = (String, String, String, String, String, String, i64, i64);
+type LinkRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    i64,
+);
 
 fn into_link(row: LinkRow) -> StoreResult<InstallerLink> {
-    let (id, org, site, key, sealed, created_by, created_at, expires_at) = row;
+    let (id, kind, org, site, key, sealed, created_by, created_at, expires_at) = row;
     Ok(InstallerLink {
         id: parse_id(&id)?,
+        kind: InstallerKind::parse(&kind)
+            .ok_or_else(|| corrupt(format!("unknown installer link kind {kind:?}")))?,
         organization_id: parse_id(&org)?,
         site_id: parse_id(&site)?,
         enrollment_key_id: parse_id(&key)?,
@@ -73,8 +85,8 @@ where
         }
         let row: Option<LinkRow> = sqlx::query_as(&format!(
             "INSERT INTO installer_links (id, organization_id, site_id, enrollment_key_id, token_hash, \
-             enrollment_key_sealed, created_by_email, created_at, expires_at) \
-             SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9 \
+             enrollment_key_sealed, created_by_email, created_at, expires_at, kind) \
+             SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 \
              WHERE EXISTS (SELECT 1 FROM sites WHERE id = $3 AND organization_id = $2) \
              AND EXISTS (SELECT 1 FROM enrollment_keys WHERE id = $4 AND site_id = $3 \
                          AND organization_id = $2) \
@@ -89,6 +101,7 @@ where
         .bind(&link.created_by_email)
         .bind(now)
         .bind(millis(link.expires_at))
+        .bind(link.kind.as_str())
         .fetch_optional(&mut *tx)
         .await?;
         let created = into_link(row.ok_or(StoreError::NotFound)?)?;

@@ -37,6 +37,7 @@ async fn story(store: Arc<dyn Store>) {
     );
     assert_eq!(store.find_enrollment_key("nothing").await.unwrap(), None);
     let link = |token: &str, created_at| NewInstallerLink {
+        kind: InstallerKind::WindowsMsi,
         organization_id: org.id,
         site_id: site.id,
         enrollment_key_id: key.id,
@@ -91,13 +92,23 @@ async fn story(store: Arc<dyn Store>) {
             .unwrap(),
         None
     );
-    assert!(matches!(
+    // A link keeps its kind (the Linux script's, here).
+    let mut script = link("token-3", past_first);
+    script.kind = InstallerKind::LinuxScript;
+    let InstallerLinkCreation::Created(script) =
+        store.create_installer_link(script, 2).await.unwrap()
+    else {
+        panic!("room was made");
+    };
+    assert_eq!(script.kind, InstallerKind::LinuxScript);
+    assert_eq!(
         store
-            .create_installer_link(link("token-3", past_first), 2)
+            .find_installer_link("token-3", past_first)
             .await
-            .unwrap(),
-        InstallerLinkCreation::Created(_)
-    ));
+            .unwrap()
+            .map(|link| link.kind),
+        Some(InstallerKind::LinuxScript)
+    );
 
     // Another organization's site or key: not found, nothing kept.
     let mut stranger = link("token-4", past_first);

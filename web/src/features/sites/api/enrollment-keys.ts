@@ -1,8 +1,9 @@
 //! A site's enrollment keys: the list (never the keys themselves), creating a key with limits, and
 //! revoking one. The key in clear exists only in the answer that creates it.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
 import { api } from "@/api/client";
-import { unwrap } from "@/api/errors";
+import { errorMessage, unwrap } from "@/api/errors";
 import type { components } from "@/api/schema";
 import { siteKeys } from "./sites";
 
@@ -64,19 +65,39 @@ export function useRevokeEnrollmentKey(siteId: string) {
 }
 
 export type InstallerLinkInfo = Schemas["InstallerLinkInfo"];
+export type InstallerLinkKind = Schemas["InstallerLinkKind"];
 
 /**
- * A short-lived link to the site's Windows installer carrying `enrollment_key`, which must be a key of
- * the site just created: the server keeps keys hashed, so a link can only be made while the key is known.
+ * A short-lived link to one of the site's installers (the Windows MSI, or the Linux install script)
+ * carrying `enrollment_key`, which must be a key of the site just created: the server keeps keys hashed,
+ * so a link can only be made while the key is known.
  */
-export function useCreateInstallerLink(siteId: string) {
+export function useCreateInstallerLink(siteId: string, kind: InstallerLinkKind) {
   return useMutation({
     mutationFn: (enrollmentKey: string) =>
       unwrap(
         api.POST("/api/v1/sites/{id}/installer-links", {
           params: { path: { id: siteId } },
-          body: { enrollment_key: enrollmentKey },
+          body: { enrollment_key: enrollmentKey, kind },
         }),
       ),
   });
+}
+
+/**
+ * Asking for an installer link of `kind` for a key just created: the link once made, or the server's
+ * answer when it could not make one (how to provide an installer), shown as it is.
+ */
+export function useInstallerLink(siteId: string, keyValue: string, kind: InstallerLinkKind) {
+  const createLink = useCreateInstallerLink(siteId, kind);
+  const [link, setLink] = useState<InstallerLinkInfo | null>(null);
+  const [failure, setFailure] = useState<string | null>(null);
+  const create = () => {
+    setFailure(null);
+    createLink.mutate(keyValue, {
+      onSuccess: setLink,
+      onError: (error) => setFailure(errorMessage(error)),
+    });
+  };
+  return { link, failure, create, isPending: createLink.isPending };
 }

@@ -12,6 +12,7 @@ import { Skeleton } from "@/components/ui/skeleton";
 import { useCan } from "@/lib/auth";
 import { type EnrollmentKeyInfo, useSiteEnrollmentKeys } from "../api/enrollment-keys";
 import { useCreateEnrollmentKey, useSite } from "../api/sites";
+import { LinuxInstaller } from "./linux-installer";
 import { WindowsInstaller } from "./windows-installer";
 
 /** Whether agents would reach this server over plain HTTP, which they refuse unless told otherwise. */
@@ -182,7 +183,8 @@ function RegenerateWarning({ activeKeys }: { activeKeys: EnrollmentKeyInfo[] | u
 }
 
 /**
- * A key the server just returned, with the Linux install command, the Windows installer and copy buttons. The server never
+ * A key the server just returned, with the Linux install commands (the agent already there, or the one-line install
+ * script), the Windows installer and copy buttons. The server never
  * returns the key again, so this is the one moment it can be copied; `ifLost` says what to do instead.
  */
 export function ShownOnceKey({
@@ -243,6 +245,7 @@ export function ShownOnceKey({
           </p>
         ) : null}
       </div>
+      <LinuxInstaller siteId={siteId} keyValue={keyValue} />
       <WindowsInstaller siteId={siteId} keyValue={keyValue} />
     </>
   );

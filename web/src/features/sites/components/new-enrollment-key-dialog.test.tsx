@@ -226,7 +226,9 @@ describe("the Windows installer of a new key", () => {
   }
 
   it("makes a link for the key just created and shows it with its expiry and a download", async () => {
-    serveWithInstaller(() => json({ url: LINK_URL, expires_at: new Date(Date.now() + 3_600_000).toISOString() }, 201));
+    serveWithInstaller(() =>
+      json({ kind: "windows_msi", url: LINK_URL, command: null, expires_at: new Date(Date.now() + 3_600_000).toISOString() }, 201),
+    );
     const installer = await createKeyAndAskForTheInstaller();
 
     expect(await within(installer).findByTestId("installer-link")).toHaveTextContent(LINK_URL);
@@ -237,7 +239,7 @@ describe("the Windows installer of a new key", () => {
 
     const index = fetchMock.mock.calls.findIndex((call) => (call[0] as Request).url.endsWith("/installer-links"));
     expect(new URL((fetchMock.mock.calls[index]![0] as Request).url).pathname).toBe(`/api/v1/sites/${SITE_ID}/installer-links`);
-    expect(await requestBody(index)).toEqual({ enrollment_key: "grmm_one_time_secret" });
+    expect(await requestBody(index)).toEqual({ enrollment_key: "grmm_one_time_secret", kind: "windows_msi" });
   });
 
   it("shows the server's answer plainly when it has no installer, and may ask again", async () => {
@@ -249,5 +251,58 @@ describe("the Windows installer of a new key", () => {
     expect(await within(installer).findByRole("alert")).toHaveTextContent(message);
     expect(within(installer).queryByTestId("installer-link")).not.toBeInTheDocument();
     expect(within(installer).getByRole("button", { name: "Create download link" })).toBeEnabled();
+  });
+});
+
+describe("the one-line Linux install of a new key", () => {
+  beforeEach(() => {
+    fetchMock.mockReset();
+  });
+
+  const SCRIPT_URL = "https://rmm.example.com/install.sh?token=gri_0123";
+  const COMMAND = `curl -fsSL '${SCRIPT_URL}' | sudo sh`;
+
+  function serveWithScript(linkAnswer: () => Response) {
+    fetchMock.mockImplementation(async (input) => {
+      const request = input as Request;
+      if (request.method === "POST" && request.url.endsWith("/installer-links")) return linkAnswer();
+      if (request.method === "POST") return json(created, 201);
+      return json({ items: [] });
+    });
+  }
+
+  async function createKeyAndAskForTheCommand(): Promise<HTMLElement> {
+    renderCard();
+    const dialog = await openDialog();
+    await userEvent.click(within(dialog).getByRole("button", { name: "Create key" }));
+    const installer = await within(dialog).findByTestId("linux-installer");
+    expect(installer).toHaveTextContent("Install on Linux (one line)");
+    await userEvent.click(within(installer).getByRole("button", { name: "Create install command" }));
+    return installer;
+  }
+
+  it("shows the command with a copy button, its expiry and the script's download", async () => {
+    serveWithScript(() =>
+      json({ kind: "linux_script", url: SCRIPT_URL, command: COMMAND, expires_at: new Date(Date.now() + 3_600_000).toISOString() }, 201),
+    );
+    const installer = await createKeyAndAskForTheCommand();
+
+    expect(await within(installer).findByTestId("linux-install-command")).toHaveTextContent(COMMAND);
+    expect(within(installer).getByRole("button", { name: "Copy install command" })).toBeInTheDocument();
+    expect(within(installer).getByTestId("linux-install-expiry")).toHaveTextContent("expires in 1 hour");
+    expect(within(installer).getByRole("link", { name: "Download install script" })).toHaveAttribute("href", SCRIPT_URL);
+
+    const index = fetchMock.mock.calls.findIndex((call) => (call[0] as Request).url.endsWith("/installer-links"));
+    expect(await requestBody(index)).toEqual({ enrollment_key: "grmm_one_time_secret", kind: "linux_script" });
+  });
+
+  it("shows the server's answer when it has no Linux release", async () => {
+    const message = "this server cannot hand out the Linux install script: GURURMM_RELEASES_DIR (releases_dir) is not set";
+    serveWithScript(() => json({ error: { code: "installer_unavailable", message } }, 409));
+    const installer = await createKeyAndAskForTheCommand();
+
+    expect(await within(installer).findByRole("alert")).toHaveTextContent(message);
+    expect(within(installer).queryByTestId("linux-install-command")).not.toBeInTheDocument();
+    expect(within(installer).getByRole("button", { name: "Create install command" })).toBeEnabled();
   });
 });

@@ -1,10 +1,8 @@
 import { DownloadIcon } from "lucide-react";
-import { useState } from "react";
-import { errorMessage } from "@/api/errors";
 import { CopyButton } from "@/components/copy-button";
 import { RelativeTime } from "@/components/relative-time";
 import { Button } from "@/components/ui/button";
-import { type InstallerLinkInfo, useCreateInstallerLink } from "../api/enrollment-keys";
+import { useInstallerLink } from "../api/enrollment-keys";
 
 /**
  * The Windows installer (MSI) for a key just created: a button that asks the server for a download link
@@ -13,17 +11,7 @@ import { type InstallerLinkInfo, useCreateInstallerLink } from "../api/enrollmen
  * answer (how to provide one) is shown as it is.
  */
 export function WindowsInstaller({ siteId, keyValue }: { siteId: string; keyValue: string }) {
-  const createLink = useCreateInstallerLink(siteId);
-  const [link, setLink] = useState<InstallerLinkInfo | null>(null);
-  const [failure, setFailure] = useState<string | null>(null);
-
-  const create = () => {
-    setFailure(null);
-    createLink.mutate(keyValue, {
-      onSuccess: setLink,
-      onError: (error) => setFailure(errorMessage(error)),
-    });
-  };
+  const { link, failure, create, isPending } = useInstallerLink(siteId, keyValue, "windows_msi");
 
   return (
     <div className="grid gap-1" data-testid="windows-installer">
@@ -54,11 +42,11 @@ export function WindowsInstaller({ siteId, keyValue }: { siteId: string; keyValu
             type="button"
             variant="outline"
             size="sm"
-            disabled={createLink.isPending}
+            disabled={isPending}
             onClick={create}
             data-testid="create-installer-link-button"
           >
-            <DownloadIcon /> {createLink.isPending ? "Preparing…" : "Create download link"}
+            <DownloadIcon /> {isPending ? "Preparing…" : "Create download link"}
           </Button>
         </div>
       )}
