@@ -19,13 +19,12 @@ mod install;
 mod logs;
 mod monitoring;
 mod remote_execution;
-<<<<<<< HEAD
-mod updates;
-=======
 // The install script and the agent's install are Linux's.
 #[cfg(target_os = "linux")]
 mod install_script;
->>>>>>> installsh
+// Installs with `install --root` and swaps binaries on the Linux layout.
+#[cfg(target_os = "linux")]
+mod updates;
 // Wine's processes are Linux processes: the suite reads their environment in /proc.
 #[cfg(target_os = "linux")]
 mod windows;
