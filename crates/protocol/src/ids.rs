@@ -154,3 +154,7 @@ id_type!(
     /// One attempt to bring an agent to a release (its offer and reports).
     AgentUpdateId
 );
+id_type!(
+    /// A staged rollout of an agent release to an organization's fleet.
+    RolloutId
+);

@@ -33,6 +33,7 @@ mod model;
 mod notifications;
 mod policies;
 mod roles;
+mod rollouts;
 mod saved_views;
 mod scripts;
 mod second_factor;
@@ -86,6 +87,10 @@ pub use policies::{
     PolicyAssignment, PolicyBody, PolicyFields, PolicyScope, PolicyStore, Severity, TemplateCheck,
 };
 pub use roles::{CustomRole, RoleFields, RoleStore};
+pub use rollouts::{
+    NewRollout, Rollout, RolloutAttempt, RolloutCandidate, RolloutProgress, RolloutState,
+    RolloutStore, UpdateChannel, UpdatePolicy,
+};
 pub use saved_views::{NewSavedView, SavedView, SavedViewStore};
 pub use scripts::ScriptStore;
 pub use second_factor::{SecondFactorStore, TotpState};
@@ -195,6 +200,7 @@ pub trait Store:
     + SsoStore
     + WebauthnStore
     + UpdateStore
+    + RolloutStore
     + Send
     + Sync
     + 'static
@@ -227,7 +233,7 @@ pub mod prelude {
         AgentStore, AlertStore, ApiKeyStore, AuditStore, CheckStore, CommandStore,
         CustomFieldStore, DeletedAgentStore, EnrollmentKeyStore, EnrollmentStore,
         InstallerLinkStore, InvitationStore, JobStore, MaintenanceStore, MetricStore,
-        NotificationStore, PolicyStore, SavedViewStore, ScriptStore, SecondFactorStore, SsoStore,
-        Store, TenancyStore, UpdateStore, UserStore, WebauthnStore,
+        NotificationStore, PolicyStore, RolloutStore, SavedViewStore, ScriptStore,
+        SecondFactorStore, SsoStore, Store, TenancyStore, UpdateStore, UserStore, WebauthnStore,
     };
 }

@@ -5,7 +5,8 @@ use crate::StoreResult;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use gururmm_protocol::{
-    AgentId, AgentUpdateId, OrganizationId, UpdateState, WatchdogEvent, WatchdogEventKind,
+    AgentId, AgentUpdateId, OrganizationId, RolloutId, UpdateState, WatchdogEvent,
+    WatchdogEventKind,
 };
 
 /// One attempt to bring an agent to a release.
@@ -25,6 +26,9 @@ pub struct UpdateAttempt {
     pub detail: String,
     /// Who asked for it ("update now"); `None` for a rollout.
     pub requested_by_email: Option<String>,
+    /// The rollout that made it, and in which wave.
+    pub rollout_id: Option<RolloutId>,
+    pub wave: Option<u32>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -37,6 +41,8 @@ pub struct NewUpdateAttempt {
     pub file: String,
     pub from_version: String,
     pub requested_by_email: Option<String>,
+    pub rollout_id: Option<RolloutId>,
+    pub wave: Option<u32>,
     pub created_at: DateTime<Utc>,
 }
 

@@ -76,6 +76,8 @@ pub async fn request(
             file,
             from_version: current.agent_version.clone(),
             requested_by_email: Some(requested_by_email.to_string()),
+            rollout_id: None,
+            wave: None,
             created_at: Utc::now(),
         })
         .await

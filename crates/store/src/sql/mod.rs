@@ -33,6 +33,7 @@ mod metrics;
 mod notifications;
 mod policies;
 mod roles;
+mod rollouts;
 mod saved_views;
 mod updates;
 pub use metrics::MAX_RAW_POINTS;
@@ -135,6 +136,7 @@ where
         + crate::EnrollmentKeyStore
         + crate::InstallerLinkStore
         + crate::UpdateStore
+        + crate::RolloutStore
         + crate::DeletedAgentStore
         + crate::PolicyStore
         + crate::CheckStore

@@ -11,7 +11,7 @@ use gururmm_protocol::{
 use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Type};
 
 const UPDATE_COLUMNS: &str = "id, organization_id, agent_id, version, file, from_version, state, \
-     code, detail, requested_by_email, created_at, updated_at";
+     code, detail, requested_by_email, rollout_id, wave, created_at, updated_at";
 
 /// The states an attempt can still leave.
 const OPEN_STATES: &str = "('offered', 'downloading', 'staged')";
@@ -27,13 +27,29 @@ type UpdateRow = (
     Option<String>,
     String,
     Option<String>,
+    Option<String>,
+    Option<i64>,
     i64,
     i64,
 );
 
 fn into_update(row: UpdateRow) -> StoreResult<UpdateAttempt> {
-    let (id, org, agent, version, file, from_version, state, code, detail, by, created, updated) =
-        row;
+    let (
+        id,
+        org,
+        agent,
+        version,
+        file,
+        from_version,
+        state,
+        code,
+        detail,
+        by,
+        rollout,
+        wave,
+        created,
+        updated,
+    ) = row;
     Ok(UpdateAttempt {
         id: parse_id(&id)?,
         organization_id: parse_id(&org)?,
@@ -46,6 +62,8 @@ fn into_update(row: UpdateRow) -> StoreResult<UpdateAttempt> {
         code,
         detail,
         requested_by_email: by,
+        rollout_id: rollout.as_deref().map(parse_id).transpose()?,
+        wave: wave.and_then(|w| u32::try_from(w).ok()),
         created_at: from_millis(created),
         updated_at: from_millis(updated),
     })
@@ -76,6 +94,7 @@ where
     for<'q> &'q str: Encode<'q, DB> + Type<DB> + ColumnIndex<DB::Row>,
     for<'q> Option<&'q str>: Encode<'q, DB> + Type<DB>,
     for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> Option<i64>: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
     usize: ColumnIndex<DB::Row>,
 {
     async fn create_agent_update(
@@ -108,8 +127,8 @@ where
         }
         let row: UpdateRow = sqlx::query_as(&format!(
             "INSERT INTO agent_updates (id, organization_id, agent_id, version, file, from_version, \
-             state, code, detail, requested_by_email, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, 'offered', NULL, '', $7, $8, $8) \
+             state, code, detail, requested_by_email, rollout_id, wave, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, 'offered', NULL, '', $7, $8, $9, $10, $10) \
              RETURNING {UPDATE_COLUMNS}"
         ))
         .bind(AgentUpdateId::new().to_string())
@@ -119,6 +138,8 @@ where
         .bind(&update.file)
         .bind(&update.from_version)
         .bind(update.requested_by_email.as_deref())
+        .bind(update.rollout_id.map(|id| id.to_string()))
+        .bind(update.wave.map(i64::from))
         .bind(now)
         .fetch_one(&mut *tx)
         .await?;
