@@ -338,6 +338,10 @@ async fn connect_forever(
         credential: credential.clone(),
         tls: tls.clone(),
         supervised: options.supervised,
+        roots: crate::update::roots::trusted_roots()
+            .into_iter()
+            .map(str::to_string)
+            .collect(),
     });
     tracing::info!(agent_id = %identity.agent_id, url = %ws_url, "agent starting");
     if identity.cloned(collectors::machine_id()) {

@@ -4,7 +4,7 @@
 //! streams, run the new binary's self-check, and hand it to the watchdog.
 //! A half-written or unverified binary never leaves the partial file.
 
-use super::{roots, Outcome, UpdateContext};
+use super::{Outcome, UpdateContext};
 use chrono::Utc;
 use gururmm_protocol::UpdateOffer;
 use gururmm_update::{ArtifactCheck, Refusal, ReleaseManifest, Target};
@@ -77,8 +77,9 @@ fn verified_manifest(
         .ok()
         .and_then(|text| text.trim().parse().ok())
         .unwrap_or(0);
+    let roots: Vec<&str> = context.roots.iter().map(String::as_str).collect();
     let keys = gururmm_update::verify_keys(
-        &roots::trusted_roots(),
+        &roots,
         offer.keys.as_bytes(),
         non_empty(&offer.keys_signature),
         seen,

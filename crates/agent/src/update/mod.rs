@@ -41,6 +41,9 @@ pub struct UpdateContext {
     pub tls: Arc<rustls::ClientConfig>,
     /// Run by the watchdog (see [`SUPERVISED_VARIABLE`]).
     pub supervised: bool,
+    /// The root keys releases must chain to: [`roots::trusted_roots`],
+    /// compiled in (tests give their own).
+    pub roots: Vec<String>,
 }
 
 /// How an offer ended on this side.
