@@ -158,3 +158,7 @@ id_type!(
     /// A staged rollout of an agent release to an organization's fleet.
     RolloutId
 );
+id_type!(
+    /// An update policy (channel and window) at one scope.
+    UpdatePolicyId
+);

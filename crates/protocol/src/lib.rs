@@ -31,7 +31,8 @@ pub use ids::{
     AgentId, AgentUpdateId, AlertId, ApiKeyId, CheckTemplateId, ClientId, CustomFieldId,
     DeliveryId, EnrollmentKeyId, EnrollmentRequestId, InstallerLinkId, InvitationId, JobId,
     MaintenanceWindowId, NotificationChannelId, OrganizationId, PolicyAssignmentId, PolicyId,
-    RoleId, RolloutId, SavedViewId, ScriptId, SiteId, SsoProviderId, UserId, VaultEntryId,
+    RoleId, RolloutId, SavedViewId, ScriptId, SiteId, SsoProviderId, UpdatePolicyId, UserId,
+    VaultEntryId,
 };
 pub use metrics::{
     primary_local_address, CollectorError, CollectorErrorKind, DiskUsage, FanReading, LoggedInUser,

@@ -21,6 +21,7 @@ pub fn spawn_all(state: &AppState) {
     tokio::spawn(enqueue_notifications(state.clone()));
     tokio::spawn(send_notifications(state.clone()));
     tokio::spawn(stream_audit(state.clone()));
+    tokio::spawn(crate::services::rollouts::run(state.clone()));
 }
 
 /// Seconds between two looks for audit streams with events to send.

@@ -93,6 +93,7 @@ pub async fn state_with_store(config: Config, store: Arc<dyn Store>) -> anyhow::
     ));
     Ok(AppState {
         releases,
+        rollout_wake: Arc::default(),
         config: Arc::new(config),
         budgets: Arc::new(budgets),
         policies: Arc::new(services::policies::Policies::new(store.clone())),

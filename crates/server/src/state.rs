@@ -50,6 +50,9 @@ pub struct AppState {
     pub readiness: Arc<crate::services::readiness::Readiness>,
     /// The signed agent and watchdog releases in `releases_dir`.
     pub releases: Arc<crate::services::releases::Releases>,
+    /// Wakes the rollout loop (a rollout made or resumed, an update of one
+    /// finished, an agent connected).
+    pub rollout_wake: Arc<tokio::sync::Notify>,
     /// Prometheus metrics (`GET /metrics` when `metrics_enabled`).
     pub telemetry: Arc<crate::telemetry::Telemetry>,
 }

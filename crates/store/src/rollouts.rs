@@ -7,7 +7,9 @@ use crate::policies::PolicyScope;
 use crate::StoreResult;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use gururmm_protocol::{AgentId, ClientId, OrganizationId, RolloutId, SiteId, UpdateState};
+use gururmm_protocol::{
+    AgentId, ClientId, OrganizationId, RolloutId, SiteId, UpdatePolicyId, UpdateState,
+};
 
 /// Which releases an agent takes from rollouts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -42,6 +44,8 @@ impl UpdateChannel {
 /// The update policy set at one scope.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UpdatePolicy {
+    /// Kept when the policy of its scope and target is replaced.
+    pub id: UpdatePolicyId,
     pub organization_id: OrganizationId,
     pub scope: PolicyScope,
     /// The client, site or agent; `None` for the organization-wide policy.
@@ -145,6 +149,8 @@ pub struct RolloutAttempt {
     pub agent_id: AgentId,
     pub wave: u32,
     pub state: UpdateState,
+    /// When its state last changed.
+    pub updated_at: DateTime<Utc>,
 }
 
 #[async_trait]
@@ -152,12 +158,11 @@ pub trait RolloutStore {
     /// Sets the policy of its scope and target, replacing one there.
     /// [`crate::StoreError::NotFound`] when the target is not the organization's.
     async fn put_update_policy(&self, policy: UpdatePolicy) -> StoreResult<UpdatePolicy>;
-    /// [`crate::StoreError::NotFound`] when there is none.
+    /// [`crate::StoreError::NotFound`] when it is not the organization's.
     async fn delete_update_policy(
         &self,
         org: OrganizationId,
-        scope: PolicyScope,
-        target_id: Option<uuid::Uuid>,
+        id: UpdatePolicyId,
     ) -> StoreResult<()>;
     async fn list_update_policies(&self, org: OrganizationId) -> StoreResult<Vec<UpdatePolicy>>;
     /// [`crate::StoreError::Conflict`] while the organization has a running

@@ -33,6 +33,7 @@ pub mod overview;
 pub mod policies;
 pub mod registry;
 pub mod roles;
+pub mod rollouts;
 pub mod saved_views;
 pub mod scripts;
 pub mod search;
@@ -135,6 +136,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(events::events))
         .merge(custom_fields::router())
         .merge(updates::router())
+        .merge(rollouts::router())
         .merge(monitoring_router())
         .merge(commands_router())
 }

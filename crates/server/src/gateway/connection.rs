@@ -387,6 +387,8 @@ where
     {
         return reason;
     }
+    // A running rollout may have an update for it.
+    state.rollout_wake.notify_one();
     // An update the agent has not answered yet (the offer may have been lost
     // with a connection).
     if let Some(offer) = Box::pin(updates::pending_offer(state, agent_id)).await {

@@ -35,6 +35,8 @@ pub mod readiness;
 pub mod registry;
 pub mod releases;
 pub mod roles;
+pub mod rollout_rules;
+pub mod rollouts;
 pub mod scripts;
 pub mod second_factor;
 pub mod secrets;

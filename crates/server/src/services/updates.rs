@@ -118,7 +118,7 @@ pub async fn pending_offer(state: &AppState, agent: AgentId) -> Option<ServerFra
 
 /// The offer of an attempt, from the files in the releases directory; a
 /// release that went missing fails the attempt.
-fn offer_of(state: &AppState, update: &UpdateAttempt) -> Option<UpdateOffer> {
+pub(crate) fn offer_of(state: &AppState, update: &UpdateAttempt) -> Option<UpdateOffer> {
     match read_offer_files(state, &update.file) {
         Ok(files) => Some(UpdateOffer {
             update_id: update.id,
@@ -209,13 +209,16 @@ pub async fn report(state: &AppState, agent: AgentId, report: UpdateReport) {
         )
         .await
     {
-        Ok(Some(update)) => tracing::info!(
-            agent = %agent,
-            version = %update.version,
-            state = update.state.as_str(),
-            code = code.as_deref().unwrap_or(""),
-            "agent update report"
-        ),
+        Ok(Some(update)) => {
+            tracing::info!(
+                agent = %agent,
+                version = %update.version,
+                state = update.state.as_str(),
+                code = code.as_deref().unwrap_or(""),
+                "agent update report"
+            );
+            wake_rollout(state, &update);
+        }
         Ok(None) => {}
         Err(error) => tracing::error!(%error, agent = %agent, "storing an update report failed"),
     }
@@ -281,12 +284,23 @@ async fn finish_attempt(
         }
     };
     let code = (outcome == UpdateState::RolledBack).then_some("rolled_back");
-    if let Err(error) = state
+    match state
         .store
         .set_agent_update_state(agent, attempt.id, outcome, code, detail, Utc::now())
         .await
     {
-        tracing::error!(%error, agent = %agent, "storing the update's outcome failed");
+        Ok(Some(attempt)) => wake_rollout(state, &attempt),
+        Ok(None) => {}
+        Err(error) => {
+            tracing::error!(%error, agent = %agent, "storing the update's outcome failed")
+        }
+    }
+}
+
+/// A rollout's update finished: its gate may decide now.
+fn wake_rollout(state: &AppState, attempt: &UpdateAttempt) {
+    if attempt.rollout_id.is_some() && attempt.state.is_final() {
+        state.rollout_wake.notify_one();
     }
 }
 

@@ -350,7 +350,10 @@ async fn only_a_valid_signed_update_installs_and_broken_ones_roll_back() {
         (Some("failed"), Some("download")),
         "{attempt}"
     );
-    assert!(attempt["detail"].as_str().unwrap().contains("HTTP 404"), "{attempt}");
+    assert!(
+        attempt["detail"].as_str().unwrap().contains("HTTP 404"),
+        "{attempt}"
+    );
     let mut flipped = genuine.clone();
     flipped[genuine.len() / 3] ^= 0x10;
     std::fs::write(desk.artifact(v), &flipped).unwrap();

@@ -3,6 +3,7 @@
 -- and staged rollouts of a release in waves with a health gate. A rollout's
 -- whole state is here, so the server carries it on after a restart.
 CREATE TABLE update_policies (
+    id TEXT NOT NULL UNIQUE,
     organization_id TEXT NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
     scope TEXT NOT NULL,
     -- The client, site or agent; '' for the organization-wide policy.

@@ -5,13 +5,14 @@ use crate::policies::PolicyScope;
 use crate::rollouts::*;
 use crate::{StoreError, StoreResult};
 use async_trait::async_trait;
-use gururmm_protocol::{OrganizationId, RolloutId, UpdateState};
+use gururmm_protocol::{OrganizationId, RolloutId, UpdatePolicyId, UpdateState};
 use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Type};
 
-const POLICY_COLUMNS: &str = "organization_id, scope, target_id, channel, pinned_version, \
+const POLICY_COLUMNS: &str = "id, organization_id, scope, target_id, channel, pinned_version, \
      maintenance_only, updated_at, updated_by_email";
 
 type PolicyRow = (
+    String,
     String,
     String,
     String,
@@ -23,8 +24,9 @@ type PolicyRow = (
 );
 
 fn into_policy(row: PolicyRow) -> StoreResult<UpdatePolicy> {
-    let (org, scope, target, channel, pinned, maintenance_only, updated_at, by) = row;
+    let (id, org, scope, target, channel, pinned, maintenance_only, updated_at, by) = row;
     Ok(UpdatePolicy {
+        id: parse_id(&id)?,
         organization_id: parse_id(&org)?,
         scope: PolicyScope::parse(&scope).ok_or_else(|| corrupt(format!("scope {scope:?}")))?,
         target_id: if target.is_empty() {
@@ -103,6 +105,7 @@ fn target_table(scope: PolicyScope) -> Option<&'static str> {
 }
 
 fn target_text(target: Option<uuid::Uuid>) -> String {
+    // The organization-wide policy's target is '' (a primary key has no NULLs).
     target.map(|t| t.to_string()).unwrap_or_default()
 }
 
@@ -136,7 +139,8 @@ where
             }
         }
         let row: PolicyRow = sqlx::query_as(&format!(
-            "INSERT INTO update_policies ({POLICY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+            "INSERT INTO update_policies ({POLICY_COLUMNS}) \
+             VALUES ($9, $1, $2, $3, $4, $5, $6, $7, $8) \
              ON CONFLICT (organization_id, scope, target_id) DO UPDATE SET channel = $4, \
              pinned_version = $5, maintenance_only = $6, updated_at = $7, updated_by_email = $8 \
              RETURNING {POLICY_COLUMNS}"
@@ -149,6 +153,7 @@ where
         .bind(policy.maintenance_only)
         .bind(millis(policy.updated_at))
         .bind(&policy.updated_by_email)
+        .bind(policy.id.to_string())
         .fetch_one(&self.write)
         .await?;
         into_policy(row)
@@ -157,17 +162,14 @@ where
     async fn delete_update_policy(
         &self,
         org: OrganizationId,
-        scope: PolicyScope,
-        target_id: Option<uuid::Uuid>,
+        id: UpdatePolicyId,
     ) -> StoreResult<()> {
-        let deleted = sqlx::query(
-            "DELETE FROM update_policies WHERE organization_id = $1 AND scope = $2 AND target_id = $3",
-        )
-        .bind(org.to_string())
-        .bind(scope.as_str())
-        .bind(target_text(target_id))
-        .execute(&self.write)
-        .await?;
+        let deleted =
+            sqlx::query("DELETE FROM update_policies WHERE organization_id = $1 AND id = $2")
+                .bind(org.to_string())
+                .bind(id.to_string())
+                .execute(&self.write)
+                .await?;
         if deleted.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
@@ -316,18 +318,20 @@ where
     }
 
     async fn rollout_attempts(&self, rollout: RolloutId) -> StoreResult<Vec<RolloutAttempt>> {
-        let rows: Vec<(String, Option<i64>, String)> =
-            sqlx::query_as("SELECT agent_id, wave, state FROM agent_updates WHERE rollout_id = $1")
-                .bind(rollout.to_string())
-                .fetch_all(&self.read)
-                .await?;
+        let rows: Vec<(String, Option<i64>, String, i64)> = sqlx::query_as(
+            "SELECT agent_id, wave, state, updated_at FROM agent_updates WHERE rollout_id = $1",
+        )
+        .bind(rollout.to_string())
+        .fetch_all(&self.read)
+        .await?;
         rows.into_iter()
-            .map(|(agent, wave, state)| {
+            .map(|(agent, wave, state, updated_at)| {
                 Ok(RolloutAttempt {
                     agent_id: parse_id(&agent)?,
                     wave: wave.and_then(|w| u32::try_from(w).ok()).unwrap_or(0),
                     state: UpdateState::parse(&state)
                         .ok_or_else(|| corrupt(format!("update state {state:?}")))?,
+                    updated_at: from_millis(updated_at),
                 })
             })
             .collect()
