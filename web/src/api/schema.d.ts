@@ -1965,6 +1965,84 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/rollouts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The organization's rollouts, newest first (without per-wave progress:
+         *     read one for that).
+         */
+        get: operations["list_rollouts"];
+        put?: never;
+        /**
+         * Starts a staged rollout of a published release to the agents whose update
+         *     policy takes it, wave by wave. Between waves the health gate promotes the
+         *     rollout, or halts it when a wave's failures and rollbacks exceed
+         *     `max_failure_percent`. 409 while another rollout is running or halted, or
+         *     when the release is not published.
+         */
+        post: operations["create_rollout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rollouts/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A rollout with each wave's progress. */
+        get: operations["get_rollout"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rollouts/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancels a running or halted rollout; updates under way finish. */
+        post: operations["cancel_rollout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rollouts/{id}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Resumes a halted rollout at its current wave. */
+        post: operations["resume_rollout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/saved-views": {
         parameters: {
             query?: never;
@@ -2276,6 +2354,44 @@ export interface paths {
         put: operations["put_sso_settings"];
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/update-policies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The organization's update policies. An agent follows its own, else its
+         *     site's, its client's, the organization's; without any, `stable` at any time.
+         */
+        get: operations["list_update_policies"];
+        /** Sets the update policy of a scope (replacing the one there). */
+        put: operations["put_update_policy"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/update-policies/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Removes an update policy: its scope follows the next broader one again. */
+        delete: operations["delete_update_policy"];
         options?: never;
         head?: never;
         patch?: never;
@@ -4590,6 +4706,98 @@ export interface components {
             /** @description What the role may do; nothing else (deny by default). */
             permissions: components["schemas"]["Permission"][];
         };
+        Rollout: {
+            /** Format: date-time */
+            created_at: string;
+            created_by_email: string;
+            /**
+             * Format: int32
+             * @description Index into `waves`.
+             */
+            current_wave: number;
+            /**
+             * Format: int32
+             * @description Agents whose policy takes the release and that run an older version,
+             *     without an update of the rollout yet (detail only).
+             */
+            eligible?: number | null;
+            /** @description Why the gate halted it. */
+            halt_reason?: string | null;
+            id: components["schemas"]["RolloutId"];
+            /** Format: int32 */
+            max_failure_percent: number;
+            state: components["schemas"]["RolloutState"];
+            /**
+             * Format: int32
+             * @description Agents running the release or newer (detail only).
+             */
+            up_to_date?: number | null;
+            /** Format: date-time */
+            updated_at: string;
+            version: string;
+            /** Format: date-time */
+            wave_started_at: string;
+            waves: components["schemas"]["RolloutWave"][];
+        };
+        /**
+         * Format: uuid
+         * @description A staged rollout of an agent release to an organization's fleet.
+         */
+        RolloutId: string;
+        RolloutList: {
+            /** @description Newest first, at most 100. */
+            items: components["schemas"]["Rollout"][];
+        };
+        RolloutRequest: {
+            /**
+             * Format: int32
+             * @description A wave whose refused, failed and rolled-back updates exceed this share
+             *     of its finished ones halts the rollout (default 10).
+             */
+            max_failure_percent?: number | null;
+            /** @description A published agent release. */
+            version: string;
+            /**
+             * @description Cumulative percentages of the eligible agents, ascending, the last
+             *     100 (default 1, 10, 50, 100).
+             */
+            waves?: number[] | null;
+        };
+        /** @enum {string} */
+        RolloutState: "running" | "halted" | "completed" | "cancelled";
+        RolloutWave: {
+            /**
+             * Format: int32
+             * @description Refused, failed or rolled back.
+             */
+            failed: number;
+            /**
+             * Format: int32
+             * @description Under way.
+             */
+            in_progress: number;
+            /** Format: int32 */
+            installed: number;
+            /**
+             * Format: int32
+             * @description Share of the eligible agents reached once this wave is done.
+             */
+            percent: number;
+            /**
+             * Format: int32
+             * @description Of those, the ones that can take it now (connected, and inside a
+             *     maintenance window where their policy asks for one).
+             */
+            reachable: number;
+            /** Format: int32 */
+            rolled_back: number;
+            state: components["schemas"]["WaveState"];
+            /**
+             * Format: int32
+             * @description Eligible agents of the wave without an update yet.
+             */
+            waiting: number;
+        };
         /** @description Whose account the command runs as. */
         RunAs: {
             /** @enum {string} */
@@ -5104,6 +5312,45 @@ export interface components {
             /** @description The secret in base32, to type into an authenticator app. */
             secret: string;
         };
+        /**
+         * @description Which releases an agent takes from rollouts.
+         * @enum {string}
+         */
+        UpdateChannel: "stable" | "beta" | "pinned" | "manual";
+        UpdatePolicy: {
+            channel: components["schemas"]["UpdateChannel"];
+            id: components["schemas"]["UpdatePolicyId"];
+            maintenance_only: boolean;
+            pinned_version?: string | null;
+            scope: components["schemas"]["PolicyScope"];
+            /** Format: uuid */
+            target_id?: string | null;
+            /** Format: date-time */
+            updated_at: string;
+            updated_by_email: string;
+        };
+        /**
+         * Format: uuid
+         * @description An update policy (channel and window) at one scope.
+         */
+        UpdatePolicyId: string;
+        UpdatePolicyList: {
+            items: components["schemas"]["UpdatePolicy"][];
+        };
+        UpdatePolicyRequest: {
+            channel: components["schemas"]["UpdateChannel"];
+            /** @description Rollouts update the agents only while a maintenance window covers them. */
+            maintenance_only?: boolean;
+            /** @description For `pinned`: the version to hold the agents at. */
+            pinned_version?: string | null;
+            /** @description `global` (the organization), `client`, `site` or `agent`. */
+            scope: components["schemas"]["PolicyScope"];
+            /**
+             * Format: uuid
+             * @description The client, site or agent; absent for `global`.
+             */
+            target_id?: string | null;
+        };
         UpdateRequest: {
             /**
              * @description The release to install (semantic version, newer than the agent's),
@@ -5247,6 +5494,8 @@ export interface components {
         ViewableList: "agents";
         /** @enum {string} */
         WatchdogEventKind: "restarted" | "repeated_failures" | "update_installed" | "rolled_back" | "swap_failed";
+        /** @enum {string} */
+        WaveState: "pending" | "current" | "passed";
         /** @description A key's answer to a sign-in challenge, as `POST /api/v1/auth/login` takes it. */
         WebauthnAnswer: {
             /** Format: uuid */
@@ -10627,6 +10876,207 @@ export interface operations {
             };
         };
     };
+    list_rollouts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RolloutList"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_rollout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RolloutRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Rollout"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_rollout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["RolloutId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Rollout"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    cancel_rollout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["RolloutId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Rollout"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    resume_rollout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["RolloutId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Rollout"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     list_saved_views: {
         parameters: {
             query: {
@@ -11763,6 +12213,115 @@ export interface operations {
                 };
             };
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_update_policies: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UpdatePolicyList"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    put_update_policy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdatePolicyRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UpdatePolicy"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_update_policy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["UpdatePolicyId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

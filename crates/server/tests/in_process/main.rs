@@ -30,6 +30,7 @@ mod permissions;
 mod registry;
 mod releases;
 mod roles;
+mod rollouts;
 mod saved_views;
 mod scripts;
 mod search;

@@ -262,7 +262,35 @@ async fn tenant(server: &TestServer, admin: String, technician: String, tag: &st
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{view}");
+    // Made in the store: a rollout needs a published release, which this
+    // server has none of (the rollout routes themselves: `rollouts.rs`).
+    let rollout = server
+        .store
+        .create_rollout(gururmm_store::NewRollout {
+            organization_id,
+            version: "9.0.0".into(),
+            waves: vec![100],
+            max_failure_percent: 10,
+            created_by_email: format!("admin-{tag}@example.com"),
+            created_at: chrono::Utc::now(),
+        })
+        .await
+        .unwrap();
+    let (status, update_policy) = server
+        .call(
+            Method::PUT,
+            "/api/v1/update-policies",
+            Some(&admin),
+            Some(json!({"scope": "client", "target_id": client, "channel": "beta"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{update_policy}");
     let ids = HashMap::from([
+        ("rollouts", rollout.id.to_string()),
+        (
+            "update-policies",
+            update_policy["id"].as_str().unwrap().to_string(),
+        ),
         ("custom-fields", field["id"].as_str().unwrap().to_string()),
         ("saved-views", view["id"].as_str().unwrap().to_string()),
         (
@@ -333,6 +361,7 @@ fn valid_body(method: &Method, path: &str, victim: &Tenant) -> Option<Value> {
         }
         "/api/v1/agents/{id}/commands" => json!({"command_type": "shell", "command": "id"}),
         "/api/v1/agents/{id}/update" => json!({"version": "9.0.0"}),
+        "/api/v1/rollouts/{id}/resume" | "/api/v1/rollouts/{id}/cancel" => json!({}),
         "/api/v1/agents/{id}/registry" => {
             json!({"operation": "list_key", "hive": "HKLM", "path": "SOFTWARE"})
         }

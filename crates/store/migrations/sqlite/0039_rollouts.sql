@@ -22,9 +22,9 @@ CREATE TABLE rollouts (
     version TEXT NOT NULL,
     -- Percentages of the eligible agents each wave reaches, ascending, ending at 100 (JSON).
     waves TEXT NOT NULL,
-    max_failure_percent INTEGER NOT NULL,
+    max_failure_percent BIGINT NOT NULL,
     state TEXT NOT NULL,
-    current_wave INTEGER NOT NULL,
+    current_wave BIGINT NOT NULL,
     wave_started_at BIGINT NOT NULL,
     halt_reason TEXT,
     created_by_email TEXT NOT NULL,
@@ -35,5 +35,5 @@ CREATE INDEX rollouts_organization ON rollouts(organization_id, created_at);
 CREATE INDEX rollouts_state ON rollouts(state);
 
 ALTER TABLE agent_updates ADD COLUMN rollout_id TEXT REFERENCES rollouts(id) ON DELETE SET NULL;
-ALTER TABLE agent_updates ADD COLUMN wave INTEGER;
+ALTER TABLE agent_updates ADD COLUMN wave BIGINT;
 CREATE INDEX agent_updates_rollout ON agent_updates(rollout_id);
