@@ -1,4 +1,4 @@
-//! `cargo xtask bench [--full] [--postgres URL] [--monitoring-only] [--list-only] [--audit-only] [--agent-only] [--windows-agent-only]`:
+//! `cargo xtask bench [--full] [--postgres URL] [--monitoring-only] [--list-only] [--audit-only] [--rollout-only] [--agent-only] [--windows-agent-only]`:
 //! the benchmark harness. It starts the release server (SQLite, then
 //! PostgreSQL when a URL is given), drives it with `gururmm-fleetsim` in
 //! separate processes, measures the server's memory and CPU from `/proc`,
@@ -6,7 +6,8 @@
 //! and writes `target/bench/results.json`. `--monitoring-only` runs the
 //! monitoring scenario alone, on a fresh server; `--list-only` the sorted agent
 //! list with 10,000 agents; `--audit-only` 100,000 audited changes and the
-//! reads of that log; `--agent-only` the real-agent step alone; `--windows-agent-only` the Windows agent's
+//! reads of that log; `--rollout-only` a staged rollout to 10,000 agents
+//! (`bench/rollout.rs`); `--agent-only` the real-agent step alone; `--windows-agent-only` the Windows agent's
 //! footprint under Wine alone (`bench/windows_agent.rs`). `docs/benchmarks.md` records published runs.
 
 use crate::{api, free_port, root, run, wait_for, Guard};
@@ -21,6 +22,7 @@ use std::time::{Duration, Instant};
 mod agent_list;
 mod audit;
 mod dark_site;
+mod rollout;
 mod windows_agent;
 
 struct Scale {
@@ -127,6 +129,8 @@ fn start_server(data: &Path, database_url: &str, listen: &str, password: &str) -
             // The dark-site scenario's webhook receiver listens on loopback.
             .env("GURURMM_ALLOW_PRIVATE_WEBHOOKS", "true")
             .env("GURURMM_WEB_DIR", data.join("none"))
+            // The rollout scenario publishes its release here.
+            .env("GURURMM_RELEASES_DIR", data.join("releases"))
             .stdout(log.try_clone()?)
             .stderr(log)
             .spawn()?,
@@ -1132,6 +1136,7 @@ pub(crate) fn bench(args: &[String]) -> Result<()> {
     let only_monitoring = args.iter().any(|a| a == "--monitoring-only");
     let only_list = args.iter().any(|a| a == "--list-only");
     let only_audit = args.iter().any(|a| a == "--audit-only");
+    let only_rollout = args.iter().any(|a| a == "--rollout-only");
     let agent_only = args.iter().any(|a| a == "--agent-only");
     // The Windows agent under Wine alone: it needs the Windows toolchain and
     // Wine (`.ci/run` installs them), which the other scenarios do not.
@@ -1187,6 +1192,8 @@ pub(crate) fn bench(args: &[String]) -> Result<()> {
         agent_list::list_only
     } else if only_audit {
         audit::audit_only
+    } else if only_rollout {
+        rollout::rollout_only
     } else {
         backend_scenarios
     };
@@ -1202,7 +1209,7 @@ pub(crate) fn bench(args: &[String]) -> Result<()> {
     if let Some(url) = postgres.filter(|_| !agent_only) {
         backends.push(scenarios(&scale, "postgres", &url, &out.join("postgres"))?);
     }
-    let agent = if only_monitoring || only_list || only_audit || windows_only {
+    let agent = if only_monitoring || only_list || only_audit || only_rollout || windows_only {
         Value::Null
     } else {
         real_agent(&scale)?

@@ -12,7 +12,7 @@ use futures_util::stream::FuturesUnordered;
 use futures_util::{SinkExt, StreamExt};
 use gururmm_protocol::{
     agent_credential, AgentFrame, CheckResult, CommandId, CommandOutcome, CommandResult, Hello,
-    OsInfo, OutputStream, ServerFrame, PROTOCOL_VERSION,
+    OsInfo, OutputStream, ServerFrame, WatchdogEvent, WatchdogEventKind, PROTOCOL_VERSION,
 };
 use std::collections::{HashMap, VecDeque};
 use std::net::{IpAddr, SocketAddr};
@@ -28,6 +28,9 @@ type Socket = tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>;
 
 /// Output chunk size when answering commands.
 const CHUNK: usize = 32 * 1024;
+/// The version simulated agents report: a semantic version older than any
+/// release, so rollouts reach them.
+pub const AGENT_VERSION: &str = "0.1.0-fleetsim";
 /// Longest wait for a TCP connection and the WebSocket upgrade.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long a stopping agent may wait for its check results' acknowledgement.
@@ -334,7 +337,7 @@ async fn session(
             .map_err(|_| anyhow::anyhow!("connecting timed out"))??;
     let hello = AgentFrame::Hello(Hello {
         protocol_version: PROTOCOL_VERSION,
-        agent_version: "fleetsim".into(),
+        agent_version: AGENT_VERSION.into(),
         os: OsInfo {
             family: "windows".into(),
             name: "Windows 11 Pro".into(),
@@ -526,7 +529,20 @@ async fn serve(
                     ServerFrame::CommandResultAck { id } => {
                         finished.remove(&id);
                     }
-                    ServerFrame::CancelCommand { .. } | ServerFrame::HeartbeatAck | ServerFrame::Settings { .. } | ServerFrame::Welcome { .. } | ServerFrame::UpdateOffer(_) | ServerFrame::WatchdogEventsAck { .. } => {}
+                    ServerFrame::CancelCommand { .. } | ServerFrame::HeartbeatAck | ServerFrame::Settings { .. } | ServerFrame::Welcome { .. } => {}
+                    ServerFrame::UpdateOffer(offer) => {
+                        // Installed at once, as a watchdog reports it: the rollout's gate sees it.
+                        Stats::add(&stats.update_offers, 1);
+                        let installed = WatchdogEvent {
+                            at: chrono::Utc::now(),
+                            kind: WatchdogEventKind::UpdateInstalled,
+                            version: Some(offer.version),
+                            detail: String::new(),
+                        };
+                        let batch_id = stats.update_offers.load(std::sync::atomic::Ordering::Relaxed);
+                        send(socket, stats, &AgentFrame::WatchdogEvents { batch_id, events: vec![installed] }).await?;
+                    }
+                    ServerFrame::WatchdogEventsAck { .. } => Stats::add(&stats.updates_acked, 1),
                     ServerFrame::Checks { checks: specs, .. } => {
                         if !specs.is_empty() {
                             Stats::add(&stats.check_sets_received, 1);

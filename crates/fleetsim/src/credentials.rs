@@ -85,7 +85,7 @@ pub async fn load_or_enroll(config: &SimConfig) -> anyhow::Result<Vec<Identity>>
                             kernel: None,
                         },
                         arch: "x86_64".into(),
-                        agent_version: "fleetsim".into(),
+                        agent_version: crate::agent::AGENT_VERSION.into(),
                         agent_credential: None,
                     };
                     let response = http.post(&url).json(&request).send().await?;

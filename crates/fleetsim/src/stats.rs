@@ -41,6 +41,10 @@ pub struct Stats {
     /// `alert` events never came within the watcher's limit.
     pub alerts_unmatched: AtomicU64,
     alert_latencies_micros: Mutex<Vec<u64>>,
+    /// Update offers received, and updates reported installed (as a
+    /// watchdog would) and acknowledged.
+    pub update_offers: AtomicU64,
+    pub updates_acked: AtomicU64,
     /// One more than where in `alert_latencies_micros` the measured window
     /// begins (0: not begun).
     alert_window_from: AtomicUsize,
@@ -89,6 +93,10 @@ pub struct Report {
     pub alert_latency_window_p50_ms: Option<f64>,
     pub alert_latency_window_p99_ms: Option<f64>,
     pub alert_latency_window_max_ms: Option<f64>,
+    #[serde(default)]
+    pub update_offers: u64,
+    #[serde(default)]
+    pub updates_acked: u64,
 }
 
 fn percentile(sorted: &[u64], fraction: f64) -> Option<f64> {
@@ -202,6 +210,8 @@ impl Stats {
             alert_latency_window_p50_ms: percentile(&in_window, 0.50),
             alert_latency_window_p99_ms: percentile(&in_window, 0.99),
             alert_latency_window_max_ms: in_window.last().map(|m| *m as f64 / 1000.0),
+            update_offers: load(&self.update_offers),
+            updates_acked: load(&self.updates_acked),
         }
     }
 }
@@ -220,6 +230,8 @@ impl Report {
             commands_answered: reports.iter().map(|r| r.commands_answered).sum(),
             errors: reports.iter().map(|r| r.errors).sum(),
             commands_issued: reports.iter().map(|r| r.commands_issued).sum(),
+            update_offers: reports.iter().map(|r| r.update_offers).sum(),
+            updates_acked: reports.iter().map(|r| r.updates_acked).sum(),
             commands_completed: reports.iter().map(|r| r.commands_completed).sum(),
             commands_looked_up: reports.iter().map(|r| r.commands_looked_up).sum(),
             commands_failed_to_issue: reports.iter().map(|r| r.commands_failed_to_issue).sum(),
