@@ -140,3 +140,6 @@ export type AgentUpdates = Schemas["AgentUpdates"];
 export type AgentWatchdogEvent = Schemas["AgentWatchdogEvent"];
 export type UpdateState = Schemas["UpdateState"];
 export type WatchdogEventKind = Schemas["WatchdogEventKind"];
+/** One signed agent or watchdog build in the server's releases directory. */
+export type AgentRelease = Schemas["AgentReleaseInfo"];
+export type AgentReleaseList = Schemas["AgentReleaseList"];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { agentRelease } from "./release-fixture";
+import { agentRelease } from "@/test/fixtures";
 import { compareVersions, isNewerVersion, preferredChoice, releasesFor, updateChoices } from "./releases";
 
 describe("compareVersions", () => {

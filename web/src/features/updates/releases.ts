@@ -1,7 +1,7 @@
 //! Which published releases an agent can be updated to: semantic version order (the server and the
 //! agent refuse a version that is not newer, by the same rules), the agent's own platform and
 //! architecture, and releases still inside their signed validity.
-import type { AgentRelease } from "./api/updates";
+import type { AgentRelease } from "@/api/types";
 
 /** The agent's product in the releases directory (the watchdog's builds are `gururmm-watchdog`). */
 export const AGENT_PRODUCT = "gururmm-agent";

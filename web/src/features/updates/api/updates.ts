@@ -9,42 +9,6 @@ import { rootKeys } from "@/api/query-keys";
 import type { AgentUpdate, AgentUpdates } from "@/api/types";
 import { isUpdateUnderWay } from "../update-wording";
 
-// `GET /api/v1/agent-releases` comes with the branch that serves releases (installsh). Until that
-// branch is merged its path is not in the generated schema, so its answer is typed here, as the
-// server documents it, and fetched through the untyped call below. After the merge and `cargo
-// xtask codegen`: export `AgentReleaseList`/`AgentReleaseInfo` from `@/api/types`, delete these two
-// types and `UntypedGet`, and make `fetchAgentReleases` `unwrap(api.GET("/api/v1/agent-releases"))`.
-/** One signed build in the server's releases directory. */
-export interface AgentRelease {
-  /** `gururmm-agent` or `gururmm-watchdog`. */
-  product: string;
-  version: string;
-  channel: "stable" | "beta";
-  platform: string;
-  arch: string;
-  file: string;
-  size: number;
-  sha256: string;
-  released_at: string;
-  /** Agents refuse the release after this. */
-  expires_at: string;
-}
-
-/** The releases the server can hand out. */
-export interface AgentReleaseList {
-  /** Whether the server has a releases directory (`GURURMM_RELEASES_DIR`). */
-  configured: boolean;
-  /** Whether the signed key statement is there; without it no agent trusts any release. */
-  keys_present: boolean;
-  items: AgentRelease[];
-}
-
-type UntypedGet = { GET: (path: string) => Promise<{ data?: unknown; error?: unknown; response: Response }> };
-
-function fetchAgentReleases(): Promise<AgentReleaseList> {
-  return unwrap((api as unknown as UntypedGet).GET("/api/v1/agent-releases")) as Promise<AgentReleaseList>;
-}
-
 /** How often an attempt under way is read again. */
 export const UPDATE_POLL_MS = 3000;
 
@@ -97,5 +61,10 @@ export function useRequestAgentUpdate(agentId: string) {
 
 /** The signed releases the server publishes (only read when `enabled`). */
 export function useAgentReleases(enabled: boolean) {
-  return useQuery({ queryKey: updateKeys.releases, queryFn: fetchAgentReleases, enabled, staleTime: 60_000 });
+  return useQuery({
+    queryKey: updateKeys.releases,
+    queryFn: () => unwrap(api.GET("/api/v1/agent-releases")),
+    enabled,
+    staleTime: 60_000,
+  });
 }

@@ -1,13 +1,12 @@
 import { act, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { rootKeys } from "@/api/query-keys";
-import type { AgentUpdate, AgentUpdates, AgentWatchdogEvent, User } from "@/api/types";
+import type { AgentReleaseList, AgentUpdate, AgentUpdates, AgentWatchdogEvent, User } from "@/api/types";
 import { currentUserQueryKey } from "@/lib/auth";
 import { scopedUser } from "@/test/client-scope";
-import { agentDetail } from "@/test/fixtures";
-import { agentRelease } from "../release-fixture";
+import { agentDetail, agentRelease } from "@/test/fixtures";
 import { renderPage } from "@/test/render-page";
-import { UPDATE_POLL_MS, type AgentReleaseList } from "../api/updates";
+import { UPDATE_POLL_MS } from "../api/updates";
 import { AgentUpdatesCard } from "./agent-updates-card";
 
 // openapi-fetch keeps the fetch it saw at creation, so the stub must exist before the client module loads.

@@ -4,7 +4,7 @@
 //! attempts and of what the agent's watchdog reported (restarts, installs, rollbacks).
 import { CheckIcon, DownloadIcon, PackageIcon } from "lucide-react";
 import { useId, useState, type ComponentProps, type FormEvent } from "react";
-import type { AgentDetail, AgentUpdate, AgentWatchdogEvent } from "@/api/types";
+import type { AgentDetail, AgentRelease, AgentReleaseList, AgentUpdate, AgentWatchdogEvent } from "@/api/types";
 import { errorMessage } from "@/api/errors";
 import { RowsTable, type DataColumn } from "@/components/data-table";
 import { ErrorMessage } from "@/components/error-message";
@@ -20,7 +20,7 @@ import { useNow } from "@/hooks/use-now";
 import { useCan, useClientScope } from "@/lib/auth";
 import { formatBytes, formatDateTime } from "@/lib/format";
 import { cn } from "@/lib/utils";
-import { useAgentReleases, useAgentUpdates, useRequestAgentUpdate, type AgentRelease, type AgentReleaseList } from "../api/updates";
+import { useAgentReleases, useAgentUpdates, useRequestAgentUpdate } from "../api/updates";
 import { isNewerVersion, preferredChoice, releasesFor, updateChoices, type UpdateTarget } from "../releases";
 import {
   isUpdateUnderWay,
