@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { UpdateState } from "@/api/types";
-import { isUpdateUnderWay, targetLabel, updateProgress, updateReason } from "./update-wording";
+import { isUpdateUnderWay, requestedBy, targetLabel, updateProgress, updateReason } from "./update-wording";
 
 describe("updateReason", () => {
   it("says what the agent's codes mean", () => {
@@ -54,5 +54,12 @@ describe("targetLabel", () => {
     expect(targetLabel("linux", "x86_64")).toBe("Linux x86_64");
     expect(targetLabel("macos", "aarch64")).toBe("macOS aarch64");
     expect(targetLabel("freebsd", "x86_64")).toBe("freebsd x86_64");
+  });
+});
+
+describe("requestedBy", () => {
+  it("names the user, or the rollout that started the attempt", () => {
+    expect(requestedBy({ requested_by_email: "admin@example.com" })).toBe("admin@example.com");
+    expect(requestedBy({ requested_by_email: null })).toBe("a rollout");
   });
 });

@@ -91,6 +91,11 @@ export function updateProgress(update: Pick<AgentUpdate, "state" | "version" | "
   }
 }
 
+/** Who started an attempt: a user's "update now", or (without a user) a staged rollout's wave. */
+export function requestedBy(update: Pick<AgentUpdate, "requested_by_email">): string {
+  return update.requested_by_email ?? "a rollout";
+}
+
 export const WATCHDOG_EVENT_LABELS: Record<WatchdogEventKind, string> = {
   restarted: "Restarted the agent",
   repeated_failures: "Repeated failed starts",

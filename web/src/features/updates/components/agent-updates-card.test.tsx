@@ -134,7 +134,7 @@ describe("AgentUpdatesCard", () => {
     const attempts = within(region).getByRole("region", { name: "Update attempts" });
     const rows = within(attempts).getAllByTestId("agent-update-row");
     expect(rows[0]).toHaveTextContent("0.2.0 → 0.3.0RefusedSignature does not match: the release was alteredadmin@example.com");
-    expect(rows[1]).toHaveTextContent("0.1.0 → 0.2.0Installed—");
+    expect(rows[1]).toHaveTextContent("0.1.0 → 0.2.0Installed—a rollout");
     const events = within(region).getAllByTestId("watchdog-event-row");
     expect(events[0]).toHaveTextContent("Update installed0.2.0");
     expect(events[1]).toHaveTextContent("Restarted the agent—exit status: 1");

@@ -24,6 +24,7 @@ import { useAgentReleases, useAgentUpdates, useRequestAgentUpdate } from "../api
 import { isNewerVersion, preferredChoice, releasesFor, updateChoices, type UpdateTarget } from "../releases";
 import {
   isUpdateUnderWay,
+  requestedBy,
   targetLabel,
   UPDATE_STATE_LABELS,
   UPDATE_STATE_VARIANTS,
@@ -280,8 +281,7 @@ function LatestAttempt({ update, agentOnline }: { update: AgentUpdate; agentOnli
         </span>
         <Badge variant={UPDATE_STATE_VARIANTS[update.state]}>{UPDATE_STATE_LABELS[update.state]}</Badge>
         <span className="text-xs text-muted-foreground">
-          {update.requested_by_email ? `requested by ${update.requested_by_email} ` : null}
-          <RelativeTime value={update.created_at} />
+          requested by {requestedBy(update)} <RelativeTime value={update.created_at} />
           {update.updated_at !== update.created_at ? (
             <>
               , last report <RelativeTime value={update.updated_at} />
@@ -387,7 +387,7 @@ const ATTEMPT_COLUMNS: DataColumn<AgentUpdate>[] = [
     className: "max-w-96 text-xs",
     cell: (update) => <Clamped text={updateReason(update.code) ?? update.detail} title={update.detail} />,
   },
-  { header: "Requested by", className: "text-xs", cell: (update) => update.requested_by_email ?? "—" },
+  { header: "Requested by", className: "text-xs", cell: requestedBy },
   { header: "When", className: "text-xs whitespace-nowrap", cell: (update) => <RelativeTime value={update.created_at} /> },
 ];
 
