@@ -135,3 +135,11 @@ export type CustomFieldUpdate = Schemas["CustomFieldUpdate"];
 export type CustomFieldValue = Schemas["CustomFieldValue"];
 export type SearchResults = Schemas["SearchResults"];
 export type RunCommandRequest = Schemas["RunCommandRequest"];
+export type AgentUpdate = Schemas["AgentUpdate"];
+export type AgentUpdates = Schemas["AgentUpdates"];
+export type AgentWatchdogEvent = Schemas["AgentWatchdogEvent"];
+export type UpdateState = Schemas["UpdateState"];
+export type WatchdogEventKind = Schemas["WatchdogEventKind"];
+/** One signed agent or watchdog build in the server's releases directory. */
+export type AgentRelease = Schemas["AgentReleaseInfo"];
+export type AgentReleaseList = Schemas["AgentReleaseList"];

@@ -2,6 +2,7 @@
 //! test names only what it is about.
 import type {
   AgentCheck,
+  AgentRelease,
   AgentDetail,
   AgentSummary,
   Alert,
@@ -366,6 +367,25 @@ export function ssoProvider(overrides: Partial<SsoProviderView> = {}): SsoProvid
     redirect_uri: "https://rmm.example.com/api/v1/auth/sso/callback",
     created_at: "2026-01-01T00:00:00Z",
     updated_at: "2026-01-01T00:00:00Z",
+    ...overrides,
+  };
+}
+
+/**
+ * A signed stable (or, with a pre-release part, beta) Linux x86_64 agent build, valid until 2099.
+ */
+export function agentRelease(version: string, overrides: Partial<AgentRelease> = {}): AgentRelease {
+  return {
+    product: "gururmm-agent",
+    version,
+    channel: version.includes("-") ? "beta" : "stable",
+    platform: "linux",
+    arch: "x86_64",
+    file: `gururmm-agent-${version}-linux-x86_64`,
+    size: 3_800_000,
+    sha256: "ab".repeat(32),
+    released_at: "2026-05-01T00:00:00Z",
+    expires_at: "2099-01-01T00:00:00Z",
     ...overrides,
   };
 }

@@ -1,7 +1,7 @@
 //! The agent page route, split into its own chunk because the charts library is large. It composes
 //! the agent's page with the commands feature (run panel and history), the registry browser (Windows
-//! agents), the scripts feature (run a script on the agent) and, as tabs, its checks, alerts and effective policy from the checks,
-//! alerts and policies features.
+//! agents), the agent updates card, the scripts feature (run a script on the agent) and, as tabs,
+//! its checks, alerts and effective policy from the checks, alerts and policies features.
 import { getRouteApi, useNavigate } from "@tanstack/react-router";
 import { AgentPage } from "@/features/agents/components/agent-page";
 import { AgentAlertsSection } from "@/features/alerts/components/agent-alerts-section";
@@ -14,6 +14,7 @@ import { AGENT_TABS, type AgentTab } from "../agent-tab";
 import { CommandHistoryCard } from "@/features/commands/components/command-history-card";
 import { RunCommandPanel } from "@/features/commands/components/run-command-panel";
 import { RegistryCard } from "@/features/registry/components/registry-card";
+import { AgentUpdatesCard } from "@/features/updates/components/agent-updates-card";
 import { RunScriptOnTargetButton } from "@/features/scripts/components/run-script-on-target";
 import type { CommandHistorySearch } from "@/features/commands/command-history-search";
 import { isAgentTabAvailable } from "@/components/layout/scoped-pages";
@@ -89,6 +90,7 @@ export function AgentRoute() {
         <>
           <RunCommandPanel agentId={agent.id} agentOnline={agent.status === "online"} />
           <RegistryCard agent={agent} />
+          <AgentUpdatesCard agent={agent} />
         </>
       )}
       commandHistory={(agent) => (
