@@ -60,11 +60,10 @@ export function useRequestAgentUpdate(agentId: string) {
 }
 
 /** The signed releases the server publishes (only read when `enabled`). */
-export function useAgentReleases(enabled: boolean) {
+export function useAgentReleases() {
   return useQuery({
     queryKey: updateKeys.releases,
     queryFn: () => unwrap(api.GET("/api/v1/agent-releases")),
-    enabled,
     staleTime: 60_000,
   });
 }

@@ -17,7 +17,7 @@ import { Label } from "@/components/ui/label";
 import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
 import { Skeleton } from "@/components/ui/skeleton";
 import { useNow } from "@/hooks/use-now";
-import { useCan, useClientScope } from "@/lib/auth";
+import { useCan } from "@/lib/auth";
 import { formatBytes, formatDateTime } from "@/lib/format";
 import { cn } from "@/lib/utils";
 import { useAgentReleases, useAgentUpdates, useRequestAgentUpdate } from "../api/updates";
@@ -41,11 +41,10 @@ const HISTORY_ROWS = 5;
 export function AgentUpdatesCard({ agent }: { agent: AgentDetail }) {
   const ids = useId();
   const mayUpdate = useCan("manage_agents");
-  // The release list is the organization's, not a client's, and its route is not open to users
-  // limited to some clients: they see the agent's history without it.
-  const scoped = useClientScope() !== null;
+  // The release list holds no client's data: users limited to some clients read it too, and update
+  // their own agents when their role allows.
   const updates = useAgentUpdates(agent.id);
-  const releases = useAgentReleases(!scoped);
+  const releases = useAgentReleases();
   const now = useNow(60_000);
   const target: UpdateTarget = { platform: agent.os.family, arch: agent.arch, agentVersion: agent.agent_version };
   const latest = updates.data?.updates[0];
@@ -58,9 +57,7 @@ export function AgentUpdatesCard({ agent }: { agent: AgentDetail }) {
         <CardTitle id={`${ids}-title`} className="flex items-center gap-2">
           <PackageIcon className="size-4 text-muted-foreground" aria-hidden /> Agent updates
         </CardTitle>
-        {mayUpdate && !scoped ? (
-          <UpdateNowControl agent={agent} choices={choices} underWay={underWay} releasesLoaded={releases.isSuccess} />
-        ) : null}
+        {mayUpdate ? <UpdateNowControl agent={agent} choices={choices} underWay={underWay} releasesLoaded={releases.isSuccess} /> : null}
       </CardHeader>
       <CardContent className="grid gap-4">
         <dl className="grid gap-2 text-sm sm:grid-cols-[8rem_minmax(0,1fr)]">
@@ -71,9 +68,7 @@ export function AgentUpdatesCard({ agent }: { agent: AgentDetail }) {
           </dd>
           <dt className="text-muted-foreground">Newest release</dt>
           <dd data-testid="agent-updates-newest">
-            {scoped ? (
-              <span className="text-muted-foreground">Published releases are not listed for users limited to some clients.</span>
-            ) : releases.isPending ? (
+            {releases.isPending ? (
               <Skeleton className="h-5 w-48" />
             ) : releases.isError ? (
               <ErrorMessage error={releases.error} onRetry={() => void releases.refetch()} />
