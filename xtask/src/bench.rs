@@ -194,6 +194,20 @@ fn setup_server(data: &Path, database_url: &str) -> Result<Server> {
     })
 }
 
+/// `agents` simulated agents enrolled and connected, idle (no commands, the
+/// default intervals), once every one is online.
+fn idle_fleet(server: &Server, dir: &Path, agents: usize, what: &str) -> Result<Fleet> {
+    let mut fleet = Fleet::start(
+        server,
+        &dir.join("fleet.jsonl"),
+        agents,
+        (agents / 1000) as u64,
+        &["--duration-seconds", "100000", "--commands-per-second", "0"],
+    )?;
+    fleet.until(600, what, |r| number(r, "connected") as usize >= agents)?;
+    Ok(fleet)
+}
+
 /// A running simulator and the reports it prints.
 struct Fleet {
     _process: Guard,

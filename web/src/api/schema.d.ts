@@ -2787,10 +2787,13 @@ export interface components {
             from_version: string;
             id: components["schemas"]["AgentUpdateId"];
             requested_by_email?: string | null;
+            rollout_id?: null | components["schemas"]["RolloutId"];
             state: components["schemas"]["UpdateState"];
             /** Format: date-time */
             updated_at: string;
             version: string;
+            /** Format: int32 */
+            wave?: number | null;
         };
         /**
          * Format: uuid

@@ -4,7 +4,7 @@
 //! middle (where the database skips half the list). The target: every page
 //! under 100 ms.
 
-use super::{api_latency, maintain, number, setup_server, Fleet, Scale, Server};
+use super::{api_latency, idle_fleet, maintain, number, setup_server, Scale, Server};
 use crate::api;
 use anyhow::Result;
 use serde_json::{json, Value};
@@ -24,16 +24,7 @@ pub(super) fn list_only(
     dir: &Path,
 ) -> Result<Value> {
     let server = setup_server(&dir.join("server"), database_url)?;
-    let mut fleet = Fleet::start(
-        &server,
-        &dir.join("fleet.jsonl"),
-        LIST_AGENTS,
-        (LIST_AGENTS / 1000) as u64,
-        &["--duration-seconds", "100000", "--commands-per-second", "0"],
-    )?;
-    fleet.until(600, "the list's fleet online", |r| {
-        number(r, "connected") as usize >= LIST_AGENTS
-    })?;
+    let mut fleet = idle_fleet(&server, dir, LIST_AGENTS, "the list's fleet online")?;
     fleet.until(180, "a sample from every agent", |r| {
         number(r, "metrics_acked") >= LIST_AGENTS as f64
     })?;

@@ -7,7 +7,7 @@
 //! connected, every agent is offered the release exactly once, the rollout
 //! completes, and the detail page answers under 500 ms at 10,000 agents.
 
-use super::{maintain, number, percentile, setup_server, Fleet, Scale};
+use super::{idle_fleet, maintain, number, percentile, setup_server, Scale};
 use crate::api;
 use anyhow::{bail, Context, Result};
 use serde_json::{json, Value};
@@ -33,16 +33,7 @@ pub(super) fn rollout_only(
     dir: &Path,
 ) -> Result<Value> {
     let server = setup_server(&dir.join("server"), database_url)?;
-    let mut fleet = Fleet::start(
-        &server,
-        &dir.join("fleet.jsonl"),
-        ROLLOUT_AGENTS,
-        (ROLLOUT_AGENTS / 1000) as u64,
-        &["--duration-seconds", "100000", "--commands-per-second", "0"],
-    )?;
-    fleet.until(600, "the rollout's fleet online", |r| {
-        number(r, "connected") as usize >= ROLLOUT_AGENTS
-    })?;
+    let mut fleet = idle_fleet(&server, dir, ROLLOUT_AGENTS, "the rollout's fleet online")?;
     maintain(backend, database_url);
     publish(&dir.join("server/releases"))?;
     let started = Instant::now();

@@ -19,6 +19,8 @@ use std::time::Duration;
 const READ_TIMEOUT: Duration = Duration::from_secs(60);
 /// Longest the new binary's self-check may take.
 const SELF_CHECK_TIMEOUT: Duration = Duration::from_secs(30);
+/// Tries of the self-check when the new binary is briefly busy (`ETXTBSY`).
+const SELF_CHECK_ATTEMPTS: u32 = 5;
 /// The partial download, and the SHA-256 of the artifact it belongs to.
 const PARTIAL_FILE: &str = "download.partial";
 const PARTIAL_FOR_FILE: &str = "download.for";
@@ -305,8 +307,22 @@ impl SelfCheck {
 /// say it is the version, OS and architecture its manifest names.
 fn self_check(staged: &Path, manifest: &ReleaseManifest) -> Result<(), String> {
     let program = staged.to_string_lossy();
-    let output = crate::process::run(&program, &["self-check"], SELF_CHECK_TIMEOUT)
-        .map_err(|e| format!("the new binary's self-check: {e}"))?;
+    let mut attempts = 0;
+    let output = loop {
+        attempts += 1;
+        match crate::process::run(&program, &["self-check"], SELF_CHECK_TIMEOUT) {
+            // A child forked elsewhere in the agent (a check, a command) at the
+            // moment the file was written may hold it open for an instant:
+            // Linux then refuses to run it. Tried again after a moment.
+            Err(crate::process::ToolError::Spawn { source, .. })
+                if source.kind() == std::io::ErrorKind::ExecutableFileBusy
+                    && attempts < SELF_CHECK_ATTEMPTS =>
+            {
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            result => break result.map_err(|e| format!("the new binary's self-check: {e}"))?,
+        }
+    };
     if output.exit_code != Some(0) {
         return Err(format!(
             "the new binary's self-check exited with {:?}",

@@ -9,7 +9,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::{DateTime, Utc};
-use gururmm_protocol::{AgentId, AgentUpdateId, UpdateState, WatchdogEventKind};
+use gururmm_protocol::{AgentId, AgentUpdateId, RolloutId, UpdateState, WatchdogEventKind};
 use gururmm_store::{StoredWatchdogEvent, UpdateAttempt};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -47,6 +47,9 @@ pub struct AgentUpdate {
     pub code: Option<String>,
     pub detail: String,
     pub requested_by_email: Option<String>,
+    /// The rollout that made it (no requester then), and its wave (from 0).
+    pub rollout_id: Option<RolloutId>,
+    pub wave: Option<u32>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -63,6 +66,8 @@ impl From<UpdateAttempt> for AgentUpdate {
             code: attempt.code,
             detail: attempt.detail,
             requested_by_email: attempt.requested_by_email,
+            rollout_id: attempt.rollout_id,
+            wave: attempt.wave,
             created_at: attempt.created_at,
             updated_at: attempt.updated_at,
         }

@@ -37,9 +37,11 @@ pub const SCOPED_ROUTES: &[&str] = &[
     "GET /api/v1/agents/{id}/commands",
     "POST /api/v1/agents/{id}/commands",
     "POST /api/v1/agents/{id}/registry",
-    // Updating their own agents, and the history of it.
+    // Updating their own agents, and the history of it; the published
+    // releases hold no client's data.
     "POST /api/v1/agents/{id}/update",
     "GET /api/v1/agents/{id}/updates",
+    "GET /api/v1/agent-releases",
     "GET /api/v1/commands/{id}",
     "POST /api/v1/commands/{id}/cancel",
     "POST /api/v1/commands/{id}/rerun",
