@@ -18,4 +18,5 @@ export const rootKeys = {
   notifications: ["notifications"],
   maintenance: ["maintenance"],
   customFields: ["custom-fields"],
+  rollouts: ["rollouts"],
 } as const;

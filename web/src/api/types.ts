@@ -135,3 +135,18 @@ export type CustomFieldUpdate = Schemas["CustomFieldUpdate"];
 export type CustomFieldValue = Schemas["CustomFieldValue"];
 export type SearchResults = Schemas["SearchResults"];
 export type RunCommandRequest = Schemas["RunCommandRequest"];
+/** The agent builds the server hands out (its releases directory). */
+export type AgentReleaseList = Schemas["AgentReleaseList"];
+export type AgentReleaseInfo = Schemas["AgentReleaseInfo"];
+export type ReleaseChannel = Schemas["ReleaseChannel"];
+/** Staged rollouts of a release and the update policies that decide which agents take it. */
+export type Rollout = Schemas["Rollout"];
+export type RolloutList = Schemas["RolloutList"];
+export type RolloutRequest = Schemas["RolloutRequest"];
+export type RolloutState = Schemas["RolloutState"];
+export type RolloutWave = Schemas["RolloutWave"];
+export type WaveState = Schemas["WaveState"];
+export type UpdateChannel = Schemas["UpdateChannel"];
+export type UpdatePolicy = Schemas["UpdatePolicy"];
+export type UpdatePolicyList = Schemas["UpdatePolicyList"];
+export type UpdatePolicyRequest = Schemas["UpdatePolicyRequest"];
