@@ -88,10 +88,12 @@ function releaseColumns(now: number): DataColumn<AgentReleaseInfo>[] {
   return [
     {
       header: "Version",
-      headerClassName: "w-48",
+      // Versions are short but must show whole: 1.3.0-beta.1 and 1.3.0-beta.2 differ at the end.
+      headerClassName: "min-w-36",
+      className: "whitespace-nowrap",
       cell: (release) => (
-        <div className="grid min-w-0">
-          <span className="truncate font-medium tabular-nums">{release.version}</span>
+        <div className="grid">
+          <span className="font-medium tabular-nums">{release.version}</span>
           {release.product === AGENT_PRODUCT ? null : <span className="text-xs text-muted-foreground">watchdog</span>}
         </div>
       ),

@@ -136,9 +136,12 @@ function ActiveRollout({ id, mayManage }: { id: string; mayManage: boolean }) {
           data-testid="rollout-halt-reason"
         >
           <OctagonAlertIcon className="mt-0.5 size-4 shrink-0" aria-hidden />
-          <span>
-            <span className="font-medium">Halted by the health gate: </span>
-            {data.halt_reason ?? "no reason recorded."} No agent is offered the release until it is resumed.
+          <span className="grid gap-0.5">
+            <span>
+              <span className="font-medium">Halted by the health gate: </span>
+              {data.halt_reason ?? "no reason recorded"}
+            </span>
+            <span className="text-xs">No agent is offered the release until the rollout is resumed.</span>
           </span>
         </div>
       ) : null}
