@@ -57,6 +57,7 @@ pub const DASHBOARD_ROUTES: &[&str] = &[
     "/notifications",
     "/notifications/deliveries",
     "/maintenance",
+    "/updates",
     "/custom-fields",
     "/enrollment-requests",
     "/users",

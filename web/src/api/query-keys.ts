@@ -19,4 +19,5 @@ export const rootKeys = {
   maintenance: ["maintenance"],
   customFields: ["custom-fields"],
   updates: ["updates"],
+  rollouts: ["rollouts"],
 } as const;

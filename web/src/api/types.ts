@@ -143,3 +143,15 @@ export type WatchdogEventKind = Schemas["WatchdogEventKind"];
 /** One signed agent or watchdog build in the server's releases directory. */
 export type AgentRelease = Schemas["AgentReleaseInfo"];
 export type AgentReleaseList = Schemas["AgentReleaseList"];
+export type ReleaseChannel = Schemas["ReleaseChannel"];
+/** Staged rollouts of a release and the update policies that decide which agents take it. */
+export type Rollout = Schemas["Rollout"];
+export type RolloutList = Schemas["RolloutList"];
+export type RolloutRequest = Schemas["RolloutRequest"];
+export type RolloutState = Schemas["RolloutState"];
+export type RolloutWave = Schemas["RolloutWave"];
+export type WaveState = Schemas["WaveState"];
+export type UpdateChannel = Schemas["UpdateChannel"];
+export type UpdatePolicy = Schemas["UpdatePolicy"];
+export type UpdatePolicyList = Schemas["UpdatePolicyList"];
+export type UpdatePolicyRequest = Schemas["UpdatePolicyRequest"];

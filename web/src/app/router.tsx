@@ -211,6 +211,12 @@ const maintenanceRoute = createRoute({
   component: lazyRouteComponent(() => import("./routes/notification-routes"), "MaintenanceRoute"),
 });
 
+const updatesRoute = createRoute({
+  getParentRoute: () => authedRoute,
+  path: "/updates",
+  component: lazyRouteComponent(() => import("./routes/rollout-routes"), "UpdatesRoute"),
+});
+
 const customFieldsRoute = createRoute({
   getParentRoute: () => authedRoute,
   path: "/custom-fields",
@@ -299,6 +305,7 @@ const routeTree = rootRoute.addChildren([
     notificationsRoute,
     deliveriesRoute,
     maintenanceRoute,
+    updatesRoute,
     customFieldsRoute,
     usersRoute,
     rolesRoute,

@@ -1,9 +1,77 @@
-//! Picking the place a policy or a maintenance window applies to: a client (then, for a site, one of
-//! its sites) or an agent found by a search. `testId` prefixes the elements' test ids.
-import { useState } from "react";
+//! Picking the place a policy, an update policy or a maintenance window applies to: its scope, then a
+//! client (then, for a site, one of its sites) or an agent found by a search. `testId` prefixes the
+//! elements' test ids.
+import { useState, type ReactNode } from "react";
 import { usePickAgents, usePickClients, usePickSites } from "@/api/pick-queries";
+import type { PolicyScope } from "@/api/types";
 import { SearchInput } from "@/components/search-input";
 import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
+import { POLICY_SCOPE_LABELS } from "@/lib/monitoring";
+import { cn } from "@/lib/utils";
+
+/**
+ * The scope as a row of toggles, then its target: nothing for the organization (`globalNote` says
+ * what that covers), an agent, or a client and one of its sites. Changing the scope is the parent's
+ * to handle (it forgets the target picked for the other scope).
+ */
+export function ScopedTargetPicker<S extends PolicyScope>({
+  scopes,
+  scope,
+  onScopeChange,
+  targetId,
+  onTargetChange,
+  testId,
+  labels = {},
+  globalNote,
+}: {
+  scopes: readonly S[];
+  scope: S;
+  onScopeChange: (scope: S) => void;
+  targetId: string | null;
+  onTargetChange: (id: string | null) => void;
+  testId: string;
+  /** A scope's toggle text other than the usual ("Organization" for global). */
+  labels?: Partial<Record<S, string>>;
+  globalNote?: ReactNode;
+}) {
+  const [clientId, setClientId] = useState<string | null>(null);
+  return (
+    <>
+      <div role="radiogroup" aria-label="Scope" className="inline-flex w-fit rounded-md border p-0.5">
+        {scopes.map((option) => (
+          <button
+            key={option}
+            type="button"
+            role="radio"
+            aria-checked={scope === option}
+            data-testid={`${testId}-scope-${option}`}
+            className={cn(
+              "rounded px-2.5 py-1 text-xs text-muted-foreground hover:text-foreground",
+              scope === option && "bg-accent font-medium text-foreground",
+            )}
+            onClick={() => onScopeChange(option)}
+          >
+            {labels[option] ?? POLICY_SCOPE_LABELS[option]}
+          </button>
+        ))}
+      </div>
+      {scope === "global" ? (
+        <p className="text-xs text-muted-foreground">{globalNote}</p>
+      ) : scope === "agent" ? (
+        <AgentPicker testId={testId} value={targetId} onChange={onTargetChange} />
+      ) : (
+        <ClientSitePicker
+          testId={testId}
+          scope={scope === "site" ? "site" : "client"}
+          clientId={clientId}
+          onClientChange={setClientId}
+          value={targetId}
+          onChange={onTargetChange}
+        />
+      )}
+    </>
+  );
+}
 
 export function ClientSitePicker({
   scope,

@@ -46,6 +46,7 @@ describe("AppShell for a user limited to some clients", () => {
     );
     for (const hidden of [
       "Policies",
+      "Agent updates",
       "Custom fields",
       "Users",
       "Audit log",

@@ -35,6 +35,8 @@ describe("pages of a user limited to some clients", () => {
       "/notifications",
       "/notifications/deliveries",
       "/maintenance/m1",
+      // Rollouts and update policies are the organization's.
+      "/updates",
       "/custom-fields",
       "/users",
       "/roles",

@@ -1,16 +1,14 @@
 //! Plans a maintenance window: on an agent, a site or a client (picked, or fixed by the page it is
 //! made from), start and end in the browser's time zone, weekly or once, and a reason.
-import { useId, useState, type ReactNode } from "react";
+import { useState, type ReactNode } from "react";
 import { toast } from "sonner";
-import { ApiError, errorMessage } from "@/api/errors";
 import { FormField } from "@/components/form-field";
-import { AgentPicker, ClientSitePicker } from "@/components/target-pickers";
+import { ScopedTargetPicker } from "@/components/target-pickers";
 import { Button } from "@/components/ui/button";
 import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle, DialogTrigger } from "@/components/ui/dialog";
 import { Input } from "@/components/ui/input";
 import { Switch } from "@/components/ui/switch";
-import { POLICY_SCOPE_LABELS } from "@/lib/monitoring";
-import { cn } from "@/lib/utils";
+import { useFormProblems } from "@/hooks/use-form-problems";
 import { useCreateMaintenanceWindow } from "../api/maintenance";
 import {
   buildMaintenanceRequest,
@@ -20,7 +18,6 @@ import {
   newMaintenanceForm,
   type MaintenanceField,
   type MaintenanceFormValues,
-  type MaintenanceProblems,
   type MaintenanceScope,
 } from "../maintenance-form";
 
@@ -37,38 +34,21 @@ export function MaintenanceDialog({ trigger, fixed }: { trigger: ReactNode; fixe
 }
 
 function MaintenanceForm({ fixed, onDone }: { fixed?: { scope: MaintenanceScope; targetId: string }; onDone: () => void }) {
-  const ids = useId();
   const [values, setValues] = useState<MaintenanceFormValues>(() => newMaintenanceForm(new Date(), fixed?.scope, fixed?.targetId ?? null));
-  const [clientId, setClientId] = useState<string | null>(null);
-  const [problems, setProblems] = useState<MaintenanceProblems>({});
-  const [failure, setFailure] = useState<string | null>(null);
+  const { ids, setProblems, clear, fieldError, invalidProps, failureAlert, send } = useFormProblems<MaintenanceField>("maintenance");
   const create = useCreateMaintenanceWindow();
 
   const set = <K extends keyof MaintenanceFormValues>(field: K, value: MaintenanceFormValues[K], problem: MaintenanceField) => {
     setValues((current) => ({ ...current, [field]: value }));
-    setProblems((current) => ({ ...current, [problem]: undefined }));
+    clear(problem);
   };
-  const fieldError = (field: MaintenanceField) =>
-    problems[field] ? (
-      <p className="text-xs text-destructive" id={`${ids}-${field}-error`} data-testid="maintenance-field-error" data-field={field}>
-        {problems[field]}
-      </p>
-    ) : null;
-  const invalidProps = (field: MaintenanceField) =>
-    problems[field] ? { "aria-invalid": true, "aria-describedby": `${ids}-${field}-error` } : {};
 
   const submit = async () => {
-    setFailure(null);
     const result = buildMaintenanceRequest(values, new Date());
     if (!result.ok) return setProblems(result.problems);
-    try {
-      await create.mutateAsync(result.body);
+    if (await send(() => create.mutateAsync(result.body), maintenanceProblemFromServer)) {
       toast.success("Maintenance window planned.");
       onDone();
-    } catch (error) {
-      const placed = error instanceof ApiError && error.status === 422 ? maintenanceProblemFromServer(error.message) : null;
-      if (placed) setProblems({ [placed.field]: placed.message });
-      else setFailure(errorMessage(error));
     }
   };
 
@@ -90,39 +70,17 @@ function MaintenanceForm({ fixed, onDone }: { fixed?: { scope: MaintenanceScope;
       </DialogHeader>
       {fixed ? null : (
         <div className="grid gap-2">
-          <div role="radiogroup" aria-label="Scope" className="inline-flex w-fit rounded-md border p-0.5">
-            {MAINTENANCE_SCOPES.map((option) => (
-              <button
-                key={option}
-                type="button"
-                role="radio"
-                aria-checked={values.scope === option}
-                data-testid={`maintenance-scope-${option}`}
-                className={cn(
-                  "rounded px-2.5 py-1 text-xs text-muted-foreground hover:text-foreground",
-                  values.scope === option && "bg-accent font-medium text-foreground",
-                )}
-                onClick={() => {
-                  setValues((current) => ({ ...current, scope: option, targetId: null }));
-                  setProblems((current) => ({ ...current, target: undefined }));
-                }}
-              >
-                {POLICY_SCOPE_LABELS[option]}
-              </button>
-            ))}
-          </div>
-          {values.scope === "agent" ? (
-            <AgentPicker testId="maintenance" value={values.targetId} onChange={(id) => set("targetId", id, "target")} />
-          ) : (
-            <ClientSitePicker
-              testId="maintenance"
-              scope={values.scope}
-              clientId={clientId}
-              onClientChange={setClientId}
-              value={values.targetId}
-              onChange={(id) => set("targetId", id, "target")}
-            />
-          )}
+          <ScopedTargetPicker
+            testId="maintenance"
+            scopes={MAINTENANCE_SCOPES}
+            scope={values.scope}
+            onScopeChange={(option) => {
+              setValues((current) => ({ ...current, scope: option, targetId: null }));
+              clear("target");
+            }}
+            targetId={values.targetId}
+            onTargetChange={(id) => set("targetId", id, "target")}
+          />
           {fieldError("target")}
         </div>
       )}
@@ -173,11 +131,7 @@ function MaintenanceForm({ fixed, onDone }: { fixed?: { scope: MaintenanceScope;
           {...invalidProps("reason")}
         />
       </FormField>
-      {failure ? (
-        <p role="alert" className="rounded-md bg-destructive/10 px-3 py-2 text-sm text-destructive">
-          {failure}
-        </p>
-      ) : null}
+      {failureAlert}
       <DialogFooter>
         <Button type="button" variant="outline" onClick={onDone} disabled={create.isPending}>
           Cancel

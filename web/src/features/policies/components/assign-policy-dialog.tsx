@@ -6,13 +6,12 @@ import { toast } from "sonner";
 import { ApiError, errorMessage } from "@/api/errors";
 import type { PolicyScope } from "@/api/types";
 import { FormField } from "@/components/form-field";
-import { AgentPicker, ClientSitePicker } from "@/components/target-pickers";
+import { ScopedTargetPicker } from "@/components/target-pickers";
 import { Button } from "@/components/ui/button";
 import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle, DialogTrigger } from "@/components/ui/dialog";
 import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
 import { Switch } from "@/components/ui/switch";
-import { POLICY_SCOPE_LABELS, POLICY_SCOPES } from "@/lib/monitoring";
-import { cn } from "@/lib/utils";
+import { POLICY_SCOPES } from "@/lib/monitoring";
 import { useCreateAssignment, usePolicies } from "../api/policies";
 
 /** Where the assignment goes: fixed by the page it is made from, or picked in the dialog. */
@@ -43,7 +42,6 @@ function AssignForm({ policyId, target, onDone }: { policyId?: string; target: A
   const ids = useId();
   const [pickedPolicy, setPickedPolicy] = useState(policyId ?? "");
   const [scope, setScope] = useState<PolicyScope>(target.kind === "fixed" ? target.scope : "global");
-  const [clientId, setClientId] = useState<string | null>(null);
   const [targetId, setTargetId] = useState<string | null>(target.kind === "fixed" ? target.targetId : null);
   const [blockInheritance, setBlockInheritance] = useState(false);
   const [invalid, setInvalid] = useState<string | null>(null);
@@ -104,42 +102,19 @@ function AssignForm({ policyId, target, onDone }: { policyId?: string; target: A
       ) : null}
       {target.kind === "pick" ? (
         <>
-          <div role="radiogroup" aria-label="Scope" className="inline-flex w-fit rounded-md border p-0.5">
-            {POLICY_SCOPES.map((option) => (
-              <button
-                key={option}
-                type="button"
-                role="radio"
-                aria-checked={scope === option}
-                data-testid={`assign-scope-${option}`}
-                className={cn(
-                  "rounded px-2.5 py-1 text-xs text-muted-foreground hover:text-foreground",
-                  scope === option && "bg-accent font-medium text-foreground",
-                )}
-                onClick={() => {
-                  setScope(option);
-                  setTargetId(null);
-                  setInvalid(null);
-                }}
-              >
-                {POLICY_SCOPE_LABELS[option]}
-              </button>
-            ))}
-          </div>
-          {scope === "global" ? (
-            <p className="text-xs text-muted-foreground">Every agent of the organization.</p>
-          ) : scope === "agent" ? (
-            <AgentPicker testId="assign" value={targetId} onChange={setTargetId} />
-          ) : (
-            <ClientSitePicker
-              testId="assign"
-              scope={scope}
-              clientId={clientId}
-              onClientChange={setClientId}
-              value={targetId}
-              onChange={setTargetId}
-            />
-          )}
+          <ScopedTargetPicker
+            testId="assign"
+            scopes={POLICY_SCOPES}
+            scope={scope}
+            onScopeChange={(option) => {
+              setScope(option);
+              setTargetId(null);
+              setInvalid(null);
+            }}
+            targetId={targetId}
+            onTargetChange={setTargetId}
+            globalNote="Every agent of the organization."
+          />
         </>
       ) : null}
       <label className="flex items-start gap-2 text-sm">
