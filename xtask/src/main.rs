@@ -17,9 +17,11 @@
 //! - `bench [--full] [--postgres URL] [--monitoring-only] [--list-only] [--agent-only] [--windows-agent-only]`: the benchmark harness (see `bench.rs`).
 //! - `package [--container]`: the server and dashboard as a `.deb` (see `package.rs`);
 //!   `package agent`: the agent and its watchdog as a `.deb` (see `agent_package.rs`).
-//! - `dist windows`: the Windows agent, release build, within its size budget.
-//! - `update-variants`: only the agent builds the end-to-end update suite
-//!   installs (`test` builds them too; see `update_variants.rs`).
+//! - `dist windows`: the Windows agent and watchdog, release builds within
+//!   their size budgets, and their installer.
+//! - `update-variants`: only the agent builds the end-to-end update suites
+//!   install, for Windows too with `GURURMM_WINDOWS_TESTS=1` (`test` builds
+//!   them too; see `update_variants.rs`).
 //! - `cross`: only the agent's other targets: the Windows build and clippy, and
 //!   the macOS type check (the parts of `test` a Linux build never compiles).
 // A command-line program: it talks to its user on the terminal.
@@ -32,6 +34,7 @@ mod update_variants;
 mod windows_stack;
 
 use anyhow::{bail, Context, Result};
+use gururmm_testing::msi;
 use gururmm_testing::wine::{missing_wine_programs, on_path};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -47,7 +50,9 @@ fn main() -> Result<()> {
         Some("bench") => bench::bench(&args[1..]),
         Some("package") => package::package(&args[1..]),
         Some("dist") => dist(&args[1..]),
-        Some("update-variants") => update_variants::build(),
+        Some("update-variants") => {
+            update_variants::build(std::env::var("GURURMM_WINDOWS_TESTS").as_deref() == Ok("1"))
+        }
         Some("cross") => {
             windows_agent_build_and_lint()?;
             macos_agent_type_check()
@@ -153,7 +158,9 @@ fn codegen(check: bool) -> Result<()> {
 }
 
 /// The agent's Windows target: cross-built with mingw, run under Wine in tests.
-const WINDOWS_TARGET: &str = "x86_64-pc-windows-gnu";
+pub(crate) const WINDOWS_TARGET: &str = "x86_64-pc-windows-gnu";
+/// What ships for Windows: the agent and its watchdog (the service).
+const WINDOWS_PACKAGES: [&str; 4] = ["-p", "gururmm-agent", "-p", "gururmm-watchdog"];
 /// The agent's macOS target: type-checked only (linking needs Apple's SDK).
 const MACOS_TARGET: &str = "x86_64-apple-darwin";
 
@@ -190,8 +197,9 @@ fn windows_suite_missing() -> Vec<String> {
     missing
 }
 
-/// The Windows agent: built (the end_to_end suite runs that .exe under Wine)
-/// and linted as Windows code, which a Linux build never compiles.
+/// The Windows agent and watchdog: built (the end_to_end suites run those
+/// .exe files under Wine) and linted as Windows code, which a Linux build
+/// never compiles.
 fn windows_agent_build_and_lint() -> Result<()> {
     let missing = windows_suite_missing();
     if !missing.is_empty() {
@@ -200,11 +208,11 @@ fn windows_agent_build_and_lint() -> Result<()> {
             missing.join(", ")
         );
     }
-    run(cargo().args(["build", "-p", "gururmm-agent", "--target", WINDOWS_TARGET]))?;
-    run(cargo().args([
-        "clippy",
-        "-p",
-        "gururmm-agent",
+    run(cargo()
+        .arg("build")
+        .args(WINDOWS_PACKAGES)
+        .args(["--target", WINDOWS_TARGET]))?;
+    run(cargo().arg("clippy").args(WINDOWS_PACKAGES).args([
         "--target",
         WINDOWS_TARGET,
         "--all-targets",
@@ -248,7 +256,15 @@ fn macos_agent_type_check() -> Result<()> {
         std::fs::set_permissions(&compiler, std::fs::Permissions::from_mode(0o755))?;
     }
     run(cargo()
-        .args(["check", "-p", "gururmm-agent", "--target", MACOS_TARGET])
+        .args([
+            "check",
+            "-p",
+            "gururmm-agent",
+            "-p",
+            "gururmm-watchdog",
+            "--target",
+            MACOS_TARGET,
+        ])
         .env("CARGO_TARGET_DIR", &dir)
         .env("CC_x86_64_apple_darwin", &compiler)
         .env("AR_x86_64_apple_darwin", "ar"))
@@ -279,13 +295,14 @@ fn test() -> Result<()> {
     // Builds the gururmm-agent binary too, which the server's end_to_end suite
     // (crates/server/tests/end_to_end/) starts.
     run(cargo().args(["build", "--workspace"]))?;
-    // The agents the end_to_end update suite signs, swaps and rolls back.
-    update_variants::build()?;
     if windows {
         windows_agent_build_and_lint()?;
     } else {
         eprintln!("note: GURURMM_WINDOWS_TESTS is not 1; the Windows agent is not built, linted or run under Wine");
     }
+    // The agents the end_to_end update suites sign, swap and roll back (on
+    // Linux, and under Wine when the Windows suite runs).
+    update_variants::build(windows)?;
     if macos {
         macos_agent_type_check()?;
     } else {
@@ -324,16 +341,17 @@ fn test() -> Result<()> {
 /// The agent's size budget (stripped release build), on Linux (checked by
 /// `bench`) and Windows (`dist windows`) alike.
 pub(crate) const AGENT_BUDGET_BYTES: u64 = 4 * 1024 * 1024;
-/// The watchdog's size budget (stripped release build), checked by `bench`.
+/// The watchdog's size budget (stripped release build), checked by `bench`
+/// and `dist windows`.
 pub(crate) const WATCHDOG_BUDGET_BYTES: u64 = 1024 * 1024;
 
 /// The installer's file name, where the server looks for it in its releases
 /// directory (`GURURMM_RELEASES_DIR`).
 const WINDOWS_INSTALLER: &str = "gururmm-agent-windows-x86_64.msi";
 
-/// `dist windows`: the Windows agent as shipped, release and stripped (the
-/// release profile strips), within its budget, and its installer, both in
-/// `target/dist/`. Built with the release profile's whole-program (fat) LTO.
+/// `dist windows`: the Windows agent and watchdog as shipped, release and
+/// stripped (the release profile strips), within their budgets, and their
+/// installer, all in `target/dist/`. Built with the release profile's whole-program (fat) LTO.
 pub(crate) fn dist(args: &[String]) -> Result<()> {
     match args.first().map(String::as_str) {
         Some("windows") => {}
@@ -342,69 +360,43 @@ pub(crate) fn dist(args: &[String]) -> Result<()> {
     if !rust_target_installed(WINDOWS_TARGET) {
         bail!("the Rust target {WINDOWS_TARGET} is missing: rustup target add {WINDOWS_TARGET}");
     }
-    run(cargo().args([
-        "build",
-        "--release",
-        "-p",
-        "gururmm-agent",
-        "--target",
-        WINDOWS_TARGET,
-    ]))?;
-    let exe = root()
-        .join("target")
-        .join(WINDOWS_TARGET)
-        .join("release/gururmm-agent.exe");
-    let size = std::fs::metadata(&exe)
-        .with_context(|| format!("reading {}", exe.display()))?
-        .len();
+    run(cargo()
+        .args(["build", "--release"])
+        .args(WINDOWS_PACKAGES)
+        .args(["--target", WINDOWS_TARGET]))?;
+    let built = root().join("target").join(WINDOWS_TARGET).join("release");
     let mib = |bytes: u64| bytes as f64 / (1024.0 * 1024.0);
-    println!(
-        "{}: {size} bytes ({:.2} MiB; budget {:.0} MiB)",
-        exe.display(),
-        mib(size),
-        mib(AGENT_BUDGET_BYTES)
-    );
-    if size > AGENT_BUDGET_BYTES {
-        bail!(
-            "the Windows agent is {:.2} MiB, over its {:.0} MiB budget",
+    for (name, budget) in [
+        (msi::AGENT_EXE, AGENT_BUDGET_BYTES),
+        (msi::WATCHDOG_EXE, WATCHDOG_BUDGET_BYTES),
+    ] {
+        let exe = built.join(name);
+        let size = std::fs::metadata(&exe)
+            .with_context(|| format!("reading {}", exe.display()))?
+            .len();
+        println!(
+            "{}: {size} bytes ({:.2} MiB; budget {:.0} MiB)",
+            exe.display(),
             mib(size),
-            mib(AGENT_BUDGET_BYTES)
+            mib(budget)
         );
+        if size > budget {
+            bail!(
+                "the Windows {name} is {:.2} MiB, over its {:.0} MiB budget",
+                mib(size),
+                mib(budget)
+            );
+        }
     }
     let dist = root().join("target/dist");
     std::fs::create_dir_all(&dist)?;
-    std::fs::copy(&exe, dist.join("gururmm-agent.exe"))?;
-    let msi = dist.join(WINDOWS_INSTALLER);
-    windows_installer(&exe, &msi)?;
-    println!("{}", msi.display());
-    Ok(())
-}
-
-/// Builds the installer around `exe` from the agent's WiX source with wixl,
-/// then adds the access lists wixl cannot express (see the source's header).
-fn windows_installer(exe: &Path, msi: &Path) -> Result<()> {
-    let packaging = root().join("crates/agent/packaging/windows");
-    for tool in ["wixl", "msibuild"] {
-        if !on_path(tool) {
-            bail!("{tool} is missing: apt-get install -y wixl msitools");
-        }
+    for name in [msi::AGENT_EXE, msi::WATCHDOG_EXE] {
+        std::fs::copy(built.join(name), dist.join(name))?;
     }
-    let exe_dir = exe.parent().context("the agent's directory")?;
-    let exe_name = exe.file_name().context("the agent's file name")?;
-    // wixl finds a File's Source relative to its working directory.
-    run(Command::new("wixl")
-        .current_dir(exe_dir)
-        .args(["-a", "x64", "-D"])
-        .arg(format!("Version={}", env!("CARGO_PKG_VERSION")))
-        .arg("-D")
-        .arg(format!("AgentExe={}", exe_name.to_string_lossy()))
-        .arg("-o")
-        .arg(msi)
-        .arg(packaging.join("gururmm-agent.wxs")))?;
-    run(Command::new("msibuild")
-        .arg(msi)
-        .arg("-i")
-        .arg(packaging.join("lock-permissions.idt")))
+    let installer = dist.join(WINDOWS_INSTALLER);
+    msi::build_installer(&dist, env!("CARGO_PKG_VERSION"), &installer)?;
+    println!("{}", installer.display());
+    Ok(())
 }
 
 /// A child process killed when dropped.

@@ -198,8 +198,10 @@ fn run_options(args: RunArgs) -> Result<RunOptions> {
     Ok(options)
 }
 
-/// Runs the agent as the Windows service until the service manager stops it,
-/// with what the installer left where the command line gives nothing.
+/// Runs the agent of the Windows service, with what the installer left where
+/// the command line gives nothing: as the watchdog's child until the
+/// watchdog ends it, or (an install from before the watchdog) under the
+/// service control manager until it stops the service.
 #[cfg(windows)]
 fn service(mut options: RunOptions) -> Result<()> {
     use gururmm_agent::enroll_key::EnrollKeySource;
@@ -209,6 +211,9 @@ fn service(mut options: RunOptions) -> Result<()> {
         .enroll_key
         .or(installed.enroll_key.map(EnrollKeySource::Installer));
     options.allow_insecure_http |= installed.allow_insecure_http;
+    if options.supervised {
+        return run(options, shutdown_signal());
+    }
     gururmm_agent::service::run(Box::new(move |mut stopped| {
         run(options, async move {
             stopped

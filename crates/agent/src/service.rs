@@ -1,7 +1,10 @@
-//! Running under the Windows service control manager as `GuruRMMAgent`: the
-//! SCM starts `gururmm-agent.exe service …`, this module reports the service
-//! running, turns the SCM's Stop and Shutdown requests into the agent's
-//! shutdown signal, and reports the service stopped with the agent's outcome.
+//! The agent of the `GuruRMMAgent` Windows service. The service is the
+//! watchdog (`gururmm-watchdog --service`, see the watchdog's `windows.rs`),
+//! which runs `gururmm-agent.exe service …` as its child; an install from
+//! before the watchdog has the SCM start `gururmm-agent.exe service …`
+//! itself, and then this module reports the service running, turns the
+//! SCM's Stop and Shutdown requests into the agent's shutdown signal, and
+//! reports the service stopped with the agent's outcome.
 //!
 //! The installer (`packaging/windows/gururmm-agent.wxs`) leaves the server
 //! URL and the site enrollment key under [`SETTINGS_KEY`], which only SYSTEM
@@ -16,35 +19,21 @@
 use anyhow::{Context, Result};
 use std::ffi::OsString;
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::Duration;
 use tokio::sync::watch;
-use windows_service::service::{
-    ServiceControl, ServiceControlAccept, ServiceExitCode, ServiceState, ServiceStatus, ServiceType,
-};
+use windows_service::service::{ServiceControl, ServiceExitCode, ServiceState};
 use windows_service::service_control_handler::{
     self, ServiceControlHandlerResult, ServiceStatusHandle,
 };
 use windows_service::{define_windows_service, service_dispatcher};
 
-/// The service's name, as installed (the MSI and `sc create` use it).
-pub const SERVICE_NAME: &str = "GuruRMMAgent";
-/// What the SCM is told to wait for while the agent stops (it takes at most
-/// a few seconds: see `run` in `main.rs`).
-const STOP_WAIT_HINT: Duration = Duration::from_secs(10);
+pub use gururmm_watchdog::windows::{report, set_recovery_actions, SERVICE_NAME};
+
 /// The exit code reported when the agent ended with an error.
 const FAILED_EXIT_CODE: u32 = 1;
 /// Where the installer writes the agent's settings (under HKEY_LOCAL_MACHINE).
 pub const SETTINGS_KEY: &str = r"SOFTWARE\GuruRMM\Agent";
 /// What the installer writes for a property that was not given.
 const NOT_GIVEN: &str = "none";
-/// Restarts after the first, second and later failures, and when the
-/// failure count starts again.
-const RESTART_DELAYS: [Duration; 3] = [
-    Duration::from_secs(5),
-    Duration::from_secs(30),
-    Duration::from_secs(60),
-];
-const FAILURE_COUNT_RESET: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// What the installer left for the service.
 #[derive(Default)]
@@ -137,36 +126,6 @@ pub fn forget_installed_enroll_key() {
     }
 }
 
-/// Makes the service manager restart the agent after a failure (an error
-/// exit too, not only a crash).
-fn set_recovery_actions() -> windows_service::Result<()> {
-    use windows_service::service::{
-        ServiceAccess, ServiceAction, ServiceActionType, ServiceFailureActions,
-        ServiceFailureResetPeriod,
-    };
-    use windows_service::service_manager::{ServiceManager, ServiceManagerAccess};
-    let manager = ServiceManager::local_computer(None::<&str>, ServiceManagerAccess::CONNECT)?;
-    let service = manager.open_service(
-        SERVICE_NAME,
-        ServiceAccess::CHANGE_CONFIG | ServiceAccess::QUERY_CONFIG,
-    )?;
-    service.update_failure_actions(ServiceFailureActions {
-        reset_period: ServiceFailureResetPeriod::After(FAILURE_COUNT_RESET),
-        reboot_msg: None,
-        command: None,
-        actions: Some(
-            RESTART_DELAYS
-                .iter()
-                .map(|delay| ServiceAction {
-                    action_type: ServiceActionType::Restart,
-                    delay: *delay,
-                })
-                .collect(),
-        ),
-    })?;
-    service.set_failure_actions_on_non_crash_failures(true)
-}
-
 /// The agent to run: given a receiver that turns true when the SCM asks the
 /// service to stop, it runs until then (or fails).
 pub type Agent = Box<dyn FnOnce(watch::Receiver<bool>) -> Result<()> + Send>;
@@ -233,30 +192,4 @@ fn run_service() -> Result<()> {
     };
     report(status, ServiceState::Stopped, exit_code).context("reporting the service stopped")?;
     outcome
-}
-
-/// Tells the SCM the service's state (a running service accepts Stop and
-/// Shutdown; a stopping one says how long to wait).
-fn report(
-    status: &ServiceStatusHandle,
-    state: ServiceState,
-    exit_code: ServiceExitCode,
-) -> windows_service::Result<()> {
-    status.set_service_status(ServiceStatus {
-        service_type: ServiceType::OWN_PROCESS,
-        current_state: state,
-        controls_accepted: if state == ServiceState::Running {
-            ServiceControlAccept::STOP | ServiceControlAccept::SHUTDOWN
-        } else {
-            ServiceControlAccept::empty()
-        },
-        exit_code,
-        checkpoint: 0,
-        wait_hint: if state == ServiceState::StopPending {
-            STOP_WAIT_HINT
-        } else {
-            Duration::ZERO
-        },
-        process_id: None,
-    })
 }

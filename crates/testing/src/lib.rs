@@ -13,6 +13,7 @@
 
 mod eventually;
 mod machine;
+pub mod msi;
 mod process;
 pub mod update;
 pub mod wine;

@@ -80,3 +80,9 @@ pub fn variants_dir() -> PathBuf {
 pub fn variant_binary(variant: &AgentVariant) -> PathBuf {
     variants_dir().join(variant.name)
 }
+
+/// A variant's Windows build (`cargo xtask test` makes them when the
+/// Windows suite runs), which the update suite runs under Wine.
+pub fn variant_windows_binary(variant: &AgentVariant) -> PathBuf {
+    variants_dir().join(format!("{}.exe", variant.name))
+}

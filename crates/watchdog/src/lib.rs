@@ -7,6 +7,9 @@
 //! agent forwards to the server (see [`handoff`]).
 
 pub mod handoff;
+pub mod log;
 pub mod policy;
 pub mod supervise;
 pub mod swap;
+#[cfg(windows)]
+pub mod windows;

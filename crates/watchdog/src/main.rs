@@ -1,4 +1,5 @@
-//! `gururmm-watchdog --state-dir DIR -- AGENT [ARGS…]`: see the library.
+//! `gururmm-watchdog [--service] --state-dir DIR -- AGENT [ARGS…]`: see the
+//! library. `--service` (Windows) runs it as the `GuruRMMAgent` service.
 #![forbid(unsafe_code)]
 #![allow(clippy::print_stderr)]
 
@@ -9,16 +10,20 @@ use std::process::ExitCode;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
-const USAGE: &str = "usage: gururmm-watchdog --state-dir DIR -- AGENT_BINARY [AGENT ARGS...]";
+const USAGE: &str =
+    "usage: gururmm-watchdog [--service] --state-dir DIR -- AGENT_BINARY [AGENT ARGS...]";
 
 fn main() -> ExitCode {
-    let supervised = match parse(std::env::args_os().skip(1).collect()) {
-        Ok(supervised) => supervised,
+    let (supervised, service) = match parse(std::env::args_os().skip(1).collect()) {
+        Ok(parsed) => parsed,
         Err(message) => {
             eprintln!("gururmm-watchdog: {message}\n{USAGE}");
             return ExitCode::from(2);
         }
     };
+    if service {
+        return run_service(supervised);
+    }
     let stop = Arc::new(AtomicBool::new(false));
     #[cfg(unix)]
     for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
@@ -36,13 +41,40 @@ fn main() -> ExitCode {
     }
 }
 
-/// The command line: no parser crate for two options (the watchdog is held
-/// to 1 MiB).
-fn parse(args: Vec<OsString>) -> Result<Supervised, String> {
+/// As the Windows service: the service control manager stops it, and its
+/// messages go to the state directory's `watchdog.log`.
+#[cfg(windows)]
+fn run_service(supervised: Supervised) -> ExitCode {
+    if let Err(error) = gururmm_watchdog::log::to_file(&supervised.state_dir) {
+        eprintln!("gururmm-watchdog: cannot open its log: {error}");
+    }
+    match gururmm_watchdog::windows::run(supervised) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            supervise::log(&error.to_string());
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(not(windows))]
+fn run_service(_supervised: Supervised) -> ExitCode {
+    eprintln!(
+        "gururmm-watchdog: --service runs it under the Windows service control manager; \
+         here the service manager (systemd, launchd) runs it without"
+    );
+    ExitCode::from(2)
+}
+
+/// The command line: no parser crate for three options (the watchdog is
+/// held to 1 MiB). Also whether to run as the Windows service.
+fn parse(args: Vec<OsString>) -> Result<(Supervised, bool), String> {
     let mut args = args.into_iter();
     let mut state_dir = None;
+    let mut service = false;
     while let Some(arg) = args.next() {
         match arg.to_str() {
+            Some("--service") => service = true,
             Some("--state-dir") => {
                 state_dir = Some(PathBuf::from(
                     args.next().ok_or("--state-dir needs a value")?,
@@ -61,9 +93,12 @@ fn parse(args: Vec<OsString>) -> Result<Supervised, String> {
         args.next()
             .ok_or("the agent's binary is required after --")?,
     );
-    Ok(Supervised {
-        state_dir,
-        binary,
-        args: args.collect(),
-    })
+    Ok((
+        Supervised {
+            state_dir,
+            binary,
+            args: args.collect(),
+        },
+        service,
+    ))
 }

@@ -6,6 +6,7 @@
 //! where it was.
 
 use crate::handoff::{self, Event, SwapRequest, Trial};
+pub use crate::log::log;
 use crate::policy::{self, RestartPolicy, Verdict};
 use crate::swap;
 use std::ffi::OsString;
@@ -16,9 +17,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-/// How often the running agent, the stop flag and the trial are looked at:
-/// a few cheap system calls twice a second.
+/// How often the trial files are read while the agent runs: a few cheap
+/// system calls twice a second.
 const POLL: Duration = Duration::from_millis(500);
+/// How often the stop flag and the running agent are looked at: a service
+/// manager expects a quick stop (Windows' msiexec removes the program right
+/// after asking the service to stop), and a flag and a `waitpid` cost
+/// next to nothing.
+const STOP_POLL: Duration = Duration::from_millis(50);
 /// How long the agent gets to stop after being asked before it is killed.
 #[cfg(unix)]
 const STOP_GRACE: Duration = Duration::from_secs(10);
@@ -97,12 +103,8 @@ fn watch(
 ) -> io::Result<Watched> {
     let state_dir = &supervised.state_dir;
     loop {
-        if stop.load(Ordering::SeqCst) {
-            terminate(child);
-            return Ok(Watched::Stopped);
-        }
-        if let Some(status) = child.try_wait()? {
-            return Ok(Watched::Exited(status));
+        if let Some(watched) = wait_a_while(child, stop)? {
+            return Ok(watched);
         }
         if let Some(trial) = read_or_log(Trial::read(state_dir)) {
             let healthy = read_or_log(handoff::healthy_version(state_dir));
@@ -124,8 +126,26 @@ fn watch(
                 }
             }
         }
-        std::thread::sleep(POLL);
     }
+}
+
+/// Watches the stop flag and the agent for [`POLL`]: what ended the wait,
+/// if something did.
+fn wait_a_while(child: &mut Child, stop: &Arc<AtomicBool>) -> io::Result<Option<Watched>> {
+    let until = Instant::now() + POLL;
+    while Instant::now() < until {
+        if stop.load(Ordering::SeqCst) {
+            log("asked to stop: stopping the agent");
+            terminate(child);
+            log("the agent stopped");
+            return Ok(Some(Watched::Stopped));
+        }
+        if let Some(status) = child.try_wait()? {
+            return Ok(Some(Watched::Exited(status)));
+        }
+        std::thread::sleep(STOP_POLL);
+    }
+    Ok(None)
 }
 
 /// After the agent exited (or could not start): counts it against a trial,
@@ -263,7 +283,7 @@ fn sleep_unless_stopped(delay: Duration, stop: &Arc<AtomicBool>) -> bool {
         if stop.load(Ordering::SeqCst) {
             return false;
         }
-        std::thread::sleep(POLL.min(until.saturating_duration_since(Instant::now())));
+        std::thread::sleep(STOP_POLL.min(until.saturating_duration_since(Instant::now())));
     }
     !stop.load(Ordering::SeqCst)
 }
@@ -286,11 +306,4 @@ pub fn now_unix() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
-}
-
-/// The watchdog's own messages go to standard error: the service manager's
-/// journal (systemd, launchd) keeps them.
-#[allow(clippy::print_stderr)]
-pub fn log(message: &str) {
-    eprintln!("gururmm-watchdog: {message}");
 }

@@ -8,6 +8,7 @@ use sha2::{Digest, Sha256};
 use std::fs;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 /// Where the binary before the last swap is kept.
 pub fn previous_path(binary: &Path) -> PathBuf {
@@ -57,12 +58,40 @@ fn copy_into_place(from: &Path, to: &Path) -> io::Result<()> {
         use std::os::unix::fs::PermissionsExt;
         fs::set_permissions(&temporary, fs::Permissions::from_mode(0o755))?;
     }
-    fs::File::open(&temporary)?.sync_all()?;
-    fs::rename(&temporary, to)?;
+    // Flushing needs a handle open for writing on Windows.
+    fs::OpenOptions::new()
+        .write(true)
+        .open(&temporary)?
+        .sync_all()?;
+    rename_when_free(&temporary, to)?;
     if let Some(dir) = to.parent() {
         sync_dir(dir);
     }
     Ok(())
+}
+
+/// On Windows the image of a process that has just exited stays mapped for
+/// a moment after its handle says it ended, and a virus scanner may hold a
+/// new executable open: renaming over it is refused ("access denied") in
+/// that time. The rename is tried again for this long.
+const BUSY_RETRY_FOR: Duration = Duration::from_secs(10);
+const BUSY_RETRY_EVERY: Duration = Duration::from_millis(200);
+
+/// Renames `from` over `to`, trying again while Windows says `to` is in use.
+fn rename_when_free(from: &Path, to: &Path) -> io::Result<()> {
+    let started = Instant::now();
+    loop {
+        match fs::rename(from, to) {
+            Err(error)
+                if cfg!(windows)
+                    && error.kind() == io::ErrorKind::PermissionDenied
+                    && started.elapsed() < BUSY_RETRY_FOR =>
+            {
+                std::thread::sleep(BUSY_RETRY_EVERY);
+            }
+            result => return result,
+        }
+    }
 }
 
 /// A file's SHA-256 in lowercase hex.

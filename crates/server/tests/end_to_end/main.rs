@@ -30,6 +30,8 @@ mod updates;
 mod windows;
 #[cfg(target_os = "linux")]
 mod windows_installer;
+#[cfg(target_os = "linux")]
+mod windows_updates;
 // Runs itself again inside a network namespace of its own (Linux).
 #[cfg(target_os = "linux")]
 mod windows_network;

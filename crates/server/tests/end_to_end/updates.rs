@@ -34,7 +34,7 @@ const PASSWORD: &str = "release manager password";
 const PLATFORM: &str = std::env::consts::OS;
 const ARCH: &str = std::env::consts::ARCH;
 
-fn variant(name: &str) -> AgentVariant {
+pub(crate) fn variant(name: &str) -> AgentVariant {
     VARIANTS.into_iter().find(|v| v.name == name).unwrap()
 }
 
@@ -70,14 +70,14 @@ fn run_ok(command: &mut Command) {
 }
 
 /// A release manager's keys and releases directory.
-struct ReleaseDesk {
+pub(crate) struct ReleaseDesk {
     dir: PathBuf,
-    releases: PathBuf,
+    pub(crate) releases: PathBuf,
     password: PathBuf,
 }
 
 impl ReleaseDesk {
-    fn new(dir: &Path) -> Self {
+    pub(crate) fn new(dir: &Path) -> Self {
         let releases = dir.join("releases");
         let password = dir.join("password");
         std::fs::write(&password, format!("{PASSWORD}\n")).unwrap();
@@ -88,7 +88,29 @@ impl ReleaseDesk {
         }
     }
 
-    fn keygen(&self, name: &str) -> (PathBuf, PathBuf) {
+    /// A server serving this desk's releases, giving an updated agent
+    /// `health_deadline_seconds` to come up healthy.
+    pub(crate) fn server(
+        &self,
+        data: &Path,
+        database_url: &str,
+        health_deadline_seconds: &str,
+    ) -> ServerSetup {
+        let releases = self.releases.to_string_lossy().into_owned();
+        ServerSetup::new(
+            data,
+            database_url,
+            &[
+                ("GURURMM_RELEASES_DIR", &releases),
+                (
+                    "GURURMM_UPDATE_HEALTH_DEADLINE_SECONDS",
+                    health_deadline_seconds,
+                ),
+            ],
+        )
+    }
+
+    pub(crate) fn keygen(&self, name: &str) -> (PathBuf, PathBuf) {
         let secret = self.dir.join(format!("{name}.key"));
         let public = self.dir.join(format!("{name}.pub"));
         run_ok(
@@ -105,7 +127,7 @@ impl ReleaseDesk {
     }
 
     /// A key statement from the test root: `trusted` keys, `revoked` key ids.
-    fn certify(&self, sequence: u64, trusted: &[&Path], revoked: &[String]) {
+    pub(crate) fn certify(&self, sequence: u64, trusted: &[&Path], revoked: &[String]) {
         let (root, root_password) = test_root_secret_key_files();
         let mut command = release_cli();
         command
@@ -127,7 +149,14 @@ impl ReleaseDesk {
     }
 
     /// `binary` published as `version`, signed by `key`, into `into`.
-    fn sign(&self, key: &Path, binary: &Path, version: &str, platform: &str, into: &Path) {
+    pub(crate) fn sign(
+        &self,
+        key: &Path,
+        binary: &Path,
+        version: &str,
+        platform: &str,
+        into: &Path,
+    ) {
         run_ok(
             release_cli()
                 .arg("sign")
@@ -197,7 +226,7 @@ impl ReleaseDesk {
 }
 
 /// Asks for an update and waits for the attempt to end; returns it.
-async fn update(api: &Api, agent: &str, version: &str) -> Value {
+pub(crate) async fn update(api: &Api, agent: &str, version: &str) -> Value {
     let requested = api
         .post(
             &format!("/api/v1/agents/{agent}/update"),
@@ -225,7 +254,7 @@ async fn update(api: &Api, agent: &str, version: &str) -> Value {
     .await
 }
 
-async fn assert_refused(api: &Api, agent: &str, version: &str, code: &str) {
+pub(crate) async fn assert_refused(api: &Api, agent: &str, version: &str, code: &str) {
     let attempt = update(api, agent, version).await;
     assert_eq!(
         (attempt["state"].as_str(), attempt["code"].as_str()),
@@ -235,7 +264,7 @@ async fn assert_refused(api: &Api, agent: &str, version: &str, code: &str) {
 }
 
 /// The agent is online and reports `version`.
-async fn online_as(api: &Api, agent: &str, version: &str) {
+pub(crate) async fn online_as(api: &Api, agent: &str, version: &str) {
     eventually(
         Duration::from_secs(60),
         &format!("the agent is online as {version}"),
@@ -255,18 +284,7 @@ async fn only_a_valid_signed_update_installs_and_broken_ones_roll_back() {
     let data = tempfile::tempdir().unwrap();
     let desk = ReleaseDesk::new(data.path());
     let database = TestDatabase::sqlite().await;
-    let releases = desk.releases.to_string_lossy().into_owned();
-    let setup = ServerSetup::new(
-        data.path(),
-        &database.url,
-        &[
-            ("GURURMM_RELEASES_DIR", &releases),
-            (
-                "GURURMM_UPDATE_HEALTH_DEADLINE_SECONDS",
-                HEALTH_DEADLINE_SECONDS,
-            ),
-        ],
-    );
+    let setup = desk.server(data.path(), &database.url, HEALTH_DEADLINE_SECONDS);
     let _server = setup.start().await;
     let api = setup.api().await;
 

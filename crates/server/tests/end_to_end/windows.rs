@@ -18,7 +18,10 @@
 
 use crate::binaries::*;
 use gururmm_store::testing::TestDatabase;
-use gururmm_testing::wine::{build_prng_shim, missing_wine_programs, windows_path, WinePrefix};
+use gururmm_testing::msi::WATCHDOG_EXE;
+use gururmm_testing::wine::{
+    build_prng_shim, missing_wine_programs, run_logged, windows_path, WinePrefix,
+};
 use gururmm_testing::{eventually, free_port, ChildGuard};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -100,11 +103,23 @@ impl Wine {
         }
         std::fs::write(wine.logs.join("agent.log"), "").unwrap();
         std::fs::copy(&built, &wine.agent).expect("copy the agent next to the shim");
+        // The watchdog built beside it (the installer packs it; the update
+        // suite runs the agent under it).
+        let watchdog = built.with_file_name(WATCHDOG_EXE);
+        if watchdog.is_file() {
+            std::fs::copy(&watchdog, wine.watchdog()).expect("copy the watchdog");
+        }
         build_prng_shim(&bin).expect("the ProcessPrng shim");
         wine.prefix
             .boot(&wine.logs.join("wineboot.log"))
             .expect("booting the Wine prefix");
         wine
+    }
+
+    /// The watchdog beside the agent (copied there when it was built, as
+    /// `cargo xtask test` does).
+    pub(crate) fn watchdog(&self) -> PathBuf {
+        self.agent.with_file_name(WATCHDOG_EXE)
     }
 
     /// `program` (wine, wineserver) in this suite's prefix, without the
@@ -150,6 +165,41 @@ impl Wine {
         ChildGuard(child)
     }
 
+    /// Lets `programs` (file names), wherever they run from, load the
+    /// test-only ProcessPrng shim (see the module's header) in place of
+    /// Wine's own: the shim goes into the prefix's system32 and each program
+    /// gets a DLL override. An installed agent, its watchdog and a staged
+    /// update do not run beside the shim.
+    pub(crate) fn shim_system_wide(&self, programs: &[&str]) {
+        std::fs::copy(
+            self.agent.with_file_name("bcryptprimitives.dll"),
+            self.prefix
+                .path
+                .join("drive_c/windows/system32/bcryptprimitives.dll"),
+        )
+        .unwrap();
+        for program in programs {
+            let mut command = self.command("wine");
+            command.args([
+                "reg",
+                "add",
+                &format!(r"HKCU\Software\Wine\AppDefaults\{program}\DllOverrides"),
+                "/v",
+                "bcryptprimitives",
+                "/d",
+                "native,builtin",
+                "/f",
+            ]);
+            let (status, text) = run_logged(
+                command,
+                &self.logs.join("reg.log"),
+                Duration::from_secs(180),
+            )
+            .unwrap();
+            assert!(status.success(), "reg add for {program}: {text}");
+        }
+    }
+
     fn agent_log(&self) -> String {
         std::fs::read_to_string(self.logs.join("agent.log")).unwrap_or_default()
     }
@@ -178,14 +228,30 @@ impl Drop for Wine {
 /// line: the command id (in the path of the batch file cmd.exe runs) or an
 /// argument no other process uses.
 fn processes_running(needle: &str) -> Vec<String> {
+    processes(needle)
+        .into_iter()
+        .map(|(_, cmdline)| cmdline)
+        .collect()
+}
+
+/// The ids and command lines of this machine's processes whose command line
+/// contains `needle` (see [`processes_running`]).
+pub(crate) fn processes(needle: &str) -> Vec<(i32, String)> {
     let mut found = Vec::new();
     for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|name| name.parse().ok())
+        else {
+            continue;
+        };
         let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) else {
             continue;
         };
         let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
         if cmdline.contains(needle) {
-            found.push(cmdline.trim().to_owned());
+            found.push((pid, cmdline.trim().to_owned()));
         }
     }
     found

@@ -15,12 +15,12 @@
 //! persistent while the service should run.
 
 use crate::binaries::*;
-use crate::windows::{suite_enabled, Wine};
+use crate::windows::{processes, suite_enabled, Wine};
 use gururmm_store::testing::TestDatabase;
 use gururmm_testing::eventually;
 use gururmm_testing::wine::{run_logged, windows_path};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 /// How long one `wine` tool (msiexec, net, sc, reg) may take.
@@ -56,48 +56,18 @@ fn msiinfo_table(msi: &Path, table: &str) -> String {
     text
 }
 
-/// The installer around the agent in `wine.agent`'s directory, as
-/// `cargo xtask dist windows` builds it around the release agent.
+/// The installer around the agent and the watchdog in `wine.agent`'s
+/// directory, as `cargo xtask dist windows` builds it around the release builds.
 fn build_installer(wine: &Wine) -> std::path::PathBuf {
-    for (program, package) in [
-        ("wixl", "wixl"),
-        ("msibuild", "msitools"),
-        ("msiinfo", "msitools"),
-    ] {
-        assert!(
-            Command::new("sh")
-                .args(["-c", &format!("command -v {program}")])
-                .stdout(Stdio::null())
-                .status()
-                .is_ok_and(|s| s.success()),
-            "the installer test needs {program} (apt-get install -y {package})"
-        );
-    }
-    let packaging = Path::new(env!("CARGO_MANIFEST_DIR")).join("../agent/packaging/windows");
+    assert!(
+        wine.watchdog().is_file(),
+        "{} is missing: run `cargo build -p gururmm-watchdog --target x86_64-pc-windows-gnu` \
+         (cargo xtask test does)",
+        wine.watchdog().display()
+    );
     let bin = wine.agent.parent().unwrap();
     let msi = bin.join("gururmm-agent.msi");
-    let mut wixl = Command::new("wixl");
-    wixl.current_dir(bin)
-        .args([
-            "-a",
-            "x64",
-            "-D",
-            "Version=0.1.0",
-            "-D",
-            "AgentExe=gururmm-agent.exe",
-            "-o",
-        ])
-        .arg(&msi)
-        .arg(packaging.join("gururmm-agent.wxs"));
-    let (ok, text) = finished(wixl, &bin.join("wixl.log"), "wixl");
-    assert!(ok, "wixl: {text}");
-    let mut msibuild = Command::new("msibuild");
-    msibuild
-        .arg(&msi)
-        .arg("-i")
-        .arg(packaging.join("lock-permissions.idt"));
-    let (ok, text) = finished(msibuild, &bin.join("msibuild.log"), "msibuild");
-    assert!(ok, "msibuild: {text}");
+    gururmm_testing::msi::build_installer(bin, "0.1.0", &msi).expect("building the installer");
     msi
 }
 
@@ -109,11 +79,17 @@ fn check_structure(msi: &Path) -> String {
         .lines()
         .find(|line| line.starts_with("AgentService\t"))
         .unwrap_or_else(|| panic!("no service in {services}"));
+    // The service's program is the watchdog: its component installs the service.
+    assert!(
+        service.ends_with("\tWatchdogProgram") || service.contains("\tWatchdogProgram\t"),
+        "the watchdog's component installs the service: {service}"
+    );
     for expected in [
         "\tGuruRMMAgent\t",
         "\t16\t2\t",
         "\tLocalSystem\t",
-        "service --state-dir \"[CommonAppDataFolder]GuruRMM\"",
+        "--service --state-dir \"[CommonAppDataFolder]GuruRMM\" -- \
+         \"[INSTALLDIR]gururmm-agent.exe\" service --state-dir \"[CommonAppDataFolder]GuruRMM\"",
     ] {
         assert!(service.contains(expected), "{expected:?} in {service}");
     }
@@ -153,20 +129,47 @@ fn check_structure(msi: &Path) -> String {
         .to_owned()
 }
 
-/// Shows the installed service's log (`agent.log` in its state directory)
-/// next to a failure.
+/// The installed agent's processes (the watchdog's child), not the watchdog
+/// nor the agents other Wine suites run at the same time (not installed).
+fn agent_pids() -> Vec<i32> {
+    processes(r"Program Files\GuruRMM\gururmm-agent.exe")
+        .into_iter()
+        .filter(|(_, cmdline)| !cmdline.contains("gururmm-watchdog"))
+        .map(|(pid, _)| pid)
+        .collect()
+}
+
+/// Kills the agent's processes as a crash would; their ids.
+fn kill_agent() -> Vec<i32> {
+    let pids = agent_pids();
+    assert!(!pids.is_empty(), "the watchdog runs no agent");
+    for pid in &pids {
+        let status = Command::new("kill")
+            .args(["-KILL", &pid.to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success(), "kill -KILL {pid}");
+    }
+    pids
+}
+
+/// Shows the installed service's logs in its state directory, the agent's
+/// (`agent.log`) and the watchdog's (`watchdog.log`), next to a failure.
 struct ServiceLog(std::path::PathBuf);
 
 impl Drop for ServiceLog {
     fn drop(&mut self) {
         if std::thread::panicking() {
-            #[allow(clippy::print_stderr)] // what the service said, next to the failure
-            {
-                eprintln!(
-                    "the service's log ({}):\n{}",
-                    self.0.display(),
-                    std::fs::read_to_string(&self.0).unwrap_or_default()
-                );
+            for name in ["agent.log", "watchdog.log"] {
+                let path = self.0.join(name);
+                #[allow(clippy::print_stderr)] // what the service said, next to the failure
+                {
+                    eprintln!(
+                        "{} :\n{}",
+                        path.display(),
+                        std::fs::read_to_string(&path).unwrap_or_default()
+                    );
+                }
             }
         }
     }
@@ -199,35 +202,14 @@ async fn the_installer_sets_up_the_service_that_enrolls_and_uninstalls_cleanly()
     let key = api.enrollment_key().await;
     let wine = Wine::prepare("installer");
     let state_dir = wine.prefix.path.join("drive_c/ProgramData/GuruRMM");
-    let _log = ServiceLog(state_dir.join("agent.log"));
+    let _log = ServiceLog(state_dir);
 
     let msi = build_installer(&wine);
     let product_code = check_structure(&msi);
 
-    // The installed agent is not beside the test-only ProcessPrng shim (see
-    // windows.rs): put the shim in the prefix's system32 and let this one
-    // program load it there instead of Wine's own.
-    std::fs::copy(
-        wine.agent.with_file_name("bcryptprimitives.dll"),
-        wine.prefix
-            .path
-            .join("drive_c/windows/system32/bcryptprimitives.dll"),
-    )
-    .unwrap();
-    let (ok, text) = wine_tool(
-        &wine,
-        &[
-            "reg",
-            "add",
-            r"HKCU\Software\Wine\AppDefaults\gururmm-agent.exe\DllOverrides",
-            "/v",
-            "bcryptprimitives",
-            "/d",
-            "native,builtin",
-            "/f",
-        ],
-    );
-    assert!(ok, "{text}");
+    // The installed agent and watchdog are not beside the test-only
+    // ProcessPrng shim (see windows.rs).
+    wine.shim_system_wide(&["gururmm-agent.exe", "gururmm-watchdog.exe"]);
     // A persistent wineserver, started afresh: the service outlives the tools.
     wine.prefix
         .start_persistent_server(&wine.logs.join("wineserver.log"))
@@ -265,6 +247,42 @@ async fn the_installer_sets_up_the_service_that_enrolls_and_uninstalls_cleanly()
         "the server URL stays, the key is gone once enrolled: {settings}"
     );
 
+    // The service is the watchdog, which runs the agent as its child and
+    // starts it again when it dies; the agent reports the restart.
+    let watchdog = wine
+        .prefix
+        .path
+        .join("drive_c/Program Files/GuruRMM/gururmm-watchdog.exe");
+    assert!(watchdog.is_file(), "{} is missing", watchdog.display());
+    assert!(
+        !processes("gururmm-watchdog.exe").is_empty(),
+        "the watchdog runs the service"
+    );
+    let agent = api.get("/api/v1/agents").await["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let killed = kill_agent();
+    eventually(Duration::from_secs(60), "a new agent process", || async {
+        let now = agent_pids();
+        (!now.is_empty() && now.iter().all(|pid| !killed.contains(pid))).then_some(())
+    })
+    .await;
+    eventually(
+        Duration::from_secs(90),
+        "the restart on the agent's update history",
+        || async {
+            let history = api.get(&format!("/api/v1/agents/{agent}/updates")).await;
+            history["watchdog_events"]
+                .as_array()?
+                .iter()
+                .any(|event| event["kind"] == "restarted")
+                .then_some(())
+        },
+    )
+    .await;
+    wait_for_status(&api, "online", "the restarted agent is online").await;
+
     // The service manager stops and starts it.
     let (ok, text) = wine_tool(&wine, &["net", "stop", "GuruRMMAgent"]);
     assert!(ok, "net stop: {text}");
@@ -279,6 +297,12 @@ async fn the_installer_sets_up_the_service_that_enrolls_and_uninstalls_cleanly()
     );
 
     // Uninstalling removes the service, the program and the settings.
+    // Windows' msiexec waits for a service it stops before it removes the
+    // program; Wine's asks it to stop and removes the files at once, which
+    // fail while the watchdog still runs. So the service is stopped first
+    // here, as Windows would have done.
+    let (ok, text) = wine_tool(&wine, &["net", "stop", "GuruRMMAgent"]);
+    assert!(ok, "net stop: {text}");
     let uninstall_log = windows_path(&wine.logs.join("uninstall.log"));
     // By product code, as Programs and Features does.
     let (ok, text) = wine_tool(
