@@ -4,55 +4,16 @@
 //! wave hears of it; a halted rollout resumes or is cancelled; update
 //! policies decide which agents take which release, and when.
 
+use crate::releases::{agent_releases, each_backend_with_releases};
 use crate::support::*;
 use crate::wire::*;
 use gururmm_protocol::{AgentFrame, ServerFrame, UpdateOffer, WatchdogEvent, WatchdogEventKind};
-use gururmm_store::testing::TestDatabase;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use std::time::Duration;
 
 const VERSION: &str = "9.0.0";
-
-/// A releases directory whose catalog holds an agent build of `versions`
-/// for linux-x86_64 (the server checks the manifest's form and the
-/// artifact's size; signatures are the agent's to check).
-fn releases(versions: &[&str]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("keys.json"), "{}").unwrap();
-    std::fs::write(dir.path().join("keys.json.minisig"), "signature").unwrap();
-    for version in versions {
-        let file = format!("gururmm-agent-{version}-linux-x86_64");
-        let artifact = format!("the agent {version}");
-        let manifest = json!({
-            "format": 1, "product": "gururmm-agent", "version": version, "platform": "linux",
-            "arch": "x86_64", "file": file, "size": artifact.len(),
-            "sha256": hex::encode(Sha256::digest(artifact.as_bytes())),
-            "released_at": "2026-01-01T00:00:00Z", "expires_at": "2099-01-01T00:00:00Z"
-        });
-        std::fs::write(dir.path().join(&file), &artifact).unwrap();
-        std::fs::write(
-            dir.path().join(format!("{file}.json")),
-            manifest.to_string(),
-        )
-        .unwrap();
-        std::fs::write(dir.path().join(format!("{file}.json.minisig")), "signature").unwrap();
-    }
-    dir
-}
-
-async fn each_backend_with<F, Fut>(releases: &std::path::Path, test: F)
-where
-    F: Fn(TestServer) -> Fut,
-    Fut: std::future::Future<Output = ()>,
-{
-    for database in TestDatabase::all().await {
-        let mut config = test_config();
-        config.releases_dir = Some(releases.to_path_buf());
-        test(TestServer::start_with(database, config).await).await;
-    }
-}
 
 /// The wave an agent falls in, as the server places it (a SHA-256 of the
 /// rollout's and the agent's ids, in 10,000 buckets).
@@ -148,8 +109,8 @@ async fn updates_of(server: &TestServer, token: &str, agent: &EnrolledAgent) -> 
 
 #[tokio::test]
 async fn a_rollout_goes_wave_by_wave_and_the_gate_halts_it_before_the_next_wave() {
-    let releases = releases(&[VERSION]);
-    each_backend_with(releases.path(), |server| async move {
+    let releases = agent_releases(&[VERSION]);
+    each_backend_with_releases(Some(releases.path()), |server| async move {
         let token = server.admin_token().await;
         let (_, _, key) = server.client_site_key(&token).await;
         let mut fleet = Vec::new();
@@ -268,8 +229,8 @@ async fn a_rollout_goes_wave_by_wave_and_the_gate_halts_it_before_the_next_wave(
 
 #[tokio::test]
 async fn rollouts_are_checked_and_one_runs_at_a_time() {
-    let releases = releases(&[VERSION, "9.1.0-beta.1"]);
-    each_backend_with(releases.path(), |server| async move {
+    let releases = agent_releases(&[VERSION, "9.1.0-beta.1"]);
+    each_backend_with_releases(Some(releases.path()), |server| async move {
         let token = server.admin_token().await;
         for (body, status, needle) in [
             (json!({"version": "9.9.9"}), StatusCode::CONFLICT, "no agent build of 9.9.9"),
@@ -343,8 +304,8 @@ async fn rollouts_are_checked_and_one_runs_at_a_time() {
 
 #[tokio::test]
 async fn an_agent_whose_policy_asks_for_a_maintenance_window_is_updated_inside_one() {
-    let releases = releases(&[VERSION]);
-    each_backend_with(releases.path(), |server| async move {
+    let releases = agent_releases(&[VERSION]);
+    each_backend_with_releases(Some(releases.path()), |server| async move {
         let token = server.admin_token().await;
         let (_, _, key) = server.client_site_key(&token).await;
         let agent = enroll(&server, &key, "window-agent").await;
