@@ -293,7 +293,27 @@ pub async fn watchdog_events(
         };
         finish_attempt(state, agent, version, outcome, &event.detail).await;
     }
+    if new.iter().any(|e| e.kind == WatchdogEventKind::Restarted) {
+        wake_rollout_on_restarts(state, org, agent).await;
+    }
     true
+}
+
+/// An agent a rollout updated restarted: the gate compares its restarts
+/// with the version before now rather than at its next regular pass. (Other
+/// agents' restarts do not wake it, so a crash-looping machine outside a
+/// rollout costs no passes.)
+async fn wake_rollout_on_restarts(state: &AppState, org: OrganizationId, agent: AgentId) {
+    match state.store.list_agent_updates(org, agent, 1).await {
+        Ok(newest) => {
+            if newest.first().is_some_and(|attempt| {
+                attempt.rollout_id.is_some() && attempt.state == UpdateState::Installed
+            }) {
+                state.rollout_wake.notify_one();
+            }
+        }
+        Err(error) => tracing::error!(%error, agent = %agent, "reading the agent's updates failed"),
+    }
 }
 
 async fn finish_attempt(

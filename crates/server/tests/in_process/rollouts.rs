@@ -1,7 +1,7 @@
 //! Staged rollouts and update policies with protocol-level agents, on every
 //! backend: a rollout offers its release wave by wave; the health gate
-//! promotes a settled healthy wave and halts on rollbacks before the next
-//! wave hears of it; a halted rollout resumes or is cancelled; update
+//! promotes a settled healthy wave and halts on rollbacks, or on updated
+//! agents restarting more than before, before the next wave hears of it; a halted rollout resumes or is cancelled; update
 //! policies decide which agents take which release, and when.
 
 use crate::releases::{agent_releases, each_backend_with_releases};
@@ -68,14 +68,12 @@ async fn report(socket: &mut Socket, kind: WatchdogEventKind, batch_id: u64) {
         version: Some(VERSION.into()),
         detail: "from the test's watchdog".into(),
     };
-    send(
-        socket,
-        &AgentFrame::WatchdogEvents {
-            batch_id,
-            events: vec![event],
-        },
-    )
-    .await;
+    forward(socket, vec![event], batch_id).await;
+}
+
+/// The watchdog's journal as the agent forwards it, acknowledged.
+async fn forward(socket: &mut Socket, events: Vec<WatchdogEvent>, batch_id: u64) {
+    send(socket, &AgentFrame::WatchdogEvents { batch_id, events }).await;
     loop {
         if let Ok(ServerFrame::WatchdogEventsAck { batch_id: acked }) = next(socket).await {
             assert_eq!(acked, batch_id);
@@ -221,6 +219,77 @@ async fn a_rollout_goes_wave_by_wave_and_the_gate_halts_it_before_the_next_wave(
         assert_eq!(
             (status, list["items"].as_array().unwrap().len()),
             (StatusCode::OK, 1),
+            "{list}"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn updated_agents_restarting_more_than_before_halt_the_rollout() {
+    let releases = agent_releases(&[VERSION]);
+    each_backend_with_releases(Some(releases.path()), |server| async move {
+        let token = server.admin_token().await;
+        let (_, _, key) = server.client_site_key(&token).await;
+        let (updated, slow) = (
+            enroll(&server, &key, "crash-updated").await,
+            enroll(&server, &key, "crash-slow").await,
+        );
+        let mut updated_socket = connect(&server, &updated).await;
+        let mut slow_socket = connect(&server, &slow).await;
+        let (status, rollout) = server
+            .post(
+                "/api/v1/rollouts",
+                &token,
+                json!({"version": VERSION, "waves": [100]}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{rollout}");
+        let id = rollout["id"].as_str().unwrap().to_string();
+        next_offer(&mut updated_socket).await;
+        next_offer(&mut slow_socket).await;
+        // One agent runs the release; the other's update is still under
+        // way, so the wave has not settled and nothing failed.
+        report(&mut updated_socket, WatchdogEventKind::UpdateInstalled, 1).await;
+        let running = rollout_until(&server, &token, &id, "the install is counted", |r| {
+            r["waves"][0]["installed"] == 1
+        })
+        .await;
+        assert_eq!(running["state"], "running", "{running}");
+        // On the release it keeps restarting; it never did before.
+        let restarts = (1..=3)
+            .map(|n| WatchdogEvent {
+                at: chrono::Utc::now(),
+                kind: WatchdogEventKind::Restarted,
+                version: None,
+                detail: format!("exit code 101 ({n})"),
+            })
+            .collect();
+        forward(&mut updated_socket, restarts, 2).await;
+        let halted = rollout_until(&server, &token, &id, "the crashes halt the rollout", |r| {
+            r["state"] == "halted"
+        })
+        .await;
+        assert_eq!(
+            halted["halt_reason"],
+            format!(
+                "wave 1: the 1 agent updated to {VERSION} restarted 3 times on it, against 0 \
+                 times on the previous version over as long before the update, more than the 10 \
+                 extra restarts per 100 agents allowed"
+            ),
+            "{halted}"
+        );
+        assert_eq!(
+            (
+                halted["waves"][0]["failed"].as_u64(),
+                halted["waves"][0]["in_progress"].as_u64()
+            ),
+            (Some(0), Some(1)),
+            "no update failed: {halted}"
+        );
+        let (_, list) = server.get("/api/v1/rollouts", &token).await;
+        assert_eq!(
+            list["items"][0]["halt_reason"], halted["halt_reason"],
             "{list}"
         );
     })
