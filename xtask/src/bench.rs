@@ -1580,6 +1580,39 @@ fn table(results: &Value) -> String {
 mod tests {
     use super::*;
 
+    /// Whether `pid` has ended (gone, or a zombie nobody reaped yet).
+    fn ended(pid: u32) -> bool {
+        std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .ok()
+            .and_then(|stat| {
+                let state = stat.rsplit_once(") ")?.1.split_whitespace().next()?;
+                Some(state == "Z")
+            })
+            .unwrap_or(true)
+    }
+
+    #[test]
+    fn a_supervised_agent_is_found_as_its_parent_s_child_and_stops_with_it() {
+        use std::os::unix::process::CommandExt;
+        // A shell that cannot exec its last command in place, so `sleep` is
+        // its child as the agent is the watchdog's.
+        let parent = SupervisedAgent(
+            Command::new("sh")
+                .args(["-c", "sleep 600; true"])
+                .process_group(0)
+                .spawn()
+                .unwrap(),
+        );
+        let child = wait_for("the shell starts its child", 10, || child_of(parent.0.id())).unwrap();
+        let measured = footprints(&[child, parent.0.id()], 0.0).unwrap();
+        assert!(measured.iter().all(|f| f.high_water > 0));
+        drop(parent);
+        wait_for("the child ends with its parent", 10, || {
+            ended(child).then_some(())
+        })
+        .unwrap();
+    }
+
     #[test]
     fn the_table_has_a_row_per_measurement_and_a_column_per_backend() {
         let results = json!({
