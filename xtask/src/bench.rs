@@ -2,7 +2,8 @@
 //! the benchmark harness. It starts the release server (SQLite, then
 //! PostgreSQL when a URL is given), drives it with `gururmm-fleetsim` in
 //! separate processes, measures the server's memory and CPU from `/proc`,
-//! then the real agent's while it runs a policy of ten checks, prints a table
+//! then the real agent's and its watchdog's while the agent runs a policy of
+//! ten checks under `gururmm-watchdog` as installed, prints a table
 //! and writes `target/bench/results.json`. `--monitoring-only` runs the
 //! monitoring scenario alone, on a fresh server; `--list-only` the sorted agent
 //! list with 10,000 agents; `--audit-only` 100,000 audited changes and the
@@ -1053,23 +1054,84 @@ pub(crate) struct Footprint {
 
 /// Watches process `pid` for `minutes`.
 pub(crate) fn footprint(pid: u32, minutes: f64) -> Result<Footprint> {
-    let cpu_before = cpu_seconds(pid)?;
+    let mut footprints = footprints(&[pid], minutes)?;
+    Ok(footprints.remove(0))
+}
+
+/// Watches the processes `pids` together for `minutes`, each sampled at the
+/// same moments (so their RSS can be added up). A process that ends meanwhile
+/// (an agent its watchdog had to restart) fails the measurement.
+fn footprints(pids: &[u32], minutes: f64) -> Result<Vec<Footprint>> {
+    let cpu_before = pids
+        .iter()
+        .map(|pid| cpu_seconds(*pid))
+        .collect::<Result<Vec<_>>>()?;
     let at = Instant::now();
-    let mut peak = 0;
-    let mut samples = Vec::new();
+    let mut peaks = vec![0; pids.len()];
+    let mut sums = vec![0.0; pids.len()];
+    let mut samples = 0;
     while at.elapsed() < Duration::from_secs_f64(minutes * 60.0) {
-        let rss = rss_kib(pid)?;
-        peak = peak.max(rss);
-        samples.push(rss as f64);
+        for (index, pid) in pids.iter().enumerate() {
+            let rss = rss_kib(*pid).with_context(|| format!("process {pid} ended"))?;
+            peaks[index] = u64::max(peaks[index], rss);
+            sums[index] += rss as f64;
+        }
+        samples += 1;
         std::thread::sleep(Duration::from_secs(5));
     }
-    let cpu = (cpu_seconds(pid)? - cpu_before) / at.elapsed().as_secs_f64() * 100.0;
-    Ok(Footprint {
-        average: samples.iter().sum::<f64>() / samples.len().max(1) as f64,
-        peak,
-        high_water: status_kib(pid, "VmHWM:")?,
-        cpu,
+    let seconds = at.elapsed().as_secs_f64();
+    pids.iter()
+        .enumerate()
+        .map(|(index, pid)| {
+            Ok(Footprint {
+                average: sums[index] / f64::from(samples.max(1)),
+                peak: peaks[index],
+                high_water: status_kib(*pid, "VmHWM:")?,
+                cpu: (cpu_seconds(*pid)? - cpu_before[index]) / seconds * 100.0,
+            })
+        })
+        .collect()
+}
+
+/// The first process found whose parent is `parent`.
+fn child_of(parent: u32) -> Option<u32> {
+    std::fs::read_dir("/proc").ok()?.find_map(|entry| {
+        let pid: u32 = entry.ok()?.file_name().to_str()?.parse().ok()?;
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        // After the command's name: state, then the parent's pid.
+        let ppid: u32 = stat
+            .rsplit_once(") ")?
+            .1
+            .split_whitespace()
+            .nth(1)?
+            .parse()
+            .ok()?;
+        (ppid == parent).then_some(pid)
     })
+}
+
+/// A watchdog and the agent it runs, in a process group of their own, killed
+/// together (killing the watchdog alone would leave its agent running).
+struct SupervisedAgent(std::process::Child);
+
+impl Drop for SupervisedAgent {
+    fn drop(&mut self) {
+        let group = format!("-{}", self.0.id());
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
+        let _ = self.0.wait();
+    }
+}
+
+/// The agent's budgets while it runs ten checks (issue 16, "Footprint").
+const AGENT_RSS_BUDGET_KIB: f64 = 8.0 * 1024.0;
+const AGENT_CPU_BUDGET_PERCENT: f64 = 0.05;
+
+fn within(value: f64, budget: f64) -> &'static str {
+    if value < budget {
+        "within"
+    } else {
+        "OVER"
+    }
 }
 
 /// The id of the benchmark server's one agent, once it is online (within `seconds`).
@@ -1089,15 +1151,23 @@ fn the_one_agent_online(server: &Server, what: &str, seconds: u64) -> Result<Str
     })
 }
 
+/// The release agent as it is installed: run by `gururmm-watchdog` (which
+/// restarts it and swaps its updates), both measured.
 fn real_agent(scale: &Scale) -> Result<Value> {
+    use std::os::unix::process::CommandExt;
     let dir = root().join("target/bench/agent");
     let _ = std::fs::remove_dir_all(&dir);
     let server = setup_server(
         &dir.join("server"),
         &format!("sqlite:{}", dir.join("server/bench.db").display()),
     )?;
-    let agent = Guard(
-        Command::new(release("gururmm-agent"))
+    let state = dir.join("state");
+    let watchdog = SupervisedAgent(
+        Command::new(release("gururmm-watchdog"))
+            .arg("--state-dir")
+            .arg(&state)
+            .arg("--")
+            .arg(release("gururmm-agent"))
             .args([
                 "run",
                 // The benchmark server listens on loopback without TLS.
@@ -1106,25 +1176,40 @@ fn real_agent(scale: &Scale) -> Result<Value> {
                 &server.base,
                 "--state-dir",
             ])
-            .arg(dir.join("state"))
+            .arg(&state)
             .env("GURURMM_ENROLL_KEY", &server.key)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
+            .process_group(0)
             .spawn()?,
     );
-    let pid = agent.0.id();
+    let watchdog_pid = watchdog.0.id();
     let agent_id = the_one_agent_online(&server, "the agent online", 60)?;
+    let pid = child_of(watchdog_pid).context("the watchdog runs no agent")?;
     let checks = assign_ten_checks(&server, &agent_id)?;
     eprintln!("real agent: ten checks every {AGENT_CHECK_INTERVAL_SECONDS} s reported: {checks}");
     std::thread::sleep(Duration::from_secs(5));
-    let Footprint {
-        average,
-        peak,
-        high_water,
-        cpu,
-    } = footprint(pid, scale.agent_minutes)?;
+    let measured = footprints(&[pid, watchdog_pid], scale.agent_minutes)?;
+    let (agent, supervisor) = (&measured[0], &measured[1]);
+    if child_of(watchdog_pid) != Some(pid) {
+        bail!("the watchdog restarted the agent while it was measured");
+    }
     let size = std::fs::metadata(release("gururmm-agent"))?.len();
-    eprintln!("real agent: RSS average {average:.0} KiB, peak {peak} KiB sampled, {high_water} KiB high-water mark over {:.1} min; CPU {cpu:.3}% of a core; binary {size} bytes", scale.agent_minutes);
+    let together = agent.average + supervisor.average;
+    eprintln!(
+        "real agent: RSS average {:.0} KiB ({} the {AGENT_RSS_BUDGET_KIB:.0} KiB budget), peak {} KiB sampled, {} KiB high-water mark over {:.1} min; CPU {:.3}% of a core ({} the {AGENT_CPU_BUDGET_PERCENT}% budget); binary {size} bytes",
+        agent.average,
+        within(agent.average, AGENT_RSS_BUDGET_KIB),
+        agent.peak,
+        agent.high_water,
+        scale.agent_minutes,
+        agent.cpu,
+        within(agent.cpu, AGENT_CPU_BUDGET_PERCENT),
+    );
+    eprintln!(
+        "watchdog: RSS average {:.0} KiB, peak {} KiB sampled, {} KiB high-water mark; CPU {:.3}% of a core; agent and watchdog together {together:.0} KiB",
+        supervisor.average, supervisor.peak, supervisor.high_water, supervisor.cpu,
+    );
     if size > crate::AGENT_BUDGET_BYTES {
         bail!(
             "the agent binary is {size} bytes, over its {} byte budget",
@@ -1139,10 +1224,24 @@ fn real_agent(scale: &Scale) -> Result<Value> {
             crate::WATCHDOG_BUDGET_BYTES
         );
     }
-    Ok(
-        json!({"minutes": scale.agent_minutes, "rss_average_kib": average, "rss_peak_kib": peak, "rss_high_water_kib": high_water,
-            "cpu_percent_of_core": cpu, "binary_bytes": size, "watchdog_binary_bytes": watchdog_size, "checks": checks}),
-    )
+    drop(watchdog);
+    Ok(json!({
+        "minutes": scale.agent_minutes,
+        "rss_average_kib": agent.average,
+        "rss_peak_kib": agent.peak,
+        "rss_high_water_kib": agent.high_water,
+        "cpu_percent_of_core": agent.cpu,
+        "rss_within_budget": agent.average < AGENT_RSS_BUDGET_KIB,
+        "cpu_within_budget": agent.cpu < AGENT_CPU_BUDGET_PERCENT,
+        "watchdog_rss_average_kib": supervisor.average,
+        "watchdog_rss_peak_kib": supervisor.peak,
+        "watchdog_rss_high_water_kib": supervisor.high_water,
+        "watchdog_cpu_percent_of_core": supervisor.cpu,
+        "rss_average_with_watchdog_kib": together,
+        "binary_bytes": size,
+        "watchdog_binary_bytes": watchdog_size,
+        "checks": checks,
+    }))
 }
 
 pub(crate) fn bench(args: &[String]) -> Result<()> {
@@ -1443,7 +1542,15 @@ fn table(results: &Value) -> String {
             ("rss_average_kib", "RSS KiB"),
             ("cpu_percent_of_core", "CPU % of a core"),
             ("binary_bytes", "binary bytes"),
+            ("watchdog_rss_average_kib", "watchdog RSS KiB"),
+            ("watchdog_cpu_percent_of_core", "watchdog CPU % of a core"),
+            ("rss_average_with_watchdog_kib", "RSS KiB with its watchdog"),
         ] {
+            // The Windows agent is measured without a watchdog: no such rows.
+            let about_the_watchdog = key.contains("watchdog");
+            if about_the_watchdog && agent[key].is_null() {
+                continue;
+            }
             let value = agent[key]
                 .as_f64()
                 .map_or("-".into(), |v| format!("{v:.3}"));
@@ -1473,6 +1580,39 @@ fn table(results: &Value) -> String {
 mod tests {
     use super::*;
 
+    /// Whether `pid` has ended (gone, or a zombie nobody reaped yet).
+    fn ended(pid: u32) -> bool {
+        std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .ok()
+            .and_then(|stat| {
+                let state = stat.rsplit_once(") ")?.1.split_whitespace().next()?;
+                Some(state == "Z")
+            })
+            .unwrap_or(true)
+    }
+
+    #[test]
+    fn a_supervised_agent_is_found_as_its_parent_s_child_and_stops_with_it() {
+        use std::os::unix::process::CommandExt;
+        // A shell that cannot exec its last command in place, so `sleep` is
+        // its child as the agent is the watchdog's.
+        let parent = SupervisedAgent(
+            Command::new("sh")
+                .args(["-c", "sleep 600; true"])
+                .process_group(0)
+                .spawn()
+                .unwrap(),
+        );
+        let child = wait_for("the shell starts its child", 10, || child_of(parent.0.id())).unwrap();
+        let measured = footprints(&[child, parent.0.id()], 0.0).unwrap();
+        assert!(measured.iter().all(|f| f.high_water > 0));
+        drop(parent);
+        wait_for("the child ends with its parent", 10, || {
+            ended(child).then_some(())
+        })
+        .unwrap();
+    }
+
     #[test]
     fn the_table_has_a_row_per_measurement_and_a_column_per_backend() {
         let results = json!({
@@ -1483,7 +1623,9 @@ mod tests {
                 {"backend": "postgres", "connect": [{"agents": 1000, "seconds_to_online": 2.4, "kib_per_agent": 27.4}],
                  "commands": {"p50_ms": 4.2, "p99_ms": 5.7}}
             ],
-            "agent": {"rss_average_kib": 6143.0, "binary_bytes": 6239640}
+            "agent": {"rss_average_kib": 6143.0, "binary_bytes": 6239640,
+                      "watchdog_rss_average_kib": 640.0, "rss_average_with_watchdog_kib": 6783.0},
+            "windows_agent": {"rss_average_kib": 23000.0}
         });
         let text = table(&results);
         let header = text.lines().next().unwrap();
@@ -1505,6 +1647,12 @@ mod tests {
             "missing figures show as -"
         );
         assert!(row("real agent: binary bytes").contains("6239640"));
+        assert!(row("real agent: watchdog RSS KiB").contains("640.000"));
+        assert!(row("real agent: RSS KiB with its watchdog").contains("6783.000"));
+        assert!(
+            !text.contains("Windows agent (Wine): watchdog"),
+            "no watchdog rows where none ran: {text}"
+        );
         assert!(row("monitoring: alert latency p99 ms").contains("38.2"));
         assert!(row("monitoring: DB writes for unchanged results").contains("0.0"));
     }

@@ -12,6 +12,7 @@
 //! gururmm-release sign    --product gururmm-watchdog --artifact target/release/gururmm-watchdog … (the same)
 //! gururmm-release verify  --root root.pub --releases-dir /srv/gururmm/releases \
 //!                         --artifact gururmm-agent-0.2.0-linux-x86_64
+//! gururmm-release verify  --product gururmm-watchdog --artifact gururmm-watchdog-0.2.0-linux-x86_64 … (the same)
 //! ```
 #![allow(clippy::print_stdout)] // a command line tool: its answers go to stdout
 
@@ -96,11 +97,15 @@ enum Command {
         #[arg(long)]
         releases_dir: PathBuf,
     },
-    /// Checks a release in the releases directory as an agent would.
+    /// Checks a release in the releases directory as an agent would (the
+    /// watchdog's with `--product gururmm-watchdog`).
     Verify {
         /// A trusted root's public key file; repeat for several.
         #[arg(long = "root", required = true)]
         roots: Vec<PathBuf>,
+        /// The product the build must be: `gururmm-agent` or `gururmm-watchdog`.
+        #[arg(long, default_value = AGENT_PRODUCT)]
+        product: String,
         #[arg(long)]
         releases_dir: PathBuf,
         /// The artifact's file name in the releases directory.
@@ -199,12 +204,7 @@ fn run(command: Command) -> Result<()> {
             releases_dir,
         } => {
             semver_check(&version)?;
-            if !PRODUCTS.contains(&product.as_str()) {
-                bail!(
-                    "--product {product:?} is not one of {}",
-                    PRODUCTS.join(", ")
-                );
-            }
+            product_check(&product)?;
             for (name, value) in [("platform", &platform), ("arch", &arch)] {
                 if value.is_empty()
                     || !value
@@ -250,10 +250,12 @@ fn run(command: Command) -> Result<()> {
         }
         Command::Verify {
             roots,
+            product,
             releases_dir,
             artifact,
             installed,
         } => {
+            product_check(&product)?;
             let roots = roots
                 .iter()
                 .map(|path| public_key_base64(path))
@@ -279,6 +281,7 @@ fn run(command: Command) -> Result<()> {
             let manifest: ReleaseManifest = serde_json::from_slice(&manifest_bytes)
                 .with_context(|| format!("reading {manifest_name}"))?;
             let target = Target {
+                product,
                 platform: manifest.platform.clone(),
                 arch: manifest.arch.clone(),
                 installed: semver_check(&installed)?,
@@ -316,6 +319,16 @@ fn days(count: i64) -> Result<Duration> {
 fn semver_check(version: &str) -> Result<gururmm_update::semver::Version> {
     gururmm_update::semver::Version::parse(version)
         .with_context(|| format!("{version:?} is not a semantic version (e.g. 0.2.0)"))
+}
+
+fn product_check(product: &str) -> Result<()> {
+    if !PRODUCTS.contains(&product) {
+        bail!(
+            "--product {product:?} is not one of {}",
+            PRODUCTS.join(", ")
+        );
+    }
+    Ok(())
 }
 
 fn password(path: &Path) -> Result<String> {

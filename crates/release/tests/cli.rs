@@ -1,5 +1,5 @@
 //! `gururmm-release` as a release manager runs it: keys, a key statement, a
-//! signed build, its verification; then tampering, a rotation that revokes
+//! signed build (the agent's and the watchdog's), its verification; then tampering, a rotation that revokes
 //! the old signing key, and mistakes, each refused with a clear message.
 
 use std::path::Path;
@@ -97,6 +97,18 @@ fn sign(key: &str, dir: &Path) -> String {
     ok(&sign_args(key, "password", "0.2.0"), dir)
 }
 
+/// Flips one bit of the published `artifact`: `verify` refuses it for its
+/// SHA-256; then the genuine bytes are put back.
+fn assert_one_flipped_bit_refused(artifact: &str, verify: &[&str], dir: &Path) {
+    let published = dir.join("releases").join(artifact);
+    let genuine = std::fs::read(&published).unwrap();
+    let mut bent = genuine.clone();
+    bent[3] ^= 0x10;
+    std::fs::write(&published, &bent).unwrap();
+    assert!(refused(verify, dir).contains("SHA-256"));
+    std::fs::write(&published, &genuine).unwrap();
+}
+
 #[test]
 fn a_release_is_signed_verified_and_every_tampering_or_revocation_refused() {
     let temp = tempfile::tempdir().unwrap();
@@ -179,6 +191,30 @@ fn a_release_is_signed_verified_and_every_tampering_or_revocation_refused() {
     assert!(dir
         .join("releases/gururmm-watchdog-0.2.0-linux-x86_64.json.minisig")
         .is_file());
+    // It verifies as the watchdog, and not as an agent build (nor an agent
+    // build as the watchdog).
+    let mut verify_watchdog = VERIFY.to_vec();
+    verify_watchdog[6] = "gururmm-watchdog-0.2.0-linux-x86_64";
+    verify_watchdog.extend(["--product", "gururmm-watchdog"]);
+    let verified = ok(&verify_watchdog, dir);
+    assert!(
+        verified.starts_with("OK gururmm-watchdog-0.2.0-linux-x86_64: version 0.2.0"),
+        "{verified}"
+    );
+    let as_agent = refused(&verify_watchdog[..7], dir);
+    assert!(
+        as_agent.contains("built for gururmm-watchdog linux-x86_64, not gururmm-agent"),
+        "{as_agent}"
+    );
+    let mut agent_as_watchdog = VERIFY.to_vec();
+    agent_as_watchdog.extend(["--product", "gururmm-watchdog"]);
+    assert!(refused(&agent_as_watchdog, dir).contains("not gururmm-watchdog"));
+    let mut unknown = verify_watchdog.clone();
+    *unknown.last_mut().unwrap() = "gururmm-server";
+    assert!(refused(&unknown, dir).contains("not one of gururmm-agent, gururmm-watchdog"));
+    // Tampered, the watchdog's build is refused like the agent's.
+    assert_one_flipped_bit_refused("gururmm-watchdog-0.2.0-linux-x86_64", &verify_watchdog, dir);
+    ok(&verify_watchdog, dir);
     // Only the two products, and no names that would leave the directory.
     let mut other = watchdog.clone();
     *other.last_mut().unwrap() = "gururmm-server";
@@ -193,13 +229,7 @@ fn a_release_is_signed_verified_and_every_tampering_or_revocation_refused() {
     assert!(refused(&newer_installed, dir).contains("not newer"));
 
     // One flipped bit in the published build.
-    let published = dir.join("releases/gururmm-agent-0.2.0-linux-x86_64");
-    let good = std::fs::read(&published).unwrap();
-    let mut bent = good.clone();
-    bent[3] ^= 0x10;
-    std::fs::write(&published, &bent).unwrap();
-    assert!(refused(&VERIFY, dir).contains("SHA-256"));
-    std::fs::write(&published, &good).unwrap();
+    assert_one_flipped_bit_refused("gururmm-agent-0.2.0-linux-x86_64", &VERIFY, dir);
 
     // A key the root never vouched for.
     keygen("rogue", dir);

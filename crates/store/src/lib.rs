@@ -88,8 +88,8 @@ pub use policies::{
 };
 pub use roles::{CustomRole, RoleFields, RoleStore};
 pub use rollouts::{
-    NewRollout, Rollout, RolloutAttempt, RolloutCandidate, RolloutProgress, RolloutState,
-    RolloutStore, UpdateChannel, UpdatePolicy,
+    NewRollout, Rollout, RolloutAttempt, RolloutCandidate, RolloutProgress, RolloutRestarts,
+    RolloutState, RolloutStore, UpdateChannel, UpdatePolicy,
 };
 pub use saved_views::{NewSavedView, SavedView, SavedViewStore};
 pub use scripts::ScriptStore;

@@ -153,6 +153,20 @@ pub struct RolloutAttempt {
     pub updated_at: DateTime<Utc>,
 }
 
+/// The watchdog restarts of the agents a rollout updated, on the release and
+/// on the version each ran before, over equal times (what the health gate
+/// compares).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RolloutRestarts {
+    /// Agents the rollout installed its release on.
+    pub agents: u32,
+    /// Their restarts from their install (or from `since`, if later) until now.
+    pub on_release: u32,
+    /// Their restarts over as long a time just before the rollout offered
+    /// them the release: on their previous version.
+    pub on_previous: u32,
+}
+
 #[async_trait]
 pub trait RolloutStore {
     /// Sets the policy of its scope and target, replacing one there.
@@ -191,4 +205,16 @@ pub trait RolloutStore {
     ) -> StoreResult<Vec<RolloutCandidate>>;
     /// The update attempts the rollout made.
     async fn rollout_attempts(&self, rollout: RolloutId) -> StoreResult<Vec<RolloutAttempt>>;
+    /// The `restarted` watchdog events of the agents the rollout installed
+    /// its release on. Per agent, the time on the release runs from its
+    /// install or `since`, whichever is later, until `now`, at most
+    /// `longest`; the time on the previous version is as long and ends when
+    /// the rollout offered it the release. Event times are the agent's clock.
+    async fn rollout_restarts(
+        &self,
+        rollout: RolloutId,
+        since: DateTime<Utc>,
+        now: DateTime<Utc>,
+        longest: chrono::Duration,
+    ) -> StoreResult<RolloutRestarts>;
 }

@@ -339,15 +339,19 @@ pub fn verify_keys(
 /// What may be installed here.
 #[derive(Clone, Debug)]
 pub struct Target {
+    /// One of [`PRODUCTS`]: the agent takes only agent builds.
+    pub product: String,
     pub platform: String,
     pub arch: String,
     pub installed: semver::Version,
 }
 
 impl Target {
-    /// This machine (as compiled) with `installed` as the running version.
+    /// The agent on this machine (as compiled) with `installed` as the
+    /// running version.
     pub fn this_machine(installed: &str) -> Result<Target, Refusal> {
         Ok(Target {
+            product: AGENT_PRODUCT.to_string(),
             platform: std::env::consts::OS.to_string(),
             arch: std::env::consts::ARCH.to_string(),
             installed: parse_version(installed)?,
@@ -386,7 +390,7 @@ pub fn verify_manifest(
         "{} {}-{}",
         manifest.product, manifest.platform, manifest.arch
     );
-    let expected = format!("{AGENT_PRODUCT} {}-{}", target.platform, target.arch);
+    let expected = format!("{} {}-{}", target.product, target.platform, target.arch);
     if offered != expected {
         return Err(Refusal::OtherTarget { offered, expected });
     }

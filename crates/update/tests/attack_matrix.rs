@@ -71,6 +71,7 @@ fn manifest(version: &str, platform: &str, artifact: &[u8], expires_in: Duration
 
 fn target() -> Target {
     Target {
+        product: AGENT_PRODUCT.into(),
         platform: "linux".into(),
         arch: "x86_64".into(),
         installed: semver::Version::parse("0.1.0").unwrap(),

@@ -3,7 +3,7 @@
 //! which wave an agent falls in, and what the health gate decides.
 
 use gururmm_protocol::{AgentId, RolloutId, UpdateState};
-use gururmm_store::{PolicyScope, RolloutCandidate, UpdateChannel, UpdatePolicy};
+use gururmm_store::{PolicyScope, RolloutCandidate, RolloutRestarts, UpdateChannel, UpdatePolicy};
 use sha2::{Digest, Sha256};
 
 /// What applies to an agent: the most specific policy, or stable at any time.
@@ -148,19 +148,30 @@ pub enum Gate {
     Halt(String),
 }
 
+/// How many more watchdog restarts per 100 updated agents the release may
+/// show than the same agents' previous version over as long a time. Some
+/// restarts are ordinary (a machine's own trouble, an operator's kill); a
+/// release that crashes shows as many more than before on the same machines.
+pub const MAX_EXTRA_RESTARTS_PER_100_AGENTS: u32 = 10;
+
 /// The health gate: halt as soon as the wave's failures exceed
-/// `max_failure_percent` of its finished updates; promote once nothing is
-/// open, no reachable agent of the wave still waits for its update, and the
-/// wave gave evidence: at least one finished update, unless it has no agents
-/// left to update. (Agents offline meanwhile get it when they connect; they
-/// do not hold the fleet back, but a wave whose agents are all offline waits
-/// for one of them rather than pass untested.)
+/// `max_failure_percent` of its finished updates, or as soon as the agents
+/// the rollout updated restart more often on the release than they did on
+/// their previous version over as long a time, by more than
+/// [`MAX_EXTRA_RESTARTS_PER_100_AGENTS`]; promote once nothing is open, no
+/// reachable agent of the wave still waits for its update, and the wave gave
+/// evidence: at least one finished update, unless it has no agents left to
+/// update. (Agents offline meanwhile get it when they connect; they do not
+/// hold the fleet back, but a wave whose agents are all offline waits for
+/// one of them rather than pass untested.)
 pub fn gate(
     wave: u32,
     count: WaveCount,
     waiting: u32,
     waiting_reachable: u32,
     max_failure_percent: u8,
+    version: &str,
+    restarts: RolloutRestarts,
 ) -> Gate {
     let finished = count.finished();
     if finished > 0 && count.failed * 100 > u32::from(max_failure_percent) * finished {
@@ -173,11 +184,40 @@ pub fn gate(
             max_failure_percent
         ));
     }
+    if let Some(reason) = crashes(wave, version, restarts) {
+        return Gate::Halt(reason);
+    }
     if count.open == 0 && waiting_reachable == 0 && (finished > 0 || waiting == 0) {
         Gate::Promote
     } else {
         Gate::Wait
     }
+}
+
+/// Why the release crashes more than the version before, if it does.
+fn crashes(wave: u32, version: &str, restarts: RolloutRestarts) -> Option<String> {
+    let extra = u64::from(restarts.on_release.saturating_sub(restarts.on_previous));
+    let allowed = u64::from(MAX_EXTRA_RESTARTS_PER_100_AGENTS) * u64::from(restarts.agents);
+    if restarts.agents == 0 || extra * 100 <= allowed {
+        return None;
+    }
+    let agents = match restarts.agents {
+        1 => "the 1 agent".to_string(),
+        n => format!("the {n} agents"),
+    };
+    let times = |n: u32| match n {
+        1 => "once".to_string(),
+        n => format!("{n} times"),
+    };
+    Some(format!(
+        "wave {}: {agents} updated to {version} restarted {} on it, against {} on the previous \
+         version over as long before the update, more than the {} extra restarts per 100 agents \
+         allowed",
+        wave + 1,
+        times(restarts.on_release),
+        times(restarts.on_previous),
+        MAX_EXTRA_RESTARTS_PER_100_AGENTS
+    ))
 }
 
 #[cfg(test)]
@@ -304,46 +344,135 @@ mod tests {
 
     #[test]
     fn the_gate_halts_on_failures_and_promotes_a_settled_healthy_wave() {
+        let calm = RolloutRestarts::default();
         let count = |installed, failed, open| WaveCount {
             installed,
             failed,
             rolled_back: failed,
             open,
         };
-        assert_eq!(gate(0, count(0, 0, 1), 1, 0, 10), Gate::Wait);
+        assert_eq!(gate(0, count(0, 0, 1), 1, 0, 10, "2.0.0", calm), Gate::Wait);
         assert_eq!(
-            gate(0, count(1, 0, 0), 1, 1, 10),
+            gate(0, count(1, 0, 0), 1, 1, 10, "2.0.0", calm),
             Gate::Wait,
             "a reachable agent waits"
         );
-        assert_eq!(gate(0, count(1, 0, 0), 0, 0, 10), Gate::Promote);
         assert_eq!(
-            gate(0, count(1, 0, 0), 5, 0, 10),
+            gate(0, count(1, 0, 0), 0, 0, 10, "2.0.0", calm),
+            Gate::Promote
+        );
+        assert_eq!(
+            gate(0, count(1, 0, 0), 5, 0, 10, "2.0.0", calm),
             Gate::Promote,
             "offline agents do not hold it"
         );
         assert_eq!(
-            gate(0, count(0, 0, 0), 0, 0, 10),
+            gate(0, count(0, 0, 0), 0, 0, 10, "2.0.0", calm),
             Gate::Promote,
             "nothing left to update"
         );
         assert_eq!(
-            gate(0, count(0, 0, 0), 3, 0, 10),
+            gate(0, count(0, 0, 0), 3, 0, 10, "2.0.0", calm),
             Gate::Wait,
             "no evidence yet: all offline"
         );
         assert_eq!(
-            gate(1, count(9, 1, 0), 0, 0, 10),
+            gate(1, count(9, 1, 0), 0, 0, 10, "2.0.0", calm),
             Gate::Promote,
             "10% is allowed"
         );
-        let Gate::Halt(reason) = gate(1, count(8, 2, 3), 0, 0, 10) else {
+        let Gate::Halt(reason) = gate(1, count(8, 2, 3), 0, 0, 10, "2.0.0", calm) else {
             panic!("20% failed halts at once");
         };
         assert_eq!(
             reason,
             "wave 2: 2 of 10 updates failed (2 rolled back), over the 10% allowed"
         );
-        assert!(matches!(gate(0, count(0, 1, 0), 0, 0, 0), Gate::Halt(_)));
+        assert!(matches!(
+            gate(0, count(0, 1, 0), 0, 0, 0, "2.0.0", calm),
+            Gate::Halt(_)
+        ));
+    }
+
+    #[test]
+    fn the_gate_halts_when_the_release_restarts_more_than_the_version_before() {
+        let installed = WaveCount {
+            installed: 20,
+            ..WaveCount::default()
+        };
+        let judge = |agents, on_release, on_previous| {
+            gate(
+                1,
+                installed,
+                0,
+                0,
+                10,
+                "2.0.0",
+                RolloutRestarts {
+                    agents,
+                    on_release,
+                    on_previous,
+                },
+            )
+        };
+        assert_eq!(judge(20, 0, 0), Gate::Promote, "no restarts");
+        assert_eq!(
+            judge(20, 2, 0),
+            Gate::Promote,
+            "10 more per 100 agents is allowed"
+        );
+        assert_eq!(
+            judge(20, 9, 7),
+            Gate::Promote,
+            "as many more as allowed over restarts that were there before"
+        );
+        assert_eq!(
+            judge(20, 3, 9),
+            Gate::Promote,
+            "fewer than before is better"
+        );
+        assert_eq!(judge(0, 0, 0), Gate::Promote, "no evidence, no verdict");
+        let Gate::Halt(reason) = judge(20, 10, 7) else {
+            panic!("3 more restarts on 20 agents halts");
+        };
+        assert_eq!(
+            reason,
+            "wave 2: the 20 agents updated to 2.0.0 restarted 10 times on it, against 7 times on \
+             the previous version over as long before the update, more than the 10 extra restarts \
+             per 100 agents allowed"
+        );
+        let Gate::Halt(one) = judge(1, 1, 0) else {
+            panic!("one agent restarting once on the release halts");
+        };
+        assert!(
+            one.contains("the 1 agent updated to 2.0.0 restarted once on it, against 0 times"),
+            "{one}"
+        );
+        // Crashes halt while updates are still under way, as failures do.
+        let open = WaveCount {
+            installed: 1,
+            open: 4,
+            ..WaveCount::default()
+        };
+        let restarts = RolloutRestarts {
+            agents: 1,
+            on_release: 3,
+            on_previous: 0,
+        };
+        assert!(matches!(
+            gate(0, open, 4, 0, 10, "2.0.0", restarts),
+            Gate::Halt(_)
+        ));
+        // Failures over the limit are named first.
+        let failed = WaveCount {
+            installed: 1,
+            failed: 1,
+            rolled_back: 1,
+            open: 0,
+        };
+        let Gate::Halt(both) = gate(0, failed, 0, 0, 10, "2.0.0", restarts) else {
+            panic!("halts");
+        };
+        assert!(both.contains("updates failed"), "{both}");
     }
 }

@@ -1,6 +1,7 @@
 //! Staged rollouts and update policies: a release goes to the agents whose
 //! policy takes it, wave by wave, and a health gate between waves promotes
-//! or halts the rollout by itself (rules in [`rollout_rules`]).
+//! or halts the rollout by itself (rules in [`rollout_rules`]), on failed
+//! updates and on updated agents restarting more than before.
 //!
 //! The loop ([`run`]) keeps no state of its own: each pass reads the running
 //! rollouts, the organization's agents, policies and the rollout's update
@@ -33,6 +34,9 @@ const MAX_CANDIDATES: i64 = 200_000;
 /// A pass runs at least this often (agents connecting, windows opening),
 /// and sooner when woken (a rollout made or resumed, an update finished).
 const PASS_EVERY: Duration = Duration::from_secs(30);
+/// The health gate compares an updated agent's restarts over at most this
+/// long on the release with as long on its previous version.
+const CRASH_WINDOW_HOURS: i64 = 24;
 /// Passes woken in a burst (a reconnect storm) are at least this far apart.
 const MIN_PASS_GAP: Duration = Duration::from_secs(1);
 
@@ -354,14 +358,29 @@ async fn pass(state: &AppState, rollout: &Rollout) -> ServiceResult<()> {
     let Some(wave) = plan.waves.get(current) else {
         return Ok(());
     };
+    let now = Utc::now();
+    // Crashes since the wave started (or the rollout was resumed: resuming
+    // accepts what came before), of every agent the rollout updated so far:
+    // an earlier wave's agents keep giving evidence while this one runs.
+    let restarts = state
+        .store
+        .rollout_restarts(
+            rollout.id,
+            rollout.wave_started_at,
+            now,
+            chrono::Duration::hours(CRASH_WINDOW_HOURS),
+        )
+        .await
+        .map_err(ServiceError::internal)?;
     let decision = rollout_rules::gate(
         rollout.current_wave,
         wave.gate_count,
         wave.waiting,
         wave.reachable,
         rollout.max_failure_percent,
+        &rollout.version,
+        restarts,
     );
-    let now = Utc::now();
     let progress = match decision {
         Gate::Wait => return Ok(()),
         Gate::Halt(reason) => {

@@ -19,7 +19,7 @@ use gururmm_protocol::{
     WatchdogEventKind,
 };
 use gururmm_store::{AlertKind, NewAlert, NewUpdateAttempt, Severity, UpdateAttempt};
-use gururmm_update::{KEYS_FILE, MANIFEST_SUFFIX, SIGNATURE_SUFFIX};
+use gururmm_update::{AGENT_PRODUCT, KEYS_FILE, MANIFEST_SUFFIX, SIGNATURE_SUFFIX};
 use std::path::Path;
 
 /// Longest version accepted in a request.
@@ -64,8 +64,10 @@ pub async fn request(
             )));
         }
     }
-    let file = gururmm_update::artifact_name(version, &current.os.family, &current.arch);
-    // The release must be there before anyone is told about it.
+    // The release must be one the catalog serves (its manifest well formed,
+    // its artifact there at the manifest's size, signed) before anyone is
+    // told about it: an agent offered anything else could not download it.
+    let file = published_file(state, version, &current.os.family, &current.arch).await?;
     read_offer_files(state, &file)?;
     let (update, created) = state
         .store
@@ -94,6 +96,41 @@ pub async fn request(
     }
     tracing::info!(agent = %agent, version, "agent update requested");
     Ok(update)
+}
+
+/// The artifact of the agent build of `version` for `platform`/`arch` the
+/// releases catalog serves; a 409 saying why there is none.
+async fn published_file(
+    state: &AppState,
+    version: &str,
+    platform: &str,
+    arch: &str,
+) -> ServiceResult<String> {
+    let catalog = state.releases.catalog().await;
+    if !catalog.configured {
+        return Err(no_releases_dir());
+    }
+    match catalog.version(AGENT_PRODUCT, platform, arch, version) {
+        Some(release) => Ok(release.file().to_string()),
+        None => Err(ServiceError::Unavailable {
+            code: "release_missing",
+            message: format!(
+                "the releases directory serves no agent build of {version} for {platform} \
+                 {arch}: publish it with `gururmm-release sign` (docs/updates.md); a build whose \
+                 artifact is missing, of another size than its manifest says, or unsigned is \
+                 left out (the server's log says why)"
+            ),
+        }),
+    }
+}
+
+fn no_releases_dir() -> ServiceError {
+    ServiceError::Unavailable {
+        code: "no_releases",
+        message:
+            "this server has no releases directory (GURURMM_RELEASES_DIR); see docs/updates.md"
+                .into(),
+    }
 }
 
 /// The offer to send a connecting agent: its attempt that is not final and
@@ -150,12 +187,7 @@ fn read_offer_files(state: &AppState, file: &str) -> ServiceResult<OfferFiles> {
         .config
         .releases_dir
         .as_deref()
-        .ok_or_else(|| ServiceError::Unavailable {
-            code: "no_releases",
-            message:
-                "this server has no releases directory (GURURMM_RELEASES_DIR); see docs/updates.md"
-                    .into(),
-        })?;
+        .ok_or_else(no_releases_dir)?;
     let manifest_name = format!("{file}{MANIFEST_SUFFIX}");
     let keys_name = KEYS_FILE.to_string();
     Ok(OfferFiles {
@@ -261,7 +293,27 @@ pub async fn watchdog_events(
         };
         finish_attempt(state, agent, version, outcome, &event.detail).await;
     }
+    if new.iter().any(|e| e.kind == WatchdogEventKind::Restarted) {
+        wake_rollout_on_restarts(state, org, agent).await;
+    }
     true
+}
+
+/// An agent a rollout updated restarted: the gate compares its restarts
+/// with the version before now rather than at its next regular pass. (Other
+/// agents' restarts do not wake it, so a crash-looping machine outside a
+/// rollout costs no passes.)
+async fn wake_rollout_on_restarts(state: &AppState, org: OrganizationId, agent: AgentId) {
+    match state.store.list_agent_updates(org, agent, 1).await {
+        Ok(newest) => {
+            if newest.first().is_some_and(|attempt| {
+                attempt.rollout_id.is_some() && attempt.state == UpdateState::Installed
+            }) {
+                state.rollout_wake.notify_one();
+            }
+        }
+        Err(error) => tracing::error!(%error, agent = %agent, "reading the agent's updates failed"),
+    }
 }
 
 async fn finish_attempt(

@@ -40,6 +40,27 @@ pub(crate) fn publish(dir: &Path, product: &str, version: &str, arch: &str, cont
     .unwrap();
 }
 
+/// A releases directory holding a key statement and an agent build of each
+/// of `versions` for linux-x86_64, as the catalog lists them (the server
+/// checks the manifest's form and the artifact's size; the signatures are
+/// stand-ins, the agent's to check).
+pub(crate) fn agent_releases(versions: &[&str]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("keys.json"), "{}").unwrap();
+    std::fs::write(dir.path().join("keys.json.minisig"), "signature").unwrap();
+    for version in versions {
+        let content = format!("the agent {version}");
+        publish(
+            dir.path(),
+            "gururmm-agent",
+            version,
+            "x86_64",
+            content.as_bytes(),
+        );
+    }
+    dir
+}
+
 /// An agent build large enough to arrive in several chunks.
 fn agent_build() -> Vec<u8> {
     (0..300_000u32).map(|i| (i % 251) as u8).collect()
@@ -74,7 +95,9 @@ fn releases_dir() -> tempfile::TempDir {
     dir
 }
 
-async fn each_backend_with_releases<F, Fut>(dir: Option<&Path>, test: F)
+/// Runs `test` on every backend against a server whose releases directory
+/// is `dir` (none: not configured).
+pub(crate) async fn each_backend_with_releases<F, Fut>(dir: Option<&Path>, test: F)
 where
     F: Fn(TestServer) -> Fut,
     Fut: std::future::Future<Output = ()>,

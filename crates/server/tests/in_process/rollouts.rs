@@ -1,58 +1,19 @@
 //! Staged rollouts and update policies with protocol-level agents, on every
 //! backend: a rollout offers its release wave by wave; the health gate
-//! promotes a settled healthy wave and halts on rollbacks before the next
-//! wave hears of it; a halted rollout resumes or is cancelled; update
+//! promotes a settled healthy wave and halts on rollbacks, or on updated
+//! agents restarting more than before, before the next wave hears of it; a halted rollout resumes or is cancelled; update
 //! policies decide which agents take which release, and when.
 
+use crate::releases::{agent_releases, each_backend_with_releases};
 use crate::support::*;
 use crate::wire::*;
 use gururmm_protocol::{AgentFrame, ServerFrame, UpdateOffer, WatchdogEvent, WatchdogEventKind};
-use gururmm_store::testing::TestDatabase;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use std::time::Duration;
 
 const VERSION: &str = "9.0.0";
-
-/// A releases directory whose catalog holds an agent build of `versions`
-/// for linux-x86_64 (the server checks the manifest's form and the
-/// artifact's size; signatures are the agent's to check).
-fn releases(versions: &[&str]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("keys.json"), "{}").unwrap();
-    std::fs::write(dir.path().join("keys.json.minisig"), "signature").unwrap();
-    for version in versions {
-        let file = format!("gururmm-agent-{version}-linux-x86_64");
-        let artifact = format!("the agent {version}");
-        let manifest = json!({
-            "format": 1, "product": "gururmm-agent", "version": version, "platform": "linux",
-            "arch": "x86_64", "file": file, "size": artifact.len(),
-            "sha256": hex::encode(Sha256::digest(artifact.as_bytes())),
-            "released_at": "2026-01-01T00:00:00Z", "expires_at": "2099-01-01T00:00:00Z"
-        });
-        std::fs::write(dir.path().join(&file), &artifact).unwrap();
-        std::fs::write(
-            dir.path().join(format!("{file}.json")),
-            manifest.to_string(),
-        )
-        .unwrap();
-        std::fs::write(dir.path().join(format!("{file}.json.minisig")), "signature").unwrap();
-    }
-    dir
-}
-
-async fn each_backend_with<F, Fut>(releases: &std::path::Path, test: F)
-where
-    F: Fn(TestServer) -> Fut,
-    Fut: std::future::Future<Output = ()>,
-{
-    for database in TestDatabase::all().await {
-        let mut config = test_config();
-        config.releases_dir = Some(releases.to_path_buf());
-        test(TestServer::start_with(database, config).await).await;
-    }
-}
 
 /// The wave an agent falls in, as the server places it (a SHA-256 of the
 /// rollout's and the agent's ids, in 10,000 buckets).
@@ -107,14 +68,12 @@ async fn report(socket: &mut Socket, kind: WatchdogEventKind, batch_id: u64) {
         version: Some(VERSION.into()),
         detail: "from the test's watchdog".into(),
     };
-    send(
-        socket,
-        &AgentFrame::WatchdogEvents {
-            batch_id,
-            events: vec![event],
-        },
-    )
-    .await;
+    forward(socket, vec![event], batch_id).await;
+}
+
+/// The watchdog's journal as the agent forwards it, acknowledged.
+async fn forward(socket: &mut Socket, events: Vec<WatchdogEvent>, batch_id: u64) {
+    send(socket, &AgentFrame::WatchdogEvents { batch_id, events }).await;
     loop {
         if let Ok(ServerFrame::WatchdogEventsAck { batch_id: acked }) = next(socket).await {
             assert_eq!(acked, batch_id);
@@ -148,8 +107,8 @@ async fn updates_of(server: &TestServer, token: &str, agent: &EnrolledAgent) -> 
 
 #[tokio::test]
 async fn a_rollout_goes_wave_by_wave_and_the_gate_halts_it_before_the_next_wave() {
-    let releases = releases(&[VERSION]);
-    each_backend_with(releases.path(), |server| async move {
+    let releases = agent_releases(&[VERSION]);
+    each_backend_with_releases(Some(releases.path()), |server| async move {
         let token = server.admin_token().await;
         let (_, _, key) = server.client_site_key(&token).await;
         let mut fleet = Vec::new();
@@ -267,9 +226,80 @@ async fn a_rollout_goes_wave_by_wave_and_the_gate_halts_it_before_the_next_wave(
 }
 
 #[tokio::test]
+async fn updated_agents_restarting_more_than_before_halt_the_rollout() {
+    let releases = agent_releases(&[VERSION]);
+    each_backend_with_releases(Some(releases.path()), |server| async move {
+        let token = server.admin_token().await;
+        let (_, _, key) = server.client_site_key(&token).await;
+        let (updated, slow) = (
+            enroll(&server, &key, "crash-updated").await,
+            enroll(&server, &key, "crash-slow").await,
+        );
+        let mut updated_socket = connect(&server, &updated).await;
+        let mut slow_socket = connect(&server, &slow).await;
+        let (status, rollout) = server
+            .post(
+                "/api/v1/rollouts",
+                &token,
+                json!({"version": VERSION, "waves": [100]}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{rollout}");
+        let id = rollout["id"].as_str().unwrap().to_string();
+        next_offer(&mut updated_socket).await;
+        next_offer(&mut slow_socket).await;
+        // One agent runs the release; the other's update is still under
+        // way, so the wave has not settled and nothing failed.
+        report(&mut updated_socket, WatchdogEventKind::UpdateInstalled, 1).await;
+        let running = rollout_until(&server, &token, &id, "the install is counted", |r| {
+            r["waves"][0]["installed"] == 1
+        })
+        .await;
+        assert_eq!(running["state"], "running", "{running}");
+        // On the release it keeps restarting; it never did before.
+        let restarts = (1..=3)
+            .map(|n| WatchdogEvent {
+                at: chrono::Utc::now(),
+                kind: WatchdogEventKind::Restarted,
+                version: None,
+                detail: format!("exit code 101 ({n})"),
+            })
+            .collect();
+        forward(&mut updated_socket, restarts, 2).await;
+        let halted = rollout_until(&server, &token, &id, "the crashes halt the rollout", |r| {
+            r["state"] == "halted"
+        })
+        .await;
+        assert_eq!(
+            halted["halt_reason"],
+            format!(
+                "wave 1: the 1 agent updated to {VERSION} restarted 3 times on it, against 0 \
+                 times on the previous version over as long before the update, more than the 10 \
+                 extra restarts per 100 agents allowed"
+            ),
+            "{halted}"
+        );
+        assert_eq!(
+            (
+                halted["waves"][0]["failed"].as_u64(),
+                halted["waves"][0]["in_progress"].as_u64()
+            ),
+            (Some(0), Some(1)),
+            "no update failed: {halted}"
+        );
+        let (_, list) = server.get("/api/v1/rollouts", &token).await;
+        assert_eq!(
+            list["items"][0]["halt_reason"], halted["halt_reason"],
+            "{list}"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn rollouts_are_checked_and_one_runs_at_a_time() {
-    let releases = releases(&[VERSION, "9.1.0-beta.1"]);
-    each_backend_with(releases.path(), |server| async move {
+    let releases = agent_releases(&[VERSION, "9.1.0-beta.1"]);
+    each_backend_with_releases(Some(releases.path()), |server| async move {
         let token = server.admin_token().await;
         for (body, status, needle) in [
             (json!({"version": "9.9.9"}), StatusCode::CONFLICT, "no agent build of 9.9.9"),
@@ -343,8 +373,8 @@ async fn rollouts_are_checked_and_one_runs_at_a_time() {
 
 #[tokio::test]
 async fn an_agent_whose_policy_asks_for_a_maintenance_window_is_updated_inside_one() {
-    let releases = releases(&[VERSION]);
-    each_backend_with(releases.path(), |server| async move {
+    let releases = agent_releases(&[VERSION]);
+    each_backend_with_releases(Some(releases.path()), |server| async move {
         let token = server.admin_token().await;
         let (_, _, key) = server.client_site_key(&token).await;
         let agent = enroll(&server, &key, "window-agent").await;

@@ -6,49 +6,18 @@
 //! and acknowledged; repeated failed starts raise an alert. (The real agent
 //! and watchdog verifying, swapping and rolling back: `end_to_end/updates.rs`.)
 
+use crate::releases::{agent_releases, each_backend_with_releases};
 use crate::support::*;
 use crate::wire::*;
 use gururmm_protocol::{
     AgentFrame, ServerFrame, UpdateOffer, UpdateReport, UpdateState, WatchdogEvent,
     WatchdogEventKind,
 };
-use gururmm_store::testing::TestDatabase;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 const VERSION: &str = "9.0.0";
 const FILE: &str = "gururmm-agent-9.0.0-linux-x86_64";
-
-/// A releases directory with the files an offer carries (their content is
-/// the agent's to verify; the server passes them on as they are).
-fn releases() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for (name, content) in [
-        (format!("{FILE}.json"), "manifest of 9.0.0"),
-        (format!("{FILE}.json.minisig"), "signature of the manifest"),
-        ("keys.json".to_string(), "key statement"),
-        (
-            "keys.json.minisig".to_string(),
-            "signature of the statement",
-        ),
-        (FILE.to_string(), "the binary"),
-    ] {
-        std::fs::write(dir.path().join(name), content).unwrap();
-    }
-    dir
-}
-
-async fn each_backend_with<F, Fut>(releases: Option<&std::path::Path>, test: F)
-where
-    F: Fn(TestServer) -> Fut,
-    Fut: std::future::Future<Output = ()>,
-{
-    for database in TestDatabase::all().await {
-        let mut config = test_config();
-        config.releases_dir = releases.map(std::path::Path::to_path_buf);
-        test(TestServer::start_with(database, config).await).await;
-    }
-}
 
 /// The next update offer, skipping other frames.
 async fn next_offer(socket: &mut Socket) -> UpdateOffer {
@@ -71,8 +40,9 @@ async fn history(server: &TestServer, token: &str, agent: &EnrolledAgent) -> Val
 
 #[tokio::test]
 async fn an_update_is_offered_with_the_published_files_until_the_agent_answers() {
-    let releases = releases();
-    each_backend_with(Some(releases.path()), |server| async move {
+    let dir = agent_releases(&[VERSION]);
+    let releases = dir.path();
+    each_backend_with_releases(Some(releases), |server| async move {
         let token = server.admin_token().await;
         let (_, _, key) = server.client_site_key(&token).await;
         let agent = enroll(&server, &key, "update-offer").await;
@@ -107,19 +77,20 @@ async fn an_update_is_offered_with_the_published_files_until_the_agent_answers()
             (offer.version.as_str(), offer.file.as_str()),
             (VERSION, FILE)
         );
+        let published = |name: &str| std::fs::read_to_string(releases.join(name)).unwrap();
         assert_eq!(
-            (
+            [
                 offer.manifest.as_str(),
                 offer.manifest_signature.as_str(),
                 offer.keys.as_str(),
                 offer.keys_signature.as_str()
-            ),
-            (
-                "manifest of 9.0.0",
-                "signature of the manifest",
-                "key statement",
-                "signature of the statement"
-            ),
+            ],
+            [
+                published(&format!("{FILE}.json")),
+                published(&format!("{FILE}.json.minisig")),
+                published("keys.json"),
+                published("keys.json.minisig"),
+            ],
             "the signed files, as published"
         );
         assert_eq!(offer.health_deadline_seconds, 180);
@@ -189,8 +160,8 @@ async fn an_update_is_offered_with_the_published_files_until_the_agent_answers()
 
 #[tokio::test]
 async fn update_requests_are_checked_before_anything_is_offered() {
-    let releases = releases();
-    each_backend_with(Some(releases.path()), |server| async move {
+    let releases = agent_releases(&[VERSION]);
+    each_backend_with_releases(Some(releases.path()), |server| async move {
         let token = server.admin_token().await;
         let (_, _, key) = server.client_site_key(&token).await;
         let agent = enroll(&server, &key, "update-checks").await;
@@ -224,7 +195,7 @@ async fn update_requests_are_checked_before_anything_is_offered() {
             (
                 json!({"version": "9.1.0"}),
                 StatusCode::CONFLICT,
-                "gururmm-agent-9.1.0-linux-x86_64.json",
+                "serves no agent build of 9.1.0 for linux x86_64",
             ),
             (
                 json!({"version": VERSION, "channel": "beta"}),
@@ -249,7 +220,7 @@ async fn update_requests_are_checked_before_anything_is_offered() {
     })
     .await;
     // Without a releases directory there is nothing to offer.
-    each_backend_with(None, |server| async move {
+    each_backend_with_releases(None, |server| async move {
         let token = server.admin_token().await;
         let (_, _, key) = server.client_site_key(&token).await;
         let agent = enroll(&server, &key, "update-no-releases").await;
@@ -262,6 +233,56 @@ async fn update_requests_are_checked_before_anything_is_offered() {
             .await;
         assert_eq!(status, StatusCode::CONFLICT, "{answer}");
         assert_eq!(answer["error"]["code"], "no_releases");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn update_now_refuses_a_build_the_catalog_leaves_out() {
+    // Each build is in the directory, but not as the catalog serves it: an
+    // agent offered one could not download what the manifest promises.
+    let dir = agent_releases(&["9.1.0", "9.2.0", "9.3.0"]);
+    let artifact = |version: &str| {
+        dir.path()
+            .join(format!("gururmm-agent-{version}-linux-x86_64"))
+    };
+    std::fs::remove_file(artifact("9.1.0")).unwrap();
+    std::fs::write(artifact("9.2.0"), "shorter").unwrap();
+    std::fs::remove_file(
+        dir.path()
+            .join("gururmm-agent-9.3.0-linux-x86_64.json.minisig"),
+    )
+    .unwrap();
+    each_backend_with_releases(Some(dir.path()), |server| async move {
+        let token = server.admin_token().await;
+        let (_, _, key) = server.client_site_key(&token).await;
+        let agent = enroll(&server, &key, "update-left-out").await;
+        let mut socket = connect(&server, &agent).await;
+        for version in ["9.1.0", "9.2.0", "9.3.0"] {
+            let (status, answer) = server
+                .post(
+                    &format!("/api/v1/agents/{}/update", agent.id),
+                    &token,
+                    json!({"version": version}),
+                )
+                .await;
+            assert_eq!(status, StatusCode::CONFLICT, "{version}: {answer}");
+            assert_eq!(answer["error"]["code"], "release_missing", "{answer}");
+            let message = answer["error"]["message"].as_str().unwrap();
+            assert!(
+                message.contains(&format!(
+                    "serves no agent build of {version} for linux x86_64"
+                )),
+                "{message}"
+            );
+        }
+        assert_eq!(history(&server, &token, &agent).await["updates"], json!([]));
+        // Nothing was offered to the connected agent.
+        send(&mut socket, &AgentFrame::Heartbeat).await;
+        assert!(matches!(
+            next(&mut socket).await,
+            Ok(ServerFrame::HeartbeatAck)
+        ));
     })
     .await;
 }
@@ -282,8 +303,8 @@ fn event(
 
 #[tokio::test]
 async fn watchdog_reports_finish_attempts_are_stored_once_and_repeated_failures_raise_an_alert() {
-    let releases = releases();
-    each_backend_with(Some(releases.path()), |server| async move {
+    let releases = agent_releases(&[VERSION]);
+    each_backend_with_releases(Some(releases.path()), |server| async move {
         let token = server.admin_token().await;
         let (_, _, key) = server.client_site_key(&token).await;
         let agent = enroll(&server, &key, "update-watchdog").await;

@@ -336,4 +336,51 @@ where
             })
             .collect()
     }
+
+    async fn rollout_restarts(
+        &self,
+        rollout: RolloutId,
+        since: DateTime<Utc>,
+        now: DateTime<Utc>,
+        longest: chrono::Duration,
+    ) -> StoreResult<RolloutRestarts> {
+        // Per installed attempt: `start` (install or `since`), `span` (from
+        // there to now, capped), then its restarts in [start, start + span)
+        // and in [offered - span, offered), both ranges of the
+        // (agent_id, at) index. Both backends have CASE but not one spelling
+        // of a two-argument max, hence the CASEs.
+        let (agents, on_release, on_previous): (i64, i64, i64) = sqlx::query_as(
+            "SELECT COUNT(*), CAST(COALESCE(SUM(c.on_release), 0) AS BIGINT), \
+             CAST(COALESCE(SUM(c.on_previous), 0) AS BIGINT) FROM ( \
+               SELECT \
+                 (SELECT COUNT(*) FROM agent_watchdog_events e WHERE e.agent_id = w.agent_id \
+                  AND e.kind = 'restarted' AND e.at >= w.start AND e.at < w.start + w.span) \
+                  AS on_release, \
+                 (SELECT COUNT(*) FROM agent_watchdog_events e WHERE e.agent_id = w.agent_id \
+                  AND e.kind = 'restarted' AND e.at >= w.offered - w.span AND e.at < w.offered) \
+                  AS on_previous \
+               FROM ( \
+                 SELECT s.agent_id, s.offered, s.start, \
+                   CASE WHEN $3 - s.start > $4 THEN $4 ELSE $3 - s.start END AS span \
+                 FROM ( \
+                   SELECT agent_id, created_at AS offered, \
+                     CASE WHEN updated_at > $2 THEN updated_at ELSE $2 END AS start \
+                   FROM agent_updates WHERE rollout_id = $1 AND state = 'installed' \
+                 ) s \
+               ) w \
+             ) c",
+        )
+        .bind(rollout.to_string())
+        .bind(millis(since))
+        .bind(millis(now))
+        .bind(longest.num_milliseconds())
+        .fetch_one(&self.read)
+        .await?;
+        let count = |n: i64| u32::try_from(n).unwrap_or(u32::MAX);
+        Ok(RolloutRestarts {
+            agents: count(agents),
+            on_release: count(on_release),
+            on_previous: count(on_previous),
+        })
+    }
 }

@@ -19,6 +19,7 @@ mod maintenance;
 mod metrics;
 mod monitoring;
 mod notifications;
+mod rollouts;
 mod scripts_and_jobs;
 mod tenancy;
 mod users;
