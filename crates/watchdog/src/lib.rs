@@ -13,3 +13,7 @@ pub mod supervise;
 pub mod swap;
 #[cfg(windows)]
 pub mod windows;
+
+/// The Windows service that runs the watchdog (the MSI and the agent's
+/// `install` create it).
+pub const WINDOWS_SERVICE_NAME: &str = "GuruRMMAgent";

@@ -28,7 +28,7 @@ use windows_service::service_manager::{ServiceManager, ServiceManagerAccess};
 use windows_service::{define_windows_service, service_dispatcher};
 
 /// The service's name, as the MSI and `gururmm-agent install` create it.
-pub const SERVICE_NAME: &str = "GuruRMMAgent";
+pub const SERVICE_NAME: &str = crate::WINDOWS_SERVICE_NAME;
 /// What the service control manager is told to wait for while the agent
 /// stops: the supervisor notices the stop within half a second and then
 /// ends the agent.

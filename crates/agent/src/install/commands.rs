@@ -6,7 +6,8 @@
 //! no service manager is touched and root privileges are not needed.
 
 use super::files::{self, Inspection, Sources, Written};
-use super::{linux, service_command, systemd, Layout, RunSettings};
+use super::manager::Manager;
+use super::{launchd, linux, service_command, systemd, Layout, RunSettings};
 use crate::enroll::{self, EnrollError};
 use crate::enroll_key::EnrollKeySource;
 use crate::state::{self, Identity};
@@ -29,46 +30,39 @@ pub struct InstallOptions {
     pub root: Option<PathBuf>,
 }
 
-/// Where the commands work, and whether they drive the service manager.
+/// Where the commands work, and the service manager they drive.
 struct Target {
     layout: Layout,
-    /// The real root with systemd running: units are started and stopped.
-    systemd: bool,
-    /// Why the service manager is left alone, if it is.
-    no_systemd_reason: Option<String>,
+    /// The service manager, or why it is left alone.
+    manager: Result<Manager, String>,
 }
 
 impl Target {
     /// The layout for this OS, moved under `root` if given. The real root
-    /// needs root privileges when `privileged` (install, uninstall).
+    /// needs administrator privileges when `privileged` (install, uninstall).
     fn new(root: Option<&Path>, privileged: bool) -> Result<Target> {
-        if !cfg!(target_os = "linux") {
-            bail!(
-                "`install`, `uninstall` and `status` manage the systemd service on Linux; on \
-                 Windows install the agent with its MSI (it defines the GuruRMMAgent service), \
-                 on macOS load the launchd daemon from src/install/launchd.rs by hand"
-            );
-        }
-        let layout = Layout::linux();
+        let layout = Layout::here()?;
         if let Some(root) = root {
             return Ok(Target {
                 layout: layout.under(root),
-                systemd: false,
-                no_systemd_reason: Some(format!(
+                manager: Err(format!(
                     "below the scratch root {} the service manager is not used",
                     root.display()
                 )),
             });
         }
-        if privileged && !linux::running_as_root() {
-            bail!("this must run as root (sudo): it writes below /opt, /etc and /var/lib and manages a system service");
+        // Windows' service control manager refuses a non-administrator itself.
+        if privileged && cfg!(unix) && !linux::running_as_root() {
+            bail!(
+                "this must run as root (sudo): it writes below {} and {} and manages a system \
+                 service",
+                layout.binary.parent().unwrap_or(Path::new("/")).display(),
+                layout.state_dir.display()
+            );
         }
-        let systemd = linux::systemd_running();
         Ok(Target {
             layout,
-            systemd,
-            no_systemd_reason: (!systemd)
-                .then(|| "systemd is not running here (/run/systemd/system is missing)".to_owned()),
+            manager: Manager::here(),
         })
     }
 }
@@ -239,51 +233,56 @@ fn put_in_place(
         files::copy_executable(from, to)?;
         say(&format!("installed {}", to.display()));
     }
-    let unit = systemd::unit(layout, settings);
-    if let Some(directory) = layout.service_file.parent() {
-        std::fs::create_dir_all(directory)
-            .with_context(|| format!("creating {}", directory.display()))?;
+    if let Some(service_file) = &layout.service_file {
+        let definition = if cfg!(target_os = "macos") {
+            launchd::plist(layout, settings)
+        } else {
+            systemd::unit(layout, settings)
+        };
+        if let Some(directory) = service_file.parent() {
+            std::fs::create_dir_all(directory)
+                .with_context(|| format!("creating {}", directory.display()))?;
+        }
+        written.add(service_file.clone());
+        state::write_file_atomically(service_file, definition.as_bytes(), 0o644)?;
+        say(&format!("wrote {}", service_file.display()));
     }
-    written.add(layout.service_file.clone());
-    state::write_file_atomically(&layout.service_file, unit.as_bytes(), 0o644)?;
-    say(&format!("wrote {}", layout.service_file.display()));
     Ok(())
 }
 
-/// Starts (or restarts, when reinstalled over a running one) the unit, or
-/// says how it would be started.
+/// Starts (or restarts, when reinstalled over a running one) the service,
+/// or says how it would be started.
 fn start(target: &Target, settings: &RunSettings, say: &mut dyn FnMut(&str)) -> Result<()> {
-    let unit = systemd::UNIT_NAME;
-    if !target.systemd {
-        say(&format!(
-            "not started: {}. With systemd: systemctl daemon-reload && systemctl enable --now \
-             {unit}; it runs {}",
-            target.no_systemd_reason.as_deref().unwrap_or_default(),
+    match target.manager {
+        Ok(manager) => say(&manager.start(&target.layout, settings)?),
+        Err(ref reason) => say(&format!(
+            "not started: {reason}. It runs {}",
             service_command(&target.layout, settings).join(" ")
-        ));
-        return Ok(());
+        )),
     }
-    linux::systemctl(&["daemon-reload"])?;
-    linux::systemctl(&["enable", unit])?;
-    linux::systemctl(&["restart", unit])?;
-    say(&format!("started {unit} (enabled at boot)"));
     Ok(())
 }
 
-/// `uninstall`: stops and disables the service, removes its unit and the
-/// binaries, and with `purge` the state directory. Idempotent.
+/// `uninstall`: stops the service and removes it from the service manager,
+/// removes its definition and the binaries, and with `purge` the state
+/// directory. Idempotent.
 pub fn uninstall(root: Option<&Path>, purge: bool, say: &mut dyn FnMut(&str)) -> Result<()> {
     let target = Target::new(root, true)?;
     let layout = &target.layout;
-    let unit = systemd::UNIT_NAME;
-    if target.systemd && layout.service_file.exists() {
-        linux::systemctl(&["disable", "--now", unit])?;
-        say(&format!("stopped and disabled {unit}"));
+    if let Ok(manager) = target.manager {
+        if manager.stop(layout)? {
+            say(&format!(
+                "stopped and removed the service {}",
+                manager.name()
+            ));
+        }
     }
     let removed = files::remove_all(&files::removals(layout, purge))?;
     files::remove_empty_program_dirs(layout);
-    if target.systemd && removed.contains(&layout.service_file) {
-        linux::systemctl(&["daemon-reload"])?;
+    if let (Ok(manager), Some(service_file)) = (target.manager, &layout.service_file) {
+        if removed.contains(service_file) {
+            manager.forget()?;
+        }
     }
     if removed.is_empty() {
         say("nothing to remove: the agent is not installed");
@@ -308,13 +307,9 @@ pub fn status(root: Option<&Path>) -> Result<(serde_json::Value, bool)> {
     let target = Target::new(root, false)?;
     let layout = &target.layout;
     let inspection = Inspection::of(layout);
-    let service = if target.systemd {
-        linux::unit_state()?
-    } else {
-        format!(
-            "unknown: {}",
-            target.no_systemd_reason.as_deref().unwrap_or_default()
-        )
+    let service = match &target.manager {
+        Ok(manager) => manager.state()?,
+        Err(reason) => format!("unknown: {reason}"),
     };
     let (enrolled, identity_error) = match &inspection.identity {
         Ok(identity) => (identity.as_ref(), None),

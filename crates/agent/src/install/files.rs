@@ -62,8 +62,9 @@ pub struct Inspection {
 
 impl Inspection {
     pub fn of(layout: &Layout) -> Inspection {
-        let files = [&layout.binary, &layout.watchdog, &layout.service_file]
+        let files = [&layout.binary, &layout.watchdog]
             .into_iter()
+            .chain(&layout.service_file)
             .map(|path| (path.clone(), path.exists()))
             .collect();
         Inspection {
@@ -87,12 +88,12 @@ impl Inspection {
 /// nothing restarts what follows), the binaries and the rollback copy, and
 /// with `purge` the state directory (identity, spool, journal, CA copy).
 pub fn removals(layout: &Layout, purge: bool) -> Vec<PathBuf> {
-    let mut paths = vec![
-        layout.service_file.clone(),
+    let mut paths: Vec<PathBuf> = layout.service_file.iter().cloned().collect();
+    paths.extend([
         layout.watchdog.clone(),
         layout.binary.clone(),
         layout.previous_binary(),
-    ];
+    ]);
     if purge {
         paths.push(layout.state_dir.clone());
     }

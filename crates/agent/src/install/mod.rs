@@ -1,19 +1,22 @@
 //! `gururmm-agent install | uninstall | status`: where an installed agent
 //! lives on each OS, the service definitions that run it under its watchdog
-//! (a systemd unit on Linux, a launchd daemon on macOS; on Windows the
-//! `GuruRMMAgent` service is defined by the installer and `service.rs`), and
-//! the commands that put it there and take it away.
+//! (a systemd unit on Linux, a launchd daemon on macOS, the `GuruRMMAgent`
+//! service on Windows, which the MSI defines too), and the commands that put
+//! it there and take it away.
 //!
 //! The generators and the planning in [`files`] are pure or work on any
 //! directory, so they are tested here (with scratch roots) whichever OS runs
 //! the tests; `packaging/gururmm-agent.service` is the generator's output for
 //! the default layout (a test keeps them equal). The service manager is
-//! driven by the OS leaf ([`linux`]: systemd).
+//! driven by the OS leaves ([`manager`]: systemd, launchd, the Windows
+//! service control manager).
 
 pub mod commands;
 pub mod files;
 pub mod launchd;
 pub mod linux;
+pub mod manager;
+pub mod scm;
 pub mod systemd;
 
 use std::path::{Path, PathBuf};
@@ -31,8 +34,9 @@ pub struct Layout {
     pub watchdog: PathBuf,
     /// Its identity, command spool and journal.
     pub state_dir: PathBuf,
-    /// The service definition.
-    pub service_file: PathBuf,
+    /// The service definition's file; none on Windows, where the service
+    /// control manager keeps the definition.
+    pub service_file: Option<PathBuf>,
 }
 
 impl Layout {
@@ -43,7 +47,10 @@ impl Layout {
             binary: PathBuf::from("/opt/gururmm/bin/gururmm-agent"),
             watchdog: PathBuf::from(format!("/opt/gururmm/bin/{WATCHDOG_NAME}")),
             state_dir: PathBuf::from(format!("/var/lib/{}", systemd::STATE_DIRECTORY)),
-            service_file: PathBuf::from(format!("/etc/systemd/system/{}", systemd::UNIT_NAME)),
+            service_file: Some(PathBuf::from(format!(
+                "/etc/systemd/system/{}",
+                systemd::UNIT_NAME
+            ))),
         }
     }
 
@@ -54,18 +61,59 @@ impl Layout {
             binary: PathBuf::from("/usr/local/gururmm/bin/gururmm-agent"),
             watchdog: PathBuf::from(format!("/usr/local/gururmm/bin/{WATCHDOG_NAME}")),
             state_dir: PathBuf::from("/Library/Application Support/GuruRMM"),
-            service_file: PathBuf::from(format!("/Library/LaunchDaemons/{}.plist", launchd::LABEL)),
+            service_file: Some(PathBuf::from(format!(
+                "/Library/LaunchDaemons/{}.plist",
+                launchd::LABEL
+            ))),
         }
     }
 
-    /// This layout below `root` (a scratch root for tests and package builds).
+    /// The layout on Windows below the given `%ProgramFiles%` and
+    /// `%ProgramData%`, as the MSI installs it: `GuruRMM` in both.
+    pub fn windows(program_files: &Path, program_data: &Path) -> Layout {
+        let bin = program_files.join("GuruRMM");
+        Layout {
+            binary: bin.join("gururmm-agent.exe"),
+            watchdog: bin.join(format!("{WATCHDOG_NAME}.exe")),
+            state_dir: program_data.join("GuruRMM"),
+            service_file: None,
+        }
+    }
+
+    /// The layout of the OS this runs on, or why there is none.
+    pub fn here() -> anyhow::Result<Layout> {
+        if cfg!(target_os = "linux") {
+            Ok(Layout::linux())
+        } else if cfg!(target_os = "macos") {
+            Ok(Layout::macos())
+        } else if cfg!(windows) {
+            let folder = |name: &str, default: &str| {
+                PathBuf::from(std::env::var_os(name).unwrap_or_else(|| default.into()))
+            };
+            Ok(Layout::windows(
+                &folder("ProgramFiles", r"C:\Program Files"),
+                &folder("ProgramData", r"C:\ProgramData"),
+            ))
+        } else {
+            anyhow::bail!("`install` knows Linux (systemd), macOS (launchd) and Windows")
+        }
+    }
+
+    /// This layout below `root` (a scratch root for tests and package
+    /// builds): each path without its root or drive, below `root`.
     pub fn under(&self, root: &Path) -> Layout {
-        let inside = |path: &Path| root.join(path.strip_prefix("/").unwrap_or(path));
+        let inside = |path: &Path| {
+            root.join(
+                path.components()
+                    .filter(|part| matches!(part, std::path::Component::Normal(_)))
+                    .collect::<PathBuf>(),
+            )
+        };
         Layout {
             binary: inside(&self.binary),
             watchdog: inside(&self.watchdog),
             state_dir: inside(&self.state_dir),
-            service_file: inside(&self.service_file),
+            service_file: self.service_file.as_deref().map(inside),
         }
     }
 

@@ -1,3 +1,4 @@
+use super::scm;
 use super::*;
 use crate::state;
 
@@ -50,7 +51,7 @@ fn paths_are_quoted_for_systemd_and_escaped_for_launchd() {
         binary: "/opt/My Tools/50%/gururmm-agent".into(),
         watchdog: "/opt/My Tools/50%/gururmm-watchdog".into(),
         state_dir: "/var/lib/a\"b".into(),
-        service_file: "/etc/systemd/system/gururmm-agent.service".into(),
+        service_file: Some("/etc/systemd/system/gururmm-agent.service".into()),
     };
     assert!(systemd::unit(&odd, &RunSettings::default()).contains(
         r#"ExecStart="/opt/My Tools/50%%/gururmm-watchdog" --state-dir "/var/lib/a\"b" -- "/opt/My Tools/50%%/gururmm-agent" run --state-dir "/var/lib/a\"b""#
@@ -84,8 +85,10 @@ fn layouts_move_under_a_scratch_root() {
         Path::new("/tmp/root/var/lib/gururmm-agent")
     );
     assert_eq!(
-        moved.service_file,
-        Path::new("/tmp/root/etc/systemd/system/gururmm-agent.service")
+        moved.service_file.as_deref(),
+        Some(Path::new(
+            "/tmp/root/etc/systemd/system/gururmm-agent.service"
+        ))
     );
     assert_eq!(
         moved.watchdog,
@@ -94,6 +97,51 @@ fn layouts_move_under_a_scratch_root() {
     assert_eq!(
         moved.previous_binary(),
         Path::new("/tmp/root/opt/gururmm/bin/gururmm-agent.previous")
+    );
+}
+
+#[test]
+fn the_windows_service_is_the_one_the_msi_installs() {
+    let layout = Layout::windows(Path::new(r"C:\Program Files"), Path::new(r"C:\ProgramData"));
+    assert_eq!(layout.service_file, None);
+    assert_eq!(
+        layout.binary,
+        Path::new(r"C:\Program Files").join("GuruRMM/gururmm-agent.exe")
+    );
+    let settings = RunSettings {
+        allow_insecure_http: true,
+        ca_cert: Some(layout.state_dir.join("server-ca.pem")),
+    };
+    let state_dir = layout.state_dir.display().to_string();
+    let binary = layout.binary.display().to_string();
+    let ca_cert = layout.ca_cert().display().to_string();
+    assert_eq!(
+        scm::service_arguments(&layout, &settings),
+        [
+            "--service",
+            "--state-dir",
+            &state_dir,
+            "--",
+            &binary,
+            "service",
+            "--state-dir",
+            &state_dir,
+            "--allow-insecure-http",
+            "--ca-cert",
+            &ca_cert,
+        ]
+    );
+    // The MSI's arguments are the same (with its own quoting).
+    let wxs = include_str!("../../packaging/windows/gururmm-agent.wxs");
+    assert!(wxs.contains(
+        r#"Arguments="--service --state-dir &quot;[CommonAppDataFolder]GuruRMM&quot; -- &quot;[INSTALLDIR]gururmm-agent.exe&quot; service --state-dir &quot;[CommonAppDataFolder]GuruRMM&quot;""#
+    ));
+    // A scratch root takes the paths without their drive.
+    let moved = layout.under(Path::new("/tmp/root"));
+    assert!(moved.binary.starts_with("/tmp/root"), "{moved:?}");
+    assert!(
+        moved.binary.ends_with("GuruRMM/gururmm-agent.exe"),
+        "{moved:?}"
     );
 }
 
@@ -172,7 +220,7 @@ fn uninstall_removes_what_install_wrote_and_purge_the_state_too() {
         &layout.binary,
         &layout.watchdog,
         &layout.previous_binary(),
-        &layout.service_file,
+        layout.service_file.as_ref().unwrap(),
         &state::identity_path(&layout.state_dir),
     ] {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();

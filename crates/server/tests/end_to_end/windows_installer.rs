@@ -337,3 +337,93 @@ async fn the_installer_sets_up_the_service_that_enrolls_and_uninstalls_cleanly()
         .join("drive_c/ProgramData/GuruRMM/agent.json")
         .is_file());
 }
+
+/// `gururmm-agent.exe` with `args` in `wine`'s prefix, from its build
+/// directory (beside the watchdog, which `install` copies); success and output.
+fn agent_command(wine: &Wine, args: &[&str]) -> (bool, String) {
+    let mut command = wine.command("wine");
+    command.arg(&wine.agent).args(args);
+    finished(
+        command,
+        &wine.logs.join("agent-command.log"),
+        &format!("gururmm-agent {}", args.join(" ")),
+    )
+}
+
+#[tokio::test]
+async fn install_creates_the_service_and_uninstall_purge_removes_everything() {
+    if !suite_enabled() {
+        return;
+    }
+    let database = TestDatabase::sqlite().await;
+    let data = tempfile::tempdir().unwrap();
+    let setup = ServerSetup::new(data.path(), &database.url, &[]);
+    let _server = setup.start().await;
+    let api = setup.api().await;
+    let wine = Wine::prepare("install-command");
+    let program_dir = wine.prefix.path.join("drive_c/Program Files/GuruRMM");
+    let state_dir = wine.prefix.path.join("drive_c/ProgramData/GuruRMM");
+    let _log = ServiceLog(state_dir.clone());
+    wine.shim_system_wide(&["gururmm-agent.exe", "gururmm-watchdog.exe"]);
+    wine.prefix
+        .start_persistent_server(&wine.logs.join("wineserver.log"))
+        .expect("a persistent wineserver");
+    let key = data.path().join("key");
+    std::fs::write(&key, format!("{}\n", api.enrollment_key().await)).unwrap();
+
+    let (ok, text) = agent_command(
+        &wine,
+        &[
+            "install",
+            "--server",
+            &setup.base,
+            "--enroll-key-file",
+            &windows_path(&key),
+            "--allow-insecure-http",
+        ],
+    );
+    assert!(ok, "install: {text}");
+    assert!(
+        text.contains("created and started the GuruRMMAgent service"),
+        "{text}"
+    );
+    for program in ["gururmm-agent.exe", "gururmm-watchdog.exe"] {
+        assert!(program_dir.join(program).is_file(), "{program}: {text}");
+    }
+    wait_for_status(&api, "online", "the installed agent is online").await;
+    // Wine's sc has no `qc`: the definition as the service manager stores it.
+    let (_, query) = wine_tool(
+        &wine,
+        &[
+            "reg",
+            "query",
+            r"HKLM\System\CurrentControlSet\Services\GuruRMMAgent",
+            "/v",
+            "ImagePath",
+        ],
+    );
+    assert!(
+        query.contains("gururmm-watchdog.exe") && query.contains("--service"),
+        "the service runs the watchdog: {query}"
+    );
+    let (ok, status) = agent_command(&wine, &["status"]);
+    assert!(ok, "status: {status}");
+    assert!(
+        status.contains(r#""installed": true"#) && status.contains(r#""service": "running""#),
+        "{status}"
+    );
+
+    let (ok, text) = agent_command(&wine, &["uninstall", "--purge"]);
+    assert!(ok, "uninstall: {text}");
+    wait_for_status(&api, "offline", "the uninstalled agent is offline").await;
+    let (_, query) = wine_tool(&wine, &["sc", "query", "GuruRMMAgent"]);
+    assert!(
+        !query.contains("STATE"),
+        "the service is still there: {query}"
+    );
+    assert!(!program_dir.join("gururmm-agent.exe").exists(), "{text}");
+    assert!(!program_dir.join("gururmm-watchdog.exe").exists(), "{text}");
+    assert!(!state_dir.exists(), "--purge removes the state: {text}");
+    let (ok, status) = agent_command(&wine, &["status"]);
+    assert!(!ok && status.contains(r#""installed": false"#), "{status}");
+}
