@@ -45,9 +45,9 @@ describe("dashboard against a live server", () => {
       const key = (await page.getByTestId("enrollment-key-value").textContent())?.trim() ?? "";
       expect(key.length).toBeGreaterThan(8);
       const command = (await page.getByTestId("install-command").textContent()) ?? "";
-      // The key is piped in, never on the agent's command line.
-      expect(command).toContain(`echo '${key}' | sudo gururmm-agent run`);
-      expect(command).toContain("--enroll-key-stdin");
+      // The key goes into a private file, never on the agent's command line.
+      expect(command).toContain(`(umask 077 && echo '${key}' > gururmm-enroll.key) && sudo gururmm-agent install`);
+      expect(command).toContain("--enroll-key-file gururmm-enroll.key");
       expect(command).not.toContain(`--enroll-key ${key}`);
       expect(command).toContain(`--server ${new URL(baseUrl).origin}`);
       // The suite's server is plain HTTP on loopback, which the agent accepts only when told to.

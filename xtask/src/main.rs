@@ -661,6 +661,8 @@ fn browser_suite(specs: &[String]) -> Result<()> {
         let mut command = npm(&npm_args);
         command
             .env("GURURMM_E2E_URL", &stack.base)
+            // packages.e2e.ts publishes a package there for its test.
+            .env("GURURMM_E2E_RELEASES_DIR", &releases)
             .env("GURURMM_E2E_EMAIL", email)
             .env("GURURMM_E2E_PASSWORD", &password)
             .env("GURURMM_E2E_AGENT_HOSTNAME", &stack.agent_hostname);

@@ -10,6 +10,7 @@
 //! gururmm-release sign    --key signing.key --password-file pw --artifact target/release/gururmm-agent \
 //!                         --version 0.2.0 --platform linux --arch x86_64 --releases-dir /srv/gururmm/releases
 //! gururmm-release sign    --product gururmm-watchdog --artifact target/release/gururmm-watchdog … (the same)
+//! gururmm-release sign    --product gururmm-agent-deb --artifact target/package/gururmm-agent_0.2.0_amd64.deb … (the same)
 //! gururmm-release verify  --root root.pub --releases-dir /srv/gururmm/releases \
 //!                         --artifact gururmm-agent-0.2.0-linux-x86_64
 //! gururmm-release verify  --product gururmm-watchdog --artifact gururmm-watchdog-0.2.0-linux-x86_64 … (the same)

@@ -197,7 +197,8 @@ pub fn app(state: AppState) -> Router {
 /// until its buffer fills, so events would arrive late and in lumps
 /// (tower-http's default predicate skips `text/event-stream`, as it skips images,
 /// gRPC and bodies under 32 bytes); never for a protocol switch (the agent
-/// WebSocket); never for release binaries or part of a file (a range's
+/// WebSocket); never for release binaries and packages (compressed already)
+/// or part of a file (a range's
 /// offsets and lengths are of the file's bytes, which a resumed download
 /// appends to what it has).
 fn compression(
@@ -213,7 +214,10 @@ fn compression(
     tower_http::compression::CompressionLayer::new().compress_when(
         DefaultPredicate::new()
             .and(whole_and_not_an_upgrade)
-            .and(NotForContentType::const_new("application/octet-stream")),
+            .and(NotForContentType::const_new("application/octet-stream"))
+            .and(NotForContentType::const_new(
+                "application/vnd.debian.binary-package",
+            )),
     )
 }
 

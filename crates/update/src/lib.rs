@@ -39,8 +39,11 @@ pub const AGENT_PRODUCT: &str = "gururmm-agent";
 /// The product name in every manifest of the watchdog that supervises the
 /// agent; its releases are signed and laid out like the agent's.
 pub const WATCHDOG_PRODUCT: &str = "gururmm-watchdog";
+/// The product name of the agent's Debian package (`cargo xtask package
+/// agent`), which a site's page offers for download; agents never take it.
+pub const DEB_PRODUCT: &str = "gururmm-agent-deb";
 /// Every product a releases directory holds.
-pub const PRODUCTS: [&str; 2] = [AGENT_PRODUCT, WATCHDOG_PRODUCT];
+pub const PRODUCTS: [&str; 3] = [AGENT_PRODUCT, WATCHDOG_PRODUCT, DEB_PRODUCT];
 /// The signing-key statement's file name in a releases directory.
 pub const KEYS_FILE: &str = "keys.json";
 /// Added to a signed file's name for its signature.
@@ -472,8 +475,14 @@ pub fn artifact_name(version: &str, platform: &str, arch: &str) -> String {
 }
 
 /// The file name of any product's artifact: `<product>-<version>-<platform>-<arch>`
-/// (with `.exe` on Windows).
+/// (with `.exe` on Windows, `.deb` for the Debian package).
 pub fn product_artifact_name(product: &str, version: &str, platform: &str, arch: &str) -> String {
-    let extension = if platform == "windows" { ".exe" } else { "" };
+    let extension = if product == DEB_PRODUCT {
+        ".deb"
+    } else if platform == "windows" {
+        ".exe"
+    } else {
+        ""
+    };
     format!("{product}-{version}-{platform}-{arch}{extension}")
 }

@@ -4,6 +4,28 @@
  */
 
 export interface paths {
+    "/api/v1/agent-packages/{file}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Downloads a signed Debian package of the agent (product
+         *     `gururmm-agent-deb` in the releases directory), named as Debian names
+         *     it; `Range: bytes=N-` resumes. Its SHA-256 is in the release list. Any
+         *     other file is a 404.
+         */
+        get: operations["download_agent_package"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/agent-releases": {
         parameters: {
             query?: never;
@@ -2692,7 +2714,10 @@ export interface components {
             /** @description The artifact's file name. */
             file: string;
             platform: string;
-            /** @description `gururmm-agent` or `gururmm-watchdog`. */
+            /**
+             * @description `gururmm-agent`, `gururmm-watchdog`, or `gururmm-agent-deb` (the
+             *     agent's Debian package, downloaded with `GET /api/v1/agent-packages/{file}`).
+             */
             product: string;
             /** Format: date-time */
             released_at: string;
@@ -3485,6 +3510,11 @@ export interface components {
              */
             values: Record<string, never>;
         };
+        /**
+         * Format: binary
+         * @description A Debian package (bytes).
+         */
+        DebPackage: string;
         DeletedAgent: {
             client_name: string;
             /**
@@ -5528,6 +5558,70 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    download_agent_package: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The package's file in the releases directory, e.g. gururmm-agent-deb-0.2.0-linux-x86_64.deb */
+                file: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The package */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.debian.binary-package": components["schemas"]["DebPackage"];
+                };
+            };
+            /** @description Part of the package */
+            206: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.debian.binary-package": components["schemas"]["DebPackage"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            416: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     list_agent_releases: {
         parameters: {
             query?: never;

@@ -4,7 +4,7 @@
 //! stream from disk and resume with `Range: bytes=N-`.
 
 use crate::auth::{need, Can};
-use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::error::{ApiError, ApiPath, ApiResult, ErrorBody};
 use crate::services::releases::{Channel, Release};
 use crate::state::AppState;
 use axum::body::Body;
@@ -13,6 +13,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{DateTime, Utc};
+use gururmm_update::DEB_PRODUCT;
 use serde::Serialize;
 use std::sync::Arc;
 use utoipa::ToSchema;
@@ -46,7 +47,8 @@ impl From<Channel> for ReleaseChannel {
 /// One build in the releases directory.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AgentReleaseInfo {
-    /// `gururmm-agent` or `gururmm-watchdog`.
+    /// `gururmm-agent`, `gururmm-watchdog`, or `gururmm-agent-deb` (the
+    /// agent's Debian package, downloaded with `GET /api/v1/agent-packages/{file}`).
     pub product: String,
     pub version: String,
     pub channel: ReleaseChannel,
@@ -111,6 +113,68 @@ pub async fn list_agent_releases(
             .map(AgentReleaseInfo::from)
             .collect(),
     }))
+}
+
+/// A Debian package (bytes).
+#[derive(ToSchema)]
+#[schema(value_type = String, format = Binary)]
+pub struct DebPackage(pub Vec<u8>);
+
+/// Debian's name for an architecture, as `cargo xtask package agent` names
+/// its package (`gururmm-agent_<version>_<arch>.deb`).
+fn debian_arch(arch: &str) -> &str {
+    match arch {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        other => other,
+    }
+}
+
+/// Downloads a signed Debian package of the agent (product
+/// `gururmm-agent-deb` in the releases directory), named as Debian names
+/// it; `Range: bytes=N-` resumes. Its SHA-256 is in the release list. Any
+/// other file is a 404.
+#[utoipa::path(get, path = "/api/v1/agent-packages/{file}", tag = "agents",
+    params(("file" = String, Path, description = "The package's file in the releases directory, e.g. gururmm-agent-deb-0.2.0-linux-x86_64.deb")),
+    security(("bearer" = ["view_agents"])),
+    responses((status = 200, description = "The package", content_type = "application/vnd.debian.binary-package", body = DebPackage),
+        (status = 206, description = "Part of the package", content_type = "application/vnd.debian.binary-package", body = DebPackage),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 416, body = ErrorBody)))]
+pub async fn download_agent_package(
+    State(state): State<AppState>,
+    Can(..): Can<need::ViewAgents>,
+    headers: HeaderMap,
+    ApiPath(file): ApiPath<String>,
+) -> ApiResult<Response> {
+    let not_a_package = || ApiError::not_found("no such agent package");
+    if file.len() > MAX_FILE_NAME {
+        return Err(not_a_package());
+    }
+    let catalog = state.releases.catalog().await;
+    let package = catalog
+        .releases
+        .iter()
+        .find(|release| release.manifest.product == DEB_PRODUCT && release.file() == file)
+        .ok_or_else(not_a_package)?;
+    let download_name = format!(
+        "gururmm-agent_{}_{}.deb",
+        package.manifest.version,
+        debian_arch(&package.manifest.arch)
+    );
+    let (opened, length) = state.releases.open(&file).await.ok_or_else(not_a_package)?;
+    let mut response = file_response(opened, length, &file, &headers)?;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/vnd.debian.binary-package"),
+    );
+    headers.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_str(&format!("attachment; filename=\"{download_name}\""))
+            .map_err(ApiError::internal)?,
+    );
+    Ok(response)
 }
 
 /// `GET /api/v1/agent/releases/{file}`: a release file for an agent (its

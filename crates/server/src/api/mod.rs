@@ -111,6 +111,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(installers::download_installer))
         .routes(routes!(installers::download_release_binary))
         .routes(routes!(agent_releases::list_agent_releases))
+        .routes(routes!(agent_releases::download_agent_package))
         .routes(routes!(agents::enroll))
         .routes(routes!(agents::list_agents))
         .routes(routes!(agents::agent_facets))

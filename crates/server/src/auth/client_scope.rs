@@ -42,6 +42,8 @@ pub const SCOPED_ROUTES: &[&str] = &[
     "POST /api/v1/agents/{id}/update",
     "GET /api/v1/agents/{id}/updates",
     "GET /api/v1/agent-releases",
+    // A signed package of the agent: nothing of any organization's.
+    "GET /api/v1/agent-packages/{file}",
     "GET /api/v1/commands/{id}",
     "POST /api/v1/commands/{id}/cancel",
     "POST /api/v1/commands/{id}/rerun",

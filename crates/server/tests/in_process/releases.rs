@@ -324,3 +324,94 @@ async fn the_release_list_shows_channels_and_keys_to_whoever_may_view_agents() {
     })
     .await;
 }
+
+/// `GET /api/v1/agent-packages/{file}` with a user's `token` and `range`.
+async fn package_get(
+    server: &TestServer,
+    file: &str,
+    token: &str,
+    range: Option<&str>,
+) -> (StatusCode, reqwest::header::HeaderMap, Vec<u8>) {
+    let mut request = server
+        .http
+        .get(format!("{}/api/v1/agent-packages/{file}", server.base))
+        .header("accept-encoding", "gzip, br")
+        .bearer_auth(token);
+    if let Some(range) = range {
+        request = request.header("range", range);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    (status, headers, response.bytes().await.unwrap().to_vec())
+}
+
+#[tokio::test]
+async fn a_debian_package_downloads_under_its_debian_name_and_nothing_else_does() {
+    let releases = releases_dir();
+    let package = agent_build();
+    publish(
+        releases.path(),
+        "gururmm-agent-deb",
+        "0.2.0",
+        "x86_64",
+        &package,
+    );
+    each_backend_with_releases(Some(releases.path()), |server| {
+        let package = package.clone();
+        async move {
+            let admin = server.admin_token().await;
+            let org = server.admin_organization().await;
+            let reader = server
+                .user_token(org, "reader@msp-one.test", Role::ReadOnly)
+                .await;
+            let (_, list): (_, Value) = server.get("/api/v1/agent-releases", &admin).await;
+            let listed = list["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|item| item["product"] == "gururmm-agent-deb")
+                .cloned()
+                .unwrap_or_else(|| panic!("the package is listed: {list}"));
+            let file = "gururmm-agent-deb-0.2.0-linux-x86_64.deb";
+            assert_eq!(listed["file"], file);
+            assert_eq!(listed["sha256"], json!(sha256_hex(&package)));
+            for token in [&admin, &reader] {
+                let (status, headers, body) = package_get(&server, file, token, None).await;
+                assert_eq!(status, StatusCode::OK);
+                assert!(body == package, "the package's own bytes");
+                assert_eq!(
+                    headers["content-disposition"],
+                    "attachment; filename=\"gururmm-agent_0.2.0_amd64.deb\""
+                );
+                assert_eq!(
+                    headers["content-type"],
+                    "application/vnd.debian.binary-package"
+                );
+            }
+            let (status, _, body) = package_get(&server, file, &admin, Some("bytes=1000-")).await;
+            assert_eq!(status, StatusCode::PARTIAL_CONTENT);
+            assert!(body == package[1000..], "the rest of the package");
+            // Only packages: not an agent build, the key statement, a
+            // manifest, another file or a path out of the directory.
+            for other in [
+                "gururmm-agent-0.2.0-linux-x86_64",
+                "keys.json",
+                "gururmm-agent-deb-0.2.0-linux-x86_64.deb.json",
+                "notes.txt",
+                "..%2Fetc%2Fpasswd",
+                &"x".repeat(300),
+            ] {
+                let (status, headers, _) = package_get(&server, other, &admin, None).await;
+                assert_eq!(status, StatusCode::NOT_FOUND, "{other}");
+                assert!(
+                    headers["content-type"].to_str().unwrap().contains("json"),
+                    "a problem with its message: {headers:?}"
+                );
+            }
+            let (status, _, _) = package_get(&server, file, "", None).await;
+            assert_eq!(status, StatusCode::UNAUTHORIZED);
+        }
+    })
+    .await;
+}

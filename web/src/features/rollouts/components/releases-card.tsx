@@ -41,6 +41,9 @@ export function ReleasesBanner({ releases }: { releases: AgentReleaseList | unde
   );
 }
 
+/** What a build of another product than the agent is, under its version. */
+const PRODUCT_LABELS: Record<string, string> = { "gururmm-watchdog": "watchdog", "gururmm-agent-deb": "Debian package" };
+
 export function ReleasesCard() {
   const releases = useAgentReleases();
   const [showWatchdog, setShowWatchdog] = useState(false);
@@ -61,7 +64,7 @@ export function ReleasesCard() {
       actions={
         <label className="flex items-center gap-2 text-xs text-muted-foreground">
           <Switch checked={showWatchdog} onCheckedChange={setShowWatchdog} data-testid="show-watchdog-releases" />
-          Watchdog builds
+          Watchdog builds and packages
         </label>
       }
       data-testid="releases-card"
@@ -94,7 +97,9 @@ function releaseColumns(now: number): DataColumn<AgentRelease>[] {
       cell: (release) => (
         <div className="grid">
           <span className="font-medium tabular-nums">{release.version}</span>
-          {release.product === AGENT_PRODUCT ? null : <span className="text-xs text-muted-foreground">watchdog</span>}
+          {release.product === AGENT_PRODUCT ? null : (
+            <span className="text-xs text-muted-foreground">{PRODUCT_LABELS[release.product] ?? release.product}</span>
+          )}
         </div>
       ),
     },

@@ -16,6 +16,8 @@ export const siteKeys = {
   detail: (id: string) => ["sites", "detail", id] as const,
   // Under "sites" so that refetching every site query (after a rename, say) refetches the keys too.
   enrollmentKeys: (id: string) => ["sites", "enrollment-keys", id] as const,
+  // The agent's packages the server publishes (not a site's, but shown with a site's keys).
+  debianPackages: ["sites", "debian-packages"] as const,
 };
 
 export function useClientSites(clientId: string, page: number) {

@@ -12,6 +12,7 @@ import { Skeleton } from "@/components/ui/skeleton";
 import { useCan } from "@/lib/auth";
 import { type EnrollmentKeyInfo, useSiteEnrollmentKeys } from "../api/enrollment-keys";
 import { useCreateEnrollmentKey, useSite } from "../api/sites";
+import { DebianPackages } from "./debian-packages";
 import { LinuxInstaller } from "./linux-installer";
 import { WindowsInstaller } from "./windows-installer";
 
@@ -29,16 +30,21 @@ function shellQuote(value: string): string {
   return `'${value.replaceAll("'", `'\\''`)}'`;
 }
 
+/** The key file the Linux command writes, hands to `install` and deletes. */
+const KEY_FILE = "gururmm-enroll.key";
+
 /**
- * The command a technician pastes on a Linux machine to enroll it into this site. The key is piped in
- * (echo is a shell builtin), so it never appears in any process's command line, which every local
- * user can read.
+ * The command a technician pastes on a Linux machine that has the agent (a release's binaries or the
+ * .deb) to install it as a service enrolled into this site. The key goes into a file only its owner
+ * can read (echo is a shell builtin, so the key never appears in any process's command line, which
+ * every local user can read), `install` enrolls with it once, and the file is deleted.
  */
 export function linuxInstallCommand(serverUrl: string, key: string): string {
   const insecure = isPlainHttp(serverUrl) ? " --allow-insecure-http" : "";
   return (
-    `echo ${shellQuote(key)} | sudo gururmm-agent run --server ${shellWord(serverUrl)}${insecure} ` +
-    "--enroll-key-stdin --state-dir /var/lib/gururmm-agent"
+    `(umask 077 && echo ${shellQuote(key)} > ${KEY_FILE}) && ` +
+    `sudo gururmm-agent install --server ${shellWord(serverUrl)}${insecure} --enroll-key-file ${KEY_FILE}; ` +
+    `rm -f ${KEY_FILE}`
   );
 }
 
@@ -223,7 +229,7 @@ export function ShownOnceKey({
       </div>
       <div className="grid gap-1">
         <span className="text-xs font-medium text-muted-foreground">
-          Linux: run on the machine to enroll, as a user who may use sudo (with the gururmm-agent binary on root&apos;s PATH)
+          Linux with the agent already there (a release&apos;s binaries or the package below): run as a user who may use sudo
         </span>
         <div className="flex items-start gap-2">
           <pre
@@ -235,8 +241,9 @@ export function ShownOnceKey({
           <CopyButton text={command} label="Copy command" />
         </div>
         <p className="text-xs text-muted-foreground">
-          The key is piped in, so it never shows in the machine&apos;s process list. The agent enrolls once, keeps its own identity in the
-          state directory and then reconnects by itself. A macOS installer is not available yet.
+          The key goes into a file only you can read, never into the machine&apos;s process list; the agent enrolls once with it, installs
+          itself and its watchdog as a systemd service, and the file is deleted. The same command installs the agent on macOS (a launchd
+          daemon) when its binaries are there.
         </p>
         {insecure ? (
           <p className="text-xs text-warning" data-testid="insecure-http-warning">
@@ -245,6 +252,7 @@ export function ShownOnceKey({
           </p>
         ) : null}
       </div>
+      <DebianPackages />
       <LinuxInstaller siteId={siteId} keyValue={keyValue} />
       <WindowsInstaller siteId={siteId} keyValue={keyValue} />
     </>

@@ -96,7 +96,7 @@ describe("NewEnrollmentKeyDialog", () => {
 
     expect(await within(dialog).findByTestId("enrollment-key-value")).toHaveTextContent("grmm_one_time_secret");
     expect(within(dialog).getByTestId("install-command")).toHaveTextContent(
-      "echo 'grmm_one_time_secret' | sudo gururmm-agent run --server https://rmm.example.com --enroll-key-stdin --state-dir /var/lib/gururmm-agent",
+      "(umask 077 && echo 'grmm_one_time_secret' > gururmm-enroll.key) && sudo gururmm-agent install --server https://rmm.example.com --enroll-key-file gururmm-enroll.key; rm -f gururmm-enroll.key",
     );
     expect(within(dialog).getByTestId("shown-once-note")).toHaveTextContent("it is shown only this once");
     expect(within(dialog).getByRole("button", { name: "Copy key" })).toBeInTheDocument();
