@@ -117,19 +117,36 @@ async fn agent_get(
     credential: Option<&str>,
     range: Option<&str>,
 ) -> (StatusCode, reqwest::header::HeaderMap, Vec<u8>) {
+    // Asked for, to show a binary (whole or part) is never compressed: a
+    // resumed download appends the file's own bytes.
+    let encoding = if file.ends_with(".json") {
+        "identity"
+    } else {
+        "gzip, br"
+    };
+    raw_get(
+        server,
+        &format!("/api/v1/agent/releases/{file}"),
+        credential,
+        range,
+        encoding,
+    )
+    .await
+}
+
+/// `GET path` with a bearer `credential`, `range` and `accept-encoding`:
+/// status, headers, body as it came.
+async fn raw_get(
+    server: &TestServer,
+    path: &str,
+    credential: Option<&str>,
+    range: Option<&str>,
+    accept_encoding: &str,
+) -> (StatusCode, reqwest::header::HeaderMap, Vec<u8>) {
     let mut request = server
         .http
-        .get(format!("{}/api/v1/agent/releases/{file}", server.base))
-        // Asked for, to show a binary (whole or part) is never compressed:
-        // a resumed download appends the file's own bytes.
-        .header(
-            "accept-encoding",
-            if file.ends_with(".json") {
-                "identity"
-            } else {
-                "gzip, br"
-            },
-        );
+        .get(format!("{}{path}", server.base))
+        .header("accept-encoding", accept_encoding);
     if let Some(credential) = credential {
         request = request.bearer_auth(credential);
     }
@@ -332,18 +349,14 @@ async fn package_get(
     token: &str,
     range: Option<&str>,
 ) -> (StatusCode, reqwest::header::HeaderMap, Vec<u8>) {
-    let mut request = server
-        .http
-        .get(format!("{}/api/v1/agent-packages/{file}", server.base))
-        .header("accept-encoding", "gzip, br")
-        .bearer_auth(token);
-    if let Some(range) = range {
-        request = request.header("range", range);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status();
-    let headers = response.headers().clone();
-    (status, headers, response.bytes().await.unwrap().to_vec())
+    raw_get(
+        server,
+        &format!("/api/v1/agent-packages/{file}"),
+        Some(token),
+        range,
+        "gzip, br",
+    )
+    .await
 }
 
 #[tokio::test]
