@@ -329,8 +329,9 @@ pub enum ContainerKind {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Virtualization {
     pub is_vm: bool,
-    /// `kvm`, `vmware`, `hyperv`, `xen`, `virtualbox`, `qemu`, `parallels`,
-    /// `bhyve`, `amazon`, `google` (systemd-detect-virt's names where it has one).
+    /// In systemd-detect-virt's names: `kvm`, `qemu`, `vmware`, `microsoft`
+    /// (Hyper-V), `oracle` (VirtualBox), `xen`, `amazon`, `google`,
+    /// `parallels`, `bhyve`, …; `None` when the kind is unknown.
     pub hypervisor: Option<String>,
     /// The firmware's system UUID (the VM's UUID in its hypervisor).
     pub vm_uuid: Option<String>,
