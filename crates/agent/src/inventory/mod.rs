@@ -12,6 +12,7 @@
 //! [`gururmm_protocol::inventory::InventoryReport::enforce_limits`].
 
 pub mod accounts;
+pub mod delta;
 pub mod dmi;
 pub mod domain;
 pub mod dpkg;
