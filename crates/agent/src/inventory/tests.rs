@@ -18,10 +18,12 @@ use super::dpkg::parse_dpkg_status;
 use super::flatpak::parse_flatpak_list;
 use super::launchd::parse_launchctl_list;
 use super::macos_apps::parse_system_profiler_applications;
+use super::memory_modules::parse_dmidecode_memory;
 use super::os_release::parse_os_release;
 use super::proc_files::{parse_boot_time, parse_cpuinfo, parse_meminfo_total_bytes};
 use super::rpm::parse_rpm_query;
 use super::snap::parse_snap_list;
+use super::sysfs_devices::{parse_block_device, parse_network_adapter};
 use super::systemd::parse_systemd_services;
 use super::virtualization::{detect_virtualization, VirtualizationEvidence};
 use super::windows_packages::parse_uninstall_json;
@@ -177,6 +179,38 @@ fn domain_summary(evidence: &DomainEvidence<'_>) -> String {
         domain.is_domain_controller,
         or_dash(domain.client.as_deref()),
     )
+}
+
+/// Disks from `grep -r . /sys/block/*/…` lines (`/sys/block/sda/size:…`),
+/// one summary line per device the parser calls a disk.
+fn block_devices_summary(text: &str) -> String {
+    let mut devices: BTreeMap<&str, BTreeMap<&str, &str>> = BTreeMap::new();
+    for line in text.lines() {
+        let Some(rest) = line.strip_prefix("/sys/block/") else {
+            continue;
+        };
+        let Some((device, file_and_value)) = rest.split_once('/') else {
+            continue;
+        };
+        if let Some((file, value)) = file_and_value.split_once(':') {
+            devices.entry(device).or_default().insert(file, value);
+        }
+    }
+    devices
+        .iter()
+        .filter_map(|(name, files)| {
+            let disk = parse_block_device(name, &|file| {
+                files.get(file).map(|value| (*value).to_owned())
+            })?;
+            Some(format!(
+                "{name} {} {} {:?} {}\n",
+                or_dash(disk.model.as_deref()),
+                disk.size_bytes,
+                disk.kind,
+                or_dash(disk.serial.as_deref()),
+            ))
+        })
+        .collect()
 }
 
 type Row = (&'static str, fn(&str) -> String, &'static str);
@@ -338,6 +372,28 @@ developers 1500 [bob,carol]
             smb_conf: Some(text),
             ..DomainEvidence::default()
         }), "ActiveDirectory WINCORP.EXAMPLE.COM dc=false client=winbind"),
+        ("dmidecode_type17_laptop.txt", |text| {
+            parse_dmidecode_memory(text)
+                .iter()
+                .map(|module| format!(
+                    "{} {:?} {} {}\n",
+                    module.size_bytes,
+                    module.speed_mts,
+                    or_dash(module.manufacturer.as_deref()),
+                    or_dash(module.part_number.as_deref()),
+                ))
+                .collect()
+        }, "\
+17179869184 Some(3200) Samsung M471A2K43EB1-CWE
+8589934592 Some(1600) 0198 KHX1600C10D3/8G
+"),
+        // Recorded: a virtio disk says nothing true about rotation.
+        ("sys_block_kvm_guest.txt", block_devices_summary, "vda - 274877906944 Unknown -\n"),
+        ("sys_block_workstation.txt", block_devices_summary, "\
+nvme0n1 Samsung SSD 980 PRO 1TB 1000204886016 Nvme S5GXNX0T123456A
+sda WDC WD40EFRX-68N 4000787030016 Hdd -
+sdb CT1000MX500SSD1 1000204886016 Ssd -
+"),
         ("windows_uninstall.json", |text| packages(&parse_uninstall_json(text).unwrap()), "\
 Google Chrome 125.0.6422.142 | Google LLC | - | 2024-06-06
 Microsoft Edge 125.0.2535.85 | Microsoft Corporation | - | 2024-06-07
@@ -495,4 +551,20 @@ fn terminal_headers_and_odd_lines_are_skipped() {
     assert_eq!(units[0].name, "broken.service");
     assert_eq!(units[0].state, ServiceState::Failed);
     assert_eq!(units[0].start_mode, StartMode::Unknown);
+}
+
+#[test]
+fn network_adapters_are_physical_ones_with_their_link_speed() {
+    // Recorded: a virtio adapter whose link reports no speed, and loopback.
+    let eth0 =
+        parse_network_adapter("eth0", Some("02:fc:00:00:00:01\n"), Some("-1\n"), false).unwrap();
+    assert_eq!(eth0.mac.as_deref(), Some("02:fc:00:00:00:01"));
+    assert_eq!(eth0.speed_mbps, None);
+    assert_eq!(
+        parse_network_adapter("lo", Some("00:00:00:00:00:00"), None, true),
+        None
+    );
+    let wired =
+        parse_network_adapter("enp3s0", Some("a8:a1:59:12:34:56"), Some("1000"), false).unwrap();
+    assert_eq!(wired.speed_mbps, Some(1000));
 }
