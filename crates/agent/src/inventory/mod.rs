@@ -27,6 +27,8 @@ pub mod snap;
 pub mod sysfs_devices;
 pub mod systemd;
 pub mod virtualization;
+pub mod windows_accounts;
+pub mod windows_domain;
 pub mod windows_packages;
 pub mod windows_services;
 

@@ -26,6 +26,8 @@ use super::snap::parse_snap_list;
 use super::sysfs_devices::{parse_block_device, parse_network_adapter};
 use super::systemd::parse_systemd_services;
 use super::virtualization::{detect_virtualization, VirtualizationEvidence};
+use super::windows_accounts::parse_windows_local_users;
+use super::windows_domain::parse_dsregcmd_status;
 use super::windows_packages::parse_uninstall_json;
 use super::windows_services::parse_win32_service_json;
 
@@ -393,6 +395,29 @@ developers 1500 [bob,carol]
 nvme0n1 Samsung SSD 980 PRO 1TB 1000204886016 Nvme S5GXNX0T123456A
 sda WDC WD40EFRX-68N 4000787030016 Hdd -
 sdb CT1000MX500SSD1 1000204886016 Ssd -
+"),
+        ("dsregcmd_status_hybrid.txt", |text| format!("{:?}", parse_dsregcmd_status(text, Some(1))),
+            "DomainInfo { join_state: Hybrid, domain_name: Some(\"CORP\"), is_domain_controller: false, client: None }"),
+        ("dsregcmd_status_azure_ad.txt", |text| format!("{:?}", parse_dsregcmd_status(text, Some(0))),
+            "DomainInfo { join_state: AzureAd, domain_name: Some(\"Contoso Dental\"), is_domain_controller: false, client: None }"),
+        ("dsregcmd_status_workgroup.txt", |text| format!("{:?}", parse_dsregcmd_status(text, None)),
+            "DomainInfo { join_state: None, domain_name: None, is_domain_controller: false, client: None }"),
+        ("windows_local_users.json", |text| {
+            let found = parse_windows_local_users(text, Some(&fixture("windows_administrators.json"))).unwrap();
+            let lines: String = found
+                .iter()
+                .map(|user| format!("{} last_logon={:?}\n", user.name, user.last_logon))
+                .collect();
+            format!("{}{lines}", users(&found))
+        }, "\
+Administrator S-1-5-21-3623811015-3361044348-30300820-500 - | - | - | enabled=false never_expires=Some(true) admin=true system=true
+DefaultAccount S-1-5-21-3623811015-3361044348-30300820-503 - | - | - | enabled=false never_expires=Some(true) admin=false system=true
+frontdesk S-1-5-21-3623811015-3361044348-30300820-1001 Front Desk | - | - | enabled=true never_expires=Some(false) admin=false system=false
+itadmin S-1-5-21-3623811015-3361044348-30300820-1002 IT Admin | - | - | enabled=true never_expires=Some(true) admin=true system=false
+Administrator last_logon=None
+DefaultAccount last_logon=None
+frontdesk last_logon=Some(2024-06-03T07:33:20Z)
+itadmin last_logon=Some(2024-06-01T06:30:00Z)
 "),
         ("windows_uninstall.json", |text| packages(&parse_uninstall_json(text).unwrap()), "\
 Google Chrome 125.0.6422.142 | Google LLC | - | 2024-06-06
