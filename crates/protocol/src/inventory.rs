@@ -50,6 +50,7 @@ pub fn optional_field(value: &str) -> Option<String> {
 /// One full inventory of a machine. Sections the agent could not read on this
 /// OS are `None` (hardware, OS, virtualization, domain) or empty (lists).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct InventoryReport {
     pub collected_at: DateTime<Utc>,
     #[serde(default)]
@@ -107,6 +108,7 @@ fn cut_list<T>(list: &mut Vec<T>, max: usize) -> bool {
 
 /// What the machine is built from.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Hardware {
     pub manufacturer: Option<String>,
     pub model: Option<String>,
@@ -131,6 +133,7 @@ pub struct Hardware {
 
 /// One memory module, where the OS lets an unprivileged reader see it.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MemoryModule {
     pub size_bytes: u64,
     pub speed_mts: Option<u32>,
@@ -140,6 +143,7 @@ pub struct MemoryModule {
 
 /// Kind of storage device.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum DiskKind {
     Ssd,
@@ -151,6 +155,7 @@ pub enum DiskKind {
 
 /// One physical (or virtual) disk, not a partition.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Disk {
     pub model: Option<String>,
     pub size_bytes: u64,
@@ -160,6 +165,7 @@ pub struct Disk {
 
 /// One network adapter.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Nic {
     pub name: String,
     pub mac: Option<String>,
@@ -169,6 +175,7 @@ pub struct Nic {
 /// The operating system in more detail than `hello`'s [`crate::OsInfo`].
 /// Named apart from it so both can be OpenAPI schemas side by side.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct InventoryOsInfo {
     /// Product name, e.g. `Debian GNU/Linux`, `Windows 11 Pro`, `macOS`.
     pub name: String,
@@ -183,6 +190,7 @@ pub struct InventoryOsInfo {
 
 /// Where a package was found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum PackageSource {
     Dpkg,
@@ -195,6 +203,7 @@ pub enum PackageSource {
 
 /// One installed package or application.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Package {
     pub name: String,
     pub version: String,
@@ -219,6 +228,7 @@ impl Package {
 /// Whether a service runs now (systemd's active state, Windows' status,
 /// launchd's running/not running), normalized across OSes.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ServiceState {
     Running,
@@ -232,6 +242,7 @@ pub enum ServiceState {
 
 /// Whether a service starts by itself.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum StartMode {
     /// systemd `enabled`, Windows `Automatic`, launchd jobs loaded at boot.
@@ -248,6 +259,7 @@ pub enum StartMode {
 
 /// One service, daemon or launchd job.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Service {
     pub name: String,
     pub description: Option<String>,
@@ -260,6 +272,7 @@ pub struct Service {
 
 /// One local account.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LocalUser {
     pub name: String,
     /// Unix uid or Windows SID, as text.
@@ -281,6 +294,7 @@ pub struct LocalUser {
 
 /// One local group.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LocalGroup {
     pub name: String,
     /// Unix gid or Windows SID, as text.
@@ -290,6 +304,7 @@ pub struct LocalGroup {
 
 /// How the machine is joined to a directory.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum JoinState {
     #[default]
@@ -303,6 +318,7 @@ pub enum JoinState {
 
 /// Domain membership.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DomainInfo {
     pub join_state: JoinState,
     pub domain_name: Option<String>,
@@ -314,6 +330,7 @@ pub struct DomainInfo {
 
 /// Kind of container the agent runs inside.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ContainerKind {
     Docker,
@@ -327,6 +344,7 @@ pub enum ContainerKind {
 
 /// Whether the machine is virtual, a container, or itself a host.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Virtualization {
     pub is_vm: bool,
     /// In systemd-detect-virt's names: `kvm`, `qemu`, `vmware`, `microsoft`
@@ -346,6 +364,7 @@ pub struct Virtualization {
 
 /// One package whose version changed between two reports.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PackageChange {
     pub before: Package,
     pub after: Package,
@@ -353,6 +372,7 @@ pub struct PackageChange {
 
 /// One service whose description, state or start mode changed.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ServiceChange {
     pub before: Service,
     pub after: Service,
@@ -362,6 +382,7 @@ pub struct ServiceChange {
 /// sends one full [`InventoryReport`] first, then only deltas. Sections other
 /// than packages and services are small and are resent whole when they change.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct InventoryDelta {
     pub collected_at: DateTime<Utc>,
     #[serde(default)]
