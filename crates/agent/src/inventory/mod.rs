@@ -29,6 +29,7 @@ pub mod systemd;
 pub mod virtualization;
 pub mod windows_accounts;
 pub mod windows_domain;
+pub mod windows_hardware;
 pub mod windows_packages;
 pub mod windows_services;
 
@@ -46,9 +47,35 @@ fn key_value(line: &str, separator: char) -> Option<(&str, &str)> {
 /// PowerShell may start its output with a byte-order mark.
 fn powershell_json_entries(json: &str) -> Result<Vec<serde_json::Value>, serde_json::Error> {
     let value: serde_json::Value = serde_json::from_str(json.trim_start_matches('\u{feff}'))?;
-    Ok(match value {
+    Ok(powershell_list(value))
+}
+
+/// A value PowerShell may have written as an array, a single item or `null`.
+fn powershell_list(value: serde_json::Value) -> Vec<serde_json::Value> {
+    match value {
         serde_json::Value::Array(entries) => entries,
         serde_json::Value::Null => Vec::new(),
         single => vec![single],
-    })
+    }
+}
+
+/// A date as PowerShell's `ConvertTo-Json` writes it: `/Date(1717400000000)/`
+/// (Windows PowerShell 5.1) or `2024-06-01T08:30:00+02:00` (PowerShell 7).
+fn parse_powershell_date(text: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    if let Some(inner) = text
+        .strip_prefix("/Date(")
+        .and_then(|rest| rest.strip_suffix(")/"))
+    {
+        // A time zone offset may follow the milliseconds (`/Date(…+0200)/`);
+        // the milliseconds are UTC either way.
+        let offset_start = inner
+            .get(1..)
+            .and_then(|rest| rest.find(['+', '-']))
+            .map_or(inner.len(), |position| position + 1);
+        let milliseconds = inner[..offset_start].parse::<i64>().ok()?;
+        return chrono::DateTime::from_timestamp_millis(milliseconds);
+    }
+    chrono::DateTime::parse_from_rfc3339(text)
+        .ok()
+        .map(|time| time.with_timezone(&chrono::Utc))
 }

@@ -7,8 +7,8 @@
 use std::collections::BTreeMap;
 
 use gururmm_protocol::inventory::{
-    compare_versions, ContainerKind, LocalGroup, LocalUser, Package, Service, ServiceState,
-    StartMode,
+    compare_versions, ContainerKind, Hardware, LocalGroup, LocalUser, Package, Service,
+    ServiceState, StartMode,
 };
 
 use super::accounts::parse_accounts;
@@ -28,6 +28,7 @@ use super::systemd::parse_systemd_services;
 use super::virtualization::{detect_virtualization, VirtualizationEvidence};
 use super::windows_accounts::parse_windows_local_users;
 use super::windows_domain::parse_dsregcmd_status;
+use super::windows_hardware::parse_windows_hardware;
 use super::windows_packages::parse_uninstall_json;
 use super::windows_services::parse_win32_service_json;
 
@@ -125,9 +126,9 @@ fn dmi_files(text: &str) -> BTreeMap<String, String> {
         .collect()
 }
 
-fn dmi_summary(text: &str) -> String {
-    let files = dmi_files(text);
-    let hardware = parse_dmi(&|name| files.get(name).cloned());
+/// The identity line of a hardware section:
+/// `manufacturer | model | serial | BIOS vendor version date | chassis`.
+fn hardware_identity(hardware: &Hardware) -> String {
     format!(
         "{} | {} | {} | {} {} {} | {}",
         or_dash(hardware.manufacturer.as_deref()),
@@ -138,6 +139,50 @@ fn dmi_summary(text: &str) -> String {
         or_dash(hardware.bios_date.as_deref()),
         or_dash(hardware.chassis_type.as_deref()),
     )
+}
+
+/// The identity line, then CPU and memory, then one line per module, disk and NIC.
+fn hardware_summary(hardware: &Hardware) -> String {
+    let mut summary = format!(
+        "{}\ncpu {} cores={:?} threads={:?} memory={:?}\n",
+        hardware_identity(hardware),
+        or_dash(hardware.cpu_model.as_deref()),
+        hardware.cpu_cores,
+        hardware.cpu_threads,
+        hardware.memory_total_bytes,
+    );
+    for module in &hardware.memory_modules {
+        summary += &format!(
+            "module {} {:?} {} {}\n",
+            module.size_bytes,
+            module.speed_mts,
+            or_dash(module.manufacturer.as_deref()),
+            or_dash(module.part_number.as_deref()),
+        );
+    }
+    for disk in &hardware.disks {
+        summary += &format!(
+            "disk {} {} {:?} {}\n",
+            or_dash(disk.model.as_deref()),
+            disk.size_bytes,
+            disk.kind,
+            or_dash(disk.serial.as_deref()),
+        );
+    }
+    for nic in &hardware.nics {
+        summary += &format!(
+            "nic {} {} {:?}\n",
+            nic.name,
+            or_dash(nic.mac.as_deref()),
+            nic.speed_mbps
+        );
+    }
+    summary
+}
+
+fn dmi_summary(text: &str) -> String {
+    let files = dmi_files(text);
+    hardware_identity(&parse_dmi(&|name| files.get(name).cloned()))
 }
 
 fn virtualization_summary(evidence: &VirtualizationEvidence<'_>) -> String {
@@ -418,6 +463,16 @@ Administrator last_logon=None
 DefaultAccount last_logon=None
 frontdesk last_logon=Some(2024-06-03T07:33:20Z)
 itadmin last_logon=Some(2024-06-01T06:30:00Z)
+"),
+        ("windows_hardware.json", |text| hardware_summary(&parse_windows_hardware(text).unwrap()), "\
+Dell Inc. | OptiPlex 7090 | 7XK2LM3 | Dell Inc. 2.19.0 01/01/2024 | Desktop
+cpu 11th Gen Intel(R) Core(TM) i7-11700 @ 2.50GHz cores=Some(8) threads=Some(16) memory=Some(34067087360)
+module 17179869184 Some(3200) Micron 8ATF2G64AZ-3G2E1
+module 17179869184 Some(3200) Micron 8ATF2G64AZ-3G2E1
+disk PC SN730 NVMe WDC 512GB 512110190592 Nvme E823_8FA6_BF53_0001_001B_448B_4A1B_2C3D.
+disk ST2000DM008-2FR102 2000398934016 Hdd ZFL1ABCD
+nic Ethernet b0:7b:25:1a:2b:3c Some(1000)
+nic Wi-Fi 3c:9c:0f:4d:5e:6f None
 "),
         ("windows_uninstall.json", |text| packages(&parse_uninstall_json(text).unwrap()), "\
 Google Chrome 125.0.6422.142 | Google LLC | - | 2024-06-06

@@ -4,7 +4,6 @@
 //! `Get-LocalGroupMember -SID S-1-5-32-544 | Select-Object Name,@{n='SID';e={$_.SID.Value}},ObjectClass,PrincipalSource | ConvertTo-Json`.
 //! The SID is selected as its string value: exported whole, it is an object.
 
-use chrono::{DateTime, Utc};
 use gururmm_protocol::inventory::{optional_field, LocalUser};
 use serde_json::Value;
 
@@ -49,32 +48,12 @@ pub fn parse_windows_local_users(
                     .and_then(Value::as_bool)
                     .unwrap_or(false),
                 password_never_expires: Some(
-                    parse_powershell_date(text("PasswordExpires")).is_none(),
+                    super::parse_powershell_date(text("PasswordExpires")).is_none(),
                 ),
-                last_logon: parse_powershell_date(text("LastLogon")),
+                last_logon: super::parse_powershell_date(text("LastLogon")),
                 is_admin: admin_sids.iter().any(|admin| admin == sid),
                 is_system: rid.is_none_or(|rid| rid < FIRST_CREATED_ACCOUNT_RID),
             })
         })
         .collect())
-}
-
-/// `/Date(1717400000000)/` or `2024-06-01T08:30:00+02:00`.
-fn parse_powershell_date(text: &str) -> Option<DateTime<Utc>> {
-    if let Some(inner) = text
-        .strip_prefix("/Date(")
-        .and_then(|rest| rest.strip_suffix(")/"))
-    {
-        // A time zone offset may follow the milliseconds (`/Date(…+0200)/`);
-        // the milliseconds are UTC either way.
-        let milliseconds = inner
-            .split(['+', '-'])
-            .find(|part| !part.is_empty())?
-            .parse::<i64>()
-            .ok()?;
-        return DateTime::from_timestamp_millis(milliseconds);
-    }
-    DateTime::parse_from_rfc3339(text)
-        .ok()
-        .map(|time| time.with_timezone(&Utc))
 }
