@@ -19,6 +19,7 @@ pub mod dpkg;
 pub mod flatpak;
 pub mod launchd;
 pub mod macos_apps;
+pub mod macos_system;
 pub mod memory_modules;
 pub mod os_release;
 pub mod proc_files;
@@ -30,6 +31,7 @@ pub mod virtualization;
 pub mod windows_accounts;
 pub mod windows_domain;
 pub mod windows_hardware;
+pub mod windows_os;
 pub mod windows_packages;
 pub mod windows_services;
 

@@ -18,6 +18,7 @@ use super::dpkg::parse_dpkg_status;
 use super::flatpak::parse_flatpak_list;
 use super::launchd::parse_launchctl_list;
 use super::macos_apps::parse_system_profiler_applications;
+use super::macos_system::{parse_sp_hardware, parse_sw_vers};
 use super::memory_modules::parse_dmidecode_memory;
 use super::os_release::parse_os_release;
 use super::proc_files::{parse_boot_time, parse_cpuinfo, parse_meminfo_total_bytes};
@@ -29,6 +30,7 @@ use super::virtualization::{detect_virtualization, VirtualizationEvidence};
 use super::windows_accounts::parse_windows_local_users;
 use super::windows_domain::parse_dsregcmd_status;
 use super::windows_hardware::parse_windows_hardware;
+use super::windows_os::parse_win32_operating_system;
 use super::windows_packages::parse_uninstall_json;
 use super::windows_services::parse_win32_service_json;
 
@@ -474,6 +476,18 @@ disk ST2000DM008-2FR102 2000398934016 Hdd ZFL1ABCD
 nic Ethernet b0:7b:25:1a:2b:3c Some(1000)
 nic Wi-Fi 3c:9c:0f:4d:5e:6f None
 "),
+        ("sw_vers.txt", |text| format!("{:?}", parse_sw_vers(text)),
+            "InventoryOsInfo { name: \"macOS\", version: Some(\"14.5\"), build: Some(\"23F79\"), kernel: None, arch: None, boot_time: None }"),
+        ("macos_sp_hardware_apple_silicon.json", |text| hardware_summary(&parse_sp_hardware(text).unwrap()), "\
+Apple Inc. | MacBook Pro (Mac14,10) | C02ZX1Y2MD6T | Apple Inc. 10151.121.1 - | Notebook
+cpu Apple M2 Pro cores=Some(12) threads=Some(12) memory=Some(17179869184)
+"),
+        ("macos_sp_hardware_intel.json", |text| hardware_summary(&parse_sp_hardware(text).unwrap()), "\
+Apple Inc. | MacBook Pro (MacBookPro16,2) | FVFZK1ABCD12 | Apple Inc. 1968.120.12.0.0 (iBridge: 21.16.5077.0.0,0) - | Notebook
+cpu Quad-Core Intel Core i5 cores=Some(4) threads=None memory=Some(17179869184)
+"),
+        ("windows_operating_system.json", |text| format!("{:?}", parse_win32_operating_system(text).unwrap()),
+            "InventoryOsInfo { name: \"Microsoft Windows 11 Pro\", version: Some(\"10.0.22631\"), build: Some(\"22631\"), kernel: Some(\"10.0.22631\"), arch: Some(\"64-bit\"), boot_time: Some(2024-06-06T08:00:00Z) }"),
         ("windows_uninstall.json", |text| packages(&parse_uninstall_json(text).unwrap()), "\
 Google Chrome 125.0.6422.142 | Google LLC | - | 2024-06-06
 Microsoft Edge 125.0.2535.85 | Microsoft Corporation | - | 2024-06-07
