@@ -18,6 +18,7 @@ pub mod domain;
 pub mod dpkg;
 pub mod flatpak;
 pub mod launchd;
+pub mod macos_accounts;
 pub mod macos_apps;
 pub mod macos_system;
 pub mod memory_modules;

@@ -17,6 +17,7 @@ use super::domain::{detect_domain, DomainEvidence};
 use super::dpkg::parse_dpkg_status;
 use super::flatpak::parse_flatpak_list;
 use super::launchd::parse_launchctl_list;
+use super::macos_accounts::parse_macos_accounts;
 use super::macos_apps::parse_system_profiler_applications;
 use super::macos_system::{parse_sp_hardware, parse_sw_vers};
 use super::memory_modules::parse_dmidecode_memory;
@@ -488,6 +489,20 @@ cpu Quad-Core Intel Core i5 cores=Some(4) threads=None memory=Some(17179869184)
 "),
         ("windows_operating_system.json", |text| format!("{:?}", parse_win32_operating_system(text).unwrap()),
             "InventoryOsInfo { name: \"Microsoft Windows 11 Pro\", version: Some(\"10.0.22631\"), build: Some(\"22631\"), kernel: Some(\"10.0.22631\"), arch: Some(\"64-bit\"), boot_time: Some(2024-06-06T08:00:00Z) }"),
+        ("macos_dscl_users.txt", |text| {
+            let (found_users, found_groups) = parse_macos_accounts(text, &fixture("macos_dscl_groups.txt"));
+            format!("{}{}", users(&found_users), groups(&found_groups))
+        }, "\
+root 0 System Administrator | /var/root | /bin/sh | enabled=true never_expires=None admin=true system=true
+nobody -2 Unprivileged User | /var/empty | /usr/bin/false | enabled=false never_expires=None admin=false system=true
+_spotlight 89 Spotlight | /var/db/spotlight | /usr/bin/false | enabled=false never_expires=None admin=false system=true
+alice 501 Alice Example | /Users/alice | /bin/zsh | enabled=true never_expires=None admin=true system=false
+reception 502 Reception | /Users/reception | /bin/zsh | enabled=true never_expires=None admin=false system=false
+admin 80 [alice,root]
+staff 20 [alice,reception]
+wheel 0 [root]
+_spotlight 89 [_spotlight]
+"),
         ("windows_uninstall.json", |text| packages(&parse_uninstall_json(text).unwrap()), "\
 Google Chrome 125.0.6422.142 | Google LLC | - | 2024-06-06
 Microsoft Edge 125.0.2535.85 | Microsoft Corporation | - | 2024-06-07
