@@ -26,6 +26,7 @@ pub mod enroll;
 pub mod enroll_key;
 pub mod exec;
 pub mod install;
+pub mod inventory;
 pub mod log_file;
 pub mod process;
 pub mod registry;

@@ -14,6 +14,7 @@ pub mod commands;
 pub mod enroll;
 pub mod frames;
 pub mod ids;
+pub mod inventory;
 pub mod metrics;
 pub mod registry;
 pub mod updates;

@@ -1,0 +1,640 @@
+//! Inventory wire types: what a machine is (hardware, OS, virtualization,
+//! domain), what runs on it (packages, services) and who uses it (local users
+//! and groups), plus Debian-style version ordering for package versions.
+//!
+//! **API Boundary:** every type here is serialized between agent and server.
+//! Every list and string is bounded by a named constant below, so one odd
+//! machine cannot produce a report the server refuses to store; the agent
+//! bounds strings with [`truncate_field`] as it parses and lists with
+//! [`InventoryReport::enforce_limits`] before it sends.
+
+use std::cmp::Ordering;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Longest string field (names, versions, descriptions, paths), in characters.
+/// Package descriptions are the longest thing real machines produce and are
+/// not collected; 512 keeps every real name, version and path whole.
+pub const MAX_FIELD_CHARS: usize = 512;
+/// Most packages in one report. A workstation has about 1,500–3,000; 20,000
+/// leaves room for build servers while keeping a report a few megabytes.
+pub const MAX_PACKAGES: usize = 20_000;
+/// Most services in one report (a Windows machine has about 300).
+pub const MAX_SERVICES: usize = 5_000;
+/// Most local users, and most local groups, in one report.
+pub const MAX_USERS: usize = 5_000;
+/// Most members listed for one group.
+pub const MAX_GROUP_MEMBERS: usize = 1_000;
+/// Most disks, NICs or memory modules listed in the hardware section.
+pub const MAX_HARDWARE_ITEMS: usize = 256;
+/// Most guest UUIDs a hypervisor reports.
+pub const MAX_GUESTS: usize = 1_024;
+
+/// `value` cut to at most [`MAX_FIELD_CHARS`] characters (never inside a
+/// character), with surrounding whitespace removed.
+pub fn truncate_field(value: &str) -> String {
+    let value = value.trim();
+    match value.char_indices().nth(MAX_FIELD_CHARS) {
+        Some((end, _)) => value[..end].to_owned(),
+        None => value.to_owned(),
+    }
+}
+
+/// `value` through [`truncate_field`], or `None` when it is empty.
+pub fn optional_field(value: &str) -> Option<String> {
+    let value = truncate_field(value);
+    (!value.is_empty()).then_some(value)
+}
+
+/// One full inventory of a machine. Sections the agent could not read on this
+/// OS are `None` (hardware, OS, virtualization, domain) or empty (lists).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct InventoryReport {
+    pub collected_at: DateTime<Utc>,
+    #[serde(default)]
+    pub hardware: Option<Hardware>,
+    #[serde(default)]
+    pub os: Option<InventoryOsInfo>,
+    #[serde(default)]
+    pub packages: Vec<Package>,
+    #[serde(default)]
+    pub services: Vec<Service>,
+    #[serde(default)]
+    pub users: Vec<LocalUser>,
+    #[serde(default)]
+    pub groups: Vec<LocalGroup>,
+    #[serde(default)]
+    pub domain: Option<DomainInfo>,
+    #[serde(default)]
+    pub virtualization: Option<Virtualization>,
+    /// Set when a list was cut to its limit, so the server can say the list
+    /// is incomplete instead of presenting it as the whole truth.
+    #[serde(default)]
+    pub truncated: bool,
+}
+
+impl InventoryReport {
+    /// Cuts every list to its limit; returns (and records in `truncated`)
+    /// whether anything was cut. Strings are bounded by the parsers.
+    pub fn enforce_limits(&mut self) -> bool {
+        let mut cut = false;
+        cut |= cut_list(&mut self.packages, MAX_PACKAGES);
+        cut |= cut_list(&mut self.services, MAX_SERVICES);
+        cut |= cut_list(&mut self.users, MAX_USERS);
+        cut |= cut_list(&mut self.groups, MAX_USERS);
+        for group in &mut self.groups {
+            cut |= cut_list(&mut group.members, MAX_GROUP_MEMBERS);
+        }
+        if let Some(hardware) = &mut self.hardware {
+            cut |= cut_list(&mut hardware.memory_modules, MAX_HARDWARE_ITEMS);
+            cut |= cut_list(&mut hardware.disks, MAX_HARDWARE_ITEMS);
+            cut |= cut_list(&mut hardware.nics, MAX_HARDWARE_ITEMS);
+        }
+        if let Some(virtualization) = &mut self.virtualization {
+            cut |= cut_list(&mut virtualization.guest_uuids, MAX_GUESTS);
+        }
+        self.truncated |= cut;
+        cut
+    }
+}
+
+fn cut_list<T>(list: &mut Vec<T>, max: usize) -> bool {
+    let cut = list.len() > max;
+    list.truncate(max);
+    cut
+}
+
+/// What the machine is built from.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Hardware {
+    pub manufacturer: Option<String>,
+    pub model: Option<String>,
+    pub serial: Option<String>,
+    pub bios_vendor: Option<String>,
+    pub bios_version: Option<String>,
+    /// As the firmware prints it (DMI: `MM/DD/YYYY`); not reinterpreted.
+    pub bios_date: Option<String>,
+    /// SMBIOS chassis type name, e.g. `Notebook`, `Desktop`, `Other`.
+    pub chassis_type: Option<String>,
+    pub cpu_model: Option<String>,
+    pub cpu_cores: Option<u32>,
+    pub cpu_threads: Option<u32>,
+    pub memory_total_bytes: Option<u64>,
+    #[serde(default)]
+    pub memory_modules: Vec<MemoryModule>,
+    #[serde(default)]
+    pub disks: Vec<Disk>,
+    #[serde(default)]
+    pub nics: Vec<Nic>,
+}
+
+/// One memory module, where the OS lets an unprivileged reader see it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MemoryModule {
+    pub size_bytes: u64,
+    pub speed_mts: Option<u32>,
+    pub manufacturer: Option<String>,
+    pub part_number: Option<String>,
+}
+
+/// Kind of storage device.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum DiskKind {
+    Ssd,
+    Hdd,
+    Nvme,
+    #[default]
+    Unknown,
+}
+
+/// One physical (or virtual) disk, not a partition.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Disk {
+    pub model: Option<String>,
+    pub size_bytes: u64,
+    pub kind: DiskKind,
+    pub serial: Option<String>,
+}
+
+/// One network adapter.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Nic {
+    pub name: String,
+    pub mac: Option<String>,
+    pub speed_mbps: Option<u64>,
+}
+
+/// The operating system in more detail than `hello`'s [`crate::OsInfo`].
+/// Named apart from it so both can be OpenAPI schemas side by side.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct InventoryOsInfo {
+    /// Product name, e.g. `Debian GNU/Linux`, `Windows 11 Pro`, `macOS`.
+    pub name: String,
+    pub version: Option<String>,
+    /// Build or codename (`22631`, `bookworm`, `23F79`).
+    pub build: Option<String>,
+    pub kernel: Option<String>,
+    /// CPU architecture as the OS names it (`x86_64`, `aarch64`, `AMD64`).
+    pub arch: Option<String>,
+    pub boot_time: Option<DateTime<Utc>>,
+}
+
+/// Where a package was found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum PackageSource {
+    Dpkg,
+    Rpm,
+    Flatpak,
+    Snap,
+    WindowsRegistry,
+    MacosApp,
+}
+
+/// One installed package or application.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Package {
+    pub name: String,
+    pub version: String,
+    /// Publisher, vendor or maintainer, as the package database names it.
+    pub publisher: Option<String>,
+    /// Architecture where the package manager records one (`amd64`, `x86_64`).
+    #[serde(default)]
+    pub arch: Option<String>,
+    pub install_date: Option<NaiveDate>,
+    pub source: PackageSource,
+}
+
+impl Package {
+    /// What identifies a package across two reports: one name may be
+    /// installed from two sources (a dpkg and a snap `firefox`) or for two
+    /// architectures (multiarch `libc6:amd64` and `libc6:i386`).
+    pub fn key(&self) -> (PackageSource, &str, Option<&str>) {
+        (self.source, &self.name, self.arch.as_deref())
+    }
+}
+
+/// Whether a service runs now (systemd's active state, Windows' status,
+/// launchd's running/not running), normalized across OSes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ServiceState {
+    Running,
+    Stopped,
+    /// Starting, stopping, reloading, paused.
+    Transitioning,
+    Failed,
+    #[default]
+    Unknown,
+}
+
+/// Whether a service starts by itself.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum StartMode {
+    /// systemd `enabled`, Windows `Automatic`, launchd jobs loaded at boot.
+    Automatic,
+    /// systemd `static`/`indirect`/`generated`, Windows `Manual`: started
+    /// when something else asks for it.
+    Manual,
+    Disabled,
+    /// systemd `masked`: cannot be started at all.
+    Masked,
+    #[default]
+    Unknown,
+}
+
+/// One service, daemon or launchd job.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Service {
+    pub name: String,
+    pub description: Option<String>,
+    pub state: ServiceState,
+    pub start_mode: StartMode,
+    /// The OS's own words for the state (`active (running)`, `Running`,
+    /// `exited`), for technicians who know them.
+    pub raw_state: Option<String>,
+}
+
+/// One local account.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LocalUser {
+    pub name: String,
+    /// Unix uid or Windows SID, as text.
+    pub id: String,
+    pub full_name: Option<String>,
+    pub home: Option<String>,
+    pub shell: Option<String>,
+    /// False when the account cannot log in with a password (locked, or
+    /// disabled on Windows).
+    pub enabled: bool,
+    pub password_never_expires: Option<bool>,
+    pub last_logon: Option<DateTime<Utc>>,
+    /// Member of sudo/wheel/admin (Unix) or Administrators (Windows).
+    pub is_admin: bool,
+    /// A system account (uid below the login range, or a service account).
+    #[serde(default)]
+    pub is_system: bool,
+}
+
+/// One local group.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LocalGroup {
+    pub name: String,
+    /// Unix gid or Windows SID, as text.
+    pub id: String,
+    pub members: Vec<String>,
+}
+
+/// How the machine is joined to a directory.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum JoinState {
+    #[default]
+    None,
+    ActiveDirectory,
+    AzureAd,
+    Hybrid,
+    /// A Kerberos/IPA realm that is not Active Directory.
+    OtherRealm,
+}
+
+/// Domain membership.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DomainInfo {
+    pub join_state: JoinState,
+    pub domain_name: Option<String>,
+    pub is_domain_controller: bool,
+    /// The software that did the join where known (`sssd`, `winbind`).
+    #[serde(default)]
+    pub client: Option<String>,
+}
+
+/// Kind of container the agent runs inside.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ContainerKind {
+    Docker,
+    Podman,
+    Lxc,
+    Kubernetes,
+    SystemdNspawn,
+    Wsl,
+    Other,
+}
+
+/// Whether the machine is virtual, a container, or itself a host.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Virtualization {
+    pub is_vm: bool,
+    /// In systemd-detect-virt's names: `kvm`, `qemu`, `vmware`, `microsoft`
+    /// (Hyper-V), `oracle` (VirtualBox), `xen`, `amazon`, `google`,
+    /// `parallels`, `bhyve`, …; `None` when the kind is unknown.
+    pub hypervisor: Option<String>,
+    /// The firmware's system UUID (the VM's UUID in its hypervisor).
+    pub vm_uuid: Option<String>,
+    pub is_container: bool,
+    pub container_kind: Option<ContainerKind>,
+    /// Runs guests itself (libvirt/KVM host, Hyper-V host).
+    pub is_hypervisor: bool,
+    #[serde(default)]
+    pub guest_uuids: Vec<String>,
+    pub unraid: bool,
+}
+
+/// One package whose version changed between two reports.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PackageChange {
+    pub before: Package,
+    pub after: Package,
+}
+
+/// One service whose description, state or start mode changed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ServiceChange {
+    pub before: Service,
+    pub after: Service,
+}
+
+/// What changed since the last full report the server acknowledged: the agent
+/// sends one full [`InventoryReport`] first, then only deltas. Sections other
+/// than packages and services are small and are resent whole when they change.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct InventoryDelta {
+    pub collected_at: DateTime<Utc>,
+    #[serde(default)]
+    pub added_packages: Vec<Package>,
+    #[serde(default)]
+    pub removed_packages: Vec<Package>,
+    #[serde(default)]
+    pub changed_packages: Vec<PackageChange>,
+    #[serde(default)]
+    pub added_services: Vec<Service>,
+    #[serde(default)]
+    pub removed_services: Vec<Service>,
+    #[serde(default)]
+    pub changed_services: Vec<ServiceChange>,
+}
+
+impl InventoryDelta {
+    /// True when nothing changed, so there is nothing to send.
+    pub fn is_empty(&self) -> bool {
+        self.added_packages.is_empty()
+            && self.removed_packages.is_empty()
+            && self.changed_packages.is_empty()
+            && self.added_services.is_empty()
+            && self.removed_services.is_empty()
+            && self.changed_services.is_empty()
+    }
+}
+
+/// Orders two package versions the way dpkg does: `[epoch:]upstream[-revision]`,
+/// epochs numerically, then upstream, then revision, each compared as
+/// alternating non-digit runs (letters before other characters, `~` before
+/// everything, even the end) and digit runs (numerically). RPM versions
+/// (`1.2.3-4.el9`) and plain dotted versions order sensibly under the same
+/// rules: `3.0.2 < 3.0.7 < 3.0.10`.
+pub fn compare_versions(a: &str, b: &str) -> Ordering {
+    let (epoch_a, upstream_a, revision_a) = split_version(a.trim());
+    let (epoch_b, upstream_b, revision_b) = split_version(b.trim());
+    compare_digits(epoch_a, epoch_b)
+        .then_with(|| compare_fragment(upstream_a, upstream_b))
+        .then_with(|| compare_fragment(revision_a, revision_b))
+}
+
+/// `(epoch, upstream, revision)`; a missing or non-numeric epoch is `0`, a
+/// missing revision is empty (which dpkg orders like `0`).
+fn split_version(version: &str) -> (&str, &str, &str) {
+    let (epoch, rest) = match version.split_once(':') {
+        Some((epoch, rest)) if epoch.bytes().all(|b| b.is_ascii_digit()) => (epoch, rest),
+        _ => ("0", version),
+    };
+    match rest.rsplit_once('-') {
+        Some((upstream, revision)) => (epoch, upstream, revision),
+        None => (epoch, rest, ""),
+    }
+}
+
+/// dpkg's `order()`: `~` sorts first (even before the end of the string),
+/// then the end and digits, then letters, then everything else.
+fn character_weight(byte: Option<u8>) -> i32 {
+    match byte {
+        None => 0,
+        Some(b'~') => -1,
+        Some(b) if b.is_ascii_digit() => 0,
+        Some(b) if b.is_ascii_alphabetic() => i32::from(b),
+        Some(b) => i32::from(b) + 256,
+    }
+}
+
+/// dpkg's `verrevcmp` over one part (upstream or revision).
+fn compare_fragment(a: &str, b: &str) -> Ordering {
+    let (mut a, mut b) = (a.as_bytes(), b.as_bytes());
+    while !a.is_empty() || !b.is_empty() {
+        // Non-digit run, weight by weight.
+        while a.first().is_some_and(|c| !c.is_ascii_digit())
+            || b.first().is_some_and(|c| !c.is_ascii_digit())
+        {
+            let weight_a = character_weight(a.first().copied().filter(|c| !c.is_ascii_digit()));
+            let weight_b = character_weight(b.first().copied().filter(|c| !c.is_ascii_digit()));
+            match weight_a.cmp(&weight_b) {
+                Ordering::Equal => {}
+                unequal => return unequal,
+            }
+            if a.first().is_some_and(|c| !c.is_ascii_digit()) {
+                a = &a[1..];
+            }
+            if b.first().is_some_and(|c| !c.is_ascii_digit()) {
+                b = &b[1..];
+            }
+        }
+        // Digit run, numerically.
+        let digits_a = a.iter().take_while(|c| c.is_ascii_digit()).count();
+        let digits_b = b.iter().take_while(|c| c.is_ascii_digit()).count();
+        let (run_a, rest_a) = a.split_at(digits_a);
+        let (run_b, rest_b) = b.split_at(digits_b);
+        match compare_digit_bytes(run_a, run_b) {
+            Ordering::Equal => {}
+            unequal => return unequal,
+        }
+        a = rest_a;
+        b = rest_b;
+    }
+    Ordering::Equal
+}
+
+fn compare_digits(a: &str, b: &str) -> Ordering {
+    compare_digit_bytes(a.as_bytes(), b.as_bytes())
+}
+
+/// Compares two runs of ASCII digits as numbers of any length (an empty run
+/// is zero), so a 30-digit date stamp cannot overflow.
+fn compare_digit_bytes(a: &[u8], b: &[u8]) -> Ordering {
+    let strip = |run: &[u8]| -> usize { run.iter().take_while(|c| **c == b'0').count() };
+    let a = &a[strip(a)..];
+    let b = &b[strip(b)..];
+    a.len().cmp(&b.len()).then_with(|| a.cmp(b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each row says `left` orders as `expected` against `right`, and the
+    /// reverse comparison must agree.
+    #[track_caller]
+    fn check(left: &str, expected: Ordering, right: &str) {
+        assert_eq!(compare_versions(left, right), expected, "{left} vs {right}");
+        assert_eq!(
+            compare_versions(right, left),
+            expected.reverse(),
+            "{right} vs {left}"
+        );
+    }
+
+    #[test]
+    fn versions_order_like_dpkg() {
+        use Ordering::{Equal, Greater, Less};
+        let rows = [
+            ("3.0.2", Less, "3.0.7"),
+            ("3.0.7", Less, "3.0.10"),
+            ("3.0.2", Less, "3.0.10"),
+            ("1:1.0", Greater, "2.0"),
+            ("0:2.0", Equal, "2.0"),
+            ("1.0~rc1", Less, "1.0"),
+            ("1.0~rc1", Less, "1.0~rc2"),
+            ("1.0~~", Less, "1.0~"),
+            ("1.0~", Less, "1.0"),
+            ("1.0", Less, "1.0a"),
+            ("1.0a", Less, "1.0+"),
+            ("1.0+dfsg", Greater, "1.0"),
+            ("1.0+dfsg", Less, "1.0.1"),
+            ("3.0.7-1ubuntu1", Greater, "3.0.7"),
+            ("3.0.7-1ubuntu1", Less, "3.0.7-1ubuntu2"),
+            ("3.0.7-1ubuntu1", Less, "3.0.7-1ubuntu1.1"),
+            ("3.0.7-0ubuntu0.22.04.1", Less, "3.0.7-1"),
+            ("3.0.7", Equal, "3.0.7-0"),
+            ("2.14-1", Less, "2.14-2"),
+            ("010", Equal, "10"),
+            ("1.2.3-4.el9", Less, "1.2.3-5.el9"),
+            ("1.2.3-4.el9", Less, "1.2.10-1.el9"),
+            ("1.2.3-4.el8", Less, "1.2.3-4.el9"),
+            // Upstream versions with hyphens: only the last hyphen starts
+            // the revision.
+            ("1.0-beta-2", Greater, "1.0-beta-1"),
+            ("2024.01.15", Less, "2024.02.01"),
+            ("99999999999999999999999", Less, "100000000000000000000000"),
+            ("120.0.6099.109", Greater, "120.0.6099.71"),
+            ("", Less, "0.1"),
+            ("", Equal, ""),
+        ];
+        for (left, expected, right) in rows {
+            check(left, expected, right);
+        }
+    }
+
+    #[test]
+    fn sorting_a_list_uses_version_order() {
+        let mut versions = vec![
+            "3.0.10",
+            "1:0.9",
+            "3.0.2",
+            "3.0.7-1ubuntu1",
+            "3.0.7",
+            "3.0.7~rc1",
+        ];
+        versions.sort_by(|a, b| compare_versions(a, b));
+        assert_eq!(
+            versions,
+            [
+                "3.0.2",
+                "3.0.7~rc1",
+                "3.0.7",
+                "3.0.7-1ubuntu1",
+                "3.0.10",
+                "1:0.9"
+            ]
+        );
+    }
+
+    #[test]
+    fn fields_are_cut_at_the_limit_on_a_character_boundary() {
+        let long = "é".repeat(MAX_FIELD_CHARS + 10);
+        let cut = truncate_field(&long);
+        assert_eq!(cut.chars().count(), MAX_FIELD_CHARS);
+        assert_eq!(truncate_field("  nginx \n"), "nginx");
+        assert_eq!(optional_field("   "), None);
+    }
+
+    #[test]
+    fn enforcing_limits_cuts_lists_and_says_so() {
+        let package = Package {
+            name: "p".into(),
+            version: "1".into(),
+            publisher: None,
+            arch: None,
+            install_date: None,
+            source: PackageSource::Dpkg,
+        };
+        let mut report = InventoryReport {
+            packages: vec![package; MAX_PACKAGES + 1],
+            ..InventoryReport::default()
+        };
+        assert!(report.enforce_limits());
+        assert_eq!(report.packages.len(), MAX_PACKAGES);
+        assert!(report.truncated);
+
+        let mut small = InventoryReport::default();
+        assert!(!small.enforce_limits());
+        assert!(!small.truncated);
+    }
+
+    #[test]
+    fn a_report_round_trips_through_json_with_snake_case_enums() {
+        let report = InventoryReport {
+            packages: vec![Package {
+                name: "openssl".into(),
+                version: "3.0.7-1".into(),
+                publisher: Some("Debian".into()),
+                arch: Some("amd64".into()),
+                install_date: NaiveDate::from_ymd_opt(2024, 5, 1),
+                source: PackageSource::WindowsRegistry,
+            }],
+            domain: Some(DomainInfo {
+                join_state: JoinState::ActiveDirectory,
+                ..DomainInfo::default()
+            }),
+            ..InventoryReport::default()
+        };
+        let json = serde_json::to_string(&report).unwrap();
+        assert!(json.contains("\"windows_registry\""), "{json}");
+        assert!(json.contains("\"active_directory\""), "{json}");
+        assert_eq!(
+            serde_json::from_str::<InventoryReport>(&json).unwrap(),
+            report
+        );
+    }
+}
