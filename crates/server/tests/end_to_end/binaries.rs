@@ -95,6 +95,10 @@ impl ServerSetup {
     pub(crate) async fn api(&self) -> Api {
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(10))
+            // The server closes a keep-alive connection idle for its header
+            // timeout (10 s); a pooled one reused at that moment fails with
+            // "IncompleteMessage". Drop idle connections well before that.
+            .pool_idle_timeout(Duration::from_secs(5))
             .build()
             .unwrap();
         let login: Value = http

@@ -189,12 +189,22 @@ impl ReleaseDesk {
     fn publish_as(&self, from: &Path, from_name: &str, version: &str) {
         let name = gururmm_update::artifact_name(version, PLATFORM, ARCH);
         for suffix in ["", ".json", ".json.minisig"] {
-            std::fs::copy(
-                from.join(format!("{from_name}{suffix}")),
-                self.releases.join(format!("{name}{suffix}")),
-            )
-            .unwrap();
+            Self::replace(
+                &self.releases.join(format!("{name}{suffix}")),
+                std::fs::read(from.join(format!("{from_name}{suffix}"))).unwrap(),
+            );
         }
+    }
+
+    /// Replaces `path` in the releases directory as a release manager's
+    /// tools do: written aside and renamed over it. The server rereads the
+    /// directory when the directory changes, which a file rewritten in
+    /// place does not make it do.
+    pub(crate) fn replace(path: &Path, contents: impl AsRef<[u8]>) {
+        let mut aside = path.as_os_str().to_owned();
+        aside.push(".replacing");
+        std::fs::write(&aside, contents).unwrap();
+        std::fs::rename(&aside, path).unwrap();
     }
 
     fn artifact(&self, version: &str) -> PathBuf {
@@ -224,8 +234,11 @@ impl ReleaseDesk {
             None,
         )
         .unwrap();
-        std::fs::write(&path, &content).unwrap();
-        std::fs::write(path.with_extension("json.minisig"), signature.into_string()).unwrap();
+        Self::replace(&path, &content);
+        Self::replace(
+            &path.with_extension("json.minisig"),
+            signature.into_string(),
+        );
     }
 }
 
@@ -373,11 +386,10 @@ async fn only_a_valid_signed_update_installs_and_broken_ones_roll_back() {
     );
     desk.sign(&signing, &good_binary, v, PLATFORM, &desk.releases);
     let name = gururmm_update::artifact_name(v, PLATFORM, ARCH);
-    std::fs::copy(
-        other.join(format!("{name}.json.minisig")),
-        desk.releases.join(format!("{name}.json.minisig")),
-    )
-    .unwrap();
+    ReleaseDesk::replace(
+        &desk.releases.join(format!("{name}.json.minisig")),
+        std::fs::read(other.join(format!("{name}.json.minisig"))).unwrap(),
+    );
     assert_refused(&api, &agent, v, "bad_signature").await;
     // 3. A truncated artifact, 4. one flipped bit, 5. other bytes of the same size.
     desk.sign(&signing, &good_binary, v, PLATFORM, &desk.releases);
@@ -385,15 +397,15 @@ async fn only_a_valid_signed_update_installs_and_broken_ones_roll_back() {
     // The server itself does not offer an artifact shorter than its manifest
     // (the agent's own size check, against a server that does, is
     // `crates/agent/tests/update_download.rs`).
-    std::fs::write(desk.artifact(v), &genuine[..genuine.len() / 2]).unwrap();
+    ReleaseDesk::replace(&desk.artifact(v), &genuine[..genuine.len() / 2]);
     assert_not_served(&api, &agent, v).await;
     let mut flipped = genuine.clone();
     flipped[genuine.len() / 3] ^= 0x10;
-    std::fs::write(desk.artifact(v), &flipped).unwrap();
+    ReleaseDesk::replace(&desk.artifact(v), &flipped);
     assert_refused(&api, &agent, v, "hash_mismatch").await;
-    std::fs::write(desk.artifact(v), vec![0u8; genuine.len()]).unwrap();
+    ReleaseDesk::replace(&desk.artifact(v), vec![0u8; genuine.len()]);
     assert_refused(&api, &agent, v, "hash_mismatch").await;
-    std::fs::write(desk.artifact(v), &genuine).unwrap();
+    ReleaseDesk::replace(&desk.artifact(v), &genuine);
     // 6. An older version under a newer one's name (a rollback attack).
     //    Its manifest names another file than the one it sits beside, so the
     //    server does not offer it (the agent's `not_newer`: the attack matrix).

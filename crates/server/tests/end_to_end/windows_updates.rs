@@ -116,9 +116,9 @@ async fn the_windows_agent_updates_under_its_watchdog_and_broken_releases_roll_b
     desk.sign(&signing, &good_binary, v, PLATFORM, &desk.releases);
     let mut flipped = genuine.clone();
     flipped[genuine.len() / 3] ^= 0x10;
-    std::fs::write(&artifact, &flipped).unwrap();
+    ReleaseDesk::replace(&artifact, &flipped);
     assert_refused(&api, &agent, v, "hash_mismatch").await;
-    std::fs::write(&artifact, &genuine).unwrap();
+    ReleaseDesk::replace(&artifact, &genuine);
     online_as(&api, &agent, base.version).await;
 
     // The valid release: swapped in, online as the new version, the
