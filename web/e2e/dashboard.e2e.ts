@@ -46,8 +46,8 @@ describe("dashboard against a live server", () => {
       expect(key.length).toBeGreaterThan(8);
       const command = (await page.getByTestId("install-command").textContent()) ?? "";
       // The key goes into a private file, never on the agent's command line.
-      expect(command).toContain(`(umask 077 && echo '${key}' > gururmm-enroll.key) && sudo gururmm-agent install`);
-      expect(command).toContain("--enroll-key-file gururmm-enroll.key");
+      expect(command).toContain(`f=$(mktemp) && echo '${key}' > "$f" && sudo gururmm-agent install`);
+      expect(command).toContain('--enroll-key-file "$f"');
       expect(command).not.toContain(`--enroll-key ${key}`);
       expect(command).toContain(`--server ${new URL(baseUrl).origin}`);
       // The suite's server is plain HTTP on loopback, which the agent accepts only when told to.

@@ -178,6 +178,16 @@ fn swap_if_requested(supervised: &Supervised) {
             return;
         }
     };
+    // Only the agent's own staging path: a request naming any other file
+    // (written by whoever could write the state directory) is not run.
+    if request.staged != handoff::staged_path(state_dir) {
+        log(&format!(
+            "dropping an update request for {} (not the staging path)",
+            request.staged.display()
+        ));
+        let _ = SwapRequest::remove(state_dir);
+        return;
+    }
     let swapped = swap::install(&supervised.binary, &request.staged, &request.sha256);
     let _ = SwapRequest::remove(state_dir);
     match swapped {

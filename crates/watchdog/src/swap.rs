@@ -77,19 +77,31 @@ fn copy_into_place(from: &Path, to: &Path) -> io::Result<()> {
 const BUSY_RETRY_FOR: Duration = Duration::from_secs(10);
 const BUSY_RETRY_EVERY: Duration = Duration::from_millis(200);
 
-/// Renames `from` over `to`, trying again while Windows says `to` is in use.
+/// Windows' "sharing violation" and "lock violation": another process (a
+/// scanner) has the file open.
+const SHARING_ERRORS: [i32; 2] = [32, 33];
+
+/// Renames `from` over `to`, trying again while Windows says `to` is in use;
+/// a rename that still fails leaves no temporary file behind.
 fn rename_when_free(from: &Path, to: &Path) -> io::Result<()> {
     let started = Instant::now();
     loop {
         match fs::rename(from, to) {
             Err(error)
                 if cfg!(windows)
-                    && error.kind() == io::ErrorKind::PermissionDenied
+                    && (error.kind() == io::ErrorKind::PermissionDenied
+                        || error
+                            .raw_os_error()
+                            .is_some_and(|code| SHARING_ERRORS.contains(&code)))
                     && started.elapsed() < BUSY_RETRY_FOR =>
             {
                 std::thread::sleep(BUSY_RETRY_EVERY);
             }
-            result => return result,
+            Err(error) => {
+                let _ = fs::remove_file(from);
+                return Err(error);
+            }
+            Ok(()) => return Ok(()),
         }
     }
 }

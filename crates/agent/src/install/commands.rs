@@ -51,7 +51,10 @@ impl Target {
                 )),
             });
         }
-        // Windows' service control manager refuses a non-administrator itself.
+        #[cfg(windows)]
+        if privileged {
+            super::scm::check_administrator()?;
+        }
         if privileged && cfg!(unix) && !linux::running_as_root() {
             bail!(
                 "this must run as root (sudo): it writes below {} and {} and manages a system \

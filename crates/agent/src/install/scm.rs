@@ -71,6 +71,13 @@ mod leaf {
         matches!(error, windows_service::Error::Winapi(io) if io.raw_os_error() == Some(NO_SUCH_SERVICE))
     }
 
+    /// Fails unless this process may create services (an administrator's,
+    /// elevated): checked before `install` enrolls, so a refused install
+    /// leaves no agent on the server and no directory behind.
+    pub fn check_administrator() -> Result<()> {
+        manager(ServiceManagerAccess::CONNECT | ServiceManagerAccess::CREATE_SERVICE).map(|_| ())
+    }
+
     /// Creates the service (or updates it when it exists), sets its
     /// recovery actions and starts it.
     pub fn create_and_start(layout: &Layout, settings: &RunSettings) -> Result<()> {

@@ -58,7 +58,7 @@ pub fn parse_meminfo_total_bytes(text: &str) -> Option<u64> {
         .filter_map(|line| key_value(line, ':'))
         .find(|(key, _)| *key == "MemTotal")
         .and_then(|(_, value)| value.split_whitespace().next()?.parse::<u64>().ok())
-        .map(|kibibytes| kibibytes * 1024)
+        .and_then(|kibibytes| kibibytes.checked_mul(1024))
 }
 
 /// Boot time from `/proc/stat`'s `btime` line (Unix seconds).

@@ -153,12 +153,20 @@ pub enum Gate {
 /// restarts are ordinary (a machine's own trouble, an operator's kill); a
 /// release that crashes shows as many more than before on the same machines.
 pub const MAX_EXTRA_RESTARTS_PER_100_AGENTS: u32 = 10;
+/// Fewer restarts on the release than this are never a verdict: one or two
+/// restarts happen on healthy machines (an operator's kill, a reboot).
+pub const MIN_RELEASE_RESTARTS: u32 = 3;
+/// The release must also restart more than this many times as often as the
+/// previous version did: a fleet that restarts at a steady rate shows counts
+/// that differ by chance, not by the release.
+pub const RESTART_RATE_FACTOR: u32 = 2;
 
 /// The health gate: halt as soon as the wave's failures exceed
 /// `max_failure_percent` of its finished updates, or as soon as the agents
 /// the rollout updated restart more often on the release than they did on
 /// their previous version over as long a time, by more than
-/// [`MAX_EXTRA_RESTARTS_PER_100_AGENTS`]; promote once nothing is open, no
+/// [`MAX_EXTRA_RESTARTS_PER_100_AGENTS`], at least [`MIN_RELEASE_RESTARTS`]
+/// and more than [`RESTART_RATE_FACTOR`] times as many; promote once nothing is open, no
 /// reachable agent of the wave still waits for its update, and the wave gave
 /// evidence: at least one finished update, unless it has no agents left to
 /// update. (Agents offline meanwhile get it when they connect; they do not
@@ -198,7 +206,13 @@ pub fn gate(
 fn crashes(wave: u32, version: &str, restarts: RolloutRestarts) -> Option<String> {
     let extra = u64::from(restarts.on_release.saturating_sub(restarts.on_previous));
     let allowed = u64::from(MAX_EXTRA_RESTARTS_PER_100_AGENTS) * u64::from(restarts.agents);
-    if restarts.agents == 0 || extra * 100 <= allowed {
+    let steady = u64::from(restarts.on_release)
+        <= u64::from(RESTART_RATE_FACTOR) * u64::from(restarts.on_previous);
+    if restarts.agents == 0
+        || restarts.on_release < MIN_RELEASE_RESTARTS
+        || steady
+        || extra * 100 <= allowed
+    {
         return None;
     }
     let agents = match restarts.agents {
@@ -432,20 +446,30 @@ mod tests {
             "fewer than before is better"
         );
         assert_eq!(judge(0, 0, 0), Gate::Promote, "no evidence, no verdict");
-        let Gate::Halt(reason) = judge(20, 10, 7) else {
-            panic!("3 more restarts on 20 agents halts");
+        assert_eq!(
+            judge(1, 2, 0),
+            Gate::Promote,
+            "one or two restarts are not a verdict"
+        );
+        assert_eq!(
+            judge(100, 120, 100),
+            Gate::Promote,
+            "a fleet restarting at its steady rate, counts differing by chance"
+        );
+        let Gate::Halt(reason) = judge(20, 10, 4) else {
+            panic!("6 more restarts on 20 agents, 2.5 times as many, halts");
         };
         assert_eq!(
             reason,
-            "wave 2: the 20 agents updated to 2.0.0 restarted 10 times on it, against 7 times on \
+            "wave 2: the 20 agents updated to 2.0.0 restarted 10 times on it, against 4 times on \
              the previous version over as long before the update, more than the 10 extra restarts \
              per 100 agents allowed"
         );
-        let Gate::Halt(one) = judge(1, 1, 0) else {
-            panic!("one agent restarting once on the release halts");
+        let Gate::Halt(one) = judge(1, 3, 0) else {
+            panic!("one agent restarting three times on the release halts");
         };
         assert!(
-            one.contains("the 1 agent updated to 2.0.0 restarted once on it, against 0 times"),
+            one.contains("the 1 agent updated to 2.0.0 restarted 3 times on it, against 0 times"),
             "{one}"
         );
         // Crashes halt while updates are still under way, as failures do.

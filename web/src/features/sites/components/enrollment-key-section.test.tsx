@@ -70,21 +70,21 @@ describe("EnrollmentKeySection", () => {
 
   it("builds the Linux install from the server URL and the key, through a private key file", () => {
     expect(linuxInstallCommand("https://rmm.example.com", "k3y")).toBe(
-      "(umask 077 && echo 'k3y' > gururmm-enroll.key) && sudo gururmm-agent install --server https://rmm.example.com --enroll-key-file gururmm-enroll.key; rm -f gururmm-enroll.key",
+      ` f=$(mktemp) && echo 'k3y' > "$f" && sudo gururmm-agent install --server https://rmm.example.com --enroll-key-file "$f"; rm -f "$f"`,
     );
   });
 
   it("never puts the key on the agent's command line, whatever it contains", () => {
     const command = linuxInstallCommand("https://rmm.example.com", "k'3y; rm -rf /");
     // Only echo, a shell builtin, sees the key; it is one single-quoted word.
-    expect(command.startsWith(`(umask 077 && echo 'k'\\''3y; rm -rf /' > gururmm-enroll.key) && sudo gururmm-agent install `)).toBe(true);
-    expect(command.split(") && ")[1]).not.toContain("3y");
+    expect(command.startsWith(` f=$(mktemp) && echo 'k'\\''3y; rm -rf /' > "$f" && sudo gururmm-agent install `)).toBe(true);
+    expect(command.split(' > "$f" && ')[1]).not.toContain("3y");
     expect(command).not.toContain("--enroll-key ");
   });
 
   it("allows a plain-HTTP server explicitly, since the agent refuses it otherwise", () => {
     expect(linuxInstallCommand("http://127.0.0.1:8080", "k3y")).toBe(
-      "(umask 077 && echo 'k3y' > gururmm-enroll.key) && sudo gururmm-agent install --server http://127.0.0.1:8080 --allow-insecure-http --enroll-key-file gururmm-enroll.key; rm -f gururmm-enroll.key",
+      ` f=$(mktemp) && echo 'k3y' > "$f" && sudo gururmm-agent install --server http://127.0.0.1:8080 --allow-insecure-http --enroll-key-file "$f"; rm -f "$f"`,
     );
     expect(linuxInstallCommand("https://rmm.example.com", "k3y")).not.toContain("--allow-insecure-http");
   });
@@ -106,7 +106,7 @@ describe("EnrollmentKeySection", () => {
     expect(await screen.findByTestId("enrollment-key-value")).toHaveTextContent("grmm_secret_key");
     expect(screen.getByTestId("install-command")).toHaveTextContent(
       // The server's configured public URL, not the address the browser happens to use.
-      "(umask 077 && echo 'grmm_secret_key' > gururmm-enroll.key) && sudo gururmm-agent install --server https://rmm.example.com --enroll-key-file gururmm-enroll.key; rm -f gururmm-enroll.key",
+      `f=$(mktemp) && echo 'grmm_secret_key' > "$f" && sudo gururmm-agent install --server https://rmm.example.com --enroll-key-file "$f"; rm -f "$f"`,
     );
     expect(screen.queryByTestId("insecure-http-warning")).not.toBeInTheDocument();
     const request = fetchMock.mock.calls[0]?.[0] as Request;

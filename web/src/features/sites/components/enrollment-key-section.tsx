@@ -30,21 +30,20 @@ function shellQuote(value: string): string {
   return `'${value.replaceAll("'", `'\\''`)}'`;
 }
 
-/** The key file the Linux command writes, hands to `install` and deletes. */
-const KEY_FILE = "gururmm-enroll.key";
-
 /**
  * The command a technician pastes on a Linux machine that has the agent (a release's binaries or the
- * .deb) to install it as a service enrolled into this site. The key goes into a file only its owner
- * can read (echo is a shell builtin, so the key never appears in any process's command line, which
- * every local user can read), `install` enrolls with it once, and the file is deleted.
+ * .deb) to install it as a service enrolled into this site. The key goes into a new file from
+ * `mktemp` (mode 0600, a name no one else chose; echo is a shell builtin, so the key never appears in
+ * any process's command line, which every local user can read), `install` enrolls with it once, and
+ * the file is deleted. The leading space keeps the line out of shells' history where
+ * `HISTCONTROL=ignorespace` (bash's default on Debian and Ubuntu).
  */
 export function linuxInstallCommand(serverUrl: string, key: string): string {
   const insecure = isPlainHttp(serverUrl) ? " --allow-insecure-http" : "";
   return (
-    `(umask 077 && echo ${shellQuote(key)} > ${KEY_FILE}) && ` +
-    `sudo gururmm-agent install --server ${shellWord(serverUrl)}${insecure} --enroll-key-file ${KEY_FILE}; ` +
-    `rm -f ${KEY_FILE}`
+    ` f=$(mktemp) && echo ${shellQuote(key)} > "$f" && ` +
+    `sudo gururmm-agent install --server ${shellWord(serverUrl)}${insecure} --enroll-key-file "$f"; ` +
+    `rm -f "$f"`
   );
 }
 
@@ -241,9 +240,9 @@ export function ShownOnceKey({
           <CopyButton text={command} label="Copy command" />
         </div>
         <p className="text-xs text-muted-foreground">
-          The key goes into a file only you can read, never into the machine&apos;s process list; the agent enrolls once with it, installs
-          itself and its watchdog as a systemd service, and the file is deleted. The same command installs the agent on macOS (a launchd
-          daemon) when its binaries are there.
+          The key goes into a new file only you can read, never into the machine&apos;s process list; the agent enrolls once with it,
+          installs itself and its watchdog as a systemd service, and the file is deleted. The same command installs the agent on macOS (a
+          launchd daemon) when its binaries are there.
         </p>
         {insecure ? (
           <p className="text-xs text-warning" data-testid="insecure-http-warning">

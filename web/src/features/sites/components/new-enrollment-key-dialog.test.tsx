@@ -96,7 +96,7 @@ describe("NewEnrollmentKeyDialog", () => {
 
     expect(await within(dialog).findByTestId("enrollment-key-value")).toHaveTextContent("grmm_one_time_secret");
     expect(within(dialog).getByTestId("install-command")).toHaveTextContent(
-      "(umask 077 && echo 'grmm_one_time_secret' > gururmm-enroll.key) && sudo gururmm-agent install --server https://rmm.example.com --enroll-key-file gururmm-enroll.key; rm -f gururmm-enroll.key",
+      `f=$(mktemp) && echo 'grmm_one_time_secret' > "$f" && sudo gururmm-agent install --server https://rmm.example.com --enroll-key-file "$f"; rm -f "$f"`,
     );
     expect(within(dialog).getByTestId("shown-once-note")).toHaveTextContent("it is shown only this once");
     expect(within(dialog).getByRole("button", { name: "Copy key" })).toBeInTheDocument();
