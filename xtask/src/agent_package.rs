@@ -2,7 +2,8 @@
 //! `target/package/gururmm-agent_<version>_<arch>.deb`, built with `dpkg-deb` like
 //! the server's.
 //!
-//! The package holds the release binaries in `/opt/gururmm/bin` and the systemd unit
+//! The package holds the release binaries in `/opt/gururmm/bin` (the agent
+//! linked from `/usr/bin`, so `sudo gururmm-agent …` finds it) and the systemd unit
 //! the agent's `install` writes (`crates/agent/packaging/gururmm-agent.service`,
 //! which a test keeps equal to the generator's output). Its maintainer scripts never
 //! enroll, since that needs a site's enrollment key: a new machine is enrolled
@@ -22,6 +23,9 @@ const PACKAGE: &str = "gururmm-agent";
 const AGENT: &str = "opt/gururmm/bin/gururmm-agent";
 const WATCHDOG: &str = "opt/gururmm/bin/gururmm-watchdog";
 const UNIT: &str = "lib/systemd/system/gururmm-agent.service";
+/// The agent on every `PATH` (sudo's `secure_path` included), so the
+/// dashboard's `sudo gururmm-agent install …` finds it: a link to `AGENT`.
+const AGENT_ON_PATH: &str = "usr/bin/gururmm-agent";
 const DOC_DIR: &str = "usr/share/doc/gururmm-agent";
 /// The agent's packaging files, in the repository.
 const PACKAGING: &str = "crates/agent/packaging";
@@ -86,6 +90,10 @@ fn stage_tree(stage: &Path, agent: &Path, watchdog: &Path, packaging: &Path) -> 
     stage_maintainer_scripts(stage, packaging)?;
     copy_file(agent, &stage.join(AGENT), 0o755)?;
     copy_file(watchdog, &stage.join(WATCHDOG), 0o755)?;
+    let link = stage.join(AGENT_ON_PATH);
+    make_dir(link.parent().context("the link's directory")?)?;
+    std::os::unix::fs::symlink(format!("/{AGENT}"), &link)
+        .with_context(|| format!("linking {}", link.display()))?;
     copy_file(
         &packaging.join("gururmm-agent.service"),
         &stage.join(UNIT),
@@ -167,6 +175,14 @@ mod tests {
             entry(UNIT).starts_with("-rw-r--r-- root/root"),
             "{}",
             entry(UNIT)
+        );
+        let link = contents
+            .lines()
+            .find(|line| line.contains(&format!(" ./{AGENT_ON_PATH} -> ")))
+            .unwrap_or_else(|| panic!("{AGENT_ON_PATH} in\n{contents}"));
+        assert!(
+            link.starts_with("lrwxrwxrwx root/root") && link.ends_with(&format!(" -> /{AGENT}")),
+            "{link}"
         );
         entry(&format!("{DOC_DIR}/copyright"));
 

@@ -284,7 +284,8 @@ pub(crate) fn installed_size_kib(stage: &Path) -> Result<u64> {
         if entry.starts_with(stage.join("DEBIAN")) {
             continue;
         }
-        let metadata = entry.metadata()?;
+        // A symbolic link's own entry: its target may be outside the tree.
+        let metadata = entry.symlink_metadata()?;
         if metadata.is_file() {
             total += metadata.len().div_ceil(1024);
         }
