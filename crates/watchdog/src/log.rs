@@ -4,7 +4,7 @@
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 
 /// The log file's name in the state directory.
@@ -15,18 +15,33 @@ pub const LOG_FILE: &str = "watchdog.log";
 /// a healthy agent and days of one restarting every minute.
 const MAX_LOG_BYTES: u64 = 1024 * 1024;
 
-static FILE: OnceLock<Mutex<File>> = OnceLock::new();
+/// The open log and where it is; it is moved aside and opened anew when it
+/// outgrows [`MAX_LOG_BYTES`], at start and while the watchdog runs.
+struct Log {
+    file: File,
+    state_dir: PathBuf,
+}
 
-/// Sends the messages from now on to the log file in `state_dir`.
-pub fn to_file(state_dir: &Path) -> io::Result<()> {
-    fs::create_dir_all(state_dir)?;
+static FILE: OnceLock<Mutex<Log>> = OnceLock::new();
+
+/// Opens the log in `state_dir`, first moving a full one aside.
+fn open(state_dir: &Path) -> io::Result<File> {
     let path = state_dir.join(LOG_FILE);
     if fs::metadata(&path).is_ok_and(|meta| meta.len() > MAX_LOG_BYTES) {
         fs::rename(&path, state_dir.join(format!("{LOG_FILE}.old")))?;
     }
-    let file = OpenOptions::new().create(true).append(true).open(path)?;
-    FILE.set(Mutex::new(file))
-        .map_err(|_| io::Error::other("the log file is already set"))
+    OpenOptions::new().create(true).append(true).open(path)
+}
+
+/// Sends the messages from now on to the log file in `state_dir`.
+pub fn to_file(state_dir: &Path) -> io::Result<()> {
+    fs::create_dir_all(state_dir)?;
+    let file = open(state_dir)?;
+    FILE.set(Mutex::new(Log {
+        file,
+        state_dir: state_dir.to_path_buf(),
+    }))
+    .map_err(|_| io::Error::other("the log file is already set"))
 }
 
 /// Writes one message: to the log file with the time (Unix seconds: no
@@ -34,13 +49,24 @@ pub fn to_file(state_dir: &Path) -> io::Result<()> {
 #[allow(clippy::print_stderr)]
 pub fn log(message: &str) {
     match FILE.get() {
-        Some(file) => {
-            if let Ok(mut file) = file.lock() {
+        Some(log) => {
+            if let Ok(mut log) = log.lock() {
                 let _ = writeln!(
-                    file,
+                    log.file,
                     "{} gururmm-watchdog: {message}",
                     crate::supervise::now_unix()
                 );
+                // A watchdog restarting a broken agent for months writes a
+                // line a minute: the size is looked at after every line.
+                if log
+                    .file
+                    .metadata()
+                    .is_ok_and(|meta| meta.len() > MAX_LOG_BYTES)
+                {
+                    if let Ok(file) = open(&log.state_dir) {
+                        log.file = file;
+                    }
+                }
             }
         }
         None => eprintln!("gururmm-watchdog: {message}"),
@@ -66,5 +92,16 @@ mod tests {
         );
         let text = fs::read_to_string(&path).unwrap();
         assert!(text.ends_with("gururmm-watchdog: started\n"), "{text}");
+        // And while it runs: a line that takes it over the size starts a new one.
+        log(&"x".repeat(MAX_LOG_BYTES as usize));
+        log("after");
+        assert_eq!(fs::read_to_string(&path).unwrap().lines().count(), 1);
+        assert!(fs::read_to_string(&path).unwrap().ends_with("after\n"));
+        assert!(
+            fs::metadata(dir.path().join(format!("{LOG_FILE}.old")))
+                .unwrap()
+                .len()
+                > MAX_LOG_BYTES
+        );
     }
 }
