@@ -166,10 +166,12 @@ fn run_service() -> Result<()> {
     let handler_handle = Arc::clone(&handle);
     let status = service_control_handler::register(SERVICE_NAME, move |control| match control {
         ServiceControl::Stop | ServiceControl::Shutdown => {
-            let _ = stop.send(true);
+            // "Stopping" before the signal: once it is sent the main thread
+            // may report "stopped", which must come last.
             if let Some(status) = handler_handle.get() {
                 let _ = report(status, ServiceState::StopPending, ServiceExitCode::Win32(0));
             }
+            let _ = stop.send(true);
             ServiceControlHandlerResult::NoError
         }
         ServiceControl::Interrogate => ServiceControlHandlerResult::NoError,

@@ -84,10 +84,12 @@ fn run_service() -> io::Result<()> {
     let handler_handle = Arc::clone(&handle);
     let status = service_control_handler::register(SERVICE_NAME, move |control| match control {
         ServiceControl::Stop | ServiceControl::Shutdown => {
-            handler_stop.store(true, Ordering::SeqCst);
+            // "Stopping" before the flag: once the flag is set the main
+            // thread may report "stopped", which must come last.
             if let Some(status) = handler_handle.get() {
                 let _ = report(status, ServiceState::StopPending, ServiceExitCode::Win32(0));
             }
+            handler_stop.store(true, Ordering::SeqCst);
             ServiceControlHandlerResult::NoError
         }
         ServiceControl::Interrogate => ServiceControlHandlerResult::NoError,
