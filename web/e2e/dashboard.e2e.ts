@@ -67,7 +67,9 @@ describe("dashboard against a live server", () => {
       await dialog.getByTestId("create-enrollment-key-button").click();
       const key = (await dialog.getByTestId("enrollment-key-value").textContent())?.trim() ?? "";
       expect(key.length).toBeGreaterThan(8);
-      expect(await dialog.getByTestId("install-command").textContent()).toContain(`echo '${key}' | sudo gururmm-agent run`);
+      expect(await dialog.getByTestId("install-command").textContent()).toContain(
+        `f=$(mktemp) && echo '${key}' > "$f" && sudo gururmm-agent install`,
+      );
       expect(await dialog.getByTestId("shown-once-note").textContent()).toContain("shown only this once");
       expect(await dialog.getByTestId("enrollment-key-limits").textContent()).toContain("One-time key");
 
