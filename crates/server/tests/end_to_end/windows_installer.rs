@@ -303,6 +303,18 @@ async fn the_installer_sets_up_the_service_that_enrolls_and_uninstalls_cleanly()
     // here, as Windows would have done.
     let (ok, text) = wine_tool(&wine, &["net", "stop", "GuruRMMAgent"]);
     assert!(ok, "net stop: {text}");
+    // Wine releases a program's file a moment after its process ended:
+    // wait until neither the agent nor the watchdog runs any more.
+    eventually(
+        Duration::from_secs(60),
+        "the service's processes are gone",
+        || async {
+            processes(r"Program Files\GuruRMM\gururmm-")
+                .is_empty()
+                .then_some(())
+        },
+    )
+    .await;
     let uninstall_log = windows_path(&wine.logs.join("uninstall.log"));
     // By product code, as Programs and Features does.
     let (ok, text) = wine_tool(
