@@ -300,6 +300,46 @@ async fn assert_not_served(api: &Api, agent: &str, version: &str) {
     );
 }
 
+/// Publishes the build that exits at start and the one that never connects,
+/// each signed by `key` for `platform` (`build` gives its binary), and asks
+/// the agent for each: each is swapped in, rolled back by the watchdog with
+/// its reason, and the agent is back online as `installed` with `binary`
+/// holding `genuine` again.
+pub(crate) async fn roll_back_broken_releases(
+    desk: &ReleaseDesk,
+    key: &Path,
+    (api, agent): (&Api, &str),
+    (installed, genuine): (&str, &[u8]),
+    binary: &Path,
+    build: impl Fn(&AgentVariant) -> PathBuf,
+    platform: &str,
+) {
+    for (name, reason) in [
+        ("exits", "exited before reporting healthy"),
+        ("silent", "not healthy before the deadline"),
+    ] {
+        let broken = variant(name);
+        desk.sign(
+            key,
+            &build(&broken),
+            broken.version,
+            platform,
+            &desk.releases,
+        );
+        let attempt = update(api, agent, broken.version).await;
+        assert_eq!(
+            (attempt["state"].as_str(), attempt["detail"].as_str()),
+            (Some("rolled_back"), Some(reason)),
+            "{attempt}"
+        );
+        online_as(api, agent, installed).await;
+        assert!(
+            std::fs::read(binary).unwrap() == genuine,
+            "the previous binary is back after {name}"
+        );
+    }
+}
+
 /// The agent is online and reports `version`.
 pub(crate) async fn online_as(api: &Api, agent: &str, version: &str) {
     eventually(
@@ -468,31 +508,16 @@ async fn only_a_valid_signed_update_installs_and_broken_ones_roll_back() {
 
     // A release that exits at start, and one that never connects: each is
     // swapped in, then rolled back by the watchdog, which the agent reports.
-    for (name, reason) in [
-        ("exits", "exited before reporting healthy"),
-        ("silent", "not healthy before the deadline"),
-    ] {
-        let broken = variant(name);
-        desk.sign(
-            &rotated,
-            &variant_binary(&broken),
-            broken.version,
-            PLATFORM,
-            &desk.releases,
-        );
-        let attempt = update(&api, &agent, broken.version).await;
-        assert_eq!(
-            (attempt["state"].as_str(), attempt["detail"].as_str()),
-            (Some("rolled_back"), Some(reason)),
-            "{attempt}"
-        );
-        online_as(&api, &agent, v).await;
-        assert_eq!(
-            std::fs::read(&binary).unwrap(),
-            genuine,
-            "the previous binary is back"
-        );
-    }
+    roll_back_broken_releases(
+        &desk,
+        &rotated,
+        (&api, &agent),
+        (v, &genuine),
+        &binary,
+        variant_binary,
+        PLATFORM,
+    )
+    .await;
     let history = api.get(&format!("/api/v1/agents/{agent}/updates")).await;
     let rollbacks = history["watchdog_events"]
         .as_array()

@@ -15,7 +15,9 @@
 //! its own (`target/wine-prefix-updates`).
 
 use crate::install::key_file;
-use crate::updates::{assert_refused, online_as, update, variant, ReleaseDesk};
+use crate::updates::{
+    assert_refused, online_as, roll_back_broken_releases, update, variant, ReleaseDesk,
+};
 use crate::windows::{suite_enabled, Wine};
 use gururmm_store::testing::TestDatabase;
 use gururmm_testing::update::{variant_windows_binary, variants_dir, VARIANTS};
@@ -133,29 +135,14 @@ async fn the_windows_agent_updates_under_its_watchdog_and_broken_releases_roll_b
     );
 
     // Broken releases are rolled back by the watchdog.
-    for (name, reason) in [
-        ("exits", "exited before reporting healthy"),
-        ("silent", "not healthy before the deadline"),
-    ] {
-        let broken = variant(name);
-        desk.sign(
-            &signing,
-            &variant_windows_binary(&broken),
-            broken.version,
-            PLATFORM,
-            &desk.releases,
-        );
-        let attempt = update(&api, &agent, broken.version).await;
-        assert_eq!(
-            (attempt["state"].as_str(), attempt["detail"].as_str()),
-            (Some("rolled_back"), Some(reason)),
-            "{attempt}"
-        );
-        online_as(&api, &agent, v).await;
-        assert_eq!(
-            std::fs::read(&wine.agent).unwrap(),
-            genuine,
-            "the previous .exe is back"
-        );
-    }
+    roll_back_broken_releases(
+        &desk,
+        &signing,
+        (&api, &agent),
+        (v, &genuine),
+        &wine.agent,
+        variant_windows_binary,
+        PLATFORM,
+    )
+    .await;
 }
