@@ -929,7 +929,12 @@ async fn a_site_going_dark_is_one_alert() {
                         &token,
                     )
                     .await;
+                // The list filters on the stored flag, which trails the connections;
+                // each item's status is the live one.
                 list["total"] == 4
+                    && list["items"]
+                        .as_array()
+                        .is_some_and(|items| items.iter().all(|a| a["status"] == "offline"))
             },
         )
         .await;

@@ -328,6 +328,17 @@ async fn watchdog_reports_finish_attempts_are_stored_once_and_repeated_failures_
             };
             send(&mut socket, &AgentFrame::UpdateReport(report)).await;
         }
+        // The agent exits once the server has the report (a connection replaced
+        // by a reconnect drops the frames it had not read yet).
+        gururmm_testing::eventually(
+            std::time::Duration::from_secs(10),
+            "the staged report is stored",
+            || async {
+                let history = history(&server, &token, &agent).await;
+                (history["updates"][0]["state"] == "staged").then_some(())
+            },
+        )
+        .await;
         // A staged update is the watchdog's to finish: not offered again.
         drop(socket);
         let mut socket = connect(&server, &agent).await;
