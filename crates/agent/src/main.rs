@@ -291,8 +291,9 @@ fn init_logging(log_file: Option<gururmm_agent::log_file::LogFile>) {
 }
 
 /// Environment variables the agent reads; any other `GURURMM_*` is likely a typo.
-const KNOWN_VARIABLES: [&str; 8] = [
+const KNOWN_VARIABLES: [&str; 9] = [
     gururmm_agent::update::SUPERVISED_VARIABLE,
+    gururmm_agent::update::STOP_ON_STDIN_CLOSE_VARIABLE,
     "GURURMM_SERVER_URL",
     "GURURMM_ENROLL_KEY",
     "GURURMM_STATE_DIR",
@@ -350,8 +351,10 @@ fn run(
     result
 }
 
-/// Ctrl-C, or SIGTERM on Unix (what service managers send).
+/// Ctrl-C, SIGTERM on Unix (what service managers send), or standard input
+/// closing where the watchdog asks for stops that way (Windows).
 async fn shutdown_signal() -> Result<()> {
+    let input_closed = input_closed();
     #[cfg(unix)]
     {
         let mut terminate =
@@ -360,12 +363,39 @@ async fn shutdown_signal() -> Result<()> {
         tokio::select! {
             result = tokio::signal::ctrl_c() => result.context("waiting for Ctrl-C"),
             _ = terminate.recv() => Ok(()),
+            () = input_closed => Ok(()),
         }
     }
     #[cfg(not(unix))]
     {
-        tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")
+        tokio::select! {
+            result = tokio::signal::ctrl_c() => result.context("waiting for Ctrl-C"),
+            () = input_closed => Ok(()),
+        }
     }
+}
+
+/// Resolves once standard input ends, if the watchdog set
+/// `STOP_ON_STDIN_CLOSE_VARIABLE` (otherwise never: an agent started another
+/// way may have no input at all). A thread of its own blocks on the read and
+/// ends with the process.
+async fn input_closed() {
+    if std::env::var_os(gururmm_agent::update::STOP_ON_STDIN_CLOSE_VARIABLE).is_none() {
+        return std::future::pending().await;
+    }
+    let (closed, wait) = tokio::sync::oneshot::channel();
+    let spawned = std::thread::Builder::new()
+        .name("stdin-watch".into())
+        .spawn(move || {
+            let _ = std::io::copy(&mut std::io::stdin().lock(), &mut std::io::sink());
+            let _ = closed.send(());
+        });
+    if spawned.is_err() {
+        tracing::warn!("cannot watch standard input; the watchdog will end the agent instead");
+        return std::future::pending().await;
+    }
+    let _ = wait.await;
+    tracing::info!("the watchdog asked the agent to stop");
 }
 
 /// Prints one line of what `install`/`uninstall` did.

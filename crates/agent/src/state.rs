@@ -61,25 +61,28 @@ impl std::fmt::Debug for Identity {
 }
 
 /// Creates the state directory if needed, readable by the agent's own
-/// account alone: mode 0700 on Unix, SYSTEM and Administrators on Windows.
+/// account alone: mode 0700 on Unix; on Windows SYSTEM and Administrators,
+/// and a directory someone else created is moved aside unused (the
+/// watchdog's `private_dir`, shared so the service and `install` agree).
 pub fn ensure_state_dir(dir: &Path) -> Result<()> {
-    fs::create_dir_all(dir)
-        .with_context(|| format!("creating state directory {}", dir.display()))?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
+        fs::create_dir_all(dir)
+            .with_context(|| format!("creating state directory {}", dir.display()))?;
         fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
             .with_context(|| format!("restricting permissions of {}", dir.display()))?;
     }
     #[cfg(windows)]
-    private_dir::make_private(dir)
-        .with_context(|| format!("restricting permissions of {}", dir.display()))?;
+    {
+        let prepared = gururmm_watchdog::private_dir::prepare(dir)
+            .with_context(|| format!("making the state directory {} private", dir.display()))?;
+        if let Some(message) = prepared.message(dir) {
+            tracing::warn!("{message}");
+        }
+    }
     Ok(())
 }
-
-#[cfg(windows)]
-#[path = "state_windows.rs"]
-mod private_dir;
 
 pub fn identity_path(dir: &Path) -> PathBuf {
     dir.join(IDENTITY_FILE)

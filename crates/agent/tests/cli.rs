@@ -272,6 +272,40 @@ fn a_piped_key_stays_off_the_command_line_and_out_of_the_log_and_sigterm_exits_c
     );
 }
 
+/// Where the watchdog cannot signal the agent (Windows) it sets the variable
+/// and closes the agent's standard input: the agent stops cleanly. Without
+/// the variable the input ending means nothing (the test above closes it
+/// right after the key, and the agent keeps enrolling).
+#[test]
+fn standard_input_closing_stops_the_agent_when_the_watchdog_asks_that_way() {
+    let temp = tempfile::tempdir().unwrap();
+    let (url, bodies) = fake_enrollment_server();
+    let mut running = ChildGuard(
+        run_against(&url, &temp.path().join("state"))
+            .env("GURURMM_ENROLL_KEY", "grk_stop_by_input")
+            .env(gururmm_agent::update::STOP_ON_STDIN_CLOSE_VARIABLE, "1")
+            .stdin(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let child = &mut running.0;
+    let stdin = child.stdin.take().unwrap();
+    let lines = OutputLines::read(child.stderr.take().unwrap());
+    assert_eq!(next_enrollment_key(&bodies), "grk_stop_by_input");
+    drop(stdin);
+    let exit = running.wait_for_exit(
+        Duration::from_secs(10),
+        "the agent kept running after its input closed",
+    );
+    let log = lines.into_text();
+    assert!(exit.success(), "exit status {exit:?}\n{log}");
+    assert!(
+        log.contains("the watchdog asked the agent to stop") && log.contains("shutting down"),
+        "{log}"
+    );
+}
+
 #[test]
 fn the_key_comes_from_a_private_file_or_the_environment() {
     let temp = tempfile::tempdir().unwrap();

@@ -10,6 +10,7 @@
 pub mod handoff;
 pub mod log;
 pub mod policy;
+pub mod private_dir;
 pub mod supervise;
 pub mod swap;
 #[cfg(windows)]

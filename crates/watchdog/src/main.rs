@@ -45,8 +45,23 @@ fn main() -> ExitCode {
 /// messages go to the state directory's `watchdog.log`.
 #[cfg(windows)]
 fn run_service(supervised: Supervised) -> ExitCode {
+    // Before anything in the state directory is opened or read: it may have
+    // been created by someone else (src/private_dir.rs).
+    let prepared = match gururmm_watchdog::private_dir::prepare(&supervised.state_dir) {
+        Ok(prepared) => prepared,
+        Err(error) => {
+            eprintln!(
+                "gururmm-watchdog: cannot make the state directory {} private: {error}",
+                supervised.state_dir.display()
+            );
+            return ExitCode::FAILURE;
+        }
+    };
     if let Err(error) = gururmm_watchdog::log::to_file(&supervised.state_dir) {
         eprintln!("gururmm-watchdog: cannot open its log: {error}");
+    }
+    if let Some(message) = prepared.message(&supervised.state_dir) {
+        supervise::log(&message);
     }
     match gururmm_watchdog::windows::run(supervised) {
         Ok(()) => ExitCode::SUCCESS,

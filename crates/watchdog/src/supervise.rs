@@ -23,11 +23,17 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 /// service manager waits seconds for a stop.)
 const POLL: Duration = Duration::from_millis(500);
 /// How long the agent gets to stop after being asked before it is killed.
-#[cfg(unix)]
 const STOP_GRACE: Duration = Duration::from_secs(10);
+/// How often a stopping agent is looked at.
+const STOP_POLL: Duration = Duration::from_millis(50);
 /// Set in the agent's environment: it takes updates only when a watchdog
 /// is there to swap them in and roll them back.
 pub const SUPERVISED_VARIABLE: &str = "GURURMM_WATCHDOG";
+/// Set in the agent's environment where the watchdog asks it to stop by
+/// closing its standard input (Windows: no signal reaches a console-less
+/// process). Only then does the agent watch its input: an agent run by an
+/// older watchdog inherits none, which would read as "stop" at once.
+pub const STOP_ON_STDIN_CLOSE_VARIABLE: &str = "GURURMM_STOP_ON_STDIN_CLOSE";
 
 /// What the watchdog runs.
 #[derive(Clone, Debug)]
@@ -53,11 +59,14 @@ pub fn run(supervised: &Supervised, stop: &Arc<AtomicBool>) -> io::Result<()> {
     while !stop.load(Ordering::SeqCst) {
         swap_if_requested(supervised);
         let started = Instant::now();
-        let mut child = match Command::new(&supervised.binary)
-            .args(&supervised.args)
-            .env(SUPERVISED_VARIABLE, "1")
-            .spawn()
-        {
+        let mut command = Command::new(&supervised.binary);
+        command.args(&supervised.args).env(SUPERVISED_VARIABLE, "1");
+        if cfg!(windows) {
+            command
+                .env(STOP_ON_STDIN_CLOSE_VARIABLE, "1")
+                .stdin(std::process::Stdio::piped());
+        }
+        let mut child = match command.spawn() {
             Ok(child) => child,
             Err(error) => {
                 log(&format!(
@@ -250,7 +259,8 @@ fn read_or_log<T>(result: io::Result<Option<T>>) -> Option<T> {
     })
 }
 
-/// Asks the agent to stop (SIGTERM on Unix), then kills it after [`STOP_GRACE`].
+/// Asks the agent to stop (SIGTERM on Unix; on Windows its standard input
+/// closes), then kills it after [`STOP_GRACE`].
 fn terminate(child: &mut Child) {
     #[cfg(unix)]
     if let Ok(pid) = libc::pid_t::try_from(child.id()) {
@@ -260,14 +270,16 @@ fn terminate(child: &mut Child) {
         unsafe {
             libc::kill(pid, libc::SIGTERM);
         }
-        let asked = Instant::now();
-        while asked.elapsed() < STOP_GRACE {
-            if let Ok(Some(_)) = child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
     }
+    drop(child.stdin.take());
+    let asked = Instant::now();
+    while asked.elapsed() < STOP_GRACE {
+        if let Ok(Some(_)) = child.try_wait() {
+            return;
+        }
+        std::thread::sleep(STOP_POLL);
+    }
+    log("the agent did not stop in time: killing it");
     let _ = child.kill();
     let _ = child.wait();
 }

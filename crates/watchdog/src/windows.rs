@@ -30,9 +30,9 @@ use windows_service::{define_windows_service, service_dispatcher};
 /// The service's name, as the MSI and `gururmm-agent install` create it.
 pub const SERVICE_NAME: &str = crate::WINDOWS_SERVICE_NAME;
 /// What the service control manager is told to wait for while the agent
-/// stops: the supervisor notices the stop within half a second and then
-/// ends the agent.
-const STOP_WAIT_HINT: Duration = Duration::from_secs(10);
+/// stops: the supervisor notices the stop within half a second, then gives
+/// the agent up to 10 s to stop (`supervise::STOP_GRACE`) before ending it.
+const STOP_WAIT_HINT: Duration = Duration::from_secs(15);
 /// The exit code reported when the supervisor failed.
 const FAILED_EXIT_CODE: u32 = 1;
 /// The service manager's restarts after the first, second and later

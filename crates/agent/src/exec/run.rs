@@ -201,6 +201,7 @@ pub(crate) async fn execute<P: Progress>(
             }
         }
     };
+    tree.release();
     drop(invocation);
     let (stdout_bytes, stdout_truncated) =
         stdout.map_or((0, false), |w| (w.stored(), w.truncated()));
@@ -536,6 +537,7 @@ pub async fn run_captured(
             reading.await
         }
     };
+    tree.release();
     let mut output = String::from_utf8_lossy(&out).into_owned();
     output.push_str(&String::from_utf8_lossy(&err));
     Captured {

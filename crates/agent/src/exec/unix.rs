@@ -138,6 +138,11 @@ impl ProcessTree {
         }
     }
 
+    /// The command has its result (on Windows what it left running may then
+    /// outlive the agent; here it always may, and a restarted agent ends the
+    /// group of a command it interrupted, see [`marker`](Self::marker)).
+    pub fn release(&self) {}
+
     /// What identifies the group after an agent restart (Linux).
     pub fn marker(&self) -> Option<ProcessMarker> {
         process_marker(self.pgid)

@@ -5,7 +5,11 @@
 //! window, and each command's process is put in its own Job object so that a
 //! timeout or cancel ends everything it started (`TerminateJobObject`). The
 //! process is created suspended and resumed only once it is in its job, so
-//! nothing it starts can escape the job. If the job cannot be created,
+//! nothing it starts can escape the job. The job kills what it holds when its
+//! last handle closes, so a command still running when the agent exits (a
+//! stop, an update, a crash) ends with it, as systemd ends the service's
+//! processes on Linux; once the command has its result that is lifted, and
+//! what it left running in the background stays, as on Unix. If the job cannot be created,
 //! `taskkill /T /F` is the fallback (it misses processes whose parent already
 //! exited). Named users and the interactive session are reported unsupported
 //! for now.
@@ -25,7 +29,9 @@ use windows_sys::Win32::System::Diagnostics::ToolHelp::{
 };
 use windows_sys::Win32::System::JobObjects::{
     AssignProcessToJobObject, CreateJobObjectW, JobObjectBasicAccountingInformation,
-    QueryInformationJobObject, TerminateJobObject, JOBOBJECT_BASIC_ACCOUNTING_INFORMATION,
+    JobObjectExtendedLimitInformation, QueryInformationJobObject, SetInformationJobObject,
+    TerminateJobObject, JOBOBJECT_BASIC_ACCOUNTING_INFORMATION,
+    JOBOBJECT_EXTENDED_LIMIT_INFORMATION, JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE,
 };
 use windows_sys::Win32::System::Threading::{
     OpenThread, ResumeThread, CREATE_SUSPENDED, THREAD_SUSPEND_RESUME,
@@ -69,10 +75,32 @@ impl Job {
             return None;
         }
         let job = Job(handle);
+        if !job.kill_on_close(true) {
+            tracing::debug!("the command's job cannot end it with the agent");
+        }
         // SAFETY: both handles are valid: the job was just created and the
         // process handle belongs to a `Child` that has not been waited for.
         let assigned = unsafe { AssignProcessToJobObject(job.0, process) };
         (assigned != 0).then_some(job)
+    }
+
+    /// Whether closing the job's last handle (the agent exiting) kills what
+    /// runs in it; `false` when the limit could not be set.
+    fn kill_on_close(&self, kill: bool) -> bool {
+        let mut limits = JOBOBJECT_EXTENDED_LIMIT_INFORMATION::default();
+        if kill {
+            limits.BasicLimitInformation.LimitFlags = JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE;
+        }
+        // SAFETY: the job handle is valid until `self` is dropped; `limits` is
+        // the structure this information class reads, with its exact size.
+        unsafe {
+            SetInformationJobObject(
+                self.0,
+                JobObjectExtendedLimitInformation,
+                (&limits as *const JOBOBJECT_EXTENDED_LIMIT_INFORMATION).cast(),
+                std::mem::size_of::<JOBOBJECT_EXTENDED_LIMIT_INFORMATION>() as u32,
+            ) != 0
+        }
     }
 }
 
@@ -182,6 +210,14 @@ impl ProcessTree {
             )
         };
         queried != 0 && info.ActiveProcesses > 0
+    }
+
+    /// The command has its result: what it left running in the background
+    /// may outlive the agent (see the module).
+    pub fn release(&self) {
+        if let Some(job) = &self.job {
+            job.kill_on_close(false);
+        }
     }
 
     /// What identifies the tree after an agent restart (nothing on Windows).

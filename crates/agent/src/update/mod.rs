@@ -23,7 +23,7 @@ use std::time::Duration;
 use tokio::sync::{watch, Notify};
 
 /// Set by the watchdog in the agent's environment.
-pub use gururmm_watchdog::supervise::SUPERVISED_VARIABLE;
+pub use gururmm_watchdog::supervise::{STOP_ON_STDIN_CLOSE_VARIABLE, SUPERVISED_VARIABLE};
 /// Reports kept while no session takes them; older ones are dropped (the
 /// server offers again and gets a fresh answer).
 const MAX_QUEUED_REPORTS: usize = 16;

@@ -175,6 +175,58 @@ impl Drop for ServiceLog {
     }
 }
 
+/// What someone without administrator rights can do before the agent is
+/// installed: create its state directory (`C:\ProgramData` lets every user
+/// create folders, owned by their creator) and plant an identity for a server
+/// of their own in it. Here as another Unix user, whom Wine shows as the
+/// folder's owner (anonymous, not this prefix's account).
+fn plant_foreign_state_dir(state_dir: &Path) {
+    std::fs::create_dir_all(state_dir).unwrap();
+    let planted = serde_json::json!({
+        "agent_id": "00000000-0000-4000-8000-000000000001",
+        "agent_secret": "planted",
+        "server_url": "http://127.0.0.1:9",
+        "device_id": "planted",
+    });
+    std::fs::write(state_dir.join("agent.json"), planted.to_string()).unwrap();
+    for path in [state_dir.join("agent.json"), state_dir.to_path_buf()] {
+        std::os::unix::fs::chown(&path, Some(NOBODY), Some(NOBODY)).unwrap_or_else(|error| {
+            panic!("chown {} (the suite runs as root): {error}", path.display())
+        });
+    }
+}
+
+/// The Unix user the planted directory belongs to.
+const NOBODY: u32 = 65534;
+
+/// The planted directory was moved aside as it was: nothing in it was used.
+fn assert_moved_aside(state_dir: &Path) {
+    let name = state_dir
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    let moved: Vec<_> = std::fs::read_dir(state_dir.parent().unwrap())
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|path| {
+            path.file_name().is_some_and(|n| {
+                n.to_string_lossy()
+                    .starts_with(&format!("{name}.untrusted-"))
+            })
+        })
+        .collect();
+    assert_eq!(moved.len(), 1, "one directory moved aside: {moved:?}");
+    let identity = std::fs::read_to_string(moved[0].join("agent.json")).unwrap();
+    assert!(identity.contains("planted"), "{identity}");
+    let kept = std::fs::read_to_string(state_dir.join("agent.json")).unwrap();
+    assert!(
+        !kept.contains("planted"),
+        "the agent's own identity: {kept}"
+    );
+}
+
 async fn agent_status(api: &Api) -> Option<String> {
     let list = api.get("/api/v1/agents").await;
     list["items"]
@@ -202,7 +254,9 @@ async fn the_installer_sets_up_the_service_that_enrolls_and_uninstalls_cleanly()
     let key = api.enrollment_key().await;
     let wine = Wine::prepare("installer");
     let state_dir = wine.prefix.path.join("drive_c/ProgramData/GuruRMM");
-    let _log = ServiceLog(state_dir);
+    let _log = ServiceLog(state_dir.clone());
+    // Someone created the state directory first: the service must not use it.
+    plant_foreign_state_dir(&state_dir);
 
     let msi = build_installer(&wine);
     let product_code = check_structure(&msi);
@@ -239,6 +293,13 @@ async fn the_installer_sets_up_the_service_that_enrolls_and_uninstalls_cleanly()
     let agents = api.get("/api/v1/agents").await;
     assert_eq!(agents["total"], 1, "{agents}");
     assert_eq!(agents["items"][0]["os"]["family"], "windows", "{agents}");
+    // Online with this server: the planted identity was moved aside, not used.
+    assert_moved_aside(&state_dir);
+    let log = std::fs::read_to_string(state_dir.join("watchdog.log")).unwrap_or_default();
+    assert!(
+        log.contains("GuruRMM.untrusted-"),
+        "the watchdog says so: {log}"
+    );
     let (_, settings) = wine_tool(&wine, &["reg", "query", r"HKLM\SOFTWARE\GuruRMM\Agent"]);
     assert!(
         settings.contains(&setup.base)
@@ -287,6 +348,17 @@ async fn the_installer_sets_up_the_service_that_enrolls_and_uninstalls_cleanly()
     let (ok, text) = wine_tool(&wine, &["net", "stop", "GuruRMMAgent"]);
     assert!(ok, "net stop: {text}");
     wait_for_status(&api, "offline", "the stopped service's agent is offline").await;
+    // Asked, not killed: the watchdog closed the agent's input and it stopped.
+    let agent_log = std::fs::read_to_string(state_dir.join("agent.log")).unwrap_or_default();
+    assert!(
+        agent_log.contains("the watchdog asked the agent to stop"),
+        "{agent_log}"
+    );
+    let watchdog_log = std::fs::read_to_string(state_dir.join("watchdog.log")).unwrap_or_default();
+    assert!(
+        !watchdog_log.contains("did not stop in time"),
+        "{watchdog_log}"
+    );
     let (ok, text) = wine_tool(&wine, &["net", "start", "GuruRMMAgent"]);
     assert!(ok, "net start: {text}");
     wait_for_status(&api, "online", "the restarted service's agent is online").await;
@@ -382,6 +454,7 @@ async fn install_creates_the_service_and_uninstall_purge_removes_everything() {
         .expect("a persistent wineserver");
     let key = data.path().join("key");
     std::fs::write(&key, format!("{}\n", api.enrollment_key().await)).unwrap();
+    plant_foreign_state_dir(&state_dir);
 
     let (ok, text) = agent_command(
         &wine,
@@ -399,6 +472,11 @@ async fn install_creates_the_service_and_uninstall_purge_removes_everything() {
         text.contains("created and started the GuruRMMAgent service"),
         "{text}"
     );
+    assert!(
+        text.contains("was not owned by SYSTEM or the Administrators group"),
+        "install says it set the planted directory aside: {text}"
+    );
+    assert_moved_aside(&state_dir);
     for program in ["gururmm-agent.exe", "gururmm-watchdog.exe"] {
         assert!(program_dir.join(program).is_file(), "{program}: {text}");
     }
