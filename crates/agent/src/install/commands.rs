@@ -82,6 +82,7 @@ pub fn install(options: &InstallOptions, say: &mut dyn FnMut(&str)) -> Result<()
         .with_context(|| format!("loading CA certificate {:?}", options.ca_cert))?;
     let agent = std::env::current_exe().context("finding the running agent binary")?;
     let sources = Sources::beside(&agent)?;
+    let state_dir_existed = files::claim_state_dir(&layout.state_dir, say)?;
     let existing = Inspection::of(layout);
     let partly_installed = existing.partly_installed();
     let stored = existing.identity.with_context(|| {
@@ -91,7 +92,6 @@ pub fn install(options: &InstallOptions, say: &mut dyn FnMut(&str)) -> Result<()
         )
     })?;
     let mut written = Written::default();
-    let state_dir_existed = layout.state_dir.exists();
     let identity = match stored {
         Some(identity) if partly_installed => bail!(
             "already installed and enrolled as agent {} with {}: run `gururmm-agent uninstall` \
@@ -130,8 +130,8 @@ pub fn install(options: &InstallOptions, say: &mut dyn FnMut(&str)) -> Result<()
         layout,
         &identity,
         &sources,
-        &settings,
-        extra_ca.as_deref(),
+        (&settings, extra_ca.as_deref()),
+        &existing.package_files,
         &mut written,
         say,
     );
@@ -203,13 +203,14 @@ fn enroll_failure(error: &EnrollError, server_url: &str) -> anyhow::Error {
 }
 
 /// Writes the identity (and the CA copy), the binaries and the unit,
-/// recording each in `written`.
+/// recording each in `written`; the Debian package's files (`packaged`) are
+/// used as they are.
 fn put_in_place(
     layout: &Layout,
     identity: &Identity,
     sources: &Sources,
-    settings: &RunSettings,
-    extra_ca: Option<&[u8]>,
+    (settings, extra_ca): (&RunSettings, Option<&[u8]>),
+    packaged: &[PathBuf],
     written: &mut Written,
     say: &mut dyn FnMut(&str),
 ) -> Result<()> {
@@ -232,6 +233,14 @@ fn put_in_place(
         (&sources.agent, &layout.binary),
         (&sources.watchdog, &layout.watchdog),
     ] {
+        if packaged.contains(to) {
+            say(&format!(
+                "using {} of the {} package",
+                to.display(),
+                files::PACKAGE
+            ));
+            continue;
+        }
         written.add(to.clone());
         files::copy_executable(from, to)?;
         say(&format!("installed {}", to.display()));
@@ -280,18 +289,30 @@ pub fn uninstall(root: Option<&Path>, purge: bool, say: &mut dyn FnMut(&str)) ->
             ));
         }
     }
-    let removed = files::remove_all(&files::removals(layout, purge))?;
+    let packaged = files::package_files(layout);
+    let removals: Vec<PathBuf> = files::removals(layout, purge)
+        .into_iter()
+        .filter(|path| !packaged.contains(path))
+        .collect();
+    let removed = files::remove_all(&removals)?;
     files::remove_empty_program_dirs(layout);
     if let (Ok(manager), Some(service_file)) = (target.manager, &layout.service_file) {
         if removed.contains(service_file) {
             manager.forget()?;
         }
     }
-    if removed.is_empty() {
+    if removed.is_empty() && packaged.is_empty() {
         say("nothing to remove: the agent is not installed");
     }
     for path in &removed {
         say(&format!("removed {}", path.display()));
+    }
+    for path in &packaged {
+        say(&format!(
+            "left {} to the {1} package (`apt remove {1}` removes it)",
+            path.display(),
+            files::PACKAGE
+        ));
     }
     if !purge && state::identity_path(&layout.state_dir).exists() {
         say(&format!(
@@ -326,6 +347,7 @@ pub fn status(root: Option<&Path>) -> Result<(serde_json::Value, bool)> {
     let shown = json!({
         "installed": inspection.installed(),
         "files": files,
+        "package_files": inspection.package_files,
         "service": service,
         "enrolled": enrolled.map(|identity| json!({
             "agent_id": identity.agent_id,

@@ -50,12 +50,69 @@ pub fn copy_executable(from: &Path, to: &Path) -> Result<()> {
     state::write_file_atomically(to, &contents, 0o755)
 }
 
+/// Whether a state directory whose contents may be trusted is at `dir`,
+/// before `install` reads anything in it. On Windows one that someone else
+/// created (see the watchdog's `private_dir`) is moved aside and unused, and
+/// what this made in its place is removed again: `install` creates the
+/// directory, privately, only once it has enrolled. On Unix the directory's
+/// parent is root's alone, so nobody else can have created it.
+pub fn claim_state_dir(dir: &Path, say: &mut dyn FnMut(&str)) -> Result<bool> {
+    #[cfg(windows)]
+    {
+        use gururmm_watchdog::private_dir::{prepare, Prepared};
+        let prepared = prepare(dir)
+            .with_context(|| format!("making the state directory {} private", dir.display()))?;
+        if let Some(message) = prepared.message(dir) {
+            say(&message);
+        }
+        if prepared != Prepared::Kept {
+            fs::remove_dir(dir).with_context(|| format!("removing {}", dir.display()))?;
+            return Ok(false);
+        }
+        Ok(true)
+    }
+    #[cfg(not(windows))]
+    {
+        let _ = say;
+        Ok(dir.exists())
+    }
+}
+
+/// The Debian package of the agent (`cargo xtask package agent`).
+pub const PACKAGE: &str = "gururmm-agent";
+
+/// The layout's files (binaries, service definition) that the agent's Debian
+/// package installed, as dpkg's list of the package's files says: they are
+/// the package's, which `apt remove` removes, so `install` uses them as they
+/// are and `uninstall` leaves them.
+pub fn package_files(layout: &Layout) -> Vec<PathBuf> {
+    let Some(root) = &layout.package_root else {
+        return Vec::new();
+    };
+    let list = root.join(format!("var/lib/dpkg/info/{PACKAGE}.list"));
+    let Ok(text) = fs::read_to_string(list) else {
+        return Vec::new();
+    };
+    let listed: std::collections::HashSet<PathBuf> = text
+        .lines()
+        .map(|line| root.join(line.trim().trim_start_matches('/')))
+        .collect();
+    [&layout.binary, &layout.watchdog]
+        .into_iter()
+        .chain(&layout.service_file)
+        .filter(|path| listed.contains(*path))
+        .cloned()
+        .collect()
+}
+
 /// What is on disk for a layout.
 #[derive(Debug)]
 pub struct Inspection {
     /// Every installed file (agent, watchdog, service definition) with
     /// whether it exists.
     pub files: Vec<(PathBuf, bool)>,
+    /// Those of them the Debian package installed ([`package_files`]).
+    pub package_files: Vec<PathBuf>,
     /// The stored identity, `None` if not enrolled.
     pub identity: Result<Option<Identity>>,
 }
@@ -69,6 +126,7 @@ impl Inspection {
             .collect();
         Inspection {
             files,
+            package_files: package_files(layout),
             identity: state::load_identity(&layout.state_dir),
         }
     }
@@ -78,9 +136,12 @@ impl Inspection {
         self.files.iter().all(|(_, present)| *present)
     }
 
-    /// At least one installed file is present.
+    /// At least one file an earlier `install` wrote is present (the
+    /// package's own files are not an install).
     pub fn partly_installed(&self) -> bool {
-        self.files.iter().any(|(_, present)| *present)
+        self.files
+            .iter()
+            .any(|(path, present)| *present && !self.package_files.contains(path))
     }
 }
 

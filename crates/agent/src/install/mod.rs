@@ -37,6 +37,9 @@ pub struct Layout {
     /// The service definition's file; none on Windows, where the service
     /// control manager keeps the definition.
     pub service_file: Option<PathBuf>,
+    /// The root whose dpkg database may say the files above belong to the
+    /// `gururmm-agent` package (`/`, or a scratch root); none off Linux.
+    pub package_root: Option<PathBuf>,
 }
 
 impl Layout {
@@ -51,6 +54,7 @@ impl Layout {
                 "/etc/systemd/system/{}",
                 systemd::UNIT_NAME
             ))),
+            package_root: Some(PathBuf::from("/")),
         }
     }
 
@@ -65,6 +69,7 @@ impl Layout {
                 "/Library/LaunchDaemons/{}.plist",
                 launchd::LABEL
             ))),
+            package_root: None,
         }
     }
 
@@ -77,6 +82,7 @@ impl Layout {
             watchdog: bin.join(format!("{WATCHDOG_NAME}.exe")),
             state_dir: program_data.join("GuruRMM"),
             service_file: None,
+            package_root: None,
         }
     }
 
@@ -114,6 +120,7 @@ impl Layout {
             watchdog: inside(&self.watchdog),
             state_dir: inside(&self.state_dir),
             service_file: self.service_file.as_deref().map(inside),
+            package_root: self.package_root.as_deref().map(inside),
         }
     }
 

@@ -52,6 +52,7 @@ fn paths_are_quoted_for_systemd_and_escaped_for_launchd() {
         watchdog: "/opt/My Tools/50%/gururmm-watchdog".into(),
         state_dir: "/var/lib/a\"b".into(),
         service_file: Some("/etc/systemd/system/gururmm-agent.service".into()),
+        package_root: None,
     };
     assert!(systemd::unit(&odd, &RunSettings::default()).contains(
         r#"ExecStart="/opt/My Tools/50%%/gururmm-watchdog" --state-dir "/var/lib/a\"b" -- "/opt/My Tools/50%%/gururmm-agent" run --state-dir "/var/lib/a\"b""#
@@ -285,4 +286,63 @@ fn a_failed_install_removes_what_it_wrote_newest_first() {
     files::copy_executable(&temp.path().join("missing"), &binary).unwrap_err();
     assert!(written.undo().is_empty());
     assert!(!state_dir.exists());
+}
+
+/// dpkg's list of the package's files, as `apt install ./gururmm-agent_….deb` leaves it.
+fn install_package(layout: &Layout, root: &Path) {
+    let list = root.join("var/lib/dpkg/info/gururmm-agent.list");
+    std::fs::create_dir_all(list.parent().unwrap()).unwrap();
+    std::fs::write(
+        &list,
+        "/.\n/opt\n/opt/gururmm\n/opt/gururmm/bin\n/opt/gururmm/bin/gururmm-agent\n\
+         /opt/gururmm/bin/gururmm-watchdog\n/lib/systemd/system/gururmm-agent.service\n\
+         /usr/bin/gururmm-agent\n",
+    )
+    .unwrap();
+    for path in [&layout.binary, &layout.watchdog] {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, b"\x7fELF packaged").unwrap();
+    }
+}
+
+#[test]
+fn the_debian_package_s_files_are_its_own_and_uninstall_leaves_them() {
+    let temp = tempfile::tempdir().unwrap();
+    let layout = Layout::linux().under(temp.path());
+    assert!(files::package_files(&layout).is_empty(), "no package yet");
+    install_package(&layout, temp.path());
+    assert_eq!(
+        files::package_files(&layout),
+        [layout.binary.clone(), layout.watchdog.clone()],
+        "the package's binaries (its unit is in /lib, not the install's /etc)"
+    );
+    let inspection = files::Inspection::of(&layout);
+    assert!(
+        !inspection.partly_installed(),
+        "the package alone is not an install"
+    );
+    // What `install` then wrote: the unit and the identity.
+    let unit = layout.service_file.clone().unwrap();
+    std::fs::create_dir_all(unit.parent().unwrap()).unwrap();
+    std::fs::write(&unit, b"[Unit]").unwrap();
+    assert!(files::Inspection::of(&layout).partly_installed());
+
+    let mut said = Vec::new();
+    commands::uninstall(Some(temp.path()), true, &mut |line: &str| {
+        said.push(line.to_owned());
+    })
+    .unwrap();
+    assert!(!unit.exists(), "{said:?}");
+    for path in [&layout.binary, &layout.watchdog] {
+        assert_eq!(
+            std::fs::read(path).unwrap(),
+            b"\x7fELF packaged",
+            "{said:?}"
+        );
+    }
+    assert!(
+        said.iter()
+            .any(|line| line.contains("to the gururmm-agent package (`apt remove gururmm-agent`")),
+        "{said:?}"
+    );
 }
