@@ -552,6 +552,12 @@ impl Session<'_> {
             Ok(ServerFrame::WatchdogEventsAck { batch_id }) => {
                 self.shared.updates.journal_acknowledged(batch_id);
             }
+            // Inventory uploads are not sent by this agent yet.
+            Ok(
+                ServerFrame::InventoryGo { .. }
+                | ServerFrame::InventoryAck { .. }
+                | ServerFrame::InventoryRefresh,
+            ) => {}
             // A newer server may send frames this agent does not know yet.
             Err(error) => tracing::warn!("ignoring a frame the agent does not understand: {error}"),
         }

@@ -11,6 +11,7 @@ use crate::buffer::SampleBuffer;
 use crate::checks::Checks;
 use crate::exec::Executor;
 use crate::update::Updates;
+use gururmm_protocol::inventory::MIN_INVENTORY_INTERVAL_SECONDS;
 use gururmm_protocol::{AgentSettings, NetworkInterface};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use tokio::sync::{watch, Notify};
@@ -67,13 +68,21 @@ pub async fn shutdown_requested(shutdown: &mut watch::Receiver<bool>) {
 }
 
 /// Clamps server-sent intervals to something sane: at least one second (a
-/// zero would spin), at most a day.
+/// zero would spin), at most a day; inventories at most every 15 minutes and
+/// at least weekly.
 pub fn sanitize_settings(settings: AgentSettings) -> AgentSettings {
     AgentSettings {
         metrics_interval_seconds: settings.metrics_interval_seconds.clamp(1, 86_400),
         heartbeat_interval_seconds: settings.heartbeat_interval_seconds.clamp(1, 86_400),
+        inventory_interval_seconds: settings.inventory_interval_seconds.clamp(
+            MIN_INVENTORY_INTERVAL_SECONDS,
+            MAX_INVENTORY_INTERVAL_SECONDS,
+        ),
     }
 }
+
+/// The longest interval between two inventories the agent accepts.
+const MAX_INVENTORY_INTERVAL_SECONDS: u32 = 7 * 24 * 60 * 60;
 
 #[cfg(test)]
 mod tests {
@@ -84,12 +93,14 @@ mod tests {
         let settings = sanitize_settings(AgentSettings {
             metrics_interval_seconds: 0,
             heartbeat_interval_seconds: u32::MAX,
+            inventory_interval_seconds: 1,
         });
         assert_eq!(
             settings,
             AgentSettings {
                 metrics_interval_seconds: 1,
-                heartbeat_interval_seconds: 86_400
+                heartbeat_interval_seconds: 86_400,
+                inventory_interval_seconds: MIN_INVENTORY_INTERVAL_SECONDS,
             }
         );
     }

@@ -211,6 +211,7 @@ async fn new_settings_apply_at_once() {
     options.initial_settings = AgentSettings {
         metrics_interval_seconds: 3600,
         heartbeat_interval_seconds: 3600,
+        ..AgentSettings::default()
     };
     let agent = Agent::start(options);
 
@@ -226,6 +227,7 @@ async fn new_settings_apply_at_once() {
     let settings = AgentSettings {
         metrics_interval_seconds: 1,
         heartbeat_interval_seconds: 1,
+        ..AgentSettings::default()
     };
     send(&mut ws, &ServerFrame::Settings { settings }).await;
     let (_, numbers, _) = receive_batch(&mut ws).await;
@@ -344,6 +346,7 @@ async fn a_silent_server_is_detected_and_the_agent_reconnects() {
     options.initial_settings = AgentSettings {
         metrics_interval_seconds: 3600,
         heartbeat_interval_seconds: 1,
+        ..AgentSettings::default()
     };
     let agent = Agent::start(options);
 

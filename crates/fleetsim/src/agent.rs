@@ -543,6 +543,8 @@ async fn serve(
                         send(socket, stats, &AgentFrame::WatchdogEvents { batch_id, events: vec![installed] }).await?;
                     }
                     ServerFrame::WatchdogEventsAck { .. } => Stats::add(&stats.updates_acked, 1),
+                    // The simulated agents report no inventory yet.
+                    ServerFrame::InventoryGo { .. } | ServerFrame::InventoryAck { .. } | ServerFrame::InventoryRefresh => {}
                     ServerFrame::Checks { checks: specs, .. } => {
                         if !specs.is_empty() {
                             Stats::add(&stats.check_sets_received, 1);

@@ -3,6 +3,7 @@
 use crate::checks::{CheckResult, CheckSpec};
 use crate::commands::{CommandId, CommandRequest, CommandResult, OutputStream};
 use crate::ids::AgentId;
+use crate::inventory::{InventoryOutcome, DEFAULT_INVENTORY_INTERVAL_SECONDS};
 use crate::metrics::{MetricSample, NetworkInterface};
 use crate::updates::{UpdateOffer, UpdateReport, WatchdogEvent};
 use serde::{Deserialize, Serialize};
@@ -49,6 +50,13 @@ pub struct AgentSettings {
     pub metrics_interval_seconds: u32,
     /// Seconds between two heartbeats.
     pub heartbeat_interval_seconds: u32,
+    /// Seconds between two inventories (servers before inventory omit it).
+    #[serde(default = "default_inventory_interval")]
+    pub inventory_interval_seconds: u32,
+}
+
+fn default_inventory_interval() -> u32 {
+    DEFAULT_INVENTORY_INTERVAL_SECONDS
 }
 
 impl Default for AgentSettings {
@@ -56,6 +64,7 @@ impl Default for AgentSettings {
         Self {
             metrics_interval_seconds: 60,
             heartbeat_interval_seconds: 30,
+            inventory_interval_seconds: DEFAULT_INVENTORY_INTERVAL_SECONDS,
         }
     }
 }
@@ -115,6 +124,21 @@ pub enum AgentFrame {
     WatchdogEvents {
         batch_id: u64,
         events: Vec<WatchdogEvent>,
+    },
+    /// An inventory upload of `bytes` bytes of JSON (an
+    /// [`crate::inventory::InventoryUpload`]) is ready; the agent sends its
+    /// chunks after [`ServerFrame::InventoryGo`] with the same `upload_id`.
+    InventoryOffer {
+        upload_id: u64,
+        bytes: u32,
+    },
+    /// The next piece of the upload's JSON (at most
+    /// [`crate::inventory::MAX_CHUNK_CHARS`] characters); `last` on the final one.
+    InventoryChunk {
+        upload_id: u64,
+        data: String,
+        #[serde(default)]
+        last: bool,
     },
 }
 
@@ -208,6 +232,19 @@ pub enum ServerFrame {
     WatchdogEventsAck {
         batch_id: u64,
     },
+    /// Send the offered inventory upload's chunks now.
+    InventoryGo {
+        upload_id: u64,
+    },
+    /// What became of the upload; until this arrives the agent keeps it.
+    InventoryAck {
+        upload_id: u64,
+        outcome: InventoryOutcome,
+        #[serde(default)]
+        message: String,
+    },
+    /// Collect and upload an inventory now (the dashboard's refresh).
+    InventoryRefresh,
 }
 
 /// Why the server closed an agent connection. Sent as the WebSocket close code

@@ -380,7 +380,8 @@ pub struct ServiceChange {
 
 /// What changed since the last full report the server acknowledged: the agent
 /// sends one full [`InventoryReport`] first, then only deltas. Sections other
-/// than packages and services are small and are resent whole when they change.
+/// than packages and services are small and are resent whole when they change
+/// (`None`: unchanged).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct InventoryDelta {
@@ -397,6 +398,22 @@ pub struct InventoryDelta {
     pub removed_services: Vec<Service>,
     #[serde(default)]
     pub changed_services: Vec<ServiceChange>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hardware: Option<Hardware>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub os: Option<InventoryOsInfo>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub users: Option<Vec<LocalUser>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub groups: Option<Vec<LocalGroup>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domain: Option<DomainInfo>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub virtualization: Option<Virtualization>,
+    /// Whether the current report was cut to its limits (see
+    /// [`InventoryReport::truncated`]).
+    #[serde(default)]
+    pub truncated: bool,
 }
 
 impl InventoryDelta {
@@ -408,7 +425,135 @@ impl InventoryDelta {
             && self.added_services.is_empty()
             && self.removed_services.is_empty()
             && self.changed_services.is_empty()
+            && self.hardware.is_none()
+            && self.os.is_none()
+            && self.users.is_none()
+            && self.groups.is_none()
+            && self.domain.is_none()
+            && self.virtualization.is_none()
     }
+
+    /// How many packages and services it names: what the server writes.
+    pub fn changes(&self) -> usize {
+        self.added_packages.len()
+            + self.removed_packages.len()
+            + self.changed_packages.len()
+            + self.added_services.len()
+            + self.removed_services.len()
+            + self.changed_services.len()
+    }
+}
+
+/// Default seconds between two inventories (the server may set another in
+/// [`crate::AgentSettings::inventory_interval_seconds`]).
+pub const DEFAULT_INVENTORY_INTERVAL_SECONDS: u32 = 24 * 60 * 60;
+/// The shortest interval the agent accepts: an inventory reads every package
+/// database, which is not a thing to do every few minutes.
+pub const MIN_INVENTORY_INTERVAL_SECONDS: u32 = 15 * 60;
+/// Largest upload (the JSON of an [`InventoryUpload`]) the server takes: 20,000
+/// packages of long names and versions fit.
+pub const MAX_UPLOAD_BYTES: u32 = 16 * 1024 * 1024;
+/// Most characters of upload JSON in one `inventory_chunk` frame, leaving room
+/// in [`crate::MAX_FRAME_BYTES`] for the frame around it and JSON escapes.
+pub const MAX_CHUNK_CHARS: usize = 96 * 1024;
+
+/// What an inventory upload carries, as JSON cut into `inventory_chunk`
+/// frames: the agent offers it (`inventory_offer` with its size), sends the
+/// chunks once the server says go (the server takes a bounded number of
+/// uploads at a time), and keeps it until the server's `inventory_ack`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum InventoryUpload {
+    Full {
+        report: InventoryReport,
+    },
+    /// The changes since the report the server acknowledged, collected at
+    /// `base_collected_at`.
+    Delta {
+        base_collected_at: DateTime<Utc>,
+        delta: InventoryDelta,
+    },
+}
+
+impl InventoryUpload {
+    pub fn collected_at(&self) -> DateTime<Utc> {
+        match self {
+            InventoryUpload::Full { report } => report.collected_at,
+            InventoryUpload::Delta { delta, .. } => delta.collected_at,
+        }
+    }
+}
+
+/// What the server did with an upload.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InventoryOutcome {
+    /// Stored (or stored before: the same upload again); it is the new base.
+    Stored,
+    /// A delta whose base the server does not hold: send a full report.
+    NeedFull,
+    /// Malformed or over a limit; `message` says why. Not sent again.
+    Refused,
+}
+
+/// A key whose byte order is [`compare_versions`]' order, so a database can
+/// answer "versions below 3.0.7" with an index range instead of comparing
+/// every row. Each non-digit run becomes its characters (`~` lowest, then the
+/// run's end, then letters, then everything else) and an end mark; each digit
+/// run its length (after leading zeros) and digits; the upstream part and the
+/// revision each end with an empty run and an end mark, so a part that is a
+/// prefix of another orders as dpkg orders it (`1.0~rc1` < `1.0` < `1.0.1`).
+pub fn version_key(version: &str) -> Vec<u8> {
+    let (epoch, upstream, revision) = split_version(version.trim());
+    let mut key = Vec::with_capacity(version.len() * 2 + 8);
+    push_digits(&mut key, epoch.as_bytes());
+    for part in [upstream, revision] {
+        // A part of zeros alone (`3.0.7-0`) is the empty part: its one run is
+        // the empty run every part ends with.
+        let zeros_only = part.bytes().all(|c| c == b'0');
+        let mut rest = if zeros_only { &[][..] } else { part.as_bytes() };
+        while !rest.is_empty() {
+            let letters = rest.iter().take_while(|c| !c.is_ascii_digit()).count();
+            for &c in &rest[..letters] {
+                match c {
+                    b'~' => key.push(KEY_TILDE),
+                    c if c.is_ascii_alphabetic() => key.push(c),
+                    c => key.extend([KEY_OTHER, c]),
+                }
+            }
+            key.push(KEY_RUN_END);
+            rest = &rest[letters..];
+            let digits = rest.iter().take_while(|c| c.is_ascii_digit()).count();
+            push_digits(&mut key, &rest[..digits]);
+            rest = &rest[digits..];
+        }
+        // The empty run every part ends with, and the part's end: after `~`
+        // (`1.0~` < `1.0`), before letters and other characters (`1.0` <
+        // `1.0a`), and never the start of a run, so a part that ends here
+        // and one that goes on are told apart.
+        key.push(KEY_RUN_END);
+        push_digits(&mut key, b"");
+        key.push(KEY_PART_END);
+    }
+    key
+}
+
+/// `~` in a key: before everything, the end of a run too.
+const KEY_TILDE: u8 = 0x01;
+/// The end of a non-digit run: after `~`, before letters (0x41–0x7a).
+const KEY_RUN_END: u8 = 0x02;
+/// The end of the upstream part or the revision (see [`version_key`]).
+const KEY_PART_END: u8 = 0x03;
+/// Marks a character that is neither a letter, a digit nor `~`: after letters.
+const KEY_OTHER: u8 = 0xf0;
+
+/// A digit run as its length (two bytes, after leading zeros) and digits.
+fn push_digits(key: &mut Vec<u8>, run: &[u8]) {
+    let zeros = run.iter().take_while(|c| **c == b'0').count();
+    let run = &run[zeros..];
+    let length = u16::try_from(run.len()).unwrap_or(u16::MAX);
+    key.extend(length.to_be_bytes());
+    key.extend(&run[..usize::from(length)]);
 }
 
 /// Orders two package versions the way dpkg does: `[epoch:]upstream[-revision]`,
@@ -553,6 +698,91 @@ mod tests {
         ];
         for (left, expected, right) in rows {
             check(left, expected, right);
+        }
+    }
+
+    #[test]
+    fn version_keys_order_as_versions_do() {
+        let mut versions: Vec<String> = [
+            "3.0.2",
+            "3.0.7",
+            "3.0.10",
+            "1:1.0",
+            "2.0",
+            "0:2.0",
+            "1.0~rc1",
+            "1.0",
+            "1.0~rc2",
+            "1.0~~",
+            "1.0~",
+            "1.0a",
+            "1.0+",
+            "1.0+dfsg",
+            "1.0.1",
+            "3.0.7-1ubuntu1",
+            "3.0.7-1ubuntu2",
+            "3.0.7-1ubuntu1.1",
+            "3.0.7-0ubuntu0.22.04.1",
+            "3.0.7-1",
+            "3.0.7-0",
+            "010",
+            "10",
+            "1.2.3-4.el9",
+            "1.2.10-1.el9",
+            "1.0-beta-2",
+            "1.0-beta-1",
+            "99999999999999999999999",
+            "100000000000000000000000",
+            "",
+            "0.1",
+            "a",
+            "1a",
+            "a1",
+            "1.0é",
+            "1.0.",
+            "1..0",
+            "-",
+            "1-",
+            ":1",
+            "1:",
+            "~",
+            "~1",
+            "1~",
+        ]
+        .iter()
+        .map(|v| (*v).to_owned())
+        .collect();
+        // And many made of the characters that matter, from a fixed seed.
+        let alphabet = b"0129.~-+:ab";
+        let mut seed: u64 = 0x5eed;
+        for _ in 0..2000 {
+            let mut version = String::new();
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            for _ in 0..(seed >> 60) {
+                seed = seed
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                version.push(char::from(alphabet[(seed >> 59) as usize % alphabet.len()]));
+            }
+            versions.push(version);
+        }
+        for a in &versions {
+            for b in versions.iter().take(200) {
+                assert_eq!(
+                    version_key(a).cmp(&version_key(b)),
+                    compare_versions(a, b),
+                    "{a:?} vs {b:?}"
+                );
+            }
+        }
+        for pair in versions.windows(2) {
+            assert_eq!(
+                version_key(&pair[0]).cmp(&version_key(&pair[1])),
+                compare_versions(&pair[0], &pair[1]),
+                "{pair:?}"
+            );
         }
     }
 

@@ -85,6 +85,8 @@ pub struct Config {
     pub metrics_interval_seconds: u32,
     /// Seconds between agent heartbeats.
     pub heartbeat_interval_seconds: u32,
+    /// Seconds between two inventories of each agent (default a day).
+    pub inventory_interval_seconds: u32,
     /// Days of metric history to keep.
     pub metrics_retention_days: u32,
     /// Hours a dashboard login stays valid.
@@ -163,6 +165,8 @@ impl Default for Config {
             organization_name: "My MSP".into(),
             metrics_interval_seconds: 60,
             heartbeat_interval_seconds: 30,
+            inventory_interval_seconds:
+                gururmm_protocol::inventory::DEFAULT_INVENTORY_INTERVAL_SECONDS,
             metrics_retention_days: 30,
             session_ttl_hours: 12,
             login_max_failures: 5,
@@ -229,6 +233,7 @@ const ENV_KEYS: &[&str] = &[
     "organization_name",
     "metrics_interval_seconds",
     "heartbeat_interval_seconds",
+    "inventory_interval_seconds",
     "metrics_retention_days",
     "session_ttl_hours",
     "login_max_failures",
@@ -267,6 +272,7 @@ const NUMERIC_KEYS: &[&str] = &[
     "update_health_deadline_seconds",
     "metrics_interval_seconds",
     "heartbeat_interval_seconds",
+    "inventory_interval_seconds",
     "metrics_retention_days",
     "session_ttl_hours",
     "login_max_failures",
@@ -386,6 +392,11 @@ impl Config {
         }
         if !(1..=3_600).contains(&self.heartbeat_interval_seconds) {
             bail!("heartbeat_interval_seconds must be between 1 and 3600");
+        }
+        if !(gururmm_protocol::inventory::MIN_INVENTORY_INTERVAL_SECONDS..=7 * 86_400)
+            .contains(&self.inventory_interval_seconds)
+        {
+            bail!("inventory_interval_seconds must be between 900 and 604800");
         }
         if !(gururmm_protocol::updates::MIN_HEALTH_DEADLINE_SECONDS
             ..=gururmm_protocol::updates::MAX_HEALTH_DEADLINE_SECONDS)

@@ -72,6 +72,21 @@ pub fn inventory_delta(previous: &InventoryReport, current: &InventoryReport) ->
             .filter(|(name, _)| !before.contains_key(*name))
             .map(|(_, service)| (*service).clone()),
     );
+
+    // The small sections, whole when they changed (one that could no longer
+    // be read is left as the server has it).
+    fn changed<T: Clone + PartialEq>(old: &Option<T>, new: &Option<T>) -> Option<T> {
+        new.as_ref()
+            .filter(|new| old.as_ref() != Some(*new))
+            .cloned()
+    }
+    delta.hardware = changed(&previous.hardware, &current.hardware);
+    delta.os = changed(&previous.os, &current.os);
+    delta.domain = changed(&previous.domain, &current.domain);
+    delta.virtualization = changed(&previous.virtualization, &current.virtualization);
+    delta.users = (previous.users != current.users).then(|| current.users.clone());
+    delta.groups = (previous.groups != current.groups).then(|| current.groups.clone());
+    delta.truncated = current.truncated;
     delta
 }
 

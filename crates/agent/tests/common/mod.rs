@@ -108,6 +108,7 @@ pub(crate) fn options(state_dir: &Path, url: &str) -> RunOptions {
     options.initial_settings = AgentSettings {
         metrics_interval_seconds: 1,
         heartbeat_interval_seconds: 30,
+        ..AgentSettings::default()
     };
     options
 }
@@ -256,6 +257,7 @@ pub(crate) async fn welcome(
     let settings = AgentSettings {
         metrics_interval_seconds,
         heartbeat_interval_seconds,
+        ..AgentSettings::default()
     };
     send(
         ws,
@@ -284,6 +286,7 @@ pub(crate) fn quiet_options(state_dir: &Path, url: &str) -> RunOptions {
     options.initial_settings = AgentSettings {
         metrics_interval_seconds: 3600,
         heartbeat_interval_seconds: 30,
+        ..AgentSettings::default()
     };
     options
 }

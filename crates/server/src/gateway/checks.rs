@@ -106,6 +106,7 @@ impl CheckLink {
                 settings: AgentSettings {
                     metrics_interval_seconds: interval,
                     heartbeat_interval_seconds: state.config.heartbeat_interval_seconds,
+                    inventory_interval_seconds: state.config.inventory_interval_seconds,
                 },
             });
         }

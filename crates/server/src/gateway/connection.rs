@@ -253,6 +253,7 @@ async fn serve_agent(
     let settings = AgentSettings {
         metrics_interval_seconds: state.config.metrics_interval_seconds,
         heartbeat_interval_seconds: state.config.heartbeat_interval_seconds,
+        inventory_interval_seconds: state.config.inventory_interval_seconds,
     };
     let welcome = ServerFrame::Welcome {
         agent_id,
@@ -445,6 +446,8 @@ where
                         }
                     }
                     AgentFrame::Hello(_) => return Some(CloseReason::InvalidFrame),
+                    // Not taken yet: the agent keeps an upload until it is acknowledged.
+                    AgentFrame::InventoryOffer { .. } | AgentFrame::InventoryChunk { .. } => {}
                     AgentFrame::CheckResults { batch_id, results, summary: _ } => {
                         if results.len() > MAX_RESULTS_PER_FRAME {
                             return Some(CloseReason::InvalidFrame);
