@@ -53,6 +53,8 @@ pub struct AppState {
     /// Wakes the rollout loop (a rollout made or resumed, an update of one
     /// finished, an agent connected).
     pub rollout_wake: Arc<tokio::sync::Notify>,
+    /// Inventory uploads taken at the same time (`gateway::inventory`).
+    pub inventory_slots: Arc<tokio::sync::Semaphore>,
     /// Prometheus metrics (`GET /metrics` when `metrics_enabled`).
     pub telemetry: Arc<crate::telemetry::Telemetry>,
 }

@@ -25,6 +25,7 @@ mod deleted_agents;
 mod enrollment;
 mod enrollment_keys;
 mod installer_links;
+mod inventory;
 mod invitations;
 mod jobs;
 mod maintenance;
@@ -72,6 +73,10 @@ pub use enrollment_keys::{
 pub use gururmm_protocol::{EnrollmentKeyId, EnrollmentRequestId, InstallerLinkId};
 pub use installer_links::{
     InstallerKind, InstallerLink, InstallerLinkCreation, InstallerLinkStore, NewInstallerLink,
+};
+pub use inventory::{
+    DeltaApplied, InstalledPackage, InventoryRecord, InventoryStore, SoftwareChanges,
+    SoftwareFilter, SoftwareHit, SoftwarePackage, SoftwareSummary,
 };
 pub use invitations::{Invitation, InvitationKind, InvitationStore, NewInvitation};
 pub use jobs::JobStore;
@@ -201,6 +206,7 @@ pub trait Store:
     + WebauthnStore
     + UpdateStore
     + RolloutStore
+    + InventoryStore
     + Send
     + Sync
     + 'static
@@ -232,8 +238,8 @@ pub mod prelude {
     pub use crate::{
         AgentStore, AlertStore, ApiKeyStore, AuditStore, CheckStore, CommandStore,
         CustomFieldStore, DeletedAgentStore, EnrollmentKeyStore, EnrollmentStore,
-        InstallerLinkStore, InvitationStore, JobStore, MaintenanceStore, MetricStore,
-        NotificationStore, PolicyStore, RolloutStore, SavedViewStore, ScriptStore,
+        InstallerLinkStore, InventoryStore, InvitationStore, JobStore, MaintenanceStore,
+        MetricStore, NotificationStore, PolicyStore, RolloutStore, SavedViewStore, ScriptStore,
         SecondFactorStore, SsoStore, Store, TenancyStore, UpdateStore, UserStore, WebauthnStore,
     };
 }

@@ -284,6 +284,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/agents/{id}/inventory": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The agent's inventory, every section (`software` lists every package;
+         *     `GET …/software` pages and searches them).
+         */
+        get: operations["agent_inventory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/agents/{id}/inventory/refresh": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Asks the agent to collect and send its inventory now. 409 when it is
+         *     offline (it sends one when its agent starts, then every day).
+         */
+        post: operations["refresh_inventory"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/agents/{id}/maintenance": {
         parameters: {
             query?: never;
@@ -336,6 +376,43 @@ export interface paths {
          *     is not valid.
          */
         post: operations["registry_operation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/agents/{id}/services": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The agent's services, daemons or launchd jobs by name, with their state
+         *     and start mode.
+         */
+        get: operations["agent_services"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/agents/{id}/software": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The agent's packages by name; `q` searches the name. */
+        get: operations["agent_software"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2321,6 +2398,47 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/software": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The agents having a package, by hostname: `name` (exact) or `q` (a part
+         *     of the name), with a version range (`version_lt`, `version_gte`, compared
+         *     as dpkg compares versions), within a client or site.
+         */
+        get: operations["search_software"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/software/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Package names across the fleet with how many agents have them and in how
+         *     many versions, most installed first; `q` searches the name.
+         */
+        get: operations["software_summary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/sso/providers": {
         parameters: {
             query?: never;
@@ -2693,6 +2811,35 @@ export interface components {
          * @description One enrolled agent (one managed machine).
          */
         AgentId: string;
+        /**
+         * @description An agent's inventory. Every section is empty (and `collected_at` null)
+         *     until the agent's first report; sections its OS does not provide stay
+         *     null or empty.
+         */
+        AgentInventory: {
+            /**
+             * Format: date-time
+             * @description When the agent collected what is shown.
+             */
+            collected_at?: string | null;
+            domain?: null | components["schemas"]["DomainInfo"];
+            groups: components["schemas"]["LocalGroup"][];
+            hardware?: null | components["schemas"]["Hardware"];
+            os?: null | components["schemas"]["InventoryOsInfo"];
+            /** Format: int64 */
+            package_count: number;
+            /** Format: date-time */
+            received_at?: string | null;
+            /** Format: int64 */
+            service_count: number;
+            services: components["schemas"]["Service"][];
+            /** @description Every package, by name. */
+            software: components["schemas"]["SoftwareItem"][];
+            /** @description A list was cut to the protocol's limits on the agent. */
+            truncated: boolean;
+            users: components["schemas"]["LocalUser"][];
+            virtualization?: null | components["schemas"]["Virtualization"];
+        };
         AgentPage: {
             items: components["schemas"]["AgentSummary"][];
             /** Format: int64 */
@@ -3407,6 +3554,11 @@ export interface components {
          * @enum {string}
          */
         CommandType: "shell" | "powershell" | "python" | "script" | "registry";
+        /**
+         * @description Kind of container the agent runs inside.
+         * @enum {string}
+         */
+        ContainerKind: "docker" | "podman" | "lxc" | "kubernetes" | "systemd_nspawn" | "wsl" | "other";
         /** @description A new key: the key itself is shown only here. */
         CreatedEnrollmentKey: {
             info: components["schemas"]["EnrollmentKeyInfo"];
@@ -3595,6 +3747,14 @@ export interface components {
          * @enum {string}
          */
         DeliveryStatus: "pending" | "sent" | "failed";
+        /** @description One physical (or virtual) disk, not a partition. */
+        Disk: {
+            kind: components["schemas"]["DiskKind"];
+            model?: string | null;
+            serial?: string | null;
+            /** Format: int64 */
+            size_bytes: number;
+        };
         /** @description Disk space of one mount, or of every fixed disk when `mount` is absent. */
         DiskCheck: {
             /**
@@ -3615,6 +3775,11 @@ export interface components {
              */
             warn_used_percent?: number | null;
         };
+        /**
+         * @description Kind of storage device.
+         * @enum {string}
+         */
+        DiskKind: "ssd" | "hdd" | "nvme" | "unknown";
         DiskUsage: {
             file_system?: string;
             mount_point: string;
@@ -3622,6 +3787,14 @@ export interface components {
             total_bytes: number;
             /** Format: int64 */
             used_bytes: number;
+        };
+        /** @description Domain membership. */
+        DomainInfo: {
+            /** @description The software that did the join where known (`sssd`, `winbind`). */
+            client?: string | null;
+            domain_name?: string | null;
+            is_domain_controller: boolean;
+            join_state: components["schemas"]["JoinState"];
         };
         /** @description A check as it reaches the agent, with the policy that defined it and those it replaced. */
         EffectiveCheck: components["schemas"]["CheckDefinition"] & {
@@ -3819,6 +3992,28 @@ export interface components {
             /** Format: int64 */
             total: number;
         };
+        /** @description What the machine is built from. */
+        Hardware: {
+            /** @description As the firmware prints it (DMI: `MM/DD/YYYY`); not reinterpreted. */
+            bios_date?: string | null;
+            bios_vendor?: string | null;
+            bios_version?: string | null;
+            /** @description SMBIOS chassis type name, e.g. `Notebook`, `Desktop`, `Other`. */
+            chassis_type?: string | null;
+            /** Format: int32 */
+            cpu_cores?: number | null;
+            cpu_model?: string | null;
+            /** Format: int32 */
+            cpu_threads?: number | null;
+            disks?: components["schemas"]["Disk"][];
+            manufacturer?: string | null;
+            memory_modules?: components["schemas"]["MemoryModule"][];
+            /** Format: int64 */
+            memory_total_bytes?: number | null;
+            model?: string | null;
+            nics?: components["schemas"]["Nic"][];
+            serial?: string | null;
+        };
         Health: {
             /** @description Always `ok` when the server answers. */
             status: string;
@@ -3866,6 +4061,22 @@ export interface components {
          * @enum {string}
          */
         InstallerLinkKind: "windows_msi" | "linux_script";
+        /**
+         * @description The operating system in more detail than `hello`'s [`crate::OsInfo`].
+         *     Named apart from it so both can be OpenAPI schemas side by side.
+         */
+        InventoryOsInfo: {
+            /** @description CPU architecture as the OS names it (`x86_64`, `aarch64`, `AMD64`). */
+            arch?: string | null;
+            /** Format: date-time */
+            boot_time?: string | null;
+            /** @description Build or codename (`22631`, `bookworm`, `23F79`). */
+            build?: string | null;
+            kernel?: string | null;
+            /** @description Product name, e.g. `Debian GNU/Linux`, `Windows 11 Pro`, `macOS`. */
+            name: string;
+            version?: string | null;
+        };
         Invitation: {
             /** @description The clients the new user will be limited to; `null`: the whole organization. */
             client_ids?: components["schemas"]["ClientId"][] | null;
@@ -3977,6 +4188,11 @@ export interface components {
          * @enum {string}
          */
         JobStatus: "running" | "done";
+        /**
+         * @description How the machine is joined to a directory.
+         * @enum {string}
+         */
+        JoinState: "none" | "active_directory" | "azure_ad" | "hybrid" | "other_realm";
         LinkAcceptance: {
             /** @description Start a browser session (cookies) instead of answering a token. */
             cookie?: boolean;
@@ -4087,6 +4303,34 @@ export interface components {
             severity: components["schemas"]["Severity"];
             status: components["schemas"]["AlertStatus"];
         };
+        /** @description One local group. */
+        LocalGroup: {
+            /** @description Unix gid or Windows SID, as text. */
+            id: string;
+            members: string[];
+            name: string;
+        };
+        /** @description One local account. */
+        LocalUser: {
+            /**
+             * @description False when the account cannot log in with a password (locked, or
+             *     disabled on Windows).
+             */
+            enabled: boolean;
+            full_name?: string | null;
+            home?: string | null;
+            /** @description Unix uid or Windows SID, as text. */
+            id: string;
+            /** @description Member of sudo/wheel/admin (Unix) or Administrators (Windows). */
+            is_admin: boolean;
+            /** @description A system account (uid below the login range, or a service account). */
+            is_system?: boolean;
+            /** Format: date-time */
+            last_logon?: string | null;
+            name: string;
+            password_never_expires?: boolean | null;
+            shell?: string | null;
+        };
         LoggedInUser: {
             /**
              * Format: int64
@@ -4163,6 +4407,15 @@ export interface components {
             target_id: string;
             /** @description Repeat every seven days from `starts_at`. */
             weekly?: boolean;
+        };
+        /** @description One memory module, where the OS lets an unprivileged reader see it. */
+        MemoryModule: {
+            manufacturer?: string | null;
+            part_number?: string | null;
+            /** Format: int64 */
+            size_bytes: number;
+            /** Format: int32 */
+            speed_mts?: number | null;
         };
         MetricPoint: {
             /** Format: double */
@@ -4286,6 +4539,13 @@ export interface components {
             name: string;
             /** @description Invited as its first owner (a one-time link, emailed or answered here). */
             owner_email: string;
+        };
+        /** @description One network adapter. */
+        Nic: {
+            mac?: string | null;
+            name: string;
+            /** Format: int64 */
+            speed_mbps?: number | null;
         };
         /**
          * Format: uuid
@@ -4571,6 +4831,13 @@ export interface components {
         RecoveryCodes: {
             /** @description Ten codes, each good for one sign-in without the app. Shown this once. */
             recovery_codes: string[];
+        };
+        RefreshRequested: {
+            /**
+             * @description The agent was asked; its new inventory arrives within a minute or so
+             *     (`collected_at` changes).
+             */
+            requested: boolean;
         };
         /** @description What the agent answers (its stdout, as JSON). */
         RegistryAnswer: {
@@ -5061,6 +5328,18 @@ export interface components {
             last_used_at?: string | null;
             name: string;
         };
+        /** @description One service, daemon or launchd job. */
+        Service: {
+            description?: string | null;
+            name: string;
+            /**
+             * @description The OS's own words for the state (`active (running)`, `Running`,
+             *     `exited`), for technicians who know them.
+             */
+            raw_state?: string | null;
+            start_mode: components["schemas"]["StartMode"];
+            state: components["schemas"]["ServiceState"];
+        };
         /** @description A service (systemd unit, Windows service, launchd job) is running. */
         ServiceCheck: {
             /** @description Pass when no such service exists. */
@@ -5074,6 +5353,17 @@ export interface components {
              */
             service?: string | null;
         };
+        ServiceList: {
+            /** Format: date-time */
+            collected_at?: string | null;
+            items: components["schemas"]["Service"][];
+        };
+        /**
+         * @description Whether a service runs now (systemd's active state, Windows' status,
+         *     launchd's running/not running), normalized across OSes.
+         * @enum {string}
+         */
+        ServiceState: "running" | "stopped" | "transitioning" | "failed" | "unknown";
         Session: {
             /** Format: date-time */
             created_at: string;
@@ -5147,6 +5437,70 @@ export interface components {
              * @description Notifications about the alert wait until then (at most 30 days ahead).
              */
             until: string;
+        };
+        /** @description One package on one agent. */
+        SoftwareHit: {
+            agent_id: components["schemas"]["AgentId"];
+            arch?: string | null;
+            client_id: components["schemas"]["ClientId"];
+            hostname: string;
+            name: string;
+            publisher?: string | null;
+            site_id: components["schemas"]["SiteId"];
+            source: string;
+            version: string;
+        };
+        /** @description One installed package. */
+        SoftwareItem: {
+            arch?: string | null;
+            /** @description `YYYY-MM-DD` where the package database records it. */
+            install_date?: string | null;
+            name: string;
+            publisher?: string | null;
+            /** @description `dpkg`, `rpm`, `flatpak`, `snap`, `windows_registry` or `macos_app`. */
+            source: string;
+            version: string;
+        };
+        SoftwarePage: {
+            items: components["schemas"]["SoftwareItem"][];
+            /** Format: int64 */
+            page: number;
+            /** Format: int64 */
+            per_page: number;
+            /** Format: int64 */
+            total: number;
+        };
+        SoftwareSearchPage: {
+            items: components["schemas"]["SoftwareHit"][];
+            /** Format: int64 */
+            page: number;
+            /** Format: int64 */
+            per_page: number;
+            /** Format: int64 */
+            total: number;
+        };
+        /** @description One package name across the fleet. */
+        SoftwareSummaryItem: {
+            /**
+             * Format: int64
+             * @description Agents with any version of it.
+             */
+            agents: number;
+            name: string;
+            /**
+             * Format: int64
+             * @description Distinct versions installed.
+             */
+            versions: number;
+        };
+        SoftwareSummaryPage: {
+            items: components["schemas"]["SoftwareSummaryItem"][];
+            /** Format: int64 */
+            page: number;
+            /** Format: int64 */
+            per_page: number;
+            /** Format: int64 */
+            total: number;
         };
         /** @description A setting's value and the policy that set it. */
         Sourced_Vec_NotifyRoute: {
@@ -5265,6 +5619,11 @@ export interface components {
             /** @description Where to send the browser. */
             authorization_url: string;
         };
+        /**
+         * @description Whether a service starts by itself.
+         * @enum {string}
+         */
+        StartMode: "automatic" | "manual" | "disabled" | "masked" | "unknown";
         SupportRequest: {
             /** @description Answer the support session in cookies (the dashboard), as at sign-in. */
             cookie?: boolean;
@@ -5525,6 +5884,24 @@ export interface components {
          * @enum {string}
          */
         ViewableList: "agents";
+        /** @description Whether the machine is virtual, a container, or itself a host. */
+        Virtualization: {
+            container_kind?: null | components["schemas"]["ContainerKind"];
+            guest_uuids?: string[];
+            /**
+             * @description In systemd-detect-virt's names: `kvm`, `qemu`, `vmware`, `microsoft`
+             *     (Hyper-V), `oracle` (VirtualBox), `xen`, `amazon`, `google`,
+             *     `parallels`, `bhyve`, …; `None` when the kind is unknown.
+             */
+            hypervisor?: string | null;
+            is_container: boolean;
+            /** @description Runs guests itself (libvirt/KVM host, Hyper-V host). */
+            is_hypervisor: boolean;
+            is_vm: boolean;
+            unraid: boolean;
+            /** @description The firmware's system UUID (the VM's UUID in its hypervisor). */
+            vm_uuid?: string | null;
+        };
         /** @enum {string} */
         WatchdogEventKind: "restarted" | "repeated_failures" | "update_installed" | "rolled_back" | "swap_failed";
         /** @enum {string} */
@@ -6320,6 +6697,88 @@ export interface operations {
             };
         };
     };
+    agent_inventory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["AgentId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentInventory"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    refresh_inventory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["AgentId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RefreshRequested"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     agent_maintenance: {
         parameters: {
             query?: never;
@@ -6431,6 +6890,95 @@ export interface operations {
                 };
             };
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    agent_services: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["AgentId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceList"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    agent_software: {
+        parameters: {
+            query?: {
+                /** @description Page number, from 1. */
+                page?: number;
+                /** @description Items per page, 1 to 200 (default 50). */
+                per_page?: number;
+                /** @description Case-insensitive search on the name. */
+                q?: string;
+            };
+            header?: never;
+            path: {
+                id: components["schemas"]["AgentId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SoftwarePage"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -12044,6 +12592,98 @@ export interface operations {
                 };
             };
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    search_software: {
+        parameters: {
+            query?: {
+                /** @description The package's name, any case (exact); without it `q` searches names. */
+                name?: string;
+                /** @description Versions below this one, in dpkg order (`3.0.7`: `3.0.2` and `3.0.7~rc1` but not `3.0.7-1`). */
+                version_lt?: string;
+                /** @description Versions at or above this one. */
+                version_gte?: string;
+                client_id?: components["schemas"]["ClientId"];
+                site_id?: components["schemas"]["SiteId"];
+                /** @description Page number, from 1. */
+                page?: number;
+                /** @description Items per page, 1 to 200 (default 50). */
+                per_page?: number;
+                /** @description A part of the name, any case (when `name` is not given). */
+                q?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SoftwareSearchPage"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    software_summary: {
+        parameters: {
+            query?: {
+                /** @description Page number, from 1. */
+                page?: number;
+                /** @description Items per page, 1 to 200 (default 50). */
+                per_page?: number;
+                /** @description Case-insensitive search on the name. */
+                q?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SoftwareSummaryPage"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -24,6 +24,7 @@ pub mod enrollment_requests;
 pub mod events;
 pub mod health;
 pub mod installers;
+pub mod inventory;
 pub mod jobs;
 pub mod maintenance;
 pub mod notifications;
@@ -138,6 +139,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(custom_fields::router())
         .merge(updates::router())
         .merge(rollouts::router())
+        .merge(inventory::router())
         .merge(monitoring_router())
         .merge(commands_router())
 }

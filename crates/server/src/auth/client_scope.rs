@@ -41,6 +41,12 @@ pub const SCOPED_ROUTES: &[&str] = &[
     // releases hold no client's data.
     "POST /api/v1/agents/{id}/update",
     "GET /api/v1/agents/{id}/updates",
+    "GET /api/v1/agents/{id}/inventory",
+    "GET /api/v1/agents/{id}/software",
+    "GET /api/v1/agents/{id}/services",
+    "POST /api/v1/agents/{id}/inventory/refresh",
+    "GET /api/v1/software",
+    "GET /api/v1/software/summary",
     "GET /api/v1/agent-releases",
     // A signed package of the agent: nothing of any organization's.
     "GET /api/v1/agent-packages/{file}",

@@ -9,6 +9,7 @@ use crate::api::ClientIp;
 use crate::error::ApiError;
 use crate::gateway::checks::CheckLink;
 use crate::gateway::commands::CommandRelay;
+use crate::gateway::inventory::InventoryLink;
 use crate::gateway::presence::{Outbound, Registration, OUTBOUND_CAPACITY};
 use crate::services::agent_budgets::{self, AgentBudget};
 use crate::services::bus::{AgentStatus, LiveEvent};
@@ -368,6 +369,7 @@ where
     let commands_waiting = registration.commands_waiting.clone();
     let policy_changed = registration.policy_changed.clone();
     let metrics_acks: Arc<dyn MetricsAck> = Arc::new(outbound_tx.clone());
+    let mut inventory = InventoryLink::default();
     let close_requested = &mut registration.close_requested;
     // Every connection's task is one future, as large as its largest state:
     // what runs rarely (checks, commands) is boxed where it is awaited, so its
@@ -446,8 +448,19 @@ where
                         }
                     }
                     AgentFrame::Hello(_) => return Some(CloseReason::InvalidFrame),
-                    // Not taken yet: the agent keeps an upload until it is acknowledged.
-                    AgentFrame::InventoryOffer { .. } | AgentFrame::InventoryChunk { .. } => {}
+                    AgentFrame::InventoryOffer { upload_id, bytes } => {
+                        let allow = || lock(budget).inventory(std::time::Instant::now());
+                        if let Some(refusal) = inventory.offer(state, (organization_id, agent_id), (upload_id, bytes), allow, outbound_tx) {
+                            if let Err(reason) = send(sink, text(&refusal), close_requested).await {
+                                return reason;
+                            }
+                        }
+                    }
+                    AgentFrame::InventoryChunk { upload_id, data, last } => {
+                        if let Err(reason) = inventory.chunk(upload_id, data, last).await {
+                            return Some(reason);
+                        }
+                    }
                     AgentFrame::CheckResults { batch_id, results, summary: _ } => {
                         if results.len() > MAX_RESULTS_PER_FRAME {
                             return Some(CloseReason::InvalidFrame);

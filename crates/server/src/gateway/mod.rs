@@ -5,4 +5,5 @@ pub mod checks;
 pub mod commands;
 pub mod connection;
 pub mod credential;
+pub mod inventory;
 pub mod presence;

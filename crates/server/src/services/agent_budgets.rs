@@ -26,6 +26,11 @@ const CONNECTS_PER_SECOND: f64 = 1.0 / 6.0;
 /// seconds (each is a database write; real machines change them rarely).
 const INTERFACE_BURST: f64 = 5.0;
 const INTERFACES_PER_SECOND: f64 = 0.1;
+/// Inventory uploads per agent: a few at once (the first report, a delta, a
+/// refresh or two), then one per ten minutes (a full one writes every
+/// package of the machine).
+const INVENTORY_BURST: f64 = 4.0;
+const INVENTORIES_PER_SECOND: f64 = 1.0 / 600.0;
 /// How far before its latest accepted sample an agent may still date a new one
 /// (clock corrections, the agent's own reordering).
 const SAMPLE_BACKDATE_TOLERANCE_MINUTES: i64 = 10;
@@ -80,6 +85,7 @@ pub struct AgentBudget {
     frames: TokenBucket,
     samples: TokenBucket,
     interfaces: TokenBucket,
+    inventories: TokenBucket,
     connects: TokenBucket,
     /// The newest sample time accepted (or, at first, stored or enrolled).
     latest_sample_at: DateTime<Utc>,
@@ -105,6 +111,7 @@ impl AgentBudget {
             frames: TokenBucket::new(FRAME_BURST, limits.frames_per_second, now),
             samples: TokenBucket::new(SAMPLE_BURST, limits.samples_per_minute / 60.0, now),
             interfaces: TokenBucket::new(INTERFACE_BURST, INTERFACES_PER_SECOND, now),
+            inventories: TokenBucket::new(INVENTORY_BURST, INVENTORIES_PER_SECOND, now),
             connects: TokenBucket::new(CONNECT_BURST, CONNECTS_PER_SECOND, now),
             latest_sample_at: credentials
                 .latest_sample_at
@@ -132,6 +139,12 @@ impl AgentBudget {
     pub fn connect(&mut self, now: Instant) -> bool {
         self.last_used = now;
         self.connects.take(1, now) == 1
+    }
+
+    /// Whether an inventory upload may be taken now.
+    pub fn inventory(&mut self, now: Instant) -> bool {
+        self.last_used = now;
+        self.inventories.take(1, now) == 1
     }
 
     /// Whether an interface list may be stored now.

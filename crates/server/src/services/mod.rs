@@ -22,6 +22,7 @@ pub mod enrollment;
 pub mod error;
 pub mod install_script;
 pub mod installers;
+pub mod inventory;
 pub mod jobs;
 pub mod login;
 pub mod maintenance;

@@ -21,6 +21,7 @@ mod commands;
 mod custom_fields;
 mod gateway;
 mod installers;
+mod inventory;
 mod maintenance;
 mod monitoring;
 mod notifications;

@@ -26,6 +26,7 @@ mod deleted_agents;
 mod enrollment;
 mod enrollment_keys;
 mod installer_links;
+mod inventory;
 mod invitations;
 mod jobs;
 mod maintenance;
@@ -137,6 +138,7 @@ where
         + crate::InstallerLinkStore
         + crate::UpdateStore
         + crate::RolloutStore
+        + crate::InventoryStore
         + crate::DeletedAgentStore
         + crate::PolicyStore
         + crate::CheckStore

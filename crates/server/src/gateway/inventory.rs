@@ -1,0 +1,213 @@
+//! A connection's inventory uploads: the agent offers one, the server says
+//! go once one of [`UPLOAD_SLOTS`] is free (10,000 agents sending their first
+//! inventory at once are taken a few at a time, and at most that many
+//! uploads are held in memory), the chunks are gathered by a task of the
+//! upload's own, which stores the upload and answers `inventory_ack`.
+//!
+//! The connection's loop only forwards: it never waits for a slot or a
+//! write. An upload whose connection ends is dropped (the agent offers it
+//! again); one whose agent stops sending chunks gives its slot back after
+//! [`CHUNK_TIMEOUT`].
+
+use crate::gateway::presence::Outbound;
+use crate::services::inventory::{self, Ingested};
+use crate::state::AppState;
+use chrono::Utc;
+use gururmm_protocol::inventory::{InventoryUpload, MAX_CHUNK_CHARS, MAX_UPLOAD_BYTES};
+use gururmm_protocol::{AgentId, CloseReason, OrganizationId, ServerFrame};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{mpsc, Semaphore};
+
+/// Uploads gathered and stored at the same time, server-wide.
+pub const UPLOAD_SLOTS: usize = 8;
+/// How long an upload may wait for its next chunk before it is dropped.
+const CHUNK_TIMEOUT: Duration = Duration::from_secs(60);
+/// Chunks queued between the loop and the upload's task.
+const CHUNK_QUEUE: usize = 4;
+
+/// The slots uploads take turns in.
+pub fn upload_slots() -> Arc<Semaphore> {
+    Arc::new(Semaphore::new(UPLOAD_SLOTS))
+}
+
+/// One chunk, as the agent sent it.
+struct Chunk {
+    data: String,
+    last: bool,
+}
+
+/// The upload in progress on a connection.
+struct Upload {
+    id: u64,
+    /// Set once the server said go: chunks before it break the protocol.
+    granted: Arc<AtomicBool>,
+    chunks: mpsc::Sender<Chunk>,
+}
+
+/// A connection's side of inventory uploads.
+#[derive(Default)]
+pub struct InventoryLink {
+    current: Option<Upload>,
+}
+
+impl InventoryLink {
+    /// The agent offers an upload of `bytes` bytes; `allow` takes one
+    /// upload from its budget. A frame to send at once when it is refused;
+    /// otherwise the upload's task says go when it may.
+    pub fn offer(
+        &mut self,
+        state: &AppState,
+        (org, agent): (OrganizationId, AgentId),
+        (upload_id, bytes): (u64, u32),
+        allow: impl FnOnce() -> bool,
+        outbound: &mpsc::Sender<Outbound>,
+    ) -> Option<ServerFrame> {
+        // A new offer replaces one in progress (its task ends when its queue closes).
+        self.current = None;
+        let refused = |message: String| {
+            let refusal = Ingested::refused(message);
+            Some(ServerFrame::InventoryAck {
+                upload_id,
+                outcome: refusal.outcome,
+                message: refusal.message,
+            })
+        };
+        if bytes == 0 || bytes > MAX_UPLOAD_BYTES {
+            return refused(format!(
+                "an upload is 1 to {MAX_UPLOAD_BYTES} bytes, not {bytes}"
+            ));
+        }
+        if !allow() {
+            return refused(
+                "too many inventory uploads from this agent; the next interval sends it again"
+                    .into(),
+            );
+        }
+        let (sender, receiver) = mpsc::channel(CHUNK_QUEUE);
+        let granted = Arc::new(AtomicBool::new(false));
+        self.current = Some(Upload {
+            id: upload_id,
+            granted: granted.clone(),
+            chunks: sender,
+        });
+        let task = UploadTask {
+            state: state.clone(),
+            org,
+            agent,
+            upload_id,
+            bytes: bytes as usize,
+            outbound: outbound.clone(),
+            granted,
+        };
+        tokio::spawn(task.run(receiver));
+        None
+    }
+
+    /// The next chunk of the upload in progress. A chunk of no upload, one
+    /// before go, or a chunk too large breaks the protocol.
+    pub async fn chunk(
+        &mut self,
+        upload_id: u64,
+        data: String,
+        last: bool,
+    ) -> Result<(), CloseReason> {
+        let Some(upload) = self.current.as_ref().filter(|u| u.id == upload_id) else {
+            return Err(CloseReason::InvalidFrame);
+        };
+        if !upload.granted.load(Ordering::SeqCst) || data.chars().count() > MAX_CHUNK_CHARS {
+            return Err(CloseReason::InvalidFrame);
+        }
+        // The task ended (refused, stored or timed out): nothing to gather.
+        if upload.chunks.send(Chunk { data, last }).await.is_err() || last {
+            self.current = None;
+        }
+        Ok(())
+    }
+}
+
+/// Gathers one upload's chunks in its slot, stores it and answers.
+struct UploadTask {
+    state: AppState,
+    org: OrganizationId,
+    agent: AgentId,
+    upload_id: u64,
+    bytes: usize,
+    outbound: mpsc::Sender<Outbound>,
+    granted: Arc<AtomicBool>,
+}
+
+impl UploadTask {
+    async fn run(self, mut chunks: mpsc::Receiver<Chunk>) {
+        let slot = tokio::select! {
+            slot = self.state.inventory_slots.clone().acquire_owned() => slot,
+            // The connection ended (or the agent offered another) while waiting.
+            () = sender_gone(&mut chunks) => return,
+        };
+        let Ok(_slot) = slot else { return };
+        self.granted.store(true, Ordering::SeqCst);
+        let go = ServerFrame::InventoryGo {
+            upload_id: self.upload_id,
+        };
+        if self.outbound.send(Outbound::Frame(go)).await.is_err() {
+            return;
+        }
+        let mut json = String::with_capacity(self.bytes.min(1024 * 1024));
+        let answer = loop {
+            let chunk = match tokio::time::timeout(CHUNK_TIMEOUT, chunks.recv()).await {
+                Ok(Some(chunk)) => chunk,
+                // The connection ended or the agent offered another upload.
+                Ok(None) => return,
+                Err(_) => {
+                    tracing::info!(agent = %self.agent, "an inventory upload stalled; dropped");
+                    return;
+                }
+            };
+            if json.len() + chunk.data.len() > self.bytes {
+                break Ingested::refused(format!(
+                    "the chunks are larger than the {} bytes offered",
+                    self.bytes
+                ));
+            }
+            json.push_str(&chunk.data);
+            if chunk.last {
+                break self.store(&json).await;
+            }
+        };
+        drop(chunks);
+        let ack = ServerFrame::InventoryAck {
+            upload_id: self.upload_id,
+            outcome: answer.outcome,
+            message: answer.message,
+        };
+        let _ = self.outbound.send(Outbound::Frame(ack)).await;
+    }
+
+    async fn store(&self, json: &str) -> Ingested {
+        let upload: InventoryUpload = match serde_json::from_str(json) {
+            Ok(upload) => upload,
+            Err(error) => return Ingested::refused(format!("not an inventory upload: {error}")),
+        };
+        match inventory::ingest(&self.state, self.org, self.agent, upload, Utc::now()).await {
+            Ok(answer) => answer,
+            Err(error) => {
+                tracing::error!(%error, agent = %self.agent, "storing an inventory failed");
+                // Not a refusal: the agent sends a full report again (its
+                // uploads are budgeted, so a database that stays down is not
+                // flooded).
+                Ingested {
+                    outcome: gururmm_protocol::inventory::InventoryOutcome::NeedFull,
+                    message: "the server could not store the inventory; it is asked for again"
+                        .into(),
+                }
+            }
+        }
+    }
+}
+
+/// Resolves once the sending side of `chunks` is gone (no chunk comes
+/// before go: the loop refuses them).
+async fn sender_gone(chunks: &mut mpsc::Receiver<Chunk>) {
+    while chunks.recv().await.is_some() {}
+}

@@ -1,0 +1,573 @@
+//! Inventory, the server's part, with a protocol-level agent on every
+//! backend: an upload is taken after go, in chunks; a full report replaces
+//! what the server holds and reads back section by section; a delta applies
+//! once, to the state it was computed against, and records what changed as
+//! agent events; the fleet's software is searched by name and version in
+//! dpkg order; bad uploads and bad searches get clear refusals. (The real
+//! agent collecting and uploading: `end_to_end/inventory.rs`.)
+
+use crate::support::*;
+use crate::wire::*;
+use chrono::{DateTime, Duration, Utc};
+use gururmm_protocol::inventory::{
+    Hardware, InventoryDelta, InventoryOsInfo, InventoryOutcome, InventoryReport, InventoryUpload,
+    LocalUser, Package, PackageChange, PackageSource, Service, ServiceChange, ServiceState,
+    StartMode, MAX_CHUNK_CHARS, MAX_UPLOAD_BYTES,
+};
+use gururmm_protocol::{AgentFrame, CloseReason, ServerFrame};
+use reqwest::StatusCode;
+use serde_json::Value;
+
+fn package(name: &str, version: &str) -> Package {
+    Package {
+        name: name.into(),
+        version: version.into(),
+        publisher: Some("Debian".into()),
+        arch: Some("amd64".into()),
+        install_date: None,
+        source: PackageSource::Dpkg,
+    }
+}
+
+fn service(name: &str, state: ServiceState) -> Service {
+    Service {
+        name: name.into(),
+        description: Some(format!("{name} daemon")),
+        state,
+        start_mode: StartMode::Automatic,
+        raw_state: None,
+    }
+}
+
+fn report(collected_at: DateTime<Utc>, packages: Vec<Package>) -> InventoryReport {
+    InventoryReport {
+        collected_at,
+        hardware: Some(Hardware {
+            manufacturer: Some("Dell Inc.".into()),
+            model: Some("OptiPlex 7090".into()),
+            serial: Some("ABC1234".into()),
+            cpu_cores: Some(8),
+            ..Hardware::default()
+        }),
+        os: Some(InventoryOsInfo {
+            name: "Debian GNU/Linux".into(),
+            version: Some("12".into()),
+            build: Some("bookworm".into()),
+            ..InventoryOsInfo::default()
+        }),
+        packages,
+        services: vec![
+            service("nginx.service", ServiceState::Running),
+            service("ssh.service", ServiceState::Running),
+        ],
+        users: vec![LocalUser {
+            name: "alice".into(),
+            id: "1000".into(),
+            full_name: None,
+            home: Some("/home/alice".into()),
+            shell: Some("/bin/bash".into()),
+            enabled: true,
+            password_never_expires: None,
+            last_logon: None,
+            is_admin: true,
+            is_system: false,
+        }],
+        ..InventoryReport::default()
+    }
+}
+
+/// The next inventory frame (go or ack), skipping the others.
+async fn next_inventory(socket: &mut Socket) -> ServerFrame {
+    loop {
+        match next(socket).await {
+            Ok(frame @ (ServerFrame::InventoryGo { .. } | ServerFrame::InventoryAck { .. })) => {
+                return frame
+            }
+            Ok(_) => continue,
+            Err(reason) => panic!("closed before an inventory answer: {reason:?}"),
+        }
+    }
+}
+
+/// Uploads `upload` as the agent does (offer, go, chunks) and returns the
+/// server's answer.
+async fn upload(
+    socket: &mut Socket,
+    upload_id: u64,
+    upload: &InventoryUpload,
+) -> (InventoryOutcome, String) {
+    let json = serde_json::to_string(upload).unwrap();
+    send(
+        socket,
+        &AgentFrame::InventoryOffer {
+            upload_id,
+            bytes: json.len() as u32,
+        },
+    )
+    .await;
+    assert_eq!(
+        next_inventory(socket).await,
+        ServerFrame::InventoryGo { upload_id }
+    );
+    // Small chunks, so even a small report comes in several.
+    let chars: Vec<char> = json.chars().collect();
+    let pieces: Vec<String> = chars.chunks(700).map(|c| c.iter().collect()).collect();
+    for (index, piece) in pieces.iter().enumerate() {
+        send(
+            socket,
+            &AgentFrame::InventoryChunk {
+                upload_id,
+                data: piece.clone(),
+                last: index + 1 == pieces.len(),
+            },
+        )
+        .await;
+    }
+    match next_inventory(socket).await {
+        ServerFrame::InventoryAck {
+            upload_id: acked,
+            outcome,
+            message,
+        } => {
+            assert_eq!(acked, upload_id);
+            (outcome, message)
+        }
+        other => panic!("expected an ack, got {other:?}"),
+    }
+}
+
+fn names(list: &Value, field: &str) -> Vec<String> {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item[field].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_full_report_then_deltas_that_apply_once_to_their_base() {
+    each_backend(|server| async move {
+        let token = server.admin_token().await;
+        let (_, _, key) = server.client_site_key(&token).await;
+        let agent = enroll(&server, &key, "inventory-one").await;
+        let (status, empty) = server
+            .get(&format!("/api/v1/agents/{}/inventory", agent.id), &token)
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            empty["collected_at"].is_null(),
+            "nothing before the first report: {empty}"
+        );
+
+        let mut socket = connect(&server, &agent).await;
+        // Whole milliseconds, as the server keeps times (a delta's base is
+        // compared at that precision).
+        let first =
+            DateTime::from_timestamp_millis((Utc::now() - Duration::minutes(5)).timestamp_millis())
+                .unwrap();
+        let mut packages: Vec<Package> = (0..1200)
+            .map(|n| package(&format!("lib{n:04}"), "1.0-1"))
+            .collect();
+        packages.push(package("openssl", "3.0.2-0ubuntu1"));
+        let full = InventoryUpload::Full {
+            report: report(first, packages),
+        };
+        assert_eq!(
+            upload(&mut socket, 1, &full).await.0,
+            InventoryOutcome::Stored
+        );
+
+        let (_, inventory) = server
+            .get(&format!("/api/v1/agents/{}/inventory", agent.id), &token)
+            .await;
+        assert_eq!(
+            inventory["package_count"], 1201,
+            "{}",
+            inventory["package_count"]
+        );
+        assert_eq!(inventory["software"].as_array().unwrap().len(), 1201);
+        assert_eq!(inventory["hardware"]["model"], "OptiPlex 7090");
+        assert_eq!(inventory["os"]["build"], "bookworm");
+        assert_eq!(inventory["users"][0]["name"], "alice");
+        assert_eq!(
+            names(&inventory["services"], "name"),
+            ["nginx.service", "ssh.service"]
+        );
+        let (_, found) = server
+            .get(
+                &format!("/api/v1/agents/{}/software?q=SSL", agent.id),
+                &token,
+            )
+            .await;
+        assert_eq!(found["total"], 1, "{found}");
+        assert_eq!(found["items"][0]["version"], "3.0.2-0ubuntu1");
+        assert_eq!(found["items"][0]["publisher"], "Debian");
+
+        // A day later: openssl upgraded, one package gone, one new, nginx stopped.
+        let second = first + Duration::minutes(1);
+        let delta = InventoryDelta {
+            collected_at: second,
+            changed_packages: vec![PackageChange {
+                before: package("openssl", "3.0.2-0ubuntu1"),
+                after: package("openssl", "3.0.7-1"),
+            }],
+            removed_packages: vec![package("lib0000", "1.0-1")],
+            added_packages: vec![package("curl", "8.5.0-2")],
+            changed_services: vec![ServiceChange {
+                before: service("nginx.service", ServiceState::Running),
+                after: service("nginx.service", ServiceState::Stopped),
+            }],
+            ..InventoryDelta::default()
+        };
+        let delta = InventoryUpload::Delta {
+            base_collected_at: first,
+            delta,
+        };
+        assert_eq!(
+            upload(&mut socket, 2, &delta).await.0,
+            InventoryOutcome::Stored
+        );
+        // The same delta again (its acknowledgement lost): changes nothing.
+        assert_eq!(
+            upload(&mut socket, 3, &delta).await.0,
+            InventoryOutcome::Stored
+        );
+
+        let (_, inventory) = server
+            .get(&format!("/api/v1/agents/{}/inventory", agent.id), &token)
+            .await;
+        assert_eq!(inventory["package_count"], 1201);
+        assert_eq!(
+            inventory["collected_at"],
+            serde_json::to_value(second).unwrap()
+        );
+        assert_eq!(inventory["services"][0]["state"], "stopped");
+        let (_, found) = server
+            .get(
+                &format!("/api/v1/agents/{}/software?q=ssl", agent.id),
+                &token,
+            )
+            .await;
+        assert_eq!(found["items"][0]["version"], "3.0.7-1");
+        let (_, gone) = server
+            .get(
+                &format!("/api/v1/agents/{}/software?q=lib0000", agent.id),
+                &token,
+            )
+            .await;
+        assert_eq!(gone["total"], 0);
+
+        let (_, events) = server
+            .get(&format!("/api/v1/agents/{}/events", agent.id), &token)
+            .await;
+        let messages: Vec<String> = events
+            .as_array()
+            .or(events["items"].as_array())
+            .unwrap()
+            .iter()
+            .filter(|e| e["kind"] == "software_changed" || e["kind"] == "services_changed")
+            .map(|e| e["message"].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(
+            messages.len(),
+            2,
+            "one event each, recorded once: {messages:?}"
+        );
+        assert!(
+            messages
+                .iter()
+                .any(|m| m.contains("installed 1: curl 8.5.0-2")
+                    && m.contains("upgraded 1: openssl 3.0.2-0ubuntu1 → 3.0.7-1")
+                    && m.contains("removed 1: lib0000 1.0-1")),
+            "{messages:?}"
+        );
+        assert!(
+            messages
+                .iter()
+                .any(|m| m.contains("nginx.service running → stopped")),
+            "{messages:?}"
+        );
+
+        // A delta against a state the server does not hold asks for a full report.
+        let stale = InventoryUpload::Delta {
+            base_collected_at: first - Duration::days(1),
+            delta: InventoryDelta {
+                collected_at: second + Duration::minutes(1),
+                added_packages: vec![package("vim", "9.0")],
+                ..InventoryDelta::default()
+            },
+        };
+        assert_eq!(
+            upload(&mut socket, 4, &stale).await.0,
+            InventoryOutcome::NeedFull
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_fleet_is_searched_by_package_and_version_in_dpkg_order() {
+    each_backend(|server| async move {
+        let token = server.admin_token().await;
+        let (client, site, key) = server.client_site_key(&token).await;
+        let (other_client, _, other_key) = server.client_site_key(&token).await;
+        let now = Utc::now();
+        for (device, version, key) in [
+            ("old", "3.0.2-0ubuntu1", &key),
+            ("rc", "3.0.7~rc1-1", &key),
+            ("current", "3.0.7-1", &key),
+            ("newest", "3.0.10-1", &other_key),
+        ] {
+            let agent = enroll(&server, key, device).await;
+            let mut socket = connect(&server, &agent).await;
+            let full = InventoryUpload::Full {
+                report: report(
+                    now,
+                    vec![package("OpenSSL", version), package("bash", "5.2")],
+                ),
+            };
+            assert_eq!(
+                upload(&mut socket, 1, &full).await.0,
+                InventoryOutcome::Stored
+            );
+        }
+        let hosts = |page: &Value| names(&page["items"], "hostname");
+        let (status, below) = server
+            .get("/api/v1/software?name=openssl&version_lt=3.0.7", &token)
+            .await;
+        assert_eq!(status, StatusCode::OK, "{below}");
+        assert_eq!(hosts(&below), ["host-old", "host-rc"], "{below}");
+        assert_eq!(below["items"][0]["version"], "3.0.2-0ubuntu1");
+        assert_eq!(below["items"][0]["client_id"], client.as_str());
+        let (_, at_least) = server
+            .get("/api/v1/software?name=openssl&version_gte=3.0.7", &token)
+            .await;
+        assert_eq!(hosts(&at_least), ["host-current", "host-newest"]);
+        let (_, in_client) = server
+            .get(
+                &format!("/api/v1/software?name=openssl&client_id={other_client}"),
+                &token,
+            )
+            .await;
+        assert_eq!(hosts(&in_client), ["host-newest"]);
+        let (_, in_site) = server
+            .get(
+                &format!("/api/v1/software?name=openssl&site_id={site}&per_page=2&page=2"),
+                &token,
+            )
+            .await;
+        assert_eq!(
+            (in_site["total"].as_i64(), hosts(&in_site)),
+            (Some(3), vec!["host-rc".to_owned()])
+        );
+        let (_, by_part) = server.get("/api/v1/software?q=ssl", &token).await;
+        assert_eq!(by_part["total"], 4);
+
+        let (_, summary) = server.get("/api/v1/software/summary", &token).await;
+        assert_eq!(summary["total"], 2, "{summary}");
+        let openssl = summary["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|item| item["name"] == "OpenSSL")
+            .unwrap_or_else(|| panic!("{summary}"));
+        assert_eq!(
+            (&openssl["agents"], &openssl["versions"]),
+            (&Value::from(4), &Value::from(4))
+        );
+
+        // Another organization sees none of it.
+        let stranger = server.stranger_token().await;
+        let (_, theirs) = server.get("/api/v1/software?name=openssl", &stranger).await;
+        assert_eq!(theirs["total"], 0);
+        let (_, theirs) = server.get("/api/v1/software/summary", &stranger).await;
+        assert_eq!(theirs["total"], 0);
+
+        // Bad searches get a clear 400.
+        for (query, needle) in [
+            ("version_lt=3.0", "needs a package"),
+            (&*format!("name={}", "x".repeat(201)), "longer than 200"),
+            ("per_page=500", "per_page"),
+        ] {
+            let (status, body) = server
+                .get(&format!("/api/v1/software?{query}"), &token)
+                .await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{query}: {body}");
+            assert!(
+                body["error"]["message"].as_str().unwrap().contains(needle),
+                "{body}"
+            );
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn bad_uploads_are_refused_and_a_refresh_reaches_only_a_connected_agent() {
+    each_backend(|server| async move {
+        let token = server.admin_token().await;
+        let (_, _, key) = server.client_site_key(&token).await;
+        let agent = enroll(&server, &key, "inventory-bad").await;
+
+        let (status, body) = server
+            .post(
+                &format!("/api/v1/agents/{}/inventory/refresh", agent.id),
+                &token,
+                serde_json::json!({}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CONFLICT, "{body}");
+        assert_eq!(body["error"]["code"], "agent_offline");
+
+        let mut socket = connect(&server, &agent).await;
+        let (status, _) = server
+            .post(
+                &format!("/api/v1/agents/{}/inventory/refresh", agent.id),
+                &token,
+                serde_json::json!({}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::ACCEPTED);
+        loop {
+            match next(&mut socket).await {
+                Ok(ServerFrame::InventoryRefresh) => break,
+                Ok(_) => continue,
+                Err(reason) => panic!("closed before the refresh: {reason:?}"),
+            }
+        }
+
+        // Larger than any upload may be: refused at once, the connection stays.
+        send(
+            &mut socket,
+            &AgentFrame::InventoryOffer {
+                upload_id: 1,
+                bytes: MAX_UPLOAD_BYTES + 1,
+            },
+        )
+        .await;
+        match next_inventory(&mut socket).await {
+            ServerFrame::InventoryAck {
+                outcome, message, ..
+            } => {
+                assert_eq!(outcome, InventoryOutcome::Refused);
+                assert!(message.contains("bytes"), "{message}");
+            }
+            other => panic!("{other:?}"),
+        }
+        // Not JSON of an upload, and a field over its limit: refused, with the reason.
+        let mut long = report(Utc::now(), vec![package(&"n".repeat(600), "1")]);
+        long.users.clear();
+        let (outcome, message) =
+            upload(&mut socket, 2, &InventoryUpload::Full { report: long }).await;
+        assert_eq!(outcome, InventoryOutcome::Refused);
+        assert!(message.contains("longer than 512"), "{message}");
+        send(
+            &mut socket,
+            &AgentFrame::InventoryOffer {
+                upload_id: 3,
+                bytes: 5,
+            },
+        )
+        .await;
+        assert_eq!(
+            next_inventory(&mut socket).await,
+            ServerFrame::InventoryGo { upload_id: 3 }
+        );
+        send(
+            &mut socket,
+            &AgentFrame::InventoryChunk {
+                upload_id: 3,
+                data: "{oops".into(),
+                last: true,
+            },
+        )
+        .await;
+        match next_inventory(&mut socket).await {
+            ServerFrame::InventoryAck {
+                outcome, message, ..
+            } => {
+                assert_eq!(outcome, InventoryOutcome::Refused);
+                assert!(message.contains("not an inventory upload"), "{message}");
+            }
+            other => panic!("{other:?}"),
+        }
+        // More than offered: refused.
+        send(
+            &mut socket,
+            &AgentFrame::InventoryOffer {
+                upload_id: 4,
+                bytes: 3,
+            },
+        )
+        .await;
+        assert_eq!(
+            next_inventory(&mut socket).await,
+            ServerFrame::InventoryGo { upload_id: 4 }
+        );
+        send(
+            &mut socket,
+            &AgentFrame::InventoryChunk {
+                upload_id: 4,
+                data: "{\"kind\"".into(),
+                last: true,
+            },
+        )
+        .await;
+        match next_inventory(&mut socket).await {
+            ServerFrame::InventoryAck {
+                outcome, message, ..
+            } => {
+                assert_eq!(outcome, InventoryOutcome::Refused);
+                assert!(
+                    message.contains("larger than the 3 bytes offered"),
+                    "{message}"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        // A chunk of no upload, or too large a chunk, breaks the protocol.
+        send(
+            &mut socket,
+            &AgentFrame::InventoryChunk {
+                upload_id: 99,
+                data: "{}".into(),
+                last: true,
+            },
+        )
+        .await;
+        assert_eq!(closed(&mut socket).await, Some(CloseReason::InvalidFrame));
+        let mut socket = connect(&server, &agent).await;
+        send(
+            &mut socket,
+            &AgentFrame::InventoryOffer {
+                upload_id: 5,
+                bytes: MAX_UPLOAD_BYTES,
+            },
+        )
+        .await;
+        assert_eq!(
+            next_inventory(&mut socket).await,
+            ServerFrame::InventoryGo { upload_id: 5 }
+        );
+        send(
+            &mut socket,
+            &AgentFrame::InventoryChunk {
+                upload_id: 5,
+                data: "x".repeat(MAX_CHUNK_CHARS + 1),
+                last: false,
+            },
+        )
+        .await;
+        assert_eq!(closed(&mut socket).await, Some(CloseReason::InvalidFrame));
+
+        // Only the agent's own organization may read or refresh it.
+        let stranger = server.stranger_token().await;
+        for path in ["inventory", "software", "services"] {
+            let (status, _) = server
+                .get(&format!("/api/v1/agents/{}/{path}", agent.id), &stranger)
+                .await;
+            assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+        }
+    })
+    .await;
+}

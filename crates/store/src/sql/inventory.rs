@@ -1,0 +1,593 @@
+//! The SQL of [`crate::InventoryStore`].
+
+use super::*;
+use crate::inventory::*;
+use crate::model::NewAgentEvent;
+use crate::{StoreError, StoreResult};
+use async_trait::async_trait;
+use gururmm_protocol::{AgentId, OrganizationId};
+use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Type};
+
+/// Rows per statement and per transaction when an agent's packages are
+/// written: a first inventory of 1,500 packages is a few short transactions,
+/// so commands and presence writes wait at most one of them.
+const SOFTWARE_CHUNK: usize = 500;
+
+const RECORD_COLUMNS: &str = "agent_id, collected_at, received_at, hardware, os, domain, \
+     virtualization, services, local_users, local_groups, package_count, service_count, truncated";
+
+type RecordRow = (
+    String,
+    i64,
+    i64,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    String,
+    String,
+    String,
+    i64,
+    i64,
+    bool,
+);
+
+fn into_record(row: RecordRow) -> StoreResult<InventoryRecord> {
+    let (
+        agent,
+        collected,
+        received,
+        hardware,
+        os,
+        domain,
+        virtualization,
+        services,
+        users,
+        groups,
+        packages,
+        service_count,
+        truncated,
+    ) = row;
+    Ok(InventoryRecord {
+        agent_id: parse_id(&agent)?,
+        collected_at: from_millis(collected),
+        received_at: from_millis(received),
+        hardware,
+        os,
+        domain,
+        virtualization,
+        services,
+        users,
+        groups,
+        package_count: packages,
+        service_count,
+        truncated,
+    })
+}
+
+const PACKAGE_COLUMNS: &str =
+    "p.id, p.source, p.name, p.arch, p.version, p.publisher, p.version_key";
+
+type PackageRow = (i64, String, String, String, String, String, Vec<u8>);
+
+fn into_package(row: PackageRow) -> SoftwarePackage {
+    let (id, source, name, arch, version, publisher, version_key) = row;
+    SoftwarePackage {
+        id,
+        source,
+        name,
+        arch,
+        version,
+        publisher,
+        version_key,
+    }
+}
+
+#[async_trait]
+impl<DB: SqlDatabase> InventoryStore for SqlStore<DB>
+where
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'q> String: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> Option<String>: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB> + ColumnIndex<DB::Row>,
+    for<'q> Option<&'q str>: Encode<'q, DB> + Type<DB>,
+    for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> Option<i64>: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> bool: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> Vec<u8>: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> &'q [u8]: Encode<'q, DB> + Type<DB>,
+    usize: ColumnIndex<DB::Row>,
+{
+    async fn get_inventory(
+        &self,
+        org: OrganizationId,
+        agent: AgentId,
+    ) -> StoreResult<Option<InventoryRecord>> {
+        self.agent_of(org, agent).await?;
+        let row: Option<RecordRow> = sqlx::query_as(&format!(
+            "SELECT {RECORD_COLUMNS} FROM agent_inventories WHERE agent_id = $1"
+        ))
+        .bind(agent.to_string())
+        .fetch_optional(&self.read)
+        .await?;
+        row.map(into_record).transpose()
+    }
+
+    async fn inventory_collected_at(&self, agent: AgentId) -> StoreResult<Option<DateTime<Utc>>> {
+        let at: Option<i64> =
+            sqlx::query_scalar("SELECT collected_at FROM agent_inventories WHERE agent_id = $1")
+                .bind(agent.to_string())
+                .fetch_optional(&self.read)
+                .await?;
+        Ok(at.map(from_millis))
+    }
+
+    async fn put_full_inventory(
+        &self,
+        record: &InventoryRecord,
+        packages: &[InstalledPackage],
+    ) -> StoreResult<()> {
+        let agent = record.agent_id.to_string();
+        self.put_packages(packages.iter().map(|p| &p.package))
+            .await?;
+        // The old rows go first, in one statement (an agent's rows are
+        // adjacent in the primary key); the record goes last, so a report cut
+        // short leaves a state no delta applies to.
+        sqlx::query("DELETE FROM agent_inventories WHERE agent_id = $1")
+            .bind(&agent)
+            .execute(&self.write)
+            .await?;
+        sqlx::query("DELETE FROM agent_software WHERE agent_id = $1")
+            .bind(&agent)
+            .execute(&self.write)
+            .await?;
+        for chunk in packages.chunks(SOFTWARE_CHUNK) {
+            let sql = format!(
+                "INSERT INTO agent_software (agent_id, package_id, install_date) {} \
+                 ON CONFLICT (agent_id, package_id) DO NOTHING",
+                values_list::<DB>(chunk.len(), 3)
+            );
+            let mut query = sqlx::query(&sql);
+            for installed in chunk {
+                query = query
+                    .bind(&agent)
+                    .bind(installed.package.id)
+                    .bind(installed.install_date.as_deref());
+            }
+            query
+                .execute(&self.write)
+                .await
+                .map_err(missing_reference_to_not_found)?;
+        }
+        let mut tx = self.write.begin().await?;
+        upsert_record(&mut tx, record).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn apply_inventory_delta(
+        &self,
+        record: &InventoryRecord,
+        base: DateTime<Utc>,
+        changes: &SoftwareChanges,
+        events: &[NewAgentEvent],
+    ) -> StoreResult<DeltaApplied> {
+        let agent = record.agent_id.to_string();
+        match self.inventory_collected_at(record.agent_id).await? {
+            Some(at) if at == record.collected_at => return Ok(DeltaApplied::AlreadyApplied),
+            Some(at) if at == base => {}
+            _ => return Ok(DeltaApplied::BaseMismatch),
+        }
+        self.put_packages(
+            changes
+                .added
+                .iter()
+                .chain(changes.changed.iter().map(|(_, new)| new))
+                .map(|p| &p.package),
+        )
+        .await?;
+        // The rows and the record in one transaction: a delta is small (a
+        // day's upgrades), and applied twice it would be wrong.
+        let mut tx = self.write.begin().await?;
+        let still: Option<i64> =
+            sqlx::query_scalar("SELECT collected_at FROM agent_inventories WHERE agent_id = $1")
+                .bind(&agent)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if still != Some(millis(base)) {
+            return Ok(DeltaApplied::BaseMismatch);
+        }
+        for id in &changes.removed {
+            sqlx::query("DELETE FROM agent_software WHERE agent_id = $1 AND package_id = $2")
+                .bind(&agent)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        for (old, new) in &changes.changed {
+            sqlx::query(
+                "UPDATE agent_software SET package_id = $1, install_date = $2 \
+                 WHERE agent_id = $3 AND package_id = $4",
+            )
+            .bind(new.package.id)
+            .bind(new.install_date.as_deref())
+            .bind(&agent)
+            .bind(old)
+            .execute(&mut *tx)
+            .await?;
+        }
+        for chunk in changes.added.chunks(SOFTWARE_CHUNK) {
+            let sql = format!(
+                "INSERT INTO agent_software (agent_id, package_id, install_date) {} \
+                 ON CONFLICT (agent_id, package_id) DO NOTHING",
+                values_list::<DB>(chunk.len(), 3)
+            );
+            let mut query = sqlx::query(&sql);
+            for installed in chunk {
+                query = query
+                    .bind(&agent)
+                    .bind(installed.package.id)
+                    .bind(installed.install_date.as_deref());
+            }
+            query.execute(&mut *tx).await?;
+        }
+        upsert_record(&mut tx, record).await?;
+        for event in events {
+            sqlx::query(
+                "INSERT INTO agent_events (organization_id, agent_id, kind, message, created_at) \
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(event.organization_id.to_string())
+            .bind(event.agent_id.to_string())
+            .bind(&event.kind)
+            .bind(&event.message)
+            .bind(millis(event.created_at))
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(DeltaApplied::Applied)
+    }
+
+    async fn agent_software(
+        &self,
+        org: OrganizationId,
+        agent: AgentId,
+        query: &ListQuery,
+    ) -> StoreResult<Page<InstalledPackage>> {
+        self.agent_of(org, agent).await?;
+        let pattern = like_pattern(query.search.as_deref());
+        let from = "FROM agent_software s JOIN software_packages p ON p.id = s.package_id \
+                    WHERE s.agent_id = $1 AND p.name_key LIKE $2 ESCAPE '\\'";
+        let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) {from}"))
+            .bind(agent.to_string())
+            .bind(&pattern)
+            .fetch_one(&self.read)
+            .await?;
+        let rows: Vec<(
+            i64,
+            String,
+            String,
+            String,
+            String,
+            String,
+            Vec<u8>,
+            Option<String>,
+        )> = sqlx::query_as(&format!(
+            "SELECT {PACKAGE_COLUMNS}, s.install_date {from} \
+                 ORDER BY p.name_key, p.name, p.version_key, p.id LIMIT $3 OFFSET $4"
+        ))
+        .bind(agent.to_string())
+        .bind(&pattern)
+        .bind(query.limit)
+        .bind(query.offset)
+        .fetch_all(&self.read)
+        .await?;
+        let items = rows
+            .into_iter()
+            .map(
+                |(id, source, name, arch, version, publisher, key, date)| InstalledPackage {
+                    package: into_package((id, source, name, arch, version, publisher, key)),
+                    install_date: date,
+                },
+            )
+            .collect();
+        Ok(Page { items, total })
+    }
+
+    async fn search_software(
+        &self,
+        org: OrganizationId,
+        filter: &SoftwareFilter,
+        limit: i64,
+        offset: i64,
+    ) -> StoreResult<Page<SoftwareHit>> {
+        // The package rows of the name (an index range in version order),
+        // then their agents; every value is bound, in this order.
+        let mut clauses = String::from("a.organization_id = $1");
+        let mut binds: Vec<Bound> = vec![Bound::Text(org.to_string())];
+        let next = |binds: &mut Vec<Bound>, value: Bound| {
+            binds.push(value);
+            format!("${}", binds.len())
+        };
+        match (&filter.name, &filter.name_contains) {
+            (Some(name), _) => {
+                let slot = next(&mut binds, Bound::Text(name.to_lowercase()));
+                clauses.push_str(&format!(" AND p.name_key = {slot}"));
+            }
+            (None, Some(part)) => {
+                let slot = next(&mut binds, Bound::Text(like_pattern(Some(part))));
+                clauses.push_str(&format!(" AND p.name_key LIKE {slot} ESCAPE '\\'"));
+            }
+            (None, None) => {}
+        }
+        if let Some(key) = &filter.version_lt {
+            let slot = next(&mut binds, Bound::Bytes(key.clone()));
+            clauses.push_str(&format!(" AND p.version_key < {slot}"));
+        }
+        if let Some(key) = &filter.version_gte {
+            let slot = next(&mut binds, Bound::Bytes(key.clone()));
+            clauses.push_str(&format!(" AND p.version_key >= {slot}"));
+        }
+        if let Some(client) = filter.client_id {
+            let slot = next(&mut binds, Bound::Text(client.to_string()));
+            clauses.push_str(&format!(" AND a.client_id = {slot}"));
+        }
+        if let Some(site) = filter.site_id {
+            let slot = next(&mut binds, Bound::Text(site.to_string()));
+            clauses.push_str(&format!(" AND a.site_id = {slot}"));
+        }
+        clauses.push_str(&clients_clause("a.client_id", filter.clients.as_deref()));
+        let from = format!(
+            "FROM software_packages p JOIN agent_software s ON s.package_id = p.id \
+             JOIN agents a ON a.id = s.agent_id WHERE {clauses}"
+        );
+        let count_sql = format!("SELECT COUNT(*) {from}");
+        let mut count = sqlx::query_scalar::<DB, i64>(&count_sql);
+        for bound in &binds {
+            count = bound.bind_scalar(count);
+        }
+        let total = count.fetch_one(&self.read).await?;
+        let limit_slot = binds.len() + 1;
+        let rows_sql = format!(
+            "SELECT a.id, a.hostname, a.client_id, a.site_id, {PACKAGE_COLUMNS} {from} \
+             ORDER BY a.hostname, a.id, p.name_key, p.version_key, p.id \
+             LIMIT ${limit_slot} OFFSET ${}",
+            limit_slot + 1
+        );
+        type HitRow = (
+            String,
+            String,
+            String,
+            String,
+            i64,
+            String,
+            String,
+            String,
+            String,
+            String,
+            Vec<u8>,
+        );
+        let mut rows = sqlx::query_as::<DB, HitRow>(&rows_sql);
+        for bound in &binds {
+            rows = bound.bind_row(rows);
+        }
+        let rows = rows.bind(limit).bind(offset).fetch_all(&self.read).await?;
+        let items = rows
+            .into_iter()
+            .map(
+                |(
+                    agent,
+                    hostname,
+                    client,
+                    site,
+                    id,
+                    source,
+                    name,
+                    arch,
+                    version,
+                    publisher,
+                    key,
+                )| {
+                    Ok(SoftwareHit {
+                        agent_id: parse_id(&agent)?,
+                        hostname,
+                        client_id: parse_id(&client)?,
+                        site_id: parse_id(&site)?,
+                        package: into_package((id, source, name, arch, version, publisher, key)),
+                    })
+                },
+            )
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(Page { items, total })
+    }
+
+    async fn software_summary(
+        &self,
+        org: OrganizationId,
+        clients: Option<&[ClientId]>,
+        query: &ListQuery,
+    ) -> StoreResult<Page<SoftwareSummary>> {
+        let pattern = like_pattern(query.search.as_deref());
+        let scope = clients_clause("a.client_id", clients);
+        let grouped = format!(
+            "SELECT MIN(p.name) AS name, COUNT(DISTINCT s.agent_id) AS agents, \
+             COUNT(DISTINCT p.version) AS versions \
+             FROM agent_software s JOIN agents a ON a.id = s.agent_id \
+             JOIN software_packages p ON p.id = s.package_id \
+             WHERE a.organization_id = $1 AND p.name_key LIKE $2 ESCAPE '\\'{scope} \
+             GROUP BY p.name_key"
+        );
+        let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM ({grouped}) g"))
+            .bind(org.to_string())
+            .bind(&pattern)
+            .fetch_one(&self.read)
+            .await?;
+        let rows: Vec<(String, i64, i64)> = sqlx::query_as(&format!(
+            "SELECT name, agents, versions FROM ({grouped}) g \
+             ORDER BY agents DESC, name LIMIT $3 OFFSET $4"
+        ))
+        .bind(org.to_string())
+        .bind(&pattern)
+        .bind(query.limit)
+        .bind(query.offset)
+        .fetch_all(&self.read)
+        .await?;
+        let items = rows
+            .into_iter()
+            .map(|(name, agents, versions)| SoftwareSummary {
+                name,
+                agents,
+                versions,
+            })
+            .collect();
+        Ok(Page { items, total })
+    }
+
+    async fn delete_unused_software_packages(&self) -> StoreResult<u64> {
+        let result = sqlx::query(
+            "DELETE FROM software_packages WHERE NOT EXISTS \
+             (SELECT 1 FROM agent_software s WHERE s.package_id = software_packages.id)",
+        )
+        .execute(&self.write)
+        .await?;
+        Ok(result.rows_affected())
+    }
+}
+
+/// A value bound to the fleet search, in clause order.
+enum Bound {
+    Text(String),
+    Bytes(Vec<u8>),
+}
+
+impl Bound {
+    fn bind_scalar<'q, DB: SqlDatabase, O>(
+        &'q self,
+        query: sqlx::query::QueryScalar<'q, DB, O, DB::Arguments<'q>>,
+    ) -> sqlx::query::QueryScalar<'q, DB, O, DB::Arguments<'q>>
+    where
+        String: Encode<'q, DB> + Type<DB>,
+        Vec<u8>: Encode<'q, DB> + Type<DB>,
+    {
+        match self {
+            Bound::Text(text) => query.bind(text.clone()),
+            Bound::Bytes(bytes) => query.bind(bytes.clone()),
+        }
+    }
+
+    fn bind_row<'q, DB: SqlDatabase, O>(
+        &'q self,
+        query: sqlx::query::QueryAs<'q, DB, O, DB::Arguments<'q>>,
+    ) -> sqlx::query::QueryAs<'q, DB, O, DB::Arguments<'q>>
+    where
+        String: Encode<'q, DB> + Type<DB>,
+        Vec<u8>: Encode<'q, DB> + Type<DB>,
+    {
+        match self {
+            Bound::Text(text) => query.bind(text.clone()),
+            Bound::Bytes(bytes) => query.bind(bytes.clone()),
+        }
+    }
+}
+
+/// Writes the agent's record, replacing the one before.
+async fn upsert_record<DB: SqlDatabase>(
+    tx: &mut sqlx::Transaction<'_, DB>,
+    record: &InventoryRecord,
+) -> StoreResult<()>
+where
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'q> String: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<String>: Encode<'q, DB> + Type<DB>,
+    for<'q> i64: Encode<'q, DB> + Type<DB>,
+    for<'q> bool: Encode<'q, DB> + Type<DB>,
+{
+    sqlx::query(&format!(
+        "INSERT INTO agent_inventories ({RECORD_COLUMNS}) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
+         ON CONFLICT (agent_id) DO UPDATE SET collected_at = excluded.collected_at, \
+         received_at = excluded.received_at, hardware = excluded.hardware, os = excluded.os, \
+         domain = excluded.domain, virtualization = excluded.virtualization, \
+         services = excluded.services, local_users = excluded.local_users, \
+         local_groups = excluded.local_groups, package_count = excluded.package_count, \
+         service_count = excluded.service_count, truncated = excluded.truncated"
+    ))
+    .bind(record.agent_id.to_string())
+    .bind(millis(record.collected_at))
+    .bind(millis(record.received_at))
+    .bind(record.hardware.clone())
+    .bind(record.os.clone())
+    .bind(record.domain.clone())
+    .bind(record.virtualization.clone())
+    .bind(record.services.clone())
+    .bind(record.users.clone())
+    .bind(record.groups.clone())
+    .bind(record.package_count)
+    .bind(record.service_count)
+    .bind(record.truncated)
+    .execute(&mut **tx)
+    .await
+    .map_err(missing_reference_to_not_found)?;
+    Ok(())
+}
+
+impl<DB: SqlDatabase> SqlStore<DB>
+where
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'q> String: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
+    for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> Vec<u8>: Encode<'q, DB> + Type<DB>,
+    for<'q> &'q [u8]: Encode<'q, DB> + Type<DB>,
+    usize: ColumnIndex<DB::Row>,
+{
+    /// [`StoreError::NotFound`] unless the agent is the organization's.
+    async fn agent_of(&self, org: OrganizationId, agent: AgentId) -> StoreResult<()> {
+        let found: Option<String> =
+            sqlx::query_scalar("SELECT id FROM agents WHERE id = $1 AND organization_id = $2")
+                .bind(agent.to_string())
+                .bind(org.to_string())
+                .fetch_optional(&self.read)
+                .await?;
+        found.map(|_| ()).ok_or(StoreError::NotFound)
+    }
+
+    /// Adds the packages the server does not hold yet (the same package from
+    /// another agent is the same row).
+    async fn put_packages<'p>(
+        &self,
+        packages: impl Iterator<Item = &'p SoftwarePackage>,
+    ) -> StoreResult<()> {
+        // In id order: two agents' inserts of the same new packages then
+        // never wait for each other in opposite orders (PostgreSQL).
+        let mut packages: Vec<&SoftwarePackage> = packages.collect();
+        packages.sort_unstable_by_key(|package| package.id);
+        packages.dedup_by_key(|package| package.id);
+        for chunk in packages.chunks(SOFTWARE_CHUNK) {
+            let sql = format!(
+                "INSERT INTO software_packages \
+                 (id, source, name, name_key, arch, version, publisher, version_key) {} \
+                 ON CONFLICT (id) DO NOTHING",
+                values_list::<DB>(chunk.len(), 8)
+            );
+            let mut query = sqlx::query(&sql);
+            for package in chunk {
+                query = query
+                    .bind(package.id)
+                    .bind(package.source.as_str())
+                    .bind(package.name.as_str())
+                    .bind(package.name.to_lowercase())
+                    .bind(package.arch.as_str())
+                    .bind(package.version.as_str())
+                    .bind(package.publisher.as_str())
+                    .bind(package.version_key.as_slice());
+            }
+            query.execute(&self.write).await?;
+        }
+        Ok(())
+    }
+}
