@@ -38,6 +38,7 @@ pub const DASHBOARD_ROUTES: &[&str] = &[
     "/login",
     "/alerts",
     "/checks",
+    "/software",
     "/agents",
     "/agents/$agentId",
     "/agents/deleted",

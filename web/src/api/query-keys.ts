@@ -20,4 +20,5 @@ export const rootKeys = {
   customFields: ["custom-fields"],
   updates: ["updates"],
   rollouts: ["rollouts"],
+  inventory: ["inventory"],
 } as const;

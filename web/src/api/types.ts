@@ -155,3 +155,11 @@ export type UpdateChannel = Schemas["UpdateChannel"];
 export type UpdatePolicy = Schemas["UpdatePolicy"];
 export type UpdatePolicyList = Schemas["UpdatePolicyList"];
 export type UpdatePolicyRequest = Schemas["UpdatePolicyRequest"];
+
+export type AgentInventory = Schemas["AgentInventory"];
+export type SoftwareItem = Schemas["SoftwareItem"];
+export type InventoryService = Schemas["Service"];
+export type LocalUser = Schemas["LocalUser"];
+export type LocalGroup = Schemas["LocalGroup"];
+export type SoftwareHit = Schemas["SoftwareHit"];
+export type SoftwareSummaryItem = Schemas["SoftwareSummaryItem"];

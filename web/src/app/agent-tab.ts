@@ -1,7 +1,7 @@
 //! The agent page's tab, in the URL (`?tab=`) so a link can open an agent on its checks or alerts.
 import { compact, optionalEnum } from "@/lib/search-params";
 
-export const AGENT_TABS = ["overview", "checks", "alerts", "policy"] as const;
+export const AGENT_TABS = ["overview", "checks", "alerts", "policy", "hardware", "software", "services", "accounts", "changes"] as const;
 export type AgentTab = (typeof AGENT_TABS)[number];
 
 /** Absent: the overview (telemetry, commands), the page as it always was. */

@@ -4,6 +4,7 @@ import { createRootRouteWithContext, createRoute, createRouter, lazyRouteCompone
 import { parseAgentListSearch, parseAgentPageSearch } from "@/features/agents/agent-list-search";
 import { parseAlertListSearch } from "@/features/alerts/alert-list-search";
 import { parseFleetCheckListSearch } from "@/features/fleet-checks/fleet-check-list-search";
+import { parseSoftwareSearch } from "@/features/inventory/software-search";
 import { parseDeletedAgentListSearch } from "@/features/agents/deleted-agent-list-search";
 import { parseCommandHistorySearch } from "@/features/commands/command-history-search";
 import { parseJobListSearch, parseJobPageSearch } from "@/features/jobs/job-list-search";
@@ -80,6 +81,13 @@ const fleetChecksRoute = createRoute({
   path: "/checks",
   validateSearch: parseFleetCheckListSearch,
   component: lazyRouteComponent(() => import("./routes/monitoring-routes"), "FleetChecksRoute"),
+});
+
+const softwareRoute = createRoute({
+  getParentRoute: () => authedRoute,
+  path: "/software",
+  validateSearch: parseSoftwareSearch,
+  component: lazyRouteComponent(() => import("./routes/inventory-routes"), "SoftwareRoute"),
 });
 
 const agentsRoute = createRoute({
@@ -286,6 +294,7 @@ const routeTree = rootRoute.addChildren([
     indexRoute,
     alertsRoute,
     fleetChecksRoute,
+    softwareRoute,
     agentsRoute,
     agentRoute,
     deletedAgentsRoute,

@@ -1,7 +1,8 @@
 //! The agent page route, split into its own chunk because the charts library is large. It composes
 //! the agent's page with the commands feature (run panel and history), the registry browser (Windows
 //! agents), the agent updates card, the scripts feature (run a script on the agent) and, as tabs,
-//! its checks, alerts and effective policy from the checks, alerts and policies features.
+//! its checks, alerts and effective policy from the checks, alerts and policies features, and its
+//! inventory (hardware, software, services, users and groups, changes) from the inventory feature.
 import { getRouteApi, useNavigate } from "@tanstack/react-router";
 import { AgentPage } from "@/features/agents/components/agent-page";
 import { AgentAlertsSection } from "@/features/alerts/components/agent-alerts-section";
@@ -16,6 +17,7 @@ import { RunCommandPanel } from "@/features/commands/components/run-command-pane
 import { RegistryCard } from "@/features/registry/components/registry-card";
 import { AgentUpdatesCard } from "@/features/updates/components/agent-updates-card";
 import { RunScriptOnTargetButton } from "@/features/scripts/components/run-script-on-target";
+import { AgentInventoryTab, INVENTORY_TABS } from "@/features/inventory/components/agent-inventory-tabs";
 import type { CommandHistorySearch } from "@/features/commands/command-history-search";
 import { isAgentTabAvailable } from "@/components/layout/scoped-pages";
 import { useClientScope } from "@/lib/auth";
@@ -69,6 +71,11 @@ export function AgentRoute() {
               </div>
             ),
           },
+          ...INVENTORY_TABS.map(({ value, label }) => ({
+            value,
+            label,
+            content: <AgentInventoryTab tab={value} agentId={agent.id} agentOnline={agent.status === "online"} />,
+          })),
         ].filter((extra) => isAgentTabAvailable(extra.value, scope))
       }
       banner={(agent) => <AgentMaintenanceBanner agentId={agent.id} />}

@@ -43,6 +43,7 @@ const SCOPED_PAGE_PATTERNS: readonly RegExp[] = [
   /^\/$/,
   /^\/alerts$/,
   /^\/checks$/,
+  /^\/software$/,
   /^\/agents$/,
   // /agents/deleted is the deleted agents' list (GET /deleted-agents), not an agent.
   /^\/agents\/(?!deleted$)[^/]+$/,
@@ -81,7 +82,7 @@ export function availableNavigation<T extends { to: string }>(items: readonly T[
  * effective policy (shown without the agent's policy assignments, which read the policies: those are
  * the organization's, not open to them).
  */
-const SCOPED_AGENT_TABS: readonly string[] = ["checks", "alerts", "policy"];
+const SCOPED_AGENT_TABS: readonly string[] = ["checks", "alerts", "policy", "hardware", "software", "services", "accounts", "changes"];
 
 /** Whether the agent page's tab is available to the user: every tab for the whole organization. */
 export function isAgentTabAvailable(tab: string, clientIds: readonly string[] | null | undefined): boolean {
