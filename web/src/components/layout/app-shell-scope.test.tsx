@@ -42,7 +42,7 @@ describe("AppShell for a user limited to some clients", () => {
         within(nav)
           .getAllByRole("link")
           .map((link) => link.textContent),
-      ).toEqual(["Overview", "Alerts", "Checks", "Software", "Agents", "Clients", "Scripts", "Jobs", "Maintenance"]),
+      ).toEqual(["Overview", "Alerts", "Checks", "Agents", "Software", "Clients", "Scripts", "Jobs", "Maintenance"]),
     );
     for (const hidden of [
       "Policies",
