@@ -23,6 +23,7 @@
 
 #[cfg(any(test, target_os = "linux"))]
 pub mod accounts;
+pub mod client;
 pub mod delta;
 #[cfg(any(test, target_os = "linux", windows))]
 pub mod dmi;
@@ -58,6 +59,7 @@ pub mod snap;
 pub mod sysfs_devices;
 #[cfg(any(test, target_os = "linux"))]
 pub mod systemd;
+pub mod upload;
 #[cfg(any(test, target_os = "linux", windows))]
 pub mod virtualization;
 #[cfg(windows)]
