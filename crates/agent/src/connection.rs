@@ -1,7 +1,7 @@
 //! One WebSocket session with the server: upgrade with the bearer
 //! credential, `hello`, wait for `welcome`, then heartbeats, interface
-//! updates, metric batches, remote execution and check results until either
-//! direction fails.
+//! updates, metric batches, remote execution, check results and inventory
+//! uploads until either direction fails.
 //!
 //! For commands the session is only a relay: it hands `run_command`,
 //! `cancel_command` and acknowledgements to the runtime's
@@ -174,6 +174,7 @@ pub async fn run_session(
     };
     shared.settings.send_replace(settings);
     shared.updates.welcomed();
+    shared.inventory.connected();
     Session {
         socket,
         shared,
@@ -326,6 +327,7 @@ async fn await_welcome(
                         public_ip = public_ip.as_deref().unwrap_or("unknown"),
                         metrics_interval_seconds = settings.metrics_interval_seconds,
                         heartbeat_interval_seconds = settings.heartbeat_interval_seconds,
+                        inventory_interval_seconds = settings.inventory_interval_seconds,
                         "connected to the server"
                     );
                     return Ok(settings);
@@ -436,8 +438,15 @@ impl Session<'_> {
                 self.send(&frame).await?;
             }
             let command_frame = self.shared.executor.next_frame(&mut self.relay);
-            let more_command_frames = command_frame.is_some();
+            let mut more_frames = command_frame.is_some();
             if let Some(frame) = command_frame {
+                self.send(&frame).await?;
+            }
+            // The inventory's offer, then one chunk per turn once the server
+            // said go, so its frames are read between chunks too.
+            let inventory_frame = self.shared.inventory.next_frame();
+            more_frames |= inventory_frame.is_some();
+            if let Some(frame) = inventory_frame {
                 self.send(&frame).await?;
             }
             let silence_limit = self.heartbeat_every * 3;
@@ -457,8 +466,9 @@ impl Session<'_> {
                 () = self.shared.sample_added.notified() => {}
                 () = self.shared.checks.results_added.notified() => {}
                 () = self.shared.updates.changed.notified() => {}
-                _ = command_changes.changed(), if !more_command_frames => {}
-                () = std::future::ready(()), if more_command_frames => {}
+                () = self.shared.inventory.changed.notified() => {}
+                _ = command_changes.changed(), if !more_frames => {}
+                () = std::future::ready(()), if more_frames => {}
                 changed = interfaces.changed() => {
                     if changed.is_ok() {
                         let current = interfaces.borrow_and_update().clone();
@@ -496,6 +506,7 @@ impl Session<'_> {
                 tracing::info!(
                     metrics_interval_seconds = settings.metrics_interval_seconds,
                     heartbeat_interval_seconds = settings.heartbeat_interval_seconds,
+                    inventory_interval_seconds = settings.inventory_interval_seconds,
                     "applying new settings"
                 );
                 self.shared.settings.send_replace(settings);
@@ -552,12 +563,16 @@ impl Session<'_> {
             Ok(ServerFrame::WatchdogEventsAck { batch_id }) => {
                 self.shared.updates.journal_acknowledged(batch_id);
             }
-            // Inventory uploads are not sent by this agent yet.
-            Ok(
-                ServerFrame::InventoryGo { .. }
-                | ServerFrame::InventoryAck { .. }
-                | ServerFrame::InventoryRefresh,
-            ) => {}
+            Ok(ServerFrame::InventoryGo { upload_id }) => self.shared.inventory.go(upload_id),
+            Ok(ServerFrame::InventoryAck {
+                upload_id,
+                outcome,
+                message,
+            }) => self
+                .shared
+                .inventory
+                .acknowledged(upload_id, outcome, &message),
+            Ok(ServerFrame::InventoryRefresh) => self.shared.inventory.refresh(),
             // A newer server may send frames this agent does not know yet.
             Err(error) => tracing::warn!("ignoring a frame the agent does not understand: {error}"),
         }

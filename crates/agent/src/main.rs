@@ -128,7 +128,12 @@ enum Command {
         root: RootArg,
     },
     /// Take one metric sample and print it as JSON.
-    Collect,
+    Collect {
+        /// Print this machine's inventory instead, as the agent would
+        /// first send it.
+        #[arg(long)]
+        inventory: bool,
+    },
     /// Print this binary's version, OS and architecture as JSON and exit:
     /// what an updating agent runs on a downloaded release before handing
     /// it to the watchdog.
@@ -165,7 +170,8 @@ fn main() -> Result<()> {
             state_dir: None,
             root,
         } => installed_status(root.root.as_deref()),
-        Command::Collect => collect(),
+        Command::Collect { inventory: false } => collect(),
+        Command::Collect { inventory: true } => collect_inventory(),
         Command::SelfCheck => {
             let check = gururmm_agent::update::apply::SelfCheck::this_binary();
             println!("{}", serde_json::to_string(&check)?);
@@ -448,6 +454,18 @@ fn collect() -> Result<()> {
     let collection = collector.collect();
     let shown =
         serde_json::json!({ "sample": collection.sample, "interfaces": collection.interfaces });
+    println!("{}", serde_json::to_string_pretty(&shown)?);
+    Ok(())
+}
+
+fn collect_inventory() -> Result<()> {
+    use gururmm_agent::inventory::{InventorySource, SystemInventory};
+    let collected = SystemInventory.collect();
+    // Through a `Value`, whose pretty printing `collect` already has: printing
+    // the report itself pretty would compile every inventory type's
+    // serialization a second time into the agent.
+    let json = serde_json::to_string(&collected.report)?;
+    let shown: serde_json::Value = serde_json::from_str(&json)?;
     println!("{}", serde_json::to_string_pretty(&shown)?);
     Ok(())
 }

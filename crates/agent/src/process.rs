@@ -58,6 +58,19 @@ impl ToolError {
 /// Runs `program` with `args` (argv, never a shell string), waits at most
 /// `timeout`, and returns its exit code and (lossily decoded) stdout.
 pub fn run(program: &str, args: &[&str], timeout: Duration) -> Result<ToolOutput, ToolError> {
+    run_with_output_limit(program, args, timeout, MAX_OUTPUT_BYTES)
+}
+
+/// [`run`], keeping up to `max_output_bytes` of stdout instead of
+/// [`MAX_OUTPUT_BYTES`]: for tools whose whole output is data a caller
+/// parses (the inventory's package listings and JSON exports, megabytes on a
+/// large machine), where a cut output would be a broken one.
+pub fn run_with_output_limit(
+    program: &str,
+    args: &[&str],
+    timeout: Duration,
+    max_output_bytes: u64,
+) -> Result<ToolOutput, ToolError> {
     #[allow(clippy::disallowed_methods)] // This is the wrapper the lint points to.
     let mut command = Command::new(program);
     command
@@ -80,7 +93,7 @@ pub fn run(program: &str, args: &[&str], timeout: Duration) -> Result<ToolOutput
     let reader = child.stdout.take().map(|stdout| {
         std::thread::spawn(move || {
             let mut bytes = Vec::new();
-            let _ = stdout.take(MAX_OUTPUT_BYTES).read_to_end(&mut bytes);
+            let _ = stdout.take(max_output_bytes).read_to_end(&mut bytes);
             bytes
         })
     });

@@ -7,7 +7,8 @@
 //! buffer and publishes interface changes; the connection drains the buffer
 //! and applies the server's settings. The command executor is created here
 //! too, so commands keep running while sessions come and go, and so is the
-//! check task ([`crate::checks::run_forever`]), so checks run offline too. Collection runs
+//! check task ([`crate::checks::run_forever`]), so checks run offline too, and
+//! the inventory task ([`crate::inventory::client::run_forever`]). Collection runs
 //! whether or not the server is reachable, so samples taken offline are
 //! uploaded later.
 
@@ -19,6 +20,7 @@ use crate::connection::{self, SessionEnd, SessionParams, Timeouts};
 use crate::enroll::EnrollRetryPolicy;
 use crate::enroll_key::EnrollKeySource;
 use crate::exec::{ExecOptions, Executor};
+use crate::inventory::{self, InventorySource, SystemInventory};
 use crate::shared::{sanitize_settings, shutdown_requested, Shared};
 use crate::state::{self, Identity};
 use crate::update::UpdateContext;
@@ -70,6 +72,9 @@ pub struct RunOptions {
     pub exec: ExecOptions,
     /// Run by the watchdog, which swaps updates in (only then are they taken).
     pub supervised: bool,
+    /// Where inventories come from: this machine ([`SystemInventory`]) or a
+    /// test's own; `None` collects and sends none.
+    pub inventory: Option<Arc<dyn InventorySource>>,
 }
 
 impl RunOptions {
@@ -89,6 +94,7 @@ impl RunOptions {
             timeouts: Timeouts::default(),
             exec: ExecOptions::default(),
             supervised: false,
+            inventory: Some(Arc::new(SystemInventory)),
         }
     }
 }
@@ -107,6 +113,7 @@ impl std::fmt::Debug for RunOptions {
             .field("buffer_capacity", &self.buffer_capacity)
             .field("initial_settings", &self.initial_settings)
             .field("supervised", &self.supervised)
+            .field("inventory", &self.inventory.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -154,6 +161,16 @@ pub async fn run(
     // Checks run whether or not a session exists; their results wait in the outbox.
     let check_runner = Arc::new(SystemRunner::new(checks.clone(), roots));
     let check_task = tokio::spawn(checks::run_forever(checks, check_control, check_runner));
+    // Inventories are collected once a session is welcomed and wait for the
+    // server's go; the task idles while offline.
+    let inventory_task = options.inventory.clone().map(|source| {
+        tokio::spawn(inventory::client::run_forever(
+            shared.inventory.clone(),
+            source,
+            options.state_dir.clone(),
+            shared.settings.subscribe(),
+        ))
+    });
     // Stopping is asked for from outside, or by a staged update (the agent
     // exits and the watchdog swaps the new version in).
     let (stop, mut stopping) = watch::channel(false);
@@ -171,6 +188,9 @@ pub async fn run(
     stop_watcher.abort();
     collector.abort();
     check_task.abort();
+    if let Some(task) = inventory_task {
+        task.abort();
+    }
     result
 }
 
@@ -379,6 +399,7 @@ async fn connect_forever(
         shared.lock_buffer().connection_lost();
         shared.checks.outbox().connection_lost();
         shared.updates.connection_lost();
+        shared.inventory.connection_lost();
         let delay = match end {
             SessionEnd::Shutdown => return Ok(()),
             SessionEnd::Dropped { welcomed, reason } => {

@@ -1,5 +1,6 @@
 //! The state the agent's long-lived tasks share: the collector, the
-//! WebSocket session of the moment, the command executor and the checks.
+//! WebSocket session of the moment, the command executor, the checks and
+//! the inventory uploads.
 //!
 //! It sits below both [`crate::runtime`], which creates it and runs the
 //! tasks, and [`crate::connection`], which reads and writes it during a
@@ -10,6 +11,7 @@
 use crate::buffer::SampleBuffer;
 use crate::checks::Checks;
 use crate::exec::Executor;
+use crate::inventory::client::InventoryUploads;
 use crate::update::Updates;
 use gururmm_protocol::inventory::MIN_INVENTORY_INTERVAL_SECONDS;
 use gururmm_protocol::{AgentSettings, NetworkInterface};
@@ -32,6 +34,9 @@ pub struct Shared {
     pub checks: Arc<Checks>,
     /// Self-update: offers in, reports and the watchdog's events out.
     pub updates: Arc<Updates>,
+    /// Inventory uploads: the server's go, acknowledgements and refreshes
+    /// in, offers and chunks out.
+    pub inventory: Arc<InventoryUploads>,
 }
 
 impl Shared {
@@ -45,6 +50,7 @@ impl Shared {
             executor,
             checks,
             updates: Arc::new(Updates::default()),
+            inventory: Arc::new(InventoryUploads::default()),
             buffer: Mutex::new(SampleBuffer::new(buffer_capacity)),
             sample_added: Notify::new(),
             settings: watch::Sender::new(sanitize_settings(settings)),

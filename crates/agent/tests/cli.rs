@@ -79,6 +79,21 @@ fn collect_prints_one_sample_as_json() {
 }
 
 #[test]
+fn collect_inventory_prints_this_machines_inventory_as_json() {
+    let output = agent().args(["collect", "--inventory"]).output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: gururmm_protocol::inventory::InventoryReport =
+        serde_json::from_slice(&output.stdout).unwrap();
+    assert!(report.os.is_some());
+    #[cfg(target_os = "linux")]
+    assert!(report.users.iter().any(|user| user.id == "0"));
+}
+
+#[test]
 fn run_without_an_identity_or_key_explains_what_is_missing() {
     let temp = tempfile::tempdir().unwrap();
     let output = agent()

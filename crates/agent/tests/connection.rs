@@ -13,8 +13,8 @@ use futures_util::StreamExt;
 use gururmm_agent::enroll::EnrollRetryPolicy;
 use gururmm_agent::state::{self};
 use gururmm_protocol::{
-    AgentFrame, AgentId, AgentSettings, CloseReason, CommandId, CommandOutcome, CommandRequest,
-    CommandResult, CommandType, EnrollRequest, OutputStream, RunAs, ServerFrame,
+    AgentFrame, AgentId, AgentSettings, CloseReason, CommandId, CommandOutcome, CommandResult,
+    EnrollRequest, OutputStream, ServerFrame,
 };
 use std::collections::BTreeSet;
 use std::sync::atomic::Ordering;
@@ -419,21 +419,6 @@ async fn wss_with_a_private_ca_works_only_when_the_ca_is_given() {
 
 // ---------------------------------------------------------------------------
 // Remote execution over the wire.
-
-fn shell_command(command: &str, args: &[&str]) -> CommandRequest {
-    CommandRequest {
-        id: CommandId::new(),
-        command_type: CommandType::Shell,
-        command: command.into(),
-        interpreter: None,
-        args: args.iter().map(|a| (*a).to_owned()).collect(),
-        env: Default::default(),
-        working_dir: None,
-        timeout_seconds: 60,
-        run_as: RunAs::System,
-        output_limit_bytes: 1024 * 1024,
-    }
-}
 
 /// Skips heartbeats, interfaces and metrics up to the next command frame.
 async fn receive_command_frame(ws: &mut Ws) -> AgentFrame {

@@ -33,10 +33,12 @@ pub fn parse_accounts(
     group: &str,
     shadow: Option<&str>,
 ) -> (Vec<LocalUser>, Vec<LocalGroup>) {
+    // Maps and sets here are filled with `extend`, not `collect` (see the
+    // note on binary size in `mod.rs`).
     let shadow: Option<BTreeMap<&str, Vec<&str>>> = shadow.map(|shadow| {
-        colon_records(shadow)
-            .filter_map(|fields| Some((*fields.first()?, fields)))
-            .collect()
+        let mut by_name = BTreeMap::new();
+        by_name.extend(colon_records(shadow).filter_map(|fields| Some((*fields.first()?, fields))));
+        by_name
     });
     struct Account<'a> {
         fields: Vec<&'a str>,
@@ -54,11 +56,13 @@ pub fn parse_accounts(
     let mut members_by_user: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
     for fields in colon_records(group).filter(|fields| fields.len() >= 4) {
         let (name, gid) = (fields[0], fields[2]);
-        let mut members: BTreeSet<&str> = fields[3]
-            .split(',')
-            .map(str::trim)
-            .filter(|member| !member.is_empty())
-            .collect();
+        let mut members: BTreeSet<&str> = BTreeSet::new();
+        members.extend(
+            fields[3]
+                .split(',')
+                .map(str::trim)
+                .filter(|member| !member.is_empty()),
+        );
         members.extend(
             accounts
                 .iter()

@@ -28,7 +28,10 @@ pub fn inventory_delta(previous: &InventoryReport, current: &InventoryReport) ->
 
     let before = by_key(&previous.packages);
     let after = by_key(&current.packages);
-    let keys: BTreeSet<&PackageKey<'_>> = before.keys().chain(after.keys()).collect();
+    // Maps and sets here are filled with `extend`, not `collect` (see the
+    // note on binary size in `mod.rs`).
+    let mut keys: BTreeSet<&PackageKey<'_>> = BTreeSet::new();
+    keys.extend(before.keys().chain(after.keys()));
     for key in keys {
         let old = before.get(key).map(Vec::as_slice).unwrap_or_default();
         let new = after.get(key).map(Vec::as_slice).unwrap_or_default();
@@ -101,10 +104,13 @@ fn by_key(packages: &[Package]) -> BTreeMap<PackageKey<'_>, Vec<&Package>> {
 }
 
 fn by_name(services: &[Service]) -> BTreeMap<&str, &Service> {
-    services
-        .iter()
-        .map(|service| (service.name.as_str(), service))
-        .collect()
+    let mut map = BTreeMap::new();
+    map.extend(
+        services
+            .iter()
+            .map(|service| (service.name.as_str(), service)),
+    );
+    map
 }
 
 #[cfg(test)]

@@ -18,13 +18,12 @@ use gururmm_protocol::inventory::{
 /// state; templates themselves are not services and are skipped. A unit file
 /// that is not loaded is a service that is not running.
 pub fn parse_systemd_services(list_units: &str, list_unit_files: &str) -> Vec<Service> {
-    let unit_files: BTreeMap<&str, &str> = list_unit_files
-        .lines()
-        .filter_map(|line| {
-            let mut columns = line.split_whitespace();
-            Some((columns.next()?, columns.next()?))
-        })
-        .collect();
+    // `extend`, not `collect` (see the note on binary size in `mod.rs`).
+    let mut unit_files: BTreeMap<&str, &str> = BTreeMap::new();
+    unit_files.extend(list_unit_files.lines().filter_map(|line| {
+        let mut columns = line.split_whitespace();
+        Some((columns.next()?, columns.next()?))
+    }));
     let start_mode_of = |unit: &str| -> StartMode {
         let state = unit_files.get(unit).copied().or_else(|| {
             let (prefix, _) = unit.split_once('@')?;

@@ -13,7 +13,8 @@ use gururmm_agent::collectors::Collection;
 use gururmm_agent::runtime::{self, RunOptions, SampleSource};
 use gururmm_agent::state::{self, Identity};
 use gururmm_protocol::{
-    AgentFrame, AgentId, AgentSettings, MetricSample, NetworkInterface, ServerFrame,
+    AgentFrame, AgentId, AgentSettings, CommandId, CommandRequest, CommandType, MetricSample,
+    NetworkInterface, RunAs, ServerFrame,
 };
 use gururmm_testing::eventually;
 use std::path::Path;
@@ -110,6 +111,9 @@ pub(crate) fn options(state_dir: &Path, url: &str) -> RunOptions {
         heartbeat_interval_seconds: 30,
         ..AgentSettings::default()
     };
+    // Tests about other things get no inventory frames in their way
+    // (tests/inventory.rs sets a source).
+    options.inventory = None;
     options
 }
 
@@ -289,6 +293,23 @@ pub(crate) fn quiet_options(state_dir: &Path, url: &str) -> RunOptions {
         ..AgentSettings::default()
     };
     options
+}
+
+/// A shell command for the agent to run (`command` through the shell, with
+/// `args`), as the server sends it.
+pub(crate) fn shell_command(command: &str, args: &[&str]) -> CommandRequest {
+    CommandRequest {
+        id: CommandId::new(),
+        command_type: CommandType::Shell,
+        command: command.into(),
+        interpreter: None,
+        args: args.iter().map(|a| (*a).to_owned()).collect(),
+        env: Default::default(),
+        working_dir: None,
+        timeout_seconds: 60,
+        run_as: RunAs::System,
+        output_limit_bytes: 1024 * 1024,
+    }
 }
 
 pub(crate) async fn connect_welcomed(peer: &Peer, identity: &Identity) -> Ws {
