@@ -238,10 +238,6 @@ fn collect_and_prepare(source: &dyn InventorySource, state_dir: &Path) -> Option
     }
     let base = load_base(state_dir);
     match prepare(base.as_ref(), collected) {
-        Ok(Prepared::Unchanged) => {
-            tracing::debug!("the inventory has not changed since the server stored it");
-            Some(Prepared::Unchanged)
-        }
         Ok(Prepared::Upload(upload)) => {
             tracing::debug!(
                 kind = ?upload.kind(),

@@ -68,14 +68,13 @@ impl Upload {
 /// What a collection comes to.
 #[derive(Clone, Debug)]
 pub enum Prepared {
-    /// Nothing changed since the base: nothing to send.
-    Unchanged,
     Upload(Box<Upload>),
 }
 
 /// The upload for `collected`: without a base a full report; with one the
 /// delta against it (the lists that could not be read taken from the base),
-/// or [`Prepared::Unchanged`]. A delta over [`MAX_UPLOAD_BYTES`] becomes a
+/// sent even when it is empty: the server's "collected at" then says when the
+/// agent last looked, at the cost of one small write. A delta over [`MAX_UPLOAD_BYTES`] becomes a
 /// full report, and a full report over it loses the ends of its lists
 /// (marked `truncated`) until it fits: an incomplete inventory is better
 /// than none.
@@ -88,9 +87,6 @@ pub fn prepare(
     };
     let report = keep_unreadable_lists(base, collected);
     let delta = inventory_delta(base, &report);
-    if delta.is_empty() {
-        return Ok(Prepared::Unchanged);
-    }
     let changes = delta.changes();
     let json = serde_json::to_string(&InventoryUpload::Delta {
         base_collected_at: base.collected_at,
@@ -323,7 +319,7 @@ impl UploadMachine {
                 });
                 true
             }
-            Some(Prepared::Unchanged) | None => false,
+            None => false,
         }
     }
 
@@ -471,7 +467,6 @@ mod tests {
     fn prepared_upload(prepared: Prepared) -> Upload {
         match prepared {
             Prepared::Upload(upload) => *upload,
-            Prepared::Unchanged => panic!("expected an upload"),
         }
     }
 
@@ -556,7 +551,7 @@ mod tests {
             machine.next_step(now + HOUR / 2, HOUR / 4),
             Step::Collect
         ));
-        machine.collection_finished(Some(Prepared::Unchanged));
+        machine.collection_finished(None);
         machine.refresh();
         assert!(matches!(
             machine.next_step(now + HOUR / 2, HOUR),
@@ -639,23 +634,22 @@ mod tests {
     }
 
     #[test]
-    fn an_unchanged_inventory_sends_nothing_and_keeps_the_base() {
+    fn an_unchanged_inventory_is_an_empty_delta_with_the_new_time() {
         let base = report(at(0), &[("openssl", "3.0.7")]);
         let again = report(at(3600), &[("openssl", "3.0.7")]);
-        assert!(matches!(
-            prepare(Some(&base), collected(again)).unwrap(),
-            Prepared::Unchanged
-        ));
-        let now = Instant::now();
-        let mut machine = UploadMachine::new(1);
-        machine.connected();
-        assert!(matches!(machine.next_step(now, HOUR), Step::Collect));
-        assert!(!machine.collection_finished(Some(Prepared::Unchanged)));
-        assert_eq!(machine.next_frame(), None);
-        assert!(matches!(
-            machine.next_step(now, HOUR),
-            Step::WaitUntil(Some(_))
-        ));
+        let upload = prepared_upload(prepare(Some(&base), collected(again)).unwrap());
+        assert_eq!((upload.kind(), upload.changes()), (UploadKind::Delta, 0));
+        match parse(upload.json()) {
+            InventoryUpload::Delta {
+                base_collected_at,
+                delta,
+            } => {
+                assert_eq!(base_collected_at, at(0));
+                assert_eq!(delta.collected_at, at(3600));
+                assert!(delta.is_empty());
+            }
+            other => panic!("expected a delta, got {other:?}"),
+        }
     }
 
     #[test]

@@ -16,6 +16,7 @@ mod clones;
 // `install --root` writes the Linux layout; the test reads Unix modes.
 #[cfg(target_os = "linux")]
 mod install;
+mod inventory;
 mod logs;
 mod monitoring;
 mod remote_execution;
