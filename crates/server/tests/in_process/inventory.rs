@@ -136,6 +136,19 @@ async fn upload(
     }
 }
 
+/// The next answer is a refusal whose message says `needle`.
+async fn expect_refused(socket: &mut Socket, needle: &str) {
+    match next_inventory(socket).await {
+        ServerFrame::InventoryAck {
+            outcome, message, ..
+        } => {
+            assert_eq!(outcome, InventoryOutcome::Refused, "{message}");
+            assert!(message.contains(needle), "{message}");
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
 fn names(list: &Value, field: &str) -> Vec<String> {
     list.as_array()
         .unwrap()
@@ -445,15 +458,7 @@ async fn bad_uploads_are_refused_and_a_refresh_reaches_only_a_connected_agent() 
             },
         )
         .await;
-        match next_inventory(&mut socket).await {
-            ServerFrame::InventoryAck {
-                outcome, message, ..
-            } => {
-                assert_eq!(outcome, InventoryOutcome::Refused);
-                assert!(message.contains("bytes"), "{message}");
-            }
-            other => panic!("{other:?}"),
-        }
+        expect_refused(&mut socket, "bytes").await;
         // Not JSON of an upload, and a field over its limit: refused, with the reason.
         let mut long = report(Utc::now(), vec![package(&"n".repeat(600), "1")]);
         long.users.clear();
@@ -482,15 +487,7 @@ async fn bad_uploads_are_refused_and_a_refresh_reaches_only_a_connected_agent() 
             },
         )
         .await;
-        match next_inventory(&mut socket).await {
-            ServerFrame::InventoryAck {
-                outcome, message, ..
-            } => {
-                assert_eq!(outcome, InventoryOutcome::Refused);
-                assert!(message.contains("not an inventory upload"), "{message}");
-            }
-            other => panic!("{other:?}"),
-        }
+        expect_refused(&mut socket, "not an inventory upload").await;
         // More than offered: refused.
         send(
             &mut socket,
@@ -513,18 +510,7 @@ async fn bad_uploads_are_refused_and_a_refresh_reaches_only_a_connected_agent() 
             },
         )
         .await;
-        match next_inventory(&mut socket).await {
-            ServerFrame::InventoryAck {
-                outcome, message, ..
-            } => {
-                assert_eq!(outcome, InventoryOutcome::Refused);
-                assert!(
-                    message.contains("larger than the 3 bytes offered"),
-                    "{message}"
-                );
-            }
-            other => panic!("{other:?}"),
-        }
+        expect_refused(&mut socket, "larger than the 3 bytes offered").await;
         // A chunk of no upload, or too large a chunk, breaks the protocol.
         send(
             &mut socket,

@@ -143,19 +143,8 @@ where
             .execute(&self.write)
             .await?;
         for chunk in packages.chunks(SOFTWARE_CHUNK) {
-            let sql = format!(
-                "INSERT INTO agent_software (agent_id, package_id, install_date) {} \
-                 ON CONFLICT (agent_id, package_id) DO NOTHING",
-                values_list::<DB>(chunk.len(), 3)
-            );
-            let mut query = sqlx::query(&sql);
-            for installed in chunk {
-                query = query
-                    .bind(&agent)
-                    .bind(installed.package.id)
-                    .bind(installed.install_date.as_deref());
-            }
-            query
+            let sql = software_insert::<DB>(chunk.len());
+            bind_software(sqlx::query(&sql), &agent, chunk)
                 .execute(&self.write)
                 .await
                 .map_err(missing_reference_to_not_found)?;
@@ -218,19 +207,10 @@ where
             .await?;
         }
         for chunk in changes.added.chunks(SOFTWARE_CHUNK) {
-            let sql = format!(
-                "INSERT INTO agent_software (agent_id, package_id, install_date) {} \
-                 ON CONFLICT (agent_id, package_id) DO NOTHING",
-                values_list::<DB>(chunk.len(), 3)
-            );
-            let mut query = sqlx::query(&sql);
-            for installed in chunk {
-                query = query
-                    .bind(&agent)
-                    .bind(installed.package.id)
-                    .bind(installed.install_date.as_deref());
-            }
-            query.execute(&mut *tx).await?;
+            let sql = software_insert::<DB>(chunk.len());
+            bind_software(sqlx::query(&sql), &agent, chunk)
+                .execute(&mut *tx)
+                .await?;
         }
         upsert_record(&mut tx, record).await?;
         for event in events {
@@ -490,6 +470,35 @@ impl Bound {
             Bound::Bytes(bytes) => query.bind(bytes.clone()),
         }
     }
+}
+
+/// Adds `rows` packages to an agent's (bound by [`bind_software`]); one
+/// already there is left as it is.
+fn software_insert<DB: SqlDatabase>(rows: usize) -> String {
+    format!(
+        "INSERT INTO agent_software (agent_id, package_id, install_date) {} \
+         ON CONFLICT (agent_id, package_id) DO NOTHING",
+        values_list::<DB>(rows, 3)
+    )
+}
+
+fn bind_software<'q, DB: SqlDatabase>(
+    mut query: sqlx::query::Query<'q, DB, DB::Arguments<'q>>,
+    agent: &'q str,
+    chunk: &'q [InstalledPackage],
+) -> sqlx::query::Query<'q, DB, DB::Arguments<'q>>
+where
+    &'q str: Encode<'q, DB> + Type<DB>,
+    Option<&'q str>: Encode<'q, DB> + Type<DB>,
+    i64: Encode<'q, DB> + Type<DB>,
+{
+    for installed in chunk {
+        query = query
+            .bind(agent)
+            .bind(installed.package.id)
+            .bind(installed.install_date.as_deref());
+    }
+    query
 }
 
 /// Writes the agent's record, replacing the one before.

@@ -139,6 +139,19 @@ function Facts({ rows, testId }: { rows: [string, ReactNode][]; testId: string }
   );
 }
 
+function FactsCard({ title, rows, testId }: { title: string; rows: [string, ReactNode][]; testId: string }) {
+  return (
+    <Card>
+      <CardHeader>
+        <CardTitle>{title}</CardTitle>
+      </CardHeader>
+      <CardContent>
+        <Facts rows={rows} testId={testId} />
+      </CardContent>
+    </Card>
+  );
+}
+
 const yesNo = (value: boolean | null | undefined) => (value === null || value === undefined ? null : value ? "Yes" : "No");
 
 const JOIN_STATES: Record<string, string> = {
@@ -156,84 +169,60 @@ function HardwareSection({ inventory }: { inventory: AgentInventory }) {
   const domain = inventory.domain;
   return (
     <div className="grid gap-4 lg:grid-cols-2">
-      <Card>
-        <CardHeader>
-          <CardTitle>System</CardTitle>
-        </CardHeader>
-        <CardContent>
-          <Facts
-            testId="inventory-system"
-            rows={[
-              ["Manufacturer", hardware?.manufacturer],
-              ["Model", hardware?.model],
-              ["Serial number", hardware?.serial],
-              ["Chassis", hardware?.chassis_type],
-              ["BIOS", [hardware?.bios_vendor, hardware?.bios_version, hardware?.bios_date].filter(Boolean).join(" · ")],
-              ["CPU", hardware?.cpu_model],
-              [
-                "Cores / threads",
-                hardware?.cpu_cores || hardware?.cpu_threads ? `${hardware?.cpu_cores ?? "?"} / ${hardware?.cpu_threads ?? "?"}` : null,
-              ],
-              ["Memory", hardware?.memory_total_bytes ? formatBytes(hardware.memory_total_bytes) : null],
-            ]}
-          />
-        </CardContent>
-      </Card>
-      <Card>
-        <CardHeader>
-          <CardTitle>Operating system</CardTitle>
-        </CardHeader>
-        <CardContent>
-          <Facts
-            testId="inventory-os"
-            rows={[
-              ["Name", os?.name],
-              ["Version", os?.version],
-              ["Build", os?.build],
-              ["Kernel", os?.kernel],
-              ["Architecture", os?.arch],
-              ["Booted", os?.boot_time ? formatDateTime(os.boot_time) : null],
-            ]}
-          />
-        </CardContent>
-      </Card>
-      <Card>
-        <CardHeader>
-          <CardTitle>Virtualization</CardTitle>
-        </CardHeader>
-        <CardContent>
-          <Facts
-            testId="inventory-virtualization"
-            rows={[
-              ["Virtual machine", virtualization ? yesNo(virtualization.is_vm) : null],
-              ["Hypervisor", virtualization?.hypervisor],
-              ["VM UUID", virtualization?.vm_uuid],
-              ["Container", virtualization ? (virtualization.is_container ? (virtualization.container_kind ?? "Yes") : "No") : null],
-              [
-                "Hosts guests",
-                virtualization?.is_hypervisor ? `Yes (${virtualization.guest_uuids?.length ?? 0})` : virtualization ? "No" : null,
-              ],
-              ["Unraid", virtualization?.unraid ? "Yes" : null],
-            ]}
-          />
-        </CardContent>
-      </Card>
-      <Card>
-        <CardHeader>
-          <CardTitle>Domain</CardTitle>
-        </CardHeader>
-        <CardContent>
-          <Facts
-            testId="inventory-domain"
-            rows={[
-              ["Joined", domain ? (JOIN_STATES[domain.join_state] ?? domain.join_state) : null],
-              ["Domain", domain?.domain_name],
-              ["Domain controller", domain ? yesNo(domain.is_domain_controller) : null],
-              ["Joined with", domain?.client],
-            ]}
-          />
-        </CardContent>
-      </Card>
+      <FactsCard
+        title="System"
+        testId="inventory-system"
+        rows={[
+          ["Manufacturer", hardware?.manufacturer],
+          ["Model", hardware?.model],
+          ["Serial number", hardware?.serial],
+          ["Chassis", hardware?.chassis_type],
+          ["BIOS", [hardware?.bios_vendor, hardware?.bios_version, hardware?.bios_date].filter(Boolean).join(" · ")],
+          ["CPU", hardware?.cpu_model],
+          [
+            "Cores / threads",
+            hardware?.cpu_cores || hardware?.cpu_threads ? `${hardware?.cpu_cores ?? "?"} / ${hardware?.cpu_threads ?? "?"}` : null,
+          ],
+          ["Memory", hardware?.memory_total_bytes ? formatBytes(hardware.memory_total_bytes) : null],
+        ]}
+      />
+      <FactsCard
+        title="Operating system"
+        testId="inventory-os"
+        rows={[
+          ["Name", os?.name],
+          ["Version", os?.version],
+          ["Build", os?.build],
+          ["Kernel", os?.kernel],
+          ["Architecture", os?.arch],
+          ["Booted", os?.boot_time ? formatDateTime(os.boot_time) : null],
+        ]}
+      />
+      <FactsCard
+        title="Virtualization"
+        testId="inventory-virtualization"
+        rows={[
+          ["Virtual machine", virtualization ? yesNo(virtualization.is_vm) : null],
+          ["Hypervisor", virtualization?.hypervisor],
+          ["VM UUID", virtualization?.vm_uuid],
+          ["Container", virtualization ? (virtualization.is_container ? (virtualization.container_kind ?? "Yes") : "No") : null],
+          [
+            "Hosts guests",
+            virtualization?.is_hypervisor ? `Yes (${virtualization.guest_uuids?.length ?? 0})` : virtualization ? "No" : null,
+          ],
+          ["Unraid", virtualization?.unraid ? "Yes" : null],
+        ]}
+      />
+      <FactsCard
+        title="Domain"
+        testId="inventory-domain"
+        rows={[
+          ["Joined", domain ? (JOIN_STATES[domain.join_state] ?? domain.join_state) : null],
+          ["Domain", domain?.domain_name],
+          ["Domain controller", domain ? yesNo(domain.is_domain_controller) : null],
+          ["Joined with", domain?.client],
+        ]}
+      />
       <HardwareList
         title="Disks"
         testId="inventory-disks"
