@@ -200,4 +200,10 @@ pub async fn run_retention_once(state: &AppState) {
         Ok(organizations) => tracing::info!(organizations, "pruned audit events past retention"),
         Err(error) => tracing::error!(%error, "audit retention failed"),
     }
+    // Packages no agent has any more (upgraded away, agents deleted).
+    match state.store.delete_unused_software_packages().await {
+        Ok(0) => {}
+        Ok(deleted) => tracing::info!(deleted, "deleted packages no agent has"),
+        Err(error) => tracing::error!(%error, "pruning unused packages failed"),
+    }
 }

@@ -15,6 +15,7 @@ use gururmm_protocol::inventory::{
     StartMode, MAX_CHUNK_CHARS, MAX_UPLOAD_BYTES,
 };
 use gururmm_protocol::{AgentFrame, CloseReason, ServerFrame};
+use gururmm_store::InventoryStore;
 use reqwest::StatusCode;
 use serde_json::Value;
 
@@ -300,6 +301,38 @@ async fn a_full_report_then_deltas_that_apply_once_to_their_base() {
                 .any(|m| m.contains("nginx.service running → stopped")),
             "{messages:?}"
         );
+
+        // The hourly retention pass forgets the packages no agent has any more
+        // (openssl's old version, lib0000), not those still installed.
+        let software_rows = || async {
+            let (_, summary) = server
+                .get("/api/v1/software/summary?q=lib000", &token)
+                .await;
+            summary["total"].clone()
+        };
+        assert_eq!(
+            software_rows().await,
+            9,
+            "lib0001 to lib0009 are still installed"
+        );
+        let unused = server
+            .state
+            .store
+            .delete_unused_software_packages()
+            .await
+            .unwrap();
+        assert_eq!(unused, 2, "the old openssl and lib0000");
+        gururmm_server::background::run_retention_once(&server.state).await;
+        assert_eq!(
+            server
+                .state
+                .store
+                .delete_unused_software_packages()
+                .await
+                .unwrap(),
+            0
+        );
+        assert_eq!(software_rows().await, 9);
 
         // A delta against a state the server does not hold asks for a full report.
         let stale = InventoryUpload::Delta {
