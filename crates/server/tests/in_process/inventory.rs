@@ -15,7 +15,6 @@ use gururmm_protocol::inventory::{
     StartMode, MAX_CHUNK_CHARS, MAX_UPLOAD_BYTES,
 };
 use gururmm_protocol::{AgentFrame, CloseReason, ServerFrame};
-use gururmm_store::InventoryStore;
 use reqwest::StatusCode;
 use serde_json::Value;
 
