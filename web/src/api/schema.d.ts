@@ -2407,7 +2407,7 @@ export interface paths {
         };
         /**
          * The agents having a package, by hostname: `name` (exact) or `q` (a part
-         *     of the name), with a version range (`version_lt`, `version_gte`, compared
+         *     of the name; one of them is needed), with a version range (`version_lt`, `version_gte`, compared
          *     as dpkg compares versions), within a client or site.
          */
         get: operations["search_software"];

@@ -299,7 +299,7 @@ fn search_text(name: &str, value: Option<&String>) -> ApiResult<Option<String>> 
 }
 
 /// The agents having a package, by hostname: `name` (exact) or `q` (a part
-/// of the name), with a version range (`version_lt`, `version_gte`, compared
+/// of the name; one of them is needed), with a version range (`version_lt`, `version_gte`, compared
 /// as dpkg compares versions), within a client or site.
 #[utoipa::path(get, path = "/api/v1/software", tag = "inventory", params(SoftwareSearchParams),
     security(("bearer" = ["view_agents"])),
@@ -319,10 +319,15 @@ pub async fn search_software(
     let version_lt = search_text("version_lt", params.version_lt.as_ref())?;
     let version_gte = search_text("version_gte", params.version_gte.as_ref())?;
     let name_contains = query.search.clone().filter(|q| !q.trim().is_empty());
-    if name.is_none() && name_contains.is_none() && (version_lt.is_some() || version_gte.is_some())
-    {
+    // Every package of every agent is the summary's job (`/software/summary`),
+    // not a list of millions of rows.
+    if name.is_none() && name_contains.is_none() {
         return Err(ApiError::bad_request(
-            "a version range needs a package: give name (or q)",
+            if version_lt.is_some() || version_gte.is_some() {
+                "a version range needs a package: give name (or q)"
+            } else {
+                "give a package's name (or q, a part of it); GET /api/v1/software/summary lists the packages"
+            },
         ));
     }
     let filter = SoftwareFilter {

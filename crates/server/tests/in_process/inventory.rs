@@ -433,6 +433,10 @@ async fn the_fleet_is_searched_by_package_and_version_in_dpkg_order() {
             ("version_lt=3.0", "needs a package"),
             (&*format!("name={}", "x".repeat(201)), "longer than 200"),
             ("per_page=500", "per_page"),
+            (
+                "client_id=00000000-0000-4000-8000-000000000000",
+                "give a package's name",
+            ),
         ] {
             let (status, body) = server
                 .get(&format!("/api/v1/software?{query}"), &token)
