@@ -1,4 +1,4 @@
-//! `cargo xtask bench [--full] [--postgres URL] [--monitoring-only] [--list-only] [--audit-only] [--rollout-only] [--agent-only] [--windows-agent-only]`:
+//! `cargo xtask bench [--full] [--postgres URL] [--monitoring-only] [--list-only] [--audit-only] [--rollout-only] [--inventory-only] [--agent-only] [--windows-agent-only]`:
 //! the benchmark harness. It starts the release server (SQLite, then
 //! PostgreSQL when a URL is given), drives it with `gururmm-fleetsim` in
 //! separate processes, measures the server's memory and CPU from `/proc`,
@@ -8,7 +8,9 @@
 //! monitoring scenario alone, on a fresh server; `--list-only` the sorted agent
 //! list with 10,000 agents; `--audit-only` 100,000 audited changes and the
 //! reads of that log; `--rollout-only` a staged rollout to 10,000 agents
-//! (`bench/rollout.rs`); `--agent-only` the real-agent step alone; `--windows-agent-only` the Windows agent's
+//! (`bench/rollout.rs`); `--inventory-only` 10,000 agents' inventories of
+//! 1,500 packages each, the fleet software search over them and a day's
+//! deltas (`bench/inventory.rs`); `--agent-only` the real-agent step alone; `--windows-agent-only` the Windows agent's
 //! footprint under Wine alone (`bench/windows_agent.rs`). `docs/benchmarks.md` records published runs.
 
 use crate::{api, free_port, root, run, wait_for, Guard};
@@ -23,6 +25,7 @@ use std::time::{Duration, Instant};
 mod agent_list;
 mod audit;
 mod dark_site;
+mod inventory;
 mod rollout;
 mod windows_agent;
 
@@ -1250,6 +1253,7 @@ pub(crate) fn bench(args: &[String]) -> Result<()> {
     let only_list = args.iter().any(|a| a == "--list-only");
     let only_audit = args.iter().any(|a| a == "--audit-only");
     let only_rollout = args.iter().any(|a| a == "--rollout-only");
+    let only_inventory = args.iter().any(|a| a == "--inventory-only");
     let agent_only = args.iter().any(|a| a == "--agent-only");
     // The Windows agent under Wine alone: it needs the Windows toolchain and
     // Wine (`.ci/run` installs them), which the other scenarios do not.
@@ -1284,18 +1288,27 @@ pub(crate) fn bench(args: &[String]) -> Result<()> {
             monitoring_seconds: 60,
         }
     };
+    // GURURMM_BENCH_PREBUILT=1 measures the release binaries already in
+    // target/release: a fat-LTO server build takes 15 minutes or more on a
+    // shared two-core machine, and cargo sometimes rebuilds one it built a
+    // moment before under the same command.
+    let prebuilt = std::env::var_os("GURURMM_BENCH_PREBUILT").is_some();
     let mut packages = vec!["gururmm-server"];
     if !agent_only {
         packages.push("gururmm-fleetsim");
     }
-    run(crate::cargo()
-        .args(["build", "--release"])
-        .args(packages.iter().flat_map(|p| ["-p", p])))?;
+    if !prebuilt {
+        run(crate::cargo()
+            .args(["build", "--release"])
+            .args(packages.iter().flat_map(|p| ["-p", p])))?;
+    }
     // Alone, as it ships: built with the server, cargo would give it the
     // server's tokio and other features, and the binary measured would not be
-    // the one released.
-    run(crate::cargo().args(["build", "--release", "-p", "gururmm-agent"]))?;
-    run(crate::cargo().args(["build", "--release", "-p", "gururmm-watchdog"]))?;
+    // the one released. (The inventory scenario runs no real agent.)
+    if !only_inventory && !prebuilt {
+        run(crate::cargo().args(["build", "--release", "-p", "gururmm-agent"]))?;
+        run(crate::cargo().args(["build", "--release", "-p", "gururmm-watchdog"]))?;
+    }
     let out = root().join("target/bench");
     let _ = std::fs::remove_dir_all(&out);
     std::fs::create_dir_all(&out)?;
@@ -1307,6 +1320,8 @@ pub(crate) fn bench(args: &[String]) -> Result<()> {
         audit::audit_only
     } else if only_rollout {
         rollout::rollout_only
+    } else if only_inventory {
+        inventory::inventory_only
     } else {
         backend_scenarios
     };
@@ -1322,7 +1337,13 @@ pub(crate) fn bench(args: &[String]) -> Result<()> {
     if let Some(url) = postgres.filter(|_| !agent_only) {
         backends.push(scenarios(&scale, "postgres", &url, &out.join("postgres"))?);
     }
-    let agent = if only_monitoring || only_list || only_audit || only_rollout || windows_only {
+    let agent = if only_monitoring
+        || only_list
+        || only_audit
+        || only_rollout
+        || only_inventory
+        || windows_only
+    {
         Value::Null
     } else {
         real_agent(&scale)?
@@ -1504,6 +1525,56 @@ fn table(results: &Value) -> String {
             "monitoring",
             "unchanged_results_written",
             "monitoring: DB writes for unchanged results",
+        ),
+        (
+            "inventory",
+            "software_rows",
+            "inventory: software rows stored",
+        ),
+        (
+            "inventory",
+            "store_seconds",
+            "inventory: s to store 10,000 first inventories",
+        ),
+        (
+            "inventory",
+            "commands_before_p99_ms",
+            "inventory: command round trip p99 ms, before",
+        ),
+        (
+            "inventory",
+            "commands_while_storing_p99_ms",
+            "inventory: command round trip p99 ms, while storing",
+        ),
+        (
+            "inventory",
+            "search_p50_ms",
+            "inventory: openssl < 3.0.7 search p50 ms",
+        ),
+        (
+            "inventory",
+            "search_p99_ms",
+            "inventory: openssl < 3.0.7 search p99 ms",
+        ),
+        (
+            "inventory",
+            "summary_p99_ms",
+            "inventory: software summary p99 ms",
+        ),
+        (
+            "inventory",
+            "delta_seconds",
+            "inventory: s to store 10,000 daily deltas",
+        ),
+        (
+            "inventory",
+            "writes_per_changed_package",
+            "inventory: DB writes per changed package",
+        ),
+        (
+            "inventory",
+            "bytes_written_per_changed_package",
+            "inventory: server bytes written per changed package",
         ),
         (
             "dark_site",

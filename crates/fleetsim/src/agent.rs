@@ -1,10 +1,12 @@
 //! One simulated agent: connects from its source address, says hello, then
 //! heartbeats, sends metrics and interface changes, answers commands, and
-//! runs its checks ([`crate::checks`]), reconnecting when the link drops,
+//! runs its checks ([`crate::checks`]), uploads its inventory when
+//! configured to ([`crate::inventory`]), reconnecting when the link drops,
 //! until told to stop.
 
 use crate::checks::{AlertClock, SimChecks};
 use crate::credentials::Identity;
+use crate::inventory::{Answered, SimInventory};
 use crate::payload::Machine;
 use crate::stats::Stats;
 use crate::SimConfig;
@@ -45,6 +47,8 @@ struct Memory {
     finished: HashMap<CommandId, CommandResult>,
     checks: SimChecks,
     outbox: CheckOutbox,
+    /// `None` when the simulation reports no inventories.
+    inventory: Option<SimInventory>,
 }
 
 /// A batch of check results sent and not acknowledged yet.
@@ -152,6 +156,8 @@ pub async fn run(
             config.check_summary_every,
         ),
         outbox: CheckOutbox::default(),
+        inventory: (config.inventory_packages > 0)
+            .then(|| SimInventory::new(config.seed, identity.index, config.inventory_packages)),
     };
     let mut backoff = Duration::from_millis(500);
     loop {
@@ -321,6 +327,28 @@ async fn answer(
     Ok(())
 }
 
+/// Resolves at `at`, or never without one.
+async fn sleep_until_or_never(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Offers the agent's next inventory upload, unless it reports none or one
+/// is in progress.
+async fn offer_inventory(
+    socket: &mut Socket,
+    stats: &Stats,
+    inventory: Option<&mut SimInventory>,
+) -> anyhow::Result<()> {
+    if let Some(offer) = inventory.and_then(|i| i.offer(chrono::Utc::now())) {
+        send(socket, stats, &offer).await?;
+        Stats::add(&stats.inventory_offers, 1);
+    }
+    Ok(())
+}
+
 async fn session(
     config: &SimConfig,
     identity: &Identity,
@@ -399,9 +427,19 @@ async fn serve(
         finished,
         checks,
         outbox,
+        inventory,
     } = memory;
     // Batches sent on an earlier connection will never be acknowledged.
     outbox.unacked.clear();
+    // Nor will an upload offered on it; a first inventory is offered again.
+    let first_offer_at = inventory.as_mut().and_then(|inventory| {
+        inventory.reconnected();
+        let within = config.inventory_on_connect_within?;
+        (!inventory.has_base()).then(|| Instant::now() + inventory.first_offer_delay(within))
+    });
+    let first_offer = sleep_until_or_never(first_offer_at);
+    tokio::pin!(first_offer);
+    let mut first_offer_due = first_offer_at.is_some();
     let check_timer = tokio::time::sleep_until(check_wakeup(checks));
     tokio::pin!(check_timer);
     let mut draining = false;
@@ -457,6 +495,10 @@ async fn serve(
                     outbox.send(socket, stats, summary, 0, true).await?;
                 }
                 check_timer.as_mut().reset(check_wakeup(checks));
+            }
+            _ = &mut first_offer, if first_offer_due => {
+                first_offer_due = false;
+                offer_inventory(socket, stats, inventory.as_mut()).await?;
             }
             _ = heartbeat.tick() => send(socket, stats, &AgentFrame::Heartbeat).await?,
             _ = flood.tick(), if flood_frame.is_some() => {
@@ -543,8 +585,33 @@ async fn serve(
                         send(socket, stats, &AgentFrame::WatchdogEvents { batch_id, events: vec![installed] }).await?;
                     }
                     ServerFrame::WatchdogEventsAck { .. } => Stats::add(&stats.updates_acked, 1),
-                    // The simulated agents report no inventory yet.
-                    ServerFrame::InventoryGo { .. } | ServerFrame::InventoryAck { .. } | ServerFrame::InventoryRefresh => {}
+                    ServerFrame::InventoryRefresh => {
+                        first_offer_due = false;
+                        offer_inventory(socket, stats, inventory.as_mut()).await?;
+                    }
+                    ServerFrame::InventoryGo { upload_id } => {
+                        for chunk in inventory.as_ref().map(|i| i.chunks(upload_id)).unwrap_or_default() {
+                            if let AgentFrame::InventoryChunk { data, .. } = &chunk {
+                                Stats::add(&stats.inventory_bytes_sent, data.len() as u64);
+                            }
+                            send(socket, stats, &chunk).await?;
+                        }
+                    }
+                    ServerFrame::InventoryAck { upload_id, outcome, .. } => {
+                        let answered = inventory.as_mut().and_then(|i| i.acked(upload_id, outcome));
+                        let counter = match answered {
+                            Some(Answered::FullStored) => &stats.inventory_full_stored,
+                            Some(Answered::DeltaStored) => &stats.inventory_delta_stored,
+                            Some(Answered::NeedFull) => &stats.inventory_need_full,
+                            Some(Answered::Refused) => &stats.inventory_refused,
+                            None => continue,
+                        };
+                        Stats::add(counter, 1);
+                        // As the real agent does: asked for a full report, it sends one.
+                        if answered == Some(Answered::NeedFull) {
+                            offer_inventory(socket, stats, inventory.as_mut()).await?;
+                        }
+                    }
                     ServerFrame::Checks { checks: specs, .. } => {
                         if !specs.is_empty() {
                             Stats::add(&stats.check_sets_received, 1);

@@ -7,13 +7,15 @@
 //! interface changes, answers commands, runs the monitoring checks the server
 //! gives it (`checks`), and, when asked, issues commands through the REST API
 //! and measures their round trip, or watches the event stream for the alerts
-//! its check results open and measures how long they take.
+//! its check results open and measures how long they take. With
+//! `inventory_packages`, agents also upload inventories (`inventory`).
 #![forbid(unsafe_code)]
 
 pub mod agent;
 pub mod checks;
 pub mod commander;
 pub mod credentials;
+pub mod inventory;
 pub mod payload;
 pub mod stats;
 
@@ -62,6 +64,12 @@ pub struct SimConfig {
     pub check_summary_every: Duration,
     /// Follow the event stream and time the alerts this process's agents open.
     pub watch_alerts: bool,
+    /// Packages each agent reports in its inventory; 0: the agents report
+    /// none (and ignore the server's inventory frames).
+    pub inventory_packages: usize,
+    /// Agents without a stored inventory offer one at a point within this
+    /// long after connecting; `None`: only when the server asks (refresh).
+    pub inventory_on_connect_within: Option<Duration>,
 }
 
 impl SimConfig {
@@ -88,6 +96,8 @@ impl SimConfig {
                 gururmm_protocol::checks::SUMMARY_INTERVAL_SECONDS,
             )),
             watch_alerts: false,
+            inventory_packages: 0,
+            inventory_on_connect_within: None,
         }
     }
 }

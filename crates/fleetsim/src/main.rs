@@ -72,6 +72,16 @@ struct Cli {
     /// (needs --api-email and --api-password; in a split run, the first process only).
     #[arg(long, default_value_t = false, action = clap::ArgAction::Set)]
     watch_alerts: bool,
+    /// Packages in each agent's inventory, drawn from a shared pool of 20,000
+    /// names; 0: the agents report no inventory. With it, agents answer the
+    /// server's refresh with a full report, then with a day's delta (1% of
+    /// the packages upgraded).
+    #[arg(long, default_value_t = 0)]
+    inventory_packages: usize,
+    /// Agents without a stored inventory also offer one within this many
+    /// seconds of connecting (unset: only when the server asks).
+    #[arg(long)]
+    inventory_on_connect_seconds: Option<f64>,
     /// Seconds to run after the ramp (0: until Ctrl-C).
     #[arg(long, default_value_t = 0.0)]
     duration_seconds: f64,
@@ -105,6 +115,18 @@ fn print_report(elapsed: Duration, report: &Report, json: bool) -> std::io::Resu
         return out.flush();
     }
     let ms = |v: Option<f64>| v.map(|v| format!("{v:.2}")).unwrap_or_else(|| "-".into());
+    let inventory = if report.inventory_offers > 0 {
+        format!(
+            "  inventory: offered {}, stored {} full {} delta, need full {}, refused {}",
+            report.inventory_offers,
+            report.inventory_full_stored,
+            report.inventory_delta_stored,
+            report.inventory_need_full,
+            report.inventory_refused,
+        )
+    } else {
+        String::new()
+    };
     let checks = if report.check_sets_received > 0 {
         format!(
             "  checks: results {} (acked {}), changes {}, summaries {}, alerts {} (timed {}, p50 {} p99 {} ms)",
@@ -122,7 +144,7 @@ fn print_report(elapsed: Duration, report: &Report, json: bool) -> std::io::Resu
     };
     writeln!(
         out,
-        "{:>7.1}s connected {:>6}  sent {:>9}  metrics {:>8} (acked {:>8})  commands {:>6}/{:<6} rtt p50 {} p99 {} ms  errors {}{checks}",
+        "{:>7.1}s connected {:>6}  sent {:>9}  metrics {:>8} (acked {:>8})  commands {:>6}/{:<6} rtt p50 {} p99 {} ms  errors {}{checks}{inventory}",
         elapsed.as_secs_f64(),
         report.connected,
         report.messages_sent,
@@ -156,6 +178,10 @@ async fn run_here(cli: Cli) -> anyhow::Result<()> {
         check_flip_probability: cli.check_flip_probability,
         check_summary_every: Duration::from_secs_f64(cli.check_summary_seconds.max(1.0)),
         watch_alerts: cli.watch_alerts,
+        inventory_packages: cli.inventory_packages,
+        inventory_on_connect_within: cli
+            .inventory_on_connect_seconds
+            .map(|s| Duration::from_secs_f64(s.max(0.0))),
         ..SimConfig::new(cli.server.clone(), cli.agents)
     };
     let started = Instant::now();

@@ -45,6 +45,13 @@ pub struct Stats {
     /// watchdog would) and acknowledged.
     pub update_offers: AtomicU64,
     pub updates_acked: AtomicU64,
+    /// Inventory uploads offered, the bytes of those sent, and their outcomes.
+    pub inventory_offers: AtomicU64,
+    pub inventory_bytes_sent: AtomicU64,
+    pub inventory_full_stored: AtomicU64,
+    pub inventory_delta_stored: AtomicU64,
+    pub inventory_need_full: AtomicU64,
+    pub inventory_refused: AtomicU64,
     /// One more than where in `alert_latencies_micros` the measured window
     /// begins (0: not begun).
     alert_window_from: AtomicUsize,
@@ -97,6 +104,18 @@ pub struct Report {
     pub update_offers: u64,
     #[serde(default)]
     pub updates_acked: u64,
+    #[serde(default)]
+    pub inventory_offers: u64,
+    #[serde(default)]
+    pub inventory_bytes_sent: u64,
+    #[serde(default)]
+    pub inventory_full_stored: u64,
+    #[serde(default)]
+    pub inventory_delta_stored: u64,
+    #[serde(default)]
+    pub inventory_need_full: u64,
+    #[serde(default)]
+    pub inventory_refused: u64,
 }
 
 fn percentile(sorted: &[u64], fraction: f64) -> Option<f64> {
@@ -212,6 +231,12 @@ impl Stats {
             alert_latency_window_max_ms: in_window.last().map(|m| *m as f64 / 1000.0),
             update_offers: load(&self.update_offers),
             updates_acked: load(&self.updates_acked),
+            inventory_offers: load(&self.inventory_offers),
+            inventory_bytes_sent: load(&self.inventory_bytes_sent),
+            inventory_full_stored: load(&self.inventory_full_stored),
+            inventory_delta_stored: load(&self.inventory_delta_stored),
+            inventory_need_full: load(&self.inventory_need_full),
+            inventory_refused: load(&self.inventory_refused),
         }
     }
 }
@@ -232,6 +257,12 @@ impl Report {
             commands_issued: reports.iter().map(|r| r.commands_issued).sum(),
             update_offers: reports.iter().map(|r| r.update_offers).sum(),
             updates_acked: reports.iter().map(|r| r.updates_acked).sum(),
+            inventory_offers: reports.iter().map(|r| r.inventory_offers).sum(),
+            inventory_bytes_sent: reports.iter().map(|r| r.inventory_bytes_sent).sum(),
+            inventory_full_stored: reports.iter().map(|r| r.inventory_full_stored).sum(),
+            inventory_delta_stored: reports.iter().map(|r| r.inventory_delta_stored).sum(),
+            inventory_need_full: reports.iter().map(|r| r.inventory_need_full).sum(),
+            inventory_refused: reports.iter().map(|r| r.inventory_refused).sum(),
             commands_completed: reports.iter().map(|r| r.commands_completed).sum(),
             commands_looked_up: reports.iter().map(|r| r.commands_looked_up).sum(),
             commands_failed_to_issue: reports.iter().map(|r| r.commands_failed_to_issue).sum(),

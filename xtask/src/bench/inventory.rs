@@ -1,0 +1,301 @@
+//! Issue 17's inventory scenario (`--inventory-only`): 10,000 connected
+//! simulated agents with 1,500 packages each (15 million rows of
+//! `agent_software`), every row through the server's real upload path.
+//!
+//! Measured: how long the server takes to store the 10,000 first full
+//! inventories when they are asked for within one minute (the dashboard's
+//! refresh, paced over 60 s), with the command round trip p99 of the
+//! existing commander while they are stored (against the same fleet before
+//! them); the fleet software search with a version comparison
+//! (`name=openssl&version_lt=3.0.7`) and the summary over the loaded rows;
+//! and what a daily delta with 1% of the packages changed costs in database
+//! writes per changed package (PostgreSQL: `pg_stat_database`'s tuples
+//! inserted, updated and deleted; SQLite, which keeps no such counter for
+//! other connections: the bytes the server process wrote), each beside the
+//! same fleet's writes over an idle window of the same length.
+//! The targets: search under 500 ms, at most one write per changed package,
+//! command round trip p99 at most 10 ms while the inventories are stored.
+
+use super::{api_latency, count_rows, maintain, number, setup_server, Fleet, Server};
+use crate::api;
+use anyhow::{bail, Context, Result};
+use serde_json::{json, Value};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+/// The fleet and its packages: the issue's figures.
+const AGENTS: usize = 10_000;
+const PACKAGES: usize = 1_500;
+/// Packages a daily delta changes per agent: 1% (the simulator rounds up).
+const CHANGED_PER_AGENT: usize = PACKAGES.div_ceil(100);
+/// The first inventories are asked for within this long: "arriving within one minute".
+const ARRIVAL_SECONDS: f64 = 60.0;
+/// Longest the server may take to store them all.
+const STORE_SECONDS: u64 = 2_400;
+/// Commands per second the commander issues while they are stored.
+const COMMANDS_PER_SECOND: &str = "20";
+/// The round trips measured against the connected fleet before any inventory.
+const BASELINE_SECONDS: u64 = 20;
+/// The search the issue names, one page of it.
+const SEARCH: &str = "/api/v1/software?name=openssl&version_lt=3.0.7&per_page=50";
+const SEARCHES: usize = 50;
+/// The summary groups every row: slow by design, timed a few times only.
+const SUMMARY: &str = "/api/v1/software/summary?per_page=50";
+const SUMMARIES: usize = 3;
+/// Statistics reach `pg_stat_database` up to this long after a write
+/// (PostgreSQL 15 flushes an idle backend's counters within 10 s).
+const STATS_LAG: Duration = Duration::from_secs(12);
+
+/// `--inventory-only`: a fresh server, the fleet online, then the scenario.
+pub(super) fn inventory_only(
+    _scale: &super::Scale,
+    backend: &str,
+    database_url: &str,
+    dir: &Path,
+) -> Result<Value> {
+    let server = setup_server(&dir.join("server"), database_url)?;
+    let credentials = dir.join("fleet.jsonl");
+    let mut fleet = Fleet::start(
+        &server,
+        &credentials,
+        AGENTS,
+        (AGENTS / 1000) as u64,
+        &[
+            "--duration-seconds",
+            "100000",
+            "--commands-per-second",
+            "0",
+            "--inventory-packages",
+            &PACKAGES.to_string(),
+        ],
+    )?;
+    fleet.until(600, "the inventory fleet online", |r| {
+        number(r, "connected") as usize >= AGENTS
+    })?;
+    maintain(backend, database_url);
+    let agents = agent_ids(&credentials)?;
+
+    let baseline = commands_for(&server, &credentials, BASELINE_SECONDS)?;
+    eprintln!(
+        "[{backend}] inventory: command round trip before: p50 {} ms, p99 {} ms",
+        baseline["round_trip_p50_ms"], baseline["round_trip_p99_ms"]
+    );
+
+    // The first inventories: asked for over a minute, stored as they come.
+    let mut commander = commander(&server, &credentials)?;
+    let started = Instant::now();
+    let asked = refresh(&server, &agents, ARRIVAL_SECONDS)?;
+    let asked_seconds = started.elapsed().as_secs_f64();
+    let stored = fleet.until(STORE_SECONDS, "every first inventory stored", |r| {
+        number(r, "inventory_full_stored") as usize >= asked
+            || (number(r, "inventory_full_stored") + number(r, "inventory_refused")) as usize
+                >= asked
+    })?;
+    let store_seconds = started.elapsed().as_secs_f64();
+    let during = commander.until(30, "a commander report", |_| true)?;
+    drop(commander);
+    eprintln!(
+        "[{backend}] inventory: {asked} first inventories asked for in {asked_seconds:.1} s, stored in {store_seconds:.1} s \
+         ({} stored, {} refused, {} need full); command round trip meanwhile p50 {} ms, p99 {} ms, max {} ms over {} commands",
+        stored["inventory_full_stored"], stored["inventory_refused"], stored["inventory_need_full"],
+        during["round_trip_p50_ms"], during["round_trip_p99_ms"], during["round_trip_max_ms"], during["commands_completed"]
+    );
+    if number(&stored, "inventory_full_stored") as usize != asked {
+        bail!("not every first inventory was stored: {stored}");
+    }
+    // What autovacuum does after a bulk load (statistics for the planner).
+    maintain(backend, database_url);
+    let rows = count_rows(database_url, "SELECT COUNT(*) FROM agent_software")?;
+    let packages_before = count_rows(database_url, "SELECT COUNT(*) FROM software_packages")?;
+
+    let hits = api("GET", &server.base, SEARCH, Some(&server.token), None)?;
+    let (search_p50, search_p99) = api_latency(&server, SEARCH, SEARCHES)?;
+    let (summary_p50, summary_p99) = api_latency(&server, SUMMARY, SUMMARIES)?;
+    eprintln!(
+        "[{backend}] inventory: {rows} software rows; openssl < 3.0.7 on {} agents, a page in p50 {search_p50:.1} ms, \
+         p99 {search_p99:.1} ms; summary p50 {summary_p50:.0} ms, p99 {summary_p99:.0} ms",
+        hits["total"]
+    );
+
+    // A day later: every agent's delta, against an idle window as long.
+    let idle = writes(&server, database_url, || {
+        std::thread::sleep(Duration::from_secs(30));
+        Ok(())
+    })?;
+    let events_before = count_rows(database_url, "SELECT COUNT(*) FROM agent_events")?;
+    let deltas_before = number(&stored, "inventory_delta_stored") as usize;
+    let mut delta_seconds = 0.0;
+    let delta = writes(&server, database_url, || {
+        let at = Instant::now();
+        refresh(&server, &agents, 0.0)?;
+        fleet.until(STORE_SECONDS, "every delta stored", |r| {
+            number(r, "inventory_delta_stored") as usize >= deltas_before + asked
+        })?;
+        delta_seconds = at.elapsed().as_secs_f64();
+        Ok(())
+    })?;
+    let after = fleet.until(30, "a report", |_| true)?;
+    let changed = (asked * CHANGED_PER_AGENT) as f64;
+    // Each window's writes less what the idle fleet (heartbeats, metrics) writes in as long.
+    let attributable = |total: f64, idle_total: f64| {
+        let rate = idle_total / idle.seconds;
+        (total - rate * delta.seconds).max(0.0) / changed
+    };
+    let tuples_per_change = delta
+        .tuples
+        .zip(idle.tuples)
+        .map(|(total, idle_total)| attributable(total, idle_total));
+    let bytes_per_change = attributable(delta.bytes, idle.bytes);
+    let new_packages =
+        count_rows(database_url, "SELECT COUNT(*) FROM software_packages")? - packages_before;
+    let new_events = count_rows(database_url, "SELECT COUNT(*) FROM agent_events")? - events_before;
+    eprintln!(
+        "[{backend}] inventory: {asked} daily deltas ({changed} changed packages) stored in {delta_seconds:.1} s; \
+         database writes per changed package {tuples_per_change:?} (tuples), server bytes written per changed package \
+         {bytes_per_change:.0}; {new_packages} new package rows, {new_events} change events; need full {}, refused {}",
+        after["inventory_need_full"], after["inventory_refused"]
+    );
+    drop(fleet);
+    Ok(json!({"backend": backend, "inventory": {
+        "agents": asked,
+        "packages_per_agent": PACKAGES,
+        "software_rows": rows,
+        "distinct_packages": packages_before,
+        "asked_seconds": asked_seconds,
+        "store_seconds": store_seconds,
+        "full_stored": stored["inventory_full_stored"],
+        "refused": after["inventory_refused"],
+        "need_full": after["inventory_need_full"],
+        "upload_bytes": stored["inventory_bytes_sent"],
+        "commands_before_p50_ms": baseline["round_trip_p50_ms"],
+        "commands_before_p99_ms": baseline["round_trip_p99_ms"],
+        "commands_while_storing_p50_ms": during["round_trip_p50_ms"],
+        "commands_while_storing_p99_ms": during["round_trip_p99_ms"],
+        "commands_while_storing_max_ms": during["round_trip_max_ms"],
+        "commands_while_storing": during["commands_completed"],
+        "search_hits": hits["total"],
+        "search_p50_ms": search_p50,
+        "search_p99_ms": search_p99,
+        "summary_p50_ms": summary_p50,
+        "summary_p99_ms": summary_p99,
+        "delta_seconds": delta_seconds,
+        "changed_packages": changed,
+        "delta_window_tuples": delta.tuples,
+        "idle_window_tuples": idle.tuples,
+        "writes_per_changed_package": tuples_per_change,
+        "bytes_written_per_changed_package": bytes_per_change,
+        "new_package_rows": new_packages,
+        "change_events": new_events,
+    }}))
+}
+
+/// The agents' ids, from the simulator's credentials file.
+fn agent_ids(credentials: &Path) -> Result<Vec<String>> {
+    let text = std::fs::read_to_string(credentials).context("reading the fleet's credentials")?;
+    let ids: Vec<String> = text
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .filter_map(|identity| identity["agent_id"].as_str().map(str::to_owned))
+        .collect();
+    if ids.len() < AGENTS {
+        bail!("{} credentials for {AGENTS} agents", ids.len());
+    }
+    Ok(ids)
+}
+
+/// A commander alone (no agents), issuing commands to the fleet.
+fn commander(server: &Server, credentials: &Path) -> Result<Fleet> {
+    Fleet::start(
+        server,
+        credentials,
+        0,
+        0,
+        &[
+            "--duration-seconds",
+            "100000",
+            "--commands-per-second",
+            COMMANDS_PER_SECOND,
+        ],
+    )
+}
+
+/// The commander's report after `seconds` of commands.
+fn commands_for(server: &Server, credentials: &Path, seconds: u64) -> Result<Value> {
+    let mut commander = commander(server, credentials)?;
+    std::thread::sleep(Duration::from_secs(seconds));
+    commander.until(30, "a commander report", |r| {
+        number(r, "commands_completed") > 0.0
+    })
+}
+
+/// Asks every agent for its inventory through the API, evenly over
+/// `seconds` (0: as fast as the API answers); returns how many were asked.
+fn refresh(server: &Server, agents: &[String], seconds: f64) -> Result<usize> {
+    let started = Instant::now();
+    let spacing = Duration::from_secs_f64(seconds / agents.len() as f64);
+    let mut asked = 0;
+    for (position, agent) in agents.iter().enumerate() {
+        if let Some(wait) = (spacing * position as u32).checked_sub(started.elapsed()) {
+            std::thread::sleep(wait);
+        }
+        let path = format!("/api/v1/agents/{agent}/inventory/refresh");
+        match api("POST", &server.base, &path, Some(&server.token), None) {
+            Ok(_) => asked += 1,
+            Err(error) => eprintln!("refreshing {agent}: {error}"),
+        }
+    }
+    Ok(asked)
+}
+
+/// What the database took over a window: PostgreSQL's tuples written
+/// (inserted, updated, deleted) and the bytes the server process wrote.
+struct Window {
+    seconds: f64,
+    tuples: Option<f64>,
+    bytes: f64,
+}
+
+fn writes(
+    server: &Server,
+    database_url: &str,
+    during: impl FnOnce() -> Result<()>,
+) -> Result<Window> {
+    let postgres = database_url.starts_with("postgres");
+    let tuples = || -> Result<Option<f64>> {
+        if !postgres {
+            return Ok(None);
+        }
+        std::thread::sleep(STATS_LAG);
+        Ok(Some(count_rows(
+            database_url,
+            "SELECT tup_inserted + tup_updated + tup_deleted FROM pg_stat_database \
+             WHERE datname = current_database()",
+        )? as f64))
+    };
+    let pid = server.process.0.id();
+    let tuples_before = tuples()?;
+    let bytes_before = written_bytes(pid)?;
+    let at = Instant::now();
+    during()?;
+    // The window ends once the counters are read (after their lag), so the
+    // idle writes it holds are those of its whole length.
+    let tuples = tuples()?
+        .zip(tuples_before)
+        .map(|(after, before)| after - before);
+    let bytes = written_bytes(pid)? - bytes_before;
+    let seconds = at.elapsed().as_secs_f64();
+    Ok(Window {
+        seconds,
+        tuples,
+        bytes,
+    })
+}
+
+/// Bytes a process has written (to be) to storage, from `/proc/<pid>/io`.
+fn written_bytes(pid: u32) -> Result<f64> {
+    let io = std::fs::read_to_string(format!("/proc/{pid}/io"))?;
+    io.lines()
+        .find_map(|line| line.strip_prefix("write_bytes:"))
+        .and_then(|value| value.trim().parse::<f64>().ok())
+        .context("no write_bytes")
+}
