@@ -54,7 +54,7 @@ pub struct AppState {
     /// finished, an agent connected).
     pub rollout_wake: Arc<tokio::sync::Notify>,
     /// Inventory uploads taken at the same time (`gateway::inventory`).
-    pub inventory_slots: Arc<tokio::sync::Semaphore>,
+    pub inventory_slots: crate::gateway::inventory::UploadSlots,
     /// Prometheus metrics (`GET /metrics` when `metrics_enabled`).
     pub telemetry: Arc<crate::telemetry::Telemetry>,
 }

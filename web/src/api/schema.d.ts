@@ -2428,7 +2428,9 @@ export interface paths {
         };
         /**
          * Package names across the fleet with how many agents have them and in how
-         *     many versions, most installed first; `q` searches the name.
+         *     many versions, most installed first; `q` searches the name. Without `q`
+         *     it reads every package of every agent: slow across thousands of agents
+         *     (docs/benchmarks.md), which is why the dashboard asks for a part of a name.
          */
         get: operations["software_summary"];
         put?: never;

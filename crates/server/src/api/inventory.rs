@@ -391,7 +391,9 @@ pub struct SoftwareSummaryPage {
 }
 
 /// Package names across the fleet with how many agents have them and in how
-/// many versions, most installed first; `q` searches the name.
+/// many versions, most installed first; `q` searches the name. Without `q`
+/// it reads every package of every agent: slow across thousands of agents
+/// (docs/benchmarks.md), which is why the dashboard asks for a part of a name.
 #[utoipa::path(get, path = "/api/v1/software/summary", tag = "inventory", params(PageParams),
     security(("bearer" = ["view_agents"])),
     responses((status = 200, body = SoftwareSummaryPage), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]

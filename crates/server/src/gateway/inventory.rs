@@ -20,16 +20,34 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, Semaphore};
 
-/// Uploads gathered and stored at the same time, server-wide.
+/// Uploads gathered at the same time, server-wide.
 pub const UPLOAD_SLOTS: usize = 8;
+/// Uploads stored at the same time: SQLite has one writer, so one at a time
+/// there (others queue here, not in front of commands' writes); PostgreSQL
+/// takes a few in parallel.
+pub fn store_slots(backend: gururmm_store::Backend) -> usize {
+    match backend {
+        gururmm_store::Backend::Sqlite => 1,
+        gururmm_store::Backend::Postgres => 4,
+    }
+}
 /// How long an upload may wait for its next chunk before it is dropped.
 const CHUNK_TIMEOUT: Duration = Duration::from_secs(60);
 /// Chunks queued between the loop and the upload's task.
 const CHUNK_QUEUE: usize = 4;
 
-/// The slots uploads take turns in.
-pub fn upload_slots() -> Arc<Semaphore> {
-    Arc::new(Semaphore::new(UPLOAD_SLOTS))
+/// The slots uploads take turns in: gathering, and storing.
+pub fn upload_slots(backend: gururmm_store::Backend) -> UploadSlots {
+    UploadSlots {
+        gathering: Arc::new(Semaphore::new(UPLOAD_SLOTS)),
+        storing: Arc::new(Semaphore::new(store_slots(backend))),
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct UploadSlots {
+    gathering: Arc<Semaphore>,
+    storing: Arc<Semaphore>,
 }
 
 /// One chunk, as the agent sent it.
@@ -141,7 +159,7 @@ struct UploadTask {
 impl UploadTask {
     async fn run(self, mut chunks: mpsc::Receiver<Chunk>) {
         let slot = tokio::select! {
-            slot = self.state.inventory_slots.clone().acquire_owned() => slot,
+            slot = self.state.inventory_slots.gathering.clone().acquire_owned() => slot,
             // The connection ended (or the agent offered another) while waiting.
             () = sender_gone(&mut chunks) => return,
         };
@@ -188,6 +206,9 @@ impl UploadTask {
         let upload: InventoryUpload = match serde_json::from_str(json) {
             Ok(upload) => upload,
             Err(error) => return Ingested::refused(format!("not an inventory upload: {error}")),
+        };
+        let Ok(_storing) = self.state.inventory_slots.storing.acquire().await else {
+            return Ingested::refused("the server is shutting down");
         };
         match inventory::ingest(&self.state, self.org, self.agent, upload, Utc::now()).await {
             Ok(answer) => answer,
