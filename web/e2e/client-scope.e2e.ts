@@ -263,13 +263,13 @@ describe("client scope against a live server", () => {
     });
 
     await step(
-      "the navigation holds the overview, alerts, checks, agents, clients, scripts, jobs and maintenance, with the search",
+      "the navigation holds the overview, alerts, checks, agents, software, clients, scripts, jobs and maintenance, with the search",
       async () => {
         const navigation = technicianPage.getByRole("navigation", { name: "Main" });
         await navigation.getByRole("link", { name: "Clients", exact: true }).waitFor();
         // The alerts entry may carry the count of unresolved alerts.
         const labels = (await navigation.getByRole("link").allTextContents()).map((label) => label.replace(/\d+$/, "").trim());
-        expect(labels).toEqual(["Overview", "Alerts", "Checks", "Agents", "Clients", "Scripts", "Jobs", "Maintenance"]);
+        expect(labels).toEqual(["Overview", "Alerts", "Checks", "Agents", "Software", "Clients", "Scripts", "Jobs", "Maintenance"]);
         for (const hidden of ["Users", "Organization", "Custom fields", "Policies", "Organizations"]) {
           expect(await navigation.getByRole("link", { name: hidden, exact: true }).count()).toBe(0);
         }
