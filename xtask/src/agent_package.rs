@@ -14,7 +14,7 @@ use crate::package::{
     command_output, copy_file, debian_architecture, debian_version, finish_tree,
     installed_size_kib, library_depends, make_dir, stage_maintainer_scripts,
 };
-use crate::{cargo, root, run};
+use crate::root;
 use anyhow::{Context, Result};
 use std::path::Path;
 use std::process::Command;
@@ -35,16 +35,7 @@ pub(crate) fn package() -> Result<()> {
     if Command::new("dpkg-deb").arg("--version").output().is_err() {
         anyhow::bail!("dpkg-deb is needed to build the package (apt-get install -y dpkg)");
     }
-    run(cargo().args([
-        "build",
-        "--release",
-        "--locked",
-        "-p",
-        "gururmm-agent",
-        "-p",
-        "gururmm-watchdog",
-    ]))?;
-    let release = root.join("target/release");
+    let release = crate::build_shipped_agent(None)?;
     let deb = build(
         &release.join("gururmm-agent"),
         &release.join("gururmm-watchdog"),

@@ -48,6 +48,11 @@ fn release(name: &str) -> PathBuf {
     root().join("target/release").join(name)
 }
 
+/// The agent or watchdog as it ships (the `agent` profile).
+fn shipped(name: &str) -> PathBuf {
+    root().join("target").join(crate::AGENT_PROFILE).join(name)
+}
+
 /// Resident memory of a process, in KiB.
 fn rss_kib(pid: u32) -> Result<u64> {
     status_kib(pid, "VmRSS:")
@@ -1166,11 +1171,11 @@ fn real_agent(scale: &Scale) -> Result<Value> {
     )?;
     let state = dir.join("state");
     let watchdog = SupervisedAgent(
-        Command::new(release("gururmm-watchdog"))
+        Command::new(shipped("gururmm-watchdog"))
             .arg("--state-dir")
             .arg(&state)
             .arg("--")
-            .arg(release("gururmm-agent"))
+            .arg(shipped("gururmm-agent"))
             .args([
                 "run",
                 // The benchmark server listens on loopback without TLS.
@@ -1197,7 +1202,7 @@ fn real_agent(scale: &Scale) -> Result<Value> {
     if child_of(watchdog_pid) != Some(pid) {
         bail!("the watchdog restarted the agent while it was measured");
     }
-    let size = std::fs::metadata(release("gururmm-agent"))?.len();
+    let size = std::fs::metadata(shipped("gururmm-agent"))?.len();
     let together = agent.average + supervisor.average;
     eprintln!(
         "real agent: RSS average {:.0} KiB ({} the {AGENT_RSS_BUDGET_KIB:.0} KiB budget), peak {} KiB sampled, {} KiB high-water mark over {:.1} min; CPU {:.3}% of a core ({} the {AGENT_CPU_BUDGET_PERCENT}% budget); binary {size} bytes",
@@ -1219,7 +1224,7 @@ fn real_agent(scale: &Scale) -> Result<Value> {
             crate::AGENT_BUDGET_BYTES
         );
     }
-    let watchdog_size = std::fs::metadata(release("gururmm-watchdog"))?.len();
+    let watchdog_size = std::fs::metadata(shipped("gururmm-watchdog"))?.len();
     eprintln!("watchdog binary {watchdog_size} bytes");
     if watchdog_size > crate::WATCHDOG_BUDGET_BYTES {
         bail!(
@@ -1288,10 +1293,10 @@ pub(crate) fn bench(args: &[String]) -> Result<()> {
             monitoring_seconds: 60,
         }
     };
-    // GURURMM_BENCH_PREBUILT=1 measures the release binaries already in
-    // target/release: a fat-LTO server build takes 15 minutes or more on a
-    // shared two-core machine, and cargo sometimes rebuilds one it built a
-    // moment before under the same command.
+    // GURURMM_BENCH_PREBUILT=1 measures the binaries already in
+    // target/release and target/agent: a release server build takes many
+    // minutes on a shared two-core machine, and cargo sometimes rebuilds one
+    // it built a moment before under the same command.
     let prebuilt = std::env::var_os("GURURMM_BENCH_PREBUILT").is_some();
     let mut packages = vec!["gururmm-server"];
     if !agent_only {
@@ -1306,8 +1311,7 @@ pub(crate) fn bench(args: &[String]) -> Result<()> {
     // server's tokio and other features, and the binary measured would not be
     // the one released. (The inventory scenario runs no real agent.)
     if !only_inventory && !prebuilt {
-        run(crate::cargo().args(["build", "--release", "-p", "gururmm-agent"]))?;
-        run(crate::cargo().args(["build", "--release", "-p", "gururmm-watchdog"]))?;
+        crate::build_shipped_agent(None)?;
     }
     let out = root().join("target/bench");
     let _ = std::fs::remove_dir_all(&out);

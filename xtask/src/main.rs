@@ -338,10 +338,30 @@ fn test() -> Result<()> {
     Ok(())
 }
 
-/// The agent's size budget (stripped release build), on Linux (checked by
+/// The cargo profile the agent and watchdog ship with (Cargo.toml: release,
+/// built for size); its binaries land in `target/[TARGET/]agent/`.
+pub(crate) const AGENT_PROFILE: &str = "agent";
+
+/// Builds the agent and its watchdog as they ship, on their own (built with
+/// the server, cargo would unify the server's tokio features into them), for
+/// `target` or this machine.
+pub(crate) fn build_shipped_agent(target: Option<&str>) -> Result<PathBuf> {
+    let mut build = cargo();
+    build.args(["build", "--locked", "--profile", AGENT_PROFILE]);
+    build.args(["-p", "gururmm-agent", "-p", "gururmm-watchdog"]);
+    let mut dir = root().join("target");
+    if let Some(target) = target {
+        build.args(["--target", target]);
+        dir.push(target);
+    }
+    run(&mut build)?;
+    Ok(dir.join(AGENT_PROFILE))
+}
+
+/// The agent's size budget (stripped `agent` profile build), on Linux (checked by
 /// `bench`) and Windows (`dist windows`) alike.
 pub(crate) const AGENT_BUDGET_BYTES: u64 = 4 * 1024 * 1024;
-/// The watchdog's size budget (stripped release build), checked by `bench`
+/// The watchdog's size budget (stripped `agent` profile build), checked by `bench`
 /// and `dist windows`.
 pub(crate) const WATCHDOG_BUDGET_BYTES: u64 = 1024 * 1024;
 
@@ -349,9 +369,9 @@ pub(crate) const WATCHDOG_BUDGET_BYTES: u64 = 1024 * 1024;
 /// directory (`GURURMM_RELEASES_DIR`).
 const WINDOWS_INSTALLER: &str = "gururmm-agent-windows-x86_64.msi";
 
-/// `dist windows`: the Windows agent and watchdog as shipped, release and
-/// stripped (the release profile strips), within their budgets, and their
-/// installer, all in `target/dist/`. Built with the release profile's whole-program (fat) LTO.
+/// `dist windows`: the Windows agent and watchdog as shipped (the `agent`
+/// profile: built for size, stripped, whole-program LTO), within their
+/// budgets, and their installer, all in `target/dist/`.
 pub(crate) fn dist(args: &[String]) -> Result<()> {
     match args.first().map(String::as_str) {
         Some("windows") => {}
@@ -360,11 +380,7 @@ pub(crate) fn dist(args: &[String]) -> Result<()> {
     if !rust_target_installed(WINDOWS_TARGET) {
         bail!("the Rust target {WINDOWS_TARGET} is missing: rustup target add {WINDOWS_TARGET}");
     }
-    run(cargo()
-        .args(["build", "--release"])
-        .args(WINDOWS_PACKAGES)
-        .args(["--target", WINDOWS_TARGET]))?;
-    let built = root().join("target").join(WINDOWS_TARGET).join("release");
+    let built = build_shipped_agent(Some(WINDOWS_TARGET))?;
     let mib = |bytes: u64| bytes as f64 / (1024.0 * 1024.0);
     for (name, budget) in [
         (msi::AGENT_EXE, AGENT_BUDGET_BYTES),

@@ -7,9 +7,9 @@
 //! gururmm-release keygen  --secret-key signing.key --public-key signing.pub --password-file pw
 //! gururmm-release certify --root-key root.key --password-file pw --signing-key signing.pub \
 //!                         --sequence 1 --releases-dir /srv/gururmm/releases
-//! gururmm-release sign    --key signing.key --password-file pw --artifact target/release/gururmm-agent \
+//! gururmm-release sign    --key signing.key --password-file pw --artifact target/agent/gururmm-agent \
 //!                         --version 0.2.0 --platform linux --arch x86_64 --releases-dir /srv/gururmm/releases
-//! gururmm-release sign    --product gururmm-watchdog --artifact target/release/gururmm-watchdog … (the same)
+//! gururmm-release sign    --product gururmm-watchdog --artifact target/agent/gururmm-watchdog … (the same)
 //! gururmm-release sign    --product gururmm-agent-deb --artifact target/package/gururmm-agent_0.2.0_amd64.deb … (the same)
 //! gururmm-release verify  --root root.pub --releases-dir /srv/gururmm/releases \
 //!                         --artifact gururmm-agent-0.2.0-linux-x86_64

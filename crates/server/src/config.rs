@@ -424,6 +424,9 @@ impl Config {
         {
             bail!("max_unauthenticated_connections_per_address, agent_frames_per_second, agent_samples_per_minute and event_retention_days must be at least 1");
         }
+        if let Some(url) = &self.public_url {
+            validate_public_url(url)?;
+        }
         if self.trusted_proxies.len() > 64 {
             bail!("trusted_proxies may list at most 64 addresses or ranges");
         }
@@ -580,6 +583,24 @@ fn env_value(key: &str, value: &str) -> anyhow::Result<toml::Value> {
     }
 }
 
+/// `public_url` is given to agents, install commands and passkeys as it is:
+/// an absolute http(s) URL with an ASCII host (an internationalized name in
+/// its punycode form; docs/operations.md says why).
+fn validate_public_url(url: &str) -> anyhow::Result<()> {
+    let parsed = reqwest::Url::parse(url).map_err(|error| {
+        let hint = if url.is_ascii() {
+            ""
+        } else {
+            " (write an internationalized host name in its punycode form, xn--…)"
+        };
+        anyhow::anyhow!("public_url {url:?} is not a valid URL: {error}{hint}")
+    })?;
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
+        bail!("public_url must be an http:// or https:// address with a host, not {url:?}");
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -648,6 +669,24 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.to_string().contains("between 5 and 86400"));
+    }
+
+    #[test]
+    fn a_public_url_must_be_an_ascii_http_address() {
+        let load = |url: &str| {
+            Config::load_from(
+                &CliOverrides::default(),
+                env(&[("GURURMM_PUBLIC_URL", url)]),
+            )
+        };
+        assert!(load("https://rmm.example.com").is_ok());
+        assert!(load("https://xn--bcher-kva.example/").is_ok());
+        let err = load("https://bücher.example").unwrap_err().to_string();
+        assert!(err.contains("punycode"), "{err}");
+        let err = load("rmm.example.com").unwrap_err().to_string();
+        assert!(err.contains("not a valid URL"), "{err}");
+        let err = load("ftp://rmm.example.com").unwrap_err().to_string();
+        assert!(err.contains("http:// or https://"), "{err}");
     }
 
     #[test]
