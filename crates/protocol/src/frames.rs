@@ -2,7 +2,8 @@
 
 use crate::checks::{CheckResult, CheckSpec};
 use crate::commands::{CommandId, CommandRequest, CommandResult, OutputStream};
-use crate::ids::AgentId;
+use crate::discovery::{FoundHost, ScanOutcome, ScanRequest};
+use crate::ids::{AgentId, DiscoveryScanId};
 use crate::inventory::{InventoryOutcome, DEFAULT_INVENTORY_INTERVAL_SECONDS};
 use crate::metrics::{MetricSample, NetworkInterface};
 use crate::updates::{UpdateOffer, UpdateReport, WatchdogEvent};
@@ -140,6 +141,23 @@ pub enum AgentFrame {
         #[serde(default)]
         last: bool,
     },
+    /// A discovery scan's progress: every address numbered below `done` is
+    /// probed (see [`crate::discovery`]), and these hosts answered (at most
+    /// [`crate::discovery::MAX_HOSTS_PER_FRAME`]).
+    DiscoveryProgress {
+        scan_id: DiscoveryScanId,
+        done: u32,
+        total: u32,
+        #[serde(default)]
+        hosts: Vec<FoundHost>,
+    },
+    /// The scan ended; its last hosts came in progress frames before this.
+    DiscoveryFinished {
+        scan_id: DiscoveryScanId,
+        outcome: ScanOutcome,
+        #[serde(default)]
+        message: String,
+    },
 }
 
 impl AgentFrame {
@@ -245,6 +263,12 @@ pub enum ServerFrame {
     },
     /// Collect and upload an inventory now (the dashboard's refresh).
     InventoryRefresh,
+    /// Scan the network (replacing a scan in progress on the agent).
+    DiscoveryScan(ScanRequest),
+    /// Stop the scan and report it `cancelled`.
+    DiscoveryCancel {
+        scan_id: DiscoveryScanId,
+    },
 }
 
 /// Why the server closed an agent connection. Sent as the WebSocket close code

@@ -162,3 +162,11 @@ id_type!(
     /// An update policy (channel and window) at one scope.
     UpdatePolicyId
 );
+id_type!(
+    /// A network discovery scan.
+    DiscoveryScanId
+);
+id_type!(
+    /// A device found on a site's network by discovery.
+    DeviceId
+);

@@ -11,6 +11,7 @@
 
 pub mod checks;
 pub mod commands;
+pub mod discovery;
 pub mod enroll;
 pub mod frames;
 pub mod ids;
@@ -30,7 +31,7 @@ pub use frames::{
 };
 pub use ids::{
     AgentId, AgentUpdateId, AlertId, ApiKeyId, CheckTemplateId, ClientId, CustomFieldId,
-    DeliveryId, EnrollmentKeyId, EnrollmentRequestId, InstallerLinkId, InvitationId, JobId,
+    DeliveryId, DeviceId, DiscoveryScanId, EnrollmentKeyId, EnrollmentRequestId, InstallerLinkId, InvitationId, JobId,
     MaintenanceWindowId, NotificationChannelId, OrganizationId, PolicyAssignmentId, PolicyId,
     RoleId, RolloutId, SavedViewId, ScriptId, SiteId, SsoProviderId, UpdatePolicyId, UserId,
     VaultEntryId,

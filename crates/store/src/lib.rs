@@ -22,6 +22,7 @@ mod checks;
 mod commands;
 mod custom_fields;
 mod deleted_agents;
+mod discovery;
 mod enrollment;
 mod enrollment_keys;
 mod installer_links;
@@ -66,6 +67,10 @@ pub use custom_fields::{
     CustomValueMatch, NewCustomField,
 };
 pub use deleted_agents::{DeletedAgent, DeletedAgentStore};
+pub use discovery::{
+    DevicePatch, DiscoveredDevice, DiscoveryScan, DiscoveryStore, NewDiscoveryScan, ScanStatus,
+    Sighting, SiteAgentAddresses,
+};
 pub use enrollment::{EnrollmentRequest, EnrollmentStore};
 pub use enrollment_keys::{
     EnrollmentKey, EnrollmentKeyStore, KeyRefusal, KeyUse, NewEnrollmentKey,
@@ -207,6 +212,7 @@ pub trait Store:
     + UpdateStore
     + RolloutStore
     + InventoryStore
+    + DiscoveryStore
     + Send
     + Sync
     + 'static
@@ -237,7 +243,7 @@ pub struct PoolUse {
 pub mod prelude {
     pub use crate::{
         AgentStore, AlertStore, ApiKeyStore, AuditStore, CheckStore, CommandStore,
-        CustomFieldStore, DeletedAgentStore, EnrollmentKeyStore, EnrollmentStore,
+        CustomFieldStore, DeletedAgentStore, DiscoveryStore, EnrollmentKeyStore, EnrollmentStore,
         InstallerLinkStore, InventoryStore, InvitationStore, JobStore, MaintenanceStore,
         MetricStore, NotificationStore, PolicyStore, RolloutStore, SavedViewStore, ScriptStore,
         SecondFactorStore, SsoStore, Store, TenancyStore, UpdateStore, UserStore, WebauthnStore,

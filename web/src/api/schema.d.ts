@@ -1387,6 +1387,75 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/devices/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Forgets a device (a later scan that sees it again adds it back). */
+        delete: operations["delete_device"];
+        options?: never;
+        head?: never;
+        /** Names, types or annotates a device. */
+        patch: operations["update_device"];
+        trace?: never;
+    };
+    "/api/v1/discovery-defaults": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The scan form's defaults and limits. */
+        get: operations["discovery_defaults"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/discovery-scans/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One scan, with its progress. */
+        get: operations["get_scan"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/discovery-scans/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Stops a queued or running scan; what it found so far stays. */
+        post: operations["cancel_scan"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/enrollment-keys/{id}/revoke": {
         parameters: {
             query?: never;
@@ -2329,6 +2398,44 @@ export interface paths {
         /** Sets or clears the site's values by key. */
         put: operations["set_site_custom_fields"];
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sites/{id}/devices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The site's discovered devices, by address. */
+        get: operations["list_devices"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sites/{id}/discovery-scans": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The site's scans, newest first (the last 50). */
+        get: operations["list_scans"];
+        put?: never;
+        /**
+         * Starts a scan of the site's network by one of its agents. It runs at once
+         *     when the agent is connected, else when it connects (`queued` until then).
+         */
+        post: operations["start_scan"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3749,6 +3856,123 @@ export interface components {
          * @enum {string}
          */
         DeliveryStatus: "pending" | "sent" | "failed";
+        /** @description A device found on a site's network. */
+        Device: {
+            /**
+             * @description By the site's newest completed scan: `new` (it saw the device first)
+             *     or `missing` (in its ranges, not seen); `null` otherwise.
+             */
+            change?: string | null;
+            device_type?: string | null;
+            /** Format: date-time */
+            first_seen: string;
+            /** @description From reverse DNS. */
+            hostname?: string | null;
+            id: components["schemas"]["DeviceId"];
+            ip: string;
+            /** Format: date-time */
+            last_seen: string;
+            mac?: string | null;
+            managed_agent_hostname?: string | null;
+            managed_agent_id?: null | components["schemas"]["AgentId"];
+            /** @description Set by a technician. */
+            name?: string | null;
+            notes: string;
+            open_ports: number[];
+            /** @description A guess from the open ports (`windows`, `printer`, `linux or unix`…). */
+            os_guess?: string | null;
+            site_id: components["schemas"]["SiteId"];
+            /** @description The MAC address's registered vendor. */
+            vendor?: string | null;
+        };
+        /**
+         * Format: uuid
+         * @description A device found on a site's network by discovery.
+         */
+        DeviceId: string;
+        DeviceList: {
+            items: components["schemas"]["Device"][];
+        };
+        /** @description Body of `PATCH /api/v1/devices/{id}`: the fields given change (`null` clears). */
+        DeviceUpdate: {
+            /**
+             * @description One of `workstation`, `server`, `laptop`, `printer`, `network`,
+             *     `phone`, `camera`, `iot`, `other`.
+             */
+            device_type?: string | null;
+            name?: string | null;
+            notes?: string | null;
+        };
+        /** @description What the scan form offers. */
+        DiscoveryDefaults: {
+            device_types: string[];
+            /** Format: int32 */
+            max_addresses: number;
+            max_ports: number;
+            max_ranges: number;
+            ports: number[];
+            /** Format: int32 */
+            rate_per_second: number;
+            /** Format: int32 */
+            timeout_ms: number;
+        };
+        DiscoveryScan: {
+            agent_hostname: string;
+            agent_id: components["schemas"]["AgentId"];
+            /** Format: date-time */
+            created_at: string;
+            created_by_email: string;
+            /**
+             * Format: int32
+             * @description Addresses probed, of `total`.
+             */
+            done: number;
+            /** Format: date-time */
+            finished_at?: string | null;
+            /**
+             * Format: int32
+             * @description Hosts that answered so far.
+             */
+            hosts_found: number;
+            id: components["schemas"]["DiscoveryScanId"];
+            message: string;
+            /** Format: int32 */
+            missing_devices: number;
+            /**
+             * Format: int32
+             * @description Once completed: devices it saw first, and devices in its ranges it did not see.
+             */
+            new_devices: number;
+            ports: number[];
+            /**
+             * Format: double
+             * @description Share of the addresses probed, 0 to 1.
+             */
+            progress: number;
+            ranges: string[];
+            /** Format: int32 */
+            rate_per_second: number;
+            site_id: components["schemas"]["SiteId"];
+            /** Format: date-time */
+            started_at?: string | null;
+            /**
+             * @description `queued` (waiting for its agent to connect), `running`, `completed`,
+             *     `cancelled` or `failed`.
+             */
+            status: string;
+            /** Format: int32 */
+            timeout_ms: number;
+            /** Format: int32 */
+            total: number;
+        };
+        /**
+         * Format: uuid
+         * @description A network discovery scan.
+         */
+        DiscoveryScanId: string;
+        DiscoveryScanList: {
+            items: components["schemas"]["DiscoveryScan"][];
+        };
         /** @description One physical (or virtual) disk, not a partition. */
         Disk: {
             kind: components["schemas"]["DiskKind"];
@@ -5174,6 +5398,28 @@ export interface components {
             query?: string;
             /** @description Shows the view to everyone of the organization (not for readonly users). */
             shared?: boolean;
+        };
+        /** @description Body of `POST /api/v1/sites/{id}/discovery-scans`. */
+        ScanRequest: {
+            /** @description The site's agent that runs the scan. */
+            agent_id: components["schemas"]["AgentId"];
+            /** @description 1 to 64 TCP ports (default: the 20 of `GET /api/v1/discovery-defaults`). */
+            ports?: number[] | null;
+            /**
+             * @description IPv4 ranges (`10.0.0.0/24`) or addresses, private networks only, at
+             *     most 16 ranges and 4,096 addresses in all.
+             */
+            ranges: string[];
+            /**
+             * Format: int32
+             * @description Connection attempts started per second, 1 to 1,000 (default 200).
+             */
+            rate_per_second?: number | null;
+            /**
+             * Format: int32
+             * @description Connect timeout per probe, 50 to 5,000 ms (default 500).
+             */
+            timeout_ms?: number | null;
         };
         Script: {
             category: string;
@@ -9652,6 +9898,159 @@ export interface operations {
             };
         };
     };
+    delete_device: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["DeviceId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_device: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["DeviceId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeviceUpdate"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Device"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    discovery_defaults: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DiscoveryDefaults"];
+                };
+            };
+        };
+    };
+    get_scan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["DiscoveryScanId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DiscoveryScan"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    cancel_scan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["DiscoveryScanId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DiscoveryScan"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     revoke_enrollment_key: {
         parameters: {
             query?: never;
@@ -12395,6 +12794,113 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_devices: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["SiteId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeviceList"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_scans: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["SiteId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DiscoveryScanList"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    start_scan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["SiteId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScanRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DiscoveryScan"];
                 };
             };
             404: {

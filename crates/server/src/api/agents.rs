@@ -433,7 +433,7 @@ fn agent_detail(
 
 /// `Some(value)` for a field that is present, `null` included, so that a
 /// missing field (`None`) can mean "leave it as it is".
-fn present<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+pub(crate) fn present<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
 where
     D: serde::Deserializer<'de>,
     T: Deserialize<'de>,

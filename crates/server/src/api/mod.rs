@@ -19,6 +19,7 @@ pub mod clients;
 pub mod commands;
 pub mod custom_fields;
 pub mod deleted_agents;
+pub mod discovery;
 pub mod enrollment_keys;
 pub mod enrollment_requests;
 pub mod events;
@@ -140,6 +141,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(updates::router())
         .merge(rollouts::router())
         .merge(inventory::router())
+        .merge(discovery::router())
         .merge(monitoring_router())
         .merge(commands_router())
 }

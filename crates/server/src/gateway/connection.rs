@@ -12,6 +12,7 @@ use crate::gateway::commands::CommandRelay;
 use crate::gateway::inventory::InventoryLink;
 use crate::gateway::presence::{Outbound, Registration, OUTBOUND_CAPACITY};
 use crate::services::agent_budgets::{self, AgentBudget};
+use crate::services::discovery;
 use crate::services::bus::{AgentStatus, LiveEvent};
 use crate::services::metrics::{to_record, IngestBatch, MetricsAck};
 use crate::services::updates;
@@ -390,6 +391,16 @@ where
     {
         return reason;
     }
+    // Its network discovery scan, from where it was.
+    if let Err(reason) = send_all(
+        sink,
+        Box::pin(discovery::dispatch(state, agent_id)).await,
+        close_requested,
+    )
+    .await
+    {
+        return reason;
+    }
     // A running rollout may have an update for it.
     state.rollout_wake.notify_one();
     // An update the agent has not answered yet (the offer may have been lost
@@ -460,6 +471,15 @@ where
                         if let Err(reason) = inventory.chunk(upload_id, data, last).await {
                             return Some(reason);
                         }
+                    }
+                    AgentFrame::DiscoveryProgress { scan_id, done, total, hosts } => {
+                        let report = (scan_id, done, total);
+                        if Box::pin(discovery::progress(state, (organization_id, agent_id), report, hosts)).await.is_err() {
+                            return Some(CloseReason::InvalidFrame);
+                        }
+                    }
+                    AgentFrame::DiscoveryFinished { scan_id, outcome, message } => {
+                        Box::pin(discovery::finished(state, (organization_id, agent_id), scan_id, outcome, &message)).await;
                     }
                     AgentFrame::CheckResults { batch_id, results, summary: _ } => {
                         if results.len() > MAX_RESULTS_PER_FRAME {

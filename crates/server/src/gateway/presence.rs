@@ -186,6 +186,11 @@ impl Presence {
         }
     }
 
+    /// Whether the agent has a connection to this server now.
+    pub fn is_connected(&self, agent_id: AgentId) -> bool {
+        self.lock().connections.contains_key(&agent_id)
+    }
+
     /// Hands something to the agent's connection; false when it is not connected.
     pub fn send(&self, agent_id: AgentId, outbound: Outbound) -> bool {
         let sender = self

@@ -17,6 +17,7 @@ pub mod bus;
 pub mod checks;
 pub mod commands;
 pub mod custom_fields;
+pub mod discovery;
 pub mod effective_policy;
 pub mod enrollment;
 pub mod error;

@@ -23,6 +23,7 @@ mod checks;
 mod commands;
 mod custom_fields;
 mod deleted_agents;
+mod discovery;
 mod enrollment;
 mod enrollment_keys;
 mod installer_links;
@@ -139,6 +140,7 @@ where
         + crate::UpdateStore
         + crate::RolloutStore
         + crate::InventoryStore
+        + crate::DiscoveryStore
         + crate::DeletedAgentStore
         + crate::PolicyStore
         + crate::CheckStore
