@@ -175,6 +175,7 @@ pub async fn run_session(
     shared.settings.send_replace(settings);
     shared.updates.welcomed();
     shared.inventory.connected();
+    shared.discovery.connected();
     Session {
         socket,
         shared,
@@ -449,6 +450,12 @@ impl Session<'_> {
             if let Some(frame) = inventory_frame {
                 self.send(&frame).await?;
             }
+            // A discovery scan's progress, one frame per turn.
+            let discovery_frame = self.shared.discovery.next_frame();
+            more_frames |= discovery_frame.is_some();
+            if let Some(frame) = discovery_frame {
+                self.send(&frame).await?;
+            }
             let silence_limit = self.heartbeat_every * 3;
             tokio::select! {
                 message = self.socket.next() => {
@@ -467,6 +474,7 @@ impl Session<'_> {
                 () = self.shared.checks.results_added.notified() => {}
                 () = self.shared.updates.changed.notified() => {}
                 () = self.shared.inventory.changed.notified() => {}
+                () = self.shared.discovery.changed.notified() => {}
                 _ = command_changes.changed(), if !more_frames => {}
                 () = std::future::ready(()), if more_frames => {}
                 changed = interfaces.changed() => {
@@ -573,6 +581,8 @@ impl Session<'_> {
                 .inventory
                 .acknowledged(upload_id, outcome, &message),
             Ok(ServerFrame::InventoryRefresh) => self.shared.inventory.refresh(),
+            Ok(ServerFrame::DiscoveryScan(request)) => self.shared.discovery.start(request),
+            Ok(ServerFrame::DiscoveryCancel { scan_id }) => self.shared.discovery.cancel(scan_id),
             // A newer server may send frames this agent does not know yet.
             Err(error) => tracing::warn!("ignoring a frame the agent does not understand: {error}"),
         }

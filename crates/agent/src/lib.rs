@@ -22,6 +22,7 @@ pub mod buffer;
 pub mod checks;
 pub mod collectors;
 pub mod connection;
+pub mod discovery;
 pub mod enroll;
 pub mod enroll_key;
 pub mod exec;

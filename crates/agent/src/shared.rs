@@ -37,6 +37,8 @@ pub struct Shared {
     /// Inventory uploads: the server's go, acknowledgements and refreshes
     /// in, offers and chunks out.
     pub inventory: Arc<InventoryUploads>,
+    /// Network discovery scans: the server's requests in, progress out.
+    pub discovery: Arc<crate::discovery::Scans>,
 }
 
 impl Shared {
@@ -51,6 +53,7 @@ impl Shared {
             checks,
             updates: Arc::new(Updates::default()),
             inventory: Arc::new(InventoryUploads::default()),
+            discovery: Arc::new(crate::discovery::Scans::default()),
             buffer: Mutex::new(SampleBuffer::new(buffer_capacity)),
             sample_added: Notify::new(),
             settings: watch::Sender::new(sanitize_settings(settings)),

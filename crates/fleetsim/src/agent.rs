@@ -572,6 +572,8 @@ async fn serve(
                         finished.remove(&id);
                     }
                     ServerFrame::CancelCommand { .. } | ServerFrame::HeartbeatAck | ServerFrame::Settings { .. } | ServerFrame::Welcome { .. } => {}
+                    // Simulated agents scan nothing (the discovery scenario uses the real agent).
+                    ServerFrame::DiscoveryScan(_) | ServerFrame::DiscoveryCancel { .. } => {}
                     ServerFrame::UpdateOffer(offer) => {
                         // Installed at once, as a watchdog reports it: the rollout's gate sees it.
                         Stats::add(&stats.update_offers, 1);

@@ -13,6 +13,7 @@ mod binaries;
 mod agent;
 mod cli;
 mod clones;
+mod discovery;
 // `install --root` writes the Linux layout; the test reads Unix modes.
 #[cfg(target_os = "linux")]
 mod install;

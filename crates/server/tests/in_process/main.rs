@@ -19,6 +19,7 @@ mod client_scope;
 mod command_jobs;
 mod commands;
 mod custom_fields;
+mod discovery;
 mod gateway;
 mod installers;
 mod inventory;

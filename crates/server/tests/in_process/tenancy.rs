@@ -8,7 +8,7 @@
 
 use crate::support::*;
 use gururmm_protocol::checks::CheckState;
-use gururmm_store::{AlertKind, CheckStatus, NewAlert, Role, Severity};
+use gururmm_store::{AlertKind, CheckStatus, NewAlert, Role, Severity, Sighting};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -168,6 +168,38 @@ async fn tenant(server: &TestServer, admin: String, technician: String, tag: &st
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{stream}");
+    // A discovery scan (queued: the agent is not connected) and a device it found.
+    let (status, scan) = server
+        .post(
+            &format!("/api/v1/sites/{site}/discovery-scans"),
+            &admin,
+            json!({"agent_id": agent, "ranges": ["10.9.0.0/30"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{scan}");
+    let scan = scan["id"].as_str().unwrap().to_string();
+    server
+        .state
+        .store
+        .record_discovery_progress(
+            scan.parse().unwrap(),
+            1,
+            &[Sighting {
+                ip: "10.9.0.1".parse().unwrap(),
+                mac: None,
+                vendor: None,
+                hostname: Some(format!("printer-{tag}")),
+                open_ports: vec![9100],
+                os_guess: Some("printer".into()),
+            }],
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
+    let (_, devices) = server
+        .get(&format!("/api/v1/sites/{site}/devices"), &admin)
+        .await;
+    let device = devices["items"][0]["id"].as_str().unwrap().to_string();
     let alert = server
         .state
         .alerts
@@ -338,6 +370,8 @@ async fn tenant(server: &TestServer, admin: String, technician: String, tag: &st
         ("vault", vault_entry["id"].as_str().unwrap().to_string()),
         ("sso", sso["id"].as_str().unwrap().to_string()),
         ("webauthn", security_key.to_string()),
+        ("discovery-scans", scan),
+        ("devices", device),
     ]);
     Tenant {
         admin,
@@ -380,6 +414,10 @@ fn valid_body(method: &Method, path: &str, victim: &Tenant) -> Option<Value> {
         | "/api/v1/sites/{id}/custom-fields"
         | "/api/v1/clients/{id}/custom-fields" => json!({"values": {"asset_tag": "taken over"}}),
         "/api/v1/users/{id}" => json!({"role": "readonly"}),
+        "/api/v1/sites/{id}/discovery-scans" => {
+            json!({"agent_id": victim.ids["agents"], "ranges": ["10.8.0.0/30"]})
+        }
+        "/api/v1/devices/{id}" => json!({"name": "taken over"}),
         "/api/v1/roles/{id}" => json!({"name": "taken over", "permissions": ["manage_users"]}),
         "/api/v1/vault/{id}" | "/api/v1/clients/{id}/vault" => {
             json!({"name": "taken over", "kind": "note", "secret": "x"})
