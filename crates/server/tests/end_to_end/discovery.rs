@@ -95,3 +95,203 @@ async fn the_real_agent_scans_loopback_addresses_and_reports_open_ports() {
     assert!(ports("127.0.0.9").is_empty());
     drop((web, ssh_like));
 }
+
+/// Set in the copy of the namespace test that runs inside its namespace.
+const IN_NAMESPACE: &str = "GURURMM_E2E_DISCOVERY_NAMESPACE";
+const NAMESPACE_TEST: &str =
+    "discovery::the_real_agent_reads_a_neighbours_mac_in_a_network_namespace";
+
+/// Runs a command in the test's own namespace (or, with `nsenter`, in the
+/// neighbour's), failing the test if it fails.
+fn run(program: &str, args: &[&str]) -> String {
+    let output = std::process::Command::new(program)
+        .args(args)
+        .output()
+        .unwrap_or_else(|error| panic!("run {program} (util-linux, iproute2): {error}"));
+    assert!(
+        output.status.success(),
+        "{program} {args:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).trim().to_owned()
+}
+
+/// Whether network namespaces can be made here (root, `unshare`); under
+/// CI=true they must be.
+fn namespaces_available() -> bool {
+    let root = std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+    let tools = ["unshare", "nsenter", "ip"].iter().all(|tool| {
+        std::process::Command::new(tool)
+            .arg("--version")
+            .output()
+            .is_ok()
+    });
+    if root && tools {
+        return true;
+    }
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "CI=true but network namespaces cannot be made (root, unshare, nsenter and ip are needed)"
+    );
+    #[allow(clippy::print_stderr)] // tells a developer what did not run
+    {
+        eprintln!(
+            "note: not root or no unshare/nsenter/ip: the discovery namespace test did not run"
+        );
+    }
+    false
+}
+
+/// A host on a network the test makes: the test runs itself again in a
+/// network namespace of its own (server and agent on its loopback), adds a
+/// veth pair there and puts its other end in a second namespace with a
+/// listener. The agent's scan of that /29 finds the neighbour with its MAC
+/// (from the neighbour table its probes filled) and its open port, its own
+/// address on the link, and nothing at the addresses where no host is.
+#[tokio::test]
+async fn the_real_agent_reads_a_neighbours_mac_in_a_network_namespace() {
+    if std::env::var_os(IN_NAMESPACE).is_none() {
+        if !namespaces_available() {
+            return;
+        }
+        let status = std::process::Command::new("unshare")
+            .args(["--net", "--mount", "--"])
+            .arg(std::env::current_exe().expect("the test binary"))
+            .args([NAMESPACE_TEST, "--exact", "--nocapture", "--test-threads=1"])
+            .env(IN_NAMESPACE, "1")
+            .status()
+            .expect("run unshare as root");
+        assert!(
+            status.success(),
+            "the test failed inside its namespace: {status}"
+        );
+        return;
+    }
+    run("ip", &["link", "set", "lo", "up"]);
+    // sysfs shows the namespace it was mounted in: mount the new one's, in the
+    // test's own mount namespace, so the agent reads this namespace's interfaces.
+    run("mount", &["-t", "sysfs", "sysfs", "/sys"]);
+    // The neighbour: a second namespace, held by a process that sleeps in it.
+    let neighbour_namespace = gururmm_testing::ChildGuard(
+        std::process::Command::new("unshare")
+            .args(["--net", "--", "sleep", "600"])
+            .spawn()
+            .expect("unshare"),
+    );
+    let pid = neighbour_namespace.0.id().to_string();
+    // Its namespace exists once its process runs `sleep`.
+    eventually(
+        Duration::from_secs(10),
+        "the neighbour's namespace",
+        || async {
+            let own = std::fs::read_link("/proc/self/ns/net").ok()?;
+            let theirs = std::fs::read_link(format!("/proc/{pid}/ns/net")).ok()?;
+            let exe = std::fs::read_link(format!("/proc/{pid}/exe")).ok()?;
+            (own != theirs && exe.ends_with("sleep")).then_some(())
+        },
+    )
+    .await;
+    let inside = |args: &[&str]| {
+        let mut full = vec!["-t", pid.as_str(), "-n", "--"];
+        full.extend_from_slice(args);
+        run("nsenter", &full)
+    };
+    run(
+        "ip",
+        &[
+            "link", "add", "gdisc0", "type", "veth", "peer", "name", "gdisc1",
+        ],
+    );
+    run("ip", &["link", "set", "gdisc1", "netns", &pid]);
+    run("ip", &["addr", "add", "10.213.7.1/29", "dev", "gdisc0"]);
+    run("ip", &["link", "set", "gdisc0", "up"]);
+    inside(&["ip", "addr", "add", "10.213.7.2/29", "dev", "gdisc1"]);
+    inside(&["ip", "link", "set", "gdisc1", "up"]);
+    // (The neighbour's sysfs is not mounted anywhere: ask `ip`.)
+    let link = inside(&["ip", "-o", "link", "show", "gdisc1"]);
+    let neighbour_mac = link
+        .split_whitespace()
+        .skip_while(|word| *word != "link/ether")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no MAC in {link}"))
+        .to_owned();
+    let _listener = gururmm_testing::ChildGuard(
+        std::process::Command::new("nsenter")
+            .args(["-t", &pid, "-n", "--", "python3", "-c"])
+            .arg(
+                "import socket, time\n\
+                 s = socket.socket()\n\
+                 s.bind(('10.213.7.2', 8022))\n\
+                 s.listen(16)\n\
+                 while True:\n    c, _ = s.accept()\n    c.close()\n",
+            )
+            .spawn()
+            .expect("python3"),
+    );
+    eventually(Duration::from_secs(20), "the neighbour listens", || async {
+        tokio::net::TcpStream::connect("10.213.7.2:8022")
+            .await
+            .ok()
+            .map(drop)
+    })
+    .await;
+    // The connection above filled the neighbour table: empty it, so only the scan fills it.
+    run("ip", &["neigh", "flush", "dev", "gdisc0"]);
+
+    let database = TestDatabase::sqlite().await;
+    let data = tempfile::tempdir().unwrap();
+    let setup = ServerSetup::new(data.path(), &database.url, &[]);
+    let _server = setup.start().await;
+    let api = setup.api().await;
+    let key = api.enrollment_key().await;
+    let _agent = start_agent(
+        &setup.base,
+        &data.path().join("agent-state"),
+        "e2e-neighbour",
+        Some(&key),
+    );
+    let agent = eventually(Duration::from_secs(60), "the agent is online", || async {
+        let list = api.get("/api/v1/agents?online=true").await;
+        list["items"].get(0).cloned()
+    })
+    .await;
+    let site = agent["site_id"].as_str().unwrap();
+    let scan = api
+        .post(
+            &format!("/api/v1/sites/{site}/discovery-scans"),
+            json!({"agent_id": agent["id"], "ranges": ["10.213.7.0/29"], "ports": [8022, 8023],
+                   "timeout_ms": 300, "rate_per_second": 200}),
+        )
+        .await;
+    let id = scan["id"].as_str().unwrap();
+    let done = eventually(Duration::from_secs(60), "the scan completes", || async {
+        let scan = api.get(&format!("/api/v1/discovery-scans/{id}")).await;
+        (scan["status"] == "completed").then_some(scan)
+    })
+    .await;
+    let devices = api.get(&format!("/api/v1/sites/{site}/devices")).await;
+    let devices = devices["items"].as_array().unwrap();
+    let ips: Vec<&str> = devices.iter().filter_map(|d| d["ip"].as_str()).collect();
+    assert_eq!(
+        ips,
+        ["10.213.7.1", "10.213.7.2"],
+        "no host at .3 to .6: {done}"
+    );
+    let neighbour = &devices[1];
+    assert_eq!(neighbour["mac"], neighbour_mac.as_str(), "{neighbour}");
+    assert_eq!(neighbour["open_ports"], json!([8022]));
+    // The agent's own address on the link is the agent, once it has reported its interfaces.
+    eventually(
+        Duration::from_secs(60),
+        "the agent's own address is matched to it",
+        || async {
+            let devices = api.get(&format!("/api/v1/sites/{site}/devices")).await;
+            (devices["items"][0]["managed_agent_id"] == agent["id"]).then_some(())
+        },
+    )
+    .await;
+    drop(neighbour_namespace);
+}
