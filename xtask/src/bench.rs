@@ -25,6 +25,7 @@ use std::time::{Duration, Instant};
 mod agent_list;
 mod audit;
 mod dark_site;
+mod discovery;
 mod inventory;
 mod rollout;
 mod windows_agent;
@@ -1232,8 +1233,11 @@ fn real_agent(scale: &Scale) -> Result<Value> {
             crate::WATCHDOG_BUDGET_BYTES
         );
     }
+    // Then a network sweep by the same agent (issue 17).
+    let sweep = discovery::sweep(&server, &agent_id, pid)?;
     drop(watchdog);
     Ok(json!({
+        "discovery": sweep,
         "minutes": scale.agent_minutes,
         "rss_average_kib": agent.average,
         "rss_peak_kib": agent.peak,

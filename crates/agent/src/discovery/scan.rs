@@ -85,23 +85,75 @@ impl Enrich for SystemEnrich {
     }
 }
 
+/// Reverse lookups running at most at once, across reports (a lookup has no
+/// timeout of its own: one the report stopped waiting for still holds its
+/// thread until the resolver gives up).
+const NAME_LOOKUPS_AT_ONCE: usize = 32;
+/// How long a report waits for its names: a network whose DNS server does
+/// not answer costs each report this, not a resolver timeout per host.
+const NAME_WAIT: Duration = Duration::from_secs(2);
+static NAME_LOOKUPS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
 fn enrich_blocking(candidates: Vec<(Ipv4Addr, bool, Vec<u16>)>) -> Vec<FoundHost> {
+    use std::sync::atomic::Ordering;
     let table = neighbours::read();
-    candidates
+    let mut found: Vec<FoundHost> = candidates
         .into_iter()
         .filter_map(|(ip, answered, open_ports)| {
             let mac = table.get(&ip).cloned();
-            if !answered && mac.is_none() {
-                return None;
-            }
-            Some(FoundHost {
+            (answered || mac.is_some()).then_some(FoundHost {
                 ip,
                 mac,
-                hostname: reverse_name(ip),
+                hostname: None,
                 open_ports,
             })
         })
-        .collect()
+        .collect();
+    // Workers take the hosts in turn, within the server-wide bound.
+    let ips: std::sync::Arc<Vec<Ipv4Addr>> =
+        std::sync::Arc::new(found.iter().map(|h| h.ip).collect());
+    let next = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let (names, named) = std::sync::mpsc::channel();
+    for _ in 0..ips.len().min(NAME_LOOKUPS_AT_ONCE) {
+        if NAME_LOOKUPS.fetch_add(1, Ordering::SeqCst) >= NAME_LOOKUPS_AT_ONCE {
+            NAME_LOOKUPS.fetch_sub(1, Ordering::SeqCst);
+            break;
+        }
+        let (names, ips, next) = (names.clone(), ips.clone(), next.clone());
+        let spawned = std::thread::Builder::new()
+            .name("reverse-dns".into())
+            .spawn(move || {
+                while let Some(&ip) = ips.get(next.fetch_add(1, Ordering::SeqCst)) {
+                    if names.send((ip, reverse_name(ip))).is_err() {
+                        break;
+                    }
+                }
+                NAME_LOOKUPS.fetch_sub(1, Ordering::SeqCst);
+            });
+        if spawned.is_err() {
+            NAME_LOOKUPS.fetch_sub(1, Ordering::SeqCst);
+            break;
+        }
+    }
+    drop(names);
+    let deadline = std::time::Instant::now() + NAME_WAIT;
+    let mut by_ip: std::collections::HashMap<Ipv4Addr, String> = std::collections::HashMap::new();
+    for _ in 0..ips.len() {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match named.recv_timeout(left) {
+            Ok((ip, Some(name))) => {
+                by_ip.insert(ip, name);
+            }
+            Ok((_, None)) => {}
+            Err(_) => break,
+        }
+    }
+    // The receiver goes: workers still resolving stop after their current host.
+    drop(named);
+    for host in &mut found {
+        host.hostname = by_ip.remove(&host.ip);
+    }
+    found
 }
 
 /// The address's name from reverse DNS (the hosts file included), if it
