@@ -272,10 +272,16 @@ mod tests {
         let p = plan(&["10.0.0.0/30", "192.168.1.7", "127.0.0.2/31"]).unwrap();
         assert_eq!(p.total, 2 + 1 + 2);
         let all: Vec<_> = (0..p.total).map(|i| p.address(i).unwrap()).collect();
-        let expected: Vec<Ipv4Addr> = ["10.0.0.1", "10.0.0.2", "192.168.1.7", "127.0.0.2", "127.0.0.3"]
-            .iter()
-            .map(|a| a.parse().unwrap())
-            .collect();
+        let expected: Vec<Ipv4Addr> = [
+            "10.0.0.1",
+            "10.0.0.2",
+            "192.168.1.7",
+            "127.0.0.2",
+            "127.0.0.3",
+        ]
+        .iter()
+        .map(|a| a.parse().unwrap())
+        .collect();
         assert_eq!(all, expected);
         assert_eq!(p.address(p.total), None);
         assert!(p.contains("10.0.0.2".parse().unwrap()));
@@ -288,12 +294,18 @@ mod tests {
         for (ranges, message) in [
             (vec![], "at least one"),
             (vec!["10.0.0.0/33"], "prefix length"),
-            (vec!["10.0.0.1/24"], "host bits set: the range is 10.0.0.0/24"),
+            (
+                vec!["10.0.0.1/24"],
+                "host bits set: the range is 10.0.0.0/24",
+            ),
             (vec!["fd00::/120"], "only IPv4"),
             (vec!["ten.0.0.0/8"], "not an IPv4"),
             (vec!["8.8.8.0/24"], "not a private network"),
             (vec!["10.0.0.0/16"], "at most 4096"),
-            (vec!["10.0.0.0/24", "10.0.0.128/25"], "overlaps \"10.0.0.0/24\""),
+            (
+                vec!["10.0.0.0/24", "10.0.0.128/25"],
+                "overlaps \"10.0.0.0/24\"",
+            ),
         ] {
             let error = plan(&ranges).unwrap_err();
             assert!(error.contains(message), "{ranges:?}: {error}");
@@ -318,7 +330,11 @@ mod tests {
             ("127.0.0.9", true),
             ("1.1.1.1", false),
         ] {
-            assert_eq!(is_scannable(address.parse().unwrap()), scannable, "{address}");
+            assert_eq!(
+                is_scannable(address.parse().unwrap()),
+                scannable,
+                "{address}"
+            );
         }
     }
 

@@ -31,10 +31,10 @@ pub use frames::{
 };
 pub use ids::{
     AgentId, AgentUpdateId, AlertId, ApiKeyId, CheckTemplateId, ClientId, CustomFieldId,
-    DeliveryId, DeviceId, DiscoveryScanId, EnrollmentKeyId, EnrollmentRequestId, InstallerLinkId, InvitationId, JobId,
-    MaintenanceWindowId, NotificationChannelId, OrganizationId, PolicyAssignmentId, PolicyId,
-    RoleId, RolloutId, SavedViewId, ScriptId, SiteId, SsoProviderId, UpdatePolicyId, UserId,
-    VaultEntryId,
+    DeliveryId, DeviceId, DiscoveryScanId, EnrollmentKeyId, EnrollmentRequestId, InstallerLinkId,
+    InvitationId, JobId, MaintenanceWindowId, NotificationChannelId, OrganizationId,
+    PolicyAssignmentId, PolicyId, RoleId, RolloutId, SavedViewId, ScriptId, SiteId, SsoProviderId,
+    UpdatePolicyId, UserId, VaultEntryId,
 };
 pub use metrics::{
     primary_local_address, CollectorError, CollectorErrorKind, DiskUsage, FanReading, LoggedInUser,

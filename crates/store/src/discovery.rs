@@ -167,11 +167,8 @@ pub trait DiscoveryStore {
     /// The agent's queued and running scans (at most one, by the server's rule).
     async fn active_discovery_scans(&self, agent: AgentId) -> StoreResult<Vec<DiscoveryScan>>;
     /// Marks a queued scan running (a running one stays as it is).
-    async fn start_discovery_scan(
-        &self,
-        id: DiscoveryScanId,
-        at: DateTime<Utc>,
-    ) -> StoreResult<()>;
+    async fn start_discovery_scan(&self, id: DiscoveryScanId, at: DateTime<Utc>)
+        -> StoreResult<()>;
     /// Stores a progress report of an active scan in one transaction: its
     /// sightings (a device per address, created or updated) and its progress
     /// (`done` only grows). False, storing nothing, when the scan is not

@@ -341,9 +341,7 @@ fn device_patch(body: DeviceUpdate) -> ApiResult<DevicePatch> {
             .map(|value| {
                 value
                     .filter(|v| !v.trim().is_empty())
-                    .map(|v| {
-                        crate::text::valid_line(field, &v, discovery::MAX_DEVICE_NAME_CHARS)
-                    })
+                    .map(|v| crate::text::valid_line(field, &v, discovery::MAX_DEVICE_NAME_CHARS))
                     .transpose()
             })
             .transpose()
@@ -439,9 +437,7 @@ pub struct DiscoveryDefaults {
 #[utoipa::path(get, path = "/api/v1/discovery-defaults", tag = "discovery",
     security(("bearer" = ["view_agents"])),
     responses((status = 200, body = DiscoveryDefaults)))]
-pub async fn discovery_defaults(
-    Can(..): Can<need::ViewAgents>,
-) -> Json<DiscoveryDefaults> {
+pub async fn discovery_defaults(Can(..): Can<need::ViewAgents>) -> Json<DiscoveryDefaults> {
     use gururmm_protocol::discovery as limits;
     Json(DiscoveryDefaults {
         ports: limits::DEFAULT_PORTS.to_vec(),

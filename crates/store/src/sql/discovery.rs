@@ -9,7 +9,8 @@ use async_trait::async_trait;
 use gururmm_protocol::{AgentId, DeviceId, DiscoveryScanId, OrganizationId, SiteId};
 use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Type};
 
-const SCAN_COLUMNS: &str = "id, organization_id, site_id, agent_id, agent_hostname, ranges, ports, \
+const SCAN_COLUMNS: &str =
+    "id, organization_id, site_id, agent_id, agent_hostname, ranges, ports, \
      timeout_ms, rate_per_second, status, done, total, hosts_found, new_devices, missing_devices, \
      message, created_at, created_by_email, started_at, finished_at";
 
