@@ -144,7 +144,7 @@ function ScanFormFields({
             </SelectTrigger>
             <SelectContent>
               {agents.map((candidate) => (
-                <SelectItem key={candidate.id} value={candidate.id}>
+                <SelectItem key={candidate.id} value={candidate.id} data-testid="scan-agent-option" data-agent-id={candidate.id}>
                   {candidate.alias ? `${candidate.alias} (${candidate.hostname})` : candidate.hostname} · {candidate.status}
                 </SelectItem>
               ))}
