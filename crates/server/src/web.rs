@@ -46,6 +46,7 @@ pub const DASHBOARD_ROUTES: &[&str] = &[
     "/clients",
     "/clients/$clientId",
     "/sites/$siteId",
+    "/sites/$siteId/discovery",
     "/scripts",
     "/scripts/new",
     "/scripts/$scriptId",

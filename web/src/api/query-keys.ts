@@ -21,4 +21,5 @@ export const rootKeys = {
   updates: ["updates"],
   rollouts: ["rollouts"],
   inventory: ["inventory"],
+  discovery: ["discovery"],
 } as const;

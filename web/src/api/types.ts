@@ -163,3 +163,12 @@ export type LocalUser = Schemas["LocalUser"];
 export type LocalGroup = Schemas["LocalGroup"];
 export type SoftwareHit = Schemas["SoftwareHit"];
 export type SoftwareSummaryItem = Schemas["SoftwareSummaryItem"];
+
+/** Network discovery: scans of a site's network by one of its agents, and the devices found. */
+export type DiscoveryScan = Schemas["DiscoveryScan"];
+export type DiscoveryScanList = Schemas["DiscoveryScanList"];
+export type DiscoveryDefaults = Schemas["DiscoveryDefaults"];
+export type ScanRequest = Schemas["ScanRequest"];
+export type Device = Schemas["Device"];
+export type DeviceList = Schemas["DeviceList"];
+export type DeviceUpdate = Schemas["DeviceUpdate"];

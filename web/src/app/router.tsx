@@ -5,6 +5,7 @@ import { parseAgentListSearch, parseAgentPageSearch } from "@/features/agents/ag
 import { parseAlertListSearch } from "@/features/alerts/alert-list-search";
 import { parseFleetCheckListSearch } from "@/features/fleet-checks/fleet-check-list-search";
 import { parseSoftwareSearch } from "@/features/inventory/software-search";
+import { parseDiscoverySearch } from "@/features/discovery/discovery-search";
 import { parseDeletedAgentListSearch } from "@/features/agents/deleted-agent-list-search";
 import { parseCommandHistorySearch } from "@/features/commands/command-history-search";
 import { parseJobListSearch, parseJobPageSearch } from "@/features/jobs/job-list-search";
@@ -140,6 +141,13 @@ const siteRoute = createRoute({
   getParentRoute: () => authedRoute,
   path: "/sites/$siteId",
   component: SiteRoute,
+});
+
+const siteDiscoveryRoute = createRoute({
+  getParentRoute: () => authedRoute,
+  path: "/sites/$siteId/discovery",
+  validateSearch: parseDiscoverySearch,
+  component: lazyRouteComponent(() => import("./routes/discovery-routes"), "DiscoveryRoute"),
 });
 
 const scriptsRoute = createRoute({
@@ -302,6 +310,7 @@ const routeTree = rootRoute.addChildren([
     clientsRoute,
     clientRoute,
     siteRoute,
+    siteDiscoveryRoute,
     scriptsRoute,
     newScriptRoute,
     scriptRoute,

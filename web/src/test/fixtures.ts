@@ -10,6 +10,8 @@ import type {
   Command,
   DeletedAgent,
   Delivery,
+  Device,
+  DiscoveryScan,
   FleetCheck,
   MaintenanceWindow,
   Overview,
@@ -386,6 +388,56 @@ export function agentRelease(version: string, overrides: Partial<AgentRelease> =
     sha256: "ab".repeat(32),
     released_at: "2026-05-01T00:00:00Z",
     expires_at: "2099-01-01T00:00:00Z",
+    ...overrides,
+  };
+}
+
+/** A completed scan of HQ's 192.168.1.0/24 from web01 an hour ago that found nothing new. */
+export function discoveryScan(overrides: Partial<DiscoveryScan> = {}): DiscoveryScan {
+  return {
+    id: "scan-1",
+    site_id: "s",
+    agent_id: "a",
+    agent_hostname: "web01",
+    ranges: ["192.168.1.0/24"],
+    ports: [22, 80, 443],
+    timeout_ms: 500,
+    rate_per_second: 200,
+    status: "completed",
+    progress: 1,
+    done: 256,
+    total: 256,
+    hosts_found: 3,
+    new_devices: 0,
+    missing_devices: 0,
+    message: "",
+    created_at: new Date(Date.now() - 3_600_000).toISOString(),
+    created_by_email: "tech@example.com",
+    started_at: new Date(Date.now() - 3_600_000).toISOString(),
+    finished_at: new Date(Date.now() - 3_500_000).toISOString(),
+    ...overrides,
+  };
+}
+
+/** An unnamed, unmanaged device of site HQ seen by the last scan, with nothing changed. */
+export function discoveredDevice(overrides: Partial<Device> = {}): Device {
+  return {
+    id: `device-${overrides.ip ?? "192.168.1.1"}`,
+    site_id: "s",
+    ip: "192.168.1.1",
+    mac: null,
+    vendor: null,
+    hostname: null,
+    open_ports: [],
+    os_guess: null,
+    managed_agent_id: null,
+    managed_agent_hostname: null,
+    name: null,
+    device_type: null,
+    notes: "",
+    first_seen: "2026-12-01T00:00:00Z",
+    last_seen: "2026-12-01T00:00:00Z",
+    change: null,
     ...overrides,
   };
 }

@@ -1,5 +1,6 @@
 //! Thin route components: read params and search from the router, compose features, navigate.
-import { getRouteApi, useNavigate } from "@tanstack/react-router";
+import { getRouteApi, Link, useNavigate } from "@tanstack/react-router";
+import { RadarIcon } from "lucide-react";
 import { AgentsPage } from "@/features/agents/components/agents-page";
 import { DeletedAgentsPage } from "@/features/agents/components/deleted-agents-page";
 import { ScopedAgentsSection } from "@/features/agents/components/scoped-agents-section";
@@ -17,6 +18,7 @@ import { EnrollmentKeysCard } from "@/features/sites/components/enrollment-keys-
 import { SiteHeader } from "@/features/sites/components/site-header";
 import { RunScriptOnTargetButton } from "@/features/scripts/components/run-script-on-target";
 import { RunCommandOnTargetButton } from "@/features/commands/components/run-command-on-target";
+import { Button } from "@/components/ui/button";
 import { useClientScope } from "@/lib/auth";
 
 const loginApi = getRouteApi("/login");
@@ -139,11 +141,18 @@ export function SiteRoute() {
         siteId={siteId}
         onDeleted={(clientId) => void navigate({ to: "/clients/$clientId", params: { clientId } })}
         actions={(site) => (
-          <RunScriptOnTargetButton
-            target={{ kind: "site", clientId: site.client_id, siteId: site.id }}
-            targetLabel={`site ${site.name}`}
-            onJobStarted={(job) => void navigate({ to: "/jobs/$jobId", params: { jobId: job.id } })}
-          />
+          <>
+            <Button variant="outline" size="sm" asChild>
+              <Link to="/sites/$siteId/discovery" params={{ siteId: site.id }} data-testid="site-discovery-link">
+                <RadarIcon /> Network discovery
+              </Link>
+            </Button>
+            <RunScriptOnTargetButton
+              target={{ kind: "site", clientId: site.client_id, siteId: site.id }}
+              targetLabel={`site ${site.name}`}
+              onJobStarted={(job) => void navigate({ to: "/jobs/$jobId", params: { jobId: job.id } })}
+            />
+          </>
         )}
       />
       <TargetMaintenanceBanner scope="site" targetId={siteId} />

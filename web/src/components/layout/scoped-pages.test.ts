@@ -12,6 +12,7 @@ describe("pages of a user limited to some clients", () => {
       "/clients",
       "/clients/c1",
       "/sites/s1",
+      "/sites/s1/discovery",
       "/account",
       "/api-keys",
       "/clients/",
@@ -47,6 +48,7 @@ describe("pages of a user limited to some clients", () => {
       "/agents/deleted",
       "/deleted-agents/a1",
       "/clients/c1/sites",
+      "/sites/s1/enrollment",
       "/somewhere",
     ]) {
       expect(isScopedPage(path), path).toBe(false);

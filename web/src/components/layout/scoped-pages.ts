@@ -25,6 +25,10 @@
  *   /sites/{id} and the agents list; their custom field values and maintenance banners (GET
  *   /maintenance-windows); a site's enrollment keys (GET, POST /sites/{id}/enrollment-keys, POST
  *   /enrollment-keys/{id}/revoke)
+ * - `/sites/{id}/discovery`: the site's scans and devices (GET /sites/{id}, /discovery-defaults,
+ *   /sites/{id}/discovery-scans, /discovery-scans/{id}, /sites/{id}/devices, the agents list and GET
+ *   /agents/{id}); starting and cancelling a scan (POST /sites/{id}/discovery-scans,
+ *   /discovery-scans/{id}/cancel), editing and deleting a device (PATCH, DELETE /devices/{id})
  * - `/maintenance`: GET /maintenance-windows (the windows on their clients, sites and agents),
  *   planning and ending one (POST /maintenance-windows, DELETE /maintenance-windows/{id}) with the
  *   pickers' GET /agents, /clients, /clients/{id}/sites
@@ -50,6 +54,7 @@ const SCOPED_PAGE_PATTERNS: readonly RegExp[] = [
   /^\/clients$/,
   /^\/clients\/[^/]+$/,
   /^\/sites\/[^/]+$/,
+  /^\/sites\/[^/]+\/discovery$/,
   /^\/scripts$/,
   // /scripts/new makes a script, which only the library's editors do.
   /^\/scripts\/(?!new$)[^/]+$/,

@@ -2,10 +2,13 @@ import { Progress as ProgressPrimitive } from "radix-ui";
 import type * as React from "react";
 import { cn } from "@/lib/utils";
 
-/** A usage bar; turns amber above 80 % and red above 90 % so full disks stand out. */
-function Progress({ className, value, ...props }: React.ComponentProps<typeof ProgressPrimitive.Root>) {
+/**
+ * A usage bar; turns amber above 80 % and red above 90 % so full disks stand out. A bar of work done
+ * (a scan's addresses probed) passes `usage={false}`: nearly done is not a warning.
+ */
+function Progress({ className, value, usage = true, ...props }: React.ComponentProps<typeof ProgressPrimitive.Root> & { usage?: boolean }) {
   const percent = Math.max(0, Math.min(100, value ?? 0));
-  const tone = percent >= 90 ? "bg-destructive" : percent >= 80 ? "bg-warning" : "bg-primary";
+  const tone = !usage ? "bg-primary" : percent >= 90 ? "bg-destructive" : percent >= 80 ? "bg-warning" : "bg-primary";
   return (
     <ProgressPrimitive.Root
       data-slot="progress"
