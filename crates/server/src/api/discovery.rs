@@ -112,7 +112,25 @@ pub struct DiscoveryScanList {
     pub items: Vec<DiscoveryScan>,
 }
 
-/// The scan, if the caller may see it (else 404, as for a missing one).
+/// `found` (a scan or a device of a site), if the caller may see its site;
+/// else 404 as for a missing one.
+async fn visible<T>(
+    state: &AppState,
+    current: &CurrentUser,
+    found: Result<T, gururmm_store::StoreError>,
+    site: impl Fn(&T) -> SiteId,
+    what: &'static str,
+) -> ApiResult<T> {
+    let found = found.map_err(|e| ApiError::from_store(e, what))?;
+    if !client_scope::allows_site(state, current, site(&found)).await? {
+        return Err(ApiError::from_store(
+            gururmm_store::StoreError::NotFound,
+            what,
+        ));
+    }
+    Ok(found)
+}
+
 async fn visible_scan(
     state: &AppState,
     current: &CurrentUser,
@@ -121,15 +139,8 @@ async fn visible_scan(
     let scan = state
         .store
         .get_discovery_scan(current.user.organization_id, id)
-        .await
-        .map_err(|e| ApiError::from_store(e, "scan"))?;
-    if !client_scope::allows_site(state, current, scan.site_id).await? {
-        return Err(ApiError::from_store(
-            gururmm_store::StoreError::NotFound,
-            "scan",
-        ));
-    }
-    Ok(scan)
+        .await;
+    visible(state, current, scan, |scan| scan.site_id, "scan").await
 }
 
 /// Starts a scan of the site's network by one of its agents. It runs at once
@@ -315,7 +326,6 @@ pub struct DeviceUpdate {
     pub notes: Option<String>,
 }
 
-/// The device, if the caller may see it.
 async fn visible_device(
     state: &AppState,
     current: &CurrentUser,
@@ -324,15 +334,8 @@ async fn visible_device(
     let device = state
         .store
         .get_discovered_device(current.user.organization_id, id)
-        .await
-        .map_err(|e| ApiError::from_store(e, "device"))?;
-    if !client_scope::allows_site(state, current, device.site_id).await? {
-        return Err(ApiError::from_store(
-            gururmm_store::StoreError::NotFound,
-            "device",
-        ));
-    }
-    Ok(device)
+        .await;
+    visible(state, current, device, |device| device.site_id, "device").await
 }
 
 fn device_patch(body: DeviceUpdate) -> ApiResult<DevicePatch> {

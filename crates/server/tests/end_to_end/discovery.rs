@@ -8,9 +8,46 @@
 
 use crate::binaries::*;
 use gururmm_store::testing::TestDatabase;
-use gururmm_testing::eventually;
+use gururmm_testing::{eventually, ChildGuard};
 use serde_json::{json, Value};
 use std::time::Duration;
+
+/// A server and the real agent, online, with what the tests need of them.
+struct Scanner {
+    api: Api,
+    /// The agent as the agent list shows it.
+    agent: Value,
+    _processes: (ChildGuard, ChildGuard),
+    _files: (TestDatabase, tempfile::TempDir),
+}
+
+impl Scanner {
+    async fn start(device: &str) -> Scanner {
+        let database = TestDatabase::sqlite().await;
+        let data = tempfile::tempdir().unwrap();
+        let setup = ServerSetup::new(data.path(), &database.url, &[]);
+        let server = setup.start().await;
+        let api = setup.api().await;
+        let key = api.enrollment_key().await;
+        let agent_process = start_agent(
+            &setup.base,
+            &data.path().join("agent-state"),
+            device,
+            Some(&key),
+        );
+        let agent = eventually(Duration::from_secs(60), "the agent is online", || async {
+            let list = api.get("/api/v1/agents?online=true").await;
+            list["items"].get(0).cloned()
+        })
+        .await;
+        Scanner {
+            api,
+            agent,
+            _processes: (server, agent_process),
+            _files: (database, data),
+        }
+    }
+}
 
 #[tokio::test]
 async fn the_real_agent_scans_loopback_addresses_and_reports_open_ports() {
@@ -24,23 +61,8 @@ async fn the_real_agent_scans_loopback_addresses_and_reports_open_ports() {
         let probe = std::net::TcpListener::bind("127.0.0.11:0").unwrap();
         probe.local_addr().unwrap().port()
     };
-    let database = TestDatabase::sqlite().await;
-    let data = tempfile::tempdir().unwrap();
-    let setup = ServerSetup::new(data.path(), &database.url, &[]);
-    let _server = setup.start().await;
-    let api = setup.api().await;
-    let key = api.enrollment_key().await;
-    let _agent = start_agent(
-        &setup.base,
-        &data.path().join("agent-state"),
-        "e2e-discovery",
-        Some(&key),
-    );
-    let agent = eventually(Duration::from_secs(60), "the agent is online", || async {
-        let list = api.get("/api/v1/agents?online=true").await;
-        list["items"].get(0).cloned()
-    })
-    .await;
+    let scanner = Scanner::start("e2e-discovery").await;
+    let (api, agent) = (&scanner.api, &scanner.agent);
     let (agent_id, site) = (
         agent["id"].as_str().unwrap().to_owned(),
         agent["site_id"].as_str().unwrap().to_owned(),
@@ -175,7 +197,7 @@ async fn the_real_agent_reads_a_neighbours_mac_in_a_network_namespace() {
     // test's own mount namespace, so the agent reads this namespace's interfaces.
     run("mount", &["-t", "sysfs", "sysfs", "/sys"]);
     // The neighbour: a second namespace, held by a process that sleeps in it.
-    let neighbour_namespace = gururmm_testing::ChildGuard(
+    let neighbour_namespace = ChildGuard(
         std::process::Command::new("unshare")
             .args(["--net", "--", "sleep", "600"])
             .spawn()
@@ -218,7 +240,7 @@ async fn the_real_agent_reads_a_neighbours_mac_in_a_network_namespace() {
         .nth(1)
         .unwrap_or_else(|| panic!("no MAC in {link}"))
         .to_owned();
-    let _listener = gururmm_testing::ChildGuard(
+    let _listener = ChildGuard(
         std::process::Command::new("nsenter")
             .args(["-t", &pid, "-n", "--", "python3", "-c"])
             .arg(
@@ -241,23 +263,8 @@ async fn the_real_agent_reads_a_neighbours_mac_in_a_network_namespace() {
     // The connection above filled the neighbour table: empty it, so only the scan fills it.
     run("ip", &["neigh", "flush", "dev", "gdisc0"]);
 
-    let database = TestDatabase::sqlite().await;
-    let data = tempfile::tempdir().unwrap();
-    let setup = ServerSetup::new(data.path(), &database.url, &[]);
-    let _server = setup.start().await;
-    let api = setup.api().await;
-    let key = api.enrollment_key().await;
-    let _agent = start_agent(
-        &setup.base,
-        &data.path().join("agent-state"),
-        "e2e-neighbour",
-        Some(&key),
-    );
-    let agent = eventually(Duration::from_secs(60), "the agent is online", || async {
-        let list = api.get("/api/v1/agents?online=true").await;
-        list["items"].get(0).cloned()
-    })
-    .await;
+    let scanner = Scanner::start("e2e-neighbour").await;
+    let (api, agent) = (&scanner.api, &scanner.agent);
     let site = agent["site_id"].as_str().unwrap();
     let scan = api
         .post(
