@@ -220,6 +220,43 @@ impl ScanPlan {
     }
 }
 
+/// A MAC address in any of the usual notations (`00:1a:…`, `00-1A-…`,
+/// macOS's `0:1a:…` with short octets, Cisco's `001a.2b3c.4d5e`) as
+/// `00:1a:2b:3c:4d:5e`; `None` for anything else, an incomplete neighbour
+/// entry, all zeros or the broadcast address.
+pub fn normalize_mac(text: &str) -> Option<String> {
+    let text = text.trim();
+    let mut bytes = [0u8; 6];
+    let groups: Vec<&str> = text.split([':', '-']).collect();
+    if groups.len() == 6 {
+        for (byte, group) in bytes.iter_mut().zip(&groups) {
+            if group.is_empty() || group.len() > 2 {
+                return None;
+            }
+            *byte = u8::from_str_radix(group, 16).ok()?;
+        }
+    } else {
+        let digits: String = text.split('.').collect();
+        let dotted = text.split('.').count() == 3 || !text.contains('.');
+        if !dotted || digits.len() != 12 || !digits.chars().all(|c| c.is_ascii_hexdigit()) {
+            return None;
+        }
+        for (byte, pair) in bytes.iter_mut().zip(digits.as_bytes().chunks(2)) {
+            *byte = u8::from_str_radix(std::str::from_utf8(pair).ok()?, 16).ok()?;
+        }
+    }
+    if bytes == [0; 6] || bytes == [0xff; 6] {
+        return None;
+    }
+    Some(
+        bytes
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<Vec<_>>()
+            .join(":"),
+    )
+}
+
 /// Checks a scan's ports: 1 to [`MAX_PORTS`] distinct ports, none zero.
 pub fn validate_ports(ports: &[u16]) -> Result<(), String> {
     if ports.is_empty() || ports.len() > MAX_PORTS {
@@ -335,6 +372,26 @@ mod tests {
                 scannable,
                 "{address}"
             );
+        }
+    }
+
+    #[test]
+    fn macs_in_every_notation() {
+        for (text, expected) in [
+            ("00:1a:2b:3c:4d:5e", Some("00:1a:2b:3c:4d:5e")),
+            ("00-1A-2B-3C-4D-5E", Some("00:1a:2b:3c:4d:5e")),
+            ("0:1a:2b:3:4d:5e", Some("00:1a:2b:03:4d:5e")),
+            ("001a.2b3c.4d5e", Some("00:1a:2b:3c:4d:5e")),
+            ("001A2B3C4D5E", Some("00:1a:2b:3c:4d:5e")),
+            ("00:00:00:00:00:00", None),
+            ("ff:ff:ff:ff:ff:ff", None),
+            ("(incomplete)", None),
+            ("zz:1a:2b:3c:4d:5e", None),
+            ("00:1a:2b", None),
+            ("001:a2:b3:c4:d5:e", None),
+            ("0.01a2b3c4d5e", None),
+        ] {
+            assert_eq!(normalize_mac(text).as_deref(), expected, "{text}");
         }
     }
 

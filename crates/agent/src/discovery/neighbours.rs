@@ -8,6 +8,7 @@
 //! per-OS leaf: `/proc/net/arp` on Linux, `arp -a` on Windows and `arp -an`
 //! on macOS (both through [`crate::process`]).
 
+use gururmm_protocol::discovery::normalize_mac as mac;
 use std::collections::HashMap;
 use std::net::Ipv4Addr;
 
@@ -36,32 +37,6 @@ pub fn read() -> HashMap<Ipv4Addr, String> {
             .map(|output| parse_arp_a(&output.stdout))
             .unwrap_or_default()
     }
-}
-
-/// A MAC address in any of the usual notations (`00-1a-…`, `0:1a:…`) as
-/// `00:1a:2b:3c:4d:5e`; `None` for an incomplete entry or all zeros.
-fn mac(text: &str) -> Option<String> {
-    let octets: Vec<&str> = text.split([':', '-']).collect();
-    if octets.len() != 6 {
-        return None;
-    }
-    let mut bytes = [0u8; 6];
-    for (byte, octet) in bytes.iter_mut().zip(&octets) {
-        if octet.is_empty() || octet.len() > 2 {
-            return None;
-        }
-        *byte = u8::from_str_radix(octet, 16).ok()?;
-    }
-    if bytes == [0; 6] || bytes == [0xff; 6] {
-        return None;
-    }
-    Some(
-        bytes
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect::<Vec<_>>()
-            .join(":"),
-    )
 }
 
 /// `/proc/net/arp`: a header, then `IP HW-type Flags HW-address Mask Device`;
@@ -151,17 +126,5 @@ mod tests {
         assert_eq!(table[&ip("192.168.1.1")], "00:11:22:03:44:05");
         assert_eq!(table[&ip("192.168.1.31")], "f0:18:98:aa:bb:cc");
         assert!(!table.contains_key(&ip("192.168.1.99")), "incomplete");
-    }
-
-    #[test]
-    fn macs_in_every_notation() {
-        assert_eq!(mac("0:1a:2b:3:4d:5e").as_deref(), Some("00:1a:2b:03:4d:5e"));
-        assert_eq!(
-            mac("00-1A-2B-3C-4D-5E").as_deref(),
-            Some("00:1a:2b:3c:4d:5e")
-        );
-        assert_eq!(mac("00:00:00:00:00:00"), None);
-        assert_eq!(mac("(incomplete)"), None);
-        assert_eq!(mac("001a.2b3c.4d5e"), None);
     }
 }

@@ -131,6 +131,23 @@ async fn visible<T>(
     Ok(found)
 }
 
+/// The caller's organization, once the site is known to be the caller's
+/// (404 for another organization's or another client's site).
+async fn site_of_caller(
+    state: &AppState,
+    current: &CurrentUser,
+    site_id: SiteId,
+) -> ApiResult<gururmm_protocol::OrganizationId> {
+    client_scope::site(state, current, site_id).await?;
+    let org = current.user.organization_id;
+    state
+        .store
+        .get_site(org, site_id)
+        .await
+        .map_err(|e| ApiError::from_store(e, "site"))?;
+    Ok(org)
+}
+
 async fn visible_scan(
     state: &AppState,
     current: &CurrentUser,
@@ -181,13 +198,7 @@ pub async fn list_scans(
     Can(current, ..): Can<need::ViewAgents>,
     ApiPath(site_id): ApiPath<SiteId>,
 ) -> ApiResult<Json<DiscoveryScanList>> {
-    client_scope::site(&state, &current, site_id).await?;
-    let org = current.user.organization_id;
-    state
-        .store
-        .get_site(org, site_id)
-        .await
-        .map_err(|e| ApiError::from_store(e, "site"))?;
+    let org = site_of_caller(&state, &current, site_id).await?;
     let scans = state
         .store
         .list_discovery_scans(org, site_id, discovery::SCAN_HISTORY)
@@ -298,13 +309,7 @@ pub async fn list_devices(
     Can(current, ..): Can<need::ViewAgents>,
     ApiPath(site_id): ApiPath<SiteId>,
 ) -> ApiResult<Json<DeviceList>> {
-    client_scope::site(&state, &current, site_id).await?;
-    let org = current.user.organization_id;
-    state
-        .store
-        .get_site(org, site_id)
-        .await
-        .map_err(|e| ApiError::from_store(e, "site"))?;
+    let org = site_of_caller(&state, &current, site_id).await?;
     let devices = discovery::devices(&state, org, site_id).await?;
     Ok(Json(DeviceList {
         items: devices.into_iter().map(device_response).collect(),
@@ -390,20 +395,17 @@ pub async fn update_device(
     ApiPath(id): ApiPath<DeviceId>,
     ApiJson(body): ApiJson<DeviceUpdate>,
 ) -> ApiResult<Json<Device>> {
-    let device = visible_device(&state, &current, id).await?;
+    visible_device(&state, &current, id).await?;
     let patch = device_patch(body)?;
     let org = current.user.organization_id;
-    state
+    let updated = state
         .store
         .update_discovered_device(org, id, &patch)
         .await
         .map_err(|e| ApiError::from_store(e, "device"))?;
-    let view = discovery::devices(&state, org, device.site_id)
-        .await?
-        .into_iter()
-        .find(|view| view.device.id == id)
-        .ok_or_else(|| ApiError::not_found("device not found"))?;
-    Ok(Json(device_response(view)))
+    Ok(Json(device_response(
+        discovery::device(&state, org, updated).await?,
+    )))
 }
 
 /// Forgets a device (a later scan that sees it again adds it back).

@@ -17,7 +17,8 @@ use crate::services::error::{ServiceError, ServiceResult};
 use crate::state::AppState;
 use chrono::Utc;
 use gururmm_protocol::discovery::{
-    self, FoundHost, ScanOutcome, ScanPlan, ScanRequest, MAX_HOSTNAME_CHARS, MAX_HOSTS_PER_FRAME,
+    self, normalize_mac, FoundHost, ScanOutcome, ScanPlan, ScanRequest, MAX_HOSTNAME_CHARS,
+    MAX_HOSTS_PER_FRAME,
 };
 use gururmm_protocol::{AgentId, DiscoveryScanId, OrganizationId, ServerFrame, SiteId};
 use gururmm_store::{DiscoveredDevice, DiscoveryScan, NewDiscoveryScan, ScanStatus, Sighting};
@@ -337,27 +338,6 @@ pub fn vendor(mac: &str) -> Option<String> {
     })
 }
 
-/// A MAC address as `aa:bb:cc:dd:ee:ff`, if it is one (and not all zeros).
-pub fn normalize_mac(text: &str) -> Option<String> {
-    let digits: String = text
-        .chars()
-        .filter(|c| !matches!(c, ':' | '-' | '.'))
-        .collect();
-    if digits.len() != 12 || !digits.chars().all(|c| c.is_ascii_hexdigit()) {
-        return None;
-    }
-    if digits.chars().all(|c| c == '0') {
-        return None;
-    }
-    let lower = digits.to_ascii_lowercase();
-    Some(
-        (0..6)
-            .map(|i| &lower[i * 2..i * 2 + 2])
-            .collect::<Vec<_>>()
-            .join(":"),
-    )
-}
-
 /// A host name as reported, if it is one: trimmed, bounded, printable.
 fn clean_hostname(name: Option<String>) -> Option<String> {
     let name = name?;
@@ -403,8 +383,83 @@ pub struct DeviceView {
     pub change: Option<&'static str>,
 }
 
-/// The site's devices, each matched to the site's agent it is (by MAC, then
-/// by address) and marked new or missing by the newest completed scan.
+/// What a site's devices are compared with: its agents' addresses (a
+/// device is the agent with its MAC, else its address) and its newest
+/// completed scan (what it saw first is new, what it did not see in its
+/// ranges is missing).
+struct SiteContext {
+    by_mac: HashMap<String, (AgentId, String)>,
+    by_ip: HashMap<String, (AgentId, String)>,
+    latest: Option<(DiscoveryScanId, ScanPlan)>,
+}
+
+impl SiteContext {
+    async fn load(state: &AppState, org: OrganizationId, site: SiteId) -> ServiceResult<Self> {
+        let agents = state
+            .store
+            .site_agent_addresses(org, site, MANAGED_MATCH_AGENTS)
+            .await
+            .map_err(ServiceError::internal)?;
+        let mut by_mac = HashMap::new();
+        let mut by_ip = HashMap::new();
+        for agent in &agents {
+            let who = (agent.agent_id, agent.hostname.clone());
+            for interface in &agent.interfaces {
+                if let Some(mac) = interface.mac.as_deref().and_then(normalize_mac) {
+                    by_mac.entry(mac).or_insert_with(|| who.clone());
+                }
+                for address in &interface.ipv4 {
+                    let ip = address.split('/').next().unwrap_or_default().to_owned();
+                    by_ip.entry(ip).or_insert_with(|| who.clone());
+                }
+            }
+            if let Some(ip) = &agent.local_ip {
+                by_ip.entry(ip.clone()).or_insert_with(|| who.clone());
+            }
+        }
+        let latest = state
+            .store
+            .list_discovery_scans(org, site, SCAN_HISTORY)
+            .await
+            .map_err(ServiceError::internal)?
+            .into_iter()
+            .find(|scan| scan.status == ScanStatus::Completed)
+            .and_then(|scan| ScanPlan::new(&scan.ranges).ok().map(|plan| (scan.id, plan)));
+        Ok(SiteContext {
+            by_mac,
+            by_ip,
+            latest,
+        })
+    }
+
+    fn view(&self, device: DiscoveredDevice) -> DeviceView {
+        let managed_agent = device
+            .mac
+            .as_ref()
+            .and_then(|mac| self.by_mac.get(mac))
+            .or_else(|| self.by_ip.get(&device.ip))
+            .cloned();
+        let change = self.latest.as_ref().and_then(|(id, plan)| {
+            if device.first_seen_scan_id == *id {
+                Some("new")
+            } else if device.last_seen_scan_id != *id
+                && plan.contains(std::net::Ipv4Addr::from(device.ip_number))
+            {
+                Some("missing")
+            } else {
+                None
+            }
+        });
+        DeviceView {
+            device,
+            managed_agent,
+            change,
+        }
+    }
+}
+
+/// The site's devices, each matched to the site's agent it is and marked new
+/// or missing by the newest completed scan.
 pub async fn devices(
     state: &AppState,
     org: OrganizationId,
@@ -415,85 +470,23 @@ pub async fn devices(
         .list_discovered_devices(org, site)
         .await
         .map_err(ServiceError::internal)?;
-    let agents = state
-        .store
-        .site_agent_addresses(org, site, MANAGED_MATCH_AGENTS)
-        .await
-        .map_err(ServiceError::internal)?;
-    let mut by_mac = HashMap::new();
-    let mut by_ip = HashMap::new();
-    for agent in &agents {
-        let who = (agent.agent_id, agent.hostname.clone());
-        for interface in &agent.interfaces {
-            if let Some(mac) = interface.mac.as_deref().and_then(normalize_mac) {
-                by_mac.entry(mac).or_insert_with(|| who.clone());
-            }
-            for address in &interface.ipv4 {
-                let ip = address.split('/').next().unwrap_or_default().to_owned();
-                by_ip.entry(ip).or_insert_with(|| who.clone());
-            }
-        }
-        if let Some(ip) = &agent.local_ip {
-            by_ip.entry(ip.clone()).or_insert_with(|| who.clone());
-        }
-    }
-    let latest = state
-        .store
-        .list_discovery_scans(org, site, SCAN_HISTORY)
-        .await
-        .map_err(ServiceError::internal)?
-        .into_iter()
-        .find(|scan| scan.status == ScanStatus::Completed);
-    let latest_plan = latest
-        .as_ref()
-        .and_then(|scan| ScanPlan::new(&scan.ranges).ok().map(|plan| (scan.id, plan)));
-    Ok(devices
-        .into_iter()
-        .map(|device| {
-            let managed_agent = device
-                .mac
-                .as_ref()
-                .and_then(|mac| by_mac.get(mac))
-                .or_else(|| by_ip.get(&device.ip))
-                .cloned();
-            let change = latest_plan.as_ref().and_then(|(id, plan)| {
-                if device.first_seen_scan_id == *id {
-                    Some("new")
-                } else if device.last_seen_scan_id != *id
-                    && plan.contains(std::net::Ipv4Addr::from(device.ip_number))
-                {
-                    Some("missing")
-                } else {
-                    None
-                }
-            });
-            DeviceView {
-                device,
-                managed_agent,
-                change,
-            }
-        })
-        .collect())
+    let context = SiteContext::load(state, org, site).await?;
+    Ok(devices.into_iter().map(|d| context.view(d)).collect())
+}
+
+/// One device, as [`devices`] shows it.
+pub async fn device(
+    state: &AppState,
+    org: OrganizationId,
+    device: DiscoveredDevice,
+) -> ServiceResult<DeviceView> {
+    let context = SiteContext::load(state, org, device.site_id).await?;
+    Ok(context.view(device))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn macs_are_normalized_or_refused() {
-        assert_eq!(
-            normalize_mac("00-1A-2B-3C-4D-5E").as_deref(),
-            Some("00:1a:2b:3c:4d:5e")
-        );
-        assert_eq!(
-            normalize_mac("001a.2b3c.4d5e").as_deref(),
-            Some("00:1a:2b:3c:4d:5e")
-        );
-        assert_eq!(normalize_mac("00:00:00:00:00:00"), None);
-        assert_eq!(normalize_mac("zz:1a:2b:3c:4d:5e"), None);
-        assert_eq!(normalize_mac("00:1a:2b"), None);
-    }
 
     #[test]
     fn the_bundled_oui_table_names_vendors() {
