@@ -172,7 +172,9 @@ pub trait InventoryStore {
     ) -> StoreResult<Page<SoftwareHit>>;
 
     /// Package names with how many agents have them and in how many versions,
-    /// most installed first (`query.search`: a substring of the name).
+    /// most installed first (`query.search`: a substring of the name). The
+    /// agents are counted per client and name as reports, deltas, moves and
+    /// deletions change them, so this reads those counts, not every row.
     async fn software_summary(
         &self,
         org: OrganizationId,
@@ -180,6 +182,7 @@ pub trait InventoryStore {
         query: &ListQuery,
     ) -> StoreResult<Page<SoftwareSummary>>;
 
-    /// Removes packages no agent has any more; how many.
+    /// Removes packages no agent has any more (and names no agent counts); how
+    /// many packages.
     async fn delete_unused_software_packages(&self) -> StoreResult<u64>;
 }

@@ -593,3 +593,155 @@ async fn bad_uploads_are_refused_and_a_refresh_reaches_only_a_connected_agent() 
     })
     .await;
 }
+
+/// The summary's counts are kept with the rows: each agent counts once per
+/// name (two architectures of a package are one name), deltas that install
+/// and remove move them, an upgrade does not, a full report replaces the
+/// agent's names, and moving an agent to another client or deleting it
+/// carries its names along or away, for the whole organization and for a
+/// technician who sees one client.
+#[tokio::test]
+async fn the_summary_counts_each_agent_once_per_name_through_changes_moves_and_deletion() {
+    each_backend(|server| async move {
+        let admin = server.admin_token().await;
+        let (client_a, _, key_a) = server.client_site_key(&admin).await;
+        let (_, site_b, _) = server.client_site_key(&admin).await;
+        let technician = server
+            .invite_and_accept(
+                &admin,
+                serde_json::json!({"email": "summary@msp.test", "role": "technician",
+                    "client_ids": [client_a]}),
+            )
+            .await;
+        let summary = |token: String| {
+            let server = &server;
+            async move {
+                let (status, page) = server.get("/api/v1/software/summary", &token).await;
+                assert_eq!(status, StatusCode::OK, "{page}");
+                let mut rows: Vec<(String, i64, i64)> = page["items"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|item| {
+                        (
+                            item["name"].as_str().unwrap().to_owned(),
+                            item["agents"].as_i64().unwrap(),
+                            item["versions"].as_i64().unwrap(),
+                        )
+                    })
+                    .collect();
+                rows.sort();
+                assert_eq!(page["total"].as_u64(), Some(rows.len() as u64), "{page}");
+                rows
+            }
+        };
+        let row = |name: &str, agents: i64, versions: i64| (name.to_owned(), agents, versions);
+        let at = |minutes: i64| {
+            DateTime::from_timestamp_millis(
+                (Utc::now() - Duration::hours(1)).timestamp_millis() / 60_000 * 60_000,
+            )
+            .unwrap()
+                + Duration::minutes(minutes)
+        };
+
+        let one = enroll(&server, &key_a, "summary-one").await;
+        let two = enroll(&server, &key_a, "summary-two").await;
+        let mut one_socket = connect(&server, &one).await;
+        let mut two_socket = connect(&server, &two).await;
+        let mut i386 = package("openssl", "3.0.2-0ubuntu1");
+        i386.arch = Some("i386".into());
+        let full = |minutes, packages| InventoryUpload::Full {
+            report: report(at(minutes), packages),
+        };
+        let stored = |(outcome, message): (InventoryOutcome, String)| {
+            assert_eq!(outcome, InventoryOutcome::Stored, "{message}");
+        };
+        stored(
+            upload(
+                &mut one_socket,
+                1,
+                &full(
+                    0,
+                    vec![
+                        package("openssl", "3.0.2-0ubuntu1"),
+                        i386,
+                        package("bash", "5.2"),
+                    ],
+                ),
+            )
+            .await,
+        );
+        stored(
+            upload(
+                &mut two_socket,
+                1,
+                &full(
+                    0,
+                    vec![package("openssl", "3.0.7-1"), package("curl", "8.5.0-2")],
+                ),
+            )
+            .await,
+        );
+        let everyone = vec![row("bash", 1, 1), row("curl", 1, 1), row("openssl", 2, 2)];
+        assert_eq!(summary(admin.clone()).await, everyone);
+        assert_eq!(summary(technician.clone()).await, everyone);
+
+        // A day later on the second: curl removed, zsh installed, openssl upgraded.
+        let delta = InventoryUpload::Delta {
+            base_collected_at: at(0),
+            delta: InventoryDelta {
+                collected_at: at(1),
+                changed_packages: vec![PackageChange {
+                    before: package("openssl", "3.0.7-1"),
+                    after: package("openssl", "3.0.10-1"),
+                }],
+                removed_packages: vec![package("curl", "8.5.0-2")],
+                added_packages: vec![package("zsh", "5.9")],
+                ..InventoryDelta::default()
+            },
+        };
+        stored(upload(&mut two_socket, 2, &delta).await);
+        let after_delta = vec![row("bash", 1, 1), row("openssl", 2, 2), row("zsh", 1, 1)];
+        assert_eq!(summary(admin.clone()).await, after_delta);
+
+        // The first moves to the other client: the organization's counts
+        // stay, the technician of the first client no longer sees its names.
+        let (status, moved) = server
+            .patch(
+                &format!("/api/v1/agents/{}", one.id),
+                &admin,
+                serde_json::json!({"site_id": site_b}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{moved}");
+        assert_eq!(summary(admin.clone()).await, after_delta);
+        assert_eq!(
+            summary(technician.clone()).await,
+            vec![row("openssl", 1, 1), row("zsh", 1, 1)]
+        );
+
+        // A full report replaces the first's names: openssl is gone from it.
+        stored(upload(&mut one_socket, 2, &full(2, vec![package("bash", "5.2.1")])).await);
+        assert_eq!(
+            summary(admin.clone()).await,
+            vec![row("bash", 1, 1), row("openssl", 1, 1), row("zsh", 1, 1)]
+        );
+
+        // Deleting the second takes its names away.
+        let (status, body) = server
+            .delete(&format!("/api/v1/agents/{}", two.id), &admin)
+            .await;
+        assert!(status.is_success(), "{status} {body}");
+        assert_eq!(summary(admin.clone()).await, vec![row("bash", 1, 1)]);
+        assert_eq!(summary(technician.clone()).await, vec![]);
+        // The nightly cleanup drops the names no agent has; the counts stay right.
+        server
+            .state
+            .store
+            .delete_unused_software_packages()
+            .await
+            .unwrap();
+        assert_eq!(summary(admin).await, vec![row("bash", 1, 1)]);
+    })
+    .await;
+}

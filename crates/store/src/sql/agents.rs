@@ -513,6 +513,22 @@ where
             }
         }
         if let Some(site) = update.site_id {
+            // An agent moved to another client takes its software names'
+            // counts along (the fleet software summary is by client).
+            let clients: Option<(String, String)> = sqlx::query_as(
+                "SELECT a.client_id, s.client_id FROM agents a JOIN sites s \
+                 ON s.organization_id = a.organization_id AND s.id = $3 \
+                 WHERE a.organization_id = $1 AND a.id = $2",
+            )
+            .bind(org.to_string())
+            .bind(id.to_string())
+            .bind(site.to_string())
+            .fetch_optional(&mut *tx)
+            .await?;
+            let other_client = clients.is_some_and(|(from, to)| from != to);
+            if other_client {
+                super::inventory::count_agent_names(&mut tx, &id.to_string(), -1).await?;
+            }
             // The site names its client; a site of another organization matches nothing.
             let moved = sqlx::query(
                 "UPDATE agents SET site_id = $3, \
@@ -530,6 +546,9 @@ where
             .rows_affected();
             if moved == 0 {
                 return Err(StoreError::NotFound);
+            }
+            if other_client {
+                super::inventory::count_agent_names(&mut tx, &id.to_string(), 1).await?;
             }
             // Problems still open are the agent's where it now is (the overview
             // counts them by client); resolved ones stay where they happened.
@@ -614,7 +633,9 @@ where
         .bind(deleted_by_email)
         .execute(&mut *tx)
         .await?;
-        // Its secret, samples and waiting re-enrollments go with the row.
+        // Its software names stop counting; its secret, samples, inventory
+        // and waiting re-enrollments go with the row.
+        super::inventory::count_agent_names(&mut tx, &id.to_string(), -1).await?;
         sqlx::query("DELETE FROM agents WHERE organization_id = $1 AND id = $2")
             .bind(org.to_string())
             .bind(id.to_string())

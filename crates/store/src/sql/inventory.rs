@@ -7,6 +7,7 @@ use crate::{StoreError, StoreResult};
 use async_trait::async_trait;
 use gururmm_protocol::{AgentId, OrganizationId};
 use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Type};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Rows per statement when an agent's packages are written: a first
 /// inventory of 1,500 packages is fifteen short statements, so a command's
@@ -132,23 +133,48 @@ where
         let agent = record.agent_id.to_string();
         self.put_packages(packages.iter().map(|p| &p.package))
             .await?;
-        // The old rows go first, in one statement (an agent's rows are
-        // adjacent in the primary key); the record goes last, so a report cut
-        // short leaves a state no delta applies to.
+        let key = self.inventory_key(&agent).await?;
+        // The old state goes first, in one transaction: the record, the
+        // rows (adjacent in the primary key) and their names' counts. The
+        // record comes back last, so a report cut short leaves a state no
+        // delta applies to.
+        let mut tx = self.write.begin().await?;
+        count_agent_names(&mut tx, &agent, -1).await?;
         sqlx::query("DELETE FROM agent_inventories WHERE agent_id = $1")
             .bind(&agent)
-            .execute(&self.write)
+            .execute(&mut *tx)
             .await?;
-        sqlx::query("DELETE FROM agent_software WHERE agent_id = $1")
-            .bind(&agent)
-            .execute(&self.write)
+        sqlx::query("DELETE FROM agent_software WHERE agent_key = $1")
+            .bind(key)
+            .execute(&mut *tx)
             .await?;
+        tx.commit().await?;
+        // Each chunk's rows with the names they bring (those no earlier chunk
+        // had): short transactions, a command's write waits for one at most.
+        let mut named = HashSet::new();
         for chunk in packages.chunks(SOFTWARE_CHUNK) {
+            let mut names: Vec<(String, &str)> = chunk
+                .iter()
+                .map(|installed| &installed.package.name)
+                .filter(|name| named.insert(name.to_lowercase()))
+                .map(|name| (name.to_lowercase(), name.as_str()))
+                .collect();
+            names.sort_unstable();
+            let mut tx = self.write.begin().await?;
             let sql = software_insert::<DB>(chunk.len());
-            bind_software(sqlx::query(&sql), &agent, chunk)
-                .execute(&self.write)
+            bind_software(sqlx::query(&sql), key, chunk)
+                .execute(&mut *tx)
                 .await
                 .map_err(missing_reference_to_not_found)?;
+            if !names.is_empty() {
+                let sql = names_insert::<DB>(names.len());
+                let mut query = sqlx::query(&sql);
+                for (name_key, name) in &names {
+                    query = query.bind(name_key.as_str()).bind(*name);
+                }
+                query.bind(agent.as_str()).execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
         }
         let mut tx = self.write.begin().await?;
         upsert_record(&mut tx, record).await?;
@@ -169,6 +195,10 @@ where
             Some(at) if at == base => {}
             _ => return Ok(DeltaApplied::BaseMismatch),
         }
+        let key = self.inventory_key(&agent).await?;
+        // Which names the agent gains and loses: read before the writer is
+        // taken (only this agent's uploads, one at a time, change its rows).
+        let names = name_changes(&self.agent_package_names(key).await?, changes);
         self.put_packages(
             changes
                 .added
@@ -177,8 +207,8 @@ where
                 .map(|p| &p.package),
         )
         .await?;
-        // The rows and the record in one transaction: a delta is small (a
-        // day's upgrades), and applied twice it would be wrong.
+        // The rows, the counts and the record in one transaction: a delta is
+        // small (a day's upgrades), and applied twice it would be wrong.
         let mut tx = self.write.begin().await?;
         let still: Option<i64> =
             sqlx::query_scalar("SELECT collected_at FROM agent_inventories WHERE agent_id = $1")
@@ -189,8 +219,8 @@ where
             return Ok(DeltaApplied::BaseMismatch);
         }
         for id in &changes.removed {
-            sqlx::query("DELETE FROM agent_software WHERE agent_id = $1 AND package_id = $2")
-                .bind(&agent)
+            sqlx::query("DELETE FROM agent_software WHERE agent_key = $1 AND package_id = $2")
+                .bind(key)
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
@@ -198,20 +228,35 @@ where
         for (old, new) in &changes.changed {
             sqlx::query(
                 "UPDATE agent_software SET package_id = $1, install_date = $2 \
-                 WHERE agent_id = $3 AND package_id = $4",
+                 WHERE agent_key = $3 AND package_id = $4",
             )
             .bind(new.package.id)
             .bind(new.install_date.as_deref())
-            .bind(&agent)
+            .bind(key)
             .bind(old)
             .execute(&mut *tx)
             .await?;
         }
         for chunk in changes.added.chunks(SOFTWARE_CHUNK) {
             let sql = software_insert::<DB>(chunk.len());
-            bind_software(sqlx::query(&sql), &agent, chunk)
+            bind_software(sqlx::query(&sql), key, chunk)
                 .execute(&mut *tx)
                 .await?;
+        }
+        // In name order, as every count write ([`names_insert`]).
+        for (name_key, (name, by)) in &names {
+            sqlx::query(
+                "INSERT INTO software_name_counts (organization_id, client_id, name_key, name, agents) \
+                 SELECT organization_id, client_id, $2, $3, $4 FROM agents WHERE id = $1 \
+                 ON CONFLICT (organization_id, client_id, name_key) \
+                 DO UPDATE SET agents = software_name_counts.agents + excluded.agents",
+            )
+            .bind(&agent)
+            .bind(name_key)
+            .bind(name)
+            .bind(by)
+            .execute(&mut *tx)
+            .await?;
         }
         upsert_record(&mut tx, record).await?;
         for event in events {
@@ -239,8 +284,9 @@ where
     ) -> StoreResult<Page<InstalledPackage>> {
         self.agent_of(org, agent).await?;
         let pattern = like_pattern(query.search.as_deref());
-        let from = "FROM agent_software s JOIN software_packages p ON p.id = s.package_id \
-                    WHERE s.agent_id = $1 AND p.name_key LIKE $2 ESCAPE '\\'";
+        let from = "FROM inventory_agents k JOIN agent_software s ON s.agent_key = k.agent_key \
+                    JOIN software_packages p ON p.id = s.package_id \
+                    WHERE k.agent_id = $1 AND p.name_key LIKE $2 ESCAPE '\\'";
         let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) {from}"))
             .bind(agent.to_string())
             .bind(&pattern)
@@ -322,7 +368,8 @@ where
         clauses.push_str(&clients_clause("a.client_id", filter.clients.as_deref()));
         let from = format!(
             "FROM software_packages p JOIN agent_software s ON s.package_id = p.id \
-             JOIN agents a ON a.id = s.agent_id WHERE {clauses}"
+             JOIN inventory_agents k ON k.agent_key = s.agent_key \
+             JOIN agents a ON a.id = k.agent_id WHERE {clauses}"
         );
         let count_sql = format!("SELECT COUNT(*) {from}");
         let mut count = sqlx::query_scalar::<DB, i64>(&count_sql);
@@ -390,24 +437,23 @@ where
         clients: Option<&[ClientId]>,
         query: &ListQuery,
     ) -> StoreResult<Page<SoftwareSummary>> {
+        // The counts kept with the rows (one per client and name), then the
+        // versions of the page's names alone.
         let pattern = like_pattern(query.search.as_deref());
-        let scope = clients_clause("a.client_id", clients);
+        let scope = clients_clause("client_id", clients);
         let grouped = format!(
-            "SELECT MIN(p.name) AS name, COUNT(DISTINCT s.agent_id) AS agents, \
-             COUNT(DISTINCT p.version) AS versions \
-             FROM agent_software s JOIN agents a ON a.id = s.agent_id \
-             JOIN software_packages p ON p.id = s.package_id \
-             WHERE a.organization_id = $1 AND p.name_key LIKE $2 ESCAPE '\\'{scope} \
-             GROUP BY p.name_key"
+            "SELECT name_key, MIN(name) AS name, SUM(agents) AS agents FROM software_name_counts \
+             WHERE organization_id = $1 AND name_key LIKE $2 ESCAPE '\\' AND agents > 0{scope} \
+             GROUP BY name_key"
         );
         let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM ({grouped}) g"))
             .bind(org.to_string())
             .bind(&pattern)
             .fetch_one(&self.read)
             .await?;
-        let rows: Vec<(String, i64, i64)> = sqlx::query_as(&format!(
-            "SELECT name, agents, versions FROM ({grouped}) g \
-             ORDER BY agents DESC, name LIMIT $3 OFFSET $4"
+        let rows: Vec<(String, String, i64)> = sqlx::query_as(&format!(
+            "SELECT name_key, name, CAST(agents AS BIGINT) FROM ({grouped}) g \
+             ORDER BY agents DESC, name_key LIMIT $3 OFFSET $4"
         ))
         .bind(org.to_string())
         .bind(&pattern)
@@ -415,18 +461,35 @@ where
         .bind(query.offset)
         .fetch_all(&self.read)
         .await?;
-        let items = rows
-            .into_iter()
-            .map(|(name, agents, versions)| SoftwareSummary {
+        let mut items = Vec::with_capacity(rows.len());
+        for (name_key, name, agents) in rows {
+            // The name's package rows (a few versions), each kept if an agent
+            // in scope has it: the first agent the index gives usually is.
+            let versions: i64 = sqlx::query_scalar(&format!(
+                "SELECT COUNT(DISTINCT p.version) FROM software_packages p \
+                 WHERE p.name_key = $2 AND EXISTS (SELECT 1 FROM agent_software s \
+                 JOIN inventory_agents k ON k.agent_key = s.agent_key \
+                 JOIN agents a ON a.id = k.agent_id \
+                 WHERE s.package_id = p.id AND a.organization_id = $1{})",
+                clients_clause("a.client_id", clients)
+            ))
+            .bind(org.to_string())
+            .bind(&name_key)
+            .fetch_one(&self.read)
+            .await?;
+            items.push(SoftwareSummary {
                 name,
                 agents,
                 versions,
-            })
-            .collect();
+            });
+        }
         Ok(Page { items, total })
     }
 
     async fn delete_unused_software_packages(&self) -> StoreResult<u64> {
+        sqlx::query("DELETE FROM software_name_counts WHERE agents <= 0")
+            .execute(&self.write)
+            .await?;
         let result = sqlx::query(
             "DELETE FROM software_packages WHERE NOT EXISTS \
              (SELECT 1 FROM agent_software s WHERE s.package_id = software_packages.id)",
@@ -477,19 +540,18 @@ impl Bound {
 /// already there is left as it is.
 fn software_insert<DB: SqlDatabase>(rows: usize) -> String {
     format!(
-        "INSERT INTO agent_software (agent_id, package_id, install_date) {} \
-         ON CONFLICT (agent_id, package_id) DO NOTHING",
+        "INSERT INTO agent_software (agent_key, package_id, install_date) {} \
+         ON CONFLICT (agent_key, package_id) DO NOTHING",
         values_list::<DB>(rows, 3)
     )
 }
 
 fn bind_software<'q, DB: SqlDatabase>(
     mut query: sqlx::query::Query<'q, DB, DB::Arguments<'q>>,
-    agent: &'q str,
+    agent: i64,
     chunk: &'q [InstalledPackage],
 ) -> sqlx::query::Query<'q, DB, DB::Arguments<'q>>
 where
-    &'q str: Encode<'q, DB> + Type<DB>,
     Option<&'q str>: Encode<'q, DB> + Type<DB>,
     i64: Encode<'q, DB> + Type<DB>,
 {
@@ -500,6 +562,108 @@ where
             .bind(installed.install_date.as_deref());
     }
     query
+}
+
+/// Counts the agent's package names for its organization and client (`by`
+/// 1), or stops counting them (`by` -1): the counts follow the agent's rows
+/// (a report's chunks add theirs, deltas change them, a full report removes
+/// the old ones) and its client (`agents.rs`: moves and deletion).
+pub(crate) async fn count_agent_names<DB: SqlDatabase>(
+    tx: &mut sqlx::Transaction<'_, DB>,
+    agent: &str,
+    by: i64,
+) -> StoreResult<()>
+where
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
+    for<'q> i64: Encode<'q, DB> + Type<DB>,
+{
+    sqlx::query(
+        "INSERT INTO software_name_counts (organization_id, client_id, name_key, name, agents) \
+         SELECT a.organization_id, a.client_id, p.name_key, MIN(p.name), $2 \
+         FROM agents a JOIN inventory_agents k ON k.agent_id = a.id \
+         JOIN agent_software s ON s.agent_key = k.agent_key \
+         JOIN software_packages p ON p.id = s.package_id \
+         WHERE a.id = $1 GROUP BY a.organization_id, a.client_id, p.name_key ORDER BY p.name_key \
+         ON CONFLICT (organization_id, client_id, name_key) \
+         DO UPDATE SET agents = software_name_counts.agents + excluded.agents",
+    )
+    .bind(agent)
+    .bind(by)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Counts one more agent (bound last) on each of `names` names (bound as
+/// name key and name, in name order). Every count write goes in name order:
+/// on PostgreSQL two agents' writes then never wait for each other in
+/// opposite orders.
+fn names_insert<DB: SqlDatabase>(names: usize) -> String {
+    let agent = if DB::NUMBERED_BINDS {
+        format!("${}", names * 2 + 1)
+    } else {
+        "?".to_owned()
+    };
+    format!(
+        "INSERT INTO software_name_counts (organization_id, client_id, name_key, name, agents) \
+         SELECT a.organization_id, a.client_id, v.column1, v.column2, 1 \
+         FROM agents a JOIN ({}) v ON 1 = 1 WHERE a.id = {agent} ORDER BY v.column1 \
+         ON CONFLICT (organization_id, client_id, name_key) \
+         DO UPDATE SET agents = software_name_counts.agents + 1",
+        values_list::<DB>(names, 2)
+    )
+}
+
+/// The names an agent gains (1) and loses (-1) with `changes`, by name key
+/// (in order), from its packages before them (id: name key and name).
+fn name_changes(
+    before: &HashMap<i64, (String, String)>,
+    changes: &SoftwareChanges,
+) -> BTreeMap<String, (String, i64)> {
+    let per_name = |packages: &HashMap<i64, (String, String)>| {
+        let mut counts: HashMap<String, (String, usize)> = HashMap::new();
+        for (key, name) in packages.values() {
+            counts
+                .entry(key.clone())
+                .or_insert_with(|| (name.clone(), 0))
+                .1 += 1;
+        }
+        counts
+    };
+    let mut after = before.clone();
+    for id in changes
+        .removed
+        .iter()
+        .chain(changes.changed.iter().map(|(old, _)| old))
+    {
+        after.remove(id);
+    }
+    for installed in changes
+        .added
+        .iter()
+        .chain(changes.changed.iter().map(|(_, new)| new))
+    {
+        let package = &installed.package;
+        after.insert(
+            package.id,
+            (package.name.to_lowercase(), package.name.clone()),
+        );
+    }
+    let (had, has) = (per_name(before), per_name(&after));
+    let mut names = BTreeMap::new();
+    for (key, (name, _)) in &has {
+        if !had.contains_key(key) {
+            names.insert(key.clone(), (name.clone(), 1));
+        }
+    }
+    for (key, (name, _)) in &had {
+        if !has.contains_key(key) {
+            names.insert(key.clone(), (name.clone(), -1));
+        }
+    }
+    names
 }
 
 /// Writes the agent's record, replacing the one before.
@@ -564,6 +728,45 @@ where
                 .fetch_optional(&self.read)
                 .await?;
         found.map(|_| ()).ok_or(StoreError::NotFound)
+    }
+
+    /// The agent's key in the software rows, made on its first report.
+    /// [`StoreError::NotFound`] when the agent does not exist.
+    async fn inventory_key(&self, agent: &str) -> StoreResult<i64> {
+        let select = "SELECT agent_key FROM inventory_agents WHERE agent_id = $1";
+        if let Some(key) = sqlx::query_scalar(select)
+            .bind(agent)
+            .fetch_optional(&self.read)
+            .await?
+        {
+            return Ok(key);
+        }
+        sqlx::query(
+            "INSERT INTO inventory_agents (agent_id) VALUES ($1) ON CONFLICT (agent_id) DO NOTHING",
+        )
+        .bind(agent)
+        .execute(&self.write)
+        .await
+        .map_err(missing_reference_to_not_found)?;
+        Ok(sqlx::query_scalar(select)
+            .bind(agent)
+            .fetch_one(&self.write)
+            .await?)
+    }
+
+    /// The agent's packages: id, name key and name.
+    async fn agent_package_names(&self, key: i64) -> StoreResult<HashMap<i64, (String, String)>> {
+        let rows: Vec<(i64, String, String)> = sqlx::query_as(
+            "SELECT p.id, p.name_key, p.name FROM agent_software s \
+             JOIN software_packages p ON p.id = s.package_id WHERE s.agent_key = $1",
+        )
+        .bind(key)
+        .fetch_all(&self.read)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, key, name)| (id, (key, name)))
+            .collect())
     }
 
     /// Adds the packages the server does not hold yet (the same package from
