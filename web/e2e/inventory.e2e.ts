@@ -47,8 +47,15 @@ describe("inventory", () => {
       expect(await os.textContent()).toContain(inventory.os?.name ?? "");
     });
 
-    await step("the fleet's Software page finds the machine by version", async () => {
+    await step("the fleet's Software page lists the packages at once and finds the machine by version", async () => {
       await page.goto(`${baseUrl}/software`);
+      // Every package name with its machines, without typing anything first.
+      const packageRow = page.locator(`[data-testid="software-package"][data-name="${dpkg.name}"]`);
+      await packageRow.waitFor();
+      const counted = expectOk(await authed.GET("/api/v1/software/summary", { params: { query: { q: dpkg.name } } }), "summary");
+      const own = counted.items.find((item) => item.name === dpkg.name);
+      expect(own?.agents).toBeGreaterThanOrEqual(1);
+      expect(await packageRow.textContent()).toBe(`${dpkg.name}${own?.agents}${own?.versions}`);
       await page.getByTestId("software-name").fill(dpkg.name);
       await page.getByTestId("software-version-input").fill(`${dpkg.version}+newer`);
       await page.getByTestId("software-search-submit").click();

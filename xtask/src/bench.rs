@@ -1,6 +1,6 @@
-//! `cargo xtask bench [--full] [--postgres URL] [--monitoring-only] [--list-only] [--audit-only] [--rollout-only] [--inventory-only] [--agent-only] [--windows-agent-only]`:
+//! `cargo xtask bench [--full] [--postgres URL [--postgres-only]] [--monitoring-only] [--list-only] [--audit-only] [--rollout-only] [--inventory-only] [--agent-only] [--windows-agent-only]`:
 //! the benchmark harness. It starts the release server (SQLite, then
-//! PostgreSQL when a URL is given), drives it with `gururmm-fleetsim` in
+//! PostgreSQL when a URL is given; `--postgres-only` skips SQLite), drives it with `gururmm-fleetsim` in
 //! separate processes, measures the server's memory and CPU from `/proc`,
 //! then the real agent's and its watchdog's while the agent runs a policy of
 //! ten checks under `gururmm-watchdog` as installed, prints a table
@@ -1195,6 +1195,7 @@ fn real_agent(scale: &Scale) -> Result<Value> {
     let watchdog_pid = watchdog.0.id();
     let agent_id = the_one_agent_online(&server, "the agent online", 60)?;
     let pid = child_of(watchdog_pid).context("the watchdog runs no agent")?;
+    let collection = inventory::agent_collection(&server, &agent_id, pid)?;
     let checks = assign_ten_checks(&server, &agent_id)?;
     eprintln!("real agent: ten checks every {AGENT_CHECK_INTERVAL_SECONDS} s reported: {checks}");
     std::thread::sleep(Duration::from_secs(5));
@@ -1238,6 +1239,7 @@ fn real_agent(scale: &Scale) -> Result<Value> {
     drop(watchdog);
     Ok(json!({
         "discovery": sweep,
+        "inventory": collection,
         "minutes": scale.agent_minutes,
         "rss_average_kib": agent.average,
         "rss_peak_kib": agent.peak,
@@ -1272,6 +1274,12 @@ pub(crate) fn bench(args: &[String]) -> Result<()> {
         .windows(2)
         .find(|w| w[0] == "--postgres")
         .map(|w| w[1].clone());
+    // A scenario measured again on PostgreSQL alone (a long one, such as the
+    // inventory's, after a change that only PostgreSQL's figures lack).
+    let postgres_only = args.iter().any(|a| a == "--postgres-only");
+    if postgres_only && postgres.is_none() {
+        bail!("--postgres-only needs --postgres URL");
+    }
     let scale = if full {
         Scale {
             name: "full",
@@ -1334,7 +1342,7 @@ pub(crate) fn bench(args: &[String]) -> Result<()> {
         backend_scenarios
     };
     let mut backends = Vec::new();
-    if !agent_only {
+    if !agent_only && !postgres_only {
         backends.push(scenarios(
             &scale,
             "sqlite",

@@ -15,6 +15,10 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 /// waiting 300 ms behind 500-row statements of eight uploads at once).
 const SOFTWARE_CHUNK: usize = 100;
 
+/// Package ids per query when asking which of a report's packages the
+/// server holds already.
+const KNOWN_CHUNK: usize = 500;
+
 const RECORD_COLUMNS: &str = "agent_id, collected_at, received_at, hardware, os, domain, \
      virtualization, services, local_users, local_groups, package_count, service_count, truncated";
 
@@ -780,6 +784,21 @@ where
         let mut packages: Vec<&SoftwarePackage> = packages.collect();
         packages.sort_unstable_by_key(|package| package.id);
         packages.dedup_by_key(|package| package.id);
+        // Most are known already (the same packages are on many machines):
+        // asked of a reader, so the writer inserts only the new ones.
+        let mut known = HashSet::new();
+        for chunk in packages.chunks(KNOWN_CHUNK) {
+            let sql = format!(
+                "SELECT id FROM software_packages WHERE id IN ({})",
+                values_list::<DB>(chunk.len(), 1)
+            );
+            let mut query = sqlx::query_scalar::<DB, i64>(&sql);
+            for package in chunk {
+                query = query.bind(package.id);
+            }
+            known.extend(query.fetch_all(&self.read).await?);
+        }
+        packages.retain(|package| !known.contains(&package.id));
         for chunk in packages.chunks(SOFTWARE_CHUNK) {
             let sql = format!(
                 "INSERT INTO software_packages \

@@ -78,11 +78,10 @@ export function useSoftwareSearch(query: SoftwareSearchQuery, enabled: boolean) 
 }
 
 /** One page of package names with their agent and version counts. */
-export function useSoftwareSummary(query: SoftwareSummaryQuery, enabled: boolean) {
+export function useSoftwareSummary(query: SoftwareSummaryQuery) {
   return useQuery({
     queryKey: inventoryKeys.summary(query),
     queryFn: () => unwrap(api.GET("/api/v1/software/summary", { params: { query } })),
     placeholderData: keepPreviousData,
-    enabled,
   });
 }

@@ -19,8 +19,6 @@ import { useFilterClients, useFilterSites, useSoftwareSearch, useSoftwareSummary
 import { listsAgents, softwareSearchQuery, softwareSummaryQuery, type SoftwareSearch, type VersionComparison } from "../software-search";
 
 const PER_PAGE = 50;
-/** Letters of a name before the package list is asked for. */
-const MIN_FILTER_CHARS = 2;
 const ANY = "__any__";
 
 const COMPARISON_LABELS: Record<VersionComparison, string> = {
@@ -208,9 +206,8 @@ function PackageSummary({
   change: (partial: Partial<SoftwareSearch>) => void;
   onPick: (name: string) => void;
 }) {
-  // Across a large fleet the list of every package is a heavy query: it waits for a part of a name.
-  const filtered = (search.q?.trim().length ?? 0) >= MIN_FILTER_CHARS;
-  const summary = useSoftwareSummary(softwareSummaryQuery(search, PER_PAGE), filtered);
+  // The counts are kept per client and name as inventories change: the whole list is a light read.
+  const summary = useSoftwareSummary(softwareSummaryQuery(search, PER_PAGE));
   const columns: DataColumn<SoftwareSummaryItem>[] = [
     {
       header: "Package",
@@ -233,33 +230,25 @@ function PackageSummary({
         label="Filter package names"
         className="w-72"
       />
-      {filtered ? null : (
-        <p className="text-sm text-muted-foreground" data-testid="software-packages-prompt">
-          Type at least {MIN_FILTER_CHARS} letters of a package's name to list the packages with how many machines have them, or name a
-          package above to find its machines.
-        </p>
-      )}
-      {filtered ? (
-        <DataTable
-          query={summary}
-          columns={columns}
-          rowKey={(item) => item.name}
-          rowProps={(item) => ({ "data-testid": "software-package", "data-name": item.name })}
-          testId="software-packages"
-          framed
-          dimmed={summary.isPlaceholderData}
-          empty={
-            <EmptyState
-              icon={PackageSearchIcon}
-              title={search.q ? "No package matches" : "No inventory yet"}
-              data-testid="software-packages-empty"
-            >
-              {search.q ? null : "Agents send their inventory when they start and then every day."}
-            </EmptyState>
-          }
-          pagination={{ page: search.page ?? 1, perPage: PER_PAGE, onPageChange: (page) => change({ page }), onlyWhenSeveral: true }}
-        />
-      ) : null}
+      <DataTable
+        query={summary}
+        columns={columns}
+        rowKey={(item) => item.name}
+        rowProps={(item) => ({ "data-testid": "software-package", "data-name": item.name })}
+        testId="software-packages"
+        framed
+        dimmed={summary.isPlaceholderData}
+        empty={
+          <EmptyState
+            icon={PackageSearchIcon}
+            title={search.q ? "No package matches" : "No inventory yet"}
+            data-testid="software-packages-empty"
+          >
+            {search.q ? null : "Agents send their inventory when they start and then every day."}
+          </EmptyState>
+        }
+        pagination={{ page: search.page ?? 1, perPage: PER_PAGE, onPageChange: (page) => change({ page }), onlyWhenSeveral: true }}
+      />
     </div>
   );
 }
