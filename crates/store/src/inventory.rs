@@ -137,6 +137,9 @@ pub trait InventoryStore {
     /// Replaces the agent's inventory and packages with a full report. Written
     /// in short transactions (the record last), so a large report never holds
     /// the writer long; a report cut short by a crash is sent again whole.
+    /// Their commits do not wait for the disk (PostgreSQL): a stored report
+    /// lost to a crash is asked for again when the agent's next delta names
+    /// a state the server does not hold.
     async fn put_full_inventory(
         &self,
         record: &InventoryRecord,
