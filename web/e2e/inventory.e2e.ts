@@ -49,7 +49,9 @@ describe("inventory", () => {
 
     await step("the fleet's Software page lists the packages at once and finds the machine by version", async () => {
       await page.goto(`${baseUrl}/software`);
-      // Every package name with its machines, without typing anything first.
+      // Package names with their machines at once, without typing anything first; then filtered.
+      await page.getByTestId("software-package").first().waitFor();
+      await page.getByLabel("Filter package names").fill(dpkg.name);
       const packageRow = page.locator(`[data-testid="software-package"][data-name="${dpkg.name}"]`);
       await packageRow.waitFor();
       const counted = expectOk(await authed.GET("/api/v1/software/summary", { params: { query: { q: dpkg.name } } }), "summary");
