@@ -186,18 +186,9 @@ pub struct UserUpdate {
     pub custom_role_id: Option<RoleId>,
     /// The clients the user is limited to: `null` for the whole organization;
     /// absent: unchanged.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "crate::api::agents::present")]
     #[schema(value_type = Option<Vec<ClientId>>, nullable)]
     pub client_ids: Option<Option<Vec<ClientId>>>,
-}
-
-/// A field that may be `null` (`Some(None)`) or absent (`None`, by `default`).
-fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Option::<T>::deserialize(deserializer).map(Some)
 }
 
 /// Gives a user another role (built-in, or `custom` with `custom_role_id`);
