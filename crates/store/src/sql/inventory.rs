@@ -647,24 +647,28 @@ fn name_changes(
         }
         counts
     };
+    // As the statements change the rows: a removal or an upgrade of a
+    // package the agent does not have changes nothing.
     let mut after = before.clone();
-    for id in changes
-        .removed
-        .iter()
-        .chain(changes.changed.iter().map(|(old, _)| old))
-    {
-        after.remove(id);
-    }
-    for installed in changes
-        .added
-        .iter()
-        .chain(changes.changed.iter().map(|(_, new)| new))
-    {
+    let entry = |installed: &InstalledPackage| {
         let package = &installed.package;
-        after.insert(
+        (
             package.id,
             (package.name.to_lowercase(), package.name.clone()),
-        );
+        )
+    };
+    for id in &changes.removed {
+        after.remove(id);
+    }
+    for (old, new) in &changes.changed {
+        if after.remove(old).is_some() {
+            let (id, name) = entry(new);
+            after.insert(id, name);
+        }
+    }
+    for installed in &changes.added {
+        let (id, name) = entry(installed);
+        after.entry(id).or_insert(name);
     }
     let (had, has) = (per_name(before), per_name(&after));
     let mut names = BTreeMap::new();
@@ -833,5 +837,75 @@ where
             query.execute(&mut *self.yielding_writer().await?).await?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn installed(id: i64, name: &str) -> InstalledPackage {
+        InstalledPackage {
+            package: SoftwarePackage {
+                id,
+                source: "dpkg".into(),
+                name: name.into(),
+                arch: "amd64".into(),
+                version: "1".into(),
+                publisher: String::new(),
+                version_key: Vec::new(),
+            },
+            install_date: None,
+        }
+    }
+
+    #[test]
+    fn a_delta_changes_a_name_s_count_only_when_the_agent_gains_or_loses_the_name() {
+        // openssl in two architectures (ids 1, 2), bash (3).
+        let before: HashMap<i64, (String, String)> = [
+            (1, ("openssl".into(), "OpenSSL".into())),
+            (2, ("openssl".into(), "OpenSSL".into())),
+            (3, ("bash".into(), "bash".into())),
+        ]
+        .into();
+        let changes =
+            |added: Vec<InstalledPackage>,
+             removed: Vec<i64>,
+             changed: Vec<(i64, InstalledPackage)>| SoftwareChanges {
+                added,
+                removed,
+                changed,
+            };
+        let counted = |changes: SoftwareChanges| -> Vec<(String, i64)> {
+            name_changes(&before, &changes)
+                .into_iter()
+                .map(|(key, (_, by))| (key, by))
+                .collect()
+        };
+        let none: Vec<(String, i64)> = Vec::new();
+        // An upgrade, and one architecture of two removed: same names.
+        assert_eq!(
+            counted(changes(vec![], vec![2], vec![(3, installed(4, "bash"))])),
+            none
+        );
+        // A new name, and the last package of a name removed.
+        assert_eq!(
+            counted(changes(vec![installed(5, "Zsh")], vec![3], vec![])),
+            [("bash".to_owned(), -1), ("zsh".to_owned(), 1)]
+        );
+        // Both architectures removed; an upgrade of a package it lacks changes nothing.
+        assert_eq!(
+            counted(changes(
+                vec![],
+                vec![1, 2],
+                vec![(9, installed(10, "curl"))]
+            )),
+            [("openssl".to_owned(), -1)]
+        );
+        // A package it already has, added again, changes nothing.
+        assert_eq!(
+            counted(changes(vec![installed(3, "bash")], vec![], vec![])),
+            none
+        );
     }
 }
