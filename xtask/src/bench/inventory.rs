@@ -314,7 +314,6 @@ pub(super) fn agent_collection(server: &Server, agent_id: &str, pid: u32) -> Res
     };
     let first = crate::wait_for("the agent's first inventory", 120, collected)?;
     let to_first = super::cpu_seconds(pid)?;
-    let before = super::cpu_seconds(pid)?;
     api(
         "POST",
         &server.base,
@@ -325,7 +324,7 @@ pub(super) fn agent_collection(server: &Server, agent_id: &str, pid: u32) -> Res
     crate::wait_for("a refreshed inventory", 120, || {
         collected().filter(|at| *at != first)
     })?;
-    let refresh = super::cpu_seconds(pid)? - before;
+    let refresh = super::cpu_seconds(pid)? - to_first;
     let high_water = super::status_kib(pid, "VmHWM:")?;
     let inventory = api("GET", &server.base, &path, Some(&server.token), None)?;
     eprintln!(

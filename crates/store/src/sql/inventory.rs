@@ -145,8 +145,7 @@ where
         // record comes back last, so a report cut short leaves a state no
         // delta applies to.
         let mut writer = self.yielding_writer().await?;
-        let mut tx = writer.begin().await?;
-        relax_commit(&mut tx).await?;
+        let mut tx = begin_relaxed(&mut writer).await?;
         count_agent_names(&mut tx, &agent, -1).await?;
         sqlx::query("DELETE FROM agent_inventories WHERE agent_id = $1")
             .bind(&agent)
@@ -163,34 +162,27 @@ where
         // a command's write waits for one at most.
         let mut named = HashSet::new();
         for chunk in packages.chunks(SOFTWARE_CHUNK) {
-            let mut names: Vec<(String, &str)> = chunk
+            let mut names: Vec<(String, String, i64)> = chunk
                 .iter()
                 .map(|installed| &installed.package.name)
-                .filter(|name| named.insert(name.to_lowercase()))
-                .map(|name| (name.to_lowercase(), name.as_str()))
+                .filter_map(|name| {
+                    let key = name.to_lowercase();
+                    named.insert(key.clone()).then(|| (key, name.clone(), 1))
+                })
                 .collect();
             names.sort_unstable();
             let mut writer = self.yielding_writer().await?;
-            let mut tx = writer.begin().await?;
-            relax_commit(&mut tx).await?;
+            let mut tx = begin_relaxed(&mut writer).await?;
             let sql = software_insert::<DB>(chunk.len());
             bind_software(sqlx::query(&sql), key, chunk)
                 .execute(&mut *tx)
                 .await
                 .map_err(missing_reference_to_not_found)?;
-            if !names.is_empty() {
-                let sql = names_insert::<DB>(names.len());
-                let mut query = sqlx::query(&sql);
-                for (name_key, name) in &names {
-                    query = query.bind(name_key.as_str()).bind(*name);
-                }
-                query.bind(agent.as_str()).execute(&mut *tx).await?;
-            }
+            add_name_counts(&mut tx, &agent, &names).await?;
             tx.commit().await?;
         }
         let mut writer = self.yielding_writer().await?;
-        let mut tx = writer.begin().await?;
-        relax_commit(&mut tx).await?;
+        let mut tx = begin_relaxed(&mut writer).await?;
         upsert_record(&mut tx, record).await?;
         tx.commit().await?;
         Ok(())
@@ -258,21 +250,7 @@ where
                 .execute(&mut *tx)
                 .await?;
         }
-        // In name order, as every count write ([`names_insert`]).
-        for (name_key, (name, by)) in &names {
-            sqlx::query(
-                "INSERT INTO software_name_counts (organization_id, client_id, name_key, name, agents) \
-                 SELECT organization_id, client_id, $2, $3, $4 FROM agents WHERE id = $1 \
-                 ON CONFLICT (organization_id, client_id, name_key) \
-                 DO UPDATE SET agents = software_name_counts.agents + excluded.agents",
-            )
-            .bind(&agent)
-            .bind(name_key)
-            .bind(name)
-            .bind(by)
-            .execute(&mut *tx)
-            .await?;
-        }
+        add_name_counts(&mut tx, &agent, &names).await?;
         upsert_record(&mut tx, record).await?;
         for event in events {
             sqlx::query(
@@ -476,28 +454,42 @@ where
         .bind(query.offset)
         .fetch_all(&self.read)
         .await?;
-        let mut items = Vec::with_capacity(rows.len());
-        for (name_key, name, agents) in rows {
-            // The name's package rows (a few versions), each kept if an agent
-            // in scope has it: the first agent the index gives usually is.
-            let versions: i64 = sqlx::query_scalar(&format!(
-                "SELECT COUNT(DISTINCT p.version) FROM software_packages p \
-                 WHERE p.name_key = $2 AND EXISTS (SELECT 1 FROM agent_software s \
-                 JOIN inventory_agents k ON k.agent_key = s.agent_key \
-                 JOIN agents a ON a.id = k.agent_id \
-                 WHERE s.package_id = p.id AND a.organization_id = $1{})",
-                clients_clause("a.client_id", clients)
-            ))
-            .bind(org.to_string())
-            .bind(&name_key)
-            .fetch_one(&self.read)
-            .await?;
-            items.push(SoftwareSummary {
-                name,
-                agents,
-                versions,
+        if rows.is_empty() {
+            return Ok(Page {
+                items: Vec::new(),
+                total,
             });
         }
+        // The page's names' package rows (a few versions each), each kept if
+        // an agent in scope has it: the first agent the index gives usually is.
+        let versions_sql = format!(
+            "SELECT p.name_key, COUNT(DISTINCT p.version) FROM software_packages p \
+             WHERE p.name_key IN ({}) AND EXISTS (SELECT 1 FROM agent_software s \
+             JOIN inventory_agents k ON k.agent_key = s.agent_key \
+             JOIN agents a ON a.id = k.agent_id \
+             WHERE s.package_id = p.id AND a.organization_id = {}{}) GROUP BY p.name_key",
+            values_list::<DB>(rows.len(), 1),
+            bind_after::<DB>(rows.len()),
+            clients_clause("a.client_id", clients)
+        );
+        let mut versions_query = sqlx::query_as::<DB, (String, i64)>(&versions_sql);
+        for (name_key, _, _) in &rows {
+            versions_query = versions_query.bind(name_key.as_str());
+        }
+        let versions: HashMap<String, i64> = versions_query
+            .bind(org.to_string())
+            .fetch_all(&self.read)
+            .await?
+            .into_iter()
+            .collect();
+        let items = rows
+            .into_iter()
+            .map(|(name_key, name, agents)| SoftwareSummary {
+                versions: versions.get(&name_key).copied().unwrap_or(0),
+                name,
+                agents,
+            })
+            .collect();
         Ok(Page { items, total })
     }
 
@@ -611,24 +603,62 @@ where
     Ok(())
 }
 
-/// Counts one more agent (bound last) on each of `names` names (bound as
-/// name key and name, in name order). Every count write goes in name order:
-/// on PostgreSQL two agents' writes then never wait for each other in
-/// opposite orders.
-fn names_insert<DB: SqlDatabase>(names: usize) -> String {
-    let agent = if DB::NUMBERED_BINDS {
-        format!("${}", names * 2 + 1)
+/// Adds `by` to the agent's client's count of each name (name key, name,
+/// `by`), in name order, as every count write: on PostgreSQL two agents'
+/// writes then never wait for each other in opposite orders.
+async fn add_name_counts<DB: SqlDatabase>(
+    tx: &mut sqlx::Transaction<'_, DB>,
+    agent: &str,
+    names: &[(String, String, i64)],
+) -> StoreResult<()>
+where
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
+    for<'q> i64: Encode<'q, DB> + Type<DB>,
+{
+    if names.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
+        "INSERT INTO software_name_counts (organization_id, client_id, name_key, name, agents) \
+         SELECT a.organization_id, a.client_id, v.column1, v.column2, v.column3 \
+         FROM agents a JOIN ({}) v ON 1 = 1 WHERE a.id = {} ORDER BY v.column1 \
+         ON CONFLICT (organization_id, client_id, name_key) \
+         DO UPDATE SET agents = software_name_counts.agents + excluded.agents",
+        values_list::<DB>(names.len(), 3),
+        bind_after::<DB>(names.len() * 3)
+    );
+    let mut query = sqlx::query(&sql);
+    for (name_key, name, by) in names {
+        query = query.bind(name_key.as_str()).bind(name.as_str()).bind(*by);
+    }
+    query.bind(agent).execute(&mut **tx).await?;
+    Ok(())
+}
+
+/// The placeholder of the value bound after `binds` others (SQLite's `?`
+/// takes the next one; see [`SqlDatabase::NUMBERED_BINDS`]).
+fn bind_after<DB: SqlDatabase>(binds: usize) -> String {
+    if DB::NUMBERED_BINDS {
+        format!("${}", binds + 1)
     } else {
         "?".to_owned()
-    };
-    format!(
-        "INSERT INTO software_name_counts (organization_id, client_id, name_key, name, agents) \
-         SELECT a.organization_id, a.client_id, v.column1, v.column2, 1 \
-         FROM agents a JOIN ({}) v ON 1 = 1 WHERE a.id = {agent} ORDER BY v.column1 \
-         ON CONFLICT (organization_id, client_id, name_key) \
-         DO UPDATE SET agents = software_name_counts.agents + 1",
-        values_list::<DB>(names, 2)
-    )
+    }
+}
+
+/// Begins a transaction on `writer` whose commit does not wait for the
+/// disk ([`relax_commit`]): a full report's.
+async fn begin_relaxed<DB: SqlDatabase>(
+    writer: &mut sqlx::pool::PoolConnection<DB>,
+) -> StoreResult<sqlx::Transaction<'_, DB>>
+where
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+{
+    let mut tx = writer.begin().await?;
+    relax_commit(&mut tx).await?;
+    Ok(tx)
 }
 
 /// The names an agent gains (1) and loses (-1) with `changes`, by name key
@@ -636,7 +666,7 @@ fn names_insert<DB: SqlDatabase>(names: usize) -> String {
 fn name_changes(
     before: &HashMap<i64, (String, String)>,
     changes: &SoftwareChanges,
-) -> BTreeMap<String, (String, i64)> {
+) -> Vec<(String, String, i64)> {
     let per_name = |packages: &HashMap<i64, (String, String)>| {
         let mut counts: HashMap<String, (String, usize)> = HashMap::new();
         for (key, name) in packages.values() {
@@ -683,6 +713,9 @@ fn name_changes(
         }
     }
     names
+        .into_iter()
+        .map(|(key, (name, by))| (key, name, by))
+        .collect()
 }
 
 /// Writes the agent's record, replacing the one before.
@@ -879,7 +912,7 @@ mod tests {
         let counted = |changes: SoftwareChanges| -> Vec<(String, i64)> {
             name_changes(&before, &changes)
                 .into_iter()
-                .map(|(key, (_, by))| (key, by))
+                .map(|(key, _, by)| (key, by))
                 .collect()
         };
         let none: Vec<(String, i64)> = Vec::new();
