@@ -761,8 +761,10 @@ fn count_rows(database_url: &str, query: &str) -> Result<u64> {
             .split('?')
             .next()
             .unwrap_or_default();
+        // The inventory's tables are in the file beside it (store/src/sql/sqlite.rs).
+        let attach = format!("ATTACH '{path}-inventory' AS inventory");
         Command::new("sqlite3")
-            .args(["-cmd", ".timeout 10000", path, query])
+            .args(["-cmd", ".timeout 10000", "-cmd", &attach, path, query])
             .output()
     }
     .context("running sqlite3 or psql")?;

@@ -105,7 +105,7 @@ pub use saved_views::{NewSavedView, SavedView, SavedViewStore};
 pub use scripts::ScriptStore;
 pub use second_factor::{SecondFactorStore, TotpState};
 pub use sql::{
-    connect, PostgresStore, RowsAffected, SqlDatabase, SqlStore, SqliteStore, MAX_RAW_POINTS,
+    connect, inventory_file, PostgresStore, RowsAffected, SqlDatabase, SqlStore, SqliteStore, MAX_RAW_POINTS,
 };
 pub use sso::{SsoAccess, SsoGroupRule, SsoLogin, SsoProvider, SsoProviderFields, SsoStore};
 pub use tenancy::TenancyStore;
@@ -124,6 +124,11 @@ pub enum StoreError {
     Conflict(String),
     #[error("the database schema (version {0}) is newer than this server; upgrade the server")]
     DatabaseTooNew(i64),
+    #[error(
+        "the inventory's database file {0} holds no inventory tables: restore it beside the \
+         database it was backed up with (the two files are one database)"
+    )]
+    MissingFile(String),
     #[error("unsupported database URL: {0}")]
     UnsupportedUrl(String),
     #[error("database error: {0}")]

@@ -467,6 +467,11 @@ where
         id: AgentId,
         update: &AgentUpdate,
     ) -> StoreResult<AgentDetail> {
+        // A move to another client moves its software names' counts.
+        let _inventory_file = match update.site_id {
+            Some(_) => self.quiet_inventory().await?,
+            None => None,
+        };
         let mut tx = self.write.begin().await?;
         let found: Option<String> =
             sqlx::query_scalar("SELECT id FROM agents WHERE organization_id = $1 AND id = $2")
@@ -574,6 +579,7 @@ where
         deleted_by_email: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<Vec<CommandRecord>> {
+        let _inventory_file = self.quiet_inventory().await?;
         let mut tx = self.write.begin().await?;
         // The tombstone first: it copies the names the history is read with.
         let kept = sqlx::query(
@@ -633,9 +639,11 @@ where
         .bind(deleted_by_email)
         .execute(&mut *tx)
         .await?;
-        // Its software names stop counting; its secret, samples, inventory
-        // and waiting re-enrollments go with the row.
-        super::inventory::count_agent_names(&mut tx, &id.to_string(), -1).await?;
+        // Its software names stop counting and its inventory goes (SQLite
+        // keeps the inventory in a file of its own, where no foreign key
+        // reaches the agents; its software rows follow its key); its secret,
+        // samples and waiting re-enrollments go with the row.
+        super::inventory::forget_agent_inventory(&mut tx, &id.to_string()).await?;
         sqlx::query("DELETE FROM agents WHERE organization_id = $1 AND id = $2")
             .bind(org.to_string())
             .bind(id.to_string())

@@ -11,10 +11,11 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Rows per transaction when an agent's packages are written: a first
 /// inventory of 1,500 packages is thirty short transactions, each taken
-/// while no other write waits ([`SqlStore::yielding_writer`]), so a command's
-/// write waits for one at most (the benchmark measured commands waiting
-/// 300 ms behind 500-row statements of eight uploads at once, and a p99 of
-/// 86 ms behind 100-row transactions in the pool's first-come order).
+/// while no other write waits ([`SqlStore::inventory_writer`]: on PostgreSQL
+/// a command's write waits for one at most; SQLite writes them to a file of
+/// their own). The benchmark measured commands waiting 300 ms behind
+/// 500-row statements of eight uploads at once, and a p99 of 86 ms behind
+/// 100-row transactions in the pool's first-come order.
 const SOFTWARE_CHUNK: usize = 50;
 
 /// Package ids per query when asking which of a report's packages the
@@ -144,7 +145,7 @@ where
         // rows (adjacent in the primary key) and their names' counts. The
         // record comes back last, so a report cut short leaves a state no
         // delta applies to.
-        let mut writer = self.yielding_writer().await?;
+        let mut writer = self.inventory_writer().await?;
         let mut tx = begin_relaxed(&mut writer).await?;
         count_agent_names(&mut tx, &agent, -1).await?;
         sqlx::query("DELETE FROM agent_inventories WHERE agent_id = $1")
@@ -171,7 +172,7 @@ where
                 })
                 .collect();
             names.sort_unstable();
-            let mut writer = self.yielding_writer().await?;
+            let mut writer = self.inventory_writer().await?;
             let mut tx = begin_relaxed(&mut writer).await?;
             let sql = software_insert::<DB>(chunk.len());
             bind_software(sqlx::query(&sql), key, chunk)
@@ -181,7 +182,7 @@ where
             add_name_counts(&mut tx, &agent, &names).await?;
             tx.commit().await?;
         }
-        let mut writer = self.yielding_writer().await?;
+        let mut writer = self.inventory_writer().await?;
         let mut tx = begin_relaxed(&mut writer).await?;
         upsert_record(&mut tx, record).await?;
         tx.commit().await?;
@@ -213,8 +214,13 @@ where
                 .map(|p| &p.package),
         )
         .await?;
-        // The rows, the counts and the record in one transaction: a delta is
-        // small (a day's upgrades), and applied twice it would be wrong.
+        // The rows, the counts, the record and the change events in one
+        // transaction: a delta is small (a day's upgrades), and applied twice
+        // it would be wrong. The events are the database's (SQLite: the main
+        // file), so the transaction is the database writer's; on SQLite it
+        // holds the inventory file's writer meanwhile, so that file's lock
+        // is free when the transaction asks for it.
+        let _inventory_file = self.quiet_inventory().await?;
         let mut writer = self.yielding_writer().await?;
         let mut tx = writer.begin().await?;
         let still: Option<i64> =
@@ -494,14 +500,26 @@ where
     }
 
     async fn delete_unused_software_packages(&self) -> StoreResult<u64> {
+        let mut writer = self.inventory_writer().await?;
+        // Inventory of agents deleted while it was being stored (SQLite's
+        // inventory file has no foreign key to the agents: `delete_agent`
+        // removes an agent's, but a report in flight may write after it).
+        for orphans in [
+            "DELETE FROM agent_inventories WHERE NOT EXISTS \
+             (SELECT 1 FROM agents a WHERE a.id = agent_inventories.agent_id)",
+            "DELETE FROM inventory_agents WHERE NOT EXISTS \
+             (SELECT 1 FROM agents a WHERE a.id = inventory_agents.agent_id)",
+        ] {
+            sqlx::query(orphans).execute(&mut *writer).await?;
+        }
         sqlx::query("DELETE FROM software_name_counts WHERE agents <= 0")
-            .execute(&self.write)
+            .execute(&mut *writer)
             .await?;
         let result = sqlx::query(
             "DELETE FROM software_packages WHERE NOT EXISTS \
              (SELECT 1 FROM agent_software s WHERE s.package_id = software_packages.id)",
         )
-        .execute(&self.write)
+        .execute(&mut *writer)
         .await?;
         Ok(result.rows_affected())
     }
@@ -600,6 +618,28 @@ where
     .bind(by)
     .execute(&mut **tx)
     .await?;
+    Ok(())
+}
+
+/// Takes a deleted agent's inventory away: its names' counts, its record
+/// and its rows.
+pub(crate) async fn forget_agent_inventory<DB: SqlDatabase>(
+    tx: &mut sqlx::Transaction<'_, DB>,
+    agent: &str,
+) -> StoreResult<()>
+where
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
+    for<'q> i64: Encode<'q, DB> + Type<DB>,
+{
+    count_agent_names(tx, agent, -1).await?;
+    for sql in [
+        "DELETE FROM agent_inventories WHERE agent_id = $1",
+        "DELETE FROM inventory_agents WHERE agent_id = $1",
+    ] {
+        sqlx::query(sql).bind(agent).execute(&mut **tx).await?;
+    }
     Ok(())
 }
 
@@ -793,18 +833,22 @@ where
         {
             return Ok(key);
         }
-        let mut writer = self.yielding_writer().await?;
+        // Only for an agent that exists (SQLite keeps the inventory in a
+        // file of its own, without a foreign key to the agents).
+        let mut writer = self.inventory_writer().await?;
         sqlx::query(
-            "INSERT INTO inventory_agents (agent_id) VALUES ($1) ON CONFLICT (agent_id) DO NOTHING",
+            "INSERT INTO inventory_agents (agent_id) SELECT id FROM agents WHERE id = $1 \
+             ON CONFLICT (agent_id) DO NOTHING",
         )
         .bind(agent)
         .execute(&mut *writer)
         .await
         .map_err(missing_reference_to_not_found)?;
-        Ok(sqlx::query_scalar(select)
+        sqlx::query_scalar(select)
             .bind(agent)
-            .fetch_one(&mut *writer)
-            .await?)
+            .fetch_optional(&mut *writer)
+            .await?
+            .ok_or(StoreError::NotFound)
     }
 
     /// The agent's packages: id, name key and name.
@@ -867,7 +911,7 @@ where
                     .bind(package.publisher.as_str())
                     .bind(package.version_key.as_slice());
             }
-            query.execute(&mut *self.yielding_writer().await?).await?;
+            query.execute(&mut *self.inventory_writer().await?).await?;
         }
         Ok(())
     }

