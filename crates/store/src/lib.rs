@@ -105,7 +105,8 @@ pub use saved_views::{NewSavedView, SavedView, SavedViewStore};
 pub use scripts::ScriptStore;
 pub use second_factor::{SecondFactorStore, TotpState};
 pub use sql::{
-    connect, inventory_file, PostgresStore, RowsAffected, SqlDatabase, SqlStore, SqliteStore, MAX_RAW_POINTS,
+    connect, inventory_file, PostgresStore, RowsAffected, SqlDatabase, SqlStore, SqliteStore,
+    MAX_RAW_POINTS,
 };
 pub use sso::{SsoAccess, SsoGroupRule, SsoLogin, SsoProvider, SsoProviderFields, SsoStore};
 pub use tenancy::TenancyStore;

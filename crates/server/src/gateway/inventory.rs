@@ -17,8 +17,8 @@ use gururmm_protocol::inventory::{InventoryUpload, MAX_CHUNK_CHARS, MAX_UPLOAD_B
 use gururmm_protocol::{AgentId, CloseReason, OrganizationId, ServerFrame};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
-use tokio::sync::{mpsc, Semaphore};
+use std::time::{Duration, Instant};
+use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
 
 /// Uploads gathered at the same time, server-wide.
 pub const UPLOAD_SLOTS: usize = 8;
@@ -31,6 +31,14 @@ pub fn store_slots(backend: gururmm_store::Backend) -> usize {
         gururmm_store::Backend::Postgres => 4,
     }
 }
+/// How long a storing slot stays taken after a full report, as a share of
+/// the time the report took to store: each slot stores at most half of the
+/// time, so a fleet's first inventories (10,000 at once are half an hour of
+/// storing on two cores) leave the processor to commands and heartbeats
+/// meanwhile (benchmark: command round trip p99 52 ms on PostgreSQL while
+/// four slots stored back to back; docs/benchmarks.md). Deltas (a day's
+/// changes) do not rest.
+const STORE_REST: f64 = 1.0;
 /// How long an upload may wait for its next chunk before it is dropped.
 const CHUNK_TIMEOUT: Duration = Duration::from_secs(60);
 /// Chunks queued between the loop and the upload's task.
@@ -163,7 +171,7 @@ impl UploadTask {
             // The connection ended (or the agent offered another) while waiting.
             () = sender_gone(&mut chunks) => return,
         };
-        let Ok(_slot) = slot else { return };
+        let Ok(slot) = slot else { return };
         self.granted.store(true, Ordering::SeqCst);
         let go = ServerFrame::InventoryGo {
             upload_id: self.upload_id,
@@ -183,10 +191,13 @@ impl UploadTask {
                 }
             };
             if json.len() + chunk.data.len() > self.bytes {
-                break Ingested::refused(format!(
-                    "the chunks are larger than the {} bytes offered",
-                    self.bytes
-                ));
+                break (
+                    Ingested::refused(format!(
+                        "the chunks are larger than the {} bytes offered",
+                        self.bytes
+                    )),
+                    None,
+                );
             }
             json.push_str(&chunk.data);
             if chunk.last {
@@ -194,22 +205,43 @@ impl UploadTask {
             }
         };
         drop(chunks);
+        let (answer, rest) = answer;
         let ack = ServerFrame::InventoryAck {
             upload_id: self.upload_id,
             outcome: answer.outcome,
             message: answer.message,
         };
         let _ = self.outbound.send(Outbound::Frame(ack)).await;
+        drop(slot);
+        if let Some((storing, rest)) = rest {
+            tokio::time::sleep(rest).await;
+            drop(storing);
+        }
     }
 
-    async fn store(&self, json: &str) -> Ingested {
+    /// The answer, and the storing slot with how long it is to rest.
+    async fn store(&self, json: &str) -> (Ingested, Option<(OwnedSemaphorePermit, Duration)>) {
         let upload: InventoryUpload = match serde_json::from_str(json) {
             Ok(upload) => upload,
-            Err(error) => return Ingested::refused(format!("not an inventory upload: {error}")),
+            Err(error) => {
+                return (
+                    Ingested::refused(format!("not an inventory upload: {error}")),
+                    None,
+                )
+            }
         };
-        let Ok(_storing) = self.state.inventory_slots.storing.acquire().await else {
-            return Ingested::refused("the server is shutting down");
+        let full = matches!(upload, InventoryUpload::Full { .. });
+        let storing = self.state.inventory_slots.storing.clone().acquire_owned();
+        let Ok(storing) = storing.await else {
+            return (Ingested::refused("the server is shutting down"), None);
         };
+        let started = Instant::now();
+        let answer = self.ingest(upload).await;
+        let rest = full.then(|| (storing, started.elapsed().mul_f64(STORE_REST)));
+        (answer, rest)
+    }
+
+    async fn ingest(&self, upload: InventoryUpload) -> Ingested {
         match inventory::ingest(&self.state, self.org, self.agent, upload, Utc::now()).await {
             Ok(answer) => answer,
             Err(error) => {

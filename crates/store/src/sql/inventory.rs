@@ -9,14 +9,18 @@ use gururmm_protocol::{AgentId, OrganizationId};
 use sqlx::{ColumnIndex, Connection as _, Decode, Encode, Executor, IntoArguments, Type};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-/// Rows per transaction when an agent's packages are written: a first
-/// inventory of 1,500 packages is thirty short transactions, each taken
-/// while no other write waits ([`SqlStore::inventory_writer`]: on PostgreSQL
-/// a command's write waits for one at most; SQLite writes them to a file of
-/// their own). The benchmark measured commands waiting 300 ms behind
+/// Rows per transaction when an agent's packages are written through the
+/// database's writers (PostgreSQL; a delta's inserts): a first inventory of
+/// 1,500 packages is thirty short transactions, each taken while no other
+/// write waits ([`SqlStore::yielding_writer`]), so a command's write waits
+/// for one at most. The benchmark measured commands waiting 300 ms behind
 /// 500-row statements of eight uploads at once, and a p99 of 86 ms behind
 /// 100-row transactions in the pool's first-come order.
 const SOFTWARE_CHUNK: usize = 50;
+
+/// Rows per statement when a full report is one transaction (SQLite's
+/// inventory file): 1,500 values, far below SQLite's 32,766.
+const SOFTWARE_STATEMENT: usize = 500;
 
 /// Package ids per query when asking which of a report's packages the
 /// server holds already.
@@ -141,28 +145,12 @@ where
         self.put_packages(packages.iter().map(|p| &p.package))
             .await?;
         let key = self.inventory_key(&agent).await?;
-        // The old state goes first, in one transaction: the record, the
-        // rows (adjacent in the primary key) and their names' counts. The
-        // record comes back last, so a report cut short leaves a state no
-        // delta applies to.
-        let mut writer = self.inventory_writer().await?;
-        let mut tx = begin_relaxed(&mut writer).await?;
-        count_agent_names(&mut tx, &agent, -1).await?;
-        sqlx::query("DELETE FROM agent_inventories WHERE agent_id = $1")
-            .bind(&agent)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("DELETE FROM agent_software WHERE agent_key = $1")
-            .bind(key)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        drop(writer);
-        // Each chunk's rows with the names they bring (those no earlier chunk
-        // had): short transactions, each taken when no other write waits, so
-        // a command's write waits for one at most.
+        // The old state goes (the record, the rows, adjacent in the primary
+        // key, and their names' counts), then each chunk's rows with the
+        // names they bring (those no earlier chunk had), the record last.
         let mut named = HashSet::new();
-        for chunk in packages.chunks(SOFTWARE_CHUNK) {
+        let mut steps = vec![FullStep::Forget];
+        for chunk in packages.chunks(self.full_report_rows()) {
             let mut names: Vec<(String, String, i64)> = chunk
                 .iter()
                 .map(|installed| &installed.package.name)
@@ -172,20 +160,50 @@ where
                 })
                 .collect();
             names.sort_unstable();
+            steps.push(FullStep::Rows(chunk, names));
+        }
+        steps.push(FullStep::Record);
+        // SQLite: one transaction on the inventory file's own writer (only
+        // deltas and deletions wait for it), so the report replaces the old
+        // state at once and each page it changes goes to the WAL once, not
+        // once per chunk. Otherwise a transaction per step, each taken when
+        // no other write waits, so a command's write waits for one at most;
+        // the record comes back last, so a report cut short leaves a state
+        // no delta applies to.
+        let transactions: Vec<Vec<FullStep<'_>>> = if self.inventory_write.is_some() {
+            vec![steps]
+        } else {
+            steps.into_iter().map(|step| vec![step]).collect()
+        };
+        for steps in transactions {
             let mut writer = self.inventory_writer().await?;
             let mut tx = begin_relaxed(&mut writer).await?;
-            let sql = software_insert::<DB>(chunk.len());
-            bind_software(sqlx::query(&sql), key, chunk)
-                .execute(&mut *tx)
-                .await
-                .map_err(missing_reference_to_not_found)?;
-            add_name_counts(&mut tx, &agent, &names).await?;
+            for step in steps {
+                match step {
+                    FullStep::Forget => {
+                        count_agent_names(&mut tx, &agent, -1).await?;
+                        sqlx::query("DELETE FROM agent_inventories WHERE agent_id = $1")
+                            .bind(&agent)
+                            .execute(&mut *tx)
+                            .await?;
+                        sqlx::query("DELETE FROM agent_software WHERE agent_key = $1")
+                            .bind(key)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    FullStep::Rows(chunk, names) => {
+                        let sql = software_insert::<DB>(chunk.len());
+                        bind_software(sqlx::query(&sql), key, chunk)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(missing_reference_to_not_found)?;
+                        add_name_counts(&mut tx, &agent, &names).await?;
+                    }
+                    FullStep::Record => upsert_record(&mut tx, record).await?,
+                }
+            }
             tx.commit().await?;
         }
-        let mut writer = self.inventory_writer().await?;
-        let mut tx = begin_relaxed(&mut writer).await?;
-        upsert_record(&mut tx, record).await?;
-        tx.commit().await?;
         Ok(())
     }
 
@@ -525,6 +543,16 @@ where
     }
 }
 
+/// A part of storing a full report ([`InventoryStore::put_full_inventory`]).
+enum FullStep<'a> {
+    /// The agent's old record, rows and names' counts go.
+    Forget,
+    /// Rows, with the names no earlier step brought.
+    Rows(&'a [InstalledPackage], Vec<(String, String, i64)>),
+    /// The record, last.
+    Record,
+}
+
 /// A value bound to the fleet search, in clause order.
 enum Bound {
     Text(String),
@@ -820,6 +848,16 @@ where
                 .fetch_optional(&self.read)
                 .await?;
         found.map(|_| ()).ok_or(StoreError::NotFound)
+    }
+
+    /// Rows per step of a full report: a statement's worth where the report
+    /// is one transaction (SQLite), a short transaction's otherwise.
+    fn full_report_rows(&self) -> usize {
+        if self.inventory_write.is_some() {
+            SOFTWARE_STATEMENT
+        } else {
+            SOFTWARE_CHUNK
+        }
     }
 
     /// The agent's key in the software rows, made on its first report.

@@ -13,8 +13,7 @@ use super::{run_migrations, SqliteStore};
 use crate::{Backend, StoreError, StoreResult};
 use sqlx::migrate::Migrator;
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePoolOptions,
-    SqliteSynchronous,
+    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
 };
 use sqlx::ConnectOptions;
 use std::path::{Path, PathBuf};

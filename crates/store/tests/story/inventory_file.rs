@@ -35,7 +35,7 @@ fn package(id: i64, name: &str) -> InstalledPackage {
     }
 }
 
-fn record(agent: gururmm_protocol::AgentId, packages: usize) -> InventoryRecord {
+fn record(agent: gururmm_protocol::AgentId, packages: i64) -> InventoryRecord {
     InventoryRecord {
         agent_id: agent,
         collected_at: Utc::now(),
@@ -47,7 +47,7 @@ fn record(agent: gururmm_protocol::AgentId, packages: usize) -> InventoryRecord 
         services: "[]".into(),
         users: "[]".into(),
         groups: "[]".into(),
-        package_count: packages as i64,
+        package_count: packages,
         service_count: 0,
         truncated: false,
     }
@@ -75,7 +75,7 @@ async fn the_inventory_s_writes_never_hold_the_database_s_and_go_with_a_deleted_
         .map(|id| package(id, &format!("pkg{id}")))
         .collect();
     store
-        .put_full_inventory(&record(agent, packages.len()), &packages)
+        .put_full_inventory(&record(agent, 120), &packages)
         .await
         .unwrap();
     let inventory = inventory_file(&database_file(&database));
@@ -93,7 +93,10 @@ async fn the_inventory_s_writes_never_hold_the_database_s_and_go_with_a_deleted_
     .fetch_one(&mut main)
     .await
     .unwrap();
-    assert_eq!(in_main, 0, "no inventory table is left in the database's file");
+    assert_eq!(
+        in_main, 0,
+        "no inventory table is left in the database's file"
+    );
 
     // An inventory write in progress (its file's lock held) while the
     // organization's technicians and agents write: none of theirs waits.
