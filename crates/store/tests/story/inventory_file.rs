@@ -62,8 +62,13 @@ async fn open(file: &std::path::Path) -> sqlx::SqliteConnection {
         .unwrap()
 }
 
-#[tokio::test]
-async fn the_inventory_s_writes_never_hold_the_database_s_and_go_with_a_deleted_agent() {
+/// A SQLite database with the tenants and one agent of theirs.
+async fn one_agent() -> (
+    TestDatabase,
+    std::sync::Arc<dyn Store>,
+    Tenants,
+    gururmm_protocol::AgentId,
+) {
     let database = TestDatabase::sqlite().await;
     let store = database.store().await;
     let tenants = Tenants::create(store.as_ref()).await;
@@ -71,6 +76,20 @@ async fn the_inventory_s_writes_never_hold_the_database_s_and_go_with_a_deleted_
         .enroll_agent(tenants.new_agent("inv-dev", "inv-host"))
         .await
         .unwrap();
+    (database, store, tenants, agent)
+}
+
+/// Rows of `table` (with any `WHERE`) through a raw connection.
+async fn rows(connection: &mut sqlx::SqliteConnection, table: &str) -> i64 {
+    sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+        .fetch_one(connection)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_inventory_s_writes_never_hold_the_database_s_and_go_with_a_deleted_agent() {
+    let (database, store, tenants, agent) = one_agent().await;
     let packages: Vec<InstalledPackage> = (1..=120)
         .map(|id| package(id, &format!("pkg{id}")))
         .collect();
@@ -80,11 +99,11 @@ async fn the_inventory_s_writes_never_hold_the_database_s_and_go_with_a_deleted_
         .unwrap();
     let inventory = inventory_file(&database_file(&database));
     let mut raw = open(&inventory).await;
-    let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM agent_software")
-        .fetch_one(&mut raw)
-        .await
-        .unwrap();
-    assert_eq!(rows, 120, "the agent's software rows are in {inventory:?}");
+    assert_eq!(
+        rows(&mut raw, "agent_software").await,
+        120,
+        "the agent's software rows are in {inventory:?}"
+    );
     let mut main = open(&database_file(&database)).await;
     let in_main: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM sqlite_master WHERE name IN \
@@ -136,17 +155,17 @@ async fn the_inventory_s_writes_never_hold_the_database_s_and_go_with_a_deleted_
         .delete_agent(tenants.org.id, agent, "admin@inv.test", Utc::now())
         .await
         .unwrap();
-    for (table, rows) in [
+    for (table, left) in [
         ("agent_software", 0),
         ("agent_inventories", 0),
         ("inventory_agents", 0),
         ("software_name_counts WHERE agents > 0", 0),
     ] {
-        let left: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
-            .fetch_one(&mut raw)
-            .await
-            .unwrap();
-        assert_eq!(left, rows, "{table} after the agent's deletion");
+        assert_eq!(
+            rows(&mut raw, table).await,
+            left,
+            "{table} after the agent's deletion"
+        );
     }
     // Its packages are unused now: the nightly cleanup removes them.
     assert_eq!(store.delete_unused_software_packages().await.unwrap(), 120);
@@ -154,13 +173,7 @@ async fn the_inventory_s_writes_never_hold_the_database_s_and_go_with_a_deleted_
 
 #[tokio::test]
 async fn inventory_stored_for_an_agent_deleted_meanwhile_is_removed_by_the_nightly_cleanup() {
-    let database = TestDatabase::sqlite().await;
-    let store = database.store().await;
-    let tenants = Tenants::create(store.as_ref()).await;
-    let agent = store
-        .enroll_agent(tenants.new_agent("gone-dev", "gone-host"))
-        .await
-        .unwrap();
+    let (database, store, tenants, agent) = one_agent().await;
     store
         .delete_agent(tenants.org.id, agent, "admin@inv.test", Utc::now())
         .await
@@ -188,11 +201,11 @@ async fn inventory_stored_for_an_agent_deleted_meanwhile_is_removed_by_the_night
     .unwrap();
     store.delete_unused_software_packages().await.unwrap();
     for table in ["agent_inventories", "inventory_agents"] {
-        let left: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
-            .fetch_one(&mut raw)
-            .await
-            .unwrap();
-        assert_eq!(left, 0, "{table} of the deleted agent");
+        assert_eq!(
+            rows(&mut raw, table).await,
+            0,
+            "{table} of the deleted agent"
+        );
     }
 }
 
