@@ -94,7 +94,7 @@ pub async fn state_with_store(config: Config, store: Arc<dyn Store>) -> anyhow::
     Ok(AppState {
         releases,
         rollout_wake: Arc::default(),
-        inventory_slots: gateway::inventory::upload_slots(store.backend()),
+        inventory_slots: gateway::inventory::upload_slots(),
         config: Arc::new(config),
         budgets: Arc::new(budgets),
         policies: Arc::new(services::policies::Policies::new(store.clone())),

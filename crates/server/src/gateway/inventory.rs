@@ -22,15 +22,13 @@ use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
 
 /// Uploads gathered at the same time, server-wide.
 pub const UPLOAD_SLOTS: usize = 8;
-/// Uploads stored at the same time: SQLite has one writer, so one at a time
-/// there (others queue here, not in front of commands' writes); PostgreSQL
-/// takes a few in parallel.
-pub fn store_slots(backend: gururmm_store::Backend) -> usize {
-    match backend {
-        gururmm_store::Backend::Sqlite => 1,
-        gururmm_store::Backend::Postgres => 4,
-    }
-}
+/// Uploads stored at the same time: one, on either backend. Storing is
+/// background work: SQLite has one writer for the inventory's file (others
+/// queue here, not in front of commands' writes), and PostgreSQL's backends
+/// share the processor with the commands' (benchmark: four slots storing
+/// made PostgreSQL CPU-bound, command round trip p99 37.8 ms;
+/// docs/benchmarks.md).
+const STORE_SLOTS: usize = 1;
 /// How long a storing slot stays taken after a full report, as a share of
 /// the time the report took to store: each slot stores at most half of the
 /// time, so a fleet's first inventories (10,000 at once are half an hour of
@@ -45,10 +43,10 @@ const CHUNK_TIMEOUT: Duration = Duration::from_secs(60);
 const CHUNK_QUEUE: usize = 4;
 
 /// The slots uploads take turns in: gathering, and storing.
-pub fn upload_slots(backend: gururmm_store::Backend) -> UploadSlots {
+pub fn upload_slots() -> UploadSlots {
     UploadSlots {
         gathering: Arc::new(Semaphore::new(UPLOAD_SLOTS)),
-        storing: Arc::new(Semaphore::new(store_slots(backend))),
+        storing: Arc::new(Semaphore::new(STORE_SLOTS)),
     }
 }
 

@@ -229,3 +229,60 @@ async fn a_database_without_its_inventory_file_is_refused_naming_the_file() {
         Ok(_) => panic!("a database without its inventory file was opened"),
     }
 }
+
+/// The nice value of each of this process's threads named `name`.
+#[cfg(target_os = "linux")]
+fn nice_of_threads(name: &str) -> Vec<i64> {
+    let mut nices = Vec::new();
+    for task in std::fs::read_dir("/proc/self/task").unwrap().flatten() {
+        let comm = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
+        let stat = std::fs::read_to_string(task.path().join("stat")).unwrap_or_default();
+        if comm.trim_end() != name {
+            continue;
+        }
+        // After the name's closing parenthesis: state (field 3) … nice (field 19).
+        let fields: Vec<&str> = stat
+            .rsplit_once(')')
+            .map(|(_, rest)| rest.split_whitespace().collect())
+            .unwrap_or_default();
+        nices.push(fields[16].parse().unwrap());
+    }
+    nices
+}
+
+/// Storing a fleet's first inventories is background work: the inventory
+/// writer's thread runs at the lowest priority, so the threads that answer
+/// commands get the processor first.
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn the_inventory_writer_s_thread_runs_at_the_lowest_priority() {
+    let (_database, store, _tenants, agent) = one_agent().await;
+    store
+        .put_full_inventory(&record(agent, 1), &[package(1, "bash")])
+        .await
+        .unwrap();
+    // Other tests' stores have such threads too (lowered, or about to be).
+    let nices = nice_of_threads("inventory-write");
+    assert!(
+        nices.contains(&19),
+        "inventory writer threads' nice: {nices:?}"
+    );
+    // The process's own priority, which the database's connections keep.
+    let own: i64 = std::fs::read_to_string("/proc/self/stat")
+        .unwrap()
+        .rsplit_once(')')
+        .unwrap()
+        .1
+        .split_whitespace()
+        .nth(16)
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(own < 19, "the tests run at the lowest priority already");
+    assert!(
+        nice_of_threads("sqlx-sqlite-wor")
+            .iter()
+            .all(|nice| *nice == own),
+        "the database's own connections keep the process's priority"
+    );
+}
