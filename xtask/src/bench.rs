@@ -72,10 +72,25 @@ fn status_kib(pid: u32, field: &str) -> Result<u64> {
 
 /// CPU time used by a process so far (user + system), in seconds.
 fn cpu_seconds(pid: u32) -> Result<f64> {
+    stat_ticks(pid, 11..=12)
+}
+
+/// CPU time used by a process and the children it has waited for (the
+/// tools an agent's collectors run), in seconds.
+fn cpu_seconds_with_children(pid: u32) -> Result<f64> {
+    stat_ticks(pid, 11..=14)
+}
+
+/// The sum of `/proc/<pid>/stat`'s clock-tick fields at `fields` (counted
+/// after the process's name), in seconds.
+fn stat_ticks(pid: u32, fields: std::ops::RangeInclusive<usize>) -> Result<f64> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
     let rest = stat.rsplit_once(") ").context("stat format")?.1;
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let ticks: f64 = fields[11].parse::<f64>()? + fields[12].parse::<f64>()?;
+    let values: Vec<&str> = rest.split_whitespace().collect();
+    let mut ticks = 0.0;
+    for field in fields {
+        ticks += values.get(field).context("stat format")?.parse::<f64>()?;
+    }
     Ok(ticks / 100.0)
 }
 

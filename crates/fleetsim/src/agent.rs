@@ -342,11 +342,28 @@ async fn offer_inventory(
     stats: &Stats,
     inventory: Option<&mut SimInventory>,
 ) -> anyhow::Result<()> {
-    if let Some(offer) = inventory.and_then(|i| i.offer(chrono::Utc::now())) {
+    if let Some(upload) = inventory.and_then(|i| i.next_upload(chrono::Utc::now())) {
+        let offer = off_the_agents(move || upload.offer()).await?;
         send(socket, stats, &offer).await?;
         Stats::add(&stats.inventory_offers, 1);
     }
     Ok(())
+}
+
+/// Runs `work` (building an inventory upload: milliseconds for a full
+/// report) on a blocking thread at the lowest priority: a real fleet's
+/// collection runs on its own machines, so here it must hold up neither the
+/// other agents' tasks (the commands they answer) nor the server measured.
+async fn off_the_agents<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> anyhow::Result<T> {
+    Ok(tokio::task::spawn_blocking(move || {
+        #[cfg(target_os = "linux")]
+        // The calling thread's own priority (Linux keeps one per thread).
+        let _ = rustix::process::setpriority_process(None, 19);
+        work()
+    })
+    .await?)
 }
 
 async fn session(
@@ -592,7 +609,12 @@ async fn serve(
                         offer_inventory(socket, stats, inventory.as_mut()).await?;
                     }
                     ServerFrame::InventoryGo { upload_id } => {
-                        for chunk in inventory.as_ref().map(|i| i.chunks(upload_id)).unwrap_or_default() {
+                        let upload = inventory.as_ref().and_then(|i| i.upload(upload_id));
+                        let chunks = match upload {
+                            Some(upload) => off_the_agents(move || upload.chunks()).await?,
+                            None => Vec::new(),
+                        };
+                        for chunk in chunks {
                             if let AgentFrame::InventoryChunk { data, .. } = &chunk {
                                 Stats::add(&stats.inventory_bytes_sent, data.len() as u64);
                             }

@@ -137,16 +137,25 @@ pub fn package_name(index: usize) -> String {
     }
 }
 
-/// The `which`-th version of the pool's name at `index`, `bumps` upgrades later.
+/// The `which`-th version of the pool's name at `index`, `bumps` upgrades
+/// later. An upgrade lands on the name's next release, the same on every
+/// machine (as a fleet's updates do) and newer than any it had: a day's
+/// upgrades across the fleet add a version per name upgraded, not one per
+/// machine.
 fn package_version(index: usize, which: u64, bumps: u64) -> String {
     if index == 0 {
         let at = (which as usize + bumps as usize).min(OPENSSL_VERSIONS.len() - 1);
         return OPENSSL_VERSIONS[at].to_owned();
     }
+    let release = if bumps == 0 {
+        which
+    } else {
+        versions_of(index) - 1 + bumps
+    };
     let hash = mix(index as u64);
     let major = hash % 12;
     let minor = (hash >> 8) % 20;
-    let patch = (hash >> 16) % 30 + which * 2 + bumps;
+    let patch = (hash >> 16) % 30 + release * 2;
     format!("{major}.{minor}.{patch}.{}", 1000 + (hash >> 24) % 9000)
 }
 
@@ -424,6 +433,13 @@ impl SimInventory {
     /// Offers the next upload (a full report without a stored base, else the
     /// next day's delta); `None` while one is in progress.
     pub fn offer(&mut self, now: DateTime<Utc>) -> Option<AgentFrame> {
+        self.next_upload(now).map(|upload| upload.offer())
+    }
+
+    /// The next upload, now in progress (a full report without a stored
+    /// base, else the next day's delta); `None` while one is in progress.
+    /// Its offer and chunks are built by [`Upload`], away from the agent.
+    pub fn next_upload(&mut self, now: DateTime<Utc>) -> Option<Upload> {
         if self.pending.is_some() {
             return None;
         }
@@ -446,48 +462,27 @@ impl SimInventory {
                 collected_at,
             },
         };
-        let bytes = u32::try_from(self.json(&pending).len()).unwrap_or(u32::MAX);
         self.generation = pending.generation;
         self.pending = Some(pending);
-        Some(AgentFrame::InventoryOffer {
-            upload_id: pending.upload_id,
-            bytes,
-        })
+        self.upload(pending.upload_id)
     }
 
-    fn json(&self, pending: &Pending) -> String {
-        let upload = match pending.kind {
-            Kind::Full => InventoryUpload::Full {
-                report: self
-                    .machine
-                    .report(pending.generation, pending.collected_at),
-            },
-            Kind::Delta { base_collected_at } => InventoryUpload::Delta {
-                base_collected_at,
-                delta: self.machine.delta(pending.generation, pending.collected_at),
-            },
-        };
-        serde_json::to_string(&upload).unwrap_or_default()
+    /// The upload in progress, once the server said go to `upload_id` (none
+    /// for another upload id).
+    pub fn upload(&self, upload_id: u64) -> Option<Upload> {
+        let pending = self.pending.filter(|p| p.upload_id == upload_id)?;
+        Some(Upload {
+            machine: self.machine.clone(),
+            pending,
+        })
     }
 
     /// The chunks of the offered upload, once the server said go (none for
     /// another upload id).
     pub fn chunks(&self, upload_id: u64) -> Vec<AgentFrame> {
-        let Some(pending) = self.pending.filter(|p| p.upload_id == upload_id) else {
-            return Vec::new();
-        };
-        let json = self.json(&pending);
-        let pieces = split_chars(&json, MAX_CHUNK_CHARS);
-        let last = pieces.len().saturating_sub(1);
-        pieces
-            .into_iter()
-            .enumerate()
-            .map(|(at, data)| AgentFrame::InventoryChunk {
-                upload_id,
-                data: data.to_owned(),
-                last: at == last,
-            })
-            .collect()
+        self.upload(upload_id)
+            .map(|upload| upload.chunks())
+            .unwrap_or_default()
     }
 
     /// The server's answer to an upload; `None` for an upload not in progress.
@@ -513,6 +508,56 @@ impl SimInventory {
             }
             InventoryOutcome::Refused => Answered::Refused,
         })
+    }
+}
+
+/// An upload in progress, on its own: its JSON (milliseconds of work for a
+/// full report) is built where the caller chooses, away from the tasks of
+/// the other simulated agents.
+pub struct Upload {
+    machine: SimMachineInventory,
+    pending: Pending,
+}
+
+impl Upload {
+    /// The offer: the upload's id and size.
+    pub fn offer(&self) -> AgentFrame {
+        AgentFrame::InventoryOffer {
+            upload_id: self.pending.upload_id,
+            bytes: u32::try_from(self.json().len()).unwrap_or(u32::MAX),
+        }
+    }
+
+    /// The chunks, once the server said go.
+    pub fn chunks(&self) -> Vec<AgentFrame> {
+        let json = self.json();
+        let pieces = split_chars(&json, MAX_CHUNK_CHARS);
+        let last = pieces.len().saturating_sub(1);
+        pieces
+            .into_iter()
+            .enumerate()
+            .map(|(at, data)| AgentFrame::InventoryChunk {
+                upload_id: self.pending.upload_id,
+                data: data.to_owned(),
+                last: at == last,
+            })
+            .collect()
+    }
+
+    fn json(&self) -> String {
+        let pending = &self.pending;
+        let upload = match pending.kind {
+            Kind::Full => InventoryUpload::Full {
+                report: self
+                    .machine
+                    .report(pending.generation, pending.collected_at),
+            },
+            Kind::Delta { base_collected_at } => InventoryUpload::Delta {
+                base_collected_at,
+                delta: self.machine.delta(pending.generation, pending.collected_at),
+            },
+        };
+        serde_json::to_string(&upload).unwrap_or_default()
     }
 }
 
@@ -567,6 +612,42 @@ mod tests {
         for change in machine.delta(2, at).changed_packages {
             assert!(after_first.contains(&change.before));
         }
+    }
+
+    #[test]
+    fn a_day_s_upgrades_land_on_one_new_version_per_name_across_the_fleet() {
+        let at = Utc::now();
+        let mut names = HashSet::new();
+        let mut versions = HashSet::new();
+        for index in 0..2_000 {
+            let machine = SimMachineInventory::new(1, index, 1_500);
+            let before: HashSet<(String, String)> = machine
+                .packages(0)
+                .into_iter()
+                .map(|p| (p.name, p.version))
+                .collect();
+            for change in machine.delta(1, at).changed_packages {
+                let after = (change.after.name.clone(), change.after.version.clone());
+                assert!(!before.contains(&after), "an upgrade to a version it had");
+                assert!(
+                    gururmm_protocol::inventory::compare_versions(
+                        &change.after.version,
+                        &change.before.version
+                    )
+                    .is_gt(),
+                    "{change:?}"
+                );
+                names.insert(change.after.name);
+                versions.insert(after);
+            }
+        }
+        // openssl's machines move along its list of real versions.
+        assert!(
+            versions.len() < names.len() + OPENSSL_VERSIONS.len(),
+            "{} new versions of {} names",
+            versions.len(),
+            names.len()
+        );
     }
 
     #[test]

@@ -143,17 +143,27 @@ pub(super) fn inventory_only(
         let rate = idle_total / idle.seconds;
         (total - rate * delta.seconds).max(0.0) / changed
     };
-    let tuples_per_change = delta
+    // The audit records of the scenario's refresh calls are the API's, not
+    // the delta's: an agent's scheduled daily inventory makes no call.
+    let tuples_per_change_with_audit = delta
         .tuples
         .zip(idle.tuples)
         .map(|(total, idle_total)| attributable(total, idle_total));
+    let tuples_per_change = delta
+        .tuples
+        .zip(delta.audit_tuples)
+        .zip(idle.tuples.zip(idle.audit_tuples))
+        .map(|((total, audit), (idle_total, idle_audit))| {
+            attributable(total - audit, idle_total - idle_audit)
+        });
     let bytes_per_change = attributable(delta.bytes, idle.bytes);
     let new_packages =
         count_rows(database_url, "SELECT COUNT(*) FROM software_packages")? - packages_before;
     let new_events = count_rows(database_url, "SELECT COUNT(*) FROM agent_events")? - events_before;
     eprintln!(
         "[{backend}] inventory: {asked} daily deltas ({changed} changed packages) stored in {delta_seconds:.1} s; \
-         database writes per changed package {tuples_per_change:?} (tuples), server bytes written per changed package \
+         database writes per changed package {tuples_per_change:?} (tuples; {tuples_per_change_with_audit:?} with the \
+         refresh calls' audit records), server bytes written per changed package \
          {bytes_per_change:.0}; {new_packages} new package rows, {new_events} change events; need full {}, refused {}",
         after["inventory_need_full"], after["inventory_refused"]
     );
@@ -185,6 +195,8 @@ pub(super) fn inventory_only(
         "delta_window_tuples": delta.tuples,
         "idle_window_tuples": idle.tuples,
         "writes_per_changed_package": tuples_per_change,
+        "writes_per_changed_package_with_refresh_audit": tuples_per_change_with_audit,
+        "delta_window_audit_tuples": delta.audit_tuples,
         "bytes_written_per_changed_package": bytes_per_change,
         "new_package_rows": new_packages,
         "change_events": new_events,
@@ -250,10 +262,12 @@ fn refresh(server: &Server, agents: &[String], seconds: f64) -> Result<usize> {
 }
 
 /// What the database took over a window: PostgreSQL's tuples written
-/// (inserted, updated, deleted) and the bytes the server process wrote.
+/// (inserted, updated, deleted), those of them in the audit log's tables,
+/// and the bytes the server process wrote.
 struct Window {
     seconds: f64,
     tuples: Option<f64>,
+    audit_tuples: Option<f64>,
     bytes: f64,
 }
 
@@ -263,16 +277,24 @@ fn writes(
     during: impl FnOnce() -> Result<()>,
 ) -> Result<Window> {
     let postgres = database_url.starts_with("postgres");
-    let tuples = || -> Result<Option<f64>> {
+    // The database's tuples, and the audit tables' (the tables' statistics
+    // are flushed with the database's).
+    let tuples = || -> Result<Option<(f64, f64)>> {
         if !postgres {
             return Ok(None);
         }
         std::thread::sleep(STATS_LAG);
-        Ok(Some(count_rows(
+        let all = count_rows(
             database_url,
             "SELECT tup_inserted + tup_updated + tup_deleted FROM pg_stat_database \
              WHERE datname = current_database()",
-        )? as f64))
+        )?;
+        let audit = count_rows(
+            database_url,
+            "SELECT COALESCE(SUM(n_tup_ins + n_tup_upd + n_tup_del), 0) \
+             FROM pg_stat_user_tables WHERE relname LIKE 'audit\\_%'",
+        )?;
+        Ok(Some((all as f64, audit as f64)))
     };
     let pid = server.process.0.id();
     let tuples_before = tuples()?;
@@ -281,14 +303,15 @@ fn writes(
     during()?;
     // The window ends once the counters are read (after their lag), so the
     // idle writes it holds are those of its whole length.
-    let tuples = tuples()?
+    let counted = tuples()?
         .zip(tuples_before)
-        .map(|(after, before)| after - before);
+        .map(|(after, before)| (after.0 - before.0, after.1 - before.1));
     let bytes = written_bytes(pid)? - bytes_before;
     let seconds = at.elapsed().as_secs_f64();
     Ok(Window {
         seconds,
-        tuples,
+        tuples: counted.map(|(all, _)| all),
+        audit_tuples: counted.map(|(_, audit)| audit),
         bytes,
     })
 }
@@ -304,7 +327,8 @@ fn written_bytes(pid: u32) -> Result<f64> {
 
 /// What the real agent's inventory costs it (issue 17: under 1 s of CPU,
 /// RSS under 8 MiB): the CPU it used from its start until its first full
-/// report was stored (enrolment and connection included, so an upper bound),
+/// report was stored (enrolment and connection included, so an upper bound;
+/// with the package managers and other tools its collectors ran),
 /// then a refresh's collection alone (everything collected again, the
 /// difference sent), and its high-water mark after both.
 pub(super) fn agent_collection(server: &Server, agent_id: &str, pid: u32) -> Result<Value> {
@@ -314,7 +338,7 @@ pub(super) fn agent_collection(server: &Server, agent_id: &str, pid: u32) -> Res
         inventory["collected_at"].as_str().map(str::to_owned)
     };
     let first = crate::wait_for("the agent's first inventory", 120, collected)?;
-    let to_first = super::cpu_seconds(pid)?;
+    let to_first = super::cpu_seconds_with_children(pid)?;
     api(
         "POST",
         &server.base,
@@ -325,7 +349,7 @@ pub(super) fn agent_collection(server: &Server, agent_id: &str, pid: u32) -> Res
     crate::wait_for("a refreshed inventory", 120, || {
         collected().filter(|at| *at != first)
     })?;
-    let refresh = super::cpu_seconds(pid)? - to_first;
+    let refresh = super::cpu_seconds_with_children(pid)? - to_first;
     let high_water = super::status_kib(pid, "VmHWM:")?;
     let inventory = api("GET", &server.base, &path, Some(&server.token), None)?;
     eprintln!(

@@ -199,7 +199,7 @@ impl UploadTask {
             }
             json.push_str(&chunk.data);
             if chunk.last {
-                break self.store(&json).await;
+                break self.store(std::mem::take(&mut json)).await;
             }
         };
         drop(chunks);
@@ -218,15 +218,22 @@ impl UploadTask {
     }
 
     /// The answer, and the storing slot with how long it is to rest.
-    async fn store(&self, json: &str) -> (Ingested, Option<(OwnedSemaphorePermit, Duration)>) {
-        let upload: InventoryUpload = match serde_json::from_str(json) {
-            Ok(upload) => upload,
-            Err(error) => {
+    async fn store(&self, json: String) -> (Ingested, Option<(OwnedSemaphorePermit, Duration)>) {
+        // Parsed on a blocking thread: a full report is a few milliseconds
+        // of parsing that would hold up the tasks (commands, heartbeats)
+        // queued on this runtime thread.
+        let parsed =
+            tokio::task::spawn_blocking(move || serde_json::from_str::<InventoryUpload>(&json))
+                .await;
+        let upload = match parsed {
+            Ok(Ok(upload)) => upload,
+            Ok(Err(error)) => {
                 return (
                     Ingested::refused(format!("not an inventory upload: {error}")),
                     None,
                 )
             }
+            Err(_) => return (Ingested::refused("the server is shutting down"), None),
         };
         let full = matches!(upload, InventoryUpload::Full { .. });
         let storing = self.state.inventory_slots.storing.clone().acquire_owned();
