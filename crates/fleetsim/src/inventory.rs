@@ -432,6 +432,7 @@ impl SimInventory {
 
     /// Offers the next upload (a full report without a stored base, else the
     /// next day's delta); `None` while one is in progress.
+    #[cfg(test)]
     pub fn offer(&mut self, now: DateTime<Utc>) -> Option<AgentFrame> {
         self.next_upload(now).map(|upload| upload.offer())
     }
@@ -479,6 +480,7 @@ impl SimInventory {
 
     /// The chunks of the offered upload, once the server said go (none for
     /// another upload id).
+    #[cfg(test)]
     pub fn chunks(&self, upload_id: u64) -> Vec<AgentFrame> {
         self.upload(upload_id)
             .map(|upload| upload.chunks())

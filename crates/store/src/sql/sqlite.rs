@@ -13,7 +13,7 @@
 //! connection's thread runs at the lowest scheduling priority (Linux), so a
 //! fleet's first inventories (a report is tens of milliseconds of SQLite
 //! on one core) give way at once to the threads that answer commands and
-//! heartbeats; its file's checkpoints are the writer's own, on that thread.
+//! heartbeats; that file's checkpoints run on that thread too.
 
 use super::{run_migrations, SqliteStore};
 use crate::{Backend, StoreError, StoreResult};
@@ -171,8 +171,8 @@ impl SqliteStore {
             .connect_with(options.clone().pragma("cache_size", "-8192"))
             .await?;
         // The inventory's writer: its file's page cache is the large one;
-        // its commits checkpoint that file (at WAL_PAGES_BEFORE_RESET), on
-        // its own low-priority thread, not the checkpointer's.
+        // that file's checkpoints run on its low-priority thread (its own
+        // commits' at WAL_PAGES_BEFORE_RESET, and the checkpointer's below).
         let inventory_write = attaching(1, &inventory, 65536, true)
             .connect_with(
                 options
@@ -186,18 +186,30 @@ impl SqliteStore {
             .pragma("wal_autocheckpoint", "0")
             .connect()
             .await?;
+        let inventory_checkpoints = inventory_write.clone();
         let mut checkpoints = tokio::task::JoinSet::new();
         checkpoints.spawn(async move {
             let mut every = tokio::time::interval(CHECKPOINT_EVERY);
             every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 every.tick().await;
-                // The database's file; the inventory's writer checkpoints its own.
                 if let Err(error) = sqlx::query("PRAGMA main.wal_checkpoint(PASSIVE)")
                     .execute(&mut checkpointer)
                     .await
                 {
                     tracing::warn!(%error, "SQLite checkpoint failed");
+                }
+                // The inventory's file, on its writer's low-priority thread
+                // when that is idle (while it stores, its commits checkpoint).
+                // Without it a day's deltas, committed by the database's
+                // writer, would leave that writer to copy the file's WAL back.
+                if let Some(mut writer) = inventory_checkpoints.try_acquire() {
+                    if let Err(error) = sqlx::query("PRAGMA inventory.wal_checkpoint(PASSIVE)")
+                        .execute(&mut *writer)
+                        .await
+                    {
+                        tracing::warn!(%error, "SQLite checkpoint of the inventory failed");
+                    }
                 }
             }
         });

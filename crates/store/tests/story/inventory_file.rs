@@ -230,22 +230,27 @@ async fn a_database_without_its_inventory_file_is_refused_naming_the_file() {
     }
 }
 
+/// The nice value in a `/proc/…/stat`: after the name's closing
+/// parenthesis come state (field 3) … nice (field 19).
+#[cfg(target_os = "linux")]
+fn nice_in(stat: &str) -> i64 {
+    let (_, rest) = stat.rsplit_once(')').unwrap();
+    rest.split_whitespace().nth(16).unwrap().parse().unwrap()
+}
+
 /// The nice value of each of this process's threads named `name`.
 #[cfg(target_os = "linux")]
 fn nice_of_threads(name: &str) -> Vec<i64> {
     let mut nices = Vec::new();
     for task in std::fs::read_dir("/proc/self/task").unwrap().flatten() {
         let comm = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
-        let stat = std::fs::read_to_string(task.path().join("stat")).unwrap_or_default();
-        if comm.trim_end() != name {
-            continue;
+        // A thread that ended meanwhile has no stat to read.
+        if let (true, Ok(stat)) = (
+            comm.trim_end() == name,
+            std::fs::read_to_string(task.path().join("stat")),
+        ) {
+            nices.push(nice_in(&stat));
         }
-        // After the name's closing parenthesis: state (field 3) … nice (field 19).
-        let fields: Vec<&str> = stat
-            .rsplit_once(')')
-            .map(|(_, rest)| rest.split_whitespace().collect())
-            .unwrap_or_default();
-        nices.push(fields[16].parse().unwrap());
     }
     nices
 }
@@ -268,16 +273,7 @@ async fn the_inventory_writer_s_thread_runs_at_the_lowest_priority() {
         "inventory writer threads' nice: {nices:?}"
     );
     // The process's own priority, which the database's connections keep.
-    let own: i64 = std::fs::read_to_string("/proc/self/stat")
-        .unwrap()
-        .rsplit_once(')')
-        .unwrap()
-        .1
-        .split_whitespace()
-        .nth(16)
-        .unwrap()
-        .parse()
-        .unwrap();
+    let own = nice_in(&std::fs::read_to_string("/proc/self/stat").unwrap());
     assert!(own < 19, "the tests run at the lowest priority already");
     assert!(
         nice_of_threads("sqlx-sqlite-wor")
