@@ -10,6 +10,7 @@
 pub mod api;
 pub mod auth;
 pub mod background;
+pub mod background_runtime;
 pub mod config;
 pub mod data_dir;
 pub mod error;

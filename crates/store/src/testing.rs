@@ -207,6 +207,49 @@ fn replace_database(url: &str, database: &str) -> String {
     out
 }
 
+/// `SCHED_IDLE`'s number in a thread's `/proc/…/stat` (the background
+/// scheduling class, [`crate::background_class`]).
+#[cfg(target_os = "linux")]
+pub const SCHED_IDLE_POLICY: i64 = 5;
+
+/// The scheduling policy in a `/proc/…/stat` (field 41 in `man proc`'s
+/// numbering; after the name's closing parenthesis comes field 3).
+#[cfg(target_os = "linux")]
+fn policy_in(stat: &str) -> i64 {
+    let (_, rest) = stat.rsplit_once(')').unwrap_or_default();
+    rest.split_whitespace()
+        .nth(41 - 3)
+        .and_then(|policy| policy.parse().ok())
+        .unwrap_or(-1)
+}
+
+/// The scheduling policy of each of this process's threads named `name`.
+#[cfg(target_os = "linux")]
+pub fn policies_of_threads(name: &str) -> Vec<i64> {
+    let mut policies = Vec::new();
+    for task in std::fs::read_dir("/proc/self/task")
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        let comm = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
+        // A thread that ended meanwhile has no stat to read.
+        if let (true, Ok(stat)) = (
+            comm.trim_end() == name,
+            std::fs::read_to_string(task.path().join("stat")),
+        ) {
+            policies.push(policy_in(&stat));
+        }
+    }
+    policies
+}
+
+/// This process's own scheduling policy (its main thread's).
+#[cfg(target_os = "linux")]
+pub fn process_policy() -> i64 {
+    policy_in(&std::fs::read_to_string("/proc/self/stat").unwrap_or_default())
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -9,6 +9,7 @@
 //! again); one whose agent stops sending chunks gives its slot back after
 //! [`CHUNK_TIMEOUT`].
 
+use crate::background_runtime;
 use crate::gateway::presence::Outbound;
 use crate::services::inventory::{self, Ingested};
 use crate::state::AppState;
@@ -219,21 +220,20 @@ impl UploadTask {
 
     /// The answer, and the storing slot with how long it is to rest.
     async fn store(&self, json: String) -> (Ingested, Option<(OwnedSemaphorePermit, Duration)>) {
-        // Parsed on a blocking thread: a full report is a few milliseconds
-        // of parsing that would hold up the tasks (commands, heartbeats)
-        // queued on this runtime thread.
+        // Parsed on the background thread: a full report is a few
+        // milliseconds of parsing that would hold up the tasks (commands,
+        // heartbeats) queued on a runtime thread.
         let parsed =
-            tokio::task::spawn_blocking(move || serde_json::from_str::<InventoryUpload>(&json))
+            background_runtime::run(async move { serde_json::from_str::<InventoryUpload>(&json) })
                 .await;
         let upload = match parsed {
-            Ok(Ok(upload)) => upload,
-            Ok(Err(error)) => {
+            Ok(upload) => upload,
+            Err(error) => {
                 return (
                     Ingested::refused(format!("not an inventory upload: {error}")),
                     None,
                 )
             }
-            Err(_) => return (Ingested::refused("the server is shutting down"), None),
         };
         let full = matches!(upload, InventoryUpload::Full { .. });
         let storing = self.state.inventory_slots.storing.clone().acquire_owned();
@@ -241,24 +241,37 @@ impl UploadTask {
             return (Ingested::refused("the server is shutting down"), None);
         };
         let started = Instant::now();
-        let answer = self.ingest(upload).await;
+        let (state, org, agent) = (self.state.clone(), self.org, self.agent);
+        let answer = if full {
+            // A full report holds only the inventory's own writer (SQLite)
+            // or one of the pool's connections (PostgreSQL) while it waits
+            // for the processor there. A delta holds the database's writer
+            // (its change events), so it stays on the runtime's threads.
+            background_runtime::run(ingest(state, org, agent, upload)).await
+        } else {
+            ingest(state, org, agent, upload).await
+        };
         let rest = full.then(|| (storing, started.elapsed().mul_f64(STORE_REST)));
         (answer, rest)
     }
+}
 
-    async fn ingest(&self, upload: InventoryUpload) -> Ingested {
-        match inventory::ingest(&self.state, self.org, self.agent, upload, Utc::now()).await {
-            Ok(answer) => answer,
-            Err(error) => {
-                tracing::error!(%error, agent = %self.agent, "storing an inventory failed");
-                // Not a refusal: the agent sends a full report again (its
-                // uploads are budgeted, so a database that stays down is not
-                // flooded).
-                Ingested {
-                    outcome: gururmm_protocol::inventory::InventoryOutcome::NeedFull,
-                    message: "the server could not store the inventory; it is asked for again"
-                        .into(),
-                }
+async fn ingest(
+    state: AppState,
+    org: OrganizationId,
+    agent: AgentId,
+    upload: InventoryUpload,
+) -> Ingested {
+    match inventory::ingest(&state, org, agent, upload, Utc::now()).await {
+        Ok(answer) => answer,
+        Err(error) => {
+            tracing::error!(%error, %agent, "storing an inventory failed");
+            // Not a refusal: the agent sends a full report again (its
+            // uploads are budgeted, so a database that stays down is not
+            // flooded).
+            Ingested {
+                outcome: gururmm_protocol::inventory::InventoryOutcome::NeedFull,
+                message: "the server could not store the inventory; it is asked for again".into(),
             }
         }
     }

@@ -157,6 +157,27 @@ fn names(list: &Value, field: &str) -> Vec<String> {
         .collect()
 }
 
+/// Full reports are stored by the server's background thread, in the
+/// background scheduling class, and the database connections that answer
+/// everything else keep the process's class (a SQLite connection opened
+/// from that thread would inherit its class).
+#[cfg(target_os = "linux")]
+fn stored_in_the_background() {
+    use gururmm_store::testing::{policies_of_threads, process_policy, SCHED_IDLE_POLICY};
+    assert_eq!(
+        policies_of_threads("background"),
+        vec![SCHED_IDLE_POLICY],
+        "one background thread, in the background class"
+    );
+    let own = process_policy();
+    assert_ne!(own, SCHED_IDLE_POLICY);
+    let connections = policies_of_threads("sqlx-sqlite-wor");
+    assert!(
+        connections.iter().all(|policy| *policy == own),
+        "the database's connections keep the process's class: {connections:?}"
+    );
+}
+
 #[tokio::test]
 async fn a_full_report_then_deltas_that_apply_once_to_their_base() {
     each_backend(|server| async move {
@@ -189,6 +210,8 @@ async fn a_full_report_then_deltas_that_apply_once_to_their_base() {
             upload(&mut socket, 1, &full).await.0,
             InventoryOutcome::Stored
         );
+        #[cfg(target_os = "linux")]
+        stored_in_the_background();
 
         let (_, inventory) = server
             .get(&format!("/api/v1/agents/{}/inventory", agent.id), &token)

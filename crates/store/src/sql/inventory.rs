@@ -864,11 +864,11 @@ where
     /// [`StoreError::NotFound`] when the agent does not exist.
     async fn inventory_key(&self, agent: &str) -> StoreResult<i64> {
         let select = "SELECT agent_key FROM inventory_agents WHERE agent_id = $1";
-        if let Some(key) = sqlx::query_scalar(select)
+        let known = sqlx::query_scalar(select)
             .bind(agent)
-            .fetch_optional(&self.read)
-            .await?
-        {
+            .fetch_optional(&mut *self.inventory_reader().await?)
+            .await?;
+        if let Some(key) = known {
             return Ok(key);
         }
         // Only for an agent that exists (SQLite keeps the inventory in a
@@ -916,8 +916,9 @@ where
         packages.sort_unstable_by_key(|package| package.id);
         packages.dedup_by_key(|package| package.id);
         // Most are known already (the same packages are on many machines):
-        // asked of a reader, so the writer inserts only the new ones.
+        // looked up first, so the writer inserts only the new ones.
         let mut known = HashSet::new();
+        let mut reader = self.inventory_reader().await?;
         for chunk in packages.chunks(KNOWN_CHUNK) {
             let sql = format!(
                 "SELECT id FROM software_packages WHERE id IN ({})",
@@ -927,8 +928,9 @@ where
             for package in chunk {
                 query = query.bind(package.id);
             }
-            known.extend(query.fetch_all(&self.read).await?);
+            known.extend(query.fetch_all(&mut *reader).await?);
         }
+        drop(reader);
         packages.retain(|package| !known.contains(&package.id));
         for chunk in packages.chunks(SOFTWARE_CHUNK) {
             let sql = format!(

@@ -173,6 +173,23 @@ impl<DB: Database> SqlStore<DB> {
         }
     }
 
+    /// A connection for the reads a stored full report makes (its agent's
+    /// key, which of its packages the server knows): SQLite's inventory
+    /// writer, whose thread is in the background scheduling class, so they
+    /// take no processor from the readers that answer the dashboard and the
+    /// commands (benchmark: the four readers spent as much processor as the
+    /// writer while 10,000 first inventories were stored); otherwise a
+    /// reader. Dropped before the inventory writer is asked for.
+    ///
+    /// **Invariant:** on SQLite a full report touches no pool but the
+    /// inventory writer's. The server stores full reports from its
+    /// background thread, and a SQLite connection opened from there would
+    /// run on a thread that inherits that thread's class for good.
+    pub(crate) async fn inventory_reader(&self) -> StoreResult<sqlx::pool::PoolConnection<DB>> {
+        let pool = self.inventory_write.as_ref().unwrap_or(&self.read);
+        Ok(pool.acquire().await?)
+    }
+
     /// Holds SQLite's inventory writer (nothing on PostgreSQL) while a
     /// transaction of the database's writer changes inventory rows (a
     /// delta, an agent's deletion or move): the inventory file's lock is

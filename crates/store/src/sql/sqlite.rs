@@ -38,12 +38,6 @@ const WAL_PAGES_BEFORE_RESET: &str = "4000";
 /// thread's name).
 const INVENTORY_WRITER_THREAD: &str = "inventory-write";
 
-/// Its scheduling priority: `nice 19`, the lowest. Benchmark: command round
-/// trip p99 13.4–16.7 ms while 10,000 first inventories were stored at the
-/// default priority (docs/benchmarks.md).
-#[cfg(target_os = "linux")]
-const BACKGROUND_NICE: i32 = 19;
-
 /// What the inventory's file is called beside the database's.
 const INVENTORY_SUFFIX: &str = "-inventory";
 
@@ -79,7 +73,8 @@ async fn attach_inventory(
 }
 
 /// Pool options whose connections attach the inventory's file; a
-/// `background` pool's connection threads run at the lowest priority.
+/// `background` pool's connection threads run in the background scheduling
+/// class.
 fn attaching(max: u32, file: &Path, cache_kib: i64, background: bool) -> SqlitePoolOptions {
     let file = file.to_owned();
     SqlitePoolOptions::new()
@@ -90,40 +85,12 @@ fn attaching(max: u32, file: &Path, cache_kib: i64, background: bool) -> SqliteP
             Box::pin(async move {
                 attach_inventory(connection, &file, cache_kib).await?;
                 if background {
-                    lower_priority(INVENTORY_WRITER_THREAD);
+                    crate::background_class::move_threads_named(INVENTORY_WRITER_THREAD);
                 }
                 Ok(())
             })
         })
 }
-
-/// Lowers the scheduling priority of this process's threads named
-/// `thread` (each SQLite connection is served by a thread of its own; a
-/// thread's nice value is its own on Linux). Best effort: a server whose
-/// priority cannot be changed stores at the default one.
-#[cfg(target_os = "linux")]
-fn lower_priority(thread: &str) {
-    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
-        return;
-    };
-    for task in tasks.flatten() {
-        let named = std::fs::read_to_string(task.path().join("comm"))
-            .is_ok_and(|name| name.trim_end() == thread);
-        let id = task
-            .file_name()
-            .to_str()
-            .and_then(|id| id.parse().ok())
-            .and_then(rustix::process::Pid::from_raw);
-        if let (true, Some(id)) = (named, id) {
-            if let Err(error) = rustix::process::setpriority_process(Some(id), BACKGROUND_NICE) {
-                tracing::warn!(%error, "the inventory writer's priority could not be lowered");
-            }
-        }
-    }
-}
-
-#[cfg(not(target_os = "linux"))]
-fn lower_priority(_thread: &str) {}
 
 impl SqliteStore {
     /// Opens (creating it if missing) and migrates a SQLite database.

@@ -6,6 +6,8 @@
 use crate::Tenants;
 use chrono::Utc;
 use gururmm_store::testing::TestDatabase;
+#[cfg(target_os = "linux")]
+use gururmm_store::testing::{policies_of_threads, process_policy, SCHED_IDLE_POLICY};
 use gururmm_store::*;
 use sqlx::{ConnectOptions, Connection};
 use std::path::PathBuf;
@@ -230,55 +232,33 @@ async fn a_database_without_its_inventory_file_is_refused_naming_the_file() {
     }
 }
 
-/// The nice value in a `/proc/…/stat`: after the name's closing
-/// parenthesis come state (field 3) … nice (field 19).
-#[cfg(target_os = "linux")]
-fn nice_in(stat: &str) -> i64 {
-    let (_, rest) = stat.rsplit_once(')').unwrap();
-    rest.split_whitespace().nth(16).unwrap().parse().unwrap()
-}
-
-/// The nice value of each of this process's threads named `name`.
-#[cfg(target_os = "linux")]
-fn nice_of_threads(name: &str) -> Vec<i64> {
-    let mut nices = Vec::new();
-    for task in std::fs::read_dir("/proc/self/task").unwrap().flatten() {
-        let comm = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
-        // A thread that ended meanwhile has no stat to read.
-        if let (true, Ok(stat)) = (
-            comm.trim_end() == name,
-            std::fs::read_to_string(task.path().join("stat")),
-        ) {
-            nices.push(nice_in(&stat));
-        }
-    }
-    nices
-}
-
 /// Storing a fleet's first inventories is background work: the inventory
-/// writer's thread runs at the lowest priority, so the threads that answer
-/// commands get the processor first.
+/// writer's thread is in the background scheduling class, so the threads
+/// that answer commands get the processor first, at once.
 #[cfg(target_os = "linux")]
 #[tokio::test]
-async fn the_inventory_writer_s_thread_runs_at_the_lowest_priority() {
+async fn the_inventory_writer_s_thread_runs_in_the_background_class() {
     let (_database, store, _tenants, agent) = one_agent().await;
     store
         .put_full_inventory(&record(agent, 1), &[package(1, "bash")])
         .await
         .unwrap();
-    // Other tests' stores have such threads too (lowered, or about to be).
-    let nices = nice_of_threads("inventory-write");
+    // Other tests' stores have such threads too (moved, or about to be).
+    let policies = policies_of_threads("inventory-write");
     assert!(
-        nices.contains(&19),
-        "inventory writer threads' nice: {nices:?}"
+        policies.contains(&SCHED_IDLE_POLICY),
+        "inventory writer threads' policies: {policies:?}"
     );
-    // The process's own priority, which the database's connections keep.
-    let own = nice_in(&std::fs::read_to_string("/proc/self/stat").unwrap());
-    assert!(own < 19, "the tests run at the lowest priority already");
+    // The process's own, which the database's connections keep.
+    let own = process_policy();
+    assert_ne!(
+        own, SCHED_IDLE_POLICY,
+        "the tests run in the background class already"
+    );
     assert!(
-        nice_of_threads("sqlx-sqlite-wor")
+        policies_of_threads("sqlx-sqlite-wor")
             .iter()
-            .all(|nice| *nice == own),
-        "the database's own connections keep the process's priority"
+            .all(|policy| *policy == own),
+        "the database's own connections keep the process's policy"
     );
 }
