@@ -10,7 +10,10 @@
 //!
 //! Only work that holds nothing the request paths wait for belongs here:
 //! a task on this thread can wait long for the processor on a busy
-//! machine, and whatever it holds waits with it.
+//! machine, and whatever it holds waits with it. Nor may it open anything
+//! that outlives it: a socket opened here (a PostgreSQL pool's connection)
+//! has its readiness driven by this runtime for good, and a thread started
+//! here (a SQLite connection's) inherits the background class.
 
 use std::future::Future;
 use std::sync::OnceLock;

@@ -16,6 +16,7 @@ use crate::state::AppState;
 use chrono::Utc;
 use gururmm_protocol::inventory::{InventoryUpload, MAX_CHUNK_CHARS, MAX_UPLOAD_BYTES};
 use gururmm_protocol::{AgentId, CloseReason, OrganizationId, ServerFrame};
+use gururmm_store::Backend;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -242,11 +243,15 @@ impl UploadTask {
         };
         let started = Instant::now();
         let (state, org, agent) = (self.state.clone(), self.org, self.agent);
-        let answer = if full {
-            // A full report holds only the inventory's own writer (SQLite)
-            // or one of the pool's connections (PostgreSQL) while it waits
-            // for the processor there. A delta holds the database's writer
-            // (its change events), so it stays on the runtime's threads.
+        let answer = if full && state.store.backend() == Backend::Sqlite {
+            // A full report holds only the inventory's own writer while it
+            // waits for the processor there. A delta holds the database's
+            // writer (its change events), so it stays on the runtime's
+            // threads. So does PostgreSQL's storing: its processor time is
+            // the database's, and a pool connection opened from the
+            // background thread would have its socket driven by that
+            // thread's runtime for good, every later query on it waiting
+            // for the background class.
             background_runtime::run(ingest(state, org, agent, upload)).await
         } else {
             ingest(state, org, agent, upload).await
