@@ -157,10 +157,10 @@ fn names(list: &Value, field: &str) -> Vec<String> {
         .collect()
 }
 
-/// Full reports are stored by the server's background thread, in the
-/// background scheduling class, and the database connections that answer
-/// everything else keep the process's class (a SQLite connection opened
-/// from that thread would inherit its class).
+/// Uploads are parsed (and on SQLite full reports stored) by the server's
+/// background thread, in the background scheduling class, and the database
+/// connections that answer everything else keep the process's class (a
+/// SQLite connection opened from that thread would inherit its class).
 #[cfg(target_os = "linux")]
 fn stored_in_the_background() {
     use gururmm_store::testing::{policies_of_threads, process_policy, SCHED_IDLE_POLICY};
