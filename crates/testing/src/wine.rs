@@ -71,12 +71,22 @@ pub fn build_prng_shim(dir: &Path) -> io::Result<PathBuf> {
 
 /// Runs `command` to its end, for at most `within`, with its output in the
 /// file `log` (never a pipe); its exit status and what it wrote.
+///
+/// `log` is a new file each run, not the last run's truncated: a process
+/// an earlier run started outlives it (the first Wine tool in a prefix
+/// starts `services.exe`, and with it every service and their children,
+/// writing to that tool's output), and would otherwise write Wine's
+/// messages over this run's output at its own offset.
 pub fn run_logged(
     mut command: Command,
     log: &Path,
     within: Duration,
 ) -> io::Result<(ExitStatus, String)> {
     let what = format!("{command:?}");
+    match std::fs::remove_file(log) {
+        Err(error) if error.kind() != io::ErrorKind::NotFound => return Err(error),
+        _ => {}
+    }
     let out = std::fs::File::create(log)?;
     let mut child = ChildGuard(
         command
