@@ -3,6 +3,7 @@
 use serde::Serialize;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Mutex;
+use std::time::Instant;
 
 #[derive(Default)]
 pub struct Stats {
@@ -22,7 +23,8 @@ pub struct Stats {
     pub server_errors: AtomicU64,
     commands_outstanding: AtomicU64,
     oldest_outstanding_ms: AtomicU64,
-    round_trips_micros: Mutex<Vec<u64>>,
+    /// Each round trip with when it ended, for the figures per minute.
+    round_trips: Mutex<Vec<(Instant, u64)>>,
     /// `checks` frames with at least one check.
     pub check_sets_received: AtomicU64,
     pub check_runs: AtomicU64,
@@ -79,6 +81,11 @@ pub struct Report {
     pub round_trip_p50_ms: Option<f64>,
     pub round_trip_p99_ms: Option<f64>,
     pub round_trip_max_ms: Option<f64>,
+    /// The p99 of the round trips that ended in each minute since the
+    /// first one ended: where in a long run its tail was (a burst in one
+    /// minute holds more than 1% of a 40-minute run's commands).
+    #[serde(default)]
+    pub round_trip_p99_by_minute_ms: Vec<Option<f64>>,
     pub check_sets_received: u64,
     pub check_runs: u64,
     pub check_results_sent: u64,
@@ -126,6 +133,26 @@ fn percentile(sorted: &[u64], fraction: f64) -> Option<f64> {
     Some(sorted[rank - 1] as f64 / 1000.0)
 }
 
+/// `trips` (in the order they ended) grouped by the minute they ended in,
+/// counted from the first; each minute's values sorted.
+fn by_minute(trips: &[(Instant, u64)]) -> Vec<Vec<u64>> {
+    let Some(&(first, _)) = trips.first() else {
+        return Vec::new();
+    };
+    let mut minutes: Vec<Vec<u64>> = Vec::new();
+    for &(ended, micros) in trips {
+        let minute = (ended.saturating_duration_since(first).as_secs() / 60) as usize;
+        if minutes.len() <= minute {
+            minutes.resize_with(minute + 1, Vec::new);
+        }
+        minutes[minute].push(micros);
+    }
+    for minute in &mut minutes {
+        minute.sort_unstable();
+    }
+    minutes
+}
+
 impl Stats {
     pub fn add(counter: &AtomicU64, amount: u64) {
         counter.fetch_add(amount, Ordering::Relaxed);
@@ -139,10 +166,10 @@ impl Stats {
     }
 
     pub fn record_round_trip(&self, micros: u64) {
-        self.round_trips_micros
+        self.round_trips
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .push(micros);
+            .push((Instant::now(), micros));
     }
 
     pub fn record_alert_latency(&self, micros: u64) {
@@ -174,7 +201,12 @@ impl Stats {
             values.sort_unstable();
             values
         };
-        let trips = sorted(&self.round_trips_micros);
+        let (trips, trips_by_minute) = {
+            let all = self.round_trips.lock().unwrap_or_else(|p| p.into_inner());
+            let mut trips: Vec<u64> = all.iter().map(|(_, micros)| *micros).collect();
+            trips.sort_unstable();
+            (trips, by_minute(&all))
+        };
         let mut in_window: Vec<u64> = {
             let all = self
                 .alert_latencies_micros
@@ -211,6 +243,10 @@ impl Stats {
             round_trip_p50_ms: percentile(&trips, 0.50),
             round_trip_p99_ms: percentile(&trips, 0.99),
             round_trip_max_ms: trips.last().map(|m| *m as f64 / 1000.0),
+            round_trip_p99_by_minute_ms: trips_by_minute
+                .iter()
+                .map(|minute| percentile(minute, 0.99))
+                .collect(),
             check_sets_received: load(&self.check_sets_received),
             check_runs: load(&self.check_runs),
             check_results_sent: load(&self.check_results_sent),
@@ -276,6 +312,20 @@ impl Report {
             round_trip_p50_ms: worst(|r| r.round_trip_p50_ms),
             round_trip_p99_ms: worst(|r| r.round_trip_p99_ms),
             round_trip_max_ms: worst(|r| r.round_trip_max_ms),
+            round_trip_p99_by_minute_ms: (0..reports
+                .iter()
+                .map(|r| r.round_trip_p99_by_minute_ms.len())
+                .max()
+                .unwrap_or(0))
+                .map(|minute| {
+                    reports
+                        .iter()
+                        .filter_map(|r| {
+                            r.round_trip_p99_by_minute_ms.get(minute).copied().flatten()
+                        })
+                        .reduce(f64::max)
+                })
+                .collect(),
             check_sets_received: reports.iter().map(|r| r.check_sets_received).sum(),
             check_runs: reports.iter().map(|r| r.check_runs).sum(),
             check_results_sent: reports.iter().map(|r| r.check_results_sent).sum(),
@@ -309,6 +359,38 @@ mod tests {
         assert_eq!(percentile(&values, 0.5), Some(50.0));
         assert_eq!(percentile(&values, 0.99), Some(99.0));
         assert_eq!(percentile(&[], 0.5), None);
+    }
+
+    #[test]
+    fn the_round_trips_p99_is_reported_per_minute_they_ended_in() {
+        let start = Instant::now();
+        let at = |seconds| start + std::time::Duration::from_secs(seconds);
+        let trips = [
+            (at(0), 1_000),
+            (at(59), 3_000),
+            (at(61), 2_000),
+            (at(185), 9_000),
+        ];
+        assert_eq!(
+            by_minute(&trips),
+            vec![vec![1_000, 3_000], vec![2_000], vec![], vec![9_000]]
+        );
+        let stats = Stats::default();
+        stats.record_round_trip(4_000);
+        assert_eq!(stats.report().round_trip_p99_by_minute_ms, vec![Some(4.0)]);
+        let a = Report {
+            round_trip_p99_by_minute_ms: vec![Some(1.0), None],
+            ..Report::default()
+        };
+        let b = Report {
+            round_trip_p99_by_minute_ms: vec![Some(2.0), None, Some(5.0)],
+            ..Report::default()
+        };
+        assert_eq!(
+            Report::merge(&[a, b]).round_trip_p99_by_minute_ms,
+            vec![Some(2.0), None, Some(5.0)],
+            "the worst process's, minute by minute"
+        );
     }
 
     #[test]

@@ -102,6 +102,18 @@ pub(super) fn inventory_only(
         stored["inventory_full_stored"], stored["inventory_refused"], stored["inventory_need_full"],
         during["round_trip_p50_ms"], during["round_trip_p99_ms"], during["round_trip_max_ms"], during["commands_completed"]
     );
+    // Where the tail was: the arrival minute (10,000 refresh calls and
+    // offers) holds more than 1% of the run's commands on its own.
+    let by_minute: Vec<String> = during["round_trip_p99_by_minute_ms"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|p99| p99.as_f64().map_or("-".into(), |ms| format!("{ms:.0}")))
+        .collect();
+    eprintln!(
+        "[{backend}] inventory: command round trip p99 by minute (ms): {}",
+        by_minute.join(" ")
+    );
     if number(&stored, "inventory_full_stored") as usize != asked {
         bail!("not every first inventory was stored: {stored}");
     }
@@ -185,6 +197,7 @@ pub(super) fn inventory_only(
         "commands_while_storing_p99_ms": during["round_trip_p99_ms"],
         "commands_while_storing_max_ms": during["round_trip_max_ms"],
         "commands_while_storing": during["commands_completed"],
+        "commands_while_storing_p99_by_minute_ms": during["round_trip_p99_by_minute_ms"],
         "search_hits": hits["total"],
         "search_p50_ms": search_p50,
         "search_p99_ms": search_p99,
