@@ -922,7 +922,7 @@ where
         for chunk in packages.chunks(KNOWN_CHUNK) {
             let sql = format!(
                 "SELECT id FROM software_packages WHERE id IN ({})",
-                values_list::<DB>(chunk.len(), 1)
+                bind_list::<DB>(chunk.len())
             );
             let mut query = sqlx::query_scalar::<DB, i64>(&sql);
             for package in chunk {
