@@ -389,17 +389,8 @@ fn api_latency(server: &Server, path: &str, count: usize) -> Result<(f64, f64)> 
 /// scans of `inventory_agents` in the first thousand inventories stored).
 /// A failure only warns.
 fn analyze(backend: &str, database_url: &str, tables: &[&str]) {
-    if backend != "postgres" {
-        return;
-    }
     let sql = format!("ANALYZE {}", tables.join(", "));
-    match Command::new("psql")
-        .args([database_url, "-qc", &sql])
-        .status()
-    {
-        Ok(status) if status.success() => {}
-        outcome => eprintln!("[{backend}] warning: {sql} through psql failed ({outcome:?})"),
-    }
+    postgres_maintenance(backend, database_url, &[&sql], "");
 }
 
 /// Does on PostgreSQL what its autovacuum does after a burst of writes, such as
@@ -409,16 +400,30 @@ fn analyze(backend: &str, database_url: &str, tables: &[&str]) {
 /// half-gigabyte of WAL is not written back during the scenarios that follow.
 /// A failure only warns.
 fn maintain(backend: &str, database_url: &str) {
+    postgres_maintenance(
+        backend,
+        database_url,
+        &["VACUUM ANALYZE", "CHECKPOINT"],
+        "; later scenarios run on an unvacuumed database",
+    );
+}
+
+/// Runs `statements` through `psql` on PostgreSQL (nothing on SQLite); a
+/// failure only warns, with `consequence` after it.
+fn postgres_maintenance(backend: &str, database_url: &str, statements: &[&str], consequence: &str) {
     if backend != "postgres" {
         return;
     }
-    match Command::new("psql")
-        .args([database_url, "-qc", "VACUUM ANALYZE", "-c", "CHECKPOINT"])
-        .status()
-    {
+    let mut command = Command::new("psql");
+    command.args([database_url, "-q"]);
+    for statement in statements {
+        command.args(["-c", statement]);
+    }
+    match command.status() {
         Ok(status) if status.success() => {}
         outcome => eprintln!(
-            "[{backend}] warning: VACUUM ANALYZE and CHECKPOINT through psql failed ({outcome:?}); later scenarios run on an unvacuumed database"
+            "[{backend}] warning: {} through psql failed ({outcome:?}){consequence}",
+            statements.join(" and ")
         ),
     }
 }
