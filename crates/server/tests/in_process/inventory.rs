@@ -239,15 +239,21 @@ async fn a_full_report_then_deltas_that_apply_once_to_their_base() {
         assert_eq!(found["items"][0]["version"], "3.0.2-0ubuntu1");
         assert_eq!(found["items"][0]["publisher"], "Debian");
 
-        // A day later: openssl upgraded, one package gone, one new, nginx stopped.
+        // A day later: openssl and two libraries upgraded, two packages gone,
+        // one new, nginx stopped.
         let second = first + Duration::minutes(1);
+        let upgrade = |name: &str, from: &str, to: &str| PackageChange {
+            before: package(name, from),
+            after: package(name, to),
+        };
         let delta = InventoryDelta {
             collected_at: second,
-            changed_packages: vec![PackageChange {
-                before: package("openssl", "3.0.2-0ubuntu1"),
-                after: package("openssl", "3.0.7-1"),
-            }],
-            removed_packages: vec![package("lib0000", "1.0-1")],
+            changed_packages: vec![
+                upgrade("openssl", "3.0.2-0ubuntu1", "3.0.7-1"),
+                upgrade("lib0001", "1.0-1", "1.1-1"),
+                upgrade("lib0002", "1.0-1", "1.1-1"),
+            ],
+            removed_packages: vec![package("lib0000", "1.0-1"), package("lib0003", "1.0-1")],
             added_packages: vec![package("curl", "8.5.0-2")],
             changed_services: vec![ServiceChange {
                 before: service("nginx.service", ServiceState::Running),
@@ -272,7 +278,7 @@ async fn a_full_report_then_deltas_that_apply_once_to_their_base() {
         let (_, inventory) = server
             .get(&format!("/api/v1/agents/{}/inventory", agent.id), &token)
             .await;
-        assert_eq!(inventory["package_count"], 1201);
+        assert_eq!(inventory["package_count"], 1200);
         assert_eq!(
             inventory["collected_at"],
             serde_json::to_value(second).unwrap()
@@ -285,13 +291,29 @@ async fn a_full_report_then_deltas_that_apply_once_to_their_base() {
             )
             .await;
         assert_eq!(found["items"][0]["version"], "3.0.7-1");
-        let (_, gone) = server
-            .get(
-                &format!("/api/v1/agents/{}/software?q=lib0000", agent.id),
-                &token,
-            )
-            .await;
-        assert_eq!(gone["total"], 0);
+        for (name, version) in [
+            ("lib0001", "1.1-1"),
+            ("lib0002", "1.1-1"),
+            ("lib0004", "1.0-1"),
+        ] {
+            let (_, found) = server
+                .get(
+                    &format!("/api/v1/agents/{}/software?q={name}", agent.id),
+                    &token,
+                )
+                .await;
+            assert_eq!(found["total"], 1, "{name}: {found}");
+            assert_eq!(found["items"][0]["version"], version, "{name}");
+        }
+        for name in ["lib0000", "lib0003"] {
+            let (_, gone) = server
+                .get(
+                    &format!("/api/v1/agents/{}/software?q={name}", agent.id),
+                    &token,
+                )
+                .await;
+            assert_eq!(gone["total"], 0, "{name}");
+        }
 
         let (_, events) = server
             .get(&format!("/api/v1/agents/{}/events", agent.id), &token)
@@ -313,8 +335,11 @@ async fn a_full_report_then_deltas_that_apply_once_to_their_base() {
             messages
                 .iter()
                 .any(|m| m.contains("installed 1: curl 8.5.0-2")
-                    && m.contains("upgraded 1: openssl 3.0.2-0ubuntu1 → 3.0.7-1")
-                    && m.contains("removed 1: lib0000 1.0-1")),
+                    && m.contains("upgraded 3: ")
+                    && m.contains("openssl 3.0.2-0ubuntu1 → 3.0.7-1")
+                    && m.contains("lib0002 1.0-1 → 1.1-1")
+                    && m.contains("removed 2: ")
+                    && m.contains("lib0003 1.0-1")),
             "{messages:?}"
         );
         assert!(
@@ -334,8 +359,8 @@ async fn a_full_report_then_deltas_that_apply_once_to_their_base() {
         };
         assert_eq!(
             software_rows().await,
-            9,
-            "lib0001 to lib0009 are still installed"
+            8,
+            "lib0001, lib0002 and lib0004 to lib0009 are still installed"
         );
         let unused = server
             .state
@@ -343,7 +368,10 @@ async fn a_full_report_then_deltas_that_apply_once_to_their_base() {
             .delete_unused_software_packages()
             .await
             .unwrap();
-        assert_eq!(unused, 2, "the old openssl and lib0000");
+        assert_eq!(
+            unused, 5,
+            "the old openssl, lib0001 and lib0002, lib0000 and lib0003"
+        );
         gururmm_server::background::run_retention_once(&server.state).await;
         assert_eq!(
             server
@@ -354,7 +382,7 @@ async fn a_full_report_then_deltas_that_apply_once_to_their_base() {
                 .unwrap(),
             0
         );
-        assert_eq!(software_rows().await, 9);
+        assert_eq!(software_rows().await, 8);
 
         // A delta against a state the server does not hold asks for a full report.
         let stale = InventoryUpload::Delta {

@@ -249,24 +249,36 @@ where
         if still != Some(millis(base)) {
             return Ok(DeltaApplied::BaseMismatch);
         }
-        for id in &changes.removed {
-            sqlx::query("DELETE FROM agent_software WHERE agent_key = $1 AND package_id = $2")
-                .bind(key)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
+        // A statement per kind of change and chunk, not per package: a day's
+        // delta is a few round trips whatever it holds.
+        for ids in changes.removed.chunks(KNOWN_CHUNK) {
+            let sql = format!(
+                "DELETE FROM agent_software WHERE package_id IN ({}) AND agent_key = {}",
+                bind_list::<DB>(ids.len()),
+                bind_after::<DB>(ids.len())
+            );
+            let mut query = sqlx::query(&sql);
+            for id in ids {
+                query = query.bind(*id);
+            }
+            query.bind(key).execute(&mut *tx).await?;
         }
-        for (old, new) in &changes.changed {
-            sqlx::query(
-                "UPDATE agent_software SET package_id = $1, install_date = $2 \
-                 WHERE agent_key = $3 AND package_id = $4",
-            )
-            .bind(new.package.id)
-            .bind(new.install_date.as_deref())
-            .bind(key)
-            .bind(old)
-            .execute(&mut *tx)
-            .await?;
+        for upgrades in changes.changed.chunks(SOFTWARE_CHUNK) {
+            let sql = format!(
+                "UPDATE agent_software SET package_id = v.column2, install_date = v.column3 \
+                 FROM ({}) AS v \
+                 WHERE agent_software.agent_key = {} AND agent_software.package_id = v.column1",
+                values_list::<DB>(upgrades.len(), 3),
+                bind_after::<DB>(upgrades.len() * 3)
+            );
+            let mut query = sqlx::query(&sql);
+            for (old, new) in upgrades {
+                query = query
+                    .bind(*old)
+                    .bind(new.package.id)
+                    .bind(new.install_date.as_deref());
+            }
+            query.bind(key).execute(&mut *tx).await?;
         }
         for chunk in changes.added.chunks(SOFTWARE_CHUNK) {
             let sql = software_insert::<DB>(chunk.len());
