@@ -12,7 +12,9 @@
 //! writes per changed package (PostgreSQL: `pg_stat_database`'s tuples
 //! inserted, updated and deleted; SQLite, which keeps no such counter for
 //! other connections: the bytes the server process wrote), each beside the
-//! same fleet's writes over an idle window of the same length.
+//! same fleet's writes over an idle window of the same length. Reported
+//! too: the server's RSS with the fleet online and once every first
+//! inventory is stored.
 //! The targets: search under 500 ms, at most one write per changed package,
 //! command round trip p99 at most 10 ms while the inventories are stored.
 
@@ -106,6 +108,11 @@ pub(super) fn inventory_only(
         baseline["round_trip_p50_ms"], baseline["round_trip_p99_ms"]
     );
 
+    // What the server holds for the connected fleet before any upload (an
+    // upload's frames may leave each connection's buffers larger).
+    let pid = server.process.0.id();
+    let rss_before = super::status_kib(pid, "VmRSS:")?;
+
     // The first inventories: asked for over a minute, stored as they come.
     let mut commander = commander(&server, &credentials)?;
     let started = Instant::now();
@@ -123,6 +130,10 @@ pub(super) fn inventory_only(
                 >= asked
     })?;
     let store_seconds = started.elapsed().as_secs_f64();
+    let rss_after = super::status_kib(pid, "VmRSS:")?;
+    eprintln!(
+        "[{backend}] inventory: server RSS {rss_before} KiB with the fleet online, {rss_after} KiB once every first inventory was stored"
+    );
     let during = commander.until(30, "a commander report", |_| true)?;
     drop(commander);
     eprintln!(
@@ -235,6 +246,8 @@ pub(super) fn inventory_only(
         "refused": after["inventory_refused"],
         "need_full": after["inventory_need_full"],
         "upload_bytes": stored["inventory_bytes_sent"],
+        "server_rss_before_kib": rss_before,
+        "server_rss_after_storing_kib": rss_after,
         "commands_before_p50_ms": baseline["round_trip_p50_ms"],
         "commands_before_p99_ms": baseline["round_trip_p99_ms"],
         "commands_while_storing_p50_ms": during["round_trip_p50_ms"],
