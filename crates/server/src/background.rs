@@ -1,5 +1,5 @@
 //! Background tasks: presence flushing, metric, event and check-history retention, session
-//! cleanup, the end of overdue commands and offline alerts. (Jobs, bulk script runs, are `services/jobs.rs`.)
+//! cleanup, the end of overdue commands, offline alerts and the software names' fold. (Jobs, bulk script runs, are `services/jobs.rs`.)
 
 use crate::state::AppState;
 use chrono::{Duration as ChronoDuration, Utc};
@@ -22,6 +22,7 @@ pub fn spawn_all(state: &AppState) {
     tokio::spawn(send_notifications(state.clone()));
     tokio::spawn(stream_audit(state.clone()));
     tokio::spawn(crate::services::rollouts::run(state.clone()));
+    tokio::spawn(crate::services::inventory::fold_name_counts(state.clone()));
 }
 
 /// Seconds between two looks for audit streams with events to send.

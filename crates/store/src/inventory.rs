@@ -185,6 +185,11 @@ pub trait InventoryStore {
         query: &ListQuery,
     ) -> StoreResult<Page<SoftwareSummary>>;
 
+    /// Adds the changes reports have journaled to the summary's counts
+    /// (the server does every few seconds; [`Self::software_summary`] does
+    /// first); how many journal rows.
+    async fn fold_software_name_counts(&self) -> StoreResult<u64>;
+
     /// Removes packages no agent has any more (and names no agent counts); how
     /// many packages.
     async fn delete_unused_software_packages(&self) -> StoreResult<u64>;

@@ -34,6 +34,26 @@ const MAX_CLOCK_SKEW: Duration = Duration::hours(1);
 /// in one change event; the rest are counted.
 const EVENT_NAMES: usize = 10;
 
+/// How often the software summary's counts take in what reports journaled
+/// (`store/src/sql/software_names.rs`); the summary itself folds first, so
+/// this only keeps each fold small. Ten seconds of a fleet's first
+/// inventories are a few dozen reports of one client, folded into one
+/// upsert per name.
+const FOLD_NAMES_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Folds the software names' journal into the summary's counts, forever.
+/// The journal is in the database: a restart folds what was left.
+pub async fn fold_name_counts(state: AppState) {
+    let mut ticker = tokio::time::interval(FOLD_NAMES_EVERY);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticker.tick().await;
+        if let Err(error) = state.store.fold_software_name_counts().await {
+            tracing::error!(%error, "folding the software names' journal failed");
+        }
+    }
+}
+
 /// What the agent is told about its upload, and why when refused.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Ingested {

@@ -532,7 +532,7 @@ where
             .await?;
             let other_client = clients.is_some_and(|(from, to)| from != to);
             if other_client {
-                super::inventory::count_agent_names(&mut tx, &id.to_string(), -1).await?;
+                super::software_names::count_agent_names(&mut tx, &id.to_string(), -1).await?;
             }
             // The site names its client; a site of another organization matches nothing.
             let moved = sqlx::query(
@@ -553,7 +553,7 @@ where
                 return Err(StoreError::NotFound);
             }
             if other_client {
-                super::inventory::count_agent_names(&mut tx, &id.to_string(), 1).await?;
+                super::software_names::count_agent_names(&mut tx, &id.to_string(), 1).await?;
             }
             // Problems still open are the agent's where it now is (the overview
             // counts them by client); resolved ones stay where they happened.

@@ -1,5 +1,6 @@
 //! The SQL of [`crate::InventoryStore`].
 
+use super::software_names::{agent_names, count_agent_names, journal_names, NameChange};
 use super::*;
 use crate::inventory::*;
 use crate::model::NewAgentEvent;
@@ -151,7 +152,7 @@ where
         let mut named = HashSet::new();
         let mut steps = vec![FullStep::Forget];
         for chunk in packages.chunks(self.full_report_rows()) {
-            let mut names: Vec<(String, String, i64)> = chunk
+            let mut names: Vec<NameChange> = chunk
                 .iter()
                 .map(|installed| &installed.package.name)
                 .filter_map(|name| {
@@ -181,7 +182,8 @@ where
             for step in steps {
                 match step {
                     FullStep::Forget => {
-                        count_agent_names(&mut tx, &agent, -1).await?;
+                        let had = agent_names(&mut tx, key, -1).await?;
+                        journal_names(&mut tx, &agent, &had).await?;
                         sqlx::query("DELETE FROM agent_inventories WHERE agent_id = $1")
                             .bind(&agent)
                             .execute(&mut *tx)
@@ -197,7 +199,7 @@ where
                             .execute(&mut *tx)
                             .await
                             .map_err(missing_reference_to_not_found)?;
-                        add_name_counts(&mut tx, &agent, &names).await?;
+                        journal_names(&mut tx, &agent, &names).await?;
                     }
                     FullStep::Record => upsert_record(&mut tx, record).await?,
                 }
@@ -286,7 +288,7 @@ where
                 .execute(&mut *tx)
                 .await?;
         }
-        add_name_counts(&mut tx, &agent, &names).await?;
+        journal_names(&mut tx, &agent, &names).await?;
         upsert_record(&mut tx, record).await?;
         for event in events {
             sqlx::query(
@@ -466,8 +468,10 @@ where
         clients: Option<&[ClientId]>,
         query: &ListQuery,
     ) -> StoreResult<Page<SoftwareSummary>> {
-        // The counts kept with the rows (one per client and name), then the
-        // versions of the page's names alone.
+        // The counts kept with the rows (one per client and name), the
+        // journal's changes added first, then the versions of the page's
+        // names alone.
+        self.fold().await?;
         let pattern = like_pattern(query.search.as_deref());
         let scope = clients_clause("client_id", clients);
         let grouped = format!(
@@ -529,6 +533,10 @@ where
         Ok(Page { items, total })
     }
 
+    async fn fold_software_name_counts(&self) -> StoreResult<u64> {
+        self.fold().await
+    }
+
     async fn delete_unused_software_packages(&self) -> StoreResult<u64> {
         let mut writer = self.inventory_writer().await?;
         // Inventory of agents deleted while it was being stored (SQLite's
@@ -560,7 +568,7 @@ enum FullStep<'a> {
     /// The agent's old record, rows and names' counts go.
     Forget,
     /// Rows, with the names no earlier step brought.
-    Rows(&'a [InstalledPackage], Vec<(String, String, i64)>),
+    Rows(&'a [InstalledPackage], Vec<NameChange>),
     /// The record, last.
     Record,
 }
@@ -629,38 +637,6 @@ where
     query
 }
 
-/// Counts the agent's package names for its organization and client (`by`
-/// 1), or stops counting them (`by` -1): the counts follow the agent's rows
-/// (a report's chunks add theirs, deltas change them, a full report removes
-/// the old ones) and its client (`agents.rs`: moves and deletion).
-pub(crate) async fn count_agent_names<DB: SqlDatabase>(
-    tx: &mut sqlx::Transaction<'_, DB>,
-    agent: &str,
-    by: i64,
-) -> StoreResult<()>
-where
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
-    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
-    for<'q> i64: Encode<'q, DB> + Type<DB>,
-{
-    sqlx::query(
-        "INSERT INTO software_name_counts (organization_id, client_id, name_key, name, agents) \
-         SELECT a.organization_id, a.client_id, p.name_key, MIN(p.name), $2 \
-         FROM agents a JOIN inventory_agents k ON k.agent_id = a.id \
-         JOIN agent_software s ON s.agent_key = k.agent_key \
-         JOIN software_packages p ON p.id = s.package_id \
-         WHERE a.id = $1 GROUP BY a.organization_id, a.client_id, p.name_key ORDER BY p.name_key \
-         ON CONFLICT (organization_id, client_id, name_key) \
-         DO UPDATE SET agents = software_name_counts.agents + excluded.agents",
-    )
-    .bind(agent)
-    .bind(by)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
-}
-
 /// Takes a deleted agent's inventory away: its names' counts, its record
 /// and its rows.
 pub(crate) async fn forget_agent_inventory<DB: SqlDatabase>(
@@ -683,40 +659,6 @@ where
     Ok(())
 }
 
-/// Adds `by` to the agent's client's count of each name (name key, name,
-/// `by`), in name order, as every count write: on PostgreSQL two agents'
-/// writes then never wait for each other in opposite orders.
-async fn add_name_counts<DB: SqlDatabase>(
-    tx: &mut sqlx::Transaction<'_, DB>,
-    agent: &str,
-    names: &[(String, String, i64)],
-) -> StoreResult<()>
-where
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
-    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
-    for<'q> i64: Encode<'q, DB> + Type<DB>,
-{
-    if names.is_empty() {
-        return Ok(());
-    }
-    let sql = format!(
-        "INSERT INTO software_name_counts (organization_id, client_id, name_key, name, agents) \
-         SELECT a.organization_id, a.client_id, v.column1, v.column2, v.column3 \
-         FROM agents a JOIN ({}) v ON 1 = 1 WHERE a.id = {} ORDER BY v.column1 \
-         ON CONFLICT (organization_id, client_id, name_key) \
-         DO UPDATE SET agents = software_name_counts.agents + excluded.agents",
-        values_list::<DB>(names.len(), 3),
-        bind_after::<DB>(names.len() * 3)
-    );
-    let mut query = sqlx::query(&sql);
-    for (name_key, name, by) in names {
-        query = query.bind(name_key.as_str()).bind(name.as_str()).bind(*by);
-    }
-    query.bind(agent).execute(&mut **tx).await?;
-    Ok(())
-}
-
 /// The placeholder of the value bound after `binds` others (SQLite's `?`
 /// takes the next one; see [`SqlDatabase::NUMBERED_BINDS`]).
 fn bind_after<DB: SqlDatabase>(binds: usize) -> String {
@@ -729,7 +671,7 @@ fn bind_after<DB: SqlDatabase>(binds: usize) -> String {
 
 /// Begins a transaction on `writer` whose commit does not wait for the
 /// disk ([`relax_commit`]): a full report's.
-async fn begin_relaxed<DB: SqlDatabase>(
+pub(super) async fn begin_relaxed<DB: SqlDatabase>(
     writer: &mut sqlx::pool::PoolConnection<DB>,
 ) -> StoreResult<sqlx::Transaction<'_, DB>>
 where
@@ -746,7 +688,7 @@ where
 fn name_changes(
     before: &HashMap<i64, (String, String)>,
     changes: &SoftwareChanges,
-) -> Vec<(String, String, i64)> {
+) -> Vec<NameChange> {
     let per_name = |packages: &HashMap<i64, (String, String)>| {
         let mut counts: HashMap<String, (String, usize)> = HashMap::new();
         for (key, name) in packages.values() {

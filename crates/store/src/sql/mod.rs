@@ -44,6 +44,7 @@ mod postgres;
 pub(crate) mod rows;
 mod scripts;
 mod second_factor;
+mod software_names;
 mod sqlite;
 mod sso;
 mod tenancy;
@@ -93,14 +94,20 @@ pub trait SqlDatabase: Database<QueryResult: RowsAffected> {
     /// the log's flush at every commit otherwise (a first inventory is about
     /// thirty); SQLite's WAL with `synchronous = NORMAL` never does.
     const RELAXED_COMMIT: Option<&'static str>;
+    /// Ends a `SELECT` whose rows the transaction takes for itself, passing
+    /// over those another transaction took (PostgreSQL, where several
+    /// servers share the database); SQLite's one writer needs nothing.
+    const SKIP_LOCKED: &'static str;
 }
 impl SqlDatabase for sqlx::Sqlite {
     const NUMBERED_BINDS: bool = false;
     const RELAXED_COMMIT: Option<&'static str> = None;
+    const SKIP_LOCKED: &'static str = "";
 }
 impl SqlDatabase for sqlx::Postgres {
     const NUMBERED_BINDS: bool = true;
     const RELAXED_COMMIT: Option<&'static str> = Some("SET LOCAL synchronous_commit TO off");
+    const SKIP_LOCKED: &'static str = " FOR UPDATE SKIP LOCKED";
 }
 
 /// Makes `tx`'s commit [`SqlDatabase::RELAXED_COMMIT`].

@@ -22,6 +22,7 @@ mod monitoring;
 mod notifications;
 mod rollouts;
 mod scripts_and_jobs;
+mod software_names;
 mod tenancy;
 mod users;
 
