@@ -12,10 +12,11 @@
 //! which [`CHANGED_PERCENT`] of the packages changed version.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use gururmm_protocol::inventory::chunk_end;
 use gururmm_protocol::inventory::{
     DomainInfo, Hardware, InventoryDelta, InventoryOsInfo, InventoryOutcome, InventoryReport,
     InventoryUpload, JoinState, LocalGroup, LocalUser, Package, PackageChange, PackageSource,
-    Service, ServiceState, StartMode, Virtualization, MAX_CHUNK_CHARS,
+    Service, ServiceState, StartMode, Virtualization,
 };
 use gururmm_protocol::AgentFrame;
 use std::collections::HashSet;
@@ -533,7 +534,7 @@ impl Upload {
     /// The chunks, once the server said go.
     pub fn chunks(&self) -> Vec<AgentFrame> {
         let json = self.json();
-        let pieces = split_chars(&json, MAX_CHUNK_CHARS);
+        let pieces = split_frames(&json);
         let last = pieces.len().saturating_sub(1);
         pieces
             .into_iter()
@@ -563,18 +564,15 @@ impl Upload {
     }
 }
 
-/// `text` cut into pieces of at most `max` characters, never inside a character.
-fn split_chars(text: &str, max: usize) -> Vec<&str> {
+/// `json` cut as an agent cuts it into chunks, each frame within
+/// [`gururmm_protocol::inventory::CHUNK_FRAME_BYTES`].
+fn split_frames(json: &str) -> Vec<&str> {
     let mut pieces = Vec::new();
-    let mut rest = text;
-    while !rest.is_empty() {
-        let end = rest
-            .char_indices()
-            .nth(max)
-            .map_or(rest.len(), |(at, _)| at);
-        let (piece, tail) = rest.split_at(end);
-        pieces.push(piece);
-        rest = tail;
+    let mut start = 0;
+    while start < json.len() {
+        let end = chunk_end(json, start);
+        pieces.push(&json[start..end]);
+        start = end;
     }
     pieces
 }
@@ -693,7 +691,9 @@ mod tests {
             let AgentFrame::InventoryChunk { data, last, .. } = chunk else {
                 panic!("not a chunk");
             };
-            assert!(data.chars().count() <= MAX_CHUNK_CHARS);
+            let frame = serde_json::to_string(chunk).unwrap().len();
+            assert!(frame <= gururmm_protocol::inventory::CHUNK_FRAME_BYTES);
+            assert!(!data.is_empty());
             assert_eq!(*last, at + 1 == chunks.len());
             json.push_str(data);
         }
@@ -710,14 +710,18 @@ mod tests {
         let Some(AgentFrame::InventoryOffer { upload_id, .. }) = inventory.offer(Utc::now()) else {
             panic!("no second offer");
         };
-        let delta_chunks = inventory.chunks(upload_id);
-        let [AgentFrame::InventoryChunk { data, .. }] = delta_chunks.as_slice() else {
-            panic!("a delta is one chunk");
-        };
+        let data: String = inventory
+            .chunks(upload_id)
+            .iter()
+            .map(|chunk| match chunk {
+                AgentFrame::InventoryChunk { data, .. } => data.as_str(),
+                other => panic!("not a chunk: {other:?}"),
+            })
+            .collect();
         let Ok(InventoryUpload::Delta {
             base_collected_at,
             delta,
-        }) = serde_json::from_str(data)
+        }) = serde_json::from_str(&data)
         else {
             panic!("not a delta");
         };
@@ -734,11 +738,5 @@ mod tests {
             !inventory.has_base(),
             "asked for a full report, it sends one"
         );
-    }
-
-    #[test]
-    fn text_is_cut_on_character_boundaries() {
-        assert_eq!(split_chars("abcdé", 2), ["ab", "cd", "é"]);
-        assert!(split_chars("", 3).is_empty());
     }
 }

@@ -456,6 +456,43 @@ pub const MAX_UPLOAD_BYTES: u32 = 16 * 1024 * 1024;
 /// Most characters of upload JSON in one `inventory_chunk` frame, leaving room
 /// in [`crate::MAX_FRAME_BYTES`] for the frame around it and JSON escapes.
 pub const MAX_CHUNK_CHARS: usize = 96 * 1024;
+/// Bytes an agent puts in one `inventory_chunk` frame (its data escaped, and
+/// the frame around it): the server reads a connection's frames through a
+/// 4 KiB buffer, and a larger frame grows that connection's buffer for as
+/// long as it lives (tungstenite keeps the allocation). Issue 17's
+/// benchmark: 2,000 simulated agents sending 96 KiB chunks took the server
+/// from 107 MB to 500 MB. The server still takes chunks of up to
+/// [`MAX_CHUNK_CHARS`] from older agents.
+pub const CHUNK_FRAME_BYTES: usize = 4 * 1024;
+/// Room in a chunk's frame for everything around its data (the type, the
+/// upload id, `last`).
+const CHUNK_FRAME_OVERHEAD_BYTES: usize = 256;
+
+/// Where the chunk of an upload's `json` starting at byte `start` ends: its
+/// frame holds [`CHUNK_FRAME_BYTES`] at most once the chunk is escaped again
+/// as a JSON string (quotes and backslashes double; a character outside
+/// ASCII takes up to 4 bytes); never inside a character.
+pub fn chunk_end(json: &str, start: usize) -> usize {
+    let budget = CHUNK_FRAME_BYTES - CHUNK_FRAME_OVERHEAD_BYTES;
+    let mut escaped_bytes = 0;
+    for (offset, character) in json[start..].char_indices() {
+        let size = escaped_len(character);
+        if escaped_bytes + size > budget {
+            return start + offset;
+        }
+        escaped_bytes += size;
+    }
+    json.len()
+}
+
+/// Bytes `character` takes inside a JSON string as serde_json writes it.
+fn escaped_len(character: char) -> usize {
+    match character {
+        '"' | '\\' | '\n' | '\r' | '\t' | '\u{8}' | '\u{c}' => 2,
+        control if control < ' ' => 6,
+        other => other.len_utf8(),
+    }
+}
 
 /// What an inventory upload carries, as JSON cut into `inventory_chunk`
 /// frames: the agent offers it (`inventory_offer` with its size), sends the
@@ -647,6 +684,39 @@ fn compare_digit_bytes(a: &[u8], b: &[u8]) -> Ordering {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_chunk_s_frame_fits_the_server_s_read_buffer_whatever_the_characters() {
+        let frame = |data: &str| {
+            serde_json::to_string(&crate::AgentFrame::InventoryChunk {
+                upload_id: u64::MAX,
+                data: data.to_owned(),
+                last: false,
+            })
+            .unwrap()
+        };
+        let quotes = "\"\\".repeat(4000);
+        for json in [
+            "a".repeat(20_000),
+            "😀".repeat(5_000),
+            quotes,
+            "\u{1}".repeat(5_000),
+        ] {
+            let (mut start, mut chunks) = (0, 0);
+            while start < json.len() {
+                let end = chunk_end(&json, start);
+                assert!(end > start, "every chunk moves on");
+                assert!(json.is_char_boundary(end));
+                let bytes = frame(&json[start..end]).len();
+                assert!(bytes <= CHUNK_FRAME_BYTES, "{bytes} bytes");
+                start = end;
+                chunks += 1;
+            }
+            // Close to the budget, not far below it.
+            assert!(chunks <= json.len() / (CHUNK_FRAME_BYTES / 8) + 1);
+        }
+        assert_eq!(chunk_end("abc", 3), 3);
+    }
 
     /// Each row says `left` orders as `expected` against `right`, and the
     /// reverse comparison must agree.

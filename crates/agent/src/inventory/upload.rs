@@ -10,18 +10,14 @@
 use std::time::Duration;
 
 use gururmm_protocol::inventory::{
-    InventoryOutcome, InventoryReport, InventoryUpload, MAX_CHUNK_CHARS, MAX_UPLOAD_BYTES,
+    chunk_end, InventoryOutcome, InventoryReport, InventoryUpload, MAX_UPLOAD_BYTES,
 };
-use gururmm_protocol::{AgentFrame, MAX_FRAME_BYTES};
+use gururmm_protocol::AgentFrame;
 use serde::Serialize;
 use tokio::time::Instant;
 
 use super::delta::inventory_delta;
 use super::{keep_unreadable_lists, Collected};
-
-/// Room in an `inventory_chunk` frame for everything around its data (the
-/// type, the upload id, `last`).
-const CHUNK_FRAME_OVERHEAD_BYTES: usize = 256;
 
 /// Largest upload, as a length in bytes.
 const MAX_UPLOAD_LENGTH: usize = MAX_UPLOAD_BYTES as usize;
@@ -146,32 +142,6 @@ fn cut_to_fit(report: &mut InventoryReport, json_bytes: usize) -> bool {
         report.packages.len() + report.services.len() + report.users.len() + report.groups.len();
     report.truncated |= after < before;
     after < before
-}
-
-/// Where the chunk of `json` starting at byte `start` ends: after at most
-/// [`MAX_CHUNK_CHARS`] characters, and earlier when they would not fit in a
-/// frame once escaped again as the chunk's JSON string (quotes and
-/// backslashes double; a character outside ASCII takes up to 4 bytes).
-pub fn chunk_end(json: &str, start: usize) -> usize {
-    let budget = MAX_FRAME_BYTES - CHUNK_FRAME_OVERHEAD_BYTES;
-    let mut escaped_bytes = 0;
-    for (count, (offset, character)) in json[start..].char_indices().enumerate() {
-        let size = escaped_len(character);
-        if count == MAX_CHUNK_CHARS || escaped_bytes + size > budget {
-            return start + offset;
-        }
-        escaped_bytes += size;
-    }
-    json.len()
-}
-
-/// Bytes `character` takes inside a JSON string as serde_json writes it.
-fn escaped_len(character: char) -> usize {
-    match character {
-        '"' | '\\' | '\n' | '\r' | '\t' | '\u{8}' | '\u{c}' => 2,
-        control if control < ' ' => 6,
-        other => other.len_utf8(),
-    }
 }
 
 /// Where the upload in flight is in its exchange with the server.
@@ -420,7 +390,9 @@ impl UploadMachine {
 #[cfg(test)]
 mod tests {
     use chrono::{DateTime, TimeZone, Utc};
-    use gururmm_protocol::inventory::{Package, PackageSource, MAX_PACKAGES};
+    use gururmm_protocol::inventory::{
+        Package, PackageSource, CHUNK_FRAME_BYTES, MAX_CHUNK_CHARS, MAX_PACKAGES,
+    };
 
     use super::*;
     use crate::inventory::Unreadable;
@@ -722,7 +694,8 @@ mod tests {
         let mut chunks = 0;
         while let Some(frame) = machine.next_frame() {
             let text = serde_json::to_string(&frame).unwrap();
-            assert!(text.len() <= MAX_FRAME_BYTES, "{} bytes", text.len());
+            // Each frame fits the server's read buffer.
+            assert!(text.len() <= CHUNK_FRAME_BYTES, "{} bytes", text.len());
             let AgentFrame::InventoryChunk { data, last, .. } = frame else {
                 panic!("expected a chunk");
             };
@@ -734,20 +707,6 @@ mod tests {
         }
         assert!(chunks > 3, "{chunks} chunks");
         assert_eq!(parse(&json), InventoryUpload::Full { report: big });
-    }
-
-    #[test]
-    fn chunks_hold_at_most_the_characters_allowed() {
-        let ascii = "a".repeat(MAX_CHUNK_CHARS * 2 + 5);
-        assert_eq!(chunk_end(&ascii, 0), MAX_CHUNK_CHARS);
-        assert_eq!(chunk_end(&ascii, MAX_CHUNK_CHARS), MAX_CHUNK_CHARS * 2);
-        assert_eq!(chunk_end(&ascii, MAX_CHUNK_CHARS * 2), ascii.len());
-        // Four-byte characters: the frame's byte budget ends the chunk first.
-        let wide = "😀".repeat(MAX_CHUNK_CHARS);
-        let end = chunk_end(&wide, 0);
-        assert!(wide.is_char_boundary(end));
-        assert!(end <= MAX_FRAME_BYTES - CHUNK_FRAME_OVERHEAD_BYTES);
-        assert!(end > (MAX_FRAME_BYTES - CHUNK_FRAME_OVERHEAD_BYTES) - 4);
     }
 
     #[test]
