@@ -550,7 +550,9 @@ where
         ] {
             sqlx::query(orphans).execute(&mut *writer).await?;
         }
-        sqlx::query("DELETE FROM software_name_counts WHERE agents <= 0")
+        // Only the zeros: a count below zero is an agent's deletion or move
+        // counted before the journal's rows of its reports are folded in.
+        sqlx::query("DELETE FROM software_name_counts WHERE agents = 0")
             .execute(&mut *writer)
             .await?;
         let result = sqlx::query(

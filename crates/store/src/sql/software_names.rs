@@ -91,9 +91,9 @@ where
 }
 
 /// Counts the agent's package names for its organization and client (`by`
-/// 1), or stops counting them (`by` -1): the counts follow the agent's rows
-/// (a report's chunks add theirs, deltas change them, a full report removes
-/// the old ones) and its client (`agents.rs`: moves and deletion).
+/// 1), or stops counting them (`by` -1), directly: an agent's move to
+/// another client and its deletion (`agents.rs`). What its reports changed
+/// reaches the counts through the journal.
 pub(crate) async fn count_agent_names<DB: SqlDatabase>(
     tx: &mut sqlx::Transaction<'_, DB>,
     agent: &str,

@@ -4,6 +4,7 @@
 
 use crate::inventory_file::{package, record};
 use crate::Tenants;
+use chrono::Utc;
 use gururmm_store::testing::TestDatabase;
 use gururmm_store::*;
 
@@ -69,5 +70,35 @@ async fn journaled_names_survive_a_restart_and_are_counted_once_by_concurrent_fo
         expected.extend((0..AGENTS).map(|n| (format!("tool{n}"), 1, 1)));
         assert_eq!(counted, expected, "{:?}", database.backend());
         assert_eq!(summary.total, 2 + AGENTS);
+
+        // An agent deleted before its report is folded: its names' counts
+        // go below zero until the fold, and the hourly cleanup, which drops
+        // the zeros, leaves them.
+        let late = first
+            .enroll_agent(tenants.new_agent("names-late", "host-late"))
+            .await
+            .unwrap();
+        first
+            .put_full_inventory(&record(late, 1), &[package(999, "latecomer")])
+            .await
+            .unwrap();
+        first
+            .delete_agent(tenants.org.id, late, "admin@names.test", Utc::now())
+            .await
+            .unwrap();
+        first.delete_unused_software_packages().await.unwrap();
+        let after = first
+            .software_summary(tenants.org.id, None, &ListQuery::default())
+            .await
+            .unwrap();
+        assert_eq!(after.total, 2 + AGENTS, "{:?}", database.backend());
+        assert!(after.items.iter().all(|name| name.name != "latecomer"));
+        assert_eq!(first.fold_software_name_counts().await.unwrap(), 0);
+        first.delete_unused_software_packages().await.unwrap();
+        let counted_again = first
+            .software_summary(tenants.org.id, None, &ListQuery::default())
+            .await
+            .unwrap();
+        assert_eq!(counted_again.items, after.items);
     }
 }
