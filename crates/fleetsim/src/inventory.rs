@@ -12,7 +12,7 @@
 //! which [`CHANGED_PERCENT`] of the packages changed version.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use gururmm_protocol::inventory::chunk_end;
+use gururmm_protocol::inventory::chunks;
 use gururmm_protocol::inventory::{
     DomainInfo, Hardware, InventoryDelta, InventoryOsInfo, InventoryOutcome, InventoryReport,
     InventoryUpload, JoinState, LocalGroup, LocalUser, Package, PackageChange, PackageSource,
@@ -534,7 +534,7 @@ impl Upload {
     /// The chunks, once the server said go.
     pub fn chunks(&self) -> Vec<AgentFrame> {
         let json = self.json();
-        let pieces = split_frames(&json);
+        let pieces: Vec<&str> = chunks(&json).collect();
         let last = pieces.len().saturating_sub(1);
         pieces
             .into_iter()
@@ -562,19 +562,6 @@ impl Upload {
         };
         serde_json::to_string(&upload).unwrap_or_default()
     }
-}
-
-/// `json` cut as an agent cuts it into chunks, each frame within
-/// [`gururmm_protocol::inventory::CHUNK_FRAME_BYTES`].
-fn split_frames(json: &str) -> Vec<&str> {
-    let mut pieces = Vec::new();
-    let mut start = 0;
-    while start < json.len() {
-        let end = chunk_end(json, start);
-        pieces.push(&json[start..end]);
-        start = end;
-    }
-    pieces
 }
 
 #[cfg(test)]

@@ -485,6 +485,19 @@ pub fn chunk_end(json: &str, start: usize) -> usize {
     json.len()
 }
 
+/// An upload's `json` cut into its chunks at [`chunk_end`], in order.
+pub fn chunks(json: &str) -> impl Iterator<Item = &str> {
+    let mut start = 0;
+    std::iter::from_fn(move || {
+        (start < json.len()).then(|| {
+            let end = chunk_end(json, start);
+            let chunk = &json[start..end];
+            start = end;
+            chunk
+        })
+    })
+}
+
 /// Bytes `character` takes inside a JSON string as serde_json writes it.
 fn escaped_len(character: char) -> usize {
     match character {
@@ -702,19 +715,17 @@ mod tests {
             quotes,
             "\u{1}".repeat(5_000),
         ] {
-            let (mut start, mut chunks) = (0, 0);
-            while start < json.len() {
-                let end = chunk_end(&json, start);
-                assert!(end > start, "every chunk moves on");
-                assert!(json.is_char_boundary(end));
-                let bytes = frame(&json[start..end]).len();
+            let pieces: Vec<&str> = chunks(&json).collect();
+            assert_eq!(pieces.concat(), json, "the chunks rebuild it");
+            for piece in &pieces {
+                assert!(!piece.is_empty(), "every chunk moves on");
+                let bytes = frame(piece).len();
                 assert!(bytes <= CHUNK_FRAME_BYTES, "{bytes} bytes");
-                start = end;
-                chunks += 1;
             }
             // Close to the budget, not far below it.
-            assert!(chunks <= json.len() / (CHUNK_FRAME_BYTES / 8) + 1);
+            assert!(pieces.len() <= json.len() / (CHUNK_FRAME_BYTES / 8) + 1);
         }
+        assert_eq!(chunks("").count(), 0);
         assert_eq!(chunk_end("abc", 3), 3);
     }
 
