@@ -98,16 +98,21 @@ pub trait SqlDatabase: Database<QueryResult: RowsAffected> {
     /// over those another transaction took (PostgreSQL, where several
     /// servers share the database); SQLite's one writer needs nothing.
     const SKIP_LOCKED: &'static str;
+    /// Ends a `SELECT` whose rows the transaction locks until it ends
+    /// (PostgreSQL); SQLite's one writer needs nothing.
+    const FOR_UPDATE: &'static str;
 }
 impl SqlDatabase for sqlx::Sqlite {
     const NUMBERED_BINDS: bool = false;
     const RELAXED_COMMIT: Option<&'static str> = None;
     const SKIP_LOCKED: &'static str = "";
+    const FOR_UPDATE: &'static str = "";
 }
 impl SqlDatabase for sqlx::Postgres {
     const NUMBERED_BINDS: bool = true;
     const RELAXED_COMMIT: Option<&'static str> = Some("SET LOCAL synchronous_commit TO off");
     const SKIP_LOCKED: &'static str = " FOR UPDATE SKIP LOCKED";
+    const FOR_UPDATE: &'static str = " FOR UPDATE";
 }
 
 /// Makes `tx`'s commit [`SqlDatabase::RELAXED_COMMIT`].

@@ -10,6 +10,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 mod agents;
+mod audit;
 mod commands;
 mod custom_fields;
 mod database;
