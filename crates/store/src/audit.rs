@@ -169,15 +169,6 @@ pub trait AuditStore {
     /// Appends an event to its organization's chain (numbering and hashing
     /// it); an error means nothing was recorded.
     async fn append_audit(&self, event: NewAuditEvent) -> StoreResult<AuditEvent>;
-    /// [`Self::append_audit`] whose commit does not wait for the disk
-    /// (PostgreSQL; SQLite's commits never do): for the record of a change
-    /// that its caller commits next, in the same database and waiting for
-    /// the disk, before anything outside the database learns of it. The
-    /// log is flushed in order, so the change's commit makes the record
-    /// durable with it; a crash of the database between the two loses
-    /// both (or, if the caller then refuses, only the record of a change
-    /// that was not made).
-    async fn append_audit_unflushed(&self, event: NewAuditEvent) -> StoreResult<AuditEvent>;
     /// Events matching the filter, newest first.
     async fn list_audit(
         &self,

@@ -267,17 +267,6 @@ fn is_vault_reference(value: &Value) -> bool {
 /// change (a record written before the handler could not know "before").
 const SELF_RECORDED: [&str; 2] = ["update_organization", "put_sso_settings"];
 
-/// Operations whose change is a write to the database that commits waiting
-/// for the disk before anything outside it (an agent, a dashboard) learns
-/// of it: their record's commit need not wait for the disk itself, the
-/// change's commit flushes it (see `AuditStore::append_audit_unflushed`).
-/// One flush less on the busiest change, a command's round trip (three
-/// flushes: its record, the command, its result); issue 17's benchmark
-/// while 10,000 first inventories were stored on PostgreSQL. A refused
-/// request's refusal is recorded waiting for the disk, which flushes its
-/// record too.
-const FLUSHED_BY_CHANGE: [&str; 1] = ["create_command"];
-
 /// A recorded API operation.
 #[derive(Clone)]
 struct Recorded {
@@ -420,12 +409,7 @@ pub async fn record_requests(
             event.details["before"] = before;
         }
     }
-    let appended = if FLUSHED_BY_CHANGE.contains(&action.as_str()) {
-        state.store.append_audit_unflushed(event).await
-    } else {
-        state.store.append_audit(event).await
-    };
-    let recorded = match appended.map_err(ServiceError::internal) {
+    let recorded = match record(state.store.as_ref(), event).await {
         Ok(recorded) => recorded,
         Err(error) => {
             tracing::error!(%error, action, "the audit log could not be written; request refused");
@@ -611,17 +595,6 @@ mod tests {
         let body = kept["body"].as_str().unwrap();
         assert!(body.ends_with("… (5000 characters)") && body.len() < 2_100);
         assert!(!kept.to_string().contains("hunter2") && !kept.to_string().contains("s3cret"));
-    }
-
-    #[test]
-    fn each_operation_flushed_by_its_change_is_a_recorded_one() {
-        let recorded: Vec<&str> = recorded_operations()
-            .values()
-            .map(|operation| operation.id.as_str())
-            .collect();
-        for id in FLUSHED_BY_CHANGE {
-            assert!(recorded.contains(&id), "{id} is not a recorded operation");
-        }
     }
 
     #[test]

@@ -85,40 +85,6 @@ fn sealed(new: NewAuditEvent, seq: i64, prev_hash: String) -> AuditEvent {
     event
 }
 
-impl<DB: SqlDatabase> SqlStore<DB>
-where
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
-    for<'q> String: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
-    for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> Option<String>: Encode<'q, DB>,
-    usize: ColumnIndex<DB::Row>,
-{
-    /// Appends `new` to its chain; `unflushed`: see
-    /// [`AuditStore::append_audit_unflushed`].
-    async fn append(&self, new: NewAuditEvent, unflushed: bool) -> StoreResult<AuditEvent> {
-        let org = new.organization_id.to_string();
-        let mut tx = self.write.begin().await?;
-        if unflushed {
-            relax_commit(&mut tx).await?;
-        }
-        let (seq, prev) = take_chain(&mut tx, &org, true)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        let event = sealed(new, seq, prev);
-        insert_event(&mut tx, &event).await?;
-        sqlx::query("UPDATE audit_heads SET seq = $1, hash = $2 WHERE organization_id = $3")
-            .bind(event.seq)
-            .bind(&event.hash)
-            .bind(&org)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(event)
-    }
-}
-
 #[async_trait]
 impl<DB: SqlDatabase> AuditStore for SqlStore<DB>
 where
@@ -132,11 +98,21 @@ where
     usize: ColumnIndex<DB::Row>,
 {
     async fn append_audit(&self, new: NewAuditEvent) -> StoreResult<AuditEvent> {
-        self.append(new, false).await
-    }
-
-    async fn append_audit_unflushed(&self, new: NewAuditEvent) -> StoreResult<AuditEvent> {
-        self.append(new, true).await
+        let org = new.organization_id.to_string();
+        let mut tx = self.write.begin().await?;
+        let (seq, prev) = take_chain(&mut tx, &org, true)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let event = sealed(new, seq, prev);
+        insert_event(&mut tx, &event).await?;
+        sqlx::query("UPDATE audit_heads SET seq = $1, hash = $2 WHERE organization_id = $3")
+            .bind(event.seq)
+            .bind(&event.hash)
+            .bind(&org)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(event)
     }
 
     async fn list_audit(
