@@ -308,15 +308,13 @@ fn vacuum_as_autovacuum(backend: &str, database_url: &str) {
             return;
         }
     };
-    for table in tables {
-        let vacuum = format!("VACUUM \"{table}\"");
-        postgres_maintenance(
-            backend,
-            database_url,
-            &["SET vacuum_cost_delay = '2ms'", &vacuum],
-            "",
-        );
+    if tables.is_empty() {
+        return;
     }
+    let vacuums: Vec<String> = tables.iter().map(|t| format!("VACUUM \"{t}\"")).collect();
+    let mut statements = vec!["SET vacuum_cost_delay = '2ms'"];
+    statements.extend(vacuums.iter().map(String::as_str));
+    postgres_maintenance(backend, database_url, &statements, "");
 }
 
 /// The agents' ids, from the simulator's credentials file.
