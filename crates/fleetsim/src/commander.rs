@@ -179,6 +179,7 @@ async fn issue(config: Arc<SimConfig>, stats: Arc<Stats>) -> anyhow::Result<()> 
             match api.send(request).await {
                 Ok(Some(body)) if body["id"].is_string() => {
                     Stats::add(&api.stats.commands_issued, 1);
+                    api.stats.record_answer(at.elapsed().as_micros() as u64);
                     lock(&pending).started(
                         body["id"].as_str().unwrap_or_default().to_string(),
                         at,

@@ -25,6 +25,10 @@ pub struct Stats {
     oldest_outstanding_ms: AtomicU64,
     /// Each round trip with when it ended, for the figures per minute.
     round_trips: Mutex<Vec<(Instant, u64)>>,
+    /// How long each accepted command's `POST` took to be answered: the
+    /// server's half of the round trip (its audit record and insert), which
+    /// tells a slow round trip's database from its dispatch.
+    answers_micros: Mutex<Vec<u64>>,
     /// `checks` frames with at least one check.
     pub check_sets_received: AtomicU64,
     pub check_runs: AtomicU64,
@@ -86,6 +90,11 @@ pub struct Report {
     /// minute holds more than 1% of a 40-minute run's commands).
     #[serde(default)]
     pub round_trip_p99_by_minute_ms: Vec<Option<f64>>,
+    /// The commands' `POST`s, until answered.
+    #[serde(default)]
+    pub answer_p50_ms: Option<f64>,
+    #[serde(default)]
+    pub answer_p99_ms: Option<f64>,
     pub check_sets_received: u64,
     pub check_runs: u64,
     pub check_results_sent: u64,
@@ -172,6 +181,13 @@ impl Stats {
             .push((Instant::now(), micros));
     }
 
+    pub fn record_answer(&self, micros: u64) {
+        self.answers_micros
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(micros);
+    }
+
     pub fn record_alert_latency(&self, micros: u64) {
         self.alert_latencies_micros
             .lock()
@@ -223,6 +239,7 @@ impl Stats {
         };
         in_window.sort_unstable();
         let alerts = sorted(&self.alert_latencies_micros);
+        let answers = sorted(&self.answers_micros);
         let load = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
         Report {
             connected: load(&self.connected),
@@ -247,6 +264,8 @@ impl Stats {
                 .iter()
                 .map(|minute| percentile(minute, 0.99))
                 .collect(),
+            answer_p50_ms: percentile(&answers, 0.50),
+            answer_p99_ms: percentile(&answers, 0.99),
             check_sets_received: load(&self.check_sets_received),
             check_runs: load(&self.check_runs),
             check_results_sent: load(&self.check_results_sent),
@@ -326,6 +345,8 @@ impl Report {
                         .reduce(f64::max)
                 })
                 .collect(),
+            answer_p50_ms: worst(|r| r.answer_p50_ms),
+            answer_p99_ms: worst(|r| r.answer_p99_ms),
             check_sets_received: reports.iter().map(|r| r.check_sets_received).sum(),
             check_runs: reports.iter().map(|r| r.check_runs).sum(),
             check_results_sent: reports.iter().map(|r| r.check_results_sent).sum(),
