@@ -249,6 +249,7 @@ pub(super) fn inventory_only(
     drop(fleet);
     // The POSTs alone: the server's half of the round trips above.
     let answers = json!({
+        "before_p50_ms": baseline["answer_p50_ms"],
         "before_p99_ms": baseline["answer_p99_ms"],
         "while_storing_p50_ms": during["answer_p50_ms"],
         "while_storing_p99_ms": during["answer_p99_ms"],
