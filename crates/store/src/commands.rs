@@ -1,7 +1,7 @@
 //! Remote commands: queued, sent, started and finished exactly once.
 
 use crate::model::*;
-use crate::StoreResult;
+use crate::{AuditEvent, NewAuditEvent, StoreResult};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use gururmm_protocol::{AgentId, CommandId, OrganizationId};
@@ -12,6 +12,16 @@ pub trait CommandStore {
     /// Queues a command for an agent of the command's organization, in one
     /// database round trip; [`StoreError::NotFound`] when there is no such agent.
     async fn create_command(&self, command: NewCommand) -> StoreResult<CommandRecord>;
+    /// Queues a command as [`Self::create_command`] does and appends
+    /// `record` to the audit log in the same transaction, so the record is
+    /// durable exactly when the command is (one commit where the two made
+    /// two). The record is written even when there is no such agent (the
+    /// command is then `None`): an attempt is recorded like a success.
+    async fn create_command_recorded(
+        &self,
+        command: NewCommand,
+        record: &NewAuditEvent,
+    ) -> StoreResult<(AuditEvent, Option<CommandRecord>)>;
     async fn get_command(&self, org: OrganizationId, id: CommandId) -> StoreResult<CommandRecord>;
     /// A command of this agent, for frames the agent sends (the agent's identity is the scope).
     async fn get_agent_command(

@@ -5,11 +5,13 @@ use crate::api::PageParams;
 use crate::auth::{client_scope, need, Can, CurrentUser};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, ErrorBody};
 use crate::gateway::presence::Outbound;
+use crate::services::audit::PendingRecord;
 use crate::services::commands::{self, CommandSpec};
 use crate::services::secrets;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::Extension;
 use axum::Json;
 use chrono::{DateTime, Utc};
 use gururmm_protocol::{
@@ -191,10 +193,12 @@ pub async fn create_command(
     State(state): State<AppState>,
     Can(current, ..): Can<need::RunCommands>,
     ApiPath(agent_id): ApiPath<AgentId>,
+    record: Option<Extension<PendingRecord>>,
     ApiJson(spec): ApiJson<CommandSpec>,
 ) -> ApiResult<(StatusCode, Json<Command>)> {
     client_scope::agent(&state, &current, agent_id).await?;
-    let command = commands::create(&state, &current.user, agent_id, spec).await?;
+    let record = record.as_ref().map(|Extension(record)| record);
+    let command = commands::create(&state, &current.user, agent_id, spec, record).await?;
     let command = command_response(&state, &current, command).await?;
     Ok((StatusCode::CREATED, Json(command)))
 }

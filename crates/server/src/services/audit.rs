@@ -3,11 +3,12 @@
 //! Every API request that changes something (any method but GET, on a route
 //! that needs a session) is recorded by [`record_requests`] *before* it runs:
 //! when the record cannot be written the request is refused and nothing is
-//! done. A request that then fails gets a second record, `request_refused`,
-//! naming the first and the answer's status; a request that succeeds has
-//! exactly one. Sign-ins (and failed sign-ins of existing accounts), used
-//! one-time links and the command line's user and organization commands are
-//! recorded where they happen.
+//! done. (Queuing a command writes it in the transaction of its change
+//! instead, one commit for both: [`PendingRecord`].) A request that then
+//! fails gets a second record, `request_refused`, naming the first and the
+//! answer's status; a request that succeeds has exactly one. Sign-ins (and
+//! failed sign-ins of existing accounts), used one-time links and the command
+//! line's user and organization commands are recorded where they happen.
 //!
 //! An update of something that can be read (`PUT` or `PATCH` of a path with
 //! a `GET`) also keeps the state before and the changed fields' values before
@@ -36,7 +37,8 @@ use serde::Serialize;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, OnceLock};
 use utoipa::ToSchema;
 
 /// Field names whose values never reach the log (compared without case).
@@ -267,6 +269,51 @@ fn is_vault_reference(value: &Value) -> bool {
 /// change (a record written before the handler could not know "before").
 const SELF_RECORDED: [&str; 2] = ["update_organization", "put_sso_settings"];
 
+/// Operations whose handler writes the layer's record in the transaction
+/// of its change ([`PendingRecord`]): one commit where the record and the
+/// change made two, on the hottest path (every command a technician, a
+/// script run or a job's caller queues one by one).
+const WRITTEN_WITH_CHANGE: [&str; 1] = ["create_command"];
+
+/// A request's audit record that its handler writes together with its
+/// change (see [`WRITTEN_WITH_CHANGE`]): the layer puts it in the
+/// request's extensions instead of writing it first. Whatever the handler
+/// has not written when it answers (it refused before changing anything,
+/// or its transaction failed), the layer writes then, followed by the
+/// `request_refused` record: an attempt is recorded all the same, and a
+/// record is never durable later than its change.
+#[derive(Clone)]
+pub struct PendingRecord(Arc<Pending>);
+
+struct Pending {
+    event: NewAuditEvent,
+    /// Its number in the chain once written; 0 until then.
+    seq: AtomicI64,
+}
+
+impl PendingRecord {
+    fn new(event: NewAuditEvent) -> Self {
+        Self(Arc::new(Pending {
+            event,
+            seq: AtomicI64::new(0),
+        }))
+    }
+
+    /// The record to write with the change.
+    pub fn event(&self) -> &NewAuditEvent {
+        &self.0.event
+    }
+
+    /// Notes it written, as the event numbered `seq`.
+    pub fn written(&self, seq: i64) {
+        self.0.seq.store(seq, Ordering::Release);
+    }
+
+    fn seq(&self) -> Option<i64> {
+        Some(self.0.seq.load(Ordering::Acquire)).filter(|seq| *seq > 0)
+    }
+}
+
 /// A recorded API operation.
 #[derive(Clone)]
 struct Recorded {
@@ -409,16 +456,34 @@ pub async fn record_requests(
             event.details["before"] = before;
         }
     }
-    let recorded = match record(state.store.as_ref(), event).await {
-        Ok(recorded) => recorded,
-        Err(error) => {
-            tracing::error!(%error, action, "the audit log could not be written; request refused");
-            return audit_unavailable();
-        }
+    let request = |parts, bytes| Request::from_parts(parts, Body::from(bytes));
+    let (seq, response) = if WRITTEN_WITH_CHANGE.contains(&action.as_str()) {
+        let pending = PendingRecord::new(event);
+        parts.extensions.insert(pending.clone());
+        let response = next.run(request(parts, bytes)).await;
+        let seq = match pending.seq() {
+            Some(seq) => seq,
+            // Answered without a change (the handler writes the record with
+            // its change): the attempt is recorded now.
+            None => match record(state.store.as_ref(), pending.event().clone()).await {
+                Ok(recorded) => recorded.seq,
+                Err(error) => {
+                    tracing::error!(%error, action, "recording a request after its answer failed");
+                    return response;
+                }
+            },
+        };
+        (seq, response)
+    } else {
+        let recorded = match record(state.store.as_ref(), event).await {
+            Ok(recorded) => recorded,
+            Err(error) => {
+                tracing::error!(%error, action, "the audit log could not be written; request refused");
+                return audit_unavailable();
+            }
+        };
+        (recorded.seq, next.run(request(parts, bytes)).await)
     };
-    let response = next
-        .run(Request::from_parts(parts, Body::from(bytes)))
-        .await;
     let status = response.status();
     if !status.is_success() {
         let refusal = NewAuditEvent {
@@ -429,7 +494,7 @@ pub async fn record_requests(
             target_kind,
             target_id,
             source_ip: ip.map(|ip| ip.to_string()),
-            details: json!({"refers_to": recorded.seq, "action": action, "status": status.as_u16()}),
+            details: json!({"refers_to": seq, "action": action, "status": status.as_u16()}),
         };
         if let Err(error) = record(state.store.as_ref(), refusal).await {
             tracing::error!(%error, action, "recording a refused request failed");

@@ -9,6 +9,7 @@
 
 use crate::auth::CurrentUser;
 use crate::config::Config;
+use crate::services::audit::PendingRecord;
 use crate::services::error::{ServiceError, ServiceResult};
 use crate::state::AppState;
 use chrono::{DateTime, Duration, Utc};
@@ -262,6 +263,7 @@ pub async fn create(
     user: &User,
     agent_id: AgentId,
     spec: CommandSpec,
+    record: Option<&PendingRecord>,
 ) -> ServiceResult<CommandRecord> {
     let timeout = validate(&spec)?;
     let new = new_command(
@@ -274,13 +276,35 @@ pub async fn create(
         Utc::now(),
     );
     // The store refuses an agent outside the user's organization as not found.
-    let command = state
-        .store
-        .create_command(new)
-        .await
-        .map_err(ServiceError::from_store("agent"))?;
+    let command = match record {
+        Some(record) => create_recorded(state, new, record).await?,
+        None => state
+            .store
+            .create_command(new)
+            .await
+            .map_err(ServiceError::from_store("agent"))?,
+    };
     queued(state, user, &command);
     Ok(command)
+}
+
+/// Queues a command with the request's audit record in one transaction
+/// (see [`PendingRecord`]); when that fails, neither is written.
+async fn create_recorded(
+    state: &AppState,
+    new: NewCommand,
+    record: &PendingRecord,
+) -> ServiceResult<CommandRecord> {
+    let (event, command) = state
+        .store
+        .create_command_recorded(new, record.event())
+        .await
+        .map_err(|error| {
+            tracing::error!(%error, "the audit log could not be written; the command was not queued");
+            ServiceError::AuditUnavailable
+        })?;
+    record.written(event.seq);
+    command.ok_or(ServiceError::NotFound("agent"))
 }
 
 /// Tells dashboards and the agent's connection about a command just queued.

@@ -48,5 +48,5 @@ pub async fn queue(
         args: Vec::new(),
         working_dir: None,
     };
-    commands::create(state, user, agent_id, spec).await
+    commands::create(state, user, agent_id, spec, None).await
 }

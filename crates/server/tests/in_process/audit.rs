@@ -417,6 +417,91 @@ async fn a_change_whose_record_cannot_be_written_is_refused_and_not_made() {
 }
 
 #[tokio::test]
+async fn a_command_is_queued_with_its_record_or_not_at_all() {
+    each_backend(|server| async move {
+        let owner = server.admin_token().await;
+        let (_, _, key) = server.client_site_key(&owner).await;
+        let agent = crate::wire::enroll(&server, &key, "audited-device").await;
+        let commands = format!("/api/v1/agents/{}/commands", agent.id);
+        let body = json!({"command_type": "shell", "command": "echo recorded"});
+
+        // Queued: one record of it, naming the agent and what was asked.
+        let before = total(&server, &owner).await;
+        let (status, command) = server.post(&commands, &owner, body.clone()).await;
+        assert_eq!(status, StatusCode::CREATED, "{command}");
+        let events = newest(&server, &owner, 1).await;
+        assert_eq!(total(&server, &owner).await - before, 1);
+        assert_eq!(
+            (
+                &events[0]["action"],
+                &events[0]["target"],
+                &events[0]["details"]["request"]["command"]
+            ),
+            (
+                &json!("create_command"),
+                &json!(format!("agents/{}", agent.id)),
+                &json!("echo recorded")
+            )
+        );
+
+        // Refused before anything is queued (an invalid request, an agent of
+        // no one's): the attempt is recorded, then its refusal.
+        for (path, body, refused) in [
+            (
+                commands.clone(),
+                json!({"command_type": "shell", "command": ""}),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ),
+            (
+                format!("/api/v1/agents/{}/commands", uuid::Uuid::new_v4()),
+                body.clone(),
+                StatusCode::NOT_FOUND,
+            ),
+        ] {
+            let (status, answer) = server.post(&path, &owner, body).await;
+            assert_eq!(status, refused, "{answer}");
+            let events = newest(&server, &owner, 2).await;
+            assert_eq!(
+                (
+                    &events[1]["action"],
+                    &events[0]["action"],
+                    &events[0]["details"]["refers_to"],
+                    &events[0]["details"]["status"]
+                ),
+                (
+                    &json!("create_command"),
+                    &json!("request_refused"),
+                    &events[1]["seq"],
+                    &json!(refused.as_u16())
+                ),
+                "{path}"
+            );
+        }
+        let (_, verified) = server.get("/api/v1/audit/verify", &owner).await;
+        assert_eq!(verified["ok"], true, "{verified}");
+
+        // When the record cannot be written, no command is queued.
+        server
+            .database()
+            .execute_raw("DROP TABLE audit_events")
+            .await;
+        let (status, refused) = server.post(&commands, &owner, body).await;
+        assert_eq!(
+            (status, &refused["error"]["code"]),
+            (StatusCode::SERVICE_UNAVAILABLE, &json!("audit_unavailable")),
+            "{refused}"
+        );
+        let (status, queued) = server.get(&commands, &owner).await;
+        assert_eq!(
+            (status, &queued["total"]),
+            (StatusCode::OK, &json!(1)),
+            "only the first command: {queued}"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn an_update_is_recorded_with_the_state_before_and_what_it_changes() {
     each_backend(|server| async move {
         let owner = server.admin_token().await;

@@ -90,17 +90,36 @@ where
     for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
     for<'q> String: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
     for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
     for<'q> Option<String>: Encode<'q, DB>,
     usize: ColumnIndex<DB::Row>,
 {
+    /// Appends `new` to its organization's chain on `connection`, which is
+    /// in a transaction the caller commits (the record is durable exactly
+    /// when what else the transaction writes is). On PostgreSQL one call of
     /// [`SqlDatabase::AUDIT_APPEND`]: the database numbers, links and hashes
-    /// the event (as [`sealed`] would) in one statement.
-    async fn append_audit_in_sql(
-        &self,
-        append: &str,
-        new: NewAuditEvent,
+    /// the event (as [`sealed`] would); on SQLite, whose one writer is the
+    /// transaction's, the head is read, the event sealed here and written.
+    pub(crate) async fn append_audit_in(
+        connection: &mut DB::Connection,
+        new: &NewAuditEvent,
     ) -> StoreResult<AuditEvent> {
+        let Some(append) = DB::AUDIT_APPEND else {
+            let org = new.organization_id.to_string();
+            let (seq, prev) = take_chain::<DB>(connection, &org, true)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+            let event = sealed(new.clone(), seq, prev);
+            insert_event::<DB>(connection, &event).await?;
+            sqlx::query("UPDATE audit_heads SET seq = $1, hash = $2 WHERE organization_id = $3")
+                .bind(event.seq)
+                .bind(&event.hash)
+                .bind(&org)
+                .execute(&mut *connection)
+                .await?;
+            return Ok(event);
+        };
         // Stored to the millisecond: hash what is stored.
         let at = from_millis(millis(new.at));
         let details = new.details.to_string();
@@ -115,17 +134,17 @@ where
             .bind(new.target_id.clone())
             .bind(new.source_ip.clone())
             .bind(details.clone())
-            .fetch_one(&self.write)
+            .fetch_one(&mut *connection)
             .await?;
         let event = AuditEvent {
             seq,
             organization_id: new.organization_id,
             at,
-            actor: new.actor,
-            action: new.action,
-            target_kind: new.target_kind,
-            target_id: new.target_id,
-            source_ip: new.source_ip,
+            actor: new.actor.clone(),
+            action: new.action.clone(),
+            target_kind: new.target_kind.clone(),
+            target_id: new.target_id.clone(),
+            source_ip: new.source_ip.clone(),
             details,
             prev_hash,
             hash,
@@ -148,22 +167,13 @@ where
     usize: ColumnIndex<DB::Row>,
 {
     async fn append_audit(&self, new: NewAuditEvent) -> StoreResult<AuditEvent> {
-        if let Some(append) = DB::AUDIT_APPEND {
-            return self.append_audit_in_sql(append, new).await;
+        if DB::AUDIT_APPEND.is_some() {
+            // One statement: its own transaction.
+            let mut connection = self.write.acquire().await?;
+            return Self::append_audit_in(&mut connection, &new).await;
         }
-        let org = new.organization_id.to_string();
         let mut tx = self.write.begin().await?;
-        let (seq, prev) = take_chain(&mut tx, &org, true)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        let event = sealed(new, seq, prev);
-        insert_event(&mut tx, &event).await?;
-        sqlx::query("UPDATE audit_heads SET seq = $1, hash = $2 WHERE organization_id = $3")
-            .bind(event.seq)
-            .bind(&event.hash)
-            .bind(&org)
-            .execute(&mut *tx)
-            .await?;
+        let event = Self::append_audit_in(&mut tx, &new).await?;
         tx.commit().await?;
         Ok(event)
     }
@@ -257,7 +267,7 @@ where
     ) -> StoreResult<Option<AuditEvent>> {
         let org_text = org.to_string();
         let mut tx = self.write.begin().await?;
-        let Some((seq, prev)) = take_chain(&mut tx, &org_text, false).await? else {
+        let Some((seq, prev)) = take_chain::<DB>(&mut tx, &org_text, false).await? else {
             return Ok(None);
         };
         // The newest event old enough; everything up to it goes, it becomes the anchor.
@@ -287,7 +297,7 @@ where
             details.insert("through_hash".into(), through_hash.clone().into());
         }
         let event = sealed(record, seq, prev);
-        insert_event(&mut tx, &event).await?;
+        insert_event::<DB>(&mut tx, &event).await?;
         sqlx::query(
             "UPDATE audit_heads SET seq = $1, hash = $2, pruned_through_seq = $3, \
              pruned_through_hash = $4 WHERE organization_id = $5",
@@ -322,7 +332,7 @@ where
 /// head's one row grew to 660 pages in 20 minutes of the inventory
 /// benchmark, and each append read them all.) SQLite has one writer.
 async fn take_chain<DB: SqlDatabase>(
-    tx: &mut sqlx::Transaction<'_, DB>,
+    connection: &mut DB::Connection,
     org: &str,
     create: bool,
 ) -> StoreResult<Option<(i64, String)>>
@@ -340,7 +350,7 @@ where
     );
     let head: Option<(i64, String)> = sqlx::query_as(&select)
         .bind(org)
-        .fetch_optional(&mut **tx)
+        .fetch_optional(&mut *connection)
         .await?;
     if head.is_some() || !create {
         return Ok(head);
@@ -353,16 +363,16 @@ where
     )
     .bind(org)
     .bind(GENESIS_HASH)
-    .execute(&mut **tx)
+    .execute(&mut *connection)
     .await?;
     Ok(sqlx::query_as(&select)
         .bind(org)
-        .fetch_optional(&mut **tx)
+        .fetch_optional(&mut *connection)
         .await?)
 }
 
 async fn insert_event<DB: SqlDatabase>(
-    tx: &mut sqlx::Transaction<'_, DB>,
+    connection: &mut DB::Connection,
     event: &AuditEvent,
 ) -> StoreResult<()>
 where
@@ -391,7 +401,7 @@ where
     .bind(&event.details)
     .bind(&event.prev_hash)
     .bind(&event.hash)
-    .execute(&mut **tx)
+    .execute(&mut *connection)
     .await?;
     Ok(())
 }

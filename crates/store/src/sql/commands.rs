@@ -3,7 +3,7 @@
 use super::rows::*;
 use super::*;
 use crate::model::*;
-use crate::{CommandStore, StoreError, StoreResult};
+use crate::{AuditEvent, CommandStore, NewAuditEvent, StoreError, StoreResult};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use gururmm_protocol::{AgentId, OrganizationId};
@@ -127,6 +127,18 @@ where
         let mut connection = self.write.acquire().await?;
         let row = Self::insert_command(&mut connection, &command, None).await?;
         row.ok_or(StoreError::NotFound)?.into_command()
+    }
+
+    async fn create_command_recorded(
+        &self,
+        command: NewCommand,
+        record: &NewAuditEvent,
+    ) -> StoreResult<(AuditEvent, Option<CommandRecord>)> {
+        let mut tx = self.write.begin().await?;
+        let event = Self::append_audit_in(&mut tx, record).await?;
+        let row = Self::insert_command(&mut tx, &command, None).await?;
+        tx.commit().await?;
+        Ok((event, row.map(CommandRow::into_command).transpose()?))
     }
 
     async fn get_command(

@@ -133,3 +133,87 @@ async fn every_appended_event_verifies_whatever_its_fields_hold() {
         assert!(check.problem.is_none(), "{check:?}");
     }
 }
+
+/// A command queued with its record: both or neither, the record numbered
+/// in the same chain as plain appends made at the same time, and written
+/// even for an agent the organization does not have (an attempt).
+#[tokio::test]
+async fn a_command_and_its_record_are_one_transaction_in_the_one_chain() {
+    for database in TestDatabase::all().await {
+        let store = database.store().await;
+        let tenants = Tenants::create(store.as_ref()).await;
+        let org = &tenants.org;
+        let agent = store
+            .enroll_agent(tenants.new_agent("audited", "audited-host"))
+            .await
+            .unwrap();
+        let user = store
+            .create_user(NewUser {
+                organization_id: org.id,
+                email: "tech@example.com".into(),
+                password_hash: "h".into(),
+                role: Role::Technician,
+                custom_role: None,
+                clients: None,
+            })
+            .await
+            .unwrap();
+        let command = |agent_id| NewCommand {
+            organization_id: org.id,
+            agent_id,
+            created_by: user.id,
+            created_by_email: user.email.clone(),
+            command_type: gururmm_protocol::CommandType::Shell,
+            command: "true".into(),
+            interpreter: None,
+            args: Vec::new(),
+            env: Default::default(),
+            working_dir: None,
+            run_as: gururmm_protocol::RunAs::System,
+            timeout_seconds: 60,
+            output_limit_bytes: 1024,
+            created_at: Utc::now(),
+            expires_at: Utc::now() + Duration::hours(1),
+            script: None,
+            vault_env: Default::default(),
+        };
+        let mut appends = tokio::task::JoinSet::new();
+        for n in 0..APPENDS_PER_STORE {
+            let (store, queued, record, plain) = (
+                store.clone(),
+                command(agent),
+                event(org, &format!("create_command {n}")),
+                event(org, &format!("plain {n}")),
+            );
+            appends.spawn(async move {
+                let (recorded, command) = store
+                    .create_command_recorded(queued, &record)
+                    .await
+                    .unwrap();
+                assert!(command.is_some(), "queued with its record");
+                let plain = store.append_audit(plain).await.unwrap();
+                [recorded.seq, plain.seq]
+            });
+        }
+        let mut seqs: Vec<i64> = appends.join_all().await.concat();
+        seqs.sort_unstable();
+        assert_eq!(seqs, (1..=2 * APPENDS_PER_STORE).collect::<Vec<_>>());
+
+        let (attempt, none) = store
+            .create_command_recorded(
+                command(gururmm_protocol::AgentId::new()),
+                &event(org, "create_command"),
+            )
+            .await
+            .unwrap();
+        assert_eq!((attempt.seq, none), (2 * APPENDS_PER_STORE + 1, None));
+        let events = store.audit_events_after(org.id, 0, 100).await.unwrap();
+        let check = verify_chain(0, GENESIS_HASH, &events);
+        assert!(check.problem.is_none(), "{check:?}");
+        let queued = store
+            .list_commands(org.id, agent, None, &ListQuery::default())
+            .await
+            .unwrap();
+        assert_eq!(queued.total, APPENDS_PER_STORE);
+    }
+}
