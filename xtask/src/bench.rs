@@ -129,6 +129,77 @@ struct Server {
 }
 
 const PASSWORD: &str = "benchmark password 1";
+/// The bearer token of the bench servers' `/metrics`.
+const METRICS_TOKEN: &str = "bench-metrics-token-loopback-only";
+
+/// The server's own timing of one route (its `http_request_duration_seconds`
+/// histogram, from the request's first layer to the answer's headers):
+/// requests answered within each bound, by the bound in seconds, cumulative
+/// since the server started.
+fn server_timing(server: &Server, method: &str, route: &str) -> Result<Vec<(f64, f64)>> {
+    let text = ureq::get(&format!("{}/metrics", server.base))
+        .set("Authorization", &format!("Bearer {METRICS_TOKEN}"))
+        .call()?
+        .into_string()?;
+    let (route, method) = (format!("route=\"{route}\""), format!("method=\"{method}\""));
+    let mut buckets = Vec::new();
+    for line in text.lines() {
+        let Some(rest) = line.strip_prefix("gururmm_http_request_duration_seconds_bucket{") else {
+            continue;
+        };
+        let Some((labels, count)) = rest.split_once("} ") else {
+            continue;
+        };
+        if !labels.contains(&route) || !labels.contains(&method) {
+            continue;
+        }
+        let Some(bound) = labels
+            .split(',')
+            .find_map(|label| label.strip_prefix("le=\""))
+            .map(|bound| bound.trim_end_matches('"'))
+        else {
+            continue;
+        };
+        let bound = if bound == "+Inf" {
+            f64::INFINITY
+        } else {
+            bound.parse()?
+        };
+        buckets.push((bound, count.trim().parse()?));
+    }
+    Ok(buckets)
+}
+
+/// What the server's timing of a route says between two readings of
+/// [`server_timing`]: the requests answered and the share answered within
+/// each bound (`at_most_ms`), and the one line a scenario prints of it.
+fn timing_between(before: &[(f64, f64)], after: &[(f64, f64)]) -> (Value, String) {
+    let earlier = |bound: f64| {
+        before
+            .iter()
+            .find(|(b, _)| *b == bound)
+            .map_or(0.0, |(_, count)| *count)
+    };
+    let within: Vec<(f64, f64)> = after
+        .iter()
+        .map(|(bound, count)| (*bound, count - earlier(*bound)))
+        .collect();
+    let total = within.last().map_or(0.0, |(_, count)| *count);
+    let share = |count: f64| if total > 0.0 { count / total } else { 0.0 };
+    let finite = within.iter().filter(|(bound, _)| bound.is_finite());
+    let line: Vec<String> = finite
+        .clone()
+        .filter(|(bound, _)| (0.0025..=0.1).contains(bound))
+        .map(|(bound, count)| format!("≤ {} ms {:.2} %", bound * 1000.0, share(*count) * 100.0))
+        .collect();
+    let value = json!({
+        "requests": total,
+        "at_most_ms": finite
+            .map(|(bound, count)| json!({"ms": bound * 1000.0, "share": share(*count)}))
+            .collect::<Vec<_>>(),
+    });
+    (value, format!("{total} answered; {}", line.join(", ")))
+}
 
 impl Server {
     /// Stops the server gracefully (SIGTERM) and starts it again on the same port and database.
@@ -156,6 +227,9 @@ fn start_server(data: &Path, database_url: &str, listen: &str, password: &str) -
             .env("GURURMM_WEB_DIR", data.join("none"))
             // The rollout scenario publishes its release here.
             .env("GURURMM_RELEASES_DIR", data.join("releases"))
+            // The scenarios read the server's own timing of a route.
+            .env("GURURMM_METRICS_ENABLED", "true")
+            .env("GURURMM_METRICS_TOKEN", METRICS_TOKEN)
             .stdout(log.try_clone()?)
             .stderr(log)
             .spawn()?,

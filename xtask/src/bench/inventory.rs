@@ -19,8 +19,8 @@
 //! command round trip p99 at most 10 ms while the inventories are stored.
 
 use super::{
-    analyze, api_latency, count_rows, maintain, number, postgres_maintenance, setup_server, Fleet,
-    Server,
+    analyze, api_latency, count_rows, maintain, number, postgres_maintenance, server_timing,
+    setup_server, timing_between, Fleet, Server,
 };
 use crate::api;
 use anyhow::{bail, Context, Result};
@@ -49,6 +49,8 @@ const BASELINE_SECONDS: u64 = 20;
 /// The search the issue names, one page of it.
 const SEARCH: &str = "/api/v1/software?name=openssl&version_lt=3.0.7&per_page=50";
 const SEARCHES: usize = 50;
+/// The commander's `POST`, whose own time the server's metrics give.
+const COMMANDS_ROUTE: &str = "/api/v1/agents/{id}/commands";
 /// The summary's first page (the counts kept per client and name).
 const SUMMARY: &str = "/api/v1/software/summary?per_page=50";
 const SUMMARIES: usize = 20;
@@ -108,9 +110,13 @@ pub(super) fn inventory_only(
     maintain(backend, database_url);
     let agents = agent_ids(&credentials)?;
 
+    let timing_before = server_timing(&server, "POST", COMMANDS_ROUTE)?;
     let baseline = commands_for(&server, &credentials, BASELINE_SECONDS)?;
+    let timing_idle = server_timing(&server, "POST", COMMANDS_ROUTE)?;
+    let (server_idle, server_idle_line) = timing_between(&timing_before, &timing_idle);
     eprintln!(
-        "[{backend}] inventory: command round trip before: p50 {} ms, p99 {} ms (the POST answered: p50 {} ms, p99 {} ms)",
+        "[{backend}] inventory: command round trip before: p50 {} ms, p99 {} ms (the POST answered: p50 {} ms, p99 {} ms; \
+         the server's own time for it: {server_idle_line})",
         baseline["round_trip_p50_ms"], baseline["round_trip_p99_ms"],
         baseline["answer_p50_ms"], baseline["answer_p99_ms"]
     );
@@ -148,6 +154,10 @@ pub(super) fn inventory_only(
     );
     let during = commander.until(30, "a commander report", |_| true)?;
     drop(commander);
+    let (server_storing, server_storing_line) = timing_between(
+        &timing_idle,
+        &server_timing(&server, "POST", COMMANDS_ROUTE)?,
+    );
     eprintln!(
         "[{backend}] inventory: {asked} first inventories asked for in {asked_seconds:.1} s, stored in {store_seconds:.1} s \
          ({} stored, {} refused, {} need full); command round trip meanwhile p50 {} ms, p99 {} ms, max {} ms over {} commands",
@@ -163,7 +173,8 @@ pub(super) fn inventory_only(
         .map(|p99| p99.as_f64().map_or("-".into(), |ms| format!("{ms:.0}")))
         .collect();
     eprintln!(
-        "[{backend}] inventory: command round trip p99 by minute (ms): {}; the POST answered meanwhile p50 {} ms, p99 {} ms",
+        "[{backend}] inventory: command round trip p99 by minute (ms): {}; the POST answered meanwhile p50 {} ms, p99 {} ms \
+         (the server's own time for it: {server_storing_line})",
         by_minute.join(" "), during["answer_p50_ms"], during["answer_p99_ms"]
     );
     if number(&stored, "inventory_full_stored") as usize != asked {
@@ -253,6 +264,8 @@ pub(super) fn inventory_only(
         "before_p99_ms": baseline["answer_p99_ms"],
         "while_storing_p50_ms": during["answer_p50_ms"],
         "while_storing_p99_ms": during["answer_p99_ms"],
+        "server_before": server_idle,
+        "server_while_storing": server_storing,
     });
     Ok(json!({"backend": backend, "inventory": {
         "agents": asked,
