@@ -171,8 +171,12 @@ async fn smoke(database: TestDatabase) {
 
     // A second run, of the binary split over two processes, reuses the saved
     // credentials and enrolls twice as many agents again: both processes enroll
-    // at once and append to the one credentials file.
-    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_gururmm-fleetsim"))
+    // at once and append to the one credentials file. It runs until its
+    // reports count every agent connected (enrolling 400 takes a slow
+    // machine more than a fixed few seconds), then stops on its stop file.
+    let stop = credentials.with_extension("stop");
+    let errors = credentials.with_extension("stderr");
+    let mut split = tokio::process::Command::new(env!("CARGO_BIN_EXE_gururmm-fleetsim"))
         .args([
             "--server",
             &base,
@@ -183,30 +187,43 @@ async fn smoke(database: TestDatabase) {
             "--credentials",
         ])
         .arg(&credentials)
-        .args([
-            "--ramp-seconds",
-            "1",
-            "--duration-seconds",
-            "2",
-            "--processes",
-            "2",
-        ])
+        .args(["--ramp-seconds", "1", "--processes", "2"])
+        .arg("--stop-when-exists")
+        .arg(&stop)
         .args(["--source-ips", "4", "--report-seconds", "1", "--json"])
-        .output()
-        .await
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::fs::File::create(&errors).unwrap())
+        .kill_on_drop(true)
+        .spawn()
         .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let last: gururmm_fleetsim::Report =
-        serde_json::from_str(stdout.lines().last().unwrap_or_default()).unwrap();
+    let mut lines =
+        tokio::io::AsyncBufReadExt::lines(tokio::io::BufReader::new(split.stdout.take().unwrap()));
+    let mut seen = Vec::new();
+    let mut last: Option<gururmm_fleetsim::Report> = None;
+    let reading = async {
+        while let Some(line) = lines.next_line().await.unwrap() {
+            if let Ok(report) = serde_json::from_str::<gururmm_fleetsim::Report>(&line) {
+                if report.connects >= 3 * AGENTS as u64 && !stop.exists() {
+                    std::fs::write(&stop, b"").unwrap();
+                }
+                last = Some(report);
+            }
+            seen.push(line);
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(120), reading)
+        .await
+        .unwrap_or_else(|_| panic!("the split fleet did not connect and stop: {seen:?}"));
+    let status = split.wait().await.unwrap();
+    let _ = std::fs::remove_file(&stop);
+    let stderr = std::fs::read_to_string(&errors).unwrap_or_default();
+    let _ = std::fs::remove_file(&errors);
+    assert!(status.success(), "{stderr}");
+    let last = last.expect("a final report");
     assert_eq!(
         (last.connects, last.errors, last.server_errors),
         (3 * AGENTS as u64, 0, 0),
-        "{stdout}"
+        "{seen:?}"
     );
     let saved = std::fs::read_to_string(&credentials).unwrap();
     let mut indices: Vec<u64> = saved
