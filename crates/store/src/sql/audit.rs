@@ -6,7 +6,7 @@ use crate::{AuditStore, Page, StoreResult};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use gururmm_protocol::OrganizationId;
-use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Type};
+use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Row, Type};
 
 const EVENT_SELECT: &str =
     "SELECT organization_id, seq, at, actor_kind, actor_id, actor_label, action, target_kind, \
@@ -123,7 +123,22 @@ where
         // Stored to the millisecond: hash what is stored.
         let at = from_millis(millis(new.at));
         let details = new.details.to_string();
-        let (seq, prev_hash, hash): (i64, String, String) = sqlx::query_as(append)
+        let sql = format!("SELECT seq, prev_hash, hash FROM {append}");
+        let row = Self::bind_append(sqlx::query(&sql), new, at, &details)
+            .fetch_one(&mut *connection)
+            .await?;
+        Self::appended(new, at, details, &row)
+    }
+
+    /// Binds `new` (stored at `at`, its details as `details`) as the values
+    /// [`SqlDatabase::AUDIT_APPEND`] takes, after those `query` has.
+    pub(crate) fn bind_append<'q>(
+        query: sqlx::query::Query<'q, DB, DB::Arguments<'q>>,
+        new: &NewAuditEvent,
+        at: DateTime<Utc>,
+        details: &str,
+    ) -> sqlx::query::Query<'q, DB, DB::Arguments<'q>> {
+        query
             .bind(new.organization_id.to_string())
             .bind(millis(at))
             .bind(new.actor.kind.clone())
@@ -133,11 +148,20 @@ where
             .bind(new.target_kind.clone())
             .bind(new.target_id.clone())
             .bind(new.source_ip.clone())
-            .bind(details.clone())
-            .fetch_one(&mut *connection)
-            .await?;
+            .bind(details.to_string())
+    }
+
+    /// The event [`SqlDatabase::AUDIT_APPEND`] wrote for `new`, from the
+    /// number, previous hash and hash it returned: `row`'s first three
+    /// columns.
+    pub(crate) fn appended(
+        new: &NewAuditEvent,
+        at: DateTime<Utc>,
+        details: String,
+        row: &DB::Row,
+    ) -> StoreResult<AuditEvent> {
         let event = AuditEvent {
-            seq,
+            seq: row.try_get(0)?,
             organization_id: new.organization_id,
             at,
             actor: new.actor.clone(),
@@ -146,8 +170,8 @@ where
             target_id: new.target_id.clone(),
             source_ip: new.source_ip.clone(),
             details,
-            prev_hash,
-            hash,
+            prev_hash: row.try_get(1)?,
+            hash: row.try_get(2)?,
         };
         debug_assert_eq!(event_hash(&event), event.hash, "audit_append's hash");
         Ok(event)

@@ -101,11 +101,12 @@ pub trait SqlDatabase: Database<QueryResult: RowsAffected> {
     /// Ends a `SELECT` whose rows the transaction locks until it ends
     /// (PostgreSQL); SQLite's one writer needs nothing.
     const FOR_UPDATE: &'static str;
-    /// Appends an audit event in one statement, binding the new event's
-    /// fields and returning its number, previous hash and hash (PostgreSQL's
-    /// `audit_append`, migration 0045: one round trip instead of five);
-    /// `None` where the store appends in Rust (SQLite, in the server's
-    /// process, where a statement costs no round trip).
+    /// A call that appends an audit event, taking the new event's fields
+    /// from `$1` to `$10` and returning its number, previous hash and hash
+    /// (PostgreSQL's `audit_append`, migration 0045: one round trip instead
+    /// of five, and it fits in a larger statement); `None` where the store
+    /// appends in Rust (SQLite, in the server's process, where a statement
+    /// costs no round trip).
     const AUDIT_APPEND: Option<&'static str>;
 }
 impl SqlDatabase for sqlx::Sqlite {
@@ -120,9 +121,8 @@ impl SqlDatabase for sqlx::Postgres {
     const RELAXED_COMMIT: Option<&'static str> = Some("SET LOCAL synchronous_commit TO off");
     const SKIP_LOCKED: &'static str = " FOR UPDATE SKIP LOCKED";
     const FOR_UPDATE: &'static str = " FOR UPDATE";
-    const AUDIT_APPEND: Option<&'static str> = Some(
-        "SELECT seq, prev_hash, hash FROM audit_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-    );
+    const AUDIT_APPEND: Option<&'static str> =
+        Some("audit_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)");
 }
 
 /// Makes `tx`'s commit [`SqlDatabase::RELAXED_COMMIT`].

@@ -147,17 +147,7 @@ async fn a_command_and_its_record_are_one_transaction_in_the_one_chain() {
             .enroll_agent(tenants.new_agent("audited", "audited-host"))
             .await
             .unwrap();
-        let user = store
-            .create_user(NewUser {
-                organization_id: org.id,
-                email: "tech@example.com".into(),
-                password_hash: "h".into(),
-                role: Role::Technician,
-                custom_role: None,
-                clients: None,
-            })
-            .await
-            .unwrap();
+        let user = super::technician(store.as_ref(), org.id, "tech@example.com").await;
         let command = |agent_id| NewCommand {
             organization_id: org.id,
             agent_id,
@@ -215,5 +205,27 @@ async fn a_command_and_its_record_are_one_transaction_in_the_one_chain() {
             .await
             .unwrap();
         assert_eq!(queued.total, APPENDS_PER_STORE);
+
+        // What comes back is what was stored, the command and its record.
+        let rich = NewCommand {
+            interpreter: Some("bash".into()),
+            args: vec!["-c".into(), "echo ünïcode".into()],
+            env: [("A".to_string(), "1".to_string())].into(),
+            working_dir: Some("/tmp".into()),
+            ..command(agent)
+        };
+        let (recorded, returned) = store
+            .create_command_recorded(rich, &event(org, "create_command rich"))
+            .await
+            .unwrap();
+        let returned = returned.expect("queued with its record");
+        let stored = store.get_command(org.id, returned.id).await.unwrap();
+        assert_eq!(stored, returned);
+        assert_eq!(stored.args[1], "echo ünïcode");
+        let events = store
+            .audit_events_after(org.id, recorded.seq - 1, 10)
+            .await
+            .unwrap();
+        assert_eq!(events, vec![recorded]);
     }
 }

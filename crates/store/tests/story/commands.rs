@@ -12,17 +12,7 @@ async fn command_story(store: Arc<dyn Store>) {
     let backend = store.backend();
     let org = store.create_organization("Cmd MSP").await.unwrap();
     let other = store.create_organization("Other").await.unwrap();
-    let user = store
-        .create_user(NewUser {
-            organization_id: org.id,
-            email: format!("t@{backend}.cmd"),
-            password_hash: "h".into(),
-            role: Role::Technician,
-            custom_role: None,
-            clients: None,
-        })
-        .await
-        .unwrap();
+    let user = super::technician(store.as_ref(), org.id, &format!("t@{backend}.cmd")).await;
     let client = store.create_client(org.id, "C").await.unwrap();
     let site = store.create_site(org.id, client.id, "S").await.unwrap();
     let agent = store

@@ -44,17 +44,7 @@ async fn a_stored_value_that_does_not_decode_is_an_error_not_a_default() {
     for database in TestDatabase::all().await {
         let store = database.store().await;
         let org = store.create_organization("Org").await.unwrap();
-        let user = store
-            .create_user(NewUser {
-                organization_id: org.id,
-                email: "t@corrupt.test".into(),
-                password_hash: "h".into(),
-                role: Role::Technician,
-                custom_role: None,
-                clients: None,
-            })
-            .await
-            .unwrap();
+        let user = super::technician(store.as_ref(), org.id, "t@corrupt.test").await;
         let client = store.create_client(org.id, "C").await.unwrap();
         let site = store.create_site(org.id, client.id, "S").await.unwrap();
         let agent = store

@@ -3,7 +3,7 @@
 //! `GURURMM_TEST_DATABASE_URL` is set, which CI requires) on a fresh database.
 
 use chrono::Utc;
-use gururmm_protocol::OsInfo;
+use gururmm_protocol::{OrganizationId, OsInfo};
 use gururmm_store::testing::TestDatabase;
 use gururmm_store::*;
 use std::future::Future;
@@ -52,6 +52,21 @@ fn facts(hostname: &str) -> AgentFacts {
         public_ip: None,
         serial_number: None,
     }
+}
+
+/// A technician of `org` (all clients, no custom role) signing in as `email`.
+async fn technician(store: &dyn Store, org: OrganizationId, email: &str) -> User {
+    store
+        .create_user(NewUser {
+            organization_id: org,
+            email: email.into(),
+            password_hash: "h".into(),
+            role: Role::Technician,
+            custom_role: None,
+            clients: None,
+        })
+        .await
+        .unwrap()
 }
 
 /// Where the enrollment, agent and metric stories start: two organizations,
