@@ -70,6 +70,33 @@ fn status_kib(pid: u32, field: &str) -> Result<u64> {
         .with_context(|| format!("no {field}"))
 }
 
+/// The machine's CPU time so far, in ticks: (stolen by the hypervisor, all).
+fn machine_ticks() -> Result<(u64, u64)> {
+    let stat = std::fs::read_to_string("/proc/stat")?;
+    let ticks: Vec<u64> = stat
+        .lines()
+        .next()
+        .and_then(|cpu| cpu.strip_prefix("cpu "))
+        .context("no cpu line in /proc/stat")?
+        .split_whitespace()
+        .filter_map(|t| t.parse().ok())
+        .collect();
+    // user nice system idle iowait irq softirq steal (guest time is in user).
+    let steal = *ticks.get(7).context("no steal time in /proc/stat")?;
+    Ok((steal, ticks.iter().take(8).sum()))
+}
+
+/// The share of the machine's time the hypervisor took between two
+/// [`machine_ticks`] readings: a run whose share is high measured a busy
+/// host as much as the product.
+fn steal_share(before: (u64, u64), after: (u64, u64)) -> f64 {
+    let all = after.1.saturating_sub(before.1);
+    if all == 0 {
+        return 0.0;
+    }
+    after.0.saturating_sub(before.0) as f64 / all as f64
+}
+
 /// CPU time used by a process so far (user + system), in seconds.
 fn cpu_seconds(pid: u32) -> Result<f64> {
     stat_ticks(pid, 11..=12)

@@ -111,8 +111,11 @@ pub(super) fn inventory_only(
     let agents = agent_ids(&credentials)?;
 
     let timing_before = server_timing(&server, "POST", COMMANDS_ROUTE)?;
+    let ticks_before = super::machine_ticks()?;
     let baseline = commands_for(&server, &credentials, BASELINE_SECONDS)?;
     let timing_idle = server_timing(&server, "POST", COMMANDS_ROUTE)?;
+    let ticks_idle = super::machine_ticks()?;
+    let steal_idle = super::steal_share(ticks_before, ticks_idle);
     let (server_idle, server_idle_line) = timing_between(&timing_before, &timing_idle);
     eprintln!(
         "[{backend}] inventory: command round trip before: p50 {} ms, p99 {} ms (the POST answered: p50 {} ms, p99 {} ms; \
@@ -147,6 +150,7 @@ pub(super) fn inventory_only(
                 >= asked
     })?;
     let store_seconds = started.elapsed().as_secs_f64();
+    let steal_storing = super::steal_share(ticks_idle, super::machine_ticks()?);
     let rss_after = super::status_kib(pid, "VmRSS:")?;
     let anon_after = super::status_kib(pid, "RssAnon:")?;
     eprintln!(
@@ -266,7 +270,15 @@ pub(super) fn inventory_only(
         "while_storing_p99_ms": during["answer_p99_ms"],
         "server_before": server_idle,
         "server_while_storing": server_storing,
+        // The share of the machine's time the hypervisor took meanwhile.
+        "cpu_steal_before": steal_idle,
+        "cpu_steal_while_storing": steal_storing,
     });
+    eprintln!(
+        "[{backend}] inventory: the hypervisor took {:.1} % of the machine's time before, {:.1} % while storing",
+        steal_idle * 100.0,
+        steal_storing * 100.0
+    );
     Ok(json!({"backend": backend, "inventory": {
         "agents": asked,
         "packages_per_agent": PACKAGES,
