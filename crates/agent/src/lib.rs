@@ -12,9 +12,10 @@
 //! control manager through `service.rs`), [`collectors::Collector`] (one metric sample) and
 //! [`exec::Executor`] (remote commands).
 // `deny`, not `forbid`: the leaves of remote execution (`exec/unix.rs`,
-// `exec/windows.rs`) allow `unsafe` for their OS calls, and the Windows
-// collector for its Win32 calls (SMBIOS table, CPU times, drives, IP Helper);
-// nothing else does.
+// `exec/windows.rs`) allow `unsafe` for their OS calls, the Windows
+// collector for its Win32 calls (SMBIOS table, CPU times, drives, IP Helper),
+// and discovery's echo for registering its raw socket with tokio
+// (`discovery/echo.rs`); nothing else does.
 #![deny(unsafe_code)]
 
 pub mod backoff;

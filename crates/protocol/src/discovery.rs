@@ -72,6 +72,11 @@ pub struct FoundHost {
     /// Ports that accepted a connection, ascending.
     #[serde(default)]
     pub open_ports: Vec<u16>,
+    /// The time-to-live of the host's answer to an ICMP echo, where the
+    /// agent could send one (a raw socket: root on Unix); each hop on the
+    /// way takes one from what the host's OS started with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ttl: Option<u8>,
 }
 
 /// How a scan ended on the agent.
@@ -276,8 +281,24 @@ pub fn validate_ports(ports: &[u16]) -> Result<(), String> {
 
 /// A basic guess at what a host is from the ports it accepts: the signature
 /// of Windows file sharing and remote desktop, of printers, of Apple's file
-/// sharing, of Unix remote shells. `None` when nothing tells.
-pub fn guess_os(open_ports: &[u16]) -> Option<&'static str> {
+/// sharing, of Unix remote shells; when the ports tell nothing, from the TTL
+/// of its echo reply (see [`guess_os_by_ttl`]). `None` when nothing tells.
+pub fn guess_os(open_ports: &[u16], ttl: Option<u8>) -> Option<&'static str> {
+    guess_os_by_ports(open_ports).or_else(|| ttl.map(guess_os_by_ttl))
+}
+
+/// What an echo reply's TTL says: the OS started it at 64 (Linux, macOS,
+/// the BSDs), 128 (Windows) or 255 (routers, switches, printers' network
+/// stacks), less one per hop, and a LAN is a few hops at most.
+pub fn guess_os_by_ttl(ttl: u8) -> &'static str {
+    match ttl {
+        0..=64 => "linux or unix",
+        65..=128 => "windows",
+        _ => "network device",
+    }
+}
+
+fn guess_os_by_ports(open_ports: &[u16]) -> Option<&'static str> {
     let has = |port: u16| open_ports.contains(&port);
     if has(9100) || has(515) || (has(631) && !has(22)) {
         Some("printer")
@@ -406,13 +427,35 @@ mod tests {
 
     #[test]
     fn the_os_guess_reads_port_signatures() {
-        assert_eq!(guess_os(&[135, 139, 445]), Some("windows"));
-        assert_eq!(guess_os(&[3389]), Some("windows"));
-        assert_eq!(guess_os(&[80, 443, 9100]), Some("printer"));
-        assert_eq!(guess_os(&[22, 80]), Some("linux or unix"));
-        assert_eq!(guess_os(&[22, 445]), Some("linux or unix (file server)"));
-        assert_eq!(guess_os(&[548, 22]), Some("macos"));
-        assert_eq!(guess_os(&[23, 80]), Some("network device"));
-        assert_eq!(guess_os(&[80]), None);
+        assert_eq!(guess_os_by_ports(&[135, 139, 445]), Some("windows"));
+        assert_eq!(guess_os_by_ports(&[3389]), Some("windows"));
+        assert_eq!(guess_os_by_ports(&[80, 443, 9100]), Some("printer"));
+        assert_eq!(guess_os_by_ports(&[22, 80]), Some("linux or unix"));
+        assert_eq!(
+            guess_os_by_ports(&[22, 445]),
+            Some("linux or unix (file server)")
+        );
+        assert_eq!(guess_os_by_ports(&[548, 22]), Some("macos"));
+        assert_eq!(guess_os_by_ports(&[23, 80]), Some("network device"));
+        assert_eq!(guess_os_by_ports(&[80]), None);
+    }
+
+    #[test]
+    fn the_os_guess_falls_back_on_the_echo_reply_s_ttl() {
+        // The ports tell first, whatever the TTL.
+        assert_eq!(guess_os(&[3389], Some(64)), Some("windows"));
+        assert_eq!(guess_os(&[80], None), None);
+        let cases: [(u8, &str); 7] = [
+            (64, "linux or unix"),
+            (61, "linux or unix"),
+            (1, "linux or unix"),
+            (128, "windows"),
+            (125, "windows"),
+            (255, "network device"),
+            (250, "network device"),
+        ];
+        for (ttl, guess) in cases {
+            assert_eq!(guess_os(&[80], Some(ttl)), Some(guess), "ttl {ttl}");
+        }
     }
 }

@@ -7,6 +7,7 @@
 //! the progress it stored, so nothing is probed twice and nothing found is
 //! lost (the reports not sent yet are probed again). At most one scan runs.
 
+pub mod echo;
 pub mod neighbours;
 pub mod scan;
 
@@ -15,6 +16,14 @@ use gururmm_protocol::{AgentFrame, DiscoveryScanId};
 use scan::{Report, Reports, SystemEnrich};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use tokio::sync::{mpsc, Notify};
+
+/// The scan's pinger, when this agent may send echoes (a raw socket: root
+/// on Unix); without one the scan probes ports only.
+fn pinger() -> Option<echo::Pinger> {
+    echo::Pinger::open()
+        .map_err(|error| tracing::info!(%error, "no ICMP echoes in this scan: the OS guess uses ports only"))
+        .ok()
+}
 
 /// Frames a scan may have waiting for the session before it pauses.
 const OUTBOX: usize = 4;
@@ -89,7 +98,15 @@ impl Scans {
                 changed,
             };
             let (outcome, message) = match planned {
-                Ok(plan) => match scan::run(&request, &plan, &mut outbox, &SystemEnrich).await {
+                Ok(plan) => match scan::run(
+                    &request,
+                    &plan,
+                    &mut outbox,
+                    &SystemEnrich,
+                    pinger().as_ref(),
+                )
+                .await
+                {
                     Ok(()) => (ScanOutcome::Completed, String::new()),
                     // The session is gone: nobody to tell.
                     Err(()) => return,

@@ -10,6 +10,7 @@
 //! refused it (a refusal comes from a host that is there), or if the
 //! neighbour table knows its MAC once its probes are done.
 
+use super::echo::Pinger;
 use super::neighbours;
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use gururmm_protocol::discovery::{
@@ -50,6 +51,37 @@ struct Host {
     remaining: usize,
     answered: bool,
     open_ports: Vec<u16>,
+    ttl: Option<u8>,
+}
+
+/// An address whose probes are done, to be reported if it answered.
+#[derive(Debug)]
+pub struct Candidate {
+    pub ip: Ipv4Addr,
+    /// A port accepted or refused, or an echo came back.
+    pub answered: bool,
+    /// Ascending.
+    pub open_ports: Vec<u16>,
+    /// Its echo reply's TTL.
+    pub ttl: Option<u8>,
+}
+
+impl Candidate {
+    fn found(self, mac: Option<String>) -> FoundHost {
+        FoundHost {
+            ip: self.ip,
+            mac,
+            hostname: None,
+            open_ports: self.open_ports,
+            ttl: self.ttl,
+        }
+    }
+}
+
+/// What one of an address's probes found: a port's answer, or the echo's.
+enum Outcome {
+    Port(u16, Probe),
+    Echo(Option<u8>),
 }
 
 /// A progress report: addresses below `done` are probed, `hosts` answered.
@@ -70,7 +102,7 @@ pub trait Reports {
 pub trait Enrich {
     fn enrich(
         &self,
-        candidates: Vec<(Ipv4Addr, bool, Vec<u16>)>,
+        candidates: Vec<Candidate>,
     ) -> impl std::future::Future<Output = Vec<FoundHost>> + Send;
 }
 
@@ -78,7 +110,7 @@ pub trait Enrich {
 pub struct SystemEnrich;
 
 impl Enrich for SystemEnrich {
-    async fn enrich(&self, candidates: Vec<(Ipv4Addr, bool, Vec<u16>)>) -> Vec<FoundHost> {
+    async fn enrich(&self, candidates: Vec<Candidate>) -> Vec<FoundHost> {
         tokio::task::spawn_blocking(move || enrich_blocking(candidates))
             .await
             .unwrap_or_default()
@@ -94,19 +126,14 @@ const NAME_LOOKUPS_AT_ONCE: usize = 32;
 const NAME_WAIT: Duration = Duration::from_secs(2);
 static NAME_LOOKUPS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
-fn enrich_blocking(candidates: Vec<(Ipv4Addr, bool, Vec<u16>)>) -> Vec<FoundHost> {
+fn enrich_blocking(candidates: Vec<Candidate>) -> Vec<FoundHost> {
     use std::sync::atomic::Ordering;
     let table = neighbours::read();
     let mut found: Vec<FoundHost> = candidates
         .into_iter()
-        .filter_map(|(ip, answered, open_ports)| {
-            let mac = table.get(&ip).cloned();
-            (answered || mac.is_some()).then_some(FoundHost {
-                ip,
-                mac,
-                hostname: None,
-                open_ports,
-            })
+        .filter_map(|candidate| {
+            let mac = table.get(&candidate.ip).cloned();
+            (candidate.answered || mac.is_some()).then(|| candidate.found(mac))
         })
         .collect();
     // Workers take the hosts in turn, within the server-wide bound.
@@ -167,11 +194,14 @@ fn reverse_name(ip: Ipv4Addr) -> Option<String> {
 
 /// Runs the scan to its end (`Ok`) or until its reports are no longer
 /// taken (`Err`, nothing more to say). The request is checked by the caller.
+/// With a `pinger`, each address also gets an echo after its ports, paced
+/// and bounded like them.
 pub async fn run(
     request: &ScanRequest,
     plan: &ScanPlan,
     reports: &mut impl Reports,
     enrich: &impl Enrich,
+    pinger: Option<&Pinger>,
 ) -> Result<(), ()> {
     let timeout = Duration::from_millis(u64::from(request.timeout_ms));
     let mut pace = tokio::time::interval(Duration::from_secs_f64(
@@ -179,6 +209,8 @@ pub async fn run(
     ));
     pace.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let ports = &request.ports;
+    // An address's probes: its ports, then the echo.
+    let steps = ports.len() + usize::from(pinger.is_some());
     let mut hosts: BTreeMap<u32, Host> = BTreeMap::new();
     let mut in_flight = FuturesUnordered::new();
     // The next probe to start: an address index and a port position.
@@ -196,27 +228,38 @@ pub async fn run(
                 let Some(ip) = plan.address(next_index) else { break };
                 let host = hosts.entry(next_index).or_default();
                 if next_port == 0 {
-                    host.remaining = ports.len();
+                    host.remaining = steps;
                 }
-                let (index, port) = (next_index, ports[next_port]);
+                let (index, port) = (next_index, ports.get(next_port).copied());
                 in_flight.push(async move {
-                    (index, port, probe(SocketAddr::from((ip, port)), timeout).await)
+                    let outcome = match (port, pinger) {
+                        (Some(port), _) => {
+                            Outcome::Port(port, probe(SocketAddr::from((ip, port)), timeout).await)
+                        }
+                        (None, Some(pinger)) => Outcome::Echo(pinger.echo(ip, timeout).await),
+                        (None, None) => Outcome::Echo(None),
+                    };
+                    (index, outcome)
                 });
                 next_port += 1;
-                if next_port == ports.len() {
+                if next_port == steps {
                     (next_index, next_port) = (next_index + 1, 0);
                 }
             }
-            Some((index, port, outcome)) = in_flight.next(), if !in_flight.is_empty() => {
+            Some((index, outcome)) = in_flight.next(), if !in_flight.is_empty() => {
                 if let Some(host) = hosts.get_mut(&index) {
                     host.remaining -= 1;
                     match outcome {
-                        Probe::Open => {
+                        Outcome::Port(port, Probe::Open) => {
                             host.answered = true;
                             host.open_ports.push(port);
                         }
-                        Probe::Closed => host.answered = true,
-                        Probe::Silent => {}
+                        Outcome::Port(_, Probe::Closed) => host.answered = true,
+                        Outcome::Echo(Some(ttl)) => {
+                            host.answered = true;
+                            host.ttl = Some(ttl);
+                        }
+                        Outcome::Port(_, Probe::Silent) | Outcome::Echo(None) => {}
                     }
                 }
             }
@@ -269,7 +312,12 @@ async fn send_window(
             if let Some(ip) = plan.address(index) {
                 let mut open_ports = host.open_ports;
                 open_ports.sort_unstable();
-                candidates.push((ip, host.answered, open_ports));
+                candidates.push(Candidate {
+                    ip,
+                    answered: host.answered,
+                    open_ports,
+                    ttl: host.ttl,
+                });
             }
         }
         let found = enrich.enrich(candidates).await;
@@ -295,16 +343,11 @@ pub(crate) struct NoEnrich;
 
 #[cfg(test)]
 impl Enrich for NoEnrich {
-    async fn enrich(&self, candidates: Vec<(Ipv4Addr, bool, Vec<u16>)>) -> Vec<FoundHost> {
+    async fn enrich(&self, candidates: Vec<Candidate>) -> Vec<FoundHost> {
         candidates
             .into_iter()
-            .filter(|(_, answered, _)| *answered)
-            .map(|(ip, _, open_ports)| FoundHost {
-                ip,
-                mac: None,
-                hostname: None,
-                open_ports,
-            })
+            .filter(|candidate| candidate.answered)
+            .map(|candidate| candidate.found(None))
             .collect()
     }
 }
@@ -363,7 +406,7 @@ mod tests {
             0,
         );
         let mut collected = Collected::default();
-        run(&request, &plan, &mut collected, &NoEnrich)
+        run(&request, &plan, &mut collected, &NoEnrich, None)
             .await
             .unwrap();
         let last = collected.0.last().unwrap();
@@ -380,12 +423,41 @@ mod tests {
         assert!(dones.windows(2).all(|w| w[0] <= w[1]), "{dones:?}");
     }
 
+    /// With echoes (root: CI must), every address is pinged after its
+    /// ports and reports its reply's TTL; loopback is Linux's 64.
+    #[cfg(target_os = "linux")]
+    #[tokio::test]
+    async fn an_echo_after_the_ports_reports_the_reply_s_ttl() {
+        let Some(pinger) = super::super::echo::pinger_for_tests() else {
+            return;
+        };
+        let (_a, open, _) = listener("127.0.0.9");
+        let (request, plan) = request(&["127.0.0.9", "127.0.0.10"], vec![open], 0);
+        let mut collected = Collected::default();
+        run(&request, &plan, &mut collected, &NoEnrich, Some(&pinger))
+            .await
+            .unwrap();
+        let found: Vec<_> = collected.0.iter().flat_map(|r| r.hosts.clone()).collect();
+        let seen: Vec<(String, Vec<u16>, Option<u8>)> = found
+            .into_iter()
+            .map(|h| (h.ip.to_string(), h.open_ports, h.ttl))
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                ("127.0.0.9".to_string(), vec![open], Some(64)),
+                ("127.0.0.10".to_string(), vec![], Some(64)),
+            ]
+        );
+        assert_eq!(collected.0.last().unwrap().done, 2);
+    }
+
     #[tokio::test]
     async fn a_resumed_scan_starts_where_the_server_says() {
         let (_a, open, _) = listener("127.0.0.6");
         let (request, plan) = request(&["127.0.0.5", "127.0.0.6"], vec![open], 1);
         let mut collected = Collected::default();
-        run(&request, &plan, &mut collected, &NoEnrich)
+        run(&request, &plan, &mut collected, &NoEnrich, None)
             .await
             .unwrap();
         let found: Vec<_> = collected.0.iter().flat_map(|r| r.hosts.clone()).collect();

@@ -365,7 +365,7 @@ async fn sightings(hosts: Vec<FoundHost>) -> Vec<Sighting> {
                     vendor: mac.as_deref().and_then(vendor),
                     mac,
                     hostname: clean_hostname(host.hostname),
-                    os_guess: discovery::guess_os(&open_ports).map(str::to_owned),
+                    os_guess: discovery::guess_os(&open_ports, host.ttl).map(str::to_owned),
                     open_ports,
                 }
             })

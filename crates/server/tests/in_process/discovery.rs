@@ -40,6 +40,7 @@ fn host(ip: &str, mac: Option<&str>, ports: &[u16]) -> FoundHost {
         mac: mac.map(Into::into),
         hostname: Some(format!("host-{}", ip.replace('.', "-"))),
         open_ports: ports.to_vec(),
+        ttl: None,
     }
 }
 
@@ -259,7 +260,11 @@ async fn a_scan_waits_for_its_agent_survives_a_restart_and_cancels_on_both_sides
                 scan_id: request.scan_id,
                 done: 1,
                 total: 2,
-                hosts: vec![host("10.1.1.1", None, &[445, 135])],
+                // Ports that tell nothing, a TTL that does (Windows, a hop away).
+                hosts: vec![FoundHost {
+                    ttl: Some(127),
+                    ..host("10.1.1.1", None, &[80])
+                }],
             },
         )
         .await;
