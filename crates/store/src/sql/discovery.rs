@@ -230,7 +230,9 @@ where
              AND status IN ('queued', 'running') ORDER BY created_at"
         ))
         .bind(agent.to_string())
-        .fetch_all(&self.write)
+        // A read at every agent's connect: on the readers, so a fleet
+        // reconnecting at once does not queue on SQLite's one writer.
+        .fetch_all(&self.read)
         .await?;
         rows.into_iter().map(ScanRow::into_scan).collect()
     }
