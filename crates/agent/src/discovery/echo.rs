@@ -92,6 +92,9 @@ mod unix {
     use tokio::io::unix::AsyncFd;
     use tokio::sync::oneshot;
 
+    /// Pingers opened by this process so far.
+    static PINGERS: AtomicU16 = AtomicU16::new(0);
+
     /// One raw ICMP socket for a scan's echoes. Every echo in flight reads
     /// the socket when it is readable and hands each reply to the echo it
     /// answers, so no task of its own runs beside the scan.
@@ -114,8 +117,10 @@ mod unix {
             Ok(Pinger {
                 socket,
                 // A raw socket sees every echo reply the machine gets: ours
-                // carry the process's identifier.
-                id: std::process::id() as u16,
+                // carry this pinger's identifier (the process's, told apart
+                // from another pinger's of the same process).
+                id: (std::process::id() as u16)
+                    ^ PINGERS.fetch_add(1, Ordering::Relaxed).wrapping_mul(0x9e37),
                 next_seq: AtomicU16::new(0),
                 waiting: Mutex::new(HashMap::new()),
             })
