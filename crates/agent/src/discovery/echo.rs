@@ -184,8 +184,13 @@ mod unix {
                             let _ = answered.send(reply.ttl);
                         }
                     }
-                    Ok(Err(_)) => return,
-                    // Drained: readable() clears the state and waits again.
+                    // A failed read: wait for the socket's next readiness
+                    // rather than read again at once.
+                    Ok(Err(_)) => {
+                        ready.clear_ready();
+                        return;
+                    }
+                    // Drained: try_io cleared the readiness; wait again.
                     Err(_would_block) => return,
                 }
             }
