@@ -1,5 +1,6 @@
 //! One network scan: TCP connect probes of every port of every address of
-//! the plan, at most [`MAX_PROBES_IN_FLIGHT`] at once and no faster than the
+//! the plan, then an ICMP echo where the agent may send one ([`Pinger`]),
+//! at most [`MAX_PROBES_IN_FLIGHT`] at once and no faster than the
 //! requested rate, in address order from where the server says the scan
 //! stands.
 //!
@@ -7,8 +8,9 @@
 //! first address not done yet, and everything below it is reported in order
 //! (each report covers the window since the last), so a report never needs
 //! to be taken back. A host answered if a port accepted a connection or
-//! refused it (a refusal comes from a host that is there), or if the
-//! neighbour table knows its MAC once its probes are done.
+//! refused it (a refusal comes from a host that is there), if it answered
+//! the echo (its TTL is reported), or if the neighbour table knows its MAC
+//! once its probes are done.
 
 use super::echo::Pinger;
 use super::neighbours;
