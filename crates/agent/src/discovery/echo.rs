@@ -273,22 +273,22 @@ mod tests {
                 seq: 7,
             })
         );
-        // The request itself (loopback delivers it to raw sockets too).
-        let mut request = WINDOWS_REPLY;
-        request[20] = 8;
-        assert_eq!(parse_reply(&request), None);
-        // Destination unreachable.
-        let mut unreachable = WINDOWS_REPLY;
-        unreachable[20] = 3;
-        assert_eq!(parse_reply(&unreachable), None);
-        // Not ICMP, not IPv4, cut short.
-        let mut tcp = WINDOWS_REPLY;
-        tcp[9] = 6;
-        assert_eq!(parse_reply(&tcp), None);
-        let mut v6 = WINDOWS_REPLY;
-        v6[0] = 0x60;
-        assert_eq!(parse_reply(&v6), None);
-        assert_eq!(parse_reply(&WINDOWS_REPLY[..24]), None);
+        // The reply with one byte changed: (offset, value, what it is then).
+        for (offset, value, what) in [
+            (
+                20,
+                8,
+                "the request itself (loopback delivers it to raw sockets too)",
+            ),
+            (20, 3, "destination unreachable"),
+            (9, 6, "TCP, not ICMP"),
+            (0, 0x60, "IPv6"),
+        ] {
+            let mut packet = WINDOWS_REPLY;
+            packet[offset] = value;
+            assert_eq!(parse_reply(&packet), None, "{what}");
+        }
+        assert_eq!(parse_reply(&WINDOWS_REPLY[..24]), None, "cut short");
         assert_eq!(parse_reply(&[]), None);
         // A header with options (24 bytes) moves the ICMP message.
         let mut with_options = WINDOWS_REPLY.to_vec();
